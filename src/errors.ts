@@ -1,0 +1,175 @@
+// Sandbox-safe: imported by the workflow runtime, so no node:* and no I/O.
+
+/** Every error Reprise raises has one of these codes; the HTTP status follows from the code. */
+export const ErrorCode = {
+  WorkflowNotFound: 'WorkflowNotFound',
+  WorkflowAlreadyStarted: 'WorkflowAlreadyStarted',
+  NamespaceNotFound: 'NamespaceNotFound',
+  UnknownWorkflowType: 'UnknownWorkflowType',
+  UnknownSignal: 'UnknownSignal',
+  QueryNotRegistered: 'QueryNotRegistered',
+  QueryFailed: 'QueryFailed',
+  ActivityTaskNotFound: 'ActivityTaskNotFound',
+  WorkflowTaskNotFound: 'WorkflowTaskNotFound',
+  InvalidArgument: 'InvalidArgument',
+  PayloadTooLarge: 'PayloadTooLarge',
+  RunConflict: 'RunConflict',
+  NonDeterminism: 'NonDeterminism',
+  IllegalState: 'IllegalState',
+  Unavailable: 'Unavailable',
+  Internal: 'Internal',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export class RepriseError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+export class WorkflowNotFoundError extends RepriseError {
+  readonly workflowId: string;
+  readonly runId: string | undefined;
+  readonly namespace: string;
+  constructor(workflowId: string, runId: string | undefined, namespace: string, detail?: string) {
+    super(
+      ErrorCode.WorkflowNotFound,
+      `No workflow '${workflowId}'${runId ? ` with run ${runId}` : ''} in namespace '${namespace}'. ` +
+        (detail ?? 'Check the workflow id, run id and namespace.'),
+    );
+    this.workflowId = workflowId;
+    this.runId = runId;
+    this.namespace = namespace;
+  }
+}
+
+export class WorkflowExecutionAlreadyStartedError extends RepriseError {
+  readonly workflowId: string;
+  readonly workflowType: string;
+  readonly runId: string;
+  constructor(workflowId: string, workflowType: string, runId: string) {
+    super(
+      ErrorCode.WorkflowAlreadyStarted,
+      `Workflow '${workflowId}' is already running (run ${runId}). Use another workflowId, ` +
+        `or get a handle to the running one with client.workflow.getHandle('${workflowId}').`,
+    );
+    this.workflowId = workflowId;
+    this.workflowType = workflowType;
+    this.runId = runId;
+  }
+}
+
+export class NamespaceNotFoundError extends RepriseError {
+  readonly namespace: string;
+  constructor(namespace: string) {
+    super(
+      ErrorCode.NamespaceNotFound,
+      `Namespace '${namespace}' does not exist. Use 'default', or create it with 'reprise namespace create ${namespace}'.`,
+    );
+    this.namespace = namespace;
+  }
+}
+
+export class InvalidArgumentError extends RepriseError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorCode.InvalidArgument, message, options);
+  }
+}
+
+export class UnknownWorkflowTypeError extends RepriseError {
+  readonly workflowType: string;
+  readonly taskQueue: string;
+  constructor(workflowType: string, taskQueue: string, known: readonly string[]) {
+    super(
+      ErrorCode.UnknownWorkflowType,
+      `No worker on task queue '${taskQueue}' knows workflow type '${workflowType}' ` +
+        `(known: ${known.length ? known.map((k) => `'${k}'`).join(', ') : 'none'}). ` +
+        `Check the name, or export the workflow function from the worker's workflowsPath.`,
+    );
+    this.workflowType = workflowType;
+    this.taskQueue = taskQueue;
+  }
+}
+
+export class UnknownSignalError extends RepriseError {
+  readonly signalName: string;
+  constructor(signalName: string, workflowType: string, known: readonly string[]) {
+    super(
+      ErrorCode.UnknownSignal,
+      `Workflow type '${workflowType}' defines no signal '${signalName}' ` +
+        `(defined: ${known.length ? known.map((k) => `'${k}'`).join(', ') : 'none'}). ` +
+        `Check the signal name, or declare it with defineSignal('${signalName}') in the workflow code.`,
+    );
+    this.signalName = signalName;
+  }
+}
+
+export class PayloadTooLargeError extends RepriseError {
+  readonly sizeBytes: number;
+  readonly limitBytes: number;
+  constructor(what: string, sizeBytes: number, limitBytes: number) {
+    super(
+      ErrorCode.PayloadTooLarge,
+      `${what} is ${sizeBytes} bytes, over the ${limitBytes}-byte payload limit. ` +
+        `Store large data elsewhere (a blob store, a database) and pass a reference instead.`,
+    );
+    this.sizeBytes = sizeBytes;
+    this.limitBytes = limitBytes;
+  }
+}
+
+/** Two writers raced on one run; the loser retries (DESIGN contract 1). */
+export class RunConflictError extends RepriseError {
+  readonly runId: string;
+  constructor(runId: string, expectedNextEventId: number) {
+    super(
+      ErrorCode.RunConflict,
+      `Run ${runId} changed concurrently (expected next event id ${expectedNextEventId}). Retry the operation.`,
+    );
+    this.runId = runId;
+  }
+}
+
+export class IllegalStateError extends RepriseError {
+  constructor(message: string) {
+    super(ErrorCode.IllegalState, message);
+  }
+}
+
+export class QueryNotRegisteredError extends RepriseError {
+  readonly queryType: string;
+  constructor(message: string, queryType: string) {
+    super(ErrorCode.QueryNotRegistered, message);
+    this.queryType = queryType;
+  }
+}
+
+export class QueryFailedError extends RepriseError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorCode.QueryFailed, message, options);
+  }
+}
+
+export class TaskNotFoundError extends RepriseError {
+  constructor(code: 'ActivityTaskNotFound' | 'WorkflowTaskNotFound', message: string) {
+    super(code, message);
+  }
+}
+
+export class UnavailableError extends RepriseError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorCode.Unavailable, message, options);
+  }
+}
+
+/** Wraps a thrown value that is not an `Error` once, keeping it as the cause. */
+export function ensureError(e: unknown): Error {
+  if (e instanceof Error) return e;
+  if (typeof e === 'object' && e !== null && 'message' in e && typeof e.message === 'string') {
+    return Object.assign(new Error(e.message), { cause: e });
+  }
+  return new Error(`Non-Error value thrown: ${String(e)}`, { cause: e });
+}

@@ -1,0 +1,294 @@
+// Sandbox-safe: the failure classes that cross the sandbox, the history and the wire, with
+// Temporal's names and meaning. `instanceof` does not cross node:vm realms, so each class is
+// branded with a Symbol.for key and has a guard (STYLE.md §5.5).
+import type { Failure, RetryState, TimeoutType } from './protocol/failure.ts';
+
+const FAILURE_BRAND = Symbol.for('reprise.failure');
+const KIND = Symbol.for('reprise.failure.kind');
+
+type Kind = 'application' | 'activity' | 'cancelled' | 'terminated' | 'timeout' | 'server';
+
+function hasKind(e: unknown, kind: Kind): boolean {
+  return typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[KIND] === kind;
+}
+
+/** Base of every failure that a workflow may throw or catch. Temporal's `TemporalFailure`. */
+export class TemporalFailure extends Error {
+  /** The serialised form this failure was rebuilt from, when it came from elsewhere. */
+  failure: Failure | undefined;
+  constructor(message?: string, cause?: Error) {
+    super(message ?? '', cause === undefined ? undefined : { cause });
+    this.name = new.target.name;
+    Object.defineProperty(this, FAILURE_BRAND, { value: true });
+  }
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (typeof value !== 'object' || value === null) return false;
+    if (this === TemporalFailure) return (value as Record<symbol, unknown>)[FAILURE_BRAND] === true;
+    return Function.prototype[Symbol.hasInstance].call(this, value) || sameKind(this, value);
+  }
+}
+
+function sameKind(cls: unknown, value: unknown): boolean {
+  const kind = (cls as { [KIND]?: Kind })[KIND];
+  return kind !== undefined && hasKind(value, kind);
+}
+
+function brand(cls: object, kind: Kind): void {
+  Object.defineProperty(cls, KIND, { value: kind });
+  Object.defineProperty((cls as { prototype: object }).prototype, KIND, { value: kind });
+}
+
+export interface ApplicationFailureOptions {
+  message?: string | undefined;
+  type?: string | undefined;
+  nonRetryable?: boolean | undefined;
+  details?: unknown[] | undefined;
+  cause?: Error | undefined;
+  /** Overrides the retry policy's next backoff, in ms. */
+  nextRetryDelay?: number | undefined;
+}
+
+/**
+ * A failure raised by user code. Thrown from a workflow, it fails the workflow; thrown from an
+ * activity, it fails the attempt (retried unless `nonRetryable` or its type is listed in the
+ * policy's `nonRetryableErrorTypes`).
+ */
+export class ApplicationFailure extends TemporalFailure {
+  type: string | undefined;
+  nonRetryable: boolean;
+  details: unknown[] | undefined;
+  nextRetryDelay: number | undefined;
+  constructor(
+    message?: string,
+    type?: string,
+    nonRetryable?: boolean,
+    details?: unknown[],
+    cause?: Error,
+    nextRetryDelay?: number,
+  ) {
+    super(message, cause);
+    this.type = type;
+    this.nonRetryable = nonRetryable ?? false;
+    this.details = details;
+    this.nextRetryDelay = nextRetryDelay;
+  }
+  static create(options: ApplicationFailureOptions): ApplicationFailure {
+    return new ApplicationFailure(
+      options.message,
+      options.type,
+      options.nonRetryable,
+      options.details,
+      options.cause,
+      options.nextRetryDelay,
+    );
+  }
+  static retryable(message?: string, type?: string, ...details: unknown[]): ApplicationFailure {
+    return new ApplicationFailure(message, type ?? 'Error', false, details);
+  }
+  static nonRetryable(message?: string, type?: string, ...details: unknown[]): ApplicationFailure {
+    return new ApplicationFailure(message, type ?? 'Error', true, details);
+  }
+  /** Wraps any error as an ApplicationFailure, keeping its name as the type. */
+  static fromError(error: unknown, options?: ApplicationFailureOptions): ApplicationFailure {
+    if (isApplicationFailure(error)) return error;
+    const e = error instanceof Error ? error : new Error(String(error));
+    const f = ApplicationFailure.create({
+      message: e.message,
+      type: e.name,
+      ...options,
+    });
+    if (e.stack !== undefined) f.stack = e.stack;
+    return f;
+  }
+}
+brand(ApplicationFailure, 'application');
+
+/** An activity failed for good: its `cause` says why (application error, timeout, cancel). */
+export class ActivityFailure extends TemporalFailure {
+  readonly activityType: string;
+  readonly activityId: string;
+  readonly retryState: RetryState;
+  readonly scheduledEventId: number;
+  constructor(
+    message: string,
+    activityType: string,
+    activityId: string,
+    retryState: RetryState,
+    scheduledEventId: number,
+    cause?: Error,
+  ) {
+    super(message, cause);
+    this.activityType = activityType;
+    this.activityId = activityId;
+    this.retryState = retryState;
+    this.scheduledEventId = scheduledEventId;
+  }
+}
+brand(ActivityFailure, 'activity');
+
+/** The operation was cancelled: the workflow, its scope, or an activity. */
+export class CancelledFailure extends TemporalFailure {
+  readonly details: unknown[];
+  constructor(message: string, details: unknown[] = [], cause?: Error) {
+    super(message, cause);
+    this.details = details;
+  }
+}
+brand(CancelledFailure, 'cancelled');
+
+/** The workflow was terminated. */
+export class TerminatedFailure extends TemporalFailure {}
+brand(TerminatedFailure, 'terminated');
+
+/** A timeout was reached: its `timeoutType` says which. */
+export class TimeoutFailure extends TemporalFailure {
+  readonly lastHeartbeatDetails: unknown[] | undefined;
+  readonly timeoutType: TimeoutType;
+  constructor(message: string, lastHeartbeatDetails: unknown[] | undefined, timeoutType: TimeoutType) {
+    super(message);
+    this.lastHeartbeatDetails = lastHeartbeatDetails;
+    this.timeoutType = timeoutType;
+  }
+}
+brand(TimeoutFailure, 'timeout');
+
+/** A failure raised by the engine itself. */
+export class ServerFailure extends TemporalFailure {
+  readonly nonRetryable: boolean;
+  constructor(message: string, nonRetryable: boolean, cause?: Error) {
+    super(message, cause);
+    this.nonRetryable = nonRetryable;
+  }
+}
+brand(ServerFailure, 'server');
+
+export function isTemporalFailure(e: unknown): e is TemporalFailure {
+  return typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[FAILURE_BRAND] === true;
+}
+export function isApplicationFailure(e: unknown): e is ApplicationFailure {
+  return hasKind(e, 'application');
+}
+export function isActivityFailure(e: unknown): e is ActivityFailure {
+  return hasKind(e, 'activity');
+}
+export function isCancelledFailure(e: unknown): e is CancelledFailure {
+  return hasKind(e, 'cancelled');
+}
+export function isTimeoutFailure(e: unknown): e is TimeoutFailure {
+  return hasKind(e, 'timeout');
+}
+export function isTerminatedFailure(e: unknown): e is TerminatedFailure {
+  return hasKind(e, 'terminated');
+}
+
+/**
+ * True when `error` is, or was caused by, a cancellation: a CancelledFailure, or an
+ * ActivityFailure whose cause is one. Temporal's `isCancellation`.
+ */
+export function isCancellation(error: unknown): boolean {
+  if (isCancelledFailure(error)) return true;
+  if (isActivityFailure(error)) return isCancelledFailure(error.cause);
+  return false;
+}
+
+/** Serialises any thrown value as a {@link Failure}, keeping the cause chain. */
+export function encodeFailure(error: unknown, depth = 0): Failure {
+  const e =
+    error instanceof Error || isTemporalFailure(error)
+      ? (error as Error)
+      : new Error(typeof error === 'string' ? error : `Non-Error value thrown: ${String(error)}`);
+  const cause =
+    depth < 20 && e.cause !== undefined && e.cause !== null
+      ? encodeFailure(e.cause, depth + 1)
+      : undefined;
+  const base = { message: e.message, stack: e.stack, cause };
+  if (isApplicationFailure(e)) {
+    return {
+      ...base,
+      info: {
+        type: 'application',
+        errorType: e.type ?? 'Error',
+        nonRetryable: e.nonRetryable,
+        details: e.details,
+        nextRetryDelayMs: e.nextRetryDelay,
+      },
+    };
+  }
+  if (isActivityFailure(e)) {
+    return {
+      ...base,
+      info: {
+        type: 'activity',
+        activityType: e.activityType,
+        activityId: e.activityId,
+        scheduledEventId: e.scheduledEventId,
+        retryState: e.retryState,
+      },
+    };
+  }
+  if (isCancelledFailure(e)) return { ...base, info: { type: 'cancelled', details: e.details } };
+  if (isTerminatedFailure(e)) return { ...base, info: { type: 'terminated' } };
+  if (isTimeoutFailure(e)) {
+    return {
+      ...base,
+      info: {
+        type: 'timeout',
+        timeoutType: e.timeoutType,
+        lastHeartbeatDetails: e.lastHeartbeatDetails,
+      },
+    };
+  }
+  if (hasKind(e, 'server')) {
+    return { ...base, info: { type: 'server', nonRetryable: (e as ServerFailure).nonRetryable } };
+  }
+  // A plain Error becomes an ApplicationFailure whose type is the error's name (Temporal).
+  return { ...base, info: { type: 'application', errorType: e.name, nonRetryable: false } };
+}
+
+/** Rebuilds the failure class a {@link Failure} was made from, with its cause chain. */
+export function decodeFailure(failure: Failure): TemporalFailure {
+  const cause = failure.cause ? decodeFailure(failure.cause) : undefined;
+  const info = failure.info;
+  let e: TemporalFailure;
+  switch (info.type) {
+    case 'application':
+      e = new ApplicationFailure(
+        failure.message,
+        info.errorType,
+        info.nonRetryable,
+        info.details,
+        cause,
+        info.nextRetryDelayMs,
+      );
+      break;
+    case 'activity':
+      e = new ActivityFailure(
+        failure.message,
+        info.activityType,
+        info.activityId,
+        info.retryState,
+        info.scheduledEventId,
+        cause,
+      );
+      break;
+    case 'cancelled':
+      e = new CancelledFailure(failure.message, info.details ?? [], cause);
+      break;
+    case 'terminated':
+      e = new TerminatedFailure(failure.message, cause);
+      break;
+    case 'timeout':
+      e = new TimeoutFailure(failure.message, info.lastHeartbeatDetails, info.timeoutType);
+      break;
+    case 'server':
+      e = new ServerFailure(failure.message, info.nonRetryable, cause);
+      break;
+    default: {
+      const never: never = info;
+      throw new TypeError(`Unknown failure info ${JSON.stringify(never)}`);
+    }
+  }
+  e.failure = failure;
+  if (failure.stack !== undefined) e.stack = failure.stack;
+  return e;
+}

@@ -1,0 +1,75 @@
+// Sandbox-safe types only: the host ↔ sandbox messages of the workflow runtime.
+import type { Command } from './commands.ts';
+import type { Failure } from './failure.ts';
+
+/** What the workflow sees as `workflowInfo()`, minus the parts filled per activation. */
+export interface WorkflowStartInfo {
+  workflowId: string;
+  runId: string;
+  workflowType: string;
+  taskQueue: string;
+  namespace: string;
+  attempt: number;
+  firstExecutionRunId: string;
+  startTimeMs: number;
+  runStartTimeMs: number;
+  memo: Record<string, unknown>;
+  searchAttributes: Record<string, unknown>;
+  workflowExecutionTimeoutMs: number | undefined;
+  workflowRunTimeoutMs: number | undefined;
+  workflowTaskTimeoutMs: number;
+}
+
+export type ActivityResolution =
+  | { status: 'completed'; result: unknown }
+  | { status: 'failed'; failure: Failure }
+  | { status: 'cancelled'; failure: Failure };
+
+/** One thing that happened to the run, delivered to the workflow in history order. */
+export type ActivationJob =
+  | { type: 'initializeWorkflow'; workflowType: string; args: unknown[]; info: WorkflowStartInfo }
+  | { type: 'fireTimer'; seq: number }
+  | { type: 'resolveActivity'; seq: number; resolution: ActivityResolution }
+  | { type: 'signalWorkflow'; signalName: string; args: unknown[] }
+  | { type: 'cancelWorkflow'; reason: string | undefined }
+  | { type: 'notifyHasPatch'; patchId: string };
+export type ActivationJobType = ActivationJob['type'];
+
+export interface Activation {
+  /** The workflow-task time, from history: what `Date.now()` returns in workflow code. */
+  timeMs: number;
+  isReplaying: boolean;
+  historyLength: number;
+  historySizeBytes: number;
+  continueAsNewSuggested: boolean;
+  jobs: ActivationJob[];
+}
+
+/** The sandbox's answer: commands in order, or the reason the workflow task failed. */
+export type ActivationCompletion =
+  | { status: 'success'; commands: Command[] }
+  | { status: 'failed'; cause: ActivationFailureCause; failure: Failure };
+
+/** Why a workflow task failed: the code differs from history, or it threw a non-failure error. */
+export type ActivationFailureCause = 'NonDeterminism' | 'WorkflowError' | 'WorkflowTypeNotFound';
+
+export interface QueryRequest {
+  queryType: string;
+  args: unknown[];
+}
+export type QueryResult = { status: 'success'; result: unknown } | { status: 'failed'; failure: Failure };
+
+/** The messages the host sends into a sandbox context: one per call, JSON-encoded. */
+export type SandboxRequest =
+  | { op: 'create'; runKey: string; workflowType: string; randomSeed: string }
+  | { op: 'activate'; runKey: string; activation: Activation }
+  | { op: 'query'; runKey: string; query: QueryRequest }
+  | { op: 'dispose'; runKey: string };
+export type SandboxResponse =
+  | { op: 'create'; ok: true }
+  | { op: 'activate'; completion: ActivationCompletion }
+  | { op: 'query'; result: QueryResult }
+  | { op: 'dispose'; ok: true };
+
+/** Built-in query that returns where each of the workflow's pending operations waits. */
+export const STACK_TRACE_QUERY = '__stack_trace';

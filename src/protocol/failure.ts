@@ -1,0 +1,90 @@
+import { z } from 'zod';
+
+/** Why an activity or workflow stopped retrying. Temporal's `RetryState` names. */
+export const RetryState = {
+  InProgress: 'InProgress',
+  NonRetryableFailure: 'NonRetryableFailure',
+  Timeout: 'Timeout',
+  MaximumAttemptsReached: 'MaximumAttemptsReached',
+  RetryPolicyNotSet: 'RetryPolicyNotSet',
+  CancelRequested: 'CancelRequested',
+} as const;
+export type RetryState = (typeof RetryState)[keyof typeof RetryState];
+export const RetryStateSchema = z.enum(RetryState);
+
+/** Temporal's `TimeoutType` names. */
+export const TimeoutType = {
+  StartToClose: 'StartToClose',
+  ScheduleToStart: 'ScheduleToStart',
+  ScheduleToClose: 'ScheduleToClose',
+  Heartbeat: 'Heartbeat',
+} as const;
+export type TimeoutType = (typeof TimeoutType)[keyof typeof TimeoutType];
+export const TimeoutTypeSchema = z.enum(TimeoutType);
+
+export type FailureInfo =
+  | {
+      type: 'application';
+      errorType: string;
+      nonRetryable: boolean;
+      details?: unknown[] | undefined;
+      nextRetryDelayMs?: number | undefined;
+    }
+  | {
+      type: 'activity';
+      activityType: string;
+      activityId: string;
+      scheduledEventId: number;
+      retryState: RetryState;
+    }
+  | { type: 'timeout'; timeoutType: TimeoutType; lastHeartbeatDetails?: unknown[] | undefined }
+  | { type: 'cancelled'; details?: unknown[] | undefined }
+  | { type: 'terminated' }
+  | { type: 'server'; nonRetryable: boolean };
+
+/**
+ * The serialisable form of an error that crosses the sandbox, the history or the wire.
+ * Rebuilt into the failure classes (`ApplicationFailure`, `ActivityFailure`, …) on each side.
+ */
+export interface Failure {
+  message: string;
+  stack?: string | undefined;
+  source?: string | undefined;
+  info: FailureInfo;
+  cause?: Failure | undefined;
+}
+
+const FailureInfoSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('application'),
+    errorType: z.string(),
+    nonRetryable: z.boolean(),
+    details: z.array(z.unknown()).optional(),
+    nextRetryDelayMs: z.number().int().nonnegative().optional(),
+  }),
+  z.object({
+    type: z.literal('activity'),
+    activityType: z.string(),
+    activityId: z.string(),
+    scheduledEventId: z.number().int(),
+    retryState: RetryStateSchema,
+  }),
+  z.object({
+    type: z.literal('timeout'),
+    timeoutType: TimeoutTypeSchema,
+    lastHeartbeatDetails: z.array(z.unknown()).optional(),
+  }),
+  z.object({ type: z.literal('cancelled'), details: z.array(z.unknown()).optional() }),
+  z.object({ type: z.literal('terminated') }),
+  z.object({ type: z.literal('server'), nonRetryable: z.boolean() }),
+]);
+
+export const Failure: z.ZodType<Failure> = z.lazy(() =>
+  z.object({
+    message: z.string(),
+    stack: z.string().optional(),
+    source: z.string().optional(),
+    info: FailureInfoSchema,
+    cause: Failure.optional(),
+  }),
+);

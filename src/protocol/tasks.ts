@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { TimeoutTypeSchema } from './failure.ts';
+
+/** The two kinds of task queue a worker polls. */
+export const TaskKind = { Workflow: 'workflow', Activity: 'activity' } as const;
+export type TaskKind = (typeof TaskKind)[keyof typeof TaskKind];
+export const TaskKindSchema = z.enum(TaskKind);
+
+/**
+ * What a durable timer does when it comes due. Every delay in the engine is one of these rows,
+ * found by due time through an index: user timers, activity timeouts and retry backoffs,
+ * workflow-task timeouts and retry backoffs.
+ */
+export const TimerPayload = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('userTimer'), timerId: z.string(), startedEventId: z.number().int() }),
+  z.object({
+    kind: z.literal('activityTimeout'),
+    scheduledEventId: z.number().int(),
+    attempt: z.number().int(),
+    timeoutType: TimeoutTypeSchema,
+  }),
+  z.object({
+    kind: z.literal('activityRetry'),
+    scheduledEventId: z.number().int(),
+    attempt: z.number().int(),
+  }),
+  z.object({
+    kind: z.literal('workflowTaskTimeout'),
+    scheduledEventId: z.number().int(),
+    startedEventId: z.number().int(),
+  }),
+  z.object({ kind: z.literal('workflowTaskRetry'), attempt: z.number().int() }),
+]);
+export type TimerPayload = z.infer<typeof TimerPayload>;
+export type TimerKind = TimerPayload['kind'];

@@ -1,0 +1,163 @@
+import type { HistoryEvent } from '../protocol/history-events.ts';
+import type { RunStatus } from '../protocol/run-status.ts';
+import type { TaskKind, TimerPayload } from '../protocol/tasks.ts';
+
+/**
+ * The store contract. Each method is one transaction; its comment states the guarantee.
+ * Backends (SQLite, PostgreSQL) pass the same conformance suite (test/store-conformance).
+ */
+export interface Store {
+  /** Creates the namespace if it does not exist. */
+  ensureNamespace(req: { namespace: string }): Promise<void>;
+  /** True when the namespace exists. */
+  hasNamespace(req: { namespace: string }): Promise<boolean>;
+
+  /**
+   * Inserts a new run with its first events, tasks and timers in ONE transaction. Throws
+   * `WorkflowExecutionAlreadyStartedError` and changes nothing if a run with the same namespace
+   * and workflowId is still Running.
+   */
+  createRun(req: CreateRunRequest): Promise<void>;
+
+  /** The run with this id, or undefined. */
+  getRun(req: { runId: string }): Promise<RunRecord | undefined>;
+
+  /**
+   * The run with this workflowId (and runId, when given) in the namespace; without a runId, the
+   * most recently started run of that workflowId.
+   */
+  findRun(req: { namespace: string; workflowId: string; runId?: string | undefined }): Promise<
+    RunRecord | undefined
+  >;
+
+  /**
+   * Appends `events`, replaces the run's status/state/nextEventId, enqueues `tasks`, upserts
+   * `timers` (by runId + key), and deletes `deleteTimerKeys` and `deleteTaskIds`, in ONE
+   * transaction, iff the run's nextEventId still equals `expectedNextEventId`; otherwise throws
+   * `RunConflictError` and changes nothing. (DESIGN contract 1.)
+   */
+  appendToRun(req: AppendToRunRequest): Promise<void>;
+
+  /** Events of a run in order, from `fromEventId` (inclusive, default 1). */
+  readHistory(req: { runId: string; fromEventId?: number | undefined }): Promise<HistoryEvent[]>;
+
+  /**
+   * Leases the oldest task of the queue whose lease is free (never leased, or lease ended before
+   * `nowMs`) until `nowMs + leaseMs`, and returns it. A leased task is not handed out again
+   * before its lease ends. The task stays until deleted (by appendToRun or deleteTask).
+   */
+  claimTask(req: ClaimTaskRequest): Promise<TaskRecord | undefined>;
+
+  /** Deletes a task (a stale one found at claim). Deleting a missing task changes nothing. */
+  deleteTask(req: { taskId: number }): Promise<void>;
+
+  /**
+   * Leases up to `limit` timers due at or before `nowMs` whose lease is free, in due order,
+   * until `nowMs + leaseMs`, and returns them. Found through an index on due time.
+   */
+  takeDueTimers(req: TakeDueTimersRequest): Promise<TimerRecord[]>;
+
+  /** Deletes a timer by run and key. Deleting a missing timer changes nothing. */
+  deleteTimer(req: { runId: string; key: string }): Promise<void>;
+
+  /** The earliest time any timer may be taken (due time, or lease end if later), or undefined. */
+  nextTimerDueAt(): Promise<number | undefined>;
+
+  /** Records what a worker on a task queue serves; replaces that identity's last record. */
+  registerWorker(req: WorkerRegistration): Promise<void>;
+
+  /** Registrations on a task queue seen at or after `sinceMs`. */
+  listWorkerRegistrations(req: {
+    namespace: string;
+    taskQueue: string;
+    sinceMs: number;
+  }): Promise<WorkerRegistration[]>;
+
+  /** Runs of a namespace, most recently started first. */
+  listRuns(req: { namespace: string; limit: number }): Promise<RunRecord[]>;
+
+  close(): Promise<void>;
+}
+
+export interface RunRecord {
+  namespace: string;
+  workflowId: string;
+  runId: string;
+  workflowType: string;
+  taskQueue: string;
+  status: RunStatus;
+  startTimeMs: number;
+  closeTimeMs: number | undefined;
+  nextEventId: number;
+  /** The engine's mutable state of the run, a JSON value the store does not interpret. */
+  state: unknown;
+}
+
+export interface NewTask {
+  namespace: string;
+  taskQueue: string;
+  kind: TaskKind;
+  runId: string;
+  /** The event the task is for: the WorkflowTaskScheduled or ActivityTaskScheduled event id. */
+  scheduledEventId: number;
+  attempt: number;
+}
+export interface TaskRecord extends NewTask {
+  taskId: number;
+}
+
+export interface NewTimer {
+  runId: string;
+  /** Unique per run: a timer with the same key replaces the earlier one. */
+  key: string;
+  dueAtMs: number;
+  payload: TimerPayload;
+}
+export type TimerRecord = NewTimer;
+
+export interface CreateRunRequest {
+  run: RunRecord;
+  events: HistoryEvent[];
+  tasks: NewTask[];
+  timers: NewTimer[];
+}
+
+export interface AppendToRunRequest {
+  runId: string;
+  expectedNextEventId: number;
+  events: HistoryEvent[];
+  status: RunStatus;
+  closeTimeMs: number | undefined;
+  nextEventId: number;
+  state: unknown;
+  tasks: NewTask[];
+  timers: NewTimer[];
+  deleteTimerKeys: string[];
+  deleteTaskIds: number[];
+}
+
+export interface ClaimTaskRequest {
+  namespace: string;
+  taskQueue: string;
+  kind: TaskKind;
+  nowMs: number;
+  leaseMs: number;
+}
+
+export interface TakeDueTimersRequest {
+  nowMs: number;
+  limit: number;
+  leaseMs: number;
+}
+
+export interface WorkerRegistration {
+  namespace: string;
+  taskQueue: string;
+  identity: string;
+  buildId: string | undefined;
+  workflowTypes: string[];
+  activityTypes: string[];
+  /** Signal names the workflow bundle defines; `null` when any name may be handled. */
+  signalNames: string[] | null;
+  seenAtMs: number;
+}
