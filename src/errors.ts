@@ -11,6 +11,7 @@ export const ErrorCode = {
   QueryFailed: 'QueryFailed',
   ActivityTaskNotFound: 'ActivityTaskNotFound',
   WorkflowTaskNotFound: 'WorkflowTaskNotFound',
+  WorkflowFailed: 'WorkflowFailed',
   InvalidArgument: 'InvalidArgument',
   PayloadTooLarge: 'PayloadTooLarge',
   RunConflict: 'RunConflict',
@@ -134,8 +135,8 @@ export class RunConflictError extends RepriseError {
 }
 
 export class IllegalStateError extends RepriseError {
-  constructor(message: string) {
-    super(ErrorCode.IllegalState, message);
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorCode.IllegalState, message, options);
   }
 }
 
@@ -154,8 +155,10 @@ export class QueryFailedError extends RepriseError {
 }
 
 export class TaskNotFoundError extends RepriseError {
+  readonly taskKind: 'activity' | 'workflow';
   constructor(code: 'ActivityTaskNotFound' | 'WorkflowTaskNotFound', message: string) {
     super(code, message);
+    this.taskKind = code === 'ActivityTaskNotFound' ? 'activity' : 'workflow';
   }
 }
 

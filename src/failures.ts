@@ -144,7 +144,11 @@ brand(TerminatedFailure, 'terminated');
 export class TimeoutFailure extends TemporalFailure {
   readonly lastHeartbeatDetails: unknown[] | undefined;
   readonly timeoutType: TimeoutType;
-  constructor(message: string, lastHeartbeatDetails: unknown[] | undefined, timeoutType: TimeoutType) {
+  constructor(
+    message: string,
+    lastHeartbeatDetails: unknown[] | undefined,
+    timeoutType: TimeoutType,
+  ) {
     super(message);
     this.lastHeartbeatDetails = lastHeartbeatDetails;
     this.timeoutType = timeoutType;
@@ -163,7 +167,9 @@ export class ServerFailure extends TemporalFailure {
 brand(ServerFailure, 'server');
 
 export function isTemporalFailure(e: unknown): e is TemporalFailure {
-  return typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[FAILURE_BRAND] === true;
+  return (
+    typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[FAILURE_BRAND] === true
+  );
 }
 export function isApplicationFailure(e: unknown): e is ApplicationFailure {
   return hasKind(e, 'application');
@@ -176,6 +182,9 @@ export function isCancelledFailure(e: unknown): e is CancelledFailure {
 }
 export function isTimeoutFailure(e: unknown): e is TimeoutFailure {
   return hasKind(e, 'timeout');
+}
+export function isServerFailure(e: unknown): e is ServerFailure {
+  return hasKind(e, 'server');
 }
 export function isTerminatedFailure(e: unknown): e is TerminatedFailure {
   return hasKind(e, 'terminated');
@@ -195,7 +204,7 @@ export function isCancellation(error: unknown): boolean {
 export function encodeFailure(error: unknown, depth = 0): Failure {
   const e =
     error instanceof Error || isTemporalFailure(error)
-      ? (error as Error)
+      ? error
       : new Error(typeof error === 'string' ? error : `Non-Error value thrown: ${String(error)}`);
   const cause =
     depth < 20 && e.cause !== undefined && e.cause !== null
@@ -238,8 +247,8 @@ export function encodeFailure(error: unknown, depth = 0): Failure {
       },
     };
   }
-  if (hasKind(e, 'server')) {
-    return { ...base, info: { type: 'server', nonRetryable: (e as ServerFailure).nonRetryable } };
+  if (isServerFailure(e)) {
+    return { ...base, info: { type: 'server', nonRetryable: e.nonRetryable } };
   }
   // A plain Error becomes an ApplicationFailure whose type is the error's name (Temporal).
   return { ...base, info: { type: 'application', errorType: e.name, nonRetryable: false } };

@@ -57,19 +57,46 @@ export interface QueryRequest {
   queryType: string;
   args: unknown[];
 }
-export type QueryResult = { status: 'success'; result: unknown } | { status: 'failed'; failure: Failure };
+export type QueryResult =
+  { status: 'success'; result: unknown } | { status: 'failed'; failure: Failure };
 
-/** The messages the host sends into a sandbox context: one per call, JSON-encoded. */
+/** One line of the workflow `log` (or `console`), collected per activation; none while replaying. */
+export interface WorkflowLogEntry {
+  level: 'debug' | 'info' | 'warn' | 'error';
+  message: string;
+  attrs?: Record<string, unknown> | undefined;
+  /** Workflow time (the activation's `timeMs`) when the line was written. */
+  timeMs: number;
+}
+
+/** What the sandbox returns for one activation: the completion plus the log lines it wrote. */
+export type SandboxActivationResult = ActivationCompletion & { logs: WorkflowLogEntry[] };
+
+/**
+ * The messages the host sends into a sandbox context: one per call, JSON-encoded. An activation
+ * takes several calls so that microtasks drain between them: `activate` (run the jobs), then
+ * `unblockConditions` until it reports 0, then `conclude` (collect commands and logs).
+ */
 export type SandboxRequest =
   | { op: 'create'; runKey: string; workflowType: string; randomSeed: string }
   | { op: 'activate'; runKey: string; activation: Activation }
+  | { op: 'unblockConditions'; runKey: string }
+  | { op: 'conclude'; runKey: string }
   | { op: 'query'; runKey: string; query: QueryRequest }
-  | { op: 'dispose'; runKey: string };
+  | { op: 'dispose'; runKey: string }
+  | { op: 'discover' };
 export type SandboxResponse =
   | { op: 'create'; ok: true }
-  | { op: 'activate'; completion: ActivationCompletion }
+  | { op: 'activate'; ok: true }
+  | { op: 'unblockConditions'; unblocked: number }
+  | { op: 'conclude'; result: SandboxActivationResult }
   | { op: 'query'; result: QueryResult }
-  | { op: 'dispose'; ok: true };
+  | { op: 'dispose'; ok: true }
+  | { op: 'discover'; workflowTypes: string[]; signalNames: string[] }
+  | { op: 'error'; message: string; stack: string | undefined };
+
+/** Failure `errorType` of a query result for a query name the workflow has no handler for. */
+export const QUERY_NOT_REGISTERED = 'QueryNotRegistered';
 
 /** Built-in query that returns where each of the workflow's pending operations waits. */
 export const STACK_TRACE_QUERY = '__stack_trace';

@@ -40,7 +40,7 @@ export const RecordMarker = z.object({
 });
 export const CompleteWorkflowExecution = z.object({
   type: z.literal('CompleteWorkflowExecution'),
-  result: z.unknown(),
+  result: z.unknown().optional(),
 });
 export const FailWorkflowExecution = z.object({
   type: z.literal('FailWorkflowExecution'),

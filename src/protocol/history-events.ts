@@ -26,7 +26,7 @@ export const WorkflowExecutionStarted = event('WorkflowExecutionStarted', {
   identity: z.string().optional(),
 });
 export const WorkflowExecutionCompleted = event('WorkflowExecutionCompleted', {
-  result: z.unknown(),
+  result: z.unknown().optional(),
   workflowTaskCompletedEventId: z.number().int(),
 });
 export const WorkflowExecutionFailed = event('WorkflowExecutionFailed', {
@@ -109,7 +109,7 @@ export const ActivityTaskStarted = event('ActivityTaskStarted', {
 export const ActivityTaskCompleted = event('ActivityTaskCompleted', {
   scheduledEventId: z.number().int(),
   startedEventId: z.number().int(),
-  result: z.unknown(),
+  result: z.unknown().optional(),
   identity: z.string(),
 });
 export const ActivityTaskFailed = event('ActivityTaskFailed', {

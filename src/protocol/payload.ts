@@ -31,3 +31,17 @@ function utf8Length(s: string): number {
   }
   return bytes;
 }
+
+/**
+ * Reprise's data converter is JSON: a value crosses a process, the store or the sandbox as its
+ * JSON form. Converting once on the way out means the in-process transport behaves exactly like
+ * the HTTP one (no shared references, `Date` → string, `undefined` in arrays → null).
+ */
+export function toPayload(value: unknown): unknown {
+  if (value === undefined) return undefined;
+  return JSON.parse(JSON.stringify(value)) as unknown;
+}
+
+export function toPayloads(values: readonly unknown[]): unknown[] {
+  return values.map((v) => (v === undefined ? null : toPayload(v)));
+}

@@ -26,15 +26,18 @@ export interface Store {
    * The run with this workflowId (and runId, when given) in the namespace; without a runId, the
    * most recently started run of that workflowId.
    */
-  findRun(req: { namespace: string; workflowId: string; runId?: string | undefined }): Promise<
-    RunRecord | undefined
-  >;
+  findRun(req: {
+    namespace: string;
+    workflowId: string;
+    runId?: string | undefined;
+  }): Promise<RunRecord | undefined>;
 
   /**
    * Appends `events`, replaces the run's status/state/nextEventId, enqueues `tasks`, upserts
    * `timers` (by runId + key), and deletes `deleteTimerKeys` and `deleteTaskIds`, in ONE
-   * transaction, iff the run's nextEventId still equals `expectedNextEventId`; otherwise throws
-   * `RunConflictError` and changes nothing. (DESIGN contract 1.)
+   * transaction, iff the run's version and nextEventId still equal `expectedVersion` and
+   * `expectedNextEventId`, and bumps the version; otherwise throws `RunConflictError` and
+   * changes nothing. (DESIGN contract 1.)
    */
   appendToRun(req: AppendToRunRequest): Promise<void>;
 
@@ -89,6 +92,8 @@ export interface RunRecord {
   startTimeMs: number;
   closeTimeMs: number | undefined;
   nextEventId: number;
+  /** Bumped by every appendToRun; the compare-and-set token (a change may append no event). */
+  version: number;
   /** The engine's mutable state of the run, a JSON value the store does not interpret. */
   state: unknown;
 }
@@ -125,6 +130,8 @@ export interface CreateRunRequest {
 export interface AppendToRunRequest {
   runId: string;
   expectedNextEventId: number;
+  /** The run's `version` when it was read. */
+  expectedVersion: number;
   events: HistoryEvent[];
   status: RunStatus;
   closeTimeMs: number | undefined;

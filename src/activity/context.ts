@@ -1,0 +1,123 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { IllegalStateError } from '../errors.ts';
+import { CancelledFailure } from '../failures.ts';
+import type { Logger } from '../logger.ts';
+import { msFromDuration } from '../protocol/duration.ts';
+import type { Duration } from '../protocol/duration.ts';
+
+/** What an activity knows about itself. Temporal's `ActivityInfo`, plus `idempotencyKey`. */
+export interface ActivityInfo {
+  readonly taskToken: string;
+  readonly activityId: string;
+  readonly activityType: string;
+  readonly activityNamespace: string;
+  readonly taskQueue: string;
+  readonly attempt: number;
+  readonly isLocal: boolean;
+  readonly workflowNamespace: string;
+  readonly workflowType: string;
+  readonly workflowExecution: { readonly workflowId: string; readonly runId: string };
+  /** Details from the last heartbeat of an earlier attempt, to resume from. */
+  readonly heartbeatDetails: unknown;
+  readonly heartbeatTimeoutMs: number | undefined;
+  readonly startToCloseTimeoutMs: number;
+  readonly scheduleToCloseTimeoutMs: number | undefined;
+  readonly scheduledTimestampMs: number;
+  readonly currentAttemptScheduledTimestampMs: number;
+  readonly startedTimestampMs: number;
+  /**
+   * (+) Stable across retries of this activity in this run (run id + activity id): pass it to
+   * the systems you call so that their side effect happens once.
+   */
+  readonly idempotencyKey: string;
+}
+
+/**
+ * The context of one activity attempt, reached with `Context.current()` anywhere in the
+ * activity's async call tree.
+ */
+export class Context {
+  readonly info: ActivityInfo;
+  /** Aborted when the activity is cancelled, times out, or the worker shuts down. */
+  readonly cancellationSignal: AbortSignal;
+  /** Rejects with a CancelledFailure when the activity is cancelled; never resolves. */
+  readonly cancelled: Promise<never>;
+  readonly log: Logger;
+  readonly #heartbeat: (details: unknown) => void;
+
+  constructor(opts: {
+    info: ActivityInfo;
+    signal: AbortSignal;
+    heartbeat: (details: unknown) => void;
+    log: Logger;
+  }) {
+    this.info = opts.info;
+    this.cancellationSignal = opts.signal;
+    this.#heartbeat = opts.heartbeat;
+    this.log = opts.log;
+    this.cancelled = new Promise<never>((_, reject) => {
+      const fire = (): void => {
+        reject(asCancelledFailure(opts.signal.reason));
+      };
+      if (opts.signal.aborted) fire();
+      else opts.signal.addEventListener('abort', fire, { once: true });
+    });
+    this.cancelled.catch(() => undefined);
+  }
+
+  /** The context of the activity running now; throws outside an activity. */
+  static current(): Context {
+    const ctx = storage.getStore();
+    if (!ctx) {
+      throw new IllegalStateError(
+        'Context.current() was called outside an activity. Call it from an activity function that a Worker runs, or use MockActivityEnvironment in tests.',
+      );
+    }
+    return ctx;
+  }
+
+  /**
+   * Records progress; the details reach the next attempt as `info.heartbeatDetails`. Throttled:
+   * sent at most every 80% of the heartbeat timeout. Keeps the heartbeat timeout from firing
+   * and is how a running activity learns it was cancelled.
+   */
+  heartbeat(details?: unknown): void {
+    this.#heartbeat(details);
+  }
+
+  /** Sleeps, waking early with a CancelledFailure if the activity is cancelled. */
+  sleep(duration: Duration): Promise<void> {
+    const ms = msFromDuration(duration);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.cancellationSignal.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      const onAbort = (): void => {
+        clearTimeout(timer);
+        reject(asCancelledFailure(this.cancellationSignal.reason));
+      };
+      if (this.cancellationSignal.aborted) onAbort();
+      else this.cancellationSignal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}
+
+function asCancelledFailure(reason: unknown): CancelledFailure {
+  if (reason instanceof CancelledFailure) return reason;
+  return new CancelledFailure(reason instanceof Error ? reason.message : 'Activity cancelled');
+}
+
+/** Internal: the worker runs each attempt inside `storage.run(context, …)`. */
+export const storage = new AsyncLocalStorage<Context>();
+
+/**
+ * Throw from an activity to say it will be completed later, from outside, by its task token
+ * (`client.activity.complete(taskToken, result)`).
+ */
+export class CompleteAsyncError extends Error {
+  constructor() {
+    super('Activity will be completed asynchronously by its task token.');
+    this.name = 'CompleteAsyncError';
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * `reprise/activity`: what an activity function can reach while a Worker runs it.
+ * @example
+ * import { heartbeat, activityInfo } from 'reprise/activity';
+ * export async function upload(file: string) {
+ *   heartbeat({ offset: 0 });
+ *   return activityInfo().idempotencyKey;
+ * }
+ */
+import type { Duration } from '../protocol/duration.ts';
+import { Context } from './context.ts';
+import type { ActivityInfo } from './context.ts';
+
+export { Context, CompleteAsyncError } from './context.ts';
+export type { ActivityInfo } from './context.ts';
+export {
+  ApplicationFailure,
+  ActivityFailure,
+  CancelledFailure,
+  TemporalFailure,
+  TerminatedFailure,
+  TimeoutFailure,
+} from '../failures.ts';
+export type { ApplicationFailureOptions } from '../failures.ts';
+
+/** The running activity's info. Throws outside an activity. */
+export function activityInfo(): ActivityInfo {
+  return Context.current().info;
+}
+
+/** Records progress for the running activity (see `Context.heartbeat`). */
+export function heartbeat(details?: unknown): void {
+  Context.current().heartbeat(details);
+}
+
+/** The running activity's cancellation `AbortSignal`. */
+export function cancellationSignal(): AbortSignal {
+  return Context.current().cancellationSignal;
+}
+
+/** A cancellable sleep inside an activity. */
+export function sleep(duration: Duration): Promise<void> {
+  return Context.current().sleep(duration);
+}
+
+/** Temporal's logger shape: a message, then attributes. */
+export interface ActivityLogger {
+  debug(message: string, attrs?: Record<string, unknown>): void;
+  info(message: string, attrs?: Record<string, unknown>): void;
+  warn(message: string, attrs?: Record<string, unknown>): void;
+  error(message: string, attrs?: Record<string, unknown>): void;
+}
+
+/** A logger that carries the running activity's ids. */
+export const log: ActivityLogger = {
+  debug: (message, attrs) => {
+    Context.current().log.debug(attrs ?? {}, message);
+  },
+  info: (message, attrs) => {
+    Context.current().log.info(attrs ?? {}, message);
+  },
+  warn: (message, attrs) => {
+    Context.current().log.warn(attrs ?? {}, message);
+  },
+  error: (message, attrs) => {
+    Context.current().log.error(attrs ?? {}, message);
+  },
+};

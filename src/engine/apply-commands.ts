@@ -1,0 +1,223 @@
+import type { Command, CommandOf } from '../protocol/commands.ts';
+import { resolveRetryPolicy } from '../protocol/retry-policy.ts';
+import { RetryState } from '../protocol/failure.ts';
+import { activityTimerKey, dropPendingTimers, userTimerKey } from './timer-keys.ts';
+import type { RunTx } from './update-run.ts';
+
+/** A command the engine cannot carry out; the workflow task fails with cause BadCommand. */
+export class BadCommandError extends Error {}
+
+/** Activity timeouts after Temporal's normalisation. */
+export interface ActivityTimeouts {
+  scheduleToCloseTimeoutMs: number | undefined;
+  scheduleToStartTimeoutMs: number | undefined;
+  startToCloseTimeoutMs: number;
+  heartbeatTimeoutMs: number | undefined;
+}
+
+/**
+ * Temporal's rules: startToClose defaults to scheduleToClose (one of them is required);
+ * scheduleToStart and startToClose are capped by scheduleToClose; heartbeat by startToClose.
+ */
+export function normaliseActivityTimeouts(
+  c: CommandOf<'ScheduleActivityTask'>,
+  runTimeoutMs: number | undefined,
+): ActivityTimeouts {
+  const scheduleToClose = c.scheduleToCloseTimeoutMs ?? runTimeoutMs;
+  let startToClose = c.startToCloseTimeoutMs ?? scheduleToClose;
+  if (startToClose === undefined) {
+    throw new BadCommandError(
+      `Activity '${c.activityType}' (activityId ${c.activityId}) has neither startToCloseTimeout nor scheduleToCloseTimeout: set one in proxyActivities options.`,
+    );
+  }
+  let scheduleToStart = c.scheduleToStartTimeoutMs;
+  if (scheduleToClose !== undefined) {
+    startToClose = Math.min(startToClose, scheduleToClose);
+    scheduleToStart =
+      scheduleToStart === undefined ? undefined : Math.min(scheduleToStart, scheduleToClose);
+  }
+  const heartbeat =
+    c.heartbeatTimeoutMs === undefined ? undefined : Math.min(c.heartbeatTimeoutMs, startToClose);
+  return {
+    scheduleToCloseTimeoutMs: scheduleToClose,
+    scheduleToStartTimeoutMs: scheduleToStart,
+    startToCloseTimeoutMs: startToClose,
+    heartbeatTimeoutMs: heartbeat,
+  };
+}
+
+/** Checks what can be checked before anything is written. Throws BadCommandError. */
+export function validateCommands(commands: readonly Command[]): void {
+  const seqs = new Set<string>();
+  for (const c of commands) {
+    if (c.type === 'ScheduleActivityTask' || c.type === 'StartTimer') {
+      const k = `${c.type}:${c.seq}`;
+      if (seqs.has(k)) throw new BadCommandError(`Duplicate ${c.type} seq ${c.seq} in one task.`);
+      seqs.add(k);
+    }
+    if (c.type === 'ScheduleActivityTask') {
+      normaliseActivityTimeouts(c, undefined);
+      try {
+        resolveRetryPolicy(c.retry);
+      } catch (e) {
+        throw new BadCommandError((e as Error).message);
+      }
+    }
+  }
+}
+
+/**
+ * Turns a completed workflow task's commands into events, tasks and timers. Commands after a
+ * close command are ignored (the run is closed).
+ */
+export function applyCommands(
+  tx: RunTx,
+  commands: readonly Command[],
+  completedEventId: number,
+): void {
+  for (const c of commands) {
+    if (!tx.isRunning) return;
+    switch (c.type) {
+      case 'ScheduleActivityTask':
+        scheduleActivity(tx, c, completedEventId);
+        break;
+      case 'RequestCancelActivityTask':
+        requestCancelActivity(tx, c.seq, completedEventId);
+        break;
+      case 'StartTimer': {
+        const timerId = String(c.seq);
+        const e = tx.append({
+          type: 'TimerStarted',
+          timerId,
+          startToFireTimeoutMs: c.durationMs,
+          workflowTaskCompletedEventId: completedEventId,
+        });
+        tx.setTimer(userTimerKey(timerId), tx.nowMs + c.durationMs, {
+          kind: 'userTimer',
+          timerId,
+          startedEventId: e.eventId,
+        });
+        break;
+      }
+      case 'CancelTimer': {
+        const timer = tx.state.pendingTimers[String(c.seq)];
+        if (!timer) break; // fired in the meantime: nothing to cancel
+        tx.append({
+          type: 'TimerCanceled',
+          timerId: timer.timerId,
+          startedEventId: timer.startedEventId,
+          workflowTaskCompletedEventId: completedEventId,
+        });
+        tx.deleteTimer(userTimerKey(timer.timerId));
+        break;
+      }
+      case 'RecordMarker':
+        tx.append({
+          type: 'MarkerRecorded',
+          markerName: c.markerName,
+          details: c.details,
+          workflowTaskCompletedEventId: completedEventId,
+        });
+        break;
+      case 'CompleteWorkflowExecution':
+        dropPendingTimers(tx);
+        tx.append({
+          type: 'WorkflowExecutionCompleted',
+          result: c.result,
+          workflowTaskCompletedEventId: completedEventId,
+        });
+        break;
+      case 'FailWorkflowExecution':
+        dropPendingTimers(tx);
+        tx.append({
+          type: 'WorkflowExecutionFailed',
+          failure: c.failure,
+          retryState: RetryState.RetryPolicyNotSet,
+          workflowTaskCompletedEventId: completedEventId,
+        });
+        break;
+      case 'CancelWorkflowExecution':
+        dropPendingTimers(tx);
+        tx.append({
+          type: 'WorkflowExecutionCanceled',
+          ...(c.details !== undefined && { details: c.details }),
+          workflowTaskCompletedEventId: completedEventId,
+        });
+        break;
+      default: {
+        const never: never = c;
+        throw new BadCommandError(`Unknown command ${JSON.stringify(never)}`);
+      }
+    }
+  }
+}
+
+function scheduleActivity(
+  tx: RunTx,
+  c: CommandOf<'ScheduleActivityTask'>,
+  completedEventId: number,
+): void {
+  const t = normaliseActivityTimeouts(c, undefined);
+  const e = tx.append({
+    type: 'ActivityTaskScheduled',
+    seq: c.seq,
+    activityId: c.activityId,
+    activityType: c.activityType,
+    taskQueue: c.taskQueue,
+    input: c.args,
+    ...(t.scheduleToCloseTimeoutMs !== undefined && {
+      scheduleToCloseTimeoutMs: t.scheduleToCloseTimeoutMs,
+    }),
+    ...(t.scheduleToStartTimeoutMs !== undefined && {
+      scheduleToStartTimeoutMs: t.scheduleToStartTimeoutMs,
+    }),
+    startToCloseTimeoutMs: t.startToCloseTimeoutMs,
+    ...(t.heartbeatTimeoutMs !== undefined && { heartbeatTimeoutMs: t.heartbeatTimeoutMs }),
+    retryPolicy: resolveRetryPolicy(c.retry),
+    workflowTaskCompletedEventId: completedEventId,
+  });
+  tx.enqueue('activity', c.taskQueue, e.eventId, 1);
+  if (t.scheduleToCloseTimeoutMs !== undefined) {
+    tx.setTimer(
+      activityTimerKey(e.eventId, 'ScheduleToClose'),
+      tx.nowMs + t.scheduleToCloseTimeoutMs,
+      {
+        kind: 'activityTimeout',
+        scheduledEventId: e.eventId,
+        attempt: 1,
+        timeoutType: 'ScheduleToClose',
+      },
+    );
+  }
+  if (t.scheduleToStartTimeoutMs !== undefined) {
+    tx.setTimer(
+      activityTimerKey(e.eventId, 'ScheduleToStart'),
+      tx.nowMs + t.scheduleToStartTimeoutMs,
+      {
+        kind: 'activityTimeout',
+        scheduledEventId: e.eventId,
+        attempt: 1,
+        timeoutType: 'ScheduleToStart',
+      },
+    );
+  }
+}
+
+function requestCancelActivity(tx: RunTx, seq: number, completedEventId: number): void {
+  const pa = Object.values(tx.state.pendingActivities).find((a) => a.seq === seq);
+  if (!pa || pa.cancelRequestedEventId !== undefined) return;
+  const req = tx.append({
+    type: 'ActivityTaskCancelRequested',
+    scheduledEventId: pa.scheduledEventId,
+    workflowTaskCompletedEventId: completedEventId,
+  });
+  if (pa.phase === 'started') return; // the worker learns it on its next heartbeat
+  for (const k of ['ScheduleToStart', 'ScheduleToClose', 'Retry'] as const) {
+    tx.deleteTimer(activityTimerKey(pa.scheduledEventId, k));
+  }
+  tx.append({
+    type: 'ActivityTaskCanceled',
+    scheduledEventId: pa.scheduledEventId,
+    latestCancelRequestedEventId: req.eventId,
+  });
+}

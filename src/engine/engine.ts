@@ -1,0 +1,151 @@
+import { z } from 'zod';
+import { defaultLogger } from '../logger.ts';
+import type { Logger } from '../logger.ts';
+import { openStore } from '../store/open-store.ts';
+import type { Store } from '../store/store.ts';
+import type { EngineApi, RegisterWorkerRequest } from '../transport/engine-api.ts';
+import { SystemClock } from './clock.ts';
+import type { Clock } from './clock.ts';
+import { DEFAULT_LIMITS } from './deps.ts';
+import type { EngineDeps, EngineLimits } from './deps.ts';
+import { Notifier } from './notifier.ts';
+import {
+  completeActivityTask,
+  failActivityTask,
+  heartbeatActivityTask,
+  pollActivityTask,
+  reportActivityTaskCanceled,
+} from './ops/activity-tasks.ts';
+import { cancelWorkflow, terminateWorkflow } from './ops/cancel-workflow.ts';
+import { parseRequest } from './ops/parse-request.ts';
+import { queryWorkflow } from './ops/query-workflow.ts';
+import { describeWorkflow, getHistory, getWorkflowOutcome } from './ops/read-workflow.ts';
+import { signalWorkflow } from './ops/signal-workflow.ts';
+import { startWorkflow } from './ops/start-workflow.ts';
+import { completeWorkflowTask, failWorkflowTask, pollWorkflowTask } from './ops/workflow-tasks.ts';
+import { QueryDispatcher } from './task-queues/query-dispatcher.ts';
+import { TimerLoop } from './timers/timer-loop.ts';
+
+export interface EngineOptions {
+  /** `'sqlite::memory:'`, `'sqlite:./reprise.db'`, or a Store instance. */
+  readonly store: string | Store;
+  readonly clock?: Clock | undefined;
+  readonly logger?: Logger | undefined;
+  readonly limits?: Partial<EngineLimits> | undefined;
+}
+
+const RegisterSchema = z.object({
+  namespace: z.string().min(1),
+  taskQueue: z.string().min(1),
+  identity: z.string().min(1),
+  buildId: z.string().optional(),
+  workflowTypes: z.array(z.string()),
+  activityTypes: z.array(z.string()),
+  signalNames: z.array(z.string()).nullable(),
+});
+
+/**
+ * The engine: the only writer of histories. It holds no state the store does not have, so
+ * several engines may share one store and any of them may die at any moment (contract 6).
+ */
+export class Engine {
+  readonly #deps: EngineDeps;
+  readonly #timers: TimerLoop;
+  readonly #queries: QueryDispatcher;
+  readonly #ownsStore: boolean;
+  readonly #closing = new AbortController();
+  #closed = false;
+  /** Serves `Client` and `Worker` in this process. */
+  readonly connection: EngineApi;
+
+  private constructor(store: Store, ownsStore: boolean, options: EngineOptions) {
+    const notifier = new Notifier();
+    const timerRef: { loop?: TimerLoop } = {};
+    this.#deps = {
+      store,
+      clock: options.clock ?? new SystemClock(),
+      notifier,
+      logger: options.logger ?? defaultLogger({ component: 'engine' }),
+      limits: { ...DEFAULT_LIMITS, ...options.limits },
+      onTimerWritten: (dueAtMs) => {
+        timerRef.loop?.onTimerWritten(dueAtMs);
+      },
+    };
+    this.#timers = new TimerLoop(this.#deps);
+    timerRef.loop = this.#timers;
+    this.#queries = new QueryDispatcher(notifier);
+    this.#ownsStore = ownsStore;
+    this.connection = this.#makeConnection();
+  }
+
+  /**
+   * Opens an engine on a store and starts its timer loop.
+   * @example const engine = await Engine.open({ store: 'sqlite:./reprise.db' });
+   */
+  static async open(options: EngineOptions): Promise<Engine> {
+    const store =
+      typeof options.store === 'string' ? await openStore(options.store) : options.store;
+    await store.ensureNamespace({ namespace: 'default' });
+    const engine = new Engine(store, typeof options.store === 'string', options);
+    engine.#timers.start();
+    return engine;
+  }
+
+  /** The engine's dependencies, for wiring (testing environments, the HTTP server). */
+  get deps(): EngineDeps {
+    return this.#deps;
+  }
+
+  /** Wakes the timer loop: after a manual clock moved. */
+  wakeTimers(): void {
+    this.#timers.wake();
+  }
+
+  /** Stops the timer loop, answers open long-polls, and closes the store if it opened it. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#closing.abort();
+    await this.#timers.close();
+    this.#queries.close();
+    if (this.#ownsStore) await this.#deps.store.close();
+  }
+
+  #makeConnection(): EngineApi {
+    const d = this.#deps;
+    const q = this.#queries;
+    const closing = this.#closing.signal;
+    const both = (signal: AbortSignal | undefined): AbortSignal =>
+      signal ? AbortSignal.any([signal, closing]) : closing;
+    return {
+      startWorkflow: (req) => startWorkflow(d, req),
+      signalWorkflow: (req) => signalWorkflow(d, req),
+      queryWorkflow: (req) => queryWorkflow(d, q, req),
+      cancelWorkflow: (req) => cancelWorkflow(d, req),
+      terminateWorkflow: (req) => terminateWorkflow(d, req),
+      describeWorkflow: (req) => describeWorkflow(d, req),
+      getWorkflowOutcome: (req) => getWorkflowOutcome(d, req, closing),
+      getHistory: (req) => getHistory(d, req),
+      registerWorker: async (input: RegisterWorkerRequest) => {
+        const req = parseRequest(RegisterSchema, input, 'register worker');
+        await d.store.registerWorker({
+          ...req,
+          buildId: req.buildId,
+          seenAtMs: d.clock.now(),
+        });
+      },
+      pollWorkflowTask: (req, signal) => pollWorkflowTask(d, q, req, both(signal)),
+      completeWorkflowTask: (req) => completeWorkflowTask(d, req),
+      failWorkflowTask: (req) => failWorkflowTask(d, req),
+      respondQueryTask: (req) => {
+        q.respond(req);
+        return Promise.resolve();
+      },
+      pollActivityTask: (req, signal) => pollActivityTask(d, req, both(signal)),
+      completeActivityTask: (req) => completeActivityTask(d, req),
+      failActivityTask: (req) => failActivityTask(d, req),
+      reportActivityTaskCanceled: (req) => reportActivityTaskCanceled(d, req),
+      heartbeatActivityTask: (req) => heartbeatActivityTask(d, req),
+    };
+  }
+}

@@ -1,0 +1,58 @@
+import type { Clock } from './clock.ts';
+
+/**
+ * In-process wake-ups: a task was enqueued, a run changed. Wake-ups are hints that only shorten
+ * waits; every waiter re-reads the store on a bounded interval, since other engine processes
+ * sharing the store do not reach this notifier.
+ */
+export class Notifier {
+  readonly #waiters = new Map<string, Set<() => void>>();
+
+  notify(key: string): void {
+    const set = this.#waiters.get(key);
+    if (!set) return;
+    this.#waiters.delete(key);
+    for (const wake of set) wake();
+  }
+
+  /**
+   * Resolves when `key` is notified, `timeoutMs` of real time passes, or `signal` aborts,
+   * whichever comes first. Never rejects.
+   */
+  wait(key: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      if (signal?.aborted) {
+        resolve();
+        return;
+      }
+      let set = this.#waiters.get(key);
+      if (!set) {
+        set = new Set();
+        this.#waiters.set(key, set);
+      }
+      const done = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        const s = this.#waiters.get(key);
+        s?.delete(done);
+        if (s?.size === 0) this.#waiters.delete(key);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      signal?.addEventListener('abort', done, { once: true });
+      set.add(done);
+    });
+  }
+}
+
+export function taskKey(namespace: string, taskQueue: string, kind: string): string {
+  return `task\u0000${namespace}\u0000${taskQueue}\u0000${kind}`;
+}
+export function runKey(runId: string): string {
+  return `run\u0000${runId}`;
+}
+
+/** Real-time re-read interval for waiters: the bound on how stale a missed wake-up can be. */
+export const RECHECK_INTERVAL_MS = 250;
+
+export type { Clock };

@@ -1,0 +1,473 @@
+import { z } from 'zod';
+import { TaskNotFoundError } from '../../errors.ts';
+import { Failure, RetryState } from '../../protocol/failure.ts';
+import type { TimeoutType } from '../../protocol/failure.ts';
+import { retryBackoffMs } from '../../protocol/retry-policy.ts';
+import type { TaskRecord } from '../../store/store.ts';
+import type {
+  ActivityTask,
+  CompleteActivityTaskRequest,
+  FailActivityTaskRequest,
+  HeartbeatActivityTaskRequest,
+  HeartbeatResponse,
+  PollRequest,
+  ReportActivityCanceledRequest,
+} from '../../transport/engine-api.ts';
+import type { EngineDeps } from '../deps.ts';
+import { RECHECK_INTERVAL_MS, taskKey } from '../notifier.ts';
+import { checkPayload } from '../payload-limits.ts';
+import type { PendingActivity } from '../run-state.ts';
+import { ActivityTaskToken, decodeTaskToken, encodeTaskToken } from '../task-token.ts';
+import { activityTimerKey, activityTimerKeys } from '../timer-keys.ts';
+import { updateRun } from '../update-run.ts';
+import type { RunTx } from '../update-run.ts';
+import { parseRequest } from './parse-request.ts';
+
+const PollSchema = z.object({
+  namespace: z.string().min(1),
+  taskQueue: z.string().min(1),
+  identity: z.string().min(1),
+  waitMs: z.number().int().nonnegative().max(120_000),
+});
+
+/**
+ * Long-polls the activity task queue. A task handed out is marked started with its
+ * start-to-close and heartbeat timers in one transaction; no history event is written until the
+ * attempt ends (Temporal's rule: retries do not grow history).
+ */
+export async function pollActivityTask(
+  deps: EngineDeps,
+  input: PollRequest,
+  signal?: AbortSignal,
+): Promise<ActivityTask | undefined> {
+  const req = parseRequest(PollSchema, input, 'poll activity task');
+  const deadline = Date.now() + req.waitMs;
+  const key = taskKey(req.namespace, req.taskQueue, 'activity');
+  for (;;) {
+    const task = await deps.store.claimTask({
+      namespace: req.namespace,
+      taskQueue: req.taskQueue,
+      kind: 'activity',
+      nowMs: deps.clock.now(),
+      leaseMs: deps.limits.taskLeaseMs,
+    });
+    if (task) {
+      const started = await startActivityTask(deps, task, req.identity);
+      if (started) return started;
+      continue;
+    }
+    const remaining = deadline - Date.now();
+    if (remaining <= 0 || signal?.aborted) return undefined;
+    await deps.notifier.wait(key, Math.min(remaining, RECHECK_INTERVAL_MS), signal);
+  }
+}
+
+async function startActivityTask(
+  deps: EngineDeps,
+  task: TaskRecord,
+  identity: string,
+): Promise<ActivityTask | undefined> {
+  const run = await deps.store.getRun({ runId: task.runId });
+  if (!run) {
+    await deps.store.deleteTask({ taskId: task.taskId });
+    return undefined;
+  }
+  const pa = await updateRun(deps, task.runId, (tx) => {
+    tx.ackTask(task.taskId);
+    const a = tx.state.pendingActivities[String(task.scheduledEventId)];
+    if (!tx.isRunning || !a || a.attempt !== task.attempt || a.phase !== 'scheduled') {
+      return undefined;
+    }
+    if (a.cancelRequestedEventId !== undefined) return undefined;
+    a.phase = 'started';
+    a.startedTimeMs = tx.nowMs;
+    a.startedIdentity = identity;
+    delete a.lastHeartbeatTimeMs;
+    tx.touch();
+    tx.deleteTimer(activityTimerKey(a.scheduledEventId, 'ScheduleToStart'));
+    tx.setTimer(
+      activityTimerKey(a.scheduledEventId, 'StartToClose'),
+      tx.nowMs + a.startToCloseTimeoutMs,
+      {
+        kind: 'activityTimeout',
+        scheduledEventId: a.scheduledEventId,
+        attempt: a.attempt,
+        timeoutType: 'StartToClose',
+      },
+    );
+    if (a.heartbeatTimeoutMs !== undefined) {
+      tx.setTimer(
+        activityTimerKey(a.scheduledEventId, 'Heartbeat'),
+        tx.nowMs + a.heartbeatTimeoutMs,
+        {
+          kind: 'activityTimeout',
+          scheduledEventId: a.scheduledEventId,
+          attempt: a.attempt,
+          timeoutType: 'Heartbeat',
+        },
+      );
+    }
+    return structuredClone(a);
+  });
+  if (!pa) return undefined;
+  const [scheduled] = await deps.store.readHistory({
+    runId: task.runId,
+    fromEventId: pa.scheduledEventId,
+  });
+  const input = scheduled?.type === 'ActivityTaskScheduled' ? scheduled.input : [];
+  return {
+    taskToken: encodeTaskToken({
+      k: 'at',
+      namespace: run.namespace,
+      runId: run.runId,
+      scheduledEventId: pa.scheduledEventId,
+      attempt: pa.attempt,
+    }),
+    workflowNamespace: run.namespace,
+    workflowId: run.workflowId,
+    runId: run.runId,
+    workflowType: run.workflowType,
+    activityId: pa.activityId,
+    activityType: pa.activityType,
+    taskQueue: pa.taskQueue,
+    args: input,
+    attempt: pa.attempt,
+    scheduledTimeMs: pa.scheduledTimeMs,
+    currentAttemptScheduledTimeMs: pa.currentAttemptScheduledTimeMs,
+    startedTimeMs: pa.startedTimeMs ?? 0,
+    scheduleToCloseTimeoutMs: pa.scheduleToCloseTimeoutMs,
+    startToCloseTimeoutMs: pa.startToCloseTimeoutMs,
+    heartbeatTimeoutMs: pa.heartbeatTimeoutMs,
+    heartbeatDetails: pa.heartbeatDetails,
+  };
+}
+
+/** The started attempt the token names, or a clear error: the answer is then not recorded. */
+function currentAttempt(tx: RunTx, token: ActivityTaskToken): PendingActivity {
+  const a = tx.state.pendingActivities[String(token.scheduledEventId)];
+  if (!tx.isRunning || a?.attempt !== token.attempt || a.phase !== 'started') {
+    throw new TaskNotFoundError(
+      'ActivityTaskNotFound',
+      `Activity task ${token.scheduledEventId} attempt ${token.attempt} of run ${token.runId} is no longer current ` +
+        `(it completed, timed out, was retried or cancelled, or the run closed); this answer was not recorded.`,
+    );
+  }
+  return a;
+}
+
+function endActivity(tx: RunTx, a: PendingActivity): number {
+  for (const k of activityTimerKeys(a.scheduledEventId)) tx.deleteTimer(k);
+  const started = tx.append({
+    type: 'ActivityTaskStarted',
+    scheduledEventId: a.scheduledEventId,
+    attempt: a.attempt,
+    identity: a.startedIdentity ?? 'unknown',
+    ...(a.lastFailure !== undefined && { lastFailure: a.lastFailure }),
+  });
+  return started.eventId;
+}
+
+const CompleteSchema = z.object({
+  taskToken: z.string().min(1),
+  identity: z.string().min(1),
+  result: z.unknown(),
+});
+
+/**
+ * Records an attempt's result: ActivityTaskStarted + ActivityTaskCompleted and the next
+ * workflow task in one transaction. Contract 2: a second completion of the same attempt, or a
+ * late one, changes nothing and gets ActivityTaskNotFound. Test:
+ * test/contract/2-activities-count-once.test.ts.
+ */
+export async function completeActivityTask(
+  deps: EngineDeps,
+  input: CompleteActivityTaskRequest,
+): Promise<void> {
+  const req = parseRequest(CompleteSchema, input, 'complete activity task');
+  const token = decodeTaskToken(ActivityTaskToken, req.taskToken);
+  const a = await peekActivity(deps, token);
+  checkPayload(deps, `The result of activity '${a?.activityType ?? '?'}'`, req.result);
+  await updateRun(deps, token.runId, (tx) => {
+    const pa = currentAttempt(tx, token);
+    const startedEventId = endActivity(tx, pa);
+    tx.append({
+      type: 'ActivityTaskCompleted',
+      scheduledEventId: pa.scheduledEventId,
+      startedEventId,
+      result: req.result,
+      identity: req.identity,
+    });
+  });
+}
+
+async function peekActivity(
+  deps: EngineDeps,
+  token: ActivityTaskToken,
+): Promise<PendingActivity | undefined> {
+  const run = await deps.store.getRun({ runId: token.runId });
+  const state = run?.state as { pendingActivities?: Record<string, PendingActivity> } | undefined;
+  return state?.pendingActivities?.[String(token.scheduledEventId)];
+}
+
+const FailSchema = z.object({
+  taskToken: z.string().min(1),
+  identity: z.string().min(1),
+  failure: Failure,
+  lastHeartbeatDetails: z.array(z.unknown()).optional(),
+});
+
+/** An attempt failed: retried per the activity's policy, or recorded as ActivityTaskFailed. */
+export async function failActivityTask(
+  deps: EngineDeps,
+  input: FailActivityTaskRequest,
+): Promise<void> {
+  const req = parseRequest(FailSchema, input, 'fail activity task');
+  const token = decodeTaskToken(ActivityTaskToken, req.taskToken);
+  await updateRun(deps, token.runId, (tx) => {
+    const pa = currentAttempt(tx, token);
+    if (req.lastHeartbeatDetails !== undefined) pa.heartbeatDetails = req.lastHeartbeatDetails;
+    failAttempt(tx, pa, req.failure, req.identity, undefined);
+  });
+}
+
+/**
+ * One attempt ended in failure (reported, or a start-to-close/heartbeat timeout). Retries when
+ * the policy allows and the schedule-to-close deadline leaves room; otherwise closes the
+ * activity with ActivityTaskFailed / ActivityTaskTimedOut.
+ */
+function failAttempt(
+  tx: RunTx,
+  pa: PendingActivity,
+  failure: Failure,
+  identity: string,
+  timeoutType: TimeoutType | undefined,
+): void {
+  const retryState = retryDecision(tx.nowMs, pa, failure);
+  if (retryState === RetryState.InProgress) {
+    const info = failure.info;
+    const delayMs =
+      info.type === 'application' && info.nextRetryDelayMs !== undefined
+        ? info.nextRetryDelayMs
+        : retryBackoffMs(pa.retryPolicy, pa.attempt);
+    for (const k of ['StartToClose', 'Heartbeat'] as const) {
+      tx.deleteTimer(activityTimerKey(pa.scheduledEventId, k));
+    }
+    pa.attempt += 1;
+    pa.phase = 'backoff';
+    pa.lastFailure = failure;
+    pa.nextAttemptAtMs = tx.nowMs + delayMs;
+    delete pa.startedTimeMs;
+    tx.touch();
+    tx.setTimer(activityTimerKey(pa.scheduledEventId, 'Retry'), tx.nowMs + delayMs, {
+      kind: 'activityRetry',
+      scheduledEventId: pa.scheduledEventId,
+      attempt: pa.attempt,
+    });
+    return;
+  }
+  const startedEventId = endActivity(tx, pa);
+  if (timeoutType === undefined) {
+    tx.append({
+      type: 'ActivityTaskFailed',
+      scheduledEventId: pa.scheduledEventId,
+      startedEventId,
+      failure,
+      retryState,
+      identity,
+    });
+  } else {
+    tx.append({
+      type: 'ActivityTaskTimedOut',
+      scheduledEventId: pa.scheduledEventId,
+      startedEventId,
+      failure,
+      retryState,
+    });
+  }
+}
+
+/** Temporal's retry rules; `InProgress` means "retry". */
+export function retryDecision(nowMs: number, pa: PendingActivity, failure: Failure): RetryState {
+  const info = failure.info;
+  if (info.type === 'application') {
+    if (info.nonRetryable) return RetryState.NonRetryableFailure;
+    if (pa.retryPolicy.nonRetryableErrorTypes.includes(info.errorType)) {
+      return RetryState.NonRetryableFailure;
+    }
+  }
+  if (info.type === 'cancelled') return RetryState.CancelRequested;
+  if (pa.retryPolicy.maximumAttempts > 0 && pa.attempt >= pa.retryPolicy.maximumAttempts) {
+    return RetryState.MaximumAttemptsReached;
+  }
+  if (pa.scheduleToCloseTimeoutMs !== undefined) {
+    const delayMs =
+      info.type === 'application' && info.nextRetryDelayMs !== undefined
+        ? info.nextRetryDelayMs
+        : retryBackoffMs(pa.retryPolicy, pa.attempt);
+    if (nowMs + delayMs >= pa.scheduledTimeMs + pa.scheduleToCloseTimeoutMs)
+      return RetryState.Timeout;
+  }
+  return RetryState.InProgress;
+}
+
+const HeartbeatSchema = z.object({
+  taskToken: z.string().min(1),
+  identity: z.string().min(1),
+  details: z.array(z.unknown()),
+});
+
+/** Records heartbeat details and pushes the heartbeat deadline; answers whether to cancel. */
+export async function heartbeatActivityTask(
+  deps: EngineDeps,
+  input: HeartbeatActivityTaskRequest,
+): Promise<HeartbeatResponse> {
+  const req = parseRequest(HeartbeatSchema, input, 'heartbeat');
+  const token = decodeTaskToken(ActivityTaskToken, req.taskToken);
+  checkPayload(deps, 'Heartbeat details', req.details);
+  return updateRun(deps, token.runId, (tx) => {
+    const pa = currentAttempt(tx, token);
+    pa.heartbeatDetails = req.details;
+    pa.lastHeartbeatTimeMs = tx.nowMs;
+    tx.touch();
+    if (pa.heartbeatTimeoutMs !== undefined) {
+      tx.setTimer(
+        activityTimerKey(pa.scheduledEventId, 'Heartbeat'),
+        tx.nowMs + pa.heartbeatTimeoutMs,
+        {
+          kind: 'activityTimeout',
+          scheduledEventId: pa.scheduledEventId,
+          attempt: pa.attempt,
+          timeoutType: 'Heartbeat',
+        },
+      );
+    }
+    return { cancelRequested: pa.cancelRequestedEventId !== undefined };
+  });
+}
+
+const CanceledSchema = z.object({
+  taskToken: z.string().min(1),
+  identity: z.string().min(1),
+  details: z.array(z.unknown()).optional(),
+});
+
+/** The activity acknowledged a cancellation request: ActivityTaskCanceled. */
+export async function reportActivityTaskCanceled(
+  deps: EngineDeps,
+  input: ReportActivityCanceledRequest,
+): Promise<void> {
+  const req = parseRequest(CanceledSchema, input, 'report activity canceled');
+  const token = decodeTaskToken(ActivityTaskToken, req.taskToken);
+  await updateRun(deps, token.runId, (tx) => {
+    const pa = currentAttempt(tx, token);
+    if (pa.cancelRequestedEventId === undefined) {
+      failAttempt(
+        tx,
+        pa,
+        {
+          message: 'Activity cancelled itself without a cancellation request',
+          info: { type: 'cancelled' },
+        },
+        req.identity,
+        undefined,
+      );
+      return;
+    }
+    const startedEventId = endActivity(tx, pa);
+    tx.append({
+      type: 'ActivityTaskCanceled',
+      scheduledEventId: pa.scheduledEventId,
+      startedEventId,
+      latestCancelRequestedEventId: pa.cancelRequestedEventId,
+      ...(req.details !== undefined && { details: req.details }),
+      identity: req.identity,
+    });
+  });
+}
+
+/** Timer: an activity timeout came due. Stale timers (another attempt, or done) change nothing. */
+export function activityTimeoutDue(
+  tx: RunTx,
+  scheduledEventId: number,
+  attempt: number,
+  timeoutType: TimeoutType,
+): void {
+  if (!tx.isRunning) return;
+  const pa = tx.state.pendingActivities[String(scheduledEventId)];
+  if (!pa) return;
+  const failure: Failure = {
+    message: `Activity task timed out (${timeoutType})`,
+    info: {
+      type: 'timeout',
+      timeoutType,
+      ...(pa.heartbeatDetails !== undefined && { lastHeartbeatDetails: pa.heartbeatDetails }),
+    },
+  };
+  switch (timeoutType) {
+    case 'ScheduleToClose': {
+      // Ends the activity whatever attempt it is on: no retry past this deadline.
+      for (const k of activityTimerKeys(scheduledEventId)) tx.deleteTimer(k);
+      const startedEventId = pa.phase === 'started' ? endActivity(tx, pa) : pa.scheduledEventId;
+      tx.append({
+        type: 'ActivityTaskTimedOut',
+        scheduledEventId,
+        startedEventId,
+        failure,
+        retryState: RetryState.Timeout,
+      });
+      return;
+    }
+    case 'ScheduleToStart': {
+      if (pa.attempt !== attempt || pa.phase !== 'scheduled') return;
+      for (const k of activityTimerKeys(scheduledEventId)) tx.deleteTimer(k);
+      tx.append({
+        type: 'ActivityTaskTimedOut',
+        scheduledEventId,
+        startedEventId: pa.scheduledEventId,
+        failure,
+        retryState: RetryState.Timeout,
+      });
+      return;
+    }
+    case 'Heartbeat': {
+      if (pa.attempt !== attempt || pa.phase !== 'started' || pa.heartbeatTimeoutMs === undefined)
+        return;
+      const last = pa.lastHeartbeatTimeMs ?? pa.startedTimeMs ?? 0;
+      if (last + pa.heartbeatTimeoutMs > tx.nowMs) return;
+      failAttempt(tx, pa, failure, pa.startedIdentity ?? 'unknown', timeoutType);
+      return;
+    }
+    case 'StartToClose':
+      if (pa.attempt !== attempt || pa.phase !== 'started') return;
+      failAttempt(tx, pa, failure, pa.startedIdentity ?? 'unknown', timeoutType);
+      return;
+    default: {
+      const never: never = timeoutType;
+      throw new TypeError(`Unknown timeout type ${String(never)}`);
+    }
+  }
+}
+
+/** Timer: a retry's backoff ended; the next attempt is enqueued. */
+export function activityRetryDue(tx: RunTx, scheduledEventId: number, attempt: number): void {
+  if (!tx.isRunning) return;
+  const pa = tx.state.pendingActivities[String(scheduledEventId)];
+  if (pa?.attempt !== attempt || pa.phase !== 'backoff') return;
+  pa.phase = 'scheduled';
+  pa.currentAttemptScheduledTimeMs = tx.nowMs;
+  delete pa.nextAttemptAtMs;
+  tx.touch();
+  tx.enqueue('activity', pa.taskQueue, pa.scheduledEventId, pa.attempt);
+  if (pa.scheduleToStartTimeoutMs !== undefined) {
+    tx.setTimer(
+      activityTimerKey(scheduledEventId, 'ScheduleToStart'),
+      tx.nowMs + pa.scheduleToStartTimeoutMs,
+      {
+        kind: 'activityTimeout',
+        scheduledEventId,
+        attempt: pa.attempt,
+        timeoutType: 'ScheduleToStart',
+      },
+    );
+  }
+}

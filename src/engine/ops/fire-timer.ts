@@ -1,0 +1,48 @@
+import type { TimerRecord } from '../../store/store.ts';
+import type { EngineDeps } from '../deps.ts';
+import { updateRun } from '../update-run.ts';
+import { activityRetryDue, activityTimeoutDue } from './activity-tasks.ts';
+import { workflowTaskRetryDue, workflowTaskTimedOut } from './workflow-tasks.ts';
+
+/**
+ * Carries out a due timer and deletes its row in the same transaction. A stale timer (its
+ * activity or task moved on, or the run closed) deletes its row and changes nothing else.
+ * Contract 3: the timer loop calls this only once `dueAtMs` has passed on the engine clock, so a
+ * timer never fires early. Test: test/contract/3-timers-fire-once-never-early.test.ts.
+ */
+export async function fireTimer(deps: EngineDeps, timer: TimerRecord): Promise<void> {
+  const run = await deps.store.getRun({ runId: timer.runId });
+  if (!run) {
+    await deps.store.deleteTimer({ runId: timer.runId, key: timer.key });
+    return;
+  }
+  await updateRun(deps, timer.runId, (tx) => {
+    tx.deleteTimer(timer.key);
+    if (!tx.isRunning) return;
+    const p = timer.payload;
+    switch (p.kind) {
+      case 'userTimer': {
+        const t = tx.state.pendingTimers[p.timerId];
+        if (t?.startedEventId !== p.startedEventId) return;
+        tx.append({ type: 'TimerFired', timerId: p.timerId, startedEventId: p.startedEventId });
+        return;
+      }
+      case 'activityTimeout':
+        activityTimeoutDue(tx, p.scheduledEventId, p.attempt, p.timeoutType);
+        return;
+      case 'activityRetry':
+        activityRetryDue(tx, p.scheduledEventId, p.attempt);
+        return;
+      case 'workflowTaskTimeout':
+        workflowTaskTimedOut(tx, p.scheduledEventId, p.startedEventId);
+        return;
+      case 'workflowTaskRetry':
+        workflowTaskRetryDue(tx, p.attempt);
+        return;
+      default: {
+        const never: never = p;
+        throw new TypeError(`Unknown timer ${JSON.stringify(never)}`);
+      }
+    }
+  });
+}

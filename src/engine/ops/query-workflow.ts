@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { QueryFailedError, QueryNotRegisteredError, UnavailableError } from '../../errors.ts';
+import { RunStatus } from '../../protocol/run-status.ts';
+import type { RunRecord } from '../../store/store.ts';
+import { RECHECK_INTERVAL_MS, runKey } from '../notifier.ts';
+import { RunState } from '../run-state.ts';
+import { decodeFailure } from '../../failures.ts';
+import type { QueryWorkflowRequest } from '../../transport/engine-api.ts';
+import type { EngineDeps } from '../deps.ts';
+import type { QueryDispatcher } from '../task-queues/query-dispatcher.ts';
+import { findRunOrThrow } from './find-run.ts';
+import { parseRequest } from './parse-request.ts';
+
+const QuerySchema = z.object({
+  namespace: z.string().min(1),
+  workflowId: z.string().min(1),
+  runId: z.string().optional(),
+  queryType: z.string().min(1),
+  args: z.array(z.unknown()),
+});
+
+/**
+ * Asks a worker on the run's task queue to answer a query from the workflow's state: a cached
+ * run answers at once; otherwise the worker replays history (also for closed runs).
+ */
+export async function queryWorkflow(
+  deps: EngineDeps,
+  queries: QueryDispatcher,
+  input: QueryWorkflowRequest,
+): Promise<unknown> {
+  const req = parseRequest(QuerySchema, input, 'query');
+  const run = await untilFirstTaskCompleted(deps, await findRunOrThrow(deps, req));
+  const answer = await queries.submit(
+    run.namespace,
+    run.taskQueue,
+    {
+      workflowId: run.workflowId,
+      runId: run.runId,
+      workflowType: run.workflowType,
+      queryType: req.queryType,
+      args: req.args,
+    },
+    deps.limits.queryTimeoutMs,
+  );
+  if (answer.status === 'success') return answer.result;
+  if (answer.notRegistered)
+    throw new QueryNotRegisteredError(answer.failure.message, req.queryType);
+  throw new QueryFailedError(answer.failure.message, { cause: decodeFailure(answer.failure) });
+}
+
+/**
+ * A query is answered from the state the workflow reached in its last completed task; before
+ * its first task completes a run has no handlers yet, so the query waits for it (as Temporal's
+ * does), within the query timeout.
+ */
+async function untilFirstTaskCompleted(deps: EngineDeps, run: RunRecord): Promise<RunRecord> {
+  const deadline = Date.now() + deps.limits.queryTimeoutMs;
+  let current = run;
+  for (;;) {
+    const state = RunState.parse(current.state);
+    if (state.previousStartedEventId > 0 || current.status !== RunStatus.Running) return current;
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) {
+      throw new UnavailableError(
+        `Workflow '${run.workflowId}' has not completed its first workflow task within ${deps.limits.queryTimeoutMs} ms, so it cannot answer queries yet. Is a worker running on task queue '${run.taskQueue}'?`,
+      );
+    }
+    await deps.notifier.wait(runKey(run.runId), Math.min(remaining, RECHECK_INTERVAL_MS));
+    current = (await deps.store.getRun({ runId: run.runId })) ?? current;
+  }
+}

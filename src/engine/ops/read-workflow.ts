@@ -1,0 +1,145 @@
+import { z } from 'zod';
+import { IllegalStateError } from '../../errors.ts';
+import type { HistoryEvent } from '../../protocol/history-events.ts';
+import { RunStatus } from '../../protocol/run-status.ts';
+import type { RunRecord } from '../../store/store.ts';
+import type {
+  ExecutionRef,
+  GetHistoryRequest,
+  GetHistoryResponse,
+  GetWorkflowOutcomeRequest,
+  WorkflowDescription,
+  WorkflowOutcome,
+} from '../../transport/engine-api.ts';
+import type { EngineDeps } from '../deps.ts';
+import { RECHECK_INTERVAL_MS, runKey } from '../notifier.ts';
+import { RunState } from '../run-state.ts';
+import { findRunOrThrow } from './find-run.ts';
+import { parseRequest } from './parse-request.ts';
+
+const RefSchema = z.object({
+  namespace: z.string().min(1),
+  workflowId: z.string().min(1),
+  runId: z.string().optional(),
+});
+
+export async function describeWorkflow(
+  deps: EngineDeps,
+  input: ExecutionRef,
+): Promise<WorkflowDescription> {
+  const run = await findRunOrThrow(deps, parseRequest(RefSchema, input, 'describe'));
+  const s = RunState.parse(run.state);
+  return {
+    workflowId: run.workflowId,
+    runId: run.runId,
+    workflowType: run.workflowType,
+    taskQueue: run.taskQueue,
+    status: run.status,
+    startTimeMs: run.startTimeMs,
+    closeTimeMs: run.closeTimeMs,
+    historyLength: run.nextEventId - 1,
+    memo: s.memo,
+    searchAttributes: s.searchAttributes,
+    pendingActivities: Object.values(s.pendingActivities).map((a) => ({
+      activityId: a.activityId,
+      activityType: a.activityType,
+      state:
+        a.cancelRequestedEventId !== undefined
+          ? 'CancelRequested'
+          : a.phase === 'started'
+            ? 'Started'
+            : 'Scheduled',
+      attempt: a.attempt,
+      scheduledTimeMs: a.scheduledTimeMs,
+      lastStartedTimeMs: a.startedTimeMs,
+      lastHeartbeatTimeMs: a.lastHeartbeatTimeMs,
+      heartbeatDetails: a.heartbeatDetails,
+      lastFailure: a.lastFailure,
+      nextAttemptScheduleTimeMs: a.nextAttemptAtMs,
+    })),
+    pendingTimers: Object.values(s.pendingTimers).map((t) => ({
+      timerId: t.timerId,
+      firesAtMs: t.firesAtMs,
+    })),
+    lastWorkflowTaskFailure: s.lastWorkflowTaskFailure,
+  };
+}
+
+const OutcomeSchema = RefSchema.extend({ waitMs: z.number().int().nonnegative() });
+
+/** Waits (real time, up to `waitMs`) for the run to close and returns how it ended. */
+export async function getWorkflowOutcome(
+  deps: EngineDeps,
+  input: GetWorkflowOutcomeRequest,
+  signal?: AbortSignal,
+): Promise<WorkflowOutcome | undefined> {
+  const req = parseRequest(OutcomeSchema, input, 'get workflow result');
+  const deadline = Date.now() + req.waitMs;
+  let run = await findRunOrThrow(deps, req);
+  const runId = run.runId;
+  for (;;) {
+    if (run.status !== RunStatus.Running) return outcomeOf(deps, run);
+    const remaining = deadline - Date.now();
+    if (remaining <= 0 || signal?.aborted) return undefined;
+    await deps.notifier.wait(runKey(runId), Math.min(remaining, RECHECK_INTERVAL_MS), signal);
+    const next = await deps.store.getRun({ runId });
+    if (!next) throw new IllegalStateError(`Run ${runId} disappeared.`);
+    run = next;
+  }
+}
+
+async function outcomeOf(deps: EngineDeps, run: RunRecord): Promise<WorkflowOutcome> {
+  const [last] = await deps.store.readHistory({
+    runId: run.runId,
+    fromEventId: run.nextEventId - 1,
+  });
+  return outcomeFromEvent(run.runId, last);
+}
+
+export function outcomeFromEvent(runId: string, e: HistoryEvent | undefined): WorkflowOutcome {
+  switch (e?.type) {
+    case 'WorkflowExecutionCompleted':
+      return { status: 'Completed', runId, result: e.result };
+    case 'WorkflowExecutionFailed':
+      return { status: 'Failed', runId, failure: e.failure };
+    case 'WorkflowExecutionCanceled':
+      return { status: 'Canceled', runId, details: e.details ?? [] };
+    case 'WorkflowExecutionTerminated':
+      return { status: 'Terminated', runId, reason: e.reason };
+    case undefined:
+    case 'WorkflowExecutionStarted':
+    case 'WorkflowExecutionCancelRequested':
+    case 'WorkflowExecutionSignaled':
+    case 'WorkflowTaskScheduled':
+    case 'WorkflowTaskStarted':
+    case 'WorkflowTaskCompleted':
+    case 'WorkflowTaskFailed':
+    case 'WorkflowTaskTimedOut':
+    case 'ActivityTaskScheduled':
+    case 'ActivityTaskStarted':
+    case 'ActivityTaskCompleted':
+    case 'ActivityTaskFailed':
+    case 'ActivityTaskTimedOut':
+    case 'ActivityTaskCancelRequested':
+    case 'ActivityTaskCanceled':
+    case 'TimerStarted':
+    case 'TimerFired':
+    case 'TimerCanceled':
+    case 'MarkerRecorded':
+      throw new IllegalStateError(
+        `Run ${runId} is closed but its last event is ${e?.type ?? 'missing'}.`,
+      );
+  }
+}
+
+const HistorySchema = RefSchema.extend({ fromEventId: z.number().int().positive().optional() });
+
+export async function getHistory(
+  deps: EngineDeps,
+  input: GetHistoryRequest,
+): Promise<GetHistoryResponse> {
+  const req = parseRequest(HistorySchema, input, 'get history');
+  const run = await findRunOrThrow(deps, req);
+  const events = await deps.store.readHistory({ runId: run.runId, fromEventId: req.fromEventId });
+  return { runId: run.runId, events };
+}

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { UnknownSignalError, WorkflowNotFoundError } from '../../errors.ts';
+import type { SignalWorkflowRequest } from '../../transport/engine-api.ts';
+import type { EngineDeps } from '../deps.ts';
+import { checkPayload } from '../payload-limits.ts';
+import { updateRun } from '../update-run.ts';
+import { findRunOrThrow } from './find-run.ts';
+import { parseRequest } from './parse-request.ts';
+
+const SignalSchema = z.object({
+  namespace: z.string().min(1),
+  workflowId: z.string().min(1),
+  runId: z.string().optional(),
+  signalName: z.string().min(1),
+  args: z.array(z.unknown()),
+  identity: z.string().optional(),
+});
+
+/**
+ * Appends WorkflowExecutionSignaled (and a workflow task unless one is out). Contract 4: the
+ * signal is in the store before this returns, so an accepted signal is never lost.
+ * Test: test/contract/4-signals-never-lost.test.ts.
+ */
+export async function signalWorkflow(
+  deps: EngineDeps,
+  input: SignalWorkflowRequest,
+): Promise<void> {
+  const req = parseRequest(SignalSchema, input, 'signal');
+  checkPayload(deps, `The input of signal '${req.signalName}'`, req.args);
+  const run = await findRunOrThrow(deps, req);
+  await assertKnownSignal(deps, run.namespace, run.taskQueue, run.workflowType, req.signalName);
+  await updateRun(deps, run.runId, (tx) => {
+    if (!tx.isRunning) {
+      throw new WorkflowNotFoundError(
+        req.workflowId,
+        run.runId,
+        req.namespace,
+        `The run is closed (${tx.state.status}); signals reach only running workflows.`,
+      );
+    }
+    tx.append({
+      type: 'WorkflowExecutionSignaled',
+      signalName: req.signalName,
+      input: req.args,
+      ...(req.identity !== undefined && { identity: req.identity }),
+    });
+  });
+}
+
+const REGISTRATION_FRESH_MS = 2 * 60_000;
+
+async function assertKnownSignal(
+  deps: EngineDeps,
+  namespace: string,
+  taskQueue: string,
+  workflowType: string,
+  signalName: string,
+): Promise<void> {
+  const regs = (
+    await deps.store.listWorkerRegistrations({
+      namespace,
+      taskQueue,
+      sinceMs: deps.clock.now() - REGISTRATION_FRESH_MS,
+    })
+  ).filter((r) => r.workflowTypes.includes(workflowType));
+  if (regs.length === 0) return;
+  if (regs.some((r) => r.signalNames === null || r.signalNames.includes(signalName))) return;
+  const known = [...new Set(regs.flatMap((r) => r.signalNames ?? []))].sort();
+  throw new UnknownSignalError(signalName, workflowType, known);
+}

@@ -1,0 +1,289 @@
+import { z } from 'zod';
+import { TaskNotFoundError } from '../../errors.ts';
+import { Command, isCloseCommand } from '../../protocol/commands.ts';
+import { Failure } from '../../protocol/failure.ts';
+import type { WorkflowTaskFailedCause } from '../../protocol/history-events.ts';
+import { WorkflowTaskFailedCause as CauseSchema } from '../../protocol/history-events.ts';
+import type { TaskRecord } from '../../store/store.ts';
+import type {
+  CompleteWorkflowTaskRequest,
+  FailWorkflowTaskRequest,
+  PollRequest,
+  WorkflowTask,
+} from '../../transport/engine-api.ts';
+import { BadCommandError, applyCommands, validateCommands } from '../apply-commands.ts';
+import type { EngineDeps } from '../deps.ts';
+import { RECHECK_INTERVAL_MS, taskKey } from '../notifier.ts';
+import { checkPayload } from '../payload-limits.ts';
+import type { QueryDispatcher } from '../task-queues/query-dispatcher.ts';
+import { WorkflowTaskToken, decodeTaskToken, encodeTaskToken } from '../task-token.ts';
+import { workflowTaskRetryKey, workflowTaskTimerKey } from '../timer-keys.ts';
+import { updateRun } from '../update-run.ts';
+import type { RunTx } from '../update-run.ts';
+import { parseRequest } from './parse-request.ts';
+import { PayloadTooLargeError } from '../../errors.ts';
+
+const PollSchema = z.object({
+  namespace: z.string().min(1),
+  taskQueue: z.string().min(1),
+  identity: z.string().min(1),
+  waitMs: z.number().int().nonnegative().max(120_000),
+});
+
+/**
+ * Long-polls the workflow task queue: a queued query first, else the oldest workflow task,
+ * which is started (WorkflowTaskStarted + its timeout timer, the task acknowledged) in one
+ * transaction before it is handed out.
+ */
+export async function pollWorkflowTask(
+  deps: EngineDeps,
+  queries: QueryDispatcher,
+  input: PollRequest,
+  signal?: AbortSignal,
+): Promise<WorkflowTask | undefined> {
+  const req = parseRequest(PollSchema, input, 'poll workflow task');
+  const deadline = Date.now() + req.waitMs;
+  const key = taskKey(req.namespace, req.taskQueue, 'workflow');
+  for (;;) {
+    const q = queries.take(req.namespace, req.taskQueue);
+    if (q) return { kind: 'query', ...q };
+    const task = await deps.store.claimTask({
+      namespace: req.namespace,
+      taskQueue: req.taskQueue,
+      kind: 'workflow',
+      nowMs: deps.clock.now(),
+      leaseMs: deps.limits.taskLeaseMs,
+    });
+    if (task) {
+      const started = await startWorkflowTask(deps, task, req.identity);
+      if (started) return started;
+      continue;
+    }
+    const remaining = deadline - Date.now();
+    if (remaining <= 0 || signal?.aborted) return undefined;
+    await deps.notifier.wait(key, Math.min(remaining, RECHECK_INTERVAL_MS), signal);
+  }
+}
+
+async function startWorkflowTask(
+  deps: EngineDeps,
+  task: TaskRecord,
+  identity: string,
+): Promise<WorkflowTask | undefined> {
+  const run = await deps.store.getRun({ runId: task.runId });
+  if (!run) {
+    await deps.store.deleteTask({ taskId: task.taskId });
+    return undefined;
+  }
+  const started = await updateRun(deps, task.runId, (tx) => {
+    tx.ackTask(task.taskId);
+    const wt = tx.state.workflowTask;
+    if (!tx.isRunning || wt?.scheduledEventId !== task.scheduledEventId) return undefined;
+    if (wt.startedEventId !== undefined) return undefined;
+    const e = tx.append({
+      type: 'WorkflowTaskStarted',
+      scheduledEventId: wt.scheduledEventId,
+      identity,
+    });
+    tx.setTimer(workflowTaskTimerKey(), tx.nowMs + tx.state.workflowTaskTimeoutMs, {
+      kind: 'workflowTaskTimeout',
+      scheduledEventId: wt.scheduledEventId,
+      startedEventId: e.eventId,
+    });
+    return {
+      startedEventId: e.eventId,
+      scheduledEventId: wt.scheduledEventId,
+      attempt: wt.attempt,
+      previousStartedEventId: tx.state.previousStartedEventId,
+    };
+  });
+  if (!started) return undefined;
+  const events = await deps.store.readHistory({
+    runId: task.runId,
+    fromEventId: started.previousStartedEventId + 1,
+  });
+  return {
+    kind: 'workflow',
+    taskToken: encodeTaskToken({
+      k: 'wt',
+      runId: task.runId,
+      scheduledEventId: started.scheduledEventId,
+      startedEventId: started.startedEventId,
+    }),
+    workflowId: run.workflowId,
+    runId: run.runId,
+    workflowType: run.workflowType,
+    attempt: started.attempt,
+    events: events.filter((e) => e.eventId <= started.startedEventId),
+    previousStartedEventId: started.previousStartedEventId,
+    startedEventId: started.startedEventId,
+  };
+}
+
+function assertCurrentTask(tx: RunTx, token: WorkflowTaskToken): void {
+  const wt = tx.state.workflowTask;
+  if (
+    !tx.isRunning ||
+    wt?.scheduledEventId !== token.scheduledEventId ||
+    wt.startedEventId !== token.startedEventId
+  ) {
+    throw new TaskNotFoundError(
+      'WorkflowTaskNotFound',
+      `Workflow task ${token.scheduledEventId}/${token.startedEventId} of run ${token.runId} is no longer current ` +
+        `(it timed out, or the run closed); its answer was not applied. A newer task carries the run on.`,
+    );
+  }
+}
+
+const CompleteSchema = z.object({
+  taskToken: z.string().min(1),
+  identity: z.string().min(1),
+  commands: z.array(Command),
+  buildId: z.string().optional(),
+});
+
+/**
+ * Appends WorkflowTaskCompleted and one event per command, with the tasks and timers they
+ * imply, in one transaction. A close command while new events wait is refused (a pending
+ * signal keeps the workflow open): the task fails with UnhandledCommand and a new one follows.
+ */
+export async function completeWorkflowTask(
+  deps: EngineDeps,
+  input: CompleteWorkflowTaskRequest,
+): Promise<{ accepted: boolean }> {
+  const req = parseRequest(CompleteSchema, input, 'complete workflow task');
+  const token = decodeTaskToken(WorkflowTaskToken, req.taskToken);
+  try {
+    validateCommands(req.commands);
+    for (const c of req.commands) {
+      if (c.type === 'ScheduleActivityTask') {
+        checkPayload(deps, `The input of activity '${c.activityType}'`, c.args);
+      } else if (c.type === 'CompleteWorkflowExecution') {
+        checkPayload(deps, 'The workflow result', c.result);
+      }
+    }
+  } catch (e) {
+    if (e instanceof BadCommandError || e instanceof PayloadTooLargeError) {
+      await failWorkflowTask(deps, {
+        taskToken: req.taskToken,
+        identity: req.identity,
+        cause: e instanceof BadCommandError ? 'BadCommand' : 'PayloadTooLarge',
+        failure: { message: e.message, info: { type: 'server', nonRetryable: false } },
+      });
+      return { accepted: false };
+    }
+    throw e;
+  }
+  return updateRun(deps, token.runId, (tx) => {
+    assertCurrentTask(tx, token);
+    tx.deleteTimer(workflowTaskTimerKey());
+    if (tx.state.eventsWhileTaskStarted && req.commands.some(isCloseCommand)) {
+      tx.append({
+        type: 'WorkflowTaskFailed',
+        scheduledEventId: token.scheduledEventId,
+        startedEventId: token.startedEventId,
+        cause: 'UnhandledCommand',
+        failure: {
+          message:
+            'The workflow tried to close while new events (such as a signal) were waiting; it runs again to handle them.',
+          info: { type: 'server', nonRetryable: false },
+        },
+        identity: req.identity,
+      });
+      tx.scheduleWorkflowTask(1, tx.state.workflowTaskTimeoutMs);
+      return { accepted: false };
+    }
+    const eventsWaiting = tx.state.eventsWhileTaskStarted;
+    const completed = tx.append({
+      type: 'WorkflowTaskCompleted',
+      scheduledEventId: token.scheduledEventId,
+      startedEventId: token.startedEventId,
+      identity: req.identity,
+      ...(req.buildId !== undefined && { buildId: req.buildId }),
+    });
+    applyCommands(tx, req.commands, completed.eventId);
+    if (eventsWaiting) tx.wakeWorkflow();
+    return { accepted: true };
+  });
+}
+
+const FailSchema = z.object({
+  taskToken: z.string().min(1),
+  identity: z.string().min(1),
+  cause: CauseSchema,
+  failure: Failure,
+});
+
+/**
+ * Appends WorkflowTaskFailed; the workflow keeps running (contract 5). The task is retried at
+ * once the first time, then with a backoff that doubles up to a cap; the failure stays visible
+ * in describe() until a task completes.
+ */
+export async function failWorkflowTask(
+  deps: EngineDeps,
+  input: FailWorkflowTaskRequest,
+): Promise<void> {
+  const req = parseRequest(FailSchema, input, 'fail workflow task');
+  const token = decodeTaskToken(WorkflowTaskToken, req.taskToken);
+  await updateRun(deps, token.runId, (tx) => {
+    assertCurrentTask(tx, token);
+    const attempt = tx.state.workflowTask?.attempt ?? 1;
+    tx.deleteTimer(workflowTaskTimerKey());
+    tx.append({
+      type: 'WorkflowTaskFailed',
+      scheduledEventId: token.scheduledEventId,
+      startedEventId: token.startedEventId,
+      cause: req.cause,
+      failure: req.failure,
+      identity: req.identity,
+    });
+    recordWorkflowTaskFailure(deps, tx, req.cause, req.failure, attempt);
+  });
+}
+
+function recordWorkflowTaskFailure(
+  deps: EngineDeps,
+  tx: RunTx,
+  cause: WorkflowTaskFailedCause,
+  failure: Failure,
+  attempt: number,
+): void {
+  const failures = tx.state.workflowTaskFailures + 1;
+  tx.state.workflowTaskFailures = failures;
+  tx.state.lastWorkflowTaskFailure = { cause, failure, attempt, timeMs: tx.nowMs };
+  const delayMs =
+    failures <= 1 ? 0 : Math.min(1000 * 2 ** (failures - 2), deps.limits.maxWorkflowTaskBackoffMs);
+  if (delayMs === 0) {
+    tx.scheduleWorkflowTask(failures + 1, tx.state.workflowTaskTimeoutMs);
+    return;
+  }
+  tx.state.workflowTaskBackoffAttempt = failures + 1;
+  tx.setTimer(workflowTaskRetryKey(), tx.nowMs + delayMs, {
+    kind: 'workflowTaskRetry',
+    attempt: failures + 1,
+  });
+}
+
+/** Timer: the started task was not answered in time (its worker died): schedule it again. */
+export function workflowTaskTimedOut(
+  tx: RunTx,
+  scheduledEventId: number,
+  startedEventId: number,
+): void {
+  const wt = tx.state.workflowTask;
+  if (!tx.isRunning || wt?.scheduledEventId !== scheduledEventId) return;
+  if (wt.startedEventId !== startedEventId) return;
+  tx.append({
+    type: 'WorkflowTaskTimedOut',
+    scheduledEventId,
+    startedEventId,
+    timeoutType: 'StartToClose',
+  });
+  tx.scheduleWorkflowTask(wt.attempt + 1, tx.state.workflowTaskTimeoutMs);
+}
+
+/** Timer: a failed task's backoff ended. */
+export function workflowTaskRetryDue(tx: RunTx, attempt: number): void {
+  if (!tx.isRunning || tx.state.workflowTaskBackoffAttempt !== attempt) return;
+  tx.scheduleWorkflowTask(attempt, tx.state.workflowTaskTimeoutMs);
+}

@@ -1,0 +1,240 @@
+import { z } from 'zod';
+import { Failure } from '../protocol/failure.ts';
+import type { HistoryEvent } from '../protocol/history-events.ts';
+import { WorkflowTaskFailedCause } from '../protocol/history-events.ts';
+import { ResolvedRetryPolicy } from '../protocol/retry-policy.ts';
+import { RunStatus, RunStatusSchema } from '../protocol/run-status.ts';
+import { payloadBytes } from '../protocol/payload.ts';
+import { IllegalStateError } from '../errors.ts';
+
+/**
+ * The engine's mutable state of one run (Temporal's "mutable state"): what history implies,
+ * kept beside it so that a step costs one row read and not a history replay, plus what history
+ * does not record (activity attempts, heartbeats). Stored as JSON in the run's row.
+ */
+const PendingActivity = z.object({
+  scheduledEventId: z.number().int(),
+  seq: z.number().int(),
+  activityId: z.string(),
+  activityType: z.string(),
+  taskQueue: z.string(),
+  scheduledTimeMs: z.number(),
+  attempt: z.number().int().positive(),
+  phase: z.enum(['scheduled', 'started', 'backoff']),
+  currentAttemptScheduledTimeMs: z.number(),
+  startedTimeMs: z.number().optional(),
+  startedIdentity: z.string().optional(),
+  scheduleToCloseTimeoutMs: z.number().int().optional(),
+  scheduleToStartTimeoutMs: z.number().int().optional(),
+  startToCloseTimeoutMs: z.number().int(),
+  heartbeatTimeoutMs: z.number().int().optional(),
+  retryPolicy: ResolvedRetryPolicy,
+  heartbeatDetails: z.array(z.unknown()).optional(),
+  lastHeartbeatTimeMs: z.number().optional(),
+  lastFailure: Failure.optional(),
+  nextAttemptAtMs: z.number().optional(),
+  cancelRequestedEventId: z.number().int().optional(),
+});
+export type PendingActivity = z.infer<typeof PendingActivity>;
+
+const PendingTimer = z.object({
+  timerId: z.string(),
+  startedEventId: z.number().int(),
+  firesAtMs: z.number(),
+});
+
+const WorkflowTaskState = z.object({
+  scheduledEventId: z.number().int(),
+  startedEventId: z.number().int().optional(),
+  attempt: z.number().int().positive(),
+  startedIdentity: z.string().optional(),
+});
+
+export const RunState = z.object({
+  namespace: z.string(),
+  workflowId: z.string(),
+  runId: z.string(),
+  workflowType: z.string(),
+  taskQueue: z.string(),
+  status: RunStatusSchema,
+  startTimeMs: z.number(),
+  closeTimeMs: z.number().optional(),
+  nextEventId: z.number().int().positive(),
+  historySizeBytes: z.number().int().nonnegative(),
+  workflowTaskTimeoutMs: z.number().int().positive(),
+  memo: z.record(z.string(), z.unknown()),
+  searchAttributes: z.record(z.string(), z.unknown()),
+  workflowTask: WorkflowTaskState.optional(),
+  /** A WT retry is waiting on a backoff timer (after a worker-reported failure). */
+  workflowTaskBackoffAttempt: z.number().int().optional(),
+  /** The WorkflowTaskStarted of the last completed workflow task; 0 before the first. */
+  previousStartedEventId: z.number().int().nonnegative(),
+  /** Events the workflow must see arrived while its task was out: schedule another. */
+  eventsWhileTaskStarted: z.boolean(),
+  /** Consecutive workflow-task failures; reset by a completed task. */
+  workflowTaskFailures: z.number().int().nonnegative(),
+  lastWorkflowTaskFailure: z
+    .object({
+      cause: WorkflowTaskFailedCause,
+      failure: Failure,
+      attempt: z.number().int(),
+      timeMs: z.number(),
+    })
+    .optional(),
+  pendingActivities: z.record(z.string(), PendingActivity),
+  pendingTimers: z.record(z.string(), PendingTimer),
+  cancelRequested: z.boolean(),
+});
+export type RunState = z.infer<typeof RunState>;
+
+/** History events that the workflow code must see: each one needs a workflow task. */
+export function isWorkflowVisible(type: HistoryEvent['type']): boolean {
+  switch (type) {
+    case 'WorkflowExecutionStarted':
+    case 'WorkflowExecutionSignaled':
+    case 'WorkflowExecutionCancelRequested':
+    case 'ActivityTaskCompleted':
+    case 'ActivityTaskFailed':
+    case 'ActivityTaskTimedOut':
+    case 'ActivityTaskCanceled':
+    case 'TimerFired':
+      return true;
+    case 'WorkflowExecutionCompleted':
+    case 'WorkflowExecutionFailed':
+    case 'WorkflowExecutionCanceled':
+    case 'WorkflowExecutionTerminated':
+    case 'WorkflowTaskScheduled':
+    case 'WorkflowTaskStarted':
+    case 'WorkflowTaskCompleted':
+    case 'WorkflowTaskFailed':
+    case 'WorkflowTaskTimedOut':
+    case 'ActivityTaskScheduled':
+    case 'ActivityTaskStarted':
+    case 'ActivityTaskCancelRequested':
+    case 'TimerStarted':
+    case 'TimerCanceled':
+    case 'MarkerRecorded':
+      return false;
+    default: {
+      const never: never = type;
+      throw new IllegalStateError(`Unknown event type ${String(never)}`);
+    }
+  }
+}
+
+/**
+ * Applies what one event implies to the state, in place. Pure with respect to everything but
+ * `state`: the same events give the same state.
+ */
+export function applyEvent(state: RunState, e: HistoryEvent): void {
+  if (e.eventId !== state.nextEventId) {
+    throw new IllegalStateError(
+      `Run ${state.runId}: event id ${e.eventId} appended where ${state.nextEventId} was next.`,
+    );
+  }
+  state.nextEventId = e.eventId + 1;
+  state.historySizeBytes += payloadBytes(e);
+  switch (e.type) {
+    case 'WorkflowExecutionStarted':
+      state.memo = e.memo ?? {};
+      state.searchAttributes = e.searchAttributes ?? {};
+      return;
+    case 'WorkflowTaskScheduled':
+      state.workflowTask = { scheduledEventId: e.eventId, attempt: e.attempt };
+      delete state.workflowTaskBackoffAttempt;
+      return;
+    case 'WorkflowTaskStarted':
+      if (state.workflowTask?.scheduledEventId !== e.scheduledEventId) {
+        throw new IllegalStateError(
+          `Run ${state.runId}: WorkflowTaskStarted for a task not scheduled.`,
+        );
+      }
+      state.workflowTask.startedEventId = e.eventId;
+      state.workflowTask.startedIdentity = e.identity;
+      state.eventsWhileTaskStarted = false;
+      return;
+    case 'WorkflowTaskCompleted':
+      state.workflowTask = undefined;
+      state.previousStartedEventId = e.startedEventId;
+      state.workflowTaskFailures = 0;
+      delete state.lastWorkflowTaskFailure;
+      return;
+    case 'WorkflowTaskFailed':
+    case 'WorkflowTaskTimedOut':
+      state.workflowTask = undefined;
+      return;
+    case 'ActivityTaskScheduled':
+      state.pendingActivities[String(e.eventId)] = {
+        scheduledEventId: e.eventId,
+        seq: e.seq,
+        activityId: e.activityId,
+        activityType: e.activityType,
+        taskQueue: e.taskQueue,
+        scheduledTimeMs: e.timeMs,
+        attempt: 1,
+        phase: 'scheduled',
+        currentAttemptScheduledTimeMs: e.timeMs,
+        ...(e.scheduleToCloseTimeoutMs !== undefined && {
+          scheduleToCloseTimeoutMs: e.scheduleToCloseTimeoutMs,
+        }),
+        ...(e.scheduleToStartTimeoutMs !== undefined && {
+          scheduleToStartTimeoutMs: e.scheduleToStartTimeoutMs,
+        }),
+        startToCloseTimeoutMs: e.startToCloseTimeoutMs,
+        ...(e.heartbeatTimeoutMs !== undefined && { heartbeatTimeoutMs: e.heartbeatTimeoutMs }),
+        retryPolicy: e.retryPolicy,
+      };
+      return;
+    case 'ActivityTaskCancelRequested': {
+      const pa = state.pendingActivities[String(e.scheduledEventId)];
+      if (pa) pa.cancelRequestedEventId = e.eventId;
+      return;
+    }
+    case 'ActivityTaskCompleted':
+    case 'ActivityTaskFailed':
+    case 'ActivityTaskTimedOut':
+    case 'ActivityTaskCanceled':
+      delete state.pendingActivities[String(e.scheduledEventId)];
+      return;
+    case 'TimerStarted':
+      state.pendingTimers[e.timerId] = {
+        timerId: e.timerId,
+        startedEventId: e.eventId,
+        firesAtMs: e.timeMs + e.startToFireTimeoutMs,
+      };
+      return;
+    case 'TimerFired':
+    case 'TimerCanceled':
+      delete state.pendingTimers[e.timerId];
+      return;
+    case 'WorkflowExecutionCancelRequested':
+      state.cancelRequested = true;
+      return;
+    case 'WorkflowExecutionCompleted':
+      close(state, RunStatus.Completed, e.timeMs);
+      return;
+    case 'WorkflowExecutionFailed':
+      close(state, RunStatus.Failed, e.timeMs);
+      return;
+    case 'WorkflowExecutionCanceled':
+      close(state, RunStatus.Canceled, e.timeMs);
+      return;
+    case 'WorkflowExecutionTerminated':
+      close(state, RunStatus.Terminated, e.timeMs);
+      return;
+    case 'WorkflowExecutionSignaled':
+    case 'ActivityTaskStarted':
+    case 'MarkerRecorded':
+      return;
+    default: {
+      const never: never = e;
+      throw new IllegalStateError(`Unknown event ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+function close(state: RunState, status: RunStatus, timeMs: number): void {
+  state.status = status;
+  state.closeTimeMs = timeMs;
+  state.workflowTask = undefined;
+}

@@ -1,0 +1,26 @@
+// The keys of a run's timer rows: one per thing that can come due, so a newer timer for the
+// same thing replaces the older one, and a closed run can delete all it has.
+import type { RunTx } from './update-run.ts';
+
+/** Deletes every timer row the run's state knows of: a closed run needs none. */
+export function dropPendingTimers(tx: RunTx): void {
+  for (const t of Object.values(tx.state.pendingTimers)) tx.deleteTimer(userTimerKey(t.timerId));
+  for (const a of Object.values(tx.state.pendingActivities)) {
+    for (const k of activityTimerKeys(a.scheduledEventId)) tx.deleteTimer(k);
+  }
+  const wt = tx.state.workflowTask;
+  if (wt) tx.deleteTimer(workflowTaskTimerKey());
+  if (tx.state.workflowTaskBackoffAttempt !== undefined) tx.deleteTimer(workflowTaskRetryKey());
+}
+
+export const userTimerKey = (timerId: string): string => `timer:${timerId}`;
+export const activityTimerKey = (
+  scheduledEventId: number,
+  kind: 'ScheduleToStart' | 'StartToClose' | 'ScheduleToClose' | 'Heartbeat' | 'Retry',
+): string => `activity:${scheduledEventId}:${kind}`;
+export const activityTimerKeys = (scheduledEventId: number): string[] =>
+  (['ScheduleToStart', 'StartToClose', 'ScheduleToClose', 'Heartbeat', 'Retry'] as const).map((k) =>
+    activityTimerKey(scheduledEventId, k),
+  );
+export const workflowTaskTimerKey = (): string => 'workflowTask:timeout';
+export const workflowTaskRetryKey = (): string => 'workflowTask:retry';

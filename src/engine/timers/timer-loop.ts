@@ -1,0 +1,114 @@
+import type { Clock } from '../clock.ts';
+import type { EngineDeps } from '../deps.ts';
+import { fireTimer } from '../ops/fire-timer.ts';
+
+/** How often the loop re-reads the store when nothing woke it (other engines' timers). */
+const IDLE_RECHECK_MS = 1000;
+const BATCH = 256;
+
+/**
+ * Fires due timers. Timers are found by due time through the store's index, and the loop
+ * sleeps on one in-process timer set for the earliest due time, re-armed when an earlier timer
+ * is written; it never scans every run. With several engines on one store, each takes due
+ * timers under a lease, and a timer fired twice is stale the second time.
+ */
+export class TimerLoop {
+  readonly #deps: EngineDeps;
+  readonly #clock: Clock;
+  #armedAt: number | undefined;
+  #cancelArm: (() => void) | undefined;
+  #idle: NodeJS.Timeout | undefined;
+  #running = false;
+  #again = false;
+  #closed = false;
+  #current: Promise<void> = Promise.resolve();
+
+  constructor(deps: EngineDeps) {
+    this.#deps = deps;
+    this.#clock = deps.clock;
+  }
+
+  start(): void {
+    this.wake();
+  }
+
+  /** A timer due at `dueAtMs` was written: make sure the loop wakes by then. */
+  onTimerWritten(dueAtMs: number): void {
+    if (this.#closed) return;
+    if (this.#armedAt === undefined || dueAtMs < this.#armedAt) this.#arm(dueAtMs);
+  }
+
+  wake(): void {
+    if (this.#closed) return;
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
+    this.#running = true;
+    this.#current = this.#drain().finally(() => {
+      this.#running = false;
+      if (this.#again) {
+        this.#again = false;
+        this.wake();
+      }
+    });
+  }
+
+  async #drain(): Promise<void> {
+    const { store, logger } = this.#deps;
+    try {
+      for (;;) {
+        const due = await store.takeDueTimers({
+          nowMs: this.#clock.now(),
+          limit: BATCH,
+          leaseMs: this.#deps.limits.taskLeaseMs,
+        });
+        for (const t of due) {
+          if (this.#closed) return;
+          try {
+            await fireTimer(this.#deps, t);
+          } catch (e) {
+            logger.error(
+              { err: e, runId: t.runId, key: t.key },
+              'firing a timer failed; it is retried after its lease',
+            );
+          }
+        }
+        if (due.length < BATCH) break;
+      }
+      const next = await store.nextTimerDueAt();
+      this.#armedAt = undefined;
+      if (next !== undefined) this.#arm(next);
+    } catch (e) {
+      if (!this.#closed) logger.error({ err: e }, 'timer loop failed to read the store; retrying');
+    } finally {
+      this.#scheduleIdleRecheck();
+    }
+  }
+
+  #arm(atMs: number): void {
+    this.#cancelArm?.();
+    this.#armedAt = atMs;
+    this.#cancelArm = this.#clock.schedule(atMs, () => {
+      this.#armedAt = undefined;
+      this.#cancelArm = undefined;
+      this.wake();
+    });
+  }
+
+  #scheduleIdleRecheck(): void {
+    if (this.#closed) return;
+    clearTimeout(this.#idle);
+    this.#idle = setTimeout(() => {
+      this.wake();
+    }, IDLE_RECHECK_MS);
+    this.#idle.unref();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#cancelArm?.();
+    clearTimeout(this.#idle);
+    await this.#current;
+  }
+}

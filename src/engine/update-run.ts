@@ -1,0 +1,175 @@
+import { IllegalStateError, RunConflictError } from '../errors.ts';
+import type { HistoryEvent, NewHistoryEvent } from '../protocol/history-events.ts';
+import { RunStatus, isTerminal } from '../protocol/run-status.ts';
+import type { TaskKind, TimerPayload } from '../protocol/tasks.ts';
+import type { NewTask, NewTimer, RunRecord } from '../store/store.ts';
+import type { EngineDeps } from './deps.ts';
+import { runKey, taskKey } from './notifier.ts';
+import { RunState, applyEvent, isWorkflowVisible } from './run-state.ts';
+
+/**
+ * THE ONE DOOR through which history is written (STYLE.md §1.2). An operation decides what
+ * happens to a run through a {@link RunTx}; `updateRun` loads the run, lets it decide, and
+ * commits events, tasks and timers in one store transaction guarded by the run's next event id
+ * (DESIGN contract 1: two writers racing cannot both succeed; the loser re-reads and decides
+ * again). Test: test/contract/1-exactly-once-transitions.test.ts.
+ */
+export async function updateRun<T>(
+  deps: EngineDeps,
+  runId: string,
+  decide: (tx: RunTx) => T,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const record = await deps.store.getRun({ runId });
+    if (!record) throw new IllegalStateError(`Run ${runId} does not exist.`);
+    const tx = new RunTx(record, deps.clock.now());
+    const out = decide(tx);
+    if (!tx.changed) return out;
+    tx.finish(deps.limits.defaultWorkflowTaskTimeoutMs);
+    try {
+      await deps.store.appendToRun({
+        runId,
+        expectedNextEventId: record.nextEventId,
+        expectedVersion: record.version,
+        events: tx.events,
+        status: tx.state.status,
+        closeTimeMs: tx.state.closeTimeMs,
+        nextEventId: tx.state.nextEventId,
+        state: tx.state,
+        tasks: tx.tasks,
+        timers: tx.timers,
+        deleteTimerKeys: tx.deletedTimerKeys,
+        deleteTaskIds: tx.ackedTaskIds,
+      });
+    } catch (e) {
+      if (e instanceof RunConflictError && attempt < 20) continue;
+      throw e;
+    }
+    afterCommit(deps, tx);
+    return out;
+  }
+}
+
+/** Wake-ups after a commit: only hints, never needed for correctness. */
+export function afterCommit(
+  deps: EngineDeps,
+  tx: { tasks: readonly NewTask[]; timers: readonly NewTimer[]; runId: string },
+): void {
+  for (const t of tx.tasks) deps.notifier.notify(taskKey(t.namespace, t.taskQueue, t.kind));
+  let earliest: number | undefined;
+  for (const t of tx.timers)
+    if (earliest === undefined || t.dueAtMs < earliest) earliest = t.dueAtMs;
+  if (earliest !== undefined) deps.onTimerWritten(earliest);
+  deps.notifier.notify(runKey(tx.runId));
+}
+
+/**
+ * One decision about one run: events to append (ids and times assigned here, state updated
+ * through {@link applyEvent}), tasks to enqueue, timers to set or delete, tasks to acknowledge.
+ */
+export class RunTx {
+  readonly state: RunState;
+  readonly nowMs: number;
+  readonly runId: string;
+  readonly events: HistoryEvent[] = [];
+  readonly tasks: NewTask[] = [];
+  readonly timers: NewTimer[] = [];
+  readonly deletedTimerKeys: string[] = [];
+  readonly ackedTaskIds: number[] = [];
+  #changed = false;
+  #wake = false;
+
+  constructor(record: RunRecord, nowMs: number) {
+    this.state = RunState.parse(record.state);
+    this.nowMs = nowMs;
+    this.runId = record.runId;
+  }
+
+  get changed(): boolean {
+    return this.#changed;
+  }
+
+  get isRunning(): boolean {
+    return !isTerminal(this.state.status);
+  }
+
+  /** Appends one event; an event the workflow must see makes sure a workflow task follows. */
+  append<E extends NewHistoryEvent>(e: E): E & { eventId: number; timeMs: number } {
+    if (isTerminal(this.state.status)) {
+      throw new IllegalStateError(`Run ${this.runId} is closed; cannot append ${e.type}.`);
+    }
+    const full = { ...e, eventId: this.state.nextEventId, timeMs: this.nowMs } as E & {
+      eventId: number;
+      timeMs: number;
+    };
+    applyEvent(this.state, full);
+    this.events.push(full);
+    this.#changed = true;
+    if (isWorkflowVisible(e.type)) this.#wake = true;
+    return full;
+  }
+
+  /** Marks a change to state that no event records (attempts, heartbeats). */
+  touch(): void {
+    this.#changed = true;
+  }
+
+  /** Asks for a workflow task after this decision (see {@link finish}). */
+  wakeWorkflow(): void {
+    this.#wake = true;
+    this.#changed = true;
+  }
+
+  enqueue(kind: TaskKind, taskQueue: string, scheduledEventId: number, attempt: number): void {
+    this.tasks.push({
+      namespace: this.state.namespace,
+      taskQueue,
+      kind,
+      runId: this.runId,
+      scheduledEventId,
+      attempt,
+    });
+    this.#changed = true;
+  }
+
+  setTimer(key: string, dueAtMs: number, payload: TimerPayload): void {
+    this.timers.push({ runId: this.runId, key, dueAtMs, payload });
+    this.#changed = true;
+  }
+
+  deleteTimer(key: string): void {
+    this.deletedTimerKeys.push(key);
+    this.#changed = true;
+  }
+
+  ackTask(taskId: number): void {
+    this.ackedTaskIds.push(taskId);
+    this.#changed = true;
+  }
+
+  /** Schedules a workflow task now: WorkflowTaskScheduled + a task on the run's queue. */
+  scheduleWorkflowTask(attempt: number, timeoutMs: number): void {
+    const e = this.append({
+      type: 'WorkflowTaskScheduled',
+      taskQueue: this.state.taskQueue,
+      startToCloseTimeoutMs: timeoutMs,
+      attempt,
+    });
+    this.enqueue('workflow', this.state.taskQueue, e.eventId, attempt);
+  }
+
+  /**
+   * Ends the decision: if the workflow must see new events, schedules a workflow task unless
+   * one is outstanding (or backing off); a started one is marked so that another follows it.
+   */
+  finish(defaultWorkflowTaskTimeoutMs: number): void {
+    if (!this.#wake || this.state.status !== RunStatus.Running) return;
+    const wt = this.state.workflowTask;
+    if (wt?.startedEventId !== undefined) {
+      this.state.eventsWhileTaskStarted = true;
+      return;
+    }
+    if (wt || this.state.workflowTaskBackoffAttempt !== undefined) return;
+    this.scheduleWorkflowTask(1, this.state.workflowTaskTimeoutMs || defaultWorkflowTaskTimeoutMs);
+  }
+}

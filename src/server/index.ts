@@ -1,0 +1,14 @@
+/**
+ * `reprise/server`: the engine and its stores, for a server process or embedded use.
+ * @example
+ * const engine = await Engine.open({ store: 'sqlite:./reprise.db' });
+ * const client = new Client({ connection: engine.connection });
+ */
+export { Engine } from '../engine/engine.ts';
+export type { EngineOptions } from '../engine/engine.ts';
+export type { EngineLimits } from '../engine/deps.ts';
+export { ManualClock, SystemClock } from '../engine/clock.ts';
+export type { Clock } from '../engine/clock.ts';
+export { openStore } from '../store/open-store.ts';
+export type { Store } from '../store/store.ts';
+export type { EngineApi } from '../transport/engine-api.ts';

@@ -1,0 +1,273 @@
+// Row ⇄ domain conversion shared by the store backends. Rows are snake_case, as stored; what
+// comes back from disk is parsed here with zod, once (STYLE §1.4: disk is a boundary).
+import { z } from 'zod';
+import { ErrorCode, IllegalStateError, RepriseError } from '../errors.ts';
+import { HistoryEvent } from '../protocol/history-events.ts';
+import { RunStatusSchema } from '../protocol/run-status.ts';
+import { TaskKindSchema, TimerPayload } from '../protocol/tasks.ts';
+import type {
+  NewTask,
+  NewTimer,
+  RunRecord,
+  TaskRecord,
+  TimerRecord,
+  WorkerRegistration,
+} from './store.ts';
+
+const int = z.number().int();
+
+/** JSON columns. `runs.state` has none on purpose: the store does not interpret it. */
+export const StringListColumn = z.array(z.string());
+export const SignalNamesColumn = z.array(z.string()).nullable();
+export const HistoryEventColumn = HistoryEvent;
+export const TimerPayloadColumn = TimerPayload;
+
+export const RunRow = z.object({
+  run_id: z.string(),
+  namespace: z.string(),
+  workflow_id: z.string(),
+  workflow_type: z.string(),
+  task_queue: z.string(),
+  status: RunStatusSchema,
+  start_time_ms: int,
+  close_time_ms: int.nullable(),
+  next_event_id: int,
+  version: int,
+  /** JSON text, or NULL when the state is undefined. */
+  state: z.string().nullable(),
+});
+export type RunRow = z.infer<typeof RunRow>;
+
+export const HistoryEventRow = z.object({
+  run_id: z.string(),
+  event_id: int,
+  type: z.string(),
+  time_ms: int,
+  data: z.string(),
+});
+export type HistoryEventRow = z.infer<typeof HistoryEventRow>;
+
+export const TaskRow = z.object({
+  task_id: int,
+  namespace: z.string(),
+  task_queue: z.string(),
+  kind: TaskKindSchema,
+  run_id: z.string(),
+  scheduled_event_id: int,
+  attempt: int,
+});
+export type TaskRow = z.infer<typeof TaskRow>;
+/** A task row before the database gives it an id (its lease starts free). */
+export type NewTaskRow = Omit<TaskRow, 'task_id'>;
+
+export const TimerRow = z.object({
+  run_id: z.string(),
+  key: z.string(),
+  due_at_ms: int,
+  payload: z.string(),
+});
+export type TimerRow = z.infer<typeof TimerRow>;
+
+export const WorkerRegistrationRow = z.object({
+  namespace: z.string(),
+  task_queue: z.string(),
+  identity: z.string(),
+  build_id: z.string().nullable(),
+  workflow_types: z.string(),
+  activity_types: z.string(),
+  signal_names: z.string().nullable(),
+  seen_at_ms: int,
+});
+export type WorkerRegistrationRow = z.infer<typeof WorkerRegistrationRow>;
+
+/** A stored value that does not parse: the database was edited, or written by other code. */
+export class CorruptRowError extends RepriseError {
+  constructor(where: string, problem: string, options?: ErrorOptions) {
+    super(
+      ErrorCode.Internal,
+      `Stored ${where} is not valid: ${problem}. The database was written by an incompatible ` +
+        'Reprise version or edited by hand; restore it from a backup.',
+      options,
+    );
+  }
+}
+
+/** Parses a row as read from the database. */
+export function parseRow<S extends z.ZodType>(schema: S, row: unknown, where: string): z.output<S> {
+  const parsed = schema.safeParse(row);
+  if (!parsed.success) throw new CorruptRowError(where, z.prettifyError(parsed.error));
+  return parsed.data;
+}
+
+/** Parses a JSON column's text and checks it against the column's schema. */
+export function parseJsonColumn<S extends z.ZodType>(
+  schema: S,
+  text: string,
+  where: string,
+): z.output<S> {
+  return parseRow(schema, parseJson(text, where), where);
+}
+
+function parseJson(text: string, where: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new CorruptRowError(where, 'not JSON', { cause: e });
+  }
+}
+
+export function runToRow(run: RunRecord): RunRow {
+  return {
+    run_id: run.runId,
+    namespace: run.namespace,
+    workflow_id: run.workflowId,
+    workflow_type: run.workflowType,
+    task_queue: run.taskQueue,
+    status: run.status,
+    start_time_ms: run.startTimeMs,
+    close_time_ms: run.closeTimeMs ?? null,
+    next_event_id: run.nextEventId,
+    version: run.version,
+    state: stateToColumn(run.state),
+  };
+}
+
+export function runFromRow(row: unknown): RunRecord {
+  const r = parseRow(RunRow, row, 'run');
+  return {
+    namespace: r.namespace,
+    workflowId: r.workflow_id,
+    runId: r.run_id,
+    workflowType: r.workflow_type,
+    taskQueue: r.task_queue,
+    status: r.status,
+    startTimeMs: r.start_time_ms,
+    closeTimeMs: r.close_time_ms ?? undefined,
+    nextEventId: r.next_event_id,
+    version: r.version,
+    state: r.state === null ? undefined : parseJson(r.state, `state of run ${r.run_id}`),
+  };
+}
+
+/** `undefined` is stored as NULL so that it round-trips; anything else as JSON text. */
+export function stateToColumn(state: unknown): string | null {
+  const json = JSON.stringify(state) as string | undefined;
+  return json ?? null;
+}
+
+/**
+ * Contract 1 (events are appended once, in order, without gaps): `events` must be numbered from
+ * `firstEventId` on, and `nextEventId` must follow the last. Checked before any write.
+ */
+export function assertEventSequence(req: {
+  operation: string;
+  runId: string;
+  firstEventId: number;
+  events: readonly HistoryEvent[];
+  nextEventId: number;
+}): void {
+  req.events.forEach((event, i) => {
+    if (event.eventId !== req.firstEventId + i) {
+      throw new IllegalStateError(
+        `${req.operation}: event ${i} (${event.type}) of run ${req.runId} has id ${event.eventId}, ` +
+          `expected ${req.firstEventId + i}: event ids must continue the history without gaps.`,
+      );
+    }
+  });
+  const expected = req.firstEventId + req.events.length;
+  if (req.nextEventId !== expected) {
+    throw new IllegalStateError(
+      `${req.operation}: run ${req.runId} would get nextEventId ${req.nextEventId} after ` +
+        `${req.events.length} event(s) from ${req.firstEventId}; expected ${expected}.`,
+    );
+  }
+}
+
+export function eventToRow(runId: string, event: HistoryEvent): HistoryEventRow {
+  return {
+    run_id: runId,
+    event_id: event.eventId,
+    type: event.type,
+    time_ms: event.timeMs,
+    data: JSON.stringify(event),
+  };
+}
+
+/** The whole event is in `data`; the other columns are copies for SQL readers. */
+export function eventFromData(data: string, runId: string): HistoryEvent {
+  return parseJsonColumn(HistoryEventColumn, data, `history event of run ${runId}`);
+}
+
+export function taskToRow(task: NewTask): NewTaskRow {
+  return {
+    namespace: task.namespace,
+    task_queue: task.taskQueue,
+    kind: task.kind,
+    run_id: task.runId,
+    scheduled_event_id: task.scheduledEventId,
+    attempt: task.attempt,
+  };
+}
+
+export function taskFromRow(row: unknown): TaskRecord {
+  const r = parseRow(TaskRow, row, 'task');
+  return {
+    taskId: r.task_id,
+    namespace: r.namespace,
+    taskQueue: r.task_queue,
+    kind: r.kind,
+    runId: r.run_id,
+    scheduledEventId: r.scheduled_event_id,
+    attempt: r.attempt,
+  };
+}
+
+export function timerToRow(timer: NewTimer): TimerRow {
+  return {
+    run_id: timer.runId,
+    key: timer.key,
+    due_at_ms: timer.dueAtMs,
+    payload: JSON.stringify(timer.payload),
+  };
+}
+
+export function timerFromRow(row: unknown): TimerRecord {
+  const r = parseRow(TimerRow, row, 'timer');
+  return {
+    runId: r.run_id,
+    key: r.key,
+    dueAtMs: r.due_at_ms,
+    payload: parseJsonColumn(TimerPayloadColumn, r.payload, `payload of timer ${r.key}`),
+  };
+}
+
+export function workerToRow(w: WorkerRegistration): WorkerRegistrationRow {
+  return {
+    namespace: w.namespace,
+    task_queue: w.taskQueue,
+    identity: w.identity,
+    build_id: w.buildId ?? null,
+    workflow_types: JSON.stringify(w.workflowTypes),
+    activity_types: JSON.stringify(w.activityTypes),
+    signal_names: w.signalNames === null ? null : JSON.stringify(w.signalNames),
+    seen_at_ms: w.seenAtMs,
+  };
+}
+
+export function workerFromRow(row: unknown): WorkerRegistration {
+  const r = parseRow(WorkerRegistrationRow, row, 'worker registration');
+  const where = `worker registration of ${r.identity}`;
+  return {
+    namespace: r.namespace,
+    taskQueue: r.task_queue,
+    identity: r.identity,
+    buildId: r.build_id ?? undefined,
+    workflowTypes: parseJsonColumn(StringListColumn, r.workflow_types, `${where} (workflow types)`),
+    activityTypes: parseJsonColumn(StringListColumn, r.activity_types, `${where} (activity types)`),
+    signalNames:
+      r.signal_names === null
+        ? null
+        : parseJsonColumn(SignalNamesColumn, r.signal_names, `${where} (signal names)`),
+    seenAtMs: r.seen_at_ms,
+  };
+}

@@ -1,0 +1,96 @@
+// Numbered SQL migrations (migrations/NNNN-name.sql), applied in order, each in its own
+// IMMEDIATE transaction, recorded in schema_migrations.
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type Database from 'better-sqlite3';
+import { IllegalStateError, RepriseError, ErrorCode } from '../../errors.ts';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
+const FILE_NAME = /^(\d{4})-([a-z0-9-]+)\.sql$/;
+
+let cached: readonly Migration[] | undefined;
+
+/** The migrations shipped with this version, in order (read from disk once per process). */
+export function loadMigrations(dir: string = MIGRATIONS_DIR): readonly Migration[] {
+  if (dir === MIGRATIONS_DIR && cached) return cached;
+  const migrations: Migration[] = [];
+  for (const file of readdirSync(dir).sort()) {
+    if (!file.endsWith('.sql')) continue;
+    const match = FILE_NAME.exec(file);
+    if (!match?.[1] || !match[2]) {
+      throw new IllegalStateError(
+        `Migration file '${file}' in ${dir} is not named NNNN-name.sql (e.g. 0002-add-index.sql).`,
+      );
+    }
+    const version = Number(match[1]);
+    const previous = migrations.at(-1);
+    if (previous?.version === version) {
+      throw new IllegalStateError(
+        `Migrations '${previous.name}' and '${match[2]}' in ${dir} share version ${version}; renumber one.`,
+      );
+    }
+    migrations.push({ version, name: match[2], sql: readFileSync(`${dir}/${file}`, 'utf8') });
+  }
+  if (dir === MIGRATIONS_DIR) cached = migrations;
+  return migrations;
+}
+
+/**
+ * Brings the schema up to date: applies each migration not yet recorded in schema_migrations,
+ * in version order, each in its own transaction. Applying twice is a no-op, and concurrent
+ * openers of one file do not double-apply: the "already applied?" check runs inside the same
+ * IMMEDIATE (write-locked) transaction as the migration. Returns the versions it applied.
+ */
+export function migrate(
+  db: Database.Database,
+  opts: { nowMs: number; migrations?: readonly Migration[] | undefined },
+): number[] {
+  const migrations = opts.migrations ?? loadMigrations();
+  const latest = migrations.at(-1)?.version ?? 0;
+
+  const createTable = db.transaction(() => {
+    db.exec(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (' +
+        'version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at_ms INTEGER NOT NULL)',
+    );
+  });
+  createTable.immediate();
+
+  const appliedVersion = db.prepare<[], { v: number | null }>(
+    'SELECT max(version) AS v FROM schema_migrations',
+  );
+  const isApplied = db.prepare<[number], { version: number }>(
+    'SELECT version FROM schema_migrations WHERE version = ?',
+  );
+  const record = db.prepare<[number, string, number]>(
+    'INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (?, ?, ?)',
+  );
+
+  const current = appliedVersion.get()?.v ?? 0;
+  if (current > latest) {
+    throw new RepriseError(
+      ErrorCode.Internal,
+      `The database schema is at version ${current}, newer than this Reprise knows (${latest}). ` +
+        'Upgrade Reprise, or open a database that an older version created.',
+    );
+  }
+
+  const applied: number[] = [];
+  for (const m of migrations) {
+    if (m.version <= current) continue;
+    const apply = db.transaction(() => {
+      if (isApplied.get(m.version)) return false; // another opener got here first
+      db.exec(m.sql);
+      record.run(m.version, m.name, opts.nowMs);
+      return true;
+    });
+    if (apply.immediate()) applied.push(m.version);
+  }
+  return applied;
+}

@@ -1,0 +1,49 @@
+import type Database from 'better-sqlite3';
+import type { RunRow } from '../../rows.ts';
+
+const COLUMNS =
+  'run_id, namespace, workflow_id, workflow_type, task_queue, status, start_time_ms, ' +
+  'close_time_ms, next_event_id, version, state';
+
+/** The compare-and-set of appendToRun: changes one row iff version and next_event_id are as expected. */
+export interface UpdateRunParams {
+  run_id: string;
+  expected_next_event_id: number;
+  expected_version: number;
+  status: string;
+  close_time_ms: number | null;
+  next_event_id: number;
+  state: string | null;
+}
+
+export function prepareRunQueries(db: Database.Database) {
+  return {
+    insert: db.prepare<RunRow>(
+      `INSERT INTO runs (${COLUMNS}) VALUES (@run_id, @namespace, @workflow_id, @workflow_type, ` +
+        '@task_queue, @status, @start_time_ms, @close_time_ms, @next_event_id, @version, @state)',
+    ),
+    get: db.prepare<[string]>(`SELECT ${COLUMNS} FROM runs WHERE run_id = ?`),
+    getInWorkflow: db.prepare<[string, string, string]>(
+      `SELECT ${COLUMNS} FROM runs WHERE run_id = ? AND namespace = ? AND workflow_id = ?`,
+    ),
+    // Ties on start time (a continue-as-new in the same millisecond) go to the later insert.
+    latestOfWorkflow: db.prepare<[string, string]>(
+      `SELECT ${COLUMNS} FROM runs WHERE namespace = ? AND workflow_id = ? ` +
+        'ORDER BY start_time_ms DESC, rowid DESC LIMIT 1',
+    ),
+    runningRunId: db.prepare<[string, string], { run_id: string }>(
+      "SELECT run_id FROM runs WHERE namespace = ? AND workflow_id = ? AND status = 'Running'",
+    ),
+    update: db.prepare<UpdateRunParams>(
+      'UPDATE runs SET status = @status, close_time_ms = @close_time_ms, ' +
+        'next_event_id = @next_event_id, version = @expected_version + 1, state = @state ' +
+        'WHERE run_id = @run_id AND next_event_id = @expected_next_event_id ' +
+        'AND version = @expected_version',
+    ),
+    list: db.prepare<[string, number]>(
+      `SELECT ${COLUMNS} FROM runs WHERE namespace = ? ` +
+        'ORDER BY start_time_ms DESC, rowid DESC LIMIT ?',
+    ),
+  };
+}
+export type RunQueries = ReturnType<typeof prepareRunQueries>;

@@ -1,0 +1,382 @@
+// The embedded SQLite backend of the store contract (store.ts). Every write runs in a
+// BEGIN IMMEDIATE transaction, so several processes may share one database file.
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import Database from 'better-sqlite3';
+import {
+  IllegalStateError,
+  InvalidArgumentError,
+  NamespaceNotFoundError,
+  RunConflictError,
+  WorkflowExecutionAlreadyStartedError,
+} from '../../errors.ts';
+import type { HistoryEvent } from '../../protocol/history-events.ts';
+import {
+  assertEventSequence,
+  eventFromData,
+  eventToRow,
+  runFromRow,
+  runToRow,
+  stateToColumn,
+  taskFromRow,
+  taskToRow,
+  timerFromRow,
+  timerToRow,
+  workerFromRow,
+  workerToRow,
+} from '../rows.ts';
+import type {
+  AppendToRunRequest,
+  ClaimTaskRequest,
+  CreateRunRequest,
+  NewTask,
+  NewTimer,
+  RunRecord,
+  Store,
+  TakeDueTimersRequest,
+  TaskRecord,
+  TimerRecord,
+  WorkerRegistration,
+} from '../store.ts';
+import { migrate } from './migrate.ts';
+import { prepareHistoryQueries } from './queries/history.ts';
+import { prepareNamespaceQueries } from './queries/namespaces.ts';
+import { prepareRunQueries } from './queries/runs.ts';
+import { prepareTaskQueries } from './queries/tasks.ts';
+import { prepareTimerQueries } from './queries/timers.ts';
+import { prepareWorkerQueries } from './queries/workers.ts';
+import type { SqliteErrorContext } from './sqlite-errors.ts';
+import { sqliteErrorKind, translateSqliteError } from './sqlite-errors.ts';
+
+export interface SqliteStoreOptions {
+  /** A file path, or ':memory:' for a private in-memory database. */
+  path: string;
+}
+
+/** How long SQLite itself waits for another connection's write lock before SQLITE_BUSY. */
+const BUSY_TIMEOUT_MS = 5000;
+/** Further attempts after SQLITE_BUSY outlasted the busy timeout. */
+const BUSY_RETRIES = 3;
+
+type Queries = ReturnType<typeof prepareQueries>;
+
+function prepareQueries(db: Database.Database) {
+  return {
+    namespaces: prepareNamespaceQueries(db),
+    runs: prepareRunQueries(db),
+    history: prepareHistoryQueries(db),
+    tasks: prepareTaskQueries(db),
+    timers: prepareTimerQueries(db),
+    workers: prepareWorkerQueries(db),
+  };
+}
+
+export class SqliteStore implements Store {
+  readonly #db: Database.Database;
+  readonly #q: Queries;
+  readonly #tx: ReturnType<typeof prepareTransactions>;
+
+  private constructor(db: Database.Database) {
+    this.#db = db;
+    this.#q = prepareQueries(db);
+    this.#tx = prepareTransactions(db, this.#q);
+  }
+
+  /**
+   * Opens (creating if needed) the database at `path` and brings its schema up to date. Throws
+   * `InvalidArgumentError` if the file's directory does not exist, and `UnavailableError` if the
+   * file cannot be opened or stays locked by other processes.
+   */
+  static async open(opts: SqliteStoreOptions): Promise<SqliteStore> {
+    const dir = dirname(resolve(opts.path));
+    if (opts.path !== ':memory:' && !existsSync(dir)) {
+      throw new InvalidArgumentError(
+        `Cannot open SQLite database '${opts.path}': directory ${dir} does not exist. ` +
+          'Create it first, or choose another path.',
+      );
+    }
+    return withBusyRetry({ operation: `open SQLite store '${opts.path}'` }, () => {
+      const db = new Database(opts.path, { timeout: BUSY_TIMEOUT_MS });
+      try {
+        db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+        if (!db.memory) db.pragma('journal_mode = WAL');
+        db.pragma('synchronous = FULL');
+        db.pragma('foreign_keys = ON');
+        migrate(db, { nowMs: Date.now() });
+        return new SqliteStore(db);
+      } catch (e) {
+        db.close();
+        throw e;
+      }
+    });
+  }
+
+  async ensureNamespace(req: { namespace: string }): Promise<void> {
+    await this.#write('ensureNamespace', () => {
+      this.#tx.ensureNamespace.immediate(req.namespace);
+    });
+  }
+
+  async hasNamespace(req: { namespace: string }): Promise<boolean> {
+    return this.#read(
+      'hasNamespace',
+      () => this.#q.namespaces.exists.get(req.namespace) !== undefined,
+    );
+  }
+
+  async createRun(req: CreateRunRequest): Promise<void> {
+    const { run } = req;
+    assertEventSequence({
+      operation: 'createRun',
+      runId: run.runId,
+      firstEventId: 1,
+      events: req.events,
+      nextEventId: run.nextEventId,
+    });
+    await this.#write(
+      {
+        operation: 'createRun',
+        // A clash on the running workflow id was reported inside the transaction.
+        onUniqueViolation: () =>
+          new IllegalStateError(
+            `createRun: run id ${run.runId} already exists; every run needs a fresh id.`,
+          ),
+        onForeignKeyViolation: () => new NamespaceNotFoundError(run.namespace),
+      },
+      () => {
+        this.#tx.createRun.immediate(req);
+      },
+    );
+  }
+
+  async getRun(req: { runId: string }): Promise<RunRecord | undefined> {
+    return this.#read('getRun', () => {
+      const row = this.#q.runs.get.get(req.runId);
+      return row === undefined ? undefined : runFromRow(row);
+    });
+  }
+
+  async findRun(req: {
+    namespace: string;
+    workflowId: string;
+    runId?: string | undefined;
+  }): Promise<RunRecord | undefined> {
+    return this.#read('findRun', () => {
+      const row =
+        req.runId === undefined
+          ? this.#q.runs.latestOfWorkflow.get(req.namespace, req.workflowId)
+          : this.#q.runs.getInWorkflow.get(req.runId, req.namespace, req.workflowId);
+      return row === undefined ? undefined : runFromRow(row);
+    });
+  }
+
+  async appendToRun(req: AppendToRunRequest): Promise<void> {
+    assertEventSequence({
+      operation: 'appendToRun',
+      runId: req.runId,
+      firstEventId: req.expectedNextEventId,
+      events: req.events,
+      nextEventId: req.nextEventId,
+    });
+    await this.#write('appendToRun', () => {
+      this.#tx.appendToRun.immediate(req);
+    });
+  }
+
+  async readHistory(req: {
+    runId: string;
+    fromEventId?: number | undefined;
+  }): Promise<HistoryEvent[]> {
+    return this.#read('readHistory', () =>
+      this.#q.history.read
+        .all(req.runId, req.fromEventId ?? 1)
+        .map((row) => eventFromData(row.data, req.runId)),
+    );
+  }
+
+  async claimTask(req: ClaimTaskRequest): Promise<TaskRecord | undefined> {
+    return this.#write('claimTask', () => this.#tx.claimTask.immediate(req));
+  }
+
+  async deleteTask(req: { taskId: number }): Promise<void> {
+    await this.#write('deleteTask', () => {
+      this.#tx.deleteTask.immediate(req.taskId);
+    });
+  }
+
+  async takeDueTimers(req: TakeDueTimersRequest): Promise<TimerRecord[]> {
+    return this.#write('takeDueTimers', () => this.#tx.takeDueTimers.immediate(req));
+  }
+
+  async deleteTimer(req: { runId: string; key: string }): Promise<void> {
+    await this.#write('deleteTimer', () => {
+      this.#tx.deleteTimer.immediate(req.runId, req.key);
+    });
+  }
+
+  async nextTimerDueAt(): Promise<number | undefined> {
+    return this.#read('nextTimerDueAt', () => this.#q.timers.nextAvailableAt.get()?.t);
+  }
+
+  async registerWorker(req: WorkerRegistration): Promise<void> {
+    await this.#write('registerWorker', () => {
+      this.#tx.registerWorker.immediate(workerToRow(req));
+    });
+  }
+
+  async listWorkerRegistrations(req: {
+    namespace: string;
+    taskQueue: string;
+    sinceMs: number;
+  }): Promise<WorkerRegistration[]> {
+    return this.#read('listWorkerRegistrations', () =>
+      this.#q.workers.listSince.all(req.namespace, req.taskQueue, req.sinceMs).map(workerFromRow),
+    );
+  }
+
+  async listRuns(req: { namespace: string; limit: number }): Promise<RunRecord[]> {
+    return this.#read('listRuns', () =>
+      this.#q.runs.list.all(req.namespace, req.limit).map(runFromRow),
+    );
+  }
+
+  /** Closes the database. Closing twice is a no-op; any other call after close throws. */
+  async close(): Promise<void> {
+    if (this.#db.open) this.#db.close();
+    return Promise.resolve();
+  }
+
+  /** Reads are single statements: each sees one consistent snapshot without a transaction. */
+  async #read<T>(operation: string, fn: () => T): Promise<T> {
+    return withBusyRetry({ operation }, () => {
+      this.#assertOpen(operation);
+      return fn();
+    });
+  }
+
+  async #write<T>(ctx: string | SqliteErrorContext, fn: () => T): Promise<T> {
+    const context = typeof ctx === 'string' ? { operation: ctx } : ctx;
+    return withBusyRetry(context, () => {
+      this.#assertOpen(context.operation);
+      return fn();
+    });
+  }
+
+  #assertOpen(operation: string): void {
+    if (!this.#db.open) {
+      throw new IllegalStateError(`${operation}: the SQLite store was closed; open a new one.`);
+    }
+  }
+}
+
+/** The write transactions, built once; each is run with `.immediate()` (BEGIN IMMEDIATE). */
+function prepareTransactions(db: Database.Database, q: Queries) {
+  const insertTasks = (tasks: readonly NewTask[]) => {
+    for (const task of tasks) q.tasks.insert.run(taskToRow(task));
+  };
+  const upsertTimers = (timers: readonly NewTimer[]) => {
+    for (const timer of timers) q.timers.upsert.run(timerToRow(timer));
+  };
+  const insertEvents = (runId: string, events: readonly HistoryEvent[]) => {
+    for (const event of events) q.history.insert.run(eventToRow(runId, event));
+  };
+
+  return {
+    ensureNamespace: db.transaction((namespace: string) => {
+      q.namespaces.insert.run(namespace);
+    }),
+
+    createRun: db.transaction((req: CreateRunRequest) => {
+      const { run } = req;
+      try {
+        q.runs.insert.run(runToRow(run));
+      } catch (e) {
+        // runs_running_workflow_id refused a second Running run of this workflow id. The
+        // lookup runs under the same write lock, so it names the run that is really running.
+        const running =
+          sqliteErrorKind(e) === 'uniqueViolation'
+            ? q.runs.runningRunId.get(run.namespace, run.workflowId)
+            : undefined;
+        if (running === undefined) throw e;
+        throw new WorkflowExecutionAlreadyStartedError(
+          run.workflowId,
+          run.workflowType,
+          running.run_id,
+        );
+      }
+      insertEvents(run.runId, req.events);
+      insertTasks(req.tasks);
+      upsertTimers(req.timers);
+    }),
+
+    appendToRun: db.transaction((req: AppendToRunRequest) => {
+      // Contract 1: the compare-and-set on next_event_id comes first; on a mismatch the
+      // transaction rolls back before anything was written.
+      const { changes } = q.runs.update.run({
+        run_id: req.runId,
+        expected_next_event_id: req.expectedNextEventId,
+        expected_version: req.expectedVersion,
+        status: req.status,
+        close_time_ms: req.closeTimeMs ?? null,
+        next_event_id: req.nextEventId,
+        state: stateToColumn(req.state),
+      });
+      if (changes === 0) throw new RunConflictError(req.runId, req.expectedNextEventId);
+      insertEvents(req.runId, req.events);
+      // Deletes before inserts: a key both deleted and upserted ends up holding the new timer.
+      for (const key of req.deleteTimerKeys) q.timers.delete.run(req.runId, key);
+      for (const taskId of req.deleteTaskIds) q.tasks.delete.run(taskId);
+      insertTasks(req.tasks);
+      upsertTimers(req.timers);
+    }),
+
+    claimTask: db.transaction((req: ClaimTaskRequest): TaskRecord | undefined => {
+      const row = q.tasks.claim.get({
+        namespace: req.namespace,
+        task_queue: req.taskQueue,
+        kind: req.kind,
+        now_ms: req.nowMs,
+        lease_until_ms: req.nowMs + req.leaseMs,
+      });
+      return row === undefined ? undefined : taskFromRow(row);
+    }),
+
+    deleteTask: db.transaction((taskId: number) => {
+      q.tasks.delete.run(taskId);
+    }),
+
+    takeDueTimers: db.transaction((req: TakeDueTimersRequest): TimerRecord[] => {
+      const timers = q.timers.due.all(req.nowMs, req.nowMs, req.limit).map(timerFromRow);
+      const leaseUntilMs = req.nowMs + req.leaseMs;
+      for (const t of timers) q.timers.lease.run(leaseUntilMs, t.runId, t.key);
+      return timers;
+    }),
+
+    deleteTimer: db.transaction((runId: string, key: string) => {
+      q.timers.delete.run(runId, key);
+    }),
+
+    registerWorker: db.transaction((row: ReturnType<typeof workerToRow>) => {
+      q.workers.upsert.run(row);
+    }),
+  };
+}
+
+/**
+ * Runs `fn`, retrying a few times when SQLITE_BUSY outlasted SQLite's own busy timeout (another
+ * process held the write lock), and translates any driver error into ours.
+ */
+async function withBusyRetry<T>(ctx: SqliteErrorContext, fn: () => T): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return fn();
+    } catch (e) {
+      if (sqliteErrorKind(e) === 'busy' && attempt < BUSY_RETRIES) {
+        await delay(25 * 2 ** attempt + Math.random() * 25);
+        continue;
+      }
+      throw translateSqliteError(e, ctx);
+    }
+  }
+}

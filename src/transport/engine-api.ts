@@ -1,0 +1,237 @@
+import type { Command } from '../protocol/commands.ts';
+import type { Failure } from '../protocol/failure.ts';
+import type { HistoryEvent, WorkflowTaskFailedCause } from '../protocol/history-events.ts';
+import type { RetryPolicyInput } from '../protocol/retry-policy.ts';
+import type { RunStatus } from '../protocol/run-status.ts';
+
+/**
+ * All that clients and workers may ask of an engine. Served in-process (`engine.connection`)
+ * and, later, over HTTP with the same request and response shapes (JSON-serialisable), so the
+ * same tests run over both. Every method throws `RepriseError` subclasses only.
+ */
+export interface EngineApi {
+  startWorkflow(req: StartWorkflowRequest): Promise<StartWorkflowResponse>;
+  signalWorkflow(req: SignalWorkflowRequest): Promise<void>;
+  queryWorkflow(req: QueryWorkflowRequest): Promise<unknown>;
+  cancelWorkflow(req: CancelWorkflowRequest): Promise<void>;
+  terminateWorkflow(req: TerminateWorkflowRequest): Promise<void>;
+  describeWorkflow(req: ExecutionRef): Promise<WorkflowDescription>;
+  /** Waits up to `waitMs` for the run to close; undefined if it is still running then. */
+  getWorkflowOutcome(req: GetWorkflowOutcomeRequest): Promise<WorkflowOutcome | undefined>;
+  getHistory(req: GetHistoryRequest): Promise<GetHistoryResponse>;
+
+  registerWorker(req: RegisterWorkerRequest): Promise<void>;
+  /** Long-polls for a workflow task (or a query) for up to `waitMs`; undefined when none came. */
+  pollWorkflowTask(req: PollRequest, signal?: AbortSignal): Promise<WorkflowTask | undefined>;
+  /**
+   * Applies the commands of a started workflow task. `accepted: false` when the engine refused
+   * them because new events arrived for a workflow that tried to close: the worker drops its
+   * cached state, and a new task brings the events.
+   */
+  completeWorkflowTask(req: CompleteWorkflowTaskRequest): Promise<{ accepted: boolean }>;
+  failWorkflowTask(req: FailWorkflowTaskRequest): Promise<void>;
+  respondQueryTask(req: RespondQueryTaskRequest): Promise<void>;
+  pollActivityTask(req: PollRequest, signal?: AbortSignal): Promise<ActivityTask | undefined>;
+  completeActivityTask(req: CompleteActivityTaskRequest): Promise<void>;
+  failActivityTask(req: FailActivityTaskRequest): Promise<void>;
+  reportActivityTaskCanceled(req: ReportActivityCanceledRequest): Promise<void>;
+  heartbeatActivityTask(req: HeartbeatActivityTaskRequest): Promise<HeartbeatResponse>;
+}
+
+export interface ExecutionRef {
+  namespace: string;
+  workflowId: string;
+  runId?: string | undefined;
+}
+
+export interface StartWorkflowRequest {
+  namespace: string;
+  workflowId: string;
+  workflowType: string;
+  taskQueue: string;
+  args: unknown[];
+  identity?: string | undefined;
+  memo?: Record<string, unknown> | undefined;
+  searchAttributes?: Record<string, unknown> | undefined;
+  workflowExecutionTimeoutMs?: number | undefined;
+  workflowRunTimeoutMs?: number | undefined;
+  workflowTaskTimeoutMs?: number | undefined;
+  retry?: RetryPolicyInput | undefined;
+}
+export interface StartWorkflowResponse {
+  runId: string;
+}
+
+export interface SignalWorkflowRequest extends ExecutionRef {
+  signalName: string;
+  args: unknown[];
+  identity?: string | undefined;
+}
+export interface QueryWorkflowRequest extends ExecutionRef {
+  queryType: string;
+  args: unknown[];
+}
+export interface CancelWorkflowRequest extends ExecutionRef {
+  reason?: string | undefined;
+  identity?: string | undefined;
+}
+export interface TerminateWorkflowRequest extends ExecutionRef {
+  reason?: string | undefined;
+  identity?: string | undefined;
+}
+
+export interface PendingActivityDescription {
+  activityId: string;
+  activityType: string;
+  state: 'Scheduled' | 'Started' | 'CancelRequested';
+  attempt: number;
+  scheduledTimeMs: number;
+  lastStartedTimeMs: number | undefined;
+  lastHeartbeatTimeMs: number | undefined;
+  heartbeatDetails: unknown[] | undefined;
+  lastFailure: Failure | undefined;
+  nextAttemptScheduleTimeMs: number | undefined;
+}
+
+export interface WorkflowDescription {
+  workflowId: string;
+  runId: string;
+  workflowType: string;
+  taskQueue: string;
+  status: RunStatus;
+  startTimeMs: number;
+  closeTimeMs: number | undefined;
+  historyLength: number;
+  memo: Record<string, unknown>;
+  searchAttributes: Record<string, unknown>;
+  pendingActivities: PendingActivityDescription[];
+  pendingTimers: { timerId: string; firesAtMs: number }[];
+  /** The last workflow-task failure while the run keeps running (e.g. non-determinism). */
+  lastWorkflowTaskFailure:
+    | { cause: WorkflowTaskFailedCause; failure: Failure; attempt: number; timeMs: number }
+    | undefined;
+}
+
+export interface GetWorkflowOutcomeRequest extends ExecutionRef {
+  waitMs: number;
+}
+export type WorkflowOutcome =
+  | { status: 'Completed'; runId: string; result: unknown }
+  | { status: 'Failed'; runId: string; failure: Failure }
+  | { status: 'Canceled'; runId: string; details: unknown[] }
+  | { status: 'Terminated'; runId: string; reason: string }
+  | { status: 'TimedOut'; runId: string }
+  | { status: 'ContinuedAsNew'; runId: string; newRunId: string };
+
+export interface GetHistoryRequest extends ExecutionRef {
+  fromEventId?: number | undefined;
+}
+export interface GetHistoryResponse {
+  runId: string;
+  events: HistoryEvent[];
+}
+
+export interface RegisterWorkerRequest {
+  namespace: string;
+  taskQueue: string;
+  identity: string;
+  buildId?: string | undefined;
+  workflowTypes: string[];
+  activityTypes: string[];
+  signalNames: string[] | null;
+}
+
+export interface PollRequest {
+  namespace: string;
+  taskQueue: string;
+  identity: string;
+  waitMs: number;
+}
+
+export type WorkflowTask =
+  | {
+      kind: 'workflow';
+      taskToken: string;
+      workflowId: string;
+      runId: string;
+      workflowType: string;
+      attempt: number;
+      /** Events after `previousStartedEventId`, ending with this task's WorkflowTaskStarted. */
+      events: HistoryEvent[];
+      /** The WorkflowTaskStarted of the last completed task, 0 if none. */
+      previousStartedEventId: number;
+      startedEventId: number;
+    }
+  | {
+      kind: 'query';
+      queryId: string;
+      workflowId: string;
+      runId: string;
+      workflowType: string;
+      queryType: string;
+      args: unknown[];
+    };
+
+export interface CompleteWorkflowTaskRequest {
+  taskToken: string;
+  identity: string;
+  commands: Command[];
+  buildId?: string | undefined;
+}
+export interface FailWorkflowTaskRequest {
+  taskToken: string;
+  identity: string;
+  cause: WorkflowTaskFailedCause;
+  failure: Failure;
+}
+export interface RespondQueryTaskRequest {
+  queryId: string;
+  result:
+    | { status: 'success'; result: unknown }
+    | { status: 'failed'; failure: Failure; notRegistered: boolean };
+}
+
+export interface ActivityTask {
+  taskToken: string;
+  workflowNamespace: string;
+  workflowId: string;
+  runId: string;
+  workflowType: string;
+  activityId: string;
+  activityType: string;
+  taskQueue: string;
+  args: unknown[];
+  attempt: number;
+  scheduledTimeMs: number;
+  currentAttemptScheduledTimeMs: number;
+  startedTimeMs: number;
+  scheduleToCloseTimeoutMs: number | undefined;
+  startToCloseTimeoutMs: number;
+  heartbeatTimeoutMs: number | undefined;
+  heartbeatDetails: unknown[] | undefined;
+}
+
+export interface CompleteActivityTaskRequest {
+  taskToken: string;
+  identity: string;
+  result: unknown;
+}
+export interface FailActivityTaskRequest {
+  taskToken: string;
+  identity: string;
+  failure: Failure;
+  lastHeartbeatDetails?: unknown[] | undefined;
+}
+export interface ReportActivityCanceledRequest {
+  taskToken: string;
+  identity: string;
+  details?: unknown[] | undefined;
+}
+export interface HeartbeatActivityTaskRequest {
+  taskToken: string;
+  identity: string;
+  details: unknown[];
+}
+export interface HeartbeatResponse {
+  cancelRequested: boolean;
+}

@@ -1,0 +1,248 @@
+import { CompleteAsyncError, Context, storage } from '../../activity/context.ts';
+import type { ActivityInfo } from '../../activity/context.ts';
+import { ErrorCode, RepriseError, ensureError } from '../../errors.ts';
+import {
+  ApplicationFailure,
+  CancelledFailure,
+  encodeFailure,
+  isCancelledFailure,
+} from '../../failures.ts';
+import type { Logger } from '../../logger.ts';
+import type { ActivityTask, EngineApi } from '../../transport/engine-api.ts';
+import { toPayload } from '../../protocol/payload.ts';
+
+export type ActivityFunction = (...args: never[]) => unknown;
+export type ActivityFunctions = Record<string, ActivityFunction>;
+
+/** Default heartbeat throttle when the activity has no heartbeat timeout (Temporal's 30 s). */
+const DEFAULT_HEARTBEAT_THROTTLE_MS = 30_000;
+
+/**
+ * Runs one activity attempt: in its own Context (AsyncLocalStorage), with an AbortSignal that
+ * fires on cancellation (learned from heartbeats), on the attempt's start-to-close deadline, and
+ * on worker shutdown; then reports the result, the failure, or the acknowledged cancellation.
+ */
+export class ActivityRunner {
+  readonly #api: EngineApi;
+  readonly #identity: string;
+  readonly #logger: Logger;
+  readonly #running = new Map<string, AbortController>();
+
+  constructor(opts: { api: EngineApi; identity: string; logger: Logger }) {
+    this.#api = opts.api;
+    this.#identity = opts.identity;
+    this.#logger = opts.logger;
+  }
+
+  get runningCount(): number {
+    return this.#running.size;
+  }
+
+  /** Aborts every running attempt (worker shutdown); they report and the engine retries them. */
+  cancelAll(reason: string): void {
+    for (const c of this.#running.values()) c.abort(new CancelledFailure(reason));
+  }
+
+  async run(task: ActivityTask, fn: ActivityFunction | undefined): Promise<void> {
+    const controller = new AbortController();
+    this.#running.set(task.taskToken, controller);
+    const log = this.#logger.child({
+      activityType: task.activityType,
+      activityId: task.activityId,
+      workflowId: task.workflowId,
+      runId: task.runId,
+      attempt: task.attempt,
+    });
+    const heartbeater = new Heartbeater(this.#api, this.#identity, task, controller, log);
+    const deadline = setTimeout(() => {
+      controller.abort(new CancelledFailure('Activity start-to-close timeout reached'));
+    }, task.startToCloseTimeoutMs);
+    deadline.unref();
+    try {
+      if (!fn) {
+        throw ApplicationFailure.nonRetryable(
+          `Activity type '${task.activityType}' is not registered on this worker (task queue '${task.taskQueue}'). ` +
+            `Add it to the worker's activities, or fix the name in proxyActivities.`,
+          'NotFoundError',
+        );
+      }
+      const ctx = new Context({
+        info: activityInfoOf(task),
+        signal: controller.signal,
+        heartbeat: (d) => {
+          heartbeater.beat(d);
+        },
+        log,
+      });
+      const result = await storage.run(ctx, () => fn(...(task.args as never[])));
+      await heartbeater.stop();
+      await this.#report(() =>
+        this.#api.completeActivityTask({
+          taskToken: task.taskToken,
+          identity: this.#identity,
+          result: toPayload(result),
+        }),
+      );
+    } catch (e) {
+      await heartbeater.stop();
+      if (e instanceof CompleteAsyncError) return;
+      const err = ensureError(e);
+      if (heartbeater.cancelRequested && (isCancelledFailure(err) || controller.signal.aborted)) {
+        await this.#report(() =>
+          this.#api.reportActivityTaskCanceled({
+            taskToken: task.taskToken,
+            identity: this.#identity,
+          }),
+        );
+        return;
+      }
+      const failure = isCancelledFailure(err)
+        ? encodeFailure(ApplicationFailure.retryable(err.message, 'ActivityAborted'))
+        : encodeFailure(err);
+      await this.#report(() =>
+        this.#api.failActivityTask({
+          taskToken: task.taskToken,
+          identity: this.#identity,
+          failure,
+          ...(heartbeater.lastDetails !== undefined && {
+            lastHeartbeatDetails: [heartbeater.lastDetails],
+          }),
+        }),
+      );
+    } finally {
+      clearTimeout(deadline);
+      this.#running.delete(task.taskToken);
+    }
+  }
+
+  async #report(send: () => Promise<void>): Promise<void> {
+    try {
+      await send();
+    } catch (e) {
+      if (e instanceof RepriseError && e.code === ErrorCode.ActivityTaskNotFound) {
+        this.#logger.warn(
+          { err: e.message },
+          'activity answer not recorded: the attempt is no longer current',
+        );
+        return;
+      }
+      if (e instanceof RepriseError && e.code === ErrorCode.PayloadTooLarge) {
+        this.#logger.warn({ err: e.message }, 'activity result too large; failing the attempt');
+        return;
+      }
+      this.#logger.error(
+        { err: e },
+        'reporting an activity result failed; the engine retries the attempt after its timeout',
+      );
+    }
+  }
+}
+
+function activityInfoOf(task: ActivityTask): ActivityInfo {
+  const details = task.heartbeatDetails;
+  return {
+    taskToken: task.taskToken,
+    activityId: task.activityId,
+    activityType: task.activityType,
+    activityNamespace: task.workflowNamespace,
+    taskQueue: task.taskQueue,
+    attempt: task.attempt,
+    isLocal: false,
+    workflowNamespace: task.workflowNamespace,
+    workflowType: task.workflowType,
+    workflowExecution: { workflowId: task.workflowId, runId: task.runId },
+    heartbeatDetails: details === undefined ? undefined : details[0],
+    heartbeatTimeoutMs: task.heartbeatTimeoutMs,
+    startToCloseTimeoutMs: task.startToCloseTimeoutMs,
+    scheduleToCloseTimeoutMs: task.scheduleToCloseTimeoutMs,
+    scheduledTimestampMs: task.scheduledTimeMs,
+    currentAttemptScheduledTimestampMs: task.currentAttemptScheduledTimeMs,
+    startedTimestampMs: task.startedTimeMs,
+    idempotencyKey: `${task.runId}:${task.activityId}`,
+  };
+}
+
+/**
+ * Sends heartbeats at most every 80% of the heartbeat timeout (the first at once), the latest
+ * details winning, and aborts the attempt when the engine says it was cancelled or is gone.
+ */
+class Heartbeater {
+  readonly #api: EngineApi;
+  readonly #identity: string;
+  readonly #task: ActivityTask;
+  readonly #controller: AbortController;
+  readonly #log: Logger;
+  readonly #throttleMs: number;
+  #pending = false;
+  #timer: NodeJS.Timeout | undefined;
+  #lastSentAt = 0;
+  #inFlight: Promise<void> = Promise.resolve();
+  #stopped = false;
+  cancelRequested = false;
+  lastDetails: unknown;
+
+  constructor(
+    api: EngineApi,
+    identity: string,
+    task: ActivityTask,
+    controller: AbortController,
+    log: Logger,
+  ) {
+    this.#api = api;
+    this.#identity = identity;
+    this.#task = task;
+    this.#controller = controller;
+    this.#log = log;
+    this.#throttleMs =
+      task.heartbeatTimeoutMs !== undefined
+        ? Math.max(1, Math.floor(task.heartbeatTimeoutMs * 0.8))
+        : DEFAULT_HEARTBEAT_THROTTLE_MS;
+  }
+
+  beat(details: unknown): void {
+    if (this.#stopped) return;
+    this.lastDetails = toPayload(details);
+    this.#pending = true;
+    if (this.#timer) return;
+    const wait = Math.max(0, this.#lastSentAt + this.#throttleMs - Date.now());
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#flush();
+    }, wait);
+  }
+
+  #flush(): void {
+    if (!this.#pending || this.#stopped) return;
+    this.#pending = false;
+    this.#lastSentAt = Date.now();
+    const details = this.lastDetails;
+    this.#inFlight = this.#inFlight.then(async () => {
+      try {
+        const res = await this.#api.heartbeatActivityTask({
+          taskToken: this.#task.taskToken,
+          identity: this.#identity,
+          details: [details],
+        });
+        if (res.cancelRequested && !this.cancelRequested) {
+          this.cancelRequested = true;
+          this.#controller.abort(new CancelledFailure('Activity cancelled'));
+        }
+      } catch (e) {
+        const err = ensureError(e);
+        if (err instanceof RepriseError && err.code === ErrorCode.ActivityTaskNotFound) {
+          this.#controller.abort(
+            new CancelledFailure('Activity attempt is no longer current (timed out or closed)'),
+          );
+          return;
+        }
+        this.#log.warn({ err: err.message }, 'heartbeat failed');
+      }
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    await this.#inFlight;
+  }
+}

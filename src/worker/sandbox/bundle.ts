@@ -1,0 +1,181 @@
+// Bundles a workflows module with esbuild for the sandbox: no bundler configuration asked of the
+// user; Node built-ins are refused at bundle time (DESIGN.md "The deterministic sandbox").
+import { existsSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+import { InvalidArgumentError } from '../../errors.ts';
+import { VmSandbox } from './vm-sandbox.ts';
+
+/** A workflows module made ready for {@link VmSandbox}. */
+export interface WorkflowBundle {
+  /** The absolute path of the workflows module. */
+  readonly workflowsPath: string;
+  /** The module as a CommonJS body, compiled once per context and evaluated once per run. */
+  readonly code: string;
+  /** Source map (JSON) of `code`, to point stack traces at the user's files. */
+  readonly sourceMap: string;
+  /** The workflow runtime (`reprise/workflow`), evaluated once per sandbox context. */
+  readonly runtimeCode: string;
+  /** The exported workflow functions: the workflow types this bundle serves. */
+  readonly workflowTypes: readonly string[];
+  /** Signal names declared at module level, or null if a default signal handler accepts any. */
+  readonly signalNames: readonly string[] | null;
+}
+
+/** Options of {@link bundleWorkflows}. */
+export interface BundleWorkflowsOptions {
+  /** The workflows module: `.ts` or `.js`, ESM or CommonJS. */
+  readonly workflowsPath: string;
+}
+
+/** The file name the bundle's code carries in stack traces. */
+export const WORKFLOWS_FILENAME = 'reprise-workflows.js';
+
+/**
+ * Bundles the workflows module at `workflowsPath` and everything it imports into one script for
+ * the sandbox. Imports of `reprise/workflow` resolve to the sandbox's shared runtime.
+ *
+ * Throws `InvalidArgumentError` when the module imports a Node built-in (`fs`, `node:net`, …):
+ * workflow code cannot do I/O, that belongs in an activity. Also when it does not build or
+ * throws while its module-level code runs.
+ */
+export async function bundleWorkflows(options: BundleWorkflowsOptions): Promise<WorkflowBundle> {
+  const workflowsPath = path.resolve(options.workflowsPath);
+  if (!existsSync(workflowsPath)) {
+    throw new InvalidArgumentError(
+      `workflowsPath '${options.workflowsPath}' does not exist: point it at the module that exports your workflow functions.`,
+    );
+  }
+  const [runtimeCode, user] = await Promise.all([buildRuntime(), buildUserModule(workflowsPath)]);
+  const partial = { workflowsPath, runtimeCode, ...user, workflowTypes: [], signalNames: null };
+  let sandbox: VmSandbox;
+  try {
+    sandbox = VmSandbox.create(partial);
+  } catch (e) {
+    throw new InvalidArgumentError(
+      `The workflows module '${options.workflowsPath}' failed while its module-level code ran: ${errorMessage(e)}`,
+      { cause: e },
+    );
+  }
+  const bundle: WorkflowBundle = {
+    ...partial,
+    workflowTypes: sandbox.workflowTypes,
+    signalNames: sandbox.signalNames,
+  };
+  sandbox.dispose();
+  return bundle;
+}
+
+function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** The runtime's files, next to this one in `src/` (`.ts`) or in a built `dist/` (`.js`). */
+function runtimeFile(name: string): string {
+  const ts = fileURLToPath(new URL(`../../workflow/${name}.ts`, import.meta.url));
+  if (existsSync(ts)) return ts;
+  return fileURLToPath(new URL(`../../workflow/${name}.js`, import.meta.url));
+}
+
+let runtimeBuild: Promise<string> | undefined;
+
+/** Builds the runtime once per process: every sandbox evaluates the same code. */
+function buildRuntime(): Promise<string> {
+  runtimeBuild ??= esbuild
+    .build({
+      entryPoints: [runtimeFile('sandbox-entry')],
+      bundle: true,
+      write: false,
+      format: 'iife',
+      globalName: '__reprise_runtime',
+      platform: 'neutral',
+      mainFields: ['module', 'main'],
+      target: 'es2022',
+      keepNames: true,
+      logLevel: 'silent',
+      outfile: 'reprise-runtime.js',
+    })
+    .then((result) => outputText(result, '.js'));
+  return runtimeBuild;
+}
+
+const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
+
+function nodeBuiltinMessage(specifier: string, importer: string): string {
+  const from = importer === '' ? '' : ` (imported from ${path.relative(process.cwd(), importer)})`;
+  return (
+    `Workflow code imports the Node built-in '${specifier}'${from}. ` +
+    'Workflow code runs in a deterministic sandbox and cannot do I/O: move this call into an ' +
+    'activity (and use `import type` for activity modules).'
+  );
+}
+
+async function buildUserModule(
+  workflowsPath: string,
+): Promise<{ code: string; sourceMap: string }> {
+  const refused: string[] = [];
+  const shim = { contents: 'module.exports = __reprise_api;', loader: 'js' as const };
+  const runtimeIndex = new Set([
+    runtimeFile('index'),
+    runtimeFile('index').replace(/\.ts$/, '.js'),
+  ]);
+  const plugin: esbuild.Plugin = {
+    name: 'reprise-sandbox',
+    setup(build) {
+      build.onResolve({ filter: /^reprise\/workflow$/ }, () => ({
+        path: 'reprise/workflow',
+        namespace: 'reprise-runtime',
+      }));
+      build.onResolve({ filter: /^(node:)?[a-z_][a-z0-9_/]*$/ }, (args) => {
+        if (!builtins.has(args.path) && !args.path.startsWith('node:')) return undefined;
+        const message = nodeBuiltinMessage(args.path, args.importer);
+        refused.push(message);
+        return { errors: [{ text: message }] };
+      });
+      build.onLoad({ filter: /.*/, namespace: 'reprise-runtime' }, () => shim);
+      // A relative import of the runtime's own entry gets the shared runtime too.
+      build.onLoad({ filter: /[/\\]workflow[/\\]index\.[jt]s$/ }, (args) =>
+        runtimeIndex.has(args.path) ? shim : undefined,
+      );
+    },
+  };
+  let result: esbuild.BuildResult & { outputFiles: esbuild.OutputFile[] };
+  try {
+    result = await esbuild.build({
+      entryPoints: [workflowsPath],
+      bundle: true,
+      write: false,
+      format: 'cjs',
+      platform: 'neutral',
+      mainFields: ['module', 'main'],
+      target: 'es2022',
+      keepNames: true,
+      sourcemap: 'external',
+      sourcesContent: false,
+      outfile: path.join(process.cwd(), WORKFLOWS_FILENAME),
+      logLevel: 'silent',
+      plugins: [plugin],
+    });
+  } catch (e) {
+    if (refused.length > 0) throw new InvalidArgumentError(refused.join('\n'));
+    const failure = e as {
+      errors?: { text: string; location?: { file: string; line: number } | null }[];
+    };
+    const details = (failure.errors ?? [])
+      .map((m) => (m.location ? `${m.location.file}:${m.location.line}: ${m.text}` : m.text))
+      .join('\n');
+    throw new InvalidArgumentError(
+      `Could not bundle the workflows module '${workflowsPath}': ${details || errorMessage(e)}`,
+      { cause: e },
+    );
+  }
+  return { code: outputText(result, '.js'), sourceMap: outputText(result, '.js.map') };
+}
+
+function outputText(result: { outputFiles?: esbuild.OutputFile[] }, suffix: string): string {
+  const file = result.outputFiles?.find((f) => f.path.endsWith(suffix));
+  if (file === undefined) throw new Error(`esbuild produced no ${suffix} output`);
+  return file.text;
+}

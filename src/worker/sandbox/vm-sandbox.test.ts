@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Activation, ActivationJob, WorkflowStartInfo } from '../../protocol/activation.ts';
+import { bundleWorkflows } from './bundle.ts';
+import type { WorkflowBundle } from './bundle.ts';
+import { VmSandbox } from './vm-sandbox.ts';
+
+let bundle: WorkflowBundle;
+let sandbox: VmSandbox;
+
+before(async () => {
+  bundle = await bundleWorkflows({ workflowsPath: 'test/runtime/workflows/isolation.ts' });
+  sandbox = VmSandbox.create(bundle);
+});
+after(() => {
+  sandbox.dispose();
+});
+
+function info(runId: string, workflowType: string): WorkflowStartInfo {
+  return {
+    workflowId: `wf-${runId}`,
+    runId,
+    workflowType,
+    taskQueue: 'q',
+    namespace: 'default',
+    attempt: 1,
+    firstExecutionRunId: runId,
+    startTimeMs: 0,
+    runStartTimeMs: 0,
+    memo: {},
+    searchAttributes: {},
+    workflowExecutionTimeoutMs: undefined,
+    workflowRunTimeoutMs: undefined,
+    workflowTaskTimeoutMs: 10_000,
+  };
+}
+
+function activation(jobs: ActivationJob[]): Activation {
+  return {
+    timeMs: 1000,
+    isReplaying: false,
+    historyLength: 3,
+    historySizeBytes: 100,
+    continueAsNewSuggested: false,
+    jobs,
+  };
+}
+
+function start(on: VmSandbox, runId: string, workflowType: string): void {
+  on.createRun(runId, workflowType, runId);
+  const result = on.activate(
+    runId,
+    activation([
+      { type: 'initializeWorkflow', workflowType, args: [], info: info(runId, workflowType) },
+    ]),
+  );
+  assert.deepEqual(result, {
+    status: 'success',
+    commands: [{ type: 'StartTimer', seq: 1, durationMs: 10 }],
+    logs: [],
+  });
+}
+
+function finish(on: VmSandbox, runId: string): unknown {
+  const result = on.activate(runId, activation([{ type: 'fireTimer', seq: 1 }]));
+  assert.equal(result.status, 'success');
+  const command = result.commands[0];
+  assert.equal(command?.type, 'CompleteWorkflowExecution');
+  return command.result;
+}
+
+describe('VmSandbox', () => {
+  test('two runs in one sandbox see neither each other’s module state nor globals', () => {
+    start(sandbox, 'a', 'isolated');
+    start(sandbox, 'b', 'isolated');
+    const a = finish(sandbox, 'a') as Record<string, unknown>;
+    const b = finish(sandbox, 'b') as Record<string, unknown>;
+    assert.equal(a['counter'], 1);
+    assert.equal(b['counter'], 1);
+    assert.equal(a['seenBefore'], null);
+    assert.equal(b['seenBefore'], null, 'b does not see the global a set');
+    assert.equal(a['leakedNow'], 'a');
+    assert.equal(b['leakedNow'], 'b');
+    sandbox.disposeRun('a');
+    sandbox.disposeRun('b');
+  });
+
+  test('built-ins are frozen: writing Array.prototype has no effect for any run', () => {
+    start(sandbox, 'c', 'isolated');
+    const c = finish(sandbox, 'c') as Record<string, unknown>;
+    assert.equal(c['polluted'], null);
+    assert.ok(['ignored', 'TypeError'].includes(String(c['protoWrite'])));
+    sandbox.disposeRun('c');
+  });
+
+  test('WeakRef and FinalizationRegistry are absent', () => {
+    start(sandbox, 'd', 'isolated');
+    const d = finish(sandbox, 'd') as Record<string, unknown>;
+    assert.equal(d['weakRef'], 'undefined');
+    assert.equal(d['finalizationRegistry'], 'undefined');
+    sandbox.disposeRun('d');
+  });
+
+  test('an infinite loop fails the activation with the deadlock message and the host survives', () => {
+    const quick = VmSandbox.create(bundle, { deadlockTimeoutMs: 300 });
+    quick.createRun('spin', 'spinner', 'spin');
+    quick.activate(
+      'spin',
+      activation([
+        {
+          type: 'initializeWorkflow',
+          workflowType: 'spinner',
+          args: [],
+          info: info('spin', 'spinner'),
+        },
+      ]),
+    );
+    const result = quick.activate('spin', activation([{ type: 'fireTimer', seq: 1 }]));
+    assert.equal(result.status, 'failed');
+    assert.equal(result.cause, 'WorkflowError');
+    assert.equal(
+      result.failure.message.split('. ')[0],
+      'Potential deadlock detected: workflow code did not yield within 300 ms',
+    );
+    assert.equal(quick.runCount, 0, 'the deadlocked run is disposed');
+    // The context still serves other runs after the interruption.
+    start(quick, 'after', 'isolated');
+    assert.equal((finish(quick, 'after') as Record<string, unknown>)['counter'], 1);
+    quick.dispose();
+  });
+});

@@ -1,0 +1,244 @@
+import { hostname } from 'node:os';
+import { InvalidArgumentError } from '../errors.ts';
+import { defaultLogger } from '../logger.ts';
+import type { Logger } from '../logger.ts';
+import { msFromDuration } from '../protocol/duration.ts';
+import type { Duration } from '../protocol/duration.ts';
+import type { EngineApi } from '../transport/engine-api.ts';
+import { ActivityRunner } from './activities/activity-runner.ts';
+import type { ActivityFunctions } from './activities/activity-runner.ts';
+import { POLL_WAIT_MS, runPollLoops } from './poll-loop.ts';
+import { loadWorkflows } from './workflow-loader.ts';
+import type { LoadedWorkflows } from './workflow-loader.ts';
+import { WorkflowTaskHandler } from './workflow-task-handler.ts';
+
+export interface WorkerOptions {
+  /** `engine.connection` in-process. */
+  readonly connection: EngineApi;
+  readonly namespace?: string | undefined;
+  readonly taskQueue: string;
+  /** The module exporting the workflow functions: `.ts` or `.js`, ESM or CommonJS. */
+  readonly workflowsPath?: string | undefined;
+  readonly activities?: object | undefined;
+  readonly maxConcurrentWorkflowTaskExecutions?: number | undefined;
+  readonly maxConcurrentActivityTaskExecutions?: number | undefined;
+  /** Runs kept in memory between tasks (the sticky cache). Default 1000. */
+  readonly maxCachedWorkflows?: number | undefined;
+  /** How long running activities may finish after shutdown begins before they are cancelled. */
+  readonly shutdownGraceTime?: Duration | undefined;
+  /** Recorded on each workflow task this worker completes. */
+  readonly buildId?: string | undefined;
+  readonly identity?: string | undefined;
+  readonly logger?: Logger | undefined;
+}
+
+export type WorkerState = 'INITIALIZED' | 'RUNNING' | 'STOPPING' | 'STOPPED';
+
+/** How often a running worker re-announces what it serves. */
+const REGISTER_EVERY_MS = 30_000;
+
+/**
+ * Polls a task queue for workflow and activity tasks and runs them: workflows in the
+ * deterministic sandbox (with a sticky cache), activities with their context, heartbeats and
+ * cancellation.
+ * @example
+ * const worker = await Worker.create({ connection: engine.connection, taskQueue: 'claims',
+ *   workflowsPath: new URL('./workflows.ts', import.meta.url).pathname, activities });
+ * await worker.runUntil(client.workflow.execute(processClaim, { … }));
+ */
+export class Worker {
+  readonly options: WorkerOptions;
+  readonly #api: EngineApi;
+  readonly #namespace: string;
+  readonly #identity: string;
+  readonly #logger: Logger;
+  readonly #activities: ActivityFunctions;
+  readonly #workflows: LoadedWorkflows | undefined;
+  readonly #workflowHandler: WorkflowTaskHandler | undefined;
+  readonly #activityRunner: ActivityRunner;
+  readonly #stop = new AbortController();
+  readonly #inFlight = new Set<Promise<void>>();
+  #state: WorkerState = 'INITIALIZED';
+  #running: Promise<void> | undefined;
+
+  private constructor(options: WorkerOptions, workflows: LoadedWorkflows | undefined) {
+    this.options = options;
+    this.#api = options.connection;
+    this.#namespace = options.namespace ?? 'default';
+    this.#identity = options.identity ?? `${process.pid}@${hostname()}`;
+    this.#logger =
+      options.logger ?? defaultLogger({ component: 'worker', taskQueue: options.taskQueue });
+    this.#activities = collectActivities(options.activities);
+    this.#workflows = workflows;
+    this.#workflowHandler = workflows
+      ? new WorkflowTaskHandler({
+          api: this.#api,
+          namespace: this.#namespace,
+          identity: this.#identity,
+          buildId: options.buildId,
+          logger: this.#logger,
+          maxCachedWorkflows: options.maxCachedWorkflows ?? 1000,
+          createRun: (id) => workflows.createRun(id),
+        })
+      : undefined;
+    this.#activityRunner = new ActivityRunner({
+      api: this.#api,
+      identity: this.#identity,
+      logger: this.#logger,
+    });
+  }
+
+  /**
+   * Bundles the workflows (esbuild; no configuration), prepares the sandbox and registers with
+   * the engine. Throws if the workflow code imports a Node built-in (move such calls into an
+   * activity) or if neither workflows nor activities are given.
+   */
+  static async create(options: WorkerOptions): Promise<Worker> {
+    if (!options.taskQueue) throw new InvalidArgumentError('Worker needs a taskQueue.');
+    if (!options.workflowsPath && !options.activities) {
+      throw new InvalidArgumentError(
+        'Worker needs workflowsPath, activities, or both: it has nothing to run otherwise.',
+      );
+    }
+    const workflows = options.workflowsPath
+      ? await loadWorkflows(options.workflowsPath)
+      : undefined;
+    const worker = new Worker(options, workflows);
+    await worker.#register();
+    return worker;
+  }
+
+  get state(): WorkerState {
+    return this.#state;
+  }
+
+  /** Runs in memory (the sticky cache). */
+  get cachedWorkflowCount(): number {
+    return this.#workflowHandler?.cache.size ?? 0;
+  }
+
+  async #register(): Promise<void> {
+    await this.#api.registerWorker({
+      namespace: this.#namespace,
+      taskQueue: this.options.taskQueue,
+      identity: this.#identity,
+      buildId: this.options.buildId,
+      workflowTypes: this.#workflows?.workflowTypes ?? [],
+      activityTypes: Object.keys(this.#activities),
+      signalNames: this.#workflows ? this.#workflows.signalNames : [],
+    });
+  }
+
+  /** Polls and runs tasks until `shutdown()`; resolves once every task in flight is done. */
+  run(): Promise<void> {
+    if (this.#state !== 'INITIALIZED') {
+      throw new InvalidArgumentError(
+        `Worker.run() called on a worker that is ${this.#state}; create a new Worker.`,
+      );
+    }
+    this.#state = 'RUNNING';
+    this.#running = this.#runLoops();
+    return this.#running;
+  }
+
+  async #runLoops(): Promise<void> {
+    const signal = this.#stop.signal;
+    const registerTimer = setInterval(() => {
+      this.#register().catch((e: unknown) => {
+        this.#logger.warn({ err: e }, 're-registering failed');
+      });
+    }, REGISTER_EVERY_MS);
+    registerTimer.unref();
+    const common = {
+      namespace: this.#namespace,
+      taskQueue: this.options.taskQueue,
+      identity: this.#identity,
+    };
+    const loops: Promise<void>[] = [];
+    const handler = this.#workflowHandler;
+    if (handler) {
+      const max = this.options.maxConcurrentWorkflowTaskExecutions ?? 40;
+      loops.push(
+        runPollLoops({
+          pollers: Math.min(max, 4),
+          maxConcurrent: max,
+          signal,
+          logger: this.#logger,
+          inFlight: this.#inFlight,
+          poll: (s) => this.#api.pollWorkflowTask({ ...common, waitMs: POLL_WAIT_MS }, s),
+          handle: (task) => handler.handle(task),
+        }),
+      );
+    }
+    if (Object.keys(this.#activities).length > 0) {
+      const max = this.options.maxConcurrentActivityTaskExecutions ?? 100;
+      loops.push(
+        runPollLoops({
+          pollers: Math.min(max, 4),
+          maxConcurrent: max,
+          signal,
+          logger: this.#logger,
+          inFlight: this.#inFlight,
+          poll: (s) => this.#api.pollActivityTask({ ...common, waitMs: POLL_WAIT_MS }, s),
+          handle: (task) => this.#activityRunner.run(task, this.#activities[task.activityType]),
+        }),
+      );
+    }
+    try {
+      await Promise.all(loops);
+      await this.#drain();
+    } finally {
+      clearInterval(registerTimer);
+      this.#workflowHandler?.cache.clear();
+      this.#state = 'STOPPED';
+    }
+  }
+
+  async #drain(): Promise<void> {
+    const graceMs = msFromDuration(this.options.shutdownGraceTime ?? 0);
+    if (this.#activityRunner.runningCount > 0) {
+      const grace = new Promise<void>((r) => setTimeout(r, graceMs).unref());
+      await Promise.race([Promise.allSettled([...this.#inFlight]), grace]);
+      this.#activityRunner.cancelAll('Worker shutdown');
+    }
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+  }
+
+  /**
+   * Stops polling; running activities get `shutdownGraceTime` to finish, then see cancellation
+   * through their AbortSignal; resolves when every task in flight is done.
+   */
+  async shutdown(): Promise<void> {
+    if (this.#state === 'INITIALIZED') {
+      this.#state = 'STOPPED';
+      return;
+    }
+    if (this.#state === 'RUNNING') this.#state = 'STOPPING';
+    this.#stop.abort();
+    await this.#running;
+  }
+
+  /**
+   * Runs until `fnOrPromise` settles, then shuts down and returns (or throws) what it did.
+   * @example const result = await worker.runUntil(client.workflow.execute(wf, opts));
+   */
+  async runUntil<R>(fnOrPromise: Promise<R> | (() => Promise<R>)): Promise<R> {
+    const running = this.run();
+    const p = typeof fnOrPromise === 'function' ? fnOrPromise() : fnOrPromise;
+    try {
+      return await p;
+    } finally {
+      await this.shutdown();
+      await running;
+    }
+  }
+}
+
+function collectActivities(activities: object | undefined): ActivityFunctions {
+  const out: ActivityFunctions = {};
+  if (!activities) return out;
+  for (const [name, fn] of Object.entries(activities)) {
+    if (typeof fn === 'function') out[name] = fn as ActivityFunctions[string];
+  }
+  return out;
+}

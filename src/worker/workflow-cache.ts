@@ -1,0 +1,53 @@
+/**
+ * The sticky cache: recently used runs stay in memory, so a new event costs one activation and
+ * not a replay. Least recently used runs are evicted past `max`; a run in use is never evicted.
+ */
+export class WorkflowCache<R extends { dispose(): void }> {
+  readonly #max: number;
+  readonly #runs = new Map<string, R>();
+  readonly #inUse: (key: string) => boolean;
+
+  constructor(max: number, inUse: (key: string) => boolean) {
+    this.#max = max;
+    this.#inUse = inUse;
+  }
+
+  get size(): number {
+    return this.#runs.size;
+  }
+
+  get(key: string): R | undefined {
+    const r = this.#runs.get(key);
+    if (r) {
+      this.#runs.delete(key);
+      this.#runs.set(key, r);
+    }
+    return r;
+  }
+
+  set(key: string, run: R): void {
+    this.evict(key);
+    if (this.#max <= 0) return;
+    this.#runs.set(key, run);
+    this.#trim();
+  }
+
+  evict(key: string): void {
+    const r = this.#runs.get(key);
+    if (!r) return;
+    this.#runs.delete(key);
+    r.dispose();
+  }
+
+  clear(): void {
+    for (const key of [...this.#runs.keys()]) this.evict(key);
+  }
+
+  #trim(): void {
+    if (this.#runs.size <= this.#max) return;
+    for (const key of this.#runs.keys()) {
+      if (this.#runs.size <= this.#max) return;
+      if (!this.#inUse(key)) this.evict(key);
+    }
+  }
+}

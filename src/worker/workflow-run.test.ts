@@ -1,0 +1,429 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import type { Command } from '../protocol/commands.ts';
+import { PATCH_MARKER } from '../protocol/history-events.ts';
+import { PATCH_MARKER_NAME } from '../workflow/activator.ts';
+import {
+  HistoryBuilder,
+  START_TIME_MS,
+  applicationFailure,
+} from '../../test/helpers/history-builders.ts';
+import { bundleWorkflows } from './sandbox/bundle.ts';
+import { VmSandbox } from './sandbox/vm-sandbox.ts';
+import { WorkflowRun } from './workflow-run.ts';
+import type { RunActivationResult } from './workflow-run.ts';
+
+const BASICS = 'test/runtime/workflows/basics.ts';
+
+let sandbox: VmSandbox;
+let v1: VmSandbox;
+let v2: VmSandbox;
+
+before(async () => {
+  sandbox = VmSandbox.create(await bundleWorkflows({ workflowsPath: BASICS }));
+  v1 = VmSandbox.create(
+    await bundleWorkflows({ workflowsPath: 'test/runtime/workflows/versioned-v1.ts' }),
+  );
+  v2 = VmSandbox.create(
+    await bundleWorkflows({ workflowsPath: 'test/runtime/workflows/versioned-v2.ts' }),
+  );
+});
+after(() => {
+  sandbox.dispose();
+  v1.dispose();
+  v2.dispose();
+});
+
+function newRun(on: VmSandbox = sandbox, runId = 'run-1'): WorkflowRun {
+  return new WorkflowRun({ sandbox: on, runId, namespace: 'default' });
+}
+
+function commandsOf(result: RunActivationResult): Command[] {
+  assert.equal(result.status, 'success', JSON.stringify(result));
+  return result.commands;
+}
+
+function failureOf(
+  result: RunActivationResult,
+): Extract<RunActivationResult, { status: 'failed' }> {
+  assert.equal(result.status, 'failed', JSON.stringify(result));
+  return result;
+}
+
+/** Runs a live task on `run` for the events after what it has seen; records its commands. */
+function step(run: WorkflowRun, h: HistoryBuilder): Command[] {
+  h.startTask();
+  const commands = commandsOf(run.activate(h.after(run.lastEventId)));
+  h.completeTask(commands);
+  return commands;
+}
+
+describe('WorkflowRun', () => {
+  test('sleep schedules one timer and completes when it fires', () => {
+    const h = new HistoryBuilder().started('sleeper', [100]);
+    const run = newRun();
+    assert.deepEqual(step(run, h), [{ type: 'StartTimer', seq: 1, durationMs: 100 }]);
+    h.advance(100).timerFired(1);
+    assert.deepEqual(step(run, h), [{ type: 'CompleteWorkflowExecution', result: 'slept' }]);
+    run.dispose();
+  });
+
+  test('an activity result resolves the call and the workflow completes', () => {
+    const h = new HistoryBuilder().started('charger', [42]);
+    const run = newRun();
+    assert.deepEqual(step(run, h), [
+      {
+        type: 'ScheduleActivityTask',
+        seq: 1,
+        activityId: '1',
+        activityType: 'charge',
+        taskQueue: 'test-queue',
+        args: [42],
+        startToCloseTimeoutMs: 60_000,
+      },
+    ]);
+    h.activityCompleted(1, 'receipt-42');
+    assert.deepEqual(step(run, h), [{ type: 'CompleteWorkflowExecution', result: 'receipt-42' }]);
+    run.dispose();
+  });
+
+  test('an activity failure surfaces as ActivityFailure with its cause', () => {
+    const h = new HistoryBuilder().started('chargeOrReport', [1]);
+    const run = newRun();
+    step(run, h);
+    h.activityFailed(1, applicationFailure('card declined', 'CardDeclined'));
+    assert.deepEqual(step(run, h), [
+      {
+        type: 'CompleteWorkflowExecution',
+        result: 'ActivityFailure|charge|CardDeclined|card declined',
+      },
+    ]);
+    run.dispose();
+  });
+
+  test('a signal delivered before its handler is set is buffered until the handler is set', () => {
+    const h = new HistoryBuilder().started('lateHandler');
+    const run = newRun();
+    step(run, h);
+    h.signaled('approve', ['ann']).signaled('approve', ['bob']);
+    assert.deepEqual(step(run, h), []);
+    h.timerFired(1);
+    assert.deepEqual(step(run, h), [{ type: 'CompleteWorkflowExecution', result: ['ann', 'bob'] }]);
+    run.dispose();
+  });
+
+  test('condition unblocks after a signal', () => {
+    const h = new HistoryBuilder().started('approval');
+    const run = newRun();
+    assert.deepEqual(step(run, h), []);
+    h.signaled('approve', ['carol']);
+    assert.deepEqual(step(run, h), [{ type: 'CompleteWorkflowExecution', result: 'carol' }]);
+    run.dispose();
+  });
+
+  test('condition with a timeout returns false when its timer fires first', () => {
+    const h = new HistoryBuilder().started('approvalWithDeadline', [5000]);
+    const run = newRun();
+    assert.deepEqual(step(run, h), [{ type: 'StartTimer', seq: 1, durationMs: 5000 }]);
+    h.advance(5000).timerFired(1);
+    assert.deepEqual(step(run, h), [{ type: 'CompleteWorkflowExecution', result: 'timed out' }]);
+    run.dispose();
+  });
+
+  test('condition with a timeout returns true and cancels its timer when the signal comes first', () => {
+    const h = new HistoryBuilder().started('approvalWithDeadline', [5000]);
+    const run = newRun();
+    step(run, h);
+    h.signaled('approve');
+    assert.deepEqual(step(run, h), [
+      { type: 'CancelTimer', seq: 1 },
+      { type: 'CompleteWorkflowExecution', result: 'approved' },
+    ]);
+    run.dispose();
+  });
+
+  test('Date, Math.random and uuid4 give the same values on replay as on first execution', () => {
+    const h = new HistoryBuilder().started('determinism');
+    const live = newRun(sandbox, 'run-det');
+    step(live, h);
+    const firstTaskStartedAt = START_TIME_MS;
+    h.advance(1000).timerFired(1);
+    h.startTask();
+    const liveResult = commandsOf(live.activate(h.after(live.lastEventId)));
+    live.dispose();
+
+    const replayed = newRun(sandbox, 'run-det');
+    const replayResult = commandsOf(replayed.activate(h.events));
+    replayed.dispose();
+    assert.deepEqual(replayResult, liveResult);
+
+    const complete = liveResult[0];
+    assert.equal(complete?.type, 'CompleteWorkflowExecution');
+    const [first, second, runId] = (complete as { result: unknown[] }).result as [
+      { now: number; iso: string; random: number; uuid: string },
+      { now: number; random: number; uuid: string },
+      string,
+    ];
+    assert.equal(first.now, firstTaskStartedAt);
+    assert.equal(first.iso, new Date(firstTaskStartedAt).toISOString());
+    assert.equal(second.now, firstTaskStartedAt + 1000);
+    assert.notEqual(first.random, second.random);
+    assert.match(
+      first.uuid,
+      /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
+    assert.notEqual(first.uuid, second.uuid);
+    assert.equal(runId, 'run-det');
+  });
+
+  test('another run id seeds another random sequence', () => {
+    const results = ['run-a', 'run-b'].map((runId) => {
+      const h = new HistoryBuilder().started('determinism');
+      const run = newRun(sandbox, runId);
+      step(run, h);
+      h.timerFired(1);
+      const [complete] = step(run, h);
+      run.dispose();
+      return (complete as { result: [{ uuid: string }] }).result[0].uuid;
+    });
+    assert.notEqual(results[0], results[1]);
+  });
+
+  test('changed code against an old history fails the task with NonDeterminism naming both sides', () => {
+    const h = new HistoryBuilder().started('order');
+    const old = newRun(v1);
+    step(old, h);
+    old.dispose();
+    h.activityCompleted(1, 'receipt');
+    h.startTask();
+    const run = newRun(v2);
+    const failed = failureOf(run.activate(h.events));
+    assert.equal(failed.cause, 'NonDeterminism');
+    assert.equal(failed.evict, true);
+    assert.equal(
+      failed.failure.message,
+      "Non-determinism at event 5: history has ActivityTaskScheduled (activityType 'charge', activityId '1') " +
+        'but the workflow code issued StartTimer (seq 1). Did the workflow code change while this run ' +
+        'was in flight? Use patched() to branch, or deploy the old code.',
+    );
+    run.dispose();
+  });
+
+  test('patched() is true live and records a marker', () => {
+    const h = new HistoryBuilder().started('patchedOrder');
+    const run = newRun(v2);
+    assert.deepEqual(step(run, h), [
+      {
+        type: 'RecordMarker',
+        markerName: PATCH_MARKER,
+        details: { patchId: 'wait-before-charge', deprecated: false },
+      },
+      { type: 'StartTimer', seq: 1, durationMs: 60_000 },
+    ]);
+    run.dispose();
+  });
+
+  test('patched() is false when replaying a history recorded before the patch', () => {
+    const h = new HistoryBuilder().started('patchedOrder');
+    // History as the unpatched code (v1's `order`) wrote it: the charge comes first.
+    h.startTask().completeTask([
+      {
+        type: 'ScheduleActivityTask',
+        seq: 1,
+        activityId: '1',
+        activityType: 'charge',
+        taskQueue: 'test-queue',
+        args: [10],
+      },
+    ]);
+    h.activityCompleted(1, 'receipt').startTask();
+    const run = newRun(v2);
+    assert.deepEqual(commandsOf(run.activate(h.events)), [
+      { type: 'CompleteWorkflowExecution', result: 'receipt|patched:false' },
+    ]);
+    run.dispose();
+  });
+
+  test('patched() is true when replaying a history that has its marker', () => {
+    const h = new HistoryBuilder().started('patchedOrder');
+    const live = newRun(v2);
+    step(live, h);
+    live.dispose();
+    h.timerFired(1);
+    h.startTask().completeTask([
+      {
+        type: 'ScheduleActivityTask',
+        seq: 1,
+        activityId: '1',
+        activityType: 'charge',
+        taskQueue: 'test-queue',
+        args: [10],
+      },
+    ]);
+    h.activityCompleted(1, 'receipt').startTask();
+    const run = newRun(v2);
+    assert.deepEqual(commandsOf(run.activate(h.events)), [
+      { type: 'CompleteWorkflowExecution', result: 'receipt|patched:true' },
+    ]);
+    run.dispose();
+  });
+
+  test('a patch marker in history with no matching call is skipped (a removed patch)', () => {
+    const h = new HistoryBuilder().started('order');
+    h.startTask().completeTask([
+      {
+        type: 'RecordMarker',
+        markerName: PATCH_MARKER,
+        details: { patchId: 'removed-patch', deprecated: true },
+      },
+      {
+        type: 'ScheduleActivityTask',
+        seq: 1,
+        activityId: '1',
+        activityType: 'charge',
+        taskQueue: 'test-queue',
+        args: [10],
+      },
+    ]);
+    h.activityCompleted(1, 'receipt').startTask();
+    const run = newRun(v1);
+    assert.deepEqual(commandsOf(run.activate(h.events)), [
+      { type: 'CompleteWorkflowExecution', result: 'receipt' },
+    ]);
+    run.dispose();
+  });
+
+  test('the sandbox uses the same patch marker name as history', () => {
+    assert.equal(PATCH_MARKER_NAME, PATCH_MARKER);
+  });
+
+  test('a plain Error fails the task with WorkflowError; an ApplicationFailure fails the workflow', () => {
+    const plain = newRun();
+    const failed = failureOf(
+      plain.activate(new HistoryBuilder().started('throwsPlainError').startTask().events),
+    );
+    assert.equal(failed.cause, 'WorkflowError');
+    assert.equal(failed.failure.message, 'boom');
+    plain.dispose();
+
+    const app = newRun();
+    const commands = commandsOf(
+      app.activate(new HistoryBuilder().started('throwsApplicationFailure').startTask().events),
+    );
+    assert.equal(commands.length, 1);
+    const fail = commands[0] as Extract<Command, { type: 'FailWorkflowExecution' }>;
+    assert.equal(fail.type, 'FailWorkflowExecution');
+    assert.equal(fail.failure.message, 'bad input');
+    assert.deepEqual(fail.failure.info, {
+      type: 'application',
+      errorType: 'BadInput',
+      nonRetryable: true,
+      details: [],
+    });
+    app.dispose();
+  });
+
+  test('cancellation cancels a pending sleep and the workflow ends with CancelWorkflowExecution', () => {
+    const h = new HistoryBuilder().started('cancellable');
+    const run = newRun();
+    assert.deepEqual(step(run, h), [{ type: 'StartTimer', seq: 1, durationMs: 3_600_000 }]);
+    h.cancelRequested('user asked');
+    const commands = step(run, h);
+    assert.deepEqual(
+      commands.map((c) => c.type),
+      ['CancelTimer', 'ScheduleActivityTask'],
+      'the cleanup activity runs in a non-cancellable scope',
+    );
+    h.activityCompleted(1, 'done');
+    assert.deepEqual(step(run, h), [{ type: 'CancelWorkflowExecution' }]);
+    run.dispose();
+  });
+
+  test('an unknown workflow type fails the task with WorkflowTypeNotFound listing the exported types', () => {
+    const run = newRun();
+    const failed = failureOf(run.activate(new HistoryBuilder().started('nope').startTask().events));
+    assert.equal(failed.cause, 'WorkflowTypeNotFound');
+    assert.match(failed.failure.message, /'nope'.*'approval'.*'sleeper'/);
+    run.dispose();
+  });
+
+  test('a task that failed is not activated: its jobs carry over to the next task', () => {
+    const h = new HistoryBuilder().started('approval');
+    const run = newRun();
+    step(run, h);
+    h.signaled('approve', ['dan']).startTask().failTask().startTask();
+    const replayed = newRun(sandbox, 'run-2');
+    assert.deepEqual(commandsOf(replayed.activate(h.events)), [
+      { type: 'CompleteWorkflowExecution', result: 'dan' },
+    ]);
+    replayed.dispose();
+    run.dispose();
+  });
+
+  test('the __stack_trace query names the line where the workflow waits', () => {
+    const h = new HistoryBuilder().started('sleeper', [100]);
+    const run = newRun();
+    step(run, h);
+    const result = run.query({ queryType: '__stack_trace', args: [] });
+    assert.equal(result.status, 'success');
+    const line =
+      readFileSync(BASICS, 'utf8')
+        .split('\n')
+        .findIndex((l) => l.includes('await sleep(ms)')) + 1;
+    assert.match(String(result.result), new RegExp(`basics\\.ts:${line}:`));
+    run.dispose();
+  });
+
+  test('a query answers from state, and an unregistered one fails listing the registered queries', () => {
+    const h = new HistoryBuilder().started('approval');
+    const run = newRun();
+    step(run, h);
+    assert.deepEqual(run.query({ queryType: 'status', args: [] }), {
+      status: 'success',
+      result: 'waiting',
+    });
+    const missing = run.query({ queryType: 'nope', args: [] });
+    assert.equal(missing.status, 'failed');
+    assert.match(missing.failure.message, /'nope'.*Registered queries: \[__stack_trace, status\]/);
+    run.dispose();
+  });
+
+  test('a closed run replays from its full history and then answers a query', () => {
+    const h = new HistoryBuilder().started('approval');
+    const live = newRun();
+    step(live, h);
+    h.signaled('approve', ['eve']);
+    step(live, h);
+    live.dispose();
+    const run = newRun();
+    assert.deepEqual(run.query({ queryType: 'status', args: [] }, h.events), {
+      status: 'success',
+      result: 'approved',
+    });
+    assert.equal(run.closed, true);
+    run.dispose();
+  });
+
+  test('logs are returned on first execution and suppressed on replay', () => {
+    const h = new HistoryBuilder().started('logger');
+    const live = newRun();
+    h.startTask();
+    const result = live.activate(h.events);
+    assert.equal(result.status, 'success');
+    assert.deepEqual(
+      result.logs.map((l) => [l.level, l.message, l.attrs]),
+      [
+        ['info', 'hello', { n: 1 }],
+        ['info', 'from console', undefined],
+      ],
+    );
+    live.dispose();
+    h.completeTask(result.commands);
+    h.timerFired(1).startTask();
+    const replayed = newRun();
+    const again = replayed.activate(h.events);
+    assert.deepEqual(again.logs, []);
+    replayed.dispose();
+  });
+});

@@ -1,0 +1,622 @@
+// The history → activation driver of one run (Temporal core's "workflow machines", simplified):
+// it turns history events into activation jobs, replays completed workflow tasks and checks the
+// commands the code issues against the command events history recorded (DESIGN contract 5).
+import { IllegalStateError } from '../errors.ts';
+import type {
+  Activation,
+  ActivationFailureCause,
+  ActivationJob,
+  QueryRequest,
+  QueryResult,
+  WorkflowLogEntry,
+  WorkflowStartInfo,
+} from '../protocol/activation.ts';
+import type { Command } from '../protocol/commands.ts';
+import type { Failure, RetryState } from '../protocol/failure.ts';
+import type { EventOf, HistoryEvent } from '../protocol/history-events.ts';
+import { PATCH_MARKER } from '../protocol/history-events.ts';
+import type { VmSandbox } from './sandbox/vm-sandbox.ts';
+
+/** Temporal's default suggestion thresholds for continue-as-new: 4 Ki events or 4 MiB. */
+const SUGGEST_CONTINUE_AS_NEW_EVENTS = 4096;
+const SUGGEST_CONTINUE_AS_NEW_BYTES = 4 * 1024 * 1024;
+
+/** The answer to one workflow task. */
+export type RunActivationResult =
+  | { status: 'success'; commands: Command[]; logs: WorkflowLogEntry[] }
+  | {
+      status: 'failed';
+      cause: ActivationFailureCause;
+      failure: Failure;
+      logs: WorkflowLogEntry[];
+      /** Always true: the run's state is unusable; evict it and replay from history next time. */
+      evict: true;
+    };
+
+/**
+ * The events given do not continue what this run has seen (a gap, or the previous answer was
+ * not accepted). Evict the run and replay the full history.
+ */
+export class RunCacheMismatchError extends IllegalStateError {}
+
+/** Options of {@link WorkflowRun}. */
+export interface WorkflowRunOptions {
+  readonly sandbox: VmSandbox;
+  readonly runId: string;
+  readonly namespace: string;
+}
+
+type CommandEvent = EventOf<
+  | 'ActivityTaskScheduled'
+  | 'TimerStarted'
+  | 'TimerCanceled'
+  | 'ActivityTaskCancelRequested'
+  | 'MarkerRecorded'
+  | 'WorkflowExecutionCompleted'
+  | 'WorkflowExecutionFailed'
+  | 'WorkflowExecutionCanceled'
+>;
+
+const COMMAND_EVENT_TYPES: ReadonlySet<HistoryEvent['type']> = new Set([
+  'ActivityTaskScheduled',
+  'TimerStarted',
+  'TimerCanceled',
+  'ActivityTaskCancelRequested',
+  'MarkerRecorded',
+  'WorkflowExecutionCompleted',
+  'WorkflowExecutionFailed',
+  'WorkflowExecutionCanceled',
+]);
+
+function isCommandEvent(e: HistoryEvent): e is CommandEvent {
+  return COMMAND_EVENT_TYPES.has(e.type);
+}
+
+interface ScheduledActivity {
+  seq: number;
+  activityType: string;
+  activityId: string;
+}
+
+let nextRunKey = 1;
+
+/**
+ * One run's workflow state in a {@link VmSandbox}, fed with its history events.
+ *
+ * Feed the full history on the first call and only new events on later calls (a sticky cache);
+ * {@link lastEventId} tells which event comes next. Any failed activation poisons the run: the
+ * caller evicts it ({@link dispose}) and replays the full history next time.
+ */
+export class WorkflowRun {
+  readonly #sandbox: VmSandbox;
+  readonly #runId: string;
+  readonly #namespace: string;
+  readonly #runKey: string;
+  #created = false;
+  #disposed = false;
+  #poisoned: string | undefined;
+  #lastEventId = 0;
+  #historySizeBytes = 0;
+  #jobs: ActivationJob[] = [];
+  readonly #timerSeqs = new Map<string, number>();
+  readonly #activities = new Map<number, ScheduledActivity>();
+  /** Commands of the last activation that history has not matched yet. */
+  #expected: Command[] = [];
+  /** The last activation was live: the next event must be its task's outcome. */
+  #awaitingLiveOutcome = false;
+  #closed = false;
+
+  constructor(options: WorkflowRunOptions) {
+    this.#sandbox = options.sandbox;
+    this.#runId = options.runId;
+    this.#namespace = options.namespace;
+    this.#runKey = `${options.runId}#${nextRunKey++}`;
+  }
+
+  /** The id of the last event fed; the next call must start at `lastEventId + 1`. */
+  get lastEventId(): number {
+    return this.#lastEventId;
+  }
+
+  /** True once a close event (completed, failed, cancelled, terminated) was fed. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Feeds the events not yet seen, ending with the `WorkflowTaskStarted` of the task to answer;
+   * replays the completed tasks among them and answers the last one live.
+   *
+   * Returns the commands, or a failure ('NonDeterminism', 'WorkflowError',
+   * 'WorkflowTypeNotFound') after which the run must be evicted. Throws
+   * {@link RunCacheMismatchError} if the events do not continue this run's history.
+   */
+  activate(events: readonly HistoryEvent[]): RunActivationResult {
+    const last = events.at(-1);
+    if (last?.type !== 'WorkflowTaskStarted') {
+      throw new IllegalStateError(
+        `WorkflowRun.activate needs events ending with the WorkflowTaskStarted to answer; got ${last?.type ?? 'no events'}.`,
+      );
+    }
+    return this.#feed(events, true);
+  }
+
+  /**
+   * Feeds history without answering a task: completed tasks are replayed and checked, a final
+   * task that is still outstanding is not activated. For queries and `reprise replay`.
+   */
+  replay(events: readonly HistoryEvent[]): RunActivationResult {
+    return this.#feed(events, false);
+  }
+
+  /**
+   * Answers a query from the run's state; with `events`, feeds them first (as {@link replay}).
+   * A replay failure is returned as a failed query.
+   */
+  query(request: QueryRequest, events?: readonly HistoryEvent[]): QueryResult {
+    if (events !== undefined && events.length > 0) {
+      const replayed = this.replay(events);
+      if (replayed.status === 'failed') return { status: 'failed', failure: replayed.failure };
+    }
+    this.#assertUsable();
+    if (!this.#created) {
+      throw new IllegalStateError(
+        'Cannot query a run before its WorkflowExecutionStarted event was fed.',
+      );
+    }
+    return this.#sandbox.query(this.#runKey, request);
+  }
+
+  /** Drops the run's state from the sandbox. */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    if (this.#created) this.#sandbox.disposeRun(this.#runKey);
+  }
+
+  #assertUsable(): void {
+    if (this.#disposed) throw new IllegalStateError(`Run ${this.#runId} was disposed.`);
+    if (this.#poisoned !== undefined) {
+      throw new RunCacheMismatchError(
+        `Run ${this.#runId} failed an activation earlier (${this.#poisoned}): evict it and replay the full history.`,
+      );
+    }
+  }
+
+  #feed(events: readonly HistoryEvent[], answer: boolean): RunActivationResult {
+    this.#assertUsable();
+    const first = events[0];
+    if (first !== undefined && first.eventId !== this.#lastEventId + 1) {
+      throw new RunCacheMismatchError(
+        `Run ${this.#runId} has seen events up to ${this.#lastEventId} but was given events from ${first.eventId}: evict it and replay the full history.`,
+      );
+    }
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i] as HistoryEvent;
+      this.#lastEventId = e.eventId;
+      this.#historySizeBytes += Buffer.byteLength(JSON.stringify(e));
+      // Events that arrived while the answered task was out (signals, activity results) may
+      // stand between its WorkflowTaskStarted and its outcome: they are jobs for the next task.
+      if (this.#awaitingLiveOutcome && isTaskOutcome(e)) {
+        this.#awaitingLiveOutcome = false;
+        if (e.type !== 'WorkflowTaskCompleted') {
+          this.#poison(`task outcome ${e.type}`);
+          throw new RunCacheMismatchError(
+            `Run ${this.#runId}: the last answered workflow task ended with ${e.type} (event ${e.eventId}), so its commands were not recorded: evict the run and replay the full history.`,
+          );
+        }
+      }
+      if (isCommandEvent(e)) {
+        const mismatch = this.#matchCommandEvent(e);
+        if (mismatch !== undefined) return this.#fail('NonDeterminism', mismatch);
+        continue;
+      }
+      if (
+        (e.type === 'WorkflowTaskScheduled' || e.type === 'WorkflowTaskStarted') &&
+        this.#expected.length > 0
+      ) {
+        return this.#fail('NonDeterminism', this.#unmatchedCommandMessage(e.eventId));
+      }
+      if (e.type === 'WorkflowTaskStarted') {
+        const outcome = findTaskOutcome(events, i);
+        if (outcome?.type === 'WorkflowTaskCompleted') {
+          const result = this.#activateTask(e, true, patchesRecordedAfter(events, outcome));
+          if (result.status === 'failed') return result;
+          continue;
+        }
+        if (outcome !== undefined) continue; // failed or timed out: its jobs carry over
+        if (answer && i === events.length - 1) {
+          const result = this.#activateTask(e, false, []);
+          if (result.status === 'success') this.#awaitingLiveOutcome = true;
+          return result;
+        }
+        continue; // still outstanding (replay of a running history)
+      }
+      this.#onEvent(e);
+    }
+    if (this.#closed && this.#expected.length > 0) {
+      return this.#fail('NonDeterminism', this.#unmatchedCommandMessage(this.#lastEventId));
+    }
+    return { status: 'success', commands: [], logs: [] };
+  }
+
+  /** Turns a non-command event into the jobs it implies. */
+  #onEvent(e: Exclude<HistoryEvent, CommandEvent>): void {
+    switch (e.type) {
+      case 'WorkflowExecutionStarted':
+        this.#sandbox.createRun(this.#runKey, e.workflowType, this.#runId);
+        this.#created = true;
+        this.#jobs.push({
+          type: 'initializeWorkflow',
+          workflowType: e.workflowType,
+          args: e.input,
+          info: this.#startInfo(e),
+        });
+        return;
+      case 'TimerFired':
+        this.#jobs.push({ type: 'fireTimer', seq: this.#timerSeq(e.timerId, e.eventId) });
+        return;
+      case 'ActivityTaskCompleted':
+        this.#jobs.push({
+          type: 'resolveActivity',
+          seq: this.#activity(e.scheduledEventId, e.eventId).seq,
+          resolution: { status: 'completed', result: e.result },
+        });
+        return;
+      case 'ActivityTaskFailed':
+      case 'ActivityTaskTimedOut': {
+        const message =
+          e.type === 'ActivityTaskFailed' ? 'Activity task failed' : 'Activity task timed out';
+        this.#jobs.push({
+          type: 'resolveActivity',
+          seq: this.#activity(e.scheduledEventId, e.eventId).seq,
+          resolution: {
+            status: 'failed',
+            failure: this.#activityFailure(
+              e.scheduledEventId,
+              e.eventId,
+              message,
+              e.retryState,
+              e.failure,
+            ),
+          },
+        });
+        return;
+      }
+      case 'ActivityTaskCanceled':
+        this.#jobs.push({
+          type: 'resolveActivity',
+          seq: this.#activity(e.scheduledEventId, e.eventId).seq,
+          resolution: {
+            status: 'cancelled',
+            failure: this.#activityFailure(
+              e.scheduledEventId,
+              e.eventId,
+              'Activity cancelled',
+              'CancelRequested',
+              { message: 'Activity cancelled', info: { type: 'cancelled', details: e.details } },
+            ),
+          },
+        });
+        return;
+      case 'WorkflowExecutionSignaled':
+        this.#jobs.push({ type: 'signalWorkflow', signalName: e.signalName, args: e.input });
+        return;
+      case 'WorkflowExecutionCancelRequested':
+        this.#jobs.push({ type: 'cancelWorkflow', reason: e.reason });
+        return;
+      case 'WorkflowExecutionTerminated':
+        this.#closed = true;
+        return;
+      case 'WorkflowTaskScheduled':
+      case 'WorkflowTaskStarted':
+      case 'WorkflowTaskCompleted':
+      case 'WorkflowTaskFailed':
+      case 'WorkflowTaskTimedOut':
+      case 'ActivityTaskStarted':
+        return;
+      default: {
+        const never: never = e;
+        throw new IllegalStateError(`Unhandled history event ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  #startInfo(e: EventOf<'WorkflowExecutionStarted'>): WorkflowStartInfo {
+    return {
+      workflowId: e.workflowId,
+      runId: this.#runId,
+      workflowType: e.workflowType,
+      taskQueue: e.taskQueue,
+      namespace: this.#namespace,
+      attempt: e.attempt,
+      firstExecutionRunId: e.firstExecutionRunId,
+      startTimeMs: e.timeMs,
+      runStartTimeMs: e.timeMs,
+      memo: e.memo ?? {},
+      searchAttributes: e.searchAttributes ?? {},
+      workflowExecutionTimeoutMs: e.workflowExecutionTimeoutMs,
+      workflowRunTimeoutMs: e.workflowRunTimeoutMs,
+      workflowTaskTimeoutMs: e.workflowTaskTimeoutMs,
+    };
+  }
+
+  #activateTask(
+    started: EventOf<'WorkflowTaskStarted'>,
+    isReplaying: boolean,
+    patchIds: string[],
+  ): RunActivationResult {
+    if (!this.#created) {
+      throw new IllegalStateError(
+        `Run ${this.#runId}: WorkflowTaskStarted (event ${started.eventId}) before WorkflowExecutionStarted: feed the full history.`,
+      );
+    }
+    const jobs: ActivationJob[] = [
+      ...patchIds.map((patchId): ActivationJob => ({ type: 'notifyHasPatch', patchId })),
+      ...this.#jobs,
+    ];
+    this.#jobs = [];
+    const activation: Activation = {
+      timeMs: started.timeMs,
+      isReplaying,
+      historyLength: started.eventId,
+      historySizeBytes: this.#historySizeBytes,
+      continueAsNewSuggested:
+        started.eventId >= SUGGEST_CONTINUE_AS_NEW_EVENTS ||
+        this.#historySizeBytes >= SUGGEST_CONTINUE_AS_NEW_BYTES,
+      jobs,
+    };
+    const result = this.#sandbox.activate(this.#runKey, activation);
+    if (result.status === 'failed') {
+      this.#poison(result.failure.message);
+      return {
+        status: 'failed',
+        cause: result.cause,
+        failure: result.failure,
+        logs: result.logs,
+        evict: true,
+      };
+    }
+    this.#expected = [...result.commands];
+    return { status: 'success', commands: result.commands, logs: result.logs };
+  }
+
+  /** Checks one command event against the next command the code issued; a message if they differ. */
+  #matchCommandEvent(e: CommandEvent): string | undefined {
+    const command = this.#expected[0];
+    if (
+      e.type === 'MarkerRecorded' &&
+      e.markerName === PATCH_MARKER &&
+      !(command?.type === 'RecordMarker' && command.details['patchId'] === e.details['patchId'])
+    ) {
+      return undefined; // a deprecated or removed patch: its marker needs no command
+    }
+    if (command === undefined || !this.#matches(command, e)) {
+      return nonDeterminismMessage(
+        e.eventId,
+        `history has ${describeEvent(e)}`,
+        command === undefined ? 'no further command' : describeCommand(command),
+      );
+    }
+    this.#expected.shift();
+    if (e.type === 'ActivityTaskScheduled' && command.type === 'ScheduleActivityTask') {
+      this.#activities.set(e.eventId, {
+        seq: command.seq,
+        activityType: e.activityType,
+        activityId: e.activityId,
+      });
+    } else if (e.type === 'TimerStarted' && command.type === 'StartTimer') {
+      this.#timerSeqs.set(e.timerId, command.seq);
+    } else if (
+      e.type === 'WorkflowExecutionCompleted' ||
+      e.type === 'WorkflowExecutionFailed' ||
+      e.type === 'WorkflowExecutionCanceled'
+    ) {
+      this.#closed = true;
+    }
+    return undefined;
+  }
+
+  #matches(command: Command, e: CommandEvent): boolean {
+    switch (command.type) {
+      case 'ScheduleActivityTask':
+        return (
+          e.type === 'ActivityTaskScheduled' &&
+          e.activityType === command.activityType &&
+          e.activityId === command.activityId
+        );
+      case 'StartTimer':
+        return e.type === 'TimerStarted' && e.timerId === String(command.seq);
+      case 'CancelTimer':
+        return e.type === 'TimerCanceled' && e.timerId === String(command.seq);
+      case 'RequestCancelActivityTask':
+        return (
+          e.type === 'ActivityTaskCancelRequested' &&
+          this.#activities.get(e.scheduledEventId)?.seq === command.seq
+        );
+      case 'RecordMarker':
+        return (
+          e.type === 'MarkerRecorded' &&
+          e.markerName === command.markerName &&
+          e.details['patchId'] === command.details['patchId']
+        );
+      case 'CompleteWorkflowExecution':
+        return e.type === 'WorkflowExecutionCompleted';
+      case 'FailWorkflowExecution':
+        return e.type === 'WorkflowExecutionFailed';
+      case 'CancelWorkflowExecution':
+        return e.type === 'WorkflowExecutionCanceled';
+      default: {
+        const never: never = command;
+        throw new IllegalStateError(`Unknown command ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  #unmatchedCommandMessage(eventId: number): string {
+    const command = this.#expected[0] as Command;
+    return nonDeterminismMessage(eventId, 'history has no event for it', describeCommand(command));
+  }
+
+  #timerSeq(timerId: string, eventId: number): number {
+    const seq = this.#timerSeqs.get(timerId);
+    if (seq === undefined) {
+      throw new IllegalStateError(
+        `Run ${this.#runId}: event ${eventId} fires timer '${timerId}', which history never started.`,
+      );
+    }
+    return seq;
+  }
+
+  #activity(scheduledEventId: number, eventId: number): ScheduledActivity {
+    const activity = this.#activities.get(scheduledEventId);
+    if (activity === undefined) {
+      throw new IllegalStateError(
+        `Run ${this.#runId}: event ${eventId} resolves the activity scheduled at event ${scheduledEventId}, which history does not hold.`,
+      );
+    }
+    return activity;
+  }
+
+  /** The ActivityFailure a workflow sees, with the failure history recorded as its cause. */
+  #activityFailure(
+    scheduledEventId: number,
+    eventId: number,
+    message: string,
+    retryState: RetryState,
+    cause: Failure,
+  ): Failure {
+    if (cause.info.type === 'activity') return cause;
+    const activity = this.#activity(scheduledEventId, eventId);
+    return {
+      message,
+      info: {
+        type: 'activity',
+        activityType: activity.activityType,
+        activityId: activity.activityId,
+        scheduledEventId,
+        retryState,
+      },
+      cause,
+    };
+  }
+
+  #fail(cause: ActivationFailureCause, message: string): RunActivationResult {
+    this.#poison(message);
+    return {
+      status: 'failed',
+      cause,
+      failure: {
+        message,
+        info: { type: 'application', errorType: 'NonDeterminismError', nonRetryable: false },
+      },
+      logs: [],
+      evict: true,
+    };
+  }
+
+  #poison(reason: string): void {
+    this.#poisoned ??= reason;
+  }
+}
+
+function isTaskOutcome(e: HistoryEvent): boolean {
+  return (
+    e.type === 'WorkflowTaskCompleted' ||
+    e.type === 'WorkflowTaskFailed' ||
+    e.type === 'WorkflowTaskTimedOut' ||
+    e.type === 'WorkflowTaskScheduled' ||
+    e.type === 'WorkflowTaskStarted'
+  );
+}
+
+/** The WorkflowTaskCompleted/Failed/TimedOut of the task started at `events[index]`, if given. */
+function findTaskOutcome(
+  events: readonly HistoryEvent[],
+  index: number,
+): EventOf<'WorkflowTaskCompleted' | 'WorkflowTaskFailed' | 'WorkflowTaskTimedOut'> | undefined {
+  const startedEventId = (events[index] as HistoryEvent).eventId;
+  for (let j = index + 1; j < events.length; j++) {
+    const e = events[j] as HistoryEvent;
+    if (
+      (e.type === 'WorkflowTaskCompleted' ||
+        e.type === 'WorkflowTaskFailed' ||
+        e.type === 'WorkflowTaskTimedOut') &&
+      e.startedEventId === startedEventId
+    ) {
+      return e;
+    }
+    if (e.type === 'WorkflowTaskStarted') return undefined;
+  }
+  return undefined;
+}
+
+/** Patch ids of the markers a completed task recorded (sent first as notifyHasPatch jobs). */
+function patchesRecordedAfter(
+  events: readonly HistoryEvent[],
+  completed: EventOf<'WorkflowTaskCompleted'>,
+): string[] {
+  const ids: string[] = [];
+  for (const e of events) {
+    if (e.eventId <= completed.eventId) continue;
+    if (!isCommandEvent(e) || e.workflowTaskCompletedEventId !== completed.eventId) {
+      if (e.eventId > completed.eventId + 1 && !isCommandEvent(e)) break;
+      continue;
+    }
+    if (e.type === 'MarkerRecorded' && e.markerName === PATCH_MARKER) {
+      const patchId = e.details['patchId'];
+      if (typeof patchId === 'string') ids.push(patchId);
+    }
+  }
+  return ids;
+}
+
+function nonDeterminismMessage(eventId: number, history: string, code: string): string {
+  return (
+    `Non-determinism at event ${eventId}: ${history} but the workflow code issued ${code}. ` +
+    'Did the workflow code change while this run was in flight? Use patched() to branch, or deploy the old code.'
+  );
+}
+
+function describeEvent(e: CommandEvent): string {
+  switch (e.type) {
+    case 'ActivityTaskScheduled':
+      return `ActivityTaskScheduled (activityType '${e.activityType}', activityId '${e.activityId}')`;
+    case 'TimerStarted':
+    case 'TimerCanceled':
+      return `${e.type} (timerId '${e.timerId}')`;
+    case 'ActivityTaskCancelRequested':
+      return `ActivityTaskCancelRequested (scheduledEventId ${e.scheduledEventId})`;
+    case 'MarkerRecorded':
+      return `MarkerRecorded (markerName '${e.markerName}', patchId '${String(e.details['patchId'])}')`;
+    case 'WorkflowExecutionCompleted':
+    case 'WorkflowExecutionFailed':
+    case 'WorkflowExecutionCanceled':
+      return e.type;
+    default: {
+      const never: never = e;
+      return String(never);
+    }
+  }
+}
+
+function describeCommand(c: Command): string {
+  switch (c.type) {
+    case 'ScheduleActivityTask':
+      return `ScheduleActivityTask (activityType '${c.activityType}', activityId '${c.activityId}', seq ${c.seq})`;
+    case 'StartTimer':
+    case 'CancelTimer':
+    case 'RequestCancelActivityTask':
+      return `${c.type} (seq ${c.seq})`;
+    case 'RecordMarker':
+      return `RecordMarker (markerName '${c.markerName}', patchId '${String(c.details['patchId'])}')`;
+    case 'CompleteWorkflowExecution':
+    case 'FailWorkflowExecution':
+    case 'CancelWorkflowExecution':
+      return c.type;
+    default: {
+      const never: never = c;
+      return String(never);
+    }
+  }
+}

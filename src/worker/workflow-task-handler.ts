@@ -1,0 +1,192 @@
+import { ErrorCode, RepriseError } from '../errors.ts';
+import { encodeFailure } from '../failures.ts';
+import type { Logger } from '../logger.ts';
+import { QUERY_NOT_REGISTERED } from '../protocol/activation.ts';
+import type { QueryResult, WorkflowLogEntry } from '../protocol/activation.ts';
+import { isCloseCommand } from '../protocol/commands.ts';
+import type { EngineApi, WorkflowTask } from '../transport/engine-api.ts';
+import { KeyedMutex } from './semaphore.ts';
+import { WorkflowCache } from './workflow-cache.ts';
+import type { RunActivationResult, WorkflowRun } from './workflow-run.ts';
+
+export interface RunIdentity {
+  namespace: string;
+  workflowId: string;
+  runId: string;
+  workflowType: string;
+}
+
+/**
+ * Answers workflow tasks and queries: from the sticky cache when the cached run is exactly one
+ * task behind, otherwise by replaying the full history into a fresh run. A run that fails a
+ * task, or whose answer the engine refuses, is evicted, so the next task replays from history.
+ */
+export class WorkflowTaskHandler {
+  readonly #api: EngineApi;
+  readonly #namespace: string;
+  readonly #identity: string;
+  readonly #buildId: string | undefined;
+  readonly #logger: Logger;
+  readonly #createRun: (id: RunIdentity) => WorkflowRun;
+  readonly #locks = new KeyedMutex();
+  readonly cache: WorkflowCache<WorkflowRun>;
+
+  constructor(opts: {
+    api: EngineApi;
+    namespace: string;
+    identity: string;
+    buildId: string | undefined;
+    logger: Logger;
+    maxCachedWorkflows: number;
+    createRun: (id: RunIdentity) => WorkflowRun;
+  }) {
+    this.#api = opts.api;
+    this.#namespace = opts.namespace;
+    this.#identity = opts.identity;
+    this.#buildId = opts.buildId;
+    this.#logger = opts.logger;
+    this.#createRun = opts.createRun;
+    this.cache = new WorkflowCache(opts.maxCachedWorkflows, (k) => this.#locks.isLocked(k));
+  }
+
+  handle(task: WorkflowTask): Promise<void> {
+    return this.#locks.run(task.runId, () =>
+      task.kind === 'query' ? this.#query(task) : this.#workflowTask(task),
+    );
+  }
+
+  async #workflowTask(task: Extract<WorkflowTask, { kind: 'workflow' }>): Promise<void> {
+    const id = { namespace: this.#namespace, ...pickId(task) };
+    let run = this.cache.get(task.runId);
+    let events = task.events;
+    if (
+      !run ||
+      run.lastEventId !== task.previousStartedEventId ||
+      events[0]?.eventId !== task.previousStartedEventId + 1
+    ) {
+      if (run) this.cache.evict(task.runId);
+      const full = await this.#api.getHistory({
+        namespace: this.#namespace,
+        workflowId: task.workflowId,
+        runId: task.runId,
+      });
+      events = full.events.filter((e) => e.eventId <= task.startedEventId);
+      run = this.#createRun(id);
+      this.cache.set(task.runId, run);
+    }
+    let result: RunActivationResult;
+    try {
+      result = run.activate(events);
+    } catch (e) {
+      result = {
+        status: 'failed',
+        cause: 'WorkflowError',
+        failure: encodeFailure(e),
+        logs: [],
+        evict: true,
+      };
+    }
+    this.#emitLogs(id, result.logs);
+    if (result.status === 'failed') {
+      this.cache.evict(task.runId);
+      this.#logger.warn(
+        {
+          workflowId: task.workflowId,
+          runId: task.runId,
+          cause: result.cause,
+          err: result.failure.message,
+        },
+        'workflow task failed; the engine retries it',
+      );
+      await this.#answer(() =>
+        this.#api.failWorkflowTask({
+          taskToken: task.taskToken,
+          identity: this.#identity,
+          cause: result.cause,
+          failure: result.failure,
+        }),
+      );
+      return;
+    }
+    const accepted = await this.#answer(
+      async () =>
+        (
+          await this.#api.completeWorkflowTask({
+            taskToken: task.taskToken,
+            identity: this.#identity,
+            commands: result.commands,
+            buildId: this.#buildId,
+          })
+        ).accepted,
+    );
+    if (accepted !== true || result.commands.some(isCloseCommand)) this.cache.evict(task.runId);
+  }
+
+  async #query(task: Extract<WorkflowTask, { kind: 'query' }>): Promise<void> {
+    const q = { queryType: task.queryType, args: task.args };
+    let result: QueryResult;
+    try {
+      const cached = this.cache.get(task.runId);
+      if (cached) {
+        result = cached.query(q);
+      } else {
+        const full = await this.#api.getHistory({
+          namespace: this.#namespace,
+          workflowId: task.workflowId,
+          runId: task.runId,
+        });
+        const run = this.#createRun({ namespace: this.#namespace, ...pickId(task) });
+        try {
+          result = run.query(q, full.events);
+        } finally {
+          run.dispose();
+        }
+      }
+    } catch (e) {
+      result = { status: 'failed', failure: encodeFailure(e) };
+    }
+    await this.#api.respondQueryTask({
+      queryId: task.queryId,
+      result:
+        result.status === 'success'
+          ? result
+          : {
+              status: 'failed',
+              failure: result.failure,
+              notRegistered:
+                result.failure.info.type === 'application' &&
+                result.failure.info.errorType === QUERY_NOT_REGISTERED,
+            },
+    });
+  }
+
+  /** Sends an answer; a task that is no longer current is dropped (a newer one carries on). */
+  async #answer<T>(send: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await send();
+    } catch (e) {
+      if (e instanceof RepriseError && e.code === ErrorCode.WorkflowTaskNotFound) {
+        this.#logger.info({ err: e.message }, 'workflow task answer dropped');
+        return undefined;
+      }
+      throw e;
+    }
+  }
+
+  #emitLogs(id: RunIdentity, logs: WorkflowLogEntry[]): void {
+    for (const l of logs) {
+      this.#logger[l.level](
+        { ...l.attrs, workflowId: id.workflowId, runId: id.runId, workflowType: id.workflowType },
+        l.message,
+      );
+    }
+  }
+}
+
+function pickId(t: { workflowId: string; runId: string; workflowType: string }): {
+  workflowId: string;
+  runId: string;
+  workflowType: string;
+} {
+  return { workflowId: t.workflowId, runId: t.runId, workflowType: t.workflowType };
+}

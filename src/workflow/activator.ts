@@ -1,0 +1,634 @@
+// Sandbox-safe: the per-run state of the workflow runtime. The one place that holds it
+// (STYLE.md §1.2): a durable call is seq number → command → parked completion.
+import { IllegalStateError, ensureError } from '../errors.ts';
+import {
+  ActivityFailure,
+  CancelledFailure,
+  decodeFailure,
+  encodeFailure,
+  isCancellation,
+  isTemporalFailure,
+} from '../failures.ts';
+import type {
+  Activation,
+  ActivationCompletion,
+  ActivationFailureCause,
+  ActivationJob,
+  QueryRequest,
+  QueryResult,
+  SandboxActivationResult,
+  WorkflowLogEntry,
+  WorkflowStartInfo,
+} from '../protocol/activation.ts';
+import { QUERY_NOT_REGISTERED, STACK_TRACE_QUERY } from '../protocol/activation.ts';
+import type { Command } from '../protocol/commands.ts';
+import type { Failure } from '../protocol/failure.ts';
+import type { RetryPolicyInput } from '../protocol/retry-policy.ts';
+import { CancellationScope, RootCancellationScope } from './cancellation-scope.ts';
+import { alea, uuid4From } from './determinism.ts';
+import type { RandomSource } from './determinism.ts';
+import type { WorkflowInfo } from './workflow-info.ts';
+
+/**
+ * The marker name of `patched()`; equal to `PATCH_MARKER` in protocol/history-events.ts, which
+ * the sandbox cannot import (it loads zod). A test checks that the two agree.
+ */
+export const PATCH_MARKER_NAME = 'core_patch';
+
+/** How an activity reacts to cancellation of its scope. Temporal's `ActivityCancellationType`. */
+export const ActivityCancellationType = {
+  /** Request cancellation and reject at once, without waiting for the activity to confirm. */
+  TRY_CANCEL: 'TRY_CANCEL',
+  /** Request cancellation and wait until the activity confirms it (the default). */
+  WAIT_CANCELLATION_COMPLETED: 'WAIT_CANCELLATION_COMPLETED',
+  /** Reject at once and do not request cancellation: the activity runs on. */
+  ABANDON: 'ABANDON',
+} as const;
+export type ActivityCancellationType =
+  (typeof ActivityCancellationType)[keyof typeof ActivityCancellationType];
+
+/** Activity options resolved to the command's units (ms), as `proxyActivities` hands them over. */
+export interface ResolvedActivityOptions {
+  taskQueue: string | undefined;
+  activityId: string | undefined;
+  startToCloseTimeoutMs: number | undefined;
+  scheduleToCloseTimeoutMs: number | undefined;
+  scheduleToStartTimeoutMs: number | undefined;
+  heartbeatTimeoutMs: number | undefined;
+  retry: RetryPolicyInput | undefined;
+  cancellationType: ActivityCancellationType;
+}
+
+export type SignalHandler = (...args: unknown[]) => unknown;
+export type DefaultSignalHandler = (signalName: string, ...args: unknown[]) => unknown;
+export type QueryHandler = (...args: unknown[]) => unknown;
+export type UpdateHandler = (...args: unknown[]) => unknown;
+
+/** Evaluates the workflows module once for this run: module state is per run. */
+export type ModuleInstantiator = () => Record<string, unknown>;
+
+interface Parked {
+  resolve: (value: unknown) => void;
+  reject: (reason: unknown) => void;
+  /** Where the workflow code started the operation: for the `__stack_trace` query. */
+  stack: string;
+  description: string;
+}
+interface ParkedActivity extends Parked {
+  cancellationType: ActivityCancellationType;
+}
+interface ParkedCondition extends Parked {
+  fn: () => boolean;
+}
+interface SignalJob {
+  signalName: string;
+  args: unknown[];
+}
+
+type JobHandlers = {
+  [T in ActivationJob['type']]: (job: Extract<ActivationJob, { type: T }>) => void;
+};
+
+/** Temporal's order of jobs inside one activation: patches, then signals, then the rest. */
+function jobRank(job: ActivationJob): number {
+  if (job.type === 'notifyHasPatch') return 0;
+  if (job.type === 'signalWorkflow') return 1;
+  return 2;
+}
+
+/** The state of one workflow run inside the sandbox. */
+export class Activator {
+  readonly random: RandomSource;
+  readonly rootScope: RootCancellationScope;
+  /** Signal names passed to `defineSignal` while the module was evaluated. */
+  readonly declaredSignals = new Set<string>();
+  nowMs = 0;
+  isReplaying = false;
+  #historyLength = 0;
+  #historySizeBytes = 0;
+  #continueAsNewSuggested = false;
+  readonly #instantiate: ModuleInstantiator;
+  #start: WorkflowStartInfo | undefined;
+  #commands: Command[] = [];
+  #closed = false;
+  #failure: { cause: ActivationFailureCause; failure: Failure } | undefined;
+  #logs: WorkflowLogEntry[] = [];
+  #seqActivity = 0;
+  #seqTimer = 0;
+  #seqCondition = 0;
+  readonly #timers = new Map<number, Parked>();
+  readonly #activities = new Map<number, ParkedActivity>();
+  readonly #conditions = new Map<number, ParkedCondition>();
+  readonly #signalHandlers = new Map<string, SignalHandler>();
+  #defaultSignalHandler: DefaultSignalHandler | undefined;
+  #bufferedSignals: SignalJob[] = [];
+  readonly #queryHandlers = new Map<string, QueryHandler>();
+  readonly #updateHandlers = new Map<string, UpdateHandler>();
+  readonly #seenPatches = new Set<string>();
+  readonly #usedPatches = new Map<string, boolean>();
+  #cancelRequested = false;
+  #inQuery = false;
+
+  readonly #handlers: JobHandlers = {
+    initializeWorkflow: (job) => {
+      this.#initialize(job);
+    },
+    fireTimer: (job) => {
+      const parked = this.#timers.get(job.seq);
+      if (parked === undefined) return; // cancelled meanwhile
+      this.#timers.delete(job.seq);
+      parked.resolve(undefined);
+    },
+    resolveActivity: (job) => {
+      const parked = this.#activities.get(job.seq);
+      if (parked === undefined) return; // TRY_CANCEL or ABANDON already rejected it
+      this.#activities.delete(job.seq);
+      const r = job.resolution;
+      if (r.status === 'completed') parked.resolve(r.result);
+      else parked.reject(decodeFailure(r.failure));
+    },
+    signalWorkflow: (job) => {
+      this.#deliverSignal({ signalName: job.signalName, args: job.args });
+    },
+    cancelWorkflow: () => {
+      this.#cancelRequested = true;
+      this.rootScope.cancel();
+    },
+    notifyHasPatch: (job) => {
+      this.#seenPatches.add(job.patchId);
+    },
+  };
+
+  constructor(options: { randomSeed: string; instantiate: ModuleInstantiator }) {
+    this.random = alea(options.randomSeed);
+    this.rootScope = new RootCancellationScope();
+    this.#instantiate = options.instantiate;
+  }
+
+  /** Runs the jobs of one activation, synchronously; the host drains microtasks after. */
+  activate(activation: Activation): void {
+    this.nowMs = activation.timeMs;
+    this.isReplaying = activation.isReplaying;
+    this.#historyLength = activation.historyLength;
+    this.#historySizeBytes = activation.historySizeBytes;
+    this.#continueAsNewSuggested = activation.continueAsNewSuggested;
+    const jobs = activation.jobs
+      .map((job, index) => ({ job, index }))
+      .sort((a, b) => jobRank(a.job) - jobRank(b.job) || a.index - b.index);
+    for (const { job } of jobs) {
+      try {
+        (this.#handlers[job.type] as (j: ActivationJob) => void)(job);
+      } catch (e) {
+        this.#failActivation('WorkflowError', e);
+      }
+    }
+  }
+
+  /**
+   * Resolves every pending `condition` whose function is now true; returns how many. The host
+   * calls this, draining microtasks between calls, until it returns 0 (Temporal's
+   * tryUnblockConditions loop).
+   */
+  tryUnblockConditions(): number {
+    let unblocked = 0;
+    for (const [seq, parked] of this.#conditions) {
+      let done: boolean;
+      try {
+        done = parked.fn();
+      } catch (e) {
+        this.#conditions.delete(seq);
+        parked.reject(e);
+        unblocked++;
+        continue;
+      }
+      if (done) {
+        this.#conditions.delete(seq);
+        parked.resolve(undefined);
+        unblocked++;
+      }
+    }
+    return unblocked;
+  }
+
+  /** Ends the activation: its commands in call order, or why it failed; and its log lines. */
+  conclude(): SandboxActivationResult {
+    const logs = this.#logs;
+    this.#logs = [];
+    const commands = this.#commands;
+    this.#commands = [];
+    const completion: ActivationCompletion =
+      this.#failure === undefined
+        ? { status: 'success', commands }
+        : { status: 'failed', cause: this.#failure.cause, failure: this.#failure.failure };
+    return { ...completion, logs };
+  }
+
+  /** Records that this activation failed; the first failure wins. */
+  failActivation(cause: ActivationFailureCause, error: unknown): void {
+    this.#failActivation(cause, error);
+  }
+
+  #failActivation(cause: ActivationFailureCause, error: unknown): void {
+    this.#failure ??= { cause, failure: encodeFailure(error) };
+  }
+
+  #pushCommand(command: Command): void {
+    if (this.#inQuery) {
+      throw new IllegalStateError(
+        `A query handler tried to issue a ${command.type} command: query handlers must only read workflow state.`,
+      );
+    }
+    if (this.#closed) return;
+    this.#commands.push(command);
+    if (
+      command.type === 'CompleteWorkflowExecution' ||
+      command.type === 'FailWorkflowExecution' ||
+      command.type === 'CancelWorkflowExecution'
+    ) {
+      this.#closed = true;
+    }
+  }
+
+  // ── the workflow function ────────────────────────────────────────────────────────────────
+
+  #initialize(job: Extract<ActivationJob, { type: 'initializeWorkflow' }>): void {
+    this.#start = job.info;
+    const exports = this.#instantiate();
+    const fn = exports[job.workflowType];
+    if (typeof fn !== 'function') {
+      const names = workflowTypeNames(exports);
+      this.#failActivation(
+        'WorkflowTypeNotFound',
+        new TypeError(
+          `Workflow type '${job.workflowType}' is not exported by the workflows module ` +
+            `(exported: ${names.length ? names.map((n) => `'${n}'`).join(', ') : 'none'}). ` +
+            `Export the workflow function from workflowsPath, or check the type name.`,
+        ),
+      );
+      return;
+    }
+    const workflow = fn as (...args: unknown[]) => unknown;
+    this.rootScope
+      .run(() => Promise.resolve().then(() => workflow(...job.args)))
+      .then(
+        (result) => {
+          this.#pushCommand({ type: 'CompleteWorkflowExecution', result });
+        },
+        (e: unknown) => {
+          this.#handleWorkflowError(e);
+        },
+      );
+  }
+
+  /** Temporal's rules: cancellation → cancelled; a failure → failed; any other error → task failure. */
+  #handleWorkflowError(e: unknown): void {
+    if (this.#cancelRequested && isCancellation(e)) {
+      this.#pushCommand({ type: 'CancelWorkflowExecution' });
+    } else if (isTemporalFailure(e)) {
+      this.#pushCommand({ type: 'FailWorkflowExecution', failure: encodeFailure(e) });
+    } else {
+      this.#failActivation('WorkflowError', e);
+    }
+  }
+
+  // ── durable operations ───────────────────────────────────────────────────────────────────
+
+  /** Starts a durable timer in the current scope; resolves when it fires. */
+  sleep(ms: number): Promise<void> {
+    return this.startTimer(ms).promise;
+  }
+
+  /** Starts a durable timer and returns its seq (for `clearTimeout`) with its promise. */
+  startTimer(ms: number): { seq: number; promise: Promise<void> } {
+    const scope = CancellationScope.current();
+    if (scope.consideredCancelled) return { seq: 0, promise: rejectedBy(scope) };
+    const seq = ++this.#seqTimer;
+    const durationMs = Math.max(1, Math.round(ms));
+    const stack = captureStack();
+    const promise = new Promise<void>((resolve, reject) => {
+      this.#pushCommand({ type: 'StartTimer', seq, durationMs });
+      this.#timers.set(seq, {
+        resolve: () => {
+          resolve();
+        },
+        reject,
+        stack,
+        description: `timer ${seq} (${durationMs} ms)`,
+      });
+      scope.cancelRequested.catch((reason: unknown) => {
+        if (!this.#timers.delete(seq)) return;
+        this.#pushCommand({ type: 'CancelTimer', seq });
+        reject(ensureError(reason));
+      });
+    });
+    return { seq, promise };
+  }
+
+  /** Cancels a timer started with `startTimer` (for `clearTimeout`); no-op if it already fired. */
+  cancelTimer(seq: number): void {
+    const parked = this.#timers.get(seq);
+    if (parked === undefined) return;
+    this.#timers.delete(seq);
+    this.#pushCommand({ type: 'CancelTimer', seq });
+    parked.reject(new CancelledFailure('Timer cancelled'));
+  }
+
+  /** Schedules an activity in the current scope; resolves with its result. */
+  scheduleActivity(
+    activityType: string,
+    args: unknown[],
+    options: ResolvedActivityOptions,
+  ): Promise<unknown> {
+    const scope = CancellationScope.current();
+    if (scope.consideredCancelled) return rejectedBy(scope);
+    const seq = ++this.#seqActivity;
+    const activityId = options.activityId ?? String(seq);
+    const stack = captureStack();
+    return new Promise<unknown>((resolve, reject) => {
+      const command: Command = {
+        type: 'ScheduleActivityTask',
+        seq,
+        activityId,
+        activityType,
+        taskQueue: options.taskQueue ?? this.#startInfo().taskQueue,
+        args,
+      };
+      if (options.scheduleToCloseTimeoutMs !== undefined)
+        command.scheduleToCloseTimeoutMs = options.scheduleToCloseTimeoutMs;
+      if (options.scheduleToStartTimeoutMs !== undefined)
+        command.scheduleToStartTimeoutMs = options.scheduleToStartTimeoutMs;
+      if (options.startToCloseTimeoutMs !== undefined)
+        command.startToCloseTimeoutMs = options.startToCloseTimeoutMs;
+      if (options.heartbeatTimeoutMs !== undefined)
+        command.heartbeatTimeoutMs = options.heartbeatTimeoutMs;
+      if (options.retry !== undefined) command.retry = options.retry;
+      this.#pushCommand(command);
+      this.#activities.set(seq, {
+        resolve,
+        reject,
+        stack,
+        description: `activity '${activityType}' (seq ${seq}, activityId '${activityId}')`,
+        cancellationType: options.cancellationType,
+      });
+      scope.cancelRequested.catch(() => {
+        if (!this.#activities.has(seq)) return;
+        const cancelled = () =>
+          new ActivityFailure(
+            'Activity cancelled',
+            activityType,
+            activityId,
+            'CancelRequested',
+            0,
+            new CancelledFailure('Activity cancelled'),
+          );
+        switch (options.cancellationType) {
+          case 'ABANDON':
+            this.#activities.delete(seq);
+            reject(cancelled());
+            return;
+          case 'TRY_CANCEL':
+            this.#activities.delete(seq);
+            this.#pushCommand({ type: 'RequestCancelActivityTask', seq });
+            reject(cancelled());
+            return;
+          case 'WAIT_CANCELLATION_COMPLETED':
+            // The resolveActivity job (cancelled, or a result that raced the request) settles it.
+            this.#pushCommand({ type: 'RequestCancelActivityTask', seq });
+            return;
+          default:
+            assertNever(options.cancellationType);
+        }
+      });
+    });
+  }
+
+  /** Waits until `fn` returns true, checked after each activation's jobs ran. */
+  condition(fn: () => boolean): Promise<void> {
+    const scope = CancellationScope.current();
+    if (scope.consideredCancelled) return rejectedBy(scope);
+    const seq = ++this.#seqCondition;
+    const stack = captureStack();
+    return new Promise<void>((resolve, reject) => {
+      this.#conditions.set(seq, {
+        fn,
+        resolve: () => {
+          resolve();
+        },
+        reject,
+        stack,
+        description: `condition ${seq}`,
+      });
+      scope.cancelRequested.catch((reason: unknown) => {
+        if (this.#conditions.delete(seq)) reject(ensureError(reason));
+      });
+    });
+  }
+
+  // ── signals, queries, updates ────────────────────────────────────────────────────────────
+
+  setSignalHandler(name: string, handler: SignalHandler | undefined): void {
+    if (handler === undefined) {
+      this.#signalHandlers.delete(name);
+      return;
+    }
+    this.#signalHandlers.set(name, handler);
+    this.#flushBufferedSignals();
+  }
+
+  setDefaultSignalHandler(handler: DefaultSignalHandler | undefined): void {
+    this.#defaultSignalHandler = handler;
+    if (handler !== undefined) this.#flushBufferedSignals();
+  }
+
+  setQueryHandler(name: string, handler: QueryHandler | undefined): void {
+    if (handler === undefined) this.#queryHandlers.delete(name);
+    else this.#queryHandlers.set(name, handler);
+  }
+
+  setUpdateHandler(name: string, handler: UpdateHandler | undefined): void {
+    if (handler === undefined) this.#updateHandlers.delete(name);
+    else this.#updateHandlers.set(name, handler);
+  }
+
+  #deliverSignal(signal: SignalJob): void {
+    const handler = this.#handlerFor(signal.signalName);
+    if (handler === undefined) {
+      // Temporal: a signal with no handler yet is buffered, in order, until one is set.
+      this.#bufferedSignals.push(signal);
+      return;
+    }
+    this.#invokeSignal(handler, signal.args);
+  }
+
+  #handlerFor(signalName: string): SignalHandler | undefined {
+    const handler = this.#signalHandlers.get(signalName);
+    if (handler !== undefined) return handler;
+    const fallback = this.#defaultSignalHandler;
+    if (fallback === undefined) return undefined;
+    return (...args: unknown[]) => fallback(signalName, ...args);
+  }
+
+  #flushBufferedSignals(): void {
+    const waiting = this.#bufferedSignals;
+    this.#bufferedSignals = [];
+    for (const signal of waiting) {
+      const handler = this.#handlerFor(signal.signalName);
+      if (handler === undefined) this.#bufferedSignals.push(signal);
+      else this.#invokeSignal(handler, signal.args);
+    }
+  }
+
+  #invokeSignal(handler: SignalHandler, args: unknown[]): void {
+    try {
+      const result = handler(...args);
+      if (isPromiseLike(result)) {
+        result.then(undefined, (e: unknown) => {
+          this.#handleWorkflowError(e);
+        });
+      }
+    } catch (e) {
+      this.#handleWorkflowError(e);
+    }
+  }
+
+  /** Answers a query synchronously from the current state; never issues commands. */
+  query(request: QueryRequest): QueryResult {
+    if (request.queryType === STACK_TRACE_QUERY) {
+      return { status: 'success', result: this.stackTrace() };
+    }
+    const handler = this.#queryHandlers.get(request.queryType);
+    if (handler === undefined) {
+      const known = [STACK_TRACE_QUERY, ...this.#queryHandlers.keys()].sort();
+      return {
+        status: 'failed',
+        failure: {
+          message:
+            `Workflow did not register a handler for query '${request.queryType}'. ` +
+            `Registered queries: [${known.join(', ')}]`,
+          info: { type: 'application', errorType: QUERY_NOT_REGISTERED, nonRetryable: true },
+        },
+      };
+    }
+    this.#inQuery = true;
+    try {
+      const result = handler(...request.args);
+      if (isPromiseLike(result)) {
+        throw new TypeError(
+          `Query handler '${request.queryType}' returned a promise: query handlers must be synchronous.`,
+        );
+      }
+      return { status: 'success', result };
+    } catch (e) {
+      return { status: 'failed', failure: encodeFailure(e) };
+    } finally {
+      this.#inQuery = false;
+    }
+  }
+
+  /** Where the workflow waits: the creation stack of each pending durable operation. */
+  stackTrace(): string {
+    const parts: string[] = [];
+    for (const parked of [
+      ...this.#timers.values(),
+      ...this.#activities.values(),
+      ...this.#conditions.values(),
+    ]) {
+      parts.push(`${parked.description}\n${parked.stack}`);
+    }
+    return parts.join('\n\n');
+  }
+
+  // ── patches, info, log, random ───────────────────────────────────────────────────────────
+
+  /**
+   * Temporal's rule: live, a patch is taken and recorded with a marker; replaying, it is taken
+   * iff history recorded its marker (a notifyHasPatch job). The answer is memoised per run.
+   */
+  patch(patchId: string, deprecated: boolean): boolean {
+    const used = this.#usedPatches.get(patchId);
+    if (used !== undefined) return used;
+    const taken = !this.isReplaying || this.#seenPatches.has(patchId);
+    this.#usedPatches.set(patchId, taken);
+    if (taken) {
+      this.#pushCommand({
+        type: 'RecordMarker',
+        markerName: PATCH_MARKER_NAME,
+        details: { patchId, deprecated },
+      });
+    }
+    return taken;
+  }
+
+  workflowInfo(): WorkflowInfo {
+    const start = this.#startInfo();
+    return {
+      workflowId: start.workflowId,
+      runId: start.runId,
+      workflowType: start.workflowType,
+      taskQueue: start.taskQueue,
+      namespace: start.namespace,
+      attempt: start.attempt,
+      firstExecutionRunId: start.firstExecutionRunId,
+      historyLength: this.#historyLength,
+      historySize: this.#historySizeBytes,
+      continueAsNewSuggested: this.#continueAsNewSuggested,
+      startTime: new Date(start.startTimeMs),
+      runStartTime: new Date(start.runStartTimeMs),
+      memo: start.memo,
+      searchAttributes: start.searchAttributes,
+      executionTimeoutMs: start.workflowExecutionTimeoutMs,
+      runTimeoutMs: start.workflowRunTimeoutMs,
+      taskTimeoutMs: start.workflowTaskTimeoutMs,
+      unsafe: { isReplaying: this.isReplaying, now: () => this.nowMs },
+    };
+  }
+
+  #startInfo(): WorkflowStartInfo {
+    if (this.#start === undefined) {
+      throw new IllegalStateError(
+        'workflowInfo() and durable calls are only available once the workflow function started, not while the module is evaluated.',
+      );
+    }
+    return this.#start;
+  }
+
+  log(level: WorkflowLogEntry['level'], message: string, attrs?: Record<string, unknown>): void {
+    if (this.isReplaying) return;
+    const entry: WorkflowLogEntry = { level, message, timeMs: this.nowMs };
+    if (attrs !== undefined) entry.attrs = attrs;
+    this.#logs.push(entry);
+  }
+
+  uuid4(): string {
+    return uuid4From(this.random);
+  }
+}
+
+/** The names of the functions a workflows module exports: its workflow types. */
+export function workflowTypeNames(exports: Record<string, unknown>): string[] {
+  return Object.keys(exports)
+    .filter((name) => typeof exports[name] === 'function')
+    .sort();
+}
+
+function rejectedBy(scope: CancellationScope): Promise<never> {
+  return new Promise<never>((_, reject) => {
+    scope.cancelRequested.catch(reject);
+  });
+}
+
+function captureStack(): string {
+  return new Error('captured').stack?.split('\n').slice(1).join('\n') ?? '';
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+function assertNever(value: never): never {
+  throw new TypeError(`Unexpected value ${String(value)}`);
+}

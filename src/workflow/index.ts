@@ -1,0 +1,434 @@
+// The public `reprise/workflow` API: Temporal's TypeScript SDK names and meaning. Runs inside the
+// deterministic sandbox: never imports node:* or host modules.
+import { msFromDuration, msOptionalFromDuration } from '../protocol/duration.ts';
+import type { Duration } from '../protocol/duration.ts';
+import type { RetryPolicyInput } from '../protocol/retry-policy.ts';
+import { ActivityCancellationType } from './activator.ts';
+import type { ResolvedActivityOptions } from './activator.ts';
+import { CancellationScope } from './cancellation-scope.ts';
+import { getActivator, maybeGetActivator } from './context.ts';
+import type {
+  QueryDefinition,
+  SignalDefinition,
+  UpdateDefinition,
+} from '../protocol/definitions.ts';
+import type { WorkflowInfo } from './workflow-info.ts';
+
+export {
+  ActivityFailure,
+  ApplicationFailure,
+  CancelledFailure,
+  TemporalFailure,
+  TerminatedFailure,
+  TimeoutFailure,
+  isCancellation,
+} from '../failures.ts';
+export type { ApplicationFailureOptions } from '../failures.ts';
+export type {
+  QueryDefinition,
+  SignalDefinition,
+  UpdateDefinition,
+  Workflow,
+} from '../protocol/definitions.ts';
+export type { Duration } from '../protocol/duration.ts';
+export { ActivityCancellationType } from './activator.ts';
+export { CancellationScope } from './cancellation-scope.ts';
+export type { CancellationScopeOptions } from './cancellation-scope.ts';
+export type { WorkflowInfo } from './workflow-info.ts';
+
+// ── activities ──────────────────────────────────────────────────────────────────────────────
+
+/** A retry policy with durations as ms or strings. Temporal's `RetryPolicy`. */
+export interface RetryPolicy {
+  /** Delay before the first retry. Default 1 s. */
+  readonly initialInterval?: Duration | undefined;
+  /** Multiplier of the delay after each failed attempt. Default 2. */
+  readonly backoffCoefficient?: number | undefined;
+  /** Cap on the delay. Default 100 × initialInterval. */
+  readonly maximumInterval?: Duration | undefined;
+  /** Attempts in all, 0 meaning unlimited. Default unlimited. */
+  readonly maximumAttempts?: number | undefined;
+  /** `ApplicationFailure` types that are never retried. */
+  readonly nonRetryableErrorTypes?: readonly string[] | undefined;
+}
+
+/** Options of `proxyActivities`. One of `startToCloseTimeout` / `scheduleToCloseTimeout` is required. */
+export interface ActivityOptions {
+  /** Longest time one attempt may run. */
+  readonly startToCloseTimeout?: Duration | undefined;
+  /** Longest time the activity may take, retries included. */
+  readonly scheduleToCloseTimeout?: Duration | undefined;
+  /** Longest time a task may wait in its queue before a worker takes it. */
+  readonly scheduleToStartTimeout?: Duration | undefined;
+  /** Longest gap between heartbeats before the attempt counts as failed. */
+  readonly heartbeatTimeout?: Duration | undefined;
+  /** Retry policy of the activity; default: Temporal's (unlimited attempts, 1 s × 2). */
+  readonly retry?: RetryPolicy | undefined;
+  /** Task queue of the activity; default: the workflow's. */
+  readonly taskQueue?: string | undefined;
+  /** Activity id; default: the call's sequence number. Use only with one call per proxy. */
+  readonly activityId?: string | undefined;
+  /** What cancellation of the calling scope does. Default WAIT_CANCELLATION_COMPLETED. */
+  readonly cancellationType?: ActivityCancellationType | undefined;
+}
+
+type AnyFunction = (...args: never[]) => unknown;
+
+/** Turns a module of activity functions into the type `proxyActivities` returns. */
+export type ActivityInterfaceFor<T> = {
+  [K in keyof T]: T[K] extends AnyFunction
+    ? (...args: Parameters<T[K]>) => Promise<Awaited<ReturnType<T[K]>>>
+    : never;
+};
+
+/** Activities called by name, when no module type is given. */
+export type UntypedActivities = Record<string, (...args: unknown[]) => Promise<unknown>>;
+
+/**
+ * Returns an object whose methods schedule activities by their property name and resolve with
+ * their results. Temporal's `proxyActivities`.
+ *
+ * Throws `TypeError` unless `startToCloseTimeout` or `scheduleToCloseTimeout` is set. A failed
+ * activity rejects with an `ActivityFailure` whose `cause` is the `ApplicationFailure`,
+ * `TimeoutFailure` or `CancelledFailure` that ended it.
+ *
+ * @example
+ * ```ts
+ * import type * as activities from './activities';
+ * const { charge } = proxyActivities<typeof activities>({ startToCloseTimeout: '1 minute' });
+ * const receipt = await charge(order);
+ * ```
+ */
+export function proxyActivities<A = UntypedActivities>(
+  options: ActivityOptions,
+): ActivityInterfaceFor<A> {
+  const resolved = resolveActivityOptions(options);
+  return new Proxy(
+    {},
+    {
+      get(_target, property) {
+        if (typeof property !== 'string') return undefined;
+        return (...args: unknown[]) => getActivator().scheduleActivity(property, args, resolved);
+      },
+    },
+  ) as ActivityInterfaceFor<A>;
+}
+
+/**
+ * Local activities are not supported yet: this always throws. Use {@link proxyActivities}.
+ */
+export function proxyLocalActivities<A = UntypedActivities>(
+  options: ActivityOptions,
+): ActivityInterfaceFor<A> {
+  throw new TypeError(
+    `proxyLocalActivities is not supported yet: use proxyActivities (with the same ${Object.keys(options).length} options).`,
+  );
+}
+
+function resolveActivityOptions(options: ActivityOptions): ResolvedActivityOptions {
+  if (options.startToCloseTimeout === undefined && options.scheduleToCloseTimeout === undefined) {
+    throw new TypeError(
+      'proxyActivities needs startToCloseTimeout or scheduleToCloseTimeout: set at least one.',
+    );
+  }
+  return {
+    taskQueue: options.taskQueue,
+    activityId: options.activityId,
+    startToCloseTimeoutMs: positiveMs(options.startToCloseTimeout),
+    scheduleToCloseTimeoutMs: positiveMs(options.scheduleToCloseTimeout),
+    scheduleToStartTimeoutMs: positiveMs(options.scheduleToStartTimeout),
+    heartbeatTimeoutMs: positiveMs(options.heartbeatTimeout),
+    retry: options.retry === undefined ? undefined : resolveRetry(options.retry),
+    cancellationType:
+      options.cancellationType ?? ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  };
+}
+
+function positiveMs(duration: Duration | undefined): number | undefined {
+  const ms = msOptionalFromDuration(duration);
+  return ms === undefined ? undefined : Math.max(1, ms);
+}
+
+function resolveRetry(retry: RetryPolicy): RetryPolicyInput {
+  const out: RetryPolicyInput = {};
+  const initial = positiveMs(retry.initialInterval);
+  const maximum = positiveMs(retry.maximumInterval);
+  if (initial !== undefined) out.initialIntervalMs = initial;
+  if (retry.backoffCoefficient !== undefined) out.backoffCoefficient = retry.backoffCoefficient;
+  if (maximum !== undefined) out.maximumIntervalMs = maximum;
+  if (retry.maximumAttempts !== undefined) out.maximumAttempts = retry.maximumAttempts;
+  if (retry.nonRetryableErrorTypes !== undefined) {
+    out.nonRetryableErrorTypes = [...retry.nonRetryableErrorTypes];
+  }
+  return out;
+}
+
+// ── time ────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Sleeps for `duration` on a durable timer: the run may be evicted and resumed meanwhile.
+ * Rejects with `CancelledFailure` if the current scope is cancelled first.
+ *
+ * @example
+ * ```ts
+ * await sleep('2 hours');
+ * ```
+ */
+export function sleep(duration: Duration): Promise<void> {
+  return getActivator().sleep(msFromDuration(duration));
+}
+
+/**
+ * Waits until `fn` returns true. With `timeout`, resolves `true` when `fn` became true and
+ * `false` when the timeout elapsed first. `fn` is checked after each batch of events and must
+ * only read workflow state. Rejects with `CancelledFailure` if the scope is cancelled.
+ *
+ * @example
+ * ```ts
+ * const approved = await condition(() => state.approved, '1 day');
+ * ```
+ */
+export function condition(fn: () => boolean, timeout: Duration): Promise<boolean>;
+export function condition(fn: () => boolean): Promise<void>;
+export function condition(fn: () => boolean, timeout?: Duration): Promise<boolean | void> {
+  if (timeout === undefined)
+    return getActivator()
+      .condition(fn)
+      .then(() => undefined);
+  const ms = msFromDuration(timeout);
+  return CancellationScope.cancellable(async () => {
+    try {
+      return await Promise.race([
+        getActivator()
+          .sleep(ms)
+          .then(() => false),
+        getActivator()
+          .condition(fn)
+          .then(() => true),
+      ]);
+    } finally {
+      CancellationScope.current().cancel();
+    }
+  });
+}
+
+// ── signals, queries, updates ───────────────────────────────────────────────────────────────
+
+/**
+ * Declares a signal. Declare signals at module level: the worker then knows the names the
+ * workflow accepts.
+ *
+ * @example
+ * ```ts
+ * export const approve = defineSignal<[approver: string]>('approve');
+ * ```
+ */
+export function defineSignal<Args extends unknown[] = [], Name extends string = string>(
+  name: Name,
+): SignalDefinition<Args, Name> {
+  maybeGetActivator()?.declaredSignals.add(name);
+  return { type: 'signal', name };
+}
+
+/**
+ * Declares a query.
+ *
+ * @example
+ * ```ts
+ * export const status = defineQuery<string>('status');
+ * ```
+ */
+export function defineQuery<Ret, Args extends unknown[] = [], Name extends string = string>(
+  name: Name,
+): QueryDefinition<Ret, Args, Name> {
+  return { type: 'query', name };
+}
+
+/** Declares an update. Updates are not delivered yet: handlers can be set but never run. */
+export function defineUpdate<Ret, Args extends unknown[] = [], Name extends string = string>(
+  name: Name,
+): UpdateDefinition<Ret, Args, Name> {
+  return { type: 'update', name };
+}
+
+/** Options of an update handler. */
+export interface UpdateHandlerOptions<Args extends unknown[]> {
+  /** Rejects an update before it is recorded, by throwing. */
+  readonly validator?: ((...args: Args) => void) | undefined;
+}
+
+/**
+ * Sets (or with `undefined`, removes) the handler of a signal, query or update. Signals that
+ * arrived before their handler was set are delivered to it at once, in order. Query handlers run
+ * synchronously and must not change state or call durable APIs.
+ *
+ * @example
+ * ```ts
+ * setHandler(approve, (approver) => { state.approvedBy = approver; });
+ * setHandler(status, () => state.status);
+ * ```
+ */
+export function setHandler<Args extends unknown[]>(
+  def: SignalDefinition<Args>,
+  handler: ((...args: NoInfer<Args>) => void | Promise<void>) | undefined,
+): void;
+export function setHandler<Ret, Args extends unknown[]>(
+  def: QueryDefinition<Ret, Args>,
+  handler: ((...args: NoInfer<Args>) => NoInfer<Ret>) | undefined,
+): void;
+export function setHandler<Ret, Args extends unknown[]>(
+  def: UpdateDefinition<Ret, Args>,
+  handler: ((...args: NoInfer<Args>) => NoInfer<Ret> | Promise<NoInfer<Ret>>) | undefined,
+  options?: UpdateHandlerOptions<NoInfer<Args>>,
+): void;
+export function setHandler(
+  def:
+    | SignalDefinition<unknown[]>
+    | QueryDefinition<unknown, unknown[]>
+    | UpdateDefinition<unknown, unknown[]>,
+  handler: ((...args: never[]) => unknown) | undefined,
+): void {
+  const activator = getActivator();
+  const h = handler as ((...args: unknown[]) => unknown) | undefined;
+  switch (def.type) {
+    case 'signal':
+      activator.setSignalHandler(def.name, h);
+      return;
+    case 'query':
+      activator.setQueryHandler(def.name, h);
+      return;
+    case 'update':
+      activator.setUpdateHandler(def.name, h);
+      return;
+    default: {
+      const never: never = def;
+      throw new TypeError(`Unknown handler definition ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/**
+ * Sets a handler for every signal that has no handler of its own; it receives the signal name
+ * first. Buffered signals without a handler are delivered to it at once.
+ */
+export function setDefaultSignalHandler(
+  handler: ((signalName: string, ...args: unknown[]) => void | Promise<void>) | undefined,
+): void {
+  getActivator().setDefaultSignalHandler(handler);
+}
+
+// ── info, versioning, determinism, logging ──────────────────────────────────────────────────
+
+/** What the workflow knows about its own run: ids, type, task queue, history size, times. */
+export function workflowInfo(): WorkflowInfo {
+  return getActivator().workflowInfo();
+}
+
+/**
+ * A random RFC 4122 v4 UUID that is the same on every replay (drawn from the run's seeded
+ * random source).
+ */
+export function uuid4(): string {
+  return getActivator().uuid4();
+}
+
+/**
+ * Branches on a code change without breaking runs already in flight. Returns true for runs that
+ * reach this call on new code (and records a marker in history), false when replaying a run
+ * whose history was written before the change.
+ *
+ * @example
+ * ```ts
+ * if (patched('send-email-v2')) await sendEmailV2(); else await sendEmail();
+ * ```
+ */
+export function patched(patchId: string): boolean {
+  return getActivator().patch(patchId, false);
+}
+
+/**
+ * Marks a patch as deprecated once no run without it is left: records the marker so that runs
+ * started on the patched code still replay, and lets a later release remove the call.
+ */
+export function deprecatePatch(patchId: string): void {
+  getActivator().patch(patchId, true);
+}
+
+/** Attributes attached to a log line. */
+export type LogAttributes = Record<string, unknown>;
+
+/** The workflow logger. Lines are returned to the worker with each task; none while replaying. */
+export interface WorkflowLogger {
+  debug(message: string, attrs?: LogAttributes): void;
+  info(message: string, attrs?: LogAttributes): void;
+  warn(message: string, attrs?: LogAttributes): void;
+  error(message: string, attrs?: LogAttributes): void;
+}
+
+/**
+ * Replay-safe logger: lines written while replaying are dropped, so each appears once.
+ *
+ * @example
+ * ```ts
+ * log.info('charged', { orderId });
+ * ```
+ */
+export const log: WorkflowLogger = {
+  debug: (message, attrs) => {
+    getActivator().log('debug', message, attrs);
+  },
+  info: (message, attrs) => {
+    getActivator().log('info', message, attrs);
+  },
+  warn: (message, attrs) => {
+    getActivator().log('warn', message, attrs);
+  },
+  error: (message, attrs) => {
+    getActivator().log('error', message, attrs);
+  },
+};
+
+/**
+ * A promise with its `resolve` and `reject` exposed; it rejects when the scope it was created
+ * in is cancelled. Temporal's `Trigger`.
+ *
+ * @example
+ * ```ts
+ * const done = new Trigger<string>();
+ * setHandler(finish, (value) => { done.resolve(value); });
+ * const value = await done;
+ * ```
+ */
+export class Trigger<T> implements PromiseLike<T> {
+  readonly #promise: Promise<T>;
+  #resolve: (value: T | PromiseLike<T>) => void = () => undefined;
+  #reject: (reason: unknown) => void = () => undefined;
+
+  constructor() {
+    this.#promise = new Promise<T>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+    CancellationScope.current().cancelRequested.catch((reason: unknown) => {
+      this.#reject(reason);
+    });
+    this.#promise.catch(() => undefined);
+  }
+
+  then<R1 = T, R2 = never>(
+    onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return this.#promise.then(onfulfilled, onrejected);
+  }
+
+  /** Resolves the trigger; later calls do nothing. */
+  resolve(value: T | PromiseLike<T>): void {
+    this.#resolve(value);
+  }
+
+  /** Rejects the trigger; later calls do nothing. */
+  reject(reason: unknown): void {
+    this.#reject(reason);
+  }
+}

@@ -1,0 +1,144 @@
+// Sandbox-safe: the entry of the runtime bundle that the host evaluates once per sandbox
+// context. The host talks to it only through `dispatch()`, with JSON strings (SandboxRequest).
+import type {
+  SandboxActivationResult,
+  SandboxRequest,
+  SandboxResponse,
+} from '../protocol/activation.ts';
+import { Activator, workflowTypeNames } from './activator.ts';
+import { installScopeStorage } from './cancellation-scope.ts';
+import type { ScopeStorage } from './cancellation-scope.ts';
+import { getActivator, maybeGetActivator, setActivator } from './context.ts';
+import { hardenGlobals, installGlobalOverrides } from './global-overrides.ts';
+import * as api from './index.ts';
+
+/** The user's workflows module, compiled once, instantiated per run. */
+export type ModuleFactory = (
+  module: { exports: Record<string, unknown> },
+  exports: Record<string, unknown>,
+  api: unknown,
+) => void;
+
+/** Where the host puts the next request before each call (a string: nothing else crosses). */
+export interface Inbox {
+  request: string;
+}
+
+const runs = new Map<string, Activator>();
+const inbox: Inbox = { request: '' };
+let factory: ModuleFactory | undefined;
+
+function instantiateModule(): Record<string, unknown> {
+  if (factory === undefined) throw new TypeError('The workflows module is not installed.');
+  const module = { exports: {} as Record<string, unknown> };
+  factory(module, module.exports, api);
+  return module.exports;
+}
+
+/**
+ * Sets the context up, once: installs the deterministic globals and the workflows module
+ * factory, then hardens the built-ins. Returns the inbox the host writes requests to.
+ */
+export function install(moduleFactory: ModuleFactory, hostGlobals: readonly string[]): Inbox {
+  factory = moduleFactory;
+  const g = globalThis as typeof globalThis & Record<string, unknown>;
+  const Als = g['AsyncLocalStorage'] as (new () => ScopeStorage) | undefined;
+  if (Als === undefined) throw new TypeError('The host did not inject AsyncLocalStorage.');
+  installScopeStorage(new Als());
+  installGlobalOverrides(g, {
+    now: () => getActivator().nowMs,
+    random: () => getActivator().random(),
+    setTimeout: (callback, ms) => {
+      const { seq, promise } = getActivator().startTimer(ms);
+      promise.then(callback, () => undefined);
+      return seq;
+    },
+    clearTimeout: (id) => {
+      getActivator().cancelTimer(id);
+    },
+    log: (level, message) => {
+      maybeGetActivator()?.log(level, message);
+    },
+  });
+  hardenGlobals(g, new Set(hostGlobals), [api, runtime]);
+  return inbox;
+}
+
+/** Handles the request in the inbox; returns the JSON-encoded SandboxResponse. */
+export function dispatch(): string {
+  const raw = inbox.request;
+  inbox.request = '';
+  let response: SandboxResponse;
+  try {
+    response = handle(JSON.parse(raw) as SandboxRequest);
+  } catch (e) {
+    const err = e instanceof Error ? e : new Error(String(e));
+    response = { op: 'error', message: err.message, stack: err.stack };
+  }
+  return JSON.stringify(response);
+}
+
+function runFor(runKey: string): Activator {
+  const run = runs.get(runKey);
+  if (run === undefined) throw new TypeError(`No run '${runKey}' in this sandbox.`);
+  setActivator(run);
+  return run;
+}
+
+function handle(req: SandboxRequest): SandboxResponse {
+  switch (req.op) {
+    case 'create': {
+      const run = new Activator({ randomSeed: req.randomSeed, instantiate: instantiateModule });
+      runs.set(req.runKey, run);
+      return { op: 'create', ok: true };
+    }
+    case 'activate':
+      runFor(req.runKey).activate(req.activation);
+      return { op: 'activate', ok: true };
+    case 'unblockConditions':
+      return { op: 'unblockConditions', unblocked: runFor(req.runKey).tryUnblockConditions() };
+    case 'conclude': {
+      const run = runFor(req.runKey);
+      const result = run.conclude();
+      return { op: 'conclude', result: jsonSafe(run, result) };
+    }
+    case 'query':
+      return { op: 'query', result: runFor(req.runKey).query(req.query) };
+    case 'dispose':
+      runs.delete(req.runKey);
+      setActivator(undefined);
+      return { op: 'dispose', ok: true };
+    case 'discover': {
+      const probe = new Activator({ randomSeed: 'discover', instantiate: instantiateModule });
+      setActivator(probe);
+      try {
+        const exports = instantiateModule();
+        return {
+          op: 'discover',
+          workflowTypes: workflowTypeNames(exports),
+          signalNames: [...probe.declaredSignals].sort(),
+        };
+      } finally {
+        setActivator(undefined);
+      }
+    }
+    default: {
+      const never: never = req;
+      throw new TypeError(`Unknown sandbox request ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/** A result or argument that JSON cannot carry fails the activation, not the host call. */
+function jsonSafe(run: Activator, result: SandboxActivationResult): SandboxActivationResult {
+  try {
+    JSON.stringify(result);
+    return result;
+  } catch (e) {
+    run.failActivation('WorkflowError', e);
+    return { ...run.conclude(), logs: result.logs };
+  }
+}
+
+/** What the runtime bundle exposes to the host (as the global `__reprise_runtime`). */
+export const runtime = { install, dispatch };

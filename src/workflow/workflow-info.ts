@@ -1,0 +1,35 @@
+// Sandbox-safe: the shape of `workflowInfo()`.
+
+/** What a workflow knows about its own run. Temporal's `WorkflowInfo`. */
+export interface WorkflowInfo {
+  readonly workflowId: string;
+  readonly runId: string;
+  readonly workflowType: string;
+  readonly taskQueue: string;
+  readonly namespace: string;
+  /** Attempt of this run under the workflow retry policy, from 1. */
+  readonly attempt: number;
+  readonly firstExecutionRunId: string;
+  /** Events in history as of the current workflow task. */
+  readonly historyLength: number;
+  /** Bytes of history as of the current workflow task. */
+  readonly historySize: number;
+  /** True when history grew large enough that the workflow should continue-as-new. */
+  readonly continueAsNewSuggested: boolean;
+  /** When the workflow (its first run) started. */
+  readonly startTime: Date;
+  /** When this run started. */
+  readonly runStartTime: Date;
+  readonly memo: Record<string, unknown>;
+  readonly searchAttributes: Record<string, unknown>;
+  readonly executionTimeoutMs: number | undefined;
+  readonly runTimeoutMs: number | undefined;
+  readonly taskTimeoutMs: number;
+  /** Values that are not deterministic: never branch workflow logic on them. */
+  readonly unsafe: {
+    /** True while the worker replays history (the code already ran these steps once). */
+    readonly isReplaying: boolean;
+    /** Workflow time in ms, as `Date.now()`. */
+    now(): number;
+  };
+}

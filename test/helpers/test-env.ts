@@ -1,0 +1,113 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'reprise/client';
+import { Engine } from 'reprise/server';
+import type { Clock } from 'reprise/server';
+import { Worker } from 'reprise/worker';
+import type { WorkerOptions } from 'reprise/worker';
+
+export const fixturesPath = (name: string): string =>
+  new URL(`../e2e/fixtures/${name}`, import.meta.url).pathname;
+
+let counter = 0;
+/** A task queue name no other test uses. */
+export function uniqueQueue(prefix = 'q'): string {
+  counter += 1;
+  return `${prefix}-${process.pid}-${counter}`;
+}
+
+/** A fresh directory under the OS temp dir, removed by the returned function. */
+export function tempDir(): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'reprise-test-'));
+  return {
+    dir,
+    remove: () => {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface TestEnv {
+  engine: Engine;
+  client: Client;
+  worker: Worker;
+  taskQueue: string;
+  dbPath: string;
+  /** Starts another worker on the same queue (e.g. with other workflow code). */
+  startWorker(
+    opts?: Partial<WorkerOptions>,
+  ): Promise<{ worker: Worker; stop: () => Promise<void> }>;
+  close(): Promise<void>;
+}
+
+/** An engine on a real SQLite file, a running worker and a client, all in this process. */
+export async function startTestEnv(
+  opts: {
+    clock?: Clock;
+    workflows?: string;
+    activities?: object;
+    maxCachedWorkflows?: number;
+  } = {},
+): Promise<TestEnv> {
+  const tmp = tempDir();
+  const dbPath = join(tmp.dir, 'reprise.db');
+  const engine = await Engine.open({ store: `sqlite:${dbPath}`, clock: opts.clock });
+  const taskQueue = uniqueQueue();
+  const client = new Client({ connection: engine.connection });
+  const workers: { worker: Worker; running: Promise<void> }[] = [];
+  const startWorker = async (
+    extra: Partial<WorkerOptions> = {},
+  ): Promise<{ worker: Worker; stop: () => Promise<void> }> => {
+    const worker = await Worker.create({
+      connection: engine.connection,
+      taskQueue,
+      workflowsPath: fixturesPath(opts.workflows ?? 'workflows.ts'),
+      activities: opts.activities,
+      maxCachedWorkflows: opts.maxCachedWorkflows,
+      ...extra,
+    });
+    const running = worker.run();
+    const entry = { worker, running };
+    workers.push(entry);
+    return {
+      worker,
+      stop: async () => {
+        await worker.shutdown();
+        await running;
+        workers.splice(workers.indexOf(entry), 1);
+      },
+    };
+  };
+  const { worker } = await startWorker();
+  return {
+    engine,
+    client,
+    worker,
+    taskQueue,
+    dbPath,
+    startWorker,
+    close: async () => {
+      for (const w of [...workers]) {
+        await w.worker.shutdown();
+        await w.running;
+      }
+      await engine.close();
+      tmp.remove();
+    },
+  };
+}
+
+/** Awaits `predicate` becoming true, re-checking every few ms; fails after `timeoutMs`. */
+export async function waitFor(
+  predicate: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline)
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

@@ -1,0 +1,121 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  defineQuery,
+  defineSignal,
+  isCancellation,
+  log,
+  proxyActivities,
+  setHandler,
+  sleep,
+  uuid4,
+  workflowInfo,
+} from 'reprise/workflow';
+import type * as activities from './activities.ts';
+
+const { charge, greet } = proxyActivities<typeof activities>({ startToCloseTimeout: '1 minute' });
+
+export const approve = defineSignal<[string]>('approve');
+export const status = defineQuery<string>('status');
+
+/** Sleeps for `ms`, then returns 'slept'. */
+export async function sleeper(ms: number): Promise<string> {
+  await sleep(ms);
+  return 'slept';
+}
+
+/** Charges an amount through an activity and returns the receipt. */
+export async function charger(amount: number): Promise<string> {
+  return await charge(amount);
+}
+
+/** Waits for the approve signal, then returns who approved. */
+export async function approval(): Promise<string> {
+  let approvedBy: string | undefined;
+  setHandler(approve, (who) => {
+    approvedBy = who;
+  });
+  setHandler(status, () => (approvedBy === undefined ? 'waiting' : 'approved'));
+  await condition(() => approvedBy !== undefined);
+  return approvedBy ?? '';
+}
+
+/** Waits for approval for at most `ms`: returns whether it came in time. */
+export async function approvalWithDeadline(ms: number): Promise<string> {
+  let approved = false;
+  setHandler(approve, () => {
+    approved = true;
+  });
+  const inTime = await condition(() => approved, ms);
+  return inTime ? 'approved' : 'timed out';
+}
+
+/** Charges, and reports how a failed charge surfaced in the workflow. */
+export async function chargeOrReport(amount: number): Promise<string> {
+  try {
+    return await charge(amount);
+  } catch (e) {
+    if (e instanceof ActivityFailure && e.cause instanceof ApplicationFailure) {
+      return `${e.name}|${e.activityType}|${e.cause.type ?? ''}|${e.cause.message}`;
+    }
+    throw e;
+  }
+}
+
+/** Buffers signals: sets the handler only after a timer, then returns what it got. */
+export async function lateHandler(): Promise<string[]> {
+  const got: string[] = [];
+  await sleep(1000);
+  setHandler(approve, (who) => {
+    got.push(who);
+  });
+  return got;
+}
+
+/** Reads the deterministic sources twice, across a timer. */
+export async function determinism(): Promise<unknown[]> {
+  const first = {
+    now: Date.now(),
+    iso: new Date().toISOString(),
+    random: Math.random(),
+    uuid: uuid4(),
+  };
+  await sleep(1000);
+  const second = { now: Date.now(), random: Math.random(), uuid: uuid4() };
+  return [first, second, workflowInfo().runId];
+}
+
+/** Throws a plain TypeError: a bug, not a workflow failure. */
+export async function throwsPlainError(): Promise<void> {
+  await Promise.resolve();
+  throw new TypeError('boom');
+}
+
+/** Throws an ApplicationFailure: the workflow fails. */
+export async function throwsApplicationFailure(): Promise<void> {
+  await Promise.resolve();
+  throw ApplicationFailure.nonRetryable('bad input', 'BadInput');
+}
+
+/** Sleeps an hour; cleans up in a non-cancellable scope when cancelled, then rethrows. */
+export async function cancellable(): Promise<string> {
+  try {
+    await sleep('1 hour');
+    return 'woke';
+  } catch (e) {
+    if (isCancellation(e)) {
+      await CancellationScope.nonCancellable(() => greet('cleanup'));
+    }
+    throw e;
+  }
+}
+
+/** Logs, on first execution only. */
+export async function logger(): Promise<void> {
+  log.info('hello', { n: 1 });
+  // eslint-disable-next-line no-console -- the sandbox's console goes to the workflow log
+  console.log('from console');
+  await sleep(1);
+}

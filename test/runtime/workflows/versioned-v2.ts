@@ -1,0 +1,17 @@
+import { patched, proxyActivities, sleep } from 'reprise/workflow';
+import type * as activities from './activities.ts';
+
+const { charge } = proxyActivities<typeof activities>({ startToCloseTimeout: '1 minute' });
+
+/** Version 2 of `order`: waits a minute before charging (a change without a patch). */
+export async function order(): Promise<string> {
+  await sleep('1 minute');
+  return await charge(10);
+}
+
+/** Version 2 done right: the wait is behind a patch. */
+export async function patchedOrder(): Promise<string> {
+  const isPatched = patched('wait-before-charge');
+  if (isPatched) await sleep('1 minute');
+  return `${await charge(10)}|patched:${String(isPatched)}`;
+}
