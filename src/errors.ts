@@ -140,6 +140,13 @@ export class IllegalStateError extends RepriseError {
   }
 }
 
+/** Replaying a history with the current workflow code gave different commands (contract 5). */
+export class DeterminismViolationError extends RepriseError {
+  constructor(message: string) {
+    super(ErrorCode.NonDeterminism, message);
+  }
+}
+
 export class QueryNotRegisteredError extends RepriseError {
   readonly queryType: string;
   constructor(message: string, queryType: string) {

@@ -7,3 +7,5 @@
  */
 export { Worker } from './worker.ts';
 export type { WorkerOptions, WorkerState } from './worker.ts';
+export type { ReplayResult, ReplayWorkerOptions, ReplayableHistory } from './replay.ts';
+export { DeterminismViolationError } from '../errors.ts';

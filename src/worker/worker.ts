@@ -11,6 +11,7 @@ import { POLL_WAIT_MS, runPollLoops } from './poll-loop.ts';
 import { loadWorkflows } from './workflow-loader.ts';
 import type { LoadedWorkflows } from './workflow-loader.ts';
 import { WorkflowTaskHandler } from './workflow-task-handler.ts';
+import { runReplayHistories, runReplayHistory } from './replay.ts';
 
 export interface WorkerOptions {
   /** `engine.connection` in-process. */
@@ -107,6 +108,11 @@ export class Worker {
     await worker.#register();
     return worker;
   }
+
+  /** Replays a history against workflow code; throws DeterminismViolationError on a mismatch. */
+  static readonly runReplayHistory = runReplayHistory;
+  /** Replays many histories against one bundle of the code, yielding one result each. */
+  static readonly runReplayHistories = runReplayHistories;
 
   get state(): WorkerState {
     return this.#state;

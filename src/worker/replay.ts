@@ -1,0 +1,106 @@
+import {
+  DeterminismViolationError,
+  InvalidArgumentError,
+  RepriseError,
+  ErrorCode,
+} from '../errors.ts';
+import { decodeFailure } from '../failures.ts';
+import { HistoryEvent } from '../protocol/history-events.ts';
+import { z } from 'zod';
+import { loadWorkflows } from './workflow-loader.ts';
+import type { LoadedWorkflows } from './workflow-loader.ts';
+
+export interface ReplayWorkerOptions {
+  /** The workflow code to check: `.ts` or `.js`, ESM or CommonJS. */
+  readonly workflowsPath: string;
+  readonly namespace?: string | undefined;
+}
+
+/** A history as `handle.fetchHistory()` returns it, or its JSON (an object with `events`). */
+export type ReplayableHistory = { readonly events: readonly unknown[] } | readonly unknown[];
+
+export interface ReplayResult {
+  readonly workflowId: string;
+  /** Undefined when the code replays the history exactly. */
+  readonly error: Error | undefined;
+}
+
+const Events = z.array(HistoryEvent);
+
+function parseHistory(history: ReplayableHistory): HistoryEvent[] {
+  const raw = Array.isArray(history) ? history : (history as { events: readonly unknown[] }).events;
+  const parsed = Events.safeParse(raw);
+  if (!parsed.success) {
+    throw new InvalidArgumentError(
+      `Not a Reprise history: ${parsed.error.issues[0]?.path.join('.') ?? ''} ${parsed.error.issues[0]?.message ?? ''}. ` +
+        'Pass what handle.fetchHistory() returns, or its JSON.',
+    );
+  }
+  const first = parsed.data[0];
+  if (first?.type !== 'WorkflowExecutionStarted') {
+    throw new InvalidArgumentError('A history must start with WorkflowExecutionStarted.');
+  }
+  return parsed.data;
+}
+
+function replayOne(
+  workflows: LoadedWorkflows,
+  namespace: string,
+  history: ReplayableHistory,
+): void {
+  const events = parseHistory(history);
+  const started = events[0];
+  if (started?.type !== 'WorkflowExecutionStarted') return;
+  const runId = started.firstExecutionRunId;
+  const run = workflows.createRun({
+    namespace,
+    workflowId: started.workflowId,
+    runId,
+    workflowType: started.workflowType,
+  });
+  try {
+    const result = run.replay(events);
+    if (result.status === 'failed') {
+      if (result.cause === 'NonDeterminism')
+        throw new DeterminismViolationError(result.failure.message);
+      throw new RepriseError(ErrorCode.WorkflowFailed, `Replay failed: ${result.failure.message}`, {
+        cause: decodeFailure(result.failure),
+      });
+    }
+  } finally {
+    run.dispose();
+  }
+}
+
+/**
+ * Replays one history against `workflowsPath` and throws `DeterminismViolationError` if the code
+ * no longer produces the commands the history recorded. Temporal's `Worker.runReplayHistory`.
+ */
+export async function runReplayHistory(
+  options: ReplayWorkerOptions,
+  history: ReplayableHistory,
+): Promise<void> {
+  const workflows = await loadWorkflows(options.workflowsPath);
+  replayOne(workflows, options.namespace ?? 'default', history);
+}
+
+/**
+ * Replays many histories against one bundle of the code; yields one result per history.
+ * Temporal's `Worker.runReplayHistories`.
+ */
+export async function* runReplayHistories(
+  options: ReplayWorkerOptions,
+  histories:
+    | Iterable<{ workflowId: string; history: ReplayableHistory }>
+    | AsyncIterable<{ workflowId: string; history: ReplayableHistory }>,
+): AsyncGenerator<ReplayResult> {
+  const workflows = await loadWorkflows(options.workflowsPath);
+  for await (const { workflowId, history } of histories) {
+    try {
+      replayOne(workflows, options.namespace ?? 'default', history);
+      yield { workflowId, error: undefined };
+    } catch (e) {
+      yield { workflowId, error: e instanceof Error ? e : new Error(String(e)) };
+    }
+  }
+}

@@ -1,0 +1,278 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
+import { InvalidArgumentError, NamespaceNotFoundError } from '../../src/errors.ts';
+import { RunStatus } from '../../src/protocol/run-status.ts';
+import { TaskKind } from '../../src/protocol/tasks.ts';
+import { openStore } from '../../src/store/open-store.ts';
+import { loadMigrations, migrate } from '../../src/store/sqlite/migrate.ts';
+import { prepareRunQueries } from '../../src/store/sqlite/queries/runs.ts';
+import { prepareTaskQueries } from '../../src/store/sqlite/queries/tasks.ts';
+import { prepareTimerQueries } from '../../src/store/sqlite/queries/timers.ts';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import type { RunRecord } from '../../src/store/store.ts';
+import { storeConformance } from './suite.ts';
+
+const execFileAsync = promisify(execFile);
+
+let dir = '';
+before(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reprise-sqlite-'));
+});
+after(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+const freshFile = () => path.join(dir, `${randomUUID()}.db`);
+
+storeConformance('sqlite :memory:', () => SqliteStore.open({ path: ':memory:' }));
+storeConformance('sqlite file', () => SqliteStore.open({ path: freshFile() }));
+
+function appliedMigrations(file: string): number[] {
+  const db = new Database(file, { readonly: true });
+  try {
+    return db
+      .prepare<[], { version: number }>('SELECT version FROM schema_migrations ORDER BY version')
+      .all()
+      .map((r) => r.version);
+  } finally {
+    db.close();
+  }
+}
+
+const allVersions = () => loadMigrations().map((m) => m.version);
+
+function makeRun(overrides: Partial<RunRecord> = {}): RunRecord {
+  return {
+    namespace: 'default',
+    workflowId: `wf-${randomUUID()}`,
+    runId: randomUUID(),
+    workflowType: 'w',
+    taskQueue: 'q',
+    status: RunStatus.Running,
+    startTimeMs: 1,
+    closeTimeMs: undefined,
+    nextEventId: 1,
+    version: 0,
+    state: null,
+    ...overrides,
+  };
+}
+
+describe('SqliteStore on a file', () => {
+  test('migrations run once when a file store is opened twice, and data survives', async () => {
+    const file = freshFile();
+    const first = await SqliteStore.open({ path: file });
+    await first.ensureNamespace({ namespace: 'kept' });
+    await first.close();
+    const second = await SqliteStore.open({ path: file });
+    assert.equal(await second.hasNamespace({ namespace: 'kept' }), true);
+    await second.close();
+    assert.deepEqual(appliedMigrations(file), allVersions());
+  });
+
+  test('two opens at once on the same file apply migrations once', async () => {
+    const file = freshFile();
+    const stores = await Promise.all([
+      SqliteStore.open({ path: file }),
+      SqliteStore.open({ path: file }),
+    ]);
+    await Promise.all(stores.map((s) => s.close()));
+    assert.deepEqual(appliedMigrations(file), allVersions());
+  });
+
+  test('processes opening one new file at once apply migrations once', async () => {
+    const file = freshFile();
+    const storeUrl = new URL('../../src/store/sqlite/sqlite-store.ts', import.meta.url).href;
+    const script =
+      `const { SqliteStore } = await import(${JSON.stringify(storeUrl)});` +
+      `const s = await SqliteStore.open({ path: ${JSON.stringify(file)} });` +
+      `await s.ensureNamespace({ namespace: 'p' + process.pid });` +
+      'await s.close();';
+    const children = Array.from({ length: 4 }, () =>
+      execFileAsync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script]),
+    );
+    await Promise.all(children);
+    assert.deepEqual(appliedMigrations(file), allVersions());
+  });
+
+  test('two stores on one file never claim the same task', async () => {
+    const file = freshFile();
+    const a = await SqliteStore.open({ path: file });
+    const b = await SqliteStore.open({ path: file });
+    try {
+      const run = makeRun();
+      await a.createRun({
+        run,
+        events: [],
+        tasks: Array.from({ length: 20 }, (_, i) => ({
+          namespace: 'default',
+          taskQueue: 'q',
+          kind: TaskKind.Workflow,
+          runId: run.runId,
+          scheduledEventId: i + 1,
+          attempt: 1,
+        })),
+        timers: [],
+      });
+      const req = { namespace: 'default', taskQueue: 'q', kind: TaskKind.Workflow, nowMs: 1 };
+      const claims = await Promise.all(
+        Array.from({ length: 30 }, (_, i) => (i % 2 ? a : b).claimTask({ ...req, leaseMs: 1e6 })),
+      );
+      const ids = claims.flatMap((t) => (t ? [t.taskId] : []));
+      assert.equal(ids.length, 20);
+      assert.equal(new Set(ids).size, 20);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  test('a file store uses WAL, full sync and foreign keys', async () => {
+    const file = freshFile();
+    const store = await SqliteStore.open({ path: file });
+    await store.close();
+    const db = new Database(file);
+    try {
+      assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+    } finally {
+      db.close();
+    }
+  });
+});
+
+describe('SqliteStore specifics', () => {
+  test('createRun in a namespace that does not exist throws NamespaceNotFoundError', async () => {
+    const store = await SqliteStore.open({ path: ':memory:' });
+    try {
+      await assert.rejects(
+        store.createRun({ run: makeRun({ namespace: 'nope' }), events: [], tasks: [], timers: [] }),
+        NamespaceNotFoundError,
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('opening a file in a missing directory throws InvalidArgumentError', async () => {
+    await assert.rejects(
+      SqliteStore.open({ path: path.join(dir, 'missing', 'x.db') }),
+      (e: unknown) => e instanceof InvalidArgumentError && /does not exist/.test(e.message),
+    );
+  });
+
+  test('appendToRun refuses event ids that do not continue the history, changing nothing', async () => {
+    const store = await SqliteStore.open({ path: ':memory:' });
+    try {
+      const run = makeRun();
+      await store.createRun({ run, events: [], tasks: [], timers: [] });
+      const signal = (eventId: number) => ({
+        type: 'WorkflowExecutionSignaled' as const,
+        eventId,
+        timeMs: 1,
+        signalName: 's',
+        input: [],
+      });
+      const req = {
+        runId: run.runId,
+        expectedNextEventId: 1,
+        expectedVersion: 0,
+        status: RunStatus.Running,
+        closeTimeMs: undefined,
+        state: null,
+        tasks: [],
+        timers: [],
+        deleteTimerKeys: [],
+        deleteTaskIds: [],
+      };
+      await assert.rejects(
+        store.appendToRun({ ...req, events: [signal(2)], nextEventId: 3 }),
+        /has id 2, expected 1/,
+      );
+      await assert.rejects(
+        store.appendToRun({ ...req, events: [signal(1)], nextEventId: 5 }),
+        /expected 2/,
+      );
+      assert.deepEqual(await store.readHistory({ runId: run.runId }), []);
+      assert.equal((await store.getRun({ runId: run.runId }))?.nextEventId, 1);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('a closed store refuses calls with a clear error, and closing twice is fine', async () => {
+    const store = await SqliteStore.open({ path: ':memory:' });
+    await store.close();
+    await store.close();
+    await assert.rejects(store.hasNamespace({ namespace: 'default' }), /store was closed/);
+  });
+
+  test('a database newer than this code is refused', () => {
+    const db = new Database(':memory:');
+    try {
+      migrate(db, { nowMs: 0 });
+      db.prepare('INSERT INTO schema_migrations VALUES (9999, ?, 0)').run('from-the-future');
+      assert.throws(() => migrate(db, { nowMs: 0 }), /newer than this Reprise knows/);
+    } finally {
+      db.close();
+    }
+  });
+
+  test('hot queries read through their indexes, never a full scan', () => {
+    const db = new Database(':memory:');
+    try {
+      migrate(db, { nowMs: 0 });
+      const plan = (sql: string) =>
+        db
+          .prepare<unknown[], { detail: string }>(`EXPLAIN QUERY PLAN ${sql}`)
+          .all(...Array.from({ length: (sql.match(/\?/g) ?? []).length }, () => 0))
+          .map((r) => r.detail)
+          .join('; ');
+      const timers = prepareTimerQueries(db);
+      assert.match(plan(timers.due.source), /USING (COVERING )?INDEX timers_by_due/);
+      assert.match(
+        plan(timers.nextAvailableAt.source),
+        /USING (COVERING )?INDEX timers_by_available/,
+      );
+      const claim = prepareTaskQueries(db).claim.source.replace(/@\w+/g, '?');
+      assert.match(plan(claim), /USING INDEX tasks_by_queue/);
+      const runs = prepareRunQueries(db);
+      assert.match(plan(runs.latestOfWorkflow.source), /USING INDEX runs_by_workflow_id/);
+      assert.doesNotMatch(plan(runs.latestOfWorkflow.source), /TEMP B-TREE/);
+      assert.doesNotMatch(plan(runs.list.source), /TEMP B-TREE/);
+      assert.match(plan(runs.runningRunId.source), /runs_running_workflow_id/);
+    } finally {
+      db.close();
+    }
+  });
+});
+
+describe('openStore', () => {
+  test('opens sqlite::memory: and sqlite: file URLs', async () => {
+    const memory = await openStore('sqlite::memory:');
+    assert.equal(await memory.hasNamespace({ namespace: 'default' }), true);
+    await memory.close();
+    const file = freshFile();
+    const onDisk = await openStore(`sqlite:${file}`);
+    await onDisk.close();
+    assert.ok(fs.existsSync(file));
+  });
+
+  test('refuses postgres:// (not supported yet) and other schemes, naming the accepted forms', async () => {
+    await assert.rejects(openStore('postgres://u:secret@localhost/db'), (e: unknown) => {
+      assert.ok(e instanceof InvalidArgumentError);
+      assert.match(e.message, /postgres:\/\/\) is not supported yet/);
+      assert.match(e.message, /sqlite::memory:/);
+      assert.doesNotMatch(e.message, /secret/);
+      return true;
+    });
+    await assert.rejects(openStore('mysql://localhost/db'), InvalidArgumentError);
+    await assert.rejects(openStore('./reprise.db'), InvalidArgumentError);
+    await assert.rejects(openStore('sqlite:'), InvalidArgumentError);
+  });
+});

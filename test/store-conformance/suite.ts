@@ -1,0 +1,673 @@
+// The store contract (src/store/store.ts) as tests: every backend runs this same suite.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { describe, test } from 'node:test';
+import { RunConflictError, WorkflowExecutionAlreadyStartedError } from '../../src/errors.ts';
+import { RunStatus } from '../../src/protocol/run-status.ts';
+import { TaskKind } from '../../src/protocol/tasks.ts';
+import type { Store } from '../../src/store/store.ts';
+import {
+  appendRequest,
+  claim,
+  completedEvent,
+  createRequest,
+  makeRun,
+  makeTimer,
+  makeWorker,
+  omitTaskId,
+  richEvents,
+  signaledEvent,
+  startEvents,
+  workflowTask,
+  wtStartedEvent,
+} from './builders.ts';
+
+export function storeConformance(backend: string, open: () => Promise<Store>): void {
+  /** Runs `fn` on a fresh store and closes it, whatever happens. */
+  async function withStore(fn: (store: Store) => Promise<void>): Promise<void> {
+    const store = await open();
+    try {
+      await fn(store);
+    } finally {
+      await store.close();
+    }
+  }
+
+  describe(`Store conformance: ${backend}`, () => {
+    describe('namespaces', () => {
+      test('the default namespace exists, and ensureNamespace creates others once', () =>
+        withStore(async (store) => {
+          assert.equal(await store.hasNamespace({ namespace: 'default' }), true);
+          assert.equal(await store.hasNamespace({ namespace: 'billing' }), false);
+          await store.ensureNamespace({ namespace: 'billing' });
+          await store.ensureNamespace({ namespace: 'billing' });
+          assert.equal(await store.hasNamespace({ namespace: 'billing' }), true);
+        }));
+    });
+
+    describe('runs', () => {
+      test('createRun stores the run with its first events, tasks and timers', () =>
+        withStore(async (store) => {
+          const run = makeRun();
+          const timer = makeTimer(run, { key: 'wt-timeout', dueAtMs: 5_000 });
+          await store.createRun({ ...createRequest(run), timers: [timer] });
+
+          assert.deepEqual(await store.getRun({ runId: run.runId }), run);
+          assert.deepEqual(await store.readHistory({ runId: run.runId }), startEvents(run));
+          const task = await claim(store, { taskQueue: run.taskQueue });
+          assert.deepEqual(omitTaskId(task), workflowTask(run, 2));
+          assert.deepEqual(await store.takeDueTimers({ nowMs: 5_000, limit: 10, leaseMs: 1 }), [
+            timer,
+          ]);
+        }));
+
+      test('getRun and findRun of an unknown run return undefined', () =>
+        withStore(async (store) => {
+          assert.equal(await store.getRun({ runId: randomUUID() }), undefined);
+          assert.equal(
+            await store.findRun({ namespace: 'default', workflowId: 'nope' }),
+            undefined,
+          );
+        }));
+
+      test('createRun of a running workflow id throws WorkflowExecutionAlreadyStartedError and changes nothing', () =>
+        withStore(async (store) => {
+          const first = makeRun({ workflowId: 'order-1' });
+          await store.createRun(createRequest(first));
+          const second = makeRun({ workflowId: 'order-1', taskQueue: 'other-queue' });
+
+          await assert.rejects(
+            store.createRun({
+              ...createRequest(second),
+              timers: [makeTimer(second, { key: 't', dueAtMs: 0 })],
+            }),
+            (e: unknown) => {
+              assert.ok(e instanceof WorkflowExecutionAlreadyStartedError);
+              assert.equal(e.workflowId, 'order-1');
+              assert.equal(e.runId, first.runId);
+              assert.equal(e.workflowType, second.workflowType);
+              return true;
+            },
+          );
+          assert.equal(await store.getRun({ runId: second.runId }), undefined);
+          assert.deepEqual(await store.readHistory({ runId: second.runId }), []);
+          assert.equal(await claim(store, { taskQueue: 'other-queue' }), undefined);
+          assert.equal(await store.nextTimerDueAt(), undefined);
+          const found = await store.findRun({ namespace: 'default', workflowId: 'order-1' });
+          assert.equal(found?.runId, first.runId);
+        }));
+
+      test('a closed run (status Completed) allows a new run of the same workflow id', () =>
+        withStore(async (store) => {
+          const first = makeRun({ workflowId: 'order-2' });
+          await store.createRun(createRequest(first));
+          await store.appendToRun(
+            appendRequest(first, {
+              events: [completedEvent(3)],
+              status: RunStatus.Completed,
+              closeTimeMs: 2_000,
+            }),
+          );
+          const second = makeRun({ workflowId: 'order-2', startTimeMs: 3_000 });
+          await store.createRun(createRequest(second));
+          assert.equal((await store.getRun({ runId: second.runId }))?.status, RunStatus.Running);
+        }));
+
+      test('the same workflow id may run at once in two namespaces', () =>
+        withStore(async (store) => {
+          await store.ensureNamespace({ namespace: 'other' });
+          await store.createRun(createRequest(makeRun({ workflowId: 'w' })));
+          await store.createRun(createRequest(makeRun({ workflowId: 'w', namespace: 'other' })));
+          const found = await store.findRun({ namespace: 'other', workflowId: 'w' });
+          assert.equal(found?.namespace, 'other');
+        }));
+
+      test('findRun without runId returns the latest run, also when two start in the same millisecond', () =>
+        withStore(async (store) => {
+          const runs = [1_000, 2_000, 2_000].map((startTimeMs) =>
+            makeRun({ workflowId: 'loop', startTimeMs }),
+          );
+          for (const run of runs) {
+            await store.createRun(createRequest(run));
+            await store.appendToRun(
+              appendRequest(run, {
+                events: [completedEvent(3)],
+                status: RunStatus.ContinuedAsNew,
+                closeTimeMs: run.startTimeMs,
+              }),
+            );
+          }
+          const latest = await store.findRun({ namespace: 'default', workflowId: 'loop' });
+          assert.equal(latest?.runId, runs[2]!.runId);
+        }));
+
+      test('findRun with a runId returns that run only under its own workflow id and namespace', () =>
+        withStore(async (store) => {
+          const old = makeRun({ workflowId: 'w', startTimeMs: 1 });
+          await store.createRun(createRequest(old));
+          await store.appendToRun(
+            appendRequest(old, {
+              events: [completedEvent(3)],
+              status: RunStatus.Completed,
+              closeTimeMs: 2,
+            }),
+          );
+          await store.createRun(createRequest(makeRun({ workflowId: 'w', startTimeMs: 5 })));
+          const ref = { namespace: 'default', workflowId: 'w', runId: old.runId };
+          assert.equal((await store.findRun(ref))?.runId, old.runId);
+          assert.equal(await store.findRun({ ...ref, workflowId: 'x' }), undefined);
+          assert.equal(await store.findRun({ ...ref, namespace: 'other' }), undefined);
+        }));
+
+      test('listRuns returns a namespace’s runs, most recently started first, up to the limit', () =>
+        withStore(async (store) => {
+          await store.ensureNamespace({ namespace: 'other' });
+          const runs = [3_000, 1_000, 2_000].map((startTimeMs) => makeRun({ startTimeMs }));
+          for (const run of runs) await store.createRun(createRequest(run));
+          await store.createRun(createRequest(makeRun({ namespace: 'other', startTimeMs: 9_000 })));
+
+          const listed = await store.listRuns({ namespace: 'default', limit: 2 });
+          assert.deepEqual(
+            listed.map((r) => r.startTimeMs),
+            [3_000, 2_000],
+          );
+          assert.equal((await store.listRuns({ namespace: 'default', limit: 10 })).length, 3);
+        }));
+
+      test('run state round-trips as JSON, and undefined state stays undefined', () =>
+        withStore(async (store) => {
+          const state = { pending: [1, 2], nested: { ok: true, name: 'ü' }, none: null };
+          const run = makeRun({ state });
+          await store.createRun(createRequest(run));
+          assert.deepEqual((await store.getRun({ runId: run.runId }))?.state, state);
+          await store.appendToRun(appendRequest(run, { events: [], nextEventId: 3, state: 42 }));
+          assert.equal((await store.getRun({ runId: run.runId }))?.state, 42);
+          await store.appendToRun(
+            appendRequest(
+              { ...run, version: run.version + 1 },
+              { events: [], nextEventId: 3, state: undefined },
+            ),
+          );
+          assert.equal((await store.getRun({ runId: run.runId }))?.state, undefined);
+        }));
+    });
+
+    describe('appendToRun', () => {
+      test('appends events and replaces status, closeTime, state and nextEventId', () =>
+        withStore(async (store) => {
+          const run = makeRun();
+          await store.createRun(createRequest(run));
+          await store.appendToRun(
+            appendRequest(run, {
+              events: [wtStartedEvent(3), completedEvent(4)],
+              status: RunStatus.Completed,
+              closeTimeMs: 7_000,
+              nextEventId: 5,
+              state: { done: true },
+            }),
+          );
+          assert.deepEqual(await store.getRun({ runId: run.runId }), {
+            ...run,
+            status: RunStatus.Completed,
+            closeTimeMs: 7_000,
+            nextEventId: 5,
+            version: run.version + 1,
+            state: { done: true },
+          });
+          const history = await store.readHistory({ runId: run.runId });
+          assert.deepEqual(
+            history.map((e) => e.eventId),
+            [1, 2, 3, 4],
+          );
+        }));
+
+      test('two appends racing on one run: one wins, the other gets RunConflictError and changes nothing', () =>
+        withStore(async (store) => {
+          const run = makeRun();
+          await store.createRun(createRequest(run));
+          const a = appendRequest(run, {
+            events: [signaledEvent(3, 'a')],
+            tasks: [workflowTask(run, 3, { taskQueue: 'qa' })],
+            timers: [makeTimer(run, { key: 'a', dueAtMs: 1 })],
+            state: 'a',
+          });
+          const b = appendRequest(run, {
+            events: [signaledEvent(3, 'b')],
+            tasks: [workflowTask(run, 3, { taskQueue: 'qb' })],
+            timers: [makeTimer(run, { key: 'b', dueAtMs: 1 })],
+            state: 'b',
+          });
+
+          const results = await Promise.allSettled([store.appendToRun(a), store.appendToRun(b)]);
+          const won = results.findIndex((r) => r.status === 'fulfilled');
+          const reasons = results.flatMap((r): unknown[] =>
+            r.status === 'rejected' ? [r.reason] : [],
+          );
+          assert.notEqual(won, -1);
+          assert.equal(reasons.length, 1);
+          const [reason] = reasons;
+          assert.ok(reason instanceof RunConflictError);
+          assert.equal(reason.runId, run.runId);
+
+          const winner = won === 0 ? 'a' : 'b';
+          const loser = won === 0 ? 'b' : 'a';
+          const history = await store.readHistory({ runId: run.runId, fromEventId: 3 });
+          assert.deepEqual(history, [signaledEvent(3, winner)]);
+          assert.equal((await store.getRun({ runId: run.runId }))?.state, winner);
+          assert.equal(await claim(store, { taskQueue: `q${loser}` }), undefined);
+          assert.ok(await claim(store, { taskQueue: `q${winner}` }));
+          const timers = await store.takeDueTimers({ nowMs: 1, limit: 10, leaseMs: 1 });
+          assert.deepEqual(
+            timers.map((t) => t.key),
+            [winner],
+          );
+        }));
+
+      test('an append that adds no event still bumps the version', () =>
+        withStore(async (store) => {
+          const run = makeRun();
+          await store.createRun(createRequest(run));
+          await store.appendToRun(appendRequest(run, { events: [], state: 'attempt started' }));
+          assert.deepEqual(await store.getRun({ runId: run.runId }), {
+            ...run,
+            version: run.version + 1,
+            state: 'attempt started',
+          });
+          assert.deepEqual(await store.readHistory({ runId: run.runId }), startEvents(run));
+
+          // The pre-append version is stale now, although nextEventId did not move.
+          await assert.rejects(
+            store.appendToRun(appendRequest(run, { events: [], state: 'stale' })),
+            RunConflictError,
+          );
+          assert.equal((await store.getRun({ runId: run.runId }))?.state, 'attempt started');
+        }));
+
+      test('two appends racing with no events: one wins, the other gets RunConflictError and changes nothing', () =>
+        withStore(async (store) => {
+          const run = makeRun();
+          await store.createRun(createRequest(run));
+          const a = appendRequest(run, {
+            events: [],
+            tasks: [workflowTask(run, 2, { taskQueue: 'qa' })],
+            timers: [makeTimer(run, { key: 'a', dueAtMs: 1 })],
+            state: 'a',
+          });
+          const b = appendRequest(run, {
+            events: [],
+            tasks: [workflowTask(run, 2, { taskQueue: 'qb' })],
+            timers: [makeTimer(run, { key: 'b', dueAtMs: 1 })],
+            state: 'b',
+          });
+          assert.equal(a.expectedNextEventId, b.expectedNextEventId);
+          assert.equal(a.expectedVersion, b.expectedVersion);
+
+          const results = await Promise.allSettled([store.appendToRun(a), store.appendToRun(b)]);
+          const won = results.findIndex((r) => r.status === 'fulfilled');
+          const reasons = results.flatMap((r): unknown[] =>
+            r.status === 'rejected' ? [r.reason] : [],
+          );
+          assert.notEqual(won, -1);
+          assert.equal(reasons.length, 1);
+          const [reason] = reasons;
+          assert.ok(reason instanceof RunConflictError);
+          assert.equal(reason.runId, run.runId);
+
+          const winner = won === 0 ? 'a' : 'b';
+          const loser = won === 0 ? 'b' : 'a';
+          assert.deepEqual(await store.getRun({ runId: run.runId }), {
+            ...run,
+            version: run.version + 1,
+            state: winner,
+          });
+          assert.deepEqual(await store.readHistory({ runId: run.runId }), startEvents(run));
+          assert.equal(await claim(store, { taskQueue: `q${loser}` }), undefined);
+          assert.ok(await claim(store, { taskQueue: `q${winner}` }));
+          const timers = await store.takeDueTimers({ nowMs: 1, limit: 10, leaseMs: 1 });
+          assert.deepEqual(
+            timers.map((t) => t.key),
+            [winner],
+          );
+        }));
+
+      test('a failed append leaves the run, events, tasks and timers untouched', () =>
+        withStore(async (store) => {
+          const run = makeRun();
+          const keep = makeTimer(run, { key: 'keep', dueAtMs: 100 });
+          await store.createRun({ ...createRequest(run), timers: [keep] });
+          const queued = await claim(store, { taskQueue: run.taskQueue, nowMs: 0, leaseMs: 1 });
+          assert.ok(queued);
+
+          await assert.rejects(
+            store.appendToRun({
+              ...appendRequest(run, {
+                events: [signaledEvent(3, 'x')],
+                status: RunStatus.Failed,
+                state: 'changed',
+                tasks: [workflowTask(run, 3, { taskQueue: 'new-queue' })],
+                timers: [
+                  makeTimer(run, { key: 'new', dueAtMs: 1 }),
+                  makeTimer(run, { key: 'keep', dueAtMs: 1 }),
+                ],
+                deleteTimerKeys: ['keep'],
+                deleteTaskIds: [queued.taskId],
+              }),
+              expectedNextEventId: 2, // stale
+              nextEventId: 3,
+              events: [signaledEvent(2, 'x')],
+            }),
+            RunConflictError,
+          );
+
+          assert.deepEqual(await store.getRun({ runId: run.runId }), run);
+          assert.deepEqual(await store.readHistory({ runId: run.runId }), startEvents(run));
+          assert.equal(await claim(store, { taskQueue: 'new-queue' }), undefined);
+          assert.equal((await claim(store, { taskQueue: run.taskQueue }))?.taskId, queued.taskId);
+          assert.equal(await store.nextTimerDueAt(), 100);
+          assert.deepEqual(await store.takeDueTimers({ nowMs: 100, limit: 10, leaseMs: 1 }), [
+            keep,
+          ]);
+        }));
+
+      test('an append to a missing run throws RunConflictError', () =>
+        withStore(async (store) => {
+          await assert.rejects(
+            store.appendToRun(appendRequest(makeRun(), { events: [signaledEvent(3, 'x')] })),
+            RunConflictError,
+          );
+        }));
+
+      test('deleted timers and tasks are gone, and deleting missing ones changes nothing', () =>
+        withStore(async (store) => {
+          const run = makeRun();
+          await store.createRun({
+            ...createRequest(run),
+            tasks: [workflowTask(run, 2), workflowTask(run, 2, { taskQueue: 'q2' })],
+            timers: ['t1', 't2', 't3'].map((key) => makeTimer(run, { key, dueAtMs: 10 })),
+          });
+          const t1 = await claim(store, { taskQueue: run.taskQueue, leaseMs: 1 });
+          const t2 = await claim(store, { taskQueue: 'q2', leaseMs: 1 });
+          assert.ok(t1 && t2);
+
+          await store.appendToRun(
+            appendRequest(run, {
+              events: [signaledEvent(3, 's')],
+              deleteTimerKeys: ['t1', 'missing'],
+              deleteTaskIds: [t1.taskId, 987_654],
+            }),
+          );
+          await store.deleteTimer({ runId: run.runId, key: 't2' });
+          await store.deleteTimer({ runId: run.runId, key: 'missing' });
+          await store.deleteTask({ taskId: t2.taskId });
+          await store.deleteTask({ taskId: 987_655 });
+
+          const later = { nowMs: 10_000, leaseMs: 1 };
+          assert.equal(await claim(store, { taskQueue: run.taskQueue, ...later }), undefined);
+          assert.equal(await claim(store, { taskQueue: 'q2', ...later }), undefined);
+          const timers = await store.takeDueTimers({ nowMs: 10_000, limit: 10, leaseMs: 1 });
+          assert.deepEqual(
+            timers.map((t) => t.key),
+            ['t3'],
+          );
+        }));
+
+      test('deleteTimerKeys removes only the appending run’s timers', () =>
+        withStore(async (store) => {
+          const a = makeRun();
+          const b = makeRun();
+          await store.createRun({ ...createRequest(a), timers: [makeTimer(a, { key: 'k' })] });
+          await store.createRun({ ...createRequest(b), timers: [makeTimer(b, { key: 'k' })] });
+          await store.appendToRun(
+            appendRequest(a, { events: [signaledEvent(3, 's')], deleteTimerKeys: ['k'] }),
+          );
+          const timers = await store.takeDueTimers({ nowMs: 10_000, limit: 10, leaseMs: 1 });
+          assert.deepEqual(
+            timers.map((t) => t.runId),
+            [b.runId],
+          );
+        }));
+    });
+
+    describe('history', () => {
+      test('history round-trips every field of each event', () =>
+        withStore(async (store) => {
+          const run = makeRun();
+          await store.createRun(createRequest(run));
+          const events = richEvents(3);
+          await store.appendToRun(appendRequest(run, { events, nextEventId: 3 + events.length }));
+          assert.deepEqual(await store.readHistory({ runId: run.runId }), [
+            ...startEvents(run),
+            ...events,
+          ]);
+        }));
+
+      test('readHistory returns events in order from fromEventId', () =>
+        withStore(async (store) => {
+          const run = makeRun();
+          await store.createRun(createRequest(run));
+          for (let id = 3; id <= 12; id++) {
+            await store.appendToRun(
+              appendRequest(
+                { ...run, nextEventId: id, version: run.version + (id - 3) },
+                { events: [signaledEvent(id, `s${id}`)], nextEventId: id + 1 },
+              ),
+            );
+          }
+          const tail = await store.readHistory({ runId: run.runId, fromEventId: 10 });
+          assert.deepEqual(
+            tail.map((e) => e.eventId),
+            [10, 11, 12],
+          );
+          assert.deepEqual(await store.readHistory({ runId: randomUUID() }), []);
+        }));
+    });
+
+    describe('tasks', () => {
+      test('a claimed task is not handed out again before its lease expires, and is after', () =>
+        withStore(async (store) => {
+          const run = makeRun();
+          await store.createRun(createRequest(run));
+          const first = await claim(store, {
+            taskQueue: run.taskQueue,
+            nowMs: 1_000,
+            leaseMs: 500,
+          });
+          assert.ok(first);
+          assert.equal(await claim(store, { taskQueue: run.taskQueue, nowMs: 1_499 }), undefined);
+          const again = await claim(store, { taskQueue: run.taskQueue, nowMs: 1_500 });
+          assert.deepEqual(again, first);
+        }));
+
+      test('tasks come out in FIFO order per queue', () =>
+        withStore(async (store) => {
+          const run = makeRun();
+          await store.createRun({
+            ...createRequest(run),
+            tasks: [5, 3, 9, 7].map((id) => workflowTask(run, id, { taskQueue: 'fifo' })),
+          });
+          const order: number[] = [];
+          for (let i = 0; i < 5; i++) {
+            const task = await claim(store, { taskQueue: 'fifo' });
+            if (task) order.push(task.scheduledEventId);
+          }
+          assert.deepEqual(order, [5, 3, 9, 7]);
+        }));
+
+      test('a task is never claimed from another queue, kind or namespace', () =>
+        withStore(async (store) => {
+          await store.ensureNamespace({ namespace: 'other' });
+          const run = makeRun();
+          await store.createRun({
+            ...createRequest(run),
+            tasks: [workflowTask(run, 2, { taskQueue: 'only', kind: TaskKind.Activity })],
+          });
+          assert.equal(
+            await claim(store, { taskQueue: 'only', kind: TaskKind.Workflow }),
+            undefined,
+          );
+          assert.equal(
+            await claim(store, { taskQueue: 'only2', kind: TaskKind.Activity }),
+            undefined,
+          );
+          assert.equal(
+            await claim(store, { taskQueue: 'only', kind: TaskKind.Activity, namespace: 'other' }),
+            undefined,
+          );
+          const task = await claim(store, { taskQueue: 'only', kind: TaskKind.Activity });
+          assert.ok(task);
+          assert.deepEqual(
+            omitTaskId(task),
+            workflowTask(run, 2, { taskQueue: 'only', kind: TaskKind.Activity }),
+          );
+        }));
+
+      test('claims at the same time never get the same task', () =>
+        withStore(async (store) => {
+          const run = makeRun();
+          await store.createRun({
+            ...createRequest(run),
+            tasks: Array.from({ length: 10 }, (_, i) =>
+              workflowTask(run, i + 2, { taskQueue: 'c' }),
+            ),
+          });
+          const claims = await Promise.all(
+            Array.from({ length: 15 }, () => claim(store, { taskQueue: 'c' })),
+          );
+          const ids = claims.flatMap((t) => (t ? [t.taskId] : []));
+          assert.equal(ids.length, 10);
+          assert.equal(new Set(ids).size, 10);
+        }));
+    });
+
+    describe('timers', () => {
+      test('a timer is not taken before its due time', () =>
+        withStore(async (store) => {
+          const run = makeRun();
+          const timer = makeTimer(run, { key: 'sleep', dueAtMs: 1_000 });
+          await store.createRun({ ...createRequest(run), timers: [timer] });
+          assert.deepEqual(await store.takeDueTimers({ nowMs: 999, limit: 10, leaseMs: 1 }), []);
+          assert.deepEqual(await store.takeDueTimers({ nowMs: 1_000, limit: 10, leaseMs: 1 }), [
+            timer,
+          ]);
+        }));
+
+      test('timers are taken in due order, up to the limit', () =>
+        withStore(async (store) => {
+          const run = makeRun();
+          const dues = [40, 10, 30, 20, 50];
+          await store.createRun({
+            ...createRequest(run),
+            timers: dues.map((dueAtMs) => makeTimer(run, { key: `t${dueAtMs}`, dueAtMs })),
+          });
+          const first = await store.takeDueTimers({ nowMs: 45, limit: 3, leaseMs: 1_000 });
+          assert.deepEqual(
+            first.map((t) => t.dueAtMs),
+            [10, 20, 30],
+          );
+          const rest = await store.takeDueTimers({ nowMs: 45, limit: 3, leaseMs: 1_000 });
+          assert.deepEqual(
+            rest.map((t) => t.dueAtMs),
+            [40],
+          );
+        }));
+
+      test('a taken timer is not taken again before its lease ends, and is after', () =>
+        withStore(async (store) => {
+          const run = makeRun();
+          const timer = makeTimer(run, { key: 'x', dueAtMs: 10 });
+          await store.createRun({ ...createRequest(run), timers: [timer] });
+          assert.equal(
+            (await store.takeDueTimers({ nowMs: 10, limit: 1, leaseMs: 100 })).length,
+            1,
+          );
+          assert.deepEqual(await store.takeDueTimers({ nowMs: 109, limit: 1, leaseMs: 100 }), []);
+          assert.deepEqual(await store.takeDueTimers({ nowMs: 110, limit: 1, leaseMs: 100 }), [
+            timer,
+          ]);
+        }));
+
+      test('a timer upsert with the same key replaces the old one and frees its lease', () =>
+        withStore(async (store) => {
+          const run = makeRun();
+          await store.createRun({
+            ...createRequest(run),
+            timers: [makeTimer(run, { key: 'wt', dueAtMs: 10 })],
+          });
+          await store.takeDueTimers({ nowMs: 10, limit: 1, leaseMs: 10_000 });
+          const replacement = makeTimer(run, {
+            key: 'wt',
+            dueAtMs: 50,
+            payload: { kind: 'workflowTaskRetry', attempt: 2 },
+          });
+          await store.appendToRun(
+            appendRequest(run, { events: [signaledEvent(3, 's')], timers: [replacement] }),
+          );
+          assert.equal(await store.nextTimerDueAt(), 50);
+          assert.deepEqual(await store.takeDueTimers({ nowMs: 49, limit: 10, leaseMs: 1 }), []);
+          assert.deepEqual(await store.takeDueTimers({ nowMs: 50, limit: 10, leaseMs: 1 }), [
+            replacement,
+          ]);
+        }));
+
+      test('nextTimerDueAt is undefined without timers and reflects due times and leases', () =>
+        withStore(async (store) => {
+          assert.equal(await store.nextTimerDueAt(), undefined);
+          const run = makeRun();
+          await store.createRun({
+            ...createRequest(run),
+            timers: [
+              makeTimer(run, { key: 'a', dueAtMs: 100 }),
+              makeTimer(run, { key: 'b', dueAtMs: 300 }),
+            ],
+          });
+          assert.equal(await store.nextTimerDueAt(), 100);
+          await store.takeDueTimers({ nowMs: 150, limit: 10, leaseMs: 1_000 }); // 'a' until 1150
+          assert.equal(await store.nextTimerDueAt(), 300);
+          await store.deleteTimer({ runId: run.runId, key: 'b' });
+          assert.equal(await store.nextTimerDueAt(), 1_150);
+          await store.deleteTimer({ runId: run.runId, key: 'a' });
+          assert.equal(await store.nextTimerDueAt(), undefined);
+        }));
+    });
+
+    describe('worker registrations', () => {
+      test('registerWorker replaces the same identity’s record', () =>
+        withStore(async (store) => {
+          await store.registerWorker(makeWorker({ identity: 'w1', workflowTypes: ['A'] }));
+          const updated = makeWorker({
+            identity: 'w1',
+            buildId: 'build-2',
+            workflowTypes: ['A', 'B'],
+            signalNames: ['approve'],
+            seenAtMs: 2_000,
+          });
+          await store.registerWorker(updated);
+          assert.deepEqual(
+            await store.listWorkerRegistrations({
+              namespace: 'default',
+              taskQueue: 'q',
+              sinceMs: 0,
+            }),
+            [updated],
+          );
+        }));
+
+      test('listWorkerRegistrations returns the queue’s registrations seen at or after sinceMs', () =>
+        withStore(async (store) => {
+          const stale = makeWorker({ identity: 'old', seenAtMs: 999 });
+          const fresh = makeWorker({ identity: 'new', seenAtMs: 1_000 });
+          await store.registerWorker(stale);
+          await store.registerWorker(fresh);
+          await store.registerWorker(makeWorker({ identity: 'elsewhere', taskQueue: 'q2' }));
+          const list = await store.listWorkerRegistrations({
+            namespace: 'default',
+            taskQueue: 'q',
+            sinceMs: 1_000,
+          });
+          assert.deepEqual(list, [fresh]);
+          assert.equal(fresh.signalNames, null);
+          assert.equal(fresh.buildId, undefined);
+        }));
+    });
+  });
+}
