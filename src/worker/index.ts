@@ -6,6 +6,6 @@
  * await worker.run();
  */
 export { Worker } from './worker.ts';
-export type { WorkerOptions, WorkerState } from './worker.ts';
+export type { WorkerOptions, WorkerState, WorkerStatus } from './worker.ts';
 export type { ReplayResult, ReplayWorkerOptions, ReplayableHistory } from './replay.ts';
 export { DeterminismViolationError } from '../errors.ts';

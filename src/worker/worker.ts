@@ -33,6 +33,16 @@ export interface WorkerOptions {
   readonly logger?: Logger | undefined;
 }
 
+export interface WorkerStatus {
+  runState: WorkerState;
+  numCachedWorkflows: number;
+  /** Workflow tasks answered by a cached run, one activation each. */
+  workflowTasksFromCache: number;
+  /** Workflow tasks that replayed the run's full history (cache miss, eviction, stale cache). */
+  workflowTasksReplayed: number;
+  numRunningActivities: number;
+}
+
 export type WorkerState = 'INITIALIZED' | 'RUNNING' | 'STOPPING' | 'STOPPED';
 
 /** How often a running worker re-announces what it serves. */
@@ -121,6 +131,17 @@ export class Worker {
   /** Runs in memory (the sticky cache). */
   get cachedWorkflowCount(): number {
     return this.#workflowHandler?.cache.size ?? 0;
+  }
+
+  /** What the worker is doing: its state, cache and task counters. */
+  getStatus(): WorkerStatus {
+    return {
+      runState: this.#state,
+      numCachedWorkflows: this.cachedWorkflowCount,
+      workflowTasksFromCache: this.#workflowHandler?.stats.cacheHits ?? 0,
+      workflowTasksReplayed: this.#workflowHandler?.stats.fullReplays ?? 0,
+      numRunningActivities: this.#activityRunner.runningCount,
+    };
   }
 
   async #register(): Promise<void> {

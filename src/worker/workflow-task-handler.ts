@@ -30,6 +30,8 @@ export class WorkflowTaskHandler {
   readonly #createRun: (id: RunIdentity) => WorkflowRun;
   readonly #locks = new KeyedMutex();
   readonly cache: WorkflowCache<WorkflowRun>;
+  /** Workflow tasks answered from the cache, and by replaying the full history. */
+  readonly stats = { cacheHits: 0, fullReplays: 0 };
 
   constructor(opts: {
     api: EngineApi;
@@ -73,6 +75,9 @@ export class WorkflowTaskHandler {
       events = full.events.filter((e) => e.eventId <= task.startedEventId);
       run = this.#createRun(id);
       this.cache.set(task.runId, run);
+      this.stats.fullReplays++;
+    } else {
+      this.stats.cacheHits++;
     }
     let result: RunActivationResult;
     try {
