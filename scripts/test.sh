@@ -2,5 +2,6 @@
 # Runs every test file with node's own runner (Node 20 does not discover .ts tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-files=$(find src test examples -name '*.test.ts' | sort)
+dirs=$(ls -d src test examples 2>/dev/null)
+files=$(find $dirs -name '*.test.ts' | sort)
 exec node --import tsx --test --test-concurrency=2 --test-reporter=spec $files
