@@ -131,7 +131,7 @@ export class Engine {
         await d.store.registerWorker({
           ...req,
           buildId: req.buildId,
-          seenAtMs: d.clock.now(),
+          seenAtMs: Date.now(),
         });
       },
       pollWorkflowTask: (req, signal) => pollWorkflowTask(d, q, req, both(signal)),

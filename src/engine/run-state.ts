@@ -103,6 +103,7 @@ export function isWorkflowVisible(type: HistoryEvent['type']): boolean {
     case 'WorkflowExecutionFailed':
     case 'WorkflowExecutionCanceled':
     case 'WorkflowExecutionTerminated':
+    case 'WorkflowExecutionTimedOut':
     case 'WorkflowTaskScheduled':
     case 'WorkflowTaskStarted':
     case 'WorkflowTaskCompleted':
@@ -222,6 +223,9 @@ export function applyEvent(state: RunState, e: HistoryEvent): void {
     case 'WorkflowExecutionTerminated':
       close(state, RunStatus.Terminated, e.timeMs);
       return;
+    case 'WorkflowExecutionTimedOut':
+      close(state, RunStatus.TimedOut, e.timeMs);
+      return;
     case 'WorkflowExecutionSignaled':
     case 'ActivityTaskStarted':
     case 'MarkerRecorded':
@@ -237,4 +241,7 @@ function close(state: RunState, status: RunStatus, timeMs: number): void {
   state.status = status;
   state.closeTimeMs = timeMs;
   state.workflowTask = undefined;
+  // A closed run has no pending work: its timer rows are deleted with the close (dropPendingTimers).
+  state.pendingTimers = {};
+  state.pendingActivities = {};
 }

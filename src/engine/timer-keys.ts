@@ -11,6 +11,7 @@ export function dropPendingTimers(tx: RunTx): void {
   const wt = tx.state.workflowTask;
   if (wt) tx.deleteTimer(workflowTaskTimerKey());
   if (tx.state.workflowTaskBackoffAttempt !== undefined) tx.deleteTimer(workflowTaskRetryKey());
+  tx.deleteTimer(workflowRunTimeoutKey());
 }
 
 export const userTimerKey = (timerId: string): string => `timer:${timerId}`;
@@ -24,3 +25,4 @@ export const activityTimerKeys = (scheduledEventId: number): string[] =>
   );
 export const workflowTaskTimerKey = (): string => 'workflowTask:timeout';
 export const workflowTaskRetryKey = (): string => 'workflowTask:retry';
+export const workflowRunTimeoutKey = (): string => 'workflow:runTimeout';

@@ -42,6 +42,9 @@ export const WorkflowExecutionTerminated = event('WorkflowExecutionTerminated', 
   reason: z.string(),
   identity: z.string().optional(),
 });
+export const WorkflowExecutionTimedOut = event('WorkflowExecutionTimedOut', {
+  retryState: RetryStateSchema,
+});
 export const WorkflowExecutionCancelRequested = event('WorkflowExecutionCancelRequested', {
   reason: z.string().optional(),
   identity: z.string().optional(),
@@ -162,6 +165,7 @@ export const HistoryEvent = z.discriminatedUnion('type', [
   WorkflowExecutionFailed,
   WorkflowExecutionCanceled,
   WorkflowExecutionTerminated,
+  WorkflowExecutionTimedOut,
   WorkflowExecutionCancelRequested,
   WorkflowExecutionSignaled,
   WorkflowTaskScheduled,

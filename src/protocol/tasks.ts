@@ -30,6 +30,7 @@ export const TimerPayload = z.discriminatedUnion('kind', [
     startedEventId: z.number().int(),
   }),
   z.object({ kind: z.literal('workflowTaskRetry'), attempt: z.number().int() }),
+  z.object({ kind: z.literal('workflowRunTimeout') }),
 ]);
 export type TimerPayload = z.infer<typeof TimerPayload>;
 export type TimerKind = TimerPayload['kind'];

@@ -81,7 +81,11 @@ export async function runReplayHistory(
   history: ReplayableHistory,
 ): Promise<void> {
   const workflows = await loadWorkflows(options.workflowsPath);
-  replayOne(workflows, options.namespace ?? 'default', history);
+  try {
+    replayOne(workflows, options.namespace ?? 'default', history);
+  } finally {
+    workflows.dispose();
+  }
 }
 
 /**
@@ -95,12 +99,17 @@ export async function* runReplayHistories(
     | AsyncIterable<{ workflowId: string; history: ReplayableHistory }>,
 ): AsyncGenerator<ReplayResult> {
   const workflows = await loadWorkflows(options.workflowsPath);
-  for await (const { workflowId, history } of histories) {
-    try {
-      replayOne(workflows, options.namespace ?? 'default', history);
-      yield { workflowId, error: undefined };
-    } catch (e) {
-      yield { workflowId, error: e instanceof Error ? e : new Error(String(e)) };
+  try {
+    for await (const { workflowId, history } of histories) {
+      let error: Error | undefined;
+      try {
+        replayOne(workflows, options.namespace ?? 'default', history);
+      } catch (e) {
+        error = e instanceof Error ? e : new Error(String(e));
+      }
+      yield { workflowId, error };
     }
+  } finally {
+    workflows.dispose();
   }
 }

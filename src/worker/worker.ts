@@ -217,6 +217,7 @@ export class Worker {
     } finally {
       clearInterval(registerTimer);
       this.#workflowHandler?.cache.clear();
+      this.#workflows?.dispose();
       this.#state = 'STOPPED';
     }
   }

@@ -32,6 +32,11 @@ export class WorkflowCache<R extends { dispose(): void }> {
     this.#trim();
   }
 
+  /** True when `run` is the one cached under `key` (without touching recency). */
+  holds(key: string, run: R): boolean {
+    return this.#runs.get(key) === run;
+  }
+
   evict(key: string): void {
     const r = this.#runs.get(key);
     if (!r) return;

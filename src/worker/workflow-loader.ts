@@ -9,6 +9,8 @@ export interface LoadedWorkflows {
   /** Signal names the bundle defines; null when a default signal handler takes any name. */
   readonly signalNames: string[] | null;
   createRun(id: RunIdentity): WorkflowRun;
+  /** Releases the sandbox; no run may be used after. */
+  dispose(): void;
 }
 
 export async function loadWorkflows(workflowsPath: string): Promise<LoadedWorkflows> {
@@ -18,5 +20,8 @@ export async function loadWorkflows(workflowsPath: string): Promise<LoadedWorkfl
     workflowTypes: [...sandbox.workflowTypes],
     signalNames: sandbox.signalNames === null ? null : [...sandbox.signalNames],
     createRun: (id) => new WorkflowRun({ sandbox, runId: id.runId, namespace: id.namespace }),
+    dispose: () => {
+      sandbox.dispose();
+    },
   };
 }

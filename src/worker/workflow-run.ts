@@ -306,6 +306,7 @@ export class WorkflowRun {
         this.#jobs.push({ type: 'cancelWorkflow', reason: e.reason });
         return;
       case 'WorkflowExecutionTerminated':
+      case 'WorkflowExecutionTimedOut':
         this.#closed = true;
         return;
       case 'WorkflowTaskScheduled':

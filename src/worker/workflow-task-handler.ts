@@ -125,6 +125,8 @@ export class WorkflowTaskHandler {
         ).accepted,
     );
     if (accepted !== true || result.commands.some(isCloseCommand)) this.cache.evict(task.runId);
+    // A run the cache did not keep (size 0, or trimmed) is done with.
+    if (!this.cache.holds(task.runId, run)) run.dispose();
   }
 
   async #query(task: Extract<WorkflowTask, { kind: 'query' }>): Promise<void> {

@@ -6,6 +6,7 @@ import {
   CancelledFailure,
   QueryNotRegisteredError,
   TerminatedFailure,
+  TimeoutFailure,
   WorkflowFailedError,
 } from 'reprise/client';
 import * as activities from './fixtures/activities.ts';
@@ -173,6 +174,23 @@ describe('durable core, in-process', () => {
     });
     const d = await handle.describe();
     assert.equal(d.status, 'Canceled');
+    assert.equal(d.pendingTimers.length, 0);
+  });
+
+  test('a workflow past its run timeout ends as TimedOut with TimeoutFailure', async () => {
+    const handle = await env.client.workflow.start(sleeper, {
+      taskQueue: env.taskQueue,
+      workflowId: id('timeout'),
+      args: [86_400_000],
+      workflowRunTimeout: 50,
+    });
+    await assert.rejects(handle.result(), (e: unknown) => {
+      assert.ok(e instanceof WorkflowFailedError);
+      assert.ok(e.cause instanceof TimeoutFailure);
+      return true;
+    });
+    const d = await handle.describe();
+    assert.equal(d.status, 'TimedOut');
     assert.equal(d.pendingTimers.length, 0);
   });
 

@@ -1,5 +1,7 @@
 import type { TimerRecord } from '../../store/store.ts';
 import type { EngineDeps } from '../deps.ts';
+import { RetryState } from '../../protocol/failure.ts';
+import { dropPendingTimers } from '../timer-keys.ts';
 import { updateRun } from '../update-run.ts';
 import { activityRetryDue, activityTimeoutDue } from './activity-tasks.ts';
 import { workflowTaskRetryDue, workflowTaskTimedOut } from './workflow-tasks.ts';
@@ -38,6 +40,11 @@ export async function fireTimer(deps: EngineDeps, timer: TimerRecord): Promise<v
         return;
       case 'workflowTaskRetry':
         workflowTaskRetryDue(tx, p.attempt);
+        return;
+      case 'workflowRunTimeout':
+        // The run (or the whole execution) ran out of time: it ends as TimedOut.
+        dropPendingTimers(tx);
+        tx.append({ type: 'WorkflowExecutionTimedOut', retryState: RetryState.Timeout });
         return;
       default: {
         const never: never = p;

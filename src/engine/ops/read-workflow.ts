@@ -106,6 +106,8 @@ export function outcomeFromEvent(runId: string, e: HistoryEvent | undefined): Wo
       return { status: 'Canceled', runId, details: e.details ?? [] };
     case 'WorkflowExecutionTerminated':
       return { status: 'Terminated', runId, reason: e.reason };
+    case 'WorkflowExecutionTimedOut':
+      return { status: 'TimedOut', runId };
     case undefined:
     case 'WorkflowExecutionStarted':
     case 'WorkflowExecutionCancelRequested':

@@ -60,7 +60,8 @@ async function assertKnownSignal(
     await deps.store.listWorkerRegistrations({
       namespace,
       taskQueue,
-      sinceMs: deps.clock.now() - REGISTRATION_FRESH_MS,
+      // Worker liveness is real time, whatever the engine clock (a ManualClock may jump days).
+      sinceMs: Date.now() - REGISTRATION_FRESH_MS,
     })
   ).filter((r) => r.workflowTypes.includes(workflowType));
   if (regs.length === 0) return;

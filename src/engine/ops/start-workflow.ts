@@ -6,6 +6,7 @@ import { RunStatus } from '../../protocol/run-status.ts';
 import type { StartWorkflowRequest, StartWorkflowResponse } from '../../transport/engine-api.ts';
 import type { EngineDeps } from '../deps.ts';
 import { checkPayload } from '../payload-limits.ts';
+import { workflowRunTimeoutKey } from '../timer-keys.ts';
 import type { RunState } from '../run-state.ts';
 import { RunTx, afterCommit } from '../update-run.ts';
 import { assertNamespace } from './find-run.ts';
@@ -106,6 +107,10 @@ export async function startWorkflow(
     ...(req.searchAttributes !== undefined && { searchAttributes: req.searchAttributes }),
     ...(req.identity !== undefined && { identity: req.identity }),
   });
+  const runTimeoutMs = minDefined(req.workflowRunTimeoutMs, req.workflowExecutionTimeoutMs);
+  if (runTimeoutMs !== undefined) {
+    tx.setTimer(workflowRunTimeoutKey(), nowMs + runTimeoutMs, { kind: 'workflowRunTimeout' });
+  }
   tx.finish(deps.limits.defaultWorkflowTaskTimeoutMs);
   await deps.store.createRun({
     run: {
@@ -129,6 +134,12 @@ export async function startWorkflow(
   return { runId };
 }
 
+function minDefined(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Math.min(a, b);
+}
+
 async function assertKnownWorkflowType(
   deps: EngineDeps,
   namespace: string,
@@ -138,7 +149,8 @@ async function assertKnownWorkflowType(
   const regs = await deps.store.listWorkerRegistrations({
     namespace,
     taskQueue,
-    sinceMs: deps.clock.now() - REGISTRATION_FRESH_MS,
+    // Worker liveness is real time, whatever the engine clock (a ManualClock may jump days).
+    sinceMs: Date.now() - REGISTRATION_FRESH_MS,
   });
   const withWorkflows = regs.filter((r) => r.workflowTypes.length > 0);
   if (withWorkflows.length === 0) return; // no worker seen yet: it may come later

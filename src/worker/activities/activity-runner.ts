@@ -76,13 +76,25 @@ export class ActivityRunner {
       });
       const result = await storage.run(ctx, () => fn(...(task.args as never[])));
       await heartbeater.stop();
-      await this.#report(() =>
-        this.#api.completeActivityTask({
-          taskToken: task.taskToken,
-          identity: this.#identity,
-          result: toPayload(result),
-        }),
-      );
+      try {
+        await this.#report(() =>
+          this.#api.completeActivityTask({
+            taskToken: task.taskToken,
+            identity: this.#identity,
+            result: toPayload(result),
+          }),
+        );
+      } catch (e) {
+        // Contract 7: an oversized result is refused; the attempt fails for good, saying why.
+        if (!(e instanceof RepriseError && e.code === ErrorCode.PayloadTooLarge)) throw e;
+        await this.#report(() =>
+          this.#api.failActivityTask({
+            taskToken: task.taskToken,
+            identity: this.#identity,
+            failure: encodeFailure(ApplicationFailure.nonRetryable(e.message, 'PayloadTooLarge')),
+          }),
+        );
+      }
     } catch (e) {
       await heartbeater.stop();
       if (e instanceof CompleteAsyncError) return;
@@ -126,10 +138,7 @@ export class ActivityRunner {
         );
         return;
       }
-      if (e instanceof RepriseError && e.code === ErrorCode.PayloadTooLarge) {
-        this.#logger.warn({ err: e.message }, 'activity result too large; failing the attempt');
-        return;
-      }
+      if (e instanceof RepriseError && e.code === ErrorCode.PayloadTooLarge) throw e;
       this.#logger.error(
         { err: e },
         'reporting an activity result failed; the engine retries the attempt after its timeout',
