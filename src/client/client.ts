@@ -9,6 +9,9 @@ import type { RetryPolicy } from '../protocol/retry-options.ts';
 import type { EngineApi } from '../transport/engine-api.ts';
 import { WorkflowHandle } from './workflow-handle.ts';
 
+/** A workflow started by its type name: any arguments, any result. */
+export type UntypedWorkflow = (...args: unknown[]) => Promise<unknown>;
+
 export interface ClientOptions {
   /** `engine.connection` in-process, or a `Connection`. */
   readonly connection: EngineApi;
@@ -48,6 +51,14 @@ export class WorkflowClient {
    * @example const handle = await client.workflow.start(processClaim, { taskQueue: 'claims', workflowId: 'claim-42', args: ['42'] });
    */
   async start<T extends Workflow>(
+    workflow: T,
+    options: WorkflowStartOptions<T>,
+  ): Promise<WorkflowHandle<T>>;
+  async start(
+    workflowType: string,
+    options: WorkflowStartOptions<UntypedWorkflow>,
+  ): Promise<WorkflowHandle<UntypedWorkflow>>;
+  async start<T extends Workflow>(
     workflow: T | string,
     options: WorkflowStartOptions<T>,
   ): Promise<WorkflowHandle<T>> {
@@ -83,10 +94,18 @@ export class WorkflowClient {
 
   /** Starts a workflow and waits for its result. */
   async execute<T extends Workflow>(
+    workflow: T,
+    options: WorkflowStartOptions<T>,
+  ): Promise<Awaited<ReturnType<T>>>;
+  async execute(
+    workflowType: string,
+    options: WorkflowStartOptions<UntypedWorkflow>,
+  ): Promise<unknown>;
+  async execute<T extends Workflow>(
     workflow: T | string,
     options: WorkflowStartOptions<T>,
   ): Promise<Awaited<ReturnType<T>>> {
-    const handle = await this.start(workflow, options);
+    const handle = await this.start(workflow as T, options);
     return handle.result();
   }
 

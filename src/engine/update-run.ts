@@ -4,6 +4,7 @@ import { RunStatus, isTerminal } from '../protocol/run-status.ts';
 import type { TaskKind, TimerPayload } from '../protocol/tasks.ts';
 import type { NewTask, NewTimer, RunRecord } from '../store/store.ts';
 import type { EngineDeps } from './deps.ts';
+import { KeyedMutex } from '../util/semaphore.ts';
 import { runKey, taskKey } from './notifier.ts';
 import { RunState, applyEvent, isWorkflowVisible } from './run-state.ts';
 
@@ -15,6 +16,19 @@ import { RunState, applyEvent, isWorkflowVisible } from './run-state.ts';
  * again). Test: test/contract/1-exactly-once-transitions.test.ts.
  */
 export async function updateRun<T>(
+  deps: EngineDeps,
+  runId: string,
+  decide: (tx: RunTx) => T,
+): Promise<T> {
+  // Writers to one run in this process take turns, so they do not race each other to a
+  // conflict; the compare-and-set still settles races with other engine processes.
+  return runLocks.run(runId, () => updateRunUnlocked(deps, runId, decide));
+}
+
+const runLocks = new KeyedMutex();
+const MAX_CONFLICT_RETRIES = 50;
+
+async function updateRunUnlocked<T>(
   deps: EngineDeps,
   runId: string,
   decide: (tx: RunTx) => T,
@@ -42,8 +56,10 @@ export async function updateRun<T>(
         deleteTaskIds: tx.ackedTaskIds,
       });
     } catch (e) {
-      if (e instanceof RunConflictError && attempt < 20) continue;
-      throw e;
+      if (!(e instanceof RunConflictError) || attempt >= MAX_CONFLICT_RETRIES) throw e;
+      // Another engine process won the race: back off a little, with jitter, and decide again.
+      await new Promise((r) => setTimeout(r, Math.random() * Math.min(2 ** attempt, 50)));
+      continue;
     }
     afterCommit(deps, tx);
     return out;

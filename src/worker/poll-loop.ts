@@ -1,5 +1,5 @@
 import type { Logger } from '../logger.ts';
-import { Semaphore } from './semaphore.ts';
+import { Semaphore } from '../util/semaphore.ts';
 
 /** How long one long-poll waits before asking again. */
 export const POLL_WAIT_MS = 10_000;

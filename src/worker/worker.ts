@@ -225,8 +225,11 @@ export class Worker {
   async #drain(): Promise<void> {
     const graceMs = msFromDuration(this.options.shutdownGraceTime ?? 0);
     if (this.#activityRunner.runningCount > 0) {
-      const grace = new Promise<void>((r) => setTimeout(r, graceMs).unref());
+      // Not unref'd: a process with nothing else to do must still reach cancelAll.
+      let graceTimer: NodeJS.Timeout | undefined;
+      const grace = new Promise<void>((r) => (graceTimer = setTimeout(r, graceMs)));
       await Promise.race([Promise.allSettled([...this.#inFlight]), grace]);
+      clearTimeout(graceTimer);
       this.#activityRunner.cancelAll('Worker shutdown');
     }
     while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);

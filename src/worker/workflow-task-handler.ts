@@ -5,7 +5,7 @@ import { QUERY_NOT_REGISTERED } from '../protocol/activation.ts';
 import type { QueryResult, WorkflowLogEntry } from '../protocol/activation.ts';
 import { isCloseCommand } from '../protocol/commands.ts';
 import type { EngineApi, WorkflowTask } from '../transport/engine-api.ts';
-import { KeyedMutex } from './semaphore.ts';
+import { KeyedMutex } from '../util/semaphore.ts';
 import { WorkflowCache } from './workflow-cache.ts';
 import type { RunActivationResult, WorkflowRun } from './workflow-run.ts';
 

@@ -1,0 +1,184 @@
+// DESIGN contract 7: bad input gets a clear error and changes nothing — unknown workflow types and
+// signals, oversized payloads, duplicate ids, wrong namespaces, malformed requests.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import {
+  Client,
+  InvalidArgumentError,
+  NamespaceNotFoundError,
+  PayloadTooLargeError,
+  UnknownSignalError,
+  UnknownWorkflowTypeError,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+} from 'reprise/client';
+import type { WorkflowHandle } from 'reprise/client';
+import * as activities from './fixtures/contract-activities.ts';
+import { addItem, collect, completedFromOutside } from './fixtures/contract-workflows.ts';
+import { contractWorkflows } from './fixtures/paths.ts';
+import { startTestEnv, waitFor } from '../helpers/test-env.ts';
+import type { TestEnv } from '../helpers/test-env.ts';
+
+describe('contract 7: bad input gets a clear error and changes nothing', () => {
+  let env: TestEnv;
+  let n = 0;
+  const id = (p: string): string => `${p}-${++n}`;
+
+  before(async () => {
+    env = await startTestEnv({ workflows: contractWorkflows, activities });
+  });
+  after(async () => {
+    await env.close();
+  });
+
+  const assertNoWorkflow = async (workflowId: string): Promise<void> => {
+    await assert.rejects(env.client.workflow.getHandle(workflowId).describe(), (e: unknown) => {
+      assert.ok(e instanceof WorkflowNotFoundError);
+      return true;
+    });
+  };
+
+  /** Starts a `collect` run and waits until its first workflow task is done (history at rest). */
+  const startCollector = async (workflowId: string): Promise<WorkflowHandle<typeof collect>> => {
+    const handle = await env.client.workflow.start(collect, {
+      taskQueue: env.taskQueue,
+      workflowId,
+      args: [1],
+    });
+    await waitFor(
+      async () =>
+        (await handle.fetchHistory()).events.some((e) => e.type === 'WorkflowTaskCompleted'),
+      'the first workflow task',
+    );
+    return handle;
+  };
+
+  test('an unknown workflow type is refused with UnknownWorkflowTypeError naming the known types; no run is created', async () => {
+    const workflowId = id('unknown-type');
+    await assert.rejects(
+      env.client.workflow.start('noSuchWorkflow', { taskQueue: env.taskQueue, workflowId }),
+      (e: unknown) => {
+        assert.ok(e instanceof UnknownWorkflowTypeError);
+        assert.equal(e.workflowType, 'noSuchWorkflow');
+        assert.match(e.message, /'noSuchWorkflow'/);
+        assert.match(e.message, /'collect'/);
+        assert.match(e.message, /'sleeper'/);
+        return true;
+      },
+    );
+    await assertNoWorkflow(workflowId);
+  });
+
+  test('a signal the workflow code never defines is refused with UnknownSignalError; history is unchanged', async () => {
+    const handle = await startCollector(id('unknown-signal'));
+    const before = (await handle.fetchHistory()).events;
+    await assert.rejects(handle.signal('noSuchSignal', 'x'), (e: unknown) => {
+      assert.ok(e instanceof UnknownSignalError);
+      assert.equal(e.signalName, 'noSuchSignal');
+      assert.match(e.message, /'addItem'/);
+      return true;
+    });
+    const after = (await handle.fetchHistory()).events;
+    assert.equal(after.length, before.length);
+    assert.deepEqual(after, before);
+    await handle.terminate('test done');
+  });
+
+  test('workflow args over 2 MiB are refused with PayloadTooLargeError; no run is created', async () => {
+    const workflowId = id('too-large');
+    const big = 'x'.repeat(2 * 1024 * 1024 + 1);
+    await assert.rejects(
+      env.client.workflow.start(completedFromOutside, {
+        taskQueue: env.taskQueue,
+        workflowId,
+        args: [big],
+      }),
+      (e: unknown) => {
+        assert.ok(e instanceof PayloadTooLargeError);
+        assert.ok(e.sizeBytes > e.limitBytes);
+        assert.equal(e.limitBytes, 2 * 1024 * 1024);
+        return true;
+      },
+    );
+    await assertNoWorkflow(workflowId);
+  });
+
+  test('starting a workflow id that is running is refused with WorkflowExecutionAlreadyStartedError; the first run is untouched', async () => {
+    const workflowId = id('duplicate');
+    const first = await startCollector(workflowId);
+    const before = await first.fetchHistory();
+    await assert.rejects(
+      env.client.workflow.start(collect, { taskQueue: env.taskQueue, workflowId, args: [5] }),
+      (e: unknown) => {
+        assert.ok(e instanceof WorkflowExecutionAlreadyStartedError);
+        assert.equal(e.runId, first.runId);
+        return true;
+      },
+    );
+    const latest = env.client.workflow.getHandle(workflowId);
+    assert.equal((await latest.describe()).runId, first.runId);
+    assert.deepEqual(await latest.fetchHistory(), before);
+    await first.signal(addItem, 'done');
+    assert.deepEqual(await first.result(), ['done'], 'the first run still works');
+  });
+
+  test('an unknown namespace is refused with NamespaceNotFoundError', async () => {
+    const client = new Client({ connection: env.engine.connection, namespace: 'nope' });
+    const workflowId = id('no-namespace');
+    await assert.rejects(
+      client.workflow.start(collect, { taskQueue: env.taskQueue, workflowId, args: [1] }),
+      (e: unknown) => {
+        assert.ok(e instanceof NamespaceNotFoundError);
+        assert.equal(e.namespace, 'nope');
+        return true;
+      },
+    );
+    await assert.rejects(client.workflow.getHandle(workflowId).describe(), NamespaceNotFoundError);
+    await assertNoWorkflow(workflowId);
+  });
+
+  test('a start request with an empty workflowId is refused with InvalidArgumentError naming the field', async () => {
+    await assert.rejects(
+      env.engine.connection.startWorkflow({
+        namespace: 'default',
+        workflowId: '',
+        workflowType: 'collect',
+        taskQueue: env.taskQueue,
+        args: [1],
+      }),
+      (e: unknown) => {
+        assert.ok(e instanceof InvalidArgumentError);
+        assert.match(e.message, /workflowId/);
+        return true;
+      },
+    );
+  });
+
+  test('a garbage task token is refused with InvalidArgumentError naming the task token', async () => {
+    await assert.rejects(
+      env.engine.connection.completeActivityTask({
+        taskToken: 'not-a-token',
+        identity: 't',
+        result: 1,
+      }),
+      (e: unknown) => {
+        assert.ok(e instanceof InvalidArgumentError);
+        assert.match(e.message, /task ?token/i);
+        return true;
+      },
+    );
+  });
+
+  test('signalling a closed workflow is refused with WorkflowNotFoundError; history is unchanged', async () => {
+    const handle = await startCollector(id('closed'));
+    await handle.signal(addItem, 'only');
+    assert.deepEqual(await handle.result(), ['only']);
+    const before = (await handle.fetchHistory()).events;
+    await assert.rejects(handle.signal(addItem, 'late'), (e: unknown) => {
+      assert.ok(e instanceof WorkflowNotFoundError);
+      assert.match(e.message, /closed/);
+      return true;
+    });
+    assert.deepEqual((await handle.fetchHistory()).events, before);
+  });
+});

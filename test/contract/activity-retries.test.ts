@@ -1,0 +1,270 @@
+// Activity retries follow Temporal's rules: backoff, caps, non-retryable failures, timeouts. The
+// engine runs on a ManualClock, so a retry starts only when the test moves time past its backoff.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  TimeoutFailure,
+  WorkflowFailedError,
+} from 'reprise/client';
+import type { WorkflowHandle } from 'reprise/client';
+import { ManualClock } from 'reprise/server';
+import type { ActivityOptions } from 'reprise/workflow';
+import * as activities from './fixtures/contract-activities.ts';
+import { attemptsOf } from './fixtures/contract-activities.ts';
+import type { FlakySpec } from './fixtures/contract-activities.ts';
+import { callByKey, callFlaky, sleeper } from './fixtures/contract-workflows.ts';
+import { contractWorkflows } from './fixtures/paths.ts';
+import { startTestEnv, waitFor } from '../helpers/test-env.ts';
+import type { TestEnv } from '../helpers/test-env.ts';
+
+describe('activity retries', () => {
+  const clock = new ManualClock();
+  let env: TestEnv;
+  let n = 0;
+  const id = (p: string): string => `${p}-${++n}`;
+
+  before(async () => {
+    env = await startTestEnv({ clock, workflows: contractWorkflows, activities });
+  });
+  after(async () => {
+    // Attempts that never answered are still running: they end when shutdown aborts them.
+    await env.close();
+  });
+
+  const startFlaky = (
+    key: string,
+    spec: FlakySpec,
+    options: ActivityOptions,
+  ): Promise<WorkflowHandle<typeof callFlaky>> =>
+    env.client.workflow.start(callFlaky, {
+      taskQueue: env.taskQueue,
+      workflowId: key,
+      args: [key, spec, options],
+    });
+
+  /** The one pending activity of `h`; fails if there is none. */
+  const pendingActivity = async (h: WorkflowHandle) => {
+    const [a] = (await h.describe()).pendingActivities;
+    assert.ok(a, 'an activity is pending');
+    return a;
+  };
+
+  /** Waits until attempt `attempt` failed and its retry is waiting out the backoff. */
+  const waitForBackoff = async (h: WorkflowHandle, attempt: number): Promise<void> => {
+    await waitFor(async () => {
+      const [a] = (await h.describe()).pendingActivities;
+      return a?.attempt === attempt + 1 && a.nextAttemptScheduleTimeMs !== undefined;
+    }, `attempt ${attempt} to fail`);
+  };
+
+  /** Moves the clock through every retry backoff until the run closes; returns each backoff. */
+  const driveRetries = async (h: WorkflowHandle): Promise<number[]> => {
+    const backoffs: number[] = [];
+    for (let attempt = 1; ; attempt++) {
+      let next: number | undefined;
+      await waitFor(async () => {
+        const d = await h.describe();
+        const a = d.pendingActivities[0];
+        next = a?.attempt === attempt + 1 ? a.nextAttemptScheduleTimeMs : undefined;
+        return d.status !== 'Running' || next !== undefined;
+      }, `attempt ${attempt} to end`);
+      if (next === undefined) return backoffs;
+      backoffs.push(next - clock.now());
+      clock.set(next);
+    }
+  };
+
+  /** `h.result()`'s failure, which must be a WorkflowFailedError caused by an ActivityFailure. */
+  const activityFailureOf = async (h: WorkflowHandle): Promise<ActivityFailure> => {
+    const err = await h.result().then(
+      () => assert.fail('expected the workflow to fail'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof WorkflowFailedError);
+    assert.ok(err.cause instanceof ActivityFailure);
+    return err.cause;
+  };
+
+  test('a failing attempt is retried after 1 s, 2 s, 4 s; retries do not grow history', async () => {
+    const key = id('backoff');
+    const handle = await startFlaky(
+      key,
+      { failures: 3 },
+      { startToCloseTimeout: '1 minute', retry: { initialInterval: '1s', backoffCoefficient: 2 } },
+    );
+    for (const [failed, backoffMs] of [
+      [1, 1000],
+      [2, 2000],
+      [3, 4000],
+    ] as const) {
+      await waitForBackoff(handle, failed);
+      const failedAtMs = clock.now();
+      const a = await pendingActivity(handle);
+      assert.equal(a.attempt, failed + 1);
+      assert.equal(a.lastFailure?.message, `${key} attempt ${failed} failed`);
+      assert.equal(a.nextAttemptScheduleTimeMs, failedAtMs + backoffMs);
+
+      // A witness timer due 1 ms before the retry: once it fired, the clock has passed there.
+      const witness = await env.client.workflow.start(sleeper, {
+        taskQueue: env.taskQueue,
+        workflowId: id('witness'),
+        args: [backoffMs - 1],
+      });
+      await waitFor(async () => (await witness.describe()).pendingTimers.length === 1, 'witness');
+      clock.advance(backoffMs - 1);
+      await witness.result();
+      assert.equal(attemptsOf(key).length, failed, 'no attempt starts before the backoff ends');
+      assert.equal(
+        (await pendingActivity(handle)).nextAttemptScheduleTimeMs,
+        failedAtMs + backoffMs,
+      );
+
+      clock.advance(1);
+      await waitFor(() => attemptsOf(key).length === failed + 1, `attempt ${failed + 1}`);
+      assert.equal(attemptsOf(key)[failed]?.currentAttemptScheduledTimestampMs, clock.now());
+    }
+    assert.equal(await handle.result(), `${key}: attempt 4`);
+
+    const events = (await handle.fetchHistory()).events;
+    const count = (type: string): number => events.filter((e) => e.type === type).length;
+    assert.equal(count('ActivityTaskScheduled'), 1);
+    assert.equal(count('ActivityTaskStarted'), 1);
+    assert.equal(count('ActivityTaskCompleted'), 1);
+    const started = events.find((e) => e.type === 'ActivityTaskStarted');
+    assert.equal(started?.type === 'ActivityTaskStarted' && started.attempt, 4);
+    assert.equal(
+      started?.type === 'ActivityTaskStarted' && started.lastFailure?.message,
+      `${key} attempt 3 failed`,
+    );
+  });
+
+  test('reaching maximumAttempts fails the activity with MaximumAttemptsReached after exactly that many attempts', async () => {
+    const key = id('max');
+    const handle = await startFlaky(
+      key,
+      { failures: 99 },
+      { startToCloseTimeout: '1 minute', retry: { initialInterval: '1s', maximumAttempts: 3 } },
+    );
+    assert.deepEqual(await driveRetries(handle), [1000, 2000]);
+    const failure = await activityFailureOf(handle);
+    assert.equal(failure.retryState, 'MaximumAttemptsReached');
+    assert.equal(failure.activityType, 'flaky');
+    assert.ok(failure.cause instanceof ApplicationFailure);
+    assert.equal(failure.cause.message, `${key} attempt 3 failed`);
+    assert.deepEqual(
+      attemptsOf(key).map((a) => a.attempt),
+      [1, 2, 3],
+    );
+    const failed = (await handle.fetchHistory()).events.filter(
+      (e) => e.type === 'ActivityTaskFailed',
+    );
+    assert.equal(failed.length, 1);
+  });
+
+  test('an ApplicationFailure.nonRetryable is not retried: one attempt, NonRetryableFailure', async () => {
+    const key = id('nonretryable');
+    const handle = await startFlaky(
+      key,
+      { failures: 99, nonRetryable: true },
+      { startToCloseTimeout: '1 minute', retry: { maximumAttempts: 5 } },
+    );
+    const failure = await activityFailureOf(handle);
+    assert.equal(failure.retryState, 'NonRetryableFailure');
+    assert.ok(failure.cause instanceof ApplicationFailure);
+    assert.equal(failure.cause.nonRetryable, true);
+    assert.equal(attemptsOf(key).length, 1);
+  });
+
+  test('a failure whose type is in nonRetryableErrorTypes is not retried', async () => {
+    const key = id('fatal');
+    const handle = await startFlaky(
+      key,
+      { failures: 99, type: 'Fatal' },
+      { startToCloseTimeout: '1 minute', retry: { nonRetryableErrorTypes: ['Fatal'] } },
+    );
+    const failure = await activityFailureOf(handle);
+    assert.equal(failure.retryState, 'NonRetryableFailure');
+    assert.ok(failure.cause instanceof ApplicationFailure);
+    assert.equal(failure.cause.type, 'Fatal');
+    assert.equal(attemptsOf(key).length, 1);
+  });
+
+  test("an ApplicationFailure's nextRetryDelay overrides the policy's backoff", async () => {
+    const key = id('next-delay');
+    const handle = await startFlaky(
+      key,
+      { failures: 1, nextRetryDelayMs: 5000 },
+      { startToCloseTimeout: '1 minute', retry: { initialInterval: '1s' } },
+    );
+    await waitForBackoff(handle, 1);
+    const failedAtMs = clock.now();
+    assert.equal((await pendingActivity(handle)).nextAttemptScheduleTimeMs, failedAtMs + 5000);
+    clock.advance(5000);
+    assert.equal(await handle.result(), `${key}: attempt 2`);
+    assert.equal(attemptsOf(key)[1]?.currentAttemptScheduledTimestampMs, failedAtMs + 5000);
+  });
+
+  test('maximumInterval caps the backoff', async () => {
+    const key = id('cap');
+    const handle = await startFlaky(
+      key,
+      { failures: 3 },
+      {
+        startToCloseTimeout: '1 minute',
+        retry: { initialInterval: '1s', backoffCoefficient: 10, maximumInterval: '3s' },
+      },
+    );
+    assert.deepEqual(await driveRetries(handle), [1000, 3000, 3000]);
+    assert.equal(await handle.result(), `${key}: attempt 4`);
+  });
+
+  test('an attempt that never answers times out (start-to-close), is retried, and the last timeout is the cause', async () => {
+    const key = id('hang');
+    const handle = await env.client.workflow.start(callByKey, {
+      taskQueue: env.taskQueue,
+      workflowId: key,
+      args: ['hang', key, { startToCloseTimeout: '10s', retry: { maximumAttempts: 2 } }],
+    });
+    for (const attempt of [1, 2]) {
+      await waitFor(async () => {
+        const [a] = (await handle.describe()).pendingActivities;
+        return a?.attempt === attempt && a.state === 'Started';
+      }, `attempt ${attempt} to start`);
+      assert.equal(attemptsOf(key).length, attempt);
+      clock.advance(10_000);
+      if (attempt === 1) {
+        await waitForBackoff(handle, 1);
+        const a = await pendingActivity(handle);
+        assert.equal(a.lastFailure?.info.type, 'timeout');
+        clock.set(a.nextAttemptScheduleTimeMs ?? assert.fail('no retry scheduled'));
+      }
+    }
+    const failure = await activityFailureOf(handle);
+    assert.equal(failure.retryState, 'MaximumAttemptsReached');
+    assert.ok(failure.cause instanceof TimeoutFailure);
+    assert.equal(failure.cause.timeoutType, 'StartToClose');
+    const timedOut = (await handle.fetchHistory()).events.filter(
+      (e) => e.type === 'ActivityTaskTimedOut',
+    );
+    assert.equal(timedOut.length, 1);
+  });
+
+  test("without a retry policy, ActivityTaskScheduled records Temporal's defaults: 1 s, ×2, cap 100 s, unlimited", async () => {
+    const key = id('defaults');
+    const handle = await startFlaky(key, { failures: 0 }, { startToCloseTimeout: '1 minute' });
+    assert.equal(await handle.result(), `${key}: attempt 1`);
+    const scheduled = (await handle.fetchHistory()).events.find(
+      (e) => e.type === 'ActivityTaskScheduled',
+    );
+    assert.ok(scheduled?.type === 'ActivityTaskScheduled');
+    assert.deepEqual(scheduled.retryPolicy, {
+      initialIntervalMs: 1000,
+      backoffCoefficient: 2,
+      maximumIntervalMs: 100_000,
+      maximumAttempts: 0,
+      nonRetryableErrorTypes: [],
+    });
+  });
+});

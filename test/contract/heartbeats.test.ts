@@ -1,0 +1,185 @@
+// Heartbeats: progress details carry over to the next attempt, a missed heartbeat fails the
+// attempt, and cancellation or worker shutdown reach a running activity through its AbortSignal.
+// The engine runs on a ManualClock: heartbeat timeouts fire only when the test moves time.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { after, before, describe, test } from 'node:test';
+import { CancelledFailure, WorkflowFailedError } from 'reprise/client';
+import type { WorkflowHandle } from 'reprise/client';
+import { ManualClock } from 'reprise/server';
+import * as activities from './fixtures/contract-activities.ts';
+import { attemptsOf } from './fixtures/contract-activities.ts';
+import { callByKey, survivesShutdown } from './fixtures/contract-workflows.ts';
+import { contractFixture, contractWorkflows } from './fixtures/paths.ts';
+import { startTestEnv, waitFor } from '../helpers/test-env.ts';
+import type { TestEnv } from '../helpers/test-env.ts';
+
+/** Waits until the one pending activity of `h` is on `attempt` and waiting out a backoff. */
+async function waitForBackoff(h: WorkflowHandle, attempt: number): Promise<void> {
+  await waitFor(async () => {
+    const [a] = (await h.describe()).pendingActivities;
+    return a?.attempt === attempt && a.nextAttemptScheduleTimeMs !== undefined;
+  }, `attempt ${attempt} to be scheduled`);
+}
+
+async function pendingActivity(h: WorkflowHandle) {
+  const [a] = (await h.describe()).pendingActivities;
+  assert.ok(a, 'an activity is pending');
+  return a;
+}
+
+describe('heartbeats', () => {
+  const clock = new ManualClock();
+  let env: TestEnv;
+  let n = 0;
+  const id = (p: string): string => `${p}-${++n}`;
+
+  before(async () => {
+    env = await startTestEnv({ clock, workflows: contractWorkflows, activities });
+  });
+  after(async () => {
+    // Attempts that never answered are still running: they end when shutdown aborts them.
+    await env.close();
+  });
+
+  test('the last heartbeat details of a failed attempt reach the next attempt as heartbeatDetails', async () => {
+    const key = id('resume');
+    const handle = await env.client.workflow.start(callByKey, {
+      taskQueue: env.taskQueue,
+      workflowId: key,
+      args: [
+        'resumable',
+        key,
+        { startToCloseTimeout: '1 minute', retry: { initialInterval: '1s' } },
+      ],
+    });
+    await waitForBackoff(handle, 2);
+    const a = await pendingActivity(handle);
+    assert.deepEqual(a.heartbeatDetails, [{ done: 3 }]);
+    clock.set(a.nextAttemptScheduleTimeMs ?? assert.fail('no retry scheduled'));
+    assert.deepEqual(await handle.result(), { done: 3 });
+    assert.deepEqual(
+      attemptsOf(key).map((r) => r.heartbeatDetails),
+      [undefined, { done: 3 }],
+    );
+  });
+
+  test('an attempt that stops heartbeating fails with a Heartbeat timeout and is retried', async () => {
+    const key = id('silent');
+    const handle = await env.client.workflow.start(callByKey, {
+      taskQueue: env.taskQueue,
+      workflowId: key,
+      args: [
+        'heartbeatOnceThenHang',
+        key,
+        {
+          startToCloseTimeout: '1 minute',
+          heartbeatTimeout: '5s',
+          retry: { initialInterval: '1s' },
+        },
+      ],
+    });
+    await waitFor(
+      async () => (await handle.describe()).pendingActivities[0]?.lastHeartbeatTimeMs !== undefined,
+      'the first heartbeat',
+    );
+    assert.deepEqual((await pendingActivity(handle)).heartbeatDetails, ['alive']);
+
+    clock.advance(5000);
+    await waitForBackoff(handle, 2);
+    const a = await pendingActivity(handle);
+    const info = a.lastFailure?.info;
+    assert.ok(info?.type === 'timeout', 'the attempt failed with a timeout');
+    assert.equal(info.timeoutType, 'Heartbeat');
+    clock.set(a.nextAttemptScheduleTimeMs ?? assert.fail('no retry scheduled'));
+    assert.equal(await handle.result(), `${key}: attempt 2`);
+    const started = (await handle.fetchHistory()).events.find(
+      (e) => e.type === 'ActivityTaskStarted',
+    );
+    assert.ok(started?.type === 'ActivityTaskStarted');
+    assert.equal(started.attempt, 2);
+    assert.equal(started.lastFailure?.info.type, 'timeout');
+  });
+
+  test('cancelling the workflow aborts a heartbeating activity and the workflow ends Canceled', async () => {
+    const key = id('cancel');
+    const handle = await env.client.workflow.start(callByKey, {
+      taskQueue: env.taskQueue,
+      workflowId: key,
+      args: [
+        'heartbeatUntilCancelled',
+        key,
+        { startToCloseTimeout: '1 minute', heartbeatTimeout: '200ms' },
+      ],
+    });
+    await waitFor(
+      async () => (await handle.describe()).pendingActivities[0]?.lastHeartbeatTimeMs !== undefined,
+      'the first heartbeat',
+    );
+    await handle.cancel();
+    await assert.rejects(handle.result(), (e: unknown) => {
+      assert.ok(e instanceof WorkflowFailedError);
+      assert.ok(e.cause instanceof CancelledFailure);
+      return true;
+    });
+    assert.equal((await handle.describe()).status, 'Canceled');
+    const [attempt] = attemptsOf(key);
+    assert.equal(attemptsOf(key).length, 1);
+    assert.equal(attempt?.abortedWith, 'Activity cancelled', 'the activity saw its signal abort');
+    const types = (await handle.fetchHistory()).events.map((e) => e.type);
+    assert.ok(types.includes('ActivityTaskCancelRequested'));
+    assert.ok(types.includes('ActivityTaskCanceled'));
+    assert.equal(types.at(-1), 'WorkflowExecutionCanceled');
+  });
+});
+
+describe('worker shutdown', () => {
+  test("shutdown aborts a running activity's signal and the next worker retries the attempt", async () => {
+    const clock = new ManualClock();
+    // The env's own worker runs workflows only; activities run on workers started below.
+    const env = await startTestEnv({ clock, workflows: contractWorkflows });
+    try {
+      const first = await env.startWorker({
+        workflowsPath: undefined,
+        activities,
+        shutdownGraceTime: 0,
+      });
+      const key = 'shutdown';
+      const handle = await env.client.workflow.start(survivesShutdown, {
+        taskQueue: env.taskQueue,
+        workflowId: key,
+        args: [key],
+      });
+      await waitFor(() => attemptsOf(key).length === 1, 'attempt 1 to run');
+
+      await first.stop();
+      assert.equal(attemptsOf(key)[0]?.abortedWith, 'Worker shutdown');
+      await waitForBackoff(handle, 2);
+      const a = await pendingActivity(handle);
+      assert.match(a.lastFailure?.message ?? '', /Worker shutdown/);
+
+      await env.startWorker({ workflowsPath: undefined, activities });
+      clock.set(a.nextAttemptScheduleTimeMs ?? assert.fail('no retry scheduled'));
+      assert.equal(await handle.result(), `${key}: attempt 2`);
+    } finally {
+      await env.close();
+    }
+  });
+
+  test('shutdown aborts running activities and resolves even when nothing else keeps the process alive', async () => {
+    const { code, stdout } = await new Promise<{ code: number | null; stdout: string }>(
+      (resolve) => {
+        execFile(
+          process.execPath,
+          ['--import', 'tsx', contractFixture('shutdown-process.ts')],
+          { timeout: 20_000 },
+          (error, out) => {
+            resolve({ code: error ? (error.code as number | null) : 0, stdout: out });
+          },
+        );
+      },
+    );
+    assert.match(stdout, /shutdown done; the activity saw: Worker shutdown/);
+    assert.equal(code, 0);
+  });
+});
