@@ -18,6 +18,9 @@ export const ErrorCode = {
   NonDeterminism: 'NonDeterminism',
   IllegalState: 'IllegalState',
   Unavailable: 'Unavailable',
+  UpdateNotFound: 'UpdateNotFound',
+  WorkflowUpdateFailed: 'WorkflowUpdateFailed',
+  ActivityCancelled: 'ActivityCancelled',
   Internal: 'Internal',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -51,11 +54,13 @@ export class WorkflowExecutionAlreadyStartedError extends RepriseError {
   readonly workflowId: string;
   readonly workflowType: string;
   readonly runId: string;
-  constructor(workflowId: string, workflowType: string, runId: string) {
+  /** `detail` replaces the message, for a closed run that a workflowIdReusePolicy refuses. */
+  constructor(workflowId: string, workflowType: string, runId: string, detail?: string) {
     super(
       ErrorCode.WorkflowAlreadyStarted,
-      `Workflow '${workflowId}' is already running (run ${runId}). Use another workflowId, ` +
-        `or get a handle to the running one with client.workflow.getHandle('${workflowId}').`,
+      detail ??
+        `Workflow '${workflowId}' is already running (run ${runId}). Use another workflowId, ` +
+          `or get a handle to the running one with client.workflow.getHandle('${workflowId}').`,
     );
     this.workflowId = workflowId;
     this.workflowType = workflowType;
@@ -166,6 +171,19 @@ export class TaskNotFoundError extends RepriseError {
   constructor(code: 'ActivityTaskNotFound' | 'WorkflowTaskNotFound', message: string) {
     super(code, message);
     this.taskKind = code === 'ActivityTaskNotFound' ? 'activity' : 'workflow';
+  }
+}
+
+/** No update with this id was sent to the run (or its rejection was forgotten). */
+export class UpdateNotFoundError extends RepriseError {
+  readonly updateId: string;
+  constructor(updateId: string, workflowId: string, runId: string) {
+    super(
+      ErrorCode.UpdateNotFound,
+      `Workflow '${workflowId}' (run ${runId}) has no update '${updateId}'. ` +
+        'Check the updateId, or send the update with handle.startUpdate / executeUpdate.',
+    );
+    this.updateId = updateId;
   }
 }
 

@@ -6,7 +6,8 @@ import type { Failure, RetryState, TimeoutType } from './protocol/failure.ts';
 const FAILURE_BRAND = Symbol.for('reprise.failure');
 const KIND = Symbol.for('reprise.failure.kind');
 
-type Kind = 'application' | 'activity' | 'cancelled' | 'terminated' | 'timeout' | 'server';
+type Kind =
+  'application' | 'activity' | 'childWorkflow' | 'cancelled' | 'terminated' | 'timeout' | 'server';
 
 function hasKind(e: unknown, kind: Kind): boolean {
   return typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[KIND] === kind;
@@ -126,6 +127,34 @@ export class ActivityFailure extends TemporalFailure {
 }
 brand(ActivityFailure, 'activity');
 
+/**
+ * A child workflow did not complete: its `cause` says why (the child's failure, a
+ * `CancelledFailure`, `TerminatedFailure` or `TimeoutFailure`). Temporal's `ChildWorkflowFailure`.
+ */
+export class ChildWorkflowFailure extends TemporalFailure {
+  readonly namespace: string | undefined;
+  readonly execution: { workflowId: string; runId: string };
+  readonly workflowType: string;
+  readonly retryState: RetryState;
+  /** The parent's StartChildWorkflowExecutionInitiated and ChildWorkflowExecutionStarted ids. */
+  initiatedEventId = 0;
+  startedEventId = 0;
+  constructor(
+    namespace: string | undefined,
+    execution: { workflowId: string; runId: string },
+    workflowType: string,
+    retryState: RetryState,
+    cause?: Error,
+  ) {
+    super('Child Workflow execution failed', cause);
+    this.namespace = namespace;
+    this.execution = execution;
+    this.workflowType = workflowType;
+    this.retryState = retryState;
+  }
+}
+brand(ChildWorkflowFailure, 'childWorkflow');
+
 /** The operation was cancelled: the workflow, its scope, or an activity. */
 export class CancelledFailure extends TemporalFailure {
   readonly details: unknown[];
@@ -177,6 +206,9 @@ export function isApplicationFailure(e: unknown): e is ApplicationFailure {
 export function isActivityFailure(e: unknown): e is ActivityFailure {
   return hasKind(e, 'activity');
 }
+export function isChildWorkflowFailure(e: unknown): e is ChildWorkflowFailure {
+  return hasKind(e, 'childWorkflow');
+}
 export function isCancelledFailure(e: unknown): e is CancelledFailure {
   return hasKind(e, 'cancelled');
 }
@@ -196,7 +228,9 @@ export function isTerminatedFailure(e: unknown): e is TerminatedFailure {
  */
 export function isCancellation(error: unknown): boolean {
   if (isCancelledFailure(error)) return true;
-  if (isActivityFailure(error)) return isCancelledFailure(error.cause);
+  if (isActivityFailure(error) || isChildWorkflowFailure(error)) {
+    return isCancelledFailure(error.cause);
+  }
   return false;
 }
 
@@ -231,6 +265,21 @@ export function encodeFailure(error: unknown, depth = 0): Failure {
         activityType: e.activityType,
         activityId: e.activityId,
         scheduledEventId: e.scheduledEventId,
+        retryState: e.retryState,
+      },
+    };
+  }
+  if (isChildWorkflowFailure(e)) {
+    return {
+      ...base,
+      info: {
+        type: 'childWorkflow',
+        namespace: e.namespace ?? '',
+        workflowId: e.execution.workflowId,
+        runId: e.execution.runId,
+        workflowType: e.workflowType,
+        initiatedEventId: e.initiatedEventId,
+        startedEventId: e.startedEventId,
         retryState: e.retryState,
       },
     };
@@ -280,6 +329,19 @@ export function decodeFailure(failure: Failure): TemporalFailure {
         cause,
       );
       break;
+    case 'childWorkflow': {
+      const child = new ChildWorkflowFailure(
+        info.namespace,
+        { workflowId: info.workflowId, runId: info.runId },
+        info.workflowType,
+        info.retryState,
+        cause,
+      );
+      child.initiatedEventId = info.initiatedEventId;
+      child.startedEventId = info.startedEventId;
+      e = child;
+      break;
+    }
     case 'cancelled':
       e = new CancelledFailure(failure.message, info.details ?? [], cause);
       break;

@@ -2,12 +2,21 @@ import { hostname } from 'node:os';
 import { InvalidArgumentError } from '../errors.ts';
 import { msOptionalFromDuration } from '../protocol/duration.ts';
 import type { Duration } from '../protocol/duration.ts';
-import type { Workflow } from '../protocol/definitions.ts';
+import type { SignalDefinition, Workflow } from '../protocol/definitions.ts';
 import { toPayloads } from '../protocol/payload.ts';
 import { compileRetryPolicy } from '../protocol/retry-options.ts';
 import type { RetryPolicy } from '../protocol/retry-options.ts';
 import type { EngineApi } from '../transport/engine-api.ts';
+import { AsyncCompletionClient } from './async-completion-client.ts';
 import { WorkflowHandle } from './workflow-handle.ts';
+import { listWorkflowExecutions } from './workflow-list.ts';
+import type {
+  CountWorkflowExecution,
+  ListOptions,
+  WorkflowExecutionInfo,
+} from './workflow-list.ts';
+import { searchAttributesForStart } from './workflow-id-options.ts';
+import type { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from './workflow-id-options.ts';
 
 /** A workflow started by its type name: any arguments, any result. */
 export type UntypedWorkflow = (...args: unknown[]) => Promise<unknown>;
@@ -30,6 +39,30 @@ export interface WorkflowStartOptions<T extends Workflow = Workflow> {
   /** How long a worker may take on one workflow task before another gets it (default 10 s). */
   readonly workflowTaskTimeout?: Duration | undefined;
   readonly retry?: RetryPolicy | undefined;
+  /**
+   * What to do when the workflow id was used by a closed run (default `ALLOW_DUPLICATE`).
+   * Temporal's `WorkflowIdReusePolicy`.
+   */
+  readonly workflowIdReusePolicy?: WorkflowIdReusePolicy | undefined;
+  /**
+   * What to do when the workflow id has a running run (default `FAIL`: throw
+   * `WorkflowExecutionAlreadyStartedError`). Temporal's `WorkflowIdConflictPolicy`.
+   */
+  readonly workflowIdConflictPolicy?: WorkflowIdConflictPolicy | undefined;
+  /**
+   * Delays the first workflow task: the run exists (and is listed, described, signalled) at
+   * once, and its code starts after the delay. Signals sent meanwhile wait for it.
+   */
+  readonly startDelay?: Duration | undefined;
+}
+
+/** Options of `signalWithStart`: the start options, the signal and its arguments. */
+export interface WorkflowSignalWithStartOptions<
+  T extends Workflow = Workflow,
+  SignalArgs extends unknown[] = [],
+> extends WorkflowStartOptions<T> {
+  readonly signal: SignalDefinition<SignalArgs> | string;
+  readonly signalArgs?: SignalArgs | undefined;
 }
 
 /** Starts and finds workflows. `client.workflow` of a {@link Client}. */
@@ -76,11 +109,14 @@ export class WorkflowClient {
       args: toPayloads(options.args ?? []),
       identity: this.#identity,
       memo: options.memo,
-      searchAttributes: options.searchAttributes,
+      searchAttributes: searchAttributesForStart(options.searchAttributes),
       workflowExecutionTimeoutMs: msOptionalFromDuration(options.workflowExecutionTimeout),
       workflowRunTimeoutMs: msOptionalFromDuration(options.workflowRunTimeout),
       workflowTaskTimeoutMs: msOptionalFromDuration(options.workflowTaskTimeout),
       retry: options.retry ? compileRetryPolicy(options.retry) : undefined,
+      workflowIdReusePolicy: options.workflowIdReusePolicy,
+      workflowIdConflictPolicy: options.workflowIdConflictPolicy,
+      startDelayMs: msOptionalFromDuration(options.startDelay),
     });
     return new WorkflowHandle<T>({
       api: this.#api,
@@ -109,6 +145,54 @@ export class WorkflowClient {
     return handle.result();
   }
 
+  /**
+   * Sends a signal to the running workflow with this id, or, if none runs, starts it with the
+   * signal as its first event after the start — in one engine operation, so the signal is
+   * delivered once either way. Temporal's `signalWithStart`. The handle follows the workflow id;
+   * `signaledRunId` is the run that got the signal.
+   * @example
+   * const handle = await client.workflow.signalWithStart(cart, {
+   *   workflowId: 'cart-ann', taskQueue: 'shop', args: ['ann'], signal: addToCart, signalArgs: ['apple'],
+   * });
+   */
+  async signalWithStart<T extends Workflow, SignalArgs extends unknown[] = []>(
+    workflow: T | string,
+    options: WorkflowSignalWithStartOptions<T, SignalArgs>,
+  ): Promise<WorkflowHandle<T> & { readonly signaledRunId: string }> {
+    const workflowType = typeof workflow === 'string' ? workflow : workflow.name;
+    if (!workflowType) {
+      throw new InvalidArgumentError(
+        'The workflow function has no name. Pass a named exported function, or the workflow type as a string.',
+      );
+    }
+    const { runId } = await this.#api.signalWithStartWorkflow({
+      namespace: this.#namespace,
+      workflowId: options.workflowId,
+      workflowType,
+      taskQueue: options.taskQueue,
+      args: toPayloads(options.args ?? []),
+      identity: this.#identity,
+      memo: options.memo,
+      searchAttributes: searchAttributesForStart(options.searchAttributes),
+      workflowExecutionTimeoutMs: msOptionalFromDuration(options.workflowExecutionTimeout),
+      workflowRunTimeoutMs: msOptionalFromDuration(options.workflowRunTimeout),
+      workflowTaskTimeoutMs: msOptionalFromDuration(options.workflowTaskTimeout),
+      retry: options.retry ? compileRetryPolicy(options.retry) : undefined,
+      startDelayMs: msOptionalFromDuration(options.startDelay),
+      signalName: typeof options.signal === 'string' ? options.signal : options.signal.name,
+      signalArgs: toPayloads(options.signalArgs ?? []),
+    });
+    const handle = new WorkflowHandle<T>({
+      api: this.#api,
+      namespace: this.#namespace,
+      identity: this.#identity,
+      workflowId: options.workflowId,
+      runId: undefined,
+      firstExecutionRunId: undefined,
+    });
+    return Object.assign(handle, { signaledRunId: runId });
+  }
+
   /** A handle to an existing workflow; no request is made until you use it. */
   getHandle<T extends Workflow = Workflow>(workflowId: string, runId?: string): WorkflowHandle<T> {
     return new WorkflowHandle<T>({
@@ -120,6 +204,28 @@ export class WorkflowClient {
       firstExecutionRunId: runId,
     });
   }
+
+  /**
+   * The runs of the namespace that a list filter matches (Temporal's language: `=`, `!=`, `<`,
+   * `>`, `<=`, `>=`, `IN`, `BETWEEN … AND`, `STARTS_WITH`, `IS [NOT] NULL`, `AND`, `OR`,
+   * parentheses, `ORDER BY`), fetched page by page as you iterate. Throws
+   * `InvalidArgumentError` naming the position of a syntax error.
+   * @example
+   * for await (const wf of client.workflow.list({ query: "WorkflowType = 'order' AND Customer = 'acme'" })) {
+   *   console.log(wf.workflowId, wf.status);
+   * }
+   */
+  list(options: ListOptions = {}): AsyncIterable<WorkflowExecutionInfo> {
+    return listWorkflowExecutions(this.#api, this.#namespace, options);
+  }
+
+  /**
+   * How many runs of the namespace a list filter matches (all runs without one).
+   * @example const { count } = await client.workflow.count("ExecutionStatus = 'Running'");
+   */
+  async count(query?: string): Promise<CountWorkflowExecution> {
+    return this.#api.countWorkflows({ namespace: this.#namespace, query });
+  }
 }
 
 /**
@@ -130,11 +236,14 @@ export class Client {
   readonly connection: EngineApi;
   readonly namespace: string;
   readonly workflow: WorkflowClient;
+  /** Completes, fails and heartbeats activities from outside the worker, by task token. */
+  readonly activity: AsyncCompletionClient;
 
   constructor(options: ClientOptions) {
     this.connection = options.connection;
     this.namespace = options.namespace ?? 'default';
     const identity = options.identity ?? `${process.pid}@${hostname()}`;
     this.workflow = new WorkflowClient(options.connection, this.namespace, identity);
+    this.activity = new AsyncCompletionClient(options.connection, identity);
   }
 }

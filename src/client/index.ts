@@ -6,12 +6,30 @@
  * console.log(await handle.result());
  */
 export { Client, WorkflowClient } from './client.ts';
-export type { ClientOptions, WorkflowStartOptions } from './client.ts';
+export type {
+  ClientOptions,
+  WorkflowSignalWithStartOptions,
+  WorkflowStartOptions,
+} from './client.ts';
+export { AsyncCompletionClient } from './async-completion-client.ts';
+export { WorkflowUpdateHandle, WorkflowUpdateStage } from './workflow-update-handle.ts';
+export type { WorkflowUpdateOptions } from './workflow-update-handle.ts';
 export { WorkflowHandle } from './workflow-handle.ts';
+export type {
+  CountWorkflowExecution,
+  ListOptions,
+  WorkflowExecutionInfo,
+} from './workflow-list.ts';
+export { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from './workflow-id-options.ts';
+export type { SearchAttributes, SearchAttributeValue } from '../protocol/search-attributes.ts';
 export type { History } from './workflow-handle.ts';
 export { Connection } from './connection.ts';
 export {
   WorkflowFailedError,
+  WorkflowUpdateFailedError,
+  ActivityNotFoundError,
+  ActivityCancelledError,
+  UpdateNotFoundError,
   NamespaceNotFoundError,
   PayloadTooLargeError,
   QueryNotRegisteredError,
@@ -28,6 +46,7 @@ export {
   ActivityFailure,
   ApplicationFailure,
   CancelledFailure,
+  ChildWorkflowFailure,
   TemporalFailure,
   TerminatedFailure,
   TimeoutFailure,

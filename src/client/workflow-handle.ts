@@ -1,9 +1,21 @@
+import { randomUUID } from 'node:crypto';
 import { CancelledFailure, TerminatedFailure, TimeoutFailure, decodeFailure } from '../failures.ts';
 import type { HistoryEvent } from '../protocol/history-events.ts';
-import type { QueryDefinition, SignalDefinition, Workflow } from '../protocol/definitions.ts';
+import type {
+  QueryDefinition,
+  SignalDefinition,
+  UpdateDefinition,
+  Workflow,
+} from '../protocol/definitions.ts';
 import { toPayloads } from '../protocol/payload.ts';
-import type { EngineApi, WorkflowDescription } from '../transport/engine-api.ts';
+import type {
+  EngineApi,
+  UpdateWorkflowResponse,
+  WorkflowDescription,
+} from '../transport/engine-api.ts';
 import { WorkflowFailedError } from './errors.ts';
+import { UPDATE_POLL_MS, WorkflowUpdateHandle, updateResult } from './workflow-update-handle.ts';
+import type { WorkflowUpdateOptions, WorkflowUpdateStage } from './workflow-update-handle.ts';
 
 /** How long one long-poll for a result waits before asking again. */
 const RESULT_POLL_MS = 30_000;
@@ -53,12 +65,17 @@ export class WorkflowHandle<T extends Workflow = Workflow> {
   /**
    * Waits for the workflow to close and returns its result. Throws `WorkflowFailedError` whose
    * `cause` is the failure (an `ApplicationFailure`, `ActivityFailure`, `CancelledFailure`,
-   * `TerminatedFailure` or `TimeoutFailure`) if it did not complete.
+   * `TerminatedFailure` or `TimeoutFailure`) if it did not complete. Follows continue-as-new:
+   * a run that continued as new is followed by its successor, up to the run that ends the chain.
    */
   async result(): Promise<Awaited<ReturnType<T>>> {
+    // Temporal's followRuns: start at the handle's run (or the workflow's latest) and follow
+    // continue-as-new to the run that ends the chain.
+    let runId = this.runId ?? this.firstExecutionRunId;
     for (;;) {
       const outcome = await this.#api.getWorkflowOutcome({
         ...this.#ref(),
+        runId,
         waitMs: RESULT_POLL_MS,
       });
       if (!outcome) continue;
@@ -86,10 +103,8 @@ export class WorkflowHandle<T extends Workflow = Workflow> {
             new TimeoutFailure('Workflow execution timed out', undefined, 'StartToClose'),
           );
         case 'ContinuedAsNew':
-          throw new WorkflowFailedError(
-            `Workflow continued as new in run ${outcome.newRunId}`,
-            new Error('ContinuedAsNew'),
-          );
+          runId = outcome.newRunId;
+          continue;
         default: {
           const never: never = outcome;
           throw new TypeError(`Unknown outcome ${JSON.stringify(never)}`);
@@ -127,6 +142,88 @@ export class WorkflowHandle<T extends Workflow = Workflow> {
       queryType: typeof def === 'string' ? def : def.name,
       args: toPayloads(args),
     })) as Ret;
+  }
+
+  /**
+   * Sends an update and waits for its result. Throws `WorkflowUpdateFailedError` (the failure
+   * as `cause`) if the workflow's validator rejected it or its handler threw a failure, and
+   * `WorkflowNotFoundError` if the workflow is closed. The same `updateId` twice is applied once.
+   * @example const total = await handle.executeUpdate(addItem, { args: ['apple'] });
+   */
+  async executeUpdate<Ret, Args extends unknown[] = []>(
+    def: UpdateDefinition<Ret, Args> | string,
+    options?: WorkflowUpdateOptions & { readonly args?: Args | undefined },
+  ): Promise<Ret> {
+    const response = await this.#sendUpdate(def, options, 'Completed');
+    return updateResult(response) as Ret;
+  }
+
+  /**
+   * Sends an update and returns once the workflow accepted it (its validator passed), with a
+   * handle whose `result()` waits for the handler. A rejection throws
+   * `WorkflowUpdateFailedError` here.
+   * @example const update = await handle.startUpdate(addItem, { args: ['pear'], waitForStage: 'ACCEPTED' });
+   */
+  async startUpdate<Ret, Args extends unknown[] = []>(
+    def: UpdateDefinition<Ret, Args> | string,
+    options: WorkflowUpdateOptions & {
+      readonly args?: Args | undefined;
+      readonly waitForStage: typeof WorkflowUpdateStage.ACCEPTED;
+    },
+  ): Promise<WorkflowUpdateHandle<Ret>> {
+    const response = await this.#sendUpdate(def, options, 'Accepted');
+    if (response.stage === 'Completed' && response.outcome?.status === 'failure') {
+      updateResult(response); // a rejection: throws WorkflowUpdateFailedError
+    }
+    return new WorkflowUpdateHandle<Ret>({
+      api: this.#api,
+      namespace: this.#namespace,
+      updateId: response.updateId,
+      workflowId: this.workflowId,
+      workflowRunId: response.runId,
+      known: response.stage === 'Completed' ? response : undefined,
+    });
+  }
+
+  /** A handle to an update sent earlier, by its id; no request is made until `result()`. */
+  getUpdateHandle<Ret>(updateId: string): WorkflowUpdateHandle<Ret> {
+    return new WorkflowUpdateHandle<Ret>({
+      api: this.#api,
+      namespace: this.#namespace,
+      updateId,
+      workflowId: this.workflowId,
+      workflowRunId: this.runId,
+    });
+  }
+
+  async #sendUpdate(
+    def: { readonly name: string } | string,
+    options: (WorkflowUpdateOptions & { readonly args?: unknown[] | undefined }) | undefined,
+    waitForStage: 'Accepted' | 'Completed',
+  ): Promise<UpdateWorkflowResponse> {
+    const updateId = options?.updateId ?? randomUUID();
+    let response = await this.#api.updateWorkflow({
+      ...this.#ref(),
+      updateId,
+      name: typeof def === 'string' ? def : def.name,
+      args: toPayloads(options?.args ?? []),
+      identity: this.#identity,
+      waitForStage,
+      waitMs: UPDATE_POLL_MS,
+    });
+    const reached = (r: UpdateWorkflowResponse): boolean =>
+      r.stage === 'Completed' || (waitForStage === 'Accepted' && r.stage === 'Accepted');
+    while (!reached(response)) {
+      response = await this.#api.pollWorkflowUpdate({
+        namespace: this.#namespace,
+        workflowId: this.workflowId,
+        runId: response.runId,
+        updateId,
+        waitForStage,
+        waitMs: UPDATE_POLL_MS,
+      });
+    }
+    return response;
   }
 
   /** Requests cancellation; the workflow decides how to end (by default, as Canceled). */

@@ -3,6 +3,13 @@ import { resolveRetryPolicy } from '../protocol/retry-policy.ts';
 import { RetryState } from '../protocol/failure.ts';
 import { activityTimerKey, dropPendingTimers, userTimerKey } from './timer-keys.ts';
 import type { RunTx } from './update-run.ts';
+import {
+  continueAsNew,
+  requestCancelExternalWorkflow,
+  signalExternalWorkflow,
+  startChildWorkflow,
+} from './cross-run-commands.ts';
+import { acceptUpdate, completeUpdate, rejectUpdate } from './workflow-updates.ts';
 
 /** A command the engine cannot carry out; the workflow task fails with cause BadCommand. */
 export class BadCommandError extends Error {}
@@ -141,6 +148,41 @@ export function applyCommands(
         tx.append({
           type: 'WorkflowExecutionCanceled',
           ...(c.details !== undefined && { details: c.details }),
+          workflowTaskCompletedEventId: completedEventId,
+        });
+        break;
+      case 'AcceptWorkflowUpdate':
+        acceptUpdate(tx, c, completedEventId);
+        break;
+      case 'RejectWorkflowUpdate':
+        rejectUpdate(tx, c);
+        break;
+      case 'CompleteWorkflowUpdate':
+        completeUpdate(tx, c, completedEventId);
+        break;
+      case 'ContinueAsNewWorkflowExecution':
+        continueAsNew(tx, c, completedEventId);
+        break;
+      case 'StartChildWorkflowExecution':
+        startChildWorkflow(tx, c, completedEventId);
+        break;
+      case 'SignalExternalWorkflowExecution':
+        signalExternalWorkflow(tx, c, completedEventId);
+        break;
+      case 'RequestCancelExternalWorkflowExecution':
+        requestCancelExternalWorkflow(tx, c, completedEventId);
+        break;
+      case 'UpsertWorkflowSearchAttributes':
+        tx.append({
+          type: 'UpsertWorkflowSearchAttributes',
+          searchAttributes: c.searchAttributes,
+          workflowTaskCompletedEventId: completedEventId,
+        });
+        break;
+      case 'ModifyWorkflowProperties':
+        tx.append({
+          type: 'WorkflowPropertiesModified',
+          upsertedMemo: c.upsertedMemo,
           workflowTaskCompletedEventId: completedEventId,
         });
         break;

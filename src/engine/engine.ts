@@ -18,9 +18,13 @@ import {
 } from './ops/activity-tasks.ts';
 import { cancelWorkflow, terminateWorkflow } from './ops/cancel-workflow.ts';
 import { parseRequest } from './ops/parse-request.ts';
+import { countWorkflows, listWorkflows } from './ops/list-workflows.ts';
 import { queryWorkflow } from './ops/query-workflow.ts';
 import { describeWorkflow, getHistory, getWorkflowOutcome } from './ops/read-workflow.ts';
 import { signalWorkflow } from './ops/signal-workflow.ts';
+import { signalWithStartWorkflow } from './ops/signal-with-start.ts';
+import { pollWorkflowUpdate } from './ops/poll-workflow-update.ts';
+import { updateWorkflow } from './ops/update-workflow.ts';
 import { startWorkflow } from './ops/start-workflow.ts';
 import { completeWorkflowTask, failWorkflowTask, pollWorkflowTask } from './ops/workflow-tasks.ts';
 import { QueryDispatcher } from './task-queues/query-dispatcher.ts';
@@ -126,6 +130,11 @@ export class Engine {
       describeWorkflow: (req) => describeWorkflow(d, req),
       getWorkflowOutcome: (req) => getWorkflowOutcome(d, req, closing),
       getHistory: (req) => getHistory(d, req),
+      listWorkflows: (req) => listWorkflows(d, req),
+      countWorkflows: (req) => countWorkflows(d, req),
+      updateWorkflow: (req) => updateWorkflow(d, req, closing),
+      pollWorkflowUpdate: (req) => pollWorkflowUpdate(d, req, closing),
+      signalWithStartWorkflow: (req) => signalWithStartWorkflow(d, req),
       registerWorker: async (input: RegisterWorkerRequest) => {
         const req = parseRequest(RegisterSchema, input, 'register worker');
         await d.store.registerWorker({

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { Failure } from '../protocol/failure.ts';
 import type { HistoryEvent } from '../protocol/history-events.ts';
-import { WorkflowTaskFailedCause } from '../protocol/history-events.ts';
+import { ParentClosePolicySchema, WorkflowTaskFailedCause } from '../protocol/history-events.ts';
 import { ResolvedRetryPolicy } from '../protocol/retry-policy.ts';
 import { RunStatus, RunStatusSchema } from '../protocol/run-status.ts';
 import { payloadBytes } from '../protocol/payload.ts';
+import { mergeMemo, mergeSearchAttributes } from '../protocol/search-attributes.ts';
 import { IllegalStateError } from '../errors.ts';
 
 /**
@@ -50,6 +51,38 @@ const WorkflowTaskState = z.object({
   startedIdentity: z.string().optional(),
 });
 
+/**
+ * One update of the run, by updateId. `admitted` and `rejected` are state only (a rejected
+ * update leaves no event); `accepted` and `completed` mirror the events that record them.
+ */
+const UpdateEntry = z.object({
+  updateId: z.string(),
+  name: z.string(),
+  stage: z.enum(['admitted', 'rejected', 'accepted', 'completed']),
+  /** Admission order: updates reach the workflow in this order. */
+  order: z.number().int(),
+  /** Kept only while admitted: once accepted, the request is in the Accepted event. */
+  args: z.array(z.unknown()).optional(),
+  identity: z.string().optional(),
+  rejection: Failure.optional(),
+  acceptedEventId: z.number().int().optional(),
+  completedEventId: z.number().int().optional(),
+});
+export type UpdateEntry = z.infer<typeof UpdateEntry>;
+
+/** A child workflow this run started and has not yet heard the end of. */
+const PendingChild = z.object({
+  initiatedEventId: z.number().int(),
+  namespace: z.string(),
+  workflowId: z.string(),
+  workflowType: z.string(),
+  parentClosePolicy: ParentClosePolicySchema,
+  /** Set by ChildWorkflowExecutionStarted: the child's first run. */
+  runId: z.string().optional(),
+  startedEventId: z.number().int().optional(),
+});
+export type PendingChild = z.infer<typeof PendingChild>;
+
 export const RunState = z.object({
   namespace: z.string(),
   workflowId: z.string(),
@@ -84,6 +117,27 @@ export const RunState = z.object({
   pendingActivities: z.record(z.string(), PendingActivity),
   pendingTimers: z.record(z.string(), PendingTimer),
   cancelRequested: z.boolean(),
+  /** From WorkflowExecutionStarted (absent in runs written before continue-as-new existed). */
+  firstExecutionRunId: z.string().optional(),
+  workflowRunTimeoutMs: z.number().int().optional(),
+  workflowExecutionTimeoutMs: z.number().int().optional(),
+  /** The parent that started this run as a child: told when the run closes. */
+  parent: z
+    .object({
+      namespace: z.string(),
+      workflowId: z.string(),
+      runId: z.string(),
+      initiatedEventId: z.number().int(),
+    })
+    .optional(),
+  /** Children by their StartChildWorkflowExecutionInitiated event id. */
+  pendingChildren: z.record(z.string(), PendingChild).optional(),
+  /** Recent request ids of signals sent by other workflows: a redelivery is dropped. */
+  externalSignalRequestIds: z.array(z.string()).optional(),
+  /** Updates by updateId (absent in runs written before updates existed). */
+  updates: z.record(z.string(), UpdateEntry).optional(),
+  /** The last admission order given to an update. */
+  updateSeq: z.number().int().optional(),
 });
 export type RunState = z.infer<typeof RunState>;
 
@@ -98,6 +152,17 @@ export function isWorkflowVisible(type: HistoryEvent['type']): boolean {
     case 'ActivityTaskTimedOut':
     case 'ActivityTaskCanceled':
     case 'TimerFired':
+    case 'StartChildWorkflowExecutionFailed':
+    case 'ChildWorkflowExecutionStarted':
+    case 'ChildWorkflowExecutionCompleted':
+    case 'ChildWorkflowExecutionFailed':
+    case 'ChildWorkflowExecutionCanceled':
+    case 'ChildWorkflowExecutionTerminated':
+    case 'ChildWorkflowExecutionTimedOut':
+    case 'ExternalWorkflowExecutionSignaled':
+    case 'SignalExternalWorkflowExecutionFailed':
+    case 'ExternalWorkflowExecutionCancelRequested':
+    case 'RequestCancelExternalWorkflowExecutionFailed':
       return true;
     case 'WorkflowExecutionCompleted':
     case 'WorkflowExecutionFailed':
@@ -115,6 +180,14 @@ export function isWorkflowVisible(type: HistoryEvent['type']): boolean {
     case 'TimerStarted':
     case 'TimerCanceled':
     case 'MarkerRecorded':
+    case 'WorkflowExecutionContinuedAsNew':
+    case 'StartChildWorkflowExecutionInitiated':
+    case 'SignalExternalWorkflowExecutionInitiated':
+    case 'RequestCancelExternalWorkflowExecutionInitiated':
+    case 'WorkflowExecutionUpdateAccepted':
+    case 'WorkflowExecutionUpdateCompleted':
+    case 'UpsertWorkflowSearchAttributes':
+    case 'WorkflowPropertiesModified':
       return false;
     default: {
       const never: never = type;
@@ -139,6 +212,47 @@ export function applyEvent(state: RunState, e: HistoryEvent): void {
     case 'WorkflowExecutionStarted':
       state.memo = e.memo ?? {};
       state.searchAttributes = e.searchAttributes ?? {};
+      state.firstExecutionRunId = e.firstExecutionRunId;
+      if (e.workflowRunTimeoutMs !== undefined) state.workflowRunTimeoutMs = e.workflowRunTimeoutMs;
+      if (e.workflowExecutionTimeoutMs !== undefined) {
+        state.workflowExecutionTimeoutMs = e.workflowExecutionTimeoutMs;
+      }
+      if (e.parent !== undefined) state.parent = e.parent;
+      return;
+    case 'WorkflowExecutionContinuedAsNew':
+      close(state, RunStatus.ContinuedAsNew, e.timeMs);
+      return;
+    case 'StartChildWorkflowExecutionInitiated':
+      (state.pendingChildren ??= {})[String(e.eventId)] = {
+        initiatedEventId: e.eventId,
+        namespace: e.namespace,
+        workflowId: e.workflowId,
+        workflowType: e.workflowType,
+        parentClosePolicy: e.parentClosePolicy,
+      };
+      return;
+    case 'ChildWorkflowExecutionStarted': {
+      const child = state.pendingChildren?.[String(e.initiatedEventId)];
+      if (child) {
+        child.runId = e.runId;
+        child.startedEventId = e.eventId;
+      }
+      return;
+    }
+    case 'StartChildWorkflowExecutionFailed':
+    case 'ChildWorkflowExecutionCompleted':
+    case 'ChildWorkflowExecutionFailed':
+    case 'ChildWorkflowExecutionCanceled':
+    case 'ChildWorkflowExecutionTerminated':
+    case 'ChildWorkflowExecutionTimedOut':
+      delete state.pendingChildren?.[String(e.initiatedEventId)];
+      return;
+    case 'SignalExternalWorkflowExecutionInitiated':
+    case 'ExternalWorkflowExecutionSignaled':
+    case 'SignalExternalWorkflowExecutionFailed':
+    case 'RequestCancelExternalWorkflowExecutionInitiated':
+    case 'ExternalWorkflowExecutionCancelRequested':
+    case 'RequestCancelExternalWorkflowExecutionFailed':
       return;
     case 'WorkflowTaskScheduled':
       state.workflowTask = { scheduledEventId: e.eventId, attempt: e.attempt };
@@ -225,6 +339,33 @@ export function applyEvent(state: RunState, e: HistoryEvent): void {
       return;
     case 'WorkflowExecutionTimedOut':
       close(state, RunStatus.TimedOut, e.timeMs);
+      return;
+    case 'WorkflowExecutionUpdateAccepted': {
+      const updates = (state.updates ??= {});
+      const order = updates[e.updateId]?.order ?? (state.updateSeq = (state.updateSeq ?? 0) + 1);
+      updates[e.updateId] = {
+        updateId: e.updateId,
+        name: e.name,
+        stage: 'accepted',
+        order,
+        acceptedEventId: e.eventId,
+        ...(e.identity !== undefined && { identity: e.identity }),
+      };
+      return;
+    }
+    case 'WorkflowExecutionUpdateCompleted': {
+      const u = state.updates?.[e.updateId];
+      if (u) {
+        u.stage = 'completed';
+        u.completedEventId = e.eventId;
+      }
+      return;
+    }
+    case 'UpsertWorkflowSearchAttributes':
+      state.searchAttributes = mergeSearchAttributes(state.searchAttributes, e.searchAttributes);
+      return;
+    case 'WorkflowPropertiesModified':
+      state.memo = mergeMemo(state.memo, e.upsertedMemo);
       return;
     case 'WorkflowExecutionSignaled':
     case 'ActivityTaskStarted':

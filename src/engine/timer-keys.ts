@@ -26,3 +26,12 @@ export const activityTimerKeys = (scheduledEventId: number): string[] =>
 export const workflowTaskTimerKey = (): string => 'workflowTask:timeout';
 export const workflowTaskRetryKey = (): string => 'workflowTask:retry';
 export const workflowRunTimeoutKey = (): string => 'workflow:runTimeout';
+export const startChildKey = (initiatedEventId: number): string =>
+  `child:${initiatedEventId}:start`;
+export const childPolicyKey = (initiatedEventId: number): string =>
+  `child:${initiatedEventId}:parentClosePolicy`;
+export const reportToParentKey = (): string => 'parent:report';
+export const signalExternalKey = (initiatedEventId: number): string =>
+  `external:${initiatedEventId}:signal`;
+export const cancelExternalKey = (initiatedEventId: number): string =>
+  `external:${initiatedEventId}:cancel`;

@@ -2,7 +2,8 @@ import { IllegalStateError, RunConflictError } from '../errors.ts';
 import type { HistoryEvent, NewHistoryEvent } from '../protocol/history-events.ts';
 import { RunStatus, isTerminal } from '../protocol/run-status.ts';
 import type { TaskKind, TimerPayload } from '../protocol/tasks.ts';
-import type { NewTask, NewTimer, RunRecord } from '../store/store.ts';
+import type { CreateRunRequest, NewTask, NewTimer, RunRecord } from '../store/store.ts';
+import { onRunClosed } from './close-effects.ts';
 import type { EngineDeps } from './deps.ts';
 import { KeyedMutex } from '../util/semaphore.ts';
 import { runKey, taskKey } from './notifier.ts';
@@ -54,6 +55,10 @@ async function updateRunUnlocked<T>(
         timers: tx.timers,
         deleteTimerKeys: tx.deletedTimerKeys,
         deleteTaskIds: tx.ackedTaskIds,
+        // Visibility copies for list queries, kept in step with the state on every write.
+        searchAttributes: tx.state.searchAttributes,
+        memo: tx.state.memo,
+        ...(tx.successor !== undefined && { createRun: tx.successor.request }),
       });
     } catch (e) {
       if (!(e instanceof RunConflictError) || attempt >= MAX_CONFLICT_RETRIES) throw e;
@@ -62,6 +67,7 @@ async function updateRunUnlocked<T>(
       continue;
     }
     afterCommit(deps, tx);
+    if (tx.successor !== undefined) afterCommit(deps, tx.successor.tx);
     return out;
   }
 }
@@ -92,6 +98,8 @@ export class RunTx {
   readonly timers: NewTimer[] = [];
   readonly deletedTimerKeys: string[] = [];
   readonly ackedTaskIds: number[] = [];
+  /** The run this one continues as (continue-as-new), created in the same transaction. */
+  successor: { request: CreateRunRequest; tx: RunTx } | undefined;
   #changed = false;
   #wake = false;
 
@@ -121,6 +129,7 @@ export class RunTx {
     applyEvent(this.state, full);
     this.events.push(full);
     this.#changed = true;
+    if (isTerminal(this.state.status)) onRunClosed(this, full);
     if (isWorkflowVisible(e.type)) this.#wake = true;
     return full;
   }

@@ -18,12 +18,28 @@ export interface WorkflowStartInfo {
   workflowExecutionTimeoutMs: number | undefined;
   workflowRunTimeoutMs: number | undefined;
   workflowTaskTimeoutMs: number;
+  /** The parent, when this run was started as a child workflow. */
+  parent?: { namespace: string; workflowId: string; runId: string } | undefined;
+  /** The run this one continues, after continue-as-new. */
+  continuedFromExecutionRunId?: string | undefined;
 }
 
 export type ActivityResolution =
   | { status: 'completed'; result: unknown }
   | { status: 'failed'; failure: Failure }
   | { status: 'cancelled'; failure: Failure };
+
+export type ChildStartResolution =
+  | { status: 'started'; runId: string }
+  | {
+      status: 'failed';
+      cause: 'WorkflowAlreadyStarted' | 'NamespaceNotFound';
+      workflowType: string;
+      runningRunId: string;
+    };
+
+export type ChildResolution =
+  { status: 'completed'; result: unknown } | { status: 'failed'; failure: Failure };
 
 /** One thing that happened to the run, delivered to the workflow in history order. */
 export type ActivationJob =
@@ -32,7 +48,12 @@ export type ActivationJob =
   | { type: 'resolveActivity'; seq: number; resolution: ActivityResolution }
   | { type: 'signalWorkflow'; signalName: string; args: unknown[] }
   | { type: 'cancelWorkflow'; reason: string | undefined }
-  | { type: 'notifyHasPatch'; patchId: string };
+  | { type: 'notifyHasPatch'; patchId: string }
+  | { type: 'doUpdate'; updateId: string; name: string; args: unknown[]; runValidator: boolean }
+  | { type: 'resolveChildWorkflowExecutionStart'; seq: number; resolution: ChildStartResolution }
+  | { type: 'resolveChildWorkflowExecution'; seq: number; resolution: ChildResolution }
+  | { type: 'resolveSignalExternalWorkflow'; seq: number; failure: Failure | undefined }
+  | { type: 'resolveRequestCancelExternalWorkflow'; seq: number; failure: Failure | undefined };
 export type ActivationJobType = ActivationJob['type'];
 
 export interface Activation {

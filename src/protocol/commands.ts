@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { Failure } from './failure.ts';
 import { Payloads } from './payload.ts';
 import { RetryPolicyInput } from './retry-policy.ts';
+import { MemoUpsert, SearchAttributesUpsert } from './search-attributes.ts';
+import { UpdateOutcome } from './update.ts';
 
 /**
  * What a workflow task answers with: the commands the workflow code issued, in order.
@@ -51,6 +53,78 @@ export const CancelWorkflowExecution = z.object({
   details: Payloads.optional(),
 });
 
+export const ContinueAsNewWorkflowExecution = z.object({
+  type: z.literal('ContinueAsNewWorkflowExecution'),
+  workflowType: z.string().min(1),
+  taskQueue: z.string().min(1),
+  args: Payloads,
+  workflowRunTimeoutMs: z.number().int().positive().optional(),
+  workflowTaskTimeoutMs: z.number().int().positive().optional(),
+  memo: z.record(z.string(), z.unknown()).optional(),
+  searchAttributes: z.record(z.string(), z.unknown()).optional(),
+});
+export const StartChildWorkflowExecution = z.object({
+  type: z.literal('StartChildWorkflowExecution'),
+  seq: z.number().int().positive(),
+  workflowId: z.string().min(1).max(1000),
+  workflowType: z.string().min(1),
+  taskQueue: z.string().min(1),
+  args: Payloads,
+  parentClosePolicy: z.enum(['TERMINATE', 'REQUEST_CANCEL', 'ABANDON']),
+  workflowExecutionTimeoutMs: z.number().int().positive().optional(),
+  workflowRunTimeoutMs: z.number().int().positive().optional(),
+  workflowTaskTimeoutMs: z.number().int().positive().optional(),
+  memo: z.record(z.string(), z.unknown()).optional(),
+  searchAttributes: z.record(z.string(), z.unknown()).optional(),
+});
+export const SignalExternalWorkflowExecution = z.object({
+  type: z.literal('SignalExternalWorkflowExecution'),
+  seq: z.number().int().positive(),
+  workflowId: z.string().min(1),
+  runId: z.string().optional(),
+  signalName: z.string().min(1),
+  args: Payloads,
+  /** Only a child of this workflow may be signalled (a child handle's `signal`). */
+  childWorkflowOnly: z.boolean(),
+});
+export const RequestCancelExternalWorkflowExecution = z.object({
+  type: z.literal('RequestCancelExternalWorkflowExecution'),
+  seq: z.number().int().positive(),
+  workflowId: z.string().min(1),
+  runId: z.string().optional(),
+  /** Cancels a child of this workflow (its cancellation scope was cancelled). */
+  childWorkflowOnly: z.boolean(),
+});
+
+/** The workflow accepts an update it was given: its validator passed (or did not run). */
+export const AcceptWorkflowUpdate = z.object({
+  type: z.literal('AcceptWorkflowUpdate'),
+  updateId: z.string().min(1),
+});
+/** The workflow rejects an update (its validator threw, or no handler): nothing is recorded. */
+export const RejectWorkflowUpdate = z.object({
+  type: z.literal('RejectWorkflowUpdate'),
+  updateId: z.string().min(1),
+  failure: Failure,
+});
+/** An accepted update's handler finished. */
+export const CompleteWorkflowUpdate = z.object({
+  type: z.literal('CompleteWorkflowUpdate'),
+  updateId: z.string().min(1),
+  outcome: UpdateOutcome,
+});
+
+/** `upsertSearchAttributes`: a null or empty-array value removes the attribute. */
+export const UpsertWorkflowSearchAttributes = z.object({
+  type: z.literal('UpsertWorkflowSearchAttributes'),
+  searchAttributes: SearchAttributesUpsert,
+});
+/** `upsertMemo`: a null value removes the key. Temporal's ModifyWorkflowProperties command. */
+export const ModifyWorkflowProperties = z.object({
+  type: z.literal('ModifyWorkflowProperties'),
+  upsertedMemo: MemoUpsert,
+});
+
 export const Command = z.discriminatedUnion('type', [
   ScheduleActivityTask,
   RequestCancelActivityTask,
@@ -60,6 +134,15 @@ export const Command = z.discriminatedUnion('type', [
   CompleteWorkflowExecution,
   FailWorkflowExecution,
   CancelWorkflowExecution,
+  AcceptWorkflowUpdate,
+  RejectWorkflowUpdate,
+  CompleteWorkflowUpdate,
+  ContinueAsNewWorkflowExecution,
+  StartChildWorkflowExecution,
+  SignalExternalWorkflowExecution,
+  RequestCancelExternalWorkflowExecution,
+  UpsertWorkflowSearchAttributes,
+  ModifyWorkflowProperties,
 ]);
 export type Command = z.infer<typeof Command>;
 export type CommandType = Command['type'];
@@ -69,6 +152,7 @@ export function isCloseCommand(c: Command): boolean {
   return (
     c.type === 'CompleteWorkflowExecution' ||
     c.type === 'FailWorkflowExecution' ||
-    c.type === 'CancelWorkflowExecution'
+    c.type === 'CancelWorkflowExecution' ||
+    c.type === 'ContinueAsNewWorkflowExecution'
   );
 }

@@ -37,6 +37,16 @@ export type FailureInfo =
       scheduledEventId: number;
       retryState: RetryState;
     }
+  | {
+      type: 'childWorkflow';
+      namespace: string;
+      workflowId: string;
+      runId: string;
+      workflowType: string;
+      initiatedEventId: number;
+      startedEventId: number;
+      retryState: RetryState;
+    }
   | { type: 'timeout'; timeoutType: TimeoutType; lastHeartbeatDetails?: unknown[] | undefined }
   | { type: 'cancelled'; details?: unknown[] | undefined }
   | { type: 'terminated' }
@@ -67,6 +77,16 @@ const FailureInfoSchema = z.discriminatedUnion('type', [
     activityType: z.string(),
     activityId: z.string(),
     scheduledEventId: z.number().int(),
+    retryState: RetryStateSchema,
+  }),
+  z.object({
+    type: z.literal('childWorkflow'),
+    namespace: z.string(),
+    workflowId: z.string(),
+    runId: z.string(),
+    workflowType: z.string(),
+    initiatedEventId: z.number().int(),
+    startedEventId: z.number().int(),
     retryState: RetryStateSchema,
   }),
   z.object({

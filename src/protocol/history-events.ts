@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Failure, RetryStateSchema, TimeoutTypeSchema } from './failure.ts';
 import { Payloads } from './payload.ts';
 import { ResolvedRetryPolicy } from './retry-policy.ts';
+import { UpdateOutcome } from './update.ts';
 
 /**
  * The history of a run: an append-only list of events with Temporal's names. `eventId` starts
@@ -24,6 +25,19 @@ export const WorkflowExecutionStarted = event('WorkflowExecutionStarted', {
   memo: z.record(z.string(), z.unknown()).optional(),
   searchAttributes: z.record(z.string(), z.unknown()).optional(),
   identity: z.string().optional(),
+  /** The run this one continues (continue-as-new). */
+  continuedExecutionRunId: z.string().optional(),
+  /** Temporal's firstWorkflowTaskBackoff: the start delay before the first workflow task. */
+  firstWorkflowTaskBackoffMs: z.number().int().positive().optional(),
+  /** The parent that started this run as a child, and its StartChildWorkflowExecutionInitiated. */
+  parent: z
+    .object({
+      namespace: z.string(),
+      workflowId: z.string(),
+      runId: z.string(),
+      initiatedEventId: z.number().int(),
+    })
+    .optional(),
 });
 export const WorkflowExecutionCompleted = event('WorkflowExecutionCompleted', {
   result: z.unknown().optional(),
@@ -159,6 +173,132 @@ export const MarkerRecorded = event('MarkerRecorded', {
   workflowTaskCompletedEventId: z.number().int(),
 });
 
+export const WorkflowExecutionContinuedAsNew = event('WorkflowExecutionContinuedAsNew', {
+  newExecutionRunId: z.string(),
+  workflowType: z.string(),
+  taskQueue: z.string(),
+  input: Payloads,
+  workflowRunTimeoutMs: z.number().int().positive().optional(),
+  workflowTaskTimeoutMs: z.number().int().positive(),
+  memo: z.record(z.string(), z.unknown()).optional(),
+  searchAttributes: z.record(z.string(), z.unknown()).optional(),
+  workflowTaskCompletedEventId: z.number().int(),
+});
+export const ParentClosePolicySchema = z.enum(['TERMINATE', 'REQUEST_CANCEL', 'ABANDON']);
+export type ParentClosePolicy = z.infer<typeof ParentClosePolicySchema>;
+const childRef = { namespace: z.string(), workflowId: z.string(), workflowType: z.string() };
+export const StartChildWorkflowExecutionInitiated = event('StartChildWorkflowExecutionInitiated', {
+  ...childRef,
+  taskQueue: z.string(),
+  input: Payloads,
+  workflowExecutionTimeoutMs: z.number().int().positive().optional(),
+  workflowRunTimeoutMs: z.number().int().positive().optional(),
+  workflowTaskTimeoutMs: z.number().int().positive().optional(),
+  parentClosePolicy: ParentClosePolicySchema,
+  memo: z.record(z.string(), z.unknown()).optional(),
+  searchAttributes: z.record(z.string(), z.unknown()).optional(),
+  workflowTaskCompletedEventId: z.number().int(),
+});
+export const StartChildWorkflowExecutionFailed = event('StartChildWorkflowExecutionFailed', {
+  ...childRef,
+  initiatedEventId: z.number().int(),
+  cause: z.enum(['WorkflowAlreadyStarted', 'NamespaceNotFound']),
+  /** The run that holds the workflow id, for WorkflowAlreadyStarted. */
+  runningRunId: z.string().optional(),
+});
+const childEvent = { ...childRef, runId: z.string(), initiatedEventId: z.number().int() };
+export const ChildWorkflowExecutionStarted = event('ChildWorkflowExecutionStarted', childEvent);
+const childClosed = { ...childEvent, startedEventId: z.number().int() };
+export const ChildWorkflowExecutionCompleted = event('ChildWorkflowExecutionCompleted', {
+  ...childClosed,
+  result: z.unknown().optional(),
+});
+export const ChildWorkflowExecutionFailed = event('ChildWorkflowExecutionFailed', {
+  ...childClosed,
+  failure: Failure,
+  retryState: RetryStateSchema,
+});
+export const ChildWorkflowExecutionCanceled = event('ChildWorkflowExecutionCanceled', {
+  ...childClosed,
+  details: Payloads.optional(),
+});
+export const ChildWorkflowExecutionTerminated = event('ChildWorkflowExecutionTerminated', {
+  ...childClosed,
+  reason: z.string().optional(),
+});
+export const ChildWorkflowExecutionTimedOut = event('ChildWorkflowExecutionTimedOut', {
+  ...childClosed,
+  retryState: RetryStateSchema,
+});
+const externalRef = {
+  namespace: z.string(),
+  workflowId: z.string(),
+  runId: z.string().optional(),
+};
+export const SignalExternalWorkflowExecutionInitiated = event(
+  'SignalExternalWorkflowExecutionInitiated',
+  {
+    ...externalRef,
+    signalName: z.string(),
+    input: Payloads,
+    childWorkflowOnly: z.boolean(),
+    workflowTaskCompletedEventId: z.number().int(),
+  },
+);
+export const ExternalWorkflowExecutionSignaled = event('ExternalWorkflowExecutionSignaled', {
+  ...externalRef,
+  initiatedEventId: z.number().int(),
+});
+export const ExternalWorkflowFailedCause = z.enum(['ExternalWorkflowExecutionNotFound']);
+export const SignalExternalWorkflowExecutionFailed = event(
+  'SignalExternalWorkflowExecutionFailed',
+  { ...externalRef, initiatedEventId: z.number().int(), cause: ExternalWorkflowFailedCause },
+);
+export const RequestCancelExternalWorkflowExecutionInitiated = event(
+  'RequestCancelExternalWorkflowExecutionInitiated',
+  {
+    ...externalRef,
+    childWorkflowOnly: z.boolean(),
+    reason: z.string().optional(),
+    workflowTaskCompletedEventId: z.number().int(),
+  },
+);
+export const ExternalWorkflowExecutionCancelRequested = event(
+  'ExternalWorkflowExecutionCancelRequested',
+  { ...externalRef, initiatedEventId: z.number().int() },
+);
+export const RequestCancelExternalWorkflowExecutionFailed = event(
+  'RequestCancelExternalWorkflowExecutionFailed',
+  { ...externalRef, initiatedEventId: z.number().int(), cause: ExternalWorkflowFailedCause },
+);
+
+/** The workflow accepted an update (its validator passed); the request is recorded here. */
+export const WorkflowExecutionUpdateAccepted = event('WorkflowExecutionUpdateAccepted', {
+  updateId: z.string(),
+  name: z.string(),
+  input: Payloads,
+  identity: z.string().optional(),
+  workflowTaskCompletedEventId: z.number().int(),
+});
+/** An accepted update's handler returned or threw. */
+export const WorkflowExecutionUpdateCompleted = event('WorkflowExecutionUpdateCompleted', {
+  updateId: z.string(),
+  acceptedEventId: z.number().int(),
+  outcome: UpdateOutcome,
+  workflowTaskCompletedEventId: z.number().int(),
+});
+
+/** The workflow upserted search attributes (a null or empty-array value removed one). */
+export const UpsertWorkflowSearchAttributes = event('UpsertWorkflowSearchAttributes', {
+  searchAttributes: z.record(z.string(), z.unknown()),
+  workflowTaskCompletedEventId: z.number().int(),
+});
+/** The workflow upserted its memo (a null value removed a key). */
+export const WorkflowPropertiesModified = event('WorkflowPropertiesModified', {
+  upsertedMemo: z.record(z.string(), z.unknown()),
+  workflowTaskCompletedEventId: z.number().int(),
+});
+
 export const HistoryEvent = z.discriminatedUnion('type', [
   WorkflowExecutionStarted,
   WorkflowExecutionCompleted,
@@ -184,6 +324,25 @@ export const HistoryEvent = z.discriminatedUnion('type', [
   TimerFired,
   TimerCanceled,
   MarkerRecorded,
+  WorkflowExecutionUpdateAccepted,
+  WorkflowExecutionUpdateCompleted,
+  WorkflowExecutionContinuedAsNew,
+  StartChildWorkflowExecutionInitiated,
+  StartChildWorkflowExecutionFailed,
+  ChildWorkflowExecutionStarted,
+  ChildWorkflowExecutionCompleted,
+  ChildWorkflowExecutionFailed,
+  ChildWorkflowExecutionCanceled,
+  ChildWorkflowExecutionTerminated,
+  ChildWorkflowExecutionTimedOut,
+  SignalExternalWorkflowExecutionInitiated,
+  ExternalWorkflowExecutionSignaled,
+  SignalExternalWorkflowExecutionFailed,
+  RequestCancelExternalWorkflowExecutionInitiated,
+  ExternalWorkflowExecutionCancelRequested,
+  RequestCancelExternalWorkflowExecutionFailed,
+  UpsertWorkflowSearchAttributes,
+  WorkflowPropertiesModified,
 ]);
 export type HistoryEvent = z.infer<typeof HistoryEvent>;
 export type HistoryEventType = HistoryEvent['type'];

@@ -31,6 +31,28 @@ export const TimerPayload = z.discriminatedUnion('kind', [
   }),
   z.object({ kind: z.literal('workflowTaskRetry'), attempt: z.number().int() }),
   z.object({ kind: z.literal('workflowRunTimeout') }),
+  // Work on another run, due at once, done and deleted by the ops in engine/ops/ (Temporal's
+  // transfer tasks): the row is written with the event that asks for it, so it survives a crash.
+  z.object({
+    kind: z.literal('startChild'),
+    initiatedEventId: z.number().int(),
+    childRunId: z.string(),
+  }),
+  z.object({ kind: z.literal('reportToParent'), closeEventId: z.number().int() }),
+  z.object({
+    kind: z.literal('parentClosePolicy'),
+    initiatedEventId: z.number().int(),
+    namespace: z.string(),
+    workflowId: z.string(),
+    runId: z.string(),
+    policy: z.enum(['TERMINATE', 'REQUEST_CANCEL']),
+  }),
+  z.object({
+    kind: z.literal('signalExternal'),
+    initiatedEventId: z.number().int(),
+    requestId: z.string(),
+  }),
+  z.object({ kind: z.literal('cancelExternal'), initiatedEventId: z.number().int() }),
 ]);
 export type TimerPayload = z.infer<typeof TimerPayload>;
 export type TimerKind = TimerPayload['kind'];

@@ -21,6 +21,8 @@ export const StringListColumn = z.array(z.string());
 export const SignalNamesColumn = z.array(z.string()).nullable();
 export const HistoryEventColumn = HistoryEvent;
 export const TimerPayloadColumn = TimerPayload;
+/** `runs.search_attributes` and `runs.memo`: JSON objects. */
+export const JsonObjectColumn = z.record(z.string(), z.unknown());
 
 export const RunRow = z.object({
   run_id: z.string(),
@@ -35,6 +37,9 @@ export const RunRow = z.object({
   version: int,
   /** JSON text, or NULL when the state is undefined. */
   state: z.string().nullable(),
+  search_attributes: z.string().nullable(),
+  memo: z.string().nullable(),
+  execution_time_ms: int.nullable(),
 });
 export type RunRow = z.infer<typeof RunRow>;
 
@@ -129,7 +134,15 @@ export function runToRow(run: RunRecord): RunRow {
     next_event_id: run.nextEventId,
     version: run.version,
     state: stateToColumn(run.state),
+    search_attributes: objectToColumn(run.searchAttributes),
+    memo: objectToColumn(run.memo),
+    execution_time_ms: run.executionTimeMs ?? null,
   };
+}
+
+/** A visibility JSON object as stored: NULL when absent. */
+export function objectToColumn(value: Record<string, unknown> | undefined): string | null {
+  return value === undefined ? null : JSON.stringify(value);
 }
 
 export function runFromRow(row: unknown): RunRecord {
@@ -146,6 +159,17 @@ export function runFromRow(row: unknown): RunRecord {
     nextEventId: r.next_event_id,
     version: r.version,
     state: r.state === null ? undefined : parseJson(r.state, `state of run ${r.run_id}`),
+    ...(r.search_attributes !== null && {
+      searchAttributes: parseJsonColumn(
+        JsonObjectColumn,
+        r.search_attributes,
+        `search attributes of run ${r.run_id}`,
+      ),
+    }),
+    ...(r.memo !== null && {
+      memo: parseJsonColumn(JsonObjectColumn, r.memo, `memo of run ${r.run_id}`),
+    }),
+    ...(r.execution_time_ms !== null && { executionTimeMs: r.execution_time_ms }),
   };
 }
 

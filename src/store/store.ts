@@ -1,4 +1,5 @@
 import type { HistoryEvent } from '../protocol/history-events.ts';
+import type { ListFilter } from '../protocol/list-filter.ts';
 import type { RunStatus } from '../protocol/run-status.ts';
 import type { TaskKind, TimerPayload } from '../protocol/tasks.ts';
 
@@ -37,7 +38,9 @@ export interface Store {
    * `timers` (by runId + key), and deletes `deleteTimerKeys` and `deleteTaskIds`, in ONE
    * transaction, iff the run's version and nextEventId still equal `expectedVersion` and
    * `expectedNextEventId`, and bumps the version; otherwise throws `RunConflictError` and
-   * changes nothing. (DESIGN contract 1.)
+   * changes nothing. (DESIGN contract 1.) With `createRun`, also creates that run (the
+   * continue-as-new successor) in the same transaction, after the run's new status is written,
+   * with createRun's guarantee: all of it is written, or none.
    */
   appendToRun(req: AppendToRunRequest): Promise<void>;
 
@@ -79,6 +82,18 @@ export interface Store {
   /** Runs of a namespace, most recently started first. */
   listRuns(req: { namespace: string; limit: number }): Promise<RunRecord[]>;
 
+  /**
+   * Runs of a namespace that match `filter`, evaluated by the database (never in memory), in the
+   * filter's ORDER BY (then newest start first), or by default open runs first, then the most
+   * recently closed; `limit` runs from `offset`. A custom search attribute that a run lacks
+   * matches no comparison, only `IS NULL`; a string-array attribute matches `=`, `IN`,
+   * `BETWEEN` and `STARTS_WITH` when any of its elements does, and `!=` and `NOT …` when none does.
+   */
+  listRunsByQuery(req: ListRunsByQueryRequest): Promise<RunRecord[]>;
+
+  /** How many runs of a namespace match `filter` (its ORDER BY is ignored). */
+  countRuns(req: { namespace: string; filter: ListFilter }): Promise<number>;
+
   close(): Promise<void>;
 }
 
@@ -96,6 +111,18 @@ export interface RunRecord {
   version: number;
   /** The engine's mutable state of the run, a JSON value the store does not interpret. */
   state: unknown;
+  /** Visibility copies, queried by listRunsByQuery (absent: none, or never written). */
+  searchAttributes?: Record<string, unknown> | undefined;
+  memo?: Record<string, unknown> | undefined;
+  /** When the first workflow task was due (start time + start delay); default startTimeMs. */
+  executionTimeMs?: number | undefined;
+}
+
+export interface ListRunsByQueryRequest {
+  namespace: string;
+  filter: ListFilter;
+  limit: number;
+  offset: number;
 }
 
 export interface NewTask {
@@ -141,6 +168,11 @@ export interface AppendToRunRequest {
   timers: NewTimer[];
   deleteTimerKeys: string[];
   deleteTaskIds: number[];
+  /** When given, replace the run's visibility copies (listRunsByQuery); absent keeps them. */
+  searchAttributes?: Record<string, unknown> | undefined;
+  memo?: Record<string, unknown> | undefined;
+  /** A run to create in the same transaction (continue-as-new). */
+  createRun?: CreateRunRequest | undefined;
 }
 
 export interface ClaimTaskRequest {

@@ -3,6 +3,11 @@ import type { Failure } from '../protocol/failure.ts';
 import type { HistoryEvent, WorkflowTaskFailedCause } from '../protocol/history-events.ts';
 import type { RetryPolicyInput } from '../protocol/retry-policy.ts';
 import type { RunStatus } from '../protocol/run-status.ts';
+import type {
+  WorkflowIdConflictPolicy,
+  WorkflowIdReusePolicy,
+} from '../protocol/workflow-id-policy.ts';
+import type { UpdateOutcome, UpdateRequest, UpdateStage } from '../protocol/update.ts';
 
 /**
  * All that clients and workers may ask of an engine. Served in-process (`engine.connection`)
@@ -19,6 +24,26 @@ export interface EngineApi {
   /** Waits up to `waitMs` for the run to close; undefined if it is still running then. */
   getWorkflowOutcome(req: GetWorkflowOutcomeRequest): Promise<WorkflowOutcome | undefined>;
   getHistory(req: GetHistoryRequest): Promise<GetHistoryResponse>;
+  /**
+   * Admits an update (once per updateId: the same id again gets the first one's progress) and
+   * waits up to `waitMs` for it to reach `waitForStage`; returns the stage it reached.
+   */
+  updateWorkflow(req: UpdateWorkflowRequest): Promise<UpdateWorkflowResponse>;
+  /** Waits up to `waitMs` for an update sent earlier to reach `waitForStage`. */
+  pollWorkflowUpdate(req: PollWorkflowUpdateRequest): Promise<UpdateWorkflowResponse>;
+  /**
+   * Signals the workflow id's running run, or starts a new run with the signal as its first
+   * event after WorkflowExecutionStarted, in one transaction.
+   */
+  signalWithStartWorkflow(req: SignalWithStartWorkflowRequest): Promise<StartWorkflowResponse>;
+
+  /**
+   * Runs of the namespace matching a list filter (Temporal's language), one page at a time.
+   * Throws `InvalidArgumentError` for a malformed query or page token.
+   */
+  listWorkflows(req: ListWorkflowsRequest): Promise<ListWorkflowsResponse>;
+  /** How many runs of the namespace match a list filter. */
+  countWorkflows(req: CountWorkflowsRequest): Promise<CountWorkflowsResponse>;
 
   registerWorker(req: RegisterWorkerRequest): Promise<void>;
   /** Long-polls for a workflow task (or a query) for up to `waitMs`; undefined when none came. */
@@ -57,15 +82,48 @@ export interface StartWorkflowRequest {
   workflowRunTimeoutMs?: number | undefined;
   workflowTaskTimeoutMs?: number | undefined;
   retry?: RetryPolicyInput | undefined;
+  /** Default ALLOW_DUPLICATE. */
+  workflowIdReusePolicy?: WorkflowIdReusePolicy | undefined;
+  /** Default FAIL. */
+  workflowIdConflictPolicy?: WorkflowIdConflictPolicy | undefined;
+  /** Schedule the first workflow task this long after the start. */
+  startDelayMs?: number | undefined;
 }
 export interface StartWorkflowResponse {
   runId: string;
+  /** False when workflowIdConflictPolicy USE_EXISTING returned the running run instead. */
+  started?: boolean | undefined;
 }
 
 export interface SignalWorkflowRequest extends ExecutionRef {
   signalName: string;
   args: unknown[];
   identity?: string | undefined;
+}
+export interface SignalWithStartWorkflowRequest extends StartWorkflowRequest {
+  signalName: string;
+  signalArgs: unknown[];
+}
+
+export interface UpdateWorkflowRequest extends ExecutionRef {
+  updateId: string;
+  name: string;
+  args: unknown[];
+  identity?: string | undefined;
+  waitForStage: 'Accepted' | 'Completed';
+  waitMs: number;
+}
+export interface PollWorkflowUpdateRequest extends ExecutionRef {
+  updateId: string;
+  waitForStage: 'Accepted' | 'Completed';
+  waitMs: number;
+}
+export interface UpdateWorkflowResponse {
+  runId: string;
+  updateId: string;
+  /** The stage reached; `outcome` is set once `Completed` (a rejection is a failure outcome). */
+  stage: UpdateStage;
+  outcome?: UpdateOutcome | undefined;
 }
 export interface QueryWorkflowRequest extends ExecutionRef {
   queryType: string;
@@ -110,6 +168,43 @@ export interface WorkflowDescription {
   lastWorkflowTaskFailure:
     | { cause: WorkflowTaskFailedCause; failure: Failure; attempt: number; timeMs: number }
     | undefined;
+}
+
+export interface ListWorkflowsRequest {
+  namespace: string;
+  /** A list filter, e.g. `WorkflowType = 'order' AND ExecutionStatus = 'Running'`; all if absent. */
+  query?: string | undefined;
+  /** Runs per page: 1 to 1000, default 100. */
+  pageSize?: number | undefined;
+  /** From the previous page's response; absent for the first page. */
+  nextPageToken?: string | undefined;
+}
+export interface ListWorkflowsResponse {
+  executions: WorkflowExecutionInfo[];
+  /** Absent on the last page. */
+  nextPageToken: string | undefined;
+}
+/** One run as a list shows it (Temporal's WorkflowExecutionInfo). */
+export interface WorkflowExecutionInfo {
+  workflowId: string;
+  runId: string;
+  workflowType: string;
+  taskQueue: string;
+  status: RunStatus;
+  startTimeMs: number;
+  /** When the first workflow task was due: the start time plus any start delay. */
+  executionTimeMs: number;
+  closeTimeMs: number | undefined;
+  historyLength: number;
+  memo: Record<string, unknown>;
+  searchAttributes: Record<string, unknown>;
+}
+export interface CountWorkflowsRequest {
+  namespace: string;
+  query?: string | undefined;
+}
+export interface CountWorkflowsResponse {
+  count: number;
 }
 
 export interface GetWorkflowOutcomeRequest extends ExecutionRef {
@@ -161,6 +256,8 @@ export type WorkflowTask =
       /** The WorkflowTaskStarted of the last completed task, 0 if none. */
       previousStartedEventId: number;
       startedEventId: number;
+      /** Updates admitted and not yet answered: the workflow accepts or rejects each. */
+      updates?: UpdateRequest[] | undefined;
     }
   | {
       kind: 'query';

@@ -51,7 +51,10 @@ function replayOne(
   const events = parseHistory(history);
   const started = events[0];
   if (started?.type !== 'WorkflowExecutionStarted') return;
-  const runId = started.firstExecutionRunId;
+  // The run's own id seeds its random source: take it from fetchHistory()'s answer when given
+  // (a continued run's id differs from its firstExecutionRunId).
+  const given = Array.isArray(history) ? undefined : (history as { runId?: unknown }).runId;
+  const runId = typeof given === 'string' ? given : started.firstExecutionRunId;
   const run = workflows.createRun({
     namespace,
     workflowId: started.workflowId,

@@ -15,7 +15,15 @@ import type { Command } from '../protocol/commands.ts';
 import type { Failure, RetryState } from '../protocol/failure.ts';
 import type { EventOf, HistoryEvent } from '../protocol/history-events.ts';
 import { PATCH_MARKER } from '../protocol/history-events.ts';
+import type { UpdateRequest } from '../protocol/update.ts';
 import type { VmSandbox } from './sandbox/vm-sandbox.ts';
+import {
+  CROSS_RUN_COMMAND_EVENT_TYPES,
+  CrossRunTracker,
+  describeCrossRunCommand,
+  describeCrossRunEvent,
+} from './cross-run-events.ts';
+import type { CrossRunCommand, CrossRunCommandEvent } from './cross-run-events.ts';
 
 /** Temporal's default suggestion thresholds for continue-as-new: 4 Ki events or 4 MiB. */
 const SUGGEST_CONTINUE_AS_NEW_EVENTS = 4096;
@@ -55,6 +63,11 @@ type CommandEvent = EventOf<
   | 'WorkflowExecutionCompleted'
   | 'WorkflowExecutionFailed'
   | 'WorkflowExecutionCanceled'
+  | 'WorkflowExecutionUpdateAccepted'
+  | 'WorkflowExecutionUpdateCompleted'
+  | 'UpsertWorkflowSearchAttributes'
+  | 'WorkflowPropertiesModified'
+  | CrossRunCommandEvent['type']
 >;
 
 const COMMAND_EVENT_TYPES: ReadonlySet<HistoryEvent['type']> = new Set([
@@ -66,6 +79,11 @@ const COMMAND_EVENT_TYPES: ReadonlySet<HistoryEvent['type']> = new Set([
   'WorkflowExecutionCompleted',
   'WorkflowExecutionFailed',
   'WorkflowExecutionCanceled',
+  'WorkflowExecutionUpdateAccepted',
+  'WorkflowExecutionUpdateCompleted',
+  'UpsertWorkflowSearchAttributes',
+  'WorkflowPropertiesModified',
+  ...CROSS_RUN_COMMAND_EVENT_TYPES,
 ]);
 
 function isCommandEvent(e: HistoryEvent): e is CommandEvent {
@@ -100,6 +118,7 @@ export class WorkflowRun {
   #jobs: ActivationJob[] = [];
   readonly #timerSeqs = new Map<string, number>();
   readonly #activities = new Map<number, ScheduledActivity>();
+  readonly #crossRun: CrossRunTracker;
   /** Commands of the last activation that history has not matched yet. */
   #expected: Command[] = [];
   /** The last activation was live: the next event must be its task's outcome. */
@@ -111,6 +130,7 @@ export class WorkflowRun {
     this.#runId = options.runId;
     this.#namespace = options.namespace;
     this.#runKey = `${options.runId}#${nextRunKey++}`;
+    this.#crossRun = new CrossRunTracker(options.runId);
   }
 
   /** The id of the last event fed; the next call must start at `lastEventId + 1`. */
@@ -131,14 +151,17 @@ export class WorkflowRun {
    * 'WorkflowTypeNotFound') after which the run must be evicted. Throws
    * {@link RunCacheMismatchError} if the events do not continue this run's history.
    */
-  activate(events: readonly HistoryEvent[]): RunActivationResult {
+  activate(
+    events: readonly HistoryEvent[],
+    updates: readonly UpdateRequest[] = [],
+  ): RunActivationResult {
     const last = events.at(-1);
     if (last?.type !== 'WorkflowTaskStarted') {
       throw new IllegalStateError(
         `WorkflowRun.activate needs events ending with the WorkflowTaskStarted to answer; got ${last?.type ?? 'no events'}.`,
       );
     }
-    return this.#feed(events, true);
+    return this.#feed(events, true, updates);
   }
 
   /**
@@ -183,7 +206,11 @@ export class WorkflowRun {
     }
   }
 
-  #feed(events: readonly HistoryEvent[], answer: boolean): RunActivationResult {
+  #feed(
+    events: readonly HistoryEvent[],
+    answer: boolean,
+    updates: readonly UpdateRequest[] = [],
+  ): RunActivationResult {
     this.#assertUsable();
     const first = events[0];
     if (first !== undefined && first.eventId !== this.#lastEventId + 1) {
@@ -220,13 +247,23 @@ export class WorkflowRun {
       if (e.type === 'WorkflowTaskStarted') {
         const outcome = findTaskOutcome(events, i);
         if (outcome?.type === 'WorkflowTaskCompleted') {
-          const result = this.#activateTask(e, true, patchesRecordedAfter(events, outcome));
+          const result = this.#activateTask(
+            e,
+            true,
+            patchesRecordedAfter(events, outcome),
+            updatesAcceptedAfter(events, outcome),
+          );
           if (result.status === 'failed') return result;
           continue;
         }
         if (outcome !== undefined) continue; // failed or timed out: its jobs carry over
         if (answer && i === events.length - 1) {
-          const result = this.#activateTask(e, false, []);
+          const result = this.#activateTask(
+            e,
+            false,
+            [],
+            updates.map((u) => ({ ...u, runValidator: true })),
+          );
           if (result.status === 'success') this.#awaitingLiveOutcome = true;
           return result;
         }
@@ -299,6 +336,19 @@ export class WorkflowRun {
           },
         });
         return;
+      case 'StartChildWorkflowExecutionFailed':
+      case 'ChildWorkflowExecutionStarted':
+      case 'ChildWorkflowExecutionCompleted':
+      case 'ChildWorkflowExecutionFailed':
+      case 'ChildWorkflowExecutionCanceled':
+      case 'ChildWorkflowExecutionTerminated':
+      case 'ChildWorkflowExecutionTimedOut':
+      case 'ExternalWorkflowExecutionSignaled':
+      case 'SignalExternalWorkflowExecutionFailed':
+      case 'ExternalWorkflowExecutionCancelRequested':
+      case 'RequestCancelExternalWorkflowExecutionFailed':
+        this.#jobs.push(this.#crossRun.jobFor(e));
+        return;
       case 'WorkflowExecutionSignaled':
         this.#jobs.push({ type: 'signalWorkflow', signalName: e.signalName, args: e.input });
         return;
@@ -339,6 +389,15 @@ export class WorkflowRun {
       workflowExecutionTimeoutMs: e.workflowExecutionTimeoutMs,
       workflowRunTimeoutMs: e.workflowRunTimeoutMs,
       workflowTaskTimeoutMs: e.workflowTaskTimeoutMs,
+      parent:
+        e.parent === undefined
+          ? undefined
+          : {
+              namespace: e.parent.namespace,
+              workflowId: e.parent.workflowId,
+              runId: e.parent.runId,
+            },
+      continuedFromExecutionRunId: e.continuedExecutionRunId,
     };
   }
 
@@ -346,6 +405,7 @@ export class WorkflowRun {
     started: EventOf<'WorkflowTaskStarted'>,
     isReplaying: boolean,
     patchIds: string[],
+    updates: readonly (UpdateRequest & { runValidator: boolean })[],
   ): RunActivationResult {
     if (!this.#created) {
       throw new IllegalStateError(
@@ -355,6 +415,8 @@ export class WorkflowRun {
     const jobs: ActivationJob[] = [
       ...patchIds.map((patchId): ActivationJob => ({ type: 'notifyHasPatch', patchId })),
       ...this.#jobs,
+      // After the events' jobs, as the engine sent them (live) or history accepted them (replay).
+      ...updates.map((u): ActivationJob => ({ type: 'doUpdate', ...u })),
     ];
     this.#jobs = [];
     const activation: Activation = {
@@ -378,7 +440,8 @@ export class WorkflowRun {
         evict: true,
       };
     }
-    this.#expected = [...result.commands];
+    // A rejected update leaves no event in history, so there is nothing to match it against.
+    this.#expected = result.commands.filter((c) => c.type !== 'RejectWorkflowUpdate');
     return { status: 'success', commands: result.commands, logs: result.logs };
   }
 
@@ -411,9 +474,12 @@ export class WorkflowRun {
     } else if (
       e.type === 'WorkflowExecutionCompleted' ||
       e.type === 'WorkflowExecutionFailed' ||
-      e.type === 'WorkflowExecutionCanceled'
+      e.type === 'WorkflowExecutionCanceled' ||
+      e.type === 'WorkflowExecutionContinuedAsNew'
     ) {
       this.#closed = true;
+    } else if (isCrossRunEvent(e) && isCrossRunCommand(command)) {
+      this.#crossRun.recordMatch(command, e);
     }
     return undefined;
   }
@@ -441,6 +507,22 @@ export class WorkflowRun {
           e.markerName === command.markerName &&
           e.details['patchId'] === command.details['patchId']
         );
+      case 'AcceptWorkflowUpdate':
+        return e.type === 'WorkflowExecutionUpdateAccepted' && e.updateId === command.updateId;
+      case 'CompleteWorkflowUpdate':
+        return e.type === 'WorkflowExecutionUpdateCompleted' && e.updateId === command.updateId;
+      case 'RejectWorkflowUpdate':
+        return false;
+      // Temporal matches these by type only: the values may differ between code versions.
+      case 'UpsertWorkflowSearchAttributes':
+        return e.type === 'UpsertWorkflowSearchAttributes';
+      case 'ModifyWorkflowProperties':
+        return e.type === 'WorkflowPropertiesModified';
+      case 'ContinueAsNewWorkflowExecution':
+      case 'StartChildWorkflowExecution':
+      case 'SignalExternalWorkflowExecution':
+      case 'RequestCancelExternalWorkflowExecution':
+        return isCrossRunEvent(e) && CrossRunTracker.matches(command, e);
       case 'CompleteWorkflowExecution':
         return e.type === 'WorkflowExecutionCompleted';
       case 'FailWorkflowExecution':
@@ -572,6 +654,28 @@ function patchesRecordedAfter(
   return ids;
 }
 
+/**
+ * The updates a completed task accepted, from its WorkflowExecutionUpdateAccepted events: on
+ * replay they are that task's doUpdate jobs, without their validators (Temporal's rule).
+ */
+function updatesAcceptedAfter(
+  events: readonly HistoryEvent[],
+  completed: EventOf<'WorkflowTaskCompleted'>,
+): (UpdateRequest & { runValidator: boolean })[] {
+  const updates: (UpdateRequest & { runValidator: boolean })[] = [];
+  for (const e of events) {
+    if (e.eventId <= completed.eventId) continue;
+    if (e.type === 'WorkflowTaskStarted') break;
+    if (
+      e.type === 'WorkflowExecutionUpdateAccepted' &&
+      e.workflowTaskCompletedEventId === completed.eventId
+    ) {
+      updates.push({ updateId: e.updateId, name: e.name, args: e.input, runValidator: false });
+    }
+  }
+  return updates;
+}
+
 function nonDeterminismMessage(eventId: number, history: string, code: string): string {
   return (
     `Non-determinism at event ${eventId}: ${history} but the workflow code issued ${code}. ` +
@@ -594,6 +698,19 @@ function describeEvent(e: CommandEvent): string {
     case 'WorkflowExecutionFailed':
     case 'WorkflowExecutionCanceled':
       return e.type;
+    case 'WorkflowExecutionUpdateAccepted':
+      return `WorkflowExecutionUpdateAccepted (update '${e.name}', updateId '${e.updateId}')`;
+    case 'WorkflowExecutionUpdateCompleted':
+      return `WorkflowExecutionUpdateCompleted (updateId '${e.updateId}')`;
+    case 'UpsertWorkflowSearchAttributes':
+      return `UpsertWorkflowSearchAttributes (${Object.keys(e.searchAttributes).join(', ')})`;
+    case 'WorkflowPropertiesModified':
+      return `WorkflowPropertiesModified (memo ${Object.keys(e.upsertedMemo).join(', ')})`;
+    case 'WorkflowExecutionContinuedAsNew':
+    case 'StartChildWorkflowExecutionInitiated':
+    case 'SignalExternalWorkflowExecutionInitiated':
+    case 'RequestCancelExternalWorkflowExecutionInitiated':
+      return describeCrossRunEvent(e);
     default: {
       const never: never = e;
       return String(never);
@@ -615,9 +732,35 @@ function describeCommand(c: Command): string {
     case 'FailWorkflowExecution':
     case 'CancelWorkflowExecution':
       return c.type;
+    case 'AcceptWorkflowUpdate':
+    case 'RejectWorkflowUpdate':
+    case 'CompleteWorkflowUpdate':
+      return `${c.type} (updateId '${c.updateId}')`;
+    case 'UpsertWorkflowSearchAttributes':
+      return `UpsertWorkflowSearchAttributes (${Object.keys(c.searchAttributes).join(', ')})`;
+    case 'ModifyWorkflowProperties':
+      return `ModifyWorkflowProperties (memo ${Object.keys(c.upsertedMemo).join(', ')})`;
+    case 'ContinueAsNewWorkflowExecution':
+    case 'StartChildWorkflowExecution':
+    case 'SignalExternalWorkflowExecution':
+    case 'RequestCancelExternalWorkflowExecution':
+      return describeCrossRunCommand(c);
     default: {
       const never: never = c;
       return String(never);
     }
   }
+}
+
+function isCrossRunEvent(e: CommandEvent): e is CrossRunCommandEvent {
+  return (CROSS_RUN_COMMAND_EVENT_TYPES as readonly string[]).includes(e.type);
+}
+
+function isCrossRunCommand(c: Command): c is CrossRunCommand {
+  return (
+    c.type === 'ContinueAsNewWorkflowExecution' ||
+    c.type === 'StartChildWorkflowExecution' ||
+    c.type === 'SignalExternalWorkflowExecution' ||
+    c.type === 'RequestCancelExternalWorkflowExecution'
+  );
 }

@@ -81,7 +81,7 @@ export class WorkflowTaskHandler {
     }
     let result: RunActivationResult;
     try {
-      result = run.activate(events);
+      result = run.activate(events, task.updates);
     } catch (e) {
       result = {
         status: 'failed',

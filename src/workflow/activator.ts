@@ -24,7 +24,11 @@ import { QUERY_NOT_REGISTERED, STACK_TRACE_QUERY } from '../protocol/activation.
 import type { Command } from '../protocol/commands.ts';
 import type { Failure } from '../protocol/failure.ts';
 import type { RetryPolicyInput } from '../protocol/retry-policy.ts';
+import { mergeMemo, mergeSearchAttributes } from '../protocol/search-attributes.ts';
+import type { SearchAttributesUpsert } from '../protocol/search-attributes.ts';
 import { CancellationScope, RootCancellationScope } from './cancellation-scope.ts';
+import { isContinueAsNew } from './continue-as-new.ts';
+import { CrossRunCalls } from './cross-run-calls.ts';
 import { alea, uuid4From } from './determinism.ts';
 import type { RandomSource } from './determinism.ts';
 import type { WorkflowInfo } from './workflow-info.ts';
@@ -63,6 +67,8 @@ export type SignalHandler = (...args: unknown[]) => unknown;
 export type DefaultSignalHandler = (signalName: string, ...args: unknown[]) => unknown;
 export type QueryHandler = (...args: unknown[]) => unknown;
 export type UpdateHandler = (...args: unknown[]) => unknown;
+export type UpdateValidator = (...args: unknown[]) => void;
+type UpdateJob = Extract<ActivationJob, { type: 'doUpdate' }>;
 
 /** Evaluates the workflows module once for this run: module state is per run. */
 export type ModuleInstantiator = () => Record<string, unknown>;
@@ -92,7 +98,7 @@ type JobHandlers = {
 /** Temporal's order of jobs inside one activation: patches, then signals, then the rest. */
 function jobRank(job: ActivationJob): number {
   if (job.type === 'notifyHasPatch') return 0;
-  if (job.type === 'signalWorkflow') return 1;
+  if (job.type === 'signalWorkflow' || job.type === 'doUpdate') return 1;
   return 2;
 }
 
@@ -123,7 +129,17 @@ export class Activator {
   #defaultSignalHandler: DefaultSignalHandler | undefined;
   #bufferedSignals: SignalJob[] = [];
   readonly #queryHandlers = new Map<string, QueryHandler>();
-  readonly #updateHandlers = new Map<string, UpdateHandler>();
+  readonly #updateHandlers = new Map<
+    string,
+    { handler: UpdateHandler; validator: UpdateValidator | undefined }
+  >();
+  /** Updates delivered before their handler was set; rejected if still here at conclude. */
+  #bufferedUpdates: UpdateJob[] = [];
+  /** Accepted updates whose handler has not finished: updateId → update name. */
+  readonly #inProgressUpdates = new Map<string, string>();
+  /** Async signal handlers still running. */
+  #inProgressSignals = 0;
+  #inValidator = false;
   readonly #seenPatches = new Set<string>();
   readonly #usedPatches = new Map<string, boolean>();
   #cancelRequested = false;
@@ -157,7 +173,33 @@ export class Activator {
     notifyHasPatch: (job) => {
       this.#seenPatches.add(job.patchId);
     },
+    resolveChildWorkflowExecutionStart: (job) => {
+      this.crossRun.resolveChildStart(job);
+    },
+    resolveChildWorkflowExecution: (job) => {
+      this.crossRun.resolveChild(job);
+    },
+    resolveSignalExternalWorkflow: (job) => {
+      this.crossRun.resolveSignal(job);
+    },
+    resolveRequestCancelExternalWorkflow: (job) => {
+      this.crossRun.resolveCancel(job);
+    },
+    doUpdate: (job) => {
+      const entry = this.#updateHandlers.get(job.name);
+      if (entry === undefined) this.#bufferedUpdates.push(job);
+      else this.#runUpdate(entry.handler, entry.validator, job);
+    },
   };
+
+  /** Child workflows and calls to other workflows. */
+  readonly crossRun = new CrossRunCalls({
+    pushCommand: (command) => {
+      this.#pushCommand(command);
+    },
+    namespace: () => this.#startInfo().namespace,
+    captureStack,
+  });
 
   constructor(options: { randomSeed: string; instantiate: ModuleInstantiator }) {
     this.random = alea(options.randomSeed);
@@ -212,6 +254,7 @@ export class Activator {
 
   /** Ends the activation: its commands in call order, or why it failed; and its log lines. */
   conclude(): SandboxActivationResult {
+    this.#rejectBufferedUpdates();
     const logs = this.#logs;
     this.#logs = [];
     const commands = this.#commands;
@@ -238,12 +281,18 @@ export class Activator {
         `A query handler tried to issue a ${command.type} command: query handlers must only read workflow state.`,
       );
     }
+    if (this.#inValidator) {
+      throw new IllegalStateError(
+        `An update validator tried to issue a ${command.type} command: validators must only read workflow state.`,
+      );
+    }
     if (this.#closed) return;
     this.#commands.push(command);
     if (
       command.type === 'CompleteWorkflowExecution' ||
       command.type === 'FailWorkflowExecution' ||
-      command.type === 'CancelWorkflowExecution'
+      command.type === 'CancelWorkflowExecution' ||
+      command.type === 'ContinueAsNewWorkflowExecution'
     ) {
       this.#closed = true;
     }
@@ -272,6 +321,14 @@ export class Activator {
       .run(() => Promise.resolve().then(() => workflow(...job.args)))
       .then(
         (result) => {
+          if (this.#inProgressUpdates.size > 0) {
+            this.log(
+              'warn',
+              'The workflow completed while update handlers were still running; their callers get an error. ' +
+                'Wait for them with `await condition(allHandlersFinished)` before returning.',
+              { unfinishedUpdates: [...this.#inProgressUpdates.values()] },
+            );
+          }
           this.#pushCommand({ type: 'CompleteWorkflowExecution', result });
         },
         (e: unknown) => {
@@ -282,7 +339,9 @@ export class Activator {
 
   /** Temporal's rules: cancellation → cancelled; a failure → failed; any other error → task failure. */
   #handleWorkflowError(e: unknown): void {
-    if (this.#cancelRequested && isCancellation(e)) {
+    if (isContinueAsNew(e)) {
+      this.#pushCommand(e.command);
+    } else if (this.#cancelRequested && isCancellation(e)) {
       this.#pushCommand({ type: 'CancelWorkflowExecution' });
     } else if (isTemporalFailure(e)) {
       this.#pushCommand({ type: 'FailWorkflowExecution', failure: encodeFailure(e) });
@@ -445,9 +504,101 @@ export class Activator {
     else this.#queryHandlers.set(name, handler);
   }
 
-  setUpdateHandler(name: string, handler: UpdateHandler | undefined): void {
-    if (handler === undefined) this.#updateHandlers.delete(name);
-    else this.#updateHandlers.set(name, handler);
+  setUpdateHandler(
+    name: string,
+    handler: UpdateHandler | undefined,
+    validator: UpdateValidator | undefined,
+  ): void {
+    if (handler === undefined) {
+      this.#updateHandlers.delete(name);
+      return;
+    }
+    this.#updateHandlers.set(name, { handler, validator });
+    const waiting = this.#bufferedUpdates;
+    this.#bufferedUpdates = [];
+    for (const job of waiting) {
+      if (job.name === name) this.#runUpdate(handler, validator, job);
+      else this.#bufferedUpdates.push(job);
+    }
+  }
+
+  /** True when no signal or update handler is still running. Temporal's `allHandlersFinished`. */
+  allHandlersFinished(): boolean {
+    return this.#inProgressUpdates.size === 0 && this.#inProgressSignals === 0;
+  }
+
+  /**
+   * Temporal's update protocol, inside the workflow: the validator (not on replay) rejects by
+   * throwing, which leaves nothing in history; otherwise the update is accepted and its handler
+   * runs; its result or `TemporalFailure` completes the update. Any other error thrown by the
+   * handler fails the workflow task, as for the workflow function.
+   */
+  #runUpdate(handler: UpdateHandler, validator: UpdateValidator | undefined, job: UpdateJob): void {
+    if (job.runValidator && validator !== undefined) {
+      this.#inValidator = true;
+      try {
+        validator(...job.args);
+      } catch (e) {
+        this.#inValidator = false;
+        this.#pushCommand({
+          type: 'RejectWorkflowUpdate',
+          updateId: job.updateId,
+          failure: encodeFailure(e),
+        });
+        return;
+      } finally {
+        this.#inValidator = false;
+      }
+    }
+    this.#pushCommand({ type: 'AcceptWorkflowUpdate', updateId: job.updateId });
+    this.#inProgressUpdates.set(job.updateId, job.name);
+    const completed = (result: unknown): void => {
+      this.#inProgressUpdates.delete(job.updateId);
+      this.#pushCommand({
+        type: 'CompleteWorkflowUpdate',
+        updateId: job.updateId,
+        outcome: { status: 'success', result },
+      });
+    };
+    const failed = (e: unknown): void => {
+      this.#inProgressUpdates.delete(job.updateId);
+      if (isTemporalFailure(e)) {
+        this.#pushCommand({
+          type: 'CompleteWorkflowUpdate',
+          updateId: job.updateId,
+          outcome: { status: 'failure', failure: encodeFailure(e) },
+        });
+      } else {
+        this.#failActivation('WorkflowError', e);
+      }
+    };
+    let result: unknown;
+    try {
+      result = handler(...job.args);
+    } catch (e) {
+      failed(e);
+      return;
+    }
+    Promise.resolve(result).then(completed, failed);
+  }
+
+  /** Temporal: an update whose handler is still not set when the activation ends is rejected. */
+  #rejectBufferedUpdates(): void {
+    const waiting = this.#bufferedUpdates;
+    this.#bufferedUpdates = [];
+    for (const job of waiting) {
+      const known = [...this.#updateHandlers.keys()].sort();
+      this.#pushCommand({
+        type: 'RejectWorkflowUpdate',
+        updateId: job.updateId,
+        failure: encodeFailure(
+          new ReferenceError(
+            `No registered handler for update: ${job.name} (registered: [${known.join(', ')}]). ` +
+              'Set one with setHandler(updateDefinition, handler) before the update arrives.',
+          ),
+        ),
+      });
+    }
   }
 
   #deliverSignal(signal: SignalJob): void {
@@ -482,9 +633,16 @@ export class Activator {
     try {
       const result = handler(...args);
       if (isPromiseLike(result)) {
-        result.then(undefined, (e: unknown) => {
-          this.#handleWorkflowError(e);
-        });
+        this.#inProgressSignals++;
+        result.then(
+          () => {
+            this.#inProgressSignals--;
+          },
+          (e: unknown) => {
+            this.#inProgressSignals--;
+            this.#handleWorkflowError(e);
+          },
+        );
       }
     } catch (e) {
       this.#handleWorkflowError(e);
@@ -532,6 +690,7 @@ export class Activator {
       ...this.#timers.values(),
       ...this.#activities.values(),
       ...this.#conditions.values(),
+      ...this.crossRun.pending(),
     ]) {
       parts.push(`${parked.description}\n${parked.stack}`);
     }
@@ -544,6 +703,19 @@ export class Activator {
    * Temporal's rule: live, a patch is taken and recorded with a marker; replaying, it is taken
    * iff history recorded its marker (a notifyHasPatch job). The answer is memoised per run.
    */
+  /** Records the upsert (a command) and shows it in `workflowInfo()` at once, live or replaying. */
+  upsertSearchAttributes(searchAttributes: SearchAttributesUpsert): void {
+    this.#pushCommand({ type: 'UpsertWorkflowSearchAttributes', searchAttributes });
+    const start = this.#startInfo();
+    start.searchAttributes = mergeSearchAttributes(start.searchAttributes, searchAttributes);
+  }
+
+  upsertMemo(memo: Record<string, unknown>): void {
+    this.#pushCommand({ type: 'ModifyWorkflowProperties', upsertedMemo: memo });
+    const start = this.#startInfo();
+    start.memo = mergeMemo(start.memo, memo);
+  }
+
   patch(patchId: string, deprecated: boolean): boolean {
     const used = this.#usedPatches.get(patchId);
     if (used !== undefined) return used;
@@ -579,6 +751,8 @@ export class Activator {
       executionTimeoutMs: start.workflowExecutionTimeoutMs,
       runTimeoutMs: start.workflowRunTimeoutMs,
       taskTimeoutMs: start.workflowTaskTimeoutMs,
+      parent: start.parent,
+      continuedFromExecutionRunId: start.continuedFromExecutionRunId,
       unsafe: { isReplaying: this.isReplaying, now: () => this.nowMs },
     };
   }

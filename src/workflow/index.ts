@@ -13,11 +13,14 @@ import type {
   UpdateDefinition,
 } from '../protocol/definitions.ts';
 import type { WorkflowInfo } from './workflow-info.ts';
+import { InvalidArgumentError } from '../errors.ts';
+import { normaliseSearchAttributes } from '../protocol/search-attributes.ts';
 
 export {
   ActivityFailure,
   ApplicationFailure,
   CancelledFailure,
+  ChildWorkflowFailure,
   TemporalFailure,
   TerminatedFailure,
   TimeoutFailure,
@@ -33,8 +36,18 @@ export type {
 export type { Duration } from '../protocol/duration.ts';
 export { ActivityCancellationType } from './activator.ts';
 export { CancellationScope } from './cancellation-scope.ts';
+export { ContinueAsNew, continueAsNew, makeContinueAsNewFunc } from './continue-as-new.ts';
+export type { ContinueAsNewOptions } from './continue-as-new.ts';
+export { executeChild, getExternalWorkflowHandle, startChild } from './child-workflow.ts';
+export type {
+  ChildWorkflowHandle,
+  ChildWorkflowOptions,
+  ExternalWorkflowHandle,
+} from './child-workflow.ts';
+export { ChildWorkflowCancellationType, ParentClosePolicy } from './cross-run-calls.ts';
+export { WorkflowExecutionAlreadyStartedError } from '../errors.ts';
 export type { CancellationScopeOptions } from './cancellation-scope.ts';
-export type { WorkflowInfo } from './workflow-info.ts';
+export type { ParentWorkflowInfo, WorkflowInfo } from './workflow-info.ts';
 
 // ── activities ──────────────────────────────────────────────────────────────────────────────
 
@@ -244,7 +257,15 @@ export function defineQuery<Ret, Args extends unknown[] = [], Name extends strin
   return { type: 'query', name };
 }
 
-/** Declares an update. Updates are not delivered yet: handlers can be set but never run. */
+/**
+ * Declares an update: a request a client sends with `handle.executeUpdate` that the workflow
+ * handles and answers, recorded in history once accepted.
+ *
+ * @example
+ * ```ts
+ * export const addItem = defineUpdate<number, [item: string]>('addItem');
+ * ```
+ */
 export function defineUpdate<Ret, Args extends unknown[] = [], Name extends string = string>(
   name: Name,
 ): UpdateDefinition<Ret, Args, Name> {
@@ -253,7 +274,11 @@ export function defineUpdate<Ret, Args extends unknown[] = [], Name extends stri
 
 /** Options of an update handler. */
 export interface UpdateHandlerOptions<Args extends unknown[]> {
-  /** Rejects an update before it is recorded, by throwing. */
+  /**
+   * Rejects an update before it is recorded, by throwing: the caller gets
+   * `WorkflowUpdateFailedError` and history keeps no trace of it. Runs synchronously, must only
+   * read workflow state, and does not run on replay.
+   */
   readonly validator?: ((...args: Args) => void) | undefined;
 }
 
@@ -287,6 +312,7 @@ export function setHandler(
     | QueryDefinition<unknown, unknown[]>
     | UpdateDefinition<unknown, unknown[]>,
   handler: ((...args: never[]) => unknown) | undefined,
+  options?: UpdateHandlerOptions<never[]>,
 ): void {
   const activator = getActivator();
   const h = handler as ((...args: unknown[]) => unknown) | undefined;
@@ -298,13 +324,31 @@ export function setHandler(
       activator.setQueryHandler(def.name, h);
       return;
     case 'update':
-      activator.setUpdateHandler(def.name, h);
+      activator.setUpdateHandler(
+        def.name,
+        h,
+        options?.validator as ((...args: unknown[]) => void) | undefined,
+      );
       return;
     default: {
       const never: never = def;
       throw new TypeError(`Unknown handler definition ${JSON.stringify(never)}`);
     }
   }
+}
+
+/**
+ * True when no signal or update handler is still running. Wait for it before the workflow
+ * returns, so that every accepted update gets its answer.
+ *
+ * @example
+ * ```ts
+ * await condition(allHandlersFinished);
+ * return state;
+ * ```
+ */
+export function allHandlersFinished(): boolean {
+  return getActivator().allHandlersFinished();
 }
 
 /**
@@ -322,6 +366,37 @@ export function setDefaultSignalHandler(
 /** What the workflow knows about its own run: ids, type, task queue, history size, times. */
 export function workflowInfo(): WorkflowInfo {
   return getActivator().workflowInfo();
+}
+
+/**
+ * Adds, replaces or removes (with `null` or `[]`) search attributes of this run: the values
+ * that `client.workflow.list({ query })` filters on. `workflowInfo().searchAttributes` shows
+ * the change at once. A value is a string, a finite number, a boolean, a `Date` (stored as its
+ * ISO string) or a string array. Throws `InvalidArgumentError` for any other value, for a name
+ * that is not an identifier, or for a system attribute (WorkflowId, StartTime, …).
+ *
+ * @example
+ * ```ts
+ * upsertSearchAttributes({ OrderStatus: 'paid', Amount: 120, Tags: ['vip'] });
+ * upsertSearchAttributes({ Tags: null }); // removes Tags
+ * ```
+ */
+export function upsertSearchAttributes(searchAttributes: Record<string, unknown>): void {
+  const result = normaliseSearchAttributes(searchAttributes);
+  if (!result.ok) throw new InvalidArgumentError(result.message);
+  getActivator().upsertSearchAttributes(result.value);
+}
+
+/**
+ * Adds, replaces or removes (with `null`) memo keys of this run: values shown by `describe()`
+ * and `list()`, not queryable. `workflowInfo().memo` shows the change at once.
+ * @example upsertMemo({ note: 'waiting for the warehouse' });
+ */
+export function upsertMemo(memo: Record<string, unknown>): void {
+  // `undefined` removes a key too, and must survive JSON on its way to the engine as null.
+  const upserted: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(memo)) upserted[key] = value ?? null;
+  getActivator().upsertMemo(upserted);
 }
 
 /**

@@ -25,6 +25,10 @@ export interface WorkflowInfo {
   readonly executionTimeoutMs: number | undefined;
   readonly runTimeoutMs: number | undefined;
   readonly taskTimeoutMs: number;
+  /** The parent workflow, when this run was started as a child. */
+  readonly parent: ParentWorkflowInfo | undefined;
+  /** The run this one continues, after continue-as-new. */
+  readonly continuedFromExecutionRunId: string | undefined;
   /** Values that are not deterministic: never branch workflow logic on them. */
   readonly unsafe: {
     /** True while the worker replays history (the code already ran these steps once). */
@@ -32,4 +36,11 @@ export interface WorkflowInfo {
     /** Workflow time in ms, as `Date.now()`. */
     now(): number;
   };
+}
+
+/** The parent of a child workflow. Temporal's `ParentWorkflowInfo`. */
+export interface ParentWorkflowInfo {
+  readonly workflowId: string;
+  readonly runId: string;
+  readonly namespace: string;
 }

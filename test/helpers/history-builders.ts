@@ -169,6 +169,29 @@ export class HistoryBuilder {
       case 'CancelWorkflowExecution':
         this.add({ type: 'WorkflowExecutionCanceled', workflowTaskCompletedEventId });
         return;
+      case 'UpsertWorkflowSearchAttributes':
+        this.add({
+          type: 'UpsertWorkflowSearchAttributes',
+          searchAttributes: command.searchAttributes,
+          workflowTaskCompletedEventId,
+        });
+        return;
+      case 'ModifyWorkflowProperties':
+        this.add({
+          type: 'WorkflowPropertiesModified',
+          upsertedMemo: command.upsertedMemo,
+          workflowTaskCompletedEventId,
+        });
+        return;
+      case 'AcceptWorkflowUpdate':
+      case 'RejectWorkflowUpdate':
+      case 'CompleteWorkflowUpdate':
+        throw new TypeError(`${command.type} is not supported by this builder.`);
+      case 'ContinueAsNewWorkflowExecution':
+      case 'StartChildWorkflowExecution':
+      case 'SignalExternalWorkflowExecution':
+      case 'RequestCancelExternalWorkflowExecution':
+        throw new TypeError(`${command.type} is not supported by this builder.`);
       default: {
         const never: never = command;
         throw new TypeError(`Unknown command ${JSON.stringify(never)}`);

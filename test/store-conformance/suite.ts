@@ -21,6 +21,7 @@ import {
   workflowTask,
   wtStartedEvent,
 } from './builders.ts';
+import { visibilityConformance } from './visibility-suite.ts';
 
 export function storeConformance(backend: string, open: () => Promise<Store>): void {
   /** Runs `fn` on a fresh store and closes it, whatever happens. */
@@ -193,6 +194,60 @@ export function storeConformance(backend: string, open: () => Promise<Store>): v
     });
 
     describe('appendToRun', () => {
+      test('appendToRun with createRun closes the run and creates its successor of the same workflow id in one transaction', () =>
+        withStore(async (store) => {
+          const run = makeRun();
+          await store.createRun(createRequest(run));
+          const next = makeRun({ workflowId: run.workflowId, startTimeMs: 2_000 });
+          await store.appendToRun(
+            appendRequest(run, {
+              events: [completedEvent(3)],
+              status: RunStatus.ContinuedAsNew,
+              closeTimeMs: 2_000,
+              createRun: { ...createRequest(next), timers: [makeTimer(next, { dueAtMs: 9 })] },
+            }),
+          );
+          assert.equal(
+            (await store.getRun({ runId: run.runId }))?.status,
+            RunStatus.ContinuedAsNew,
+          );
+          assert.deepEqual(await store.getRun({ runId: next.runId }), next);
+          assert.deepEqual(await store.readHistory({ runId: next.runId }), startEvents(next));
+          const found = await store.findRun({ namespace: 'default', workflowId: run.workflowId });
+          assert.equal(found?.runId, next.runId);
+          assert.deepEqual(
+            omitTaskId(await claim(store, { taskQueue: next.taskQueue })),
+            workflowTask(run, 2),
+          );
+          assert.deepEqual(
+            omitTaskId(await claim(store, { taskQueue: next.taskQueue })),
+            workflowTask(next, 2),
+          );
+          assert.equal(await store.nextTimerDueAt(), 9);
+        }));
+
+      test('appendToRun with createRun that loses the compare-and-set writes neither run', () =>
+        withStore(async (store) => {
+          const run = makeRun();
+          await store.createRun(createRequest(run));
+          const next = makeRun({ workflowId: run.workflowId });
+          await assert.rejects(
+            store.appendToRun(
+              appendRequest(run, {
+                expectedVersion: run.version + 1,
+                events: [completedEvent(3)],
+                status: RunStatus.ContinuedAsNew,
+                closeTimeMs: 2_000,
+                createRun: createRequest(next),
+              }),
+            ),
+            RunConflictError,
+          );
+          assert.deepEqual(await store.getRun({ runId: run.runId }), run);
+          assert.equal(await store.getRun({ runId: next.runId }), undefined);
+          assert.deepEqual(await store.readHistory({ runId: next.runId }), []);
+        }));
+
       test('appends events and replaces status, closeTime, state and nextEventId', () =>
         withStore(async (store) => {
           const run = makeRun();
@@ -427,6 +482,8 @@ export function storeConformance(backend: string, open: () => Promise<Store>): v
           );
         }));
     });
+
+    visibilityConformance(withStore);
 
     describe('history', () => {
       test('history round-trips every field of each event', () =>

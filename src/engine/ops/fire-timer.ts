@@ -3,6 +3,8 @@ import type { EngineDeps } from '../deps.ts';
 import { RetryState } from '../../protocol/failure.ts';
 import { dropPendingTimers } from '../timer-keys.ts';
 import { updateRun } from '../update-run.ts';
+import { parentClosePolicyDue, reportToParentDue, startChildDue } from './child-workflows.ts';
+import { cancelExternalDue, signalExternalDue } from './external-workflows.ts';
 import { activityRetryDue, activityTimeoutDue } from './activity-tasks.ts';
 import { workflowTaskRetryDue, workflowTaskTimedOut } from './workflow-tasks.ts';
 
@@ -13,6 +15,12 @@ import { workflowTaskRetryDue, workflowTaskTimedOut } from './workflow-tasks.ts'
  * timer never fires early. Test: test/contract/3-timers-fire-once-never-early.test.ts.
  */
 export async function fireTimer(deps: EngineDeps, timer: TimerRecord): Promise<void> {
+  const p0 = timer.payload;
+  if (p0.kind === 'startChild') return startChildDue(deps, timer, p0);
+  if (p0.kind === 'reportToParent') return reportToParentDue(deps, timer, p0);
+  if (p0.kind === 'parentClosePolicy') return parentClosePolicyDue(deps, timer, p0);
+  if (p0.kind === 'signalExternal') return signalExternalDue(deps, timer, p0);
+  if (p0.kind === 'cancelExternal') return cancelExternalDue(deps, timer, p0);
   const run = await deps.store.getRun({ runId: timer.runId });
   if (!run) {
     await deps.store.deleteTimer({ runId: timer.runId, key: timer.key });
@@ -46,6 +54,12 @@ export async function fireTimer(deps: EngineDeps, timer: TimerRecord): Promise<v
         dropPendingTimers(tx);
         tx.append({ type: 'WorkflowExecutionTimedOut', retryState: RetryState.Timeout });
         return;
+      case 'startChild':
+      case 'reportToParent':
+      case 'parentClosePolicy':
+      case 'signalExternal':
+      case 'cancelExternal':
+        return; // work on other runs, done above
       default: {
         const never: never = p;
         throw new TypeError(`Unknown timer ${JSON.stringify(never)}`);

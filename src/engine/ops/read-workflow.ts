@@ -108,6 +108,8 @@ export function outcomeFromEvent(runId: string, e: HistoryEvent | undefined): Wo
       return { status: 'Terminated', runId, reason: e.reason };
     case 'WorkflowExecutionTimedOut':
       return { status: 'TimedOut', runId };
+    case 'WorkflowExecutionContinuedAsNew':
+      return { status: 'ContinuedAsNew', runId, newRunId: e.newExecutionRunId };
     case undefined:
     case 'WorkflowExecutionStarted':
     case 'WorkflowExecutionCancelRequested':
@@ -128,6 +130,24 @@ export function outcomeFromEvent(runId: string, e: HistoryEvent | undefined): Wo
     case 'TimerFired':
     case 'TimerCanceled':
     case 'MarkerRecorded':
+    case 'UpsertWorkflowSearchAttributes':
+    case 'WorkflowPropertiesModified':
+    case 'StartChildWorkflowExecutionInitiated':
+    case 'StartChildWorkflowExecutionFailed':
+    case 'ChildWorkflowExecutionStarted':
+    case 'ChildWorkflowExecutionCompleted':
+    case 'ChildWorkflowExecutionFailed':
+    case 'ChildWorkflowExecutionCanceled':
+    case 'ChildWorkflowExecutionTerminated':
+    case 'ChildWorkflowExecutionTimedOut':
+    case 'SignalExternalWorkflowExecutionInitiated':
+    case 'ExternalWorkflowExecutionSignaled':
+    case 'SignalExternalWorkflowExecutionFailed':
+    case 'RequestCancelExternalWorkflowExecutionInitiated':
+    case 'ExternalWorkflowExecutionCancelRequested':
+    case 'RequestCancelExternalWorkflowExecutionFailed':
+    case 'WorkflowExecutionUpdateAccepted':
+    case 'WorkflowExecutionUpdateCompleted':
       throw new IllegalStateError(
         `Run ${runId} is closed but its last event is ${e?.type ?? 'missing'}.`,
       );

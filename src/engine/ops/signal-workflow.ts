@@ -49,7 +49,7 @@ export async function signalWorkflow(
 
 const REGISTRATION_FRESH_MS = 2 * 60_000;
 
-async function assertKnownSignal(
+export async function assertKnownSignal(
   deps: EngineDeps,
   namespace: string,
   taskQueue: string,

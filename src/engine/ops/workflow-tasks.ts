@@ -19,6 +19,7 @@ import type { QueryDispatcher } from '../task-queues/query-dispatcher.ts';
 import { WorkflowTaskToken, decodeTaskToken, encodeTaskToken } from '../task-token.ts';
 import { workflowTaskRetryKey, workflowTaskTimerKey } from '../timer-keys.ts';
 import { updateRun } from '../update-run.ts';
+import { admittedUpdates } from '../workflow-updates.ts';
 import type { RunTx } from '../update-run.ts';
 import { parseRequest } from './parse-request.ts';
 import { PayloadTooLargeError } from '../../errors.ts';
@@ -95,6 +96,7 @@ async function startWorkflowTask(
       scheduledEventId: wt.scheduledEventId,
       attempt: wt.attempt,
       previousStartedEventId: tx.state.previousStartedEventId,
+      updates: admittedUpdates(tx.state),
     };
   });
   if (!started) return undefined;
@@ -117,6 +119,7 @@ async function startWorkflowTask(
     events: events.filter((e) => e.eventId <= started.startedEventId),
     previousStartedEventId: started.previousStartedEventId,
     startedEventId: started.startedEventId,
+    ...(started.updates.length > 0 && { updates: started.updates }),
   };
 }
 
@@ -160,6 +163,14 @@ export async function completeWorkflowTask(
         checkPayload(deps, `The input of activity '${c.activityType}'`, c.args);
       } else if (c.type === 'CompleteWorkflowExecution') {
         checkPayload(deps, 'The workflow result', c.result);
+      } else if (c.type === 'CompleteWorkflowUpdate') {
+        checkPayload(deps, `The result of update '${c.updateId}'`, c.outcome);
+      } else if (
+        c.type === 'ContinueAsNewWorkflowExecution' ||
+        c.type === 'StartChildWorkflowExecution' ||
+        c.type === 'SignalExternalWorkflowExecution'
+      ) {
+        checkPayload(deps, `The input of ${c.type}`, c.args);
       }
     }
   } catch (e) {

@@ -12,10 +12,12 @@ import {
   WorkflowExecutionAlreadyStartedError,
 } from '../../errors.ts';
 import type { HistoryEvent } from '../../protocol/history-events.ts';
+import type { ListFilter } from '../../protocol/list-filter.ts';
 import {
   assertEventSequence,
   eventFromData,
   eventToRow,
+  objectToColumn,
   runFromRow,
   runToRow,
   stateToColumn,
@@ -30,6 +32,7 @@ import type {
   AppendToRunRequest,
   ClaimTaskRequest,
   CreateRunRequest,
+  ListRunsByQueryRequest,
   NewTask,
   NewTimer,
   RunRecord,
@@ -42,7 +45,8 @@ import type {
 import { migrate } from './migrate.ts';
 import { prepareHistoryQueries } from './queries/history.ts';
 import { prepareNamespaceQueries } from './queries/namespaces.ts';
-import { prepareRunQueries } from './queries/runs.ts';
+import { listFilterToSql } from './list-filter-sql.ts';
+import { RUN_COLUMNS, prepareRunQueries } from './queries/runs.ts';
 import { prepareTaskQueries } from './queries/tasks.ts';
 import { prepareTimerQueries } from './queries/timers.ts';
 import { prepareWorkerQueries } from './queries/workers.ts';
@@ -179,6 +183,15 @@ export class SqliteStore implements Store {
       events: req.events,
       nextEventId: req.nextEventId,
     });
+    if (req.createRun !== undefined) {
+      assertEventSequence({
+        operation: 'appendToRun (createRun)',
+        runId: req.createRun.run.runId,
+        firstEventId: 1,
+        events: req.createRun.events,
+        nextEventId: req.createRun.run.nextEventId,
+      });
+    }
     await this.#write('appendToRun', () => {
       this.#tx.appendToRun.immediate(req);
     });
@@ -241,6 +254,31 @@ export class SqliteStore implements Store {
     );
   }
 
+  async listRunsByQuery(req: ListRunsByQueryRequest): Promise<RunRecord[]> {
+    return this.#read('listRunsByQuery', () => {
+      const sql = listFilterToSql(req.filter);
+      return this.#db
+        .prepare(
+          `SELECT ${RUN_COLUMNS} FROM runs WHERE namespace = ? AND ${sql.where} ` +
+            `ORDER BY ${sql.orderBy} LIMIT ? OFFSET ?`,
+        )
+        .all(req.namespace, ...sql.whereParams, ...sql.orderByParams, req.limit, req.offset)
+        .map(runFromRow);
+    });
+  }
+
+  async countRuns(req: { namespace: string; filter: ListFilter }): Promise<number> {
+    return this.#read('countRuns', () => {
+      const sql = listFilterToSql(req.filter);
+      const row = this.#db
+        .prepare<unknown[], { n: number }>(
+          `SELECT count(*) AS n FROM runs WHERE namespace = ? AND ${sql.where}`,
+        )
+        .get(req.namespace, ...sql.whereParams);
+      return row?.n ?? 0;
+    });
+  }
+
   /** Closes the database. Closing twice is a no-op; any other call after close throws. */
   async close(): Promise<void> {
     if (this.#db.open) this.#db.close();
@@ -282,32 +320,36 @@ function prepareTransactions(db: Database.Database, q: Queries) {
     for (const event of events) q.history.insert.run(eventToRow(runId, event));
   };
 
+  const insertRun = (req: CreateRunRequest) => {
+    const { run } = req;
+    try {
+      q.runs.insert.run(runToRow(run));
+    } catch (e) {
+      // runs_running_workflow_id refused a second Running run of this workflow id. The
+      // lookup runs under the same write lock, so it names the run that is really running.
+      const running =
+        sqliteErrorKind(e) === 'uniqueViolation'
+          ? q.runs.runningRunId.get(run.namespace, run.workflowId)
+          : undefined;
+      if (running === undefined) throw e;
+      throw new WorkflowExecutionAlreadyStartedError(
+        run.workflowId,
+        run.workflowType,
+        running.run_id,
+      );
+    }
+    insertEvents(run.runId, req.events);
+    insertTasks(req.tasks);
+    upsertTimers(req.timers);
+  };
+
   return {
     ensureNamespace: db.transaction((namespace: string) => {
       q.namespaces.insert.run(namespace);
     }),
 
     createRun: db.transaction((req: CreateRunRequest) => {
-      const { run } = req;
-      try {
-        q.runs.insert.run(runToRow(run));
-      } catch (e) {
-        // runs_running_workflow_id refused a second Running run of this workflow id. The
-        // lookup runs under the same write lock, so it names the run that is really running.
-        const running =
-          sqliteErrorKind(e) === 'uniqueViolation'
-            ? q.runs.runningRunId.get(run.namespace, run.workflowId)
-            : undefined;
-        if (running === undefined) throw e;
-        throw new WorkflowExecutionAlreadyStartedError(
-          run.workflowId,
-          run.workflowType,
-          running.run_id,
-        );
-      }
-      insertEvents(run.runId, req.events);
-      insertTasks(req.tasks);
-      upsertTimers(req.timers);
+      insertRun(req);
     }),
 
     appendToRun: db.transaction((req: AppendToRunRequest) => {
@@ -321,6 +363,8 @@ function prepareTransactions(db: Database.Database, q: Queries) {
         close_time_ms: req.closeTimeMs ?? null,
         next_event_id: req.nextEventId,
         state: stateToColumn(req.state),
+        search_attributes: objectToColumn(req.searchAttributes),
+        memo: objectToColumn(req.memo),
       });
       if (changes === 0) throw new RunConflictError(req.runId, req.expectedNextEventId);
       insertEvents(req.runId, req.events);
@@ -329,6 +373,8 @@ function prepareTransactions(db: Database.Database, q: Queries) {
       for (const taskId of req.deleteTaskIds) q.tasks.delete.run(taskId);
       insertTasks(req.tasks);
       upsertTimers(req.timers);
+      // After the status update above: a continued run no longer holds its workflow id.
+      if (req.createRun !== undefined) insertRun(req.createRun);
     }),
 
     claimTask: db.transaction((req: ClaimTaskRequest): TaskRecord | undefined => {

@@ -3,7 +3,7 @@ import type { RunRow } from '../../rows.ts';
 
 const COLUMNS =
   'run_id, namespace, workflow_id, workflow_type, task_queue, status, start_time_ms, ' +
-  'close_time_ms, next_event_id, version, state';
+  'close_time_ms, next_event_id, version, state, search_attributes, memo, execution_time_ms';
 
 /** The compare-and-set of appendToRun: changes one row iff version and next_event_id are as expected. */
 export interface UpdateRunParams {
@@ -14,13 +14,17 @@ export interface UpdateRunParams {
   close_time_ms: number | null;
   next_event_id: number;
   state: string | null;
+  /** NULL keeps the stored value (the writer did not say). */
+  search_attributes: string | null;
+  memo: string | null;
 }
 
 export function prepareRunQueries(db: Database.Database) {
   return {
     insert: db.prepare<RunRow>(
       `INSERT INTO runs (${COLUMNS}) VALUES (@run_id, @namespace, @workflow_id, @workflow_type, ` +
-        '@task_queue, @status, @start_time_ms, @close_time_ms, @next_event_id, @version, @state)',
+        '@task_queue, @status, @start_time_ms, @close_time_ms, @next_event_id, @version, @state, ' +
+        '@search_attributes, @memo, @execution_time_ms)',
     ),
     get: db.prepare<[string]>(`SELECT ${COLUMNS} FROM runs WHERE run_id = ?`),
     getInWorkflow: db.prepare<[string, string, string]>(
@@ -36,7 +40,9 @@ export function prepareRunQueries(db: Database.Database) {
     ),
     update: db.prepare<UpdateRunParams>(
       'UPDATE runs SET status = @status, close_time_ms = @close_time_ms, ' +
-        'next_event_id = @next_event_id, version = @expected_version + 1, state = @state ' +
+        'next_event_id = @next_event_id, version = @expected_version + 1, state = @state, ' +
+        'search_attributes = coalesce(@search_attributes, search_attributes), ' +
+        'memo = coalesce(@memo, memo) ' +
         'WHERE run_id = @run_id AND next_event_id = @expected_next_event_id ' +
         'AND version = @expected_version',
     ),
@@ -46,4 +52,5 @@ export function prepareRunQueries(db: Database.Database) {
     ),
   };
 }
+export const RUN_COLUMNS = COLUMNS;
 export type RunQueries = ReturnType<typeof prepareRunQueries>;

@@ -1,0 +1,72 @@
+// A Store wrapper that counts calls by method, for "store calls per step" figures. The engine is
+// given the wrapped store; every call goes to the real one unchanged.
+import type { Store } from 'reprise/server';
+
+/** Write transactions that commit changes (and so wait for an fsync under synchronous=FULL). */
+const ALWAYS_WRITES = new Set([
+  'createRun',
+  'appendToRun',
+  'deleteTask',
+  'deleteTimer',
+  'registerWorker',
+  'ensureNamespace',
+]);
+
+export class StoreCounter {
+  readonly calls = new Map<string, number>();
+  /** claimTask that found a task, takeDueTimers that took some: they wrote a lease. */
+  leasesTaken = 0;
+
+  count(method: string): void {
+    this.calls.set(method, (this.calls.get(method) ?? 0) + 1);
+  }
+
+  reset(): void {
+    this.calls.clear();
+    this.leasesTaken = 0;
+  }
+
+  /** Transactions that changed the database (each one durable commit). */
+  get durableCommits(): number {
+    let n = this.leasesTaken;
+    for (const [m, c] of this.calls) if (ALWAYS_WRITES.has(m)) n += c;
+    return n;
+  }
+
+  get total(): number {
+    let n = 0;
+    for (const c of this.calls.values()) n += c;
+    return n;
+  }
+
+  /** `method: calls per unit` for the notes, busiest first. */
+  describe(per: number, unit: string): string {
+    const parts = [...this.calls.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .map(([m, c]) => `${m} ${(c / per).toFixed(2)}`);
+    return `store calls per ${unit}: ${parts.join(', ')}; durable commits per ${unit}: ${(this.durableCommits / per).toFixed(2)}`;
+  }
+}
+
+export function countingStore(store: Store, counter: StoreCounter): Store {
+  return new Proxy(store, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop, target);
+      if (typeof value !== 'function' || typeof prop !== 'string') return value;
+      const fn = value as (...args: unknown[]) => unknown;
+      return (...args: unknown[]): unknown => {
+        counter.count(prop);
+        const result = fn.apply(target, args);
+        if ((prop === 'claimTask' || prop === 'takeDueTimers') && result instanceof Promise) {
+          void result.then(
+            (r: unknown) => {
+              if (r !== undefined && !(Array.isArray(r) && r.length === 0)) counter.leasesTaken++;
+            },
+            () => undefined,
+          );
+        }
+        return result;
+      };
+    },
+  });
+}

@@ -1,0 +1,92 @@
+// Starting and killing the child-process hosts of bench/hosts/ (W6, W7).
+import { fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { procMemory } from './procs.ts';
+import type { RepContext } from './workload.ts';
+
+export interface Host {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  /** Resolves with the first message of this type; rejects if the process exits first. */
+  next(type: string): Promise<Record<string, unknown>>;
+}
+
+export const APP_HOST = new URL('../hosts/app-host.ts', import.meta.url).pathname;
+
+/** Forks `script` with `env`, names it `label`, and resolves once it sent `{type:'ready'}`. */
+export async function startHost(
+  ctx: RepContext,
+  script: string,
+  label: string,
+  env: Record<string, string>,
+): Promise<Host> {
+  const child = fork(script, [], {
+    execArgv: [...ctx.childExecArgv],
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`could not start ${script}`);
+  ctx.labelProcess(pid, label);
+  const seen: Record<string, unknown>[] = [];
+  const waiters: { type: string; resolve: (m: Record<string, unknown>) => void }[] = [];
+  child.on('message', (m: unknown) => {
+    if (typeof m !== 'object' || m === null) return;
+    const msg = m as Record<string, unknown>;
+    seen.push(msg);
+    for (const w of [...waiters]) {
+      if (w.type === msg['type']) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(msg);
+      }
+    }
+  });
+  const exited = new Promise<never>((_, reject) => {
+    child.once('exit', (code, signal) => {
+      reject(new Error(`${label} exited (code ${String(code)}, signal ${String(signal)})`));
+    });
+  });
+  exited.catch(() => undefined);
+  const host: Host = {
+    child,
+    pid,
+    next: (type) => {
+      const already = seen.find((m) => m['type'] === type);
+      if (already) return Promise.resolve(already);
+      return Promise.race([
+        new Promise<Record<string, unknown>>((resolve) => waiters.push({ type, resolve })),
+        exited,
+      ]);
+    },
+  };
+  await host.next('ready');
+  return host;
+}
+
+/** SIGKILLs the host (recording its peak RSS first) and waits until it is gone. */
+export async function killHost(ctx: RepContext, host: Host): Promise<void> {
+  const m = procMemory(host.pid);
+  if (m) ctx.recordPeak(host.pid, m.hwm);
+  if (host.child.exitCode !== null || host.child.signalCode !== null) return;
+  const gone = new Promise<void>((resolve) => {
+    host.child.once('exit', () => {
+      resolve();
+    });
+  });
+  host.child.kill('SIGKILL');
+  await gone;
+}
+
+/** Waits for the host to exit by itself (after it reported `done`). */
+export async function hostExited(host: Host, timeoutMs: number): Promise<void> {
+  if (host.child.exitCode !== null || host.child.signalCode !== null) return;
+  await new Promise<void>((resolve) => {
+    const t = setTimeout(() => {
+      host.child.kill('SIGKILL');
+    }, timeoutMs);
+    host.child.once('exit', () => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+}

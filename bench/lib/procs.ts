@@ -1,0 +1,174 @@
+// Peak memory of a process tree, read from /proc (Linux): VmHWM is a process's own peak RSS, so
+// sampling now and then still catches the peak of every process that is alive at a sample.
+import { readFileSync, readdirSync } from 'node:fs';
+
+const MIB = 1024 * 1024;
+
+interface ProcMemory {
+  /** Resident set now, bytes. */
+  readonly rss: number;
+  /** Peak resident set (high-water mark), bytes. */
+  readonly hwm: number;
+}
+
+/** RSS and peak RSS of `pid` in bytes; undefined once it is gone (or off Linux). */
+export function procMemory(pid: number): ProcMemory | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const kb = (field: string): number => {
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text);
+    return m?.[1] === undefined ? 0 : Number(m[1]) * 1024;
+  };
+  return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
+}
+
+export function toMiB(bytes: number): number {
+  return Math.round((bytes / MIB) * 10) / 10;
+}
+
+/** Parent pid of every process, from /proc/<pid>/stat. */
+function parentMap(): Map<number, number> {
+  const out = new Map<number, number>();
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return out;
+  }
+  for (const name of entries) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      // The command name is in parentheses and may contain spaces; fields follow the last ')'.
+      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(name), Number(rest[1]));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return out;
+}
+
+/** `root` and every process below it. */
+export function descendants(root: number): number[] {
+  const parents = parentMap();
+  const out = [root];
+  for (let i = 0; i < out.length; i++) {
+    const p = out[i];
+    for (const [pid, ppid] of parents) if (ppid === p && !out.includes(pid)) out.push(pid);
+  }
+  return out;
+}
+
+function isEsbuild(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+      .replaceAll('\0', ' ')
+      .includes('esbuild --service');
+  } catch {
+    return false;
+  }
+}
+
+function defaultLabel(pid: number): string {
+  try {
+    // The worker's workflow bundler keeps an esbuild service alive; tsx starts one too when it
+    // compiles a file it has not cached.
+    if (isEsbuild(pid)) return 'esbuild';
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    const script = argv.find((a) => a.endsWith('.ts'));
+    if (script !== undefined) return script.slice(script.lastIndexOf('/') + 1, -3);
+    return (argv[0] ?? `pid-${pid}`).split('/').pop() ?? `pid-${pid}`;
+  } catch {
+    return `pid-${pid}`;
+  }
+}
+
+/**
+ * Samples the peak RSS of a process tree until stopped. Processes are named by `label(pid)` or
+ * by what they run; a name seen for a second process gets `#2`, `#3`…
+ */
+export class TreeSampler {
+  readonly #root: number;
+  readonly #labels = new Map<number, string>();
+  readonly #peaks = new Map<number, number>();
+  readonly #names = new Map<number, string>();
+  readonly #timer: NodeJS.Timeout;
+
+  constructor(root: number, intervalMs = 100) {
+    this.#root = root;
+    this.#timer = setInterval(() => {
+      this.sample();
+    }, intervalMs);
+    this.#timer.unref();
+  }
+
+  /** Names a process (before or after it was first seen). */
+  label(pid: number, label: string): void {
+    this.#labels.set(pid, label);
+    if (this.#names.has(pid)) this.#names.set(pid, this.#unique(label, pid));
+  }
+
+  /** Records the peak of a process that reported it itself (exact, even after it exits). */
+  record(pid: number, peakBytes: number): void {
+    this.#see(pid);
+    this.#peaks.set(pid, Math.max(this.#peaks.get(pid) ?? 0, peakBytes));
+  }
+
+  sample(): void {
+    for (const pid of descendants(this.#root)) {
+      const m = procMemory(pid);
+      if (m === undefined) continue;
+      this.#see(pid);
+      this.#peaks.set(pid, Math.max(this.#peaks.get(pid) ?? 0, m.hwm));
+    }
+  }
+
+  #see(pid: number): void {
+    if (this.#names.has(pid)) return;
+    this.#names.set(pid, this.#unique(this.#labels.get(pid) ?? defaultLabel(pid), pid));
+  }
+
+  #unique(label: string, pid: number): string {
+    const taken = new Set([...this.#names].filter(([p]) => p !== pid).map(([, n]) => n));
+    if (!taken.has(label)) return label;
+    for (let i = 2; ; i++) if (!taken.has(`${label}#${i}`)) return `${label}#${i}`;
+  }
+
+  /**
+   * Stops sampling; the peak of every process seen, MiB, and their sum as `total`. Three or
+   * more processes of one name (`x`, `x#2`, `x-3`…) are reported as one entry, their maximum.
+   */
+  stop(): Record<string, number> {
+    this.sample();
+    clearInterval(this.#timer);
+    const byName = new Map<string, number>();
+    let total = 0;
+    for (const [pid, peak] of this.#peaks) {
+      if (peak <= 0) continue;
+      byName.set(this.#names.get(pid) ?? `pid-${pid}`, peak);
+      total += peak;
+    }
+    const groups = new Map<string, string[]>();
+    for (const name of byName.keys()) {
+      const base = name.replace(/(#\d+|-\d+)+$/, '').trim();
+      groups.set(base, [...(groups.get(base) ?? []), name]);
+    }
+    const out: Record<string, number> = {};
+    for (const [base, names] of groups) {
+      if (names.length < 3) {
+        for (const n of names) out[n] = toMiB(byName.get(n) ?? 0);
+      } else {
+        out[`${base} (max of ${names.length})`] = toMiB(
+          Math.max(...names.map((n) => byName.get(n) ?? 0)),
+        );
+      }
+    }
+    out['total'] = toMiB(total);
+    return out;
+  }
+}

@@ -1,0 +1,271 @@
+/* eslint-disable no-console */
+// The benchmark runner: `npm run bench -- W1 … W8 | all | limits [--reps N] [--mode embedded]`.
+// Each repetition of a workload runs in a fresh process (bench/rep.ts) whose process tree is
+// sampled for peak RSS; one JSON line per workload goes to stdout, progress to stderr.
+// See bench/RESULTS.md for the figures and how to read them, shared/BENCHMARKS.md for the
+// workloads and targets.
+import { fork } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
+import { RepChannel } from './lib/channel.ts';
+import type { RepMessage } from './lib/channel.ts';
+import { UnsupportedDeploymentError, assertSupported } from './lib/deployment.ts';
+import type { Mode, StoreKind } from './lib/deployment.ts';
+import { TreeSampler, descendants } from './lib/procs.ts';
+import { summarise } from './lib/stats.ts';
+import type { Measured, Summary } from './lib/stats.ts';
+import type { BenchOptions, Workload } from './lib/workload.ts';
+import { WORKLOADS, findWorkload } from './workloads/index.ts';
+
+const REP_SCRIPT = new URL('./rep.ts', import.meta.url).pathname;
+
+const USAGE = `usage: npm run bench -- <W1…W8 | all | limits>… [options]
+  --reps N          repetitions per workload (default 3)
+  --mode embedded   engine, worker and client in one process (the only mode today);
+                    'service' (separate processes over HTTP) does not exist yet
+  --store sqlite    the store (default sqlite; 'postgres' does not exist yet)
+  --scale full      W7 at the full 100,000 runs (default: scaled down to 10,000)
+  --inline          run repetitions in this process (for profiling; RSS then covers the runner)
+  --out FILE        also append the JSON lines to FILE`;
+
+interface Cli {
+  workloads: Workload[];
+  options: BenchOptions;
+  inline: boolean;
+  out: string | undefined;
+}
+
+class UsageError extends Error {}
+
+function parseCli(argv: readonly string[]): Cli {
+  const ids: string[] = [];
+  let reps = 3;
+  let mode: Mode = 'embedded';
+  let store: StoreKind = 'sqlite';
+  let scale: BenchOptions['scale'] = 'default';
+  let inline = false;
+  let out: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] ?? '';
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new UsageError(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--reps') {
+      reps = Number(value());
+      if (!Number.isInteger(reps) || reps < 1)
+        throw new UsageError('--reps takes a positive integer');
+    } else if (a === '--mode') {
+      const m = value();
+      if (m !== 'embedded' && m !== 'service') throw new UsageError(`unknown mode '${m}'`);
+      mode = m;
+    } else if (a === '--store') {
+      const s = value();
+      if (s !== 'sqlite' && s !== 'postgres') throw new UsageError(`unknown store '${s}'`);
+      store = s;
+    } else if (a === '--scale') {
+      const s = value();
+      if (s !== 'full' && s !== 'default') throw new UsageError(`unknown scale '${s}'`);
+      scale = s;
+    } else if (a === '--inline') {
+      inline = true;
+    } else if (a === '--out') {
+      out = value();
+    } else if (a === '--help' || a === '-h') {
+      throw new UsageError('');
+    } else if (a.startsWith('-')) {
+      throw new UsageError(`unknown option ${a}`);
+    } else {
+      ids.push(a);
+    }
+  }
+  if (ids.length === 0) throw new UsageError('name a workload');
+  const workloads: Workload[] = [];
+  for (const id of ids) {
+    const picked = id.toLowerCase() === 'all' ? [...WORKLOADS] : [findWorkload(id)];
+    for (const w of picked) {
+      if (w === undefined) throw new UsageError(`unknown workload '${id}'`);
+      if (!workloads.includes(w)) workloads.push(w);
+    }
+  }
+  return { workloads, options: { mode, store, reps, scale }, inline, out };
+}
+
+interface RepOutcome {
+  figures: Record<string, Measured>;
+  notes: readonly string[];
+  peaks: Record<string, number>;
+  error: string | undefined;
+}
+
+function log(message: string): void {
+  console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
+}
+
+/** Runs one repetition in a child process, sampling its process tree for peak RSS. */
+async function runRepForked(w: Workload, rep: number, options: BenchOptions): Promise<RepOutcome> {
+  const child = fork(REP_SCRIPT, [JSON.stringify({ workload: w.id, rep, options })], {
+    execArgv: [...process.execArgv, ...(w.nodeFlags ?? [])],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const pid = child.pid;
+  if (pid === undefined) throw new Error('could not start a repetition process');
+  const sampler = new TreeSampler(pid);
+  sampler.label(pid, w.processLabel);
+  let result: Extract<RepMessage, { type: 'result' }> | undefined;
+  let error: string | undefined;
+  child.on('message', (raw: unknown) => {
+    const m = raw as RepMessage;
+    switch (m.type) {
+      case 'label':
+        sampler.label(m.pid, m.label);
+        break;
+      case 'peak':
+        sampler.record(m.pid, m.bytes);
+        break;
+      case 'log':
+        log(m.message);
+        break;
+      case 'result':
+        result = m;
+        sampler.record(pid, m.peakBytes);
+        break;
+      case 'error':
+        error = m.message;
+        break;
+    }
+  });
+  const timer = setTimeout(() => {
+    error = `time limit of ${w.timeLimitMs / 1000} s reached: repetition killed`;
+    sampler.sample();
+    for (const p of descendants(pid).reverse()) {
+      try {
+        process.kill(p, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }, w.timeLimitMs);
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  clearTimeout(timer);
+  const peaks = sampler.stop();
+  if (result === undefined && error === undefined)
+    error = `repetition exited with code ${String(code)}`;
+  return {
+    figures: result?.figures ?? {},
+    notes: result?.notes ?? [],
+    peaks,
+    error,
+  };
+}
+
+/** Runs one repetition in this process (profiling, debugging). */
+async function runRepInline(w: Workload, rep: number, options: BenchOptions): Promise<RepOutcome> {
+  const sampler = new TreeSampler(process.pid);
+  sampler.label(process.pid, `runner (${w.processLabel})`);
+  const channel = new RepChannel((m) => {
+    if (m.type === 'label') sampler.label(m.pid, m.label);
+    else if (m.type === 'peak') sampler.record(m.pid, m.bytes);
+    else if (m.type === 'log') log(m.message);
+  });
+  try {
+    const r = await w.rep(channel.context(rep, options));
+    return { figures: r.figures, notes: r.notes ?? [], peaks: sampler.stop(), error: undefined };
+  } catch (e) {
+    console.error(e);
+    return {
+      figures: {},
+      notes: [],
+      peaks: sampler.stop(),
+      error: e instanceof Error ? e.message : String(e),
+    };
+  }
+}
+
+interface Line {
+  workload: string;
+  mode: Mode;
+  store: StoreKind;
+  reps: number;
+  figures: Record<string, Summary>;
+  peakRssMiB: Record<string, number>;
+  node: string;
+  date: string;
+  params: Record<string, number | string>;
+  notes?: string[];
+  errors?: string[];
+}
+
+async function runWorkload(w: Workload, cli: Cli): Promise<Line> {
+  const { options } = cli;
+  const outcomes: RepOutcome[] = [];
+  for (let rep = 1; rep <= options.reps; rep++) {
+    log(`${w.id} (${w.title}) repetition ${rep}/${options.reps}`);
+    const t0 = performance.now();
+    const o = cli.inline
+      ? await runRepInline(w, rep, options)
+      : await runRepForked(w, rep, options);
+    log(
+      `${w.id} repetition ${rep} ${o.error === undefined ? 'done' : `FAILED: ${o.error}`} in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
+    outcomes.push(o);
+  }
+  const ok = outcomes.filter((o) => o.error === undefined);
+  const figureSets = ok.map((o) => ({
+    ...o.figures,
+    peakRssTotalMiB: { value: o.peaks['total'] ?? Number.NaN, unit: 'MiB' },
+  }));
+  const peakRssMiB: Record<string, number> = {};
+  for (const o of ok) {
+    for (const [name, mib] of Object.entries(o.peaks)) {
+      peakRssMiB[name] = Math.max(peakRssMiB[name] ?? 0, mib);
+    }
+  }
+  const notes = [...new Set(ok.flatMap((o) => o.notes))];
+  const errors = outcomes.flatMap((o, i) =>
+    o.error === undefined ? [] : [`rep ${i + 1}: ${o.error}`],
+  );
+  return {
+    workload: w.id,
+    mode: options.mode,
+    store: options.store,
+    reps: ok.length,
+    figures: summarise(figureSets),
+    peakRssMiB,
+    node: process.version,
+    date: new Date().toISOString(),
+    params: w.params(options),
+    ...(notes.length > 0 && { notes }),
+    ...(errors.length > 0 && { errors }),
+  };
+}
+
+async function main(): Promise<number> {
+  let cli: Cli;
+  try {
+    cli = parseCli(process.argv.slice(2));
+    assertSupported(cli.options.mode, cli.options.store);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      if (e.message) console.error(`bench: ${e.message}`);
+      console.error(USAGE);
+      return 2;
+    }
+    if (e instanceof UnsupportedDeploymentError) {
+      console.error(`bench: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  }
+  let failed = false;
+  for (const w of cli.workloads) {
+    const line = await runWorkload(w, cli);
+    const text = JSON.stringify(line);
+    console.log(text);
+    if (cli.out !== undefined) appendFileSync(cli.out, `${text}\n`);
+    if (line.errors !== undefined) failed = true;
+  }
+  return failed ? 1 : 0;
+}
+
+process.exitCode = await main();

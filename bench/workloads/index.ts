@@ -1,0 +1,17 @@
+import type { Workload } from '../lib/workload.ts';
+import { limits } from './limits.ts';
+import { w1 } from './w1.ts';
+import { w2 } from './w2.ts';
+import { w3 } from './w3.ts';
+import { w4 } from './w4.ts';
+import { w5 } from './w5.ts';
+import { w6 } from './w6.ts';
+import { w7 } from './w7.ts';
+import { w8 } from './w8.ts';
+
+/** In the order `all` runs them: the limits first, so that every figure has its yardstick. */
+export const WORKLOADS: readonly Workload[] = [limits, w1, w2, w3, w4, w5, w6, w7, w8];
+
+export function findWorkload(id: string): Workload | undefined {
+  return WORKLOADS.find((w) => w.id.toLowerCase() === id.toLowerCase());
+}

@@ -1,0 +1,52 @@
+// W1 step latency: one workflow, 200 sequential steps, nothing else running.
+import { StoreCounter } from '../lib/counting-store.ts';
+import { openDeployment } from '../lib/deployment.ts';
+import type { Workload } from '../lib/workload.ts';
+import { steps } from '../fixtures/workflows.ts';
+
+const STEPS = 200;
+
+export const w1: Workload = {
+  id: 'W1',
+  title: 'step latency',
+  timeLimitMs: 120_000,
+  processLabel: 'bench (engine+worker+client)',
+  params: () => ({ workflows: 1, steps: STEPS }),
+  async rep(ctx) {
+    const counter = new StoreCounter();
+    const d = await openDeployment({ ...ctx.options, counter });
+    try {
+      await d.startWorker();
+      // Warm-up: one short workflow, so that the sandbox and code paths are not cold.
+      await d.client.workflow.execute(steps, {
+        taskQueue: d.taskQueue,
+        workflowId: 'warmup',
+        args: [5, 0],
+      });
+      counter.reset();
+      ctx.mark('start');
+      const t0 = performance.now();
+      const result = await d.client.workflow.execute(steps, {
+        taskQueue: d.taskQueue,
+        workflowId: 'w1',
+        args: [STEPS, 0],
+      });
+      const wallMs = performance.now() - t0;
+      ctx.mark('end');
+      const perStep = STEPS;
+      if (result !== STEPS) throw new Error(`W1: expected ${STEPS}, got ${result}`);
+      return {
+        figures: {
+          msPerStep: { value: wallMs / STEPS, unit: 'ms' },
+          stepsPerSec: { value: (STEPS * 1000) / wallMs, unit: 'steps/s' },
+          wallMs: { value: wallMs, unit: 'ms' },
+          durableCommitsPerStep: { value: counter.durableCommits / perStep, unit: 'commits' },
+          storeCallsPerStep: { value: counter.total / perStep, unit: 'calls' },
+        },
+        notes: [counter.describe(perStep, 'step')],
+      };
+    } finally {
+      await d.close();
+    }
+  },
+};

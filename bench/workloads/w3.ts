@@ -1,0 +1,52 @@
+// W3 start latency: 200 one-step workflows, started one after another, each awaited.
+import { openDeployment } from '../lib/deployment.ts';
+import { mean, percentile } from '../lib/stats.ts';
+import type { Workload } from '../lib/workload.ts';
+import { steps } from '../fixtures/workflows.ts';
+
+const WORKFLOWS = 200;
+
+export const w3: Workload = {
+  id: 'W3',
+  title: 'start latency',
+  timeLimitMs: 120_000,
+  processLabel: 'bench (engine+worker+client)',
+  params: () => ({ workflows: WORKFLOWS, stepsEach: 1 }),
+  async rep(ctx) {
+    const d = await openDeployment(ctx.options);
+    try {
+      await d.startWorker();
+      for (let i = 0; i < 5; i++) {
+        await d.client.workflow.execute(steps, {
+          taskQueue: d.taskQueue,
+          workflowId: `warmup-${i}`,
+          args: [1, 0],
+        });
+      }
+      const latencies: number[] = [];
+      ctx.mark('start');
+      for (let i = 0; i < WORKFLOWS; i++) {
+        const t0 = performance.now();
+        const handle = await d.client.workflow.start(steps, {
+          taskQueue: d.taskQueue,
+          workflowId: `w3-${i}`,
+          args: [1, i],
+        });
+        const r = await handle.result();
+        latencies.push(performance.now() - t0);
+        if (r !== i + 1) throw new Error(`W3: expected ${i + 1}, got ${r}`);
+      }
+      ctx.mark('end');
+      return {
+        figures: {
+          p50Ms: { value: percentile(latencies, 50), unit: 'ms' },
+          p99Ms: { value: percentile(latencies, 99), unit: 'ms' },
+          meanMs: { value: mean(latencies), unit: 'ms' },
+          maxMs: { value: Math.max(...latencies), unit: 'ms' },
+        },
+      };
+    } finally {
+      await d.close();
+    }
+  },
+};

@@ -1,0 +1,76 @@
+// client.workflow.list and count: Temporal's list-filter queries, paged through the EngineApi.
+import type { SearchAttributes } from '../protocol/search-attributes.ts';
+import type { RunStatus } from '../protocol/run-status.ts';
+import type {
+  EngineApi,
+  WorkflowExecutionInfo as RawExecutionInfo,
+} from '../transport/engine-api.ts';
+
+/** Options of `client.workflow.list`. */
+export interface ListOptions {
+  /**
+   * A list filter in Temporal's language, e.g.
+   * `WorkflowType = 'order' AND ExecutionStatus = 'Running' ORDER BY StartTime DESC`.
+   * Every run of the namespace when absent.
+   */
+  readonly query?: string | undefined;
+  /** Runs fetched per request (1 to 1000, default 100); the iterable fetches pages as needed. */
+  readonly pageSize?: number | undefined;
+}
+
+/** One run as `client.workflow.list` yields it. Temporal's `WorkflowExecutionInfo`. */
+export interface WorkflowExecutionInfo {
+  readonly workflowId: string;
+  readonly runId: string;
+  /** The workflow type. */
+  readonly type: string;
+  readonly taskQueue: string;
+  readonly status: RunStatus;
+  readonly historyLength: number;
+  readonly startTime: Date;
+  /** When the first workflow task was due: `startTime` plus any `startDelay`. */
+  readonly executionTime: Date;
+  readonly closeTime: Date | undefined;
+  readonly memo: Record<string, unknown>;
+  readonly searchAttributes: SearchAttributes;
+}
+
+/** The answer of `client.workflow.count`. */
+export interface CountWorkflowExecution {
+  readonly count: number;
+}
+
+/** Pages through the runs a query matches, one request per page, as they are iterated. */
+export async function* listWorkflowExecutions(
+  api: EngineApi,
+  namespace: string,
+  options: ListOptions,
+): AsyncGenerator<WorkflowExecutionInfo, void, undefined> {
+  let nextPageToken: string | undefined;
+  do {
+    const page = await api.listWorkflows({
+      namespace,
+      query: options.query,
+      pageSize: options.pageSize,
+      nextPageToken,
+    });
+    for (const raw of page.executions) yield toExecutionInfo(raw);
+    nextPageToken = page.nextPageToken;
+  } while (nextPageToken !== undefined);
+}
+
+function toExecutionInfo(raw: RawExecutionInfo): WorkflowExecutionInfo {
+  return {
+    workflowId: raw.workflowId,
+    runId: raw.runId,
+    type: raw.workflowType,
+    taskQueue: raw.taskQueue,
+    status: raw.status,
+    historyLength: raw.historyLength,
+    startTime: new Date(raw.startTimeMs),
+    executionTime: new Date(raw.executionTimeMs),
+    closeTime: raw.closeTimeMs === undefined ? undefined : new Date(raw.closeTimeMs),
+    memo: raw.memo,
+    searchAttributes: raw.searchAttributes as SearchAttributes,
+  };
+}

@@ -1,0 +1,29 @@
+// What closing a run sets in motion on other runs: its parent hears how it ended, and its
+// children get the parent close policy. Each is a timer row due at once, written in the closing
+// transaction (so it survives a crash) and carried out by ops/child-workflows.ts.
+import type { HistoryEvent } from '../protocol/history-events.ts';
+import { childPolicyKey, reportToParentKey } from './timer-keys.ts';
+import type { RunTx } from './update-run.ts';
+
+/** Called by RunTx.append right after the event that closed the run. */
+export function onRunClosed(tx: RunTx, closeEvent: HistoryEvent): void {
+  const s = tx.state;
+  // A child that continues as new stays the parent's child: the last run of the chain reports.
+  if (s.parent !== undefined && closeEvent.type !== 'WorkflowExecutionContinuedAsNew') {
+    tx.setTimer(reportToParentKey(), tx.nowMs, {
+      kind: 'reportToParent',
+      closeEventId: closeEvent.eventId,
+    });
+  }
+  for (const child of Object.values(s.pendingChildren ?? {})) {
+    if (child.parentClosePolicy === 'ABANDON' || child.runId === undefined) continue;
+    tx.setTimer(childPolicyKey(child.initiatedEventId), tx.nowMs, {
+      kind: 'parentClosePolicy',
+      initiatedEventId: child.initiatedEventId,
+      namespace: child.namespace,
+      workflowId: child.workflowId,
+      runId: child.runId,
+      policy: child.parentClosePolicy,
+    });
+  }
+}

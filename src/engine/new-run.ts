@@ -1,0 +1,165 @@
+// How a run begins: its first events, state, task and timers. Shared by start-workflow,
+// continue-as-new (the successor run) and child workflows, so every run starts the same way.
+import { RunStatus } from '../protocol/run-status.ts';
+import { mergeSearchAttributes } from '../protocol/search-attributes.ts';
+import type { CreateRunRequest } from '../store/store.ts';
+import type { RunState } from './run-state.ts';
+import { workflowRunTimeoutKey, workflowTaskRetryKey } from './timer-keys.ts';
+import { RunTx } from './update-run.ts';
+
+/** What a new run is started with; timeouts in ms, already validated. */
+export interface NewRunSpec {
+  namespace: string;
+  workflowId: string;
+  runId: string;
+  workflowType: string;
+  taskQueue: string;
+  args: unknown[];
+  workflowTaskTimeoutMs: number;
+  firstExecutionRunId: string;
+  identity?: string | undefined;
+  memo?: Record<string, unknown> | undefined;
+  searchAttributes?: Record<string, unknown> | undefined;
+  workflowExecutionTimeoutMs?: number | undefined;
+  workflowRunTimeoutMs?: number | undefined;
+  continuedExecutionRunId?: string | undefined;
+  parent?:
+    { namespace: string; workflowId: string; runId: string; initiatedEventId: number } | undefined;
+  /** Temporal's startDelay: the first workflow task is scheduled this long after the start. */
+  startDelayMs?: number | undefined;
+  /** signalWithStart: the signal recorded right after WorkflowExecutionStarted. */
+  signal?: { signalName: string; input: unknown[] } | undefined;
+}
+
+/** The longest workflow task timeout Temporal allows. */
+export const MAX_WORKFLOW_TASK_TIMEOUT_MS = 120_000;
+
+/**
+ * Builds a new run: WorkflowExecutionStarted, the first workflow task and the run-timeout timer,
+ * as a {@link CreateRunRequest} (written by `store.createRun`, or with `appendToRun` for a
+ * continue-as-new successor) and the {@link RunTx} that decided it (for `afterCommit`).
+ */
+export function buildNewRun(
+  spec: NewRunSpec,
+  nowMs: number,
+  defaultWorkflowTaskTimeoutMs: number,
+): { request: CreateRunRequest; tx: RunTx } {
+  const delayMs = spec.startDelayMs ?? 0;
+  const state: RunState = {
+    namespace: spec.namespace,
+    workflowId: spec.workflowId,
+    runId: spec.runId,
+    workflowType: spec.workflowType,
+    taskQueue: spec.taskQueue,
+    status: RunStatus.Running,
+    startTimeMs: nowMs,
+    nextEventId: 1,
+    historySizeBytes: 0,
+    workflowTaskTimeoutMs: spec.workflowTaskTimeoutMs,
+    memo: {},
+    searchAttributes: {},
+    previousStartedEventId: 0,
+    eventsWhileTaskStarted: false,
+    workflowTaskFailures: 0,
+    pendingActivities: {},
+    pendingTimers: {},
+    cancelRequested: false,
+    // A start delay holds the first workflow task back as a backoff would: events that arrive
+    // meanwhile (signals) are recorded but schedule no task; the retry timer below schedules it.
+    ...(delayMs > 0 && { workflowTaskBackoffAttempt: 1 }),
+  };
+  const record = {
+    namespace: spec.namespace,
+    workflowId: spec.workflowId,
+    runId: spec.runId,
+    workflowType: spec.workflowType,
+    taskQueue: spec.taskQueue,
+    status: RunStatus.Running,
+    startTimeMs: nowMs,
+    closeTimeMs: undefined,
+    nextEventId: 1,
+    version: 0,
+    state,
+  };
+  const tx = new RunTx(record, nowMs);
+  tx.append({
+    type: 'WorkflowExecutionStarted',
+    workflowId: spec.workflowId,
+    workflowType: spec.workflowType,
+    taskQueue: spec.taskQueue,
+    input: spec.args,
+    attempt: 1,
+    firstExecutionRunId: spec.firstExecutionRunId,
+    workflowTaskTimeoutMs: spec.workflowTaskTimeoutMs,
+    ...(spec.workflowExecutionTimeoutMs !== undefined && {
+      workflowExecutionTimeoutMs: spec.workflowExecutionTimeoutMs,
+    }),
+    ...(spec.workflowRunTimeoutMs !== undefined && {
+      workflowRunTimeoutMs: spec.workflowRunTimeoutMs,
+    }),
+    ...(spec.memo !== undefined && { memo: spec.memo }),
+    // A null or empty-array value means "unset": it is not recorded.
+    ...(spec.searchAttributes !== undefined && {
+      searchAttributes: mergeSearchAttributes({}, spec.searchAttributes),
+    }),
+    ...(spec.identity !== undefined && { identity: spec.identity }),
+    ...(spec.continuedExecutionRunId !== undefined && {
+      continuedExecutionRunId: spec.continuedExecutionRunId,
+    }),
+    ...(spec.parent !== undefined && { parent: spec.parent }),
+    ...(delayMs > 0 && { firstWorkflowTaskBackoffMs: delayMs }),
+  });
+  if (spec.signal !== undefined) {
+    tx.append({
+      type: 'WorkflowExecutionSignaled',
+      signalName: spec.signal.signalName,
+      input: spec.signal.input,
+      ...(spec.identity !== undefined && { identity: spec.identity }),
+    });
+  }
+  if (delayMs > 0) {
+    tx.setTimer(workflowTaskRetryKey(), nowMs + delayMs, { kind: 'workflowTaskRetry', attempt: 1 });
+  }
+  const runTimeoutMs = minDefined(spec.workflowRunTimeoutMs, spec.workflowExecutionTimeoutMs);
+  if (runTimeoutMs !== undefined) {
+    tx.setTimer(workflowRunTimeoutKey(), nowMs + runTimeoutMs, { kind: 'workflowRunTimeout' });
+  }
+  tx.finish(defaultWorkflowTaskTimeoutMs);
+  return {
+    request: {
+      run: {
+        ...record,
+        nextEventId: tx.state.nextEventId,
+        state: tx.state,
+        searchAttributes: tx.state.searchAttributes,
+        memo: tx.state.memo,
+        executionTimeMs: nowMs + delayMs,
+      },
+      events: tx.events,
+      tasks: tx.tasks,
+      timers: tx.timers,
+    },
+    tx,
+  };
+}
+
+function minDefined(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Math.min(a, b);
+}
+
+/**
+ * True while a run waits out its start delay: no workflow task yet, the retry timer set by
+ * {@link buildNewRun} pending. (Backoffs after task failures start at attempt 2.)
+ */
+export function isStartDelayed(tx: RunTx): boolean {
+  return tx.state.workflowTaskBackoffAttempt === 1 && tx.state.previousStartedEventId === 0;
+}
+
+/** Temporal: a signalWithStart during the start delay dispatches the first task at once. */
+export function skipStartDelay(tx: RunTx): void {
+  if (!isStartDelayed(tx)) return;
+  tx.deleteTimer(workflowTaskRetryKey());
+  tx.scheduleWorkflowTask(1, tx.state.workflowTaskTimeoutMs);
+}

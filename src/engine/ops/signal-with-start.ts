@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { IllegalStateError, WorkflowExecutionAlreadyStartedError } from '../../errors.ts';
+import { RunStatus } from '../../protocol/run-status.ts';
+import type {
+  SignalWithStartWorkflowRequest,
+  StartWorkflowResponse,
+} from '../../transport/engine-api.ts';
+import type { EngineDeps } from '../deps.ts';
+import { MAX_WORKFLOW_TASK_TIMEOUT_MS, buildNewRun, skipStartDelay } from '../new-run.ts';
+import { checkPayload } from '../payload-limits.ts';
+import { afterCommit, updateRun } from '../update-run.ts';
+import { assertNamespace } from './find-run.ts';
+import { parseRequest } from './parse-request.ts';
+import { assertKnownSignal } from './signal-workflow.ts';
+import { StartWorkflowSchema, assertKnownWorkflowType } from './start-workflow.ts';
+
+const SignalWithStartSchema = StartWorkflowSchema.extend({
+  signalName: z.string().min(1),
+  signalArgs: z.array(z.unknown()),
+});
+
+/** Rounds of "the run closed / another start won" before giving up (each is a real race). */
+const MAX_ROUNDS = 10;
+
+/**
+ * Temporal's SignalWithStartWorkflowExecution: if the workflow id has a running run, appends
+ * WorkflowExecutionSignaled to it; otherwise starts a new run whose second event is the signal,
+ * right after WorkflowExecutionStarted. Either way one transaction: the signal is never lost and
+ * never delivered twice. A race (the run closes meanwhile, or another start wins) is decided
+ * again from the top. Returns the run that got the signal.
+ */
+export async function signalWithStartWorkflow(
+  deps: EngineDeps,
+  input: SignalWithStartWorkflowRequest,
+): Promise<StartWorkflowResponse> {
+  const req = parseRequest(SignalWithStartSchema, input, 'signal with start');
+  await assertNamespace(deps, req.namespace);
+  checkPayload(deps, `The input of workflow '${req.workflowId}'`, req.args);
+  checkPayload(deps, `The input of signal '${req.signalName}'`, req.signalArgs);
+  if (req.memo) checkPayload(deps, `The memo of workflow '${req.workflowId}'`, req.memo);
+  await assertKnownWorkflowType(deps, req.namespace, req.taskQueue, req.workflowType);
+  await assertKnownSignal(deps, req.namespace, req.taskQueue, req.workflowType, req.signalName);
+  for (let round = 1; round <= MAX_ROUNDS; round++) {
+    const run = await deps.store.findRun({ namespace: req.namespace, workflowId: req.workflowId });
+    if (run?.status === RunStatus.Running) {
+      const signalled = await updateRun(deps, run.runId, (tx) => {
+        if (!tx.isRunning) return false; // closed meanwhile: start a new run instead
+        tx.append({
+          type: 'WorkflowExecutionSignaled',
+          signalName: req.signalName,
+          input: req.signalArgs,
+          ...(req.identity !== undefined && { identity: req.identity }),
+        });
+        skipStartDelay(tx); // Temporal: only signalWithStart ends a start delay early
+        return true;
+      });
+      if (signalled) return { runId: run.runId };
+      continue;
+    }
+    const runId = randomUUID();
+    const { request, tx } = buildNewRun(
+      {
+        namespace: req.namespace,
+        workflowId: req.workflowId,
+        runId,
+        workflowType: req.workflowType,
+        taskQueue: req.taskQueue,
+        args: req.args,
+        workflowTaskTimeoutMs: Math.min(
+          req.workflowTaskTimeoutMs ?? deps.limits.defaultWorkflowTaskTimeoutMs,
+          MAX_WORKFLOW_TASK_TIMEOUT_MS,
+        ),
+        firstExecutionRunId: runId,
+        identity: req.identity,
+        memo: req.memo,
+        searchAttributes: req.searchAttributes,
+        workflowExecutionTimeoutMs: req.workflowExecutionTimeoutMs,
+        workflowRunTimeoutMs: req.workflowRunTimeoutMs,
+        startDelayMs: req.startDelayMs,
+        signal: { signalName: req.signalName, input: req.signalArgs },
+      },
+      deps.clock.now(),
+      deps.limits.defaultWorkflowTaskTimeoutMs,
+    );
+    try {
+      await deps.store.createRun(request);
+    } catch (e) {
+      if (e instanceof WorkflowExecutionAlreadyStartedError) continue; // another start won
+      throw e;
+    }
+    afterCommit(deps, tx);
+    return { runId };
+  }
+  throw new IllegalStateError(
+    `signalWithStart of workflow '${req.workflowId}' kept racing with other starts and closes; try again.`,
+  );
+}

@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import { WorkflowNotFoundError } from '../../errors.ts';
+import type { UpdateWorkflowRequest, UpdateWorkflowResponse } from '../../transport/engine-api.ts';
+import type { EngineDeps } from '../deps.ts';
+import { checkPayload } from '../payload-limits.ts';
+import { updateRun } from '../update-run.ts';
+import { findRunOrThrow } from './find-run.ts';
+import { parseRequest } from './parse-request.ts';
+import { WaitForStageSchema, waitForUpdate } from './poll-workflow-update.ts';
+
+const UpdateSchema = z.object({
+  namespace: z.string().min(1),
+  workflowId: z.string().min(1),
+  runId: z.string().optional(),
+  updateId: z.string().min(1).max(1000),
+  name: z.string().min(1),
+  args: z.array(z.unknown()),
+  identity: z.string().optional(),
+  waitForStage: WaitForStageSchema,
+  waitMs: z.number().int().nonnegative().max(120_000),
+});
+
+/**
+ * Admits an update to a running run: it is kept in the run's state (durable: an engine restart
+ * does not lose it) and a workflow task is scheduled to deliver it, unless one is out (then the
+ * next task carries it). The same updateId again changes nothing and waits on the first one —
+ * unless that one was rejected, which leaves nothing behind (Temporal's rule). An update to a
+ * closed run is refused with WorkflowNotFoundError, except one that run already completed,
+ * whose outcome is returned.
+ */
+export async function updateWorkflow(
+  deps: EngineDeps,
+  input: UpdateWorkflowRequest,
+  signal?: AbortSignal,
+): Promise<UpdateWorkflowResponse> {
+  const req = parseRequest(UpdateSchema, input, 'update workflow');
+  checkPayload(deps, `The input of update '${req.name}'`, req.args);
+  const run = await findRunOrThrow(deps, req);
+  await updateRun(deps, run.runId, (tx) => {
+    const updates = tx.state.updates ?? {};
+    const existing = updates[req.updateId];
+    if (existing && existing.stage !== 'rejected') return;
+    if (!tx.isRunning) {
+      throw new WorkflowNotFoundError(
+        req.workflowId,
+        run.runId,
+        req.namespace,
+        `The run is closed (${tx.state.status}); updates reach only running workflows.`,
+      );
+    }
+    const order = (tx.state.updateSeq ?? 0) + 1;
+    tx.state.updateSeq = order;
+    updates[req.updateId] = {
+      updateId: req.updateId,
+      name: req.name,
+      stage: 'admitted',
+      order,
+      args: req.args,
+      ...(req.identity !== undefined && { identity: req.identity }),
+    };
+    tx.state.updates = updates;
+    tx.wakeWorkflow();
+  });
+  return waitForUpdate(deps, {
+    namespace: req.namespace,
+    workflowId: req.workflowId,
+    runId: run.runId,
+    updateId: req.updateId,
+    waitForStage: req.waitForStage,
+    waitMs: req.waitMs,
+    signal,
+  });
+}

@@ -1,0 +1,77 @@
+import type { CommandOf } from '../protocol/commands.ts';
+import type { UpdateRequest } from '../protocol/update.ts';
+import type { RunState, UpdateEntry } from './run-state.ts';
+import type { RunTx } from './update-run.ts';
+
+/** Rejections kept in a run's state so that the client that sent them learns the outcome. */
+const KEPT_REJECTIONS = 32;
+
+/** The updates admitted and not yet answered by the workflow, in admission order. */
+export function admittedUpdates(state: RunState): UpdateRequest[] {
+  return Object.values(state.updates ?? {})
+    .filter((u) => u.stage === 'admitted')
+    .sort((a, b) => a.order - b.order)
+    .map((u) => ({ updateId: u.updateId, name: u.name, args: u.args ?? [] }));
+}
+
+/** The update's entry if the workflow may still answer it (admitted), else undefined. */
+function admitted(tx: RunTx, updateId: string): UpdateEntry | undefined {
+  const u = tx.state.updates?.[updateId];
+  return u?.stage === 'admitted' ? u : undefined;
+}
+
+/** AcceptWorkflowUpdate: WorkflowExecutionUpdateAccepted, with the request. */
+export function acceptUpdate(
+  tx: RunTx,
+  c: CommandOf<'AcceptWorkflowUpdate'>,
+  completedEventId: number,
+): void {
+  const u = admitted(tx, c.updateId);
+  if (!u) return; // answered already (a duplicate command): nothing to record
+  tx.append({
+    type: 'WorkflowExecutionUpdateAccepted',
+    updateId: u.updateId,
+    name: u.name,
+    input: u.args ?? [],
+    ...(u.identity !== undefined && { identity: u.identity }),
+    workflowTaskCompletedEventId: completedEventId,
+  });
+}
+
+/**
+ * RejectWorkflowUpdate: no event (Temporal's rule: a rejected update leaves no trace in history);
+ * the rejection stays in the run's state, for the client waiting on it, until newer ones push it
+ * out. Sending the same updateId again admits it anew.
+ */
+export function rejectUpdate(tx: RunTx, c: CommandOf<'RejectWorkflowUpdate'>): void {
+  const u = admitted(tx, c.updateId);
+  if (!u) return;
+  u.stage = 'rejected';
+  u.rejection = c.failure;
+  delete u.args;
+  tx.touch();
+  const updates = tx.state.updates ?? {};
+  const rejected = Object.values(updates)
+    .filter((r) => r.stage === 'rejected')
+    .sort((a, b) => a.order - b.order);
+  for (const old of rejected.slice(0, Math.max(0, rejected.length - KEPT_REJECTIONS))) {
+    delete updates[old.updateId];
+  }
+}
+
+/** CompleteWorkflowUpdate: WorkflowExecutionUpdateCompleted with the handler's outcome. */
+export function completeUpdate(
+  tx: RunTx,
+  c: CommandOf<'CompleteWorkflowUpdate'>,
+  completedEventId: number,
+): void {
+  const u = tx.state.updates?.[c.updateId];
+  if (u?.stage !== 'accepted' || u.acceptedEventId === undefined) return;
+  tx.append({
+    type: 'WorkflowExecutionUpdateCompleted',
+    updateId: u.updateId,
+    acceptedEventId: u.acceptedEventId,
+    outcome: c.outcome,
+    workflowTaskCompletedEventId: completedEventId,
+  });
+}

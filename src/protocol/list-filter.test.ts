@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { InvalidArgumentError } from '../errors.ts';
+import { parseListFilter } from './list-filter.ts';
+import type { ListFilterAttribute, ListFilterExpr } from './list-filter.ts';
+
+const sys = (
+  name: 'WorkflowId' | 'WorkflowType' | 'ExecutionStatus' | 'StartTime' | 'HistoryLength',
+): ListFilterAttribute => ({
+  kind: 'system',
+  name,
+});
+const custom = (name: string): ListFilterAttribute => ({ kind: 'custom', name });
+
+describe('list filter parser', () => {
+  const cases: [string, ListFilterExpr | undefined][] = [
+    ['', undefined],
+    ['   ', undefined],
+    ["WorkflowId = 'a'", { type: 'compare', attribute: sys('WorkflowId'), op: '=', value: 'a' }],
+    [
+      'WorkflowId = "a\\"b"',
+      { type: 'compare', attribute: sys('WorkflowId'), op: '=', value: 'a"b' },
+    ],
+    ["WorkflowId != 'a'", { type: 'compare', attribute: sys('WorkflowId'), op: '!=', value: 'a' }],
+    ["WorkflowId <> 'a'", { type: 'compare', attribute: sys('WorkflowId'), op: '!=', value: 'a' }],
+    [
+      'HistoryLength >= 10',
+      { type: 'compare', attribute: sys('HistoryLength'), op: '>=', value: 10 },
+    ],
+    ['Score < -1.5', { type: 'compare', attribute: custom('Score'), op: '<', value: -1.5 }],
+    ['Done = true', { type: 'compare', attribute: custom('Done'), op: '=', value: true }],
+    ['Done = FALSE', { type: 'compare', attribute: custom('Done'), op: '=', value: false }],
+    ["`and` = 'x'", { type: 'compare', attribute: custom('and'), op: '=', value: 'x' }],
+    [
+      "StartTime > '2024-01-01T00:00:00Z'",
+      { type: 'compare', attribute: sys('StartTime'), op: '>', value: Date.UTC(2024, 0, 1) },
+    ],
+    [
+      "ExecutionStatus = 'running'",
+      { type: 'compare', attribute: sys('ExecutionStatus'), op: '=', value: 'Running' },
+    ],
+    [
+      "WorkflowType in ('a', 'b')",
+      { type: 'in', attribute: sys('WorkflowType'), values: ['a', 'b'], negated: false },
+    ],
+    [
+      'Tier NOT IN (1, 2)',
+      { type: 'in', attribute: custom('Tier'), values: [1, 2], negated: true },
+    ],
+    [
+      'HistoryLength BETWEEN 1 AND 5',
+      { type: 'between', attribute: sys('HistoryLength'), low: 1, high: 5, negated: false },
+    ],
+    [
+      "WorkflowId STARTS_WITH 'order-'",
+      { type: 'startsWith', attribute: sys('WorkflowId'), prefix: 'order-', negated: false },
+    ],
+    ['Customer IS NULL', { type: 'isNull', attribute: custom('Customer'), negated: false }],
+    ['Customer is not null', { type: 'isNull', attribute: custom('Customer'), negated: true }],
+  ];
+  for (const [query, where] of cases) {
+    test(`parses ${JSON.stringify(query)}`, () => {
+      assert.deepEqual(parseListFilter(query), { where, orderBy: [] });
+    });
+  }
+
+  test('AND binds tighter than OR, and parentheses override it', () => {
+    const a = { type: 'compare', attribute: custom('A'), op: '=', value: 1 } as const;
+    const b = { type: 'compare', attribute: custom('B'), op: '=', value: 2 } as const;
+    const c = { type: 'compare', attribute: custom('C'), op: '=', value: 3 } as const;
+    assert.deepEqual(parseListFilter('A = 1 OR B = 2 AND C = 3').where, {
+      type: 'or',
+      left: a,
+      right: { type: 'and', left: b, right: c },
+    });
+    assert.deepEqual(parseListFilter('(A = 1 OR B = 2) AND C = 3').where, {
+      type: 'and',
+      left: { type: 'or', left: a, right: b },
+      right: c,
+    });
+  });
+
+  test('ORDER BY takes several attributes, ascending by default', () => {
+    assert.deepEqual(parseListFilter("WorkflowType = 'x' ORDER BY StartTime DESC, Score").orderBy, [
+      { attribute: sys('StartTime'), direction: 'DESC' },
+      { attribute: custom('Score'), direction: 'ASC' },
+    ]);
+    assert.deepEqual(parseListFilter('order by HistoryLength asc'), {
+      where: undefined,
+      orderBy: [{ attribute: sys('HistoryLength'), direction: 'ASC' }],
+    });
+  });
+
+  const errors: [string, RegExp][] = [
+    ['WorkflowId =', /position 13: expected a value after '=', found the end of the query/],
+    [
+      "WorkflowId 'a'",
+      /position 12: expected an operator .* after WorkflowId, found the string 'a'/,
+    ],
+    ["WorkflowId = 'a' AND", /position 21: expected an attribute name or '\(', found the end/],
+    ["(WorkflowId = 'a'", /position 18: expected '\)' to close the '\('/],
+    ["WorkflowId = 'a' WorkflowType = 'b'", /position 18: expected AND, OR, ORDER BY or the end/],
+    ["WorkflowId = 'a", /position 14: unterminated string/],
+    ['WorkflowId = 1', /WorkflowId is of type Keyword: compare it with a quoted string/],
+    ["ExecutionStatus = 'Done'", /ExecutionStatus is of type Keyword: use one of 'Running'/],
+    ["StartTime > 'yesterday'", /StartTime is of type Datetime: compare it with an ISO 8601/],
+    ["HistoryLength > '5'", /HistoryLength is of type Int: compare it with an integer/],
+    ["StartTime STARTS_WITH '2024'", /STARTS_WITH applies to Keyword attributes/],
+    ['Tier IN (1, 2', /expected ',' or '\)' to close the IN list/],
+    ['Tier BETWEEN 1 OR 2', /expected 'AND' between the two BETWEEN values, found 'OR'/],
+    ['Tier IS 3', /expected 'NULL' or 'NOT NULL' after 'IS', found the number 3/],
+    ['Tier NOT = 3', /expected IN, BETWEEN or STARTS_WITH after NOT/],
+    [
+      'AND = 3',
+      /expected an attribute name or ORDER BY, found 'AND'|expected an attribute name or '\('/,
+    ],
+    ['`my-attr` = 3', /'my-attr' is not a search attribute name/],
+    ['Tier = 3 ORDER StartTime', /expected 'BY' after 'ORDER'/],
+    ['ORDER BY StartTime DESC StartTime', /expected ',' or the end of the query/],
+    ['Tier = 3 ;', /position 10: unexpected character ';'/],
+  ];
+  for (const [query, message] of errors) {
+    test(`refuses ${JSON.stringify(query)} with a message naming the position and what was expected`, () => {
+      assert.throws(
+        () => parseListFilter(query),
+        (e: unknown) => e instanceof InvalidArgumentError && message.test(e.message),
+      );
+    });
+  }
+});

@@ -1,0 +1,438 @@
+// Sandbox-safe: Temporal's list-filter language (the `query` of client.workflow.list and count),
+// parsed by hand into a checked syntax tree that a store translates into its own query language.
+import { InvalidArgumentError } from '../errors.ts';
+import { RunStatus } from './run-status.ts';
+import {
+  SEARCH_ATTRIBUTE_NAME,
+  SystemSearchAttributes,
+  isSystemSearchAttribute,
+} from './search-attributes.ts';
+import type { SystemSearchAttribute } from './search-attributes.ts';
+
+/** A literal in a filter. System Datetime attributes get theirs as epoch ms, already converted. */
+export type ListFilterValue = string | number | boolean;
+
+export type ListFilterAttribute =
+  { kind: 'system'; name: SystemSearchAttribute } | { kind: 'custom'; name: string };
+
+export type ComparisonOperator = '=' | '!=' | '<' | '>' | '<=' | '>=';
+
+export type ListFilterExpr =
+  | { type: 'and'; left: ListFilterExpr; right: ListFilterExpr }
+  | { type: 'or'; left: ListFilterExpr; right: ListFilterExpr }
+  | {
+      type: 'compare';
+      attribute: ListFilterAttribute;
+      op: ComparisonOperator;
+      value: ListFilterValue;
+    }
+  | { type: 'in'; attribute: ListFilterAttribute; values: ListFilterValue[]; negated: boolean }
+  | {
+      type: 'between';
+      attribute: ListFilterAttribute;
+      low: ListFilterValue;
+      high: ListFilterValue;
+      negated: boolean;
+    }
+  | { type: 'startsWith'; attribute: ListFilterAttribute; prefix: string; negated: boolean }
+  | { type: 'isNull'; attribute: ListFilterAttribute; negated: boolean };
+
+export interface ListFilterOrder {
+  attribute: ListFilterAttribute;
+  direction: 'ASC' | 'DESC';
+}
+
+/** A parsed list filter: no `where` matches every run; an empty `orderBy` means the default order. */
+export interface ListFilter {
+  where: ListFilterExpr | undefined;
+  orderBy: ListFilterOrder[];
+}
+
+/**
+ * Parses a list filter, e.g.
+ * `WorkflowType = 'order' AND (ExecutionStatus = 'Running' OR CloseTime > '2024-01-01T00:00:00Z')
+ * ORDER BY StartTime DESC`. Grammar (keywords case-insensitive, attribute names case-sensitive):
+ *
+ * ```
+ * query     := [or] [ORDER BY order {',' order}]
+ * or        := and {OR and}
+ * and       := primary {AND primary}
+ * primary   := '(' or ')' | predicate
+ * predicate := attr op value | attr [NOT] IN '(' value {',' value} ')'
+ *            | attr [NOT] BETWEEN value AND value | attr [NOT] STARTS_WITH string
+ *            | attr IS [NOT] NULL
+ * op        := '=' | '!=' | '<>' | '<' | '>' | '<=' | '>='
+ * order     := attr [ASC | DESC]
+ * attr      := identifier | `any name`
+ * value     := 'string' | "string" | number | TRUE | FALSE
+ * ```
+ *
+ * Throws `InvalidArgumentError` naming the position (1-based) and what was expected there, or a
+ * literal that does not fit a system attribute (`ExecutionStatus = 'Done'`, a bad date).
+ */
+export function parseListFilter(query: string): ListFilter {
+  return new Parser(query).parseQuery();
+}
+
+// ── lexer ──────────────────────────────────────────────────────────────────────────────────
+
+type Token =
+  | { kind: 'ident'; text: string; quoted: boolean; pos: number }
+  | { kind: 'string'; value: string; pos: number }
+  | { kind: 'number'; value: number; text: string; pos: number }
+  | { kind: 'op'; text: ComparisonOperator; pos: number }
+  | { kind: 'punct'; text: '(' | ')' | ','; pos: number }
+  | { kind: 'end'; pos: number };
+
+const KEYWORDS = new Set([
+  'AND',
+  'OR',
+  'NOT',
+  'IN',
+  'BETWEEN',
+  'STARTS_WITH',
+  'IS',
+  'NULL',
+  'ORDER',
+  'BY',
+  'ASC',
+  'DESC',
+  'TRUE',
+  'FALSE',
+]);
+
+const NUMBER = /^-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?/;
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*/;
+
+function tokenize(query: string): Token[] {
+  const tokens: Token[] = [];
+  let i = 0;
+  const fail = (pos: number, message: string): never => {
+    throw filterError(query, pos, message);
+  };
+  while (i < query.length) {
+    const c = query.charAt(i);
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
+    const rest = query.slice(i);
+    if (c === '(' || c === ')' || c === ',') {
+      tokens.push({ kind: 'punct', text: c, pos: i });
+      i++;
+    } else if (rest.startsWith('!=') || rest.startsWith('<>')) {
+      tokens.push({ kind: 'op', text: '!=', pos: i });
+      i += 2;
+    } else if (rest.startsWith('<=') || rest.startsWith('>=')) {
+      tokens.push({ kind: 'op', text: rest.slice(0, 2) as '<=' | '>=', pos: i });
+      i += 2;
+    } else if (c === '=' || c === '<' || c === '>') {
+      tokens.push({ kind: 'op', text: c, pos: i });
+      i++;
+    } else if (c === "'" || c === '"') {
+      let value = '';
+      let j = i + 1;
+      for (;;) {
+        if (j >= query.length) fail(i, `unterminated string: add the closing ${c}`);
+        const d = query.charAt(j);
+        if (d === '\\' && j + 1 < query.length) {
+          value += query.charAt(j + 1);
+          j += 2;
+        } else if (d === c) {
+          j++;
+          break;
+        } else {
+          value += d;
+          j++;
+        }
+      }
+      tokens.push({ kind: 'string', value, pos: i });
+      i = j;
+    } else if (c === '`') {
+      const end = query.indexOf('`', i + 1);
+      if (end < 0) fail(i, 'unterminated `quoted name`: add the closing `');
+      if (end === i + 1) fail(i, 'empty `quoted name`');
+      tokens.push({ kind: 'ident', text: query.slice(i + 1, end), quoted: true, pos: i });
+      i = end + 1;
+    } else if (NUMBER.test(rest)) {
+      const text = (NUMBER.exec(rest) as RegExpExecArray)[0];
+      tokens.push({ kind: 'number', value: Number(text), text, pos: i });
+      i += text.length;
+    } else if (IDENT.test(rest)) {
+      const text = (IDENT.exec(rest) as RegExpExecArray)[0];
+      tokens.push({ kind: 'ident', text, quoted: false, pos: i });
+      i += text.length;
+    } else {
+      fail(i, `unexpected character '${c}'`);
+    }
+  }
+  tokens.push({ kind: 'end', pos: query.length });
+  return tokens;
+}
+
+// ── parser ─────────────────────────────────────────────────────────────────────────────────
+
+class Parser {
+  readonly #query: string;
+  readonly #tokens: Token[];
+  #i = 0;
+
+  constructor(query: string) {
+    this.#query = query;
+    this.#tokens = tokenize(query);
+  }
+
+  parseQuery(): ListFilter {
+    const where = this.#atEnd() || this.#isKeyword('ORDER') ? undefined : this.#parseOr();
+    const orderBy: ListFilterOrder[] = [];
+    if (this.#isKeyword('ORDER')) {
+      this.#next();
+      this.#expectKeyword('BY', "'BY' after 'ORDER'");
+      do {
+        const attribute = this.#parseAttribute('an attribute name to order by');
+        let direction: 'ASC' | 'DESC' = 'ASC';
+        if (this.#isKeyword('ASC') || this.#isKeyword('DESC')) {
+          direction = (this.#next() as { text: string }).text.toUpperCase() as 'ASC' | 'DESC';
+        }
+        orderBy.push({ attribute, direction });
+      } while (this.#acceptPunct(','));
+    }
+    if (!this.#atEnd()) {
+      this.#fail(
+        where === undefined && orderBy.length === 0
+          ? 'an attribute name or ORDER BY'
+          : orderBy.length > 0
+            ? "',' or the end of the query"
+            : 'AND, OR, ORDER BY or the end of the query',
+      );
+    }
+    return { where, orderBy };
+  }
+
+  #parseOr(): ListFilterExpr {
+    let left = this.#parseAnd();
+    while (this.#isKeyword('OR')) {
+      this.#next();
+      left = { type: 'or', left, right: this.#parseAnd() };
+    }
+    return left;
+  }
+
+  #parseAnd(): ListFilterExpr {
+    let left = this.#parsePrimary();
+    while (this.#isKeyword('AND')) {
+      this.#next();
+      left = { type: 'and', left, right: this.#parsePrimary() };
+    }
+    return left;
+  }
+
+  #parsePrimary(): ListFilterExpr {
+    if (this.#acceptPunct('(')) {
+      const inner = this.#parseOr();
+      this.#expectPunct(')', "')' to close the '('");
+      return inner;
+    }
+    return this.#parsePredicate();
+  }
+
+  #parsePredicate(): ListFilterExpr {
+    const attrToken = this.#peek();
+    const attribute = this.#parseAttribute("an attribute name or '('");
+    const name = attribute.name;
+    const op = this.#peek();
+    if (op.kind === 'op') {
+      this.#next();
+      const value = this.#parseValue(`a value after '${op.text}'`);
+      return { type: 'compare', attribute, op: op.text, value: this.#check(attribute, value) };
+    }
+    if (this.#isKeyword('IS')) {
+      this.#next();
+      const negated = this.#acceptKeyword('NOT');
+      this.#expectKeyword(
+        'NULL',
+        negated ? "'NULL' after 'IS NOT'" : "'NULL' or 'NOT NULL' after 'IS'",
+      );
+      return { type: 'isNull', attribute, negated };
+    }
+    const negated = this.#acceptKeyword('NOT');
+    if (this.#acceptKeyword('IN')) {
+      this.#expectPunct('(', "'(' after IN");
+      const values: ListFilterValue[] = [];
+      do {
+        values.push(this.#check(attribute, this.#parseValue('a value in the IN list')));
+      } while (this.#acceptPunct(','));
+      this.#expectPunct(')', "',' or ')' to close the IN list");
+      return { type: 'in', attribute, values, negated };
+    }
+    if (this.#acceptKeyword('BETWEEN')) {
+      const low = this.#check(attribute, this.#parseValue('a value after BETWEEN'));
+      this.#expectKeyword('AND', "'AND' between the two BETWEEN values");
+      const high = this.#check(attribute, this.#parseValue('a value after BETWEEN … AND'));
+      return { type: 'between', attribute, low, high, negated };
+    }
+    if (this.#acceptKeyword('STARTS_WITH')) {
+      const { value: prefix, pos } = this.#parseValue('a string after STARTS_WITH');
+      if (typeof prefix !== 'string') {
+        throw filterError(this.#query, pos, 'STARTS_WITH takes a string');
+      }
+      if (attribute.kind === 'system' && SystemSearchAttributes[attribute.name] !== 'Keyword') {
+        throw filterError(
+          this.#query,
+          attrToken.pos,
+          `STARTS_WITH applies to Keyword attributes, and ${name} is of type ${SystemSearchAttributes[attribute.name]}`,
+        );
+      }
+      return { type: 'startsWith', attribute, prefix, negated };
+    }
+    return this.#fail(
+      negated
+        ? 'IN, BETWEEN or STARTS_WITH after NOT'
+        : `an operator (=, !=, <, >, <=, >=, IN, BETWEEN, STARTS_WITH, IS) after ${name}`,
+    );
+  }
+
+  #parseAttribute(expected: string): ListFilterAttribute {
+    const t = this.#peek();
+    if (t.kind !== 'ident' || (!t.quoted && KEYWORDS.has(t.text.toUpperCase()))) {
+      return this.#fail(expected);
+    }
+    this.#next();
+    if (isSystemSearchAttribute(t.text)) return { kind: 'system', name: t.text };
+    if (!SEARCH_ATTRIBUTE_NAME.test(t.text)) {
+      throw filterError(
+        this.#query,
+        t.pos,
+        `'${t.text}' is not a search attribute name: names are identifiers ([A-Za-z_][A-Za-z0-9_]*)`,
+      );
+    }
+    return { kind: 'custom', name: t.text };
+  }
+
+  #parseValue(expected: string): { value: ListFilterValue; pos: number } {
+    const t = this.#peek();
+    if (t.kind === 'string' || t.kind === 'number') {
+      this.#next();
+      return { value: t.value, pos: t.pos };
+    }
+    if (this.#isKeyword('TRUE') || this.#isKeyword('FALSE')) {
+      this.#next();
+      return { value: (t as { text: string }).text.toUpperCase() === 'TRUE', pos: t.pos };
+    }
+    return this.#fail(expected);
+  }
+
+  /** Checks a literal against a system attribute's type; converts Datetime strings to ms. */
+  #check(
+    attribute: ListFilterAttribute,
+    v: { value: ListFilterValue; pos: number },
+  ): ListFilterValue {
+    if (attribute.kind === 'custom') return v.value;
+    const name = attribute.name;
+    const type = SystemSearchAttributes[name];
+    const bad = (what: string): never => {
+      throw filterError(this.#query, v.pos, `${name} is of type ${type}: ${what}`);
+    };
+    switch (type) {
+      case 'Keyword':
+        if (typeof v.value !== 'string') return bad('compare it with a quoted string');
+        if (name === 'ExecutionStatus') return executionStatus(v.value) ?? bad(STATUS_HINT);
+        return v.value;
+      case 'Int':
+        if (typeof v.value !== 'number' || !Number.isInteger(v.value)) {
+          return bad('compare it with an integer');
+        }
+        return v.value;
+      case 'Datetime': {
+        const ms = typeof v.value === 'string' ? parseDatetime(v.value) : undefined;
+        return (
+          ms ?? bad("compare it with an ISO 8601 date-time string, e.g. '2024-05-01T12:00:00Z'")
+        );
+      }
+    }
+  }
+
+  #peek(): Token {
+    return this.#tokens[this.#i] as Token;
+  }
+
+  #next(): Token {
+    const t = this.#peek();
+    if (t.kind !== 'end') this.#i++;
+    return t;
+  }
+
+  #atEnd(): boolean {
+    return this.#peek().kind === 'end';
+  }
+
+  #isKeyword(keyword: string): boolean {
+    const t = this.#peek();
+    return t.kind === 'ident' && !t.quoted && t.text.toUpperCase() === keyword;
+  }
+
+  #acceptKeyword(keyword: string): boolean {
+    if (!this.#isKeyword(keyword)) return false;
+    this.#next();
+    return true;
+  }
+
+  #expectKeyword(keyword: string, expected: string): void {
+    if (!this.#acceptKeyword(keyword)) this.#fail(expected);
+  }
+
+  #acceptPunct(p: '(' | ')' | ','): boolean {
+    const t = this.#peek();
+    if (t.kind !== 'punct' || t.text !== p) return false;
+    this.#next();
+    return true;
+  }
+
+  #expectPunct(p: '(' | ')' | ',', expected: string): void {
+    if (!this.#acceptPunct(p)) this.#fail(expected);
+  }
+
+  #fail(expected: string): never {
+    const t = this.#peek();
+    throw filterError(this.#query, t.pos, `expected ${expected}, found ${describeToken(t)}`);
+  }
+}
+
+const STATUS_HINT = `use one of ${Object.values(RunStatus)
+  .map((s) => `'${s}'`)
+  .join(', ')}`;
+
+function executionStatus(value: string): RunStatus | undefined {
+  return Object.values(RunStatus).find((s) => s.toLowerCase() === value.toLowerCase());
+}
+
+const ISO_DATE =
+  /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+
+function parseDatetime(value: string): number | undefined {
+  if (!ISO_DATE.test(value)) return undefined;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+function describeToken(t: Token): string {
+  switch (t.kind) {
+    case 'end':
+      return 'the end of the query';
+    case 'ident':
+      return t.quoted ? `\`${t.text}\`` : `'${t.text}'`;
+    case 'string':
+      return `the string '${t.value}'`;
+    case 'number':
+      return `the number ${t.text}`;
+    case 'op':
+    case 'punct':
+      return `'${t.text}'`;
+  }
+}
+
+function filterError(query: string, pos: number, message: string): InvalidArgumentError {
+  return new InvalidArgumentError(
+    `Invalid list filter at position ${pos + 1}: ${message}. Query: ${JSON.stringify(query)}`,
+  );
+}

@@ -1,0 +1,134 @@
+// A parsed list filter (protocol/list-filter.ts) as parameterised SQLite over the `runs` table:
+// the database evaluates it, and every literal is a bound parameter, never spliced into the text.
+//
+// System attributes are columns. Custom search attributes live in the JSON object column
+// `search_attributes` (why not a side table: see migrations/0002-visibility.sql). A predicate on
+// one walks the attribute's value with json_each, which yields one row for a scalar and one per
+// element for an array, so `Tags = 'x'` means "is x" for a string and "contains x" for a string
+// list (Temporal's KeywordList rule) with one SQL shape. A run that lacks the attribute matches
+// no comparison (SQL's rule for NULL), only `IS NULL`.
+import type {
+  ListFilter,
+  ListFilterAttribute,
+  ListFilterExpr,
+  ListFilterValue,
+} from '../../protocol/list-filter.ts';
+import type { SystemSearchAttribute } from '../../protocol/search-attributes.ts';
+
+export type SqlParam = string | number;
+
+export interface ListFilterSql {
+  /** A boolean SQL expression over `runs` ('1' when the filter has no WHERE part). */
+  where: string;
+  whereParams: SqlParam[];
+  /** The ORDER BY list, without the keywords. */
+  orderBy: string;
+  orderByParams: SqlParam[];
+}
+
+const SYSTEM_COLUMNS: Record<SystemSearchAttribute, string> = {
+  WorkflowId: 'workflow_id',
+  RunId: 'run_id',
+  WorkflowType: 'workflow_type',
+  ExecutionStatus: 'status',
+  TaskQueue: 'task_queue',
+  StartTime: 'start_time_ms',
+  CloseTime: 'close_time_ms',
+  ExecutionTime: 'coalesce(execution_time_ms, start_time_ms)',
+  HistoryLength: '(next_event_id - 1)',
+};
+
+/** Open runs first, then the most recently closed (Temporal's SQL visibility order). */
+const DEFAULT_ORDER = `coalesce(close_time_ms, ${Number.MAX_SAFE_INTEGER}) DESC, start_time_ms DESC, run_id`;
+/** After a filter's own ORDER BY, so that pages never overlap. */
+const TIE_BREAK = 'start_time_ms DESC, run_id';
+
+export function listFilterToSql(filter: ListFilter): ListFilterSql {
+  const whereParams: SqlParam[] = [];
+  const where = filter.where === undefined ? '1' : exprSql(filter.where, whereParams);
+  const orderByParams: SqlParam[] = [];
+  const orderBy =
+    filter.orderBy.length === 0
+      ? DEFAULT_ORDER
+      : [
+          ...filter.orderBy.map((o) => `${orderKey(o.attribute, orderByParams)} ${o.direction}`),
+          TIE_BREAK,
+        ].join(', ');
+  return { where, whereParams, orderBy, orderByParams };
+}
+
+function exprSql(e: ListFilterExpr, params: SqlParam[]): string {
+  switch (e.type) {
+    case 'and':
+      return `(${exprSql(e.left, params)} AND ${exprSql(e.right, params)})`;
+    case 'or':
+      return `(${exprSql(e.left, params)} OR ${exprSql(e.right, params)})`;
+    case 'compare':
+    case 'in':
+    case 'between':
+    case 'startsWith':
+    case 'isNull':
+      return e.attribute.kind === 'system'
+        ? systemPredicate(SYSTEM_COLUMNS[e.attribute.name], e, params)
+        : customPredicate(e.attribute.name, e, params);
+  }
+}
+
+type Predicate = Exclude<ListFilterExpr, { type: 'and' | 'or' }>;
+
+function systemPredicate(column: string, p: Predicate, params: SqlParam[]): string {
+  if (p.type === 'isNull') return `${column} IS ${p.negated ? 'NOT ' : ''}NULL`;
+  const test = valueTest(column, p, params);
+  // `!=` is positive here: a NULL column (CloseTime of an open run) matches neither way.
+  return p.type !== 'compare' && p.negated ? `(${column} IS NOT NULL AND NOT ${test})` : test;
+}
+
+function customPredicate(name: string, p: Predicate, params: SqlParam[]): string {
+  // `name` is an identifier (checked by the parser), so the path needs no escaping; bound anyway.
+  const path = `$."${name}"`;
+  if (p.type === 'isNull') {
+    params.push(path);
+    return `json_type(search_attributes, ?) IS ${p.negated ? 'NOT ' : ''}NULL`;
+  }
+  const negated = p.type === 'compare' ? p.op === '!=' : p.negated;
+  // A negated test is "present, and no element passes the positive test".
+  const positive: Predicate = p.type === 'compare' && negated ? { ...p, op: '=' } : p;
+  if (negated) params.push(path);
+  params.push(path);
+  const exists = `EXISTS (SELECT 1 FROM json_each(search_attributes, ?) WHERE ${valueTest('value', positive, params)})`;
+  return negated ? `(json_type(search_attributes, ?) IS NOT NULL AND NOT ${exists})` : exists;
+}
+
+/** The test of `subject` against the predicate's literals, ignoring negation of IN/BETWEEN/…. */
+function valueTest(
+  subject: string,
+  p: Exclude<Predicate, { type: 'isNull' }>,
+  params: SqlParam[],
+): string {
+  switch (p.type) {
+    case 'compare':
+      params.push(bind(p.value));
+      return `${subject} ${p.op} ?`;
+    case 'in':
+      params.push(...p.values.map(bind));
+      return `${subject} IN (${p.values.map(() => '?').join(', ')})`;
+    case 'between':
+      params.push(bind(p.low), bind(p.high));
+      return `${subject} BETWEEN ? AND ?`;
+    case 'startsWith':
+      // substr, not LIKE: LIKE is case-insensitive in SQLite and treats % and _ as wildcards.
+      params.push(p.prefix, p.prefix);
+      return `substr(${subject}, 1, length(?)) = ?`;
+  }
+}
+
+function orderKey(attribute: ListFilterAttribute, params: SqlParam[]): string {
+  if (attribute.kind === 'system') return SYSTEM_COLUMNS[attribute.name];
+  params.push(`$."${attribute.name}"`);
+  return 'json_extract(search_attributes, ?)';
+}
+
+/** SQLite has no boolean: JSON true and false read back from json_each as 1 and 0. */
+function bind(value: ListFilterValue): SqlParam {
+  return typeof value === 'boolean' ? (value ? 1 : 0) : value;
+}

@@ -1,0 +1,161 @@
+// Sandbox-safe: the public API for child workflows and handles to other workflows
+// (`startChild`, `executeChild`, `getExternalWorkflowHandle`), re-exported by index.ts.
+import type { SignalDefinition, Workflow } from '../protocol/definitions.ts';
+import { msOptionalFromDuration } from '../protocol/duration.ts';
+import type { Duration } from '../protocol/duration.ts';
+import type { CommandOf } from '../protocol/commands.ts';
+import { getActivator } from './context.ts';
+import { ChildWorkflowCancellationType, ParentClosePolicy } from './cross-run-calls.ts';
+
+/** Options of {@link startChild} and {@link executeChild}. Temporal's `ChildWorkflowOptions`. */
+export interface ChildWorkflowOptions<T extends Workflow = Workflow> {
+  /** The child's workflow id. Default: a uuid4() (deterministic). */
+  readonly workflowId?: string | undefined;
+  readonly args?: Parameters<T> | undefined;
+  /** Default: the parent's task queue. */
+  readonly taskQueue?: string | undefined;
+  /** What happens to the child when the parent closes. Default TERMINATE. */
+  readonly parentClosePolicy?: ParentClosePolicy | undefined;
+  /** What cancelling the calling scope does. Default WAIT_CANCELLATION_COMPLETED. */
+  readonly cancellationType?: ChildWorkflowCancellationType | undefined;
+  /** Accepted for Temporal compatibility; workflow retry policies are not enforced yet. */
+  readonly retry?: unknown;
+  readonly workflowExecutionTimeout?: Duration | undefined;
+  readonly workflowRunTimeout?: Duration | undefined;
+  readonly workflowTaskTimeout?: Duration | undefined;
+  readonly memo?: Record<string, unknown> | undefined;
+  readonly searchAttributes?: Record<string, unknown> | undefined;
+}
+
+/** A started child workflow. Temporal's `ChildWorkflowHandle`. */
+export interface ChildWorkflowHandle<T extends Workflow = Workflow> {
+  readonly workflowId: string;
+  /** The child's first run: the chain its result follows. */
+  readonly firstExecutionRunId: string;
+  /**
+   * Resolves with the child's result; rejects with a `ChildWorkflowFailure` whose `cause` says
+   * why it did not complete (its failure, a `CancelledFailure`, `TerminatedFailure`, …).
+   */
+  result(): Promise<Awaited<ReturnType<T>>>;
+  /** Signals the child; rejects if it is no longer running. */
+  signal<Args extends unknown[]>(
+    def: SignalDefinition<Args> | string,
+    ...args: Args
+  ): Promise<void>;
+}
+
+/**
+ * Starts a child workflow and resolves once the engine started it. Rejects with
+ * `WorkflowExecutionAlreadyStartedError` if a workflow with the id is already running.
+ * Temporal's `startChild`.
+ *
+ * @example
+ * ```ts
+ * const child = await startChild(processItem, { workflowId: `item-${id}`, args: [id] });
+ * const result = await child.result();
+ * ```
+ */
+export async function startChild<T extends Workflow>(
+  workflowTypeOrFunc: T | string,
+  options: ChildWorkflowOptions<T> = {},
+): Promise<ChildWorkflowHandle<T>> {
+  const activator = getActivator();
+  const workflowType =
+    typeof workflowTypeOrFunc === 'string' ? workflowTypeOrFunc : workflowTypeOrFunc.name;
+  if (!workflowType) {
+    throw new TypeError('startChild needs a named workflow function or a workflow type name.');
+  }
+  const info = activator.workflowInfo();
+  const workflowId = options.workflowId ?? activator.uuid4();
+  const command: Omit<CommandOf<'StartChildWorkflowExecution'>, 'seq' | 'type'> = {
+    workflowId,
+    workflowType,
+    taskQueue: options.taskQueue ?? info.taskQueue,
+    args: [...(options.args ?? [])],
+    parentClosePolicy: options.parentClosePolicy ?? ParentClosePolicy.TERMINATE,
+  };
+  const execMs = msOptionalFromDuration(options.workflowExecutionTimeout);
+  const runMs = msOptionalFromDuration(options.workflowRunTimeout);
+  const taskMs = msOptionalFromDuration(options.workflowTaskTimeout);
+  if (execMs !== undefined) command.workflowExecutionTimeoutMs = execMs;
+  if (runMs !== undefined) command.workflowRunTimeoutMs = runMs;
+  if (taskMs !== undefined) command.workflowTaskTimeoutMs = taskMs;
+  if (options.memo !== undefined) command.memo = options.memo;
+  if (options.searchAttributes !== undefined) command.searchAttributes = options.searchAttributes;
+  const { started, result } = activator.crossRun.startChild(
+    command,
+    options.cancellationType ?? ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
+  );
+  const firstExecutionRunId = await started;
+  return {
+    workflowId,
+    firstExecutionRunId,
+    result: () => result as Promise<Awaited<ReturnType<T>>>,
+    signal: (def, ...args) =>
+      getActivator().crossRun.signalExternal(
+        { workflowId, runId: undefined },
+        typeof def === 'string' ? def : def.name,
+        args,
+        true,
+      ),
+  };
+}
+
+/**
+ * Starts a child workflow and waits for its result. Temporal's `executeChild`.
+ *
+ * @example
+ * ```ts
+ * const total = await executeChild(sumItems, { args: [items] });
+ * ```
+ */
+export async function executeChild<T extends Workflow>(
+  workflowTypeOrFunc: T | string,
+  options: ChildWorkflowOptions<T> = {},
+): Promise<Awaited<ReturnType<T>>> {
+  const handle = await startChild(workflowTypeOrFunc, options);
+  return handle.result();
+}
+
+/** A handle to another workflow, from workflow code. Temporal's `ExternalWorkflowHandle`. */
+export interface ExternalWorkflowHandle {
+  readonly workflowId: string;
+  readonly runId: string | undefined;
+  /**
+   * Signals the workflow; resolves once the signal is in its history. Rejects with an
+   * `ApplicationFailure` of type `ExternalWorkflowExecutionNotFound` if it is not running.
+   */
+  signal<Args extends unknown[]>(
+    def: SignalDefinition<Args> | string,
+    ...args: Args
+  ): Promise<void>;
+  /** Requests its cancellation; rejects like `signal` if it is not running. */
+  cancel(): Promise<void>;
+}
+
+/**
+ * A handle to signal or cancel another workflow (the latest run of `workflowId`, or `runId`).
+ * Temporal's `getExternalWorkflowHandle`.
+ *
+ * @example
+ * ```ts
+ * await getExternalWorkflowHandle('order-42').signal(paymentReceived, { amount: 10 });
+ * ```
+ */
+export function getExternalWorkflowHandle(
+  workflowId: string,
+  runId?: string,
+): ExternalWorkflowHandle {
+  return {
+    workflowId,
+    runId,
+    signal: (def, ...args) =>
+      getActivator().crossRun.signalExternal(
+        { workflowId, runId },
+        typeof def === 'string' ? def : def.name,
+        args,
+        false,
+      ),
+    cancel: () => getActivator().crossRun.cancelExternal({ workflowId, runId }, false),
+  };
+}

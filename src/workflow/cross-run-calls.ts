@@ -1,0 +1,294 @@
+// Sandbox-safe: the durable calls of one run that reach other runs — child workflows, and
+// signals or cancel requests sent to other workflows. Owned by the run's Activator (the one
+// holder of runtime state): seq number → command → parked completion, per kind.
+import { WorkflowExecutionAlreadyStartedError } from '../errors.ts';
+import { CancelledFailure, ChildWorkflowFailure, decodeFailure } from '../failures.ts';
+import type { ActivationJob } from '../protocol/activation.ts';
+import type { Command, CommandOf } from '../protocol/commands.ts';
+import { CancellationScope } from './cancellation-scope.ts';
+
+/** How a child reacts to cancellation of its scope. Temporal's `ChildWorkflowCancellationType`. */
+export const ChildWorkflowCancellationType = {
+  /** Request cancellation and reject at once. */
+  TRY_CANCEL: 'TRY_CANCEL',
+  /** Request cancellation and wait until the child closes (the default). */
+  WAIT_CANCELLATION_COMPLETED: 'WAIT_CANCELLATION_COMPLETED',
+  /** Request cancellation and wait until the request reached the child. */
+  WAIT_CANCELLATION_REQUESTED: 'WAIT_CANCELLATION_REQUESTED',
+  /** Reject at once and do not request cancellation: the child runs on. */
+  ABANDON: 'ABANDON',
+} as const;
+export type ChildWorkflowCancellationType =
+  (typeof ChildWorkflowCancellationType)[keyof typeof ChildWorkflowCancellationType];
+
+/** What happens to a running child when its parent closes. Temporal's `ParentClosePolicy`. */
+export const ParentClosePolicy = {
+  /** The child is terminated (the default). */
+  TERMINATE: 'TERMINATE',
+  /** The child is asked to cancel. */
+  REQUEST_CANCEL: 'REQUEST_CANCEL',
+  /** The child runs on. */
+  ABANDON: 'ABANDON',
+} as const;
+export type ParentClosePolicy = (typeof ParentClosePolicy)[keyof typeof ParentClosePolicy];
+
+export interface ParkedCall {
+  resolve: (value: unknown) => void;
+  reject: (reason: unknown) => void;
+  stack: string;
+  description: string;
+}
+
+interface Child {
+  command: CommandOf<'StartChildWorkflowExecution'>;
+  cancellationType: ChildWorkflowCancellationType;
+  namespace: string;
+  start: ParkedCall | undefined;
+  result: ParkedCall | undefined;
+  runId: string | undefined;
+  /** The scope was cancelled before the child started: cancel it once it has. */
+  cancelWhenStarted: boolean;
+}
+
+type Job<T extends ActivationJob['type']> = Extract<ActivationJob, { type: T }>;
+
+/** What the calls need of their Activator. */
+export interface CrossRunHost {
+  pushCommand(command: Command): void;
+  namespace(): string;
+  captureStack(): string;
+}
+
+export class CrossRunCalls {
+  readonly #host: CrossRunHost;
+  #seqChild = 0;
+  #seqSignal = 0;
+  #seqCancel = 0;
+  readonly #children = new Map<number, Child>();
+  readonly #signals = new Map<number, ParkedCall>();
+  readonly #cancels = new Map<number, ParkedCall>();
+
+  constructor(host: CrossRunHost) {
+    this.#host = host;
+  }
+
+  /**
+   * Starts a child: resolves `started` with its run id once the engine started it, `result`
+   * with its result once it completes.
+   */
+  startChild(
+    command: Omit<CommandOf<'StartChildWorkflowExecution'>, 'seq' | 'type'>,
+    cancellationType: ChildWorkflowCancellationType,
+  ): { started: Promise<string>; result: Promise<unknown> } {
+    const scope = CancellationScope.current();
+    const seq = ++this.#seqChild;
+    const full: CommandOf<'StartChildWorkflowExecution'> = {
+      type: 'StartChildWorkflowExecution',
+      seq,
+      ...command,
+    };
+    const child: Child = {
+      command: full,
+      cancellationType,
+      namespace: this.#host.namespace(),
+      start: undefined,
+      result: undefined,
+      runId: undefined,
+      cancelWhenStarted: false,
+    };
+    const stack = this.#host.captureStack();
+    const what = `child workflow '${command.workflowType}' (workflowId '${command.workflowId}', seq ${seq})`;
+    const started = new Promise<string>((resolve, reject) => {
+      child.start = { resolve: resolve as (v: unknown) => void, reject, stack, description: what };
+    });
+    const result = new Promise<unknown>((resolve, reject) => {
+      child.result = { resolve, reject, stack, description: what };
+    });
+    // A caller may only await `started`: never let an unawaited result reject unhandled.
+    result.catch(() => undefined);
+    if (scope.consideredCancelled) {
+      const failure = this.#cancelledFailure(child);
+      child.start?.reject(failure);
+      child.result?.reject(failure);
+      return { started, result };
+    }
+    this.#children.set(seq, child);
+    this.#host.pushCommand(full);
+    scope.cancelRequested.catch(() => {
+      this.#cancelChild(seq);
+    });
+    return { started, result };
+  }
+
+  /** Sends a signal to another workflow (or, with childWorkflowOnly, to a child). */
+  signalExternal(
+    target: { workflowId: string; runId: string | undefined },
+    signalName: string,
+    args: unknown[],
+    childWorkflowOnly: boolean,
+  ): Promise<void> {
+    const seq = ++this.#seqSignal;
+    const command: CommandOf<'SignalExternalWorkflowExecution'> = {
+      type: 'SignalExternalWorkflowExecution',
+      seq,
+      workflowId: target.workflowId,
+      signalName,
+      args,
+      childWorkflowOnly,
+    };
+    if (target.runId !== undefined) command.runId = target.runId;
+    return this.#park(
+      this.#signals,
+      seq,
+      command,
+      `signal '${signalName}' to '${target.workflowId}'`,
+    );
+  }
+
+  /** Requests cancellation of another workflow. */
+  cancelExternal(
+    target: { workflowId: string; runId: string | undefined },
+    childWorkflowOnly: boolean,
+  ): Promise<void> {
+    const seq = ++this.#seqCancel;
+    const command: CommandOf<'RequestCancelExternalWorkflowExecution'> = {
+      type: 'RequestCancelExternalWorkflowExecution',
+      seq,
+      workflowId: target.workflowId,
+      childWorkflowOnly,
+    };
+    if (target.runId !== undefined) command.runId = target.runId;
+    return this.#park(this.#cancels, seq, command, `cancel of '${target.workflowId}'`);
+  }
+
+  #park(
+    map: Map<number, ParkedCall>,
+    seq: number,
+    command: Command,
+    description: string,
+  ): Promise<void> {
+    const stack = this.#host.captureStack();
+    return new Promise<void>((resolve, reject) => {
+      map.set(seq, {
+        resolve: () => {
+          resolve();
+        },
+        reject,
+        stack,
+        description,
+      });
+      this.#host.pushCommand(command);
+    });
+  }
+
+  // ── jobs ─────────────────────────────────────────────────────────────────────────────────
+
+  resolveChildStart(job: Job<'resolveChildWorkflowExecutionStart'>): void {
+    const child = this.#children.get(job.seq);
+    if (child === undefined) return;
+    const r = job.resolution;
+    if (r.status === 'failed') {
+      this.#children.delete(job.seq);
+      const error = new WorkflowExecutionAlreadyStartedError(
+        child.command.workflowId,
+        r.workflowType,
+        r.runningRunId,
+      );
+      child.start?.reject(error);
+      child.result?.reject(error);
+      return;
+    }
+    child.runId = r.runId;
+    child.start?.resolve(r.runId);
+    child.start = undefined;
+    if (child.cancelWhenStarted) this.#cancelChild(job.seq);
+  }
+
+  resolveChild(job: Job<'resolveChildWorkflowExecution'>): void {
+    const child = this.#children.get(job.seq);
+    if (child === undefined) return;
+    this.#children.delete(job.seq);
+    const r = job.resolution;
+    if (r.status === 'completed') child.result?.resolve(r.result);
+    else child.result?.reject(decodeFailure(r.failure));
+  }
+
+  resolveSignal(job: Job<'resolveSignalExternalWorkflow'>): void {
+    settle(this.#signals, job.seq, job.failure);
+  }
+
+  resolveCancel(job: Job<'resolveRequestCancelExternalWorkflow'>): void {
+    settle(this.#cancels, job.seq, job.failure);
+  }
+
+  /** Pending calls, for the `__stack_trace` query. */
+  pending(): ParkedCall[] {
+    const out: ParkedCall[] = [...this.#signals.values(), ...this.#cancels.values()];
+    for (const child of this.#children.values()) {
+      const parked = child.start ?? child.result;
+      if (parked) out.push(parked);
+    }
+    return out;
+  }
+
+  // ── cancellation ─────────────────────────────────────────────────────────────────────────
+
+  /** Temporal's rules for a child whose scope is cancelled, by its cancellationType. */
+  #cancelChild(seq: number): void {
+    const child = this.#children.get(seq);
+    if (child === undefined) return;
+    if (child.cancellationType === 'ABANDON') {
+      this.#children.delete(seq);
+      child.result?.reject(this.#cancelledFailure(child));
+      return;
+    }
+    if (child.runId === undefined) {
+      child.cancelWhenStarted = true; // the request can only reach a started child
+      return;
+    }
+    const request = this.cancelExternal(
+      { workflowId: child.command.workflowId, runId: undefined },
+      true,
+    );
+    request.catch(() => undefined);
+    switch (child.cancellationType) {
+      case 'TRY_CANCEL':
+        this.#children.delete(seq);
+        child.result?.reject(this.#cancelledFailure(child));
+        return;
+      case 'WAIT_CANCELLATION_REQUESTED':
+        void request.then(() => {
+          if (this.#children.delete(seq)) child.result?.reject(this.#cancelledFailure(child));
+        });
+        return;
+      case 'WAIT_CANCELLATION_COMPLETED':
+        return; // the child's close (ChildWorkflowExecutionCanceled, or a result) settles it
+      default: {
+        const never: never = child.cancellationType;
+        throw new TypeError(`Unknown cancellation type ${String(never)}`);
+      }
+    }
+  }
+
+  #cancelledFailure(child: Child): ChildWorkflowFailure {
+    return new ChildWorkflowFailure(
+      child.namespace,
+      { workflowId: child.command.workflowId, runId: child.runId ?? '' },
+      child.command.workflowType,
+      'CancelRequested',
+      new CancelledFailure('Child workflow cancelled'),
+    );
+  }
+}
+
+function settle(
+  map: Map<number, ParkedCall>,
+  seq: number,
+  failure: Parameters<typeof decodeFailure>[0] | undefined,
+): void {
+  const parked = map.get(seq);
+  if (parked === undefined) return;
+  map.delete(seq);
+  if (failure === undefined) parked.resolve(undefined);
+  else parked.reject(decodeFailure(failure));
+}

@@ -1,0 +1,175 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { ApplicationFailure, ChildWorkflowFailure, WorkflowFailedError } from 'reprise/client';
+import { Worker } from 'reprise/worker';
+import {
+  parentCancelsChild,
+  parentInspectsFailure,
+  parentLeavesChild,
+  parentOfFailing,
+  parentOfGreeter,
+  parentSignalsChild,
+  parentStartsDuplicate,
+  waitForever,
+} from './fixtures/advanced-workflows.ts';
+import { fixturesPath, startTestEnv, waitFor } from '../helpers/test-env.ts';
+import type { TestEnv } from '../helpers/test-env.ts';
+
+const workflows = 'advanced-workflows.ts';
+
+describe('child workflows', () => {
+  let env: TestEnv;
+  let n = 0;
+  const id = (p: string): string => `${p}-${++n}`;
+  const statusOf = async (workflowId: string): Promise<string> =>
+    (await env.client.workflow.getHandle(workflowId).describe()).status;
+
+  before(async () => {
+    env = await startTestEnv({ workflows });
+  });
+  after(async () => {
+    await env.close();
+  });
+
+  test('executeChild returns the child result, and the child knows its parent', async () => {
+    const workflowId = id('parent');
+    const result = await env.client.workflow.execute(parentOfGreeter, {
+      taskQueue: env.taskQueue,
+      workflowId,
+      args: ['ann'],
+    });
+    assert.equal(result, `hello ann from ${workflowId}`);
+    const child = await env.client.workflow.getHandle(`${workflowId}-child`).fetchHistory();
+    const started = child.events[0];
+    assert.equal(
+      started?.type === 'WorkflowExecutionStarted' && started.parent?.workflowId,
+      workflowId,
+    );
+  });
+
+  test('the parent history records the child start and completion', async () => {
+    const workflowId = id('parent-history');
+    const handle = await env.client.workflow.start(parentOfGreeter, {
+      taskQueue: env.taskQueue,
+      workflowId,
+      args: ['bo'],
+    });
+    await handle.result();
+    const types = (await handle.fetchHistory()).events.map((e) => e.type);
+    assert.ok(types.includes('StartChildWorkflowExecutionInitiated'));
+    assert.ok(
+      types.indexOf('ChildWorkflowExecutionStarted') <
+        types.indexOf('ChildWorkflowExecutionCompleted'),
+    );
+  });
+
+  test('a child failure surfaces as ChildWorkflowFailure with its cause', async () => {
+    const result = await env.client.workflow.execute(parentInspectsFailure, {
+      taskQueue: env.taskQueue,
+      workflowId: id('inspect'),
+    });
+    assert.equal(result['isChildWorkflowFailure'], true);
+    assert.equal(result['causeType'], 'ChildBroke');
+  });
+
+  test('a child failure the parent does not catch fails the parent; the client rebuilds the chain', async () => {
+    const handle = await env.client.workflow.start(parentOfFailing, {
+      taskQueue: env.taskQueue,
+      workflowId: id('rethrow'),
+    });
+    await assert.rejects(handle.result(), (e: unknown) => {
+      assert.ok(e instanceof WorkflowFailedError);
+      assert.ok(e.cause instanceof ChildWorkflowFailure);
+      assert.equal(e.cause.execution.workflowId, `${handle.workflowId}-child`);
+      assert.ok(e.cause.cause instanceof ApplicationFailure);
+      assert.equal(e.cause.cause.type, 'ChildBroke');
+      return true;
+    });
+  });
+
+  test('parentClosePolicy TERMINATE terminates a running child when the parent completes', async () => {
+    const childId = id('terminated-child');
+    await env.client.workflow.execute(parentLeavesChild, {
+      taskQueue: env.taskQueue,
+      workflowId: id('terminate-parent'),
+      args: [childId, 'TERMINATE'],
+    });
+    await waitFor(async () => (await statusOf(childId)) === 'Terminated', 'the child terminated');
+  });
+
+  test('ABANDON leaves it running', async () => {
+    const childId = id('abandoned-child');
+    const parentId = id('abandon-parent');
+    await env.client.workflow.execute(parentLeavesChild, {
+      taskQueue: env.taskQueue,
+      workflowId: parentId,
+      args: [childId, 'ABANDON'],
+    });
+    // A close policy is a timer row written with the parent's close: once none is left, every
+    // policy there was has been applied.
+    await waitFor(async () => (await statusOf(parentId)) === 'Completed', 'the parent closed');
+    await waitFor(
+      async () => (await env.engine.deps.store.nextTimerDueAt()) === undefined,
+      'no timer rows left',
+    );
+    assert.equal(await statusOf(childId), 'Running');
+    await env.client.workflow.getHandle(childId).terminate('cleanup');
+  });
+
+  test('REQUEST_CANCEL cancels it', async () => {
+    const childId = id('cancelled-child');
+    await env.client.workflow.execute(parentLeavesChild, {
+      taskQueue: env.taskQueue,
+      workflowId: id('cancel-parent'),
+      args: [childId, 'REQUEST_CANCEL'],
+    });
+    await waitFor(async () => (await statusOf(childId)) === 'Canceled', 'the child cancelled');
+  });
+
+  test('a child with an id that is already running fails to start with WorkflowExecutionAlreadyStartedError in the parent', async () => {
+    const childId = id('taken');
+    const other = await env.client.workflow.start(waitForever, {
+      taskQueue: env.taskQueue,
+      workflowId: childId,
+    });
+    const result = await env.client.workflow.execute(parentStartsDuplicate, {
+      taskQueue: env.taskQueue,
+      workflowId: id('dup-parent'),
+      args: [childId],
+    });
+    assert.equal(result, `already started: ${childId}`);
+    assert.equal(await statusOf(childId), 'Running');
+    await other.terminate('cleanup');
+  });
+
+  test('cancelling the scope of a child cancels the child', async () => {
+    const childId = id('scope-child');
+    const result = await env.client.workflow.execute(parentCancelsChild, {
+      taskQueue: env.taskQueue,
+      workflowId: id('scope-parent'),
+      args: [childId],
+    });
+    assert.equal(result, 'child cancelled');
+    assert.equal(await statusOf(childId), 'Canceled');
+  });
+
+  test('a child handle signals the child', async () => {
+    const result = await env.client.workflow.execute(parentSignalsChild, {
+      taskQueue: env.taskQueue,
+      workflowId: id('signal-parent'),
+    });
+    assert.deepEqual(result, ['from parent']);
+  });
+
+  test('a parent history with a child replays deterministically', async () => {
+    const handle = await env.client.workflow.start(parentInspectsFailure, {
+      taskQueue: env.taskQueue,
+      workflowId: id('replay'),
+    });
+    await handle.result();
+    await Worker.runReplayHistory(
+      { workflowsPath: fixturesPath(workflows) },
+      await handle.fetchHistory(),
+    );
+  });
+});

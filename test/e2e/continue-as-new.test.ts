@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Worker } from 'reprise/worker';
+import { carryOver, countdown, switchType } from './fixtures/advanced-workflows.ts';
+import { fixturesPath, startTestEnv } from '../helpers/test-env.ts';
+import type { TestEnv } from '../helpers/test-env.ts';
+
+const workflows = 'advanced-workflows.ts';
+
+describe('continue-as-new', () => {
+  let env: TestEnv;
+  let n = 0;
+  const id = (p: string): string => `${p}-${++n}`;
+
+  before(async () => {
+    env = await startTestEnv({ workflows });
+  });
+  after(async () => {
+    await env.close();
+  });
+
+  test('handle.result() follows continue-as-new to the last run', async () => {
+    const handle = await env.client.workflow.start(countdown, {
+      taskQueue: env.taskQueue,
+      workflowId: id('countdown'),
+      args: [3, 0],
+    });
+    const result = await handle.result();
+    assert.equal(result.total, 6);
+    assert.notEqual(result.runId, handle.runId);
+    assert.equal(result.firstExecutionRunId, handle.runId);
+    assert.ok(result.continuedFrom !== undefined);
+  });
+
+  test('a run that continues as new closes ContinuedAsNew and its successor starts in the same workflow id', async () => {
+    const workflowId = id('chain');
+    const handle = await env.client.workflow.start(countdown, {
+      taskQueue: env.taskQueue,
+      workflowId,
+      args: [1, 0],
+    });
+    const last = await handle.result();
+    const first = env.client.workflow.getHandle(workflowId, handle.runId);
+    assert.equal((await first.describe()).status, 'ContinuedAsNew');
+    const firstHistory = await first.fetchHistory();
+    const closing = firstHistory.events.at(-1);
+    assert.ok(closing?.type === 'WorkflowExecutionContinuedAsNew');
+    assert.equal(closing.newExecutionRunId, last.runId);
+    const latest = env.client.workflow.getHandle(workflowId);
+    assert.equal((await latest.describe()).runId, last.runId);
+    const started = (await latest.fetchHistory()).events[0];
+    assert.ok(started?.type === 'WorkflowExecutionStarted');
+    assert.equal(started.continuedExecutionRunId, handle.runId);
+    assert.equal(started.firstExecutionRunId, handle.runId);
+  });
+
+  test('handle.result() of a handle without a run id waits on the latest run', async () => {
+    const workflowId = id('latest');
+    await env.client.workflow.start(countdown, {
+      taskQueue: env.taskQueue,
+      workflowId,
+      args: [2, 10],
+    });
+    assert.equal(
+      (await env.client.workflow.getHandle<typeof countdown>(workflowId).result()).total,
+      13,
+    );
+  });
+
+  test('makeContinueAsNewFunc continues as another workflow type', async () => {
+    const result = await env.client.workflow.execute(switchType, {
+      taskQueue: env.taskQueue,
+      workflowId: id('switch'),
+      args: ['x'],
+    });
+    assert.equal(result, 'switched: x');
+  });
+
+  test('a signal sent during the last task before continue-as-new is not lost', async () => {
+    // A queue with no worker: the test plays the worker for the task that continues as new.
+    const taskQueue = `${env.taskQueue}-manual`;
+    const api = env.engine.connection;
+    const handle = await env.client.workflow.start(carryOver, {
+      taskQueue,
+      workflowId: id('carry'),
+      args: [[]],
+    });
+    await handle.signal('addItem', 'a');
+    const task = await api.pollWorkflowTask({
+      namespace: 'default',
+      taskQueue,
+      identity: 'test',
+      waitMs: 5000,
+    });
+    assert.ok(task?.kind === 'workflow');
+    await handle.signal('addItem', 'b'); // arrives while the task is out
+    const answer = await api.completeWorkflowTask({
+      taskToken: task.taskToken,
+      identity: 'test',
+      commands: [
+        {
+          type: 'ContinueAsNewWorkflowExecution',
+          workflowType: 'carryOver',
+          taskQueue,
+          args: [['a']],
+        },
+      ],
+    });
+    assert.deepEqual(answer, { accepted: false });
+    const { stop } = await env.startWorker({ taskQueue });
+    try {
+      assert.deepEqual(await handle.result(), ['a', 'b']);
+    } finally {
+      await stop();
+    }
+    const first = await env.client.workflow
+      .getHandle(handle.workflowId, handle.runId)
+      .fetchHistory();
+    const failed = first.events.find((e) => e.type === 'WorkflowTaskFailed');
+    assert.equal(failed?.type === 'WorkflowTaskFailed' && failed.cause, 'UnhandledCommand');
+    assert.equal(first.events.at(-1)?.type, 'WorkflowExecutionContinuedAsNew');
+  });
+
+  test('a history that continued as new replays deterministically', async () => {
+    const workflowId = id('replay');
+    const handle = await env.client.workflow.start(countdown, {
+      taskQueue: env.taskQueue,
+      workflowId,
+      args: [2, 0],
+    });
+    await handle.result();
+    const first = await env.client.workflow.getHandle(workflowId, handle.runId).fetchHistory();
+    assert.equal(first.events.at(-1)?.type, 'WorkflowExecutionContinuedAsNew');
+    await Worker.runReplayHistory({ workflowsPath: fixturesPath(workflows) }, first);
+    const last = await env.client.workflow.getHandle(workflowId).fetchHistory();
+    await Worker.runReplayHistory({ workflowsPath: fixturesPath(workflows) }, last);
+  });
+});

@@ -1,0 +1,191 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { InvalidArgumentError } from 'reprise/client';
+import type { WorkflowExecutionInfo } from 'reprise/client';
+import {
+  badUpsert,
+  finish,
+  infoQuery,
+  orderLifecycle,
+  pay,
+  quick,
+  waitForFinish,
+} from './fixtures/visibility-workflows.ts';
+import { startTestEnv, waitFor } from '../helpers/test-env.ts';
+import type { TestEnv } from '../helpers/test-env.ts';
+
+async function collect(
+  iterable: AsyncIterable<WorkflowExecutionInfo>,
+): Promise<WorkflowExecutionInfo[]> {
+  const out: WorkflowExecutionInfo[] = [];
+  for await (const info of iterable) out.push(info);
+  return out;
+}
+
+// No sticky cache: every workflow task and query replays the history, so what workflowInfo()
+// shows after an upsert is rebuilt from history each time.
+describe('search attributes, memo, list and count', () => {
+  let env: TestEnv;
+  let n = 0;
+  const id = (p: string): string => `${p}-${++n}`;
+  const list = (query: string, pageSize?: number) =>
+    collect(env.client.workflow.list({ query, pageSize }));
+
+  before(async () => {
+    env = await startTestEnv({ workflows: 'visibility-workflows.ts', maxCachedWorkflows: 0 });
+  });
+  after(async () => {
+    await env.close();
+  });
+
+  test('search attributes and memo given at start reach workflowInfo, describe and list', async () => {
+    const workflowId = id('start-attrs');
+    const handle = await env.client.workflow.start(waitForFinish, {
+      taskQueue: env.taskQueue,
+      workflowId,
+      searchAttributes: { Customer: 'acme', Priority: 2, Due: new Date(Date.UTC(2024, 0, 2)) },
+      memo: { note: 'hello' },
+    });
+    const expected = {
+      searchAttributes: { Customer: 'acme', Priority: 2, Due: '2024-01-02T00:00:00.000Z' },
+      memo: { note: 'hello' },
+    };
+    const described = await handle.describe();
+    assert.deepEqual(
+      { searchAttributes: described.searchAttributes, memo: described.memo },
+      expected,
+    );
+    const [listed] = await list(
+      `WorkflowId = '${workflowId}' AND Customer = 'acme' AND Priority >= 2`,
+    );
+    assert.ok(listed);
+    assert.deepEqual({ searchAttributes: listed.searchAttributes, memo: listed.memo }, expected);
+    assert.equal(listed.type, 'waitForFinish');
+    assert.equal(listed.status, 'Running');
+    await handle.signal(finish);
+    assert.deepEqual(await handle.result(), expected);
+  });
+
+  test('upsertSearchAttributes is visible to list queries', async () => {
+    const workflowId = id('order');
+    const handle = await env.client.workflow.start(orderLifecycle, {
+      taskQueue: env.taskQueue,
+      workflowId,
+    });
+    const inStage = async (stage: string) =>
+      (await list(`WorkflowId = '${workflowId}' AND Stage = '${stage}'`)).length === 1;
+    await waitFor(() => inStage('received'), 'Stage = received');
+    assert.equal((await list(`WorkflowId = '${workflowId}' AND Tags = 'web'`)).length, 1);
+
+    await handle.signal(pay, 120);
+    await waitFor(() => inStage('paid'), 'Stage = paid');
+    const query = `WorkflowId = '${workflowId}' AND Amount > 100 AND Paid = true AND PaidAt >= '2024-05-01' AND Tags IS NULL`;
+    assert.equal((await list(query)).length, 1);
+    assert.deepEqual((await handle.describe()).memo, { paidBy: 'card' });
+  });
+
+  test('upserted search attributes and memo show in workflowInfo, also on replay', async () => {
+    const handle = await env.client.workflow.start(orderLifecycle, {
+      taskQueue: env.taskQueue,
+      workflowId: id('replayed'),
+    });
+    await handle.signal(pay, 7);
+    const expected = {
+      searchAttributes: {
+        Stage: 'paid',
+        Amount: 7,
+        Paid: true,
+        PaidAt: '2024-05-01T00:00:00.000Z',
+      },
+      memo: { paidBy: 'card' },
+    };
+    await waitFor(
+      async () => (await handle.describe()).memo['paidBy'] === 'card',
+      'the second upsert',
+    );
+    assert.deepEqual(await handle.query(infoQuery), expected);
+    await handle.signal(finish);
+    assert.deepEqual(await handle.result(), expected);
+    const history = await handle.fetchHistory();
+    assert.deepEqual(
+      history.events
+        .filter(
+          (e) =>
+            e.type === 'UpsertWorkflowSearchAttributes' || e.type === 'WorkflowPropertiesModified',
+        )
+        .map((e) => e.type),
+      [
+        'UpsertWorkflowSearchAttributes',
+        'WorkflowPropertiesModified',
+        'UpsertWorkflowSearchAttributes',
+        'WorkflowPropertiesModified',
+      ],
+    );
+  });
+
+  test('list pages through every matching run, and count agrees', async () => {
+    const batch = id('batch');
+    for (let i = 0; i < 5; i++) {
+      await env.client.workflow.execute(quick, {
+        taskQueue: env.taskQueue,
+        workflowId: `${batch}-${i}`,
+        searchAttributes: { Batch: batch, Index: i },
+      });
+    }
+    const listed = await list(`Batch = '${batch}' ORDER BY Index DESC`, 2);
+    assert.deepEqual(
+      listed.map((w) => w.workflowId),
+      [4, 3, 2, 1, 0].map((i) => `${batch}-${i}`),
+    );
+    assert.ok(listed.every((w) => w.status === 'Completed' && w.closeTime instanceof Date));
+    assert.ok(listed.every((w) => w.historyLength > 0));
+    assert.deepEqual(await env.client.workflow.count(`Batch = '${batch}'`), { count: 5 });
+    assert.deepEqual(
+      await env.client.workflow.count(`Batch = '${batch}' AND Index BETWEEN 1 AND 3`),
+      {
+        count: 3,
+      },
+    );
+    assert.deepEqual(
+      await env.client.workflow.count(`Batch = '${batch}' AND ExecutionStatus = 'Running'`),
+      { count: 0 },
+    );
+  });
+
+  test('a malformed list query is refused with InvalidArgumentError naming the position', async () => {
+    await assert.rejects(
+      collect(env.client.workflow.list({ query: "WorkflowType = 'x' AND" })),
+      (e) => {
+        assert.ok(e instanceof InvalidArgumentError);
+        assert.match(e.message, /position 23: expected an attribute name or '\('/);
+        return true;
+      },
+    );
+    await assert.rejects(env.client.workflow.count('StartTime > 5'), InvalidArgumentError);
+  });
+
+  test('an invalid search attribute is refused at start, and nothing is started', async () => {
+    const workflowId = id('bad-start');
+    const start = (searchAttributes: Record<string, unknown>) =>
+      env.client.workflow.start(quick, { taskQueue: env.taskQueue, workflowId, searchAttributes });
+    await assert.rejects(start({ Nested: { a: 1 } }), InvalidArgumentError);
+    await assert.rejects(start({ ExecutionStatus: 'Running' }), /system search attribute/);
+    await assert.rejects(start({ 'bad-name': 1 }), /must be an identifier/);
+    assert.deepEqual(await env.client.workflow.count(`WorkflowId = '${workflowId}'`), { count: 0 });
+  });
+
+  test('upserting a system search attribute fails the workflow task, not the workflow', async () => {
+    const handle = await env.client.workflow.start(badUpsert, {
+      taskQueue: env.taskQueue,
+      workflowId: id('bad-upsert'),
+    });
+    await waitFor(
+      async () => (await handle.describe()).lastWorkflowTaskFailure !== undefined,
+      'a workflow task failure',
+    );
+    const d = await handle.describe();
+    assert.equal(d.status, 'Running');
+    assert.match(d.lastWorkflowTaskFailure?.failure.message ?? '', /system search attribute/);
+    await handle.terminate('done');
+  });
+});

@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Worker } from 'reprise/worker';
+import * as activities from './fixtures/message-activities.ts';
+import { addToCart, cart, checkout, itemsQuery } from './fixtures/message-workflows.ts';
+import { fixturesPath, startTestEnv } from '../helpers/test-env.ts';
+import type { TestEnv } from '../helpers/test-env.ts';
+
+describe('signalWithStart', () => {
+  let env: TestEnv;
+  let n = 0;
+  const id = (p: string): string => `${p}-${++n}`;
+  const signalWithStart = (workflowId: string, item: string) =>
+    env.client.workflow.signalWithStart(cart, {
+      workflowId,
+      taskQueue: env.taskQueue,
+      args: ['ann'],
+      signal: addToCart,
+      signalArgs: [item],
+    });
+
+  before(async () => {
+    env = await startTestEnv({ workflows: 'message-workflows.ts', activities });
+  });
+  after(async () => {
+    await env.close();
+  });
+
+  test('with no running workflow it starts one whose first event after the start is the signal', async () => {
+    const workflowId = id('new');
+    const handle = await signalWithStart(workflowId, 'apple');
+    const history = await handle.fetchHistory();
+    assert.equal(history.runId, handle.signaledRunId);
+    const [started, signaled, scheduled] = history.events;
+    assert.equal(started?.type, 'WorkflowExecutionStarted');
+    assert.ok(signaled?.type === 'WorkflowExecutionSignaled');
+    assert.equal(signaled.signalName, 'addToCart');
+    assert.deepEqual(signaled.input, ['apple']);
+    assert.equal(scheduled?.type, 'WorkflowTaskScheduled');
+    await handle.signal(checkout);
+    assert.deepEqual(await handle.result(), ['apple']);
+  });
+
+  test('with a running workflow it signals that run and starts nothing', async () => {
+    const workflowId = id('running');
+    const first = await signalWithStart(workflowId, 'apple');
+    const second = await signalWithStart(workflowId, 'pear');
+    assert.equal(second.signaledRunId, first.signaledRunId);
+    await second.signal(checkout);
+    assert.deepEqual(await second.result(), ['apple', 'pear']);
+    const starts = (await second.fetchHistory()).events.filter(
+      (e) => e.type === 'WorkflowExecutionStarted',
+    );
+    assert.equal(starts.length, 1);
+  });
+
+  test('concurrent calls start one run and deliver every signal once', async () => {
+    const workflowId = id('race');
+    const items = ['a', 'b', 'c', 'd', 'e'];
+    const handles = await Promise.all(items.map((item) => signalWithStart(workflowId, item)));
+    assert.equal(new Set(handles.map((h) => h.signaledRunId)).size, 1);
+    const handle = handles[0];
+    assert.ok(handle);
+    await handle.signal(checkout);
+    assert.deepEqual([...(await handle.result())].sort(), items);
+  });
+
+  test('after the workflow closed it starts a new run', async () => {
+    const workflowId = id('again');
+    const first = await signalWithStart(workflowId, 'apple');
+    await first.signal(checkout);
+    await first.result();
+    const second = await signalWithStart(workflowId, 'pear');
+    assert.notEqual(second.signaledRunId, first.signaledRunId);
+    assert.deepEqual(await second.query(itemsQuery), ['pear']);
+  });
+
+  test('a history started by signalWithStart replays with the same code', async () => {
+    const handle = await signalWithStart(id('replay'), 'apple');
+    await handle.signal(checkout);
+    await handle.result();
+    await Worker.runReplayHistory(
+      { workflowsPath: fixturesPath('message-workflows.ts') },
+      await handle.fetchHistory(),
+    );
+  });
+});

@@ -1,0 +1,283 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import {
+  ApplicationFailure,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+} from 'reprise/client';
+import type { WorkflowHandle } from 'reprise/client';
+import type { HistoryEvent } from '../../src/protocol/history-events.ts';
+import { Worker } from 'reprise/worker';
+import * as activities from './fixtures/message-activities.ts';
+import {
+  addItem,
+  cart,
+  checkout,
+  doubleIt,
+  failingUpdate,
+  handledQuery,
+  itemsQuery,
+  notReplayed,
+  quick,
+  release,
+  viaActivity,
+  waitForRelease,
+} from './fixtures/message-workflows.ts';
+import { fixturesPath, startTestEnv, waitFor } from '../helpers/test-env.ts';
+import type { TestEnv } from '../helpers/test-env.ts';
+
+const updateEvents = (events: HistoryEvent[]): HistoryEvent[] =>
+  events.filter(
+    (e) =>
+      e.type === 'WorkflowExecutionUpdateAccepted' || e.type === 'WorkflowExecutionUpdateCompleted',
+  );
+
+describe('workflow updates', () => {
+  let env: TestEnv;
+  let n = 0;
+  const id = (p: string): string => `${p}-${++n}`;
+  const startCart = (): Promise<WorkflowHandle<typeof cart>> =>
+    env.client.workflow.start(cart, {
+      taskQueue: env.taskQueue,
+      workflowId: id('cart'),
+      args: ['ann'],
+    });
+
+  before(async () => {
+    env = await startTestEnv({ workflows: 'message-workflows.ts', activities });
+  });
+  after(async () => {
+    await env.close();
+  });
+
+  test("an update returns its handler's result and is recorded as accepted, then completed", async () => {
+    const handle = await startCart();
+    assert.equal(await handle.executeUpdate(addItem, { args: ['apple'] }), 1);
+    assert.equal(await handle.executeUpdate(addItem, { args: ['pear'] }), 2);
+    assert.deepEqual(await handle.query(itemsQuery), ['apple', 'pear']);
+    const events = updateEvents((await handle.fetchHistory()).events);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      [
+        'WorkflowExecutionUpdateAccepted',
+        'WorkflowExecutionUpdateCompleted',
+        'WorkflowExecutionUpdateAccepted',
+        'WorkflowExecutionUpdateCompleted',
+      ],
+    );
+    const [accepted, completed] = events;
+    assert.ok(accepted?.type === 'WorkflowExecutionUpdateAccepted');
+    assert.equal(accepted.name, 'addItem');
+    assert.deepEqual(accepted.input, ['apple']);
+    assert.ok(completed?.type === 'WorkflowExecutionUpdateCompleted');
+    assert.deepEqual(completed.outcome, { status: 'success', result: 1 });
+    await handle.signal(checkout);
+    assert.deepEqual(await handle.result(), ['apple', 'pear']);
+  });
+
+  test('a rejected update leaves no event in history', async () => {
+    const handle = await startCart();
+    await assert.rejects(
+      handle.executeUpdate(addItem, { args: [''], updateId: 'empty-item' }),
+      (e: unknown) => {
+        assert.ok(e instanceof WorkflowUpdateFailedError);
+        assert.ok(e.cause instanceof ApplicationFailure);
+        assert.equal(e.cause.type, 'BadItem');
+        assert.equal(e.cause.message, 'An item needs a name');
+        return true;
+      },
+    );
+    const history = await handle.fetchHistory();
+    assert.deepEqual(updateEvents(history.events), []);
+    assert.ok(!JSON.stringify(history.events).includes('empty-item'), 'no event names the update');
+    assert.deepEqual(await handle.query(itemsQuery), []);
+    // The workflow goes on: a valid update is accepted, and a duplicate is rejected.
+    assert.equal(await handle.executeUpdate(addItem, { args: ['apple'] }), 1);
+    await assert.rejects(handle.executeUpdate(addItem, { args: ['apple'] }), (e: unknown) => {
+      assert.ok(e instanceof WorkflowUpdateFailedError);
+      assert.equal((e.cause as Error).message, "apple is already in ann's cart");
+      return true;
+    });
+    assert.equal(updateEvents((await handle.fetchHistory()).events).length, 2);
+  });
+
+  test('the same updateId twice is applied once', async () => {
+    const handle = await startCart();
+    const first = await handle.executeUpdate(addItem, { args: ['apple'], updateId: 'once' });
+    const second = await handle.executeUpdate(addItem, { args: ['apple'], updateId: 'once' });
+    assert.equal(first, 1);
+    assert.equal(second, 1, 'the second call gets the first one’s outcome, not a rejection');
+    const both = await Promise.all([
+      handle.executeUpdate(addItem, { args: ['pear'], updateId: 'twice-at-once' }),
+      handle.executeUpdate(addItem, { args: ['pear'], updateId: 'twice-at-once' }),
+    ]);
+    assert.deepEqual(both, [2, 2]);
+    assert.equal(await handle.query(handledQuery), 2);
+    const accepted = updateEvents((await handle.fetchHistory()).events).filter(
+      (e) => e.type === 'WorkflowExecutionUpdateAccepted',
+    );
+    assert.equal(accepted.length, 2);
+  });
+
+  test('an update whose handler throws a failure fails the update, not the workflow', async () => {
+    const handle = await startCart();
+    await assert.rejects(
+      handle.executeUpdate(failingUpdate, { args: ['no stock'] }),
+      (e: unknown) => {
+        assert.ok(e instanceof WorkflowUpdateFailedError);
+        assert.ok(e.cause instanceof ApplicationFailure);
+        assert.equal(e.cause.type, 'UpdateFailed');
+        assert.equal(e.cause.message, 'no stock');
+        return true;
+      },
+    );
+    assert.equal((await handle.describe()).status, 'Running');
+    assert.equal(await handle.executeUpdate(addItem, { args: ['apple'] }), 1);
+  });
+
+  test('an update with no handler is rejected and names the registered ones', async () => {
+    const handle = await startCart();
+    await assert.rejects(handle.executeUpdate('noSuchUpdate'), (e: unknown) => {
+      assert.ok(e instanceof WorkflowUpdateFailedError);
+      assert.match((e.cause as Error).message, /No registered handler for update: noSuchUpdate/);
+      assert.match((e.cause as Error).message, /addItem/);
+      return true;
+    });
+    assert.deepEqual(updateEvents((await handle.fetchHistory()).events), []);
+  });
+
+  test('an update sent before the first workflow task waits for its handler', async () => {
+    const handle = await env.client.workflow.start(cart, {
+      taskQueue: env.taskQueue,
+      workflowId: id('early'),
+      args: ['bob'],
+    });
+    // Sent at once: it may ride the first task, before setHandler ran.
+    assert.equal(await handle.executeUpdate(addItem, { args: ['first'] }), 1);
+  });
+
+  test('startUpdate returns once the update is accepted, and result() waits for its handler', async () => {
+    const handle = await startCart();
+    const update = await handle.startUpdate(waitForRelease, {
+      args: ['box'],
+      waitForStage: 'ACCEPTED',
+      updateId: 'box-update',
+    });
+    assert.equal(update.updateId, 'box-update');
+    assert.equal(update.workflowId, handle.workflowId);
+    const types = updateEvents((await handle.fetchHistory()).events).map((e) => e.type);
+    assert.deepEqual(types, ['WorkflowExecutionUpdateAccepted']);
+    await handle.signal(release);
+    assert.equal(await update.result(), 'released box');
+    assert.equal(await handle.getUpdateHandle<string>('box-update').result(), 'released box');
+  });
+
+  test('a handler can run activities', async () => {
+    const handle = await startCart();
+    assert.equal(await handle.executeUpdate(doubleIt, { args: [21] }), 42);
+  });
+
+  test('an update to a closed workflow fails with a clear error', async () => {
+    const handle = await env.client.workflow.start(quick, {
+      taskQueue: env.taskQueue,
+      workflowId: id('closed'),
+    });
+    await handle.result();
+    await assert.rejects(handle.executeUpdate(addItem, { args: ['late'] }), (e: unknown) => {
+      assert.ok(e instanceof WorkflowNotFoundError);
+      assert.match(e.message, /closed \(Completed\); updates reach only running workflows/);
+      return true;
+    });
+  });
+
+  test('a completed update is still answered after its workflow closed', async () => {
+    const handle = await startCart();
+    await handle.executeUpdate(addItem, { args: ['apple'], updateId: 'before-close' });
+    await handle.signal(checkout);
+    await handle.result();
+    assert.equal(
+      await handle.executeUpdate(addItem, { args: ['apple'], updateId: 'before-close' }),
+      1,
+    );
+  });
+
+  test('validators do not run on replay', { timeout: 30_000 }, async () => {
+    const handle = await startCart();
+    assert.equal(await handle.executeUpdate(notReplayed, { args: ['x'] }), 'x');
+    // Later tasks on another worker replay the accepted update: its validator would reject it.
+    await env.worker.shutdown();
+    const { stop } = await env.startWorker({ maxCachedWorkflows: 0 });
+    try {
+      assert.equal(await handle.executeUpdate(addItem, { args: ['y'] }), 2);
+      await handle.signal(checkout);
+      assert.deepEqual(await handle.result(), ['x', 'y']);
+      assert.equal((await handle.describe()).lastWorkflowTaskFailure, undefined);
+    } finally {
+      await stop();
+      await env.startWorker();
+    }
+  });
+
+  test('an update waiting on a condition survives a worker restart', async () => {
+    const handle = await startCart();
+    const update = await handle.startUpdate(waitForRelease, {
+      args: ['parcel'],
+      waitForStage: 'ACCEPTED',
+    });
+    for (const w of [env.worker]) await w.shutdown();
+    const { worker, stop } = await env.startWorker();
+    try {
+      await handle.signal(release);
+      assert.equal(await update.result(), 'released parcel');
+      assert.ok(worker.state === 'RUNNING');
+    } finally {
+      await stop();
+      await env.startWorker();
+    }
+  });
+
+  test('an update waiting on an activity survives a worker restart', async () => {
+    const handle = await startCart();
+    const tokensBefore = activities.asyncState.tokens.length;
+    const update = await handle.startUpdate(viaActivity, {
+      args: ['gift'],
+      waitForStage: 'ACCEPTED',
+    });
+    await waitFor(
+      () => activities.asyncState.tokens.length > tokensBefore,
+      'the activity to start',
+    );
+    const token = activities.asyncState.tokens.at(-1) as string;
+    const { stop: stopA } = await env.startWorker();
+    await env.worker.shutdown();
+    await stopA();
+    const { stop } = await env.startWorker();
+    try {
+      await env.client.activity.complete(token, 'wrapped gift');
+      assert.equal(await update.result(), 'wrapped gift');
+      assert.deepEqual(await handle.query(itemsQuery), ['wrapped gift']);
+    } finally {
+      await stop();
+      await env.startWorker();
+    }
+  });
+
+  test('a history with updates replays with the same code', async () => {
+    const handle = await startCart();
+    await handle.executeUpdate(addItem, { args: ['apple'] });
+    await assert.rejects(handle.executeUpdate(addItem, { args: [''] }));
+    await assert.rejects(handle.executeUpdate(failingUpdate, { args: ['no'] }));
+    await handle.executeUpdate(doubleIt, { args: [2] });
+    await handle.executeUpdate(notReplayed, { args: ['z'] });
+    const update = await handle.startUpdate(waitForRelease, {
+      args: ['late'],
+      waitForStage: 'ACCEPTED',
+    });
+    await handle.signal(release);
+    await update.result();
+    await handle.signal(checkout);
+    await handle.result();
+    const history = await handle.fetchHistory();
+    await Worker.runReplayHistory({ workflowsPath: fixturesPath('message-workflows.ts') }, history);
+  });
+});

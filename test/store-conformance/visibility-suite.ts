@@ -1,0 +1,210 @@
+// The visibility part of the store contract (listRunsByQuery, countRuns), run by suite.ts for
+// every backend: filters written in Temporal's list-filter language, evaluated by the database.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { parseListFilter } from '../../src/protocol/list-filter.ts';
+import { RunStatus } from '../../src/protocol/run-status.ts';
+import type { RunRecord, Store } from '../../src/store/store.ts';
+import { appendRequest, createRequest, makeRun, signaledEvent } from './builders.ts';
+
+export function visibilityConformance(
+  withStore: (fn: (store: Store) => Promise<void>) => Promise<void>,
+): void {
+  /** The workflow ids that `query` lists, in order. */
+  async function ids(store: Store, query: string, page = { limit: 100, offset: 0 }) {
+    const runs = await store.listRunsByQuery({
+      namespace: 'default',
+      filter: parseListFilter(query),
+      ...page,
+    });
+    return runs.map((r) => r.workflowId);
+  }
+  async function count(store: Store, query: string): Promise<number> {
+    return store.countRuns({ namespace: 'default', filter: parseListFilter(query) });
+  }
+  async function create(store: Store, overrides: Partial<RunRecord>): Promise<RunRecord> {
+    const run = makeRun(overrides);
+    await store.createRun(createRequest(run));
+    return run;
+  }
+  const closed = (closeTimeMs: number, status: RunStatus = RunStatus.Completed) => ({
+    status,
+    closeTimeMs,
+  });
+
+  describe('visibility', () => {
+    test('listRunsByQuery filters on system attributes', () =>
+      withStore(async (store) => {
+        await create(store, { workflowId: 'a1', workflowType: 'order', startTimeMs: 1_000 });
+        await create(store, {
+          workflowId: 'a2',
+          workflowType: 'order',
+          startTimeMs: 2_000,
+          ...closed(5_000, RunStatus.Failed),
+        });
+        await create(store, {
+          workflowId: 'b1',
+          workflowType: 'billing',
+          taskQueue: 'q2',
+          startTimeMs: 3_000,
+        });
+        await store.ensureNamespace({ namespace: 'other' });
+        await create(store, { workflowId: 'a3', workflowType: 'order', namespace: 'other' });
+
+        assert.deepEqual(await ids(store, "WorkflowType = 'order' ORDER BY WorkflowId"), [
+          'a1',
+          'a2',
+        ]);
+        assert.deepEqual(await ids(store, "ExecutionStatus = 'Failed'"), ['a2']);
+        assert.deepEqual(await ids(store, "ExecutionStatus != 'Failed' ORDER BY WorkflowId"), [
+          'a1',
+          'b1',
+        ]);
+        assert.deepEqual(await ids(store, "TaskQueue = 'q2'"), ['b1']);
+        assert.deepEqual(
+          await ids(store, "StartTime >= '1970-01-01T00:00:02Z' ORDER BY StartTime"),
+          ['a2', 'b1'],
+        );
+        assert.deepEqual(await ids(store, 'CloseTime IS NOT NULL'), ['a2']);
+        assert.deepEqual(await ids(store, "CloseTime IS NULL AND WorkflowId STARTS_WITH 'a'"), [
+          'a1',
+        ]);
+        assert.deepEqual(await ids(store, "WorkflowId IN ('a1', 'b1') ORDER BY WorkflowId DESC"), [
+          'b1',
+          'a1',
+        ]);
+        assert.deepEqual(await ids(store, 'HistoryLength BETWEEN 2 AND 2 ORDER BY WorkflowId'), [
+          'a1',
+          'a2',
+          'b1',
+        ]);
+        assert.deepEqual(
+          await ids(
+            store,
+            "(WorkflowType = 'billing' OR ExecutionStatus = 'Failed') ORDER BY WorkflowId",
+          ),
+          ['a2', 'b1'],
+        );
+      }));
+
+    test('custom search attributes compare by value, and a string list matches any element', () =>
+      withStore(async (store) => {
+        await create(store, {
+          workflowId: 'r1',
+          searchAttributes: { Customer: 'acme', Amount: 120, Vip: true, Tags: ['red', 'blue'] },
+        });
+        await create(store, {
+          workflowId: 'r2',
+          searchAttributes: { Customer: 'globex', Amount: 80.5, Vip: false, Tags: ['green'] },
+        });
+        await create(store, { workflowId: 'r3', searchAttributes: {} });
+
+        assert.deepEqual(await ids(store, "Customer = 'acme'"), ['r1']);
+        assert.deepEqual(await ids(store, 'Amount > 100'), ['r1']);
+        assert.deepEqual(await ids(store, 'Amount BETWEEN 80 AND 90'), ['r2']);
+        assert.deepEqual(await ids(store, 'Vip = true'), ['r1']);
+        assert.deepEqual(await ids(store, "Tags = 'blue'"), ['r1']);
+        assert.deepEqual(await ids(store, "Tags IN ('green', 'pink')"), ['r2']);
+        assert.deepEqual(await ids(store, "Tags != 'blue'"), ['r2']);
+        assert.deepEqual(await ids(store, "Customer NOT IN ('acme')"), ['r2']);
+        assert.deepEqual(await ids(store, "Customer STARTS_WITH 'glo'"), ['r2']);
+        assert.deepEqual(await ids(store, 'Amount > 0 ORDER BY Amount ASC'), ['r2', 'r1']);
+      }));
+
+    test('a run without a custom attribute matches no comparison, only IS NULL', () =>
+      withStore(async (store) => {
+        await create(store, { workflowId: 'with', searchAttributes: { Customer: 'acme' } });
+        await create(store, { workflowId: 'without', searchAttributes: {} });
+        await create(store, { workflowId: 'never-set' });
+
+        assert.deepEqual(await ids(store, "Customer != 'globex'"), ['with']);
+        assert.deepEqual(await ids(store, "Customer NOT STARTS_WITH 'x'"), ['with']);
+        assert.deepEqual(await ids(store, 'Customer IS NOT NULL'), ['with']);
+        assert.deepEqual(await ids(store, 'Customer IS NULL ORDER BY WorkflowId'), [
+          'never-set',
+          'without',
+        ]);
+      }));
+
+    test('STARTS_WITH is case-sensitive and takes % and _ literally', () =>
+      withStore(async (store) => {
+        await create(store, { workflowId: 'Order_1' });
+        await create(store, { workflowId: 'order-2' });
+        assert.deepEqual(await ids(store, "WorkflowId STARTS_WITH 'Order_'"), ['Order_1']);
+        assert.deepEqual(await ids(store, "WorkflowId STARTS_WITH '%'"), []);
+      }));
+
+    test('appendToRun replaces search attributes and memo when given, and keeps them otherwise', () =>
+      withStore(async (store) => {
+        const run = await create(store, {
+          workflowId: 'upserted',
+          searchAttributes: { Stage: 'new' },
+          memo: { note: 'a' },
+        });
+        await store.appendToRun(
+          appendRequest(run, {
+            events: [signaledEvent(run.nextEventId, 'go')],
+            searchAttributes: { Stage: 'paid' },
+            memo: { note: 'b' },
+          }),
+        );
+        assert.deepEqual(await ids(store, "Stage = 'paid'"), ['upserted']);
+        const after = await store.getRun({ runId: run.runId });
+        assert.ok(after);
+        assert.deepEqual(after.searchAttributes, { Stage: 'paid' });
+        assert.deepEqual(after.memo, { note: 'b' });
+        await store.appendToRun(
+          appendRequest(after, { events: [signaledEvent(after.nextEventId, 'go')] }),
+        );
+        assert.deepEqual((await store.getRun({ runId: run.runId }))?.searchAttributes, {
+          Stage: 'paid',
+        });
+      }));
+
+    test('the default order lists open runs first, then the most recently closed; pages do not overlap', () =>
+      withStore(async (store) => {
+        await create(store, { workflowId: 'closed-early', startTimeMs: 1, ...closed(10) });
+        await create(store, { workflowId: 'closed-late', startTimeMs: 2, ...closed(20) });
+        await create(store, { workflowId: 'open-old', startTimeMs: 3 });
+        await create(store, { workflowId: 'open-new', startTimeMs: 4 });
+
+        assert.deepEqual(await ids(store, ''), [
+          'open-new',
+          'open-old',
+          'closed-late',
+          'closed-early',
+        ]);
+        const pages = [
+          await ids(store, 'ORDER BY StartTime', { limit: 3, offset: 0 }),
+          await ids(store, 'ORDER BY StartTime', { limit: 3, offset: 3 }),
+        ];
+        assert.deepEqual(pages, [['closed-early', 'closed-late', 'open-old'], ['open-new']]);
+      }));
+
+    test('countRuns counts the matching runs of the namespace', () =>
+      withStore(async (store) => {
+        await create(store, { workflowType: 'order' });
+        await create(store, { workflowType: 'order', ...closed(5) });
+        await create(store, { workflowType: 'billing' });
+        assert.equal(await count(store, ''), 3);
+        assert.equal(await count(store, "WorkflowType = 'order'"), 2);
+        assert.equal(
+          await count(store, "WorkflowType = 'order' AND ExecutionStatus = 'Running'"),
+          1,
+        );
+        assert.equal(
+          await store.countRuns({ namespace: 'elsewhere', filter: parseListFilter('') }),
+          0,
+        );
+      }));
+
+    test('a literal is a bound parameter, never SQL', () =>
+      withStore(async (store) => {
+        await create(store, { workflowId: "it's" });
+        assert.deepEqual(await ids(store, `WorkflowId = 'it\\'s' OR WorkflowId = "1' OR 1=1 --"`), [
+          "it's",
+        ]);
+        assert.equal(await count(store, "Customer = 'x\" OR 1=1 --'"), 0);
+      }));
+  });
+}
