@@ -14,7 +14,7 @@ import type {
   ReportActivityCanceledRequest,
 } from '../../transport/engine-api.ts';
 import type { EngineDeps } from '../deps.ts';
-import { RECHECK_INTERVAL_MS, taskKey } from '../notifier.ts';
+import { pollTaskQueue } from '../task-queues/matcher.ts';
 import { checkPayload } from '../payload-limits.ts';
 import type { PendingActivity } from '../run-state.ts';
 import { ActivityTaskToken, decodeTaskToken, encodeTaskToken } from '../task-token.ts';
@@ -22,13 +22,6 @@ import { activityTimerKey, activityTimerKeys } from '../timer-keys.ts';
 import { updateRun } from '../update-run.ts';
 import type { RunTx } from '../update-run.ts';
 import { parseRequest } from './parse-request.ts';
-
-const PollSchema = z.object({
-  namespace: z.string().min(1),
-  taskQueue: z.string().min(1),
-  identity: z.string().min(1),
-  waitMs: z.number().int().nonnegative().max(120_000),
-});
 
 /**
  * Long-polls the activity task queue. A task handed out is marked started with its
@@ -40,26 +33,13 @@ export async function pollActivityTask(
   input: PollRequest,
   signal?: AbortSignal,
 ): Promise<ActivityTask | undefined> {
-  const req = parseRequest(PollSchema, input, 'poll activity task');
-  const deadline = Date.now() + req.waitMs;
-  const key = taskKey(req.namespace, req.taskQueue, 'activity');
-  for (;;) {
-    const task = await deps.store.claimTask({
-      namespace: req.namespace,
-      taskQueue: req.taskQueue,
-      kind: 'activity',
-      nowMs: deps.clock.now(),
-      leaseMs: deps.limits.taskLeaseMs,
-    });
-    if (task) {
-      const started = await startActivityTask(deps, task, req.identity);
-      if (started) return started;
-      continue;
-    }
-    const remaining = deadline - Date.now();
-    if (remaining <= 0 || signal?.aborted) return undefined;
-    await deps.notifier.wait(key, Math.min(remaining, RECHECK_INTERVAL_MS), signal);
-  }
+  return pollTaskQueue(
+    deps,
+    input,
+    'activity',
+    (task, identity) => startActivityTask(deps, task, identity),
+    signal,
+  );
 }
 
 async function startActivityTask(

@@ -13,7 +13,7 @@ import type {
 } from '../../transport/engine-api.ts';
 import { BadCommandError, applyCommands, validateCommands } from '../apply-commands.ts';
 import type { EngineDeps } from '../deps.ts';
-import { RECHECK_INTERVAL_MS, taskKey } from '../notifier.ts';
+import { pollTaskQueue } from '../task-queues/matcher.ts';
 import { checkPayload } from '../payload-limits.ts';
 import type { QueryDispatcher } from '../task-queues/query-dispatcher.ts';
 import { WorkflowTaskToken, decodeTaskToken, encodeTaskToken } from '../task-token.ts';
@@ -23,13 +23,6 @@ import { admittedUpdates } from '../workflow-updates.ts';
 import type { RunTx } from '../update-run.ts';
 import { parseRequest } from './parse-request.ts';
 import { PayloadTooLargeError } from '../../errors.ts';
-
-const PollSchema = z.object({
-  namespace: z.string().min(1),
-  taskQueue: z.string().min(1),
-  identity: z.string().min(1),
-  waitMs: z.number().int().nonnegative().max(120_000),
-});
 
 /**
  * Long-polls the workflow task queue: a queued query first, else the oldest workflow task,
@@ -42,28 +35,17 @@ export async function pollWorkflowTask(
   input: PollRequest,
   signal?: AbortSignal,
 ): Promise<WorkflowTask | undefined> {
-  const req = parseRequest(PollSchema, input, 'poll workflow task');
-  const deadline = Date.now() + req.waitMs;
-  const key = taskKey(req.namespace, req.taskQueue, 'workflow');
-  for (;;) {
-    const q = queries.take(req.namespace, req.taskQueue);
-    if (q) return { kind: 'query', ...q };
-    const task = await deps.store.claimTask({
-      namespace: req.namespace,
-      taskQueue: req.taskQueue,
-      kind: 'workflow',
-      nowMs: deps.clock.now(),
-      leaseMs: deps.limits.taskLeaseMs,
-    });
-    if (task) {
-      const started = await startWorkflowTask(deps, task, req.identity);
-      if (started) return started;
-      continue;
-    }
-    const remaining = deadline - Date.now();
-    if (remaining <= 0 || signal?.aborted) return undefined;
-    await deps.notifier.wait(key, Math.min(remaining, RECHECK_INTERVAL_MS), signal);
-  }
+  return pollTaskQueue<WorkflowTask>(
+    deps,
+    input,
+    'workflow',
+    (task, identity) => startWorkflowTask(deps, task, identity),
+    signal,
+    (namespace, taskQueue) => {
+      const q = queries.take(namespace, taskQueue);
+      return q ? { kind: 'query', ...q } : undefined;
+    },
+  );
 }
 
 async function startWorkflowTask(

@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import type { TaskKind } from '../../protocol/tasks.ts';
+import type { TaskRecord } from '../../store/store.ts';
+import type { PollRequest } from '../../transport/engine-api.ts';
+import type { EngineDeps } from '../deps.ts';
+import { RECHECK_INTERVAL_MS, taskKey } from '../notifier.ts';
+import { parseRequest } from '../ops/parse-request.ts';
+
+const PollSchema = z.object({
+  namespace: z.string().min(1),
+  taskQueue: z.string().min(1),
+  identity: z.string().min(1),
+  waitMs: z.number().int().nonnegative().max(120_000),
+});
+
+/**
+ * The long-poll of one task queue: leases the oldest task and lets `start` turn it into what
+ * the worker gets (a stale task yields undefined and the next is tried); with none, waits for a
+ * wake-up, re-reading the store at least every RECHECK_INTERVAL_MS, until `waitMs` passes.
+ * `before` is checked first on every round (queued queries).
+ */
+export async function pollTaskQueue<T>(
+  deps: EngineDeps,
+  input: PollRequest,
+  kind: TaskKind,
+  start: (task: TaskRecord, identity: string) => Promise<T | undefined>,
+  signal: AbortSignal | undefined,
+  before?: (namespace: string, taskQueue: string) => T | undefined,
+): Promise<T | undefined> {
+  const req = parseRequest(PollSchema, input, `poll ${kind} task`);
+  const deadline = Date.now() + req.waitMs;
+  const key = taskKey(req.namespace, req.taskQueue, kind);
+  for (;;) {
+    const early = before?.(req.namespace, req.taskQueue);
+    if (early !== undefined) return early;
+    const task = await deps.store.claimTask({
+      namespace: req.namespace,
+      taskQueue: req.taskQueue,
+      kind,
+      nowMs: deps.clock.now(),
+      leaseMs: deps.limits.taskLeaseMs,
+    });
+    if (task) {
+      const started = await start(task, req.identity);
+      if (started !== undefined) return started;
+      continue;
+    }
+    const remaining = deadline - Date.now();
+    if (remaining <= 0 || signal?.aborted) return undefined;
+    await deps.notifier.wait(key, Math.min(remaining, RECHECK_INTERVAL_MS), signal);
+  }
+}
