@@ -6,6 +6,7 @@
 // workloads and targets.
 import { fork } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { RepChannel } from './lib/channel.ts';
 import type { RepMessage } from './lib/channel.ts';
 import { UnsupportedDeploymentError, assertSupported } from './lib/deployment.ts';
@@ -192,12 +193,15 @@ interface Line {
   node: string;
   date: string;
   params: Record<string, number | string>;
+  /** 1-minute load average when the workload began and ended: others' work on a shared box. */
+  loadAvg1m: [number, number];
   notes?: string[];
   errors?: string[];
 }
 
 async function runWorkload(w: Workload, cli: Cli): Promise<Line> {
   const { options } = cli;
+  const loadBefore = loadavg()[0] ?? 0;
   const outcomes: RepOutcome[] = [];
   for (let rep = 1; rep <= options.reps; rep++) {
     log(`${w.id} (${w.title}) repetition ${rep}/${options.reps}`);
@@ -235,6 +239,7 @@ async function runWorkload(w: Workload, cli: Cli): Promise<Line> {
     node: process.version,
     date: new Date().toISOString(),
     params: w.params(options),
+    loadAvg1m: [Math.round(loadBefore * 100) / 100, Math.round((loadavg()[0] ?? 0) * 100) / 100],
     ...(notes.length > 0 && { notes }),
     ...(errors.length > 0 && { errors }),
   };

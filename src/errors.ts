@@ -21,6 +21,8 @@ export const ErrorCode = {
   UpdateNotFound: 'UpdateNotFound',
   WorkflowUpdateFailed: 'WorkflowUpdateFailed',
   ActivityCancelled: 'ActivityCancelled',
+  ScheduleNotFound: 'ScheduleNotFound',
+  ScheduleAlreadyRunning: 'ScheduleAlreadyRunning',
   Internal: 'Internal',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -200,4 +202,40 @@ export function ensureError(e: unknown): Error {
     return Object.assign(new Error(e.message), { cause: e });
   }
   return new Error(`Non-Error value thrown: ${String(e)}`, { cause: e });
+}
+
+/** A schedule with this id exists in the namespace. Temporal's `ScheduleAlreadyRunning`. */
+export class ScheduleAlreadyRunning extends RepriseError {
+  readonly scheduleId: string;
+  constructor(scheduleId: string, namespace: string) {
+    super(
+      ErrorCode.ScheduleAlreadyRunning,
+      `Schedule '${scheduleId}' already exists in namespace '${namespace}'. Use another id, or ` +
+        `change it with client.schedule.getHandle('${scheduleId}').update(...).`,
+    );
+    this.scheduleId = scheduleId;
+  }
+}
+
+/** No schedule with this id (never created, or deleted). Temporal's `ScheduleNotFoundError`. */
+export class ScheduleNotFoundError extends RepriseError {
+  readonly scheduleId: string;
+  constructor(scheduleId: string, namespace: string) {
+    super(
+      ErrorCode.ScheduleNotFound,
+      `No schedule '${scheduleId}' in namespace '${namespace}'. Check the id and namespace; ` +
+        'a deleted schedule is gone.',
+    );
+    this.scheduleId = scheduleId;
+  }
+}
+
+/** Two writers raced on one schedule row; the loser re-reads and decides again. */
+export class ScheduleConflictError extends RepriseError {
+  constructor(scheduleId: string, expectedVersion: number) {
+    super(
+      ErrorCode.RunConflict,
+      `Schedule '${scheduleId}' changed concurrently (expected version ${expectedVersion}). Retry the operation.`,
+    );
+  }
 }

@@ -1,5 +1,5 @@
-// W6 crash: W2 (500 workflows × 10 steps) with a process SIGKILLed at ~50% of the steps and
-// restarted at once. Three variants:
+// W6 crash: W2's shape (500 workflows × 10 steps with --scale full; 200 by default) with a
+// process SIGKILLed at ~50% of the steps and restarted at once. Three variants:
 //  - worker: the worker host (a child process with its own engine and worker on the shared
 //    SQLite file) dies; the client and its engine live on in this process.
 //  - app: the embedded application (engine + worker + client in one child process) dies, and
@@ -9,9 +9,9 @@
 //    while a separate worker host lives on; a new one attaches and collects the results.
 // Recovery is the time from the kill until every run that was unfinished at the kill has
 // recorded progress again (a step completed, or the run completed); recoveryP50S is when half
-// of them had. It is bounded below by
-// how long the engine takes to hand out again the tasks the dead process had started: the
-// workflow task timeout (1 s here) and the activity start-to-close timeout (1 s here).
+// of them had. It is bounded below by how long the engine takes to hand out again what the
+// dead process held: started workflow tasks (timeout 1 s here), started activities
+// (start-to-close 1 s here), and claimed tasks and taken timers (their lease).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { effectSteps } from '../fixtures/workflows.ts';
@@ -22,11 +22,20 @@ import { StoreProbe } from '../lib/probe.ts';
 import { median } from '../lib/stats.ts';
 import type { Measured } from '../lib/stats.ts';
 import { waitUntil } from '../lib/workload.ts';
-import type { RepContext, Workload } from '../lib/workload.ts';
+import type { BenchOptions, RepContext, Workload } from '../lib/workload.ts';
 
-const WORKFLOWS = 500;
-const STEPS = 10;
-const TOTAL = WORKFLOWS * STEPS;
+interface Shape {
+  readonly workflows: number;
+  readonly steps: number;
+  readonly total: number;
+}
+
+/** Scaled down by default (a repetition of the full size takes ~5 minutes today). */
+function shapeFor(o: BenchOptions): Shape {
+  const workflows = o.scale === 'full' ? 500 : 200;
+  return { workflows, steps: 10, total: workflows * 10 };
+}
+
 const PROGRESS = ['ActivityTaskCompleted', 'WorkflowExecutionCompleted'];
 
 interface Verdict {
@@ -57,22 +66,27 @@ async function recovered(
   return { lastS: Math.max(...delays), p50S: median(delays) };
 }
 
-function verdict(probe: StoreProbe, effectsFile: string, timings: Record<string, number>): Verdict {
+function verdict(
+  shape: Shape,
+  probe: StoreProbe,
+  effectsFile: string,
+  timings: Record<string, number>,
+): Verdict {
   const completed = probe.runIds('Completed').length;
   const perRun = probe.perRunCounts('ActivityTaskCompleted');
   let recordedTwice = 0;
   for (const { n, distinct } of perRun.values())
-    if (n !== STEPS || distinct !== STEPS) recordedTwice++;
+    if (n !== shape.steps || distinct !== shape.steps) recordedTwice++;
   const lines = existsSync(effectsFile)
     ? readFileSync(effectsFile, 'utf8').split('\n').filter(Boolean)
     : [];
   const bodies = new Map<string, number>();
   for (const l of lines) bodies.set(l, (bodies.get(l) ?? 0) + 1);
   const reRun = lines.length - bodies.size;
-  const missing = TOTAL - bodies.size;
+  const missing = shape.total - bodies.size;
   const figures: Record<string, Measured> = {
-    allFinished: { value: completed === WORKFLOWS ? 1 : 0, unit: 'bool' },
-    runsNotStepOnce: { value: recordedTwice + (WORKFLOWS - perRun.size), unit: 'runs' },
+    allFinished: { value: completed === shape.workflows ? 1 : 0, unit: 'bool' },
+    runsNotStepOnce: { value: recordedTwice + (shape.workflows - perRun.size), unit: 'runs' },
     stepBodiesReRun: { value: reRun, unit: 'bodies' },
     stepBodiesNeverRun: { value: missing, unit: 'bodies' },
   };
@@ -80,7 +94,7 @@ function verdict(probe: StoreProbe, effectsFile: string, timings: Record<string,
   return { figures };
 }
 
-async function workerVariant(ctx: RepContext): Promise<Verdict> {
+async function workerVariant(ctx: RepContext, shape: Shape): Promise<Verdict> {
   const d = await openDeployment(ctx.options);
   const effects = join(d.dir, 'effects.log');
   const hostEnv = {
@@ -95,11 +109,11 @@ async function workerVariant(ctx: RepContext): Promise<Verdict> {
     host = await startHost(ctx, APP_HOST, 'worker-host', hostEnv);
     const t0 = Date.now();
     const handles = await Promise.all(
-      Array.from({ length: WORKFLOWS }, (_, i) =>
+      Array.from({ length: shape.workflows }, (_, i) =>
         d.client.workflow.start(effectSteps, {
           taskQueue: d.taskQueue,
           workflowId: `w6-${i}`,
-          args: [STEPS],
+          args: [shape.steps],
           workflowTaskTimeout: '1 second',
         }),
       ),
@@ -107,7 +121,7 @@ async function workerVariant(ctx: RepContext): Promise<Verdict> {
     const results = Promise.all(handles.map((h) => h.result()));
     results.catch(() => undefined);
     await waitUntil(
-      () => probe.countEvents('ActivityTaskCompleted') >= TOTAL / 2,
+      () => probe.countEvents('ActivityTaskCompleted') >= shape.total / 2,
       'half the steps',
       120_000,
       5,
@@ -117,16 +131,16 @@ async function workerVariant(ctx: RepContext): Promise<Verdict> {
     const atKill = probe.countEvents('ActivityTaskCompleted');
     const pending = new Set(probe.runIds('Running'));
     ctx.log(
-      `W6 worker rep ${ctx.rep}: killed at ${atKill}/${TOTAL} steps, ${pending.size} runs open`,
+      `W6 worker rep ${ctx.rep}: killed at ${atKill}/${shape.total} steps, ${pending.size} runs open`,
     );
     host = await startHost(ctx, APP_HOST, 'worker-host (restarted)', hostEnv);
     const readyAt = Date.now();
     const recovery = await recovered(probe, pending, killedAt);
     const values = await results;
     const doneAt = Date.now();
-    const wrong = values.filter((v) => v !== STEPS).length;
+    const wrong = values.filter((v) => v !== shape.steps).length;
     if (wrong > 0) throw new Error(`W6 worker: ${wrong} wrong results`);
-    return verdict(probe, effects, {
+    return verdict(shape, probe, effects, {
       recoveryS: recovery.lastS,
       recoveryP50S: recovery.p50S,
       restartReadyS: (readyAt - killedAt) / 1000,
@@ -145,15 +159,19 @@ async function workerVariant(ctx: RepContext): Promise<Verdict> {
  * `app` — it also holds the only worker (every engine serving the runs dies);
  * `client` — a separate worker host keeps running.
  */
-async function hostedVariant(ctx: RepContext, kind: 'app' | 'client'): Promise<Verdict> {
+async function hostedVariant(
+  ctx: RepContext,
+  kind: 'app' | 'client',
+  shape: Shape,
+): Promise<Verdict> {
   const d = reserveStore(ctx.options);
   const effects = join(d.dir, 'effects.log');
   const base = { BENCH_DB: d.dbPath, BENCH_QUEUE: d.taskQueue, BENCH_EFFECTS: effects };
   const hostEnv = {
     ...base,
     BENCH_ROLE: kind,
-    BENCH_RUNS: String(WORKFLOWS),
-    BENCH_STEPS: String(STEPS),
+    BENCH_RUNS: String(shape.workflows),
+    BENCH_STEPS: String(shape.steps),
   };
   const label = kind === 'app' ? 'app (engine+worker+client)' : 'client host (engine+client)';
   let host: Host | undefined;
@@ -169,7 +187,7 @@ async function hostedVariant(ctx: RepContext, kind: 'app' | 'client'): Promise<V
     const p = new StoreProbe(d.dbPath);
     probe = p;
     await waitUntil(
-      () => p.countEvents('ActivityTaskCompleted') >= TOTAL / 2,
+      () => p.countEvents('ActivityTaskCompleted') >= shape.total / 2,
       'half the steps',
       120_000,
       5,
@@ -179,7 +197,7 @@ async function hostedVariant(ctx: RepContext, kind: 'app' | 'client'): Promise<V
     const atKill = p.countEvents('ActivityTaskCompleted');
     const pending = new Set(p.runIds('Running'));
     ctx.log(
-      `W6 ${kind} rep ${ctx.rep}: killed at ${atKill}/${TOTAL} steps, ${pending.size} runs open`,
+      `W6 ${kind} rep ${ctx.rep}: killed at ${atKill}/${shape.total} steps, ${pending.size} runs open`,
     );
     host = await startHost(ctx, APP_HOST, `${label.split(' (')[0] ?? kind} (restarted)`, {
       ...hostEnv,
@@ -192,7 +210,7 @@ async function hostedVariant(ctx: RepContext, kind: 'app' | 'client'): Promise<V
     if (typeof done['peakBytes'] === 'number') ctx.recordPeak(host.pid, done['peakBytes']);
     await hostExited(host, 10_000);
     if (done['wrong'] !== 0) throw new Error(`W6 ${kind}: ${String(done['wrong'])} wrong results`);
-    return verdict(p, effects, {
+    return verdict(shape, p, effects, {
       recoveryS: recovery.lastS,
       recoveryP50S: recovery.p50S,
       restartReadyS: (readyAt - killedAt) / 1000,
@@ -212,20 +230,25 @@ export const w6: Workload = {
   title: 'crash',
   timeLimitMs: 600_000,
   processLabel: 'bench (client+engine of the worker variant)',
-  params: () => ({
-    workflows: WORKFLOWS,
-    stepsEach: STEPS,
+  params: (o) => ({
+    workflows: shapeFor(o).workflows,
+    scale:
+      o.scale === 'full'
+        ? 'full (500 workflows)'
+        : 'scaled down (200 workflows; --scale full for 500)',
+    stepsEach: shapeFor(o).steps,
     killAt: '50% of steps recorded',
     workflowTaskTimeout: '1 s',
     activityStartToCloseTimeout: '1 s',
   }),
   async rep(ctx) {
     const figures: Record<string, Measured> = {};
-    const w = await workerVariant(ctx);
+    const shape = shapeFor(ctx.options);
+    const w = await workerVariant(ctx, shape);
     for (const [k, v] of Object.entries(w.figures)) figures[`worker.${k}`] = v;
-    const a = await hostedVariant(ctx, 'app');
+    const a = await hostedVariant(ctx, 'app', shape);
     for (const [k, v] of Object.entries(a.figures)) figures[`app.${k}`] = v;
-    const c = await hostedVariant(ctx, 'client');
+    const c = await hostedVariant(ctx, 'client', shape);
     for (const [k, v] of Object.entries(c.figures)) figures[`client.${k}`] = v;
     return { figures };
   },

@@ -8,6 +8,7 @@ import { compileRetryPolicy } from '../protocol/retry-options.ts';
 import type { RetryPolicy } from '../protocol/retry-options.ts';
 import type { EngineApi } from '../transport/engine-api.ts';
 import { AsyncCompletionClient } from './async-completion-client.ts';
+import { ScheduleClient } from './schedule-client.ts';
 import { WorkflowHandle } from './workflow-handle.ts';
 import { listWorkflowExecutions } from './workflow-list.ts';
 import type {
@@ -238,6 +239,8 @@ export class Client {
   readonly workflow: WorkflowClient;
   /** Completes, fails and heartbeats activities from outside the worker, by task token. */
   readonly activity: AsyncCompletionClient;
+  /** Creates, finds and lists schedules (Temporal's `client.schedule`). */
+  readonly schedule: ScheduleClient;
 
   constructor(options: ClientOptions) {
     this.connection = options.connection;
@@ -245,5 +248,6 @@ export class Client {
     const identity = options.identity ?? `${process.pid}@${hostname()}`;
     this.workflow = new WorkflowClient(options.connection, this.namespace, identity);
     this.activity = new AsyncCompletionClient(options.connection, identity);
+    this.schedule = new ScheduleClient(options.connection, this.namespace);
   }
 }

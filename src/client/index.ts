@@ -24,6 +24,25 @@ export { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from './workflow-id-o
 export type { SearchAttributes, SearchAttributeValue } from '../protocol/search-attributes.ts';
 export type { History } from './workflow-handle.ts';
 export { Connection } from './connection.ts';
+export { ScheduleClient } from './schedule-client.ts';
+export { ScheduleHandle } from './schedule-handle.ts';
+export { ScheduleOverlapPolicy } from '../protocol/schedules.ts';
+export type {
+  Backfill,
+  CalendarRange,
+  CalendarSpec,
+  IntervalSpec,
+  ListScheduleOptions,
+  ScheduleDescription,
+  ScheduleExecutionResult,
+  ScheduleOptions,
+  ScheduleOptionsStartWorkflowAction,
+  SchedulePolicies,
+  ScheduleSpec,
+  ScheduleSummary,
+  ScheduleUpdateOptions,
+} from './schedule-types.ts';
+export { ScheduleAlreadyRunning, ScheduleNotFoundError } from '../errors.ts';
 export {
   WorkflowFailedError,
   WorkflowUpdateFailedError,

@@ -4,6 +4,10 @@
 import type { HistoryEvent } from '../protocol/history-events.ts';
 import { childPolicyKey, reportToParentKey } from './timer-keys.ts';
 import type { RunTx } from './update-run.ts';
+import { SCHEDULED_BY_ID } from '../protocol/schedules.ts';
+
+/** The timer key of a closed run's notice to the schedule that started it. */
+const SCHEDULE_CLOSED_KEY = 'scheduleRunClosed';
 
 /** Called by RunTx.append right after the event that closed the run. */
 export function onRunClosed(tx: RunTx, closeEvent: HistoryEvent): void {
@@ -13,6 +17,15 @@ export function onRunClosed(tx: RunTx, closeEvent: HistoryEvent): void {
     tx.setTimer(reportToParentKey(), tx.nowMs, {
       kind: 'reportToParent',
       closeEventId: closeEvent.eventId,
+    });
+  }
+  // A run a schedule started tells the schedule, so that a buffered action can start now.
+  const scheduleId = s.searchAttributes[SCHEDULED_BY_ID];
+  if (typeof scheduleId === 'string') {
+    tx.setTimer(SCHEDULE_CLOSED_KEY, tx.nowMs, {
+      kind: 'scheduleRunClosed',
+      namespace: s.namespace,
+      scheduleId,
     });
   }
   for (const child of Object.values(s.pendingChildren ?? {})) {

@@ -1,4 +1,5 @@
 import type { Logger } from '../logger.ts';
+import { HISTORY_LIMIT_DEFAULTS } from '../protocol/history-limits.ts';
 import type { Store } from '../store/store.ts';
 import type { Clock } from './clock.ts';
 import type { Notifier } from './notifier.ts';
@@ -14,8 +15,35 @@ export interface EngineDeps {
   readonly onTimerWritten: (dueAtMs: number) => void;
 }
 
+/**
+ * Limits on what the engine accepts, with Temporal's defaults. Each "warn" threshold logs a
+ * warning once per run (engine logger); each limit is a hard stop with a clear error.
+ */
 export interface EngineLimits {
+  /** A payload (input, result, signal, …) larger than this is refused. Default 2 MiB. */
   maxPayloadBytes: number;
+  /** A payload larger than this is accepted with a logged warning. Default 512 KiB. */
+  payloadSizeWarnBytes: number;
+  /** `workflowInfo().continueAsNewSuggested` turns true at this many events. Default 4 Ki. */
+  historyCountSuggestContinueAsNew: number;
+  /** …or at this many bytes of history. Default 4 MiB. */
+  historySizeSuggestContinueAsNewBytes: number;
+  /** Past this many events a warning is logged (once per run). Default 10 Ki. */
+  historyCountWarn: number;
+  /** Past this many events the run is terminated. Default 50 Ki. */
+  historyCountLimit: number;
+  /** Past this many bytes of history a warning is logged (once per run). Default 10 MiB. */
+  historySizeWarnBytes: number;
+  /** Past this many bytes of history the run is terminated. Default 50 MiB. */
+  historySizeLimitBytes: number;
+  /** Activities one run may have pending; a task that would exceed it fails. Default 2000. */
+  maxPendingActivities: number;
+  /** Child workflows one run may have pending. Default 2000. */
+  maxPendingChildWorkflows: number;
+  /** Signals to other workflows one run may have in flight. Default 2000. */
+  maxPendingSignals: number;
+  /** Cancel requests to other workflows one run may have in flight. Default 2000. */
+  maxPendingCancelRequests: number;
   defaultWorkflowTaskTimeoutMs: number;
   /** How long a claimed task stays leased before another poller may take it. */
   taskLeaseMs: number;
@@ -27,6 +55,17 @@ export interface EngineLimits {
 
 export const DEFAULT_LIMITS: EngineLimits = {
   maxPayloadBytes: 2 * 1024 * 1024,
+  payloadSizeWarnBytes: 512 * 1024,
+  historyCountSuggestContinueAsNew: HISTORY_LIMIT_DEFAULTS.suggestContinueAsNewEvents,
+  historySizeSuggestContinueAsNewBytes: HISTORY_LIMIT_DEFAULTS.suggestContinueAsNewBytes,
+  historyCountWarn: HISTORY_LIMIT_DEFAULTS.historyCountWarn,
+  historyCountLimit: HISTORY_LIMIT_DEFAULTS.historyCountLimit,
+  historySizeWarnBytes: HISTORY_LIMIT_DEFAULTS.historySizeWarnBytes,
+  historySizeLimitBytes: HISTORY_LIMIT_DEFAULTS.historySizeLimitBytes,
+  maxPendingActivities: 2000,
+  maxPendingChildWorkflows: 2000,
+  maxPendingSignals: 2000,
+  maxPendingCancelRequests: 2000,
   defaultWorkflowTaskTimeoutMs: 10_000,
   taskLeaseMs: 30_000,
   queryTimeoutMs: 10_000,

@@ -27,6 +27,12 @@ import { pollWorkflowUpdate } from './ops/poll-workflow-update.ts';
 import { updateWorkflow } from './ops/update-workflow.ts';
 import { startWorkflow } from './ops/start-workflow.ts';
 import { completeWorkflowTask, failWorkflowTask, pollWorkflowTask } from './ops/workflow-tasks.ts';
+import { createSchedule } from './ops/schedules/create-schedule.ts';
+import { deleteSchedule } from './ops/schedules/delete-schedule.ts';
+import { describeSchedule } from './ops/schedules/describe-schedule.ts';
+import { listSchedules } from './ops/schedules/list-schedules.ts';
+import { patchSchedule } from './ops/schedules/patch-schedule.ts';
+import { updateSchedule } from './ops/schedules/update-schedule.ts';
 import { QueryDispatcher } from './task-queues/query-dispatcher.ts';
 import { TimerLoop } from './timers/timer-loop.ts';
 
@@ -155,6 +161,12 @@ export class Engine {
       failActivityTask: (req) => failActivityTask(d, req),
       reportActivityTaskCanceled: (req) => reportActivityTaskCanceled(d, req),
       heartbeatActivityTask: (req) => heartbeatActivityTask(d, req),
+      createSchedule: (req) => createSchedule(d, req),
+      describeSchedule: (req) => describeSchedule(d, req),
+      updateSchedule: (req) => updateSchedule(d, req),
+      patchSchedule: (req) => patchSchedule(d, req),
+      deleteSchedule: (req) => deleteSchedule(d, req),
+      listSchedules: (req) => listSchedules(d, req),
     };
   }
 }

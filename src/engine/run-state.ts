@@ -138,6 +138,14 @@ export const RunState = z.object({
   updates: z.record(z.string(), UpdateEntry).optional(),
   /** The last admission order given to an update. */
   updateSeq: z.number().int().optional(),
+  /** The buildId of the worker that completed the last workflow task (WorkflowTaskCompleted). */
+  mostRecentWorkerBuildId: z.string().optional(),
+  /** Initiated events of signals to other workflows not yet resolved (for maxPendingSignals). */
+  pendingExternalSignals: z.array(z.number().int()).optional(),
+  /** Initiated events of cancel requests to other workflows not yet resolved. */
+  pendingExternalCancels: z.array(z.number().int()).optional(),
+  /** The limit warnings already logged for this run (each is logged once). */
+  limitWarnings: z.array(z.string()).optional(),
 });
 export type RunState = z.infer<typeof RunState>;
 
@@ -248,11 +256,22 @@ export function applyEvent(state: RunState, e: HistoryEvent): void {
       delete state.pendingChildren?.[String(e.initiatedEventId)];
       return;
     case 'SignalExternalWorkflowExecutionInitiated':
+      (state.pendingExternalSignals ??= []).push(e.eventId);
+      return;
     case 'ExternalWorkflowExecutionSignaled':
     case 'SignalExternalWorkflowExecutionFailed':
+      state.pendingExternalSignals = state.pendingExternalSignals?.filter(
+        (id) => id !== e.initiatedEventId,
+      );
+      return;
     case 'RequestCancelExternalWorkflowExecutionInitiated':
+      (state.pendingExternalCancels ??= []).push(e.eventId);
+      return;
     case 'ExternalWorkflowExecutionCancelRequested':
     case 'RequestCancelExternalWorkflowExecutionFailed':
+      state.pendingExternalCancels = state.pendingExternalCancels?.filter(
+        (id) => id !== e.initiatedEventId,
+      );
       return;
     case 'WorkflowTaskScheduled':
       state.workflowTask = { scheduledEventId: e.eventId, attempt: e.attempt };
@@ -273,6 +292,7 @@ export function applyEvent(state: RunState, e: HistoryEvent): void {
       state.previousStartedEventId = e.startedEventId;
       state.workflowTaskFailures = 0;
       delete state.lastWorkflowTaskFailure;
+      if (e.buildId !== undefined) state.mostRecentWorkerBuildId = e.buildId;
       return;
     case 'WorkflowTaskFailed':
     case 'WorkflowTaskTimedOut':

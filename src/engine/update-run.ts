@@ -7,6 +7,7 @@ import { onRunClosed } from './close-effects.ts';
 import type { EngineDeps } from './deps.ts';
 import { KeyedMutex } from '../util/semaphore.ts';
 import { runKey, taskKey } from './notifier.ts';
+import { enforceHistoryLimits } from './run-limits.ts';
 import { RunState, applyEvent, isWorkflowVisible } from './run-state.ts';
 
 /**
@@ -40,6 +41,8 @@ async function updateRunUnlocked<T>(
     const tx = new RunTx(record, deps.clock.now());
     const out = decide(tx);
     if (!tx.changed) return out;
+    // History limits: warn once per run, then terminate (test/e2e/limits.test.ts).
+    const warnings = enforceHistoryLimits(tx, deps.limits);
     tx.finish(deps.limits.defaultWorkflowTaskTimeoutMs);
     try {
       await deps.store.appendToRun({
@@ -68,6 +71,7 @@ async function updateRunUnlocked<T>(
     }
     afterCommit(deps, tx);
     if (tx.successor !== undefined) afterCommit(deps, tx.successor.tx);
+    for (const w of warnings) deps.logger.warn(w.attrs, w.message);
     return out;
   }
 }

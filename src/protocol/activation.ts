@@ -1,6 +1,7 @@
 // Sandbox-safe types only: the host ↔ sandbox messages of the workflow runtime.
 import type { Command } from './commands.ts';
 import type { Failure } from './failure.ts';
+import type { LocalActivityMarkerDetails, LocalActivityRequests } from './local-activity.ts';
 
 /** What the workflow sees as `workflowInfo()`, minus the parts filled per activation. */
 export interface WorkflowStartInfo {
@@ -46,6 +47,8 @@ export type ActivationJob =
   | { type: 'initializeWorkflow'; workflowType: string; args: unknown[]; info: WorkflowStartInfo }
   | { type: 'fireTimer'; seq: number }
   | { type: 'resolveActivity'; seq: number; resolution: ActivityResolution }
+  /** A local activity's outcome: live from the worker, or replayed from its marker. */
+  | { type: 'resolveLocalActivity'; seq: number; marker: LocalActivityMarkerDetails }
   | { type: 'signalWorkflow'; signalName: string; args: unknown[] }
   | { type: 'cancelWorkflow'; reason: string | undefined }
   | { type: 'notifyHasPatch'; patchId: string }
@@ -68,7 +71,12 @@ export interface Activation {
 
 /** The sandbox's answer: commands in order, or the reason the workflow task failed. */
 export type ActivationCompletion =
-  | { status: 'success'; commands: Command[] }
+  | {
+      status: 'success';
+      commands: Command[];
+      /** Local activities to run (and abort) before the workflow task is answered. */
+      localActivities?: LocalActivityRequests | undefined;
+    }
   | { status: 'failed'; cause: ActivationFailureCause; failure: Failure };
 
 /** Why a workflow task failed: the code differs from history, or it threw a non-failure error. */

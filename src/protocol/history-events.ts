@@ -76,6 +76,10 @@ export const WorkflowTaskScheduled = event('WorkflowTaskScheduled', {
 export const WorkflowTaskStarted = event('WorkflowTaskStarted', {
   scheduledEventId: z.number().int(),
   identity: z.string(),
+  /** Temporal's: the history passed the engine's continue-as-new thresholds (recorded for replay). */
+  suggestContinueAsNew: z.boolean().optional(),
+  /** The history's size in bytes before this event, as the engine counts it. */
+  historySizeBytes: z.number().int().nonnegative().optional(),
 });
 export const WorkflowTaskCompleted = event('WorkflowTaskCompleted', {
   scheduledEventId: z.number().int(),
@@ -90,6 +94,11 @@ export const WorkflowTaskFailedCause = z.enum([
   'UnhandledCommand',
   'BadCommand',
   'PayloadTooLarge',
+  // Temporal's causes for a task whose commands would pass a per-run limit (EngineLimits).
+  'PendingActivitiesLimitExceeded',
+  'PendingChildWorkflowsLimitExceeded',
+  'PendingSignalsLimitExceeded',
+  'PendingRequestCancelLimitExceeded',
 ]);
 export type WorkflowTaskFailedCause = z.infer<typeof WorkflowTaskFailedCause>;
 export const WorkflowTaskFailed = event('WorkflowTaskFailed', {

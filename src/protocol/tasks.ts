@@ -53,6 +53,14 @@ export const TimerPayload = z.discriminatedUnion('kind', [
     requestId: z.string(),
   }),
   z.object({ kind: z.literal('cancelExternal'), initiatedEventId: z.number().int() }),
+  // Schedules (engine/ops/schedules/): the schedule's own wake-up at its next action time, and a
+  // run it started telling it that the run closed (written in the closing transaction).
+  z.object({ kind: z.literal('scheduleDue'), namespace: z.string(), scheduleId: z.string() }),
+  z.object({
+    kind: z.literal('scheduleRunClosed'),
+    namespace: z.string(),
+    scheduleId: z.string(),
+  }),
 ]);
 export type TimerPayload = z.infer<typeof TimerPayload>;
 export type TimerKind = TimerPayload['kind'];

@@ -2,6 +2,13 @@ import type { HistoryEvent } from '../protocol/history-events.ts';
 import type { ListFilter } from '../protocol/list-filter.ts';
 import type { RunStatus } from '../protocol/run-status.ts';
 import type { TaskKind, TimerPayload } from '../protocol/tasks.ts';
+import type {
+  ScheduleAction,
+  ScheduleInfo,
+  SchedulePolicies,
+  ScheduleSpec,
+  ScheduleState,
+} from '../protocol/schedules.ts';
 
 /**
  * The store contract. Each method is one transaction; its comment states the guarantee.
@@ -93,6 +100,40 @@ export interface Store {
 
   /** How many runs of a namespace match `filter` (its ORDER BY is ignored). */
   countRuns(req: { namespace: string; filter: ListFilter }): Promise<number>;
+
+  /**
+   * Inserts a schedule and sets `timers`, in ONE transaction. Throws `ScheduleAlreadyRunning`
+   * and changes nothing if the namespace already has a schedule with this id.
+   */
+  createSchedule(req: CreateScheduleRequest): Promise<void>;
+
+  /** The schedule with this id in the namespace, or undefined. */
+  getSchedule(req: { namespace: string; scheduleId: string }): Promise<ScheduleRecord | undefined>;
+
+  /**
+   * Replaces the schedule's fields, bumps its version, upserts `timers` and deletes
+   * `deleteTimers`, in ONE transaction, iff its version still equals `expectedVersion`;
+   * otherwise (or if it was deleted) throws `ScheduleConflictError` and changes nothing. This
+   * compare-and-set is what makes each scheduled time act once with several engines on a store.
+   */
+  updateSchedule(req: UpdateScheduleRequest): Promise<void>;
+
+  /**
+   * Deletes the schedule and `deleteTimers` in ONE transaction; returns false (and deletes
+   * nothing) if there was no such schedule.
+   */
+  deleteSchedule(req: {
+    namespace: string;
+    scheduleId: string;
+    deleteTimers: TimerRef[];
+  }): Promise<boolean>;
+
+  /** Schedules of a namespace in id order, up to `limit`, after `afterScheduleId` if given. */
+  listSchedules(req: {
+    namespace: string;
+    limit: number;
+    afterScheduleId?: string | undefined;
+  }): Promise<ScheduleRecord[]>;
 
   close(): Promise<void>;
 }
@@ -199,4 +240,39 @@ export interface WorkerRegistration {
   /** Signal names the workflow bundle defines; `null` when any name may be handled. */
   signalNames: string[] | null;
   seenAtMs: number;
+}
+
+/** A schedule as stored: what its owner set, and what the engine keeps (`info`). */
+export interface ScheduleRecord {
+  namespace: string;
+  scheduleId: string;
+  spec: ScheduleSpec;
+  action: ScheduleAction;
+  policies: SchedulePolicies;
+  state: ScheduleState;
+  info: ScheduleInfo;
+  memo: Record<string, unknown> | undefined;
+  searchAttributes: Record<string, unknown> | undefined;
+  /** When the next action is due (for readers); undefined when none is. */
+  nextActionAtMs: number | undefined;
+  /** Bumped by every updateSchedule: the compare-and-set token. */
+  version: number;
+}
+
+export interface TimerRef {
+  runId: string;
+  key: string;
+}
+
+export interface CreateScheduleRequest {
+  schedule: ScheduleRecord;
+  timers: NewTimer[];
+}
+
+export interface UpdateScheduleRequest {
+  /** The new fields; `version` is ignored (the store bumps it). */
+  schedule: ScheduleRecord;
+  expectedVersion: number;
+  timers: NewTimer[];
+  deleteTimers: TimerRef[];
 }

@@ -8,6 +8,15 @@ import type {
   WorkflowIdReusePolicy,
 } from '../protocol/workflow-id-policy.ts';
 import type { UpdateOutcome, UpdateRequest, UpdateStage } from '../protocol/update.ts';
+import type {
+  CreateScheduleApiRequest,
+  ListSchedulesApiRequest,
+  ListSchedulesApiResponse,
+  PatchScheduleApiRequest,
+  ScheduleDescriptionResponse,
+  ScheduleRef,
+  UpdateScheduleApiRequest,
+} from './schedule-api.ts';
 
 /**
  * All that clients and workers may ask of an engine. Served in-process (`engine.connection`)
@@ -61,6 +70,16 @@ export interface EngineApi {
   failActivityTask(req: FailActivityTaskRequest): Promise<void>;
   reportActivityTaskCanceled(req: ReportActivityCanceledRequest): Promise<void>;
   heartbeatActivityTask(req: HeartbeatActivityTaskRequest): Promise<HeartbeatResponse>;
+
+  /** Creates a schedule; throws `ScheduleAlreadyRunning` if the id is taken in the namespace. */
+  createSchedule(req: CreateScheduleApiRequest): Promise<void>;
+  /** Throws `ScheduleNotFoundError` for an unknown id (here and in the schedule calls below). */
+  describeSchedule(req: ScheduleRef): Promise<ScheduleDescriptionResponse>;
+  updateSchedule(req: UpdateScheduleApiRequest): Promise<void>;
+  /** Pause, unpause, trigger, backfill. */
+  patchSchedule(req: PatchScheduleApiRequest): Promise<void>;
+  deleteSchedule(req: ScheduleRef): Promise<void>;
+  listSchedules(req: ListSchedulesApiRequest): Promise<ListSchedulesApiResponse>;
 }
 
 export interface ExecutionRef {
@@ -160,6 +179,10 @@ export interface WorkflowDescription {
   startTimeMs: number;
   closeTimeMs: number | undefined;
   historyLength: number;
+  /** The size of the run's history in bytes (JSON), as the engine's limits count it. */
+  historySizeBytes: number;
+  /** The buildId of the worker that completed the run's last workflow task, if it had one. */
+  mostRecentWorkerBuildId: string | undefined;
   memo: Record<string, unknown>;
   searchAttributes: Record<string, unknown>;
   pendingActivities: PendingActivityDescription[];

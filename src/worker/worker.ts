@@ -7,6 +7,7 @@ import type { Duration } from '../protocol/duration.ts';
 import type { EngineApi } from '../transport/engine-api.ts';
 import { ActivityRunner } from './activities/activity-runner.ts';
 import type { ActivityFunctions } from './activities/activity-runner.ts';
+import { LocalActivityExecutor } from './activities/local-activity-executor.ts';
 import { POLL_WAIT_MS, runPollLoops } from './poll-loop.ts';
 import { loadWorkflows } from './workflow-loader.ts';
 import type { LoadedWorkflows } from './workflow-loader.ts';
@@ -90,6 +91,11 @@ export class Worker {
           logger: this.#logger,
           maxCachedWorkflows: options.maxCachedWorkflows ?? 1000,
           createRun: (id) => workflows.createRun(id),
+          localActivities: new LocalActivityExecutor({
+            activities: this.#activities,
+            taskQueue: options.taskQueue,
+            logger: this.#logger,
+          }),
         })
       : undefined;
     this.#activityRunner = new ActivityRunner({

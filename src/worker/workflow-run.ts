@@ -12,9 +12,14 @@ import type {
   WorkflowStartInfo,
 } from '../protocol/activation.ts';
 import type { Command } from '../protocol/commands.ts';
+import type {
+  LocalActivityMarkerDetails,
+  LocalActivityRequests,
+} from '../protocol/local-activity.ts';
 import type { Failure, RetryState } from '../protocol/failure.ts';
 import type { EventOf, HistoryEvent } from '../protocol/history-events.ts';
 import { PATCH_MARKER } from '../protocol/history-events.ts';
+import { isContinueAsNewSuggested } from '../protocol/history-limits.ts';
 import type { UpdateRequest } from '../protocol/update.ts';
 import type { VmSandbox } from './sandbox/vm-sandbox.ts';
 import {
@@ -24,14 +29,17 @@ import {
   describeCrossRunEvent,
 } from './cross-run-events.ts';
 import type { CrossRunCommand, CrossRunCommandEvent } from './cross-run-events.ts';
-
-/** Temporal's default suggestion thresholds for continue-as-new: 4 Ki events or 4 MiB. */
-const SUGGEST_CONTINUE_AS_NEW_EVENTS = 4096;
-const SUGGEST_CONTINUE_AS_NEW_BYTES = 4 * 1024 * 1024;
+import { localActivityMarkersAfter, replayLocalActivities } from './local-activities.ts';
 
 /** The answer to one workflow task. */
 export type RunActivationResult =
-  | { status: 'success'; commands: Command[]; logs: WorkflowLogEntry[] }
+  | {
+      status: 'success';
+      commands: Command[];
+      logs: WorkflowLogEntry[];
+      /** Live only: local activities to run before answering (see local-activities.ts). */
+      localActivities?: LocalActivityRequests | undefined;
+    }
   | {
       status: 'failed';
       cause: ActivationFailureCause;
@@ -124,6 +132,9 @@ export class WorkflowRun {
   /** The last activation was live: the next event must be its task's outcome. */
   #awaitingLiveOutcome = false;
   #closed = false;
+  #workflowTaskTimeoutMs = 10_000;
+  /** The live activation of the task being answered: local-activity outcomes follow it. */
+  #liveActivation: Activation | undefined;
 
   constructor(options: WorkflowRunOptions) {
     this.#sandbox = options.sandbox;
@@ -136,6 +147,11 @@ export class WorkflowRun {
   /** The id of the last event fed; the next call must start at `lastEventId + 1`. */
   get lastEventId(): number {
     return this.#lastEventId;
+  }
+
+  /** The run's workflow task timeout, from its WorkflowExecutionStarted. */
+  get workflowTaskTimeoutMs(): number {
+    return this.#workflowTaskTimeoutMs;
   }
 
   /** True once a close event (completed, failed, cancelled, terminated) was fed. */
@@ -252,6 +268,7 @@ export class WorkflowRun {
             true,
             patchesRecordedAfter(events, outcome),
             updatesAcceptedAfter(events, outcome),
+            localActivityMarkersAfter(events, outcome),
           );
           if (result.status === 'failed') return result;
           continue;
@@ -263,6 +280,7 @@ export class WorkflowRun {
             false,
             [],
             updates.map((u) => ({ ...u, runValidator: true })),
+            [],
           );
           if (result.status === 'success') this.#awaitingLiveOutcome = true;
           return result;
@@ -283,6 +301,7 @@ export class WorkflowRun {
       case 'WorkflowExecutionStarted':
         this.#sandbox.createRun(this.#runKey, e.workflowType, this.#runId);
         this.#created = true;
+        this.#workflowTaskTimeoutMs = e.workflowTaskTimeoutMs;
         this.#jobs.push({
           type: 'initializeWorkflow',
           workflowType: e.workflowType,
@@ -406,6 +425,7 @@ export class WorkflowRun {
     isReplaying: boolean,
     patchIds: string[],
     updates: readonly (UpdateRequest & { runValidator: boolean })[],
+    localActivityMarkers: readonly LocalActivityMarkerDetails[],
   ): RunActivationResult {
     if (!this.#created) {
       throw new IllegalStateError(
@@ -423,13 +443,26 @@ export class WorkflowRun {
       timeMs: started.timeMs,
       isReplaying,
       historyLength: started.eventId,
-      historySizeBytes: this.#historySizeBytes,
+      // The engine records both on WorkflowTaskStarted from its own limits (EngineLimits), so
+      // replay sees what the live run saw; older histories fall back on the default thresholds.
+      historySizeBytes: started.historySizeBytes ?? this.#historySizeBytes,
       continueAsNewSuggested:
-        started.eventId >= SUGGEST_CONTINUE_AS_NEW_EVENTS ||
-        this.#historySizeBytes >= SUGGEST_CONTINUE_AS_NEW_BYTES,
+        started.suggestContinueAsNew ??
+        isContinueAsNewSuggested(started.eventId, this.#historySizeBytes),
       jobs,
     };
-    const result = this.#sandbox.activate(this.#runKey, activation);
+    let result = this.#sandbox.activate(this.#runKey, activation);
+    if (result.status === 'success' && isReplaying) {
+      // The task's local activities resolve from its markers, never by running them again.
+      const replayed = replayLocalActivities(result, localActivityMarkers, (job) =>
+        this.#sandbox.activate(this.#runKey, { ...activation, jobs: [job] }),
+      );
+      if (replayed.status === 'nonDeterminism') {
+        return this.#fail('NonDeterminism', replayed.message);
+      }
+      result = replayed.result;
+    }
+    this.#liveActivation = isReplaying ? undefined : activation;
     if (result.status === 'failed') {
       this.#poison(result.failure.message);
       return {
@@ -442,7 +475,37 @@ export class WorkflowRun {
     }
     // A rejected update leaves no event in history, so there is nothing to match it against.
     this.#expected = result.commands.filter((c) => c.type !== 'RejectWorkflowUpdate');
-    return { status: 'success', commands: result.commands, logs: result.logs };
+    return {
+      status: 'success',
+      commands: result.commands,
+      logs: result.logs,
+      localActivities: result.localActivities,
+    };
+  }
+
+  /**
+   * Delivers a local activity's outcome to the task being answered, in an activation of its own
+   * (workflow time does not move); returns the commands it adds (its marker first) and any
+   * local activities it requests. Live only: replay rebuilds the same from markers.
+   */
+  resolveLocalActivity(marker: LocalActivityMarkerDetails): RunActivationResult {
+    this.#assertUsable();
+    const live = this.#liveActivation;
+    if (live === undefined || !this.#awaitingLiveOutcome) {
+      throw new IllegalStateError(
+        `Run ${this.#runId}: a local activity outcome (seq ${marker.seq}) arrived with no workflow task being answered.`,
+      );
+    }
+    const result = this.#sandbox.activate(this.#runKey, {
+      ...live,
+      jobs: [{ type: 'resolveLocalActivity', seq: marker.seq, marker }],
+    });
+    if (result.status === 'failed') {
+      this.#poison(result.failure.message);
+      return { ...result, evict: true };
+    }
+    this.#expected.push(...result.commands.filter((c) => c.type !== 'RejectWorkflowUpdate'));
+    return result;
   }
 
   /** Checks one command event against the next command the code issued; a message if they differ. */
@@ -505,7 +568,9 @@ export class WorkflowRun {
         return (
           e.type === 'MarkerRecorded' &&
           e.markerName === command.markerName &&
-          e.details['patchId'] === command.details['patchId']
+          e.details['patchId'] === command.details['patchId'] &&
+          e.details['seq'] === command.details['seq'] &&
+          e.details['activityType'] === command.details['activityType']
         );
       case 'AcceptWorkflowUpdate':
         return e.type === 'WorkflowExecutionUpdateAccepted' && e.updateId === command.updateId;
@@ -693,7 +758,7 @@ function describeEvent(e: CommandEvent): string {
     case 'ActivityTaskCancelRequested':
       return `ActivityTaskCancelRequested (scheduledEventId ${e.scheduledEventId})`;
     case 'MarkerRecorded':
-      return `MarkerRecorded (markerName '${e.markerName}', patchId '${String(e.details['patchId'])}')`;
+      return `MarkerRecorded (${describeMarker(e.markerName, e.details)})`;
     case 'WorkflowExecutionCompleted':
     case 'WorkflowExecutionFailed':
     case 'WorkflowExecutionCanceled':
@@ -727,7 +792,7 @@ function describeCommand(c: Command): string {
     case 'RequestCancelActivityTask':
       return `${c.type} (seq ${c.seq})`;
     case 'RecordMarker':
-      return `RecordMarker (markerName '${c.markerName}', patchId '${String(c.details['patchId'])}')`;
+      return `RecordMarker (${describeMarker(c.markerName, c.details)})`;
     case 'CompleteWorkflowExecution':
     case 'FailWorkflowExecution':
     case 'CancelWorkflowExecution':
@@ -750,6 +815,12 @@ function describeCommand(c: Command): string {
       return String(never);
     }
   }
+}
+
+function describeMarker(markerName: string, details: Record<string, unknown>): string {
+  return 'activityType' in details
+    ? `markerName '${markerName}', activityType '${String(details['activityType'])}', seq ${String(details['seq'])}`
+    : `markerName '${markerName}', patchId '${String(details['patchId'])}'`;
 }
 
 function isCrossRunEvent(e: CommandEvent): e is CrossRunCommandEvent {

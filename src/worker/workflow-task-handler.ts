@@ -6,6 +6,8 @@ import type { QueryResult, WorkflowLogEntry } from '../protocol/activation.ts';
 import { isCloseCommand } from '../protocol/commands.ts';
 import type { EngineApi, WorkflowTask } from '../transport/engine-api.ts';
 import { KeyedMutex } from '../util/semaphore.ts';
+import type { LocalActivityExecutor } from './activities/local-activity-executor.ts';
+import { runLocalActivities } from './local-activities.ts';
 import { WorkflowCache } from './workflow-cache.ts';
 import type { RunActivationResult, WorkflowRun } from './workflow-run.ts';
 
@@ -28,6 +30,7 @@ export class WorkflowTaskHandler {
   readonly #buildId: string | undefined;
   readonly #logger: Logger;
   readonly #createRun: (id: RunIdentity) => WorkflowRun;
+  readonly #localActivities: LocalActivityExecutor;
   readonly #locks = new KeyedMutex();
   readonly cache: WorkflowCache<WorkflowRun>;
   /** Workflow tasks answered from the cache, and by replaying the full history. */
@@ -41,6 +44,8 @@ export class WorkflowTaskHandler {
     logger: Logger;
     maxCachedWorkflows: number;
     createRun: (id: RunIdentity) => WorkflowRun;
+    /** Runs the local activities a task requests, within the task. */
+    localActivities: LocalActivityExecutor;
   }) {
     this.#api = opts.api;
     this.#namespace = opts.namespace;
@@ -48,6 +53,7 @@ export class WorkflowTaskHandler {
     this.#buildId = opts.buildId;
     this.#logger = opts.logger;
     this.#createRun = opts.createRun;
+    this.#localActivities = opts.localActivities;
     this.cache = new WorkflowCache(opts.maxCachedWorkflows, (k) => this.#locks.isLocked(k));
   }
 
@@ -59,6 +65,7 @@ export class WorkflowTaskHandler {
 
   async #workflowTask(task: Extract<WorkflowTask, { kind: 'workflow' }>): Promise<void> {
     const id = { namespace: this.#namespace, ...pickId(task) };
+    const receivedMs = Date.now();
     let run = this.cache.get(task.runId);
     let events = task.events;
     if (
@@ -82,6 +89,14 @@ export class WorkflowTaskHandler {
     let result: RunActivationResult;
     try {
       result = run.activate(events, task.updates);
+      if (result.status === 'success' && result.localActivities !== undefined) {
+        // Local activities run within this task: its answer must leave before the task times
+        // out, so they get 80 % of the workflow task timeout (docs/workflows.md).
+        result = await runLocalActivities(run, result, this.#localActivities, {
+          ...id,
+          taskDeadlineMs: receivedMs + Math.floor(run.workflowTaskTimeoutMs * 0.8),
+        });
+      }
     } catch (e) {
       result = {
         status: 'failed',

@@ -23,12 +23,14 @@ import type {
 import { QUERY_NOT_REGISTERED, STACK_TRACE_QUERY } from '../protocol/activation.ts';
 import type { Command } from '../protocol/commands.ts';
 import type { Failure } from '../protocol/failure.ts';
+import type { LocalActivityRequests } from '../protocol/local-activity.ts';
 import type { RetryPolicyInput } from '../protocol/retry-policy.ts';
 import { mergeMemo, mergeSearchAttributes } from '../protocol/search-attributes.ts';
 import type { SearchAttributesUpsert } from '../protocol/search-attributes.ts';
 import { CancellationScope, RootCancellationScope } from './cancellation-scope.ts';
 import { isContinueAsNew } from './continue-as-new.ts';
 import { CrossRunCalls } from './cross-run-calls.ts';
+import { LocalActivityCalls } from './local-activity.ts';
 import { alea, uuid4From } from './determinism.ts';
 import type { RandomSource } from './determinism.ts';
 import type { WorkflowInfo } from './workflow-info.ts';
@@ -155,6 +157,9 @@ export class Activator {
       this.#timers.delete(job.seq);
       parked.resolve(undefined);
     },
+    resolveLocalActivity: (job) => {
+      this.localActivities.resolve(job);
+    },
     resolveActivity: (job) => {
       const parked = this.#activities.get(job.seq);
       if (parked === undefined) return; // TRY_CANCEL or ABANDON already rejected it
@@ -199,6 +204,18 @@ export class Activator {
     },
     namespace: () => this.#startInfo().namespace,
     captureStack,
+  });
+
+  /** Local activities: run by the worker within the workflow task, recorded as markers. */
+  readonly localActivities = new LocalActivityCalls({
+    pushCommand: (command) => {
+      this.#pushCommand(command);
+    },
+    assertMayIssue: (what) => {
+      this.#assertMayIssue(what);
+    },
+    captureStack,
+    sleep: (ms) => this.sleep(ms),
   });
 
   constructor(options: { randomSeed: string; instantiate: ModuleInstantiator }) {
@@ -261,9 +278,15 @@ export class Activator {
     this.#commands = [];
     const completion: ActivationCompletion =
       this.#failure === undefined
-        ? { status: 'success', commands }
+        ? { status: 'success', commands, localActivities: this.#takeLocalActivityRequests() }
         : { status: 'failed', cause: this.#failure.cause, failure: this.#failure.failure };
     return { ...completion, logs };
+  }
+
+  /** A closed run starts no more local activities. */
+  #takeLocalActivityRequests(): LocalActivityRequests | undefined {
+    const requests = this.localActivities.takeRequests();
+    return this.#closed ? undefined : requests;
   }
 
   /** Records that this activation failed; the first failure wins. */
@@ -276,16 +299,7 @@ export class Activator {
   }
 
   #pushCommand(command: Command): void {
-    if (this.#inQuery) {
-      throw new IllegalStateError(
-        `A query handler tried to issue a ${command.type} command: query handlers must only read workflow state.`,
-      );
-    }
-    if (this.#inValidator) {
-      throw new IllegalStateError(
-        `An update validator tried to issue a ${command.type} command: validators must only read workflow state.`,
-      );
-    }
+    this.#assertMayIssue(`a ${command.type} command`);
     if (this.#closed) return;
     this.#commands.push(command);
     if (
@@ -295,6 +309,20 @@ export class Activator {
       command.type === 'ContinueAsNewWorkflowExecution'
     ) {
       this.#closed = true;
+    }
+  }
+
+  /** Query handlers and update validators only read state: they issue no durable call. */
+  #assertMayIssue(what: string): void {
+    if (this.#inQuery) {
+      throw new IllegalStateError(
+        `A query handler tried to issue ${what}: query handlers must only read workflow state.`,
+      );
+    }
+    if (this.#inValidator) {
+      throw new IllegalStateError(
+        `An update validator tried to issue ${what}: validators must only read workflow state.`,
+      );
     }
   }
 
@@ -691,6 +719,7 @@ export class Activator {
       ...this.#activities.values(),
       ...this.#conditions.values(),
       ...this.crossRun.pending(),
+      ...this.localActivities.pending(),
     ]) {
       parts.push(`${parked.description}\n${parked.stack}`);
     }

@@ -6,6 +6,8 @@ import type { RetryPolicyInput } from '../protocol/retry-policy.ts';
 import { ActivityCancellationType } from './activator.ts';
 import type { ResolvedActivityOptions } from './activator.ts';
 import { CancellationScope } from './cancellation-scope.ts';
+import { DEFAULT_LOCAL_RETRY_THRESHOLD_MS } from './local-activity.ts';
+import type { ResolvedLocalActivityOptions } from './local-activity.ts';
 import { getActivator, maybeGetActivator } from './context.ts';
 import type {
   QueryDefinition,
@@ -128,14 +130,80 @@ export function proxyActivities<A = UntypedActivities>(
 }
 
 /**
- * Local activities are not supported yet: this always throws. Use {@link proxyActivities}.
+ * Options of `proxyLocalActivities`. One of `startToCloseTimeout` / `scheduleToCloseTimeout` is
+ * required. Temporal's `LocalActivityOptions`.
+ */
+export interface LocalActivityOptions {
+  /** Longest time one attempt may run. */
+  readonly startToCloseTimeout?: Duration | undefined;
+  /** Longest time the activity may take, retries and durable backoffs included. */
+  readonly scheduleToCloseTimeout?: Duration | undefined;
+  /** Retry policy; default: Temporal's (unlimited attempts, 1 s × 2). */
+  readonly retry?: RetryPolicy | undefined;
+  /**
+   * Backoffs up to this long are waited out in the worker, within the workflow task; longer ones
+   * become a durable timer and the next attempt runs in a later task. Default 1 minute.
+   */
+  readonly localRetryThreshold?: Duration | undefined;
+  /** Activity id; default: `local-` and the call's sequence number. */
+  readonly activityId?: string | undefined;
+  /** What cancellation of the calling scope does. Default WAIT_CANCELLATION_COMPLETED. */
+  readonly cancellationType?: ActivityCancellationType | undefined;
+}
+
+/**
+ * Returns an object whose methods run local activities: the worker that runs the workflow task
+ * runs the activity itself, in the same process and the same workflow task, with no activity
+ * task and no round trip through the engine, and records the outcome as a `core_local_activity`
+ * marker. Replay reads the marker and never runs the activity again. Temporal's
+ * `proxyLocalActivities`.
+ *
+ * Keep local activities short: they run while the workflow task is out, and the task must be
+ * answered within its timeout (an attempt is cut at 80 % of it and retried in a later task).
+ * Throws `TypeError` unless `startToCloseTimeout` or `scheduleToCloseTimeout` is set. An
+ * activity that fails for good rejects with an `ActivityFailure`.
+ *
+ * @example
+ * ```ts
+ * import type * as activities from './activities';
+ * const { lookupRate } = proxyLocalActivities<typeof activities>({ startToCloseTimeout: '5s' });
+ * const rate = await lookupRate('EUR');
+ * ```
  */
 export function proxyLocalActivities<A = UntypedActivities>(
-  options: ActivityOptions,
+  options: LocalActivityOptions,
 ): ActivityInterfaceFor<A> {
-  throw new TypeError(
-    `proxyLocalActivities is not supported yet: use proxyActivities (with the same ${Object.keys(options).length} options).`,
-  );
+  const resolved = resolveLocalActivityOptions(options);
+  return new Proxy(
+    {},
+    {
+      get(_target, property) {
+        if (typeof property !== 'string') return undefined;
+        return (...args: unknown[]) =>
+          getActivator().localActivities.execute(property, args, resolved);
+      },
+    },
+  ) as ActivityInterfaceFor<A>;
+}
+
+function resolveLocalActivityOptions(options: LocalActivityOptions): ResolvedLocalActivityOptions {
+  if (options.startToCloseTimeout === undefined && options.scheduleToCloseTimeout === undefined) {
+    throw new TypeError(
+      'proxyLocalActivities needs startToCloseTimeout or scheduleToCloseTimeout: set at least one.',
+    );
+  }
+  return {
+    activityId: options.activityId,
+    startToCloseTimeoutMs: positiveMs(options.startToCloseTimeout),
+    scheduleToCloseTimeoutMs: positiveMs(options.scheduleToCloseTimeout),
+    retry: options.retry === undefined ? undefined : resolveRetry(options.retry),
+    localRetryThresholdMs: Math.max(
+      0,
+      msOptionalFromDuration(options.localRetryThreshold) ?? DEFAULT_LOCAL_RETRY_THRESHOLD_MS,
+    ),
+    cancellationType:
+      options.cancellationType ?? ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  };
 }
 
 function resolveActivityOptions(options: ActivityOptions): ResolvedActivityOptions {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'reprise/client';
 import { Engine } from 'reprise/server';
-import type { Clock } from 'reprise/server';
+import type { Clock, EngineLimits, EngineOptions } from 'reprise/server';
 import { Worker } from 'reprise/worker';
 import type { WorkerOptions } from 'reprise/worker';
 
@@ -48,11 +48,22 @@ export async function startTestEnv(
     workflows?: string;
     activities?: object;
     maxCachedWorkflows?: number;
+    /** Engine limits (small ones for limit tests). */
+    limits?: Partial<EngineLimits>;
+    /** The engine's logger. */
+    logger?: EngineOptions['logger'];
+    /** More options of the first worker (e.g. its buildId). */
+    worker?: Partial<WorkerOptions>;
   } = {},
 ): Promise<TestEnv> {
   const tmp = tempDir();
   const dbPath = join(tmp.dir, 'reprise.db');
-  const engine = await Engine.open({ store: `sqlite:${dbPath}`, clock: opts.clock });
+  const engine = await Engine.open({
+    store: `sqlite:${dbPath}`,
+    clock: opts.clock,
+    limits: opts.limits,
+    logger: opts.logger,
+  });
   const taskQueue = uniqueQueue();
   const client = new Client({ connection: engine.connection });
   const workers: { worker: Worker; running: Promise<void> }[] = [];
@@ -79,7 +90,7 @@ export async function startTestEnv(
       },
     };
   };
-  const { worker } = await startWorker();
+  const { worker } = await startWorker(opts.worker);
   return {
     engine,
     client,

@@ -22,6 +22,7 @@ import {
   wtStartedEvent,
 } from './builders.ts';
 import { visibilityConformance } from './visibility-suite.ts';
+import { scheduleConformance } from './schedule-suite.ts';
 
 export function storeConformance(backend: string, open: () => Promise<Store>): void {
   /** Runs `fn` on a fresh store and closes it, whatever happens. */
@@ -484,6 +485,7 @@ export function storeConformance(backend: string, open: () => Promise<Store>): v
     });
 
     visibilityConformance(withStore);
+    scheduleConformance(withStore);
 
     describe('history', () => {
       test('history round-trips every field of each event', () =>

@@ -5,6 +5,7 @@ import { dropPendingTimers } from '../timer-keys.ts';
 import { updateRun } from '../update-run.ts';
 import { parentClosePolicyDue, reportToParentDue, startChildDue } from './child-workflows.ts';
 import { cancelExternalDue, signalExternalDue } from './external-workflows.ts';
+import { scheduleTimerDue } from './schedules/process-schedule.ts';
 import { activityRetryDue, activityTimeoutDue } from './activity-tasks.ts';
 import { workflowTaskRetryDue, workflowTaskTimedOut } from './workflow-tasks.ts';
 
@@ -21,6 +22,9 @@ export async function fireTimer(deps: EngineDeps, timer: TimerRecord): Promise<v
   if (p0.kind === 'parentClosePolicy') return parentClosePolicyDue(deps, timer, p0);
   if (p0.kind === 'signalExternal') return signalExternalDue(deps, timer, p0);
   if (p0.kind === 'cancelExternal') return cancelExternalDue(deps, timer, p0);
+  if (p0.kind === 'scheduleDue' || p0.kind === 'scheduleRunClosed') {
+    return scheduleTimerDue(deps, timer, p0);
+  }
   const run = await deps.store.getRun({ runId: timer.runId });
   if (!run) {
     await deps.store.deleteTimer({ runId: timer.runId, key: timer.key });
@@ -59,7 +63,9 @@ export async function fireTimer(deps: EngineDeps, timer: TimerRecord): Promise<v
       case 'parentClosePolicy':
       case 'signalExternal':
       case 'cancelExternal':
-        return; // work on other runs, done above
+      case 'scheduleDue':
+      case 'scheduleRunClosed':
+        return; // work on other runs or on schedules, done above
       default: {
         const never: never = p;
         throw new TypeError(`Unknown timer ${JSON.stringify(never)}`);

@@ -38,6 +38,8 @@ export async function describeWorkflow(
     startTimeMs: run.startTimeMs,
     closeTimeMs: run.closeTimeMs,
     historyLength: run.nextEventId - 1,
+    historySizeBytes: s.historySizeBytes,
+    mostRecentWorkerBuildId: s.mostRecentWorkerBuildId,
     memo: s.memo,
     searchAttributes: s.searchAttributes,
     pendingActivities: Object.values(s.pendingActivities).map((a) => ({

@@ -15,6 +15,7 @@ import { BadCommandError, applyCommands, validateCommands } from '../apply-comma
 import type { EngineDeps } from '../deps.ts';
 import { pollTaskQueue } from '../task-queues/matcher.ts';
 import { checkPayload } from '../payload-limits.ts';
+import { pendingLimitViolation, suggestContinueAsNew } from '../run-limits.ts';
 import type { QueryDispatcher } from '../task-queues/query-dispatcher.ts';
 import { WorkflowTaskToken, decodeTaskToken, encodeTaskToken } from '../task-token.ts';
 import { workflowTaskRetryKey, workflowTaskTimerKey } from '../timer-keys.ts';
@@ -63,10 +64,15 @@ async function startWorkflowTask(
     const wt = tx.state.workflowTask;
     if (!tx.isRunning || wt?.scheduledEventId !== task.scheduledEventId) return undefined;
     if (wt.startedEventId !== undefined) return undefined;
+    // Recorded in the event, as Temporal does, so that a replay sees what the live run saw.
+    const suggest = suggestContinueAsNew(tx.state, deps.limits);
+    const historySizeBytes = tx.state.historySizeBytes;
     const e = tx.append({
       type: 'WorkflowTaskStarted',
       scheduledEventId: wt.scheduledEventId,
       identity,
+      suggestContinueAsNew: suggest,
+      historySizeBytes,
     });
     tx.setTimer(workflowTaskTimerKey(), tx.nowMs + tx.state.workflowTaskTimeoutMs, {
       kind: 'workflowTaskTimeout',
@@ -147,6 +153,9 @@ export async function completeWorkflowTask(
         checkPayload(deps, 'The workflow result', c.result);
       } else if (c.type === 'CompleteWorkflowUpdate') {
         checkPayload(deps, `The result of update '${c.updateId}'`, c.outcome);
+      } else if (c.type === 'RecordMarker') {
+        // A local activity's result travels in its marker.
+        checkPayload(deps, `The details of marker '${c.markerName}'`, c.details);
       } else if (
         c.type === 'ContinueAsNewWorkflowExecution' ||
         c.type === 'StartChildWorkflowExecution' ||
@@ -184,6 +193,24 @@ export async function completeWorkflowTask(
         identity: req.identity,
       });
       tx.scheduleWorkflowTask(1, tx.state.workflowTaskTimeoutMs);
+      return { accepted: false };
+    }
+    const overLimit = pendingLimitViolation(tx.state, req.commands, deps.limits);
+    if (overLimit !== undefined) {
+      const attempt = tx.state.workflowTask?.attempt ?? 1;
+      const failure: Failure = {
+        message: overLimit.message,
+        info: { type: 'server', nonRetryable: false },
+      };
+      tx.append({
+        type: 'WorkflowTaskFailed',
+        scheduledEventId: token.scheduledEventId,
+        startedEventId: token.startedEventId,
+        cause: overLimit.cause,
+        failure,
+        identity: req.identity,
+      });
+      recordWorkflowTaskFailure(deps, tx, overLimit.cause, failure, attempt);
       return { accepted: false };
     }
     const eventsWaiting = tx.state.eventsWhileTaskStarted;

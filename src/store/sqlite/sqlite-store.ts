@@ -9,6 +9,8 @@ import {
   InvalidArgumentError,
   NamespaceNotFoundError,
   RunConflictError,
+  ScheduleAlreadyRunning,
+  ScheduleConflictError,
   WorkflowExecutionAlreadyStartedError,
 } from '../../errors.ts';
 import type { HistoryEvent } from '../../protocol/history-events.ts';
@@ -42,7 +44,15 @@ import type {
   TimerRecord,
   WorkerRegistration,
 } from '../store.ts';
+import { scheduleFromRow, scheduleToRow } from '../schedule-rows.ts';
+import type {
+  CreateScheduleRequest,
+  ScheduleRecord,
+  TimerRef,
+  UpdateScheduleRequest,
+} from '../store.ts';
 import { migrate } from './migrate.ts';
+import { prepareScheduleQueries } from './queries/schedules.ts';
 import { prepareHistoryQueries } from './queries/history.ts';
 import { prepareNamespaceQueries } from './queries/namespaces.ts';
 import { listFilterToSql } from './list-filter-sql.ts';
@@ -73,6 +83,7 @@ function prepareQueries(db: Database.Database) {
     tasks: prepareTaskQueries(db),
     timers: prepareTimerQueries(db),
     workers: prepareWorkerQueries(db),
+    schedules: prepareScheduleQueries(db),
   };
 }
 
@@ -279,6 +290,57 @@ export class SqliteStore implements Store {
     });
   }
 
+  async createSchedule(req: CreateScheduleRequest): Promise<void> {
+    const { schedule } = req;
+    await this.#write(
+      {
+        operation: 'createSchedule',
+        onUniqueViolation: () =>
+          new ScheduleAlreadyRunning(schedule.scheduleId, schedule.namespace),
+        onForeignKeyViolation: () => new NamespaceNotFoundError(schedule.namespace),
+      },
+      () => {
+        this.#tx.createSchedule.immediate(req);
+      },
+    );
+  }
+
+  async getSchedule(req: {
+    namespace: string;
+    scheduleId: string;
+  }): Promise<ScheduleRecord | undefined> {
+    return this.#read('getSchedule', () => {
+      const row = this.#q.schedules.get.get(req.namespace, req.scheduleId);
+      return row === undefined ? undefined : scheduleFromRow(row);
+    });
+  }
+
+  async updateSchedule(req: UpdateScheduleRequest): Promise<void> {
+    await this.#write('updateSchedule', () => {
+      this.#tx.updateSchedule.immediate(req);
+    });
+  }
+
+  async deleteSchedule(req: {
+    namespace: string;
+    scheduleId: string;
+    deleteTimers: TimerRef[];
+  }): Promise<boolean> {
+    return this.#write('deleteSchedule', () => this.#tx.deleteSchedule.immediate(req));
+  }
+
+  async listSchedules(req: {
+    namespace: string;
+    limit: number;
+    afterScheduleId?: string | undefined;
+  }): Promise<ScheduleRecord[]> {
+    return this.#read('listSchedules', () =>
+      this.#q.schedules.list
+        .all(req.namespace, req.afterScheduleId ?? '', req.limit)
+        .map(scheduleFromRow),
+    );
+  }
+
   /** Closes the database. Closing twice is a no-op; any other call after close throws. */
   async close(): Promise<void> {
     if (this.#db.open) this.#db.close();
@@ -406,6 +468,33 @@ function prepareTransactions(db: Database.Database, q: Queries) {
     registerWorker: db.transaction((row: ReturnType<typeof workerToRow>) => {
       q.workers.upsert.run(row);
     }),
+
+    createSchedule: db.transaction((req: CreateScheduleRequest) => {
+      q.schedules.insert.run(scheduleToRow({ ...req.schedule, version: 0 }));
+      upsertTimers(req.timers);
+    }),
+
+    updateSchedule: db.transaction((req: UpdateScheduleRequest) => {
+      // The compare-and-set comes first: on a mismatch nothing was written.
+      const { changes } = q.schedules.update.run({
+        ...scheduleToRow(req.schedule),
+        expected_version: req.expectedVersion,
+      });
+      if (changes === 0) {
+        throw new ScheduleConflictError(req.schedule.scheduleId, req.expectedVersion);
+      }
+      for (const t of req.deleteTimers) q.timers.delete.run(t.runId, t.key);
+      upsertTimers(req.timers);
+    }),
+
+    deleteSchedule: db.transaction(
+      (req: { namespace: string; scheduleId: string; deleteTimers: TimerRef[] }): boolean => {
+        const { changes } = q.schedules.delete.run(req.namespace, req.scheduleId);
+        if (changes === 0) return false;
+        for (const t of req.deleteTimers) q.timers.delete.run(t.runId, t.key);
+        return true;
+      },
+    ),
   };
 }
 

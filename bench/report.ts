@@ -1,0 +1,67 @@
+/* eslint-disable no-console */
+// Renders the JSON lines of `npm run bench -- … --out FILE` as Markdown tables: every figure
+// with median (min–max), and each target of shared/BENCHMARKS.md, met or not.
+// Usage: tsx bench/report.ts FILE.jsonl
+import { readFileSync } from 'node:fs';
+import type { Summary } from './lib/stats.ts';
+import { TARGETS, met } from './targets.ts';
+
+interface Line {
+  workload: string;
+  reps: number;
+  figures: Record<string, Summary>;
+  peakRssMiB: Record<string, number>;
+  params: Record<string, number | string>;
+  errors?: string[];
+  notes?: string[];
+}
+
+const file = process.argv[2];
+if (file === undefined) {
+  console.error('usage: tsx bench/report.ts FILE.jsonl');
+  process.exit(2);
+}
+const lines = readFileSync(file, 'utf8')
+  .split('\n')
+  .filter((l) => l.trim().startsWith('{'))
+  .map((l) => JSON.parse(l) as Line);
+// The last line of each workload wins.
+const byWorkload = new Map(lines.map((l) => [l.workload, l]));
+
+const fmt = (n: number): string =>
+  Math.abs(n) >= 100 ? Math.round(n).toLocaleString('en-US') : String(Number(n.toPrecision(3)));
+
+console.log('| workload | figure | target | median (min–max) | met? | best alternative |');
+console.log('|---|---|---|---|---|---|');
+for (const t of TARGETS) {
+  const s = byWorkload.get(t.workload)?.figures[t.figure];
+  const target = `${t.kind === 'max' ? '≤' : t.kind === 'min' ? '≥' : '='} ${fmt(t.value)}`;
+  if (s === undefined) {
+    console.log(`| ${t.workload} | ${t.figure} | ${target} | not measured | — | ${t.best ?? ''} |`);
+    continue;
+  }
+  const ratio =
+    t.kind === 'eq'
+      ? ''
+      : ` (${fmt(t.kind === 'max' ? s.median / t.value : t.value / s.median)}× off)`;
+  const ok = met(t, s.median);
+  console.log(
+    `| ${t.workload} | ${t.figure} | ${target} ${s.unit} | ${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)}) | ${ok ? 'met' : `**not met**${ratio}`} | ${t.best ?? ''} |`,
+  );
+}
+
+for (const l of byWorkload.values()) {
+  console.log(`\n### ${l.workload} (${l.reps} reps)`);
+  console.log(`params: ${JSON.stringify(l.params)}`);
+  if (l.errors) console.log(`errors: ${l.errors.join('; ')}`);
+  console.log('\n| figure | median | min | max | unit |\n|---|---|---|---|---|');
+  for (const [name, s] of Object.entries(l.figures)) {
+    console.log(`| ${name} | ${fmt(s.median)} | ${fmt(s.min)} | ${fmt(s.max)} | ${s.unit} |`);
+  }
+  console.log(
+    `\npeak RSS (MiB, max over reps): ${Object.entries(l.peakRssMiB)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
+  for (const n of l.notes ?? []) console.log(`\nnote: ${n}`);
+}

@@ -1,0 +1,150 @@
+// Client shapes ⇄ wire shapes of schedules: Dates and Durations to ms and back.
+import { InvalidArgumentError } from '../errors.ts';
+import { msFromDuration, msOptionalFromDuration } from '../protocol/duration.ts';
+import { toPayloads } from '../protocol/payload.ts';
+import { compileRetryPolicy } from '../protocol/retry-options.ts';
+import type { RetryPolicy } from '../protocol/retry-options.ts';
+import type {
+  ScheduleAction,
+  ScheduleActionResult,
+  ScheduleSpec as WireSpec,
+} from '../protocol/schedules.ts';
+import type { SchedulePoliciesInput } from '../transport/schedule-api.ts';
+import { searchAttributesForStart } from './workflow-id-options.ts';
+import type {
+  ScheduleDescriptionStartWorkflowAction,
+  ScheduleExecutionResult,
+  ScheduleOptionsStartWorkflowAction,
+  SchedulePolicies,
+  ScheduleSpec,
+  ScheduleStateOptions,
+} from './schedule-types.ts';
+
+export function specToWire(spec: ScheduleSpec): WireSpec {
+  const out: WireSpec = {};
+  if (spec.cronExpressions !== undefined) out.cronExpressions = [...spec.cronExpressions];
+  if (spec.intervals !== undefined) {
+    out.intervals = spec.intervals.map((i) => ({
+      everyMs: msFromDuration(i.every),
+      ...(i.offset !== undefined && { offsetMs: msFromDuration(i.offset) }),
+    }));
+  }
+  if (spec.calendars !== undefined) out.calendars = [...spec.calendars];
+  if (spec.skip !== undefined) out.skip = [...spec.skip];
+  if (spec.timezone !== undefined) out.timezone = spec.timezone;
+  if (spec.startAt !== undefined) out.startAtMs = dateToMs(spec.startAt, 'spec.startAt');
+  if (spec.endAt !== undefined) out.endAtMs = dateToMs(spec.endAt, 'spec.endAt');
+  if (spec.jitter !== undefined) out.jitterMs = msFromDuration(spec.jitter);
+  return out;
+}
+
+export function specFromWire(spec: WireSpec): ScheduleSpec {
+  return {
+    ...(spec.cronExpressions !== undefined && { cronExpressions: spec.cronExpressions }),
+    ...(spec.intervals !== undefined && {
+      intervals: spec.intervals.map((i) => ({
+        every: i.everyMs,
+        ...(i.offsetMs !== undefined && { offset: i.offsetMs }),
+      })),
+    }),
+    ...(spec.calendars !== undefined && { calendars: spec.calendars }),
+    ...(spec.skip !== undefined && { skip: spec.skip }),
+    ...(spec.timezone !== undefined && { timezone: spec.timezone }),
+    ...(spec.startAtMs !== undefined && { startAt: new Date(spec.startAtMs) }),
+    ...(spec.endAtMs !== undefined && { endAt: new Date(spec.endAtMs) }),
+    ...(spec.jitterMs !== undefined && { jitter: spec.jitterMs }),
+  };
+}
+
+export function actionToWire(
+  action: ScheduleOptionsStartWorkflowAction,
+  scheduleId: string,
+): ScheduleAction {
+  const workflowType =
+    typeof action.workflowType === 'string' ? action.workflowType : action.workflowType.name;
+  if (!workflowType) {
+    throw new InvalidArgumentError(
+      'The schedule action names no workflow type. Pass a named exported workflow function, or its name as a string.',
+    );
+  }
+  const out: ScheduleAction = {
+    type: 'startWorkflow',
+    workflowType,
+    taskQueue: action.taskQueue,
+    args: toPayloads([...(action.args ?? [])]),
+    workflowId: action.workflowId ?? `${scheduleId}-workflow`,
+  };
+  if (action.memo !== undefined) out.memo = action.memo;
+  const sa = searchAttributesForStart(action.searchAttributes);
+  if (sa !== undefined) out.searchAttributes = sa;
+  const wet = msOptionalFromDuration(action.workflowExecutionTimeout);
+  if (wet !== undefined) out.workflowExecutionTimeoutMs = wet;
+  const wrt = msOptionalFromDuration(action.workflowRunTimeout);
+  if (wrt !== undefined) out.workflowRunTimeoutMs = wrt;
+  const wtt = msOptionalFromDuration(action.workflowTaskTimeout);
+  if (wtt !== undefined) out.workflowTaskTimeoutMs = wtt;
+  if (action.retry !== undefined) out.retry = compileRetryPolicy(action.retry);
+  return out;
+}
+
+export function actionFromWire(a: ScheduleAction): ScheduleDescriptionStartWorkflowAction {
+  return {
+    type: 'startWorkflow',
+    workflowType: a.workflowType,
+    taskQueue: a.taskQueue,
+    args: a.args,
+    workflowId: a.workflowId,
+    memo: a.memo,
+    searchAttributes: a.searchAttributes,
+    workflowExecutionTimeout: a.workflowExecutionTimeoutMs,
+    workflowRunTimeout: a.workflowRunTimeoutMs,
+    workflowTaskTimeout: a.workflowTaskTimeoutMs,
+    retry: a.retry === undefined ? undefined : retryFromWire(a.retry),
+  };
+}
+
+function retryFromWire(r: NonNullable<ScheduleAction['retry']>): RetryPolicy {
+  return {
+    ...(r.initialIntervalMs !== undefined && { initialInterval: r.initialIntervalMs }),
+    ...(r.backoffCoefficient !== undefined && { backoffCoefficient: r.backoffCoefficient }),
+    ...(r.maximumIntervalMs !== undefined && { maximumInterval: r.maximumIntervalMs }),
+    ...(r.maximumAttempts !== undefined && { maximumAttempts: r.maximumAttempts }),
+    ...(r.nonRetryableErrorTypes !== undefined && {
+      nonRetryableErrorTypes: r.nonRetryableErrorTypes,
+    }),
+  };
+}
+
+export function policiesToWire(p: SchedulePolicies | undefined): SchedulePoliciesInput {
+  return {
+    overlap: p?.overlap,
+    catchupWindowMs: msOptionalFromDuration(p?.catchupWindow),
+    pauseOnFailure: p?.pauseOnFailure,
+  };
+}
+
+export function stateToWire(s: ScheduleStateOptions | undefined): ScheduleStateOptions {
+  return {
+    paused: s?.paused,
+    note: s?.note,
+    remainingActions: s?.remainingActions,
+    limitedActions: s?.limitedActions,
+  };
+}
+
+export function actionResultFromWire(r: ScheduleActionResult): ScheduleExecutionResult {
+  return {
+    scheduledAt: new Date(r.scheduledAtMs),
+    takenAt: new Date(r.takenAtMs),
+    action: {
+      type: 'startWorkflow',
+      workflow: { workflowId: r.workflowId, firstExecutionRunId: r.runId },
+    },
+  };
+}
+
+export function dateToMs(d: Date, what: string): number {
+  const ms = d instanceof Date ? d.getTime() : Number.NaN;
+  if (!Number.isFinite(ms)) throw new InvalidArgumentError(`${what} must be a valid Date.`);
+  return ms;
+}

@@ -1,0 +1,179 @@
+// The shapes of `client.schedule`: Temporal's TypeScript SDK names (ScheduleOptions, ScheduleSpec,
+// ScheduleDescription…), with Dates and Durations where the wire has ms.
+import type { Workflow } from '../protocol/definitions.ts';
+import type { Duration } from '../protocol/duration.ts';
+import type { RetryPolicy } from '../protocol/retry-options.ts';
+import type { CalendarSpec, ScheduleOverlapPolicy } from '../protocol/schedules.ts';
+
+export type { CalendarSpec, CalendarRange } from '../protocol/schedules.ts';
+
+/** Matches `epoch + n * every + offset`; e.g. `{ every: '1 hour', offset: '5 minutes' }` is xx:05. */
+export interface IntervalSpec {
+  readonly every: Duration;
+  readonly offset?: Duration | undefined;
+}
+
+/**
+ * When a schedule acts: the union of its cron expressions, intervals and calendars, minus
+ * `skip`, between `startAt` and `endAt`. Cron and calendar times are in `timezone` (an IANA
+ * name; default UTC).
+ */
+export interface ScheduleSpec {
+  readonly cronExpressions?: readonly string[] | undefined;
+  readonly intervals?: readonly IntervalSpec[] | undefined;
+  readonly calendars?: readonly CalendarSpec[] | undefined;
+  readonly skip?: readonly CalendarSpec[] | undefined;
+  readonly timezone?: string | undefined;
+  readonly startAt?: Date | undefined;
+  readonly endAt?: Date | undefined;
+  /** Delays each action by a random amount below this (the same amount on every engine). */
+  readonly jitter?: Duration | undefined;
+}
+
+/**
+ * Start a workflow. Each run's id is `${workflowId}-${scheduled time}` (RFC 3339, in seconds,
+ * e.g. `report-2026-01-01T09:00:00Z`); `workflowId` defaults to `${scheduleId}-workflow`.
+ */
+export interface ScheduleOptionsStartWorkflowAction<W extends Workflow = Workflow> {
+  readonly type: 'startWorkflow';
+  readonly workflowType: string | W;
+  readonly taskQueue: string;
+  readonly args?: Parameters<W> | readonly unknown[] | undefined;
+  readonly workflowId?: string | undefined;
+  readonly memo?: Record<string, unknown> | undefined;
+  readonly searchAttributes?: Record<string, unknown> | undefined;
+  readonly workflowExecutionTimeout?: Duration | undefined;
+  readonly workflowRunTimeout?: Duration | undefined;
+  readonly workflowTaskTimeout?: Duration | undefined;
+  readonly retry?: RetryPolicy | undefined;
+}
+
+export interface SchedulePolicies {
+  /** Default `SKIP`. */
+  readonly overlap?: ScheduleOverlapPolicy | undefined;
+  /**
+   * How late a missed action may still run, e.g. after the engine was down (default one year;
+   * at least 10 s). Older ones are skipped and counted in `numActionsMissedCatchupWindow`.
+   */
+  readonly catchupWindow?: Duration | undefined;
+  /** Pause the schedule when a workflow it started fails or times out (default false). */
+  readonly pauseOnFailure?: boolean | undefined;
+}
+
+/** One time range of a backfill: the spec's times in [start, end] are run now. */
+export interface Backfill {
+  readonly start: Date;
+  readonly end: Date;
+  /** Default: the schedule's policy. */
+  readonly overlap?: ScheduleOverlapPolicy | undefined;
+}
+
+export interface ScheduleStateOptions {
+  readonly paused?: boolean | undefined;
+  readonly note?: string | undefined;
+  /** Limits the schedule to this many more scheduled actions (implies limitedActions). */
+  readonly remainingActions?: number | undefined;
+  readonly limitedActions?: boolean | undefined;
+}
+
+/** `client.schedule.create(options)`. Temporal's `ScheduleOptions`. */
+export interface ScheduleOptions<W extends Workflow = Workflow> {
+  readonly scheduleId: string;
+  readonly spec: ScheduleSpec;
+  readonly action: ScheduleOptionsStartWorkflowAction<W>;
+  readonly policies?: SchedulePolicies | undefined;
+  readonly state?:
+    | (ScheduleStateOptions & {
+        /** Take one action at once. */
+        readonly triggerImmediately?: boolean | undefined;
+        readonly backfill?: readonly Backfill[] | undefined;
+      })
+    | undefined;
+  readonly memo?: Record<string, unknown> | undefined;
+  readonly searchAttributes?: Record<string, unknown> | undefined;
+}
+
+/** What `handle.update(fn)`'s function returns. Fields it does not know are ignored. */
+export interface ScheduleUpdateOptions {
+  readonly spec: ScheduleSpec;
+  readonly action: ScheduleOptionsStartWorkflowAction;
+  readonly policies?: SchedulePolicies | undefined;
+  readonly state?: ScheduleStateOptions | undefined;
+}
+
+export interface ScheduleExecutionStartWorkflowActionResult {
+  readonly type: 'startWorkflow';
+  readonly workflow: { readonly workflowId: string; readonly firstExecutionRunId: string };
+}
+
+/** One action the schedule took. */
+export interface ScheduleExecutionResult {
+  /** When it was due (jitter included). */
+  readonly scheduledAt: Date;
+  /** When it was taken. */
+  readonly takenAt: Date;
+  readonly action: ScheduleExecutionStartWorkflowActionResult;
+}
+
+export interface ScheduleDescriptionStartWorkflowAction {
+  readonly type: 'startWorkflow';
+  readonly workflowType: string;
+  readonly taskQueue: string;
+  readonly args: unknown[];
+  readonly workflowId: string;
+  readonly memo: Record<string, unknown> | undefined;
+  readonly searchAttributes: Record<string, unknown> | undefined;
+  readonly workflowExecutionTimeout: number | undefined;
+  readonly workflowRunTimeout: number | undefined;
+  readonly workflowTaskTimeout: number | undefined;
+  readonly retry: RetryPolicy | undefined;
+}
+
+/** `handle.describe()`. Temporal's `ScheduleDescription`: durations in ms. */
+export interface ScheduleDescription {
+  readonly scheduleId: string;
+  readonly spec: ScheduleSpec;
+  readonly action: ScheduleDescriptionStartWorkflowAction;
+  readonly policies: {
+    readonly overlap: ScheduleOverlapPolicy;
+    readonly catchupWindow: number;
+    readonly pauseOnFailure: boolean;
+  };
+  readonly state: {
+    readonly paused: boolean;
+    readonly note: string | undefined;
+    /** Undefined when the schedule's actions are not limited. */
+    readonly remainingActions: number | undefined;
+  };
+  readonly info: {
+    readonly recentActions: ScheduleExecutionResult[];
+    readonly nextActionTimes: Date[];
+    readonly runningActions: ScheduleExecutionStartWorkflowActionResult[];
+    readonly numActionsTaken: number;
+    readonly numActionsMissedCatchupWindow: number;
+    readonly numActionsSkippedOverlap: number;
+    readonly createdAt: Date;
+    readonly lastUpdatedAt: Date | undefined;
+  };
+  readonly memo: Record<string, unknown>;
+  readonly searchAttributes: Record<string, unknown>;
+}
+
+/** One schedule as `client.schedule.list()` yields it. Temporal's `ScheduleSummary`. */
+export interface ScheduleSummary {
+  readonly scheduleId: string;
+  readonly spec: ScheduleSpec;
+  readonly action: { readonly type: 'startWorkflow'; readonly workflowType: string };
+  readonly state: { readonly paused: boolean; readonly note: string | undefined };
+  readonly info: {
+    readonly recentActions: ScheduleExecutionResult[];
+    readonly nextActionTimes: Date[];
+  };
+  readonly memo: Record<string, unknown>;
+  readonly searchAttributes: Record<string, unknown>;
+}
+
+export interface ListScheduleOptions {
+  /** Schedules fetched per request (default 100). */
+  readonly pageSize?: number | undefined;
+}

@@ -1,0 +1,59 @@
+import type { CreateScheduleApiRequest } from '../../../transport/schedule-api.ts';
+import type { ScheduleRecord } from '../../../store/store.ts';
+import type { EngineDeps } from '../../deps.ts';
+import { checkPayload } from '../../payload-limits.ts';
+import { addStart } from '../../schedules/schedule-decisions.ts';
+import { compileSpec } from '../../schedules/schedule-spec.ts';
+import { assertNamespace } from '../find-run.ts';
+import { parseRequest } from '../parse-request.ts';
+import { addBackfill } from './patch-schedule.ts';
+import { CreateScheduleSchema, resolvePolicies, resolveState } from './schedule-requests.ts';
+import { nextActionAtForRow, timerFor, wakeAt } from './schedule-writes.ts';
+
+/**
+ * Creates a schedule and its wake-up timer in one transaction. Spec times are counted from now:
+ * earlier ones are not run (use `backfill` for that). Throws `ScheduleAlreadyRunning` if the id
+ * is taken, `InvalidArgumentError` for a bad spec (naming the cron expression, calendar or time
+ * zone); nothing is written then.
+ */
+export async function createSchedule(
+  deps: EngineDeps,
+  input: CreateScheduleApiRequest,
+): Promise<void> {
+  const req = parseRequest(CreateScheduleSchema, input, 'create schedule');
+  await assertNamespace(deps, req.namespace);
+  const spec = compileSpec(req.spec, req.scheduleId);
+  checkPayload(deps, `The action arguments of schedule '${req.scheduleId}'`, req.action.args);
+  const nowMs = deps.clock.now();
+  const schedule: ScheduleRecord = {
+    namespace: req.namespace,
+    scheduleId: req.scheduleId,
+    spec: req.spec,
+    action: req.action,
+    policies: resolvePolicies(req.policies),
+    state: resolveState(req.state),
+    info: {
+      createdAtMs: nowMs,
+      lastProcessedMs: nowMs,
+      numActionsTaken: 0,
+      numActionsMissedCatchupWindow: 0,
+      numActionsSkippedOverlap: 0,
+      recentActions: [],
+      running: [],
+      buffered: [],
+      starting: [],
+    },
+    memo: req.memo,
+    searchAttributes: req.searchAttributes,
+    nextActionAtMs: undefined,
+    version: 0,
+  };
+  if (req.state?.triggerImmediately === true) {
+    addStart(schedule, { nominalMs: nowMs, actualMs: nowMs, manual: true });
+  }
+  for (const b of req.state?.backfill ?? []) addBackfill(schedule, spec, b);
+  const due = wakeAt(schedule, nowMs);
+  schedule.nextActionAtMs = nextActionAtForRow(schedule);
+  await deps.store.createSchedule({ schedule, timers: timerFor(schedule, due).timers });
+  if (due !== undefined) deps.onTimerWritten(due);
+}

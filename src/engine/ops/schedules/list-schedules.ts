@@ -1,0 +1,72 @@
+import { InvalidArgumentError } from '../../../errors.ts';
+import type {
+  ListSchedulesApiRequest,
+  ListSchedulesApiResponse,
+} from '../../../transport/schedule-api.ts';
+import type { EngineDeps } from '../../deps.ts';
+import { futureActionTimes } from '../../schedules/schedule-decisions.ts';
+import { compileSpec } from '../../schedules/schedule-spec.ts';
+import { parseRequest } from '../parse-request.ts';
+import { ListSchedulesSchema } from './schedule-requests.ts';
+
+/** How many next action times a list entry shows (Temporal's FutureActionCountForList). */
+const LIST_FUTURE_ACTIONS = 5;
+
+/**
+ * The schedules of a namespace in id order, one page at a time; the page token is the last id
+ * of the page. Throws `InvalidArgumentError` for a malformed token.
+ */
+export async function listSchedules(
+  deps: EngineDeps,
+  input: ListSchedulesApiRequest,
+): Promise<ListSchedulesApiResponse> {
+  const req = parseRequest(ListSchedulesSchema, input, 'list schedules');
+  const pageSize = req.pageSize ?? 100;
+  const after = req.nextPageToken === undefined ? undefined : decodeToken(req.nextPageToken);
+  const rows = await deps.store.listSchedules({
+    namespace: req.namespace,
+    limit: pageSize + 1,
+    afterScheduleId: after,
+  });
+  const page = rows.slice(0, pageSize);
+  const last = page.at(-1);
+  return {
+    schedules: page.map((s) => ({
+      scheduleId: s.scheduleId,
+      spec: s.spec,
+      action: { type: 'startWorkflow', workflowType: s.action.workflowType },
+      state: { paused: s.state.paused, note: s.state.note },
+      info: {
+        recentActions: s.info.recentActions,
+        nextActionTimesMs: futureActionTimes(
+          s,
+          compileSpec(s.spec, s.scheduleId),
+          LIST_FUTURE_ACTIONS,
+        ),
+      },
+      memo: s.memo ?? {},
+      searchAttributes: s.searchAttributes ?? {},
+    })),
+    nextPageToken:
+      rows.length > pageSize && last !== undefined ? encodeToken(last.scheduleId) : undefined,
+  };
+}
+
+function encodeToken(scheduleId: string): string {
+  return Buffer.from(JSON.stringify({ after: scheduleId })).toString('base64url');
+}
+
+function decodeToken(token: string): string {
+  try {
+    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as unknown;
+    if (typeof parsed === 'object' && parsed !== null && 'after' in parsed) {
+      const after = parsed.after;
+      if (typeof after === 'string') return after;
+    }
+  } catch {
+    // fall through
+  }
+  throw new InvalidArgumentError(
+    `Invalid schedule list page token '${token}'. Pass the nextPageToken of the previous page.`,
+  );
+}

@@ -1,0 +1,207 @@
+/**
+ * Acting on a schedule when its timer comes due (or a run it started closes). Two phases, each a
+ * compare-and-set on the schedule row:
+ *
+ * 1. **Decide.** Look up which of its running workflows have closed (pausing on a failure with
+ *    pauseOnFailure), move the spec times that came due since `lastProcessedMs` into the buffer
+ *    (or count them missed past the catch-up window), apply the overlap policies, and commit the
+ *    chosen starts into the row's outbox (`info.starting`), with each one's workflow id fixed.
+ *    Only one writer can advance `lastProcessedMs` past a time, so each scheduled time is decided
+ *    once, however many engines share the store.
+ * 2. **Carry out.** Start the outbox's workflows through the start-workflow op, then commit their
+ *    runs as taken. A crash in between leaves the outbox in the row and its timer due
+ *    OUTBOX_RETRY_MS later; the retry finds a run already started by the first try (its workflow
+ *    id holds the scheduled time, and scheduled starts use REJECT_DUPLICATE) and records that
+ *    one instead of starting another.
+ *
+ * Timers never fire early (contract 3), and a time is taken only once it is due on the engine
+ * clock. Tests: test/e2e/schedules.test.ts.
+ */
+import { ErrorCode, RepriseError, ScheduleNotFoundError, ensureError } from '../../../errors.ts';
+import { SCHEDULED_BY_ID, SCHEDULED_START_TIME } from '../../../protocol/schedules.ts';
+import type { PendingStart, ScheduleActionResult } from '../../../protocol/schedules.ts';
+import { RunStatus } from '../../../protocol/run-status.ts';
+import type { TimerPayload } from '../../../protocol/tasks.ts';
+import type { ScheduleRecord, TimerRecord } from '../../../store/store.ts';
+import type { EngineDeps } from '../../deps.ts';
+import { RECENT_ACTIONS, collectDueTimes, takeStarts } from '../../schedules/schedule-decisions.ts';
+import { compileSpec } from '../../schedules/schedule-spec.ts';
+import { cancelWorkflow, terminateWorkflow } from '../cancel-workflow.ts';
+import { startWorkflow } from '../start-workflow.ts';
+import { mutateSchedule, scheduleTimerRef } from './schedule-writes.ts';
+
+/** Errors that starting the same workflow again would meet again: the start is dropped. */
+const PERMANENT_START_ERRORS = new Set<string>([
+  ErrorCode.UnknownWorkflowType,
+  ErrorCode.InvalidArgument,
+  ErrorCode.PayloadTooLarge,
+  ErrorCode.NamespaceNotFound,
+]);
+
+/** A schedule's timer came due: `scheduleDue` (its own wake-up) or `scheduleRunClosed`. */
+export async function scheduleTimerDue(
+  deps: EngineDeps,
+  timer: TimerRecord,
+  p: Extract<TimerPayload, { kind: 'scheduleDue' | 'scheduleRunClosed' }>,
+): Promise<void> {
+  try {
+    await processSchedule(deps, p.namespace, p.scheduleId);
+  } catch (e) {
+    if (!(e instanceof ScheduleNotFoundError)) throw e;
+  }
+  // The schedule's own timer was rewritten (or deleted) with the row; a close notice is done.
+  const own = scheduleTimerRef(p.namespace, p.scheduleId);
+  if (p.kind === 'scheduleRunClosed' || timer.runId !== own.runId) {
+    await deps.store.deleteTimer({ runId: timer.runId, key: timer.key });
+  } else if ((await deps.store.getSchedule(p)) === undefined) {
+    await deps.store.deleteTimer(own);
+  }
+}
+
+/** Both phases; see the module comment. Throws `ScheduleNotFoundError` if it was deleted. */
+export async function processSchedule(
+  deps: EngineDeps,
+  namespace: string,
+  scheduleId: string,
+): Promise<void> {
+  const pass = { more: false };
+  const decided = await mutateSchedule(deps, namespace, scheduleId, async (s, nowMs) => {
+    await refreshRunning(deps, s);
+    pass.more = collectDueTimes(s, compileSpec(s.spec, s.scheduleId), nowMs);
+    takeStarts(s, nowMs);
+  });
+  if (decided.info.starting.length > 0 || decided.info.stopRunning !== undefined) {
+    await carryOut(deps, decided);
+  }
+  if (pass.more) await processSchedule(deps, namespace, scheduleId);
+}
+
+/** Drops the running workflows that closed; with pauseOnFailure, a failed one pauses. */
+async function refreshRunning(deps: EngineDeps, s: ScheduleRecord): Promise<void> {
+  const still: ScheduleActionResult[] = [];
+  for (const r of s.info.running) {
+    // The latest run of the id: a workflow that continued as new is still the same action.
+    const run = await deps.store.findRun({ namespace: s.namespace, workflowId: r.workflowId });
+    if (run === undefined) continue;
+    if (run.status === RunStatus.Running) {
+      still.push(r);
+      continue;
+    }
+    if (
+      s.policies.pauseOnFailure &&
+      (run.status === RunStatus.Failed || run.status === RunStatus.TimedOut)
+    ) {
+      s.state.paused = true;
+      s.state.note =
+        `Paused because workflow '${r.workflowId}' ${run.status === RunStatus.Failed ? 'failed' : 'timed out'}` +
+        ' (pauseOnFailure).';
+    }
+  }
+  s.info.running = still;
+}
+
+/** Phase 2: stops the running workflows if asked, starts the outbox, commits the results. */
+async function carryOut(deps: EngineDeps, s: ScheduleRecord): Promise<void> {
+  const stop = s.info.stopRunning;
+  if (stop !== undefined) {
+    for (const r of s.info.running) {
+      const ref = {
+        namespace: s.namespace,
+        workflowId: r.workflowId,
+        reason: `${stop === 'cancel' ? 'cancelled' : 'terminated'} by schedule '${s.scheduleId}' overlap policy`,
+        identity: `schedule:${s.scheduleId}`,
+      };
+      try {
+        if (stop === 'cancel') await cancelWorkflow(deps, ref);
+        else await terminateWorkflow(deps, ref);
+      } catch (e) {
+        // Closed meanwhile: nothing to stop. Anything else is retried by the next pass.
+        if (!(e instanceof RepriseError && e.code === ErrorCode.WorkflowNotFound)) throw e;
+      }
+    }
+  }
+  const results = new Map<string, ScheduleActionResult | undefined>();
+  for (const p of s.info.starting) results.set(p.workflowId, await startOne(deps, s, p));
+  await mutateSchedule(
+    deps,
+    s.namespace,
+    s.scheduleId,
+    (fresh) => {
+      if (stop !== undefined && fresh.info.stopRunning === stop) delete fresh.info.stopRunning;
+      const left: PendingStart[] = [];
+      for (const p of fresh.info.starting) {
+        if (!results.has(p.workflowId)) {
+          left.push(p);
+          continue;
+        }
+        const taken = results.get(p.workflowId);
+        if (taken === undefined) continue; // could not be started: dropped
+        fresh.info.numActionsTaken += 1;
+        fresh.info.recentActions = [...fresh.info.recentActions, taken].slice(-RECENT_ACTIONS);
+        fresh.info.running.push(taken);
+      }
+      fresh.info.starting = left;
+    },
+    // Buffered starts wait for a run to close; look again at once, in case one already has.
+    { wakeNow: s.info.buffered.length > 0 },
+  );
+}
+
+/**
+ * Starts one decided action, or finds the run an earlier try started. Returns undefined when the
+ * start can never succeed (unknown workflow type, bad input): it is dropped and logged.
+ */
+async function startOne(
+  deps: EngineDeps,
+  s: ScheduleRecord,
+  p: PendingStart,
+): Promise<ScheduleActionResult | undefined> {
+  const existing = await deps.store.findRun({ namespace: s.namespace, workflowId: p.workflowId });
+  if (existing !== undefined && existing.startTimeMs >= p.decidedAtMs) {
+    return taken(p, existing.runId, existing.startTimeMs);
+  }
+  const a = s.action;
+  const scheduledAt = new Date(Math.floor(p.nominalMs / 1000) * 1000).toISOString();
+  try {
+    const { runId } = await startWorkflow(deps, {
+      namespace: s.namespace,
+      workflowId: p.workflowId,
+      workflowType: a.workflowType,
+      taskQueue: a.taskQueue,
+      args: a.args,
+      identity: `schedule:${s.scheduleId}`,
+      memo: a.memo,
+      searchAttributes: {
+        ...a.searchAttributes,
+        [SCHEDULED_START_TIME]: scheduledAt,
+        [SCHEDULED_BY_ID]: s.scheduleId,
+      },
+      workflowExecutionTimeoutMs: a.workflowExecutionTimeoutMs,
+      workflowRunTimeoutMs: a.workflowRunTimeoutMs,
+      workflowTaskTimeoutMs: a.workflowTaskTimeoutMs,
+      retry: a.retry,
+      // A scheduled time runs once, even if an earlier try's run has closed (Temporal's rule);
+      // triggers may repeat a second, so they allow a closed run's id to be used again.
+      workflowIdReusePolicy: p.manual ? 'ALLOW_DUPLICATE' : 'REJECT_DUPLICATE',
+    });
+    return taken(p, runId, deps.clock.now());
+  } catch (e) {
+    const err = ensureError(e);
+    if (err instanceof RepriseError && err.code === ErrorCode.WorkflowAlreadyStarted) {
+      const run = await deps.store.findRun({ namespace: s.namespace, workflowId: p.workflowId });
+      if (run !== undefined) return taken(p, run.runId, run.startTimeMs);
+    }
+    if (err instanceof RepriseError && PERMANENT_START_ERRORS.has(err.code)) {
+      deps.logger.error(
+        { err, scheduleId: s.scheduleId, workflowId: p.workflowId },
+        'a schedule could not start its workflow; the action is dropped',
+      );
+      return undefined;
+    }
+    throw err;
+  }
+}
+
+function taken(p: PendingStart, runId: string, takenAtMs: number): ScheduleActionResult {
+  return { scheduledAtMs: p.actualMs, takenAtMs, workflowId: p.workflowId, runId };
+}

@@ -1,0 +1,90 @@
+// The zod schemas of the schedule requests, parsed once at the engine's edge (contract 7).
+import { z } from 'zod';
+import {
+  DEFAULT_CATCHUP_WINDOW_MS,
+  MIN_CATCHUP_WINDOW_MS,
+  ScheduleActionSchema,
+  ScheduleOverlapPolicySchema,
+  SchedulePoliciesSchema,
+  ScheduleSpecSchema,
+} from '../../../protocol/schedules.ts';
+import type { SchedulePolicies, ScheduleState } from '../../../protocol/schedules.ts';
+import { SearchAttributesUpsert } from '../../../protocol/search-attributes.ts';
+import type { SchedulePoliciesInput } from '../../../transport/schedule-api.ts';
+
+export const ScheduleRefSchema = z.object({
+  namespace: z.string().min(1),
+  scheduleId: z.string().min(1).max(1000),
+});
+
+const StateInput = z.object({
+  paused: z.boolean().optional(),
+  note: z.string().optional(),
+  remainingActions: z.number().int().nonnegative().optional(),
+  limitedActions: z.boolean().optional(),
+});
+
+export const BackfillSchema = z
+  .object({
+    startMs: z.number().int(),
+    endMs: z.number().int(),
+    overlap: ScheduleOverlapPolicySchema.optional(),
+  })
+  .refine((b) => b.endMs >= b.startMs, 'a backfill must not end before it starts');
+
+// Unknown fields are stripped, not refused: `handle.update(fn)` may return the description it
+// was given, with fields (info, memo…) an update does not change.
+export const CreateScheduleSchema = ScheduleRefSchema.extend({
+  spec: ScheduleSpecSchema,
+  action: ScheduleActionSchema,
+  policies: SchedulePoliciesSchema.partial().optional(),
+  state: StateInput.extend({
+    triggerImmediately: z.boolean().optional(),
+    backfill: z.array(BackfillSchema).optional(),
+  }).optional(),
+  memo: z.record(z.string(), z.unknown()).optional(),
+  searchAttributes: SearchAttributesUpsert.optional(),
+});
+
+export const UpdateScheduleSchema = ScheduleRefSchema.extend({
+  spec: ScheduleSpecSchema,
+  action: ScheduleActionSchema,
+  policies: SchedulePoliciesSchema.partial().optional(),
+  state: StateInput.optional(),
+});
+
+export const PatchScheduleSchema = ScheduleRefSchema.extend({
+  pause: z.string().optional(),
+  unpause: z.string().optional(),
+  trigger: z.object({ overlap: ScheduleOverlapPolicySchema.optional() }).optional(),
+  backfill: z.array(BackfillSchema).optional(),
+});
+
+export const ListSchedulesSchema = z.object({
+  namespace: z.string().min(1),
+  pageSize: z.number().int().min(1).max(1000).optional(),
+  nextPageToken: z.string().optional(),
+});
+
+/** Policies with Temporal's defaults: SKIP, a one-year catch-up window (at least 10 s), no pause. */
+export function resolvePolicies(p: SchedulePoliciesInput | undefined): SchedulePolicies {
+  return {
+    overlap: p?.overlap ?? 'SKIP',
+    catchupWindowMs: Math.max(
+      p?.catchupWindowMs ?? DEFAULT_CATCHUP_WINDOW_MS,
+      MIN_CATCHUP_WINDOW_MS,
+    ),
+    pauseOnFailure: p?.pauseOnFailure ?? false,
+  };
+}
+
+/** State from what the owner set: remainingActions implies limitedActions. */
+export function resolveState(s: z.infer<typeof StateInput> | undefined): ScheduleState {
+  const limitedActions = s?.limitedActions ?? s?.remainingActions !== undefined;
+  return {
+    paused: s?.paused ?? false,
+    ...(s?.note !== undefined && { note: s.note }),
+    limitedActions,
+    remainingActions: limitedActions ? (s?.remainingActions ?? 0) : 0,
+  };
+}

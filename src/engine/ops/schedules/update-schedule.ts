@@ -1,0 +1,30 @@
+import type { UpdateScheduleApiRequest } from '../../../transport/schedule-api.ts';
+import type { EngineDeps } from '../../deps.ts';
+import { checkPayload } from '../../payload-limits.ts';
+import { compileSpec } from '../../schedules/schedule-spec.ts';
+import { parseRequest } from '../parse-request.ts';
+import { UpdateScheduleSchema, resolvePolicies, resolveState } from './schedule-requests.ts';
+import { mutateSchedule } from './schedule-writes.ts';
+
+/**
+ * Replaces a schedule's spec, action, policies and state; its info (counters, recent and running
+ * actions, buffered starts) is kept. As in Temporal, spec times before the update are not run
+ * under the new spec. Fields the request does not know are ignored. Throws
+ * `ScheduleNotFoundError` for an unknown id, `InvalidArgumentError` for a bad spec.
+ */
+export async function updateSchedule(
+  deps: EngineDeps,
+  input: UpdateScheduleApiRequest,
+): Promise<void> {
+  const req = parseRequest(UpdateScheduleSchema, input, 'update schedule');
+  compileSpec(req.spec, req.scheduleId);
+  checkPayload(deps, `The action arguments of schedule '${req.scheduleId}'`, req.action.args);
+  await mutateSchedule(deps, req.namespace, req.scheduleId, (s, nowMs) => {
+    s.spec = req.spec;
+    s.action = req.action;
+    s.policies = resolvePolicies(req.policies);
+    s.state = resolveState(req.state);
+    s.info.updatedAtMs = nowMs;
+    s.info.lastProcessedMs = Math.max(s.info.lastProcessedMs, nowMs);
+  });
+}

@@ -1,0 +1,191 @@
+// The pure core of schedules: which spec times came due, what the overlap policy makes of them,
+// and when to wake next. No I/O: process-schedule.ts reads, calls these, and writes.
+import type {
+  BufferedStart,
+  PendingStart,
+  ScheduleOverlapPolicy,
+} from '../../protocol/schedules.ts';
+import type { ScheduleRecord } from '../../store/store.ts';
+import type { CompiledSpec } from './schedule-spec.ts';
+
+/** The fields the decisions read and change (they mutate a copy the caller then writes). */
+type ScheduleRecordFields = Pick<ScheduleRecord, 'action' | 'policies' | 'state' | 'info'>;
+
+/** Temporal's limits: buffered starts kept, recent actions shown, spec times handled per pass. */
+export const MAX_BUFFER = 1000;
+export const RECENT_ACTIONS = 10;
+export const MAX_TIMES_PER_PASS = 1000;
+/** How many future action times `describe()` shows. */
+export const FUTURE_ACTION_COUNT = 10;
+
+/** A run's id: the action's workflow id and the nominal time in RFC 3339 seconds (Temporal's). */
+export function scheduledWorkflowId(prefix: string, nominalMs: number): string {
+  return `${prefix}-${rfc3339Seconds(nominalMs)}`;
+}
+
+export function rfc3339Seconds(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+/** Whether a start may be taken now (Temporal's canTakeScheduledAction, without decrement). */
+export function canTake(s: ScheduleRecordFields, manual: boolean): boolean {
+  if (manual) return true;
+  if (s.state.paused) return false;
+  return !s.state.limitedActions || s.state.remainingActions > 0;
+}
+
+/**
+ * Moves spec times in (lastProcessedMs, nowMs] into the buffer: those past the catch-up window
+ * are counted as missed, and while paused or out of actions they are dropped. Handles at most
+ * MAX_TIMES_PER_PASS times; returns true if more are due (the caller wakes again at once).
+ */
+export function collectDueTimes(
+  s: ScheduleRecordFields,
+  spec: CompiledSpec,
+  nowMs: number,
+): boolean {
+  const info = s.info;
+  for (let i = 0; i < MAX_TIMES_PER_PASS; i++) {
+    const t = spec.next(info.lastProcessedMs);
+    if (t === undefined || t.actualMs > nowMs) return false;
+    info.lastProcessedMs = t.nominalMs;
+    if (nowMs - t.actualMs > s.policies.catchupWindowMs) {
+      info.numActionsMissedCatchupWindow += 1;
+      continue;
+    }
+    if (!canTake(s, false)) continue;
+    addStart(s, { nominalMs: t.nominalMs, actualMs: t.actualMs, manual: false });
+  }
+  return true;
+}
+
+/** Adds a start to the buffer unless the buffer is full (Temporal drops it then). */
+export function addStart(s: ScheduleRecordFields, start: BufferedStart): boolean {
+  if (s.info.buffered.length >= MAX_BUFFER) return false;
+  s.info.buffered.push(start);
+  return true;
+}
+
+export interface BufferDecision {
+  /** Started regardless of what runs (ALLOW_ALL). */
+  overlapping: BufferedStart[];
+  /** At most one start that does not overlap a running workflow. */
+  nonOverlapping: BufferedStart | undefined;
+  newBuffer: BufferedStart[];
+  needCancel: boolean;
+  needTerminate: boolean;
+  skipped: number;
+}
+
+/**
+ * Applies the overlap policies to the buffer (the semantics of Temporal's processBuffer): with
+ * nothing running, the first start goes; while something runs, SKIP drops, BUFFER_ONE keeps the
+ * first, BUFFER_ALL keeps all, CANCEL_OTHER and TERMINATE_OTHER keep it and stop the running one.
+ */
+export function processBuffer(
+  buffer: readonly BufferedStart[],
+  isRunning: boolean,
+  resolve: (p: ScheduleOverlapPolicy | undefined) => ScheduleOverlapPolicy,
+): BufferDecision {
+  const d: BufferDecision = {
+    overlapping: [],
+    nonOverlapping: undefined,
+    newBuffer: [],
+    needCancel: false,
+    needTerminate: false,
+    skipped: 0,
+  };
+  for (const start of buffer) {
+    const policy = resolve(start.overlap);
+    if (policy === 'ALLOW_ALL') {
+      d.overlapping.push(start);
+      continue;
+    }
+    if (!isRunning && d.nonOverlapping === undefined) {
+      d.nonOverlapping = start;
+      continue;
+    }
+    switch (policy) {
+      case 'SKIP':
+        d.skipped += 1;
+        break;
+      case 'BUFFER_ONE':
+        if (d.newBuffer.length === 0) d.newBuffer.push(start);
+        else d.skipped += 1;
+        break;
+      case 'BUFFER_ALL':
+        d.newBuffer.push(start);
+        break;
+      case 'CANCEL_OTHER':
+      case 'TERMINATE_OTHER':
+        if (isRunning) {
+          if (policy === 'CANCEL_OTHER') d.needCancel = true;
+          else d.needTerminate = true;
+          d.newBuffer.push(start);
+        } else {
+          // Nothing runs yet: it replaces the start chosen above.
+          d.nonOverlapping = start;
+        }
+        break;
+      default: {
+        const never: never = policy;
+        throw new TypeError(`Unknown overlap policy ${String(never)}`);
+      }
+    }
+  }
+  // A start that stops the running workflow would stop these too: don't start them.
+  if (d.needCancel || d.needTerminate) d.overlapping = [];
+  return d;
+}
+
+/**
+ * Decides what to start now: runs the buffer through the overlap policies and moves the chosen
+ * starts into the outbox (`info.starting`), decrementing remainingActions for scheduled ones.
+ */
+export function takeStarts(s: ScheduleRecordFields, nowMs: number): void {
+  const info = s.info;
+  if (info.buffered.length === 0) return;
+  const isRunning = info.running.length > 0 || info.starting.length > 0;
+  const d = processBuffer(info.buffered, isRunning, (p) => p ?? s.policies.overlap);
+  info.buffered = d.newBuffer;
+  info.numActionsSkippedOverlap += d.skipped;
+  const starts = [...d.overlapping];
+  if (d.nonOverlapping !== undefined) starts.push(d.nonOverlapping);
+  for (const start of starts) {
+    if (!canTake(s, start.manual)) continue;
+    if (!start.manual && s.state.limitedActions) s.state.remainingActions -= 1;
+    const pending: PendingStart = {
+      ...start,
+      workflowId: scheduledWorkflowId(s.action.workflowId, start.nominalMs),
+      decidedAtMs: nowMs,
+    };
+    info.starting.push(pending);
+  }
+  if (d.needTerminate) info.stopRunning = 'terminate';
+  else if (d.needCancel && info.stopRunning === undefined) info.stopRunning = 'cancel';
+}
+
+/** The next scheduled action's due time after the last processed one, if it may be taken. */
+export function nextActionAt(s: ScheduleRecordFields, spec: CompiledSpec): number | undefined {
+  if (s.state.limitedActions && s.state.remainingActions <= 0) return undefined;
+  return spec.next(s.info.lastProcessedMs)?.actualMs;
+}
+
+/** Up to `count` next action times (Temporal's futureActionTimes): none while paused. */
+export function futureActionTimes(
+  s: ScheduleRecordFields,
+  spec: CompiledSpec,
+  count = FUTURE_ACTION_COUNT,
+): number[] {
+  if (!canTake(s, false)) return [];
+  const n = s.state.limitedActions ? Math.min(count, s.state.remainingActions) : count;
+  const out: number[] = [];
+  let after = s.info.lastProcessedMs;
+  while (out.length < n) {
+    const t = spec.next(after);
+    if (t === undefined) break;
+    out.push(t.actualMs);
+    after = t.nominalMs;
+  }
+  return out;
+}

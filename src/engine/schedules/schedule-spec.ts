@@ -1,0 +1,190 @@
+// A schedule's spec compiled into "the next time after t": cron expressions and calendars through
+// croner (time zones included), intervals by arithmetic, minus the skip calendars, within
+// startAt/endAt, plus a deterministic jitter.
+import { createHash } from 'node:crypto';
+import { Cron } from 'croner';
+import { InvalidArgumentError, ensureError } from '../../errors.ts';
+import type { CalendarRange, CalendarSpec, ScheduleSpec } from '../../protocol/schedules.ts';
+
+export interface SpecTime {
+  /** The time the spec names. */
+  nominalMs: number;
+  /** The nominal time plus jitter: when the action is due. */
+  actualMs: number;
+}
+
+export interface CompiledSpec {
+  /** The first spec time whose nominal time is after `afterMs`, or undefined if none is. */
+  next(afterMs: number): SpecTime | undefined;
+}
+
+/** How many skipped matches one `next` call steps over before it gives up (an all-skipping spec). */
+const MAX_SKIPPED = 10_000;
+
+const MONTHS = [
+  'JANUARY',
+  'FEBRUARY',
+  'MARCH',
+  'APRIL',
+  'MAY',
+  'JUNE',
+  'JULY',
+  'AUGUST',
+  'SEPTEMBER',
+  'OCTOBER',
+  'NOVEMBER',
+  'DECEMBER',
+];
+const DAYS = ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'];
+
+/**
+ * Compiles a spec; throws `InvalidArgumentError` naming the first bad cron expression, calendar,
+ * interval or time zone. `seed` (the schedule id) makes the jitter of a time the same on every
+ * engine and after every restart.
+ */
+export function compileSpec(spec: ScheduleSpec, seed: string): CompiledSpec {
+  const timezone = spec.timezone;
+  if (timezone !== undefined) assertTimeZone(timezone);
+  const crons: Cron[] = [];
+  for (const expr of spec.cronExpressions ?? []) {
+    crons.push(makeCron(expr, timezone, false, `cron expression '${expr}'`));
+  }
+  for (const [i, cal] of (spec.calendars ?? []).entries()) {
+    crons.push(
+      makeCron(calendarToPattern(cal, `calendars[${i}]`), timezone, true, `calendars[${i}]`),
+    );
+  }
+  const skips = (spec.skip ?? []).map((cal, i) =>
+    makeCron(calendarToPattern(cal, `skip[${i}]`), timezone, true, `skip[${i}]`),
+  );
+  const intervals = spec.intervals ?? [];
+  for (const iv of intervals) {
+    if ((iv.offsetMs ?? 0) >= iv.everyMs) {
+      throw new InvalidArgumentError(
+        `Invalid schedule spec: an interval's offset (${iv.offsetMs ?? 0} ms) must be less than ` +
+          `its period (${iv.everyMs} ms).`,
+      );
+    }
+  }
+  const jitterMs = spec.jitterMs ?? 0;
+
+  const nextNominal = (afterMs: number): number | undefined => {
+    let best: number | undefined;
+    for (const c of crons) {
+      const d = c.nextRun(new Date(afterMs));
+      if (d !== null && (best === undefined || d.getTime() < best)) best = d.getTime();
+    }
+    for (const iv of intervals) {
+      const offset = iv.offsetMs ?? 0;
+      const t = (Math.floor((afterMs - offset) / iv.everyMs) + 1) * iv.everyMs + offset;
+      if (best === undefined || t < best) best = t;
+    }
+    return best;
+  };
+
+  return {
+    next(afterMs) {
+      let from = afterMs;
+      if (spec.startAtMs !== undefined && from < spec.startAtMs - 1) from = spec.startAtMs - 1;
+      for (let skipped = 0; skipped < MAX_SKIPPED; skipped++) {
+        const t = nextNominal(from);
+        if (t === undefined) return undefined;
+        if (spec.endAtMs !== undefined && t > spec.endAtMs) return undefined;
+        if (!skips.some((s) => s.match(new Date(t)))) {
+          return { nominalMs: t, actualMs: t + jitter(seed, t, jitterMs) };
+        }
+        from = t;
+      }
+      return undefined;
+    },
+  };
+}
+
+/** A delay in [0, maxMs) that depends only on the seed and the time (Temporal's jitter). */
+function jitter(seed: string, nominalMs: number, maxMs: number): number {
+  if (maxMs <= 0) return 0;
+  const h = createHash('sha256').update(`${seed}@${nominalMs}`).digest();
+  return h.readUInt32BE(0) % maxMs;
+}
+
+function assertTimeZone(timezone: string): void {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: timezone });
+  } catch (e) {
+    throw new InvalidArgumentError(
+      `Invalid schedule spec: unknown time zone '${timezone}'. Use an IANA name such as ` +
+        `'America/New_York' or 'UTC'.`,
+      { cause: ensureError(e) },
+    );
+  }
+}
+
+function makeCron(
+  pattern: string,
+  timezone: string | undefined,
+  calendar: boolean,
+  what: string,
+): Cron {
+  try {
+    return new Cron(pattern, {
+      paused: true,
+      ...(timezone !== undefined && { timezone }),
+      // A calendar matches when every field does (Temporal); a cron string keeps cron's rule
+      // that a restricted day-of-month OR day-of-week matches.
+      domAndDow: calendar,
+    });
+  } catch (e) {
+    throw new InvalidArgumentError(
+      `Invalid schedule spec: ${what} (${pattern}): ${ensureError(e).message}`,
+      { cause: ensureError(e) },
+    );
+  }
+}
+
+/** A calendar as a 7-part croner pattern: second minute hour day-of-month month day-of-week year. */
+export function calendarToPattern(cal: CalendarSpec, what: string): string {
+  const field = (
+    value: CalendarSpec['second'],
+    fallback: string,
+    names: readonly string[] = [],
+    nameBase = 0,
+  ): string => {
+    if (value === undefined) return fallback;
+    const ranges = Array.isArray(value) ? value : [value];
+    if (ranges.length === 0) return fallback;
+    return ranges.map((r) => rangeToCron(r, names, nameBase, what)).join(',');
+  };
+  return [
+    field(cal.second, '0'),
+    field(cal.minute, '0'),
+    field(cal.hour, '0'),
+    field(cal.dayOfMonth, '*'),
+    field(cal.month, '*', MONTHS, 1),
+    field(cal.dayOfWeek, '*', DAYS, 0),
+    field(cal.year, '*'),
+  ].join(' ');
+}
+
+function rangeToCron(
+  r: CalendarRange,
+  names: readonly string[],
+  nameBase: number,
+  what: string,
+): string {
+  const unit = (u: number | string): number => {
+    if (typeof u === 'number') return u;
+    const i = names.indexOf(u.toUpperCase());
+    if (i >= 0) return i + nameBase;
+    if (/^\d+$/.test(u)) return Number(u);
+    throw new InvalidArgumentError(
+      `Invalid schedule spec: ${what} has the value '${u}'` +
+        (names.length ? `; use a number or one of ${names.join(', ')}.` : '; use a number.'),
+    );
+  };
+  if (typeof r !== 'object') return String(unit(r));
+  const start = unit(r.start);
+  const end = r.end === undefined ? start : unit(r.end);
+  const step = r.step ?? 1;
+  if (end <= start) return String(start);
+  return step === 1 ? `${start}-${end}` : `${start}-${end}/${step}`;
+}

@@ -1,0 +1,363 @@
+// Runs one local activity for the workflow task that scheduled it: attempts in this process, with
+// the activity's Context (`info.isLocal`), retried here while the backoff is short, and ended with
+// the marker details the workflow records.
+import { CompleteAsyncError, Context, storage } from '../../activity/context.ts';
+import type { ActivityInfo } from '../../activity/context.ts';
+import { ensureError } from '../../errors.ts';
+import {
+  ApplicationFailure,
+  CancelledFailure,
+  TimeoutFailure,
+  encodeFailure,
+} from '../../failures.ts';
+import type { Logger } from '../../logger.ts';
+import { RetryState } from '../../protocol/failure.ts';
+import type { Failure, TimeoutType } from '../../protocol/failure.ts';
+import type {
+  LocalActivityMarkerDetails,
+  LocalActivityRequest,
+} from '../../protocol/local-activity.ts';
+import { MAX_PAYLOAD_BYTES, payloadBytes, toPayload } from '../../protocol/payload.ts';
+import { resolveRetryPolicy, retryBackoffMs } from '../../protocol/retry-policy.ts';
+import type { ResolvedRetryPolicy } from '../../protocol/retry-policy.ts';
+import type { ActivityFunctions } from './activity-runner.ts';
+
+/** The run a local activity belongs to. */
+export interface LocalActivityRunContext {
+  namespace: string;
+  workflowId: string;
+  runId: string;
+  workflowType: string;
+  /**
+   * Wall-clock time by which the workflow task must be answered: an attempt still running then
+   * is cut (a start-to-close timeout), and a retry that would end after it waits on a durable
+   * timer instead, in a later task.
+   */
+  taskDeadlineMs: number;
+}
+
+type AttemptOutcome =
+  | { status: 'completed'; result: unknown }
+  | { status: 'failed'; failure: Failure; deadline: 'ScheduleToClose' | undefined }
+  | { status: 'cancelled'; failure: Failure };
+
+export class LocalActivityExecutor {
+  readonly #activities: ActivityFunctions;
+  readonly #taskQueue: string;
+  readonly #logger: Logger;
+
+  constructor(opts: { activities: ActivityFunctions; taskQueue: string; logger: Logger }) {
+    this.#activities = opts.activities;
+    this.#taskQueue = opts.taskQueue;
+    this.#logger = opts.logger;
+  }
+
+  /**
+   * Runs attempts until one completes, the retry policy gives up, the backoff is too long to
+   * wait here (over `localRetryThresholdMs`, or past the task deadline: the marker then carries
+   * `backoffMs`), or `signal` aborts it (the workflow cancelled it). Never throws.
+   */
+  async execute(
+    request: LocalActivityRequest,
+    run: LocalActivityRunContext,
+    signal: AbortSignal,
+  ): Promise<LocalActivityMarkerDetails> {
+    const originalScheduleTimeMs = request.originalScheduleTimeMs ?? Date.now();
+    const marker = (
+      attempt: number,
+      outcome: Pick<LocalActivityMarkerDetails, 'result' | 'failure' | 'backoffMs'>,
+    ): LocalActivityMarkerDetails => ({
+      seq: request.seq,
+      activityId: request.activityId,
+      activityType: request.activityType,
+      attempt,
+      originalScheduleTimeMs,
+      ...outcome,
+    });
+    const finalFailure = (attempt: number, retryState: RetryState, cause: Failure) =>
+      marker(attempt, { failure: activityFailure(request, retryState, cause) });
+
+    let policy: ResolvedRetryPolicy;
+    try {
+      policy = resolveRetryPolicy(request.retry);
+    } catch (e) {
+      const cause = encodeFailure(ApplicationFailure.nonRetryable(ensureError(e).message));
+      return finalFailure(request.attempt, RetryState.NonRetryableFailure, cause);
+    }
+    const scheduleToCloseDeadlineMs =
+      request.scheduleToCloseTimeoutMs === undefined
+        ? undefined
+        : originalScheduleTimeMs + request.scheduleToCloseTimeoutMs;
+
+    for (let attempt = request.attempt; ; attempt++) {
+      const outcome = await this.#attempt(request, run, signal, {
+        attempt,
+        originalScheduleTimeMs,
+        scheduleToCloseDeadlineMs,
+      });
+      if (outcome.status === 'completed') return marker(attempt, { result: outcome.result });
+      if (outcome.status === 'cancelled') {
+        return finalFailure(attempt, RetryState.CancelRequested, outcome.failure);
+      }
+      if (outcome.deadline === 'ScheduleToClose') {
+        return finalFailure(attempt, RetryState.Timeout, outcome.failure);
+      }
+      const info = outcome.failure.info;
+      const delayMs =
+        info.type === 'application' && info.nextRetryDelayMs !== undefined
+          ? info.nextRetryDelayMs
+          : retryBackoffMs(policy, attempt);
+      const retryState = retryDecision(policy, attempt, outcome.failure, {
+        delayMs,
+        scheduleToCloseDeadlineMs,
+      });
+      if (retryState !== RetryState.InProgress) {
+        return finalFailure(attempt, retryState, outcome.failure);
+      }
+      if (delayMs > request.localRetryThresholdMs || Date.now() + delayMs >= run.taskDeadlineMs) {
+        // Temporal's rule: a long backoff is a durable timer; the next attempt is a new request.
+        return marker(attempt, { failure: outcome.failure, backoffMs: delayMs });
+      }
+      if (!(await sleepUnlessAborted(delayMs, signal))) {
+        return finalFailure(attempt, RetryState.CancelRequested, cancelledFailure());
+      }
+    }
+  }
+
+  async #attempt(
+    request: LocalActivityRequest,
+    run: LocalActivityRunContext,
+    signal: AbortSignal,
+    at: {
+      attempt: number;
+      originalScheduleTimeMs: number;
+      scheduleToCloseDeadlineMs?: number | undefined;
+    },
+  ): Promise<AttemptOutcome> {
+    if (signal.aborted) return { status: 'cancelled', failure: cancelledFailure() };
+    const fn = this.#activities[request.activityType];
+    if (!fn) {
+      const failure = encodeFailure(
+        ApplicationFailure.nonRetryable(
+          `Activity type '${request.activityType}' is not registered on this worker (task queue '${this.#taskQueue}'). ` +
+            `Add it to the worker's activities, or fix the name in proxyLocalActivities.`,
+          'NotFoundError',
+        ),
+      );
+      return { status: 'failed', failure, deadline: undefined };
+    }
+    const startedMs = Date.now();
+    // The nearest of the attempt's deadlines ends it, as a timeout of that kind.
+    const deadlines: { atMs: number; type: TimeoutType; why: string }[] = [
+      {
+        atMs: run.taskDeadlineMs,
+        type: 'StartToClose',
+        why: 'it was still running at the workflow task deadline (80 % of the workflow task timeout); keep local activities short, or use proxyActivities',
+      },
+    ];
+    if (request.startToCloseTimeoutMs !== undefined) {
+      deadlines.push({
+        atMs: startedMs + request.startToCloseTimeoutMs,
+        type: 'StartToClose',
+        why: `startToCloseTimeout (${request.startToCloseTimeoutMs} ms) passed`,
+      });
+    }
+    if (at.scheduleToCloseDeadlineMs !== undefined) {
+      deadlines.push({
+        atMs: at.scheduleToCloseDeadlineMs,
+        type: 'ScheduleToClose',
+        why: `scheduleToCloseTimeout (${request.scheduleToCloseTimeoutMs ?? 0} ms) passed`,
+      });
+    }
+    const deadline = deadlines.reduce((a, b) => (b.atMs < a.atMs ? b : a));
+    const controller = new AbortController();
+    // Why the attempt was aborted, if it was (set from callbacks, so not a narrowed local).
+    const ended: { by: 'cancel' | 'timeout' | undefined } = { by: undefined };
+    const onCancel = (): void => {
+      ended.by ??= 'cancel';
+      controller.abort(new CancelledFailure('Local activity cancelled'));
+    };
+    signal.addEventListener('abort', onCancel, { once: true });
+    const timer = setTimeout(
+      () => {
+        ended.by ??= 'timeout';
+        controller.abort(
+          new TimeoutFailure(
+            `Local activity '${request.activityType}' timed out: ${deadline.why}.`,
+            undefined,
+            deadline.type,
+          ),
+        );
+      },
+      Math.max(0, deadline.atMs - startedMs),
+    );
+    timer.unref();
+    const log = this.#logger.child({
+      activityType: request.activityType,
+      activityId: request.activityId,
+      workflowId: run.workflowId,
+      runId: run.runId,
+      attempt: at.attempt,
+      isLocal: true,
+    });
+    const ctx = new Context({
+      info: this.#info(request, run, at, startedMs),
+      signal: controller.signal,
+      // Temporal: heartbeats of a local activity are accepted and ignored.
+      heartbeat: () => undefined,
+      log,
+    });
+    // An activity that ignores its AbortSignal is abandoned at the deadline: the task goes on.
+    const aborted = new Promise<never>((_, reject) => {
+      controller.signal.addEventListener(
+        'abort',
+        () => {
+          reject(ensureError(controller.signal.reason));
+        },
+        { once: true },
+      );
+    });
+    aborted.catch(() => undefined);
+    try {
+      const result = toPayload(
+        await Promise.race([
+          storage.run(ctx, () => Promise.resolve(fn(...(request.args as never[])))),
+          aborted,
+        ]),
+      );
+      const size = payloadBytes(result);
+      if (size > MAX_PAYLOAD_BYTES) {
+        // Contract 7: an oversized result fails the activity for good, saying why.
+        const failure = encodeFailure(
+          ApplicationFailure.nonRetryable(
+            `The result of local activity '${request.activityType}' is ${size} bytes, over the ${MAX_PAYLOAD_BYTES}-byte payload limit.`,
+            'PayloadTooLarge',
+          ),
+        );
+        return { status: 'failed', failure, deadline: undefined };
+      }
+      return { status: 'completed', result };
+    } catch (e) {
+      if (ended.by === 'cancel') return { status: 'cancelled', failure: cancelledFailure() };
+      if (ended.by === 'timeout') {
+        return {
+          status: 'failed',
+          failure: encodeFailure(controller.signal.reason),
+          deadline: deadline.type === 'ScheduleToClose' ? 'ScheduleToClose' : undefined,
+        };
+      }
+      const err =
+        e instanceof CompleteAsyncError
+          ? ApplicationFailure.nonRetryable(
+              'A local activity cannot complete asynchronously: use proxyActivities for it.',
+              'CompleteAsyncError',
+            )
+          : ensureError(e);
+      return { status: 'failed', failure: encodeFailure(err), deadline: undefined };
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onCancel);
+    }
+  }
+
+  #info(
+    request: LocalActivityRequest,
+    run: LocalActivityRunContext,
+    at: { attempt: number; originalScheduleTimeMs: number },
+    startedMs: number,
+  ): ActivityInfo {
+    return {
+      // A local activity has no task in the engine: this token completes nothing.
+      taskToken: `local:${run.runId}:${request.activityId}:${at.attempt}`,
+      activityId: request.activityId,
+      activityType: request.activityType,
+      activityNamespace: run.namespace,
+      taskQueue: this.#taskQueue,
+      attempt: at.attempt,
+      isLocal: true,
+      workflowNamespace: run.namespace,
+      workflowType: run.workflowType,
+      workflowExecution: { workflowId: run.workflowId, runId: run.runId },
+      heartbeatDetails: undefined,
+      heartbeatTimeoutMs: undefined,
+      startToCloseTimeoutMs: request.startToCloseTimeoutMs ?? request.scheduleToCloseTimeoutMs ?? 0,
+      scheduleToCloseTimeoutMs: request.scheduleToCloseTimeoutMs,
+      scheduledTimestampMs: at.originalScheduleTimeMs,
+      currentAttemptScheduledTimestampMs: startedMs,
+      startedTimestampMs: startedMs,
+      idempotencyKey: `${run.runId}:${request.activityId}`,
+    };
+  }
+}
+
+/** Temporal's retry rules for one failed attempt; `InProgress` means "retry". */
+function retryDecision(
+  policy: ResolvedRetryPolicy,
+  attempt: number,
+  failure: Failure,
+  next: { delayMs: number; scheduleToCloseDeadlineMs: number | undefined },
+): RetryState {
+  const info = failure.info;
+  if (info.type === 'application') {
+    if (info.nonRetryable) return RetryState.NonRetryableFailure;
+    if (policy.nonRetryableErrorTypes.includes(info.errorType)) {
+      return RetryState.NonRetryableFailure;
+    }
+  }
+  if (info.type === 'cancelled') return RetryState.CancelRequested;
+  if (policy.maximumAttempts > 0 && attempt >= policy.maximumAttempts) {
+    return RetryState.MaximumAttemptsReached;
+  }
+  if (
+    next.scheduleToCloseDeadlineMs !== undefined &&
+    Date.now() + next.delayMs >= next.scheduleToCloseDeadlineMs
+  ) {
+    return RetryState.Timeout;
+  }
+  return RetryState.InProgress;
+}
+
+/** The `ActivityFailure` the workflow sees when a local activity ends in failure. */
+function activityFailure(
+  request: LocalActivityRequest,
+  retryState: RetryState,
+  cause: Failure,
+): Failure {
+  return {
+    message:
+      retryState === RetryState.CancelRequested
+        ? 'Local activity cancelled'
+        : 'Local activity failed',
+    info: {
+      type: 'activity',
+      activityType: request.activityType,
+      activityId: request.activityId,
+      scheduledEventId: 0,
+      retryState,
+    },
+    cause,
+  };
+}
+
+function cancelledFailure(): Failure {
+  return encodeFailure(new CancelledFailure('Local activity cancelled'));
+}
+
+/** Sleeps `ms`; false if `signal` aborted first. */
+function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal.aborted) {
+      resolve(false);
+      return;
+    }
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Command } from '../protocol/commands.ts';
+import type { LocalActivityMarkerDetails } from '../protocol/local-activity.ts';
+import { HistoryBuilder } from '../../test/helpers/history-builders.ts';
+import { bundleWorkflows } from './sandbox/bundle.ts';
+import { VmSandbox } from './sandbox/vm-sandbox.ts';
+import { WorkflowRun } from './workflow-run.ts';
+import type { RunActivationResult } from './workflow-run.ts';
+
+let sandbox: VmSandbox;
+
+before(async () => {
+  sandbox = VmSandbox.create(
+    await bundleWorkflows({ workflowsPath: 'test/runtime/workflows/local-activities.ts' }),
+  );
+});
+after(() => {
+  sandbox.dispose();
+});
+
+function success(result: RunActivationResult): Extract<RunActivationResult, { status: 'success' }> {
+  assert.equal(result.status, 'success', JSON.stringify(result));
+  return result;
+}
+
+function failed(result: RunActivationResult): Extract<RunActivationResult, { status: 'failed' }> {
+  assert.equal(result.status, 'failed', JSON.stringify(result));
+  return result;
+}
+
+function marker(seq: number, activityType: string, result: unknown): LocalActivityMarkerDetails {
+  return {
+    seq,
+    activityId: `local-${seq}`,
+    activityType,
+    attempt: 1,
+    originalScheduleTimeMs: 0,
+    result,
+  };
+}
+
+/** Answers the first task live, delivering the outcomes in the order given. */
+function liveTask(h: HistoryBuilder, outcomes: LocalActivityMarkerDetails[]): Command[] {
+  const run = new WorkflowRun({ sandbox, runId: 'run-live', namespace: 'default' });
+  try {
+    h.startTask();
+    const first = success(run.activate(h.after(0)));
+    const commands = [...first.commands];
+    for (const outcome of outcomes)
+      commands.push(...success(run.resolveLocalActivity(outcome)).commands);
+    h.completeTask(commands);
+    return commands;
+  } finally {
+    run.dispose();
+  }
+}
+
+describe('local activities in WorkflowRun', () => {
+  test('an activation asks for its local activities instead of issuing commands', () => {
+    const h = new HistoryBuilder().started('concurrentLocals', []);
+    const run = new WorkflowRun({ sandbox, runId: 'run-1', namespace: 'default' });
+    h.startTask();
+    const first = success(run.activate(h.after(0)));
+    assert.deepEqual(first.commands, []);
+    assert.deepEqual(
+      first.localActivities?.schedule.map((r) => [r.seq, r.activityType, r.attempt]),
+      [
+        [1, 'a', 1],
+        [2, 'b', 1],
+      ],
+    );
+    run.dispose();
+  });
+
+  test('outcomes that end out of call order replay to the same commands', () => {
+    const h = new HistoryBuilder().started('concurrentLocals', []);
+    const live = liveTask(h, [marker(2, 'b', 'B'), marker(1, 'a', 'A')]);
+    assert.deepEqual(
+      live.map((c) => (c.type === 'RecordMarker' ? `marker ${String(c.details['seq'])}` : c.type)),
+      ['marker 2', 'marker 1', 'StartTimer'],
+    );
+    const replay = new WorkflowRun({ sandbox, runId: 'run-live', namespace: 'default' });
+    const result = replay.replay(h.events);
+    assert.equal(result.status, 'success', JSON.stringify(result));
+    replay.dispose();
+  });
+
+  test('a marker for another activity type is non-determinism', () => {
+    const h = new HistoryBuilder().started('oneLocal', []);
+    liveTask(h, [marker(1, 'a', 'A')]);
+    const changed = h.events.map((e) =>
+      e.type === 'MarkerRecorded' ? { ...e, details: { ...e.details, activityType: 'z' } } : e,
+    );
+    const run = new WorkflowRun({ sandbox, runId: 'run-live', namespace: 'default' });
+    const result = failed(run.replay(changed));
+    assert.equal(result.cause, 'NonDeterminism');
+    assert.match(result.failure.message, /'z'.*'a'/s);
+    run.dispose();
+  });
+
+  test('a completed task without the marker of a call it made is non-determinism', () => {
+    const h = new HistoryBuilder().started('oneLocal', []);
+    h.startTask().completeTask([]);
+    const run = new WorkflowRun({ sandbox, runId: 'run-live', namespace: 'default' });
+    const result = failed(run.replay(h.events));
+    assert.equal(result.cause, 'NonDeterminism');
+    assert.match(result.failure.message, /no marker/);
+    run.dispose();
+  });
+});

@@ -1,0 +1,144 @@
+// Local activities within one workflow task (Temporal's model). Live, the worker runs what an
+// activation requests and feeds each outcome back as a resolveLocalActivity job, one per
+// activation, until none is left; the workflow records each outcome as a marker. On replay the
+// same sequence of activations is rebuilt from those markers, so the activity never runs again.
+import { isCloseCommand } from '../protocol/commands.ts';
+import type { Command } from '../protocol/commands.ts';
+import type { ActivationJob, SandboxActivationResult } from '../protocol/activation.ts';
+import type { EventOf, HistoryEvent } from '../protocol/history-events.ts';
+import { LOCAL_ACTIVITY_MARKER, LocalActivityMarkerDetails } from '../protocol/local-activity.ts';
+import type { LocalActivityRequest, LocalActivityRequests } from '../protocol/local-activity.ts';
+import type {
+  LocalActivityExecutor,
+  LocalActivityRunContext,
+} from './activities/local-activity-executor.ts';
+import type { RunActivationResult, WorkflowRun } from './workflow-run.ts';
+
+/** True for the marker of a local activity's outcome. */
+export function isLocalActivityMarker(e: HistoryEvent): e is EventOf<'MarkerRecorded'> {
+  return e.type === 'MarkerRecorded' && e.markerName === LOCAL_ACTIVITY_MARKER;
+}
+
+/**
+ * The local-activity markers a completed workflow task recorded, in order: the outcomes the
+ * replay delivers to the code, one per activation, as the live task did.
+ */
+export function localActivityMarkersAfter(
+  events: readonly HistoryEvent[],
+  completed: EventOf<'WorkflowTaskCompleted'>,
+): LocalActivityMarkerDetails[] {
+  const markers: LocalActivityMarkerDetails[] = [];
+  for (const e of events) {
+    if (e.eventId <= completed.eventId) continue;
+    if (e.type === 'WorkflowTaskStarted') break;
+    if (isLocalActivityMarker(e) && e.workflowTaskCompletedEventId === completed.eventId) {
+      markers.push(LocalActivityMarkerDetails.parse(e.details));
+    }
+  }
+  return markers;
+}
+
+/** The result of replaying one task's local activities: more commands, or a mismatch. */
+export type LocalActivityReplay =
+  | { status: 'success'; result: SandboxActivationResult }
+  | { status: 'nonDeterminism'; message: string }
+  | { status: 'failed'; result: SandboxActivationResult };
+
+/**
+ * Replays the local activities of a completed task: after the task's first activation, each
+ * marker in history order resolves the call with its seq in an activation of its own. A marker
+ * for a call the code did not make, a call of another activity type at that seq, or a call
+ * history has no marker for, is non-determinism.
+ */
+export function replayLocalActivities(
+  first: Extract<SandboxActivationResult, { status: 'success' }>,
+  markers: readonly LocalActivityMarkerDetails[],
+  activate: (job: ActivationJob) => SandboxActivationResult,
+): LocalActivityReplay {
+  const commands: Command[] = [...first.commands];
+  const logs = [...first.logs];
+  const pending = new Map<number, LocalActivityRequest>();
+  const track = (requests: LocalActivityRequests | undefined): void => {
+    for (const r of requests?.schedule ?? []) pending.set(r.seq, r);
+  };
+  track(first.localActivities);
+  for (const marker of markers) {
+    if (commands.some(isCloseCommand)) break;
+    const request = pending.get(marker.seq);
+    if (request?.activityType !== marker.activityType) {
+      return {
+        status: 'nonDeterminism',
+        message:
+          `Non-determinism: history has a local activity marker (activityType '${marker.activityType}', seq ${marker.seq}) ` +
+          `but the workflow code ${request === undefined ? `made no local activity call with seq ${marker.seq}` : `called local activity '${request.activityType}' at seq ${marker.seq}`}. ` +
+          'Did the workflow code change while this run was in flight? Use patched() to branch, or deploy the old code.',
+      };
+    }
+    pending.delete(marker.seq);
+    const next = activate({ type: 'resolveLocalActivity', seq: marker.seq, marker });
+    logs.push(...next.logs);
+    if (next.status === 'failed') return { status: 'failed', result: { ...next, logs } };
+    commands.push(...next.commands);
+    track(next.localActivities);
+  }
+  const unresolved = [...pending.values()][0];
+  if (unresolved !== undefined && !commands.some(isCloseCommand)) {
+    return {
+      status: 'nonDeterminism',
+      message:
+        `Non-determinism: the workflow code called local activity '${unresolved.activityType}' (seq ${unresolved.seq}) ` +
+        'but history has no marker for it in that workflow task. ' +
+        'Did the workflow code change while this run was in flight? Use patched() to branch, or deploy the old code.',
+    };
+  }
+  return { status: 'success', result: { status: 'success', commands, logs } };
+}
+
+/**
+ * Answers the live part of a workflow task that requested local activities: runs them
+ * concurrently, delivers each outcome to the run as it ends (one activation each, the order
+ * history will record), starts what those activations request, aborts what they cancel, and
+ * returns every command of the task. Stops at a close command (aborting what still runs: its
+ * outcome is never recorded) or a failed activation.
+ */
+export async function runLocalActivities(
+  run: WorkflowRun,
+  first: Extract<RunActivationResult, { status: 'success' }>,
+  executor: LocalActivityExecutor,
+  context: LocalActivityRunContext,
+): Promise<RunActivationResult> {
+  const commands: Command[] = [...first.commands];
+  const logs = [...first.logs];
+  const running = new Map<
+    number,
+    { controller: AbortController; done: Promise<LocalActivityMarkerDetails> }
+  >();
+  const apply = (requests: LocalActivityRequests | undefined): void => {
+    for (const request of requests?.schedule ?? []) {
+      const controller = new AbortController();
+      running.set(request.seq, {
+        controller,
+        done: executor.execute(request, context, controller.signal),
+      });
+    }
+    for (const seq of requests?.cancel ?? []) running.get(seq)?.controller.abort();
+  };
+  const abortAll = (): void => {
+    for (const r of running.values()) r.controller.abort();
+  };
+  apply(first.localActivities);
+  while (running.size > 0 && !commands.some(isCloseCommand)) {
+    const marker = await Promise.race([...running.values()].map((r) => r.done));
+    running.delete(marker.seq);
+    const next = run.resolveLocalActivity(marker);
+    logs.push(...next.logs);
+    if (next.status === 'failed') {
+      abortAll();
+      return { ...next, logs };
+    }
+    commands.push(...next.commands);
+    apply(next.localActivities);
+  }
+  abortAll();
+  return { status: 'success', commands, logs };
+}

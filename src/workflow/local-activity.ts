@@ -1,0 +1,206 @@
+// Sandbox-safe: the local activities of one run (Temporal's model), owned by the run's Activator.
+// A call is seq number → request to the worker → parked until a resolveLocalActivity job, whose
+// marker the workflow records as a RecordMarker command, live and on replay alike.
+import { ActivityFailure, CancelledFailure, decodeFailure } from '../failures.ts';
+import type { ActivationJob } from '../protocol/activation.ts';
+import type { Command } from '../protocol/commands.ts';
+import type {
+  LocalActivityMarkerDetails,
+  LocalActivityRequest,
+  LocalActivityRequests,
+} from '../protocol/local-activity.ts';
+import type { RetryPolicyInput } from '../protocol/retry-policy.ts';
+import { CancellationScope } from './cancellation-scope.ts';
+
+/**
+ * The marker name of a local activity's outcome; equal to `LOCAL_ACTIVITY_MARKER` in
+ * protocol/local-activity.ts, which the sandbox cannot import (it loads zod). A test checks it.
+ */
+export const LOCAL_ACTIVITY_MARKER_NAME = 'core_local_activity';
+
+/** Temporal's default `localRetryThreshold`: longer backoffs become durable timers. */
+export const DEFAULT_LOCAL_RETRY_THRESHOLD_MS = 60_000;
+
+/** How a local activity reacts to cancellation of its scope (Temporal's `ActivityCancellationType`). */
+export type LocalActivityCancellationType =
+  'TRY_CANCEL' | 'WAIT_CANCELLATION_COMPLETED' | 'ABANDON';
+
+/** `proxyLocalActivities` options resolved to ms. */
+export interface ResolvedLocalActivityOptions {
+  activityId: string | undefined;
+  startToCloseTimeoutMs: number | undefined;
+  scheduleToCloseTimeoutMs: number | undefined;
+  retry: RetryPolicyInput | undefined;
+  localRetryThresholdMs: number;
+  cancellationType: LocalActivityCancellationType;
+}
+
+/** What the calls need of their Activator. */
+export interface LocalActivityHost {
+  pushCommand(command: Command): void;
+  /** Throws in a query handler or an update validator, which must not start anything. */
+  assertMayIssue(what: string): void;
+  captureStack(): string;
+  /** A durable timer in the current scope: the backoff between attempts beyond the threshold. */
+  sleep(ms: number): Promise<void>;
+}
+
+interface ParkedLocalActivity {
+  resolve: (marker: LocalActivityMarkerDetails) => void;
+  reject: (reason: unknown) => void;
+  stack: string;
+  description: string;
+}
+
+interface RetryState {
+  activityId: string | undefined;
+  attempt: number;
+  originalScheduleTimeMs: number | undefined;
+}
+
+type ResolveJob = Extract<ActivationJob, { type: 'resolveLocalActivity' }>;
+
+export class LocalActivityCalls {
+  readonly #host: LocalActivityHost;
+  #seq = 0;
+  readonly #parked = new Map<number, ParkedLocalActivity>();
+  #schedule: LocalActivityRequest[] = [];
+  #cancel: number[] = [];
+
+  constructor(host: LocalActivityHost) {
+    this.#host = host;
+  }
+
+  /**
+   * Runs a local activity to its end: attempts the worker retries locally, and attempts after a
+   * backoff longer than `localRetryThreshold`, each of which waits on a durable timer and is a
+   * new request with a new seq (Temporal's rule). Resolves with the result; rejects with the
+   * `ActivityFailure` that ended it.
+   */
+  async execute(
+    activityType: string,
+    args: unknown[],
+    options: ResolvedLocalActivityOptions,
+  ): Promise<unknown> {
+    let retry: RetryState = {
+      activityId: options.activityId,
+      attempt: 1,
+      originalScheduleTimeMs: undefined,
+    };
+    for (;;) {
+      const outcome = await this.#scheduleOnce(activityType, args, options, retry);
+      if (outcome.failure === undefined) return outcome.result;
+      if (outcome.backoffMs === undefined) throw decodeFailure(outcome.failure);
+      await this.#host.sleep(Math.max(1, outcome.backoffMs));
+      // The activity id (and so the idempotency key) stays the same across durable backoffs.
+      retry = {
+        activityId: outcome.activityId,
+        attempt: outcome.attempt + 1,
+        originalScheduleTimeMs: outcome.originalScheduleTimeMs,
+      };
+    }
+  }
+
+  #scheduleOnce(
+    activityType: string,
+    args: unknown[],
+    options: ResolvedLocalActivityOptions,
+    retry: RetryState,
+  ): Promise<LocalActivityMarkerDetails> {
+    this.#host.assertMayIssue(`local activity '${activityType}'`);
+    const scope = CancellationScope.current();
+    if (scope.consideredCancelled) {
+      return new Promise((_, reject) => {
+        scope.cancelRequested.catch(reject);
+      });
+    }
+    const seq = ++this.#seq;
+    const activityId = retry.activityId ?? `local-${seq}`;
+    const request: LocalActivityRequest = {
+      seq,
+      activityId,
+      activityType,
+      args,
+      attempt: retry.attempt,
+      localRetryThresholdMs: options.localRetryThresholdMs,
+    };
+    if (retry.originalScheduleTimeMs !== undefined)
+      request.originalScheduleTimeMs = retry.originalScheduleTimeMs;
+    if (options.startToCloseTimeoutMs !== undefined)
+      request.startToCloseTimeoutMs = options.startToCloseTimeoutMs;
+    if (options.scheduleToCloseTimeoutMs !== undefined)
+      request.scheduleToCloseTimeoutMs = options.scheduleToCloseTimeoutMs;
+    if (options.retry !== undefined) request.retry = options.retry;
+    this.#schedule.push(request);
+    const stack = this.#host.captureStack();
+    return new Promise<LocalActivityMarkerDetails>((resolve, reject) => {
+      this.#parked.set(seq, {
+        resolve,
+        reject,
+        stack,
+        description: `local activity '${activityType}' (seq ${seq}, activityId '${activityId}')`,
+      });
+      scope.cancelRequested.catch(() => {
+        if (!this.#parked.has(seq)) return;
+        const cancelled = (): ActivityFailure =>
+          new ActivityFailure(
+            'Local activity cancelled',
+            activityType,
+            activityId,
+            'CancelRequested',
+            0,
+            new CancelledFailure('Local activity cancelled'),
+          );
+        switch (options.cancellationType) {
+          case 'ABANDON':
+            this.#parked.delete(seq);
+            reject(cancelled());
+            return;
+          case 'TRY_CANCEL':
+            this.#parked.delete(seq);
+            this.#cancel.push(seq);
+            reject(cancelled());
+            return;
+          case 'WAIT_CANCELLATION_COMPLETED':
+            // The worker aborts it; its outcome (cancelled, or a result that raced) settles it.
+            this.#cancel.push(seq);
+            return;
+          default: {
+            const never: never = options.cancellationType;
+            throw new TypeError(`Unknown cancellationType ${String(never)}`);
+          }
+        }
+      });
+    });
+  }
+
+  /**
+   * A local activity ended: records its marker (a command, matched against history on replay)
+   * and settles the call, unless a cancellation already rejected it.
+   */
+  resolve(job: ResolveJob): void {
+    this.#host.pushCommand({
+      type: 'RecordMarker',
+      markerName: LOCAL_ACTIVITY_MARKER_NAME,
+      details: { ...job.marker },
+    });
+    const parked = this.#parked.get(job.seq);
+    if (parked === undefined) return;
+    this.#parked.delete(job.seq);
+    parked.resolve(job.marker);
+  }
+
+  /** The requests of this activation, for the worker; undefined when there are none. */
+  takeRequests(): LocalActivityRequests | undefined {
+    if (this.#schedule.length === 0 && this.#cancel.length === 0) return undefined;
+    const requests = { schedule: this.#schedule, cancel: this.#cancel };
+    this.#schedule = [];
+    this.#cancel = [];
+    return requests;
+  }
+
+  /** Calls still waiting: for the `__stack_trace` query. */
+  pending(): Iterable<{ stack: string; description: string }> {
+    return this.#parked.values();
+  }
+}

@@ -1,0 +1,235 @@
+// Cancellation through the public API: CancellationScope (cancellable, nonCancellable,
+// withTimeout, current, new CancellationScope({ cancellable, timeout }) with run / cancel /
+// cancelRequested), isCancellation, and the activity cancellation types, with cancellation
+// reaching a running activity through its heartbeats and AbortSignal.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { CancelledFailure, WorkflowFailedError } from 'reprise/client';
+import type { WorkflowHandle } from 'reprise/client';
+import * as activities from './fixtures/cancellation-activities.ts';
+import { state } from './fixtures/cancellation-activities.ts';
+import {
+  cancelActivity,
+  cancelScopeByHand,
+  cleanupAfterCancel,
+  currentScopes,
+  proceed,
+  raceTimeout,
+  scopeWithTimeoutOption,
+  shieldedInnerScope,
+} from './fixtures/cancellation-workflows.ts';
+import { startTestEnv, waitFor } from '../helpers/test-env.ts';
+import type { TestEnv } from '../helpers/test-env.ts';
+
+async function eventTypes(handle: WorkflowHandle): Promise<string[]> {
+  return (await handle.fetchHistory()).events.map((e) => e.type);
+}
+
+describe('cancellation', () => {
+  let env: TestEnv;
+  let n = 0;
+  const id = (p: string): string => `${p}-${++n}`;
+
+  before(async () => {
+    env = await startTestEnv({ workflows: 'cancellation-workflows.ts', activities });
+  });
+  after(async () => {
+    await env.close();
+  });
+
+  describe('CancellationScope', () => {
+    test('work in a nonCancellable scope completes after the workflow is cancelled', async () => {
+      const key = id('cleanup');
+      const handle = await env.client.workflow.start(cleanupAfterCancel, {
+        taskQueue: env.taskQueue,
+        workflowId: key,
+        args: [key],
+      });
+      await waitFor(
+        async () => (await handle.describe()).pendingTimers.length === 1,
+        'the workflow to sleep',
+      );
+      await handle.cancel();
+      await assert.rejects(handle.result(), (e: unknown) => {
+        assert.ok(e instanceof WorkflowFailedError);
+        assert.ok(e.cause instanceof CancelledFailure);
+        return true;
+      });
+      assert.ok(state.cleanups.includes(key), 'the cleanup activity ran');
+      const types = await eventTypes(handle);
+      assert.ok(types.indexOf('WorkflowExecutionCancelRequested') < types.indexOf('TimerCanceled'));
+      assert.ok(types.indexOf('TimerCanceled') < types.indexOf('ActivityTaskCompleted'));
+      assert.equal(types.at(-1), 'WorkflowExecutionCanceled');
+      assert.equal((await handle.describe()).status, 'Canceled');
+    });
+
+    test('withTimeout cancels the inner work when the timeout passes', async () => {
+      const handle = await env.client.workflow.start(raceTimeout, {
+        taskQueue: env.taskQueue,
+        workflowId: id('timeout'),
+        args: [20, 24 * 3600 * 1000],
+      });
+      assert.equal(await handle.result(), 'timed out: CancelledFailure isCancellation=true');
+      const types = await eventTypes(handle);
+      assert.equal(types.filter((t) => t === 'TimerFired').length, 1, 'the timeout fired');
+      assert.equal(types.filter((t) => t === 'TimerCanceled').length, 1, 'the work was cancelled');
+    });
+
+    test('withTimeout returns the work result and cancels its timer when the work ends first', async () => {
+      const handle = await env.client.workflow.start(raceTimeout, {
+        taskQueue: env.taskQueue,
+        workflowId: id('in-time'),
+        args: [24 * 3600 * 1000, 10],
+      });
+      assert.equal(await handle.result(), 'work finished');
+      const types = await eventTypes(handle);
+      assert.equal(types.filter((t) => t === 'TimerFired').length, 1, 'the work timer fired');
+      assert.equal(
+        types.filter((t) => t === 'TimerCanceled').length,
+        1,
+        'the timeout timer did not',
+      );
+    });
+
+    test('new CancellationScope({ cancellable, timeout }).run cancels itself after the timeout', async () => {
+      const result = await env.client.workflow.execute(scopeWithTimeoutOption, {
+        taskQueue: env.taskQueue,
+        workflowId: id('scope-timeout'),
+      });
+      assert.equal(result, 'cancelled by its timeout: CancelledFailure isCancellation=true');
+    });
+
+    test('scope.cancel() rejects the work in the scope and cancelRequested, and later calls in it', async () => {
+      const handle = await env.client.workflow.start(cancelScopeByHand, {
+        taskQueue: env.taskQueue,
+        workflowId: id('by-hand'),
+      });
+      assert.deepEqual(await handle.result(), [
+        'cancelRequested: CancelledFailure isCancellation=true',
+        'work: CancelledFailure isCancellation=true',
+        'after cancel: CancelledFailure isCancellation=true',
+      ]);
+      const types = await eventTypes(handle);
+      assert.ok(
+        !types.includes('ActivityTaskScheduled'),
+        'nothing is scheduled in a cancelled scope',
+      );
+      assert.ok(!state.cleanups.includes('never'));
+    });
+
+    test('CancellationScope.current() is the scope whose run() the code is in, across awaits', async () => {
+      const facts = await env.client.workflow.execute(currentScopes, {
+        taskQueue: env.taskQueue,
+        workflowId: id('current'),
+      });
+      assert.deepEqual(facts, {
+        rootHasNoParent: true,
+        currentIsOuter: true,
+        currentSurvivesAwait: true,
+        innerParentIsOuter: true,
+        innerIsNotCancellable: true,
+        backToRoot: true,
+      });
+    });
+
+    test('cancelling a scope reaches its cancellable children but not its nonCancellable ones', async () => {
+      const handle = await env.client.workflow.start(shieldedInnerScope, {
+        taskQueue: env.taskQueue,
+        workflowId: id('shielded'),
+      });
+      assert.deepEqual(await handle.result(), [
+        'cancellable: CancelledFailure isCancellation=true',
+        'nonCancellable: fired',
+      ]);
+      const types = await eventTypes(handle);
+      assert.equal(types.filter((t) => t === 'TimerStarted').length, 2);
+      assert.equal(types.filter((t) => t === 'TimerCanceled').length, 1);
+      assert.equal(types.filter((t) => t === 'TimerFired').length, 1);
+    });
+  });
+
+  describe('activity cancellation types', () => {
+    async function startCancelling(
+      type: 'TRY_CANCEL' | 'WAIT_CANCELLATION_COMPLETED' | 'ABANDON',
+      activityName: 'heartbeatUntilCancelled' | 'heartbeatIgnoringCancel',
+      key: string,
+      ackDelayMs = 0,
+    ): Promise<WorkflowHandle<typeof cancelActivity>> {
+      const handle = await env.client.workflow.start(cancelActivity, {
+        taskQueue: env.taskQueue,
+        workflowId: key,
+        args: [type, activityName, key, ackDelayMs],
+      });
+      await waitFor(
+        async () =>
+          (await handle.describe()).pendingActivities[0]?.lastHeartbeatTimeMs !== undefined,
+        'the activity to heartbeat',
+      );
+      await handle.signal(proceed);
+      return handle;
+    }
+
+    test('TRY_CANCEL: the workflow sees the cancellation at once; history records the request', async () => {
+      const key = id('try-cancel');
+      const handle = await startCancelling('TRY_CANCEL', 'heartbeatIgnoringCancel', key);
+      try {
+        assert.equal(await handle.result(), 'ActivityFailure/CancelledFailure isCancellation=true');
+        assert.equal(state.attempts.get(key)?.finished, undefined, 'the activity still runs');
+        const types = await eventTypes(handle);
+        assert.ok(types.includes('ActivityTaskCancelRequested'));
+        assert.ok(!types.includes('ActivityTaskCanceled'), 'the workflow did not wait for it');
+      } finally {
+        state.released.add(key);
+      }
+    });
+
+    test('WAIT_CANCELLATION_COMPLETED: the workflow waits for the activity to acknowledge', async () => {
+      const key = id('wait-cancel');
+      const handle = await startCancelling(
+        'WAIT_CANCELLATION_COMPLETED',
+        'heartbeatUntilCancelled',
+        key,
+        100,
+      );
+      assert.equal(await handle.result(), 'ActivityFailure/CancelledFailure isCancellation=true');
+      const attempt = state.attempts.get(key);
+      assert.equal(
+        attempt?.finished,
+        'acknowledged cancellation',
+        'it finished before the workflow',
+      );
+      const types = await eventTypes(handle);
+      const requested = types.indexOf('ActivityTaskCancelRequested');
+      const canceled = types.indexOf('ActivityTaskCanceled');
+      assert.ok(requested > 0 && canceled > requested, 'requested, then canceled');
+      assert.ok(canceled < types.indexOf('WorkflowExecutionCompleted'));
+    });
+
+    test('a running activity learns of its cancellation through heartbeats and its AbortSignal', async () => {
+      const key = id('abort-signal');
+      const handle = await startCancelling(
+        'WAIT_CANCELLATION_COMPLETED',
+        'heartbeatUntilCancelled',
+        key,
+      );
+      await handle.result();
+      const attempt = state.attempts.get(key);
+      assert.equal(attempt?.abortedWith, 'Activity cancelled');
+      assert.equal(attempt.cancelledPromiseRejected, true, 'Context.cancelled rejected');
+    });
+
+    test('ABANDON: the workflow goes on at once and no cancel request is recorded', async () => {
+      const key = id('abandon');
+      const handle = await startCancelling('ABANDON', 'heartbeatIgnoringCancel', key);
+      try {
+        assert.equal(await handle.result(), 'ActivityFailure/CancelledFailure isCancellation=true');
+        const types = await eventTypes(handle);
+        assert.ok(!types.includes('ActivityTaskCancelRequested'));
+        assert.ok(!types.includes('ActivityTaskCanceled'));
+        assert.equal(state.attempts.get(key)?.abortedWith, undefined, 'nobody told the activity');
+      } finally {
+        state.released.add(key);
+      }
+    });
+  });
+});

@@ -1,0 +1,285 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  TimeoutFailure,
+  WorkflowFailedError,
+} from 'reprise/client';
+import { ManualClock } from 'reprise/server';
+import { DeterminismViolationError, Worker } from 'reprise/worker';
+import type { HistoryEvent } from '../../src/protocol/history-events.ts';
+import { LOCAL_ACTIVITY_MARKER } from '../../src/protocol/local-activity.ts';
+import { LOCAL_ACTIVITY_MARKER_NAME } from '../../src/workflow/local-activity.ts';
+import * as activities from './fixtures/local-activity-activities.ts';
+import { localState } from './fixtures/local-activity-activities.ts';
+import {
+  cancelLocally,
+  failsLocally,
+  flakyLocally,
+  flakyWithLongBackoff,
+  hugeLocally,
+  shoutLocally,
+  shoutTwice,
+  slowLocally,
+} from './fixtures/local-activity-workflows.ts';
+import { fixturesPath, startTestEnv, waitFor } from '../helpers/test-env.ts';
+import type { TestEnv } from '../helpers/test-env.ts';
+
+const WORKFLOWS = 'local-activity-workflows.ts';
+
+function markers(events: readonly HistoryEvent[]): Record<string, unknown>[] {
+  const details: Record<string, unknown>[] = [];
+  for (const e of events) {
+    if (e.type === 'MarkerRecorded' && e.markerName === LOCAL_ACTIVITY_MARKER) {
+      details.push(e.details);
+    }
+  }
+  return details;
+}
+
+describe('local activities', () => {
+  let env: TestEnv;
+  let n = 0;
+  const id = (p: string): string => `${p}-${++n}`;
+
+  before(async () => {
+    env = await startTestEnv({ workflows: WORKFLOWS, activities });
+  });
+  after(async () => {
+    await env.close();
+  });
+
+  test('the sandbox and the protocol agree on the marker name', () => {
+    assert.equal(LOCAL_ACTIVITY_MARKER_NAME, LOCAL_ACTIVITY_MARKER);
+  });
+
+  test('a local activity returns its result without an activity task in history', async () => {
+    const workflowId = id('shout');
+    const handle = await env.client.workflow.start(shoutLocally, {
+      taskQueue: env.taskQueue,
+      workflowId,
+      args: [workflowId, 'hello'],
+    });
+    assert.equal(await handle.result(), 'HELLO!');
+    assert.equal(localState.isLocal.get(workflowId), true, 'activityInfo().isLocal');
+    const { events } = await handle.fetchHistory();
+    const types = events.map((e) => e.type);
+    assert.ok(!types.includes('ActivityTaskScheduled'), types.join(', '));
+    assert.deepEqual(
+      types.filter((t) => t.startsWith('WorkflowTask')),
+      ['WorkflowTaskScheduled', 'WorkflowTaskStarted', 'WorkflowTaskCompleted'],
+      'one workflow task: the activity ran within it',
+    );
+    assert.deepEqual(markers(events), [
+      {
+        seq: 1,
+        activityId: 'local-1',
+        activityType: 'shout',
+        attempt: 1,
+        originalScheduleTimeMs: markers(events)[0]?.['originalScheduleTimeMs'],
+        result: 'HELLO!',
+      },
+    ]);
+  });
+
+  test('a local activity is not re-run on replay', async () => {
+    const workflowId = id('twice');
+    const handle = await env.client.workflow.start(shoutTwice, {
+      taskQueue: env.taskQueue,
+      workflowId,
+      args: [workflowId],
+    });
+    assert.deepEqual(await handle.result(), ['ONE!', 'TWO!']);
+    assert.equal(localState.calls.get(workflowId), 2);
+    const history = await handle.fetchHistory();
+    assert.equal(markers(history.events).length, 2);
+
+    await Worker.runReplayHistory({ workflowsPath: fixturesPath(WORKFLOWS) }, history);
+    assert.equal(localState.calls.get(workflowId), 2, 'runReplayHistory runs no activity');
+  });
+
+  test('a worker without a cache replays local activities from their markers', async () => {
+    const uncached = await startTestEnv({
+      workflows: WORKFLOWS,
+      activities,
+      maxCachedWorkflows: 0,
+    });
+    try {
+      const workflowId = id('uncached');
+      const handle = await uncached.client.workflow.start(shoutTwice, {
+        taskQueue: uncached.taskQueue,
+        workflowId,
+        args: [workflowId],
+      });
+      assert.deepEqual(await handle.result(), ['ONE!', 'TWO!']);
+      assert.equal(localState.calls.get(workflowId), 2, 'each local activity ran once');
+      assert.ok(uncached.worker.getStatus().workflowTasksReplayed >= 2);
+      const { events } = await handle.fetchHistory();
+      assert.equal(markers(events).length, 2);
+      assert.ok(!events.some((e) => e.type === 'WorkflowTaskFailed'));
+    } finally {
+      await uncached.close();
+    }
+  });
+
+  test('local retries follow the policy', async () => {
+    const workflowId = id('flaky');
+    const handle = await env.client.workflow.start(flakyLocally, {
+      taskQueue: env.taskQueue,
+      workflowId,
+      args: [workflowId, 2],
+    });
+    assert.equal(await handle.result(), 3);
+    assert.deepEqual(localState.attempts.get(workflowId), [1, 2, 3]);
+    const { events } = await handle.fetchHistory();
+    const recorded = markers(events);
+    assert.equal(recorded.length, 1, 'local retries record only the outcome');
+    assert.equal(recorded[0]?.['attempt'], 3);
+    assert.ok(!events.some((e) => e.type === 'TimerStarted'), 'short backoffs wait in the worker');
+  });
+
+  test('a local activity that keeps failing surfaces as ActivityFailure', async () => {
+    const workflowId = id('fails');
+    const handle = await env.client.workflow.start(failsLocally, {
+      taskQueue: env.taskQueue,
+      workflowId,
+      args: [workflowId],
+    });
+    const err = await handle.result().then(
+      () => assert.fail('expected the workflow to fail'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof WorkflowFailedError);
+    assert.ok(err.cause instanceof ActivityFailure, String(err.cause));
+    assert.equal(err.cause.activityType, 'alwaysFails');
+    assert.equal(err.cause.retryState, 'MaximumAttemptsReached');
+    assert.ok(err.cause.cause instanceof ApplicationFailure);
+    assert.equal(err.cause.cause.type, 'Boom');
+    assert.equal(localState.calls.get(workflowId), 4, 'maximumAttempts: 4');
+    const recorded = markers((await handle.fetchHistory()).events);
+    assert.equal(recorded.length, 1);
+    assert.equal(recorded[0]?.['attempt'], 4);
+  });
+
+  test('a local activity result over the payload limit fails it for good', async () => {
+    const workflowId = id('huge');
+    const handle = await env.client.workflow.start(hugeLocally, {
+      taskQueue: env.taskQueue,
+      workflowId,
+      args: [workflowId],
+    });
+    const err = await handle.result().then(
+      () => assert.fail('expected the workflow to fail'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof WorkflowFailedError);
+    assert.ok(err.cause instanceof ActivityFailure);
+    assert.ok(err.cause.cause instanceof ApplicationFailure);
+    assert.equal(err.cause.cause.type, 'PayloadTooLarge');
+    assert.equal(localState.calls.get(workflowId), 1, 'not retried');
+  });
+
+  test('cancelling its scope aborts a running local activity', async () => {
+    const workflowId = id('cancel');
+    const handle = await env.client.workflow.start(cancelLocally, {
+      taskQueue: env.taskQueue,
+      workflowId,
+      args: [workflowId],
+    });
+    assert.equal(await handle.result(), 'cancelled');
+    assert.equal(localState.outcome.get(workflowId), 'cancelled', 'the activity saw its abort');
+    const history = await handle.fetchHistory();
+    assert.equal(markers(history.events).length, 2);
+    await Worker.runReplayHistory({ workflowsPath: fixturesPath(WORKFLOWS) }, history);
+  });
+
+  test('an attempt still running at the workflow task deadline is cut and retried in a later task', async () => {
+    const workflowId = id('slow');
+    const handle = await env.client.workflow.start(slowLocally, {
+      taskQueue: env.taskQueue,
+      workflowId,
+      args: [workflowId, 5000],
+      workflowTaskTimeout: '1s',
+    });
+    const err = await handle.result().then(
+      () => assert.fail('expected the workflow to fail'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof WorkflowFailedError);
+    assert.ok(err.cause instanceof ActivityFailure);
+    assert.equal(err.cause.retryState, 'MaximumAttemptsReached');
+    assert.ok(err.cause.cause instanceof TimeoutFailure, String(err.cause.cause));
+    assert.deepEqual(localState.attempts.get(workflowId), [1, 2]);
+    const { events } = await handle.fetchHistory();
+    assert.ok(!events.some((e) => e.type === 'WorkflowTaskTimedOut'), 'answered in time');
+    const [cut, last] = markers(events);
+    assert.equal(cut?.['backoffMs'], 10, 'the retry waited on a durable timer');
+    assert.equal(last?.['attempt'], 2);
+    assert.ok(events.some((e) => e.type === 'TimerFired'));
+  });
+
+  test("changing a local activity's type is a non-determinism error on replay", async () => {
+    const workflowId = id('changed');
+    const handle = await env.client.workflow.start(shoutLocally, {
+      taskQueue: env.taskQueue,
+      workflowId,
+      args: [workflowId, 'Hi'],
+    });
+    await handle.result();
+    const history = await handle.fetchHistory();
+    await Worker.runReplayHistory({ workflowsPath: fixturesPath(WORKFLOWS) }, history);
+    await assert.rejects(
+      Worker.runReplayHistory(
+        { workflowsPath: fixturesPath('local-activity-workflows-changed.ts') },
+        history,
+      ),
+      (e: unknown) =>
+        e instanceof DeterminismViolationError &&
+        /activityType 'shout'/.test(e.message) &&
+        /'whisper'/.test(e.message),
+    );
+  });
+});
+
+describe('local activities, on a manual clock', () => {
+  test('a backoff over localRetryThreshold becomes a durable timer', async () => {
+    const clock = new ManualClock();
+    const env = await startTestEnv({ clock, workflows: WORKFLOWS, activities });
+    try {
+      const workflowId = `long-backoff-${process.pid}`;
+      const handle = await env.client.workflow.start(flakyWithLongBackoff, {
+        taskQueue: env.taskQueue,
+        workflowId,
+        args: [workflowId],
+      });
+      await waitFor(
+        async () => (await handle.describe()).pendingTimers.length === 1,
+        'the backoff timer',
+      );
+      const before = await handle.fetchHistory();
+      const [backoff] = markers(before.events);
+      assert.equal(backoff?.['attempt'], 1);
+      assert.equal(backoff['backoffMs'], 120_000);
+      assert.ok(backoff['failure'] !== undefined, 'the failed attempt is recorded');
+      assert.deepEqual(localState.attempts.get(workflowId), [1]);
+
+      clock.advance(120_000);
+      assert.equal(await handle.result(), 2);
+      assert.deepEqual(localState.attempts.get(workflowId), [1, 2]);
+      const { events } = await handle.fetchHistory();
+      const types = events
+        .filter((e) => e.type === 'MarkerRecorded' || e.type.startsWith('Timer'))
+        .map((e) => e.type);
+      assert.deepEqual(types, ['MarkerRecorded', 'TimerStarted', 'TimerFired', 'MarkerRecorded']);
+      const [first, second] = markers(events);
+      assert.ok(first !== undefined && second !== undefined);
+      assert.equal(second['attempt'], 2);
+      assert.equal(second['activityId'], first['activityId'], 'same activity id');
+      assert.equal(second['seq'], 2, 'the next attempt is a new call');
+      await Worker.runReplayHistory({ workflowsPath: fixturesPath(WORKFLOWS) }, { events });
+    } finally {
+      await env.close();
+    }
+  });
+});

@@ -1,0 +1,530 @@
+// Schedules end to end: a real engine on SQLite, a worker, and a ManualClock that moves only when
+// a test says, so "at each matching time and never early" is checked exactly.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { ScheduleAlreadyRunning, ScheduleNotFoundError } from 'reprise/client';
+import type { ScheduleHandle, ScheduleOptions } from 'reprise/client';
+import { Engine, ManualClock } from 'reprise/server';
+import { failingJob, heldJob, quickJob, release } from './fixtures/schedule-workflows.ts';
+import { startTestEnv, waitFor } from '../helpers/test-env.ts';
+import type { TestEnv } from '../helpers/test-env.ts';
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+
+const iso = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');
+
+describe('schedules', () => {
+  const clock = new ManualClock(Date.UTC(2026, 0, 1));
+  let env: TestEnv;
+  let n = 0;
+  const id = (p: string): string => `${p}-${++n}`;
+
+  before(async () => {
+    env = await startTestEnv({ clock, workflows: 'schedule-workflows.ts' });
+  });
+  after(async () => {
+    await env.close();
+  });
+
+  /** The start of the hour after the clock's time. */
+  const nextHour = (): number => (Math.floor(clock.now() / HOUR) + 1) * HOUR;
+
+  const create = (
+    scheduleId: string,
+    options: Partial<ScheduleOptions> & Pick<ScheduleOptions, 'spec'>,
+    workflowType: typeof quickJob | typeof heldJob | typeof failingJob = quickJob,
+  ): Promise<ScheduleHandle> =>
+    env.client.schedule.create({
+      scheduleId,
+      action: {
+        type: 'startWorkflow',
+        workflowType,
+        taskQueue: env.taskQueue,
+        args: [scheduleId],
+        workflowId: scheduleId,
+      },
+      ...options,
+    });
+
+  const taken = async (h: ScheduleHandle): Promise<number> =>
+    (await h.describe()).info.numActionsTaken;
+
+  const waitForTaken = (h: ScheduleHandle, count: number): Promise<void> =>
+    waitFor(async () => (await taken(h)) >= count, `${h.scheduleId} to take ${count} action(s)`);
+
+  const runIds = async (h: ScheduleHandle): Promise<string[]> =>
+    (await h.describe()).info.recentActions.map((a) => a.action.workflow.workflowId);
+
+  const statusOf = async (workflowId: string): Promise<string> =>
+    (await env.client.workflow.getHandle(workflowId).describe()).status;
+
+  const waitForStatus = (workflowId: string, status: string): Promise<void> =>
+    waitFor(async () => (await statusOf(workflowId)) === status, `${workflowId} ${status}`);
+
+  /** Moves the clock and waits until the witness schedule has acted at that time. */
+  const advanceWithWitness = async (toMs: number): Promise<void> => {
+    const witness = await create(id('witness'), {
+      spec: { intervals: [{ every: HOUR * 24 * 365 * 10, offset: toMs % (HOUR * 24 * 365 * 10) }] },
+    });
+    clock.set(toMs);
+    await waitForTaken(witness, 1);
+    await witness.delete();
+  };
+
+  test('a cron schedule starts a workflow at each matching time and never early', async () => {
+    const sid = id('cron');
+    const first = nextHour();
+    const h = await create(sid, { spec: { cronExpressions: ['0 * * * *'] } });
+    assert.deepEqual(
+      (await h.describe()).info.nextActionTimes.slice(0, 2).map((d) => d.getTime()),
+      [first, first + HOUR],
+    );
+
+    await advanceWithWitness(first - 1);
+    assert.equal(await taken(h), 0, 'nothing runs 1 ms before the time');
+
+    clock.set(first);
+    await waitForTaken(h, 1);
+    await advanceWithWitness(first + HOUR - 1);
+    assert.equal(await taken(h), 1);
+    clock.set(first + HOUR);
+    await waitForTaken(h, 2);
+    assert.deepEqual(await runIds(h), [`${sid}-${iso(first)}`, `${sid}-${iso(first + HOUR)}`]);
+    const d = await h.describe();
+    assert.deepEqual(
+      d.info.recentActions.map((a) => a.scheduledAt.getTime()),
+      [first, first + HOUR],
+    );
+    assert.equal(await env.client.workflow.getHandle(`${sid}-${iso(first)}`).result(), sid);
+    await h.delete();
+  });
+
+  test('an interval schedule with an offset', async () => {
+    const sid = id('interval');
+    const base = nextHour();
+    clock.set(base);
+    // Every 30 minutes at :05 and :35.
+    const h = await create(sid, { spec: { intervals: [{ every: '30m', offset: '5m' }] } });
+    const times = (await h.describe()).info.nextActionTimes.slice(0, 3).map((d) => d.getTime());
+    assert.deepEqual(
+      times,
+      [5, 35, 65].map((m) => base + m * MINUTE),
+    );
+    clock.set(base + 5 * MINUTE);
+    await waitForTaken(h, 1);
+    await waitForStatus(`${sid}-${iso(base + 5 * MINUTE)}`, 'Completed');
+    clock.set(base + 35 * MINUTE);
+    await waitForTaken(h, 2);
+    assert.deepEqual(await runIds(h), [
+      `${sid}-${iso(base + 5 * MINUTE)}`,
+      `${sid}-${iso(base + 35 * MINUTE)}`,
+    ]);
+    await h.delete();
+  });
+
+  test('a time zone shifts the cron times', async () => {
+    const utc = await create(id('tz-utc'), { spec: { cronExpressions: ['0 9 * * *'] } });
+    const ny = await create(id('tz-ny'), {
+      spec: { cronExpressions: ['0 9 * * *'], timezone: 'America/New_York' },
+    });
+    const [u] = (await utc.describe()).info.nextActionTimes;
+    const [y] = (await ny.describe()).info.nextActionTimes;
+    assert.ok(u && y);
+    assert.equal(u.getUTCHours(), 9);
+    // January: New York is UTC−5.
+    assert.equal(y.getUTCHours(), 14);
+    await assert.rejects(
+      create(id('tz-bad'), { spec: { cronExpressions: ['0 9 * * *'], timezone: 'Mars/Olympus' } }),
+      /unknown time zone 'Mars\/Olympus'/,
+    );
+    await utc.delete();
+    await ny.delete();
+  });
+
+  test('a calendar spec matches every field', async () => {
+    // Mondays at 09:30 (2026-01-05 is a Monday).
+    const h = await create(id('calendar'), {
+      spec: { calendars: [{ dayOfWeek: 'MONDAY', hour: 9, minute: 30 }] },
+    });
+    const times = (await h.describe()).info.nextActionTimes.slice(0, 2);
+    for (const t of times) {
+      assert.equal(t.getUTCDay(), 1);
+      assert.equal(t.getUTCHours(), 9);
+      assert.equal(t.getUTCMinutes(), 30);
+    }
+    assert.equal((times[1]?.getTime() ?? 0) - (times[0]?.getTime() ?? 0), 7 * 24 * HOUR);
+    await h.delete();
+  });
+
+  test('SKIP skips an action while the previous run is still running', async () => {
+    const sid = id('skip');
+    const base = nextHour();
+    const h = await create(sid, { spec: { cronExpressions: ['0 * * * *'] } }, heldJob);
+    clock.set(base);
+    await waitForTaken(h, 1);
+    clock.set(base + HOUR);
+    await waitFor(
+      async () => (await h.describe()).info.numActionsSkippedOverlap === 1,
+      'one skipped action',
+    );
+    assert.equal(await taken(h), 1);
+    await env.client.workflow.getHandle(`${sid}-${iso(base)}`).signal(release);
+    await waitForStatus(`${sid}-${iso(base)}`, 'Completed');
+    clock.set(base + 2 * HOUR);
+    await waitForTaken(h, 2);
+    assert.deepEqual(await runIds(h), [`${sid}-${iso(base)}`, `${sid}-${iso(base + 2 * HOUR)}`]);
+    await env.client.workflow.getHandle(`${sid}-${iso(base + 2 * HOUR)}`).terminate();
+    await h.delete();
+  });
+
+  test('BUFFER_ONE runs one buffered action after the running one closes', async () => {
+    const sid = id('buffer-one');
+    const base = nextHour();
+    const h = await create(
+      sid,
+      { spec: { cronExpressions: ['0 * * * *'] }, policies: { overlap: 'BUFFER_ONE' } },
+      heldJob,
+    );
+    clock.set(base);
+    await waitForTaken(h, 1);
+    clock.set(base + HOUR); // buffered
+    clock.set(base + 2 * HOUR); // skipped: one is already buffered
+    await waitFor(
+      async () => (await h.describe()).info.numActionsSkippedOverlap === 1,
+      'the second overlapping action skipped',
+    );
+    assert.equal(await taken(h), 1);
+    await env.client.workflow.getHandle(`${sid}-${iso(base)}`).signal(release);
+    await waitForTaken(h, 2);
+    assert.deepEqual(await runIds(h), [`${sid}-${iso(base)}`, `${sid}-${iso(base + HOUR)}`]);
+    await env.client.workflow.getHandle(`${sid}-${iso(base + HOUR)}`).terminate();
+    await h.delete();
+  });
+
+  test('BUFFER_ALL runs every buffered action, one after another', async () => {
+    const sid = id('buffer-all');
+    const base = nextHour();
+    const h = await create(
+      sid,
+      { spec: { cronExpressions: ['0 * * * *'] }, policies: { overlap: 'BUFFER_ALL' } },
+      heldJob,
+    );
+    clock.set(base);
+    await waitForTaken(h, 1);
+    clock.set(base + 2 * HOUR);
+    for (let i = 0; i < 3; i++) {
+      const wid = `${sid}-${iso(base + i * HOUR)}`;
+      await waitFor(async () => (await runIds(h)).includes(wid), `${wid} started`);
+      await env.client.workflow.getHandle(wid).signal(release);
+      await waitForStatus(wid, 'Completed');
+    }
+    assert.equal(await taken(h), 3);
+    assert.equal((await h.describe()).info.numActionsSkippedOverlap, 0);
+    await h.delete();
+  });
+
+  test('ALLOW_ALL runs them side by side', async () => {
+    const sid = id('allow-all');
+    const base = nextHour();
+    const h = await create(
+      sid,
+      { spec: { cronExpressions: ['0 * * * *'] }, policies: { overlap: 'ALLOW_ALL' } },
+      heldJob,
+    );
+    clock.set(base);
+    await waitForTaken(h, 1);
+    clock.set(base + HOUR);
+    await waitForTaken(h, 2);
+    assert.equal(await statusOf(`${sid}-${iso(base)}`), 'Running');
+    assert.equal(await statusOf(`${sid}-${iso(base + HOUR)}`), 'Running');
+    assert.equal((await h.describe()).info.runningActions.length, 2);
+    for (const wid of await runIds(h)) await env.client.workflow.getHandle(wid).terminate();
+    await h.delete();
+  });
+
+  test('TERMINATE_OTHER terminates the running one and starts the next', async () => {
+    const sid = id('terminate-other');
+    const base = nextHour();
+    const h = await create(
+      sid,
+      { spec: { cronExpressions: ['0 * * * *'] }, policies: { overlap: 'TERMINATE_OTHER' } },
+      heldJob,
+    );
+    clock.set(base);
+    await waitForTaken(h, 1);
+    clock.set(base + HOUR);
+    await waitForTaken(h, 2);
+    assert.equal(await statusOf(`${sid}-${iso(base)}`), 'Terminated');
+    assert.equal(await statusOf(`${sid}-${iso(base + HOUR)}`), 'Running');
+    await env.client.workflow.getHandle(`${sid}-${iso(base + HOUR)}`).terminate();
+    await h.delete();
+  });
+
+  test('CANCEL_OTHER cancels the running one and starts the next once it has closed', async () => {
+    const sid = id('cancel-other');
+    const base = nextHour();
+    const h = await create(
+      sid,
+      { spec: { cronExpressions: ['0 * * * *'] }, policies: { overlap: 'CANCEL_OTHER' } },
+      heldJob,
+    );
+    clock.set(base);
+    await waitForTaken(h, 1);
+    clock.set(base + HOUR);
+    await waitForTaken(h, 2);
+    assert.equal(await statusOf(`${sid}-${iso(base)}`), 'Canceled');
+    assert.equal(await statusOf(`${sid}-${iso(base + HOUR)}`), 'Running');
+    await env.client.workflow.getHandle(`${sid}-${iso(base + HOUR)}`).terminate();
+    await h.delete();
+  });
+
+  test('pause stops actions and unpause resumes them', async () => {
+    const sid = id('pause');
+    const base = nextHour();
+    const h = await create(sid, { spec: { cronExpressions: ['0 * * * *'] } });
+    await h.pause('maintenance');
+    let d = await h.describe();
+    assert.equal(d.state.paused, true);
+    assert.equal(d.state.note, 'maintenance');
+    assert.deepEqual(d.info.nextActionTimes, []);
+    await advanceWithWitness(base + 1);
+    assert.equal(await taken(h), 0, 'no action while paused');
+    await h.unpause('back');
+    d = await h.describe();
+    assert.equal(d.state.paused, false);
+    assert.equal(d.state.note, 'back');
+    assert.equal(d.info.nextActionTimes[0]?.getTime(), base + HOUR);
+    await advanceWithWitness(base + HOUR - 1);
+    assert.equal(await taken(h), 0, 'the time passed while paused is not run after unpause');
+    clock.set(base + HOUR);
+    await waitForTaken(h, 1);
+    assert.deepEqual(await runIds(h), [`${sid}-${iso(base + HOUR)}`]);
+    await h.delete();
+  });
+
+  test('trigger starts one now', async () => {
+    const sid = id('trigger');
+    const h = await create(sid, { spec: { cronExpressions: ['0 0 1 1 *'] } });
+    await h.pause('triggers still run');
+    await h.trigger();
+    await waitForTaken(h, 1);
+    const [wid] = await runIds(h);
+    assert.equal(wid, `${sid}-${iso(clock.now())}`);
+    assert.equal(await env.client.workflow.getHandle(wid).result(), sid);
+    await h.delete();
+  });
+
+  test('backfill runs the missed times in a range', async () => {
+    const sid = id('backfill');
+    const h = await create(sid, { spec: { cronExpressions: ['0 * * * *'] } });
+    const end = Math.floor(clock.now() / HOUR) * HOUR - 24 * HOUR;
+    const start = end - 3 * HOUR;
+    await h.backfill([{ start: new Date(start), end: new Date(end), overlap: 'ALLOW_ALL' }]);
+    await waitForTaken(h, 4);
+    assert.deepEqual(
+      (await runIds(h)).sort(),
+      [0, 1, 2, 3].map((i) => `${sid}-${iso(start + i * HOUR)}`),
+    );
+    await h.delete();
+  });
+
+  test('remainingActions stops the schedule after N', async () => {
+    const sid = id('remaining');
+    const base = nextHour();
+    const h = await create(sid, {
+      spec: { cronExpressions: ['0 * * * *'] },
+      state: { remainingActions: 2 },
+    });
+    assert.equal((await h.describe()).info.nextActionTimes.length, 2);
+    clock.set(base);
+    await waitForTaken(h, 1);
+    clock.set(base + HOUR);
+    await waitForTaken(h, 2);
+    const d = await h.describe();
+    assert.equal(d.state.remainingActions, 0);
+    assert.deepEqual(d.info.nextActionTimes, []);
+    await advanceWithWitness(base + 2 * HOUR);
+    assert.equal(await taken(h), 2);
+    await h.delete();
+  });
+
+  test('catchupWindow: actions missed longer ago than the window are skipped', async () => {
+    const sid = id('catchup');
+    const base = nextHour();
+    const h = await create(sid, {
+      spec: { cronExpressions: ['0 * * * *'] },
+      policies: { catchupWindow: '10 minutes', overlap: 'ALLOW_ALL' },
+    });
+    // As if the engine was down from before `base` until 2 h 5 min later.
+    clock.set(base + 2 * HOUR + 5 * MINUTE);
+    await waitForTaken(h, 1);
+    const d = await h.describe();
+    assert.equal(d.info.numActionsMissedCatchupWindow, 2);
+    assert.deepEqual(await runIds(h), [`${sid}-${iso(base + 2 * HOUR)}`]);
+    await h.delete();
+  });
+
+  test('pauseOnFailure pauses the schedule when a started workflow fails', async () => {
+    const sid = id('pause-on-failure');
+    const base = nextHour();
+    const h = await create(
+      sid,
+      { spec: { cronExpressions: ['0 * * * *'] }, policies: { pauseOnFailure: true } },
+      failingJob,
+    );
+    clock.set(base);
+    await waitForTaken(h, 1);
+    await waitForStatus(`${sid}-${iso(base)}`, 'Failed');
+    await waitFor(async () => (await h.describe()).state.paused, 'the schedule paused');
+    assert.match((await h.describe()).state.note ?? '', /failed/);
+    await h.delete();
+  });
+
+  test('update changes the spec and ignores unknown fields', async () => {
+    const sid = id('update');
+    const base = nextHour();
+    const h = await create(sid, { spec: { cronExpressions: ['0 * * * *'] } });
+    await h.update((d) => {
+      const next = {
+        ...d,
+        spec: { cronExpressions: ['30 * * * *'] },
+        unknownField: 'ignored',
+        state: { ...d.state, note: 'half past' },
+      };
+      return next;
+    });
+    const d = await h.describe();
+    assert.deepEqual(d.spec.cronExpressions, ['30 * * * *']);
+    assert.equal(d.state.note, 'half past');
+    assert.ok(d.info.lastUpdatedAt);
+    assert.equal(d.info.nextActionTimes[0]?.getTime(), base - 30 * MINUTE);
+    assert.equal(d.action.workflowType, 'quickJob');
+    await h.delete();
+  });
+
+  test('delete removes it', async () => {
+    const sid = id('delete');
+    const h = await create(sid, { spec: { cronExpressions: ['0 * * * *'] } });
+    await h.delete();
+    await assert.rejects(h.describe(), ScheduleNotFoundError);
+    await assert.rejects(h.delete(), ScheduleNotFoundError);
+    await advanceWithWitness(nextHour());
+    await assert.rejects(
+      env.client.workflow.getHandle(`${sid}-${iso(clock.now())}`).describe(),
+      /No workflow/,
+    );
+  });
+
+  test('create with an existing id fails', async () => {
+    const sid = id('dup');
+    const h = await create(sid, { spec: { cronExpressions: ['0 * * * *'] } });
+    await assert.rejects(create(sid, { spec: { intervals: [{ every: '1h' }] } }), (e) => {
+      assert.ok(e instanceof ScheduleAlreadyRunning);
+      assert.equal(e.scheduleId, sid);
+      return true;
+    });
+    await h.delete();
+  });
+
+  test('a bad cron expression is refused and nothing is created', async () => {
+    const sid = id('bad-cron');
+    await assert.rejects(
+      create(sid, { spec: { cronExpressions: ['not a cron'] } }),
+      /cron expression 'not a cron'/,
+    );
+    await assert.rejects(env.client.schedule.getHandle(sid).describe(), ScheduleNotFoundError);
+  });
+
+  test('list yields every schedule of the namespace', async () => {
+    const ids = [id('list-a'), id('list-b'), id('list-c')];
+    for (const sid of ids) await create(sid, { spec: { cronExpressions: ['0 * * * *'] } });
+    const seen: string[] = [];
+    for await (const s of env.client.schedule.list({ pageSize: 2 })) {
+      if (ids.includes(s.scheduleId)) {
+        seen.push(s.scheduleId);
+        assert.equal(s.action.workflowType, 'quickJob');
+        assert.equal(s.info.nextActionTimes.length > 0, true);
+      }
+    }
+    assert.deepEqual(seen, ids);
+    for (const sid of ids) await env.client.schedule.getHandle(sid).delete();
+  });
+
+  test('runs carry TemporalScheduledStartTime and TemporalScheduledById', async () => {
+    const sid = id('attrs');
+    const base = nextHour();
+    const h = await create(sid, {
+      spec: { cronExpressions: ['0 * * * *'] },
+      action: {
+        type: 'startWorkflow',
+        workflowType: quickJob,
+        taskQueue: env.taskQueue,
+        args: ['x'],
+        workflowId: sid,
+        searchAttributes: { Team: 'ops' },
+        memo: { owner: 'ann' },
+      },
+    });
+    clock.set(base);
+    await waitForTaken(h, 1);
+    const d = await env.client.workflow.getHandle(`${sid}-${iso(base)}`).describe();
+    assert.deepEqual(d.searchAttributes, {
+      Team: 'ops',
+      TemporalScheduledStartTime: new Date(base).toISOString(),
+      TemporalScheduledById: sid,
+    });
+    assert.deepEqual(d.memo, { owner: 'ann' });
+    await h.delete();
+  });
+});
+
+describe('schedules with two engines on one store', () => {
+  test('each scheduled time acts exactly once', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 0, 1));
+    const env = await startTestEnv({ clock, workflows: 'schedule-workflows.ts' });
+    const second = await Engine.open({ store: `sqlite:${env.dbPath}`, clock });
+    try {
+      const sid = 'two-engines';
+      const h = await env.client.schedule.create({
+        scheduleId: sid,
+        spec: { intervals: [{ every: '1m' }] },
+        action: {
+          type: 'startWorkflow',
+          workflowType: quickJob,
+          taskQueue: env.taskQueue,
+          args: ['x'],
+          workflowId: sid,
+        },
+        policies: { overlap: 'ALLOW_ALL' },
+      });
+      for (let i = 1; i <= 5; i++) {
+        clock.set(Date.UTC(2026, 0, 1) + i * MINUTE);
+        second.wakeTimers();
+        env.engine.wakeTimers();
+        await waitForTakenBy(h, i);
+      }
+      const runs: string[] = [];
+      for await (const wf of env.client.workflow.list({
+        query: `TemporalScheduledById = '${sid}'`,
+      })) {
+        runs.push(wf.workflowId);
+      }
+      assert.equal(runs.length, 5);
+      assert.equal(new Set(runs).size, 5);
+      assert.equal((await h.describe()).info.numActionsTaken, 5);
+      await h.delete();
+    } finally {
+      await second.close();
+      await env.close();
+    }
+  });
+});
+
+async function waitForTakenBy(h: ScheduleHandle, count: number): Promise<void> {
+  await waitFor(
+    async () => (await h.describe()).info.numActionsTaken >= count,
+    `${h.scheduleId} to take ${count} action(s)`,
+  );
+}

@@ -1,0 +1,22 @@
+// Runtime fixtures for local activities: activation jobs in, commands out (no worker, no engine).
+import { proxyLocalActivities, sleep } from 'reprise/workflow';
+
+interface Activities {
+  a(input: string): Promise<string>;
+  b(input: string): Promise<string>;
+}
+
+const { a, b } = proxyLocalActivities<Activities>({ startToCloseTimeout: '5s' });
+
+/** Two local activities at once; the end of `a` starts a timer. */
+export async function concurrentLocals(): Promise<string[]> {
+  const afterA = a('x').then(async (result) => {
+    await sleep(5);
+    return result;
+  });
+  return await Promise.all([afterA, b('y')]);
+}
+
+export async function oneLocal(): Promise<string> {
+  return await a('x');
+}
