@@ -94,9 +94,11 @@ function defaultLabel(pid: number): string {
  */
 export class TreeSampler {
   readonly #root: number;
+  /** Names given with label(). */
   readonly #labels = new Map<number, string>();
+  /** What each unlabelled process ran when last seen (a fork shows its parent's until exec). */
+  readonly #seenAs = new Map<number, string>();
   readonly #peaks = new Map<number, number>();
-  readonly #names = new Map<number, string>();
   readonly #timer: NodeJS.Timeout;
 
   constructor(root: number, intervalMs = 100) {
@@ -110,12 +112,10 @@ export class TreeSampler {
   /** Names a process (before or after it was first seen). */
   label(pid: number, label: string): void {
     this.#labels.set(pid, label);
-    if (this.#names.has(pid)) this.#names.set(pid, this.#unique(label, pid));
   }
 
   /** Records the peak of a process that reported it itself (exact, even after it exits). */
   record(pid: number, peakBytes: number): void {
-    this.#see(pid);
     this.#peaks.set(pid, Math.max(this.#peaks.get(pid) ?? 0, peakBytes));
   }
 
@@ -123,34 +123,30 @@ export class TreeSampler {
     for (const pid of descendants(this.#root)) {
       const m = procMemory(pid);
       if (m === undefined) continue;
-      this.#see(pid);
+      if (!this.#labels.has(pid)) {
+        const name = defaultLabel(pid);
+        if (!name.startsWith('pid-') || !this.#seenAs.has(pid)) this.#seenAs.set(pid, name);
+      }
       this.#peaks.set(pid, Math.max(this.#peaks.get(pid) ?? 0, m.hwm));
     }
   }
 
-  #see(pid: number): void {
-    if (this.#names.has(pid)) return;
-    this.#names.set(pid, this.#unique(this.#labels.get(pid) ?? defaultLabel(pid), pid));
-  }
-
-  #unique(label: string, pid: number): string {
-    const taken = new Set([...this.#names].filter(([p]) => p !== pid).map(([, n]) => n));
-    if (!taken.has(label)) return label;
-    for (let i = 2; ; i++) if (!taken.has(`${label}#${i}`)) return `${label}#${i}`;
-  }
-
   /**
-   * Stops sampling; the peak of every process seen, MiB, and their sum as `total`. Three or
-   * more processes of one name (`x`, `x#2`, `x-3`…) are reported as one entry, their maximum.
+   * Stops sampling; the peak of every process seen, MiB, and their sum as `total`. A name seen
+   * for a second process gets `#2`, `#3`…; three or more processes of one name are reported as
+   * one entry, their maximum.
    */
   stop(): Record<string, number> {
     this.sample();
     clearInterval(this.#timer);
     const byName = new Map<string, number>();
     let total = 0;
-    for (const [pid, peak] of this.#peaks) {
+    for (const [pid, peak] of [...this.#peaks].sort((a, b) => a[0] - b[0])) {
       if (peak <= 0) continue;
-      byName.set(this.#names.get(pid) ?? `pid-${pid}`, peak);
+      const label = this.#labels.get(pid) ?? this.#seenAs.get(pid) ?? `pid-${pid}`;
+      let name = label;
+      for (let i = 2; byName.has(name); i++) name = `${label}#${i}`;
+      byName.set(name, peak);
       total += peak;
     }
     const groups = new Map<string, string[]>();

@@ -65,12 +65,13 @@ export class WorkflowHandle<T extends Workflow = Workflow> {
   /**
    * Waits for the workflow to close and returns its result. Throws `WorkflowFailedError` whose
    * `cause` is the failure (an `ApplicationFailure`, `ActivityFailure`, `CancelledFailure`,
-   * `TerminatedFailure` or `TimeoutFailure`) if it did not complete. Follows continue-as-new:
-   * a run that continued as new is followed by its successor, up to the run that ends the chain.
+   * `TerminatedFailure` or `TimeoutFailure`) if it did not complete. Follows continue-as-new
+   * and the workflow retry policy: a run that continued as new, or failed or timed out and was
+   * retried, is followed by its successor, up to the run that ends the chain.
    */
   async result(): Promise<Awaited<ReturnType<T>>> {
     // Temporal's followRuns: start at the handle's run (or the workflow's latest) and follow
-    // continue-as-new to the run that ends the chain.
+    // continue-as-new and retries to the run that ends the chain.
     let runId = this.runId ?? this.firstExecutionRunId;
     for (;;) {
       const outcome = await this.#api.getWorkflowOutcome({
@@ -83,9 +84,14 @@ export class WorkflowHandle<T extends Workflow = Workflow> {
         case 'Completed':
           return outcome.result as Awaited<ReturnType<T>>;
         case 'Failed':
+          if (outcome.newRunId !== undefined) {
+            runId = outcome.newRunId;
+            continue;
+          }
           throw new WorkflowFailedError(
             'Workflow execution failed',
             decodeFailure(outcome.failure),
+            outcome.retryState,
           );
         case 'Canceled':
           throw new WorkflowFailedError(
@@ -98,9 +104,14 @@ export class WorkflowHandle<T extends Workflow = Workflow> {
             new TerminatedFailure(outcome.reason),
           );
         case 'TimedOut':
+          if (outcome.newRunId !== undefined) {
+            runId = outcome.newRunId;
+            continue;
+          }
           throw new WorkflowFailedError(
             'Workflow execution timed out',
             new TimeoutFailure('Workflow execution timed out', undefined, 'StartToClose'),
+            outcome.retryState,
           );
         case 'ContinuedAsNew':
           runId = outcome.newRunId;

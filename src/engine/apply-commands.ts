@@ -1,6 +1,5 @@
 import type { Command, CommandOf } from '../protocol/commands.ts';
 import { resolveRetryPolicy } from '../protocol/retry-policy.ts';
-import { RetryState } from '../protocol/failure.ts';
 import { activityTimerKey, dropPendingTimers, userTimerKey } from './timer-keys.ts';
 import type { RunTx } from './update-run.ts';
 import {
@@ -10,6 +9,8 @@ import {
   startChildWorkflow,
 } from './cross-run-commands.ts';
 import { acceptUpdate, completeUpdate, rejectUpdate } from './workflow-updates.ts';
+import { failWorkflowExecution } from './workflow-retry.ts';
+import type { WorkflowStartedEvent } from './workflow-retry.ts';
 
 /** A command the engine cannot carry out; the workflow task fails with cause BadCommand. */
 export class BadCommandError extends Error {}
@@ -62,8 +63,8 @@ export function validateCommands(commands: readonly Command[]): void {
       if (seqs.has(k)) throw new BadCommandError(`Duplicate ${c.type} seq ${c.seq} in one task.`);
       seqs.add(k);
     }
-    if (c.type === 'ScheduleActivityTask') {
-      normaliseActivityTimeouts(c, undefined);
+    if (c.type === 'ScheduleActivityTask') normaliseActivityTimeouts(c, undefined);
+    if (c.type === 'ScheduleActivityTask' || c.type === 'StartChildWorkflowExecution') {
       try {
         resolveRetryPolicy(c.retry);
       } catch (e) {
@@ -75,12 +76,14 @@ export function validateCommands(commands: readonly Command[]): void {
 
 /**
  * Turns a completed workflow task's commands into events, tasks and timers. Commands after a
- * close command are ignored (the run is closed).
+ * close command are ignored (the run is closed). `started` (the run's WorkflowExecutionStarted)
+ * is needed when a FailWorkflowExecution may be retried (engine/workflow-retry.ts).
  */
 export function applyCommands(
   tx: RunTx,
   commands: readonly Command[],
   completedEventId: number,
+  started?: WorkflowStartedEvent,
 ): void {
   for (const c of commands) {
     if (!tx.isRunning) return;
@@ -135,13 +138,7 @@ export function applyCommands(
         });
         break;
       case 'FailWorkflowExecution':
-        dropPendingTimers(tx);
-        tx.append({
-          type: 'WorkflowExecutionFailed',
-          failure: c.failure,
-          retryState: RetryState.RetryPolicyNotSet,
-          workflowTaskCompletedEventId: completedEventId,
-        });
+        failWorkflowExecution(tx, c.failure, completedEventId, started);
         break;
       case 'CancelWorkflowExecution':
         dropPendingTimers(tx);

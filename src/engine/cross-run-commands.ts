@@ -3,6 +3,7 @@
 // carried out by ops/child-workflows.ts and ops/external-workflows.ts).
 import { randomUUID } from 'node:crypto';
 import type { CommandOf } from '../protocol/commands.ts';
+import { resolveRetryPolicy } from '../protocol/retry-policy.ts';
 import { buildNewRun } from './new-run.ts';
 import {
   cancelExternalKey,
@@ -54,6 +55,9 @@ export function continueAsNew(
       searchAttributes,
       workflowRunTimeoutMs,
       workflowExecutionTimeoutMs: s.workflowExecutionTimeoutMs,
+      // The execution's deadline holds across the chain (Temporal's); a retry policy carries on.
+      workflowExecutionExpirationTimeMs: s.workflowExecutionExpirationTimeMs,
+      retryPolicy: s.retryPolicy,
       continuedExecutionRunId: s.runId,
       parent: s.parent,
     },
@@ -85,6 +89,7 @@ export function startChildWorkflow(
     parentClosePolicy: c.parentClosePolicy,
     ...(c.memo !== undefined && { memo: c.memo }),
     ...(c.searchAttributes !== undefined && { searchAttributes: c.searchAttributes }),
+    ...(c.retry !== undefined && { retryPolicy: resolveRetryPolicy(c.retry) }),
     workflowTaskCompletedEventId: completedEventId,
   });
   // The child's run id is chosen now, so that starting it again after a crash is a no-op.

@@ -1,5 +1,7 @@
 // How a run begins: its first events, state, task and timers. Shared by start-workflow,
 // continue-as-new (the successor run) and child workflows, so every run starts the same way.
+import type { Failure } from '../protocol/failure.ts';
+import type { ResolvedRetryPolicy } from '../protocol/retry-policy.ts';
 import { RunStatus } from '../protocol/run-status.ts';
 import { mergeSearchAttributes } from '../protocol/search-attributes.ts';
 import type { CreateRunRequest } from '../store/store.ts';
@@ -29,6 +31,17 @@ export interface NewRunSpec {
   startDelayMs?: number | undefined;
   /** signalWithStart: the signal recorded right after WorkflowExecutionStarted. */
   signal?: { signalName: string; input: unknown[] } | undefined;
+  /** The workflow retry policy, carried to every retry (engine/workflow-retry.ts). */
+  retryPolicy?: ResolvedRetryPolicy | undefined;
+  /** The attempt under the retry policy; default 1. */
+  attempt?: number | undefined;
+  /**
+   * When the whole execution times out, for a run that continues an execution (a retry or
+   * continue-as-new). Unset: the execution timeout counts from this run's first workflow task.
+   */
+  workflowExecutionExpirationTimeMs?: number | undefined;
+  /** A retry: the failure of the attempt before. */
+  continuedFailure?: Failure | undefined;
 }
 
 /** The longest workflow task timeout Temporal allows. */
@@ -45,6 +58,19 @@ export function buildNewRun(
   defaultWorkflowTaskTimeoutMs: number,
 ): { request: CreateRunRequest; tx: RunTx } {
   const delayMs = spec.startDelayMs ?? 0;
+  // Temporal's: the run and execution timeouts count from the end of the start delay (or retry
+  // backoff); the execution's expiration is fixed by its first run and kept by later ones.
+  const expirationMs =
+    spec.workflowExecutionExpirationTimeMs ??
+    (spec.workflowExecutionTimeoutMs === undefined
+      ? undefined
+      : nowMs + delayMs + spec.workflowExecutionTimeoutMs);
+  const runDeadlineMs = minDefined(
+    spec.workflowRunTimeoutMs === undefined
+      ? undefined
+      : nowMs + delayMs + spec.workflowRunTimeoutMs,
+    expirationMs,
+  );
   const state: RunState = {
     namespace: spec.namespace,
     workflowId: spec.workflowId,
@@ -88,7 +114,7 @@ export function buildNewRun(
     workflowType: spec.workflowType,
     taskQueue: spec.taskQueue,
     input: spec.args,
-    attempt: 1,
+    attempt: spec.attempt ?? 1,
     firstExecutionRunId: spec.firstExecutionRunId,
     workflowTaskTimeoutMs: spec.workflowTaskTimeoutMs,
     ...(spec.workflowExecutionTimeoutMs !== undefined && {
@@ -108,6 +134,9 @@ export function buildNewRun(
     }),
     ...(spec.parent !== undefined && { parent: spec.parent }),
     ...(delayMs > 0 && { firstWorkflowTaskBackoffMs: delayMs }),
+    ...(spec.retryPolicy !== undefined && { retryPolicy: spec.retryPolicy }),
+    ...(expirationMs !== undefined && { workflowExecutionExpirationTimeMs: expirationMs }),
+    ...(spec.continuedFailure !== undefined && { continuedFailure: spec.continuedFailure }),
   });
   if (spec.signal !== undefined) {
     tx.append({
@@ -120,9 +149,8 @@ export function buildNewRun(
   if (delayMs > 0) {
     tx.setTimer(workflowTaskRetryKey(), nowMs + delayMs, { kind: 'workflowTaskRetry', attempt: 1 });
   }
-  const runTimeoutMs = minDefined(spec.workflowRunTimeoutMs, spec.workflowExecutionTimeoutMs);
-  if (runTimeoutMs !== undefined) {
-    tx.setTimer(workflowRunTimeoutKey(), nowMs + runTimeoutMs, { kind: 'workflowRunTimeout' });
+  if (runDeadlineMs !== undefined) {
+    tx.setTimer(workflowRunTimeoutKey(), runDeadlineMs, { kind: 'workflowRunTimeout' });
   }
   tx.finish(defaultWorkflowTaskTimeoutMs);
   return {
@@ -159,7 +187,8 @@ export function isStartDelayed(tx: RunTx): boolean {
 
 /** Temporal: a signalWithStart during the start delay dispatches the first task at once. */
 export function skipStartDelay(tx: RunTx): void {
-  if (!isStartDelayed(tx)) return;
+  // A retry's backoff (attempt 2 and later) is the retry policy's, not a start delay: it holds.
+  if (!isStartDelayed(tx) || (tx.state.attempt ?? 1) > 1) return;
   tx.deleteTimer(workflowTaskRetryKey());
   tx.scheduleWorkflowTask(1, tx.state.workflowTaskTimeoutMs);
 }

@@ -121,6 +121,11 @@ export const RunState = z.object({
   firstExecutionRunId: z.string().optional(),
   workflowRunTimeoutMs: z.number().int().optional(),
   workflowExecutionTimeoutMs: z.number().int().optional(),
+  /** From WorkflowExecutionStarted: when the whole execution times out (retries stop before it). */
+  workflowExecutionExpirationTimeMs: z.number().int().optional(),
+  /** From WorkflowExecutionStarted: the workflow retry policy and this run's attempt under it. */
+  retryPolicy: ResolvedRetryPolicy.optional(),
+  attempt: z.number().int().positive().optional(),
   /** The parent that started this run as a child: told when the run closes. */
   parent: z
     .object({
@@ -226,6 +231,11 @@ export function applyEvent(state: RunState, e: HistoryEvent): void {
         state.workflowExecutionTimeoutMs = e.workflowExecutionTimeoutMs;
       }
       if (e.parent !== undefined) state.parent = e.parent;
+      if (e.workflowExecutionExpirationTimeMs !== undefined) {
+        state.workflowExecutionExpirationTimeMs = e.workflowExecutionExpirationTimeMs;
+      }
+      if (e.retryPolicy !== undefined) state.retryPolicy = e.retryPolicy;
+      state.attempt = e.attempt;
       return;
     case 'WorkflowExecutionContinuedAsNew':
       close(state, RunStatus.ContinuedAsNew, e.timeMs);

@@ -76,6 +76,8 @@ export const StartChildWorkflowExecution = z.object({
   workflowTaskTimeoutMs: z.number().int().positive().optional(),
   memo: z.record(z.string(), z.unknown()).optional(),
   searchAttributes: z.record(z.string(), z.unknown()).optional(),
+  /** The child's workflow retry policy: a failed or timed-out child runs again. */
+  retry: RetryPolicyInput.optional(),
 });
 export const SignalExternalWorkflowExecution = z.object({
   type: z.literal('SignalExternalWorkflowExecution'),

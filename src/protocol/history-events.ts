@@ -27,8 +27,14 @@ export const WorkflowExecutionStarted = event('WorkflowExecutionStarted', {
   identity: z.string().optional(),
   /** The run this one continues (continue-as-new). */
   continuedExecutionRunId: z.string().optional(),
-  /** Temporal's firstWorkflowTaskBackoff: the start delay before the first workflow task. */
+  /** Temporal's firstWorkflowTaskBackoff: the start delay (or retry backoff) before the first task. */
   firstWorkflowTaskBackoffMs: z.number().int().positive().optional(),
+  /** The workflow retry policy (client `start({ retry })` or a child's `retry`); kept by retries. */
+  retryPolicy: ResolvedRetryPolicy.optional(),
+  /** When the whole execution (every retry and continue-as-new) times out: start + execution timeout. */
+  workflowExecutionExpirationTimeMs: z.number().int().optional(),
+  /** The failure of the previous attempt, when this run is a retry. */
+  continuedFailure: Failure.optional(),
   /** The parent that started this run as a child, and its StartChildWorkflowExecutionInitiated. */
   parent: z
     .object({
@@ -46,6 +52,8 @@ export const WorkflowExecutionCompleted = event('WorkflowExecutionCompleted', {
 export const WorkflowExecutionFailed = event('WorkflowExecutionFailed', {
   failure: Failure,
   retryState: RetryStateSchema,
+  /** The run that retries this one (retryState InProgress), created in the same transaction. */
+  newExecutionRunId: z.string().optional(),
   workflowTaskCompletedEventId: z.number().int(),
 });
 export const WorkflowExecutionCanceled = event('WorkflowExecutionCanceled', {
@@ -58,6 +66,8 @@ export const WorkflowExecutionTerminated = event('WorkflowExecutionTerminated', 
 });
 export const WorkflowExecutionTimedOut = event('WorkflowExecutionTimedOut', {
   retryState: RetryStateSchema,
+  /** The run that retries this one (retryState InProgress), created in the same transaction. */
+  newExecutionRunId: z.string().optional(),
 });
 export const WorkflowExecutionCancelRequested = event('WorkflowExecutionCancelRequested', {
   reason: z.string().optional(),
@@ -206,6 +216,8 @@ export const StartChildWorkflowExecutionInitiated = event('StartChildWorkflowExe
   parentClosePolicy: ParentClosePolicySchema,
   memo: z.record(z.string(), z.unknown()).optional(),
   searchAttributes: z.record(z.string(), z.unknown()).optional(),
+  /** The child's workflow retry policy. */
+  retryPolicy: ResolvedRetryPolicy.optional(),
   workflowTaskCompletedEventId: z.number().int(),
 });
 export const StartChildWorkflowExecutionFailed = event('StartChildWorkflowExecutionFailed', {

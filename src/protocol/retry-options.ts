@@ -9,7 +9,7 @@ export interface RetryPolicy {
   maximumInterval?: Duration | undefined;
   /** 0 or unset: unlimited. */
   maximumAttempts?: number | undefined;
-  nonRetryableErrorTypes?: string[] | undefined;
+  nonRetryableErrorTypes?: readonly string[] | undefined;
 }
 
 /** The wire form of a {@link RetryPolicy} (`RetryPolicyInput`), without unset fields. */
@@ -27,6 +27,6 @@ export function compileRetryPolicy(p: RetryPolicy): CompiledRetryPolicy {
   if (p.backoffCoefficient !== undefined) out.backoffCoefficient = p.backoffCoefficient;
   if (p.maximumInterval !== undefined) out.maximumIntervalMs = msFromDuration(p.maximumInterval);
   if (p.maximumAttempts !== undefined) out.maximumAttempts = p.maximumAttempts;
-  if (p.nonRetryableErrorTypes !== undefined) out.nonRetryableErrorTypes = p.nonRetryableErrorTypes;
+  if (p.nonRetryableErrorTypes !== undefined) out.nonRetryableErrorTypes = [...p.nonRetryableErrorTypes];
   return out;
 }

@@ -1,5 +1,5 @@
 import type { Command } from '../protocol/commands.ts';
-import type { Failure } from '../protocol/failure.ts';
+import type { Failure, RetryState } from '../protocol/failure.ts';
 import type { HistoryEvent, WorkflowTaskFailedCause } from '../protocol/history-events.ts';
 import type { RetryPolicyInput } from '../protocol/retry-policy.ts';
 import type { RunStatus } from '../protocol/run-status.ts';
@@ -235,10 +235,23 @@ export interface GetWorkflowOutcomeRequest extends ExecutionRef {
 }
 export type WorkflowOutcome =
   | { status: 'Completed'; runId: string; result: unknown }
-  | { status: 'Failed'; runId: string; failure: Failure }
+  | {
+      status: 'Failed';
+      runId: string;
+      failure: Failure;
+      retryState?: RetryState | undefined;
+      /** Set when the workflow retry policy retries the run: the next attempt's run. */
+      newRunId?: string | undefined;
+    }
   | { status: 'Canceled'; runId: string; details: unknown[] }
   | { status: 'Terminated'; runId: string; reason: string }
-  | { status: 'TimedOut'; runId: string }
+  | {
+      status: 'TimedOut';
+      runId: string;
+      retryState?: RetryState | undefined;
+      /** Set when the workflow retry policy retries the run: the next attempt's run. */
+      newRunId?: string | undefined;
+    }
   | { status: 'ContinuedAsNew'; runId: string; newRunId: string };
 
 export interface GetHistoryRequest extends ExecutionRef {

@@ -4,7 +4,7 @@
 import { IllegalStateError } from '../errors.ts';
 import type { ActivationJob } from '../protocol/activation.ts';
 import type { CommandOf } from '../protocol/commands.ts';
-import type { Failure } from '../protocol/failure.ts';
+import type { Failure, RetryState } from '../protocol/failure.ts';
 import type { EventOf } from '../protocol/history-events.ts';
 
 export type CrossRunCommandEvent = EventOf<
@@ -178,11 +178,11 @@ function childFailure(
   >,
 ): Failure {
   let cause: Failure;
-  let retryState: 'NonRetryableFailure' | 'Timeout' | 'RetryPolicyNotSet' = 'NonRetryableFailure';
+  let retryState: RetryState = 'NonRetryableFailure';
   switch (e.type) {
     case 'ChildWorkflowExecutionFailed':
       cause = e.failure;
-      retryState = e.retryState === 'Timeout' ? 'Timeout' : 'RetryPolicyNotSet';
+      retryState = e.retryState; // why the child's retry policy (if any) stopped
       break;
     case 'ChildWorkflowExecutionCanceled':
       cause = { message: 'Workflow cancelled', info: { type: 'cancelled', details: e.details } };

@@ -4,6 +4,8 @@ import type { SignalDefinition, Workflow } from '../protocol/definitions.ts';
 import { msOptionalFromDuration } from '../protocol/duration.ts';
 import type { Duration } from '../protocol/duration.ts';
 import type { CommandOf } from '../protocol/commands.ts';
+import { compileRetryPolicy } from '../protocol/retry-options.ts';
+import type { RetryPolicy } from '../protocol/retry-options.ts';
 import { getActivator } from './context.ts';
 import { ChildWorkflowCancellationType, ParentClosePolicy } from './cross-run-calls.ts';
 
@@ -18,8 +20,11 @@ export interface ChildWorkflowOptions<T extends Workflow = Workflow> {
   readonly parentClosePolicy?: ParentClosePolicy | undefined;
   /** What cancelling the calling scope does. Default WAIT_CANCELLATION_COMPLETED. */
   readonly cancellationType?: ChildWorkflowCancellationType | undefined;
-  /** Accepted for Temporal compatibility; workflow retry policies are not enforced yet. */
-  readonly retry?: unknown;
+  /**
+   * The child's workflow retry policy: a child that fails or times out runs again as a new run
+   * of its workflow id, and the parent hears only the final outcome. Default: no retries.
+   */
+  readonly retry?: RetryPolicy | undefined;
   readonly workflowExecutionTimeout?: Duration | undefined;
   readonly workflowRunTimeout?: Duration | undefined;
   readonly workflowTaskTimeout?: Duration | undefined;
@@ -82,6 +87,7 @@ export async function startChild<T extends Workflow>(
   if (taskMs !== undefined) command.workflowTaskTimeoutMs = taskMs;
   if (options.memo !== undefined) command.memo = options.memo;
   if (options.searchAttributes !== undefined) command.searchAttributes = options.searchAttributes;
+  if (options.retry !== undefined) command.retry = compileRetryPolicy(options.retry);
   const { started, result } = activator.crossRun.startChild(
     command,
     options.cancellationType ?? ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,

@@ -277,6 +277,27 @@ export function storeConformance(backend: string, open: () => Promise<Store>): v
           );
         }));
 
+      test('appends to many runs at once all commit, and a conflicting one fails alone', () =>
+        withStore(async (store) => {
+          const runs = [makeRun(), makeRun(), makeRun()];
+          for (const r of runs) await store.createRun(createRequest(r));
+          const stale = { ...runs[1]!, version: runs[1]!.version + 7 };
+          const results = await Promise.allSettled([
+            store.appendToRun(appendRequest(runs[0]!, { events: [signaledEvent(3, 'x')] })),
+            store.appendToRun(appendRequest(stale, { events: [signaledEvent(3, 'y')] })),
+            store.appendToRun(appendRequest(runs[2]!, { events: [signaledEvent(3, 'z')] })),
+          ]);
+          assert.deepEqual(
+            results.map((r) => r.status),
+            ['fulfilled', 'rejected', 'fulfilled'],
+          );
+          const second = results[1];
+          assert.ok(second?.status === 'rejected' && second.reason instanceof RunConflictError);
+          assert.equal((await store.readHistory({ runId: runs[0]!.runId })).length, 3);
+          assert.equal((await store.readHistory({ runId: runs[1]!.runId })).length, 2);
+          assert.equal((await store.readHistory({ runId: runs[2]!.runId })).length, 3);
+        }));
+
       test('two appends racing on one run: one wins, the other gets RunConflictError and changes nothing', () =>
         withStore(async (store) => {
           const run = makeRun();

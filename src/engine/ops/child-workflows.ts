@@ -54,6 +54,7 @@ export async function startChildDue(
         searchAttributes: initiated.searchAttributes,
         workflowExecutionTimeoutMs: initiated.workflowExecutionTimeoutMs,
         workflowRunTimeoutMs: initiated.workflowRunTimeoutMs,
+        retryPolicy: initiated.retryPolicy,
         parent: {
           namespace: parent.namespace,
           workflowId: parent.workflowId,

@@ -1,8 +1,7 @@
 import type { TimerRecord } from '../../store/store.ts';
 import type { EngineDeps } from '../deps.ts';
-import { RetryState } from '../../protocol/failure.ts';
-import { dropPendingTimers } from '../timer-keys.ts';
 import { updateRun } from '../update-run.ts';
+import { startedEventIfRetrying, timeOutWorkflowRun } from '../workflow-retry.ts';
 import { parentClosePolicyDue, reportToParentDue, startChildDue } from './child-workflows.ts';
 import { cancelExternalDue, signalExternalDue } from './external-workflows.ts';
 import { scheduleTimerDue } from './schedules/process-schedule.ts';
@@ -30,6 +29,11 @@ export async function fireTimer(deps: EngineDeps, timer: TimerRecord): Promise<v
     await deps.store.deleteTimer({ runId: timer.runId, key: timer.key });
     return;
   }
+  // A run timeout under a workflow retry policy starts the run again: it needs the start event.
+  const started =
+    timer.payload.kind === 'workflowRunTimeout'
+      ? await startedEventIfRetrying(deps, timer.runId)
+      : undefined;
   await updateRun(deps, timer.runId, (tx) => {
     tx.deleteTimer(timer.key);
     if (!tx.isRunning) return;
@@ -54,9 +58,8 @@ export async function fireTimer(deps: EngineDeps, timer: TimerRecord): Promise<v
         workflowTaskRetryDue(tx, p.attempt);
         return;
       case 'workflowRunTimeout':
-        // The run (or the whole execution) ran out of time: it ends as TimedOut.
-        dropPendingTimers(tx);
-        tx.append({ type: 'WorkflowExecutionTimedOut', retryState: RetryState.Timeout });
+        // The run (or the whole execution) ran out of time: TimedOut, then maybe a retry.
+        timeOutWorkflowRun(tx, started);
         return;
       case 'startChild':
       case 'reportToParent':

@@ -103,13 +103,24 @@ export function outcomeFromEvent(runId: string, e: HistoryEvent | undefined): Wo
     case 'WorkflowExecutionCompleted':
       return { status: 'Completed', runId, result: e.result };
     case 'WorkflowExecutionFailed':
-      return { status: 'Failed', runId, failure: e.failure };
+      return {
+        status: 'Failed',
+        runId,
+        failure: e.failure,
+        retryState: e.retryState,
+        ...(e.newExecutionRunId !== undefined && { newRunId: e.newExecutionRunId }),
+      };
     case 'WorkflowExecutionCanceled':
       return { status: 'Canceled', runId, details: e.details ?? [] };
     case 'WorkflowExecutionTerminated':
       return { status: 'Terminated', runId, reason: e.reason };
     case 'WorkflowExecutionTimedOut':
-      return { status: 'TimedOut', runId };
+      return {
+        status: 'TimedOut',
+        runId,
+        retryState: e.retryState,
+        ...(e.newExecutionRunId !== undefined && { newRunId: e.newExecutionRunId }),
+      };
     case 'WorkflowExecutionContinuedAsNew':
       return { status: 'ContinuedAsNew', runId, newRunId: e.newExecutionRunId };
     case undefined:

@@ -13,7 +13,11 @@ import { afterCommit, updateRun } from '../update-run.ts';
 import { assertNamespace } from './find-run.ts';
 import { parseRequest } from './parse-request.ts';
 import { assertKnownSignal } from './signal-workflow.ts';
-import { StartWorkflowSchema, assertKnownWorkflowType } from './start-workflow.ts';
+import {
+  StartWorkflowSchema,
+  assertKnownWorkflowType,
+  workflowRetryPolicy,
+} from './start-workflow.ts';
 
 const SignalWithStartSchema = StartWorkflowSchema.extend({
   signalName: z.string().min(1),
@@ -39,6 +43,7 @@ export async function signalWithStartWorkflow(
   checkPayload(deps, `The input of workflow '${req.workflowId}'`, req.args);
   checkPayload(deps, `The input of signal '${req.signalName}'`, req.signalArgs);
   if (req.memo) checkPayload(deps, `The memo of workflow '${req.workflowId}'`, req.memo);
+  const retryPolicy = workflowRetryPolicy(req.retry);
   await assertKnownWorkflowType(deps, req.namespace, req.taskQueue, req.workflowType);
   await assertKnownSignal(deps, req.namespace, req.taskQueue, req.workflowType, req.signalName);
   for (let round = 1; round <= MAX_ROUNDS; round++) {
@@ -78,6 +83,7 @@ export async function signalWithStartWorkflow(
         workflowExecutionTimeoutMs: req.workflowExecutionTimeoutMs,
         workflowRunTimeoutMs: req.workflowRunTimeoutMs,
         startDelayMs: req.startDelayMs,
+        retryPolicy,
         signal: { signalName: req.signalName, input: req.signalArgs },
       },
       deps.clock.now(),

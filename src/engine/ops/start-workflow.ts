@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { UnknownWorkflowTypeError } from '../../errors.ts';
-import { RetryPolicyInput } from '../../protocol/retry-policy.ts';
+import { InvalidArgumentError, UnknownWorkflowTypeError } from '../../errors.ts';
+import { RetryPolicyInput, resolveRetryPolicy } from '../../protocol/retry-policy.ts';
+import type { ResolvedRetryPolicy } from '../../protocol/retry-policy.ts';
 import { SearchAttributesUpsert } from '../../protocol/search-attributes.ts';
 import {
   WorkflowIdConflictPolicySchema,
@@ -52,6 +53,7 @@ export async function startWorkflow(
   await assertNamespace(deps, req.namespace);
   checkPayload(deps, `The input of workflow '${req.workflowId}'`, req.args);
   if (req.memo) checkPayload(deps, `The memo of workflow '${req.workflowId}'`, req.memo);
+  const retryPolicy = workflowRetryPolicy(req.retry);
   await assertKnownWorkflowType(deps, req.namespace, req.taskQueue, req.workflowType);
 
   return startUnderIdPolicies(deps, req, async () => {
@@ -76,6 +78,7 @@ export async function startWorkflow(
         workflowExecutionTimeoutMs: req.workflowExecutionTimeoutMs,
         workflowRunTimeoutMs: req.workflowRunTimeoutMs,
         startDelayMs: req.startDelayMs,
+        retryPolicy,
       },
       nowMs,
       deps.limits.defaultWorkflowTaskTimeoutMs,
@@ -84,6 +87,21 @@ export async function startWorkflow(
     afterCommit(deps, tx);
     return runId;
   });
+}
+
+/**
+ * The workflow retry policy of a start, resolved with Temporal's defaults; a policy that cannot
+ * be (maximumInterval below initialInterval) is refused with InvalidArgumentError.
+ */
+export function workflowRetryPolicy(
+  input: RetryPolicyInput | undefined,
+): ResolvedRetryPolicy | undefined {
+  if (input === undefined) return undefined;
+  try {
+    return resolveRetryPolicy(input);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
 }
 
 export async function assertKnownWorkflowType(

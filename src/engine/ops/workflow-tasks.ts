@@ -21,6 +21,7 @@ import { WorkflowTaskToken, decodeTaskToken, encodeTaskToken } from '../task-tok
 import { workflowTaskRetryKey, workflowTaskTimerKey } from '../timer-keys.ts';
 import { updateRun } from '../update-run.ts';
 import { admittedUpdates } from '../workflow-updates.ts';
+import { startedEventIfRetrying } from '../workflow-retry.ts';
 import type { RunTx } from '../update-run.ts';
 import { parseRequest } from './parse-request.ts';
 import { PayloadTooLargeError } from '../../errors.ts';
@@ -176,6 +177,10 @@ export async function completeWorkflowTask(
     }
     throw e;
   }
+  // A failure the workflow retry policy retries starts the run again: it needs the start event.
+  const started = req.commands.some((c) => c.type === 'FailWorkflowExecution')
+    ? await startedEventIfRetrying(deps, token.runId)
+    : undefined;
   return updateRun(deps, token.runId, (tx) => {
     assertCurrentTask(tx, token);
     tx.deleteTimer(workflowTaskTimerKey());
@@ -221,7 +226,7 @@ export async function completeWorkflowTask(
       identity: req.identity,
       ...(req.buildId !== undefined && { buildId: req.buildId }),
     });
-    applyCommands(tx, req.commands, completed.eventId);
+    applyCommands(tx, req.commands, completed.eventId, started);
     if (eventsWaiting) tx.wakeWorkflow();
     return { accepted: true };
   });

@@ -91,6 +91,7 @@ export class SqliteStore implements Store {
   readonly #db: Database.Database;
   readonly #q: Queries;
   readonly #tx: ReturnType<typeof prepareTransactions>;
+  #pending: PendingAppend[] = [];
 
   private constructor(db: Database.Database) {
     this.#db = db;
@@ -203,9 +204,40 @@ export class SqliteStore implements Store {
         nextEventId: req.createRun.run.nextEventId,
       });
     }
-    await this.#write('appendToRun', () => {
-      this.#tx.appendToRun.immediate(req);
+    await this.#groupCommit(req);
+  }
+
+  /**
+   * Group commit: appends that arrive in the same turn of the event loop (many runs' steps under
+   * load) share ONE transaction and so one fsync, each inside its own savepoint so that one
+   * append's conflict rolls back only that append. Every caller is answered only after the
+   * commit, so an acknowledged append is as durable as a lone one.
+   */
+  #groupCommit(req: AppendToRunRequest): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ req, resolve, reject });
+      if (this.#pending.length === 1) setImmediate(() => void this.#flush());
     });
+  }
+
+  async #flush(): Promise<void> {
+    const batch = this.#pending;
+    this.#pending = [];
+    const outcomes = new Map<PendingAppend, unknown>();
+    try {
+      await this.#write('appendToRun', () => {
+        outcomes.clear();
+        this.#tx.appendBatch.immediate(batch, outcomes);
+      });
+    } catch (e) {
+      for (const p of batch) p.reject(e);
+      return;
+    }
+    for (const p of batch) {
+      const failure = outcomes.get(p);
+      if (failure === undefined) p.resolve();
+      else p.reject(translateSqliteError(failure, { operation: 'appendToRun' }));
+    }
   }
 
   async readHistory(req: {
@@ -370,6 +402,12 @@ export class SqliteStore implements Store {
   }
 }
 
+interface PendingAppend {
+  req: AppendToRunRequest;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
 /** The write transactions, built once; each is run with `.immediate()` (BEGIN IMMEDIATE). */
 function prepareTransactions(db: Database.Database, q: Queries) {
   const insertTasks = (tasks: readonly NewTask[]) => {
@@ -405,6 +443,31 @@ function prepareTransactions(db: Database.Database, q: Queries) {
     upsertTimers(req.timers);
   };
 
+  const appendToRun = db.transaction((req: AppendToRunRequest) => {
+    // Contract 1: the compare-and-set on next_event_id comes first; on a mismatch the
+    // transaction rolls back before anything was written.
+    const { changes } = q.runs.update.run({
+      run_id: req.runId,
+      expected_next_event_id: req.expectedNextEventId,
+      expected_version: req.expectedVersion,
+      status: req.status,
+      close_time_ms: req.closeTimeMs ?? null,
+      next_event_id: req.nextEventId,
+      state: stateToColumn(req.state),
+      search_attributes: objectToColumn(req.searchAttributes),
+      memo: objectToColumn(req.memo),
+    });
+    if (changes === 0) throw new RunConflictError(req.runId, req.expectedNextEventId);
+    insertEvents(req.runId, req.events);
+    // Deletes before inserts: a key both deleted and upserted ends up holding the new timer.
+    for (const key of req.deleteTimerKeys) q.timers.delete.run(req.runId, key);
+    for (const taskId of req.deleteTaskIds) q.tasks.delete.run(taskId);
+    insertTasks(req.tasks);
+    upsertTimers(req.timers);
+    // After the status update above: a continued run no longer holds its workflow id.
+    if (req.createRun !== undefined) insertRun(req.createRun);
+  });
+
   return {
     ensureNamespace: db.transaction((namespace: string) => {
       q.namespaces.insert.run(namespace);
@@ -414,30 +477,20 @@ function prepareTransactions(db: Database.Database, q: Queries) {
       insertRun(req);
     }),
 
-    appendToRun: db.transaction((req: AppendToRunRequest) => {
-      // Contract 1: the compare-and-set on next_event_id comes first; on a mismatch the
-      // transaction rolls back before anything was written.
-      const { changes } = q.runs.update.run({
-        run_id: req.runId,
-        expected_next_event_id: req.expectedNextEventId,
-        expected_version: req.expectedVersion,
-        status: req.status,
-        close_time_ms: req.closeTimeMs ?? null,
-        next_event_id: req.nextEventId,
-        state: stateToColumn(req.state),
-        search_attributes: objectToColumn(req.searchAttributes),
-        memo: objectToColumn(req.memo),
-      });
-      if (changes === 0) throw new RunConflictError(req.runId, req.expectedNextEventId);
-      insertEvents(req.runId, req.events);
-      // Deletes before inserts: a key both deleted and upserted ends up holding the new timer.
-      for (const key of req.deleteTimerKeys) q.timers.delete.run(req.runId, key);
-      for (const taskId of req.deleteTaskIds) q.tasks.delete.run(taskId);
-      insertTasks(req.tasks);
-      upsertTimers(req.timers);
-      // After the status update above: a continued run no longer holds its workflow id.
-      if (req.createRun !== undefined) insertRun(req.createRun);
-    }),
+    /** Each append in its own savepoint: a failed one is recorded in `failed` and undone alone. */
+    appendBatch: db.transaction(
+      (batch: readonly PendingAppend[], failed: Map<PendingAppend, unknown>) => {
+        for (const p of batch) {
+          try {
+            appendToRun(p.req); // nested: runs in a savepoint
+          } catch (e) {
+            failed.set(p, e);
+          }
+        }
+      },
+    ),
+
+    appendToRun,
 
     claimTask: db.transaction((req: ClaimTaskRequest): TaskRecord | undefined => {
       const row = q.tasks.claim.get({
