@@ -27,6 +27,7 @@ export function compileRetryPolicy(p: RetryPolicy): CompiledRetryPolicy {
   if (p.backoffCoefficient !== undefined) out.backoffCoefficient = p.backoffCoefficient;
   if (p.maximumInterval !== undefined) out.maximumIntervalMs = msFromDuration(p.maximumInterval);
   if (p.maximumAttempts !== undefined) out.maximumAttempts = p.maximumAttempts;
-  if (p.nonRetryableErrorTypes !== undefined) out.nonRetryableErrorTypes = [...p.nonRetryableErrorTypes];
+  if (p.nonRetryableErrorTypes !== undefined)
+    out.nonRetryableErrorTypes = [...p.nonRetryableErrorTypes];
   return out;
 }

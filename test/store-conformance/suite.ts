@@ -292,7 +292,7 @@ export function storeConformance(backend: string, open: () => Promise<Store>): v
             ['fulfilled', 'rejected', 'fulfilled'],
           );
           const second = results[1];
-          assert.ok(second?.status === 'rejected' && second.reason instanceof RunConflictError);
+          assert.ok(second.status === 'rejected' && second.reason instanceof RunConflictError);
           assert.equal((await store.readHistory({ runId: runs[0]!.runId })).length, 3);
           assert.equal((await store.readHistory({ runId: runs[1]!.runId })).length, 2);
           assert.equal((await store.readHistory({ runId: runs[2]!.runId })).length, 3);
