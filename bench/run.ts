@@ -25,7 +25,8 @@ const USAGE = `usage: npm run bench -- <W1…W8 | all | limits>… [options]
                     'service' (separate processes over HTTP) does not exist yet
   --store sqlite    the store (default sqlite; 'postgres' does not exist yet)
   --scale full      W7 at the full 100,000 runs (default: scaled down to 10,000)
-  --inline          run repetitions in this process (for profiling; RSS then covers the runner)
+  --inline          run repetitions in this process (debugging; RSS then covers the runner;
+                    W7 and W8 also need node --expose-gc)
   --out FILE        also append the JSON lines to FILE`;
 
 interface Cli {

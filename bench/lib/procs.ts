@@ -82,7 +82,7 @@ function defaultLabel(pid: number): string {
     const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
     const script = argv.find((a) => a.endsWith('.ts'));
     if (script !== undefined) return script.slice(script.lastIndexOf('/') + 1, -3);
-    return (argv[0] ?? `pid-${pid}`).split('/').pop() ?? `pid-${pid}`;
+    return ((argv[0] ?? '').split('/').pop() ?? '').trim() || `pid-${pid}`;
   } catch {
     return `pid-${pid}`;
   }

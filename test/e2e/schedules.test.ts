@@ -340,9 +340,14 @@ describe('schedules', () => {
     assert.equal((await h.describe()).info.nextActionTimes.length, 2);
     clock.set(base);
     await waitForTaken(h, 1);
+    // The default overlap policy is SKIP: were the first run still running at base + HOUR, the
+    // second time would rightly be skipped. Jumping the ManualClock an hour while its workflow
+    // task is in flight also times that task out (10 s), delaying the run further under load.
+    await waitForStatus(`${sid}-${iso(base)}`, 'Completed');
     clock.set(base + HOUR);
     await waitForTaken(h, 2);
     const d = await h.describe();
+    assert.equal(d.info.numActionsSkippedOverlap, 0);
     assert.equal(d.state.remainingActions, 0);
     assert.deepEqual(d.info.nextActionTimes, []);
     await advanceWithWitness(base + 2 * HOUR);
