@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { z } from 'zod';
 import { defaultLogger } from '../logger.ts';
 import type { Logger } from '../logger.ts';
@@ -125,8 +126,20 @@ export class Engine {
     const d = this.#deps;
     const q = this.#queries;
     const closing = this.#closing.signal;
-    const both = (signal: AbortSignal | undefined): AbortSignal =>
-      signal ? AbortSignal.any([signal, closing]) : closing;
+    // Every long-poll and result waiter listens on it at once: many listeners are expected.
+    setMaxListeners(0, closing);
+    // One combined signal per caller signal (a worker passes the same one to every poll), so
+    // long-polls do not pile listeners onto the engine's closing signal.
+    const combined = new WeakMap<AbortSignal, AbortSignal>();
+    const both = (signal: AbortSignal | undefined): AbortSignal => {
+      if (!signal) return closing;
+      let c = combined.get(signal);
+      if (!c) {
+        c = AbortSignal.any([signal, closing]);
+        combined.set(signal, c);
+      }
+      return c;
+    };
     return {
       startWorkflow: (req) => startWorkflow(d, req),
       signalWorkflow: (req) => signalWorkflow(d, req),
