@@ -96,28 +96,10 @@ export class WorkflowClient {
     workflow: T | string,
     options: WorkflowStartOptions<T>,
   ): Promise<WorkflowHandle<T>> {
-    const workflowType = typeof workflow === 'string' ? workflow : workflow.name;
-    if (!workflowType) {
-      throw new InvalidArgumentError(
-        'The workflow function has no name. Pass a named exported function, or the workflow type as a string.',
-      );
-    }
     const { runId } = await this.#api.startWorkflow({
-      namespace: this.#namespace,
-      workflowId: options.workflowId,
-      workflowType,
-      taskQueue: options.taskQueue,
-      args: toPayloads(options.args ?? []),
-      identity: this.#identity,
-      memo: options.memo,
-      searchAttributes: searchAttributesForStart(options.searchAttributes),
-      workflowExecutionTimeoutMs: msOptionalFromDuration(options.workflowExecutionTimeout),
-      workflowRunTimeoutMs: msOptionalFromDuration(options.workflowRunTimeout),
-      workflowTaskTimeoutMs: msOptionalFromDuration(options.workflowTaskTimeout),
-      retry: options.retry ? compileRetryPolicy(options.retry) : undefined,
+      ...this.#startRequest(workflow, options),
       workflowIdReusePolicy: options.workflowIdReusePolicy,
       workflowIdConflictPolicy: options.workflowIdConflictPolicy,
-      startDelayMs: msOptionalFromDuration(options.startDelay),
     });
     return new WorkflowHandle<T>({
       api: this.#api,
@@ -160,13 +142,31 @@ export class WorkflowClient {
     workflow: T | string,
     options: WorkflowSignalWithStartOptions<T, SignalArgs>,
   ): Promise<WorkflowHandle<T> & { readonly signaledRunId: string }> {
+    const { runId } = await this.#api.signalWithStartWorkflow({
+      ...this.#startRequest(workflow, options),
+      signalName: typeof options.signal === 'string' ? options.signal : options.signal.name,
+      signalArgs: toPayloads(options.signalArgs ?? []),
+    });
+    const handle = new WorkflowHandle<T>({
+      api: this.#api,
+      namespace: this.#namespace,
+      identity: this.#identity,
+      workflowId: options.workflowId,
+      runId: undefined,
+      firstExecutionRunId: undefined,
+    });
+    return Object.assign(handle, { signaledRunId: runId });
+  }
+
+  /** The start request both `start` and `signalWithStart` send. */
+  #startRequest<T extends Workflow>(workflow: T | string, options: WorkflowStartOptions<T>) {
     const workflowType = typeof workflow === 'string' ? workflow : workflow.name;
     if (!workflowType) {
       throw new InvalidArgumentError(
         'The workflow function has no name. Pass a named exported function, or the workflow type as a string.',
       );
     }
-    const { runId } = await this.#api.signalWithStartWorkflow({
+    return {
       namespace: this.#namespace,
       workflowId: options.workflowId,
       workflowType,
@@ -180,18 +180,7 @@ export class WorkflowClient {
       workflowTaskTimeoutMs: msOptionalFromDuration(options.workflowTaskTimeout),
       retry: options.retry ? compileRetryPolicy(options.retry) : undefined,
       startDelayMs: msOptionalFromDuration(options.startDelay),
-      signalName: typeof options.signal === 'string' ? options.signal : options.signal.name,
-      signalArgs: toPayloads(options.signalArgs ?? []),
-    });
-    const handle = new WorkflowHandle<T>({
-      api: this.#api,
-      namespace: this.#namespace,
-      identity: this.#identity,
-      workflowId: options.workflowId,
-      runId: undefined,
-      firstExecutionRunId: undefined,
-    });
-    return Object.assign(handle, { signaledRunId: runId });
+    };
   }
 
   /** A handle to an existing workflow; no request is made until you use it. */
