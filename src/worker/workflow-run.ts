@@ -22,14 +22,21 @@ import { PATCH_MARKER } from '../protocol/history-events.ts';
 import { isContinueAsNewSuggested } from '../protocol/history-limits.ts';
 import type { UpdateRequest } from '../protocol/update.ts';
 import type { VmSandbox } from './sandbox/vm-sandbox.ts';
-import {
-  CROSS_RUN_COMMAND_EVENT_TYPES,
-  CrossRunTracker,
-  describeCrossRunCommand,
-  describeCrossRunEvent,
-} from './cross-run-events.ts';
-import type { CrossRunCommand, CrossRunCommandEvent } from './cross-run-events.ts';
+import { CrossRunTracker } from './cross-run-events.ts';
 import { localActivityMarkersAfter, replayLocalActivities } from './local-activities.ts';
+import {
+  describeCommand,
+  describeEvent,
+  findTaskOutcome,
+  isCommandEvent,
+  isCrossRunCommand,
+  isCrossRunEvent,
+  isTaskOutcome,
+  nonDeterminismMessage,
+  patchesRecordedAfter,
+  updatesAcceptedAfter,
+} from './history-matching.ts';
+import type { CommandEvent } from './history-matching.ts';
 
 /** The answer to one workflow task. */
 export type RunActivationResult =
@@ -60,42 +67,6 @@ export interface WorkflowRunOptions {
   readonly sandbox: VmSandbox;
   readonly runId: string;
   readonly namespace: string;
-}
-
-type CommandEvent = EventOf<
-  | 'ActivityTaskScheduled'
-  | 'TimerStarted'
-  | 'TimerCanceled'
-  | 'ActivityTaskCancelRequested'
-  | 'MarkerRecorded'
-  | 'WorkflowExecutionCompleted'
-  | 'WorkflowExecutionFailed'
-  | 'WorkflowExecutionCanceled'
-  | 'WorkflowExecutionUpdateAccepted'
-  | 'WorkflowExecutionUpdateCompleted'
-  | 'UpsertWorkflowSearchAttributes'
-  | 'WorkflowPropertiesModified'
-  | CrossRunCommandEvent['type']
->;
-
-const COMMAND_EVENT_TYPES: ReadonlySet<HistoryEvent['type']> = new Set([
-  'ActivityTaskScheduled',
-  'TimerStarted',
-  'TimerCanceled',
-  'ActivityTaskCancelRequested',
-  'MarkerRecorded',
-  'WorkflowExecutionCompleted',
-  'WorkflowExecutionFailed',
-  'WorkflowExecutionCanceled',
-  'WorkflowExecutionUpdateAccepted',
-  'WorkflowExecutionUpdateCompleted',
-  'UpsertWorkflowSearchAttributes',
-  'WorkflowPropertiesModified',
-  ...CROSS_RUN_COMMAND_EVENT_TYPES,
-]);
-
-function isCommandEvent(e: HistoryEvent): e is CommandEvent {
-  return COMMAND_EVENT_TYPES.has(e.type);
 }
 
 interface ScheduledActivity {
@@ -666,172 +637,4 @@ export class WorkflowRun {
   #poison(reason: string): void {
     this.#poisoned ??= reason;
   }
-}
-
-function isTaskOutcome(e: HistoryEvent): boolean {
-  return (
-    e.type === 'WorkflowTaskCompleted' ||
-    e.type === 'WorkflowTaskFailed' ||
-    e.type === 'WorkflowTaskTimedOut' ||
-    e.type === 'WorkflowTaskScheduled' ||
-    e.type === 'WorkflowTaskStarted'
-  );
-}
-
-/** The WorkflowTaskCompleted/Failed/TimedOut of the task started at `events[index]`, if given. */
-function findTaskOutcome(
-  events: readonly HistoryEvent[],
-  index: number,
-): EventOf<'WorkflowTaskCompleted' | 'WorkflowTaskFailed' | 'WorkflowTaskTimedOut'> | undefined {
-  const startedEventId = (events[index] as HistoryEvent).eventId;
-  for (let j = index + 1; j < events.length; j++) {
-    const e = events[j] as HistoryEvent;
-    if (
-      (e.type === 'WorkflowTaskCompleted' ||
-        e.type === 'WorkflowTaskFailed' ||
-        e.type === 'WorkflowTaskTimedOut') &&
-      e.startedEventId === startedEventId
-    ) {
-      return e;
-    }
-    if (e.type === 'WorkflowTaskStarted') return undefined;
-  }
-  return undefined;
-}
-
-/** Patch ids of the markers a completed task recorded (sent first as notifyHasPatch jobs). */
-function patchesRecordedAfter(
-  events: readonly HistoryEvent[],
-  completed: EventOf<'WorkflowTaskCompleted'>,
-): string[] {
-  const ids: string[] = [];
-  for (const e of events) {
-    if (e.eventId <= completed.eventId) continue;
-    if (!isCommandEvent(e) || e.workflowTaskCompletedEventId !== completed.eventId) {
-      if (e.eventId > completed.eventId + 1 && !isCommandEvent(e)) break;
-      continue;
-    }
-    if (e.type === 'MarkerRecorded' && e.markerName === PATCH_MARKER) {
-      const patchId = e.details['patchId'];
-      if (typeof patchId === 'string') ids.push(patchId);
-    }
-  }
-  return ids;
-}
-
-/**
- * The updates a completed task accepted, from its WorkflowExecutionUpdateAccepted events: on
- * replay they are that task's doUpdate jobs, without their validators (Temporal's rule).
- */
-function updatesAcceptedAfter(
-  events: readonly HistoryEvent[],
-  completed: EventOf<'WorkflowTaskCompleted'>,
-): (UpdateRequest & { runValidator: boolean })[] {
-  const updates: (UpdateRequest & { runValidator: boolean })[] = [];
-  for (const e of events) {
-    if (e.eventId <= completed.eventId) continue;
-    if (e.type === 'WorkflowTaskStarted') break;
-    if (
-      e.type === 'WorkflowExecutionUpdateAccepted' &&
-      e.workflowTaskCompletedEventId === completed.eventId
-    ) {
-      updates.push({ updateId: e.updateId, name: e.name, args: e.input, runValidator: false });
-    }
-  }
-  return updates;
-}
-
-function nonDeterminismMessage(eventId: number, history: string, code: string): string {
-  return (
-    `Non-determinism at event ${eventId}: ${history} but the workflow code issued ${code}. ` +
-    'Did the workflow code change while this run was in flight? Use patched() to branch, or deploy the old code.'
-  );
-}
-
-function describeEvent(e: CommandEvent): string {
-  switch (e.type) {
-    case 'ActivityTaskScheduled':
-      return `ActivityTaskScheduled (activityType '${e.activityType}', activityId '${e.activityId}')`;
-    case 'TimerStarted':
-    case 'TimerCanceled':
-      return `${e.type} (timerId '${e.timerId}')`;
-    case 'ActivityTaskCancelRequested':
-      return `ActivityTaskCancelRequested (scheduledEventId ${e.scheduledEventId})`;
-    case 'MarkerRecorded':
-      return `MarkerRecorded (${describeMarker(e.markerName, e.details)})`;
-    case 'WorkflowExecutionCompleted':
-    case 'WorkflowExecutionFailed':
-    case 'WorkflowExecutionCanceled':
-      return e.type;
-    case 'WorkflowExecutionUpdateAccepted':
-      return `WorkflowExecutionUpdateAccepted (update '${e.name}', updateId '${e.updateId}')`;
-    case 'WorkflowExecutionUpdateCompleted':
-      return `WorkflowExecutionUpdateCompleted (updateId '${e.updateId}')`;
-    case 'UpsertWorkflowSearchAttributes':
-      return `UpsertWorkflowSearchAttributes (${Object.keys(e.searchAttributes).join(', ')})`;
-    case 'WorkflowPropertiesModified':
-      return `WorkflowPropertiesModified (memo ${Object.keys(e.upsertedMemo).join(', ')})`;
-    case 'WorkflowExecutionContinuedAsNew':
-    case 'StartChildWorkflowExecutionInitiated':
-    case 'SignalExternalWorkflowExecutionInitiated':
-    case 'RequestCancelExternalWorkflowExecutionInitiated':
-      return describeCrossRunEvent(e);
-    default: {
-      const never: never = e;
-      return String(never);
-    }
-  }
-}
-
-function describeCommand(c: Command): string {
-  switch (c.type) {
-    case 'ScheduleActivityTask':
-      return `ScheduleActivityTask (activityType '${c.activityType}', activityId '${c.activityId}', seq ${c.seq})`;
-    case 'StartTimer':
-    case 'CancelTimer':
-    case 'RequestCancelActivityTask':
-      return `${c.type} (seq ${c.seq})`;
-    case 'RecordMarker':
-      return `RecordMarker (${describeMarker(c.markerName, c.details)})`;
-    case 'CompleteWorkflowExecution':
-    case 'FailWorkflowExecution':
-    case 'CancelWorkflowExecution':
-      return c.type;
-    case 'AcceptWorkflowUpdate':
-    case 'RejectWorkflowUpdate':
-    case 'CompleteWorkflowUpdate':
-      return `${c.type} (updateId '${c.updateId}')`;
-    case 'UpsertWorkflowSearchAttributes':
-      return `UpsertWorkflowSearchAttributes (${Object.keys(c.searchAttributes).join(', ')})`;
-    case 'ModifyWorkflowProperties':
-      return `ModifyWorkflowProperties (memo ${Object.keys(c.upsertedMemo).join(', ')})`;
-    case 'ContinueAsNewWorkflowExecution':
-    case 'StartChildWorkflowExecution':
-    case 'SignalExternalWorkflowExecution':
-    case 'RequestCancelExternalWorkflowExecution':
-      return describeCrossRunCommand(c);
-    default: {
-      const never: never = c;
-      return String(never);
-    }
-  }
-}
-
-function describeMarker(markerName: string, details: Record<string, unknown>): string {
-  return 'activityType' in details
-    ? `markerName '${markerName}', activityType '${String(details['activityType'])}', seq ${String(details['seq'])}`
-    : `markerName '${markerName}', patchId '${String(details['patchId'])}'`;
-}
-
-function isCrossRunEvent(e: CommandEvent): e is CrossRunCommandEvent {
-  return (CROSS_RUN_COMMAND_EVENT_TYPES as readonly string[]).includes(e.type);
-}
-
-function isCrossRunCommand(c: Command): c is CrossRunCommand {
-  return (
-    c.type === 'ContinueAsNewWorkflowExecution' ||
-    c.type === 'StartChildWorkflowExecution' ||
-    c.type === 'SignalExternalWorkflowExecution' ||
-    c.type === 'RequestCancelExternalWorkflowExecution'
-  );
 }
