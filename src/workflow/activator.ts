@@ -24,7 +24,6 @@ import { QUERY_NOT_REGISTERED, STACK_TRACE_QUERY } from '../protocol/activation.
 import type { Command } from '../protocol/commands.ts';
 import type { Failure } from '../protocol/failure.ts';
 import type { LocalActivityRequests } from '../protocol/local-activity.ts';
-import type { RetryPolicyInput } from '../protocol/retry-policy.ts';
 import { mergeMemo, mergeSearchAttributes } from '../protocol/search-attributes.ts';
 import type { SearchAttributesUpsert } from '../protocol/search-attributes.ts';
 import { CancellationScope, RootCancellationScope } from './cancellation-scope.ts';
@@ -34,46 +33,37 @@ import { LocalActivityCalls } from './local-activity.ts';
 import { alea, uuid4From } from './determinism.ts';
 import type { RandomSource } from './determinism.ts';
 import type { WorkflowInfo } from './workflow-info.ts';
+import {
+  assertNever,
+  captureStack,
+  isPromiseLike,
+  rejectedBy,
+  workflowTypeNames,
+} from './runtime-helpers.ts';
+export { workflowTypeNames } from './runtime-helpers.ts';
 
-/**
- * The marker name of `patched()`; equal to `PATCH_MARKER` in protocol/history-events.ts, which
- * the sandbox cannot import (it loads zod). A test checks that the two agree.
- */
-export const PATCH_MARKER_NAME = 'core_patch';
-
-/** How an activity reacts to cancellation of its scope. Temporal's `ActivityCancellationType`. */
-export const ActivityCancellationType = {
-  /** Request cancellation and reject at once, without waiting for the activity to confirm. */
-  TRY_CANCEL: 'TRY_CANCEL',
-  /** Request cancellation and wait until the activity confirms it (the default). */
-  WAIT_CANCELLATION_COMPLETED: 'WAIT_CANCELLATION_COMPLETED',
-  /** Reject at once and do not request cancellation: the activity runs on. */
-  ABANDON: 'ABANDON',
-} as const;
-export type ActivityCancellationType =
-  (typeof ActivityCancellationType)[keyof typeof ActivityCancellationType];
-
-/** Activity options resolved to the command's units (ms), as `proxyActivities` hands them over. */
-export interface ResolvedActivityOptions {
-  taskQueue: string | undefined;
-  activityId: string | undefined;
-  startToCloseTimeoutMs: number | undefined;
-  scheduleToCloseTimeoutMs: number | undefined;
-  scheduleToStartTimeoutMs: number | undefined;
-  heartbeatTimeoutMs: number | undefined;
-  retry: RetryPolicyInput | undefined;
-  cancellationType: ActivityCancellationType;
-}
-
-export type SignalHandler = (...args: unknown[]) => unknown;
-export type DefaultSignalHandler = (signalName: string, ...args: unknown[]) => unknown;
-export type QueryHandler = (...args: unknown[]) => unknown;
-export type UpdateHandler = (...args: unknown[]) => unknown;
-export type UpdateValidator = (...args: unknown[]) => void;
+export { ActivityCancellationType, PATCH_MARKER_NAME } from './activator-types.ts';
+export type {
+  DefaultSignalHandler,
+  ModuleInstantiator,
+  QueryHandler,
+  ResolvedActivityOptions,
+  SignalHandler,
+  UpdateHandler,
+  UpdateValidator,
+} from './activator-types.ts';
+import { PATCH_MARKER_NAME } from './activator-types.ts';
+import type { ActivityCancellationType } from './activator-types.ts';
+import type {
+  DefaultSignalHandler,
+  ModuleInstantiator,
+  QueryHandler,
+  ResolvedActivityOptions,
+  SignalHandler,
+  UpdateHandler,
+  UpdateValidator,
+} from './activator-types.ts';
 type UpdateJob = Extract<ActivationJob, { type: 'doUpdate' }>;
-
-/** Evaluates the workflows module once for this run: module state is per run. */
-export type ModuleInstantiator = () => Record<string, unknown>;
 
 interface Parked {
   resolve: (value: unknown) => void;
@@ -805,33 +795,4 @@ export class Activator {
   uuid4(): string {
     return uuid4From(this.random);
   }
-}
-
-/** The names of the functions a workflows module exports: its workflow types. */
-export function workflowTypeNames(exports: Record<string, unknown>): string[] {
-  return Object.keys(exports)
-    .filter((name) => typeof exports[name] === 'function')
-    .sort();
-}
-
-function rejectedBy(scope: CancellationScope): Promise<never> {
-  return new Promise<never>((_, reject) => {
-    scope.cancelRequested.catch(reject);
-  });
-}
-
-function captureStack(): string {
-  return new Error('captured').stack?.split('\n').slice(1).join('\n') ?? '';
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
-}
-
-function assertNever(value: never): never {
-  throw new TypeError(`Unexpected value ${String(value)}`);
 }

@@ -1,0 +1,41 @@
+// Sandbox-safe: the names the Activator and the public workflow API share (activity
+// cancellation types, resolved activity options, handler shapes).
+import type { RetryPolicyInput } from '../protocol/retry-policy.ts';
+
+/**
+ * The marker name of `patched()`; equal to `PATCH_MARKER` in protocol/history-events.ts, which
+ * the sandbox cannot import (it loads zod). A test checks that the two agree.
+ */
+export const PATCH_MARKER_NAME = 'core_patch';
+
+/** How an activity reacts to cancellation of its scope. Temporal's `ActivityCancellationType`. */
+export const ActivityCancellationType = {
+  /** Request cancellation and reject at once, without waiting for the activity to confirm. */
+  TRY_CANCEL: 'TRY_CANCEL',
+  /** Request cancellation and wait until the activity confirms it (the default). */
+  WAIT_CANCELLATION_COMPLETED: 'WAIT_CANCELLATION_COMPLETED',
+  /** Reject at once and do not request cancellation: the activity runs on. */
+  ABANDON: 'ABANDON',
+} as const;
+export type ActivityCancellationType =
+  (typeof ActivityCancellationType)[keyof typeof ActivityCancellationType];
+
+/** Activity options resolved to the command's units (ms), as `proxyActivities` hands them over. */
+export interface ResolvedActivityOptions {
+  taskQueue: string | undefined;
+  activityId: string | undefined;
+  startToCloseTimeoutMs: number | undefined;
+  scheduleToCloseTimeoutMs: number | undefined;
+  scheduleToStartTimeoutMs: number | undefined;
+  heartbeatTimeoutMs: number | undefined;
+  retry: RetryPolicyInput | undefined;
+  cancellationType: ActivityCancellationType;
+}
+
+export type SignalHandler = (...args: unknown[]) => unknown;
+export type DefaultSignalHandler = (signalName: string, ...args: unknown[]) => unknown;
+export type QueryHandler = (...args: unknown[]) => unknown;
+export type UpdateHandler = (...args: unknown[]) => unknown;
+export type UpdateValidator = (...args: unknown[]) => void;
+/** Evaluates the workflows module once for this run: module state is per run. */
+export type ModuleInstantiator = () => Record<string, unknown>;
