@@ -4,6 +4,7 @@
 // runs again, and a signal already delivered is recognised by its request id.
 import { IllegalStateError } from '../../errors.ts';
 import { RunStatus } from '../../protocol/run-status.ts';
+import type { EventOf } from '../../protocol/history-events.ts';
 import type { TimerPayload } from '../../protocol/tasks.ts';
 import type { RunRecord, TimerRecord } from '../../store/store.ts';
 import type { EngineDeps } from '../deps.ts';
@@ -21,18 +22,14 @@ export async function signalExternalDue(
   timer: TimerRecord,
   p: Payload<'signalExternal'>,
 ): Promise<void> {
-  const caller = await deps.store.getRun({ runId: timer.runId });
-  if (caller?.status !== RunStatus.Running) {
-    await deps.store.deleteTimer({ runId: timer.runId, key: timer.key });
-    return;
-  }
-  const init = await readEvent(deps, caller.runId, p.initiatedEventId);
-  if (init.type !== 'SignalExternalWorkflowExecutionInitiated') {
-    throw new IllegalStateError(
-      `Run ${caller.runId}: event ${p.initiatedEventId} is ${init.type}.`,
-    );
-  }
-  const target = await findTarget(deps, caller, init);
+  const found = await initiatedRequest(
+    deps,
+    timer,
+    p.initiatedEventId,
+    'SignalExternalWorkflowExecutionInitiated',
+  );
+  if (!found) return;
+  const { caller, init, target } = found;
   let delivered = false;
   if (target) {
     delivered = await updateRun(deps, target.runId, (tx) => {
@@ -75,18 +72,14 @@ export async function cancelExternalDue(
   timer: TimerRecord,
   p: Payload<'cancelExternal'>,
 ): Promise<void> {
-  const caller = await deps.store.getRun({ runId: timer.runId });
-  if (caller?.status !== RunStatus.Running) {
-    await deps.store.deleteTimer({ runId: timer.runId, key: timer.key });
-    return;
-  }
-  const init = await readEvent(deps, caller.runId, p.initiatedEventId);
-  if (init.type !== 'RequestCancelExternalWorkflowExecutionInitiated') {
-    throw new IllegalStateError(
-      `Run ${caller.runId}: event ${p.initiatedEventId} is ${init.type}.`,
-    );
-  }
-  const target = await findTarget(deps, caller, init);
+  const found = await initiatedRequest(
+    deps,
+    timer,
+    p.initiatedEventId,
+    'RequestCancelExternalWorkflowExecutionInitiated',
+  );
+  if (!found) return;
+  const { caller, init, target } = found;
   let delivered = false;
   if (target) {
     delivered = await updateRun(deps, target.runId, (tx) => {
@@ -122,6 +115,32 @@ export async function cancelExternalDue(
 }
 
 /** The running run a signal or cancel is for; with childWorkflowOnly, only a child of caller. */
+/**
+ * The calling run, its initiated event and the target run, for a delivery timer; undefined (and
+ * the timer deleted) when the caller has closed.
+ */
+async function initiatedRequest<
+  T extends
+    'SignalExternalWorkflowExecutionInitiated' | 'RequestCancelExternalWorkflowExecutionInitiated',
+>(
+  deps: EngineDeps,
+  timer: TimerRecord,
+  initiatedEventId: number,
+  type: T,
+): Promise<{ caller: RunRecord; init: EventOf<T>; target: RunRecord | undefined } | undefined> {
+  const caller = await deps.store.getRun({ runId: timer.runId });
+  if (caller?.status !== RunStatus.Running) {
+    await deps.store.deleteTimer({ runId: timer.runId, key: timer.key });
+    return undefined;
+  }
+  const init = await readEvent(deps, caller.runId, initiatedEventId);
+  if (init.type !== type) {
+    throw new IllegalStateError(`Run ${caller.runId}: event ${initiatedEventId} is ${init.type}.`);
+  }
+  const event = init as EventOf<T>;
+  return { caller, init: event, target: await findTarget(deps, caller, event) };
+}
+
 async function findTarget(
   deps: EngineDeps,
   caller: RunRecord,

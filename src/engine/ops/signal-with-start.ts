@@ -7,7 +7,7 @@ import type {
   StartWorkflowResponse,
 } from '../../transport/engine-api.ts';
 import type { EngineDeps } from '../deps.ts';
-import { MAX_WORKFLOW_TASK_TIMEOUT_MS, buildNewRun, skipStartDelay } from '../new-run.ts';
+import { buildNewRun, skipStartDelay } from '../new-run.ts';
 import { checkPayload } from '../payload-limits.ts';
 import { afterCommit, updateRun } from '../update-run.ts';
 import { assertNamespace } from './find-run.ts';
@@ -17,6 +17,7 @@ import {
   StartWorkflowSchema,
   assertKnownWorkflowType,
   workflowRetryPolicy,
+  newRunSpecOf,
 } from './start-workflow.ts';
 
 const SignalWithStartSchema = StartWorkflowSchema.extend({
@@ -66,24 +67,7 @@ export async function signalWithStartWorkflow(
     const runId = randomUUID();
     const { request, tx } = buildNewRun(
       {
-        namespace: req.namespace,
-        workflowId: req.workflowId,
-        runId,
-        workflowType: req.workflowType,
-        taskQueue: req.taskQueue,
-        args: req.args,
-        workflowTaskTimeoutMs: Math.min(
-          req.workflowTaskTimeoutMs ?? deps.limits.defaultWorkflowTaskTimeoutMs,
-          MAX_WORKFLOW_TASK_TIMEOUT_MS,
-        ),
-        firstExecutionRunId: runId,
-        identity: req.identity,
-        memo: req.memo,
-        searchAttributes: req.searchAttributes,
-        workflowExecutionTimeoutMs: req.workflowExecutionTimeoutMs,
-        workflowRunTimeoutMs: req.workflowRunTimeoutMs,
-        startDelayMs: req.startDelayMs,
-        retryPolicy,
+        ...newRunSpecOf(deps, req, runId, retryPolicy),
         signal: { signalName: req.signalName, input: req.signalArgs },
       },
       deps.clock.now(),

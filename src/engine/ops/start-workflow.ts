@@ -12,6 +12,7 @@ import type { StartWorkflowRequest, StartWorkflowResponse } from '../../transpor
 import type { EngineDeps } from '../deps.ts';
 import { checkPayload } from '../payload-limits.ts';
 import { MAX_WORKFLOW_TASK_TIMEOUT_MS, buildNewRun } from '../new-run.ts';
+import type { NewRunSpec } from '../new-run.ts';
 import { afterCommit } from '../update-run.ts';
 import { assertNamespace } from './find-run.ts';
 import { parseRequest } from './parse-request.ts';
@@ -60,26 +61,7 @@ export async function startWorkflow(
     const nowMs = deps.clock.now();
     const runId = randomUUID();
     const { request, tx } = buildNewRun(
-      {
-        namespace: req.namespace,
-        workflowId: req.workflowId,
-        runId,
-        workflowType: req.workflowType,
-        taskQueue: req.taskQueue,
-        args: req.args,
-        workflowTaskTimeoutMs: Math.min(
-          req.workflowTaskTimeoutMs ?? deps.limits.defaultWorkflowTaskTimeoutMs,
-          MAX_WORKFLOW_TASK_TIMEOUT_MS,
-        ),
-        firstExecutionRunId: runId,
-        identity: req.identity,
-        memo: req.memo,
-        searchAttributes: req.searchAttributes,
-        workflowExecutionTimeoutMs: req.workflowExecutionTimeoutMs,
-        workflowRunTimeoutMs: req.workflowRunTimeoutMs,
-        startDelayMs: req.startDelayMs,
-        retryPolicy,
-      },
+      newRunSpecOf(deps, req, runId, retryPolicy),
       nowMs,
       deps.limits.defaultWorkflowTaskTimeoutMs,
     );
@@ -93,6 +75,35 @@ export async function startWorkflow(
  * The workflow retry policy of a start, resolved with Temporal's defaults; a policy that cannot
  * be (maximumInterval below initialInterval) is refused with InvalidArgumentError.
  */
+/** The first run a start request describes (start and signalWithStart share it). */
+export function newRunSpecOf(
+  deps: EngineDeps,
+  req: z.infer<typeof StartWorkflowSchema>,
+  runId: string,
+  retryPolicy: ResolvedRetryPolicy | undefined,
+): NewRunSpec {
+  return {
+    namespace: req.namespace,
+    workflowId: req.workflowId,
+    runId,
+    workflowType: req.workflowType,
+    taskQueue: req.taskQueue,
+    args: req.args,
+    workflowTaskTimeoutMs: Math.min(
+      req.workflowTaskTimeoutMs ?? deps.limits.defaultWorkflowTaskTimeoutMs,
+      MAX_WORKFLOW_TASK_TIMEOUT_MS,
+    ),
+    firstExecutionRunId: runId,
+    identity: req.identity,
+    memo: req.memo,
+    searchAttributes: req.searchAttributes,
+    workflowExecutionTimeoutMs: req.workflowExecutionTimeoutMs,
+    workflowRunTimeoutMs: req.workflowRunTimeoutMs,
+    startDelayMs: req.startDelayMs,
+    retryPolicy,
+  };
+}
+
 export function workflowRetryPolicy(
   input: RetryPolicyInput | undefined,
 ): ResolvedRetryPolicy | undefined {
