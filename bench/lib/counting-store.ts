@@ -14,7 +14,7 @@ const ALWAYS_WRITES = new Set([
 
 export class StoreCounter {
   readonly calls = new Map<string, number>();
-  /** claimTask that found a task, takeDueTimers that took some: they wrote a lease. */
+  /** takeDueTimers that took some: they wrote a lease. */
   leasesTaken = 0;
 
   count(method: string): void {
@@ -57,7 +57,7 @@ export function countingStore(store: Store, counter: StoreCounter): Store {
       return (...args: unknown[]): unknown => {
         counter.count(prop);
         const result = fn.apply(target, args);
-        if ((prop === 'claimTask' || prop === 'takeDueTimers') && result instanceof Promise) {
+        if (prop === 'takeDueTimers' && result instanceof Promise) {
           void result.then(
             (r: unknown) => {
               if (r !== undefined && !(Array.isArray(r) && r.length === 0)) counter.leasesTaken++;

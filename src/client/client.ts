@@ -1,4 +1,6 @@
 import { hostname } from 'node:os';
+import { clientApi } from '../common/data-converter-api.ts';
+import type { DataConverter } from '../common/data-converter.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import { msOptionalFromDuration } from '../protocol/duration.ts';
 import type { Duration } from '../protocol/duration.ts';
@@ -27,6 +29,11 @@ export interface ClientOptions {
   readonly connection: EngineApi;
   readonly namespace?: string | undefined;
   readonly identity?: string | undefined;
+  /**
+   * Temporal's data converter: `payloadConverter` and `payloadCodecs` (e.g. encryption). Payloads
+   * are encoded before they leave the client and decoded when they come back.
+   */
+  readonly dataConverter?: DataConverter | undefined;
 }
 
 export interface WorkflowStartOptions<T extends Workflow = Workflow> {
@@ -96,11 +103,7 @@ export class WorkflowClient {
     workflow: T | string,
     options: WorkflowStartOptions<T>,
   ): Promise<WorkflowHandle<T>> {
-    const { runId } = await this.#api.startWorkflow({
-      ...this.#startRequest(workflow, options),
-      workflowIdReusePolicy: options.workflowIdReusePolicy,
-      workflowIdConflictPolicy: options.workflowIdConflictPolicy,
-    });
+    const { runId } = await this.#api.startWorkflow(this.#startRequest(workflow, options));
     return new WorkflowHandle<T>({
       api: this.#api,
       namespace: this.#namespace,
@@ -180,6 +183,8 @@ export class WorkflowClient {
       workflowTaskTimeoutMs: msOptionalFromDuration(options.workflowTaskTimeout),
       retry: options.retry ? compileRetryPolicy(options.retry) : undefined,
       startDelayMs: msOptionalFromDuration(options.startDelay),
+      workflowIdReusePolicy: options.workflowIdReusePolicy,
+      workflowIdConflictPolicy: options.workflowIdConflictPolicy,
     };
   }
 
@@ -235,8 +240,9 @@ export class Client {
     this.connection = options.connection;
     this.namespace = options.namespace ?? 'default';
     const identity = options.identity ?? `${process.pid}@${hostname()}`;
-    this.workflow = new WorkflowClient(options.connection, this.namespace, identity);
-    this.activity = new AsyncCompletionClient(options.connection, identity);
-    this.schedule = new ScheduleClient(options.connection, this.namespace);
+    const api = clientApi(options.connection, options.dataConverter);
+    this.workflow = new WorkflowClient(api, this.namespace, identity);
+    this.activity = new AsyncCompletionClient(api, identity);
+    this.schedule = new ScheduleClient(api, this.namespace);
   }
 }

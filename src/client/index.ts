@@ -74,3 +74,10 @@ export {
 } from '../failures.ts';
 export type { RetryPolicy } from '../protocol/retry-options.ts';
 export type { WorkflowDescription } from '../transport/engine-api.ts';
+export { defaultPayloadConverter, METADATA_ENCODING_KEY } from '../common/data-converter.ts';
+export type {
+  DataConverter,
+  Payload,
+  PayloadCodec,
+  PayloadConverter,
+} from '../common/data-converter.ts';

@@ -42,6 +42,8 @@ export interface NewRunSpec {
   workflowExecutionExpirationTimeMs?: number | undefined;
   /** A retry: the failure of the attempt before. */
   continuedFailure?: Failure | undefined;
+  /** A schedule's start: the result of the last run of the schedule that completed. */
+  lastCompletionResult?: unknown;
 }
 
 /** The longest workflow task timeout Temporal allows. */
@@ -107,7 +109,7 @@ export function buildNewRun(
     version: 0,
     state,
   };
-  const tx = new RunTx(record, nowMs);
+  const tx = new RunTx(record, nowMs, state);
   tx.append({
     type: 'WorkflowExecutionStarted',
     workflowId: spec.workflowId,
@@ -137,6 +139,9 @@ export function buildNewRun(
     ...(spec.retryPolicy !== undefined && { retryPolicy: spec.retryPolicy }),
     ...(expirationMs !== undefined && { workflowExecutionExpirationTimeMs: expirationMs }),
     ...(spec.continuedFailure !== undefined && { continuedFailure: spec.continuedFailure }),
+    ...(spec.lastCompletionResult !== undefined && {
+      lastCompletionResult: spec.lastCompletionResult,
+    }),
   });
   if (spec.signal !== undefined) {
     tx.append({

@@ -52,7 +52,18 @@ export function runKey(runId: string): string {
   return `run\u0000${runId}`;
 }
 
+/** Notified when the run closes (and on no other change): what result waiters wait for. */
+export function runClosedKey(runId: string): string {
+  return `closed\u0000${runId}`;
+}
+
 /** Real-time re-read interval for waiters: the bound on how stale a missed wake-up can be. */
 export const RECHECK_INTERVAL_MS = 250;
+
+/**
+ * The re-read interval of result waiters, which this process's commits wake when the run closes;
+ * the re-read only catches runs closed by other engine processes on the same store.
+ */
+export const CLOSE_RECHECK_INTERVAL_MS = 1000;
 
 export type { Clock };

@@ -1,7 +1,11 @@
 import { z } from 'zod';
 import { Failure } from '../protocol/failure.ts';
 import type { HistoryEvent } from '../protocol/history-events.ts';
-import { ParentClosePolicySchema, WorkflowTaskFailedCause } from '../protocol/history-events.ts';
+import {
+  HistoryEvent as HistoryEventSchema,
+  ParentClosePolicySchema,
+  WorkflowTaskFailedCause,
+} from '../protocol/history-events.ts';
 import { ResolvedRetryPolicy } from '../protocol/retry-policy.ts';
 import { RunStatus, RunStatusSchema } from '../protocol/run-status.ts';
 import { payloadBytes } from '../protocol/payload.ts';
@@ -49,6 +53,15 @@ const WorkflowTaskState = z.object({
   startedEventId: z.number().int().optional(),
   attempt: z.number().int().positive(),
   startedIdentity: z.string().optional(),
+  /**
+   * A speculative task (one scheduled only to deliver updates, Temporal's rule): its
+   * WorkflowTaskScheduled/Started events wait here, with the ids the worker saw, instead of in
+   * history. The next event appended writes them first; a task that only rejects updates drops
+   * them, so a rejected update leaves no trace (engine/speculative-task.ts).
+   */
+  speculative: z
+    .object({ scheduled: HistoryEventSchema, started: HistoryEventSchema.optional() })
+    .optional(),
 });
 
 /**

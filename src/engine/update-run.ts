@@ -6,7 +6,8 @@ import type { CreateRunRequest, NewTask, NewTimer, RunRecord } from '../store/st
 import { onRunClosed } from './close-effects.ts';
 import type { EngineDeps } from './deps.ts';
 import { KeyedMutex } from '../util/semaphore.ts';
-import { runKey, taskKey } from './notifier.ts';
+import { RunCache } from './run-cache.ts';
+import { runClosedKey, runKey, taskKey } from './notifier.ts';
 import { enforceHistoryLimits } from './run-limits.ts';
 import { RunState, applyEvent, isWorkflowVisible } from './run-state.ts';
 
@@ -27,6 +28,15 @@ export async function updateRun<T>(
   return runLocks.run(runId, () => updateRunUnlocked(deps, runId, decide));
 }
 
+/** {@link updateRun} for a run that may be gone (a stale task): 'missing' then, deciding nothing. */
+export async function updateRunIfExists<T>(
+  deps: EngineDeps,
+  runId: string,
+  decide: (tx: RunTx) => T,
+): Promise<T | 'missing'> {
+  return runLocks.run(runId, () => updateRunUnlocked(deps, runId, decide, true));
+}
+
 const runLocks = new KeyedMutex();
 const MAX_CONFLICT_RETRIES = 50;
 
@@ -34,16 +44,44 @@ async function updateRunUnlocked<T>(
   deps: EngineDeps,
   runId: string,
   decide: (tx: RunTx) => T,
-): Promise<T> {
+): Promise<T>;
+async function updateRunUnlocked<T>(
+  deps: EngineDeps,
+  runId: string,
+  decide: (tx: RunTx) => T,
+  mayBeMissing: true,
+): Promise<T | 'missing'>;
+async function updateRunUnlocked<T>(
+  deps: EngineDeps,
+  runId: string,
+  decide: (tx: RunTx) => T,
+  mayBeMissing = false,
+): Promise<T | 'missing'> {
+  const cache = RunCache.of(deps.store);
   for (let attempt = 1; ; attempt++) {
-    const record = await deps.store.getRun({ runId });
-    if (!record) throw new IllegalStateError(`Run ${runId} does not exist.`);
-    const tx = new RunTx(record, deps.clock.now());
-    const out = decide(tx);
+    const cached = cache.get(runId);
+    const record = cached?.record ?? (await deps.store.getRun({ runId }));
+    if (!record) {
+      if (mayBeMissing) return 'missing';
+      throw new IllegalStateError(`Run ${runId} does not exist.`);
+    }
+    const tx = new RunTx(
+      record,
+      deps.clock.now(),
+      cached ? structuredClone(cached.state) : RunState.parse(record.state),
+    );
+    let out: T;
+    try {
+      out = decide(tx);
+    } catch (e) {
+      cache.delete(runId);
+      throw e;
+    }
     if (!tx.changed) return out;
     // History limits: warn once per run, then terminate (test/e2e/limits.test.ts).
     const warnings = enforceHistoryLimits(tx, deps.limits);
     tx.finish(deps.limits.defaultWorkflowTaskTimeoutMs);
+    tx.afterFinish?.();
     try {
       await deps.store.appendToRun({
         runId,
@@ -64,11 +102,28 @@ async function updateRunUnlocked<T>(
         ...(tx.successor !== undefined && { createRun: tx.successor.request }),
       });
     } catch (e) {
+      cache.delete(runId);
       if (!(e instanceof RunConflictError) || attempt >= MAX_CONFLICT_RETRIES) throw e;
-      // Another engine process won the race: back off a little, with jitter, and decide again.
+      // The cached row was stale: read the run and decide again at once. Otherwise another
+      // engine process won the race: back off a little, with jitter, and decide again.
+      if (cached) continue;
       await new Promise((r) => setTimeout(r, Math.random() * Math.min(2 ** attempt, 50)));
       continue;
     }
+    cache.set(
+      {
+        ...record,
+        status: tx.state.status,
+        closeTimeMs: tx.state.closeTimeMs,
+        nextEventId: tx.state.nextEventId,
+        version: record.version + 1,
+        state: tx.state,
+        searchAttributes: tx.state.searchAttributes,
+        memo: tx.state.memo,
+      },
+      tx.state,
+      !tx.isRunning,
+    );
     afterCommit(deps, tx);
     if (tx.successor !== undefined) afterCommit(deps, tx.successor.tx);
     for (const w of warnings) deps.logger.warn(w.attrs, w.message);
@@ -79,7 +134,12 @@ async function updateRunUnlocked<T>(
 /** Wake-ups after a commit: only hints, never needed for correctness. */
 export function afterCommit(
   deps: EngineDeps,
-  tx: { tasks: readonly NewTask[]; timers: readonly NewTimer[]; runId: string },
+  tx: {
+    tasks: readonly NewTask[];
+    timers: readonly NewTimer[];
+    runId: string;
+    readonly isRunning: boolean;
+  },
 ): void {
   for (const t of tx.tasks) deps.notifier.notify(taskKey(t.namespace, t.taskQueue, t.kind));
   let earliest: number | undefined;
@@ -87,6 +147,7 @@ export function afterCommit(
     if (earliest === undefined || t.dueAtMs < earliest) earliest = t.dueAtMs;
   if (earliest !== undefined) deps.onTimerWritten(earliest);
   deps.notifier.notify(runKey(tx.runId));
+  if (!tx.isRunning) deps.notifier.notify(runClosedKey(tx.runId));
 }
 
 /**
@@ -104,11 +165,13 @@ export class RunTx {
   readonly ackedTaskIds: number[] = [];
   /** The run this one continues as (continue-as-new), created in the same transaction. */
   successor: { request: CreateRunRequest; tx: RunTx } | undefined;
+  /** Runs once the decision is finished (the workflow task it implies scheduled), pre-commit. */
+  afterFinish: (() => void) | undefined;
   #changed = false;
   #wake = false;
 
-  constructor(record: RunRecord, nowMs: number) {
-    this.state = RunState.parse(record.state);
+  constructor(record: RunRecord, nowMs: number, state: RunState) {
+    this.state = state;
     this.nowMs = nowMs;
     this.runId = record.runId;
   }
@@ -126,6 +189,7 @@ export class RunTx {
     if (isTerminal(this.state.status)) {
       throw new IllegalStateError(`Run ${this.runId} is closed; cannot append ${e.type}.`);
     }
+    this.#writeSpeculativeTask();
     const full = { ...e, eventId: this.state.nextEventId, timeMs: this.nowMs } as E & {
       eventId: number;
       timeMs: number;
@@ -136,6 +200,25 @@ export class RunTx {
     if (isTerminal(this.state.status)) onRunClosed(this, full);
     if (isWorkflowVisible(e.type)) this.#wake = true;
     return full;
+  }
+
+  /**
+   * Before any other event, a speculative workflow task's events go to history as the worker saw
+   * them (engine/speculative-task.ts); whether more events wait for the workflow is kept.
+   */
+  #writeSpeculativeTask(): void {
+    const spec = this.state.workflowTask?.speculative;
+    if (spec === undefined) return;
+    const waiting = this.state.eventsWhileTaskStarted;
+    delete this.state.workflowTask?.speculative;
+    for (const e of spec.started === undefined
+      ? [spec.scheduled]
+      : [spec.scheduled, spec.started]) {
+      applyEvent(this.state, e);
+      this.events.push(e);
+    }
+    this.state.eventsWhileTaskStarted = waiting;
+    this.#changed = true;
   }
 
   /** Marks a change to state that no event records (attempts, heartbeats). */
@@ -166,9 +249,25 @@ export class RunTx {
     this.#changed = true;
   }
 
+  /** Deletes the run's timer `key`, including one set earlier in this decision. */
   deleteTimer(key: string): void {
+    const i = this.timers.findIndex((t) => t.key === key);
+    if (i >= 0) this.timers.splice(i, 1);
     this.deletedTimerKeys.push(key);
     this.#changed = true;
+  }
+
+  /**
+   * Takes back a task enqueued earlier in this decision (it is dispatched eagerly instead); true
+   * if there was one.
+   */
+  dequeue(kind: TaskKind, scheduledEventId: number): boolean {
+    const i = this.tasks.findIndex(
+      (t) => t.kind === kind && t.scheduledEventId === scheduledEventId,
+    );
+    if (i < 0) return false;
+    this.tasks.splice(i, 1);
+    return true;
   }
 
   ackTask(taskId: number): void {

@@ -23,6 +23,8 @@ export interface WorkflowStartInfo {
   parent?: { namespace: string; workflowId: string; runId: string } | undefined;
   /** The run this one continues, after continue-as-new. */
   continuedFromExecutionRunId?: string | undefined;
+  /** The result of the schedule's last completed run (WorkflowExecutionStarted lastCompletionResult). */
+  lastResult?: unknown;
 }
 
 export type ActivityResolution =

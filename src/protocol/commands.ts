@@ -21,6 +21,11 @@ export const ScheduleActivityTask = z.object({
   startToCloseTimeoutMs: z.number().int().positive().optional(),
   heartbeatTimeoutMs: z.number().int().positive().optional(),
   retry: RetryPolicyInput.optional(),
+  /**
+   * Set by the worker host (never by workflow code) when it has a free activity slot: the
+   * engine then starts the activity in the workflow task's transaction and returns it.
+   */
+  requestEagerExecution: z.boolean().optional(),
 });
 export const RequestCancelActivityTask = z.object({
   type: z.literal('RequestCancelActivityTask'),

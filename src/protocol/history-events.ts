@@ -35,6 +35,11 @@ export const WorkflowExecutionStarted = event('WorkflowExecutionStarted', {
   workflowExecutionExpirationTimeMs: z.number().int().optional(),
   /** The failure of the previous attempt, when this run is a retry. */
   continuedFailure: Failure.optional(),
+  /**
+   * Temporal's lastCompletionResult: the result of the last run that completed in the chain of a
+   * schedule that started this one; the workflow sees it as `workflowInfo().lastResult`.
+   */
+  lastCompletionResult: z.unknown().optional(),
   /** The parent that started this run as a child, and its StartChildWorkflowExecutionInitiated. */
   parent: z
     .object({

@@ -161,5 +161,11 @@ export const ScheduleInfoSchema = z.object({
   starting: z.array(PendingStartSchema),
   /** Running workflows to cancel or terminate (CANCEL_OTHER / TERMINATE_OTHER), not yet done. */
   stopRunning: z.enum(['cancel', 'terminate']).optional(),
+  /**
+   * The result of the last workflow the schedule started that completed (Temporal's
+   * LastCompletionResult): given to each run it starts next as `workflowInfo().lastResult`. A
+   * failed run leaves it as it was.
+   */
+  lastCompletionResult: z.unknown().optional(),
 });
 export type ScheduleInfo = z.infer<typeof ScheduleInfoSchema>;

@@ -55,11 +55,12 @@ export interface Store {
   readHistory(req: { runId: string; fromEventId?: number | undefined }): Promise<HistoryEvent[]>;
 
   /**
-   * Leases the oldest task of the queue whose lease is free (never leased, or lease ended before
-   * `nowMs`) until `nowMs + leaseMs`, and returns it. A leased task is not handed out again
-   * before its lease ends. The task stays until deleted (by appendToRun or deleteTask).
+   * The oldest task of the queue whose id is not in `skipTaskIds`, without changing anything (a
+   * read, not a commit). A task stays until deleted (by appendToRun or deleteTask): the engine
+   * deletes it in the same transaction that starts it, and that transaction's compare-and-set on
+   * the run is what keeps two pollers that found the same task from both starting it.
    */
-  claimTask(req: ClaimTaskRequest): Promise<TaskRecord | undefined>;
+  findTask(req: FindTaskRequest): Promise<TaskRecord | undefined>;
 
   /** Deletes a task (a stale one found at claim). Deleting a missing task changes nothing. */
   deleteTask(req: { taskId: number }): Promise<void>;
@@ -216,12 +217,12 @@ export interface AppendToRunRequest {
   createRun?: CreateRunRequest | undefined;
 }
 
-export interface ClaimTaskRequest {
+export interface FindTaskRequest {
   namespace: string;
   taskQueue: string;
   kind: TaskKind;
-  nowMs: number;
-  leaseMs: number;
+  /** Tasks this process is already starting. */
+  skipTaskIds: readonly number[];
 }
 
 export interface TakeDueTimersRequest {

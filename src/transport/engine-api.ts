@@ -62,11 +62,16 @@ export interface EngineApi {
    * them because new events arrived for a workflow that tried to close: the worker drops its
    * cached state, and a new task brings the events.
    */
-  completeWorkflowTask(req: CompleteWorkflowTaskRequest): Promise<{ accepted: boolean }>;
+  completeWorkflowTask(req: CompleteWorkflowTaskRequest): Promise<CompleteWorkflowTaskResponse>;
   failWorkflowTask(req: FailWorkflowTaskRequest): Promise<void>;
   respondQueryTask(req: RespondQueryTaskRequest): Promise<void>;
   pollActivityTask(req: PollRequest, signal?: AbortSignal): Promise<ActivityTask | undefined>;
-  completeActivityTask(req: CompleteActivityTaskRequest): Promise<void>;
+  /**
+   * Records an attempt's result. With `eagerWorkflowTask`, the workflow task the result
+   * schedules is started in the same transaction and returned, for the worker that has the run
+   * cached (eager dispatch); otherwise it goes to the task queue.
+   */
+  completeActivityTask(req: CompleteActivityTaskRequest): Promise<CompleteActivityTaskResponse>;
   failActivityTask(req: FailActivityTaskRequest): Promise<void>;
   reportActivityTaskCanceled(req: ReportActivityCanceledRequest): Promise<void>;
   heartbeatActivityTask(req: HeartbeatActivityTaskRequest): Promise<HeartbeatResponse>;
@@ -107,6 +112,11 @@ export interface StartWorkflowRequest {
   workflowIdConflictPolicy?: WorkflowIdConflictPolicy | undefined;
   /** Schedule the first workflow task this long after the start. */
   startDelayMs?: number | undefined;
+  /**
+   * Temporal's lastCompletionResult, set by schedules: the run sees it as
+   * `workflowInfo().lastResult`.
+   */
+  lastCompletionResult?: unknown;
 }
 export interface StartWorkflowResponse {
   runId: string;
@@ -279,6 +289,9 @@ export interface PollRequest {
   waitMs: number;
 }
 
+/** A workflow task proper (not a query). */
+export type RunWorkflowTask = Extract<WorkflowTask, { kind: 'workflow' }>;
+
 export type WorkflowTask =
   | {
       kind: 'workflow';
@@ -308,8 +321,21 @@ export type WorkflowTask =
 export interface CompleteWorkflowTaskRequest {
   taskToken: string;
   identity: string;
+  /**
+   * A ScheduleActivityTask with `requestEagerExecution` (the worker has a free slot for it) is
+   * started in the same transaction and returned in `activityTasks` instead of being queued.
+   */
   commands: Command[];
   buildId?: string | undefined;
+}
+export interface CompleteWorkflowTaskResponse {
+  /**
+   * False when the engine refused the commands because new events arrived for a workflow that
+   * tried to close: the worker drops its cached state, and a new task brings the events.
+   */
+  accepted: boolean;
+  /** The activities started for this worker (eager dispatch); it must run each of them. */
+  activityTasks?: ActivityTask[] | undefined;
 }
 export interface FailWorkflowTaskRequest {
   taskToken: string;
@@ -348,6 +374,12 @@ export interface CompleteActivityTaskRequest {
   taskToken: string;
   identity: string;
   result: unknown;
+  /** The caller has the run cached and a free slot: hand it the next workflow task. */
+  eagerWorkflowTask?: boolean | undefined;
+}
+export interface CompleteActivityTaskResponse {
+  /** The started workflow task (eager dispatch); the caller must answer it. */
+  workflowTask?: RunWorkflowTask | undefined;
 }
 export interface FailActivityTaskRequest {
   taskToken: string;

@@ -78,6 +78,23 @@ export function findTaskOutcome(
   return undefined;
 }
 
+/**
+ * The events from a completed task's outcome up to the next WorkflowTaskStarted (the task
+ * started at `events[startedIndex]`): all that the helpers below look at, so that each task
+ * is searched on its own rather than the whole history once per task (quadratic in length).
+ */
+export function taskRecordedEvents(
+  events: readonly HistoryEvent[],
+  startedIndex: number,
+  completed: EventOf<'WorkflowTaskCompleted'>,
+): readonly HistoryEvent[] {
+  let from = startedIndex + 1;
+  while (from < events.length && events[from] !== completed) from++;
+  let to = from + 1;
+  while (to < events.length && events[to]?.type !== 'WorkflowTaskStarted') to++;
+  return events.slice(from, to);
+}
+
 /** Patch ids of the markers a completed task recorded (sent first as notifyHasPatch jobs). */
 export function patchesRecordedAfter(
   events: readonly HistoryEvent[],

@@ -9,3 +9,20 @@ export { Worker } from './worker.ts';
 export type { WorkerOptions, WorkerState, WorkerStatus } from './worker.ts';
 export type { ReplayResult, ReplayWorkerOptions, ReplayableHistory } from './replay.ts';
 export { DeterminismViolationError } from '../errors.ts';
+export { defaultPayloadConverter, METADATA_ENCODING_KEY } from '../common/data-converter.ts';
+export type {
+  DataConverter,
+  Payload,
+  PayloadCodec,
+  PayloadConverter,
+} from '../common/data-converter.ts';
+export type {
+  ActivityExecuteInput,
+  ActivityInboundCallsInterceptor,
+  ActivityInterceptors,
+  ActivityInterceptorsFactory,
+  ActivityOutboundCallsInterceptor,
+  Headers,
+  Next,
+  WorkerInterceptors,
+} from './interceptors.ts';

@@ -1,23 +1,24 @@
 import type { Logger } from '../logger.ts';
-import { Semaphore } from '../util/semaphore.ts';
+import type { Semaphore } from '../util/semaphore.ts';
 
 /** How long one long-poll waits before asking again. */
 export const POLL_WAIT_MS = 10_000;
 
 /**
  * Runs `pollers` loops that each wait for a free execution slot, poll, and hand the task to
- * `handle` without waiting for it, so that at most `maxConcurrent` tasks run at once.
+ * `handle` without waiting for it, so that at most as many tasks run at once as `slots` has
+ * (tasks dispatched eagerly take their slot from the same semaphore: {@link runInSlot}).
  */
 export async function runPollLoops<T>(opts: {
   pollers: number;
-  maxConcurrent: number;
+  slots: Semaphore;
   signal: AbortSignal;
   logger: Logger;
   poll: (signal: AbortSignal) => Promise<T | undefined>;
   handle: (task: T) => Promise<void>;
   inFlight: Set<Promise<void>>;
 }): Promise<void> {
-  const slots = new Semaphore(opts.maxConcurrent);
+  const slots = opts.slots;
   let backoffMs = 100;
   const loop = async (): Promise<void> => {
     while (!opts.signal.aborted) {
@@ -37,16 +38,7 @@ export async function runPollLoops<T>(opts: {
         slots.release();
         continue;
       }
-      const p = opts
-        .handle(task)
-        .catch((e: unknown) => {
-          opts.logger.error({ err: e }, 'task handler failed');
-        })
-        .finally(() => {
-          slots.release();
-          opts.inFlight.delete(p);
-        });
-      opts.inFlight.add(p);
+      runInSlot(opts, task);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, opts.pollers) }, loop));
@@ -62,4 +54,29 @@ function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
     }
     signal.addEventListener('abort', done, { once: true });
   });
+}
+
+/**
+ * Runs `handle(task)` in the background in a slot the caller already took, releasing it when
+ * done; the promise is tracked in `inFlight` (shutdown waits for it).
+ */
+export function runInSlot<T>(
+  opts: {
+    slots: Semaphore;
+    logger: Logger;
+    handle: (task: T) => Promise<void>;
+    inFlight: Set<Promise<void>>;
+  },
+  task: T,
+): void {
+  const p = opts
+    .handle(task)
+    .catch((e: unknown) => {
+      opts.logger.error({ err: e }, 'task handler failed');
+    })
+    .finally(() => {
+      opts.slots.release();
+      opts.inFlight.delete(p);
+    });
+  opts.inFlight.add(p);
 }

@@ -1,14 +1,19 @@
 import { hostname } from 'node:os';
+import { workerApi } from '../common/data-converter-api.ts';
+import type { DataConverter } from '../common/data-converter.ts';
 import { InvalidArgumentError } from '../errors.ts';
+import { activityInterceptorFactories } from './interceptors.ts';
+import type { WorkerInterceptors } from './interceptors.ts';
 import { defaultLogger } from '../logger.ts';
 import type { Logger } from '../logger.ts';
 import { msFromDuration } from '../protocol/duration.ts';
 import type { Duration } from '../protocol/duration.ts';
-import type { EngineApi } from '../transport/engine-api.ts';
+import type { ActivityTask, EngineApi, WorkflowTask } from '../transport/engine-api.ts';
 import { ActivityRunner } from './activities/activity-runner.ts';
 import type { ActivityFunctions } from './activities/activity-runner.ts';
 import { LocalActivityExecutor } from './activities/local-activity-executor.ts';
-import { POLL_WAIT_MS, runPollLoops } from './poll-loop.ts';
+import { POLL_WAIT_MS, runInSlot, runPollLoops } from './poll-loop.ts';
+import { Semaphore } from '../util/semaphore.ts';
 import { loadWorkflows } from './workflow-loader.ts';
 import type { LoadedWorkflows } from './workflow-loader.ts';
 import { WorkflowTaskHandler } from './workflow-task-handler.ts';
@@ -32,6 +37,17 @@ export interface WorkerOptions {
   readonly buildId?: string | undefined;
   readonly identity?: string | undefined;
   readonly logger?: Logger | undefined;
+  /**
+   * Temporal's data converter: `payloadConverter` (or `payloadConverterPath`) and
+   * `payloadCodecs`. Payloads are encoded before they reach the engine and decoded after, outside
+   * the sandbox (docs/data-converter.md).
+   */
+  readonly dataConverter?: DataConverter | undefined;
+  /**
+   * Temporal's worker interceptors: `activity` factories wrap every activity and local activity
+   * attempt; `workflowModules` is not supported yet (Worker.create throws InvalidArgumentError).
+   */
+  readonly interceptors?: WorkerInterceptors | undefined;
 }
 
 export interface WorkerStatus {
@@ -70,18 +86,27 @@ export class Worker {
   readonly #activityRunner: ActivityRunner;
   readonly #stop = new AbortController();
   readonly #inFlight = new Set<Promise<void>>();
+  /** Execution slots, shared by polled tasks and tasks dispatched eagerly. */
+  readonly #workflowSlots: Semaphore;
+  readonly #activitySlots: Semaphore;
   #state: WorkerState = 'INITIALIZED';
   #running: Promise<void> | undefined;
 
-  private constructor(options: WorkerOptions, workflows: LoadedWorkflows | undefined) {
+  private constructor(
+    options: WorkerOptions,
+    workflows: LoadedWorkflows | undefined,
+    api: EngineApi,
+  ) {
     this.options = options;
-    this.#api = options.connection;
+    this.#api = api;
     this.#namespace = options.namespace ?? 'default';
     this.#identity = options.identity ?? `${process.pid}@${hostname()}`;
     this.#logger =
       options.logger ?? defaultLogger({ component: 'worker', taskQueue: options.taskQueue });
     this.#activities = collectActivities(options.activities);
     this.#workflows = workflows;
+    this.#workflowSlots = new Semaphore(options.maxConcurrentWorkflowTaskExecutions ?? 40);
+    this.#activitySlots = new Semaphore(options.maxConcurrentActivityTaskExecutions ?? 100);
     this.#workflowHandler = workflows
       ? new WorkflowTaskHandler({
           api: this.#api,
@@ -95,13 +120,40 @@ export class Worker {
             activities: this.#activities,
             taskQueue: options.taskQueue,
             logger: this.#logger,
+            interceptors: options.interceptors?.activity,
           }),
+          eagerActivities: {
+            taskQueue: options.taskQueue,
+            reserve: (type) =>
+              this.#state === 'RUNNING' &&
+              this.#activities[type] !== undefined &&
+              this.#activitySlots.tryAcquire(),
+            release: () => {
+              this.#activitySlots.release();
+            },
+            run: (task) => {
+              runInSlot(this.#activityLoop(), task);
+            },
+          },
         })
       : undefined;
     this.#activityRunner = new ActivityRunner({
       api: this.#api,
       identity: this.#identity,
       logger: this.#logger,
+      interceptors: options.interceptors?.activity,
+      eagerWorkflowTasks: {
+        reserve: (runId) =>
+          this.#state === 'RUNNING' &&
+          this.#workflowHandler?.cache.get(runId) !== undefined &&
+          this.#workflowSlots.tryAcquire(),
+        release: () => {
+          this.#workflowSlots.release();
+        },
+        run: (task) => {
+          runInSlot(this.#workflowLoop(), task);
+        },
+      },
     });
   }
 
@@ -120,7 +172,9 @@ export class Worker {
     const workflows = options.workflowsPath
       ? await loadWorkflows(options.workflowsPath)
       : undefined;
-    const worker = new Worker(options, workflows);
+    activityInterceptorFactories(options.interceptors);
+    const api = await workerApi(options.connection, options.dataConverter);
+    const worker = new Worker(options, workflows, api);
     await worker.#register();
     return worker;
   }
@@ -188,18 +242,14 @@ export class Worker {
       identity: this.#identity,
     };
     const loops: Promise<void>[] = [];
-    const handler = this.#workflowHandler;
-    if (handler) {
+    if (this.#workflowHandler) {
       const max = this.options.maxConcurrentWorkflowTaskExecutions ?? 40;
       loops.push(
         runPollLoops({
+          ...this.#workflowLoop(),
           pollers: Math.min(max, 4),
-          maxConcurrent: max,
           signal,
-          logger: this.#logger,
-          inFlight: this.#inFlight,
           poll: (s) => this.#api.pollWorkflowTask({ ...common, waitMs: POLL_WAIT_MS }, s),
-          handle: (task) => handler.handle(task),
         }),
       );
     }
@@ -207,13 +257,10 @@ export class Worker {
       const max = this.options.maxConcurrentActivityTaskExecutions ?? 100;
       loops.push(
         runPollLoops({
+          ...this.#activityLoop(),
           pollers: Math.min(max, 4),
-          maxConcurrent: max,
           signal,
-          logger: this.#logger,
-          inFlight: this.#inFlight,
           poll: (s) => this.#api.pollActivityTask({ ...common, waitMs: POLL_WAIT_MS }, s),
-          handle: (task) => this.#activityRunner.run(task, this.#activities[task.activityType]),
         }),
       );
     }
@@ -226,6 +273,28 @@ export class Worker {
       this.#workflows?.dispose();
       this.#state = 'STOPPED';
     }
+  }
+
+  /** How workflow tasks run: in a workflow slot, through the handler. */
+  #workflowLoop() {
+    const handler = this.#workflowHandler;
+    return {
+      slots: this.#workflowSlots,
+      logger: this.#logger,
+      inFlight: this.#inFlight,
+      handle: (task: WorkflowTask) => handler?.handle(task) ?? Promise.resolve(),
+    };
+  }
+
+  /** How activity tasks run: in an activity slot, through the runner. */
+  #activityLoop() {
+    return {
+      slots: this.#activitySlots,
+      logger: this.#logger,
+      inFlight: this.#inFlight,
+      handle: (task: ActivityTask) =>
+        this.#activityRunner.run(task, this.#activities[task.activityType]),
+    };
   }
 
   async #drain(): Promise<void> {

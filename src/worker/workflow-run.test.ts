@@ -426,4 +426,30 @@ describe('WorkflowRun', () => {
     assert.deepEqual(again.logs, []);
     replayed.dispose();
   });
+
+  test('code that stops yielding in a replayed task fails it as a potential deadlock', async () => {
+    const quick = VmSandbox.create(
+      await bundleWorkflows({ workflowsPath: 'test/runtime/workflows/isolation.ts' }),
+      { deadlockTimeoutMs: 300 },
+    );
+    const h = new HistoryBuilder().started('spinner');
+    h.startTask().completeTask([{ type: 'StartTimer', seq: 1, durationMs: 1 }]);
+    h.advance(1).timerFired(1).startTask().completeTask([]);
+    const run = newRun(quick, 'spin');
+    const failure = failureOf(run.replay(h.events));
+    assert.equal(failure.cause, 'WorkflowError');
+    assert.equal(
+      failure.failure.message.split('. ')[0],
+      'Potential deadlock detected: workflow code did not yield within 300 ms',
+    );
+    assert.equal(quick.runCount, 0, 'the deadlocked run is disposed');
+    // The sandbox still serves other runs after the interruption.
+    const next = newRun(quick, 'after');
+    const fresh = new HistoryBuilder().started('spinner').startTask();
+    assert.deepEqual(commandsOf(next.activate(fresh.events)), [
+      { type: 'StartTimer', seq: 1, durationMs: 1 },
+    ]);
+    next.dispose();
+    quick.dispose();
+  });
 });

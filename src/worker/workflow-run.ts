@@ -34,6 +34,7 @@ import {
   isTaskOutcome,
   nonDeterminismMessage,
   patchesRecordedAfter,
+  taskRecordedEvents,
   updatesAcceptedAfter,
 } from './history-matching.ts';
 import type { CommandEvent } from './history-matching.ts';
@@ -93,7 +94,12 @@ export class WorkflowRun {
   #disposed = false;
   #poisoned: string | undefined;
   #lastEventId = 0;
+  /**
+   * The history's size in bytes, for histories written before the engine recorded it on
+   * WorkflowTaskStarted: counted here until an event records it, then taken from there.
+   */
   #historySizeBytes = 0;
+  #historySizeRecorded = false;
   #jobs: ActivationJob[] = [];
   readonly #timerSeqs = new Map<string, number>();
   readonly #activities = new Map<number, ScheduledActivity>();
@@ -205,65 +211,101 @@ export class WorkflowRun {
         `Run ${this.#runId} has seen events up to ${this.#lastEventId} but was given events from ${first.eventId}: evict it and replay the full history.`,
       );
     }
-    for (let i = 0; i < events.length; i++) {
-      const e = events[i] as HistoryEvent;
-      this.#lastEventId = e.eventId;
-      this.#historySizeBytes += Buffer.byteLength(JSON.stringify(e));
-      // Events that arrived while the answered task was out (signals, activity results) may
-      // stand between its WorkflowTaskStarted and its outcome: they are jobs for the next task.
-      if (this.#awaitingLiveOutcome && isTaskOutcome(e)) {
-        this.#awaitingLiveOutcome = false;
-        if (e.type !== 'WorkflowTaskCompleted') {
-          this.#poison(`task outcome ${e.type}`);
-          throw new RunCacheMismatchError(
-            `Run ${this.#runId}: the last answered workflow task ended with ${e.type} (event ${e.eventId}), so its commands were not recorded: evict the run and replay the full history.`,
-          );
+    let next = 0;
+    let answered: RunActivationResult | undefined;
+    // One step per replayed task: the sandbox runs a batch of them under one deadlock watchdog.
+    const interrupted = this.#sandbox.runBatch(() => {
+      while (next < events.length) {
+        const fed = this.#feedEvent(events, next++, answer, updates);
+        if (fed === 'replayed') return true;
+        if (fed !== undefined) {
+          answered = fed;
+          return false;
         }
       }
-      if (isCommandEvent(e)) {
-        const mismatch = this.#matchCommandEvent(e);
-        if (mismatch !== undefined) return this.#fail('NonDeterminism', mismatch);
-        continue;
-      }
-      if (
-        (e.type === 'WorkflowTaskScheduled' || e.type === 'WorkflowTaskStarted') &&
-        this.#expected.length > 0
-      ) {
-        return this.#fail('NonDeterminism', this.#unmatchedCommandMessage(e.eventId));
-      }
-      if (e.type === 'WorkflowTaskStarted') {
-        const outcome = findTaskOutcome(events, i);
-        if (outcome?.type === 'WorkflowTaskCompleted') {
-          const result = this.#activateTask(
-            e,
-            true,
-            patchesRecordedAfter(events, outcome),
-            updatesAcceptedAfter(events, outcome),
-            localActivityMarkersAfter(events, outcome),
-          );
-          if (result.status === 'failed') return result;
-          continue;
-        }
-        if (outcome !== undefined) continue; // failed or timed out: its jobs carry over
-        if (answer && i === events.length - 1) {
-          const result = this.#activateTask(
-            e,
-            false,
-            [],
-            updates.map((u) => ({ ...u, runValidator: true })),
-            [],
-          );
-          if (result.status === 'success') this.#awaitingLiveOutcome = true;
-          return result;
-        }
-        continue; // still outstanding (replay of a running history)
-      }
-      this.#onEvent(e);
+      return false;
+    });
+    if (interrupted !== undefined) {
+      this.#poison(interrupted.failure.message);
+      return { ...interrupted, evict: true };
     }
+    if (answered !== undefined) return answered;
     if (this.#closed && this.#expected.length > 0) {
       return this.#fail('NonDeterminism', this.#unmatchedCommandMessage(this.#lastEventId));
     }
     return { status: 'success', commands: [], logs: [] };
+  }
+
+  /**
+   * Feeds `events[i]`: 'replayed' when it was a completed task's WorkflowTaskStarted and the
+   * task replayed as history recorded; the answer to return when the feed ends here (a failure,
+   * or the live task's commands); undefined otherwise.
+   */
+  #feedEvent(
+    events: readonly HistoryEvent[],
+    i: number,
+    answer: boolean,
+    updates: readonly UpdateRequest[],
+  ): RunActivationResult | 'replayed' | undefined {
+    const e = events[i] as HistoryEvent;
+    this.#lastEventId = e.eventId;
+    if (e.type === 'WorkflowTaskStarted' && e.historySizeBytes !== undefined) {
+      this.#historySizeBytes = e.historySizeBytes;
+      this.#historySizeRecorded = true;
+    } else if (!this.#historySizeRecorded) {
+      this.#historySizeBytes += Buffer.byteLength(JSON.stringify(e));
+    }
+    // Events that arrived while the answered task was out (signals, activity results) may
+    // stand between its WorkflowTaskStarted and its outcome: they are jobs for the next task.
+    if (this.#awaitingLiveOutcome && isTaskOutcome(e)) {
+      this.#awaitingLiveOutcome = false;
+      if (e.type !== 'WorkflowTaskCompleted') {
+        this.#poison(`task outcome ${e.type}`);
+        throw new RunCacheMismatchError(
+          `Run ${this.#runId}: the last answered workflow task ended with ${e.type} (event ${e.eventId}), so its commands were not recorded: evict the run and replay the full history.`,
+        );
+      }
+    }
+    if (isCommandEvent(e)) {
+      const mismatch = this.#matchCommandEvent(e);
+      return mismatch === undefined ? undefined : this.#fail('NonDeterminism', mismatch);
+    }
+    if (
+      (e.type === 'WorkflowTaskScheduled' || e.type === 'WorkflowTaskStarted') &&
+      this.#expected.length > 0
+    ) {
+      return this.#fail('NonDeterminism', this.#unmatchedCommandMessage(e.eventId));
+    }
+    if (e.type !== 'WorkflowTaskStarted') {
+      this.#onEvent(e);
+      return undefined;
+    }
+    const outcome = findTaskOutcome(events, i);
+    if (outcome?.type === 'WorkflowTaskCompleted') {
+      // What the task recorded lies between its outcome and the next task's start.
+      const recorded = taskRecordedEvents(events, i, outcome);
+      const result = this.#activateTask(
+        e,
+        true,
+        patchesRecordedAfter(recorded, outcome),
+        updatesAcceptedAfter(recorded, outcome),
+        localActivityMarkersAfter(recorded, outcome),
+      );
+      return result.status === 'failed' ? result : 'replayed';
+    }
+    if (outcome !== undefined) return undefined; // failed or timed out: its jobs carry over
+    if (answer && i === events.length - 1) {
+      const result = this.#activateTask(
+        e,
+        false,
+        [],
+        updates.map((u) => ({ ...u, runValidator: true })),
+        [],
+      );
+      if (result.status === 'success') this.#awaitingLiveOutcome = true;
+      return result;
+    }
+    return undefined; // still outstanding (replay of a running history)
   }
 
   /** Turns a non-command event into the jobs it implies. */
@@ -388,6 +430,7 @@ export class WorkflowRun {
               runId: e.parent.runId,
             },
       continuedFromExecutionRunId: e.continuedExecutionRunId,
+      lastResult: e.lastCompletionResult,
     };
   }
 

@@ -4,12 +4,25 @@ import type { Logger } from '../logger.ts';
 import { QUERY_NOT_REGISTERED } from '../protocol/activation.ts';
 import type { QueryResult, WorkflowLogEntry } from '../protocol/activation.ts';
 import { isCloseCommand } from '../protocol/commands.ts';
-import type { EngineApi, WorkflowTask } from '../transport/engine-api.ts';
+import type { Command } from '../protocol/commands.ts';
+import type { ActivityTask, EngineApi, WorkflowTask } from '../transport/engine-api.ts';
 import { KeyedMutex } from '../util/semaphore.ts';
 import type { LocalActivityExecutor } from './activities/local-activity-executor.ts';
 import { runLocalActivities } from './local-activities.ts';
 import { WorkflowCache } from './workflow-cache.ts';
 import type { RunActivationResult, WorkflowRun } from './workflow-run.ts';
+
+/**
+ * Eager dispatch of the activities a workflow task schedules on this worker's own queue:
+ * `reserve` takes an activity slot (false when none is free or the type is not registered here);
+ * the tasks the engine returns run in the reserved slots, the unused ones are released.
+ */
+export interface EagerActivities {
+  readonly taskQueue: string;
+  reserve(activityType: string): boolean;
+  release(): void;
+  run(task: ActivityTask): void;
+}
 
 export interface RunIdentity {
   namespace: string;
@@ -31,6 +44,7 @@ export class WorkflowTaskHandler {
   readonly #logger: Logger;
   readonly #createRun: (id: RunIdentity) => WorkflowRun;
   readonly #localActivities: LocalActivityExecutor;
+  readonly #eagerActivities: EagerActivities | undefined;
   readonly #locks = new KeyedMutex();
   readonly cache: WorkflowCache<WorkflowRun>;
   /** Workflow tasks answered from the cache, and by replaying the full history. */
@@ -46,6 +60,7 @@ export class WorkflowTaskHandler {
     createRun: (id: RunIdentity) => WorkflowRun;
     /** Runs the local activities a task requests, within the task. */
     localActivities: LocalActivityExecutor;
+    eagerActivities?: EagerActivities | undefined;
   }) {
     this.#api = opts.api;
     this.#namespace = opts.namespace;
@@ -54,6 +69,7 @@ export class WorkflowTaskHandler {
     this.#logger = opts.logger;
     this.#createRun = opts.createRun;
     this.#localActivities = opts.localActivities;
+    this.#eagerActivities = opts.eagerActivities;
     this.cache = new WorkflowCache(opts.maxCachedWorkflows, (k) => this.#locks.isLocked(k));
   }
 
@@ -128,20 +144,41 @@ export class WorkflowTaskHandler {
       );
       return;
     }
-    const accepted = await this.#answer(
-      async () =>
-        (
-          await this.#api.completeWorkflowTask({
-            taskToken: task.taskToken,
-            identity: this.#identity,
-            commands: result.commands,
-            buildId: this.#buildId,
-          })
-        ).accepted,
-    );
+    const { commands, reserved } = this.#reserveEagerActivities(result.commands);
+    let activityTasks: ActivityTask[] = [];
+    let accepted: boolean | undefined;
+    try {
+      accepted = await this.#answer(async () => {
+        const res = await this.#api.completeWorkflowTask({
+          taskToken: task.taskToken,
+          identity: this.#identity,
+          commands,
+          buildId: this.#buildId,
+        });
+        activityTasks = res.activityTasks ?? [];
+        return res.accepted;
+      });
+    } finally {
+      for (const t of activityTasks) this.#eagerActivities?.run(t);
+      for (let i = activityTasks.length; i < reserved; i++) this.#eagerActivities?.release();
+    }
     if (accepted !== true || result.commands.some(isCloseCommand)) this.cache.evict(task.runId);
     // A run the cache did not keep (size 0, or trimmed) is done with.
     if (!this.cache.holds(task.runId, run)) run.dispose();
+  }
+
+  /** Marks the activities this worker has a free slot for to be started eagerly. */
+  #reserveEagerActivities(commands: Command[]): { commands: Command[]; reserved: number } {
+    const eager = this.#eagerActivities;
+    if (eager === undefined) return { commands, reserved: 0 };
+    let reserved = 0;
+    const out = commands.map((c) => {
+      if (c.type !== 'ScheduleActivityTask' || c.taskQueue !== eager.taskQueue) return c;
+      if (!eager.reserve(c.activityType)) return c;
+      reserved++;
+      return { ...c, requestEagerExecution: true };
+    });
+    return { commands: out, reserved };
   }
 
   async #query(task: Extract<WorkflowTask, { kind: 'query' }>): Promise<void> {

@@ -1,6 +1,7 @@
 // Sandbox-safe: the names the Activator and the public workflow API share (activity
 // cancellation types, resolved activity options, handler shapes).
 import type { RetryPolicyInput } from '../protocol/retry-policy.ts';
+import type { CapturedStack } from './runtime-helpers.ts';
 
 /**
  * The marker name of `patched()`; equal to `PATCH_MARKER` in protocol/history-events.ts, which
@@ -39,3 +40,24 @@ export type UpdateHandler = (...args: unknown[]) => unknown;
 export type UpdateValidator = (...args: unknown[]) => void;
 /** Evaluates the workflows module once for this run: module state is per run. */
 export type ModuleInstantiator = () => Record<string, unknown>;
+
+/** A durable operation the Activator waits on: settled by a job, or by its scope's cancellation. */
+export interface Parked {
+  resolve: (value: unknown) => void;
+  reject: (reason: unknown) => void;
+  /** Where the workflow code started the operation: for the `__stack_trace` query. */
+  stack: CapturedStack;
+  description: string;
+}
+export interface ParkedActivity extends Parked {
+  cancellationType: ActivityCancellationType;
+  activityType: string;
+  activityId: string;
+}
+export interface ParkedCondition extends Parked {
+  fn: () => boolean;
+}
+export interface SignalJob {
+  signalName: string;
+  args: unknown[];
+}

@@ -53,35 +53,20 @@ export type {
   UpdateValidator,
 } from './activator-types.ts';
 import { PATCH_MARKER_NAME } from './activator-types.ts';
-import type { ActivityCancellationType } from './activator-types.ts';
 import type {
   DefaultSignalHandler,
   ModuleInstantiator,
+  Parked,
+  ParkedActivity,
+  ParkedCondition,
   QueryHandler,
   ResolvedActivityOptions,
   SignalHandler,
+  SignalJob,
   UpdateHandler,
   UpdateValidator,
 } from './activator-types.ts';
 type UpdateJob = Extract<ActivationJob, { type: 'doUpdate' }>;
-
-interface Parked {
-  resolve: (value: unknown) => void;
-  reject: (reason: unknown) => void;
-  /** Where the workflow code started the operation: for the `__stack_trace` query. */
-  stack: string;
-  description: string;
-}
-interface ParkedActivity extends Parked {
-  cancellationType: ActivityCancellationType;
-}
-interface ParkedCondition extends Parked {
-  fn: () => boolean;
-}
-interface SignalJob {
-  signalName: string;
-  args: unknown[];
-}
 
 type JobHandlers = {
   [T in ActivationJob['type']]: (job: Extract<ActivationJob, { type: T }>) => void;
@@ -392,13 +377,19 @@ export class Activator {
         stack,
         description: `timer ${seq} (${durationMs} ms)`,
       });
-      scope.cancelRequested.catch((reason: unknown) => {
-        if (!this.#timers.delete(seq)) return;
-        this.#pushCommand({ type: 'CancelTimer', seq });
-        reject(ensureError(reason));
-      });
+      // Bound, not a closure: the scope keeps its handlers (the root scope, the run's lifetime),
+      // and a closure here would keep this call's whole scope, stack and all (~2 KB a call).
+      scope.cancelRequested.catch(this.#onTimerScopeCancelled.bind(this, seq));
     });
     return { seq, promise };
+  }
+
+  #onTimerScopeCancelled(seq: number, reason: unknown): void {
+    const parked = this.#timers.get(seq);
+    if (parked === undefined) return;
+    this.#timers.delete(seq);
+    this.#pushCommand({ type: 'CancelTimer', seq });
+    parked.reject(ensureError(reason));
   }
 
   /** Cancels a timer started with `startTimer` (for `clearTimeout`); no-op if it already fired. */
@@ -446,37 +437,42 @@ export class Activator {
         stack,
         description: `activity '${activityType}' (seq ${seq}, activityId '${activityId}')`,
         cancellationType: options.cancellationType,
+        activityType,
+        activityId,
       });
-      scope.cancelRequested.catch(() => {
-        if (!this.#activities.has(seq)) return;
-        const cancelled = () =>
-          new ActivityFailure(
-            'Activity cancelled',
-            activityType,
-            activityId,
-            'CancelRequested',
-            0,
-            new CancelledFailure('Activity cancelled'),
-          );
-        switch (options.cancellationType) {
-          case 'ABANDON':
-            this.#activities.delete(seq);
-            reject(cancelled());
-            return;
-          case 'TRY_CANCEL':
-            this.#activities.delete(seq);
-            this.#pushCommand({ type: 'RequestCancelActivityTask', seq });
-            reject(cancelled());
-            return;
-          case 'WAIT_CANCELLATION_COMPLETED':
-            // The resolveActivity job (cancelled, or a result that raced the request) settles it.
-            this.#pushCommand({ type: 'RequestCancelActivityTask', seq });
-            return;
-          default:
-            assertNever(options.cancellationType);
-        }
-      });
+      scope.cancelRequested.catch(this.#onActivityScopeCancelled.bind(this, seq)); // see startTimer
     });
+  }
+
+  #onActivityScopeCancelled(seq: number): void {
+    const parked = this.#activities.get(seq);
+    if (parked === undefined) return;
+    const cancelled = () =>
+      new ActivityFailure(
+        'Activity cancelled',
+        parked.activityType,
+        parked.activityId,
+        'CancelRequested',
+        0,
+        new CancelledFailure('Activity cancelled'),
+      );
+    switch (parked.cancellationType) {
+      case 'ABANDON':
+        this.#activities.delete(seq);
+        parked.reject(cancelled());
+        return;
+      case 'TRY_CANCEL':
+        this.#activities.delete(seq);
+        this.#pushCommand({ type: 'RequestCancelActivityTask', seq });
+        parked.reject(cancelled());
+        return;
+      case 'WAIT_CANCELLATION_COMPLETED':
+        // The resolveActivity job (cancelled, or a result that raced the request) settles it.
+        this.#pushCommand({ type: 'RequestCancelActivityTask', seq });
+        return;
+      default:
+        assertNever(parked.cancellationType);
+    }
   }
 
   /** Waits until `fn` returns true, checked after each activation's jobs ran. */
@@ -495,10 +491,13 @@ export class Activator {
         stack,
         description: `condition ${seq}`,
       });
-      scope.cancelRequested.catch((reason: unknown) => {
-        if (this.#conditions.delete(seq)) reject(ensureError(reason));
-      });
+      scope.cancelRequested.catch(this.#onConditionScopeCancelled.bind(this, seq)); // see startTimer
     });
+  }
+
+  #onConditionScopeCancelled(seq: number, reason: unknown): void {
+    const parked = this.#conditions.get(seq);
+    if (parked !== undefined && this.#conditions.delete(seq)) parked.reject(ensureError(reason));
   }
 
   // ── signals, queries, updates ────────────────────────────────────────────────────────────
@@ -711,7 +710,7 @@ export class Activator {
       ...this.crossRun.pending(),
       ...this.localActivities.pending(),
     ]) {
-      parts.push(`${parked.description}\n${parked.stack}`);
+      parts.push(`${parked.description}\n${parked.stack.toString()}`);
     }
     return parts.join('\n\n');
   }
@@ -772,6 +771,7 @@ export class Activator {
       taskTimeoutMs: start.workflowTaskTimeoutMs,
       parent: start.parent,
       continuedFromExecutionRunId: start.continuedFromExecutionRunId,
+      lastResult: start.lastResult,
       unsafe: { isReplaying: this.isReplaying, now: () => this.nowMs },
     };
   }

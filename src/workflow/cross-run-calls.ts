@@ -6,6 +6,7 @@ import { CancelledFailure, ChildWorkflowFailure, decodeFailure } from '../failur
 import type { ActivationJob } from '../protocol/activation.ts';
 import type { Command, CommandOf } from '../protocol/commands.ts';
 import { CancellationScope } from './cancellation-scope.ts';
+import type { CapturedStack } from './runtime-helpers.ts';
 
 /** How a child reacts to cancellation of its scope. Temporal's `ChildWorkflowCancellationType`. */
 export const ChildWorkflowCancellationType = {
@@ -35,7 +36,7 @@ export type ParentClosePolicy = (typeof ParentClosePolicy)[keyof typeof ParentCl
 export interface ParkedCall {
   resolve: (value: unknown) => void;
   reject: (reason: unknown) => void;
-  stack: string;
+  stack: CapturedStack;
   description: string;
 }
 
@@ -56,7 +57,7 @@ type Job<T extends ActivationJob['type']> = Extract<ActivationJob, { type: T }>;
 export interface CrossRunHost {
   pushCommand(command: Command): void;
   namespace(): string;
-  captureStack(): string;
+  captureStack(): CapturedStack;
 }
 
 export class CrossRunCalls {

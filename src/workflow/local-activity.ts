@@ -11,6 +11,7 @@ import type {
 } from '../protocol/local-activity.ts';
 import type { RetryPolicyInput } from '../protocol/retry-policy.ts';
 import { CancellationScope } from './cancellation-scope.ts';
+import type { CapturedStack } from './runtime-helpers.ts';
 
 /**
  * The marker name of a local activity's outcome; equal to `LOCAL_ACTIVITY_MARKER` in
@@ -40,7 +41,7 @@ export interface LocalActivityHost {
   pushCommand(command: Command): void;
   /** Throws in a query handler or an update validator, which must not start anything. */
   assertMayIssue(what: string): void;
-  captureStack(): string;
+  captureStack(): CapturedStack;
   /** A durable timer in the current scope: the backoff between attempts beyond the threshold. */
   sleep(ms: number): Promise<void>;
 }
@@ -48,7 +49,7 @@ export interface LocalActivityHost {
 interface ParkedLocalActivity {
   resolve: (marker: LocalActivityMarkerDetails) => void;
   reject: (reason: unknown) => void;
-  stack: string;
+  stack: CapturedStack;
   description: string;
 }
 
@@ -200,7 +201,7 @@ export class LocalActivityCalls {
   }
 
   /** Calls still waiting: for the `__stack_trace` query. */
-  pending(): Iterable<{ stack: string; description: string }> {
+  pending(): Iterable<{ stack: CapturedStack; description: string }> {
     return this.#parked.values();
   }
 }

@@ -14,8 +14,18 @@ export function rejectedBy(scope: CancellationScope): Promise<never> {
   });
 }
 
-export function captureStack(): string {
-  return new Error('captured').stack?.split('\n').slice(1).join('\n') ?? '';
+/**
+ * Where workflow code started a durable operation, for the `__stack_trace` query: the frames are
+ * captured at once and formatted only when asked. Formatting them (source-mapped) at every call
+ * cost a replay more than everything else its activations did.
+ */
+export interface CapturedStack {
+  toString(): string;
+}
+
+export function captureStack(): CapturedStack {
+  const error = new Error('captured');
+  return { toString: () => error.stack?.split('\n').slice(1).join('\n') ?? '' };
 }
 
 export function isPromiseLike(value: unknown): value is PromiseLike<unknown> {

@@ -29,6 +29,13 @@ export interface WorkflowInfo {
   readonly parent: ParentWorkflowInfo | undefined;
   /** The run this one continues, after continue-as-new. */
   readonly continuedFromExecutionRunId: string | undefined;
+  /**
+   * The result of the last run that completed among those started by the same schedule (Temporal's
+   * lastCompletionResult); undefined for the first, or when no run of the schedule completed. A
+   * failed run keeps the previous value. Not carried by workflow retries or continue-as-new (as
+   * in Temporal).
+   */
+  readonly lastResult?: unknown;
   /** Values that are not deterministic: never branch workflow logic on them. */
   readonly unsafe: {
     /** True while the worker replays history (the code already ran these steps once). */

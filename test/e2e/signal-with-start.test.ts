@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { InvalidArgumentError, WorkflowExecutionAlreadyStartedError } from 'reprise/client';
 import { Worker } from 'reprise/worker';
 import * as activities from './fixtures/message-activities.ts';
 import { addToCart, cart, checkout, itemsQuery } from './fixtures/message-workflows.ts';
@@ -73,6 +74,68 @@ describe('signalWithStart', () => {
     const second = await signalWithStart(workflowId, 'pear');
     assert.notEqual(second.signaledRunId, first.signaledRunId);
     assert.deepEqual(await second.query(itemsQuery), ['pear']);
+  });
+
+  test('workflowIdReusePolicy REJECT_DUPLICATE refuses a closed id and changes nothing', async () => {
+    const workflowId = id('reject');
+    const first = await signalWithStart(workflowId, 'apple');
+    await first.signal(checkout);
+    await first.result();
+    const before = await first.fetchHistory();
+    await assert.rejects(
+      env.client.workflow.signalWithStart(cart, {
+        workflowId,
+        taskQueue: env.taskQueue,
+        args: ['ann'],
+        signal: addToCart,
+        signalArgs: ['pear'],
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      }),
+      (e: unknown) => {
+        assert.ok(e instanceof WorkflowExecutionAlreadyStartedError);
+        assert.match(e.message, /REJECT_DUPLICATE/);
+        return true;
+      },
+    );
+    const latest = env.client.workflow.getHandle(workflowId);
+    assert.equal((await latest.describe()).runId, first.signaledRunId);
+    assert.deepEqual((await latest.fetchHistory()).events, before.events);
+  });
+
+  test('workflowIdConflictPolicy TERMINATE_EXISTING replaces the running run', async () => {
+    const workflowId = id('replace');
+    const first = await signalWithStart(workflowId, 'apple');
+    const second = await env.client.workflow.signalWithStart(cart, {
+      workflowId,
+      taskQueue: env.taskQueue,
+      args: ['ann'],
+      signal: addToCart,
+      signalArgs: ['pear'],
+      workflowIdConflictPolicy: 'TERMINATE_EXISTING',
+    });
+    assert.notEqual(second.signaledRunId, first.signaledRunId);
+    const old = env.client.workflow.getHandle(workflowId, first.signaledRunId);
+    assert.equal((await old.describe()).status, 'Terminated');
+    await second.signal(checkout);
+    assert.deepEqual(await second.result(), ['pear']);
+  });
+
+  test('workflowIdConflictPolicy FAIL is refused: signalWithStart always reaches a run', async () => {
+    await assert.rejects(
+      env.client.workflow.signalWithStart(cart, {
+        workflowId: id('fail'),
+        taskQueue: env.taskQueue,
+        args: ['ann'],
+        signal: addToCart,
+        signalArgs: ['pear'],
+        workflowIdConflictPolicy: 'FAIL',
+      }),
+      (e: unknown) => {
+        assert.ok(e instanceof InvalidArgumentError);
+        assert.match(e.message, /USE_EXISTING/);
+        return true;
+      },
+    );
   });
 
   test('a history started by signalWithStart replays with the same code', async () => {

@@ -123,20 +123,19 @@ export function makeWorker(overrides: Partial<WorkerRegistration> = {}): WorkerR
   };
 }
 
-export function claim(
+/** The oldest task of a queue (defaults: namespace 'default', workflow kind, nothing skipped). */
+export function findTask(
   store: Store,
   req: { taskQueue: string } & Partial<{
     namespace: string;
     kind: TaskKind;
-    nowMs: number;
-    leaseMs: number;
+    skipTaskIds: number[];
   }>,
 ) {
-  return store.claimTask({
+  return store.findTask({
     namespace: 'default',
     kind: TaskKind.Workflow,
-    nowMs: 1_000,
-    leaseMs: 60_000,
+    skipTaskIds: [],
     ...req,
   });
 }

@@ -9,7 +9,6 @@ import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { InvalidArgumentError, NamespaceNotFoundError } from '../../src/errors.ts';
 import { RunStatus } from '../../src/protocol/run-status.ts';
-import { TaskKind } from '../../src/protocol/tasks.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import { loadMigrations, migrate } from '../../src/store/sqlite/migrate.ts';
 import { prepareRunQueries } from '../../src/store/sqlite/queries/runs.ts';
@@ -99,38 +98,6 @@ describe('SqliteStore on a file', () => {
     );
     await Promise.all(children);
     assert.deepEqual(appliedMigrations(file), allVersions());
-  });
-
-  test('two stores on one file never claim the same task', async () => {
-    const file = freshFile();
-    const a = await SqliteStore.open({ path: file });
-    const b = await SqliteStore.open({ path: file });
-    try {
-      const run = makeRun();
-      await a.createRun({
-        run,
-        events: [],
-        tasks: Array.from({ length: 20 }, (_, i) => ({
-          namespace: 'default',
-          taskQueue: 'q',
-          kind: TaskKind.Workflow,
-          runId: run.runId,
-          scheduledEventId: i + 1,
-          attempt: 1,
-        })),
-        timers: [],
-      });
-      const req = { namespace: 'default', taskQueue: 'q', kind: TaskKind.Workflow, nowMs: 1 };
-      const claims = await Promise.all(
-        Array.from({ length: 30 }, (_, i) => (i % 2 ? a : b).claimTask({ ...req, leaseMs: 1e6 })),
-      );
-      const ids = claims.flatMap((t) => (t ? [t.taskId] : []));
-      assert.equal(ids.length, 20);
-      assert.equal(new Set(ids).size, 20);
-    } finally {
-      await a.close();
-      await b.close();
-    }
   });
 
   test('a file store uses WAL, full sync and foreign keys', async () => {
@@ -239,8 +206,8 @@ describe('SqliteStore specifics', () => {
         plan(timers.nextAvailableAt.source),
         /USING (COVERING )?INDEX timers_by_available/,
       );
-      const claim = prepareTaskQueries(db).claim.source.replace(/@\w+/g, '?');
-      assert.match(plan(claim), /USING INDEX tasks_by_queue/);
+      const find = prepareTaskQueries(db).find.source.replace(/@\w+/g, '?');
+      assert.match(plan(find), /USING (COVERING )?INDEX tasks_by_queue/);
       const runs = prepareRunQueries(db);
       assert.match(plan(runs.latestOfWorkflow.source), /USING INDEX runs_by_workflow_id/);
       assert.doesNotMatch(plan(runs.latestOfWorkflow.source), /TEMP B-TREE/);

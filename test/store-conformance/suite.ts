@@ -8,7 +8,7 @@ import { TaskKind } from '../../src/protocol/tasks.ts';
 import type { Store } from '../../src/store/store.ts';
 import {
   appendRequest,
-  claim,
+  findTask,
   completedEvent,
   createRequest,
   makeRun,
@@ -56,7 +56,7 @@ export function storeConformance(backend: string, open: () => Promise<Store>): v
 
           assert.deepEqual(await store.getRun({ runId: run.runId }), run);
           assert.deepEqual(await store.readHistory({ runId: run.runId }), startEvents(run));
-          const task = await claim(store, { taskQueue: run.taskQueue });
+          const task = await findTask(store, { taskQueue: run.taskQueue });
           assert.deepEqual(omitTaskId(task), workflowTask(run, 2));
           assert.deepEqual(await store.takeDueTimers({ nowMs: 5_000, limit: 10, leaseMs: 1 }), [
             timer,
@@ -93,7 +93,7 @@ export function storeConformance(backend: string, open: () => Promise<Store>): v
           );
           assert.equal(await store.getRun({ runId: second.runId }), undefined);
           assert.deepEqual(await store.readHistory({ runId: second.runId }), []);
-          assert.equal(await claim(store, { taskQueue: 'other-queue' }), undefined);
+          assert.equal(await findTask(store, { taskQueue: 'other-queue' }), undefined);
           assert.equal(await store.nextTimerDueAt(), undefined);
           const found = await store.findRun({ namespace: 'default', workflowId: 'order-1' });
           assert.equal(found?.runId, first.runId);
@@ -216,12 +216,15 @@ export function storeConformance(backend: string, open: () => Promise<Store>): v
           assert.deepEqual(await store.readHistory({ runId: next.runId }), startEvents(next));
           const found = await store.findRun({ namespace: 'default', workflowId: run.workflowId });
           assert.equal(found?.runId, next.runId);
+          const first = await findTask(store, { taskQueue: next.taskQueue });
+          assert.deepEqual(omitTaskId(first), workflowTask(run, 2));
           assert.deepEqual(
-            omitTaskId(await claim(store, { taskQueue: next.taskQueue })),
-            workflowTask(run, 2),
-          );
-          assert.deepEqual(
-            omitTaskId(await claim(store, { taskQueue: next.taskQueue })),
+            omitTaskId(
+              await findTask(store, {
+                taskQueue: next.taskQueue,
+                skipTaskIds: [first?.taskId ?? 0],
+              }),
+            ),
             workflowTask(next, 2),
           );
           assert.equal(await store.nextTimerDueAt(), 9);
@@ -331,8 +334,8 @@ export function storeConformance(backend: string, open: () => Promise<Store>): v
           const history = await store.readHistory({ runId: run.runId, fromEventId: 3 });
           assert.deepEqual(history, [signaledEvent(3, winner)]);
           assert.equal((await store.getRun({ runId: run.runId }))?.state, winner);
-          assert.equal(await claim(store, { taskQueue: `q${loser}` }), undefined);
-          assert.ok(await claim(store, { taskQueue: `q${winner}` }));
+          assert.equal(await findTask(store, { taskQueue: `q${loser}` }), undefined);
+          assert.ok(await findTask(store, { taskQueue: `q${winner}` }));
           const timers = await store.takeDueTimers({ nowMs: 1, limit: 10, leaseMs: 1 });
           assert.deepEqual(
             timers.map((t) => t.key),
@@ -398,8 +401,8 @@ export function storeConformance(backend: string, open: () => Promise<Store>): v
             state: winner,
           });
           assert.deepEqual(await store.readHistory({ runId: run.runId }), startEvents(run));
-          assert.equal(await claim(store, { taskQueue: `q${loser}` }), undefined);
-          assert.ok(await claim(store, { taskQueue: `q${winner}` }));
+          assert.equal(await findTask(store, { taskQueue: `q${loser}` }), undefined);
+          assert.ok(await findTask(store, { taskQueue: `q${winner}` }));
           const timers = await store.takeDueTimers({ nowMs: 1, limit: 10, leaseMs: 1 });
           assert.deepEqual(
             timers.map((t) => t.key),
@@ -412,7 +415,7 @@ export function storeConformance(backend: string, open: () => Promise<Store>): v
           const run = makeRun();
           const keep = makeTimer(run, { key: 'keep', dueAtMs: 100 });
           await store.createRun({ ...createRequest(run), timers: [keep] });
-          const queued = await claim(store, { taskQueue: run.taskQueue, nowMs: 0, leaseMs: 1 });
+          const queued = await findTask(store, { taskQueue: run.taskQueue });
           assert.ok(queued);
 
           await assert.rejects(
@@ -438,8 +441,11 @@ export function storeConformance(backend: string, open: () => Promise<Store>): v
 
           assert.deepEqual(await store.getRun({ runId: run.runId }), run);
           assert.deepEqual(await store.readHistory({ runId: run.runId }), startEvents(run));
-          assert.equal(await claim(store, { taskQueue: 'new-queue' }), undefined);
-          assert.equal((await claim(store, { taskQueue: run.taskQueue }))?.taskId, queued.taskId);
+          assert.equal(await findTask(store, { taskQueue: 'new-queue' }), undefined);
+          assert.equal(
+            (await findTask(store, { taskQueue: run.taskQueue }))?.taskId,
+            queued.taskId,
+          );
           assert.equal(await store.nextTimerDueAt(), 100);
           assert.deepEqual(await store.takeDueTimers({ nowMs: 100, limit: 10, leaseMs: 1 }), [
             keep,
@@ -462,8 +468,8 @@ export function storeConformance(backend: string, open: () => Promise<Store>): v
             tasks: [workflowTask(run, 2), workflowTask(run, 2, { taskQueue: 'q2' })],
             timers: ['t1', 't2', 't3'].map((key) => makeTimer(run, { key, dueAtMs: 10 })),
           });
-          const t1 = await claim(store, { taskQueue: run.taskQueue, leaseMs: 1 });
-          const t2 = await claim(store, { taskQueue: 'q2', leaseMs: 1 });
+          const t1 = await findTask(store, { taskQueue: run.taskQueue });
+          const t2 = await findTask(store, { taskQueue: 'q2' });
           assert.ok(t1 && t2);
 
           await store.appendToRun(
@@ -478,9 +484,8 @@ export function storeConformance(backend: string, open: () => Promise<Store>): v
           await store.deleteTask({ taskId: t2.taskId });
           await store.deleteTask({ taskId: 987_655 });
 
-          const later = { nowMs: 10_000, leaseMs: 1 };
-          assert.equal(await claim(store, { taskQueue: run.taskQueue, ...later }), undefined);
-          assert.equal(await claim(store, { taskQueue: 'q2', ...later }), undefined);
+          assert.equal(await findTask(store, { taskQueue: run.taskQueue }), undefined);
+          assert.equal(await findTask(store, { taskQueue: 'q2' }), undefined);
           const timers = await store.takeDueTimers({ nowMs: 10_000, limit: 10, leaseMs: 1 });
           assert.deepEqual(
             timers.map((t) => t.key),
@@ -543,19 +548,30 @@ export function storeConformance(backend: string, open: () => Promise<Store>): v
     });
 
     describe('tasks', () => {
-      test('a claimed task is not handed out again before its lease expires, and is after', () =>
+      test('findTask changes nothing: the task stays until deleted, and skipped ids are passed over', () =>
         withStore(async (store) => {
           const run = makeRun();
-          await store.createRun(createRequest(run));
-          const first = await claim(store, {
-            taskQueue: run.taskQueue,
-            nowMs: 1_000,
-            leaseMs: 500,
+          await store.createRun({
+            ...createRequest(run),
+            tasks: [workflowTask(run, 2), workflowTask(run, 3)],
           });
+          const first = await findTask(store, { taskQueue: run.taskQueue });
           assert.ok(first);
-          assert.equal(await claim(store, { taskQueue: run.taskQueue, nowMs: 1_499 }), undefined);
-          const again = await claim(store, { taskQueue: run.taskQueue, nowMs: 1_500 });
-          assert.deepEqual(again, first);
+          assert.deepEqual(await findTask(store, { taskQueue: run.taskQueue }), first);
+          const second = await findTask(store, {
+            taskQueue: run.taskQueue,
+            skipTaskIds: [first.taskId],
+          });
+          assert.equal(second?.scheduledEventId, 3);
+          assert.equal(
+            await findTask(store, {
+              taskQueue: run.taskQueue,
+              skipTaskIds: [first.taskId, second.taskId],
+            }),
+            undefined,
+          );
+          await store.deleteTask({ taskId: first.taskId });
+          assert.deepEqual(await findTask(store, { taskQueue: run.taskQueue }), second);
         }));
 
       test('tasks come out in FIFO order per queue', () =>
@@ -566,14 +582,18 @@ export function storeConformance(backend: string, open: () => Promise<Store>): v
             tasks: [5, 3, 9, 7].map((id) => workflowTask(run, id, { taskQueue: 'fifo' })),
           });
           const order: number[] = [];
+          const seen: number[] = [];
           for (let i = 0; i < 5; i++) {
-            const task = await claim(store, { taskQueue: 'fifo' });
-            if (task) order.push(task.scheduledEventId);
+            const task = await findTask(store, { taskQueue: 'fifo', skipTaskIds: seen });
+            if (task) {
+              order.push(task.scheduledEventId);
+              seen.push(task.taskId);
+            }
           }
           assert.deepEqual(order, [5, 3, 9, 7]);
         }));
 
-      test('a task is never claimed from another queue, kind or namespace', () =>
+      test('a task is never found in another queue, kind or namespace', () =>
         withStore(async (store) => {
           await store.ensureNamespace({ namespace: 'other' });
           const run = makeRun();
@@ -582,40 +602,27 @@ export function storeConformance(backend: string, open: () => Promise<Store>): v
             tasks: [workflowTask(run, 2, { taskQueue: 'only', kind: TaskKind.Activity })],
           });
           assert.equal(
-            await claim(store, { taskQueue: 'only', kind: TaskKind.Workflow }),
+            await findTask(store, { taskQueue: 'only', kind: TaskKind.Workflow }),
             undefined,
           );
           assert.equal(
-            await claim(store, { taskQueue: 'only2', kind: TaskKind.Activity }),
+            await findTask(store, { taskQueue: 'only2', kind: TaskKind.Activity }),
             undefined,
           );
           assert.equal(
-            await claim(store, { taskQueue: 'only', kind: TaskKind.Activity, namespace: 'other' }),
+            await findTask(store, {
+              taskQueue: 'only',
+              kind: TaskKind.Activity,
+              namespace: 'other',
+            }),
             undefined,
           );
-          const task = await claim(store, { taskQueue: 'only', kind: TaskKind.Activity });
+          const task = await findTask(store, { taskQueue: 'only', kind: TaskKind.Activity });
           assert.ok(task);
           assert.deepEqual(
             omitTaskId(task),
             workflowTask(run, 2, { taskQueue: 'only', kind: TaskKind.Activity }),
           );
-        }));
-
-      test('claims at the same time never get the same task', () =>
-        withStore(async (store) => {
-          const run = makeRun();
-          await store.createRun({
-            ...createRequest(run),
-            tasks: Array.from({ length: 10 }, (_, i) =>
-              workflowTask(run, i + 2, { taskQueue: 'c' }),
-            ),
-          });
-          const claims = await Promise.all(
-            Array.from({ length: 15 }, () => claim(store, { taskQueue: 'c' })),
-          );
-          const ids = claims.flatMap((t) => (t ? [t.taskId] : []));
-          assert.equal(ids.length, 10);
-          assert.equal(new Set(ids).size, 10);
         }));
     });
 

@@ -108,8 +108,13 @@ import {
   WorkflowUpdateFailedError,
   WorkflowUpdateHandle,
   WorkflowUpdateStage,
+  defaultPayloadConverter,
 } from 'reprise/client';
 import type {
+  DataConverter,
+  Payload,
+  PayloadCodec,
+  PayloadConverter,
   ClientOptions,
   CountWorkflowExecution,
   History,
@@ -123,7 +128,13 @@ import type {
 
 // ── reprise/worker ──────────────────────────────────────────────────────────────────────────
 import { DeterminismViolationError, Worker } from 'reprise/worker';
-import type { ReplayResult, WorkerOptions } from 'reprise/worker';
+import type {
+  ActivityExecuteInput,
+  ActivityInterceptorsFactory,
+  ReplayResult,
+  WorkerInterceptors,
+  WorkerOptions,
+} from 'reprise/worker';
 
 // ── reprise/testing ─────────────────────────────────────────────────────────────────────────
 import { MockActivityEnvironment, TestWorkflowEnvironment } from 'reprise/testing';
@@ -665,6 +676,37 @@ export async function serverSurface(): Promise<void> {
   await onFile.close();
 }
 
+// ── data converters: Temporal's { payloadConverter, payloadCodecs } on Client and Worker ──────
+export async function dataConverters(engine: Engine): Promise<void> {
+  const codec: PayloadCodec = {
+    encode: (payloads: Payload[]) => Promise.resolve(payloads),
+    decode: (payloads: Payload[]) => Promise.resolve(payloads),
+  };
+  const payloadConverter: PayloadConverter = defaultPayloadConverter;
+  const dataConverter: DataConverter = { payloadConverter, payloadCodecs: [codec] };
+  use(new Client({ connection: engine.connection, dataConverter }));
+  await Worker.create({ connection: engine.connection, taskQueue: 'q', dataConverter });
+  await Worker.create({
+    connection: engine.connection,
+    taskQueue: 'q',
+    dataConverter: { payloadConverterPath: './converter.js', payloadCodecs: [codec] },
+  });
+}
+
+// ── worker interceptors: Temporal's activity interceptor factories ────────────────────────────
+export async function workerInterceptors(engine: Engine): Promise<void> {
+  const factory: ActivityInterceptorsFactory = (ctx) => ({
+    inbound: {
+      execute: async (input: ActivityExecuteInput, next) => {
+        use(ctx.info.activityType, input.headers);
+        return next(input);
+      },
+    },
+  });
+  const interceptors: WorkerInterceptors = { activity: [factory] };
+  await Worker.create({ connection: engine.connection, taskQueue: 'q', interceptors });
+}
+
 // ── known gaps: Temporal has these, Reprise does not yet ─────────────────────────────────────
 // Each `@ts-expect-error` below marks a "not yet" row of docs/coming-from-temporal.md. When one
 // becomes unused (typecheck: "Unused '@ts-expect-error' directive"), the gap closed: delete the
@@ -672,28 +714,12 @@ export async function serverSurface(): Promise<void> {
 
 /* eslint-disable @typescript-eslint/no-unsafe-call -- calls to members that do not exist yet */
 export async function knownGaps(engine: Engine): Promise<void> {
-  // @ts-expect-error -- not yet: workflowInfo().lastResult (API.md lists it)
-  use(workflowInfo().lastResult);
   // @ts-expect-error -- differs: a child started by type name needs the type argument for its args
   await executeChild('greeter', { args: ['ann'] });
   // @ts-expect-error -- differs: nextRetryDelay is ms only; Temporal takes a Duration
   ApplicationFailure.create({ nextRetryDelay: '5 seconds' });
   // @ts-expect-error -- not yet: tls (API.md lists Connection.connect({ address, apiKey, tls }))
   await Connection.connect({ address: 'localhost:7233', tls: true });
-  // @ts-expect-error -- not yet: a Client data converter (API.md lists dataConverter)
-  use(new Client({ connection: engine.connection, dataConverter: {} }));
-  await Worker.create({
-    connection: engine.connection,
-    taskQueue: 'q',
-    // @ts-expect-error -- not yet: a Worker data converter (API.md lists dataConverter)
-    dataConverter: {},
-  });
-  await Worker.create({
-    connection: engine.connection,
-    taskQueue: 'q',
-    // @ts-expect-error -- not yet: Worker interceptors (API.md lists interceptors)
-    interceptors: {},
-  });
   // @ts-expect-error -- not yet: scheduleToStartTimeout on local activities
   proxyLocalActivities<Activities>({ startToCloseTimeout: '1s', scheduleToStartTimeout: '1s' });
   // @ts-expect-error -- not yet: engine.listen (API.md lists it under reprise/server)

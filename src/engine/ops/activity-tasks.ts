@@ -7,6 +7,7 @@ import type { TaskRecord } from '../../store/store.ts';
 import type {
   ActivityTask,
   CompleteActivityTaskRequest,
+  CompleteActivityTaskResponse,
   FailActivityTaskRequest,
   HeartbeatActivityTaskRequest,
   HeartbeatResponse,
@@ -19,9 +20,12 @@ import { checkPayload } from '../payload-limits.ts';
 import type { PendingActivity } from '../run-state.ts';
 import { ActivityTaskToken, decodeTaskToken, encodeTaskToken } from '../task-token.ts';
 import { activityTimerKey, activityTimerKeys } from '../timer-keys.ts';
-import { updateRun } from '../update-run.ts';
+import { updateRun, updateRunIfExists } from '../update-run.ts';
 import type { RunTx } from '../update-run.ts';
 import { parseRequest } from './parse-request.ts';
+import { startWorkflowTaskEagerly } from '../eager-dispatch.ts';
+import { workflowTaskFor } from './workflow-tasks.ts';
+import type { StartedWorkflowTask } from './workflow-tasks.ts';
 
 /**
  * Long-polls the activity task queue. A task handed out is marked started with its
@@ -47,78 +51,92 @@ async function startActivityTask(
   task: TaskRecord,
   identity: string,
 ): Promise<ActivityTask | undefined> {
-  const run = await deps.store.getRun({ runId: task.runId });
-  if (!run) {
-    await deps.store.deleteTask({ taskId: task.taskId });
-    return undefined;
-  }
-  const pa = await updateRun(deps, task.runId, (tx) => {
+  const started = await updateRunIfExists(deps, task.runId, (tx) => {
     tx.ackTask(task.taskId);
     const a = tx.state.pendingActivities[String(task.scheduledEventId)];
     if (!tx.isRunning || !a || a.attempt !== task.attempt || a.phase !== 'scheduled') {
       return undefined;
     }
     if (a.cancelRequestedEventId !== undefined) return undefined;
-    a.phase = 'started';
-    a.startedTimeMs = tx.nowMs;
-    a.startedIdentity = identity;
-    delete a.lastHeartbeatTimeMs;
-    tx.touch();
-    tx.deleteTimer(activityTimerKey(a.scheduledEventId, 'ScheduleToStart'));
-    tx.setTimer(
-      activityTimerKey(a.scheduledEventId, 'StartToClose'),
-      tx.nowMs + a.startToCloseTimeoutMs,
-      {
-        kind: 'activityTimeout',
-        scheduledEventId: a.scheduledEventId,
-        attempt: a.attempt,
-        timeoutType: 'StartToClose',
-      },
-    );
-    if (a.heartbeatTimeoutMs !== undefined) {
-      tx.setTimer(
-        activityTimerKey(a.scheduledEventId, 'Heartbeat'),
-        tx.nowMs + a.heartbeatTimeoutMs,
-        {
-          kind: 'activityTimeout',
-          scheduledEventId: a.scheduledEventId,
-          attempt: a.attempt,
-          timeoutType: 'Heartbeat',
-        },
-      );
-    }
-    return structuredClone(a);
+    startActivityAttempt(tx, a, identity);
+    return activityTaskOf(tx.state, a, []);
   });
-  if (!pa) return undefined;
+  if (started === 'missing') {
+    await deps.store.deleteTask({ taskId: task.taskId });
+    return undefined;
+  }
+  if (!started) return undefined;
   const [scheduled] = await deps.store.readHistory({
     runId: task.runId,
-    fromEventId: pa.scheduledEventId,
+    fromEventId: task.scheduledEventId,
   });
-  const input = scheduled?.type === 'ActivityTaskScheduled' ? scheduled.input : [];
+  if (scheduled?.type === 'ActivityTaskScheduled') started.args = scheduled.input;
+  return started;
+}
+
+/**
+ * Marks a scheduled attempt started, with its start-to-close and heartbeat timers (no history
+ * event until the attempt ends: Temporal's rule, so retries do not grow history).
+ */
+export function startActivityAttempt(tx: RunTx, a: PendingActivity, identity: string): void {
+  a.phase = 'started';
+  a.startedTimeMs = tx.nowMs;
+  a.startedIdentity = identity;
+  delete a.lastHeartbeatTimeMs;
+  tx.touch();
+  tx.deleteTimer(activityTimerKey(a.scheduledEventId, 'ScheduleToStart'));
+  setAttemptTimeout(tx, a, 'StartToClose', a.startToCloseTimeoutMs);
+  if (a.heartbeatTimeoutMs !== undefined) {
+    setAttemptTimeout(tx, a, 'Heartbeat', a.heartbeatTimeoutMs);
+  }
+}
+
+/** (Re)arms the started attempt's start-to-close or heartbeat timeout, `afterMs` from now. */
+function setAttemptTimeout(
+  tx: RunTx,
+  a: PendingActivity,
+  timeoutType: 'StartToClose' | 'Heartbeat',
+  afterMs: number,
+): void {
+  tx.setTimer(activityTimerKey(a.scheduledEventId, timeoutType), tx.nowMs + afterMs, {
+    kind: 'activityTimeout',
+    scheduledEventId: a.scheduledEventId,
+    attempt: a.attempt,
+    timeoutType,
+  });
+}
+
+/** The task a worker gets for a started attempt (a copy: the run's state stays the engine's). */
+export function activityTaskOf(
+  run: { namespace: string; workflowId: string; runId: string; workflowType: string },
+  a: PendingActivity,
+  args: unknown[],
+): ActivityTask {
   return {
     taskToken: encodeTaskToken({
       k: 'at',
       namespace: run.namespace,
       runId: run.runId,
-      scheduledEventId: pa.scheduledEventId,
-      attempt: pa.attempt,
+      scheduledEventId: a.scheduledEventId,
+      attempt: a.attempt,
     }),
     workflowNamespace: run.namespace,
     workflowId: run.workflowId,
     runId: run.runId,
     workflowType: run.workflowType,
-    activityId: pa.activityId,
-    activityType: pa.activityType,
-    taskQueue: pa.taskQueue,
-    args: input,
-    attempt: pa.attempt,
-    scheduledTimeMs: pa.scheduledTimeMs,
-    currentAttemptScheduledTimeMs: pa.currentAttemptScheduledTimeMs,
-    startedTimeMs: pa.startedTimeMs ?? 0,
-    scheduleToCloseTimeoutMs: pa.scheduleToCloseTimeoutMs,
-    startToCloseTimeoutMs: pa.startToCloseTimeoutMs,
-    heartbeatTimeoutMs: pa.heartbeatTimeoutMs,
-    heartbeatDetails: pa.heartbeatDetails,
+    activityId: a.activityId,
+    activityType: a.activityType,
+    taskQueue: a.taskQueue,
+    args,
+    attempt: a.attempt,
+    scheduledTimeMs: a.scheduledTimeMs,
+    currentAttemptScheduledTimeMs: a.currentAttemptScheduledTimeMs,
+    startedTimeMs: a.startedTimeMs ?? 0,
+    scheduleToCloseTimeoutMs: a.scheduleToCloseTimeoutMs,
+    startToCloseTimeoutMs: a.startToCloseTimeoutMs,
+    heartbeatTimeoutMs: a.heartbeatTimeoutMs,
+    heartbeatDetails:
+      a.heartbeatDetails === undefined ? undefined : structuredClone(a.heartbeatDetails),
   };
 }
 
@@ -151,6 +169,7 @@ const CompleteSchema = z.object({
   taskToken: z.string().min(1),
   identity: z.string().min(1),
   result: z.unknown(),
+  eagerWorkflowTask: z.boolean().optional(),
 });
 
 /**
@@ -162,13 +181,14 @@ const CompleteSchema = z.object({
 export async function completeActivityTask(
   deps: EngineDeps,
   input: CompleteActivityTaskRequest,
-): Promise<void> {
+): Promise<CompleteActivityTaskResponse> {
   const req = parseRequest(CompleteSchema, input, 'complete activity task');
   const token = decodeTaskToken(ActivityTaskToken, req.taskToken);
-  const a = await peekActivity(deps, token);
-  checkPayload(deps, `The result of activity '${a?.activityType ?? '?'}'`, req.result);
+  let eager: StartedWorkflowTask | undefined;
   await updateRun(deps, token.runId, (tx) => {
+    eager = undefined;
     const pa = currentAttempt(tx, token);
+    checkPayload(deps, `The result of activity '${pa.activityType}'`, req.result);
     const startedEventId = endActivity(tx, pa);
     tx.append({
       type: 'ActivityTaskCompleted',
@@ -177,16 +197,15 @@ export async function completeActivityTask(
       result: req.result,
       identity: req.identity,
     });
+    if (req.eagerWorkflowTask === true) {
+      tx.afterFinish = () => {
+        eager = startWorkflowTaskEagerly(deps, tx, req.identity);
+      };
+    }
   });
-}
-
-async function peekActivity(
-  deps: EngineDeps,
-  token: ActivityTaskToken,
-): Promise<PendingActivity | undefined> {
-  const run = await deps.store.getRun({ runId: token.runId });
-  const state = run?.state as { pendingActivities?: Record<string, PendingActivity> } | undefined;
-  return state?.pendingActivities?.[String(token.scheduledEventId)];
+  return eager === undefined
+    ? {}
+    : { workflowTask: await workflowTaskFor(deps, token.runId, eager) };
 }
 
 const FailSchema = z.object({
@@ -310,16 +329,7 @@ export async function heartbeatActivityTask(
     pa.lastHeartbeatTimeMs = tx.nowMs;
     tx.touch();
     if (pa.heartbeatTimeoutMs !== undefined) {
-      tx.setTimer(
-        activityTimerKey(pa.scheduledEventId, 'Heartbeat'),
-        tx.nowMs + pa.heartbeatTimeoutMs,
-        {
-          kind: 'activityTimeout',
-          scheduledEventId: pa.scheduledEventId,
-          attempt: pa.attempt,
-          timeoutType: 'Heartbeat',
-        },
-      );
+      setAttemptTimeout(tx, pa, 'Heartbeat', pa.heartbeatTimeoutMs);
     }
     return { cancelRequested: pa.cancelRequestedEventId !== undefined };
   });

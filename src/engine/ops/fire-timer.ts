@@ -1,6 +1,6 @@
 import type { TimerRecord } from '../../store/store.ts';
 import type { EngineDeps } from '../deps.ts';
-import { updateRun } from '../update-run.ts';
+import { updateRunIfExists } from '../update-run.ts';
 import { startedEventIfRetrying, timeOutWorkflowRun } from '../workflow-retry.ts';
 import { parentClosePolicyDue, reportToParentDue, startChildDue } from './child-workflows.ts';
 import { cancelExternalDue, signalExternalDue } from './external-workflows.ts';
@@ -24,17 +24,12 @@ export async function fireTimer(deps: EngineDeps, timer: TimerRecord): Promise<v
   if (p0.kind === 'scheduleDue' || p0.kind === 'scheduleRunClosed') {
     return scheduleTimerDue(deps, timer, p0);
   }
-  const run = await deps.store.getRun({ runId: timer.runId });
-  if (!run) {
-    await deps.store.deleteTimer({ runId: timer.runId, key: timer.key });
-    return;
-  }
   // A run timeout under a workflow retry policy starts the run again: it needs the start event.
   const started =
     timer.payload.kind === 'workflowRunTimeout'
       ? await startedEventIfRetrying(deps, timer.runId)
       : undefined;
-  await updateRun(deps, timer.runId, (tx) => {
+  const outcome = await updateRunIfExists(deps, timer.runId, (tx) => {
     tx.deleteTimer(timer.key);
     if (!tx.isRunning) return;
     const p = timer.payload;
@@ -75,4 +70,30 @@ export async function fireTimer(deps: EngineDeps, timer: TimerRecord): Promise<v
       }
     }
   });
+  if (outcome === 'missing') await deps.store.deleteTimer({ runId: timer.runId, key: timer.key });
+}
+
+/**
+ * Timers that change only their own run: the timer loop fires these concurrently (their commits
+ * share transactions through group commit); the others act on other runs or on schedules and
+ * fire one after another, in due order.
+ */
+export function firesAlone(timer: TimerRecord): boolean {
+  switch (timer.payload.kind) {
+    case 'userTimer':
+    case 'activityTimeout':
+    case 'activityRetry':
+    case 'workflowTaskTimeout':
+    case 'workflowTaskRetry':
+    case 'workflowRunTimeout':
+      return true;
+    case 'startChild':
+    case 'reportToParent':
+    case 'parentClosePolicy':
+    case 'signalExternal':
+    case 'cancelExternal':
+    case 'scheduleDue':
+    case 'scheduleRunClosed':
+      return false;
+  }
 }

@@ -12,7 +12,7 @@ import type {
   WorkflowOutcome,
 } from '../../transport/engine-api.ts';
 import type { EngineDeps } from '../deps.ts';
-import { RECHECK_INTERVAL_MS, runKey } from '../notifier.ts';
+import { CLOSE_RECHECK_INTERVAL_MS, runClosedKey } from '../notifier.ts';
 import { RunState } from '../run-state.ts';
 import { findRunOrThrow } from './find-run.ts';
 import { parseRequest } from './parse-request.ts';
@@ -83,7 +83,11 @@ export async function getWorkflowOutcome(
     if (run.status !== RunStatus.Running) return outcomeOf(deps, run);
     const remaining = deadline - Date.now();
     if (remaining <= 0 || signal?.aborted) return undefined;
-    await deps.notifier.wait(runKey(runId), Math.min(remaining, RECHECK_INTERVAL_MS), signal);
+    await deps.notifier.wait(
+      runClosedKey(runId),
+      Math.min(remaining, CLOSE_RECHECK_INTERVAL_MS),
+      signal,
+    );
     const next = await deps.store.getRun({ runId });
     if (!next) throw new IllegalStateError(`Run ${runId} disappeared.`);
     run = next;

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { IllegalStateError, WorkflowExecutionAlreadyStartedError } from '../../errors.ts';
+import {
+  IllegalStateError,
+  InvalidArgumentError,
+  WorkflowExecutionAlreadyStartedError,
+} from '../../errors.ts';
+import { WorkflowIdConflictPolicy } from '../../protocol/workflow-id-policy.ts';
 import { RunStatus } from '../../protocol/run-status.ts';
 import type {
   SignalWithStartWorkflowRequest,
@@ -13,6 +18,11 @@ import { afterCommit, updateRun } from '../update-run.ts';
 import { assertNamespace } from './find-run.ts';
 import { parseRequest } from './parse-request.ts';
 import { assertKnownSignal } from './signal-workflow.ts';
+import {
+  refuseByReusePolicy,
+  resolvePolicies,
+  terminateForNewStart,
+} from './workflow-id-policy.ts';
 import {
   StartWorkflowSchema,
   assertKnownWorkflowType,
@@ -34,6 +44,11 @@ const MAX_ROUNDS = 10;
  * right after WorkflowExecutionStarted. Either way one transaction: the signal is never lost and
  * never delivered twice. A race (the run closes meanwhile, or another start wins) is decided
  * again from the top. Returns the run that got the signal.
+ *
+ * The id policies apply as in Temporal: `workflowIdConflictPolicy` USE_EXISTING (the default)
+ * signals the running run, TERMINATE_EXISTING terminates it and starts a new one, FAIL is
+ * refused (a signal-with-start always reaches a run); `workflowIdReusePolicy` decides whether a
+ * closed run's id may start again, and a refusal changes nothing.
  */
 export async function signalWithStartWorkflow(
   deps: EngineDeps,
@@ -47,9 +62,24 @@ export async function signalWithStartWorkflow(
   const retryPolicy = workflowRetryPolicy(req.retry);
   await assertKnownWorkflowType(deps, req.namespace, req.taskQueue, req.workflowType);
   await assertKnownSignal(deps, req.namespace, req.taskQueue, req.workflowType, req.signalName);
+  if (req.workflowIdConflictPolicy === WorkflowIdConflictPolicy.FAIL) {
+    throw new InvalidArgumentError(
+      'signalWithStart does not take workflowIdConflictPolicy FAIL: it signals the running run ' +
+        '(USE_EXISTING, the default) or replaces it (TERMINATE_EXISTING). Use start() to fail on a running run.',
+    );
+  }
+  const { reuse, conflict } = resolvePolicies({
+    ...req,
+    workflowIdConflictPolicy: req.workflowIdConflictPolicy ?? WorkflowIdConflictPolicy.USE_EXISTING,
+  });
   for (let round = 1; round <= MAX_ROUNDS; round++) {
     const run = await deps.store.findRun({ namespace: req.namespace, workflowId: req.workflowId });
-    if (run?.status === RunStatus.Running) {
+    if (
+      run?.status === RunStatus.Running &&
+      conflict === WorkflowIdConflictPolicy.TERMINATE_EXISTING
+    ) {
+      await terminateForNewStart(deps, run, req.identity);
+    } else if (run?.status === RunStatus.Running) {
       const signalled = await updateRun(deps, run.runId, (tx) => {
         if (!tx.isRunning) return false; // closed meanwhile: start a new run instead
         tx.append({
@@ -63,6 +93,8 @@ export async function signalWithStartWorkflow(
       });
       if (signalled) return { runId: run.runId };
       continue;
+    } else if (run !== undefined) {
+      refuseByReusePolicy(req, run, reuse);
     }
     const runId = randomUUID();
     const { request, tx } = buildNewRun(

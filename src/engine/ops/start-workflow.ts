@@ -34,6 +34,7 @@ export const StartWorkflowSchema = z.object({
   workflowIdReusePolicy: WorkflowIdReusePolicySchema.optional(),
   workflowIdConflictPolicy: WorkflowIdConflictPolicySchema.optional(),
   startDelayMs: z.number().int().nonnegative().optional(),
+  lastCompletionResult: z.unknown().optional(),
 });
 
 /** Worker registrations older than this are not used to reject unknown workflow types. */
@@ -53,6 +54,9 @@ export async function startWorkflow(
   const req = parseRequest(StartWorkflowSchema, input, 'start workflow');
   await assertNamespace(deps, req.namespace);
   checkPayload(deps, `The input of workflow '${req.workflowId}'`, req.args);
+  if (req.lastCompletionResult !== undefined) {
+    checkPayload(deps, `The last result of workflow '${req.workflowId}'`, req.lastCompletionResult);
+  }
   if (req.memo) checkPayload(deps, `The memo of workflow '${req.workflowId}'`, req.memo);
   const retryPolicy = workflowRetryPolicy(req.retry);
   await assertKnownWorkflowType(deps, req.namespace, req.taskQueue, req.workflowType);
@@ -101,6 +105,7 @@ export function newRunSpecOf(
     workflowRunTimeoutMs: req.workflowRunTimeoutMs,
     startDelayMs: req.startDelayMs,
     retryPolicy,
+    lastCompletionResult: req.lastCompletionResult,
   };
 }
 

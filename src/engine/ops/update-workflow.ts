@@ -3,6 +3,7 @@ import { WorkflowNotFoundError } from '../../errors.ts';
 import type { UpdateWorkflowRequest, UpdateWorkflowResponse } from '../../transport/engine-api.ts';
 import type { EngineDeps } from '../deps.ts';
 import { checkPayload } from '../payload-limits.ts';
+import { scheduleSpeculativeWorkflowTask } from '../speculative-task.ts';
 import { updateRun } from '../update-run.ts';
 import { findRunOrThrow } from './find-run.ts';
 import { parseRequest } from './parse-request.ts';
@@ -59,7 +60,12 @@ export async function updateWorkflow(
       ...(req.identity !== undefined && { identity: req.identity }),
     };
     tx.state.updates = updates;
-    tx.wakeWorkflow();
+    // With no task out, a speculative one delivers it: a rejection then leaves no trace.
+    if (tx.state.workflowTask === undefined && tx.state.workflowTaskBackoffAttempt === undefined) {
+      scheduleSpeculativeWorkflowTask(tx);
+    } else {
+      tx.wakeWorkflow();
+    }
   });
   return waitForUpdate(deps, {
     namespace: req.namespace,

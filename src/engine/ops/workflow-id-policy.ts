@@ -74,7 +74,7 @@ export async function startUnderIdPolicies(
   );
 }
 
-function resolvePolicies(req: IdPolicyRequest): {
+export function resolvePolicies(req: IdPolicyRequest): {
   reuse: WorkflowIdReusePolicy;
   conflict: WorkflowIdConflictPolicy;
 } {
@@ -96,7 +96,7 @@ function resolvePolicies(req: IdPolicyRequest): {
   };
 }
 
-function refuseByReusePolicy(
+export function refuseByReusePolicy(
   req: IdPolicyRequest,
   closed: RunRecord,
   reuse: WorkflowIdReusePolicy,
@@ -127,7 +127,7 @@ function refuseByReusePolicy(
 }
 
 /** Temporal's TERMINATE_EXISTING: the running run ends as Terminated before the new one starts. */
-async function terminateForNewStart(
+export async function terminateForNewStart(
   deps: EngineDeps,
   run: RunRecord,
   identity: string | undefined,

@@ -1,14 +1,17 @@
 import { z } from 'zod';
-import { TaskNotFoundError } from '../../errors.ts';
+import { IllegalStateError, TaskNotFoundError } from '../../errors.ts';
 import { Command, isCloseCommand } from '../../protocol/commands.ts';
 import { Failure } from '../../protocol/failure.ts';
-import type { WorkflowTaskFailedCause } from '../../protocol/history-events.ts';
+import type { HistoryEvent, WorkflowTaskFailedCause } from '../../protocol/history-events.ts';
+import type { UpdateRequest } from '../../protocol/update.ts';
 import { WorkflowTaskFailedCause as CauseSchema } from '../../protocol/history-events.ts';
 import type { TaskRecord } from '../../store/store.ts';
 import type {
   CompleteWorkflowTaskRequest,
+  CompleteWorkflowTaskResponse,
   FailWorkflowTaskRequest,
   PollRequest,
+  RunWorkflowTask,
   WorkflowTask,
 } from '../../transport/engine-api.ts';
 import { BadCommandError, applyCommands, validateCommands } from '../apply-commands.ts';
@@ -19,11 +22,13 @@ import { pendingLimitViolation, suggestContinueAsNew } from '../run-limits.ts';
 import type { QueryDispatcher } from '../task-queues/query-dispatcher.ts';
 import { WorkflowTaskToken, decodeTaskToken, encodeTaskToken } from '../task-token.ts';
 import { workflowTaskRetryKey, workflowTaskTimerKey } from '../timer-keys.ts';
-import { updateRun } from '../update-run.ts';
+import { updateRun, updateRunIfExists } from '../update-run.ts';
 import { admittedUpdates } from '../workflow-updates.ts';
 import { startedEventIfRetrying } from '../workflow-retry.ts';
 import type { RunTx } from '../update-run.ts';
 import { parseRequest } from './parse-request.ts';
+import { startActivitiesEagerly } from '../eager-dispatch.ts';
+import { dropSpeculativeWorkflowTask, speculativeEvents } from '../speculative-task.ts';
 import { PayloadTooLargeError } from '../../errors.ts';
 
 /**
@@ -55,55 +60,106 @@ async function startWorkflowTask(
   task: TaskRecord,
   identity: string,
 ): Promise<WorkflowTask | undefined> {
-  const run = await deps.store.getRun({ runId: task.runId });
-  if (!run) {
-    await deps.store.deleteTask({ taskId: task.taskId });
-    return undefined;
-  }
-  const started = await updateRun(deps, task.runId, (tx) => {
+  const started = await updateRunIfExists(deps, task.runId, (tx) => {
     tx.ackTask(task.taskId);
     const wt = tx.state.workflowTask;
     if (!tx.isRunning || wt?.scheduledEventId !== task.scheduledEventId) return undefined;
     if (wt.startedEventId !== undefined) return undefined;
-    // Recorded in the event, as Temporal does, so that a replay sees what the live run saw.
-    const suggest = suggestContinueAsNew(tx.state, deps.limits);
-    const historySizeBytes = tx.state.historySizeBytes;
-    const e = tx.append({
-      type: 'WorkflowTaskStarted',
-      scheduledEventId: wt.scheduledEventId,
-      identity,
-      suggestContinueAsNew: suggest,
-      historySizeBytes,
-    });
-    tx.setTimer(workflowTaskTimerKey(), tx.nowMs + tx.state.workflowTaskTimeoutMs, {
-      kind: 'workflowTaskTimeout',
-      scheduledEventId: wt.scheduledEventId,
-      startedEventId: e.eventId,
-    });
-    return {
-      startedEventId: e.eventId,
-      scheduledEventId: wt.scheduledEventId,
-      attempt: wt.attempt,
-      previousStartedEventId: tx.state.previousStartedEventId,
-      updates: admittedUpdates(tx.state),
-    };
+    return startScheduledWorkflowTask(deps, tx, identity);
   });
-  if (!started) return undefined;
-  const events = await deps.store.readHistory({
-    runId: task.runId,
+  if (started === 'missing') {
+    await deps.store.deleteTask({ taskId: task.taskId });
+    return undefined;
+  }
+  return started && workflowTaskFor(deps, task.runId, started);
+}
+
+/** What a started workflow task needs to be handed out, decided in its transaction. */
+export interface StartedWorkflowTask {
+  workflowId: string;
+  workflowType: string;
+  scheduledEventId: number;
+  startedEventId: number;
+  attempt: number;
+  previousStartedEventId: number;
+  updates: UpdateRequest[];
+  /** A speculative task's events, not in the stored history (speculative-task.ts). */
+  speculativeEvents: HistoryEvent[];
+}
+
+/**
+ * Starts the run's scheduled workflow task in `tx`: WorkflowTaskStarted and its timeout timer.
+ * The caller checked that a task is scheduled and not started; the task row is acknowledged by
+ * the caller (polled) or was never written (eager dispatch).
+ */
+export function startScheduledWorkflowTask(
+  deps: EngineDeps,
+  tx: RunTx,
+  identity: string,
+): StartedWorkflowTask {
+  const wt = tx.state.workflowTask;
+  if (wt === undefined || wt.startedEventId !== undefined) {
+    throw new IllegalStateError(`Run ${tx.runId} has no scheduled workflow task to start.`);
+  }
+  // Recorded in the event, as Temporal does, so that a replay sees what the live run saw.
+  const started = {
+    type: 'WorkflowTaskStarted' as const,
+    scheduledEventId: wt.scheduledEventId,
+    identity,
+    suggestContinueAsNew: suggestContinueAsNew(tx.state, deps.limits),
+    historySizeBytes: tx.state.historySizeBytes,
+  };
+  let startedEventId: number;
+  if (wt.speculative === undefined) {
+    startedEventId = tx.append(started).eventId;
+  } else {
+    // Kept in state, not history, until something else is recorded (speculative-task.ts).
+    startedEventId = wt.scheduledEventId + 1;
+    wt.speculative.started = { ...started, eventId: startedEventId, timeMs: tx.nowMs };
+    wt.startedEventId = startedEventId;
+    wt.startedIdentity = identity;
+    tx.state.eventsWhileTaskStarted = false;
+    tx.touch();
+  }
+  tx.setTimer(workflowTaskTimerKey(), tx.nowMs + tx.state.workflowTaskTimeoutMs, {
+    kind: 'workflowTaskTimeout',
+    scheduledEventId: wt.scheduledEventId,
+    startedEventId,
+  });
+  return {
+    workflowId: tx.state.workflowId,
+    workflowType: tx.state.workflowType,
+    startedEventId,
+    scheduledEventId: wt.scheduledEventId,
+    attempt: wt.attempt,
+    previousStartedEventId: tx.state.previousStartedEventId,
+    updates: admittedUpdates(tx.state),
+    speculativeEvents: speculativeEvents(tx),
+  };
+}
+
+/** The task a worker gets for a workflow task started (and committed) in `started`. */
+export async function workflowTaskFor(
+  deps: EngineDeps,
+  runId: string,
+  started: StartedWorkflowTask,
+): Promise<RunWorkflowTask> {
+  const stored = await deps.store.readHistory({
+    runId,
     fromEventId: started.previousStartedEventId + 1,
   });
+  const events = [...stored, ...started.speculativeEvents];
   return {
     kind: 'workflow',
     taskToken: encodeTaskToken({
       k: 'wt',
-      runId: task.runId,
+      runId,
       scheduledEventId: started.scheduledEventId,
       startedEventId: started.startedEventId,
     }),
-    workflowId: run.workflowId,
-    runId: run.runId,
-    workflowType: run.workflowType,
+    workflowId: started.workflowId,
+    runId,
+    workflowType: started.workflowType,
     attempt: started.attempt,
     events: events.filter((e) => e.eventId <= started.startedEventId),
     previousStartedEventId: started.previousStartedEventId,
@@ -142,7 +198,7 @@ const CompleteSchema = z.object({
 export async function completeWorkflowTask(
   deps: EngineDeps,
   input: CompleteWorkflowTaskRequest,
-): Promise<{ accepted: boolean }> {
+): Promise<CompleteWorkflowTaskResponse> {
   const req = parseRequest(CompleteSchema, input, 'complete workflow task');
   const token = decodeTaskToken(WorkflowTaskToken, req.taskToken);
   try {
@@ -184,6 +240,8 @@ export async function completeWorkflowTask(
   return updateRun(deps, token.runId, (tx) => {
     assertCurrentTask(tx, token);
     tx.deleteTimer(workflowTaskTimerKey());
+    // Only rejected updates: the speculative task leaves no trace (speculative-task.ts).
+    if (dropSpeculativeWorkflowTask(tx, req.commands)) return { accepted: true };
     if (tx.state.eventsWhileTaskStarted && req.commands.some(isCloseCommand)) {
       tx.append({
         type: 'WorkflowTaskFailed',
@@ -228,7 +286,8 @@ export async function completeWorkflowTask(
     });
     applyCommands(tx, req.commands, completed.eventId, started);
     if (eventsWaiting) tx.wakeWorkflow();
-    return { accepted: true };
+    const activityTasks = startActivitiesEagerly(tx, req.commands, req.identity);
+    return activityTasks.length > 0 ? { accepted: true, activityTasks } : { accepted: true };
   });
 }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { TaskKind } from '../../protocol/tasks.ts';
-import type { TaskRecord } from '../../store/store.ts';
+import type { Store, TaskRecord } from '../../store/store.ts';
 import type { PollRequest } from '../../transport/engine-api.ts';
 import type { EngineDeps } from '../deps.ts';
 import { RECHECK_INTERVAL_MS, taskKey } from '../notifier.ts';
@@ -14,10 +14,13 @@ const PollSchema = z.object({
 });
 
 /**
- * The long-poll of one task queue: leases the oldest task and lets `start` turn it into what
- * the worker gets (a stale task yields undefined and the next is tried); with none, waits for a
- * wake-up, re-reading the store at least every RECHECK_INTERVAL_MS, until `waitMs` passes.
- * `before` is checked first on every round (queued queries).
+ * The long-poll of one task queue: finds the oldest task no poller of this process is starting
+ * and lets `start` turn it into what the worker gets, in the transaction that also deletes the
+ * task (a stale task yields undefined and the next is tried). Finding is a read, not a commit:
+ * two engine processes that find the same task race on the run's compare-and-set, and the loser
+ * sees it started. With no task, waits for a wake-up, re-reading the store at least every
+ * RECHECK_INTERVAL_MS, until `waitMs` passes. `before` is checked first on every round (queued
+ * queries).
  */
 export async function pollTaskQueue<T>(
   deps: EngineDeps,
@@ -33,20 +36,37 @@ export async function pollTaskQueue<T>(
   for (;;) {
     const early = before?.(req.namespace, req.taskQueue);
     if (early !== undefined) return early;
-    const task = await deps.store.claimTask({
+    const starting = startingTasksOf(deps.store);
+    const task = await deps.store.findTask({
       namespace: req.namespace,
       taskQueue: req.taskQueue,
       kind,
-      nowMs: deps.clock.now(),
-      leaseMs: deps.limits.taskLeaseMs,
+      skipTaskIds: [...starting],
     });
-    if (task) {
-      const started = await start(task, req.identity);
-      if (started !== undefined) return started;
+    if (task && !starting.has(task.taskId)) {
+      starting.add(task.taskId);
+      try {
+        const started = await start(task, req.identity);
+        if (started !== undefined) return started;
+      } finally {
+        starting.delete(task.taskId);
+      }
       continue;
     }
     const remaining = deadline - Date.now();
     if (remaining <= 0 || signal?.aborted) return undefined;
     await deps.notifier.wait(key, Math.min(remaining, RECHECK_INTERVAL_MS), signal);
   }
+}
+
+/** Tasks the pollers of this process are starting, per store: the others pass them over. */
+const startingTasks = new WeakMap<Store, Set<number>>();
+
+function startingTasksOf(store: Store): Set<number> {
+  let set = startingTasks.get(store);
+  if (!set) {
+    set = new Set();
+    startingTasks.set(store, set);
+  }
+  return set;
 }

@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.ts';
 import type { EngineDeps } from '../deps.ts';
-import { fireTimer } from '../ops/fire-timer.ts';
+import { fireTimer, firesAlone } from '../ops/fire-timer.ts';
+import type { TimerRecord } from '../../store/store.ts';
 
 /** How often the loop re-reads the store when nothing woke it (other engines' timers). */
 const IDLE_RECHECK_MS = 1000;
@@ -63,7 +64,7 @@ export class TimerLoop {
           limit: BATCH,
           leaseMs: this.#deps.limits.taskLeaseMs,
         });
-        for (const t of due) {
+        const fire = async (t: TimerRecord): Promise<void> => {
           if (this.#closed) return;
           try {
             await fireTimer(this.#deps, t);
@@ -73,7 +74,10 @@ export class TimerLoop {
               'firing a timer failed; it is retried after its lease',
             );
           }
-        }
+        };
+        // Timers of single runs fire together (group commit); the rest in due order after them.
+        await Promise.all(due.filter(firesAlone).map(fire));
+        for (const t of due) if (!firesAlone(t)) await fire(t);
         if (due.length < BATCH) break;
       }
       const next = await store.nextTimerDueAt();

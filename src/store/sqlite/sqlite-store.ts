@@ -32,7 +32,7 @@ import {
 } from '../rows.ts';
 import type {
   AppendToRunRequest,
-  ClaimTaskRequest,
+  FindTaskRequest,
   CreateRunRequest,
   ListRunsByQueryRequest,
   NewTask,
@@ -251,8 +251,16 @@ export class SqliteStore implements Store {
     );
   }
 
-  async claimTask(req: ClaimTaskRequest): Promise<TaskRecord | undefined> {
-    return this.#write('claimTask', () => this.#tx.claimTask.immediate(req));
+  async findTask(req: FindTaskRequest): Promise<TaskRecord | undefined> {
+    return this.#read('findTask', () => {
+      const row = this.#q.tasks.find.get({
+        namespace: req.namespace,
+        task_queue: req.taskQueue,
+        kind: req.kind,
+        skip: JSON.stringify(req.skipTaskIds),
+      });
+      return row === undefined ? undefined : taskFromRow(row);
+    });
   }
 
   async deleteTask(req: { taskId: number }): Promise<void> {
@@ -491,17 +499,6 @@ function prepareTransactions(db: Database.Database, q: Queries) {
     ),
 
     appendToRun,
-
-    claimTask: db.transaction((req: ClaimTaskRequest): TaskRecord | undefined => {
-      const row = q.tasks.claim.get({
-        namespace: req.namespace,
-        task_queue: req.taskQueue,
-        kind: req.kind,
-        now_ms: req.nowMs,
-        lease_until_ms: req.nowMs + req.leaseMs,
-      });
-      return row === undefined ? undefined : taskFromRow(row);
-    }),
 
     deleteTask: db.transaction((taskId: number) => {
       q.tasks.delete.run(taskId);

@@ -8,14 +8,26 @@ import {
   isCancelledFailure,
 } from '../../failures.ts';
 import type { Logger } from '../../logger.ts';
-import type { ActivityTask, EngineApi } from '../../transport/engine-api.ts';
+import type { ActivityTask, EngineApi, RunWorkflowTask } from '../../transport/engine-api.ts';
 import { toPayload } from '../../protocol/payload.ts';
+import { executeWithInterceptors } from '../interceptors.ts';
+import type { ActivityInterceptorsFactory } from '../interceptors.ts';
 
 export type ActivityFunction = (...args: never[]) => unknown;
 export type ActivityFunctions = Record<string, ActivityFunction>;
 
 /** Default heartbeat throttle when the activity has no heartbeat timeout (Temporal's 30 s). */
 const DEFAULT_HEARTBEAT_THROTTLE_MS = 30_000;
+
+/**
+ * Eager dispatch of the workflow task an activity result schedules: `reserve` takes a workflow
+ * task slot when this worker has the run cached; the task returned then runs in that slot.
+ */
+export interface EagerWorkflowTasks {
+  reserve(runId: string): boolean;
+  release(): void;
+  run(task: RunWorkflowTask): void;
+}
 
 /**
  * Runs one activity attempt: in its own Context (AsyncLocalStorage), with an AbortSignal that
@@ -27,11 +39,22 @@ export class ActivityRunner {
   readonly #identity: string;
   readonly #logger: Logger;
   readonly #running = new Map<string, AbortController>();
+  readonly #eager: EagerWorkflowTasks | undefined;
+  readonly #interceptors: readonly ActivityInterceptorsFactory[];
 
-  constructor(opts: { api: EngineApi; identity: string; logger: Logger }) {
+  constructor(opts: {
+    api: EngineApi;
+    identity: string;
+    logger: Logger;
+    eagerWorkflowTasks?: EagerWorkflowTasks | undefined;
+    /** The worker's `interceptors.activity`. */
+    interceptors?: readonly ActivityInterceptorsFactory[] | undefined;
+  }) {
     this.#api = opts.api;
     this.#identity = opts.identity;
     this.#logger = opts.logger;
+    this.#eager = opts.eagerWorkflowTasks;
+    this.#interceptors = opts.interceptors ?? [];
   }
 
   get runningCount(): number {
@@ -74,16 +97,12 @@ export class ActivityRunner {
         },
         log,
       });
-      const result = await storage.run(ctx, () => fn(...(task.args as never[])));
+      const result = await storage.run(ctx, () =>
+        executeWithInterceptors(this.#interceptors, ctx, task.args, fn as never),
+      );
       await heartbeater.stop();
       try {
-        await this.#report(() =>
-          this.#api.completeActivityTask({
-            taskToken: task.taskToken,
-            identity: this.#identity,
-            result: toPayload(result),
-          }),
-        );
+        await this.#complete(task, toPayload(result));
       } catch (e) {
         // Contract 7: an oversized result is refused; the attempt fails for good, saying why.
         if (!(e instanceof RepriseError && e.code === ErrorCode.PayloadTooLarge)) throw e;
@@ -124,6 +143,29 @@ export class ActivityRunner {
     } finally {
       clearTimeout(deadline);
       this.#running.delete(task.taskToken);
+    }
+  }
+
+  /** Reports the result, asking for the next workflow task when this worker has the run cached. */
+  async #complete(task: ActivityTask, result: unknown): Promise<void> {
+    const sink = this.#eager;
+    const eager = sink !== undefined && sink.reserve(task.runId);
+    let next: RunWorkflowTask | undefined;
+    try {
+      await this.#report(async () => {
+        const res = await this.#api.completeActivityTask({
+          taskToken: task.taskToken,
+          identity: this.#identity,
+          result,
+          ...(eager && { eagerWorkflowTask: true }),
+        });
+        next = res.workflowTask;
+      });
+    } finally {
+      if (eager) {
+        if (next === undefined) sink.release();
+        else sink.run(next);
+      }
     }
   }
 

@@ -20,6 +20,8 @@ import type {
 import { MAX_PAYLOAD_BYTES, payloadBytes, toPayload } from '../../protocol/payload.ts';
 import { resolveRetryPolicy, retryBackoffMs } from '../../protocol/retry-policy.ts';
 import type { ResolvedRetryPolicy } from '../../protocol/retry-policy.ts';
+import { executeWithInterceptors } from '../interceptors.ts';
+import type { ActivityInterceptorsFactory } from '../interceptors.ts';
 import type { ActivityFunctions } from './activity-runner.ts';
 
 /** The run a local activity belongs to. */
@@ -43,10 +45,18 @@ type AttemptOutcome =
 
 export class LocalActivityExecutor {
   readonly #activities: ActivityFunctions;
+  readonly #interceptors: readonly ActivityInterceptorsFactory[];
   readonly #taskQueue: string;
   readonly #logger: Logger;
 
-  constructor(opts: { activities: ActivityFunctions; taskQueue: string; logger: Logger }) {
+  constructor(opts: {
+    activities: ActivityFunctions;
+    taskQueue: string;
+    logger: Logger;
+    /** The worker's `interceptors.activity`: local activities run through them too. */
+    interceptors?: readonly ActivityInterceptorsFactory[] | undefined;
+  }) {
+    this.#interceptors = opts.interceptors ?? [];
     this.#activities = opts.activities;
     this.#taskQueue = opts.taskQueue;
     this.#logger = opts.logger;
@@ -221,7 +231,9 @@ export class LocalActivityExecutor {
     try {
       const result = toPayload(
         await Promise.race([
-          storage.run(ctx, () => Promise.resolve(fn(...(request.args as never[])))),
+          storage.run(ctx, () =>
+            executeWithInterceptors(this.#interceptors, ctx, request.args, fn as never),
+          ),
           aborted,
         ]),
       );

@@ -4,7 +4,7 @@
 import { AsyncLocalStorage, executionAsyncId } from 'node:async_hooks';
 import { SourceMap } from 'node:module';
 import vm from 'node:vm';
-import { IllegalStateError } from '../../errors.ts';
+import { IllegalStateError, ensureError } from '../../errors.ts';
 import type {
   Activation,
   QueryRequest,
@@ -30,8 +30,23 @@ const FACTORY_PREFIX =
 const SETUP_GLOBALS = ['AsyncLocalStorage', '__reprise_factory'];
 /** A condition that keeps unblocking more conditions is a livelock: stop after this many rounds. */
 const MAX_UNBLOCK_ROUNDS = 10_000;
+/**
+ * How long a batch ({@link VmSandbox.runBatch}) keeps starting activations in one watched call,
+ * at most: the call's watchdog allows the deadlock timeout plus this, so that every activation
+ * still gets the whole deadlock timeout. A tenth of the timeout, up to 50 ms.
+ */
+const MAX_WINDOW_SLACK_MS = 50;
 
 type Response<Op extends SandboxResponse['op']> = Extract<SandboxResponse, { op: Op }>;
+
+/** The activation result of a failed workflow task. */
+export type FailedSandboxActivation = SandboxActivationResult & { status: 'failed' };
+
+/** The sandbox's end of `workflow/sandbox-entry.ts`'s Inbox. */
+interface Inbox {
+  request: string;
+  host: (() => void) | undefined;
+}
 
 class DeadlockError extends Error {}
 
@@ -45,9 +60,15 @@ export class VmSandbox {
   readonly #contextObject: Record<PropertyKey, unknown>;
   /** The context's global object as the host sees it (adding/removing globals goes through it). */
   readonly #global: object;
-  readonly #inbox: { request: string };
+  readonly #inbox: Inbox;
   readonly #dispatch: vm.Script;
+  readonly #enter: vm.Script;
   readonly #timeoutMs: number;
+  readonly #windowSlackMs: number;
+  /** When the watched call that host code now runs inside began; undefined outside one. */
+  #windowStartMs: number | undefined;
+  /** The run whose activation is in the sandbox: the one a deadlock interrupted, if it fires. */
+  #activeRun: string | undefined;
   readonly #sourceMap: SourceMap | undefined;
   readonly #baselineGlobals: ReadonlySet<PropertyKey>;
   /** Globals a run added to the context, kept aside while other runs execute. */
@@ -58,6 +79,7 @@ export class VmSandbox {
 
   private constructor(bundle: WorkflowBundle, options: VmSandboxOptions | undefined) {
     this.#timeoutMs = options?.deadlockTimeoutMs ?? 2000;
+    this.#windowSlackMs = Math.min(MAX_WINDOW_SLACK_MS, this.#timeoutMs / 10);
     this.#contextObject = { AsyncLocalStorage };
     this.#context = vm.createContext(this.#contextObject, {
       name: 'reprise-workflows',
@@ -73,11 +95,12 @@ export class VmSandbox {
     }).runInContext(this.#context, { timeout });
     this.#inbox = new vm.Script(
       `__reprise_runtime.install(__reprise_factory, ${JSON.stringify(SETUP_GLOBALS)})`,
-    ).runInContext(this.#context, { timeout }) as { request: string };
+    ).runInContext(this.#context, { timeout }) as Inbox;
     this.#global = new vm.Script('globalThis').runInContext(this.#context) as object;
     for (const name of SETUP_GLOBALS) Reflect.deleteProperty(this.#global, name);
     this.#baselineGlobals = new Set(Reflect.ownKeys(this.#global));
     this.#dispatch = new vm.Script('__reprise_runtime.dispatch()', { filename: 'reprise-host.js' });
+    this.#enter = new vm.Script('__reprise_runtime.enter()', { filename: 'reprise-host.js' });
     this.#sourceMap = parseSourceMap(bundle.sourceMap);
     watchUnhandledRejections(this.#context);
     const found = this.#call({ op: 'discover' });
@@ -115,6 +138,45 @@ export class VmSandbox {
   activate(runKey: string, activation: Activation): SandboxActivationResult {
     this.#enterRun(runKey);
     try {
+      return this.#watched(() => this.#activate(runKey, activation));
+    } catch (e) {
+      if (!(e instanceof DeadlockError)) throw e;
+      return this.#deadlocked(e);
+    }
+  }
+
+  /**
+   * Calls `step` until it returns false, with the calls into workflow code it makes (one
+   * activation per step, say) sharing deadlock watchdogs: a new watched call begins only when
+   * the current one has run for the window slack (≤ 50 ms), and each lasts the deadlock timeout
+   * plus that slack. So every activation still gets at least the deadlock timeout, and a replay
+   * of thousands of activations starts a few watchdog threads instead of one per activation.
+   *
+   * Returns the failure of the activation a deadlock interrupted (its run is disposed; `step`
+   * is not called again), or undefined. Errors `step` throws are thrown.
+   */
+  runBatch(step: () => boolean): FailedSandboxActivation | undefined {
+    let more = true;
+    try {
+      while (more) {
+        more = this.#watched(() => {
+          const start = this.#windowStartMs ?? performance.now();
+          let again = step();
+          while (again && performance.now() - start < this.#windowSlackMs) again = step();
+          return again;
+        });
+      }
+    } catch (e) {
+      if (!(e instanceof DeadlockError)) throw e;
+      return this.#deadlocked(e);
+    }
+    return undefined;
+  }
+
+  #activate(runKey: string, activation: Activation): SandboxActivationResult {
+    // Not cleared if the watchdog interrupts the activation: no host code runs on then.
+    this.#activeRun = runKey;
+    try {
       this.#call({ op: 'activate', runKey, activation });
       for (let round = 0; ; round++) {
         if (this.#call({ op: 'unblockConditions', runKey }).unblocked === 0) break;
@@ -127,11 +189,17 @@ export class VmSandbox {
         }
       }
       return this.#call({ op: 'conclude', runKey }).result;
-    } catch (e) {
-      if (!(e instanceof DeadlockError)) throw e;
-      this.disposeRun(runKey);
-      return workflowError('PotentialDeadlockError', e.message);
+    } finally {
+      this.#activeRun = undefined;
     }
+  }
+
+  /** The activation the watchdog interrupted fails, and its run, in an unknown state, goes. */
+  #deadlocked(e: DeadlockError): FailedSandboxActivation {
+    const runKey = this.#activeRun;
+    this.#activeRun = undefined;
+    if (runKey !== undefined) this.disposeRun(runKey);
+    return workflowError('PotentialDeadlockError', e.message);
   }
 
   /** Answers a query from the run's current state. */
@@ -139,7 +207,7 @@ export class VmSandbox {
     this.#enterRun(runKey);
     let result: QueryResult;
     try {
-      result = this.#call({ op: 'query', runKey, query }).result;
+      result = this.#watched(() => this.#call({ op: 'query', runKey, query }).result);
     } catch (e) {
       if (!(e instanceof DeadlockError)) throw e;
       return {
@@ -204,15 +272,32 @@ export class VmSandbox {
     return taken;
   }
 
-  #call<Op extends SandboxRequest['op']>(
-    request: Extract<SandboxRequest, { op: Op }>,
-  ): Response<Op> {
+  /**
+   * Runs `body` inside one call into the context that carries the deadlock watchdog (or at
+   * once, inside the current one): the context calls `body` back, and its calls to workflow
+   * code are nested calls without a watchdog of their own. Node starts a thread per watched
+   * call (~0.25 ms); a nested call costs a few µs and still drains microtasks when it returns.
+   * Throws DeadlockError when the watchdog fires, whatever `body` throws otherwise.
+   */
+  #watched<T>(body: () => T): T {
+    if (this.#windowStartMs !== undefined) return body();
     if (this.#disposed) throw new IllegalStateError('This VmSandbox was disposed.');
-    this.#inbox.request = JSON.stringify(request);
+    const settled: { value?: T; error?: unknown; done?: boolean } = {};
+    this.#inbox.host = () => {
+      try {
+        settled.value = body();
+      } catch (e) {
+        // Carried out, not thrown through the context, where node would rewrite its stack.
+        settled.error = e;
+      }
+      settled.done = true;
+    };
     const asyncIdBefore = executionAsyncId();
-    let raw: unknown;
+    this.#windowStartMs = performance.now();
     try {
-      raw = this.#dispatch.runInContext(this.#context, { timeout: this.#timeoutMs });
+      this.#enter.runInContext(this.#context, {
+        timeout: Math.ceil(this.#timeoutMs + this.#windowSlackMs),
+      });
     } catch (e) {
       if ((e as { code?: unknown }).code !== 'ERR_SCRIPT_EXECUTION_TIMEOUT') throw e;
       repairAsyncIdStack(asyncIdBefore);
@@ -220,7 +305,24 @@ export class VmSandbox {
         `Potential deadlock detected: workflow code did not yield within ${this.#timeoutMs} ms. ` +
           'Workflow code must not loop forever or block: wait with sleep() or condition().',
       );
+    } finally {
+      this.#windowStartMs = undefined;
+      this.#inbox.host = undefined;
     }
+    if ('error' in settled) throw ensureError(settled.error);
+    if (settled.done !== true)
+      throw new IllegalStateError('The sandbox did not call the host back.');
+    return settled.value as T;
+  }
+
+  /** One request to the runtime's dispatch(), nested in a watched call (see #watched). */
+  #call<Op extends SandboxRequest['op']>(
+    request: Extract<SandboxRequest, { op: Op }>,
+  ): Response<Op> {
+    if (this.#windowStartMs === undefined) return this.#watched(() => this.#call(request));
+    if (this.#disposed) throw new IllegalStateError('This VmSandbox was disposed.');
+    this.#inbox.request = JSON.stringify(request);
+    const raw: unknown = this.#dispatch.runInContext(this.#context);
     if (typeof raw !== 'string') {
       throw new IllegalStateError(`The sandbox answered '${request.op}' with a non-string value.`);
     }

@@ -76,9 +76,14 @@ export async function processSchedule(
   if (pass.more) await processSchedule(deps, namespace, scheduleId);
 }
 
-/** Drops the running workflows that closed; with pauseOnFailure, a failed one pauses. */
+/**
+ * Drops the running workflows that closed; with pauseOnFailure, a failed one pauses. The result
+ * of one that completed becomes the schedule's lastCompletionResult (Temporal's scheduler keeps
+ * the previous one when a run fails). Test: test/e2e/last-result.test.ts.
+ */
 async function refreshRunning(deps: EngineDeps, s: ScheduleRecord): Promise<void> {
   const still: ScheduleActionResult[] = [];
+  let lastCompletedAtMs = -1;
   for (const r of s.info.running) {
     // The latest run of the id: a workflow that continued as new is still the same action.
     const run = await deps.store.findRun({ namespace: s.namespace, workflowId: r.workflowId });
@@ -86,6 +91,17 @@ async function refreshRunning(deps: EngineDeps, s: ScheduleRecord): Promise<void
     if (run.status === RunStatus.Running) {
       still.push(r);
       continue;
+    }
+    if (run.status === RunStatus.Completed && (run.closeTimeMs ?? 0) >= lastCompletedAtMs) {
+      lastCompletedAtMs = run.closeTimeMs ?? 0;
+      const [closed] = await deps.store.readHistory({
+        runId: run.runId,
+        fromEventId: run.nextEventId - 1,
+      });
+      if (closed?.type === 'WorkflowExecutionCompleted') {
+        if (closed.result === undefined) delete s.info.lastCompletionResult;
+        else s.info.lastCompletionResult = closed.result;
+      }
     }
     if (
       s.policies.pauseOnFailure &&
@@ -180,6 +196,7 @@ async function startOne(
       workflowRunTimeoutMs: a.workflowRunTimeoutMs,
       workflowTaskTimeoutMs: a.workflowTaskTimeoutMs,
       retry: a.retry,
+      lastCompletionResult: s.info.lastCompletionResult,
       // A scheduled time runs once, even if an earlier try's run has closed (Temporal's rule);
       // triggers may repeat a second, so they allow a closed run's id to be used again.
       workflowIdReusePolicy: p.manual ? 'ALLOW_DUPLICATE' : 'REJECT_DUPLICATE',

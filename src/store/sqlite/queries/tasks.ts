@@ -1,12 +1,12 @@
 import type Database from 'better-sqlite3';
 import type { NewTaskRow } from '../../rows.ts';
 
-export interface ClaimTaskParams {
+export interface FindTaskParams {
   namespace: string;
   task_queue: string;
   kind: string;
-  now_ms: number;
-  lease_until_ms: number;
+  /** A JSON array of task ids to pass over. */
+  skip: string;
 }
 
 export function prepareTaskQueries(db: Database.Database) {
@@ -15,12 +15,11 @@ export function prepareTaskQueries(db: Database.Database) {
       'INSERT INTO tasks (namespace, task_queue, kind, run_id, scheduled_event_id, attempt) ' +
         'VALUES (@namespace, @task_queue, @kind, @run_id, @scheduled_event_id, @attempt)',
     ),
-    // The oldest free task of the queue, found through tasks_by_queue, leased in one statement.
-    claim: db.prepare<ClaimTaskParams>(
-      'UPDATE tasks SET lease_until_ms = @lease_until_ms WHERE task_id = (' +
-        'SELECT task_id FROM tasks WHERE namespace = @namespace AND task_queue = @task_queue ' +
-        'AND kind = @kind AND lease_until_ms <= @now_ms ORDER BY task_id LIMIT 1) ' +
-        'RETURNING task_id, namespace, task_queue, kind, run_id, scheduled_event_id, attempt',
+    // The oldest task of the queue not being started already, found through tasks_by_queue.
+    find: db.prepare<FindTaskParams>(
+      'SELECT task_id, namespace, task_queue, kind, run_id, scheduled_event_id, attempt ' +
+        'FROM tasks WHERE namespace = @namespace AND task_queue = @task_queue AND kind = @kind ' +
+        'AND task_id NOT IN (SELECT value FROM json_each(@skip)) ORDER BY task_id LIMIT 1',
     ),
     delete: db.prepare<[number]>('DELETE FROM tasks WHERE task_id = ?'),
   };

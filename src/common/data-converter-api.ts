@@ -1,0 +1,354 @@
+// The EngineApi as a client or worker with a data converter sees it: payloads in requests are
+// encoded before they reach the engine, payloads in responses decoded after. The one place that
+// knows which request and response fields are payloads (history events and commands: in
+// payload-fields.ts), so client and worker code is the same with or without a converter.
+import { encodeFailure } from '../failures.ts';
+import type {
+  ActivityTask,
+  EngineApi,
+  WorkflowDescription,
+  WorkflowOutcome,
+  WorkflowTask,
+} from '../transport/engine-api.ts';
+import type { ScheduleAction } from '../protocol/schedules.ts';
+import { loadDataConverter, loadDataConverterSync } from './data-converter.ts';
+import type { DataConverter, LoadedDataConverter } from './data-converter.ts';
+import { decodeHistoryEvents, encodeCommands, mapUpdateOutcome } from './payload-fields.ts';
+
+/** `api` itself when no converter is set (the fast path), else `api` behind the converter. */
+export function withDataConverter(api: EngineApi, dc: LoadedDataConverter | undefined): EngineApi {
+  return dc === undefined ? api : new DataConverterApi(api, dc);
+}
+
+/** For `new Client({ dataConverter })`. */
+export function clientApi(api: EngineApi, dataConverter: DataConverter | undefined): EngineApi {
+  return withDataConverter(api, loadDataConverterSync(dataConverter));
+}
+
+/** For `Worker.create({ dataConverter })` (which may load `payloadConverterPath`). */
+export async function workerApi(
+  api: EngineApi,
+  dataConverter: DataConverter | undefined,
+): Promise<EngineApi> {
+  return withDataConverter(api, await loadDataConverter(dataConverter));
+}
+
+type Req<M extends keyof EngineApi> = Parameters<EngineApi[M]>[0];
+
+class DataConverterApi implements EngineApi {
+  readonly #api: EngineApi;
+  readonly #dc: LoadedDataConverter;
+
+  constructor(api: EngineApi, dc: LoadedDataConverter) {
+    this.#api = api;
+    this.#dc = dc;
+  }
+
+  // ── client requests ──────────────────────────────────────────────────────────────────────
+  async startWorkflow(req: Req<'startWorkflow'>) {
+    return this.#api.startWorkflow(await this.#startRequest(req));
+  }
+
+  async signalWithStartWorkflow(req: Req<'signalWithStartWorkflow'>) {
+    return this.#api.signalWithStartWorkflow({
+      ...(await this.#startRequest(req)),
+      signalArgs: await this.#dc.encodeValues(req.signalArgs),
+    });
+  }
+
+  async #startRequest<R extends Req<'startWorkflow'>>(req: R): Promise<R> {
+    return {
+      ...req,
+      args: await this.#dc.encodeValues(req.args),
+      memo: await this.#dc.encodeMemo(req.memo),
+    };
+  }
+
+  async signalWorkflow(req: Req<'signalWorkflow'>) {
+    return this.#api.signalWorkflow({ ...req, args: await this.#dc.encodeValues(req.args) });
+  }
+
+  async queryWorkflow(req: Req<'queryWorkflow'>) {
+    const result = await this.#api.queryWorkflow({
+      ...req,
+      args: await this.#dc.encodeValues(req.args),
+    });
+    return this.#dc.decodeValue(result);
+  }
+
+  cancelWorkflow(req: Req<'cancelWorkflow'>) {
+    return this.#api.cancelWorkflow(req);
+  }
+
+  terminateWorkflow(req: Req<'terminateWorkflow'>) {
+    return this.#api.terminateWorkflow(req);
+  }
+
+  async describeWorkflow(req: Req<'describeWorkflow'>): Promise<WorkflowDescription> {
+    const d = await this.#api.describeWorkflow(req);
+    const failure = d.lastWorkflowTaskFailure;
+    return {
+      ...d,
+      memo: await this.#dc.decodeMemo(d.memo),
+      pendingActivities: await Promise.all(
+        d.pendingActivities.map(async (a) => ({
+          ...a,
+          heartbeatDetails: await this.#dc.decodeOptionalValues(a.heartbeatDetails),
+          lastFailure: await this.#dc.decodeOptionalFailure(a.lastFailure),
+        })),
+      ),
+      lastWorkflowTaskFailure:
+        failure === undefined
+          ? undefined
+          : { ...failure, failure: await this.#dc.decodeFailure(failure.failure) },
+    };
+  }
+
+  async getWorkflowOutcome(req: Req<'getWorkflowOutcome'>): Promise<WorkflowOutcome | undefined> {
+    const o = await this.#api.getWorkflowOutcome(req);
+    switch (o?.status) {
+      case 'Completed':
+        return { ...o, result: await this.#dc.decodeValue(o.result) };
+      case 'Failed':
+        return { ...o, failure: await this.#dc.decodeFailure(o.failure) };
+      case 'Canceled':
+        return { ...o, details: await this.#dc.decodeValues(o.details) };
+      case 'Terminated':
+      case 'TimedOut':
+      case 'ContinuedAsNew':
+      case undefined:
+        return o;
+      default: {
+        const never: never = o;
+        return never;
+      }
+    }
+  }
+
+  /** Decoded: a worker replays it, and `fetchHistory()` gives plain values (see docs). */
+  async getHistory(req: Req<'getHistory'>) {
+    const h = await this.#api.getHistory(req);
+    return { ...h, events: await decodeHistoryEvents(this.#dc, h.events) };
+  }
+
+  async updateWorkflow(req: Req<'updateWorkflow'>) {
+    return this.#updateResponse(
+      await this.#api.updateWorkflow({ ...req, args: await this.#dc.encodeValues(req.args) }),
+    );
+  }
+
+  async pollWorkflowUpdate(req: Req<'pollWorkflowUpdate'>) {
+    return this.#updateResponse(await this.#api.pollWorkflowUpdate(req));
+  }
+
+  async #updateResponse<R extends Awaited<ReturnType<EngineApi['updateWorkflow']>>>(r: R) {
+    return r.outcome === undefined
+      ? r
+      : { ...r, outcome: await mapUpdateOutcome(this.#dc, 'decode', r.outcome) };
+  }
+
+  async listWorkflows(req: Req<'listWorkflows'>) {
+    const page = await this.#api.listWorkflows(req);
+    return {
+      ...page,
+      executions: await Promise.all(
+        page.executions.map(async (e) => ({ ...e, memo: await this.#dc.decodeMemo(e.memo) })),
+      ),
+    };
+  }
+
+  countWorkflows(req: Req<'countWorkflows'>) {
+    return this.#api.countWorkflows(req);
+  }
+
+  // ── worker requests ──────────────────────────────────────────────────────────────────────
+  registerWorker(req: Req<'registerWorker'>) {
+    return this.#api.registerWorker(req);
+  }
+
+  async pollWorkflowTask(
+    req: Req<'pollWorkflowTask'>,
+    signal?: AbortSignal,
+  ): Promise<WorkflowTask | undefined> {
+    const task = await this.#api.pollWorkflowTask(req, signal);
+    return task && this.#decodeWorkflowTask(task, req.identity);
+  }
+
+  /**
+   * A task's payloads decoded; a payload this worker cannot decode fails the task instead
+   * (visible in describe()), as in Temporal, and undefined is returned.
+   */
+  async #decodeWorkflowTask<T extends WorkflowTask>(
+    task: T,
+    identity: string,
+  ): Promise<T | undefined> {
+    try {
+      if (task.kind === 'query') return { ...task, args: await this.#dc.decodeValues(task.args) };
+      return {
+        ...task,
+        events: await decodeHistoryEvents(this.#dc, task.events),
+        updates:
+          task.updates &&
+          (await Promise.all(
+            task.updates.map(async (u) => ({ ...u, args: await this.#dc.decodeValues(u.args) })),
+          )),
+      };
+    } catch (e) {
+      if (task.kind === 'query') {
+        await this.#api.respondQueryTask({
+          queryId: task.queryId,
+          result: { status: 'failed', failure: encodeFailure(e), notRegistered: false },
+        });
+      } else {
+        await this.#api.failWorkflowTask({
+          taskToken: task.taskToken,
+          identity,
+          cause: 'WorkflowError',
+          failure: encodeFailure(e),
+        });
+      }
+      return undefined;
+    }
+  }
+
+  async completeWorkflowTask(req: Req<'completeWorkflowTask'>) {
+    const res = await this.#api.completeWorkflowTask({
+      ...req,
+      commands: await encodeCommands(this.#dc, req.commands),
+    });
+    if (res.activityTasks === undefined) return res;
+    const tasks = await Promise.all(
+      res.activityTasks.map((t) => this.#decodeActivityTask(t, req.identity)),
+    );
+    return { ...res, activityTasks: tasks.filter((t) => t !== undefined) };
+  }
+
+  async failWorkflowTask(req: Req<'failWorkflowTask'>) {
+    return this.#api.failWorkflowTask({
+      ...req,
+      failure: await this.#dc.encodeFailure(req.failure),
+    });
+  }
+
+  async respondQueryTask(req: Req<'respondQueryTask'>) {
+    const r = req.result;
+    return this.#api.respondQueryTask({
+      ...req,
+      result:
+        r.status === 'success'
+          ? { ...r, result: await this.#dc.encodeValue(r.result) }
+          : { ...r, failure: await this.#dc.encodeFailure(r.failure) },
+    });
+  }
+
+  async pollActivityTask(
+    req: Req<'pollActivityTask'>,
+    signal?: AbortSignal,
+  ): Promise<ActivityTask | undefined> {
+    const task = await this.#api.pollActivityTask(req, signal);
+    return task && this.#decodeActivityTask(task, req.identity);
+  }
+
+  /** As {@link #decodeWorkflowTask}: an undecodable payload fails the attempt. */
+  async #decodeActivityTask(
+    task: ActivityTask,
+    identity: string,
+  ): Promise<ActivityTask | undefined> {
+    try {
+      return {
+        ...task,
+        args: await this.#dc.decodeValues(task.args),
+        heartbeatDetails: await this.#dc.decodeOptionalValues(task.heartbeatDetails),
+      };
+    } catch (e) {
+      await this.#api.failActivityTask({
+        taskToken: task.taskToken,
+        identity,
+        failure: encodeFailure(e),
+      });
+      return undefined;
+    }
+  }
+
+  // Also the client's `client.activity` (async completion) requests.
+  async completeActivityTask(req: Req<'completeActivityTask'>) {
+    const res = await this.#api.completeActivityTask({
+      ...req,
+      result: await this.#dc.encodeValue(req.result),
+    });
+    if (res.workflowTask === undefined) return res;
+    return { ...res, workflowTask: await this.#decodeWorkflowTask(res.workflowTask, req.identity) };
+  }
+
+  async failActivityTask(req: Req<'failActivityTask'>) {
+    return this.#api.failActivityTask({
+      ...req,
+      failure: await this.#dc.encodeFailure(req.failure),
+      lastHeartbeatDetails: await this.#dc.encodeOptionalValues(req.lastHeartbeatDetails),
+    });
+  }
+
+  async reportActivityTaskCanceled(req: Req<'reportActivityTaskCanceled'>) {
+    return this.#api.reportActivityTaskCanceled({
+      ...req,
+      details: await this.#dc.encodeOptionalValues(req.details),
+    });
+  }
+
+  async heartbeatActivityTask(req: Req<'heartbeatActivityTask'>) {
+    return this.#api.heartbeatActivityTask({
+      ...req,
+      details: await this.#dc.encodeValues(req.details),
+    });
+  }
+
+  // ── schedules ────────────────────────────────────────────────────────────────────────────
+  async createSchedule(req: Req<'createSchedule'>) {
+    return this.#api.createSchedule({
+      ...req,
+      action: await this.#action(req.action, 'encode'),
+      memo: await this.#dc.encodeMemo(req.memo),
+    });
+  }
+
+  async updateSchedule(req: Req<'updateSchedule'>) {
+    return this.#api.updateSchedule({ ...req, action: await this.#action(req.action, 'encode') });
+  }
+
+  async describeSchedule(req: Req<'describeSchedule'>) {
+    const d = await this.#api.describeSchedule(req);
+    return {
+      ...d,
+      action: await this.#action(d.action, 'decode'),
+      memo: await this.#dc.decodeMemo(d.memo),
+    };
+  }
+
+  async listSchedules(req: Req<'listSchedules'>) {
+    const page = await this.#api.listSchedules(req);
+    return {
+      ...page,
+      schedules: await Promise.all(
+        page.schedules.map(async (s) => ({ ...s, memo: await this.#dc.decodeMemo(s.memo) })),
+      ),
+    };
+  }
+
+  patchSchedule(req: Req<'patchSchedule'>) {
+    return this.#api.patchSchedule(req);
+  }
+
+  deleteSchedule(req: Req<'deleteSchedule'>) {
+    return this.#api.deleteSchedule(req);
+  }
+
+  async #action(a: ScheduleAction, d: 'encode' | 'decode'): Promise<ScheduleAction> {
+    return d === 'encode'
+      ? { ...a, args: await this.#dc.encodeValues(a.args), memo: await this.#dc.encodeMemo(a.memo) }
+      : {
+          ...a,
+          args: await this.#dc.decodeValues(a.args),
+          memo: await this.#dc.decodeMemo(a.memo),
+        };
+  }
+}

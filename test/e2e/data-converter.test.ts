@@ -1,0 +1,194 @@
+// dataConverter on Client and Worker: with an encryption codec, the engine and its store hold
+// only ciphertext, while the client and the workflow code see plain values; a custom payload
+// converter (given as an object, or to the worker as payloadConverterPath) is used both ways.
+import assert from 'node:assert/strict';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { Client, WorkflowFailedError } from 'reprise/client';
+import type { Payload, PayloadCodec } from 'reprise/client';
+import { ApplicationFailure } from 'reprise/workflow';
+import * as activities from './fixtures/data-converter-activities.ts';
+import {
+  addSecret,
+  appendSecret,
+  echo,
+  finish,
+  secretFailure,
+  secretKeeper,
+  secrets,
+} from './fixtures/data-converter-workflows.ts';
+import { REVERSED_ENCODING, payloadConverter } from './fixtures/reversed-converter.ts';
+import { fixturesPath, startTestEnv, waitFor } from '../helpers/test-env.ts';
+import type { TestEnv } from '../helpers/test-env.ts';
+
+const ENCRYPTED = 'binary/encrypted';
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+/** AES-256-GCM over the whole payload (metadata and data), a fresh IV each time. */
+function encryptionCodec(key: Buffer): PayloadCodec {
+  const serialise = (p: Payload): Buffer =>
+    Buffer.from(
+      JSON.stringify({
+        metadata: Object.fromEntries(
+          Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+        ),
+        data: p.data ? Buffer.from(p.data).toString('base64') : undefined,
+      }),
+    );
+  const parse = (b: Buffer): Payload => {
+    const o = JSON.parse(b.toString()) as { metadata: Record<string, string>; data?: string };
+    return {
+      metadata: Object.fromEntries(
+        Object.entries(o.metadata).map(([k, v]) => [k, Buffer.from(v, 'base64')]),
+      ),
+      ...(o.data !== undefined && { data: Buffer.from(o.data, 'base64') }),
+    };
+  };
+  return {
+    encode: (payloads) =>
+      Promise.resolve(
+        payloads.map((p) => {
+          const iv = randomBytes(12);
+          const cipher = createCipheriv('aes-256-gcm', key, iv);
+          const body = Buffer.concat([cipher.update(serialise(p)), cipher.final()]);
+          return {
+            metadata: { encoding: enc.encode(ENCRYPTED) },
+            data: Buffer.concat([iv, cipher.getAuthTag(), body]),
+          };
+        }),
+      ),
+    decode: (payloads) =>
+      Promise.resolve(
+        payloads.map((p) => {
+          if (dec.decode(p.metadata?.['encoding'] ?? new Uint8Array()) !== ENCRYPTED) return p;
+          const data = Buffer.from(p.data ?? new Uint8Array());
+          const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, 12));
+          decipher.setAuthTag(data.subarray(12, 28));
+          return parse(Buffer.concat([decipher.update(data.subarray(28)), decipher.final()]));
+        }),
+      ),
+  };
+}
+
+/** The run's history as the engine stores it (no converter between), as one string. */
+async function storedHistory(env: TestEnv, workflowId: string, runId?: string): Promise<string> {
+  const h = await env.engine.connection.getHistory({ namespace: 'default', workflowId, runId });
+  return JSON.stringify(h.events);
+}
+
+describe('dataConverter with an encryption codec', () => {
+  const dataConverter = { payloadCodecs: [encryptionCodec(randomBytes(32))] };
+  let env: TestEnv;
+  let client: Client;
+  before(async () => {
+    env = await startTestEnv({
+      workflows: 'data-converter-workflows.ts',
+      activities,
+      worker: { dataConverter },
+    });
+    client = new Client({ connection: env.engine.connection, dataConverter });
+  });
+  after(async () => {
+    await env.close();
+  });
+
+  test('the store holds no plaintext, and the client and the workflow see plain values', async () => {
+    const secret = 'plaintext-secret-42';
+    const handle = await client.workflow.start(secretKeeper, {
+      workflowId: 'dc-keeper',
+      taskQueue: env.taskQueue,
+      args: [secret],
+      memo: { note: `memo-${secret}` },
+    });
+    await handle.signal(addSecret, `signal-${secret}`);
+    assert.deepEqual(await handle.executeUpdate(appendSecret, { args: [`update-${secret}`] }), [
+      secret,
+      `signal-${secret}`,
+      `update-${secret}`,
+    ]);
+    assert.equal((await handle.query(secrets)).length, 3);
+    assert.equal((await handle.describe()).memo['note'], `memo-${secret}`);
+    await handle.signal(finish);
+    const result = await handle.result();
+    assert.deepEqual(result, {
+      secrets: [secret, `signal-${secret}`, `update-${secret}`],
+      memo: { note: `memo-${secret}`, upserted: `memo-${secret}` },
+      shouted: `${secret.toUpperCase()}!`,
+      shoutedLocally: `${secret.toUpperCase()}!`,
+      child: `child:${secret}`,
+      refusedDetails: [secret],
+    });
+
+    const stored =
+      (await storedHistory(env, 'dc-keeper')) + (await storedHistory(env, 'dc-keeper-child'));
+    assert.ok(!stored.toLowerCase().includes('plaintext-secret'), stored);
+    assert.ok(stored.includes(Buffer.from(ENCRYPTED).toString('base64')));
+    // The client's own history view is decoded, so it replays without the codec.
+    const history = await handle.fetchHistory();
+    assert.ok(JSON.stringify(history.events).includes(secret));
+  });
+
+  test('failure details are encrypted in the store and decoded for the client', async () => {
+    const secret = 'plaintext-secret-failure';
+    const handle = await client.workflow.start(secretFailure, {
+      workflowId: 'dc-failure',
+      taskQueue: env.taskQueue,
+      args: [secret],
+    });
+    await assert.rejects(handle.result(), (e: unknown) => {
+      assert.ok(e instanceof WorkflowFailedError);
+      assert.ok(e.cause instanceof ApplicationFailure);
+      assert.deepEqual(e.cause.details, [secret]);
+      return true;
+    });
+    assert.ok(!(await storedHistory(env, 'dc-failure')).includes('plaintext-secret'));
+  });
+
+  test('a client without the codec sees the encoded payloads, not the values', async () => {
+    const handle = await client.workflow.start(echo, {
+      workflowId: 'dc-no-codec',
+      taskQueue: env.taskQueue,
+      args: ['plaintext-secret-echo'],
+    });
+    await handle.result();
+    const raw: unknown = await env.client.workflow.getHandle('dc-no-codec').result();
+    assert.ok(!JSON.stringify(raw).includes('plaintext-secret'));
+    assert.deepEqual(Object.keys(raw as object).sort(), ['data', 'metadata']);
+  });
+});
+
+describe('dataConverter with a custom payloadConverter', () => {
+  let env: TestEnv;
+  before(async () => {
+    env = await startTestEnv({
+      workflows: 'data-converter-workflows.ts',
+      activities,
+      worker: { dataConverter: { payloadConverterPath: fixturesPath('reversed-converter.ts') } },
+    });
+  });
+  after(async () => {
+    await env.close();
+  });
+
+  test('the converter encodes what the engine stores and decodes what the client gets', async () => {
+    const client = new Client({
+      connection: env.engine.connection,
+      dataConverter: { payloadConverter },
+    });
+    const result = await client.workflow.execute(echo, {
+      workflowId: 'dc-reversed',
+      taskQueue: env.taskQueue,
+      args: [{ greeting: 'hello' }],
+    });
+    assert.deepEqual(result, { value: { greeting: 'hello' }, shouted: '[OBJECT OBJECT]!' });
+    const stored = await storedHistory(env, 'dc-reversed');
+    assert.ok(stored.includes(Buffer.from(REVERSED_ENCODING).toString('base64')));
+    assert.ok(stored.includes(Buffer.from('}"olleh":"gniteerg"{').toString('base64')));
+    await waitFor(
+      async () =>
+        (await client.workflow.getHandle('dc-reversed').describe()).status === 'Completed',
+      'closed',
+    );
+  });
+});

@@ -1,0 +1,73 @@
+// Worker interceptors (Temporal's `interceptors.activity`): each factory is called per attempt
+// with its Context, and its inbound `execute` wraps the activity and local activity functions.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { InvalidArgumentError } from 'reprise/client';
+import { Worker } from 'reprise/worker';
+import type { ActivityInterceptorsFactory } from 'reprise/worker';
+import * as activities from './fixtures/data-converter-activities.ts';
+import { shoutTwice } from './fixtures/interceptor-workflows.ts';
+import { fixturesPath, startTestEnv } from '../helpers/test-env.ts';
+import type { TestEnv } from '../helpers/test-env.ts';
+
+describe('activity interceptors', () => {
+  const calls: string[] = [];
+  /** Records its name around the call, and marks the arguments and the result. */
+  const tagging =
+    (name: string): ActivityInterceptorsFactory =>
+    (ctx) => ({
+      inbound: {
+        execute: async (input, next) => {
+          calls.push(`${name}>${ctx.info.activityType}:${ctx.info.isLocal ? 'local' : 'remote'}`);
+          const result = await next({
+            ...input,
+            args: input.args.map((a) => `${String(a)}+${name}`),
+          });
+          calls.push(`${name}<`);
+          return `${String(result)}[${name}]`;
+        },
+      },
+    });
+  let env: TestEnv;
+  before(async () => {
+    env = await startTestEnv({
+      workflows: 'interceptor-workflows.ts',
+      activities,
+      worker: { interceptors: { activity: [tagging('outer'), tagging('inner'), () => ({})] } },
+    });
+  });
+  after(async () => {
+    await env.close();
+  });
+
+  test('inbound execute wraps each activity and local activity, the first factory outermost', async () => {
+    const result = await env.client.workflow.execute(shoutTwice, {
+      workflowId: 'interceptors-shout',
+      taskQueue: env.taskQueue,
+      args: ['hi'],
+    });
+    assert.deepEqual(result, ['HI+OUTER+INNER![inner][outer]', 'HI+OUTER+INNER![inner][outer]']);
+    assert.deepEqual(calls, [
+      'outer>shout:remote',
+      'inner>shout:remote',
+      'inner<',
+      'outer<',
+      'outer>shout:local',
+      'inner>shout:local',
+      'inner<',
+      'outer<',
+    ]);
+  });
+
+  test('workflow interceptor modules are refused with a message saying what is supported', async () => {
+    await assert.rejects(
+      Worker.create({
+        connection: env.engine.connection,
+        taskQueue: env.taskQueue,
+        workflowsPath: fixturesPath('interceptor-workflows.ts'),
+        interceptors: { workflowModules: ['./my-interceptors.ts'] },
+      }),
+      (e: unknown) => e instanceof InvalidArgumentError && /interceptors\.activity/.test(e.message),
+    );
+  });
+});
