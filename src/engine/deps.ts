@@ -3,12 +3,15 @@ import { HISTORY_LIMIT_DEFAULTS } from '../protocol/history-limits.ts';
 import type { Store } from '../store/store.ts';
 import type { Clock } from './clock.ts';
 import type { Notifier } from './notifier.ts';
+import type { WaitingPollers } from './task-queues/waiting-pollers.ts';
 
 /** What every engine operation gets: passed explicitly, never reached through a global. */
 export interface EngineDeps {
   readonly store: Store;
   readonly clock: Clock;
   readonly notifier: Notifier;
+  /** Long-polls of this process waiting for a task (sync match: engine/sync-match.ts). */
+  readonly pollers: WaitingPollers;
   readonly logger: Logger;
   readonly limits: EngineLimits;
   /** Tells the timer loop that a timer due at `dueAtMs` was written. */

@@ -10,6 +10,7 @@ import type { Clock } from './clock.ts';
 import { DEFAULT_LIMITS } from './deps.ts';
 import type { EngineDeps, EngineLimits } from './deps.ts';
 import { Notifier } from './notifier.ts';
+import { WaitingPollers } from './task-queues/waiting-pollers.ts';
 import {
   completeActivityTask,
   failActivityTask,
@@ -76,6 +77,7 @@ export class Engine {
       store,
       clock: options.clock ?? new SystemClock(),
       notifier,
+      pollers: new WaitingPollers(),
       logger: options.logger ?? defaultLogger({ component: 'engine' }),
       limits: { ...DEFAULT_LIMITS, ...options.limits },
       onTimerWritten: (dueAtMs) => {

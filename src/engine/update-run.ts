@@ -7,6 +7,7 @@ import { onRunClosed } from './close-effects.ts';
 import type { EngineDeps } from './deps.ts';
 import { KeyedMutex } from '../util/semaphore.ts';
 import { RunCache } from './run-cache.ts';
+import { handOver, matchWaitingPollers, release } from './sync-match.ts';
 import { runClosedKey, runKey, taskKey } from './notifier.ts';
 import { enforceHistoryLimits } from './run-limits.ts';
 import { RunState, applyEvent, isWorkflowVisible } from './run-state.ts';
@@ -82,6 +83,7 @@ async function updateRunUnlocked<T>(
     const warnings = enforceHistoryLimits(tx, deps.limits);
     tx.finish(deps.limits.defaultWorkflowTaskTimeoutMs);
     tx.afterFinish?.();
+    const matches = matchWaitingPollers(deps, tx);
     try {
       await deps.store.appendToRun({
         runId,
@@ -103,6 +105,7 @@ async function updateRunUnlocked<T>(
       });
     } catch (e) {
       cache.delete(runId);
+      release(matches);
       if (!(e instanceof RunConflictError) || attempt >= MAX_CONFLICT_RETRIES) throw e;
       // The cached row was stale: read the run and decide again at once. Otherwise another
       // engine process won the race: back off a little, with jitter, and decide again.
@@ -125,6 +128,7 @@ async function updateRunUnlocked<T>(
       !tx.isRunning,
     );
     afterCommit(deps, tx);
+    handOver(deps, matches);
     if (tx.successor !== undefined) afterCommit(deps, tx.successor.tx);
     for (const w of warnings) deps.logger.warn(w.attrs, w.message);
     return out;

@@ -90,6 +90,8 @@ export interface QueryRequest {
 }
 export type QueryResult =
   { status: 'success'; result: unknown } | { status: 'failed'; failure: Failure };
+/** Inside the sandbox: `pending` when a `handleQuery` interceptor answers after microtasks ran. */
+export type SandboxQueryResult = QueryResult | { status: 'pending' };
 
 /** One line of the workflow `log` (or `console`), collected per activation; none while replaying. */
 export interface WorkflowLogEntry {
@@ -114,6 +116,8 @@ export type SandboxRequest =
   | { op: 'unblockConditions'; runKey: string }
   | { op: 'conclude'; runKey: string }
   | { op: 'query'; runKey: string; query: QueryRequest }
+  /** The answer of a query that was `pending`, once the microtasks of the `query` call ran. */
+  | { op: 'queryResult'; runKey: string }
   | { op: 'dispose'; runKey: string }
   | { op: 'discover' };
 export type SandboxResponse =
@@ -121,7 +125,8 @@ export type SandboxResponse =
   | { op: 'activate'; ok: true }
   | { op: 'unblockConditions'; unblocked: number }
   | { op: 'conclude'; result: SandboxActivationResult }
-  | { op: 'query'; result: QueryResult }
+  | { op: 'query'; result: SandboxQueryResult }
+  | { op: 'queryResult'; result: QueryResult }
   | { op: 'dispose'; ok: true }
   | { op: 'discover'; workflowTypes: string[]; signalNames: string[] }
   | { op: 'error'; message: string; stack: string | undefined };

@@ -1,22 +1,15 @@
 // Temporal's worker interceptors, activity side: factories called once per activity attempt with
 // its Context, whose inbound `execute` wraps the activity function (logging, tracing, metrics).
 import type { Context } from '../activity/context.ts';
-import { InvalidArgumentError } from '../errors.ts';
-
-/** Temporal's `Headers`: none are propagated yet, so always empty. */
-export type Headers = Record<string, unknown>;
+import { composeInterceptors } from '../protocol/interceptors.ts';
+import type { Headers } from '../protocol/interceptors.ts';
+export type { Headers, Next } from '../protocol/interceptors.ts';
 
 /** Temporal's `ActivityExecuteInput`. */
 export interface ActivityExecuteInput {
   readonly args: unknown[];
   readonly headers: Headers;
 }
-
-/** Temporal's `Next`: the rest of the chain for one method. */
-export type Next<I, M extends keyof I> =
-  Exclude<I[M], undefined> extends (input: infer In, next: never) => infer Out
-    ? (input: In) => Out
-    : never;
 
 /** Temporal's `ActivityInboundCallsInterceptor`. */
 export interface ActivityInboundCallsInterceptor {
@@ -45,23 +38,12 @@ export type ActivityInterceptorsFactory = (ctx: Context) => ActivityInterceptors
 
 /**
  * Temporal's `WorkerInterceptors`. `activity` applies to activities and local activities;
- * `workflowModules` (workflow interceptors inside the sandbox) is not supported yet.
+ * `workflowModules` are modules exporting `interceptors: WorkflowInterceptorsFactory` (from
+ * `reprise/workflow`), bundled with the workflow code and instantiated per run in the sandbox.
  */
 export interface WorkerInterceptors {
   readonly activity?: readonly ActivityInterceptorsFactory[] | undefined;
   readonly workflowModules?: readonly string[] | undefined;
-}
-
-/** Checks the option once, at `Worker.create`; returns the activity factories. */
-export function activityInterceptorFactories(
-  interceptors: WorkerInterceptors | undefined,
-): readonly ActivityInterceptorsFactory[] {
-  if ((interceptors?.workflowModules?.length ?? 0) > 0) {
-    throw new InvalidArgumentError(
-      'interceptors.workflowModules (workflow interceptors) is not supported yet: only activity interceptors are (interceptors.activity). See docs/coming-from-temporal.md.',
-    );
-  }
-  return interceptors?.activity ?? [];
 }
 
 /**
@@ -74,13 +56,9 @@ export function executeWithInterceptors(
   args: unknown[],
   fn: (...args: unknown[]) => unknown,
 ): Promise<unknown> {
-  let next = (input: ActivityExecuteInput): Promise<unknown> => Promise.resolve(fn(...input.args));
-  const inbound = factories.map((f) => f(ctx).inbound);
-  for (let i = inbound.length - 1; i >= 0; i--) {
-    const execute = inbound[i]?.execute;
-    if (execute === undefined) continue;
-    const inner = next;
-    next = (input) => execute(input, inner);
-  }
-  return next({ args, headers: {} });
+  const inbound = factories.flatMap((f) => f(ctx).inbound ?? []);
+  const execute = composeInterceptors(inbound, 'execute', (input) =>
+    Promise.resolve(fn(...input.args)),
+  );
+  return execute({ args, headers: {} });
 }

@@ -9,11 +9,14 @@ import { HistoryEvent } from '../protocol/history-events.ts';
 import { z } from 'zod';
 import { loadWorkflows } from './workflow-loader.ts';
 import type { LoadedWorkflows } from './workflow-loader.ts';
+import type { WorkerInterceptors } from './interceptors.ts';
 
 export interface ReplayWorkerOptions {
   /** The workflow code to check: `.ts` or `.js`, ESM or CommonJS. */
   readonly workflowsPath: string;
   readonly namespace?: string | undefined;
+  /** The worker's interceptors: `workflowModules` run in the replay as they did live. */
+  readonly interceptors?: WorkerInterceptors | undefined;
 }
 
 /** A history as `handle.fetchHistory()` returns it, or its JSON (an object with `events`). */
@@ -83,7 +86,10 @@ export async function runReplayHistory(
   options: ReplayWorkerOptions,
   history: ReplayableHistory,
 ): Promise<void> {
-  const workflows = await loadWorkflows(options.workflowsPath);
+  const workflows = await loadWorkflows(
+    options.workflowsPath,
+    options.interceptors?.workflowModules,
+  );
   try {
     replayOne(workflows, options.namespace ?? 'default', history);
   } finally {
@@ -101,7 +107,10 @@ export async function* runReplayHistories(
     | Iterable<{ workflowId: string; history: ReplayableHistory }>
     | AsyncIterable<{ workflowId: string; history: ReplayableHistory }>,
 ): AsyncGenerator<ReplayResult> {
-  const workflows = await loadWorkflows(options.workflowsPath);
+  const workflows = await loadWorkflows(
+    options.workflowsPath,
+    options.interceptors?.workflowModules,
+  );
   try {
     for await (const { workflowId, history } of histories) {
       let error: Error | undefined;

@@ -2,7 +2,6 @@ import { hostname } from 'node:os';
 import { workerApi } from '../common/data-converter-api.ts';
 import type { DataConverter } from '../common/data-converter.ts';
 import { InvalidArgumentError } from '../errors.ts';
-import { activityInterceptorFactories } from './interceptors.ts';
 import type { WorkerInterceptors } from './interceptors.ts';
 import { defaultLogger } from '../logger.ts';
 import type { Logger } from '../logger.ts';
@@ -45,7 +44,8 @@ export interface WorkerOptions {
   readonly dataConverter?: DataConverter | undefined;
   /**
    * Temporal's worker interceptors: `activity` factories wrap every activity and local activity
-   * attempt; `workflowModules` is not supported yet (Worker.create throws InvalidArgumentError).
+   * attempt; `workflowModules` (needs `workflowsPath`) are bundled with the workflows, and the
+   * `interceptors` factory each exports is called once per run, inside the sandbox.
    */
   readonly interceptors?: WorkerInterceptors | undefined;
 }
@@ -169,10 +169,15 @@ export class Worker {
         'Worker needs workflowsPath, activities, or both: it has nothing to run otherwise.',
       );
     }
+    const interceptorModules = options.interceptors?.workflowModules;
+    if (!options.workflowsPath && (interceptorModules?.length ?? 0) > 0) {
+      throw new InvalidArgumentError(
+        'interceptors.workflowModules needs workflowsPath: workflow interceptors are bundled with the workflow code.',
+      );
+    }
     const workflows = options.workflowsPath
-      ? await loadWorkflows(options.workflowsPath)
+      ? await loadWorkflows(options.workflowsPath, interceptorModules)
       : undefined;
-    activityInterceptorFactories(options.interceptors);
     const api = await workerApi(options.connection, options.dataConverter);
     const worker = new Worker(options, workflows, api);
     await worker.#register();

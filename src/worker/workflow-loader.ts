@@ -13,8 +13,15 @@ export interface LoadedWorkflows {
   dispose(): void;
 }
 
-export async function loadWorkflows(workflowsPath: string): Promise<LoadedWorkflows> {
-  const bundle = await bundleWorkflows({ workflowsPath });
+/** Bundles `workflowsPath`, with `interceptorModules` (Temporal's `interceptors.workflowModules`). */
+export async function loadWorkflows(
+  workflowsPath: string,
+  interceptorModules?: readonly string[],
+): Promise<LoadedWorkflows> {
+  const bundle = await bundleWorkflows({
+    workflowsPath,
+    workflowInterceptorModules: interceptorModules,
+  });
   const sandbox = VmSandbox.create(bundle);
   return {
     workflowTypes: [...sandbox.workflowTypes],

@@ -452,4 +452,46 @@ describe('WorkflowRun', () => {
     next.dispose();
     quick.dispose();
   });
+
+  test('tasks batched in one turn: a deadlock fails only its own run, the others are answered', async () => {
+    const quick = VmSandbox.create(
+      await bundleWorkflows({ workflowsPath: 'test/runtime/workflows/isolation.ts' }),
+      { deadlockTimeoutMs: 300 },
+    );
+    const spinning = new HistoryBuilder().started('spinner');
+    spinning.startTask().completeTask([{ type: 'StartTimer', seq: 1, durationMs: 1 }]);
+    spinning.advance(1).timerFired(1).startTask();
+    const fresh = () => new HistoryBuilder().started('spinner').startTask().events;
+    const runs = ['first', 'spin', 'last'].map((id) => newRun(quick, id));
+    const [first, spin, last] = runs as [WorkflowRun, WorkflowRun, WorkflowRun];
+    const results = await Promise.all([
+      first.activateShared(fresh()),
+      spin.activateShared(spinning.events),
+      last.activateShared(fresh()),
+    ]);
+    const timer = [{ type: 'StartTimer', seq: 1, durationMs: 1 }];
+    assert.deepEqual(commandsOf(results[0]), timer);
+    assert.equal(
+      failureOf(results[1]).failure.message.split('. ')[0],
+      'Potential deadlock detected: workflow code did not yield within 300 ms',
+    );
+    assert.deepEqual(commandsOf(results[2]), timer, 'the batch after the deadlock still runs');
+    assert.equal(quick.runCount, 2, 'only the deadlocked run is disposed');
+    for (const run of runs) run.dispose();
+    assert.equal(quick.runCount, 0);
+    quick.dispose();
+  });
+
+  test('a run disposed before its shared batch runs fails that batch, not the others', async () => {
+    const runs = ['gone', 'kept'].map((id) => newRun(sandbox, id));
+    const [gone, kept] = runs as [WorkflowRun, WorkflowRun];
+    const events = () => new HistoryBuilder().started('sleeper', [100]).startTask().events;
+    const pending = [gone.activateShared(events()), kept.activateShared(events())];
+    gone.dispose();
+    await assert.rejects(pending[0] as Promise<unknown>, /Run gone was disposed/);
+    assert.deepEqual(commandsOf(await (pending[1] as Promise<RunActivationResult>)), [
+      { type: 'StartTimer', seq: 1, durationMs: 100 },
+    ]);
+    kept.dispose();
+  });
 });

@@ -21,7 +21,7 @@ import type { EventOf, HistoryEvent } from '../protocol/history-events.ts';
 import { PATCH_MARKER } from '../protocol/history-events.ts';
 import { isContinueAsNewSuggested } from '../protocol/history-limits.ts';
 import type { UpdateRequest } from '../protocol/update.ts';
-import type { VmSandbox } from './sandbox/vm-sandbox.ts';
+import type { FailedSandboxActivation, VmSandbox } from './sandbox/vm-sandbox.ts';
 import { CrossRunTracker } from './cross-run-events.ts';
 import { localActivityMarkersAfter, replayLocalActivities } from './local-activities.ts';
 import {
@@ -148,13 +148,23 @@ export class WorkflowRun {
     events: readonly HistoryEvent[],
     updates: readonly UpdateRequest[] = [],
   ): RunActivationResult {
-    const last = events.at(-1);
-    if (last?.type !== 'WorkflowTaskStarted') {
-      throw new IllegalStateError(
-        `WorkflowRun.activate needs events ending with the WorkflowTaskStarted to answer; got ${last?.type ?? 'no events'}.`,
-      );
-    }
-    return this.#feed(events, true, updates);
+    assertEndsWithTaskStarted(events);
+    const feed = this.#beginFeed(events, true, updates);
+    return feed.finish(this.#sandbox.runBatch(feed.step));
+  }
+
+  /**
+   * {@link activate}, with the sandbox work deferred to the end of this turn of the event loop,
+   * where it shares deadlock watchdogs with the other runs' tasks that arrived in the turn
+   * (`VmSandbox.runBatchShared`). What the worker answers live workflow tasks with.
+   */
+  async activateShared(
+    events: readonly HistoryEvent[],
+    updates: readonly UpdateRequest[] = [],
+  ): Promise<RunActivationResult> {
+    assertEndsWithTaskStarted(events);
+    const feed = this.#beginFeed(events, true, updates);
+    return feed.finish(await this.#sandbox.runBatchShared(feed.step));
   }
 
   /**
@@ -162,7 +172,8 @@ export class WorkflowRun {
    * task that is still outstanding is not activated. For queries and `reprise replay`.
    */
   replay(events: readonly HistoryEvent[]): RunActivationResult {
-    return this.#feed(events, false);
+    const feed = this.#beginFeed(events, false);
+    return feed.finish(this.#sandbox.runBatch(feed.step));
   }
 
   /**
@@ -199,22 +210,40 @@ export class WorkflowRun {
     }
   }
 
-  #feed(
+  /**
+   * Checks that `events` continue this run, and returns the feed as a batch for the sandbox:
+   * `step` feeds events up to the next task and replays or answers it, true while more follow
+   * (the sandbox runs the steps under shared deadlock watchdogs); `finish` turns what the batch
+   * ended with (a deadlock's failure, or undefined) into the answer.
+   */
+  #beginFeed(
     events: readonly HistoryEvent[],
     answer: boolean,
     updates: readonly UpdateRequest[] = [],
-  ): RunActivationResult {
+  ): {
+    step: () => boolean;
+    finish: (interrupted: FailedSandboxActivation | undefined) => RunActivationResult;
+  } {
     this.#assertUsable();
     const first = events[0];
-    if (first !== undefined && first.eventId !== this.#lastEventId + 1) {
+    const from = this.#lastEventId;
+    if (first !== undefined && first.eventId !== from + 1) {
       throw new RunCacheMismatchError(
-        `Run ${this.#runId} has seen events up to ${this.#lastEventId} but was given events from ${first.eventId}: evict it and replay the full history.`,
+        `Run ${this.#runId} has seen events up to ${from} but was given events from ${first.eventId}: evict it and replay the full history.`,
       );
     }
     let next = 0;
     let answered: RunActivationResult | undefined;
-    // One step per replayed task: the sandbox runs a batch of them under one deadlock watchdog.
-    const interrupted = this.#sandbox.runBatch(() => {
+    const step = (): boolean => {
+      // A shared batch runs later: the run may have been disposed, or fed, meanwhile.
+      if (next === 0) {
+        this.#assertUsable();
+        if (this.#lastEventId !== from) {
+          throw new RunCacheMismatchError(
+            `Run ${this.#runId} was fed events up to ${this.#lastEventId} before a batch that continues from ${from}.`,
+          );
+        }
+      }
       while (next < events.length) {
         const fed = this.#feedEvent(events, next++, answer, updates);
         if (fed === 'replayed') return true;
@@ -224,16 +253,19 @@ export class WorkflowRun {
         }
       }
       return false;
-    });
-    if (interrupted !== undefined) {
-      this.#poison(interrupted.failure.message);
-      return { ...interrupted, evict: true };
-    }
-    if (answered !== undefined) return answered;
-    if (this.#closed && this.#expected.length > 0) {
-      return this.#fail('NonDeterminism', this.#unmatchedCommandMessage(this.#lastEventId));
-    }
-    return { status: 'success', commands: [], logs: [] };
+    };
+    const finish = (interrupted: FailedSandboxActivation | undefined): RunActivationResult => {
+      if (interrupted !== undefined) {
+        this.#poison(interrupted.failure.message);
+        return { ...interrupted, evict: true };
+      }
+      if (answered !== undefined) return answered;
+      if (this.#closed && this.#expected.length > 0) {
+        return this.#fail('NonDeterminism', this.#unmatchedCommandMessage(this.#lastEventId));
+      }
+      return { status: 'success', commands: [], logs: [] };
+    };
+    return { step, finish };
   }
 
   /**
@@ -679,5 +711,14 @@ export class WorkflowRun {
 
   #poison(reason: string): void {
     this.#poisoned ??= reason;
+  }
+}
+
+function assertEndsWithTaskStarted(events: readonly HistoryEvent[]): void {
+  const last = events.at(-1);
+  if (last?.type !== 'WorkflowTaskStarted') {
+    throw new IllegalStateError(
+      `WorkflowRun.activate needs events ending with the WorkflowTaskStarted to answer; got ${last?.type ?? 'no events'}.`,
+    );
   }
 }

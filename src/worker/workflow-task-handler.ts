@@ -90,12 +90,15 @@ export class WorkflowTaskHandler {
       events[0]?.eventId !== task.previousStartedEventId + 1
     ) {
       if (run) this.cache.evict(task.runId);
-      const full = await this.#api.getHistory({
-        namespace: this.#namespace,
-        workflowId: task.workflowId,
-        runId: task.runId,
-      });
-      events = full.events.filter((e) => e.eventId <= task.startedEventId);
+      // A run's first task (or any while none completed) carries its whole history already.
+      if (events[0]?.eventId !== 1) {
+        const full = await this.#api.getHistory({
+          namespace: this.#namespace,
+          workflowId: task.workflowId,
+          runId: task.runId,
+        });
+        events = full.events.filter((e) => e.eventId <= task.startedEventId);
+      }
       run = this.#createRun(id);
       this.cache.set(task.runId, run);
       this.stats.fullReplays++;
@@ -104,7 +107,7 @@ export class WorkflowTaskHandler {
     }
     let result: RunActivationResult;
     try {
-      result = run.activate(events, task.updates);
+      result = await run.activateShared(events, task.updates);
       if (result.status === 'success' && result.localActivities !== undefined) {
         // Local activities run within this task: its answer must leave before the task times
         // out, so they get 80 % of the workflow task timeout (docs/workflows.md).

@@ -15,7 +15,7 @@ import type {
   ActivationFailureCause,
   ActivationJob,
   QueryRequest,
-  QueryResult,
+  SandboxQueryResult,
   SandboxActivationResult,
   WorkflowLogEntry,
   WorkflowStartInfo,
@@ -24,12 +24,13 @@ import { QUERY_NOT_REGISTERED, STACK_TRACE_QUERY } from '../protocol/activation.
 import type { Command } from '../protocol/commands.ts';
 import type { Failure } from '../protocol/failure.ts';
 import type { LocalActivityRequests } from '../protocol/local-activity.ts';
-import { mergeMemo, mergeSearchAttributes } from '../protocol/search-attributes.ts';
-import type { SearchAttributesUpsert } from '../protocol/search-attributes.ts';
+import { mergeMemo, mergeSearchAttributes } from '../protocol/search-attribute-checks.ts';
+import type { SearchAttributesUpsert } from '../protocol/search-attribute-checks.ts';
 import { CancellationScope, RootCancellationScope } from './cancellation-scope.ts';
 import { isContinueAsNew } from './continue-as-new.ts';
 import { CrossRunCalls } from './cross-run-calls.ts';
 import { LocalActivityCalls } from './local-activity.ts';
+import { RunInterceptors } from './workflow-interceptors.ts';
 import { alea, uuid4From } from './determinism.ts';
 import type { RandomSource } from './determinism.ts';
 import type { WorkflowInfo } from './workflow-info.ts';
@@ -192,6 +193,7 @@ export class Activator {
     captureStack,
     sleep: (ms) => this.sleep(ms),
   });
+  readonly interceptors = new RunInterceptors(); // interceptors.workflowModules, per run
 
   constructor(options: { randomSeed: string; instantiate: ModuleInstantiator }) {
     this.random = alea(options.randomSeed);
@@ -305,7 +307,7 @@ export class Activator {
 
   #initialize(job: Extract<ActivationJob, { type: 'initializeWorkflow' }>): void {
     this.#start = job.info;
-    const exports = this.#instantiate();
+    const exports = this.interceptors.install(this.#instantiate());
     const fn = exports[job.workflowType];
     if (typeof fn !== 'function') {
       const names = workflowTypeNames(exports);
@@ -321,7 +323,7 @@ export class Activator {
     }
     const workflow = fn as (...args: unknown[]) => unknown;
     this.rootScope
-      .run(() => Promise.resolve().then(() => workflow(...job.args)))
+      .run(() => Promise.resolve().then(() => this.interceptors.execute(job.args, workflow)))
       .then(
         (result) => {
           if (this.#inProgressUpdates.size > 0) {
@@ -357,7 +359,7 @@ export class Activator {
 
   /** Starts a durable timer in the current scope; resolves when it fires. */
   sleep(ms: number): Promise<void> {
-    return this.startTimer(ms).promise;
+    return this.interceptors.startTimer(ms, (d) => this.startTimer(d).promise);
   }
 
   /** Starts a durable timer and returns its seq (for `clearTimeout`) with its promise. */
@@ -554,7 +556,7 @@ export class Activator {
     if (job.runValidator && validator !== undefined) {
       this.#inValidator = true;
       try {
-        validator(...job.args);
+        this.interceptors.validateUpdate(job, validator);
       } catch (e) {
         this.#inValidator = false;
         this.#pushCommand({
@@ -591,7 +593,7 @@ export class Activator {
     };
     let result: unknown;
     try {
-      result = handler(...job.args);
+      result = this.interceptors.handleUpdate(job, handler);
     } catch (e) {
       failed(e);
       return;
@@ -625,7 +627,7 @@ export class Activator {
       this.#bufferedSignals.push(signal);
       return;
     }
-    this.#invokeSignal(handler, signal.args);
+    this.#invokeSignal(handler, signal);
   }
 
   #handlerFor(signalName: string): SignalHandler | undefined {
@@ -642,13 +644,13 @@ export class Activator {
     for (const signal of waiting) {
       const handler = this.#handlerFor(signal.signalName);
       if (handler === undefined) this.#bufferedSignals.push(signal);
-      else this.#invokeSignal(handler, signal.args);
+      else this.#invokeSignal(handler, signal);
     }
   }
 
-  #invokeSignal(handler: SignalHandler, args: unknown[]): void {
+  #invokeSignal(handler: SignalHandler, signal: SignalJob): void {
     try {
-      const result = handler(...args);
+      const result = this.interceptors.handleSignal(signal, handler);
       if (isPromiseLike(result)) {
         this.#inProgressSignals++;
         result.then(
@@ -667,7 +669,7 @@ export class Activator {
   }
 
   /** Answers a query synchronously from the current state; never issues commands. */
-  query(request: QueryRequest): QueryResult {
+  query(request: QueryRequest): SandboxQueryResult {
     if (request.queryType === STACK_TRACE_QUERY) {
       return { status: 'success', result: this.stackTrace() };
     }
@@ -686,13 +688,13 @@ export class Activator {
     }
     this.#inQuery = true;
     try {
-      const result = handler(...request.args);
+      const result = this.interceptors.handleQuery(request, handler);
       if (isPromiseLike(result)) {
         throw new TypeError(
           `Query handler '${request.queryType}' returned a promise: query handlers must be synchronous.`,
         );
       }
-      return { status: 'success', result };
+      return this.interceptors.queryResult(result);
     } catch (e) {
       return { status: 'failed', failure: encodeFailure(e) };
     } finally {

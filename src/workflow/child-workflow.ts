@@ -6,8 +6,10 @@ import type { Duration } from '../protocol/duration.ts';
 import type { CommandOf } from '../protocol/commands.ts';
 import { compileRetryPolicy } from '../protocol/retry-options.ts';
 import type { RetryPolicy } from '../protocol/retry-options.ts';
+import type { Activator } from './activator.ts';
 import { getActivator } from './context.ts';
 import { ChildWorkflowCancellationType, ParentClosePolicy } from './cross-run-calls.ts';
+import type { SignalWorkflowInput } from './interceptors.ts';
 
 /** Options of {@link startChild} and {@link executeChild}. Temporal's `ChildWorkflowOptions`. */
 export interface ChildWorkflowOptions<T extends Workflow = Workflow> {
@@ -31,6 +33,16 @@ export interface ChildWorkflowOptions<T extends Workflow = Workflow> {
   readonly memo?: Record<string, unknown> | undefined;
   readonly searchAttributes?: Record<string, unknown> | undefined;
 }
+
+/**
+ * Child workflow options with the defaults `startChild` fills in, as workflow interceptors see
+ * them. Temporal's `ChildWorkflowOptionsWithDefaults`.
+ */
+export type ChildWorkflowOptionsWithDefaults = Omit<ChildWorkflowOptions, 'args'> & {
+  readonly workflowId: string;
+  readonly args: unknown[];
+  readonly cancellationType: ChildWorkflowCancellationType;
+};
 
 /** A started child workflow. Temporal's `ChildWorkflowHandle`. */
 export interface ChildWorkflowHandle<T extends Workflow = Workflow> {
@@ -70,13 +82,39 @@ export async function startChild<T extends Workflow>(
   if (!workflowType) {
     throw new TypeError('startChild needs a named workflow function or a workflow type name.');
   }
-  const info = activator.workflowInfo();
-  const workflowId = options.workflowId ?? activator.uuid4();
-  const command: Omit<CommandOf<'StartChildWorkflowExecution'>, 'seq' | 'type'> = {
-    workflowId,
-    workflowType,
-    taskQueue: options.taskQueue ?? info.taskQueue,
+  const withDefaults: ChildWorkflowOptionsWithDefaults = {
+    ...options,
+    workflowId: options.workflowId ?? activator.uuid4(),
     args: [...(options.args ?? [])],
+    cancellationType:
+      options.cancellationType ?? ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
+  };
+  const [started, result] = await activator.interceptors.outbound(
+    'startChildWorkflowExecution',
+    (input) => Promise.resolve(issueStartChild(activator, input.workflowType, input.options)),
+  )({ workflowType, options: withDefaults, headers: {} });
+  const workflowId = withDefaults.workflowId;
+  const firstExecutionRunId = await started;
+  return {
+    workflowId,
+    firstExecutionRunId,
+    result: () => result as Promise<Awaited<ReturnType<T>>>,
+    signal: (def, ...args) =>
+      signalWorkflow({ type: 'child', childWorkflowId: workflowId }, def, args),
+  };
+}
+
+/** Issues the StartChildWorkflowExecution command; returns the started and result promises. */
+function issueStartChild(
+  activator: Activator,
+  workflowType: string,
+  options: ChildWorkflowOptionsWithDefaults,
+): [Promise<string>, Promise<unknown>] {
+  const command: Omit<CommandOf<'StartChildWorkflowExecution'>, 'seq' | 'type'> = {
+    workflowId: options.workflowId,
+    workflowType,
+    taskQueue: options.taskQueue ?? activator.workflowInfo().taskQueue,
+    args: [...options.args],
     parentClosePolicy: options.parentClosePolicy ?? ParentClosePolicy.TERMINATE,
   };
   const execMs = msOptionalFromDuration(options.workflowExecutionTimeout);
@@ -88,23 +126,28 @@ export async function startChild<T extends Workflow>(
   if (options.memo !== undefined) command.memo = options.memo;
   if (options.searchAttributes !== undefined) command.searchAttributes = options.searchAttributes;
   if (options.retry !== undefined) command.retry = compileRetryPolicy(options.retry);
-  const { started, result } = activator.crossRun.startChild(
-    command,
-    options.cancellationType ?? ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
-  );
-  const firstExecutionRunId = await started;
-  return {
-    workflowId,
-    firstExecutionRunId,
-    result: () => result as Promise<Awaited<ReturnType<T>>>,
-    signal: (def, ...args) =>
-      getActivator().crossRun.signalExternal(
-        { workflowId, runId: undefined },
-        typeof def === 'string' ? def : def.name,
-        args,
-        true,
-      ),
-  };
+  const { started, result } = activator.crossRun.startChild(command, options.cancellationType);
+  return [started, result];
+}
+
+/** Signals a child or another workflow, through the `signalWorkflow` interceptors. */
+function signalWorkflow(
+  target: SignalWorkflowInput['target'],
+  def: SignalDefinition<unknown[]> | string,
+  args: unknown[],
+): Promise<void> {
+  const activator = getActivator();
+  return activator.interceptors.outbound('signalWorkflow', (input) => {
+    const to = input.target;
+    return activator.crossRun.signalExternal(
+      to.type === 'child'
+        ? { workflowId: to.childWorkflowId, runId: undefined }
+        : { workflowId: to.workflowExecution.workflowId, runId: to.workflowExecution.runId },
+      input.signalName,
+      input.args,
+      to.type === 'child',
+    );
+  })({ signalName: typeof def === 'string' ? def : def.name, args, headers: {}, target });
 }
 
 /**
@@ -156,12 +199,7 @@ export function getExternalWorkflowHandle(
     workflowId,
     runId,
     signal: (def, ...args) =>
-      getActivator().crossRun.signalExternal(
-        { workflowId, runId },
-        typeof def === 'string' ? def : def.name,
-        args,
-        false,
-      ),
+      signalWorkflow({ type: 'external', workflowExecution: { workflowId, runId } }, def, args),
     cancel: () => getActivator().crossRun.cancelExternal({ workflowId, runId }, false),
   };
 }

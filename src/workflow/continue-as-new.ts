@@ -58,21 +58,36 @@ export function makeContinueAsNewFunc<F extends Workflow>(
   options: ContinueAsNewOptions = {},
 ): (...args: Parameters<F>) => Promise<never> {
   return (...args: Parameters<F>): Promise<never> => {
-    const info = getActivator().workflowInfo();
-    const command: CommandOf<'ContinueAsNewWorkflowExecution'> = {
-      type: 'ContinueAsNewWorkflowExecution',
-      workflowType: options.workflowType ?? info.workflowType,
-      taskQueue: options.taskQueue ?? info.taskQueue,
+    const activator = getActivator();
+    const info = activator.workflowInfo();
+    return activator.interceptors.outbound('continueAsNew', (input) =>
+      Promise.reject(new ContinueAsNew(continueAsNewCommand(input.args, input.options, info))),
+    )({
       args,
-    };
-    const runTimeoutMs = msOptionalFromDuration(options.workflowRunTimeout);
-    const taskTimeoutMs = msOptionalFromDuration(options.workflowTaskTimeout);
-    if (runTimeoutMs !== undefined) command.workflowRunTimeoutMs = runTimeoutMs;
-    if (taskTimeoutMs !== undefined) command.workflowTaskTimeoutMs = taskTimeoutMs;
-    if (options.memo !== undefined) command.memo = options.memo;
-    if (options.searchAttributes !== undefined) command.searchAttributes = options.searchAttributes;
-    return Promise.reject(new ContinueAsNew(command));
+      headers: {},
+      options: { ...options, workflowType: options.workflowType ?? info.workflowType },
+    });
   };
+}
+
+function continueAsNewCommand(
+  args: unknown[],
+  options: ContinueAsNewOptions,
+  info: { workflowType: string; taskQueue: string },
+): CommandOf<'ContinueAsNewWorkflowExecution'> {
+  const command: CommandOf<'ContinueAsNewWorkflowExecution'> = {
+    type: 'ContinueAsNewWorkflowExecution',
+    workflowType: options.workflowType ?? info.workflowType,
+    taskQueue: options.taskQueue ?? info.taskQueue,
+    args,
+  };
+  const runTimeoutMs = msOptionalFromDuration(options.workflowRunTimeout);
+  const taskTimeoutMs = msOptionalFromDuration(options.workflowTaskTimeout);
+  if (runTimeoutMs !== undefined) command.workflowRunTimeoutMs = runTimeoutMs;
+  if (taskTimeoutMs !== undefined) command.workflowTaskTimeoutMs = taskTimeoutMs;
+  if (options.memo !== undefined) command.memo = options.memo;
+  if (options.searchAttributes !== undefined) command.searchAttributes = options.searchAttributes;
+  return command;
 }
 
 /**

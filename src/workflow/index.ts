@@ -16,7 +16,7 @@ import type {
 } from '../protocol/definitions.ts';
 import type { WorkflowInfo } from './workflow-info.ts';
 import { InvalidArgumentError } from '../errors.ts';
-import { normaliseSearchAttributes } from '../protocol/search-attributes.ts';
+import { normaliseSearchAttributes } from '../protocol/search-attribute-checks.ts';
 
 export {
   ActivityFailure,
@@ -44,12 +44,34 @@ export { executeChild, getExternalWorkflowHandle, startChild } from './child-wor
 export type {
   ChildWorkflowHandle,
   ChildWorkflowOptions,
+  ChildWorkflowOptionsWithDefaults,
   ExternalWorkflowHandle,
 } from './child-workflow.ts';
 export { ChildWorkflowCancellationType, ParentClosePolicy } from './cross-run-calls.ts';
 export { WorkflowExecutionAlreadyStartedError } from '../errors.ts';
 export type { CancellationScopeOptions } from './cancellation-scope.ts';
 export type { ParentWorkflowInfo, WorkflowInfo } from './workflow-info.ts';
+export type {
+  ActivityInput,
+  ContinueAsNewInput,
+  ContinueAsNewInputOptions,
+  GetLogAttributesInput,
+  Headers,
+  LocalActivityInput,
+  Next,
+  QueryInput,
+  SignalInput,
+  SignalWorkflowInput,
+  StartChildWorkflowExecutionInput,
+  TimerInput,
+  UpdateInput,
+  WorkflowExecuteInput,
+  WorkflowInboundCallsInterceptor,
+  WorkflowInterceptors,
+  WorkflowInterceptorsFactory,
+  WorkflowInternalsInterceptor,
+  WorkflowOutboundCallsInterceptor,
+} from './interceptors.ts';
 
 // ── activities ──────────────────────────────────────────────────────────────────────────────
 
@@ -123,7 +145,17 @@ export function proxyActivities<A = UntypedActivities>(
     {
       get(_target, property) {
         if (typeof property !== 'string') return undefined;
-        return (...args: unknown[]) => getActivator().scheduleActivity(property, args, resolved);
+        return (...args: unknown[]) => {
+          const activator = getActivator();
+          // Options an interceptor replaced are resolved (and checked) again.
+          return activator.interceptors.outbound('scheduleActivity', (input) =>
+            activator.scheduleActivity(
+              input.activityType,
+              input.args,
+              input.options === options ? resolved : resolveActivityOptions(input.options),
+            ),
+          )({ activityType: property, args, options, headers: {} });
+        };
       },
     },
   ) as ActivityInterfaceFor<A>;
@@ -179,8 +211,16 @@ export function proxyLocalActivities<A = UntypedActivities>(
     {
       get(_target, property) {
         if (typeof property !== 'string') return undefined;
-        return (...args: unknown[]) =>
-          getActivator().localActivities.execute(property, args, resolved);
+        return (...args: unknown[]) => {
+          const activator = getActivator();
+          return activator.interceptors.outbound('scheduleLocalActivity', (input) =>
+            activator.localActivities.execute(
+              input.activityType,
+              input.args,
+              input.options === options ? resolved : resolveLocalActivityOptions(input.options),
+            ),
+          )({ activityType: property, args, options, headers: {} });
+        };
       },
     },
   ) as ActivityInterfaceFor<A>;
@@ -518,18 +558,39 @@ export interface WorkflowLogger {
  */
 export const log: WorkflowLogger = {
   debug: (message, attrs) => {
-    getActivator().log('debug', message, attrs);
+    writeLog('debug', message, attrs);
   },
   info: (message, attrs) => {
-    getActivator().log('info', message, attrs);
+    writeLog('info', message, attrs);
   },
   warn: (message, attrs) => {
-    getActivator().log('warn', message, attrs);
+    writeLog('warn', message, attrs);
   },
   error: (message, attrs) => {
-    getActivator().log('error', message, attrs);
+    writeLog('error', message, attrs);
   },
 };
+
+/** A line of `log`, with the attributes of the `getLogAttributes` interceptors; none on replay. */
+function writeLog(
+  level: 'debug' | 'info' | 'warn' | 'error',
+  message: string,
+  attrs: LogAttributes | undefined,
+): void {
+  const activator = getActivator();
+  if (activator.isReplaying) return;
+  const withInterceptors = activator.interceptors.logAttributes(() => {
+    const info = activator.workflowInfo();
+    return {
+      namespace: info.namespace,
+      taskQueue: info.taskQueue,
+      workflowId: info.workflowId,
+      runId: info.runId,
+      workflowType: info.workflowType,
+    };
+  }, attrs);
+  activator.log(level, message, withInterceptors);
+}
 
 /**
  * A promise with its `resolve` and `reject` exposed; it rejects when the scope it was created

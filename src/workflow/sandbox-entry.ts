@@ -118,6 +118,8 @@ function handle(req: SandboxRequest): SandboxResponse {
     }
     case 'query':
       return { op: 'query', result: runFor(req.runKey).query(req.query) };
+    case 'queryResult':
+      return { op: 'queryResult', result: runFor(req.runKey).interceptors.takeQueryResult() };
     case 'dispose':
       runs.delete(req.runKey);
       setActivator(undefined);

@@ -1,13 +1,12 @@
 // Worker interceptors (Temporal's `interceptors.activity`): each factory is called per attempt
 // with its Context, and its inbound `execute` wraps the activity and local activity functions.
+// Workflow interceptors (`interceptors.workflowModules`): workflow-interceptors.test.ts.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { InvalidArgumentError } from 'reprise/client';
-import { Worker } from 'reprise/worker';
 import type { ActivityInterceptorsFactory } from 'reprise/worker';
 import * as activities from './fixtures/data-converter-activities.ts';
 import { shoutTwice } from './fixtures/interceptor-workflows.ts';
-import { fixturesPath, startTestEnv } from '../helpers/test-env.ts';
+import { startTestEnv } from '../helpers/test-env.ts';
 import type { TestEnv } from '../helpers/test-env.ts';
 
 describe('activity interceptors', () => {
@@ -57,17 +56,5 @@ describe('activity interceptors', () => {
       'inner<',
       'outer<',
     ]);
-  });
-
-  test('workflow interceptor modules are refused with a message saying what is supported', async () => {
-    await assert.rejects(
-      Worker.create({
-        connection: env.engine.connection,
-        taskQueue: env.taskQueue,
-        workflowsPath: fixturesPath('interceptor-workflows.ts'),
-        interceptors: { workflowModules: ['./my-interceptors.ts'] },
-      }),
-      (e: unknown) => e instanceof InvalidArgumentError && /interceptors\.activity/.test(e.message),
-    );
   });
 });

@@ -66,6 +66,20 @@ import type {
   UpdateDefinition,
   Workflow,
   WorkflowInfo,
+  WorkflowInterceptorsFactory,
+  WorkflowInboundCallsInterceptor,
+  WorkflowOutboundCallsInterceptor,
+  WorkflowExecuteInput,
+  SignalInput,
+  QueryInput,
+  UpdateInput,
+  ActivityInput,
+  LocalActivityInput,
+  TimerInput,
+  StartChildWorkflowExecutionInput,
+  SignalWorkflowInput,
+  ContinueAsNewInput,
+  Next as WorkflowNext,
 } from 'reprise/workflow';
 
 // ── reprise/activity ────────────────────────────────────────────────────────────────────────
@@ -705,6 +719,47 @@ export async function workerInterceptors(engine: Engine): Promise<void> {
   });
   const interceptors: WorkerInterceptors = { activity: [factory] };
   await Worker.create({ connection: engine.connection, taskQueue: 'q', interceptors });
+}
+
+// ── workflow interceptors: modules exporting `interceptors`, listed in workflowModules ───────
+export const interceptors: WorkflowInterceptorsFactory = () => {
+  const inbound: WorkflowInboundCallsInterceptor = {
+    execute: async (input: WorkflowExecuteInput, next) => next({ ...input, args: input.args }),
+    handleSignal: (input: SignalInput, next) => next(input),
+    handleQuery: async (input: QueryInput, next) => [input.queryName, await next(input)],
+    validateUpdate: (input: UpdateInput, next) => {
+      next(input);
+    },
+    handleUpdate: (input: UpdateInput, next) => next({ ...input, headers: input.headers }),
+  };
+  const outbound: WorkflowOutboundCallsInterceptor = {
+    scheduleActivity: (input: ActivityInput, next) => next({ ...input, args: [...input.args] }),
+    scheduleLocalActivity: (input: LocalActivityInput, next) => next(input),
+    startTimer: (input: TimerInput, next) => next({ durationMs: input.durationMs * 2 }),
+    startChildWorkflowExecution: async (input: StartChildWorkflowExecutionInput, next) => {
+      const [started, result] = await next(input);
+      use(input.options.workflowId, input.options.args, await started);
+      return [started, result];
+    },
+    signalWorkflow: (input: SignalWorkflowInput, next) => next(input),
+    continueAsNew: (input: ContinueAsNewInput, next) => next(input),
+    getLogAttributes: (input, next) => next({ ...input, tenant: 'acme' }),
+  };
+  const next: WorkflowNext<WorkflowInboundCallsInterceptor, 'execute'> = (input) =>
+    Promise.resolve(input.args);
+  use(next);
+  return { inbound: [inbound], outbound: [outbound] };
+};
+
+export async function workflowInterceptorModules(engine: Engine): Promise<void> {
+  const interceptors: WorkerInterceptors = { workflowModules: ['./interceptors.ts'] };
+  await Worker.create({
+    connection: engine.connection,
+    taskQueue: 'q',
+    workflowsPath: 'w.ts',
+    interceptors,
+  });
+  await Worker.runReplayHistory({ workflowsPath: 'w.ts', interceptors }, { events: [] });
 }
 
 // ── known gaps: Temporal has these, Reprise does not yet ─────────────────────────────────────

@@ -11,10 +11,11 @@ import { RunStatus } from '../../protocol/run-status.ts';
 import type { TimerPayload } from '../../protocol/tasks.ts';
 import type { TimerRecord } from '../../store/store.ts';
 import type { EngineDeps } from '../deps.ts';
+import { createRunMatched } from '../sync-match.ts';
 import { MAX_WORKFLOW_TASK_TIMEOUT_MS, buildNewRun } from '../new-run.ts';
 import { RunState } from '../run-state.ts';
 import { dropPendingTimers } from '../timer-keys.ts';
-import { afterCommit, updateRun } from '../update-run.ts';
+import { updateRun } from '../update-run.ts';
 
 type Payload<K extends TimerPayload['kind']> = Extract<TimerPayload, { kind: K }>;
 
@@ -66,8 +67,7 @@ export async function startChildDue(
       deps.limits.defaultWorkflowTaskTimeoutMs,
     );
     try {
-      await deps.store.createRun(request);
-      afterCommit(deps, tx);
+      await createRunMatched(deps, { request, tx });
     } catch (e) {
       if (e instanceof WorkflowExecutionAlreadyStartedError) {
         failure = { cause: 'WorkflowAlreadyStarted', runId: e.runId };

@@ -12,9 +12,10 @@ import type {
   StartWorkflowResponse,
 } from '../../transport/engine-api.ts';
 import type { EngineDeps } from '../deps.ts';
+import { createRunMatched } from '../sync-match.ts';
 import { buildNewRun, skipStartDelay } from '../new-run.ts';
 import { checkPayload } from '../payload-limits.ts';
-import { afterCommit, updateRun } from '../update-run.ts';
+import { updateRun } from '../update-run.ts';
 import { assertNamespace } from './find-run.ts';
 import { parseRequest } from './parse-request.ts';
 import { assertKnownSignal } from './signal-workflow.ts';
@@ -106,12 +107,11 @@ export async function signalWithStartWorkflow(
       deps.limits.defaultWorkflowTaskTimeoutMs,
     );
     try {
-      await deps.store.createRun(request);
+      await createRunMatched(deps, { request, tx });
     } catch (e) {
       if (e instanceof WorkflowExecutionAlreadyStartedError) continue; // another start won
       throw e;
     }
-    afterCommit(deps, tx);
     return { runId };
   }
   throw new IllegalStateError(

@@ -10,10 +10,10 @@ import {
 } from '../../protocol/workflow-id-policy.ts';
 import type { StartWorkflowRequest, StartWorkflowResponse } from '../../transport/engine-api.ts';
 import type { EngineDeps } from '../deps.ts';
+import { createRunMatched } from '../sync-match.ts';
 import { checkPayload } from '../payload-limits.ts';
 import { MAX_WORKFLOW_TASK_TIMEOUT_MS, buildNewRun } from '../new-run.ts';
 import type { NewRunSpec } from '../new-run.ts';
-import { afterCommit } from '../update-run.ts';
 import { assertNamespace } from './find-run.ts';
 import { parseRequest } from './parse-request.ts';
 import { startUnderIdPolicies } from './workflow-id-policy.ts';
@@ -69,8 +69,7 @@ export async function startWorkflow(
       nowMs,
       deps.limits.defaultWorkflowTaskTimeoutMs,
     );
-    await deps.store.createRun(request);
-    afterCommit(deps, tx);
+    await createRunMatched(deps, { request, tx });
     return runId;
   });
 }

@@ -55,7 +55,17 @@ export async function pollTaskQueue<T>(
     }
     const remaining = deadline - Date.now();
     if (remaining <= 0 || signal?.aborted) return undefined;
-    await deps.notifier.wait(key, Math.min(remaining, RECHECK_INTERVAL_MS), signal);
+    // Waiting: a decision that enqueues a task for this queue may start it for this poll and
+    // hand it over (sync match); a wake-up or the re-read interval ends the wait otherwise.
+    const waiting = deps.pollers.wait(req.namespace, req.taskQueue, kind, req.identity);
+    await Promise.race([
+      deps.notifier.wait(key, Math.min(remaining, RECHECK_INTERVAL_MS), signal),
+      waiting.delivered,
+    ]);
+    if (!waiting.cancel()) {
+      const handed = (await waiting.delivered) as T | undefined;
+      if (handed !== undefined) return handed;
+    }
   }
 }
 

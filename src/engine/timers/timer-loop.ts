@@ -47,11 +47,18 @@ export class TimerLoop {
     }
     this.#running = true;
     this.#current = this.#drain().finally(() => {
-      this.#running = false;
-      if (this.#again) {
-        this.#again = false;
-        this.wake();
+      if (!this.#again) {
+        this.#running = false;
+        return;
       }
+      // Timers became due while draining: drain again, but after the event loop's other work
+      // (commits, I/O), so that timers which keep coming due at once (a schedule looking again
+      // for a run to close) cannot starve what they wait for.
+      this.#again = false;
+      setImmediate(() => {
+        this.#running = false;
+        this.wake();
+      });
     });
   }
 

@@ -150,20 +150,7 @@ export class SqliteStore implements Store {
       events: req.events,
       nextEventId: run.nextEventId,
     });
-    await this.#write(
-      {
-        operation: 'createRun',
-        // A clash on the running workflow id was reported inside the transaction.
-        onUniqueViolation: () =>
-          new IllegalStateError(
-            `createRun: run id ${run.runId} already exists; every run needs a fresh id.`,
-          ),
-        onForeignKeyViolation: () => new NamespaceNotFoundError(run.namespace),
-      },
-      () => {
-        this.#tx.createRun.immediate(req);
-      },
-    );
+    await this.#groupCommit({ kind: 'create', req });
   }
 
   async getRun(req: { runId: string }): Promise<RunRecord | undefined> {
@@ -204,18 +191,18 @@ export class SqliteStore implements Store {
         nextEventId: req.createRun.run.nextEventId,
       });
     }
-    await this.#groupCommit(req);
+    await this.#groupCommit({ kind: 'append', req });
   }
 
   /**
-   * Group commit: appends that arrive in the same turn of the event loop (many runs' steps under
-   * load) share ONE transaction and so one fsync, each inside its own savepoint so that one
-   * append's conflict rolls back only that append. Every caller is answered only after the
-   * commit, so an acknowledged append is as durable as a lone one.
+   * Group commit: appends and run creations that arrive in the same turn of the event loop (many
+   * runs' steps or starts under load) share ONE transaction and so one fsync, each inside its
+   * own savepoint so that one's conflict rolls back only that one. Every caller is answered
+   * only after the commit, so an acknowledged write is as durable as a lone one.
    */
-  #groupCommit(req: AppendToRunRequest): Promise<void> {
+  #groupCommit(write: BatchedWrite): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.#pending.push({ req, resolve, reject });
+      this.#pending.push({ write, resolve, reject });
       if (this.#pending.length === 1) setImmediate(() => void this.#flush());
     });
   }
@@ -236,7 +223,7 @@ export class SqliteStore implements Store {
     for (const p of batch) {
       const failure = outcomes.get(p);
       if (failure === undefined) p.resolve();
-      else p.reject(translateSqliteError(failure, { operation: 'appendToRun' }));
+      else p.reject(translateSqliteError(failure, errorContextOf(p.write)));
     }
   }
 
@@ -410,10 +397,27 @@ export class SqliteStore implements Store {
   }
 }
 
+type BatchedWrite =
+  { kind: 'append'; req: AppendToRunRequest } | { kind: 'create'; req: CreateRunRequest };
+
 interface PendingAppend {
-  req: AppendToRunRequest;
+  write: BatchedWrite;
   resolve: () => void;
   reject: (e: unknown) => void;
+}
+
+function errorContextOf(w: BatchedWrite): SqliteErrorContext {
+  if (w.kind === 'append') return { operation: 'appendToRun' };
+  const { run } = w.req;
+  return {
+    operation: 'createRun',
+    // A clash on the running workflow id was reported inside the transaction.
+    onUniqueViolation: () =>
+      new IllegalStateError(
+        `createRun: run id ${run.runId} already exists; every run needs a fresh id.`,
+      ),
+    onForeignKeyViolation: () => new NamespaceNotFoundError(run.namespace),
+  };
 }
 
 /** The write transactions, built once; each is run with `.immediate()` (BEGIN IMMEDIATE). */
@@ -451,6 +455,10 @@ function prepareTransactions(db: Database.Database, q: Queries) {
     upsertTimers(req.timers);
   };
 
+  const createRun = db.transaction((req: CreateRunRequest) => {
+    insertRun(req);
+  });
+
   const appendToRun = db.transaction((req: AppendToRunRequest) => {
     // Contract 1: the compare-and-set on next_event_id comes first; on a mismatch the
     // transaction rolls back before anything was written.
@@ -481,16 +489,14 @@ function prepareTransactions(db: Database.Database, q: Queries) {
       q.namespaces.insert.run(namespace);
     }),
 
-    createRun: db.transaction((req: CreateRunRequest) => {
-      insertRun(req);
-    }),
-
     /** Each append in its own savepoint: a failed one is recorded in `failed` and undone alone. */
     appendBatch: db.transaction(
       (batch: readonly PendingAppend[], failed: Map<PendingAppend, unknown>) => {
         for (const p of batch) {
           try {
-            appendToRun(p.req); // nested: runs in a savepoint
+            // Nested transactions: each runs in a savepoint.
+            if (p.write.kind === 'append') appendToRun(p.write.req);
+            else createRun(p.write.req);
           } catch (e) {
             failed.set(p, e);
           }

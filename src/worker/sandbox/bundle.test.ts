@@ -68,4 +68,12 @@ describe('bundleWorkflows', () => {
       InvalidArgumentError,
     );
   });
+
+  test('the runtime evaluated in every sandbox context leaves zod out', async () => {
+    // zod would be ~90 % of it: 10–25 ms and ~1 MB per context (issue 5). Workflow code checks
+    // search attributes with protocol/search-attribute-checks.ts instead.
+    const bundle = await bundleWorkflows({ workflowsPath: 'test/runtime/workflows/basics.ts' });
+    assert.doesNotMatch(bundle.runtimeCode, /node_modules\/zod\//);
+    assert.ok(bundle.runtimeCode.length < 300_000, `runtime is ${bundle.runtimeCode.length} B`);
+  });
 });

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { InvalidArgumentError } from '../../errors.ts';
+import { WORKFLOW_INTERCEPTORS_KEY } from '../../protocol/interceptors.ts';
 import { VmSandbox } from './vm-sandbox.ts';
 
 /** A workflows module made ready for {@link VmSandbox}. */
@@ -28,6 +29,11 @@ export interface WorkflowBundle {
 export interface BundleWorkflowsOptions {
   /** The workflows module: `.ts` or `.js`, ESM or CommonJS. */
   readonly workflowsPath: string;
+  /**
+   * Temporal's `interceptors.workflowModules`: modules exporting `interceptors`, a
+   * `WorkflowInterceptorsFactory`, bundled with the workflows and called once per run.
+   */
+  readonly workflowInterceptorModules?: readonly string[] | undefined;
 }
 
 /** The file name the bundle's code carries in stack traces. */
@@ -48,7 +54,8 @@ export async function bundleWorkflows(options: BundleWorkflowsOptions): Promise<
       `workflowsPath '${options.workflowsPath}' does not exist: point it at the module that exports your workflow functions.`,
     );
   }
-  const [runtimeCode, user] = await Promise.all([buildRuntime(), buildUserModule(workflowsPath)]);
+  const entry = workflowsEntry(workflowsPath, options.workflowInterceptorModules ?? []);
+  const [runtimeCode, user] = await Promise.all([buildRuntime(), buildUserModule(entry)]);
   const partial = { workflowsPath, runtimeCode, ...user, workflowTypes: [], signalNames: null };
   let sandbox: VmSandbox;
   try {
@@ -112,9 +119,50 @@ function nodeBuiltinMessage(specifier: string, importer: string): string {
   );
 }
 
-async function buildUserModule(
-  workflowsPath: string,
-): Promise<{ code: string; sourceMap: string }> {
+/** What esbuild starts from: the workflows module, or an entry that adds interceptor modules. */
+type UserEntry = { workflowsPath: string; stdin?: esbuild.StdinOptions | undefined };
+
+/**
+ * With interceptor modules, the bundle's entry requires the workflows module and each interceptor
+ * module, checks that each exports an `interceptors` function and hands them to the runtime on
+ * the workflows module's exports (a `Symbol.for` key: not a workflow type). The entry runs once
+ * per run, so each run calls the factories afresh, in the sandbox (Temporal's model).
+ */
+function workflowsEntry(workflowsPath: string, modules: readonly string[]): UserEntry {
+  if (modules.length === 0) return { workflowsPath };
+  const specifiers = modules.map((m) => {
+    if (!path.isAbsolute(m) && !m.startsWith('.')) return m; // a package: esbuild resolves it
+    const resolved = path.resolve(m);
+    if (!existsSync(resolved)) {
+      throw new InvalidArgumentError(
+        `interceptors.workflowModules: '${m}' does not exist. List paths (absolute, or relative to the working directory) of modules that export \`interceptors\`.`,
+      );
+    }
+    return resolved;
+  });
+  const lines = [
+    `const workflows = require(${JSON.stringify(workflowsPath)});`,
+    `const modules = [${specifiers.map((s) => `[${JSON.stringify(s)}, require(${JSON.stringify(s)})]`).join(', ')}];`,
+    'const factories = modules.map(([name, mod]) => {',
+    "  if (typeof mod.interceptors === 'function') return mod.interceptors;",
+    '  throw new TypeError(`The workflow interceptor module ${name} does not export an \\`interceptors\\` function: export one returning { inbound, outbound }.`);',
+    '});',
+    `Object.defineProperty(workflows, Symbol.for(${JSON.stringify(WORKFLOW_INTERCEPTORS_KEY)}), { value: factories });`,
+    'module.exports = workflows;',
+  ];
+  return {
+    workflowsPath,
+    stdin: {
+      contents: lines.join('\n'),
+      resolveDir: process.cwd(),
+      sourcefile: 'reprise-workflows-entry.js',
+      loader: 'js',
+    },
+  };
+}
+
+async function buildUserModule(entry: UserEntry): Promise<{ code: string; sourceMap: string }> {
+  const { workflowsPath } = entry;
   const refused: string[] = [];
   const shim = { contents: 'module.exports = __reprise_api;', loader: 'js' as const };
   const runtimeIndex = new Set([
@@ -144,7 +192,7 @@ async function buildUserModule(
   let result: esbuild.BuildResult & { outputFiles: esbuild.OutputFile[] };
   try {
     result = await esbuild.build({
-      entryPoints: [workflowsPath],
+      ...(entry.stdin === undefined ? { entryPoints: [workflowsPath] } : { stdin: entry.stdin }),
       bundle: true,
       write: false,
       format: 'cjs',

@@ -1,0 +1,99 @@
+import type { CreateRunRequest } from '../store/store.ts';
+import type { EngineDeps } from './deps.ts';
+import { activityTaskOf, startActivityAttempt } from './ops/activity-tasks.ts';
+import { startScheduledWorkflowTask, workflowTaskFor } from './ops/workflow-tasks.ts';
+import { RunCache } from './run-cache.ts';
+import type { WaitingPoller } from './task-queues/waiting-pollers.ts';
+import { afterCommit } from './update-run.ts';
+import type { RunTx } from './update-run.ts';
+
+/** A task started for a poller of this process, handed over once its transaction commits. */
+export interface Match {
+  readonly poller: WaitingPoller;
+  readonly build: () => Promise<unknown>;
+}
+
+/**
+ * Sync match (Temporal's matching term): before a decision commits, each task it enqueues whose
+ * queue has a long-poll waiting in this engine process is taken back and started in the same
+ * transaction for that poller, instead of being written as a task row for a poll to find and
+ * start in a second commit. Call {@link handOver} after the commit, {@link release} if it failed.
+ */
+export function matchWaitingPollers(deps: EngineDeps, tx: RunTx): Match[] {
+  const matches: Match[] = [];
+  for (const t of [...tx.tasks]) {
+    if (t.kind === 'workflow') {
+      const wt = tx.state.workflowTask;
+      if (!tx.isRunning || wt?.scheduledEventId !== t.scheduledEventId) continue;
+      if (wt.startedEventId !== undefined) continue;
+      const poller = deps.pollers.claim(t.namespace, t.taskQueue, t.kind);
+      if (poller === undefined) continue;
+      tx.dequeue('workflow', t.scheduledEventId);
+      const started = startScheduledWorkflowTask(deps, tx, poller.identity);
+      matches.push({ poller, build: () => workflowTaskFor(deps, tx.runId, started) });
+    } else {
+      const a = tx.state.pendingActivities[String(t.scheduledEventId)];
+      if (!tx.isRunning || a?.phase !== 'scheduled' || a.attempt !== t.attempt) continue;
+      if (a.cancelRequestedEventId !== undefined) continue;
+      const poller = deps.pollers.claim(t.namespace, t.taskQueue, t.kind);
+      if (poller === undefined) continue;
+      tx.dequeue('activity', t.scheduledEventId);
+      startActivityAttempt(tx, a, poller.identity);
+      const task = activityTaskOf(tx.state, a, []);
+      const scheduled = tx.events.find((e) => e.eventId === a.scheduledEventId);
+      matches.push({
+        poller,
+        build: async () => {
+          const e =
+            scheduled ??
+            (await deps.store.readHistory({ runId: tx.runId, fromEventId: a.scheduledEventId }))[0];
+          if (e?.type === 'ActivityTaskScheduled') task.args = e.input;
+          return task;
+        },
+      });
+    }
+  }
+  return matches;
+}
+
+/** After the commit: each poller gets its task (or polls again if building it failed). */
+export function handOver(deps: EngineDeps, matches: readonly Match[]): void {
+  for (const m of matches) {
+    m.build().then(
+      (task) => {
+        m.poller.deliver(task);
+      },
+      (e: unknown) => {
+        deps.logger.error({ err: e }, 'handing a started task to a waiting poller failed');
+        m.poller.deliver(undefined);
+      },
+    );
+  }
+}
+
+/** The transaction failed: the pollers poll again (the tasks were never written). */
+export function release(matches: readonly Match[]): void {
+  for (const m of matches) m.poller.deliver(undefined);
+}
+
+/**
+ * Writes a new run (start, signalWithStart, a child) with its first workflow task matched to a
+ * waiting poller when one is there, and keeps its row in the engine's run cache.
+ */
+export async function createRunMatched(
+  deps: EngineDeps,
+  built: { request: CreateRunRequest; tx: RunTx },
+): Promise<void> {
+  const { request, tx } = built;
+  const matches = matchWaitingPollers(deps, tx);
+  const run = { ...request.run, nextEventId: tx.state.nextEventId };
+  try {
+    await deps.store.createRun({ ...request, run });
+  } catch (e) {
+    release(matches);
+    throw e;
+  }
+  RunCache.of(deps.store).set(run, tx.state, false);
+  afterCommit(deps, tx);
+  handOver(deps, matches);
+}

@@ -1,0 +1,204 @@
+// Sandbox-safe types: Temporal's workflow interceptors (`@temporalio/workflow` interceptors),
+// exported by `reprise/workflow`. A module listed in the worker's
+// `interceptors.workflowModules` exports `interceptors: WorkflowInterceptorsFactory`; it is
+// bundled with the workflows and called once per run, inside the sandbox (workflow-interceptors.ts).
+import type { Headers, Next } from '../protocol/interceptors.ts';
+import type { ChildWorkflowOptionsWithDefaults } from './child-workflow.ts';
+import type { ContinueAsNewOptions } from './continue-as-new.ts';
+import type { ActivityOptions, LocalActivityOptions } from './index.ts';
+
+export type { Headers, Next } from '../protocol/interceptors.ts';
+
+/**
+ * What a workflow interceptor module exports as `interceptors`: called once per run, before the
+ * workflow function, in the sandbox. Temporal's `WorkflowInterceptorsFactory`.
+ *
+ * @example
+ * ```ts
+ * export const interceptors: WorkflowInterceptorsFactory = () => ({
+ *   inbound: [{ execute: (input, next) => next(input) }],
+ *   outbound: [{ scheduleActivity: (input, next) => next(input) }],
+ * });
+ * ```
+ */
+export type WorkflowInterceptorsFactory = () => WorkflowInterceptors;
+
+/** The interceptors of one run; within each list the first is outermost. */
+export interface WorkflowInterceptors {
+  inbound?: WorkflowInboundCallsInterceptor[] | undefined;
+  outbound?: WorkflowOutboundCallsInterceptor[] | undefined;
+  /**
+   * Temporal's internals interceptors (activations, commands) are not supported: a factory that
+   * returns any fails the workflow task with a message saying so.
+   */
+  internals?: WorkflowInternalsInterceptor[] | undefined;
+}
+
+// ── inbound: calls into the workflow ─────────────────────────────────────────────────────────
+
+/** Calls that reach the workflow: its function, signals, queries, updates. */
+export interface WorkflowInboundCallsInterceptor {
+  /** Wraps the workflow function; resolves with its result. */
+  execute?: (
+    input: WorkflowExecuteInput,
+    next: Next<WorkflowInboundCallsInterceptor, 'execute'>,
+  ) => Promise<unknown>;
+  /** Wraps an update handler (accepted updates only); resolves with the update's result. */
+  handleUpdate?: (
+    input: UpdateInput,
+    next: Next<WorkflowInboundCallsInterceptor, 'handleUpdate'>,
+  ) => Promise<unknown>;
+  /** Wraps an update validator: synchronous; throw to reject. Not called on replay. */
+  validateUpdate?: (
+    input: UpdateInput,
+    next: Next<WorkflowInboundCallsInterceptor, 'validateUpdate'>,
+  ) => void;
+  /** Wraps a signal handler, when the signal is delivered to it. */
+  handleSignal?: (
+    input: SignalInput,
+    next: Next<WorkflowInboundCallsInterceptor, 'handleSignal'>,
+  ) => Promise<void>;
+  /**
+   * Wraps a query handler. Must settle without waiting on anything durable (a query reads
+   * state): the answer is taken once the microtasks of the call have run.
+   */
+  handleQuery?: (
+    input: QueryInput,
+    next: Next<WorkflowInboundCallsInterceptor, 'handleQuery'>,
+  ) => Promise<unknown>;
+}
+
+/** Input of `execute`. */
+export interface WorkflowExecuteInput {
+  readonly args: unknown[];
+  /** Always `{}`: headers are not propagated yet. */
+  readonly headers: Headers;
+}
+
+/** Input of `handleUpdate` and `validateUpdate`. */
+export interface UpdateInput {
+  readonly updateId: string;
+  readonly name: string;
+  readonly args: unknown[];
+  readonly headers: Headers;
+}
+
+/** Input of `handleSignal`. */
+export interface SignalInput {
+  readonly signalName: string;
+  readonly args: unknown[];
+  readonly headers: Headers;
+}
+
+/** Input of `handleQuery`. `queryId` is empty: queries carry no id here. */
+export interface QueryInput {
+  readonly queryId: string;
+  readonly queryName: string;
+  readonly args: unknown[];
+  readonly headers: Headers;
+}
+
+// ── outbound: calls the workflow makes ───────────────────────────────────────────────────────
+
+/** Calls the workflow makes: activities, timers, children, signals, continue-as-new, logging. */
+export interface WorkflowOutboundCallsInterceptor {
+  /** Wraps `sleep` (and the timer of `condition` with a timeout); resolves when it fires. */
+  startTimer?: (
+    input: TimerInput,
+    next: Next<WorkflowOutboundCallsInterceptor, 'startTimer'>,
+  ) => Promise<void>;
+  /** Wraps scheduling an activity; resolves with its result. */
+  scheduleActivity?: (
+    input: ActivityInput,
+    next: Next<WorkflowOutboundCallsInterceptor, 'scheduleActivity'>,
+  ) => Promise<unknown>;
+  /** Wraps a local activity call, its retries included; resolves with its result. */
+  scheduleLocalActivity?: (
+    input: LocalActivityInput,
+    next: Next<WorkflowOutboundCallsInterceptor, 'scheduleLocalActivity'>,
+  ) => Promise<unknown>;
+  /**
+   * Wraps starting a child workflow: resolves with two promises, the child's run id once it
+   * started and its result.
+   */
+  startChildWorkflowExecution?: (
+    input: StartChildWorkflowExecutionInput,
+    next: Next<WorkflowOutboundCallsInterceptor, 'startChildWorkflowExecution'>,
+  ) => Promise<[Promise<string>, Promise<unknown>]>;
+  /** Wraps signalling a child or another workflow. */
+  signalWorkflow?: (
+    input: SignalWorkflowInput,
+    next: Next<WorkflowOutboundCallsInterceptor, 'signalWorkflow'>,
+  ) => Promise<void>;
+  /** Wraps `continueAsNew` and `makeContinueAsNewFunc`'s functions; the promise never resolves. */
+  continueAsNew?: (
+    input: ContinueAsNewInput,
+    next: Next<WorkflowOutboundCallsInterceptor, 'continueAsNew'>,
+  ) => Promise<never>;
+  /** Adds attributes to each line of the workflow `log` (called only for lines kept, not on replay). */
+  getLogAttributes?: (
+    input: GetLogAttributesInput,
+    next: Next<WorkflowOutboundCallsInterceptor, 'getLogAttributes'>,
+  ) => Record<string, unknown>;
+}
+
+/** Input of `startTimer`. (Temporal's `seq` is not given.) */
+export interface TimerInput {
+  readonly durationMs: number;
+}
+
+/** Input of `scheduleActivity`. (Temporal's `seq` is not given.) */
+export interface ActivityInput {
+  readonly activityType: string;
+  readonly args: unknown[];
+  readonly options: ActivityOptions;
+  readonly headers: Headers;
+}
+
+/** Input of `scheduleLocalActivity`: one call, its attempts included. */
+export interface LocalActivityInput {
+  readonly activityType: string;
+  readonly args: unknown[];
+  readonly options: LocalActivityOptions;
+  readonly headers: Headers;
+}
+
+/** Input of `startChildWorkflowExecution`. */
+export interface StartChildWorkflowExecutionInput {
+  readonly workflowType: string;
+  readonly options: ChildWorkflowOptionsWithDefaults;
+  readonly headers: Headers;
+}
+
+/** Input of `signalWorkflow`. */
+export interface SignalWorkflowInput {
+  readonly signalName: string;
+  readonly args: unknown[];
+  readonly headers: Headers;
+  readonly target:
+    | {
+        readonly type: 'external';
+        readonly workflowExecution: { workflowId: string; runId?: string | undefined };
+      }
+    | { readonly type: 'child'; readonly childWorkflowId: string };
+}
+
+/** Input of `continueAsNew`. */
+export interface ContinueAsNewInput {
+  readonly args: unknown[];
+  readonly headers: Headers;
+  readonly options: ContinueAsNewInputOptions;
+}
+
+/** The options of `continueAsNew`, with the workflow type filled in. */
+export type ContinueAsNewInputOptions = ContinueAsNewOptions & { readonly workflowType: string };
+
+/** Input of `getLogAttributes`: the run's namespace, task queue, workflow id, run id and type. */
+export type GetLogAttributesInput = Record<string, unknown>;
+
+/** Temporal's internals interceptor: not supported (see {@link WorkflowInterceptors.internals}). */
+export interface WorkflowInternalsInterceptor {
+  activate?: (input: never, next: never) => void;
+  concludeActivation?: (input: never, next: never) => unknown;
+  dispose?: (input: never, next: never) => void;
+}

@@ -1,0 +1,172 @@
+// Workflow interceptors (Temporal's `interceptors.workflowModules`): modules bundled with the
+// workflows whose `interceptors` factory is called per run inside the sandbox; inbound calls
+// (execute, signals, queries, updates) and outbound calls (activities, timers, children,
+// signals to other workflows, continue-as-new, log attributes) go through them, the first
+// interceptor outermost, and a replay calls them again identically.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { InvalidArgumentError, WorkflowUpdateFailedError } from 'reprise/client';
+import { DeterminismViolationError, Worker } from 'reprise/worker';
+import type { WorkerOptions } from 'reprise/worker';
+import * as activities from './fixtures/data-converter-activities.ts';
+import {
+  add,
+  continuing,
+  intercepted,
+  received,
+  rename,
+} from './fixtures/workflow-interceptor-workflows.ts';
+import { fixturesPath, startTestEnv } from '../helpers/test-env.ts';
+import type { TestEnv } from '../helpers/test-env.ts';
+
+const WORKFLOWS = 'workflow-interceptor-workflows.ts';
+const workflowModules = [
+  fixturesPath('workflow-interceptors-a.ts'),
+  fixturesPath('workflow-interceptors-b.ts'),
+];
+
+describe('workflow interceptors', () => {
+  const logged: { attrs: object; message: string | undefined }[] = [];
+  const logger: NonNullable<WorkerOptions['logger']> = {
+    debug: () => undefined,
+    info: (attrs, message) => {
+      logged.push({ attrs, message });
+    },
+    warn: () => undefined,
+    error: () => undefined,
+    child: () => logger,
+  };
+  let env: TestEnv;
+  before(async () => {
+    env = await startTestEnv({
+      workflows: WORKFLOWS,
+      activities,
+      worker: { interceptors: { workflowModules }, logger },
+    });
+  });
+  after(async () => {
+    await env.close();
+  });
+
+  test('inbound and outbound calls go through the interceptors, first module and first interceptor outermost', async () => {
+    const handle = await env.client.workflow.start(intercepted, {
+      workflowId: 'wf-interceptors-all',
+      taskQueue: env.taskQueue,
+      args: ['wf'],
+    });
+    await handle.signal(add, 's1');
+    assert.equal(await handle.executeUpdate(rename, { args: ['u1'] }), 'u1+a1+a2+b');
+    await assert.rejects(
+      handle.executeUpdate(rename, { args: ['reject-by-a2'] }),
+      (e: unknown) =>
+        e instanceof WorkflowUpdateFailedError && /rejected by a2/.test(String(e.cause)),
+    );
+    assert.deepEqual(await handle.query(received), [
+      's1+a1+a2+b',
+      'update u1+a1+a2+b',
+      'received+b',
+      'received+a2',
+      'received+a1',
+    ]);
+    await handle.signal(add, 's2');
+    const result = await handle.result();
+
+    assert.equal(result.name, 'wf+a1+a2+b', 'execute changed the arguments');
+    assert.deepEqual(
+      result.exits,
+      ['b', 'a2', 'a1'],
+      'execute changed the result, innermost first',
+    );
+    assert.deepEqual(result.received, ['s1+a1+a2+b', 'update u1+a1+a2+b', 's2+a1+a2+b']);
+    assert.equal(result.shouted, 'ACT>A1>A2>B!');
+    assert.equal(result.shoutedLocally, 'LOCAL>A1>A2>B!');
+    assert.deepEqual(result.child, {
+      got: ['kid>a1>a2>b+a1+a2+b', 'ping>a1>a2>b+a1+a2+b'],
+      exits: ['b', 'a2', 'a1'],
+    });
+    const each = (call: string): string[] => ['a1', 'a2', 'b'].map((n) => `${n}:${call}`);
+    assert.deepEqual(result.trace, [
+      ...each('execute'),
+      ...each('signal add'),
+      ...each('update rename'),
+      ...each('signal add'),
+      'a1:timer 5',
+      'a2:timer 6',
+      'b:timer 7',
+      ...each('activity shout'),
+      ...each('local activity shout'),
+      ...each('child childEcho'),
+      ...each('signal out add'),
+    ]);
+
+    const { events } = await handle.fetchHistory();
+    const scheduled = events.find((e) => e.type === 'ActivityTaskScheduled');
+    assert.deepEqual(scheduled?.type === 'ActivityTaskScheduled' && scheduled.input, [
+      'act>a1>a2>b',
+    ]);
+    const timer = events.find((e) => e.type === 'TimerStarted');
+    assert.equal(timer?.type === 'TimerStarted' && timer.startToFireTimeoutMs, 8);
+    const line = logged.find((l) => l.message === 'slept');
+    assert.ok(line, 'the workflow log line reached the worker logger');
+    assert.deepEqual(
+      { ...line.attrs },
+      {
+        namespace: 'default',
+        taskQueue: env.taskQueue,
+        workflowId: 'wf-interceptors-all',
+        runId: handle.runId,
+        workflowType: 'intercepted',
+        'by-a1': true,
+        'by-a2': true,
+        'by-b': true,
+      },
+      'getLogAttributes added attributes to the line',
+    );
+
+    const history = await handle.fetchHistory();
+    await Worker.runReplayHistory(
+      { workflowsPath: fixturesPath(WORKFLOWS), interceptors: { workflowModules } },
+      history,
+    );
+    await assert.rejects(
+      Worker.runReplayHistory({ workflowsPath: fixturesPath(WORKFLOWS) }, history),
+      DeterminismViolationError,
+      'the replay ran the interceptors: without them the workflow issues other commands',
+    );
+  });
+
+  test('continueAsNew goes through the interceptors: the next run gets the changed arguments', async () => {
+    const result = await env.client.workflow.execute(continuing, {
+      workflowId: 'wf-interceptors-can',
+      taskQueue: env.taskQueue,
+      args: [0, 'note'],
+    });
+    assert.deepEqual(result, { note: 'note+a1+a2+b>a1>a2>b+a1+a2+b', exits: ['b', 'a2', 'a1'] });
+  });
+
+  test('a listed module that exports no interceptors function is refused, naming it', async () => {
+    await assert.rejects(
+      Worker.create({
+        connection: env.engine.connection,
+        taskQueue: env.taskQueue,
+        workflowsPath: fixturesPath(WORKFLOWS),
+        interceptors: { workflowModules: [fixturesPath('workflow-interceptors-none.ts')] },
+      }),
+      (e: unknown) =>
+        e instanceof InvalidArgumentError &&
+        /workflow-interceptors-none\.ts does not export an `interceptors` function/.test(e.message),
+    );
+  });
+
+  test('a listed module that does not exist is refused', async () => {
+    await assert.rejects(
+      Worker.create({
+        connection: env.engine.connection,
+        taskQueue: env.taskQueue,
+        workflowsPath: fixturesPath(WORKFLOWS),
+        interceptors: { workflowModules: ['./no-such-interceptors.ts'] },
+      }),
+      (e: unknown) => e instanceof InvalidArgumentError && /does not exist/.test(e.message),
+    );
+  });
+});
