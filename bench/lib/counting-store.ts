@@ -24,10 +24,25 @@ export class StoreCounter {
   reset(): void {
     this.calls.clear();
     this.leasesTaken = 0;
+    this.#txAtReset = this.#store?.writeTransactions ?? 0;
   }
 
-  /** Transactions that changed the database (each one durable commit). */
+  /** The store's own count of write transactions at reset, when it keeps one. */
+  #txAtReset = 0;
+  #store: { readonly writeTransactions?: number } | undefined;
+
+  track(store: object): void {
+    this.#store = store;
+    this.#txAtReset = this.#store.writeTransactions ?? 0;
+  }
+
+  /**
+   * Durable commits (fsyncs): the store's count of write transactions when it keeps one (group
+   * commit makes one of many writes), else the calls that always write.
+   */
   get durableCommits(): number {
+    const now = this.#store?.writeTransactions;
+    if (now !== undefined) return now - this.#txAtReset;
     let n = this.leasesTaken;
     for (const [m, c] of this.calls) if (ALWAYS_WRITES.has(m)) n += c;
     return n;
@@ -49,6 +64,7 @@ export class StoreCounter {
 }
 
 export function countingStore(store: Store, counter: StoreCounter): Store {
+  counter.track(store);
   return new Proxy(store, {
     get(target, prop) {
       const value: unknown = Reflect.get(target, prop, target);

@@ -48,7 +48,7 @@ export interface EngineLimits {
   /** Cancel requests to other workflows one run may have in flight. Default 2000. */
   maxPendingCancelRequests: number;
   defaultWorkflowTaskTimeoutMs: number;
-  /** How long a claimed task stays leased before another poller may take it. */
+  /** How long a due timer taken by an engine stays leased before another engine may take it. */
   taskLeaseMs: number;
   /** How long a query waits for a worker to answer. */
   queryTimeoutMs: number;

@@ -92,6 +92,7 @@ export class SqliteStore implements Store {
   readonly #q: Queries;
   readonly #tx: ReturnType<typeof prepareTransactions>;
   #pending: PendingAppend[] = [];
+  #transactions = 0;
 
   private constructor(db: Database.Database) {
     this.#db = db;
@@ -368,6 +369,14 @@ export class SqliteStore implements Store {
     );
   }
 
+  /**
+   * Write transactions this store has run (each one durable commit, one fsync under
+   * synchronous=FULL; a group commit is one), for benchmarks and metrics.
+   */
+  get writeTransactions(): number {
+    return this.#transactions;
+  }
+
   /** Closes the database. Closing twice is a no-op; any other call after close throws. */
   async close(): Promise<void> {
     if (this.#db.open) this.#db.close();
@@ -386,7 +395,9 @@ export class SqliteStore implements Store {
     const context = typeof ctx === 'string' ? { operation: ctx } : ctx;
     return withBusyRetry(context, () => {
       this.#assertOpen(context.operation);
-      return fn();
+      const out = fn();
+      this.#transactions++;
+      return out;
     });
   }
 

@@ -1,0 +1,201 @@
+// How tasks reach workers (docs/performance.md): eager dispatch of the activities a workflow
+// task schedules and of the workflow task an activity result schedules, sync match of a task to
+// a poll already waiting, and the engine's cache of run rows with another engine on the file.
+// The test plays the worker itself through the engine API, to see each step.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Engine } from 'reprise/server';
+import { Client } from 'reprise/client';
+import type { Command } from '../../src/protocol/commands.ts';
+import type {
+  ActivityTask,
+  RunWorkflowTask,
+  WorkflowTask,
+} from '../../src/transport/engine-api.ts';
+import { addItem, collect } from '../contract/fixtures/contract-workflows.ts';
+import { startTestEnv, uniqueQueue } from '../helpers/test-env.ts';
+import type { TestEnv } from '../helpers/test-env.ts';
+
+describe('task dispatch', () => {
+  let env: TestEnv;
+  let n = 0;
+  before(async () => {
+    env = await startTestEnv();
+  });
+  after(async () => {
+    await env.close();
+  });
+
+  const api = () => env.engine.connection;
+  const poll = (taskQueue: string, waitMs = 5000, signal?: AbortSignal) =>
+    api().pollWorkflowTask({ namespace: 'default', taskQueue, identity: 'me', waitMs }, signal);
+  const pollActivity = (taskQueue: string, waitMs = 0) =>
+    api().pollActivityTask({ namespace: 'default', taskQueue, identity: 'me', waitMs });
+  const schedule = (taskQueue: string, seq: number, eager: boolean): Command => ({
+    type: 'ScheduleActivityTask',
+    seq,
+    activityId: String(seq),
+    activityType: 'work',
+    taskQueue,
+    args: [`input-${seq}`],
+    startToCloseTimeoutMs: 60_000,
+    ...(eager && { requestEagerExecution: true }),
+  });
+  const asWorkflowTask = (t: WorkflowTask | undefined): RunWorkflowTask => {
+    assert.ok(t?.kind === 'workflow', 'a workflow task');
+    return t;
+  };
+
+  async function started(taskQueue: string) {
+    const handle = await env.client.workflow.start(collect, {
+      taskQueue,
+      workflowId: `dispatch-${++n}`,
+      args: [1],
+    });
+    return { handle, first: asWorkflowTask(await poll(taskQueue)) };
+  }
+
+  test('activities asked for eagerly come back started; the others are queued', async () => {
+    const taskQueue = uniqueQueue('eager');
+    const { handle, first } = await started(taskQueue);
+    const res = await api().completeWorkflowTask({
+      taskToken: first.taskToken,
+      identity: 'me',
+      commands: [schedule(taskQueue, 1, true), schedule(taskQueue, 2, false)],
+    });
+    assert.equal(res.accepted, true);
+    assert.deepEqual(
+      res.activityTasks?.map((t: ActivityTask) => [t.activityId, t.args, t.attempt]),
+      [['1', ['input-1'], 1]],
+    );
+    const queued = await pollActivity(taskQueue);
+    assert.equal(queued?.activityId, '2', 'only the one not asked for eagerly was queued');
+    assert.equal(await pollActivity(taskQueue), undefined);
+    const desc = await handle.describe();
+    assert.deepEqual(
+      desc.pendingActivities.map((a) => [a.activityId, a.state]),
+      [
+        ['1', 'Started'],
+        ['2', 'Started'],
+      ],
+    );
+  });
+
+  test('an activity result hands back the next workflow task, started, with its events', async () => {
+    const taskQueue = uniqueQueue('eager-wt');
+    const { handle, first } = await started(taskQueue);
+    const res = await api().completeWorkflowTask({
+      taskToken: first.taskToken,
+      identity: 'me',
+      commands: [schedule(taskQueue, 1, true)],
+    });
+    const [activity] = res.activityTasks ?? [];
+    assert.ok(activity);
+    const done = await api().completeActivityTask({
+      taskToken: activity.taskToken,
+      identity: 'me',
+      result: 'out',
+      eagerWorkflowTask: true,
+    });
+    const next = done.workflowTask;
+    assert.ok(next);
+    assert.deepEqual(
+      next.events.map((e) => e.type),
+      [
+        'WorkflowTaskCompleted',
+        'ActivityTaskScheduled',
+        'ActivityTaskStarted',
+        'ActivityTaskCompleted',
+        'WorkflowTaskScheduled',
+        'WorkflowTaskStarted',
+      ],
+    );
+    assert.equal(await poll(taskQueue, 0), undefined, 'nothing was left in the queue');
+    const history = (await handle.fetchHistory()).events;
+    assert.deepEqual(history.slice(-next.events.length), next.events);
+  });
+
+  test('without asking, the next workflow task goes to the queue', async () => {
+    const taskQueue = uniqueQueue('no-eager');
+    const { first } = await started(taskQueue);
+    const res = await api().completeWorkflowTask({
+      taskToken: first.taskToken,
+      identity: 'me',
+      commands: [schedule(taskQueue, 1, true)],
+    });
+    const [activity] = res.activityTasks ?? [];
+    assert.ok(activity);
+    const done = await api().completeActivityTask({
+      taskToken: activity.taskToken,
+      identity: 'me',
+      result: 'out',
+    });
+    assert.equal(done.workflowTask, undefined);
+    const next = asWorkflowTask(await poll(taskQueue, 0));
+    assert.equal(next.events.at(-1)?.type, 'WorkflowTaskStarted');
+  });
+
+  test('a task enqueued while a poll waits is started for that poll (sync match)', async () => {
+    const taskQueue = uniqueQueue('sync');
+    const waiting = poll(taskQueue, 10_000);
+    const handle = await env.client.workflow.start(collect, {
+      taskQueue,
+      workflowId: `dispatch-${++n}`,
+      args: [1],
+    });
+    // Started in the start's own transaction: already in history when start() returns.
+    const atStart = (await handle.fetchHistory()).events.map((e) => e.type);
+    assert.deepEqual(atStart, [
+      'WorkflowExecutionStarted',
+      'WorkflowTaskScheduled',
+      'WorkflowTaskStarted',
+    ]);
+    const task = asWorkflowTask(await waiting);
+    assert.equal(task.runId, (await handle.describe()).runId);
+    assert.deepEqual(
+      task.events.map((e) => e.type),
+      ['WorkflowExecutionStarted', 'WorkflowTaskScheduled', 'WorkflowTaskStarted'],
+    );
+    const started = task.events.at(-1);
+    assert.ok(started?.type === 'WorkflowTaskStarted');
+    assert.equal(started.identity, 'me');
+    assert.equal(await poll(taskQueue, 0), undefined, 'no task row was left behind');
+  });
+
+  test('a poll that stopped waiting gets nothing, and the task waits in the queue', async () => {
+    const taskQueue = uniqueQueue('gone');
+    const stop = new AbortController();
+    const waiting = poll(taskQueue, 10_000, stop.signal);
+    stop.abort();
+    assert.equal(await waiting, undefined);
+    await env.client.workflow.start(collect, {
+      taskQueue,
+      workflowId: `dispatch-${++n}`,
+      args: [1],
+    });
+    assert.equal(
+      asWorkflowTask(await poll(taskQueue, 0)).events.at(-1)?.type,
+      'WorkflowTaskStarted',
+    );
+  });
+
+  test('writes from another engine on the same file are not lost to a cached run row', async () => {
+    const other = await Engine.open({ store: `sqlite:${env.dbPath}` });
+    try {
+      const otherClient = new Client({ connection: other.connection });
+      const taskQueue = uniqueQueue('two-engines');
+      const workflowId = `dispatch-${++n}`;
+      const handle = await env.client.workflow.start(collect, { taskQueue, workflowId, args: [3] });
+      // This engine caches the run's row with each write; the other engine writes in between.
+      await handle.signal(addItem, 'a');
+      await otherClient.workflow.getHandle(workflowId).signal(addItem, 'b');
+      await handle.signal(addItem, 'c');
+      const signals = (await handle.fetchHistory()).events.flatMap((e) =>
+        e.type === 'WorkflowExecutionSignaled' ? [e.input[0]] : [],
+      );
+      assert.deepEqual(signals, ['a', 'b', 'c']);
+    } finally {
+      await other.close();
+    }
+  });
+});
