@@ -20,7 +20,17 @@ export class Notifier {
    * whichever comes first. Never rejects.
    */
   wait(key: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
+    return this.waitCancellable(key, timeoutMs, signal).done;
+  }
+
+  /** {@link wait}, with `cancel()` to stop waiting early (it then resolves at once). */
+  waitCancellable(
+    key: string,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): { done: Promise<void>; cancel: () => void } {
+    let cancel = (): void => undefined;
+    const done = new Promise<void>((resolve) => {
       if (signal?.aborted) {
         resolve();
         return;
@@ -30,18 +40,25 @@ export class Notifier {
         set = new Set();
         this.#waiters.set(key, set);
       }
-      const done = (): void => {
+      const finish = (): void => {
         clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
+        signal?.removeEventListener('abort', finish);
         const s = this.#waiters.get(key);
-        s?.delete(done);
+        s?.delete(finish);
         if (s?.size === 0) this.#waiters.delete(key);
         resolve();
       };
-      const timer = setTimeout(done, timeoutMs);
-      signal?.addEventListener('abort', done, { once: true });
-      set.add(done);
+      const timer = setTimeout(finish, timeoutMs);
+      signal?.addEventListener('abort', finish, { once: true });
+      set.add(finish);
+      cancel = finish;
     });
+    return {
+      done,
+      cancel: () => {
+        cancel();
+      },
+    };
   }
 }
 

@@ -94,6 +94,9 @@ export class TestWorkflowEnvironment {
     const target = clock.now() + ms;
     const store = this.engine.deps.store;
     for (;;) {
+      // As in automatic skipping, time jumps only while no task is out: a task being worked on
+      // must not see its own timeout come due.
+      await this.#untilIdle();
       const next = await store.nextTimerDueAt();
       if (next === undefined || next > target) break;
       clock.set(Math.max(next, clock.now()));
@@ -106,6 +109,15 @@ export class TestWorkflowEnvironment {
       }
     }
     if (target > clock.now()) clock.set(target);
+  }
+
+  /** Waits (real time, bounded by a workflow task's timeout) until no task is out. */
+  async #untilIdle(): Promise<void> {
+    const skipper = this.#skipper;
+    const until = Date.now() + 10_000;
+    while (skipper !== undefined && !skipper.idle && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 2));
+    }
   }
 
   async teardown(): Promise<void> {

@@ -12,7 +12,8 @@ const QUIET_MS = 15;
 /**
  * Wraps an engine connection so that time skips as in Temporal's test server: while a client
  * awaits a workflow result and no workflow or activity task is out, the manual clock jumps to
- * the next due timer. Tasks are counted as they are handed to workers and answered.
+ * the next due timer. Tasks are counted as they are handed to workers (polled, or handed back
+ * eagerly in an answer) and answered.
  */
 export class TimeSkippingConnection {
   readonly #inner: EngineApi;
@@ -61,10 +62,25 @@ export class TimeSkippingConnection {
         this.#touch();
         return t;
       },
-      completeWorkflowTask: (req) => done(req.taskToken, inner.completeWorkflowTask(req)),
+      // Tasks handed back eagerly in an answer are out from then on, as polled ones are.
+      completeWorkflowTask: (req) =>
+        done(
+          req.taskToken,
+          inner.completeWorkflowTask(req).then((res) => {
+            for (const t of res.activityTasks ?? []) out.add(t.taskToken);
+            return res;
+          }),
+        ),
       failWorkflowTask: (req) => done(req.taskToken, inner.failWorkflowTask(req)),
       respondQueryTask: (req) => done(req.queryId, inner.respondQueryTask(req)),
-      completeActivityTask: (req) => done(req.taskToken, inner.completeActivityTask(req)),
+      completeActivityTask: (req) =>
+        done(
+          req.taskToken,
+          inner.completeActivityTask(req).then((res) => {
+            if (res.workflowTask) out.add(res.workflowTask.taskToken);
+            return res;
+          }),
+        ),
       failActivityTask: (req) => done(req.taskToken, inner.failActivityTask(req)),
       reportActivityTaskCanceled: (req) =>
         done(req.taskToken, inner.reportActivityTaskCanceled(req)),
@@ -86,9 +102,14 @@ export class TimeSkippingConnection {
     }
   }
 
+  /** True when no task is out and nothing changed for a moment: time may jump. */
+  get idle(): boolean {
+    return this.#outstanding.size === 0 && Date.now() - this.#lastChangeAt >= QUIET_MS;
+  }
+
   /** Jumps the clock to the next due timer if no task is out and nothing changed lately. */
   async skipIfIdle(): Promise<boolean> {
-    if (this.#outstanding.size > 0 || Date.now() - this.#lastChangeAt < QUIET_MS) return false;
+    if (!this.idle) return false;
     const next = await this.#store.nextTimerDueAt();
     if (next === undefined || next <= this.#clock.now()) return false;
     this.#clock.set(next);

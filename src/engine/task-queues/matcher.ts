@@ -58,10 +58,13 @@ export async function pollTaskQueue<T>(
     // Waiting: a decision that enqueues a task for this queue may start it for this poll and
     // hand it over (sync match); a wake-up or the re-read interval ends the wait otherwise.
     const waiting = deps.pollers.wait(req.namespace, req.taskQueue, kind, req.identity);
-    await Promise.race([
-      deps.notifier.wait(key, Math.min(remaining, RECHECK_INTERVAL_MS), signal),
-      waiting.delivered,
-    ]);
+    const woken = deps.notifier.waitCancellable(
+      key,
+      Math.min(remaining, RECHECK_INTERVAL_MS),
+      signal,
+    );
+    await Promise.race([woken.done, waiting.delivered]);
+    woken.cancel();
     if (!waiting.cancel()) {
       const handed = (await waiting.delivered) as T | undefined;
       if (handed !== undefined) return handed;
