@@ -48,8 +48,12 @@ export interface EngineLimits {
   /** Cancel requests to other workflows one run may have in flight. Default 2000. */
   maxPendingCancelRequests: number;
   defaultWorkflowTaskTimeoutMs: number;
-  /** How long a due timer taken by an engine stays leased before another engine may take it. */
-  taskLeaseMs: number;
+  /**
+   * How long a due timer an engine took stays leased before another engine may take it (when the
+   * first died before firing it). Firing twice is harmless (the second finds it stale), so it is
+   * short: it bounds how long a dead engine's taken timers wait. Default 2 s.
+   */
+  timerLeaseMs: number;
   /** How long a query waits for a worker to answer. */
   queryTimeoutMs: number;
   /** Backoff cap between retries of a failing workflow task. */
@@ -70,7 +74,7 @@ export const DEFAULT_LIMITS: EngineLimits = {
   maxPendingSignals: 2000,
   maxPendingCancelRequests: 2000,
   defaultWorkflowTaskTimeoutMs: 10_000,
-  taskLeaseMs: 30_000,
+  timerLeaseMs: 2_000,
   queryTimeoutMs: 10_000,
   maxWorkflowTaskBackoffMs: 60_000,
 };

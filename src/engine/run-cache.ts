@@ -1,18 +1,32 @@
+import type { HistoryEvent } from '../protocol/history-events.ts';
+import { RunStatus } from '../protocol/run-status.ts';
 import type { RunRecord, Store } from '../store/store.ts';
 import type { RunState } from './run-state.ts';
 
 /** Runs whose last committed row an engine process keeps, per store. */
 const MAX_CACHED_RUNS = 5000;
 
+/** One run as this process last committed it. */
+export interface CachedRun {
+  readonly record: RunRecord;
+  readonly state: RunState;
+  /**
+   * The run's events after its last completed workflow task (`previousStartedEventId`), up to
+   * the end of its history, when this process wrote them all: what the next workflow task
+   * carries, without reading the store. Undefined when not known.
+   */
+  readonly tail: readonly HistoryEvent[] | undefined;
+}
+
 /**
  * The last row this process committed for a run, so that the next write to it need not read it
  * back (and parse its state) first. Only a hint: `updateRun`'s compare-and-set still guards every
  * write, and a stale entry (another engine process wrote the run) costs one conflict, after which
  * the row is read from the store. Entries are never handed out for mutation: a decision works on
- * a copy of the state.
+ * a copy of the state, and a task on a copy of the tail.
  */
 export class RunCache {
-  readonly #runs = new Map<string, { record: RunRecord; state: RunState }>();
+  readonly #runs = new Map<string, CachedRun>();
 
   static of(store: Store): RunCache {
     let cache = caches.get(store);
@@ -23,7 +37,7 @@ export class RunCache {
     return cache;
   }
 
-  get(runId: string): { record: RunRecord; state: RunState } | undefined {
+  get(runId: string): CachedRun | undefined {
     const hit = this.#runs.get(runId);
     if (hit) {
       this.#runs.delete(runId);
@@ -32,20 +46,58 @@ export class RunCache {
     return hit;
   }
 
-  /** Keeps the row a commit wrote; a closed run is dropped (it is rarely written again). */
-  set(record: RunRecord, state: RunState, closed: boolean): void {
+  /**
+   * Keeps the row a commit wrote, with the events it appended (`previous` is the entry the
+   * decision started from, if any); a closed run is dropped (it is rarely written again).
+   */
+  set(
+    record: RunRecord,
+    state: RunState,
+    appended: readonly HistoryEvent[],
+    previous: CachedRun | undefined,
+  ): void {
     this.#runs.delete(record.runId);
-    if (closed) return;
-    this.#runs.set(record.runId, { record, state });
+    if (state.status !== RunStatus.Running) return;
+    this.#runs.set(record.runId, {
+      record,
+      state,
+      tail: nextTail(previous?.tail, appended, state.previousStartedEventId),
+    });
     if (this.#runs.size > MAX_CACHED_RUNS) {
       const oldest = this.#runs.keys().next();
       if (oldest.done !== true) this.#runs.delete(oldest.value);
     }
   }
 
+  /**
+   * Copies of the run's stored events from `fromEventId` to the end of its history, if the
+   * cache holds all of them; undefined otherwise (read the store).
+   */
+  eventsFrom(runId: string, fromEventId: number): HistoryEvent[] | undefined {
+    const hit = this.#runs.get(runId);
+    const tail = hit?.tail;
+    if (hit === undefined || tail === undefined) return undefined;
+    const first = tail[0]?.eventId ?? hit.record.nextEventId;
+    if (first > fromEventId) return undefined;
+    return structuredClone(tail.filter((e) => e.eventId >= fromEventId));
+  }
+
   delete(runId: string): void {
     this.#runs.delete(runId);
   }
+}
+
+/** The events after `previousStartedEventId`, when `previous` and `appended` cover them all. */
+function nextTail(
+  previous: readonly HistoryEvent[] | undefined,
+  appended: readonly HistoryEvent[],
+  previousStartedEventId: number,
+): HistoryEvent[] | undefined {
+  const all = previous === undefined ? appended : [...previous, ...appended];
+  const first = all[0]?.eventId;
+  if (first === undefined) return previous === undefined ? undefined : [];
+  if (first > previousStartedEventId + 1) return undefined;
+  return all.filter((e) => e.eventId > previousStartedEventId);
 }
 
 const caches = new WeakMap<Store, RunCache>();

@@ -93,7 +93,7 @@ export async function createRunMatched(
     release(matches);
     throw e;
   }
-  RunCache.of(deps.store).set(run, tx.state, false);
+  RunCache.of(deps.store).set(run, tx.state, tx.events, undefined);
   afterCommit(deps, tx);
   handOver(deps, matches);
 }

@@ -125,7 +125,8 @@ async function updateRunUnlocked<T>(
         memo: tx.state.memo,
       },
       tx.state,
-      !tx.isRunning,
+      tx.events,
+      cached,
     );
     afterCommit(deps, tx);
     handOver(deps, matches);

@@ -28,6 +28,7 @@ import { startedEventIfRetrying } from '../workflow-retry.ts';
 import type { RunTx } from '../update-run.ts';
 import { parseRequest } from './parse-request.ts';
 import { startActivitiesEagerly } from '../eager-dispatch.ts';
+import { RunCache } from '../run-cache.ts';
 import { dropSpeculativeWorkflowTask, speculativeEvents } from '../speculative-task.ts';
 import { PayloadTooLargeError } from '../../errors.ts';
 
@@ -144,10 +145,11 @@ export async function workflowTaskFor(
   runId: string,
   started: StartedWorkflowTask,
 ): Promise<RunWorkflowTask> {
-  const stored = await deps.store.readHistory({
-    runId,
-    fromEventId: started.previousStartedEventId + 1,
-  });
+  const from = started.previousStartedEventId + 1;
+  // This process usually wrote them all (a cached run's tail): no read then.
+  const stored =
+    RunCache.of(deps.store).eventsFrom(runId, from) ??
+    (await deps.store.readHistory({ runId, fromEventId: from }));
   const events = [...stored, ...started.speculativeEvents];
   return {
     kind: 'workflow',

@@ -69,7 +69,7 @@ export class TimerLoop {
         const due = await store.takeDueTimers({
           nowMs: this.#clock.now(),
           limit: BATCH,
-          leaseMs: this.#deps.limits.taskLeaseMs,
+          leaseMs: this.#deps.limits.timerLeaseMs,
         });
         const fire = async (t: TimerRecord): Promise<void> => {
           if (this.#closed) return;

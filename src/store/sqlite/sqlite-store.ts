@@ -470,9 +470,11 @@ function prepareTransactions(db: Database.Database, q: Queries) {
     insertRun(req);
   });
 
-  const appendToRun = db.transaction((req: AppendToRunRequest) => {
-    // Contract 1: the compare-and-set on next_event_id comes first; on a mismatch the
-    // transaction rolls back before anything was written.
+  /**
+   * The writes of one append, in the caller's transaction. Contract 1: the compare-and-set on
+   * next_event_id comes first, so a conflict throws before anything was written.
+   */
+  const appendWrites = (req: AppendToRunRequest): void => {
     const { changes } = q.runs.update.run({
       run_id: req.runId,
       expected_next_event_id: req.expectedNextEventId,
@@ -493,21 +495,37 @@ function prepareTransactions(db: Database.Database, q: Queries) {
     upsertTimers(req.timers);
     // After the status update above: a continued run no longer holds its workflow id.
     if (req.createRun !== undefined) insertRun(req.createRun);
-  });
+  };
+
+  const appendToRun = db.transaction(appendWrites);
 
   return {
     ensureNamespace: db.transaction((namespace: string) => {
       q.namespaces.insert.run(namespace);
     }),
 
-    /** Each append in its own savepoint: a failed one is recorded in `failed` and undone alone. */
+    /**
+     * A failed write is recorded in `failed` and undone alone. A plain append needs no savepoint
+     * (its compare-and-set fails before it writes anything; any other error fails the whole
+     * batch); one that also creates a run, and a run creation, get their own savepoint.
+     */
     appendBatch: db.transaction(
       (batch: readonly PendingAppend[], failed: Map<PendingAppend, unknown>) => {
         for (const p of batch) {
+          const w = p.write;
+          if (w.kind === 'append' && w.req.createRun === undefined) {
+            try {
+              appendWrites(w.req);
+            } catch (e) {
+              if (!(e instanceof RunConflictError)) throw e;
+              failed.set(p, e);
+            }
+            continue;
+          }
           try {
             // Nested transactions: each runs in a savepoint.
-            if (p.write.kind === 'append') appendToRun(p.write.req);
-            else createRun(p.write.req);
+            if (w.kind === 'append') appendToRun(w.req);
+            else createRun(w.req);
           } catch (e) {
             failed.set(p, e);
           }
