@@ -158,8 +158,10 @@ async function carryOut(deps: EngineDeps, s: ScheduleRecord): Promise<void> {
       }
       fresh.info.starting = left;
     },
-    // Buffered starts wait for a run to close; look again at once, in case one already has.
-    { wakeNow: s.info.buffered.length > 0 },
+    // Buffered starts wait for a run to close; look again at once, in case one already has
+    // (a terminated one has). A cancelled one closes later, and its close wakes the schedule:
+    // looking again at once would only spin until then.
+    { wakeNow: s.info.buffered.length > 0 && stop !== 'cancel' },
   );
 }
 
