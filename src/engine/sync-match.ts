@@ -77,23 +77,42 @@ export function release(matches: readonly Match[]): void {
 }
 
 /**
- * Writes a new run (start, signalWithStart, a child) with its first workflow task matched to a
- * waiting poller when one is there, and keeps its row in the engine's run cache.
+ * A new run about to be written (a start, a child, a continue-as-new or retry successor), with
+ * its first workflow task matched to a waiting poll when one is there: the request to write, and
+ * what to do after the commit ({@link committed}) or on failure ({@link release}).
  */
+export function matchNewRun(
+  deps: EngineDeps,
+  built: { request: CreateRunRequest; tx: RunTx },
+): { request: CreateRunRequest; matches: Match[] } {
+  const matches = matchWaitingPollers(deps, built.tx);
+  const run = { ...built.request.run, nextEventId: built.tx.state.nextEventId };
+  return { request: { ...built.request, run }, matches };
+}
+
+/** After a new run's commit: its row cached, wake-ups sent, matched tasks handed over. */
+export function committed(
+  deps: EngineDeps,
+  request: CreateRunRequest,
+  tx: RunTx,
+  matches: readonly Match[],
+): void {
+  RunCache.of(deps.store).set(request.run, tx.state, tx.events, undefined);
+  afterCommit(deps, tx);
+  handOver(deps, matches);
+}
+
+/** Writes a new run (start, signalWithStart, a child) through {@link matchNewRun}. */
 export async function createRunMatched(
   deps: EngineDeps,
   built: { request: CreateRunRequest; tx: RunTx },
 ): Promise<void> {
-  const { request, tx } = built;
-  const matches = matchWaitingPollers(deps, tx);
-  const run = { ...request.run, nextEventId: tx.state.nextEventId };
+  const { request, matches } = matchNewRun(deps, built);
   try {
-    await deps.store.createRun({ ...request, run });
+    await deps.store.createRun(request);
   } catch (e) {
     release(matches);
     throw e;
   }
-  RunCache.of(deps.store).set(run, tx.state, tx.events, undefined);
-  afterCommit(deps, tx);
-  handOver(deps, matches);
+  committed(deps, request, built.tx, matches);
 }

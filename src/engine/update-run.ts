@@ -7,7 +7,7 @@ import { onRunClosed } from './close-effects.ts';
 import type { EngineDeps } from './deps.ts';
 import { KeyedMutex } from '../util/semaphore.ts';
 import { RunCache } from './run-cache.ts';
-import { handOver, matchWaitingPollers, release } from './sync-match.ts';
+import { committed, handOver, matchNewRun, matchWaitingPollers, release } from './sync-match.ts';
 import { runClosedKey, runKey, taskKey } from './notifier.ts';
 import { enforceHistoryLimits } from './run-limits.ts';
 import { RunState, applyEvent, isWorkflowVisible } from './run-state.ts';
@@ -84,6 +84,7 @@ async function updateRunUnlocked<T>(
     tx.finish(deps.limits.defaultWorkflowTaskTimeoutMs);
     tx.afterFinish?.();
     const matches = matchWaitingPollers(deps, tx);
+    const successor = tx.successor && { ...matchNewRun(deps, tx.successor), tx: tx.successor.tx };
     try {
       await deps.store.appendToRun({
         runId,
@@ -101,11 +102,12 @@ async function updateRunUnlocked<T>(
         // Visibility copies for list queries, kept in step with the state on every write.
         searchAttributes: tx.state.searchAttributes,
         memo: tx.state.memo,
-        ...(tx.successor !== undefined && { createRun: tx.successor.request }),
+        ...(successor !== undefined && { createRun: successor.request }),
       });
     } catch (e) {
       cache.delete(runId);
       release(matches);
+      if (successor !== undefined) release(successor.matches);
       if (!(e instanceof RunConflictError) || attempt >= MAX_CONFLICT_RETRIES) throw e;
       // The cached row was stale: read the run and decide again at once. Otherwise another
       // engine process won the race: back off a little, with jitter, and decide again.
@@ -130,7 +132,8 @@ async function updateRunUnlocked<T>(
     );
     afterCommit(deps, tx);
     handOver(deps, matches);
-    if (tx.successor !== undefined) afterCommit(deps, tx.successor.tx);
+    if (successor !== undefined)
+      committed(deps, successor.request, successor.tx, successor.matches);
     for (const w of warnings) deps.logger.warn(w.attrs, w.message);
     return out;
   }

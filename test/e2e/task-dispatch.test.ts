@@ -13,7 +13,7 @@ import type {
   WorkflowTask,
 } from '../../src/transport/engine-api.ts';
 import { addItem, collect } from '../contract/fixtures/contract-workflows.ts';
-import { startTestEnv, uniqueQueue } from '../helpers/test-env.ts';
+import { startTestEnv, uniqueQueue, waitFor } from '../helpers/test-env.ts';
 import type { TestEnv } from '../helpers/test-env.ts';
 
 describe('task dispatch', () => {
@@ -138,6 +138,10 @@ describe('task dispatch', () => {
   test('a task enqueued while a poll waits is started for that poll (sync match)', async () => {
     const taskQueue = uniqueQueue('sync');
     const waiting = poll(taskQueue, 10_000);
+    await waitFor(
+      () => env.engine.deps.pollers.count('default', taskQueue, 'workflow') === 1,
+      'the poll to wait',
+    );
     const handle = await env.client.workflow.start(collect, {
       taskQueue,
       workflowId: `dispatch-${++n}`,
@@ -159,6 +163,39 @@ describe('task dispatch', () => {
     const started = task.events.at(-1);
     assert.ok(started?.type === 'WorkflowTaskStarted');
     assert.equal(started.identity, 'me');
+    assert.equal(await poll(taskQueue, 0), undefined, 'no task row was left behind');
+  });
+
+  test('a continued run’s first task goes to a waiting poll in the continuing transaction', async () => {
+    const taskQueue = uniqueQueue('can');
+    const { handle, first } = await started(taskQueue);
+    const waiting = poll(taskQueue, 10_000);
+    await waitFor(
+      () => env.engine.deps.pollers.count('default', taskQueue, 'workflow') === 1,
+      'the poll to wait',
+    );
+    const res = await api().completeWorkflowTask({
+      taskToken: first.taskToken,
+      identity: 'me',
+      commands: [
+        { type: 'ContinueAsNewWorkflowExecution', workflowType: 'collect', taskQueue, args: [2] },
+      ],
+    });
+    assert.equal(res.accepted, true);
+    // Started in the continuing transaction: already in the new run's history.
+    const atOnce = await env.client.workflow.getHandle(handle.workflowId).fetchHistory();
+    assert.deepEqual(
+      atOnce.events.map((e) => e.type),
+      ['WorkflowExecutionStarted', 'WorkflowTaskScheduled', 'WorkflowTaskStarted'],
+    );
+    const next = asWorkflowTask(await waiting);
+    assert.notEqual(next.runId, first.runId);
+    assert.deepEqual(
+      next.events.map((e) => e.type),
+      ['WorkflowExecutionStarted', 'WorkflowTaskScheduled', 'WorkflowTaskStarted'],
+    );
+    const latest = env.client.workflow.getHandle(handle.workflowId);
+    assert.equal((await latest.describe()).runId, next.runId);
     assert.equal(await poll(taskQueue, 0), undefined, 'no task row was left behind');
   });
 

@@ -65,6 +65,11 @@ export class WaitingPollers {
     return poller;
   }
 
+  /** How many polls wait on the queue now (for tests and metrics). */
+  count(namespace: string, taskQueue: string, kind: TaskKind): number {
+    return this.#queues.get(taskKey(namespace, taskQueue, kind))?.size ?? 0;
+  }
+
   /** Claims the oldest poller waiting on the queue, if any. */
   claim(namespace: string, taskQueue: string, kind: TaskKind): WaitingPoller | undefined {
     const set = this.#queues.get(taskKey(namespace, taskQueue, kind));
