@@ -22,8 +22,9 @@ export const ScheduleActivityTask = z.object({
   heartbeatTimeoutMs: z.number().int().positive().optional(),
   retry: RetryPolicyInput.optional(),
   /**
-   * Set by the worker host (never by workflow code) when it has a free activity slot: the
-   * engine then starts the activity in the workflow task's transaction and returns it.
+   * True when the worker host has a free activity slot for it: the engine then starts the
+   * activity in the workflow task's transaction and returns it. Workflow code sets false
+   * (`allowEagerDispatch: false`) to forbid that; the host then leaves it false.
    */
   requestEagerExecution: z.boolean().optional(),
 });

@@ -88,6 +88,15 @@ describe('WorkflowRun', () => {
     run.dispose();
   });
 
+  test('allowEagerDispatch: false marks the command so that no worker takes it eagerly', () => {
+    const h = new HistoryBuilder().started('queuedCharger', [7]);
+    const run = newRun();
+    const [command] = step(run, h);
+    assert.ok(command?.type === 'ScheduleActivityTask');
+    assert.equal(command.requestEagerExecution, false);
+    run.dispose();
+  });
+
   test('an activity failure surfaces as ActivityFailure with its cause', () => {
     const h = new HistoryBuilder().started('chargeOrReport', [1]);
     const run = newRun();

@@ -177,6 +177,7 @@ export class WorkflowTaskHandler {
     let reserved = 0;
     const out = commands.map((c) => {
       if (c.type !== 'ScheduleActivityTask' || c.taskQueue !== eager.taskQueue) return c;
+      if (c.requestEagerExecution === false) return c; // allowEagerDispatch: false
       if (!eager.reserve(c.activityType)) return c;
       reserved++;
       return { ...c, requestEagerExecution: true };

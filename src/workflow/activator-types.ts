@@ -31,6 +31,7 @@ export interface ResolvedActivityOptions {
   heartbeatTimeoutMs: number | undefined;
   retry: RetryPolicyInput | undefined;
   cancellationType: ActivityCancellationType;
+  allowEagerDispatch: boolean;
 }
 
 export type SignalHandler = (...args: unknown[]) => unknown;

@@ -31,6 +31,7 @@ import { isContinueAsNew } from './continue-as-new.ts';
 import { CrossRunCalls } from './cross-run-calls.ts';
 import { LocalActivityCalls } from './local-activity.ts';
 import { RunInterceptors } from './workflow-interceptors.ts';
+import { UpdateHandlers } from './update-handlers.ts';
 import { alea, uuid4From } from './determinism.ts';
 import type { RandomSource } from './determinism.ts';
 import type { WorkflowInfo } from './workflow-info.ts';
@@ -67,7 +68,6 @@ import type {
   UpdateHandler,
   UpdateValidator,
 } from './activator-types.ts';
-type UpdateJob = Extract<ActivationJob, { type: 'doUpdate' }>;
 
 type JobHandlers = {
   [T in ActivationJob['type']]: (job: Extract<ActivationJob, { type: T }>) => void;
@@ -107,17 +107,8 @@ export class Activator {
   #defaultSignalHandler: DefaultSignalHandler | undefined;
   #bufferedSignals: SignalJob[] = [];
   readonly #queryHandlers = new Map<string, QueryHandler>();
-  readonly #updateHandlers = new Map<
-    string,
-    { handler: UpdateHandler; validator: UpdateValidator | undefined }
-  >();
-  /** Updates delivered before their handler was set; rejected if still here at conclude. */
-  #bufferedUpdates: UpdateJob[] = [];
-  /** Accepted updates whose handler has not finished: updateId → update name. */
-  readonly #inProgressUpdates = new Map<string, string>();
   /** Async signal handlers still running. */
   #inProgressSignals = 0;
-  #inValidator = false;
   readonly #seenPatches = new Set<string>();
   readonly #usedPatches = new Map<string, boolean>();
   #cancelRequested = false;
@@ -167,9 +158,7 @@ export class Activator {
       this.crossRun.resolveCancel(job);
     },
     doUpdate: (job) => {
-      const entry = this.#updateHandlers.get(job.name);
-      if (entry === undefined) this.#bufferedUpdates.push(job);
-      else this.#runUpdate(entry.handler, entry.validator, job);
+      this.#updates.deliver(job);
     },
   };
 
@@ -194,6 +183,15 @@ export class Activator {
     sleep: (ms) => this.sleep(ms),
   });
   readonly interceptors = new RunInterceptors(); // interceptors.workflowModules, per run
+  readonly #updates = new UpdateHandlers({
+    pushCommand: (command) => {
+      this.#pushCommand(command);
+    },
+    failActivation: (e) => {
+      this.#failActivation('WorkflowError', e);
+    },
+    interceptors: this.interceptors,
+  });
 
   constructor(options: { randomSeed: string; instantiate: ModuleInstantiator }) {
     this.random = alea(options.randomSeed);
@@ -248,7 +246,7 @@ export class Activator {
 
   /** Ends the activation: its commands in call order, or why it failed; and its log lines. */
   conclude(): SandboxActivationResult {
-    this.#rejectBufferedUpdates();
+    this.#updates.rejectBuffered();
     const logs = this.#logs;
     this.#logs = [];
     const commands = this.#commands;
@@ -296,7 +294,7 @@ export class Activator {
         `A query handler tried to issue ${what}: query handlers must only read workflow state.`,
       );
     }
-    if (this.#inValidator) {
+    if (this.#updates.inValidator) {
       throw new IllegalStateError(
         `An update validator tried to issue ${what}: validators must only read workflow state.`,
       );
@@ -326,12 +324,12 @@ export class Activator {
       .run(() => Promise.resolve().then(() => this.interceptors.execute(job.args, workflow)))
       .then(
         (result) => {
-          if (this.#inProgressUpdates.size > 0) {
+          if (this.#updates.unfinished.length > 0) {
             this.log(
               'warn',
               'The workflow completed while update handlers were still running; their callers get an error. ' +
                 'Wait for them with `await condition(allHandlersFinished)` before returning.',
-              { unfinishedUpdates: [...this.#inProgressUpdates.values()] },
+              { unfinishedUpdates: this.#updates.unfinished },
             );
           }
           this.#pushCommand({ type: 'CompleteWorkflowExecution', result });
@@ -432,6 +430,7 @@ export class Activator {
       if (options.heartbeatTimeoutMs !== undefined)
         command.heartbeatTimeoutMs = options.heartbeatTimeoutMs;
       if (options.retry !== undefined) command.retry = options.retry;
+      if (!options.allowEagerDispatch) command.requestEagerExecution = false;
       this.#pushCommand(command);
       this.#activities.set(seq, {
         resolve,
@@ -528,96 +527,12 @@ export class Activator {
     handler: UpdateHandler | undefined,
     validator: UpdateValidator | undefined,
   ): void {
-    if (handler === undefined) {
-      this.#updateHandlers.delete(name);
-      return;
-    }
-    this.#updateHandlers.set(name, { handler, validator });
-    const waiting = this.#bufferedUpdates;
-    this.#bufferedUpdates = [];
-    for (const job of waiting) {
-      if (job.name === name) this.#runUpdate(handler, validator, job);
-      else this.#bufferedUpdates.push(job);
-    }
+    this.#updates.set(name, handler, validator);
   }
 
   /** True when no signal or update handler is still running. Temporal's `allHandlersFinished`. */
   allHandlersFinished(): boolean {
-    return this.#inProgressUpdates.size === 0 && this.#inProgressSignals === 0;
-  }
-
-  /**
-   * Temporal's update protocol, inside the workflow: the validator (not on replay) rejects by
-   * throwing, which leaves nothing in history; otherwise the update is accepted and its handler
-   * runs; its result or `TemporalFailure` completes the update. Any other error thrown by the
-   * handler fails the workflow task, as for the workflow function.
-   */
-  #runUpdate(handler: UpdateHandler, validator: UpdateValidator | undefined, job: UpdateJob): void {
-    if (job.runValidator && validator !== undefined) {
-      this.#inValidator = true;
-      try {
-        this.interceptors.validateUpdate(job, validator);
-      } catch (e) {
-        this.#inValidator = false;
-        this.#pushCommand({
-          type: 'RejectWorkflowUpdate',
-          updateId: job.updateId,
-          failure: encodeFailure(e),
-        });
-        return;
-      } finally {
-        this.#inValidator = false;
-      }
-    }
-    this.#pushCommand({ type: 'AcceptWorkflowUpdate', updateId: job.updateId });
-    this.#inProgressUpdates.set(job.updateId, job.name);
-    const completed = (result: unknown): void => {
-      this.#inProgressUpdates.delete(job.updateId);
-      this.#pushCommand({
-        type: 'CompleteWorkflowUpdate',
-        updateId: job.updateId,
-        outcome: { status: 'success', result },
-      });
-    };
-    const failed = (e: unknown): void => {
-      this.#inProgressUpdates.delete(job.updateId);
-      if (isTemporalFailure(e)) {
-        this.#pushCommand({
-          type: 'CompleteWorkflowUpdate',
-          updateId: job.updateId,
-          outcome: { status: 'failure', failure: encodeFailure(e) },
-        });
-      } else {
-        this.#failActivation('WorkflowError', e);
-      }
-    };
-    let result: unknown;
-    try {
-      result = this.interceptors.handleUpdate(job, handler);
-    } catch (e) {
-      failed(e);
-      return;
-    }
-    Promise.resolve(result).then(completed, failed);
-  }
-
-  /** Temporal: an update whose handler is still not set when the activation ends is rejected. */
-  #rejectBufferedUpdates(): void {
-    const waiting = this.#bufferedUpdates;
-    this.#bufferedUpdates = [];
-    for (const job of waiting) {
-      const known = [...this.#updateHandlers.keys()].sort();
-      this.#pushCommand({
-        type: 'RejectWorkflowUpdate',
-        updateId: job.updateId,
-        failure: encodeFailure(
-          new ReferenceError(
-            `No registered handler for update: ${job.name} (registered: [${known.join(', ')}]). ` +
-              'Set one with setHandler(updateDefinition, handler) before the update arrives.',
-          ),
-        ),
-      });
-    }
+    return this.#updates.unfinished.length === 0 && this.#inProgressSignals === 0;
   }
 
   #deliverSignal(signal: SignalJob): void {

@@ -107,6 +107,12 @@ export interface ActivityOptions {
   readonly activityId?: string | undefined;
   /** What cancellation of the calling scope does. Default WAIT_CANCELLATION_COMPLETED. */
   readonly cancellationType?: ActivityCancellationType | undefined;
+  /**
+   * Default true: when the worker that runs this workflow serves the activity's task queue and
+   * has a free slot, the activity comes back started in the workflow task's answer (eager
+   * dispatch, docs/performance.md). False sends it through its task queue.
+   */
+  readonly allowEagerDispatch?: boolean | undefined;
 }
 
 type AnyFunction = (...args: never[]) => unknown;
@@ -262,6 +268,7 @@ function resolveActivityOptions(options: ActivityOptions): ResolvedActivityOptio
     retry: options.retry === undefined ? undefined : resolveRetry(options.retry),
     cancellationType:
       options.cancellationType ?? ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    allowEagerDispatch: options.allowEagerDispatch ?? true,
   };
 }
 

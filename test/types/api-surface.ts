@@ -250,6 +250,7 @@ export async function workflowSurface(): Promise<void> {
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     activityId: 'greet-1',
     taskQueue: 'other-queue',
+    allowEagerDispatch: false,
   };
   const { greet, add } = proxyActivities<Activities>(options);
   const greeting: string = await greet('ann');

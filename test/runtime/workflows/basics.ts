@@ -31,6 +31,15 @@ export async function charger(amount: number): Promise<string> {
   return await charge(amount);
 }
 
+/** Charges through the task queue: no eager dispatch. */
+export async function queuedCharger(amount: number): Promise<string> {
+  const { charge: queued } = proxyActivities<typeof activities>({
+    startToCloseTimeout: '1 minute',
+    allowEagerDispatch: false,
+  });
+  return await queued(amount);
+}
+
 /** Waits for the approve signal, then returns who approved. */
 export async function approval(): Promise<string> {
   let approvedBy: string | undefined;

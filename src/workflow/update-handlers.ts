@@ -1,0 +1,144 @@
+// Updates inside the workflow (Temporal's update protocol), for the Activator: handlers by name,
+// updates buffered until their handler is set, and those whose handler is still running.
+import { encodeFailure, isTemporalFailure } from '../failures.ts';
+import type { ActivationJob } from '../protocol/activation.ts';
+import type { Command } from '../protocol/commands.ts';
+import type { UpdateHandler, UpdateValidator } from './activator-types.ts';
+import type { RunInterceptors } from './workflow-interceptors.ts';
+
+type UpdateJob = Extract<ActivationJob, { type: 'doUpdate' }>;
+
+export class UpdateHandlers {
+  readonly #handlers = new Map<
+    string,
+    { handler: UpdateHandler; validator: UpdateValidator | undefined }
+  >();
+  /** Updates delivered before their handler was set; rejected if still here at conclude. */
+  #buffered: UpdateJob[] = [];
+  /** Accepted updates whose handler has not finished: updateId → update name. */
+  readonly #inProgress = new Map<string, string>();
+  #inValidator = false;
+  readonly #pushCommand: (command: Command) => void;
+  readonly #failActivation: (error: unknown) => void;
+  readonly #interceptors: RunInterceptors;
+
+  constructor(opts: {
+    pushCommand: (command: Command) => void;
+    /** An error that is not a Temporal failure, thrown by a handler: fails the workflow task. */
+    failActivation: (error: unknown) => void;
+    interceptors: RunInterceptors;
+  }) {
+    this.#pushCommand = opts.pushCommand;
+    this.#failActivation = opts.failActivation;
+    this.#interceptors = opts.interceptors;
+  }
+
+  /** True while a validator runs: it must only read workflow state. */
+  get inValidator(): boolean {
+    return this.#inValidator;
+  }
+
+  /** Names of the updates whose handler is still running. */
+  get unfinished(): string[] {
+    return [...this.#inProgress.values()];
+  }
+
+  /** An update arrived: handled now, or buffered until its handler is set. */
+  deliver(job: UpdateJob): void {
+    const entry = this.#handlers.get(job.name);
+    if (entry === undefined) this.#buffered.push(job);
+    else this.#run(entry.handler, entry.validator, job);
+  }
+
+  set(
+    name: string,
+    handler: UpdateHandler | undefined,
+    validator: UpdateValidator | undefined,
+  ): void {
+    if (handler === undefined) {
+      this.#handlers.delete(name);
+      return;
+    }
+    this.#handlers.set(name, { handler, validator });
+    const waiting = this.#buffered;
+    this.#buffered = [];
+    for (const job of waiting) {
+      if (job.name === name) this.#run(handler, validator, job);
+      else this.#buffered.push(job);
+    }
+  }
+
+  /** Temporal: an update whose handler is still not set when the activation ends is rejected. */
+  rejectBuffered(): void {
+    const waiting = this.#buffered;
+    this.#buffered = [];
+    for (const job of waiting) {
+      const known = [...this.#handlers.keys()].sort();
+      this.#pushCommand({
+        type: 'RejectWorkflowUpdate',
+        updateId: job.updateId,
+        failure: encodeFailure(
+          new ReferenceError(
+            `No registered handler for update: ${job.name} (registered: [${known.join(', ')}]). ` +
+              'Set one with setHandler(updateDefinition, handler) before the update arrives.',
+          ),
+        ),
+      });
+    }
+  }
+
+  /**
+   * Temporal's update protocol, inside the workflow: the validator (not on replay) rejects by
+   * throwing, which leaves nothing in history; otherwise the update is accepted and its handler
+   * runs; its result or `TemporalFailure` completes the update. Any other error thrown by the
+   * handler fails the workflow task, as for the workflow function.
+   */
+  #run(handler: UpdateHandler, validator: UpdateValidator | undefined, job: UpdateJob): void {
+    if (job.runValidator && validator !== undefined) {
+      this.#inValidator = true;
+      try {
+        this.#interceptors.validateUpdate(job, validator);
+      } catch (e) {
+        this.#inValidator = false;
+        this.#pushCommand({
+          type: 'RejectWorkflowUpdate',
+          updateId: job.updateId,
+          failure: encodeFailure(e),
+        });
+        return;
+      } finally {
+        this.#inValidator = false;
+      }
+    }
+    this.#pushCommand({ type: 'AcceptWorkflowUpdate', updateId: job.updateId });
+    this.#inProgress.set(job.updateId, job.name);
+    const completed = (result: unknown): void => {
+      this.#inProgress.delete(job.updateId);
+      this.#pushCommand({
+        type: 'CompleteWorkflowUpdate',
+        updateId: job.updateId,
+        outcome: { status: 'success', result },
+      });
+    };
+    const failed = (e: unknown): void => {
+      this.#inProgress.delete(job.updateId);
+      if (isTemporalFailure(e)) {
+        this.#pushCommand({
+          type: 'CompleteWorkflowUpdate',
+          updateId: job.updateId,
+          outcome: { status: 'failure', failure: encodeFailure(e) },
+        });
+      } else {
+        this.#failActivation(e);
+      }
+    };
+    let result: unknown;
+    try {
+      result = this.#interceptors.handleUpdate(job, handler);
+    } catch (e) {
+      failed(e);
+      return;
+    }
+    Promise.resolve(result).then(completed, failed);
+  }
+}
