@@ -1,7 +1,12 @@
 import type { CreateRunRequest } from '../store/store.ts';
 import type { EngineDeps } from './deps.ts';
-import { activityTaskOf, startActivityAttempt } from './ops/activity-tasks.ts';
-import { startScheduledWorkflowTask, workflowTaskFor } from './ops/workflow-tasks.ts';
+import { workflowTaskFor } from './ops/workflow-tasks.ts';
+import {
+  queuedActivity,
+  queuedWorkflowTask,
+  takeActivity,
+  takeWorkflowTask,
+} from './eager-dispatch.ts';
 import { RunCache } from './run-cache.ts';
 import type { WaitingPoller } from './task-queues/waiting-pollers.ts';
 import { afterCommit } from './update-run.ts';
@@ -23,23 +28,17 @@ export function matchWaitingPollers(deps: EngineDeps, tx: RunTx): Match[] {
   const matches: Match[] = [];
   for (const t of [...tx.tasks]) {
     if (t.kind === 'workflow') {
-      const wt = tx.state.workflowTask;
-      if (!tx.isRunning || wt?.scheduledEventId !== t.scheduledEventId) continue;
-      if (wt.startedEventId !== undefined) continue;
+      if (queuedWorkflowTask(tx) !== t.scheduledEventId) continue;
       const poller = deps.pollers.claim(t.namespace, t.taskQueue, t.kind);
       if (poller === undefined) continue;
-      tx.dequeue('workflow', t.scheduledEventId);
-      const started = startScheduledWorkflowTask(deps, tx, poller.identity);
+      const started = takeWorkflowTask(deps, tx, poller.identity);
       matches.push({ poller, build: () => workflowTaskFor(deps, tx.runId, started) });
     } else {
-      const a = tx.state.pendingActivities[String(t.scheduledEventId)];
-      if (!tx.isRunning || a?.phase !== 'scheduled' || a.attempt !== t.attempt) continue;
-      if (a.cancelRequestedEventId !== undefined) continue;
+      const a = queuedActivity(tx, t.scheduledEventId);
+      if (a?.attempt !== t.attempt) continue;
       const poller = deps.pollers.claim(t.namespace, t.taskQueue, t.kind);
       if (poller === undefined) continue;
-      tx.dequeue('activity', t.scheduledEventId);
-      startActivityAttempt(tx, a, poller.identity);
-      const task = activityTaskOf(tx.state, a, []);
+      const task = takeActivity(tx, a, poller.identity);
       const scheduled = tx.events.find((e) => e.eventId === a.scheduledEventId);
       matches.push({
         poller,

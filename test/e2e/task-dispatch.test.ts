@@ -55,6 +55,19 @@ describe('task dispatch', () => {
     return { handle, first: asWorkflowTask(await poll(taskQueue)) };
   }
 
+  /** A started workflow whose first task scheduled one activity, handed back eagerly. */
+  async function withEagerActivity(taskQueue: string) {
+    const { handle, first } = await started(taskQueue);
+    const res = await api().completeWorkflowTask({
+      taskToken: first.taskToken,
+      identity: 'me',
+      commands: [schedule(taskQueue, 1, true)],
+    });
+    const [activity] = res.activityTasks ?? [];
+    assert.ok(activity, 'the activity came back with the answer');
+    return { handle, activity };
+  }
+
   test('activities asked for eagerly come back started; the others are queued', async () => {
     const taskQueue = uniqueQueue('eager');
     const { handle, first } = await started(taskQueue);
@@ -83,14 +96,7 @@ describe('task dispatch', () => {
 
   test('an activity result hands back the next workflow task, started, with its events', async () => {
     const taskQueue = uniqueQueue('eager-wt');
-    const { handle, first } = await started(taskQueue);
-    const res = await api().completeWorkflowTask({
-      taskToken: first.taskToken,
-      identity: 'me',
-      commands: [schedule(taskQueue, 1, true)],
-    });
-    const [activity] = res.activityTasks ?? [];
-    assert.ok(activity);
+    const { handle, activity } = await withEagerActivity(taskQueue);
     const done = await api().completeActivityTask({
       taskToken: activity.taskToken,
       identity: 'me',
@@ -117,14 +123,7 @@ describe('task dispatch', () => {
 
   test('without asking, the next workflow task goes to the queue', async () => {
     const taskQueue = uniqueQueue('no-eager');
-    const { first } = await started(taskQueue);
-    const res = await api().completeWorkflowTask({
-      taskToken: first.taskToken,
-      identity: 'me',
-      commands: [schedule(taskQueue, 1, true)],
-    });
-    const [activity] = res.activityTasks ?? [];
-    assert.ok(activity);
+    const { activity } = await withEagerActivity(taskQueue);
     const done = await api().completeActivityTask({
       taskToken: activity.taskToken,
       identity: 'me',

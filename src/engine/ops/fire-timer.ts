@@ -1,3 +1,4 @@
+import type { TimerPayload } from '../../protocol/tasks.ts';
 import type { TimerRecord } from '../../store/store.ts';
 import type { EngineDeps } from '../deps.ts';
 import { updateRunIfExists } from '../update-run.ts';
@@ -73,27 +74,22 @@ export async function fireTimer(deps: EngineDeps, timer: TimerRecord): Promise<v
   if (outcome === 'missing') await deps.store.deleteTimer({ runId: timer.runId, key: timer.key });
 }
 
+/** Timers whose work is on other runs or on schedules (fired first thing in {@link fireTimer}). */
+const CROSS_RUN_KINDS: ReadonlySet<TimerPayload['kind']> = new Set([
+  'startChild',
+  'reportToParent',
+  'parentClosePolicy',
+  'signalExternal',
+  'cancelExternal',
+  'scheduleDue',
+  'scheduleRunClosed',
+]);
+
 /**
  * Timers that change only their own run: the timer loop fires these concurrently (their commits
  * share transactions through group commit); the others act on other runs or on schedules and
  * fire one after another, in due order.
  */
 export function firesAlone(timer: TimerRecord): boolean {
-  switch (timer.payload.kind) {
-    case 'userTimer':
-    case 'activityTimeout':
-    case 'activityRetry':
-    case 'workflowTaskTimeout':
-    case 'workflowTaskRetry':
-    case 'workflowRunTimeout':
-      return true;
-    case 'startChild':
-    case 'reportToParent':
-    case 'parentClosePolicy':
-    case 'signalExternal':
-    case 'cancelExternal':
-    case 'scheduleDue':
-    case 'scheduleRunClosed':
-      return false;
-  }
+  return !CROSS_RUN_KINDS.has(timer.payload.kind);
 }
