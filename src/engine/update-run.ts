@@ -85,25 +85,51 @@ async function updateRunUnlocked<T>(
     tx.afterFinish?.();
     const matches = matchWaitingPollers(deps, tx);
     const successor = tx.successor && { ...matchNewRun(deps, tx.successor), tx: tx.successor.tx };
+    const deferred =
+      tx.deferCommit &&
+      matches.length === 0 &&
+      successor === undefined &&
+      tx.isRunning &&
+      cached?.tail !== undefined;
+    const write = deps.store.appendToRun({
+      runId,
+      expectedNextEventId: record.nextEventId,
+      expectedVersion: record.version,
+      events: tx.events,
+      status: tx.state.status,
+      closeTimeMs: tx.state.closeTimeMs,
+      nextEventId: tx.state.nextEventId,
+      state: tx.state,
+      tasks: tx.tasks,
+      timers: tx.timers,
+      deleteTimerKeys: tx.deletedTimerKeys,
+      deleteTaskIds: tx.ackedTaskIds,
+      // Visibility copies for list queries, kept in step with the state on every write.
+      searchAttributes: tx.state.searchAttributes,
+      memo: tx.state.memo,
+      ...(successor !== undefined && { createRun: successor.request }),
+      ...(deferred && { linger: true }),
+    });
+    if (deferred) {
+      cache.set(committedRecord(record, tx.state), tx.state, tx.events, cached);
+      write.then(
+        () => {
+          afterCommit(deps, tx);
+          for (const w of warnings) deps.logger.warn(w.attrs, w.message);
+        },
+        (e: unknown) => {
+          // The next write built on this one fails its compare-and-set too, and re-reads.
+          cache.delete(runId);
+          deps.logger.warn(
+            { runId, err: e },
+            'A deferred write to the run was not committed; the writes that followed it will re-read the run.',
+          );
+        },
+      );
+      return out;
+    }
     try {
-      await deps.store.appendToRun({
-        runId,
-        expectedNextEventId: record.nextEventId,
-        expectedVersion: record.version,
-        events: tx.events,
-        status: tx.state.status,
-        closeTimeMs: tx.state.closeTimeMs,
-        nextEventId: tx.state.nextEventId,
-        state: tx.state,
-        tasks: tx.tasks,
-        timers: tx.timers,
-        deleteTimerKeys: tx.deletedTimerKeys,
-        deleteTaskIds: tx.ackedTaskIds,
-        // Visibility copies for list queries, kept in step with the state on every write.
-        searchAttributes: tx.state.searchAttributes,
-        memo: tx.state.memo,
-        ...(successor !== undefined && { createRun: successor.request }),
-      });
+      await write;
     } catch (e) {
       cache.delete(runId);
       release(matches);
@@ -115,21 +141,7 @@ async function updateRunUnlocked<T>(
       await new Promise((r) => setTimeout(r, Math.random() * Math.min(2 ** attempt, 50)));
       continue;
     }
-    cache.set(
-      {
-        ...record,
-        status: tx.state.status,
-        closeTimeMs: tx.state.closeTimeMs,
-        nextEventId: tx.state.nextEventId,
-        version: record.version + 1,
-        state: tx.state,
-        searchAttributes: tx.state.searchAttributes,
-        memo: tx.state.memo,
-      },
-      tx.state,
-      tx.events,
-      cached,
-    );
+    cache.set(committedRecord(record, tx.state), tx.state, tx.events, cached);
     afterCommit(deps, tx);
     handOver(deps, matches);
     if (successor !== undefined)
@@ -137,6 +149,20 @@ async function updateRunUnlocked<T>(
     for (const w of warnings) deps.logger.warn(w.attrs, w.message);
     return out;
   }
+}
+
+/** The run's row once a decision from `record` that left `state` is committed. */
+function committedRecord(record: RunRecord, state: RunState): RunRecord {
+  return {
+    ...record,
+    status: state.status,
+    closeTimeMs: state.closeTimeMs,
+    nextEventId: state.nextEventId,
+    version: record.version + 1,
+    state,
+    searchAttributes: state.searchAttributes,
+    memo: state.memo,
+  };
 }
 
 /** Wake-ups after a commit: only hints, never needed for correctness. */
@@ -175,6 +201,18 @@ export class RunTx {
   successor: { request: CreateRunRequest; tx: RunTx } | undefined;
   /** Runs once the decision is finished (the workflow task it implies scheduled), pre-commit. */
   afterFinish: (() => void) | undefined;
+  /**
+   * The decision's answer does not need this write to be durable yet, because the run's next
+   * write follows at once and carries it: an activity result whose workflow task went straight
+   * back to the worker, whose answer commits both. `updateRun` then returns once the write is
+   * queued and this process's run cache holds it, and the store may hold the write back (up to
+   * its linger window) to share the next write's transaction: one commit per step instead of
+   * two. Readers of the store see nothing of it before that commit; a crash before it loses the
+   * write as if it never came (the activity attempt times out and runs again). Ignored, and the
+   * write awaited, when the decision hands tasks to waiting polls, creates a run, closes this
+   * one, or the cache cannot serve the run's next workflow task.
+   */
+  deferCommit = false;
   #changed = false;
   #wake = false;
 

@@ -210,6 +210,14 @@ export interface AppendToRunRequest {
   timers: NewTimer[];
   deleteTimerKeys: string[];
   deleteTaskIds: number[];
+  /**
+   * The write may wait, up to the store's linger window, for more writes to share its
+   * transaction (the run's next write, usually): the engine sets it for an activity result whose
+   * workflow task went straight back to the worker, whose answer follows within a millisecond or
+   * so. The promise still resolves only once the write is committed. A hint: a store may commit
+   * at once.
+   */
+  linger?: boolean | undefined;
   /** When given, replace the run's visibility copies (listRunsByQuery); absent keeps them. */
   searchAttributes?: Record<string, unknown> | undefined;
   memo?: Record<string, unknown> | undefined;

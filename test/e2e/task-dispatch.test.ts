@@ -13,6 +13,7 @@ import type {
   WorkflowTask,
 } from '../../src/transport/engine-api.ts';
 import { addItem, collect } from '../contract/fixtures/contract-workflows.ts';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import { startTestEnv, uniqueQueue, waitFor } from '../helpers/test-env.ts';
 import type { TestEnv } from '../helpers/test-env.ts';
 
@@ -117,8 +118,55 @@ describe('task dispatch', () => {
       ],
     );
     assert.equal(await poll(taskQueue, 0), undefined, 'nothing was left in the queue');
-    const history = (await handle.fetchHistory()).events;
+    // The result waits for the task's answer to share its commit; unanswered, it commits alone
+    // once the store's linger window ends.
+    let history = (await handle.fetchHistory()).events;
+    await waitFor(async () => {
+      history = (await handle.fetchHistory()).events;
+      return history.at(-1)?.eventId === next.startedEventId;
+    }, 'the activity result to commit alone');
     assert.deepEqual(history.slice(-next.events.length), next.events);
+    // The task handed back is still the run's current one.
+    const res = await api().completeWorkflowTask({
+      taskToken: next.taskToken,
+      identity: 'me',
+      commands: [{ type: 'CompleteWorkflowExecution', result: 'done' }],
+    });
+    assert.equal(res.accepted, true);
+    assert.equal(await handle.result(), 'done');
+  });
+
+  test('the result commits with the answer to the task it handed back: one transaction', async () => {
+    const taskQueue = uniqueQueue('one-commit');
+    const { handle, activity } = await withEagerActivity(taskQueue);
+    const store = env.engine.deps.store;
+    assert.ok(store instanceof SqliteStore);
+    const commitsBefore = store.writeTransactions;
+    const done = await api().completeActivityTask({
+      taskToken: activity.taskToken,
+      identity: 'me',
+      result: 'out',
+      eagerWorkflowTask: true,
+    });
+    assert.ok(done.workflowTask);
+    const res = await api().completeWorkflowTask({
+      taskToken: done.workflowTask.taskToken,
+      identity: 'me',
+      commands: [{ type: 'CompleteWorkflowExecution', result: 'done' }],
+    });
+    assert.equal(res.accepted, true);
+    assert.equal(store.writeTransactions - commitsBefore, 1, 'both answers in one commit');
+    assert.deepEqual(
+      (await handle.fetchHistory()).events.slice(-6).map((e) => e.type),
+      [
+        'ActivityTaskStarted',
+        'ActivityTaskCompleted',
+        'WorkflowTaskScheduled',
+        'WorkflowTaskStarted',
+        'WorkflowTaskCompleted',
+        'WorkflowExecutionCompleted',
+      ],
+    );
   });
 
   test('without asking, the next workflow task goes to the queue', async () => {

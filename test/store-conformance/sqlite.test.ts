@@ -172,6 +172,60 @@ describe('SqliteStore specifics', () => {
     }
   });
 
+  test("a lingering append shares the next write's transaction, and close commits one still waiting", async () => {
+    const file = freshFile();
+    // A linger window longer than any test: only another write or close() commits the append.
+    const store = await SqliteStore.open({ path: file, lingerMs: 600_000 });
+    const run = makeRun();
+    await store.createRun({ run, events: [], tasks: [], timers: [] });
+    const signal = (eventId: number) => ({
+      type: 'WorkflowExecutionSignaled' as const,
+      eventId,
+      timeMs: 1,
+      signalName: 's',
+      input: [],
+    });
+    const append = (eventId: number, linger: boolean) =>
+      store.appendToRun({
+        runId: run.runId,
+        expectedNextEventId: eventId,
+        expectedVersion: eventId - 1,
+        events: [signal(eventId)],
+        status: RunStatus.Running,
+        closeTimeMs: undefined,
+        nextEventId: eventId + 1,
+        state: null,
+        tasks: [],
+        timers: [],
+        deleteTimerKeys: [],
+        deleteTaskIds: [],
+        linger,
+      });
+    const reader = new Database(file, { readonly: true });
+    const storedEvents = () =>
+      reader
+        .prepare<[string], { n: number }>(
+          'SELECT count(*) AS n FROM history_events WHERE run_id = ?',
+        )
+        .get(run.runId)?.n;
+    try {
+      const before = store.writeTransactions;
+      const first = append(1, true);
+      await new Promise((r) => setImmediate(r));
+      assert.equal(storedEvents(), 0, 'the lingering append waits');
+      await Promise.all([first, append(2, false)]);
+      assert.equal(store.writeTransactions - before, 1, 'both in one transaction');
+      assert.equal(storedEvents(), 2);
+      const third = append(3, true);
+      await store.close();
+      await third;
+      assert.equal(storedEvents(), 3, 'close() committed the append still waiting');
+    } finally {
+      reader.close();
+      await store.close();
+    }
+  });
+
   test('a closed store refuses calls with a clear error, and closing twice is fine', async () => {
     const store = await SqliteStore.open({ path: ':memory:' });
     await store.close();

@@ -200,6 +200,8 @@ export async function completeActivityTask(
     if (req.eagerWorkflowTask === true) {
       tx.afterFinish = () => {
         eager = startWorkflowTaskEagerly(deps, tx, req.identity);
+        // Its answer follows at once and commits this result with it (RunTx.deferCommit).
+        tx.deferCommit = eager !== undefined;
       };
     }
   });

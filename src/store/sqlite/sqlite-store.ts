@@ -66,7 +66,15 @@ import { sqliteErrorKind, translateSqliteError } from './sqlite-errors.ts';
 export interface SqliteStoreOptions {
   /** A file path, or ':memory:' for a private in-memory database. */
   path: string;
+  /**
+   * How long a write marked `linger` may wait for more writes to share its transaction before it
+   * is committed alone (default 20 ms). Writes not marked are committed at the end of the turn
+   * of the event loop they arrive in, together with any lingering ones.
+   */
+  lingerMs?: number | undefined;
 }
+
+const DEFAULT_LINGER_MS = 20;
 
 /** How long SQLite itself waits for another connection's write lock before SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 5000;
@@ -92,9 +100,13 @@ export class SqliteStore implements Store {
   readonly #q: Queries;
   readonly #tx: ReturnType<typeof prepareTransactions>;
   #pending: PendingAppend[] = [];
+  /** How the pending batch will be flushed: at the end of this turn, or when a linger ends. */
+  #flushAt: { kind: 'turn' } | { kind: 'linger'; timer: NodeJS.Timeout } | undefined;
+  readonly #lingerMs: number;
   #transactions = 0;
 
-  private constructor(db: Database.Database) {
+  private constructor(db: Database.Database, lingerMs: number) {
+    this.#lingerMs = lingerMs;
     this.#db = db;
     this.#q = prepareQueries(db);
     this.#tx = prepareTransactions(db, this.#q);
@@ -121,7 +133,7 @@ export class SqliteStore implements Store {
         db.pragma('synchronous = FULL');
         db.pragma('foreign_keys = ON');
         migrate(db, { nowMs: Date.now() });
-        return new SqliteStore(db);
+        return new SqliteStore(db, opts.lingerMs ?? DEFAULT_LINGER_MS);
       } catch (e) {
         db.close();
         throw e;
@@ -192,25 +204,39 @@ export class SqliteStore implements Store {
         nextEventId: req.createRun.run.nextEventId,
       });
     }
-    await this.#groupCommit({ kind: 'append', req });
+    await this.#groupCommit({ kind: 'append', req }, req.linger === true);
   }
 
   /**
    * Group commit: appends and run creations that arrive in the same turn of the event loop (many
    * runs' steps or starts under load) share ONE transaction and so one fsync, each inside its
    * own savepoint so that one's conflict rolls back only that one. Every caller is answered
-   * only after the commit, so an acknowledged write is as durable as a lone one.
+   * only after the commit, so an acknowledged write is as durable as a lone one. A lingering
+   * write (AppendToRunRequest.linger) waits up to the linger window for a write that is not.
    */
-  #groupCommit(write: BatchedWrite): Promise<void> {
+  #groupCommit(write: BatchedWrite, linger = false): Promise<void> {
     return new Promise((resolve, reject) => {
       this.#pending.push({ write, resolve, reject });
-      if (this.#pending.length === 1) setImmediate(() => void this.#flush());
+      if (this.#flushAt?.kind === 'turn') return;
+      if (linger) {
+        this.#flushAt ??= {
+          kind: 'linger',
+          timer: setTimeout(() => void this.#flush(), this.#lingerMs),
+        };
+        return;
+      }
+      if (this.#flushAt !== undefined) clearTimeout(this.#flushAt.timer);
+      this.#flushAt = { kind: 'turn' };
+      setImmediate(() => void this.#flush());
     });
   }
 
   async #flush(): Promise<void> {
+    if (this.#flushAt?.kind === 'linger') clearTimeout(this.#flushAt.timer);
+    this.#flushAt = undefined;
     const batch = this.#pending;
     this.#pending = [];
+    if (batch.length === 0) return;
     const outcomes = new Map<PendingAppend, unknown>();
     try {
       await this.#write('appendToRun', () => {
@@ -377,10 +403,13 @@ export class SqliteStore implements Store {
     return this.#transactions;
   }
 
-  /** Closes the database. Closing twice is a no-op; any other call after close throws. */
+  /**
+   * Commits the writes still waiting for their batch, then closes the database. Closing twice is
+   * a no-op; any other call after close throws.
+   */
   async close(): Promise<void> {
+    if (this.#db.open && this.#pending.length > 0) await this.#flush();
     if (this.#db.open) this.#db.close();
-    return Promise.resolve();
   }
 
   /** Reads are single statements: each sees one consistent snapshot without a transaction. */
