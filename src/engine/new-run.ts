@@ -91,6 +91,7 @@ export function buildNewRun(
     workflowTaskFailures: 0,
     pendingActivities: {},
     pendingTimers: {},
+    timers: {},
     cancelRequested: false,
     // A start delay holds the first workflow task back as a backoff would: events that arrive
     // meanwhile (signals) are recorded but schedule no task; the retry timer below schedules it.

@@ -8,6 +8,7 @@ import {
 } from '../protocol/history-events.ts';
 import { ResolvedRetryPolicy } from '../protocol/retry-policy.ts';
 import { RunStatus, RunStatusSchema } from '../protocol/run-status.ts';
+import { TimerPayload } from '../protocol/tasks.ts';
 import { payloadBytes } from '../protocol/payload.ts';
 import { mergeMemo, mergeSearchAttributes } from '../protocol/search-attributes.ts';
 import { IllegalStateError } from '../errors.ts';
@@ -164,6 +165,14 @@ export const RunState = z.object({
   pendingExternalCancels: z.array(z.number().int()).optional(),
   /** The limit warnings already logged for this run (each is logged once). */
   limitWarnings: z.array(z.string()).optional(),
+  /**
+   * The run's own timers (workflow task and activity timeouts and retries, user timers) by key,
+   * kept here instead of one row each; one timer row (`timerRowDueAtMs`) wakes the run at or
+   * before the earliest (RunTx.setTimer). Absent in runs written before: their timers are rows.
+   */
+  timers: z.record(z.string(), z.object({ dueAtMs: z.number(), payload: TimerPayload })).optional(),
+  /** When the row of `timers` is due; undefined when there is no row. */
+  timerRowDueAtMs: z.number().optional(),
 });
 export type RunState = z.infer<typeof RunState>;
 

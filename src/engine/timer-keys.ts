@@ -14,6 +14,18 @@ export function dropPendingTimers(tx: RunTx): void {
   tx.deleteTimer(workflowRunTimeoutKey());
 }
 
+/** The key of the row that wakes a run for the timers kept in its state (RunTx.setTimer). */
+export const STATE_TIMERS_KEY = 'state:timers';
+
+/**
+ * Whether a timer is one of the run's own, kept in its state rather than a row of its own: user
+ * timers, activity and workflow task timeouts and retries. The others (the run timeout, work on
+ * other runs and schedules) are rows.
+ */
+export function isStateTimerKey(key: string): boolean {
+  return key.startsWith('timer:') || key.startsWith('activity:') || key.startsWith('workflowTask:');
+}
+
 export const userTimerKey = (timerId: string): string => `timer:${timerId}`;
 export const activityTimerKey = (
   scheduledEventId: number,

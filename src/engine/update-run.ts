@@ -10,6 +10,7 @@ import { RunCache } from './run-cache.ts';
 import { committed, handOver, matchNewRun, matchWaitingPollers, release } from './sync-match.ts';
 import { runClosedKey, runKey, taskKey } from './notifier.ts';
 import { enforceHistoryLimits } from './run-limits.ts';
+import { STATE_TIMERS_KEY, isStateTimerKey } from './timer-keys.ts';
 import { RunState, applyEvent, isWorkflowVisible } from './run-state.ts';
 
 /**
@@ -243,7 +244,10 @@ export class RunTx {
     applyEvent(this.state, full);
     this.events.push(full);
     this.#changed = true;
-    if (isTerminal(this.state.status)) onRunClosed(this, full);
+    if (isTerminal(this.state.status)) {
+      this.#dropStateTimers();
+      onRunClosed(this, full);
+    }
     if (isWorkflowVisible(e.type)) this.#wake = true;
     return full;
   }
@@ -290,16 +294,93 @@ export class RunTx {
     this.#changed = true;
   }
 
+  /**
+   * Sets (or replaces) the run's timer `key`. The run's own timers (timer-keys.ts,
+   * isStateTimerKey) live in its state, and one row wakes the run at or before the earliest:
+   * the row moves only when a timer comes due before it. A row that comes due with nothing due
+   * (the timer it was set for was deleted) finds the earliest left and moves there
+   * ({@link fireStateTimers}). So a step, which sets and deletes task timeouts, writes no timer
+   * row at all.
+   */
   setTimer(key: string, dueAtMs: number, payload: TimerPayload): void {
-    this.timers.push({ runId: this.runId, key, dueAtMs, payload });
+    const inState = this.state.timers;
+    if (inState === undefined || !isStateTimerKey(key)) {
+      this.#setRow({ runId: this.runId, key, dueAtMs, payload });
+      return;
+    }
+    inState[key] = { dueAtMs, payload };
     this.#changed = true;
+    this.#wakeBy(dueAtMs);
   }
 
   /** Deletes the run's timer `key`, including one set earlier in this decision. */
   deleteTimer(key: string): void {
+    const inState = this.state.timers;
+    if (inState !== undefined && isStateTimerKey(key)) {
+      if (!(key in inState)) return;
+      delete inState[key];
+      this.#changed = true;
+      return;
+    }
     const i = this.timers.findIndex((t) => t.key === key);
     if (i >= 0) this.timers.splice(i, 1);
     this.deletedTimerKeys.push(key);
+    this.#changed = true;
+  }
+
+  /**
+   * The row of the state's timers came due (the caller deleted it): runs `due` for each timer
+   * due by now, earliest first, then sets the row again for the earliest left.
+   */
+  fireStateTimers(due: (payload: TimerPayload) => void): void {
+    const inState = this.state.timers;
+    delete this.state.timerRowDueAtMs;
+    this.touch();
+    if (inState === undefined) return;
+    const dueNow = Object.entries(inState)
+      .filter(([, t]) => t.dueAtMs <= this.nowMs)
+      .sort(([, a], [, b]) => a.dueAtMs - b.dueAtMs);
+    for (const [key, t] of dueNow) {
+      // An earlier one may have closed the run, or replaced or deleted this timer.
+      if (!this.isRunning || this.state.timers?.[key] !== t) continue;
+      delete inState[key];
+      due(t.payload);
+    }
+    const left = this.state.timers;
+    if (left === undefined) return;
+    let earliest: number | undefined;
+    for (const t of Object.values(left))
+      if (earliest === undefined || t.dueAtMs < earliest) earliest = t.dueAtMs;
+    if (earliest !== undefined) this.#wakeBy(earliest);
+  }
+
+  /** A closed run keeps no timers: the state's go, and their row with them. */
+  #dropStateTimers(): void {
+    if (this.state.timers === undefined) return;
+    this.state.timers = {};
+    if (this.state.timerRowDueAtMs === undefined) return;
+    delete this.state.timerRowDueAtMs;
+    this.deleteTimer(STATE_TIMERS_KEY);
+  }
+
+  /** Moves the row of the state's timers to `dueAtMs` if it is not due by then already. */
+  #wakeBy(dueAtMs: number): void {
+    const row = this.state.timerRowDueAtMs;
+    if (row !== undefined && row <= dueAtMs) return;
+    this.state.timerRowDueAtMs = dueAtMs;
+    this.#setRow({
+      runId: this.runId,
+      key: STATE_TIMERS_KEY,
+      dueAtMs,
+      payload: { kind: 'stateTimers' },
+    });
+  }
+
+  /** Writes a timer row, replacing one of the same key set earlier in this decision. */
+  #setRow(timer: NewTimer): void {
+    const i = this.timers.findIndex((t) => t.key === timer.key);
+    if (i >= 0) this.timers.splice(i, 1);
+    this.timers.push(timer);
     this.#changed = true;
   }
 

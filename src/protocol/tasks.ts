@@ -31,6 +31,9 @@ export const TimerPayload = z.discriminatedUnion('kind', [
   }),
   z.object({ kind: z.literal('workflowTaskRetry'), attempt: z.number().int() }),
   z.object({ kind: z.literal('workflowRunTimeout') }),
+  // The one row of a run's timers kept in its state (engine/update-run.ts, RunTx.setTimer): due
+  // at or before the earliest of them.
+  z.object({ kind: z.literal('stateTimers') }),
   // Work on another run, due at once, done and deleted by the ops in engine/ops/ (Temporal's
   // transfer tasks): the row is written with the event that asks for it, so it survives a crash.
   z.object({

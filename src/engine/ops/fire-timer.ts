@@ -2,6 +2,7 @@ import type { TimerPayload } from '../../protocol/tasks.ts';
 import type { TimerRecord } from '../../store/store.ts';
 import type { EngineDeps } from '../deps.ts';
 import { updateRunIfExists } from '../update-run.ts';
+import type { RunTx } from '../update-run.ts';
 import { startedEventIfRetrying, timeOutWorkflowRun } from '../workflow-retry.ts';
 import { parentClosePolicyDue, reportToParentDue, startChildDue } from './child-workflows.ts';
 import { cancelExternalDue, signalExternalDue } from './external-workflows.ts';
@@ -33,45 +34,60 @@ export async function fireTimer(deps: EngineDeps, timer: TimerRecord): Promise<v
   const outcome = await updateRunIfExists(deps, timer.runId, (tx) => {
     tx.deleteTimer(timer.key);
     if (!tx.isRunning) return;
-    const p = timer.payload;
-    switch (p.kind) {
-      case 'userTimer': {
-        const t = tx.state.pendingTimers[p.timerId];
-        if (t?.startedEventId !== p.startedEventId) return;
-        tx.append({ type: 'TimerFired', timerId: p.timerId, startedEventId: p.startedEventId });
-        return;
-      }
-      case 'activityTimeout':
-        activityTimeoutDue(tx, p.scheduledEventId, p.attempt, p.timeoutType);
-        return;
-      case 'activityRetry':
-        activityRetryDue(tx, p.scheduledEventId, p.attempt);
-        return;
-      case 'workflowTaskTimeout':
-        workflowTaskTimedOut(tx, p.scheduledEventId, p.startedEventId);
-        return;
-      case 'workflowTaskRetry':
-        workflowTaskRetryDue(tx, p.attempt);
-        return;
-      case 'workflowRunTimeout':
-        // The run (or the whole execution) ran out of time: TimedOut, then maybe a retry.
-        timeOutWorkflowRun(tx, started);
-        return;
-      case 'startChild':
-      case 'reportToParent':
-      case 'parentClosePolicy':
-      case 'signalExternal':
-      case 'cancelExternal':
-      case 'scheduleDue':
-      case 'scheduleRunClosed':
-        return; // work on other runs or on schedules, done above
-      default: {
-        const never: never = p;
-        throw new TypeError(`Unknown timer ${JSON.stringify(never)}`);
-      }
+    if (timer.payload.kind === 'stateTimers') {
+      tx.fireStateTimers((p) => {
+        runTimerDue(tx, p, started);
+      });
+    } else {
+      runTimerDue(tx, timer.payload, started);
     }
   });
   if (outcome === 'missing') await deps.store.deleteTimer({ runId: timer.runId, key: timer.key });
+}
+
+/** One of the run's own timers came due. */
+function runTimerDue(
+  tx: RunTx,
+  p: TimerPayload,
+  started: Awaited<ReturnType<typeof startedEventIfRetrying>>,
+): void {
+  switch (p.kind) {
+    case 'userTimer': {
+      const t = tx.state.pendingTimers[p.timerId];
+      if (t?.startedEventId !== p.startedEventId) return;
+      tx.append({ type: 'TimerFired', timerId: p.timerId, startedEventId: p.startedEventId });
+      return;
+    }
+    case 'activityTimeout':
+      activityTimeoutDue(tx, p.scheduledEventId, p.attempt, p.timeoutType);
+      return;
+    case 'activityRetry':
+      activityRetryDue(tx, p.scheduledEventId, p.attempt);
+      return;
+    case 'workflowTaskTimeout':
+      workflowTaskTimedOut(tx, p.scheduledEventId, p.startedEventId);
+      return;
+    case 'workflowTaskRetry':
+      workflowTaskRetryDue(tx, p.attempt);
+      return;
+    case 'workflowRunTimeout':
+      // The run (or the whole execution) ran out of time: TimedOut, then maybe a retry.
+      timeOutWorkflowRun(tx, started);
+      return;
+    case 'startChild':
+    case 'reportToParent':
+    case 'parentClosePolicy':
+    case 'signalExternal':
+    case 'cancelExternal':
+    case 'scheduleDue':
+    case 'scheduleRunClosed':
+    case 'stateTimers':
+      return; // work on other runs or on schedules, done in fireTimer
+    default: {
+      const never: never = p;
+      throw new TypeError(`Unknown timer ${JSON.stringify(never)}`);
+    }
+  }
 }
 
 /** Timers whose work is on other runs or on schedules (fired first thing in {@link fireTimer}). */

@@ -504,7 +504,7 @@ function prepareTransactions(db: Database.Database, q: Queries) {
    * next_event_id comes first, so a conflict throws before anything was written.
    */
   const appendWrites = (req: AppendToRunRequest): void => {
-    const { changes } = q.runs.update.run({
+    const params = {
       run_id: req.runId,
       expected_next_event_id: req.expectedNextEventId,
       expected_version: req.expectedVersion,
@@ -514,8 +514,14 @@ function prepareTransactions(db: Database.Database, q: Queries) {
       state: stateToColumn(req.state),
       search_attributes: objectToColumn(req.searchAttributes),
       memo: objectToColumn(req.memo),
-    });
-    if (changes === 0) throw new RunConflictError(req.runId, req.expectedNextEventId);
+    };
+    // Most writes keep the status: the cheaper update first, the full one when it changed.
+    if (
+      q.runs.updateKeepingStatus.run(params).changes === 0 &&
+      q.runs.update.run(params).changes === 0
+    ) {
+      throw new RunConflictError(req.runId, req.expectedNextEventId);
+    }
     insertEvents(req.runId, req.events);
     // Deletes before inserts: a key both deleted and upserted ends up holding the new timer.
     for (const key of req.deleteTimerKeys) q.timers.delete.run(req.runId, key);

@@ -38,6 +38,20 @@ export function prepareRunQueries(db: Database.Database) {
     runningRunId: db.prepare<[string, string], { run_id: string }>(
       "SELECT run_id FROM runs WHERE namespace = ? AND workflow_id = ? AND status = 'Running'",
     ),
+    /**
+     * {@link update} for a write that keeps the run's status (almost every one): it leaves
+     * status and close time out of SET, so SQLite does not rewrite the index pages that hold
+     * them (runs_by_status, runs_by_close_time, runs_running_workflow_id). Changes no row when
+     * the status differs: then `update` runs.
+     */
+    updateKeepingStatus: db.prepare<UpdateRunParams>(
+      'UPDATE runs SET next_event_id = @next_event_id, version = @expected_version + 1, ' +
+        'state = @state, search_attributes = coalesce(@search_attributes, search_attributes), ' +
+        'memo = coalesce(@memo, memo) ' +
+        'WHERE run_id = @run_id AND next_event_id = @expected_next_event_id ' +
+        'AND version = @expected_version AND status = @status ' +
+        'AND close_time_ms IS @close_time_ms',
+    ),
     update: db.prepare<UpdateRunParams>(
       'UPDATE runs SET status = @status, close_time_ms = @close_time_ms, ' +
         'next_event_id = @next_event_id, version = @expected_version + 1, state = @state, ' +
