@@ -34,20 +34,22 @@ export function enforceHistoryLimits(tx: RunTx, limits: EngineLimits): LimitWarn
   const s = tx.state;
   const count = s.nextEventId - 1;
   const size = s.historySizeBytes;
-  const suggestion = `workflowInfo().continueAsNewSuggested turns true at ${formatCount(
-    Math.min(limits.historyCountSuggestContinueAsNew, limits.historyCountWarn),
-  )} events or ${formatBytes(
-    Math.min(limits.historySizeSuggestContinueAsNewBytes, limits.historySizeWarnBytes),
-  )}.`;
+  // Messages are built only when a limit is crossed: this runs on every commit.
+  const suggestion = (): string =>
+    `workflowInfo().continueAsNewSuggested turns true at ${formatCount(
+      Math.min(limits.historyCountSuggestContinueAsNew, limits.historyCountWarn),
+    )} events or ${formatBytes(
+      Math.min(limits.historySizeSuggestContinueAsNewBytes, limits.historySizeWarnBytes),
+    )}.`;
   let reason: string | undefined;
   if (size > limits.historySizeLimitBytes) {
     reason =
       `History size exceeds the ${formatBytes(limits.historySizeLimitBytes)} limit (${formatCount(size)} bytes). ` +
-      `Use continueAsNew before a run's history grows this large; ${suggestion}`;
+      `Use continueAsNew before a run's history grows this large; ${suggestion()}`;
   } else if (count > limits.historyCountLimit) {
     reason =
       `History exceeds the ${formatCount(limits.historyCountLimit)}-event limit (${formatCount(count)} events). ` +
-      `Use continueAsNew before a run's history grows this large; ${suggestion}`;
+      `Use continueAsNew before a run's history grows this large; ${suggestion()}`;
   }
   if (reason !== undefined) {
     dropPendingTimers(tx);
@@ -65,25 +67,27 @@ export function enforceHistoryLimits(tx: RunTx, limits: EngineLimits): LimitWarn
     ];
   }
   const warnings: LimitWarning[] = [];
-  const warnOnce = (key: string, crossed: boolean, message: string): void => {
+  const warnOnce = (key: string, crossed: boolean, message: () => string): void => {
     if (!crossed || s.limitWarnings?.includes(key)) return;
     (s.limitWarnings ??= []).push(key);
     tx.touch();
     warnings.push({
-      message,
+      message: message(),
       attrs: { workflowId: s.workflowId, runId: s.runId, historyLength: count, historySize: size },
     });
   };
   warnOnce(
     'historyCount',
     count > limits.historyCountWarn,
-    `History has passed ${formatCount(limits.historyCountWarn)} events (${formatCount(count)}); ` +
+    () =>
+      `History has passed ${formatCount(limits.historyCountWarn)} events (${formatCount(count)}); ` +
       `the run is terminated past ${formatCount(limits.historyCountLimit)}. Use continueAsNew.`,
   );
   warnOnce(
     'historySize',
     size > limits.historySizeWarnBytes,
-    `History has passed ${formatBytes(limits.historySizeWarnBytes)} (${formatCount(size)} bytes); ` +
+    () =>
+      `History has passed ${formatBytes(limits.historySizeWarnBytes)} (${formatCount(size)} bytes); ` +
       `the run is terminated past ${formatBytes(limits.historySizeLimitBytes)}. Use continueAsNew.`,
   );
   return warnings;

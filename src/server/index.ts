@@ -10,5 +10,7 @@ export type { EngineLimits } from '../engine/deps.ts';
 export { ManualClock, SystemClock } from '../engine/clock.ts';
 export type { Clock } from '../engine/clock.ts';
 export { openStore } from '../store/open-store.ts';
+export { SqliteStore } from '../store/sqlite/sqlite-store.ts';
+export type { SqliteStoreOptions } from '../store/sqlite/sqlite-store.ts';
 export type { Store } from '../store/store.ts';
 export type { EngineApi } from '../transport/engine-api.ts';
