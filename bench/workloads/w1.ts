@@ -2,6 +2,7 @@
 import { StoreCounter } from '../lib/counting-store.ts';
 import { openDeployment } from '../lib/deployment.ts';
 import type { Workload } from '../lib/workload.ts';
+import { WARM_UP_STEPS, warmUp } from '../lib/warm-up.ts';
 import { steps } from '../fixtures/workflows.ts';
 
 const STEPS = 200;
@@ -11,18 +12,13 @@ export const w1: Workload = {
   title: 'step latency',
   timeLimitMs: 120_000,
   processLabel: 'bench (engine+worker+client)',
-  params: () => ({ workflows: 1, steps: STEPS }),
+  params: () => ({ workflows: 1, steps: STEPS, warmUpSteps: WARM_UP_STEPS }),
   async rep(ctx) {
     const counter = new StoreCounter();
     const d = await openDeployment({ ...ctx.options, counter });
     try {
       await d.startWorker();
-      // Warm-up: one short workflow, so that the sandbox and code paths are not cold.
-      await d.client.workflow.execute(steps, {
-        taskQueue: d.taskQueue,
-        workflowId: 'warmup',
-        args: [5, 0],
-      });
+      await warmUp(d);
       counter.reset();
       ctx.mark('start');
       const t0 = performance.now();

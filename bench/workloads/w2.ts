@@ -2,6 +2,7 @@
 import { StoreCounter } from '../lib/counting-store.ts';
 import { openDeployment } from '../lib/deployment.ts';
 import type { Workload } from '../lib/workload.ts';
+import { WARM_UP_STEPS, warmUp } from '../lib/warm-up.ts';
 import { steps } from '../fixtures/workflows.ts';
 
 const WORKFLOWS = 500;
@@ -12,17 +13,13 @@ export const w2: Workload = {
   title: 'throughput',
   timeLimitMs: 300_000,
   processLabel: 'bench (engine+worker+client)',
-  params: () => ({ workflows: WORKFLOWS, stepsEach: STEPS }),
+  params: () => ({ workflows: WORKFLOWS, stepsEach: STEPS, warmUpSteps: WARM_UP_STEPS }),
   async rep(ctx) {
     const counter = new StoreCounter();
     const d = await openDeployment({ ...ctx.options, counter });
     try {
       await d.startWorker();
-      await d.client.workflow.execute(steps, {
-        taskQueue: d.taskQueue,
-        workflowId: 'warmup',
-        args: [2, 0],
-      });
+      await warmUp(d);
       counter.reset();
       ctx.mark('start');
       const t0 = performance.now();

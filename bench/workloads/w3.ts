@@ -2,6 +2,7 @@
 import { openDeployment } from '../lib/deployment.ts';
 import { mean, percentile } from '../lib/stats.ts';
 import type { Workload } from '../lib/workload.ts';
+import { WARM_UP_STEPS, warmUp } from '../lib/warm-up.ts';
 import { steps } from '../fixtures/workflows.ts';
 
 const WORKFLOWS = 200;
@@ -11,11 +12,12 @@ export const w3: Workload = {
   title: 'start latency',
   timeLimitMs: 120_000,
   processLabel: 'bench (engine+worker+client)',
-  params: () => ({ workflows: WORKFLOWS, stepsEach: 1 }),
+  params: () => ({ workflows: WORKFLOWS, stepsEach: 1, warmUpSteps: WARM_UP_STEPS }),
   async rep(ctx) {
     const d = await openDeployment(ctx.options);
     try {
       await d.startWorker();
+      await warmUp(d);
       for (let i = 0; i < 5; i++) {
         await d.client.workflow.execute(steps, {
           taskQueue: d.taskQueue,

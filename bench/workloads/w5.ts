@@ -6,6 +6,7 @@ import { StoreProbe } from '../lib/probe.ts';
 import { percentile } from '../lib/stats.ts';
 import { delay, waitUntil } from '../lib/workload.ts';
 import type { Workload } from '../lib/workload.ts';
+import { WARM_UP_STEPS, warmUp } from '../lib/warm-up.ts';
 import { awaitSignal, go } from '../fixtures/workflows.ts';
 
 const WORKFLOWS = 500;
@@ -15,12 +16,13 @@ export const w5: Workload = {
   title: 'signals',
   timeLimitMs: 180_000,
   processLabel: 'bench (engine+worker+client)',
-  params: () => ({ workflows: WORKFLOWS }),
+  params: () => ({ workflows: WORKFLOWS, warmUpSteps: WARM_UP_STEPS }),
   async rep(ctx) {
     const d = await openDeployment(ctx.options);
     const probe = new StoreProbe(d.dbPath);
     try {
       await d.startWorker();
+      await warmUp(d);
       const handles = await Promise.all(
         Array.from({ length: WORKFLOWS }, (_, i) =>
           d.client.workflow.start(awaitSignal, {
