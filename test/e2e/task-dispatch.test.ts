@@ -169,6 +169,44 @@ describe('task dispatch', () => {
     );
   });
 
+  test('a signal that arrives while the result waits for the answer is recorded and seen next', async () => {
+    const taskQueue = uniqueQueue('held-signal');
+    const { handle, activity } = await withEagerActivity(taskQueue);
+    const done = await api().completeActivityTask({
+      taskToken: activity.taskToken,
+      identity: 'me',
+      result: 'out',
+      eagerWorkflowTask: true,
+    });
+    assert.ok(done.workflowTask);
+    // The signal's commit carries the held result with it: both are in history once it returns.
+    await handle.signal(addItem, 'late');
+    const types = (await handle.fetchHistory()).events.map((e) => e.type);
+    assert.deepEqual(types.slice(-4), [
+      'ActivityTaskCompleted',
+      'WorkflowTaskScheduled',
+      'WorkflowTaskStarted',
+      'WorkflowExecutionSignaled',
+    ]);
+    const res = await api().completeWorkflowTask({
+      taskToken: done.workflowTask.taskToken,
+      identity: 'me',
+      commands: [],
+    });
+    assert.equal(res.accepted, true);
+    // The signal came after the task started: a new task carries it.
+    const next = asWorkflowTask(await poll(taskQueue));
+    assert.deepEqual(
+      next.events.map((e) => e.type),
+      [
+        'WorkflowExecutionSignaled',
+        'WorkflowTaskCompleted',
+        'WorkflowTaskScheduled',
+        'WorkflowTaskStarted',
+      ],
+    );
+  });
+
   test('without asking, the next workflow task goes to the queue', async () => {
     const taskQueue = uniqueQueue('no-eager');
     const { activity } = await withEagerActivity(taskQueue);
