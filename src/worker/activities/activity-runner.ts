@@ -7,6 +7,7 @@ import {
   encodeFailure,
   isCancelledFailure,
 } from '../../failures.ts';
+import { lazyChild } from '../../logger.ts';
 import type { Logger } from '../../logger.ts';
 import type { ActivityTask, EngineApi, RunWorkflowTask } from '../../transport/engine-api.ts';
 import { toPayload } from '../../protocol/payload.ts';
@@ -69,7 +70,7 @@ export class ActivityRunner {
   async run(task: ActivityTask, fn: ActivityFunction | undefined): Promise<void> {
     const controller = new AbortController();
     this.#running.set(task.taskToken, controller);
-    const log = this.#logger.child({
+    const log = lazyChild(this.#logger, {
       activityType: task.activityType,
       activityId: task.activityId,
       workflowId: task.workflowId,

@@ -10,6 +10,7 @@ import {
   TimeoutFailure,
   encodeFailure,
 } from '../../failures.ts';
+import { lazyChild } from '../../logger.ts';
 import type { Logger } from '../../logger.ts';
 import { RetryState } from '../../protocol/failure.ts';
 import type { Failure, TimeoutType } from '../../protocol/failure.ts';
@@ -202,7 +203,7 @@ export class LocalActivityExecutor {
       Math.max(0, deadline.atMs - startedMs),
     );
     timer.unref();
-    const log = this.#logger.child({
+    const log = lazyChild(this.#logger, {
       activityType: request.activityType,
       activityId: request.activityId,
       workflowId: run.workflowId,

@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import * as esbuild from 'esbuild';
 import { InvalidArgumentError } from '../../errors.ts';
 import { bundleWorkflows } from './bundle.ts';
 import { VmSandbox } from './vm-sandbox.ts';
+
+/** esbuild services running before this file bundled anything (the TypeScript loader's). */
+const servicesBefore = new Set(existsSync('/proc/self/stat') ? esbuildServiceChildren() : []);
 
 describe('bundleWorkflows', () => {
   test('records the exported workflow types and the signals declared at module level', async () => {
@@ -62,6 +66,27 @@ describe('bundleWorkflows', () => {
     }
   });
 
+  test('workflow code reaches the API through namespace and default imports too', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'reprise-imports-'));
+    try {
+      const file = path.join(dir, 'workflows.ts');
+      // Module-level code runs when the bundle is checked: a missing function fails the bundle.
+      writeFileSync(
+        file,
+        "import * as wf from 'reprise/workflow';\n" +
+          "import api from 'reprise/workflow';\n" +
+          'for (const f of [wf.sleep, wf.condition, api.sleep, api.proxyActivities]) {\n' +
+          "  if (typeof f !== 'function') throw new TypeError('API function missing');\n" +
+          '}\n' +
+          'export async function napper(): Promise<void> { await wf.sleep(1); }\n',
+      );
+      const bundle = await bundleWorkflows({ workflowsPath: file });
+      assert.deepEqual(bundle.workflowTypes, ['napper']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('a missing workflowsPath is an InvalidArgumentError', async () => {
     await assert.rejects(
       bundleWorkflows({ workflowsPath: 'test/runtime/workflows/does-not-exist.ts' }),
@@ -76,4 +101,79 @@ describe('bundleWorkflows', () => {
     assert.doesNotMatch(bundle.runtimeCode, /node_modules\/zod\//);
     assert.ok(bundle.runtimeCode.length < 300_000, `runtime is ${bundle.runtimeCode.length} B`);
   });
+
+  test("the bundles leave a function's name alone when it is already right", async () => {
+    // keepNames redefines `name` on each function as it is made, and workflow code makes most
+    // of them again in every run: a redefined name gives a function a dictionary of properties.
+    const bundle = await bundleWorkflows({ workflowsPath: 'test/runtime/workflows/basics.ts' });
+    const lean = /var __name = \(target, value\) => target\.name === value \? target :/;
+    assert.match(bundle.code, lean);
+    assert.match(bundle.runtimeCode, lean);
+  });
+
+  test('a second bundle works after the first stopped esbuild', async () => {
+    const first = await bundleWorkflows({ workflowsPath: 'test/runtime/workflows/basics.ts' });
+    const second = await bundleWorkflows({ workflowsPath: 'test/runtime/workflows/basics.ts' });
+    assert.equal(second.code, first.code);
+    assert.deepEqual(second.workflowTypes, first.workflowTypes);
+  });
+
+  test('bundles made at once all succeed', async () => {
+    const bundles = await Promise.all(
+      ['basics.ts', 'default-signals.ts', 'basics.ts'].map((f) =>
+        bundleWorkflows({ workflowsPath: `test/runtime/workflows/${f}` }),
+      ),
+    );
+    assert.ok(bundles.every((b) => b.workflowTypes.length > 0));
+  });
+
+  test(
+    'bundling leaves no esbuild service process behind',
+    { skip: existsSync('/proc/self/stat') ? false : 'needs /proc (Linux) to list child processes' },
+    async () => {
+      await bundleWorkflows({ workflowsPath: 'test/runtime/workflows/basics.ts' });
+      // The service is sent SIGTERM when the bundle is done; wait for it to exit.
+      const deadline = Date.now() + 10_000;
+      let left = esbuildServiceChildren().filter((pid) => !servicesBefore.has(pid));
+      while (left.length > 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setImmediate(resolve));
+        left = esbuildServiceChildren().filter((pid) => !servicesBefore.has(pid));
+      }
+      assert.deepEqual(left, []);
+    },
+  );
+
+  test('an esbuild context that other code holds open keeps working', async () => {
+    const ctx = await esbuild.context({
+      stdin: { contents: 'export const answer = 42;', loader: 'js' },
+      write: false,
+      logLevel: 'silent',
+    });
+    try {
+      await bundleWorkflows({ workflowsPath: 'test/runtime/workflows/basics.ts' });
+      const result = await ctx.rebuild();
+      assert.match(result.outputFiles[0]?.text ?? '', /answer = 42/);
+    } finally {
+      await ctx.dispose();
+    }
+  });
 });
+
+/** Living child processes of this one that run an esbuild service. */
+function esbuildServiceChildren(): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      // Fields after the command name, which is in parentheses: state, ppid, …
+      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(ppid) !== process.pid || state === 'Z') continue;
+      const cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8');
+      if (cmdline.includes('--service=')) out.push(Number(name));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return out;
+}
