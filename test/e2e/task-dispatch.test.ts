@@ -69,6 +69,15 @@ describe('task dispatch', () => {
     return { handle, activity };
   }
 
+  /** Completes the activity, asking for the next workflow task back. */
+  const completeEagerly = (activity: ActivityTask) =>
+    api().completeActivityTask({
+      taskToken: activity.taskToken,
+      identity: 'me',
+      result: 'out',
+      eagerWorkflowTask: true,
+    });
+
   test('activities asked for eagerly come back started; the others are queued', async () => {
     const taskQueue = uniqueQueue('eager');
     const { handle, first } = await started(taskQueue);
@@ -98,12 +107,7 @@ describe('task dispatch', () => {
   test('an activity result hands back the next workflow task, started, with its events', async () => {
     const taskQueue = uniqueQueue('eager-wt');
     const { handle, activity } = await withEagerActivity(taskQueue);
-    const done = await api().completeActivityTask({
-      taskToken: activity.taskToken,
-      identity: 'me',
-      result: 'out',
-      eagerWorkflowTask: true,
-    });
+    const done = await completeEagerly(activity);
     const next = done.workflowTask;
     assert.ok(next);
     assert.deepEqual(
@@ -142,12 +146,7 @@ describe('task dispatch', () => {
     const store = env.engine.deps.store;
     assert.ok(store instanceof SqliteStore);
     const commitsBefore = store.writeTransactions;
-    const done = await api().completeActivityTask({
-      taskToken: activity.taskToken,
-      identity: 'me',
-      result: 'out',
-      eagerWorkflowTask: true,
-    });
+    const done = await completeEagerly(activity);
     assert.ok(done.workflowTask);
     const res = await api().completeWorkflowTask({
       taskToken: done.workflowTask.taskToken,
@@ -172,12 +171,7 @@ describe('task dispatch', () => {
   test('a signal that arrives while the result waits for the answer is recorded and seen next', async () => {
     const taskQueue = uniqueQueue('held-signal');
     const { handle, activity } = await withEagerActivity(taskQueue);
-    const done = await api().completeActivityTask({
-      taskToken: activity.taskToken,
-      identity: 'me',
-      result: 'out',
-      eagerWorkflowTask: true,
-    });
+    const done = await completeEagerly(activity);
     assert.ok(done.workflowTask);
     // The signal's commit carries the held result with it: both are in history once it returns.
     await handle.signal(addItem, 'late');

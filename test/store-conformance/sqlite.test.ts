@@ -63,6 +63,15 @@ function makeRun(overrides: Partial<RunRecord> = {}): RunRecord {
   };
 }
 
+/** A signal event with id `eventId`, for appends. */
+const signal = (eventId: number) => ({
+  type: 'WorkflowExecutionSignaled' as const,
+  eventId,
+  timeMs: 1,
+  signalName: 's',
+  input: [],
+});
+
 describe('SqliteStore on a file', () => {
   test('migrations run once when a file store is opened twice, and data survives', async () => {
     const file = freshFile();
@@ -138,13 +147,6 @@ describe('SqliteStore specifics', () => {
     try {
       const run = makeRun();
       await store.createRun({ run, events: [], tasks: [], timers: [] });
-      const signal = (eventId: number) => ({
-        type: 'WorkflowExecutionSignaled' as const,
-        eventId,
-        timeMs: 1,
-        signalName: 's',
-        input: [],
-      });
       const req = {
         runId: run.runId,
         expectedNextEventId: 1,
@@ -178,13 +180,6 @@ describe('SqliteStore specifics', () => {
     const store = await SqliteStore.open({ path: file, lingerMs: 600_000 });
     const run = makeRun();
     await store.createRun({ run, events: [], tasks: [], timers: [] });
-    const signal = (eventId: number) => ({
-      type: 'WorkflowExecutionSignaled' as const,
-      eventId,
-      timeMs: 1,
-      signalName: 's',
-      input: [],
-    });
     const append = (eventId: number, linger: boolean) =>
       store.appendToRun({
         runId: run.runId,
