@@ -43,14 +43,13 @@ export const RunRow = z.object({
 });
 export type RunRow = z.infer<typeof RunRow>;
 
-export const HistoryEventRow = z.object({
-  run_id: z.string(),
-  event_id: int,
-  type: z.string(),
-  time_ms: int,
-  data: z.string(),
-});
-export type HistoryEventRow = z.infer<typeof HistoryEventRow>;
+/** One append's events (`history_batches`): a JSON array of whole events, in order. */
+export interface HistoryBatchRow {
+  run_id: string;
+  first_event_id: number;
+  last_event_id: number;
+  events: string;
+}
 
 export const TaskRow = z.object({
   task_id: int,
@@ -207,19 +206,28 @@ export function assertEventSequence(req: {
   }
 }
 
-export function eventToRow(runId: string, event: HistoryEvent): HistoryEventRow {
+/** The row of one append's events (at least one, consecutive, as assertEventSequence checked). */
+export function eventsToBatchRow(runId: string, events: readonly HistoryEvent[]): HistoryBatchRow {
   return {
     run_id: runId,
-    event_id: event.eventId,
-    type: event.type,
-    time_ms: event.timeMs,
-    data: JSON.stringify(event),
+    first_event_id: events[0]?.eventId ?? 0,
+    last_event_id: events.at(-1)?.eventId ?? 0,
+    events: JSON.stringify(events),
   };
 }
 
-/** The whole event is in `data`; the other columns are copies for SQL readers. */
-export function eventFromData(data: string, runId: string): HistoryEvent {
-  return parseJsonColumn(HistoryEventColumn, data, `history event of run ${runId}`);
+const HistoryBatchColumn = z.array(HistoryEventColumn);
+
+/** The events of one `history_batches` row from `fromEventId` on. */
+export function eventsFromBatch(
+  events: string,
+  runId: string,
+  fromEventId: number,
+): HistoryEvent[] {
+  const batch = parseJsonColumn(HistoryBatchColumn, events, `history of run ${runId}`);
+  return (batch[0]?.eventId ?? fromEventId) >= fromEventId
+    ? batch
+    : batch.filter((e) => e.eventId >= fromEventId);
 }
 
 export function taskToRow(task: NewTask): NewTaskRow {

@@ -14,6 +14,7 @@ import { loadMigrations, migrate } from '../../src/store/sqlite/migrate.ts';
 import { prepareRunQueries } from '../../src/store/sqlite/queries/runs.ts';
 import { prepareTaskQueries } from '../../src/store/sqlite/queries/tasks.ts';
 import { prepareTimerQueries } from '../../src/store/sqlite/queries/timers.ts';
+import { runToRow } from '../../src/store/rows.ts';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import type { RunRecord } from '../../src/store/store.ts';
 import { storeConformance } from './suite.ts';
@@ -109,7 +110,69 @@ describe('SqliteStore on a file', () => {
     assert.deepEqual(appliedMigrations(file), allVersions());
   });
 
-  test('a file store uses WAL, full sync and foreign keys', async () => {
+  test('history written one row per event (schema 4) reads back the same after the upgrade', async () => {
+    const file = freshFile();
+    const run = makeRun({ nextEventId: 4 });
+    const events = [1, 2, 3].map(signal);
+    const old = new Database(file);
+    try {
+      migrate(old, { nowMs: 0, migrations: loadMigrations().filter((m) => m.version <= 4) });
+      prepareRunQueries(old).insert.run(runToRow(run));
+      const insert = old.prepare(
+        'INSERT INTO history_events (run_id, event_id, type, time_ms, data) VALUES (?, ?, ?, ?, ?)',
+      );
+      for (const e of events) insert.run(run.runId, e.eventId, e.type, e.timeMs, JSON.stringify(e));
+    } finally {
+      old.close();
+    }
+    const store = await SqliteStore.open({ path: file });
+    try {
+      assert.deepEqual(await store.readHistory({ runId: run.runId }), events);
+      assert.deepEqual(
+        await store.readHistory({ runId: run.runId, fromEventId: 2 }),
+        events.slice(1),
+      );
+      await store.appendToRun({
+        runId: run.runId,
+        expectedNextEventId: 4,
+        expectedVersion: 0,
+        events: [signal(4), signal(5)],
+        status: RunStatus.Running,
+        closeTimeMs: undefined,
+        nextEventId: 6,
+        state: null,
+        tasks: [],
+        timers: [],
+        deleteTimerKeys: [],
+        deleteTaskIds: [],
+      });
+      assert.deepEqual(await store.readHistory({ runId: run.runId, fromEventId: 3 }), [
+        signal(3),
+        signal(4),
+        signal(5),
+      ]);
+    } finally {
+      await store.close();
+    }
+    // SQL readers still find one row per event.
+    const reader = new Database(file, { readonly: true });
+    try {
+      const rows = reader
+        .prepare<[string], { event_id: number; type: string }>(
+          'SELECT event_id, type FROM history_events WHERE run_id = ? ORDER BY event_id',
+        )
+        .all(run.runId);
+      assert.deepEqual(
+        rows.map((r) => r.event_id),
+        [1, 2, 3, 4, 5],
+      );
+      assert.ok(rows.every((r) => r.type === 'WorkflowExecutionSignaled'));
+    } finally {
+      reader.close();
+    }
+  });
+
+  test('a file store uses WAL', async () => {
     const file = freshFile();
     const store = await SqliteStore.open({ path: file });
     await store.close();

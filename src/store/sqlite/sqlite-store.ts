@@ -17,8 +17,8 @@ import type { HistoryEvent } from '../../protocol/history-events.ts';
 import type { ListFilter } from '../../protocol/list-filter.ts';
 import {
   assertEventSequence,
-  eventFromData,
-  eventToRow,
+  eventsFromBatch,
+  eventsToBatchRow,
   objectToColumn,
   runFromRow,
   runToRow,
@@ -258,10 +258,11 @@ export class SqliteStore implements Store {
     runId: string;
     fromEventId?: number | undefined;
   }): Promise<HistoryEvent[]> {
+    const from = req.fromEventId ?? 1;
     return this.#read('readHistory', () =>
       this.#q.history.read
-        .all(req.runId, req.fromEventId ?? 1)
-        .map((row) => eventFromData(row.data, req.runId)),
+        .all(req.runId, from)
+        .flatMap((row) => eventsFromBatch(row.events, req.runId, from)),
     );
   }
 
@@ -469,7 +470,7 @@ function prepareTransactions(db: Database.Database, q: Queries) {
     for (const timer of timers) q.timers.upsert.run(timerToRow(timer));
   };
   const insertEvents = (runId: string, events: readonly HistoryEvent[]) => {
-    for (const event of events) q.history.insert.run(eventToRow(runId, event));
+    if (events.length > 0) q.history.insert.run(eventsToBatchRow(runId, events));
   };
 
   const insertRun = (req: CreateRunRequest) => {

@@ -1,14 +1,16 @@
 import type Database from 'better-sqlite3';
-import type { HistoryEventRow } from '../../rows.ts';
+import type { HistoryBatchRow } from '../../rows.ts';
 
 export function prepareHistoryQueries(db: Database.Database) {
   return {
-    insert: db.prepare<HistoryEventRow>(
-      'INSERT INTO history_events (run_id, event_id, type, time_ms, data) ' +
-        'VALUES (@run_id, @event_id, @type, @time_ms, @data)',
+    insert: db.prepare<HistoryBatchRow>(
+      'INSERT INTO history_batches (run_id, first_event_id, last_event_id, events) ' +
+        'VALUES (@run_id, @first_event_id, @last_event_id, @events)',
     ),
-    read: db.prepare<[string, number], { data: string }>(
-      'SELECT data FROM history_events WHERE run_id = ? AND event_id >= ? ORDER BY event_id',
+    /** The batches holding events `fromEventId` and later, in order. */
+    read: db.prepare<[string, number], { events: string }>(
+      'SELECT events FROM history_batches WHERE run_id = ? AND last_event_id >= ? ' +
+        'ORDER BY last_event_id',
     ),
   };
 }
