@@ -228,9 +228,11 @@ describe('activity retries', () => {
       args: ['hang', key, { startToCloseTimeout: '10s', retry: { maximumAttempts: 2 } }],
     });
     for (const attempt of [1, 2]) {
+      // Started in the engine, then running in the worker: the activity function is called
+      // only after the start is committed and the task reaches the worker.
       await waitFor(async () => {
         const [a] = (await handle.describe()).pendingActivities;
-        return a?.attempt === attempt && a.state === 'Started';
+        return a?.attempt === attempt && a.state === 'Started' && attemptsOf(key).length >= attempt;
       }, `attempt ${attempt} to start`);
       assert.equal(attemptsOf(key).length, attempt);
       clock.advance(10_000);

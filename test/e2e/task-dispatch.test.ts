@@ -295,6 +295,22 @@ describe('task dispatch', () => {
     );
   });
 
+  test('polls that read the queue at once each get a different task, none left waiting', async () => {
+    const taskQueue = uniqueQueue('herd');
+    const runIds: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const handle = await env.client.workflow.start(collect, {
+        taskQueue,
+        workflowId: `dispatch-${++n}`,
+        args: [1],
+      });
+      runIds.push(handle.firstExecutionRunId ?? assert.fail('a started handle has a run id'));
+    }
+    // No wait allowed: a poll that lost the oldest task to another must look again at once.
+    const tasks = await Promise.all([poll(taskQueue, 0), poll(taskQueue, 0), poll(taskQueue, 0)]);
+    assert.deepEqual(tasks.map((t) => asWorkflowTask(t).runId).sort(), [...runIds].sort());
+  });
+
   test('writes from another engine on the same file are not lost to a cached run row', async () => {
     const other = await Engine.open({ store: `sqlite:${env.dbPath}` });
     try {

@@ -43,7 +43,10 @@ export async function pollTaskQueue<T>(
       kind,
       skipTaskIds: [...starting],
     });
-    if (task && !starting.has(task.taskId)) {
+    // Polls that read at once find the same oldest task: the ones that lose it to another poll
+    // of this process look again at once, passing it over, rather than wait for a wake-up.
+    if (task && starting.has(task.taskId)) continue;
+    if (task) {
       starting.add(task.taskId);
       try {
         const started = await start(task, req.identity);
