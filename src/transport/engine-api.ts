@@ -314,6 +314,12 @@ export type WorkflowTask =
       workflowId: string;
       runId: string;
       workflowType: string;
+      /**
+       * The WorkflowTaskStarted of the run's last completed task when the query was sent: the
+       * answer reads the workflow's state as of that task, so a cached run that has not seen
+       * exactly up to it (another worker moved the run on) must not answer; replay instead.
+       */
+      previousStartedEventId: number;
       queryType: string;
       args: unknown[];
     };

@@ -1,10 +1,11 @@
-import { ErrorCode, RepriseError } from '../errors.ts';
+import { ErrorCode, IllegalStateError, RepriseError } from '../errors.ts';
 import { encodeFailure } from '../failures.ts';
 import type { Logger } from '../logger.ts';
 import { QUERY_NOT_REGISTERED } from '../protocol/activation.ts';
 import type { QueryResult, WorkflowLogEntry } from '../protocol/activation.ts';
 import { isCloseCommand } from '../protocol/commands.ts';
 import type { Command } from '../protocol/commands.ts';
+import type { HistoryEvent } from '../protocol/history-events.ts';
 import type { ActivityTask, EngineApi, WorkflowTask } from '../transport/engine-api.ts';
 import { KeyedMutex } from '../util/semaphore.ts';
 import type { LocalActivityExecutor } from './activities/local-activity-executor.ts';
@@ -82,23 +83,11 @@ export class WorkflowTaskHandler {
   async #workflowTask(task: Extract<WorkflowTask, { kind: 'workflow' }>): Promise<void> {
     const id = { namespace: this.#namespace, ...pickId(task) };
     const receivedMs = Date.now();
-    let run = this.cache.get(task.runId);
+    let run = this.#cachedAt(task.runId, task.previousStartedEventId);
     let events = task.events;
-    if (
-      !run ||
-      run.lastEventId !== task.previousStartedEventId ||
-      events[0]?.eventId !== task.previousStartedEventId + 1
-    ) {
-      if (run) this.cache.evict(task.runId);
-      // A run's first task (or any while none completed) carries its whole history already.
-      if (events[0]?.eventId !== 1) {
-        const full = await this.#api.getHistory({
-          namespace: this.#namespace,
-          workflowId: task.workflowId,
-          runId: task.runId,
-        });
-        events = full.events.filter((e) => e.eventId <= task.startedEventId);
-      }
+    if (!run || events[0]?.eventId !== task.previousStartedEventId + 1) {
+      this.cache.evict(task.runId);
+      events = await this.#historyFor(task);
       run = this.#createRun(id);
       this.cache.set(task.runId, run);
       this.stats.fullReplays++;
@@ -170,6 +159,45 @@ export class WorkflowTaskHandler {
     if (!this.cache.holds(task.runId, run)) run.dispose();
   }
 
+  /**
+   * The cached run if it has seen exactly the events up to `eventId`, the WorkflowTaskStarted
+   * of the run's last completed task. One behind it missed tasks that another worker answered;
+   * one ahead of it holds a task whose answer history did not record (it timed out, or it was a
+   * speculative task dropped after rejecting updates). Either is evicted by its next task, and
+   * answers no query meanwhile. Test: test/e2e/sticky-cache.test.ts.
+   */
+  #cachedAt(runId: string, eventId: number): WorkflowRun | undefined {
+    const run = this.cache.get(runId);
+    return run?.lastEventId === eventId ? run : undefined;
+  }
+
+  /**
+   * The whole history up to `task`'s WorkflowTaskStarted, for a fresh run: the stored events
+   * before the task's first event, then the task's own. The task's events are not all stored
+   * (yet): a speculative task's WorkflowTaskScheduled/Started are written only if something comes
+   * of it (engine/speculative-task.ts), and an activity result handed back with its workflow
+   * task commits with the task's answer (ADR 0007). Test: test/e2e/sticky-cache.test.ts.
+   */
+  async #historyFor(task: Extract<WorkflowTask, { kind: 'workflow' }>): Promise<HistoryEvent[]> {
+    // A run's first task (or any while none completed) carries its whole history already.
+    const first = task.events[0]?.eventId ?? 1;
+    if (first === 1) return task.events;
+    const full = await this.#api.getHistory({
+      namespace: this.#namespace,
+      workflowId: task.workflowId,
+      runId: task.runId,
+    });
+    const stored = full.events.filter((e) => e.eventId < first);
+    if (stored.at(-1)?.eventId !== first - 1) {
+      throw new IllegalStateError(
+        `Run ${task.runId}: its stored history ends at event ${String(stored.at(-1)?.eventId ?? 0)}, ` +
+          `but workflow task ${task.startedEventId} carries events from ${first} on; the engine ` +
+          `handed out events that do not follow its history.`,
+      );
+    }
+    return [...stored, ...task.events];
+  }
+
   /** Marks the activities this worker has a free slot for to be started eagerly. */
   #reserveEagerActivities(commands: Command[]): { commands: Command[]; reserved: number } {
     const eager = this.#eagerActivities;
@@ -189,7 +217,8 @@ export class WorkflowTaskHandler {
     const q = { queryType: task.queryType, args: task.args };
     let result: QueryResult;
     try {
-      const cached = this.cache.get(task.runId);
+      // Only a run at the last completed task answers: it is the state the query reads.
+      const cached = this.#cachedAt(task.runId, task.previousStartedEventId);
       if (cached) {
         result = cached.query(q);
       } else {

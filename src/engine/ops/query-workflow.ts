@@ -29,7 +29,7 @@ export async function queryWorkflow(
   input: QueryWorkflowRequest,
 ): Promise<unknown> {
   const req = parseRequest(QuerySchema, input, 'query');
-  const run = await untilFirstTaskCompleted(deps, await findRunOrThrow(deps, req));
+  const { run, state } = await untilFirstTaskCompleted(deps, await findRunOrThrow(deps, req));
   const answer = await queries.submit(
     run.namespace,
     run.taskQueue,
@@ -37,6 +37,7 @@ export async function queryWorkflow(
       workflowId: run.workflowId,
       runId: run.runId,
       workflowType: run.workflowType,
+      previousStartedEventId: state.previousStartedEventId,
       queryType: req.queryType,
       args: req.args,
     },
@@ -53,12 +54,17 @@ export async function queryWorkflow(
  * its first task completes a run has no handlers yet, so the query waits for it (as Temporal's
  * does), within the query timeout.
  */
-async function untilFirstTaskCompleted(deps: EngineDeps, run: RunRecord): Promise<RunRecord> {
+async function untilFirstTaskCompleted(
+  deps: EngineDeps,
+  run: RunRecord,
+): Promise<{ run: RunRecord; state: RunState }> {
   const deadline = Date.now() + deps.limits.queryTimeoutMs;
   let current = run;
   for (;;) {
     const state = RunState.parse(current.state);
-    if (state.previousStartedEventId > 0 || current.status !== RunStatus.Running) return current;
+    if (state.previousStartedEventId > 0 || current.status !== RunStatus.Running) {
+      return { run: current, state };
+    }
     const remaining = deadline - Date.now();
     if (remaining <= 0) {
       throw new UnavailableError(

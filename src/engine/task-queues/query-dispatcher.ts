@@ -9,6 +9,8 @@ export interface QueryTaskInfo {
   workflowId: string;
   runId: string;
   workflowType: string;
+  /** The run's last completed workflow task, whose state the query reads (engine-api.ts). */
+  previousStartedEventId: number;
   queryType: string;
   args: unknown[];
 }
