@@ -215,7 +215,7 @@ describe('workflow updates', () => {
     const handle = await startCart();
     assert.equal(await handle.executeUpdate(notReplayed, { args: ['x'] }), 'x');
     // Later tasks on another worker replay the accepted update: its validator would reject it.
-    await env.worker.shutdown();
+    await env.stopWorkers();
     const { stop } = await env.startWorker({ maxCachedWorkflows: 0 });
     try {
       assert.equal(await handle.executeUpdate(addItem, { args: ['y'] }), 2);
@@ -234,7 +234,8 @@ describe('workflow updates', () => {
       args: ['parcel'],
       waitForStage: 'ACCEPTED',
     });
-    for (const w of [env.worker]) await w.shutdown();
+    // No worker that has the run cached is left: the new one replays it.
+    await env.stopWorkers();
     const { worker, stop } = await env.startWorker();
     try {
       await handle.signal(release);
@@ -258,9 +259,8 @@ describe('workflow updates', () => {
       'the activity to start',
     );
     const token = activities.asyncState.tokens.at(-1) as string;
-    const { stop: stopA } = await env.startWorker();
-    await env.worker.shutdown();
-    await stopA();
+    // No worker that has the run cached is left: the new one replays it.
+    await env.stopWorkers();
     const { stop } = await env.startWorker();
     try {
       await env.client.activity.complete(token, 'wrapped gift');

@@ -38,6 +38,8 @@ export interface TestEnv {
   startWorker(
     opts?: Partial<WorkerOptions>,
   ): Promise<{ worker: Worker; stop: () => Promise<void> }>;
+  /** Shuts down every worker still running (`worker` and those `startWorker` started). */
+  stopWorkers(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -90,6 +92,12 @@ export async function startTestEnv(
       },
     };
   };
+  const stopWorkers = async (): Promise<void> => {
+    for (const w of workers.splice(0)) {
+      await w.worker.shutdown();
+      await w.running;
+    }
+  };
   const { worker } = await startWorker(opts.worker);
   return {
     engine,
@@ -98,11 +106,9 @@ export async function startTestEnv(
     taskQueue,
     dbPath,
     startWorker,
+    stopWorkers,
     close: async () => {
-      for (const w of [...workers]) {
-        await w.worker.shutdown();
-        await w.running;
-      }
+      await stopWorkers();
       await engine.close();
       tmp.remove();
     },
