@@ -224,10 +224,9 @@ export function eventsFromBatch(
   runId: string,
   fromEventId: number,
 ): HistoryEvent[] {
-  const batch = parseJsonColumn(HistoryBatchColumn, events, `history of run ${runId}`);
-  return (batch[0]?.eventId ?? fromEventId) >= fromEventId
-    ? batch
-    : batch.filter((e) => e.eventId >= fromEventId);
+  return parseJsonColumn(HistoryBatchColumn, events, `history of run ${runId}`).filter(
+    (e) => e.eventId >= fromEventId,
+  );
 }
 
 export function taskToRow(task: NewTask): NewTaskRow {

@@ -1,5 +1,5 @@
 -- A run's history is stored one row per append (the events one write added, in order) instead of
--- one row per event (ADR 0010). Rows are appended at the end of the table (rowid order), so a
+-- one row per event (ADR 0009). Rows are appended at the end of the table (rowid order), so a
 -- step writes one row and one index entry; keyed by (run_id, event_id), six inserts per step
 -- landed in the middle of the tree and SQLite rebalanced about four pages for each.
 CREATE TABLE history_batches (
