@@ -21,6 +21,7 @@ export const w1: Workload = {
       await warmUp(d);
       counter.reset();
       ctx.mark('start');
+      const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       const result = await d.client.workflow.execute(steps, {
         taskQueue: d.taskQueue,
@@ -28,12 +29,15 @@ export const w1: Workload = {
         args: [STEPS, 0],
       });
       const wallMs = performance.now() - t0;
+      const cpu = process.cpuUsage(cpu0);
       ctx.mark('end');
       const perStep = STEPS;
       if (result !== STEPS) throw new Error(`W1: expected ${STEPS}, got ${result}`);
       return {
         figures: {
           msPerStep: { value: wallMs / STEPS, unit: 'ms' },
+          cpuMsPerStep: { value: (cpu.user + cpu.system) / 1000 / STEPS, unit: 'ms' },
+          sysMsPerStep: { value: cpu.system / 1000 / STEPS, unit: 'ms' },
           stepsPerSec: { value: (STEPS * 1000) / wallMs, unit: 'steps/s' },
           wallMs: { value: wallMs, unit: 'ms' },
           durableCommitsPerStep: { value: counter.durableCommits / perStep, unit: 'commits' },

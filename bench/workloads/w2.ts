@@ -22,6 +22,7 @@ export const w2: Workload = {
       await warmUp(d);
       counter.reset();
       ctx.mark('start');
+      const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       const handles = await Promise.all(
         Array.from({ length: WORKFLOWS }, (_, i) =>
@@ -35,6 +36,7 @@ export const w2: Workload = {
       const startedMs = performance.now() - t0;
       const results = await Promise.all(handles.map((h) => h.result()));
       const wallMs = performance.now() - t0;
+      const cpu = process.cpuUsage(cpu0);
       ctx.mark('end');
       const perStep = WORKFLOWS * STEPS;
       const wrong = results.filter((r) => r !== STEPS).length;
@@ -43,6 +45,7 @@ export const w2: Workload = {
       return {
         figures: {
           stepsPerSec: { value: (WORKFLOWS * STEPS * 1000) / wallMs, unit: 'steps/s' },
+          cpuMsPerStep: { value: (cpu.user + cpu.system) / 1000 / perStep, unit: 'ms' },
           wallS: { value: wallMs / 1000, unit: 's' },
           startAllMs: { value: startedMs, unit: 'ms' },
           durableCommitsPerStep: { value: counter.durableCommits / perStep, unit: 'commits' },

@@ -237,7 +237,7 @@ describe('SqliteStore specifics', () => {
     }
   });
 
-  test("a lingering append shares the next write's transaction, and close commits one still waiting", async () => {
+  test("a lingering append shares the next write's transaction (one history row), and close commits one still waiting", async () => {
     const file = freshFile();
     // A linger window longer than any test: only another write or close() commits the append.
     const store = await SqliteStore.open({ path: file, lingerMs: 600_000 });
@@ -274,6 +274,16 @@ describe('SqliteStore specifics', () => {
       await Promise.all([first, append(2, false)]);
       assert.equal(store.writeTransactions - before, 1, 'both in one transaction');
       assert.equal(storedEvents(), 2);
+      const rows = reader
+        .prepare<[string], { first_event_id: number; last_event_id: number }>(
+          'SELECT first_event_id, last_event_id FROM history_batches WHERE run_id = ?',
+        )
+        .all(run.runId);
+      assert.deepEqual(
+        rows,
+        [{ first_event_id: 1, last_event_id: 2 }],
+        'the second continued the first: one row',
+      );
       const third = append(3, true);
       await store.close();
       await third;

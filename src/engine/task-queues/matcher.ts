@@ -5,6 +5,7 @@ import type { PollRequest } from '../../transport/engine-api.ts';
 import type { EngineDeps } from '../deps.ts';
 import { RECHECK_INTERVAL_MS, taskKey } from '../notifier.ts';
 import { parseRequest } from '../ops/parse-request.ts';
+import { KeyedMutex } from '../../util/semaphore.ts';
 
 const PollSchema = z.object({
   namespace: z.string().min(1),
@@ -37,17 +38,19 @@ export async function pollTaskQueue<T>(
     const early = before?.(req.namespace, req.taskQueue);
     if (early !== undefined) return early;
     const starting = startingTasksOf(deps.store);
-    const task = await deps.store.findTask({
-      namespace: req.namespace,
-      taskQueue: req.taskQueue,
-      kind,
-      skipTaskIds: [...starting],
+    // The polls of one queue in this process find one at a time, each passing over the tasks the
+    // ones before it took: polls that read at once would all find the same oldest task.
+    const task = await findingOf(deps.store).run(key, async () => {
+      const found = await deps.store.findTask({
+        namespace: req.namespace,
+        taskQueue: req.taskQueue,
+        kind,
+        skipTaskIds: [...starting],
+      });
+      if (found) starting.add(found.taskId);
+      return found;
     });
-    // Polls that read at once find the same oldest task: the ones that lose it to another poll
-    // of this process look again at once, passing it over, rather than wait for a wake-up.
-    if (task && starting.has(task.taskId)) continue;
     if (task) {
-      starting.add(task.taskId);
       try {
         const started = await start(task, req.identity);
         if (started !== undefined) return started;
@@ -75,14 +78,21 @@ export async function pollTaskQueue<T>(
   }
 }
 
-/** Tasks the pollers of this process are starting, per store: the others pass them over. */
-const startingTasks = new WeakMap<Store, Set<number>>();
+/** Finds in progress per queue key, per store (see pollTaskQueue). */
+const findingOf = perStore(() => new KeyedMutex());
 
-function startingTasksOf(store: Store): Set<number> {
-  let set = startingTasks.get(store);
-  if (!set) {
-    set = new Set();
-    startingTasks.set(store, set);
-  }
-  return set;
+/** Tasks the pollers of this process are starting, per store: the others pass them over. */
+const startingTasksOf = perStore(() => new Set<number>());
+
+/** One `T` per store, made on first use. */
+function perStore<T extends object>(make: () => T): (store: Store) => T {
+  const all = new WeakMap<Store, T>();
+  return (store) => {
+    let it = all.get(store);
+    if (!it) {
+      it = make();
+      all.set(store, it);
+    }
+    return it;
+  };
 }

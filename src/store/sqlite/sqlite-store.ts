@@ -447,6 +447,44 @@ interface PendingAppend {
   reject: (e: unknown) => void;
 }
 
+/**
+ * The batch in units written together, in order of their first write: a plain append to a run
+ * joins the run's unit before it when it continues that one exactly (its compare-and-set expects
+ * what that one leaves: an activity result lingering for the workflow task's answer that
+ * follows, ADR 0007). Anything else is a unit of its own.
+ */
+function chainsOf(batch: readonly PendingAppend[]): PendingAppend[][] {
+  const units: PendingAppend[][] = [];
+  const open = new Map<string, PendingAppend[]>();
+  for (const p of batch) {
+    const w = p.write;
+    const runId = w.kind === 'append' ? w.req.runId : w.req.run.runId;
+    if (w.kind === 'append' && w.req.createRun === undefined) {
+      const unit = open.get(runId);
+      const before = unit?.at(-1)?.write;
+      if (
+        unit !== undefined &&
+        before?.kind === 'append' &&
+        before.req.nextEventId === w.req.expectedNextEventId &&
+        before.req.expectedVersion + 1 === w.req.expectedVersion
+      ) {
+        unit.push(p);
+        continue;
+      }
+    }
+    const unit = [p];
+    units.push(unit);
+    if (w.kind === 'append' && w.req.createRun === undefined) open.set(runId, unit);
+    else open.delete(runId);
+  }
+  return units;
+}
+
+function appendOf(p: PendingAppend): AppendToRunRequest {
+  if (p.write.kind !== 'append') throw new IllegalStateError('A chain holds appends only.');
+  return p.write.req;
+}
+
 function errorContextOf(w: BatchedWrite): SqliteErrorContext {
   if (w.kind === 'append') return { operation: 'appendToRun' };
   const { run } = w.req;
@@ -501,39 +539,52 @@ function prepareTransactions(db: Database.Database, q: Queries) {
   });
 
   /**
-   * The writes of one append, in the caller's transaction. Contract 1: the compare-and-set on
-   * next_event_id comes first, so a conflict throws before anything was written.
+   * The writes of consecutive appends to one run (usually one), in the caller's transaction.
+   * Contract 1: the compare-and-set on next_event_id comes first, so a conflict throws before
+   * anything was written. Several (see {@link chainsOf}) write the run's row and its history
+   * once: the first one's compare-and-set, the last one's state, one history row for all their
+   * events; then each one's task and timer changes, in order.
    */
-  const appendWrites = (req: AppendToRunRequest): void => {
+  const appendWrites = (chain: readonly AppendToRunRequest[]): void => {
+    const first = chain[0];
+    const last = chain.at(-1);
+    if (first === undefined || last === undefined) return;
     const params = {
-      run_id: req.runId,
-      expected_next_event_id: req.expectedNextEventId,
-      expected_version: req.expectedVersion,
-      status: req.status,
-      close_time_ms: req.closeTimeMs ?? null,
-      next_event_id: req.nextEventId,
-      state: stateToColumn(req.state),
-      search_attributes: objectToColumn(req.searchAttributes),
-      memo: objectToColumn(req.memo),
+      run_id: first.runId,
+      expected_next_event_id: first.expectedNextEventId,
+      expected_version: first.expectedVersion,
+      next_version: first.expectedVersion + chain.length,
+      status: last.status,
+      close_time_ms: last.closeTimeMs ?? null,
+      next_event_id: last.nextEventId,
+      state: stateToColumn(last.state),
+      search_attributes: objectToColumn(
+        chain.findLast((r) => r.searchAttributes)?.searchAttributes,
+      ),
+      memo: objectToColumn(chain.findLast((r) => r.memo)?.memo),
     };
     // Most writes keep the status: the cheaper update first, the full one when it changed.
     if (
       q.runs.updateKeepingStatus.run(params).changes === 0 &&
       q.runs.update.run(params).changes === 0
     ) {
-      throw new RunConflictError(req.runId, req.expectedNextEventId);
+      throw new RunConflictError(first.runId, first.expectedNextEventId);
     }
-    insertEvents(req.runId, req.events);
-    // Deletes before inserts: a key both deleted and upserted ends up holding the new timer.
-    for (const key of req.deleteTimerKeys) q.timers.delete.run(req.runId, key);
-    for (const taskId of req.deleteTaskIds) q.tasks.delete.run(taskId);
-    insertTasks(req.tasks);
-    upsertTimers(req.timers);
-    // After the status update above: a continued run no longer holds its workflow id.
-    if (req.createRun !== undefined) insertRun(req.createRun);
+    insertEvents(first.runId, chain.length === 1 ? first.events : chain.flatMap((r) => r.events));
+    for (const req of chain) {
+      // Deletes before inserts: a key both deleted and upserted ends up holding the new timer.
+      for (const key of req.deleteTimerKeys) q.timers.delete.run(req.runId, key);
+      for (const taskId of req.deleteTaskIds) q.tasks.delete.run(taskId);
+      insertTasks(req.tasks);
+      upsertTimers(req.timers);
+      // After the status update above: a continued run no longer holds its workflow id.
+      if (req.createRun !== undefined) insertRun(req.createRun);
+    }
   };
 
-  const appendToRun = db.transaction(appendWrites);
+  const appendToRun = db.transaction((req: AppendToRunRequest) => {
+    appendWrites([req]);
+  });
 
   return {
     ensureNamespace: db.transaction((namespace: string) => {
@@ -541,20 +592,23 @@ function prepareTransactions(db: Database.Database, q: Queries) {
     }),
 
     /**
-     * A failed write is recorded in `failed` and undone alone. A plain append needs no savepoint
-     * (its compare-and-set fails before it writes anything; any other error fails the whole
-     * batch); one that also creates a run, and a run creation, get their own savepoint.
+     * A failed write is recorded in `failed` and undone alone. Plain appends need no savepoint
+     * (their compare-and-set fails before they write anything; any other error fails the whole
+     * batch); one that also creates a run, and a run creation, get their own savepoint. A chain
+     * of appends to one run ({@link chainsOf}) stands or falls as one: each was decided on the
+     * one before it.
      */
     appendBatch: db.transaction(
       (batch: readonly PendingAppend[], failed: Map<PendingAppend, unknown>) => {
-        for (const p of batch) {
-          const w = p.write;
+        for (const unit of chainsOf(batch)) {
+          const w = unit[0]?.write;
+          if (w === undefined) continue;
           if (w.kind === 'append' && w.req.createRun === undefined) {
             try {
-              appendWrites(w.req);
+              appendWrites(unit.map(appendOf));
             } catch (e) {
               if (!(e instanceof RunConflictError)) throw e;
-              failed.set(p, e);
+              for (const p of unit) failed.set(p, e);
             }
             continue;
           }
@@ -563,7 +617,7 @@ function prepareTransactions(db: Database.Database, q: Queries) {
             if (w.kind === 'append') appendToRun(w.req);
             else createRun(w.req);
           } catch (e) {
-            failed.set(p, e);
+            for (const p of unit) failed.set(p, e);
           }
         }
       },

@@ -10,6 +10,8 @@ export interface UpdateRunParams {
   run_id: string;
   expected_next_event_id: number;
   expected_version: number;
+  /** The version the row gets: one more than expected per write it carries. */
+  next_version: number;
   status: string;
   close_time_ms: number | null;
   next_event_id: number;
@@ -45,7 +47,7 @@ export function prepareRunQueries(db: Database.Database) {
      * the status differs: then `update` runs.
      */
     updateKeepingStatus: db.prepare<UpdateRunParams>(
-      'UPDATE runs SET next_event_id = @next_event_id, version = @expected_version + 1, ' +
+      'UPDATE runs SET next_event_id = @next_event_id, version = @next_version, ' +
         'state = @state, search_attributes = coalesce(@search_attributes, search_attributes), ' +
         'memo = coalesce(@memo, memo) ' +
         'WHERE run_id = @run_id AND next_event_id = @expected_next_event_id ' +
@@ -54,7 +56,7 @@ export function prepareRunQueries(db: Database.Database) {
     ),
     update: db.prepare<UpdateRunParams>(
       'UPDATE runs SET status = @status, close_time_ms = @close_time_ms, ' +
-        'next_event_id = @next_event_id, version = @expected_version + 1, state = @state, ' +
+        'next_event_id = @next_event_id, version = @next_version, state = @state, ' +
         'search_attributes = coalesce(@search_attributes, search_attributes), ' +
         'memo = coalesce(@memo, memo) ' +
         'WHERE run_id = @run_id AND next_event_id = @expected_next_event_id ' +
