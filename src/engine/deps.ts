@@ -2,6 +2,7 @@ import type { Logger } from '../logger.ts';
 import { HISTORY_LIMIT_DEFAULTS } from '../protocol/history-limits.ts';
 import type { Store } from '../store/store.ts';
 import type { Clock } from './clock.ts';
+import type { CloseWatch } from './close-watch.ts';
 import type { Notifier } from './notifier.ts';
 import type { WaitingPollers } from './task-queues/waiting-pollers.ts';
 
@@ -12,6 +13,8 @@ export interface EngineDeps {
   readonly notifier: Notifier;
   /** Long-polls of this process waiting for a task (sync match: engine/sync-match.ts). */
   readonly pollers: WaitingPollers;
+  /** The runs result waiters of this process wait on, checked together for closes. */
+  readonly closeWatch: CloseWatch;
   readonly logger: Logger;
   readonly limits: EngineLimits;
   /** Tells the timer loop that a timer due at `dueAtMs` was written. */

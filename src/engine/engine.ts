@@ -10,6 +10,7 @@ import type { Clock } from './clock.ts';
 import { DEFAULT_LIMITS } from './deps.ts';
 import type { EngineDeps, EngineLimits } from './deps.ts';
 import { Notifier } from './notifier.ts';
+import { CloseWatch } from './close-watch.ts';
 import { WaitingPollers } from './task-queues/waiting-pollers.ts';
 import {
   completeActivityTask,
@@ -73,12 +74,14 @@ export class Engine {
   private constructor(store: Store, ownsStore: boolean, options: EngineOptions) {
     const notifier = new Notifier();
     const timerRef: { loop?: TimerLoop } = {};
+    const logger = options.logger ?? defaultLogger({ component: 'engine' });
     this.#deps = {
       store,
       clock: options.clock ?? new SystemClock(),
       notifier,
       pollers: new WaitingPollers(),
-      logger: options.logger ?? defaultLogger({ component: 'engine' }),
+      closeWatch: new CloseWatch(store, notifier, logger),
+      logger,
       limits: { ...DEFAULT_LIMITS, ...options.limits },
       onTimerWritten: (dueAtMs) => {
         timerRef.loop?.onTimerWritten(dueAtMs);
@@ -119,6 +122,7 @@ export class Engine {
     if (this.#closed) return;
     this.#closed = true;
     this.#closing.abort();
+    this.#deps.closeWatch.close();
     await this.#timers.close();
     this.#queries.close();
     if (this.#ownsStore) await this.#deps.store.close();

@@ -78,8 +78,9 @@ export function runClosedKey(runId: string): string {
 export const RECHECK_INTERVAL_MS = 250;
 
 /**
- * The re-read interval of result waiters, which this process's commits wake when the run closes;
- * the re-read only catches runs closed by other engine processes on the same store.
+ * How often the close watch (close-watch.ts) looks for closes among the runs that result waiters
+ * wait on: this process's commits wake them at once; the watch catches runs closed by other
+ * engine processes on the same store.
  */
 export const CLOSE_RECHECK_INTERVAL_MS = 1000;
 

@@ -12,7 +12,7 @@ import type {
   WorkflowOutcome,
 } from '../../transport/engine-api.ts';
 import type { EngineDeps } from '../deps.ts';
-import { CLOSE_RECHECK_INTERVAL_MS, runClosedKey } from '../notifier.ts';
+import { runClosedKey } from '../notifier.ts';
 import { RunState } from '../run-state.ts';
 import { findRunOrThrow } from './find-run.ts';
 import { parseRequest } from './parse-request.ts';
@@ -78,19 +78,23 @@ export async function getWorkflowOutcome(
   const req = parseRequest(OutcomeSchema, input, 'get workflow result');
   const deadline = Date.now() + req.waitMs;
   let run = await findRunOrThrow(deps, req);
+  if (run.status !== RunStatus.Running) return outcomeOf(deps, run);
   const runId = run.runId;
-  for (;;) {
-    if (run.status !== RunStatus.Running) return outcomeOf(deps, run);
-    const remaining = deadline - Date.now();
-    if (remaining <= 0 || signal?.aborted) return undefined;
-    await deps.notifier.wait(
-      runClosedKey(runId),
-      Math.min(remaining, CLOSE_RECHECK_INTERVAL_MS),
-      signal,
-    );
-    const next = await deps.store.getRun({ runId });
-    if (!next) throw new IllegalStateError(`Run ${runId} disappeared.`);
-    run = next;
+  // Woken by this process's commit that closes the run, or by the close watch (another engine
+  // process closed it, or the wake-up came between the read above and this wait).
+  const unwatch = deps.closeWatch.watch(run.namespace, runId);
+  try {
+    for (;;) {
+      if (run.status !== RunStatus.Running) return await outcomeOf(deps, run);
+      const remaining = deadline - Date.now();
+      if (remaining <= 0 || signal?.aborted) return undefined;
+      await deps.notifier.wait(runClosedKey(runId), remaining, signal);
+      const next = await deps.store.getRun({ runId });
+      if (!next) throw new IllegalStateError(`Run ${runId} disappeared.`);
+      run = next;
+    }
+  } finally {
+    unwatch();
   }
 }
 

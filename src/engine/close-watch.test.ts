@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { Client } from '../client/index.ts';
+import { SqliteStore } from '../store/sqlite/sqlite-store.ts';
+import type { Store } from '../store/store.ts';
+import { Engine } from './engine.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'reprise-close-watch-'));
+after(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** `store` with a count of calls per method. */
+function counted(store: Store): { store: Store; calls: Map<string, number> } {
+  const calls = new Map<string, number>();
+  const wrapped = new Proxy(store, {
+    get(target, prop, receiver) {
+      const value: unknown = Reflect.get(target, prop, receiver);
+      if (typeof value !== 'function' || typeof prop !== 'string') return value;
+      return (...args: unknown[]) => {
+        calls.set(prop, (calls.get(prop) ?? 0) + 1);
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return { store: wrapped, calls };
+}
+
+describe('CloseWatch', () => {
+  test('result waiters see runs that another engine closes, with one store query a round for all of them', async () => {
+    const path = join(dir, 'two-engines.db');
+    const { store, calls } = counted(await SqliteStore.open({ path }));
+    const waiting = await Engine.open({ store });
+    const other = await Engine.open({ store: `sqlite:${path}` });
+    try {
+      const client = new Client({ connection: waiting.connection });
+      const otherClient = new Client({ connection: other.connection });
+      // No worker polls this queue: the runs stay Running until the other engine ends them.
+      const handles = await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          client.workflow.start('neverWorked', {
+            taskQueue: 'close-watch-idle',
+            workflowId: `close-watch-${i}`,
+          }),
+        ),
+      );
+      const results = handles.map((h) =>
+        h.result().then(
+          () => 'completed',
+          (e: unknown) => (e instanceof Error ? e.message : String(e)),
+        ),
+      );
+      // Every waiter is parked on the run (its first read saw it Running) before the closes.
+      await until(() => (calls.get('getRun') ?? 0) + (calls.get('findRun') ?? 0) >= 40);
+      const before = new Map(calls);
+      for (let i = 0; i < 40; i++)
+        await otherClient.workflow.getHandle(`close-watch-${i}`).terminate('done elsewhere');
+      const outcomes = await Promise.all(results);
+      assert.deepEqual(new Set(outcomes), new Set(['Workflow execution terminated']));
+      const since = (m: string) => (calls.get(m) ?? 0) - (before.get(m) ?? 0);
+      // The closes were found by the watch's query (a round or two: 1 s apart), not by 40 waiters
+      // each re-reading its run every second; each waiter then reads its run once.
+      assert.ok(since('listRunsByQuery') >= 1, 'the watch found the closes');
+      assert.ok(since('listRunsByQuery') <= 3, `queries: ${since('listRunsByQuery')}`);
+      assert.ok(since('getRun') <= 40, `run reads: ${since('getRun')}`);
+    } finally {
+      await other.close();
+      await waiting.close();
+      await store.close();
+    }
+  });
+});
+
+async function until(cond: () => boolean): Promise<void> {
+  while (!cond()) await new Promise((r) => setImmediate(r));
+}
