@@ -1,4 +1,5 @@
 // W3 start latency: 200 one-step workflows, started one after another, each awaited.
+import { StoreCounter } from '../lib/counting-store.ts';
 import { openDeployment } from '../lib/deployment.ts';
 import { mean, percentile } from '../lib/stats.ts';
 import type { Workload } from '../lib/workload.ts';
@@ -14,7 +15,8 @@ export const w3: Workload = {
   processLabel: 'bench (engine+worker+client)',
   params: () => ({ workflows: WORKFLOWS, stepsEach: 1, warmUpSteps: WARM_UP_STEPS }),
   async rep(ctx) {
-    const d = await openDeployment(ctx.options);
+    const counter = new StoreCounter();
+    const d = await openDeployment({ ...ctx.options, counter });
     try {
       await d.startWorker();
       await warmUp(d);
@@ -26,6 +28,7 @@ export const w3: Workload = {
         });
       }
       const latencies: number[] = [];
+      counter.reset();
       ctx.mark('start');
       for (let i = 0; i < WORKFLOWS; i++) {
         const t0 = performance.now();
@@ -45,7 +48,9 @@ export const w3: Workload = {
           p99Ms: { value: percentile(latencies, 99), unit: 'ms' },
           meanMs: { value: mean(latencies), unit: 'ms' },
           maxMs: { value: Math.max(...latencies), unit: 'ms' },
+          durableCommitsPerWorkflow: { value: counter.durableCommits / WORKFLOWS, unit: 'commits' },
         },
+        notes: [counter.describe(WORKFLOWS, 'workflow')],
       };
     } finally {
       await d.close();

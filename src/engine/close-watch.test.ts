@@ -53,13 +53,14 @@ describe('CloseWatch', () => {
           (e: unknown) => (e instanceof Error ? e.message : String(e)),
         ),
       );
-      // Every waiter is parked on the run (its first read saw it Running) before the closes.
-      await until(() => (calls.get('getRun') ?? 0) + (calls.get('findRun') ?? 0) >= 40);
+      // Every waiter is parked on its run (its first read saw it Running) before the closes.
+      await until(() => waiting.deps.closeWatch.size === 40);
       const before = new Map(calls);
       for (let i = 0; i < 40; i++)
         await otherClient.workflow.getHandle(`close-watch-${i}`).terminate('done elsewhere');
       const outcomes = await Promise.all(results);
       assert.deepEqual(new Set(outcomes), new Set(['Workflow execution terminated']));
+      assert.equal(waiting.deps.closeWatch.size, 0, 'every waiter stopped watching');
       const since = (m: string) => (calls.get(m) ?? 0) - (before.get(m) ?? 0);
       // The closes were found by the watch's query (a round or two: 1 s apart), not by 40 waiters
       // each re-reading its run every second; each waiter then reads its run once.
@@ -74,6 +75,10 @@ describe('CloseWatch', () => {
   });
 });
 
-async function until(cond: () => boolean): Promise<void> {
-  while (!cond()) await new Promise((r) => setImmediate(r));
+async function until(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setImmediate(r));
+  }
 }

@@ -25,16 +25,23 @@ export class CloseWatch {
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
 
-  constructor(
-    store: Store,
-    notifier: Notifier,
-    logger: Logger,
-    intervalMs = CLOSE_RECHECK_INTERVAL_MS,
-  ) {
-    this.#store = store;
-    this.#notifier = notifier;
-    this.#logger = logger;
-    this.#intervalMs = intervalMs;
+  constructor(opts: {
+    store: Store;
+    notifier: Notifier;
+    logger: Logger;
+    intervalMs?: number | undefined;
+  }) {
+    this.#store = opts.store;
+    this.#notifier = opts.notifier;
+    this.#logger = opts.logger;
+    this.#intervalMs = opts.intervalMs ?? CLOSE_RECHECK_INTERVAL_MS;
+  }
+
+  /** How many runs are watched now. */
+  get size(): number {
+    let n = 0;
+    for (const runs of this.#watched.values()) n += runs.size;
+    return n;
   }
 
   /** Watches `runId` until the returned function is called. */
@@ -89,7 +96,7 @@ export class CloseWatch {
   async #check(): Promise<void> {
     for (const [namespace, runs] of [...this.#watched]) {
       const ids = [...runs.keys()];
-      for (let i = 0; i < ids.length; i += CHUNK) {
+      for (let i = 0; i < ids.length && !this.#closed; i += CHUNK) {
         const chunk = ids.slice(i, i + CHUNK);
         try {
           const closed = await this.#store.listRunsByQuery({

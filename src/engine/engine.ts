@@ -80,7 +80,7 @@ export class Engine {
       clock: options.clock ?? new SystemClock(),
       notifier,
       pollers: new WaitingPollers(),
-      closeWatch: new CloseWatch(store, notifier, logger),
+      closeWatch: new CloseWatch({ store, notifier, logger }),
       logger,
       limits: { ...DEFAULT_LIMITS, ...options.limits },
       onTimerWritten: (dueAtMs) => {

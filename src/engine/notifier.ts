@@ -2,8 +2,9 @@ import type { Clock } from './clock.ts';
 
 /**
  * In-process wake-ups: a task was enqueued, a run changed. Wake-ups are hints that only shorten
- * waits; every waiter re-reads the store on a bounded interval, since other engine processes
- * sharing the store do not reach this notifier.
+ * waits; every waiter re-reads the store on a bounded interval (result waiters all at once,
+ * through the close watch: ADR 0011), since other engine processes sharing the store do not
+ * reach this notifier.
  */
 export class Notifier {
   readonly #waiters = new Map<string, Set<() => void>>();

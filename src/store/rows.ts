@@ -43,7 +43,10 @@ export const RunRow = z.object({
 });
 export type RunRow = z.infer<typeof RunRow>;
 
-/** One append's events (`history_batches`): a JSON array of whole events, in order. */
+/**
+ * One append's events, or a chain's (ADR 0010), in `history_batches`: a JSON array of whole
+ * events, in order.
+ */
 export interface HistoryBatchRow {
   run_id: string;
   first_event_id: number;

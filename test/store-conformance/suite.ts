@@ -301,57 +301,6 @@ export function storeConformance(backend: string, open: () => Promise<Store>): v
           assert.equal((await store.readHistory({ runId: runs[2]!.runId })).length, 3);
         }));
 
-      test('an append that continues one still uncommitted (sent at once) commits after it, as if in turn', () =>
-        withStore(async (store) => {
-          const run = makeRun();
-          await store.createRun(createRequest(run));
-          const first = appendRequest(run, {
-            events: [signaledEvent(3, 'a'), signaledEvent(4, 'b')],
-            tasks: [workflowTask(run, 3, { taskQueue: 'qa' })],
-            timers: [
-              makeTimer(run, { key: 'a', dueAtMs: 1 }),
-              makeTimer(run, { key: 'b', dueAtMs: 2 }),
-            ],
-            state: 'first',
-            searchAttributes: { stage: 'first' },
-          });
-          const afterFirst = { ...run, nextEventId: 5, version: run.version + 1 };
-          const second = appendRequest(afterFirst, {
-            events: [signaledEvent(5, 'c')],
-            tasks: [workflowTask(run, 5, { taskQueue: 'qb' })],
-            // The second deletes a timer the first set and sets one again under another key.
-            deleteTimerKeys: ['a'],
-            timers: [makeTimer(run, { key: 'c', dueAtMs: 3 })],
-            status: RunStatus.Completed,
-            closeTimeMs: 9_000,
-            state: 'second',
-          });
-          await Promise.all([store.appendToRun(first), store.appendToRun(second)]);
-          assert.deepEqual(await store.getRun({ runId: run.runId }), {
-            ...run,
-            status: RunStatus.Completed,
-            closeTimeMs: 9_000,
-            nextEventId: 6,
-            version: run.version + 2,
-            state: 'second',
-            // The second said nothing of them: the first's stay.
-            searchAttributes: { stage: 'first' },
-          });
-          assert.deepEqual(await store.readHistory({ runId: run.runId, fromEventId: 3 }), [
-            signaledEvent(3, 'a'),
-            signaledEvent(4, 'b'),
-            signaledEvent(5, 'c'),
-          ]);
-          assert.deepEqual(
-            (await store.readHistory({ runId: run.runId, fromEventId: 5 })).map((e) => e.eventId),
-            [5],
-          );
-          assert.ok(await findTask(store, { taskQueue: 'qa' }));
-          assert.ok(await findTask(store, { taskQueue: 'qb' }));
-          const timers = await store.takeDueTimers({ nowMs: 10, limit: 10, leaseMs: 1 });
-          assert.deepEqual(timers.map((t) => t.key).sort(), ['b', 'c']);
-        }));
-
       test('when an append loses its compare-and-set, the one sent with it that continues it fails too, and nothing changes', () =>
         withStore(async (store) => {
           const run = makeRun();

@@ -163,7 +163,7 @@ export class SqliteStore implements Store {
       events: req.events,
       nextEventId: run.nextEventId,
     });
-    await this.#groupCommit({ kind: 'create', req });
+    await this.#groupCommit({ kind: 'create', req }, req.linger === true);
   }
 
   async getRun(req: { runId: string }): Promise<RunRecord | undefined> {
@@ -209,10 +209,10 @@ export class SqliteStore implements Store {
 
   /**
    * Group commit: appends and run creations that arrive in the same turn of the event loop (many
-   * runs' steps or starts under load) share ONE transaction and so one fsync, each inside its
-   * own savepoint so that one's conflict rolls back only that one. Every caller is answered
-   * only after the commit, so an acknowledged write is as durable as a lone one. A lingering
-   * write (AppendToRunRequest.linger) waits up to the linger window for a write that is not.
+   * runs' steps or starts under load) share ONE transaction and so one fsync; one write's
+   * conflict undoes only that write (see `appendBatch`). Every caller is answered only after the
+   * commit, so an acknowledged write is as durable as a lone one. A lingering write
+   * (`linger` on an append or a creation) waits up to the linger window for a write that is not.
    */
   #groupCommit(write: BatchedWrite, linger = false): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -448,36 +448,48 @@ interface PendingAppend {
 }
 
 /**
- * The batch in units written together, in order of their first write: a plain append to a run
- * joins the run's unit before it when it continues that one exactly (its compare-and-set expects
- * what that one leaves: an activity result lingering for the workflow task's answer that
- * follows, ADR 0007). Anything else is a unit of its own.
+ * The batch in units written together: a plain append to a run joins the run's unit before it
+ * when it continues that one exactly (its compare-and-set expects what that one leaves: an
+ * activity result lingering for the workflow task's answer that follows, ADR 0007). Anything
+ * else is a unit of its own. Units are written in the order of their last writes, so no write
+ * of another run that came before a chain's last one sees part of the chain.
  */
 function chainsOf(batch: readonly PendingAppend[]): PendingAppend[][] {
   const units: PendingAppend[][] = [];
+  const lastAt = new Map<PendingAppend[], number>();
   const open = new Map<string, PendingAppend[]>();
-  for (const p of batch) {
+  batch.forEach((p, i) => {
     const w = p.write;
     const runId = w.kind === 'append' ? w.req.runId : w.req.run.runId;
-    if (w.kind === 'append' && w.req.createRun === undefined) {
-      const unit = open.get(runId);
-      const before = unit?.at(-1)?.write;
-      if (
-        unit !== undefined &&
-        before?.kind === 'append' &&
-        before.req.nextEventId === w.req.expectedNextEventId &&
-        before.req.expectedVersion + 1 === w.req.expectedVersion
-      ) {
-        unit.push(p);
-        continue;
-      }
+    const plain = w.kind === 'append' && w.req.createRun === undefined;
+    const unit = open.get(runId);
+    const before = unit?.at(-1)?.write;
+    if (
+      plain &&
+      unit !== undefined &&
+      before?.kind === 'append' &&
+      before.req.nextEventId === w.req.expectedNextEventId &&
+      before.req.expectedVersion + 1 === w.req.expectedVersion
+    ) {
+      unit.push(p);
+      lastAt.set(unit, i);
+      return;
     }
-    const unit = [p];
-    units.push(unit);
-    if (w.kind === 'append' && w.req.createRun === undefined) open.set(runId, unit);
+    const own = [p];
+    units.push(own);
+    lastAt.set(own, i);
+    if (plain) open.set(runId, own);
     else open.delete(runId);
-  }
-  return units;
+  });
+  return units.sort((a, b) => (lastAt.get(a) ?? 0) - (lastAt.get(b) ?? 0));
+}
+
+/** An append's compare-and-set failed, inside a transaction: a RunConflictError per write. */
+class ChainConflict extends Error {}
+
+function conflictOf(p: PendingAppend): RunConflictError {
+  const req = appendOf(p);
+  return new RunConflictError(req.runId, req.expectedNextEventId);
 }
 
 function appendOf(p: PendingAppend): AppendToRunRequest {
@@ -548,7 +560,9 @@ function prepareTransactions(db: Database.Database, q: Queries) {
   const appendWrites = (chain: readonly AppendToRunRequest[]): void => {
     const first = chain[0];
     const last = chain.at(-1);
-    if (first === undefined || last === undefined) return;
+    if (first === undefined || last === undefined) {
+      throw new IllegalStateError('appendToRun: a chain of appends needs at least one.');
+    }
     const params = {
       run_id: first.runId,
       expected_next_event_id: first.expectedNextEventId,
@@ -561,14 +575,14 @@ function prepareTransactions(db: Database.Database, q: Queries) {
       search_attributes: objectToColumn(
         chain.findLast((r) => r.searchAttributes)?.searchAttributes,
       ),
-      memo: objectToColumn(chain.findLast((r) => r.memo)?.memo),
+      memo: objectToColumn(chain.findLast((r) => r.memo !== undefined)?.memo),
     };
     // Most writes keep the status: the cheaper update first, the full one when it changed.
     if (
       q.runs.updateKeepingStatus.run(params).changes === 0 &&
       q.runs.update.run(params).changes === 0
     ) {
-      throw new RunConflictError(first.runId, first.expectedNextEventId);
+      throw new ChainConflict();
     }
     insertEvents(first.runId, chain.length === 1 ? first.events : chain.flatMap((r) => r.events));
     for (const req of chain) {
@@ -595,20 +609,26 @@ function prepareTransactions(db: Database.Database, q: Queries) {
      * A failed write is recorded in `failed` and undone alone. Plain appends need no savepoint
      * (their compare-and-set fails before they write anything; any other error fails the whole
      * batch); one that also creates a run, and a run creation, get their own savepoint. A chain
-     * of appends to one run ({@link chainsOf}) stands or falls as one: each was decided on the
-     * one before it.
+     * of appends to one run ({@link chainsOf}) whose first loses its compare-and-set fails that
+     * one only, and the rest are tried again from the next one's own: as if written in turn.
      */
     appendBatch: db.transaction(
       (batch: readonly PendingAppend[], failed: Map<PendingAppend, unknown>) => {
         for (const unit of chainsOf(batch)) {
-          const w = unit[0]?.write;
-          if (w === undefined) continue;
+          const [only] = unit;
+          if (only === undefined) continue;
+          const w = only.write;
           if (w.kind === 'append' && w.req.createRun === undefined) {
-            try {
-              appendWrites(unit.map(appendOf));
-            } catch (e) {
-              if (!(e instanceof RunConflictError)) throw e;
-              for (const p of unit) failed.set(p, e);
+            for (let rest = unit; rest.length > 0;) {
+              try {
+                appendWrites(rest.map(appendOf));
+                rest = [];
+              } catch (e) {
+                if (!(e instanceof ChainConflict)) throw e;
+                const [head, ...tail] = rest;
+                if (head !== undefined) failed.set(head, conflictOf(head));
+                rest = tail;
+              }
             }
             continue;
           }
@@ -617,7 +637,7 @@ function prepareTransactions(db: Database.Database, q: Queries) {
             if (w.kind === 'append') appendToRun(w.req);
             else createRun(w.req);
           } catch (e) {
-            for (const p of unit) failed.set(p, e);
+            failed.set(only, e instanceof ChainConflict ? conflictOf(only) : e);
           }
         }
       },
