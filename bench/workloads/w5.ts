@@ -1,6 +1,7 @@
 // W5 signals: 500 workflows each waiting on a signal; all 500 signals sent at once.
 // Send-to-completion is from the moment the 500 signal calls are issued to the moment each
 // workflow's result() resolves in the client.
+import { StoreCounter } from '../lib/counting-store.ts';
 import { openDeployment } from '../lib/deployment.ts';
 import { StoreProbe } from '../lib/probe.ts';
 import { percentile } from '../lib/stats.ts';
@@ -18,7 +19,8 @@ export const w5: Workload = {
   processLabel: 'bench (engine+worker+client)',
   params: () => ({ workflows: WORKFLOWS, warmUpSteps: WARM_UP_STEPS }),
   async rep(ctx) {
-    const d = await openDeployment(ctx.options);
+    const counter = new StoreCounter();
+    const d = await openDeployment({ ...ctx.options, counter });
     const probe = new StoreProbe(d.dbPath);
     try {
       await d.startWorker();
@@ -48,6 +50,7 @@ export const w5: Workload = {
       );
       // Let every result() call reach its long-poll before the clock starts.
       await delay(200);
+      counter.reset();
       ctx.mark('start');
       const t0 = performance.now();
       await Promise.all(handles.map((h, i) => h.signal(go, i)));
@@ -63,7 +66,9 @@ export const w5: Workload = {
           p99Ms: { value: percentile(latencies, 99), unit: 'ms' },
           maxMs: { value: Math.max(...latencies), unit: 'ms' },
           allSignalsAcceptedMs: { value: sentMs, unit: 'ms' },
+          durableCommitsPerWorkflow: { value: counter.durableCommits / WORKFLOWS, unit: 'commits' },
         },
+        notes: [counter.describe(WORKFLOWS, 'workflow')],
       };
     } finally {
       probe.close();
