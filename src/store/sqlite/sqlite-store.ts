@@ -573,7 +573,7 @@ function prepareTransactions(db: Database.Database, q: Queries) {
       next_event_id: last.nextEventId,
       state: stateToColumn(last.state),
       search_attributes: objectToColumn(
-        chain.findLast((r) => r.searchAttributes)?.searchAttributes,
+        chain.findLast((r) => r.searchAttributes !== undefined)?.searchAttributes,
       ),
       memo: objectToColumn(chain.findLast((r) => r.memo !== undefined)?.memo),
     };
