@@ -101,33 +101,17 @@ export function committed(
   handOver(deps, matches);
 }
 
-/**
- * Writes a new run (start, signalWithStart, a child) through {@link matchNewRun}. When its first
- * workflow task went to a waiting poll of this process, the task is handed over at once and the
- * run's creation waits (up to the store's linger window) for the worker's answer, which usually
- * follows within a millisecond or two, to commit with it: one commit for the start and the first
- * task instead of two. The caller still returns only once the run is committed; a crash before
- * that loses both, as if the start had never come (it was not acknowledged). The worker's
- * answer to a run whose creation then fails (another engine process started the workflow id
- * first) finds no run and is refused.
- */
+/** Writes a new run (start, signalWithStart, a child) through {@link matchNewRun}. */
 export async function createRunMatched(
   deps: EngineDeps,
   built: { request: CreateRunRequest; tx: RunTx },
 ): Promise<void> {
   const { request, matches } = matchNewRun(deps, built);
-  const early = matches.length > 0;
-  if (early) {
-    RunCache.of(deps.store).set(request.run, built.tx.state, built.tx.events, undefined);
-    handOver(deps, matches);
-  }
   try {
-    await deps.store.createRun(early ? { ...request, linger: true } : request);
+    await deps.store.createRun(request);
   } catch (e) {
-    if (early) RunCache.of(deps.store).delete(request.run.runId);
-    else release(matches);
+    release(matches);
     throw e;
   }
-  if (early) afterCommit(deps, built.tx);
-  else committed(deps, request, built.tx, matches);
+  committed(deps, request, built.tx, matches);
 }

@@ -13,7 +13,6 @@ import { retryBackoffMs } from '../protocol/retry-policy.ts';
 import type { ResolvedRetryPolicy } from '../protocol/retry-policy.ts';
 import type { CreateRunRequest } from '../store/store.ts';
 import type { EngineDeps } from './deps.ts';
-import { RunCache } from './run-cache.ts';
 import { buildNewRun } from './new-run.ts';
 import type { RunState } from './run-state.ts';
 import { dropPendingTimers } from './timer-keys.ts';
@@ -34,20 +33,16 @@ const RUN_TIMEOUT_FAILURE: Failure = {
 
 /**
  * The run's WorkflowExecutionStarted if the run has a retry policy (a retry repeats that start),
- * else undefined. Read before `updateRun`: history never changes, so it cannot go stale. From
- * this process's run cache first: a run whose first task went straight to a worker is written
- * with that task's answer (sync-match.ts createRunMatched), so it is not in the store yet.
+ * else undefined. Read before `updateRun`: history never changes, so it cannot go stale.
  */
 export async function startedEventIfRetrying(
   deps: EngineDeps,
   runId: string,
 ): Promise<WorkflowStartedEvent | undefined> {
-  const cache = RunCache.of(deps.store);
-  const state = (cache.get(runId)?.state ?? (await deps.store.getRun({ runId }))?.state) as
-    { retryPolicy?: unknown } | undefined;
+  const run = await deps.store.getRun({ runId });
+  const state = run?.state as { retryPolicy?: unknown } | undefined;
   if (state?.retryPolicy === undefined) return undefined;
-  const [first] =
-    cache.eventsFrom(runId, 1) ?? (await deps.store.readHistory({ runId, fromEventId: 1 }));
+  const [first] = await deps.store.readHistory({ runId, fromEventId: 1 });
   if (first?.type !== 'WorkflowExecutionStarted') {
     throw new IllegalStateError(`Run ${runId} does not begin with WorkflowExecutionStarted.`);
   }

@@ -194,13 +194,6 @@ export interface CreateRunRequest {
   events: HistoryEvent[];
   tasks: NewTask[];
   timers: NewTimer[];
-  /**
-   * The creation may wait, up to the store's linger window, for more writes to share its
-   * transaction: the engine sets it when the run's first workflow task went straight to a worker
-   * of this process, whose answer follows at once. As {@link AppendToRunRequest.linger}: the
-   * promise resolves only once the run is committed; a hint that a store may ignore.
-   */
-  linger?: boolean | undefined;
 }
 
 export interface AppendToRunRequest {

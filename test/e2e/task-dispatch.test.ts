@@ -3,9 +3,6 @@
 // a poll already waiting, and the engine's cache of run rows with another engine on the file.
 // The test plays the worker itself through the engine API, to see each step.
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Engine } from 'reprise/server';
 import { Client } from 'reprise/client';
@@ -246,61 +243,6 @@ describe('task dispatch', () => {
     assert.ok(started?.type === 'WorkflowTaskStarted');
     assert.equal(started.identity, 'me');
     assert.equal(await poll(taskQueue, 0), undefined, 'no task row was left behind');
-  });
-
-  test("a start whose first task went to a waiting poll commits with that task's answer: one transaction", async () => {
-    // A linger window longer than the test: only the answer can commit the start.
-    const store = await SqliteStore.open({
-      path: join(tmpdir(), `reprise-eager-start-${randomUUID()}.db`),
-      lingerMs: 600_000,
-    });
-    const engine = await Engine.open({ store });
-    try {
-      const client = new Client({ connection: engine.connection });
-      const taskQueue = uniqueQueue('eager-start');
-      const waiting = engine.connection.pollWorkflowTask({
-        namespace: 'default',
-        taskQueue,
-        identity: 'me',
-        waitMs: 10_000,
-      });
-      await waitFor(
-        () => engine.deps.pollers.count('default', taskQueue, 'workflow') === 1,
-        'the poll to wait',
-      );
-      const commitsBefore = store.writeTransactions;
-      let acknowledged = false;
-      const start = client.workflow
-        .start(collect, { taskQueue, workflowId: `dispatch-${++n}`, args: [1] })
-        .then((h) => {
-          acknowledged = true;
-          return h;
-        });
-      const task = asWorkflowTask(await waiting);
-      assert.equal(await store.getRun({ runId: task.runId }), undefined, 'not written yet');
-      assert.equal(acknowledged, false, 'start() answers only once the run is committed');
-      const res = await engine.connection.completeWorkflowTask({
-        taskToken: task.taskToken,
-        identity: 'me',
-        commands: [schedule(taskQueue, 1, true)],
-      });
-      assert.equal(res.activityTasks?.length, 1, 'the activity came back with the answer');
-      const handle = await start;
-      assert.equal(store.writeTransactions - commitsBefore, 1, 'the start and the answer');
-      assert.deepEqual(
-        (await handle.fetchHistory()).events.map((e) => e.type),
-        [
-          'WorkflowExecutionStarted',
-          'WorkflowTaskScheduled',
-          'WorkflowTaskStarted',
-          'WorkflowTaskCompleted',
-          'ActivityTaskScheduled',
-        ],
-      );
-    } finally {
-      await engine.close();
-      await store.close();
-    }
   });
 
   test('a continued run’s first task goes to a waiting poll in the continuing transaction', async () => {

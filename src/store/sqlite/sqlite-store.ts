@@ -163,7 +163,7 @@ export class SqliteStore implements Store {
       events: req.events,
       nextEventId: run.nextEventId,
     });
-    await this.#groupCommit({ kind: 'create', req }, req.linger === true);
+    await this.#groupCommit({ kind: 'create', req });
   }
 
   async getRun(req: { runId: string }): Promise<RunRecord | undefined> {
@@ -212,7 +212,7 @@ export class SqliteStore implements Store {
    * runs' steps or starts under load) share ONE transaction and so one fsync; one write's
    * conflict undoes only that write (see `appendBatch`). Every caller is answered only after the
    * commit, so an acknowledged write is as durable as a lone one. A lingering write
-   * (`linger` on an append or a creation) waits up to the linger window for a write that is not.
+   * (AppendToRunRequest.linger) waits up to the linger window for a write that is not.
    */
   #groupCommit(write: BatchedWrite, linger = false): Promise<void> {
     return new Promise((resolve, reject) => {
