@@ -1,4 +1,4 @@
-import { IllegalStateError, RunConflictError } from '../errors.ts';
+import { IllegalStateError, RunConflictError, TaskNotFoundError } from '../errors.ts';
 import type { HistoryEvent, NewHistoryEvent } from '../protocol/history-events.ts';
 import { RunStatus, isTerminal } from '../protocol/run-status.ts';
 import type { TaskKind, TimerPayload } from '../protocol/tasks.ts';
@@ -37,6 +37,25 @@ export async function updateRunIfExists<T>(
   decide: (tx: RunTx) => T,
 ): Promise<T | 'missing'> {
   return runLocks.run(runId, () => updateRunUnlocked(deps, runId, decide, true));
+}
+
+/**
+ * {@link updateRun} for the run a task token names. A run that does not exist (a token made up,
+ * or from another store) is the task not found, as a stale task is: the worker drops its answer.
+ */
+export async function updateTaskRun<T>(
+  deps: EngineDeps,
+  kind: TaskKind,
+  runId: string,
+  decide: (tx: RunTx) => T,
+): Promise<T> {
+  const out = await updateRunIfExists(deps, runId, decide);
+  if (out !== 'missing') return out;
+  throw new TaskNotFoundError(
+    kind === 'workflow' ? 'WorkflowTaskNotFound' : 'ActivityTaskNotFound',
+    `Run ${runId}, named by this ${kind} task token, does not exist; the answer was not recorded. ` +
+      'Pass the taskToken exactly as the task gave it, to an engine on the store that holds the run.',
+  );
 }
 
 const runLocks = new KeyedMutex();

@@ -1,6 +1,7 @@
 // DESIGN contract 7: bad input gets a clear error and changes nothing — unknown workflow types and
 // signals, oversized payloads, duplicate ids, wrong namespaces, malformed requests.
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import {
   Client,
@@ -13,6 +14,7 @@ import {
   WorkflowNotFoundError,
 } from 'reprise/client';
 import type { WorkflowHandle } from 'reprise/client';
+import { TaskNotFoundError } from '../../src/errors.ts';
 import * as activities from './fixtures/contract-activities.ts';
 import { addItem, collect, completedFromOutside } from './fixtures/contract-workflows.ts';
 import { contractWorkflows } from './fixtures/paths.ts';
@@ -167,6 +169,51 @@ describe('contract 7: bad input gets a clear error and changes nothing', () => {
         return true;
       },
     );
+  });
+
+  test('a well-formed task token naming a run that does not exist is refused as task not found', async () => {
+    const runId = randomUUID();
+    const token = (t: object) => Buffer.from(JSON.stringify(t)).toString('base64url');
+    const workflowToken = token({ k: 'wt', runId, scheduledEventId: 2, startedEventId: 3 });
+    const activityToken = token({
+      k: 'at',
+      namespace: 'default',
+      runId,
+      scheduledEventId: 5,
+      attempt: 1,
+    });
+    const api = env.engine.connection;
+    const refused = (kind: string) => (e: unknown) => {
+      assert.ok(e instanceof TaskNotFoundError, `got ${String(e)}`);
+      assert.equal(e.code, kind);
+      assert.match(e.message, new RegExp(`Run ${runId}.*does not exist`));
+      return true;
+    };
+    await assert.rejects(
+      api.completeWorkflowTask({ taskToken: workflowToken, identity: 't', commands: [] }),
+      refused('WorkflowTaskNotFound'),
+    );
+    await assert.rejects(
+      api.failWorkflowTask({
+        taskToken: workflowToken,
+        identity: 't',
+        cause: 'WorkflowError',
+        failure: {
+          message: 'x',
+          info: { type: 'application', errorType: 'Error', nonRetryable: false },
+        },
+      }),
+      refused('WorkflowTaskNotFound'),
+    );
+    await assert.rejects(
+      api.completeActivityTask({ taskToken: activityToken, identity: 't', result: 1 }),
+      refused('ActivityTaskNotFound'),
+    );
+    await assert.rejects(
+      api.heartbeatActivityTask({ taskToken: activityToken, identity: 't', details: [] }),
+      refused('ActivityTaskNotFound'),
+    );
+    assert.equal(await env.engine.deps.store.getRun({ runId }), undefined);
   });
 
   test('signalling a closed workflow is refused with WorkflowNotFoundError; history is unchanged', async () => {

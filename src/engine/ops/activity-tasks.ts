@@ -20,7 +20,7 @@ import { checkPayload } from '../payload-limits.ts';
 import type { PendingActivity } from '../run-state.ts';
 import { ActivityTaskToken, decodeTaskToken, encodeTaskToken } from '../task-token.ts';
 import { activityTimerKey, activityTimerKeys } from '../timer-keys.ts';
-import { updateRun, updateRunIfExists } from '../update-run.ts';
+import { updateRunIfExists, updateTaskRun } from '../update-run.ts';
 import type { RunTx } from '../update-run.ts';
 import { parseRequest } from './parse-request.ts';
 import { startWorkflowTaskEagerly } from '../eager-dispatch.ts';
@@ -185,7 +185,7 @@ export async function completeActivityTask(
   const req = parseRequest(CompleteSchema, input, 'complete activity task');
   const token = decodeTaskToken(ActivityTaskToken, req.taskToken);
   let eager: StartedWorkflowTask | undefined;
-  await updateRun(deps, token.runId, (tx) => {
+  await updateTaskRun(deps, 'activity', token.runId, (tx) => {
     eager = undefined;
     const pa = currentAttempt(tx, token);
     checkPayload(deps, `The result of activity '${pa.activityType}'`, req.result);
@@ -224,7 +224,7 @@ export async function failActivityTask(
 ): Promise<void> {
   const req = parseRequest(FailSchema, input, 'fail activity task');
   const token = decodeTaskToken(ActivityTaskToken, req.taskToken);
-  await updateRun(deps, token.runId, (tx) => {
+  await updateTaskRun(deps, 'activity', token.runId, (tx) => {
     const pa = currentAttempt(tx, token);
     if (req.lastHeartbeatDetails !== undefined) pa.heartbeatDetails = req.lastHeartbeatDetails;
     failAttempt(tx, pa, req.failure, req.identity, undefined);
@@ -325,7 +325,7 @@ export async function heartbeatActivityTask(
   const req = parseRequest(HeartbeatSchema, input, 'heartbeat');
   const token = decodeTaskToken(ActivityTaskToken, req.taskToken);
   checkPayload(deps, 'Heartbeat details', req.details);
-  return updateRun(deps, token.runId, (tx) => {
+  return updateTaskRun(deps, 'activity', token.runId, (tx) => {
     const pa = currentAttempt(tx, token);
     pa.heartbeatDetails = req.details;
     pa.lastHeartbeatTimeMs = tx.nowMs;
@@ -350,7 +350,7 @@ export async function reportActivityTaskCanceled(
 ): Promise<void> {
   const req = parseRequest(CanceledSchema, input, 'report activity canceled');
   const token = decodeTaskToken(ActivityTaskToken, req.taskToken);
-  await updateRun(deps, token.runId, (tx) => {
+  await updateTaskRun(deps, 'activity', token.runId, (tx) => {
     const pa = currentAttempt(tx, token);
     if (pa.cancelRequestedEventId === undefined) {
       failAttempt(

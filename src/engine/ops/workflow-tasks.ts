@@ -22,7 +22,7 @@ import { pendingLimitViolation, suggestContinueAsNew } from '../run-limits.ts';
 import type { QueryDispatcher } from '../task-queues/query-dispatcher.ts';
 import { WorkflowTaskToken, decodeTaskToken, encodeTaskToken } from '../task-token.ts';
 import { workflowTaskRetryKey, workflowTaskTimerKey } from '../timer-keys.ts';
-import { updateRun, updateRunIfExists } from '../update-run.ts';
+import { updateRunIfExists, updateTaskRun } from '../update-run.ts';
 import { admittedUpdates } from '../workflow-updates.ts';
 import { startedEventIfRetrying } from '../workflow-retry.ts';
 import type { RunTx } from '../update-run.ts';
@@ -239,7 +239,7 @@ export async function completeWorkflowTask(
   const started = req.commands.some((c) => c.type === 'FailWorkflowExecution')
     ? await startedEventIfRetrying(deps, token.runId)
     : undefined;
-  return updateRun(deps, token.runId, (tx) => {
+  return updateTaskRun(deps, 'workflow', token.runId, (tx) => {
     assertCurrentTask(tx, token);
     tx.deleteTimer(workflowTaskTimerKey());
     // Only rejected updates: the speculative task leaves no trace (speculative-task.ts).
@@ -311,7 +311,7 @@ export async function failWorkflowTask(
 ): Promise<void> {
   const req = parseRequest(FailSchema, input, 'fail workflow task');
   const token = decodeTaskToken(WorkflowTaskToken, req.taskToken);
-  await updateRun(deps, token.runId, (tx) => {
+  await updateTaskRun(deps, 'workflow', token.runId, (tx) => {
     assertCurrentTask(tx, token);
     const attempt = tx.state.workflowTask?.attempt ?? 1;
     tx.deleteTimer(workflowTaskTimerKey());
