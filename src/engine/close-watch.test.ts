@@ -6,6 +6,7 @@ import { after, describe, test } from 'node:test';
 import { Client } from '../client/index.ts';
 import { SqliteStore } from '../store/sqlite/sqlite-store.ts';
 import type { Store } from '../store/store.ts';
+import { waitFor } from '../../test/helpers/test-env.ts';
 import { Engine } from './engine.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'reprise-close-watch-'));
@@ -54,7 +55,7 @@ describe('CloseWatch', () => {
         ),
       );
       // Every waiter is parked on its run (its first read saw it Running) before the closes.
-      await until(() => waiting.deps.closeWatch.size === 40);
+      await waitFor(() => waiting.deps.closeWatch.size === 40, 'all 40 waiters watching');
       const before = new Map(calls);
       for (let i = 0; i < 40; i++)
         await otherClient.workflow.getHandle(`close-watch-${i}`).terminate('done elsewhere');
@@ -74,11 +75,3 @@ describe('CloseWatch', () => {
     }
   });
 });
-
-async function until(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setImmediate(r));
-  }
-}
