@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { Client } from '../client/index.ts';
 import { SqliteStore } from '../store/sqlite/sqlite-store.ts';
-import type { Store } from '../store/store.ts';
+import { counted } from '../../test/helpers/counted-store.ts';
 import { waitFor } from '../../test/helpers/test-env.ts';
 import { Engine } from './engine.ts';
 
@@ -13,22 +13,6 @@ const dir = mkdtempSync(join(tmpdir(), 'reprise-close-watch-'));
 after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** `store` with a count of calls per method. */
-function counted(store: Store): { store: Store; calls: Map<string, number> } {
-  const calls = new Map<string, number>();
-  const wrapped = new Proxy(store, {
-    get(target, prop, receiver) {
-      const value: unknown = Reflect.get(target, prop, receiver);
-      if (typeof value !== 'function' || typeof prop !== 'string') return value;
-      return (...args: unknown[]) => {
-        calls.set(prop, (calls.get(prop) ?? 0) + 1);
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
-  return { store: wrapped, calls };
-}
 
 describe('CloseWatch', () => {
   test('result waiters see runs that another engine closes, with one store query a round for all of them', async () => {

@@ -5,9 +5,15 @@ import type { Clock } from './clock.ts';
 import type { CloseWatch } from './close-watch.ts';
 import type { Notifier } from './notifier.ts';
 import type { WaitingPollers } from './task-queues/waiting-pollers.ts';
+import type { WorkerRegistrations } from './worker-registrations.ts';
 
 /** What every engine operation gets: passed explicitly, never reached through a global. */
 export interface EngineDeps {
+  /**
+   * This engine's record among the store's engine processes (ADR 0012): tasks it hands to the
+   * workers of its process are marked held by it, and taken back at once if the process dies.
+   */
+  readonly processId: string;
   readonly store: Store;
   readonly clock: Clock;
   readonly notifier: Notifier;
@@ -15,6 +21,8 @@ export interface EngineDeps {
   readonly pollers: WaitingPollers;
   /** The runs result waiters of this process wait on, checked together for closes. */
   readonly closeWatch: CloseWatch;
+  /** Workers registered per task queue, for the checks of starts and signals. */
+  readonly registrations: WorkerRegistrations;
   readonly logger: Logger;
   readonly limits: EngineLimits;
   /** Tells the timer loop that a timer due at `dueAtMs` was written. */

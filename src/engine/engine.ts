@@ -12,6 +12,8 @@ import type { EngineDeps, EngineLimits } from './deps.ts';
 import { Notifier } from './notifier.ts';
 import { CloseWatch } from './close-watch.ts';
 import { WaitingPollers } from './task-queues/waiting-pollers.ts';
+import { WorkerRegistrations } from './worker-registrations.ts';
+import { EngineProcesses, newProcessId } from './engine-processes.ts';
 import {
   completeActivityTask,
   failActivityTask,
@@ -64,6 +66,7 @@ const RegisterSchema = z.object({
 export class Engine {
   readonly #deps: EngineDeps;
   readonly #timers: TimerLoop;
+  readonly #processes: EngineProcesses;
   readonly #queries: QueryDispatcher;
   readonly #ownsStore: boolean;
   readonly #closing = new AbortController();
@@ -76,11 +79,13 @@ export class Engine {
     const timerRef: { loop?: TimerLoop } = {};
     const logger = options.logger ?? defaultLogger({ component: 'engine' });
     this.#deps = {
+      processId: newProcessId(),
       store,
       clock: options.clock ?? new SystemClock(),
       notifier,
       pollers: new WaitingPollers(),
       closeWatch: new CloseWatch({ store, notifier, logger }),
+      registrations: new WorkerRegistrations(store),
       logger,
       limits: { ...DEFAULT_LIMITS, ...options.limits },
       onTimerWritten: (dueAtMs) => {
@@ -88,6 +93,7 @@ export class Engine {
       },
     };
     this.#timers = new TimerLoop(this.#deps);
+    this.#processes = new EngineProcesses(this.#deps);
     timerRef.loop = this.#timers;
     this.#queries = new QueryDispatcher(notifier);
     this.#ownsStore = ownsStore;
@@ -103,6 +109,8 @@ export class Engine {
       typeof options.store === 'string' ? await openStore(options.store) : options.store;
     await store.ensureNamespace({ namespace: 'default' });
     const engine = new Engine(store, typeof options.store === 'string', options);
+    // Before serving: what engine processes that died held is given out again first.
+    await engine.#processes.start();
     engine.#timers.start();
     return engine;
   }
@@ -124,6 +132,7 @@ export class Engine {
     this.#closing.abort();
     this.#deps.closeWatch.close();
     await this.#timers.close();
+    await this.#processes.close();
     this.#queries.close();
     if (this.#ownsStore) await this.#deps.store.close();
   }
@@ -142,6 +151,8 @@ export class Engine {
       let c = combined.get(signal);
       if (!c) {
         c = AbortSignal.any([signal, closing]);
+        // Each of the caller's long-polls listens on it (a worker keeps several open).
+        setMaxListeners(0, c);
         combined.set(signal, c);
       }
       return c;
@@ -167,6 +178,7 @@ export class Engine {
           buildId: req.buildId,
           seenAtMs: Date.now(),
         });
+        d.registrations.forget(req.namespace, req.taskQueue);
       },
       pollWorkflowTask: (req, signal) => pollWorkflowTask(d, q, req, both(signal)),
       completeWorkflowTask: (req) => completeWorkflowTask(d, req),

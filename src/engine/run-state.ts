@@ -30,6 +30,8 @@ const PendingActivity = z.object({
   currentAttemptScheduledTimeMs: z.number(),
   startedTimeMs: z.number().optional(),
   startedIdentity: z.string().optional(),
+  /** The engine process whose worker got the started attempt (ADR 0012); see {@link holdersOf}. */
+  heldBy: z.string().optional(),
   scheduleToCloseTimeoutMs: z.number().int().optional(),
   scheduleToStartTimeoutMs: z.number().int().optional(),
   startToCloseTimeoutMs: z.number().int(),
@@ -54,6 +56,8 @@ const WorkflowTaskState = z.object({
   startedEventId: z.number().int().optional(),
   attempt: z.number().int().positive(),
   startedIdentity: z.string().optional(),
+  /** The engine process whose worker got the started task (ADR 0012). */
+  heldBy: z.string().optional(),
   /**
    * A speculative task (one scheduled only to deliver updates, Temporal's rule): its
    * WorkflowTaskScheduled/Started events wait here, with the ids the worker saw, instead of in
@@ -177,6 +181,21 @@ export const RunState = z.object({
 export type RunState = z.infer<typeof RunState>;
 
 /** History events that the workflow code must see: each one needs a workflow task. */
+/**
+ * The engine processes holding one of the run's started tasks (ADR 0012): what the store's
+ * `held_by` copy says, so that a dead process's tasks can be found and given out again.
+ */
+export function holdersOf(state: RunState): string[] {
+  const out: string[] = [];
+  const wt = state.workflowTask;
+  if (wt?.startedEventId !== undefined && wt.heldBy !== undefined) out.push(wt.heldBy);
+  for (const a of Object.values(state.pendingActivities)) {
+    if (a.phase === 'started' && a.heldBy !== undefined && !out.includes(a.heldBy))
+      out.push(a.heldBy);
+  }
+  return out;
+}
+
 export function isWorkflowVisible(type: HistoryEvent['type']): boolean {
   switch (type) {
     case 'WorkflowExecutionStarted':

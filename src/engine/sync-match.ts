@@ -8,6 +8,7 @@ import {
   takeWorkflowTask,
 } from './eager-dispatch.ts';
 import { RunCache } from './run-cache.ts';
+import { holdersOf } from './run-state.ts';
 import type { WaitingPoller } from './task-queues/waiting-pollers.ts';
 import { afterCommit } from './update-run.ts';
 import type { RunTx } from './update-run.ts';
@@ -84,9 +85,10 @@ export function matchNewRun(
   deps: EngineDeps,
   built: { request: CreateRunRequest; tx: RunTx },
 ): { request: CreateRunRequest; matches: Match[] } {
+  built.tx.heldBy = deps.processId;
   const matches = matchWaitingPollers(deps, built.tx);
   const run = { ...built.request.run, nextEventId: built.tx.state.nextEventId };
-  return { request: { ...built.request, run }, matches };
+  return { request: { ...built.request, run, heldBy: holdersOf(built.tx.state) }, matches };
 }
 
 /** After a new run's commit: its row cached, wake-ups sent, matched tasks handed over. */

@@ -11,7 +11,7 @@ import { committed, handOver, matchNewRun, matchWaitingPollers, release } from '
 import { runClosedKey, runKey, taskKey } from './notifier.ts';
 import { enforceHistoryLimits } from './run-limits.ts';
 import { STATE_TIMERS_KEY, isStateTimerKey } from './timer-keys.ts';
-import { RunState, applyEvent, isWorkflowVisible } from './run-state.ts';
+import { RunState, applyEvent, holdersOf, isWorkflowVisible } from './run-state.ts';
 
 /**
  * THE ONE DOOR through which history is written (STYLE.md §1.2). An operation decides what
@@ -91,6 +91,7 @@ async function updateRunUnlocked<T>(
       deps.clock.now(),
       cached ? structuredClone(cached.state) : RunState.parse(record.state),
     );
+    tx.heldBy = deps.processId;
     let out: T;
     try {
       out = decide(tx);
@@ -124,6 +125,7 @@ async function updateRunUnlocked<T>(
       timers: tx.timers,
       deleteTimerKeys: tx.deletedTimerKeys,
       deleteTaskIds: tx.ackedTaskIds,
+      heldBy: holdersOf(tx.state),
       // Visibility copies for list queries, kept in step with the state on every write.
       searchAttributes: tx.state.searchAttributes,
       memo: tx.state.memo,
@@ -233,6 +235,12 @@ export class RunTx {
    * one, or the cache cannot serve the run's next workflow task.
    */
   deferCommit = false;
+  /**
+   * The engine process whose workers get the tasks this decision starts (ADR 0012): this one,
+   * since every worker reaches the engine in its own process today. A transport for workers in
+   * other processes must leave it undefined for their polls.
+   */
+  heldBy: string | undefined;
   #changed = false;
   #wake = false;
 

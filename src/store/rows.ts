@@ -6,6 +6,7 @@ import { HistoryEvent } from '../protocol/history-events.ts';
 import { RunStatusSchema } from '../protocol/run-status.ts';
 import { TaskKindSchema, TimerPayload } from '../protocol/tasks.ts';
 import type {
+  EngineProcessRecord,
   NewTask,
   NewTimer,
   RunRecord,
@@ -87,6 +88,16 @@ export const WorkerRegistrationRow = z.object({
 });
 export type WorkerRegistrationRow = z.infer<typeof WorkerRegistrationRow>;
 
+export const EngineProcessRow = z.object({
+  process_id: z.string(),
+  host_key: z.string().nullable(),
+  pid: int,
+  pid_start: z.string().nullable(),
+  started_at_ms: int,
+  seen_at_ms: int,
+});
+export type EngineProcessRow = z.infer<typeof EngineProcessRow>;
+
 /** A stored value that does not parse: the database was edited, or written by other code. */
 export class CorruptRowError extends RepriseError {
   constructor(where: string, problem: string, options?: ErrorOptions) {
@@ -140,6 +151,12 @@ export function runToRow(run: RunRecord): RunRow {
     memo: objectToColumn(run.memo),
     execution_time_ms: run.executionTimeMs ?? null,
   };
+}
+
+/** `runs.held_by`: the distinct engine processes, space-separated, or NULL for none. */
+export function heldByToColumn(processIds: readonly string[] | undefined): string | null {
+  if (processIds === undefined || processIds.length === 0) return null;
+  return [...new Set(processIds)].join(' ');
 }
 
 /** A visibility JSON object as stored: NULL when absent. */
@@ -285,6 +302,29 @@ export function workerToRow(w: WorkerRegistration): WorkerRegistrationRow {
     activity_types: JSON.stringify(w.activityTypes),
     signal_names: w.signalNames === null ? null : JSON.stringify(w.signalNames),
     seen_at_ms: w.seenAtMs,
+  };
+}
+
+export function engineProcessToRow(p: EngineProcessRecord): EngineProcessRow {
+  return {
+    process_id: p.processId,
+    host_key: p.hostKey ?? null,
+    pid: p.pid,
+    pid_start: p.pidStart ?? null,
+    started_at_ms: p.startedAtMs,
+    seen_at_ms: p.seenAtMs,
+  };
+}
+
+export function engineProcessFromRow(row: unknown): EngineProcessRecord {
+  const r = parseRow(EngineProcessRow, row, 'engine process');
+  return {
+    processId: r.process_id,
+    hostKey: r.host_key ?? undefined,
+    pid: r.pid,
+    pidStart: r.pid_start ?? undefined,
+    startedAtMs: r.started_at_ms,
+    seenAtMs: r.seen_at_ms,
   };
 }
 

@@ -80,6 +80,25 @@ export interface Store {
   /** Records what a worker on a task queue serves; replaces that identity's last record. */
   registerWorker(req: WorkerRegistration): Promise<void>;
 
+  /**
+   * Records an engine process on this store (ADR 0012), or, if it is recorded, refreshes its
+   * `seenAtMs`.
+   */
+  registerEngineProcess(req: EngineProcessRecord): Promise<void>;
+
+  /** Every engine process recorded, oldest first. */
+  listEngineProcesses(): Promise<EngineProcessRecord[]>;
+
+  /**
+   * Removes an engine process's record and frees every timer lease it holds, in ONE transaction.
+   * True only for the call that removed it, so of several engines that find a process dead,
+   * exactly one takes back its tasks.
+   */
+  removeEngineProcess(req: { processId: string }): Promise<boolean>;
+
+  /** The running runs with a started task that engine process `processId` handed out (heldBy). */
+  listRunsHeldBy(req: { processId: string }): Promise<string[]>;
+
   /** Registrations on a task queue seen at or after `sinceMs`. */
   listWorkerRegistrations(req: {
     namespace: string;
@@ -194,6 +213,8 @@ export interface CreateRunRequest {
   events: HistoryEvent[];
   tasks: NewTask[];
   timers: NewTimer[];
+  /** As {@link AppendToRunRequest.heldBy} (a first workflow task handed out as it is created). */
+  heldBy?: readonly string[] | undefined;
 }
 
 export interface AppendToRunRequest {
@@ -210,6 +231,12 @@ export interface AppendToRunRequest {
   timers: NewTimer[];
   deleteTimerKeys: string[];
   deleteTaskIds: number[];
+  /**
+   * The engine processes that handed one of the run's started tasks, as of this write, to a
+   * worker in their own process (ADR 0012): if such a process dies, its tasks are found by
+   * {@link Store.listRunsHeldBy} and given out again. Empty or absent: none.
+   */
+  heldBy?: readonly string[] | undefined;
   /**
    * The write may wait, up to the store's linger window, for more writes to share its
    * transaction (the run's next write, usually): the engine sets it for an activity result whose
@@ -237,6 +264,22 @@ export interface TakeDueTimersRequest {
   nowMs: number;
   limit: number;
   leaseMs: number;
+  /** The engine process taking them: its leases are freed when it is removed. */
+  owner?: string | undefined;
+}
+
+/**
+ * An engine process using the store (ADR 0012). `hostKey` names the kernel boot and pid
+ * namespace it ran in; another engine with the same key may check `pid` (and `pidStart`, the
+ * kernel's start time of that pid) to tell that it is gone.
+ */
+export interface EngineProcessRecord {
+  processId: string;
+  hostKey: string | undefined;
+  pid: number;
+  pidStart: string | undefined;
+  startedAtMs: number;
+  seenAtMs: number;
 }
 
 export interface WorkerRegistration {

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { workerApi } from '../common/data-converter-api.ts';
 import type { DataConverter } from '../common/data-converter.ts';
@@ -28,6 +29,10 @@ export interface WorkerOptions {
   readonly activities?: object | undefined;
   readonly maxConcurrentWorkflowTaskExecutions?: number | undefined;
   readonly maxConcurrentActivityTaskExecutions?: number | undefined;
+  /** Workflow-task long-polls kept open at once. Default min(10, maxConcurrentWorkflowTaskExecutions). */
+  readonly maxConcurrentWorkflowTaskPolls?: number | undefined;
+  /** Activity-task long-polls kept open at once. Default min(10, maxConcurrentActivityTaskExecutions). */
+  readonly maxConcurrentActivityTaskPolls?: number | undefined;
   /** Runs kept in memory between tasks (the sticky cache). Default 1000. */
   readonly maxCachedWorkflows?: number | undefined;
   /** How long running activities may finish after shutdown begins before they are cancelled. */
@@ -61,6 +66,20 @@ export interface WorkerStatus {
 }
 
 export type WorkerState = 'INITIALIZED' | 'RUNNING' | 'STOPPING' | 'STOPPED';
+
+/**
+ * Long-polls per task kind unless set (Temporal's default). In-process a waiting poll costs a
+ * promise; the more there are, the more tasks are handed straight to this worker in the
+ * transaction that schedules them (sync match) instead of through a task row.
+ */
+const DEFAULT_POLLS = 10;
+
+const COUNT_OPTIONS = [
+  'maxConcurrentWorkflowTaskExecutions',
+  'maxConcurrentActivityTaskExecutions',
+  'maxConcurrentWorkflowTaskPolls',
+  'maxConcurrentActivityTaskPolls',
+] as const;
 
 /** How often a running worker re-announces what it serves. */
 const REGISTER_EVERY_MS = 30_000;
@@ -105,6 +124,8 @@ export class Worker {
       options.logger ?? defaultLogger({ component: 'worker', taskQueue: options.taskQueue });
     this.#activities = collectActivities(options.activities);
     this.#workflows = workflows;
+    // Every open poll listens for the stop (maxConcurrent*TaskPolls of each kind).
+    setMaxListeners(0, this.#stop.signal);
     this.#workflowSlots = new Semaphore(options.maxConcurrentWorkflowTaskExecutions ?? 40);
     this.#activitySlots = new Semaphore(options.maxConcurrentActivityTaskExecutions ?? 100);
     this.#workflowHandler = workflows
@@ -168,6 +189,14 @@ export class Worker {
       throw new InvalidArgumentError(
         'Worker needs workflowsPath, activities, or both: it has nothing to run otherwise.',
       );
+    }
+    for (const name of COUNT_OPTIONS) {
+      const v = options[name];
+      if (v !== undefined && !(Number.isInteger(v) && v >= 1)) {
+        throw new InvalidArgumentError(
+          `Worker option ${name} must be a whole number of at least 1 (got ${String(v)}).`,
+        );
+      }
     }
     const interceptorModules = options.interceptors?.workflowModules;
     if (!options.workflowsPath && (interceptorModules?.length ?? 0) > 0) {
@@ -252,7 +281,7 @@ export class Worker {
       loops.push(
         runPollLoops({
           ...this.#workflowLoop(),
-          pollers: Math.min(max, 4),
+          pollers: this.options.maxConcurrentWorkflowTaskPolls ?? Math.min(max, DEFAULT_POLLS),
           signal,
           poll: (s) => this.#api.pollWorkflowTask({ ...common, waitMs: POLL_WAIT_MS }, s),
         }),
@@ -263,7 +292,7 @@ export class Worker {
       loops.push(
         runPollLoops({
           ...this.#activityLoop(),
-          pollers: Math.min(max, 4),
+          pollers: this.options.maxConcurrentActivityTaskPolls ?? Math.min(max, DEFAULT_POLLS),
           signal,
           poll: (s) => this.#api.pollActivityTask({ ...common, waitMs: POLL_WAIT_MS }, s),
         }),

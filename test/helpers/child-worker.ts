@@ -1,35 +1,41 @@
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 
+/** Forks `script` (TypeScript, through tsx) with `env`, and resolves on its first message. */
+export async function forkUntilMessage(
+  script: string,
+  env: Record<string, string>,
+): Promise<ChildProcess> {
+  const child = fork(script, [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', () => {
+      resolve();
+    });
+    child.once('exit', (code) => {
+      reject(new Error(`${script} exited early with code ${String(code)}`));
+    });
+  });
+  return child;
+}
+
 /** Starts test/contract/fixtures/worker-process.ts and resolves once its worker is running. */
 export async function startWorkerProcess(env: {
   db: string;
   taskQueue: string;
   sideEffects: string;
 }): Promise<ChildProcess> {
-  const child = fork(
+  return forkUntilMessage(
     new URL('../contract/fixtures/worker-process.ts', import.meta.url).pathname,
-    [],
     {
-      execArgv: ['--import', 'tsx'],
-      env: {
-        ...process.env,
-        REPRISE_DB: env.db,
-        REPRISE_TASK_QUEUE: env.taskQueue,
-        REPRISE_SIDE_EFFECTS: env.sideEffects,
-      },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      REPRISE_DB: env.db,
+      REPRISE_TASK_QUEUE: env.taskQueue,
+      REPRISE_SIDE_EFFECTS: env.sideEffects,
     },
   );
-  await new Promise<void>((resolve, reject) => {
-    child.once('message', () => {
-      resolve();
-    });
-    child.once('exit', (code) => {
-      reject(new Error(`worker process exited early with code ${String(code)}`));
-    });
-  });
-  return child;
 }
 
 /** SIGKILLs the process and waits until it is gone. */

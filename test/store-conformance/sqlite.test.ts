@@ -11,7 +11,7 @@ import { InvalidArgumentError, NamespaceNotFoundError } from '../../src/errors.t
 import { RunStatus } from '../../src/protocol/run-status.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import { loadMigrations, migrate } from '../../src/store/sqlite/migrate.ts';
-import { prepareRunQueries } from '../../src/store/sqlite/queries/runs.ts';
+import { RUN_COLUMNS, prepareRunQueries } from '../../src/store/sqlite/queries/runs.ts';
 import { prepareTaskQueries } from '../../src/store/sqlite/queries/tasks.ts';
 import { prepareTimerQueries } from '../../src/store/sqlite/queries/timers.ts';
 import { runToRow } from '../../src/store/rows.ts';
@@ -117,7 +117,15 @@ describe('SqliteStore on a file', () => {
     const old = new Database(file);
     try {
       migrate(old, { nowMs: 0, migrations: loadMigrations().filter((m) => m.version <= 4) });
-      prepareRunQueries(old).insert.run(runToRow(run));
+      // The runs table as schema 4 had it (no held_by yet).
+      const row = runToRow(run);
+      old
+        .prepare(
+          `INSERT INTO runs (${RUN_COLUMNS}) VALUES (${Object.keys(row)
+            .map((k) => `@${k}`)
+            .join(', ')})`,
+        )
+        .run(row);
       const insert = old.prepare(
         'INSERT INTO history_events (run_id, event_id, type, time_ms, data) VALUES (?, ?, ?, ?, ?)',
       );

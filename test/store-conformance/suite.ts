@@ -747,6 +747,72 @@ export function storeConformance(backend: string, open: () => Promise<Store>): v
         }));
     });
 
+    describe('engine processes', () => {
+      const proc = (processId: string, seenAtMs = 1_000) => ({
+        processId,
+        hostKey: 'boot pid:[1]',
+        pid: 42,
+        pidStart: '7',
+        startedAtMs: 1_000,
+        seenAtMs,
+      });
+
+      test('registerEngineProcess records a process once and refreshes its seenAtMs', () =>
+        withStore(async (store) => {
+          await store.registerEngineProcess(proc('a'));
+          await store.registerEngineProcess({
+            ...proc('b'),
+            hostKey: undefined,
+            pidStart: undefined,
+          });
+          await store.registerEngineProcess(proc('a', 5_000));
+          assert.deepEqual(await store.listEngineProcesses(), [
+            proc('a', 5_000),
+            { ...proc('b'), hostKey: undefined, pidStart: undefined },
+          ]);
+        }));
+
+      test('removeEngineProcess is true once, and frees the timer leases that process took only', () =>
+        withStore(async (store) => {
+          await store.registerEngineProcess(proc('dead'));
+          const run = makeRun();
+          const mine = makeTimer(run, { key: 'mine', dueAtMs: 10 });
+          const other = makeTimer(run, { key: 'other', dueAtMs: 10 });
+          await store.createRun({ ...createRequest(run), timers: [mine] });
+          await store.takeDueTimers({ nowMs: 10, limit: 10, leaseMs: 60_000, owner: 'dead' });
+          await store.appendToRun(
+            appendRequest(run, { events: [signaledEvent(3, 's')], timers: [other] }),
+          );
+          await store.takeDueTimers({ nowMs: 10, limit: 10, leaseMs: 60_000, owner: 'alive' });
+          assert.deepEqual(await store.takeDueTimers({ nowMs: 20, limit: 10, leaseMs: 1 }), []);
+          assert.equal(await store.removeEngineProcess({ processId: 'dead' }), true);
+          assert.equal(await store.removeEngineProcess({ processId: 'dead' }), false);
+          assert.deepEqual(await store.listEngineProcesses(), []);
+          assert.deepEqual(await store.takeDueTimers({ nowMs: 20, limit: 10, leaseMs: 1 }), [mine]);
+        }));
+
+      test('listRunsHeldBy finds the running runs whose last write named the process', () =>
+        withStore(async (store) => {
+          const held = makeRun();
+          const sharedRun = makeRun();
+          const released = makeRun();
+          await store.createRun({ ...createRequest(held), heldBy: ['p1'] });
+          await store.createRun(createRequest(sharedRun));
+          await store.createRun({ ...createRequest(released), heldBy: ['p1'] });
+          await store.appendToRun({
+            ...appendRequest(sharedRun, { events: [signaledEvent(3, 's')] }),
+            heldBy: ['p2', 'p1'],
+          });
+          await store.appendToRun(appendRequest(released, { events: [signaledEvent(3, 's')] }));
+          assert.deepEqual(
+            (await store.listRunsHeldBy({ processId: 'p1' })).sort(),
+            [held.runId, sharedRun.runId].sort(),
+          );
+          assert.deepEqual(await store.listRunsHeldBy({ processId: 'p2' }), [sharedRun.runId]);
+          assert.deepEqual(await store.listRunsHeldBy({ processId: 'p' }), []);
+        }));
+    });
+
     describe('worker registrations', () => {
       test('registerWorker replaces the same identity’s record', () =>
         withStore(async (store) => {

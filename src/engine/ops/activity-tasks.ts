@@ -82,6 +82,8 @@ export function startActivityAttempt(tx: RunTx, a: PendingActivity, identity: st
   a.phase = 'started';
   a.startedTimeMs = tx.nowMs;
   a.startedIdentity = identity;
+  if (tx.heldBy === undefined) delete a.heldBy;
+  else a.heldBy = tx.heldBy;
   delete a.lastHeartbeatTimeMs;
   tx.touch();
   tx.deleteTimer(activityTimerKey(a.scheduledEventId, 'ScheduleToStart'));
@@ -377,18 +379,22 @@ export async function reportActivityTaskCanceled(
   });
 }
 
-/** Timer: an activity timeout came due. Stale timers (another attempt, or done) change nothing. */
+/**
+ * Timer: an activity timeout came due. Stale timers (another attempt, or done) change nothing.
+ * `cause`, when given, says why it came early (the attempt's process died: ADR 0012).
+ */
 export function activityTimeoutDue(
   tx: RunTx,
   scheduledEventId: number,
   attempt: number,
   timeoutType: TimeoutType,
+  cause?: string,
 ): void {
   if (!tx.isRunning) return;
   const pa = tx.state.pendingActivities[String(scheduledEventId)];
   if (!pa) return;
   const failure: Failure = {
-    message: `Activity task timed out (${timeoutType})`,
+    message: `Activity task timed out (${timeoutType})${cause === undefined ? '' : `: ${cause}`}`,
     info: {
       type: 'timeout',
       timeoutType,

@@ -36,7 +36,7 @@ export async function startChildDue(
       `Run ${parent.runId}: event ${p.initiatedEventId} is ${initiated.type}, not StartChildWorkflowExecutionInitiated.`,
     );
   }
-  let failure: { cause: 'WorkflowAlreadyStarted' | 'NamespaceNotFound'; runId: string } | undefined;
+  let failure: StartFailure | undefined;
   if (!(await deps.store.getRun({ runId: p.childRunId }))) {
     const { request, tx } = buildNewRun(
       {
@@ -69,11 +69,7 @@ export async function startChildDue(
     try {
       await createRunMatched(deps, { request, tx });
     } catch (e) {
-      if (e instanceof WorkflowExecutionAlreadyStartedError) {
-        failure = { cause: 'WorkflowAlreadyStarted', runId: e.runId };
-      } else if (e instanceof NamespaceNotFoundError) {
-        failure = { cause: 'NamespaceNotFound', runId: '' };
-      } else throw e;
+      failure = await startFailure(deps, p.childRunId, e);
     }
   }
   const orphaned = await updateRun(deps, parent.runId, (tx) => {
@@ -108,6 +104,31 @@ export async function startChildDue(
       policy: initiated.parentClosePolicy,
     });
   }
+}
+
+type StartFailure = { cause: 'WorkflowAlreadyStarted' | 'NamespaceNotFound'; runId: string };
+
+/**
+ * Why creating the child failed, or undefined when the child was started after all. The timer may
+ * fire twice at once (two engines: the first one's lease ran out while it worked), and then the
+ * other firing can create the child between our lookup and our insert. A run holding the child's
+ * planned run id is this very child (the id is chosen once, for this start, and runs are never
+ * deleted), so it counts as started whatever the store said: AlreadyStarted naming it (it is
+ * still Running), AlreadyStarted naming another run (it already closed and its workflow id was
+ * taken again, e.g. by its continue-as-new successor), or a duplicate run id (it already closed).
+ * Test: src/engine/ops/child-workflows.test.ts.
+ */
+async function startFailure(
+  deps: EngineDeps,
+  childRunId: string,
+  e: unknown,
+): Promise<StartFailure | undefined> {
+  if (await deps.store.getRun({ runId: childRunId })) return undefined;
+  if (e instanceof WorkflowExecutionAlreadyStartedError) {
+    return { cause: 'WorkflowAlreadyStarted', runId: e.runId };
+  }
+  if (e instanceof NamespaceNotFoundError) return { cause: 'NamespaceNotFound', runId: '' };
+  throw e;
 }
 
 /** A child closed: append the matching ChildWorkflowExecution* event to its parent. */

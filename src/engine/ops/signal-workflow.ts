@@ -47,8 +47,6 @@ export async function signalWorkflow(
   });
 }
 
-const REGISTRATION_FRESH_MS = 2 * 60_000;
-
 export async function assertKnownSignal(
   deps: EngineDeps,
   namespace: string,
@@ -56,16 +54,12 @@ export async function assertKnownSignal(
   workflowType: string,
   signalName: string,
 ): Promise<void> {
-  const regs = (
-    await deps.store.listWorkerRegistrations({
-      namespace,
-      taskQueue,
-      // Worker liveness is real time, whatever the engine clock (a ManualClock may jump days).
-      sinceMs: Date.now() - REGISTRATION_FRESH_MS,
-    })
-  ).filter((r) => r.workflowTypes.includes(workflowType));
-  if (regs.length === 0) return;
-  if (regs.some((r) => r.signalNames === null || r.signalNames.includes(signalName))) return;
-  const known = [...new Set(regs.flatMap((r) => r.signalNames ?? []))].sort();
-  throw new UnknownSignalError(signalName, workflowType, known);
+  await deps.registrations.check(namespace, taskQueue, (all) => {
+    const regs = all.filter((r) => r.workflowTypes.includes(workflowType));
+    if (regs.length === 0) return undefined;
+    if (regs.some((r) => r.signalNames === null || r.signalNames.includes(signalName)))
+      return undefined;
+    const known = [...new Set(regs.flatMap((r) => r.signalNames ?? []))].sort();
+    return new UnknownSignalError(signalName, workflowType, known);
+  });
 }

@@ -37,9 +37,6 @@ export const StartWorkflowSchema = z.object({
   lastCompletionResult: z.unknown().optional(),
 });
 
-/** Worker registrations older than this are not used to reject unknown workflow types. */
-const REGISTRATION_FRESH_MS = 2 * 60_000;
-
 /**
  * Starts a run: WorkflowExecutionStarted and the first workflow task (or, with a start delay,
  * the timer that schedules it), in one transaction, under the request's workflow id policies.
@@ -125,15 +122,11 @@ export async function assertKnownWorkflowType(
   taskQueue: string,
   workflowType: string,
 ): Promise<void> {
-  const regs = await deps.store.listWorkerRegistrations({
-    namespace,
-    taskQueue,
-    // Worker liveness is real time, whatever the engine clock (a ManualClock may jump days).
-    sinceMs: Date.now() - REGISTRATION_FRESH_MS,
+  await deps.registrations.check(namespace, taskQueue, (regs) => {
+    const withWorkflows = regs.filter((r) => r.workflowTypes.length > 0);
+    if (withWorkflows.length === 0) return undefined; // no worker seen yet: it may come later
+    if (withWorkflows.some((r) => r.workflowTypes.includes(workflowType))) return undefined;
+    const known = [...new Set(withWorkflows.flatMap((r) => r.workflowTypes))].sort();
+    return new UnknownWorkflowTypeError(workflowType, taskQueue, known);
   });
-  const withWorkflows = regs.filter((r) => r.workflowTypes.length > 0);
-  if (withWorkflows.length === 0) return; // no worker seen yet: it may come later
-  if (withWorkflows.some((r) => r.workflowTypes.includes(workflowType))) return;
-  const known = [...new Set(withWorkflows.flatMap((r) => r.workflowTypes))].sort();
-  throw new UnknownWorkflowTypeError(workflowType, taskQueue, known);
 }

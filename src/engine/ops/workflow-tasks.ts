@@ -122,6 +122,9 @@ export function startScheduledWorkflowTask(
     tx.state.eventsWhileTaskStarted = false;
     tx.touch();
   }
+  const startedTask = tx.state.workflowTask ?? wt;
+  if (tx.heldBy === undefined) delete startedTask.heldBy;
+  else startedTask.heldBy = tx.heldBy;
   tx.setTimer(workflowTaskTimerKey(), tx.nowMs + tx.state.workflowTaskTimeoutMs, {
     kind: 'workflowTaskTimeout',
     scheduledEventId: wt.scheduledEventId,

@@ -70,6 +70,7 @@ export class TimerLoop {
           nowMs: this.#clock.now(),
           limit: BATCH,
           leaseMs: this.#deps.limits.timerLeaseMs,
+          owner: this.#deps.processId,
         });
         const fire = async (t: TimerRecord): Promise<void> => {
           if (this.#closed) return;

@@ -17,8 +17,11 @@ import type { HistoryEvent } from '../../protocol/history-events.ts';
 import type { ListFilter } from '../../protocol/list-filter.ts';
 import {
   assertEventSequence,
+  engineProcessFromRow,
+  engineProcessToRow,
   eventsFromBatch,
   eventsToBatchRow,
+  heldByToColumn,
   objectToColumn,
   runFromRow,
   runToRow,
@@ -30,8 +33,10 @@ import {
   workerFromRow,
   workerToRow,
 } from '../rows.ts';
+import type { EngineProcessRow } from '../rows.ts';
 import type {
   AppendToRunRequest,
+  EngineProcessRecord,
   FindTaskRequest,
   CreateRunRequest,
   ListRunsByQueryRequest,
@@ -60,6 +65,7 @@ import { RUN_COLUMNS, prepareRunQueries } from './queries/runs.ts';
 import { prepareTaskQueries } from './queries/tasks.ts';
 import { prepareTimerQueries } from './queries/timers.ts';
 import { prepareWorkerQueries } from './queries/workers.ts';
+import { prepareEngineProcessQueries } from './queries/engine-processes.ts';
 import type { SqliteErrorContext } from './sqlite-errors.ts';
 import { sqliteErrorKind, translateSqliteError } from './sqlite-errors.ts';
 
@@ -91,6 +97,7 @@ function prepareQueries(db: Database.Database) {
     tasks: prepareTaskQueries(db),
     timers: prepareTimerQueries(db),
     workers: prepareWorkerQueries(db),
+    engineProcesses: prepareEngineProcessQueries(db),
     schedules: prepareScheduleQueries(db),
   };
 }
@@ -302,6 +309,30 @@ export class SqliteStore implements Store {
     await this.#write('registerWorker', () => {
       this.#tx.registerWorker.immediate(workerToRow(req));
     });
+  }
+
+  async registerEngineProcess(req: EngineProcessRecord): Promise<void> {
+    await this.#write('registerEngineProcess', () => {
+      this.#tx.registerEngineProcess.immediate(engineProcessToRow(req));
+    });
+  }
+
+  async listEngineProcesses(): Promise<EngineProcessRecord[]> {
+    return this.#read('listEngineProcesses', () =>
+      this.#q.engineProcesses.list.all().map(engineProcessFromRow),
+    );
+  }
+
+  async removeEngineProcess(req: { processId: string }): Promise<boolean> {
+    return this.#write('removeEngineProcess', () =>
+      this.#tx.removeEngineProcess.immediate(req.processId),
+    );
+  }
+
+  async listRunsHeldBy(req: { processId: string }): Promise<string[]> {
+    return this.#read('listRunsHeldBy', () =>
+      this.#q.engineProcesses.runsHeldBy.all(req.processId).map((r) => r.run_id),
+    );
   }
 
   async listWorkerRegistrations(req: {
@@ -526,7 +557,7 @@ function prepareTransactions(db: Database.Database, q: Queries) {
   const insertRun = (req: CreateRunRequest) => {
     const { run } = req;
     try {
-      q.runs.insert.run(runToRow(run));
+      q.runs.insert.run({ ...runToRow(run), held_by: heldByToColumn(req.heldBy) });
     } catch (e) {
       // runs_running_workflow_id refused a second Running run of this workflow id. The
       // lookup runs under the same write lock, so it names the run that is really running.
@@ -576,6 +607,7 @@ function prepareTransactions(db: Database.Database, q: Queries) {
         chain.findLast((r) => r.searchAttributes !== undefined)?.searchAttributes,
       ),
       memo: objectToColumn(chain.findLast((r) => r.memo !== undefined)?.memo),
+      held_by: heldByToColumn(last.heldBy),
     };
     // Most writes keep the status: the cheaper update first, the full one when it changed.
     if (
@@ -652,7 +684,7 @@ function prepareTransactions(db: Database.Database, q: Queries) {
     takeDueTimers: db.transaction((req: TakeDueTimersRequest): TimerRecord[] => {
       const timers = q.timers.due.all(req.nowMs, req.nowMs, req.limit).map(timerFromRow);
       const leaseUntilMs = req.nowMs + req.leaseMs;
-      for (const t of timers) q.timers.lease.run(leaseUntilMs, t.runId, t.key);
+      for (const t of timers) q.timers.lease.run(leaseUntilMs, req.owner ?? null, t.runId, t.key);
       return timers;
     }),
 
@@ -662,6 +694,16 @@ function prepareTransactions(db: Database.Database, q: Queries) {
 
     registerWorker: db.transaction((row: ReturnType<typeof workerToRow>) => {
       q.workers.upsert.run(row);
+    }),
+
+    registerEngineProcess: db.transaction((row: EngineProcessRow) => {
+      q.engineProcesses.upsert.run(row);
+    }),
+
+    removeEngineProcess: db.transaction((processId: string): boolean => {
+      if (q.engineProcesses.delete.run(processId).changes === 0) return false;
+      q.engineProcesses.releaseLeases.run(processId);
+      return true;
     }),
 
     createSchedule: db.transaction((req: CreateScheduleRequest) => {

@@ -19,14 +19,16 @@ export interface UpdateRunParams {
   /** NULL keeps the stored value (the writer did not say). */
   search_attributes: string | null;
   memo: string | null;
+  /** Engine processes holding the run's started tasks, space-separated, or NULL (ADR 0012). */
+  held_by: string | null;
 }
 
 export function prepareRunQueries(db: Database.Database) {
   return {
-    insert: db.prepare<RunRow>(
-      `INSERT INTO runs (${COLUMNS}) VALUES (@run_id, @namespace, @workflow_id, @workflow_type, ` +
-        '@task_queue, @status, @start_time_ms, @close_time_ms, @next_event_id, @version, @state, ' +
-        '@search_attributes, @memo, @execution_time_ms)',
+    insert: db.prepare<RunRow & { held_by: string | null }>(
+      `INSERT INTO runs (${COLUMNS}, held_by) VALUES (@run_id, @namespace, @workflow_id, ` +
+        '@workflow_type, @task_queue, @status, @start_time_ms, @close_time_ms, @next_event_id, ' +
+        '@version, @state, @search_attributes, @memo, @execution_time_ms, @held_by)',
     ),
     get: db.prepare<[string]>(`SELECT ${COLUMNS} FROM runs WHERE run_id = ?`),
     getInWorkflow: db.prepare<[string, string, string]>(
@@ -49,7 +51,7 @@ export function prepareRunQueries(db: Database.Database) {
     updateKeepingStatus: db.prepare<UpdateRunParams>(
       'UPDATE runs SET next_event_id = @next_event_id, version = @next_version, ' +
         'state = @state, search_attributes = coalesce(@search_attributes, search_attributes), ' +
-        'memo = coalesce(@memo, memo) ' +
+        'memo = coalesce(@memo, memo), held_by = @held_by ' +
         'WHERE run_id = @run_id AND next_event_id = @expected_next_event_id ' +
         'AND version = @expected_version AND status = @status ' +
         'AND close_time_ms IS @close_time_ms',
@@ -58,7 +60,7 @@ export function prepareRunQueries(db: Database.Database) {
       'UPDATE runs SET status = @status, close_time_ms = @close_time_ms, ' +
         'next_event_id = @next_event_id, version = @next_version, state = @state, ' +
         'search_attributes = coalesce(@search_attributes, search_attributes), ' +
-        'memo = coalesce(@memo, memo) ' +
+        'memo = coalesce(@memo, memo), held_by = @held_by ' +
         'WHERE run_id = @run_id AND next_event_id = @expected_next_event_id ' +
         'AND version = @expected_version',
     ),

@@ -8,7 +8,7 @@ export function prepareTimerQueries(db: Database.Database) {
       'INSERT INTO timers (run_id, key, due_at_ms, lease_until_ms, payload) ' +
         'VALUES (@run_id, @key, @due_at_ms, 0, @payload) ' +
         'ON CONFLICT (run_id, key) DO UPDATE SET due_at_ms = excluded.due_at_ms, ' +
-        'lease_until_ms = 0, payload = excluded.payload',
+        'lease_until_ms = 0, lease_owner = NULL, payload = excluded.payload',
     ),
     delete: db.prepare<[string, string]>('DELETE FROM timers WHERE run_id = ? AND key = ?'),
     // Through timers_by_due: reads only timers already due, in due order.
@@ -16,8 +16,8 @@ export function prepareTimerQueries(db: Database.Database) {
       'SELECT run_id, key, due_at_ms, payload FROM timers ' +
         'WHERE due_at_ms <= ? AND lease_until_ms <= ? ORDER BY due_at_ms LIMIT ?',
     ),
-    lease: db.prepare<[number, string, string]>(
-      'UPDATE timers SET lease_until_ms = ? WHERE run_id = ? AND key = ?',
+    lease: db.prepare<[number, string | null, string, string]>(
+      'UPDATE timers SET lease_until_ms = ?, lease_owner = ? WHERE run_id = ? AND key = ?',
     ),
     // Through timers_by_available: one index probe, however many timers are sleeping.
     nextAvailableAt: db.prepare<[], { t: number }>(

@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import type { EngineProcessRecord } from '../store/store.ts';
+import type { EngineDeps } from './deps.ts';
+import { reclaimTasksHeldBy } from './ops/reclaim-held-tasks.ts';
+import { isGone, thisProcess } from './process-liveness.ts';
+
+/** How often an engine looks for engine processes on its store that died. */
+const CHECK_EVERY_MS = 1_000;
+/** How often an engine refreshes its own record's `seenAtMs`. */
+const REFRESH_EVERY_MS = 60_000;
+/**
+ * A record not refreshed for this long is a process that died where its pid cannot be checked
+ * (another host or container): what it held is taken back too, late but before long timeouts.
+ */
+const FORGET_AFTER_MS = 60 * 60_000;
+
+/** A new engine process id. */
+export function newProcessId(): string {
+  return randomUUID();
+}
+
+/**
+ * This engine's record among the engine processes of its store, and the watch over the others
+ * (ADR 0012). When another engine process on this host is gone (its pid exited, or now belongs
+ * to another process), one engine removes its record — which frees its timer leases — and times
+ * out at once the started tasks it had handed to workers in its process, instead of waiting for
+ * their timeouts: a worker's crash costs its tasks about a second, not their start-to-close.
+ */
+export class EngineProcesses {
+  readonly #deps: EngineDeps;
+  readonly #startedAtMs = Date.now();
+  #lastRefreshMs = 0;
+  #interval: NodeJS.Timeout | undefined;
+  #checking: Promise<void> | undefined;
+  #closed = false;
+
+  constructor(deps: EngineDeps) {
+    this.#deps = deps;
+  }
+
+  /** Records this process, takes back what dead ones held, then checks every second. */
+  async start(): Promise<void> {
+    await this.#refresh();
+    await this.check();
+    this.#interval = setInterval(() => {
+      void this.check();
+    }, CHECK_EVERY_MS);
+    this.#interval.unref();
+  }
+
+  /** One look at the other engine processes (one at a time: a look in progress is shared). */
+  check(): Promise<void> {
+    this.#checking ??= this.#check().finally(() => {
+      this.#checking = undefined;
+    });
+    return this.#checking;
+  }
+
+  /** Stops watching and removes this process's record (freeing its timer leases). */
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#interval);
+    await this.#checking;
+    await this.#deps.store.removeEngineProcess({ processId: this.#deps.processId });
+  }
+
+  async #refresh(): Promise<void> {
+    const now = Date.now();
+    this.#lastRefreshMs = now;
+    const me = thisProcess();
+    await this.#deps.store.registerEngineProcess({
+      processId: this.#deps.processId,
+      hostKey: me.hostKey,
+      pid: me.pid,
+      pidStart: me.pidStart,
+      startedAtMs: this.#startedAtMs,
+      seenAtMs: now,
+    });
+  }
+
+  async #check(): Promise<void> {
+    const deps = this.#deps;
+    try {
+      if (Date.now() - this.#lastRefreshMs >= REFRESH_EVERY_MS) await this.#refresh();
+      for (const p of await deps.store.listEngineProcesses()) {
+        if (this.#closed) return;
+        if (p.processId === deps.processId) continue;
+        const cause = whyGone(p);
+        if (cause === undefined) continue;
+        // Exactly one engine wins the removal, and with it the dead process's tasks.
+        if (!(await deps.store.removeEngineProcess({ processId: p.processId }))) continue;
+        deps.onTimerWritten(deps.clock.now());
+        const runs = await reclaimTasksHeldBy(deps, p.processId, cause);
+        deps.logger.info(
+          { processId: p.processId, pid: p.pid, runs },
+          `An engine process on this store is gone (${cause}); the tasks it held were given out again.`,
+        );
+      }
+    } catch (e) {
+      deps.logger.warn({ err: e }, 'looking for engine processes that died failed');
+    }
+  }
+}
+
+/** Why `p` is taken for dead, or undefined while it may be alive. */
+function whyGone(p: EngineProcessRecord): string | undefined {
+  if (isGone(p)) return `its worker's process (pid ${p.pid}) exited`;
+  const unseenMs = Date.now() - p.seenAtMs;
+  if (unseenMs > FORGET_AFTER_MS) {
+    return `its worker's process (pid ${p.pid}) was not seen for ${Math.round(unseenMs / 60_000)} minutes`;
+  }
+  return undefined;
+}

@@ -1,0 +1,43 @@
+import type { EngineDeps } from '../deps.ts';
+import { RunCache } from '../run-cache.ts';
+import { updateRun } from '../update-run.ts';
+import { activityTimeoutDue } from './activity-tasks.ts';
+import { workflowTaskTimedOut } from './workflow-tasks.ts';
+
+/**
+ * The started tasks that engine process `processId` handed to workers of its own process, which
+ * died (ADR 0012): each times out now, as it would have at its start-to-close timeout — a
+ * workflow task is scheduled again, an activity attempt fails with a StartToClose timeout and is
+ * retried by its policy. Returns the number of runs changed.
+ */
+export async function reclaimTasksHeldBy(
+  deps: EngineDeps,
+  processId: string,
+  cause: string,
+): Promise<number> {
+  let changed = 0;
+  for (const runId of await deps.store.listRunsHeldBy({ processId })) {
+    // The dead process started these tasks: a run this engine has cached is older than that.
+    RunCache.of(deps.store).delete(runId);
+    try {
+      const did = await updateRun(deps, runId, (tx) => {
+        const wt = tx.state.workflowTask;
+        if (wt?.startedEventId !== undefined && wt.heldBy === processId) {
+          workflowTaskTimedOut(tx, wt.scheduledEventId, wt.startedEventId);
+        }
+        const held = Object.values(tx.state.pendingActivities).filter(
+          (a) => a.phase === 'started' && a.heldBy === processId,
+        );
+        for (const a of held) {
+          activityTimeoutDue(tx, a.scheduledEventId, a.attempt, 'StartToClose', cause);
+        }
+        return tx.changed;
+      });
+      if (did) changed++;
+    } catch (e) {
+      // Its timeouts still apply: the task is given out again then.
+      deps.logger.warn({ err: e, runId, processId }, 'taking back a dead process’s task failed');
+    }
+  }
+  return changed;
+}

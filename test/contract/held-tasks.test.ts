@@ -1,0 +1,143 @@
+// ADR 0012: when a process dies holding tasks — an activity attempt its worker runs, a workflow
+// task it polled, timers its engine leased — another engine on the same SQLite file gives them
+// out again within about a second, not after their timeouts (an hour here, two minutes for the
+// workflow task). A real child process holds each and is SIGKILLed.
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { activityInfo } from 'reprise/activity';
+import { Client } from 'reprise/client';
+import { Engine, ManualClock } from 'reprise/server';
+import { Worker } from 'reprise/worker';
+import { forkUntilMessage, kill } from '../helpers/child-worker.ts';
+import { tempDir, uniqueQueue } from '../helpers/test-env.ts';
+
+const WORKFLOWS = new URL('./fixtures/holder-workflows.ts', import.meta.url).pathname;
+
+/** Starts fixtures/holder-process.ts and resolves once it holds what `hold` names. */
+function startHolder(db: string, taskQueue: string, hold: string): Promise<ChildProcess> {
+  return forkUntilMessage(new URL('./fixtures/holder-process.ts', import.meta.url).pathname, {
+    REPRISE_DB: db,
+    REPRISE_TASK_QUEUE: taskQueue,
+    HOLD: hold,
+  });
+}
+
+describe('tasks held by a process that died', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let db: string;
+  let engine: Engine;
+  let client: Client;
+  const workers: { worker: Worker; running: Promise<void> }[] = [];
+
+  before(async () => {
+    tmp = tempDir();
+    db = join(tmp.dir, 'shared.db');
+    engine = await Engine.open({ store: `sqlite:${db}` });
+    client = new Client({ connection: engine.connection });
+  });
+  after(async () => {
+    for (const w of workers) {
+      await w.worker.shutdown();
+      await w.running;
+    }
+    await engine.close();
+    tmp.remove();
+  });
+
+  async function startWorker(taskQueue: string, withActivity: boolean): Promise<void> {
+    const worker = await Worker.create({
+      connection: engine.connection,
+      taskQueue,
+      workflowsPath: WORKFLOWS,
+      ...(withActivity && {
+        activities: { hold: () => Promise.resolve(`attempt ${activityInfo().attempt}`) },
+      }),
+    });
+    workers.push({ worker, running: worker.run() });
+  }
+
+  test(
+    'an activity attempt is retried at once, failed as timed out',
+    { timeout: 30_000 },
+    async () => {
+      const taskQueue = uniqueQueue('held-activity');
+      // Workflows run here; the only worker with the activity is the holder's.
+      await startWorker(taskQueue, false);
+      const handle = await client.workflow.start('heldActivity', {
+        taskQueue,
+        workflowId: taskQueue,
+      });
+      const holder = await startHolder(db, taskQueue, 'activity');
+      await kill(holder);
+      await startWorker(taskQueue, true);
+      assert.equal(await handle.result(), 'attempt 2');
+      const events = (await handle.fetchHistory()).events;
+      const started = events.find((e) => e.type === 'ActivityTaskStarted');
+      assert.ok(started?.type === 'ActivityTaskStarted');
+      assert.equal(started.attempt, 2);
+      assert.match(
+        started.lastFailure?.message ?? '',
+        new RegExp(
+          `timed out \\(StartToClose\\): its worker's process \\(pid ${String(holder.pid)}\\) exited`,
+        ),
+      );
+    },
+  );
+
+  test('a workflow task is scheduled again at once', { timeout: 30_000 }, async () => {
+    const taskQueue = uniqueQueue('held-workflow-task');
+    const handle = await client.workflow.start('heldWorkflowTask', {
+      taskQueue,
+      workflowId: taskQueue,
+      workflowTaskTimeout: '2 minutes',
+    });
+    const holder = await startHolder(db, taskQueue, 'workflow-task');
+    await kill(holder);
+    await startWorker(taskQueue, false);
+    assert.equal(await handle.result(), 'answered');
+    const types = (await handle.fetchHistory()).events.map((e) => e.type);
+    assert.deepEqual(types.slice(0, 5), [
+      'WorkflowExecutionStarted',
+      'WorkflowTaskScheduled',
+      'WorkflowTaskStarted',
+      'WorkflowTaskTimedOut',
+      'WorkflowTaskScheduled',
+    ]);
+  });
+
+  test('timers its engine leased are free again at once', { timeout: 30_000 }, async () => {
+    const taskQueue = uniqueQueue('held-timers');
+    // A file of its own: no engine with a running clock may fire the timer before the holder
+    // takes it. An engine whose clock stands still creates a run whose start timer is due long
+    // ago by the real clock.
+    const timersDb = join(tmp.dir, 'timers.db');
+    const still = await Engine.open({ store: `sqlite:${timersDb}`, clock: new ManualClock() });
+    try {
+      await new Client({ connection: still.connection }).workflow.start('heldWorkflowTask', {
+        taskQueue,
+        workflowId: taskQueue,
+        startDelay: '1 second',
+      });
+    } finally {
+      await still.close();
+    }
+    const holder = await startHolder(timersDb, taskQueue, 'timers');
+    await kill(holder);
+    const late = await Engine.open({ store: `sqlite:${timersDb}` });
+    const worker = await Worker.create({
+      connection: late.connection,
+      taskQueue,
+      workflowsPath: WORKFLOWS,
+    });
+    try {
+      const result = new Client({ connection: late.connection }).workflow
+        .getHandle(taskQueue)
+        .result();
+      assert.equal(await worker.runUntil(result), 'answered');
+    } finally {
+      await late.close();
+    }
+  });
+});

@@ -1,0 +1,107 @@
+// How many long-polls a worker keeps open per task kind (maxConcurrentWorkflowTaskPolls,
+// maxConcurrentActivityTaskPolls; Temporal's default min(10, execution slots)), counted at the
+// worker's connection to a real engine, and the refusal of counts that make no sense.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { InvalidArgumentError } from 'reprise/client';
+import { Worker } from 'reprise/worker';
+import type { WorkerOptions } from 'reprise/worker';
+import type { EngineApi } from '../../src/transport/engine-api.ts';
+import { fixturesPath, startTestEnv, uniqueQueue, waitFor } from '../helpers/test-env.ts';
+import type { TestEnv } from '../helpers/test-env.ts';
+
+/** The engine's connection, counting the polls of each kind that are open right now. */
+function countingPolls(api: EngineApi): {
+  api: EngineApi;
+  open: { workflow: number; activity: number };
+} {
+  const open = { workflow: 0, activity: 0 };
+  const counted = Object.create(api) as EngineApi;
+  counted.pollWorkflowTask = async (req, signal) => {
+    open.workflow++;
+    try {
+      return await api.pollWorkflowTask(req, signal);
+    } finally {
+      open.workflow--;
+    }
+  };
+  counted.pollActivityTask = async (req, signal) => {
+    open.activity++;
+    try {
+      return await api.pollActivityTask(req, signal);
+    } finally {
+      open.activity--;
+    }
+  };
+  return { api: counted, open };
+}
+
+describe('worker polls', () => {
+  let env: TestEnv;
+  before(async () => {
+    env = await startTestEnv();
+  });
+  after(async () => {
+    await env.close();
+  });
+
+  async function openPolls(
+    extra: Partial<WorkerOptions>,
+    expected: { workflow: number; activity: number },
+  ): Promise<void> {
+    const { api, open } = countingPolls(env.engine.connection);
+    const worker = await Worker.create({
+      connection: api,
+      taskQueue: uniqueQueue('polls'),
+      workflowsPath: fixturesPath('workflows.ts'),
+      activities: { noop: () => undefined },
+      ...extra,
+    });
+    const running = worker.run();
+    try {
+      await waitFor(
+        () => open.workflow === expected.workflow && open.activity === expected.activity,
+        `${JSON.stringify(expected)} polls open`,
+      );
+      assert.deepEqual(open, expected);
+    } finally {
+      await worker.shutdown();
+      await running;
+    }
+  }
+
+  test('an idle worker keeps min(10, slots) polls of each kind open by default', async () => {
+    await openPolls({}, { workflow: 10, activity: 10 });
+    await openPolls(
+      { maxConcurrentWorkflowTaskExecutions: 3, maxConcurrentActivityTaskExecutions: 2 },
+      { workflow: 3, activity: 2 },
+    );
+  });
+
+  test('maxConcurrentWorkflowTaskPolls and maxConcurrentActivityTaskPolls set them', async () => {
+    await openPolls(
+      { maxConcurrentWorkflowTaskPolls: 2, maxConcurrentActivityTaskPolls: 5 },
+      { workflow: 2, activity: 5 },
+    );
+  });
+
+  test('a count below 1 or not whole is refused, naming the option', async () => {
+    for (const bad of [
+      { maxConcurrentWorkflowTaskPolls: 0 },
+      { maxConcurrentActivityTaskPolls: 1.5 },
+      { maxConcurrentWorkflowTaskExecutions: -1 },
+      { maxConcurrentActivityTaskExecutions: Number.NaN },
+    ]) {
+      const name = Object.keys(bad)[0] ?? '';
+      await assert.rejects(
+        Worker.create({
+          connection: env.engine.connection,
+          taskQueue: 'q',
+          activities: {},
+          ...bad,
+        }),
+        (e: unknown) => e instanceof InvalidArgumentError && e.message.includes(name),
+      );
+    }
+  });
+});
