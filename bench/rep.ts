@@ -1,7 +1,8 @@
 /* eslint-disable no-console */
 // One repetition of one workload, in a process of its own (started by bench/run.ts), so that
 // its peak RSS is its own and no repetition inherits another's heap. Argument: the JSON of
-// {workload, rep, options}. Sends {type:'result', figures, notes} or {type:'error', message}.
+// {workload, rep, options, compiledHosts}. Sends {type:'result', figures, notes} or
+// {type:'error', message}.
 import { RepChannel } from './lib/channel.ts';
 import type { BenchOptions } from './lib/workload.ts';
 import { findWorkload } from './workloads/index.ts';
@@ -12,16 +13,18 @@ const {
   workload: id,
   rep,
   options,
+  compiledHosts,
 } = JSON.parse(arg) as {
   workload: string;
   rep: number;
   options: BenchOptions;
+  compiledHosts: Record<string, string>;
 };
 const workload = findWorkload(id);
 if (workload === undefined) throw new Error(`unknown workload ${id}`);
 const channel = new RepChannel();
 try {
-  const result = await workload.rep(channel.context(rep, options));
+  const result = await workload.rep(channel.context(rep, options, compiledHosts));
   await channel.send({
     type: 'result',
     figures: result.figures,

@@ -1,7 +1,8 @@
 /* eslint-disable no-console */
 // The benchmark runner: `npm run bench -- W1 … W8 | all | limits [--reps N] [--mode embedded]`.
 // Each repetition of a workload runs in a fresh process (bench/rep.ts) whose process tree is
-// sampled for peak RSS; one JSON line per workload goes to stdout, progress to stderr.
+// sampled for peak RSS; one JSON line per workload goes to stdout, progress to stderr. The
+// child-process hosts the workloads start are compiled first (bench/lib/compile-hosts.ts).
 // See bench/RESULTS.md for the figures and how to read them, shared/BENCHMARKS.md for the
 // workloads and targets.
 import { fork } from 'node:child_process';
@@ -9,6 +10,7 @@ import { appendFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { RepChannel } from './lib/channel.ts';
 import type { RepMessage } from './lib/channel.ts';
+import { COMPILED_HOSTS_PARAM, compileHosts } from './lib/compile-hosts.ts';
 import { UnsupportedDeploymentError, assertSupported } from './lib/deployment.ts';
 import type { Mode, StoreKind } from './lib/deployment.ts';
 import { TreeSampler, descendants } from './lib/procs.ts';
@@ -105,8 +107,14 @@ function log(message: string): void {
 }
 
 /** Runs one repetition in a child process, sampling its process tree for peak RSS. */
-async function runRepForked(w: Workload, rep: number, options: BenchOptions): Promise<RepOutcome> {
-  const child = fork(REP_SCRIPT, [JSON.stringify({ workload: w.id, rep, options })], {
+async function runRepForked(
+  w: Workload,
+  rep: number,
+  options: BenchOptions,
+  compiledHosts: Readonly<Record<string, string>>,
+): Promise<RepOutcome> {
+  const arg = JSON.stringify({ workload: w.id, rep, options, compiledHosts });
+  const child = fork(REP_SCRIPT, [arg], {
     execArgv: [...process.execArgv, ...(w.nodeFlags ?? [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -162,7 +170,12 @@ async function runRepForked(w: Workload, rep: number, options: BenchOptions): Pr
 }
 
 /** Runs one repetition in this process (profiling, debugging). */
-async function runRepInline(w: Workload, rep: number, options: BenchOptions): Promise<RepOutcome> {
+async function runRepInline(
+  w: Workload,
+  rep: number,
+  options: BenchOptions,
+  compiledHosts: Readonly<Record<string, string>>,
+): Promise<RepOutcome> {
   const sampler = new TreeSampler(process.pid);
   sampler.label(process.pid, `runner (${w.processLabel})`);
   const channel = new RepChannel((m) => {
@@ -171,7 +184,7 @@ async function runRepInline(w: Workload, rep: number, options: BenchOptions): Pr
     else if (m.type === 'log') log(m.message);
   });
   try {
-    const r = await w.rep(channel.context(rep, options));
+    const r = await w.rep(channel.context(rep, options, compiledHosts));
     return { figures: r.figures, notes: r.notes ?? [], peaks: sampler.stop(), error: undefined };
   } catch (e) {
     console.error(e);
@@ -200,16 +213,23 @@ interface Line {
   errors?: string[];
 }
 
-async function runWorkload(w: Workload, cli: Cli): Promise<Line> {
+async function runWorkload(
+  w: Workload,
+  cli: Cli,
+  compiled: Readonly<Record<string, string>>,
+): Promise<Line> {
   const { options } = cli;
+  const hosts = w.hosts ?? [];
+  const compiledHosts: Record<string, string> = {};
+  for (const h of hosts) if (compiled[h] !== undefined) compiledHosts[h] = compiled[h];
   const loadBefore = loadavg()[0] ?? 0;
   const outcomes: RepOutcome[] = [];
   for (let rep = 1; rep <= options.reps; rep++) {
     log(`${w.id} (${w.title}) repetition ${rep}/${options.reps}`);
     const t0 = performance.now();
     const o = cli.inline
-      ? await runRepInline(w, rep, options)
-      : await runRepForked(w, rep, options);
+      ? await runRepInline(w, rep, options, compiledHosts)
+      : await runRepForked(w, rep, options, compiledHosts);
     log(
       `${w.id} repetition ${rep} ${o.error === undefined ? 'done' : `FAILED: ${o.error}`} in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
     );
@@ -239,7 +259,10 @@ async function runWorkload(w: Workload, cli: Cli): Promise<Line> {
     peakRssMiB,
     node: process.version,
     date: new Date().toISOString(),
-    params: w.params(options),
+    params: {
+      ...w.params(options),
+      ...(hosts.length > 0 && { hosts: COMPILED_HOSTS_PARAM }),
+    },
     loadAvg1m: [Math.round(loadBefore * 100) / 100, Math.round((loadavg()[0] ?? 0) * 100) / 100],
     ...(notes.length > 0 && { notes }),
     ...(errors.length > 0 && { errors }),
@@ -263,13 +286,23 @@ async function main(): Promise<number> {
     }
     throw e;
   }
+  const hostScripts = cli.workloads.flatMap((w) => w.hosts ?? []);
+  const t0 = performance.now();
+  const compiled = await compileHosts(hostScripts);
+  if (hostScripts.length > 0) {
+    log(`compiled the hosts in ${((performance.now() - t0) / 1000).toFixed(1)} s (not measured)`);
+  }
   let failed = false;
-  for (const w of cli.workloads) {
-    const line = await runWorkload(w, cli);
-    const text = JSON.stringify(line);
-    console.log(text);
-    if (cli.out !== undefined) appendFileSync(cli.out, `${text}\n`);
-    if (line.errors !== undefined) failed = true;
+  try {
+    for (const w of cli.workloads) {
+      const line = await runWorkload(w, cli, compiled.files);
+      const text = JSON.stringify(line);
+      console.log(text);
+      if (cli.out !== undefined) appendFileSync(cli.out, `${text}\n`);
+      if (line.errors !== undefined) failed = true;
+    }
+  } finally {
+    compiled.dispose();
   }
   return failed ? 1 : 0;
 }

@@ -53,11 +53,16 @@ export class RepChannel {
     });
   }
 
-  context(rep: number, options: BenchOptions): RepContext {
+  context(
+    rep: number,
+    options: BenchOptions,
+    compiledHosts: Readonly<Record<string, string>>,
+  ): RepContext {
     return {
       options,
       rep,
       childExecArgv: childExecArgv(process.execArgv),
+      compiledHosts,
       log: (message) => {
         void this.send({ type: 'log', message });
       },

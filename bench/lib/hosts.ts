@@ -1,6 +1,7 @@
 // Starting and killing the child-process hosts of bench/hosts/ (W6, W7).
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { compiledExecArgv } from './compile-hosts.ts';
 import { procMemory } from './procs.ts';
 import type { RepContext } from './workload.ts';
 
@@ -13,15 +14,24 @@ export interface Host {
 
 export const APP_HOST = new URL('../hosts/app-host.ts', import.meta.url).pathname;
 
-/** Forks `script` with `env`, names it `label`, and resolves once it sent `{type:'ready'}`. */
+/**
+ * Forks the compiled `script` (one of the workload's `hosts`, compiled by the runner) with `env`
+ * under plain node, names it `label`, and resolves once it sent `{type:'ready'}`.
+ */
 export async function startHost(
   ctx: RepContext,
   script: string,
   label: string,
   env: Record<string, string>,
 ): Promise<Host> {
-  const child = fork(script, [], {
-    execArgv: [...ctx.childExecArgv],
+  const compiled = ctx.compiledHosts[script];
+  if (compiled === undefined) {
+    throw new Error(
+      `${script} was not compiled: list it in the workload's hosts and run it through bench/run.ts`,
+    );
+  }
+  const child = fork(compiled, [], {
+    execArgv: compiledExecArgv(ctx.childExecArgv),
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

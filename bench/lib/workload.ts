@@ -22,6 +22,8 @@ export interface RepContext {
   recordPeak(pid: number, peakBytes: number): void;
   /** Extra node flags for child processes this repetition starts (`--import tsx`, …). */
   readonly childExecArgv: readonly string[];
+  /** The compiled file of each of the workload's `hosts`, by the host script's path. */
+  readonly compiledHosts: Readonly<Record<string, string>>;
   /**
    * Marks the start or end of the measured phase, for bench/profile-summary.ts `--window`:
    * written to the file BENCH_PROFILE_WINDOW names, if set, on the clock of V8's profiles.
@@ -42,6 +44,11 @@ export interface Workload {
   readonly timeLimitMs: number;
   /** Node flags the repetition process needs (e.g. `--expose-gc`). */
   readonly nodeFlags?: readonly string[];
+  /**
+   * The scripts of bench/hosts/ it starts with `startHost`: the runner compiles them before the
+   * first workload, outside every figure.
+   */
+  readonly hosts?: readonly string[];
   /** The label of the repetition process in peakRssMiB. */
   readonly processLabel: string;
   /** Sizes and settings, printed with the figures. */

@@ -230,6 +230,7 @@ export const w6: Workload = {
   title: 'crash',
   timeLimitMs: 600_000,
   processLabel: 'bench (client+engine of the worker variant)',
+  hosts: [APP_HOST],
   params: (o) => ({
     workflows: shapeFor(o).workflows,
     scale:

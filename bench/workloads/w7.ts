@@ -35,6 +35,7 @@ export const w7: Workload = {
   timeLimitMs: 1_800_000,
   nodeFlags: ['--expose-gc'],
   processLabel: 'engine+client',
+  hosts: [APP_HOST],
   params: (o) => ({
     workflows: runsFor(o),
     scale: o.scale === 'full' ? 'full (100,000)' : 'scaled down (10,000; --scale full for 100,000)',

@@ -1,6 +1,6 @@
 // ADR 0012: when a process dies holding tasks — an activity attempt its worker runs, a workflow
 // task it polled, timers its engine leased — another engine on the same SQLite file gives them
-// out again within about a second, not after their timeouts (an hour here, two minutes for the
+// out again within a quarter of a second, not after their timeouts (an hour here, two minutes for the
 // workflow task). A real child process holds each and is SIGKILLed.
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';

@@ -1,0 +1,135 @@
+// The child-process hosts of bench/hosts/ run as a deployed application does: compiled ahead of
+// time and started with plain node, so that a host's start-up (W6's restartReadyS) measures
+// Reprise, not the TypeScript loader. The runner compiles them before the first workload.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Under node_modules so that the bundles' imports of the packages left out resolve. */
+const CACHE = path.join(REPO, 'node_modules', '.cache', 'reprise-bench');
+
+/** What the results say about the hosts (the `hosts` param of a workload that forks them). */
+export const COMPILED_HOSTS_PARAM =
+  'compiled ahead of time (esbuild, one ESM file each), started with plain node (no tsx)';
+
+/**
+ * Packages the bundles import from node_modules: better-sqlite3 loads a native addon, esbuild
+ * runs its own binary found beside its package, pino starts transports from files by path. The
+ * others (zod, croner, ms) are bundled: one file starts faster than zod's ~95 modules.
+ */
+const EXTERNAL = ['better-sqlite3', 'esbuild', 'pino'];
+
+const IMPORT_META = /\bimport\.meta\.(url|filename|dirname)\b/g;
+
+/**
+ * Reprise and the bench find files beside their modules (the SQL migrations, the workflow
+ * runtime's sources that a worker bundles, the bench's workflows module): each bundled file
+ * keeps its own `import.meta`, so those paths still point into the repository.
+ */
+const keepImportMeta: esbuild.Plugin = {
+  name: 'keep-import-meta',
+  setup(build) {
+    build.onLoad({ filter: /\.[cm]?[jt]s$/ }, (args) => {
+      if (args.path.split(path.sep).includes('node_modules')) return undefined;
+      const meta: Record<string, string> = {
+        url: pathToFileURL(args.path).href,
+        filename: args.path,
+        dirname: path.dirname(args.path),
+      };
+      const contents = readFileSync(args.path, 'utf8').replace(IMPORT_META, (_, key: string) =>
+        JSON.stringify(meta[key]),
+      );
+      return { contents, loader: /\.[cm]?ts$/.test(args.path) ? 'ts' : 'js' };
+    });
+  },
+};
+
+export interface CompiledHosts {
+  /** The compiled file of each host script, by the script's path. */
+  readonly files: Readonly<Record<string, string>>;
+  /** Removes the compiled files. */
+  dispose(): void;
+}
+
+/**
+ * Bundles each script and what it imports (Reprise included) into one ESM file under
+ * node_modules/.cache/reprise-bench/, in a directory of this call's own.
+ */
+export async function compileHosts(scripts: readonly string[]): Promise<CompiledHosts> {
+  const entryPoints = [...new Set(scripts)];
+  if (entryPoints.length === 0) return { files: {}, dispose: () => undefined };
+  mkdirSync(CACHE, { recursive: true });
+  const dir = mkdtempSync(path.join(CACHE, 'hosts-'));
+  const dispose = (): void => {
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const result = await esbuild.build({
+      entryPoints,
+      absWorkingDir: REPO,
+      outdir: dir,
+      outbase: REPO,
+      outExtension: { '.js': '.mjs' },
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: `node${process.versions.node}`,
+      // As tsx does: the client names a workflow type after its function.
+      keepNames: true,
+      sourcemap: 'linked',
+      external: EXTERNAL,
+      plugins: [keepImportMeta],
+      metafile: true,
+      logLevel: 'silent',
+    });
+    const byEntry = new Map<string, string>();
+    for (const [out, { entryPoint }] of Object.entries(result.metafile.outputs)) {
+      if (entryPoint !== undefined)
+        byEntry.set(path.resolve(REPO, entryPoint), path.resolve(REPO, out));
+    }
+    const files: Record<string, string> = {};
+    for (const script of entryPoints) {
+      const out = byEntry.get(path.resolve(REPO, script));
+      if (out === undefined) throw new Error(`esbuild wrote no output for ${script}`);
+      files[script] = out;
+    }
+    return { files, dispose };
+  } catch (e) {
+    dispose();
+    throw e;
+  } finally {
+    // The runner has no more use for esbuild's service process.
+    await esbuild.stop();
+  }
+}
+
+const LOADER_FLAGS = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader']);
+
+function isTsx(specifier: string): boolean {
+  return /^tsx(\/|$)/.test(specifier) || /[/\\]node_modules[/\\]tsx[/\\]/.test(specifier);
+}
+
+/**
+ * Node flags for a compiled host: the repetition's (`ctx.childExecArgv`, e.g. `--expose-gc`)
+ * minus tsx, whether `node --import tsx` or the tsx CLI (`npm run bench`) put it there.
+ */
+export function compiledExecArgv(execArgv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const a = execArgv[i] ?? '';
+    const eq = a.indexOf('=');
+    const flag = eq === -1 ? a : a.slice(0, eq);
+    if (LOADER_FLAGS.has(flag)) {
+      const value = eq === -1 ? (execArgv[i + 1] ?? '') : a.slice(eq + 1);
+      if (isTsx(value)) {
+        if (eq === -1) i++;
+        continue;
+      }
+    }
+    out.push(a);
+  }
+  return out;
+}
