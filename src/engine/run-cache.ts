@@ -22,7 +22,9 @@ export interface CachedRun {
  * The last row this process committed for a run, so that the next write to it need not read it
  * back (and parse its state) first. Only a hint: `updateRun`'s compare-and-set still guards every
  * write, and a stale entry (another engine process wrote the run) costs one conflict, after which
- * the row is read from the store. Entries are never handed out for mutation: a decision works on
+ * the row is read from the store. A decision on a cached row that writes nothing (it refuses, or
+ * finds nothing to do) is checked against the stored row's version, and made again if the row
+ * moved on. Entries are never handed out for mutation: a decision works on
  * a copy of the state, and a task on a copy of the tail.
  */
 export class RunCache {

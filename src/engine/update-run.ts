@@ -97,9 +97,19 @@ async function updateRunUnlocked<T>(
       out = decide(tx);
     } catch (e) {
       cache.delete(runId);
+      // A refusal decided on this process's cached row: decide again if another engine process
+      // has moved the run on since (the row would have failed the compare-and-set).
+      if (cached && (await movedOn(deps, cached.record))) continue;
       throw e;
     }
-    if (!tx.changed) return out;
+    if (!tx.changed) {
+      // Likewise a decision that changed nothing: on the stored row it might not have.
+      if (cached && (await movedOn(deps, cached.record))) {
+        cache.delete(runId);
+        continue;
+      }
+      return out;
+    }
     // History limits: warn once per run, then terminate (test/e2e/limits.test.ts).
     const warnings = enforceHistoryLimits(tx, deps.limits);
     tx.finish(deps.limits.defaultWorkflowTaskTimeoutMs);
@@ -171,6 +181,15 @@ async function updateRunUnlocked<T>(
     for (const w of warnings) deps.logger.warn(w.attrs, w.message);
     return out;
   }
+}
+
+/**
+ * True when the stored row is newer than `cached`, i.e. another engine process wrote the run.
+ * A cached row ahead of the store (this process's write still in its group commit) is not.
+ */
+async function movedOn(deps: EngineDeps, cached: RunRecord): Promise<boolean> {
+  const stored = await deps.store.getRun({ runId: cached.runId });
+  return stored !== undefined && stored.version > cached.version;
 }
 
 /** The run's row once a decision from `record` that left `state` is committed. */

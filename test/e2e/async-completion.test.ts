@@ -9,7 +9,9 @@ import {
   InvalidArgumentError,
   WorkflowFailedError,
 } from 'reprise/client';
+import { Client } from 'reprise/client';
 import type { WorkflowHandle } from 'reprise/client';
+import { Engine } from 'reprise/server';
 import { Worker } from 'reprise/worker';
 import * as activities from './fixtures/message-activities.ts';
 import { awaitsAsyncActivity, awaitsAsyncWithHeartbeat } from './fixtures/message-workflows.ts';
@@ -47,6 +49,26 @@ describe('async activity completion', () => {
     assert.equal((await handle.describe()).pendingActivities[0]?.state, 'Started');
     await env.client.activity.complete(token, 'approved by ann');
     assert.equal(await handle.result(), 'approved by ann');
+  });
+
+  test('a client of another engine process, which cached the run before the activity started, completes it', async () => {
+    // The other engine writes the run's creation (and caches that row); this process's worker
+    // starts its activity through this engine, so the other engine's cached row is stale.
+    const other = await Engine.open({ store: `sqlite:${env.dbPath}` });
+    try {
+      const otherClient = new Client({ connection: other.connection });
+      const before = activities.asyncState.tokens.length;
+      const handle = await otherClient.workflow.start(awaitsAsyncActivity, {
+        taskQueue: env.taskQueue,
+        workflowId: id('other-engine'),
+        args: ['label'],
+      });
+      await waitFor(() => activities.asyncState.tokens.length > before, 'the activity to start');
+      await otherClient.activity.complete(activities.asyncState.tokens.at(-1) as string, 'done');
+      assert.equal(await handle.result(), 'done');
+    } finally {
+      await other.close();
+    }
   });
 
   test('fail(taskToken, err) fails the activity with that error as its cause', async () => {
