@@ -295,6 +295,10 @@ class DataConverterApi implements EngineApi {
     });
   }
 
+  releaseActivityTask(req: Req<'releaseActivityTask'>) {
+    return this.#api.releaseActivityTask(req);
+  }
+
   async heartbeatActivityTask(req: Req<'heartbeatActivityTask'>) {
     return this.#api.heartbeatActivityTask({
       ...req,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EngineProcessRecord } from '../store/store.ts';
 import type { EngineDeps } from './deps.ts';
 import { reclaimTasksHeldBy } from './ops/reclaim-held-tasks.ts';
-import { isGone, thisProcess } from './process-liveness.ts';
+import { canCheck, isGone, thisProcess } from './process-liveness.ts';
 
 /**
  * How often an engine looks for engine processes on its store that died: a read of a few rows
@@ -12,8 +12,9 @@ const CHECK_EVERY_MS = 250;
 /** How often an engine refreshes its own record's `seenAtMs`. */
 const REFRESH_EVERY_MS = 60_000;
 /**
- * A record not refreshed for this long is a process that died where its pid cannot be checked
- * (another host or container): what it held is taken back too, late but before long timeouts.
+ * A record of a process whose pid cannot be checked from here (another host or container) that
+ * is not refreshed for this long, as this engine sees it, is a process that died: what it held is
+ * taken back too, late but before long timeouts.
  */
 const FORGET_AFTER_MS = 60 * 60_000;
 
@@ -37,6 +38,8 @@ export class EngineProcesses {
   #interval: NodeJS.Timeout | undefined;
   #checking: Promise<void> | undefined;
   #closed = false;
+  /** Records of processes this engine cannot check, by id: since when their seenAtMs stands. */
+  readonly #unrefreshed = new Map<string, { seenAtMs: number; sinceMs: number }>();
 
   constructor(deps: EngineDeps) {
     this.#deps = deps;
@@ -70,7 +73,7 @@ export class EngineProcesses {
 
   async #refresh(): Promise<void> {
     const now = Date.now();
-    this.#lastRefreshMs = now;
+    this.#lastRefreshMs = performance.now();
     const me = thisProcess();
     await this.#deps.store.registerEngineProcess({
       processId: this.#deps.processId,
@@ -85,11 +88,11 @@ export class EngineProcesses {
   async #check(): Promise<void> {
     const deps = this.#deps;
     try {
-      if (Date.now() - this.#lastRefreshMs >= REFRESH_EVERY_MS) await this.#refresh();
+      if (performance.now() - this.#lastRefreshMs >= REFRESH_EVERY_MS) await this.#refresh();
       for (const p of await deps.store.listEngineProcesses()) {
         if (this.#closed) return;
         if (p.processId === deps.processId) continue;
-        const cause = whyGone(p);
+        const cause = whyGone(p, this.#unrefreshed);
         if (cause === undefined) continue;
         // Exactly one engine wins the removal, and with it the dead process's tasks.
         if (!(await deps.store.removeEngineProcess({ processId: p.processId }))) continue;
@@ -106,12 +109,25 @@ export class EngineProcesses {
   }
 }
 
-/** Why `p` is taken for dead, or undefined while it may be alive. */
-function whyGone(p: EngineProcessRecord): string | undefined {
-  if (isGone(p)) return `its worker's process (pid ${p.pid}) exited`;
-  const unseenMs = Date.now() - p.seenAtMs;
-  if (unseenMs > FORGET_AFTER_MS) {
-    return `its worker's process (pid ${p.pid}) was not seen for ${Math.round(unseenMs / 60_000)} minutes`;
+/**
+ * Why `p` is taken for dead, or undefined while it may be alive. A process on this host is judged
+ * by its pid only. One elsewhere (or with no /proc) only by its record going unrefreshed for
+ * FORGET_AFTER_MS, counted on this process's monotonic clock from when this engine last saw the
+ * record change: a wall clock that jumps, or a host that slept, does not age it.
+ */
+function whyGone(
+  p: EngineProcessRecord,
+  unrefreshed: Map<string, { seenAtMs: number; sinceMs: number }>,
+): string | undefined {
+  if (canCheck(p)) return isGone(p) ? `its worker's process (pid ${p.pid}) exited` : undefined;
+  const now = performance.now();
+  const last = unrefreshed.get(p.processId);
+  if (last?.seenAtMs !== p.seenAtMs) {
+    unrefreshed.set(p.processId, { seenAtMs: p.seenAtMs, sinceMs: now });
+    return undefined;
   }
-  return undefined;
+  const minutes = Math.round((now - last.sinceMs) / 60_000);
+  return now - last.sinceMs > FORGET_AFTER_MS
+    ? `its worker's process (pid ${p.pid}, elsewhere) did not refresh its record for ${minutes} minutes`
+    : undefined;
 }

@@ -19,6 +19,7 @@ import {
   failActivityTask,
   heartbeatActivityTask,
   pollActivityTask,
+  releaseActivityTask,
   reportActivityTaskCanceled,
 } from './ops/activity-tasks.ts';
 import { cancelWorkflow, terminateWorkflow } from './ops/cancel-workflow.ts';
@@ -192,6 +193,7 @@ export class Engine {
       failActivityTask: (req) => failActivityTask(d, req),
       reportActivityTaskCanceled: (req) => reportActivityTaskCanceled(d, req),
       heartbeatActivityTask: (req) => heartbeatActivityTask(d, req),
+      releaseActivityTask: (req) => releaseActivityTask(d, req),
       createSchedule: (req) => createSchedule(d, req),
       describeSchedule: (req) => describeSchedule(d, req),
       updateSchedule: (req) => updateSchedule(d, req),

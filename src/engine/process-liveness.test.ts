@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { describe, test } from 'node:test';
+import { waitFor } from '../../test/helpers/test-env.ts';
 import { isGone, placeOf, thisProcess } from './process-liveness.ts';
 
-describe('process liveness', () => {
+// /proc is Linux's: elsewhere no process is ever judged gone (the timeouts apply).
+describe('process liveness', { skip: process.platform !== 'linux' }, () => {
   test('this process has a place on Linux: host key, pid and start time', () => {
     const me = thisProcess();
     assert.equal(me.pid, process.pid);
@@ -29,6 +31,36 @@ describe('process liveness', () => {
   test('a pid that now belongs to a process started at another time is gone', () => {
     const me = thisProcess();
     assert.equal(isGone({ ...me, pidStart: '1' }), true);
+    const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], {
+      stdio: 'ignore',
+    });
+    try {
+      assert.ok(child.pid !== undefined);
+      assert.equal(isGone({ ...placeOf(child.pid), pidStart: '1' }), true);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  test('a zombie (exited, not yet reaped by its parent) is gone', async () => {
+    // The shell starts `sleep 0` and becomes `sleep 30`, which never reaps it.
+    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    try {
+      const pid = Number(
+        await new Promise<string>((resolve) =>
+          parent.stdout.once('data', (d) => {
+            resolve(String(d));
+          }),
+        ),
+      );
+      const place = placeOf(pid);
+      await waitFor(() => isGone(place), 'the child to exit');
+      assert.doesNotThrow(() => process.kill(pid, 0), 'the zombie still has its pid');
+    } finally {
+      parent.kill('SIGKILL');
+    }
   });
 
   test('a process elsewhere (another host key) is never judged gone', () => {

@@ -53,14 +53,20 @@ export function placeOf(pid: number): ProcessPlace {
   return { hostKey: thisProcess().hostKey, pid, pidStart: statOf(pid).start };
 }
 
+/** True when this process can tell whether `p` runs: same kernel boot and pid namespace. */
+export function canCheck(p: ProcessPlace): boolean {
+  const me = thisProcess();
+  return me.hostKey !== undefined && p.hostKey === me.hostKey;
+}
+
 /**
  * True only when it is certain that `p` is no longer running: it ran where this process runs
  * (same host key), and its pid is gone or now belongs to a process started at another time.
  * Anything uncertain (another host or container, no /proc, no permission to look) is false.
  */
 export function isGone(p: ProcessPlace): boolean {
+  if (!canCheck(p)) return false;
   const me = thisProcess();
-  if (me.hostKey === undefined || p.hostKey !== me.hostKey) return false;
   if (p.pid === me.pid) return p.pidStart !== undefined && p.pidStart !== me.pidStart;
   try {
     process.kill(p.pid, 0);

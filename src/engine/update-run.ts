@@ -306,6 +306,7 @@ export class RunTx {
     const spec = this.state.workflowTask?.speculative;
     if (spec === undefined) return;
     const waiting = this.state.eventsWhileTaskStarted;
+    const heldBy = this.state.workflowTask?.heldBy;
     delete this.state.workflowTask?.speculative;
     for (const e of spec.started === undefined
       ? [spec.scheduled]
@@ -314,6 +315,9 @@ export class RunTx {
       this.events.push(e);
     }
     this.state.eventsWhileTaskStarted = waiting;
+    // Applying the events made a new task record: it is still the one its worker holds.
+    const wt = this.state.workflowTask;
+    if (wt !== undefined && heldBy !== undefined) wt.heldBy = heldBy;
     this.#changed = true;
   }
 

@@ -37,7 +37,7 @@ export class WorkerRegistrations {
   ): Promise<void> {
     const key = `${namespace}\u0000${taskQueue}`;
     const recent = this.#entries.get(key);
-    if (recent !== undefined && Date.now() - recent.readAtMs < REUSE_MS) {
+    if (recent !== undefined && performance.now() - recent.readAtMs < REUSE_MS) {
       if (refusal(await recent.regs) === undefined) return;
     }
     const error = refusal(await this.#read(key, namespace, taskQueue));
@@ -50,7 +50,8 @@ export class WorkerRegistrations {
   }
 
   #read(key: string, namespace: string, taskQueue: string): Promise<WorkerRegistration[]> {
-    const now = Date.now();
+    // The reuse window on the monotonic clock: a wall clock stepped back does not stretch it.
+    const now = performance.now();
     if (this.#entries.size >= MAX_QUEUES) {
       for (const [k, e] of this.#entries) if (now - e.readAtMs >= REUSE_MS) this.#entries.delete(k);
     }
@@ -58,7 +59,7 @@ export class WorkerRegistrations {
       namespace,
       taskQueue,
       // Worker liveness is real time, whatever the engine clock (a ManualClock may jump days).
-      sinceMs: now - REGISTRATION_FRESH_MS,
+      sinceMs: Date.now() - REGISTRATION_FRESH_MS,
     });
     const entry = { readAtMs: now, regs };
     this.#entries.set(key, entry);

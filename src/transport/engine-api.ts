@@ -75,6 +75,12 @@ export interface EngineApi {
   failActivityTask(req: FailActivityTaskRequest): Promise<void>;
   reportActivityTaskCanceled(req: ReportActivityCanceledRequest): Promise<void>;
   heartbeatActivityTask(req: HeartbeatActivityTaskRequest): Promise<HeartbeatResponse>;
+  /**
+   * The attempt goes on outside the worker (the activity threw `CompleteAsyncError`): it is no
+   * longer held by the worker's process, so that process's exit does not time it out (ADR
+   * 0012). Its timeouts still apply; `client.activity` completes it by task token.
+   */
+  releaseActivityTask(req: ReleaseActivityTaskRequest): Promise<void>;
 
   /** Creates a schedule; throws `ScheduleAlreadyRunning` if the id is taken in the namespace. */
   createSchedule(req: CreateScheduleApiRequest): Promise<void>;
@@ -397,6 +403,10 @@ export interface ReportActivityCanceledRequest {
   taskToken: string;
   identity: string;
   details?: unknown[] | undefined;
+}
+export interface ReleaseActivityTaskRequest {
+  taskToken: string;
+  identity: string;
 }
 export interface HeartbeatActivityTaskRequest {
   taskToken: string;

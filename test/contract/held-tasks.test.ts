@@ -11,20 +11,26 @@ import { Client } from 'reprise/client';
 import { Engine, ManualClock } from 'reprise/server';
 import { Worker } from 'reprise/worker';
 import { forkUntilMessage, kill } from '../helpers/child-worker.ts';
-import { tempDir, uniqueQueue } from '../helpers/test-env.ts';
+import { tempDir, uniqueQueue, waitFor } from '../helpers/test-env.ts';
 
 const WORKFLOWS = new URL('./fixtures/holder-workflows.ts', import.meta.url).pathname;
 
 /** Starts fixtures/holder-process.ts and resolves once it holds what `hold` names. */
-function startHolder(db: string, taskQueue: string, hold: string): Promise<ChildProcess> {
-  return forkUntilMessage(new URL('./fixtures/holder-process.ts', import.meta.url).pathname, {
-    REPRISE_DB: db,
-    REPRISE_TASK_QUEUE: taskQueue,
-    HOLD: hold,
-  });
+async function startHolder(
+  db: string,
+  taskQueue: string,
+  hold: string,
+): Promise<ChildProcess & { token?: string }> {
+  const { child, message } = await forkUntilMessage(
+    new URL('./fixtures/holder-process.ts', import.meta.url).pathname,
+    { REPRISE_DB: db, REPRISE_TASK_QUEUE: taskQueue, HOLD: hold },
+  );
+  const token = (message as { token?: unknown }).token;
+  return Object.assign(child, typeof token === 'string' ? { token } : {});
 }
 
-describe('tasks held by a process that died', () => {
+// A process's death is seen through /proc: Linux only (elsewhere the timeouts apply).
+describe('tasks held by a process that died', { skip: process.platform !== 'linux' }, () => {
   let tmp: ReturnType<typeof tempDir>;
   let db: string;
   let engine: Engine;
@@ -83,6 +89,30 @@ describe('tasks held by a process that died', () => {
           `timed out \\(StartToClose\\): its worker's process \\(pid ${String(holder.pid)}\\) exited`,
         ),
       );
+    },
+  );
+
+  test(
+    'an attempt completed asynchronously is not held: its process may exit',
+    { timeout: 30_000 },
+    async () => {
+      const taskQueue = uniqueQueue('held-async');
+      await startWorker(taskQueue, false);
+      const handle = await client.workflow.start('heldActivity', {
+        taskQueue,
+        workflowId: taskQueue,
+      });
+      const holder = await startHolder(db, taskQueue, 'async');
+      await kill(holder);
+      // This engine has looked since the holder died: its record is gone.
+      await waitFor(
+        async () =>
+          !(await engine.deps.store.listEngineProcesses()).some((p) => p.pid === holder.pid),
+        'the holder’s record to be removed',
+      );
+      // The outside system completes it with the token it was given.
+      await client.activity.complete(holder.token ?? '', 'approved');
+      assert.equal(await handle.result(), 'approved');
     },
   );
 

@@ -1,25 +1,23 @@
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 
-/** Forks `script` (TypeScript, through tsx) with `env`, and resolves on its first message. */
+/** Forks `script` (TypeScript, through tsx) with `env`, and resolves with its first message. */
 export async function forkUntilMessage(
   script: string,
   env: Record<string, string>,
-): Promise<ChildProcess> {
+): Promise<{ child: ChildProcess; message: unknown }> {
   const child = fork(script, [], {
     execArgv: ['--import', 'tsx'],
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  await new Promise<void>((resolve, reject) => {
-    child.once('message', () => {
-      resolve();
-    });
+  const message = await new Promise<unknown>((resolve, reject) => {
+    child.once('message', resolve);
     child.once('exit', (code) => {
       reject(new Error(`${script} exited early with code ${String(code)}`));
     });
   });
-  return child;
+  return { child, message };
 }
 
 /** Starts test/contract/fixtures/worker-process.ts and resolves once its worker is running. */
@@ -28,7 +26,7 @@ export async function startWorkerProcess(env: {
   taskQueue: string;
   sideEffects: string;
 }): Promise<ChildProcess> {
-  return forkUntilMessage(
+  const { child } = await forkUntilMessage(
     new URL('../contract/fixtures/worker-process.ts', import.meta.url).pathname,
     {
       REPRISE_DB: env.db,
@@ -36,6 +34,7 @@ export async function startWorkerProcess(env: {
       REPRISE_SIDE_EFFECTS: env.sideEffects,
     },
   );
+  return child;
 }
 
 /** SIGKILLs the process and waits until it is gone. */

@@ -10,6 +10,7 @@ import type {
   CompleteActivityTaskResponse,
   FailActivityTaskRequest,
   HeartbeatActivityTaskRequest,
+  ReleaseActivityTaskRequest,
   HeartbeatResponse,
   PollRequest,
   ReportActivityCanceledRequest,
@@ -336,6 +337,29 @@ export async function heartbeatActivityTask(
       setAttemptTimeout(tx, pa, 'Heartbeat', pa.heartbeatTimeoutMs);
     }
     return { cancelRequested: pa.cancelRequestedEventId !== undefined };
+  });
+}
+
+const ReleaseSchema = z.object({
+  taskToken: z.string().min(1),
+  identity: z.string().min(1),
+});
+
+/**
+ * The attempt is completed from outside its worker (CompleteAsyncError): the worker's process no
+ * longer holds it, and its exit leaves the attempt to its timeouts (ADR 0012).
+ */
+export async function releaseActivityTask(
+  deps: EngineDeps,
+  input: ReleaseActivityTaskRequest,
+): Promise<void> {
+  const req = parseRequest(ReleaseSchema, input, 'release activity task');
+  const token = decodeTaskToken(ActivityTaskToken, req.taskToken);
+  await updateTaskRun(deps, 'activity', token.runId, (tx) => {
+    const pa = currentAttempt(tx, token);
+    if (pa.heldBy === undefined) return;
+    delete pa.heldBy;
+    tx.touch();
   });
 }
 

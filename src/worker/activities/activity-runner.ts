@@ -117,7 +117,10 @@ export class ActivityRunner {
       }
     } catch (e) {
       await heartbeater.stop();
-      if (e instanceof CompleteAsyncError) return;
+      if (e instanceof CompleteAsyncError) {
+        await this.#release(task);
+        return;
+      }
       const err = ensureError(e);
       if (heartbeater.cancelRequested && (isCancelledFailure(err) || controller.signal.aborted)) {
         await this.#report(() =>
@@ -167,6 +170,20 @@ export class ActivityRunner {
         if (next === undefined) sink.release();
         else sink.run(next);
       }
+    }
+  }
+
+  /** The attempt goes on outside this worker: its process's exit must not time it out. */
+  async #release(task: ActivityTask): Promise<void> {
+    try {
+      await this.#api.releaseActivityTask({ taskToken: task.taskToken, identity: this.#identity });
+    } catch (e) {
+      // Already completed from outside: nothing left to release.
+      if (e instanceof RepriseError && e.code === ErrorCode.ActivityTaskNotFound) return;
+      this.#logger.warn(
+        { err: e },
+        'releasing an activity completed asynchronously failed: if this process exits first, the attempt is retried',
+      );
     }
   }
 

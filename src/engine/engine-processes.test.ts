@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { Engine } from './engine.ts';
+import { EngineProcesses } from './engine-processes.ts';
+import { thisProcess } from './process-liveness.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'reprise-engine-processes-'));
+
+describe('engine processes (ADR 0012)', () => {
+  let engine: Engine;
+  before(async () => {
+    engine = await Engine.open({ store: `sqlite:${join(dir, 'processes.db')}` });
+  });
+  after(async () => {
+    await engine.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a record is not taken for dead because its wall-clock age is large', async () => {
+    const store = engine.deps.store;
+    const ancient = { startedAtMs: 0, seenAtMs: 0 };
+    // A live process here (this one, as another engine of it would record it): judged by pid.
+    const here = thisProcess();
+    await store.registerEngineProcess({ processId: 'alive-here', ...here, ...ancient });
+    // A process elsewhere: aged only by this engine's own monotonic clock, from now on.
+    await store.registerEngineProcess({
+      processId: 'elsewhere',
+      hostKey: 'another-boot pid:[1]',
+      pid: 1,
+      pidStart: '1',
+      ...ancient,
+    });
+    await new EngineProcesses(engine.deps).check();
+    const ids = (await store.listEngineProcesses()).map((p) => p.processId);
+    assert.ok(ids.includes('alive-here'));
+    assert.ok(ids.includes('elsewhere'));
+  });
+
+  test('a started speculative workflow task stays held when another event arrives', async () => {
+    const c = engine.connection;
+    const namespace = 'default';
+    const taskQueue = 'speculative-held';
+    const workflowId = 'speculative-held';
+    const { runId } = await c.startWorkflow({
+      namespace,
+      workflowId,
+      workflowType: 'W',
+      taskQueue,
+      args: [],
+    });
+    const poll = { namespace, taskQueue, identity: 'me', waitMs: 5_000 };
+    const first = await c.pollWorkflowTask(poll);
+    assert.ok(first?.kind === 'workflow');
+    await c.completeWorkflowTask({ taskToken: first.taskToken, identity: 'me', commands: [] });
+    // An update to an idle run travels in a speculative workflow task.
+    const update = c.updateWorkflow({
+      namespace,
+      workflowId,
+      updateId: 'u1',
+      name: 'u',
+      args: [],
+      waitForStage: 'Accepted',
+      waitMs: 1_000,
+    });
+    update.catch(() => undefined);
+    assert.equal((await c.pollWorkflowTask(poll))?.kind, 'workflow');
+    const held = () => engine.deps.store.listRunsHeldBy({ processId: engine.deps.processId });
+    assert.deepEqual(await held(), [runId]);
+    // A signal writes the speculative task's events to history first.
+    await c.signalWorkflow({ namespace, workflowId, signalName: 's', args: [] });
+    assert.deepEqual(await held(), [runId]);
+  });
+});
