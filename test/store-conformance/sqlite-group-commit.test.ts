@@ -34,6 +34,27 @@ const outcome = (r: PromiseSettledResult<void>): string =>
   r.status === 'fulfilled' ? 'ok' : r.reason instanceof Error ? r.reason.name : 'not an Error';
 
 describe('SqliteStore group commit', () => {
+  test('appends to one run sent at once leave the holders the last one names (ADR 0012)', () =>
+    withStore(async (store) => {
+      const held = makeRun();
+      const released = makeRun();
+      for (const run of [held, released]) await store.createRun(createRequest(run));
+      const next = (run: typeof held) => ({ ...run, nextEventId: 4, version: run.version + 1 });
+      await Promise.all([
+        store.appendToRun({ ...appendRequest(held, { events: [signaledEvent(3, 'a')] }) }),
+        store.appendToRun({
+          ...appendRequest(next(held), { events: [signaledEvent(4, 'b')] }),
+          heldBy: ['p1'],
+        }),
+        store.appendToRun({
+          ...appendRequest(released, { events: [signaledEvent(3, 'a')] }),
+          heldBy: ['p1'],
+        }),
+        store.appendToRun(appendRequest(next(released), { events: [signaledEvent(4, 'b')] })),
+      ]);
+      assert.deepEqual(await store.listRunsHeldBy({ processId: 'p1' }), [held.runId]);
+    }));
+
   test('an append that continues one still uncommitted (sent at once) commits after it, as if in turn', () =>
     withStore(async (store) => {
       const run = makeRun();

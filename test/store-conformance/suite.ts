@@ -804,6 +804,17 @@ export function storeConformance(backend: string, open: () => Promise<Store>): v
             heldBy: ['p2', 'p1'],
           });
           await store.appendToRun(appendRequest(released, { events: [signaledEvent(3, 's')] }));
+          // A closed run holds nothing, whatever its last write said.
+          const closed = makeRun();
+          await store.createRun({ ...createRequest(closed), heldBy: ['p1'] });
+          await store.appendToRun({
+            ...appendRequest(closed, {
+              events: [completedEvent(3)],
+              status: RunStatus.Completed,
+              closeTimeMs: 5,
+            }),
+            heldBy: ['p1'],
+          });
           assert.deepEqual(
             (await store.listRunsHeldBy({ processId: 'p1' })).sort(),
             [held.runId, sharedRun.runId].sort(),
