@@ -30,6 +30,7 @@ const role = env('BENCH_ROLE');
 if (role !== 'worker' && role !== 'client' && role !== 'app')
   throw new Error(`BENCH_ROLE ${role}?`);
 const maxCached = process.env['BENCH_MAX_CACHED'];
+const workflowBundle = process.env['BENCH_WORKFLOW_BUNDLE'];
 
 const engine = await Engine.open({ store: `sqlite:${db}` });
 const worker =
@@ -38,7 +39,10 @@ const worker =
     : await Worker.create({
         connection: engine.connection,
         taskQueue,
-        workflowsPath: WORKFLOWS_PATH,
+        // Bundled at build time when the runner compiled this host (a deployed app's way).
+        ...(workflowBundle === undefined
+          ? { workflowsPath: WORKFLOWS_PATH }
+          : { workflowBundle: { codePath: workflowBundle } }),
         activities,
         ...(maxCached !== undefined &&
           maxCached !== '' && { maxCachedWorkflows: Number(maxCached) }),

@@ -1,10 +1,12 @@
 // The child-process hosts of bench/hosts/ run as a deployed application does: compiled ahead of
 // time and started with plain node, so that a host's start-up (W6's restartReadyS) measures
 // Reprise, not the TypeScript loader. The runner compiles them before the first workload.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
+import { bundleWorkflowCode } from 'reprise/worker';
+import { WORKFLOWS_PATH } from './deployment.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -13,7 +15,7 @@ const CACHE = path.join(REPO, 'node_modules', '.cache', 'reprise-bench');
 
 /** What the results say about the hosts (the `hosts` param of a workload that forks them). */
 export const COMPILED_HOSTS_PARAM =
-  'compiled ahead of time (esbuild, one ESM file each), started with plain node (no tsx)';
+  'compiled ahead of time (esbuild, one ESM file each), started with plain node (no tsx), workflows bundled ahead of time (workflowBundle)';
 
 /**
  * Packages the bundles import from node_modules: better-sqlite3 loads a native addon, esbuild
@@ -46,6 +48,19 @@ const keepImportMeta: esbuild.Plugin = {
     });
   },
 };
+
+/**
+ * The bench's workflows bundled ahead of time, beside the compiled hosts of `dir` (a host gets
+ * its path as BENCH_WORKFLOW_BUNDLE).
+ */
+export function workflowBundleOf(dir: string): string {
+  return path.join(dir, 'workflows.bundle');
+}
+
+/** The directory of compileHosts' call that wrote the compiled `file`. */
+export function compiledDirOf(file: string): string {
+  return path.join(CACHE, path.relative(CACHE, file).split(path.sep)[0] ?? '');
+}
 
 export interface CompiledHosts {
   /** The compiled file of each host script, by the script's path. */
@@ -96,6 +111,9 @@ export async function compileHosts(scripts: readonly string[]): Promise<Compiled
       if (out === undefined) throw new Error(`esbuild wrote no output for ${script}`);
       files[script] = out;
     }
+    // The workflows too, as a deployment bundles them at build time (bundleWorkflowCode).
+    const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH });
+    writeFileSync(workflowBundleOf(dir), code);
     return { files, dispose };
   } catch (e) {
     dispose();

@@ -1,7 +1,7 @@
 // Starting and killing the child-process hosts of bench/hosts/ (W6, W7).
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { compiledExecArgv } from './compile-hosts.ts';
+import { compiledDirOf, compiledExecArgv, workflowBundleOf } from './compile-hosts.ts';
 import { procMemory } from './procs.ts';
 import type { RepContext } from './workload.ts';
 
@@ -32,7 +32,11 @@ export async function startHost(
   }
   const child = fork(compiled, [], {
     execArgv: compiledExecArgv(ctx.childExecArgv),
-    env: { ...process.env, ...env },
+    env: {
+      ...process.env,
+      BENCH_WORKFLOW_BUNDLE: workflowBundleOf(compiledDirOf(compiled)),
+      ...env,
+    },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const pid = child.pid;

@@ -8,6 +8,12 @@
 export { Worker } from './worker.ts';
 export type { WorkerOptions, WorkerState, WorkerStatus } from './worker.ts';
 export type { ReplayResult, ReplayWorkerOptions, ReplayableHistory } from './replay.ts';
+export { bundleWorkflowCode } from './workflow-bundle.ts';
+export type {
+  BundleWorkflowCodeOptions,
+  WorkflowBundleCode,
+  WorkflowBundleOption,
+} from './workflow-bundle.ts';
 export { DeterminismViolationError } from '../errors.ts';
 export { defaultPayloadConverter, METADATA_ENCODING_KEY } from '../common/data-converter.ts';
 export type {

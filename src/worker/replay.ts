@@ -8,12 +8,17 @@ import { decodeFailure } from '../failures.ts';
 import { HistoryEvent } from '../protocol/history-events.ts';
 import { z } from 'zod';
 import { loadWorkflows } from './workflow-loader.ts';
+import type { WorkflowSource } from './workflow-loader.ts';
+import { workflowSourceOf } from './workflow-bundle.ts';
+import type { WorkflowBundleOption } from './workflow-bundle.ts';
 import type { LoadedWorkflows } from './workflow-loader.ts';
 import type { WorkerInterceptors } from './interceptors.ts';
 
 export interface ReplayWorkerOptions {
   /** The workflow code to check: `.ts` or `.js`, ESM or CommonJS. */
-  readonly workflowsPath: string;
+  readonly workflowsPath?: string | undefined;
+  /** Or the code bundled ahead of time (`bundleWorkflowCode`). */
+  readonly workflowBundle?: WorkflowBundleOption | undefined;
   readonly namespace?: string | undefined;
   /** The worker's interceptors: `workflowModules` run in the replay as they did live. */
   readonly interceptors?: WorkerInterceptors | undefined;
@@ -78,6 +83,16 @@ function replayOne(
   }
 }
 
+function replaySource(options: ReplayWorkerOptions): WorkflowSource {
+  const source = workflowSourceOf(options);
+  if (source === undefined) {
+    throw new InvalidArgumentError(
+      'A replay needs workflowsPath or workflowBundle: the code to check.',
+    );
+  }
+  return source;
+}
+
 /**
  * Replays one history against `workflowsPath` and throws `DeterminismViolationError` if the code
  * no longer produces the commands the history recorded. Temporal's `Worker.runReplayHistory`.
@@ -86,10 +101,7 @@ export async function runReplayHistory(
   options: ReplayWorkerOptions,
   history: ReplayableHistory,
 ): Promise<void> {
-  const workflows = await loadWorkflows(
-    options.workflowsPath,
-    options.interceptors?.workflowModules,
-  );
+  const workflows = await loadWorkflows(replaySource(options));
   try {
     replayOne(workflows, options.namespace ?? 'default', history);
   } finally {
@@ -107,10 +119,7 @@ export async function* runReplayHistories(
     | Iterable<{ workflowId: string; history: ReplayableHistory }>
     | AsyncIterable<{ workflowId: string; history: ReplayableHistory }>,
 ): AsyncGenerator<ReplayResult> {
-  const workflows = await loadWorkflows(
-    options.workflowsPath,
-    options.interceptors?.workflowModules,
-  );
+  const workflows = await loadWorkflows(replaySource(options));
   try {
     for await (const { workflowId, history } of histories) {
       let error: Error | undefined;

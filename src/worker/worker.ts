@@ -15,6 +15,8 @@ import { LocalActivityExecutor } from './activities/local-activity-executor.ts';
 import { POLL_WAIT_MS, runInSlot, runPollLoops } from './poll-loop.ts';
 import { Semaphore } from '../util/semaphore.ts';
 import { loadWorkflows } from './workflow-loader.ts';
+import { workflowSourceOf } from './workflow-bundle.ts';
+import type { WorkflowBundleOption } from './workflow-bundle.ts';
 import type { LoadedWorkflows } from './workflow-loader.ts';
 import { WorkflowTaskHandler } from './workflow-task-handler.ts';
 import { runReplayHistories, runReplayHistory } from './replay.ts';
@@ -26,6 +28,11 @@ export interface WorkerOptions {
   readonly taskQueue: string;
   /** The module exporting the workflow functions: `.ts` or `.js`, ESM or CommonJS. */
   readonly workflowsPath?: string | undefined;
+  /**
+   * The workflows bundled ahead of time by `bundleWorkflowCode` (instead of `workflowsPath`):
+   * `{ code }`, or `{ codePath }` of a file holding it. The worker then starts without bundling.
+   */
+  readonly workflowBundle?: WorkflowBundleOption | undefined;
   readonly activities?: object | undefined;
   readonly maxConcurrentWorkflowTaskExecutions?: number | undefined;
   readonly maxConcurrentActivityTaskExecutions?: number | undefined;
@@ -185,9 +192,9 @@ export class Worker {
    */
   static async create(options: WorkerOptions): Promise<Worker> {
     if (!options.taskQueue) throw new InvalidArgumentError('Worker needs a taskQueue.');
-    if (!options.workflowsPath && !options.activities) {
+    if (!options.workflowsPath && !options.workflowBundle && !options.activities) {
       throw new InvalidArgumentError(
-        'Worker needs workflowsPath, activities, or both: it has nothing to run otherwise.',
+        'Worker needs workflowsPath (or workflowBundle), activities, or both: it has nothing to run otherwise.',
       );
     }
     for (const name of COUNT_OPTIONS) {
@@ -198,15 +205,8 @@ export class Worker {
         );
       }
     }
-    const interceptorModules = options.interceptors?.workflowModules;
-    if (!options.workflowsPath && (interceptorModules?.length ?? 0) > 0) {
-      throw new InvalidArgumentError(
-        'interceptors.workflowModules needs workflowsPath: workflow interceptors are bundled with the workflow code.',
-      );
-    }
-    const workflows = options.workflowsPath
-      ? await loadWorkflows(options.workflowsPath, interceptorModules)
-      : undefined;
+    const source = workflowSourceOf(options);
+    const workflows = source === undefined ? undefined : await loadWorkflows(source);
     const api = await workerApi(options.connection, options.dataConverter);
     const worker = new Worker(options, workflows, api);
     await worker.#register();

@@ -1,4 +1,5 @@
 import { bundleWorkflows } from './sandbox/bundle.ts';
+import type { WorkflowBundle } from './sandbox/bundle.ts';
 import { VmSandbox } from './sandbox/vm-sandbox.ts';
 import { WorkflowRun } from './workflow-run.ts';
 import type { RunIdentity } from './workflow-task-handler.ts';
@@ -13,15 +14,20 @@ export interface LoadedWorkflows {
   dispose(): void;
 }
 
-/** Bundles `workflowsPath`, with `interceptorModules` (Temporal's `interceptors.workflowModules`). */
-export async function loadWorkflows(
-  workflowsPath: string,
-  interceptorModules?: readonly string[],
-): Promise<LoadedWorkflows> {
-  const bundle = await bundleWorkflows({
-    workflowsPath,
-    workflowInterceptorModules: interceptorModules,
-  });
+/** Where a worker's workflows come from: a module to bundle now, or a bundle made before. */
+export type WorkflowSource =
+  | { readonly workflowsPath: string; readonly interceptorModules?: readonly string[] | undefined }
+  | { readonly bundle: WorkflowBundle };
+
+/** Bundles the workflows (or takes a bundle made ahead of time) into one shared sandbox. */
+export async function loadWorkflows(source: WorkflowSource): Promise<LoadedWorkflows> {
+  const bundle =
+    'bundle' in source
+      ? source.bundle
+      : await bundleWorkflows({
+          workflowsPath: source.workflowsPath,
+          workflowInterceptorModules: source.interceptorModules,
+        });
   const sandbox = VmSandbox.create(bundle);
   return {
     workflowTypes: [...sandbox.workflowTypes],
