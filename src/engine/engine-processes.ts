@@ -89,7 +89,10 @@ export class EngineProcesses {
     const deps = this.#deps;
     try {
       if (performance.now() - this.#lastRefreshMs >= REFRESH_EVERY_MS) await this.#refresh();
-      for (const p of await deps.store.listEngineProcesses()) {
+      const records = await deps.store.listEngineProcesses();
+      const listed = new Set(records.map((p) => p.processId));
+      for (const id of this.#unrefreshed.keys()) if (!listed.has(id)) this.#unrefreshed.delete(id);
+      for (const p of records) {
         if (this.#closed) return;
         if (p.processId === deps.processId) continue;
         const cause = whyGone(p, this.#unrefreshed);
