@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { z } from 'zod';
 import { InvalidArgumentError } from '../errors.ts';
-import { bundleWorkflows } from './sandbox/bundle.ts';
+import { bundleWorkflows, runtimeFingerprint } from './sandbox/bundle.ts';
 import type { WorkflowBundle } from './sandbox/bundle.ts';
 import type { WorkflowSource } from './workflow-loader.ts';
 
@@ -35,6 +35,7 @@ function repriseVersion(): string {
 const Stored = z.object({
   format: z.literal(FORMAT),
   version: z.string(),
+  runtime: z.string().nullable(),
   workflowsPath: z.string(),
   code: z.string(),
   sourceMap: z.string(),
@@ -55,11 +56,24 @@ export async function bundleWorkflowCode(
     workflowsPath: options.workflowsPath,
     workflowInterceptorModules: options.workflowInterceptorModules,
   });
-  return { code: JSON.stringify({ format: FORMAT, version: repriseVersion(), ...bundle }) };
+  const stamp = {
+    format: FORMAT,
+    version: repriseVersion(),
+    runtime: runtimeFingerprint() ?? null,
+  };
+  return { code: JSON.stringify({ ...stamp, ...bundle }) };
 }
 
 /** The bundle a `workflowBundle` option names; a clear error for anything else. */
 export function readWorkflowBundle(option: WorkflowBundleOption): WorkflowBundle {
+  const given = option as { code?: unknown; codePath?: unknown } | null;
+  const hasCode = typeof given === 'object' && given !== null && typeof given.code === 'string';
+  const hasPath = typeof given === 'object' && given !== null && typeof given.codePath === 'string';
+  if (hasCode === hasPath) {
+    throw new InvalidArgumentError(
+      'workflowBundle must be { code } (what bundleWorkflowCode returned) or { codePath } (a file holding that code), one of the two.',
+    );
+  }
   let code: string;
   let where: string;
   if ('codePath' in option) {
@@ -89,9 +103,12 @@ export function readWorkflowBundle(option: WorkflowBundleOption): WorkflowBundle
     );
   }
   const b = stored.data;
-  if (b.version !== repriseVersion()) {
+  // Where either side cannot see the runtime's sources, the version alone must do.
+  const here = runtimeFingerprint();
+  const sameRuntime = here === undefined || b.runtime === null || b.runtime === here;
+  if (b.version !== repriseVersion() || !sameRuntime) {
     throw new InvalidArgumentError(
-      `${where} was made by Reprise ${b.version}, and this is ${repriseVersion()}: bundle the workflows again with this version.`,
+      `${where} was made by Reprise ${b.version} (workflow runtime ${b.runtime ?? '?'}), and this is ${repriseVersion()} (workflow runtime ${here ?? '?'}): bundle the workflows again with this version.`,
     );
   }
   return {
@@ -115,7 +132,7 @@ export function workflowSourceOf(options: {
 }): WorkflowSource | undefined {
   const modules = options.interceptors?.workflowModules ?? [];
   if (options.workflowBundle !== undefined) {
-    if (options.workflowsPath !== undefined) {
+    if (options.workflowsPath !== undefined && options.workflowsPath !== '') {
       throw new InvalidArgumentError(
         'Give workflowsPath or workflowBundle, not both: the bundle already holds the workflow code.',
       );

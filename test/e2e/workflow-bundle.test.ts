@@ -2,7 +2,7 @@
 // started from the bundle (in memory or from a file), a replay checked against it, and the
 // refusals that say what to do.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { InvalidArgumentError } from 'reprise/client';
@@ -43,7 +43,12 @@ describe('workflow bundles made ahead of time', () => {
   }
 
   test('a worker runs workflows from the bundle’s code, or from a file holding it', async () => {
-    const fromCode = await runGreet(bundle);
+    // Bundled from a copy that is gone by the time the worker starts: the code is in the bundle.
+    const copy = join(tmp.dir, 'workflows-copy.ts');
+    copyFileSync(fixturesPath('workflows.ts'), copy);
+    const fromCopy = await bundleWorkflowCode({ workflowsPath: copy });
+    rmSync(copy);
+    const fromCode = await runGreet(fromCopy);
     assert.equal(fromCode.result, 'Hello, bundle!');
     const codePath = join(tmp.dir, 'workflows.bundle');
     writeFileSync(codePath, bundle.code);
@@ -70,6 +75,12 @@ describe('workflow bundles made ahead of time', () => {
         },
         /made by Reprise 0\.0\.0-old.*bundle the workflows again/,
       ],
+      [
+        { workflowBundle: { code: bundle.code.replace(/"runtime":"[^"]*"/, '"runtime":"older"') } },
+        /workflow runtime older.*bundle the workflows again/,
+      ],
+      [{ workflowBundle: null, activities: {} }, /must be \{ code \}.*or \{ codePath \}/],
+      [{ workflowBundle: { ...bundle, codePath: 'x' } }, /one of the two/],
       [
         { workflowBundle: bundle, workflowsPath: fixturesPath('workflows.ts') },
         /workflowsPath or workflowBundle, not both/,

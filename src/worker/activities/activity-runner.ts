@@ -30,6 +30,9 @@ export interface EagerWorkflowTasks {
   run(task: RunWorkflowTask): void;
 }
 
+/** Tries of {@link ActivityRunner}'s release of an attempt completed asynchronously. */
+const RELEASE_TRIES = 7;
+
 /**
  * Runs one activity attempt: in its own Context (AsyncLocalStorage), with an AbortSignal that
  * fires on cancellation (learned from heartbeats), on the attempt's start-to-close deadline, and
@@ -118,7 +121,7 @@ export class ActivityRunner {
     } catch (e) {
       await heartbeater.stop();
       if (e instanceof CompleteAsyncError) {
-        await this.#release(task);
+        await this.#release(task, log);
         return;
       }
       const err = ensureError(e);
@@ -174,16 +177,30 @@ export class ActivityRunner {
   }
 
   /** The attempt goes on outside this worker: its process's exit must not time it out. */
-  async #release(task: ActivityTask): Promise<void> {
-    try {
-      await this.#api.releaseActivityTask({ taskToken: task.taskToken, identity: this.#identity });
-    } catch (e) {
-      // Already completed from outside: nothing left to release.
-      if (e instanceof RepriseError && e.code === ErrorCode.ActivityTaskNotFound) return;
-      this.#logger.warn(
-        { err: e },
-        'releasing an activity completed asynchronously failed: if this process exits first, the attempt is retried',
-      );
+  /**
+   * The attempt goes on outside this worker: its process's exit must not time it out (ADR 0012).
+   * Tried up to RELEASE_TRIES times with backoff (about 6 s in all) while the engine is busy or
+   * unreachable; not needed once the attempt is no longer current (completed from outside).
+   */
+  async #release(task: ActivityTask, log: Logger): Promise<void> {
+    for (let tried = 1, delayMs = 100; ; tried++, delayMs *= 2) {
+      try {
+        await this.#api.releaseActivityTask({
+          taskToken: task.taskToken,
+          identity: this.#identity,
+        });
+        return;
+      } catch (e) {
+        if (e instanceof RepriseError && e.code === ErrorCode.ActivityTaskNotFound) return;
+        if (tried >= RELEASE_TRIES) {
+          log.warn(
+            { err: e },
+            'releasing an activity completed asynchronously failed: if this process exits before it is completed, the attempt times out and runs again',
+          );
+          return;
+        }
+        await new Promise((r) => setTimeout(r, delayMs));
+      }
     }
   }
 

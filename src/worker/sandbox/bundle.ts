@@ -1,6 +1,7 @@
 // Bundles a workflows module with esbuild for the sandbox: no bundler configuration asked of the
 // user; Node built-ins are refused at bundle time (DESIGN.md "The deterministic sandbox").
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -84,6 +85,40 @@ function runtimeFile(name: string): string {
   const ts = fileURLToPath(new URL(`../../workflow/${name}.ts`, import.meta.url));
   if (existsSync(ts)) return ts;
   return fileURLToPath(new URL(`../../workflow/${name}.js`, import.meta.url));
+}
+
+let fingerprint: { value: string | undefined } | undefined;
+
+/**
+ * A hash of what the sandbox contract is made of: the workflow runtime's sources and the host
+ * side of the sandbox (this directory's `vm-sandbox`). A bundle made ahead of time carries it,
+ * and a worker whose sources differ refuses the bundle (workflow-bundle.ts). Read once;
+ * undefined where the sources are not beside this module (an application bundled whole).
+ */
+export function runtimeFingerprint(): string | undefined {
+  fingerprint ??= { value: readFingerprint() };
+  return fingerprint.value;
+}
+
+function readFingerprint(): string | undefined {
+  try {
+    const hash = createHash('sha256');
+    const runtimeDir = path.dirname(runtimeFile('index'));
+    const hostSide = fileURLToPath(new URL('./', import.meta.url));
+    for (const [dir, only] of [
+      [runtimeDir, undefined],
+      [hostSide, 'vm-sandbox'],
+    ] as const) {
+      for (const name of readdirSync(dir).sort()) {
+        if (!/\.[jt]s$/.test(name) || /\.test\.[jt]s$/.test(name)) continue;
+        if (only !== undefined && !name.startsWith(only)) continue;
+        hash.update(name).update(readFileSync(path.join(dir, name)));
+      }
+    }
+    return hash.digest('hex').slice(0, 16);
+  } catch {
+    return undefined;
+  }
 }
 
 let runtimeBuild: Promise<string> | undefined;
