@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Engine } from './engine.ts';
 import { EngineProcesses } from './engine-processes.ts';
+import { reclaimTasksHeldBy } from './ops/reclaim-held-tasks.ts';
 import { thisProcess } from './process-liveness.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'reprise-engine-processes-'));
@@ -37,6 +38,65 @@ describe('engine processes (ADR 0012)', () => {
     const ids = (await store.listEngineProcesses()).map((p) => p.processId);
     assert.ok(ids.includes('alive-here'));
     assert.ok(ids.includes('elsewhere'));
+  });
+
+  test('taking back a process’s tasks leaves those another process holds in the same run', async () => {
+    const other = await Engine.open({ store: `sqlite:${join(dir, 'processes.db')}` });
+    try {
+      const c = engine.connection;
+      const namespace = 'default';
+      const taskQueue = 'two-holders';
+      const { runId } = await c.startWorkflow({
+        namespace,
+        workflowId: 'two-holders',
+        workflowType: 'W',
+        taskQueue,
+        args: [],
+      });
+      const poll = { namespace, taskQueue, identity: 'me', waitMs: 5_000 };
+      const first = await c.pollWorkflowTask(poll);
+      assert.ok(first?.kind === 'workflow');
+      const schedule = (seq: number) => ({
+        type: 'ScheduleActivityTask' as const,
+        seq,
+        activityId: String(seq),
+        activityType: 'work',
+        taskQueue,
+        args: [],
+        startToCloseTimeoutMs: 3_600_000,
+      });
+      await c.completeWorkflowTask({
+        taskToken: first.taskToken,
+        identity: 'me',
+        commands: [schedule(1), schedule(2)],
+      });
+      // One attempt started through each engine: each is held by its engine's process.
+      const mine = await c.pollActivityTask(poll);
+      const theirs = await other.connection.pollActivityTask(poll);
+      assert.ok(mine !== undefined && theirs !== undefined);
+      assert.equal(await reclaimTasksHeldBy(engine.deps, engine.deps.processId, 'a test'), 1);
+      const pending = (
+        await engine.connection.describeWorkflow({ namespace, workflowId: 'two-holders' })
+      ).pendingActivities;
+      const byId = new Map(pending.map((a) => [a.activityId, a]));
+      assert.equal(
+        byId.get(mine.activityId)?.attempt,
+        2,
+        'the taken-back attempt failed and retries',
+      );
+      assert.equal(byId.get(theirs.activityId)?.attempt, 1);
+      assert.equal(
+        byId.get(theirs.activityId)?.state,
+        'Started',
+        'the other process’s attempt runs on',
+      );
+      assert.deepEqual(
+        await engine.deps.store.listRunsHeldBy({ processId: other.deps.processId }),
+        [runId],
+      );
+    } finally {
+      await other.close();
+    }
   });
 
   test('a started speculative workflow task stays held when another event arrives', async () => {
