@@ -58,4 +58,30 @@ describe('CloseWatch', () => {
       await store.close();
     }
   });
+  test('a result waiter woken by this process’s close reads neither the run nor its history', async () => {
+    const path = join(dir, 'one-engine.db');
+    const sqlite = await SqliteStore.open({ path });
+    const { store, calls } = counted(sqlite);
+    const engine = await Engine.open({ store });
+    try {
+      const client = new Client({ connection: engine.connection });
+      const handle = await client.workflow.start('neverWorked', {
+        taskQueue: 'recent-closes',
+        workflowId: 'recent-closes',
+      });
+      const result = handle.result();
+      result.catch(() => undefined);
+      // The waiter is waiting (it read the run once, found it running).
+      await waitFor(() => (calls.get('findRun') ?? 0) >= 2, 'the result call to read the run');
+      // The run is in this engine's cache: terminating it reads neither.
+      const reads = () => (calls.get('getRun') ?? 0) + (calls.get('readHistory') ?? 0);
+      const before = reads();
+      await handle.terminate('done here');
+      await assert.rejects(result, /terminated/);
+      assert.equal(reads(), before);
+    } finally {
+      await engine.close();
+      await sqlite.close();
+    }
+  });
 });

@@ -3,6 +3,7 @@ import { HISTORY_LIMIT_DEFAULTS } from '../protocol/history-limits.ts';
 import type { Store } from '../store/store.ts';
 import type { Clock } from './clock.ts';
 import type { CloseWatch } from './close-watch.ts';
+import type { RecentCloses } from './recent-closes.ts';
 import type { Notifier } from './notifier.ts';
 import type { WaitingPollers } from './task-queues/waiting-pollers.ts';
 import type { WorkerRegistrations } from './worker-registrations.ts';
@@ -21,6 +22,8 @@ export interface EngineDeps {
   readonly pollers: WaitingPollers;
   /** The runs result waiters of this process wait on, checked together for closes. */
   readonly closeWatch: CloseWatch;
+  /** The close events of the runs this process closed last, for result waiters. */
+  readonly recentCloses: RecentCloses;
   /** Workers registered per task queue, for the checks of starts and signals. */
   readonly registrations: WorkerRegistrations;
   readonly logger: Logger;

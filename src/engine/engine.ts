@@ -13,6 +13,7 @@ import { Notifier } from './notifier.ts';
 import { CloseWatch } from './close-watch.ts';
 import { WaitingPollers } from './task-queues/waiting-pollers.ts';
 import { WorkerRegistrations } from './worker-registrations.ts';
+import { RecentCloses } from './recent-closes.ts';
 import { EngineProcesses, newProcessId } from './engine-processes.ts';
 import {
   completeActivityTask,
@@ -86,6 +87,7 @@ export class Engine {
       notifier,
       pollers: new WaitingPollers(),
       closeWatch: new CloseWatch({ store, notifier, logger }),
+      recentCloses: new RecentCloses(),
       registrations: new WorkerRegistrations(store),
       logger,
       limits: { ...DEFAULT_LIMITS, ...options.limits },

@@ -212,6 +212,7 @@ export function afterCommit(
   tx: {
     tasks: readonly NewTask[];
     timers: readonly NewTimer[];
+    events: readonly HistoryEvent[];
     runId: string;
     readonly isRunning: boolean;
   },
@@ -222,7 +223,11 @@ export function afterCommit(
     if (earliest === undefined || t.dueAtMs < earliest) earliest = t.dueAtMs;
   if (earliest !== undefined) deps.onTimerWritten(earliest);
   deps.notifier.notify(runKey(tx.runId));
-  if (!tx.isRunning) deps.notifier.notify(runClosedKey(tx.runId));
+  if (!tx.isRunning) {
+    const close = tx.events.at(-1);
+    if (close !== undefined) deps.recentCloses.add(tx.runId, close);
+    deps.notifier.notify(runClosedKey(tx.runId));
+  }
 }
 
 /**

@@ -89,6 +89,9 @@ export async function getWorkflowOutcome(
       const remaining = deadline - Date.now();
       if (remaining <= 0 || signal?.aborted) return undefined;
       await deps.notifier.wait(runClosedKey(runId), remaining, signal);
+      // Closed by this process: its close event is at hand (a closed run never changes).
+      const closed = deps.recentCloses.get(runId);
+      if (closed !== undefined) return outcomeFromEvent(runId, closed);
       const next = await deps.store.getRun({ runId });
       if (!next) throw new IllegalStateError(`Run ${runId} disappeared.`);
       run = next;
