@@ -143,7 +143,7 @@ describe('tasks held by a process that died', { skip: process.platform !== 'linu
     // takes it. An engine whose clock stands still creates a run whose start timer is due long
     // ago by the real clock.
     const timersDb = join(tmp.dir, 'timers.db');
-    const still = await Engine.open({ store: `sqlite:${timersDb}`, clock: new ManualClock() });
+    const still = await Engine.open({ store: `sqlite:${timersDb}`, clock: new ManualClock(0) });
     try {
       await new Client({ connection: still.connection }).workflow.start('heldWorkflowTask', {
         taskQueue,
