@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import type { Command } from '../protocol/commands.ts';
 import { Engine } from './engine.ts';
 import { EngineProcesses } from './engine-processes.ts';
 import { reclaimTasksHeldBy } from './ops/reclaim-held-tasks.ts';
@@ -19,6 +20,18 @@ describe('engine processes (ADR 0012)', () => {
     await engine.close();
     rmSync(dir, { recursive: true, force: true });
   });
+
+  /** A run of an unregistered type whose first workflow task was answered with `commands`. */
+  async function answeredRun(taskQueue: string, commands: Command[]) {
+    const c = engine.connection;
+    const ids = { namespace: 'default', workflowId: taskQueue };
+    const { runId } = await c.startWorkflow({ ...ids, workflowType: 'W', taskQueue, args: [] });
+    const poll = { namespace: ids.namespace, taskQueue, identity: 'me', waitMs: 5_000 };
+    const first = await c.pollWorkflowTask(poll);
+    assert.ok(first?.kind === 'workflow');
+    await c.completeWorkflowTask({ taskToken: first.taskToken, identity: 'me', commands });
+    return { ...ids, runId, poll };
+  }
 
   test('a record is not taken for dead because its wall-clock age is large', async () => {
     const store = engine.deps.store;
@@ -44,20 +57,9 @@ describe('engine processes (ADR 0012)', () => {
     const other = await Engine.open({ store: `sqlite:${join(dir, 'processes.db')}` });
     try {
       const c = engine.connection;
-      const namespace = 'default';
       const taskQueue = 'two-holders';
-      const { runId } = await c.startWorkflow({
-        namespace,
-        workflowId: 'two-holders',
-        workflowType: 'W',
-        taskQueue,
-        args: [],
-      });
-      const poll = { namespace, taskQueue, identity: 'me', waitMs: 5_000 };
-      const first = await c.pollWorkflowTask(poll);
-      assert.ok(first?.kind === 'workflow');
-      const schedule = (seq: number) => ({
-        type: 'ScheduleActivityTask' as const,
+      const schedule = (seq: number): Command => ({
+        type: 'ScheduleActivityTask',
         seq,
         activityId: String(seq),
         activityType: 'work',
@@ -65,19 +67,17 @@ describe('engine processes (ADR 0012)', () => {
         args: [],
         startToCloseTimeoutMs: 3_600_000,
       });
-      await c.completeWorkflowTask({
-        taskToken: first.taskToken,
-        identity: 'me',
-        commands: [schedule(1), schedule(2)],
-      });
+      const { namespace, workflowId, runId, poll } = await answeredRun(taskQueue, [
+        schedule(1),
+        schedule(2),
+      ]);
       // One attempt started through each engine: each is held by its engine's process.
       const mine = await c.pollActivityTask(poll);
       const theirs = await other.connection.pollActivityTask(poll);
       assert.ok(mine !== undefined && theirs !== undefined);
       assert.equal(await reclaimTasksHeldBy(engine.deps, engine.deps.processId, 'a test'), 1);
-      const pending = (
-        await engine.connection.describeWorkflow({ namespace, workflowId: 'two-holders' })
-      ).pendingActivities;
+      const pending = (await engine.connection.describeWorkflow({ namespace, workflowId }))
+        .pendingActivities;
       const byId = new Map(pending.map((a) => [a.activityId, a]));
       assert.equal(
         byId.get(mine.activityId)?.attempt,
@@ -101,20 +101,7 @@ describe('engine processes (ADR 0012)', () => {
 
   test('a started speculative workflow task stays held when another event arrives', async () => {
     const c = engine.connection;
-    const namespace = 'default';
-    const taskQueue = 'speculative-held';
-    const workflowId = 'speculative-held';
-    const { runId } = await c.startWorkflow({
-      namespace,
-      workflowId,
-      workflowType: 'W',
-      taskQueue,
-      args: [],
-    });
-    const poll = { namespace, taskQueue, identity: 'me', waitMs: 5_000 };
-    const first = await c.pollWorkflowTask(poll);
-    assert.ok(first?.kind === 'workflow');
-    await c.completeWorkflowTask({ taskToken: first.taskToken, identity: 'me', commands: [] });
+    const { namespace, workflowId, runId, poll } = await answeredRun('speculative-held', []);
     // An update to an idle run travels in a speculative workflow task.
     const update = c.updateWorkflow({
       namespace,

@@ -64,19 +64,25 @@ describe('tasks held by a process that died', { skip: process.platform !== 'linu
     workers.push({ worker, running: worker.run() });
   }
 
+  /** Starts `heldActivity` (workflows run here), lets a holder take its activity, kills it. */
+  async function heldActivityKilled(hold: 'activity' | 'async') {
+    const taskQueue = uniqueQueue(`held-${hold}`);
+    await startWorker(taskQueue, false);
+    const handle = await client.workflow.start('heldActivity', {
+      taskQueue,
+      workflowId: taskQueue,
+    });
+    const holder = await startHolder(db, taskQueue, hold);
+    await kill(holder);
+    return { taskQueue, handle, holder };
+  }
+
   test(
     'an activity attempt is retried at once, failed as timed out',
     { timeout: 30_000 },
     async () => {
-      const taskQueue = uniqueQueue('held-activity');
-      // Workflows run here; the only worker with the activity is the holder's.
-      await startWorker(taskQueue, false);
-      const handle = await client.workflow.start('heldActivity', {
-        taskQueue,
-        workflowId: taskQueue,
-      });
-      const holder = await startHolder(db, taskQueue, 'activity');
-      await kill(holder);
+      // The only worker with the activity was the holder's.
+      const { taskQueue, handle, holder } = await heldActivityKilled('activity');
       await startWorker(taskQueue, true);
       assert.equal(await handle.result(), 'attempt 2');
       const events = (await handle.fetchHistory()).events;
@@ -96,14 +102,7 @@ describe('tasks held by a process that died', { skip: process.platform !== 'linu
     'an attempt completed asynchronously is not held: its process may exit',
     { timeout: 30_000 },
     async () => {
-      const taskQueue = uniqueQueue('held-async');
-      await startWorker(taskQueue, false);
-      const handle = await client.workflow.start('heldActivity', {
-        taskQueue,
-        workflowId: taskQueue,
-      });
-      const holder = await startHolder(db, taskQueue, 'async');
-      await kill(holder);
+      const { handle, holder } = await heldActivityKilled('async');
       // This engine has looked since the holder died: its record is gone.
       await waitFor(
         async () =>

@@ -16,23 +16,19 @@ function countingPolls(api: EngineApi): {
   open: { workflow: number; activity: number };
 } {
   const open = { workflow: 0, activity: 0 };
+  const counting =
+    <A extends unknown[], R>(kind: keyof typeof open, poll: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      open[kind]++;
+      try {
+        return await poll(...args);
+      } finally {
+        open[kind]--;
+      }
+    };
   const counted = Object.create(api) as EngineApi;
-  counted.pollWorkflowTask = async (req, signal) => {
-    open.workflow++;
-    try {
-      return await api.pollWorkflowTask(req, signal);
-    } finally {
-      open.workflow--;
-    }
-  };
-  counted.pollActivityTask = async (req, signal) => {
-    open.activity++;
-    try {
-      return await api.pollActivityTask(req, signal);
-    } finally {
-      open.activity--;
-    }
-  };
+  counted.pollWorkflowTask = counting('workflow', api.pollWorkflowTask.bind(api));
+  counted.pollActivityTask = counting('activity', api.pollActivityTask.bind(api));
   return { api: counted, open };
 }
 

@@ -1,5 +1,4 @@
 import type { EngineDeps } from '../deps.ts';
-import { RunCache } from '../run-cache.ts';
 import { updateRun } from '../update-run.ts';
 import { activityTimeoutDue } from './activity-tasks.ts';
 import { workflowTaskTimedOut } from './workflow-tasks.ts';
@@ -8,7 +7,9 @@ import { workflowTaskTimedOut } from './workflow-tasks.ts';
  * The started tasks that engine process `processId` handed to workers of its own process, which
  * died (ADR 0012): each times out now, as it would have at its start-to-close timeout — a
  * workflow task is scheduled again, an activity attempt fails with a StartToClose timeout and is
- * retried by its policy. Returns the number of runs changed.
+ * retried by its policy. Returns the number of runs changed. (This engine's cached row of a run
+ * predates the dead process's start of its task; finding nothing held there, `updateRun` reads
+ * the stored row and decides again.)
  */
 export async function reclaimTasksHeldBy(
   deps: EngineDeps,
@@ -17,8 +18,6 @@ export async function reclaimTasksHeldBy(
 ): Promise<number> {
   let changed = 0;
   for (const runId of await deps.store.listRunsHeldBy({ processId })) {
-    // The dead process started these tasks: a run this engine has cached is older than that.
-    RunCache.of(deps.store).delete(runId);
     try {
       const did = await updateRun(deps, runId, (tx) => {
         const wt = tx.state.workflowTask;
