@@ -19,6 +19,7 @@ import { workflowSourceOf } from './workflow-bundle.ts';
 import type { WorkflowBundleOption } from './workflow-bundle.ts';
 import type { LoadedWorkflows } from './workflow-loader.ts';
 import { WorkflowTaskHandler } from './workflow-task-handler.ts';
+import { defaultMaxCachedWorkflows } from './workflow-cache.ts';
 import { runReplayHistories, runReplayHistory } from './replay.ts';
 
 export interface WorkerOptions {
@@ -40,7 +41,11 @@ export interface WorkerOptions {
   readonly maxConcurrentWorkflowTaskPolls?: number | undefined;
   /** Activity-task long-polls kept open at once. Default min(10, maxConcurrentActivityTaskExecutions). */
   readonly maxConcurrentActivityTaskPolls?: number | undefined;
-  /** Runs kept in memory between tasks (the sticky cache). Default 1000. */
+  /**
+   * Runs kept in memory between tasks (the sticky cache); 0 replays every task. Default: an
+   * eighth of the V8 heap limit at 64 KiB a run, between 100 and 10,000 (8,288 with node's
+   * default heap limit).
+   */
   readonly maxCachedWorkflows?: number | undefined;
   /** How long running activities may finish after shutdown begins before they are cancelled. */
   readonly shutdownGraceTime?: Duration | undefined;
@@ -142,7 +147,7 @@ export class Worker {
           identity: this.#identity,
           buildId: options.buildId,
           logger: this.#logger,
-          maxCachedWorkflows: options.maxCachedWorkflows ?? 1000,
+          maxCachedWorkflows: options.maxCachedWorkflows ?? defaultMaxCachedWorkflows(),
           createRun: (id) => workflows.createRun(id),
           localActivities: new LocalActivityExecutor({
             activities: this.#activities,
@@ -204,6 +209,12 @@ export class Worker {
           `Worker option ${name} must be a whole number of at least 1 (got ${String(v)}).`,
         );
       }
+    }
+    const cached = options.maxCachedWorkflows;
+    if (cached !== undefined && !(Number.isInteger(cached) && cached >= 0)) {
+      throw new InvalidArgumentError(
+        `Worker option maxCachedWorkflows must be a whole number of at least 0 (got ${String(cached)}); 0 keeps no run in memory.`,
+      );
     }
     const source = workflowSourceOf(options);
     const workflows = source === undefined ? undefined : await loadWorkflows(source);

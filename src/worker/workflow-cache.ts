@@ -1,3 +1,19 @@
+import { getHeapStatistics } from 'node:v8';
+
+/** What the default cache size budgets per cached run: ~3× a plain run's measured 19 KiB (W8). */
+const BUDGET_PER_RUN_BYTES = 64 * 1024;
+
+/**
+ * The default `maxCachedWorkflows`: an eighth of this process's V8 heap limit at 64 KiB a run,
+ * between 100 and 10,000 (8,288 with node's default 4 GiB limit; 1,120 under
+ * `--max-old-space-size=512`). Like Temporal, the default follows the memory the worker has;
+ * runs that keep much more state than a plain run need a lower figure.
+ */
+export function defaultMaxCachedWorkflows(): number {
+  const byHeap = Math.floor(getHeapStatistics().heap_size_limit / 8 / BUDGET_PER_RUN_BYTES);
+  return Math.min(10_000, Math.max(100, byHeap));
+}
+
 /**
  * The sticky cache: recently used runs stay in memory, so a new event costs one activation and
  * not a replay. Least recently used runs are evicted past `max`; a run in use is never evicted.

@@ -81,12 +81,14 @@ describe('worker polls', () => {
     );
   });
 
-  test('a count below 1 or not whole is refused, naming the option', async () => {
+  test('a count out of range or not whole is refused, naming the option', async () => {
     for (const bad of [
       { maxConcurrentWorkflowTaskPolls: 0 },
       { maxConcurrentActivityTaskPolls: 1.5 },
       { maxConcurrentWorkflowTaskExecutions: -1 },
       { maxConcurrentActivityTaskExecutions: Number.NaN },
+      { maxCachedWorkflows: -1 },
+      { maxCachedWorkflows: 2.5 },
     ]) {
       const name = Object.keys(bad)[0] ?? '';
       await assert.rejects(
