@@ -17,7 +17,7 @@ import type {
 export interface Store {
   /** Creates the namespace if it does not exist. */
   ensureNamespace(req: { namespace: string }): Promise<void>;
-  /** True when the namespace exists. */
+  /** True when the namespace exists. Namespaces are never removed: a store may remember them. */
   hasNamespace(req: { namespace: string }): Promise<boolean>;
 
   /**

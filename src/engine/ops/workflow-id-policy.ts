@@ -40,6 +40,14 @@ export async function startUnderIdPolicies(
   create: () => Promise<string>,
 ): Promise<StartWorkflowResponse> {
   const { reuse, conflict } = resolvePolicies(req);
+  if (
+    reuse === WorkflowIdReusePolicy.ALLOW_DUPLICATE &&
+    conflict === WorkflowIdConflictPolicy.FAIL
+  ) {
+    // Temporal's defaults need no read: any closed run may be followed, and the create itself
+    // fails, naming the running run, if the id is taken (the running-id index).
+    return { runId: await create(), started: true };
+  }
   for (let round = 1; round <= MAX_ROUNDS; round++) {
     const latest = await deps.store.findRun({
       namespace: req.namespace,

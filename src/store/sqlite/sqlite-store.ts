@@ -111,6 +111,8 @@ export class SqliteStore implements Store {
   #flushAt: { kind: 'turn' } | { kind: 'linger'; timer: NodeJS.Timeout } | undefined;
   readonly #lingerMs: number;
   #transactions = 0;
+  /** Namespaces seen to exist: they are never removed, so one read each is enough. */
+  readonly #namespaces = new Set<string>();
 
   private constructor(db: Database.Database, lingerMs: number) {
     this.#lingerMs = lingerMs;
@@ -155,10 +157,12 @@ export class SqliteStore implements Store {
   }
 
   async hasNamespace(req: { namespace: string }): Promise<boolean> {
-    return this.#read(
-      'hasNamespace',
-      () => this.#q.namespaces.exists.get(req.namespace) !== undefined,
-    );
+    return this.#read('hasNamespace', () => {
+      if (this.#namespaces.has(req.namespace)) return true;
+      const found = this.#q.namespaces.exists.get(req.namespace) !== undefined;
+      if (found) this.#namespaces.add(req.namespace);
+      return found;
+    });
   }
 
   async createRun(req: CreateRunRequest): Promise<void> {
