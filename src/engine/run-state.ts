@@ -12,6 +12,7 @@ import { TimerPayload } from '../protocol/tasks.ts';
 import { payloadBytes } from '../protocol/payload.ts';
 import { mergeMemo, mergeSearchAttributes } from '../protocol/search-attributes.ts';
 import { IllegalStateError } from '../errors.ts';
+import { compiled } from '../util/compiled-schema.ts';
 
 /**
  * The engine's mutable state of one run (Temporal's "mutable state"): what history implies,
@@ -179,6 +180,11 @@ export const RunState = z.object({
   timerRowDueAtMs: z.number().optional(),
 });
 export type RunState = z.infer<typeof RunState>;
+
+/** A run's state as stored, checked against {@link RunState}. */
+export function parseRunState(value: unknown): RunState {
+  return compiled(RunState).parse(value);
+}
 
 /** History events that the workflow code must see: each one needs a workflow task. */
 /**

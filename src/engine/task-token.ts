@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { InvalidArgumentError } from '../errors.ts';
+import { compiled } from '../util/compiled-schema.ts';
 
 /** Opaque to workers and clients: which run, which scheduled event, which attempt. */
 export const WorkflowTaskToken = z.object({
@@ -30,7 +31,7 @@ export function decodeTaskToken<S extends z.ZodType>(schema: S, token: string): 
   } catch {
     json = undefined;
   }
-  const parsed = schema.safeParse(json);
+  const parsed = compiled(schema).safeParse(json);
   if (!parsed.success) {
     throw new InvalidArgumentError(
       `Malformed task token '${token.slice(0, 40)}'. Pass the taskToken exactly as the task gave it.`,

@@ -11,7 +11,8 @@ import { committed, handOver, matchNewRun, matchWaitingPollers, release } from '
 import { runClosedKey, runKey, taskKey } from './notifier.ts';
 import { enforceHistoryLimits } from './run-limits.ts';
 import { STATE_TIMERS_KEY, isStateTimerKey } from './timer-keys.ts';
-import { RunState, applyEvent, holdersOf, isWorkflowVisible } from './run-state.ts';
+import { applyEvent, holdersOf, isWorkflowVisible, parseRunState } from './run-state.ts';
+import type { RunState } from './run-state.ts';
 
 /**
  * THE ONE DOOR through which history is written (STYLE.md §1.2). An operation decides what
@@ -89,7 +90,7 @@ async function updateRunUnlocked<T>(
     const tx = new RunTx(
       record,
       deps.clock.now(),
-      cached ? structuredClone(cached.state) : RunState.parse(record.state),
+      cached ? structuredClone(cached.state) : parseRunState(record.state),
     );
     tx.heldBy = deps.processId;
     let out: T;

@@ -99,12 +99,37 @@ const FailureInfoSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('server'), nonRetryable: z.boolean() }),
 ]);
 
-export const Failure: z.ZodType<Failure> = z.lazy(() =>
-  z.object({
-    message: z.string(),
-    stack: z.string().optional(),
-    source: z.string().optional(),
-    info: FailureInfoSchema,
-    cause: Failure.optional(),
-  }),
-);
+/** One failure without its cause (parsed level by level by {@link Failure}). */
+const FailureLevel = z.object({
+  message: z.string(),
+  stack: z.string().optional(),
+  source: z.string().optional(),
+  info: FailureInfoSchema,
+  cause: z.unknown().optional(),
+});
+
+/**
+ * A failure and its chain of causes, parsed one level at a time. Not a recursive schema (a
+ * `z.lazy` of itself): zod gives a schema that can contain itself cycle tracking on every parse,
+ * which made parsing a workflow task's commands (which can hold a failure) ten times dearer.
+ * Issues name their place in the chain (`cause.cause.message`).
+ */
+export const Failure: z.ZodType<Failure> = z.unknown().transform((value, ctx) => {
+  const levels: z.infer<typeof FailureLevel>[] = [];
+  let next: unknown = value;
+  do {
+    const parsed = FailureLevel.safeParse(next);
+    if (!parsed.success) {
+      const at = levels.map(() => 'cause');
+      for (const issue of parsed.error.issues) {
+        ctx.addIssue({ code: 'custom', message: issue.message, path: [...at, ...issue.path] });
+      }
+      return z.NEVER;
+    }
+    levels.push(parsed.data);
+    next = parsed.data.cause;
+  } while (next !== undefined);
+  for (let i = levels.length - 2; i >= 0; i--)
+    (levels[i] as { cause?: unknown }).cause = levels[i + 1];
+  return levels[0] as Failure;
+});

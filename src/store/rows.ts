@@ -2,6 +2,7 @@
 // comes back from disk is parsed here with zod, once (STYLE §1.4: disk is a boundary).
 import { z } from 'zod';
 import { ErrorCode, IllegalStateError, RepriseError } from '../errors.ts';
+import { compiled } from '../util/compiled-schema.ts';
 import { HistoryEvent } from '../protocol/history-events.ts';
 import { RunStatusSchema } from '../protocol/run-status.ts';
 import { TaskKindSchema, TimerPayload } from '../protocol/tasks.ts';
@@ -112,7 +113,7 @@ export class CorruptRowError extends RepriseError {
 
 /** Parses a row as read from the database. */
 export function parseRow<S extends z.ZodType>(schema: S, row: unknown, where: string): z.output<S> {
-  const parsed = schema.safeParse(row);
+  const parsed = compiled(schema).safeParse(row);
   if (!parsed.success) throw new CorruptRowError(where, z.prettifyError(parsed.error));
   return parsed.data;
 }

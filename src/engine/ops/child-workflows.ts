@@ -13,7 +13,7 @@ import type { TimerRecord } from '../../store/store.ts';
 import type { EngineDeps } from '../deps.ts';
 import { createRunMatched } from '../sync-match.ts';
 import { MAX_WORKFLOW_TASK_TIMEOUT_MS, buildNewRun } from '../new-run.ts';
-import { RunState } from '../run-state.ts';
+import { parseRunState } from '../run-state.ts';
 import { dropPendingTimers } from '../timer-keys.ts';
 import { updateRun } from '../update-run.ts';
 
@@ -138,10 +138,10 @@ export async function reportToParentDue(
   p: Payload<'reportToParent'>,
 ): Promise<void> {
   const child = await deps.store.getRun({ runId: timer.runId });
-  const parentRef = child ? RunState.parse(child.state).parent : undefined;
+  const parentRef = child ? parseRunState(child.state).parent : undefined;
   if (child && parentRef && (await deps.store.getRun({ runId: parentRef.runId }))) {
     const closed = await readEvent(deps, child.runId, p.closeEventId);
-    const firstRunId = RunState.parse(child.state).firstExecutionRunId ?? child.runId;
+    const firstRunId = parseRunState(child.state).firstExecutionRunId ?? child.runId;
     await updateRun(deps, parentRef.runId, (tx) => {
       if (!tx.isRunning) return;
       const pc = tx.state.pendingChildren?.[String(parentRef.initiatedEventId)];
@@ -223,7 +223,7 @@ async function applyPolicy(
   // The child may have continued as new: act on the latest run of its chain.
   const target = await deps.store.findRun({ namespace: p.namespace, workflowId: p.workflowId });
   if (target?.status !== RunStatus.Running) return;
-  if ((RunState.parse(target.state).firstExecutionRunId ?? target.runId) !== p.runId) return;
+  if ((parseRunState(target.state).firstExecutionRunId ?? target.runId) !== p.runId) return;
   await updateRun(deps, target.runId, (tx) => {
     if (!tx.isRunning) return;
     const reason = 'by parent close policy';

@@ -8,7 +8,7 @@ import type { EventOf } from '../../protocol/history-events.ts';
 import type { TimerPayload } from '../../protocol/tasks.ts';
 import type { RunRecord, TimerRecord } from '../../store/store.ts';
 import type { EngineDeps } from '../deps.ts';
-import { RunState } from '../run-state.ts';
+import { parseRunState } from '../run-state.ts';
 import { updateRun } from '../update-run.ts';
 import { readEvent } from './child-workflows.ts';
 
@@ -159,7 +159,7 @@ async function findTarget(
   if (target?.status !== RunStatus.Running) return undefined;
   if (
     init.childWorkflowOnly &&
-    RunState.parse(target.state).parent?.workflowId !== caller.workflowId
+    parseRunState(target.state).parent?.workflowId !== caller.workflowId
   ) {
     return undefined;
   }

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { InvalidArgumentError } from '../../errors.ts';
+import { compiled } from '../../util/compiled-schema.ts';
 
 /** Parses a request at the engine's edge; a malformed one gets an error naming each problem. */
 export function parseRequest<S extends z.ZodType>(
@@ -7,7 +8,7 @@ export function parseRequest<S extends z.ZodType>(
   input: unknown,
   what: string,
 ): z.infer<S> {
-  const parsed = schema.safeParse(input);
+  const parsed = compiled(schema).safeParse(input);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues
     .map((i) => `${i.path.length ? i.path.join('.') : '(request)'}: ${i.message}`)

@@ -8,7 +8,7 @@ import type {
 } from '../../transport/engine-api.ts';
 import type { EngineDeps } from '../deps.ts';
 import { RECHECK_INTERVAL_MS, runKey } from '../notifier.ts';
-import { RunState } from '../run-state.ts';
+import { parseRunState } from '../run-state.ts';
 import { findRunOrThrow } from './find-run.ts';
 import { parseRequest } from './parse-request.ts';
 
@@ -78,7 +78,7 @@ export async function waitForUpdate(
   for (;;) {
     const run = await deps.store.getRun({ runId: req.runId });
     if (!run) throw new IllegalStateError(`Run ${req.runId} disappeared.`);
-    const state = RunState.parse(run.state);
+    const state = parseRunState(run.state);
     const u = state.updates?.[req.updateId];
     if (!u) throw new UpdateNotFoundError(req.updateId, req.workflowId, req.runId);
     const closed = run.status !== RunStatus.Running;

@@ -3,7 +3,8 @@ import { QueryFailedError, QueryNotRegisteredError, UnavailableError } from '../
 import { RunStatus } from '../../protocol/run-status.ts';
 import type { RunRecord } from '../../store/store.ts';
 import { RECHECK_INTERVAL_MS, runKey } from '../notifier.ts';
-import { RunState } from '../run-state.ts';
+import { parseRunState } from '../run-state.ts';
+import type { RunState } from '../run-state.ts';
 import { decodeFailure } from '../../failures.ts';
 import type { QueryWorkflowRequest } from '../../transport/engine-api.ts';
 import type { EngineDeps } from '../deps.ts';
@@ -61,7 +62,7 @@ async function untilFirstTaskCompleted(
   const deadline = Date.now() + deps.limits.queryTimeoutMs;
   let current = run;
   for (;;) {
-    const state = RunState.parse(current.state);
+    const state = parseRunState(current.state);
     if (state.previousStartedEventId > 0 || current.status !== RunStatus.Running) {
       return { run: current, state };
     }

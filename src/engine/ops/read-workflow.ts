@@ -13,7 +13,7 @@ import type {
 } from '../../transport/engine-api.ts';
 import type { EngineDeps } from '../deps.ts';
 import { runClosedKey } from '../notifier.ts';
-import { RunState } from '../run-state.ts';
+import { parseRunState } from '../run-state.ts';
 import { findRunOrThrow } from './find-run.ts';
 import { parseRequest } from './parse-request.ts';
 
@@ -28,7 +28,7 @@ export async function describeWorkflow(
   input: ExecutionRef,
 ): Promise<WorkflowDescription> {
   const run = await findRunOrThrow(deps, parseRequest(RefSchema, input, 'describe'));
-  const s = RunState.parse(run.state);
+  const s = parseRunState(run.state);
   return {
     workflowId: run.workflowId,
     runId: run.runId,
