@@ -46,12 +46,12 @@ function activation(jobs: ActivationJob[]): Activation {
   };
 }
 
-function start(on: VmSandbox, runId: string, workflowType: string): void {
+function start(on: VmSandbox, runId: string, workflowType: string, args: unknown[] = []): void {
   on.createRun(runId, workflowType, runId);
   const result = on.activate(
     runId,
     activation([
-      { type: 'initializeWorkflow', workflowType, args: [], info: info(runId, workflowType) },
+      { type: 'initializeWorkflow', workflowType, args, info: info(runId, workflowType) },
     ]),
   );
   assert.deepEqual(result, {
@@ -83,6 +83,23 @@ describe('VmSandbox', () => {
     assert.equal(b['leakedNow'], 'b');
     sandbox.disposeRun('a');
     sandbox.disposeRun('b');
+  });
+
+  test('a run that adds only a symbol-keyed or a defined global keeps it from other runs', () => {
+    for (const kind of ['symbol', 'defined']) {
+      start(sandbox, `${kind}-a`, 'isolatedGlobal', [kind]);
+      start(sandbox, `${kind}-b`, 'isolatedGlobal', [kind]);
+      const a = finish(sandbox, `${kind}-a`) as Record<string, unknown>;
+      const b = finish(sandbox, `${kind}-b`) as Record<string, unknown>;
+      assert.deepEqual(a, { seenBefore: null, seenNow: `${kind}-a` }, kind);
+      assert.deepEqual(
+        b,
+        { seenBefore: null, seenNow: `${kind}-b` },
+        `${kind}: b sees only its own`,
+      );
+      sandbox.disposeRun(`${kind}-a`);
+      sandbox.disposeRun(`${kind}-b`);
+    }
   });
 
   test('built-ins are frozen: writing Array.prototype has no effect for any run', () => {

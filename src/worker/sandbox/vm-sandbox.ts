@@ -82,6 +82,13 @@ export class VmSandbox {
   readonly #baselineGlobals: ReadonlySet<PropertyKey>;
   /** No baseline global can be deleted: as many keys as the baseline means none was added. */
   readonly #baselineFixed: boolean;
+  /**
+   * Where a run's new globals land, counted at the baseline: string keys on the context object
+   * (node's interceptors put them there), symbol keys on the context's global itself. Counting
+   * these two is much cheaper than listing every global (~150 built-ins) at each run switch.
+   */
+  readonly #baselineNamed: number;
+  readonly #baselineSymbols: number;
   /** Globals a run added to the context, kept aside while other runs execute. */
   readonly #addedGlobals = new Map<string, Map<PropertyKey, PropertyDescriptor>>();
   readonly #runKeys = new Set<string>();
@@ -120,6 +127,8 @@ export class VmSandbox {
     this.#baselineFixed = [...this.#baselineGlobals].every(
       (key) => Reflect.getOwnPropertyDescriptor(this.#global, key)?.configurable === false,
     );
+    this.#baselineNamed = Reflect.ownKeys(this.#contextObject).length;
+    this.#baselineSymbols = Object.getOwnPropertySymbols(this.#global).length;
     this.#dispatch = new vm.Script('__reprise_runtime.dispatch()', { filename: 'reprise-host.js' });
     this.#enter = new vm.Script('__reprise_runtime.enter()', { filename: 'reprise-host.js' });
     this.#sourceMap = parseSourceMap(bundle.sourceMap);
@@ -388,10 +397,15 @@ export class VmSandbox {
 
   #takeAddedGlobals(): Map<PropertyKey, PropertyDescriptor> {
     const taken = new Map<PropertyKey, PropertyDescriptor>();
-    const keys = Reflect.ownKeys(this.#global);
-    // Runs switch at every task: skip the scan when the count shows that nothing was added.
-    if (this.#baselineFixed && keys.length === this.#baselineGlobals.size) return taken;
-    for (const key of keys) {
+    // Runs switch at every task: skip the scan when the counts show that nothing was added.
+    if (
+      this.#baselineFixed &&
+      Reflect.ownKeys(this.#contextObject).length === this.#baselineNamed &&
+      Object.getOwnPropertySymbols(this.#global).length === this.#baselineSymbols
+    ) {
+      return taken;
+    }
+    for (const key of Reflect.ownKeys(this.#global)) {
       if (this.#baselineGlobals.has(key)) continue;
       const desc = Reflect.getOwnPropertyDescriptor(this.#global, key);
       if (desc !== undefined) taken.set(key, desc);

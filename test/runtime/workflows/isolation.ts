@@ -26,6 +26,33 @@ export async function isolated(): Promise<Record<string, unknown>> {
   };
 }
 
+/**
+ * Adds one global only, symbol-keyed (kept on the context's global, not on its context object),
+ * or defined rather than assigned: each is kept apart from other runs on its own.
+ */
+export async function isolatedGlobal(kind: 'symbol' | 'defined'): Promise<{
+  seenBefore: unknown;
+  seenNow: unknown;
+}> {
+  const symbols = globalThis as unknown as Record<symbol, unknown>;
+  const key = Symbol.for('reprise.test.leaked');
+  const read = (): unknown =>
+    kind === 'symbol'
+      ? symbols[key]
+      : (globalThis as unknown as Record<string, unknown>)['definedLeak'];
+  const seenBefore = read() ?? null;
+  if (kind === 'symbol') symbols[key] = workflowInfo().runId;
+  else {
+    Object.defineProperty(globalThis, 'definedLeak', {
+      value: workflowInfo().runId,
+      configurable: true,
+      enumerable: false,
+    });
+  }
+  await sleep(10);
+  return { seenBefore, seenNow: read() ?? null };
+}
+
 /** Never yields after its first timer. */
 export async function spinner(): Promise<number> {
   await sleep(1);
