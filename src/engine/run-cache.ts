@@ -2,6 +2,7 @@ import type { HistoryEvent } from '../protocol/history-events.ts';
 import { RunStatus } from '../protocol/run-status.ts';
 import type { RunRecord, Store } from '../store/store.ts';
 import type { RunState } from './run-state.ts';
+import { cloneData } from '../util/clone-data.ts';
 
 /** Runs whose last committed row an engine process keeps, per store. */
 const MAX_CACHED_RUNS = 5000;
@@ -81,7 +82,7 @@ export class RunCache {
     if (hit === undefined || tail === undefined) return undefined;
     const first = tail[0]?.eventId ?? hit.record.nextEventId;
     if (first > fromEventId) return undefined;
-    return structuredClone(tail.filter((e) => e.eventId >= fromEventId));
+    return cloneData(tail.filter((e) => e.eventId >= fromEventId));
   }
 
   delete(runId: string): void {

@@ -13,6 +13,7 @@ import { enforceHistoryLimits } from './run-limits.ts';
 import { STATE_TIMERS_KEY, isStateTimerKey } from './timer-keys.ts';
 import { applyEvent, holdersOf, isWorkflowVisible, parseRunState } from './run-state.ts';
 import type { RunState } from './run-state.ts';
+import { cloneData } from '../util/clone-data.ts';
 
 /**
  * THE ONE DOOR through which history is written (STYLE.md §1.2). An operation decides what
@@ -90,7 +91,7 @@ async function updateRunUnlocked<T>(
     const tx = new RunTx(
       record,
       deps.clock.now(),
-      cached ? structuredClone(cached.state) : parseRunState(record.state),
+      cached ? cloneData(cached.state) : parseRunState(record.state),
     );
     tx.heldBy = deps.processId;
     let out: T;

@@ -384,7 +384,7 @@ export class VmSandbox {
     if (this.#globalsOwner === runKey) return;
     const previous = this.#globalsOwner;
     const taken = this.#takeAddedGlobals();
-    if (previous !== undefined && this.#runKeys.has(previous) && taken.size > 0) {
+    if (previous !== undefined && this.#runKeys.has(previous) && taken !== undefined) {
       this.#addedGlobals.set(previous, taken);
     }
     const mine = this.#addedGlobals.get(runKey);
@@ -395,23 +395,24 @@ export class VmSandbox {
     this.#globalsOwner = runKey;
   }
 
-  #takeAddedGlobals(): Map<PropertyKey, PropertyDescriptor> {
-    const taken = new Map<PropertyKey, PropertyDescriptor>();
+  /** Removes the globals the current run added and returns them; undefined if it added none. */
+  #takeAddedGlobals(): Map<PropertyKey, PropertyDescriptor> | undefined {
     // Runs switch at every task: skip the scan when the counts show that nothing was added.
     if (
       this.#baselineFixed &&
       Reflect.ownKeys(this.#contextObject).length === this.#baselineNamed &&
       Object.getOwnPropertySymbols(this.#global).length === this.#baselineSymbols
     ) {
-      return taken;
+      return undefined;
     }
+    const taken = new Map<PropertyKey, PropertyDescriptor>();
     for (const key of Reflect.ownKeys(this.#global)) {
       if (this.#baselineGlobals.has(key)) continue;
       const desc = Reflect.getOwnPropertyDescriptor(this.#global, key);
       if (desc !== undefined) taken.set(key, desc);
       Reflect.deleteProperty(this.#global, key);
     }
-    return taken;
+    return taken.size > 0 ? taken : undefined;
   }
 
   /**

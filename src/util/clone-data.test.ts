@@ -1,0 +1,31 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { cloneData } from './clone-data.ts';
+
+test('cloneData copies plain data as structuredClone does, sharing nothing with the source', () => {
+  const source = {
+    n: 1,
+    s: 'x',
+    b: false,
+    nil: null,
+    missing: undefined,
+    list: [1, { deep: [2, 3] }, null],
+    nested: { a: { b: { c: 'd' } } },
+    bare: Object.assign(Object.create(null) as object, { k: 1 }),
+  };
+  const copy = cloneData(source);
+  assert.deepStrictEqual(copy, structuredClone(source));
+  assert.ok('missing' in copy, 'an undefined property is kept');
+  copy.list[1] = 'changed';
+  copy.nested.a.b.c = 'changed';
+  assert.deepEqual(source.list[1], { deep: [2, 3] });
+  assert.equal(source.nested.a.b.c, 'd');
+});
+
+test('cloneData hands values that are not plain data to structuredClone', () => {
+  const when = new Date(0);
+  const copy = cloneData({ when, map: new Map([[1, 2]]) });
+  assert.ok(copy.when instanceof Date && copy.when !== when);
+  assert.equal(copy.when.getTime(), 0);
+  assert.deepEqual([...copy.map], [[1, 2]]);
+});
