@@ -22,6 +22,14 @@ test('cloneData copies plain data as structuredClone does, sharing nothing with 
   assert.equal(source.nested.a.b.c, 'd');
 });
 
+test('cloneData copies own keys only, as structuredClone does', () => {
+  const inherited = Object.create({ fromProto: 1 }) as Record<string, unknown>;
+  inherited['own'] = 2;
+  const nullProto = Object.assign(Object.create(null) as Record<string, unknown>, { own: 3 });
+  assert.deepEqual(cloneData({ nullProto }), { nullProto: { own: 3 } });
+  assert.deepEqual(Object.keys(cloneData(inherited)), Object.keys(structuredClone(inherited)));
+});
+
 test('cloneData hands values that are not plain data to structuredClone', () => {
   const when = new Date(0);
   const copy = cloneData({ when, map: new Map([[1, 2]]) });

@@ -17,6 +17,7 @@ export function cloneData<T>(value: T): T {
   if (proto !== Object.prototype && proto !== null) return structuredClone(value);
   const source = value as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(source)) out[key] = cloneData(source[key]);
+  // for…in lists keys without making an array of them; own ones only, as structuredClone.
+  for (const key in source) if (Object.hasOwn(source, key)) out[key] = cloneData(source[key]);
   return out as T;
 }
