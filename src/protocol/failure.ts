@@ -109,20 +109,40 @@ const FailureLevel = z.object({
 });
 
 /**
+ * The longest chain of causes a failure may carry. Reprise's own encoding stops at 21 levels
+ * (`encodeFailure`); a longer chain, or one that loops (built by hand in this process), is
+ * refused rather than followed.
+ */
+export const MAX_FAILURE_CAUSES = 64;
+
+/**
  * A failure and its chain of causes, parsed one level at a time. Not a recursive schema (a
  * `z.lazy` of itself): zod gives a schema that can contain itself cycle tracking on every parse,
  * which made parsing a workflow task's commands (which can hold a failure) ten times dearer.
- * Issues name their place in the chain (`cause.cause.message`).
+ * Issues keep their codes and name their place in the chain (`cause.cause.message`).
  */
 export const Failure: z.ZodType<Failure> = z.unknown().transform((value, ctx) => {
   const levels: z.infer<typeof FailureLevel>[] = [];
   let next: unknown = value;
   do {
+    const at = levels.map(() => 'cause');
+    if (levels.length > MAX_FAILURE_CAUSES) {
+      ctx.issues.push({
+        code: 'custom',
+        message: `A failure may carry at most ${MAX_FAILURE_CAUSES} causes, one inside the other; this chain is longer, or loops.`,
+        path: at,
+        input: next,
+      });
+      return z.NEVER;
+    }
     const parsed = FailureLevel.safeParse(next);
     if (!parsed.success) {
-      const at = levels.map(() => 'cause');
       for (const issue of parsed.error.issues) {
-        ctx.addIssue({ code: 'custom', message: issue.message, path: [...at, ...issue.path] });
+        ctx.issues.push({
+          ...issue,
+          path: [...at, ...issue.path],
+          input: next,
+        } as z.core.$ZodRawIssue);
       }
       return z.NEVER;
     }

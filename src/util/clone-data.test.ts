@@ -16,7 +16,7 @@ test('cloneData copies plain data as structuredClone does, sharing nothing with 
   const copy = cloneData(source);
   assert.deepStrictEqual(copy, structuredClone(source));
   assert.ok('missing' in copy, 'an undefined property is kept');
-  copy.list[1] = 'changed';
+  (copy.list as unknown[])[1] = 'changed';
   copy.nested.a.b.c = 'changed';
   assert.deepEqual(source.list[1], { deep: [2, 3] });
   assert.equal(source.nested.a.b.c, 'd');
@@ -28,6 +28,15 @@ test('cloneData copies own keys only, as structuredClone does', () => {
   const nullProto = Object.assign(Object.create(null) as Record<string, unknown>, { own: 3 });
   assert.deepEqual(cloneData({ nullProto }), { nullProto: { own: 3 } });
   assert.deepEqual(Object.keys(cloneData(inherited)), Object.keys(structuredClone(inherited)));
+});
+
+test('cloneData keeps an own __proto__ key as a key, as structuredClone does', () => {
+  const source = JSON.parse('{"__proto__":{"evil":1},"ok":2}') as Record<string, unknown>;
+  const copy = cloneData(source);
+  assert.deepStrictEqual(copy, structuredClone(source));
+  assert.ok(Object.hasOwn(copy, '__proto__'));
+  assert.equal(Object.getPrototypeOf(copy), Object.prototype);
+  assert.equal((copy as { evil?: unknown }).evil, undefined);
 });
 
 test('cloneData hands values that are not plain data to structuredClone', () => {

@@ -18,6 +18,21 @@ export function cloneData<T>(value: T): T {
   const source = value as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   // for…in lists keys without making an array of them; own ones only, as structuredClone.
-  for (const key in source) if (Object.hasOwn(source, key)) out[key] = cloneData(source[key]);
+  for (const key in source) {
+    if (!Object.hasOwn(source, key)) continue;
+    const copy = cloneData(source[key]);
+    // An own `__proto__` key (JSON.parse makes them) stays a key: assigning it would set the
+    // copy's prototype instead.
+    if (key === '__proto__') {
+      Object.defineProperty(out, key, {
+        value: copy,
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
+    } else {
+      out[key] = copy;
+    }
+  }
   return out as T;
 }

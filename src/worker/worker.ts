@@ -43,8 +43,8 @@ export interface WorkerOptions {
   readonly maxConcurrentActivityTaskPolls?: number | undefined;
   /**
    * Runs kept in memory between tasks (the sticky cache); 0 replays every task. Default: an
-   * eighth of the V8 heap limit at 64 KiB a run, between 100 and 10,000 (8,288 with node's
-   * default heap limit).
+   * eighth of the V8 heap limit at 64 KiB a run, between 100 and 10,000 (8,288 under a 4 GiB
+   * limit, node's default on a 64-bit machine with 16 GiB of memory or more).
    */
   readonly maxCachedWorkflows?: number | undefined;
   /** How long running activities may finish after shutdown begins before they are cancelled. */

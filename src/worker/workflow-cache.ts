@@ -5,7 +5,7 @@ const BUDGET_PER_RUN_BYTES = 64 * 1024;
 
 /**
  * The default `maxCachedWorkflows`: an eighth of this process's V8 heap limit at 64 KiB a run,
- * between 100 and 10,000 (8,288 with node's default 4 GiB limit; 1,120 under
+ * between 100 and 10,000 (8,288 under a 4 GiB limit, node's default on a machine with 16 GiB or more; 1,120 under
  * `--max-old-space-size=512`). Like Temporal, the default follows the memory the worker has;
  * runs that keep much more state than a plain run need a lower figure.
  */
