@@ -14,6 +14,7 @@ import { STATE_TIMERS_KEY, isStateTimerKey } from './timer-keys.ts';
 import { applyEvent, holdersOf, isWorkflowVisible, parseRunState } from './run-state.ts';
 import type { RunState } from './run-state.ts';
 import { cloneData } from '../util/clone-data.ts';
+import { holdAcksUntil } from './task-queues/uncommitted-acks.ts';
 
 /**
  * THE ONE DOOR through which history is written (STYLE.md §1.2). An operation decides what
@@ -146,6 +147,7 @@ async function updateRunUnlocked<T>(
     });
     if (deferred) {
       cache.set(committedRecord(record, tx.state), tx.state, tx.events, cached);
+      holdAcksUntil(deps.store, tx.ackedTaskIds, write);
       write.then(
         () => {
           afterCommit(deps, tx);
@@ -252,11 +254,13 @@ export class RunTx {
   /**
    * The decision's answer does not need this write to be durable yet, because the run's next
    * write follows at once and carries it: an activity result whose workflow task went straight
-   * back to the worker, whose answer commits both. `updateRun` then returns once the write is
-   * queued and this process's run cache holds it, and the store may hold the write back (up to
-   * its linger window) to share the next write's transaction: one commit per step instead of
-   * two. Readers of the store see nothing of it before that commit; a crash before it loses the
-   * write as if it never came (the activity attempt times out and runs again). Ignored, and the
+   * back to the worker, or a queued workflow task a poll of this process starts, whose answer
+   * commits both. `updateRun` then returns once the write is queued and this process's run cache
+   * holds it, and the store may hold the write back (up to its linger window) to share the next
+   * write's transaction: one commit per step instead of two. Readers of the store see nothing of
+   * it before that commit; a crash before it loses the write as if it never came (the activity
+   * attempt times out and runs again; the task row, not yet deleted, is found again). Task rows
+   * the write deletes stay passed over by this process's polls until it commits. Ignored, and the
    * write awaited, when the decision hands tasks to waiting polls, creates a run, closes this
    * one, or the cache cannot serve the run's next workflow task.
    */

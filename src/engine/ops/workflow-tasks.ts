@@ -35,7 +35,8 @@ import { PayloadTooLargeError } from '../../errors.ts';
 /**
  * Long-polls the workflow task queue: a queued query first, else the oldest workflow task,
  * which is started (WorkflowTaskStarted + its timeout timer, the task acknowledged) in one
- * transaction before it is handed out.
+ * write. The task is handed out before that write commits: the answer's write, which follows at
+ * once, commits both (RunTx.deferCommit), or the start commits alone after the linger window.
  */
 export async function pollWorkflowTask(
   deps: EngineDeps,
@@ -66,6 +67,9 @@ async function startWorkflowTask(
     const wt = tx.state.workflowTask;
     if (!tx.isRunning || wt?.scheduledEventId !== task.scheduledEventId) return undefined;
     if (wt.startedEventId !== undefined) return undefined;
+    // The worker answers at once: the start may wait to share the answer's commit, as an
+    // activity result does (RunTx.deferCommit). A crash first leaves the task in its queue.
+    tx.deferCommit = wt.speculative === undefined;
     return startScheduledWorkflowTask(deps, tx, identity);
   });
   if (started === 'missing') {

@@ -6,6 +6,7 @@ import type { EngineDeps } from '../deps.ts';
 import { RECHECK_INTERVAL_MS, taskKey } from '../notifier.ts';
 import { parseRequest } from '../ops/parse-request.ts';
 import { KeyedMutex } from '../../util/semaphore.ts';
+import { uncommittedAcksOf } from './uncommitted-acks.ts';
 
 const PollSchema = z.object({
   namespace: z.string().min(1),
@@ -38,6 +39,7 @@ export async function pollTaskQueue<T>(
     const early = before?.(req.namespace, req.taskQueue);
     if (early !== undefined) return early;
     const starting = startingTasksOf(deps.store);
+    const uncommitted = uncommittedAcksOf(deps.store);
     // The polls of one queue in this process find one at a time, each passing over the tasks the
     // ones before it took: polls that read at once would all find the same oldest task.
     const task = await findingOf(deps.store).run(key, async () => {
@@ -45,7 +47,7 @@ export async function pollTaskQueue<T>(
         namespace: req.namespace,
         taskQueue: req.taskQueue,
         kind,
-        skipTaskIds: [...starting],
+        skipTaskIds: [...starting, ...uncommitted],
       });
       if (found) starting.add(found.taskId);
       return found;

@@ -1,0 +1,32 @@
+import type { Store } from '../../store/store.ts';
+
+const acks = new WeakMap<Store, Set<number>>();
+
+/**
+ * Task rows this process has taken (acknowledged) in writes the store has not committed yet —
+ * a started workflow task whose start waits to share its answer's commit (RunTx.deferCommit).
+ * The row is still in the table until then: this process's polls pass it over.
+ */
+export function uncommittedAcksOf(store: Store): Set<number> {
+  let set = acks.get(store);
+  if (set === undefined) {
+    set = new Set();
+    acks.set(store, set);
+  }
+  return set;
+}
+
+/** Keeps `taskIds` among the uncommitted acknowledgements until `write` settles. */
+export function holdAcksUntil(
+  store: Store,
+  taskIds: readonly number[],
+  write: Promise<unknown>,
+): void {
+  if (taskIds.length === 0) return;
+  const held = uncommittedAcksOf(store);
+  for (const id of taskIds) held.add(id);
+  const drop = (): void => {
+    for (const id of taskIds) held.delete(id);
+  };
+  write.then(drop, drop);
+}
