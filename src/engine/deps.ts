@@ -15,6 +15,12 @@ export interface EngineDeps {
    * workers of its process are marked held by it, and taken back at once if the process dies.
    */
   readonly processId: string;
+  /**
+   * Whether another engine process is recorded on this store, as of the last look (every
+   * 250 ms; true until the first). While one is, a queued workflow task this process starts is
+   * committed before it is handed out: deferred, its row would stay for that engine's polls.
+   */
+  readonly peers: { others: boolean };
   readonly store: Store;
   readonly clock: Clock;
   readonly notifier: Notifier;

@@ -91,12 +91,16 @@ export class EngineProcesses {
       if (performance.now() - this.#lastRefreshMs >= REFRESH_EVERY_MS) await this.#refresh();
       const records = await deps.store.listEngineProcesses();
       const listed = new Set(records.map((p) => p.processId));
+      let others = false;
       for (const id of this.#unrefreshed.keys()) if (!listed.has(id)) this.#unrefreshed.delete(id);
       for (const p of records) {
         if (this.#closed) return;
         if (p.processId === deps.processId) continue;
         const cause = whyGone(p, this.#unrefreshed);
-        if (cause === undefined) continue;
+        if (cause === undefined) {
+          others = true;
+          continue;
+        }
         // Exactly one engine wins the removal, and with it the dead process's tasks.
         if (!(await deps.store.removeEngineProcess({ processId: p.processId }))) continue;
         deps.onTimerWritten(deps.clock.now());
@@ -106,7 +110,9 @@ export class EngineProcesses {
           `An engine process on this store is gone (${cause}); the tasks it held were given out again.`,
         );
       }
+      deps.peers.others = others;
     } catch (e) {
+      deps.peers.others = true;
       deps.logger.warn({ err: e }, 'looking for engine processes that died failed');
     }
   }

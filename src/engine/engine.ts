@@ -82,6 +82,7 @@ export class Engine {
     const logger = options.logger ?? defaultLogger({ component: 'engine' });
     this.#deps = {
       processId: newProcessId(),
+      peers: { others: true },
       store,
       clock: options.clock ?? new SystemClock(),
       notifier,

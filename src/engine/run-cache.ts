@@ -1,6 +1,6 @@
 import type { HistoryEvent } from '../protocol/history-events.ts';
 import { RunStatus } from '../protocol/run-status.ts';
-import type { RunRecord, Store } from '../store/store.ts';
+import type { AppendToRunRequest, RunRecord, Store } from '../store/store.ts';
 import type { RunState } from './run-state.ts';
 import { cloneData } from '../util/clone-data.ts';
 
@@ -17,6 +17,11 @@ export interface CachedRun {
    * carries, without reading the store. Undefined when not known.
    */
   readonly tail: readonly HistoryEvent[] | undefined;
+  /**
+   * The write that left this row when it is a lingering one (RunTx.deferCommit), maybe not
+   * committed yet: the run's next write names it (`after`), so that it fails if this one does.
+   */
+  readonly pending?: AppendToRunRequest | undefined;
 }
 
 /**
@@ -58,6 +63,7 @@ export class RunCache {
     state: RunState,
     appended: readonly HistoryEvent[],
     previous: CachedRun | undefined,
+    pending?: AppendToRunRequest,
   ): void {
     this.#runs.delete(record.runId);
     if (state.status !== RunStatus.Running) return;
@@ -65,11 +71,18 @@ export class RunCache {
       record,
       state,
       tail: nextTail(previous?.tail, appended, state.previousStartedEventId),
+      ...(pending !== undefined && { pending }),
     });
     if (this.#runs.size > MAX_CACHED_RUNS) {
       const oldest = this.#runs.keys().next();
       if (oldest.done !== true) this.#runs.delete(oldest.value);
     }
+  }
+
+  /** The lingering write that left a run's cached row has committed: nothing depends on it now. */
+  committed(runId: string, write: AppendToRunRequest): void {
+    const hit = this.#runs.get(runId);
+    if (hit?.pending === write) this.#runs.set(runId, { ...hit, pending: undefined });
   }
 
   /**

@@ -56,6 +56,12 @@ const WorkflowTaskState = z.object({
   startedEventId: z.number().int().optional(),
   attempt: z.number().int().positive(),
   startedIdentity: z.string().optional(),
+  /**
+   * Tells one start of the task from another (in its task token): two engine processes that
+   * start the same queued task before either commits both hand it out, and only the answer to
+   * the start that committed counts.
+   */
+  startId: z.string().optional(),
   /** The engine process whose worker got the started task (ADR 0012). */
   heldBy: z.string().optional(),
   /**

@@ -8,6 +8,8 @@ export const WorkflowTaskToken = z.object({
   runId: z.string(),
   scheduledEventId: z.number().int(),
   startedEventId: z.number().int(),
+  /** Which start of the task (RunState's workflowTask.startId); absent in older tokens. */
+  startId: z.string().optional(),
 });
 export type WorkflowTaskToken = z.infer<typeof WorkflowTaskToken>;
 

@@ -2,7 +2,13 @@ import { IllegalStateError, RunConflictError, TaskNotFoundError } from '../error
 import type { HistoryEvent, NewHistoryEvent } from '../protocol/history-events.ts';
 import { RunStatus, isTerminal } from '../protocol/run-status.ts';
 import type { TaskKind, TimerPayload } from '../protocol/tasks.ts';
-import type { CreateRunRequest, NewTask, NewTimer, RunRecord } from '../store/store.ts';
+import type {
+  AppendToRunRequest,
+  CreateRunRequest,
+  NewTask,
+  NewTimer,
+  RunRecord,
+} from '../store/store.ts';
 import { onRunClosed } from './close-effects.ts';
 import type { EngineDeps } from './deps.ts';
 import { KeyedMutex } from '../util/semaphore.ts';
@@ -99,10 +105,14 @@ async function updateRunUnlocked<T>(
     try {
       out = decide(tx);
     } catch (e) {
-      cache.delete(runId);
       // A refusal decided on this process's cached row: decide again if another engine process
-      // has moved the run on since (the row would have failed the compare-and-set).
-      if (cached && (await movedOn(deps, cached.record))) continue;
+      // has moved the run on since (the row would have failed the compare-and-set). Otherwise
+      // the cached row stays: it may be ahead of the store (a deferred write not committed yet),
+      // and the decision worked on a copy of it.
+      if (cached && (await movedOn(deps, cached.record))) {
+        cache.delete(runId);
+        continue;
+      }
       throw e;
     }
     if (!tx.changed) {
@@ -125,7 +135,7 @@ async function updateRunUnlocked<T>(
       successor === undefined &&
       tx.isRunning &&
       cached?.tail !== undefined;
-    const write = deps.store.appendToRun({
+    const request: AppendToRunRequest = {
       runId,
       expectedNextEventId: record.nextEventId,
       expectedVersion: record.version,
@@ -144,12 +154,15 @@ async function updateRunUnlocked<T>(
       memo: tx.state.memo,
       ...(successor !== undefined && { createRun: successor.request }),
       ...(deferred && { linger: true }),
-    });
+      ...(cached?.pending !== undefined && { after: cached.pending }),
+    };
+    const write = deps.store.appendToRun(request);
     if (deferred) {
-      cache.set(committedRecord(record, tx.state), tx.state, tx.events, cached);
+      cache.set(committedRecord(record, tx.state), tx.state, tx.events, cached, request);
       holdAcksUntil(deps.store, tx.ackedTaskIds, write);
       write.then(
         () => {
+          cache.committed(runId, request);
           afterCommit(deps, tx);
           for (const w of warnings) deps.logger.warn(w.attrs, w.message);
         },
@@ -317,7 +330,7 @@ export class RunTx {
     const spec = this.state.workflowTask?.speculative;
     if (spec === undefined) return;
     const waiting = this.state.eventsWhileTaskStarted;
-    const heldBy = this.state.workflowTask?.heldBy;
+    const { heldBy, startId } = this.state.workflowTask ?? {};
     delete this.state.workflowTask?.speculative;
     for (const e of spec.started === undefined
       ? [spec.scheduled]
@@ -329,6 +342,7 @@ export class RunTx {
     // Applying the events made a new task record: it is still the one its worker holds.
     const wt = this.state.workflowTask;
     if (wt !== undefined && heldBy !== undefined) wt.heldBy = heldBy;
+    if (wt !== undefined && startId !== undefined) wt.startId = startId;
     this.#changed = true;
   }
 

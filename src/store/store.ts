@@ -245,6 +245,13 @@ export interface AppendToRunRequest {
    * at once.
    */
   linger?: boolean | undefined;
+  /**
+   * The earlier write to this run, sent but not yet committed, that this one was decided on (a
+   * lingering write the engine's cache already shows): if that one fails, this one fails too,
+   * with RunConflictError, even where its compare-and-set alone would pass (another engine's
+   * write may have left the row at the very version and event id this one expects).
+   */
+  after?: AppendToRunRequest | undefined;
   /** When given, replace the run's visibility copies (listRunsByQuery); absent keeps them. */
   searchAttributes?: Record<string, unknown> | undefined;
   memo?: Record<string, unknown> | undefined;

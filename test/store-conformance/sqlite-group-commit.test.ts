@@ -130,6 +130,40 @@ describe('SqliteStore group commit', () => {
       );
     }));
 
+  test('an append decided on one that lost its race (`after`) fails with it, in the same batch or a later one', () =>
+    withStore(async (store) => {
+      const run = makeRun();
+      await store.createRun(createRequest(run));
+      const winner = appendRequest(run, { events: [signaledEvent(3, 'a')], state: 'winner' });
+      const loser = appendRequest(run, { events: [signaledEvent(3, 'b')], state: 'loser' });
+      // Decided on the loser, but its compare-and-set alone would pass on the winner's row.
+      const onLoser = {
+        ...appendRequest(
+          { ...run, nextEventId: 4, version: run.version + 1 },
+          { events: [signaledEvent(4, 'c')], state: 'on loser' },
+        ),
+        after: loser,
+      };
+      const results = await Promise.allSettled(
+        [winner, loser, onLoser].map((r) => store.appendToRun(r)),
+      );
+      assert.deepEqual(results.map(outcome), ['ok', 'RunConflictError', 'RunConflictError']);
+      // Sent after the loser's batch: still refused.
+      const late = {
+        ...appendRequest(
+          { ...run, nextEventId: 4, version: run.version + 1 },
+          { events: [signaledEvent(4, 'd')], state: 'late' },
+        ),
+        after: loser,
+      };
+      await assert.rejects(store.appendToRun(late), RunConflictError);
+      assert.equal((await store.getRun({ runId: run.runId }))?.state, 'winner');
+      assert.deepEqual(
+        (await store.readHistory({ runId: run.runId, fromEventId: 3 })).map((e) => e.eventId),
+        [3],
+      );
+    }));
+
   test('a start of a workflow id sent between two appends of its running run sees the run as it was then', () =>
     withStore(async (store) => {
       const a = makeRun({ workflowId: 'w' });

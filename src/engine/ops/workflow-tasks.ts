@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { IllegalStateError, TaskNotFoundError } from '../../errors.ts';
 import { Command, isCloseCommand } from '../../protocol/commands.ts';
@@ -69,7 +70,9 @@ async function startWorkflowTask(
     if (wt.startedEventId !== undefined) return undefined;
     // The worker answers at once: the start may wait to share the answer's commit, as an
     // activity result does (RunTx.deferCommit). A crash first leaves the task in its queue.
-    tx.deferCommit = wt.speculative === undefined;
+    // Not while another engine shares the store: its polls would find the row and start the
+    // task too (the start id below keeps the answer of the start that lost from counting).
+    tx.deferCommit = wt.speculative === undefined && !deps.peers.others;
     return startScheduledWorkflowTask(deps, tx, identity);
   });
   if (started === 'missing') {
@@ -90,6 +93,8 @@ export interface StartedWorkflowTask {
   updates: UpdateRequest[];
   /** A speculative task's events, not in the stored history (speculative-task.ts). */
   speculativeEvents: HistoryEvent[];
+  /** This start of the task (RunState's workflowTask.startId), carried by its token. */
+  startId: string;
 }
 
 /**
@@ -129,6 +134,8 @@ export function startScheduledWorkflowTask(
   const startedTask = tx.state.workflowTask ?? wt;
   if (tx.heldBy === undefined) delete startedTask.heldBy;
   else startedTask.heldBy = tx.heldBy;
+  const startId = randomBytes(6).toString('base64url');
+  startedTask.startId = startId;
   tx.setTimer(workflowTaskTimerKey(), tx.nowMs + tx.state.workflowTaskTimeoutMs, {
     kind: 'workflowTaskTimeout',
     scheduledEventId: wt.scheduledEventId,
@@ -143,6 +150,7 @@ export function startScheduledWorkflowTask(
     previousStartedEventId: tx.state.previousStartedEventId,
     updates: admittedUpdates(tx.state),
     speculativeEvents: speculativeEvents(tx),
+    startId,
   };
 }
 
@@ -165,6 +173,7 @@ export async function workflowTaskFor(
       runId,
       scheduledEventId: started.scheduledEventId,
       startedEventId: started.startedEventId,
+      startId: started.startId,
     }),
     workflowId: started.workflowId,
     runId,
@@ -182,7 +191,8 @@ function assertCurrentTask(tx: RunTx, token: WorkflowTaskToken): void {
   if (
     !tx.isRunning ||
     wt?.scheduledEventId !== token.scheduledEventId ||
-    wt.startedEventId !== token.startedEventId
+    wt.startedEventId !== token.startedEventId ||
+    (token.startId !== undefined && wt.startId !== token.startId)
   ) {
     throw new TaskNotFoundError(
       'WorkflowTaskNotFound',

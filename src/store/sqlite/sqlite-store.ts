@@ -111,6 +111,8 @@ export class SqliteStore implements Store {
   #flushAt: { kind: 'turn' } | { kind: 'linger'; timer: NodeJS.Timeout } | undefined;
   readonly #lingerMs: number;
   #transactions = 0;
+  /** Appends that failed: a write sent later that was decided on one of them fails too. */
+  readonly #failedWrites = new WeakSet<AppendToRunRequest>();
   /** Namespaces seen to exist: they are never removed, so one read each is enough. */
   readonly #namespaces = new Set<string>();
 
@@ -245,7 +247,17 @@ export class SqliteStore implements Store {
   async #flush(): Promise<void> {
     if (this.#flushAt?.kind === 'linger') clearTimeout(this.#flushAt.timer);
     this.#flushAt = undefined;
-    const batch = this.#pending;
+    const batch: PendingAppend[] = [];
+    for (const p of this.#pending) {
+      // Decided on a write that failed in an earlier batch: it fails as that one did.
+      const after = p.write.kind === 'append' ? p.write.req.after : undefined;
+      if (after !== undefined && this.#failedWrites.has(after)) {
+        this.#failedWrites.add(appendOf(p));
+        p.reject(conflictOf(p));
+      } else {
+        batch.push(p);
+      }
+    }
     this.#pending = [];
     if (batch.length === 0) return;
     const outcomes = new Map<PendingAppend, unknown>();
@@ -255,14 +267,19 @@ export class SqliteStore implements Store {
         this.#tx.appendBatch.immediate(batch, outcomes);
       });
     } catch (e) {
-      for (const p of batch) p.reject(e);
+      for (const p of batch) this.#failed(p, e);
       return;
     }
     for (const p of batch) {
       const failure = outcomes.get(p);
       if (failure === undefined) p.resolve();
-      else p.reject(translateSqliteError(failure, errorContextOf(p.write)));
+      else this.#failed(p, translateSqliteError(failure, errorContextOf(p.write)));
     }
+  }
+
+  #failed(p: PendingAppend, e: unknown): void {
+    if (p.write.kind === 'append') this.#failedWrites.add(p.write.req);
+    p.reject(e);
   }
 
   async readHistory(req: {
@@ -646,7 +663,8 @@ function prepareTransactions(db: Database.Database, q: Queries) {
      * (their compare-and-set fails before they write anything; any other error fails the whole
      * batch); one that also creates a run, and a run creation, get their own savepoint. A chain
      * of appends to one run ({@link chainsOf}) whose first loses its compare-and-set fails that
-     * one only, and the rest are tried again from the next one's own: as if written in turn.
+     * one and those decided on it (`after`), and the rest are tried again from the next one's
+     * own: as if written in turn.
      */
     appendBatch: db.transaction(
       (batch: readonly PendingAppend[], failed: Map<PendingAppend, unknown>) => {
@@ -662,7 +680,15 @@ function prepareTransactions(db: Database.Database, q: Queries) {
               } catch (e) {
                 if (!(e instanceof ChainConflict)) throw e;
                 const [head, ...tail] = rest;
-                if (head !== undefined) failed.set(head, conflictOf(head));
+                if (head === undefined) break;
+                failed.set(head, conflictOf(head));
+                // The writes decided on it (`after`) fail with it; the rest are tried again.
+                let dropped = head;
+                while (tail[0] !== undefined && appendOf(tail[0]).after === appendOf(dropped)) {
+                  dropped = tail[0];
+                  failed.set(dropped, conflictOf(dropped));
+                  tail.shift();
+                }
                 rest = tail;
               }
             }
