@@ -74,8 +74,13 @@ export class RunCache {
       ...(pending !== undefined && { pending }),
     });
     if (this.#runs.size > MAX_CACHED_RUNS) {
-      const oldest = this.#runs.keys().next();
-      if (oldest.done !== true) this.#runs.delete(oldest.value);
+      // The least recently used entry whose write is committed: one ahead of the store (a
+      // lingering write) is what the run's next decision must start from.
+      for (const [key, entry] of this.#runs) {
+        if (entry.pending !== undefined) continue;
+        this.#runs.delete(key);
+        break;
+      }
     }
   }
 

@@ -2,6 +2,7 @@
 // consecutive appends to one run are written together. Each outcome must be the one the writes
 // would have had one after another, in the order they were sent.
 import assert from 'node:assert/strict';
+import type { AppendToRunRequest } from '../../src/store/store.ts';
 import { describe, test } from 'node:test';
 import { RunConflictError, WorkflowExecutionAlreadyStartedError } from '../../src/errors.ts';
 import { RunStatus } from '../../src/protocol/run-status.ts';
@@ -136,27 +137,27 @@ describe('SqliteStore group commit', () => {
       await store.createRun(createRequest(run));
       const winner = appendRequest(run, { events: [signaledEvent(3, 'a')], state: 'winner' });
       const loser = appendRequest(run, { events: [signaledEvent(3, 'b')], state: 'loser' });
-      // Decided on the loser, but its compare-and-set alone would pass on the winner's row.
-      const onLoser = {
+      // Decided on the loser, but their compare-and-set alone would pass on the winner's row.
+      const onLoser = (state: string, more: Partial<AppendToRunRequest> = {}) => ({
         ...appendRequest(
           { ...run, nextEventId: 4, version: run.version + 1 },
-          { events: [signaledEvent(4, 'c')], state: 'on loser' },
+          { events: [signaledEvent(4, state)], state },
         ),
         after: loser,
-      };
-      const results = await Promise.allSettled(
-        [winner, loser, onLoser].map((r) => store.appendToRun(r)),
-      );
+        ...more,
+      });
+      const successor = makeRun({ workflowId: run.workflowId });
+      // One that also creates a run (continue-as-new) is written in a savepoint of its own.
+      const batch = [winner, loser, onLoser('continued', { createRun: createRequest(successor) })];
+      const results = await Promise.allSettled(batch.map((r) => store.appendToRun(r)));
       assert.deepEqual(results.map(outcome), ['ok', 'RunConflictError', 'RunConflictError']);
-      // Sent after the loser's batch: still refused.
-      const late = {
-        ...appendRequest(
-          { ...run, nextEventId: 4, version: run.version + 1 },
-          { events: [signaledEvent(4, 'd')], state: 'late' },
-        ),
-        after: loser,
-      };
-      await assert.rejects(store.appendToRun(late), RunConflictError);
+      assert.equal(await store.getRun({ runId: successor.runId }), undefined);
+      // In the loser's chain, and sent after the loser's batch: refused as well.
+      const chained = await Promise.allSettled(
+        [loser, onLoser('chained')].map((r) => store.appendToRun(r)),
+      );
+      assert.deepEqual(chained.map(outcome), ['RunConflictError', 'RunConflictError']);
+      await assert.rejects(store.appendToRun(onLoser('late')), RunConflictError);
       assert.equal((await store.getRun({ runId: run.runId }))?.state, 'winner');
       assert.deepEqual(
         (await store.readHistory({ runId: run.runId, fromEventId: 3 })).map((e) => e.eventId),

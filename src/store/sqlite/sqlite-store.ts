@@ -113,6 +113,8 @@ export class SqliteStore implements Store {
   #transactions = 0;
   /** Appends that failed: a write sent later that was decided on one of them fails too. */
   readonly #failedWrites = new WeakSet<AppendToRunRequest>();
+  /** The batch being committed, if any: the next waits for it (see #flush). */
+  #flushing: Promise<void> = Promise.resolve();
   /** Namespaces seen to exist: they are never removed, so one read each is enough. */
   readonly #namespaces = new Set<string>();
 
@@ -244,27 +246,28 @@ export class SqliteStore implements Store {
     });
   }
 
-  async #flush(): Promise<void> {
+  /**
+   * Commits the pending writes. Batches commit one after another, in the order they were made,
+   * even when one waits out a busy file (another process's transaction): a write decided on one
+   * in an earlier batch must not commit first.
+   */
+  #flush(): Promise<void> {
     if (this.#flushAt?.kind === 'linger') clearTimeout(this.#flushAt.timer);
     this.#flushAt = undefined;
-    const batch: PendingAppend[] = [];
-    for (const p of this.#pending) {
-      // Decided on a write that failed in an earlier batch: it fails as that one did.
-      const after = p.write.kind === 'append' ? p.write.req.after : undefined;
-      if (after !== undefined && this.#failedWrites.has(after)) {
-        this.#failedWrites.add(appendOf(p));
-        p.reject(conflictOf(p));
-      } else {
-        batch.push(p);
-      }
-    }
+    const done = this.#flushing.then(() => this.#flushPending());
+    this.#flushing = done.catch(() => undefined);
+    return done;
+  }
+
+  async #flushPending(): Promise<void> {
+    const batch = this.#pending;
     this.#pending = [];
     if (batch.length === 0) return;
     const outcomes = new Map<PendingAppend, unknown>();
     try {
       await this.#write('appendToRun', () => {
         outcomes.clear();
-        this.#tx.appendBatch.immediate(batch, outcomes);
+        this.#tx.appendBatch.immediate(batch, outcomes, this.#failedWrites);
       });
     } catch (e) {
       for (const p of batch) this.#failed(p, e);
@@ -663,43 +666,56 @@ function prepareTransactions(db: Database.Database, q: Queries) {
      * (their compare-and-set fails before they write anything; any other error fails the whole
      * batch); one that also creates a run, and a run creation, get their own savepoint. A chain
      * of appends to one run ({@link chainsOf}) whose first loses its compare-and-set fails that
-     * one and those decided on it (`after`), and the rest are tried again from the next one's
-     * own: as if written in turn.
+     * one, and the rest are tried again from the next one's own: as if written in turn. A write
+     * decided on one that failed (`after`), in this batch or in `failedBefore`, fails with it.
      */
     appendBatch: db.transaction(
-      (batch: readonly PendingAppend[], failed: Map<PendingAppend, unknown>) => {
+      (
+        batch: readonly PendingAppend[],
+        failed: Map<PendingAppend, unknown>,
+        failedBefore: WeakSet<AppendToRunRequest>,
+      ) => {
+        const failedHere = new Set<AppendToRunRequest>();
+        const fail = (p: PendingAppend, e: unknown): void => {
+          failed.set(p, e);
+          if (p.write.kind === 'append') failedHere.add(p.write.req);
+        };
+        // Decided on a write that failed (`after`), here or in an earlier batch: fails with it.
+        const onFailed = (p: PendingAppend): boolean => {
+          const after = p.write.kind === 'append' ? p.write.req.after : undefined;
+          return after !== undefined && (failedHere.has(after) || failedBefore.has(after));
+        };
         for (const unit of chainsOf(batch)) {
-          const [only] = unit;
-          if (only === undefined) continue;
-          const w = only.write;
-          if (w.kind === 'append' && w.req.createRun === undefined) {
-            for (let rest = unit; rest.length > 0;) {
+          let rest = unit;
+          for (;;) {
+            const [head, ...tail] = rest;
+            if (head !== undefined && onFailed(head)) {
+              fail(head, conflictOf(head));
+              rest = tail;
+              continue;
+            }
+            if (head === undefined) break;
+            const w = head.write;
+            if (w.kind === 'append' && w.req.createRun === undefined) {
               try {
                 appendWrites(rest.map(appendOf));
-                rest = [];
+                break;
               } catch (e) {
                 if (!(e instanceof ChainConflict)) throw e;
-                const [head, ...tail] = rest;
-                if (head === undefined) break;
-                failed.set(head, conflictOf(head));
-                // The writes decided on it (`after`) fail with it; the rest are tried again.
-                let dropped = head;
-                while (tail[0] !== undefined && appendOf(tail[0]).after === appendOf(dropped)) {
-                  dropped = tail[0];
-                  failed.set(dropped, conflictOf(dropped));
-                  tail.shift();
-                }
+                // This one lost; the rest are tried again from the next one's own.
+                fail(head, conflictOf(head));
                 rest = tail;
+                continue;
               }
             }
-            continue;
-          }
-          try {
-            // Nested transactions: each runs in a savepoint.
-            if (w.kind === 'append') appendToRun(w.req);
-            else createRun(w.req);
-          } catch (e) {
-            failed.set(only, e instanceof ChainConflict ? conflictOf(only) : e);
+            try {
+              // Nested transactions: each runs in a savepoint.
+              if (w.kind === 'append') appendToRun(w.req);
+              else createRun(w.req);
+            } catch (e) {
+              fail(head, e instanceof ChainConflict ? conflictOf(head) : e);
+            }
+            break;
           }
         }
       },

@@ -1,0 +1,27 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { RunStatus } from '../protocol/run-status.ts';
+import type { AppendToRunRequest, RunRecord } from '../store/store.ts';
+import { RunCache } from './run-cache.ts';
+import type { RunState } from './run-state.ts';
+
+const row = (runId: string): { record: RunRecord; state: RunState } => {
+  const state = { runId, status: RunStatus.Running, previousStartedEventId: 0 } as RunState;
+  return { record: { runId, version: 1 } as RunRecord, state };
+};
+
+test('a full cache evicts the least recently used entry whose write is committed', () => {
+  const cache = new RunCache();
+  const lingering = {} as AppendToRunRequest;
+  const first = row('lingering');
+  cache.set(first.record, first.state, [], undefined, lingering);
+  for (let i = 0; i < 5000; i++) {
+    const r = row(`run-${i}`);
+    cache.set(r.record, r.state, [], undefined);
+  }
+  assert.equal(cache.get('lingering')?.pending, lingering, 'ahead of the store: kept');
+  assert.equal(cache.get('run-0'), undefined, 'the oldest committed one went instead');
+  assert.ok(cache.get('run-1'));
+  cache.committed('lingering', lingering);
+  assert.equal(cache.get('lingering')?.pending, undefined);
+});
