@@ -42,6 +42,43 @@ describe('deferred workflow task starts', () => {
     });
   }
 
+  test('a queued task’s start commits with its answer, and this engine’s other polls pass it over meanwhile', async () => {
+    // A 5 s linger: the starts wait for their answers however slow this machine is today.
+    const store = await SqliteStore.open({ path, lingerMs: 5_000 });
+    const engine = await Engine.open({ store });
+    try {
+      await waitFor(() => !engine.deps.peers.others, 'the engine to be alone on the file');
+      const taskQueue = uniqueQueue('alone');
+      const handles = [await queued(engine, taskQueue), await queued(engine, taskQueue)];
+      const commitsBefore = store.writeTransactions;
+      // The first poll's start is not committed when the second poll reads the queue: the second
+      // must pass its row over (taking it again would write, and commit the first start alone).
+      const first = asTask(await poll(engine, taskQueue, 'me'));
+      const second = asTask(await poll(engine, taskQueue, 'me'));
+      assert.notEqual(first.runId, second.runId);
+      for (const task of [first, second]) {
+        assert.equal((await complete(engine, task, 'me')).accepted, true);
+      }
+      // Both starts with the first answer, then the second answer.
+      assert.equal(store.writeTransactions - commitsBefore, 2);
+      for (const handle of handles) {
+        assert.deepEqual(
+          (await handle.fetchHistory()).events.map((e) => e.type),
+          [
+            'WorkflowExecutionStarted',
+            'WorkflowTaskScheduled',
+            'WorkflowTaskStarted',
+            'WorkflowTaskCompleted',
+            'WorkflowExecutionCompleted',
+          ],
+        );
+      }
+    } finally {
+      await engine.close();
+      await store.close();
+    }
+  });
+
   test('with another engine on the file, a started task is committed before it is handed out', async () => {
     const store = await SqliteStore.open({ path, lingerMs: 5_000 });
     const a = await Engine.open({ store });

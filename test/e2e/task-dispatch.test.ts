@@ -278,49 +278,6 @@ describe('task dispatch', () => {
     assert.equal(await poll(taskQueue, 0), undefined, 'no task row was left behind');
   });
 
-  test('a queued workflow task’s start commits with its answer, and other polls pass it over meanwhile', async () => {
-    const taskQueue = uniqueQueue('queued-start');
-    const handles = [];
-    for (let i = 0; i < 2; i++) {
-      handles.push(
-        await env.client.workflow.start(collect, {
-          taskQueue,
-          workflowId: `dispatch-${++n}`,
-          args: [1],
-        }),
-      );
-    }
-    const store = env.engine.deps.store;
-    assert.ok(store instanceof SqliteStore);
-    const commitsBefore = store.writeTransactions;
-    // The first poll's start is not committed when the second poll reads the queue: the second
-    // must pass its row over (taking it again would write, and commit the first start alone).
-    const first = asWorkflowTask(await poll(taskQueue, 0));
-    const second = asWorkflowTask(await poll(taskQueue, 0));
-    assert.notEqual(first.runId, second.runId);
-    for (const task of [first, second]) {
-      const res = await api().completeWorkflowTask({
-        taskToken: task.taskToken,
-        identity: 'me',
-        commands: [{ type: 'CompleteWorkflowExecution', result: 'done' }],
-      });
-      assert.equal(res.accepted, true);
-    }
-    assert.equal(store.writeTransactions - commitsBefore, 2, 'each start with its answer');
-    for (const handle of handles) {
-      assert.deepEqual(
-        (await handle.fetchHistory()).events.map((e) => e.type),
-        [
-          'WorkflowExecutionStarted',
-          'WorkflowTaskScheduled',
-          'WorkflowTaskStarted',
-          'WorkflowTaskCompleted',
-          'WorkflowExecutionCompleted',
-        ],
-      );
-    }
-  });
-
   test('a poll that stopped waiting gets nothing, and the task waits in the queue', async () => {
     const taskQueue = uniqueQueue('gone');
     const stop = new AbortController();
