@@ -35,6 +35,8 @@ export interface CachedRun {
  */
 export class RunCache {
   readonly #runs = new Map<string, CachedRun>();
+  /** The cached running run of each workflow id (namespace + id), for signals by id. */
+  readonly #byWorkflow = new Map<string, string>();
 
   static of(store: Store): RunCache {
     let cache = caches.get(store);
@@ -65,8 +67,9 @@ export class RunCache {
     previous: CachedRun | undefined,
     pending?: AppendToRunRequest,
   ): void {
-    this.#runs.delete(record.runId);
+    this.delete(record.runId);
     if (state.status !== RunStatus.Running) return;
+    this.#byWorkflow.set(workflowKey(record.namespace, record.workflowId), record.runId);
     this.#runs.set(record.runId, {
       record,
       state,
@@ -78,7 +81,7 @@ export class RunCache {
       // lingering write) is what the run's next decision must start from.
       for (const [key, entry] of this.#runs) {
         if (entry.pending !== undefined) continue;
-        this.#runs.delete(key);
+        this.delete(key);
         break;
       }
     }
@@ -103,9 +106,26 @@ export class RunCache {
     return cloneData(tail.filter((e) => e.eventId >= fromEventId));
   }
 
-  delete(runId: string): void {
-    this.#runs.delete(runId);
+  /**
+   * The running run of a workflow id this process last wrote, if cached: a hint, as every entry
+   * (another engine process may have closed it and started another since; updateRun finds out).
+   */
+  runningRunOf(namespace: string, workflowId: string): CachedRun | undefined {
+    const runId = this.#byWorkflow.get(workflowKey(namespace, workflowId));
+    return runId === undefined ? undefined : this.#runs.get(runId);
   }
+
+  delete(runId: string): void {
+    const hit = this.#runs.get(runId);
+    if (hit === undefined) return;
+    this.#runs.delete(runId);
+    const key = workflowKey(hit.record.namespace, hit.record.workflowId);
+    if (this.#byWorkflow.get(key) === runId) this.#byWorkflow.delete(key);
+  }
+}
+
+function workflowKey(namespace: string, workflowId: string): string {
+  return `${namespace}\u0000${workflowId}`;
 }
 
 /** The events after `previousStartedEventId`, when `previous` and `appended` cover them all. */

@@ -311,6 +311,32 @@ describe('task dispatch', () => {
     assert.deepEqual(tasks.map((t) => asWorkflowTask(t).runId).sort(), [...runIds].sort());
   });
 
+  test('a signal by workflow id reaches the run another engine started since, not the cached one', async () => {
+    const other = await Engine.open({ store: `sqlite:${env.dbPath}` });
+    try {
+      const otherClient = new Client({ connection: other.connection });
+      const taskQueue = uniqueQueue('signal-hint');
+      const workflowId = `dispatch-${++n}`;
+      // This engine wrote the first run: its cache names it as the id's running run.
+      const first = await env.client.workflow.start(collect, { taskQueue, workflowId, args: [3] });
+      await otherClient.workflow.getHandle(workflowId).terminate('replaced');
+      const second = await otherClient.workflow.start(collect, {
+        taskQueue,
+        workflowId,
+        args: [3],
+      });
+      await env.client.workflow.getHandle(workflowId).signal(addItem, 'x');
+      const signalled = async (runId: string | undefined) =>
+        (await env.client.workflow.getHandle(workflowId, runId).fetchHistory()).events.some(
+          (e) => e.type === 'WorkflowExecutionSignaled',
+        );
+      assert.equal(await signalled(second.firstExecutionRunId), true);
+      assert.equal(await signalled(first.firstExecutionRunId), false);
+    } finally {
+      await other.close();
+    }
+  });
+
   test('writes from another engine on the same file are not lost to a cached run row', async () => {
     const other = await Engine.open({ store: `sqlite:${env.dbPath}` });
     try {

@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { UnknownSignalError, WorkflowNotFoundError } from '../../errors.ts';
+import type { RunRecord } from '../../store/store.ts';
 import type { SignalWorkflowRequest } from '../../transport/engine-api.ts';
 import type { EngineDeps } from '../deps.ts';
 import { checkPayload } from '../payload-limits.ts';
+import { RunCache } from '../run-cache.ts';
 import { updateRun } from '../update-run.ts';
 import { findRunOrThrow } from './find-run.ts';
 import { parseRequest } from './parse-request.ts';
@@ -27,7 +29,28 @@ export async function signalWorkflow(
 ): Promise<void> {
   const req = parseRequest(SignalSchema, input, 'signal');
   checkPayload(deps, `The input of signal '${req.signalName}'`, req.args);
-  const run = await findRunOrThrow(deps, req);
+  // A workflow id's running run this process wrote last needs no read to be found. Only a hint:
+  // if another engine process closed it meanwhile, the latest run is looked up after all.
+  const hinted =
+    req.runId === undefined
+      ? RunCache.of(deps.store).runningRunOf(req.namespace, req.workflowId)?.record
+      : undefined;
+  if (hinted !== undefined) {
+    try {
+      await signalRun(deps, req, hinted);
+      return;
+    } catch (e) {
+      if (!(e instanceof WorkflowNotFoundError)) throw e;
+    }
+  }
+  await signalRun(deps, req, await findRunOrThrow(deps, req));
+}
+
+async function signalRun(
+  deps: EngineDeps,
+  req: z.infer<typeof SignalSchema>,
+  run: RunRecord,
+): Promise<void> {
   await assertKnownSignal(deps, run.namespace, run.taskQueue, run.workflowType, req.signalName);
   await updateRun(deps, run.runId, (tx) => {
     if (!tx.isRunning) {

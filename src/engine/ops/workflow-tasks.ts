@@ -134,7 +134,7 @@ export function startScheduledWorkflowTask(
   const startedTask = tx.state.workflowTask ?? wt;
   if (tx.heldBy === undefined) delete startedTask.heldBy;
   else startedTask.heldBy = tx.heldBy;
-  const startId = randomBytes(6).toString('base64url');
+  const startId = nextStartId();
   startedTask.startId = startId;
   tx.setTimer(workflowTaskTimerKey(), tx.nowMs + tx.state.workflowTaskTimeoutMs, {
     kind: 'workflowTaskTimeout',
@@ -152,6 +152,15 @@ export function startScheduledWorkflowTask(
     speculativeEvents: speculativeEvents(tx),
     startId,
   };
+}
+
+/** Start ids: random per process, then counted (a random draw per start costs ~25 µs). */
+const START_ID_PREFIX = randomBytes(6).toString('base64url');
+let startCount = 0;
+
+function nextStartId(): string {
+  startCount += 1;
+  return `${START_ID_PREFIX}${startCount.toString(36)}`;
 }
 
 /** The task a worker gets for a workflow task started (and committed) in `started`. */
