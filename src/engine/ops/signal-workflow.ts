@@ -40,7 +40,8 @@ export async function signalWorkflow(
       await signalRun(deps, req, hinted);
       return;
     } catch (e) {
-      if (!(e instanceof WorkflowNotFoundError)) throw e;
+      // Closed, or (another engine started another run of the id since) of another type.
+      if (!(e instanceof WorkflowNotFoundError || e instanceof UnknownSignalError)) throw e;
     }
   }
   await signalRun(deps, req, await findRunOrThrow(deps, req));
