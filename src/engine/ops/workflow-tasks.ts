@@ -36,8 +36,9 @@ import { PayloadTooLargeError } from '../../errors.ts';
 /**
  * Long-polls the workflow task queue: a queued query first, else the oldest workflow task,
  * which is started (WorkflowTaskStarted + its timeout timer, the task acknowledged) in one
- * write. The task is handed out before that write commits: the answer's write, which follows at
- * once, commits both (RunTx.deferCommit), or the start commits alone after the linger window.
+ * write. While no other engine process shares the store, the task is handed out before that
+ * write commits: the answer's write, which follows at once, commits both (RunTx.deferCommit), or
+ * the start commits alone after the linger window.
  */
 export async function pollWorkflowTask(
   deps: EngineDeps,
