@@ -3,6 +3,7 @@ import { RunStatus } from '../protocol/run-status.ts';
 import type { AppendToRunRequest, RunRecord, Store } from '../store/store.ts';
 import type { RunState } from './run-state.ts';
 import { cloneData } from '../util/clone-data.ts';
+import { perStore } from './per-store.ts';
 
 /** Runs whose last committed row an engine process keeps, per store. */
 const MAX_CACHED_RUNS = 5000;
@@ -39,12 +40,7 @@ export class RunCache {
   readonly #byWorkflow = new Map<string, string>();
 
   static of(store: Store): RunCache {
-    let cache = caches.get(store);
-    if (!cache) {
-      cache = new RunCache();
-      caches.set(store, cache);
-    }
-    return cache;
+    return cacheOf(store);
   }
 
   get(runId: string): CachedRun | undefined {
@@ -141,4 +137,4 @@ function nextTail(
   return all.filter((e) => e.eventId > previousStartedEventId);
 }
 
-const caches = new WeakMap<Store, RunCache>();
+const cacheOf = perStore(() => new RunCache());

@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import type { TaskKind } from '../../protocol/tasks.ts';
-import type { Store, TaskRecord } from '../../store/store.ts';
+import type { TaskRecord } from '../../store/store.ts';
 import type { PollRequest } from '../../transport/engine-api.ts';
 import type { EngineDeps } from '../deps.ts';
 import { RECHECK_INTERVAL_MS, taskKey } from '../notifier.ts';
 import { parseRequest } from '../ops/parse-request.ts';
 import { KeyedMutex } from '../../util/semaphore.ts';
+import { perStore } from '../per-store.ts';
 import { uncommittedAcksOf } from './uncommitted-acks.ts';
 
 const PollSchema = z.object({
@@ -85,16 +86,3 @@ const findingOf = perStore(() => new KeyedMutex());
 
 /** Tasks the pollers of this process are starting, per store: the others pass them over. */
 const startingTasksOf = perStore(() => new Set<number>());
-
-/** One `T` per store, made on first use. */
-function perStore<T extends object>(make: () => T): (store: Store) => T {
-  const all = new WeakMap<Store, T>();
-  return (store) => {
-    let it = all.get(store);
-    if (!it) {
-      it = make();
-      all.set(store, it);
-    }
-    return it;
-  };
-}

@@ -1,20 +1,12 @@
 import type { Store } from '../../store/store.ts';
-
-const acks = new WeakMap<Store, Set<number>>();
+import { perStore } from '../per-store.ts';
 
 /**
  * Task rows this process has taken (acknowledged) in writes the store has not committed yet —
  * a started workflow task whose start waits to share its answer's commit (RunTx.deferCommit).
  * The row is still in the table until then: this process's polls pass it over.
  */
-export function uncommittedAcksOf(store: Store): Set<number> {
-  let set = acks.get(store);
-  if (set === undefined) {
-    set = new Set();
-    acks.set(store, set);
-  }
-  return set;
-}
+export const uncommittedAcksOf = perStore(() => new Set<number>());
 
 /** Keeps `taskIds` among the uncommitted acknowledgements until `write` settles. */
 export function holdAcksUntil(
