@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { z } from 'zod';
+import * as z from 'zod';
 import { defaultLogger } from '../logger.ts';
 import type { Logger } from '../logger.ts';
 import { openStore } from '../store/open-store.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Failure } from '../protocol/failure.ts';
 import type { HistoryEvent } from '../protocol/history-events.ts';
 import {

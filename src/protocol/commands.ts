@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Failure } from './failure.ts';
 import { Payloads } from './payload.ts';
 import { RetryPolicyInput } from './retry-policy.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Why an activity or workflow stopped retrying. Temporal's `RetryState` names. */
 export const RetryState = {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Failure, RetryStateSchema, TimeoutTypeSchema } from './failure.ts';
 import { Payloads } from './payload.ts';
 import { ResolvedRetryPolicy } from './retry-policy.ts';

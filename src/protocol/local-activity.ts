@@ -1,6 +1,6 @@
 // Local activities (Temporal's model): the worker runs them itself, inside the workflow task
 // that scheduled them, and records each outcome as a `core_local_activity` marker.
-import { z } from 'zod';
+import * as z from 'zod';
 import { Failure } from './failure.ts';
 import { Payloads } from './payload.ts';
 import { RetryPolicyInput } from './retry-policy.ts';

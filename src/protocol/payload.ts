@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * A payload is any JSON value. Reprise's default data converter is JSON: `undefined` inside

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Temporal's retry policy, resolved to milliseconds. `maximumAttempts` 0 means unlimited.

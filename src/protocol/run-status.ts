@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The status of one run of a workflow. Temporal's `WorkflowExecutionStatus` names. */
 export const RunStatus = {

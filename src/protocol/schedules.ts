@@ -1,6 +1,6 @@
 // Sandbox-safe: schedules as they cross the EngineApi and as they are stored (times and durations
 // in ms). The client's friendlier shapes (Date, Duration strings) live in client/schedule-types.ts.
-import { z } from 'zod';
+import * as z from 'zod';
 import { RetryPolicyInput } from './retry-policy.ts';
 import { SearchAttributesUpsert } from './search-attributes.ts';
 

@@ -1,7 +1,7 @@
 // Search attributes and memo: the zod schemas that check them at the engine's boundary, and
 // (re-exported from the zod-free search-attribute-checks.ts, which workflow code imports) their
 // names, values and how an upsert merges into them.
-import { z } from 'zod';
+import * as z from 'zod';
 import { isSystemSearchAttribute, SEARCH_ATTRIBUTE_NAME } from './search-attribute-checks.ts';
 import type * as checks from './search-attribute-checks.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { TimeoutTypeSchema } from './failure.ts';
 
 /** The two kinds of task queue a worker polls. */

@@ -1,5 +1,5 @@
 // Sandbox-safe: Temporal's workflow id policies, applied when a start finds its id in use.
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * What a start does when the workflow id was used by a run that is now closed. Temporal's

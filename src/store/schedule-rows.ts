@@ -1,6 +1,6 @@
 // Row ⇄ domain conversion of the `schedules` table, shared by the store backends. Every JSON
 // column has a zod schema and is parsed once, on read (STYLE §1.4: disk is a boundary).
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   ScheduleActionSchema,
   ScheduleInfoSchema,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Parses through the runtime parser before a schema is compiled. Generating a fast path takes

@@ -6,7 +6,7 @@ import {
 } from '../errors.ts';
 import { decodeFailure } from '../failures.ts';
 import { HistoryEvent } from '../protocol/history-events.ts';
-import { z } from 'zod';
+import * as z from 'zod';
 import { loadWorkflows } from './workflow-loader.ts';
 import type { WorkflowSource } from './workflow-loader.ts';
 import { workflowSourceOf } from './workflow-bundle.ts';

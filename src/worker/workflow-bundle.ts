@@ -2,7 +2,7 @@
 // time, so that a worker starts without bundling (docs/workflows.md "Bundling ahead of time").
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidArgumentError } from '../errors.ts';
 import { bundleWorkflows, runtimeFingerprint } from './sandbox/bundle.ts';
 import type { WorkflowBundle } from './sandbox/bundle.ts';

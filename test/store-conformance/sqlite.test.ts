@@ -7,7 +7,12 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
-import { InvalidArgumentError, NamespaceNotFoundError } from '../../src/errors.ts';
+import {
+  ErrorCode,
+  InvalidArgumentError,
+  NamespaceNotFoundError,
+  RepriseError,
+} from '../../src/errors.ts';
 import { RunStatus } from '../../src/protocol/run-status.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import { loadMigrations, migrate } from '../../src/store/sqlite/migrate.ts';
@@ -189,6 +194,53 @@ describe('SqliteStore on a file', () => {
       assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
     } finally {
       db.close();
+    }
+  });
+
+  test('history reads back exactly as written, and a batch edited out of shape is refused', async () => {
+    const file = freshFile();
+    const run = makeRun({ nextEventId: 4 });
+    // A field no schema names is kept: the history read back equals the one the engine keeps.
+    const events = [1, 2, 3].map((id) => ({ ...signal(id), extra: { kept: id } }));
+    const store = await SqliteStore.open({ path: file });
+    try {
+      await store.ensureNamespace({ namespace: 'default' });
+      await store.createRun({ run, events, tasks: [], timers: [] });
+      assert.deepEqual(await store.readHistory({ runId: run.runId }), events);
+      assert.deepEqual(await store.readHistory({ runId: run.runId, fromEventId: 3 }), [events[2]]);
+      const edits: [string, unknown][] = [
+        ['an unknown event type', [{ ...events[0], type: 'Bogus' }, events[1], events[2]]],
+        ['a missing eventId', [{ ...events[0], eventId: undefined }, events[1], events[2]]],
+        ['ids out of sequence', [events[0], events[2], events[1]]],
+        ['a time that is not an integer', [events[0], { ...events[1], timeMs: 'noon' }, events[2]]],
+        ['not an array', { events }],
+        ['an empty batch', []],
+      ];
+      const db = new Database(file);
+      try {
+        for (const [what, batch] of edits) {
+          db.prepare('UPDATE history_batches SET events = ? WHERE run_id = ?').run(
+            JSON.stringify(batch),
+            run.runId,
+          );
+          await assert.rejects(store.readHistory({ runId: run.runId }), (e: unknown) => {
+            assert.ok(e instanceof RepriseError, what);
+            assert.equal(e.code, ErrorCode.Internal, what);
+            assert.match(
+              e.message,
+              /Stored history of run .* is not valid: .*restore it from a backup/,
+              what,
+            );
+            return true;
+          });
+        }
+        db.prepare('UPDATE history_batches SET events = ? WHERE run_id = ?').run('{', run.runId);
+        await assert.rejects(store.readHistory({ runId: run.runId }), /is not valid: not JSON/);
+      } finally {
+        db.close();
+      }
+    } finally {
+      await store.close();
     }
   });
 });

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { TaskNotFoundError } from '../../errors.ts';
 import { Failure, RetryState } from '../../protocol/failure.ts';
 import type { TimeoutType } from '../../protocol/failure.ts';

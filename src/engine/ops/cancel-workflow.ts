@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { WorkflowNotFoundError } from '../../errors.ts';
 import type {
   CancelWorkflowRequest,

@@ -1,6 +1,6 @@
 // List and count runs with Temporal's list-filter language. Reads only: the filter is parsed
 // here (protocol/list-filter.ts) and evaluated by the store in SQL.
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidArgumentError } from '../../errors.ts';
 import { parseListFilter } from '../../protocol/list-filter.ts';
 import type { RunRecord } from '../../store/store.ts';

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { InvalidArgumentError } from '../../errors.ts';
 import { compiled } from '../../util/compiled-schema.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { IllegalStateError, UpdateNotFoundError, WorkflowNotFoundError } from '../../errors.ts';
 import { RunStatus } from '../../protocol/run-status.ts';
 import type { UpdateOutcome } from '../../protocol/update.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { QueryFailedError, QueryNotRegisteredError, UnavailableError } from '../../errors.ts';
 import { RunStatus } from '../../protocol/run-status.ts';
 import type { RunRecord } from '../../store/store.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { IllegalStateError } from '../../errors.ts';
 import type { HistoryEvent } from '../../protocol/history-events.ts';
 import { RunStatus } from '../../protocol/run-status.ts';

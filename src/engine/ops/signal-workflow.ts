@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { UnknownSignalError, WorkflowNotFoundError } from '../../errors.ts';
 import type { RunRecord } from '../../store/store.ts';
 import type { SignalWorkflowRequest } from '../../transport/engine-api.ts';

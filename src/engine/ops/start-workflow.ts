@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidArgumentError, UnknownWorkflowTypeError } from '../../errors.ts';
 import { RetryPolicyInput, resolveRetryPolicy } from '../../protocol/retry-policy.ts';
 import type { ResolvedRetryPolicy } from '../../protocol/retry-policy.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { WorkflowNotFoundError } from '../../errors.ts';
 import type { UpdateWorkflowRequest, UpdateWorkflowResponse } from '../../transport/engine-api.ts';
 import type { EngineDeps } from '../deps.ts';

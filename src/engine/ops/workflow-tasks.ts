@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { IllegalStateError, TaskNotFoundError } from '../../errors.ts';
 import { Command, isCloseCommand } from '../../protocol/commands.ts';
 import { Failure } from '../../protocol/failure.ts';

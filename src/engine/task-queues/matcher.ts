@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { TaskKind } from '../../protocol/tasks.ts';
 import type { TaskRecord } from '../../store/store.ts';
 import type { PollRequest } from '../../transport/engine-api.ts';

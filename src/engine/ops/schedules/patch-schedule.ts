@@ -8,7 +8,7 @@ import { parseRequest } from '../parse-request.ts';
 import type { BackfillSchema } from './schedule-requests.ts';
 import { PatchScheduleSchema } from './schedule-requests.ts';
 import { mutateSchedule } from './schedule-writes.ts';
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 /**
  * Temporal's PatchSchedule: pause or unpause (with a note), trigger one action now, backfill

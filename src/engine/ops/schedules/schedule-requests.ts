@@ -1,5 +1,5 @@
 // The zod schemas of the schedule requests, parsed once at the engine's edge (contract 7).
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   DEFAULT_CATCHUP_WINDOW_MS,
   MIN_CATCHUP_WINDOW_MS,
