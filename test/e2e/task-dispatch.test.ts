@@ -337,6 +337,34 @@ describe('task dispatch', () => {
     }
   });
 
+  test('a signal by run id finds the run this engine cached, and still fails once another engine closed it', async () => {
+    const other = await Engine.open({ store: `sqlite:${env.dbPath}` });
+    try {
+      const otherClient = new Client({ connection: other.connection });
+      const taskQueue = uniqueQueue('signal-run-hint');
+      const workflowId = `dispatch-${++n}`;
+      const handle = await env.client.workflow.start(collect, { taskQueue, workflowId, args: [3] });
+      const runId = handle.firstExecutionRunId ?? assert.fail('a started handle has a run id');
+      const signals = async () =>
+        (await handle.fetchHistory()).events.filter((e) => e.type === 'WorkflowExecutionSignaled')
+          .length;
+      // The handle carries the run id: the signal goes to that run.
+      await handle.signal(addItem, 'a');
+      assert.equal(await signals(), 1);
+      // A run id cached here does not stand for another workflow id.
+      await assert.rejects(
+        env.client.workflow.getHandle(`${workflowId}-other`, runId).signal(addItem, 'b'),
+        { name: 'WorkflowNotFoundError' },
+      );
+      // Closed by the other engine: this engine's cache still has the run running.
+      await otherClient.workflow.getHandle(workflowId).terminate('closed elsewhere');
+      await assert.rejects(handle.signal(addItem, 'c'), { name: 'WorkflowNotFoundError' });
+      assert.equal(await signals(), 1);
+    } finally {
+      await other.close();
+    }
+  });
+
   test('writes from another engine on the same file are not lost to a cached run row', async () => {
     const other = await Engine.open({ store: `sqlite:${env.dbPath}` });
     try {

@@ -29,11 +29,16 @@ export async function signalWorkflow(
 ): Promise<void> {
   const req = parseRequest(SignalSchema, input, 'signal');
   checkPayload(deps, `The input of signal '${req.signalName}'`, req.args);
-  // A workflow id's running run this process wrote last needs no read to be found. Only a hint:
-  // if another engine process closed it meanwhile, the latest run is looked up after all.
-  const hinted =
+  // A run this process wrote last needs no read to be found, by workflow id or by run id. Only
+  // a hint: if another engine process closed it meanwhile, the run is looked up after all.
+  const cache = RunCache.of(deps.store);
+  const cached =
     req.runId === undefined
-      ? RunCache.of(deps.store).runningRunOf(req.namespace, req.workflowId)?.record
+      ? cache.runningRunOf(req.namespace, req.workflowId)?.record
+      : cache.get(req.runId)?.record;
+  const hinted =
+    cached?.namespace === req.namespace && cached.workflowId === req.workflowId
+      ? cached
       : undefined;
   if (hinted !== undefined) {
     try {
