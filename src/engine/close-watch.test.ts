@@ -72,14 +72,62 @@ describe('CloseWatch', () => {
       const found = calls.get('findRun') ?? 0;
       const result = handle.result();
       result.catch(() => undefined);
-      // The waiter is waiting (it read the run once, found it running).
-      await waitFor(() => (calls.get('findRun') ?? 0) > found, 'the result call to read the run');
+      // The waiter is waiting. Alone on the store, this engine has the run cached as running:
+      // it is not read to be found.
+      await waitFor(() => engine.deps.closeWatch.size > 0, 'the result call to wait');
+      assert.equal(calls.get('findRun') ?? 0, found);
       // The run is in this engine's cache: terminating it reads neither.
       const reads = () => (calls.get('getRun') ?? 0) + (calls.get('readHistory') ?? 0);
       const before = reads();
       await handle.terminate('done here');
       await assert.rejects(result, /terminated/);
       assert.equal(reads(), before);
+    } finally {
+      await engine.close();
+      await sqlite.close();
+    }
+  });
+
+  test('a closed engine answers every call with Unavailable, and so do result and update waits its close cut short', async () => {
+    const sqlite = await SqliteStore.open({ path: join(dir, 'closing.db') });
+    const engine = await Engine.open({ store: sqlite });
+    try {
+      const client = new Client({ connection: engine.connection });
+      const handle = await client.workflow.start('neverWorked', {
+        taskQueue: 'closing',
+        workflowId: 'closing',
+      });
+      const result = handle.result();
+      const update = handle.executeUpdate('never-accepted');
+      result.catch(() => undefined);
+      update.catch(() => undefined);
+      await waitFor(() => engine.deps.closeWatch.size > 0, 'the result call to wait');
+      await engine.close();
+      // The store stays open: a waiter answered "not yet" would ask it again at once, forever.
+      const unavailable = {
+        name: 'UnavailableError',
+        message: /engine closed while this call waited/,
+      };
+      await assert.rejects(result, unavailable);
+      await assert.rejects(update, unavailable);
+      // Every later call too: a worker's poll that got "no task" would poll again at once.
+      const closedEngine = {
+        name: 'UnavailableError',
+        message: /a closed engine answers no more calls/,
+      };
+      await assert.rejects(
+        engine.connection.pollWorkflowTask({
+          namespace: 'default',
+          taskQueue: 'closing',
+          identity: 'late worker',
+          waitMs: 0,
+        }),
+        closedEngine,
+      );
+      await assert.rejects(
+        client.workflow.start('neverWorked', { taskQueue: 'closing', workflowId: 'late' }),
+        closedEngine,
+      );
     } finally {
       await engine.close();
       await sqlite.close();

@@ -9,7 +9,7 @@ import { SystemClock } from './clock.ts';
 import type { Clock } from './clock.ts';
 import { DEFAULT_LIMITS } from './deps.ts';
 import type { EngineDeps, EngineLimits } from './deps.ts';
-import { Notifier } from './notifier.ts';
+import { Notifier, engineClosedError } from './notifier.ts';
 import { CloseWatch } from './close-watch.ts';
 import { WaitingPollers } from './task-queues/waiting-pollers.ts';
 import { WorkerRegistrations } from './worker-registrations.ts';
@@ -161,7 +161,7 @@ export class Engine {
       }
       return c;
     };
-    return {
+    return refusedOnceClosed(closing, {
       startWorkflow: (req) => startWorkflow(d, req),
       signalWorkflow: (req) => signalWorkflow(d, req),
       queryWorkflow: (req) => queryWorkflow(d, q, req),
@@ -203,6 +203,20 @@ export class Engine {
       patchSchedule: (req) => patchSchedule(d, req),
       deleteSchedule: (req) => deleteSchedule(d, req),
       listSchedules: (req) => listSchedules(d, req),
-    };
+    });
   }
+}
+
+/**
+ * `api`, answering every call with Unavailable once `closing` aborted: a closed engine serves no
+ * more calls, whatever the store (a worker's polls back off, where answers of "nothing yet" from
+ * a store its owner keeps open had it poll again at once, without end).
+ */
+function refusedOnceClosed(closing: AbortSignal, api: EngineApi): EngineApi {
+  const guarded: Record<string, unknown> = {};
+  for (const [name, call] of Object.entries(api) as [string, (...a: unknown[]) => unknown][]) {
+    guarded[name] = (...args: unknown[]) =>
+      closing.aborted ? Promise.reject(engineClosedError()) : call(...args);
+  }
+  return guarded as unknown as EngineApi;
 }

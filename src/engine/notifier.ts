@@ -1,3 +1,4 @@
+import { UnavailableError } from '../errors.ts';
 import type { Clock } from './clock.ts';
 
 /**
@@ -6,6 +7,16 @@ import type { Clock } from './clock.ts';
  * through the close watch: ADR 0011), since other engine processes sharing the store do not
  * reach this notifier.
  */
+/**
+ * What a closed engine answers every call, and a result or update wait its close cut short: an
+ * error, not "not yet", which a client would ask again at once, and get again, without end.
+ */
+export function engineClosedError(): UnavailableError {
+  return new UnavailableError(
+    'The engine closed while this call waited for it. Ask an engine that serves the store (a closed engine answers no more calls).',
+  );
+}
+
 export class Notifier {
   readonly #waiters = new Map<string, Set<() => void>>();
 

@@ -7,7 +7,7 @@ import type {
   UpdateWorkflowResponse,
 } from '../../transport/engine-api.ts';
 import type { EngineDeps } from '../deps.ts';
-import { RECHECK_INTERVAL_MS, runKey } from '../notifier.ts';
+import { RECHECK_INTERVAL_MS, engineClosedError, runKey } from '../notifier.ts';
 import { parseRunState } from '../run-state.ts';
 import { findRunOrThrow } from './find-run.ts';
 import { parseRequest } from './parse-request.ts';
@@ -23,7 +23,10 @@ const PollUpdateSchema = z.object({
   waitMs: z.number().int().nonnegative().max(120_000),
 });
 
-/** Waits (real time, up to `waitMs`) for an update sent earlier to reach `waitForStage`. */
+/**
+ * Waits (real time, up to `waitMs`) for an update sent earlier to reach `waitForStage`. `signal`
+ * is the engine's close: a wait it cuts short fails with Unavailable.
+ */
 export async function pollWorkflowUpdate(
   deps: EngineDeps,
   input: PollWorkflowUpdateRequest,
@@ -128,8 +131,9 @@ export async function waitForUpdate(
         throw new IllegalStateError(`Unknown update stage ${String(never)}`);
       }
     }
+    if (req.signal?.aborted) throw engineClosedError();
     const remaining = deadline - Date.now();
-    if (remaining <= 0 || req.signal?.aborted) {
+    if (remaining <= 0) {
       return { ...base, stage: u.stage === 'accepted' ? 'Accepted' : 'Admitted' };
     }
     await deps.notifier.wait(

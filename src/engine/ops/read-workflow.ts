@@ -12,9 +12,9 @@ import type {
   WorkflowOutcome,
 } from '../../transport/engine-api.ts';
 import type { EngineDeps } from '../deps.ts';
-import { runClosedKey } from '../notifier.ts';
+import { engineClosedError, runClosedKey } from '../notifier.ts';
 import { parseRunState } from '../run-state.ts';
-import { findRunOrThrow } from './find-run.ts';
+import { cachedRunningRun, findRunOrThrow } from './find-run.ts';
 import { parseRequest } from './parse-request.ts';
 
 const RefSchema = z.object({
@@ -69,7 +69,11 @@ export async function describeWorkflow(
 
 const OutcomeSchema = RefSchema.extend({ waitMs: z.number().int().nonnegative() });
 
-/** Waits (real time, up to `waitMs`) for the run to close and returns how it ended. */
+/**
+ * Waits (real time, up to `waitMs`) for the run to close and returns how it ended; undefined if
+ * it is still running then. `signal` is the engine's close: a wait it cuts short fails with
+ * Unavailable.
+ */
 export async function getWorkflowOutcome(
   deps: EngineDeps,
   input: GetWorkflowOutcomeRequest,
@@ -77,7 +81,10 @@ export async function getWorkflowOutcome(
 ): Promise<WorkflowOutcome | undefined> {
   const req = parseRequest(OutcomeSchema, input, 'get workflow result');
   const deadline = Date.now() + req.waitMs;
-  let run = await findRunOrThrow(deps, req);
+  // Alone on the store, a run this process has cached as running is running: no read.
+  let run =
+    (deps.peers.others ? undefined : cachedRunningRun(deps, req)) ??
+    (await findRunOrThrow(deps, req));
   if (run.status !== RunStatus.Running) return outcomeOf(deps, run);
   const runId = run.runId;
   // Woken by this process's commit that closes the run, or by the close watch (another engine
@@ -86,8 +93,9 @@ export async function getWorkflowOutcome(
   try {
     for (;;) {
       if (run.status !== RunStatus.Running) return await outcomeOf(deps, run);
+      if (signal?.aborted) throw engineClosedError();
       const remaining = deadline - Date.now();
-      if (remaining <= 0 || signal?.aborted) return undefined;
+      if (remaining <= 0) return undefined;
       await deps.notifier.wait(runClosedKey(runId), remaining, signal);
       // Closed by this process: its close event is at hand (a closed run never changes).
       const closed = deps.recentCloses.get(runId);

@@ -4,9 +4,8 @@ import type { RunRecord } from '../../store/store.ts';
 import type { SignalWorkflowRequest } from '../../transport/engine-api.ts';
 import type { EngineDeps } from '../deps.ts';
 import { checkPayload } from '../payload-limits.ts';
-import { RunCache } from '../run-cache.ts';
 import { updateRun } from '../update-run.ts';
-import { findRunOrThrow } from './find-run.ts';
+import { cachedRunningRun, findRunOrThrow } from './find-run.ts';
 import { parseRequest } from './parse-request.ts';
 
 const SignalSchema = z.object({
@@ -29,17 +28,9 @@ export async function signalWorkflow(
 ): Promise<void> {
   const req = parseRequest(SignalSchema, input, 'signal');
   checkPayload(deps, `The input of signal '${req.signalName}'`, req.args);
-  // A run this process wrote last needs no read to be found, by workflow id or by run id. Only
-  // a hint: if another engine process closed it meanwhile, the run is looked up after all.
-  const cache = RunCache.of(deps.store);
-  const cached =
-    req.runId === undefined
-      ? cache.runningRunOf(req.namespace, req.workflowId)?.record
-      : cache.get(req.runId)?.record;
-  const hinted =
-    cached?.namespace === req.namespace && cached.workflowId === req.workflowId
-      ? cached
-      : undefined;
+  // A run this process wrote last needs no read to be found. Only a hint: if another engine
+  // process closed it meanwhile, the run is looked up after all.
+  const hinted = cachedRunningRun(deps, req);
   if (hinted !== undefined) {
     try {
       await signalRun(deps, req, hinted);
