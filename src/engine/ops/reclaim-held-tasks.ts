@@ -2,6 +2,10 @@ import type { EngineDeps } from '../deps.ts';
 import { updateRun } from '../update-run.ts';
 import { activityTimeoutDue } from './activity-tasks.ts';
 import { workflowTaskTimedOut } from './workflow-tasks.ts';
+import { Semaphore } from '../../util/semaphore.ts';
+
+/** Runs taken back at once (see reclaimTasksHeldBy). */
+const RUNS_AT_ONCE = 32;
 
 /**
  * The started tasks that engine process `processId` handed to workers of its own process, which
@@ -17,7 +21,11 @@ export async function reclaimTasksHeldBy(
   cause: string,
 ): Promise<number> {
   let changed = 0;
-  for (const runId of await deps.store.listRunsHeldBy({ processId })) {
+  // Runs are taken back a few dozen at a time: their commits share transactions (group commit),
+  // where one run after another cost a commit each before the process could serve.
+  const slots = new Semaphore(RUNS_AT_ONCE);
+  const reclaim = async (runId: string): Promise<void> => {
+    await slots.acquire();
     try {
       const did = await updateRun(deps, runId, (tx) => {
         const wt = tx.state.workflowTask;
@@ -36,7 +44,10 @@ export async function reclaimTasksHeldBy(
     } catch (e) {
       // Its timeouts still apply: the task is given out again then.
       deps.logger.warn({ err: e, runId, processId }, 'taking back a dead process’s task failed');
+    } finally {
+      slots.release();
     }
-  }
+  };
+  await Promise.all((await deps.store.listRunsHeldBy({ processId })).map(reclaim));
   return changed;
 }
