@@ -129,7 +129,11 @@ export class Engine {
     this.#timers.wake();
   }
 
-  /** Stops the timer loop, answers open long-polls, and closes the store if it opened it. */
+  /**
+   * Stops the timer loop, answers open long-polls, and closes the store if it opened it. From
+   * then on every call on `connection` fails with `Unavailable`, and so do result and update
+   * waits it cut short (shut workers down first: their polls then back off and log it).
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
