@@ -1,4 +1,9 @@
-import { IllegalStateError, RunConflictError, TaskNotFoundError } from '../errors.ts';
+import {
+  IllegalStateError,
+  RunConflictError,
+  TaskNotFoundError,
+  WorkflowNotFoundError,
+} from '../errors.ts';
 import type { HistoryEvent, NewHistoryEvent } from '../protocol/history-events.ts';
 import { RunStatus, isTerminal } from '../protocol/run-status.ts';
 import type { TaskKind, TimerPayload } from '../protocol/tasks.ts';
@@ -169,6 +174,24 @@ async function updateRunUnlocked<T>(
         (e: unknown) => {
           // The next write built on this one fails its compare-and-set too, and re-reads.
           cache.delete(runId);
+          const again = tx.decideAgainIfLost;
+          if (again !== undefined && e instanceof RunConflictError) {
+            again().catch((err: unknown) => {
+              // The attempt moved on meanwhile (timed out, retried, its run closed): expected.
+              if (err instanceof TaskNotFoundError || err instanceof WorkflowNotFoundError) {
+                deps.logger.info(
+                  { runId, err },
+                  'A deferred write lost a race; it no longer applies.',
+                );
+                return;
+              }
+              deps.logger.warn(
+                { runId, err },
+                'A deferred write lost a race with another engine process, and deciding it again failed; its timeouts apply.',
+              );
+            });
+            return;
+          }
           deps.logger.warn(
             { runId, err: e },
             'A deferred write to the run was not committed; the writes that followed it will re-read the run.',
@@ -278,6 +301,13 @@ export class RunTx {
    * one, or the cache cannot serve the run's next workflow task.
    */
   deferCommit = false;
+  /**
+   * With {@link deferCommit}: what to do if the deferred write loses its compare-and-set to
+   * another engine process's write to the run (or was decided on a write that did). A write
+   * that carries something from outside — an activity's result — decides it again on a fresh
+   * read, instead of losing it until the attempt times out and runs again.
+   */
+  decideAgainIfLost: (() => Promise<unknown>) | undefined;
   /**
    * The engine process whose workers get the tasks this decision starts (ADR 0012): this one,
    * since every worker reaches the engine in its own process today. A transport for workers in

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { ManualClock } from 'reprise/server';
-import type { Command } from '../../src/protocol/commands.ts';
+import { scheduleWork } from '../helpers/commands.ts';
 import { collect } from '../contract/fixtures/contract-workflows.ts';
 import { startTestEnv, uniqueQueue, waitFor } from '../helpers/test-env.ts';
 import type { TestEnv } from '../helpers/test-env.ts';
@@ -49,17 +49,12 @@ describe('timers kept in the run state', () => {
       waitMs: 5000,
     });
     assert.ok(task?.kind === 'workflow');
-    const schedule: Command = {
-      type: 'ScheduleActivityTask',
-      seq: 1,
-      activityId: '1',
-      activityType: 'work',
-      taskQueue,
+    const schedule = scheduleWork(taskQueue, 1, {
       args: [],
       startToCloseTimeoutMs: 60 * SECOND,
       retry: { maximumAttempts: 1 },
       requestEagerExecution: true,
-    };
+    });
     const res = await api().completeWorkflowTask({
       taskToken: task.taskToken,
       identity: 'me',

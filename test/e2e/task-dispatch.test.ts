@@ -14,6 +14,7 @@ import type {
 } from '../../src/transport/engine-api.ts';
 import { addItem, collect } from '../contract/fixtures/contract-workflows.ts';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import { scheduleWork } from '../helpers/commands.ts';
 import { startTestEnv, uniqueQueue, waitFor } from '../helpers/test-env.ts';
 import type { TestEnv } from '../helpers/test-env.ts';
 
@@ -32,16 +33,8 @@ describe('task dispatch', () => {
     api().pollWorkflowTask({ namespace: 'default', taskQueue, identity: 'me', waitMs }, signal);
   const pollActivity = (taskQueue: string, waitMs = 0) =>
     api().pollActivityTask({ namespace: 'default', taskQueue, identity: 'me', waitMs });
-  const schedule = (taskQueue: string, seq: number, eager: boolean): Command => ({
-    type: 'ScheduleActivityTask',
-    seq,
-    activityId: String(seq),
-    activityType: 'work',
-    taskQueue,
-    args: [`input-${seq}`],
-    startToCloseTimeoutMs: 60_000,
-    ...(eager && { requestEagerExecution: true }),
-  });
+  const schedule = (taskQueue: string, seq: number, eager: boolean): Command =>
+    scheduleWork(taskQueue, seq, eager ? { requestEagerExecution: true } : {});
   const asWorkflowTask = (t: WorkflowTask | undefined): RunWorkflowTask => {
     assert.ok(t?.kind === 'workflow', 'a workflow task');
     return t;

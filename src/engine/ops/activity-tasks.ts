@@ -203,8 +203,18 @@ export async function completeActivityTask(
     if (req.eagerWorkflowTask === true) {
       tx.afterFinish = () => {
         eager = startWorkflowTaskEagerly(deps, tx, req.identity);
-        // Its answer follows at once and commits this result with it (RunTx.deferCommit).
+        // Its answer follows at once and commits this result with it (RunTx.deferCommit). If
+        // another engine's write wins the run meanwhile, the result is recorded again, with
+        // its workflow task left in the queue (the answer to the eager one fails).
         tx.deferCommit = eager !== undefined;
+        if (tx.deferCommit) {
+          tx.decideAgainIfLost = () =>
+            completeActivityTask(deps, {
+              taskToken: req.taskToken,
+              identity: req.identity,
+              result: req.result,
+            });
+        }
       };
     }
   });
