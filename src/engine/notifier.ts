@@ -2,12 +2,6 @@ import { UnavailableError } from '../errors.ts';
 import type { Clock } from './clock.ts';
 
 /**
- * In-process wake-ups: a task was enqueued, a run changed. Wake-ups are hints that only shorten
- * waits; every waiter re-reads the store on a bounded interval (result waiters all at once,
- * through the close watch: ADR 0011), since other engine processes sharing the store do not
- * reach this notifier.
- */
-/**
  * What a closed engine answers every call, and a result or update wait its close cut short: an
  * error, not "not yet", which a client would ask again at once, and get again, without end.
  */
@@ -17,6 +11,12 @@ export function engineClosedError(): UnavailableError {
   );
 }
 
+/**
+ * In-process wake-ups: a task was enqueued, a run changed. Wake-ups are hints that only shorten
+ * waits; every waiter re-reads the store on a bounded interval (result waiters all at once,
+ * through the close watch: ADR 0011), since other engine processes sharing the store do not
+ * reach this notifier.
+ */
 export class Notifier {
   readonly #waiters = new Map<string, Set<() => void>>();
 

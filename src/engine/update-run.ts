@@ -174,22 +174,8 @@ async function updateRunUnlocked<T>(
         (e: unknown) => {
           // The next write built on this one fails its compare-and-set too, and re-reads.
           cache.delete(runId);
-          const again = tx.decideAgainIfLost;
-          if (again !== undefined && e instanceof RunConflictError) {
-            again().catch((err: unknown) => {
-              // The attempt moved on meanwhile (timed out, retried, its run closed): expected.
-              if (err instanceof TaskNotFoundError || err instanceof WorkflowNotFoundError) {
-                deps.logger.info(
-                  { runId, err },
-                  'A deferred write lost a race; it no longer applies.',
-                );
-                return;
-              }
-              deps.logger.warn(
-                { runId, err },
-                'A deferred write lost a race with another engine process, and deciding it again failed; its timeouts apply.',
-              );
-            });
+          if (tx.decideAgainIfLost !== undefined && e instanceof RunConflictError) {
+            decideAgain(deps, runId, tx.decideAgainIfLost);
             return;
           }
           deps.logger.warn(
@@ -227,6 +213,21 @@ async function updateRunUnlocked<T>(
  * True when the stored row is newer than `cached`, i.e. another engine process wrote the run.
  * A cached row ahead of the store (this process's write still in its group commit) is not.
  */
+/** A deferred write lost a race (RunTx.decideAgainIfLost): decided again, in the background. */
+function decideAgain(deps: EngineDeps, runId: string, again: () => Promise<unknown>): void {
+  again().catch((err: unknown) => {
+    // The attempt moved on meanwhile (timed out, retried, its run closed): expected.
+    if (err instanceof TaskNotFoundError || err instanceof WorkflowNotFoundError) {
+      deps.logger.info({ runId, err }, 'A deferred write lost a race; it no longer applies.');
+      return;
+    }
+    deps.logger.warn(
+      { runId, err },
+      'A deferred write lost a race with another engine process, and deciding it again failed; its timeouts apply.',
+    );
+  });
+}
+
 async function movedOn(deps: EngineDeps, cached: RunRecord): Promise<boolean> {
   const stored = await deps.store.getRun({ runId: cached.runId });
   return stored !== undefined && stored.version > cached.version;

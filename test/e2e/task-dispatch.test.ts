@@ -62,6 +62,16 @@ describe('task dispatch', () => {
     return { handle, activity };
   }
 
+  /** Runs `body` with a client of a second engine on the same file, closed after. */
+  async function withOtherEngine(body: (otherClient: Client) => Promise<void>): Promise<void> {
+    const other = await Engine.open({ store: `sqlite:${env.dbPath}` });
+    try {
+      await body(new Client({ connection: other.connection }));
+    } finally {
+      await other.close();
+    }
+  }
+
   /** Completes the activity, asking for the next workflow task back. */
   const completeEagerly = (activity: ActivityTask) =>
     api().completeActivityTask({
@@ -305,9 +315,7 @@ describe('task dispatch', () => {
   });
 
   test('a signal by workflow id reaches the run another engine started since, not the cached one', async () => {
-    const other = await Engine.open({ store: `sqlite:${env.dbPath}` });
-    try {
-      const otherClient = new Client({ connection: other.connection });
+    await withOtherEngine(async (otherClient) => {
       const taskQueue = uniqueQueue('signal-hint');
       const workflowId = `dispatch-${++n}`;
       // This engine wrote the first run: its cache names it as the id's running run.
@@ -325,15 +333,11 @@ describe('task dispatch', () => {
         );
       assert.equal(await signalled(second.firstExecutionRunId), true);
       assert.equal(await signalled(first.firstExecutionRunId), false);
-    } finally {
-      await other.close();
-    }
+    });
   });
 
   test('a signal by run id finds the run this engine cached, and still fails once another engine closed it', async () => {
-    const other = await Engine.open({ store: `sqlite:${env.dbPath}` });
-    try {
-      const otherClient = new Client({ connection: other.connection });
+    await withOtherEngine(async (otherClient) => {
       const taskQueue = uniqueQueue('signal-run-hint');
       const workflowId = `dispatch-${++n}`;
       const handle = await env.client.workflow.start(collect, { taskQueue, workflowId, args: [3] });
@@ -353,15 +357,11 @@ describe('task dispatch', () => {
       await otherClient.workflow.getHandle(workflowId).terminate('closed elsewhere');
       await assert.rejects(handle.signal(addItem, 'c'), { name: 'WorkflowNotFoundError' });
       assert.equal(await signals(), 1);
-    } finally {
-      await other.close();
-    }
+    });
   });
 
   test('writes from another engine on the same file are not lost to a cached run row', async () => {
-    const other = await Engine.open({ store: `sqlite:${env.dbPath}` });
-    try {
-      const otherClient = new Client({ connection: other.connection });
+    await withOtherEngine(async (otherClient) => {
       const taskQueue = uniqueQueue('two-engines');
       const workflowId = `dispatch-${++n}`;
       const handle = await env.client.workflow.start(collect, { taskQueue, workflowId, args: [3] });
@@ -373,8 +373,6 @@ describe('task dispatch', () => {
         e.type === 'WorkflowExecutionSignaled' ? [e.input[0]] : [],
       );
       assert.deepEqual(signals, ['a', 'b', 'c']);
-    } finally {
-      await other.close();
-    }
+    });
   });
 });
