@@ -4,6 +4,7 @@ import type { Activation, ActivationJob, WorkflowStartInfo } from '../../protoco
 import { bundleWorkflows } from './bundle.ts';
 import type { WorkflowBundle } from './bundle.ts';
 import { VmSandbox } from './vm-sandbox.ts';
+import { waitFor } from '../../../test/helpers/test-env.ts';
 
 let bundle: WorkflowBundle;
 let sandbox: VmSandbox;
@@ -116,6 +117,27 @@ describe('VmSandbox', () => {
     assert.equal(d['weakRef'], 'undefined');
     assert.equal(d['finalizationRegistry'], 'undefined');
     sandbox.disposeRun('d');
+  });
+
+  test('a run disposed between calls is dropped by the next call, without a call of its own', async () => {
+    start(sandbox, 'e', 'isolated');
+    finish(sandbox, 'e');
+    sandbox.disposeRun('e');
+    assert.equal(sandbox.pendingDisposals, 1, 'waits for the next call');
+    start(sandbox, 'f', 'isolated');
+    assert.equal(sandbox.pendingDisposals, 0, 'the next call dropped it');
+    finish(sandbox, 'f');
+    sandbox.disposeRun('f');
+    assert.equal(sandbox.pendingDisposals, 1);
+    // Nothing else comes: a call of its own drops it after the linger time.
+    await waitFor(() => sandbox.pendingDisposals === 0, 'the lingering disposal');
+    // Many at once do not wait that long.
+    const keys = Array.from({ length: 64 }, (_, i) => `many-${i}`);
+    for (const k of keys) start(sandbox, k, 'isolated');
+    for (const k of keys) sandbox.disposeRun(k);
+    assert.equal(sandbox.pendingDisposals, 64);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(sandbox.pendingDisposals, 0, 'dropped at the end of the turn');
   });
 
   test('an infinite loop fails the activation with the deadlock message and the host survives', () => {
