@@ -1,6 +1,7 @@
-// How many long-polls a worker keeps open per task kind (maxConcurrentWorkflowTaskPolls,
-// maxConcurrentActivityTaskPolls; Temporal's default min(10, execution slots)), counted at the
-// worker's connection to a real engine, and the refusal of counts that make no sense.
+// How many long-polls a worker keeps open per task kind (maxConcurrentWorkflowTaskPolls: by
+// default half the workflow task slots, up to 20; maxConcurrentActivityTaskPolls: Temporal's
+// min(10, slots)), counted at the worker's connection to a real engine, and the refusal of counts
+// that make no sense.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { InvalidArgumentError } from 'reprise/client';
@@ -66,11 +67,15 @@ describe('worker polls', () => {
     }
   }
 
-  test('an idle worker keeps min(10, slots) polls of each kind open by default', async () => {
-    await openPolls({}, { workflow: 10, activity: 10 });
+  test('an idle worker keeps half its workflow task slots (up to 20) and min(10, slots) activity slots polling by default', async () => {
+    await openPolls({}, { workflow: 20, activity: 10 });
     await openPolls(
       { maxConcurrentWorkflowTaskExecutions: 3, maxConcurrentActivityTaskExecutions: 2 },
-      { workflow: 3, activity: 2 },
+      { workflow: 2, activity: 2 },
+    );
+    await openPolls(
+      { maxConcurrentWorkflowTaskExecutions: 100, maxConcurrentActivityTaskExecutions: 1 },
+      { workflow: 20, activity: 1 },
     );
   });
 
