@@ -39,7 +39,8 @@ export interface WorkerOptions {
   readonly maxConcurrentActivityTaskExecutions?: number | undefined;
   /**
    * Workflow-task long-polls kept open at once. Default: half of
-   * maxConcurrentWorkflowTaskExecutions, rounded up, at most 20 (20 of the default 40).
+   * maxConcurrentWorkflowTaskExecutions, rounded up, at most 20, and never fewer than min(10,
+   * maxConcurrentWorkflowTaskExecutions): 20 of the default 40.
    */
   readonly maxConcurrentWorkflowTaskPolls?: number | undefined;
   /** Activity-task long-polls kept open at once. Default min(10, maxConcurrentActivityTaskExecutions). */
@@ -83,13 +84,14 @@ export interface WorkerStatus {
 export type WorkerState = 'INITIALIZED' | 'RUNNING' | 'STOPPING' | 'STOPPED';
 
 /**
- * Long-polls per task kind unless set (Temporal's default). In-process a waiting poll costs a
- * promise; the more there are, the more tasks are handed straight to this worker in the
- * transaction that schedules them (sync match) instead of through a task row.
+ * Activity long-polls unless set (Temporal's default), and the fewest workflow ones. In-process a
+ * waiting poll costs a promise; the more there are, the more tasks are handed straight to this
+ * worker in the transaction that schedules them (sync match) instead of through a task row.
  */
 const DEFAULT_POLLS = 10;
 /**
- * The default workflow-task polls: half the slots, at most 20. A poll holds its slot, so under a
+ * The default workflow-task polls: half the slots, at most 20, never fewer than
+ * min(DEFAULT_POLLS, slots). A poll holds its slot, so under a
  * backlog the split decides the worker's share of queued tasks (runs waiting for a worker, as
  * after a restart) against the runs it holds, whose next tasks come back eagerly into the other
  * slots: with 10 of 40, the last of 200 runs left by a dead worker moved again 1.1 s after the
@@ -97,7 +99,7 @@ const DEFAULT_POLLS = 10;
  * docs/performance.md and bench/RESULTS.md (eighth pass) have the figures.
  */
 function defaultWorkflowPolls(slots: number): number {
-  return Math.min(20, Math.ceil(slots / 2));
+  return Math.max(Math.min(DEFAULT_POLLS, slots), Math.min(20, Math.ceil(slots / 2)));
 }
 
 const COUNT_OPTIONS = [

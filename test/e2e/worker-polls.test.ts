@@ -1,7 +1,7 @@
 // How many long-polls a worker keeps open per task kind (maxConcurrentWorkflowTaskPolls: by
-// default half the workflow task slots, up to 20; maxConcurrentActivityTaskPolls: Temporal's
-// min(10, slots)), counted at the worker's connection to a real engine, and the refusal of counts
-// that make no sense.
+// default half the workflow task slots up to 20, never fewer than min(10, slots);
+// maxConcurrentActivityTaskPolls: Temporal's min(10, slots)), counted at the worker's connection
+// to a real engine, and the refusal of counts that make no sense.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { InvalidArgumentError } from 'reprise/client';
@@ -67,11 +67,15 @@ describe('worker polls', () => {
     }
   }
 
-  test('an idle worker keeps half its workflow task slots (up to 20) and min(10, slots) activity slots polling by default', async () => {
+  test('by default an idle worker polls with half its workflow task slots (up to 20, at least min(10, slots)) and min(10, slots) activity slots', async () => {
     await openPolls({}, { workflow: 20, activity: 10 });
     await openPolls(
       { maxConcurrentWorkflowTaskExecutions: 3, maxConcurrentActivityTaskExecutions: 2 },
-      { workflow: 2, activity: 2 },
+      { workflow: 3, activity: 2 },
+    );
+    await openPolls(
+      { maxConcurrentWorkflowTaskExecutions: 30, maxConcurrentActivityTaskExecutions: 30 },
+      { workflow: 15, activity: 10 },
     );
     await openPolls(
       { maxConcurrentWorkflowTaskExecutions: 100, maxConcurrentActivityTaskExecutions: 1 },
