@@ -209,10 +209,6 @@ async function updateRunUnlocked<T>(
   }
 }
 
-/**
- * True when the stored row is newer than `cached`, i.e. another engine process wrote the run.
- * A cached row ahead of the store (this process's write still in its group commit) is not.
- */
 /** A deferred write lost a race (RunTx.decideAgainIfLost): decided again, in the background. */
 function decideAgain(deps: EngineDeps, runId: string, again: () => Promise<unknown>): void {
   again().catch((err: unknown) => {
@@ -228,6 +224,10 @@ function decideAgain(deps: EngineDeps, runId: string, again: () => Promise<unkno
   });
 }
 
+/**
+ * True when the stored row is newer than `cached`, i.e. another engine process wrote the run.
+ * A cached row ahead of the store (this process's write still in its group commit) is not.
+ */
 async function movedOn(deps: EngineDeps, cached: RunRecord): Promise<boolean> {
   const stored = await deps.store.getRun({ runId: cached.runId });
   return stored !== undefined && stored.version > cached.version;

@@ -91,12 +91,12 @@ export type WorkerState = 'INITIALIZED' | 'RUNNING' | 'STOPPING' | 'STOPPED';
 const DEFAULT_POLLS = 10;
 /**
  * The default workflow-task polls: half the slots, at most 20, never fewer than
- * min(DEFAULT_POLLS, slots). A poll holds its slot, so under a
- * backlog the split decides the worker's share of queued tasks (runs waiting for a worker, as
- * after a restart) against the runs it holds, whose next tasks come back eagerly into the other
- * slots: with 10 of 40, the last of 200 runs left by a dead worker moved again 1.1 s after the
- * kill, with 20 after 0.93 s; more steps then go through the queue (W2: 10–25 % fewer steps/s).
- * docs/performance.md and bench/RESULTS.md (eighth pass) have the figures.
+ * min(DEFAULT_POLLS, slots). A poll holds its slot, so under a backlog the split decides the
+ * worker's share of queued tasks (runs waiting for a worker, as after a restart) against the runs
+ * it holds, whose next tasks come back eagerly into the other slots: with 10 of 40, the last of
+ * 200 runs left by a dead worker moved again 1.1 s after the kill, with 20 after 0.93 s; more
+ * steps then go through the queue (W2: 10–25 % fewer steps/s). docs/performance.md and
+ * bench/RESULTS.md (eighth pass) have the figures.
  */
 function defaultWorkflowPolls(slots: number): number {
   return Math.max(Math.min(DEFAULT_POLLS, slots), Math.min(20, Math.ceil(slots / 2)));
