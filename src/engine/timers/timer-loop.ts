@@ -23,6 +23,11 @@ export class TimerLoop {
   #again = false;
   #closed = false;
   #current: Promise<void> = Promise.resolve();
+  /**
+   * Fires not yet committed: close waits for them. One still in flight when its lease ends (an
+   * overloaded process) may be taken and fired again: the second fire is stale.
+   */
+  readonly #firing = new Set<Promise<void>>();
 
   constructor(deps: EngineDeps) {
     this.#deps = deps;
@@ -62,6 +67,11 @@ export class TimerLoop {
     });
   }
 
+  /**
+   * Takes the due timers and sets them firing, without waiting for their commits: a timer that
+   * comes due while earlier ones commit (and the worker runs the tasks they scheduled) is taken
+   * at the next wake-up, not after them. The fires are tracked for close.
+   */
   async #drain(): Promise<void> {
     const { store, logger } = this.#deps;
     try {
@@ -72,20 +82,10 @@ export class TimerLoop {
           leaseMs: this.#deps.limits.timerLeaseMs,
           owner: this.#deps.processId,
         });
-        const fire = async (t: TimerRecord): Promise<void> => {
-          if (this.#closed) return;
-          try {
-            await fireTimer(this.#deps, t);
-          } catch (e) {
-            logger.error(
-              { err: e, runId: t.runId, key: t.key },
-              'firing a timer failed; it is retried after its lease',
-            );
-          }
-        };
-        // Timers of single runs fire together (group commit); the rest in due order after them.
-        await Promise.all(due.filter(firesAlone).map(fire));
-        for (const t of due) if (!firesAlone(t)) await fire(t);
+        // Timers of single runs fire together (group commit), not awaited; the rest in due order
+        // after them, each awaited (a schedule's next look waits for its last).
+        for (const t of due) if (firesAlone(t)) this.#track(this.#fireOne(t));
+        for (const t of due) if (!firesAlone(t)) await this.#fireOne(t);
         if (due.length < BATCH) break;
       }
       const next = await store.nextTimerDueAt();
@@ -96,6 +96,23 @@ export class TimerLoop {
     } finally {
       this.#scheduleIdleRecheck();
     }
+  }
+
+  async #fireOne(t: TimerRecord): Promise<void> {
+    if (this.#closed) return;
+    try {
+      await fireTimer(this.#deps, t);
+    } catch (e) {
+      this.#deps.logger.error(
+        { err: e, runId: t.runId, key: t.key },
+        'firing a timer failed; it is retried after its lease',
+      );
+    }
+  }
+
+  #track(fired: Promise<void>): void {
+    this.#firing.add(fired);
+    void fired.finally(() => this.#firing.delete(fired));
   }
 
   #arm(atMs: number): void {
@@ -122,5 +139,6 @@ export class TimerLoop {
     this.#cancelArm?.();
     clearTimeout(this.#idle);
     await this.#current;
+    await Promise.all(this.#firing);
   }
 }
