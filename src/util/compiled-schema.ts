@@ -5,7 +5,7 @@ import * as z from 'zod';
  * ~15 ms for a workflow task's answer or a history batch (more for larger schemas) and saves
  * ~20 µs a parse on a busy engine: a schema pays for itself after several hundred parses.
  */
-const USES_BEFORE_COMPILE = 500;
+export const USES_BEFORE_COMPILE = 500;
 
 const compiledSchemas = new WeakMap<z.ZodType, z.ZodType | number>();
 
