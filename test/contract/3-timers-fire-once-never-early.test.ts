@@ -1,12 +1,16 @@
 // DESIGN contract 3: timers fire once and never early. The engine runs on a ManualClock, so time
 // moves only when the test says; `TimerFired.timeMs` is the engine clock when the timer fired.
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { Client } from 'reprise/client';
 import type { WorkflowHandle } from 'reprise/client';
-import { ManualClock } from 'reprise/server';
+import { Engine, ManualClock } from 'reprise/server';
+import type { EngineOptions } from 'reprise/server';
+import { Worker } from 'reprise/worker';
 import { sleeper } from './fixtures/contract-workflows.ts';
-import { contractWorkflows } from './fixtures/paths.ts';
-import { startTestEnv, waitFor } from '../helpers/test-env.ts';
+import { contractFixture, contractWorkflows } from './fixtures/paths.ts';
+import { startTestEnv, tempDir, uniqueQueue, waitFor } from '../helpers/test-env.ts';
 import type { TestEnv } from '../helpers/test-env.ts';
 
 const HOUR = 60 * 60 * 1000;
@@ -89,4 +93,94 @@ describe('contract 3: timers fire once and never early', () => {
       assert.equal(fired[0]?.timeMs, startMs + r.ms, `the ${r.ms} ms timer fired at its due time`);
     }
   });
+});
+
+// The timer loop sets fires going without awaiting their commits (a timer due meanwhile is not
+// held behind them), one batch of 256 at a time under a backlog. An engine closed while fires are
+// in flight waits for them; the timers its close cut short fire once, on the next engine.
+describe('contract 3: an engine closed while its timers fire', () => {
+  type Logger = NonNullable<EngineOptions['logger']>;
+  const SLEEPERS = 300; // more than one batch
+  const SLEEP_MS = 1000;
+
+  function recordingLogger(): { logger: Logger; errors: string[] } {
+    const errors: string[] = [];
+    const logger: Logger = {
+      debug: () => undefined,
+      info: () => undefined,
+      warn: () => undefined,
+      error: (_obj, msg) => {
+        errors.push(msg ?? '');
+      },
+      child: () => logger,
+    };
+    return { logger, errors };
+  }
+
+  async function open(dbPath: string, clock: ManualClock, logger: Logger) {
+    const engine = await Engine.open({ store: `sqlite:${dbPath}`, clock, logger });
+    const client = new Client({ connection: engine.connection });
+    return { engine, client };
+  }
+
+  for (const turns of [0, 2, 8]) {
+    test(`closed ${turns} turns of microtasks after the timers came due: each fires once`, async () => {
+      const tmp = tempDir();
+      const dbPath = join(tmp.dir, 'reprise.db');
+      const clock = new ManualClock();
+      const taskQueue = uniqueQueue('closing');
+      const first = recordingLogger();
+      const a = await open(dbPath, clock, first.logger);
+      const workflowsPath = contractFixture('contract-workflows.ts');
+      const workerA = await Worker.create({
+        connection: a.engine.connection,
+        taskQueue,
+        workflowsPath,
+      });
+      const ids = Array.from({ length: SLEEPERS }, (_, i) => `closing-${turns}-${i}`);
+      try {
+        await workerA.runUntil(async () => {
+          const handles = await Promise.all(
+            ids.map((workflowId) =>
+              a.client.workflow.start(sleeper, { taskQueue, workflowId, args: [SLEEP_MS] }),
+            ),
+          );
+          for (const h of handles) {
+            await waitFor(async () => (await h.describe()).pendingTimers.length === 1, 'timer');
+          }
+        });
+        clock.advance(SLEEP_MS);
+        for (let i = 0; i < turns; i++) await Promise.resolve();
+        await a.engine.close();
+        assert.deepEqual(first.errors, [], 'the closed engine logged no error');
+
+        const second = recordingLogger();
+        const b = await open(dbPath, clock, second.logger);
+        const workerB = await Worker.create({
+          connection: b.engine.connection,
+          taskQueue,
+          workflowsPath,
+        });
+        try {
+          await workerB.runUntil(async () => {
+            for (const workflowId of ids) {
+              const h = b.client.workflow.getHandle<typeof sleeper>(workflowId);
+              assert.equal(await h.result(), SLEEP_MS);
+              const events = (await h.fetchHistory()).events;
+              const started = events.find((e) => e.type === 'TimerStarted');
+              const fired = events.filter((e) => e.type === 'TimerFired');
+              assert.equal(fired.length, 1, `${workflowId}: TimerFired once`);
+              assert.ok(started !== undefined && fired[0] !== undefined);
+              assert.ok(fired[0].timeMs >= started.timeMs + SLEEP_MS, `${workflowId}: not early`);
+            }
+          });
+        } finally {
+          await b.engine.close();
+        }
+        assert.deepEqual(second.errors, []);
+      } finally {
+        tmp.remove();
+      }
+    });
+  }
 });

@@ -24,10 +24,11 @@ export class TimerLoop {
   #closed = false;
   #current: Promise<void> = Promise.resolve();
   /**
-   * Fires not yet committed: close waits for them. One still in flight when its lease ends (an
-   * overloaded process) may be taken and fired again: the second fire is stale.
+   * Fires not yet committed, by timer row (run, key and due time): close waits for them, and a
+   * row taken again while its fire is in flight (its lease ended: an overloaded process) is not
+   * fired twice. A row its fire wrote anew has another due time.
    */
-  readonly #firing = new Set<Promise<void>>();
+  readonly #firing = new Map<string, Promise<void>>();
 
   constructor(deps: EngineDeps) {
     this.#deps = deps;
@@ -70,7 +71,8 @@ export class TimerLoop {
   /**
    * Takes the due timers and sets them firing, without waiting for their commits: a timer that
    * comes due while earlier ones commit (and the worker runs the tasks they scheduled) is taken
-   * at the next wake-up, not after them. The fires are tracked for close.
+   * at the next wake-up, not after them. The fires are tracked for close. The next wake-up is
+   * read while they are in flight, so it may be their lease's end: one empty look then.
    */
   async #drain(): Promise<void> {
     const { store, logger } = this.#deps;
@@ -84,9 +86,16 @@ export class TimerLoop {
         });
         // Timers of single runs fire together (group commit), not awaited; the rest in due order
         // after them, each awaited (a schedule's next look waits for its last).
-        for (const t of due) if (firesAlone(t)) this.#track(this.#fireOne(t));
+        const fires: Promise<void>[] = [];
+        for (const t of due) {
+          if (!firesAlone(t) || this.#firing.has(rowId(t))) continue;
+          fires.push(this.#track(rowId(t), this.#fireOne(t)));
+        }
         for (const t of due) if (!firesAlone(t)) await this.#fireOne(t);
         if (due.length < BATCH) break;
+        // A backlog (more due than a batch): one batch's commits at a time, as before, so that
+        // it neither holds the event loop nor piles every fire into one transaction.
+        await Promise.all(fires);
       }
       const next = await store.nextTimerDueAt();
       this.#armedAt = undefined;
@@ -110,9 +119,10 @@ export class TimerLoop {
     }
   }
 
-  #track(fired: Promise<void>): void {
-    this.#firing.add(fired);
-    void fired.finally(() => this.#firing.delete(fired));
+  #track(id: string, fired: Promise<void>): Promise<void> {
+    this.#firing.set(id, fired);
+    void fired.finally(() => this.#firing.delete(id));
+    return fired;
   }
 
   #arm(atMs: number): void {
@@ -139,6 +149,10 @@ export class TimerLoop {
     this.#cancelArm?.();
     clearTimeout(this.#idle);
     await this.#current;
-    await Promise.all(this.#firing);
+    await Promise.all(this.#firing.values());
   }
+}
+
+function rowId(t: TimerRecord): string {
+  return `${t.runId}\u0000${t.key}\u0000${t.dueAtMs}`;
 }
