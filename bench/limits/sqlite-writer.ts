@@ -24,7 +24,9 @@ process.on('message', (m: unknown) => {
     commits++;
   }
   db.close();
-  process.send?.({ type: 'count', commits });
-  process.disconnect();
+  // Disconnect once the count is written: before, the parent could see the exit first.
+  process.send?.({ type: 'count', commits }, () => {
+    process.disconnect();
+  });
 });
 process.send?.({ type: 'ready' });

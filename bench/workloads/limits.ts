@@ -76,8 +76,14 @@ async function sqliteConcurrent(
         }
       };
       c.on('message', onMessage);
-      c.once('exit', (code) => {
-        reject(new Error(`sqlite writer exited with ${String(code)} before '${type}'`));
+      // The channel's end, not the process's exit: a message sent just before exiting may be
+      // read after the exit is seen, never after the channel closes.
+      c.once('disconnect', () => {
+        reject(
+          new Error(
+            `sqlite writer's channel closed before '${type}' (exit code ${String(c.exitCode)})`,
+          ),
+        );
       });
     });
   children.forEach((c, i) => {
