@@ -10,7 +10,13 @@ import type { EngineOptions } from 'reprise/server';
 import { Worker } from 'reprise/worker';
 import { sleeper } from './fixtures/contract-workflows.ts';
 import { contractFixture, contractWorkflows } from './fixtures/paths.ts';
-import { startTestEnv, tempDir, uniqueQueue, waitFor } from '../helpers/test-env.ts';
+import {
+  recordingLogger,
+  startTestEnv,
+  tempDir,
+  uniqueQueue,
+  waitFor,
+} from '../helpers/test-env.ts';
 import type { TestEnv } from '../helpers/test-env.ts';
 
 const HOUR = 60 * 60 * 1000;
@@ -102,20 +108,6 @@ describe('contract 3: an engine closed while its timers fire', () => {
   type Logger = NonNullable<EngineOptions['logger']>;
   const SLEEPERS = 300; // more than one batch
   const SLEEP_MS = 1000;
-
-  function recordingLogger(): { logger: Logger; errors: string[] } {
-    const errors: string[] = [];
-    const logger: Logger = {
-      debug: () => undefined,
-      info: () => undefined,
-      warn: () => undefined,
-      error: (_obj, msg) => {
-        errors.push(msg ?? '');
-      },
-      child: () => logger,
-    };
-    return { logger, errors };
-  }
 
   async function open(dbPath: string, clock: ManualClock, logger: Logger) {
     const engine = await Engine.open({ store: `sqlite:${dbPath}`, clock, logger });

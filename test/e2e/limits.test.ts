@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { TerminatedFailure, WorkflowFailedError } from 'reprise/client';
 import type { WorkflowHandle } from 'reprise/client';
-import type { EngineOptions } from 'reprise/server';
 import * as activities from './fixtures/limits-activities.ts';
 import {
   cancelOthers,
@@ -18,25 +17,8 @@ import {
   startChildren,
   untilSuggested,
 } from './fixtures/limits-workflows.ts';
-import { startTestEnv, waitFor } from '../helpers/test-env.ts';
+import { recordingLogger, startTestEnv, waitFor } from '../helpers/test-env.ts';
 import type { TestEnv } from '../helpers/test-env.ts';
-
-type Logger = NonNullable<EngineOptions['logger']>;
-
-/** A logger that keeps the engine's warnings. */
-function recordingLogger(): { logger: Logger; warnings: string[] } {
-  const warnings: string[] = [];
-  const logger: Logger = {
-    debug: () => undefined,
-    info: () => undefined,
-    warn: (_obj, msg) => {
-      warnings.push(msg ?? '');
-    },
-    error: () => undefined,
-    child: () => logger,
-  };
-  return { logger, warnings };
-}
 
 async function lastEvent(handle: WorkflowHandle) {
   return (await handle.fetchHistory()).events.at(-1);

@@ -7,6 +7,28 @@ import type { Clock, EngineLimits, EngineOptions } from 'reprise/server';
 import { Worker } from 'reprise/worker';
 import type { WorkerOptions } from 'reprise/worker';
 
+/** A logger for an engine that keeps the messages of its warnings and errors. */
+export function recordingLogger(): {
+  logger: NonNullable<EngineOptions['logger']>;
+  warnings: string[];
+  errors: string[];
+} {
+  const warnings: string[] = [];
+  const errors: string[] = [];
+  const logger: NonNullable<EngineOptions['logger']> = {
+    debug: () => undefined,
+    info: () => undefined,
+    warn: (_obj, msg) => {
+      warnings.push(msg ?? '');
+    },
+    error: (_obj, msg) => {
+      errors.push(msg ?? '');
+    },
+    child: () => logger,
+  };
+  return { logger, warnings, errors };
+}
+
 export const fixturesPath = (name: string): string =>
   new URL(`../e2e/fixtures/${name}`, import.meta.url).pathname;
 

@@ -88,8 +88,9 @@ export class TimerLoop {
         // after them, each awaited (a schedule's next look waits for its last).
         const fires: Promise<void>[] = [];
         for (const t of due) {
-          if (!firesAlone(t) || this.#firing.has(rowId(t))) continue;
-          fires.push(this.#track(rowId(t), this.#fireOne(t)));
+          const id = rowId(t);
+          if (!firesAlone(t) || this.#firing.has(id)) continue;
+          fires.push(this.#track(id, this.#fireOne(t)));
         }
         for (const t of due) if (!firesAlone(t)) await this.#fireOne(t);
         if (due.length < BATCH) break;
