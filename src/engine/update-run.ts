@@ -152,6 +152,7 @@ async function updateRunUnlocked<T>(
       tasks: tx.tasks,
       timers: tx.timers,
       deleteTimerKeys: tx.deletedTimerKeys,
+      firedTimer: tx.firedTimer,
       deleteTaskIds: tx.ackedTaskIds,
       heldBy: holdersOf(tx.state),
       // Visibility copies for list queries, kept in step with the state on every write.
@@ -283,6 +284,8 @@ export class RunTx {
   readonly tasks: NewTask[] = [];
   readonly timers: NewTimer[] = [];
   readonly deletedTimerKeys: string[] = [];
+  /** The timer row this decision fired ({@link deleteFiredTimer}). */
+  firedTimer: { key: string; dueAtMs: number } | undefined;
   readonly ackedTaskIds: number[] = [];
   /** The run this one continues as (continue-as-new), created in the same transaction. */
   successor: { request: CreateRunRequest; tx: RunTx } | undefined;
@@ -431,6 +434,15 @@ export class RunTx {
     const i = this.timers.findIndex((t) => t.key === key);
     if (i >= 0) this.timers.splice(i, 1);
     this.deletedTimerKeys.push(key);
+    this.#changed = true;
+  }
+
+  /**
+   * Deletes the timer row that came due, `timer`, unless it was set again since (another due
+   * time): firing a row twice, as two engines can, must not delete what the first firing wrote.
+   */
+  deleteFiredTimer(timer: { key: string; dueAtMs: number }): void {
+    this.firedTimer = { key: timer.key, dueAtMs: timer.dueAtMs };
     this.#changed = true;
   }
 

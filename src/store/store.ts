@@ -42,7 +42,7 @@ export interface Store {
 
   /**
    * Appends `events`, replaces the run's status/state/nextEventId, enqueues `tasks`, upserts
-   * `timers` (by runId + key), and deletes `deleteTimerKeys` and `deleteTaskIds`, in ONE
+   * `timers` (by runId + key), and deletes `deleteTimerKeys`, `firedTimer` and `deleteTaskIds`, in ONE
    * transaction, iff the run's version and nextEventId still equal `expectedVersion` and
    * `expectedNextEventId`, and bumps the version; otherwise throws `RunConflictError` and
    * changes nothing. (DESIGN contract 1.) With `createRun`, also creates that run (the
@@ -230,6 +230,12 @@ export interface AppendToRunRequest {
   tasks: NewTask[];
   timers: NewTimer[];
   deleteTimerKeys: string[];
+  /**
+   * The timer row this write fired: deleted only if it still has this due time. A stale second
+   * firing of a row (another engine's, or one whose lease ran out mid-fire) must not delete the
+   * row its first firing wrote again under the same key. Deleted before `timers` are upserted.
+   */
+  firedTimer?: { key: string; dueAtMs: number } | undefined;
   deleteTaskIds: number[];
   /**
    * The engine processes that handed one of the run's started tasks, as of this write, to a

@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import { RunConflictError, WorkflowExecutionAlreadyStartedError } from '../../src/errors.ts';
 import { RunStatus } from '../../src/protocol/run-status.ts';
 import { TaskKind } from '../../src/protocol/tasks.ts';
-import type { Store } from '../../src/store/store.ts';
+import type { AppendToRunRequest, Store } from '../../src/store/store.ts';
 import {
   appendRequest,
   findTask,
@@ -536,6 +536,46 @@ export function storeConformance(backend: string, open: () => Promise<Store>): v
           assert.deepEqual(
             timers.map((t) => t.runId),
             [b.runId],
+          );
+        }));
+
+      test('firedTimer deletes the row only while it has that due time', () =>
+        withStore(async (store) => {
+          const run = makeRun();
+          await store.createRun({
+            ...createRequest(run),
+            timers: [
+              makeTimer(run, { key: 'again', dueAtMs: 20 }),
+              makeTimer(run, { key: 'fired', dueAtMs: 10 }),
+            ],
+          });
+          const append = (n: number, req: Partial<AppendToRunRequest>) =>
+            store.appendToRun(
+              appendRequest(run, {
+                expectedNextEventId: 3 + n,
+                expectedVersion: n,
+                nextEventId: 4 + n,
+                events: [signaledEvent(3 + n, 's')],
+                ...req,
+              }),
+            );
+          // A stale firing (the row was set again since, due at 20) keeps it; a current one not.
+          await append(0, { firedTimer: { key: 'again', dueAtMs: 10 } });
+          await append(1, { firedTimer: { key: 'fired', dueAtMs: 10 } });
+          const due = await store.takeDueTimers({ nowMs: 25, limit: 10, leaseMs: 1 });
+          assert.deepEqual(
+            due.map((t) => [t.key, t.dueAtMs]),
+            [['again', 20]],
+          );
+          // Fired as it is, and set again in the same write: the new row stays.
+          await append(2, {
+            firedTimer: { key: 'again', dueAtMs: 20 },
+            timers: [makeTimer(run, { key: 'again', dueAtMs: 30 })],
+          });
+          const later = await store.takeDueTimers({ nowMs: 10_000, limit: 10, leaseMs: 1 });
+          assert.deepEqual(
+            later.map((t) => [t.key, t.dueAtMs]),
+            [['again', 30]],
           );
         }));
     });

@@ -12,7 +12,8 @@ import { workflowTaskRetryDue, workflowTaskTimedOut } from './workflow-tasks.ts'
 
 /**
  * Carries out a due timer and deletes its row in the same transaction. A stale timer (its
- * activity or task moved on, or the run closed) deletes its row and changes nothing else.
+ * activity or task moved on, or the run closed) deletes its row and changes nothing else; a row
+ * fired a second time after its first firing set it again (same key, a new due time) is kept.
  * Contract 3: the timer loop calls this only once `dueAtMs` has passed on the engine clock, so a
  * timer never fires early. Test: test/contract/3-timers-fire-once-never-early.test.ts.
  */
@@ -32,7 +33,7 @@ export async function fireTimer(deps: EngineDeps, timer: TimerRecord): Promise<v
       ? await startedEventIfRetrying(deps, timer.runId)
       : undefined;
   const outcome = await updateRunIfExists(deps, timer.runId, (tx) => {
-    tx.deleteTimer(timer.key);
+    tx.deleteFiredTimer(timer);
     if (!tx.isRunning) return;
     if (timer.payload.kind === 'stateTimers') {
       tx.fireStateTimers((p) => {

@@ -644,6 +644,8 @@ function prepareTransactions(db: Database.Database, q: Queries) {
     for (const req of chain) {
       // Deletes before inserts: a key both deleted and upserted ends up holding the new timer.
       for (const key of req.deleteTimerKeys) q.timers.delete.run(req.runId, key);
+      const fired = req.firedTimer;
+      if (fired !== undefined) q.timers.deleteIfDueAt.run(req.runId, fired.key, fired.dueAtMs);
       for (const taskId of req.deleteTaskIds) q.tasks.delete.run(taskId);
       insertTasks(req.tasks);
       upsertTimers(req.timers);

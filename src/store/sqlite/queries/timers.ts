@@ -11,6 +11,9 @@ export function prepareTimerQueries(db: Database.Database) {
         'lease_until_ms = 0, lease_owner = NULL, payload = excluded.payload',
     ),
     delete: db.prepare<[string, string]>('DELETE FROM timers WHERE run_id = ? AND key = ?'),
+    deleteIfDueAt: db.prepare<[string, string, number]>(
+      'DELETE FROM timers WHERE run_id = ? AND key = ? AND due_at_ms = ?',
+    ),
     // Through timers_by_due: reads only timers already due, in due order.
     due: db.prepare<[number, number, number]>(
       'SELECT run_id, key, due_at_ms, payload FROM timers ' +
