@@ -106,6 +106,7 @@ async function updateRunUnlocked<T>(
       cached ? cloneData(cached.state) : parseRunState(record.state),
     );
     tx.heldBy = deps.processId;
+    tx.rowCommitted = cached?.pending === undefined;
     let out: T;
     try {
       out = decide(tx);
@@ -175,7 +176,9 @@ async function updateRunUnlocked<T>(
         (e: unknown) => {
           // The next write built on this one fails its compare-and-set too, and re-reads.
           cache.delete(runId);
-          if (tx.decideAgainIfLost !== undefined && e instanceof RunConflictError) {
+          // Decided again on any loss: on a conflict, and on a store error (the write may have
+          // failed for a reason that has passed); compare-and-set guards it either way.
+          if (tx.decideAgainIfLost !== undefined) {
             decideAgain(deps, runId, tx.decideAgainIfLost);
             return;
           }
@@ -220,7 +223,7 @@ function decideAgain(deps: EngineDeps, runId: string, again: () => Promise<unkno
     }
     deps.logger.warn(
       { runId, err },
-      'A deferred write lost a race with another engine process, and deciding it again failed; its timeouts apply.',
+      'A deferred write was not committed, and deciding it again failed; its timeouts apply.',
     );
   });
 }
@@ -293,25 +296,36 @@ export class RunTx {
   afterFinish: (() => void) | undefined;
   /**
    * The decision's answer does not need this write to be durable yet, because the run's next
-   * write follows at once and carries it: an activity result whose workflow task went straight
+   * write follows soon and carries it: an activity result whose workflow task went straight
    * back to the worker, or a queued workflow task a poll of this process starts, whose answer
-   * commits both. `updateRun` then returns once the write is queued and this process's run cache
-   * holds it, and the store may hold the write back (up to its linger window) to share the next
-   * write's transaction: one commit per step instead of two. Readers of the store see nothing of
-   * it before that commit; a crash before it loses the write as if it never came (the activity
-   * attempt times out and runs again; the task row, not yet deleted, is found again). Task rows
-   * the write deletes stay passed over by this process's polls until it commits. Ignored, and the
-   * write awaited, when the decision hands tasks to waiting polls, creates a run, closes this
+   * commits both (at once); or an answer on a committed row that only starts one activity for
+   * its worker, which commits with that activity's result (once the activity has run; ADR
+   * 0013). `updateRun` then returns once the
+   * write is queued and this process's run cache holds it, and the store may hold the write back
+   * (up to its linger window) to share the next write's transaction: one commit per step instead
+   * of two. Readers of the store see nothing of it before that commit; a crash before it loses
+   * the write as if it never came (the activity attempt times out and runs again; the task row,
+   * not yet deleted, is found again; the answer's workflow task is given out again). Task rows
+   * the write deletes stay passed over by this process's polls until it commits. Ignored, and
+   * the write awaited, when the decision hands tasks to waiting polls, creates a run, closes this
    * one, or the cache cannot serve the run's next workflow task.
    */
   deferCommit = false;
   /**
-   * With {@link deferCommit}: what to do if the deferred write loses its compare-and-set to
-   * another engine process's write to the run (or was decided on a write that did). A write
-   * that carries something from outside — an activity's result — decides it again on a fresh
-   * read, instead of losing it until the attempt times out and runs again.
+   * With {@link deferCommit}: what to do if the deferred write is not committed — it lost its
+   * compare-and-set to another engine process's write to the run (or was decided on a write that
+   * did), or the store failed it. A write that carries something from outside — an activity's
+   * result — decides it again on a fresh read, instead of losing it until the attempt times out
+   * and runs again; a lost answer (ADR 0013) times its workflow task out at once, so that the
+   * task is given out again rather than after its timeout.
    */
   decideAgainIfLost: (() => Promise<unknown>) | undefined;
+  /**
+   * The row this decision starts from is committed: no write of this process to the run waits
+   * in the store (a lingering one, {@link deferCommit}). What the decision appends then follows
+   * only from durable history and its own input.
+   */
+  rowCommitted = true;
   /**
    * The engine process whose workers get the tasks this decision starts (ADR 0012): this one,
    * since every worker reaches the engine in its own process today. A transport for workers in

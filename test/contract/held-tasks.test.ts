@@ -10,6 +10,7 @@ import { activityInfo } from 'reprise/activity';
 import { Client } from 'reprise/client';
 import { Engine, ManualClock } from 'reprise/server';
 import { Worker } from 'reprise/worker';
+import Database from 'better-sqlite3';
 import { forkUntilMessage, kill } from '../helpers/child-worker.ts';
 import { tempDir, uniqueQueue, waitFor } from '../helpers/test-env.ts';
 
@@ -135,6 +136,65 @@ describe('tasks held by a process that died', { skip: process.platform !== 'linu
       'WorkflowTaskScheduled',
     ]);
   });
+
+  test(
+    'an activity started before its answer committed runs again, scheduled once',
+    { timeout: 30_000 },
+    async () => {
+      // A file of its own: the holder must be alone on it for its answer to wait (ADR 0013).
+      const taskQueue = uniqueQueue('held-deferred-answer');
+      const deferredDb = join(tmp.dir, 'deferred-answer.db');
+      const holder = await startHolder(deferredDb, taskQueue, 'deferred-answer');
+      // The activity runs, and nothing after the start is durable: the answer that scheduled
+      // it waits for its result.
+      const reader = new Database(deferredDb, { readonly: true });
+      try {
+        const types = reader
+          .prepare<[string], { type: string }>(
+            'SELECT type FROM history_events WHERE run_id = ' +
+              '(SELECT run_id FROM runs WHERE workflow_id = ?) ORDER BY event_id',
+          )
+          .all(taskQueue)
+          .map((e) => e.type);
+        assert.deepEqual(types, [
+          'WorkflowExecutionStarted',
+          'WorkflowTaskScheduled',
+          'WorkflowTaskStarted',
+        ]);
+      } finally {
+        reader.close();
+        await kill(holder);
+      }
+      // The next engine gives the task the dead process held out again; its workflow schedules
+      // the activity again, which runs again.
+      const next = await Engine.open({ store: `sqlite:${deferredDb}` });
+      const worker = await Worker.create({
+        connection: next.connection,
+        taskQueue,
+        workflowsPath: WORKFLOWS,
+        activities: { hold: () => Promise.resolve(`attempt ${activityInfo().attempt}`) },
+      });
+      try {
+        const handle = new Client({ connection: next.connection }).workflow.getHandle(taskQueue);
+        assert.equal(await worker.runUntil(handle.result()), 'attempt 1');
+        const types = (await handle.fetchHistory()).events.map((e) => e.type);
+        assert.deepEqual(types.slice(0, 9), [
+          'WorkflowExecutionStarted',
+          'WorkflowTaskScheduled',
+          'WorkflowTaskStarted',
+          'WorkflowTaskTimedOut',
+          'WorkflowTaskScheduled',
+          'WorkflowTaskStarted',
+          'WorkflowTaskCompleted',
+          'ActivityTaskScheduled',
+          'ActivityTaskStarted',
+        ]);
+        assert.equal(types.filter((t) => t === 'ActivityTaskScheduled').length, 1);
+      } finally {
+        await next.close();
+      }
+    },
+  );
 
   test('timers its engine leased are free again at once', { timeout: 30_000 }, async () => {
     const taskQueue = uniqueQueue('held-timers');

@@ -34,6 +34,12 @@ describe('async activity completion', () => {
       args: ['label'],
     });
     await waitFor(() => activities.asyncState.tokens.length > before, 'the activity to start');
+    // The answer that started the activity may still wait for it to answer (ADR 0013): the
+    // worker's release of the attempt commits it.
+    await waitFor(
+      async () => (await handle.describe()).pendingActivities.length > 0,
+      'the activity to be recorded',
+    );
     return { handle, token: activities.asyncState.tokens.at(-1) as string };
   }
 
@@ -56,6 +62,9 @@ describe('async activity completion', () => {
     // starts its activity through this engine, so the other engine's cached row is stale.
     const other = await Engine.open({ store: `sqlite:${env.dbPath}` });
     try {
+      // Once this engine knows of the other, it commits an answer before handing its activity
+      // out (ADR 0013): the other engine then finds the attempt its client completes.
+      await waitFor(() => env.engine.deps.peers.others, 'this engine to see the other');
       const otherClient = new Client({ connection: other.connection });
       const before = activities.asyncState.tokens.length;
       const handle = await otherClient.workflow.start(awaitsAsyncActivity, {

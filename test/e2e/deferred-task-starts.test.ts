@@ -9,8 +9,9 @@ import { Client } from 'reprise/client';
 import { Engine } from 'reprise/server';
 import { TaskNotFoundError } from '../../src/errors.ts';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
-import type { RunWorkflowTask, WorkflowTask } from '../../src/transport/engine-api.ts';
+import type { RunWorkflowTask } from '../../src/transport/engine-api.ts';
 import { collect } from '../contract/fixtures/contract-workflows.ts';
+import { asWorkflowTask } from '../helpers/commands.ts';
 import { tempDir, uniqueQueue, waitFor } from '../helpers/test-env.ts';
 
 describe('deferred workflow task starts', () => {
@@ -21,10 +22,6 @@ describe('deferred workflow task starts', () => {
     tmp.remove();
   });
 
-  const asTask = (t: WorkflowTask | undefined): RunWorkflowTask => {
-    assert.ok(t?.kind === 'workflow', 'a workflow task');
-    return t;
-  };
   const poll = (engine: Engine, taskQueue: string, identity: string) =>
     engine.connection.pollWorkflowTask({ namespace: 'default', taskQueue, identity, waitMs: 0 });
   const complete = (engine: Engine, task: RunWorkflowTask, identity: string) =>
@@ -53,8 +50,8 @@ describe('deferred workflow task starts', () => {
       const commitsBefore = store.writeTransactions;
       // The first poll's start is not committed when the second poll reads the queue: the second
       // must pass its row over (taking it again would write, and commit the first start alone).
-      const first = asTask(await poll(engine, taskQueue, 'me'));
-      const second = asTask(await poll(engine, taskQueue, 'me'));
+      const first = asWorkflowTask(await poll(engine, taskQueue, 'me'));
+      const second = asWorkflowTask(await poll(engine, taskQueue, 'me'));
       assert.notEqual(first.runId, second.runId);
       for (const task of [first, second]) {
         assert.equal((await complete(engine, task, 'me')).accepted, true);
@@ -87,7 +84,7 @@ describe('deferred workflow task starts', () => {
       await waitFor(() => a.deps.peers.others, 'engine a to see engine b');
       const taskQueue = uniqueQueue('shared');
       const handle = await queued(a, taskQueue);
-      const task = asTask(await poll(a, taskQueue, 'worker-a'));
+      const task = asWorkflowTask(await poll(a, taskQueue, 'worker-a'));
       // Committed already (a 5 s linger would hold a deferred start): b finds no task.
       assert.equal(await poll(b, taskQueue, 'worker-b'), undefined);
       assert.equal((await complete(a, task, 'worker-a')).accepted, true);
@@ -107,10 +104,10 @@ describe('deferred workflow task starts', () => {
       await waitFor(() => !a.deps.peers.others, 'engine a to be alone on the file');
       const taskQueue = uniqueQueue('window');
       const handle = await queued(a, taskQueue);
-      const first = asTask(await poll(a, taskQueue, 'worker-a'));
+      const first = asWorkflowTask(await poll(a, taskQueue, 'worker-a'));
       // a's start waits (5 s linger) for its answer; b opens and finds the task row meanwhile.
       b = await Engine.open({ store: `sqlite:${path}` });
-      const second = asTask(await poll(b, taskQueue, 'worker-b'));
+      const second = asWorkflowTask(await poll(b, taskQueue, 'worker-b'));
       assert.equal(second.runId, first.runId);
       assert.equal(second.startedEventId, first.startedEventId, 'the same task, started twice');
       await assert.rejects(complete(a, first, 'worker-a'), TaskNotFoundError);

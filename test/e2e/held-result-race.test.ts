@@ -8,9 +8,8 @@ import { after, describe, test } from 'node:test';
 import { Client } from 'reprise/client';
 import { Engine } from 'reprise/server';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
-import type { RunWorkflowTask, WorkflowTask } from '../../src/transport/engine-api.ts';
 import { addItem, collect } from '../contract/fixtures/contract-workflows.ts';
-import { scheduleWork } from '../helpers/commands.ts';
+import { asWorkflowTask, scheduleWork } from '../helpers/commands.ts';
 import { tempDir, uniqueQueue, waitFor } from '../helpers/test-env.ts';
 
 describe('a held activity result and another engine', () => {
@@ -18,11 +17,6 @@ describe('a held activity result and another engine', () => {
   after(() => {
     tmp.remove();
   });
-
-  const asTask = (t: WorkflowTask | undefined): RunWorkflowTask => {
-    assert.ok(t?.kind === 'workflow', 'a workflow task');
-    return t;
-  };
 
   test('a held result that loses a race with another engine’s write is recorded again, once', async () => {
     const path = join(tmp.dir, 'held-race.db');
@@ -40,7 +34,7 @@ describe('a held activity result and another engine', () => {
         args: [1],
       });
       const poll = async () =>
-        asTask(
+        asWorkflowTask(
           await api.pollWorkflowTask({
             namespace: 'default',
             taskQueue,

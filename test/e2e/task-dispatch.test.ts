@@ -7,14 +7,10 @@ import { after, before, describe, test } from 'node:test';
 import { Engine } from 'reprise/server';
 import { Client } from 'reprise/client';
 import type { Command } from '../../src/protocol/commands.ts';
-import type {
-  ActivityTask,
-  RunWorkflowTask,
-  WorkflowTask,
-} from '../../src/transport/engine-api.ts';
+import type { ActivityTask } from '../../src/transport/engine-api.ts';
 import { addItem, collect } from '../contract/fixtures/contract-workflows.ts';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
-import { scheduleWork } from '../helpers/commands.ts';
+import { asWorkflowTask, scheduleWork } from '../helpers/commands.ts';
 import { startTestEnv, uniqueQueue, waitFor } from '../helpers/test-env.ts';
 import type { TestEnv } from '../helpers/test-env.ts';
 
@@ -35,11 +31,6 @@ describe('task dispatch', () => {
     api().pollActivityTask({ namespace: 'default', taskQueue, identity: 'me', waitMs });
   const schedule = (taskQueue: string, seq: number, eager: boolean): Command =>
     scheduleWork(taskQueue, seq, eager ? { requestEagerExecution: true } : {});
-  const asWorkflowTask = (t: WorkflowTask | undefined): RunWorkflowTask => {
-    assert.ok(t?.kind === 'workflow', 'a workflow task');
-    return t;
-  };
-
   async function started(taskQueue: string) {
     const handle = await env.client.workflow.start(collect, {
       taskQueue,

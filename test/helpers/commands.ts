@@ -1,5 +1,7 @@
 // Commands as a worker's answer carries them, for tests that play the worker by hand.
+import assert from 'node:assert/strict';
 import type { Command } from '../../src/protocol/commands.ts';
+import type { RunWorkflowTask, WorkflowTask } from '../../src/transport/engine-api.ts';
 
 type ScheduleActivity = Extract<Command, { type: 'ScheduleActivityTask' }>;
 
@@ -19,4 +21,10 @@ export function scheduleWork(
     startToCloseTimeoutMs: 60_000,
     ...options,
   };
+}
+
+/** The workflow task a poll returned, asserted to be one of a run (not a query, not nothing). */
+export function asWorkflowTask(t: WorkflowTask | undefined): RunWorkflowTask {
+  assert.ok(t?.kind === 'workflow', 'a workflow task');
+  return t;
 }

@@ -316,6 +316,24 @@ export async function completeWorkflowTask(
     applyCommands(tx, req.commands, completed.eventId, started);
     if (eventsWaiting) tx.wakeWorkflow();
     const activityTasks = startActivitiesEagerly(tx, req.commands, req.identity);
+    // ADR 0013: an answer on a committed row that only starts one activity, for this worker,
+    // commits with its result (and the answer that result hands back). One, so that no token
+    // of an activity whose schedule was lost can name an activity scheduled after it.
+    tx.deferCommit =
+      activityTasks.length === 1 &&
+      req.commands.length === 1 &&
+      !eventsWaiting &&
+      tx.rowCommitted &&
+      !deps.peers.others;
+    if (tx.deferCommit) {
+      // Lost to another engine's write: the task runs again at once, not after its timeout
+      // (the activity handed out meanwhile finds its attempt gone, and is scheduled again).
+      tx.decideAgainIfLost = () =>
+        updateTaskRun(deps, 'workflow', token.runId, (again) => {
+          assertCurrentTask(again, token);
+          workflowTaskTimedOut(again, token.scheduledEventId, token.startedEventId);
+        });
+    }
     return activityTasks.length > 0 ? { accepted: true, activityTasks } : { accepted: true };
   });
 }
