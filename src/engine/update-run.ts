@@ -298,9 +298,9 @@ export class RunTx {
    * The decision's answer does not need this write to be durable yet, because the run's next
    * write follows soon and carries it: an activity result whose workflow task went straight
    * back to the worker, or a queued workflow task a poll of this process starts, whose answer
-   * commits both (at once); or an answer on a committed row that only starts one activity for
-   * its worker, which commits with that activity's result (once the activity has run; ADR
-   * 0013). `updateRun` then returns once the
+   * commits both (at once); or a run's first answer, on a committed row, that only starts one
+   * activity for its worker, which commits with that activity's result (once the activity has
+   * run; ADR 0013). `updateRun` then returns once the
    * write is queued and this process's run cache holds it, and the store may hold the write back
    * (up to its linger window) to share the next write's transaction: one commit per step instead
    * of two. Readers of the store see nothing of it before that commit; a crash before it loses

@@ -1,6 +1,6 @@
-// ADR 0013: an answer on a committed row that only starts one activity for its worker waits in
-// the store for that activity's result, and the three writes (answer, result, next answer)
-// commit together. Not an answer after a held result, nor to a task during which an event came,
+// ADR 0013: a run's first answer, on a committed row, that only starts one activity for its
+// worker waits in the store for that activity's result, and the three writes (answer, result,
+// next answer) commit together. Not a later answer, nor one to a task during which an event came,
 // nor one that starts more, nor with another engine on the file; and an answer lost to another
 // engine's write gives its task out again at once. The test plays the worker through the engine
 // API, on a store whose linger window (5 s) outlasts any step here, so that what waits, waits
@@ -127,6 +127,20 @@ describe('an answer that waits for its activity’s result', () => {
       'WorkflowTaskCompleted',
       'ActivityTaskScheduled',
     ]);
+  });
+
+  test('a later answer, even on a committed row, commits before its activity is handed out', async () => {
+    const { taskQueue, handle, first } = await startedForWaitingPoll();
+    await answer(first, [], taskQueue);
+    // The signal's commit hands the next task to a poll already waiting: a committed row.
+    const polled = poll(taskQueue);
+    await waitFor(
+      () => engine.deps.pollers.count('default', taskQueue, TaskKind.Workflow) > 0,
+      'the poll to wait',
+    );
+    await handle.signal(addItem, 'wake up');
+    assert.equal((await answer(await polled, [1], taskQueue)).activityTasks?.length, 1);
+    assert.equal((await handle.describe()).pendingActivities.length, 1);
   });
 
   test('an answer to a task during which a signal came commits before its activity is handed out', async () => {

@@ -306,6 +306,7 @@ export async function completeWorkflowTask(
       return { accepted: false };
     }
     const eventsWaiting = tx.state.eventsWhileTaskStarted;
+    const firstAnswer = tx.state.previousStartedEventId === 0;
     const completed = tx.append({
       type: 'WorkflowTaskCompleted',
       scheduledEventId: token.scheduledEventId,
@@ -316,10 +317,11 @@ export async function completeWorkflowTask(
     applyCommands(tx, req.commands, completed.eventId, started);
     if (eventsWaiting) tx.wakeWorkflow();
     const activityTasks = startActivitiesEagerly(tx, req.commands, req.identity);
-    // ADR 0013: an answer on a committed row that only starts one activity, for this worker,
-    // commits with its result (and the answer that result hands back). One, so that no token
-    // of an activity whose schedule was lost can name an activity scheduled after it.
+    // ADR 0013: a run's first answer, on a committed row, that only starts one activity for
+    // this worker commits with its result (and the answer that result hands back). One, so that
+    // no token of an activity whose schedule was lost can name an activity scheduled after it.
     tx.deferCommit =
+      firstAnswer &&
       activityTasks.length === 1 &&
       req.commands.length === 1 &&
       !eventsWaiting &&
