@@ -176,9 +176,9 @@ async function updateRunUnlocked<T>(
         (e: unknown) => {
           // The next write built on this one fails its compare-and-set too, and re-reads.
           cache.delete(runId);
-          // Decided again on any loss: on a conflict, and on a store error (the write may have
-          // failed for a reason that has passed); compare-and-set guards it either way.
-          if (tx.decideAgainIfLost !== undefined) {
+          // Only a lost race is decided again: an error of the store itself may repeat, and a
+          // first answer decided again would be deferred again (ADR 0013); its timeouts apply.
+          if (tx.decideAgainIfLost !== undefined && e instanceof RunConflictError) {
             decideAgain(deps, runId, tx.decideAgainIfLost);
             return;
           }
@@ -223,7 +223,7 @@ function decideAgain(deps: EngineDeps, runId: string, again: () => Promise<unkno
     }
     deps.logger.warn(
       { runId, err },
-      'A deferred write was not committed, and deciding it again failed; its timeouts apply.',
+      'A deferred write lost a race with another engine process, and deciding it again failed; its timeouts apply.',
     );
   });
 }
@@ -300,10 +300,9 @@ export class RunTx {
    * back to the worker, or a queued workflow task a poll of this process starts, whose answer
    * commits both (at once); or a run's first answer, on a committed row, that only starts one
    * activity for its worker, which commits with that activity's result (once the activity has
-   * run; ADR 0013). `updateRun` then returns once the
-   * write is queued and this process's run cache holds it, and the store may hold the write back
-   * (up to its linger window) to share the next write's transaction: one commit per step instead
-   * of two. Readers of the store see nothing of it before that commit; a crash before it loses
+   * run; ADR 0013). `updateRun` then returns once the write is queued and this process's run
+   * cache holds it, and the store may hold the write back (up to its linger window) to share the
+   * next write's transaction: one commit per step instead of two. Readers of the store see nothing of it before that commit; a crash before it loses
    * the write as if it never came (the activity attempt times out and runs again; the task row,
    * not yet deleted, is found again; the answer's workflow task is given out again). Task rows
    * the write deletes stay passed over by this process's polls until it commits. Ignored, and
@@ -312,12 +311,12 @@ export class RunTx {
    */
   deferCommit = false;
   /**
-   * With {@link deferCommit}: what to do if the deferred write is not committed — it lost its
-   * compare-and-set to another engine process's write to the run (or was decided on a write that
-   * did), or the store failed it. A write that carries something from outside — an activity's
-   * result — decides it again on a fresh read, instead of losing it until the attempt times out
-   * and runs again; a lost answer (ADR 0013) times its workflow task out at once, so that the
-   * task is given out again rather than after its timeout.
+   * With {@link deferCommit}: what to do if the deferred write loses its compare-and-set to
+   * another engine process's write to the run (or was decided on a write that did). A write
+   * that carries something from outside — an activity's result — decides it again on a fresh
+   * read, instead of losing it until the attempt times out and runs again; a lost answer (ADR
+   * 0013) times its workflow task out at once, so that the task is given out again rather than
+   * after its timeout.
    */
   decideAgainIfLost: (() => Promise<unknown>) | undefined;
   /**

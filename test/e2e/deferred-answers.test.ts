@@ -129,6 +129,21 @@ describe('an answer that waits for its activity’s result', () => {
     ]);
   });
 
+  test('a first answer whose task start still waits commits both before its activity is handed out', async () => {
+    await waitFor(() => !engine.deps.peers.others, 'the engine to be alone on the file');
+    const taskQueue = uniqueQueue('answers');
+    // No poll waits: the task is queued, and the poll that takes it defers its start (ADR 0007).
+    const handle = await new Client({ connection: api() }).workflow.start(collect, {
+      taskQueue,
+      workflowId: `answers-${++n}`,
+      args: [1],
+      workflowTaskTimeout: '1 hour',
+    });
+    const first = await poll(taskQueue);
+    assert.equal((await answer(first, [1], taskQueue)).activityTasks?.length, 1);
+    assert.equal((await handle.describe()).pendingActivities.length, 1);
+  });
+
   test('a later answer, even on a committed row, commits before its activity is handed out', async () => {
     const { taskQueue, handle, first } = await startedForWaitingPoll();
     await answer(first, [], taskQueue);
