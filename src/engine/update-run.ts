@@ -302,12 +302,13 @@ export class RunTx {
    * activity for its worker, which commits with that activity's result (once the activity has
    * run; ADR 0013). `updateRun` then returns once the write is queued and this process's run
    * cache holds it, and the store may hold the write back (up to its linger window) to share the
-   * next write's transaction: one commit per step instead of two. Readers of the store see nothing of it before that commit; a crash before it loses
-   * the write as if it never came (the activity attempt times out and runs again; the task row,
-   * not yet deleted, is found again; the answer's workflow task is given out again). Task rows
-   * the write deletes stay passed over by this process's polls until it commits. Ignored, and
-   * the write awaited, when the decision hands tasks to waiting polls, creates a run, closes this
-   * one, or the cache cannot serve the run's next workflow task.
+   * next write's transaction: one commit per step instead of two. Readers of the store see
+   * nothing of it before that commit; a crash before it loses the write as if it never came (the
+   * activity attempt times out and runs again; the task row, not yet deleted, is found again;
+   * the answer's workflow task is given out again). Task rows the write deletes stay passed over
+   * by this process's polls until it commits. Ignored, and the write awaited, when the decision
+   * hands tasks to waiting polls, creates a run, closes this one, or the cache cannot serve the
+   * run's next workflow task.
    */
   deferCommit = false;
   /**

@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { Client } from '../../client/index.ts';
 import type { TimerRecord } from '../../store/store.ts';
+import { asWorkflowTask } from '../../../test/helpers/commands.ts';
 import { tempDir, uniqueQueue, waitFor } from '../../../test/helpers/test-env.ts';
 import { ManualClock } from '../clock.ts';
 import { Engine } from '../engine.ts';
@@ -84,15 +85,15 @@ describe('a timer row fired twice', () => {
     engine = await Engine.open({ store: `sqlite:${path}`, clock });
     const handle = new Client({ connection: engine.connection }).workflow.getHandle('fired-twice');
 
-    const poll = async () => {
-      const task = await engine.connection.pollWorkflowTask({
-        namespace: 'default',
-        taskQueue,
-        identity: 'test',
-        waitMs: 5000,
-      });
-      assert.ok(task?.kind === 'workflow');
-    };
+    const poll = async () =>
+      asWorkflowTask(
+        await engine.connection.pollWorkflowTask({
+          namespace: 'default',
+          taskQueue,
+          identity: 'test',
+          waitMs: 5000,
+        }),
+      );
     const timedOut = async () =>
       (await handle.fetchHistory()).events.filter((e) => e.type === 'WorkflowTaskTimedOut').length;
 
