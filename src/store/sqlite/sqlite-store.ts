@@ -67,6 +67,7 @@ import { prepareTimerQueries } from './queries/timers.ts';
 import { prepareWorkerQueries } from './queries/workers.ts';
 import { prepareEngineProcessQueries } from './queries/engine-processes.ts';
 import type { SqliteErrorContext } from './sqlite-errors.ts';
+import { SyncLevels } from './sync-levels.ts';
 import { sqliteErrorKind, translateSqliteError } from './sqlite-errors.ts';
 
 export interface SqliteStoreOptions {
@@ -106,6 +107,7 @@ export class SqliteStore implements Store {
   readonly #db: Database.Database;
   readonly #q: Queries;
   readonly #tx: ReturnType<typeof prepareTransactions>;
+  readonly #sync: SyncLevels;
   #pending: PendingAppend[] = [];
   /** How the pending batch will be flushed: at the end of this turn, or when a linger ends. */
   #flushAt: { kind: 'turn' } | { kind: 'linger'; timer: NodeJS.Timeout } | undefined;
@@ -123,6 +125,7 @@ export class SqliteStore implements Store {
     this.#db = db;
     this.#q = prepareQueries(db);
     this.#tx = prepareTransactions(db, this.#q);
+    this.#sync = new SyncLevels(db);
   }
 
   /**
@@ -143,7 +146,7 @@ export class SqliteStore implements Store {
       try {
         db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
         if (!db.memory) db.pragma('journal_mode = WAL');
-        db.pragma('synchronous = FULL');
+        new SyncLevels(db).full();
         db.pragma('foreign_keys = ON');
         migrate(db, { nowMs: Date.now() });
         return new SqliteStore(db, opts.lingerMs ?? DEFAULT_LINGER_MS);
@@ -315,8 +318,16 @@ export class SqliteStore implements Store {
     });
   }
 
+  /**
+   * The leases are written without waiting for an fsync (synchronous=NORMAL for this one
+   * transaction): a lease only hides the timers from other engines while this one fires them.
+   * The next synced commit, at the latest the fire's, makes it durable with everything before
+   * it. A lease lost to an OS crash or a power loss frees its timers, as the crash of the
+   * process that held it does anyway (ADR 0012); a process crash alone loses nothing.
+   */
   async takeDueTimers(req: TakeDueTimersRequest): Promise<TimerRecord[]> {
-    return this.#write('takeDueTimers', () => this.#tx.takeDueTimers.immediate(req));
+    const take = () => this.#sync.unsynced(() => this.#tx.takeDueTimers.immediate(req));
+    return this.#write('takeDueTimers', take, { durable: false });
   }
 
   async deleteTimer(req: { runId: string; key: string }): Promise<void> {
@@ -452,8 +463,9 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * Write transactions this store has run (each one durable commit, one fsync under
-   * synchronous=FULL; a group commit is one), for benchmarks and metrics.
+   * Write transactions this store has run that waited for their fsync (each one durable commit;
+   * a group commit is one), for benchmarks and metrics. Timer leases, which do not wait for one,
+   * are not counted.
    */
   get writeTransactions(): number {
     return this.#transactions;
@@ -476,12 +488,17 @@ export class SqliteStore implements Store {
     });
   }
 
-  async #write<T>(ctx: string | SqliteErrorContext, fn: () => T): Promise<T> {
+  async #write<T>(
+    ctx: string | SqliteErrorContext,
+    fn: () => T,
+    /** False for a write that does not wait for its fsync ({@link SyncLevels.unsynced}). */
+    opts: { durable: boolean } = { durable: true },
+  ): Promise<T> {
     const context = typeof ctx === 'string' ? { operation: ctx } : ctx;
     return withBusyRetry(context, () => {
       this.#assertOpen(context.operation);
       const out = fn();
-      this.#transactions++;
+      if (opts.durable) this.#transactions++;
       return out;
     });
   }
