@@ -5,11 +5,12 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Client } from 'reprise/client';
 import type { WorkflowHandle } from 'reprise/client';
-import { Engine, ManualClock } from 'reprise/server';
+import { Engine, ManualClock, openStore } from 'reprise/server';
 import type { EngineOptions } from 'reprise/server';
 import { Worker } from 'reprise/worker';
 import { sleeper } from './fixtures/contract-workflows.ts';
 import { contractFixture, contractWorkflows } from './fixtures/paths.ts';
+import { counted } from '../helpers/counted-store.ts';
 import {
   recordingLogger,
   startTestEnv,
@@ -106,17 +107,28 @@ describe('contract 3: timers fire once and never early', () => {
 // in flight waits for them; the timers its close cut short fire once, on the next engine.
 describe('contract 3: an engine closed while its timers fire', () => {
   type Logger = NonNullable<EngineOptions['logger']>;
-  const SLEEPERS = 300; // more than one batch
+  /** More than one batch of 256: the first batch's fires are awaited before the next is taken. */
+  const BACKLOG = 300;
+  /** Less than a batch: nothing but close waits for their fires. */
+  const FEW = 50;
   const SLEEP_MS = 1000;
 
   async function open(dbPath: string, clock: ManualClock, logger: Logger) {
-    const engine = await Engine.open({ store: `sqlite:${dbPath}`, clock, logger });
+    const store = counted(await openStore(`sqlite:${dbPath}`));
+    const engine = await Engine.open({ store: store.store, clock, logger });
     const client = new Client({ connection: engine.connection });
-    return { engine, client };
+    return { engine, client, store };
   }
 
-  for (const turns of [0, 2, 8]) {
-    test(`closed ${turns} turns of microtasks after the timers came due: each fires once`, async () => {
+  const cases = [
+    { sleepers: BACKLOG, turns: 0 },
+    { sleepers: BACKLOG, turns: 2 },
+    { sleepers: BACKLOG, turns: 8 },
+    { sleepers: FEW, turns: 8 },
+    { sleepers: FEW, turns: 20 },
+  ];
+  for (const { sleepers, turns } of cases) {
+    test(`${sleepers} timers, closed ${turns} turns of microtasks after they came due: each fires once`, async () => {
       const tmp = tempDir();
       const dbPath = join(tmp.dir, 'reprise.db');
       const clock = new ManualClock();
@@ -129,7 +141,7 @@ describe('contract 3: an engine closed while its timers fire', () => {
         taskQueue,
         workflowsPath,
       });
-      const ids = Array.from({ length: SLEEPERS }, (_, i) => `closing-${turns}-${i}`);
+      const ids = Array.from({ length: sleepers }, (_, i) => `closing-${sleepers}-${turns}-${i}`);
       try {
         await workerA.runUntil(async () => {
           const handles = await Promise.all(
@@ -144,6 +156,9 @@ describe('contract 3: an engine closed while its timers fire', () => {
         clock.advance(SLEEP_MS);
         for (let i = 0; i < turns; i++) await Promise.resolve();
         await a.engine.close();
+        // The engine does not own this store: nothing but its own waiting committed the fires.
+        assert.equal(a.store.pending.get('appendToRun') ?? 0, 0, 'close waited for the fires');
+        await a.store.store.close();
         assert.deepEqual(first.errors, [], 'the closed engine logged no error');
 
         const second = recordingLogger();
@@ -168,6 +183,7 @@ describe('contract 3: an engine closed while its timers fire', () => {
           });
         } finally {
           await b.engine.close();
+          await b.store.store.close();
         }
         assert.deepEqual(second.errors, []);
       } finally {

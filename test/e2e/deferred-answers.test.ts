@@ -1,10 +1,10 @@
 // ADR 0013: a run's first answer, on a committed row, that only starts one activity for its
 // worker waits in the store for that activity's result, and the three writes (answer, result,
 // next answer) commit together. Not a later answer, nor one to a task during which an event came,
-// nor one that starts more, nor with another engine on the file; and an answer lost to another
-// engine's write gives its task out again at once. The test plays the worker through the engine
-// API, on a store whose linger window (5 s) outlasts any step here, so that what waits, waits
-// until the test moves on.
+// nor one that starts more or sends its activity to the queue, nor with another engine on the
+// file; and an answer lost to another engine's write gives its task out again at once. The test
+// plays the worker through the engine API, on a store whose linger window (5 s) outlasts any step
+// here, so that what waits, waits until the test moves on.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -169,6 +169,31 @@ describe('an answer that waits for its activity’s result', () => {
     const { taskQueue, handle, first } = await startedForWaitingPoll();
     assert.equal((await answer(first, [1, 2], taskQueue)).activityTasks?.length, 2);
     assert.deepEqual((await handle.describe()).pendingActivities.length, 2);
+  });
+
+  test('an answer that starts one activity for its worker and one for the queue commits before handing it out', async () => {
+    const { taskQueue, handle, first } = await startedForWaitingPoll();
+    const answered = await api().completeWorkflowTask({
+      taskToken: first.taskToken,
+      identity: 'me',
+      commands: [
+        scheduleWork(taskQueue, 1, { requestEagerExecution: true }),
+        scheduleWork(taskQueue, 2, { requestEagerExecution: false }),
+      ],
+    });
+    assert.equal(answered.activityTasks?.length, 1);
+    assert.equal((await handle.describe()).pendingActivities.length, 2);
+  });
+
+  test('an answer whose one activity goes to the queue commits at once', async () => {
+    const { taskQueue, handle, first } = await startedForWaitingPoll();
+    const answered = await api().completeWorkflowTask({
+      taskToken: first.taskToken,
+      identity: 'me',
+      commands: [scheduleWork(taskQueue, 1, { requestEagerExecution: false })],
+    });
+    assert.equal(answered.activityTasks, undefined);
+    assert.equal((await handle.describe()).pendingActivities.length, 1);
   });
 
   test('with another engine on the file, the answer commits before its activity is handed out', async () => {

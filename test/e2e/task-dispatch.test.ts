@@ -18,7 +18,8 @@ describe('task dispatch', () => {
   let env: TestEnv;
   let n = 0;
   before(async () => {
-    env = await startTestEnv();
+    // The linger window outlasts every step here: a held result waits until the test moves on.
+    env = await startTestEnv({ lingerMs: 1_000 });
   });
   after(async () => {
     await env.close();

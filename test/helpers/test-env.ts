@@ -5,6 +5,7 @@ import { Client } from 'reprise/client';
 import { Engine } from 'reprise/server';
 import type { Clock, EngineLimits, EngineOptions } from 'reprise/server';
 import { Worker } from 'reprise/worker';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import type { WorkerOptions } from 'reprise/worker';
 
 /** A logger for an engine that keeps the messages of its warnings and errors. */
@@ -78,12 +79,21 @@ export async function startTestEnv(
     logger?: EngineOptions['logger'];
     /** More options of the first worker (e.g. its buildId). */
     worker?: Partial<WorkerOptions>;
+    /**
+     * The store's linger window (SqliteStoreOptions.lingerMs), for tests that look at what waits
+     * in it: one longer than any step of the test takes away the timing.
+     */
+    lingerMs?: number;
   } = {},
 ): Promise<TestEnv> {
   const tmp = tempDir();
   const dbPath = join(tmp.dir, 'reprise.db');
+  const store =
+    opts.lingerMs === undefined
+      ? undefined
+      : await SqliteStore.open({ path: dbPath, lingerMs: opts.lingerMs });
   const engine = await Engine.open({
-    store: `sqlite:${dbPath}`,
+    store: store ?? `sqlite:${dbPath}`,
     clock: opts.clock,
     limits: opts.limits,
     logger: opts.logger,
@@ -132,6 +142,7 @@ export async function startTestEnv(
     close: async () => {
       await stopWorkers();
       await engine.close();
+      await store?.close();
       tmp.remove();
     },
   };
