@@ -14,8 +14,6 @@ const ALWAYS_WRITES = new Set([
 
 export class StoreCounter {
   readonly calls = new Map<string, number>();
-  /** takeDueTimers that took some: they wrote a lease. */
-  leasesTaken = 0;
 
   count(method: string): void {
     this.calls.set(method, (this.calls.get(method) ?? 0) + 1);
@@ -23,7 +21,6 @@ export class StoreCounter {
 
   reset(): void {
     this.calls.clear();
-    this.leasesTaken = 0;
     this.#txAtReset = this.#store?.writeTransactions ?? 0;
   }
 
@@ -38,12 +35,13 @@ export class StoreCounter {
 
   /**
    * Durable commits (fsyncs): the store's count of write transactions when it keeps one (group
-   * commit makes one of many writes), else the calls that always write.
+   * commit makes one of many writes), else the calls that always write. Timer leases are not
+   * durable commits: they wait for no fsync (ADR 0014).
    */
   get durableCommits(): number {
     const now = this.#store?.writeTransactions;
     if (now !== undefined) return now - this.#txAtReset;
-    let n = this.leasesTaken;
+    let n = 0;
     for (const [m, c] of this.calls) if (ALWAYS_WRITES.has(m)) n += c;
     return n;
   }
@@ -72,16 +70,7 @@ export function countingStore(store: Store, counter: StoreCounter): Store {
       const fn = value as (...args: unknown[]) => unknown;
       return (...args: unknown[]): unknown => {
         counter.count(prop);
-        const result = fn.apply(target, args);
-        if (prop === 'takeDueTimers' && result instanceof Promise) {
-          void result.then(
-            (r: unknown) => {
-              if (r !== undefined && !(Array.isArray(r) && r.length === 0)) counter.leasesTaken++;
-            },
-            () => undefined,
-          );
-        }
-        return result;
+        return fn.apply(target, args);
       };
     },
   });

@@ -120,15 +120,21 @@ describe('contract 3: an engine closed while its timers fire', () => {
     return { engine, client, store };
   }
 
-  const cases = [
-    { sleepers: BACKLOG, turns: 0 },
-    { sleepers: BACKLOG, turns: 2 },
-    { sleepers: BACKLOG, turns: 8 },
-    { sleepers: FEW, turns: 8 },
-    { sleepers: FEW, turns: 20 },
+  /**
+   * When close is called: after a number of microtask turns, or once every fire has sent its
+   * write ('sent': turns of microtasks only, so none of those writes has committed yet).
+   */
+  type CloseAt = number | 'sent';
+  const cases: { sleepers: number; closeAt: CloseAt }[] = [
+    { sleepers: BACKLOG, closeAt: 0 },
+    { sleepers: BACKLOG, closeAt: 2 },
+    { sleepers: BACKLOG, closeAt: 8 },
+    { sleepers: FEW, closeAt: 'sent' },
   ];
-  for (const { sleepers, turns } of cases) {
-    test(`${sleepers} timers, closed ${turns} turns of microtasks after they came due: each fires once`, async () => {
+  const when = (closeAt: CloseAt) =>
+    closeAt === 'sent' ? 'once every fire sent its write' : `${closeAt} turns of microtasks after`;
+  for (const { sleepers, closeAt } of cases) {
+    test(`${sleepers} timers, the engine closed ${when(closeAt)}: each fires once`, async () => {
       const tmp = tempDir();
       const dbPath = join(tmp.dir, 'reprise.db');
       const clock = new ManualClock();
@@ -141,7 +147,7 @@ describe('contract 3: an engine closed while its timers fire', () => {
         taskQueue,
         workflowsPath,
       });
-      const ids = Array.from({ length: sleepers }, (_, i) => `closing-${sleepers}-${turns}-${i}`);
+      const ids = Array.from({ length: sleepers }, (_, i) => `closing-${sleepers}-${closeAt}-${i}`);
       try {
         await workerA.runUntil(async () => {
           const handles = await Promise.all(
@@ -153,8 +159,18 @@ describe('contract 3: an engine closed while its timers fire', () => {
             await waitFor(async () => (await h.describe()).pendingTimers.length === 1, 'timer');
           }
         });
+        const appends = () => a.store.calls.get('appendToRun') ?? 0;
+        const before = appends();
         clock.advance(SLEEP_MS);
-        for (let i = 0; i < turns; i++) await Promise.resolve();
+        if (closeAt === 'sent') {
+          // Microtasks only: a group commit waits for the next turn of the event loop.
+          for (let i = 0; i < 100_000 && appends() - before < sleepers; i++)
+            await Promise.resolve();
+          assert.equal(appends() - before, sleepers, 'every fire sent its write before close');
+          assert.equal(a.store.pending.get('appendToRun'), sleepers, 'none committed yet');
+        } else {
+          for (let i = 0; i < closeAt; i++) await Promise.resolve();
+        }
         await a.engine.close();
         // The engine does not own this store: nothing but its own waiting committed the fires.
         assert.equal(a.store.pending.get('appendToRun') ?? 0, 0, 'close waited for the fires');

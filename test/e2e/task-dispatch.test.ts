@@ -18,7 +18,8 @@ describe('task dispatch', () => {
   let env: TestEnv;
   let n = 0;
   before(async () => {
-    // The linger window outlasts every step here: a held result waits until the test moves on.
+    // A linger window far longer than any step here (20 ms by default): a held result waits for
+    // the write the test sends next unless a step stalls for a second.
     env = await startTestEnv({ lingerMs: 1_000 });
   });
   after(async () => {

@@ -81,7 +81,7 @@ export async function startTestEnv(
     worker?: Partial<WorkerOptions>;
     /**
      * The store's linger window (SqliteStoreOptions.lingerMs), for tests that look at what waits
-     * in it: one longer than any step of the test takes away the timing.
+     * in it: one far longer than any step of the test (the default is 20 ms).
      */
     lingerMs?: number;
   } = {},
@@ -97,6 +97,9 @@ export async function startTestEnv(
     clock: opts.clock,
     limits: opts.limits,
     logger: opts.logger,
+  }).catch(async (e: unknown) => {
+    await store?.close();
+    throw e;
   });
   const taskQueue = uniqueQueue();
   const client = new Client({ connection: engine.connection });

@@ -22,6 +22,7 @@ import { prepareTimerQueries } from '../../src/store/sqlite/queries/timers.ts';
 import { runToRow } from '../../src/store/rows.ts';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import type { RunRecord } from '../../src/store/store.ts';
+import { makeTimer } from './builders.ts';
 import { storeConformance } from './suite.ts';
 
 const execFileAsync = promisify(execFile);
@@ -194,6 +195,35 @@ describe('SqliteStore on a file', () => {
       assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
     } finally {
       db.close();
+    }
+  });
+
+  test('a timer lease is written but not counted as a durable commit (ADR 0014)', async () => {
+    const file = freshFile();
+    const store = await SqliteStore.open({ path: file });
+    const reader = new Database(file, { readonly: true });
+    try {
+      const run = makeRun();
+      await store.createRun({ run, events: [], tasks: [], timers: [makeTimer(run)] });
+      const before = store.writeTransactions;
+      const taken = await store.takeDueTimers({ nowMs: 1_000, limit: 10, leaseMs: 500 });
+      assert.deepEqual(
+        taken.map((t) => t.key),
+        ['timer-1'],
+      );
+      assert.equal(store.writeTransactions, before, 'the lease waited for no fsync');
+      assert.deepEqual(
+        reader.prepare('SELECT lease_until_ms FROM timers WHERE run_id = ?').get(run.runId),
+        { lease_until_ms: 1_500 },
+        'the lease is committed',
+      );
+      assert.deepEqual(await store.takeDueTimers({ nowMs: 1_400, limit: 10, leaseMs: 500 }), []);
+      // Writes after it are counted again.
+      await store.createRun({ run: makeRun(), events: [], tasks: [], timers: [] });
+      assert.equal(store.writeTransactions, before + 1);
+    } finally {
+      reader.close();
+      await store.close();
     }
   });
 

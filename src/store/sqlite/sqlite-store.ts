@@ -11,6 +11,7 @@ import {
   RunConflictError,
   ScheduleAlreadyRunning,
   ScheduleConflictError,
+  UnavailableError,
   WorkflowExecutionAlreadyStartedError,
 } from '../../errors.ts';
 import type { HistoryEvent } from '../../protocol/history-events.ts';
@@ -145,7 +146,7 @@ export class SqliteStore implements Store {
       const db = new Database(opts.path, { timeout: BUSY_TIMEOUT_MS });
       try {
         db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-        if (!db.memory) db.pragma('journal_mode = WAL');
+        if (!db.memory) requireWal(db, opts.path);
         new SyncLevels(db).full();
         db.pragma('foreign_keys = ON');
         migrate(db, { nowMs: Date.now() });
@@ -320,10 +321,10 @@ export class SqliteStore implements Store {
 
   /**
    * The leases are written without waiting for an fsync (synchronous=NORMAL for this one
-   * transaction): a lease only hides the timers from other engines while this one fires them.
-   * The next synced commit, at the latest the fire's, makes it durable with everything before
-   * it. A lease lost to an OS crash or a power loss frees its timers, as the crash of the
-   * process that held it does anyway (ADR 0012); a process crash alone loses nothing.
+   * transaction, ADR 0014): a lease only hides the timers from other engines while this one
+   * fires them, and the next synced commit makes it durable with everything before it. A lease
+   * lost to an OS crash or a power loss leaves the row's earlier lease, which had ended: its
+   * timers are free at once. A process crash alone loses nothing.
    */
   async takeDueTimers(req: TakeDueTimersRequest): Promise<TimerRecord[]> {
     const take = () => this.#sync.unsynced(() => this.#tx.takeDueTimers.immediate(req));
@@ -798,6 +799,21 @@ function prepareTransactions(db: Database.Database, q: Queries) {
       },
     ),
   };
+}
+
+/**
+ * Switches a file database to WAL mode, which several processes on one file and the timer
+ * leases written without an fsync (ADR 0014) rely on. SQLite keeps the old mode where WAL cannot
+ * work (e.g. some network filesystems, which lack shared memory): refused then.
+ */
+function requireWal(db: Database.Database, path: string): void {
+  const mode: unknown = db.pragma('journal_mode = WAL', { simple: true });
+  if (mode !== 'wal') {
+    throw new UnavailableError(
+      `Cannot use SQLite database '${path}': it could not be switched to WAL mode (journal mode ` +
+        `is '${String(mode)}'). Put the file on a local filesystem.`,
+    );
+  }
 }
 
 /**

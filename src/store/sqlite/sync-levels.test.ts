@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
+import { ErrorCode, RepriseError } from '../../errors.ts';
 import { SyncLevels } from './sync-levels.ts';
 
 const FULL = 2;
@@ -52,5 +53,20 @@ test('a transaction that throws is rolled back and the connection is back at FUL
     assert.throws(() => levels.unsynced(() => failing.immediate()), /boom/);
     assert.equal(level(db), FULL);
     assert.deepEqual(db.prepare('SELECT v FROM t').all(), []);
+  });
+});
+
+test('a connection that cannot be set back to FULL is closed, not left at NORMAL', () => {
+  withDb((db) => {
+    const levels = new SyncLevels(db);
+    levels.full();
+    // A transaction left open: SQLite refuses to change the level inside it.
+    assert.throws(
+      () => {
+        levels.unsynced(() => db.exec('BEGIN'));
+      },
+      (e: unknown) => e instanceof RepriseError && e.code === ErrorCode.Unavailable,
+    );
+    assert.equal(db.open, false);
   });
 });

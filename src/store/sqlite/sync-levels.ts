@@ -1,7 +1,8 @@
 // How durably one SQLite connection commits. The store opens every connection at
 // synchronous=FULL (each commit waits for its fsync); `unsynced` runs one transaction at NORMAL,
-// for writes that may be lost to a power loss and nothing else.
+// for writes that may be lost to a power loss and nothing else (ADR 0014).
 import type Database from 'better-sqlite3';
+import { UnavailableError } from '../../errors.ts';
 
 export class SyncLevels {
   readonly #db: Database.Database;
@@ -20,16 +21,35 @@ export class SyncLevels {
 
   /**
    * Runs `tx`, one transaction, at synchronous=NORMAL and restores FULL after it, thrown or not.
-   * In WAL mode its commit does not wait for an fsync; the next synced commit makes it durable
-   * with everything before it in the log. SQLite refuses the change inside a transaction, so it
-   * wraps one.
+   * In WAL mode (only: the store refuses any other) its commit does not wait for an fsync, and the
+   * next synced commit makes it durable with everything before it in the log. SQLite refuses the
+   * change inside a transaction, so it wraps one. If FULL cannot be set again, the connection is
+   * closed: left at NORMAL, it would acknowledge later writes before they are on disk.
    */
   unsynced<T>(tx: () => T): T {
     this.#db.exec('PRAGMA synchronous = NORMAL');
+    let out: T;
     try {
-      return tx();
-    } finally {
+      out = tx();
+    } catch (e) {
+      this.#restore();
+      throw e;
+    }
+    this.#restore();
+    return out;
+  }
+
+  #restore(): void {
+    try {
       this.full();
+    } catch (e) {
+      this.#db.close();
+      throw new UnavailableError(
+        'SQLite could not set synchronous=FULL again after a timer lease was written, so the ' +
+          'store closed its connection rather than acknowledge writes before they are on disk. ' +
+          `Open the store again; if this repeats, check the database file and its disk. (${String(e)})`,
+        { cause: e },
+      );
     }
   }
 }
