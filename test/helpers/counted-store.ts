@@ -23,14 +23,10 @@ export function counted(store: Store): {
         const result = (value as (...a: unknown[]) => unknown).apply(target, args);
         if (result instanceof Promise) {
           add(pending, prop, 1);
-          void result.then(
-            () => {
-              add(pending, prop, -1);
-            },
-            () => {
-              add(pending, prop, -1);
-            },
-          );
+          const settled = (): void => {
+            add(pending, prop, -1);
+          };
+          void result.then(settled, settled);
         }
         return result;
       };

@@ -5,8 +5,8 @@ import { Client } from 'reprise/client';
 import { Engine } from 'reprise/server';
 import type { Clock, EngineLimits, EngineOptions } from 'reprise/server';
 import { Worker } from 'reprise/worker';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import type { WorkerOptions } from 'reprise/worker';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 
 /** A logger for an engine that keeps the messages of its warnings and errors. */
 export function recordingLogger(): {

@@ -23,9 +23,9 @@ export class SyncLevels {
    * Runs `tx`, one transaction, at synchronous=NORMAL and restores FULL after it, thrown or not.
    * In WAL mode (a file store refuses any other; an in-memory one has no disk to wait for) its
    * commit does not wait for an fsync, and the next synced commit makes it durable with everything
-   * before it in the log. SQLite refuses the
-   * change inside a transaction, so it wraps one. If FULL cannot be set again, the connection is
-   * closed: left at NORMAL, it would acknowledge later writes before they are on disk.
+   * before it in the log. SQLite refuses the change inside a transaction, so it wraps one. If FULL
+   * cannot be set again, the connection is closed: left at NORMAL, it would acknowledge later
+   * writes before they are on disk.
    */
   unsynced<T>(tx: () => T): T {
     this.#db.exec('PRAGMA synchronous = NORMAL');
