@@ -69,6 +69,18 @@ export interface Activation {
   historySizeBytes: number;
   continueAsNewSuggested: boolean;
   jobs: ActivationJob[];
+  /** Replay only: the commands of this activation whose outcome the replayed history holds. */
+  outcomesInHistory?: OutcomesInHistory | undefined;
+}
+
+/**
+ * Seqs of the commands a replayed task issues whose outcome comes later in the same replay.
+ * Their call sites are not captured for `__stack_trace`: they settle before anyone can ask, and
+ * the capture (a `new Error()` in the context) was the largest cost of a replay.
+ */
+export interface OutcomesInHistory {
+  activitySeqs: number[];
+  timerSeqs: number[];
 }
 
 /** The sandbox's answer: commands in order, or the reason the workflow task failed. */

@@ -1,5 +1,6 @@
 // How history's command events are matched against the commands workflow code issues, and how
 // a mismatch is described: the pure helpers of WorkflowRun (workflow-run.ts).
+import type { OutcomesInHistory } from '../protocol/activation.ts';
 import type { Command } from '../protocol/commands.ts';
 import type { EventOf, HistoryEvent } from '../protocol/history-events.ts';
 import { PATCH_MARKER } from '../protocol/history-events.ts';
@@ -93,6 +94,76 @@ export function taskRecordedEvents(
   let to = from + 1;
   while (to < events.length && events[to]?.type !== 'WorkflowTaskStarted') to++;
   return events.slice(from, to);
+}
+
+/**
+ * The event ids of the ActivityTaskScheduled and TimerStarted events whose outcome (completed,
+ * failed, timed out, cancelled; fired, cancelled) a feed of `events` delivers to the workflow:
+ * the outcomes before the WorkflowTaskStarted of the last task the feed activates. That is the
+ * last event when the feed answers a task; when it only replays, the start of the last completed
+ * task (the events after it wait for a task not yet completed).
+ */
+export function settledCommandEventIds(
+  events: readonly HistoryEvent[],
+  answer: boolean,
+): Set<number> {
+  const end = answer ? events.length - 1 : lastCompletedTaskStart(events);
+  const ids = new Set<number>();
+  for (let i = 0; i < end; i++) {
+    const e = events[i] as HistoryEvent;
+    if (
+      e.type === 'ActivityTaskCompleted' ||
+      e.type === 'ActivityTaskFailed' ||
+      e.type === 'ActivityTaskTimedOut' ||
+      e.type === 'ActivityTaskCanceled'
+    ) {
+      ids.add(e.scheduledEventId);
+    } else if (e.type === 'TimerFired' || e.type === 'TimerCanceled') {
+      ids.add(e.startedEventId);
+    }
+  }
+  return ids;
+}
+
+/** The index of the WorkflowTaskStarted of the last completed task in `events`; -1 if none. */
+function lastCompletedTaskStart(events: readonly HistoryEvent[]): number {
+  let startedEventId: number | undefined;
+  for (let i = events.length - 1; i >= 0; i--) {
+    const e = events[i] as HistoryEvent;
+    if (startedEventId === undefined) {
+      if (e.type === 'WorkflowTaskCompleted') startedEventId = e.startedEventId;
+    } else if (e.eventId === startedEventId) {
+      return i;
+    }
+  }
+  return -1;
+}
+
+/**
+ * The activities and timers a completed task recorded whose outcome is among `settled`
+ * ({@link settledCommandEventIds}), by seq; undefined when there are none.
+ */
+export function outcomesInHistoryAfter(
+  events: readonly HistoryEvent[],
+  completed: EventOf<'WorkflowTaskCompleted'>,
+  settled: ReadonlySet<number>,
+): OutcomesInHistory | undefined {
+  let outcomes: OutcomesInHistory | undefined;
+  for (const e of events) {
+    if (e.eventId <= completed.eventId) continue;
+    if (e.type === 'WorkflowTaskStarted') break;
+    if (!settled.has(e.eventId)) continue;
+    if (
+      e.type === 'ActivityTaskScheduled' &&
+      e.workflowTaskCompletedEventId === completed.eventId
+    ) {
+      (outcomes ??= { activitySeqs: [], timerSeqs: [] }).activitySeqs.push(e.seq);
+    } else if (e.type === 'TimerStarted' && e.workflowTaskCompletedEventId === completed.eventId) {
+      // A timer's id is its seq (matchCommandEvent).
+      (outcomes ??= { activitySeqs: [], timerSeqs: [] }).timerSeqs.push(Number(e.timerId));
+    }
+  }
+  return outcomes;
 }
 
 /** Patch ids of the markers a completed task recorded (sent first as notifyHasPatch jobs). */

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Command } from '../protocol/commands.ts';
 import { PATCH_MARKER } from '../protocol/history-events.ts';
+import type { HistoryEvent } from '../protocol/history-events.ts';
 import { PATCH_MARKER_NAME } from '../workflow/activator.ts';
 import {
   HistoryBuilder,
@@ -10,18 +11,21 @@ import {
   applicationFailure,
 } from '../../test/helpers/history-builders.ts';
 import { bundleWorkflows } from './sandbox/bundle.ts';
+import type { WorkflowBundle } from './sandbox/bundle.ts';
 import { VmSandbox } from './sandbox/vm-sandbox.ts';
 import { WorkflowRun } from './workflow-run.ts';
 import type { RunActivationResult } from './workflow-run.ts';
 
 const BASICS = 'test/runtime/workflows/basics.ts';
 
+let basics: WorkflowBundle;
 let sandbox: VmSandbox;
 let v1: VmSandbox;
 let v2: VmSandbox;
 
 before(async () => {
-  sandbox = VmSandbox.create(await bundleWorkflows({ workflowsPath: BASICS }));
+  basics = await bundleWorkflows({ workflowsPath: BASICS });
+  sandbox = VmSandbox.create(basics);
   v1 = VmSandbox.create(
     await bundleWorkflows({ workflowsPath: 'test/runtime/workflows/versioned-v1.ts' }),
   );
@@ -51,12 +55,50 @@ function failureOf(
   return result;
 }
 
+/** The run's answer to the built-in `__stack_trace` query. */
+function stackTraceOf(run: WorkflowRun): string {
+  const result = run.query({ queryType: '__stack_trace', args: [] });
+  assert.equal(result.status, 'success', JSON.stringify(result));
+  return String(result.result);
+}
+
+/** A stack line at the first line of the test workflows that contains `text`. */
+function atBasicsLine(text: string): RegExp {
+  const line = readFileSync(BASICS, 'utf8')
+    .split('\n')
+    .findIndex((l) => l.includes(text));
+  assert.notEqual(line, -1, `no line of ${BASICS} contains ${text}`);
+  return new RegExp(`basics\\.ts:${line + 1}:`);
+}
+
 /** Runs a live task on `run` for the events after what it has seen; records its commands. */
 function step(run: WorkflowRun, h: HistoryBuilder): Command[] {
   h.startTask();
   const commands = commandsOf(run.activate(h.after(run.lastEventId)));
   h.completeTask(commands);
   return commands;
+}
+
+/**
+ * `sleepChargeSleep` run live up to its second timer: its history then, and two earlier cuts
+ * (the charge scheduled; the charge's result in history with no task after it).
+ */
+function sleepChargeSleepHistory(): {
+  events: HistoryEvent[];
+  chargePending: HistoryEvent[];
+  chargeUndelivered: HistoryEvent[];
+} {
+  const h = new HistoryBuilder().started('sleepChargeSleep', [7]);
+  const live = newRun(sandbox, 'live');
+  step(live, h);
+  h.advance(10).timerFired(1);
+  step(live, h);
+  const chargePending = h.events.slice();
+  h.activityCompleted(1, 'receipt-7');
+  const chargeUndelivered = h.events.slice();
+  step(live, h);
+  live.dispose();
+  return { events: h.events, chargePending, chargeUndelivered };
 }
 
 describe('WorkflowRun', () => {
@@ -374,14 +416,70 @@ describe('WorkflowRun', () => {
     const h = new HistoryBuilder().started('sleeper', [100]);
     const run = newRun();
     step(run, h);
-    const result = run.query({ queryType: '__stack_trace', args: [] });
-    assert.equal(result.status, 'success');
-    const line =
-      readFileSync(BASICS, 'utf8')
-        .split('\n')
-        .findIndex((l) => l.includes('await sleep(ms)')) + 1;
-    assert.match(String(result.result), new RegExp(`basics\\.ts:${line}:`));
+    assert.match(stackTraceOf(run), atBasicsLine('await sleep(ms)'));
     run.dispose();
+  });
+
+  test('after a replay, __stack_trace names the operation still pending, not the settled ones', () => {
+    const { events, chargePending, chargeUndelivered } = sleepChargeSleepHistory();
+    const stackAfterReplay = (events: readonly HistoryEvent[]): string => {
+      const run = newRun(sandbox, 'replayed');
+      commandsOf(run.replay(events));
+      const stack = stackTraceOf(run);
+      run.dispose();
+      return stack;
+    };
+
+    // The timer fired within the replay; the charge is pending.
+    let stack = stackAfterReplay(chargePending);
+    assert.match(stack, atBasicsLine('receipt = await charge(amount)'));
+    assert.doesNotMatch(stack, /not captured/);
+    // The charge's result is in history, but no completed task delivered it: still pending.
+    stack = stackAfterReplay(chargeUndelivered);
+    assert.match(stack, atBasicsLine('receipt = await charge(amount)'));
+    assert.doesNotMatch(stack, /not captured/);
+    // The charge completed within the replay; the second timer is pending.
+    stack = stackAfterReplay(events);
+    assert.match(stack, atBasicsLine('await sleep(20)'));
+    assert.doesNotMatch(stack, /not captured/);
+  });
+
+  test('a replayed task is told which of its activities and timers settle later in the replay', () => {
+    const { events } = sleepChargeSleepHistory();
+    const observed = VmSandbox.create(basics);
+    const activate = observed.activate.bind(observed);
+    const told: unknown[] = [];
+    observed.activate = (runKey, activation) => {
+      told.push(activation.outcomesInHistory);
+      return activate(runKey, activation);
+    };
+    const run = newRun(observed);
+    commandsOf(run.replay(events));
+    run.dispose();
+    observed.dispose();
+    assert.deepEqual(told, [
+      { activitySeqs: [], timerSeqs: [1] },
+      { activitySeqs: [1], timerSeqs: [] },
+      // The last timer has not fired: its call site is captured.
+      undefined,
+    ]);
+  });
+
+  test('the sandbox does not capture the call site of an operation the activation lists as settled', () => {
+    const told = VmSandbox.create(basics);
+    const activate = told.activate.bind(told);
+    told.activate = (runKey, activation) =>
+      activate(runKey, { ...activation, outcomesInHistory: { activitySeqs: [1], timerSeqs: [1] } });
+    const stackOf = (workflowType: string, args: unknown[]): string => {
+      const run = newRun(told, workflowType);
+      step(run, new HistoryBuilder().started(workflowType, args));
+      const stack = stackTraceOf(run);
+      run.dispose();
+      return stack;
+    };
+    assert.match(stackOf('sleeper', [100]), /timer 1 .*\n {4}\(not captured: its outcome was in/);
+    assert.match(stackOf('charger', [5]), /activity 'charge' .*\n {4}\(not captured: its outcome/);
+    told.dispose();
   });
 
   test('a query answers from state, and an unregistered one fails listing the registered queries', () => {

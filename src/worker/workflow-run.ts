@@ -6,6 +6,7 @@ import type {
   Activation,
   ActivationFailureCause,
   ActivationJob,
+  OutcomesInHistory,
   QueryRequest,
   QueryResult,
   WorkflowLogEntry,
@@ -33,7 +34,9 @@ import {
   isCrossRunEvent,
   isTaskOutcome,
   nonDeterminismMessage,
+  outcomesInHistoryAfter,
   patchesRecordedAfter,
+  settledCommandEventIds,
   taskRecordedEvents,
   updatesAcceptedAfter,
 } from './history-matching.ts';
@@ -234,6 +237,9 @@ export class WorkflowRun {
     }
     let next = 0;
     let answered: RunActivationResult | undefined;
+    let settled: Set<number> | undefined;
+    const settledInFeed = (): ReadonlySet<number> =>
+      (settled ??= settledCommandEventIds(events, answer));
     const step = (): boolean => {
       // A shared batch runs later: the run may have been disposed, or fed, meanwhile.
       if (next === 0) {
@@ -245,7 +251,7 @@ export class WorkflowRun {
         }
       }
       while (next < events.length) {
-        const fed = this.#feedEvent(events, next++, answer, updates);
+        const fed = this.#feedEvent(events, next++, answer, updates, settledInFeed);
         if (fed === 'replayed') return true;
         if (fed !== undefined) {
           answered = fed;
@@ -271,13 +277,15 @@ export class WorkflowRun {
   /**
    * Feeds `events[i]`: 'replayed' when it was a completed task's WorkflowTaskStarted and the
    * task replayed as history recorded; the answer to return when the feed ends here (a failure,
-   * or the live task's commands); undefined otherwise.
+   * or the live task's commands); undefined otherwise. `settled`: the command events whose
+   * outcome the feed delivers ({@link settledCommandEventIds}), computed once a task replays.
    */
   #feedEvent(
     events: readonly HistoryEvent[],
     i: number,
     answer: boolean,
     updates: readonly UpdateRequest[],
+    settled: () => ReadonlySet<number>,
   ): RunActivationResult | 'replayed' | undefined {
     const e = events[i] as HistoryEvent;
     this.#lastEventId = e.eventId;
@@ -322,6 +330,7 @@ export class WorkflowRun {
         patchesRecordedAfter(recorded, outcome),
         updatesAcceptedAfter(recorded, outcome),
         localActivityMarkersAfter(recorded, outcome),
+        outcomesInHistoryAfter(recorded, outcome, settled()),
       );
       return result.status === 'failed' ? result : 'replayed';
     }
@@ -472,6 +481,7 @@ export class WorkflowRun {
     patchIds: string[],
     updates: readonly (UpdateRequest & { runValidator: boolean })[],
     localActivityMarkers: readonly LocalActivityMarkerDetails[],
+    outcomesInHistory?: OutcomesInHistory,
   ): RunActivationResult {
     if (!this.#created) {
       throw new IllegalStateError(
@@ -497,6 +507,7 @@ export class WorkflowRun {
         isContinueAsNewSuggested(started.eventId, this.#historySizeBytes),
       jobs,
     };
+    if (outcomesInHistory !== undefined) activation.outcomesInHistory = outcomesInHistory;
     let result = this.#sandbox.activate(this.#runKey, activation);
     if (result.status === 'success' && isReplaying) {
       // The task's local activities resolve from its markers, never by running them again.

@@ -14,6 +14,7 @@ import type {
   ActivationCompletion,
   ActivationFailureCause,
   ActivationJob,
+  OutcomesInHistory,
   QueryRequest,
   SandboxQueryResult,
   SandboxActivationResult,
@@ -39,6 +40,7 @@ import {
   assertNever,
   captureStack,
   isPromiseLike,
+  UNCAPTURED_STACK,
   rejectedBy,
   workflowTypeNames,
 } from './runtime-helpers.ts';
@@ -113,6 +115,8 @@ export class Activator {
   readonly #usedPatches = new Map<string, boolean>();
   #cancelRequested = false;
   #inQuery = false;
+  /** The current activation's {@link Activation.outcomesInHistory}, until it concludes. */
+  #outcomesInHistory: OutcomesInHistory | undefined;
 
   readonly #handlers: JobHandlers = {
     initializeWorkflow: (job) => {
@@ -206,6 +210,7 @@ export class Activator {
     this.#historyLength = activation.historyLength;
     this.#historySizeBytes = activation.historySizeBytes;
     this.#continueAsNewSuggested = activation.continueAsNewSuggested;
+    this.#outcomesInHistory = activation.outcomesInHistory;
     const jobs = activation.jobs
       .map((job, index) => ({ job, index }))
       .sort((a, b) => jobRank(a.job) - jobRank(b.job) || a.index - b.index);
@@ -247,6 +252,7 @@ export class Activator {
   /** Ends the activation: its commands in call order, or why it failed; and its log lines. */
   conclude(): SandboxActivationResult {
     this.#updates.rejectBuffered();
+    this.#outcomesInHistory = undefined;
     const logs = this.#logs;
     this.#logs = [];
     const commands = this.#commands;
@@ -366,7 +372,9 @@ export class Activator {
     if (scope.consideredCancelled) return { seq: 0, promise: rejectedBy(scope) };
     const seq = ++this.#seqTimer;
     const durationMs = Math.max(1, Math.round(ms));
-    const stack = captureStack();
+    const stack = this.#outcomesInHistory?.timerSeqs.includes(seq)
+      ? UNCAPTURED_STACK
+      : captureStack();
     const promise = new Promise<void>((resolve, reject) => {
       this.#pushCommand({ type: 'StartTimer', seq, durationMs });
       this.#timers.set(seq, {
@@ -411,7 +419,9 @@ export class Activator {
     if (scope.consideredCancelled) return rejectedBy(scope);
     const seq = ++this.#seqActivity;
     const activityId = options.activityId ?? String(seq);
-    const stack = captureStack();
+    const stack = this.#outcomesInHistory?.activitySeqs.includes(seq)
+      ? UNCAPTURED_STACK
+      : captureStack();
     return new Promise<unknown>((resolve, reject) => {
       const command: Command = {
         type: 'ScheduleActivityTask',

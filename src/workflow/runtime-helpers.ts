@@ -23,6 +23,11 @@ export interface CapturedStack {
   toString(): string;
 }
 
+/** For an operation that settles within the replay that issued it: no one can ask for it. */
+export const UNCAPTURED_STACK: CapturedStack = {
+  toString: () => '    (not captured: its outcome was in the replayed history)',
+};
+
 export function captureStack(): CapturedStack {
   const error = new Error('captured');
   return { toString: () => error.stack?.split('\n').slice(1).join('\n') ?? '' };

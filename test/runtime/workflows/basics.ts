@@ -128,3 +128,11 @@ export async function logger(): Promise<void> {
   console.log('from console');
   await sleep(1);
 }
+
+/** Sleeps, charges, sleeps: three waits in turn, for what `__stack_trace` names after a replay. */
+export async function sleepChargeSleep(amount: number): Promise<string> {
+  await sleep(10);
+  const receipt = await charge(amount);
+  await sleep(20);
+  return receipt;
+}
