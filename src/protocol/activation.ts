@@ -74,12 +74,14 @@ export interface Activation {
 }
 
 /**
- * Seqs of the commands a replayed task issues whose outcome comes later in the same replay.
- * Their call sites are not captured for `__stack_trace`: they settle before anyone can ask, and
- * the capture (a `new Error()` in the context) was the largest cost of a replay.
+ * The commands a replayed task issues whose outcome comes later in the same replay, as history
+ * recorded them. Their call sites are not captured for `__stack_trace`: they settle before anyone
+ * can ask, and the capture (a `new Error()` in the context) was the largest cost of a replay.
  */
 export interface OutcomesInHistory {
-  activitySeqs: number[];
+  /** By seq and id both: replay matches an activity by type and id, not by seq. */
+  activities: { seq: number; activityId: string }[];
+  /** A timer's id is its seq, and replay matches it by that. */
   timerSeqs: number[];
 }
 

@@ -157,10 +157,13 @@ export function outcomesInHistoryAfter(
       e.type === 'ActivityTaskScheduled' &&
       e.workflowTaskCompletedEventId === completed.eventId
     ) {
-      (outcomes ??= { activitySeqs: [], timerSeqs: [] }).activitySeqs.push(e.seq);
+      (outcomes ??= { activities: [], timerSeqs: [] }).activities.push({
+        seq: e.seq,
+        activityId: e.activityId,
+      });
     } else if (e.type === 'TimerStarted' && e.workflowTaskCompletedEventId === completed.eventId) {
       // A timer's id is its seq (matchCommandEvent).
-      (outcomes ??= { activitySeqs: [], timerSeqs: [] }).timerSeqs.push(Number(e.timerId));
+      (outcomes ??= { activities: [], timerSeqs: [] }).timerSeqs.push(Number(e.timerId));
     }
   }
   return outcomes;

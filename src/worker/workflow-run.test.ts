@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Command } from '../protocol/commands.ts';
 import { PATCH_MARKER } from '../protocol/history-events.ts';
 import type { HistoryEvent } from '../protocol/history-events.ts';
+import type { OutcomesInHistory } from '../protocol/activation.ts';
 import { PATCH_MARKER_NAME } from '../workflow/activator.ts';
 import {
   HistoryBuilder,
@@ -458,8 +459,8 @@ describe('WorkflowRun', () => {
     run.dispose();
     observed.dispose();
     assert.deepEqual(told, [
-      { activitySeqs: [], timerSeqs: [1] },
-      { activitySeqs: [1], timerSeqs: [] },
+      { activities: [], timerSeqs: [1] },
+      { activities: [{ seq: 1, activityId: '1' }], timerSeqs: [] },
       // The last timer has not fired: its call site is captured.
       undefined,
     ]);
@@ -468,8 +469,12 @@ describe('WorkflowRun', () => {
   test('the sandbox does not capture the call site of an operation the activation lists as settled', () => {
     const told = VmSandbox.create(basics);
     const activate = told.activate.bind(told);
+    let listed: OutcomesInHistory = {
+      activities: [{ seq: 1, activityId: '1' }],
+      timerSeqs: [1],
+    };
     told.activate = (runKey, activation) =>
-      activate(runKey, { ...activation, outcomesInHistory: { activitySeqs: [1], timerSeqs: [1] } });
+      activate(runKey, { ...activation, outcomesInHistory: listed });
     const stackOf = (workflowType: string, args: unknown[]): string => {
       const run = newRun(told, workflowType);
       step(run, new HistoryBuilder().started(workflowType, args));
@@ -479,7 +484,60 @@ describe('WorkflowRun', () => {
     };
     assert.match(stackOf('sleeper', [100]), /timer 1 .*\n {4}\(not captured: its outcome was in/);
     assert.match(stackOf('charger', [5]), /activity 'charge' .*\n {4}\(not captured: its outcome/);
+    // An activity is listed by seq and id: one that differs in either is captured.
+    listed = { activities: [{ seq: 1, activityId: 'other' }], timerSeqs: [] };
+    assert.match(stackOf('charger', [5]), atBasicsLine('return await charge(amount)'));
+    listed = { activities: [{ seq: 2, activityId: '1' }], timerSeqs: [] };
+    assert.match(stackOf('charger', [5]), atBasicsLine('return await charge(amount)'));
     told.dispose();
+  });
+
+  test('a replay that throws part-way leaves the run unusable, not half-fed', () => {
+    const { events } = sleepChargeSleepHistory();
+    const at = events.findIndex((e) => e.type === 'ActivityTaskCompleted');
+    const bogus = { ...(events[at - 1] as HistoryEvent), type: 'TimerFired', timerId: '99' };
+    const broken = [...events.slice(0, at - 1), bogus, ...events.slice(at)] as HistoryEvent[];
+    const run = newRun();
+    assert.throws(() => run.replay(broken), /fires timer '99', which history never started/);
+    assert.throws(
+      () => run.query({ queryType: '__stack_trace', args: [] }),
+      /failed an activation earlier \(feeding event \d+ threw: .*timer '99'.*\): evict it/,
+    );
+    run.dispose();
+  });
+
+  test('a query handler that starts an activity, a timer or a condition fails, and takes no seq', () => {
+    const h = new HistoryBuilder().started('meddlingQuery');
+    const run = newRun();
+    const seqs = (commands: Command[]) =>
+      commands.map((c) => (c.type === 'ScheduleActivityTask' ? [c.seq, c.activityId] : c.type));
+    assert.deepEqual(seqs(step(run, h)), [[1, 'a']]);
+    for (const what of ['activity', 'timer', 'condition']) {
+      const result = run.query({ queryType: 'meddle', args: [what] });
+      assert.equal(result.status, 'failed', what);
+      assert.match(
+        result.failure.message,
+        /^A query handler tried to issue .*: query handlers must only read workflow state\.$/,
+      );
+    }
+    h.activityCompleted(1, 'ra');
+    // Had a query used up activity seqs, b and c would be scheduled as 3 and 4 (or 5 and 6).
+    assert.deepEqual(seqs(step(run, h)), [
+      [2, 'b'],
+      [3, 'c'],
+    ]);
+    h.activityCompleted(2, 'rb');
+    assert.deepEqual(step(run, h), []);
+    assert.match(stackTraceOf(run), atBasicsLine("const c = byId('c')"));
+    run.dispose();
+
+    // A replay lists b as settled and c as pending: c's line is named, not '(not captured…)'.
+    const replayed = newRun(sandbox, 'replayed');
+    commandsOf(replayed.replay(h.events));
+    const stack = stackTraceOf(replayed);
+    assert.match(stack, atBasicsLine("const c = byId('c')"));
+    assert.doesNotMatch(stack, /not captured/);
+    replayed.dispose();
   });
 
   test('a query answers from state, and an unregistered one fails listing the registered queries', () => {

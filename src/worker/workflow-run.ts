@@ -1,7 +1,7 @@
 // The history → activation driver of one run (Temporal core's "workflow machines", simplified):
 // it turns history events into activation jobs, replays completed workflow tasks and checks the
 // commands the code issues against the command events history recorded (DESIGN contract 5).
-import { IllegalStateError } from '../errors.ts';
+import { IllegalStateError, ensureError } from '../errors.ts';
 import type {
   Activation,
   ActivationFailureCause,
@@ -250,13 +250,20 @@ export class WorkflowRun {
           );
         }
       }
-      while (next < events.length) {
-        const fed = this.#feedEvent(events, next++, answer, updates, settledInFeed);
-        if (fed === 'replayed') return true;
-        if (fed !== undefined) {
-          answered = fed;
-          return false;
+      try {
+        while (next < events.length) {
+          const fed = this.#feedEvent(events, next++, answer, updates, settledInFeed);
+          if (fed === 'replayed') return true;
+          if (fed !== undefined) {
+            answered = fed;
+            return false;
+          }
         }
+      } catch (e) {
+        // A feed that stops part-way leaves the run between two tasks, its state matching no
+        // point of history (and its settled operations' call sites uncaptured): never reuse it.
+        this.#poison(`feeding event ${this.#lastEventId} threw: ${ensureError(e).message}`);
+        throw e;
       }
       return false;
     };

@@ -171,6 +171,9 @@ export class Activator {
     pushCommand: (command) => {
       this.#pushCommand(command);
     },
+    assertMayIssue: (what) => {
+      this.#assertMayIssue(what);
+    },
     namespace: () => this.#startInfo().namespace,
     captureStack,
   });
@@ -368,6 +371,7 @@ export class Activator {
 
   /** Starts a durable timer and returns its seq (for `clearTimeout`) with its promise. */
   startTimer(ms: number): { seq: number; promise: Promise<void> } {
+    this.#assertMayIssue('a timer'); // before the seq: a refused call must not use one up
     const scope = CancellationScope.current();
     if (scope.consideredCancelled) return { seq: 0, promise: rejectedBy(scope) };
     const seq = ++this.#seqTimer;
@@ -415,11 +419,14 @@ export class Activator {
     args: unknown[],
     options: ResolvedActivityOptions,
   ): Promise<unknown> {
+    this.#assertMayIssue(`activity '${activityType}'`); // see startTimer
     const scope = CancellationScope.current();
     if (scope.consideredCancelled) return rejectedBy(scope);
     const seq = ++this.#seqActivity;
     const activityId = options.activityId ?? String(seq);
-    const stack = this.#outcomesInHistory?.activitySeqs.includes(seq)
+    const stack = this.#outcomesInHistory?.activities.some(
+      (a) => a.seq === seq && a.activityId === activityId,
+    )
       ? UNCAPTURED_STACK
       : captureStack();
     return new Promise<unknown>((resolve, reject) => {
@@ -488,6 +495,7 @@ export class Activator {
 
   /** Waits until `fn` returns true, checked after each activation's jobs ran. */
   condition(fn: () => boolean): Promise<void> {
+    this.#assertMayIssue('a condition'); // it would run the caller's continuation later
     const scope = CancellationScope.current();
     if (scope.consideredCancelled) return rejectedBy(scope);
     const seq = ++this.#seqCondition;

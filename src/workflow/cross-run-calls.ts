@@ -56,6 +56,8 @@ type Job<T extends ActivationJob['type']> = Extract<ActivationJob, { type: T }>;
 /** What the calls need of their Activator. */
 export interface CrossRunHost {
   pushCommand(command: Command): void;
+  /** Throws in a query handler or update validator; called before a seq is taken. */
+  assertMayIssue(what: string): void;
   namespace(): string;
   captureStack(): CapturedStack;
 }
@@ -81,6 +83,7 @@ export class CrossRunCalls {
     command: Omit<CommandOf<'StartChildWorkflowExecution'>, 'seq' | 'type'>,
     cancellationType: ChildWorkflowCancellationType,
   ): { started: Promise<string>; result: Promise<unknown> } {
+    this.#host.assertMayIssue(`child workflow '${command.workflowType}'`);
     const scope = CancellationScope.current();
     const seq = ++this.#seqChild;
     const full: CommandOf<'StartChildWorkflowExecution'> = {
@@ -128,6 +131,7 @@ export class CrossRunCalls {
     args: unknown[],
     childWorkflowOnly: boolean,
   ): Promise<void> {
+    this.#host.assertMayIssue(`signal '${signalName}' to '${target.workflowId}'`);
     const seq = ++this.#seqSignal;
     const command: CommandOf<'SignalExternalWorkflowExecution'> = {
       type: 'SignalExternalWorkflowExecution',
@@ -151,6 +155,7 @@ export class CrossRunCalls {
     target: { workflowId: string; runId: string | undefined },
     childWorkflowOnly: boolean,
   ): Promise<void> {
+    this.#host.assertMayIssue(`cancel of '${target.workflowId}'`);
     const seq = ++this.#seqCancel;
     const command: CommandOf<'RequestCancelExternalWorkflowExecution'> = {
       type: 'RequestCancelExternalWorkflowExecution',

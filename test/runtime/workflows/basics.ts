@@ -136,3 +136,24 @@ export async function sleepChargeSleep(amount: number): Promise<string> {
   await sleep(20);
   return receipt;
 }
+
+export const meddle = defineQuery<string, [string]>('meddle');
+
+/**
+ * Charges three times with explicit activity ids; its query handler (wrongly) starts what it is
+ * told to: an activity, a timer or a condition.
+ */
+export async function meddlingQuery(): Promise<string> {
+  const byId = (activityId: string) =>
+    proxyActivities<typeof activities>({ startToCloseTimeout: '1 minute', activityId });
+  setHandler(meddle, (what) => {
+    if (what === 'activity') void byId('from-query').charge(0);
+    else if (what === 'timer') void sleep(5);
+    else void condition(() => true);
+    return 'meddled';
+  });
+  await byId('a').charge(1);
+  const b = byId('b').charge(2);
+  const c = byId('c').charge(3);
+  return `${await b} ${await c}`;
+}
