@@ -229,6 +229,46 @@ describe('WorkflowRun', () => {
     assert.equal(runId, 'run-det');
   });
 
+  test('Math.random and uuid4 in a query handler leave the run the numbers a replay draws', () => {
+    const h = new HistoryBuilder().started('determinism');
+    const live = newRun(sandbox, 'run-det');
+    step(live, h);
+    const drawn = [1, 2].map(() => {
+      const result = live.query({ queryType: 'draw', args: [] });
+      assert.equal(result.status, 'success', JSON.stringify(result));
+      return result.result as [number, string];
+    });
+    assert.notDeepEqual(drawn[0], drawn[1]);
+    h.advance(1000).timerFired(1);
+    h.startTask();
+    const liveResult = commandsOf(live.activate(h.after(live.lastEventId)));
+    live.dispose();
+
+    const replayed = newRun(sandbox, 'run-det');
+    assert.deepEqual(commandsOf(replayed.activate(h.events)), liveResult);
+    replayed.dispose();
+  });
+
+  test('Math.random and uuid4 in an update validator leave the run the numbers a replay draws', () => {
+    const h = new HistoryBuilder().started('validatorDraws');
+    const live = newRun(sandbox, 'run-val');
+    assert.deepEqual(step(live, h), []);
+    h.startTask();
+    const update = { updateId: 'u1', name: 'pick', args: [7] };
+    const accepted = commandsOf(live.activate(h.after(live.lastEventId), [update]));
+    assert.deepEqual(
+      accepted.map((c) => c.type),
+      ['AcceptWorkflowUpdate', 'CompleteWorkflowUpdate', 'StartTimer'],
+    );
+    h.completeTask(accepted, [update]).timerFired(1).startTask();
+    const liveResult = commandsOf(live.activate(h.after(live.lastEventId)));
+    live.dispose();
+
+    const replayed = newRun(sandbox, 'run-val'); // a replay runs no validator
+    assert.deepEqual(commandsOf(replayed.activate(h.events)), liveResult);
+    replayed.dispose();
+  });
+
   test('another run id seeds another random sequence', () => {
     const results = ['run-a', 'run-b'].map((runId) => {
       const h = new HistoryBuilder().started('determinism');
@@ -506,13 +546,13 @@ describe('WorkflowRun', () => {
     run.dispose();
   });
 
-  test('a query handler that starts an activity, a timer or a condition fails, and takes no seq', () => {
+  test('a query handler that starts an activity, a timer, a patch or a condition fails and takes no seq', () => {
     const h = new HistoryBuilder().started('meddlingQuery');
     const run = newRun();
     const seqs = (commands: Command[]) =>
       commands.map((c) => (c.type === 'ScheduleActivityTask' ? [c.seq, c.activityId] : c.type));
     assert.deepEqual(seqs(step(run, h)), [[1, 'a']]);
-    for (const what of ['activity', 'timer', 'condition']) {
+    for (const what of ['activity', 'timer', 'patch', 'condition']) {
       const result = run.query({ queryType: 'meddle', args: [what] });
       assert.equal(result.status, 'failed', what);
       assert.match(

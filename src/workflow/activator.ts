@@ -84,7 +84,6 @@ function jobRank(job: ActivationJob): number {
 
 /** The state of one workflow run inside the sandbox. */
 export class Activator {
-  readonly random: RandomSource;
   readonly rootScope: RootCancellationScope;
   /** Signal names passed to `defineSignal` while the module was evaluated. */
   readonly declaredSignals = new Set<string>();
@@ -99,6 +98,11 @@ export class Activator {
   #closed = false;
   #failure: { cause: ActivationFailureCause; failure: Failure } | undefined;
   #logs: WorkflowLogEntry[] = [];
+  /** The run's seeded sequence: what `Math.random` and `uuid4` draw from, replay and all. */
+  readonly #random: RandomSource;
+  readonly #randomSeed: string;
+  /** What a query handler or update validator draws from instead (see {@link random}). */
+  #sideRandom: RandomSource | undefined;
   #seqActivity = 0;
   #seqTimer = 0;
   #seqCondition = 0;
@@ -201,7 +205,8 @@ export class Activator {
   });
 
   constructor(options: { randomSeed: string; instantiate: ModuleInstantiator }) {
-    this.random = alea(options.randomSeed);
+    this.#random = alea(options.randomSeed);
+    this.#randomSeed = options.randomSeed;
     this.rootScope = new RootCancellationScope();
     this.#instantiate = options.instantiate;
   }
@@ -672,6 +677,7 @@ export class Activator {
   patch(patchId: string, deprecated: boolean): boolean {
     const used = this.#usedPatches.get(patchId);
     if (used !== undefined) return used;
+    this.#assertMayIssue(`patch '${patchId}'`); // a first call decides, and may record a marker
     const taken = !this.isReplaying || this.#seenPatches.has(patchId);
     this.#usedPatches.set(patchId, taken);
     if (taken) {
@@ -727,7 +733,18 @@ export class Activator {
     this.#logs.push(entry);
   }
 
+  /**
+   * The next number of the run's seeded sequence. A query handler or update validator gets one
+   * from a side sequence instead: a replay runs neither, so a draw there would shift every later
+   * draw of the live run away from the replay's.
+   */
+  random(): number {
+    if (!this.#inQuery && !this.#updates.inValidator) return this.#random();
+    this.#sideRandom ??= alea(`${this.#randomSeed}/read-only`);
+    return this.#sideRandom();
+  }
+
   uuid4(): string {
-    return uuid4From(this.random);
+    return uuid4From(() => this.random());
   }
 }

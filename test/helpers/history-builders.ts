@@ -5,6 +5,7 @@ import type { Failure } from '../../src/protocol/failure.ts';
 import type { HistoryEvent, NewHistoryEvent } from '../../src/protocol/history-events.ts';
 import { PATCH_MARKER } from '../../src/protocol/history-events.ts';
 import { resolveRetryPolicy } from '../../src/protocol/retry-policy.ts';
+import type { UpdateRequest } from '../../src/protocol/update.ts';
 
 export const START_TIME_MS = 1_700_000_000_000;
 
@@ -16,6 +17,7 @@ export class HistoryBuilder {
   #lastCompletedTask = 0;
   readonly #scheduledBySeq = new Map<number, number>();
   readonly #timerStartedBySeq = new Map<number, number>();
+  readonly #acceptedByUpdateId = new Map<string, number>();
 
   constructor(startTimeMs = START_TIME_MS) {
     this.#timeMs = startTimeMs;
@@ -73,14 +75,14 @@ export class HistoryBuilder {
   }
 
   /** Appends WorkflowTaskCompleted and the events the engine records for `commands`. */
-  completeTask(commands: readonly Command[]): this {
+  completeTask(commands: readonly Command[], updates: readonly UpdateRequest[] = []): this {
     this.#lastCompletedTask = this.add({
       type: 'WorkflowTaskCompleted',
       scheduledEventId: this.#lastScheduledTask,
       startedEventId: this.#lastStartedTask,
       identity: 'test-worker',
     }).eventId;
-    for (const command of commands) this.#record(command);
+    for (const command of commands) this.#record(command, updates);
     return this;
   }
 
@@ -100,7 +102,7 @@ export class HistoryBuilder {
     return this;
   }
 
-  #record(command: Command): void {
+  #record(command: Command, updates: readonly UpdateRequest[]): void {
     const workflowTaskCompletedEventId = this.#lastCompletedTask;
     switch (command.type) {
       case 'ScheduleActivityTask': {
@@ -183,10 +185,32 @@ export class HistoryBuilder {
           workflowTaskCompletedEventId,
         });
         return;
-      case 'AcceptWorkflowUpdate':
-      case 'RejectWorkflowUpdate':
+      case 'AcceptWorkflowUpdate': {
+        const update = updates.find((u) => u.updateId === command.updateId);
+        if (update === undefined) {
+          throw new TypeError(`Pass the request of update '${command.updateId}' to completeTask.`);
+        }
+        const accepted = this.add({
+          type: 'WorkflowExecutionUpdateAccepted',
+          updateId: update.updateId,
+          name: update.name,
+          input: update.args,
+          workflowTaskCompletedEventId,
+        });
+        this.#acceptedByUpdateId.set(update.updateId, accepted.eventId);
+        return;
+      }
       case 'CompleteWorkflowUpdate':
-        throw new TypeError(`${command.type} is not supported by this builder.`);
+        this.add({
+          type: 'WorkflowExecutionUpdateCompleted',
+          updateId: command.updateId,
+          acceptedEventId: this.#acceptedByUpdateId.get(command.updateId) ?? 0,
+          outcome: command.outcome,
+          workflowTaskCompletedEventId,
+        });
+        return;
+      case 'RejectWorkflowUpdate':
+        return; // a rejected update leaves no event
       case 'ContinueAsNewWorkflowExecution':
       case 'StartChildWorkflowExecution':
       case 'SignalExternalWorkflowExecution':

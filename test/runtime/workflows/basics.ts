@@ -5,8 +5,10 @@ import {
   condition,
   defineQuery,
   defineSignal,
+  defineUpdate,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -83,8 +85,11 @@ export async function lateHandler(): Promise<string[]> {
   return got;
 }
 
-/** Reads the deterministic sources twice, across a timer. */
+export const draw = defineQuery<[number, string]>('draw');
+
+/** Reads the deterministic sources twice, across a timer; its query draws from them too. */
 export async function determinism(): Promise<unknown[]> {
+  setHandler(draw, () => [Math.random(), uuid4()] as [number, string]);
   const first = {
     now: Date.now(),
     iso: new Date().toISOString(),
@@ -141,7 +146,7 @@ export const meddle = defineQuery<string, [string]>('meddle');
 
 /**
  * Charges three times with explicit activity ids; its query handler (wrongly) starts what it is
- * told to: an activity, a timer or a condition.
+ * told to: an activity, a timer, a patch or a condition.
  */
 export async function meddlingQuery(): Promise<string> {
   const byId = (activityId: string) =>
@@ -149,6 +154,7 @@ export async function meddlingQuery(): Promise<string> {
   setHandler(meddle, (what) => {
     if (what === 'activity') void byId('from-query').charge(0);
     else if (what === 'timer') void sleep(5);
+    else if (what === 'patch') patched('from-query');
     else void condition(() => true);
     return 'meddled';
   });
@@ -156,4 +162,19 @@ export async function meddlingQuery(): Promise<string> {
   const b = byId('b').charge(2);
   const c = byId('c').charge(3);
   return `${await b} ${await c}`;
+}
+
+export const pick = defineUpdate<number, [number]>('pick');
+
+/** Takes one `pick` update (its validator draws random numbers), sleeps, returns a random number. */
+export async function validatorDraws(): Promise<number> {
+  let picked = 0;
+  setHandler(pick, (n) => (picked = n), {
+    validator: () => {
+      if (Math.random() < 0 || uuid4() === '') throw new Error('never');
+    },
+  });
+  await condition(() => picked > 0);
+  await sleep(10);
+  return Math.random();
 }
