@@ -72,6 +72,14 @@ function atBasicsLine(text: string): RegExp {
   return new RegExp(`basics\\.ts:${line + 1}:`);
 }
 
+/** A sandbox of the isolation workflows whose deadlock watchdog fires after 300 ms. */
+async function quickSandbox(): Promise<VmSandbox> {
+  return VmSandbox.create(
+    await bundleWorkflows({ workflowsPath: 'test/runtime/workflows/isolation.ts' }),
+    { deadlockTimeoutMs: 300 },
+  );
+}
+
 /** Runs a live task on `run` for the events after what it has seen; records its commands. */
 function step(run: WorkflowRun, h: HistoryBuilder): Command[] {
   h.startTask();
@@ -633,10 +641,7 @@ describe('WorkflowRun', () => {
   });
 
   test('code that stops yielding in a replayed task fails it as a potential deadlock', async () => {
-    const quick = VmSandbox.create(
-      await bundleWorkflows({ workflowsPath: 'test/runtime/workflows/isolation.ts' }),
-      { deadlockTimeoutMs: 300 },
-    );
+    const quick = await quickSandbox();
     const h = new HistoryBuilder().started('spinner');
     h.startTask().completeTask([{ type: 'StartTimer', seq: 1, durationMs: 1 }]);
     h.advance(1).timerFired(1).startTask().completeTask([]);
@@ -659,10 +664,7 @@ describe('WorkflowRun', () => {
   });
 
   test('tasks batched in one turn: a deadlock fails only its own run, the others are answered', async () => {
-    const quick = VmSandbox.create(
-      await bundleWorkflows({ workflowsPath: 'test/runtime/workflows/isolation.ts' }),
-      { deadlockTimeoutMs: 300 },
-    );
+    const quick = await quickSandbox();
     const spinning = new HistoryBuilder().started('spinner');
     spinning.startTask().completeTask([{ type: 'StartTimer', seq: 1, durationMs: 1 }]);
     spinning.advance(1).timerFired(1).startTask();
@@ -684,6 +686,53 @@ describe('WorkflowRun', () => {
     assert.equal(quick.runCount, 2, 'only the deadlocked run is disposed');
     for (const run of runs) run.dispose();
     assert.equal(quick.runCount, 0);
+    quick.dispose();
+  });
+
+  test('a query handler that never yields fails the query and leaves the run unusable', async () => {
+    const quick = await quickSandbox();
+    const h = new HistoryBuilder().started('spinningQuery');
+    const run = newRun(quick, 'spin');
+    assert.deepEqual(step(run, h), [{ type: 'StartTimer', seq: 1, durationMs: 1 }]);
+    const result = run.query({ queryType: 'spin', args: [] });
+    assert.equal(result.status, 'failed');
+    assert.match(result.failure.message, /^Potential deadlock detected/);
+    // Cut short, the handler left the run in a state no replay reaches: it is not used again.
+    assert.equal(run.usable, false);
+    assert.equal(quick.runCount, 0);
+    h.advance(1).timerFired(1).startTask();
+    assert.throws(() => run.activate(h.after(run.lastEventId)), /failed an activation earlier/);
+    run.dispose();
+    // Its history replays on a fresh run, as the worker does on the next task.
+    const replayed = newRun(quick, 'spin');
+    assert.deepEqual(commandsOf(replayed.activate(h.events)), [
+      { type: 'StartTimer', seq: 2, durationMs: 2 },
+    ]);
+    replayed.dispose();
+    quick.dispose();
+  });
+
+  test('a deadlock inside a cancellation scope does not leave that scope to the next run', async () => {
+    const quick = await quickSandbox();
+    const started = (workflowType: string, id: string) => {
+      const h = new HistoryBuilder().started(workflowType);
+      const run = newRun(quick, id);
+      step(run, h);
+      return { h, run };
+    };
+    const spin = started('scopeSpinner', 'spin');
+    const probe = started('scopeProbe', 'probe');
+    spin.h.signaled('spinInScope').startTask();
+    probe.h.signaled('probe').startTask();
+    // One turn, one shared watched call: the probe's handler runs right after the interrupt.
+    const [spun, probed] = await Promise.all([
+      spin.run.activateShared(spin.h.after(spin.run.lastEventId)),
+      probe.run.activateShared(probe.h.after(probe.run.lastEventId)),
+    ]);
+    assert.match(failureOf(spun).failure.message, /^Potential deadlock detected/);
+    assert.deepEqual(commandsOf(probed), [{ type: 'CompleteWorkflowExecution', result: 'root' }]);
+    spin.run.dispose();
+    probe.run.dispose();
     quick.dispose();
   });
 

@@ -194,7 +194,16 @@ export class WorkflowRun {
         'Cannot query a run before its WorkflowExecutionStarted event was fed.',
       );
     }
-    return this.#sandbox.query(this.#runKey, request);
+    const result = this.#sandbox.query(this.#runKey, request);
+    if (!this.#sandbox.hasRun(this.#runKey)) {
+      this.#poison(`query '${request.queryType}' was interrupted by the deadlock watchdog`);
+    }
+    return result;
+  }
+
+  /** False once the run failed or was disposed: drop it, and replay its history if needed. */
+  get usable(): boolean {
+    return !this.#disposed && this.#poisoned === undefined;
   }
 
   /** Drops the run's state from the sandbox. */

@@ -221,6 +221,7 @@ export class WorkflowTaskHandler {
       const cached = this.#cachedAt(task.runId, task.previousStartedEventId);
       if (cached) {
         result = cached.query(q);
+        if (!cached.usable) this.cache.evict(task.runId); // a handler that never yielded
       } else {
         const full = await this.#api.getHistory({
           namespace: this.#namespace,

@@ -160,8 +160,11 @@ export function hardenGlobals(g: Global, skip: ReadonlySet<string>, extraRoots: 
     if (proto === undefined) continue;
     for (const property of properties) enableOverride(proto, property);
   }
+  const defineProperty = Object.defineProperty; // before guardGlobalObject replaces it
+  guardGlobalObject(g);
   const seen = new Set<unknown>([g]);
-  const pending: unknown[] = [...extraRoots];
+  // The global object's own prototype (node:vm's global template) is shared by every run too.
+  const pending: unknown[] = [...extraRoots, ...hiddenIntrinsics(), Object.getPrototypeOf(g)];
   const names = Object.getOwnPropertyNames(g).filter((n) => !skip.has(n));
   for (const name of names) pending.push(Object.getOwnPropertyDescriptor(g, name)?.value);
   while (pending.length > 0) {
@@ -183,11 +186,121 @@ export function hardenGlobals(g: Global, skip: ReadonlySet<string>, extraRoots: 
     const desc = Object.getOwnPropertyDescriptor(g, name);
     if (desc === undefined || desc.configurable !== true || !('value' in desc)) continue;
     // A full descriptor: node:vm's global interceptor copies `value` from it.
-    Object.defineProperty(g, name, {
+    defineProperty(g, name, {
       value: desc.value,
       writable: false,
       enumerable: desc.enumerable ?? false,
       configurable: false,
+    });
+  }
+}
+
+/**
+ * The built-ins that no global property leads to, only instances: the iterator prototypes (of
+ * arrays, strings, maps, sets, regexp matches, segments, iterator helpers), and the generator,
+ * async function and async generator function constructors with their prototypes. Patching
+ * one (`Object.getPrototypeOf([].values()).next = …`) would change every run's `for…of`.
+ */
+function hiddenIntrinsics(): unknown[] {
+  const protoOf = (value: unknown): unknown => Object.getPrototypeOf(value);
+  const roots: unknown[] = [
+    protoOf([][Symbol.iterator]()),
+    protoOf(''[Symbol.iterator]()),
+    protoOf(new Map()[Symbol.iterator]()),
+    protoOf(new Set()[Symbol.iterator]()),
+    protoOf(/./g[Symbol.matchAll]('')),
+    protoOf(function* () {}),
+    protoOf(async function () {}),
+    protoOf(async function* () {}),
+  ];
+  if (typeof Intl.Segmenter === 'function') {
+    const segments = new Intl.Segmenter().segment('');
+    roots.push(protoOf(segments), protoOf(segments[Symbol.iterator]()));
+  }
+  const iterator = [].values() as Iterator<never> & { map?: (fn: () => unknown) => unknown };
+  if (typeof iterator.map === 'function') roots.push(protoOf(iterator.map(() => 0)));
+  const IteratorCtor = (globalThis as { Iterator?: { from?: (it: object) => unknown } }).Iterator;
+  if (typeof IteratorCtor?.from === 'function') {
+    roots.push(protoOf(IteratorCtor.from({ next: () => ({ done: true, value: undefined }) })));
+  }
+  return roots;
+}
+
+/**
+ * The global object cannot be frozen (ADR 0003), and the host takes each run's added globals
+ * away before another run is called. So what it could not take away is prevented: a global
+ * defined non-configurable is defined configurable (Object.defineProperty's default would
+ * otherwise make it stick to the context), and replacing the global object's prototype or
+ * making it non-extensible throws.
+ */
+function guardGlobalObject(g: Global): void {
+  const original = {
+    defineProperty: Object.defineProperty,
+    defineProperties: Object.defineProperties,
+    reflectDefineProperty: Reflect.defineProperty,
+  };
+  const onGlobal = (desc: PropertyDescriptor): PropertyDescriptor => ({
+    ...desc,
+    configurable: true,
+  });
+  const refuse = (what: string): never => {
+    throw new TypeError(
+      `Workflow code tried to ${what} the global object, which every workflow run in the ` +
+        'sandbox shares: keep state in module-level variables instead.',
+    );
+  };
+  const replace = (target: object, name: string, value: unknown): void => {
+    original.defineProperty(target, name, { value, writable: true, configurable: true });
+  };
+  replace(Object, 'defineProperty', function defineProperty<
+    T,
+  >(o: T, key: PropertyKey, desc: PropertyDescriptor & ThisType<unknown>): T {
+    return original.defineProperty(o, key, o === g ? onGlobal(desc) : desc);
+  });
+  replace(Object, 'defineProperties', function defineProperties<
+    T,
+  >(o: T, descs: PropertyDescriptorMap & ThisType<unknown>): T {
+    if (o !== g) return original.defineProperties(o, descs);
+    for (const key of Reflect.ownKeys(descs)) {
+      const desc = (descs as Record<PropertyKey, PropertyDescriptor>)[key];
+      if (desc !== undefined) original.defineProperty(o, key, onGlobal(desc));
+    }
+    return o;
+  });
+  replace(
+    Reflect,
+    'defineProperty',
+    function defineProperty(o: object, key: PropertyKey, desc: PropertyDescriptor): boolean {
+      return original.reflectDefineProperty(o, key, o === g ? onGlobal(desc) : desc);
+    },
+  );
+  const refusals = [
+    [Object, 'setPrototypeOf', 'replace the prototype of'],
+    [Reflect, 'setPrototypeOf', 'replace the prototype of'],
+    [Object, 'preventExtensions', 'make non-extensible'],
+    [Reflect, 'preventExtensions', 'make non-extensible'],
+    [Object, 'seal', 'seal'],
+    [Object, 'freeze', 'freeze'],
+  ] as const;
+  for (const [target, name, what] of refusals) {
+    const fn = Reflect.get(target, name) as (o: unknown, ...rest: unknown[]) => unknown;
+    const guarded = {
+      [name](o: unknown, ...rest: unknown[]): unknown {
+        if (o === g) refuse(what);
+        return fn.call(target, o, ...rest);
+      },
+    }[name];
+    replace(target, name, guarded);
+  }
+  const proto = Object.getOwnPropertyDescriptor(Object.prototype, '__proto__');
+  const setProto: unknown = proto === undefined ? undefined : Reflect.get(proto, 'set');
+  if (proto !== undefined && typeof setProto === 'function') {
+    original.defineProperty(Object.prototype, '__proto__', {
+      ...proto,
+      set(this: unknown, value: unknown): void {
+        if (this === g) refuse('replace the prototype of');
+        Reflect.apply(setProto, this, [value]);
+      },
     });
   }
 }

@@ -44,9 +44,11 @@ function instantiateModule(): Record<string, unknown> {
 export function install(moduleFactory: ModuleFactory, hostGlobals: readonly string[]): Inbox {
   factory = moduleFactory;
   const g = globalThis as typeof globalThis & Record<string, unknown>;
-  const Als = g['AsyncLocalStorage'] as (new () => ScopeStorage) | undefined;
-  if (Als === undefined) throw new TypeError('The host did not inject AsyncLocalStorage.');
-  installScopeStorage(new Als());
+  const scopeStorage = g['__reprise_scopeStorage'] as ScopeStorage | undefined;
+  if (scopeStorage === undefined) {
+    throw new TypeError('The host did not inject the scopes’ AsyncLocalStorage.');
+  }
+  installScopeStorage(scopeStorage);
   installGlobalOverrides(g, {
     now: () => getActivator().nowMs,
     random: () => getActivator().random(),

@@ -6,7 +6,15 @@ import type { HistoryEvent } from '../../src/protocol/history-events.ts';
 import type { EngineApi, RunWorkflowTask } from '../../src/transport/engine-api.ts';
 import * as activities from './fixtures/activities.ts';
 import * as messageActivities from './fixtures/message-activities.ts';
-import { addItem, addToCart, cart, itemsQuery } from './fixtures/message-workflows.ts';
+import {
+  addItem,
+  addToCart,
+  cart,
+  itemsQuery,
+  release,
+  spinQuery,
+  spinningQuery,
+} from './fixtures/message-workflows.ts';
 import { sequence } from './fixtures/workflows.ts';
 import { startTestEnv, uniqueQueue, waitFor } from '../helpers/test-env.ts';
 
@@ -33,6 +41,28 @@ describe('sticky cache', () => {
         () => env.worker.getStatus().numCachedWorkflows === 0,
         'the closed run to leave the cache',
       );
+    } finally {
+      await env.close();
+    }
+  });
+
+  test('a query handler that never yields fails the query, and the run leaves the cache', async () => {
+    const env = await startTestEnv({ workflows: 'message-workflows.ts', activities });
+    try {
+      const handle = await env.client.workflow.start(spinningQuery, {
+        taskQueue: env.taskQueue,
+        workflowId: 'spinning-query',
+      });
+      await idle(handle);
+      assert.equal(env.worker.getStatus().numCachedWorkflows, 1);
+      await assert.rejects(handle.query(spinQuery), /Potential deadlock detected/);
+      // Cut short, the handler may have left the run's state half-changed: it is dropped now,
+      // so the next task replays history instead of failing on the broken run.
+      assert.equal(env.worker.getStatus().numCachedWorkflows, 0);
+      await handle.signal(release);
+      assert.equal(await handle.result(), 'released');
+      const types = (await handle.fetchHistory()).events.map((e) => e.type);
+      assert.ok(!types.includes('WorkflowTaskFailed'), types.join(', '));
     } finally {
       await env.close();
     }

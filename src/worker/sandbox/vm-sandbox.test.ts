@@ -111,6 +111,45 @@ describe('VmSandbox', () => {
     sandbox.disposeRun('c');
   });
 
+  test('no run changes a built-in reached only from instances, or the global object itself', () => {
+    const untouched = {
+      forOf: 3,
+      iterator: null,
+      generator: null,
+      asyncFunction: null,
+      stuck: null,
+      globalLeaked: null,
+      extensible: true,
+    };
+    const refused = /^TypeError: Workflow code tried to .* the global object, which every/;
+    const frozen = /^TypeError: Cannot (assign to read only property|add property leaked)/;
+    const expected: Record<string, RegExp> = {
+      arrayIteratorNext: frozen,
+      iteratorPrototype: frozen,
+      generatorPrototype: frozen,
+      asyncFunctionPrototype: frozen,
+      nonConfigurableGlobal: /^no error$/, // defined configurable, so the host takes it away
+      globalPrototype: refused,
+      globalProtoAccessor: refused,
+      globalPreventExtensions: refused,
+      hostObjectPrototype: frozen, // the context's Object.prototype, not the worker's
+    };
+    for (const [kind, outcome] of Object.entries(expected)) {
+      start(sandbox, `patch-${kind}`, 'patcher', [kind]);
+      start(sandbox, `look-${kind}`, 'patchLooker');
+      const own = finish(sandbox, `patch-${kind}`) as Record<string, unknown>;
+      assert.match(String(own['outcome']), outcome, kind);
+      const seenByPatcher = { ...own };
+      delete seenByPatcher['outcome'];
+      const stuck = kind === 'nonConfigurableGlobal' ? 'patched' : null;
+      assert.deepEqual(seenByPatcher, { ...untouched, stuck }, `${kind}: the patcher itself`);
+      assert.deepEqual(finish(sandbox, `look-${kind}`), untouched, `${kind}: another run`);
+      sandbox.disposeRun(`patch-${kind}`);
+      sandbox.disposeRun(`look-${kind}`);
+    }
+    assert.equal(({} as Record<string, unknown>)['leaked'], undefined, 'the worker is untouched');
+  });
+
   test('WeakRef and FinalizationRegistry are absent', () => {
     start(sandbox, 'd', 'isolated');
     const d = finish(sandbox, 'd') as Record<string, unknown>;

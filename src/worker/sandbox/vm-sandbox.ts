@@ -27,7 +27,7 @@ const RUNTIME_FILENAME = 'reprise-runtime.js';
 const FACTORY_PREFIX =
   'globalThis.__reprise_factory = (function (module, exports, __reprise_api) {';
 /** Globals the host puts in for set-up only; removed before any workflow code runs. */
-const SETUP_GLOBALS = ['AsyncLocalStorage', '__reprise_factory'];
+const SETUP_GLOBALS = ['__reprise_scopeStorage', '__reprise_factory'];
 /** A condition that keeps unblocking more conditions is a livelock: stop after this many rounds. */
 const MAX_UNBLOCK_ROUNDS = 10_000;
 /**
@@ -99,6 +99,8 @@ export class VmSandbox {
   /** Globals a run added to the context, kept aside while other runs execute. */
   readonly #addedGlobals = new Map<string, Map<PropertyKey, PropertyDescriptor>>();
   readonly #runKeys = new Set<string>();
+  /** The context's CancellationScope storage (cancellation-scope.ts), one per sandbox. */
+  readonly #scopeStorage = new AsyncLocalStorage<unknown>();
   #globalsOwner: string | undefined;
   #disposed = false;
   /** Batches waiting for the next shared watched call, run when the event loop's turn ends. */
@@ -114,7 +116,12 @@ export class VmSandbox {
   private constructor(bundle: WorkflowBundle, options: VmSandboxOptions | undefined) {
     this.#timeoutMs = options?.deadlockTimeoutMs ?? 2000;
     this.#windowSlackMs = Math.min(MAX_WINDOW_SLACK_MS, this.#timeoutMs / 10);
-    this.#contextObject = { AsyncLocalStorage };
+    // No prototype: node:vm looks globals up along the context object's prototype chain, so
+    // with the host's Object.prototype there `globalThis.constructor.prototype` would be the
+    // host's, writable from workflow code; and `globalThis.__proto__ = …` would change it.
+    this.#contextObject = Object.assign(Object.create(null) as Record<PropertyKey, unknown>, {
+      __reprise_scopeStorage: this.#scopeStorage,
+    });
     this.#context = vm.createContext(this.#contextObject, {
       name: 'reprise-workflows',
       microtaskMode: 'afterEvaluate',
@@ -336,6 +343,9 @@ export class VmSandbox {
       });
     } catch (e) {
       if (!(e instanceof DeadlockError)) throw e;
+      // Interrupted part-way (its `finally` blocks skipped), the run's state is unknown: it goes,
+      // as after a deadlocked activation, and its next task replays it.
+      this.disposeRun(runKey);
       return {
         status: 'failed',
         failure: workflowError('PotentialDeadlockError', e.message).failure,
@@ -345,6 +355,11 @@ export class VmSandbox {
       return { status: 'success', result: this.#mapStack(String(result.result)) };
     }
     return result;
+  }
+
+  /** True while the run's state is in the context: created, and not disposed (nor deadlocked). */
+  hasRun(runKey: string): boolean {
+    return this.#runKeys.has(runKey);
   }
 
   /** Drops the run's state; its timers and activities are simply forgotten. */
@@ -472,6 +487,9 @@ export class VmSandbox {
     } catch (e) {
       if ((e as { code?: unknown }).code !== 'ERR_SCRIPT_EXECUTION_TIMEOUT') throw e;
       repairAsyncIdStack(asyncIdBefore);
+      // A CancellationScope.run() the interrupt cut short left its scope as the store of this
+      // (the host's) async resource: the next run called in this turn would find it current.
+      this.#scopeStorage.enterWith(undefined);
       throw new DeadlockError(
         `Potential deadlock detected: workflow code did not yield within ${this.#timeoutMs} ms. ` +
           'Workflow code must not loop forever or block: wait with sleep() or condition().',

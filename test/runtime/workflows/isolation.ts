@@ -1,4 +1,12 @@
-import { sleep, workflowInfo } from 'reprise/workflow';
+import {
+  CancellationScope,
+  condition,
+  defineQuery,
+  defineSignal,
+  setHandler,
+  sleep,
+  workflowInfo,
+} from 'reprise/workflow';
 
 let counter = 0;
 
@@ -57,4 +65,110 @@ export async function isolatedGlobal(kind: 'symbol' | 'defined'): Promise<{
 export async function spinner(): Promise<number> {
   await sleep(1);
   for (;;) counter++;
+}
+
+export const spinQuery = defineQuery<string>('spin');
+
+/** Sleeps twice; its `spin` query handler never returns. */
+export async function spinningQuery(): Promise<string> {
+  setHandler(spinQuery, () => {
+    for (;;) counter++;
+  });
+  await sleep(1);
+  await sleep(2);
+  return 'done';
+}
+
+export const spinInScope = defineSignal('spinInScope');
+
+/** Its `spinInScope` signal handler never yields, inside a cancellable scope. */
+export async function scopeSpinner(): Promise<void> {
+  setHandler(spinInScope, () => {
+    void CancellationScope.cancellable(() => {
+      for (;;) counter++;
+    });
+  });
+  await sleep(100_000);
+}
+
+export const probe = defineSignal('probe');
+
+/** Returns which scope its `probe` signal handler ran in. */
+export async function scopeProbe(): Promise<string> {
+  let seen: string | undefined;
+  setHandler(probe, () => {
+    const scope = CancellationScope.current();
+    seen = scope.parent === undefined ? 'root' : `a cancellable=${String(scope.cancellable)} scope`;
+  });
+  await condition(() => seen !== undefined);
+  return seen ?? '';
+}
+
+type Bag = Record<PropertyKey, unknown>;
+const protoOf = (value: unknown): Bag => Object.getPrototypeOf(value) as Bag;
+/** The prototype of async functions, %AsyncFunction.prototype%. */
+const asyncFunctionPrototype = (): Bag => protoOf(async function () {});
+
+/** Ways a run could try to change what other runs see, beyond the globals' own properties. */
+const PATCHES: Record<string, () => void> = {
+  arrayIteratorNext: () => {
+    protoOf([][Symbol.iterator]())['next'] = () => ({ done: true, value: undefined });
+  },
+  iteratorPrototype: () => {
+    protoOf(protoOf([][Symbol.iterator]()))['leaked'] = 'patched';
+  },
+  generatorPrototype: () => {
+    protoOf(protoOf((function* () {})()))['leaked'] = 'patched';
+  },
+  asyncFunctionPrototype: () => {
+    asyncFunctionPrototype()['leaked'] = 'patched';
+  },
+  nonConfigurableGlobal: () => {
+    Object.defineProperty(globalThis, 'stuck', { value: 'patched', enumerable: true });
+  },
+  globalPrototype: () => {
+    Object.setPrototypeOf(globalThis, { leaked: 'patched' });
+  },
+  globalProtoAccessor: () => {
+    (globalThis as unknown as Bag)['__proto__'] = { leaked: 'patched' };
+  },
+  hostObjectPrototype: () => {
+    ((globalThis as unknown as Bag)['constructor'] as { prototype: Bag }).prototype['leaked'] =
+      'patched';
+  },
+  globalPreventExtensions: () => {
+    Object.preventExtensions(globalThis);
+  },
+};
+
+/** What a run sees of the patches above: nothing, if they were kept from it. */
+function seenPatches(): Record<string, unknown> {
+  const g = globalThis as unknown as Bag;
+  return {
+    forOf: [...[1, 2, 3]].length,
+    iterator: protoOf(protoOf([][Symbol.iterator]()))['leaked'] ?? null,
+    generator: ((function* () {})() as unknown as Bag)['leaked'] ?? null,
+    asyncFunction: asyncFunctionPrototype()['leaked'] ?? null,
+    stuck: g['stuck'] ?? null,
+    globalLeaked: g['leaked'] ?? null,
+    extensible: Object.isExtensible(globalThis),
+  };
+}
+
+/** Tries one of PATCHES, sleeps, and reports how the attempt went and what it sees. */
+export async function patcher(kind: string): Promise<Record<string, unknown>> {
+  let outcome = 'no error';
+  try {
+    PATCHES[kind]?.();
+  } catch (e) {
+    outcome = `${(e as Error).name}: ${(e as Error).message}`;
+  }
+  await sleep(10);
+  return { outcome, ...seenPatches() };
+}
+
+/** Sleeps, then reports what it sees of other runs' patches. */
+export async function patchLooker(): Promise<Record<string, unknown>> {
+  await sleep(10);
+  return seenPatches();
 }
