@@ -1,3 +1,4 @@
+import { cloneData } from '../util/clone-data.ts';
 import type { Command } from '../protocol/commands.ts';
 import type { ActivityTask } from '../transport/engine-api.ts';
 import type { EngineDeps } from './deps.ts';
@@ -28,7 +29,7 @@ export function startActivitiesEagerly(
     const a = queuedActivity(tx, scheduled.eventId);
     if (a === undefined) continue;
     const task = takeActivity(tx, a, identity);
-    task.args = scheduled.input;
+    task.args = cloneData(scheduled.input); // the activity's own: history keeps the event's
     out.push(task);
   }
   return out;

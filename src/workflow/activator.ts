@@ -37,6 +37,7 @@ import { alea, uuid4From } from './determinism.ts';
 import type { RandomSource } from './determinism.ts';
 import type { WorkflowInfo } from './workflow-info.ts';
 import {
+  argsAtCall,
   assertNever,
   captureStack,
   isPromiseLike,
@@ -441,7 +442,7 @@ export class Activator {
         activityId,
         activityType,
         taskQueue: options.taskQueue ?? this.#startInfo().taskQueue,
-        args,
+        args: argsAtCall(args),
       };
       if (options.scheduleToCloseTimeoutMs !== undefined)
         command.scheduleToCloseTimeoutMs = options.scheduleToCloseTimeoutMs;

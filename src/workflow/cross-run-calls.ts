@@ -6,6 +6,7 @@ import { CancelledFailure, ChildWorkflowFailure, decodeFailure } from '../failur
 import type { ActivationJob } from '../protocol/activation.ts';
 import type { Command, CommandOf } from '../protocol/commands.ts';
 import { CancellationScope } from './cancellation-scope.ts';
+import { argsAtCall } from './runtime-helpers.ts';
 import type { CapturedStack } from './runtime-helpers.ts';
 
 /** How a child reacts to cancellation of its scope. Temporal's `ChildWorkflowCancellationType`. */
@@ -90,6 +91,7 @@ export class CrossRunCalls {
       type: 'StartChildWorkflowExecution',
       seq,
       ...command,
+      args: argsAtCall(command.args),
     };
     const child: Child = {
       command: full,
@@ -138,7 +140,7 @@ export class CrossRunCalls {
       seq,
       workflowId: target.workflowId,
       signalName,
-      args,
+      args: argsAtCall(args),
       childWorkflowOnly,
     };
     if (target.runId !== undefined) command.runId = target.runId;

@@ -11,6 +11,7 @@ import type {
 } from '../protocol/local-activity.ts';
 import type { RetryPolicyInput } from '../protocol/retry-policy.ts';
 import { CancellationScope } from './cancellation-scope.ts';
+import { argsAtCall } from './runtime-helpers.ts';
 import type { CapturedStack } from './runtime-helpers.ts';
 
 /**
@@ -88,8 +89,9 @@ export class LocalActivityCalls {
       attempt: 1,
       originalScheduleTimeMs: undefined,
     };
+    const input = argsAtCall(args); // every attempt gets the arguments of the call
     for (;;) {
-      const outcome = await this.#scheduleOnce(activityType, args, options, retry);
+      const outcome = await this.#scheduleOnce(activityType, input, options, retry);
       if (outcome.failure === undefined) return outcome.result;
       if (outcome.backoffMs === undefined) throw decodeFailure(outcome.failure);
       await this.#host.sleep(Math.max(1, outcome.backoffMs));

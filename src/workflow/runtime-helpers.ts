@@ -28,6 +28,15 @@ export const UNCAPTURED_STACK: CapturedStack = {
   toString: () => '    (not captured: its outcome was in the replayed history)',
 };
 
+/**
+ * The arguments of a durable call as they are at the call (Temporal converts them there):
+ * changes the workflow makes to its objects afterwards, before the activation ends, do not reach
+ * the command. A copy through JSON, as the arguments will cross to the worker anyway.
+ */
+export function argsAtCall(args: readonly unknown[]): unknown[] {
+  return JSON.parse(JSON.stringify(args)) as unknown[];
+}
+
 export function captureStack(): CapturedStack {
   const error = new Error('captured');
   return { toString: () => error.stack?.split('\n').slice(1).join('\n') ?? '' };
