@@ -2,6 +2,8 @@
 // consecutive appends to one run are written together. Each outcome must be the one the writes
 // would have had one after another, in the order they were sent.
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import type { AppendToRunRequest } from '../../src/store/store.ts';
 import { describe, test } from 'node:test';
 import { RunConflictError, WorkflowExecutionAlreadyStartedError } from '../../src/errors.ts';
@@ -18,6 +20,7 @@ import {
   signaledEvent,
   workflowTask,
 } from './builders.ts';
+import { tempDir } from '../helpers/test-env.ts';
 
 async function withStore(fn: (store: Store) => Promise<void>): Promise<void> {
   const store = await SqliteStore.open({ path: ':memory:' });
@@ -186,4 +189,34 @@ describe('SqliteStore group commit', () => {
       assert.equal((await store.getRun({ runId: a.runId }))?.status, RunStatus.Completed);
       assert.equal(await store.getRun({ runId: b.runId }), undefined);
     }));
+});
+
+describe('SqliteStore.close', () => {
+  test('waits for a batch that is waiting out another connection’s lock, then closes', async () => {
+    const tmp = tempDir();
+    const path = join(tmp.dir, 'close.db');
+    const store = await SqliteStore.open({ path });
+    const run = makeRun();
+    await store.createRun(createRequest(run));
+    const other = new Database(path);
+    other.exec('BEGIN IMMEDIATE'); // holds the write lock past SQLite's busy timeout (5 s)
+    const write = store.appendToRun(appendRequest(run, { events: [signaledEvent(3, 'a')] }));
+    // The batch's first attempt ran out SQLite's busy timeout; it now waits to try again.
+    await new Promise((resolve) => setImmediate(resolve));
+    const closed = store.close();
+    other.exec('COMMIT');
+    other.close();
+    await write;
+    await closed;
+    const reopened = await SqliteStore.open({ path });
+    try {
+      const events = await reopened.readHistory({ runId: run.runId });
+      assert.deepEqual(
+        events.map((e) => e.eventId),
+        [1, 2, 3],
+      );
+    } finally {
+      await reopened.close();
+    }
+  });
 });

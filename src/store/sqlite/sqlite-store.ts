@@ -478,6 +478,9 @@ export class SqliteStore implements Store {
    */
   async close(): Promise<void> {
     if (this.#db.open && this.#pending.length > 0) await this.#flush();
+    // A batch already committing (waiting out another process's lock) ends first, too: its
+    // writers are waiting for it, and closing under it would fail them.
+    else await this.#flushing;
     if (this.#db.open) this.#db.close();
   }
 
