@@ -111,6 +111,33 @@ describe('an answer that waits for its activity’s result', () => {
     ]);
   });
 
+  test('a held result is recorded as the worker sent it, not as its object is changed later', async () => {
+    const { taskQueue, handle, first } = await startedForWaitingPoll();
+    const [activity] = (await answer(first, [1], taskQueue)).activityTasks ?? [];
+    assert.ok(activity);
+    const result = { receipt: 'as-returned' };
+    const done = await api().completeActivityTask({
+      taskToken: activity.taskToken,
+      identity: 'me',
+      result,
+      eagerWorkflowTask: true,
+    });
+    assert.ok(done.workflowTask);
+    result.receipt = 'changed-after-the-call'; // the result waits, uncommitted, for the answer
+    await api().completeWorkflowTask({
+      taskToken: done.workflowTask.taskToken,
+      identity: 'me',
+      commands: [{ type: 'CompleteWorkflowExecution', result: 'done' }],
+    });
+    assert.equal(await handle.result(), 'done');
+    const completed = (await handle.fetchHistory()).events.find(
+      (e) => e.type === 'ActivityTaskCompleted',
+    );
+    assert.deepEqual(completed?.type === 'ActivityTaskCompleted' && completed.result, {
+      receipt: 'as-returned',
+    });
+  });
+
   test('an answer after a held result commits both before its activity is handed out', async () => {
     const { taskQueue, handle, first } = await startedForWaitingPoll();
     const [activity] = (await answer(first, [1], taskQueue)).activityTasks ?? [];

@@ -27,6 +27,7 @@ import { parseRequest } from './parse-request.ts';
 import { startWorkflowTaskEagerly } from '../eager-dispatch.ts';
 import { workflowTaskFor } from './workflow-tasks.ts';
 import type { StartedWorkflowTask } from './workflow-tasks.ts';
+import { cloneData } from '../../util/clone-data.ts';
 
 /**
  * Long-polls the activity task queue. A task handed out is marked started with its
@@ -197,7 +198,9 @@ export async function completeActivityTask(
       type: 'ActivityTaskCompleted',
       scheduledEventId: pa.scheduledEventId,
       startedEventId,
-      result: req.result,
+      // A copy: held for the next answer (ADR 0007), the event is written only later, and the
+      // worker in this process still holds the object it returned.
+      result: cloneData(req.result),
       identity: req.identity,
     });
     if (req.eagerWorkflowTask === true) {
