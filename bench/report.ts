@@ -31,6 +31,13 @@ const byWorkload = new Map(lines.map((l) => [l.workload, l]));
 const fmt = (n: number): string =>
   Math.abs(n) >= 100 ? Math.round(n).toLocaleString('en-US') : String(Number(n.toPrecision(3)));
 
+const debugged = [...byWorkload.values()].filter((l) => l.params['workerDebugMode'] !== undefined);
+if (debugged.length > 0) {
+  console.log(
+    `**Not the default configuration:** ${debugged.map((l) => l.workload).join(', ')} ran with ` +
+      'the workers in debug mode (REPRISE_DEBUG, deadlock detection off).\n',
+  );
+}
 console.log('| workload | figure | target | median (min–max) | met? | best alternative |');
 console.log('|---|---|---|---|---|---|');
 for (const t of TARGETS) {

@@ -18,8 +18,10 @@ import { summarise } from './lib/stats.ts';
 import type { Measured, Summary } from './lib/stats.ts';
 import type { BenchOptions, Workload } from './lib/workload.ts';
 import { WORKLOADS, findWorkload } from './workloads/index.ts';
+import { resolveDebugMode } from '../src/worker/debug-mode.ts';
 
 const REP_SCRIPT = new URL('./rep.ts', import.meta.url).pathname;
+const DEBUG_MODE_PARAM = 'on (REPRISE_DEBUG): deadlock detection off, not the default';
 
 const USAGE = `usage: npm run bench -- <W1…W8 | all | limits>… [options]
   --reps N          repetitions per workload (default 3)
@@ -262,6 +264,8 @@ async function runWorkload(
     params: {
       ...w.params(options),
       ...(hosts.length > 0 && { hosts: COMPILED_HOSTS_PARAM }),
+      // The workers take it from the environment: not the default configuration.
+      ...(resolveDebugMode(undefined) && { workerDebugMode: DEBUG_MODE_PARAM }),
     },
     loadAvg1m: [Math.round(loadBefore * 100) / 100, Math.round((loadavg()[0] ?? 0) * 100) / 100],
     ...(notes.length > 0 && { notes }),

@@ -8,11 +8,11 @@ import { decodeFailure } from '../failures.ts';
 import { HistoryEvent } from '../protocol/history-events.ts';
 import * as z from 'zod';
 import { loadWorkflows } from './workflow-loader.ts';
-import type { WorkflowSource } from './workflow-loader.ts';
 import { workflowSourceOf } from './workflow-bundle.ts';
 import type { WorkflowBundleOption } from './workflow-bundle.ts';
 import type { LoadedWorkflows } from './workflow-loader.ts';
 import type { WorkerInterceptors } from './interceptors.ts';
+import { resolveDebugMode } from './debug-mode.ts';
 
 export interface ReplayWorkerOptions {
   /** The workflow code to check: `.ts` or `.js`, ESM or CommonJS. */
@@ -22,6 +22,8 @@ export interface ReplayWorkerOptions {
   readonly namespace?: string | undefined;
   /** The worker's interceptors: `workflowModules` run in the replay as they did live. */
   readonly interceptors?: WorkerInterceptors | undefined;
+  /** As the worker's: no deadlock detection, so a debugger can stop in the replayed code. */
+  readonly debugMode?: boolean | undefined;
 }
 
 /** A history as `handle.fetchHistory()` returns it, or its JSON (an object with `events`). */
@@ -83,14 +85,15 @@ function replayOne(
   }
 }
 
-function replaySource(options: ReplayWorkerOptions): WorkflowSource {
+function loadReplayed(options: ReplayWorkerOptions): Promise<LoadedWorkflows> {
+  const debugMode = resolveDebugMode(options.debugMode);
   const source = workflowSourceOf(options);
   if (source === undefined) {
     throw new InvalidArgumentError(
       'A replay needs workflowsPath or workflowBundle: the code to check.',
     );
   }
-  return source;
+  return loadWorkflows(source, { detectDeadlocks: !debugMode });
 }
 
 /**
@@ -101,7 +104,7 @@ export async function runReplayHistory(
   options: ReplayWorkerOptions,
   history: ReplayableHistory,
 ): Promise<void> {
-  const workflows = await loadWorkflows(replaySource(options));
+  const workflows = await loadReplayed(options);
   try {
     replayOne(workflows, options.namespace ?? 'default', history);
   } finally {
@@ -119,7 +122,7 @@ export async function* runReplayHistories(
     | Iterable<{ workflowId: string; history: ReplayableHistory }>
     | AsyncIterable<{ workflowId: string; history: ReplayableHistory }>,
 ): AsyncGenerator<ReplayResult> {
-  const workflows = await loadWorkflows(replaySource(options));
+  const workflows = await loadReplayed(options);
   try {
     for await (const { workflowId, history } of histories) {
       let error: Error | undefined;

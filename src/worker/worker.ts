@@ -21,6 +21,7 @@ import type { LoadedWorkflows } from './workflow-loader.ts';
 import { WorkflowTaskHandler } from './workflow-task-handler.ts';
 import { defaultMaxCachedWorkflows } from './workflow-cache.ts';
 import { runReplayHistories, runReplayHistory } from './replay.ts';
+import { resolveDebugMode } from './debug-mode.ts';
 
 export interface WorkerOptions {
   /** `engine.connection` in-process. */
@@ -69,6 +70,12 @@ export interface WorkerOptions {
    * `interceptors` factory each exports is called once per run, inside the sandbox.
    */
   readonly interceptors?: WorkerInterceptors | undefined;
+  /**
+   * Turns off deadlock detection, so that a debugger can stop in workflow code (Temporal's
+   * `debugMode`): no call into workflow code is interrupted, and an endless loop in it hangs the
+   * worker. Default: false, or true when the environment sets `REPRISE_DEBUG=1`.
+   */
+  readonly debugMode?: boolean | undefined;
 }
 
 export interface WorkerStatus {
@@ -232,8 +239,12 @@ export class Worker {
         `Worker option maxCachedWorkflows must be a whole number of at least 0 (got ${String(cached)}); 0 keeps no run in memory.`,
       );
     }
+    const debugMode = resolveDebugMode(options.debugMode);
     const source = workflowSourceOf(options);
-    const workflows = source === undefined ? undefined : await loadWorkflows(source);
+    const workflows =
+      source === undefined
+        ? undefined
+        : await loadWorkflows(source, { detectDeadlocks: !debugMode });
     const api = await workerApi(options.connection, options.dataConverter);
     const worker = new Worker(options, workflows, api);
     await worker.#register();

@@ -1,6 +1,7 @@
 import { bundleWorkflows } from './sandbox/bundle.ts';
 import type { WorkflowBundle } from './sandbox/bundle.ts';
 import { VmSandbox } from './sandbox/vm-sandbox.ts';
+import type { VmSandboxOptions } from './sandbox/vm-sandbox.ts';
 import { WorkflowRun } from './workflow-run.ts';
 import type { RunIdentity } from './workflow-task-handler.ts';
 
@@ -20,7 +21,10 @@ export type WorkflowSource =
   | { readonly bundle: WorkflowBundle };
 
 /** Bundles the workflows (or takes a bundle made ahead of time) into one shared sandbox. */
-export async function loadWorkflows(source: WorkflowSource): Promise<LoadedWorkflows> {
+export async function loadWorkflows(
+  source: WorkflowSource,
+  sandboxOptions?: VmSandboxOptions,
+): Promise<LoadedWorkflows> {
   const bundle =
     'bundle' in source
       ? source.bundle
@@ -28,7 +32,7 @@ export async function loadWorkflows(source: WorkflowSource): Promise<LoadedWorkf
           workflowsPath: source.workflowsPath,
           workflowInterceptorModules: source.interceptorModules,
         });
-  const sandbox = VmSandbox.create(bundle);
+  const sandbox = VmSandbox.create(bundle, sandboxOptions);
   return {
     workflowTypes: [...sandbox.workflowTypes],
     signalNames: sandbox.signalNames === null ? null : [...sandbox.signalNames],

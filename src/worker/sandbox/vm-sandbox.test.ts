@@ -207,4 +207,22 @@ describe('VmSandbox', () => {
     assert.equal((finish(quick, 'after') as Record<string, unknown>)['counter'], 1);
     quick.dispose();
   });
+
+  test('with deadlock detection off (debug mode) a long call is not interrupted', () => {
+    // The same call under the same timeout, with the watchdog and without it.
+    for (const detectDeadlocks of [true, false]) {
+      const quick = VmSandbox.create(bundle, { deadlockTimeoutMs: 20, detectDeadlocks });
+      start(quick, 'blocked', 'blockedFor', [200]);
+      const result = quick.activate('blocked', activation([{ type: 'fireTimer', seq: 1 }]));
+      if (detectDeadlocks) {
+        assert.equal(result.status, 'failed');
+        assert.match(result.failure.message, /^Potential deadlock detected/);
+      } else {
+        assert.deepEqual(result.status === 'success' && result.commands, [
+          { type: 'CompleteWorkflowExecution', result: 200 },
+        ]);
+      }
+      quick.dispose();
+    }
+  });
 });

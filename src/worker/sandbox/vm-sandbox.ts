@@ -20,6 +20,12 @@ import type { WorkflowBundle } from './bundle.ts';
 export interface VmSandboxOptions {
   /** How long one call into workflow code may run before it counts as a deadlock. Default 2 s. */
   readonly deadlockTimeoutMs?: number | undefined;
+  /**
+   * False: no call into workflow code is timed, so none is interrupted (the worker's
+   * `debugMode`: a debugger may stop in workflow code). Each watched call then costs no watchdog
+   * thread; an endless loop in workflow code hangs the worker. Default true.
+   */
+  readonly detectDeadlocks?: boolean | undefined;
 }
 
 const WORKFLOWS_FILENAME = 'reprise-workflows.js';
@@ -81,6 +87,8 @@ export class VmSandbox {
   readonly #enter: vm.Script;
   readonly #timeoutMs: number;
   readonly #windowSlackMs: number;
+  /** What every call into the context is given: the watchdog's timeout, or none (debug mode). */
+  readonly #callOptions: vm.RunningScriptOptions;
   /** When the watched call that host code now runs inside began; undefined outside one. */
   #windowStartMs: number | undefined;
   /** The run whose activation is in the sandbox: the one a deadlock interrupted, if it fires. */
@@ -116,6 +124,10 @@ export class VmSandbox {
   private constructor(bundle: WorkflowBundle, options: VmSandboxOptions | undefined) {
     this.#timeoutMs = options?.deadlockTimeoutMs ?? 2000;
     this.#windowSlackMs = Math.min(MAX_WINDOW_SLACK_MS, this.#timeoutMs / 10);
+    this.#callOptions =
+      options?.detectDeadlocks === false
+        ? {}
+        : { timeout: Math.ceil(this.#timeoutMs + this.#windowSlackMs) };
     // No prototype: node:vm looks globals up along the context object's prototype chain, so
     // with the host's Object.prototype there `globalThis.constructor.prototype` would be the
     // host's, writable from workflow code; and `globalThis.__proto__ = …` would change it.
@@ -462,7 +474,8 @@ export class VmSandbox {
    * once, inside the current one): the context calls `body` back, and its calls to workflow
    * code are nested calls without a watchdog of their own. Node starts a thread per watched
    * call (~0.25 ms); a nested call costs a few µs and still drains microtasks when it returns.
-   * Throws DeadlockError when the watchdog fires, whatever `body` throws otherwise.
+   * Throws DeadlockError when the watchdog fires, whatever `body` throws otherwise. With
+   * `detectDeadlocks: false` the call has no watchdog (and no thread) at all.
    */
   #watched<T>(body: () => T): T {
     if (this.#windowStartMs !== undefined) return body();
@@ -481,9 +494,7 @@ export class VmSandbox {
     const asyncIdBefore = executionAsyncId();
     this.#windowStartMs = performance.now();
     try {
-      this.#enter.runInContext(this.#context, {
-        timeout: Math.ceil(this.#timeoutMs + this.#windowSlackMs),
-      });
+      this.#enter.runInContext(this.#context, this.#callOptions);
     } catch (e) {
       if ((e as { code?: unknown }).code !== 'ERR_SCRIPT_EXECUTION_TIMEOUT') throw e;
       repairAsyncIdStack(asyncIdBefore);

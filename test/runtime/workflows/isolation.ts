@@ -67,6 +67,13 @@ export async function spinner(): Promise<number> {
   for (;;) counter++;
 }
 
+/** After its first timer, blocks its thread for `ms` (longer than a short deadlock timeout). */
+export async function blockedFor(ms: number): Promise<number> {
+  await sleep(10);
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  return ms;
+}
+
 export const spinQuery = defineQuery<string>('spin');
 
 /** Sleeps twice; its `spin` query handler never returns. */
