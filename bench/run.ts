@@ -1,5 +1,5 @@
 /* eslint-disable no-console */
-// The benchmark runner: `npm run bench -- W1 … W8 | all | limits [--reps N] [--mode embedded]`.
+// The benchmark runner: `npm run bench -- W1 … W8 | all | limits | W2-engine [--reps N] …`.
 // Each repetition of a workload runs in a fresh process (bench/rep.ts) whose process tree is
 // sampled for peak RSS; one JSON line per workload goes to stdout, progress to stderr. The
 // child-process hosts the workloads start are compiled first (bench/lib/compile-hosts.ts).
@@ -23,7 +23,8 @@ import { resolveDebugMode } from '../src/worker/debug-mode.ts';
 const REP_SCRIPT = new URL('./rep.ts', import.meta.url).pathname;
 const DEBUG_MODE_PARAM = 'on (REPRISE_DEBUG): deadlock detection off, not the default';
 
-const USAGE = `usage: npm run bench -- <W1…W8 | all | limits>… [options]
+const USAGE = `usage: npm run bench -- <W1…W8 | all | limits | W2-engine>… [options]
+  W2-engine         W2 with a stub worker: the engine and store alone (not part of 'all')
   --reps N          repetitions per workload (default 3)
   --mode embedded   engine, worker and client in one process (the only mode today);
                     'service' (separate processes over HTTP) does not exist yet

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Client } from 'reprise/client';
 import { Engine, openStore } from 'reprise/server';
 import { Worker } from 'reprise/worker';
+import type { EngineApi } from '../../src/transport/engine-api.ts';
 import * as activities from '../fixtures/activities.ts';
 import { countingStore } from './counting-store.ts';
 import type { StoreCounter } from './counting-store.ts';
@@ -50,6 +51,8 @@ export interface Deployment {
   readonly mode: Mode;
   readonly store: StoreKind;
   readonly client: Client;
+  /** The engine's API, as a worker reaches it (bench/lib/stub-worker.ts answers tasks on it). */
+  readonly connection: EngineApi;
   readonly taskQueue: string;
   /** The SQLite file (embedded): child-process hosts and progress probes open it too. */
   readonly dbPath: string;
@@ -105,6 +108,7 @@ export async function openDeployment(opts: {
     mode: opts.mode,
     store: opts.store,
     client,
+    connection: engine.connection,
     taskQueue,
     dbPath,
     dir,

@@ -1,7 +1,7 @@
 import type { Workload } from '../lib/workload.ts';
 import { limits } from './limits.ts';
 import { w1 } from './w1.ts';
-import { w2 } from './w2.ts';
+import { w2, w2Engine } from './w2.ts';
 import { w3 } from './w3.ts';
 import { w4 } from './w4.ts';
 import { w5 } from './w5.ts';
@@ -16,6 +16,11 @@ import { w8 } from './w8.ts';
  */
 export const WORKLOADS: readonly Workload[] = [w1, w2, w3, w4, w5, w6, w7, w8, limits];
 
+/** Reference workloads, run only when named (not by `all`): see each one's file. */
+export const REFERENCE_WORKLOADS: readonly Workload[] = [w2Engine];
+
 export function findWorkload(id: string): Workload | undefined {
-  return WORKLOADS.find((w) => w.id.toLowerCase() === id.toLowerCase());
+  return [...WORKLOADS, ...REFERENCE_WORKLOADS].find(
+    (w) => w.id.toLowerCase() === id.toLowerCase(),
+  );
 }
