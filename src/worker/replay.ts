@@ -12,7 +12,6 @@ import { workflowSourceOf } from './workflow-bundle.ts';
 import type { WorkflowBundleOption } from './workflow-bundle.ts';
 import type { LoadedWorkflows } from './workflow-loader.ts';
 import type { WorkerInterceptors } from './interceptors.ts';
-import { resolveDebugMode } from './debug-mode.ts';
 
 export interface ReplayWorkerOptions {
   /** The workflow code to check: `.ts` or `.js`, ESM or CommonJS. */
@@ -86,14 +85,13 @@ function replayOne(
 }
 
 function loadReplayed(options: ReplayWorkerOptions): Promise<LoadedWorkflows> {
-  const debugMode = resolveDebugMode(options.debugMode);
   const source = workflowSourceOf(options);
   if (source === undefined) {
     throw new InvalidArgumentError(
       'A replay needs workflowsPath or workflowBundle: the code to check.',
     );
   }
-  return loadWorkflows(source, { detectDeadlocks: !debugMode });
+  return loadWorkflows(source, { debugMode: options.debugMode });
 }
 
 /**

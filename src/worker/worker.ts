@@ -21,7 +21,6 @@ import type { LoadedWorkflows } from './workflow-loader.ts';
 import { WorkflowTaskHandler } from './workflow-task-handler.ts';
 import { defaultMaxCachedWorkflows } from './workflow-cache.ts';
 import { runReplayHistories, runReplayHistory } from './replay.ts';
-import { resolveDebugMode } from './debug-mode.ts';
 
 export interface WorkerOptions {
   /** `engine.connection` in-process. */
@@ -239,12 +238,11 @@ export class Worker {
         `Worker option maxCachedWorkflows must be a whole number of at least 0 (got ${String(cached)}); 0 keeps no run in memory.`,
       );
     }
-    const debugMode = resolveDebugMode(options.debugMode);
     const source = workflowSourceOf(options);
     const workflows =
       source === undefined
         ? undefined
-        : await loadWorkflows(source, { detectDeadlocks: !debugMode });
+        : await loadWorkflows(source, { debugMode: options.debugMode });
     const api = await workerApi(options.connection, options.dataConverter);
     const worker = new Worker(options, workflows, api);
     await worker.#register();

@@ -1,7 +1,7 @@
 import { bundleWorkflows } from './sandbox/bundle.ts';
 import type { WorkflowBundle } from './sandbox/bundle.ts';
 import { VmSandbox } from './sandbox/vm-sandbox.ts';
-import type { VmSandboxOptions } from './sandbox/vm-sandbox.ts';
+import { resolveDebugMode } from './debug-mode.ts';
 import { WorkflowRun } from './workflow-run.ts';
 import type { RunIdentity } from './workflow-task-handler.ts';
 
@@ -20,11 +20,15 @@ export type WorkflowSource =
   | { readonly workflowsPath: string; readonly interceptorModules?: readonly string[] | undefined }
   | { readonly bundle: WorkflowBundle };
 
-/** Bundles the workflows (or takes a bundle made ahead of time) into one shared sandbox. */
+/**
+ * Bundles the workflows (or takes a bundle made ahead of time) into one shared sandbox. In debug
+ * mode (the option, else REPRISE_DEBUG: resolveDebugMode) the sandbox detects no deadlocks.
+ */
 export async function loadWorkflows(
   source: WorkflowSource,
-  sandboxOptions?: VmSandboxOptions,
+  options: { readonly debugMode?: boolean | undefined } = {},
 ): Promise<LoadedWorkflows> {
+  const detectDeadlocks = !resolveDebugMode(options.debugMode);
   const bundle =
     'bundle' in source
       ? source.bundle
@@ -32,7 +36,7 @@ export async function loadWorkflows(
           workflowsPath: source.workflowsPath,
           workflowInterceptorModules: source.interceptorModules,
         });
-  const sandbox = VmSandbox.create(bundle, sandboxOptions);
+  const sandbox = VmSandbox.create(bundle, { detectDeadlocks });
   return {
     workflowTypes: [...sandbox.workflowTypes],
     signalNames: sandbox.signalNames === null ? null : [...sandbox.signalNames],
