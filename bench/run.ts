@@ -10,7 +10,7 @@ import { appendFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { RepChannel } from './lib/channel.ts';
 import type { RepMessage } from './lib/channel.ts';
-import { COMPILED_HOSTS_PARAM, compileHosts } from './lib/compile-hosts.ts';
+import { COMPILED_HOSTS_PARAM, compileHosts, compiledForkOptions } from './lib/compile-hosts.ts';
 import { UnsupportedDeploymentError, assertSupported } from './lib/deployment.ts';
 import type { Mode, StoreKind } from './lib/deployment.ts';
 import { TreeSampler, descendants } from './lib/procs.ts';
@@ -21,6 +21,9 @@ import { WORKLOADS, findWorkload } from './workloads/index.ts';
 import { resolveDebugMode } from '../src/worker/debug-mode.ts';
 
 const REP_SCRIPT = new URL('./rep.ts', import.meta.url).pathname;
+const COMPILED_REPS_PARAM =
+  'one process each, compiled ahead of time (esbuild), plain node (no tsx), workflows bundled ahead of time (workflowBundle)';
+const INLINE_PARAM = 'inline in the runner, under tsx (--inline: profiling and debugging)';
 const DEBUG_MODE_PARAM = 'on (REPRISE_DEBUG): deadlock detection off, not the default';
 
 const USAGE = `usage: npm run bench -- <W1…W8 | all | limits | W2-engine>… [options]
@@ -109,16 +112,23 @@ function log(message: string): void {
   console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
 }
 
-/** Runs one repetition in a child process, sampling its process tree for peak RSS. */
+/**
+ * Runs one repetition in a child process, sampling its process tree for peak RSS: `repFile`,
+ * bench/rep.ts compiled, under plain node, as a deployed application runs (its workers take
+ * the workflows bundled ahead of time). Under tsx, its loader (a thread with a heap of its own)
+ * and esbuild's process would add ~45 and ~15 MiB to every figure of memory.
+ */
 async function runRepForked(
   w: Workload,
   rep: number,
   options: BenchOptions,
   compiledHosts: Readonly<Record<string, string>>,
+  repFile: string,
 ): Promise<RepOutcome> {
   const arg = JSON.stringify({ workload: w.id, rep, options, compiledHosts });
-  const child = fork(REP_SCRIPT, [arg], {
-    execArgv: [...process.execArgv, ...(w.nodeFlags ?? [])],
+  const forked = compiledForkOptions(repFile, [...process.execArgv, ...(w.nodeFlags ?? [])]);
+  const child = fork(repFile, [arg], {
+    ...forked,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const pid = child.pid;
@@ -221,6 +231,7 @@ async function runWorkload(
   cli: Cli,
   compiled: Readonly<Record<string, string>>,
 ): Promise<Line> {
+  const repFile = compiled[REP_SCRIPT];
   const { options } = cli;
   const hosts = w.hosts ?? [];
   const compiledHosts: Record<string, string> = {};
@@ -230,9 +241,10 @@ async function runWorkload(
   for (let rep = 1; rep <= options.reps; rep++) {
     log(`${w.id} (${w.title}) repetition ${rep}/${options.reps}`);
     const t0 = performance.now();
-    const o = cli.inline
-      ? await runRepInline(w, rep, options, compiledHosts)
-      : await runRepForked(w, rep, options, compiledHosts);
+    const o =
+      cli.inline || repFile === undefined
+        ? await runRepInline(w, rep, options, compiledHosts)
+        : await runRepForked(w, rep, options, compiledHosts, repFile);
     log(
       `${w.id} repetition ${rep} ${o.error === undefined ? 'done' : `FAILED: ${o.error}`} in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
     );
@@ -264,6 +276,7 @@ async function runWorkload(
     date: new Date().toISOString(),
     params: {
       ...w.params(options),
+      repetitions: cli.inline ? INLINE_PARAM : COMPILED_REPS_PARAM,
       ...(hosts.length > 0 && { hosts: COMPILED_HOSTS_PARAM }),
       // The workers take it from the environment: not the default configuration.
       ...(resolveDebugMode(undefined) && { workerDebugMode: DEBUG_MODE_PARAM }),
@@ -291,11 +304,16 @@ async function main(): Promise<number> {
     }
     throw e;
   }
-  const hostScripts = cli.workloads.flatMap((w) => w.hosts ?? []);
+  const hostScripts = [
+    ...(cli.inline ? [] : [REP_SCRIPT]),
+    ...cli.workloads.flatMap((w) => w.hosts ?? []),
+  ];
   const t0 = performance.now();
   const compiled = await compileHosts(hostScripts);
   if (hostScripts.length > 0) {
-    log(`compiled the hosts in ${((performance.now() - t0) / 1000).toFixed(1)} s (not measured)`);
+    log(
+      `compiled the repetition script and hosts in ${((performance.now() - t0) / 1000).toFixed(1)} s (not measured)`,
+    );
   }
   let failed = false;
   try {

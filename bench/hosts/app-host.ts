@@ -12,7 +12,7 @@ import { Engine } from 'reprise/server';
 import { Worker } from 'reprise/worker';
 import * as activities from '../fixtures/activities.ts';
 import { effectSteps } from '../fixtures/workflows.ts';
-import { WORKFLOWS_PATH } from '../lib/deployment.ts';
+import { benchWorkflows } from '../lib/deployment.ts';
 
 function env(name: string): string {
   const v = process.env[name];
@@ -30,7 +30,6 @@ const role = env('BENCH_ROLE');
 if (role !== 'worker' && role !== 'client' && role !== 'app')
   throw new Error(`BENCH_ROLE ${role}?`);
 const maxCached = process.env['BENCH_MAX_CACHED'];
-const workflowBundle = process.env['BENCH_WORKFLOW_BUNDLE'];
 
 const engine = await Engine.open({ store: `sqlite:${db}` });
 const worker =
@@ -40,9 +39,7 @@ const worker =
         connection: engine.connection,
         taskQueue,
         // Bundled at build time when the runner compiled this host (a deployed app's way).
-        ...(workflowBundle === undefined
-          ? { workflowsPath: WORKFLOWS_PATH }
-          : { workflowBundle: { codePath: workflowBundle } }),
+        ...benchWorkflows(),
         activities,
         ...(maxCached !== undefined &&
           maxCached !== '' && { maxCachedWorkflows: Number(maxCached) }),

@@ -19,10 +19,10 @@ export const COMPILED_HOSTS_PARAM =
 
 /**
  * Packages the bundles import from node_modules: better-sqlite3 loads a native addon, esbuild
- * runs its own binary found beside its package, pino starts transports from files by path. The
- * others (zod, croner, ms) are bundled: one file starts faster than zod's ~95 modules.
+ * runs its own binary found beside its package, pino starts transports from files by path, pg
+ * may load pg-native (the limits workload). The others (zod, croner, ms) are bundled: one file starts faster than zod's ~95 modules.
  */
-const EXTERNAL = ['better-sqlite3', 'esbuild', 'pino'];
+const EXTERNAL = ['better-sqlite3', 'esbuild', 'pino', 'pg'];
 
 const IMPORT_META = /\bimport\.meta\.(url|filename|dirname)\b/g;
 
@@ -122,6 +122,21 @@ export async function compileHosts(scripts: readonly string[]): Promise<Compiled
     // The runner has no more use for esbuild's service process.
     await esbuild.stop();
   }
+}
+
+/**
+ * What a compiled file is forked with: the node flags `execArgv` minus tsx, and the environment
+ * with BENCH_WORKFLOW_BUNDLE, the workflows bundled beside it (bench/lib/deployment.ts
+ * `benchWorkflows`).
+ */
+export function compiledForkOptions(
+  file: string,
+  execArgv: readonly string[],
+): { execArgv: string[]; env: NodeJS.ProcessEnv } {
+  return {
+    execArgv: compiledExecArgv(execArgv),
+    env: { ...process.env, BENCH_WORKFLOW_BUNDLE: workflowBundleOf(compiledDirOf(file)) },
+  };
 }
 
 const LOADER_FLAGS = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader']);

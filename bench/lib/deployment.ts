@@ -18,6 +18,19 @@ export type StoreKind = 'sqlite' | 'postgres';
 /** The bench's workflow code, as a worker bundles it. */
 export const WORKFLOWS_PATH = new URL('../fixtures/workflows.ts', import.meta.url).pathname;
 
+/**
+ * How the bench's workers get their workflow code: the bundle the runner built ahead of time
+ * (BENCH_WORKFLOW_BUNDLE, set for every compiled process: a deployed app's way), otherwise
+ * `workflowsPath`, bundled when the worker is created (inline repetitions under tsx).
+ */
+export function benchWorkflows():
+  { workflowsPath: string } | { workflowBundle: { codePath: string } } {
+  const codePath = process.env['BENCH_WORKFLOW_BUNDLE'];
+  return codePath === undefined || codePath === ''
+    ? { workflowsPath: WORKFLOWS_PATH }
+    : { workflowBundle: { codePath } };
+}
+
 /** Thrown for a mode or store the engine cannot run yet; the runner exits non-zero. */
 export class UnsupportedDeploymentError extends Error {}
 
@@ -116,7 +129,7 @@ export async function openDeployment(opts: {
       const worker = await Worker.create({
         connection: engine.connection,
         taskQueue,
-        workflowsPath: WORKFLOWS_PATH,
+        ...benchWorkflows(),
         activities,
         ...tuning,
       });

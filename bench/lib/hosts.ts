@@ -1,7 +1,7 @@
 // Starting and killing the child-process hosts of bench/hosts/ (W6, W7).
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { compiledDirOf, compiledExecArgv, workflowBundleOf } from './compile-hosts.ts';
+import { compiledForkOptions } from './compile-hosts.ts';
 import { procMemory } from './procs.ts';
 import type { RepContext } from './workload.ts';
 
@@ -14,6 +14,17 @@ export interface Host {
 
 export const APP_HOST = new URL('../hosts/app-host.ts', import.meta.url).pathname;
 
+/** The compiled file of `script`, one of the workload's `hosts` (the runner compiled them). */
+export function compiledHost(ctx: RepContext, script: string): string {
+  const compiled = ctx.compiledHosts[script];
+  if (compiled === undefined) {
+    throw new Error(
+      `${script} was not compiled: list it in the workload's hosts and run it through bench/run.ts`,
+    );
+  }
+  return compiled;
+}
+
 /**
  * Forks the compiled `script` (one of the workload's `hosts`, compiled by the runner) with `env`
  * under plain node, names it `label`, and resolves once it sent `{type:'ready'}`.
@@ -24,19 +35,11 @@ export async function startHost(
   label: string,
   env: Record<string, string>,
 ): Promise<Host> {
-  const compiled = ctx.compiledHosts[script];
-  if (compiled === undefined) {
-    throw new Error(
-      `${script} was not compiled: list it in the workload's hosts and run it through bench/run.ts`,
-    );
-  }
+  const compiled = compiledHost(ctx, script);
+  const forked = compiledForkOptions(compiled, ctx.childExecArgv);
   const child = fork(compiled, [], {
-    execArgv: compiledExecArgv(ctx.childExecArgv),
-    env: {
-      ...process.env,
-      BENCH_WORKFLOW_BUNDLE: workflowBundleOf(compiledDirOf(compiled)),
-      ...env,
-    },
+    execArgv: forked.execArgv,
+    env: { ...forked.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const pid = child.pid;

@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { postgresAvailable, startCluster } from '../limits/postgres.ts';
+import { compiledForkOptions } from '../lib/compile-hosts.ts';
+import { compiledHost } from '../lib/hosts.ts';
 import type { Measured } from '../lib/stats.ts';
 import type { RepContext, Workload } from '../lib/workload.ts';
 
@@ -55,11 +57,13 @@ async function sqliteConcurrent(
 ): Promise<Measured> {
   const path = join(dir, `conc-${synchronous}.db`);
   openBench(path, synchronous).close();
+  const writer = compiledHost(ctx, WRITER_SCRIPT);
+  const forked = compiledForkOptions(writer, ctx.childExecArgv);
   const children = Array.from({ length: WRITERS }, () =>
-    fork(WRITER_SCRIPT, [], {
-      execArgv: [...ctx.childExecArgv],
+    fork(writer, [], {
+      execArgv: forked.execArgv,
       env: {
-        ...process.env,
+        ...forked.env,
         BENCH_DB: path,
         BENCH_SYNC: synchronous,
         BENCH_DURATION_MS: String(DURATION_MS),
@@ -207,6 +211,7 @@ export const limits: Workload = {
   id: 'limits',
   title: 'physical limits',
   timeLimitMs: 300_000,
+  hosts: [WRITER_SCRIPT],
   processLabel: 'bench (limits)',
   params: () => ({
     commitRow: 'one INSERT of ~100 bytes per transaction',
