@@ -1,8 +1,8 @@
 /* eslint-disable no-console */
-// One repetition of one workload, in a process of its own (started by bench/run.ts), so that
-// its peak RSS is its own and no repetition inherits another's heap. Argument: the JSON of
-// {workload, rep, options, compiledHosts}. Sends {type:'result', figures, notes} or
-// {type:'error', message}.
+// One repetition of one workload, in a process of its own (compiled and started with plain node
+// by bench/run.ts), so that its peak RSS is its own and no repetition inherits another's heap.
+// Argument: the JSON of {workload, rep, options, compiledHosts}. Sends {type:'result', figures,
+// notes} or {type:'error', message}.
 import { RepChannel } from './lib/channel.ts';
 import type { BenchOptions } from './lib/workload.ts';
 import { findWorkload } from './workloads/index.ts';

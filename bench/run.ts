@@ -232,6 +232,7 @@ async function runWorkload(
   compiled: Readonly<Record<string, string>>,
 ): Promise<Line> {
   const repFile = compiled[REP_SCRIPT];
+  if (!cli.inline && repFile === undefined) throw new Error(`${REP_SCRIPT} was not compiled`);
   const { options } = cli;
   const hosts = w.hosts ?? [];
   const compiledHosts: Record<string, string> = {};
@@ -242,7 +243,7 @@ async function runWorkload(
     log(`${w.id} (${w.title}) repetition ${rep}/${options.reps}`);
     const t0 = performance.now();
     const o =
-      cli.inline || repFile === undefined
+      repFile === undefined
         ? await runRepInline(w, rep, options, compiledHosts)
         : await runRepForked(w, rep, options, compiledHosts, repFile);
     log(

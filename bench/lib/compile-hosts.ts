@@ -20,7 +20,8 @@ export const COMPILED_HOSTS_PARAM =
 /**
  * Packages the bundles import from node_modules: better-sqlite3 loads a native addon, esbuild
  * runs its own binary found beside its package, pino starts transports from files by path, pg
- * may load pg-native (the limits workload). The others (zod, croner, ms) are bundled: one file starts faster than zod's ~95 modules.
+ * may load pg-native (the limits workload). The others (zod, croner, ms) are bundled: one file
+ * starts faster than zod's ~95 modules.
  */
 const EXTERNAL = ['better-sqlite3', 'esbuild', 'pino', 'pg'];
 
