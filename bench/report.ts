@@ -38,6 +38,13 @@ if (debugged.length > 0) {
       'the workers in debug mode (REPRISE_DEBUG, deadlock detection off).\n',
   );
 }
+const fallback = [...byWorkload.values()].filter((l) => l.params['watchdog'] === 'node-vm');
+if (fallback.length > 0) {
+  console.log(
+    `**Slower than a full install:** ${fallback.map((l) => l.workload).join(', ')} ran with ` +
+      "node:vm's watchdog (the native one was not built: `npm run build:native` says why).\n",
+  );
+}
 console.log('| workload | figure | target | median (min–max) | met? | best alternative |');
 console.log('|---|---|---|---|---|---|');
 for (const t of TARGETS) {

@@ -19,6 +19,7 @@ import type { Measured, Summary } from './lib/stats.ts';
 import type { BenchOptions, Workload } from './lib/workload.ts';
 import { WORKLOADS, findWorkload } from './workloads/index.ts';
 import { resolveDebugMode } from '../src/worker/debug-mode.ts';
+import { defaultWatchdog } from '../src/worker/sandbox/native-watchdog.ts';
 
 const REP_SCRIPT = new URL('./rep.ts', import.meta.url).pathname;
 const COMPILED_REPS_PARAM =
@@ -281,6 +282,8 @@ async function runWorkload(
       ...(hosts.length > 0 && { hosts: COMPILED_HOSTS_PARAM }),
       // The workers take it from the environment: not the default configuration.
       ...(resolveDebugMode(undefined) && { workerDebugMode: DEBUG_MODE_PARAM }),
+      // What times calls into workflow code (node-vm where the native addon was not built).
+      watchdog: defaultWatchdog,
     },
     loadAvg1m: [Math.round(loadBefore * 100) / 100, Math.round((loadavg()[0] ?? 0) * 100) / 100],
     ...(notes.length > 0 && { notes }),

@@ -180,33 +180,35 @@ describe('VmSandbox', () => {
     assert.equal(sandbox.pendingDisposals, 0, 'dropped at the end of the turn');
   });
 
-  test('an infinite loop fails the activation with the deadlock message and the host survives', () => {
-    const quick = VmSandbox.create(bundle, { deadlockTimeoutMs: 300 });
-    quick.createRun('spin', 'spinner', 'spin');
-    quick.activate(
-      'spin',
-      activation([
-        {
-          type: 'initializeWorkflow',
-          workflowType: 'spinner',
-          args: [],
-          info: info('spin', 'spinner'),
-        },
-      ]),
-    );
-    const result = quick.activate('spin', activation([{ type: 'fireTimer', seq: 1 }]));
-    assert.equal(result.status, 'failed');
-    assert.equal(result.cause, 'WorkflowError');
-    assert.equal(
-      result.failure.message.split('. ')[0],
-      'Potential deadlock detected: workflow code did not yield within 300 ms',
-    );
-    assert.equal(quick.runCount, 0, 'the deadlocked run is disposed');
-    // The context still serves other runs after the interruption.
-    start(quick, 'after', 'isolated');
-    assert.equal((finish(quick, 'after') as Record<string, unknown>)['counter'], 1);
-    quick.dispose();
-  });
+  for (const watchdog of ['native', 'node-vm'] as const) {
+    test(`an infinite loop fails the activation with the deadlock message and the host survives (${watchdog} watchdog)`, () => {
+      const quick = VmSandbox.create(bundle, { deadlockTimeoutMs: 300, watchdog });
+      quick.createRun('spin', 'spinner', 'spin');
+      quick.activate(
+        'spin',
+        activation([
+          {
+            type: 'initializeWorkflow',
+            workflowType: 'spinner',
+            args: [],
+            info: info('spin', 'spinner'),
+          },
+        ]),
+      );
+      const result = quick.activate('spin', activation([{ type: 'fireTimer', seq: 1 }]));
+      assert.equal(result.status, 'failed');
+      assert.equal(result.cause, 'WorkflowError');
+      assert.equal(
+        result.failure.message.split('. ')[0],
+        'Potential deadlock detected: workflow code did not yield within 300 ms',
+      );
+      assert.equal(quick.runCount, 0, 'the deadlocked run is disposed');
+      // The context still serves other runs after the interruption.
+      start(quick, 'after', 'isolated');
+      assert.equal((finish(quick, 'after') as Record<string, unknown>)['counter'], 1);
+      quick.dispose();
+    });
+  }
 
   test('with deadlock detection off (debug mode) a long call is not interrupted', () => {
     // The same call under the same timeout, with the watchdog and without it.

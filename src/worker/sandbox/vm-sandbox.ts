@@ -15,6 +15,12 @@ import type {
 } from '../../protocol/activation.ts';
 import { STACK_TRACE_QUERY } from '../../protocol/activation.ts';
 import type { WorkflowBundle } from './bundle.ts';
+import type { WatchdogKind } from './native-watchdog.ts';
+import {
+  defaultWatchdog,
+  nativeWatchdogUnavailable,
+  nativeWatchedCall,
+} from './native-watchdog.ts';
 
 /** Options of {@link VmSandbox.create}. */
 export interface VmSandboxOptions {
@@ -26,6 +32,11 @@ export interface VmSandboxOptions {
    * thread; an endless loop in workflow code hangs the worker. Default true.
    */
   readonly detectDeadlocks?: boolean | undefined;
+  /**
+   * What times the calls: the native addon's one thread ('native', the default where it was
+   * built) or node:vm's thread per call ('node-vm', the default where it was not).
+   */
+  readonly watchdog?: WatchdogKind | undefined;
 }
 
 const WORKFLOWS_FILENAME = 'reprise-workflows.js';
@@ -44,8 +55,8 @@ const MAX_UNBLOCK_ROUNDS = 10_000;
 const MAX_WINDOW_SLACK_MS = 50;
 /**
  * Runs disposed outside a watched call wait for the next one, which the sandbox's other work
- * brings soon under load; a watched call of their own (a watchdog thread started and joined,
- * ~0.1–0.7 ms) comes only when this many wait, or when none came within the linger time.
+ * brings soon under load; a watched call of their own (under node:vm's watchdog, a thread
+ * started and joined, ~0.1–0.7 ms) comes only when this many wait, or when none came within the linger time.
  */
 const MAX_PENDING_DISPOSALS = 64;
 const DISPOSAL_LINGER_MS = 1000;
@@ -87,8 +98,8 @@ export class VmSandbox {
   readonly #enter: vm.Script;
   readonly #timeoutMs: number;
   readonly #windowSlackMs: number;
-  /** What every call into the context is given: the watchdog's timeout, or none (debug mode). */
-  readonly #callOptions: vm.RunningScriptOptions;
+  /** Enters the context under the deadlock watchdog (or none, in debug mode). */
+  readonly #enterWatched: () => void;
   /** When the watched call that host code now runs inside began; undefined outside one. */
   #windowStartMs: number | undefined;
   /** The run whose activation is in the sandbox: the one a deadlock interrupted, if it fires. */
@@ -124,10 +135,7 @@ export class VmSandbox {
   private constructor(bundle: WorkflowBundle, options: VmSandboxOptions | undefined) {
     this.#timeoutMs = options?.deadlockTimeoutMs ?? 2000;
     this.#windowSlackMs = Math.min(MAX_WINDOW_SLACK_MS, this.#timeoutMs / 10);
-    this.#callOptions =
-      options?.detectDeadlocks === false
-        ? {}
-        : { timeout: Math.ceil(this.#timeoutMs + this.#windowSlackMs) };
+    this.#enterWatched = this.#watchdog(options);
     // No prototype: node:vm looks globals up along the context object's prototype chain, so
     // with the host's Object.prototype there `globalThis.constructor.prototype` would be the
     // host's, writable from workflow code; and `globalThis.__proto__ = …` would change it.
@@ -472,10 +480,11 @@ export class VmSandbox {
   /**
    * Runs `body` inside one call into the context that carries the deadlock watchdog (or at
    * once, inside the current one): the context calls `body` back, and its calls to workflow
-   * code are nested calls without a watchdog of their own. Node starts a thread per watched
-   * call (~0.25 ms); a nested call costs a few µs and still drains microtasks when it returns.
-   * Throws DeadlockError when the watchdog fires, whatever `body` throws otherwise. With
-   * `detectDeadlocks: false` the call has no watchdog (and no thread) at all.
+   * code are nested calls without a watchdog of their own. node:vm's watchdog starts a thread
+   * per watched call (~0.1–0.25 ms), the native one arms its thread (~0.5 µs); a nested call
+   * costs a few µs and still drains microtasks when it returns. Throws DeadlockError when the
+   * watchdog fires, whatever `body` throws otherwise. With `detectDeadlocks: false` the call has
+   * no watchdog at all.
    */
   #watched<T>(body: () => T): T {
     if (this.#windowStartMs !== undefined) return body();
@@ -494,7 +503,7 @@ export class VmSandbox {
     const asyncIdBefore = executionAsyncId();
     this.#windowStartMs = performance.now();
     try {
-      this.#enter.runInContext(this.#context, this.#callOptions);
+      this.#enterWatched();
     } catch (e) {
       if ((e as { code?: unknown }).code !== 'ERR_SCRIPT_EXECUTION_TIMEOUT') throw e;
       repairAsyncIdStack(asyncIdBefore);
@@ -513,6 +522,29 @@ export class VmSandbox {
     if (settled.done !== true)
       throw new IllegalStateError('The sandbox did not call the host back.');
     return settled.value as T;
+  }
+
+  /** How #watched enters the context: under which watchdog, with which timeout. */
+  #watchdog(options: VmSandboxOptions | undefined): () => void {
+    if (options?.detectDeadlocks === false)
+      return () => void this.#enter.runInContext(this.#context);
+    const timeout = Math.ceil(this.#timeoutMs + this.#windowSlackMs);
+    const kind = options?.watchdog ?? defaultWatchdog;
+    switch (kind) {
+      case 'node-vm':
+        return () => void this.#enter.runInContext(this.#context, { timeout });
+      case 'native': {
+        const run = nativeWatchedCall;
+        if (run === undefined) {
+          throw new IllegalStateError(
+            `The native watchdog is unavailable: ${nativeWatchdogUnavailable}`,
+          );
+        }
+        return () => {
+          run(() => void this.#enter.runInContext(this.#context), timeout);
+        };
+      }
+    }
   }
 
   /** One request to the runtime's dispatch(), nested in a watched call (see #watched). */

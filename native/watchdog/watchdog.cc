@@ -1,0 +1,154 @@
+// One watchdog thread per isolate for calls into workflow code: run(fn, timeoutMs) calls fn and,
+// if it has not returned within timeoutMs, terminates the isolate's JavaScript and throws an
+// Error with code ERR_SCRIPT_EXECUTION_TIMEOUT, as node:vm's `timeout` option does. node:vm
+// starts and joins a thread for every call; this thread lives as long as the isolate, and a
+// call only takes a mutex twice.
+#include <node.h>
+#include <v8.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Watchdog {
+  explicit Watchdog(v8::Isolate* isolate) : isolate(isolate) {}
+
+  v8::Isolate* const isolate;
+  std::mutex mutex;
+  std::condition_variable wake;
+  std::thread thread;
+  bool started = false;
+  bool stopping = false;
+  bool armed = false;
+  bool fired = false;
+  int depth = 0;
+  Clock::time_point deadline;
+  // The time the thread sleeps until; max while it waits for a call to be armed.
+  Clock::time_point sleepsUntil = Clock::time_point::max();
+
+  void Loop() {
+    std::unique_lock<std::mutex> lock(mutex);
+    while (!stopping) {
+      if (!armed) {
+        sleepsUntil = Clock::time_point::max();
+        wake.wait(lock);
+        continue;
+      }
+      if (Clock::now() >= deadline) {
+        armed = false;
+        fired = true;
+        isolate->TerminateExecution();
+        continue;
+      }
+      sleepsUntil = deadline;
+      wake.wait_until(lock, deadline);
+    }
+  }
+
+  // Arms the watchdog for a call that must return by `until`.
+  void Arm(Clock::time_point until) {
+    bool notify;
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      if (!started) {
+        started = true;
+        thread = std::thread([this] { Loop(); });
+      }
+      armed = true;
+      fired = false;
+      deadline = until;
+      // A thread asleep until an earlier time wakes then and sleeps again until this deadline:
+      // no wake-up (a system call and a context switch) per call.
+      notify = until < sleepsUntil;
+    }
+    if (notify) wake.notify_one();
+  }
+
+  // Disarms it; true if it fired during the call.
+  bool Disarm() {
+    std::lock_guard<std::mutex> lock(mutex);
+    armed = false;
+    bool result = fired;
+    fired = false;
+    return result;
+  }
+
+  void Stop() {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      stopping = true;
+    }
+    wake.notify_one();
+    if (thread.joinable()) thread.join();
+  }
+};
+
+void Run(const v8::FunctionCallbackInfo<v8::Value>& args) {
+  v8::Isolate* isolate = args.GetIsolate();
+  auto* watchdog = static_cast<Watchdog*>(args.Data().As<v8::External>()->Value());
+  if (args.Length() < 2 || !args[0]->IsFunction() || !args[1]->IsNumber()) {
+    isolate->ThrowException(v8::Exception::TypeError(
+        v8::String::NewFromUtf8Literal(isolate, "run(fn, timeoutMs): fn must be a function and "
+                                                "timeoutMs a number.")));
+    return;
+  }
+  v8::Local<v8::Context> context = isolate->GetCurrentContext();
+  v8::Local<v8::Function> fn = args[0].As<v8::Function>();
+  double timeoutMs = args[1].As<v8::Number>()->Value();
+  if (watchdog->depth > 0 || !(timeoutMs > 0)) {
+    // A nested call runs under the outer call's deadline.
+    v8::MaybeLocal<v8::Value> result = fn->Call(context, v8::Undefined(isolate), 0, nullptr);
+    if (!result.IsEmpty()) args.GetReturnValue().Set(result.ToLocalChecked());
+    return;
+  }
+  auto until = Clock::now() + std::chrono::microseconds(static_cast<int64_t>(timeoutMs * 1000));
+  bool fired;
+  v8::MaybeLocal<v8::Value> result;
+  {
+    v8::TryCatch tryCatch(isolate);
+    watchdog->Arm(until);
+    watchdog->depth++;
+    result = fn->Call(context, v8::Undefined(isolate), 0, nullptr);
+    watchdog->depth--;
+    fired = watchdog->Disarm();
+    // A termination that is not ours (worker.terminate(), process exit) goes on propagating.
+    if (!fired && tryCatch.HasCaught() && !tryCatch.HasTerminated()) tryCatch.ReThrow();
+  }
+  if (fired) {
+    // Whether the call had returned or not, the termination is ours to cancel.
+    isolate->CancelTerminateExecution();
+    v8::Local<v8::Value> error = v8::Exception::Error(
+        v8::String::NewFromUtf8Literal(isolate, "Script execution timed out."));
+    error.As<v8::Object>()
+        ->Set(context, v8::String::NewFromUtf8Literal(isolate, "code"),
+              v8::String::NewFromUtf8Literal(isolate, "ERR_SCRIPT_EXECUTION_TIMEOUT"))
+        .Check();
+    isolate->ThrowException(error);
+    return;
+  }
+  if (!result.IsEmpty()) args.GetReturnValue().Set(result.ToLocalChecked());
+}
+
+void Cleanup(void* data) {
+  auto* watchdog = static_cast<Watchdog*>(data);
+  watchdog->Stop();
+  delete watchdog;
+}
+
+}  // namespace
+
+NODE_MODULE_INIT(/* exports, module, context */) {
+  v8::Isolate* isolate = context->GetIsolate();
+  auto* watchdog = new Watchdog(isolate);
+  node::AddEnvironmentCleanupHook(isolate, Cleanup, watchdog);
+  v8::Local<v8::External> data = v8::External::New(isolate, watchdog);
+  exports
+      ->Set(context, v8::String::NewFromUtf8Literal(isolate, "run"),
+            v8::FunctionTemplate::New(isolate, Run, data)->GetFunction(context).ToLocalChecked())
+      .Check();
+}

@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import vm from 'node:vm';
+import { Worker } from 'node:worker_threads';
+import type { WatchedCall } from './native-watchdog.ts';
+import {
+  defaultWatchdog,
+  nativeWatchdogUnavailable,
+  nativeWatchedCall,
+} from './native-watchdog.ts';
+
+function watched(): WatchedCall {
+  // npm install builds the addon on any machine with the toolchain the test machine has.
+  assert.ok(nativeWatchedCall, nativeWatchdogUnavailable);
+  return nativeWatchedCall;
+}
+
+function assertTimedOut(call: () => unknown): void {
+  assert.throws(call, (e: unknown) => {
+    assert.equal((e as { code?: unknown }).code, 'ERR_SCRIPT_EXECUTION_TIMEOUT');
+    return true;
+  });
+}
+
+describe('native watchdog', () => {
+  test('is built and is the default', () => {
+    watched();
+    assert.equal(defaultWatchdog, 'native');
+  });
+
+  test('returns what the call returns and rethrows what it throws', () => {
+    const run = watched();
+    assert.equal(
+      run(() => 42, 1000),
+      42,
+    );
+    assert.throws(
+      () =>
+        run(() => {
+          throw new RangeError('thrown inside');
+        }, 1000),
+      RangeError,
+    );
+  });
+
+  test('interrupts an endless loop in a context, then serves the next call', () => {
+    const run = watched();
+    const context = vm.createContext({ count: 0 });
+    const loop = new vm.Script('for (;;) count++;');
+    assertTimedOut(() => run(() => loop.runInContext(context) as unknown, 50));
+    assert.ok((vm.runInContext('count', context) as number) > 0, 'the loop ran until interrupted');
+    assert.equal(
+      run(() => vm.runInContext('count = -1', context) as number, 50),
+      -1,
+    );
+  });
+
+  test('interrupts host code the context calls back, and a nested call keeps the outer deadline', () => {
+    const run = watched();
+    let spins = 0;
+    const context = vm.createContext({
+      host: () => {
+        for (;;) spins++;
+      },
+    });
+    const inner = (): unknown => run(() => vm.runInContext('host()', context) as unknown, 60_000);
+    assertTimedOut(() => run(inner, 50));
+    assert.ok(spins > 0);
+  });
+
+  test('a call shorter than its timeout is never interrupted later', async () => {
+    const run = watched();
+    for (let i = 0; i < 1000; i++) run(() => i, 5);
+    // Past every deadline armed above: nothing fires into the host's own code.
+    const started = performance.now();
+    await new Promise<void>((resolve) => {
+      const check = (): void => {
+        if (performance.now() - started > 20) resolve();
+        else setImmediate(check);
+      };
+      check();
+    });
+    assert.equal(
+      run(() => 'still running', 1000),
+      'still running',
+    );
+  });
+
+  test('each worker thread has its own watchdog, stopped when the thread exits', async () => {
+    watched();
+    const source = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      const vm = require('node:vm');
+      const { run } = require(workerData.addon);
+      let code;
+      try { run(() => vm.runInNewContext('for (;;) {}'), 50); } catch (e) { code = e.code; }
+      parentPort.postMessage(code);
+    `;
+    const addon = new URL(
+      '../../../native/watchdog/build/Release/reprise_watchdog.node',
+      import.meta.url,
+    );
+    const worker = new Worker(source, { eval: true, workerData: { addon: addon.pathname } });
+    const [code] = await Promise.all([
+      new Promise<unknown>((resolve) => worker.once('message', resolve)),
+      new Promise<unknown>((resolve) => worker.once('exit', resolve)),
+    ]);
+    assert.equal(code, 'ERR_SCRIPT_EXECUTION_TIMEOUT');
+  });
+});

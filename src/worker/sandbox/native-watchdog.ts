@@ -1,0 +1,69 @@
+// The deadlock watchdog for calls into workflow code. node:vm's `timeout` option starts and joins
+// a thread for every call (~0.1 ms, and a context switch to the other core); the native addon in
+// native/watchdog keeps one thread per isolate for the life of the process, and a call only takes
+// a mutex twice (~0.5 µs). Both interrupt a call that overruns with node's own error
+// (ERR_SCRIPT_EXECUTION_TIMEOUT). `npm install` builds the addon; where it could not be built
+// (no C++ toolchain), the sandbox falls back to node:vm's watchdog, which is slower, not less safe.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** How calls into workflow code are timed: the native addon's thread, or node:vm's per call. */
+export type WatchdogKind = 'native' | 'node-vm';
+
+/** The addon's one function: calls `fn`, interrupting it after `timeoutMs` (see watchdog.cc). */
+export type WatchedCall = <T>(fn: () => T, timeoutMs: number) => T;
+
+interface WatchdogAddon {
+  run: WatchedCall;
+}
+
+const ADDON_PATH = path.join('native', 'watchdog', 'build', 'Release', 'reprise_watchdog.node');
+/** How many directories up from this module the package root may be (src/worker/sandbox: 3). */
+const MAX_LEVELS_UP = 6;
+
+type Loaded = { readonly call: WatchedCall } | { readonly unavailable: string };
+
+const loaded = load();
+
+/** The addon's watched call, or undefined where it could not be built or loaded. */
+export const nativeWatchedCall: WatchedCall | undefined =
+  'call' in loaded ? loaded.call : undefined;
+
+/** Why the addon is not loaded (and what to do), or undefined when it is. */
+export const nativeWatchdogUnavailable: string | undefined =
+  'unavailable' in loaded ? loaded.unavailable : undefined;
+
+/** The watchdog a sandbox uses unless told otherwise: the native one where it loaded. */
+export const defaultWatchdog: WatchdogKind = nativeWatchedCall === undefined ? 'node-vm' : 'native';
+
+/**
+ * Finds the built addon from this module's directory upwards: the same walk serves the sources
+ * (src/worker/sandbox), the compiled package (dist/...) and a bundle (bench/.compiled).
+ */
+function load(): Loaded {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let level = 0; level <= MAX_LEVELS_UP; level++) {
+    const candidate = path.join(dir, ADDON_PATH);
+    if (existsSync(candidate)) {
+      try {
+        const addon = createRequire(import.meta.url)(candidate) as WatchdogAddon;
+        return { call: addon.run };
+      } catch (e) {
+        const reason = e instanceof Error ? e.message : String(e);
+        return {
+          unavailable: `${candidate} did not load (${reason}); rebuild it with 'npm run build:native'.`,
+        };
+      }
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return {
+    unavailable:
+      `${ADDON_PATH} was not built (it needs python3, make and a C++ compiler); ` +
+      "build it with 'npm run build:native'.",
+  };
+}
