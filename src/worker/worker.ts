@@ -15,6 +15,7 @@ import { LocalActivityExecutor } from './activities/local-activity-executor.ts';
 import { POLL_WAIT_MS, runInSlot, runPollLoops } from './poll-loop.ts';
 import { Semaphore } from '../util/semaphore.ts';
 import { loadWorkflows } from './workflow-loader.ts';
+import { nativeWatchdogUnavailable } from './sandbox/native-watchdog.ts';
 import { workflowSourceOf } from './workflow-bundle.ts';
 import type { WorkflowBundleOption } from './workflow-bundle.ts';
 import type { LoadedWorkflows } from './workflow-loader.ts';
@@ -245,6 +246,13 @@ export class Worker {
         : await loadWorkflows(source, { debugMode: options.debugMode });
     const api = await workerApi(options.connection, options.dataConverter);
     const worker = new Worker(options, workflows, api);
+    if (workflows?.watchdog === 'node-vm') {
+      worker.#logger.warn(
+        { reason: nativeWatchdogUnavailable },
+        "workflow code is timed by node:vm's deadlock watchdog, a thread per workflow task " +
+          '(~0.1–0.3 ms each): the native one is not built; run `npm run build:native`',
+      );
+    }
     await worker.#register();
     return worker;
   }

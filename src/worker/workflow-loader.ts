@@ -1,6 +1,7 @@
 import { bundleWorkflows } from './sandbox/bundle.ts';
 import type { WorkflowBundle } from './sandbox/bundle.ts';
 import { VmSandbox } from './sandbox/vm-sandbox.ts';
+import type { WatchdogKind } from './sandbox/native-watchdog.ts';
 import { resolveDebugMode } from './debug-mode.ts';
 import { WorkflowRun } from './workflow-run.ts';
 import type { RunIdentity } from './workflow-task-handler.ts';
@@ -10,6 +11,8 @@ export interface LoadedWorkflows {
   readonly workflowTypes: string[];
   /** Signal names the bundle defines; null when a default signal handler takes any name. */
   readonly signalNames: string[] | null;
+  /** What times calls into workflow code; undefined in debug mode. */
+  readonly watchdog: WatchdogKind | undefined;
   createRun(id: RunIdentity): WorkflowRun;
   /** Releases the sandbox; no run may be used after. */
   dispose(): void;
@@ -40,6 +43,7 @@ export async function loadWorkflows(
   return {
     workflowTypes: [...sandbox.workflowTypes],
     signalNames: sandbox.signalNames === null ? null : [...sandbox.signalNames],
+    watchdog: sandbox.watchdog,
     createRun: (id) => new WorkflowRun({ sandbox, runId: id.runId, namespace: id.namespace }),
     dispose: () => {
       sandbox.dispose();

@@ -183,6 +183,7 @@ describe('VmSandbox', () => {
   for (const watchdog of ['native', 'node-vm'] as const) {
     test(`an infinite loop fails the activation with the deadlock message and the host survives (${watchdog} watchdog)`, () => {
       const quick = VmSandbox.create(bundle, { deadlockTimeoutMs: 300, watchdog });
+      assert.equal(quick.watchdog, watchdog);
       quick.createRun('spin', 'spinner', 'spin');
       quick.activate(
         'spin',
@@ -214,6 +215,7 @@ describe('VmSandbox', () => {
     // The same call under the same timeout, with the watchdog and without it.
     for (const detectDeadlocks of [true, false]) {
       const quick = VmSandbox.create(bundle, { deadlockTimeoutMs: 20, detectDeadlocks });
+      assert.equal(quick.watchdog, detectDeadlocks ? 'native' : undefined);
       start(quick, 'blocked', 'blockedFor', [200]);
       const result = quick.activate('blocked', activation([{ type: 'fireTimer', seq: 1 }]));
       if (detectDeadlocks) {

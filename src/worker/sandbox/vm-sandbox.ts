@@ -89,6 +89,8 @@ export class VmSandbox {
   readonly workflowTypes: readonly string[];
   /** Signal names declared at module level; null if a default signal handler is used. */
   readonly signalNames: readonly string[] | null;
+  /** What times calls into workflow code; undefined when none is timed (debug mode). */
+  readonly watchdog: WatchdogKind | undefined;
   readonly #context: vm.Context;
   readonly #contextObject: Record<PropertyKey, unknown>;
   /** The context's global object as the host sees it (adding/removing globals goes through it). */
@@ -135,7 +137,9 @@ export class VmSandbox {
   private constructor(bundle: WorkflowBundle, options: VmSandboxOptions | undefined) {
     this.#timeoutMs = options?.deadlockTimeoutMs ?? 2000;
     this.#windowSlackMs = Math.min(MAX_WINDOW_SLACK_MS, this.#timeoutMs / 10);
-    this.#enterWatched = this.#watchdog(options);
+    this.watchdog =
+      options?.detectDeadlocks === false ? undefined : (options?.watchdog ?? defaultWatchdog);
+    this.#enterWatched = this.#watchdog(this.watchdog);
     // No prototype: node:vm looks globals up along the context object's prototype chain, so
     // with the host's Object.prototype there `globalThis.constructor.prototype` would be the
     // host's, writable from workflow code; and `globalThis.__proto__ = …` would change it.
@@ -525,11 +529,9 @@ export class VmSandbox {
   }
 
   /** How #watched enters the context: under which watchdog, with which timeout. */
-  #watchdog(options: VmSandboxOptions | undefined): () => void {
-    if (options?.detectDeadlocks === false)
-      return () => void this.#enter.runInContext(this.#context);
+  #watchdog(kind: WatchdogKind | undefined): () => void {
+    if (kind === undefined) return () => void this.#enter.runInContext(this.#context);
     const timeout = Math.ceil(this.#timeoutMs + this.#windowSlackMs);
-    const kind = options?.watchdog ?? defaultWatchdog;
     switch (kind) {
       case 'node-vm':
         return () => void this.#enter.runInContext(this.#context, { timeout });
