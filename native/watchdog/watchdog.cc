@@ -2,7 +2,8 @@
 // if it has not returned within timeoutMs, terminates the isolate's JavaScript and throws an
 // Error with code ERR_SCRIPT_EXECUTION_TIMEOUT, as node:vm's `timeout` option does. node:vm
 // starts and joins a thread for every call; this thread lives as long as the isolate, and a
-// call only takes a mutex twice.
+// call only takes a mutex twice. A timeout that is not a positive number times nothing; one
+// longer than a day is a day.
 #include <node.h>
 #include <v8.h>
 
@@ -106,6 +107,8 @@ void Run(const v8::FunctionCallbackInfo<v8::Value>& args) {
     if (!result.IsEmpty()) args.GetReturnValue().Set(result.ToLocalChecked());
     return;
   }
+  constexpr double kMaxTimeoutMs = 24 * 60 * 60 * 1000.0;
+  if (timeoutMs > kMaxTimeoutMs) timeoutMs = kMaxTimeoutMs;
   auto until = Clock::now() + std::chrono::microseconds(static_cast<int64_t>(timeoutMs * 1000));
   bool fired;
   v8::MaybeLocal<v8::Value> result;
