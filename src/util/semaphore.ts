@@ -1,5 +1,3 @@
-import { ensureError } from '../errors.ts';
-
 /** Counts free slots; `acquire` waits for one. */
 export class Semaphore {
   #free: number;
@@ -31,53 +29,26 @@ export class Semaphore {
   }
 }
 
-/**
- * Runs calls with the same key one after another, in the order they came. A call whose key is
- * free starts at once (synchronously); one whose key is held waits in that key's queue, and the
- * key passes straight to it when the holder settles. An uncontended call costs one promise
- * beyond `fn`'s: every promise pays for node's promise hooks while an AsyncLocalStorage is in use.
- */
+/** Runs calls with the same key one after another. */
 export class KeyedMutex {
-  /** The keys held, each with the calls waiting for it. */
-  readonly #queues = new Map<string, (() => void)[]>();
+  readonly #tails = new Map<string, Promise<void>>();
 
-  run<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const queue = this.#queues.get(key);
-    if (queue === undefined) {
-      this.#queues.set(key, []);
-      return this.#holding(key, fn);
+  async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.#tails.get(key) ?? Promise.resolve();
+    let release!: () => void;
+    const mine = new Promise<void>((r) => (release = r));
+    const tail = prev.then(() => mine);
+    this.#tails.set(key, tail);
+    await prev;
+    try {
+      return await fn();
+    } finally {
+      release();
+      if (this.#tails.get(key) === tail) this.#tails.delete(key);
     }
-    return new Promise<void>((resolve) => queue.push(resolve)).then(() => this.#holding(key, fn));
   }
 
   isLocked(key: string): boolean {
-    return this.#queues.has(key);
-  }
-
-  /** Runs `fn` with `key` held, and passes the key on when it settles. */
-  #holding<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    let result: Promise<T>;
-    try {
-      result = fn();
-    } catch (e) {
-      this.#release(key);
-      return Promise.reject(ensureError(e));
-    }
-    return result.then(
-      (value) => {
-        this.#release(key);
-        return value;
-      },
-      (e: unknown) => {
-        this.#release(key);
-        throw e;
-      },
-    );
-  }
-
-  #release(key: string): void {
-    const next = this.#queues.get(key)?.shift();
-    if (next === undefined) this.#queues.delete(key);
-    else next();
+    return this.#tails.has(key);
   }
 }
