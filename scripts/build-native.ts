@@ -3,6 +3,7 @@
 // the sandbox then falls back to node:vm's watchdog (slower per call into workflow code, as
 // safe). With --strict (`npm run build:native`) it fails, showing node-gyp's output.
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -15,9 +16,19 @@ const addonDir = path.join(
 );
 // npm gives its scripts the node-gyp it ships with; outside npm, the one on PATH.
 const nodeGyp = process.env['npm_config_node_gyp'];
+// Node's own headers where they are installed beside it (no download; an offline machine builds
+// too), unless npm was told where they are.
+const installedHeaders = path.join(path.dirname(process.execPath), '..');
+const nodedir =
+  process.env['npm_config_nodedir'] === undefined &&
+  existsSync(path.join(installedHeaders, 'include', 'node', 'node.h'))
+    ? [`--nodedir=${installedHeaders}`]
+    : [];
 const [command, args] =
-  nodeGyp === undefined ? ['node-gyp', ['rebuild']] : [process.execPath, [nodeGyp, 'rebuild']];
-const result = spawnSync(command, args, { cwd: addonDir, encoding: 'utf8' });
+  nodeGyp === undefined
+    ? ['node-gyp', ['rebuild', ...nodedir]]
+    : [process.execPath, [nodeGyp, 'rebuild', ...nodedir]];
+const result = spawnSync(command, args, { cwd: addonDir, encoding: 'utf8', timeout: 300_000 });
 const output = `${result.stdout}${result.stderr}`;
 
 if (result.status === 0) {

@@ -4,10 +4,11 @@
 // a mutex twice (~0.5 µs). Both interrupt a call that overruns with node's own error
 // (ERR_SCRIPT_EXECUTION_TIMEOUT). `npm install` builds the addon; where it could not be built
 // (no C++ toolchain), the sandbox falls back to node:vm's watchdog, which is slower, not less safe.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isMainThread } from 'node:worker_threads';
 
 /** How calls into workflow code are timed: the native addon's thread, or node:vm's per call. */
 export type WatchdogKind = 'native' | 'node-vm';
@@ -22,6 +23,7 @@ interface WatchdogAddon {
 const ADDON_PATH = path.join('native', 'watchdog', 'build', 'Release', 'reprise_watchdog.node');
 /** How many directories up from this module the package root may be (src/worker/sandbox: 3). */
 const MAX_LEVELS_UP = 6;
+const PACKAGE_NAME = 'reprise';
 
 type Loaded = { readonly call: WatchedCall } | { readonly unavailable: string };
 
@@ -35,12 +37,19 @@ export const nativeWatchedCall: WatchedCall | undefined =
 export const nativeWatchdogUnavailable: string | undefined =
   'unavailable' in loaded ? loaded.unavailable : undefined;
 
-/** The watchdog a sandbox uses unless told otherwise: the native one where it loaded. */
-export const defaultWatchdog: WatchdogKind = nativeWatchedCall === undefined ? 'node-vm' : 'native';
+/**
+ * The watchdog a sandbox uses unless told otherwise: the native one where it loaded, on the main
+ * thread. On a worker thread node:vm's: a `worker.terminate()` that lands while the native
+ * watchdog is firing would be cancelled with its own termination (node:vm can tell the two
+ * apart; the addon cannot, node does not expose whether the thread is stopping).
+ */
+export const defaultWatchdog: WatchdogKind =
+  nativeWatchedCall !== undefined && isMainThread ? 'native' : 'node-vm';
 
 /**
- * Finds the built addon from this module's directory upwards: the same walk serves the sources
- * (src/worker/sandbox), the compiled package (dist/...) and a bundle (bench/.compiled).
+ * Finds the built addon from this module's directory up to the package's root (the directory
+ * whose package.json names Reprise): the same walk serves the sources (src/worker/sandbox) and
+ * the compiled package (dist/...); never an unrelated directory above the package.
  */
 function load(): Loaded {
   let dir = path.dirname(fileURLToPath(import.meta.url));
@@ -57,6 +66,7 @@ function load(): Loaded {
         };
       }
     }
+    if (isPackageRoot(dir)) break;
     const parent = path.dirname(dir);
     if (parent === dir) break;
     dir = parent;
@@ -66,4 +76,15 @@ function load(): Loaded {
       `${ADDON_PATH} was not built (it needs python3, make and a C++ compiler); ` +
       "build it with 'npm run build:native'.",
   };
+}
+
+function isPackageRoot(dir: string): boolean {
+  try {
+    const manifest = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
+      name?: unknown;
+    };
+    return manifest.name === PACKAGE_NAME;
+  } catch {
+    return false;
+  }
 }
