@@ -56,7 +56,8 @@ const MAX_WINDOW_SLACK_MS = 50;
 /**
  * Runs disposed outside a watched call wait for the next one, which the sandbox's other work
  * brings soon under load; a watched call of their own (under node:vm's watchdog, a thread
- * started and joined, ~0.1–0.7 ms) comes only when this many wait, or when none came within the linger time.
+ * started and joined, ~0.1–0.7 ms) comes only when this many wait, or when none came within
+ * the linger time.
  */
 const MAX_PENDING_DISPOSALS = 64;
 const DISPOSAL_LINGER_MS = 1000;
