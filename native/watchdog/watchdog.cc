@@ -3,14 +3,17 @@
 // Error with code ERR_SCRIPT_EXECUTION_TIMEOUT, as node:vm's `timeout` option does. node:vm
 // starts and joins a thread for every call; this thread lives as long as the isolate, and a
 // call only takes a mutex twice. A timeout that is not a positive number times nothing; one
-// longer than a day is a day.
+// longer than a day is a day. The thread starts when the addon loads (libuv's threads, whose
+// failure is an error code, not an abort under -fno-exceptions); where it cannot start, the
+// addon exports `error` instead of `run` and the sandbox falls back to node:vm's watchdog.
 #include <node.h>
+#include <uv.h>
 #include <v8.h>
 
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
-#include <thread>
+#include <string>
 
 namespace {
 
@@ -22,7 +25,7 @@ struct Watchdog {
   v8::Isolate* const isolate;
   std::mutex mutex;
   std::condition_variable wake;
-  std::thread thread;
+  uv_thread_t thread;
   bool started = false;
   bool stopping = false;
   bool armed = false;
@@ -51,15 +54,22 @@ struct Watchdog {
     }
   }
 
+  // Starts the thread; 0, or libuv's error code. Its stack is small: it only waits and signals.
+  int Start() {
+    uv_thread_options_t options;
+    options.flags = UV_THREAD_HAS_STACK_SIZE;
+    options.stack_size = 256 * 1024;
+    int status = uv_thread_create_ex(
+        &thread, &options, [](void* self) { static_cast<Watchdog*>(self)->Loop(); }, this);
+    started = status == 0;
+    return status;
+  }
+
   // Arms the watchdog for a call that must return by `until`.
   void Arm(Clock::time_point until) {
     bool notify;
     {
       std::lock_guard<std::mutex> lock(mutex);
-      if (!started) {
-        started = true;
-        thread = std::thread([this] { Loop(); });
-      }
       armed = true;
       fired = false;
       deadline = until;
@@ -85,7 +95,7 @@ struct Watchdog {
       stopping = true;
     }
     wake.notify_one();
-    if (thread.joinable()) thread.join();
+    if (started) uv_thread_join(&thread);
   }
 };
 
@@ -148,6 +158,17 @@ void Cleanup(void* data) {
 NODE_MODULE_INIT(/* exports, module, context */) {
   v8::Isolate* isolate = context->GetIsolate();
   auto* watchdog = new Watchdog(isolate);
+  int status = watchdog->Start();
+  if (status != 0) {
+    delete watchdog;
+    std::string message = std::string("the watchdog thread did not start (") +
+                          uv_err_name(status) + ": " + uv_strerror(status) + ")";
+    exports
+        ->Set(context, v8::String::NewFromUtf8Literal(isolate, "error"),
+              v8::String::NewFromUtf8(isolate, message.c_str()).ToLocalChecked())
+        .Check();
+    return;
+  }
   node::AddEnvironmentCleanupHook(isolate, Cleanup, watchdog);
   v8::Local<v8::External> data = v8::External::New(isolate, watchdog);
   exports

@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 import type { WatchedCall } from './native-watchdog.ts';
 import {
   defaultWatchdog,
+  fromAddon,
   nativeWatchdogUnavailable,
   nativeWatchedCall,
 } from './native-watchdog.ts';
@@ -140,6 +141,17 @@ describe('native watchdog', () => {
       run(() => 2, 1e300),
       2,
     );
+  });
+
+  test('an addon whose thread did not start is reported, not used', () => {
+    const run = watched();
+    assert.deepEqual(fromAddon('w.node', { run }), { call: run });
+    const failed = fromAddon('w.node', {
+      error: 'the watchdog thread did not start (EAGAIN: resource temporarily unavailable)',
+    });
+    assert.ok('unavailable' in failed);
+    assert.match(failed.unavailable, /^w\.node loaded but cannot be used \(the watchdog thread/);
+    assert.match(failed.unavailable, /node:vm's watchdog serves instead/);
   });
 });
 

@@ -16,8 +16,10 @@ export type WatchdogKind = 'native' | 'node-vm';
 /** The addon's one function: calls `fn`, interrupting it after `timeoutMs` (see watchdog.cc). */
 export type WatchedCall = <T>(fn: () => T, timeoutMs: number) => T;
 
-interface WatchdogAddon {
-  run: WatchedCall;
+/** What the addon exports: `run`, or `error` where its thread could not start. */
+export interface WatchdogAddon {
+  readonly run?: WatchedCall;
+  readonly error?: string;
 }
 
 const ADDON_PATH = path.join('native', 'watchdog', 'build', 'Release', 'reprise_watchdog.node');
@@ -25,7 +27,7 @@ const ADDON_PATH = path.join('native', 'watchdog', 'build', 'Release', 'reprise_
 const MAX_LEVELS_UP = 6;
 const PACKAGE_NAME = 'reprise';
 
-type Loaded = { readonly call: WatchedCall } | { readonly unavailable: string };
+export type Loaded = { readonly call: WatchedCall } | { readonly unavailable: string };
 
 const loaded = load();
 
@@ -57,8 +59,7 @@ function load(): Loaded {
     const candidate = path.join(dir, ADDON_PATH);
     if (existsSync(candidate)) {
       try {
-        const addon = createRequire(import.meta.url)(candidate) as WatchdogAddon;
-        return { call: addon.run };
+        return fromAddon(candidate, createRequire(import.meta.url)(candidate) as WatchdogAddon);
       } catch (e) {
         const reason = e instanceof Error ? e.message : String(e);
         return {
@@ -75,6 +76,15 @@ function load(): Loaded {
     unavailable:
       `${ADDON_PATH} was not built (it needs python3, make and a C++ compiler); ` +
       "build it with 'npm run build:native'.",
+  };
+}
+
+/** The watched call an addon loaded from `file` exports, or why it does not. */
+export function fromAddon(file: string, addon: WatchdogAddon): Loaded {
+  if (typeof addon.run === 'function') return { call: addon.run };
+  const reason = addon.error ?? 'it exports no run()';
+  return {
+    unavailable: `${file} loaded but cannot be used (${reason}); node:vm's watchdog serves instead.`,
   };
 }
 

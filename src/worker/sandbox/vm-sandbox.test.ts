@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { after, before, describe, test } from 'node:test';
 import type { Activation, ActivationJob, WorkflowStartInfo } from '../../protocol/activation.ts';
 import { bundleWorkflows } from './bundle.ts';
@@ -207,6 +208,29 @@ describe('VmSandbox', () => {
       // The context still serves other runs after the interruption.
       start(quick, 'after', 'isolated');
       assert.equal((finish(quick, 'after') as Record<string, unknown>)['counter'], 1);
+      quick.dispose();
+    });
+  }
+
+  for (const watchdog of ['native', 'node-vm'] as const) {
+    test(`an endless chain of microtasks is interrupted and the host's async hooks survive (${watchdog} watchdog)`, async () => {
+      const quick = VmSandbox.create(bundle, { deadlockTimeoutMs: 300, watchdog });
+      start(quick, 'chain', 'microtaskSpinner');
+      const result = quick.activate('chain', activation([{ type: 'fireTimer', seq: 1 }]));
+      assert.equal(result.status, 'failed');
+      assert.match(result.failure.message, /^Potential deadlock detected/);
+      // Node aborts at the next callback boundary if the interrupt left its async-id stack
+      // pushed: cross a few (a timer, an immediate, a promise job) before going on.
+      const storage = new AsyncLocalStorage<string>();
+      const seen = await storage.run('host', async () => {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        await new Promise((resolve) => setImmediate(resolve));
+        await Promise.resolve();
+        return storage.getStore();
+      });
+      assert.equal(seen, 'host', 'the host’s async context is intact');
+      start(quick, 'after-chain', 'isolated');
+      assert.equal((finish(quick, 'after-chain') as Record<string, unknown>)['counter'], 1);
       quick.dispose();
     });
   }

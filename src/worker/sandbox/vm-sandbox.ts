@@ -627,14 +627,36 @@ function workflowError(
  */
 function repairAsyncIdStack(expected: number): void {
   if (executionAsyncId() === expected) return;
-  const binding = (process as unknown as { binding(name: string): unknown }).binding(
-    'async_wrap',
-  ) as {
-    popAsyncContext(asyncId: number): boolean;
-  };
+  const binding = asyncWrapBinding();
   for (let i = 0; i < 100_000 && executionAsyncId() !== expected; i++) {
     if (!binding.popAsyncContext(executionAsyncId())) break;
   }
+}
+
+interface AsyncWrapBinding {
+  popAsyncContext(asyncId: number): boolean;
+}
+
+let asyncWrap: AsyncWrapBinding | undefined;
+
+/**
+ * Node's async_wrap binding, the only way to pop its async-id stack. Taking it emits a
+ * deprecation warning (DEP0111) that would tell the user nothing they can act on, and that
+ * `--throw-deprecation` would turn into a throw in the middle of the repair: it is taken once,
+ * with deprecations muted for that one synchronous call.
+ */
+function asyncWrapBinding(): AsyncWrapBinding {
+  if (asyncWrap !== undefined) return asyncWrap;
+  const muted = process.noDeprecation === true;
+  process.noDeprecation = true;
+  try {
+    asyncWrap = (process as unknown as { binding(name: string): unknown }).binding(
+      'async_wrap',
+    ) as AsyncWrapBinding;
+  } finally {
+    process.noDeprecation = muted;
+  }
+  return asyncWrap;
 }
 
 /**

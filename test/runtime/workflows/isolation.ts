@@ -67,6 +67,14 @@ export async function spinner(): Promise<number> {
   for (;;) counter++;
 }
 
+/** After its first timer, chains promises forever: a loop of microtasks, never a macrotask. */
+export async function microtaskSpinner(): Promise<number> {
+  await sleep(10);
+  const spin = (): Promise<void> => Promise.resolve().then(spin);
+  await spin();
+  return counter;
+}
+
 /** After its first timer, blocks its thread for `ms` (longer than a short deadlock timeout). */
 export async function blockedFor(ms: number): Promise<number> {
   await sleep(10);
