@@ -4,7 +4,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import * as esbuild from 'esbuild';
+import type * as esbuild from 'esbuild';
 import { bundleWorkflowCode } from 'reprise/worker';
 import { WORKFLOWS_PATH } from './deployment.ts';
 
@@ -82,8 +82,11 @@ export async function compileHosts(scripts: readonly string[]): Promise<Compiled
   const dispose = (): void => {
     rmSync(dir, { recursive: true, force: true });
   };
+  // Loaded here, not at the top: the repetitions import this module too (compiledForkOptions),
+  // and should not load esbuild, which Reprise's worker no longer loads with a workflowBundle.
+  const bundler = await import('esbuild');
   try {
-    const result = await esbuild.build({
+    const result = await bundler.build({
       entryPoints,
       absWorkingDir: REPO,
       outdir: dir,
@@ -121,7 +124,7 @@ export async function compileHosts(scripts: readonly string[]): Promise<Compiled
     throw e;
   } finally {
     // The runner has no more use for esbuild's service process.
-    await esbuild.stop();
+    await bundler.stop();
   }
 }
 
