@@ -663,6 +663,36 @@ export function storeConformance(backend: string, open: () => Promise<Store>): v
           assert.deepEqual(order, [5, 3, 9, 7]);
         }));
 
+      test('findTask passes over any set of skipped ids: not only the oldest, and ids of other queues', () =>
+        withStore(async (store) => {
+          const run = makeRun();
+          await store.createRun({
+            ...createRequest(run),
+            tasks: [
+              ...[2, 3, 4, 5, 6].map((id) => workflowTask(run, id, { taskQueue: 'skips' })),
+              workflowTask(run, 7, { taskQueue: 'elsewhere' }),
+            ],
+          });
+          const ids: number[] = [];
+          for (;;) {
+            const task = await findTask(store, { taskQueue: 'skips', skipTaskIds: ids });
+            if (!task) break;
+            ids.push(task.taskId);
+          }
+          assert.equal(ids.length, 5);
+          const elsewhere = await findTask(store, { taskQueue: 'elsewhere' });
+          assert.ok(elsewhere);
+          const [a, b, c, , e] = ids as [number, number, number, number, number];
+          const found = async (skipTaskIds: number[]) =>
+            (await findTask(store, { taskQueue: 'skips', skipTaskIds }))?.scheduledEventId;
+          assert.equal(await found([b]), 2, 'a skipped id behind the oldest changes nothing');
+          assert.equal(await found([a, c]), 3, 'a gap in the skipped ids is found');
+          // Skipped ids that are not this queue's do not hide its tasks.
+          assert.equal(await found([elsewhere.taskId, 987_654, 987_655, a]), 3);
+          assert.equal(await found(ids.filter((id) => id !== e)), 6);
+          assert.equal(await found(ids), undefined);
+        }));
+
       test('a task is never found in another queue, kind or namespace', () =>
         withStore(async (store) => {
           await store.ensureNamespace({ namespace: 'other' });
