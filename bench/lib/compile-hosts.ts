@@ -82,10 +82,12 @@ export async function compileHosts(scripts: readonly string[]): Promise<Compiled
   const dispose = (): void => {
     rmSync(dir, { recursive: true, force: true });
   };
-  // Loaded here, not at the top: the repetitions import this module too (compiledForkOptions),
-  // and should not load esbuild, which Reprise's worker no longer loads with a workflowBundle.
-  const bundler = await import('esbuild');
+  let bundler: typeof esbuild | undefined;
   try {
+    // Loaded here, not at the top: the repetitions import this module too
+    // (compiledForkOptions), and should not load esbuild, as Reprise's worker does not with a
+    // workflowBundle.
+    bundler = await import('esbuild');
     const result = await bundler.build({
       entryPoints,
       absWorkingDir: REPO,
@@ -124,7 +126,7 @@ export async function compileHosts(scripts: readonly string[]): Promise<Compiled
     throw e;
   } finally {
     // The runner has no more use for esbuild's service process.
-    await bundler.stop();
+    await bundler?.stop();
   }
 }
 

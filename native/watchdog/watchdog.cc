@@ -56,7 +56,7 @@ struct Watchdog {
 
   // Starts the thread; 0, or libuv's error code. Its stack is small: it only waits and signals.
   int Start() {
-    uv_thread_options_t options;
+    uv_thread_options_t options{};
     options.flags = UV_THREAD_HAS_STACK_SIZE;
     options.stack_size = 256 * 1024;
     int status = uv_thread_create_ex(

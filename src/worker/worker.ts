@@ -248,7 +248,7 @@ export class Worker {
     const worker = new Worker(options, workflows, api);
     if (workflows?.watchdog === 'node-vm') {
       worker.#logger.warn(
-        { reason: nativeWatchdogUnavailable },
+        { reason: nativeWatchdogUnavailable() },
         "workflow code is timed by node:vm's deadlock watchdog, a thread per workflow task " +
           '(~0.1–0.3 ms each): the native one is not built; run `npm run build:native`',
       );

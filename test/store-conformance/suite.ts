@@ -674,7 +674,7 @@ export function storeConformance(backend: string, open: () => Promise<Store>): v
             ],
           });
           const ids: number[] = [];
-          for (;;) {
+          for (let i = 0; i < 10; i++) {
             const task = await findTask(store, { taskQueue: 'skips', skipTaskIds: ids });
             if (!task) break;
             ids.push(task.taskId);

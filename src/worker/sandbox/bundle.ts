@@ -135,12 +135,19 @@ let buildsInFlight = 0;
  */
 async function withEsbuild<T>(build: (bundler: Esbuild) => Promise<T>): Promise<T> {
   buildsInFlight++;
+  let bundler: Esbuild | undefined;
   try {
-    return await build(await loadEsbuild());
+    bundler = await loadEsbuild();
+    return await build(bundler);
   } finally {
     buildsInFlight--;
-    if (buildsInFlight === 0 && !process.getActiveResourcesInfo().includes('ProcessWrap')) {
-      await (await loadEsbuild()).stop();
+    // Checked and stopped in one go: no other build can start in between.
+    if (
+      bundler !== undefined &&
+      buildsInFlight === 0 &&
+      !process.getActiveResourcesInfo().includes('ProcessWrap')
+    ) {
+      await bundler.stop();
     }
   }
 }

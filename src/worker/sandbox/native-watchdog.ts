@@ -29,24 +29,35 @@ const PACKAGE_NAME = 'reprise';
 
 export type Loaded = { readonly call: WatchedCall } | { readonly unavailable: string };
 
-const loaded = load();
+let loaded: Loaded | undefined;
+
+/** The addon, loaded at the first call (or why it could not be). */
+function nativeWatchdog(): Loaded {
+  loaded ??= load();
+  return loaded;
+}
 
 /** The addon's watched call, or undefined where it could not be built or loaded. */
-export const nativeWatchedCall: WatchedCall | undefined =
-  'call' in loaded ? loaded.call : undefined;
+export function nativeWatchedCall(): WatchedCall | undefined {
+  const addon = nativeWatchdog();
+  return 'call' in addon ? addon.call : undefined;
+}
 
 /** Why the addon is not loaded (and what to do), or undefined when it is. */
-export const nativeWatchdogUnavailable: string | undefined =
-  'unavailable' in loaded ? loaded.unavailable : undefined;
+export function nativeWatchdogUnavailable(): string | undefined {
+  const addon = nativeWatchdog();
+  return 'unavailable' in addon ? addon.unavailable : undefined;
+}
 
 /**
  * The watchdog a sandbox uses unless told otherwise: the native one where it loaded, on the main
  * thread. On a worker thread node:vm's: a `worker.terminate()` that lands while the native
  * watchdog is firing would be cancelled with its own termination (node:vm can tell the two
- * apart; the addon cannot, node does not expose whether the thread is stopping).
+ * apart; the addon cannot, node does not expose whether the thread is stopping). A worker thread
+ * loads the addon (and starts its thread) only if a sandbox there asks for it.
  */
 export const defaultWatchdog: WatchdogKind =
-  nativeWatchedCall !== undefined && isMainThread ? 'native' : 'node-vm';
+  isMainThread && nativeWatchedCall() !== undefined ? 'native' : 'node-vm';
 
 /**
  * Finds the built addon from this module's directory up to the package's root (the directory

@@ -14,6 +14,7 @@ import type {
   SandboxResponse,
 } from '../../protocol/activation.ts';
 import { STACK_TRACE_QUERY } from '../../protocol/activation.ts';
+import { repairAsyncIdStack } from './async-id-stack.ts';
 import type { WorkflowBundle } from './bundle.ts';
 import type { WatchdogKind } from './native-watchdog.ts';
 import {
@@ -537,10 +538,10 @@ export class VmSandbox {
       case 'node-vm':
         return () => void this.#enter.runInContext(this.#context, { timeout });
       case 'native': {
-        const run = nativeWatchedCall;
+        const run = nativeWatchedCall();
         if (run === undefined) {
           throw new IllegalStateError(
-            `The native watchdog is unavailable: ${nativeWatchdogUnavailable}`,
+            `The native watchdog is unavailable: ${nativeWatchdogUnavailable()}`,
           );
         }
         return () => {
@@ -619,44 +620,6 @@ function workflowError(
     failure: { message, info: { type: 'application', errorType, nonRetryable: false } },
     logs: [],
   };
-}
-
-/**
- * A timeout that interrupts a microtask leaves node's async-id stack pushed, and node aborts at
- * the next callback boundary (nodejs/node#38503). Pop what the interrupted code pushed.
- */
-function repairAsyncIdStack(expected: number): void {
-  if (executionAsyncId() === expected) return;
-  const binding = asyncWrapBinding();
-  for (let i = 0; i < 100_000 && executionAsyncId() !== expected; i++) {
-    if (!binding.popAsyncContext(executionAsyncId())) break;
-  }
-}
-
-interface AsyncWrapBinding {
-  popAsyncContext(asyncId: number): boolean;
-}
-
-let asyncWrap: AsyncWrapBinding | undefined;
-
-/**
- * Node's async_wrap binding, the only way to pop its async-id stack. Taking it emits a
- * deprecation warning (DEP0111) that would tell the user nothing they can act on, and that
- * `--throw-deprecation` would turn into a throw in the middle of the repair: it is taken once,
- * with deprecations muted for that one synchronous call.
- */
-function asyncWrapBinding(): AsyncWrapBinding {
-  if (asyncWrap !== undefined) return asyncWrap;
-  const muted = process.noDeprecation === true;
-  process.noDeprecation = true;
-  try {
-    asyncWrap = (process as unknown as { binding(name: string): unknown }).binding(
-      'async_wrap',
-    ) as AsyncWrapBinding;
-  } finally {
-    process.noDeprecation = muted;
-  }
-  return asyncWrap;
 }
 
 /**
