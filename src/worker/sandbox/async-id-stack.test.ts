@@ -10,7 +10,6 @@ function withNoDeprecation(descriptor: PropertyDescriptor | undefined, fn: () =>
     if (descriptor !== undefined) Object.defineProperty(process, 'noDeprecation', descriptor);
     fn();
   } finally {
-    Object.defineProperty(process, 'noDeprecation', { configurable: true, value: undefined });
     delete process.noDeprecation;
     if (saved !== undefined) Object.defineProperty(process, 'noDeprecation', saved);
   }
