@@ -38,31 +38,32 @@ export interface ActivityInfo {
  */
 export class Context {
   readonly info: ActivityInfo;
-  /** Aborted when the activity is cancelled, times out, or the worker shuts down. */
-  readonly cancellationSignal: AbortSignal;
-  /** Rejects with a CancelledFailure when the activity is cancelled; never resolves. */
-  readonly cancelled: Promise<never>;
   readonly log: Logger;
+  readonly #controller: AbortController;
   readonly #heartbeat: (details: unknown) => void;
+  #cancelled: Promise<never> | undefined;
 
   constructor(opts: {
     info: ActivityInfo;
-    signal: AbortSignal;
+    /** Aborted to cancel the attempt; its signal is made when the activity first asks for it. */
+    controller: AbortController;
     heartbeat: (details: unknown) => void;
     log: Logger;
   }) {
     this.info = opts.info;
-    this.cancellationSignal = opts.signal;
+    this.#controller = opts.controller;
     this.#heartbeat = opts.heartbeat;
     this.log = opts.log;
-    this.cancelled = new Promise<never>((_, reject) => {
-      const fire = (): void => {
-        reject(asCancelledFailure(opts.signal.reason));
-      };
-      if (opts.signal.aborted) fire();
-      else opts.signal.addEventListener('abort', fire, { once: true });
-    });
-    this.cancelled.catch(() => undefined);
+  }
+
+  /** Aborted when the activity is cancelled, times out, or the worker shuts down. */
+  get cancellationSignal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  /** Rejects with a CancelledFailure when the activity is cancelled; never resolves. */
+  get cancelled(): Promise<never> {
+    return (this.#cancelled ??= cancelledBy(this.cancellationSignal));
   }
 
   /** The context of the activity running now; throws outside an activity. */
@@ -101,6 +102,19 @@ export class Context {
       else this.cancellationSignal.addEventListener('abort', onAbort, { once: true });
     });
   }
+}
+
+function cancelledBy(signal: AbortSignal): Promise<never> {
+  const cancelled = new Promise<never>((_, reject) => {
+    const fire = (): void => {
+      reject(asCancelledFailure(signal.reason));
+    };
+    if (signal.aborted) fire();
+    else signal.addEventListener('abort', fire, { once: true });
+  });
+  // Unhandled until the activity awaits it, if ever.
+  cancelled.catch(() => undefined);
+  return cancelled;
 }
 
 function asCancelledFailure(reason: unknown): CancelledFailure {

@@ -41,7 +41,7 @@ export class MockActivityEnvironment {
   constructor(info: Partial<ActivityInfo> = {}) {
     this.context = new Context({
       info: { ...defaultActivityInfo, ...info },
-      signal: this.#controller.signal,
+      controller: this.#controller,
       heartbeat: (d) => this.heartbeats.push(d),
       log: defaultLogger({ component: 'mock-activity' }),
     });

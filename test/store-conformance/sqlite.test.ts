@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import {
@@ -334,21 +335,7 @@ describe('SqliteStore specifics', () => {
     const run = makeRun();
     await store.createRun({ run, events: [], tasks: [], timers: [] });
     const append = (eventId: number, linger: boolean) =>
-      store.appendToRun({
-        runId: run.runId,
-        expectedNextEventId: eventId,
-        expectedVersion: eventId - 1,
-        events: [signal(eventId)],
-        status: RunStatus.Running,
-        closeTimeMs: undefined,
-        nextEventId: eventId + 1,
-        state: null,
-        tasks: [],
-        timers: [],
-        deleteTimerKeys: [],
-        deleteTaskIds: [],
-        linger,
-      });
+      appendSignal(store, run.runId, eventId, linger);
     const reader = new Database(file, { readonly: true });
     const storedEvents = () =>
       reader
@@ -380,6 +367,31 @@ describe('SqliteStore specifics', () => {
       assert.equal(storedEvents(), 3, 'close() committed the append still waiting');
     } finally {
       reader.close();
+      await store.close();
+    }
+  });
+
+  test('a lingering append commits alone when its own window ends, not an earlier window’s', async () => {
+    const lingerMs = 150;
+    const store = await SqliteStore.open({ path: freshFile(), lingerMs });
+    const run = makeRun();
+    await store.createRun({ run, events: [], tasks: [], timers: [] });
+    const append = (eventId: number, linger: boolean) =>
+      appendSignal(store, run.runId, eventId, linger);
+    try {
+      // A first window, closed at once by a write that does not linger.
+      const firstOpened = performance.now();
+      await Promise.all([append(1, true), append(2, false)]);
+      // A second window, opened well inside the first one's time: it must run its own length.
+      await delay(lingerMs / 2 - (performance.now() - firstOpened));
+      const before = store.writeTransactions;
+      const secondOpened = performance.now();
+      await append(3, true);
+      const waitedMs = performance.now() - secondOpened;
+      assert.ok(waitedMs >= lingerMs, `committed after ${waitedMs} ms, inside its window`);
+      assert.equal(store.writeTransactions - before, 1, 'committed alone');
+      assert.equal((await store.getRun({ runId: run.runId }))?.nextEventId, 4);
+    } finally {
       await store.close();
     }
   });
@@ -455,3 +467,22 @@ describe('openStore', () => {
     await assert.rejects(openStore('sqlite:'), InvalidArgumentError);
   });
 });
+
+/** Appends signal `eventId` to a run whose row holds no state, lingering or not. */
+function appendSignal(store: SqliteStore, runId: string, eventId: number, linger: boolean) {
+  return store.appendToRun({
+    runId,
+    expectedNextEventId: eventId,
+    expectedVersion: eventId - 1,
+    events: [signal(eventId)],
+    status: RunStatus.Running,
+    closeTimeMs: undefined,
+    nextEventId: eventId + 1,
+    state: null,
+    tasks: [],
+    timers: [],
+    deleteTimerKeys: [],
+    deleteTaskIds: [],
+    linger,
+  });
+}

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { heartbeat, activityInfo, cancellationSignal } from 'reprise/activity';
+import {
+  CancelledFailure,
+  Context,
+  activityInfo,
+  cancellationSignal,
+  heartbeat,
+} from 'reprise/activity';
 import { MockActivityEnvironment, TestWorkflowEnvironment } from 'reprise/testing';
 import { Worker } from 'reprise/worker';
 import * as activities from '../e2e/fixtures/activities.ts';
@@ -103,5 +109,24 @@ describe('MockActivityEnvironment', () => {
     );
     env.cancel();
     assert.equal(await running, 'aborted');
+  });
+
+  test('an activity that first looks after its cancellation sees it: signal aborted, cancelled rejected', async () => {
+    const env = new MockActivityEnvironment();
+    env.cancel('stop now');
+    const seen = await env.run(async () => {
+      const ctx = Context.current();
+      const rejection = await ctx.cancelled.then(
+        () => 'resolved',
+        (e: unknown) => e,
+      );
+      return { aborted: ctx.cancellationSignal.aborted, rejection };
+    });
+    assert.equal(seen.aborted, true);
+    assert.ok(
+      seen.rejection instanceof CancelledFailure,
+      'cancelled rejects with a CancelledFailure',
+    );
+    assert.equal(seen.rejection.message, 'stop now');
   });
 });

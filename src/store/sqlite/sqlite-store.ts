@@ -110,9 +110,19 @@ export class SqliteStore implements Store {
   readonly #tx: ReturnType<typeof prepareTransactions>;
   readonly #sync: SyncLevels;
   #pending: PendingAppend[] = [];
-  /** How the pending batch will be flushed: at the end of this turn, or when a linger ends. */
-  #flushAt: { kind: 'turn' } | { kind: 'linger'; timer: NodeJS.Timeout } | undefined;
+  /**
+   * How the pending batch will be flushed: at the end of this turn, or when its linger window
+   * ends (`dueMs`, on `performance.now()`).
+   */
+  #flushAt: { kind: 'turn' } | { kind: 'linger'; dueMs: number } | undefined;
   readonly #lingerMs: number;
+  /**
+   * The timer that ends linger windows. A window that a write of the turn closes early leaves it
+   * armed rather than clearing it (it then fires for nothing, at most `lingerMs` later), and the
+   * next window reuses it: W1 opens and closes a window at every step, and a timer set and
+   * cleared each time was a measurable part of its cost (bench/RESULTS.md, seventeenth pass).
+   */
+  #lingerTimer: NodeJS.Timeout | undefined;
   #transactions = 0;
   /** Appends that failed: a write sent later that was decided on one of them fails too. */
   readonly #failedWrites = new WeakSet<AppendToRunRequest>();
@@ -238,13 +248,11 @@ export class SqliteStore implements Store {
       this.#pending.push({ write, resolve, reject });
       if (this.#flushAt?.kind === 'turn') return;
       if (linger) {
-        this.#flushAt ??= {
-          kind: 'linger',
-          timer: setTimeout(() => void this.#flush(), this.#lingerMs),
-        };
+        if (this.#flushAt !== undefined) return;
+        this.#flushAt = { kind: 'linger', dueMs: performance.now() + this.#lingerMs };
+        if (this.#lingerTimer === undefined) this.#armLingerTimer(this.#lingerMs);
         return;
       }
-      if (this.#flushAt !== undefined) clearTimeout(this.#flushAt.timer);
       this.#flushAt = { kind: 'turn' };
       setImmediate(() => void this.#flush());
     });
@@ -256,11 +264,25 @@ export class SqliteStore implements Store {
    * in an earlier batch must not commit first.
    */
   #flush(): Promise<void> {
-    if (this.#flushAt?.kind === 'linger') clearTimeout(this.#flushAt.timer);
     this.#flushAt = undefined;
     const done = this.#flushing.then(() => this.#flushPending());
     this.#flushing = done.catch(() => undefined);
     return done;
+  }
+
+  /** Flushes a window whose time is up; sets the timer again for one that opened since. */
+  #lingerTimerFired(): void {
+    this.#lingerTimer = undefined;
+    if (this.#flushAt?.kind !== 'linger') return;
+    const leftMs = this.#flushAt.dueMs - performance.now();
+    if (leftMs <= 0) void this.#flush();
+    else this.#armLingerTimer(leftMs);
+  }
+
+  #armLingerTimer(ms: number): void {
+    this.#lingerTimer = setTimeout(() => {
+      this.#lingerTimerFired();
+    }, ms);
   }
 
   async #flushPending(): Promise<void> {
@@ -477,6 +499,8 @@ export class SqliteStore implements Store {
    * a no-op; any other call after close throws.
    */
   async close(): Promise<void> {
+    clearTimeout(this.#lingerTimer);
+    this.#lingerTimer = undefined;
     if (this.#db.open && this.#pending.length > 0) await this.#flush();
     // A batch already committing (waiting out another process's lock) ends first, too: its
     // writers are waiting for it, and closing under it would fail them.

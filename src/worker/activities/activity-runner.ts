@@ -95,7 +95,7 @@ export class ActivityRunner {
       }
       const ctx = new Context({
         info: activityInfoOf(task),
-        signal: controller.signal,
+        controller,
         heartbeat: (d) => {
           heartbeater.beat(d);
         },

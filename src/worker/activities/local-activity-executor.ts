@@ -213,7 +213,7 @@ export class LocalActivityExecutor {
     });
     const ctx = new Context({
       info: this.#info(request, run, at, startedMs),
-      signal: controller.signal,
+      controller,
       // Temporal: heartbeats of a local activity are accepted and ignored.
       heartbeat: () => undefined,
       log,
