@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RunStatus } from '../protocol/run-status.ts';
+import type { HistoryEvent } from '../protocol/history-events.ts';
 import type { AppendToRunRequest, RunRecord } from '../store/store.ts';
 import { RunCache } from './run-cache.ts';
 import type { RunState } from './run-state.ts';
@@ -24,4 +25,32 @@ test('a full cache evicts the least recently used entry whose write is committed
   assert.ok(cache.get('run-1'));
   cache.committed('lingering', lingering);
   assert.equal(cache.get('lingering')?.pending, undefined);
+});
+
+test('a task is given the cached events frozen: no one can change the history the cache serves', () => {
+  const cache = new RunCache();
+  const r = row('frozen');
+  const completed = {
+    type: 'ActivityTaskCompleted',
+    eventId: 1,
+    timeMs: 0,
+    scheduledEventId: 0,
+    startedEventId: 0,
+    result: { items: [1, 2] },
+  } as unknown as HistoryEvent;
+  cache.set({ ...r.record, nextEventId: 2 }, r.state, [completed], undefined);
+  const given = cache.eventsFrom('frozen', 1);
+  assert.ok(given);
+  const event = given[0] as unknown as { result: { items: number[] } };
+  assert.throws(() => {
+    event.result.items.push(3);
+  }, TypeError);
+  assert.throws(() => {
+    event.result = { items: [] };
+  }, TypeError);
+  assert.deepEqual(
+    (cache.eventsFrom('frozen', 1)?.[0] as unknown as { result: unknown }).result,
+    { items: [1, 2] },
+    'the next task gets the events as committed',
+  );
 });
