@@ -3,9 +3,10 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import vm from 'node:vm';
 import * as esbuild from 'esbuild';
 import { InvalidArgumentError } from '../../errors.ts';
-import { bundleWorkflows } from './bundle.ts';
+import { RUNTIME_NAME_HELPER, bundleWorkflows } from './bundle.ts';
 import { VmSandbox } from './vm-sandbox.ts';
 
 /** esbuild services running before this file bundled anything (the TypeScript loader's). */
@@ -102,13 +103,29 @@ describe('bundleWorkflows', () => {
     assert.ok(bundle.runtimeCode.length < 300_000, `runtime is ${bundle.runtimeCode.length} B`);
   });
 
-  test("the bundles leave a function's name alone when it is already right", async () => {
+  test("the workflows bundle leaves a function's name alone when it is already right", async () => {
     // keepNames redefines `name` on each function as it is made, and workflow code makes most
     // of them again in every run: a redefined name gives a function a dictionary of properties.
     const bundle = await bundleWorkflows({ workflowsPath: 'test/runtime/workflows/basics.ts' });
     const lean = /var __name = \(target, value\) => target\.name === value \? target :/;
     assert.match(bundle.code, lean);
-    assert.match(bundle.runtimeCode, lean);
+  });
+
+  test('the runtime names its classes but not the closures it makes in every activation', async () => {
+    const bundle = await bundleWorkflows({ workflowsPath: 'test/runtime/workflows/basics.ts' });
+    assert.ok(bundle.runtimeCode.includes(RUNTIME_NAME_HELPER), 'the runtime uses its own helper');
+    const nameOf = vm.runInNewContext(
+      `const __defProp = Object.defineProperty; ${RUNTIME_NAME_HELPER} __name`,
+    ) as <T>(target: T, value: string) => T;
+    // A class esbuild gives an inner name (`class _ApplicationFailure`): a failure's `name`.
+    assert.equal(
+      nameOf(class _ApplicationFailure extends Error {}, 'ApplicationFailure').name,
+      'ApplicationFailure',
+    );
+    const declared = function declared(): void {};
+    assert.equal(nameOf(declared, 'declared'), declared);
+    // A closure passed straight to the helper has no name of its own: left so.
+    assert.equal(nameOf(() => 1, 'closure').name, '');
   });
 
   test('a second bundle works after the first stopped esbuild', async () => {
