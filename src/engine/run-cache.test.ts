@@ -53,4 +53,13 @@ test('a task is given the cached events frozen: no one can change the history th
     { items: [1, 2] },
     'the next task gets the events as committed',
   );
+  // The appended event may hold the caller's own objects (a start's memo): they stay its own.
+  const own = completed as unknown as { result: { items: number[] } };
+  assert.equal(Object.isFrozen(own.result), false, "the caller's objects are not frozen");
+  own.result.items.push(3);
+  assert.deepEqual(
+    (cache.eventsFrom('frozen', 1)?.[0] as unknown as { result: unknown }).result,
+    { items: [1, 2] },
+    "a change the caller makes afterwards does not reach the cache's events",
+  );
 });

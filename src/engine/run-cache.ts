@@ -2,6 +2,7 @@ import type { HistoryEvent } from '../protocol/history-events.ts';
 import { RunStatus } from '../protocol/run-status.ts';
 import type { AppendToRunRequest, RunRecord, Store } from '../store/store.ts';
 import type { RunState } from './run-state.ts';
+import { cloneData } from '../util/clone-data.ts';
 import { deepFreeze } from '../util/deep-freeze.ts';
 import { perStore } from './per-store.ts';
 
@@ -32,8 +33,8 @@ export interface CachedRun {
  * the row is read from the store. A decision on a cached row that writes nothing (it refuses, or
  * finds nothing to do) is checked against the stored row's version, and made again if the row
  * moved on. Entries are never handed out for mutation: a decision works on
- * a copy of the state, and a task gets the tail's events frozen (frozen once, when cached: a
- * copy per task was 3–5 MiB of W2's peak RSS).
+ * a copy of the state, and a task gets the tail's events frozen (copied and frozen once, when
+ * cached: a copy per task was 3–5 MiB of W2's peak RSS).
  */
 export class RunCache {
   readonly #runs = new Map<string, CachedRun>();
@@ -70,7 +71,7 @@ export class RunCache {
     this.#runs.set(record.runId, {
       record,
       state,
-      tail: nextTail(previous?.tail, deepFreezeAll(appended), state.previousStartedEventId),
+      tail: nextTail(previous?.tail, frozenCopies(appended), state.previousStartedEventId),
       ...(pending !== undefined && { pending }),
     });
     if (this.#runs.size > MAX_CACHED_RUNS) {
@@ -140,8 +141,11 @@ function nextTail(
 
 const cacheOf = perStore(() => new RunCache());
 
-/** History is never changed once appended: what the cache hands out cannot be, either. */
-function deepFreezeAll(events: readonly HistoryEvent[]): readonly HistoryEvent[] {
-  for (const e of events) deepFreeze(e);
-  return events;
+/**
+ * Frozen copies of events just appended: history is never changed, so what the cache hands out
+ * need not be copied again. Copies, because an event may hold the caller's own objects (a
+ * start's memo, a failure's details), which must stay theirs to change.
+ */
+function frozenCopies(events: readonly HistoryEvent[]): readonly HistoryEvent[] {
+  return events.map((e) => deepFreeze(cloneData(e)));
 }
