@@ -37,6 +37,8 @@ test('a task is given the cached events frozen: no one can change the history th
     scheduledEventId: 0,
     startedEventId: 0,
     result: { items: [1, 2] },
+    // Not plain data (a memo may hold bytes): kept, not frozen (typed arrays cannot be).
+    memo: { bytes: new Uint8Array([1]) },
   } as unknown as HistoryEvent;
   cache.set({ ...r.record, nextEventId: 2 }, r.state, [completed], undefined);
   const given = cache.eventsFrom('frozen', 1);

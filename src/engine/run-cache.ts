@@ -68,10 +68,12 @@ export class RunCache {
     this.delete(record.runId);
     if (state.status !== RunStatus.Running) return;
     this.#byWorkflow.set(workflowKey(record.namespace, record.workflowId), record.runId);
+    const tail = nextTail(previous?.tail, appended, state.previousStartedEventId);
     this.#runs.set(record.runId, {
       record,
       state,
-      tail: nextTail(previous?.tail, frozenCopies(appended), state.previousStartedEventId),
+      // The previous tail's events are frozen copies already; the appended ones are not.
+      tail: tail?.map((e) => (Object.isFrozen(e) ? e : frozenCopy(e))),
       ...(pending !== undefined && { pending }),
     });
     if (this.#runs.size > MAX_CACHED_RUNS) {
@@ -142,10 +144,10 @@ function nextTail(
 const cacheOf = perStore(() => new RunCache());
 
 /**
- * Frozen copies of events just appended: history is never changed, so what the cache hands out
- * need not be copied again. Copies, because an event may hold the caller's own objects (a
+ * A frozen copy of an event just appended: history is never changed, so what the cache hands out
+ * need not be copied again. A copy, because an event may hold the caller's own objects (a
  * start's memo, a failure's details), which must stay theirs to change.
  */
-function frozenCopies(events: readonly HistoryEvent[]): readonly HistoryEvent[] {
-  return events.map((e) => deepFreeze(cloneData(e)));
+function frozenCopy(event: HistoryEvent): HistoryEvent {
+  return deepFreeze(cloneData(event));
 }

@@ -372,7 +372,7 @@ describe('SqliteStore specifics', () => {
   });
 
   test('a lingering append commits alone when its own window ends, not an earlier window’s', async () => {
-    const lingerMs = 150;
+    const lingerMs = 400;
     const store = await SqliteStore.open({ path: freshFile(), lingerMs });
     const run = makeRun();
     await store.createRun({ run, events: [], tasks: [], timers: [] });
@@ -382,18 +382,35 @@ describe('SqliteStore specifics', () => {
       // A first window, closed at once by a write that does not linger.
       const firstOpened = performance.now();
       await Promise.all([append(1, true), append(2, false)]);
-      // A second window, opened well inside the first one's time: it must run its own length.
-      await delay(lingerMs / 2 - (performance.now() - firstOpened));
+      const firstTookMs = performance.now() - firstOpened;
+      assert.ok(firstTookMs < lingerMs / 2, `the first window took ${firstTookMs} ms`);
+      // A second window, opened well inside the first one's time: it must run its own length,
+      // not end with the first one's timer, nor wait that timer's time again.
+      await delay(lingerMs / 2 - firstTookMs);
       const before = store.writeTransactions;
       const secondOpened = performance.now();
       await append(3, true);
       const waitedMs = performance.now() - secondOpened;
       assert.ok(waitedMs >= lingerMs, `committed after ${waitedMs} ms, inside its window`);
+      assert.ok(waitedMs < lingerMs * 1.3, `committed after ${waitedMs} ms, long after its window`);
       assert.equal(store.writeTransactions - before, 1, 'committed alone');
       assert.equal((await store.getRun({ runId: run.runId }))?.nextEventId, 4);
     } finally {
       await store.close();
     }
+  });
+
+  test('a lingering append after close is refused, also when a window opened while closing', async () => {
+    const store = await SqliteStore.open({ path: freshFile(), lingerMs: 50 });
+    const run = makeRun();
+    await store.createRun({ run, events: [], tasks: [], timers: [] });
+    const first = appendSignal(store, run.runId, 1, true);
+    const closing = store.close();
+    // Joins the batch close() is flushing, and opens a window of its own.
+    const second = appendSignal(store, run.runId, 2, true);
+    await Promise.all([first, second, closing]);
+    await store.close();
+    await assert.rejects(appendSignal(store, run.runId, 3, true), /store was closed/);
   });
 
   test('a closed store refuses calls with a clear error, and closing twice is fine', async () => {

@@ -118,8 +118,8 @@ export class SqliteStore implements Store {
   readonly #lingerMs: number;
   /**
    * The timer that ends linger windows. A window that a write of the turn closes early leaves it
-   * armed rather than clearing it (it then fires for nothing, at most `lingerMs` later), and the
-   * next window reuses it: W1 opens and closes a window at every step, and a timer set and
+   * armed (unref'd) rather than clearing it (it then fires for nothing, at most `lingerMs`
+   * later), and the next window reuses it: W1 opens and closes a window at every step, and a timer set and
    * cleared each time was a measurable part of its cost (bench/RESULTS.md, seventeenth pass).
    */
   #lingerTimer: NodeJS.Timeout | undefined;
@@ -251,8 +251,11 @@ export class SqliteStore implements Store {
         if (this.#flushAt !== undefined) return;
         this.#flushAt = { kind: 'linger', dueMs: performance.now() + this.#lingerMs };
         if (this.#lingerTimer === undefined) this.#armLingerTimer(this.#lingerMs);
+        else this.#lingerTimer.ref();
         return;
       }
+      // A window this write closes leaves the timer armed, but not holding the process open.
+      this.#lingerTimer?.unref();
       this.#flushAt = { kind: 'turn' };
       setImmediate(() => void this.#flush());
     });
@@ -501,6 +504,9 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     clearTimeout(this.#lingerTimer);
     this.#lingerTimer = undefined;
+    // With its timer gone, a window left open (a lingering write that joined a batch already
+    // flushing) would hold every later lingering write: they must reach #write and be refused.
+    this.#flushAt = undefined;
     if (this.#db.open && this.#pending.length > 0) await this.#flush();
     // A batch already committing (waiting out another process's lock) ends first, too: its
     // writers are waiting for it, and closing under it would fail them.
