@@ -69,11 +69,15 @@ export class RunCache {
     if (state.status !== RunStatus.Running) return;
     this.#byWorkflow.set(workflowKey(record.namespace, record.workflowId), record.runId);
     const tail = nextTail(previous?.tail, appended, state.previousStartedEventId);
+    // A fresh array: the previous tail's events are frozen copies already; the appended ones are
+    // replaced by theirs.
+    tail?.forEach((e, i) => {
+      if (!Object.isFrozen(e)) tail[i] = frozenCopy(e);
+    });
     this.#runs.set(record.runId, {
       record,
       state,
-      // The previous tail's events are frozen copies already; the appended ones are not.
-      tail: tail?.map((e) => (Object.isFrozen(e) ? e : frozenCopy(e))),
+      tail,
       ...(pending !== undefined && { pending }),
     });
     if (this.#runs.size > MAX_CACHED_RUNS) {

@@ -119,8 +119,9 @@ export class SqliteStore implements Store {
   /**
    * The timer that ends linger windows. A window that a write of the turn closes early leaves it
    * armed (unref'd) rather than clearing it (it then fires for nothing, at most `lingerMs`
-   * later), and the next window reuses it: W1 opens and closes a window at every step, and a timer set and
-   * cleared each time was a measurable part of its cost (bench/RESULTS.md, seventeenth pass).
+   * later), and the next window reuses it: W1 opens and closes a window at every step, and a
+   * timer set and cleared each time was a measurable part of its cost (bench/RESULTS.md,
+   * seventeenth pass).
    */
   #lingerTimer: NodeJS.Timeout | undefined;
   #transactions = 0;

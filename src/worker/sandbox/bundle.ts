@@ -180,7 +180,7 @@ function buildRuntime(): Promise<string> {
       logLevel: 'silent',
       outfile: 'reprise-runtime.js',
     }),
-  ).then((result) => runtimeNames(outputText(result, '.js')));
+  ).then((result) => withNameHelper(outputText(result, '.js'), RUNTIME_NAME_HELPER));
   return runtimeBuild;
 }
 
@@ -303,13 +303,14 @@ async function buildUserModule(entry: UserEntry): Promise<{ code: string; source
       { cause: e },
     );
   }
-  return { code: leanNames(outputText(result, '.js')), sourceMap: outputText(result, '.js.map') };
+  return {
+    code: withNameHelper(outputText(result, '.js'), LEAN_NAME_HELPER),
+    sourceMap: outputText(result, '.js.map'),
+  };
 }
 
 const ESBUILD_NAME_HELPER =
   'var __name = (target, value) => __defProp(target, "name", { value, configurable: true });';
-const LEAN_NAME_HELPER =
-  'var __name = (target, value) => target.name === value ? target : __defProp(target, "name", { value, configurable: true });';
 
 /**
  * With `keepNames`, esbuild sets the `name` of each function and class as it is made, and the
@@ -317,22 +318,23 @@ const LEAN_NAME_HELPER =
  * function's properties into a dictionary (~250 B); this helper leaves alone a function whose
  * name is already the one to keep (declarations, classes), with the same result.
  */
-function leanNames(code: string): string {
-  return code.replace(ESBUILD_NAME_HELPER, LEAN_NAME_HELPER);
-}
-
-export const RUNTIME_NAME_HELPER =
-  'var __name = (target, value) => target.name === value || target.name === "" ? target : __defProp(target, "name", { value, configurable: true });';
+const LEAN_NAME_HELPER =
+  'var __name = (target, value) => target.name === value ? target : __defProp(target, "name", { value, configurable: true });';
 
 /**
  * The runtime's helper also leaves alone a function with no name of its own: a closure esbuild
  * names as it passes it on, which the runtime makes in every activation (W2's peak RSS was 4–7
  * MiB higher when each got its name). Its classes still get theirs (`this.name =
  * new.target.name` is how a failure crosses to the host), and so do its declarations; its
- * closures show as anonymous in a stack trace.
+ * closures show as anonymous in a stack trace. The workflows bundle keeps the lean helper:
+ * workflow code may pass an arrow function by name (`startChild`).
  */
-function runtimeNames(code: string): string {
-  return code.replace(ESBUILD_NAME_HELPER, RUNTIME_NAME_HELPER);
+export const RUNTIME_NAME_HELPER =
+  'var __name = (target, value) => target.name === value || target.name === "" ? target : __defProp(target, "name", { value, configurable: true });';
+
+/** Swaps esbuild's `keepNames` helper in `code` for `helper`. */
+function withNameHelper(code: string, helper: string): string {
+  return code.replace(ESBUILD_NAME_HELPER, helper);
 }
 
 function outputText(result: { outputFiles?: esbuild.OutputFile[] }, suffix: string): string {
