@@ -72,7 +72,8 @@ export interface CompiledHosts {
 
 /**
  * Bundles each script and what it imports (Reprise included) into one ESM file under
- * node_modules/.cache/reprise-bench/, in a directory of this call's own.
+ * node_modules/.cache/reprise-bench/, in a directory of this call's own (removed by `dispose`
+ * unless BENCH_KEEP_HOSTS=1).
  */
 export async function compileHosts(scripts: readonly string[]): Promise<CompiledHosts> {
   const entryPoints = [...new Set(scripts)];
@@ -80,6 +81,8 @@ export async function compileHosts(scripts: readonly string[]): Promise<Compiled
   mkdirSync(CACHE, { recursive: true });
   const dir = mkdtempSync(path.join(CACHE, 'hosts-'));
   const dispose = (): void => {
+    // Kept on request, so that a profile's or a heap sample's rep.mjs:line can be read.
+    if (process.env['BENCH_KEEP_HOSTS'] === '1') return;
     rmSync(dir, { recursive: true, force: true });
   };
   let bundler: typeof esbuild | undefined;

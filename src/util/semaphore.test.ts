@@ -39,6 +39,18 @@ describe('KeyedMutex', () => {
     assert.equal(mutex.isLocked('k'), false, 'the key is free once its last call settled');
   });
 
+  test('a call on a free key starts at once, inside run', async () => {
+    const mutex = new KeyedMutex();
+    let started = false;
+    const call = mutex.run('k', () => {
+      started = true;
+      return Promise.resolve('done');
+    });
+    assert.equal(started, true);
+    assert.equal(await call, 'done');
+    assert.equal(mutex.isLocked('k'), false);
+  });
+
   test('calls with different keys do not wait for each other', async () => {
     const mutex = new KeyedMutex();
     const held = gate();

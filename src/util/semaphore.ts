@@ -29,26 +29,30 @@ export class Semaphore {
   }
 }
 
-/** Runs calls with the same key one after another. */
+/**
+ * Runs calls with the same key one after another. A call on a free key starts at once, inside
+ * `run`; one on a held key waits in a queue for the calls before it. No promise chain per call:
+ * the lock is taken on every step of every run (engine and worker), and each promise costs its
+ * allocation and, while an AsyncLocalStorage is in use, node's promise hooks.
+ */
 export class KeyedMutex {
-  readonly #tails = new Map<string, Promise<void>>();
+  /** Per key held, the calls waiting for it, first first. */
+  readonly #waiting = new Map<string, (() => void)[]>();
 
   async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.#tails.get(key) ?? Promise.resolve();
-    let release!: () => void;
-    const mine = new Promise<void>((r) => (release = r));
-    const tail = prev.then(() => mine);
-    this.#tails.set(key, tail);
-    await prev;
+    const queue = this.#waiting.get(key);
+    if (queue === undefined) this.#waiting.set(key, []);
+    else await new Promise<void>((resolve) => queue.push(resolve));
     try {
       return await fn();
     } finally {
-      release();
-      if (this.#tails.get(key) === tail) this.#tails.delete(key);
+      const next = this.#waiting.get(key)?.shift();
+      if (next !== undefined) next();
+      else this.#waiting.delete(key);
     }
   }
 
   isLocked(key: string): boolean {
-    return this.#tails.has(key);
+    return this.#waiting.has(key);
   }
 }
