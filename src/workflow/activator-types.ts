@@ -1,6 +1,7 @@
 // Sandbox-safe: the names the Activator and the public workflow API share (activity
 // cancellation types, resolved activity options, handler shapes).
 import type { RetryPolicyInput } from '../protocol/retry-policy.ts';
+import type { InScope } from './cancellation-scope.ts';
 import type { CapturedStack } from './runtime-helpers.ts';
 
 /**
@@ -43,7 +44,7 @@ export type UpdateValidator = (...args: unknown[]) => void;
 export type ModuleInstantiator = () => Record<string, unknown>;
 
 /** A durable operation the Activator waits on: settled by a job, or by its scope's cancellation. */
-export interface Parked {
+export interface Parked extends InScope {
   resolve: (value: unknown) => void;
   reject: (reason: unknown) => void;
   /** Where the workflow code started the operation: for the `__stack_trace` query. */

@@ -27,7 +27,12 @@ import type { Failure } from '../protocol/failure.ts';
 import type { LocalActivityRequests } from '../protocol/local-activity.ts';
 import { mergeMemo, mergeSearchAttributes } from '../protocol/search-attribute-checks.ts';
 import type { SearchAttributesUpsert } from '../protocol/search-attribute-checks.ts';
-import { CancellationScope, RootCancellationScope } from './cancellation-scope.ts';
+import {
+  CancellationScope,
+  RootCancellationScope,
+  onCancelRequested,
+  takeParked,
+} from './cancellation-scope.ts';
 import { isContinueAsNew } from './continue-as-new.ts';
 import { CrossRunCalls } from './cross-run-calls.ts';
 import { LocalActivityCalls } from './local-activity.ts';
@@ -128,18 +133,14 @@ export class Activator {
       this.#initialize(job);
     },
     fireTimer: (job) => {
-      const parked = this.#timers.get(job.seq);
-      if (parked === undefined) return; // cancelled meanwhile
-      this.#timers.delete(job.seq);
-      parked.resolve(undefined);
+      takeParked(this.#timers, job.seq)?.resolve(undefined); // none: cancelled meanwhile
     },
     resolveLocalActivity: (job) => {
       this.localActivities.resolve(job);
     },
     resolveActivity: (job) => {
-      const parked = this.#activities.get(job.seq);
+      const parked = takeParked(this.#activities, job.seq);
       if (parked === undefined) return; // TRY_CANCEL or ABANDON already rejected it
-      this.#activities.delete(job.seq);
       const r = job.resolution;
       if (r.status === 'completed') parked.resolve(r.result);
       else parked.reject(decodeFailure(r.failure));
@@ -244,13 +245,13 @@ export class Activator {
       try {
         done = parked.fn();
       } catch (e) {
-        this.#conditions.delete(seq);
+        takeParked(this.#conditions, seq);
         parked.reject(e);
         unblocked++;
         continue;
       }
       if (done) {
-        this.#conditions.delete(seq);
+        takeParked(this.#conditions, seq);
         parked.resolve(undefined);
         unblocked++;
       }
@@ -387,6 +388,9 @@ export class Activator {
       : captureStack();
     const promise = new Promise<void>((resolve, reject) => {
       this.#pushCommand({ type: 'StartTimer', seq, durationMs });
+      // Bound, not a closure: a closure here would keep this call's whole scope while the timer
+      // waits (~2 KB a call). The scope lets go of it once the timer settles (takeParked).
+      const onCancel = this.#onTimerScopeCancelled.bind(this, seq);
       this.#timers.set(seq, {
         resolve: () => {
           resolve();
@@ -394,27 +398,25 @@ export class Activator {
         reject,
         stack,
         description: `timer ${seq} (${durationMs} ms)`,
+        scope,
+        onCancel,
       });
-      // Bound, not a closure: the scope keeps its handlers (the root scope, the run's lifetime),
-      // and a closure here would keep this call's whole scope, stack and all (~2 KB a call).
-      scope.cancelRequested.catch(this.#onTimerScopeCancelled.bind(this, seq));
+      onCancelRequested(scope, onCancel);
     });
     return { seq, promise };
   }
 
   #onTimerScopeCancelled(seq: number, reason: unknown): void {
-    const parked = this.#timers.get(seq);
+    const parked = takeParked(this.#timers, seq);
     if (parked === undefined) return;
-    this.#timers.delete(seq);
     this.#pushCommand({ type: 'CancelTimer', seq });
     parked.reject(ensureError(reason));
   }
 
   /** Cancels a timer started with `startTimer` (for `clearTimeout`); no-op if it already fired. */
   cancelTimer(seq: number): void {
-    const parked = this.#timers.get(seq);
+    const parked = takeParked(this.#timers, seq);
     if (parked === undefined) return;
-    this.#timers.delete(seq);
     this.#pushCommand({ type: 'CancelTimer', seq });
     parked.reject(new CancelledFailure('Timer cancelled'));
   }
@@ -455,16 +457,19 @@ export class Activator {
       if (options.retry !== undefined) command.retry = options.retry;
       if (!options.allowEagerDispatch) command.requestEagerExecution = false;
       this.#pushCommand(command);
+      const onCancel = this.#onActivityScopeCancelled.bind(this, seq); // see startTimer
       this.#activities.set(seq, {
         resolve,
         reject,
         stack,
         description: `activity '${activityType}' (seq ${seq}, activityId '${activityId}')`,
+        scope,
+        onCancel,
         cancellationType: options.cancellationType,
         activityType,
         activityId,
       });
-      scope.cancelRequested.catch(this.#onActivityScopeCancelled.bind(this, seq)); // see startTimer
+      onCancelRequested(scope, onCancel);
     });
   }
 
@@ -482,11 +487,11 @@ export class Activator {
       );
     switch (parked.cancellationType) {
       case 'ABANDON':
-        this.#activities.delete(seq);
+        takeParked(this.#activities, seq);
         parked.reject(cancelled());
         return;
       case 'TRY_CANCEL':
-        this.#activities.delete(seq);
+        takeParked(this.#activities, seq);
         this.#pushCommand({ type: 'RequestCancelActivityTask', seq });
         parked.reject(cancelled());
         return;
@@ -507,6 +512,7 @@ export class Activator {
     const seq = ++this.#seqCondition;
     const stack = captureStack();
     return new Promise<void>((resolve, reject) => {
+      const onCancel = this.#onConditionScopeCancelled.bind(this, seq); // see startTimer
       this.#conditions.set(seq, {
         fn,
         resolve: () => {
@@ -515,14 +521,15 @@ export class Activator {
         reject,
         stack,
         description: `condition ${seq}`,
+        scope,
+        onCancel,
       });
-      scope.cancelRequested.catch(this.#onConditionScopeCancelled.bind(this, seq)); // see startTimer
+      onCancelRequested(scope, onCancel);
     });
   }
 
   #onConditionScopeCancelled(seq: number, reason: unknown): void {
-    const parked = this.#conditions.get(seq);
-    if (parked !== undefined && this.#conditions.delete(seq)) parked.reject(ensureError(reason));
+    takeParked(this.#conditions, seq)?.reject(ensureError(reason));
   }
 
   // ── signals, queries, updates ────────────────────────────────────────────────────────────

@@ -31,6 +31,40 @@ export interface CancellationScopeOptions {
 
 const ROOT = Symbol('root');
 
+/** Called with the reason once cancellation of a scope is requested. */
+export type CancelListener = (reason: unknown) => void;
+
+/**
+ * Calls `listener` once cancellation of `scope` is requested, after the listeners added before
+ * it and before any reaction that code chained on `scope.cancelRequested` (ADR 0018). For
+ * Reprise's own operations: workflow code uses `cancelRequested`.
+ */
+export let onCancelRequested: (scope: CancellationScope, listener: CancelListener) => void;
+
+/** Takes back a listener added with {@link onCancelRequested}; its operation has settled. */
+export let offCancelRequested: (scope: CancellationScope, listener: CancelListener) => void;
+
+/** How many listeners `scope` holds (tests: a settled operation leaves none behind). */
+export let cancelListenerCount: (scope: CancellationScope) => number;
+
+/** An operation waiting to settle, with the scope it was started in and its listener there. */
+export interface InScope {
+  scope: CancellationScope;
+  onCancel: CancelListener;
+}
+
+/**
+ * Takes operation `seq` out of `parked`, and its listener off the scope it was started in: the
+ * one way an operation leaves, however it settles. Undefined if it had already.
+ */
+export function takeParked<P extends InScope>(parked: Map<number, P>, seq: number): P | undefined {
+  const p = parked.get(seq);
+  if (p === undefined) return undefined;
+  parked.delete(seq);
+  offCancelRequested(p.scope, p.onCancel);
+  return p;
+}
+
 /**
  * A tree of scopes that carries cancellation to the durable operations (timers, activities,
  * conditions) started inside it. Temporal's `CancellationScope`.
@@ -55,7 +89,16 @@ export class CancellationScope {
   /** Rejects with a `CancelledFailure` once cancellation of this scope is requested. */
   readonly cancelRequested: Promise<never>;
   #cancelRequested = false;
+  /** `cancelRequested` has been rejected (or is about to be: its reactions are queued). */
+  #rejected = false;
   #reject: (reason: unknown) => void = () => undefined;
+  /**
+   * What Reprise's own code does on this scope's cancellation (an operation started in it, a
+   * child scope, a Trigger), in the order it was added: all run in the first reaction of
+   * `cancelRequested` (ADR 0018). An operation that settles takes its listener out, so that a run
+   * that performs many operations in one scope keeps none of them.
+   */
+  readonly #listeners = new Set<CancelListener>();
 
   constructor(options?: CancellationScopeOptions | typeof ROOT) {
     const opts = options === ROOT ? undefined : options;
@@ -64,17 +107,45 @@ export class CancellationScope {
     this.cancelRequested = new Promise<never>((_, reject) => {
       this.#reject = (reason) => {
         this.#cancelRequested = true;
+        this.#rejected = true;
         reject(ensureError(reason));
       };
     });
-    // Nobody has to await a scope's cancellation: it must never count as unhandled.
-    this.cancelRequested.catch(() => undefined);
+    // The first reaction, so never unhandled: nobody has to await a scope's cancellation.
+    this.cancelRequested.catch((reason: unknown) => {
+      this.#notifyListeners(reason);
+    });
     this.parent = options === ROOT ? undefined : (opts?.parent ?? CancellationScope.current());
     if (this.parent !== undefined && this.cancellable) {
       this.#cancelRequested = this.parent.consideredCancelled;
-      this.parent.cancelRequested.catch((reason: unknown) => {
+      onCancelRequested(this.parent, (reason) => {
         this.#reject(reason);
       });
+    }
+  }
+
+  static {
+    onCancelRequested = (scope, listener) => {
+      // Once rejected, a listener is a reaction of its own, queued now, as `.catch` would be.
+      if (scope.#rejected) scope.cancelRequested.catch(listener);
+      else scope.#listeners.add(listener);
+    };
+    offCancelRequested = (scope, listener) => {
+      scope.#listeners.delete(listener);
+    };
+    cancelListenerCount = (scope) => scope.#listeners.size;
+  }
+
+  #notifyListeners(reason: unknown): void {
+    const listeners = [...this.#listeners];
+    this.#listeners.clear();
+    for (const listener of listeners) {
+      try {
+        listener(reason);
+      } catch (e) {
+        // As a throwing `.catch` handler would: a rejection nobody handles.
+        void Promise.reject(ensureError(e));
+      }
     }
   }
 

@@ -5,7 +5,7 @@ import { WorkflowExecutionAlreadyStartedError } from '../errors.ts';
 import { CancelledFailure, ChildWorkflowFailure, decodeFailure } from '../failures.ts';
 import type { ActivationJob } from '../protocol/activation.ts';
 import type { Command, CommandOf } from '../protocol/commands.ts';
-import { CancellationScope } from './cancellation-scope.ts';
+import { CancellationScope, onCancelRequested } from './cancellation-scope.ts';
 import { argsAtCall } from './runtime-helpers.ts';
 import type { CapturedStack } from './runtime-helpers.ts';
 
@@ -120,7 +120,7 @@ export class CrossRunCalls {
     }
     this.#children.set(seq, child);
     this.#host.pushCommand(full);
-    scope.cancelRequested.catch(() => {
+    onCancelRequested(scope, () => {
       this.#cancelChild(seq);
     });
     return { started, result };

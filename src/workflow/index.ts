@@ -5,7 +5,7 @@ import type { Duration } from '../protocol/duration.ts';
 import type { RetryPolicyInput } from '../protocol/retry-policy.ts';
 import { ActivityCancellationType } from './activator.ts';
 import type { ResolvedActivityOptions } from './activator.ts';
-import { CancellationScope } from './cancellation-scope.ts';
+import { CancellationScope, onCancelRequested } from './cancellation-scope.ts';
 import { DEFAULT_LOCAL_RETRY_THRESHOLD_MS } from './local-activity.ts';
 import type { ResolvedLocalActivityOptions } from './local-activity.ts';
 import { getActivator, maybeGetActivator } from './context.ts';
@@ -620,7 +620,7 @@ export class Trigger<T> implements PromiseLike<T> {
       this.#resolve = resolve;
       this.#reject = reject;
     });
-    CancellationScope.current().cancelRequested.catch((reason: unknown) => {
+    onCancelRequested(CancellationScope.current(), (reason) => {
       this.#reject(reason);
     });
     this.#promise.catch(() => undefined);

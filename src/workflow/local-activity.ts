@@ -10,8 +10,9 @@ import type {
   LocalActivityRequests,
 } from '../protocol/local-activity.ts';
 import type { RetryPolicyInput } from '../protocol/retry-policy.ts';
-import { CancellationScope } from './cancellation-scope.ts';
-import { argsAtCall } from './runtime-helpers.ts';
+import { CancellationScope, onCancelRequested, takeParked } from './cancellation-scope.ts';
+import type { InScope } from './cancellation-scope.ts';
+import { argsAtCall, rejectedBy } from './runtime-helpers.ts';
 import type { CapturedStack } from './runtime-helpers.ts';
 
 /**
@@ -47,7 +48,7 @@ export interface LocalActivityHost {
   sleep(ms: number): Promise<void>;
 }
 
-interface ParkedLocalActivity {
+interface ParkedLocalActivity extends InScope {
   resolve: (marker: LocalActivityMarkerDetails) => void;
   reject: (reason: unknown) => void;
   stack: CapturedStack;
@@ -112,11 +113,7 @@ export class LocalActivityCalls {
   ): Promise<LocalActivityMarkerDetails> {
     this.#host.assertMayIssue(`local activity '${activityType}'`);
     const scope = CancellationScope.current();
-    if (scope.consideredCancelled) {
-      return new Promise((_, reject) => {
-        scope.cancelRequested.catch(reject);
-      });
-    }
+    if (scope.consideredCancelled) return rejectedBy(scope);
     const seq = ++this.#seq;
     const activityId = retry.activityId ?? `local-${seq}`;
     const request: LocalActivityRequest = {
@@ -137,13 +134,7 @@ export class LocalActivityCalls {
     this.#schedule.push(request);
     const stack = this.#host.captureStack();
     return new Promise<LocalActivityMarkerDetails>((resolve, reject) => {
-      this.#parked.set(seq, {
-        resolve,
-        reject,
-        stack,
-        description: `local activity '${activityType}' (seq ${seq}, activityId '${activityId}')`,
-      });
-      scope.cancelRequested.catch(() => {
+      const onCancel = (): void => {
         if (!this.#parked.has(seq)) return;
         const cancelled = (): ActivityFailure =>
           new ActivityFailure(
@@ -156,11 +147,11 @@ export class LocalActivityCalls {
           );
         switch (options.cancellationType) {
           case 'ABANDON':
-            this.#parked.delete(seq);
+            takeParked(this.#parked, seq);
             reject(cancelled());
             return;
           case 'TRY_CANCEL':
-            this.#parked.delete(seq);
+            takeParked(this.#parked, seq);
             this.#cancel.push(seq);
             reject(cancelled());
             return;
@@ -173,7 +164,16 @@ export class LocalActivityCalls {
             throw new TypeError(`Unknown cancellationType ${String(never)}`);
           }
         }
+      };
+      this.#parked.set(seq, {
+        resolve,
+        reject,
+        stack,
+        description: `local activity '${activityType}' (seq ${seq}, activityId '${activityId}')`,
+        scope,
+        onCancel,
       });
+      onCancelRequested(scope, onCancel);
     });
   }
 
@@ -187,10 +187,7 @@ export class LocalActivityCalls {
       markerName: LOCAL_ACTIVITY_MARKER_NAME,
       details: { ...job.marker },
     });
-    const parked = this.#parked.get(job.seq);
-    if (parked === undefined) return;
-    this.#parked.delete(job.seq);
-    parked.resolve(job.marker);
+    takeParked(this.#parked, job.seq)?.resolve(job.marker);
   }
 
   /** The requests of this activation, for the worker; undefined when there are none. */

@@ -1,4 +1,5 @@
 // Sandbox-safe helpers of the Activator.
+import { onCancelRequested } from './cancellation-scope.ts';
 import type { CancellationScope } from './cancellation-scope.ts';
 
 /** The names of the functions a workflows module exports: its workflow types. */
@@ -10,7 +11,7 @@ export function workflowTypeNames(exports: Record<string, unknown>): string[] {
 
 export function rejectedBy(scope: CancellationScope): Promise<never> {
   return new Promise<never>((_, reject) => {
-    scope.cancelRequested.catch(reject);
+    onCancelRequested(scope, reject);
   });
 }
 

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { after, before, describe, test } from 'node:test';
-import type { Activation, ActivationJob, WorkflowStartInfo } from '../../protocol/activation.ts';
 import { bundleWorkflows } from './bundle.ts';
 import type { WorkflowBundle } from './bundle.ts';
 import { VmSandbox } from './vm-sandbox.ts';
+import { activation, startInfo } from '../../../test/helpers/activations.ts';
 import { waitFor } from '../../../test/helpers/test-env.ts';
 
 let bundle: WorkflowBundle;
@@ -18,42 +18,12 @@ after(() => {
   sandbox.dispose();
 });
 
-function info(runId: string, workflowType: string): WorkflowStartInfo {
-  return {
-    workflowId: `wf-${runId}`,
-    runId,
-    workflowType,
-    taskQueue: 'q',
-    namespace: 'default',
-    attempt: 1,
-    firstExecutionRunId: runId,
-    startTimeMs: 0,
-    runStartTimeMs: 0,
-    memo: {},
-    searchAttributes: {},
-    workflowExecutionTimeoutMs: undefined,
-    workflowRunTimeoutMs: undefined,
-    workflowTaskTimeoutMs: 10_000,
-  };
-}
-
-function activation(jobs: ActivationJob[]): Activation {
-  return {
-    timeMs: 1000,
-    isReplaying: false,
-    historyLength: 3,
-    historySizeBytes: 100,
-    continueAsNewSuggested: false,
-    jobs,
-  };
-}
-
 function start(on: VmSandbox, runId: string, workflowType: string, args: unknown[] = []): void {
   on.createRun(runId, workflowType, runId);
   const result = on.activate(
     runId,
     activation([
-      { type: 'initializeWorkflow', workflowType, args, info: info(runId, workflowType) },
+      { type: 'initializeWorkflow', workflowType, args, info: startInfo(runId, workflowType) },
     ]),
   );
   assert.deepEqual(result, {
@@ -193,7 +163,7 @@ describe('VmSandbox', () => {
             type: 'initializeWorkflow',
             workflowType: 'spinner',
             args: [],
-            info: info('spin', 'spinner'),
+            info: startInfo('spin', 'spinner'),
           },
         ]),
       );
@@ -236,18 +206,19 @@ describe('VmSandbox', () => {
   }
 
   test('with deadlock detection off (debug mode) a long call is not interrupted', () => {
-    // The same call under the same timeout, with the watchdog and without it.
+    // The same call under the same timeout, with the watchdog and without it. The timeout also
+    // bounds the sandbox's set-up (6–18 ms here when idle), so it leaves room for a busy machine.
     for (const detectDeadlocks of [true, false]) {
-      const quick = VmSandbox.create(bundle, { deadlockTimeoutMs: 20, detectDeadlocks });
+      const quick = VmSandbox.create(bundle, { deadlockTimeoutMs: 200, detectDeadlocks });
       assert.equal(quick.watchdog, detectDeadlocks ? 'native' : undefined);
-      start(quick, 'blocked', 'blockedFor', [200]);
+      start(quick, 'blocked', 'blockedFor', [800]);
       const result = quick.activate('blocked', activation([{ type: 'fireTimer', seq: 1 }]));
       if (detectDeadlocks) {
         assert.equal(result.status, 'failed');
         assert.match(result.failure.message, /^Potential deadlock detected/);
       } else {
         assert.deepEqual(result.status === 'success' && result.commands, [
-          { type: 'CompleteWorkflowExecution', result: 200 },
+          { type: 'CompleteWorkflowExecution', result: 800 },
         ]);
       }
       quick.dispose();

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { describe, test } from 'node:test';
+import type { ActivationJob } from '../protocol/activation.ts';
+import { activation, startInfo } from '../../test/helpers/activations.ts';
+import type { Command } from '../protocol/commands.ts';
+import { Activator } from './activator.ts';
+import { cancelListenerCount, installScopeStorage } from './cancellation-scope.ts';
+import { setActivator } from './context.ts';
+import { condition, proxyActivities, sleep } from './index.ts';
+
+const { charge } = proxyActivities<{ charge(i: number): Promise<string> }>({
+  startToCloseTimeout: '1 minute',
+});
+
+/** Each step: an activity, a timer and a condition, one after another, all in the root scope. */
+async function many(n: number): Promise<number> {
+  for (let i = 0; i < n; i++) {
+    await charge(i);
+    await sleep(1000);
+    let ready = false;
+    void sleep(1).then(() => (ready = true));
+    await condition(() => ready);
+  }
+  return n;
+}
+
+/** One activation as the sandbox runs it: the jobs, the microtasks, the conditions; commands. */
+async function activate(activator: Activator, jobs: ActivationJob[]): Promise<Command[]> {
+  setActivator(activator);
+  activator.activate(activation(jobs));
+  do await new Promise((resolve) => setImmediate(resolve));
+  while (activator.tryUnblockConditions() > 0);
+  const result = activator.conclude();
+  if (result.status !== 'success') assert.fail(JSON.stringify(result));
+  return result.commands;
+}
+
+// As the host gives the sandbox its scopes' storage.
+installScopeStorage(new AsyncLocalStorage<unknown>());
+
+describe('Activator', () => {
+  test('an operation that settled leaves no listener on its scope', async () => {
+    const activator = new Activator({ randomSeed: 'seed', instantiate: () => ({ many }) });
+    let commands = await activate(activator, [
+      {
+        type: 'initializeWorkflow',
+        workflowType: 'many',
+        args: [50],
+        info: startInfo('run', 'many'),
+      },
+    ]);
+    for (let step = 0; step < 50; step++) {
+      const activity = commands.find((c) => c.type === 'ScheduleActivityTask');
+      assert.ok(activity?.type === 'ScheduleActivityTask', JSON.stringify(commands));
+      assert.equal(cancelListenerCount(activator.rootScope), 1, 'the activity waiting');
+      commands = await activate(activator, [
+        {
+          type: 'resolveActivity',
+          seq: activity.seq,
+          resolution: { status: 'completed', result: 'ok' },
+        },
+      ]);
+      const [timer] = commands;
+      assert.ok(timer?.type === 'StartTimer', JSON.stringify(commands));
+      commands = await activate(activator, [{ type: 'fireTimer', seq: timer.seq }]);
+      // The condition waits on a timer of its own: two operations.
+      assert.equal(cancelListenerCount(activator.rootScope), 2, 'the condition and its timer');
+      const [conditionTimer] = commands;
+      assert.ok(conditionTimer?.type === 'StartTimer', JSON.stringify(commands));
+      commands = await activate(activator, [{ type: 'fireTimer', seq: conditionTimer.seq }]);
+    }
+    assert.deepEqual(commands, [{ type: 'CompleteWorkflowExecution', result: 50 }]);
+    assert.equal(cancelListenerCount(activator.rootScope), 0);
+    setActivator(undefined);
+  });
+});

@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  CancellationScope,
+  RootCancellationScope,
+  cancelListenerCount,
+  offCancelRequested,
+  onCancelRequested,
+} from './cancellation-scope.ts';
+
+/** Runs every job queued so far, and the jobs they queue. */
+const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+describe('CancellationScope listeners', () => {
+  test('run in the order added, before reactions chained on cancelRequested, then are gone', async () => {
+    const root = new RootCancellationScope();
+    const order: string[] = [];
+    onCancelRequested(root, () => order.push('first'));
+    root.cancelRequested.catch(() => order.push('chained'));
+    onCancelRequested(root, (reason) => {
+      assert.ok(reason instanceof Error);
+      order.push('second');
+    });
+    root.cancel();
+    await settle();
+    assert.deepEqual(order, ['first', 'second', 'chained']);
+    assert.equal(cancelListenerCount(root), 0);
+  });
+
+  test('a listener taken back is not called, and the scope holds none', async () => {
+    const root = new RootCancellationScope();
+    const called: string[] = [];
+    const settled = (): void => {
+      called.push('settled');
+    };
+    onCancelRequested(root, settled);
+    onCancelRequested(root, () => called.push('pending'));
+    assert.equal(cancelListenerCount(root), 2);
+    offCancelRequested(root, settled);
+    assert.equal(cancelListenerCount(root), 1);
+    root.cancel();
+    await settle();
+    assert.deepEqual(called, ['pending']);
+  });
+
+  test('a listener added once cancellation was requested runs after the ones queued then', async () => {
+    const root = new RootCancellationScope();
+    const order: string[] = [];
+    onCancelRequested(root, () => order.push('before'));
+    root.cancel();
+    root.cancelRequested.catch(() => order.push('chained after'));
+    onCancelRequested(root, () => order.push('added after'));
+    assert.equal(cancelListenerCount(root), 1, 'the one added after is a reaction of its own');
+    await settle();
+    assert.deepEqual(order, ['before', 'chained after', 'added after']);
+  });
+
+  test('a child scope hears its parent through a listener, and its own listeners follow', async () => {
+    const root = new RootCancellationScope();
+    const child = new CancellationScope({ parent: root });
+    const shielded = new CancellationScope({ parent: root, cancellable: false });
+    const order: string[] = [];
+    onCancelRequested(child, () => order.push('child'));
+    onCancelRequested(shielded, () => order.push('shielded'));
+    onCancelRequested(root, () => order.push('root'));
+    root.cancel();
+    await settle();
+    assert.deepEqual(order, ['root', 'child']);
+    assert.equal(child.consideredCancelled, true);
+    assert.equal(shielded.consideredCancelled, false);
+  });
+});
