@@ -120,6 +120,24 @@ describe('WorkflowRun', () => {
     run.dispose();
   });
 
+  test('a long run keeps no record of the activities and timers it is done with', () => {
+    const h = new HistoryBuilder().started('chargeMany', [30]);
+    const run = newRun();
+    let [command] = step(run, h);
+    for (let i = 1; i <= 30; i++) {
+      assert.equal(command?.type, 'ScheduleActivityTask');
+      h.activityCompleted(i, `receipt-${i}`);
+      [command] = step(run, h);
+      assert.equal(command?.type, 'StartTimer');
+      h.advance(10).timerFired(i);
+      [command] = step(run, h);
+      // The activity waiting, or one settled in the last two activations.
+      assert.ok(run.trackedOperations <= 2, `step ${i}: ${run.trackedOperations} kept`);
+    }
+    assert.deepEqual(command, { type: 'CompleteWorkflowExecution', result: 30 });
+    run.dispose();
+  });
+
   test('an activity result resolves the call and the workflow completes', () => {
     const h = new HistoryBuilder().started('charger', [42]);
     const run = newRun();

@@ -104,8 +104,27 @@ export class WorkflowRun {
   #historySizeBytes = 0;
   #historySizeRecorded = false;
   #jobs: ActivationJob[] = [];
+  /** The timers history started and has not fired, by timer id. */
   readonly #timerSeqs = new Map<string, number>();
+  /**
+   * The activities history scheduled, by scheduled event id, until they can concern no event
+   * to come: kept through the activation after the one given their outcome ({@link #activate}),
+   * whose commands may still request their cancellation (a signal's job runs first).
+   */
   readonly #activities = new Map<number, ScheduledActivity>();
+  /**
+   * How many timers and activities the run keeps to match history's events to them: those
+   * pending, and activities settled in the last two activations (tests: a long run keeps no
+   * more).
+   */
+  get trackedOperations(): number {
+    return this.#timerSeqs.size + this.#activities.size;
+  }
+
+  /** Activities whose outcome the next activation gives: out of #activities in two. */
+  #activitiesSettling: number[] = [];
+  /** Activities whose outcome the last activation gave: out of #activities at the next. */
+  #activitiesSettled: number[] = [];
   readonly #crossRun: CrossRunTracker;
   /** Commands of the last activation that history has not matched yet. */
   #expected: Command[] = [];
@@ -393,14 +412,15 @@ export class WorkflowRun {
       case 'ActivityTaskTimedOut': {
         const message =
           e.type === 'ActivityTaskFailed' ? 'Activity task failed' : 'Activity task timed out';
+        const activity = this.#activity(e.scheduledEventId, e.eventId);
         this.#jobs.push({
           type: 'resolveActivity',
-          seq: this.#activity(e.scheduledEventId, e.eventId).seq,
+          seq: activity.seq,
           resolution: {
             status: 'failed',
             failure: this.#activityFailure(
+              activity,
               e.scheduledEventId,
-              e.eventId,
               message,
               e.retryState,
               e.failure,
@@ -409,15 +429,16 @@ export class WorkflowRun {
         });
         return;
       }
-      case 'ActivityTaskCanceled':
+      case 'ActivityTaskCanceled': {
+        const activity = this.#activity(e.scheduledEventId, e.eventId);
         this.#jobs.push({
           type: 'resolveActivity',
-          seq: this.#activity(e.scheduledEventId, e.eventId).seq,
+          seq: activity.seq,
           resolution: {
             status: 'cancelled',
             failure: this.#activityFailure(
+              activity,
               e.scheduledEventId,
-              e.eventId,
               'Activity cancelled',
               'CancelRequested',
               { message: 'Activity cancelled', info: { type: 'cancelled', details: e.details } },
@@ -425,6 +446,7 @@ export class WorkflowRun {
           },
         });
         return;
+      }
       case 'StartChildWorkflowExecutionFailed':
       case 'ChildWorkflowExecutionStarted':
       case 'ChildWorkflowExecutionCompleted':
@@ -511,6 +533,7 @@ export class WorkflowRun {
       ...updates.map((u): ActivationJob => ({ type: 'doUpdate', ...u })),
     ];
     this.#jobs = [];
+    this.#forgetSettledActivities();
     const activation: Activation = {
       timeMs: started.timeMs,
       isReplaying,
@@ -679,6 +702,7 @@ export class WorkflowRun {
     return nonDeterminismMessage(eventId, 'history has no event for it', describeCommand(command));
   }
 
+  /** The seq of the timer event `eventId` fires; a timer fires once, so it is forgotten. */
   #timerSeq(timerId: string, eventId: number): number {
     const seq = this.#timerSeqs.get(timerId);
     if (seq === undefined) {
@@ -686,9 +710,11 @@ export class WorkflowRun {
         `Run ${this.#runId}: event ${eventId} fires timer '${timerId}', which history never started.`,
       );
     }
+    this.#timerSeqs.delete(timerId);
     return seq;
   }
 
+  /** The activity event `eventId` (its outcome) resolves; forgotten two activations on. */
   #activity(scheduledEventId: number, eventId: number): ScheduledActivity {
     const activity = this.#activities.get(scheduledEventId);
     if (activity === undefined) {
@@ -696,19 +722,37 @@ export class WorkflowRun {
         `Run ${this.#runId}: event ${eventId} resolves the activity scheduled at event ${scheduledEventId}, which history does not hold.`,
       );
     }
+    this.#activitiesSettling.push(scheduledEventId);
     return activity;
+  }
+
+  /**
+   * Before an activation: forgets the activities whose outcome the last one gave. Their workflow
+   * code has seen the outcome, so no later command concerns them, and the last activation's
+   * commands have met history by now (a cancellation request still expected keeps its
+   * activity). A run that performs thousands of activities keeps none of them.
+   */
+  #forgetSettledActivities(): void {
+    for (const scheduledEventId of this.#activitiesSettled) {
+      const seq = this.#activities.get(scheduledEventId)?.seq;
+      const expected = this.#expected.some(
+        (c) => c.type === 'RequestCancelActivityTask' && c.seq === seq,
+      );
+      if (!expected) this.#activities.delete(scheduledEventId);
+    }
+    this.#activitiesSettled = this.#activitiesSettling;
+    this.#activitiesSettling = [];
   }
 
   /** The ActivityFailure a workflow sees, with the failure history recorded as its cause. */
   #activityFailure(
+    activity: ScheduledActivity,
     scheduledEventId: number,
-    eventId: number,
     message: string,
     retryState: RetryState,
     cause: Failure,
   ): Failure {
     if (cause.info.type === 'activity') return cause;
-    const activity = this.#activity(scheduledEventId, eventId);
     return {
       message,
       info: {

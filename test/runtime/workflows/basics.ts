@@ -33,6 +33,15 @@ export async function charger(amount: number): Promise<string> {
   return await charge(amount);
 }
 
+/** Charges `n` times, a timer after each: many operations in one run. */
+export async function chargeMany(n: number): Promise<number> {
+  for (let i = 0; i < n; i++) {
+    await charge(i);
+    await sleep(10);
+  }
+  return n;
+}
+
 /** Charges through the task queue: no eager dispatch. */
 export async function queuedCharger(amount: number): Promise<string> {
   const { charge: queued } = proxyActivities<typeof activities>({
