@@ -7,7 +7,7 @@ import type { Command } from '../protocol/commands.ts';
 import { Activator } from './activator.ts';
 import { cancelListenerCount, installScopeStorage } from './cancellation-scope.ts';
 import { setActivator } from './context.ts';
-import { condition, proxyActivities, sleep } from './index.ts';
+import { Trigger, condition, proxyActivities, sleep } from './index.ts';
 
 const { charge } = proxyActivities<{ charge(i: number): Promise<string> }>({
   startToCloseTimeout: '1 minute',
@@ -72,6 +72,23 @@ describe('Activator', () => {
     }
     assert.deepEqual(commands, [{ type: 'CompleteWorkflowExecution', result: 50 }]);
     assert.equal(cancelListenerCount(activator.rootScope), 0);
+    setActivator(undefined);
+  });
+
+  test('a trigger that settled leaves no listener on its scope', async () => {
+    const activator = new Activator({ randomSeed: 'seed', instantiate: () => ({}) });
+    setActivator(activator);
+    const resolved = new Trigger<string>();
+    const rejected = new Trigger<string>();
+    const pending = new Trigger<string>();
+    assert.equal(cancelListenerCount(activator.rootScope), 3);
+    resolved.resolve('done');
+    rejected.reject(new Error('no'));
+    assert.equal(cancelListenerCount(activator.rootScope), 1, 'the pending one');
+    assert.equal(await resolved, 'done');
+    await assert.rejects(Promise.resolve(rejected), /no/);
+    activator.rootScope.cancel();
+    await assert.rejects(Promise.resolve(pending), /cancelled/);
     setActivator(undefined);
   });
 });

@@ -5,7 +5,8 @@ import type { Duration } from '../protocol/duration.ts';
 import type { RetryPolicyInput } from '../protocol/retry-policy.ts';
 import { ActivityCancellationType } from './activator.ts';
 import type { ResolvedActivityOptions } from './activator.ts';
-import { CancellationScope, onCancelRequested } from './cancellation-scope.ts';
+import { CancellationScope, offCancelRequested, onCancelRequested } from './cancellation-scope.ts';
+import type { CancelListener } from './cancellation-scope.ts';
 import { DEFAULT_LOCAL_RETRY_THRESHOLD_MS } from './local-activity.ts';
 import type { ResolvedLocalActivityOptions } from './local-activity.ts';
 import { getActivator, maybeGetActivator } from './context.ts';
@@ -614,15 +615,20 @@ export class Trigger<T> implements PromiseLike<T> {
   readonly #promise: Promise<T>;
   #resolve: (value: T | PromiseLike<T>) => void = () => undefined;
   #reject: (reason: unknown) => void = () => undefined;
+  /** Its scope, which lets go of the listener once the trigger is settled (ADR 0018). */
+  readonly #scope: CancellationScope;
+  readonly #onCancel: CancelListener;
 
   constructor() {
     this.#promise = new Promise<T>((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
     });
-    onCancelRequested(CancellationScope.current(), (reason) => {
+    this.#scope = CancellationScope.current();
+    this.#onCancel = (reason) => {
       this.#reject(reason);
-    });
+    };
+    onCancelRequested(this.#scope, this.#onCancel);
     this.#promise.catch(() => undefined);
   }
 
@@ -636,10 +642,12 @@ export class Trigger<T> implements PromiseLike<T> {
   /** Resolves the trigger; later calls do nothing. */
   resolve(value: T | PromiseLike<T>): void {
     this.#resolve(value);
+    offCancelRequested(this.#scope, this.#onCancel);
   }
 
   /** Rejects the trigger; later calls do nothing. */
   reject(reason: unknown): void {
     this.#reject(reason);
+    offCancelRequested(this.#scope, this.#onCancel);
   }
 }
