@@ -131,10 +131,25 @@ describe('WorkflowRun', () => {
       assert.equal(command?.type, 'StartTimer');
       h.advance(10).timerFired(i);
       [command] = step(run, h);
-      // The activity waiting, or one settled in the last two activations.
+      // The activity waiting, or one whose outcome the last activation gave.
       assert.ok(run.trackedOperations <= 2, `step ${i}: ${run.trackedOperations} kept`);
     }
     assert.deepEqual(command, { type: 'CompleteWorkflowExecution', result: 30 });
+    run.dispose();
+  });
+
+  test('a long run keeps no record of the timers it cancelled', () => {
+    const h = new HistoryBuilder().started('approvals', [30]);
+    const run = newRun();
+    let commands = step(run, h);
+    for (let i = 1; i <= 30; i++) {
+      assert.equal(commands.at(-1)?.type, 'StartTimer', JSON.stringify(commands));
+      h.signaled('approve', ['yes']);
+      commands = step(run, h);
+      assert.equal(commands[0]?.type, 'CancelTimer', JSON.stringify(commands));
+      assert.ok(run.trackedOperations <= 2, `round ${i}: ${run.trackedOperations} kept`);
+    }
+    assert.deepEqual(commands.at(-1), { type: 'CompleteWorkflowExecution', result: 30 });
     run.dispose();
   });
 

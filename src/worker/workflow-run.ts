@@ -107,23 +107,24 @@ export class WorkflowRun {
   /** The timers history started and has not fired, by timer id. */
   readonly #timerSeqs = new Map<string, number>();
   /**
-   * The activities history scheduled, by scheduled event id, until they can concern no event
-   * to come: kept through the activation after the one given their outcome ({@link #activate}),
-   * whose commands may still request their cancellation (a signal's job runs first).
+   * The activities history scheduled, by scheduled event id, until no event to come can concern
+   * them: forgotten when the activation after the one that gave the code their outcome starts
+   * ({@link #forgetSettledActivities}). The engine records a cancellation request only for an
+   * activity still pending, and each activity has one outcome event.
    */
   readonly #activities = new Map<number, ScheduledActivity>();
   /**
    * How many timers and activities the run keeps to match history's events to them: those
-   * pending, and activities settled in the last two activations (tests: a long run keeps no
+   * pending, and activities whose outcome the last activation gave (tests: a long run keeps no
    * more).
    */
   get trackedOperations(): number {
     return this.#timerSeqs.size + this.#activities.size;
   }
 
-  /** Activities whose outcome the next activation gives: out of #activities in two. */
+  /** Activities whose outcome the next activation gives. */
   #activitiesSettling: number[] = [];
-  /** Activities whose outcome the last activation gave: out of #activities at the next. */
+  /** Activities whose outcome the last activation gave: forgotten when the next starts. */
   #activitiesSettled: number[] = [];
   readonly #crossRun: CrossRunTracker;
   /** Commands of the last activation that history has not matched yet. */
@@ -630,6 +631,9 @@ export class WorkflowRun {
       });
     } else if (e.type === 'TimerStarted' && command.type === 'StartTimer') {
       this.#timerSeqs.set(e.timerId, command.seq);
+    } else if (e.type === 'TimerCanceled') {
+      this.#timerSeqs.delete(e.timerId); // it will not fire
+
     } else if (
       e.type === 'WorkflowExecutionCompleted' ||
       e.type === 'WorkflowExecutionFailed' ||
@@ -714,7 +718,7 @@ export class WorkflowRun {
     return seq;
   }
 
-  /** The activity event `eventId` (its outcome) resolves; forgotten two activations on. */
+  /** The activity event `eventId` (its outcome) resolves; forgotten an activation later. */
   #activity(scheduledEventId: number, eventId: number): ScheduledActivity {
     const activity = this.#activities.get(scheduledEventId);
     if (activity === undefined) {
@@ -729,16 +733,12 @@ export class WorkflowRun {
   /**
    * Before an activation: forgets the activities whose outcome the last one gave. Their workflow
    * code has seen the outcome, so no later command concerns them, and the last activation's
-   * commands have met history by now (a cancellation request still expected keeps its
-   * activity). A run that performs thousands of activities keeps none of them.
+   * commands have met history by now. A run that performs thousands of activities keeps none
+   * of them.
    */
   #forgetSettledActivities(): void {
     for (const scheduledEventId of this.#activitiesSettled) {
-      const seq = this.#activities.get(scheduledEventId)?.seq;
-      const expected = this.#expected.some(
-        (c) => c.type === 'RequestCancelActivityTask' && c.seq === seq,
-      );
-      if (!expected) this.#activities.delete(scheduledEventId);
+      this.#activities.delete(scheduledEventId);
     }
     this.#activitiesSettled = this.#activitiesSettling;
     this.#activitiesSettling = [];

@@ -25,6 +25,12 @@ async function many(n: number): Promise<number> {
   return n;
 }
 
+/** Waits `n` times on a condition that never holds, until its timeout: a scope per call. */
+async function timeouts(n: number): Promise<number> {
+  for (let i = 0; i < n; i++) await condition(() => false, 1000);
+  return n;
+}
+
 /** One activation as the sandbox runs it: the jobs, the microtasks, the conditions; commands. */
 async function activate(activator: Activator, jobs: ActivationJob[]): Promise<Command[]> {
   setActivator(activator);
@@ -71,6 +77,28 @@ describe('Activator', () => {
       commands = await activate(activator, [{ type: 'fireTimer', seq: conditionTimer.seq }]);
     }
     assert.deepEqual(commands, [{ type: 'CompleteWorkflowExecution', result: 50 }]);
+    assert.equal(cancelListenerCount(activator.rootScope), 0);
+    setActivator(undefined);
+  });
+
+  test('a condition with a timeout leaves nothing on the scope it was called in', async () => {
+    const activator = new Activator({ randomSeed: 'seed', instantiate: () => ({ timeouts }) });
+    let commands = await activate(activator, [
+      {
+        type: 'initializeWorkflow',
+        workflowType: 'timeouts',
+        args: [30],
+        info: startInfo('run', 'timeouts'),
+      },
+    ]);
+    for (let round = 0; round < 30; round++) {
+      const [timer] = commands;
+      assert.ok(timer?.type === 'StartTimer', JSON.stringify(commands));
+      // The call's own scope, listening on the root: one, however many rounds before.
+      assert.equal(cancelListenerCount(activator.rootScope), 1);
+      commands = await activate(activator, [{ type: 'fireTimer', seq: timer.seq }]);
+    }
+    assert.deepEqual(commands, [{ type: 'CompleteWorkflowExecution', result: 30 }]);
     assert.equal(cancelListenerCount(activator.rootScope), 0);
     setActivator(undefined);
   });

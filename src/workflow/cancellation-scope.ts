@@ -99,6 +99,8 @@ export class CancellationScope {
    * that performs many operations in one scope keeps none of them.
    */
   readonly #listeners = new Set<CancelListener>();
+  /** This scope's listener on its parent, until this scope is cancelled itself. */
+  #onParentCancel: CancelListener | undefined;
 
   constructor(options?: CancellationScopeOptions | typeof ROOT) {
     const opts = options === ROOT ? undefined : options;
@@ -109,6 +111,12 @@ export class CancellationScope {
         this.#cancelRequested = true;
         this.#rejected = true;
         reject(ensureError(reason));
+        // The parent's cancellation could do nothing more here: its listener goes (a scope made
+        // per call, as `condition(fn, timeout)` and `withTimeout` do, leaves none behind).
+        if (this.#onParentCancel !== undefined && this.parent !== undefined) {
+          offCancelRequested(this.parent, this.#onParentCancel);
+          this.#onParentCancel = undefined;
+        }
       };
     });
     // The first reaction, so never unhandled: nobody has to await a scope's cancellation.
@@ -118,9 +126,10 @@ export class CancellationScope {
     this.parent = options === ROOT ? undefined : (opts?.parent ?? CancellationScope.current());
     if (this.parent !== undefined && this.cancellable) {
       this.#cancelRequested = this.parent.consideredCancelled;
-      onCancelRequested(this.parent, (reason) => {
+      this.#onParentCancel = (reason) => {
         this.#reject(reason);
-      });
+      };
+      onCancelRequested(this.parent, this.#onParentCancel);
     }
   }
 

@@ -72,6 +72,16 @@ export async function approvalWithDeadline(ms: number): Promise<string> {
   return inTime ? 'approved' : 'timed out';
 }
 
+/** Waits for `n` approvals, each with a deadline it meets: a timer cancelled per round. */
+export async function approvals(n: number): Promise<number> {
+  let count = 0;
+  setHandler(approve, () => {
+    count++;
+  });
+  for (let i = 0; i < n; i++) await condition(() => count > i, 60_000);
+  return count;
+}
+
 /** Charges, and reports how a failed charge surfaced in the workflow. */
 export async function chargeOrReport(amount: number): Promise<string> {
   try {
