@@ -633,7 +633,6 @@ export class WorkflowRun {
       this.#timerSeqs.set(e.timerId, command.seq);
     } else if (e.type === 'TimerCanceled') {
       this.#timerSeqs.delete(e.timerId); // it will not fire
-
     } else if (
       e.type === 'WorkflowExecutionCompleted' ||
       e.type === 'WorkflowExecutionFailed' ||
