@@ -104,7 +104,7 @@ export class WorkflowRun {
   #historySizeBytes = 0;
   #historySizeRecorded = false;
   #jobs: ActivationJob[] = [];
-  /** The timers history started and has not fired, by timer id. */
+  /** The timers history started and has neither fired nor cancelled, by timer id. */
   readonly #timerSeqs = new Map<string, number>();
   /**
    * The activities history scheduled, by scheduled event id, until no event to come can concern

@@ -42,20 +42,20 @@ async function activate(activator: Activator, jobs: ActivationJob[]): Promise<Co
   return result.commands;
 }
 
+/** The run's first activation: `workflowType` started with `args`. */
+function start(activator: Activator, workflowType: string, args: unknown[]): Promise<Command[]> {
+  return activate(activator, [
+    { type: 'initializeWorkflow', workflowType, args, info: startInfo('run', workflowType) },
+  ]);
+}
+
 // As the host gives the sandbox its scopes' storage.
 installScopeStorage(new AsyncLocalStorage<unknown>());
 
 describe('Activator', () => {
   test('an operation that settled leaves no listener on its scope', async () => {
     const activator = new Activator({ randomSeed: 'seed', instantiate: () => ({ many }) });
-    let commands = await activate(activator, [
-      {
-        type: 'initializeWorkflow',
-        workflowType: 'many',
-        args: [50],
-        info: startInfo('run', 'many'),
-      },
-    ]);
+    let commands = await start(activator, 'many', [50]);
     for (let step = 0; step < 50; step++) {
       const activity = commands.find((c) => c.type === 'ScheduleActivityTask');
       assert.ok(activity?.type === 'ScheduleActivityTask', JSON.stringify(commands));
@@ -83,14 +83,7 @@ describe('Activator', () => {
 
   test('a condition with a timeout leaves nothing on the scope it was called in', async () => {
     const activator = new Activator({ randomSeed: 'seed', instantiate: () => ({ timeouts }) });
-    let commands = await activate(activator, [
-      {
-        type: 'initializeWorkflow',
-        workflowType: 'timeouts',
-        args: [30],
-        info: startInfo('run', 'timeouts'),
-      },
-    ]);
+    let commands = await start(activator, 'timeouts', [30]);
     for (let round = 0; round < 30; round++) {
       const [timer] = commands;
       assert.ok(timer?.type === 'StartTimer', JSON.stringify(commands));
