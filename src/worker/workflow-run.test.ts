@@ -120,6 +120,46 @@ describe('WorkflowRun', () => {
     run.dispose();
   });
 
+  test('a cancellation history did not record, of a timer that fired before the task completed, is accepted', () => {
+    // The timer fired, and the approval came, before the second task: the signal handler runs
+    // first and clears the timeout; the engine, with no timer left to cancel, records nothing.
+    const h = new HistoryBuilder().started('clearTimeoutOnApproval', [1000]);
+    const run = newRun();
+    assert.deepEqual(
+      step(run, h).map((c) => c.type),
+      ['StartTimer'],
+    );
+    h.timerFired(1).signaled('approve', ['ann']).startTask();
+    assert.deepEqual(commandsOf(run.activate(h.after(run.lastEventId))), [
+      { type: 'CancelTimer', seq: 1 },
+    ]);
+    h.completeTask([]).signaled('approve', ['bob']).startTask();
+    const done = [{ type: 'CompleteWorkflowExecution', result: 'approved' }];
+    assert.deepEqual(commandsOf(run.activate(h.after(run.lastEventId))), done, 'cached');
+    run.dispose();
+    const replayed = newRun(sandbox, 'run-replayed');
+    assert.deepEqual(commandsOf(replayed.activate(h.events)), done, 'replayed');
+    replayed.dispose();
+  });
+
+  test('a cancellation history did not record, of a timer that fired only after the task completed, is non-determinism', () => {
+    const h = new HistoryBuilder().started('clearTimeoutOnApproval', [1000]);
+    const live = newRun();
+    step(live, h);
+    h.signaled('approve', ['ann']).startTask();
+    assert.deepEqual(commandsOf(live.activate(h.after(live.lastEventId))), [
+      { type: 'CancelTimer', seq: 1 },
+    ]);
+    live.dispose();
+    // Not what the engine records for that answer: the timer was still pending when it came.
+    h.completeTask([]).timerFired(1).signaled('approve', ['bob']).startTask();
+    const run = newRun(sandbox, 'run-replayed');
+    const failed = failureOf(run.activate(h.events));
+    assert.equal(failed.cause, 'NonDeterminism');
+    assert.match(failed.failure.message, /history has no event for it .*CancelTimer \(seq 1\)/);
+    run.dispose();
+  });
+
   test('a long run keeps no record of the activities and timers it is done with', () => {
     const h = new HistoryBuilder().started('chargeMany', [30]);
     const run = newRun();

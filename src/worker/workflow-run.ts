@@ -79,6 +79,16 @@ interface ScheduledActivity {
   activityId: string;
 }
 
+/** A timer or activity whose outcome (`outcomeEventId`) an activation gives the code. */
+interface SettledOperation {
+  /** The command that would have cancelled it. */
+  readonly cancel: 'CancelTimer' | 'RequestCancelActivityTask';
+  readonly seq: number;
+  readonly outcomeEventId: number;
+  /** An activity's, by which it is forgotten. */
+  readonly scheduledEventId?: number;
+}
+
 let nextRunKey = 1;
 
 /**
@@ -109,7 +119,7 @@ export class WorkflowRun {
   /**
    * The activities history scheduled, by scheduled event id, until no event to come can concern
    * them: forgotten when the activation after the one that gave the code their outcome starts
-   * ({@link #forgetSettledActivities}). The engine records a cancellation request only for an
+   * ({@link #forgetSettledOperations}). The engine records a cancellation request only for an
    * activity still pending, and each activity has one outcome event.
    */
   readonly #activities = new Map<number, ScheduledActivity>();
@@ -122,10 +132,15 @@ export class WorkflowRun {
     return this.#timerSeqs.size + this.#activities.size;
   }
 
-  /** Activities whose outcome the next activation gives. */
-  #activitiesSettling: number[] = [];
-  /** Activities whose outcome the last activation gave: forgotten when the next starts. */
-  #activitiesSettled: number[] = [];
+  /** Timers and activities whose outcome the next activation gives. */
+  #settling: SettledOperation[] = [];
+  /**
+   * Those whose outcome the last activation gave: its activities are forgotten when the next
+   * starts. Both lists tell a cancellation history need not record ({@link #skipMootCancellations}).
+   */
+  #settled: SettledOperation[] = [];
+  /** The WorkflowTaskCompleted fed last: the commands in {@link #expected} are its task's. */
+  #completedEventId = 0;
   readonly #crossRun: CrossRunTracker;
   /** Commands of the last activation that history has not matched yet. */
   #expected: Command[] = [];
@@ -302,6 +317,7 @@ export class WorkflowRun {
         return { ...interrupted, evict: true };
       }
       if (answered !== undefined) return answered;
+      if (this.#closed) this.#skipMootCancellations();
       if (this.#closed && this.#expected.length > 0) {
         return this.#fail('NonDeterminism', this.#unmatchedCommandMessage(this.#lastEventId));
       }
@@ -350,7 +366,10 @@ export class WorkflowRun {
       (e.type === 'WorkflowTaskScheduled' || e.type === 'WorkflowTaskStarted') &&
       this.#expected.length > 0
     ) {
-      return this.#fail('NonDeterminism', this.#unmatchedCommandMessage(e.eventId));
+      this.#skipMootCancellations();
+      if (this.#expected.length > 0) {
+        return this.#fail('NonDeterminism', this.#unmatchedCommandMessage(e.eventId));
+      }
     }
     if (e.type !== 'WorkflowTaskStarted') {
       this.#onEvent(e);
@@ -471,9 +490,11 @@ export class WorkflowRun {
       case 'WorkflowExecutionTimedOut':
         this.#closed = true;
         return;
+      case 'WorkflowTaskCompleted':
+        this.#completedEventId = e.eventId;
+        return;
       case 'WorkflowTaskScheduled':
       case 'WorkflowTaskStarted':
-      case 'WorkflowTaskCompleted':
       case 'WorkflowTaskFailed':
       case 'WorkflowTaskTimedOut':
       case 'ActivityTaskStarted':
@@ -534,7 +555,7 @@ export class WorkflowRun {
       ...updates.map((u): ActivationJob => ({ type: 'doUpdate', ...u })),
     ];
     this.#jobs = [];
-    this.#forgetSettledActivities();
+    this.#forgetSettledOperations();
     const activation: Activation = {
       timeMs: started.timeMs,
       isReplaying,
@@ -607,6 +628,7 @@ export class WorkflowRun {
 
   /** Checks one command event against the next command the code issued; a message if they differ. */
   #matchCommandEvent(e: CommandEvent): string | undefined {
+    this.#skipMootCancellations(e);
     const command = this.#expected[0];
     if (
       e.type === 'MarkerRecorded' &&
@@ -700,6 +722,28 @@ export class WorkflowRun {
     }
   }
 
+  /**
+   * Drops the expected commands, from the first, that cancel a timer or an activity whose outcome
+   * history recorded before their task completed (and that do not match `e`, the event being
+   * matched). The engine records nothing for those: the timer had fired, or the activity
+   * finished, while the task was out or in the activation that cancelled it (a signal handler
+   * runs before the timer's firing). The code may have seen the cancellation, but the outcome is
+   * in history, and a later activation delivers it: cached and on replay alike.
+   */
+  #skipMootCancellations(e?: CommandEvent): void {
+    for (;;) {
+      const command = this.#expected[0];
+      if (command === undefined || (e !== undefined && this.#matches(command, e))) return;
+      if (command.type !== 'CancelTimer' && command.type !== 'RequestCancelActivityTask') return;
+      const moot = (s: SettledOperation): boolean =>
+        s.cancel === command.type &&
+        s.seq === command.seq &&
+        s.outcomeEventId < this.#completedEventId;
+      if (!this.#settling.some(moot) && !this.#settled.some(moot)) return;
+      this.#expected.shift();
+    }
+  }
+
   #unmatchedCommandMessage(eventId: number): string {
     const command = this.#expected[0] as Command;
     return nonDeterminismMessage(eventId, 'history has no event for it', describeCommand(command));
@@ -714,6 +758,7 @@ export class WorkflowRun {
       );
     }
     this.#timerSeqs.delete(timerId);
+    this.#settling.push({ cancel: 'CancelTimer', seq, outcomeEventId: eventId });
     return seq;
   }
 
@@ -725,22 +770,27 @@ export class WorkflowRun {
         `Run ${this.#runId}: event ${eventId} resolves the activity scheduled at event ${scheduledEventId}, which history does not hold.`,
       );
     }
-    this.#activitiesSettling.push(scheduledEventId);
+    this.#settling.push({
+      cancel: 'RequestCancelActivityTask',
+      seq: activity.seq,
+      outcomeEventId: eventId,
+      scheduledEventId,
+    });
     return activity;
   }
 
   /**
-   * Before an activation: forgets the activities whose outcome the last one gave. Their workflow
-   * code has seen the outcome, so no later command concerns them, and the last activation's
-   * commands have met history by now. A run that performs thousands of activities keeps none
-   * of them.
+   * Before an activation: forgets the timers and activities whose outcome the last one gave.
+   * Their workflow code has seen the outcome, so no later command concerns them, and the last
+   * activation's commands have met history by now. A run that performs thousands of activities
+   * keeps none of them.
    */
-  #forgetSettledActivities(): void {
-    for (const scheduledEventId of this.#activitiesSettled) {
-      this.#activities.delete(scheduledEventId);
+  #forgetSettledOperations(): void {
+    for (const { scheduledEventId } of this.#settled) {
+      if (scheduledEventId !== undefined) this.#activities.delete(scheduledEventId);
     }
-    this.#activitiesSettled = this.#activitiesSettling;
-    this.#activitiesSettling = [];
+    this.#settled = this.#settling;
+    this.#settling = [];
   }
 
   /** The ActivityFailure a workflow sees, with the failure history recorded as its cause. */

@@ -82,6 +82,25 @@ export async function approvals(n: number): Promise<number> {
   return count;
 }
 
+/**
+ * Clears a timeout of `ms` on the first approval, and returns how the wait ended on the second
+ * (a task that issues nothing but the timer's cancellation).
+ */
+export async function clearTimeoutOnApproval(ms: number): Promise<string> {
+  let approvals = 0;
+  let outcome = 'waiting';
+  const timeout = setTimeout(() => {
+    outcome = 'timed out';
+  }, ms);
+  setHandler(approve, () => {
+    if (++approvals > 1) return;
+    clearTimeout(timeout);
+    outcome = 'approved';
+  });
+  await condition(() => approvals > 1);
+  return outcome;
+}
+
 /** Charges, and reports how a failed charge surfaced in the workflow. */
 export async function chargeOrReport(amount: number): Promise<string> {
   try {
