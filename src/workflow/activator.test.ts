@@ -7,7 +7,15 @@ import type { Command } from '../protocol/commands.ts';
 import { Activator } from './activator.ts';
 import { cancelListenerCount, installScopeStorage } from './cancellation-scope.ts';
 import { setActivator } from './context.ts';
-import { Trigger, condition, proxyActivities, sleep } from './index.ts';
+import { collectGarbage } from '../../test/helpers/gc.ts';
+import {
+  CancellationScope,
+  Trigger,
+  condition,
+  executeChild,
+  proxyActivities,
+  sleep,
+} from './index.ts';
 
 const { charge } = proxyActivities<{ charge(i: number): Promise<string> }>({
   startToCloseTimeout: '1 minute',
@@ -28,6 +36,16 @@ async function many(n: number): Promise<number> {
 /** Waits `n` times on a condition that never holds, until its timeout: a scope per call. */
 async function timeouts(n: number): Promise<number> {
   for (let i = 0; i < n; i++) await condition(() => false, 1000);
+  return n;
+}
+
+/** Each step: an activity in a cancellable scope of its own (never cancelled), then a child. */
+async function scopedSteps(n: number): Promise<number> {
+  for (let i = 0; i < n; i++) {
+    await CancellationScope.cancellable(() => charge(i));
+    await executeChild('kid', { workflowId: `kid-${i}` });
+  }
+  await CancellationScope.cancellable(() => charge(n)); // left waiting
   return n;
 }
 
@@ -78,6 +96,46 @@ describe('Activator', () => {
     }
     assert.deepEqual(commands, [{ type: 'CompleteWorkflowExecution', result: 50 }]);
     assert.equal(cancelListenerCount(activator.rootScope), 0);
+    setActivator(undefined);
+  });
+
+  test('child scopes and child workflows that settled are let go of; a pending one still hears cancellation', async () => {
+    const activator = new Activator({ randomSeed: 'seed', instantiate: () => ({ scopedSteps }) });
+    let commands = await start(activator, 'scopedSteps', [100]);
+    for (let step = 0; step < 100; step++) {
+      const activity = commands.find((c) => c.type === 'ScheduleActivityTask');
+      assert.ok(activity?.type === 'ScheduleActivityTask', JSON.stringify(commands));
+      commands = await activate(activator, [
+        {
+          type: 'resolveActivity',
+          seq: activity.seq,
+          resolution: { status: 'completed', result: 'ok' },
+        },
+      ]);
+      const child = commands.find((c) => c.type === 'StartChildWorkflowExecution');
+      assert.ok(child?.type === 'StartChildWorkflowExecution', JSON.stringify(commands));
+      commands = await activate(activator, [
+        {
+          type: 'resolveChildWorkflowExecutionStart',
+          seq: child.seq,
+          resolution: { status: 'started', runId: `r${step}` },
+        },
+        {
+          type: 'resolveChildWorkflowExecution',
+          seq: child.seq,
+          resolution: { status: 'completed', result: step },
+        },
+      ]);
+      await collectGarbage();
+    }
+    // The root sweeps the links of collected scopes once it holds 32.
+    const held = cancelListenerCount(activator.rootScope);
+    assert.ok(held <= 32, `${held} listeners on the root scope after 100 steps`);
+    const [last] = commands;
+    assert.ok(last?.type === 'ScheduleActivityTask', JSON.stringify(commands));
+    await collectGarbage();
+    commands = await activate(activator, [{ type: 'cancelWorkflow', reason: 'done' }]);
+    assert.deepEqual(commands, [{ type: 'RequestCancelActivityTask', seq: last.seq }]);
     setActivator(undefined);
   });
 

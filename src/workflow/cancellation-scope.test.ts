@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { collectGarbage } from '../../test/helpers/gc.ts';
 import {
   CancellationScope,
   RootCancellationScope,
@@ -68,5 +69,25 @@ describe('CancellationScope listeners', () => {
     assert.deepEqual(order, ['root', 'child']);
     assert.equal(child.consideredCancelled, true);
     assert.equal(shielded.consideredCancelled, false);
+  });
+
+  test('child scopes nobody can reach are let go of; one whose cancelRequested code kept is not', async () => {
+    const root = new RootCancellationScope();
+    const seen: string[] = [];
+    // Only the promise is kept: its scope, and the scope between it and the root, are not.
+    new CancellationScope({
+      parent: new CancellationScope({ parent: root }),
+    }).cancelRequested.catch(() => seen.push('kept grandchild'));
+    const held = new CancellationScope({ parent: root });
+    for (let round = 0; round < 20; round++) {
+      for (let i = 0; i < 10; i++) new CancellationScope({ parent: root });
+      await collectGarbage();
+    }
+    // 202 children were made; the root sweeps the links of collected ones as it grows.
+    assert.ok(cancelListenerCount(root) <= 32, `${cancelListenerCount(root)} listeners`);
+    onCancelRequested(held, () => seen.push('held child'));
+    root.cancel();
+    await settle();
+    assert.deepEqual(seen.sort(), ['held child', 'kept grandchild']);
   });
 });

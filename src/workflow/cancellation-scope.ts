@@ -31,6 +31,16 @@ export interface CancellationScopeOptions {
 
 const ROOT = Symbol('root');
 
+/**
+ * The host's WeakRef, taken before the sandbox removes it from workflow code's globals. A parent
+ * holds its child scopes weakly ({@link CancellationScope}): whether one was collected is never
+ * seen by workflow code, since nothing can reach a collected scope to ask.
+ */
+const HostWeakRef = WeakRef;
+
+/** A parent sweeps the links of collected children when it holds this many more entries. */
+const SWEEP_MIN = 32;
+
 /** Called with the reason once cancellation of a scope is requested. */
 export type CancelListener = (reason: unknown) => void;
 
@@ -86,58 +96,72 @@ export class CancellationScope {
   readonly cancellable: boolean;
   /** The parent scope; undefined only for the root scope of a run. */
   readonly parent: CancellationScope | undefined;
-  /** Rejects with a `CancelledFailure` once cancellation of this scope is requested. */
-  readonly cancelRequested: Promise<never>;
+  readonly #promise: Promise<never>;
   #cancelRequested = false;
   /** `cancelRequested` has been rejected (or is about to be: its reactions are queued). */
   #rejected = false;
   #reject: (reason: unknown) => void = () => undefined;
   /**
    * What Reprise's own code does on this scope's cancellation (an operation started in it, a
-   * child scope, a Trigger), in the order it was added: all run in the first reaction of
-   * `cancelRequested` (ADR 0018). An operation that settles takes its listener out, so that a run
-   * that performs many operations in one scope keeps none of them.
+   * Trigger) and its cancellable child scopes, in the order they were added: all run in the first
+   * reaction of `cancelRequested` (ADR 0018). An operation that settles takes its listener out,
+   * so that a run that performs many operations in one scope keeps none of them. A child is held
+   * weakly: one that nobody can reach any more (its `run()` done, no operation pending in it) is
+   * collected, and its link swept out ({@link #sweep}).
    */
-  readonly #listeners = new Set<CancelListener>();
-  /** This scope's listener on its parent, until this scope is cancelled itself. */
-  #onParentCancel: CancelListener | undefined;
+  readonly #listeners = new Set<CancelListener | WeakRef<CancellationScope>>();
+  /** The size at which {@link #sweep} next looks for links of collected children. */
+  #sweepAt = SWEEP_MIN;
+  /** This scope's link in its parent's listeners, until this scope is cancelled itself. */
+  #parentLink: WeakRef<CancellationScope> | undefined;
+  /**
+   * Children whose `cancelRequested` code has asked for: held strongly, since code that chained
+   * on the promise alone must still see it reject ({@link #pin}).
+   */
+  readonly #pinned = new Set<CancellationScope>();
 
   constructor(options?: CancellationScopeOptions | typeof ROOT) {
     const opts = options === ROOT ? undefined : options;
     this.timeout = opts?.timeout === undefined ? undefined : msFromDuration(opts.timeout);
     this.cancellable = opts?.cancellable ?? true;
-    this.cancelRequested = new Promise<never>((_, reject) => {
+    this.#promise = new Promise<never>((_, reject) => {
       this.#reject = (reason) => {
         this.#cancelRequested = true;
         this.#rejected = true;
         reject(ensureError(reason));
-        // The parent's cancellation could do nothing more here: its listener goes (a scope made
+        // The parent's cancellation could do nothing more here: its link goes (a scope made
         // per call, as `condition(fn, timeout)` and `withTimeout` do, leaves none behind).
-        if (this.#onParentCancel !== undefined && this.parent !== undefined) {
-          offCancelRequested(this.parent, this.#onParentCancel);
-          this.#onParentCancel = undefined;
+        if (this.#parentLink !== undefined && this.parent !== undefined) {
+          this.parent.#listeners.delete(this.#parentLink);
+          this.parent.#pinned.delete(this);
+          this.#parentLink = undefined;
         }
       };
     });
     // The first reaction, so never unhandled: nobody has to await a scope's cancellation.
-    this.cancelRequested.catch((reason: unknown) => {
+    this.#promise.catch((reason: unknown) => {
       this.#notifyListeners(reason);
     });
     this.parent = options === ROOT ? undefined : (opts?.parent ?? CancellationScope.current());
     if (this.parent !== undefined && this.cancellable) {
       this.#cancelRequested = this.parent.consideredCancelled;
-      this.#onParentCancel = (reason) => {
-        this.#reject(reason);
-      };
-      onCancelRequested(this.parent, this.#onParentCancel);
+      const link = new HostWeakRef<CancellationScope>(this);
+      this.#parentLink = link;
+      if (this.parent.#rejected) {
+        this.parent.#promise.catch((reason: unknown) => {
+          CancellationScope.#rejectLinked(link, reason);
+        });
+      } else {
+        this.parent.#add(link);
+      }
     }
   }
 
   static {
     onCancelRequested = (scope, listener) => {
       // Once rejected, a listener is a reaction of its own, queued now, as `.catch` would be.
-      if (scope.#rejected) scope.cancelRequested.catch(listener);
-      else scope.#listeners.add(listener);
+      if (scope.#rejected) scope.#promise.catch(listener);
+      else scope.#add(listener);
     };
     offCancelRequested = (scope, listener) => {
       scope.#listeners.delete(listener);
@@ -145,12 +169,55 @@ export class CancellationScope {
     cancelListenerCount = (scope) => scope.#listeners.size;
   }
 
+  /** Rejects with a `CancelledFailure` once cancellation of this scope is requested. */
+  get cancelRequested(): Promise<never> {
+    this.#pin();
+    return this.#promise;
+  }
+
+  /**
+   * Keeps this scope, and the ancestors it hears cancellation through, from being collected while
+   * it may still be cancelled: code may hold `cancelRequested` without holding the scope.
+   */
+  #pin(): void {
+    const parent = this.parent;
+    if (this.#parentLink === undefined || parent === undefined || parent.#pinned.has(this)) return;
+    parent.#pinned.add(this);
+    parent.#pin();
+  }
+
+  /** A parent's cancellation reaching a child through its link, if the child is still there. */
+  static #rejectLinked(link: WeakRef<CancellationScope>, reason: unknown): void {
+    const child = link.deref();
+    if (child !== undefined) child.#reject(reason);
+  }
+
+  #add(listener: CancelListener | WeakRef<CancellationScope>): void {
+    this.#listeners.add(listener);
+    if (this.#listeners.size >= this.#sweepAt) this.#sweep();
+  }
+
+  /**
+   * Takes out the links of children that were collected; then waits until the listeners have
+   * doubled before looking again, so that adding stays O(1) on average. A collected child has no
+   * operation pending and no code that can reach it: taking it out changes nothing anyone sees.
+   */
+  #sweep(): void {
+    for (const listener of this.#listeners) {
+      if (typeof listener !== 'function' && listener.deref() === undefined) {
+        this.#listeners.delete(listener);
+      }
+    }
+    this.#sweepAt = Math.max(SWEEP_MIN, 2 * this.#listeners.size);
+  }
+
   #notifyListeners(reason: unknown): void {
     const listeners = [...this.#listeners];
     this.#listeners.clear();
     for (const listener of listeners) {
       try {
-        listener(reason);
+        if (typeof listener === 'function') listener(reason);
+        else CancellationScope.#rejectLinked(listener, reason);
       } catch (e) {
         // As a throwing `.catch` handler would: a rejection nobody handles.
         void Promise.reject(ensureError(e));

@@ -5,7 +5,8 @@ import { WorkflowExecutionAlreadyStartedError } from '../errors.ts';
 import { CancelledFailure, ChildWorkflowFailure, decodeFailure } from '../failures.ts';
 import type { ActivationJob } from '../protocol/activation.ts';
 import type { Command, CommandOf } from '../protocol/commands.ts';
-import { CancellationScope, onCancelRequested } from './cancellation-scope.ts';
+import { CancellationScope, onCancelRequested, takeParked } from './cancellation-scope.ts';
+import type { InScope } from './cancellation-scope.ts';
 import { argsAtCall } from './runtime-helpers.ts';
 import type { CapturedStack } from './runtime-helpers.ts';
 
@@ -41,7 +42,8 @@ export interface ParkedCall {
   description: string;
 }
 
-interface Child {
+/** A child until it closes or its parent stops waiting for it: it leaves through `takeParked`. */
+interface Child extends InScope {
   command: CommandOf<'StartChildWorkflowExecution'>;
   cancellationType: ChildWorkflowCancellationType;
   namespace: string;
@@ -101,6 +103,10 @@ export class CrossRunCalls {
       result: undefined,
       runId: undefined,
       cancelWhenStarted: false,
+      scope,
+      onCancel: () => {
+        this.#cancelChild(seq);
+      },
     };
     const stack = this.#host.captureStack();
     const what = `child workflow '${command.workflowType}' (workflowId '${command.workflowId}', seq ${seq})`;
@@ -120,9 +126,7 @@ export class CrossRunCalls {
     }
     this.#children.set(seq, child);
     this.#host.pushCommand(full);
-    onCancelRequested(scope, () => {
-      this.#cancelChild(seq);
-    });
+    onCancelRequested(scope, child.onCancel);
     return { started, result };
   }
 
@@ -196,7 +200,7 @@ export class CrossRunCalls {
     if (child === undefined) return;
     const r = job.resolution;
     if (r.status === 'failed') {
-      this.#children.delete(job.seq);
+      takeParked(this.#children, job.seq);
       const error = new WorkflowExecutionAlreadyStartedError(
         child.command.workflowId,
         r.workflowType,
@@ -213,9 +217,8 @@ export class CrossRunCalls {
   }
 
   resolveChild(job: Job<'resolveChildWorkflowExecution'>): void {
-    const child = this.#children.get(job.seq);
+    const child = takeParked(this.#children, job.seq);
     if (child === undefined) return;
-    this.#children.delete(job.seq);
     const r = job.resolution;
     if (r.status === 'completed') child.result?.resolve(r.result);
     else child.result?.reject(decodeFailure(r.failure));
@@ -246,7 +249,7 @@ export class CrossRunCalls {
     const child = this.#children.get(seq);
     if (child === undefined) return;
     if (child.cancellationType === 'ABANDON') {
-      this.#children.delete(seq);
+      takeParked(this.#children, seq);
       child.result?.reject(this.#cancelledFailure(child));
       return;
     }
@@ -261,12 +264,12 @@ export class CrossRunCalls {
     request.catch(() => undefined);
     switch (child.cancellationType) {
       case 'TRY_CANCEL':
-        this.#children.delete(seq);
+        takeParked(this.#children, seq);
         child.result?.reject(this.#cancelledFailure(child));
         return;
       case 'WAIT_CANCELLATION_REQUESTED':
         void request.then(() => {
-          if (this.#children.delete(seq)) child.result?.reject(this.#cancelledFailure(child));
+          if (takeParked(this.#children, seq)) child.result?.reject(this.#cancelledFailure(child));
         });
         return;
       case 'WAIT_CANCELLATION_COMPLETED':

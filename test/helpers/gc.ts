@@ -1,0 +1,16 @@
+// Full garbage collection on demand, for tests of what a run lets go of (node's `--expose-gc`,
+// turned on from inside the process: the test runner's command line stays the same).
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+/**
+ * Collects garbage after the current job ends: a WeakRef's target stays alive until the job that
+ * made or read it is over, so the caller's own job could still hold it.
+ */
+export async function collectGarbage(): Promise<void> {
+  await new Promise((resolve) => setImmediate(resolve));
+  gc();
+}
