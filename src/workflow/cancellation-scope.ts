@@ -32,14 +32,19 @@ export interface CancellationScopeOptions {
 const ROOT = Symbol('root');
 
 /**
- * The host's WeakRef, taken before the sandbox removes it from workflow code's globals. A parent
- * holds its child scopes weakly ({@link CancellationScope}): whether one was collected is never
- * seen by workflow code, since nothing can reach a collected scope to ask.
+ * The host's WeakRef and FinalizationRegistry, taken before the sandbox removes them from
+ * workflow code's globals. A parent holds its child scopes weakly ({@link CancellationScope}):
+ * whether one was collected is never seen by workflow code, since nothing can reach a collected
+ * scope to ask.
  */
 const HostWeakRef = WeakRef;
+const HostFinalizationRegistry = FinalizationRegistry;
 
-/** A parent sweeps the links of collected children when it holds this many more entries. */
-const SWEEP_MIN = 32;
+/** A child scope's place among its parent's listeners. */
+interface ParentLink {
+  readonly parent: CancellationScope;
+  readonly link: WeakRef<CancellationScope>;
+}
 
 /** Called with the reason once cancellation of a scope is requested. */
 export type CancelListener = (reason: unknown) => void;
@@ -107,11 +112,17 @@ export class CancellationScope {
    * reaction of `cancelRequested` (ADR 0018). An operation that settles takes its listener out,
    * so that a run that performs many operations in one scope keeps none of them. A child is held
    * weakly: one that nobody can reach any more (its `run()` done, no operation pending in it) is
-   * collected, and its link swept out ({@link #sweep}).
+   * collected, and its link taken out after the collection ({@link #collected}).
    */
   readonly #listeners = new Set<CancelListener | WeakRef<CancellationScope>>();
-  /** The size at which {@link #sweep} next looks for links of collected children. */
-  #sweepAt = SWEEP_MIN;
+  /**
+   * Takes the link of a collected child out of its parent's listeners. It runs as a task of its
+   * own after a garbage collection, never inside an activation, and removes only links whose
+   * child is gone: nothing any run could see.
+   */
+  static readonly #collected = new HostFinalizationRegistry<ParentLink>(({ parent, link }) => {
+    parent.#listeners.delete(link);
+  });
   /** This scope's link in its parent's listeners, until this scope is cancelled itself. */
   #parentLink: WeakRef<CancellationScope> | undefined;
   /**
@@ -146,13 +157,14 @@ export class CancellationScope {
     if (this.parent !== undefined && this.cancellable) {
       this.#cancelRequested = this.parent.consideredCancelled;
       const link = new HostWeakRef<CancellationScope>(this);
+      CancellationScope.#collected.register(this, { parent: this.parent, link });
       this.#parentLink = link;
       if (this.parent.#rejected) {
         this.parent.#promise.catch((reason: unknown) => {
           CancellationScope.#rejectLinked(link, reason);
         });
       } else {
-        this.parent.#add(link);
+        this.parent.#listeners.add(link);
       }
     }
   }
@@ -161,7 +173,7 @@ export class CancellationScope {
     onCancelRequested = (scope, listener) => {
       // Once rejected, a listener is a reaction of its own, queued now, as `.catch` would be.
       if (scope.#rejected) scope.#promise.catch(listener);
-      else scope.#add(listener);
+      else scope.#listeners.add(listener);
     };
     offCancelRequested = (scope, listener) => {
       scope.#listeners.delete(listener);
@@ -190,25 +202,6 @@ export class CancellationScope {
   static #rejectLinked(link: WeakRef<CancellationScope>, reason: unknown): void {
     const child = link.deref();
     if (child !== undefined) child.#reject(reason);
-  }
-
-  #add(listener: CancelListener | WeakRef<CancellationScope>): void {
-    this.#listeners.add(listener);
-    if (this.#listeners.size >= this.#sweepAt) this.#sweep();
-  }
-
-  /**
-   * Takes out the links of children that were collected; then waits until the listeners have
-   * doubled before looking again, so that adding stays O(1) on average. A collected child has no
-   * operation pending and no code that can reach it: taking it out changes nothing anyone sees.
-   */
-  #sweep(): void {
-    for (const listener of this.#listeners) {
-      if (typeof listener !== 'function' && listener.deref() === undefined) {
-        this.#listeners.delete(listener);
-      }
-    }
-    this.#sweepAt = Math.max(SWEEP_MIN, 2 * this.#listeners.size);
   }
 
   #notifyListeners(reason: unknown): void {

@@ -6,11 +6,16 @@ import { runInNewContext } from 'node:vm';
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /**
- * Collects garbage after the current job ends: a WeakRef's target stays alive until the job that
- * made or read it is over, so the caller's own job could still hold it.
+ * Collects garbage after the current job ends (a WeakRef's target stays alive until the job that
+ * made or read it is over, so the caller's own job could still hold it), then lets the
+ * FinalizationRegistry callbacks the collection queued run.
  */
 export async function collectGarbage(): Promise<void> {
-  await new Promise((resolve) => setImmediate(resolve));
+  await turn();
   gc();
+  await turn();
+  await turn();
 }
