@@ -41,7 +41,10 @@ export type CrossRunOutcomeEvent = EventOf<
   | 'RequestCancelExternalWorkflowExecutionFailed'
 >;
 
-/** Which command (by seq) each initiated event of history answers. */
+/**
+ * Which command (by seq) each initiated event of history answers, until its last outcome event:
+ * a run that starts thousands of children or sends thousands of signals keeps none of them.
+ */
 export class CrossRunTracker {
   readonly #runId: string;
   readonly #children = new Map<number, number>();
@@ -50,6 +53,11 @@ export class CrossRunTracker {
 
   constructor(runId: string) {
     this.#runId = runId;
+  }
+
+  /** How many initiated events still wait for an outcome (tests: a long run keeps no more). */
+  get size(): number {
+    return this.#children.size + this.#signals.size + this.#cancels.size;
   }
 
   /** Whether the command event history recorded is the one this command would give. */
@@ -97,7 +105,7 @@ export class CrossRunTracker {
       case 'ChildWorkflowExecutionStarted':
         return {
           type: 'resolveChildWorkflowExecutionStart',
-          seq: this.#seq(this.#children, e),
+          seq: this.#seq(this.#children, e, false), // its close follows
           resolution: { status: 'started', runId: e.runId },
         };
       case 'StartChildWorkflowExecutionFailed':
@@ -157,13 +165,15 @@ export class CrossRunTracker {
     }
   }
 
-  #seq(map: Map<number, number>, e: CrossRunOutcomeEvent): number {
+  /** The seq event `e` answers; forgotten unless `e` is not the last outcome (`last`). */
+  #seq(map: Map<number, number>, e: CrossRunOutcomeEvent, last = true): number {
     const seq = map.get(e.initiatedEventId);
     if (seq === undefined) {
       throw new IllegalStateError(
         `Run ${this.#runId}: event ${e.eventId} (${e.type}) answers event ${e.initiatedEventId}, which history does not hold.`,
       );
     }
+    if (last) map.delete(e.initiatedEventId);
     return seq;
   }
 }

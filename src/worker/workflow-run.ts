@@ -124,12 +124,12 @@ export class WorkflowRun {
    */
   readonly #activities = new Map<number, ScheduledActivity>();
   /**
-   * How many timers and activities the run keeps to match history's events to them: those
-   * pending, and activities whose outcome the last activation gave (tests: a long run keeps no
-   * more).
+   * How many timers, activities and calls to other runs the run keeps to match history's events
+   * to them: those pending, and activities whose outcome the last activation gave (tests: a long
+   * run keeps no more).
    */
   get trackedOperations(): number {
-    return this.#timerSeqs.size + this.#activities.size;
+    return this.#timerSeqs.size + this.#activities.size + this.#crossRun.size;
   }
 
   /** Timers and activities whose outcome the next activation gives. */
