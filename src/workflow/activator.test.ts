@@ -49,6 +49,22 @@ async function scopedSteps(n: number): Promise<number> {
   return n;
 }
 
+/**
+ * Waits in a scope of its own on a Trigger nothing else holds until the workflow is cancelled,
+ * then cleans up: the Trigger's listener is all that keeps the wait, and the scope, alive.
+ */
+async function waitTillCancelled(): Promise<string> {
+  try {
+    await CancellationScope.cancellable(async () => {
+      await new Trigger<void>();
+    });
+  } catch {
+    await CancellationScope.nonCancellable(() => charge(0));
+    return 'cleaned up';
+  }
+  return 'never';
+}
+
 /** One activation as the sandbox runs it: the jobs, the microtasks, the conditions; commands. */
 async function activate(activator: Activator, jobs: ActivationJob[]): Promise<Command[]> {
   setActivator(activator);
@@ -136,6 +152,22 @@ describe('Activator', () => {
     await collectGarbage();
     commands = await activate(activator, [{ type: 'cancelWorkflow', reason: 'done' }]);
     assert.deepEqual(commands, [{ type: 'RequestCancelActivityTask', seq: last.seq }]);
+    setActivator(undefined);
+  });
+
+  test('a child scope in which a Trigger waits is kept, however often garbage is collected', async () => {
+    const activator = new Activator({
+      randomSeed: 'seed',
+      instantiate: () => ({ waitTillCancelled }),
+    });
+    assert.deepEqual(await start(activator, 'waitTillCancelled', []), []);
+    await collectGarbage();
+    await collectGarbage();
+    const commands = await activate(activator, [{ type: 'cancelWorkflow', reason: 'stop' }]);
+    assert.deepEqual(
+      commands.map((c) => c.type),
+      ['ScheduleActivityTask'],
+    );
     setActivator(undefined);
   });
 

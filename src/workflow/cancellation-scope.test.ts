@@ -90,4 +90,28 @@ describe('CancellationScope listeners', () => {
     await settle();
     assert.deepEqual(seen.sort(), ['held child', 'kept grandchild']);
   });
+
+  test('a listener anchors its scope and the scopes above it until it is taken back', async () => {
+    const root = new RootCancellationScope();
+    const seen: string[] = [];
+    const listen = (): void => {
+      seen.push('grandchild');
+    };
+    // Nothing but the listener holds the grandchild, or the child between it and the root.
+    const grandchild = (): CancellationScope =>
+      new CancellationScope({ parent: new CancellationScope({ parent: root }) });
+    onCancelRequested(grandchild(), listen);
+    ((released: CancellationScope): void => {
+      const settled = (): void => {
+        seen.push('taken back');
+      };
+      onCancelRequested(released, settled);
+      offCancelRequested(released, settled);
+    })(grandchild());
+    await collectGarbage();
+    assert.equal(cancelListenerCount(root), 1, 'the anchored child; the released one is gone');
+    root.cancel();
+    await settle();
+    assert.deepEqual(seen, ['grandchild']);
+  });
 });

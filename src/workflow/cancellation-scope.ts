@@ -40,9 +40,15 @@ const ROOT = Symbol('root');
 const HostWeakRef = WeakRef;
 const HostFinalizationRegistry = FinalizationRegistry;
 
-/** A child scope's place among its parent's listeners. */
+/** Listeners of a scope: Reprise's own, and weak links to its cancellable children. */
+type Listeners = Set<CancelListener | WeakRef<CancellationScope>>;
+
+/**
+ * A child scope's place among its parent's listeners. It holds the parent's set, not the parent:
+ * a parent nothing else holds is collected at the same collection as its last child.
+ */
 interface ParentLink {
-  readonly parent: CancellationScope;
+  readonly listeners: Listeners;
   readonly link: WeakRef<CancellationScope>;
 }
 
@@ -110,26 +116,34 @@ export class CancellationScope {
    * What Reprise's own code does on this scope's cancellation (an operation started in it, a
    * Trigger) and its cancellable child scopes, in the order they were added: all run in the first
    * reaction of `cancelRequested` (ADR 0018). An operation that settles takes its listener out,
-   * so that a run that performs many operations in one scope keeps none of them. A child is held
-   * weakly: one that nobody can reach any more (its `run()` done, no operation pending in it) is
-   * collected, and its link taken out after the collection ({@link #collected}).
+   * so that a run that performs many operations in one scope keeps none of them. A child is linked
+   * weakly, and held strongly only while it is anchored ({@link #anchors}): one that nobody can
+   * reach any more (its `run()` done, nothing waiting in it) is collected, and its link taken out
+   * after the collection ({@link #collected}).
    */
-  readonly #listeners = new Set<CancelListener | WeakRef<CancellationScope>>();
+  readonly #listeners: Listeners = new Set();
   /**
    * Takes the link of a collected child out of its parent's listeners. It runs as a task of its
    * own after a garbage collection, never inside an activation, and removes only links whose
    * child is gone: nothing any run could see.
    */
-  static readonly #collected = new HostFinalizationRegistry<ParentLink>(({ parent, link }) => {
-    parent.#listeners.delete(link);
+  static readonly #collected = new HostFinalizationRegistry<ParentLink>(({ listeners, link }) => {
+    listeners.delete(link);
   });
   /** This scope's link in its parent's listeners, until this scope is cancelled itself. */
   #parentLink: WeakRef<CancellationScope> | undefined;
   /**
-   * Children whose `cancelRequested` code has asked for: held strongly, since code that chained
-   * on the promise alone must still see it reject ({@link #pin}).
+   * What must hear this scope's cancellation although nothing else may hold it: the listeners
+   * in {@link #listeners} (a pending Trigger is held by nothing but its listener), the anchored
+   * children in {@link #held}, and code that asked for `cancelRequested` (a promise does not hold
+   * the scope that rejects it). While there is one, the parent holds this scope strongly, and so
+   * on up: what could still see a cancellation is never collected.
    */
-  readonly #pinned = new Set<CancellationScope>();
+  #anchors = 0;
+  /** The children anchored now: held strongly, beside their weak link. */
+  readonly #held = new Set<CancellationScope>();
+  /** `cancelRequested` was asked for: an anchor until this scope is cancelled. */
+  #pinned = false;
 
   constructor(options?: CancellationScopeOptions | typeof ROOT) {
     const opts = options === ROOT ? undefined : options;
@@ -144,7 +158,7 @@ export class CancellationScope {
         // per call, as `condition(fn, timeout)` and `withTimeout` do, leaves none behind).
         if (this.#parentLink !== undefined && this.parent !== undefined) {
           this.parent.#listeners.delete(this.#parentLink);
-          this.parent.#pinned.delete(this);
+          if (this.parent.#held.delete(this)) this.parent.#unanchor(1);
           this.#parentLink = undefined;
         }
       };
@@ -157,11 +171,12 @@ export class CancellationScope {
     if (this.parent !== undefined && this.cancellable) {
       this.#cancelRequested = this.parent.consideredCancelled;
       const link = new HostWeakRef<CancellationScope>(this);
-      CancellationScope.#collected.register(this, { parent: this.parent, link });
+      CancellationScope.#collected.register(this, { listeners: this.parent.#listeners, link });
       this.#parentLink = link;
       if (this.parent.#rejected) {
+        // A reaction queued now, which holds this scope until it has run.
         this.parent.#promise.catch((reason: unknown) => {
-          CancellationScope.#rejectLinked(link, reason);
+          this.#reject(reason);
         });
       } else {
         this.parent.#listeners.add(link);
@@ -172,30 +187,40 @@ export class CancellationScope {
   static {
     onCancelRequested = (scope, listener) => {
       // Once rejected, a listener is a reaction of its own, queued now, as `.catch` would be.
-      if (scope.#rejected) scope.#promise.catch(listener);
-      else scope.#listeners.add(listener);
+      if (scope.#rejected) {
+        scope.#promise.catch(listener);
+      } else {
+        scope.#listeners.add(listener);
+        scope.#anchor();
+      }
     };
     offCancelRequested = (scope, listener) => {
-      scope.#listeners.delete(listener);
+      if (scope.#listeners.delete(listener)) scope.#unanchor(1);
     };
     cancelListenerCount = (scope) => scope.#listeners.size;
   }
 
   /** Rejects with a `CancelledFailure` once cancellation of this scope is requested. */
   get cancelRequested(): Promise<never> {
-    this.#pin();
+    if (!this.#pinned) {
+      this.#pinned = true;
+      this.#anchor();
+    }
     return this.#promise;
   }
 
-  /**
-   * Keeps this scope, and the ancestors it hears cancellation through, from being collected while
-   * it may still be cancelled: code may hold `cancelRequested` without holding the scope.
-   */
-  #pin(): void {
-    const parent = this.parent;
-    if (this.#parentLink === undefined || parent === undefined || parent.#pinned.has(this)) return;
-    parent.#pinned.add(this);
-    parent.#pin();
+  /** One anchor more; the first makes the parent hold this scope (and anchors the parent). */
+  #anchor(): void {
+    if (this.#anchors++ > 0 || this.#parentLink === undefined || this.parent === undefined) return;
+    this.parent.#held.add(this);
+    this.parent.#anchor();
+  }
+
+  /** `n` anchors fewer; with none left, the parent lets go of its strong hold. */
+  #unanchor(n: number): void {
+    this.#anchors -= n;
+    if (this.#anchors > 0 || this.parent === undefined) return;
+    if (this.parent.#held.delete(this)) this.parent.#unanchor(1);
   }
 
   /** A parent's cancellation reaching a child through its link, if the child is still there. */
@@ -207,6 +232,8 @@ export class CancellationScope {
   #notifyListeners(reason: unknown): void {
     const listeners = [...this.#listeners];
     this.#listeners.clear();
+    this.#anchors = 0; // cancelled: its parent holds it no more (#reject), nor it its children
+    this.#held.clear();
     for (const listener of listeners) {
       try {
         if (typeof listener === 'function') listener(reason);
