@@ -42,6 +42,12 @@ export async function chargeMany(n: number): Promise<number> {
   return n;
 }
 
+/** Charges `n` times, each in a cancellable scope of its own that is never cancelled. */
+export async function scopedCharges(n: number): Promise<number> {
+  for (let i = 0; i < n; i++) await CancellationScope.cancellable(() => charge(i));
+  return n;
+}
+
 /** Charges through the task queue: no eager dispatch. */
 export async function queuedCharger(amount: number): Promise<string> {
   const { charge: queued } = proxyActivities<typeof activities>({
