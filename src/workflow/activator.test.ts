@@ -65,6 +65,22 @@ async function waitTillCancelled(): Promise<string> {
   return 'never';
 }
 
+/**
+ * Temporal's clean-up pattern: a reaction on the scope's cancelRequested, chained before the
+ * sleep it outlives, starts a clean-up activity that cancellation does not reach.
+ */
+async function cleanupChainedFirst(): Promise<string> {
+  void CancellationScope.current().cancelRequested.catch(() =>
+    CancellationScope.nonCancellable(() => charge(0)),
+  );
+  try {
+    await sleep(60_000);
+    return 'slept';
+  } catch {
+    return 'cancelled';
+  }
+}
+
 /** One activation as the sandbox runs it: the jobs, the microtasks, the conditions; commands. */
 async function activate(activator: Activator, jobs: ActivationJob[]): Promise<Command[]> {
   setActivator(activator);
@@ -167,6 +183,22 @@ describe('Activator', () => {
     assert.deepEqual(
       commands.map((c) => c.type),
       ['ScheduleActivityTask'],
+    );
+    setActivator(undefined);
+  });
+
+  test('code chained on cancelRequested and the operations of its scope hear cancellation in the order each began', async () => {
+    const activator = new Activator({
+      randomSeed: 'seed',
+      instantiate: () => ({ cleanupChainedFirst }),
+    });
+    const [timer] = await start(activator, 'cleanupChainedFirst', []);
+    assert.ok(timer?.type === 'StartTimer');
+    const commands = await activate(activator, [{ type: 'cancelWorkflow', reason: 'stop' }]);
+    // Temporal's order, which histories recorded by Temporal's SDK or Reprise replay against.
+    assert.deepEqual(
+      commands.map((c) => c.type),
+      ['ScheduleActivityTask', 'CancelTimer', 'CompleteWorkflowExecution'],
     );
     setActivator(undefined);
   });

@@ -13,7 +13,7 @@ import {
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 describe('CancellationScope listeners', () => {
-  test('run in the order added, before reactions chained on cancelRequested, then are gone', async () => {
+  test('run interleaved with reactions chained on cancelRequested, in the order each began, then are gone', async () => {
     const root = new RootCancellationScope();
     const order: string[] = [];
     onCancelRequested(root, () => order.push('first'));
@@ -24,7 +24,7 @@ describe('CancellationScope listeners', () => {
     });
     root.cancel();
     await settle();
-    assert.deepEqual(order, ['first', 'second', 'chained']);
+    assert.deepEqual(order, ['first', 'chained', 'second']);
     assert.equal(cancelListenerCount(root), 0);
   });
 
@@ -49,9 +49,10 @@ describe('CancellationScope listeners', () => {
     const order: string[] = [];
     onCancelRequested(root, () => order.push('before'));
     root.cancel();
+    assert.equal(cancelListenerCount(root), 0, 'queued at once');
     root.cancelRequested.catch(() => order.push('chained after'));
     onCancelRequested(root, () => order.push('added after'));
-    assert.equal(cancelListenerCount(root), 1, 'the one added after is a reaction of its own');
+    assert.equal(cancelListenerCount(root), 0, 'the one added after is queued on its own');
     await settle();
     assert.deepEqual(order, ['before', 'chained after', 'added after']);
   });

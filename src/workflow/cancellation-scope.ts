@@ -40,8 +40,26 @@ const ROOT = Symbol('root');
 const HostWeakRef = WeakRef;
 const HostFinalizationRegistry = FinalizationRegistry;
 
-/** Listeners of a scope: Reprise's own, and weak links to its cancellable children. */
-type Listeners = Set<CancelListener | WeakRef<CancellationScope>>;
+/**
+ * Code's own reaction to a scope's cancellation: a promise that `cancelRequested` gave, rejected
+ * when its turn comes, so that the reactions code chained on it are queued in that turn.
+ */
+class CodeReaction {
+  readonly reject: (error: Error) => void;
+  constructor(reject: (error: Error) => void) {
+    this.reject = reject;
+  }
+}
+
+/**
+ * What hears a scope's cancellation, in the order it began to listen: Reprise's own listeners,
+ * weak links to the cancellable child scopes, and the promises `cancelRequested` gave.
+ */
+type Listener = CancelListener | WeakRef<CancellationScope> | CodeReaction;
+type Listeners = Set<Listener>;
+
+/** Queues `fn` as a job of its own, as a reaction to an already settled promise is queued. */
+const SETTLED = Promise.resolve();
 
 /**
  * A child scope's place among its parent's listeners. It holds the parent's set, not the parent:
@@ -56,9 +74,10 @@ interface ParentLink {
 export type CancelListener = (reason: unknown) => void;
 
 /**
- * Calls `listener` once cancellation of `scope` is requested, after the listeners added before
- * it and before any reaction that code chained on `scope.cancelRequested` (ADR 0018). For
- * Reprise's own operations: workflow code uses `cancelRequested`.
+ * Calls `listener`, in a job of its own, once cancellation of `scope` is requested: queued with
+ * whatever else listens to the scope, in the order each began to listen, as reactions chained on
+ * one promise are (Temporal's order; ADR 0020). For Reprise's own operations: workflow code uses
+ * `cancelRequested`.
  */
 export let onCancelRequested: (scope: CancellationScope, listener: CancelListener) => void;
 
@@ -107,19 +126,17 @@ export class CancellationScope {
   readonly cancellable: boolean;
   /** The parent scope; undefined only for the root scope of a run. */
   readonly parent: CancellationScope | undefined;
-  readonly #promise: Promise<never>;
   #cancelRequested = false;
-  /** `cancelRequested` has been rejected (or is about to be: its reactions are queued). */
-  #rejected = false;
-  #reject: (reason: unknown) => void = () => undefined;
+  /** Why the scope was cancelled, once it was: what every listener is called with. */
+  #error: Error | undefined;
   /**
-   * What Reprise's own code does on this scope's cancellation (an operation started in it, a
-   * Trigger) and its cancellable child scopes, in the order they were added: all run in the first
-   * reaction of `cancelRequested` (ADR 0018). An operation that settles takes its listener out,
-   * so that a run that performs many operations in one scope keeps none of them. A child is linked
-   * weakly, and held strongly only while it is anchored ({@link #anchors}): one that nobody can
-   * reach any more (its `run()` done, nothing waiting in it) is collected, and its link taken out
-   * after the collection ({@link #collected}).
+   * What hears this scope's cancellation, in the order it began to listen (ADR 0020): an
+   * operation started in it, a Trigger, a cancellable child scope, a promise `cancelRequested`
+   * gave. An operation that settles takes its listener out, so that a run that performs many
+   * operations in one scope keeps none of them (ADR 0018). A child is linked weakly, and held
+   * strongly only while it is anchored ({@link #anchors}): one that nobody can reach any more (its
+   * `run()` done, nothing waiting in it) is collected, and its link taken out after the
+   * collection ({@link #collected}; ADR 0019).
    */
   readonly #listeners: Listeners = new Set();
   /**
@@ -134,79 +151,75 @@ export class CancellationScope {
   #parentLink: WeakRef<CancellationScope> | undefined;
   /**
    * What must hear this scope's cancellation although nothing else may hold it: the listeners
-   * in {@link #listeners} (a pending Trigger is held by nothing but its listener), the anchored
-   * children in {@link #held}, and code that asked for `cancelRequested` (a promise does not hold
-   * the scope that rejects it). While there is one, the parent holds this scope strongly, and so
-   * on up: what could still see a cancellation is never collected.
+   * and promises in {@link #listeners} (a pending Trigger is held by nothing but its listener, a
+   * promise by nothing but code), and the anchored children in {@link #held}. While there is
+   * one, the parent holds this scope strongly, and so on up: what could still see a cancellation
+   * is never collected.
    */
   #anchors = 0;
   /** The children anchored now: held strongly, beside their weak link. */
   readonly #held = new Set<CancellationScope>();
-  /** `cancelRequested` was asked for: an anchor until this scope is cancelled. */
-  #pinned = false;
 
   constructor(options?: CancellationScopeOptions | typeof ROOT) {
     const opts = options === ROOT ? undefined : options;
     this.timeout = opts?.timeout === undefined ? undefined : msFromDuration(opts.timeout);
     this.cancellable = opts?.cancellable ?? true;
-    this.#promise = new Promise<never>((_, reject) => {
-      this.#reject = (reason) => {
-        this.#cancelRequested = true;
-        this.#rejected = true;
-        reject(ensureError(reason));
-        // The parent's cancellation could do nothing more here: its link goes (a scope made
-        // per call, as `condition(fn, timeout)` and `withTimeout` do, leaves none behind).
-        if (this.#parentLink !== undefined && this.parent !== undefined) {
-          this.parent.#listeners.delete(this.#parentLink);
-          if (this.parent.#held.delete(this)) this.parent.#unanchor(1);
-          this.#parentLink = undefined;
-        }
-      };
-    });
-    // The first reaction, so never unhandled: nobody has to await a scope's cancellation.
-    this.#promise.catch((reason: unknown) => {
-      this.#notifyListeners(reason);
-    });
     this.parent = options === ROOT ? undefined : (opts?.parent ?? CancellationScope.current());
     if (this.parent !== undefined && this.cancellable) {
       this.#cancelRequested = this.parent.consideredCancelled;
-      const link = new HostWeakRef<CancellationScope>(this);
-      CancellationScope.#collected.register(this, { listeners: this.parent.#listeners, link });
-      this.#parentLink = link;
-      if (this.parent.#rejected) {
-        // A reaction queued now, which holds this scope until it has run.
-        this.parent.#promise.catch((reason: unknown) => {
-          this.#reject(reason);
+      const parent = this.parent;
+      const error = parent.#error;
+      if (error !== undefined) {
+        // Queued now, as a reaction to the parent's rejected promise would be.
+        void SETTLED.then(() => {
+          this.#reject(error);
         });
       } else {
-        this.parent.#listeners.add(link);
+        const link = new HostWeakRef<CancellationScope>(this);
+        CancellationScope.#collected.register(this, { listeners: parent.#listeners, link });
+        this.#parentLink = link;
+        parent.#listeners.add(link);
       }
     }
   }
 
   static {
     onCancelRequested = (scope, listener) => {
-      // Once rejected, a listener is a reaction of its own, queued now, as `.catch` would be.
-      if (scope.#rejected) {
-        scope.#promise.catch(listener);
-      } else {
-        scope.#listeners.add(listener);
-        scope.#anchor();
-      }
+      scope.#listen(listener);
     };
     offCancelRequested = (scope, listener) => {
-      if (scope.#listeners.delete(listener)) scope.#unanchor(1);
+      if (scope.#listeners.delete(listener)) scope.#unanchor();
     };
     cancelListenerCount = (scope) => scope.#listeners.size;
   }
 
-  /** Rejects with a `CancelledFailure` once cancellation of this scope is requested. */
-  get cancelRequested(): Promise<never> {
-    if (!this.#pinned) {
-      this.#pinned = true;
+  /** Adds what listens from now on; once cancelled, a function is queued at once. */
+  #listen(listener: CancelListener | CodeReaction): void {
+    const error = this.#error;
+    if (error === undefined) {
+      this.#listeners.add(listener);
       this.#anchor();
+    } else if (listener instanceof CodeReaction) {
+      listener.reject(error);
+    } else {
+      void SETTLED.then(() => {
+        listener(error);
+      });
     }
-    return this.#promise;
+  }
+
+  /**
+   * Rejects with a `CancelledFailure` once cancellation of this scope is requested. Each read
+   * gives a promise of its own, which listens from then on: a reaction chained on it runs where a
+   * reaction chained then on one promise would, among the scope's operations (Temporal's order).
+   */
+  get cancelRequested(): Promise<never> {
+    const promise = new Promise<never>((_, reject) => {
+      this.#listen(new CodeReaction(reject));
+    });
+    // Nobody has to await a scope's cancellation: it must never count as unhandled.
+    promise.catch(() => undefined);
+    return promise;
   }
 
   /** One anchor more; the first makes the parent hold this scope (and anchors the parent). */
@@ -216,31 +229,48 @@ export class CancellationScope {
     this.parent.#anchor();
   }
 
-  /** `n` anchors fewer; with none left, the parent lets go of its strong hold. */
-  #unanchor(n: number): void {
-    this.#anchors -= n;
+  /** One anchor fewer; with none left, the parent lets go of its strong hold. */
+  #unanchor(): void {
+    this.#anchors -= 1;
     if (this.#anchors > 0 || this.parent === undefined) return;
-    if (this.parent.#held.delete(this)) this.parent.#unanchor(1);
+    if (this.parent.#held.delete(this)) this.parent.#unanchor();
   }
 
-  /** A parent's cancellation reaching a child through its link, if the child is still there. */
-  static #rejectLinked(link: WeakRef<CancellationScope>, reason: unknown): void {
-    const child = link.deref();
-    if (child !== undefined) child.#reject(reason);
-  }
-
-  #notifyListeners(reason: unknown): void {
+  /**
+   * Cancels this scope, once: every listener is queued (a promise `cancelRequested` gave is
+   * rejected, which queues the reactions chained on it), in order, before any code runs.
+   */
+  #reject(reason: unknown): void {
+    if (this.#error !== undefined) return;
+    const error = ensureError(reason);
+    this.#error = error;
+    this.#cancelRequested = true;
+    // The parent's cancellation could do nothing more here: its link goes (a scope made per
+    // call, as `condition(fn, timeout)` and `withTimeout` do, leaves none behind).
+    if (this.#parentLink !== undefined && this.parent !== undefined) {
+      this.parent.#listeners.delete(this.#parentLink);
+      if (this.parent.#held.delete(this)) this.parent.#unanchor();
+      this.#parentLink = undefined;
+    }
     const listeners = [...this.#listeners];
     this.#listeners.clear();
-    this.#anchors = 0; // cancelled: its parent holds it no more (#reject), nor it its children
+    this.#anchors = 0;
     this.#held.clear();
     for (const listener of listeners) {
-      try {
-        if (typeof listener === 'function') listener(reason);
-        else CancellationScope.#rejectLinked(listener, reason);
-      } catch (e) {
-        // As a throwing `.catch` handler would: a rejection nobody handles.
-        void Promise.reject(ensureError(e));
+      if (listener instanceof CodeReaction) {
+        listener.reject(error);
+      } else if (listener instanceof HostWeakRef) {
+        const child = listener.deref(); // held by the job until it runs
+        if (child !== undefined) {
+          void SETTLED.then(() => {
+            child.#reject(error);
+          });
+        }
+      } else {
+        // A listener that throws leaves a rejection nobody handles, as a `.catch` handler would.
+        void SETTLED.then(() => {
+          listener(error);
+        });
       }
     }
   }
