@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { collectGarbage } from '../../test/helpers/gc.ts';
+import { collectGarbage, collectGarbageNow } from '../../test/helpers/gc.ts';
 import {
   CancellationScope,
   RootCancellationScope,
@@ -90,6 +90,21 @@ describe('CancellationScope listeners', () => {
     root.cancel();
     await settle();
     assert.deepEqual(seen.sort(), ['held child', 'kept grandchild']);
+  });
+
+  test('a collection while cancellation is delivered loses no anchored child', async () => {
+    const root = new RootCancellationScope();
+    const seen: string[] = [];
+    onCancelRequested(root, () => {
+      seen.push('root');
+      collectGarbageNow();
+    });
+    // Nothing but its listener holds the child (as with a Trigger awaited in it).
+    onCancelRequested(new CancellationScope({ parent: root }), () => seen.push('child'));
+    await collectGarbage();
+    root.cancel();
+    await settle();
+    assert.deepEqual(seen, ['root', 'child']);
   });
 
   test('a listener anchors its scope and the scopes above it until it is taken back', async () => {

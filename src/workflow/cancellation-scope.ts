@@ -252,20 +252,22 @@ export class CancellationScope {
       if (this.parent.#held.delete(this)) this.parent.#unanchor();
       this.#parentLink = undefined;
     }
-    const listeners = [...this.#listeners];
+    // The children that are still there, held strongly from here on: a collection while the
+    // listeners are queued (each queuing allocates) must not take an anchored one.
+    const listeners = Array.from(this.#listeners, (l) =>
+      l instanceof HostWeakRef ? l.deref() : l,
+    );
     this.#listeners.clear();
     this.#anchors = 0;
     this.#held.clear();
     for (const listener of listeners) {
+      if (listener === undefined) continue; // a child collected before: nobody could see it
       if (listener instanceof CodeReaction) {
         listener.reject(error);
-      } else if (listener instanceof HostWeakRef) {
-        const child = listener.deref(); // held by the job until it runs
-        if (child !== undefined) {
-          void SETTLED.then(() => {
-            child.#reject(error);
-          });
-        }
+      } else if (listener instanceof CancellationScope) {
+        void SETTLED.then(() => {
+          listener.#reject(error);
+        });
       } else {
         // A listener that throws leaves a rejection nobody handles, as a `.catch` handler would.
         void SETTLED.then(() => {
