@@ -107,6 +107,24 @@ describe('CancellationScope listeners', () => {
     assert.deepEqual(seen, ['root', 'child']);
   });
 
+  test('a listener added twice is one entry, and taking it back once lets its scope go', async () => {
+    const root = new RootCancellationScope();
+    const calls: string[] = [];
+    const listener = (): void => {
+      calls.push('called');
+    };
+    ((child: CancellationScope): void => {
+      onCancelRequested(child, listener);
+      onCancelRequested(child, listener);
+      offCancelRequested(child, listener);
+    })(new CancellationScope({ parent: root }));
+    await collectGarbage();
+    assert.equal(cancelListenerCount(root), 0, 'the child was let go of');
+    root.cancel();
+    await settle();
+    assert.deepEqual(calls, []);
+  });
+
   test('a listener anchors its scope and the scopes above it until it is taken back', async () => {
     const root = new RootCancellationScope();
     const seen: string[] = [];

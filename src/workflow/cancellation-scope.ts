@@ -197,6 +197,7 @@ export class CancellationScope {
   #listen(listener: CancelListener | CodeReaction): void {
     const error = this.#error;
     if (error === undefined) {
+      if (this.#listeners.has(listener)) return; // one entry, one anchor
       this.#listeners.add(listener);
       this.#anchor();
     } else if (listener instanceof CodeReaction) {
