@@ -58,8 +58,15 @@ class CodeReaction {
 type Listener = CancelListener | WeakRef<CancellationScope> | CodeReaction;
 type Listeners = Set<Listener>;
 
-/** Queues `fn` as a job of its own, as a reaction to an already settled promise is queued. */
 const SETTLED = Promise.resolve();
+
+/**
+ * Queues `fn` as a job of its own, as a reaction to an already settled promise is queued; if it
+ * throws, the rejection is left unhandled, as a throwing `.catch` handler's would be.
+ */
+function queueJob(fn: () => void): void {
+  void SETTLED.then(fn);
+}
 
 /**
  * A child scope's place among its parent's listeners. It holds the parent's set, not the parent:
@@ -171,7 +178,7 @@ export class CancellationScope {
       const error = parent.#error;
       if (error !== undefined) {
         // Queued now, as a reaction to the parent's rejected promise would be.
-        void SETTLED.then(() => {
+        queueJob(() => {
           this.#reject(error);
         });
       } else {
@@ -203,7 +210,7 @@ export class CancellationScope {
     } else if (listener instanceof CodeReaction) {
       listener.reject(error);
     } else {
-      void SETTLED.then(() => {
+      queueJob(() => {
         listener(error);
       });
     }
@@ -266,12 +273,11 @@ export class CancellationScope {
       if (listener instanceof CodeReaction) {
         listener.reject(error);
       } else if (listener instanceof CancellationScope) {
-        void SETTLED.then(() => {
+        queueJob(() => {
           listener.#reject(error);
         });
       } else {
-        // A listener that throws leaves a rejection nobody handles, as a `.catch` handler would.
-        void SETTLED.then(() => {
+        queueJob(() => {
           listener(error);
         });
       }
