@@ -247,8 +247,10 @@ export interface AppendToRunRequest {
    * The write may wait, up to the store's linger window, for more writes to share its
    * transaction (the run's next write, usually): the engine sets it for an activity result whose
    * workflow task went straight back to the worker, whose answer follows within a millisecond or
-   * so. The promise still resolves only once the write is committed. A hint: a store may commit
-   * at once.
+   * so. It waits for that write also while other runs' writes commit without it (a busy store
+   * commits every turn); a later write to its run in the same batch, or its window's end, takes
+   * it along. The promise still resolves only once the write is committed. A hint: a store may
+   * commit at once.
    */
   linger?: boolean | undefined;
   /**

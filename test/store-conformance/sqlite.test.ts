@@ -371,6 +371,70 @@ describe('SqliteStore specifics', () => {
     }
   });
 
+  test("a lingering append waits out other runs' commits for its own run's next write", async () => {
+    const file = freshFile();
+    // A linger window longer than any test: only its run's next write or close() commits it.
+    const store = await SqliteStore.open({ path: file, lingerMs: 600_000 });
+    const waiting = makeRun();
+    const busy = makeRun();
+    for (const run of [waiting, busy]) {
+      await store.createRun({ run, events: [], tasks: [], timers: [] });
+    }
+    const reader = new Database(file, { readonly: true });
+    const batches = (runId: string) =>
+      reader
+        .prepare<[string], { first_event_id: number; last_event_id: number }>(
+          'SELECT first_event_id, last_event_id FROM history_batches WHERE run_id = ?',
+        )
+        .all(runId);
+    try {
+      const first = appendSignal(store, waiting.runId, 1, true);
+      await new Promise((r) => setImmediate(r));
+      // Another run's writes commit, one turn each, and leave the lingering one waiting.
+      for (const eventId of [1, 2]) {
+        const before = store.writeTransactions;
+        await appendSignal(store, busy.runId, eventId, false);
+        assert.equal(store.writeTransactions - before, 1);
+        assert.deepEqual(batches(waiting.runId), [], `still waiting after commit ${eventId}`);
+      }
+      const before = store.writeTransactions;
+      await Promise.all([first, appendSignal(store, waiting.runId, 2, false)]);
+      assert.equal(store.writeTransactions - before, 1, 'it committed with its run’s next write');
+      assert.deepEqual(batches(waiting.runId), [{ first_event_id: 1, last_event_id: 2 }]);
+      // One held back when the store closes is committed by close().
+      const third = appendSignal(store, waiting.runId, 3, true);
+      await appendSignal(store, busy.runId, 3, false);
+      assert.equal(batches(waiting.runId).length, 1, 'the third waits');
+      await store.close();
+      await third;
+      assert.deepEqual(batches(waiting.runId).at(-1), { first_event_id: 3, last_event_id: 3 });
+    } finally {
+      reader.close();
+      await store.close();
+    }
+  });
+
+  test("a lingering append held back past other runs' commits still commits when its window ends", async () => {
+    const store = await SqliteStore.open({ path: freshFile(), lingerMs: 100 });
+    const waiting = makeRun();
+    const busy = makeRun();
+    for (const run of [waiting, busy]) {
+      await store.createRun({ run, events: [], tasks: [], timers: [] });
+    }
+    try {
+      const first = appendSignal(store, waiting.runId, 1, true);
+      await new Promise((r) => setImmediate(r));
+      await appendSignal(store, busy.runId, 1, false);
+      assert.equal((await store.getRun({ runId: waiting.runId }))?.nextEventId, 1, 'held back');
+      const before = store.writeTransactions;
+      await first;
+      assert.equal(store.writeTransactions - before, 1, 'committed alone, at its window’s end');
+      assert.equal((await store.getRun({ runId: waiting.runId }))?.nextEventId, 2);
+    } finally {
+      await store.close();
+    }
+  });
+
   test('a lingering append commits alone when its own window ends, not an earlier window’s', async () => {
     const lingerMs = 400;
     const store = await SqliteStore.open({ path: freshFile(), lingerMs });

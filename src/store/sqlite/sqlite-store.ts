@@ -125,6 +125,8 @@ export class SqliteStore implements Store {
    */
   #lingerTimer: NodeJS.Timeout | undefined;
   #transactions = 0;
+  /** Set by close(): nothing is held back any more (#holdBack). */
+  #closing = false;
   /** Appends that failed: a write sent later that was decided on one of them fails too. */
   readonly #failedWrites = new WeakSet<AppendToRunRequest>();
   /** The batch being committed, if any: the next waits for it (see #flush). */
@@ -246,7 +248,12 @@ export class SqliteStore implements Store {
    */
   #groupCommit(write: BatchedWrite, linger = false): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.#pending.push({ write, resolve, reject });
+      this.#pending.push({
+        write,
+        resolve,
+        reject,
+        ...(linger && { dueMs: performance.now() + this.#lingerMs }),
+      });
       if (this.#flushAt?.kind === 'turn') return;
       if (linger) {
         if (this.#flushAt !== undefined) return;
@@ -290,8 +297,7 @@ export class SqliteStore implements Store {
   }
 
   async #flushPending(): Promise<void> {
-    const batch = this.#pending;
-    this.#pending = [];
+    const batch = this.#holdBack(this.#pending);
     if (batch.length === 0) return;
     const outcomes = new Map<PendingAppend, unknown>();
     try {
@@ -308,6 +314,43 @@ export class SqliteStore implements Store {
       if (failure === undefined) p.resolve();
       else this.#failed(p, translateSqliteError(failure, errorContextOf(p.write)));
     }
+  }
+
+  /**
+   * Takes the pending writes to commit now. A lingering write still inside its window stays
+   * pending while no later write to its run is in the batch: other runs' writes commit without
+   * it, so that it still shares its own run's next write (the answer it waits for) when a busy
+   * store commits every turn. Its window's end flushes it at the latest.
+   */
+  #holdBack(all: PendingAppend[]): PendingAppend[] {
+    this.#pending = [];
+    if (this.#closing) return all;
+    const now = performance.now();
+    const later = new Set<string>();
+    const held: PendingAppend[] = [];
+    const out: PendingAppend[] = [];
+    let dueMs = Infinity;
+    for (let i = all.length - 1; i >= 0; i--) {
+      const p = all[i];
+      if (p === undefined) continue;
+      const runId = runIdOf(p.write);
+      if (p.dueMs !== undefined && p.dueMs > now && !later.has(runId)) {
+        held.push(p);
+        dueMs = Math.min(dueMs, p.dueMs);
+      } else {
+        out.push(p);
+      }
+      later.add(runId);
+    }
+    if (held.length === 0) return all;
+    this.#pending = held.reverse();
+    // A write that came since the flush began set its own flush; one due later must not delay these.
+    if (this.#flushAt?.kind !== 'turn' && (this.#flushAt?.dueMs ?? Infinity) > dueMs) {
+      this.#flushAt = { kind: 'linger', dueMs };
+      clearTimeout(this.#lingerTimer);
+      this.#armLingerTimer(dueMs - now);
+    }
+    return out.reverse();
   }
 
   #failed(p: PendingAppend, e: unknown): void {
@@ -338,6 +381,7 @@ export class SqliteStore implements Store {
       return row === undefined ? undefined : taskFromRow(row);
     });
   }
+
 
   async deleteTask(req: { taskId: number }): Promise<void> {
     await this.#write('deleteTask', () => {
@@ -503,6 +547,7 @@ export class SqliteStore implements Store {
    * a no-op; any other call after close throws.
    */
   async close(): Promise<void> {
+    this.#closing = true;
     clearTimeout(this.#lingerTimer);
     this.#lingerTimer = undefined;
     // With its timer gone, a window left open (a lingering write that joined a batch already
@@ -550,6 +595,8 @@ type BatchedWrite =
 
 interface PendingAppend {
   write: BatchedWrite;
+  /** A lingering write's end of window (performance.now()). */
+  dueMs?: number;
   resolve: () => void;
   reject: (e: unknown) => void;
 }
@@ -597,6 +644,10 @@ class ChainConflict extends Error {}
 function conflictOf(p: PendingAppend): RunConflictError {
   const req = appendOf(p);
   return new RunConflictError(req.runId, req.expectedNextEventId);
+}
+
+function runIdOf(w: BatchedWrite): string {
+  return w.kind === 'append' ? w.req.runId : w.req.run.runId;
 }
 
 function appendOf(p: PendingAppend): AppendToRunRequest {
