@@ -132,7 +132,19 @@ export function findTask(
     skipTaskIds: number[];
   }>,
 ) {
-  return store.findTask({
+  return findTasks(store, { ...req, limit: 1 }).then((tasks) => tasks[0]);
+}
+
+/** The oldest tasks of a queue, up to `limit` (the defaults of {@link findTask}). */
+export function findTasks(
+  store: Store,
+  req: { taskQueue: string; limit: number } & Partial<{
+    namespace: string;
+    kind: TaskKind;
+    skipTaskIds: number[];
+  }>,
+) {
+  return store.findTasks({
     namespace: 'default',
     kind: TaskKind.Workflow,
     skipTaskIds: [],

@@ -5,10 +5,11 @@ import { describe, test } from 'node:test';
 import { RunConflictError, WorkflowExecutionAlreadyStartedError } from '../../src/errors.ts';
 import { RunStatus } from '../../src/protocol/run-status.ts';
 import { TaskKind } from '../../src/protocol/tasks.ts';
-import type { AppendToRunRequest, Store } from '../../src/store/store.ts';
+import type { AppendToRunRequest, Store, TaskRecord } from '../../src/store/store.ts';
 import {
   appendRequest,
   findTask,
+  findTasks,
   completedEvent,
   createRequest,
   makeRun,
@@ -642,6 +643,30 @@ export function storeConformance(backend: string, open: () => Promise<Store>): v
           );
           await store.deleteTask({ taskId: first.taskId });
           assert.deepEqual(await findTask(store, { taskQueue: run.taskQueue }), second);
+        }));
+
+      test('findTasks gives the oldest tasks up to its limit, oldest first, passing over skipped ids', () =>
+        withStore(async (store) => {
+          const run = makeRun();
+          await store.createRun({
+            ...createRequest(run),
+            tasks: [5, 3, 9, 7, 4].map((id) => workflowTask(run, id, { taskQueue: 'ahead' })),
+          });
+          const events = (tasks: readonly TaskRecord[]) => tasks.map((t) => t.scheduledEventId);
+          const all = await findTasks(store, { taskQueue: 'ahead', limit: 10 });
+          assert.deepEqual(events(all), [5, 3, 9, 7, 4]);
+          assert.deepEqual(
+            events(await findTasks(store, { taskQueue: 'ahead', limit: 3 })),
+            [5, 3, 9],
+          );
+          const [, second, third] = all as [TaskRecord, TaskRecord, TaskRecord];
+          const skipped = await findTasks(store, {
+            taskQueue: 'ahead',
+            limit: 3,
+            skipTaskIds: [second.taskId, third.taskId],
+          });
+          assert.deepEqual(events(skipped), [5, 7, 4]);
+          assert.deepEqual(await findTasks(store, { taskQueue: 'elsewhere', limit: 3 }), []);
         }));
 
       test('tasks come out in FIFO order per queue', () =>

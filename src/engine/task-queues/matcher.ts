@@ -44,12 +44,7 @@ export async function pollTaskQueue<T>(
     // The polls of one queue in this process find one at a time, each passing over the tasks the
     // ones before it took: polls that read at once would all find the same oldest task.
     const task = await findingOf(deps.store).run(key, async () => {
-      const found = await deps.store.findTask({
-        namespace: req.namespace,
-        taskQueue: req.taskQueue,
-        kind,
-        skipTaskIds: [...starting, ...uncommitted],
-      });
+      const found = await nextTask(deps, { ...req, kind }, key, starting, uncommitted);
       if (found) starting.add(found.taskId);
       return found;
     });
@@ -79,6 +74,50 @@ export async function pollTaskQueue<T>(
       if (handed !== undefined) return handed;
     }
   }
+}
+
+/**
+ * How many tasks one read of a queue takes ahead, oldest first, while this engine process is
+ * alone on its store: the polls that follow take them in turn without a read each. (With other
+ * engine processes, each poll reads the one oldest task: a read-ahead list would be stale at
+ * once, and its tasks raced for.)
+ */
+const READ_AHEAD = 32;
+
+/** Tasks read ahead per queue key, per store, oldest first (see {@link nextTask}). */
+const readAheadOf = perStore(() => new Map<string, TaskRecord[]>());
+
+/**
+ * The oldest task of the queue that no poll of this process is starting: the first of the
+ * tasks read ahead that is still free, else what a read of the store finds. A task read ahead
+ * may have been started or deleted since by another decision of this process (its run closed,
+ * say): starting it then finds it stale, and the poll goes on to the next.
+ */
+async function nextTask(
+  deps: EngineDeps,
+  queue: { namespace: string; taskQueue: string; kind: TaskKind },
+  key: string,
+  starting: ReadonlySet<number>,
+  uncommitted: ReadonlySet<number>,
+): Promise<TaskRecord | undefined> {
+  const readAhead = readAheadOf(deps.store);
+  const ahead = readAhead.get(key);
+  if (deps.peers.others) {
+    readAhead.delete(key);
+  } else if (ahead !== undefined) {
+    for (let task = ahead.shift(); task !== undefined; task = ahead.shift()) {
+      if (!starting.has(task.taskId) && !uncommitted.has(task.taskId)) return task;
+    }
+    readAhead.delete(key);
+  }
+  const found = await deps.store.findTasks({
+    ...queue,
+    skipTaskIds: [...starting, ...uncommitted],
+    limit: deps.peers.others ? 1 : READ_AHEAD,
+  });
+  const [first, ...rest] = found;
+  if (rest.length > 0) readAhead.set(key, rest);
+  return first;
 }
 
 /** Finds in progress per queue key, per store (see pollTaskQueue). */
