@@ -13,6 +13,7 @@ import {
   InvalidArgumentError,
   NamespaceNotFoundError,
   RepriseError,
+  RunConflictError,
 } from '../../src/errors.ts';
 import { RunStatus } from '../../src/protocol/run-status.ts';
 import { openStore } from '../../src/store/open-store.ts';
@@ -22,7 +23,7 @@ import { prepareTaskQueries } from '../../src/store/sqlite/queries/tasks.ts';
 import { prepareTimerQueries } from '../../src/store/sqlite/queries/timers.ts';
 import { runToRow } from '../../src/store/rows.ts';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
-import type { RunRecord } from '../../src/store/store.ts';
+import type { AppendToRunRequest, RunRecord } from '../../src/store/store.ts';
 import { makeTimer } from './builders.ts';
 import { storeConformance } from './suite.ts';
 
@@ -371,56 +372,91 @@ describe('SqliteStore specifics', () => {
     }
   });
 
-  test("a lingering append waits out other runs' commits for its own run's next write", async () => {
-    const file = freshFile();
-    // A linger window longer than any test: only its run's next write or close() commits it.
-    const store = await SqliteStore.open({ path: file, lingerMs: 600_000 });
-    const waiting = makeRun();
-    const busy = makeRun();
-    for (const run of [waiting, busy]) {
-      await store.createRun({ run, events: [], tasks: [], timers: [] });
-    }
-    const reader = new Database(file, { readonly: true });
-    const batches = (runId: string) =>
-      reader
-        .prepare<[string], { first_event_id: number; last_event_id: number }>(
-          'SELECT first_event_id, last_event_id FROM history_batches WHERE run_id = ?',
-        )
-        .all(runId);
-    try {
-      const first = appendSignal(store, waiting.runId, 1, true);
-      await new Promise((r) => setImmediate(r));
-      // Another run's writes commit, one turn each, and leave the lingering one waiting.
-      for (const eventId of [1, 2]) {
+  // A window longer than any test: a regression would wait it out, so each fails in 10 s instead.
+  test(
+    "a lingering append waits out other runs' commits for its own run's next write",
+    { timeout: 10_000 },
+    async () => {
+      const file = freshFile();
+      // A linger window longer than any test: only its run's next write or close() commits it.
+      const { store, waiting, busy } = await twoRuns(600_000, file);
+      const reader = new Database(file, { readonly: true });
+      const batches = (runId: string) =>
+        reader
+          .prepare<[string], { first_event_id: number; last_event_id: number }>(
+            'SELECT first_event_id, last_event_id FROM history_batches WHERE run_id = ?',
+          )
+          .all(runId);
+      try {
+        const first = appendSignal(store, waiting.runId, 1, true);
+        await new Promise((r) => setImmediate(r));
+        // Another run's writes commit, one turn each, and leave the lingering one waiting.
+        for (const eventId of [1, 2]) {
+          const before = store.writeTransactions;
+          await appendSignal(store, busy.runId, eventId, false);
+          assert.equal(store.writeTransactions - before, 1);
+          assert.deepEqual(batches(waiting.runId), [], `still waiting after commit ${eventId}`);
+        }
         const before = store.writeTransactions;
-        await appendSignal(store, busy.runId, eventId, false);
-        assert.equal(store.writeTransactions - before, 1);
-        assert.deepEqual(batches(waiting.runId), [], `still waiting after commit ${eventId}`);
+        await Promise.all([first, appendSignal(store, waiting.runId, 2, false)]);
+        assert.equal(store.writeTransactions - before, 1, 'it committed with its run’s next write');
+        assert.deepEqual(batches(waiting.runId), [{ first_event_id: 1, last_event_id: 2 }]);
+        // One held back when the store closes is committed by close().
+        const third = appendSignal(store, waiting.runId, 3, true);
+        await appendSignal(store, busy.runId, 3, false);
+        assert.equal(batches(waiting.runId).length, 1, 'the third waits');
+        await store.close();
+        await third;
+        assert.deepEqual(batches(waiting.runId).at(-1), { first_event_id: 3, last_event_id: 3 });
+      } finally {
+        reader.close();
+        await store.close();
       }
-      const before = store.writeTransactions;
-      await Promise.all([first, appendSignal(store, waiting.runId, 2, false)]);
-      assert.equal(store.writeTransactions - before, 1, 'it committed with its run’s next write');
-      assert.deepEqual(batches(waiting.runId), [{ first_event_id: 1, last_event_id: 2 }]);
-      // One held back when the store closes is committed by close().
-      const third = appendSignal(store, waiting.runId, 3, true);
-      await appendSignal(store, busy.runId, 3, false);
-      assert.equal(batches(waiting.runId).length, 1, 'the third waits');
-      await store.close();
-      await third;
-      assert.deepEqual(batches(waiting.runId).at(-1), { first_event_id: 3, last_event_id: 3 });
-    } finally {
-      reader.close();
-      await store.close();
-    }
-  });
+    },
+  );
+
+  test(
+    "a run's lingering appends are held back together, and go at once with its next write",
+    { timeout: 10_000 },
+    async () => {
+      const { store, waiting, busy } = await twoRuns(600_000);
+      try {
+        const first = appendSignal(store, waiting.runId, 1, true);
+        const second = appendSignal(store, waiting.runId, 2, true);
+        await appendSignal(store, busy.runId, 1, false);
+        assert.equal((await store.getRun({ runId: waiting.runId }))?.nextEventId, 1, 'both held');
+        const before = store.writeTransactions;
+        await Promise.all([first, second, appendSignal(store, waiting.runId, 3, false)]);
+        assert.equal(store.writeTransactions - before, 1, 'the three in one transaction');
+        assert.equal((await store.getRun({ runId: waiting.runId }))?.nextEventId, 4);
+      } finally {
+        await store.close();
+      }
+    },
+  );
+
+  test(
+    'a lingering append decided on one that failed fails at once, not at its window’s end',
+    { timeout: 10_000 },
+    async () => {
+      const { store, waiting: run, busy } = await twoRuns(600_000);
+      try {
+        // Expects event 5 where 1 is next: loses its compare-and-set.
+        const lost = signalAppend(run.runId, 5, false);
+        await assert.rejects(store.appendToRun(lost), RunConflictError);
+        const doomed = store.appendToRun({ ...signalAppend(run.runId, 6, true), after: lost });
+        // The next batch (another run's write) takes it along, to fail.
+        await appendSignal(store, busy.runId, 1, false);
+        await assert.rejects(doomed, RunConflictError);
+      } finally {
+        await store.close();
+      }
+    },
+  );
 
   test("a lingering append held back past other runs' commits still commits when its window ends", async () => {
-    const store = await SqliteStore.open({ path: freshFile(), lingerMs: 100 });
-    const waiting = makeRun();
-    const busy = makeRun();
-    for (const run of [waiting, busy]) {
-      await store.createRun({ run, events: [], tasks: [], timers: [] });
-    }
+    // Long enough that this machine, however busy, runs the next two lines inside it.
+    const { store, waiting, busy } = await twoRuns(1_000);
     try {
       const first = appendSignal(store, waiting.runId, 1, true);
       await new Promise((r) => setImmediate(r));
@@ -549,9 +585,25 @@ describe('openStore', () => {
   });
 });
 
+/** A store with its linger window, holding two fresh runs: one to linger on, one kept busy. */
+async function twoRuns(lingerMs: number, path = freshFile()) {
+  const store = await SqliteStore.open({ path, lingerMs });
+  const waiting = makeRun();
+  const busy = makeRun();
+  for (const run of [waiting, busy]) {
+    await store.createRun({ run, events: [], tasks: [], timers: [] });
+  }
+  return { store, waiting, busy };
+}
+
 /** Appends signal `eventId` to a run whose row holds no state, lingering or not. */
 function appendSignal(store: SqliteStore, runId: string, eventId: number, linger: boolean) {
-  return store.appendToRun({
+  return store.appendToRun(signalAppend(runId, eventId, linger));
+}
+
+/** The request that appends signal `eventId` to a run whose row holds no state. */
+function signalAppend(runId: string, eventId: number, linger: boolean): AppendToRunRequest {
+  return {
     runId,
     expectedNextEventId: eventId,
     expectedVersion: eventId - 1,
@@ -565,5 +617,5 @@ function appendSignal(store: SqliteStore, runId: string, eventId: number, linger
     deleteTimerKeys: [],
     deleteTaskIds: [],
     linger,
-  });
+  };
 }

@@ -75,9 +75,9 @@ export interface SqliteStoreOptions {
   /** A file path, or ':memory:' for a private in-memory database. */
   path: string;
   /**
-   * How long a write marked `linger` may wait for more writes to share its transaction before it
-   * is committed alone (default 20 ms). Writes not marked are committed at the end of the turn
-   * of the event loop they arrive in, together with any lingering ones.
+   * How long a write marked `linger` may wait for its run's next write to share its transaction
+   * before it is committed without it (default 20 ms). Writes not marked are committed at the end
+   * of the turn of the event loop they arrive in, with the lingering writes of their own runs.
    */
   lingerMs?: number | undefined;
 }
@@ -124,6 +124,8 @@ export class SqliteStore implements Store {
    * seventeenth pass).
    */
   #lingerTimer: NodeJS.Timeout | undefined;
+  /** When #lingerTimer fires (performance.now()). */
+  #lingerTimerDueMs = 0;
   #transactions = 0;
   /** Set by close(): nothing is held back any more (#holdBack). */
   #closing = false;
@@ -244,7 +246,8 @@ export class SqliteStore implements Store {
    * runs' steps or starts under load) share ONE transaction and so one fsync; one write's
    * conflict undoes only that write (see `appendBatch`). Every caller is answered only after the
    * commit, so an acknowledged write is as durable as a lone one. A lingering write
-   * (AppendToRunRequest.linger) waits up to the linger window for a write that is not.
+   * (AppendToRunRequest.linger) waits up to the linger window for a later write to its run
+   * (#holdBack).
    */
   #groupCommit(write: BatchedWrite, linger = false): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -272,7 +275,8 @@ export class SqliteStore implements Store {
   /**
    * Commits the pending writes. Batches commit one after another, in the order they were made,
    * even when one waits out a busy file (another process's transaction): a write decided on one
-   * in an earlier batch must not commit first.
+   * in an earlier batch must not commit first. (A lingering write held back commits after later
+   * batches, but never after a later write to its own run, the only ones decided on it.)
    */
   #flush(): Promise<void> {
     this.#flushAt = undefined;
@@ -291,6 +295,7 @@ export class SqliteStore implements Store {
   }
 
   #armLingerTimer(ms: number): void {
+    this.#lingerTimerDueMs = performance.now() + ms;
     this.#lingerTimer = setTimeout(() => {
       this.#lingerTimerFired();
     }, ms);
@@ -317,40 +322,52 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * Takes the pending writes to commit now. A lingering write still inside its window stays
-   * pending while no later write to its run is in the batch: other runs' writes commit without
-   * it, so that it still shares its own run's next write (the answer it waits for) when a busy
-   * store commits every turn. Its window's end flushes it at the latest.
+   * Takes the pending writes to commit now. A run's lingering writes stay pending while all of
+   * its writes in the batch linger, within their windows: other runs' writes commit without
+   * them, so that they still share their run's next write (the answer they wait for) when a busy
+   * store commits every turn. A run's writes stay together: any write to it that does not linger
+   * (always its last, as the engine awaits it before deciding again) takes them along. One decided
+   * on a write that failed goes at once, to fail.
    */
   #holdBack(all: PendingAppend[]): PendingAppend[] {
     this.#pending = [];
     if (this.#closing) return all;
     const now = performance.now();
-    const later = new Set<string>();
+    const waits = new Map<string, boolean>();
+    for (const p of all) {
+      const runId = runIdOf(p.write);
+      const may = p.dueMs !== undefined && p.dueMs > now && !this.#afterFailed(p.write);
+      waits.set(runId, may && waits.get(runId) !== false);
+    }
     const held: PendingAppend[] = [];
     const out: PendingAppend[] = [];
     let dueMs = Infinity;
-    for (let i = all.length - 1; i >= 0; i--) {
-      const p = all[i];
-      if (p === undefined) continue;
-      const runId = runIdOf(p.write);
-      if (p.dueMs !== undefined && p.dueMs > now && !later.has(runId)) {
-        held.push(p);
-        dueMs = Math.min(dueMs, p.dueMs);
-      } else {
+    for (const p of all) {
+      if (waits.get(runIdOf(p.write)) !== true) {
         out.push(p);
+        continue;
       }
-      later.add(runId);
+      held.push(p);
+      dueMs = Math.min(dueMs, p.dueMs ?? now);
     }
     if (held.length === 0) return all;
-    this.#pending = held.reverse();
-    // A write that came since the flush began set its own flush; one due later must not delay these.
+    this.#pending = held;
+    // A write that came since the flush began set its own flush; one due later must not delay
+    // these. The timer is replaced only if it would fire late (#lingerTimerFired sets it again).
     if (this.#flushAt?.kind !== 'turn' && (this.#flushAt?.dueMs ?? Infinity) > dueMs) {
       this.#flushAt = { kind: 'linger', dueMs };
+    }
+    if (this.#lingerTimer === undefined || this.#lingerTimerDueMs > dueMs) {
       clearTimeout(this.#lingerTimer);
       this.#armLingerTimer(dueMs - now);
+    } else {
+      this.#lingerTimer.ref();
     }
-    return out.reverse();
+    return out;
+  }
+
+  #afterFailed(w: BatchedWrite): boolean {
+    return w.kind === 'append' && w.req.after !== undefined && this.#failedWrites.has(w.req.after);
   }
 
   #failed(p: PendingAppend, e: unknown): void {
@@ -371,6 +388,11 @@ export class SqliteStore implements Store {
   }
 
   async findTasks(req: FindTasksRequest): Promise<TaskRecord[]> {
+    if (!Number.isInteger(req.limit) || req.limit < 1) {
+      throw new InvalidArgumentError(
+        `findTasks: limit must be a whole number of at least 1 (got ${String(req.limit)}).`,
+      );
+    }
     return this.#read('findTasks', () =>
       this.#q.tasks.find
         .all({
