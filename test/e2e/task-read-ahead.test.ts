@@ -1,0 +1,149 @@
+// An engine alone on its store reads up to 32 queued tasks at once, and its polls take them in
+// turn (engine/task-queues/matcher.ts). What the read-ahead must not change: a task goes to one
+// poll, the oldest free task goes first, and a list never outlives what it was read from.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { Client } from 'reprise/client';
+import { Engine } from 'reprise/server';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import { collect } from '../contract/fixtures/contract-workflows.ts';
+import { asWorkflowTask } from '../helpers/commands.ts';
+import { counted } from '../helpers/counted-store.ts';
+import { recordingLogger, tempDir, uniqueQueue, waitFor } from '../helpers/test-env.ts';
+
+describe('tasks read ahead', () => {
+  const tmp = tempDir();
+  let n = 0;
+  after(() => {
+    tmp.remove();
+  });
+
+  /** An engine alone on a fresh file; a 5 s linger keeps every start waiting for its answer. */
+  async function alone() {
+    const path = join(tmp.dir, `read-ahead-${++n}.db`);
+    const store = await SqliteStore.open({ path, lingerMs: 5_000 });
+    const { store: countedStore, calls } = counted(store);
+    const { logger, warnings } = recordingLogger();
+    const engine = await Engine.open({ store: countedStore, logger });
+    await waitFor(() => !engine.deps.peers.others, 'the engine to be alone on the file');
+    const client = new Client({ connection: engine.connection });
+    const taskQueue = uniqueQueue('ahead');
+    return {
+      path,
+      store,
+      engine,
+      warnings,
+      finds: () => calls.get('findTasks') ?? 0,
+      start: (workflowId: string) =>
+        client.workflow.start(collect, { taskQueue, workflowId, args: [1] }),
+      poll: async (on: Engine = engine) =>
+        on.connection.pollWorkflowTask({
+          namespace: 'default',
+          taskQueue,
+          identity: on === engine ? 'here' : 'there',
+          waitMs: 0,
+        }),
+      close: async () => {
+        await engine.close();
+        await store.close();
+      },
+    };
+  }
+
+  test('polls over a backlog share their reads, and each task goes to one poll', async () => {
+    const s = await alone();
+    try {
+      for (let i = 0; i < 70; i++) await s.start(`wf-${String(i)}`);
+      const before = s.finds();
+      const tasks = await Promise.all(Array.from({ length: 70 }, () => s.poll()));
+      const runIds = tasks.map((t) => asWorkflowTask(t).runId);
+      assert.equal(new Set(runIds).size, 70, 'no task went to two polls');
+      assert.ok(s.finds() - before <= 4, `${String(s.finds() - before)} reads for 70 polls`);
+      assert.equal(await s.poll(), undefined, 'the queue is empty');
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('a task whose start was lost goes first again, before the tasks read after it', async () => {
+    const s = await alone();
+    const rival = await SqliteStore.open({ path: s.path });
+    try {
+      for (const id of ['a', 'b', 'c']) await s.start(id);
+      const first = asWorkflowTask(await s.poll());
+      assert.equal(first.workflowId, 'a');
+      // Another writer moves a's row on while a's start waits for its answer: the start's write
+      // loses its compare-and-set, and a's task row is free again.
+      const row = await rival.getRun({ runId: first.runId });
+      assert.ok(row);
+      await rival.appendToRun({
+        runId: row.runId,
+        expectedNextEventId: row.nextEventId,
+        expectedVersion: row.version,
+        events: [],
+        status: row.status,
+        closeTimeMs: row.closeTimeMs,
+        nextEventId: row.nextEventId,
+        state: row.state,
+        tasks: [],
+        timers: [],
+        deleteTimerKeys: [],
+        deleteTaskIds: [],
+      });
+      await assert.rejects(
+        s.engine.connection.completeWorkflowTask({
+          taskToken: first.taskToken,
+          identity: 'here',
+          commands: [{ type: 'CompleteWorkflowExecution', result: 'a' }],
+        }),
+      );
+      const order: string[] = [];
+      for (let task = await s.poll(); task !== undefined; task = await s.poll()) {
+        order.push(asWorkflowTask(task).workflowId);
+      }
+      assert.deepEqual(order, ['a', 'b', 'c']);
+      assert.deepEqual(s.warnings, [
+        'A deferred write to the run was not committed; the writes that followed it will re-read the run.',
+      ]);
+    } finally {
+      await rival.close();
+      await s.close();
+    }
+  });
+
+  test('a list read before another engine came is not served after it left', async () => {
+    const s = await alone();
+    let other: Engine | undefined;
+    try {
+      for (const id of ['w1', 'w2', 'w3']) await s.start(id);
+      // This engine reads all three, hands out w1 and commits it with its answer.
+      const first = asWorkflowTask(await s.poll());
+      assert.equal(first.workflowId, 'w1');
+      await s.engine.connection.completeWorkflowTask({
+        taskToken: first.taskToken,
+        identity: 'here',
+        commands: [{ type: 'CompleteWorkflowExecution', result: 'here' }],
+      });
+      // Another engine comes, closes w2 and leaves, while this one does not poll.
+      other = await Engine.open({ store: `sqlite:${s.path}` });
+      await waitFor(() => s.engine.deps.peers.others, 'this engine to see the other');
+      const theirs = asWorkflowTask(await s.poll(other));
+      assert.equal(theirs.workflowId, 'w2');
+      await other.connection.completeWorkflowTask({
+        taskToken: theirs.taskToken,
+        identity: 'there',
+        commands: [{ type: 'CompleteWorkflowExecution', result: 'there' }],
+      });
+      await other.close();
+      other = undefined;
+      await waitFor(() => !s.engine.deps.peers.others, 'this engine to be alone again');
+      const next = asWorkflowTask(await s.poll());
+      assert.equal(next.workflowId, 'w3', 'not w2, which the other engine closed');
+      assert.equal(await s.poll(), undefined);
+    } finally {
+      await other?.close();
+      await s.close();
+    }
+  });
+});
