@@ -7,7 +7,7 @@ import { RECHECK_INTERVAL_MS, taskKey } from '../notifier.ts';
 import { parseRequest } from '../ops/parse-request.ts';
 import { KeyedMutex } from '../../util/semaphore.ts';
 import { perStore } from '../per-store.ts';
-import { lostStartsOf, uncommittedAcksOf } from './uncommitted-acks.ts';
+import { uncommittedAcksOf } from './uncommitted-acks.ts';
 
 const PollSchema = z.object({
   namespace: z.string().min(1),
@@ -18,7 +18,7 @@ const PollSchema = z.object({
 
 /**
  * The long-poll of one task queue: finds the oldest task no poller of this process is starting
- * (see {@link nextTask}) and lets `start` turn it into what the worker gets, in the transaction that also deletes the
+ * and lets `start` turn it into what the worker gets, in the transaction that also deletes the
  * task (a stale task yields undefined and the next is tried). Finding is a read, not a commit:
  * two engine processes that find the same task race on the run's compare-and-set, and the loser
  * sees it started. With no task, waits for a wake-up, re-reading the store at least every
@@ -44,7 +44,13 @@ export async function pollTaskQueue<T>(
     // The polls of one queue in this process find one at a time, each passing over the tasks the
     // ones before it took: polls that read at once would all find the same oldest task.
     const task = await findingOf(deps.store).run(key, async () => {
-      const found = await nextTask(deps, { ...req, kind }, key, starting, uncommitted);
+      const [found] = await deps.store.findTasks({
+        namespace: req.namespace,
+        taskQueue: req.taskQueue,
+        kind,
+        skipTaskIds: [...starting, ...uncommitted],
+        limit: 1,
+      });
       if (found) starting.add(found.taskId);
       return found;
     });
@@ -74,79 +80,6 @@ export async function pollTaskQueue<T>(
       if (handed !== undefined) return handed;
     }
   }
-}
-
-/**
- * How many tasks one read of a queue takes ahead, oldest first, while this engine process is
- * alone on its store: the polls that follow take them in turn without a read each. (With other
- * engine processes, each poll reads the one oldest task: a read-ahead list would be stale at
- * once, and its tasks raced for.)
- */
-const READ_AHEAD = 32;
-
-/**
- * A list read ahead is served for this long at most: under a backlog the polls use it up within
- * milliseconds, and one kept longer could outlive the visit of another engine process (noticed
- * within 250 ms, engine-processes.ts) that started its tasks meanwhile.
- */
-const READ_AHEAD_MAX_AGE_MS = 200;
-
-interface ReadAhead {
-  tasks: TaskRecord[];
-  readAtMs: number;
-  /** The store's count of lost starts when it was read ({@link lostStartsOf}). */
-  lostStarts: number;
-}
-
-/** Tasks read ahead per queue key, per store, oldest first (see {@link nextTask}). */
-const readAheadOf = perStore(() => new Map<string, ReadAhead>());
-
-/**
- * The oldest task of the queue that no poll of this process is starting: the first task read
- * ahead that is still free, else what a read of the store finds. A list is dropped once another
- * engine process is seen, once it is older than READ_AHEAD_MAX_AGE_MS, and once a start whose
- * commit waited for its answer was lost (its task row, older than the list's, is free again and
- * goes first). A task read ahead that a decision of this process has acknowledged since (its run
- * was missing, say) is found stale when started, and the poll goes on to the next.
- */
-async function nextTask(
-  deps: EngineDeps,
-  queue: { namespace: string; taskQueue: string; kind: TaskKind },
-  key: string,
-  starting: ReadonlySet<number>,
-  uncommitted: ReadonlySet<number>,
-): Promise<TaskRecord | undefined> {
-  const readAhead = readAheadOf(deps.store);
-  const lostStarts = lostStartsOf(deps.store).count;
-  if (deps.peers.others) {
-    readAhead.clear();
-  } else {
-    const ahead = readAhead.get(key);
-    if (
-      ahead !== undefined &&
-      ahead.lostStarts === lostStarts &&
-      performance.now() - ahead.readAtMs <= READ_AHEAD_MAX_AGE_MS
-    ) {
-      for (let task = ahead.tasks.shift(); task !== undefined; task = ahead.tasks.shift()) {
-        if (starting.has(task.taskId) || uncommitted.has(task.taskId)) continue;
-        if (ahead.tasks.length === 0) readAhead.delete(key);
-        return task;
-      }
-    }
-    readAhead.delete(key);
-  }
-  const found = await deps.store.findTasks({
-    namespace: queue.namespace,
-    taskQueue: queue.taskQueue,
-    kind: queue.kind,
-    skipTaskIds: [...starting, ...uncommitted],
-    limit: deps.peers.others ? 1 : READ_AHEAD,
-  });
-  const [first, ...rest] = found;
-  if (rest.length > 0) {
-    readAhead.set(key, { tasks: rest, readAtMs: performance.now(), lostStarts });
-  }
-  return first;
 }
 
 /** Finds in progress per queue key, per store (see pollTaskQueue). */

@@ -20,12 +20,5 @@ export function holdAcksUntil(
   const drop = (): void => {
     for (const id of taskIds) held.delete(id);
   };
-  write.then(drop, () => {
-    drop();
-    // The rows stay in their queue, free again: no list read ahead without them goes first.
-    lostStartsOf(store).count++;
-  });
+  write.then(drop, drop);
 }
-
-/** How many writes that acknowledged tasks were lost since the process began, per store. */
-export const lostStartsOf = perStore(() => ({ count: 0 }));
