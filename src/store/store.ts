@@ -249,8 +249,8 @@ export interface AppendToRunRequest {
    * transaction (the run's next write, usually): the engine sets it for an activity result whose
    * workflow task went straight back to the worker, whose answer follows within a millisecond or
    * so. It waits for that write also while other runs' writes commit without it (a busy store
-   * commits every turn); a later write to its run in the same batch, or its window's end, takes
-   * it along. The promise still resolves only once the write is committed. A hint: a store may
+   * commits every turn); a later write to its run that does not linger, its window's end, or
+   * close() takes it along. The promise still resolves only once the write is committed. A hint: a store may
    * commit at once.
    */
   linger?: boolean | undefined;

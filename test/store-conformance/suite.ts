@@ -619,7 +619,7 @@ export function storeConformance(backend: string, open: () => Promise<Store>): v
     });
 
     describe('tasks', () => {
-      test('findTask changes nothing: the task stays until deleted, and skipped ids are passed over', () =>
+      test('findTasks changes nothing: the task stays until deleted, and skipped ids are passed over', () =>
         withStore(async (store) => {
           const run = makeRun();
           await store.createRun({
@@ -650,18 +650,18 @@ export function storeConformance(backend: string, open: () => Promise<Store>): v
           const run = makeRun();
           await store.createRun({
             ...createRequest(run),
-            tasks: [5, 3, 9, 7, 4].map((id) => workflowTask(run, id, { taskQueue: 'ahead' })),
+            tasks: [5, 3, 9, 7, 4].map((id) => workflowTask(run, id, { taskQueue: 'oldest' })),
           });
           const events = (tasks: readonly TaskRecord[]) => tasks.map((t) => t.scheduledEventId);
-          const all = await findTasks(store, { taskQueue: 'ahead', limit: 10 });
+          const all = await findTasks(store, { taskQueue: 'oldest', limit: 10 });
           assert.deepEqual(events(all), [5, 3, 9, 7, 4]);
           assert.deepEqual(
-            events(await findTasks(store, { taskQueue: 'ahead', limit: 3 })),
+            events(await findTasks(store, { taskQueue: 'oldest', limit: 3 })),
             [5, 3, 9],
           );
           const [, second, third] = all as [TaskRecord, TaskRecord, TaskRecord];
           const skipped = await findTasks(store, {
-            taskQueue: 'ahead',
+            taskQueue: 'oldest',
             limit: 3,
             skipTaskIds: [second.taskId, third.taskId],
           });
@@ -688,7 +688,7 @@ export function storeConformance(backend: string, open: () => Promise<Store>): v
           assert.deepEqual(order, [5, 3, 9, 7]);
         }));
 
-      test('findTask passes over any set of skipped ids: not only the oldest, and ids of other queues', () =>
+      test('findTasks passes over any set of skipped ids: not only the oldest, and ids of other queues', () =>
         withStore(async (store) => {
           const run = makeRun();
           await store.createRun({

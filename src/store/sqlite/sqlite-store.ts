@@ -238,7 +238,9 @@ export class SqliteStore implements Store {
         nextEventId: req.createRun.run.nextEventId,
       });
     }
-    await this.#groupCommit({ kind: 'append', req }, req.linger === true);
+    // One decided on a write that failed already does not wait for its window: it fails.
+    const linger = req.linger === true && !this.#afterFailed({ kind: 'append', req });
+    await this.#groupCommit({ kind: 'append', req }, linger);
   }
 
   /**
@@ -251,17 +253,13 @@ export class SqliteStore implements Store {
    */
   #groupCommit(write: BatchedWrite, linger = false): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.#pending.push({
-        write,
-        resolve,
-        reject,
-        ...(linger && { dueMs: performance.now() + this.#lingerMs }),
-      });
+      const dueMs = performance.now() + this.#lingerMs;
+      this.#pending.push({ write, resolve, reject, ...(linger && { dueMs }) });
       if (this.#flushAt?.kind === 'turn') return;
       if (linger) {
         if (this.#flushAt !== undefined) return;
-        this.#flushAt = { kind: 'linger', dueMs: performance.now() + this.#lingerMs };
-        if (this.#lingerTimer === undefined) this.#armLingerTimer(this.#lingerMs);
+        this.#flushAt = { kind: 'linger', dueMs };
+        if (this.#lingerTimer === undefined) this.#armLingerTimer(dueMs);
         else this.#lingerTimer.ref();
         return;
       }
@@ -289,16 +287,15 @@ export class SqliteStore implements Store {
   #lingerTimerFired(): void {
     this.#lingerTimer = undefined;
     if (this.#flushAt?.kind !== 'linger') return;
-    const leftMs = this.#flushAt.dueMs - performance.now();
-    if (leftMs <= 0) void this.#flush();
-    else this.#armLingerTimer(leftMs);
+    if (this.#flushAt.dueMs <= performance.now()) void this.#flush();
+    else this.#armLingerTimer(this.#flushAt.dueMs);
   }
 
-  #armLingerTimer(ms: number): void {
-    this.#lingerTimerDueMs = performance.now() + ms;
+  #armLingerTimer(dueMs: number): void {
+    this.#lingerTimerDueMs = dueMs;
     this.#lingerTimer = setTimeout(() => {
       this.#lingerTimerFired();
-    }, ms);
+    }, dueMs - performance.now());
   }
 
   async #flushPending(): Promise<void> {
@@ -359,7 +356,7 @@ export class SqliteStore implements Store {
     }
     if (this.#lingerTimer === undefined || this.#lingerTimerDueMs > dueMs) {
       clearTimeout(this.#lingerTimer);
-      this.#armLingerTimer(dueMs - now);
+      this.#armLingerTimer(dueMs);
     } else {
       this.#lingerTimer.ref();
     }
