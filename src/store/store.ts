@@ -55,13 +55,12 @@ export interface Store {
   readHistory(req: { runId: string; fromEventId?: number | undefined }): Promise<HistoryEvent[]>;
 
   /**
-   * The oldest tasks of the queue whose ids are not in `skipTaskIds`, up to `limit`, oldest
-   * first, without changing anything (a read, not a commit). A task stays until deleted (by
-   * appendToRun or deleteTask): the engine deletes it in the same transaction that starts it,
-   * and that transaction's compare-and-set on the run is what keeps two pollers that found the
-   * same task from both starting it.
+   * The oldest task of the queue whose id is not in `skipTaskIds`, without changing anything (a
+   * read, not a commit). A task stays until deleted (by appendToRun or deleteTask): the engine
+   * deletes it in the same transaction that starts it, and that transaction's compare-and-set on
+   * the run is what keeps two pollers that found the same task from both starting it.
    */
-  findTasks(req: FindTasksRequest): Promise<TaskRecord[]>;
+  findTask(req: FindTaskRequest): Promise<TaskRecord | undefined>;
 
   /** Deletes a task (a stale one found at claim). Deleting a missing task changes nothing. */
   deleteTask(req: { taskId: number }): Promise<void>;
@@ -250,8 +249,8 @@ export interface AppendToRunRequest {
    * workflow task went straight back to the worker, whose answer follows within a millisecond or
    * so. It waits for that write also while other runs' writes commit without it (a busy store
    * commits every turn); a later write to its run that does not linger, its window's end, or
-   * close() takes it along. The promise still resolves only once the write is committed. A hint: a store may
-   * commit at once.
+   * close() takes it along. The promise still resolves only once the write is committed. A hint:
+   * a store may commit at once.
    */
   linger?: boolean | undefined;
   /**
@@ -268,14 +267,12 @@ export interface AppendToRunRequest {
   createRun?: CreateRunRequest | undefined;
 }
 
-export interface FindTasksRequest {
+export interface FindTaskRequest {
   namespace: string;
   taskQueue: string;
   kind: TaskKind;
   /** Tasks this process is already starting. */
   skipTaskIds: readonly number[];
-  /** At most this many (a whole number, at least 1). */
-  limit: number;
 }
 
 export interface TakeDueTimersRequest {

@@ -34,7 +34,7 @@ describe('queued task order', () => {
       store,
       engine,
       warnings,
-      reads: () => calls.get('findTasks') ?? 0,
+      reads: () => calls.get('findTask') ?? 0,
       start: (workflowId: string) =>
         client.workflow.start(collect, { taskQueue, workflowId, args: [1] }),
       poll: async (on: Engine = engine) =>

@@ -132,19 +132,7 @@ export function findTask(
     skipTaskIds: number[];
   }>,
 ) {
-  return findTasks(store, { ...req, limit: 1 }).then((tasks) => tasks[0]);
-}
-
-/** The oldest tasks of a queue, up to `limit` (the defaults of {@link findTask}). */
-export function findTasks(
-  store: Store,
-  req: { taskQueue: string; limit: number } & Partial<{
-    namespace: string;
-    kind: TaskKind;
-    skipTaskIds: number[];
-  }>,
-) {
-  return store.findTasks({
+  return store.findTask({
     namespace: 'default',
     kind: TaskKind.Workflow,
     skipTaskIds: [],

@@ -5,11 +5,10 @@ import { describe, test } from 'node:test';
 import { RunConflictError, WorkflowExecutionAlreadyStartedError } from '../../src/errors.ts';
 import { RunStatus } from '../../src/protocol/run-status.ts';
 import { TaskKind } from '../../src/protocol/tasks.ts';
-import type { AppendToRunRequest, Store, TaskRecord } from '../../src/store/store.ts';
+import type { AppendToRunRequest, Store } from '../../src/store/store.ts';
 import {
   appendRequest,
   findTask,
-  findTasks,
   completedEvent,
   createRequest,
   makeRun,
@@ -619,7 +618,7 @@ export function storeConformance(backend: string, open: () => Promise<Store>): v
     });
 
     describe('tasks', () => {
-      test('findTasks changes nothing: the task stays until deleted, and skipped ids are passed over', () =>
+      test('findTask changes nothing: the task stays until deleted, and skipped ids are passed over', () =>
         withStore(async (store) => {
           const run = makeRun();
           await store.createRun({
@@ -645,30 +644,6 @@ export function storeConformance(backend: string, open: () => Promise<Store>): v
           assert.deepEqual(await findTask(store, { taskQueue: run.taskQueue }), second);
         }));
 
-      test('findTasks gives the oldest tasks up to its limit, oldest first, passing over skipped ids', () =>
-        withStore(async (store) => {
-          const run = makeRun();
-          await store.createRun({
-            ...createRequest(run),
-            tasks: [5, 3, 9, 7, 4].map((id) => workflowTask(run, id, { taskQueue: 'oldest' })),
-          });
-          const events = (tasks: readonly TaskRecord[]) => tasks.map((t) => t.scheduledEventId);
-          const all = await findTasks(store, { taskQueue: 'oldest', limit: 10 });
-          assert.deepEqual(events(all), [5, 3, 9, 7, 4]);
-          assert.deepEqual(
-            events(await findTasks(store, { taskQueue: 'oldest', limit: 3 })),
-            [5, 3, 9],
-          );
-          const [, second, third] = all as [TaskRecord, TaskRecord, TaskRecord];
-          const skipped = await findTasks(store, {
-            taskQueue: 'oldest',
-            limit: 3,
-            skipTaskIds: [second.taskId, third.taskId],
-          });
-          assert.deepEqual(events(skipped), [5, 7, 4]);
-          assert.deepEqual(await findTasks(store, { taskQueue: 'elsewhere', limit: 3 }), []);
-        }));
-
       test('tasks come out in FIFO order per queue', () =>
         withStore(async (store) => {
           const run = makeRun();
@@ -688,7 +663,7 @@ export function storeConformance(backend: string, open: () => Promise<Store>): v
           assert.deepEqual(order, [5, 3, 9, 7]);
         }));
 
-      test('findTasks passes over any set of skipped ids: not only the oldest, and ids of other queues', () =>
+      test('findTask passes over any set of skipped ids: not only the oldest, and ids of other queues', () =>
         withStore(async (store) => {
           const run = makeRun();
           await store.createRun({

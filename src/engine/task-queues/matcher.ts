@@ -44,12 +44,11 @@ export async function pollTaskQueue<T>(
     // The polls of one queue in this process find one at a time, each passing over the tasks the
     // ones before it took: polls that read at once would all find the same oldest task.
     const task = await findingOf(deps.store).run(key, async () => {
-      const [found] = await deps.store.findTasks({
+      const found = await deps.store.findTask({
         namespace: req.namespace,
         taskQueue: req.taskQueue,
         kind,
         skipTaskIds: [...starting, ...uncommitted],
-        limit: 1,
       });
       if (found) starting.add(found.taskId);
       return found;

@@ -38,7 +38,7 @@ import type { EngineProcessRow } from '../rows.ts';
 import type {
   AppendToRunRequest,
   EngineProcessRecord,
-  FindTasksRequest,
+  FindTaskRequest,
   CreateRunRequest,
   ListRunsByQueryRequest,
   NewTask,
@@ -330,22 +330,26 @@ export class SqliteStore implements Store {
     this.#pending = [];
     if (this.#closing) return all;
     const now = performance.now();
-    const waits = new Map<string, boolean>();
+    // Per run: the earliest end of its writes' windows while all of them may wait, else false.
+    const waits = new Map<string, number | false>();
     for (const p of all) {
       const runId = runIdOf(p.write);
-      const may = p.dueMs !== undefined && p.dueMs > now && !this.#afterFailed(p.write);
-      waits.set(runId, may && waits.get(runId) !== false);
+      const until = waits.get(runId);
+      const due = p.dueMs ?? 0;
+      const may = due > now && until !== false && !this.#afterFailed(p.write);
+      waits.set(runId, may ? Math.min(until ?? Infinity, due) : false);
     }
     const held: PendingAppend[] = [];
     const out: PendingAppend[] = [];
     let dueMs = Infinity;
     for (const p of all) {
-      if (waits.get(runIdOf(p.write)) !== true) {
+      const until = waits.get(runIdOf(p.write));
+      if (until === undefined || until === false) {
         out.push(p);
         continue;
       }
       held.push(p);
-      dueMs = Math.min(dueMs, p.dueMs ?? now);
+      dueMs = Math.min(dueMs, until);
     }
     if (held.length === 0) return all;
     this.#pending = held;
@@ -384,23 +388,16 @@ export class SqliteStore implements Store {
     );
   }
 
-  async findTasks(req: FindTasksRequest): Promise<TaskRecord[]> {
-    if (!Number.isInteger(req.limit) || req.limit < 1) {
-      throw new InvalidArgumentError(
-        `findTasks: limit must be a whole number of at least 1 (got ${String(req.limit)}).`,
-      );
-    }
-    return this.#read('findTasks', () =>
-      this.#q.tasks.find
-        .all({
-          namespace: req.namespace,
-          task_queue: req.taskQueue,
-          kind: req.kind,
-          skip: JSON.stringify(req.skipTaskIds),
-          limit: req.limit,
-        })
-        .map(taskFromRow),
-    );
+  async findTask(req: FindTaskRequest): Promise<TaskRecord | undefined> {
+    return this.#read('findTask', () => {
+      const row = this.#q.tasks.find.get({
+        namespace: req.namespace,
+        task_queue: req.taskQueue,
+        kind: req.kind,
+        skip: JSON.stringify(req.skipTaskIds),
+      });
+      return row === undefined ? undefined : taskFromRow(row);
+    });
   }
 
   async deleteTask(req: { taskId: number }): Promise<void> {
