@@ -473,6 +473,30 @@ describe('SqliteStore specifics', () => {
     }
   });
 
+  test("a run's held appends go together when the oldest one's window ends, not the newest's", async () => {
+    const lingerMs = 1_000;
+    const store = await SqliteStore.open({ path: freshFile(), lingerMs });
+    const run = makeRun();
+    await store.createRun({ run, events: [], tasks: [], timers: [] });
+    try {
+      const firstSent = performance.now();
+      const firstWrite = signalAppend(run.runId, 1, true);
+      const first = store.appendToRun(firstWrite);
+      // Half-way through the first window, a second lingering write to the run, decided on it.
+      await delay(lingerMs / 2);
+      const second = store.appendToRun({ ...signalAppend(run.runId, 2, true), after: firstWrite });
+      const before = store.writeTransactions;
+      await first;
+      const waitedMs = performance.now() - firstSent;
+      assert.ok(waitedMs < lingerMs * 1.4, `the first waited ${waitedMs} ms: the second's window`);
+      await second;
+      assert.equal(store.writeTransactions - before, 1, 'both in one transaction');
+      assert.equal((await store.getRun({ runId: run.runId }))?.nextEventId, 3);
+    } finally {
+      await store.close();
+    }
+  });
+
   test('a lingering append commits alone when its own window ends, not an earlier window’s', async () => {
     const lingerMs = 400;
     const store = await SqliteStore.open({ path: freshFile(), lingerMs });
