@@ -15,10 +15,10 @@ test('a full cache evicts the least recently used entry whose write is committed
   const cache = new RunCache();
   const lingering = {} as AppendToRunRequest;
   const first = row('lingering');
-  cache.set(first.record, first.state, [], undefined, lingering);
+  cache.set(first.record, first.state, '{}', [], undefined, lingering);
   for (let i = 0; i < 5000; i++) {
     const r = row(`run-${i}`);
-    cache.set(r.record, r.state, [], undefined);
+    cache.set(r.record, r.state, '{}', [], undefined);
   }
   assert.equal(cache.get('lingering')?.pending, lingering, 'ahead of the store: kept');
   assert.equal(cache.get('run-0'), undefined, 'the oldest committed one went instead');
@@ -40,7 +40,7 @@ test('a task is given the cached events frozen: no one can change the history th
     // Not plain data (a memo may hold bytes): kept, not frozen (typed arrays cannot be).
     memo: { bytes: new Uint8Array([1]) },
   } as unknown as HistoryEvent;
-  cache.set({ ...r.record, nextEventId: 2 }, r.state, [completed], undefined);
+  cache.set({ ...r.record, nextEventId: 2 }, r.state, '{}', [completed], undefined);
   const given = cache.eventsFrom('frozen', 1);
   assert.ok(given);
   const event = given[0] as unknown as { result: { items: number[] } };
@@ -64,4 +64,17 @@ test('a task is given the cached events frozen: no one can change the history th
     { items: [1, 2] },
     "a change the caller makes afterwards does not reach the cache's events",
   );
+});
+
+test('an entry keeps the state as JSON and the row without its state: no object graph stays', () => {
+  const cache = new RunCache();
+  const r = row('json');
+  const state = { ...r.state, memo: { note: 'before' } } as RunState;
+  cache.set({ ...r.record, state }, state, JSON.stringify(state), [], undefined);
+  const hit = cache.get('json');
+  assert.ok(hit);
+  assert.equal('state' in hit.record, false, 'the row is kept without its state object');
+  // The decision that left the state changes its objects afterwards: the entry is not moved.
+  state.memo['note'] = 'after';
+  assert.deepEqual((JSON.parse(hit.stateJson) as RunState).memo, { note: 'before' });
 });

@@ -9,10 +9,20 @@ import { perStore } from './per-store.ts';
 /** Runs whose last committed row an engine process keeps, per store. */
 const MAX_CACHED_RUNS = 5000;
 
+/** A run's row as cached: all but its state, which {@link CachedRun} keeps as JSON. */
+export type CachedRecord = Omit<RunRecord, 'state'>;
+
 /** One run as this process last committed it. */
 export interface CachedRun {
-  readonly record: RunRecord;
-  readonly state: RunState;
+  readonly record: CachedRecord;
+  /**
+   * The run's state as its row holds it (`JSON.stringify`), which each decision parses into a
+   * copy of its own. One string instead of an object graph: an entry lives until the run's next
+   * step, long enough to be promoted to V8's old generation, where a string takes a fraction of
+   * the graph's room and has nothing in it to mark (W2's peak RSS 11 MiB lower; bench/RESULTS.md,
+   * twenty-first pass).
+   */
+  readonly stateJson: string;
   /**
    * The run's events after its last completed workflow task (`previousStartedEventId`), up to
    * the end of its history, when this process wrote them all: what the next workflow task
@@ -28,12 +38,12 @@ export interface CachedRun {
 
 /**
  * The last row this process committed for a run, so that the next write to it need not read it
- * back (and parse its state) first. Only a hint: `updateRun`'s compare-and-set still guards every
+ * back (and check its state against the schema) first. Only a hint: `updateRun`'s compare-and-set still guards every
  * write, and a stale entry (another engine process wrote the run) costs one conflict, after which
  * the row is read from the store. A decision on a cached row that writes nothing (it refuses, or
  * finds nothing to do) is checked against the stored row's version, and made again if the row
- * moved on. Entries are never handed out for mutation: a decision works on
- * a copy of the state, and a task gets the tail's events frozen (copied and frozen once, when
+ * moved on. Entries are never handed out for mutation: a decision parses its own copy of the
+ * state, and a task gets the tail's events frozen (copied and frozen once, when
  * cached: a copy per task was 3–5 MiB of W2's peak RSS).
  */
 export class RunCache {
@@ -59,8 +69,9 @@ export class RunCache {
    * decision started from, if any); a closed run is dropped (it is rarely written again).
    */
   set(
-    record: RunRecord,
+    record: CachedRecord | RunRecord,
     state: RunState,
+    stateJson: string,
     appended: readonly HistoryEvent[],
     previous: CachedRun | undefined,
     pending?: AppendToRunRequest,
@@ -75,8 +86,8 @@ export class RunCache {
       if (!Object.isFrozen(e)) tail[i] = frozenCopy(e);
     });
     this.#runs.set(record.runId, {
-      record,
-      state,
+      record: withoutState(record),
+      stateJson,
       tail,
       ...(pending !== undefined && { pending }),
     });
@@ -126,6 +137,12 @@ export class RunCache {
     const key = workflowKey(hit.record.namespace, hit.record.workflowId);
     if (this.#byWorkflow.get(key) === runId) this.#byWorkflow.delete(key);
   }
+}
+
+function withoutState(record: CachedRecord | RunRecord): CachedRecord {
+  if (!('state' in record)) return record;
+  const { state, ...rest } = record;
+  return rest;
 }
 
 function workflowKey(namespace: string, workflowId: string): string {

@@ -98,7 +98,13 @@ export function committed(
   tx: RunTx,
   matches: readonly Match[],
 ): void {
-  RunCache.of(deps.store).set(request.run, tx.state, tx.events, undefined);
+  RunCache.of(deps.store).set(
+    request.run,
+    tx.state,
+    JSON.stringify(tx.state),
+    tx.events,
+    undefined,
+  );
   afterCommit(deps, tx);
   handOver(deps, matches);
 }

@@ -7,24 +7,18 @@ import {
 import type { HistoryEvent, NewHistoryEvent } from '../protocol/history-events.ts';
 import { RunStatus, isTerminal } from '../protocol/run-status.ts';
 import type { TaskKind, TimerPayload } from '../protocol/tasks.ts';
-import type {
-  AppendToRunRequest,
-  CreateRunRequest,
-  NewTask,
-  NewTimer,
-  RunRecord,
-} from '../store/store.ts';
+import type { AppendToRunRequest, CreateRunRequest, NewTask, NewTimer } from '../store/store.ts';
 import { onRunClosed } from './close-effects.ts';
 import type { EngineDeps } from './deps.ts';
 import { KeyedMutex } from '../util/semaphore.ts';
 import { RunCache } from './run-cache.ts';
+import type { CachedRecord } from './run-cache.ts';
 import { committed, handOver, matchNewRun, matchWaitingPollers, release } from './sync-match.ts';
 import { runClosedKey, runKey, taskKey } from './notifier.ts';
 import { enforceHistoryLimits } from './run-limits.ts';
 import { STATE_TIMERS_KEY, isStateTimerKey } from './timer-keys.ts';
 import { applyEvent, holdersOf, isWorkflowVisible, parseRunState } from './run-state.ts';
 import type { RunState } from './run-state.ts';
-import { cloneData } from '../util/clone-data.ts';
 import { holdAcksUntil } from './task-queues/uncommitted-acks.ts';
 
 /**
@@ -95,7 +89,8 @@ async function updateRunUnlocked<T>(
   const cache = RunCache.of(deps.store);
   for (let attempt = 1; ; attempt++) {
     const cached = cache.get(runId);
-    const record = cached?.record ?? (await deps.store.getRun({ runId }));
+    const stored = cached ? undefined : await deps.store.getRun({ runId });
+    const record: CachedRecord | undefined = cached?.record ?? stored;
     if (!record) {
       if (mayBeMissing) return 'missing';
       throw new IllegalStateError(`Run ${runId} does not exist.`);
@@ -103,7 +98,8 @@ async function updateRunUnlocked<T>(
     const tx = new RunTx(
       record,
       deps.clock.now(),
-      cached ? cloneData(cached.state) : parseRunState(record.state),
+      // The row's own state, checked when read from the store; the cache's was checked then.
+      cached ? (JSON.parse(cached.stateJson) as RunState) : parseRunState(stored?.state),
     );
     tx.heldBy = deps.processId;
     tx.rowCommitted = cached?.pending === undefined;
@@ -141,6 +137,7 @@ async function updateRunUnlocked<T>(
       successor === undefined &&
       tx.isRunning &&
       cached?.tail !== undefined;
+    const stateJson = JSON.stringify(tx.state);
     const request: AppendToRunRequest = {
       runId,
       expectedNextEventId: record.nextEventId,
@@ -150,6 +147,7 @@ async function updateRunUnlocked<T>(
       closeTimeMs: tx.state.closeTimeMs,
       nextEventId: tx.state.nextEventId,
       state: tx.state,
+      stateJson,
       tasks: tx.tasks,
       timers: tx.timers,
       deleteTimerKeys: tx.deletedTimerKeys,
@@ -165,7 +163,7 @@ async function updateRunUnlocked<T>(
     };
     const write = deps.store.appendToRun(request);
     if (deferred) {
-      cache.set(committedRecord(record, tx.state), tx.state, tx.events, cached, request);
+      cache.set(committedRecord(record, tx.state), tx.state, stateJson, tx.events, cached, request);
       holdAcksUntil(deps.store, tx.ackedTaskIds, write);
       write.then(
         () => {
@@ -203,7 +201,7 @@ async function updateRunUnlocked<T>(
       await new Promise((r) => setTimeout(r, Math.random() * Math.min(2 ** attempt, 50)));
       continue;
     }
-    cache.set(committedRecord(record, tx.state), tx.state, tx.events, cached);
+    cache.set(committedRecord(record, tx.state), tx.state, stateJson, tx.events, cached);
     afterCommit(deps, tx);
     handOver(deps, matches);
     if (successor !== undefined)
@@ -232,20 +230,19 @@ function decideAgain(deps: EngineDeps, runId: string, again: () => Promise<unkno
  * True when the stored row is newer than `cached`, i.e. another engine process wrote the run.
  * A cached row ahead of the store (this process's write still in its group commit) is not.
  */
-async function movedOn(deps: EngineDeps, cached: RunRecord): Promise<boolean> {
+async function movedOn(deps: EngineDeps, cached: CachedRecord): Promise<boolean> {
   const stored = await deps.store.getRun({ runId: cached.runId });
   return stored !== undefined && stored.version > cached.version;
 }
 
 /** The run's row once a decision from `record` that left `state` is committed. */
-function committedRecord(record: RunRecord, state: RunState): RunRecord {
+function committedRecord(record: CachedRecord, state: RunState): CachedRecord {
   return {
     ...record,
     status: state.status,
     closeTimeMs: state.closeTimeMs,
     nextEventId: state.nextEventId,
     version: record.version + 1,
-    state,
     searchAttributes: state.searchAttributes,
     memo: state.memo,
   };
@@ -335,7 +332,7 @@ export class RunTx {
   #changed = false;
   #wake = false;
 
-  constructor(record: RunRecord, nowMs: number, state: RunState) {
+  constructor(record: { readonly runId: string }, nowMs: number, state: RunState) {
     this.state = state;
     this.nowMs = nowMs;
     this.runId = record.runId;

@@ -227,6 +227,11 @@ export interface AppendToRunRequest {
   closeTimeMs: number | undefined;
   nextEventId: number;
   state: unknown;
+  /**
+   * `JSON.stringify(state)`, when the caller has it already: the store writes it as the row's
+   * state instead of serializing `state` again.
+   */
+  stateJson?: string | undefined;
   tasks: NewTask[];
   timers: NewTimer[];
   deleteTimerKeys: string[];

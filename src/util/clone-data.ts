@@ -1,7 +1,8 @@
 /**
- * A deep copy of plain data — objects, arrays, primitives, as the run state and history events
- * are — equal to what `structuredClone` makes of it, without the serializer: about three times
- * faster and with less garbage, for the copies the engine takes on every decision. Anything
+ * A deep copy of plain data — objects, arrays, primitives, as history events and payloads are —
+ * equal to what `structuredClone` makes of it, without the serializer: about three times faster
+ * and with less garbage, for the copies the engine takes on a step's path (an activity's result
+ * and arguments, the events its run cache keeps). Anything
  * that is not a plain object or array (a `Date`, a `Map`, a class instance) is copied by
  * `structuredClone` itself.
  */

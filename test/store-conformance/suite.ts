@@ -195,6 +195,39 @@ export function storeConformance(backend: string, open: () => Promise<Store>): v
     });
 
     describe('appendToRun', () => {
+      test("an append that brings its state's JSON stores that state; in one transaction, the last one's", () =>
+        withStore(async (store) => {
+          const run = makeRun();
+          await store.createRun(createRequest(run));
+          const state = { step: 1, note: 'ü' };
+          const first = appendRequest(run, {
+            events: [],
+            nextEventId: 3,
+            state,
+            stateJson: JSON.stringify(state),
+          });
+          await store.appendToRun(first);
+          assert.deepEqual((await store.getRun({ runId: run.runId }))?.state, state);
+          // Two writes in one transaction: the row gets the last one's JSON.
+          const next = { ...run, version: run.version + 1 };
+          const second = appendRequest(next, {
+            events: [],
+            nextEventId: 3,
+            state: { step: 2 },
+            stateJson: JSON.stringify({ step: 2 }),
+            linger: true,
+          });
+          const third = appendRequest(
+            { ...next, version: next.version + 1 },
+            { events: [], nextEventId: 3, state: { step: 3 }, stateJson: '{"step":3}' },
+          );
+          await Promise.all([
+            store.appendToRun(second),
+            store.appendToRun({ ...third, after: second }),
+          ]);
+          assert.deepEqual((await store.getRun({ runId: run.runId }))?.state, { step: 3 });
+        }));
+
       test('appendToRun with createRun closes the run and creates its successor of the same workflow id in one transaction', () =>
         withStore(async (store) => {
           const run = makeRun();

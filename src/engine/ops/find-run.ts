@@ -3,6 +3,7 @@ import type { RunRecord } from '../../store/store.ts';
 import type { ExecutionRef } from '../../transport/engine-api.ts';
 import type { EngineDeps } from '../deps.ts';
 import { RunCache } from '../run-cache.ts';
+import type { CachedRecord } from '../run-cache.ts';
 
 /** The run a request names (the latest run of the workflow id without a run id), or throws. */
 export async function findRunOrThrow(deps: EngineDeps, ref: ExecutionRef): Promise<RunRecord> {
@@ -23,7 +24,7 @@ export async function findRunOrThrow(deps: EngineDeps, ref: ExecutionRef): Promi
  * no read: a hint, stale only when another engine process changed the run since — updateRun's
  * compare-and-set finds that out; a reader must know that it is alone on the store.
  */
-export function cachedRunningRun(deps: EngineDeps, ref: ExecutionRef): RunRecord | undefined {
+export function cachedRunningRun(deps: EngineDeps, ref: ExecutionRef): CachedRecord | undefined {
   const cache = RunCache.of(deps.store);
   const run =
     ref.runId === undefined

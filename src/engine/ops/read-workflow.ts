@@ -109,7 +109,10 @@ export async function getWorkflowOutcome(
   }
 }
 
-async function outcomeOf(deps: EngineDeps, run: RunRecord): Promise<WorkflowOutcome> {
+async function outcomeOf(
+  deps: EngineDeps,
+  run: Pick<RunRecord, 'runId' | 'nextEventId'>,
+): Promise<WorkflowOutcome> {
   const [last] = await deps.store.readHistory({
     runId: run.runId,
     fromEventId: run.nextEventId - 1,

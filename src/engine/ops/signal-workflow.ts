@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { UnknownSignalError, WorkflowNotFoundError } from '../../errors.ts';
-import type { RunRecord } from '../../store/store.ts';
+import type { CachedRecord } from '../run-cache.ts';
 import type { SignalWorkflowRequest } from '../../transport/engine-api.ts';
 import type { EngineDeps } from '../deps.ts';
 import { checkPayload } from '../payload-limits.ts';
@@ -46,7 +46,7 @@ export async function signalWorkflow(
 async function signalRun(
   deps: EngineDeps,
   req: z.infer<typeof SignalSchema>,
-  run: RunRecord,
+  run: CachedRecord,
 ): Promise<void> {
   await assertKnownSignal(deps, run.namespace, run.taskQueue, run.workflowType, req.signalName);
   await updateRun(deps, run.runId, (tx) => {

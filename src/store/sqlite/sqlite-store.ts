@@ -746,7 +746,7 @@ function prepareTransactions(db: Database.Database, q: Queries) {
       status: last.status,
       close_time_ms: last.closeTimeMs ?? null,
       next_event_id: last.nextEventId,
-      state: stateToColumn(last.state),
+      state: last.stateJson ?? stateToColumn(last.state),
       search_attributes: objectToColumn(
         chain.findLast((r) => r.searchAttributes !== undefined)?.searchAttributes,
       ),
