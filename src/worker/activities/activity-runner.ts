@@ -176,7 +176,6 @@ export class ActivityRunner {
     }
   }
 
-  /** The attempt goes on outside this worker: its process's exit must not time it out. */
   /**
    * The attempt goes on outside this worker: its process's exit must not time it out (ADR 0012).
    * Tried up to RELEASE_TRIES times with backoff (about 6 s in all) while the engine is busy or
