@@ -66,15 +66,15 @@ test('a task is given the cached events frozen: no one can change the history th
   );
 });
 
-test('an entry keeps the state as JSON and the row without its state: no object graph stays', () => {
+test('an entry keeps the row without its state, memo and search attributes: no object graph', () => {
   const cache = new RunCache();
   const r = row('json');
-  const state = { ...r.state, memo: { note: 'before' } } as RunState;
-  cache.set({ ...r.record, state }, state, JSON.stringify(state), [], undefined);
+  const record = { ...r.record, state: r.state, memo: { note: 1 }, searchAttributes: { a: 1 } };
+  cache.set(record, r.state, JSON.stringify(r.state), [], undefined);
   const hit = cache.get('json');
   assert.ok(hit);
-  assert.equal('state' in hit.record, false, 'the row is kept without its state object');
-  // The decision that left the state changes its objects afterwards: the entry is not moved.
-  state.memo['note'] = 'after';
-  assert.deepEqual((JSON.parse(hit.stateJson) as RunState).memo, { note: 'before' });
+  for (const key of ['state', 'memo', 'searchAttributes']) {
+    assert.equal(key in hit.record, false, `the cached row keeps no ${key}`);
+  }
+  assert.deepEqual(JSON.parse(hit.stateJson), JSON.parse(JSON.stringify(r.state)));
 });

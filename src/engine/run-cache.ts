@@ -9,8 +9,11 @@ import { perStore } from './per-store.ts';
 /** Runs whose last committed row an engine process keeps, per store. */
 const MAX_CACHED_RUNS = 5000;
 
-/** A run's row as cached: all but its state, which {@link CachedRun} keeps as JSON. */
-export type CachedRecord = Omit<RunRecord, 'state'>;
+/**
+ * A run's row as cached: all but its state, which {@link CachedRun} keeps as JSON, and the
+ * visibility copies of its memo and search attributes, which no reader of the cache needs.
+ */
+export type CachedRecord = Omit<RunRecord, 'state' | 'memo' | 'searchAttributes'>;
 
 /** One run as this process last committed it. */
 export interface CachedRun {
@@ -38,13 +41,13 @@ export interface CachedRun {
 
 /**
  * The last row this process committed for a run, so that the next write to it need not read it
- * back (and check its state against the schema) first. Only a hint: `updateRun`'s compare-and-set still guards every
- * write, and a stale entry (another engine process wrote the run) costs one conflict, after which
- * the row is read from the store. A decision on a cached row that writes nothing (it refuses, or
- * finds nothing to do) is checked against the stored row's version, and made again if the row
- * moved on. Entries are never handed out for mutation: a decision parses its own copy of the
- * state, and a task gets the tail's events frozen (copied and frozen once, when
- * cached: a copy per task was 3–5 MiB of W2's peak RSS).
+ * back (and check its state against the schema) first. Only a hint: `updateRun`'s
+ * compare-and-set still guards every write, and a stale entry (another engine process wrote the
+ * run) costs one conflict, after which the row is read from the store. A decision on a cached row
+ * that writes nothing (it refuses, or finds nothing to do) is checked against the stored row's
+ * version, and made again if the row moved on. Entries are never handed out for mutation: a
+ * decision parses its own copy of the state, and a task gets the tail's events frozen (copied and
+ * frozen once, when cached: a copy per task was 3–5 MiB of W2's peak RSS).
  */
 export class RunCache {
   readonly #runs = new Map<string, CachedRun>();
@@ -139,9 +142,12 @@ export class RunCache {
   }
 }
 
+/** `record` without what {@link CachedRecord} leaves out (the parts of a decision's state). */
 function withoutState(record: CachedRecord | RunRecord): CachedRecord {
-  if (!('state' in record)) return record;
-  const { state, ...rest } = record;
+  if (!('state' in record) && !('memo' in record) && !('searchAttributes' in record)) {
+    return record;
+  }
+  const { state, memo, searchAttributes, ...rest } = record as RunRecord;
   return rest;
 }
 

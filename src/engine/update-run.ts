@@ -98,7 +98,8 @@ async function updateRunUnlocked<T>(
     const tx = new RunTx(
       record,
       deps.clock.now(),
-      // The row's own state, checked when read from the store; the cache's was checked then.
+      // A stored row's state is checked against the schema; the cache's is one this process
+      // made (a decision's, or a new run's).
       cached ? (JSON.parse(cached.stateJson) as RunState) : parseRunState(stored?.state),
     );
     tx.heldBy = deps.processId;
@@ -137,7 +138,16 @@ async function updateRunUnlocked<T>(
       successor === undefined &&
       tx.isRunning &&
       cached?.tail !== undefined;
-    const stateJson = JSON.stringify(tx.state);
+    let stateJson: string;
+    try {
+      stateJson = JSON.stringify(tx.state);
+    } catch (e) {
+      // State that is not JSON (applyEvent's size check refuses such payloads before this): as a
+      // failed write, the matched polls poll again.
+      release(matches);
+      if (successor !== undefined) release(successor.matches);
+      throw e;
+    }
     const request: AppendToRunRequest = {
       runId,
       expectedNextEventId: record.nextEventId,
@@ -243,8 +253,6 @@ function committedRecord(record: CachedRecord, state: RunState): CachedRecord {
     closeTimeMs: state.closeTimeMs,
     nextEventId: state.nextEventId,
     version: record.version + 1,
-    searchAttributes: state.searchAttributes,
-    memo: state.memo,
   };
 }
 

@@ -475,9 +475,7 @@ describe('SqliteStore specifics', () => {
 
   test("a run's held appends go together when the oldest one's window ends, not the newest's", async () => {
     const lingerMs = 1_000;
-    const store = await SqliteStore.open({ path: freshFile(), lingerMs });
-    const run = makeRun();
-    await store.createRun({ run, events: [], tasks: [], timers: [] });
+    const { store, waiting: run, busy } = await twoRuns(lingerMs);
     try {
       const firstSent = performance.now();
       const firstWrite = signalAppend(run.runId, 1, true);
@@ -485,6 +483,9 @@ describe('SqliteStore specifics', () => {
       // Half-way through the first window, a second lingering write to the run, decided on it.
       await delay(lingerMs / 2);
       const second = store.appendToRun({ ...signalAppend(run.runId, 2, true), after: firstWrite });
+      // Another run's commit holds both back, and must keep the first one's end for them.
+      await delay(lingerMs / 4);
+      await appendSignal(store, busy.runId, 1, false);
       const before = store.writeTransactions;
       await first;
       const waitedMs = performance.now() - firstSent;
