@@ -110,6 +110,8 @@ describe('contract 1: exactly-once state transitions', () => {
             if (code !== 0) reject(new Error(`signal-process exited with code ${String(code)}`));
           });
         });
+        // Killed in `finally` after a failed assertion, the child rejects `done` unawaited.
+        done.catch(() => undefined);
         // Both processes signal the run at once; this one's worker answers each signal too.
         forked.child.send({ type: 'go' });
         const sent: string[] = [];
