@@ -4,7 +4,10 @@
 // objects a full collection freed (`includeObjectsCollectedByMajorGC`) and dropping those a
 // young-generation collection freed. What it lists lived long enough to be promoted: garbage
 // that fills the old generation between full collections, or live data.
-// Usage: npx tsx bench/heap-sample.ts <workload> [--top N]   (e.g. W2)
+// With --all, it keeps every sampled allocation instead: what a step allocates, which sets how
+// often the young generation is collected. Besides the allocating frame and the nearest frame in
+// src/, it lists the five innermost frames of each allocation.
+// Usage: npx tsx bench/heap-sample.ts <workload> [--top N] [--all]   (e.g. W2)
 import { Session } from 'node:inspector/promises';
 import { RepChannel } from './lib/channel.ts';
 import type { RepContext } from './lib/workload.ts';
@@ -23,9 +26,10 @@ interface SamplingProfile {
 const id = process.argv[2];
 const topArg = process.argv.indexOf('--top');
 const top = topArg > 0 ? Number(process.argv[topArg + 1]) : 25;
+const all = process.argv.includes('--all');
 const workload = id === undefined ? undefined : findWorkload(id);
 if (workload === undefined) {
-  console.error('usage: npx tsx bench/heap-sample.ts <workload> [--top N]');
+  console.error('usage: npx tsx bench/heap-sample.ts <workload> [--top N] [--all]');
   process.exit(2);
 }
 
@@ -45,6 +49,7 @@ const ctx: RepContext = {
       void session.post('HeapProfiler.startSampling', {
         samplingInterval: 512,
         includeObjectsCollectedByMajorGC: true,
+        includeObjectsCollectedByMinorGC: all,
       });
     } else {
       // node's types leave out the profile's `samples`, which V8 sends.
@@ -74,18 +79,31 @@ const frame = (n: SampleNode): string => {
 };
 const byFrame = new Map<string, number>();
 const byProjectFrame = new Map<string, number>();
+const byStack = new Map<string, number>();
+const add = (m: Map<string, number>, key: string, size: number): void => {
+  m.set(key, (m.get(key) ?? 0) + size);
+};
 let total = 0;
 for (const s of profile.samples) {
   const n = nodes.get(s.nodeId);
   if (n === undefined) continue;
   total += s.size;
-  byFrame.set(frame(n), (byFrame.get(frame(n)) ?? 0) + s.size);
+  add(byFrame, frame(n), s.size);
   // The nearest caller in the project's own source: who made it, where the allocating frame is
   // a builtin (a Map's set, a Promise, JSON.parse).
   let m: SampleNode | undefined = n;
   while (m !== undefined && !m.callFrame.url.includes('/src/')) m = parents.get(m.id);
   const key = m === undefined ? '(no frame of the project)' : frame(m);
-  byProjectFrame.set(key, (byProjectFrame.get(key) ?? 0) + s.size);
+  add(byProjectFrame, key, s.size);
+  const stack: string[] = [];
+  for (
+    let f: SampleNode | undefined = n;
+    f !== undefined && stack.length < 5;
+    f = parents.get(f.id)
+  ) {
+    if (f.callFrame.functionName !== '' || f.callFrame.url !== '') stack.push(frame(f));
+  }
+  add(byStack, stack.join(' < '), s.size);
 }
 const print = (title: string, m: Map<string, number>): void => {
   console.log(`\n## ${title}`);
@@ -93,7 +111,9 @@ const print = (title: string, m: Map<string, number>): void => {
     console.log(`${((v / total) * 100).toFixed(1).padStart(6)} %  ${k}`);
   }
 };
-console.log(`# ${workload.id}: ${(total / 2 ** 20).toFixed(1)} MiB sampled (promoted or live)`);
+const kind = all ? 'allocated' : 'promoted or live';
+console.log(`# ${workload.id}: ${(total / 2 ** 20).toFixed(1)} MiB sampled (${kind})`);
 print('by allocating frame', byFrame);
 print('by nearest frame in src/', byProjectFrame);
+print('by stack (five innermost frames)', byStack);
 process.exit(0);

@@ -1,9 +1,9 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { IllegalStateError } from '../errors.ts';
 import { CancelledFailure } from '../failures.ts';
 import type { Logger } from '../logger.ts';
 import { msFromDuration } from '../protocol/duration.ts';
 import type { Duration } from '../protocol/duration.ts';
+import { asyncStore } from '../util/async-store.ts';
 
 /** What an activity knows about itself. Temporal's `ActivityInfo`, plus `idempotencyKey`. */
 export interface ActivityInfo {
@@ -68,8 +68,8 @@ export class Context {
 
   /** The context of the activity running now; throws outside an activity. */
   static current(): Context {
-    const ctx = storage.getStore();
-    if (!ctx) {
+    const ctx = asyncStore.getStore();
+    if (!(ctx instanceof Context)) {
       throw new IllegalStateError(
         'Context.current() was called outside an activity. Call it from an activity function that a Worker runs, or use MockActivityEnvironment in tests.',
       );
@@ -122,8 +122,10 @@ function asCancelledFailure(reason: unknown): CancelledFailure {
   return new CancelledFailure(reason instanceof Error ? reason.message : 'Activity cancelled');
 }
 
-/** Internal: the worker runs each attempt inside `storage.run(context, …)`. */
-export const storage = new AsyncLocalStorage<Context>();
+/** Internal: runs `fn` with `ctx` as `Context.current()`; the worker runs each attempt inside. */
+export function runInActivityContext<T>(ctx: Context, fn: () => T): T {
+  return asyncStore.run(ctx, fn);
+}
 
 /**
  * Throw from an activity to say it will be completed later, from outside, by its task token

@@ -1,4 +1,4 @@
-import { Context, storage } from '../activity/context.ts';
+import { Context, runInActivityContext } from '../activity/context.ts';
 import type { ActivityInfo } from '../activity/context.ts';
 import { CancelledFailure } from '../failures.ts';
 import { defaultLogger } from '../logger.ts';
@@ -48,7 +48,7 @@ export class MockActivityEnvironment {
   }
 
   run<P extends unknown[], R>(fn: (...args: P) => R | Promise<R>, ...args: P): Promise<R> {
-    return storage.run(this.context, async () => fn(...args));
+    return runInActivityContext(this.context, async () => fn(...args));
   }
 
   /** Cancels the running activity: its cancellation signal aborts with a CancelledFailure. */

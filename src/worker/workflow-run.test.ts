@@ -6,6 +6,8 @@ import { PATCH_MARKER } from '../protocol/history-events.ts';
 import type { HistoryEvent } from '../protocol/history-events.ts';
 import type { OutcomesInHistory } from '../protocol/activation.ts';
 import { PATCH_MARKER_NAME } from '../workflow/activator.ts';
+import { Context } from '../activity/context.ts';
+import { MockActivityEnvironment } from '../testing/mock-activity-environment.ts';
 import {
   HistoryBuilder,
   START_TIME_MS,
@@ -806,6 +808,24 @@ describe('WorkflowRun', () => {
     assert.deepEqual(commandsOf(probed), [{ type: 'CompleteWorkflowExecution', result: 'root' }]);
     spin.run.dispose();
     probe.run.dispose();
+    quick.dispose();
+  });
+
+  test('workflow code run inside an activity’s async context finds its own root scope', async () => {
+    // The one AsyncLocalStorage (util/async-store.ts) holds the activity's Context there: a
+    // workflow task an activity's completion hands straight back runs in that continuation.
+    const quick = await quickSandbox();
+    const h = new HistoryBuilder().started('scopeProbe');
+    const run = newRun(quick, 'probe-in-activity');
+    step(run, h);
+    h.signaled('probe').startTask();
+    const env = new MockActivityEnvironment();
+    const probed = await env.run(async () => {
+      assert.equal(Context.current(), env.context);
+      return run.activateShared(h.after(run.lastEventId));
+    });
+    assert.deepEqual(commandsOf(probed), [{ type: 'CompleteWorkflowExecution', result: 'root' }]);
+    run.dispose();
     quick.dispose();
   });
 

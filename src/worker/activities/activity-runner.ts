@@ -1,4 +1,4 @@
-import { CompleteAsyncError, Context, storage } from '../../activity/context.ts';
+import { CompleteAsyncError, Context, runInActivityContext } from '../../activity/context.ts';
 import type { ActivityInfo } from '../../activity/context.ts';
 import { ErrorCode, RepriseError, ensureError } from '../../errors.ts';
 import {
@@ -101,7 +101,7 @@ export class ActivityRunner {
         },
         log,
       });
-      const result = await storage.run(ctx, () =>
+      const result = await runInActivityContext(ctx, () =>
         executeWithInterceptors(this.#interceptors, ctx, task.args, fn as never),
       );
       await heartbeater.stop();

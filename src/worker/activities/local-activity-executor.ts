@@ -1,7 +1,7 @@
 // Runs one local activity for the workflow task that scheduled it: attempts in this process, with
 // the activity's Context (`info.isLocal`), retried here while the backoff is short, and ended with
 // the marker details the workflow records.
-import { CompleteAsyncError, Context, storage } from '../../activity/context.ts';
+import { CompleteAsyncError, Context, runInActivityContext } from '../../activity/context.ts';
 import type { ActivityInfo } from '../../activity/context.ts';
 import { ensureError } from '../../errors.ts';
 import {
@@ -232,7 +232,7 @@ export class LocalActivityExecutor {
     try {
       const result = toPayload(
         await Promise.race([
-          storage.run(ctx, () =>
+          runInActivityContext(ctx, () =>
             executeWithInterceptors(this.#interceptors, ctx, request.args, fn as never),
           ),
           aborted,

@@ -1,7 +1,7 @@
 // One node:vm context per (worker, bundle), shared by every cached run of that bundle: the
 // bundle's module state is instantiated per run and the run's Activator swapped in per call
 // (Temporal's reuseV8Context). A context costs ~1 MB; a cached run must cost ≤ 50 KB.
-import { AsyncLocalStorage, executionAsyncId } from 'node:async_hooks';
+import { executionAsyncId } from 'node:async_hooks';
 import { SourceMap } from 'node:module';
 import vm from 'node:vm';
 import { IllegalStateError, ensureError } from '../../errors.ts';
@@ -14,6 +14,7 @@ import type {
   SandboxResponse,
 } from '../../protocol/activation.ts';
 import { STACK_TRACE_QUERY } from '../../protocol/activation.ts';
+import { asyncStore } from '../../util/async-store.ts';
 import { repairAsyncIdStack } from './async-id-stack.ts';
 import type { WorkflowBundle } from './bundle.ts';
 import type { WatchdogKind } from './native-watchdog.ts';
@@ -122,8 +123,6 @@ export class VmSandbox {
   /** Globals a run added to the context, kept aside while other runs execute. */
   readonly #addedGlobals = new Map<string, Map<PropertyKey, PropertyDescriptor>>();
   readonly #runKeys = new Set<string>();
-  /** The context's CancellationScope storage (cancellation-scope.ts), one per sandbox. */
-  readonly #scopeStorage = new AsyncLocalStorage<unknown>();
   #globalsOwner: string | undefined;
   #disposed = false;
   /** Batches waiting for the next shared watched call, run when the event loop's turn ends. */
@@ -146,7 +145,7 @@ export class VmSandbox {
     // with the host's Object.prototype there `globalThis.constructor.prototype` would be the
     // host's, writable from workflow code; and `globalThis.__proto__ = …` would change it.
     this.#contextObject = Object.assign(Object.create(null) as Record<PropertyKey, unknown>, {
-      __reprise_scopeStorage: this.#scopeStorage,
+      __reprise_scopeStorage: asyncStore,
     });
     this.#context = vm.createContext(this.#contextObject, {
       name: 'reprise-workflows',
@@ -515,7 +514,7 @@ export class VmSandbox {
       repairAsyncIdStack(asyncIdBefore);
       // A CancellationScope.run() the interrupt cut short left its scope as the store of this
       // (the host's) async resource: the next run called in this turn would find it current.
-      this.#scopeStorage.enterWith(undefined);
+      asyncStore.enterWith(undefined);
       throw new DeadlockError(
         `Potential deadlock detected: workflow code did not yield within ${this.#timeoutMs} ms. ` +
           'Workflow code must not loop forever or block: wait with sleep() or condition().',

@@ -111,9 +111,10 @@ export const probe = defineSignal('probe');
 /** Returns which scope its `probe` signal handler ran in. */
 export async function scopeProbe(): Promise<string> {
   let seen: string | undefined;
+  const root = CancellationScope.current();
   setHandler(probe, () => {
     const scope = CancellationScope.current();
-    seen = scope.parent === undefined ? 'root' : `a cancellable=${String(scope.cancellable)} scope`;
+    seen = scope === root ? 'root' : `a cancellable=${String(scope.cancellable)} scope`;
   });
   await condition(() => seen !== undefined);
   return seen ?? '';
