@@ -135,7 +135,8 @@ function parseJson(text: string, where: string): unknown {
   }
 }
 
-export function runToRow(run: RunRecord): RunRow {
+/** The row of `run`; `stateJson`, when given, is `JSON.stringify(run.state)` already made. */
+export function runToRow(run: RunRecord, stateJson?: string): RunRow {
   return {
     run_id: run.runId,
     namespace: run.namespace,
@@ -147,7 +148,7 @@ export function runToRow(run: RunRecord): RunRow {
     close_time_ms: run.closeTimeMs ?? null,
     next_event_id: run.nextEventId,
     version: run.version,
-    state: stateToColumn(run.state),
+    state: stateJson ?? stateToColumn(run.state),
     search_attributes: objectToColumn(run.searchAttributes),
     memo: objectToColumn(run.memo),
     execution_time_ms: run.executionTimeMs ?? null,
