@@ -88,12 +88,7 @@ export function matchNewRun(
   built.tx.heldBy = deps.processId;
   const matches = matchWaitingPollers(deps, built.tx);
   const run = { ...built.request.run, nextEventId: built.tx.state.nextEventId };
-  // Once, after the match started the first task: the row and the run cache take the same JSON.
-  const stateJson = JSON.stringify(built.tx.state);
-  return {
-    request: { ...built.request, run, heldBy: holdersOf(built.tx.state), stateJson },
-    matches,
-  };
+  return { request: { ...built.request, run, heldBy: holdersOf(built.tx.state) }, matches };
 }
 
 /** After a new run's commit: its row cached, wake-ups sent, matched tasks handed over. */
@@ -103,8 +98,13 @@ export function committed(
   tx: RunTx,
   matches: readonly Match[],
 ): void {
-  const stateJson = request.stateJson ?? JSON.stringify(tx.state);
-  RunCache.of(deps.store).set(request.run, tx.state, stateJson, tx.events, undefined);
+  RunCache.of(deps.store).set(
+    request.run,
+    tx.state,
+    JSON.stringify(tx.state),
+    tx.events,
+    undefined,
+  );
   afterCommit(deps, tx);
   handOver(deps, matches);
 }

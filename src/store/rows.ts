@@ -135,8 +135,7 @@ function parseJson(text: string, where: string): unknown {
   }
 }
 
-/** The row of `run`; `stateJson`, when given, is `JSON.stringify(run.state)` already made. */
-export function runToRow(run: RunRecord, stateJson?: string): RunRow {
+export function runToRow(run: RunRecord): RunRow {
   return {
     run_id: run.runId,
     namespace: run.namespace,
@@ -148,7 +147,7 @@ export function runToRow(run: RunRecord, stateJson?: string): RunRow {
     close_time_ms: run.closeTimeMs ?? null,
     next_event_id: run.nextEventId,
     version: run.version,
-    state: stateJson ?? stateToColumn(run.state),
+    state: stateToColumn(run.state),
     search_attributes: objectToColumn(run.searchAttributes),
     memo: objectToColumn(run.memo),
     execution_time_ms: run.executionTimeMs ?? null,

@@ -215,8 +215,6 @@ export interface CreateRunRequest {
   timers: NewTimer[];
   /** As {@link AppendToRunRequest.heldBy} (a first workflow task handed out as it is created). */
   heldBy?: readonly string[] | undefined;
-  /** As {@link AppendToRunRequest.stateJson}: `JSON.stringify(run.state)`, when the caller has it. */
-  stateJson?: string | undefined;
 }
 
 export interface AppendToRunRequest {

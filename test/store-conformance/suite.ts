@@ -228,25 +228,6 @@ export function storeConformance(backend: string, open: () => Promise<Store>): v
           assert.deepEqual((await store.getRun({ runId: run.runId }))?.state, { step: 3 });
         }));
 
-      test("a new run that brings its state's JSON stores that state, alone or as a successor", () =>
-        withStore(async (store) => {
-          const state = { phase: 'start', note: 'ü' };
-          const run = makeRun({ state });
-          await store.createRun({ ...createRequest(run), stateJson: JSON.stringify(state) });
-          assert.deepEqual((await store.getRun({ runId: run.runId }))?.state, state);
-          const nextState = { phase: 'next' };
-          const next = makeRun({ workflowId: run.workflowId, state: nextState });
-          await store.appendToRun(
-            appendRequest(run, {
-              events: [completedEvent(3)],
-              status: RunStatus.ContinuedAsNew,
-              closeTimeMs: 2_000,
-              createRun: { ...createRequest(next), stateJson: JSON.stringify(nextState) },
-            }),
-          );
-          assert.deepEqual((await store.getRun({ runId: next.runId }))?.state, nextState);
-        }));
-
       test('appendToRun with createRun closes the run and creates its successor of the same workflow id in one transaction', () =>
         withStore(async (store) => {
           const run = makeRun();

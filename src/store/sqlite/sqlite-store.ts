@@ -701,10 +701,7 @@ function prepareTransactions(db: Database.Database, q: Queries) {
   const insertRun = (req: CreateRunRequest) => {
     const { run } = req;
     try {
-      q.runs.insert.run({
-        ...runToRow(run, req.stateJson),
-        held_by: heldByToColumn(req.heldBy),
-      });
+      q.runs.insert.run({ ...runToRow(run), held_by: heldByToColumn(req.heldBy) });
     } catch (e) {
       // runs_running_workflow_id refused a second Running run of this workflow id. The
       // lookup runs under the same write lock, so it names the run that is really running.
