@@ -28,7 +28,7 @@ import { holdAcksUntil } from './task-queues/uncommitted-acks.ts';
  * (DESIGN contract 1: two writers racing cannot both succeed; the loser re-reads and decides
  * again). Test: test/contract/1-exactly-once-transitions.test.ts.
  */
-export async function updateRun<T>(
+export function updateRun<T>(
   deps: EngineDeps,
   runId: string,
   decide: (tx: RunTx) => T,
@@ -39,7 +39,7 @@ export async function updateRun<T>(
 }
 
 /** {@link updateRun} for a run that may be gone (a stale task): 'missing' then, deciding nothing. */
-export async function updateRunIfExists<T>(
+export function updateRunIfExists<T>(
   deps: EngineDeps,
   runId: string,
   decide: (tx: RunTx) => T,
@@ -51,19 +51,20 @@ export async function updateRunIfExists<T>(
  * {@link updateRun} for the run a task token names. A run that does not exist (a token made up,
  * or from another store) is the task not found, as a stale task is: the worker drops its answer.
  */
-export async function updateTaskRun<T>(
+export function updateTaskRun<T>(
   deps: EngineDeps,
   kind: TaskKind,
   runId: string,
   decide: (tx: RunTx) => T,
 ): Promise<T> {
-  const out = await updateRunIfExists(deps, runId, decide);
-  if (out !== 'missing') return out;
-  throw new TaskNotFoundError(
-    kind === 'workflow' ? 'WorkflowTaskNotFound' : 'ActivityTaskNotFound',
-    `Run ${runId}, named by this ${kind} task token, does not exist; the answer was not recorded. ` +
-      'Pass the taskToken exactly as the task gave it, to an engine on the store that holds the run.',
-  );
+  return updateRunIfExists(deps, runId, decide).then((out) => {
+    if (out !== 'missing') return out;
+    throw new TaskNotFoundError(
+      kind === 'workflow' ? 'WorkflowTaskNotFound' : 'ActivityTaskNotFound',
+      `Run ${runId}, named by this ${kind} task token, does not exist; the answer was not recorded. ` +
+        'Pass the taskToken exactly as the task gave it, to an engine on the store that holds the run.',
+    );
+  });
 }
 
 const runLocks = new KeyedMutex();

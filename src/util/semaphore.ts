@@ -1,3 +1,5 @@
+import { ensureError } from '../errors.ts';
+
 /** Counts free slots; `acquire` waits for one. */
 export class Semaphore {
   #free: number;
@@ -31,25 +33,49 @@ export class Semaphore {
 
 /**
  * Runs calls with the same key one after another. A call on a free key starts at once, inside
- * `run`; one on a held key waits in a queue for the calls before it. No promise chain per call:
- * the lock is taken on every step of every run (engine and worker), and each promise costs its
+ * `run`; one on a held key waits in a queue for the calls before it. No promise chain per call,
+ * and no async function (its own promise and its `await`'s): one `then` on the call's promise.
+ * The lock is taken on every step of every run (engine and worker), and each promise costs its
  * allocation and, while an AsyncLocalStorage is in use, node's promise hooks.
  */
 export class KeyedMutex {
   /** Per key held, the calls waiting for it, first first. */
   readonly #waiting = new Map<string, (() => void)[]>();
 
-  async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  run<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const queue = this.#waiting.get(key);
-    if (queue === undefined) this.#waiting.set(key, []);
-    else await new Promise<void>((resolve) => queue.push(resolve));
-    try {
-      return await fn();
-    } finally {
-      const next = this.#waiting.get(key)?.shift();
-      if (next !== undefined) next();
-      else this.#waiting.delete(key);
+    if (queue === undefined) {
+      this.#waiting.set(key, []);
+      return this.#runHeld(key, fn);
     }
+    return new Promise<void>((resolve) => queue.push(resolve)).then(() => this.#runHeld(key, fn));
+  }
+
+  /** `fn` with the key held; released when it settles. One promise, not an async function's. */
+  #runHeld<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    let running: Promise<T>;
+    try {
+      running = fn();
+    } catch (e) {
+      this.#release(key);
+      return Promise.reject(ensureError(e));
+    }
+    return running.then(
+      (value) => {
+        this.#release(key);
+        return value;
+      },
+      (e: unknown) => {
+        this.#release(key);
+        throw e;
+      },
+    );
+  }
+
+  #release(key: string): void {
+    const next = this.#waiting.get(key)?.shift();
+    if (next !== undefined) next();
+    else this.#waiting.delete(key);
   }
 
   isLocked(key: string): boolean {

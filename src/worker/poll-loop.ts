@@ -69,14 +69,14 @@ export function runInSlot<T>(
   },
   task: T,
 ): void {
-  const p = opts
-    .handle(task)
-    .catch((e: unknown) => {
-      opts.logger.error({ err: e }, 'task handler failed');
-    })
-    .finally(() => {
-      opts.slots.release();
-      opts.inFlight.delete(p);
-    });
+  const done = (): void => {
+    opts.slots.release();
+    opts.inFlight.delete(p);
+  };
+  // One `then`, not `catch` and `finally`: two promises fewer on every task.
+  const p: Promise<void> = opts.handle(task).then(done, (e: unknown) => {
+    opts.logger.error({ err: e }, 'task handler failed');
+    done();
+  });
   opts.inFlight.add(p);
 }
