@@ -104,7 +104,8 @@ export class ActivityRunner {
       const result = await runInActivityContext(ctx, () =>
         executeWithInterceptors(this.#interceptors, ctx, task.args, fn as never),
       );
-      await heartbeater.stop();
+      const heartbeats = heartbeater.stop();
+      if (heartbeats !== undefined) await heartbeats;
       try {
         await this.#complete(task, toPayload(result));
       } catch (e) {
@@ -119,7 +120,8 @@ export class ActivityRunner {
         );
       }
     } catch (e) {
-      await heartbeater.stop();
+      const heartbeats = heartbeater.stop();
+      if (heartbeats !== undefined) await heartbeats;
       if (e instanceof CompleteAsyncError) {
         await this.#release(task, log);
         return;
@@ -261,7 +263,8 @@ class Heartbeater {
   #pending = false;
   #timer: NodeJS.Timeout | undefined;
   #lastSentAt = 0;
-  #inFlight: Promise<void> = Promise.resolve();
+  /** The heartbeats sent, one after another; none until the first (most attempts send none). */
+  #inFlight: Promise<void> | undefined;
   #stopped = false;
   cancelRequested = false;
   lastDetails: unknown;
@@ -301,7 +304,7 @@ class Heartbeater {
     this.#pending = false;
     this.#lastSentAt = Date.now();
     const details = this.lastDetails;
-    this.#inFlight = this.#inFlight.then(async () => {
+    this.#inFlight = (this.#inFlight ?? Promise.resolve()).then(async () => {
       try {
         const res = await this.#api.heartbeatActivityTask({
           taskToken: this.#task.taskToken,
@@ -325,9 +328,10 @@ class Heartbeater {
     });
   }
 
-  async stop(): Promise<void> {
+  /** Stops; the heartbeat in flight, if any, to await (no promise when none was sent). */
+  stop(): Promise<void> | undefined {
     this.#stopped = true;
     clearTimeout(this.#timer);
-    await this.#inFlight;
+    return this.#inFlight;
   }
 }
