@@ -1,4 +1,4 @@
-import { ensureError } from '../errors.ts';
+import { promiseOf } from './promise-of.ts';
 
 /** Counts free slots; `acquire` waits for one. */
 export class Semaphore {
@@ -53,14 +53,7 @@ export class KeyedMutex {
 
   /** `fn` with the key held; released when it settles. One promise, not an async function's. */
   #runHeld<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    let running: Promise<T>;
-    try {
-      running = fn();
-    } catch (e) {
-      this.#release(key);
-      return Promise.reject(ensureError(e));
-    }
-    return running.then(
+    return promiseOf(fn).then(
       (value) => {
         this.#release(key);
         return value;

@@ -12,6 +12,7 @@ import type { LocalActivityExecutor } from './activities/local-activity-executor
 import { runLocalActivities } from './local-activities.ts';
 import { WorkflowCache } from './workflow-cache.ts';
 import type { RunActivationResult, WorkflowRun } from './workflow-run.ts';
+import { promiseOf } from '../util/promise-of.ts';
 
 /**
  * Eager dispatch of the activities a workflow task schedules on this worker's own queue:
@@ -140,16 +141,19 @@ export class WorkflowTaskHandler {
     let activityTasks: ActivityTask[] = [];
     let accepted: boolean | undefined;
     try {
-      accepted = await this.#answer(async () => {
-        const res = await this.#api.completeWorkflowTask({
-          taskToken: task.taskToken,
-          identity: this.#identity,
-          commands,
-          buildId: this.#buildId,
-        });
-        activityTasks = res.activityTasks ?? [];
-        return res.accepted;
-      });
+      accepted = await this.#answer(() =>
+        this.#api
+          .completeWorkflowTask({
+            taskToken: task.taskToken,
+            identity: this.#identity,
+            commands,
+            buildId: this.#buildId,
+          })
+          .then((res) => {
+            activityTasks = res.activityTasks ?? [];
+            return res.accepted;
+          }),
+      );
     } finally {
       for (const t of activityTasks) this.#eagerActivities?.run(t);
       for (let i = activityTasks.length; i < reserved; i++) this.#eagerActivities?.release();
@@ -253,17 +257,18 @@ export class WorkflowTaskHandler {
     });
   }
 
-  /** Sends an answer; a task that is no longer current is dropped (a newer one carries on). */
-  async #answer<T>(send: () => Promise<T>): Promise<T | undefined> {
-    try {
-      return await send();
-    } catch (e) {
+  /**
+   * Sends an answer; a task that is no longer current is dropped (a newer one carries on). A
+   * promise chain, not an async function: two promises fewer on every task.
+   */
+  #answer<T>(send: () => Promise<T>): Promise<T | undefined> {
+    return promiseOf(send).catch((e: unknown) => {
       if (e instanceof RepriseError && e.code === ErrorCode.WorkflowTaskNotFound) {
         this.#logger.info({ err: e.message }, 'workflow task answer dropped');
         return undefined;
       }
       throw e;
-    }
+    });
   }
 
   #emitLogs(id: RunIdentity, logs: WorkflowLogEntry[]): void {

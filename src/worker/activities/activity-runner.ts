@@ -13,6 +13,7 @@ import type { ActivityTask, EngineApi, RunWorkflowTask } from '../../transport/e
 import { toPayload } from '../../protocol/payload.ts';
 import { executeWithInterceptors } from '../interceptors.ts';
 import type { ActivityInterceptorsFactory } from '../interceptors.ts';
+import { promiseOf } from '../../util/promise-of.ts';
 
 export type ActivityFunction = (...args: never[]) => unknown;
 export type ActivityFunctions = Record<string, ActivityFunction>;
@@ -161,15 +162,18 @@ export class ActivityRunner {
     const eager = sink !== undefined && sink.reserve(task.runId);
     let next: RunWorkflowTask | undefined;
     try {
-      await this.#report(async () => {
-        const res = await this.#api.completeActivityTask({
-          taskToken: task.taskToken,
-          identity: this.#identity,
-          result,
-          ...(eager && { eagerWorkflowTask: true }),
-        });
-        next = res.workflowTask;
-      });
+      await this.#report(() =>
+        this.#api
+          .completeActivityTask({
+            taskToken: task.taskToken,
+            identity: this.#identity,
+            result,
+            ...(eager && { eagerWorkflowTask: true }),
+          })
+          .then((res) => {
+            next = res.workflowTask;
+          }),
+      );
     } finally {
       if (eager) {
         if (next === undefined) sink.release();
@@ -205,10 +209,9 @@ export class ActivityRunner {
     }
   }
 
-  async #report(send: () => Promise<void>): Promise<void> {
-    try {
-      await send();
-    } catch (e) {
+  /** Sends the attempt's outcome. A promise chain, not an async function: two promises fewer. */
+  #report(send: () => Promise<void>): Promise<void> {
+    return promiseOf(send).catch((e: unknown) => {
       if (e instanceof RepriseError && e.code === ErrorCode.ActivityTaskNotFound) {
         this.#logger.warn(
           { err: e.message },
@@ -221,7 +224,7 @@ export class ActivityRunner {
         { err: e },
         'reporting an activity result failed; the engine retries the attempt after its timeout',
       );
-    }
+    });
   }
 }
 
