@@ -26,8 +26,25 @@ export const TARGETS: readonly Target[] = [
     value: 150,
     best: 'DBOS 219, Restate 513',
   },
+  // W2 again on an engine that has been running (bench/workloads/w2.ts): its JIT warm for this
+  // load, its old generation through a full cycle.
+  {
+    workload: 'W2-warm',
+    figure: 'stepsPerSec',
+    kind: 'min',
+    value: 7000,
+    best: 'Restate 2,283, DBOS 947',
+  },
+  {
+    workload: 'W2-warm',
+    figure: 'peakRssTotalMiB',
+    kind: 'max',
+    value: 150,
+    best: 'DBOS 219, Restate 513',
+  },
   { workload: 'W3', figure: 'p50Ms', kind: 'max', value: 2, best: 'DBOS 4.9, Restate 11.8' },
   { workload: 'W3', figure: 'p99Ms', kind: 'max', value: 8, best: 'DBOS 14.1, Restate 28.1' },
+  // W4's lateness as the engine fires the timer (TimerFired's time in history).
   {
     workload: 'W4',
     figure: 'firedLateP50Ms',
@@ -38,6 +55,22 @@ export const TARGETS: readonly Target[] = [
   {
     workload: 'W4',
     figure: 'firedLateP99Ms',
+    kind: 'max',
+    value: 40,
+    best: 'Restate 116, DBOS 1,541',
+  },
+  // "Lateness of the wake-up" read from the workflow's own clock (the workflow task that ran the
+  // code after the sleep): what a workflow sees, and likely what the alternatives' figures are.
+  {
+    workload: 'W4',
+    figure: 'resumedLateP50Ms',
+    kind: 'max',
+    value: 5,
+    best: 'Restate 9, DBOS 1,013',
+  },
+  {
+    workload: 'W4',
+    figure: 'resumedLateP99Ms',
     kind: 'max',
     value: 40,
     best: 'Restate 116, DBOS 1,541',
