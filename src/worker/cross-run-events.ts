@@ -6,6 +6,7 @@ import type { ActivationJob } from '../protocol/activation.ts';
 import type { CommandOf } from '../protocol/commands.ts';
 import type { Failure, RetryState } from '../protocol/failure.ts';
 import type { EventOf } from '../protocol/history-events.ts';
+import { LazyMap } from '../util/lazy-collections.ts';
 
 export type CrossRunCommandEvent = EventOf<
   | 'WorkflowExecutionContinuedAsNew'
@@ -47,9 +48,9 @@ export type CrossRunOutcomeEvent = EventOf<
  */
 export class CrossRunTracker {
   readonly #runId: string;
-  readonly #children = new Map<number, number>();
-  readonly #signals = new Map<number, number>();
-  readonly #cancels = new Map<number, number>();
+  readonly #children = new LazyMap<number, number>();
+  readonly #signals = new LazyMap<number, number>();
+  readonly #cancels = new LazyMap<number, number>();
 
   constructor(runId: string) {
     this.#runId = runId;
@@ -166,7 +167,7 @@ export class CrossRunTracker {
   }
 
   /** The seq event `e` answers; forgotten unless `e` is not the last outcome (`last`). */
-  #seq(map: Map<number, number>, e: CrossRunOutcomeEvent, last = true): number {
+  #seq(map: LazyMap<number, number>, e: CrossRunOutcomeEvent, last = true): number {
     const seq = map.get(e.initiatedEventId);
     if (seq === undefined) {
       throw new IllegalStateError(

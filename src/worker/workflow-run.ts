@@ -41,6 +41,7 @@ import {
   updatesAcceptedAfter,
 } from './history-matching.ts';
 import type { CommandEvent } from './history-matching.ts';
+import { LazyMap } from '../util/lazy-collections.ts';
 
 /** The answer to one workflow task. */
 export type RunActivationResult =
@@ -115,14 +116,14 @@ export class WorkflowRun {
   #historySizeRecorded = false;
   #jobs: ActivationJob[] = [];
   /** The timers history started and has neither fired nor cancelled, by timer id. */
-  readonly #timerSeqs = new Map<string, number>();
+  readonly #timerSeqs = new LazyMap<string, number>();
   /**
    * The activities history scheduled, by scheduled event id, until no event to come can concern
    * them: forgotten when the activation after the one that gave the code their outcome starts
    * ({@link #forgetSettledOperations}). The engine records a cancellation request only for an
    * activity still pending, and each activity has one outcome event.
    */
-  readonly #activities = new Map<number, ScheduledActivity>();
+  readonly #activities = new LazyMap<number, ScheduledActivity>();
   /**
    * How many timers, activities and calls to other runs the run keeps to match history's events
    * to them: those pending, and activities whose outcome the last activation gave (tests: a long

@@ -50,6 +50,7 @@ import {
   rejectedBy,
   workflowTypeNames,
 } from './runtime-helpers.ts';
+import { LazyMap, LazySet } from '../util/lazy-collections.ts';
 export { workflowTypeNames } from './runtime-helpers.ts';
 
 export { ActivityCancellationType, PATCH_MARKER_NAME } from './activator-types.ts';
@@ -92,7 +93,7 @@ function jobRank(job: ActivationJob): number {
 export class Activator {
   readonly rootScope: RootCancellationScope;
   /** Signal names passed to `defineSignal` while the module was evaluated. */
-  readonly declaredSignals = new Set<string>();
+  readonly declaredSignals = new LazySet<string>();
   nowMs = 0;
   isReplaying = false;
   #historyLength = 0;
@@ -112,17 +113,17 @@ export class Activator {
   #seqActivity = 0;
   #seqTimer = 0;
   #seqCondition = 0;
-  readonly #timers = new Map<number, Parked>();
-  readonly #activities = new Map<number, ParkedActivity>();
-  readonly #conditions = new Map<number, ParkedCondition>();
-  readonly #signalHandlers = new Map<string, SignalHandler>();
+  readonly #timers = new LazyMap<number, Parked>();
+  readonly #activities = new LazyMap<number, ParkedActivity>();
+  readonly #conditions = new LazyMap<number, ParkedCondition>();
+  readonly #signalHandlers = new LazyMap<string, SignalHandler>();
   #defaultSignalHandler: DefaultSignalHandler | undefined;
   #bufferedSignals: SignalJob[] = [];
-  readonly #queryHandlers = new Map<string, QueryHandler>();
+  readonly #queryHandlers = new LazyMap<string, QueryHandler>();
   /** Async signal handlers still running. */
   #inProgressSignals = 0;
-  readonly #seenPatches = new Set<string>();
-  readonly #usedPatches = new Map<string, boolean>();
+  readonly #seenPatches = new LazySet<string>();
+  readonly #usedPatches = new LazyMap<string, boolean>();
   #cancelRequested = false;
   #inQuery = false;
   /** The current activation's {@link Activation.outcomesInHistory}, until it concludes. */

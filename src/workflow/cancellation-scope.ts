@@ -5,6 +5,8 @@ import { CancelledFailure } from '../failures.ts';
 import { msFromDuration } from '../protocol/duration.ts';
 import type { Duration } from '../protocol/duration.ts';
 import { getActivator } from './context.ts';
+import type { LazyMap } from '../util/lazy-collections.ts';
+import { LazySet } from '../util/lazy-collections.ts';
 
 /** The part of `AsyncLocalStorage` the scopes use. */
 export interface ScopeStorage {
@@ -56,7 +58,7 @@ class CodeReaction {
  * weak links to the cancellable child scopes, and the promises `cancelRequested` gave.
  */
 type Listener = CancelListener | WeakRef<CancellationScope> | CodeReaction;
-type Listeners = Set<Listener>;
+type Listeners = LazySet<Listener>;
 
 const SETTLED = Promise.resolve();
 
@@ -104,7 +106,10 @@ export interface InScope {
  * Takes operation `seq` out of `parked`, and its listener off the scope it was started in: the
  * one way an operation leaves, however it settles. Undefined if it had already.
  */
-export function takeParked<P extends InScope>(parked: Map<number, P>, seq: number): P | undefined {
+export function takeParked<P extends InScope>(
+  parked: LazyMap<number, P>,
+  seq: number,
+): P | undefined {
   const p = parked.get(seq);
   if (p === undefined) return undefined;
   parked.delete(seq);
@@ -145,7 +150,7 @@ export class CancellationScope {
    * `run()` done, nothing waiting in it) is collected, and its link taken out after the
    * collection ({@link #collected}; ADR 0019).
    */
-  readonly #listeners: Listeners = new Set();
+  readonly #listeners: Listeners = new LazySet();
   /**
    * Takes the link of a collected child out of its parent's listeners. It runs as a task of its
    * own after a garbage collection, never inside an activation, and removes only links whose
@@ -165,7 +170,7 @@ export class CancellationScope {
    */
   #anchors = 0;
   /** The children anchored now: held strongly, beside their weak link. */
-  readonly #held = new Set<CancellationScope>();
+  readonly #held = new LazySet<CancellationScope>();
 
   constructor(options?: CancellationScopeOptions | typeof ROOT) {
     const opts = options === ROOT ? undefined : options;

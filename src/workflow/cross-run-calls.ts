@@ -9,6 +9,7 @@ import { CancellationScope, onCancelRequested, takeParked } from './cancellation
 import type { InScope } from './cancellation-scope.ts';
 import { argsAtCall } from './runtime-helpers.ts';
 import type { CapturedStack } from './runtime-helpers.ts';
+import { LazyMap } from '../util/lazy-collections.ts';
 
 /** How a child reacts to cancellation of its scope. Temporal's `ChildWorkflowCancellationType`. */
 export const ChildWorkflowCancellationType = {
@@ -70,9 +71,9 @@ export class CrossRunCalls {
   #seqChild = 0;
   #seqSignal = 0;
   #seqCancel = 0;
-  readonly #children = new Map<number, Child>();
-  readonly #signals = new Map<number, ParkedCall>();
-  readonly #cancels = new Map<number, ParkedCall>();
+  readonly #children = new LazyMap<number, Child>();
+  readonly #signals = new LazyMap<number, ParkedCall>();
+  readonly #cancels = new LazyMap<number, ParkedCall>();
 
   constructor(host: CrossRunHost) {
     this.#host = host;
@@ -174,7 +175,7 @@ export class CrossRunCalls {
   }
 
   #park(
-    map: Map<number, ParkedCall>,
+    map: LazyMap<number, ParkedCall>,
     seq: number,
     command: Command,
     description: string,
@@ -293,7 +294,7 @@ export class CrossRunCalls {
 }
 
 function settle(
-  map: Map<number, ParkedCall>,
+  map: LazyMap<number, ParkedCall>,
   seq: number,
   failure: Parameters<typeof decodeFailure>[0] | undefined,
 ): void {

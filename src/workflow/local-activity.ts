@@ -14,6 +14,7 @@ import { CancellationScope, onCancelRequested, takeParked } from './cancellation
 import type { InScope } from './cancellation-scope.ts';
 import { argsAtCall, rejectedBy } from './runtime-helpers.ts';
 import type { CapturedStack } from './runtime-helpers.ts';
+import { LazyMap } from '../util/lazy-collections.ts';
 
 /**
  * The marker name of a local activity's outcome; equal to `LOCAL_ACTIVITY_MARKER` in
@@ -66,7 +67,7 @@ type ResolveJob = Extract<ActivationJob, { type: 'resolveLocalActivity' }>;
 export class LocalActivityCalls {
   readonly #host: LocalActivityHost;
   #seq = 0;
-  readonly #parked = new Map<number, ParkedLocalActivity>();
+  readonly #parked = new LazyMap<number, ParkedLocalActivity>();
   #schedule: LocalActivityRequest[] = [];
   #cancel: number[] = [];
 

@@ -5,18 +5,19 @@ import type { ActivationJob } from '../protocol/activation.ts';
 import type { Command } from '../protocol/commands.ts';
 import type { UpdateHandler, UpdateValidator } from './activator-types.ts';
 import type { RunInterceptors } from './workflow-interceptors.ts';
+import { LazyMap } from '../util/lazy-collections.ts';
 
 type UpdateJob = Extract<ActivationJob, { type: 'doUpdate' }>;
 
 export class UpdateHandlers {
-  readonly #handlers = new Map<
+  readonly #handlers = new LazyMap<
     string,
     { handler: UpdateHandler; validator: UpdateValidator | undefined }
   >();
   /** Updates delivered before their handler was set; rejected if still here at conclude. */
   #buffered: UpdateJob[] = [];
   /** Accepted updates whose handler has not finished: updateId → update name. */
-  readonly #inProgress = new Map<string, string>();
+  readonly #inProgress = new LazyMap<string, string>();
   #inValidator = false;
   readonly #pushCommand: (command: Command) => void;
   readonly #failActivation: (error: unknown) => void;
