@@ -75,8 +75,14 @@ export function runInSlot<T>(
   };
   // One `then`, not `catch` and `finally`: two promises fewer on every task.
   const p: Promise<void> = opts.handle(task).then(done, (e: unknown) => {
-    opts.logger.error({ err: e }, 'task handler failed');
+    // Released first, and a logger that throws has nowhere left to report: it must neither keep
+    // the slot nor end the process with an unhandled rejection.
     done();
+    try {
+      opts.logger.error({ err: e }, 'task handler failed');
+    } catch {
+      // Dropped: see above.
+    }
   });
   opts.inFlight.add(p);
 }

@@ -811,6 +811,26 @@ describe('WorkflowRun', () => {
     quick.dispose();
   });
 
+  test('a deadlock inside a cancellation scope gives an activity around it back its Context', async () => {
+    // An activity that runs workflow code (replaying histories, say) keeps Context.current()
+    // after that code deadlocks: the interrupt puts back the host's store, not an empty one.
+    const quick = await quickSandbox();
+    const h = new HistoryBuilder().started('scopeSpinner');
+    const run = newRun(quick, 'spin-in-activity');
+    step(run, h);
+    h.signaled('spinInScope').startTask();
+    const env = new MockActivityEnvironment();
+    const after = await env.run(async () => {
+      const spun = run.activate(h.after(run.lastEventId)); // in this turn, in this resource
+      assert.match(failureOf(spun).failure.message, /^Potential deadlock detected/);
+      await Promise.resolve(); // the activity goes on, a turn later
+      return Context.current();
+    });
+    assert.equal(after, env.context);
+    run.dispose();
+    quick.dispose();
+  });
+
   test('workflow code run inside an activity’s async context finds its own root scope', async () => {
     // The one AsyncLocalStorage (util/async-store.ts) holds the activity's Context there: a
     // workflow task an activity's completion hands straight back runs in that continuation.

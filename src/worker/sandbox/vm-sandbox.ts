@@ -506,6 +506,7 @@ export class VmSandbox {
       settled.done = true;
     };
     const asyncIdBefore = executionAsyncId();
+    const storeBefore = asyncStore.getStore();
     this.#windowStartMs = performance.now();
     try {
       this.#enterWatched();
@@ -514,7 +515,8 @@ export class VmSandbox {
       repairAsyncIdStack(asyncIdBefore);
       // A CancellationScope.run() the interrupt cut short left its scope as the store of this
       // (the host's) async resource: the next run called in this turn would find it current.
-      asyncStore.enterWith(undefined);
+      // Put back what the host had, e.g. the Context of an activity that replays histories.
+      asyncStore.enterWith(storeBefore);
       throw new DeadlockError(
         `Potential deadlock detected: workflow code did not yield within ${this.#timeoutMs} ms. ` +
           'Workflow code must not loop forever or block: wait with sleep() or condition().',
