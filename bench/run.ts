@@ -1,5 +1,5 @@
 /* eslint-disable no-console */
-// The benchmark runner: `npm run bench -- W1 … W8 | W2-warm | all | limits | W2-engine …`.
+// The benchmark runner: `npm run bench -- W1 … W8 | W1-cold | W2-warm | all | limits | W2-engine …`.
 // Each repetition of a workload runs in a fresh process (bench/rep.ts) whose process tree is
 // sampled for peak RSS; one JSON line per workload goes to stdout, progress to stderr. The
 // child-process hosts the workloads start are compiled first (bench/lib/compile-hosts.ts).
@@ -27,7 +27,8 @@ const COMPILED_REPS_PARAM =
 const INLINE_PARAM = 'inline in the runner, under tsx (--inline: profiling and debugging)';
 const DEBUG_MODE_PARAM = 'on (REPRISE_DEBUG): deadlock detection off, not the default';
 
-const USAGE = `usage: npm run bench -- <W1…W8 | W2-warm | all | limits | W2-engine>… [options]
+const USAGE = `usage: npm run bench -- <W1…W8 | W1-cold | W2-warm | all | limits | W2-engine>… [options]
+  W1-cold           W1 in a process's first seconds (brief warm-up; the others let the JIT settle)
   W2-warm           W2 after one unmeasured round of W2's load: an engine that has been running
   W2-engine         W2 with a stub worker: the engine and store alone (not part of 'all')
   --reps N          repetitions per workload (default 3)

@@ -5,20 +5,42 @@
 // the log's space instead. A running engine also parses the requests of every step through
 // schemas compiled after their first USES_BEFORE_COMPILE parses (~15 ms each to generate, once):
 // a measured phase that crossed that mark paid for generating them (W1: ~6 % of its time; W3:
-// spikes of several milliseconds in its p99). The warm-up is one workflow of WARM_UP_STEPS steps:
-// past that mark, and ~3,000 log pages, past the 1,000-page checkpoint.
+// spikes of several milliseconds in its p99).
+//
+// The brief warm-up is one workflow of BRIEF_WARM_UP_STEPS steps: past that mark, and ~3,000 log
+// pages, past the 1,000-page checkpoint. It leaves the JIT far from done: V8 goes on optimizing
+// functions of a step's path for ~10,000 steps (`node --trace-opt`: 6–14 a hundred steps in the
+// 1,200 after it, 0–2 after 5,000), and a step costs ~1.1 ms of W1's time after it against ~0.7
+// after 10,000 (twenty-fourth pass). The settled warm-up, every workload's, runs SETTLE_RUNS
+// more workflows of SETTLE_STEPS steps after it (each under continue-as-new's suggested history
+// length). W1-cold keeps the brief one: a process in its first seconds.
 import { USES_BEFORE_COMPILE } from '../../src/util/compiled-schema.ts';
 import { steps } from '../fixtures/workflows.ts';
 import type { Deployment } from './deployment.ts';
 
-export const WARM_UP_STEPS = USES_BEFORE_COMPILE + 100;
+/** How far a workload's deployment is warmed before it measures. */
+export type WarmUp = 'settled' | 'brief';
 
-export async function warmUp(d: Deployment): Promise<void> {
+const BRIEF_WARM_UP_STEPS = USES_BEFORE_COMPILE + 100;
+const SETTLE_RUNS = 12;
+const SETTLE_STEPS = 800;
+
+/** The steps a warm-up runs, for a workload's params. */
+export function warmUpSteps(kind: WarmUp = 'settled'): number {
+  return BRIEF_WARM_UP_STEPS + (kind === 'settled' ? SETTLE_RUNS * SETTLE_STEPS : 0);
+}
+
+async function runSteps(d: Deployment, workflowId: string, n: number): Promise<void> {
   const result = await d.client.workflow.execute(steps, {
     taskQueue: d.taskQueue,
-    workflowId: 'warm-up',
-    args: [WARM_UP_STEPS, 0],
+    workflowId,
+    args: [n, 0],
   });
-  if (result !== WARM_UP_STEPS)
-    throw new Error(`warm-up: expected ${WARM_UP_STEPS}, got ${result}`);
+  if (result !== n) throw new Error(`${workflowId}: expected ${n}, got ${result}`);
+}
+
+export async function warmUp(d: Deployment, kind: WarmUp = 'settled'): Promise<void> {
+  await runSteps(d, 'warm-up', BRIEF_WARM_UP_STEPS);
+  if (kind === 'brief') return;
+  for (let i = 1; i <= SETTLE_RUNS; i++) await runSteps(d, `warm-up-${i}`, SETTLE_STEPS);
 }

@@ -11,7 +11,7 @@ import { openDeployment } from '../lib/deployment.ts';
 import type { Deployment } from '../lib/deployment.ts';
 import { startStubWorker } from '../lib/stub-worker.ts';
 import type { Workload } from '../lib/workload.ts';
-import { WARM_UP_STEPS, warmUp } from '../lib/warm-up.ts';
+import { warmUp, warmUpSteps } from '../lib/warm-up.ts';
 import { steps } from '../fixtures/workflows.ts';
 
 const WORKFLOWS = 500;
@@ -55,7 +55,7 @@ function throughput(
     params: () => ({
       workflows: WORKFLOWS,
       stepsEach: STEPS,
-      warmUpSteps: WARM_UP_STEPS,
+      warmUpSteps: warmUpSteps(),
       ...(warmRounds > 0 && { unmeasuredRoundsFirst: warmRounds }),
     }),
     async rep(ctx) {

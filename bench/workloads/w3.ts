@@ -4,7 +4,7 @@ import { openDeployment } from '../lib/deployment.ts';
 import { mean, percentile } from '../lib/stats.ts';
 import type { Workload } from '../lib/workload.ts';
 import { USES_BEFORE_COMPILE } from '../../src/util/compiled-schema.ts';
-import { WARM_UP_STEPS, warmUp } from '../lib/warm-up.ts';
+import { warmUp, warmUpSteps } from '../lib/warm-up.ts';
 import { steps } from '../fixtures/workflows.ts';
 
 const WORKFLOWS = 200;
@@ -23,7 +23,7 @@ export const w3: Workload = {
   params: () => ({
     workflows: WORKFLOWS,
     stepsEach: 1,
-    warmUpSteps: WARM_UP_STEPS,
+    warmUpSteps: warmUpSteps(),
     warmUpWorkflows: WARM_UP_WORKFLOWS,
   }),
   async rep(ctx) {

@@ -7,7 +7,7 @@ import { StoreProbe } from '../lib/probe.ts';
 import { percentile } from '../lib/stats.ts';
 import { delay, waitUntil } from '../lib/workload.ts';
 import type { Workload } from '../lib/workload.ts';
-import { WARM_UP_STEPS, warmUp } from '../lib/warm-up.ts';
+import { warmUp, warmUpSteps } from '../lib/warm-up.ts';
 import { awaitSignal, go } from '../fixtures/workflows.ts';
 
 const WORKFLOWS = 500;
@@ -17,7 +17,7 @@ export const w5: Workload = {
   title: 'signals',
   timeLimitMs: 180_000,
   processLabel: 'bench (engine+worker+client)',
-  params: () => ({ workflows: WORKFLOWS, warmUpSteps: WARM_UP_STEPS }),
+  params: () => ({ workflows: WORKFLOWS, warmUpSteps: warmUpSteps() }),
   async rep(ctx) {
     const counter = new StoreCounter();
     const d = await openDeployment({ ...ctx.options, counter });
