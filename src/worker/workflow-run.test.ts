@@ -58,11 +58,18 @@ function failureOf(
   return result;
 }
 
-/** The run's answer to the built-in `__stack_trace` query. */
+/**
+ * The run's answer to the built-in `__stack_trace` query. Every frame in it is the workflow's own,
+ * in its source file: none of the runtime's, node's or the worker's below the sandbox.
+ */
 function stackTraceOf(run: WorkflowRun): string {
   const result = run.query({ queryType: '__stack_trace', args: [] });
   assert.equal(result.status, 'success', JSON.stringify(result));
-  return String(result.result);
+  const stack = String(result.result);
+  const frames = stack.split('\n').filter((line) => /^\s+at /.test(line));
+  for (const frame of frames)
+    assert.match(frame, /test\/runtime\/workflows\/basics\.ts:\d+:\d+/, stack);
+  return stack;
 }
 
 /** A stack line at the first line of the test workflows that contains `text`. */

@@ -43,6 +43,8 @@ export interface VmSandboxOptions {
 
 const WORKFLOWS_FILENAME = 'reprise-workflows.js';
 const RUNTIME_FILENAME = 'reprise-runtime.js';
+/** A line of a V8 stack trace that names a frame (the other lines describe what waits). */
+const STACK_FRAME = /^\s+at /;
 const FACTORY_PREFIX =
   'globalThis.__reprise_factory = (function (module, exports, __reprise_api) {';
 /** Globals the host puts in for set-up only; removed before any workflow code runs. */
@@ -573,12 +575,16 @@ export class VmSandbox {
     return response as Response<Op>;
   }
 
-  /** Points the bundle's frames at the user's source files and drops the runtime's frames. */
+  /**
+   * Points the bundle's frames at the user's source files and drops every other frame: the
+   * runtime's, and the host's below the sandbox (node:vm and the worker's own files), which a
+   * captured stack reaches past the workflow's frames and which say nothing about the workflow.
+   */
   #mapStack(stack: string): string {
     const map = this.#sourceMap;
     return stack
       .split('\n')
-      .filter((line) => !line.includes(RUNTIME_FILENAME) && !line.includes('(node:'))
+      .filter((line) => !STACK_FRAME.test(line) || line.includes(WORKFLOWS_FILENAME))
       .map((line) =>
         line.replace(
           new RegExp(`${WORKFLOWS_FILENAME.replace('.', '\\.')}:(\\d+):(\\d+)`),
