@@ -9,11 +9,11 @@
 //
 // The brief warm-up is one workflow of BRIEF_WARM_UP_STEPS steps: past that mark, and ~3,000 log
 // pages, past the 1,000-page checkpoint. It leaves the JIT far from done: V8 goes on optimizing
-// functions of a step's path for ~10,000 steps (`node --trace-opt`: 6–14 a hundred steps in the
-// 1,200 after it, 0–2 after 5,000), and a step costs ~1.1 ms of W1's time after it against ~0.7
-// after 10,000 (twenty-fourth pass). The settled warm-up, every workload's, runs SETTLE_RUNS
-// more workflows of SETTLE_STEPS steps after it (each under continue-as-new's suggested history
-// length). W1-cold keeps the brief one: a process in its first seconds.
+// functions of a step's path for thousands of steps more (`node --trace-opt`: 9–28 every 200
+// steps in the 1,200 after it, 0–4 after 4,000), and a step costs ~1.1 ms of W1's time after it
+// against ~0.7 after 10,000 (twenty-fourth pass). The settled warm-up, the default, runs
+// SETTLE_RUNS more workflows of SETTLE_STEPS steps after it (each under continue-as-new's
+// suggested history length). W1-cold keeps the brief one: a process in its first seconds.
 import { USES_BEFORE_COMPILE } from '../../src/util/compiled-schema.ts';
 import { steps } from '../fixtures/workflows.ts';
 import type { Deployment } from './deployment.ts';

@@ -2,10 +2,10 @@
 // same with a stub worker (bench/lib/stub-worker.ts) in place of the real one: the engine and
 // its store alone, the ceiling the engine's process would reach if its workers cost it nothing.
 // W2-warm measures W2 on a deployment that has just run one round of W2's own load, unmeasured:
-// an engine that has been running. The common warm-up (one workflow of sequential steps) leaves
-// the paths of many concurrent starts and steps less compiled by the JIT (W2's CPU per step
-// ~20 % higher than on a warm engine), and W2's ~2 s phase ends before V8's old generation
-// first grows to its limit (its peak RSS ~60 MiB below what the same load holds as it runs on).
+// an engine that has been running. The common warm-up (workflows of sequential steps) does not
+// run the paths of many concurrent starts and steps, and W2's ~2 s phase ends before V8's old
+// generation first grows to its limit (its peak RSS ~25–30 MiB below what the same load holds as
+// it runs on; ~60 MiB after the brief warm-up of the twenty-third pass).
 import { StoreCounter } from '../lib/counting-store.ts';
 import { openDeployment } from '../lib/deployment.ts';
 import type { Deployment } from '../lib/deployment.ts';
