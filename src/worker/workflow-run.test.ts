@@ -98,6 +98,23 @@ function step(run: WorkflowRun, h: HistoryBuilder): Command[] {
 }
 
 /**
+ * A run of `workflowType` on `on` past its first task, with signal `signal` and a task for it
+ * in its history, not yet activated.
+ */
+function signaledRun(
+  on: VmSandbox,
+  workflowType: string,
+  runId: string,
+  signal: string,
+): { h: HistoryBuilder; run: WorkflowRun } {
+  const h = new HistoryBuilder().started(workflowType);
+  const run = newRun(on, runId);
+  step(run, h);
+  h.signaled(signal).startTask();
+  return { h, run };
+}
+
+/**
  * `sleepChargeSleep` run live up to its second timer: its history then, and two earlier cuts
  * (the charge scheduled; the charge's result in history with no task after it).
  */
@@ -796,16 +813,8 @@ describe('WorkflowRun', () => {
 
   test('a deadlock inside a cancellation scope does not leave that scope to the next run', async () => {
     const quick = await quickSandbox();
-    const started = (workflowType: string, id: string) => {
-      const h = new HistoryBuilder().started(workflowType);
-      const run = newRun(quick, id);
-      step(run, h);
-      return { h, run };
-    };
-    const spin = started('scopeSpinner', 'spin');
-    const probe = started('scopeProbe', 'probe');
-    spin.h.signaled('spinInScope').startTask();
-    probe.h.signaled('probe').startTask();
+    const spin = signaledRun(quick, 'scopeSpinner', 'spin', 'spinInScope');
+    const probe = signaledRun(quick, 'scopeProbe', 'probe', 'probe');
     // One turn, one shared watched call: the probe's handler runs right after the interrupt.
     const [spun, probed] = await Promise.all([
       spin.run.activateShared(spin.h.after(spin.run.lastEventId)),
@@ -822,10 +831,7 @@ describe('WorkflowRun', () => {
     // An activity that runs workflow code (replaying histories, say) keeps Context.current()
     // after that code deadlocks: the interrupt puts back the host's store, not an empty one.
     const quick = await quickSandbox();
-    const h = new HistoryBuilder().started('scopeSpinner');
-    const run = newRun(quick, 'spin-in-activity');
-    step(run, h);
-    h.signaled('spinInScope').startTask();
+    const { h, run } = signaledRun(quick, 'scopeSpinner', 'spin-in-activity', 'spinInScope');
     const env = new MockActivityEnvironment();
     const after = await env.run(async () => {
       const spun = run.activate(h.after(run.lastEventId)); // in this turn, in this resource
@@ -842,10 +848,7 @@ describe('WorkflowRun', () => {
     // The one AsyncLocalStorage (util/async-store.ts) holds the activity's Context there: a
     // workflow task an activity's completion hands straight back runs in that continuation.
     const quick = await quickSandbox();
-    const h = new HistoryBuilder().started('scopeProbe');
-    const run = newRun(quick, 'probe-in-activity');
-    step(run, h);
-    h.signaled('probe').startTask();
+    const { h, run } = signaledRun(quick, 'scopeProbe', 'probe-in-activity', 'probe');
     const env = new MockActivityEnvironment();
     const probed = await env.run(async () => {
       assert.equal(Context.current(), env.context);
