@@ -55,12 +55,13 @@ export interface Store {
   readHistory(req: { runId: string; fromEventId?: number | undefined }): Promise<HistoryEvent[]>;
 
   /**
-   * The oldest task of the queue whose id is not in `skipTaskIds`, without changing anything (a
-   * read, not a commit). A task stays until deleted (by appendToRun or deleteTask): the engine
-   * deletes it in the same transaction that starts it, and that transaction's compare-and-set on
-   * the run is what keeps two pollers that found the same task from both starting it.
+   * The oldest `limit` tasks of the queue whose ids are not in `skipTaskIds`, oldest first,
+   * without changing anything (a read, not a commit). A task stays until deleted (by appendToRun
+   * or deleteTask): the engine deletes it in the same transaction that starts it, and that
+   * transaction's compare-and-set on the run is what keeps two pollers that found the same task
+   * from both starting it. Task ids grow in the order tasks are added and are never reused.
    */
-  findTask(req: FindTaskRequest): Promise<TaskRecord | undefined>;
+  findTasks(req: FindTasksRequest): Promise<TaskRecord[]>;
 
   /** Deletes a task (a stale one found at claim). Deleting a missing task changes nothing. */
   deleteTask(req: { taskId: number }): Promise<void>;
@@ -272,12 +273,14 @@ export interface AppendToRunRequest {
   createRun?: CreateRunRequest | undefined;
 }
 
-export interface FindTaskRequest {
+export interface FindTasksRequest {
   namespace: string;
   taskQueue: string;
   kind: TaskKind;
   /** Tasks this process is already starting. */
   skipTaskIds: readonly number[];
+  /** At most this many tasks, at least 1. */
+  limit: number;
 }
 
 export interface TakeDueTimersRequest {

@@ -123,21 +123,30 @@ export function makeWorker(overrides: Partial<WorkerRegistration> = {}): WorkerR
   };
 }
 
-/** The oldest task of a queue (defaults: namespace 'default', workflow kind, nothing skipped). */
-export function findTask(
-  store: Store,
-  req: { taskQueue: string } & Partial<{
-    namespace: string;
-    kind: TaskKind;
-    skipTaskIds: number[];
-  }>,
-) {
-  return store.findTask({
+type FindTasksOptions = { taskQueue: string } & Partial<{
+  namespace: string;
+  kind: TaskKind;
+  skipTaskIds: number[];
+  limit: number;
+}>;
+
+/** The oldest tasks of a queue (defaults: namespace 'default', workflow kind, nothing skipped, one). */
+export function findTasks(store: Store, req: FindTasksOptions): Promise<TaskRecord[]> {
+  return store.findTasks({
     namespace: 'default',
     kind: TaskKind.Workflow,
     skipTaskIds: [],
+    limit: 1,
     ...req,
   });
+}
+
+/** The oldest task of a queue, as {@link findTasks} finds it. */
+export async function findTask(
+  store: Store,
+  req: Omit<FindTasksOptions, 'limit'>,
+): Promise<TaskRecord | undefined> {
+  return (await findTasks(store, req))[0];
 }
 
 export function omitTaskId(task: TaskRecord | undefined): NewTask | undefined {

@@ -5,10 +5,11 @@ import { describe, test } from 'node:test';
 import { RunConflictError, WorkflowExecutionAlreadyStartedError } from '../../src/errors.ts';
 import { RunStatus } from '../../src/protocol/run-status.ts';
 import { TaskKind } from '../../src/protocol/tasks.ts';
-import type { AppendToRunRequest, Store } from '../../src/store/store.ts';
+import type { AppendToRunRequest, Store, TaskRecord } from '../../src/store/store.ts';
 import {
   appendRequest,
   findTask,
+  findTasks,
   completedEvent,
   createRequest,
   makeRun,
@@ -651,7 +652,7 @@ export function storeConformance(backend: string, open: () => Promise<Store>): v
     });
 
     describe('tasks', () => {
-      test('findTask changes nothing: the task stays until deleted, and skipped ids are passed over', () =>
+      test('findTasks changes nothing: the task stays until deleted, and skipped ids are passed over', () =>
         withStore(async (store) => {
           const run = makeRun();
           await store.createRun({
@@ -696,7 +697,7 @@ export function storeConformance(backend: string, open: () => Promise<Store>): v
           assert.deepEqual(order, [5, 3, 9, 7]);
         }));
 
-      test('findTask passes over any set of skipped ids: not only the oldest, and ids of other queues', () =>
+      test('findTasks passes over any set of skipped ids: not only the oldest, and ids of other queues', () =>
         withStore(async (store) => {
           const run = makeRun();
           await store.createRun({
@@ -724,6 +725,34 @@ export function storeConformance(backend: string, open: () => Promise<Store>): v
           assert.equal(await found([elsewhere.taskId, 987_654, 987_655, a]), 3);
           assert.equal(await found(ids.filter((id) => id !== e)), 6);
           assert.equal(await found(ids), undefined);
+        }));
+
+      test('findTasks returns up to its limit, oldest first, passing over skipped ids', () =>
+        withStore(async (store) => {
+          const run = makeRun();
+          await store.createRun({
+            ...createRequest(run),
+            tasks: [8, 4, 6, 2, 9].map((id) => workflowTask(run, id, { taskQueue: 'some' })),
+          });
+          const events = (tasks: TaskRecord[]) => tasks.map((t) => t.scheduledEventId);
+          const all = await findTasks(store, { taskQueue: 'some', limit: 10 });
+          assert.deepEqual(events(all), [8, 4, 6, 2, 9]);
+          assert.deepEqual(
+            events(await findTasks(store, { taskQueue: 'some', limit: 3 })),
+            [8, 4, 6],
+          );
+          const [first, , third] = all as [TaskRecord, TaskRecord, TaskRecord];
+          assert.deepEqual(
+            events(
+              await findTasks(store, {
+                taskQueue: 'some',
+                limit: 3,
+                skipTaskIds: [first.taskId, third.taskId],
+              }),
+            ),
+            [4, 2, 9],
+          );
+          assert.deepEqual(await findTasks(store, { taskQueue: 'none', limit: 3 }), []);
         }));
 
       test('a task is never found in another queue, kind or namespace', () =>

@@ -7,6 +7,7 @@ import { RECHECK_INTERVAL_MS, taskKey } from '../notifier.ts';
 import { parseRequest } from '../ops/parse-request.ts';
 import { KeyedMutex } from '../../util/semaphore.ts';
 import { perStore } from '../per-store.ts';
+import { READ_AHEAD_TASKS, readAheadOf } from './read-ahead.ts';
 import { uncommittedAcksOf } from './uncommitted-acks.ts';
 
 const PollSchema = z.object({
@@ -41,15 +42,26 @@ export async function pollTaskQueue<T>(
     if (early !== undefined) return early;
     const starting = startingTasksOf(deps.store);
     const uncommitted = uncommittedAcksOf(deps.store);
+    const ahead = readAheadOf(deps.store);
     // The polls of one queue in this process find one at a time, each passing over the tasks the
-    // ones before it took: polls that read at once would all find the same oldest task.
+    // ones before it took: polls that read at once would all find the same oldest task. A read
+    // finds up to READ_AHEAD_TASKS, and the polls after it take the rest without reading; not
+    // while another engine shares the store, whose polls would start them first.
     const task = await findingOf(deps.store).run(key, async () => {
-      const found = await deps.store.findTask({
-        namespace: req.namespace,
-        taskQueue: req.taskQueue,
-        kind,
-        skipTaskIds: [...starting, ...uncommitted],
-      });
+      const passOver = (taskId: number): boolean => starting.has(taskId) || uncommitted.has(taskId);
+      const alone = !deps.peers.others;
+      let found = alone ? ahead.take(key, passOver, Date.now()) : undefined;
+      if (found === undefined) {
+        const tasks = await deps.store.findTasks({
+          namespace: req.namespace,
+          taskQueue: req.taskQueue,
+          kind,
+          skipTaskIds: [...starting, ...uncommitted],
+          limit: alone ? READ_AHEAD_TASKS : 1,
+        });
+        found = tasks[0];
+        ahead.keep(key, tasks.slice(1), Date.now());
+      }
       if (found) starting.add(found.taskId);
       return found;
     });
@@ -57,6 +69,10 @@ export async function pollTaskQueue<T>(
       try {
         const started = await start(task, req.identity);
         if (started !== undefined) return started;
+      } catch (e) {
+        // The task is free again and older than any kept behind it: the next poll reads.
+        ahead.forget();
+        throw e;
       } finally {
         starting.delete(task.taskId);
       }

@@ -1,5 +1,6 @@
 import type { Store } from '../../store/store.ts';
 import { perStore } from '../per-store.ts';
+import { readAheadOf } from './read-ahead.ts';
 
 /**
  * Task rows this process has taken (acknowledged) in writes the store has not committed yet —
@@ -20,5 +21,10 @@ export function holdAcksUntil(
   const drop = (): void => {
     for (const id of taskIds) held.delete(id);
   };
-  write.then(drop, drop);
+  const lost = (): void => {
+    drop();
+    // The rows are free again, older than the tasks a poll's read kept behind them.
+    readAheadOf(store).forget();
+  };
+  write.then(drop, lost);
 }

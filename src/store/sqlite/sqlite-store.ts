@@ -39,7 +39,7 @@ import type { EngineProcessRow } from '../rows.ts';
 import type {
   AppendToRunRequest,
   EngineProcessRecord,
-  FindTaskRequest,
+  FindTasksRequest,
   CreateRunRequest,
   ListRunsByQueryRequest,
   NewTask,
@@ -398,16 +398,18 @@ export class SqliteStore implements Store {
     );
   }
 
-  async findTask(req: FindTaskRequest): Promise<TaskRecord | undefined> {
-    return this.#read('findTask', () => {
-      const row = this.#q.tasks.find.get({
-        namespace: req.namespace,
-        task_queue: req.taskQueue,
-        kind: req.kind,
-        skip: JSON.stringify(req.skipTaskIds),
-      });
-      return row === undefined ? undefined : taskFromRow(row);
-    });
+  async findTasks(req: FindTasksRequest): Promise<TaskRecord[]> {
+    return this.#read('findTasks', () =>
+      this.#q.tasks.find
+        .all({
+          namespace: req.namespace,
+          task_queue: req.taskQueue,
+          kind: req.kind,
+          skip: JSON.stringify(req.skipTaskIds),
+          limit: req.limit,
+        })
+        .map((row) => taskFromRow(row)),
+    );
   }
 
   async deleteTask(req: { taskId: number }): Promise<void> {

@@ -7,6 +7,7 @@ export interface FindTaskParams {
   kind: string;
   /** A JSON array of task ids to pass over. */
   skip: string;
+  limit: number;
 }
 
 export function prepareTaskQueries(db: Database.Database) {
@@ -15,11 +16,11 @@ export function prepareTaskQueries(db: Database.Database) {
       'INSERT INTO tasks (namespace, task_queue, kind, run_id, scheduled_event_id, attempt) ' +
         'VALUES (@namespace, @task_queue, @kind, @run_id, @scheduled_event_id, @attempt)',
     ),
-    // The oldest task of the queue not being started already, found through tasks_by_queue.
+    // The oldest tasks of the queue not being started already, found through tasks_by_queue.
     find: db.prepare<FindTaskParams>(
       'SELECT task_id, namespace, task_queue, kind, run_id, scheduled_event_id, attempt ' +
         'FROM tasks WHERE namespace = @namespace AND task_queue = @task_queue AND kind = @kind ' +
-        'AND task_id NOT IN (SELECT value FROM json_each(@skip)) ORDER BY task_id LIMIT 1',
+        'AND task_id NOT IN (SELECT value FROM json_each(@skip)) ORDER BY task_id LIMIT @limit',
     ),
     delete: db.prepare<[number]>('DELETE FROM tasks WHERE task_id = ?'),
   };

@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { TaskKind } from '../../protocol/tasks.ts';
+import type { TaskRecord } from '../../store/store.ts';
+import { makeReadAhead, READ_AHEAD_MAX_AGE_MS } from './read-ahead.ts';
+
+const tasks = (...ids: number[]): TaskRecord[] =>
+  ids.map((taskId) => ({
+    taskId,
+    namespace: 'default',
+    taskQueue: 'q',
+    kind: TaskKind.Workflow,
+    runId: `run-${String(taskId)}`,
+    scheduledEventId: 2,
+    attempt: 1,
+  }));
+const none = (): boolean => false;
+
+test('kept tasks are taken oldest first, each once, per queue', () => {
+  const ahead = makeReadAhead();
+  ahead.keep('a', tasks(3, 5, 8), 0);
+  ahead.keep('b', tasks(4), 0);
+  assert.equal(ahead.take('a', none, 1)?.taskId, 3);
+  assert.equal(ahead.take('b', none, 1)?.taskId, 4);
+  assert.equal(ahead.take('a', none, 1)?.taskId, 5);
+  assert.equal(ahead.take('a', none, 1)?.taskId, 8);
+  assert.equal(ahead.take('a', none, 1), undefined);
+  assert.equal(ahead.take('b', none, 1), undefined);
+});
+
+test('a task another poll is starting is passed over', () => {
+  const ahead = makeReadAhead();
+  ahead.keep('a', tasks(3, 5, 8), 0);
+  assert.equal(ahead.take('a', (id) => id !== 8, 1)?.taskId, 8);
+  assert.equal(ahead.take('a', none, 1), undefined, 'the ones passed over are not kept');
+});
+
+test('a read keeps what it found in place of what was kept; an empty read keeps nothing', () => {
+  const ahead = makeReadAhead();
+  ahead.keep('a', tasks(3, 5), 0);
+  ahead.keep('a', tasks(9), 0);
+  assert.equal(ahead.take('a', none, 1)?.taskId, 9);
+  ahead.keep('a', tasks(10), 0);
+  ahead.keep('a', [], 0);
+  assert.equal(ahead.take('a', none, 1), undefined);
+});
+
+test('kept tasks are used only while they are fresh, and forget drops every queue', () => {
+  const ahead = makeReadAhead();
+  ahead.keep('a', tasks(3, 5), 1_000);
+  assert.equal(ahead.take('a', none, 1_000 + READ_AHEAD_MAX_AGE_MS)?.taskId, 3);
+  assert.equal(ahead.take('a', none, 1_001 + READ_AHEAD_MAX_AGE_MS), undefined, 'too old');
+  ahead.keep('a', tasks(6), 2_000);
+  ahead.keep('b', tasks(7), 2_000);
+  ahead.forget();
+  assert.equal(ahead.take('a', none, 2_000), undefined);
+  assert.equal(ahead.take('b', none, 2_000), undefined);
+});

@@ -1,0 +1,58 @@
+import type { TaskRecord } from '../../store/store.ts';
+import { perStore } from '../per-store.ts';
+
+/**
+ * The tasks a poll's read of its queue found behind the one it took, kept for the next polls of
+ * that queue in this process so that they need no read of their own (docs/performance.md). They
+ * are the queue's oldest when read, and a task id is never reused, so taking them in order keeps
+ * the queue first in, first out. What would break that order forgets them: a task that is free
+ * again after its start failed or its start's write was lost, and time.
+ */
+export interface ReadAhead {
+  /** The oldest kept task of queue `key` that `passOver` does not hold, removed from the list. */
+  take(key: string, passOver: (taskId: number) => boolean, nowMs: number): TaskRecord | undefined;
+  /** Keeps `tasks` (oldest first), read at `nowMs`, for queue `key`, in place of any kept. */
+  keep(key: string, tasks: readonly TaskRecord[], nowMs: number): void;
+  /** Forgets every queue's kept tasks. */
+  forget(): void;
+}
+
+/** How many tasks one read of a queue may find: the one it is for and those kept behind it. */
+export const READ_AHEAD_TASKS = 16;
+
+/** How long kept tasks are used: past this, a poll reads the queue again. */
+export const READ_AHEAD_MAX_AGE_MS = 200;
+
+interface Kept {
+  tasks: readonly TaskRecord[];
+  next: number;
+  readAtMs: number;
+}
+
+export function makeReadAhead(): ReadAhead {
+  const kept = new Map<string, Kept>();
+  return {
+    take(key, passOver, nowMs) {
+      const k = kept.get(key);
+      if (k === undefined) return undefined;
+      if (nowMs - k.readAtMs <= READ_AHEAD_MAX_AGE_MS) {
+        while (k.next < k.tasks.length) {
+          const task = k.tasks[k.next++];
+          if (task !== undefined && !passOver(task.taskId)) return task;
+        }
+      }
+      kept.delete(key);
+      return undefined;
+    },
+    keep(key, tasks, nowMs) {
+      if (tasks.length === 0) kept.delete(key);
+      else kept.set(key, { tasks, next: 0, readAtMs: nowMs });
+    },
+    forget() {
+      kept.clear();
+    },
+  };
+}
+
+/** This process's read-ahead of each task queue, per store. */
+export const readAheadOf = perStore(makeReadAhead);
