@@ -56,3 +56,13 @@ test('kept tasks are used only while they are fresh, and forget drops every queu
   assert.equal(ahead.take('a', none, 2_000), undefined);
   assert.equal(ahead.take('b', none, 2_000), undefined);
 });
+
+test('queues no poll came back to are dropped once many are kept', () => {
+  const ahead = makeReadAhead();
+  for (let i = 0; i < 100; i++) ahead.keep(`old-${String(i)}`, tasks(i + 1), 0);
+  ahead.keep('fresh', tasks(500), READ_AHEAD_MAX_AGE_MS + 1);
+  for (const i of [0, 50, 99]) {
+    assert.equal(ahead.take(`old-${String(i)}`, none, 0), undefined, `old-${String(i)} dropped`);
+  }
+  assert.equal(ahead.take('fresh', none, READ_AHEAD_MAX_AGE_MS + 1)?.taskId, 500);
+});

@@ -23,6 +23,9 @@ export const READ_AHEAD_TASKS = 16;
 /** How long kept tasks are used: past this, a poll reads the queue again. */
 export const READ_AHEAD_MAX_AGE_MS = 200;
 
+/** More queues kept than this, and a read drops those whose tasks are too old to use. */
+const SWEEP_ABOVE_QUEUES = 64;
+
 interface Kept {
   tasks: readonly TaskRecord[];
   next: number;
@@ -47,6 +50,10 @@ export function makeReadAhead(): ReadAhead {
     keep(key, tasks, nowMs) {
       if (tasks.length === 0) kept.delete(key);
       else kept.set(key, { tasks, next: 0, readAtMs: nowMs });
+      // Queues no poll has come back to would keep their tasks for good: drop the stale ones.
+      if (kept.size > SWEEP_ABOVE_QUEUES) {
+        for (const [k, v] of kept) if (nowMs - v.readAtMs > READ_AHEAD_MAX_AGE_MS) kept.delete(k);
+      }
     },
     forget() {
       kept.clear();
