@@ -66,6 +66,13 @@ export const TaskRow = z.object({
   attempt: int,
 });
 export type TaskRow = z.infer<typeof TaskRow>;
+/** A task row as a read of one queue finds it: the queue's columns are the read's own. */
+export const QueuedTaskRow = TaskRow.pick({
+  task_id: true,
+  run_id: true,
+  scheduled_event_id: true,
+  attempt: true,
+});
 /** A task row before the database gives it an id (its lease starts free). */
 export type NewTaskRow = Omit<TaskRow, 'task_id'>;
 
@@ -294,13 +301,17 @@ export function taskToRow(task: NewTask): NewTaskRow {
   };
 }
 
-export function taskFromRow(row: unknown): TaskRecord {
-  const r = parseRow(TaskRow, row, 'task');
+/** A task of `queue` from its {@link QueuedTaskRow}. */
+export function queuedTaskFromRow(
+  queue: Pick<TaskRecord, 'namespace' | 'taskQueue' | 'kind'>,
+  row: unknown,
+): TaskRecord {
+  const r = parseRow(QueuedTaskRow, row, 'task');
   return {
     taskId: r.task_id,
-    namespace: r.namespace,
-    taskQueue: r.task_queue,
-    kind: r.kind,
+    namespace: queue.namespace,
+    taskQueue: queue.taskQueue,
+    kind: queue.kind,
     runId: r.run_id,
     scheduledEventId: r.scheduled_event_id,
     attempt: r.attempt,

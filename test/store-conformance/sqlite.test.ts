@@ -574,8 +574,9 @@ describe('SqliteStore specifics', () => {
         plan(timers.nextAvailableAt.source),
         /USING (COVERING )?INDEX timers_by_available/,
       );
-      const find = prepareTaskQueries(db).find.source.replace(/@\w+/g, '?');
+      const find = prepareTaskQueries(db).find(16).source.replace(/@\w+/g, '?');
       assert.match(plan(find), /USING (COVERING )?INDEX tasks_by_queue/);
+      assert.doesNotMatch(plan(find), /TEMP B-TREE/, 'the index gives the queue its order');
       const runs = prepareRunQueries(db);
       assert.match(plan(runs.latestOfWorkflow.source), /USING INDEX runs_by_workflow_id/);
       assert.doesNotMatch(plan(runs.latestOfWorkflow.source), /TEMP B-TREE/);

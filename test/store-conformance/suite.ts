@@ -753,6 +753,7 @@ export function storeConformance(backend: string, open: () => Promise<Store>): v
             [4, 2, 9],
           );
           assert.deepEqual(await findTasks(store, { taskQueue: 'none', limit: 3 }), []);
+          await assert.rejects(findTasks(store, { taskQueue: 'some', limit: 0 }), /at least 1/);
         }));
 
       test('a task is never found in another queue, kind or namespace', () =>

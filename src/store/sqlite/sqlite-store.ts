@@ -28,7 +28,7 @@ import {
   runFromRow,
   runToRow,
   stateToColumn,
-  taskFromRow,
+  queuedTaskFromRow,
   taskToRow,
   timerFromRow,
   timerToRow,
@@ -400,15 +400,15 @@ export class SqliteStore implements Store {
 
   async findTasks(req: FindTasksRequest): Promise<TaskRecord[]> {
     return this.#read('findTasks', () =>
-      this.#q.tasks.find
+      this.#q.tasks
+        .find(req.limit)
         .all({
           namespace: req.namespace,
           task_queue: req.taskQueue,
           kind: req.kind,
           skip: JSON.stringify(req.skipTaskIds),
-          limit: req.limit,
         })
-        .map((row) => taskFromRow(row)),
+        .map((row) => queuedTaskFromRow(req, row)),
     );
   }
 
