@@ -5,8 +5,10 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { Client } from 'reprise/client';
-import { Engine } from 'reprise/server';
+import { Engine, ManualClock } from 'reprise/server';
+import { pollTaskQueue } from '../../src/engine/task-queues/matcher.ts';
 import { READ_AHEAD_TASKS } from '../../src/engine/task-queues/read-ahead.ts';
+import type { FindTasksRequest } from '../../src/store/store.ts';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import { collect } from '../contract/fixtures/contract-workflows.ts';
 import { asWorkflowTask } from '../helpers/commands.ts';
@@ -20,19 +22,24 @@ describe('queued task order', () => {
     tmp.remove();
   });
 
-  /** An engine alone on a fresh file; a 5 s linger keeps every start waiting for its answer. */
+  /**
+   * An engine alone on a fresh file; a 5 s linger keeps every start waiting for its answer, and a
+   * manual clock that never moves keeps a read's tasks fresh (read-ahead.ts): only a forget drops
+   * them.
+   */
   async function alone() {
     const path = join(tmp.dir, `order-${String(++n)}.db`);
     const store = await SqliteStore.open({ path, lingerMs: 5_000 });
     const { store: countedStore, calls } = counted(store);
     const { logger, warnings } = recordingLogger();
-    const engine = await Engine.open({ store: countedStore, logger });
+    const engine = await Engine.open({ store: countedStore, logger, clock: new ManualClock() });
     await waitFor(() => !engine.deps.peers.others, 'the engine to be alone on the file');
     const client = new Client({ connection: engine.connection });
     const taskQueue = uniqueQueue('order');
     return {
       path,
       store,
+      taskQueue,
       engine,
       warnings,
       reads: () => calls.get('findTasks') ?? 0,
@@ -112,6 +119,84 @@ describe('queued task order', () => {
     } finally {
       await rival.close();
       await s.close();
+    }
+  });
+  test('a task whose start threw goes first again, before the tasks its read kept', async () => {
+    const s = await alone();
+    try {
+      for (const id of ['a', 'b', 'c']) await s.start(id);
+      const ids = new Map<string, string>();
+      let failing = true;
+      // The engine's own poll, with a start that fails once and otherwise names the run's id.
+      const poll = () =>
+        pollTaskQueue(
+          s.engine.deps,
+          { namespace: 'default', taskQueue: s.taskQueue, identity: 'here', waitMs: 0 },
+          'workflow',
+          (task) => {
+            if (failing) {
+              failing = false;
+              return Promise.reject(new Error('the start failed'));
+            }
+            return Promise.resolve(ids.get(task.runId));
+          },
+          undefined,
+        );
+      for (const id of ['a', 'b', 'c']) {
+        const row = await s.store.findRun({ namespace: 'default', workflowId: id });
+        assert.ok(row);
+        ids.set(row.runId, id);
+      }
+      await assert.rejects(poll(), /the start failed/);
+      assert.deepEqual([await poll(), await poll(), await poll()], ['a', 'b', 'c']);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('while another engine shares the store, a read finds one task and keeps none', async () => {
+    const path = join(tmp.dir, `order-${String(++n)}.db`);
+    const store = await SqliteStore.open({ path });
+    const limits: number[] = [];
+    const watched = new Proxy(store, {
+      get(target, prop, receiver) {
+        const value: unknown = Reflect.get(target, prop, receiver);
+        if (typeof value !== 'function') return value;
+        if (prop !== 'findTasks') return (value as (...a: unknown[]) => unknown).bind(target);
+        return (req: FindTasksRequest) => {
+          limits.push(req.limit);
+          return store.findTasks(req);
+        };
+      },
+    });
+    const engine = await Engine.open({ store: watched });
+    const otherStore = await SqliteStore.open({ path });
+    const other = await Engine.open({ store: otherStore });
+    try {
+      await waitFor(() => engine.deps.peers.others, 'the engine to see the other one');
+      const client = new Client({ connection: engine.connection });
+      const taskQueue = uniqueQueue('shared');
+      for (const id of ['a', 'b', 'c']) {
+        await client.workflow.start(collect, { taskQueue, workflowId: id, args: [1] });
+      }
+      const order: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const task = await engine.connection.pollWorkflowTask({
+          namespace: 'default',
+          taskQueue,
+          identity: 'here',
+          waitMs: 0,
+        });
+        order.push(asWorkflowTask(task).workflowId);
+      }
+      assert.deepEqual(order, ['a', 'b', 'c']);
+      assert.ok(limits.length >= 3, 'each poll read the store');
+      assert.deepEqual(new Set(limits), new Set([1]));
+    } finally {
+      await other.close();
+      await engine.close();
+      await otherStore.close();
+      await store.close();
     }
   });
 });

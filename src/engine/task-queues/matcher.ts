@@ -37,6 +37,8 @@ export async function pollTaskQueue<T>(
   const req = parseRequest(PollSchema, input, `poll ${kind} task`);
   const deadline = Date.now() + req.waitMs;
   const key = taskKey(req.namespace, req.taskQueue, kind);
+  // Names may hold any character: the kept tasks of one queue must never reach another's poll.
+  const aheadKey = JSON.stringify([req.namespace, req.taskQueue, kind]);
   for (;;) {
     const early = before?.(req.namespace, req.taskQueue);
     if (early !== undefined) return early;
@@ -50,8 +52,11 @@ export async function pollTaskQueue<T>(
     const task = await findingOf(deps.store).run(key, async () => {
       const passOver = (taskId: number): boolean => starting.has(taskId) || uncommitted.has(taskId);
       const alone = !deps.peers.others;
-      let found = alone ? ahead.take(key, passOver, Date.now()) : undefined;
+      // Tasks kept while alone could be started by the other engine's polls meanwhile.
+      if (!alone) ahead.forget();
+      let found = alone ? ahead.take(aheadKey, passOver, deps.clock.now()) : undefined;
       if (found === undefined) {
+        const readAt = ahead.generation;
         const tasks = await deps.store.findTasks({
           namespace: req.namespace,
           taskQueue: req.taskQueue,
@@ -60,7 +65,7 @@ export async function pollTaskQueue<T>(
           limit: alone ? READ_AHEAD_TASKS : 1,
         });
         found = tasks[0];
-        ahead.keep(key, tasks.slice(1), Date.now());
+        ahead.keep(aheadKey, tasks.slice(1), deps.clock.now(), readAt);
       }
       if (found) starting.add(found.taskId);
       return found;

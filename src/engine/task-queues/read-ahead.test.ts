@@ -18,8 +18,8 @@ const none = (): boolean => false;
 
 test('kept tasks are taken oldest first, each once, per queue', () => {
   const ahead = makeReadAhead();
-  ahead.keep('a', tasks(3, 5, 8), 0);
-  ahead.keep('b', tasks(4), 0);
+  ahead.keep('a', tasks(3, 5, 8), 0, ahead.generation);
+  ahead.keep('b', tasks(4), 0, ahead.generation);
   assert.equal(ahead.take('a', none, 1)?.taskId, 3);
   assert.equal(ahead.take('b', none, 1)?.taskId, 4);
   assert.equal(ahead.take('a', none, 1)?.taskId, 5);
@@ -30,28 +30,28 @@ test('kept tasks are taken oldest first, each once, per queue', () => {
 
 test('a task another poll is starting is passed over', () => {
   const ahead = makeReadAhead();
-  ahead.keep('a', tasks(3, 5, 8), 0);
+  ahead.keep('a', tasks(3, 5, 8), 0, ahead.generation);
   assert.equal(ahead.take('a', (id) => id !== 8, 1)?.taskId, 8);
   assert.equal(ahead.take('a', none, 1), undefined, 'the ones passed over are not kept');
 });
 
 test('a read keeps what it found in place of what was kept; an empty read keeps nothing', () => {
   const ahead = makeReadAhead();
-  ahead.keep('a', tasks(3, 5), 0);
-  ahead.keep('a', tasks(9), 0);
+  ahead.keep('a', tasks(3, 5), 0, ahead.generation);
+  ahead.keep('a', tasks(9), 0, ahead.generation);
   assert.equal(ahead.take('a', none, 1)?.taskId, 9);
-  ahead.keep('a', tasks(10), 0);
-  ahead.keep('a', [], 0);
+  ahead.keep('a', tasks(10), 0, ahead.generation);
+  ahead.keep('a', [], 0, ahead.generation);
   assert.equal(ahead.take('a', none, 1), undefined);
 });
 
 test('kept tasks are used only while they are fresh, and forget drops every queue', () => {
   const ahead = makeReadAhead();
-  ahead.keep('a', tasks(3, 5), 1_000);
+  ahead.keep('a', tasks(3, 5), 1_000, ahead.generation);
   assert.equal(ahead.take('a', none, 1_000 + READ_AHEAD_MAX_AGE_MS)?.taskId, 3);
   assert.equal(ahead.take('a', none, 1_001 + READ_AHEAD_MAX_AGE_MS), undefined, 'too old');
-  ahead.keep('a', tasks(6), 2_000);
-  ahead.keep('b', tasks(7), 2_000);
+  ahead.keep('a', tasks(6), 2_000, ahead.generation);
+  ahead.keep('b', tasks(7), 2_000, ahead.generation);
   ahead.forget();
   assert.equal(ahead.take('a', none, 2_000), undefined);
   assert.equal(ahead.take('b', none, 2_000), undefined);
@@ -59,10 +59,26 @@ test('kept tasks are used only while they are fresh, and forget drops every queu
 
 test('queues no poll came back to are dropped once many are kept', () => {
   const ahead = makeReadAhead();
-  for (let i = 0; i < 100; i++) ahead.keep(`old-${String(i)}`, tasks(i + 1), 0);
-  ahead.keep('fresh', tasks(500), READ_AHEAD_MAX_AGE_MS + 1);
+  for (let i = 0; i < 100; i++) ahead.keep(`old-${String(i)}`, tasks(i + 1), 0, ahead.generation);
+  ahead.keep('fresh', tasks(500), READ_AHEAD_MAX_AGE_MS + 1, ahead.generation);
   for (const i of [0, 50, 99]) {
     assert.equal(ahead.take(`old-${String(i)}`, none, 0), undefined, `old-${String(i)} dropped`);
   }
   assert.equal(ahead.take('fresh', none, READ_AHEAD_MAX_AGE_MS + 1)?.taskId, 500);
+});
+
+test('a read that a forget overtook keeps nothing: a task freed meanwhile may be missing from it', () => {
+  const ahead = makeReadAhead();
+  const readAt = ahead.generation;
+  ahead.forget();
+  ahead.keep('a', tasks(5, 8), 0, readAt);
+  assert.equal(ahead.take('a', none, 0), undefined);
+  ahead.keep('a', tasks(5, 8), 0, ahead.generation);
+  assert.equal(ahead.take('a', none, 0)?.taskId, 5);
+});
+
+test('kept tasks read "later" than now, as after a clock set back, are not used', () => {
+  const ahead = makeReadAhead();
+  ahead.keep('a', tasks(5), 10_000, ahead.generation);
+  assert.equal(ahead.take('a', none, 9_000), undefined);
 });

@@ -11,8 +11,16 @@ import { perStore } from '../per-store.ts';
 export interface ReadAhead {
   /** The oldest kept task of queue `key` that `passOver` does not hold, removed from the list. */
   take(key: string, passOver: (taskId: number) => boolean, nowMs: number): TaskRecord | undefined;
-  /** Keeps `tasks` (oldest first), read at `nowMs`, for queue `key`, in place of any kept. */
-  keep(key: string, tasks: readonly TaskRecord[], nowMs: number): void;
+  /**
+   * Counts the forgets: a read notes it before it asks the store, and keeps what it found only if
+   * nothing was forgotten meanwhile (a task freed during the read may be missing from it).
+   */
+  readonly generation: number;
+  /**
+   * Keeps `tasks` (oldest first), read at `nowMs`, for queue `key`, in place of any kept, unless
+   * the {@link generation} moved on from `readAt`.
+   */
+  keep(key: string, tasks: readonly TaskRecord[], nowMs: number, readAt: number): void;
   /** Forgets every queue's kept tasks. */
   forget(): void;
 }
@@ -34,11 +42,16 @@ interface Kept {
 
 export function makeReadAhead(): ReadAhead {
   const kept = new Map<string, Kept>();
+  let generation = 0;
+  const fresh = (k: Kept, nowMs: number): boolean => {
+    const age = nowMs - k.readAtMs;
+    return age >= 0 && age <= READ_AHEAD_MAX_AGE_MS; // a clock set back makes them stale too
+  };
   return {
     take(key, passOver, nowMs) {
       const k = kept.get(key);
       if (k === undefined) return undefined;
-      if (nowMs - k.readAtMs <= READ_AHEAD_MAX_AGE_MS) {
+      if (fresh(k, nowMs)) {
         while (k.next < k.tasks.length) {
           const task = k.tasks[k.next++];
           if (task !== undefined && !passOver(task.taskId)) return task;
@@ -47,15 +60,19 @@ export function makeReadAhead(): ReadAhead {
       kept.delete(key);
       return undefined;
     },
-    keep(key, tasks, nowMs) {
-      if (tasks.length === 0) kept.delete(key);
+    get generation() {
+      return generation;
+    },
+    keep(key, tasks, nowMs, readAt) {
+      if (tasks.length === 0 || readAt !== generation) kept.delete(key);
       else kept.set(key, { tasks, next: 0, readAtMs: nowMs });
       // Queues no poll has come back to would keep their tasks for good: drop the stale ones.
       if (kept.size > SWEEP_ABOVE_QUEUES) {
-        for (const [k, v] of kept) if (nowMs - v.readAtMs > READ_AHEAD_MAX_AGE_MS) kept.delete(k);
+        for (const [k, v] of kept) if (!fresh(v, nowMs)) kept.delete(k);
       }
     },
     forget() {
+      generation++;
       kept.clear();
     },
   };
