@@ -121,6 +121,7 @@ describe('queued task order', () => {
       await s.close();
     }
   });
+
   test('a task whose start threw goes first again, before the tasks its read kept', async () => {
     const s = await alone();
     try {
@@ -158,16 +159,8 @@ describe('queued task order', () => {
     const path = join(tmp.dir, `order-${String(++n)}.db`);
     const store = await SqliteStore.open({ path });
     const limits: number[] = [];
-    const watched = new Proxy(store, {
-      get(target, prop, receiver) {
-        const value: unknown = Reflect.get(target, prop, receiver);
-        if (typeof value !== 'function') return value;
-        if (prop !== 'findTasks') return (value as (...a: unknown[]) => unknown).bind(target);
-        return (req: FindTasksRequest) => {
-          limits.push(req.limit);
-          return store.findTasks(req);
-        };
-      },
+    const { store: watched } = counted(store, (method, args) => {
+      if (method === 'findTasks') limits.push((args[0] as FindTasksRequest).limit);
     });
     const engine = await Engine.open({ store: watched });
     const otherStore = await SqliteStore.open({ path });

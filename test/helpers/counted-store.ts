@@ -2,9 +2,12 @@ import type { Store } from '../../src/store/store.ts';
 
 /**
  * `store` itself, with a count of the calls to each of its methods (tests of store traffic) and
- * of those whose promise has not settled yet (`pending`).
+ * of those whose promise has not settled yet (`pending`); `onCall` sees each call's arguments.
  */
-export function counted(store: Store): {
+export function counted(
+  store: Store,
+  onCall?: (method: string, args: readonly unknown[]) => void,
+): {
   store: Store;
   calls: Map<string, number>;
   pending: Map<string, number>;
@@ -20,6 +23,7 @@ export function counted(store: Store): {
       if (typeof value !== 'function' || typeof prop !== 'string') return value;
       return (...args: unknown[]) => {
         add(calls, prop, 1);
+        onCall?.(prop, args);
         const result = (value as (...a: unknown[]) => unknown).apply(target, args);
         if (result instanceof Promise) {
           add(pending, prop, 1);
