@@ -5,6 +5,7 @@ import type { Clock } from './clock.ts';
 import type { CloseWatch } from './close-watch.ts';
 import type { RecentCloses } from './recent-closes.ts';
 import type { Notifier } from './notifier.ts';
+import type { Peers } from './peers.ts';
 import type { WaitingPollers } from './task-queues/waiting-pollers.ts';
 import type { WorkerRegistrations } from './worker-registrations.ts';
 
@@ -16,11 +17,11 @@ export interface EngineDeps {
    */
   readonly processId: string;
   /**
-   * Whether another engine process is recorded on this store, as of the last look (every
-   * 250 ms; true until the first). While one is, a queued workflow task this process starts is
-   * committed before it is handed out: deferred, its row would stay for that engine's polls.
+   * Whether this engine is alone on its store (`peers.alone()`). While another engine process
+   * is, a queued workflow task this process starts is committed before it is handed out:
+   * deferred, its row would stay for that engine's polls.
    */
-  readonly peers: { others: boolean };
+  readonly peers: Peers;
   readonly store: Store;
   readonly clock: Clock;
   readonly notifier: Notifier;

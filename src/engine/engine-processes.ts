@@ -89,6 +89,7 @@ export class EngineProcesses {
     const deps = this.#deps;
     try {
       if (performance.now() - this.#lastRefreshMs >= REFRESH_EVERY_MS) await this.#refresh();
+      const begun = deps.peers.lookBegins();
       const records = await deps.store.listEngineProcesses();
       const listed = new Set(records.map((p) => p.processId));
       let others = false;
@@ -110,9 +111,9 @@ export class EngineProcesses {
           `An engine process on this store is gone (${cause}); the tasks it held were given out again.`,
         );
       }
-      deps.peers.others = others;
+      deps.peers.lookEnded(begun, others);
     } catch (e) {
-      deps.peers.others = true;
+      deps.peers.lookFailed();
       deps.logger.warn({ err: e }, 'looking for engine processes that died failed');
     }
   }

@@ -15,6 +15,7 @@ import { WaitingPollers } from './task-queues/waiting-pollers.ts';
 import { WorkerRegistrations } from './worker-registrations.ts';
 import { RecentCloses } from './recent-closes.ts';
 import { EngineProcesses, newProcessId } from './engine-processes.ts';
+import { Peers } from './peers.ts';
 import {
   completeActivityTask,
   failActivityTask,
@@ -82,7 +83,7 @@ export class Engine {
     const logger = options.logger ?? defaultLogger({ component: 'engine' });
     this.#deps = {
       processId: newProcessId(),
-      peers: { others: true },
+      peers: new Peers(store),
       store,
       clock: options.clock ?? new SystemClock(),
       notifier,

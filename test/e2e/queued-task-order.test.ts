@@ -23,22 +23,24 @@ describe('queued task order', () => {
   });
 
   /**
-   * An engine alone on a fresh file; a 5 s linger keeps every start waiting for its answer, and a
-   * manual clock that never moves keeps a read's tasks fresh (read-ahead.ts): only a forget drops
-   * them.
+   * An engine alone on a fresh file; a 5 s linger (by default) keeps every start waiting for its
+   * answer, and a manual clock that never moves keeps a read's tasks fresh (read-ahead.ts): only
+   * a forget drops them.
    */
-  async function alone() {
+  async function alone(opts: { lingerMs?: number } = {}) {
     const path = join(tmp.dir, `order-${String(++n)}.db`);
-    const store = await SqliteStore.open({ path, lingerMs: 5_000 });
+    const store = await SqliteStore.open({ path, lingerMs: opts.lingerMs ?? 5_000 });
     const { store: countedStore, calls } = counted(store);
     const { logger, warnings } = recordingLogger();
-    const engine = await Engine.open({ store: countedStore, logger, clock: new ManualClock() });
+    const clock = new ManualClock();
+    const engine = await Engine.open({ store: countedStore, logger, clock });
     await waitFor(() => !engine.deps.peers.others, 'the engine to be alone on the file');
     const client = new Client({ connection: engine.connection });
     const taskQueue = uniqueQueue('order');
     return {
       path,
       store,
+      clock,
       taskQueue,
       engine,
       warnings,
@@ -150,6 +152,41 @@ describe('queued task order', () => {
       }
       await assert.rejects(poll(), /the start failed/);
       assert.deepEqual([await poll(), await poll(), await poll()], ['a', 'b', 'c']);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('an engine that joins is noticed at the next poll, before its next look', async () => {
+    // Starts commit after 1 ms, so the store shows which tasks are started.
+    const s = await alone({ lingerMs: 1 });
+    const queued = () =>
+      s.store.findTasks({
+        namespace: 'default',
+        taskQueue: s.taskQueue,
+        kind: 'workflow',
+        skipTaskIds: [],
+        limit: 10,
+      });
+    try {
+      for (const id of ['a', 'b', 'c']) await s.start(id);
+      // The poll reads all three, takes a, and keeps b and c for the next polls.
+      assert.equal(asWorkflowTask(await s.poll()).workflowId, 'a');
+      await waitFor(async () => (await queued()).length === 2, "a's start to be committed");
+      // Another engine joins the file and starts b. This engine's look at the engine processes
+      // comes every 250 ms; its next poll, within milliseconds, must not hand out its kept b.
+      const otherStore = await SqliteStore.open({ path: s.path });
+      const other = await Engine.open({ store: otherStore, clock: s.clock });
+      try {
+        assert.equal(asWorkflowTask(await s.poll(other)).workflowId, 'b');
+        assert.equal(asWorkflowTask(await s.poll()).workflowId, 'c');
+        assert.equal(s.engine.deps.peers.others, true);
+        assert.equal(await s.poll(), undefined, 'the queue is empty');
+      } finally {
+        await other.close();
+        await otherStore.close();
+      }
+      assert.deepEqual(s.warnings, []);
     } finally {
       await s.close();
     }

@@ -83,7 +83,7 @@ export async function getWorkflowOutcome(
   const deadline = Date.now() + req.waitMs;
   // Alone on the store, a run this process has cached as running is running: no read.
   let run =
-    (deps.peers.others ? undefined : cachedRunningRun(deps, req)) ??
+    (deps.peers.alone() ? cachedRunningRun(deps, req) : undefined) ??
     (await findRunOrThrow(deps, req));
   if (run.status !== RunStatus.Running) return outcomeOf(deps, run);
   const runId = run.runId;

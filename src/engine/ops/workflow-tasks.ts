@@ -73,7 +73,7 @@ async function startWorkflowTask(
     // activity result does (RunTx.deferCommit). A crash first leaves the task in its queue.
     // Not while another engine shares the store: its polls would find the row and start the
     // task too (the start id below keeps the answer of the start that lost from counting).
-    tx.deferCommit = wt.speculative === undefined && !deps.peers.others;
+    tx.deferCommit = wt.speculative === undefined && deps.peers.alone();
     return startScheduledWorkflowTask(deps, tx, identity);
   });
   if (started === 'missing') {
@@ -326,7 +326,7 @@ export async function completeWorkflowTask(
       req.commands.length === 1 &&
       !eventsWaiting &&
       tx.rowCommitted &&
-      !deps.peers.others;
+      deps.peers.alone();
     if (tx.deferCommit) {
       // Lost to another engine's write: the task runs again at once, not after its timeout
       // (the activity handed out meanwhile finds its attempt gone, and is scheduled again).

@@ -51,7 +51,7 @@ export async function pollTaskQueue<T>(
     // while another engine shares the store, whose polls would start them first.
     const task = await findingOf(deps.store).run(key, async () => {
       const passOver = (taskId: number): boolean => starting.has(taskId) || uncommitted.has(taskId);
-      const alone = !deps.peers.others;
+      const alone = deps.peers.alone();
       // Tasks kept while alone could be started by the other engine's polls meanwhile.
       if (!alone) ahead.forget();
       let found = alone ? ahead.take(aheadKey, passOver, deps.clock.now()) : undefined;

@@ -458,6 +458,11 @@ export class SqliteStore implements Store {
     );
   }
 
+  foreignWrites(): number {
+    this.#assertOpen('foreignWrites');
+    return this.#q.engineProcesses.dataVersion.get() ?? 0;
+  }
+
   async removeEngineProcess(req: { processId: string }): Promise<boolean> {
     return this.#write('removeEngineProcess', () =>
       this.#tx.removeEngineProcess.immediate(req.processId),

@@ -10,6 +10,8 @@ export function prepareEngineProcessQueries(db: Database.Database) {
         '@pid_start, @started_at_ms, @seen_at_ms) ' +
         'ON CONFLICT (process_id) DO UPDATE SET seen_at_ms = excluded.seen_at_ms',
     ),
+    // Changes whenever another connection commits to the file (SQLite's own counter).
+    dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
     list: db.prepare<[]>(`SELECT ${COLUMNS} FROM engine_processes ORDER BY started_at_ms`),
     delete: db.prepare<[string]>('DELETE FROM engine_processes WHERE process_id = ?'),
     releaseLeases: db.prepare<[string]>(

@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { SqliteStore } from '../store/sqlite/sqlite-store.ts';
+import { tempDir, waitFor } from '../../test/helpers/test-env.ts';
+import { Peers } from './peers.ts';
+
+describe('peers: whether an engine is alone on its store', () => {
+  const tmp = tempDir();
+  let n = 0;
+  after(() => {
+    tmp.remove();
+  });
+
+  const record = (processId: string) => ({
+    processId,
+    hostKey: 'elsewhere',
+    pid: 1,
+    pidStart: '1',
+    startedAtMs: 0,
+    seenAtMs: 0,
+  });
+
+  /** Two connections to one fresh file: `here` is the engine's, `there` another writer's. */
+  async function twoWriters() {
+    const path = join(tmp.dir, `peers-${String(++n)}.db`);
+    const here = await SqliteStore.open({ path });
+    const there = await SqliteStore.open({ path });
+    return {
+      here,
+      there,
+      /** A write by the other connection: it registers itself, as a joining engine does. */
+      join: () => there.registerEngineProcess(record('other')),
+      close: async () => {
+        await here.close();
+        await there.close();
+      },
+    };
+  }
+
+  test('not alone until a look finds no other engine', async () => {
+    const s = await twoWriters();
+    try {
+      const peers = new Peers(s.here);
+      assert.equal(peers.alone(), false);
+      peers.lookEnded(peers.lookBegins(), true);
+      assert.equal(peers.alone(), false);
+      peers.lookEnded(peers.lookBegins(), false);
+      assert.equal(peers.alone(), true);
+      peers.lookFailed();
+      assert.equal(peers.alone(), false);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('alone, another writer is noticed before the next look, and its own writes are not', async () => {
+    const s = await twoWriters();
+    try {
+      const peers = new Peers(s.here);
+      peers.lookEnded(peers.lookBegins(), false);
+      await s.here.registerEngineProcess(record('me'));
+      assert.equal(peers.alone(), true, "this store's own write is not another writer");
+      await s.join();
+      // Within FOREIGN_WRITES_ASKED_EVERY_MS the last answer stands; then the write is seen.
+      await waitFor(() => !peers.alone(), 'the other write to be noticed', 1_000);
+      assert.equal(peers.others, true);
+      // A look that finds no engine record (the writer was not an engine) lets it be alone again.
+      peers.lookEnded(peers.lookBegins(), false);
+      assert.equal(peers.alone(), true);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('a write noticed while a look is under way outlasts that look', async () => {
+    const s = await twoWriters();
+    try {
+      const peers = new Peers(s.here);
+      peers.lookEnded(peers.lookBegins(), false);
+      // The look reads the records before the other engine writes its own, and ends after it.
+      const begun = peers.lookBegins();
+      await s.join();
+      await waitFor(() => !peers.alone(), 'the other write to be noticed', 1_000);
+      peers.lookEnded(begun, false);
+      assert.equal(peers.alone(), false, 'the look began before the write it did not see');
+      peers.lookEnded(peers.lookBegins(), true);
+      assert.equal(peers.alone(), false);
+    } finally {
+      await s.close();
+    }
+  });
+});

@@ -1,0 +1,72 @@
+import type { Store } from '../store/store.ts';
+
+/**
+ * How long an answer of {@link Peers.alone} stands before the store's foreign writes are asked
+ * again: the question costs a few µs, and a busy engine asks it several times a step.
+ */
+const FOREIGN_WRITES_ASKED_EVERY_MS = 2;
+
+/**
+ * Whether this engine is the only engine process on its store. Alone, it may act on what only
+ * it writes: keep the tasks a read found for the next polls (read-ahead.ts), hand out a task
+ * before its start is committed (RunTx.deferCommit), answer from its cache of runs.
+ *
+ * Two sources: the look at the engine processes (engine-processes.ts, every 250 ms; "not
+ * alone" until the first) and, between looks, the store's foreign writes: an engine that joins
+ * writes its record before it serves a poll, so an engine alone sees that write at its next
+ * question, within {@link FOREIGN_WRITES_ASKED_EVERY_MS}, and stops acting alone until a look
+ * finds no other engine. Any other writer to the store has the same effect for one look.
+ */
+export class Peers {
+  readonly #store: Store;
+  #others = true;
+  /** The store's foreign writes as of the last look. */
+  #mark = 0;
+  /** Counts the times a question found foreign writes: a look that began before one of them
+   * found too little. */
+  #news = 0;
+  #askedAtMs = Number.NEGATIVE_INFINITY;
+
+  constructor(store: Store) {
+    this.#store = store;
+  }
+
+  /** Whether another engine process was recorded at the last look, or has written since. */
+  get others(): boolean {
+    return this.#others;
+  }
+
+  /** True while this engine may act as the store's only engine (see the class). */
+  alone(): boolean {
+    if (this.#others) return false;
+    const now = performance.now();
+    if (now - this.#askedAtMs < FOREIGN_WRITES_ASKED_EVERY_MS) return true;
+    this.#askedAtMs = now;
+    if (this.#store.foreignWrites() === this.#mark) return true;
+    this.#others = true;
+    this.#news++;
+    return false;
+  }
+
+  /**
+   * Called before a look reads the engine processes: writes after this are news to `alone`.
+   * Returns what `lookEnded` needs.
+   */
+  lookBegins(): number {
+    this.#mark = this.#store.foreignWrites();
+    return this.#news;
+  }
+
+  /**
+   * What the look begun at `begun` found. A question answered during the look that found
+   * foreign writes keeps this engine from acting alone until the next look.
+   */
+  lookEnded(begun: number, others: boolean): void {
+    this.#others = others || this.#news !== begun;
+  }
+
+  /** A look that failed: not alone until one succeeds. */
+  lookFailed(): void {
+    this.#others = true;
+  }
+}
