@@ -30,8 +30,10 @@ export const w4: Workload = {
         ),
       );
       const startAllMs = performance.now() - t0;
+      ctx.mark('start');
       const results = await Promise.all(handles.map((h) => h.result()));
       const wallMs = performance.now() - t0;
+      ctx.mark('end');
       const fired: number[] = [];
       const observed: number[] = [];
       const dues: number[] = [];

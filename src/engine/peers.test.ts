@@ -90,4 +90,21 @@ describe('peers: whether an engine is alone on its store', () => {
       await s.close();
     }
   });
+
+  test('a write no question saw yet ends acting alone when a look begins, until it ends', async () => {
+    const s = await twoWriters();
+    try {
+      const peers = new Peers(s.here);
+      peers.lookEnded(peers.lookBegins(), false);
+      assert.equal(peers.alone(), true);
+      await s.join();
+      // The look's read of the records is under way (a busy store may keep it for a while).
+      const begun = peers.lookBegins();
+      assert.equal(peers.alone(), false, 'the write came before the look that will report it');
+      peers.lookEnded(begun, true);
+      assert.equal(peers.alone(), false);
+    } finally {
+      await s.close();
+    }
+  });
 });

@@ -13,9 +13,11 @@ const FOREIGN_WRITES_ASKED_EVERY_MS = 2;
  *
  * Two sources: the look at the engine processes (engine-processes.ts, every 250 ms; "not
  * alone" until the first) and, between looks, the store's foreign writes: an engine that joins
- * writes its record before it serves a poll, so an engine alone sees that write at its next
- * question, within {@link FOREIGN_WRITES_ASKED_EVERY_MS}, and stops acting alone until a look
- * finds no other engine. Any other writer to the store has the same effect for one look.
+ * through another connection writes its record before it serves a poll, so an engine alone sees
+ * that write at its next question, within {@link FOREIGN_WRITES_ASKED_EVERY_MS}, and stops acting
+ * alone until a look finds no other engine. Any other writer to the store (a tool writing to the
+ * file) has the same effect, until the next look. Engines that share one store object share its
+ * connection: they see each other at the look only, and share what they keep as one process.
  */
 export class Peers {
   readonly #store: Store;
@@ -50,10 +52,17 @@ export class Peers {
 
   /**
    * Called before a look reads the engine processes: writes after this are news to `alone`.
-   * Returns what `lookEnded` needs.
+   * Writes before it that no question has seen yet end acting alone now, as a question would:
+   * the look may take a while (a busy store, a dead engine's tasks to take back) before it
+   * reports the engine that made them. Returns what `lookEnded` needs.
    */
   lookBegins(): number {
-    this.#mark = this.#store.foreignWrites();
+    const mark = this.#store.foreignWrites();
+    if (!this.#others && mark !== this.#mark) {
+      this.#others = true;
+      this.#news++;
+    }
+    this.#mark = mark;
     return this.#news;
   }
 

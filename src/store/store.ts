@@ -94,7 +94,9 @@ export interface Store {
    * A number that changes whenever a writer other than this store object commits to the store
    * (compare two values; their size means nothing). Synchronous and cheap (a few µs): an engine
    * that believes it is alone on the store asks it before acting on that belief, and learns of a
-   * newcomer at once instead of at its next look at the engine processes.
+   * newcomer at once instead of at its next look at the engine processes. A backend that cannot
+   * tell must return a different value at every call (never a constant): the engine then never
+   * acts alone, which is slower but safe.
    */
   foreignWrites(): number;
 

@@ -110,6 +110,10 @@ describe('queued task order', () => {
           commands: [{ type: 'CompleteWorkflowExecution', result: 'a' }],
         }),
       );
+      // The rival's write also tells the engine it may not be alone (peers.ts), which drops the
+      // kept tasks at the next poll; its next look finds no other engine. The polls below come
+      // after that look, so only the lost write's own forget (uncommitted-acks.ts) can put a first.
+      await waitFor(() => s.engine.deps.peers.alone(), 'a look to find no other engine');
       const order: string[] = [];
       for (let task = await s.poll(); task !== undefined; task = await s.poll()) {
         order.push(asWorkflowTask(task).workflowId);

@@ -40,6 +40,8 @@ function gated(
     get(target, prop, receiver) {
       const value: unknown = Reflect.get(target, prop, receiver);
       if (typeof value !== 'function' || typeof prop !== 'string') return value;
+      // The one synchronous method stays synchronous (a Promise would never equal a mark).
+      if (prop === 'foreignWrites') return (value as () => number).bind(target);
       return async (...args: unknown[]) => {
         await hooks.before?.(prop, args[0]);
         const result: unknown = await (value as (...a: unknown[]) => Promise<unknown>).apply(
