@@ -28,18 +28,59 @@ export class StoreProbe {
     return row?.n ?? 0;
   }
 
-  /** For each run with an event of one of `types` after `afterMs`: the first such time. */
-  firstEventSince(types: readonly string[], afterMs: number): Map<string, number> {
+  /**
+   * For each run with an event of one of `types` whose id is at least `fromEventIds`' for that
+   * run: the first such event's time. Runs not in `fromEventIds` are left out.
+   */
+  firstEventFrom(
+    types: readonly string[],
+    fromEventIds: ReadonlyMap<string, number>,
+  ): Map<string, number> {
     const mayHold = types.map(() => MAY_HOLD_TYPE).join(' OR ');
     const marks = types.map(() => '?').join(', ');
     const rows = this.#db
-      .prepare<unknown[], { run_id: string; t: number }>(
-        `SELECT b.run_id, min(e.value ->> '$.timeMs') AS t ${EVENTS_FROM}
-         WHERE (${mayHold}) AND e.value ->> '$.timeMs' > ? AND e.value ->> '$.type' IN (${marks})
-         GROUP BY b.run_id`,
+      .prepare<unknown[], { run_id: string; id: number; t: number }>(
+        `SELECT b.run_id, e.value ->> '$.eventId' AS id, e.value ->> '$.timeMs' AS t ${EVENTS_FROM}
+         WHERE (${mayHold}) AND e.value ->> '$.type' IN (${marks})`,
       )
-      .all(...types.map(typeNeedle), afterMs, ...types);
-    return new Map(rows.map((r) => [r.run_id, r.t]));
+      .all(...types.map(typeNeedle), ...types);
+    const firsts = new Map<string, number>();
+    for (const r of rows) {
+      const from = fromEventIds.get(r.run_id);
+      if (from === undefined || r.id < from) continue;
+      const seen = firsts.get(r.run_id);
+      if (seen === undefined || r.t < seen) firsts.set(r.run_id, r.t);
+    }
+    return firsts;
+  }
+
+  /** The running runs, each with the id its next event will take (runs.next_event_id). */
+  runningNextEventIds(): Map<string, number> {
+    const rows = this.#db
+      .prepare<[], { run_id: string; next_event_id: number }>(
+        "SELECT run_id, next_event_id FROM runs WHERE status = 'Running'",
+      )
+      .all();
+    return new Map(rows.map((r) => [r.run_id, r.next_event_id]));
+  }
+
+  /** Each run's status and the types of its last `n` events, for a report of runs that stuck. */
+  describeRuns(runIds: readonly string[], n: number): string[] {
+    const status = this.#db.prepare<[string], { status: string }>(
+      'SELECT status FROM runs WHERE run_id = ?',
+    );
+    const events = this.#db.prepare<[string], { type: string }>(
+      `SELECT e.value ->> '$.type' AS type ${EVENTS_FROM} WHERE b.run_id = ?
+       ORDER BY e.value ->> '$.eventId' DESC`,
+    );
+    return runIds.map((r) => {
+      const last = events
+        .all(r)
+        .slice(0, n)
+        .reverse()
+        .map((e) => e.type);
+      return `${r} (${status.get(r)?.status ?? 'no row'}): … ${last.join(', ')}`;
+    });
   }
 
   /** Run ids by status. */

@@ -43,26 +43,38 @@ interface Verdict {
 }
 
 /**
- * Waits until every run in `pending` has progress after `sinceMs`; returns, in seconds after
- * `sinceMs`, when the last one moved and when half of them had.
+ * Waits until every run in `pending` (run id → its next event id when the kill was seen) has a
+ * progress event from that id on; returns, in seconds after `sinceMs`, when the last one moved
+ * and when half of them had. Progress is read by event id, not by time: a decision that a live
+ * engine made just before the kill may commit after the runs were read (its commit waits for
+ * the group commit or the answer it lingers for), with events timed before the kill, and it can
+ * be a run's last (its time counts as no delay).
  */
 async function recovered(
   probe: StoreProbe,
-  pending: Set<string>,
+  pending: ReadonlyMap<string, number>,
   sinceMs: number,
 ): Promise<{ lastS: number; p50S: number }> {
   let firsts = new Map<string, number>();
-  await waitUntil(
-    () => {
-      firsts = probe.firstEventSince(PROGRESS, sinceMs);
-      for (const r of pending) if (!firsts.has(r)) return false;
-      return true;
-    },
-    'every interrupted run to make progress',
-    120_000,
-    20,
+  try {
+    await waitUntil(
+      () => {
+        firsts = probe.firstEventFrom(PROGRESS, pending);
+        for (const r of pending.keys()) if (!firsts.has(r)) return false;
+        return true;
+      },
+      'every interrupted run to make progress',
+      120_000,
+      20,
+    );
+  } catch (e) {
+    const stuck = [...pending.keys()].filter((r) => !firsts.has(r));
+    const shown = probe.describeRuns(stuck.slice(0, 5), 8).join('; ');
+    throw new Error(`${String(e)}: ${stuck.length} runs did not move, such as ${shown}`);
+  }
+  const delays = [...pending.keys()].map(
+    (r) => Math.max(0, (firsts.get(r) ?? sinceMs) - sinceMs) / 1000,
   );
-  const delays = [...pending].map((r) => ((firsts.get(r) ?? sinceMs) - sinceMs) / 1000);
   return { lastS: Math.max(...delays), p50S: median(delays) };
 }
 
@@ -129,7 +141,7 @@ async function workerVariant(ctx: RepContext, shape: Shape): Promise<Verdict> {
     await killHost(ctx, host);
     const killedAt = Date.now();
     const atKill = probe.countEvents('ActivityTaskCompleted');
-    const pending = new Set(probe.runIds('Running'));
+    const pending = probe.runningNextEventIds();
     ctx.log(
       `W6 worker rep ${ctx.rep}: killed at ${atKill}/${shape.total} steps, ${pending.size} runs open`,
     );
@@ -195,7 +207,7 @@ async function hostedVariant(
     await killHost(ctx, host);
     const killedAt = Date.now();
     const atKill = p.countEvents('ActivityTaskCompleted');
-    const pending = new Set(p.runIds('Running'));
+    const pending = p.runningNextEventIds();
     ctx.log(
       `W6 ${kind} rep ${ctx.rep}: killed at ${atKill}/${shape.total} steps, ${pending.size} runs open`,
     );
