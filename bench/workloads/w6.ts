@@ -140,8 +140,10 @@ async function workerVariant(ctx: RepContext, shape: Shape): Promise<Verdict> {
     );
     await killHost(ctx, host);
     const killedAt = Date.now();
-    const atKill = probe.countEvents('ActivityTaskCompleted');
+    // The runs first: a count of the steps takes milliseconds, in which the live engine of the
+    // client variant commits more, and those commits are progress after the kill.
     const pending = probe.runningNextEventIds();
+    const atKill = probe.countEvents('ActivityTaskCompleted');
     ctx.log(
       `W6 worker rep ${ctx.rep}: killed at ${atKill}/${shape.total} steps, ${pending.size} runs open`,
     );
@@ -206,8 +208,10 @@ async function hostedVariant(
     );
     await killHost(ctx, host);
     const killedAt = Date.now();
-    const atKill = p.countEvents('ActivityTaskCompleted');
+    // The runs first: a count of the steps takes milliseconds, in which the live engine of the
+    // client variant commits more, and those commits are progress after the kill.
     const pending = p.runningNextEventIds();
+    const atKill = p.countEvents('ActivityTaskCompleted');
     ctx.log(
       `W6 ${kind} rep ${ctx.rep}: killed at ${atKill}/${shape.total} steps, ${pending.size} runs open`,
     );

@@ -21,90 +21,89 @@ describe('peers: whether an engine is alone on its store', () => {
     seenAtMs: 0,
   });
 
-  /** Two connections to one fresh file: `here` is the engine's, `there` another writer's. */
-  async function twoWriters() {
+  /**
+   * Runs `fn` with two connections to one fresh file, `here` the engine's and `there` another
+   * writer's, and a Peers on `here`; `join` is a write by `there`, registering itself as a
+   * joining engine does; `lookFindsNone` is a whole look that finds no other engine.
+   */
+  async function withWriters(
+    fn: (s: {
+      here: SqliteStore;
+      peers: Peers;
+      join: () => Promise<void>;
+      lookFindsNone: () => void;
+    }) => Promise<void> | void,
+  ): Promise<void> {
     const path = join(tmp.dir, `peers-${String(++n)}.db`);
     const here = await SqliteStore.open({ path });
     const there = await SqliteStore.open({ path });
-    return {
-      here,
-      there,
-      /** A write by the other connection: it registers itself, as a joining engine does. */
-      join: () => there.registerEngineProcess(record('other')),
-      close: async () => {
-        await here.close();
-        await there.close();
-      },
-    };
+    const peers = new Peers(here);
+    try {
+      await fn({
+        here,
+        peers,
+        join: () => there.registerEngineProcess(record('other')),
+        lookFindsNone: () => {
+          peers.lookEnded(peers.lookBegins(), false);
+        },
+      });
+    } finally {
+      await here.close();
+      await there.close();
+    }
   }
 
   test('not alone until a look finds no other engine', async () => {
-    const s = await twoWriters();
-    try {
-      const peers = new Peers(s.here);
+    await withWriters(({ peers, lookFindsNone }) => {
       assert.equal(peers.alone(), false);
       peers.lookEnded(peers.lookBegins(), true);
       assert.equal(peers.alone(), false);
-      peers.lookEnded(peers.lookBegins(), false);
+      lookFindsNone();
       assert.equal(peers.alone(), true);
       peers.lookFailed();
       assert.equal(peers.alone(), false);
-    } finally {
-      await s.close();
-    }
+    });
   });
 
   test('alone, another writer is noticed before the next look, and its own writes are not', async () => {
-    const s = await twoWriters();
-    try {
-      const peers = new Peers(s.here);
-      peers.lookEnded(peers.lookBegins(), false);
-      await s.here.registerEngineProcess(record('me'));
+    await withWriters(async ({ here, peers, join, lookFindsNone }) => {
+      lookFindsNone();
+      await here.registerEngineProcess(record('me'));
       assert.equal(peers.alone(), true, "this store's own write is not another writer");
-      await s.join();
+      await join();
       // Within FOREIGN_WRITES_ASKED_EVERY_MS the last answer stands; then the write is seen.
       await waitFor(() => !peers.alone(), 'the other write to be noticed', 1_000);
       assert.equal(peers.others, true);
       // A look that finds no engine record (the writer was not an engine) lets it be alone again.
-      peers.lookEnded(peers.lookBegins(), false);
+      lookFindsNone();
       assert.equal(peers.alone(), true);
-    } finally {
-      await s.close();
-    }
+    });
   });
 
   test('a write noticed while a look is under way outlasts that look', async () => {
-    const s = await twoWriters();
-    try {
-      const peers = new Peers(s.here);
-      peers.lookEnded(peers.lookBegins(), false);
+    await withWriters(async ({ peers, join, lookFindsNone }) => {
+      lookFindsNone();
       // The look reads the records before the other engine writes its own, and ends after it.
       const begun = peers.lookBegins();
-      await s.join();
+      await join();
       await waitFor(() => !peers.alone(), 'the other write to be noticed', 1_000);
       peers.lookEnded(begun, false);
       assert.equal(peers.alone(), false, 'the look began before the write it did not see');
       peers.lookEnded(peers.lookBegins(), true);
       assert.equal(peers.alone(), false);
-    } finally {
-      await s.close();
-    }
+    });
   });
 
   test('a write no question saw yet ends acting alone when a look begins, until it ends', async () => {
-    const s = await twoWriters();
-    try {
-      const peers = new Peers(s.here);
-      peers.lookEnded(peers.lookBegins(), false);
+    await withWriters(async ({ peers, join, lookFindsNone }) => {
+      lookFindsNone();
       assert.equal(peers.alone(), true);
-      await s.join();
+      await join();
       // The look's read of the records is under way (a busy store may keep it for a while).
       const begun = peers.lookBegins();
       assert.equal(peers.alone(), false, 'the write came before the look that will report it');
       peers.lookEnded(begun, true);
       assert.equal(peers.alone(), false);
-    } finally {
-      await s.close();
-    }
+    });
   });
 });
