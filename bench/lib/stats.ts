@@ -12,6 +12,8 @@ export interface Summary {
   readonly min: number;
   readonly max: number;
   readonly unit: string;
+  /** Each repetition's value, in the order they ran (a tail or a drift the median hides). */
+  readonly values: readonly number[];
 }
 
 function sorted(values: readonly number[]): number[] {
@@ -50,7 +52,7 @@ export function round(n: number): number {
   return Number(n.toPrecision(4));
 }
 
-/** Median, min and max of each figure over the repetitions that reported it. */
+/** Median, min, max and each value of a figure over the repetitions that reported it. */
 export function summarise(
   reps: readonly Readonly<Record<string, Measured>>[],
 ): Record<string, Summary> {
@@ -72,6 +74,7 @@ export function summarise(
       min: round(Math.min(...values)),
       max: round(Math.max(...values)),
       unit,
+      values: values.map(round),
     };
   }
   return out;
