@@ -43,6 +43,26 @@ interface Verdict {
 }
 
 /**
+ * The runs still running once the host is killed, each with its next event id (what
+ * `recovered` counts progress from), and a log line of where the kill fell. The runs are read
+ * first: a count of the steps takes milliseconds, in which the live engine of the client variant
+ * commits more, and those commits are progress after the kill.
+ */
+function runsAtKill(
+  ctx: RepContext,
+  probe: StoreProbe,
+  variant: string,
+  shape: Shape,
+): Map<string, number> {
+  const pending = probe.runningNextEventIds();
+  const atKill = probe.countEvents('ActivityTaskCompleted');
+  ctx.log(
+    `W6 ${variant} rep ${ctx.rep}: killed at ${atKill}/${shape.total} steps, ${pending.size} runs open`,
+  );
+  return pending;
+}
+
+/**
  * Waits until every run in `pending` (run id → its next event id when the kill was seen) has a
  * progress event from that id on; returns, in seconds after `sinceMs`, when the last one moved
  * and when half of them had. Progress is read by event id, not by time: a decision that a live
@@ -140,13 +160,7 @@ async function workerVariant(ctx: RepContext, shape: Shape): Promise<Verdict> {
     );
     await killHost(ctx, host);
     const killedAt = Date.now();
-    // The runs first: a count of the steps takes milliseconds, in which the live engine of the
-    // client variant commits more, and those commits are progress after the kill.
-    const pending = probe.runningNextEventIds();
-    const atKill = probe.countEvents('ActivityTaskCompleted');
-    ctx.log(
-      `W6 worker rep ${ctx.rep}: killed at ${atKill}/${shape.total} steps, ${pending.size} runs open`,
-    );
+    const pending = runsAtKill(ctx, probe, 'worker', shape);
     host = await startHost(ctx, APP_HOST, 'worker-host (restarted)', hostEnv);
     const readyAt = Date.now();
     const recovery = await recovered(probe, pending, killedAt);
@@ -208,13 +222,7 @@ async function hostedVariant(
     );
     await killHost(ctx, host);
     const killedAt = Date.now();
-    // The runs first: a count of the steps takes milliseconds, in which the live engine of the
-    // client variant commits more, and those commits are progress after the kill.
-    const pending = p.runningNextEventIds();
-    const atKill = p.countEvents('ActivityTaskCompleted');
-    ctx.log(
-      `W6 ${kind} rep ${ctx.rep}: killed at ${atKill}/${shape.total} steps, ${pending.size} runs open`,
-    );
+    const pending = runsAtKill(ctx, p, kind, shape);
     host = await startHost(ctx, APP_HOST, `${label.split(' (')[0] ?? kind} (restarted)`, {
       ...hostEnv,
       BENCH_ATTACH: '1',
