@@ -153,8 +153,10 @@ describe('workflow retry policy', () => {
     assert.equal(firstStarted.attempt, 1);
     assert.deepEqual(firstStarted.retryPolicy, started.retryPolicy);
 
+    // The engine's next wake-up is the backoff's end: moving the clock to just before it runs
+    // nothing, and the task is scheduled at exactly that time (checked below).
+    assert.equal(clock.nextScheduledAt(), started.timeMs + 10_000);
     clock.advance(9_999);
-    await new Promise((r) => setTimeout(r, 300));
     assert.deepEqual(
       (await historyOf(workflowId, secondId)).map((e) => e.type),
       ['WorkflowExecutionStarted'],
