@@ -111,6 +111,25 @@ export function visibilityConformance(
         assert.deepEqual(await ids(store, 'Amount > 0 ORDER BY Amount ASC'), ['r2', 'r1']);
       }));
 
+    test('a custom attribute compares by its stored type: a boolean is not a number', () =>
+      withStore(async (store) => {
+        await create(store, { workflowId: 'one', searchAttributes: { Count: 1, Vip: true } });
+        await create(store, { workflowId: 'zero', searchAttributes: { Count: 0, Vip: false } });
+        await create(store, { workflowId: 'text', searchAttributes: { Count: '1', Vip: 'true' } });
+
+        assert.deepEqual(await ids(store, 'Count = true'), []);
+        assert.deepEqual(await ids(store, 'Vip = 1'), []);
+        assert.deepEqual(await ids(store, 'Vip != 1 ORDER BY WorkflowId'), ['one', 'text', 'zero']);
+        assert.deepEqual(await ids(store, 'Vip BETWEEN 0 AND 1'), []);
+        assert.deepEqual(await ids(store, 'Count IN (true, false)'), []);
+        assert.deepEqual(await ids(store, "Count IN (1, 'x') ORDER BY WorkflowId"), ['one']);
+        assert.deepEqual(await ids(store, 'Vip IN (false, 7)'), ['zero']);
+        assert.deepEqual(await ids(store, 'Count = 1'), ['one']);
+        assert.deepEqual(await ids(store, 'Vip = false'), ['zero']);
+        assert.deepEqual(await ids(store, "Count = '1'"), ['text']);
+        assert.deepEqual(await ids(store, "Vip = 'true'"), ['text']);
+      }));
+
     test('a run without a custom attribute matches no comparison, only IS NULL', () =>
       withStore(async (store) => {
         await create(store, { workflowId: 'with', searchAttributes: { Customer: 'acme' } });

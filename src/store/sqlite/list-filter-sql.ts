@@ -95,32 +95,52 @@ function customPredicate(name: string, p: Predicate, params: SqlParam[]): string
   const positive: Predicate = p.type === 'compare' && negated ? { ...p, op: '=' } : p;
   if (negated) params.push(path);
   params.push(path);
-  const exists = `EXISTS (SELECT 1 FROM json_each(search_attributes, ?) WHERE ${valueTest('value', positive, params)})`;
+  const exists = `EXISTS (SELECT 1 FROM json_each(search_attributes, ?) WHERE ${valueTest('value', positive, params, 'type')})`;
   return negated ? `(json_type(search_attributes, ?) IS NOT NULL AND NOT ${exists})` : exists;
 }
 
-/** The test of `subject` against the predicate's literals, ignoring negation of IN/BETWEEN/…. */
+/**
+ * The test of `subject` against the predicate's literals, ignoring negation of IN/BETWEEN/….
+ * With `typeColumn` (json_each's `type`), a literal matches only a value of its own JSON type:
+ * SQLite reads JSON true and false back as 1 and 0, so a boolean and a number would otherwise
+ * compare equal. (A string never equals a number in SQLite, so strings need no guard.)
+ */
 function valueTest(
   subject: string,
   p: Exclude<Predicate, { type: 'isNull' }>,
   params: SqlParam[],
+  typeColumn?: string,
 ): string {
+  const typed = (value: ListFilterValue, test: string): string => {
+    const types = typeColumn === undefined ? undefined : JSON_TYPES[typeof value];
+    return types === undefined ? test : `(${typeColumn} IN (${types}) AND ${test})`;
+  };
   switch (p.type) {
     case 'compare':
       params.push(bind(p.value));
-      return `${subject} ${p.op} ?`;
+      return typed(p.value, `${subject} ${p.op} ?`);
     case 'in':
-      params.push(...p.values.map(bind));
-      return `${subject} IN (${p.values.map(() => '?').join(', ')})`;
+      return `(${p.values
+        .map((v) => {
+          params.push(bind(v));
+          return typed(v, `${subject} = ?`);
+        })
+        .join(' OR ')})`;
     case 'between':
       params.push(bind(p.low), bind(p.high));
-      return `${subject} BETWEEN ? AND ?`;
+      return typed(p.low, `${subject} BETWEEN ? AND ?`);
     case 'startsWith':
       // substr, not LIKE: LIKE is case-insensitive in SQLite and treats % and _ as wildcards.
       params.push(p.prefix, p.prefix);
       return `substr(${subject}, 1, length(?)) = ?`;
   }
 }
+
+/** json_each's `type` values a literal of each kind may match. */
+const JSON_TYPES: Partial<Record<string, string>> = {
+  boolean: "'true', 'false'",
+  number: "'integer', 'real'",
+};
 
 function orderKey(attribute: ListFilterAttribute, params: SqlParam[]): string {
   if (attribute.kind === 'system') return SYSTEM_COLUMNS[attribute.name];
