@@ -119,6 +119,7 @@ export function buildNewRun(
     input: spec.args,
     attempt: spec.attempt ?? 1,
     firstExecutionRunId: spec.firstExecutionRunId,
+    ...(spec.runId !== spec.firstExecutionRunId && { originalExecutionRunId: spec.runId }),
     workflowTaskTimeoutMs: spec.workflowTaskTimeoutMs,
     ...(spec.workflowExecutionTimeoutMs !== undefined && {
       workflowExecutionTimeoutMs: spec.workflowExecutionTimeoutMs,

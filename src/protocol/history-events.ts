@@ -19,6 +19,11 @@ export const WorkflowExecutionStarted = event('WorkflowExecutionStarted', {
   input: Payloads,
   attempt: z.number().int().positive(),
   firstExecutionRunId: z.string(),
+  /**
+   * This run's own id, when it is not the first of its chain (a retry, or a run continued as new):
+   * a history's events alone then still name the run, whose id seeds the workflow's random source.
+   */
+  originalExecutionRunId: z.string().optional(),
   workflowTaskTimeoutMs: z.number().int().positive(),
   workflowExecutionTimeoutMs: z.number().int().positive().optional(),
   workflowRunTimeoutMs: z.number().int().positive().optional(),

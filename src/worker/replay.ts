@@ -60,10 +60,13 @@ function replayOne(
   const events = parseHistory(history);
   const started = events[0];
   if (started?.type !== 'WorkflowExecutionStarted') return;
-  // The run's own id seeds its random source: take it from fetchHistory()'s answer when given
-  // (a continued run's id differs from its firstExecutionRunId).
+  // The run's own id seeds its random source: fetchHistory()'s answer gives it; the events alone
+  // name it in the start when it is not the chain's first run (a retry or a continued run).
   const given = Array.isArray(history) ? undefined : (history as { runId?: unknown }).runId;
-  const runId = typeof given === 'string' ? given : started.firstExecutionRunId;
+  const runId =
+    typeof given === 'string'
+      ? given
+      : (started.originalExecutionRunId ?? started.firstExecutionRunId);
   const run = workflows.createRun({
     namespace,
     workflowId: started.workflowId,

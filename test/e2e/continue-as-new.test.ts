@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Worker } from 'reprise/worker';
-import { carryOver, countdown, switchType } from './fixtures/advanced-workflows.ts';
+import {
+  carryOver,
+  countdown,
+  randomAfterContinue,
+  switchType,
+} from './fixtures/advanced-workflows.ts';
 import { fixturesPath, startTestEnv } from '../helpers/test-env.ts';
 import type { TestEnv } from '../helpers/test-env.ts';
 
@@ -134,5 +139,29 @@ describe('continue-as-new', () => {
     await Worker.runReplayHistory({ workflowsPath: fixturesPath(workflows) }, first);
     const last = await env.client.workflow.getHandle(workflowId).fetchHistory();
     await Worker.runReplayHistory({ workflowsPath: fixturesPath(workflows) }, last);
+  });
+
+  test('a continued run replays from its events alone, seeded with its own id', async () => {
+    const workflowId = id('replay-events');
+    const handle = await env.client.workflow.start(randomAfterContinue, {
+      taskQueue: env.taskQueue,
+      workflowId,
+      args: [false],
+    });
+    const counts = await handle.result();
+    const last = await env.client.workflow.getHandle(workflowId).fetchHistory();
+    const started = last.events[0];
+    assert.ok(started?.type === 'WorkflowExecutionStarted');
+    assert.equal(started.firstExecutionRunId, handle.runId);
+    // The start names the run itself, as the chain's first run's id is another's.
+    assert.equal(started.originalExecutionRunId, last.runId);
+    // The events alone, as JSON: the second run's Math.random must draw what it drew live.
+    const events = JSON.parse(JSON.stringify(last.events)) as unknown[];
+    assert.equal(
+      events.filter((e) => (e as { type: string }).type === 'TimerStarted').length,
+      counts[0]! + counts[1]!,
+    );
+    await Worker.runReplayHistory({ workflowsPath: fixturesPath(workflows) }, events);
+    await Worker.runReplayHistory({ workflowsPath: fixturesPath(workflows) }, { events });
   });
 });
