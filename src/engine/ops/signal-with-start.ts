@@ -69,10 +69,7 @@ export async function signalWithStartWorkflow(
         '(USE_EXISTING, the default) or replaces it (TERMINATE_EXISTING). Use start() to fail on a running run.',
     );
   }
-  const { reuse, conflict } = resolvePolicies({
-    ...req,
-    workflowIdConflictPolicy: req.workflowIdConflictPolicy ?? WorkflowIdConflictPolicy.USE_EXISTING,
-  });
+  const { reuse, conflict } = resolvePolicies(req, WorkflowIdConflictPolicy.USE_EXISTING);
   for (let round = 1; round <= MAX_ROUNDS; round++) {
     const run = await deps.store.findRun({ namespace: req.namespace, workflowId: req.workflowId });
     if (

@@ -82,7 +82,15 @@ export async function startUnderIdPolicies(
   );
 }
 
-export function resolvePolicies(req: IdPolicyRequest): {
+/**
+ * The reuse and conflict policies a start applies. `defaultConflict` is the conflict policy when
+ * none is given (start: FAIL; signalWithStart: USE_EXISTING); Temporal's reuse policy
+ * TERMINATE_IF_RUNNING is conflict policy TERMINATE_EXISTING with reuse ALLOW_DUPLICATE.
+ */
+export function resolvePolicies(
+  req: IdPolicyRequest,
+  defaultConflict: WorkflowIdConflictPolicy = WorkflowIdConflictPolicy.FAIL,
+): {
   reuse: WorkflowIdReusePolicy;
   conflict: WorkflowIdConflictPolicy;
 } {
@@ -100,7 +108,7 @@ export function resolvePolicies(req: IdPolicyRequest): {
   }
   return {
     reuse: req.workflowIdReusePolicy ?? WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-    conflict: req.workflowIdConflictPolicy ?? WorkflowIdConflictPolicy.FAIL,
+    conflict: req.workflowIdConflictPolicy ?? defaultConflict,
   };
 }
 
