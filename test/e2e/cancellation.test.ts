@@ -151,14 +151,15 @@ describe('cancellation', () => {
   describe('activity cancellation types', () => {
     async function startCancelling(
       type: 'TRY_CANCEL' | 'WAIT_CANCELLATION_COMPLETED' | 'ABANDON',
-      activityName: 'heartbeatUntilCancelled' | 'heartbeatIgnoringCancel',
+      activityName: 'heartbeatUntilCancelled' | 'heartbeatIgnoringCancel' | 'heartbeatThenFail',
       key: string,
       ackDelayMs = 0,
+      maximumAttempts = 1,
     ): Promise<WorkflowHandle<typeof cancelActivity>> {
       const handle = await env.client.workflow.start(cancelActivity, {
         taskQueue: env.taskQueue,
         workflowId: key,
-        args: [type, activityName, key, ackDelayMs],
+        args: [type, activityName, key, ackDelayMs, maximumAttempts],
       });
       await waitFor(
         async () =>
@@ -203,6 +204,33 @@ describe('cancellation', () => {
       const canceled = types.indexOf('ActivityTaskCanceled');
       assert.ok(requested > 0 && canceled > requested, 'requested, then canceled');
       assert.ok(canceled < types.indexOf('WorkflowExecutionCompleted'));
+    });
+
+    test('an attempt that fails after the cancel request ends the activity: no retry, and the workflow goes on', async () => {
+      const key = id('cancel-then-fail');
+      // Retries unlimited: only the cancel request may stop them.
+      const handle = await startCancelling(
+        'WAIT_CANCELLATION_COMPLETED',
+        'heartbeatThenFail',
+        key,
+        0,
+        0,
+      );
+      await waitFor(
+        async () => (await eventTypes(handle)).includes('ActivityTaskCancelRequested'),
+        'the cancel request to be recorded',
+      );
+      state.released.add(key);
+      assert.equal(
+        await handle.result(),
+        'ActivityFailure/ApplicationFailure isCancellation=false',
+      );
+      assert.equal(state.attempts.get(key)?.attempt, 1, 'no second attempt');
+      const failed = (await handle.fetchHistory()).events.find(
+        (e) => e.type === 'ActivityTaskFailed',
+      );
+      assert.ok(failed?.type === 'ActivityTaskFailed');
+      assert.equal(failed.retryState, 'CancelRequested');
     });
 
     test('a running activity learns of its cancellation through heartbeats and its AbortSignal', async () => {

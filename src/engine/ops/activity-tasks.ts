@@ -305,6 +305,9 @@ function failAttempt(
 
 /** Temporal's retry rules; `InProgress` means "retry". */
 export function retryDecision(nowMs: number, pa: PendingActivity, failure: Failure): RetryState {
+  // The workflow asked for the activity's end: an attempt that fails or times out afterwards
+  // ends it too (a retry would never start: a cancel-requested activity gets no task).
+  if (pa.cancelRequestedEventId !== undefined) return RetryState.CancelRequested;
   const info = failure.info;
   if (info.type === 'application') {
     if (info.nonRetryable) return RetryState.NonRetryableFailure;
