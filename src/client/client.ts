@@ -104,12 +104,15 @@ export class WorkflowClient {
     options: WorkflowStartOptions<T>,
   ): Promise<WorkflowHandle<T>> {
     const { runId } = await this.#api.startWorkflow(this.#startRequest(workflow, options));
+    // As in Temporal, the handle is not bound to the run it started (runId undefined): it acts on
+    // the workflow's latest run, so it still reaches the workflow after a continue-as-new or a
+    // retry; cancel and terminate only within the chain that this start began.
     return new WorkflowHandle<T>({
       api: this.#api,
       namespace: this.#namespace,
       identity: this.#identity,
       workflowId: options.workflowId,
-      runId,
+      runId: undefined,
       firstExecutionRunId: runId,
     });
   }

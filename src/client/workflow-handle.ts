@@ -10,6 +10,7 @@ import type {
 import { toPayloads } from '../protocol/payload.ts';
 import type {
   EngineApi,
+  ExecutionRef,
   UpdateWorkflowResponse,
   WorkflowDescription,
 } from '../transport/engine-api.ts';
@@ -28,14 +29,16 @@ export interface History {
 }
 
 /**
- * A handle to a workflow: its id, and the run it was started or fetched with. Operations on a
- * handle without a runId go to the latest run of the workflow id.
+ * A handle to a workflow: its id, and the run it is bound to, if any. Operations on a handle
+ * without a runId (from `start()`, `signalWithStart()` or `getHandle(workflowId)`) go to the
+ * latest run of the workflow id; on one from `start()`, `cancel` and `terminate` only if that run
+ * is of the chain the start began (continue-as-new and retries), as in Temporal.
  */
 export class WorkflowHandle<T extends Workflow = Workflow> {
   readonly workflowId: string;
-  /** The run this handle is bound to, if any. */
+  /** The run this handle is bound to: `getHandle(workflowId, runId)`'s; undefined otherwise. */
   readonly runId: string | undefined;
-  /** The run the workflow started with: the chain `result()` follows. */
+  /** The run the chain started with (the one `start()` started): the chain `result()` follows. */
   readonly firstExecutionRunId: string | undefined;
   readonly #api: EngineApi;
   readonly #namespace: string;
@@ -239,16 +242,23 @@ export class WorkflowHandle<T extends Workflow = Workflow> {
 
   /** Requests cancellation; the workflow decides how to end (by default, as Canceled). */
   async cancel(): Promise<void> {
-    await this.#api.cancelWorkflow({ ...this.#ref(), identity: this.#identity });
+    await this.#api.cancelWorkflow({ ...this.#chainRef(), identity: this.#identity });
   }
 
   /** Ends the workflow at once, without running any of its code. */
   async terminate(reason?: string): Promise<void> {
     await this.#api.terminateWorkflow({
-      ...this.#ref(),
+      ...this.#chainRef(),
       reason: reason ?? 'Terminated by client',
       identity: this.#identity,
     });
+  }
+
+  /** The run to cancel or terminate: the bound run, or the latest of the chain this handle began. */
+  #chainRef(): ExecutionRef & { firstExecutionRunId?: string } {
+    return this.runId === undefined && this.firstExecutionRunId !== undefined
+      ? { ...this.#ref(), firstExecutionRunId: this.firstExecutionRunId }
+      : this.#ref();
   }
 
   /** Status, times, pending activities and the last workflow-task failure. */

@@ -167,11 +167,13 @@ export interface QueryWorkflowRequest extends ExecutionRef {
 export interface CancelWorkflowRequest extends ExecutionRef {
   reason?: string | undefined;
   identity?: string | undefined;
+  /**
+   * Without a runId: act on the latest run only if it belongs to the chain (continue-as-new,
+   * retries) that started with this run, as a handle from `start()` does (Temporal's rule).
+   */
+  firstExecutionRunId?: string | undefined;
 }
-export interface TerminateWorkflowRequest extends ExecutionRef {
-  reason?: string | undefined;
-  identity?: string | undefined;
-}
+export type TerminateWorkflowRequest = CancelWorkflowRequest;
 
 export interface PendingActivityDescription {
   activityId: string;

@@ -113,12 +113,12 @@ describe('contract 7: bad input gets a clear error and changes nothing', () => {
       env.client.workflow.start(collect, { taskQueue: env.taskQueue, workflowId, args: [5] }),
       (e: unknown) => {
         assert.ok(e instanceof WorkflowExecutionAlreadyStartedError);
-        assert.equal(e.runId, first.runId);
+        assert.equal(e.runId, first.firstExecutionRunId);
         return true;
       },
     );
     const latest = env.client.workflow.getHandle(workflowId);
-    assert.equal((await latest.describe()).runId, first.runId);
+    assert.equal((await latest.describe()).runId, first.firstExecutionRunId);
     assert.deepEqual(await latest.fetchHistory(), before);
     await first.signal(addItem, 'done');
     assert.deepEqual(await first.result(), ['done'], 'the first run still works');

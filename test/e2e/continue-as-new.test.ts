@@ -1,13 +1,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { CancelledFailure, WorkflowFailedError, WorkflowNotFoundError } from 'reprise/client';
 import { Worker } from 'reprise/worker';
 import {
+  addNote,
   carryOver,
   countdown,
+  note,
+  notebook,
+  notesQuery,
   randomAfterContinue,
   switchType,
 } from './fixtures/advanced-workflows.ts';
-import { fixturesPath, startTestEnv } from '../helpers/test-env.ts';
+import { fixturesPath, startTestEnv, waitFor } from '../helpers/test-env.ts';
 import type { TestEnv } from '../helpers/test-env.ts';
 
 const workflows = 'advanced-workflows.ts';
@@ -32,8 +37,8 @@ describe('continue-as-new', () => {
     });
     const result = await handle.result();
     assert.equal(result.total, 6);
-    assert.notEqual(result.runId, handle.runId);
-    assert.equal(result.firstExecutionRunId, handle.runId);
+    assert.notEqual(result.runId, handle.firstExecutionRunId);
+    assert.equal(result.firstExecutionRunId, handle.firstExecutionRunId);
     assert.ok(result.continuedFrom !== undefined);
   });
 
@@ -45,7 +50,7 @@ describe('continue-as-new', () => {
       args: [1, 0],
     });
     const last = await handle.result();
-    const first = env.client.workflow.getHandle(workflowId, handle.runId);
+    const first = env.client.workflow.getHandle(workflowId, handle.firstExecutionRunId);
     assert.equal((await first.describe()).status, 'ContinuedAsNew');
     const firstHistory = await first.fetchHistory();
     const closing = firstHistory.events.at(-1);
@@ -55,8 +60,8 @@ describe('continue-as-new', () => {
     assert.equal((await latest.describe()).runId, last.runId);
     const started = (await latest.fetchHistory()).events[0];
     assert.ok(started?.type === 'WorkflowExecutionStarted');
-    assert.equal(started.continuedExecutionRunId, handle.runId);
-    assert.equal(started.firstExecutionRunId, handle.runId);
+    assert.equal(started.continuedExecutionRunId, handle.firstExecutionRunId);
+    assert.equal(started.firstExecutionRunId, handle.firstExecutionRunId);
   });
 
   test('handle.result() of a handle without a run id waits on the latest run', async () => {
@@ -70,6 +75,49 @@ describe('continue-as-new', () => {
       (await env.client.workflow.getHandle<typeof countdown>(workflowId).result()).total,
       13,
     );
+  });
+
+  test('a handle from start() acts on the run the workflow continued as, within its own chain', async () => {
+    const workflowId = id('handle-follows');
+    const handle = await env.client.workflow.start(notebook, {
+      taskQueue: env.taskQueue,
+      workflowId,
+      args: [0],
+    });
+    // As in Temporal: bound to no run; the run it started is the chain's first.
+    assert.equal(handle.runId, undefined);
+    const latest = env.client.workflow.getHandle(workflowId);
+    await waitFor(
+      async () => (await latest.describe()).runId !== handle.firstExecutionRunId,
+      'the workflow to continue as new',
+    );
+    assert.deepEqual(await handle.query(notesQuery), ['round 1']);
+    await handle.signal(note, 'a');
+    assert.equal(await handle.executeUpdate(addNote, { args: ['b'] }), 'b');
+    assert.deepEqual(await handle.query(notesQuery), ['round 1', 'signal a', 'update b']);
+    assert.equal((await handle.describe()).runId, (await latest.describe()).runId);
+    await handle.cancel();
+    await assert.rejects(
+      handle.result(),
+      (e) => e instanceof WorkflowFailedError && e.cause instanceof CancelledFailure,
+    );
+    // The id started again is another chain: this handle's cancel and terminate do not reach it.
+    const again = await env.client.workflow.start(notebook, {
+      taskQueue: env.taskQueue,
+      workflowId,
+      args: [1],
+    });
+    await assert.rejects(handle.terminate(), (e) => {
+      assert.ok(e instanceof WorkflowNotFoundError);
+      assert.match(e.message, /not of the chain that started with run/);
+      return true;
+    });
+    await assert.rejects(handle.cancel(), WorkflowNotFoundError);
+    const running = await again.describe();
+    assert.equal(running.status, 'Running');
+    assert.equal(running.runId, again.firstExecutionRunId);
+    await again.terminate();
+    assert.equal((await again.describe()).status, 'Terminated');
   });
 
   test('makeContinueAsNewFunc continues as another workflow type', async () => {
@@ -119,7 +167,7 @@ describe('continue-as-new', () => {
       await stop();
     }
     const first = await env.client.workflow
-      .getHandle(handle.workflowId, handle.runId)
+      .getHandle(handle.workflowId, handle.firstExecutionRunId)
       .fetchHistory();
     const failed = first.events.find((e) => e.type === 'WorkflowTaskFailed');
     assert.equal(failed?.type === 'WorkflowTaskFailed' && failed.cause, 'UnhandledCommand');
@@ -134,7 +182,7 @@ describe('continue-as-new', () => {
       args: [2, 0],
     });
     await handle.result();
-    const first = await env.client.workflow.getHandle(workflowId, handle.runId).fetchHistory();
+    const first = await env.client.workflow.getHandle(workflowId, handle.firstExecutionRunId).fetchHistory();
     assert.equal(first.events.at(-1)?.type, 'WorkflowExecutionContinuedAsNew');
     await Worker.runReplayHistory({ workflowsPath: fixturesPath(workflows) }, first);
     const last = await env.client.workflow.getHandle(workflowId).fetchHistory();
@@ -152,7 +200,7 @@ describe('continue-as-new', () => {
     const last = await env.client.workflow.getHandle(workflowId).fetchHistory();
     const started = last.events[0];
     assert.ok(started?.type === 'WorkflowExecutionStarted');
-    assert.equal(started.firstExecutionRunId, handle.runId);
+    assert.equal(started.firstExecutionRunId, handle.firstExecutionRunId);
     // The start names the run itself, as the chain's first run's id is another's.
     assert.equal(started.originalExecutionRunId, last.runId);
     // The events alone, as JSON: the second run's Math.random must draw what it drew live.

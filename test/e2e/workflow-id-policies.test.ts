@@ -60,7 +60,7 @@ describe('workflow id policies and start delay', () => {
     const first = await startWaiting(workflowId);
     await assert.rejects(startWaiting(workflowId), (e) => {
       assert.ok(e instanceof WorkflowExecutionAlreadyStartedError);
-      assert.equal(e.runId, first.runId);
+      assert.equal(e.runId, first.firstExecutionRunId);
       return true;
     });
     await first.signal(finish);
@@ -73,7 +73,7 @@ describe('workflow id policies and start delay', () => {
     const second = await startWaiting(workflowId, {
       conflict: WorkflowIdConflictPolicy.USE_EXISTING,
     });
-    assert.equal(second.runId, first.runId);
+    assert.equal(second.firstExecutionRunId, first.firstExecutionRunId);
     await second.signal(finish);
     await first.result();
     assert.deepEqual(await statuses(workflowId), ['Completed']);
@@ -85,9 +85,9 @@ describe('workflow id policies and start delay', () => {
     const second = await startWaiting(workflowId, {
       conflict: WorkflowIdConflictPolicy.TERMINATE_EXISTING,
     });
-    assert.notEqual(second.runId, first.runId);
+    assert.notEqual(second.firstExecutionRunId, first.firstExecutionRunId);
     await assert.rejects(
-      env.client.workflow.getHandle(workflowId, first.runId).result(),
+      env.client.workflow.getHandle(workflowId, first.firstExecutionRunId).result(),
       WorkflowFailedError,
     );
     assert.deepEqual(await statuses(workflowId), ['Terminated', 'Running']);
@@ -108,8 +108,9 @@ describe('workflow id policies and start delay', () => {
     const second = await startWaiting(workflowId, {
       reuse: WorkflowIdReusePolicy.TERMINATE_IF_RUNNING,
     });
-    assert.notEqual(second.runId, first.runId);
-    assert.equal((await first.describe()).status, 'Terminated');
+    assert.notEqual(second.firstExecutionRunId, first.firstExecutionRunId);
+    const firstRun = env.client.workflow.getHandle(workflowId, first.firstExecutionRunId);
+    assert.equal((await firstRun.describe()).status, 'Terminated');
     await second.signal(finish);
     await second.result();
   });

@@ -114,7 +114,7 @@ describe('workflow interceptors', () => {
         namespace: 'default',
         taskQueue: env.taskQueue,
         workflowId: 'wf-interceptors-all',
-        runId: handle.runId,
+        runId: handle.firstExecutionRunId,
         workflowType: 'intercepted',
         'by-a1': true,
         'by-a2': true,

@@ -118,13 +118,16 @@ describe('workflow retry policy', () => {
       args: [2, 'the input'],
       retry: { initialInterval: '10s', maximumAttempts: 3 },
     });
-    const first = await closedRun(workflowId, handle.runId!);
+    const first = await closedRun(workflowId, handle.firstExecutionRunId!);
     const failed = first.events.at(-1);
     assert.ok(failed?.type === 'WorkflowExecutionFailed');
     assert.equal(failed.retryState, 'InProgress');
     assert.equal(failed.failure.message, 'attempt 1 failed');
     assert.ok(failed.newExecutionRunId !== undefined);
-    assert.equal((await handle.describe()).status, 'Failed');
+    const firstRun = env.client.workflow.getHandle(workflowId, handle.firstExecutionRunId);
+    assert.equal((await firstRun.describe()).status, 'Failed');
+    // The handle from start() follows the chain: it describes the retry.
+    assert.equal((await handle.describe()).runId, failed.newExecutionRunId);
 
     // The next attempt exists at once, created with the close, and waits out the backoff.
     const secondId = failed.newExecutionRunId;
@@ -138,8 +141,8 @@ describe('workflow retry policy', () => {
     assert.equal(started.timeMs, failed.timeMs);
     assert.equal(started.attempt, 2);
     assert.equal(started.firstWorkflowTaskBackoffMs, 10_000);
-    assert.equal(started.firstExecutionRunId, handle.runId);
-    assert.equal(started.continuedExecutionRunId, handle.runId);
+    assert.equal(started.firstExecutionRunId, handle.firstExecutionRunId);
+    assert.equal(started.continuedExecutionRunId, handle.firstExecutionRunId);
     assert.deepEqual(started.input, [2, 'the input']);
     assert.deepEqual(started.retryPolicy, {
       initialIntervalMs: 10_000,
@@ -166,7 +169,7 @@ describe('workflow retry policy', () => {
     const result = await handle.result();
     assert.equal(result.attempt, 2);
     assert.equal(result.runId, secondId);
-    assert.equal(result.continuedFrom, handle.runId);
+    assert.equal(result.continuedFrom, handle.firstExecutionRunId);
     assert.equal(result.input, 'the input');
     const second = await historyOf(workflowId, secondId);
     const scheduled = second.find((e) => e.type === 'WorkflowTaskScheduled');
@@ -182,7 +185,7 @@ describe('workflow retry policy', () => {
       args: [4, 'x'],
       retry: { initialInterval: '1s', backoffCoefficient: 2 },
     });
-    const { runs, backoffs } = await driveRetries(workflowId, handle.runId!);
+    const { runs, backoffs } = await driveRetries(workflowId, handle.firstExecutionRunId!);
     assert.deepEqual(
       runs.map((r) => startedOf(r).attempt),
       [1, 2, 3, 4],
@@ -190,7 +193,7 @@ describe('workflow retry policy', () => {
     assert.deepEqual(backoffs, [1000, 2000, 4000]);
     const result = await handle.result();
     assert.equal(result.attempt, 4);
-    assert.equal(result.firstExecutionRunId, handle.runId);
+    assert.equal(result.firstExecutionRunId, handle.firstExecutionRunId);
     assert.equal(result.continuedFrom, runs[2]?.runId);
   });
 
@@ -201,7 +204,7 @@ describe('workflow retry policy', () => {
       workflowId,
       retry: { initialInterval: '1s', maximumAttempts: 3 },
     });
-    const { runs } = await driveRetries(workflowId, handle.runId!);
+    const { runs } = await driveRetries(workflowId, handle.firstExecutionRunId!);
     assert.equal(runs.length, 3);
     const closes = runs.map((r) => r.events.at(-1));
     assert.deepEqual(
@@ -235,7 +238,7 @@ describe('workflow retry policy', () => {
       ],
     ];
     for (const [what, handle] of cases) {
-      const run = await closedRun(handle.workflowId, handle.runId!);
+      const run = await closedRun(handle.workflowId, handle.firstExecutionRunId!);
       const last = run.events.at(-1);
       assert.ok(last?.type === 'WorkflowExecutionFailed', what);
       assert.equal(last.retryState, 'NonRetryableFailure', what);
@@ -244,7 +247,7 @@ describe('workflow retry policy', () => {
       assert.ok(err instanceof WorkflowFailedError, what);
       assert.equal(err.retryState, 'NonRetryableFailure', what);
       const latest = await env.client.workflow.getHandle(handle.workflowId).describe();
-      assert.equal(latest.runId, handle.runId, `${what}: no other run`);
+      assert.equal(latest.runId, handle.firstExecutionRunId, `${what}: no other run`);
     }
   });
 
@@ -262,7 +265,7 @@ describe('workflow retry policy', () => {
       'the first attempt to sleep',
     );
     clock.advance(60_000);
-    const first = await closedRun(workflowId, handle.runId!);
+    const first = await closedRun(workflowId, handle.firstExecutionRunId!);
     const timedOut = first.events.at(-1);
     assert.ok(timedOut?.type === 'WorkflowExecutionTimedOut');
     assert.equal(timedOut.retryState, 'InProgress');
@@ -294,7 +297,7 @@ describe('workflow retry policy', () => {
     );
     const startMs = clock.now();
     clock.advance(60_000); // run 1 times out; run 2 starts after 5 s, with 25 s left
-    const first = await closedRun(workflowId, handle.runId!);
+    const first = await closedRun(workflowId, handle.firstExecutionRunId!);
     const secondId = retriedBy(first);
     assert.ok(secondId !== undefined);
     const secondStarted = (await historyOf(workflowId, secondId))[0];
@@ -337,7 +340,7 @@ describe('workflow retry policy', () => {
     assert.ok(err instanceof WorkflowFailedError);
     assert.ok(err.cause instanceof CancelledFailure);
     const latest = await env.client.workflow.getHandle(workflowId).describe();
-    assert.equal(latest.runId, handle.runId);
+    assert.equal(latest.runId, handle.firstExecutionRunId);
     assert.equal(latest.status, 'Canceled');
   });
 
@@ -352,9 +355,9 @@ describe('workflow retry policy', () => {
     // Waiting from the start, before any retry exists, through both retries.
     const fromStart = handle.result();
     const fromFirstRun = env.client.workflow
-      .getHandle<typeof failsUntilAttempt>(workflowId, handle.runId)
+      .getHandle<typeof failsUntilAttempt>(workflowId, handle.firstExecutionRunId)
       .result();
-    const { runs, backoffs } = await driveRetries(workflowId, handle.runId!);
+    const { runs, backoffs } = await driveRetries(workflowId, handle.firstExecutionRunId!);
     assert.deepEqual(backoffs, [2000, 6000]);
     const last = runs.at(-1)!;
     const fromLatest = env.client.workflow.getHandle<typeof failsUntilAttempt>(workflowId).result();
@@ -419,7 +422,7 @@ describe('workflow retry policy', () => {
       args: [3, 'z'],
       retry: { initialInterval: '1s' },
     });
-    const { runs } = await driveRetries(workflowId, handle.runId!);
+    const { runs } = await driveRetries(workflowId, handle.firstExecutionRunId!);
     assert.equal(runs.length, 3);
     for (const run of runs) {
       await Worker.runReplayHistory(

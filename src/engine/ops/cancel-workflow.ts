@@ -17,9 +17,26 @@ const Schema = z.object({
   runId: z.string().optional(),
   reason: z.string().optional(),
   identity: z.string().optional(),
+  firstExecutionRunId: z.string().optional(),
 });
 
-function assertRunning(tx: RunTx, workflowId: string, what: string): void {
+function assertRunning(
+  tx: RunTx,
+  req: z.infer<typeof Schema>,
+  what: 'cancel' | 'terminate',
+): void {
+  const { workflowId, firstExecutionRunId } = req;
+  const chain = tx.state.firstExecutionRunId ?? tx.runId;
+  if (firstExecutionRunId !== undefined && chain !== firstExecutionRunId) {
+    throw new WorkflowNotFoundError(
+      workflowId,
+      tx.runId,
+      tx.state.namespace,
+      `The latest run of workflow '${workflowId}' (${tx.runId}) is not of the chain that started ` +
+        `with run ${firstExecutionRunId} (the id was started again since); nothing to ${what}. ` +
+        'Use getHandle(workflowId) to act on the latest run whatever its chain.',
+    );
+  }
   if (!tx.isRunning) {
     throw new WorkflowNotFoundError(
       workflowId,
@@ -38,7 +55,7 @@ export async function cancelWorkflow(
   const req = parseRequest(Schema, input, 'cancel');
   const run = await findRunOrThrow(deps, req);
   await updateRun(deps, run.runId, (tx) => {
-    assertRunning(tx, req.workflowId, 'cancel');
+    assertRunning(tx, req, 'cancel');
     if (tx.state.cancelRequested) return;
     tx.append({
       type: 'WorkflowExecutionCancelRequested',
@@ -56,7 +73,7 @@ export async function terminateWorkflow(
   const req = parseRequest(Schema, input, 'terminate');
   const run = await findRunOrThrow(deps, req);
   await updateRun(deps, run.runId, (tx) => {
-    assertRunning(tx, req.workflowId, 'terminate');
+    assertRunning(tx, req, 'terminate');
     dropPendingTimers(tx);
     tx.append({
       type: 'WorkflowExecutionTerminated',
