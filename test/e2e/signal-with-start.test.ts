@@ -102,41 +102,34 @@ describe('signalWithStart', () => {
     assert.deepEqual((await latest.fetchHistory()).events, before.events);
   });
 
-  test('workflowIdConflictPolicy TERMINATE_EXISTING replaces the running run', async () => {
-    const workflowId = id('replace');
-    const first = await signalWithStart(workflowId, 'apple');
-    const second = await env.client.workflow.signalWithStart(cart, {
-      workflowId,
-      taskQueue: env.taskQueue,
-      args: ['ann'],
-      signal: addToCart,
-      signalArgs: ['pear'],
-      workflowIdConflictPolicy: 'TERMINATE_EXISTING',
+  for (const [what, policy] of [
+    [
+      'workflowIdConflictPolicy TERMINATE_EXISTING',
+      { workflowIdConflictPolicy: 'TERMINATE_EXISTING' },
+    ],
+    [
+      'workflowIdReusePolicy TERMINATE_IF_RUNNING alone',
+      { workflowIdReusePolicy: 'TERMINATE_IF_RUNNING' },
+    ],
+  ] as const) {
+    test(`${what} replaces the running run`, async () => {
+      const workflowId = id('replace');
+      const first = await signalWithStart(workflowId, 'apple');
+      const second = await env.client.workflow.signalWithStart(cart, {
+        workflowId,
+        taskQueue: env.taskQueue,
+        args: ['ann'],
+        signal: addToCart,
+        signalArgs: ['pear'],
+        ...policy,
+      });
+      assert.notEqual(second.signaledRunId, first.signaledRunId);
+      const old = env.client.workflow.getHandle(workflowId, first.signaledRunId);
+      assert.equal((await old.describe()).status, 'Terminated');
+      await second.signal(checkout);
+      assert.deepEqual(await second.result(), ['pear']);
     });
-    assert.notEqual(second.signaledRunId, first.signaledRunId);
-    const old = env.client.workflow.getHandle(workflowId, first.signaledRunId);
-    assert.equal((await old.describe()).status, 'Terminated');
-    await second.signal(checkout);
-    assert.deepEqual(await second.result(), ['pear']);
-  });
-
-  test('workflowIdReusePolicy TERMINATE_IF_RUNNING alone replaces the running run', async () => {
-    const workflowId = id('terminate-if-running');
-    const first = await signalWithStart(workflowId, 'apple');
-    const second = await env.client.workflow.signalWithStart(cart, {
-      workflowId,
-      taskQueue: env.taskQueue,
-      args: ['ann'],
-      signal: addToCart,
-      signalArgs: ['pear'],
-      workflowIdReusePolicy: 'TERMINATE_IF_RUNNING',
-    });
-    assert.notEqual(second.signaledRunId, first.signaledRunId);
-    const old = env.client.workflow.getHandle(workflowId, first.signaledRunId);
-    assert.equal((await old.describe()).status, 'Terminated');
-    await second.signal(checkout);
-    assert.deepEqual(await second.result(), ['pear']);
-  });
+  }
 
   test('workflowIdConflictPolicy FAIL is refused: signalWithStart always reaches a run', async () => {
     await assert.rejects(
