@@ -304,6 +304,38 @@ describe('schedules', () => {
     await h.delete();
   });
 
+  test('unpause drops the times that passed while paused, also those not yet looked at', async () => {
+    const sid = id('unpause-race');
+    const base = nextHour();
+    const h = await create(sid, { spec: { cronExpressions: ['0 * * * *'] } });
+    await h.pause('maintenance');
+    // The unpause comes right after the clock passed `base`: the engine may not have woken for
+    // that time yet; it must drop it all the same.
+    clock.set(base + HOUR / 2);
+    await h.unpause('back');
+    assert.equal((await h.describe()).info.nextActionTimes[0]?.getTime(), base + HOUR);
+    await advanceWithWitness(base + HOUR - 1);
+    assert.equal(await taken(h), 0, 'the time passed while paused is not run after unpause');
+    clock.set(base + HOUR);
+    await waitForTaken(h, 1);
+    assert.deepEqual(await runIds(h), [`${sid}-${iso(base + HOUR)}`]);
+    await h.delete();
+  });
+
+  test('unpause after a long pause of a frequent schedule runs none of the times passed', async () => {
+    const sid = id('unpause-long');
+    const h = await create(sid, { spec: { intervals: [{ every: 1000 }] } });
+    await h.pause('maintenance');
+    const resumedAt = nextHour() + 2 * HOUR + 500; // 7,200 times pass while paused
+    clock.set(resumedAt);
+    await h.unpause('back');
+    assert.equal((await h.describe()).info.nextActionTimes[0]?.getTime(), resumedAt + 500);
+    clock.set(resumedAt + 500);
+    await waitForTaken(h, 1);
+    assert.deepEqual(await runIds(h), [`${sid}-${iso(resumedAt + 500)}`]);
+    await h.delete();
+  });
+
   test('trigger starts one now', async () => {
     const sid = id('trigger');
     const h = await create(sid, { spec: { cronExpressions: ['0 0 1 1 *'] } });

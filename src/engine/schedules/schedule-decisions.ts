@@ -59,6 +59,21 @@ export function collectDueTimes(
   return true;
 }
 
+/**
+ * Passes over the spec times in (lastProcessedMs, nowMs] without taking any: an unpause drops
+ * the times that passed while paused, including those the engine has not looked at yet (it was
+ * down, or behind). Past MAX_TIMES_PER_PASS times, it jumps to `nowMs`.
+ */
+export function dropDueTimes(s: ScheduleRecordFields, spec: CompiledSpec, nowMs: number): void {
+  const info = s.info;
+  for (let i = 0; i < MAX_TIMES_PER_PASS; i++) {
+    const t = spec.next(info.lastProcessedMs);
+    if (t === undefined || t.actualMs > nowMs) return;
+    info.lastProcessedMs = t.nominalMs;
+  }
+  info.lastProcessedMs = Math.max(info.lastProcessedMs, nowMs);
+}
+
 /** Adds a start to the buffer unless the buffer is full (Temporal drops it then). */
 export function addStart(s: ScheduleRecordFields, start: BufferedStart): boolean {
   if (s.info.buffered.length >= MAX_BUFFER) return false;

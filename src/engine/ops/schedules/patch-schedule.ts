@@ -1,7 +1,7 @@
 import type { ScheduleRecord } from '../../../store/store.ts';
 import type { PatchScheduleApiRequest } from '../../../transport/schedule-api.ts';
 import type { EngineDeps } from '../../deps.ts';
-import { addStart } from '../../schedules/schedule-decisions.ts';
+import { addStart, dropDueTimes } from '../../schedules/schedule-decisions.ts';
 import { compileSpec } from '../../schedules/schedule-spec.ts';
 import type { CompiledSpec } from '../../schedules/schedule-spec.ts';
 import { parseRequest } from '../parse-request.ts';
@@ -33,6 +33,7 @@ export async function patchSchedule(
         s.state.note = req.pause;
       }
       if (req.unpause !== undefined) {
+        if (s.state.paused) dropDueTimes(s, compileSpec(s.spec, s.scheduleId), nowMs);
         s.state.paused = false;
         s.state.note = req.unpause;
       }
