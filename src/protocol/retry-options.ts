@@ -7,7 +7,7 @@ export interface RetryPolicy {
   initialInterval?: Duration | undefined;
   backoffCoefficient?: number | undefined;
   maximumInterval?: Duration | undefined;
-  /** 0 or unset: unlimited. */
+  /** 0, Infinity or unset: unlimited. */
   maximumAttempts?: number | undefined;
   nonRetryableErrorTypes?: readonly string[] | undefined;
 }
@@ -21,13 +21,36 @@ export interface CompiledRetryPolicy {
   nonRetryableErrorTypes?: string[];
 }
 
+/**
+ * Checks and compiles a retry policy. Throws `TypeError` for a value Temporal refuses too: a
+ * backoffCoefficient below 1, or a maximumAttempts that is negative or fractional (Infinity is
+ * unlimited, as 0 is). Intervals are at least 1 ms.
+ */
 export function compileRetryPolicy(p: RetryPolicy): CompiledRetryPolicy {
   const out: CompiledRetryPolicy = {};
-  if (p.initialInterval !== undefined) out.initialIntervalMs = msFromDuration(p.initialInterval);
-  if (p.backoffCoefficient !== undefined) out.backoffCoefficient = p.backoffCoefficient;
-  if (p.maximumInterval !== undefined) out.maximumIntervalMs = msFromDuration(p.maximumInterval);
-  if (p.maximumAttempts !== undefined) out.maximumAttempts = p.maximumAttempts;
+  if (p.initialInterval !== undefined) out.initialIntervalMs = atLeast1Ms(p.initialInterval);
+  if (p.backoffCoefficient !== undefined) {
+    if (!Number.isFinite(p.backoffCoefficient) || p.backoffCoefficient < 1) {
+      throw new TypeError(
+        `Invalid RetryPolicy.backoffCoefficient ${p.backoffCoefficient}: use a finite number of 1 or more (the default is 2).`,
+      );
+    }
+    out.backoffCoefficient = p.backoffCoefficient;
+  }
+  if (p.maximumInterval !== undefined) out.maximumIntervalMs = atLeast1Ms(p.maximumInterval);
+  if (p.maximumAttempts !== undefined && p.maximumAttempts !== Number.POSITIVE_INFINITY) {
+    if (!Number.isInteger(p.maximumAttempts) || p.maximumAttempts < 0) {
+      throw new TypeError(
+        `Invalid RetryPolicy.maximumAttempts ${p.maximumAttempts}: use a whole number of attempts, or 0 or Infinity for unlimited.`,
+      );
+    }
+    out.maximumAttempts = p.maximumAttempts;
+  }
   if (p.nonRetryableErrorTypes !== undefined)
     out.nonRetryableErrorTypes = [...p.nonRetryableErrorTypes];
   return out;
+}
+
+function atLeast1Ms(duration: Duration): number {
+  return Math.max(1, msFromDuration(duration));
 }

@@ -2,7 +2,7 @@
 // deterministic sandbox: never imports node:* or host modules.
 import { msFromDuration, msOptionalFromDuration } from '../protocol/duration.ts';
 import type { Duration } from '../protocol/duration.ts';
-import type { RetryPolicyInput } from '../protocol/retry-policy.ts';
+import { compileRetryPolicy } from '../protocol/retry-options.ts';
 import { ActivityCancellationType } from './activator.ts';
 import type { ResolvedActivityOptions } from './activator.ts';
 import { CancellationScope, offCancelRequested, onCancelRequested } from './cancellation-scope.ts';
@@ -80,11 +80,11 @@ export type {
 export interface RetryPolicy {
   /** Delay before the first retry. Default 1 s. */
   readonly initialInterval?: Duration | undefined;
-  /** Multiplier of the delay after each failed attempt. Default 2. */
+  /** Multiplier of the delay after each failed attempt, 1 or more. Default 2. */
   readonly backoffCoefficient?: number | undefined;
   /** Cap on the delay. Default 100 × initialInterval. */
   readonly maximumInterval?: Duration | undefined;
-  /** Attempts in all, 0 meaning unlimited. Default unlimited. */
+  /** Attempts in all, 0 or Infinity meaning unlimited. Default unlimited. */
   readonly maximumAttempts?: number | undefined;
   /** `ApplicationFailure` types that are never retried. */
   readonly nonRetryableErrorTypes?: readonly string[] | undefined;
@@ -243,7 +243,7 @@ function resolveLocalActivityOptions(options: LocalActivityOptions): ResolvedLoc
     activityId: options.activityId,
     startToCloseTimeoutMs: positiveMs(options.startToCloseTimeout),
     scheduleToCloseTimeoutMs: positiveMs(options.scheduleToCloseTimeout),
-    retry: options.retry === undefined ? undefined : resolveRetry(options.retry),
+    retry: options.retry === undefined ? undefined : compileRetryPolicy(options.retry),
     localRetryThresholdMs: Math.max(
       0,
       msOptionalFromDuration(options.localRetryThreshold) ?? DEFAULT_LOCAL_RETRY_THRESHOLD_MS,
@@ -266,7 +266,7 @@ function resolveActivityOptions(options: ActivityOptions): ResolvedActivityOptio
     scheduleToCloseTimeoutMs: positiveMs(options.scheduleToCloseTimeout),
     scheduleToStartTimeoutMs: positiveMs(options.scheduleToStartTimeout),
     heartbeatTimeoutMs: positiveMs(options.heartbeatTimeout),
-    retry: options.retry === undefined ? undefined : resolveRetry(options.retry),
+    retry: options.retry === undefined ? undefined : compileRetryPolicy(options.retry),
     cancellationType:
       options.cancellationType ?? ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     allowEagerDispatch: options.allowEagerDispatch ?? true,
@@ -276,20 +276,6 @@ function resolveActivityOptions(options: ActivityOptions): ResolvedActivityOptio
 function positiveMs(duration: Duration | undefined): number | undefined {
   const ms = msOptionalFromDuration(duration);
   return ms === undefined ? undefined : Math.max(1, ms);
-}
-
-function resolveRetry(retry: RetryPolicy): RetryPolicyInput {
-  const out: RetryPolicyInput = {};
-  const initial = positiveMs(retry.initialInterval);
-  const maximum = positiveMs(retry.maximumInterval);
-  if (initial !== undefined) out.initialIntervalMs = initial;
-  if (retry.backoffCoefficient !== undefined) out.backoffCoefficient = retry.backoffCoefficient;
-  if (maximum !== undefined) out.maximumIntervalMs = maximum;
-  if (retry.maximumAttempts !== undefined) out.maximumAttempts = retry.maximumAttempts;
-  if (retry.nonRetryableErrorTypes !== undefined) {
-    out.nonRetryableErrorTypes = [...retry.nonRetryableErrorTypes];
-  }
-  return out;
 }
 
 // ── time ────────────────────────────────────────────────────────────────────────────────────

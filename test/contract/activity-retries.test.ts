@@ -14,7 +14,12 @@ import type { ActivityOptions } from 'reprise/workflow';
 import * as activities from './fixtures/contract-activities.ts';
 import { attemptsOf } from './fixtures/contract-activities.ts';
 import type { FlakySpec } from './fixtures/contract-activities.ts';
-import { callByKey, callFlaky, sleeper } from './fixtures/contract-workflows.ts';
+import {
+  callByKey,
+  callFlaky,
+  callFlakyWithRetry,
+  sleeper,
+} from './fixtures/contract-workflows.ts';
 import { contractWorkflows } from './fixtures/paths.ts';
 import { startTestEnv, waitFor } from '../helpers/test-env.ts';
 import type { TestEnv } from '../helpers/test-env.ts';
@@ -252,6 +257,52 @@ describe('activity retries', () => {
     );
     assert.equal(timedOut.length, 1);
   });
+
+  test('maximumAttempts Infinity is unlimited, as 0 is', async () => {
+    const key = id('infinity');
+    const handle = await env.client.workflow.start(callFlakyWithRetry, {
+      taskQueue: env.taskQueue,
+      workflowId: key,
+      args: [key, { failures: 2 }, 'unlimited'],
+    });
+    assert.deepEqual(await driveRetries(handle), [1000, 2000]);
+    assert.equal(await handle.result(), `${key}: attempt 3`);
+    const scheduled = (await handle.fetchHistory()).events.find(
+      (e) => e.type === 'ActivityTaskScheduled',
+    );
+    assert.equal(
+      scheduled?.type === 'ActivityTaskScheduled' && scheduled.retryPolicy.maximumAttempts,
+      0,
+    );
+  });
+
+  for (const [policy, says] of [
+    ['negativeAttempts', /Invalid RetryPolicy\.maximumAttempts -1: use a whole number/],
+    ['fractionalAttempts', /Invalid RetryPolicy\.maximumAttempts 1\.5: use a whole number/],
+    [
+      'shrinkingBackoff',
+      /Invalid RetryPolicy\.backoffCoefficient 0\.5: use a finite number of 1 or more/,
+    ],
+  ] as const) {
+    test(`an invalid retry policy in workflow code (${policy}) fails the workflow task, saying what to change`, async () => {
+      const key = id(policy);
+      const handle = await env.client.workflow.start(callFlakyWithRetry, {
+        taskQueue: env.taskQueue,
+        workflowId: key,
+        args: [key, { failures: 0 }, policy],
+      });
+      await waitFor(
+        async () => (await handle.describe()).lastWorkflowTaskFailure !== undefined,
+        'the workflow task to fail',
+      );
+      assert.match((await handle.describe()).lastWorkflowTaskFailure?.failure.message ?? '', says);
+      const types = (await handle.fetchHistory()).events.map((e) => e.type);
+      assert.ok(types.includes('WorkflowTaskFailed'));
+      assert.ok(!types.includes('ActivityTaskScheduled'), 'no activity was scheduled');
+      assert.equal(attemptsOf(key).length, 0);
+      await handle.terminate();
+    });
+  }
 
   test("without a retry policy, ActivityTaskScheduled records Temporal's defaults: 1 s, ×2, cap 100 s, unlimited", async () => {
     const key = id('defaults');
