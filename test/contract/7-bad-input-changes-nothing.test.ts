@@ -156,6 +156,30 @@ describe('contract 7: bad input gets a clear error and changes nothing', () => {
     );
   });
 
+  test('a retry policy Temporal refuses is refused before anything starts', async () => {
+    const workflowId = id('bad-retry');
+    for (const retry of [
+      { maximumAttempts: -1 },
+      { maximumAttempts: 2.5 },
+      { backoffCoefficient: 0 },
+    ]) {
+      await assert.rejects(
+        env.client.workflow.start(completedFromOutside, {
+          taskQueue: env.taskQueue,
+          workflowId,
+          args: ['x'],
+          retry,
+        }),
+        (e: unknown) => {
+          assert.ok(e instanceof TypeError);
+          assert.match(e.message, /^Invalid RetryPolicy\.(maximumAttempts|backoffCoefficient)/);
+          return true;
+        },
+      );
+    }
+    await assertNoWorkflow(workflowId);
+  });
+
   test('a garbage task token is refused with InvalidArgumentError naming the task token', async () => {
     await assert.rejects(
       env.engine.connection.completeActivityTask({
