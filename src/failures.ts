@@ -171,14 +171,20 @@ brand(TerminatedFailure, 'terminated');
 
 /** A timeout was reached: its `timeoutType` says which. */
 export class TimeoutFailure extends TemporalFailure {
-  readonly lastHeartbeatDetails: unknown[] | undefined;
+  /** What the timed-out activity last passed to `heartbeat()` (Temporal: the first detail). */
+  readonly lastHeartbeatDetails: unknown;
   readonly timeoutType: TimeoutType;
+  /**
+   * `cause`: for a schedule-to-close timeout, the failure of the last attempt that failed before
+   * it (why the activity was retried until its deadline).
+   */
   constructor(
     message: string,
-    lastHeartbeatDetails: unknown[] | undefined,
+    lastHeartbeatDetails: unknown,
     timeoutType: TimeoutType,
+    cause?: Error,
   ) {
-    super(message);
+    super(message, cause);
     this.lastHeartbeatDetails = lastHeartbeatDetails;
     this.timeoutType = timeoutType;
   }
@@ -292,7 +298,8 @@ export function encodeFailure(error: unknown, depth = 0): Failure {
       info: {
         type: 'timeout',
         timeoutType: e.timeoutType,
-        lastHeartbeatDetails: e.lastHeartbeatDetails,
+        lastHeartbeatDetails:
+          e.lastHeartbeatDetails === undefined ? undefined : [e.lastHeartbeatDetails],
       },
     };
   }
@@ -349,7 +356,12 @@ export function decodeFailure(failure: Failure): TemporalFailure {
       e = new TerminatedFailure(failure.message, cause);
       break;
     case 'timeout':
-      e = new TimeoutFailure(failure.message, info.lastHeartbeatDetails, info.timeoutType);
+      e = new TimeoutFailure(
+        failure.message,
+        info.lastHeartbeatDetails?.[0],
+        info.timeoutType,
+        cause,
+      );
       break;
     case 'server':
       e = new ServerFailure(failure.message, info.nonRetryable, cause);

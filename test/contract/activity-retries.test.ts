@@ -258,6 +258,41 @@ describe('activity retries', () => {
     assert.equal(timedOut.length, 1);
   });
 
+  test("a schedule-to-close timeout ends the activity on any attempt; the last attempt's failure is its cause", async () => {
+    const key = id('schedule-to-close');
+    const handle = await env.client.workflow.start(callByKey, {
+      taskQueue: env.taskQueue,
+      workflowId: key,
+      args: [
+        'hang',
+        key,
+        {
+          scheduleToCloseTimeout: '5s',
+          startToCloseTimeout: '3s',
+          retry: { initialInterval: '1s' },
+        },
+      ],
+    });
+    const startedOn = async (attempt: number): Promise<void> =>
+      waitFor(async () => {
+        const [a] = (await handle.describe()).pendingActivities;
+        return a?.attempt === attempt && a.state === 'Started' && attemptsOf(key).length >= attempt;
+      }, `attempt ${attempt} to start`);
+    await startedOn(1);
+    clock.advance(3_000); // attempt 1 times out (start-to-close); its retry fits before 5 s
+    await waitForBackoff(handle, 1);
+    clock.set((await pendingActivity(handle)).nextAttemptScheduleTimeMs ?? assert.fail('no retry'));
+    await startedOn(2);
+    clock.advance(1_000); // 5 s after the schedule: attempt 2 is cut short
+    const failure = await activityFailureOf(handle);
+    assert.equal(failure.retryState, 'Timeout');
+    assert.ok(failure.cause instanceof TimeoutFailure);
+    assert.equal(failure.cause.timeoutType, 'ScheduleToClose');
+    assert.ok(failure.cause.cause instanceof TimeoutFailure, 'why it was retried');
+    assert.equal(failure.cause.cause.timeoutType, 'StartToClose');
+    assert.equal(attemptsOf(key).length, 2);
+  });
+
   test('maximumAttempts Infinity is unlimited, as 0 is', async () => {
     const key = id('infinity');
     const handle = await env.client.workflow.start(callFlakyWithRetry, {

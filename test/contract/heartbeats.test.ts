@@ -4,7 +4,12 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import { CancelledFailure, WorkflowFailedError } from 'reprise/client';
+import {
+  ActivityFailure,
+  CancelledFailure,
+  TimeoutFailure,
+  WorkflowFailedError,
+} from 'reprise/client';
 import type { WorkflowHandle } from 'reprise/client';
 import { ManualClock } from 'reprise/server';
 import * as activities from './fixtures/contract-activities.ts';
@@ -99,6 +104,34 @@ describe('heartbeats', () => {
     assert.ok(started?.type === 'ActivityTaskStarted');
     assert.equal(started.attempt, 2);
     assert.equal(started.lastFailure?.info.type, 'timeout');
+  });
+
+  test("a heartbeat timeout's TimeoutFailure carries the last heartbeat's details, as heartbeat() was given them", async () => {
+    const key = id('last-details');
+    const handle = await env.client.workflow.start(callByKey, {
+      taskQueue: env.taskQueue,
+      workflowId: key,
+      args: [
+        'heartbeatOnceThenHang',
+        key,
+        { startToCloseTimeout: '1 minute', heartbeatTimeout: '5s', retry: { maximumAttempts: 1 } },
+      ],
+    });
+    await waitFor(
+      async () => (await handle.describe()).pendingActivities[0]?.lastHeartbeatTimeMs !== undefined,
+      'the first heartbeat',
+    );
+    clock.advance(5000);
+    const err = await handle.result().then(
+      () => assert.fail('expected the workflow to fail'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof WorkflowFailedError);
+    assert.ok(err.cause instanceof ActivityFailure);
+    const timeout = err.cause.cause;
+    assert.ok(timeout instanceof TimeoutFailure);
+    assert.equal(timeout.timeoutType, 'Heartbeat');
+    assert.equal(timeout.lastHeartbeatDetails, 'alive');
   });
 
   test('cancelling the workflow aborts a heartbeating activity and the workflow ends Canceled', async () => {

@@ -443,14 +443,15 @@ export function activityTimeoutDue(
   };
   switch (timeoutType) {
     case 'ScheduleToClose': {
-      // Ends the activity whatever attempt it is on: no retry past this deadline.
+      // Ends the activity whatever attempt it is on: no retry past this deadline. The last
+      // failed attempt's failure is the cause (Temporal's RetryLastFailure): why it retried.
       for (const k of activityTimerKeys(scheduledEventId)) tx.deleteTimer(k);
       const startedEventId = pa.phase === 'started' ? endActivity(tx, pa) : pa.scheduledEventId;
       tx.append({
         type: 'ActivityTaskTimedOut',
         scheduledEventId,
         startedEventId,
-        failure,
+        failure: pa.lastFailure === undefined ? failure : { ...failure, cause: pa.lastFailure },
         retryState: RetryState.Timeout,
       });
       return;
