@@ -5,12 +5,15 @@
 // (the workflow task fails with a cause naming the limit, and nothing is scheduled).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { TerminatedFailure, WorkflowFailedError } from 'reprise/client';
+import { ServerFailure, TerminatedFailure, WorkflowFailedError } from 'reprise/client';
 import type { WorkflowHandle } from 'reprise/client';
 import * as activities from './fixtures/limits-activities.ts';
 import {
+  activityFailsLoudly,
+  bigMemo,
   cancelOthers,
   echoWorkflow,
+  failLoudly,
   fanOut,
   growForever,
   signalOthers,
@@ -175,6 +178,55 @@ describe('payloads and pending work per run', () => {
     assert.match(failure?.failure.message ?? '', pattern);
     return (await handle.fetchHistory()).events.map((e) => e.type);
   }
+
+  test('a memo upserted past the limit fails the workflow task with PayloadTooLarge; nothing is written', async () => {
+    const handle = await env.client.workflow.start(bigMemo, {
+      taskQueue: env.taskQueue,
+      workflowId: id('big-memo'),
+      args: [2000],
+    });
+    const types = await expectTaskFailure(
+      handle,
+      'PayloadTooLarge',
+      /The memo upserted by the workflow is \d+ bytes, over the 1000-byte payload limit/,
+    );
+    assert.ok(!types.includes('WorkflowPropertiesModified'));
+    assert.deepEqual((await handle.describe()).memo, {});
+    await handle.terminate('test done');
+  });
+
+  test('a workflow failure past the limit is recorded as a shorter failure that says so', async () => {
+    const handle = await env.client.workflow.start(failLoudly, {
+      taskQueue: env.taskQueue,
+      workflowId: id('fail-loudly'),
+      args: [5000],
+    });
+    const err = await handle.result().then(
+      () => assert.fail('expected the workflow to fail'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof WorkflowFailedError);
+    assert.ok(err.cause instanceof ServerFailure);
+    assert.match(
+      err.cause.message,
+      /^The workflow failure was \d+ bytes, over the 1000-byte payload limit, and was replaced; its message began: y{1000}$/,
+    );
+    const failed = (await handle.fetchHistory()).events.at(-1);
+    assert.ok(failed?.type === 'WorkflowExecutionFailed');
+    assert.ok(JSON.stringify(failed).length < 2000);
+  });
+
+  test("an activity's failure past the limit ends the activity with a shorter failure, not retried", async () => {
+    const seen = await env.client.workflow.execute(activityFailsLoudly, {
+      taskQueue: env.taskQueue,
+      workflowId: id('activity-fails-loudly'),
+      args: [5000],
+    });
+    assert.match(
+      seen,
+      /^ServerFailure: The activity failure was \d+ bytes, over the 1000-byte payload limit, and was replaced/,
+    );
+  });
 
   test('a task that would pass the pending-activity limit fails and schedules nothing', async () => {
     const handle = await env.client.workflow.start(fanOut, {

@@ -17,7 +17,7 @@ import type {
 } from '../../transport/engine-api.ts';
 import type { EngineDeps } from '../deps.ts';
 import { pollTaskQueue } from '../task-queues/matcher.ts';
-import { checkPayload } from '../payload-limits.ts';
+import { checkPayload, limitFailure } from '../payload-limits.ts';
 import type { PendingActivity } from '../run-state.ts';
 import { ActivityTaskToken, decodeTaskToken, encodeTaskToken } from '../task-token.ts';
 import { activityTimerKey, activityTimerKeys } from '../timer-keys.ts';
@@ -240,10 +240,11 @@ export async function failActivityTask(
 ): Promise<void> {
   const req = parseRequest(FailSchema, input, 'fail activity task');
   const token = decodeTaskToken(ActivityTaskToken, req.taskToken);
+  const failure = limitFailure(deps, 'The activity failure', req.failure);
   await updateTaskRun(deps, 'activity', token.runId, (tx) => {
     const pa = currentAttempt(tx, token);
     if (req.lastHeartbeatDetails !== undefined) pa.heartbeatDetails = req.lastHeartbeatDetails;
-    failAttempt(tx, pa, req.failure, req.identity, undefined);
+    failAttempt(tx, pa, failure, req.identity, undefined);
   });
 }
 
@@ -309,11 +310,14 @@ export function retryDecision(nowMs: number, pa: PendingActivity, failure: Failu
   // ends it too (a retry would never start: a cancel-requested activity gets no task).
   if (pa.cancelRequestedEventId !== undefined) return RetryState.CancelRequested;
   const info = failure.info;
-  if (info.type === 'application') {
-    if (info.nonRetryable) return RetryState.NonRetryableFailure;
-    if (pa.retryPolicy.nonRetryableErrorTypes.includes(info.errorType)) {
-      return RetryState.NonRetryableFailure;
-    }
+  if ((info.type === 'application' || info.type === 'server') && info.nonRetryable) {
+    return RetryState.NonRetryableFailure;
+  }
+  if (
+    info.type === 'application' &&
+    pa.retryPolicy.nonRetryableErrorTypes.includes(info.errorType)
+  ) {
+    return RetryState.NonRetryableFailure;
   }
   if (info.type === 'cancelled') return RetryState.CancelRequested;
   if (pa.retryPolicy.maximumAttempts > 0 && pa.attempt >= pa.retryPolicy.maximumAttempts) {

@@ -18,7 +18,7 @@ import type {
 import { BadCommandError, applyCommands, validateCommands } from '../apply-commands.ts';
 import type { EngineDeps } from '../deps.ts';
 import { pollTaskQueue } from '../task-queues/matcher.ts';
-import { checkPayload } from '../payload-limits.ts';
+import { checkPayload, limitFailure } from '../payload-limits.ts';
 import { pendingLimitViolation, suggestContinueAsNew } from '../run-limits.ts';
 import type { QueryDispatcher } from '../task-queues/query-dispatcher.ts';
 import { WorkflowTaskToken, decodeTaskToken, encodeTaskToken } from '../task-token.ts';
@@ -242,12 +242,19 @@ export async function completeWorkflowTask(
       } else if (c.type === 'RecordMarker') {
         // A local activity's result travels in its marker.
         checkPayload(deps, `The details of marker '${c.markerName}'`, c.details);
+      } else if (c.type === 'ModifyWorkflowProperties') {
+        checkPayload(deps, 'The memo upserted by the workflow', c.upsertedMemo);
+      } else if (c.type === 'FailWorkflowExecution') {
+        c.failure = limitFailure(deps, 'The workflow failure', c.failure);
       } else if (
         c.type === 'ContinueAsNewWorkflowExecution' ||
         c.type === 'StartChildWorkflowExecution' ||
         c.type === 'SignalExternalWorkflowExecution'
       ) {
         checkPayload(deps, `The input of ${c.type}`, c.args);
+        if (c.type !== 'SignalExternalWorkflowExecution' && c.memo !== undefined) {
+          checkPayload(deps, `The memo of ${c.type}`, c.memo);
+        }
       }
     }
   } catch (e) {
@@ -358,6 +365,7 @@ export async function failWorkflowTask(
 ): Promise<void> {
   const req = parseRequest(FailSchema, input, 'fail workflow task');
   const token = decodeTaskToken(WorkflowTaskToken, req.taskToken);
+  const failure = limitFailure(deps, 'The workflow task failure', req.failure);
   await updateTaskRun(deps, 'workflow', token.runId, (tx) => {
     assertCurrentTask(tx, token);
     const attempt = tx.state.workflowTask?.attempt ?? 1;
@@ -367,10 +375,10 @@ export async function failWorkflowTask(
       scheduledEventId: token.scheduledEventId,
       startedEventId: token.startedEventId,
       cause: req.cause,
-      failure: req.failure,
+      failure,
       identity: req.identity,
     });
-    recordWorkflowTaskFailure(deps, tx, req.cause, req.failure, attempt);
+    recordWorkflowTaskFailure(deps, tx, req.cause, failure, attempt);
   });
 }
 
