@@ -85,6 +85,8 @@ const UpdateEntry = z.object({
   stage: z.enum(['admitted', 'rejected', 'accepted', 'completed']),
   /** Admission order: updates reach the workflow in this order. */
   order: z.number().int(),
+  /** The run's last event at admission: where it falls among signals (UpdateRequest). */
+  sequencingEventId: z.number().int().nonnegative().optional(),
   /** Kept only while admitted: once accepted, the request is in the Accepted event. */
   args: z.array(z.unknown()).optional(),
   identity: z.string().optional(),

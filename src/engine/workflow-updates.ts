@@ -11,7 +11,12 @@ export function admittedUpdates(state: RunState): UpdateRequest[] {
   return Object.values(state.updates ?? {})
     .filter((u) => u.stage === 'admitted')
     .sort((a, b) => a.order - b.order)
-    .map((u) => ({ updateId: u.updateId, name: u.name, args: u.args ?? [] }));
+    .map((u) => ({
+      updateId: u.updateId,
+      name: u.name,
+      args: u.args ?? [],
+      ...(u.sequencingEventId !== undefined && { sequencingEventId: u.sequencingEventId }),
+    }));
 }
 
 /** The update's entry if the workflow may still answer it (admitted), else undefined. */
@@ -35,6 +40,9 @@ export function acceptUpdate(
     input: u.args ?? [],
     ...(u.identity !== undefined && { identity: u.identity }),
     workflowTaskCompletedEventId: completedEventId,
+    ...(u.sequencingEventId !== undefined && {
+      acceptedRequestSequencingEventId: u.sequencingEventId,
+    }),
   });
 }
 

@@ -310,6 +310,8 @@ export const WorkflowExecutionUpdateAccepted = event('WorkflowExecutionUpdateAcc
   input: Payloads,
   identity: z.string().optional(),
   workflowTaskCompletedEventId: z.number().int(),
+  /** Where the request arrived among the run's events (UpdateRequest.sequencingEventId). */
+  acceptedRequestSequencingEventId: z.number().int().nonnegative().optional(),
 });
 /** An accepted update's handler returned or threw. */
 export const WorkflowExecutionUpdateCompleted = event('WorkflowExecutionUpdateCompleted', {

@@ -17,6 +17,12 @@ export const UpdateRequest = z.object({
   updateId: z.string().min(1),
   name: z.string().min(1),
   args: Payloads,
+  /**
+   * The run's last event when the engine admitted the update (Temporal's
+   * acceptedRequestSequencingEventId): the workflow handles it after the signals up to that event
+   * and before later ones, so updates and signals are handled in the order they arrived.
+   */
+  sequencingEventId: z.number().int().nonnegative().optional(),
 });
 export type UpdateRequest = z.infer<typeof UpdateRequest>;
 

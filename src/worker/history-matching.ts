@@ -205,7 +205,15 @@ export function updatesAcceptedAfter(
       e.type === 'WorkflowExecutionUpdateAccepted' &&
       e.workflowTaskCompletedEventId === completed.eventId
     ) {
-      updates.push({ updateId: e.updateId, name: e.name, args: e.input, runValidator: false });
+      updates.push({
+        updateId: e.updateId,
+        name: e.name,
+        args: e.input,
+        runValidator: false,
+        ...(e.acceptedRequestSequencingEventId !== undefined && {
+          sequencingEventId: e.acceptedRequestSequencingEventId,
+        }),
+      });
     }
   }
   return updates;

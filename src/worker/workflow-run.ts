@@ -115,6 +115,8 @@ export class WorkflowRun {
   #historySizeBytes = 0;
   #historySizeRecorded = false;
   #jobs: ActivationJob[] = [];
+  /** The event each signal job of `#jobs` came from: updates are placed among them by arrival. */
+  #signalEventIds = new Map<ActivationJob, number>();
   /** The timers history started and has neither fired nor cancelled, by timer id. */
   readonly #timerSeqs = new LazyMap<string, number>();
   /**
@@ -481,9 +483,16 @@ export class WorkflowRun {
       case 'RequestCancelExternalWorkflowExecutionFailed':
         this.#jobs.push(this.#crossRun.jobFor(e));
         return;
-      case 'WorkflowExecutionSignaled':
-        this.#jobs.push({ type: 'signalWorkflow', signalName: e.signalName, args: e.input });
+      case 'WorkflowExecutionSignaled': {
+        const job: ActivationJob = {
+          type: 'signalWorkflow',
+          signalName: e.signalName,
+          args: e.input,
+        };
+        this.#jobs.push(job);
+        this.#signalEventIds.set(job, e.eventId);
         return;
+      }
       case 'WorkflowExecutionCancelRequested':
         this.#jobs.push({ type: 'cancelWorkflow', reason: e.reason });
         return;
@@ -551,11 +560,10 @@ export class WorkflowRun {
     }
     const jobs: ActivationJob[] = [
       ...patchIds.map((patchId): ActivationJob => ({ type: 'notifyHasPatch', patchId })),
-      ...this.#jobs,
-      // After the events' jobs, as the engine sent them (live) or history accepted them (replay).
-      ...updates.map((u): ActivationJob => ({ type: 'doUpdate', ...u })),
+      ...inArrivalOrder(this.#jobs, this.#signalEventIds, updates),
     ];
     this.#jobs = [];
+    this.#signalEventIds.clear();
     this.#forgetSettledOperations();
     const activation: Activation = {
       timeMs: started.timeMs,
@@ -842,4 +850,41 @@ function assertEndsWithTaskStarted(events: readonly HistoryEvent[]): void {
       `WorkflowRun.activate needs events ending with the WorkflowTaskStarted to answer; got ${last?.type ?? 'no events'}.`,
     );
   }
+}
+
+/**
+ * The events' jobs with the task's updates among them, as they arrived: an update goes before
+ * the first signal that came after it (its `sequencingEventId`). Updates come in admission order,
+ * as the engine sent them (live) or history accepted them (replay); one without a sequencing id
+ * (recorded before there was one) goes after every job, as then, and so do the rest.
+ */
+function inArrivalOrder(
+  jobs: readonly ActivationJob[],
+  signalEventIds: ReadonlyMap<ActivationJob, number>,
+  updates: readonly (UpdateRequest & { runValidator: boolean })[],
+): ActivationJob[] {
+  const updateJob = (u: UpdateRequest & { runValidator: boolean }): ActivationJob => ({
+    type: 'doUpdate',
+    updateId: u.updateId,
+    name: u.name,
+    args: u.args,
+    runValidator: u.runValidator,
+  });
+  const out: ActivationJob[] = [];
+  let next = 0;
+  for (const job of jobs) {
+    const signalEventId = signalEventIds.get(job);
+    if (signalEventId !== undefined) {
+      for (
+        let u = updates[next];
+        u?.sequencingEventId !== undefined && u.sequencingEventId < signalEventId;
+        u = updates[++next]
+      ) {
+        out.push(updateJob(u));
+      }
+    }
+    out.push(job);
+  }
+  for (const u of updates.slice(next)) out.push(updateJob(u));
+  return out;
 }

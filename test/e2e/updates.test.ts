@@ -11,6 +11,7 @@ import { Worker } from 'reprise/worker';
 import * as activities from './fixtures/message-activities.ts';
 import {
   addItem,
+  addToCart,
   cart,
   checkout,
   doubleIt,
@@ -266,6 +267,56 @@ describe('workflow updates', () => {
       await env.client.activity.complete(token, 'wrapped gift');
       assert.equal(await update.result(), 'wrapped gift');
       assert.deepEqual(await handle.query(itemsQuery), ['wrapped gift']);
+    } finally {
+      await stop();
+      await env.startWorker();
+    }
+  });
+
+  test('updates and signals that arrive for one workflow task are handled in the order they arrived', async () => {
+    const handle = await startCart();
+    await handle.executeUpdate(addItem, { args: ['first'] });
+    // No worker: what arrives now waits for one task.
+    await env.stopWorkers();
+    const admitted = (updateId: string): Promise<void> =>
+      waitFor(async () => {
+        const state = await env.engine.connection
+          .pollWorkflowUpdate({
+            namespace: 'default',
+            workflowId: handle.workflowId,
+            updateId,
+            waitForStage: 'Accepted',
+            waitMs: 0,
+          })
+          .catch(() => undefined);
+        return state?.stage === 'Admitted';
+      }, `update ${updateId} to be admitted`);
+    const u1 = handle.executeUpdate(addItem, { args: ['u1'], updateId: 'u1' });
+    await admitted('u1');
+    await handle.signal(addToCart, 's1');
+    const u2 = handle.executeUpdate(addItem, { args: ['u2'], updateId: 'u2' });
+    await admitted('u2');
+    await handle.signal(addToCart, 's2');
+    const { stop } = await env.startWorker();
+    try {
+      assert.deepEqual(await Promise.all([u1, u2]), [2, 4]);
+      assert.deepEqual(await handle.query(itemsQuery), ['first', 'u1', 's1', 'u2', 's2']);
+      const history = await handle.fetchHistory();
+      const accepted = history.events.filter((e) => e.type === 'WorkflowExecutionUpdateAccepted');
+      const signalled = history.events.filter((e) => e.type === 'WorkflowExecutionSignaled');
+      const [, a1, a2] = accepted;
+      const [s1] = signalled;
+      assert.ok(a1?.type === 'WorkflowExecutionUpdateAccepted' && s1 !== undefined);
+      assert.ok(a2?.type === 'WorkflowExecutionUpdateAccepted');
+      assert.ok((a1.acceptedRequestSequencingEventId ?? Infinity) < s1.eventId);
+      assert.ok((a2.acceptedRequestSequencingEventId ?? 0) >= s1.eventId);
+      // Replay puts them in the same order, from history alone.
+      await handle.signal(checkout);
+      assert.deepEqual(await handle.result(), ['first', 'u1', 's1', 'u2', 's2']);
+      await Worker.runReplayHistory(
+        { workflowsPath: fixturesPath('message-workflows.ts') },
+        await handle.fetchHistory(),
+      );
     } finally {
       await stop();
       await env.startWorker();

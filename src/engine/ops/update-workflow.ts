@@ -56,6 +56,7 @@ export async function updateWorkflow(
       name: req.name,
       stage: 'admitted',
       order,
+      sequencingEventId: tx.state.nextEventId - 1,
       args: req.args,
       ...(req.identity !== undefined && { identity: req.identity }),
     };
