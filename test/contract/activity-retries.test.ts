@@ -258,6 +258,13 @@ describe('activity retries', () => {
     assert.equal(timedOut.length, 1);
   });
 
+  /** Waits until attempt `attempt` of `h`'s activity runs in the worker. */
+  const attemptRuns = (h: WorkflowHandle, key: string, attempt: number): Promise<void> =>
+    waitFor(async () => {
+      const [a] = (await h.describe()).pendingActivities;
+      return a?.attempt === attempt && a.state === 'Started' && attemptsOf(key).length >= attempt;
+    }, `attempt ${attempt} to start`);
+
   test("a schedule-to-close timeout ends the activity on any attempt; the last attempt's failure is its cause", async () => {
     const key = id('schedule-to-close');
     const handle = await env.client.workflow.start(callByKey, {
@@ -273,16 +280,11 @@ describe('activity retries', () => {
         },
       ],
     });
-    const startedOn = async (attempt: number): Promise<void> =>
-      waitFor(async () => {
-        const [a] = (await handle.describe()).pendingActivities;
-        return a?.attempt === attempt && a.state === 'Started' && attemptsOf(key).length >= attempt;
-      }, `attempt ${attempt} to start`);
-    await startedOn(1);
+    await attemptRuns(handle, key, 1);
     clock.advance(3_000); // attempt 1 times out (start-to-close); its retry fits before 5 s
     await waitForBackoff(handle, 1);
     clock.set((await pendingActivity(handle)).nextAttemptScheduleTimeMs ?? assert.fail('no retry'));
-    await startedOn(2);
+    await attemptRuns(handle, key, 2);
     clock.advance(1_000); // 5 s after the schedule: attempt 2 is cut short
     const failure = await activityFailureOf(handle);
     assert.equal(failure.retryState, 'Timeout');
@@ -291,6 +293,72 @@ describe('activity retries', () => {
     assert.ok(failure.cause.cause instanceof TimeoutFailure, 'why it was retried');
     assert.equal(failure.cause.cause.timeoutType, 'StartToClose');
     assert.equal(attemptsOf(key).length, 2);
+  });
+
+  test('a start-to-close timeout that leaves no time to retry before schedule-to-close is recorded as ScheduleToClose', async () => {
+    const key = id('no-time-left');
+    const handle = await env.client.workflow.start(callByKey, {
+      taskQueue: env.taskQueue,
+      workflowId: key,
+      args: [
+        'hang',
+        key,
+        {
+          scheduleToCloseTimeout: '5s',
+          startToCloseTimeout: '3s',
+          retry: { initialInterval: '3s' },
+        },
+      ],
+    });
+    await attemptRuns(handle, key, 1);
+    clock.advance(3_000); // a retry would start at 6 s, past the 5 s deadline
+    const failure = await activityFailureOf(handle);
+    assert.equal(failure.retryState, 'Timeout');
+    assert.ok(failure.cause instanceof TimeoutFailure);
+    assert.equal(failure.cause.timeoutType, 'ScheduleToClose');
+    assert.equal(attemptsOf(key).length, 1);
+  });
+
+  test('a timeout type named in nonRetryableErrorTypes (TemporalTimeout:StartToClose) is not retried', async () => {
+    const key = id('timeout-not-retried');
+    const handle = await env.client.workflow.start(callByKey, {
+      taskQueue: env.taskQueue,
+      workflowId: key,
+      args: [
+        'hang',
+        key,
+        {
+          startToCloseTimeout: '3s',
+          retry: { nonRetryableErrorTypes: ['TemporalTimeout:StartToClose'] },
+        },
+      ],
+    });
+    await attemptRuns(handle, key, 1);
+    clock.advance(3_000);
+    const failure = await activityFailureOf(handle);
+    assert.equal(failure.retryState, 'NonRetryableFailure');
+    assert.ok(failure.cause instanceof TimeoutFailure);
+    assert.equal(failure.cause.timeoutType, 'StartToClose');
+    assert.equal(attemptsOf(key).length, 1);
+  });
+
+  test('a schedule-to-start timeout fails the activity, not retried', async () => {
+    const key = id('schedule-to-start');
+    const handle = await startFlaky(
+      key,
+      { failures: 0 },
+      { startToCloseTimeout: '1 minute', scheduleToStartTimeout: '5s', taskQueue: `${key}-nobody` },
+    );
+    await waitFor(
+      async () => (await handle.describe()).pendingActivities[0]?.state === 'Scheduled',
+      'the activity to be scheduled',
+    );
+    clock.advance(5_000);
+    const failure = await activityFailureOf(handle);
+    assert.equal(failure.retryState, 'NonRetryableFailure');
+    assert.ok(failure.cause instanceof TimeoutFailure);
+    assert.equal(failure.cause.timeoutType, 'ScheduleToStart');
+    assert.equal(attemptsOf(key).length, 0);
   });
 
   test('maximumAttempts Infinity is unlimited, as 0 is', async () => {

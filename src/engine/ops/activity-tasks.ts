@@ -294,11 +294,21 @@ function failAttempt(
       identity,
     });
   } else {
+    // A timeout whose retry would pass the schedule-to-close deadline is that deadline's
+    // (Temporal records it as ScheduleToClose).
+    const recorded: Failure =
+      retryState === RetryState.Timeout && failure.info.type === 'timeout'
+        ? {
+            ...failure,
+            message: `Activity task timed out (ScheduleToClose: the ${timeoutType} timeout left no time to retry)`,
+            info: { ...failure.info, timeoutType: 'ScheduleToClose' },
+          }
+        : failure;
     tx.append({
       type: 'ActivityTaskTimedOut',
       scheduledEventId: pa.scheduledEventId,
       startedEventId,
-      failure,
+      failure: recorded,
       retryState,
     });
   }
@@ -313,10 +323,15 @@ export function retryDecision(nowMs: number, pa: PendingActivity, failure: Failu
   if ((info.type === 'application' || info.type === 'server') && info.nonRetryable) {
     return RetryState.NonRetryableFailure;
   }
-  if (
-    info.type === 'application' &&
-    pa.retryPolicy.nonRetryableErrorTypes.includes(info.errorType)
-  ) {
+  // As Temporal: a failure's type, or a timeout's as `TemporalTimeout:StartToClose` or
+  // `TemporalTimeout:Heartbeat`, named in nonRetryableErrorTypes is not retried.
+  const type =
+    info.type === 'application'
+      ? info.errorType
+      : info.type === 'timeout'
+        ? `TemporalTimeout:${info.timeoutType}`
+        : undefined;
+  if (type !== undefined && pa.retryPolicy.nonRetryableErrorTypes.includes(type)) {
     return RetryState.NonRetryableFailure;
   }
   if (info.type === 'cancelled') return RetryState.CancelRequested;
@@ -468,7 +483,8 @@ export function activityTimeoutDue(
         scheduledEventId,
         startedEventId: pa.scheduledEventId,
         failure,
-        retryState: RetryState.Timeout,
+        // Not retried, as in Temporal: no worker took the task in time.
+        retryState: RetryState.NonRetryableFailure,
       });
       return;
     }
