@@ -182,7 +182,9 @@ describe('continue-as-new', () => {
       args: [2, 0],
     });
     await handle.result();
-    const first = await env.client.workflow.getHandle(workflowId, handle.firstExecutionRunId).fetchHistory();
+    const first = await env.client.workflow
+      .getHandle(workflowId, handle.firstExecutionRunId)
+      .fetchHistory();
     assert.equal(first.events.at(-1)?.type, 'WorkflowExecutionContinuedAsNew');
     await Worker.runReplayHistory({ workflowsPath: fixturesPath(workflows) }, first);
     const last = await env.client.workflow.getHandle(workflowId).fetchHistory();

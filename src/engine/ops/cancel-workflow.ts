@@ -20,11 +20,7 @@ const Schema = z.object({
   firstExecutionRunId: z.string().optional(),
 });
 
-function assertRunning(
-  tx: RunTx,
-  req: z.infer<typeof Schema>,
-  what: 'cancel' | 'terminate',
-): void {
+function assertRunning(tx: RunTx, req: z.infer<typeof Schema>, what: 'cancel' | 'terminate'): void {
   const { workflowId, firstExecutionRunId } = req;
   const chain = tx.state.firstExecutionRunId ?? tx.runId;
   if (firstExecutionRunId !== undefined && chain !== firstExecutionRunId) {
