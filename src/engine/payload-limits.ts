@@ -15,7 +15,7 @@ export function checkPayload(deps: EngineDeps, what: string, value: unknown): vo
   if (size > deps.limits.maxPayloadBytes) {
     throw new PayloadTooLargeError(what, size, deps.limits.maxPayloadBytes);
   }
-  warnIfLarge(deps, what, size);
+  warnIfLarge(deps, what, size, 'are refused');
 }
 
 /**
@@ -27,7 +27,7 @@ export function limitFailure(deps: EngineDeps, what: string, failure: Failure): 
   const size = payloadBytes(failure);
   const max = deps.limits.maxPayloadBytes;
   if (size <= max) {
-    warnIfLarge(deps, what, size);
+    warnIfLarge(deps, what, size, 'are replaced by a shorter failure');
     return failure;
   }
   deps.logger.warn(
@@ -43,11 +43,12 @@ export function limitFailure(deps: EngineDeps, what: string, failure: Failure): 
   };
 }
 
-function warnIfLarge(deps: EngineDeps, what: string, size: number): void {
+/** `overLimit`: what happens to one over the limit ("are refused"). */
+function warnIfLarge(deps: EngineDeps, what: string, size: number, overLimit: string): void {
   if (size <= deps.limits.payloadSizeWarnBytes) return;
   deps.logger.warn(
     { sizeBytes: size, warnBytes: deps.limits.payloadSizeWarnBytes },
     `${what} is ${size} bytes, past the ${deps.limits.payloadSizeWarnBytes}-byte warning threshold; ` +
-      `payloads over ${deps.limits.maxPayloadBytes} bytes are refused. Store large data elsewhere and pass a reference.`,
+      `payloads over ${deps.limits.maxPayloadBytes} bytes ${overLimit}. Store large data elsewhere and pass a reference.`,
   );
 }
