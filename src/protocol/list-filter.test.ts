@@ -36,6 +36,24 @@ describe('list filter parser', () => {
       { type: 'compare', attribute: sys('StartTime'), op: '>', value: Date.UTC(2024, 0, 1) },
     ],
     [
+      "StartTime >= '2024-05-01T02:30'",
+      {
+        type: 'compare',
+        attribute: sys('StartTime'),
+        op: '>=',
+        value: Date.UTC(2024, 4, 1, 2, 30),
+      },
+    ],
+    [
+      "StartTime < '2024-05-01 12:00:00.250+0200'",
+      {
+        type: 'compare',
+        attribute: sys('StartTime'),
+        op: '<',
+        value: Date.UTC(2024, 4, 1, 10, 0, 0, 250),
+      },
+    ],
+    [
       "ExecutionStatus = 'running'",
       { type: 'compare', attribute: sys('ExecutionStatus'), op: '=', value: 'Running' },
     ],
@@ -104,6 +122,8 @@ describe('list filter parser', () => {
     ['WorkflowId = 1', /WorkflowId is of type Keyword: compare it with a quoted string/],
     ["ExecutionStatus = 'Done'", /ExecutionStatus is of type Keyword: use one of 'Running'/],
     ["StartTime > 'yesterday'", /StartTime is of type Datetime: compare it with an ISO 8601/],
+    ["StartTime > '2024-02-30'", /StartTime is of type Datetime: compare it with an ISO 8601/],
+    ["StartTime > '2024-05-01T24:00:00Z'", /StartTime is of type Datetime/],
     ["HistoryLength > '5'", /HistoryLength is of type Int: compare it with an integer/],
     ["StartTime STARTS_WITH '2024'", /STARTS_WITH applies to Keyword attributes/],
     ['Tier IN (1, 2', /expected ',' or '\)' to close the IN list/],

@@ -407,11 +407,23 @@ function executionStatus(value: string): RunStatus | undefined {
 }
 
 const ISO_DATE =
-  /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
+/**
+ * An ISO 8601 date or date-time, as ms. One without a zone is UTC (as a date alone is), so a
+ * query means the same whatever the engine's time zone; a day or time that does not exist
+ * (February 30, 24:00) is refused rather than rolled over.
+ */
 function parseDatetime(value: string): number | undefined {
-  if (!ISO_DATE.test(value)) return undefined;
-  const ms = Date.parse(value);
+  const m = ISO_DATE.exec(value);
+  if (!m) return undefined;
+  const [, y, mo, d, h = '00', mi = '00', s = '00', fraction = '', zone = 'Z'] = m;
+  const day = new Date(0);
+  day.setUTCFullYear(Number(y), Number(mo) - 1, Number(d));
+  if (day.getUTCMonth() !== Number(mo) - 1 || day.getUTCDate() !== Number(d)) return undefined;
+  if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return undefined;
+  const offset = zone === 'Z' || zone.includes(':') ? zone : `${zone.slice(0, 3)}:${zone.slice(3)}`;
+  const ms = Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${s}${fraction}${offset}`);
   return Number.isNaN(ms) ? undefined : ms;
 }
 

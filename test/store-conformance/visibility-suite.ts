@@ -111,7 +111,7 @@ export function visibilityConformance(
         assert.deepEqual(await ids(store, 'Amount > 0 ORDER BY Amount ASC'), ['r2', 'r1']);
       }));
 
-    test('a custom attribute compares by its stored type: a boolean is not a number', () =>
+    test('a custom attribute compares by its stored type: a boolean is not a number, nor a string', () =>
       withStore(async (store) => {
         await create(store, { workflowId: 'one', searchAttributes: { Count: 1, Vip: true } });
         await create(store, { workflowId: 'zero', searchAttributes: { Count: 0, Vip: false } });
@@ -128,6 +128,10 @@ export function visibilityConformance(
         assert.deepEqual(await ids(store, 'Vip = false'), ['zero']);
         assert.deepEqual(await ids(store, "Count = '1'"), ['text']);
         assert.deepEqual(await ids(store, "Vip = 'true'"), ['text']);
+        // SQLite orders numbers before strings: a string literal must not reach a number.
+        assert.deepEqual(await ids(store, "Count < '5'"), ['text']);
+        assert.deepEqual(await ids(store, "Count <= 'zzz' ORDER BY WorkflowId"), ['text']);
+        assert.deepEqual(await ids(store, 'Count > -1 ORDER BY WorkflowId'), ['one', 'zero']);
       }));
 
     test('a run without a custom attribute matches no comparison, only IS NULL', () =>

@@ -103,7 +103,8 @@ function customPredicate(name: string, p: Predicate, params: SqlParam[]): string
  * The test of `subject` against the predicate's literals, ignoring negation of IN/BETWEEN/….
  * With `typeColumn` (json_each's `type`), a literal matches only a value of its own JSON type:
  * SQLite reads JSON true and false back as 1 and 0, so a boolean and a number would otherwise
- * compare equal. (A string never equals a number in SQLite, so strings need no guard.)
+ * compare equal, and it orders every number before every string, so `Amount < '100'` would
+ * match any number.
  */
 function valueTest(
   subject: string,
@@ -140,6 +141,7 @@ function valueTest(
 const JSON_TYPES: Partial<Record<string, string>> = {
   boolean: "'true', 'false'",
   number: "'integer', 'real'",
+  string: "'text'",
 };
 
 function orderKey(attribute: ListFilterAttribute, params: SqlParam[]): string {
