@@ -348,6 +348,32 @@ describe('schedules', () => {
     await h.delete();
   });
 
+  test('a trigger in the same second as a running one starts nothing and is no action', async () => {
+    const sid = id('same-second');
+    const h = await create(sid, { spec: { cronExpressions: ['0 0 1 1 *'] } }, heldJob);
+    const first = Math.floor(clock.now() / 1000) * 1000;
+    await h.trigger();
+    await waitForTaken(h, 1);
+    await h.trigger(); // the same second: the same workflow id, which is running
+    await h.trigger(); // and again, twice in one pass of the schedule
+    clock.advance(1000);
+    await h.trigger(); // the next second: a workflow of its own
+    await waitForTaken(h, 2);
+    const d = await h.describe();
+    assert.equal(d.info.numActionsTaken, 2);
+    const ids = [`${sid}-${iso(first)}`, `${sid}-${iso(first + 1000)}`];
+    assert.deepEqual(await runIds(h), ids);
+    assert.deepEqual(
+      d.info.runningActions.map((r) => r.workflow.workflowId),
+      ids,
+    );
+    assert.deepEqual(await env.client.workflow.count(`TemporalScheduledById = '${sid}'`), {
+      count: 2,
+    });
+    for (const wid of ids) await env.client.workflow.getHandle(wid).signal(release);
+    await h.delete();
+  });
+
   test('backfill runs the missed times in a range', async () => {
     const sid = id('backfill');
     const h = await create(sid, { spec: { cronExpressions: ['0 * * * *'] } });

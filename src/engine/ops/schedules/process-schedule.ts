@@ -137,7 +137,18 @@ async function carryOut(deps: EngineDeps, s: ScheduleRecord): Promise<void> {
     }
   }
   const results = new Map<string, ScheduleActionResult | undefined>();
-  for (const p of s.info.starting) results.set(p.workflowId, await startOne(deps, s, p));
+  for (const p of s.info.starting) {
+    // Two actions in one second (triggers) share a workflow id: the first starts, the rest are
+    // dropped below, as a start of a running workflow id is.
+    if (results.has(p.workflowId)) {
+      deps.logger.warn(
+        { scheduleId: s.scheduleId, workflowId: p.workflowId },
+        'a schedule action in the same second as another shares its workflow id; it is dropped',
+      );
+      continue;
+    }
+    results.set(p.workflowId, await startOne(deps, s, p));
+  }
   await mutateSchedule(
     deps,
     s.namespace,
@@ -145,13 +156,16 @@ async function carryOut(deps: EngineDeps, s: ScheduleRecord): Promise<void> {
     (fresh) => {
       if (stop !== undefined && fresh.info.stopRunning === stop) delete fresh.info.stopRunning;
       const left: PendingStart[] = [];
+      const counted = new Set<string>();
       for (const p of fresh.info.starting) {
         if (!results.has(p.workflowId)) {
           left.push(p);
           continue;
         }
         const taken = results.get(p.workflowId);
-        if (taken === undefined) continue; // could not be started: dropped
+        // Could not be started, or another action of this pass started its workflow id: dropped.
+        if (taken === undefined || counted.has(p.workflowId)) continue;
+        counted.add(p.workflowId);
         fresh.info.numActionsTaken += 1;
         fresh.info.recentActions = [...fresh.info.recentActions, taken].slice(-RECENT_ACTIONS);
         fresh.info.running.push(taken);
@@ -207,8 +221,18 @@ async function startOne(
   } catch (e) {
     const err = ensureError(e);
     if (err instanceof RepriseError && err.code === ErrorCode.WorkflowAlreadyStarted) {
+      // Started by this action (a try racing another engine's): taken. A run that was there
+      // before the action was decided is another's (an earlier action in the same second): the
+      // action is dropped, as Temporal drops a start that finds its id running.
       const run = await deps.store.findRun({ namespace: s.namespace, workflowId: p.workflowId });
-      if (run !== undefined) return taken(p, run.runId, run.startTimeMs);
+      if (run !== undefined && run.startTimeMs >= p.decidedAtMs) {
+        return taken(p, run.runId, run.startTimeMs);
+      }
+      deps.logger.warn(
+        { scheduleId: s.scheduleId, workflowId: p.workflowId },
+        'a schedule action found its workflow id running (an earlier action in the same second); it is dropped',
+      );
+      return undefined;
     }
     if (err instanceof RepriseError && PERMANENT_START_ERRORS.has(err.code)) {
       deps.logger.error(
