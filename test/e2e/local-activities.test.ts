@@ -23,6 +23,7 @@ import {
   shoutTwice,
   slowLocally,
 } from './fixtures/local-activity-workflows.ts';
+import { MAX_PAYLOAD_BYTES } from '../../src/protocol/payload.ts';
 import { fixturesPath, startTestEnv, waitFor } from '../helpers/test-env.ts';
 import type { TestEnv } from '../helpers/test-env.ts';
 
@@ -162,23 +163,32 @@ describe('local activities', () => {
     assert.equal(recorded[0]?.['attempt'], 4);
   });
 
-  test('a local activity result over the payload limit fails it for good', async () => {
-    const workflowId = id('huge');
-    const handle = await env.client.workflow.start(hugeLocally, {
-      taskQueue: env.taskQueue,
-      workflowId,
-      args: [workflowId],
+  for (const [what, chars] of [
+    ['over the payload limit', 3 * 1024 * 1024],
+    // Within the limit alone, over it in its marker: the engine would refuse the marker, and the
+    // workflow task would fail and run the activity again and again.
+    ['within the limit but not with its marker', MAX_PAYLOAD_BYTES - 22],
+  ] as const) {
+    test(`a local activity result ${what} fails it for good`, async () => {
+      const workflowId = id('huge');
+      const handle = await env.client.workflow.start(hugeLocally, {
+        taskQueue: env.taskQueue,
+        workflowId,
+        args: [workflowId, chars],
+      });
+      const err = await handle.result().then(
+        () => assert.fail('expected the workflow to fail'),
+        (e: unknown) => e,
+      );
+      assert.ok(err instanceof WorkflowFailedError);
+      assert.ok(err.cause instanceof ActivityFailure);
+      assert.ok(err.cause.cause instanceof ApplicationFailure);
+      assert.equal(err.cause.cause.type, 'PayloadTooLarge');
+      assert.equal(localState.calls.get(workflowId), 1, 'not retried');
+      const types = (await handle.fetchHistory()).events.map((e) => e.type);
+      assert.ok(!types.includes('WorkflowTaskFailed'), 'no workflow task failed');
     });
-    const err = await handle.result().then(
-      () => assert.fail('expected the workflow to fail'),
-      (e: unknown) => e,
-    );
-    assert.ok(err instanceof WorkflowFailedError);
-    assert.ok(err.cause instanceof ActivityFailure);
-    assert.ok(err.cause.cause instanceof ApplicationFailure);
-    assert.equal(err.cause.cause.type, 'PayloadTooLarge');
-    assert.equal(localState.calls.get(workflowId), 1, 'not retried');
-  });
+  }
 
   test('cancelling its scope aborts a running local activity', async () => {
     const workflowId = id('cancel');

@@ -238,12 +238,13 @@ export class LocalActivityExecutor {
           aborted,
         ]),
       );
-      const size = payloadBytes(result);
+      // The result travels in its marker, which the engine checks whole: its other fields count.
+      const size = payloadBytes(result) + markerOverheadBytes(request);
       if (size > MAX_PAYLOAD_BYTES) {
         // Contract 7: an oversized result fails the activity for good, saying why.
         const failure = encodeFailure(
           ApplicationFailure.nonRetryable(
-            `The result of local activity '${request.activityType}' is ${size} bytes, over the ${MAX_PAYLOAD_BYTES}-byte payload limit.`,
+            `The result of local activity '${request.activityType}' is ${size} bytes with its marker, over the ${MAX_PAYLOAD_BYTES}-byte payload limit.`,
             'PayloadTooLarge',
           ),
         );
@@ -372,5 +373,17 @@ function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<boolean> {
       resolve(true);
     }, ms);
     signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** The bytes a `core_local_activity` marker adds to its result (at most: the largest numbers). */
+function markerOverheadBytes(request: LocalActivityRequest): number {
+  return payloadBytes({
+    seq: request.seq,
+    activityId: request.activityId,
+    activityType: request.activityType,
+    attempt: Number.MAX_SAFE_INTEGER,
+    originalScheduleTimeMs: Number.MAX_SAFE_INTEGER,
+    result: null,
   });
 }
