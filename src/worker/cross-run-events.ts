@@ -206,7 +206,7 @@ function childFailure(
         message: 'Workflow execution timed out',
         info: { type: 'timeout', timeoutType: 'StartToClose' },
       };
-      retryState = 'Timeout';
+      retryState = e.retryState; // Timeout, or MaximumAttemptsReached after the child's retries
       break;
     default: {
       const never: never = e;

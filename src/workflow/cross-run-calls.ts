@@ -251,7 +251,10 @@ export class CrossRunCalls {
     if (child === undefined) return;
     if (child.cancellationType === 'ABANDON') {
       takeParked(this.#children, seq);
-      child.result?.reject(this.#cancelledFailure(child));
+      const failure = this.#cancelledFailure(child);
+      // Not started yet: startChild rejects too, or it would wait for a start no one hears of.
+      child.start?.reject(failure);
+      child.result?.reject(failure);
       return;
     }
     if (child.runId === undefined) {

@@ -4,11 +4,13 @@ import { after, before, describe, test } from 'node:test';
 import { ApplicationFailure, ChildWorkflowFailure, WorkflowFailedError } from 'reprise/client';
 import { Worker } from 'reprise/worker';
 import {
+  parentCancelsBeforeStart,
   parentCancelsChild,
   parentInspectsFailure,
   parentLeavesChild,
   parentOfFailing,
   parentOfGreeter,
+  parentOfTimingOutChild,
   parentSignalsChild,
   parentStartsDuplicate,
   waitForever,
@@ -157,6 +159,34 @@ describe('child workflows', () => {
     });
     assert.equal(result, 'child cancelled');
     assert.equal(await statusOf(childId), 'Canceled');
+  });
+
+  test('ABANDON: a child cancelled before it started rejects startChild at once', async () => {
+    const workflowId = id('abandon-early');
+    const result = await env.client.workflow.execute(parentCancelsBeforeStart, {
+      taskQueue: env.taskQueue,
+      workflowId,
+      args: [`${workflowId}-child`, 'ABANDON'],
+    });
+    assert.equal(result, 'start rejected as cancelled');
+  });
+
+  test("a child that times out on its last attempt: the parent's retryState is the child's", async () => {
+    const workflowId = id('timing-out');
+    const seen = await env.client.workflow.execute(parentOfTimingOutChild, {
+      taskQueue: env.taskQueue,
+      workflowId,
+    });
+    const last = (
+      await env.client.workflow.getHandle(`${workflowId}-child`).fetchHistory()
+    ).events.at(-1);
+    assert.ok(last?.type === 'WorkflowExecutionTimedOut');
+    assert.equal(last.retryState, 'MaximumAttemptsReached');
+    assert.deepEqual(seen, {
+      caught: true,
+      retryState: 'MaximumAttemptsReached',
+      cause: 'TimeoutFailure',
+    });
   });
 
   test('a child handle signals the child', async () => {
