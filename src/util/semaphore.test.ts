@@ -94,3 +94,30 @@ describe('Semaphore', () => {
     assert.equal(semaphore.tryAcquire(), true);
   });
 });
+
+describe('Semaphore.acquireUnlessAborted', () => {
+  test('takes a free slot, waits for a busy one, and gives up without a slot when aborted', async () => {
+    const slots = new Semaphore(1);
+    const stop = new AbortController();
+    assert.equal(await slots.acquireUnlessAborted(stop.signal), true);
+    const waiting = slots.acquireUnlessAborted(stop.signal);
+    stop.abort();
+    assert.equal(await waiting, false, 'aborted while every slot was busy');
+    slots.release();
+    // The aborted waiter took nothing: the released slot is free for the next one.
+    assert.equal(slots.tryAcquire(), true);
+    assert.equal(slots.tryAcquire(), false);
+    assert.equal(await slots.acquireUnlessAborted(stop.signal), false, 'already aborted');
+  });
+
+  test('a waiter gets the slot released to it', async () => {
+    const slots = new Semaphore(1);
+    const stop = new AbortController();
+    assert.equal(await slots.acquireUnlessAborted(stop.signal), true);
+    const waiting = slots.acquireUnlessAborted(stop.signal);
+    slots.release();
+    assert.equal(await waiting, true);
+    stop.abort(); // after it got its slot: nothing changes
+    assert.equal(slots.tryAcquire(), false);
+  });
+});

@@ -17,6 +17,31 @@ export class Semaphore {
     await new Promise<void>((resolve) => this.#waiters.push(resolve));
   }
 
+  /**
+   * Waits for a slot, unless `signal` aborts first: then false, and no slot is taken (a slot
+   * released later goes to the next waiter).
+   */
+  async acquireUnlessAborted(signal: AbortSignal): Promise<boolean> {
+    if (signal.aborted) return false;
+    if (this.#free > 0) {
+      this.#free--;
+      return true;
+    }
+    return new Promise<boolean>((resolve) => {
+      const waiter = (): void => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(true);
+      };
+      const onAbort = (): void => {
+        const i = this.#waiters.indexOf(waiter);
+        if (i >= 0) this.#waiters.splice(i, 1);
+        resolve(false);
+      };
+      this.#waiters.push(waiter);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
   /** Takes a slot if one is free now; never waits. */
   tryAcquire(): boolean {
     if (this.#free <= 0) return false;

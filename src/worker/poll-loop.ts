@@ -22,7 +22,8 @@ export async function runPollLoops<T>(opts: {
   let backoffMs = 100;
   const loop = async (): Promise<void> => {
     while (!opts.signal.aborted) {
-      await slots.acquire();
+      // A stop while every slot is busy ends the loop: shutdown must not wait for a free slot.
+      if (!(await slots.acquireUnlessAborted(opts.signal))) break;
       let task: T | undefined;
       try {
         task = await opts.poll(opts.signal);

@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { workerApi } from '../common/data-converter-api.ts';
 import type { DataConverter } from '../common/data-converter.ts';
-import { InvalidArgumentError } from '../errors.ts';
+import { InvalidArgumentError, ensureError } from '../errors.ts';
 import type { WorkerInterceptors } from './interceptors.ts';
 import { defaultLogger } from '../logger.ts';
 import type { Logger } from '../logger.ts';
@@ -233,6 +233,15 @@ export class Worker {
         );
       }
     }
+    if (options.shutdownGraceTime !== undefined) {
+      try {
+        msFromDuration(options.shutdownGraceTime);
+      } catch (e) {
+        throw new InvalidArgumentError(
+          `Worker option shutdownGraceTime: ${ensureError(e).message} It is how long running activities may go on after shutdown().`,
+        );
+      }
+    }
     const cached = options.maxCachedWorkflows;
     if (cached !== undefined && !(Number.isInteger(cached) && cached >= 0)) {
       throw new InvalidArgumentError(
@@ -408,9 +417,9 @@ export class Worker {
    */
   async runUntil<R>(fnOrPromise: Promise<R> | (() => Promise<R>)): Promise<R> {
     const running = this.run();
-    const p = typeof fnOrPromise === 'function' ? fnOrPromise() : fnOrPromise;
     try {
-      return await p;
+      // Called inside the try: a function that throws at once still shuts the worker down.
+      return await (typeof fnOrPromise === 'function' ? fnOrPromise() : fnOrPromise);
     } finally {
       await this.shutdown();
       await running;

@@ -167,37 +167,42 @@ describe('heartbeats', () => {
 });
 
 describe('worker shutdown', () => {
-  test("shutdown aborts a running activity's signal and the next worker retries the attempt", async () => {
-    const clock = new ManualClock();
-    // The env's own worker runs workflows only; activities run on workers started below.
-    const env = await startTestEnv({ clock, workflows: contractWorkflows });
-    try {
-      const first = await env.startWorker({
-        workflowsPath: undefined,
-        activities,
-        shutdownGraceTime: 0,
-      });
-      const key = 'shutdown';
-      const handle = await env.client.workflow.start(survivesShutdown, {
-        taskQueue: env.taskQueue,
-        workflowId: key,
-        args: [key],
-      });
-      await waitFor(() => attemptsOf(key).length === 1, 'attempt 1 to run');
+  // With one slot, the poll loop waits for a free slot while the activity runs: shutdown must
+  // not wait for that slot.
+  for (const slots of [100, 1]) {
+    test(`shutdown aborts a running activity's signal and the next worker retries the attempt (${slots} activity slots)`, async () => {
+      const clock = new ManualClock();
+      // The env's own worker runs workflows only; activities run on workers started below.
+      const env = await startTestEnv({ clock, workflows: contractWorkflows });
+      try {
+        const first = await env.startWorker({
+          workflowsPath: undefined,
+          activities,
+          shutdownGraceTime: 0,
+          maxConcurrentActivityTaskExecutions: slots,
+        });
+        const key = `shutdown-${slots}`;
+        const handle = await env.client.workflow.start(survivesShutdown, {
+          taskQueue: env.taskQueue,
+          workflowId: key,
+          args: [key],
+        });
+        await waitFor(() => attemptsOf(key).length === 1, 'attempt 1 to run');
 
-      await first.stop();
-      assert.equal(attemptsOf(key)[0]?.abortedWith, 'Worker shutdown');
-      await waitForBackoff(handle, 2);
-      const a = await pendingActivity(handle);
-      assert.match(a.lastFailure?.message ?? '', /Worker shutdown/);
+        await first.stop();
+        assert.equal(attemptsOf(key)[0]?.abortedWith, 'Worker shutdown');
+        await waitForBackoff(handle, 2);
+        const a = await pendingActivity(handle);
+        assert.match(a.lastFailure?.message ?? '', /Worker shutdown/);
 
-      await env.startWorker({ workflowsPath: undefined, activities });
-      clock.set(a.nextAttemptScheduleTimeMs ?? assert.fail('no retry scheduled'));
-      assert.equal(await handle.result(), `${key}: attempt 2`);
-    } finally {
-      await env.close();
-    }
-  });
+        await env.startWorker({ workflowsPath: undefined, activities });
+        clock.set(a.nextAttemptScheduleTimeMs ?? assert.fail('no retry scheduled'));
+        assert.equal(await handle.result(), `${key}: attempt 2`);
+      } finally {
+        await env.close();
+      }
+    });
+  }
 
   test('shutdown aborts running activities and resolves even when nothing else keeps the process alive', async () => {
     const { code, stdout } = await new Promise<{ code: number | null; stdout: string }>(

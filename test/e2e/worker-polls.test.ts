@@ -90,7 +90,22 @@ describe('worker polls', () => {
     );
   });
 
-  test('a count out of range or not whole is refused, naming the option', async () => {
+  test('runUntil shuts the worker down when the function it is given throws at once', async () => {
+    const worker = await Worker.create({
+      connection: env.engine.connection,
+      taskQueue: uniqueQueue('run-until'),
+      activities: { noop: () => undefined },
+    });
+    await assert.rejects(
+      worker.runUntil((): Promise<void> => {
+        throw new Error('setup failed');
+      }),
+      /setup failed/,
+    );
+    assert.equal(worker.state, 'STOPPED');
+  });
+
+  test('a count out of range or not whole, or a bad duration, is refused, naming the option', async () => {
     for (const bad of [
       { maxConcurrentWorkflowTaskPolls: 0 },
       { maxConcurrentActivityTaskPolls: 1.5 },
@@ -98,6 +113,8 @@ describe('worker polls', () => {
       { maxConcurrentActivityTaskExecutions: Number.NaN },
       { maxCachedWorkflows: -1 },
       { maxCachedWorkflows: 2.5 },
+      { shutdownGraceTime: 'soon' },
+      { shutdownGraceTime: -5 },
     ]) {
       const name = Object.keys(bad)[0] ?? '';
       await assert.rejects(
