@@ -633,9 +633,20 @@ export class Activator {
         },
       };
     }
+    // The handler runs in query mode wherever it runs: an interceptor may call it a microtask
+    // later (after an `await`), once this frame has left query mode.
+    const inQueryMode: typeof handler = (...args) => {
+      const was = this.#inQuery;
+      this.#inQuery = true;
+      try {
+        return handler(...args);
+      } finally {
+        this.#inQuery = was;
+      }
+    };
     this.#inQuery = true;
     try {
-      const result = this.interceptors.handleQuery(request, handler);
+      const result = this.interceptors.handleQuery(request, inQueryMode);
       if (isPromiseLike(result)) {
         throw new TypeError(
           `Query handler '${request.queryType}' returned a promise: query handlers must be synchronous.`,

@@ -12,11 +12,15 @@ import * as activities from './fixtures/data-converter-activities.ts';
 import {
   add,
   continuing,
+  drawn,
+  drawsAfterSignal,
+  go,
   intercepted,
+  peek,
   received,
   rename,
 } from './fixtures/workflow-interceptor-workflows.ts';
-import { fixturesPath, startTestEnv } from '../helpers/test-env.ts';
+import { fixturesPath, startTestEnv, waitFor } from '../helpers/test-env.ts';
 import type { TestEnv } from '../helpers/test-env.ts';
 
 const WORKFLOWS = 'workflow-interceptor-workflows.ts';
@@ -168,5 +172,40 @@ describe('workflow interceptors', () => {
       }),
       (e: unknown) => e instanceof InvalidArgumentError && /does not exist/.test(e.message),
     );
+  });
+});
+
+describe('a handleQuery interceptor that awaits before next()', () => {
+  let env: TestEnv;
+  before(async () => {
+    env = await startTestEnv({
+      workflows: WORKFLOWS,
+      activities,
+      worker: {
+        interceptors: {
+          workflowModules: [fixturesPath('workflow-interceptor-awaiting-query.ts')],
+        },
+      },
+    });
+  });
+  after(async () => {
+    await env.close();
+  });
+
+  test("the query handler still runs in query mode: its Math.random leaves the run's own numbers as a replay draws them", async () => {
+    const handle = await env.client.workflow.start(drawsAfterSignal, {
+      taskQueue: env.taskQueue,
+      workflowId: 'wf-awaiting-query',
+    });
+    await waitFor(
+      async () =>
+        (await handle.fetchHistory()).events.some((e) => e.type === 'WorkflowTaskCompleted'),
+      'the first workflow task',
+    );
+    assert.equal(typeof (await handle.query(peek)), 'number');
+    await handle.signal(go);
+    const live = await handle.result();
+    // A closed run's query replays its history in a fresh run, which sees no query.
+    assert.deepEqual(await handle.query(drawn), live);
   });
 });
