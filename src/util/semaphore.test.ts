@@ -95,29 +95,29 @@ describe('Semaphore', () => {
   });
 });
 
-describe('Semaphore.acquireUnlessAborted', () => {
-  test('takes a free slot, waits for a busy one, and gives up without a slot when aborted', async () => {
+describe('Semaphore.acquireUnlessStopped', () => {
+  test('takes a free slot, waits for a busy one, and gives up without a slot when stopped', async () => {
     const slots = new Semaphore(1);
-    const stop = new AbortController();
-    assert.equal(await slots.acquireUnlessAborted(stop.signal), true);
-    const waiting = slots.acquireUnlessAborted(stop.signal);
-    stop.abort();
-    assert.equal(await waiting, false, 'aborted while every slot was busy');
+    assert.equal(await slots.acquireUnlessStopped(), true);
+    const waiting = slots.acquireUnlessStopped();
+    slots.stop();
+    assert.equal(await waiting, false, 'stopped while every slot was busy');
     slots.release();
-    // The aborted waiter took nothing: the released slot is free for the next one.
+    // The stopped waiter took nothing: the released slot is free for tryAcquire.
     assert.equal(slots.tryAcquire(), true);
     assert.equal(slots.tryAcquire(), false);
-    assert.equal(await slots.acquireUnlessAborted(stop.signal), false, 'already aborted');
+    slots.release();
+    assert.equal(await slots.acquireUnlessStopped(), false, 'stopped: no slot, even a free one');
+    await assert.rejects(slots.acquire(), /stopped/);
   });
 
   test('a waiter gets the slot released to it', async () => {
     const slots = new Semaphore(1);
-    const stop = new AbortController();
-    assert.equal(await slots.acquireUnlessAborted(stop.signal), true);
-    const waiting = slots.acquireUnlessAborted(stop.signal);
+    assert.equal(await slots.acquireUnlessStopped(), true);
+    const waiting = slots.acquireUnlessStopped();
     slots.release();
     assert.equal(await waiting, true);
-    stop.abort(); // after it got its slot: nothing changes
+    slots.stop(); // after it got its slot: it keeps it
     assert.equal(slots.tryAcquire(), false);
   });
 });

@@ -1,45 +1,43 @@
+import { IllegalStateError } from '../errors.ts';
 import { promiseOf } from './promise-of.ts';
+
+const TAKEN: Promise<boolean> = Promise.resolve(true);
+const STOPPED: Promise<boolean> = Promise.resolve(false);
 
 /** Counts free slots; `acquire` waits for one. */
 export class Semaphore {
   #free: number;
-  readonly #waiters: (() => void)[] = [];
+  #stopped = false;
+  readonly #waiters: ((taken: boolean) => void)[] = [];
 
   constructor(slots: number) {
     this.#free = slots;
   }
 
   async acquire(): Promise<void> {
-    if (this.#free > 0) {
-      this.#free--;
-      return;
+    if (!(await this.acquireUnlessStopped())) {
+      throw new IllegalStateError('The semaphore was stopped: no slot is handed out any more.');
     }
-    await new Promise<void>((resolve) => this.#waiters.push(resolve));
   }
 
   /**
-   * Waits for a slot, unless `signal` aborts first: then false, and no slot is taken (a slot
-   * released later goes to the next waiter).
+   * A slot (true), waiting for one if none is free; false, with no slot taken, once {@link stop}
+   * was called, also for a caller already waiting. No listener or promise per call beyond the
+   * wait itself: poll loops call it once per task.
    */
-  async acquireUnlessAborted(signal: AbortSignal): Promise<boolean> {
-    if (signal.aborted) return false;
+  acquireUnlessStopped(): Promise<boolean> {
+    if (this.#stopped) return STOPPED;
     if (this.#free > 0) {
       this.#free--;
-      return true;
+      return TAKEN;
     }
-    return new Promise<boolean>((resolve) => {
-      const waiter = (): void => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(true);
-      };
-      const onAbort = (): void => {
-        const i = this.#waiters.indexOf(waiter);
-        if (i >= 0) this.#waiters.splice(i, 1);
-        resolve(false);
-      };
-      this.#waiters.push(waiter);
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
+    return new Promise<boolean>((resolve) => this.#waiters.push(resolve));
+  }
+
+  /** Wakes every waiter with false; later waits return false at once (a worker's shutdown). */
+  stop(): void {
+    this.#stopped = true;
+    for (const w of this.#waiters.splice(0)) w(false);
   }
 
   /** Takes a slot if one is free now; never waits. */
@@ -51,7 +49,7 @@ export class Semaphore {
 
   release(): void {
     const next = this.#waiters.shift();
-    if (next) next();
+    if (next) next(true);
     else this.#free++;
   }
 }

@@ -23,7 +23,7 @@ export async function runPollLoops<T>(opts: {
   const loop = async (): Promise<void> => {
     while (!opts.signal.aborted) {
       // A stop while every slot is busy ends the loop: shutdown must not wait for a free slot.
-      if (!(await slots.acquireUnlessAborted(opts.signal))) break;
+      if (!(await slots.acquireUnlessStopped())) break;
       let task: T | undefined;
       try {
         task = await opts.poll(opts.signal);
@@ -42,7 +42,17 @@ export async function runPollLoops<T>(opts: {
       runInSlot(opts, task);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, opts.pollers) }, loop));
+  // One listener for the loops' life, not one per wait for a slot.
+  const stop = (): void => {
+    slots.stop();
+  };
+  opts.signal.addEventListener('abort', stop, { once: true });
+  if (opts.signal.aborted) stop();
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, opts.pollers) }, loop));
+  } finally {
+    opts.signal.removeEventListener('abort', stop);
+  }
 }
 
 function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
