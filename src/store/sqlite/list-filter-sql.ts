@@ -120,13 +120,24 @@ function valueTest(
     case 'compare':
       params.push(bind(p.value));
       return typed(p.value, `${subject} ${p.op} ?`);
-    case 'in':
-      return `(${p.values
-        .map((v) => {
-          params.push(bind(v));
-          return typed(v, `${subject} = ?`);
-        })
-        .join(' OR ')})`;
+    case 'in': {
+      // One IN list per JSON type (one list for a column): SQLite looks each up in an index,
+      // where an OR of equalities over many values (the close watch's run ids) scans.
+      const byType = new Map<string, ListFilterValue[]>();
+      for (const v of p.values) {
+        const key = typeColumn === undefined ? 'column' : typeof v;
+        const values = byType.get(key);
+        if (values === undefined) byType.set(key, [v]);
+        else values.push(v);
+      }
+      const lists: string[] = [];
+      for (const values of byType.values()) {
+        params.push(...values.map(bind));
+        const test = `${subject} IN (${values.map(() => '?').join(', ')})`;
+        lists.push(values[0] === undefined ? test : typed(values[0], test));
+      }
+      return `(${lists.join(' OR ')})`;
+    }
     case 'between':
       params.push(bind(p.low), bind(p.high));
       return typed(p.low, `${subject} BETWEEN ? AND ?`);
