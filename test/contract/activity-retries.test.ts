@@ -265,80 +265,64 @@ describe('activity retries', () => {
       return a?.attempt === attempt && a.state === 'Started' && attemptsOf(key).length >= attempt;
     }, `attempt ${attempt} to start`);
 
-  test("a schedule-to-close timeout ends the activity on any attempt; the last attempt's failure is its cause", async () => {
-    const key = id('schedule-to-close');
+  /** Starts `callByKey('hang')` with `options`; returns once attempt 1 runs in the worker. */
+  const startHanging = async (key: string, options: ActivityOptions): Promise<WorkflowHandle> => {
     const handle = await env.client.workflow.start(callByKey, {
       taskQueue: env.taskQueue,
       workflowId: key,
-      args: [
-        'hang',
-        key,
-        {
-          scheduleToCloseTimeout: '5s',
-          startToCloseTimeout: '3s',
-          retry: { initialInterval: '1s' },
-        },
-      ],
+      args: ['hang', key, options],
     });
     await attemptRuns(handle, key, 1);
+    return handle;
+  };
+
+  /** The TimeoutFailure that ended `h`'s activity, after checking how retrying stopped. */
+  const timeoutOf = async (h: WorkflowHandle, retryState: string): Promise<TimeoutFailure> => {
+    const failure = await activityFailureOf(h);
+    assert.equal(failure.retryState, retryState);
+    assert.ok(failure.cause instanceof TimeoutFailure);
+    return failure.cause;
+  };
+
+  test("a schedule-to-close timeout ends the activity on any attempt; the last attempt's failure is its cause", async () => {
+    const key = id('schedule-to-close');
+    const handle = await startHanging(key, {
+      scheduleToCloseTimeout: '5s',
+      startToCloseTimeout: '3s',
+      retry: { initialInterval: '1s' },
+    });
     clock.advance(3_000); // attempt 1 times out (start-to-close); its retry fits before 5 s
     await waitForBackoff(handle, 1);
     clock.set((await pendingActivity(handle)).nextAttemptScheduleTimeMs ?? assert.fail('no retry'));
     await attemptRuns(handle, key, 2);
     clock.advance(1_000); // 5 s after the schedule: attempt 2 is cut short
-    const failure = await activityFailureOf(handle);
-    assert.equal(failure.retryState, 'Timeout');
-    assert.ok(failure.cause instanceof TimeoutFailure);
-    assert.equal(failure.cause.timeoutType, 'ScheduleToClose');
-    assert.ok(failure.cause.cause instanceof TimeoutFailure, 'why it was retried');
-    assert.equal(failure.cause.cause.timeoutType, 'StartToClose');
+    const timeout = await timeoutOf(handle, 'Timeout');
+    assert.equal(timeout.timeoutType, 'ScheduleToClose');
+    assert.ok(timeout.cause instanceof TimeoutFailure, 'why it was retried');
+    assert.equal(timeout.cause.timeoutType, 'StartToClose');
     assert.equal(attemptsOf(key).length, 2);
   });
 
   test('a start-to-close timeout that leaves no time to retry before schedule-to-close is recorded as ScheduleToClose', async () => {
     const key = id('no-time-left');
-    const handle = await env.client.workflow.start(callByKey, {
-      taskQueue: env.taskQueue,
-      workflowId: key,
-      args: [
-        'hang',
-        key,
-        {
-          scheduleToCloseTimeout: '5s',
-          startToCloseTimeout: '3s',
-          retry: { initialInterval: '3s' },
-        },
-      ],
+    const handle = await startHanging(key, {
+      scheduleToCloseTimeout: '5s',
+      startToCloseTimeout: '3s',
+      retry: { initialInterval: '3s' },
     });
-    await attemptRuns(handle, key, 1);
     clock.advance(3_000); // a retry would start at 6 s, past the 5 s deadline
-    const failure = await activityFailureOf(handle);
-    assert.equal(failure.retryState, 'Timeout');
-    assert.ok(failure.cause instanceof TimeoutFailure);
-    assert.equal(failure.cause.timeoutType, 'ScheduleToClose');
+    assert.equal((await timeoutOf(handle, 'Timeout')).timeoutType, 'ScheduleToClose');
     assert.equal(attemptsOf(key).length, 1);
   });
 
   test('a timeout type named in nonRetryableErrorTypes (TemporalTimeout:StartToClose) is not retried', async () => {
     const key = id('timeout-not-retried');
-    const handle = await env.client.workflow.start(callByKey, {
-      taskQueue: env.taskQueue,
-      workflowId: key,
-      args: [
-        'hang',
-        key,
-        {
-          startToCloseTimeout: '3s',
-          retry: { nonRetryableErrorTypes: ['TemporalTimeout:StartToClose'] },
-        },
-      ],
+    const handle = await startHanging(key, {
+      startToCloseTimeout: '3s',
+      retry: { nonRetryableErrorTypes: ['TemporalTimeout:StartToClose'] },
     });
-    await attemptRuns(handle, key, 1);
     clock.advance(3_000);
-    const failure = await activityFailureOf(handle);
-    assert.equal(failure.retryState, 'NonRetryableFailure');
-    assert.ok(failure.cause instanceof TimeoutFailure);
-    assert.equal(failure.cause.timeoutType, 'StartToClose');
+    assert.equal((await timeoutOf(handle, 'NonRetryableFailure')).timeoutType, 'StartToClose');
     assert.equal(attemptsOf(key).length, 1);
   });
 
@@ -354,10 +338,7 @@ describe('activity retries', () => {
       'the activity to be scheduled',
     );
     clock.advance(5_000);
-    const failure = await activityFailureOf(handle);
-    assert.equal(failure.retryState, 'NonRetryableFailure');
-    assert.ok(failure.cause instanceof TimeoutFailure);
-    assert.equal(failure.cause.timeoutType, 'ScheduleToStart');
+    assert.equal((await timeoutOf(handle, 'NonRetryableFailure')).timeoutType, 'ScheduleToStart');
     assert.equal(attemptsOf(key).length, 0);
   });
 

@@ -280,6 +280,24 @@ describe('schedules', () => {
     await h.delete();
   });
 
+  /**
+   * After an unpause: an hourly schedule paused over `base` runs nothing until `base + HOUR`, and
+   * then that time. Deletes the schedule.
+   */
+  const expectOnlyTheHourAfter = async (
+    h: ScheduleHandle,
+    sid: string,
+    base: number,
+  ): Promise<void> => {
+    assert.equal((await h.describe()).info.nextActionTimes[0]?.getTime(), base + HOUR);
+    await advanceWithWitness(base + HOUR - 1);
+    assert.equal(await taken(h), 0, 'the time passed while paused is not run after unpause');
+    clock.set(base + HOUR);
+    await waitForTaken(h, 1);
+    assert.deepEqual(await runIds(h), [`${sid}-${iso(base + HOUR)}`]);
+    await h.delete();
+  };
+
   test('pause stops actions and unpause resumes them', async () => {
     const sid = id('pause');
     const base = nextHour();
@@ -295,13 +313,7 @@ describe('schedules', () => {
     d = await h.describe();
     assert.equal(d.state.paused, false);
     assert.equal(d.state.note, 'back');
-    assert.equal(d.info.nextActionTimes[0]?.getTime(), base + HOUR);
-    await advanceWithWitness(base + HOUR - 1);
-    assert.equal(await taken(h), 0, 'the time passed while paused is not run after unpause');
-    clock.set(base + HOUR);
-    await waitForTaken(h, 1);
-    assert.deepEqual(await runIds(h), [`${sid}-${iso(base + HOUR)}`]);
-    await h.delete();
+    await expectOnlyTheHourAfter(h, sid, base);
   });
 
   test('unpause drops the times that passed while paused, also those not yet looked at', async () => {
@@ -313,13 +325,7 @@ describe('schedules', () => {
     // that time yet; it must drop it all the same.
     clock.set(base + HOUR / 2);
     await h.unpause('back');
-    assert.equal((await h.describe()).info.nextActionTimes[0]?.getTime(), base + HOUR);
-    await advanceWithWitness(base + HOUR - 1);
-    assert.equal(await taken(h), 0, 'the time passed while paused is not run after unpause');
-    clock.set(base + HOUR);
-    await waitForTaken(h, 1);
-    assert.deepEqual(await runIds(h), [`${sid}-${iso(base + HOUR)}`]);
-    await h.delete();
+    await expectOnlyTheHourAfter(h, sid, base);
   });
 
   test('unpause after a long pause of a frequent schedule runs none of the times passed', async () => {
