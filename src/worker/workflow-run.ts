@@ -862,7 +862,8 @@ function inArrivalOrder(
   jobs: readonly ActivationJob[],
   signalEventIds: ReadonlyMap<ActivationJob, number>,
   updates: readonly (UpdateRequest & { runValidator: boolean })[],
-): ActivationJob[] {
+): readonly ActivationJob[] {
+  if (updates.length === 0) return jobs; // most tasks: nothing to place
   const updateJob = (u: UpdateRequest & { runValidator: boolean }): ActivationJob => ({
     type: 'doUpdate',
     updateId: u.updateId,

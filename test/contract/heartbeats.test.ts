@@ -12,6 +12,7 @@ import {
 } from 'reprise/client';
 import type { WorkflowHandle } from 'reprise/client';
 import { ManualClock } from 'reprise/server';
+import type { ActivityOptions } from 'reprise/workflow';
 import * as activities from './fixtures/contract-activities.ts';
 import { attemptsOf } from './fixtures/contract-activities.ts';
 import { callByKey, survivesShutdown } from './fixtures/contract-workflows.ts';
@@ -69,25 +70,33 @@ describe('heartbeats', () => {
     );
   });
 
-  test('an attempt that stops heartbeating fails with a Heartbeat timeout and is retried', async () => {
-    const key = id('silent');
+  /**
+   * Starts `heartbeatOnceThenHang` (heartbeat timeout 5 s) with `retry`; returns once its first
+   * heartbeat is recorded.
+   */
+  const startSilentAfterOneHeartbeat = async (
+    key: string,
+    retry: NonNullable<ActivityOptions['retry']>,
+  ): Promise<WorkflowHandle> => {
     const handle = await env.client.workflow.start(callByKey, {
       taskQueue: env.taskQueue,
       workflowId: key,
       args: [
         'heartbeatOnceThenHang',
         key,
-        {
-          startToCloseTimeout: '1 minute',
-          heartbeatTimeout: '5s',
-          retry: { initialInterval: '1s' },
-        },
+        { startToCloseTimeout: '1 minute', heartbeatTimeout: '5s', retry },
       ],
     });
     await waitFor(
       async () => (await handle.describe()).pendingActivities[0]?.lastHeartbeatTimeMs !== undefined,
       'the first heartbeat',
     );
+    return handle;
+  };
+
+  test('an attempt that stops heartbeating fails with a Heartbeat timeout and is retried', async () => {
+    const key = id('silent');
+    const handle = await startSilentAfterOneHeartbeat(key, { initialInterval: '1s' });
     assert.deepEqual((await pendingActivity(handle)).heartbeatDetails, ['alive']);
 
     clock.advance(5000);
@@ -108,19 +117,7 @@ describe('heartbeats', () => {
 
   test("a heartbeat timeout's TimeoutFailure carries the last heartbeat's details, as heartbeat() was given them", async () => {
     const key = id('last-details');
-    const handle = await env.client.workflow.start(callByKey, {
-      taskQueue: env.taskQueue,
-      workflowId: key,
-      args: [
-        'heartbeatOnceThenHang',
-        key,
-        { startToCloseTimeout: '1 minute', heartbeatTimeout: '5s', retry: { maximumAttempts: 1 } },
-      ],
-    });
-    await waitFor(
-      async () => (await handle.describe()).pendingActivities[0]?.lastHeartbeatTimeMs !== undefined,
-      'the first heartbeat',
-    );
+    const handle = await startSilentAfterOneHeartbeat(key, { maximumAttempts: 1 });
     clock.advance(5000);
     const err = await handle.result().then(
       () => assert.fail('expected the workflow to fail'),

@@ -20,7 +20,8 @@ const Schema = z.object({
   firstExecutionRunId: z.string().optional(),
 });
 
-function assertRunning(tx: RunTx, req: z.infer<typeof Schema>, what: 'cancel' | 'terminate'): void {
+/** The run is the one asked for (of the handle's chain, if given) and still running. */
+function assertTarget(tx: RunTx, req: z.infer<typeof Schema>, what: 'cancel' | 'terminate'): void {
   const { workflowId, firstExecutionRunId } = req;
   const chain = tx.state.firstExecutionRunId ?? tx.runId;
   if (firstExecutionRunId !== undefined && chain !== firstExecutionRunId) {
@@ -51,7 +52,7 @@ export async function cancelWorkflow(
   const req = parseRequest(Schema, input, 'cancel');
   const run = await findRunOrThrow(deps, req);
   await updateRun(deps, run.runId, (tx) => {
-    assertRunning(tx, req, 'cancel');
+    assertTarget(tx, req, 'cancel');
     if (tx.state.cancelRequested) return;
     tx.append({
       type: 'WorkflowExecutionCancelRequested',
@@ -69,7 +70,7 @@ export async function terminateWorkflow(
   const req = parseRequest(Schema, input, 'terminate');
   const run = await findRunOrThrow(deps, req);
   await updateRun(deps, run.runId, (tx) => {
-    assertRunning(tx, req, 'terminate');
+    assertTarget(tx, req, 'terminate');
     dropPendingTimers(tx);
     tx.append({
       type: 'WorkflowExecutionTerminated',
