@@ -326,6 +326,41 @@ describe('activity retries', () => {
     assert.equal(attemptsOf(key).length, 1);
   });
 
+  test("an attempt its worker cuts at the start-to-close deadline before the engine's timer fires is left to that timer: TimeoutFailure (StartToClose), not the worker's abort", async () => {
+    const key = id('worker-cuts-first');
+    // A worker of its own, so that its running count is this attempt's alone.
+    const activityQueue = `${key}-activities`;
+    const activityWorker = await env.startWorker({
+      taskQueue: activityQueue,
+      workflowsPath: undefined,
+    });
+    try {
+      const handle = await env.client.workflow.start(callByKey, {
+        taskQueue: env.taskQueue,
+        workflowId: key,
+        args: [
+          'hang',
+          key,
+          { startToCloseTimeout: '200ms', taskQueue: activityQueue, retry: { maximumAttempts: 1 } },
+        ],
+      });
+      // The worker's own deadline (real time) fires first: the engine's clock has not moved.
+      await waitFor(() => attemptsOf(key)[0]?.abortedWith !== undefined, 'the worker to cut');
+      assert.equal(attemptsOf(key)[0]?.abortedWith, 'Activity start-to-close timeout reached');
+      await waitFor(
+        () => activityWorker.worker.getStatus().numRunningActivities === 0,
+        'the worker to free the slot',
+      );
+      clock.advance(200); // the engine's start-to-close timer
+      assert.equal((await timeoutOf(handle, 'MaximumAttemptsReached')).timeoutType, 'StartToClose');
+      const types = (await handle.fetchHistory()).events.map((e) => e.type);
+      assert.ok(types.includes('ActivityTaskTimedOut'));
+      assert.ok(!types.includes('ActivityTaskFailed'));
+    } finally {
+      await activityWorker.stop();
+    }
+  });
+
   test('a schedule-to-start timeout fails the activity, not retried', async () => {
     const key = id('schedule-to-start');
     const handle = await startFlaky(

@@ -37,7 +37,8 @@ const RELEASE_TRIES = 7;
 /**
  * Runs one activity attempt: in its own Context (AsyncLocalStorage), with an AbortSignal that
  * fires on cancellation (learned from heartbeats), on the attempt's start-to-close deadline, and
- * on worker shutdown; then reports the result, the failure, or the acknowledged cancellation.
+ * on worker shutdown; then reports the result, the failure, or the acknowledged cancellation —
+ * except for an attempt cut at its deadline, which the engine's timeout ends.
  */
 export class ActivityRunner {
   readonly #api: EngineApi;
@@ -82,7 +83,12 @@ export class ActivityRunner {
       attempt: task.attempt,
     });
     const heartbeater = new Heartbeater(this.#api, this.#identity, task, controller, log);
+    // Set when this worker cut the attempt at its start-to-close deadline: the attempt is then
+    // the engine's to time out (TimeoutFailure, StartToClose), and nothing is reported for it.
+    let cut = false as boolean; // `as`: set in the timer, so not always false
     const deadline = setTimeout(() => {
+      if (controller.signal.aborted) return;
+      cut = true;
       controller.abort(new CancelledFailure('Activity start-to-close timeout reached'));
     }, task.startToCloseTimeoutMs);
     deadline.unref();
@@ -107,6 +113,10 @@ export class ActivityRunner {
       );
       const heartbeats = heartbeater.stop();
       if (heartbeats !== undefined) await heartbeats;
+      if (cut) {
+        cutAtDeadline(log, task);
+        return;
+      }
       try {
         await this.#complete(task, toPayload(result));
       } catch (e) {
@@ -125,6 +135,10 @@ export class ActivityRunner {
       if (heartbeats !== undefined) await heartbeats;
       if (e instanceof CompleteAsyncError) {
         await this.#release(task, log);
+        return;
+      }
+      if (cut) {
+        cutAtDeadline(log, task);
         return;
       }
       const err = ensureError(e);
@@ -226,6 +240,19 @@ export class ActivityRunner {
       );
     });
   }
+}
+
+/**
+ * An attempt this worker cut at its start-to-close deadline ended (however it ended): nothing is
+ * reported, as with Temporal's worker, so the engine's own timeout records it as a
+ * `TimeoutFailure` (StartToClose) and retries by the policy, even when this worker's clock runs
+ * ahead of the engine's.
+ */
+function cutAtDeadline(log: Logger, task: ActivityTask): void {
+  log.debug(
+    { startToCloseTimeoutMs: task.startToCloseTimeoutMs },
+    'activity attempt cut at its start-to-close timeout: not reported; the engine times it out',
+  );
 }
 
 function activityInfoOf(task: ActivityTask): ActivityInfo {
