@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { workerApi } from '../common/data-converter-api.ts';
 import type { DataConverter } from '../common/data-converter.ts';
-import { InvalidArgumentError, ensureError } from '../errors.ts';
+import { IllegalStateError, InvalidArgumentError, ensureError } from '../errors.ts';
 import type { WorkerInterceptors } from './interceptors.ts';
 import { defaultLogger } from '../logger.ts';
 import type { Logger } from '../logger.ts';
@@ -399,16 +399,19 @@ export class Worker {
 
   /**
    * Stops polling; running activities get `shutdownGraceTime` to finish, then see cancellation
-   * through their AbortSignal; resolves when every task in flight is done.
+   * through their AbortSignal; resolves when every task in flight is done. As in Temporal, only a
+   * RUNNING worker can be shut down: otherwise (before `run()`, or a second call) it throws
+   * `IllegalStateError` at once, not through the promise.
    */
-  async shutdown(): Promise<void> {
-    if (this.#state === 'INITIALIZED') {
-      this.#state = 'STOPPED';
-      return;
+  shutdown(): Promise<void> {
+    if (this.#state !== 'RUNNING') {
+      throw new IllegalStateError(
+        `Not running. Current state: ${this.#state}. Call shutdown() once, on a worker that run() started; await run() to know when it has stopped.`,
+      );
     }
-    if (this.#state === 'RUNNING') this.#state = 'STOPPING';
+    this.#state = 'STOPPING';
     this.#stop.abort();
-    await this.#running;
+    return this.#running ?? Promise.resolve();
   }
 
   /**
@@ -421,7 +424,8 @@ export class Worker {
       // Called inside the try: a function that throws at once still shuts the worker down.
       return await (typeof fnOrPromise === 'function' ? fnOrPromise() : fnOrPromise);
     } finally {
-      await this.shutdown();
+      // Not if shut down meanwhile (shutdown() throws unless RUNNING); the run ends either way.
+      if (this.#state === 'RUNNING') await this.shutdown();
       await running;
     }
   }

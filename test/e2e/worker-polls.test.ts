@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { InvalidArgumentError } from 'reprise/client';
+import { IllegalStateError } from 'reprise/worker';
 import { Worker } from 'reprise/worker';
 import type { WorkerOptions } from 'reprise/worker';
 import type { EngineApi } from '../../src/transport/engine-api.ts';
@@ -102,6 +103,43 @@ describe('worker polls', () => {
       }),
       /setup failed/,
     );
+    assert.equal(worker.state, 'STOPPED');
+  });
+
+  test('shutdown() throws IllegalStateError at once unless the worker is RUNNING (before run(), and a second time), as in Temporal', async () => {
+    const worker = await Worker.create({
+      connection: env.engine.connection,
+      taskQueue: uniqueQueue('shutdown-states'),
+      activities: { noop: () => undefined },
+    });
+    const notRunning = (state: string) => (e: unknown) =>
+      e instanceof IllegalStateError &&
+      e.code === 'IllegalState' &&
+      e.message.startsWith(`Not running. Current state: ${state}.`);
+    // Thrown, not a rejected promise: Temporal's shutdown() returns nothing to catch it on.
+    assert.throws(() => worker.shutdown(), notRunning('INITIALIZED'));
+    assert.equal(worker.state, 'INITIALIZED');
+    const running = worker.run();
+    assert.equal(worker.state, 'RUNNING');
+    const stopping = worker.shutdown();
+    assert.throws(() => worker.shutdown(), notRunning('STOPPING'));
+    await stopping;
+    await running;
+    assert.equal(worker.state, 'STOPPED');
+    assert.throws(() => worker.shutdown(), notRunning('STOPPED'));
+  });
+
+  test('runUntil returns what the function did when the function shut the worker down itself', async () => {
+    const worker = await Worker.create({
+      connection: env.engine.connection,
+      taskQueue: uniqueQueue('run-until-shutdown'),
+      activities: { noop: () => undefined },
+    });
+    const result = await worker.runUntil(async () => {
+      await worker.shutdown();
+      return 'stopped from inside';
+    });
+    assert.equal(result, 'stopped from inside');
     assert.equal(worker.state, 'STOPPED');
   });
 

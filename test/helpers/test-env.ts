@@ -121,7 +121,8 @@ export async function startTestEnv(
     return {
       worker,
       stop: async () => {
-        await worker.shutdown();
+        // A test may have shut it down itself (shutdown() throws unless the worker is RUNNING).
+        if (worker.state === 'RUNNING') await worker.shutdown();
         await running;
         workers.splice(workers.indexOf(entry), 1);
       },
@@ -129,7 +130,7 @@ export async function startTestEnv(
   };
   const stopWorkers = async (): Promise<void> => {
     for (const w of workers.splice(0)) {
-      await w.worker.shutdown();
+      if (w.worker.state === 'RUNNING') await w.worker.shutdown();
       await w.running;
     }
   };

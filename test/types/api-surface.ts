@@ -141,7 +141,7 @@ import type {
 } from 'reprise/client';
 
 // ── reprise/worker ──────────────────────────────────────────────────────────────────────────
-import { DeterminismViolationError, Worker } from 'reprise/worker';
+import { DeterminismViolationError, IllegalStateError, Worker } from 'reprise/worker';
 import type {
   ActivityExecuteInput,
   ActivityInterceptorsFactory,
@@ -637,6 +637,11 @@ export async function workerSurface(engine: Engine, history: History): Promise<v
   const running: Promise<void> = other.run();
   await other.shutdown();
   await running;
+  try {
+    await other.shutdown();
+  } catch (e) {
+    use(e instanceof IllegalStateError);
+  }
   use(fromPromise, fromFn);
 
   await Worker.runReplayHistory({ workflowsPath: '/abs/workflows.ts' }, history);
