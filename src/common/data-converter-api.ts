@@ -2,7 +2,8 @@
 // encoded before they reach the engine, payloads in responses decoded after. The one place that
 // knows which request and response fields are payloads (history events and commands: in
 // payload-fields.ts), so client and worker code is the same with or without a converter.
-import { encodeFailure } from '../failures.ts';
+import { QueryFailedError } from '../errors.ts';
+import { decodeFailure, encodeFailure, isTemporalFailure } from '../failures.ts';
 import type {
   ActivityTask,
   EngineApi,
@@ -69,11 +70,23 @@ class DataConverterApi implements EngineApi {
   }
 
   async queryWorkflow(req: Req<'queryWorkflow'>) {
-    const result = await this.#api.queryWorkflow({
-      ...req,
-      args: await this.#dc.encodeValues(req.args),
-    });
+    const args = await this.#dc.encodeValues(req.args);
+    let result: unknown;
+    try {
+      result = await this.#api.queryWorkflow({ ...req, args });
+    } catch (e) {
+      throw await this.#decodedQueryFailure(e);
+    }
     return this.#dc.decodeValue(result);
+  }
+
+  /** A handler's failure (QueryFailedError's cause) with its details decoded, as everywhere else. */
+  async #decodedQueryFailure(e: unknown): Promise<unknown> {
+    if (!(e instanceof QueryFailedError) || !isTemporalFailure(e.cause)) return e;
+    const failure = e.cause.failure ?? encodeFailure(e.cause);
+    return new QueryFailedError(e.message, {
+      cause: decodeFailure(await this.#dc.decodeFailure(failure)),
+    });
   }
 
   cancelWorkflow(req: Req<'cancelWorkflow'>) {

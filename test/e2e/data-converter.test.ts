@@ -4,7 +4,12 @@
 import assert from 'node:assert/strict';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { Client, WorkflowFailedError } from 'reprise/client';
+import {
+  Client,
+  QueryFailedError,
+  WorkflowFailedError,
+  WorkflowUpdateFailedError,
+} from 'reprise/client';
 import type { Payload, PayloadCodec } from 'reprise/client';
 import { ApplicationFailure } from 'reprise/workflow';
 import * as activities from './fixtures/data-converter-activities.ts';
@@ -13,8 +18,11 @@ import {
   appendSecret,
   echo,
   finish,
+  refusingQuery,
+  refusingUpdate,
   secretFailure,
   secretKeeper,
+  secretRefusals,
   secrets,
 } from './fixtures/data-converter-workflows.ts';
 import { REVERSED_ENCODING, payloadConverter } from './fixtures/reversed-converter.ts';
@@ -143,6 +151,41 @@ describe('dataConverter with an encryption codec', () => {
       return true;
     });
     assert.ok(!(await storedHistory(env, 'dc-failure')).includes('plaintext-secret'));
+  });
+
+  test("a query's, an update's (validator's and handler's) and the workflow's failure reach the client with their details, and their causes', decoded", async () => {
+    const secret = 'plaintext-secret-refusal';
+    const handle = await client.workflow.start(secretRefusals, {
+      workflowId: 'dc-refusals',
+      taskQueue: env.taskQueue,
+      args: [secret],
+    });
+    /** The failure `e` carries as its cause, checked to be the workflow's refusal. */
+    const refusal = (e: unknown, what: string): true => {
+      const failure = (e as { cause?: unknown }).cause;
+      assert.ok(failure instanceof ApplicationFailure, String(e));
+      assert.equal(failure.message, `${what} refused`);
+      assert.deepEqual(failure.details, [secret]);
+      assert.ok(failure.cause instanceof ApplicationFailure);
+      assert.deepEqual(failure.cause.details, [`why:${secret}`]);
+      return true;
+    };
+    await assert.rejects(handle.query(refusingQuery), (e: unknown) => {
+      assert.ok(e instanceof QueryFailedError);
+      return refusal(e, 'query');
+    });
+    for (const how of ['validator', 'handler']) {
+      await assert.rejects(handle.executeUpdate(refusingUpdate, { args: [how] }), (e: unknown) => {
+        assert.ok(e instanceof WorkflowUpdateFailedError);
+        return refusal(e, how === 'validator' ? 'validator' : `update (${how})`);
+      });
+    }
+    await handle.signal(finish);
+    await assert.rejects(handle.result(), (e: unknown) => {
+      assert.ok(e instanceof WorkflowFailedError);
+      return refusal(e, 'workflow');
+    });
+    assert.ok(!(await storedHistory(env, 'dc-refusals')).includes('plaintext-secret'));
   });
 
   test('a client without the codec sees the encoded payloads, not the values', async () => {
