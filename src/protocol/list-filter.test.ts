@@ -82,6 +82,40 @@ describe('list filter parser', () => {
     });
   }
 
+  // Temporal's (MySQL's) string escapes, the same in '…' and "…".
+  const strings: [string, string][] = [
+    ["'it''s'", "it's"],
+    ['"say ""hi"""', 'say "hi"'],
+    ["''''", "'"],
+    ["''", ''],
+    ['""', ''],
+    [`'say "hi"'`, 'say "hi"'],
+    [`"it's"`, "it's"],
+    ["'it\\'s'", "it's"],
+    ['"say \\"hi\\""', 'say "hi"'],
+    ["'a\\\\b'", 'a\\b'],
+    ["'\\0\\b\\n\\r\\t\\Z'", '\0\b\n\r\t\x1a'],
+    ["'100\\%\\_'", '100%_'],
+    ["'\\q'", 'q'],
+  ];
+  for (const [literal, value] of strings) {
+    test(`reads the string ${literal} as ${JSON.stringify(value)}`, () => {
+      assert.deepEqual(parseListFilter(`Note = ${literal}`).where, {
+        type: 'compare',
+        attribute: custom('Note'),
+        op: '=',
+        value,
+      });
+    });
+  }
+
+  test('two quoted strings apart are two strings, not one with a quote in it', () => {
+    assert.throws(
+      () => parseListFilter("Note = 'a' 'b'"),
+      /position 12: expected AND, OR, ORDER BY or the end of the query, found the string 'b'/,
+    );
+  });
+
   test('AND binds tighter than OR, and parentheses override it', () => {
     const a = { type: 'compare', attribute: custom('A'), op: '=', value: 1 } as const;
     const b = { type: 'compare', attribute: custom('B'), op: '=', value: 2 } as const;
@@ -118,7 +152,10 @@ describe('list filter parser', () => {
     ["WorkflowId = 'a' AND", /position 21: expected an attribute name or '\(', found the end/],
     ["(WorkflowId = 'a'", /position 18: expected '\)' to close the '\('/],
     ["WorkflowId = 'a' WorkflowType = 'b'", /position 18: expected AND, OR, ORDER BY or the end/],
-    ["WorkflowId = 'a", /position 14: unterminated string/],
+    ["WorkflowId = 'a", /position 14: unterminated string: add the closing '\./],
+    ["WorkflowId = 'it''s", /position 14: unterminated string: add the closing '/],
+    ["WorkflowId = 'a\\'", /unterminated string: .*write \\\\ for a backslash/],
+    ["WorkflowId 'it''s'", /expected an operator .*, found the string 'it''s'/],
     ['WorkflowId = 1', /WorkflowId is of type Keyword: compare it with a quoted string/],
     ["ExecutionStatus = 'Done'", /ExecutionStatus is of type Keyword: use one of 'Running'/],
     ["StartTime > 'yesterday'", /StartTime is of type Datetime: compare it with an ISO 8601/],

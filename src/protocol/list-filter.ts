@@ -67,6 +67,8 @@ export interface ListFilter {
  * value     := 'string' | "string" | number | TRUE | FALSE
  * ```
  *
+ * In a string, a doubled quote or a backslash escapes (see scanString).
+ *
  * Throws `InvalidArgumentError` naming the position (1-based) and what was expected there, or a
  * literal that does not fit a system attribute (`ExecutionStatus = 'Done'`, a bad date).
  */
@@ -130,24 +132,9 @@ function tokenize(query: string): Token[] {
       tokens.push({ kind: 'op', text: c, pos: i });
       i++;
     } else if (c === "'" || c === '"') {
-      let value = '';
-      let j = i + 1;
-      for (;;) {
-        if (j >= query.length) fail(i, `unterminated string: add the closing ${c}`);
-        const d = query.charAt(j);
-        if (d === '\\' && j + 1 < query.length) {
-          value += query.charAt(j + 1);
-          j += 2;
-        } else if (d === c) {
-          j++;
-          break;
-        } else {
-          value += d;
-          j++;
-        }
-      }
+      const { value, end } = scanString(query, i, fail);
       tokens.push({ kind: 'string', value, pos: i });
-      i = j;
+      i = end;
     } else if (c === '`') {
       const end = query.indexOf('`', i + 1);
       if (end < 0) fail(i, 'unterminated `quoted name`: add the closing `');
@@ -168,6 +155,57 @@ function tokenize(query: string): Token[] {
   }
   tokens.push({ kind: 'end', pos: query.length });
   return tokens;
+}
+
+/** What a backslash followed by each character stands for; any other escaped character is itself. */
+const STRING_ESCAPES: Partial<Record<string, string>> = {
+  '0': '\0',
+  b: '\b',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  Z: '\x1a',
+};
+
+/**
+ * The string literal opening at `start` (its quote is `'` or `"`), with Temporal's escapes (those
+ * of MySQL): the quote doubled (`'it''s'`, `"say ""hi"""`), or a backslash before a character
+ * (`\'`, `\"`, `\\`, `\n`, `\t`, `\r`, `\b`, `\0`, `\Z`; `\%` is `%`, as is any other escaped
+ * character itself). Returns the value and the index just past the closing quote.
+ */
+function scanString(
+  query: string,
+  start: number,
+  fail: (pos: number, message: string) => never,
+): { value: string; end: number } {
+  const quote = query.charAt(start);
+  let value = '';
+  let j = start + 1;
+  for (;;) {
+    if (j >= query.length) {
+      return fail(
+        start,
+        `unterminated string: add the closing ${quote}` +
+          (query.includes('\\', start)
+            ? ` (a backslash escapes the character after it: write \\\\ for a backslash)`
+            : ''),
+      );
+    }
+    const d = query.charAt(j);
+    if (d === '\\' && j + 1 < query.length) {
+      const e = query.charAt(j + 1);
+      value += STRING_ESCAPES[e] ?? e;
+      j += 2;
+    } else if (d === quote && query.charAt(j + 1) === quote) {
+      value += quote;
+      j += 2;
+    } else if (d === quote) {
+      return { value, end: j + 1 };
+    } else {
+      value += d;
+      j++;
+    }
+  }
 }
 
 // ── parser ─────────────────────────────────────────────────────────────────────────────────
@@ -434,7 +472,7 @@ function describeToken(t: Token): string {
     case 'ident':
       return t.quoted ? `\`${t.text}\`` : `'${t.text}'`;
     case 'string':
-      return `the string '${t.value}'`;
+      return `the string '${t.value.replaceAll("'", "''")}'`;
     case 'number':
       return `the number ${t.text}`;
     case 'op':

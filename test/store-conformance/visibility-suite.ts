@@ -157,6 +157,18 @@ export function visibilityConformance(
         assert.deepEqual(await ids(store, "WorkflowId STARTS_WITH '%'"), []);
       }));
 
+    test('a quote inside a string is written doubled or after a backslash', () =>
+      withStore(async (store) => {
+        await create(store, { workflowId: "it's", searchAttributes: { Note: 'say "hi"' } });
+        await create(store, { workflowId: 'its' });
+        assert.deepEqual(await ids(store, "WorkflowId = 'it''s'"), ["it's"]);
+        assert.deepEqual(await ids(store, `WorkflowId = "it\\'s"`), ["it's"]);
+        assert.deepEqual(await ids(store, "WorkflowId STARTS_WITH 'it'''"), ["it's"]);
+        assert.deepEqual(await ids(store, "WorkflowId IN ('x', 'it''s')"), ["it's"]);
+        assert.deepEqual(await ids(store, 'Note = "say ""hi"""'), ["it's"]);
+        assert.deepEqual(await ids(store, `Note STARTS_WITH 'say \\"'`), ["it's"]);
+      }));
+
     test('appendToRun replaces search attributes and memo when given, and keeps them otherwise', () =>
       withStore(async (store) => {
         const run = await create(store, {
