@@ -73,6 +73,14 @@ describe('list filter parser', () => {
       "WorkflowId STARTS_WITH 'order-'",
       { type: 'startsWith', attribute: sys('WorkflowId'), prefix: 'order-', negated: false },
     ],
+    [
+      "ExecutionStatus STARTS_WITH 'running'",
+      { type: 'startsWith', attribute: sys('ExecutionStatus'), prefix: 'Running', negated: false },
+    ],
+    [
+      "Code NOT STARTS_WITH '50%_'",
+      { type: 'startsWith', attribute: custom('Code'), prefix: '50%_', negated: true },
+    ],
     ['Customer IS NULL', { type: 'isNull', attribute: custom('Customer'), negated: false }],
     ['Customer is not null', { type: 'isNull', attribute: custom('Customer'), negated: true }],
   ];
@@ -162,7 +170,14 @@ describe('list filter parser', () => {
     ["StartTime > '2024-02-30'", /StartTime is of type Datetime: compare it with an ISO 8601/],
     ["StartTime > '2024-05-01T24:00:00Z'", /StartTime is of type Datetime/],
     ["HistoryLength > '5'", /HistoryLength is of type Int: compare it with an integer/],
-    ["StartTime STARTS_WITH '2024'", /STARTS_WITH applies to Keyword attributes/],
+    [
+      "StartTime STARTS_WITH '2024'",
+      /STARTS_WITH applies to Keyword attributes, and StartTime is of type Datetime: compare it with =/,
+    ],
+    ["HistoryLength NOT STARTS_WITH '1'", /STARTS_WITH applies to Keyword attributes/],
+    ["ExecutionStatus STARTS_WITH 'Run'", /ExecutionStatus is of type Keyword: use one of/],
+    ['WorkflowId STARTS_WITH 12', /position 24: STARTS_WITH takes a quoted string/],
+    ['Code STARTS_WITH true', /STARTS_WITH takes a quoted string/],
     ['Tier IN (1, 2', /expected ',' or '\)' to close the IN list/],
     ['Tier BETWEEN 1 OR 2', /expected 'AND' between the two BETWEEN values, found 'OR'/],
     ['Tier IS 3', /expected 'NULL' or 'NOT NULL' after 'IS', found the number 3/],

@@ -310,17 +310,21 @@ class Parser {
       return { type: 'between', attribute, low, high, negated };
     }
     if (this.#acceptKeyword('STARTS_WITH')) {
-      const { value: prefix, pos } = this.#parseValue('a string after STARTS_WITH');
-      if (typeof prefix !== 'string') {
-        throw filterError(this.#query, pos, 'STARTS_WITH takes a string');
-      }
+      // Temporal's rule: STARTS_WITH takes a string, on a Keyword attribute. A custom attribute's
+      // type is its stored value's, so there the store matches string values only.
       if (attribute.kind === 'system' && SystemSearchAttributes[attribute.name] !== 'Keyword') {
         throw filterError(
           this.#query,
           attrToken.pos,
-          `STARTS_WITH applies to Keyword attributes, and ${name} is of type ${SystemSearchAttributes[attribute.name]}`,
+          `STARTS_WITH applies to Keyword attributes, and ${name} is of type ${SystemSearchAttributes[attribute.name]}: compare it with =, <, >, BETWEEN or IN`,
         );
       }
+      const v = this.#parseValue('a quoted string after STARTS_WITH');
+      if (typeof v.value !== 'string') {
+        throw filterError(this.#query, v.pos, "STARTS_WITH takes a quoted string, e.g. 'order-'");
+      }
+      // An ExecutionStatus literal must name a status, as for = (and as Temporal requires).
+      const prefix = this.#check(attribute, v) as string;
       return { type: 'startsWith', attribute, prefix, negated };
     }
     return this.#fail(

@@ -152,6 +152,30 @@ describe('search attributes, memo, list and count', () => {
     );
   });
 
+  test("a quote in a list query is written '' (or \\'), and STARTS_WITH matches string values only", async () => {
+    const batch = id("it's");
+    for (const [suffix, Code] of [
+      ['number', 123],
+      ['text', '123'],
+    ] as const) {
+      await env.client.workflow.execute(quick, {
+        taskQueue: env.taskQueue,
+        workflowId: `${batch}-${suffix}`,
+        searchAttributes: { Code },
+      });
+    }
+    const quoted = batch.replaceAll("'", "''");
+    const listed = await list(`WorkflowId STARTS_WITH '${quoted}-' AND Code STARTS_WITH '12'`);
+    assert.deepEqual(
+      listed.map((w) => w.workflowId),
+      [`${batch}-text`],
+    );
+    assert.deepEqual(
+      await env.client.workflow.count(`WorkflowId = "${batch.replaceAll("'", "\\'")}-number"`),
+      { count: 1 },
+    );
+  });
+
   test('a malformed list query is refused with InvalidArgumentError naming the position', async () => {
     await assert.rejects(
       collect(env.client.workflow.list({ query: "WorkflowType = 'x' AND" })),

@@ -151,10 +151,49 @@ export function visibilityConformance(
 
     test('STARTS_WITH is case-sensitive and takes % and _ literally', () =>
       withStore(async (store) => {
-        await create(store, { workflowId: 'Order_1' });
-        await create(store, { workflowId: 'order-2' });
+        await create(store, { workflowId: 'Order_1', searchAttributes: { Code: 'a_1' } });
+        await create(store, { workflowId: 'OrderX2', searchAttributes: { Code: 'ab2' } });
+        await create(store, { workflowId: 'order-3', searchAttributes: { Code: '50%-off' } });
+        await create(store, { workflowId: '100%', searchAttributes: { Code: '500' } });
+        await create(store, { workflowId: '1000' });
+        await create(store, { workflowId: 'é-1' });
         assert.deepEqual(await ids(store, "WorkflowId STARTS_WITH 'Order_'"), ['Order_1']);
         assert.deepEqual(await ids(store, "WorkflowId STARTS_WITH '%'"), []);
+        assert.deepEqual(await ids(store, "WorkflowId STARTS_WITH '100%'"), ['100%']);
+        assert.deepEqual(await ids(store, "WorkflowId STARTS_WITH '100\\%'"), ['100%']);
+        assert.deepEqual(await ids(store, "WorkflowId STARTS_WITH 'é'"), ['é-1']);
+        assert.deepEqual(await ids(store, "Code STARTS_WITH 'a_'"), ['Order_1']);
+        assert.deepEqual(await ids(store, "Code STARTS_WITH '50%'"), ['order-3']);
+        assert.deepEqual(await ids(store, "Code NOT STARTS_WITH 'a_' ORDER BY WorkflowId"), [
+          '100%',
+          'OrderX2',
+          'order-3',
+        ]);
+      }));
+
+    test('STARTS_WITH on a custom attribute matches string values, never a number or boolean', () =>
+      withStore(async (store) => {
+        await create(store, { workflowId: 'number', searchAttributes: { Amount: 123, On: true } });
+        await create(store, { workflowId: 'real', searchAttributes: { Amount: 12.5 } });
+        await create(store, { workflowId: 'text', searchAttributes: { Amount: '123', On: '1' } });
+        await create(store, { workflowId: 'list', searchAttributes: { Amount: ['x', '12'] } });
+        assert.deepEqual(await ids(store, "Amount STARTS_WITH '12' ORDER BY WorkflowId"), [
+          'list',
+          'text',
+        ]);
+        assert.deepEqual(await ids(store, "On STARTS_WITH '1'"), ['text']);
+        assert.deepEqual(await ids(store, "Amount NOT STARTS_WITH '12' ORDER BY WorkflowId"), [
+          'number',
+          'real',
+        ]);
+      }));
+
+    test('STARTS_WITH on ExecutionStatus takes a status name, in any case, as = does', () =>
+      withStore(async (store) => {
+        await create(store, { workflowId: 'open' });
+        await create(store, { workflowId: 'done', ...closed(5) });
+        assert.deepEqual(await ids(store, "ExecutionStatus STARTS_WITH 'running'"), ['open']);
+        assert.deepEqual(await ids(store, "ExecutionStatus NOT STARTS_WITH 'Running'"), ['done']);
       }));
 
     test('a quote inside a string is written doubled or after a backslash', () =>

@@ -141,11 +141,48 @@ function valueTest(
     case 'between':
       params.push(bind(p.low), bind(p.high));
       return typed(p.low, `${subject} BETWEEN ? AND ?`);
-    case 'startsWith':
-      // substr, not LIKE: LIKE is case-insensitive in SQLite and treats % and _ as wildcards.
-      params.push(p.prefix, p.prefix);
-      return `substr(${subject}, 1, length(?)) = ?`;
+    case 'startsWith': {
+      // A range, not LIKE or substr: SQLite reads it from an index on a column (runs_by_workflow_id,
+      // runs_by_type), where substr() scans; it is case-sensitive, where LIKE is not; and % and _
+      // are plain characters in it. With `typeColumn`, only strings match (a number's text never).
+      const upper = prefixUpperBound(p.prefix);
+      params.push(p.prefix);
+      if (upper === undefined) return typed(p.prefix, `${subject} >= ?`);
+      params.push(upper);
+      return typed(p.prefix, `(${subject} >= ? AND ${subject} < ?)`);
+    }
   }
+}
+
+/**
+ * The least string above every string that starts with `prefix`, in SQLite's text order (its
+ * UTF-8 bytes, which is code point order): the prefix with its last code point below U+10FFFF
+ * incremented and what follows it dropped. Undefined when every code point is U+10FFFF.
+ *
+ * A lone surrogate counts as its code point, as SQLite stores it (3 bytes). The one successor a
+ * JavaScript string cannot hold, a low surrogate after a lone high one (the two would pair up),
+ * becomes U+E000: no stored string has a low surrogate there, so the bound is still exact.
+ */
+export function prefixUpperBound(prefix: string): string | undefined {
+  let end = prefix.length;
+  while (end > 0) {
+    const start = end >= 2 && (prefix.codePointAt(end - 2) ?? 0) > 0xffff ? end - 2 : end - 1;
+    const codePoint = prefix.codePointAt(start) ?? 0;
+    if (codePoint < 0x10ffff) {
+      const head = prefix.slice(0, start);
+      let next = codePoint + 1;
+      if (next >= 0xdc00 && next <= 0xdfff && isHighSurrogate(head.charCodeAt(head.length - 1))) {
+        next = 0xe000;
+      }
+      return head + String.fromCodePoint(next);
+    }
+    end = start;
+  }
+  return undefined;
+}
+
+function isHighSurrogate(unit: number): boolean {
+  return unit >= 0xd800 && unit <= 0xdbff;
 }
 
 /** json_each's `type` values a literal of each kind may match. */
