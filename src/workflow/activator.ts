@@ -34,7 +34,7 @@ import {
   takeParked,
 } from './cancellation-scope.ts';
 import { isContinueAsNew } from './continue-as-new.ts';
-import { CrossRunCalls } from './cross-run-calls.ts';
+import { CHILD_CANCEL_BEFORE_START_PATCH, CrossRunCalls } from './cross-run-calls.ts';
 import { LocalActivityCalls } from './local-activity.ts';
 import { RunInterceptors } from './workflow-interceptors.ts';
 import { UpdateHandlers } from './update-handlers.ts';
@@ -178,6 +178,11 @@ export class Activator {
     pushCommand: (command) => {
       this.#pushCommand(command);
     },
+    dropCommand: (command) => {
+      const i = this.#commands.indexOf(command);
+      if (i !== -1) this.#commands.splice(i, 1);
+    },
+    cancelsBeforeStart: () => this.patch(CHILD_CANCEL_BEFORE_START_PATCH, false),
     assertMayIssue: (what) => {
       this.#assertMayIssue(what);
     },
@@ -268,6 +273,7 @@ export class Activator {
     this.#logs = [];
     const commands = this.#commands;
     this.#commands = [];
+    this.crossRun.concluded();
     const completion: ActivationCompletion =
       this.#failure === undefined
         ? { status: 'success', commands, localActivities: this.#takeLocalActivityRequests() }

@@ -36,6 +36,13 @@ export const ParentClosePolicy = {
 } as const;
 export type ParentClosePolicy = (typeof ParentClosePolicy)[keyof typeof ParentClosePolicy];
 
+/**
+ * The internal patch that records, in the task that used them first, the rules for a child
+ * cancelled before it started ({@link CrossRunCalls}): a history without its marker was recorded
+ * before them, and replays under the old rules (the start was sent, and startChild resolved).
+ */
+export const CHILD_CANCEL_BEFORE_START_PATCH = 'reprise/child-cancel-before-start';
+
 export interface ParkedCall {
   resolve: (value: unknown) => void;
   reject: (reason: unknown) => void;
@@ -51,6 +58,8 @@ interface Child extends InScope {
   start: ParkedCall | undefined;
   result: ParkedCall | undefined;
   runId: string | undefined;
+  /** The activation that issued the start: until it concludes, the command can be taken back. */
+  issuedIn: number;
   /** The scope was cancelled before the child started: cancel it once it has. */
   cancelWhenStarted: boolean;
 }
@@ -60,6 +69,13 @@ type Job<T extends ActivationJob['type']> = Extract<ActivationJob, { type: T }>;
 /** What the calls need of their Activator. */
 export interface CrossRunHost {
   pushCommand(command: Command): void;
+  /** Takes back a command of the activation that has not concluded yet. */
+  dropCommand(command: Command): void;
+  /**
+   * Whether the rules for a child cancelled before it started apply: always live, on replay iff
+   * history recorded {@link CHILD_CANCEL_BEFORE_START_PATCH} (decided once per run).
+   */
+  cancelsBeforeStart(): boolean;
   /** Throws in a query handler or update validator; called before a seq is taken. */
   assertMayIssue(what: string): void;
   namespace(): string;
@@ -71,6 +87,8 @@ export class CrossRunCalls {
   #seqChild = 0;
   #seqSignal = 0;
   #seqCancel = 0;
+  /** Activations concluded so far: a child issued in the current one has not been sent. */
+  #activation = 0;
   readonly #children = new LazyMap<number, Child>();
   readonly #signals = new LazyMap<number, ParkedCall>();
   readonly #cancels = new LazyMap<number, ParkedCall>();
@@ -103,6 +121,7 @@ export class CrossRunCalls {
       start: undefined,
       result: undefined,
       runId: undefined,
+      issuedIn: this.#activation,
       cancelWhenStarted: false,
       scope,
       onCancel: () => {
@@ -194,6 +213,11 @@ export class CrossRunCalls {
     });
   }
 
+  /** The activation concluded: the start commands it issued are sent. */
+  concluded(): void {
+    this.#activation++;
+  }
+
   // ── jobs ─────────────────────────────────────────────────────────────────────────────────
 
   resolveChildStart(job: Job<'resolveChildWorkflowExecutionStart'>): void {
@@ -249,6 +273,7 @@ export class CrossRunCalls {
   #cancelChild(seq: number): void {
     const child = this.#children.get(seq);
     if (child === undefined) return;
+    if (child.runId === undefined && this.#cancelBeforeStart(seq, child)) return;
     if (child.cancellationType === 'ABANDON') {
       takeParked(this.#children, seq);
       const failure = this.#cancelledFailure(child);
@@ -283,6 +308,32 @@ export class CrossRunCalls {
         throw new TypeError(`Unknown cancellation type ${String(never)}`);
       }
     }
+  }
+
+  /**
+   * A child cancelled before it started. Its start command still in this activation is taken
+   * back, whatever the cancellationType: nothing is started, and startChild rejects. A TRY_CANCEL
+   * child whose start was sent rejects startChild at once; the request reaches it once it has
+   * started. False when other rules apply (the start was sent: WAIT_* wait for the child to
+   * start, ABANDON rejects at once) or history was recorded before these.
+   */
+  #cancelBeforeStart(seq: number, child: Child): boolean {
+    const unsent = child.issuedIn === this.#activation;
+    if (!unsent && child.cancellationType !== 'TRY_CANCEL') return false;
+    if (!this.#host.cancelsBeforeStart()) return false;
+    const failure = this.#cancelledFailure(child);
+    child.start?.reject(failure);
+    child.result?.reject(failure);
+    if (unsent) {
+      takeParked(this.#children, seq);
+      this.#host.dropCommand(child.command);
+      return true;
+    }
+    // Kept until the child starts (or fails to): then the request is sent, and nothing settles.
+    child.start = undefined;
+    child.result = undefined;
+    child.cancelWhenStarted = true;
+    return true;
   }
 
   #cancelledFailure(child: Child): ChildWorkflowFailure {
