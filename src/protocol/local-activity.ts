@@ -50,4 +50,9 @@ export interface LocalActivityRequests {
   schedule: LocalActivityRequest[];
   /** Seqs of running local activities whose scope was cancelled: abort them. */
   cancel: number[];
+  /**
+   * Seqs the workflow settled itself, recording their cancellation marker (a TRY_CANCEL or
+   * ABANDON call whose scope was cancelled): stop waiting for them, and ignore their outcome.
+   */
+  settled: number[];
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Command } from '../protocol/commands.ts';
-import type { LocalActivityMarkerDetails } from '../protocol/local-activity.ts';
+import { LocalActivityMarkerDetails } from '../protocol/local-activity.ts';
 import { HistoryBuilder } from '../../test/helpers/history-builders.ts';
 import { bundleWorkflows } from './sandbox/bundle.ts';
 import { VmSandbox } from './sandbox/vm-sandbox.ts';
@@ -81,6 +81,46 @@ describe('local activities in WorkflowRun', () => {
       ['marker 2', 'marker 1', 'StartTimer'],
     );
     const replay = new WorkflowRun({ sandbox, runId: 'run-live', namespace: 'default' });
+    const result = replay.replay(h.events);
+    assert.equal(result.status, 'success', JSON.stringify(result));
+    replay.dispose();
+  });
+
+  test('an ABANDON call cancelled where it is made records its cancellation and is never run', () => {
+    const h = new HistoryBuilder().started('abandonedAtOnce', []);
+    const run = new WorkflowRun({ sandbox, runId: 'run-abandon', namespace: 'default' });
+    h.startTask();
+    const first = success(run.activate(h.after(0)));
+    const [cancelled, ...others] = first.commands;
+    assert.ok(cancelled?.type === 'RecordMarker', JSON.stringify(first.commands));
+    assert.deepEqual(others, []);
+    const details = LocalActivityMarkerDetails.parse(cancelled.details);
+    assert.deepEqual(
+      [details.seq, details.activityType, details.attempt, details.result, details.backoffMs],
+      [1, 'a', 1, undefined, undefined],
+    );
+    assert.equal(details.failure?.info.type, 'activity');
+    assert.equal(details.failure.cause?.info.type, 'cancelled');
+    assert.deepEqual(first.localActivities?.settled, [1]);
+    assert.deepEqual(first.localActivities.cancel, []);
+    assert.deepEqual(
+      first.localActivities.schedule.map((r) => [r.seq, r.activityType]),
+      [[2, 'b']],
+      'the cancelled call is not started',
+    );
+    const last = success(run.resolveLocalActivity(marker(2, 'b', 'B')));
+    const commands = [...first.commands, ...last.commands];
+    assert.deepEqual(
+      commands.map((c) => c.type),
+      ['RecordMarker', 'RecordMarker', 'CompleteWorkflowExecution'],
+    );
+    assert.deepEqual(
+      commands[2]?.type === 'CompleteWorkflowExecution' ? commands[2].result : undefined,
+      ['cancelled', 'B'],
+    );
+    h.completeTask(commands);
+    run.dispose();
+    const replay = new WorkflowRun({ sandbox, runId: 'run-abandon', namespace: 'default' });
     const result = replay.replay(h.events);
     assert.equal(result.status, 'success', JSON.stringify(result));
     replay.dispose();

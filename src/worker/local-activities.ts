@@ -46,7 +46,9 @@ export type LocalActivityReplay =
 
 /**
  * Replays the local activities of a completed task: after the task's first activation, each
- * marker in history order resolves the call with its seq in an activation of its own. A marker
+ * marker in history order resolves the call with its seq in an activation of its own, except the
+ * marker of a call the code settled itself (a TRY_CANCEL or ABANDON cancel), which the code
+ * records again as it replays. A marker
  * for a call the code did not make, a call of another activity type at that seq, or a call
  * history has no marker for, is non-determinism.
  */
@@ -58,12 +60,19 @@ export function replayLocalActivities(
   const commands: Command[] = [...first.commands];
   const logs = [...first.logs];
   const pending = new Map<number, LocalActivityRequest>();
+  // Calls the code settled itself (TRY_CANCEL, ABANDON): it issued their markers again.
+  const settled = new Set<number>();
   const track = (requests: LocalActivityRequests | undefined): void => {
     for (const r of requests?.schedule ?? []) pending.set(r.seq, r);
+    for (const seq of requests?.settled ?? []) {
+      pending.delete(seq);
+      settled.add(seq);
+    }
   };
   track(first.localActivities);
   for (const marker of markers) {
     if (commands.some(isCloseCommand)) break;
+    if (settled.delete(marker.seq)) continue;
     const request = pending.get(marker.seq);
     if (request?.activityType !== marker.activityType) {
       return {
@@ -97,8 +106,9 @@ export function replayLocalActivities(
 /**
  * Answers the live part of a workflow task that requested local activities: runs them
  * concurrently, delivers each outcome to the run as it ends (one activation each, the order
- * history will record), starts what those activations request, aborts what they cancel, and
- * returns every command of the task. Stops at a close command (aborting what still runs: its
+ * history will record), starts what those activations request, aborts what they cancel, stops
+ * waiting for what they settled themselves (TRY_CANCEL, ABANDON), and returns every command of
+ * the task. Stops at a close command (aborting what still runs: its
  * outcome is never recorded) or a failed activation.
  */
 export async function runLocalActivities(
@@ -122,6 +132,8 @@ export async function runLocalActivities(
       });
     }
     for (const seq of requests?.cancel ?? []) running.get(seq)?.controller.abort();
+    // Settled by the code (TRY_CANCEL, ABANDON): the task no longer waits for them.
+    for (const seq of requests?.settled ?? []) running.delete(seq);
   };
   const abortAll = (): void => {
     for (const r of running.values()) r.controller.abort();

@@ -200,6 +200,7 @@ export class Activator {
     },
     captureStack,
     sleep: (ms) => this.sleep(ms),
+    now: () => this.nowMs,
   });
   readonly interceptors = new RunInterceptors(); // interceptors.workflowModules, per run
   readonly #updates = new UpdateHandlers({

@@ -1,7 +1,7 @@
 // Sandbox-safe: the local activities of one run (Temporal's model), owned by the run's Activator.
 // A call is seq number → request to the worker → parked until a resolveLocalActivity job, whose
 // marker the workflow records as a RecordMarker command, live and on replay alike.
-import { ActivityFailure, CancelledFailure, decodeFailure } from '../failures.ts';
+import { ActivityFailure, CancelledFailure, decodeFailure, encodeFailure } from '../failures.ts';
 import type { ActivationJob } from '../protocol/activation.ts';
 import type { Command } from '../protocol/commands.ts';
 import type {
@@ -47,6 +47,8 @@ export interface LocalActivityHost {
   captureStack(): CapturedStack;
   /** A durable timer in the current scope: the backoff between attempts beyond the threshold. */
   sleep(ms: number): Promise<void>;
+  /** Workflow time in ms. */
+  now(): number;
 }
 
 interface ParkedLocalActivity extends InScope {
@@ -70,6 +72,7 @@ export class LocalActivityCalls {
   readonly #parked = new LazyMap<number, ParkedLocalActivity>();
   #schedule: LocalActivityRequest[] = [];
   #cancel: number[] = [];
+  #settled: number[] = [];
 
   constructor(host: LocalActivityHost) {
     this.#host = host;
@@ -137,25 +140,24 @@ export class LocalActivityCalls {
     return new Promise<LocalActivityMarkerDetails>((resolve, reject) => {
       const onCancel = (): void => {
         if (!this.#parked.has(seq)) return;
-        const cancelled = (): ActivityFailure =>
-          new ActivityFailure(
-            'Local activity cancelled',
-            activityType,
-            activityId,
-            'CancelRequested',
-            0,
-            new CancelledFailure('Local activity cancelled'),
-          );
         switch (options.cancellationType) {
           case 'ABANDON':
+          case 'TRY_CANCEL': {
+            // Temporal's rule: the call settles at once and records its own cancellation
+            // marker; the task does not wait for the activity (TRY_CANCEL also aborts it).
             takeParked(this.#parked, seq);
-            reject(cancelled());
+            const cancelled = new ActivityFailure(
+              'Local activity cancelled',
+              activityType,
+              activityId,
+              'CancelRequested',
+              0,
+              new CancelledFailure('Local activity cancelled'),
+            );
+            this.#settleCancelled(request, options.cancellationType, cancelled);
+            reject(cancelled);
             return;
-          case 'TRY_CANCEL':
-            takeParked(this.#parked, seq);
-            this.#cancel.push(seq);
-            reject(cancelled());
-            return;
+          }
           case 'WAIT_CANCELLATION_COMPLETED':
             // The worker aborts it; its outcome (cancelled, or a result that raced) settles it.
             this.#cancel.push(seq);
@@ -179,6 +181,35 @@ export class LocalActivityCalls {
   }
 
   /**
+   * Records the cancellation of a TRY_CANCEL or ABANDON call as its marker, and tells the worker
+   * to stop waiting for it (and, for TRY_CANCEL, to abort it). A call requested in this same
+   * activation is simply not started.
+   */
+  #settleCancelled(
+    request: LocalActivityRequest,
+    cancellationType: 'TRY_CANCEL' | 'ABANDON',
+    failure: ActivityFailure,
+  ): void {
+    const unsent = this.#schedule.indexOf(request);
+    if (unsent !== -1) this.#schedule.splice(unsent, 1);
+    else if (cancellationType === 'TRY_CANCEL') this.#cancel.push(request.seq);
+    this.#settled.push(request.seq);
+    const marker: LocalActivityMarkerDetails = {
+      seq: request.seq,
+      activityId: request.activityId,
+      activityType: request.activityType,
+      attempt: request.attempt,
+      originalScheduleTimeMs: request.originalScheduleTimeMs ?? this.#host.now(),
+      failure: encodeFailure(failure),
+    };
+    this.#host.pushCommand({
+      type: 'RecordMarker',
+      markerName: LOCAL_ACTIVITY_MARKER_NAME,
+      details: { ...marker },
+    });
+  }
+
+  /**
    * A local activity ended: records its marker (a command, matched against history on replay)
    * and settles the call, unless a cancellation already rejected it.
    */
@@ -193,10 +224,13 @@ export class LocalActivityCalls {
 
   /** The requests of this activation, for the worker; undefined when there are none. */
   takeRequests(): LocalActivityRequests | undefined {
-    if (this.#schedule.length === 0 && this.#cancel.length === 0) return undefined;
-    const requests = { schedule: this.#schedule, cancel: this.#cancel };
+    if (this.#schedule.length === 0 && this.#cancel.length === 0 && this.#settled.length === 0) {
+      return undefined;
+    }
+    const requests = { schedule: this.#schedule, cancel: this.#cancel, settled: this.#settled };
     this.#schedule = [];
     this.#cancel = [];
+    this.#settled = [];
     return requests;
   }
 

@@ -14,6 +14,7 @@ import { LOCAL_ACTIVITY_MARKER_NAME } from '../../src/workflow/local-activity.ts
 import * as activities from './fixtures/local-activity-activities.ts';
 import { localState } from './fixtures/local-activity-activities.ts';
 import {
+  cancelBlockedLocally,
   cancelLocally,
   failsLocally,
   flakyLocally,
@@ -203,6 +204,45 @@ describe('local activities', () => {
     assert.equal(markers(history.events).length, 2);
     await Worker.runReplayHistory({ workflowsPath: fixturesPath(WORKFLOWS) }, history);
   });
+
+  for (const cancellationType of ['ABANDON', 'TRY_CANCEL'] as const) {
+    test(`cancelling a local activity with ${cancellationType} settles it at once: the task does not wait for it`, async () => {
+      const workflowId = id(`no-wait-${cancellationType}`);
+      try {
+        const handle = await env.client.workflow.start(cancelBlockedLocally, {
+          taskQueue: env.taskQueue,
+          workflowId,
+          args: [workflowId, cancellationType],
+          // Were the task to wait for the activity, it would end at the deadline (1.6 s) instead.
+          workflowTaskTimeout: '2s',
+        });
+        assert.equal(await handle.result(), 'cancelled');
+        assert.equal(localState.outcome.get(workflowId), undefined, 'the activity still runs');
+        assert.equal(
+          localState.sawAbort.get(workflowId),
+          cancellationType === 'TRY_CANCEL',
+          'TRY_CANCEL aborts it; ABANDON does not tell it',
+        );
+        const history = await handle.fetchHistory();
+        const recorded = markers(history.events);
+        assert.deepEqual(
+          recorded.map((m) => [m['seq'], m['activityType']]),
+          [
+            [2, 'shout'],
+            [1, 'blockUntilReleased'],
+          ],
+        );
+        const failure = recorded[1]?.['failure'] as { cause?: { info?: { type?: string } } };
+        assert.equal(failure.cause?.info?.type, 'cancelled', JSON.stringify(failure));
+        assert.equal(recorded[1]?.['backoffMs'], undefined);
+        const types = history.events.map((e) => e.type);
+        assert.ok(!types.includes('WorkflowTaskFailed'), types.join(', '));
+        await Worker.runReplayHistory({ workflowsPath: fixturesPath(WORKFLOWS) }, history);
+      } finally {
+        localState.releases.get(workflowId)?.();
+      }
+    });
+  }
 
   test('an attempt still running at the workflow task deadline is cut and retried in a later task', async () => {
     const workflowId = id('slow');

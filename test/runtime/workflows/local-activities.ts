@@ -1,5 +1,5 @@
 // Runtime fixtures for local activities: activation jobs in, commands out (no worker, no engine).
-import { proxyLocalActivities, sleep } from 'reprise/workflow';
+import { CancellationScope, isCancellation, proxyLocalActivities, sleep } from 'reprise/workflow';
 
 interface Activities {
   a(input: string): Promise<string>;
@@ -19,4 +19,21 @@ export async function concurrentLocals(): Promise<string[]> {
 
 export async function oneLocal(): Promise<string> {
   return await a('x');
+}
+
+const abandoned = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '5s',
+  cancellationType: 'ABANDON',
+});
+
+/** Cancels an ABANDON call in the activation that makes it, then calls `b`. */
+export async function abandonedAtOnce(): Promise<string[]> {
+  const scope = new CancellationScope();
+  const first = scope.run(() => abandoned.a('x'));
+  scope.cancel();
+  const outcome = await first.then(
+    () => 'resolved',
+    (e: unknown) => (isCancellation(e) ? 'cancelled' : 'failed'),
+  );
+  return [outcome, await b('y')];
 }
