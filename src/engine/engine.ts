@@ -188,6 +188,7 @@ export class Engine {
           seenAtMs: Date.now(),
         });
         d.registrations.forget(req.namespace, req.taskQueue);
+        return { maxPayloadBytes: d.limits.maxPayloadBytes };
       },
       pollWorkflowTask: (req, signal) => pollWorkflowTask(d, q, req, both(signal)),
       completeWorkflowTask: (req) => completeWorkflowTask(d, req),

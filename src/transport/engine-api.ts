@@ -54,7 +54,8 @@ export interface EngineApi {
   /** How many runs of the namespace match a list filter. */
   countWorkflows(req: CountWorkflowsRequest): Promise<CountWorkflowsResponse>;
 
-  registerWorker(req: RegisterWorkerRequest): Promise<void>;
+  /** Records the worker (for the checks of starts and signals); answers with the engine's limits. */
+  registerWorker(req: RegisterWorkerRequest): Promise<RegisterWorkerResponse>;
   /** Long-polls for a workflow task (or a query) for up to `waitMs`; undefined when none came. */
   pollWorkflowTask(req: PollRequest, signal?: AbortSignal): Promise<WorkflowTask | undefined>;
   /**
@@ -288,6 +289,15 @@ export interface RegisterWorkerRequest {
   workflowTypes: string[];
   activityTypes: string[];
   signalNames: string[] | null;
+}
+
+/** What a worker must know of the engine before it sends anything: its limits. */
+export interface RegisterWorkerResponse {
+  /**
+   * The engine's payload limit (`EngineLimits.maxPayloadBytes`): the worker keeps a local
+   * activity's marker within it, since the engine would refuse the task's answer otherwise.
+   */
+  maxPayloadBytes: number;
 }
 
 export interface PollRequest {

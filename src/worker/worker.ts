@@ -137,6 +137,8 @@ export class Worker {
   readonly #activities: ActivityFunctions;
   readonly #workflows: LoadedWorkflows | undefined;
   readonly #workflowHandler: WorkflowTaskHandler | undefined;
+  /** Runs the local activities of workflow tasks (unused without workflows). */
+  readonly #localActivities: LocalActivityExecutor;
   readonly #activityRunner: ActivityRunner;
   readonly #stop = new AbortController();
   readonly #inFlight = new Set<Promise<void>>();
@@ -163,6 +165,12 @@ export class Worker {
     setMaxListeners(0, this.#stop.signal);
     this.#workflowSlots = new Semaphore(options.maxConcurrentWorkflowTaskExecutions ?? 40);
     this.#activitySlots = new Semaphore(options.maxConcurrentActivityTaskExecutions ?? 100);
+    this.#localActivities = new LocalActivityExecutor({
+      activities: this.#activities,
+      taskQueue: options.taskQueue,
+      logger: this.#logger,
+      interceptors: options.interceptors?.activity,
+    });
     this.#workflowHandler = workflows
       ? new WorkflowTaskHandler({
           api: this.#api,
@@ -172,12 +180,7 @@ export class Worker {
           logger: this.#logger,
           maxCachedWorkflows: options.maxCachedWorkflows ?? defaultMaxCachedWorkflows(),
           createRun: (id) => workflows.createRun(id),
-          localActivities: new LocalActivityExecutor({
-            activities: this.#activities,
-            taskQueue: options.taskQueue,
-            logger: this.#logger,
-            interceptors: options.interceptors?.activity,
-          }),
+          localActivities: this.#localActivities,
           eagerActivities: {
             taskQueue: options.taskQueue,
             reserve: (type) =>
@@ -292,7 +295,7 @@ export class Worker {
   }
 
   async #register(): Promise<void> {
-    await this.#api.registerWorker({
+    const engine = await this.#api.registerWorker({
       namespace: this.#namespace,
       taskQueue: this.options.taskQueue,
       identity: this.#identity,
@@ -301,6 +304,8 @@ export class Worker {
       activityTypes: Object.keys(this.#activities),
       signalNames: this.#workflows ? this.#workflows.signalNames : [],
     });
+    // Its local activities' markers must keep to the engine's payload limit.
+    this.#localActivities.useEngineLimits(engine);
   }
 
   /** Polls and runs tasks until `shutdown()`; resolves once every task in flight is done. */

@@ -6,16 +6,22 @@ import {
   TimeoutFailure,
   WorkflowFailedError,
 } from 'reprise/client';
+import type { WorkflowHandle } from 'reprise/client';
 import { ManualClock } from 'reprise/server';
 import { DeterminismViolationError, Worker } from 'reprise/worker';
 import type { HistoryEvent } from '../../src/protocol/history-events.ts';
-import { LOCAL_ACTIVITY_MARKER } from '../../src/protocol/local-activity.ts';
+import type { Failure } from '../../src/protocol/failure.ts';
+import {
+  LOCAL_ACTIVITY_MARKER,
+  LocalActivityMarkerDetails,
+} from '../../src/protocol/local-activity.ts';
 import { LOCAL_ACTIVITY_MARKER_NAME } from '../../src/workflow/local-activity.ts';
 import * as activities from './fixtures/local-activity-activities.ts';
 import { localState } from './fixtures/local-activity-activities.ts';
 import {
   cancelBlockedLocally,
   cancelLocally,
+  failsHugelyLocally,
   failsLocally,
   flakyLocally,
   flakyWithLongBackoff,
@@ -289,6 +295,83 @@ describe('local activities', () => {
         /activityType 'shout'/.test(e.message) &&
         /'whisper'/.test(e.message),
     );
+  });
+});
+
+describe('local activities, on an engine with a small payload limit', () => {
+  const LIMIT = 1000;
+  let env: TestEnv;
+  let n = 0;
+  const id = (p: string): string => `${p}-${++n}`;
+
+  before(async () => {
+    env = await startTestEnv({
+      workflows: WORKFLOWS,
+      activities,
+      limits: { maxPayloadBytes: LIMIT, payloadSizeWarnBytes: LIMIT },
+    });
+  });
+  after(async () => {
+    await env.close();
+  });
+
+  /**
+   * The failure its local activity's marker recorded, once the run failed (the workflow's own
+   * failure, with its stacks, is over the limit: the engine shortens it). Fails the test at a
+   * failed workflow task instead: the engine refused a marker.
+   */
+  async function markedFailure(handle: WorkflowHandle): Promise<Failure> {
+    let events: HistoryEvent[] = [];
+    await waitFor(async () => {
+      events = (await handle.fetchHistory()).events;
+      return events.some(
+        (e) => e.type === 'WorkflowTaskFailed' || e.type === 'WorkflowExecutionFailed',
+      );
+    }, 'the run to fail, or a workflow task to');
+    const types = events.map((e) => e.type);
+    assert.ok(!types.includes('WorkflowTaskFailed'), `a marker was refused: ${types.join(', ')}`);
+    const [marker, ...others] = markers(events).map((m) => LocalActivityMarkerDetails.parse(m));
+    assert.deepEqual(others, []);
+    assert.ok(marker?.failure !== undefined, JSON.stringify(marker));
+    assert.equal(marker.failure.info.type, 'activity');
+    assert.ok(marker.failure.cause !== undefined);
+    return marker.failure.cause;
+  }
+
+  for (const [what, chars] of [
+    ['over the limit', 2 * LIMIT],
+    ['within the limit but not with its marker', LIMIT - 22],
+  ] as const) {
+    test(`a result ${what} fails the local activity for good, naming the engine's limit`, async () => {
+      const workflowId = id('huge');
+      const handle = await env.client.workflow.start(hugeLocally, {
+        taskQueue: env.taskQueue,
+        workflowId,
+        args: [workflowId, chars],
+      });
+      const cause = await markedFailure(handle);
+      assert.ok(cause.info.type === 'application', JSON.stringify(cause));
+      assert.equal(cause.info.errorType, 'PayloadTooLarge');
+      assert.equal(cause.info.nonRetryable, true);
+      assert.match(cause.message, /over the engine's 1000-byte payload limit \(maxPayloadBytes\)/);
+      assert.equal(localState.calls.get(workflowId), 1, 'run once');
+    });
+  }
+
+  test('a failure over the limit is recorded as a shorter one', async () => {
+    const workflowId = id('fails-hugely');
+    const handle = await env.client.workflow.start(failsHugelyLocally, {
+      taskQueue: env.taskQueue,
+      workflowId,
+      args: [workflowId, 2 * LIMIT],
+    });
+    const cause = await markedFailure(handle);
+    assert.deepEqual(cause.info, { type: 'server', nonRetryable: true });
+    assert.match(
+      cause.message,
+      /over the engine's 1000-byte payload limit .*Its message began: x+$/s,
+    );
+    assert.equal(localState.calls.get(workflowId), 1, 'run once');
   });
 });
 

@@ -44,11 +44,16 @@ type AttemptOutcome =
   | { status: 'failed'; failure: Failure; deadline: 'ScheduleToClose' | undefined }
   | { status: 'cancelled'; failure: Failure };
 
+/** How much of an oversized failure's message the failure that replaces it keeps, at most. */
+const KEPT_MESSAGE_CHARS = 1000;
+
 export class LocalActivityExecutor {
   readonly #activities: ActivityFunctions;
   readonly #interceptors: readonly ActivityInterceptorsFactory[];
   readonly #taskQueue: string;
   readonly #logger: Logger;
+  /** The engine's payload limit, which its marker must keep to; the default until registered. */
+  #maxPayloadBytes = MAX_PAYLOAD_BYTES;
 
   constructor(opts: {
     activities: ActivityFunctions;
@@ -61,6 +66,11 @@ export class LocalActivityExecutor {
     this.#activities = opts.activities;
     this.#taskQueue = opts.taskQueue;
     this.#logger = opts.logger;
+  }
+
+  /** The engine's limits, from its answer to the worker's registration. */
+  useEngineLimits(limits: { maxPayloadBytes: number }): void {
+    this.#maxPayloadBytes = limits.maxPayloadBytes;
   }
 
   /**
@@ -77,14 +87,17 @@ export class LocalActivityExecutor {
     const marker = (
       attempt: number,
       outcome: Pick<LocalActivityMarkerDetails, 'result' | 'failure' | 'backoffMs'>,
-    ): LocalActivityMarkerDetails => ({
-      seq: request.seq,
-      activityId: request.activityId,
-      activityType: request.activityType,
-      attempt,
-      originalScheduleTimeMs,
-      ...outcome,
-    });
+    ): LocalActivityMarkerDetails => {
+      const details: LocalActivityMarkerDetails = {
+        seq: request.seq,
+        activityId: request.activityId,
+        activityType: request.activityType,
+        attempt,
+        originalScheduleTimeMs,
+        ...outcome,
+      };
+      return details.failure === undefined ? details : this.#failureWithinLimit(details);
+    };
     const finalFailure = (attempt: number, retryState: RetryState, cause: Failure) =>
       marker(attempt, { failure: activityFailure(request, retryState, cause) });
 
@@ -238,16 +251,23 @@ export class LocalActivityExecutor {
           aborted,
         ]),
       );
-      // The result travels in its marker, which the engine checks whole: its other fields count.
+      // The result travels in its marker, which the engine checks whole against its own limit:
+      // over it, the engine would refuse the task's answer and the activity would run again.
+      const max = this.#maxPayloadBytes;
       const size = payloadBytes(result) + markerOverheadBytes(request);
-      if (size > MAX_PAYLOAD_BYTES) {
+      if (size > max) {
         // Contract 7: an oversized result fails the activity for good, saying why.
-        const failure = encodeFailure(
-          ApplicationFailure.nonRetryable(
-            `The result of local activity '${request.activityType}' is ${size} bytes with its marker, over the ${MAX_PAYLOAD_BYTES}-byte payload limit.`,
-            'PayloadTooLarge',
+        const failure: Failure = {
+          // No stack: it would only show the worker's code, and the marker must stay small.
+          ...encodeFailure(
+            ApplicationFailure.nonRetryable(
+              `The result of local activity '${request.activityType}' is ${size} bytes with its marker, over the engine's ${max}-byte payload limit (maxPayloadBytes). ` +
+                'Return less from it: store large data elsewhere and return a reference.',
+              'PayloadTooLarge',
+            ),
           ),
-        );
+          stack: undefined,
+        };
         return { status: 'failed', failure, deadline: undefined };
       }
       return { status: 'completed', result };
@@ -271,6 +291,38 @@ export class LocalActivityExecutor {
     } finally {
       clearTimeout(timer);
       signal.removeEventListener('abort', onCancel);
+    }
+  }
+
+  /**
+   * A failure marker the engine would refuse (over its payload limit: the task would fail, and
+   * the activity run again, without end) gets a shorter failure, as the engine does for an
+   * activity's: a non-retryable `ServerFailure` that says so and keeps the start of the message.
+   * A final failure keeps its `ActivityFailure` (and `retryState`); its cause is replaced.
+   */
+  #failureWithinLimit(details: LocalActivityMarkerDetails): LocalActivityMarkerDetails {
+    const max = this.#maxPayloadBytes;
+    const size = payloadBytes(details);
+    const failure = details.failure;
+    if (size <= max || failure === undefined) return details;
+    const final = details.backoffMs === undefined && failure.info.type === 'activity';
+    const original = (final ? failure.cause : undefined) ?? failure;
+    this.#logger.warn(
+      { activityType: details.activityType, sizeBytes: size, limitBytes: max },
+      `the failure of local activity '${details.activityType}' is ${size} bytes with its marker, over the engine's ${max}-byte payload limit: recorded as a shorter failure`,
+    );
+    let kept = original.message.slice(0, KEPT_MESSAGE_CHARS);
+    for (;;) {
+      const shorter: Failure = {
+        message:
+          `The failure of local activity '${details.activityType}' was ${size} bytes with its marker, over the engine's ${max}-byte payload limit (maxPayloadBytes), and was replaced. ` +
+          `Keep large data out of errors. Its message began: ${kept}`,
+        info: { type: 'server', nonRetryable: true },
+      };
+      const fitted = { ...details, failure: final ? { ...failure, cause: shorter } : shorter };
+      const over = payloadBytes(fitted) - max;
+      if (over <= 0 || kept === '') return fitted;
+      kept = kept.slice(0, Math.max(0, kept.length - over));
     }
   }
 
