@@ -547,6 +547,118 @@ describe('schedules', () => {
     assert.deepEqual(d.memo, { owner: 'ann' });
     await h.delete();
   });
+
+  // Daylight-saving transitions, as Temporal's calendar does them: a schedule's times are the
+  // instants whose wall-clock reading in its time zone matches. These two tests move the clock to
+  // 2026's transitions in New York, so they come last.
+  const nextTimes = async (h: ScheduleHandle, count: number): Promise<string[]> =>
+    (await h.describe()).info.nextActionTimes.slice(0, count).map((d) => iso(d.getTime()));
+
+  test('spring forward: a wall-clock time the transition skips does not happen that day', async () => {
+    // 2026-03-08 in New York: 02:00 EST becomes 03:00 EDT (07:00Z); 02:30 does not exist.
+    await advanceWithWitness(Date.UTC(2026, 2, 8, 5)); // 00:00 EST
+    const ny = { timezone: 'America/New_York' };
+    const daily = await create(id('dst-gap-daily'), {
+      spec: { calendars: [{ hour: 2, minute: 30 }], ...ny },
+      policies: { overlap: 'ALLOW_ALL' },
+    });
+    const hourly = await create(id('dst-gap-hourly'), {
+      spec: { cronExpressions: ['30 * * * *'], ...ny },
+      policies: { overlap: 'ALLOW_ALL' },
+    });
+    try {
+      assert.deepEqual(await nextTimes(daily, 2), ['2026-03-09T06:30:00Z', '2026-03-10T06:30:00Z']);
+      // 01:30 EST, then 03:30 EDT: one real hour apart.
+      assert.deepEqual(await nextTimes(hourly, 3), [
+        '2026-03-08T05:30:00Z',
+        '2026-03-08T06:30:00Z',
+        '2026-03-08T07:30:00Z',
+      ]);
+      await advanceWithWitness(Date.UTC(2026, 2, 8, 7, 30)); // 03:30 EDT
+      await waitForTaken(hourly, 3);
+      assert.equal(
+        await taken(daily),
+        0,
+        'no action at 03:30 EDT for the 02:30 that did not exist',
+      );
+      clock.set(Date.UTC(2026, 2, 9, 6, 30)); // 02:30 EDT the next day
+      await waitForTaken(daily, 1);
+      assert.deepEqual(await runIds(daily), [`${daily.scheduleId}-2026-03-09T06:30:00Z`]);
+    } finally {
+      // A schedule left behind would act at every time the next test moves the clock past.
+      await daily.delete();
+      await hourly.delete();
+    }
+  });
+
+  test('fall back: a wall-clock time in the repeated hour happens twice', async () => {
+    // 2026-11-01 in New York: 02:00 EDT becomes 01:00 EST (06:00Z); 01:00-01:59 happens twice.
+    await advanceWithWitness(Date.UTC(2026, 10, 1, 4)); // 00:00 EDT
+    const ny = { timezone: 'America/New_York' };
+    const hourly = await create(id('dst-repeat-hourly'), {
+      spec: { cronExpressions: ['30 * * * *'], ...ny },
+      policies: { overlap: 'ALLOW_ALL' },
+    });
+    const daily = await create(id('dst-repeat-daily'), {
+      spec: { calendars: [{ hour: 1, minute: 30 }], ...ny },
+      policies: { overlap: 'ALLOW_ALL' },
+    });
+    const interval = await create(id('dst-repeat-interval'), {
+      spec: { intervals: [{ every: '1h' }], ...ny },
+    });
+    let late: ScheduleHandle | undefined;
+    try {
+      // 00:30 EDT, 01:30 EDT, 01:30 EST, 02:30 EST.
+      assert.deepEqual(await nextTimes(hourly, 4), [
+        '2026-11-01T04:30:00Z',
+        '2026-11-01T05:30:00Z',
+        '2026-11-01T06:30:00Z',
+        '2026-11-01T07:30:00Z',
+      ]);
+      assert.deepEqual(await nextTimes(daily, 3), [
+        '2026-11-01T05:30:00Z',
+        '2026-11-01T06:30:00Z',
+        '2026-11-02T06:30:00Z',
+      ]);
+      // Intervals count real time: the time zone does not move them.
+      assert.deepEqual(await nextTimes(interval, 3), [
+        '2026-11-01T05:00:00Z',
+        '2026-11-01T06:00:00Z',
+        '2026-11-01T07:00:00Z',
+      ]);
+
+      for (const [i, at] of [
+        Date.UTC(2026, 10, 1, 4, 30),
+        Date.UTC(2026, 10, 1, 5, 30),
+      ].entries()) {
+        clock.set(at);
+        await waitForTaken(hourly, i + 1);
+      }
+      await waitForTaken(daily, 1);
+      // Created at 01:10 EST, between the two 01:30s: its first time is the second 01:30.
+      await advanceWithWitness(Date.UTC(2026, 10, 1, 6, 10));
+      late = await create(id('dst-repeat-late'), {
+        spec: { cronExpressions: ['30 * * * *'], ...ny },
+      });
+      assert.deepEqual(await nextTimes(late, 1), ['2026-11-01T06:30:00Z']);
+      clock.set(Date.UTC(2026, 10, 1, 6, 30)); // 01:30 EST
+      await waitForTaken(hourly, 3);
+      await waitForTaken(daily, 2);
+      await waitForTaken(late, 1);
+      assert.deepEqual(await runIds(hourly), [
+        `${hourly.scheduleId}-2026-11-01T04:30:00Z`,
+        `${hourly.scheduleId}-2026-11-01T05:30:00Z`,
+        `${hourly.scheduleId}-2026-11-01T06:30:00Z`,
+      ]);
+      assert.deepEqual(await runIds(daily), [
+        `${daily.scheduleId}-2026-11-01T05:30:00Z`,
+        `${daily.scheduleId}-2026-11-01T06:30:00Z`,
+      ]);
+      assert.deepEqual(await runIds(late), [`${late.scheduleId}-2026-11-01T06:30:00Z`]);
+    } finally {
+      for (const h of [hourly, daily, interval, late]) await h?.delete();
+    }
+  });
 });
 
 describe('schedules with two engines on one store', () => {

@@ -1,10 +1,11 @@
 // A schedule's spec compiled into "the next time after t": cron expressions and calendars through
-// croner (time zones included), intervals by arithmetic, minus the skip calendars, within
-// startAt/endAt, plus a deterministic jitter.
+// croner in the time zone (with Temporal's rule at daylight-saving transitions: see
+// zoned-pattern.ts), intervals by arithmetic, minus the skip calendars, within startAt/endAt,
+// plus a deterministic jitter.
 import { createHash } from 'node:crypto';
-import { Cron } from 'croner';
 import { InvalidArgumentError, ensureError } from '../../errors.ts';
 import type { CalendarRange, CalendarSpec, ScheduleSpec } from '../../protocol/schedules.ts';
+import { ZonedPattern } from './zoned-pattern.ts';
 
 export interface SpecTime {
   /** The time the spec names. */
@@ -45,7 +46,7 @@ const DAYS = ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 
 export function compileSpec(spec: ScheduleSpec, seed: string): CompiledSpec {
   const timezone = spec.timezone;
   if (timezone !== undefined) assertTimeZone(timezone);
-  const crons: Cron[] = [];
+  const crons: ZonedPattern[] = [];
   for (const expr of spec.cronExpressions ?? []) {
     crons.push(makeCron(expr, timezone, false, `cron expression '${expr}'`));
   }
@@ -71,8 +72,8 @@ export function compileSpec(spec: ScheduleSpec, seed: string): CompiledSpec {
   const nextNominal = (afterMs: number): number | undefined => {
     let best: number | undefined;
     for (const c of crons) {
-      const d = c.nextRun(new Date(afterMs));
-      if (d !== null && (best === undefined || d.getTime() < best)) best = d.getTime();
+      const t = c.next(afterMs);
+      if (t !== undefined && (best === undefined || t < best)) best = t;
     }
     for (const iv of intervals) {
       const offset = iv.offsetMs ?? 0;
@@ -90,7 +91,7 @@ export function compileSpec(spec: ScheduleSpec, seed: string): CompiledSpec {
         const t = nextNominal(from);
         if (t === undefined) return undefined;
         if (spec.endAtMs !== undefined && t > spec.endAtMs) return undefined;
-        if (!skips.some((s) => s.match(new Date(t)))) {
+        if (!skips.some((s) => s.matches(t))) {
           return { nominalMs: t, actualMs: t + jitter(seed, t, jitterMs) };
         }
         from = t;
@@ -124,15 +125,11 @@ function makeCron(
   timezone: string | undefined,
   calendar: boolean,
   what: string,
-): Cron {
+): ZonedPattern {
   try {
-    return new Cron(pattern, {
-      paused: true,
-      ...(timezone !== undefined && { timezone }),
-      // A calendar matches when every field does (Temporal); a cron string keeps cron's rule
-      // that a restricted day-of-month OR day-of-week matches.
-      domAndDow: calendar,
-    });
+    // A calendar matches when every field does (Temporal); a cron string keeps cron's rule that a
+    // restricted day-of-month OR day-of-week matches.
+    return new ZonedPattern(pattern, timezone, calendar);
   } catch (e) {
     throw new InvalidArgumentError(
       `Invalid schedule spec: ${what} (${pattern}): ${ensureError(e).message}`,
