@@ -15,8 +15,9 @@ export interface IntervalSpec {
 
 /**
  * When a schedule acts: the union of its cron expressions, intervals and calendars, minus
- * `skip`, between `startAt` and `endAt`. Cron and calendar times are in `timezone` (an IANA
- * name; default UTC).
+ * `skip`, between `startAt` and `endAt`. Cron and calendar times are wall-clock times in
+ * `timezone` (an IANA name; default UTC): where its clocks change, a skipped time does not
+ * happen that day and a repeated one happens twice (Temporal's rule). Intervals ignore it.
  */
 export interface ScheduleSpec {
   readonly cronExpressions?: readonly string[] | undefined;
