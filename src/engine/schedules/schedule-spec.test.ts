@@ -148,3 +148,22 @@ describe('schedule spec times across daylight-saving transitions', () => {
     }
   });
 });
+
+describe('schedule spec jitter', () => {
+  test("an action's jitter never takes it past the spec's next time (Temporal's cap)", () => {
+    const compiled = compileSpec({ intervals: [{ everyMs: MINUTE }], jitterMs: 10 * MINUTE }, 's');
+    let after = Date.UTC(2026, 0, 1);
+    const delays: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const t = compiled.next(after);
+      assert.ok(t !== undefined);
+      delays.push(t.actualMs - t.nominalMs);
+      after = t.nominalMs;
+    }
+    assert.ok(
+      delays.every((d) => d >= 0 && d < MINUTE),
+      `every delay is under the minute to the next time: ${delays.filter((d) => d >= MINUTE).length} were not`,
+    );
+    assert.ok(new Set(delays).size > 100, 'the delays still vary');
+  });
+});

@@ -92,7 +92,11 @@ export function compileSpec(spec: ScheduleSpec, seed: string): CompiledSpec {
         if (t === undefined) return undefined;
         if (spec.endAtMs !== undefined && t > spec.endAtMs) return undefined;
         if (!skips.some((s) => s.matches(t))) {
-          return { nominalMs: t, actualMs: t + jitter(seed, t, jitterMs) };
+          // As in Temporal, the jitter never pushes an action past the spec's next time.
+          const following = jitterMs > 0 ? nextNominal(t) : undefined;
+          const maxJitterMs =
+            following === undefined ? jitterMs : Math.min(jitterMs, following - t);
+          return { nominalMs: t, actualMs: t + jitter(seed, t, maxJitterMs) };
         }
         from = t;
       }
