@@ -311,8 +311,8 @@ export class Worker {
   /** Polls and runs tasks until `shutdown()`; resolves once every task in flight is done. */
   run(): Promise<void> {
     if (this.#state !== 'INITIALIZED') {
-      throw new InvalidArgumentError(
-        `Worker.run() called on a worker that is ${this.#state}; create a new Worker.`,
+      throw new IllegalStateError(
+        `Poller was already started: run() was called on a worker that is ${this.#state}. Call run() once; to run again, create a new Worker.`,
       );
     }
     this.#state = 'RUNNING';

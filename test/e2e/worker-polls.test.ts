@@ -106,7 +106,7 @@ describe('worker polls', () => {
     assert.equal(worker.state, 'STOPPED');
   });
 
-  test('shutdown() throws IllegalStateError at once unless the worker is RUNNING (before run(), and a second time), as in Temporal', async () => {
+  test('shutdown() throws IllegalStateError at once unless the worker is RUNNING (before run(), and a second time), and run() unless it is INITIALIZED, as in Temporal', async () => {
     const worker = await Worker.create({
       connection: env.engine.connection,
       taskQueue: uniqueQueue('shutdown-states'),
@@ -121,12 +121,16 @@ describe('worker polls', () => {
     assert.equal(worker.state, 'INITIALIZED');
     const running = worker.run();
     assert.equal(worker.state, 'RUNNING');
+    const startedTwice = (e: unknown) =>
+      e instanceof IllegalStateError && e.message.startsWith('Poller was already started');
+    assert.throws(() => worker.run(), startedTwice);
     const stopping = worker.shutdown();
     assert.throws(() => worker.shutdown(), notRunning('STOPPING'));
     await stopping;
     await running;
     assert.equal(worker.state, 'STOPPED');
     assert.throws(() => worker.shutdown(), notRunning('STOPPED'));
+    assert.throws(() => worker.run(), startedTwice);
   });
 
   test('runUntil returns what the function did when the function shut the worker down itself', async () => {
