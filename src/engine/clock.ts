@@ -1,6 +1,6 @@
 /**
- * The engine's time. `SystemClock` in production; `ManualClock` in tests and in the
- * time-skipping test environment, where time moves only when told to.
+ * The engine's time. `SystemClock` in production; `ManualClock` in tests, where time moves only
+ * when told to (the time-skipping test environment has its own, `TimeSkippingClock`).
  */
 export interface Clock {
   now(): number;

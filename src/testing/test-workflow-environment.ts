@@ -1,10 +1,10 @@
 import { Client } from '../client/client.ts';
-import { ManualClock } from '../engine/clock.ts';
 import { Engine } from '../engine/engine.ts';
 import type { Logger } from '../logger.ts';
 import { msFromDuration } from '../protocol/duration.ts';
 import type { Duration } from '../protocol/duration.ts';
 import type { EngineApi } from '../transport/engine-api.ts';
+import { TimeSkippingClock } from './time-skipping-clock.ts';
 import { TimeSkippingConnection } from './time-skipping-connection.ts';
 
 export interface TestWorkflowEnvironmentOptions {
@@ -15,9 +15,10 @@ export interface TestWorkflowEnvironmentOptions {
 
 /**
  * An embedded engine for tests. `createLocal()` runs on real time; `createTimeSkipping()` on a
- * virtual clock that jumps to the next due timer while a client awaits a result and no task is
- * running, or when the test calls `env.sleep()` — a workflow that sleeps 30 days finishes in
- * milliseconds. Temporal's `TestWorkflowEnvironment`.
+ * virtual clock that runs at real pace, and jumps to the next due timer while a client awaits a
+ * result or the test is in `env.sleep()`, and no task is out — a workflow that sleeps 30 days
+ * finishes in milliseconds, while an activity's timeouts fire in real time as it runs.
+ * Temporal's `TestWorkflowEnvironment`.
  * @example
  * const env = await TestWorkflowEnvironment.createTimeSkipping();
  * const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: 't', workflowsPath });
@@ -32,10 +33,10 @@ export class TestWorkflowEnvironment {
   /** The same object as `connection` (Temporal names both). */
   readonly nativeConnection: EngineApi;
   readonly namespace = 'default';
-  readonly #clock: ManualClock | undefined;
+  readonly #clock: TimeSkippingClock | undefined;
   readonly #skipper: TimeSkippingConnection | undefined;
 
-  private constructor(engine: Engine, clock: ManualClock | undefined) {
+  private constructor(engine: Engine, clock: TimeSkippingClock | undefined) {
     this.engine = engine;
     this.#clock = clock;
     this.#skipper = clock
@@ -61,7 +62,7 @@ export class TestWorkflowEnvironment {
   static async createTimeSkipping(
     options: TestWorkflowEnvironmentOptions = {},
   ): Promise<TestWorkflowEnvironment> {
-    const clock = new ManualClock(Date.now());
+    const clock = new TimeSkippingClock();
     const engine = await Engine.open({
       store: options.store ?? 'sqlite::memory:',
       clock,
@@ -81,43 +82,19 @@ export class TestWorkflowEnvironment {
   }
 
   /**
-   * Lets `duration` pass: on a time-skipping environment the clock moves forward at once,
-   * firing every timer due on the way in order; on a local one this waits in real time.
+   * Lets `duration` pass. On a time-skipping environment: at real pace while a workflow or
+   * activity task is out (a running activity's timeouts fire as they would), jumping from timer
+   * to timer, each fired in order, while none is. On a local one this waits in real time.
    */
   async sleep(duration: Duration): Promise<void> {
     const ms = msFromDuration(duration);
     const clock = this.#clock;
-    if (!clock) {
+    const skipper = this.#skipper;
+    if (!clock || !skipper) {
       await new Promise((r) => setTimeout(r, ms));
       return;
     }
-    const target = clock.now() + ms;
-    const store = this.engine.deps.store;
-    for (;;) {
-      // As in automatic skipping, time jumps only while no task is out: a task being worked on
-      // must not see its own timeout come due.
-      await this.#untilIdle();
-      const next = await store.nextTimerDueAt();
-      if (next === undefined || next > target) break;
-      clock.set(Math.max(next, clock.now()));
-      // Wait (real time, bounded) until the timer loop has fired what came due.
-      const until = Date.now() + 2000;
-      for (;;) {
-        const after = await store.nextTimerDueAt();
-        if (after === undefined || after > next || Date.now() > until) break;
-        await new Promise((r) => setTimeout(r, 2));
-      }
-    }
-    if (target > clock.now()) clock.set(target);
-  }
-
-  /** Waits (real time, bounded by a workflow task's timeout) until no task is out. */
-  async #untilIdle(): Promise<void> {
-    const skipper = this.#skipper;
-    const until = Date.now() + 10_000;
-    while (skipper !== undefined && !skipper.idle && Date.now() < until) {
-      await new Promise((r) => setTimeout(r, 2));
-    }
+    await skipper.sleepUntil(clock.now() + ms);
   }
 
   async teardown(): Promise<void> {

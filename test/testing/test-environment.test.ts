@@ -11,8 +11,27 @@ import { MockActivityEnvironment, TestWorkflowEnvironment } from 'reprise/testin
 import { Worker } from 'reprise/worker';
 import * as activities from '../e2e/fixtures/activities.ts';
 import { sleeper, approvalWithDeadline } from '../e2e/fixtures/workflows.ts';
+import { recordingLogger, waitFor } from '../helpers/test-env.ts';
+import * as holdActivities from './fixtures/time-skipping-activities.ts';
+import { holdWithOneSecondTimeout } from './fixtures/time-skipping-workflows.ts';
 
 const workflowsPath = new URL('../e2e/fixtures/workflows.ts', import.meta.url).pathname;
+const holdWorkflowsPath = new URL('./fixtures/time-skipping-workflows.ts', import.meta.url)
+  .pathname;
+
+/**
+ * Runs `body` on `worker`, then releases the held activity `key` (whatever `body` did) before
+ * the worker's shutdown waits for it.
+ */
+async function runReleasing(worker: Worker, key: string, body: () => Promise<void>): Promise<void> {
+  await worker.runUntil(async () => {
+    try {
+      await body();
+    } finally {
+      holdActivities.state.released.add(key);
+    }
+  });
+}
 
 describe('TestWorkflowEnvironment', () => {
   test('a workflow that sleeps 30 days finishes at once on a time-skipping environment', async () => {
@@ -60,6 +79,83 @@ describe('TestWorkflowEnvironment', () => {
         });
         await env.sleep('3 days');
         assert.equal(await handle.result(), 'timed out');
+      });
+    } finally {
+      await env.teardown();
+    }
+  });
+
+  test('an activity past its startToCloseTimeout times out in real time while it runs; its late result is refused', async () => {
+    const env = await TestWorkflowEnvironment.createTimeSkipping();
+    const { logger, warnings } = recordingLogger();
+    try {
+      const worker = await Worker.create({
+        connection: env.connection,
+        taskQueue: 'hold-late',
+        workflowsPath: holdWorkflowsPath,
+        activities: holdActivities,
+        logger,
+      });
+      await runReleasing(worker, 'late', async () => {
+        const handle = await env.client.workflow.start(holdWithOneSecondTimeout, {
+          taskQueue: 'hold-late',
+          workflowId: 'hold-late',
+          args: ['late', false],
+        });
+        // The activity still runs: only the engine's clock moving on can end the attempt.
+        await waitFor(
+          async () => (await handle.describe()).status !== 'Running',
+          'the 1 s start-to-close timeout',
+        );
+        assert.equal(await handle.result(), 'timed out: StartToClose');
+        holdActivities.state.released.add('late');
+        await waitFor(
+          () => warnings.some((w) => w.includes('activity answer not recorded')),
+          'the late result to be refused',
+        );
+        const types = (await handle.fetchHistory()).events.map((e) => e.type);
+        assert.ok(types.includes('ActivityTaskTimedOut'));
+        assert.ok(!types.includes('ActivityTaskCompleted'), 'the late result was not recorded');
+      });
+    } finally {
+      await env.teardown();
+    }
+  });
+
+  test('env.sleep while a heartbeating activity runs: real pace until its timeout, then a jump', async () => {
+    const env = await TestWorkflowEnvironment.createTimeSkipping();
+    try {
+      const worker = await Worker.create({
+        connection: env.connection,
+        taskQueue: 'hold-sleep',
+        workflowsPath: holdWorkflowsPath,
+        activities: holdActivities,
+        logger: recordingLogger().logger,
+      });
+      await runReleasing(worker, 'sleep', async () => {
+        const handle = await env.client.workflow.start(holdWithOneSecondTimeout, {
+          taskQueue: 'hold-sleep',
+          workflowId: 'hold-sleep',
+          args: ['sleep', true],
+        });
+        await waitFor(() => holdActivities.state.started.has('sleep'), 'the activity to start');
+        const virtualStart = env.currentTimeMs();
+        const realStart = Date.now();
+        await env.sleep('2 hours');
+        const realMs = Date.now() - realStart;
+        assert.ok(env.currentTimeMs() - virtualStart >= 2 * 3600 * 1000, 'two hours passed');
+        assert.ok(realMs < 8000, `env.sleep took ${realMs} ms of real time`);
+        assert.equal(await handle.result(), 'timed out: StartToClose');
+        // The timeout fired when due, about 1 s after the activity was scheduled: time did
+        // not jump past it while the activity ran.
+        const events = (await handle.fetchHistory()).events;
+        const at = (type: string): number => {
+          const e = events.find((x) => x.type === type);
+          assert.ok(e, `${type} in the history`);
+          return e.timeMs;
+        };
+        const ranMs = at('ActivityTaskTimedOut') - at('ActivityTaskScheduled');
+        assert.ok(ranMs >= 1000 && ranMs < 8000, `the activity timed out after ${ranMs} ms`);
       });
     } finally {
       await env.teardown();
