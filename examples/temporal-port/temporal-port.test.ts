@@ -116,34 +116,25 @@ describe('Temporal samples on Reprise', () => {
   });
 
   it('cancellation-scopes: cancelling a scope cancels the heartbeating activity', async () => {
-    // Changed: a local (real-time) environment. On Reprise's time-skipping environment the
-    // virtual clock stands still while an activity runs, so the workflow's `sleep(1000)` would
-    // not fire until fakeProgress ended (its 60 s startToCloseTimeout); Temporal's test server
-    // lets time run at normal speed when it cannot skip.
-    const localEnv = await TestWorkflowEnvironment.createLocal();
-    try {
-      const { client, nativeConnection } = localEnv;
-      const taskQueue = 'cancellation-scopes';
-      const worker = await Worker.create({
-        connection: nativeConnection,
+    const { client, nativeConnection } = testEnv;
+    const taskQueue = 'cancellation-scopes';
+    const worker = await Worker.create({
+      connection: nativeConnection,
+      taskQueue,
+      workflowsPath,
+      activities,
+    });
+    await worker.runUntil(async () => {
+      const handle = await client.workflow.start(cancelFakeProgress, {
         taskQueue,
-        workflowsPath,
-        activities,
+        workflowId: 'cancel-fake-progress-0',
       });
-      await worker.runUntil(async () => {
-        const handle = await client.workflow.start(cancelFakeProgress, {
-          taskQueue,
-          workflowId: 'cancel-fake-progress-0',
-        });
-        await handle.result();
-        const { events } = await handle.fetchHistory();
-        assert.ok(
-          events.some((e) => e.type === 'ActivityTaskCanceled'),
-          'the activity confirmed its cancellation',
-        );
-      });
-    } finally {
-      await localEnv.teardown();
-    }
+      await handle.result();
+      const { events } = await handle.fetchHistory();
+      assert.ok(
+        events.some((e) => e.type === 'ActivityTaskCanceled'),
+        'the activity confirmed its cancellation',
+      );
+    });
   });
 });
