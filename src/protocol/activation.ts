@@ -133,6 +133,11 @@ export type SandboxRequest =
   /** The answer of a query that was `pending`, once the microtasks of the `query` call ran. */
   | { op: 'queryResult'; runKey: string }
   | { op: 'dispose'; runKey: string }
+  /**
+   * The failure of the run's workflow task for the promise rejection its code left unhandled:
+   * the rejection's reason is in the inbox (`rejection`), the one value that is not JSON.
+   */
+  | { op: 'unhandledRejection'; runKey: string }
   | { op: 'discover' };
 export type SandboxResponse =
   | { op: 'create'; ok: true }
@@ -142,6 +147,7 @@ export type SandboxResponse =
   | { op: 'query'; result: SandboxQueryResult }
   | { op: 'queryResult'; result: QueryResult }
   | { op: 'dispose'; ok: true }
+  | { op: 'unhandledRejection'; failure: Failure }
   | { op: 'discover'; workflowTypes: string[]; signalNames: string[] }
   | { op: 'error'; message: string; stack: string | undefined };
 

@@ -52,11 +52,11 @@ function parseHistory(history: ReplayableHistory): HistoryEvent[] {
   return parsed.data;
 }
 
-function replayOne(
+async function replayOne(
   workflows: LoadedWorkflows,
   namespace: string,
   history: ReplayableHistory,
-): void {
+): Promise<void> {
   const events = parseHistory(history);
   const started = events[0];
   if (started?.type !== 'WorkflowExecutionStarted') return;
@@ -74,7 +74,7 @@ function replayOne(
     workflowType: started.workflowType,
   });
   try {
-    const result = run.replay(events);
+    const result = await run.replayShared(events);
     if (result.status === 'failed') {
       if (result.cause === 'NonDeterminism')
         throw new DeterminismViolationError(result.failure.message);
@@ -107,7 +107,7 @@ export async function runReplayHistory(
 ): Promise<void> {
   const workflows = await loadReplayed(options);
   try {
-    replayOne(workflows, options.namespace ?? 'default', history);
+    await replayOne(workflows, options.namespace ?? 'default', history);
   } finally {
     workflows.dispose();
   }
@@ -128,7 +128,7 @@ export async function* runReplayHistories(
     for await (const { workflowId, history } of histories) {
       let error: Error | undefined;
       try {
-        replayOne(workflows, options.namespace ?? 'default', history);
+        await replayOne(workflows, options.namespace ?? 'default', history);
       } catch (e) {
         error = e instanceof Error ? e : new Error(String(e));
       }

@@ -255,7 +255,12 @@ export class Worker {
     const workflows =
       source === undefined
         ? undefined
-        : await loadWorkflows(source, { debugMode: options.debugMode });
+        : await loadWorkflows(source, {
+            debugMode: options.debugMode,
+            logger:
+              options.logger ??
+              defaultLogger({ component: 'worker', taskQueue: options.taskQueue }),
+          });
     const api = await workerApi(options.connection, options.dataConverter);
     const worker = new Worker(options, workflows, api);
     if (workflows?.watchdog === 'node-vm') {

@@ -4,6 +4,7 @@ import { VmSandbox } from './sandbox/vm-sandbox.ts';
 import type { WatchdogKind } from './sandbox/native-watchdog.ts';
 import { resolveDebugMode } from './debug-mode.ts';
 import { WorkflowRun } from './workflow-run.ts';
+import type { Logger } from '../logger.ts';
 import type { RunIdentity } from './workflow-task-handler.ts';
 
 /** A worker's workflows: bundled once, one shared sandbox, a fresh module instance per run. */
@@ -29,7 +30,11 @@ export type WorkflowSource =
  */
 export async function loadWorkflows(
   source: WorkflowSource,
-  options: { readonly debugMode?: boolean | undefined } = {},
+  options: {
+    readonly debugMode?: boolean | undefined;
+    /** Where a promise rejection workflow code left unhandled, that fails no task, is logged. */
+    readonly logger?: Logger | undefined;
+  } = {},
 ): Promise<LoadedWorkflows> {
   const detectDeadlocks = !resolveDebugMode(options.debugMode);
   const bundle =
@@ -39,7 +44,7 @@ export async function loadWorkflows(
           workflowsPath: source.workflowsPath,
           workflowInterceptorModules: source.interceptorModules,
         });
-  const sandbox = VmSandbox.create(bundle, { detectDeadlocks });
+  const sandbox = VmSandbox.create(bundle, { detectDeadlocks, logger: options.logger });
   return {
     workflowTypes: [...sandbox.workflowTypes],
     signalNames: sandbox.signalNames === null ? null : [...sandbox.signalNames],

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+// First: it takes the test runner's listeners before any sandbox adds its own.
+import { hideSandboxRejectionsFromTestRunner } from '../../test/helpers/sandbox-rejections.ts';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Command } from '../protocol/commands.ts';
@@ -16,6 +18,7 @@ import {
 import { bundleWorkflows } from './sandbox/bundle.ts';
 import type { WorkflowBundle } from './sandbox/bundle.ts';
 import { VmSandbox } from './sandbox/vm-sandbox.ts';
+import { recordingLogger, waitFor } from '../../test/helpers/test-env.ts';
 import { WorkflowRun } from './workflow-run.ts';
 import type { RunActivationResult } from './workflow-run.ts';
 
@@ -870,5 +873,113 @@ describe('WorkflowRun', () => {
       { type: 'StartTimer', seq: 1, durationMs: 100 },
     ]);
     kept.dispose();
+  });
+});
+
+describe('WorkflowRun: promise rejections workflow code leaves unhandled', () => {
+  hideSandboxRejectionsFromTestRunner();
+
+  const CHARGE: Command = {
+    type: 'ScheduleActivityTask',
+    seq: 1,
+    activityId: '1',
+    activityType: 'charge',
+    taskQueue: 'test-queue',
+    args: [5],
+    startToCloseTimeoutMs: 60_000,
+  };
+
+  /** A chargeAwaitedLate run past its first task: the charge and the timer are pending. */
+  async function awaitingLate(on: VmSandbox, runId: string) {
+    const h = new HistoryBuilder().started('chargeAwaitedLate', [5]);
+    const run = newRun(on, runId);
+    const commands = commandsOf(await run.activateShared(h.startTask().events));
+    assert.deepEqual(commands, [CHARGE, { type: 'StartTimer', seq: 1, durationMs: 10 }]);
+    h.completeTask(commands);
+    return { h, run };
+  }
+
+  function assertUnhandledRejection(result: RunActivationResult): void {
+    const { cause, failure } = failureOf(result);
+    assert.equal(cause, 'WorkflowError');
+    assert.equal(
+      failure.message,
+      'Unhandled Promise rejection: ActivityFailure: Activity task failed',
+    );
+    assert.deepEqual(failure.info, {
+      type: 'application',
+      errorType: 'UnhandledRejectionError',
+      nonRetryable: false,
+    });
+    assert.equal(failure.cause?.info.type, 'activity', 'the original error is the cause');
+    assert.equal(failure.cause.cause?.message, 'card declined');
+  }
+
+  test('a failed activity the code awaits only after a timer fails the task; its retry too', async () => {
+    const { h, run } = await awaitingLate(sandbox, 'late');
+    h.activityFailed(1, applicationFailure('card declined', 'CardDeclined')).startTask();
+    const result = await run.activateShared(h.after(run.lastEventId));
+    assertUnhandledRejection(result);
+    assert.equal(run.usable, false, 'the run is evicted and replayed on the retry');
+    run.dispose();
+    // The engine retries the task: a fresh run replays the history and fails it the same way.
+    h.failTask().startTask();
+    const retry = newRun(sandbox, 'late');
+    assertUnhandledRejection(await retry.activateShared(h.events));
+    retry.dispose();
+  });
+
+  test('a rejection the code handles later in the same activation does not count', async () => {
+    const { h, run } = await awaitingLate(sandbox, 'in-time');
+    h.activityFailed(1, applicationFailure('card declined', 'CardDeclined'));
+    h.advance(10).timerFired(1).startTask();
+    assert.deepEqual(commandsOf(await run.activateShared(h.after(run.lastEventId))), [
+      { type: 'CompleteWorkflowExecution', result: 'caught: card declined' },
+    ]);
+    run.dispose();
+  });
+
+  test('in one batch of tasks, only the run whose code left the rejection fails', async () => {
+    const first = await awaitingLate(sandbox, 'first');
+    const guilty = await awaitingLate(sandbox, 'guilty');
+    const last = await awaitingLate(sandbox, 'last');
+    const declined = applicationFailure('card declined', 'CardDeclined');
+    guilty.h.activityFailed(1, declined);
+    for (const { h } of [first, last]) h.activityFailed(1, declined).advance(10).timerFired(1);
+    const results = await Promise.all(
+      [first, guilty, last].map(({ h, run }) =>
+        run.activateShared(h.startTask().after(run.lastEventId)),
+      ),
+    );
+    const caught = [{ type: 'CompleteWorkflowExecution', result: 'caught: card declined' }];
+    assert.deepEqual(commandsOf(results[0] as RunActivationResult), caught);
+    assertUnhandledRejection(results[1] as RunActivationResult);
+    assert.deepEqual(commandsOf(results[2] as RunActivationResult), caught);
+    for (const { run } of [first, guilty, last]) run.dispose();
+  });
+
+  test('a rejection left by a signal handler fails the task that delivered the signal', async () => {
+    const h = new HistoryBuilder().started('forgetfulHandler');
+    const run = newRun(sandbox, 'forgetful');
+    h.completeTask(commandsOf(await run.activateShared(h.startTask().events)));
+    h.signaled('approve', ['x']).startTask();
+    const { failure } = failureOf(await run.activateShared(h.after(run.lastEventId)));
+    assert.equal(failure.message, 'Unhandled Promise rejection: Error: forgotten in a handler');
+    run.dispose();
+  });
+
+  test('a rejection left in a replay for a query is logged, and fails nothing', async () => {
+    const { logger, warnings } = recordingLogger();
+    const logged = VmSandbox.create(basics, { logger });
+    const h = new HistoryBuilder().started('chargeAwaitedLate', [5]);
+    h.startTask().completeTask([CHARGE, { type: 'StartTimer', seq: 1, durationMs: 10 }]);
+    h.activityFailed(1, applicationFailure('card declined', 'CardDeclined'));
+    h.startTask().completeTask([]);
+    const run = newRun(logged, 'replayed');
+    assert.equal(run.replay(h.events).status, 'success');
+    await waitFor(() => warnings.length > 0, 'the warning');
+    assert.match(warnings[0] ?? '', /left a promise rejection unhandled outside a workflow task/);
+    run.dispose();
+    logged.dispose();
   });
 });

@@ -205,7 +205,7 @@ export class WorkflowRun {
   ): Promise<RunActivationResult> {
     assertEndsWithTaskStarted(events);
     const feed = this.#beginFeed(events, true, updates);
-    return feed.finish(await this.#sandbox.runBatchShared(feed.step));
+    return feed.finish(await this.#sandbox.runBatchShared(this.#runKey, feed.step));
   }
 
   /**
@@ -215,6 +215,15 @@ export class WorkflowRun {
   replay(events: readonly HistoryEvent[]): RunActivationResult {
     const feed = this.#beginFeed(events, false);
     return feed.finish(this.#sandbox.runBatch(feed.step));
+  }
+
+  /**
+   * {@link replay}, in a shared batch ({@link activateShared}): a replayed activation that leaves
+   * a promise rejection unhandled fails it, as it fails a worker's task. For `Worker.runReplayHistory`.
+   */
+  async replayShared(events: readonly HistoryEvent[]): Promise<RunActivationResult> {
+    const feed = this.#beginFeed(events, false);
+    return feed.finish(await this.#sandbox.runBatchShared(this.#runKey, feed.step));
   }
 
   /**
@@ -316,8 +325,12 @@ export class WorkflowRun {
     };
     const finish = (interrupted: FailedSandboxActivation | undefined): RunActivationResult => {
       if (interrupted !== undefined) {
+        // A deadlock cut the feed short (nothing answered), or the answered activation left a
+        // promise rejection unhandled: the task fails, with the answer's logs; a task that
+        // failed already keeps its own failure.
+        if (answered?.status === 'failed') return answered;
         this.#poison(interrupted.failure.message);
-        return { ...interrupted, evict: true };
+        return { ...interrupted, logs: answered?.logs ?? interrupted.logs, evict: true };
       }
       if (answered !== undefined) return answered;
       if (this.#closed) this.#skipMootCancellations();

@@ -6,7 +6,8 @@ import type {
   SandboxResponse,
 } from '../protocol/activation.ts';
 import { Activator, workflowTypeNames } from './activator.ts';
-import { installScopeStorage } from './cancellation-scope.ts';
+import { encodeFailure } from '../failures.ts';
+import { CancellationScope, installScopeStorage } from './cancellation-scope.ts';
 import type { ScopeStorage } from './cancellation-scope.ts';
 import { getActivator, maybeGetActivator, setActivator } from './context.ts';
 import { hardenGlobals, installGlobalOverrides } from './global-overrides.ts';
@@ -24,11 +25,16 @@ export interface Inbox {
   request: string;
   /** The host code that `enter()` calls back, set by the host for one call. */
   host: (() => void) | undefined;
+  /** The reason of a rejection workflow code left unhandled, for `unhandledRejection`. */
+  rejection: unknown;
 }
 
 const runs = new Map<string, Activator>();
-const inbox: Inbox = { request: '', host: undefined };
+const inbox: Inbox = { request: '', host: undefined, rejection: undefined };
 let factory: ModuleFactory | undefined;
+let scopeStorage: ScopeStorage | undefined;
+/** A scope deeper than this is not followed to its root (a `parent` that code rewrote). */
+const MAX_SCOPE_DEPTH = 100_000;
 
 function instantiateModule(): Record<string, unknown> {
   if (factory === undefined) throw new TypeError('The workflows module is not installed.');
@@ -44,11 +50,12 @@ function instantiateModule(): Record<string, unknown> {
 export function install(moduleFactory: ModuleFactory, hostGlobals: readonly string[]): Inbox {
   factory = moduleFactory;
   const g = globalThis as typeof globalThis & Record<string, unknown>;
-  const scopeStorage = g['__reprise_scopeStorage'] as ScopeStorage | undefined;
-  if (scopeStorage === undefined) {
+  const storage = g['__reprise_scopeStorage'] as ScopeStorage | undefined;
+  if (storage === undefined) {
     throw new TypeError('The host did not inject the scopes’ AsyncLocalStorage.');
   }
-  installScopeStorage(scopeStorage);
+  scopeStorage = storage;
+  installScopeStorage(storage);
   installGlobalOverrides(g, {
     now: () => getActivator().nowMs,
     random: () => getActivator().random(),
@@ -108,11 +115,20 @@ function handle(req: SandboxRequest): SandboxResponse {
       runs.set(req.runKey, run);
       return { op: 'create', ok: true };
     }
-    case 'activate':
-      runFor(req.runKey).activate(req.activation);
+    case 'activate': {
+      const run = runFor(req.runKey);
+      inRootScope(run, () => {
+        run.activate(req.activation);
+      });
       return { op: 'activate', ok: true };
-    case 'unblockConditions':
-      return { op: 'unblockConditions', unblocked: runFor(req.runKey).tryUnblockConditions() };
+    }
+    case 'unblockConditions': {
+      const run = runFor(req.runKey);
+      return {
+        op: 'unblockConditions',
+        unblocked: inRootScope(run, () => run.tryUnblockConditions()),
+      };
+    }
     case 'conclude': {
       const run = runFor(req.runKey);
       const result = run.conclude();
@@ -126,6 +142,12 @@ function handle(req: SandboxRequest): SandboxResponse {
       runs.delete(req.runKey);
       setActivator(undefined);
       return { op: 'dispose', ok: true };
+    case 'unhandledRejection': {
+      runFor(req.runKey);
+      const reason = inbox.rejection;
+      inbox.rejection = undefined;
+      return { op: 'unhandledRejection', failure: encodeFailure(unhandledRejectionError(reason)) };
+    }
     case 'discover': {
       const probe = new Activator({ randomSeed: 'discover', instantiate: instantiateModule });
       setActivator(probe);
@@ -158,5 +180,46 @@ function jsonSafe(run: Activator, result: SandboxActivationResult): SandboxActiv
   }
 }
 
+/**
+ * Runs the run's jobs with its root scope as the store of the host's AsyncLocalStorage, as its
+ * workflow function already runs: every promise workflow code makes or rejects then carries a
+ * scope of its run, by which the host tells whose a rejection left unhandled is ({@link runKeyOf}).
+ */
+function inRootScope<T>(run: Activator, fn: () => T): T {
+  return scopeStorage === undefined ? fn() : scopeStorage.run(run.rootScope, fn);
+}
+
+/** Temporal's `UnhandledRejectionError`: what fails the task, naming the reason. */
+function unhandledRejectionError(reason: unknown): Error {
+  let described: string;
+  try {
+    described = String(reason);
+  } catch {
+    described = 'a value that cannot be converted to a string';
+  }
+  const error = new Error(`Unhandled Promise rejection: ${described}`, { cause: reason });
+  error.name = 'UnhandledRejectionError';
+  return error;
+}
+
+/**
+ * The key of the run `store` (the AsyncLocalStorage's store where a promise was made or
+ * rejected) is a scope of, or undefined. The host calls it directly, outside any watched call:
+ * it runs no workflow code (own data properties only, and the frozen class's instanceof).
+ */
+export function runKeyOf(store: unknown): string | undefined {
+  let scope = store;
+  for (let depth = 0; depth < MAX_SCOPE_DEPTH; depth++) {
+    if (!(scope instanceof CancellationScope)) return undefined;
+    const parent: unknown = Object.getOwnPropertyDescriptor(scope, 'parent')?.value;
+    if (parent === undefined) {
+      for (const [runKey, run] of runs) if (run.rootScope === scope) return runKey;
+      return undefined;
+    }
+    scope = parent;
+  }
+  return undefined;
+}
+
 /** What the runtime bundle exposes to the host (as the global `__reprise_runtime`). */
-export const runtime = { install, dispatch, enter };
+export const runtime = { install, dispatch, enter, runKeyOf };

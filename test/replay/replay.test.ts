@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+// First: it takes the test runner's listeners before any sandbox adds its own.
+import { hideSandboxRejectionsFromTestRunner } from '../helpers/sandbox-rejections.ts';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { DeterminismViolationError, Worker } from 'reprise/worker';
+import { HistoryBuilder, applicationFailure } from '../helpers/history-builders.ts';
 
 const fixture = (name: string): unknown =>
   JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8'));
@@ -45,6 +48,43 @@ describe('saved histories replay against the current code', () => {
     await assert.rejects(
       Worker.runReplayHistory({ workflowsPath }, { events: [{ nope: 1 }] }),
       /Not a Reprise history/,
+    );
+  });
+});
+
+describe('a replay of code that leaves a promise rejection unhandled', () => {
+  hideSandboxRejectionsFromTestRunner();
+
+  test('fails as the worker fails the task, with UnhandledRejectionError', async () => {
+    // Recorded by code that awaited the charge before the timer; the code now awaits it after.
+    const h = new HistoryBuilder().started('chargeAwaitedLate', [5]);
+    h.startTask().completeTask([
+      {
+        type: 'ScheduleActivityTask',
+        seq: 1,
+        activityId: '1',
+        activityType: 'charge',
+        taskQueue: 'test-queue',
+        args: [5],
+        startToCloseTimeoutMs: 60_000,
+      },
+      { type: 'StartTimer', seq: 1, durationMs: 10 },
+    ]);
+    h.activityFailed(1, applicationFailure('card declined', 'CardDeclined'));
+    h.startTask().completeTask([]);
+    await assert.rejects(
+      Worker.runReplayHistory(
+        { workflowsPath: new URL('../runtime/workflows/basics.ts', import.meta.url).pathname },
+        { events: h.events },
+      ),
+      (e: unknown) => {
+        assert.ok(e instanceof Error);
+        assert.equal(
+          e.message,
+          'Replay failed: Unhandled Promise rejection: ActivityFailure: Activity task failed',
+        );
+        return true;
+      },
     );
   });
 });

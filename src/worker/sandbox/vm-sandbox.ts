@@ -5,6 +5,8 @@ import { executionAsyncId } from 'node:async_hooks';
 import { SourceMap } from 'node:module';
 import vm from 'node:vm';
 import { IllegalStateError, ensureError } from '../../errors.ts';
+import { defaultLogger } from '../../logger.ts';
+import type { Logger } from '../../logger.ts';
 import type {
   Activation,
   QueryRequest,
@@ -39,6 +41,8 @@ export interface VmSandboxOptions {
    * built) or node:vm's thread per call ('node-vm', the default where it was not).
    */
   readonly watchdog?: WatchdogKind | undefined;
+  /** Where a promise rejection that workflow code left unhandled but no run owns is reported. */
+  readonly logger?: Logger | undefined;
 }
 
 const WORKFLOWS_FILENAME = 'reprise-workflows.js';
@@ -75,7 +79,11 @@ export type FailedSandboxActivation = SandboxActivationResult & { status: 'faile
 interface Inbox {
   request: string;
   host: (() => void) | undefined;
+  rejection: unknown;
 }
+
+/** The sandbox's `runKeyOf`: the run a scope belongs to. */
+type RunKeyOf = (store: unknown) => string | undefined;
 
 class DeadlockError extends Error {}
 
@@ -84,6 +92,8 @@ type SharedOutcome = { failed: FailedSandboxActivation | undefined } | { error: 
 
 /** A batch handed to {@link VmSandbox.runBatchShared}, waiting for its shared watched call. */
 interface SharedBatch {
+  /** The run whose activations the batch runs: the one a rejection its code left fails. */
+  readonly runKey: string;
   readonly step: () => boolean;
   readonly settle: (outcome: SharedOutcome) => void;
 }
@@ -136,6 +146,14 @@ export class VmSandbox {
   #flushScheduled = false;
   /** Flushes the pending disposals if no watched call came within DISPOSAL_LINGER_MS. */
   #disposalLinger: NodeJS.Timeout | undefined;
+  readonly #runKeyOf: RunKeyOf;
+  readonly #logger: Logger;
+  /**
+   * The runs whose shared batch ran in the last flush, until its outcome is settled a turn later:
+   * each with the reason of the first promise rejection its code left unhandled, once node
+   * reported one (undefined until then; `{ reason }` keeps an `undefined` reason apart).
+   */
+  readonly #awaitingRejections = new Map<string, { reason: unknown } | undefined>();
 
   private constructor(bundle: WorkflowBundle, options: VmSandboxOptions | undefined) {
     this.#timeoutMs = options?.deadlockTimeoutMs ?? 2000;
@@ -172,10 +190,16 @@ export class VmSandbox {
     );
     this.#baselineNamed = Reflect.ownKeys(this.#contextObject).length;
     this.#baselineSymbols = Object.getOwnPropertySymbols(this.#global).length;
+    this.#runKeyOf = new vm.Script('__reprise_runtime.runKeyOf').runInContext(
+      this.#context,
+    ) as RunKeyOf;
+    this.#logger = options?.logger ?? defaultLogger({ component: 'workflow-sandbox' });
     this.#dispatch = new vm.Script('__reprise_runtime.dispatch()', { filename: 'reprise-host.js' });
     this.#enter = new vm.Script('__reprise_runtime.enter()', { filename: 'reprise-host.js' });
     this.#sourceMap = parseSourceMap(bundle.sourceMap);
-    watchUnhandledRejections(this.#context);
+    watchUnhandledRejections(this.#context, (reason) => {
+      this.#onUnhandledRejection(reason);
+    });
     const found = this.#call({ op: 'discover' });
     this.workflowTypes = found.workflowTypes;
     this.signalNames = /\bsetDefaultSignalHandler\b/.test(bundle.code) ? null : found.signalNames;
@@ -250,18 +274,24 @@ export class VmSandbox {
    * {@link runBatch}, deferred to the end of this turn of the event loop: the batches handed in
    * during the turn (workflow tasks of many runs, say) run one after another in shared watched
    * calls, with the same rule as runBatch's steps (a new step starts only within the window
-   * slack), instead of starting a watchdog thread each (~0.1–0.5 ms; ADR 0005).
+   * slack), instead of starting a watchdog thread each (~0.1–0.5 ms; ADR 0005). `runKey` is the
+   * run whose activations `step` runs.
    *
-   * Resolves with the failure of the activation a deadlock interrupted (its run is disposed;
-   * `step` is not called again), or undefined. Rejects with what `step` throws.
+   * Resolves a turn after the batch ran, once node has reported the promise rejections that
+   * workflow code left unhandled (ADR 0021): with the failure of the activation a deadlock
+   * interrupted (its run is disposed; `step` is not called again), or an `UnhandledRejectionError`
+   * failure if the run's code left one, or undefined. Rejects with what `step` throws.
    */
-  runBatchShared(step: () => boolean): Promise<FailedSandboxActivation | undefined> {
+  runBatchShared(
+    runKey: string,
+    step: () => boolean,
+  ): Promise<FailedSandboxActivation | undefined> {
     return new Promise((resolve, reject) => {
       const settle = (outcome: SharedOutcome): void => {
         if ('error' in outcome) reject(ensureError(outcome.error));
         else resolve(outcome.failed);
       };
-      this.#sharedBatches.push({ step, settle });
+      this.#sharedBatches.push({ runKey, step, settle });
       this.#scheduleFlush();
     });
   }
@@ -324,7 +354,80 @@ export class VmSandbox {
         }
       }
     }
-    for (const [batch, outcome] of outcomes) batch.settle(outcome);
+    this.#settleAfterRejections(outcomes);
+  }
+
+  /**
+   * Settles the batches' outcomes once node reported the rejections their code left unhandled:
+   * it does when this turn's microtasks have run (to {@link #onUnhandledRejection}), so the
+   * outcomes wait for the next turn, one setImmediate for the whole flush (Temporal's activate()
+   * waits one per activation). A run with such a rejection fails its task.
+   */
+  #settleAfterRejections(outcomes: [SharedBatch, SharedOutcome][]): void {
+    const awaiting: [SharedBatch, SharedOutcome][] = [];
+    for (const entry of outcomes) {
+      const [batch, outcome] = entry;
+      if ('failed' in outcome && outcome.failed === undefined) {
+        this.#awaitingRejections.set(batch.runKey, undefined);
+        awaiting.push(entry);
+      } else {
+        batch.settle(outcome);
+      }
+    }
+    if (awaiting.length === 0) return;
+    setImmediate(() => {
+      for (const [batch, outcome] of awaiting) {
+        const rejection = this.#awaitingRejections.get(batch.runKey);
+        this.#awaitingRejections.delete(batch.runKey);
+        batch.settle(
+          rejection === undefined
+            ? outcome
+            : { failed: this.#unhandledRejectionFailure(batch.runKey, rejection.reason) },
+        );
+      }
+    });
+  }
+
+  /**
+   * A promise of this context was rejected and nothing handled it by the end of the turn (node's
+   * 'unhandledRejection'): the run it belongs to fails its task if it is waiting for that
+   * ({@link #settleAfterRejections}). The run is the one whose scope was the AsyncLocalStorage's
+   * store where the promise was made (node 20, 22) or rejected (node 24), which node restores
+   * while it reports; the runtime runs every activation in its run's root scope. A rejection no
+   * waiting run owns is only logged: workflow code that a query, or a replay outside the worker's
+   * tasks, ran.
+   */
+  #onUnhandledRejection(reason: unknown): void {
+    const runKey = this.#runKeyOf(asyncStore.getStore());
+    if (runKey !== undefined && this.#awaitingRejections.has(runKey)) {
+      if (this.#awaitingRejections.get(runKey) === undefined) {
+        this.#awaitingRejections.set(runKey, { reason });
+      }
+      return;
+    }
+    this.#logger.warn(
+      { runKey, reason: describeWithoutCode(reason) },
+      'workflow code left a promise rejection unhandled outside a workflow task (a query, or a ' +
+        'replay), or in no run: it is ignored; await or catch every promise workflow code makes',
+    );
+  }
+
+  /** The run's task failure for an unhandled rejection: the runtime describes the reason. */
+  #unhandledRejectionFailure(runKey: string, reason: unknown): FailedSandboxActivation {
+    this.#inbox.rejection = reason;
+    try {
+      const { failure } = this.#call({ op: 'unhandledRejection', runKey });
+      return { status: 'failed', cause: 'WorkflowError', failure, logs: [] };
+    } catch (e) {
+      // A reason whose toString() loops: the run's state is unknown, as after any deadlock.
+      if (e instanceof DeadlockError) this.disposeRun(runKey);
+      return workflowError(
+        'UnhandledRejectionError',
+        `Unhandled Promise rejection: ${describeWithoutCode(reason)} (${ensureError(e).message})`,
+      );
+    } finally {
+      this.#inbox.rejection = undefined;
+    }
   }
 
   #activate(runKey: string, activation: Activation): SandboxActivationResult {
@@ -630,19 +733,38 @@ function workflowError(
 }
 
 /**
- * A promise that workflow code rejects and handles only later (start an activity, await a
- * timer, then await the activity) must not crash the worker: node's default turns unhandled
- * rejections into uncaught exceptions. Rejections of sandbox promises are ignored here; the
- * workflow still sees them when it awaits.
+ * What describes a rejection's reason without running workflow code (a getter, a toString()),
+ * outside any watched call: an own string `message`, else the kind of value.
  */
-const sandboxPromiseProtos = new Map<vm.Context, object>();
+function describeWithoutCode(reason: unknown): string {
+  if (typeof reason !== 'object' || reason === null) {
+    return typeof reason === 'function' ? 'a function' : `${typeof reason} ${String(reason)}`;
+  }
+  const message: unknown = Object.getOwnPropertyDescriptor(reason, 'message')?.value;
+  return typeof message === 'string' ? message : 'an object';
+}
+
+/**
+ * Node reports a promise that is still rejected without a handler once a turn's microtasks ran
+ * ('unhandledRejection'); by default it then crashes the process. A rejection of a promise of a
+ * sandbox context goes to its sandbox ({@link VmSandbox}), which fails the task of the run it
+ * belongs to, or logs it; the process goes on. One that workflow code handles within the turn
+ * (start an activity, await a timer, then await the activity) is never reported.
+ */
+const sandboxPromiseProtos = new Map<
+  vm.Context,
+  { proto: object; onRejection: (reason: unknown) => void }
+>();
 let listening = false;
 
-function watchUnhandledRejections(context: vm.Context): void {
-  sandboxPromiseProtos.set(
-    context,
-    new vm.Script('Promise.prototype').runInContext(context) as object,
-  );
+function watchUnhandledRejections(
+  context: vm.Context,
+  onRejection: (reason: unknown) => void,
+): void {
+  sandboxPromiseProtos.set(context, {
+    proto: new vm.Script('Promise.prototype').runInContext(context) as object,
+    onRejection,
+  });
   if (listening) return;
   listening = true;
   process.on('unhandledRejection', onUnhandledRejection);
@@ -658,8 +780,11 @@ function unwatchUnhandledRejections(context: vm.Context): void {
 
 function onUnhandledRejection(reason: unknown, promise: Promise<unknown>): void {
   const proto: unknown = Object.getPrototypeOf(promise);
-  for (const sandboxProto of sandboxPromiseProtos.values()) {
-    if (proto === sandboxProto) return;
+  for (const sandbox of sandboxPromiseProtos.values()) {
+    if (proto === sandbox.proto) {
+      sandbox.onRejection(reason);
+      return;
+    }
   }
   // Not ours: keep node's default (an uncaught exception) when nobody else listens.
   if (process.listenerCount('unhandledRejection') === 1) throw reason;

@@ -222,3 +222,25 @@ export async function validatorDraws(): Promise<number> {
   await sleep(10);
   return Math.random();
 }
+
+/**
+ * Starts a charge and sleeps before it awaits it: a charge that fails while the code waits on the
+ * timer leaves its rejection unhandled, unless the timer fires in the same activation.
+ */
+export async function chargeAwaitedLate(amount: number): Promise<string> {
+  const receipt = charge(amount);
+  await sleep(10);
+  try {
+    return await receipt;
+  } catch (e) {
+    return `caught: ${e instanceof ActivityFailure && e.cause instanceof Error ? e.cause.message : String(e)}`;
+  }
+}
+
+/** Its signal handler rejects a promise that nothing ever handles. */
+export async function forgetfulHandler(): Promise<void> {
+  setHandler(approve, () => {
+    void Promise.reject(new Error('forgotten in a handler'));
+  });
+  await condition(() => false);
+}
