@@ -149,7 +149,7 @@ export class VmSandbox {
   readonly #runKeyOf: RunKeyOf;
   readonly #logger: Logger;
   /**
-   * The runs whose shared batch ran in the last flush, until its outcome is settled a turn later:
+   * The runs whose shared batch ran in the last flush, until its outcome is settled by the next immediate:
    * each with the reason of the first promise rejection its code left unhandled, once node
    * reported one (undefined until then; `{ reason }` keeps an `undefined` reason apart).
    */
@@ -277,7 +277,7 @@ export class VmSandbox {
    * slack), instead of starting a watchdog thread each (~0.1–0.5 ms; ADR 0005). `runKey` is the
    * run whose activations `step` runs.
    *
-   * Resolves a turn after the batch ran, once node has reported the promise rejections that
+   * Resolves right after the flush that ran the batch, once node has reported the promise rejections that
    * workflow code left unhandled (ADR 0021): with the failure of the activation a deadlock
    * interrupted (its run is disposed; `step` is not called again), or an `UnhandledRejectionError`
    * failure if the run's code left one, or undefined. Rejects with what `step` throws.
@@ -299,14 +299,24 @@ export class VmSandbox {
   #scheduleFlush(): void {
     if (this.#flushScheduled) return;
     this.#flushScheduled = true;
+    let settle: (() => void) | undefined;
     setImmediate(() => {
       this.#flushScheduled = false;
-      this.#flush();
+      settle = this.#flush();
+    });
+    // Queued with the flush, so it runs in the same turn of the event loop, right after it: node
+    // reports the promise rejections that the flush's workflow code left unhandled between two
+    // immediates (ADR 0021), so the outcomes wait for no other I/O or timers.
+    setImmediate(() => {
+      settle?.();
     });
   }
 
-  /** Runs the shared batches and the pending disposals in as few watched calls as they allow. */
-  #flush(): void {
+  /**
+   * Runs the shared batches and the pending disposals in as few watched calls as they allow;
+   * returns what settles their outcomes once node has reported the rejections they left.
+   */
+  #flush(): (() => void) | undefined {
     const batches = this.#sharedBatches;
     this.#sharedBatches = [];
     // Settled once the watched calls are over: no host code of theirs runs inside one.
@@ -354,16 +364,17 @@ export class VmSandbox {
         }
       }
     }
-    this.#settleAfterRejections(outcomes);
+    return this.#settleAfterRejections(outcomes);
   }
 
   /**
-   * Settles the batches' outcomes once node reported the rejections their code left unhandled:
-   * it does when this turn's microtasks have run (to {@link #onUnhandledRejection}), so the
-   * outcomes wait for the next turn, one setImmediate for the whole flush (Temporal's activate()
-   * waits one per activation). A run with such a rejection fails its task.
+   * Settles at once the outcomes that are failures already; returns what settles the others
+   * once node has reported the rejections their code left unhandled (to
+   * {@link #onUnhandledRejection}): the immediate queued with the flush calls it, so a flush
+   * costs one more immediate in the same turn, not a turn (Temporal's activate() waits a turn per
+   * activation). A run with such a rejection fails its task.
    */
-  #settleAfterRejections(outcomes: [SharedBatch, SharedOutcome][]): void {
+  #settleAfterRejections(outcomes: [SharedBatch, SharedOutcome][]): (() => void) | undefined {
     const awaiting: [SharedBatch, SharedOutcome][] = [];
     for (const entry of outcomes) {
       const [batch, outcome] = entry;
@@ -374,8 +385,8 @@ export class VmSandbox {
         batch.settle(outcome);
       }
     }
-    if (awaiting.length === 0) return;
-    setImmediate(() => {
+    if (awaiting.length === 0) return undefined;
+    return () => {
       for (const [batch, outcome] of awaiting) {
         const rejection = this.#awaitingRejections.get(batch.runKey);
         this.#awaitingRejections.delete(batch.runKey);
@@ -385,7 +396,7 @@ export class VmSandbox {
             : { failed: this.#unhandledRejectionFailure(batch.runKey, rejection.reason) },
         );
       }
-    });
+    };
   }
 
   /**
