@@ -149,9 +149,9 @@ export class VmSandbox {
   readonly #runKeyOf: RunKeyOf;
   readonly #logger: Logger;
   /**
-   * The runs whose shared batch ran in the last flush, until its outcome is settled by the next immediate:
-   * each with the reason of the first promise rejection its code left unhandled, once node
-   * reported one (undefined until then; `{ reason }` keeps an `undefined` reason apart).
+   * The runs whose shared batch ran in the last flush, until the immediate after it settles its
+   * outcome: each with the reason of the first promise rejection its code left unhandled, once
+   * node reported one (undefined until then; `{ reason }` keeps an `undefined` reason apart).
    */
   readonly #awaitingRejections = new Map<string, { reason: unknown } | undefined>();
 
@@ -277,8 +277,8 @@ export class VmSandbox {
    * slack), instead of starting a watchdog thread each (~0.1–0.5 ms; ADR 0005). `runKey` is the
    * run whose activations `step` runs.
    *
-   * Resolves right after the flush that ran the batch, once node has reported the promise rejections that
-   * workflow code left unhandled (ADR 0021): with the failure of the activation a deadlock
+   * Resolves right after the flush that ran the batch, once node has reported the promise
+   * rejections that workflow code left unhandled (ADR 0021): with the failure of the activation a deadlock
    * interrupted (its run is disposed; `step` is not called again), or an `UnhandledRejectionError`
    * failure if the run's code left one, or undefined. Rejects with what `step` throws.
    */
