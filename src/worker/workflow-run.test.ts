@@ -968,6 +968,14 @@ describe('WorkflowRun: promise rejections workflow code leaves unhandled', () =>
     run.dispose();
   });
 
+  test("a rejection of workflow code's own Promise subclass fails the task too", async () => {
+    const h = new HistoryBuilder().started('forgetfulSubclass');
+    const run = newRun(sandbox, 'subclass');
+    const { failure } = failureOf(await run.activateShared(h.startTask().events));
+    assert.equal(failure.message, 'Unhandled Promise rejection: Error: forgotten in a subclass');
+    run.dispose();
+  });
+
   test('a rejection left in a replay for a query is logged, and fails nothing', async () => {
     const { logger, warnings } = recordingLogger();
     const logged = VmSandbox.create(basics, { logger });

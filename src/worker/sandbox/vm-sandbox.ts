@@ -767,6 +767,8 @@ const sandboxPromiseProtos = new Map<
   { proto: object; onRejection: (reason: unknown) => void }
 >();
 let listening = false;
+/** How far up a rejected promise's prototype chain a sandbox's Promise.prototype is looked for. */
+const MAX_PROTO_DEPTH = 16;
 
 function watchUnhandledRejections(
   context: vm.Context,
@@ -790,12 +792,17 @@ function unwatchUnhandledRejections(context: vm.Context): void {
 }
 
 function onUnhandledRejection(reason: unknown, promise: Promise<unknown>): void {
-  const proto: unknown = Object.getPrototypeOf(promise);
-  for (const sandbox of sandboxPromiseProtos.values()) {
-    if (proto === sandbox.proto) {
-      sandbox.onRejection(reason);
-      return;
+  // Up the prototype chain: workflow code may subclass its Promise (`class P extends Promise`).
+  let proto: unknown = Object.getPrototypeOf(promise);
+  for (let depth = 0; depth < MAX_PROTO_DEPTH && proto !== null; depth++) {
+    for (const sandbox of sandboxPromiseProtos.values()) {
+      if (proto === sandbox.proto) {
+        sandbox.onRejection(reason);
+        return;
+      }
     }
+    if (proto === Promise.prototype) break;
+    proto = Object.getPrototypeOf(proto);
   }
   // Not ours: keep node's default (an uncaught exception) when nobody else listens.
   if (process.listenerCount('unhandledRejection') === 1) throw reason;

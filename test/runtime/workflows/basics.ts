@@ -244,3 +244,10 @@ export async function forgetfulHandler(): Promise<void> {
   });
   await condition(() => false);
 }
+
+/** Rejects a promise of its own Promise subclass that nothing ever handles. */
+export async function forgetfulSubclass(): Promise<void> {
+  class Deferred<T> extends Promise<T> {}
+  void Deferred.reject(new Error('forgotten in a subclass'));
+  await condition(() => false);
+}
