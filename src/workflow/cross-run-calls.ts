@@ -336,12 +336,17 @@ export class CrossRunCalls {
     return true;
   }
 
+  /**
+   * The failure a cancelled child's promises reject with. Its retryState is Temporal's for a
+   * cancelled child, before or after it started: NonRetryableFailure, as for a child that closed
+   * with ChildWorkflowExecutionCanceled (cross-run-events.ts).
+   */
   #cancelledFailure(child: Child): ChildWorkflowFailure {
     return new ChildWorkflowFailure(
       child.namespace,
       { workflowId: child.command.workflowId, runId: child.runId ?? '' },
       child.command.workflowType,
-      'CancelRequested',
+      'NonRetryableFailure',
       new CancelledFailure('Child workflow cancelled'),
     );
   }

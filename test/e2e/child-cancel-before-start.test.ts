@@ -59,7 +59,10 @@ describe('cancelling a child before it started', () => {
         workflowId,
         args: [childId, type],
       });
-      assert.equal(await handle.result(), 'start rejected as cancelled');
+      assert.equal(
+        await handle.result(),
+        'start rejected as cancelled (retryState NonRetryableFailure)',
+      );
       const types = await typesOf(handle);
       assert.ok(!types.includes('StartChildWorkflowExecutionInitiated'), types.join(', '));
       assert.equal(await statusOf(childId), undefined);
@@ -97,7 +100,10 @@ describe('cancelling a child before it started', () => {
     const { handle, childId, types } = await cancelWhileStarting('TRY_CANCEL');
     await waitFor(async () => (await statusOf(childId)) === 'Canceled', 'the child cancelled');
     await handle.signal(finish);
-    assert.equal(await handle.result(), 'start rejected as cancelled');
+    assert.equal(
+      await handle.result(),
+      'start rejected as cancelled (retryState NonRetryableFailure)',
+    );
     const history = await types();
     assertCancelledWhileStarting(history);
     assert.ok(
@@ -111,7 +117,10 @@ describe('cancelling a child before it started', () => {
     const { handle, childId, types } = await cancelWhileStarting('WAIT_CANCELLATION_COMPLETED');
     await waitFor(async () => (await statusOf(childId)) === 'Canceled', 'the child cancelled');
     await handle.signal(finish);
-    assert.equal(await handle.result(), 'start resolved; result cancelled');
+    assert.equal(
+      await handle.result(),
+      'start resolved; result cancelled (retryState NonRetryableFailure)',
+    );
     const history = await types();
     assertCancelledWhileStarting(history);
     await assertReplays(handle);

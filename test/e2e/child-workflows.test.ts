@@ -150,15 +150,27 @@ describe('child workflows', () => {
     await other.terminate('cleanup');
   });
 
-  test('cancelling the scope of a child cancels the child', async () => {
+  test('cancelling the scope of a child cancels the child; the ChildWorkflowFailure has retryState NonRetryableFailure', async () => {
     const childId = id('scope-child');
     const result = await env.client.workflow.execute(parentCancelsChild, {
       taskQueue: env.taskQueue,
       workflowId: id('scope-parent'),
       args: [childId],
     });
-    assert.equal(result, 'child cancelled');
+    assert.equal(result, 'child cancelled (retryState NonRetryableFailure)');
     assert.equal(await statusOf(childId), 'Canceled');
+  });
+
+  test('TRY_CANCEL: a started child whose scope is cancelled rejects at once with retryState NonRetryableFailure', async () => {
+    const childId = id('try-cancel-child');
+    const result = await env.client.workflow.execute(parentCancelsChild, {
+      taskQueue: env.taskQueue,
+      workflowId: id('try-cancel-parent'),
+      args: [childId, 'TRY_CANCEL'],
+    });
+    assert.equal(result, 'child cancelled (retryState NonRetryableFailure)');
+    // The parent completed in the task that sent the request: its parentClosePolicy closes the child.
+    await waitFor(async () => (await statusOf(childId)) !== 'Running', 'the child closed');
   });
 
   test('ABANDON: a child cancelled before it started rejects startChild at once', async () => {
