@@ -17,7 +17,7 @@ import * as activities from './fixtures/contract-activities.ts';
 import { attemptsOf } from './fixtures/contract-activities.ts';
 import { callByKey, survivesShutdown } from './fixtures/contract-workflows.ts';
 import { contractFixture, contractWorkflows } from './fixtures/paths.ts';
-import { startTestEnv, waitFor } from '../helpers/test-env.ts';
+import { recordingLogger, startTestEnv, waitFor } from '../helpers/test-env.ts';
 import type { TestEnv } from '../helpers/test-env.ts';
 
 /** Waits until the one pending activity of `h` is on `attempt` and waiting out a backoff. */
@@ -160,6 +160,55 @@ describe('heartbeats', () => {
     assert.ok(types.includes('ActivityTaskCancelRequested'));
     assert.ok(types.includes('ActivityTaskCanceled'));
     assert.equal(types.at(-1), 'WorkflowExecutionCanceled');
+  });
+});
+
+describe('a heartbeat that finds its attempt no longer current', () => {
+  const { logger, warnings } = recordingLogger();
+  let env: TestEnv;
+
+  before(async () => {
+    // A ManualClock that never moves: no heartbeat or start-to-close timeout fires.
+    env = await startTestEnv({
+      clock: new ManualClock(),
+      workflows: contractWorkflows,
+      activities,
+      worker: { logger },
+    });
+  });
+  after(async () => {
+    await env.close();
+  });
+
+  test('aborts the attempt, and the worker reports nothing for it (the engine would refuse it)', async () => {
+    const key = 'gone-at-heartbeat';
+    const handle = await env.client.workflow.start(callByKey, {
+      taskQueue: env.taskQueue,
+      workflowId: key,
+      args: [
+        'heartbeatUntilCancelled',
+        key,
+        { startToCloseTimeout: '1 minute', heartbeatTimeout: '200ms' },
+      ],
+    });
+    await waitFor(
+      async () => (await handle.describe()).pendingActivities[0]?.lastHeartbeatTimeMs !== undefined,
+      'the first heartbeat',
+    );
+    await handle.terminate('the attempt is gone');
+    await waitFor(
+      () => attemptsOf(key)[0]?.abortedWith !== undefined,
+      'a heartbeat to abort the attempt',
+    );
+    assert.equal(
+      attemptsOf(key)[0]?.abortedWith,
+      'Activity attempt is no longer current (timed out or closed)',
+    );
+    await waitFor(
+      () => env.worker.getStatus().numRunningActivities === 0,
+      'the attempt to end in the worker',
+    );
+    assert.deepEqual(warnings, []);
   });
 });
 

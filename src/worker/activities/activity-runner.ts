@@ -38,7 +38,8 @@ const RELEASE_TRIES = 7;
  * Runs one activity attempt: in its own Context (AsyncLocalStorage), with an AbortSignal that
  * fires on cancellation (learned from heartbeats), on the attempt's start-to-close deadline, and
  * on worker shutdown; then reports the result, the failure, or the acknowledged cancellation —
- * except for an attempt cut at its deadline, which the engine's timeout ends.
+ * except for an attempt cut at its deadline, which the engine's timeout ends, and one a heartbeat
+ * found no longer current, which the engine has already ended.
  */
 export class ActivityRunner {
   readonly #api: EngineApi;
@@ -117,6 +118,10 @@ export class ActivityRunner {
         cutAtDeadline(log, task);
         return;
       }
+      if (heartbeater.gone) {
+        goneAtHeartbeat(log);
+        return;
+      }
       try {
         await this.#complete(task, toPayload(result));
       } catch (e) {
@@ -139,6 +144,10 @@ export class ActivityRunner {
       }
       if (cut) {
         cutAtDeadline(log, task);
+        return;
+      }
+      if (heartbeater.gone) {
+        goneAtHeartbeat(log);
         return;
       }
       const err = ensureError(e);
@@ -255,6 +264,18 @@ function cutAtDeadline(log: Logger, task: ActivityTask): void {
   );
 }
 
+/**
+ * A heartbeat of the attempt was answered ActivityTaskNotFound (the attempt timed out, was
+ * cancelled or retried, or its run closed): the attempt ended (however it ended) and nothing is
+ * reported, as with Temporal's worker, since the engine would refuse any answer.
+ */
+function goneAtHeartbeat(log: Logger): void {
+  log.debug(
+    { reason: 'ActivityTaskNotFound' },
+    'activity attempt found no longer current by a heartbeat: its outcome is not reported',
+  );
+}
+
 function activityInfoOf(task: ActivityTask): ActivityInfo {
   const details = task.heartbeatDetails;
   return {
@@ -297,6 +318,8 @@ class Heartbeater {
   #inFlight: Promise<void> | undefined;
   #stopped = false;
   cancelRequested = false;
+  /** Set when a heartbeat was answered ActivityTaskNotFound: the engine ended the attempt. */
+  gone = false;
   lastDetails: unknown;
 
   constructor(
@@ -348,6 +371,7 @@ class Heartbeater {
       } catch (e) {
         const err = ensureError(e);
         if (err instanceof RepriseError && err.code === ErrorCode.ActivityTaskNotFound) {
+          this.gone = true;
           this.#controller.abort(
             new CancelledFailure('Activity attempt is no longer current (timed out or closed)'),
           );
