@@ -136,11 +136,9 @@ function tokenize(query: string): Token[] {
       tokens.push({ kind: 'string', value, pos: i });
       i = end;
     } else if (c === '`') {
-      const end = query.indexOf('`', i + 1);
-      if (end < 0) fail(i, 'unterminated `quoted name`: add the closing `');
-      if (end === i + 1) fail(i, 'empty `quoted name`');
-      tokens.push({ kind: 'ident', text: query.slice(i + 1, end), quoted: true, pos: i });
-      i = end + 1;
+      const { name, end } = scanQuotedName(query, i, fail);
+      tokens.push({ kind: 'ident', text: name, quoted: true, pos: i });
+      i = end;
     } else if (NUMBER.test(rest)) {
       const text = (NUMBER.exec(rest) as RegExpExecArray)[0];
       tokens.push({ kind: 'number', value: Number(text), text, pos: i });
@@ -155,6 +153,32 @@ function tokenize(query: string): Token[] {
   }
   tokens.push({ kind: 'end', pos: query.length });
   return tokens;
+}
+
+/**
+ * The `quoted name` opening at `start`, read as Temporal's parser reads it: a doubled backquote
+ * inside stands for one (`a``b` is the name a`b, which no search attribute has, so the parser
+ * refuses it by name rather than stopping at the first backquote). Returns the name and the index
+ * just past the closing backquote.
+ */
+function scanQuotedName(
+  query: string,
+  start: number,
+  fail: (pos: number, message: string) => never,
+): { name: string; end: number } {
+  let name = '';
+  let j = start + 1;
+  for (;;) {
+    const close = query.indexOf('`', j);
+    if (close < 0) return fail(start, 'unterminated `quoted name`: add the closing `');
+    name += query.slice(j, close);
+    if (query.charAt(close + 1) !== '`') {
+      if (name === '') fail(start, 'empty `quoted name`');
+      return { name, end: close + 1 };
+    }
+    name += '`';
+    j = close + 2;
+  }
 }
 
 /** What a backslash followed by each character stands for; any other escaped character is itself. */
