@@ -7,7 +7,7 @@ import type { ActivationJob } from '../protocol/activation.ts';
 import type { Command, CommandOf } from '../protocol/commands.ts';
 import { CancellationScope, onCancelRequested, takeParked } from './cancellation-scope.ts';
 import type { InScope } from './cancellation-scope.ts';
-import { argsAtCall } from './runtime-helpers.ts';
+import { argsAtCall, rejectedBy } from './runtime-helpers.ts';
 import type { CapturedStack } from './runtime-helpers.ts';
 import { LazyMap } from '../util/lazy-collections.ts';
 
@@ -139,10 +139,11 @@ export class CrossRunCalls {
     // A caller may only await `started`: never let an unawaited result reject unhandled.
     result.catch(() => undefined);
     if (scope.consideredCancelled) {
-      const failure = this.#cancelledFailure(child);
-      child.start?.reject(failure);
-      child.result?.reject(failure);
-      return { started, result };
+      // As in Temporal: nothing is sent, and the call rejects with the scope's own cancellation.
+      started.catch(() => undefined);
+      const cancelled = rejectedBy(scope);
+      cancelled.catch(() => undefined);
+      return { started: cancelled, result: cancelled };
     }
     this.#children.set(seq, child);
     this.#host.pushCommand(full);

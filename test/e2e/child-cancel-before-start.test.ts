@@ -14,6 +14,7 @@ import {
   cancelsInSameActivation,
   cancelsWhileStarting,
   finish,
+  startsInCancelledScope,
 } from './fixtures/child-cancel-workflows.ts';
 import { fixturesPath, startTestEnv, waitFor } from '../helpers/test-env.ts';
 import type { TestEnv } from '../helpers/test-env.ts';
@@ -69,6 +70,23 @@ describe('cancelling a child before it started', () => {
       await assertReplays(handle);
     });
   }
+
+  test("in a scope cancelled already, startChild sends nothing and rejects with the scope's CancelledFailure", async () => {
+    const workflowId = id('cancelled-scope');
+    const childId = `${workflowId}-child`;
+    const handle = await env.client.workflow.start(startsInCancelledScope, {
+      taskQueue: env.taskQueue,
+      workflowId,
+      args: [childId],
+    });
+    assert.equal(
+      await handle.result(),
+      'CancelledFailure: Cancellation scope cancelled; cancellation true',
+    );
+    const types = await typesOf(handle);
+    assert.ok(!types.includes('StartChildWorkflowExecutionInitiated'), types.join(', '));
+    assert.equal(await statusOf(childId), undefined);
+  });
 
   /** Runs cancelsWhileStarting: the cancel reaches the parent before the child has started. */
   async function cancelWhileStarting(
