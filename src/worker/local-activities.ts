@@ -8,6 +8,7 @@ import type { ActivationJob, SandboxActivationResult } from '../protocol/activat
 import type { EventOf, HistoryEvent } from '../protocol/history-events.ts';
 import { LOCAL_ACTIVITY_MARKER, LocalActivityMarkerDetails } from '../protocol/local-activity.ts';
 import type { LocalActivityRequest, LocalActivityRequests } from '../protocol/local-activity.ts';
+import { SETTLED_BY_WORKFLOW } from './activities/local-activity-executor.ts';
 import type {
   LocalActivityExecutor,
   LocalActivityRunContext,
@@ -107,7 +108,8 @@ export function replayLocalActivities(
  * Answers the live part of a workflow task that requested local activities: runs them
  * concurrently, delivers each outcome to the run as it ends (one activation each, the order
  * history will record), starts what those activations request, aborts what they cancel, stops
- * waiting for what they settled themselves (TRY_CANCEL, ABANDON), and returns every command of
+ * waiting for what they settled themselves (TRY_CANCEL, ABANDON; no further attempt of those
+ * starts), and returns every command of
  * the task. Stops at a close command (aborting what still runs: its
  * outcome is never recorded) or a failed activation.
  */
@@ -132,8 +134,12 @@ export async function runLocalActivities(
       });
     }
     for (const seq of requests?.cancel ?? []) running.get(seq)?.controller.abort();
-    // Settled by the code (TRY_CANCEL, ABANDON): the task no longer waits for them.
-    for (const seq of requests?.settled ?? []) running.delete(seq);
+    // Settled by the code (TRY_CANCEL, ABANDON): the task no longer waits for them, and no
+    // further attempt starts (an ABANDONed attempt still running is left to finish).
+    for (const seq of requests?.settled ?? []) {
+      running.get(seq)?.controller.abort(SETTLED_BY_WORKFLOW);
+      running.delete(seq);
+    }
   };
   const abortAll = (): void => {
     for (const r of running.values()) r.controller.abort();

@@ -19,6 +19,7 @@ import { LOCAL_ACTIVITY_MARKER_NAME } from '../../src/workflow/local-activity.ts
 import * as activities from './fixtures/local-activity-activities.ts';
 import { localState } from './fixtures/local-activity-activities.ts';
 import {
+  abandonFailingLocally,
   cancelBlockedLocally,
   cancelLocally,
   failsHugelyLocally,
@@ -33,6 +34,7 @@ import {
 import { MAX_PAYLOAD_BYTES } from '../../src/protocol/payload.ts';
 import { fixturesPath, startTestEnv, waitFor } from '../helpers/test-env.ts';
 import type { TestEnv } from '../helpers/test-env.ts';
+import type { Logger } from '../../src/logger.ts';
 
 const WORKFLOWS = 'local-activity-workflows.ts';
 
@@ -249,6 +251,46 @@ describe('local activities', () => {
       }
     });
   }
+
+  test('an ABANDONed local activity whose attempts fail starts no attempt after the cancel', async () => {
+    // The worker's debug log says when the abandoned call ends: after it, no attempt can start.
+    const debug: string[] = [];
+    const logger: Logger = {
+      debug: (_obj, msg) => {
+        debug.push(msg ?? '');
+      },
+      info: () => undefined,
+      warn: () => undefined,
+      error: () => undefined,
+      child: () => logger,
+    };
+    const logged = await startTestEnv({ workflows: WORKFLOWS, activities, worker: { logger } });
+    const workflowId = id('abandon-failing');
+    try {
+      const handle = await logged.client.workflow.start(abandonFailingLocally, {
+        taskQueue: logged.taskQueue,
+        workflowId,
+        args: [workflowId],
+      });
+      assert.equal(await handle.result(), 'cancelled');
+      assert.deepEqual(localState.attempts.get(workflowId), [1], 'attempt 1 runs still');
+      const release = localState.releases.get(workflowId);
+      assert.ok(release !== undefined);
+      release(); // attempt 1 fails now, after the cancel
+      await waitFor(
+        () =>
+          debug.some((m) => /'failsOnceReleased' was abandoned by its workflow/.test(m)) ||
+          (localState.attempts.get(workflowId)?.length ?? 0) > 1,
+        'the abandoned local activity to end, or to start another attempt',
+      );
+      assert.deepEqual(localState.attempts.get(workflowId), [1], 'no attempt after the cancel');
+      const types = (await handle.fetchHistory()).events.map((e) => e.type);
+      assert.ok(!types.includes('WorkflowTaskFailed'), types.join(', '));
+    } finally {
+      localState.releases.get(workflowId)?.();
+      await logged.close();
+    }
+  });
 
   test('an attempt still running at the workflow task deadline is cut and retried in a later task', async () => {
     const workflowId = id('slow');

@@ -47,6 +47,13 @@ type AttemptOutcome =
 /** How much of an oversized failure's message the failure that replaces it keeps, at most. */
 const KEPT_MESSAGE_CHARS = 1000;
 
+/**
+ * The reason `execute`'s signal aborts with when the workflow settled the call itself (an
+ * ABANDON call whose scope was cancelled): no further attempt starts, but the running one is
+ * not aborted. Any other reason is a cancellation that aborts the running attempt too.
+ */
+export const SETTLED_BY_WORKFLOW: unique symbol = Symbol('settled by the workflow');
+
 export class LocalActivityExecutor {
   readonly #activities: ActivityFunctions;
   readonly #interceptors: readonly ActivityInterceptorsFactory[];
@@ -76,7 +83,9 @@ export class LocalActivityExecutor {
   /**
    * Runs attempts until one completes, the retry policy gives up, the backoff is too long to
    * wait here (over `localRetryThresholdMs`, or past the task deadline: the marker then carries
-   * `backoffMs`), or `signal` aborts it (the workflow cancelled it). Never throws.
+   * `backoffMs`), or `signal` aborts it: the workflow cancelled it (the running attempt is
+   * aborted), or settled it itself (reason {@link SETTLED_BY_WORKFLOW}: the running attempt may
+   * finish, but no further one starts). Never throws.
    */
   async execute(
     request: LocalActivityRequest,
@@ -125,6 +134,19 @@ export class LocalActivityExecutor {
       }
       if (outcome.deadline === 'ScheduleToClose') {
         return finalFailure(attempt, RetryState.Timeout, outcome.failure);
+      }
+      if (signal.aborted && signal.reason === SETTLED_BY_WORKFLOW) {
+        // Its outcome is no longer wanted: another attempt would be work for nothing.
+        this.#logger.debug(
+          {
+            activityType: request.activityType,
+            seq: request.seq,
+            workflowId: run.workflowId,
+            attempt,
+          },
+          `local activity '${request.activityType}' was abandoned by its workflow: attempt ${attempt} failed, and no further attempt starts`,
+        );
+        return finalFailure(attempt, RetryState.CancelRequested, cancelledFailure());
       }
       const info = outcome.failure.info;
       const delayMs =
@@ -198,6 +220,8 @@ export class LocalActivityExecutor {
     // Why the attempt was aborted, if it was (set from callbacks, so not a narrowed local).
     const ended: { by: 'cancel' | 'timeout' | undefined } = { by: undefined };
     const onCancel = (): void => {
+      // Abandoned (ABANDON): the attempt is left to finish, unaware.
+      if (signal.reason === SETTLED_BY_WORKFLOW) return;
       ended.by ??= 'cancel';
       controller.abort(new CancelledFailure('Local activity cancelled'));
     };
