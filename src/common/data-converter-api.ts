@@ -12,7 +12,7 @@ import type {
   WorkflowTask,
 } from '../transport/engine-api.ts';
 import type { ScheduleAction } from '../protocol/schedules.ts';
-import { loadDataConverter, loadDataConverterSync } from './data-converter.ts';
+import { loadDataConverterSync } from './data-converter.ts';
 import type { DataConverter, LoadedDataConverter } from './data-converter.ts';
 import { decodeHistoryEvents, encodeCommands, mapUpdateOutcome } from './payload-fields.ts';
 
@@ -24,14 +24,6 @@ export function withDataConverter(api: EngineApi, dc: LoadedDataConverter | unde
 /** For `new Client({ dataConverter })`. */
 export function clientApi(api: EngineApi, dataConverter: DataConverter | undefined): EngineApi {
   return withDataConverter(api, loadDataConverterSync(dataConverter));
-}
-
-/** For `Worker.create({ dataConverter })` (which may load `payloadConverterPath`). */
-export async function workerApi(
-  api: EngineApi,
-  dataConverter: DataConverter | undefined,
-): Promise<EngineApi> {
-  return withDataConverter(api, await loadDataConverter(dataConverter));
 }
 
 type Req<M extends keyof EngineApi> = Parameters<EngineApi[M]>[0];

@@ -59,6 +59,17 @@ async function mapMarkerDetails(
   return out;
 }
 
+/**
+ * A local activity's marker details as a worker with this converter sends them: what the engine
+ * measures against its payload limit.
+ */
+export function encodeLocalActivityMarker(
+  dc: LoadedDataConverter,
+  details: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  return mapMarkerDetails(dc, 'encode', LOCAL_ACTIVITY_MARKER, details);
+}
+
 /** Decodes the payloads of history events (for the workflow code, or a replay). */
 export function decodeHistoryEvents(
   dc: LoadedDataConverter,

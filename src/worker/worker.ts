@@ -1,7 +1,8 @@
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
-import { workerApi } from '../common/data-converter-api.ts';
-import type { DataConverter } from '../common/data-converter.ts';
+import { withDataConverter } from '../common/data-converter-api.ts';
+import { loadDataConverter } from '../common/data-converter.ts';
+import type { DataConverter, LoadedDataConverter } from '../common/data-converter.ts';
 import { IllegalStateError, InvalidArgumentError, ensureError } from '../errors.ts';
 import type { WorkerInterceptors } from './interceptors.ts';
 import { defaultLogger } from '../logger.ts';
@@ -152,6 +153,7 @@ export class Worker {
     options: WorkerOptions,
     workflows: LoadedWorkflows | undefined,
     api: EngineApi,
+    dataConverter: LoadedDataConverter | undefined,
   ) {
     this.options = options;
     this.#api = api;
@@ -170,6 +172,7 @@ export class Worker {
       taskQueue: options.taskQueue,
       logger: this.#logger,
       interceptors: options.interceptors?.activity,
+      dataConverter,
     });
     this.#workflowHandler = workflows
       ? new WorkflowTaskHandler({
@@ -261,8 +264,11 @@ export class Worker {
               options.logger ??
               defaultLogger({ component: 'worker', taskQueue: options.taskQueue }),
           });
-    const api = await workerApi(options.connection, options.dataConverter);
-    const worker = new Worker(options, workflows, api);
+    // Payloads leave the worker encoded, through the api; local activities measure their markers
+    // encoded too (the engine checks them against its limit as it receives them).
+    const dataConverter = await loadDataConverter(options.dataConverter);
+    const api = withDataConverter(options.connection, dataConverter);
+    const worker = new Worker(options, workflows, api, dataConverter);
     if (workflows?.watchdog === 'node-vm') {
       worker.#logger.warn(
         { reason: nativeWatchdogUnavailable() },

@@ -2,7 +2,7 @@
 // only ciphertext, while the client and the workflow code see plain values; a custom payload
 // converter (given as an object, or to the worker as payloadConverterPath) is used both ways.
 import assert from 'node:assert/strict';
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import {
   Client,
@@ -10,7 +10,6 @@ import {
   WorkflowFailedError,
   WorkflowUpdateFailedError,
 } from 'reprise/client';
-import type { Payload, PayloadCodec } from 'reprise/client';
 import { ApplicationFailure } from 'reprise/workflow';
 import * as activities from './fixtures/data-converter-activities.ts';
 import {
@@ -25,59 +24,10 @@ import {
   secretRefusals,
   secrets,
 } from './fixtures/data-converter-workflows.ts';
+import { ENCRYPTED, encryptionCodec } from './fixtures/encryption-codec.ts';
 import { REVERSED_ENCODING, payloadConverter } from './fixtures/reversed-converter.ts';
 import { fixturesPath, startTestEnv, waitFor } from '../helpers/test-env.ts';
 import type { TestEnv } from '../helpers/test-env.ts';
-
-const ENCRYPTED = 'binary/encrypted';
-const enc = new TextEncoder();
-const dec = new TextDecoder();
-
-/** AES-256-GCM over the whole payload (metadata and data), a fresh IV each time. */
-function encryptionCodec(key: Buffer): PayloadCodec {
-  const serialise = (p: Payload): Buffer =>
-    Buffer.from(
-      JSON.stringify({
-        metadata: Object.fromEntries(
-          Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
-        ),
-        data: p.data ? Buffer.from(p.data).toString('base64') : undefined,
-      }),
-    );
-  const parse = (b: Buffer): Payload => {
-    const o = JSON.parse(b.toString()) as { metadata: Record<string, string>; data?: string };
-    return {
-      metadata: Object.fromEntries(
-        Object.entries(o.metadata).map(([k, v]) => [k, Buffer.from(v, 'base64')]),
-      ),
-      ...(o.data !== undefined && { data: Buffer.from(o.data, 'base64') }),
-    };
-  };
-  return {
-    encode: (payloads) =>
-      Promise.resolve(
-        payloads.map((p) => {
-          const iv = randomBytes(12);
-          const cipher = createCipheriv('aes-256-gcm', key, iv);
-          const body = Buffer.concat([cipher.update(serialise(p)), cipher.final()]);
-          return {
-            metadata: { encoding: enc.encode(ENCRYPTED) },
-            data: Buffer.concat([iv, cipher.getAuthTag(), body]),
-          };
-        }),
-      ),
-    decode: (payloads) =>
-      Promise.resolve(
-        payloads.map((p) => {
-          if (dec.decode(p.metadata?.['encoding'] ?? new Uint8Array()) !== ENCRYPTED) return p;
-          const data = Buffer.from(p.data ?? new Uint8Array());
-          const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, 12));
-          decipher.setAuthTag(data.subarray(12, 28));
-          return parse(Buffer.concat([decipher.update(data.subarray(28)), decipher.final()]));
-        }),
-      ),
-  };
-}
 
 /** The run's history as the engine stores it (no converter between), as one string. */
 async function storedHistory(env: TestEnv, workflowId: string, runId?: string): Promise<string> {

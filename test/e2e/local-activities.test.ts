@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import {
   ActivityFailure,
@@ -18,6 +19,7 @@ import {
 import { LOCAL_ACTIVITY_MARKER_NAME } from '../../src/workflow/local-activity.ts';
 import * as activities from './fixtures/local-activity-activities.ts';
 import { localState } from './fixtures/local-activity-activities.ts';
+import { encryptionCodec } from './fixtures/encryption-codec.ts';
 import {
   abandonFailingLocally,
   cancelBlockedLocally,
@@ -399,6 +401,36 @@ describe('local activities, on an engine with a small payload limit', () => {
       assert.equal(localState.calls.get(workflowId), 1, 'run once');
     });
   }
+
+  test('a result within the limit but over it once encoded by a payload codec fails the local activity for good', async () => {
+    // The codec makes payloads about twice as big: 60 % of the limit plain is over it encoded,
+    // which is what the engine measures.
+    const encoded = await startTestEnv({
+      workflows: WORKFLOWS,
+      activities,
+      limits: { maxPayloadBytes: LIMIT, payloadSizeWarnBytes: LIMIT },
+      worker: { dataConverter: { payloadCodecs: [encryptionCodec(randomBytes(32))] } },
+    });
+    try {
+      const workflowId = id('huge-encoded');
+      const handle = await encoded.client.workflow.start(hugeLocally, {
+        taskQueue: encoded.taskQueue,
+        workflowId,
+        args: [workflowId, Math.round(0.6 * LIMIT)],
+      });
+      const cause = await markedFailure(handle);
+      assert.ok(cause.info.type === 'application', JSON.stringify(cause));
+      assert.equal(cause.info.errorType, 'PayloadTooLarge');
+      assert.equal(cause.info.nonRetryable, true);
+      assert.match(
+        cause.message,
+        /with its marker \(encoded by the dataConverter\), over the engine's 1000-byte payload limit/,
+      );
+      assert.equal(localState.calls.get(workflowId), 1, 'run once');
+    } finally {
+      await encoded.close();
+    }
+  });
 
   test('a failure over the limit is recorded as a shorter one', async () => {
     const workflowId = id('fails-hugely');

@@ -3,6 +3,8 @@
 // the marker details the workflow records.
 import { CompleteAsyncError, Context, runInActivityContext } from '../../activity/context.ts';
 import type { ActivityInfo } from '../../activity/context.ts';
+import type { LoadedDataConverter } from '../../common/data-converter.ts';
+import { encodeLocalActivityMarker } from '../../common/payload-fields.ts';
 import { ensureError } from '../../errors.ts';
 import {
   ApplicationFailure,
@@ -59,6 +61,11 @@ export class LocalActivityExecutor {
   readonly #interceptors: readonly ActivityInterceptorsFactory[];
   readonly #taskQueue: string;
   readonly #logger: Logger;
+  /**
+   * The worker's data converter, if it has one: a marker is measured as the engine receives it,
+   * encoded (a codec may make it larger). Without one, the plain marker is what the engine gets.
+   */
+  readonly #dataConverter: LoadedDataConverter | undefined;
   /** The engine's payload limit, which its marker must keep to; the default until registered. */
   #maxPayloadBytes = MAX_PAYLOAD_BYTES;
 
@@ -68,7 +75,10 @@ export class LocalActivityExecutor {
     logger: Logger;
     /** The worker's `interceptors.activity`: local activities run through them too. */
     interceptors?: readonly ActivityInterceptorsFactory[] | undefined;
+    /** The worker's loaded `dataConverter`. */
+    dataConverter?: LoadedDataConverter | undefined;
   }) {
+    this.#dataConverter = opts.dataConverter;
     this.#interceptors = opts.interceptors ?? [];
     this.#activities = opts.activities;
     this.#taskQueue = opts.taskQueue;
@@ -96,7 +106,7 @@ export class LocalActivityExecutor {
     const marker = (
       attempt: number,
       outcome: Pick<LocalActivityMarkerDetails, 'result' | 'failure' | 'backoffMs'>,
-    ): LocalActivityMarkerDetails => {
+    ): LocalActivityMarkerDetails | Promise<LocalActivityMarkerDetails> => {
       const details: LocalActivityMarkerDetails = {
         seq: request.seq,
         activityId: request.activityId,
@@ -105,7 +115,11 @@ export class LocalActivityExecutor {
         originalScheduleTimeMs,
         ...outcome,
       };
-      return details.failure === undefined ? details : this.#failureWithinLimit(details);
+      if (details.failure === undefined) return details;
+      const dc = this.#dataConverter;
+      return dc === undefined
+        ? this.#failureWithinLimit(details, payloadBytes(details))
+        : this.#encodedFailureWithinLimit(details, dc);
     };
     const finalFailure = (attempt: number, retryState: RetryState, cause: Failure) =>
       marker(attempt, { failure: activityFailure(request, retryState, cause) });
@@ -278,14 +292,23 @@ export class LocalActivityExecutor {
       // The result travels in its marker, which the engine checks whole against its own limit:
       // over it, the engine would refuse the task's answer and the activity would run again.
       const max = this.#maxPayloadBytes;
-      const size = payloadBytes(result) + markerOverheadBytes(request);
+      const dc = this.#dataConverter;
+      const size =
+        dc === undefined
+          ? payloadBytes(result) + markerOverheadBytes(request)
+          : payloadBytes(
+              await encodeLocalActivityMarker(dc, {
+                ...markerOverhead(request),
+                result,
+              }),
+            );
       if (size > max) {
         // Contract 7: an oversized result fails the activity for good, saying why.
         const failure: Failure = {
           // No stack: it would only show the worker's code, and the marker must stay small.
           ...encodeFailure(
             ApplicationFailure.nonRetryable(
-              `The result of local activity '${request.activityType}' is ${size} bytes with its marker, over the engine's ${max}-byte payload limit (maxPayloadBytes). ` +
+              `The result of local activity '${request.activityType}' is ${size} bytes with its marker${dc === undefined ? '' : ' (encoded by the dataConverter)'}, over the engine's ${max}-byte payload limit (maxPayloadBytes). ` +
                 'Return less from it: store large data elsewhere and return a reference.',
               'PayloadTooLarge',
             ),
@@ -324,9 +347,11 @@ export class LocalActivityExecutor {
    * activity's: a non-retryable `ServerFailure` that says so and keeps the start of the message.
    * A final failure keeps its `ActivityFailure` (and `retryState`); its cause is replaced.
    */
-  #failureWithinLimit(details: LocalActivityMarkerDetails): LocalActivityMarkerDetails {
+  #failureWithinLimit(
+    details: LocalActivityMarkerDetails,
+    size: number,
+  ): LocalActivityMarkerDetails {
     const max = this.#maxPayloadBytes;
-    const size = payloadBytes(details);
     const failure = details.failure;
     if (size <= max || failure === undefined) return details;
     const final = details.backoffMs === undefined && failure.info.type === 'activity';
@@ -343,11 +368,30 @@ export class LocalActivityExecutor {
           `Keep large data out of errors. Its message began: ${kept}`,
         info: { type: 'server', nonRetryable: true },
       };
+      // It has no payloads, so a data converter leaves it as it is: its plain size is the one.
       const fitted = { ...details, failure: final ? { ...failure, cause: shorter } : shorter };
       const over = payloadBytes(fitted) - max;
       if (over <= 0 || kept === '') return fitted;
       kept = kept.slice(0, Math.max(0, kept.length - over));
     }
+  }
+
+  /**
+   * {@link #failureWithinLimit}, measuring the marker as the engine receives it: encoded (its
+   * failure's details go through the codecs).
+   */
+  async #encodedFailureWithinLimit(
+    details: LocalActivityMarkerDetails,
+    dc: LoadedDataConverter,
+  ): Promise<LocalActivityMarkerDetails> {
+    let size: number;
+    try {
+      size = payloadBytes(await encodeLocalActivityMarker(dc, details));
+    } catch {
+      // The codec failed: sending the marker will fail the same way, and fail the task with it.
+      return details;
+    }
+    return this.#failureWithinLimit(details, size);
   }
 
   #info(
@@ -452,14 +496,19 @@ function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<boolean> {
   });
 }
 
-/** The bytes a `core_local_activity` marker adds to its result (at most: the largest numbers). */
-function markerOverheadBytes(request: LocalActivityRequest): number {
-  return payloadBytes({
+/** A `core_local_activity` marker with the largest numbers and a null result: its overhead. */
+function markerOverhead(request: LocalActivityRequest): LocalActivityMarkerDetails {
+  return {
     seq: request.seq,
     activityId: request.activityId,
     activityType: request.activityType,
     attempt: Number.MAX_SAFE_INTEGER,
     originalScheduleTimeMs: Number.MAX_SAFE_INTEGER,
     result: null,
-  });
+  };
+}
+
+/** The bytes a `core_local_activity` marker adds to its result (at most). */
+function markerOverheadBytes(request: LocalActivityRequest): number {
+  return payloadBytes(markerOverhead(request));
 }
