@@ -991,3 +991,64 @@ describe('WorkflowRun: promise rejections workflow code leaves unhandled', () =>
     logged.dispose();
   });
 });
+
+describe('WorkflowRun: rejections of the runtime’s own promises', () => {
+  hideSandboxRejectionsFromTestRunner();
+
+  test('a WAIT_CANCELLATION_REQUESTED child whose cancel request fails does not fail the task', async () => {
+    const h = new HistoryBuilder().started('cancelsChildWaitingForRequest');
+    const run = newRun(sandbox, 'cancels-child');
+    const [start] = commandsOf(await run.activateShared(h.startTask().events));
+    assert.equal(start?.type, 'StartChildWorkflowExecution');
+    h.completeTask([]);
+    const completed = h.lastEventId;
+    const initiated = h.add({
+      type: 'StartChildWorkflowExecutionInitiated',
+      namespace: 'default',
+      workflowId: 'kid-1',
+      workflowType: 'kid',
+      taskQueue: 'test-queue',
+      input: [],
+      parentClosePolicy: 'TERMINATE',
+      workflowTaskCompletedEventId: completed,
+    });
+    const child = {
+      namespace: 'default',
+      workflowId: 'kid-1',
+      workflowType: 'kid',
+      runId: 'kid-run',
+      initiatedEventId: initiated.eventId,
+    };
+    const started = h.add({ type: 'ChildWorkflowExecutionStarted', ...child });
+    h.startTask();
+    const [cancel] = commandsOf(await run.activateShared(h.after(run.lastEventId)));
+    assert.equal(cancel?.type, 'RequestCancelExternalWorkflowExecution');
+    h.completeTask([]);
+    const cancelInitiated = h.add({
+      type: 'RequestCancelExternalWorkflowExecutionInitiated',
+      namespace: 'default',
+      workflowId: 'kid-1',
+      childWorkflowOnly: true,
+      workflowTaskCompletedEventId: h.lastEventId,
+    });
+    // The child completed before the request reached it: the request fails.
+    h.add({
+      type: 'ChildWorkflowExecutionCompleted',
+      ...child,
+      startedEventId: started.eventId,
+      result: 'ok',
+    });
+    h.add({
+      type: 'RequestCancelExternalWorkflowExecutionFailed',
+      namespace: 'default',
+      workflowId: 'kid-1',
+      initiatedEventId: cancelInitiated.eventId,
+      cause: 'ExternalWorkflowExecutionNotFound',
+    });
+    h.startTask();
+    assert.deepEqual(commandsOf(await run.activateShared(h.after(run.lastEventId))), [
+      { type: 'CompleteWorkflowExecution', result: 'done: ok' },
+    ]);
+    run.dispose();
+  });
+});

@@ -298,9 +298,15 @@ export class CrossRunCalls {
         child.result?.reject(this.#cancelledFailure(child));
         return;
       case 'WAIT_CANCELLATION_REQUESTED':
-        void request.then(() => {
-          if (takeParked(this.#children, seq)) child.result?.reject(this.#cancelledFailure(child));
-        });
+        // A request that fails (the child closed first) leaves the result to the child's close;
+        // the derived promise must not reject unhandled, which would fail the task (ADR 0021).
+        request.then(
+          () => {
+            if (takeParked(this.#children, seq))
+              child.result?.reject(this.#cancelledFailure(child));
+          },
+          () => undefined,
+        );
         return;
       case 'WAIT_CANCELLATION_COMPLETED':
         return; // the child's close (ChildWorkflowExecutionCanceled, or a result) settles it

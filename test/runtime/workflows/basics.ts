@@ -2,6 +2,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  ChildWorkflowCancellationType,
   condition,
   defineQuery,
   defineSignal,
@@ -12,6 +13,7 @@ import {
   proxyActivities,
   setHandler,
   sleep,
+  startChild,
   uuid4,
   workflowInfo,
 } from 'reprise/workflow';
@@ -250,4 +252,24 @@ export async function forgetfulSubclass(): Promise<void> {
   class Deferred<T> extends Promise<T> {}
   void Deferred.reject(new Error('forgotten in a subclass'));
   await condition(() => false);
+}
+
+/**
+ * Starts a child that is cancelled with WAIT_CANCELLATION_REQUESTED once it started, then waits
+ * for its result.
+ */
+export async function cancelsChildWaitingForRequest(): Promise<string> {
+  const scope = new CancellationScope();
+  const child = await scope.run(() =>
+    startChild('kid', {
+      workflowId: 'kid-1',
+      cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_REQUESTED,
+    }),
+  );
+  scope.cancel();
+  try {
+    return `done: ${String(await child.result())}`;
+  } catch (e) {
+    return `caught: ${e instanceof Error ? e.message : String(e)}`;
+  }
 }
