@@ -182,7 +182,9 @@ export class Activator {
       const i = this.#commands.indexOf(command);
       if (i !== -1) this.#commands.splice(i, 1);
     },
-    cancelsBeforeStart: () => this.patch(CHILD_CANCEL_BEFORE_START_PATCH, false),
+    // Not once the run has closed: the patch marker could no longer be recorded, and a replay,
+    // finding none, would keep the start command the live run dropped.
+    cancelsBeforeStart: () => !this.#closed && this.patch(CHILD_CANCEL_BEFORE_START_PATCH, false),
     assertMayIssue: (what) => {
       this.#assertMayIssue(what);
     },

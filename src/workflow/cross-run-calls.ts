@@ -73,7 +73,8 @@ export interface CrossRunHost {
   dropCommand(command: Command): void;
   /**
    * Whether the rules for a child cancelled before it started apply: always live, on replay iff
-   * history recorded {@link CHILD_CANCEL_BEFORE_START_PATCH} (decided once per run).
+   * history recorded {@link CHILD_CANCEL_BEFORE_START_PATCH} (decided once per run); never once
+   * the run has closed (its marker could not be recorded).
    */
   cancelsBeforeStart(): boolean;
   /** Throws in a query handler or update validator; called before a seq is taken. */

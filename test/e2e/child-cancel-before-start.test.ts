@@ -11,6 +11,7 @@ import * as activities from './fixtures/cancel-race-activities.ts';
 import { gates } from './fixtures/cancel-race-activities.ts';
 import {
   cancelChild,
+  cancelsAfterCompleting,
   cancelsInSameActivation,
   cancelsWhileStarting,
   finish,
@@ -70,6 +71,18 @@ describe('cancelling a child before it started', () => {
       await assertReplays(handle);
     });
   }
+
+  test('cancelled in the activation that completed the run, after the completion: the run replays', async () => {
+    const workflowId = id('after-completing');
+    const childId = `${workflowId}-child`;
+    const handle = await env.client.workflow.start(cancelsAfterCompleting, {
+      taskQueue: env.taskQueue,
+      workflowId,
+      args: [childId],
+    });
+    assert.equal(await handle.result(), 'done');
+    await assertReplays(handle);
+  });
 
   test("in a scope cancelled already, startChild sends nothing and rejects with the scope's CancelledFailure", async () => {
     const workflowId = id('cancelled-scope');
