@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Command } from '../protocol/commands.ts';
-import { LocalActivityMarkerDetails } from '../protocol/local-activity.ts';
+import { LOCAL_ACTIVITY_MARKER, LocalActivityMarkerDetails } from '../protocol/local-activity.ts';
 import { HistoryBuilder } from '../../test/helpers/history-builders.ts';
+import { hideSandboxRejectionsFromTestRunner } from '../../test/helpers/sandbox-rejections.ts';
 import { bundleWorkflows } from './sandbox/bundle.ts';
 import { VmSandbox } from './sandbox/vm-sandbox.ts';
 import { WorkflowRun } from './workflow-run.ts';
@@ -41,14 +42,17 @@ function marker(seq: number, activityType: string, result: unknown): LocalActivi
 }
 
 /** Answers the first task live, delivering the outcomes in the order given. */
-function liveTask(h: HistoryBuilder, outcomes: LocalActivityMarkerDetails[]): Command[] {
+async function liveTask(
+  h: HistoryBuilder,
+  outcomes: LocalActivityMarkerDetails[],
+): Promise<Command[]> {
   const run = new WorkflowRun({ sandbox, runId: 'run-live', namespace: 'default' });
   try {
     h.startTask();
     const first = success(run.activate(h.after(0)));
     const commands = [...first.commands];
     for (const outcome of outcomes)
-      commands.push(...success(run.resolveLocalActivity(outcome)).commands);
+      commands.push(...success(await run.resolveLocalActivity(outcome)).commands);
     h.completeTask(commands);
     return commands;
   } finally {
@@ -73,9 +77,9 @@ describe('local activities in WorkflowRun', () => {
     run.dispose();
   });
 
-  test('outcomes that end out of call order replay to the same commands', () => {
+  test('outcomes that end out of call order replay to the same commands', async () => {
     const h = new HistoryBuilder().started('concurrentLocals', []);
-    const live = liveTask(h, [marker(2, 'b', 'B'), marker(1, 'a', 'A')]);
+    const live = await liveTask(h, [marker(2, 'b', 'B'), marker(1, 'a', 'A')]);
     assert.deepEqual(
       live.map((c) => (c.type === 'RecordMarker' ? `marker ${String(c.details['seq'])}` : c.type)),
       ['marker 2', 'marker 1', 'StartTimer'],
@@ -86,7 +90,7 @@ describe('local activities in WorkflowRun', () => {
     replay.dispose();
   });
 
-  test('an ABANDON call cancelled where it is made records its cancellation and is never run', () => {
+  test('an ABANDON call cancelled where it is made records its cancellation and is never run', async () => {
     const h = new HistoryBuilder().started('abandonedAtOnce', []);
     const run = new WorkflowRun({ sandbox, runId: 'run-abandon', namespace: 'default' });
     h.startTask();
@@ -108,7 +112,7 @@ describe('local activities in WorkflowRun', () => {
       [[2, 'b']],
       'the cancelled call is not started',
     );
-    const last = success(run.resolveLocalActivity(marker(2, 'b', 'B')));
+    const last = success(await run.resolveLocalActivity(marker(2, 'b', 'B')));
     const commands = [...first.commands, ...last.commands];
     assert.deepEqual(
       commands.map((c) => c.type),
@@ -126,9 +130,9 @@ describe('local activities in WorkflowRun', () => {
     replay.dispose();
   });
 
-  test('a marker for another activity type is non-determinism', () => {
+  test('a marker for another activity type is non-determinism', async () => {
     const h = new HistoryBuilder().started('oneLocal', []);
-    liveTask(h, [marker(1, 'a', 'A')]);
+    await liveTask(h, [marker(1, 'a', 'A')]);
     const changed = h.events.map((e) =>
       e.type === 'MarkerRecorded' ? { ...e, details: { ...e.details, activityType: 'z' } } : e,
     );
@@ -147,5 +151,39 @@ describe('local activities in WorkflowRun', () => {
     assert.equal(result.cause, 'NonDeterminism');
     assert.match(result.failure.message, /no marker/);
     run.dispose();
+  });
+});
+
+describe('a local activity outcome whose activation leaves a rejection unhandled', () => {
+  hideSandboxRejectionsFromTestRunner();
+
+  test('fails the task live, as the replay of that task fails it', async () => {
+    const h = new HistoryBuilder().started('localAwaitedLate', []);
+    const run = new WorkflowRun({ sandbox, runId: 'run-late', namespace: 'default' });
+    const first = success(await run.activateShared(h.startTask().events));
+    const boom = {
+      ...marker(1, 'a', undefined),
+      failure: {
+        message: 'boom',
+        info: { type: 'application' as const, errorType: 'Boom', nonRetryable: true },
+      },
+    };
+    const live = failed(await run.resolveLocalActivity(boom));
+    assert.equal(live.cause, 'WorkflowError');
+    assert.match(live.failure.message, /^Unhandled Promise rejection: .*boom/);
+    assert.equal(run.usable, false, 'the run is evicted');
+    run.dispose();
+    // A worker that replays the task (its marker in history) fails it the same way.
+    const recorded: Command[] = [
+      ...first.commands,
+      { type: 'RecordMarker', markerName: LOCAL_ACTIVITY_MARKER, details: { ...boom } },
+    ];
+    h.completeTask(recorded).signaled('nothing').startTask();
+    const fresh = new WorkflowRun({ sandbox, runId: 'run-late-2', namespace: 'default' });
+    assert.match(
+      failed(await fresh.activateShared(h.events)).failure.message,
+      /^Unhandled Promise rejection: .*boom/,
+    );
+    fresh.dispose();
   });
 });

@@ -148,7 +148,7 @@ export async function runLocalActivities(
   while (running.size > 0 && !commands.some(isCloseCommand)) {
     const marker = await Promise.race([...running.values()].map((r) => r.done));
     running.delete(marker.seq);
-    const next = run.resolveLocalActivity(marker);
+    const next = await run.resolveLocalActivity(marker);
     logs.push(...next.logs);
     if (next.status === 'failed') {
       abortAll();

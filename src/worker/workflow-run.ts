@@ -9,6 +9,7 @@ import type {
   OutcomesInHistory,
   QueryRequest,
   QueryResult,
+  SandboxActivationResult,
   WorkflowLogEntry,
   WorkflowStartInfo,
 } from '../protocol/activation.ts';
@@ -626,9 +627,11 @@ export class WorkflowRun {
   /**
    * Delivers a local activity's outcome to the task being answered, in an activation of its own
    * (workflow time does not move); returns the commands it adds (its marker first) and any
-   * local activities it requests. Live only: replay rebuilds the same from markers.
+   * local activities it requests. Live only: replay rebuilds the same from markers. Runs in a
+   * shared batch, as the task's other activations do, so that a promise rejection the code
+   * leaves unhandled fails the task here as it does when the task is replayed (ADR 0021).
    */
-  resolveLocalActivity(marker: LocalActivityMarkerDetails): RunActivationResult {
+  async resolveLocalActivity(marker: LocalActivityMarkerDetails): Promise<RunActivationResult> {
     this.#assertUsable();
     const live = this.#liveActivation;
     if (live === undefined || !this.#awaitingLiveOutcome) {
@@ -636,16 +639,31 @@ export class WorkflowRun {
         `Run ${this.#runId}: a local activity outcome (seq ${marker.seq}) arrived with no workflow task being answered.`,
       );
     }
-    const result = this.#sandbox.activate(this.#runKey, {
-      ...live,
-      jobs: [{ type: 'resolveLocalActivity', seq: marker.seq, marker }],
+    let result: SandboxActivationResult | undefined;
+    const interrupted = await this.#sandbox.runBatchShared(this.#runKey, () => {
+      // A shared batch runs later: the run may have been disposed meanwhile.
+      this.#assertUsable();
+      result = this.#sandbox.activate(this.#runKey, {
+        ...live,
+        jobs: [{ type: 'resolveLocalActivity', seq: marker.seq, marker }],
+      });
+      return false;
     });
-    if (result.status === 'failed') {
-      this.#poison(result.failure.message);
-      return { ...result, evict: true };
+    // Set by the step, unless a deadlock interrupted it.
+    const done = result;
+    // A failed activation keeps its own failure; a deadlock or an unhandled rejection fails it.
+    const failed = done?.status === 'failed' ? done : interrupted;
+    if (failed !== undefined) {
+      this.#poison(failed.failure.message);
+      return { ...failed, logs: done?.logs ?? failed.logs, evict: true };
     }
-    this.#expected.push(...result.commands.filter((c) => c.type !== 'RejectWorkflowUpdate'));
-    return result;
+    if (done?.status !== 'success') {
+      throw new IllegalStateError(
+        `Run ${this.#runId}: a local activity outcome was not delivered.`,
+      );
+    }
+    this.#expected.push(...done.commands.filter((c) => c.type !== 'RejectWorkflowUpdate'));
+    return done;
   }
 
   /** Checks one command event against the next command the code issued; a message if they differ. */

@@ -37,3 +37,14 @@ export async function abandonedAtOnce(): Promise<string[]> {
   );
   return [outcome, await b('y')];
 }
+
+/** Awaits its local activity only after a timer: a failure in between is left unhandled. */
+export async function localAwaitedLate(): Promise<string> {
+  const result = a('x');
+  await sleep(10);
+  try {
+    return await result;
+  } catch {
+    return 'caught';
+  }
+}
