@@ -93,6 +93,14 @@ export class ActivityRunner {
       controller.abort(new CancelledFailure('Activity start-to-close timeout reached'));
     }, task.startToCloseTimeoutMs);
     deadline.unref();
+    // Nothing is reported for an attempt this worker cut at its deadline, or that a heartbeat
+    // found gone: the engine times the one out, and would refuse an answer for the other.
+    const unreported = (): boolean => {
+      if (cut) cutAtDeadline(log, task);
+      else if (heartbeater.gone) goneAtHeartbeat(log);
+      else return false;
+      return true;
+    };
     try {
       if (!fn) {
         throw ApplicationFailure.nonRetryable(
@@ -114,14 +122,7 @@ export class ActivityRunner {
       );
       const heartbeats = heartbeater.stop();
       if (heartbeats !== undefined) await heartbeats;
-      if (cut) {
-        cutAtDeadline(log, task);
-        return;
-      }
-      if (heartbeater.gone) {
-        goneAtHeartbeat(log);
-        return;
-      }
+      if (unreported()) return;
       try {
         await this.#complete(task, toPayload(result));
       } catch (e) {
@@ -142,14 +143,7 @@ export class ActivityRunner {
         await this.#release(task, log);
         return;
       }
-      if (cut) {
-        cutAtDeadline(log, task);
-        return;
-      }
-      if (heartbeater.gone) {
-        goneAtHeartbeat(log);
-        return;
-      }
+      if (unreported()) return;
       const err = ensureError(e);
       if (heartbeater.cancelRequested && (isCancelledFailure(err) || controller.signal.aborted)) {
         await this.#report(() =>
