@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Command } from '../protocol/commands.ts';
+import { PATCH_MARKER } from '../protocol/history-events.ts';
 import { LOCAL_ACTIVITY_MARKER, LocalActivityMarkerDetails } from '../protocol/local-activity.ts';
+import { LOCAL_ACTIVITY_CANCEL_SETTLES_PATCH } from '../workflow/local-activity.ts';
 import { HistoryBuilder } from '../../test/helpers/history-builders.ts';
 import { hideSandboxRejectionsFromTestRunner } from '../../test/helpers/sandbox-rejections.ts';
 import { bundleWorkflows } from './sandbox/bundle.ts';
@@ -95,8 +97,14 @@ describe('local activities in WorkflowRun', () => {
     const run = new WorkflowRun({ sandbox, runId: 'run-abandon', namespace: 'default' });
     h.startTask();
     const first = success(run.activate(h.after(0)));
-    const [cancelled, ...others] = first.commands;
+    const [patch, cancelled, ...others] = first.commands;
+    assert.deepEqual(patch, {
+      type: 'RecordMarker',
+      markerName: PATCH_MARKER,
+      details: { patchId: LOCAL_ACTIVITY_CANCEL_SETTLES_PATCH, deprecated: false },
+    });
     assert.ok(cancelled?.type === 'RecordMarker', JSON.stringify(first.commands));
+    assert.equal(cancelled.markerName, LOCAL_ACTIVITY_MARKER);
     assert.deepEqual(others, []);
     const details = LocalActivityMarkerDetails.parse(cancelled.details);
     assert.deepEqual(
@@ -116,15 +124,34 @@ describe('local activities in WorkflowRun', () => {
     const commands = [...first.commands, ...last.commands];
     assert.deepEqual(
       commands.map((c) => c.type),
-      ['RecordMarker', 'RecordMarker', 'CompleteWorkflowExecution'],
+      ['RecordMarker', 'RecordMarker', 'RecordMarker', 'CompleteWorkflowExecution'],
     );
     assert.deepEqual(
-      commands[2]?.type === 'CompleteWorkflowExecution' ? commands[2].result : undefined,
+      commands[3]?.type === 'CompleteWorkflowExecution' ? commands[3].result : undefined,
       ['cancelled', 'B'],
     );
     h.completeTask(commands);
     run.dispose();
     const replay = new WorkflowRun({ sandbox, runId: 'run-abandon', namespace: 'default' });
+    const result = replay.replay(h.events);
+    assert.equal(result.status, 'success', JSON.stringify(result));
+    replay.dispose();
+  });
+
+  test('a history without the patch marker replays an ABANDON cancel as it ran before it', () => {
+    // Recorded before the patch: the cancelled call was started all the same, and the run
+    // closed before it ended, so history has no marker for it.
+    const h = new HistoryBuilder().started('abandonedAtOnce', []);
+    h.startTask();
+    h.completeTask([
+      {
+        type: 'RecordMarker',
+        markerName: LOCAL_ACTIVITY_MARKER,
+        details: { ...marker(2, 'b', 'B') },
+      },
+      { type: 'CompleteWorkflowExecution', result: ['cancelled', 'B'] },
+    ]);
+    const replay = new WorkflowRun({ sandbox, runId: 'run-abandon-legacy', namespace: 'default' });
     const result = replay.replay(h.events);
     assert.equal(result.status, 'success', JSON.stringify(result));
     replay.dispose();

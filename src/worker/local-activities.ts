@@ -22,7 +22,9 @@ export function isLocalActivityMarker(e: HistoryEvent): e is EventOf<'MarkerReco
 
 /**
  * The local-activity markers a completed workflow task recorded, in order: the outcomes the
- * replay delivers to the code, one per activation, as the live task did.
+ * replay delivers to the code, one per activation, as the live task did. Patch markers (such as
+ * the one a settled cancellation records before its own marker) are not among them: they reach
+ * the code first, as notifyHasPatch jobs of the task's first activation.
  */
 export function localActivityMarkersAfter(
   events: readonly HistoryEvent[],

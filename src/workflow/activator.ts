@@ -35,7 +35,7 @@ import {
 } from './cancellation-scope.ts';
 import { isContinueAsNew } from './continue-as-new.ts';
 import { CHILD_CANCEL_BEFORE_START_PATCH, CrossRunCalls } from './cross-run-calls.ts';
-import { LocalActivityCalls } from './local-activity.ts';
+import { LOCAL_ACTIVITY_CANCEL_SETTLES_PATCH, LocalActivityCalls } from './local-activity.ts';
 import { RunInterceptors } from './workflow-interceptors.ts';
 import { UpdateHandlers } from './update-handlers.ts';
 import { alea, uuid4From } from './determinism.ts';
@@ -203,6 +203,8 @@ export class Activator {
     captureStack,
     sleep: (ms) => this.sleep(ms),
     now: () => this.nowMs,
+    // Not once the run has closed: neither marker could be recorded any more.
+    cancelSettles: () => !this.#closed && this.patch(LOCAL_ACTIVITY_CANCEL_SETTLES_PATCH, false),
   });
   readonly interceptors = new RunInterceptors(); // interceptors.workflowModules, per run
   readonly #updates = new UpdateHandlers({

@@ -25,6 +25,14 @@ export const LOCAL_ACTIVITY_MARKER_NAME = 'core_local_activity';
 /** Temporal's default `localRetryThreshold`: longer backoffs become durable timers. */
 export const DEFAULT_LOCAL_RETRY_THRESHOLD_MS = 60_000;
 
+/**
+ * The internal patch under which a TRY_CANCEL or ABANDON call whose scope is cancelled settles at
+ * once and records its own cancellation marker. Histories without it were recorded before that
+ * rule: there the call rejects at once but the task waits for the activity, whose outcome the
+ * worker records as its marker when it ends (possibly after later commands of the task).
+ */
+export const LOCAL_ACTIVITY_CANCEL_SETTLES_PATCH = 'reprise/local-activity-cancel-settles';
+
 /** How a local activity reacts to cancellation of its scope (Temporal's `ActivityCancellationType`). */
 export type LocalActivityCancellationType =
   'TRY_CANCEL' | 'WAIT_CANCELLATION_COMPLETED' | 'ABANDON';
@@ -49,6 +57,12 @@ export interface LocalActivityHost {
   sleep(ms: number): Promise<void>;
   /** Workflow time in ms. */
   now(): number;
+  /**
+   * Whether a cancelled TRY_CANCEL or ABANDON call settles itself (the
+   * {@link LOCAL_ACTIVITY_CANCEL_SETTLES_PATCH} rule): decided once per run, and recorded as a
+   * patch marker, in the current activation, the first time it is taken.
+   */
+  cancelSettles(): boolean;
 }
 
 interface ParkedLocalActivity extends InScope {
@@ -143,8 +157,6 @@ export class LocalActivityCalls {
         switch (options.cancellationType) {
           case 'ABANDON':
           case 'TRY_CANCEL': {
-            // Temporal's rule: the call settles at once and records its own cancellation
-            // marker; the task does not wait for the activity (TRY_CANCEL also aborts it).
             takeParked(this.#parked, seq);
             const cancelled = new ActivityFailure(
               'Local activity cancelled',
@@ -154,7 +166,15 @@ export class LocalActivityCalls {
               0,
               new CancelledFailure('Local activity cancelled'),
             );
-            this.#settleCancelled(request, options.cancellationType, cancelled);
+            if (this.#host.cancelSettles()) {
+              // Temporal's rule: the call settles at once and records its own cancellation
+              // marker; the task does not wait for the activity (TRY_CANCEL also aborts it).
+              this.#settleCancelled(request, options.cancellationType, cancelled);
+            } else if (options.cancellationType === 'TRY_CANCEL') {
+              // The rule of histories without the patch: the worker aborts it, the task waits
+              // for it, and its outcome is recorded as its marker when it ends.
+              this.#cancel.push(seq);
+            }
             reject(cancelled);
             return;
           }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import {
   ActivityFailure,
@@ -10,13 +11,17 @@ import {
 import type { WorkflowHandle } from 'reprise/client';
 import { ManualClock } from 'reprise/server';
 import { DeterminismViolationError, Worker } from 'reprise/worker';
+import { PATCH_MARKER } from '../../src/protocol/history-events.ts';
 import type { HistoryEvent } from '../../src/protocol/history-events.ts';
 import type { Failure } from '../../src/protocol/failure.ts';
 import {
   LOCAL_ACTIVITY_MARKER,
   LocalActivityMarkerDetails,
 } from '../../src/protocol/local-activity.ts';
-import { LOCAL_ACTIVITY_MARKER_NAME } from '../../src/workflow/local-activity.ts';
+import {
+  LOCAL_ACTIVITY_CANCEL_SETTLES_PATCH,
+  LOCAL_ACTIVITY_MARKER_NAME,
+} from '../../src/workflow/local-activity.ts';
 import * as activities from './fixtures/local-activity-activities.ts';
 import { localState } from './fixtures/local-activity-activities.ts';
 import { encryptionCodec } from './fixtures/encryption-codec.ts';
@@ -247,6 +252,21 @@ describe('local activities', () => {
         assert.equal(recorded[1]?.['backoffMs'], undefined);
         const types = history.events.map((e) => e.type);
         assert.ok(!types.includes('WorkflowTaskFailed'), types.join(', '));
+        // The run records the internal patch where it first settles a cancelled call, in the
+        // same workflow task, just before the call's cancellation marker and the timer after it.
+        const commands = history.events.flatMap((e) => {
+          if (e.type === 'TimerStarted') return [[e.type, e.workflowTaskCompletedEventId]];
+          if (e.type !== 'MarkerRecorded') return [];
+          const what = e.markerName === PATCH_MARKER ? e.details['patchId'] : e.details['seq'];
+          return [[`${e.markerName} ${String(what)}`, e.workflowTaskCompletedEventId]];
+        });
+        const task = commands[0]?.[1];
+        assert.deepEqual(commands, [
+          [`${LOCAL_ACTIVITY_MARKER} 2`, task],
+          [`${PATCH_MARKER} ${LOCAL_ACTIVITY_CANCEL_SETTLES_PATCH}`, task],
+          [`${LOCAL_ACTIVITY_MARKER} 1`, task],
+          ['TimerStarted', task],
+        ]);
         await Worker.runReplayHistory({ workflowsPath: fixturesPath(WORKFLOWS) }, history);
       } finally {
         localState.releases.get(workflowId)?.();
@@ -488,5 +508,29 @@ describe('local activities, on a manual clock', () => {
     } finally {
       await env.close();
     }
+  });
+});
+
+describe('a history recorded before a cancelled TRY_CANCEL or ABANDON local activity settled itself', () => {
+  test('replays as it ran: the call rejects at once, its marker comes when the activity ends', async () => {
+    // Recorded by the old code (generate-local-activity-cancel-history.ts): the TRY_CANCEL call's
+    // marker follows the timer the workflow started after the cancel, in the same task.
+    const history = JSON.parse(
+      readFileSync(
+        new URL('../replay/fixtures/local-activity-cancel-legacy.history.json', import.meta.url),
+        'utf8',
+      ),
+    ) as { events: HistoryEvent[] };
+    const commands = history.events
+      .filter((e) => e.type === 'MarkerRecorded' || e.type === 'TimerStarted')
+      .map((e) =>
+        e.type === 'MarkerRecorded' ? `${e.markerName} ${String(e.details['seq'])}` : e.type,
+      );
+    assert.deepEqual(commands, [
+      `${LOCAL_ACTIVITY_MARKER} 2`,
+      'TimerStarted',
+      `${LOCAL_ACTIVITY_MARKER} 1`,
+    ]);
+    await Worker.runReplayHistory({ workflowsPath: fixturesPath(WORKFLOWS) }, history);
   });
 });
