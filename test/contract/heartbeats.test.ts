@@ -21,6 +21,24 @@ import { recordingLogger, startTestEnv, waitFor } from '../helpers/test-env.ts';
 import type { TestEnv } from '../helpers/test-env.ts';
 
 /** Waits until the one pending activity of `h` is on `attempt` and waiting out a backoff. */
+/** Starts an activity that heartbeats until cancelled (200 ms heartbeat timeout); waits for its first heartbeat. */
+async function startHeartbeatingUntilCancelled(env: TestEnv, key: string): Promise<WorkflowHandle> {
+  const handle = await env.client.workflow.start(callByKey, {
+    taskQueue: env.taskQueue,
+    workflowId: key,
+    args: [
+      'heartbeatUntilCancelled',
+      key,
+      { startToCloseTimeout: '1 minute', heartbeatTimeout: '200ms' },
+    ],
+  });
+  await waitFor(
+    async () => (await handle.describe()).pendingActivities[0]?.lastHeartbeatTimeMs !== undefined,
+    'the first heartbeat',
+  );
+  return handle;
+}
+
 async function waitForBackoff(h: WorkflowHandle, attempt: number): Promise<void> {
   await waitFor(async () => {
     const [a] = (await h.describe()).pendingActivities;
@@ -133,19 +151,7 @@ describe('heartbeats', () => {
 
   test('cancelling the workflow aborts a heartbeating activity and the workflow ends Canceled', async () => {
     const key = id('cancel');
-    const handle = await env.client.workflow.start(callByKey, {
-      taskQueue: env.taskQueue,
-      workflowId: key,
-      args: [
-        'heartbeatUntilCancelled',
-        key,
-        { startToCloseTimeout: '1 minute', heartbeatTimeout: '200ms' },
-      ],
-    });
-    await waitFor(
-      async () => (await handle.describe()).pendingActivities[0]?.lastHeartbeatTimeMs !== undefined,
-      'the first heartbeat',
-    );
+    const handle = await startHeartbeatingUntilCancelled(env, key);
     await handle.cancel();
     await assert.rejects(handle.result(), (e: unknown) => {
       assert.ok(e instanceof WorkflowFailedError);
@@ -182,19 +188,7 @@ describe('a heartbeat that finds its attempt no longer current', () => {
 
   test('aborts the attempt, and the worker reports nothing for it (the engine would refuse it)', async () => {
     const key = 'gone-at-heartbeat';
-    const handle = await env.client.workflow.start(callByKey, {
-      taskQueue: env.taskQueue,
-      workflowId: key,
-      args: [
-        'heartbeatUntilCancelled',
-        key,
-        { startToCloseTimeout: '1 minute', heartbeatTimeout: '200ms' },
-      ],
-    });
-    await waitFor(
-      async () => (await handle.describe()).pendingActivities[0]?.lastHeartbeatTimeMs !== undefined,
-      'the first heartbeat',
-    );
+    const handle = await startHeartbeatingUntilCancelled(env, key);
     await handle.terminate('the attempt is gone');
     await waitFor(
       () => attemptsOf(key)[0]?.abortedWith !== undefined,
