@@ -116,10 +116,7 @@ export class LocalActivityExecutor {
         ...outcome,
       };
       if (details.failure === undefined) return details;
-      const dc = this.#dataConverter;
-      return dc === undefined
-        ? this.#failureWithinLimit(details, payloadBytes(details))
-        : this.#encodedFailureWithinLimit(details, dc);
+      return this.#failureWithinLimit(details);
     };
     const finalFailure = (attempt: number, retryState: RetryState, cause: Failure) =>
       marker(attempt, { failure: activityFailure(request, retryState, cause) });
@@ -293,15 +290,7 @@ export class LocalActivityExecutor {
       // over it, the engine would refuse the task's answer and the activity would run again.
       const max = this.#maxPayloadBytes;
       const dc = this.#dataConverter;
-      const size =
-        dc === undefined
-          ? payloadBytes(result) + markerOverheadBytes(request)
-          : payloadBytes(
-              await encodeLocalActivityMarker(dc, {
-                ...markerOverhead(request),
-                result,
-              }),
-            );
+      const size = await this.#markerBytes({ ...markerOverhead(request), result });
       if (size > max) {
         // Contract 7: an oversized result fails the activity for good, saying why.
         const failure: Failure = {
@@ -342,18 +331,34 @@ export class LocalActivityExecutor {
   }
 
   /**
+   * A marker's size as the engine measures it: encoded by the data converter, if the worker has
+   * one (a codec may make it larger). A codec that throws throws here.
+   */
+  async #markerBytes(details: LocalActivityMarkerDetails): Promise<number> {
+    const dc = this.#dataConverter;
+    return payloadBytes(dc === undefined ? details : await encodeLocalActivityMarker(dc, details));
+  }
+
+  /**
    * A failure marker the engine would refuse (over its payload limit: the task would fail, and
    * the activity run again, without end) gets a shorter failure, as the engine does for an
    * activity's: a non-retryable `ServerFailure` that says so and keeps the start of the message.
    * A final failure keeps its `ActivityFailure` (and `retryState`); its cause is replaced.
    */
-  #failureWithinLimit(
+  async #failureWithinLimit(
     details: LocalActivityMarkerDetails,
-    size: number,
-  ): LocalActivityMarkerDetails {
+  ): Promise<LocalActivityMarkerDetails> {
     const max = this.#maxPayloadBytes;
     const failure = details.failure;
-    if (size <= max || failure === undefined) return details;
+    if (failure === undefined) return details;
+    let size: number;
+    try {
+      size = await this.#markerBytes(details);
+    } catch {
+      // The codec failed: sending the marker will fail the same way, and fail the task with it.
+      return details;
+    }
+    if (size <= max) return details;
     const final = details.backoffMs === undefined && failure.info.type === 'activity';
     const original = (final ? failure.cause : undefined) ?? failure;
     this.#logger.warn(
@@ -374,24 +379,6 @@ export class LocalActivityExecutor {
       if (over <= 0 || kept === '') return fitted;
       kept = kept.slice(0, Math.max(0, kept.length - over));
     }
-  }
-
-  /**
-   * {@link #failureWithinLimit}, measuring the marker as the engine receives it: encoded (its
-   * failure's details go through the codecs).
-   */
-  async #encodedFailureWithinLimit(
-    details: LocalActivityMarkerDetails,
-    dc: LoadedDataConverter,
-  ): Promise<LocalActivityMarkerDetails> {
-    let size: number;
-    try {
-      size = payloadBytes(await encodeLocalActivityMarker(dc, details));
-    } catch {
-      // The codec failed: sending the marker will fail the same way, and fail the task with it.
-      return details;
-    }
-    return this.#failureWithinLimit(details, size);
   }
 
   #info(
@@ -506,9 +493,4 @@ function markerOverhead(request: LocalActivityRequest): LocalActivityMarkerDetai
     originalScheduleTimeMs: Number.MAX_SAFE_INTEGER,
     result: null,
   };
-}
-
-/** The bytes a `core_local_activity` marker adds to its result (at most). */
-function markerOverheadBytes(request: LocalActivityRequest): number {
-  return payloadBytes(markerOverhead(request));
 }
