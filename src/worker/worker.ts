@@ -154,13 +154,13 @@ export class Worker {
     workflows: LoadedWorkflows | undefined,
     api: EngineApi,
     dataConverter: LoadedDataConverter | undefined,
+    logger: Logger,
   ) {
     this.options = options;
     this.#api = api;
     this.#namespace = options.namespace ?? 'default';
     this.#identity = options.identity ?? `${process.pid}@${hostname()}`;
-    this.#logger =
-      options.logger ?? defaultLogger({ component: 'worker', taskQueue: options.taskQueue });
+    this.#logger = logger;
     this.#activities = collectActivities(options.activities);
     this.#workflows = workflows;
     // Every open poll listens for the stop (maxConcurrent*TaskPolls of each kind).
@@ -254,21 +254,18 @@ export class Worker {
         `Worker option maxCachedWorkflows must be a whole number of at least 0 (got ${String(cached)}); 0 keeps no run in memory.`,
       );
     }
+    const logger =
+      options.logger ?? defaultLogger({ component: 'worker', taskQueue: options.taskQueue });
     const source = workflowSourceOf(options);
     const workflows =
       source === undefined
         ? undefined
-        : await loadWorkflows(source, {
-            debugMode: options.debugMode,
-            logger:
-              options.logger ??
-              defaultLogger({ component: 'worker', taskQueue: options.taskQueue }),
-          });
+        : await loadWorkflows(source, { debugMode: options.debugMode, logger });
     // Payloads leave the worker encoded, through the api; local activities measure their markers
     // encoded too (the engine checks them against its limit as it receives them).
     const dataConverter = await loadDataConverter(options.dataConverter);
     const api = withDataConverter(options.connection, dataConverter);
-    const worker = new Worker(options, workflows, api, dataConverter);
+    const worker = new Worker(options, workflows, api, dataConverter, logger);
     if (workflows?.watchdog === 'node-vm') {
       worker.#logger.warn(
         { reason: nativeWatchdogUnavailable() },
