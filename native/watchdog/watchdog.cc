@@ -147,6 +147,31 @@ void Run(const v8::FunctionCallbackInfo<v8::Value>& args) {
   if (!result.IsEmpty()) args.GetReturnValue().Set(result.ToLocalChecked());
 }
 
+// mutePromiseHooks(noop): node's promise hooks, installed in every context while an async hook is
+// enabled, are replaced in the context that `noop` was created in by `noop` as the init hook
+// alone. Its microtasks then push no async ids, so an interrupt in one leaves none behind (node 24
+// no longer lets JavaScript pop them; see src/worker/sandbox/async-id-stack.ts). The init hook
+// is kept, not cleared, because a context with no hooks at all would tell V8 that no context has
+// any, and node's own would stop running everywhere. Node puts its hooks back in every context
+// whenever an async hook is enabled or disabled, so the caller mutes again before each call.
+void MutePromiseHooks(const v8::FunctionCallbackInfo<v8::Value>& args) {
+  v8::Isolate* isolate = args.GetIsolate();
+  if (args.Length() < 1 || !args[0]->IsFunction()) {
+    isolate->ThrowException(v8::Exception::TypeError(v8::String::NewFromUtf8Literal(
+        isolate, "mutePromiseHooks(noop): noop must be a function of the context to mute.")));
+    return;
+  }
+  v8::Local<v8::Function> noop = args[0].As<v8::Function>();
+  v8::Local<v8::Context> target;
+#if V8_MAJOR_VERSION >= 13
+  if (!noop->GetCreationContext(isolate).ToLocal(&target)) return;
+#else
+  if (!noop->GetCreationContext().ToLocal(&target)) return;
+#endif
+  target->SetPromiseHooks(noop, v8::Local<v8::Function>(), v8::Local<v8::Function>(),
+                          v8::Local<v8::Function>());
+}
+
 void Cleanup(void* data) {
   auto* watchdog = static_cast<Watchdog*>(data);
   watchdog->Stop();
@@ -157,6 +182,12 @@ void Cleanup(void* data) {
 
 NODE_MODULE_INIT(/* exports, module, context */) {
   v8::Isolate* isolate = context->GetIsolate();
+  exports
+      ->Set(context, v8::String::NewFromUtf8Literal(isolate, "mutePromiseHooks"),
+            v8::FunctionTemplate::New(isolate, MutePromiseHooks)
+                ->GetFunction(context)
+                .ToLocalChecked())
+      .Check();
   auto* watchdog = new Watchdog(isolate);
   int status = watchdog->Start();
   if (status != 0) {

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
+import type { MutePromiseHooks } from './async-id-stack.ts';
 
 /** How calls into workflow code are timed: the native addon's thread, or node:vm's per call. */
 export type WatchdogKind = 'native' | 'node-vm';
@@ -16,10 +17,14 @@ export type WatchdogKind = 'native' | 'node-vm';
 /** The addon's one function: calls `fn`, interrupting it after `timeoutMs` (see watchdog.cc). */
 export type WatchedCall = <T>(fn: () => T, timeoutMs: number) => T;
 
-/** What the addon exports: `run`, or `error` where its thread could not start. */
+/**
+ * What the addon exports: `run`, or `error` where its thread could not start; and
+ * `mutePromiseHooks` (async-id-stack.ts), which needs no thread (absent from builds before it).
+ */
 export interface WatchdogAddon {
   readonly run?: WatchedCall;
   readonly error?: string;
+  readonly mutePromiseHooks?: MutePromiseHooks;
 }
 
 const ADDON_PATH = path.join('native', 'watchdog', 'build', 'Release', 'reprise_watchdog.node');
@@ -27,7 +32,9 @@ const ADDON_PATH = path.join('native', 'watchdog', 'build', 'Release', 'reprise_
 const MAX_LEVELS_UP = 6;
 const PACKAGE_NAME = 'reprise';
 
-export type Loaded = { readonly call: WatchedCall } | { readonly unavailable: string };
+export type Loaded = ({ readonly call: WatchedCall } | { readonly unavailable: string }) & {
+  readonly mute?: MutePromiseHooks;
+};
 
 let loaded: Loaded | undefined;
 
@@ -41,6 +48,11 @@ function nativeWatchdog(): Loaded {
 export function nativeWatchedCall(): WatchedCall | undefined {
   const addon = nativeWatchdog();
   return 'call' in addon ? addon.call : undefined;
+}
+
+/** The addon's mutePromiseHooks, or undefined where it could not be built or loaded. */
+export function nativeMutePromiseHooks(): MutePromiseHooks | undefined {
+  return nativeWatchdog().mute;
 }
 
 /** Why the addon is not loaded (and what to do), or undefined when it is. */
@@ -92,10 +104,13 @@ function load(): Loaded {
 
 /** The watched call an addon loaded from `file` exports, or why it does not. */
 export function fromAddon(file: string, addon: WatchdogAddon): Loaded {
-  if (typeof addon.run === 'function') return { call: addon.run };
+  const mute = typeof addon.mutePromiseHooks === 'function' ? addon.mutePromiseHooks : undefined;
+  const extra = mute === undefined ? {} : { mute };
+  if (typeof addon.run === 'function') return { call: addon.run, ...extra };
   const reason = addon.error ?? 'it exports no run()';
   return {
     unavailable: `${file} loaded but cannot be used (${reason}); node:vm's watchdog serves instead.`,
+    ...extra,
   };
 }
 

@@ -17,12 +17,13 @@ import type {
 } from '../../protocol/activation.ts';
 import { STACK_TRACE_QUERY } from '../../protocol/activation.ts';
 import { asyncStore } from '../../util/async-store.ts';
-import { repairAsyncIdStack } from './async-id-stack.ts';
+import { promiseHookGuard, repairAsyncIdStack } from './async-id-stack.ts';
 import type { WorkflowBundle } from './bundle.ts';
 import type { WatchdogKind } from './native-watchdog.ts';
 import {
   defaultWatchdog,
   nativeWatchdogUnavailable,
+  nativeMutePromiseHooks,
   nativeWatchedCall,
 } from './native-watchdog.ts';
 
@@ -117,6 +118,8 @@ export class VmSandbox {
   readonly #windowSlackMs: number;
   /** Enters the context under the deadlock watchdog (or none, in debug mode). */
   readonly #enterWatched: () => void;
+  /** Mutes node's promise hooks in the context before a watched call, where needed (node 24). */
+  readonly #guardPromiseHooks: (() => void) | undefined;
   /** When the watched call that host code now runs inside began; undefined outside one. */
   #windowStartMs: number | undefined;
   /** The run whose activation is in the sandbox: the one a deadlock interrupted, if it fires. */
@@ -172,6 +175,13 @@ export class VmSandbox {
       microtaskMode: 'afterEvaluate',
       codeGeneration: { strings: true, wasm: false },
     });
+    this.#guardPromiseHooks =
+      this.watchdog === undefined
+        ? undefined
+        : promiseHookGuard(
+            nativeMutePromiseHooks,
+            () => new vm.Script('(function () {})').runInContext(this.#context) as () => void,
+          );
     const timeout = this.#timeoutMs;
     new vm.Script(bundle.runtimeCode, { filename: RUNTIME_FILENAME }).runInContext(this.#context, {
       timeout,
@@ -623,12 +633,21 @@ export class VmSandbox {
     };
     const asyncIdBefore = executionAsyncId();
     const storeBefore = asyncStore.getStore();
+    this.#guardPromiseHooks?.();
     this.#windowStartMs = performance.now();
     try {
       this.#enterWatched();
     } catch (e) {
       if ((e as { code?: unknown }).code !== 'ERR_SCRIPT_EXECUTION_TIMEOUT') throw e;
-      repairAsyncIdStack(asyncIdBefore);
+      if (!repairAsyncIdStack(asyncIdBefore)) {
+        this.#logger.error(
+          { nodeVersion: process.version },
+          'a deadlock interrupt left async ids that this node cannot pop; node will abort the ' +
+            'process ("async hook stack has become corrupted"); build the native watchdog ' +
+            "('npm run build:native'), or disable the async hook that has only before/after " +
+            'callbacks',
+        );
+      }
       // A CancellationScope.run() the interrupt cut short left its scope as the store of this
       // (the host's) async resource: the next run called in this turn would find it current.
       // Put back what the host had, e.g. the Context of an activity that replays histories.
