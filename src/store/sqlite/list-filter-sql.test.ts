@@ -79,10 +79,14 @@ describe('listFilterToSql', () => {
     assert.equal(prefixUpperBound(''), undefined);
     assert.equal(prefixUpperBound('x\u{1f600}'), 'x\u{1f601}');
     assert.equal(prefixUpperBound('x\uffff'), 'x\u{10000}');
-    // Surrogate code points sort between U+D7FF and U+E000 in SQLite's UTF-8, as they are stored.
-    assert.equal(prefixUpperBound('\ud7ff'), '\ud800');
+    // Kept as they are, surrogate code points sort between U+D7FF and U+E000 in SQLite's UTF-8.
+    assert.equal(prefixUpperBound('\ud7ff', 'kept'), '\ud800');
     // A low surrogate cannot follow a lone high one in a string (they would pair): U+E000 can.
-    assert.equal(prefixUpperBound('\ud800\udbff'), '\ud800\ue000');
+    assert.equal(prefixUpperBound('\ud800\udbff', 'kept'), '\ud800\ue000');
+    // Replaced by U+FFFD, no stored string holds a surrogate, and the prefix is read as stored.
+    assert.equal(prefixUpperBound('\ud7ff', 'replaced'), '\ue000');
+    assert.equal(prefixUpperBound('a\ud800', 'replaced'), 'a\ufffe');
+    assert.equal(prefixUpperBound('\udc00\u{10ffff}', 'replaced'), '\ufffe');
   });
 
   test('a STARTS_WITH range matches exactly the strings with the prefix, as SQLite compares them', () => {

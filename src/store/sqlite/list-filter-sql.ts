@@ -14,6 +14,7 @@ import type {
   ListFilterValue,
 } from '../../protocol/list-filter.ts';
 import type { SystemSearchAttribute } from '../../protocol/search-attributes.ts';
+import Database from 'better-sqlite3';
 
 export type SqlParam = string | number;
 
@@ -155,23 +156,57 @@ function valueTest(
 }
 
 /**
+ * How a lone surrogate in a bound string reaches SQLite: as its own 3 bytes (node 20 and 22), or
+ * replaced by U+FFFD (node 24, whose V8 writes strings as well-formed UTF-8).
+ */
+export type LoneSurrogates = 'kept' | 'replaced';
+
+let storedSurrogates: LoneSurrogates | undefined;
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** How this process's SQLite driver stores a lone surrogate: asked once, of SQLite itself. */
+export function loneSurrogatesInStore(): LoneSurrogates {
+  if (storedSurrogates !== undefined) return storedSurrogates;
+  const db = new Database(':memory:');
+  try {
+    const hex = db.prepare<[string], string>('SELECT hex(?)').pluck().get('\ud800');
+    storedSurrogates = hex === 'EDA080' ? 'kept' : 'replaced';
+  } finally {
+    db.close();
+  }
+  return storedSurrogates;
+}
+
+/**
  * The least string above every string that starts with `prefix`, in SQLite's text order (its
  * UTF-8 bytes, which is code point order): the prefix with its last code point below U+10FFFF
  * incremented and what follows it dropped. Undefined when every code point is U+10FFFF.
  *
- * A lone surrogate counts as its code point, as SQLite stores it (3 bytes). The one successor a
- * JavaScript string cannot hold, a low surrogate after a lone high one (the two would pair up),
- * becomes U+E000: no stored string has a low surrogate there, so the bound is still exact.
+ * Where lone surrogates are `kept`, one counts as its code point, as SQLite stores it (3 bytes).
+ * The one successor a JavaScript string cannot hold, a low surrogate after a lone high one (the
+ * two would pair up), becomes U+E000: no stored string has a low surrogate there, so the bound is
+ * still exact. Where they are `replaced`, the prefix is read as it is stored (each as U+FFFD), and
+ * no stored string holds a surrogate: U+D7FF's successor is U+E000.
  */
-export function prefixUpperBound(prefix: string): string | undefined {
-  let end = prefix.length;
+export function prefixUpperBound(
+  prefix: string,
+  surrogates: LoneSurrogates = loneSurrogatesInStore(),
+): string | undefined {
+  const text = surrogates === 'replaced' ? prefix.replace(LONE_SURROGATE, '\ufffd') : prefix;
+  let end = text.length;
   while (end > 0) {
-    const start = end >= 2 && (prefix.codePointAt(end - 2) ?? 0) > 0xffff ? end - 2 : end - 1;
-    const codePoint = prefix.codePointAt(start) ?? 0;
+    const start = end >= 2 && (text.codePointAt(end - 2) ?? 0) > 0xffff ? end - 2 : end - 1;
+    const codePoint = text.codePointAt(start) ?? 0;
     if (codePoint < 0x10ffff) {
-      const head = prefix.slice(0, start);
+      const head = text.slice(0, start);
       let next = codePoint + 1;
-      if (next >= 0xdc00 && next <= 0xdfff && isHighSurrogate(head.charCodeAt(head.length - 1))) {
+      const surrogate = next >= 0xd800 && next <= 0xdfff;
+      if (
+        surrogate &&
+        (surrogates === 'replaced' ||
+          (next >= 0xdc00 && isHighSurrogate(head.charCodeAt(head.length - 1))))
+      ) {
         next = 0xe000;
       }
       return head + String.fromCodePoint(next);
