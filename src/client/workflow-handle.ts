@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { CancelledFailure, TerminatedFailure, TimeoutFailure, decodeFailure } from '../failures.ts';
+import { RetryState } from '../protocol/failure.ts';
 import type { HistoryEvent } from '../protocol/history-events.ts';
 import type {
   QueryDefinition,
@@ -96,16 +97,22 @@ export class WorkflowHandle<T extends Workflow = Workflow> {
             decodeFailure(outcome.failure),
             outcome.retryState,
           );
+        // As Temporal's client: a cancelled or terminated run is never retried, and a
+        // termination's reason is the message of the error as well as of its cause.
         case 'Canceled':
           throw new WorkflowFailedError(
             'Workflow execution cancelled',
             new CancelledFailure('Workflow cancelled', outcome.details),
+            RetryState.NonRetryableFailure,
           );
-        case 'Terminated':
+        case 'Terminated': {
+          const reason = outcome.reason || 'Workflow execution terminated';
           throw new WorkflowFailedError(
-            'Workflow execution terminated',
-            new TerminatedFailure(outcome.reason),
+            reason,
+            new TerminatedFailure(reason),
+            RetryState.NonRetryableFailure,
           );
+        }
         case 'TimedOut':
           if (outcome.newRunId !== undefined) {
             runId = outcome.newRunId;

@@ -1,0 +1,55 @@
+// handle.result() as Temporal's client reports a run that did not complete: the error, its
+// cause, and retryState, for a real engine on SQLite and a worker.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { CancelledFailure, TerminatedFailure, WorkflowFailedError } from './index.ts';
+import { cancellable } from '../../test/e2e/fixtures/workflows.ts';
+import { startTestEnv, waitFor } from '../../test/helpers/test-env.ts';
+import type { TestEnv } from '../../test/helpers/test-env.ts';
+
+describe('handle.result() of a run that did not complete', () => {
+  let env: TestEnv;
+  let n = 0;
+  const id = (p: string): string => `${p}-${++n}`;
+
+  before(async () => {
+    env = await startTestEnv();
+  });
+  after(async () => {
+    await env.close();
+  });
+
+  test('a cancelled run: WorkflowFailedError, CancelledFailure, retryState NonRetryableFailure', async () => {
+    const handle = await env.client.workflow.start(cancellable, {
+      taskQueue: env.taskQueue,
+      workflowId: id('cancel'),
+    });
+    await waitFor(async () => (await handle.describe()).pendingTimers.length === 1, 'the timer');
+    await handle.cancel();
+    const err = await handle.result().then(
+      () => assert.fail('expected a failure'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof WorkflowFailedError);
+    assert.equal(err.message, 'Workflow execution cancelled');
+    assert.ok(err.cause instanceof CancelledFailure);
+    assert.equal(err.retryState, 'NonRetryableFailure');
+  });
+
+  test('a terminated run: the reason is the message of the error and of its TerminatedFailure', async () => {
+    const handle = await env.client.workflow.start(cancellable, {
+      taskQueue: env.taskQueue,
+      workflowId: id('terminate'),
+    });
+    await handle.terminate('operator said so');
+    const err = await handle.result().then(
+      () => assert.fail('expected a failure'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof WorkflowFailedError);
+    assert.equal(err.message, 'operator said so');
+    assert.ok(err.cause instanceof TerminatedFailure);
+    assert.equal(err.cause.message, 'operator said so');
+    assert.equal(err.retryState, 'NonRetryableFailure');
+  });
+});
