@@ -2,8 +2,13 @@
 // cause, and retryState, for a real engine on SQLite and a worker.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { CancelledFailure, TerminatedFailure, WorkflowFailedError } from './index.ts';
-import { cancellable } from '../../test/e2e/fixtures/workflows.ts';
+import {
+  CancelledFailure,
+  TerminatedFailure,
+  TimeoutFailure,
+  WorkflowFailedError,
+} from './index.ts';
+import { cancellable, sleeper } from '../../test/e2e/fixtures/workflows.ts';
 import { startTestEnv, waitFor } from '../../test/helpers/test-env.ts';
 import type { TestEnv } from '../../test/helpers/test-env.ts';
 
@@ -51,5 +56,39 @@ describe('handle.result() of a run that did not complete', () => {
     assert.ok(err.cause instanceof TerminatedFailure);
     assert.equal(err.cause.message, 'operator said so');
     assert.equal(err.retryState, 'NonRetryableFailure');
+  });
+
+  test('a run past its run timeout without a retry policy: retryState RetryPolicyNotSet', async () => {
+    const handle = await env.client.workflow.start(sleeper, {
+      taskQueue: env.taskQueue,
+      workflowId: id('run-timeout'),
+      args: [86_400_000],
+      workflowRunTimeout: 50,
+    });
+    const err = await handle.result().then(
+      () => assert.fail('expected a failure'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof WorkflowFailedError);
+    assert.equal(err.message, 'Workflow execution timed out');
+    assert.ok(err.cause instanceof TimeoutFailure);
+    assert.equal(err.cause.timeoutType, 'StartToClose');
+    assert.equal(err.retryState, 'RetryPolicyNotSet');
+  });
+
+  test('a run past its execution timeout: retryState Timeout', async () => {
+    const handle = await env.client.workflow.start(sleeper, {
+      taskQueue: env.taskQueue,
+      workflowId: id('execution-timeout'),
+      args: [86_400_000],
+      workflowExecutionTimeout: 50,
+    });
+    const err = await handle.result().then(
+      () => assert.fail('expected a failure'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof WorkflowFailedError);
+    assert.ok(err.cause instanceof TimeoutFailure);
+    assert.equal(err.retryState, 'Timeout');
   });
 });

@@ -155,12 +155,9 @@ export function timeOutWorkflowRun(tx: RunTx, started: WorkflowStartedEvent | un
       : workflowRetryDecision(tx.state, RUN_TIMEOUT_FAILURE, tx.nowMs);
   dropPendingTimers(tx);
   if (decision.retryState !== RetryState.InProgress) {
-    // Without a policy the run simply ran out of time.
-    const retryState =
-      decision.retryState === RetryState.RetryPolicyNotSet
-        ? RetryState.Timeout
-        : decision.retryState;
-    tx.append({ type: 'WorkflowExecutionTimedOut', retryState });
+    // As Temporal's: a run timeout without a retry policy is RetryPolicyNotSet; Timeout is
+    // for the execution's expiration (and a retry that would start after it).
+    tx.append({ type: 'WorkflowExecutionTimedOut', retryState: decision.retryState });
     return;
   }
   const newRunId = randomUUID();
