@@ -138,7 +138,7 @@ export class WorkflowClient {
    * Sends a signal to the running workflow with this id, or, if none runs, starts it with the
    * signal as its first event after the start — in one engine operation, so the signal is
    * delivered once either way. Temporal's `signalWithStart`. The handle follows the workflow id;
-   * `signaledRunId` is the run that got the signal.
+   * `signaledRunId` is the run that got the signal, and `result()` follows that run's chain.
    * @example
    * const handle = await client.workflow.signalWithStart(cart, {
    *   workflowId: 'cart-ann', taskQueue: 'shop', args: ['ann'], signal: addToCart, signalArgs: ['apple'],
@@ -160,6 +160,8 @@ export class WorkflowClient {
       workflowId: options.workflowId,
       runId: undefined,
       firstExecutionRunId: undefined,
+      // As in Temporal: result() follows the chain of the run that got the signal.
+      runIdForResult: runId,
     });
     return Object.assign(handle, { signaledRunId: runId });
   }

@@ -44,6 +44,8 @@ export class WorkflowHandle<T extends Workflow = Workflow> {
   readonly #api: EngineApi;
   readonly #namespace: string;
   readonly #identity: string;
+  /** The run `result()` starts from (Temporal's runIdForResult); the latest run if undefined. */
+  readonly #runIdForResult: string | undefined;
   declare readonly __type?: T;
 
   constructor(opts: {
@@ -53,6 +55,8 @@ export class WorkflowHandle<T extends Workflow = Workflow> {
     workflowId: string;
     runId: string | undefined;
     firstExecutionRunId: string | undefined;
+    /** `signalWithStart`: the signalled run, which need not be the first of its chain. */
+    runIdForResult?: string | undefined;
   }) {
     this.#api = opts.api;
     this.#namespace = opts.namespace;
@@ -60,6 +64,7 @@ export class WorkflowHandle<T extends Workflow = Workflow> {
     this.workflowId = opts.workflowId;
     this.runId = opts.runId;
     this.firstExecutionRunId = opts.firstExecutionRunId;
+    this.#runIdForResult = opts.runIdForResult ?? opts.runId ?? opts.firstExecutionRunId;
   }
 
   #ref(): { namespace: string; workflowId: string; runId: string | undefined } {
@@ -74,9 +79,10 @@ export class WorkflowHandle<T extends Workflow = Workflow> {
    * retried, is followed by its successor, up to the run that ends the chain.
    */
   async result(): Promise<Awaited<ReturnType<T>>> {
-    // Temporal's followRuns: start at the handle's run (or the workflow's latest) and follow
-    // continue-as-new and retries to the run that ends the chain.
-    let runId = this.runId ?? this.firstExecutionRunId;
+    // Temporal's followRuns: start at the handle's run (the bound run, the run start() began or
+    // signalWithStart signalled; else the workflow's latest) and follow continue-as-new and
+    // retries to the run that ends the chain.
+    let runId = this.#runIdForResult;
     for (;;) {
       const outcome = await this.#api.getWorkflowOutcome({
         ...this.#ref(),

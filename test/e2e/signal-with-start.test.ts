@@ -76,6 +76,19 @@ describe('signalWithStart', () => {
     assert.deepEqual(await second.query(itemsQuery), ['pear']);
   });
 
+  test("the handle's result() is the signalled run's chain, not a later start of the id", async () => {
+    // As in Temporal: signalWithStart's handle waits for the result from the run it signalled.
+    const workflowId = id('result-of-signalled');
+    const first = await signalWithStart(workflowId, 'apple');
+    await first.signal(checkout);
+    await env.client.workflow.getHandle(workflowId, first.signaledRunId).result();
+    const second = await signalWithStart(workflowId, 'pear');
+    assert.notEqual(second.signaledRunId, first.signaledRunId);
+    await second.signal(checkout);
+    assert.deepEqual(await second.result(), ['pear']);
+    assert.deepEqual(await first.result(), ['apple']);
+  });
+
   test('workflowIdReusePolicy REJECT_DUPLICATE refuses a closed id and changes nothing', async () => {
     const workflowId = id('reject');
     const first = await signalWithStart(workflowId, 'apple');
