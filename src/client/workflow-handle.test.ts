@@ -58,6 +58,25 @@ describe('handle.result() of a run that did not complete', () => {
     assert.equal(err.retryState, 'NonRetryableFailure');
   });
 
+  test('a run terminated without a reason: Workflow execution terminated, as in Temporal', async () => {
+    const handle = await env.client.workflow.start(cancellable, {
+      taskQueue: env.taskQueue,
+      workflowId: id('terminate-no-reason'),
+    });
+    await handle.terminate();
+    const err = await handle.result().then(
+      () => assert.fail('expected a failure'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof WorkflowFailedError);
+    assert.equal(err.message, 'Workflow execution terminated');
+    assert.ok(err.cause instanceof TerminatedFailure);
+    assert.equal(err.cause.message, 'Workflow execution terminated');
+    const last = (await handle.fetchHistory()).events.at(-1);
+    assert.ok(last?.type === 'WorkflowExecutionTerminated');
+    assert.equal(last.reason, '');
+  });
+
   test('a run past its run timeout without a retry policy: retryState RetryPolicyNotSet', async () => {
     const handle = await env.client.workflow.start(sleeper, {
       taskQueue: env.taskQueue,

@@ -258,11 +258,14 @@ export class WorkflowHandle<T extends Workflow = Workflow> {
     await this.#api.cancelWorkflow({ ...this.#chainRef(), identity: this.#identity });
   }
 
-  /** Ends the workflow at once, without running any of its code. */
+  /**
+   * Ends the workflow at once, without running any of its code. Without a reason, as in
+   * Temporal, the run records an empty one and `result()` says 'Workflow execution terminated'.
+   */
   async terminate(reason?: string): Promise<void> {
     await this.#api.terminateWorkflow({
       ...this.#chainRef(),
-      reason: reason ?? 'Terminated by client',
+      reason: reason ?? '',
       identity: this.#identity,
     });
   }

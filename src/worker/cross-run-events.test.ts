@@ -122,4 +122,43 @@ describe('CrossRunTracker', () => {
       assert.equal(tracker.size, 0);
     }
   });
+
+  test("a child terminated without a reason (the client's default) fails with 'Workflow terminated'", () => {
+    const tracker = new CrossRunTracker('run-1');
+    const child: EventOf<'StartChildWorkflowExecutionInitiated'> = {
+      ...ref,
+      type: 'StartChildWorkflowExecutionInitiated',
+      eventId: 5,
+      timeMs: 0,
+      workflowType: 'kid',
+      taskQueue: 'q',
+      input: [],
+      parentClosePolicy: 'TERMINATE',
+      workflowTaskCompletedEventId: 4,
+    };
+    tracker.recordMatch(
+      {
+        type: 'StartChildWorkflowExecution',
+        seq: 1,
+        workflowId: 'other',
+        workflowType: 'kid',
+        taskQueue: 'q',
+        args: [],
+        parentClosePolicy: 'TERMINATE',
+      },
+      child,
+    );
+    const at = { ...ref, timeMs: 0, workflowType: 'kid', runId: 'kid-1', initiatedEventId: 5 };
+    tracker.jobFor({ ...at, type: 'ChildWorkflowExecutionStarted', eventId: 6 });
+    const job = tracker.jobFor({
+      ...at,
+      type: 'ChildWorkflowExecutionTerminated',
+      eventId: 8,
+      startedEventId: 6,
+      reason: '',
+    });
+    assert.ok(job.type === 'resolveChildWorkflowExecution');
+    assert.ok(job.resolution.status === 'failed');
+    assert.equal(job.resolution.failure.cause?.message, 'Workflow terminated');
+  });
 });

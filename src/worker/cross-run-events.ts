@@ -199,14 +199,14 @@ function childFailure(
       cause = { message: 'Workflow cancelled', info: { type: 'cancelled', details: e.details } };
       break;
     case 'ChildWorkflowExecutionTerminated':
-      cause = { message: e.reason ?? 'Workflow terminated', info: { type: 'terminated' } };
+      cause = { message: e.reason || 'Workflow terminated', info: { type: 'terminated' } };
       break;
     case 'ChildWorkflowExecutionTimedOut':
       cause = {
         message: 'Workflow execution timed out',
         info: { type: 'timeout', timeoutType: 'StartToClose' },
       };
-      retryState = e.retryState; // Timeout, or MaximumAttemptsReached after the child's retries
+      retryState = e.retryState; // RetryPolicyNotSet, Timeout, or why the child's retries stopped
       break;
     default: {
       const never: never = e;
