@@ -42,9 +42,14 @@ export interface WorkflowStartOptions<T extends Workflow = Workflow> {
   readonly args?: Parameters<T> | undefined;
   readonly memo?: Record<string, unknown> | undefined;
   readonly searchAttributes?: Record<string, unknown> | undefined;
+  /** Every run of the workflow id, retries and continue-as-new included (0 or unset: none). */
   readonly workflowExecutionTimeout?: Duration | undefined;
+  /** One run (0 or unset: none). */
   readonly workflowRunTimeout?: Duration | undefined;
-  /** How long a worker may take on one workflow task before another gets it (default 10 s). */
+  /**
+   * How long a worker may take on one workflow task before another gets it (0 or unset: the
+   * default, 10 s; at most 120 s).
+   */
   readonly workflowTaskTimeout?: Duration | undefined;
   readonly retry?: RetryPolicy | undefined;
   /**
@@ -71,6 +76,12 @@ export interface WorkflowSignalWithStartOptions<
 > extends WorkflowStartOptions<T> {
   readonly signal: SignalDefinition<SignalArgs> | string;
   readonly signalArgs?: SignalArgs | undefined;
+}
+
+/** A workflow timeout in ms; 0, as in Temporal, is the same as unset (none, or the default). */
+function workflowTimeoutMs(timeout: Duration | undefined): number | undefined {
+  const ms = msOptionalFromDuration(timeout);
+  return ms === 0 ? undefined : ms;
 }
 
 /** Starts and finds workflows. `client.workflow` of a {@link Client}. */
@@ -183,9 +194,9 @@ export class WorkflowClient {
       identity: this.#identity,
       memo: options.memo,
       searchAttributes: searchAttributesForStart(options.searchAttributes),
-      workflowExecutionTimeoutMs: msOptionalFromDuration(options.workflowExecutionTimeout),
-      workflowRunTimeoutMs: msOptionalFromDuration(options.workflowRunTimeout),
-      workflowTaskTimeoutMs: msOptionalFromDuration(options.workflowTaskTimeout),
+      workflowExecutionTimeoutMs: workflowTimeoutMs(options.workflowExecutionTimeout),
+      workflowRunTimeoutMs: workflowTimeoutMs(options.workflowRunTimeout),
+      workflowTaskTimeoutMs: workflowTimeoutMs(options.workflowTaskTimeout),
       retry: options.retry ? compileRetryPolicy(options.retry) : undefined,
       startDelayMs: msOptionalFromDuration(options.startDelay),
       workflowIdReusePolicy: options.workflowIdReusePolicy,

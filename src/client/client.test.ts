@@ -1,0 +1,36 @@
+// client.workflow.start's options as Temporal's client takes them, against a real engine on
+// SQLite and a worker.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { sleeper } from '../../test/e2e/fixtures/workflows.ts';
+import { startTestEnv } from '../../test/helpers/test-env.ts';
+import type { TestEnv } from '../../test/helpers/test-env.ts';
+
+describe('client.workflow.start options', () => {
+  let env: TestEnv;
+
+  before(async () => {
+    env = await startTestEnv();
+  });
+  after(async () => {
+    await env.close();
+  });
+
+  test('a workflow timeout of 0 is no timeout (the task timeout: the default), as in Temporal', async () => {
+    const handle = await env.client.workflow.start(sleeper, {
+      taskQueue: env.taskQueue,
+      workflowId: 'zero-timeouts',
+      args: [1],
+      workflowExecutionTimeout: 0,
+      workflowRunTimeout: '0s',
+      workflowTaskTimeout: 0,
+    });
+    assert.equal(await handle.result(), 'awake');
+    const started = (await handle.fetchHistory()).events[0];
+    assert.ok(started?.type === 'WorkflowExecutionStarted');
+    assert.equal(started.workflowExecutionTimeoutMs, undefined);
+    assert.equal(started.workflowRunTimeoutMs, undefined);
+    assert.equal(started.workflowExecutionExpirationTimeMs, undefined);
+    assert.equal(started.workflowTaskTimeoutMs, 10_000);
+  });
+});
