@@ -2,6 +2,7 @@
 // SQLite and a worker.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { TimeoutFailure, WorkflowFailedError } from './index.ts';
 import { sleeper } from '../../test/e2e/fixtures/workflows.ts';
 import { startTestEnv } from '../../test/helpers/test-env.ts';
 import type { TestEnv } from '../../test/helpers/test-env.ts';
@@ -32,5 +33,31 @@ describe('client.workflow.start options', () => {
     assert.equal(started.workflowRunTimeoutMs, undefined);
     assert.equal(started.workflowExecutionExpirationTimeMs, undefined);
     assert.equal(started.workflowTaskTimeoutMs, 10_000);
+  });
+
+  test('the execution timeout counts from the start, start delay included, as in Temporal', async () => {
+    const handle = await env.client.workflow.start(sleeper, {
+      taskQueue: env.taskQueue,
+      workflowId: 'delayed-past-its-deadline',
+      args: [1],
+      startDelay: '1 hour',
+      workflowExecutionTimeout: 100,
+    });
+    const started = (await handle.fetchHistory()).events[0];
+    assert.ok(started?.type === 'WorkflowExecutionStarted');
+    assert.equal(started.workflowExecutionExpirationTimeMs, started.timeMs + 100);
+    // It times out before its first workflow task is due: its code never runs.
+    const err = await handle.result().then(
+      () => assert.fail('expected a timeout'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof WorkflowFailedError);
+    assert.ok(err.cause instanceof TimeoutFailure);
+    assert.equal(err.retryState, 'Timeout');
+    const { events } = await handle.fetchHistory();
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['WorkflowExecutionStarted', 'WorkflowExecutionTimedOut'],
+    );
   });
 });

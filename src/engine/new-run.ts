@@ -60,13 +60,14 @@ export function buildNewRun(
   defaultWorkflowTaskTimeoutMs: number,
 ): { request: CreateRunRequest; tx: RunTx } {
   const delayMs = spec.startDelayMs ?? 0;
-  // Temporal's: the run and execution timeouts count from the end of the start delay (or retry
-  // backoff); the execution's expiration is fixed by its first run and kept by later ones.
+  // Temporal's: the run timeout counts from the end of the start delay (or retry backoff); the
+  // execution timeout from the start itself, delay included. The execution's expiration is fixed
+  // by its first run and kept by later ones, and no run outlives it.
   const expirationMs =
     spec.workflowExecutionExpirationTimeMs ??
     (spec.workflowExecutionTimeoutMs === undefined
       ? undefined
-      : nowMs + delayMs + spec.workflowExecutionTimeoutMs);
+      : nowMs + spec.workflowExecutionTimeoutMs);
   const runDeadlineMs = minDefined(
     spec.workflowRunTimeoutMs === undefined
       ? undefined
