@@ -60,4 +60,34 @@ describe('client.workflow.start options', () => {
       ['WorkflowExecutionStarted', 'WorkflowExecutionTimedOut'],
     );
   });
+
+  test("the run timeout is at most the execution timeout, the task timeout at most the run's", async () => {
+    const startedOf = async (workflowId: string, options: object) => {
+      const handle = await env.client.workflow.start(sleeper, {
+        taskQueue: env.taskQueue,
+        workflowId,
+        args: [1],
+        ...options,
+      });
+      await handle.result();
+      const started = (await handle.fetchHistory()).events[0];
+      assert.ok(started?.type === 'WorkflowExecutionStarted');
+      return started;
+    };
+    // As Temporal's server records them (workflowInfo() reads them).
+    const executionOnly = await startedOf('execution-timeout-only', {
+      workflowExecutionTimeout: '1 minute',
+    });
+    assert.equal(executionOnly.workflowRunTimeoutMs, 60_000);
+    assert.equal(executionOnly.workflowTaskTimeoutMs, 10_000);
+    const longerRun = await startedOf('run-longer-than-execution', {
+      workflowExecutionTimeout: '1 minute',
+      workflowRunTimeout: '1 hour',
+    });
+    assert.equal(longerRun.workflowRunTimeoutMs, 60_000);
+    const shortRun = await startedOf('run-shorter-than-task', { workflowRunTimeout: '5s' });
+    assert.equal(shortRun.workflowExecutionTimeoutMs, undefined);
+    assert.equal(shortRun.workflowRunTimeoutMs, 5000);
+    assert.equal(shortRun.workflowTaskTimeoutMs, 5000);
+  });
 });

@@ -71,10 +71,6 @@ export async function startWorkflow(
   });
 }
 
-/**
- * The workflow retry policy of a start, resolved with Temporal's defaults; a policy that cannot
- * be (maximumInterval below initialInterval) is refused with InvalidArgumentError.
- */
 /** The first run a start request describes (start and signalWithStart share it). */
 export function newRunSpecOf(
   deps: EngineDeps,
@@ -82,6 +78,17 @@ export function newRunSpecOf(
   runId: string,
   retryPolicy: ResolvedRetryPolicy | undefined,
 ): NewRunSpec {
+  // Temporal's server records the timeouts a run keeps to: the run timeout is at most the
+  // execution timeout (that timeout when unset), and the task timeout at most the run timeout.
+  const executionTimeoutMs = req.workflowExecutionTimeoutMs;
+  const runTimeoutMs =
+    executionTimeoutMs === undefined
+      ? req.workflowRunTimeoutMs
+      : Math.min(req.workflowRunTimeoutMs ?? executionTimeoutMs, executionTimeoutMs);
+  const taskTimeoutMs = Math.min(
+    req.workflowTaskTimeoutMs ?? deps.limits.defaultWorkflowTaskTimeoutMs,
+    MAX_WORKFLOW_TASK_TIMEOUT_MS,
+  );
   return {
     namespace: req.namespace,
     workflowId: req.workflowId,
@@ -89,22 +96,24 @@ export function newRunSpecOf(
     workflowType: req.workflowType,
     taskQueue: req.taskQueue,
     args: req.args,
-    workflowTaskTimeoutMs: Math.min(
-      req.workflowTaskTimeoutMs ?? deps.limits.defaultWorkflowTaskTimeoutMs,
-      MAX_WORKFLOW_TASK_TIMEOUT_MS,
-    ),
+    workflowTaskTimeoutMs:
+      runTimeoutMs === undefined ? taskTimeoutMs : Math.min(taskTimeoutMs, runTimeoutMs),
     firstExecutionRunId: runId,
     identity: req.identity,
     memo: req.memo,
     searchAttributes: req.searchAttributes,
-    workflowExecutionTimeoutMs: req.workflowExecutionTimeoutMs,
-    workflowRunTimeoutMs: req.workflowRunTimeoutMs,
+    workflowExecutionTimeoutMs: executionTimeoutMs,
+    workflowRunTimeoutMs: runTimeoutMs,
     startDelayMs: req.startDelayMs,
     retryPolicy,
     lastCompletionResult: req.lastCompletionResult,
   };
 }
 
+/**
+ * The workflow retry policy of a start, resolved with Temporal's defaults; a policy that cannot
+ * be (maximumInterval below initialInterval) is refused with InvalidArgumentError.
+ */
 export function workflowRetryPolicy(
   input: RetryPolicyInput | undefined,
 ): ResolvedRetryPolicy | undefined {
