@@ -2,8 +2,8 @@
 // SQLite and a worker.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { TimeoutFailure, WorkflowFailedError } from './index.ts';
-import { sleeper } from '../../test/e2e/fixtures/workflows.ts';
+import { TimeoutFailure, WorkflowFailedError, WorkflowNotFoundError } from './index.ts';
+import { sleeper, waitForApproval } from '../../test/e2e/fixtures/workflows.ts';
 import { startTestEnv } from '../../test/helpers/test-env.ts';
 import type { TestEnv } from '../../test/helpers/test-env.ts';
 
@@ -89,5 +89,34 @@ describe('client.workflow.start options', () => {
     assert.equal(shortRun.workflowExecutionTimeoutMs, undefined);
     assert.equal(shortRun.workflowRunTimeoutMs, 5000);
     assert.equal(shortRun.workflowTaskTimeoutMs, 5000);
+  });
+
+  test('getHandle takes firstExecutionRunId as Temporal does: the chain cancel() acts within', async () => {
+    const workflowId = 'handle-of-a-chain';
+    const first = await env.client.workflow.start(waitForApproval, {
+      taskQueue: env.taskQueue,
+      workflowId,
+    });
+    const firstRunId = first.firstExecutionRunId;
+    assert.ok(firstRunId !== undefined);
+    // A run id alone names a run, not the first of a chain.
+    assert.equal(
+      env.client.workflow.getHandle(workflowId, firstRunId).firstExecutionRunId,
+      undefined,
+    );
+    const ofChain = env.client.workflow.getHandle(workflowId, undefined, {
+      firstExecutionRunId: firstRunId,
+    });
+    assert.equal(ofChain.runId, undefined);
+    assert.equal(ofChain.firstExecutionRunId, firstRunId);
+    await first.terminate('replaced');
+    const second = await env.client.workflow.start(waitForApproval, {
+      taskQueue: env.taskQueue,
+      workflowId,
+    });
+    // The id's latest run is another chain's: the handle refuses to cancel it.
+    await assert.rejects(ofChain.cancel(), WorkflowNotFoundError);
+    assert.equal((await second.describe()).status, 'Running');
+    await second.terminate();
   });
 });

@@ -78,6 +78,16 @@ export interface WorkflowSignalWithStartOptions<
   readonly signalArgs?: SignalArgs | undefined;
 }
 
+/** `getHandle`'s options, as Temporal's. */
+export interface GetWorkflowHandleOptions {
+  /**
+   * The first run of the chain the handle stands for: without a `runId`, `cancel()` and
+   * `terminate()` act only within that chain (`WorkflowNotFoundError` once the id was started
+   * again), and `result()` follows it from that run.
+   */
+  readonly firstExecutionRunId?: string | undefined;
+}
+
 /** A workflow timeout in ms; 0, as in Temporal, is the same as unset (none, or the default). */
 function workflowTimeoutMs(timeout: Duration | undefined): number | undefined {
   const ms = msOptionalFromDuration(timeout);
@@ -205,14 +215,18 @@ export class WorkflowClient {
   }
 
   /** A handle to an existing workflow; no request is made until you use it. */
-  getHandle<T extends Workflow = Workflow>(workflowId: string, runId?: string): WorkflowHandle<T> {
+  getHandle<T extends Workflow = Workflow>(
+    workflowId: string,
+    runId?: string,
+    options?: GetWorkflowHandleOptions,
+  ): WorkflowHandle<T> {
     return new WorkflowHandle<T>({
       api: this.#api,
       namespace: this.#namespace,
       identity: this.#identity,
       workflowId,
       runId,
-      firstExecutionRunId: runId,
+      firstExecutionRunId: options?.firstExecutionRunId,
     });
   }
 

@@ -8,6 +8,7 @@
 export { Client, WorkflowClient } from './client.ts';
 export type {
   ClientOptions,
+  GetWorkflowHandleOptions,
   WorkflowSignalWithStartOptions,
   WorkflowStartOptions,
 } from './client.ts';
