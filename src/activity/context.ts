@@ -79,8 +79,9 @@ export class Context {
 
   /**
    * Records progress; the details reach the next attempt as `info.heartbeatDetails`. Throttled:
-   * sent at most every 80% of the heartbeat timeout. Keeps the heartbeat timeout from firing
-   * and is how a running activity learns it was cancelled.
+   * sent at most every 80% of the heartbeat timeout (30 s without one), and at most 60 s apart.
+   * Keeps the heartbeat timeout from firing and is how a running activity learns it was
+   * cancelled.
    */
   heartbeat(details?: unknown): void {
     this.#heartbeat(details);

@@ -20,6 +20,19 @@ export type ActivityFunctions = Record<string, ActivityFunction>;
 
 /** Default heartbeat throttle when the activity has no heartbeat timeout (Temporal's 30 s). */
 const DEFAULT_HEARTBEAT_THROTTLE_MS = 30_000;
+/** Longest heartbeat throttle, however long the heartbeat timeout (Temporal's 60 s). */
+const MAX_HEARTBEAT_THROTTLE_MS = 60_000;
+
+/**
+ * How long the worker holds an attempt's heartbeats back after sending one (the latest details
+ * win): 80% of the heartbeat timeout, 30 s without one, never more than 60 s — Temporal's
+ * `min(heartbeatTimeout × 0.8 or 30 s, 60 s)`, so a cancellation reaches an activity that
+ * heartbeats within a minute even when its heartbeat timeout is long.
+ */
+export function heartbeatThrottleMs(heartbeatTimeoutMs: number | undefined): number {
+  if (heartbeatTimeoutMs === undefined) return DEFAULT_HEARTBEAT_THROTTLE_MS;
+  return Math.min(MAX_HEARTBEAT_THROTTLE_MS, Math.max(1, Math.floor(heartbeatTimeoutMs * 0.8)));
+}
 
 /**
  * Eager dispatch of the workflow task an activity result schedules: `reserve` takes a workflow
@@ -295,7 +308,7 @@ function activityInfoOf(task: ActivityTask): ActivityInfo {
 }
 
 /**
- * Sends heartbeats at most every 80% of the heartbeat timeout (the first at once), the latest
+ * Sends heartbeats at most every {@link heartbeatThrottleMs} (the first at once), the latest
  * details winning, and aborts the attempt when the engine says it was cancelled or is gone.
  */
 class Heartbeater {
@@ -328,10 +341,7 @@ class Heartbeater {
     this.#task = task;
     this.#controller = controller;
     this.#log = log;
-    this.#throttleMs =
-      task.heartbeatTimeoutMs !== undefined
-        ? Math.max(1, Math.floor(task.heartbeatTimeoutMs * 0.8))
-        : DEFAULT_HEARTBEAT_THROTTLE_MS;
+    this.#throttleMs = heartbeatThrottleMs(task.heartbeatTimeoutMs);
   }
 
   beat(details: unknown): void {
