@@ -206,6 +206,73 @@ describe('a heartbeat that finds its attempt no longer current', () => {
   });
 });
 
+describe('an attempt that stops heartbeating, in its worker', () => {
+  const { logger, warnings } = recordingLogger();
+  const clock = new ManualClock();
+  let env: TestEnv;
+
+  before(async () => {
+    // The engine's clock moves only when the test moves it: its heartbeat timeout has not fired
+    // when the worker gives up on the attempt.
+    env = await startTestEnv({
+      clock,
+      workflows: contractWorkflows,
+      activities,
+      worker: { logger },
+    });
+  });
+  after(async () => {
+    await env.close();
+  });
+
+  test('is aborted by its worker once its heartbeat timeout (plus 5 s) passes without a heartbeat, and reports nothing', async () => {
+    const key = 'silent-in-worker';
+    const handle = await env.client.workflow.start(callByKey, {
+      taskQueue: env.taskQueue,
+      workflowId: key,
+      args: [
+        'heartbeatOnceThenHang',
+        key,
+        {
+          startToCloseTimeout: '1 hour',
+          heartbeatTimeout: '200ms',
+          retry: { initialInterval: '1s' },
+        },
+      ],
+    });
+    await waitFor(
+      () => attemptsOf(key)[0]?.abortedWith !== undefined,
+      'the worker to abort the silent attempt',
+    );
+    assert.equal(attemptsOf(key)[0]?.abortedWith, 'Activity heartbeat timeout reached');
+    await waitFor(
+      () => env.worker.getStatus().numRunningActivities === 0,
+      'the attempt to end in the worker',
+    );
+    // Nothing reported: the attempt is the engine's to time out.
+    assert.equal((await pendingActivity(handle)).state, 'Started');
+    clock.advance(200);
+    await waitForBackoff(handle, 2);
+    const a = await pendingActivity(handle);
+    assert.ok(a.lastFailure?.info.type === 'timeout', 'the engine timed the attempt out');
+    assert.equal(a.lastFailure.info.timeoutType, 'Heartbeat');
+    clock.set(a.nextAttemptScheduleTimeMs ?? assert.fail('no retry scheduled'));
+    assert.equal(await handle.result(), `${key}: attempt 2`);
+    assert.deepEqual(warnings, []);
+  });
+
+  test('goes on past its heartbeat timeout (plus 5 s) while its heartbeats are answered', async () => {
+    const key = 'heartbeating-in-worker';
+    const handle = await startHeartbeatingUntilCancelled(env, key);
+    const since = Date.now();
+    await waitFor(() => Date.now() - since > 6_000, 'the heartbeat timeout and 5 s to pass');
+    assert.equal(attemptsOf(key)[0]?.abortedWith, undefined, 'the attempt still runs');
+    await handle.cancel();
+    await assert.rejects(handle.result(), WorkflowFailedError);
+    assert.equal(attemptsOf(key)[0]?.abortedWith, 'Activity cancelled');
+  });
+});
+
 describe('worker shutdown', () => {
   // With one slot, the poll loop waits for a free slot while the activity runs: shutdown must
   // not wait for that slot.

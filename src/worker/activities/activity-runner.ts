@@ -22,6 +22,12 @@ export type ActivityFunctions = Record<string, ActivityFunction>;
 const DEFAULT_HEARTBEAT_THROTTLE_MS = 30_000;
 /** Longest heartbeat throttle, however long the heartbeat timeout (Temporal's 60 s). */
 const MAX_HEARTBEAT_THROTTLE_MS = 60_000;
+/**
+ * How long past its heartbeat timeout an attempt with no heartbeat answered goes on in the
+ * worker before the worker aborts it (Temporal's local timeout buffer, 5 s): by then the engine
+ * has timed it out, so a heartbeat that was slow to be answered does not cut a live attempt.
+ */
+const LOCAL_HEARTBEAT_TIMEOUT_BUFFER_MS = 5_000;
 
 /**
  * How long the worker holds an attempt's heartbeats back after sending one (the latest details
@@ -106,10 +112,12 @@ export class ActivityRunner {
       controller.abort(new CancelledFailure('Activity start-to-close timeout reached'));
     }, task.startToCloseTimeoutMs);
     deadline.unref();
-    // Nothing is reported for an attempt this worker cut at its deadline, or that a heartbeat
-    // found gone: the engine times the one out, and would refuse an answer for the other.
+    // Nothing is reported for an attempt this worker cut at its deadline or at its heartbeat
+    // timeout, or that a heartbeat found gone: the engine times the first two out, and would
+    // refuse an answer for the other.
     const unreported = (): boolean => {
       if (cut) cutAtDeadline(log, task);
+      else if (heartbeater.timedOut) cutAtHeartbeatTimeout(log, task);
       else if (heartbeater.gone) goneAtHeartbeat(log);
       else return false;
       return true;
@@ -272,6 +280,18 @@ function cutAtDeadline(log: Logger, task: ActivityTask): void {
 }
 
 /**
+ * No heartbeat of the attempt was answered for its heartbeat timeout and 5 s more: the worker
+ * aborted it, and reports nothing however it ends, as with Temporal's worker (which cancels it
+ * with reason TIMED_OUT); the engine's own timeout records it (`TimeoutFailure`, Heartbeat).
+ */
+function cutAtHeartbeatTimeout(log: Logger, task: ActivityTask): void {
+  log.debug(
+    { heartbeatTimeoutMs: task.heartbeatTimeoutMs },
+    'activity attempt cut at its heartbeat timeout: not reported; the engine times it out',
+  );
+}
+
+/**
  * A heartbeat of the attempt was answered ActivityTaskNotFound (the attempt timed out, was
  * cancelled or retried, or its run closed): the attempt ended (however it ended) and nothing is
  * reported, as with Temporal's worker, since the engine would refuse any answer.
@@ -309,7 +329,10 @@ function activityInfoOf(task: ActivityTask): ActivityInfo {
 
 /**
  * Sends heartbeats at most every {@link heartbeatThrottleMs} (the first at once), the latest
- * details winning, and aborts the attempt when the engine says it was cancelled or is gone.
+ * details winning, and aborts the attempt when the engine says it was cancelled or is gone, or
+ * when no heartbeat was answered for the heartbeat timeout (plus a buffer): an activity stuck
+ * on something that honours its signal then stops, as under Temporal's worker, instead of
+ * running on beside its retry until its start-to-close timeout.
  */
 class Heartbeater {
   readonly #api: EngineApi;
@@ -324,7 +347,11 @@ class Heartbeater {
   /** The heartbeats sent, one after another; none until the first (most attempts send none). */
   #inFlight: Promise<void> | undefined;
   #stopped = false;
+  /** Fires when no heartbeat was answered for the heartbeat timeout and the buffer. */
+  readonly #localTimeout: NodeJS.Timeout | undefined;
   cancelRequested = false;
+  /** Set when {@link #localTimeout} aborted the attempt: the engine's to time out. */
+  timedOut = false;
   /** Set when a heartbeat was answered ActivityTaskNotFound: the engine ended the attempt. */
   gone = false;
   lastDetails: unknown;
@@ -342,6 +369,14 @@ class Heartbeater {
     this.#controller = controller;
     this.#log = log;
     this.#throttleMs = heartbeatThrottleMs(task.heartbeatTimeoutMs);
+    if (task.heartbeatTimeoutMs !== undefined) {
+      this.#localTimeout = setTimeout(() => {
+        if (controller.signal.aborted) return;
+        this.timedOut = true;
+        controller.abort(new CancelledFailure('Activity heartbeat timeout reached'));
+      }, task.heartbeatTimeoutMs + LOCAL_HEARTBEAT_TIMEOUT_BUFFER_MS);
+      this.#localTimeout.unref();
+    }
   }
 
   beat(details: unknown): void {
@@ -368,6 +403,7 @@ class Heartbeater {
           identity: this.#identity,
           details: [details],
         });
+        this.#localTimeout?.refresh();
         if (res.cancelRequested && !this.cancelRequested) {
           this.cancelRequested = true;
           this.#controller.abort(new CancelledFailure('Activity cancelled'));
@@ -390,6 +426,7 @@ class Heartbeater {
   stop(): Promise<void> | undefined {
     this.#stopped = true;
     clearTimeout(this.#timer);
+    clearTimeout(this.#localTimeout);
     return this.#inFlight;
   }
 }
