@@ -6,6 +6,7 @@ import {
   activityInfo,
   cancellationSignal,
   heartbeat,
+  sleep,
 } from 'reprise/activity';
 import { MockActivityEnvironment, TestWorkflowEnvironment } from 'reprise/testing';
 import { Worker } from 'reprise/worker';
@@ -199,6 +200,48 @@ describe('MockActivityEnvironment', () => {
     }, 2);
     assert.equal(result, 6);
     assert.deepEqual(env.heartbeats, [{ progress: 2 }]);
+  });
+
+  test("emits each heartbeat as a 'heartbeat' event; a listener can cancel the activity", async () => {
+    const env = new MockActivityEnvironment();
+    const seen: unknown[] = [];
+    env.on('heartbeat', (d: unknown) => {
+      seen.push(d);
+      if (d === 6) env.cancel();
+    });
+    await assert.rejects(
+      env.run(async (x: number) => {
+        heartbeat(x);
+        await sleep(60_000);
+        return x + 1;
+      }, 6),
+      CancelledFailure,
+    );
+    assert.deepEqual(seen, [6]);
+    assert.deepEqual(env.heartbeats, [6]);
+  });
+
+  test("default info is Temporal's; idempotencyKey follows the run id and activity id given", async () => {
+    const info = await new MockActivityEnvironment().run(async () =>
+      Promise.resolve(activityInfo()),
+    );
+    assert.equal(info.startToCloseTimeoutMs, 1000);
+    assert.equal(info.scheduleToCloseTimeoutMs, 1000);
+    assert.equal(info.scheduledTimestampMs, 1);
+    assert.equal(info.currentAttemptScheduledTimestampMs, 1);
+    assert.deepEqual(info.workflowExecution, {
+      workflowId: 'test',
+      runId: '00000000-0000-0000-0000-000000000000',
+    });
+    const given = new MockActivityEnvironment({
+      activityId: 'charge',
+      workflowExecution: { workflowId: 'order-1', runId: 'run-1' },
+    });
+    assert.equal(given.context.info.idempotencyKey, 'run-1:charge');
+    assert.equal(
+      new MockActivityEnvironment({ idempotencyKey: 'mine' }).context.info.idempotencyKey,
+      'mine',
+    );
   });
 
   test('cancel() aborts the activity cancellation signal', async () => {
