@@ -377,6 +377,32 @@ describe('activity retries', () => {
     assert.equal(attemptsOf(key).length, 0);
   });
 
+  test("an activity type its worker does not register fails the attempt with a retryable NotFoundError: a worker that registers it runs the retry (Temporal's rule, for rolling deploys)", async () => {
+    const key = id('unregistered');
+    const queue = `${key}-queue`;
+    const old = await env.startWorker({
+      taskQueue: queue,
+      workflowsPath: undefined,
+      activities: { somethingElse: () => 'not this one' },
+    });
+    const handle = await startFlaky(
+      key,
+      { failures: 0 },
+      { startToCloseTimeout: '1 minute', taskQueue: queue, retry: { maximumAttempts: 2 } },
+    );
+    await waitForBackoff(handle, 1);
+    const failure = (await pendingActivity(handle)).lastFailure;
+    assert.ok(failure?.info.type === 'application', 'an ApplicationFailure');
+    assert.equal(failure.info.errorType, 'NotFoundError');
+    assert.equal(failure.info.nonRetryable, false);
+    assert.match(failure.message, /not registered on this worker/);
+    await old.stop();
+    await env.startWorker({ taskQueue: queue, workflowsPath: undefined, activities });
+    const next = (await pendingActivity(handle)).nextAttemptScheduleTimeMs;
+    clock.set(next ?? assert.fail('no retry scheduled'));
+    assert.equal(await handle.result(), `${key}: attempt 2`);
+  });
+
   test('maximumAttempts Infinity is unlimited, as 0 is', async () => {
     const key = id('infinity');
     const handle = await env.client.workflow.start(callFlakyWithRetry, {

@@ -124,9 +124,11 @@ export class ActivityRunner {
     };
     try {
       if (!fn) {
-        throw ApplicationFailure.nonRetryable(
-          `Activity type '${task.activityType}' is not registered on this worker (task queue '${task.taskQueue}'). ` +
-            `Add it to the worker's activities, or fix the name in proxyActivities.`,
+        // Retryable, as with Temporal's worker: during a rolling deploy, a worker that registers
+        // the type (a newer one on the same queue) runs the retry.
+        throw ApplicationFailure.retryable(
+          `Activity type '${task.activityType}' is not registered on this worker (task queue '${task.taskQueue}'); ` +
+            `the attempt is retried by the activity's retry policy. Add it to the worker's activities, or fix the name in proxyActivities.`,
           'NotFoundError',
         );
       }
