@@ -1,4 +1,6 @@
+import type { AsyncCompletionClient } from '../client/async-completion-client.ts';
 import { Client } from '../client/client.ts';
+import type { WorkflowClient } from '../client/client.ts';
 import { Engine } from '../engine/engine.ts';
 import type { Logger } from '../logger.ts';
 import { msFromDuration } from '../protocol/duration.ts';
@@ -69,6 +71,16 @@ export class TestWorkflowEnvironment {
       logger: options.logger,
     });
     return new TestWorkflowEnvironment(engine, clock);
+  }
+
+  /** @deprecated Use `client.workflow` (Temporal's deprecated alias, kept for ported tests). */
+  get workflowClient(): WorkflowClient {
+    return this.client.workflow;
+  }
+
+  /** @deprecated Use `client.activity` (Temporal's deprecated alias, kept for ported tests). */
+  get asyncCompletionClient(): AsyncCompletionClient {
+    return this.client.activity;
   }
 
   /** True for `createTimeSkipping()` environments. */

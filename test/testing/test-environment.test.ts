@@ -189,6 +189,18 @@ describe('TestWorkflowEnvironment', () => {
       await env.teardown();
     }
   });
+
+  test("workflowClient and asyncCompletionClient are Temporal's deprecated aliases of client.workflow and client.activity", async () => {
+    const env = await TestWorkflowEnvironment.createLocal();
+    try {
+      /* eslint-disable @typescript-eslint/no-deprecated -- the deprecated aliases are the subject */
+      assert.equal(env.workflowClient, env.client.workflow);
+      assert.equal(env.asyncCompletionClient, env.client.activity);
+      /* eslint-enable @typescript-eslint/no-deprecated */
+    } finally {
+      await env.teardown();
+    }
+  });
 });
 
 describe('MockActivityEnvironment', () => {

@@ -125,6 +125,7 @@ import {
   defaultPayloadConverter,
 } from 'reprise/client';
 import type {
+  AsyncCompletionClient,
   DataConverter,
   Payload,
   PayloadCodec,
@@ -136,6 +137,7 @@ import type {
   ScheduleOptions,
   ScheduleSummary,
   WorkflowDescription,
+  WorkflowClient,
   WorkflowExecutionInfo,
   WorkflowStartOptions,
 } from 'reprise/client';
@@ -672,6 +674,11 @@ export async function testingSurface(): Promise<void> {
     env.client.workflow.execute(greeter, { workflowId: 'w', taskQueue: 'test', args: ['ann'] }),
   );
   use(client, result, env.supportsTimeSkipping);
+  /* eslint-disable @typescript-eslint/no-deprecated -- Temporal's deprecated aliases, for ported tests */
+  const wfClient: WorkflowClient = env.workflowClient;
+  const completions: AsyncCompletionClient = env.asyncCompletionClient;
+  /* eslint-enable @typescript-eslint/no-deprecated */
+  use(wfClient, completions);
   await env.teardown();
   await local.teardown();
 
