@@ -38,6 +38,14 @@ export function cancellationSignal(): AbortSignal {
   return Context.current().cancellationSignal;
 }
 
+/**
+ * Rejects with a `CancelledFailure` when the running activity is cancelled; never resolves
+ * (see `Context.cancelled`). Race it against the activity's work.
+ */
+export function cancelled(): Promise<never> {
+  return Context.current().cancelled;
+}
+
 /** A cancellable sleep inside an activity. */
 export function sleep(duration: Duration): Promise<void> {
   return Context.current().sleep(duration);

@@ -5,6 +5,7 @@ import {
   Context,
   activityInfo,
   cancellationSignal,
+  cancelled,
   heartbeat,
   sleep,
 } from 'reprise/activity';
@@ -254,6 +255,20 @@ describe('MockActivityEnvironment', () => {
       new MockActivityEnvironment({ idempotencyKey: 'mine' }).context.info.idempotencyKey,
       'mine',
     );
+  });
+
+  test('the top-level cancelled() rejects with a CancelledFailure once the activity is cancelled', async () => {
+    const env = new MockActivityEnvironment();
+    const outcome = env.run(async () => {
+      await Promise.race([cancelled(), new Promise((r) => setTimeout(r, 60_000).unref())]);
+      return 'not cancelled';
+    });
+    env.cancel('stop now');
+    await assert.rejects(outcome, (e: unknown) => {
+      assert.ok(e instanceof CancelledFailure);
+      assert.equal(e.message, 'stop now');
+      return true;
+    });
   });
 
   test('cancel() aborts the activity cancellation signal', async () => {

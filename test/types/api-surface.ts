@@ -94,6 +94,7 @@ import {
   TimeoutFailure as TimeoutFailureInActivity,
   activityInfo,
   cancellationSignal,
+  cancelled as activityCancelled,
   heartbeat,
   log as activityLog,
   sleep as activitySleep,
@@ -452,6 +453,8 @@ export async function activitySurface(): Promise<void> {
   heartbeat();
   heartbeat({ offset: 2 });
   use(activityInfo().attempt, cancellationSignal().aborted);
+  const whenCancelled: Promise<never> = activityCancelled();
+  use(whenCancelled);
   await activitySleep(10);
   await activitySleep('10 seconds');
   activityLog.info('uploaded', { bytes: 10 });
