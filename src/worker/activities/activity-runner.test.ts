@@ -1,5 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { log } from '../../activity/index.ts';
+import { Client } from '../../client/client.ts';
+import { Engine } from '../../engine/engine.ts';
+import type { Logger } from '../../logger.ts';
+import { Worker } from '../worker.ts';
+import { fixturesPath } from '../../../test/helpers/test-env.ts';
+import { shoutLocally } from '../../../test/e2e/fixtures/local-activity-workflows.ts';
+import { greet } from '../../../test/e2e/fixtures/workflows.ts';
 import { heartbeatThrottleMs } from './activity-runner.ts';
 
 test("heartbeats are throttled to 80% of the heartbeat timeout, 30 s without one, at most 60 s (Temporal's rule)", () => {
@@ -10,3 +18,84 @@ test("heartbeats are throttled to 80% of the heartbeat timeout, 30 s without one
   assert.equal(heartbeatThrottleMs(undefined), 30_000);
   assert.equal(heartbeatThrottleMs(1), 1);
 });
+
+/** A logger that keeps each line with the bindings of the child it was written through. */
+function recordingLogger(
+  lines: Record<string, unknown>[],
+  bindings: Record<string, unknown> = {},
+): Logger {
+  const write = (obj: object, msg?: string): void => {
+    lines.push({ ...bindings, ...obj, msg });
+  };
+  return {
+    debug: write,
+    info: write,
+    warn: write,
+    error: write,
+    child: (more) => recordingLogger(lines, { ...bindings, ...more }),
+  };
+}
+
+for (const isLocal of [false, true]) {
+  test(`a${isLocal ? ' local' : 'n'} activity's log lines carry Temporal's activity attributes`, async () => {
+    const lines: Record<string, unknown>[] = [];
+    const engine = await Engine.open({ store: 'sqlite::memory:' });
+    try {
+      const shout = (_key: string, text: string): string => {
+        log.info('shouting', { text });
+        return text.toUpperCase();
+      };
+      const worker = await Worker.create({
+        connection: engine.connection,
+        taskQueue: 'logs',
+        workflowsPath: fixturesPath(isLocal ? 'local-activity-workflows.ts' : 'workflows.ts'),
+        activities: {
+          shout,
+          greet: (name: string) => shout('', name),
+        },
+        logger: recordingLogger(lines),
+      });
+      const client = new Client({ connection: engine.connection });
+      const handle = isLocal
+        ? await client.workflow.start(shoutLocally, {
+            taskQueue: 'logs',
+            workflowId: 'logged',
+            args: ['k', 'bo'],
+          })
+        : await client.workflow.start(greet, {
+            taskQueue: 'logs',
+            workflowId: 'logged',
+            args: ['bo'],
+          });
+      await worker.runUntil(handle.result());
+      const line = lines.find((l) => l['msg'] === 'shouting');
+      assert.ok(line, 'the activity logged');
+      const keys = [
+        'isLocal',
+        'attempt',
+        'namespace',
+        'workflowId',
+        'workflowRunId',
+        'workflowType',
+        'activityType',
+        'taskQueue',
+        'text',
+      ];
+      assert.deepEqual(Object.fromEntries(keys.map((k) => [k, line[k]])), {
+        isLocal,
+        attempt: 1,
+        namespace: 'default',
+        workflowId: 'logged',
+        workflowRunId: handle.firstExecutionRunId,
+        workflowType: isLocal ? 'shoutLocally' : 'greet',
+        activityType: isLocal ? 'shout' : 'greet',
+        taskQueue: 'logs',
+        text: 'bo',
+      });
+      assert.equal(typeof line['activityId'], 'string');
+      assert.equal(typeof line['taskToken'], 'string');
+    } finally {
+      await engine.close();
+    }
+  });
+}

@@ -95,12 +95,19 @@ export class ActivityRunner {
   async run(task: ActivityTask, fn: ActivityFunction | undefined): Promise<void> {
     const controller = new AbortController();
     this.#running.set(task.taskToken, controller);
+    // Temporal's activity log attributes, and `runId` as on the workflow's own lines.
     const log = lazyChild(this.#logger, {
-      activityType: task.activityType,
-      activityId: task.activityId,
-      workflowId: task.workflowId,
-      runId: task.runId,
+      isLocal: false,
       attempt: task.attempt,
+      namespace: task.workflowNamespace,
+      taskToken: task.taskToken,
+      workflowId: task.workflowId,
+      workflowRunId: task.runId,
+      runId: task.runId,
+      workflowType: task.workflowType,
+      activityId: task.activityId,
+      activityType: task.activityType,
+      taskQueue: task.taskQueue,
     });
     const heartbeater = new Heartbeater(this.#api, this.#identity, task, controller, log);
     // Set when this worker cut the attempt at its start-to-close deadline: the attempt is then

@@ -251,16 +251,23 @@ export class LocalActivityExecutor {
       Math.max(0, deadline.atMs - startedMs),
     );
     timer.unref();
+    const info = this.#info(request, run, at, startedMs);
+    // Temporal's activity log attributes, and `runId` as on the workflow's own lines.
     const log = lazyChild(this.#logger, {
-      activityType: request.activityType,
-      activityId: request.activityId,
-      workflowId: run.workflowId,
-      runId: run.runId,
-      attempt: at.attempt,
       isLocal: true,
+      attempt: at.attempt,
+      namespace: run.namespace,
+      taskToken: info.taskToken,
+      workflowId: run.workflowId,
+      workflowRunId: run.runId,
+      runId: run.runId,
+      workflowType: run.workflowType,
+      activityId: request.activityId,
+      activityType: request.activityType,
+      taskQueue: this.#taskQueue,
     });
     const ctx = new Context({
-      info: this.#info(request, run, at, startedMs),
+      info,
       controller,
       // Temporal: heartbeats of a local activity are accepted and ignored.
       heartbeat: () => undefined,
