@@ -216,11 +216,25 @@ class DataConverterApi implements EngineApi {
     }
   }
 
+  /**
+   * A command payload this worker cannot encode fails the task at once (retried; visible in
+   * describe()) and the run is dropped from the cache, as in Temporal, instead of leaving the
+   * task unanswered until it times out.
+   */
   async completeWorkflowTask(req: Req<'completeWorkflowTask'>) {
-    const res = await this.#api.completeWorkflowTask({
-      ...req,
-      commands: await encodeCommands(this.#dc, req.commands),
-    });
+    let commands: Awaited<ReturnType<typeof encodeCommands>>;
+    try {
+      commands = await encodeCommands(this.#dc, req.commands);
+    } catch (e) {
+      await this.#api.failWorkflowTask({
+        taskToken: req.taskToken,
+        identity: req.identity,
+        cause: 'WorkflowError',
+        failure: encodeFailure(e),
+      });
+      return { accepted: false };
+    }
+    const res = await this.#api.completeWorkflowTask({ ...req, commands });
     if (res.activityTasks === undefined) return res;
     const tasks = await Promise.all(
       res.activityTasks.map((t) => this.#decodeActivityTask(t, req.identity)),
@@ -235,15 +249,19 @@ class DataConverterApi implements EngineApi {
     });
   }
 
+  /** An answer this worker cannot encode fails the query with the converter's error. */
   async respondQueryTask(req: Req<'respondQueryTask'>) {
     const r = req.result;
-    return this.#api.respondQueryTask({
-      ...req,
-      result:
+    let result: Req<'respondQueryTask'>['result'];
+    try {
+      result =
         r.status === 'success'
           ? { ...r, result: await this.#dc.encodeValue(r.result) }
-          : { ...r, failure: await this.#dc.encodeFailure(r.failure) },
-    });
+          : { ...r, failure: await this.#dc.encodeFailure(r.failure) };
+    } catch (e) {
+      result = { status: 'failed', failure: encodeFailure(e), notRegistered: false };
+    }
+    return this.#api.respondQueryTask({ ...req, result });
   }
 
   async pollActivityTask(

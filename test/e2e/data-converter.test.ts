@@ -1,6 +1,7 @@
 // dataConverter on Client and Worker: with an encryption codec, the engine and its store hold
 // only ciphertext, while the client and the workflow code see plain values; a custom payload
-// converter (given as an object, or to the worker as payloadConverterPath) is used both ways.
+// converter (given as an object, or to the worker as payloadConverterPath) is used both ways; a
+// payload the worker cannot encode fails its workflow task or query at once.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
@@ -10,10 +11,13 @@ import {
   WorkflowFailedError,
   WorkflowUpdateFailedError,
 } from 'reprise/client';
+import type { Payload, PayloadCodec } from 'reprise/client';
 import { ApplicationFailure } from 'reprise/workflow';
 import * as activities from './fixtures/data-converter-activities.ts';
 import {
   addSecret,
+  answer,
+  answering,
   appendSecret,
   echo,
   finish,
@@ -183,5 +187,65 @@ describe('dataConverter with a custom payloadConverter', () => {
         (await client.workflow.getHandle('dc-reversed').describe()).status === 'Completed',
       'closed',
     );
+  });
+});
+
+describe('a payload the worker cannot encode', () => {
+  const MARK = 'NO-ENCODE';
+  const text = new TextDecoder();
+  /** Passes payloads through, except that it throws on one whose data holds MARK. */
+  const refusing: PayloadCodec = {
+    encode: (payloads: Payload[]) => {
+      if (payloads.some((p) => text.decode(p.data ?? new Uint8Array()).includes(MARK))) {
+        return Promise.reject(new Error('this codec refuses the value'));
+      }
+      return Promise.resolve(payloads);
+    },
+    decode: (payloads: Payload[]) => Promise.resolve(payloads),
+  };
+  let env: TestEnv;
+  before(async () => {
+    env = await startTestEnv({
+      workflows: 'data-converter-workflows.ts',
+      activities,
+      worker: { dataConverter: { payloadCodecs: [refusing] } },
+    });
+  });
+  after(async () => {
+    await env.close();
+  });
+
+  test("in a workflow task's commands fails the task at once, with the codec's error", async () => {
+    // Started by a client without the codec: the argument reaches the worker as a plain value.
+    const handle = await env.client.workflow.start(echo, {
+      workflowId: 'dc-unencodable-result',
+      taskQueue: env.taskQueue,
+      args: [MARK],
+    });
+    // Well within the workflow task timeout (10 s), which is all that ended such a task before.
+    await waitFor(
+      async () => (await handle.describe()).lastWorkflowTaskFailure !== undefined,
+      'the workflow task failure',
+      5000,
+    );
+    const { lastWorkflowTaskFailure } = await handle.describe();
+    assert.equal(lastWorkflowTaskFailure?.failure.message, 'this codec refuses the value');
+    await handle.terminate();
+  });
+
+  test("in a query's answer fails the query with the codec's error", async () => {
+    const handle = await env.client.workflow.start(answering, {
+      workflowId: 'dc-unencodable-answer',
+      taskQueue: env.taskQueue,
+      args: [MARK],
+    });
+    const started = Date.now();
+    await assert.rejects(handle.query(answer), (e: unknown) => {
+      assert.ok(e instanceof QueryFailedError, String(e));
+      assert.match(e.message, /this codec refuses the value/);
+      return true;
+    });
+    assert.ok(Date.now() - started < 5000, 'answered, not left to time out');
+    await handle.terminate();
   });
 });
