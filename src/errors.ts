@@ -129,6 +129,21 @@ export class PayloadTooLargeError extends RepriseError {
   }
 }
 
+/**
+ * A worker's or client's `dataConverter` (its payload converter or a codec) threw while encoding
+ * a payload; `cause` is what it threw.
+ */
+export class DataConverterError extends RepriseError {
+  constructor(what: string, cause: unknown) {
+    super(
+      ErrorCode.InvalidArgument,
+      `The dataConverter could not encode ${what}: ${cause instanceof Error ? cause.message : String(cause)}. ` +
+        'Make its payloadConverter and payloadCodecs accept the value, or pass a value they accept.',
+      { cause },
+    );
+  }
+}
+
 /** Two writers raced on one run; the loser retries (DESIGN contract 1). */
 export class RunConflictError extends RepriseError {
   readonly runId: string;

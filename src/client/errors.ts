@@ -53,5 +53,6 @@ export {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   InvalidArgumentError,
+  DataConverterError,
   ErrorCode,
 } from '../errors.ts';

@@ -60,6 +60,7 @@ export {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   InvalidArgumentError,
+  DataConverterError,
   ErrorCode,
 } from './errors.ts';
 export {

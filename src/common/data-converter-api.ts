@@ -2,7 +2,7 @@
 // encoded before they reach the engine, payloads in responses decoded after. The one place that
 // knows which request and response fields are payloads (history events and commands: in
 // payload-fields.ts), so client and worker code is the same with or without a converter.
-import { QueryFailedError } from '../errors.ts';
+import { DataConverterError, QueryFailedError } from '../errors.ts';
 import { decodeFailure, encodeFailure, isTemporalFailure } from '../failures.ts';
 import type {
   ActivityTask,
@@ -294,11 +294,18 @@ class DataConverterApi implements EngineApi {
   }
 
   // Also the client's `client.activity` (async completion) requests.
+  /**
+   * Throws `DataConverterError` when the result cannot be encoded: the worker then fails the
+   * attempt with it (retried by the activity's policy), as in Temporal.
+   */
   async completeActivityTask(req: Req<'completeActivityTask'>) {
-    const res = await this.#api.completeActivityTask({
-      ...req,
-      result: await this.#dc.encodeValue(req.result),
-    });
+    let result: unknown;
+    try {
+      result = await this.#dc.encodeValue(req.result);
+    } catch (e) {
+      throw new DataConverterError("the activity's result", e);
+    }
+    const res = await this.#api.completeActivityTask({ ...req, result });
     if (res.workflowTask === undefined) return res;
     return { ...res, workflowTask: await this.#decodeWorkflowTask(res.workflowTask, req.identity) };
   }

@@ -14,7 +14,7 @@ export type {
   WorkflowBundleCode,
   WorkflowBundleOption,
 } from './workflow-bundle.ts';
-export { DeterminismViolationError, IllegalStateError } from '../errors.ts';
+export { DataConverterError, DeterminismViolationError, IllegalStateError } from '../errors.ts';
 export { defaultPayloadConverter, METADATA_ENCODING_KEY } from '../common/data-converter.ts';
 export type {
   DataConverter,

@@ -1,7 +1,7 @@
 // dataConverter on Client and Worker: with an encryption codec, the engine and its store hold
 // only ciphertext, while the client and the workflow code see plain values; a custom payload
 // converter (given as an object, or to the worker as payloadConverterPath) is used both ways; a
-// payload the worker cannot encode fails its workflow task or query at once.
+// payload the worker cannot encode fails its workflow task, query or activity attempt at once.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
@@ -27,6 +27,7 @@ import {
   secretKeeper,
   secretRefusals,
   secrets,
+  unencodableActivityResult,
 } from './fixtures/data-converter-workflows.ts';
 import { ENCRYPTED, encryptionCodec } from './fixtures/encryption-codec.ts';
 import { REVERSED_ENCODING, payloadConverter } from './fixtures/reversed-converter.ts';
@@ -247,5 +248,21 @@ describe('a payload the worker cannot encode', () => {
     });
     assert.ok(Date.now() - started < 5000, 'answered, not left to time out');
     await handle.terminate();
+  });
+
+  test("in an activity's result fails the attempt with a DataConverterError", async () => {
+    const client = new Client({
+      connection: env.engine.connection,
+      dataConverter: { payloadCodecs: [refusing] },
+    });
+    const result = await client.workflow.execute(unencodableActivityResult, {
+      workflowId: 'dc-unencodable-activity',
+      taskQueue: env.taskQueue,
+    });
+    assert.equal(
+      result,
+      "DataConverterError: The dataConverter could not encode the activity's result: this codec refuses the value. " +
+        'Make its payloadConverter and payloadCodecs accept the value, or pass a value they accept.',
+    );
   });
 });

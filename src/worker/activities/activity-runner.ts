@@ -1,6 +1,6 @@
 import { CompleteAsyncError, Context, runInActivityContext } from '../../activity/context.ts';
 import type { ActivityInfo } from '../../activity/context.ts';
-import { ErrorCode, RepriseError, ensureError } from '../../errors.ts';
+import { DataConverterError, ErrorCode, RepriseError, ensureError } from '../../errors.ts';
 import {
   ApplicationFailure,
   CancelledFailure,
@@ -156,7 +156,8 @@ export class ActivityRunner {
       try {
         await this.#complete(task, toPayload(result));
       } catch (e) {
-        // Contract 7: an oversized result is refused; the attempt fails for good, saying why.
+        // A result the dataConverter cannot encode fails the attempt (the catch below), as in
+        // Temporal. Contract 7: an oversized result is refused; the attempt fails for good.
         if (!(e instanceof RepriseError && e.code === ErrorCode.PayloadTooLarge)) throw e;
         await this.#report(() =>
           this.#api.failActivityTask({
@@ -267,6 +268,7 @@ export class ActivityRunner {
         return;
       }
       if (e instanceof RepriseError && e.code === ErrorCode.PayloadTooLarge) throw e;
+      if (e instanceof DataConverterError) throw e;
       this.#logger.error(
         { err: e },
         'reporting an activity result failed; the engine retries the attempt after its timeout',
