@@ -329,11 +329,15 @@ class DataConverterApi implements EngineApi {
     return this.#api.releaseActivityTask(req);
   }
 
+  /** Throws `DataConverterError` when the details cannot be encoded (see the activity runner). */
   async heartbeatActivityTask(req: Req<'heartbeatActivityTask'>) {
-    return this.#api.heartbeatActivityTask({
-      ...req,
-      details: await this.#dc.encodeValues(req.details),
-    });
+    let details: unknown[];
+    try {
+      details = await this.#dc.encodeValues(req.details);
+    } catch (e) {
+      throw new DataConverterError("the activity's heartbeat details", e);
+    }
+    return this.#api.heartbeatActivityTask({ ...req, details });
   }
 
   // ── schedules ────────────────────────────────────────────────────────────────────────────

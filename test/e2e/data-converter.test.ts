@@ -15,6 +15,7 @@ import type { Payload, PayloadCodec } from 'reprise/client';
 import { ApplicationFailure } from 'reprise/workflow';
 import * as activities from './fixtures/data-converter-activities.ts';
 import {
+  activityFailure,
   addSecret,
   answer,
   answering,
@@ -27,7 +28,6 @@ import {
   secretKeeper,
   secretRefusals,
   secrets,
-  unencodableActivityResult,
 } from './fixtures/data-converter-workflows.ts';
 import { ENCRYPTED, encryptionCodec } from './fixtures/encryption-codec.ts';
 import { REVERSED_ENCODING, payloadConverter } from './fixtures/reversed-converter.ts';
@@ -255,13 +255,31 @@ describe('a payload the worker cannot encode', () => {
       connection: env.engine.connection,
       dataConverter: { payloadCodecs: [refusing] },
     });
-    const result = await client.workflow.execute(unencodableActivityResult, {
+    const result = await client.workflow.execute(activityFailure, {
       workflowId: 'dc-unencodable-activity',
       taskQueue: env.taskQueue,
+      args: ['unencodable'],
     });
     assert.equal(
       result,
       "DataConverterError: The dataConverter could not encode the activity's result: this codec refuses the value. " +
+        'Make its payloadConverter and payloadCodecs accept the value, or pass a value they accept.',
+    );
+  });
+
+  test("in an activity's heartbeat details cancels the attempt, which fails with a DataConverterError", async () => {
+    const client = new Client({
+      connection: env.engine.connection,
+      dataConverter: { payloadCodecs: [refusing] },
+    });
+    const result = await client.workflow.execute(activityFailure, {
+      workflowId: 'dc-unencodable-heartbeat',
+      taskQueue: env.taskQueue,
+      args: ['heartbeatsUnencodable'],
+    });
+    assert.equal(
+      result,
+      "DataConverterError: The dataConverter could not encode the activity's heartbeat details: this codec refuses the value. " +
         'Make its payloadConverter and payloadCodecs accept the value, or pass a value they accept.',
     );
   });

@@ -175,7 +175,9 @@ export class ActivityRunner {
         return;
       }
       if (unreported()) return;
-      const err = ensureError(e);
+      // Heartbeat details the dataConverter could not encode end the attempt with that error,
+      // whatever the activity threw when it was cancelled for it (Temporal's worker does so).
+      const err = heartbeater.conversionError ?? ensureError(e);
       if (heartbeater.cancelRequested && (isCancelledFailure(err) || controller.signal.aborted)) {
         await this.#report(() =>
           this.#api.reportActivityTaskCanceled({
@@ -365,6 +367,8 @@ class Heartbeater {
   timedOut = false;
   /** Set when a heartbeat was answered ActivityTaskNotFound: the engine ended the attempt. */
   gone = false;
+  /** Set when the dataConverter could not encode a heartbeat's details: the attempt fails. */
+  conversionError: DataConverterError | undefined;
   lastDetails: unknown;
 
   constructor(
@@ -426,6 +430,14 @@ class Heartbeater {
           this.#controller.abort(
             new CancelledFailure('Activity attempt is no longer current (timed out or closed)'),
           );
+          return;
+        }
+        if (err instanceof DataConverterError) {
+          // As in Temporal: the attempt is cancelled, and fails with the converter's error.
+          this.conversionError = err;
+          this.#stopped = true;
+          this.lastDetails = undefined;
+          this.#controller.abort(new CancelledFailure(err.message));
           return;
         }
         this.#log.warn({ err: err.message }, 'heartbeat failed');
