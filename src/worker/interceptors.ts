@@ -1,6 +1,7 @@
 // Temporal's worker interceptors, activity side: factories called once per activity attempt with
 // its Context, whose inbound `execute` wraps the activity function (logging, tracing, metrics).
-import type { Context } from '../activity/context.ts';
+import type { ActivityInfo, Context } from '../activity/context.ts';
+import type { Logger } from '../logger.ts';
 import { composeInterceptors } from '../protocol/interceptors.ts';
 import type { Headers } from '../protocol/interceptors.ts';
 export type { Headers, Next } from '../protocol/interceptors.ts';
@@ -20,7 +21,10 @@ export interface ActivityInboundCallsInterceptor {
   ) => Promise<unknown>;
 }
 
-/** Temporal's `ActivityOutboundCallsInterceptor`: `getLogAttributes` (none is called yet). */
+/**
+ * Temporal's `ActivityOutboundCallsInterceptor`: `getLogAttributes` adds attributes to each line
+ * the activity logs (`log` from `reprise/activity`, `Context.current().log`).
+ */
 export interface ActivityOutboundCallsInterceptor {
   getLogAttributes?: (
     input: Record<string, unknown>,
@@ -56,9 +60,95 @@ export function executeWithInterceptors(
   args: unknown[],
   fn: (...args: unknown[]) => unknown,
 ): Promise<unknown> {
-  const inbound = factories.flatMap((f) => f(ctx).inbound ?? []);
+  const inbound: ActivityInboundCallsInterceptor[] = [];
+  const outbound: ActivityOutboundCallsInterceptor[] = [];
+  for (const factory of factories) {
+    const made = factory(ctx);
+    if (made.inbound) inbound.push(made.inbound);
+    if (made.outbound) outbound.push(made.outbound);
+  }
+  if (ctx.log instanceof InterceptedActivityLogger && outbound.some((o) => o.getLogAttributes)) {
+    const getLogAttributes = composeInterceptors(outbound, 'getLogAttributes', (a) => a);
+    const info = ctx.info;
+    ctx.log.attributes = () => addedAttributes(activityLogAttributes(info), getLogAttributes);
+  }
   const execute = composeInterceptors(inbound, 'execute', (input) =>
     Promise.resolve(fn(...input.args)),
   );
   return execute({ args, headers: {} });
+}
+
+/**
+ * The logger an activity's Context gets when the worker has activity interceptors: `log`, plus
+ * what their `getLogAttributes` add to each line (set once the factories have run).
+ */
+export function activityLogger(
+  factories: readonly ActivityInterceptorsFactory[],
+  log: Logger,
+): Logger {
+  return factories.length === 0 ? log : new InterceptedActivityLogger(log);
+}
+
+class InterceptedActivityLogger implements Logger {
+  readonly #log: Logger;
+  attributes: (() => Record<string, unknown>) | undefined;
+
+  constructor(log: Logger, attributes?: () => Record<string, unknown>) {
+    this.#log = log;
+    this.attributes = attributes;
+  }
+
+  debug(obj: object, msg?: string): void {
+    this.#log.debug(this.#with(obj), msg);
+  }
+
+  info(obj: object, msg?: string): void {
+    this.#log.info(this.#with(obj), msg);
+  }
+
+  warn(obj: object, msg?: string): void {
+    this.#log.warn(this.#with(obj), msg);
+  }
+
+  error(obj: object, msg?: string): void {
+    this.#log.error(this.#with(obj), msg);
+  }
+
+  child(bindings: Record<string, unknown>): Logger {
+    return new InterceptedActivityLogger(this.#log.child(bindings), this.attributes);
+  }
+
+  #with(obj: object): object {
+    return this.attributes === undefined ? obj : { ...this.attributes(), ...obj };
+  }
+}
+
+/**
+ * Temporal's activity log attributes: the input of `getLogAttributes`. The ids are already on
+ * each line (the worker's logger binds them), so only what the interceptors add or change is added.
+ */
+function activityLogAttributes(info: ActivityInfo): Record<string, unknown> {
+  return {
+    isLocal: info.isLocal,
+    attempt: info.attempt,
+    namespace: info.activityNamespace,
+    taskToken: info.taskToken,
+    workflowId: info.workflowExecution.workflowId,
+    workflowRunId: info.workflowExecution.runId,
+    workflowType: info.workflowType,
+    activityId: info.activityId,
+    activityType: info.activityType,
+    taskQueue: info.taskQueue,
+  };
+}
+
+function addedAttributes(
+  defaults: Record<string, unknown>,
+  getLogAttributes: (input: Record<string, unknown>) => Record<string, unknown>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(getLogAttributes({ ...defaults }))) {
+    if (!Object.is(defaults[k], v)) out[k] = v;
+  }
+  return out;
 }

@@ -11,7 +11,7 @@ import { lazyChild } from '../../logger.ts';
 import type { Logger } from '../../logger.ts';
 import type { ActivityTask, EngineApi, RunWorkflowTask } from '../../transport/engine-api.ts';
 import { toPayload } from '../../protocol/payload.ts';
-import { executeWithInterceptors } from '../interceptors.ts';
+import { activityLogger, executeWithInterceptors } from '../interceptors.ts';
 import type { ActivityInterceptorsFactory } from '../interceptors.ts';
 import { promiseOf } from '../../util/promise-of.ts';
 
@@ -145,7 +145,7 @@ export class ActivityRunner {
         heartbeat: (d) => {
           heartbeater.beat(d);
         },
-        log,
+        log: activityLogger(this.#interceptors, log),
       });
       const result = await runInActivityContext(ctx, () =>
         executeWithInterceptors(this.#interceptors, ctx, task.args, fn as never),

@@ -23,7 +23,7 @@ import type {
 import { MAX_PAYLOAD_BYTES, payloadBytes, toPayload } from '../../protocol/payload.ts';
 import { resolveRetryPolicy, retryBackoffMs } from '../../protocol/retry-policy.ts';
 import type { ResolvedRetryPolicy } from '../../protocol/retry-policy.ts';
-import { executeWithInterceptors } from '../interceptors.ts';
+import { activityLogger, executeWithInterceptors } from '../interceptors.ts';
 import type { ActivityInterceptorsFactory } from '../interceptors.ts';
 import type { ActivityFunctions } from './activity-runner.ts';
 
@@ -271,7 +271,7 @@ export class LocalActivityExecutor {
       controller,
       // Temporal: heartbeats of a local activity are accepted and ignored.
       heartbeat: () => undefined,
-      log,
+      log: activityLogger(this.#interceptors, log),
     });
     // An activity that ignores its AbortSignal is abandoned at the deadline: the task goes on.
     const aborted = new Promise<never>((_, reject) => {
