@@ -628,21 +628,21 @@ export class Activator {
 
   /** Answers a query synchronously from the current state; never issues commands. */
   query(request: QueryRequest): SandboxQueryResult {
-    if (request.queryType === STACK_TRACE_QUERY) {
-      return { status: 'success', result: this.stackTrace() };
-    }
-    const handler = this.#queryHandlers.get(request.queryType);
+    const intercepted = this.interceptors.intercepts('handleQuery');
+    // As in Temporal, `handleQuery` interceptors see every query: the built-in one, and one
+    // without a handler, whose failure the end of their chain throws.
+    let handler =
+      request.queryType === STACK_TRACE_QUERY
+        ? () => this.stackTrace()
+        : this.#queryHandlers.get(request.queryType);
     if (handler === undefined) {
-      const known = [STACK_TRACE_QUERY, ...this.#queryHandlers.keys()].sort();
-      return {
-        status: 'failed',
-        failure: {
-          message:
-            `Workflow did not register a handler for query '${request.queryType}'. ` +
-            `Registered queries: [${known.join(', ')}]`,
-          info: { type: 'application', errorType: QUERY_NOT_REGISTERED, nonRetryable: true },
-        },
+      const failure = this.#queryNotRegistered(request.queryType);
+      if (!intercepted) return { status: 'failed', failure };
+      handler = () => {
+        throw decodeFailure(failure);
       };
+    } else if (!intercepted && request.queryType === STACK_TRACE_QUERY) {
+      return { status: 'success', result: this.stackTrace() };
     }
     // The handler runs in query mode wherever it runs: an interceptor may call it a microtask
     // later (after an `await`), once this frame has left query mode.
@@ -669,6 +669,16 @@ export class Activator {
     } finally {
       this.#inQuery = false;
     }
+  }
+
+  #queryNotRegistered(queryType: string): Failure {
+    const known = [STACK_TRACE_QUERY, ...this.#queryHandlers.keys()].sort();
+    return {
+      message:
+        `Workflow did not register a handler for query '${queryType}'. ` +
+        `Registered queries: [${known.join(', ')}]`,
+      info: { type: 'application', errorType: QUERY_NOT_REGISTERED, nonRetryable: true },
+    };
   }
 
   /** Where the workflow waits: the creation stack of each pending durable operation. */

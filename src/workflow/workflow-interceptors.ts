@@ -47,6 +47,11 @@ export class RunInterceptors {
     return exports;
   }
 
+  /** Whether an inbound interceptor implements `method`. */
+  intercepts(method: keyof Inbound): boolean {
+    return has(this.#inbound, method);
+  }
+
   // ── inbound: with no interceptor for a call, the handler runs exactly as without any ───────
 
   /** Runs the workflow function through `execute`. */

@@ -5,7 +5,11 @@
 // interceptor outermost, and a replay calls them again identically.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { InvalidArgumentError, WorkflowUpdateFailedError } from 'reprise/client';
+import {
+  InvalidArgumentError,
+  QueryNotRegisteredError,
+  WorkflowUpdateFailedError,
+} from 'reprise/client';
 import { DeterminismViolationError, Worker } from 'reprise/worker';
 import type { WorkerOptions } from 'reprise/worker';
 import * as activities from './fixtures/data-converter-activities.ts';
@@ -207,5 +211,26 @@ describe('a handleQuery interceptor that awaits before next()', () => {
     const live = await handle.result();
     // A closed run's query replays its history in a fresh run, which sees no query.
     assert.deepEqual(await handle.query(drawn), live);
+  });
+
+  test('every query goes through handleQuery: the built-in one, and one the workflow has no handler for', async () => {
+    const handle = await env.client.workflow.start(drawsAfterSignal, {
+      taskQueue: env.taskQueue,
+      workflowId: 'wf-query-interceptor-sees-all',
+    });
+    await waitFor(
+      async () =>
+        (await handle.fetchHistory()).events.some((e) => e.type === 'WorkflowTaskCompleted'),
+      'the first workflow task',
+    );
+    assert.equal(await handle.query('answeredByInterceptor'), 'answered by the interceptor');
+    assert.equal(await handle.query('__stack_trace'), 'stack trace withheld');
+    await assert.rejects(
+      handle.query('noSuchQuery'),
+      (e: unknown) => e instanceof QueryNotRegisteredError && /noSuchQuery/.test(e.message),
+      'next() of a query without a handler still fails as not registered',
+    );
+    await handle.signal(go);
+    await handle.result();
   });
 });
