@@ -60,6 +60,7 @@ export function executeWithInterceptors(
   args: unknown[],
   fn: (...args: unknown[]) => unknown,
 ): Promise<unknown> {
+  if (factories.length === 0) return Promise.resolve(fn(...args));
   const inbound: ActivityInboundCallsInterceptor[] = [];
   const outbound: ActivityOutboundCallsInterceptor[] = [];
   for (const factory of factories) {
