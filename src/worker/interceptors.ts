@@ -1,6 +1,7 @@
 // Temporal's worker interceptors, activity side: factories called once per activity attempt with
 // its Context, whose inbound `execute` wraps the activity function (logging, tracing, metrics).
 import type { ActivityInfo, Context } from '../activity/context.ts';
+import { lazyChild } from '../logger.ts';
 import type { Logger } from '../logger.ts';
 import { composeInterceptors } from '../protocol/interceptors.ts';
 import type { Headers } from '../protocol/interceptors.ts';
@@ -125,10 +126,11 @@ class InterceptedActivityLogger implements Logger {
 }
 
 /**
- * Temporal's activity log attributes: the input of `getLogAttributes`. The ids are already on
- * each line (the worker's logger binds them), so only what the interceptors add or change is added.
+ * Temporal's activity log attributes: what the worker binds to each line an attempt logs (with
+ * `runId`, as on the workflow's own lines; see {@link activityAttemptLogger}), and the input of
+ * `getLogAttributes`, of which only what the interceptors add or change is added to a line.
  */
-function activityLogAttributes(info: ActivityInfo): Record<string, unknown> {
+export function activityLogAttributes(info: ActivityInfo): Record<string, unknown> {
   return {
     isLocal: info.isLocal,
     attempt: info.attempt,
@@ -141,6 +143,14 @@ function activityLogAttributes(info: ActivityInfo): Record<string, unknown> {
     activityType: info.activityType,
     taskQueue: info.taskQueue,
   };
+}
+
+/** The logger of one activity attempt: `logger` with the attempt's log attributes bound. */
+export function activityAttemptLogger(logger: Logger, info: ActivityInfo): Logger {
+  return lazyChild(logger, {
+    ...activityLogAttributes(info),
+    runId: info.workflowExecution.runId,
+  });
 }
 
 function addedAttributes(

@@ -7,11 +7,10 @@ import {
   encodeFailure,
   isCancelledFailure,
 } from '../../failures.ts';
-import { lazyChild } from '../../logger.ts';
 import type { Logger } from '../../logger.ts';
 import type { ActivityTask, EngineApi, RunWorkflowTask } from '../../transport/engine-api.ts';
 import { toPayload } from '../../protocol/payload.ts';
-import { activityLogger, executeWithInterceptors } from '../interceptors.ts';
+import { activityAttemptLogger, activityLogger, executeWithInterceptors } from '../interceptors.ts';
 import type { ActivityInterceptorsFactory } from '../interceptors.ts';
 import { promiseOf } from '../../util/promise-of.ts';
 
@@ -95,20 +94,8 @@ export class ActivityRunner {
   async run(task: ActivityTask, fn: ActivityFunction | undefined): Promise<void> {
     const controller = new AbortController();
     this.#running.set(task.taskToken, controller);
-    // Temporal's activity log attributes, and `runId` as on the workflow's own lines.
-    const log = lazyChild(this.#logger, {
-      isLocal: false,
-      attempt: task.attempt,
-      namespace: task.workflowNamespace,
-      taskToken: task.taskToken,
-      workflowId: task.workflowId,
-      workflowRunId: task.runId,
-      runId: task.runId,
-      workflowType: task.workflowType,
-      activityId: task.activityId,
-      activityType: task.activityType,
-      taskQueue: task.taskQueue,
-    });
+    const info = activityInfoOf(task);
+    const log = activityAttemptLogger(this.#logger, info);
     const heartbeater = new Heartbeater(this.#api, this.#identity, task, controller, log);
     // Set when this worker cut the attempt at its start-to-close deadline: the attempt is then
     // the engine's to time out (TimeoutFailure, StartToClose), and nothing is reported for it.
@@ -140,7 +127,7 @@ export class ActivityRunner {
         );
       }
       const ctx = new Context({
-        info: activityInfoOf(task),
+        info,
         controller,
         heartbeat: (d) => {
           heartbeater.beat(d);

@@ -12,7 +12,6 @@ import {
   TimeoutFailure,
   encodeFailure,
 } from '../../failures.ts';
-import { lazyChild } from '../../logger.ts';
 import type { Logger } from '../../logger.ts';
 import { RetryState } from '../../protocol/failure.ts';
 import type { Failure, TimeoutType } from '../../protocol/failure.ts';
@@ -23,7 +22,7 @@ import type {
 import { MAX_PAYLOAD_BYTES, payloadBytes, toPayload } from '../../protocol/payload.ts';
 import { resolveRetryPolicy, retryBackoffMs } from '../../protocol/retry-policy.ts';
 import type { ResolvedRetryPolicy } from '../../protocol/retry-policy.ts';
-import { activityLogger, executeWithInterceptors } from '../interceptors.ts';
+import { activityAttemptLogger, activityLogger, executeWithInterceptors } from '../interceptors.ts';
 import type { ActivityInterceptorsFactory } from '../interceptors.ts';
 import type { ActivityFunctions } from './activity-runner.ts';
 
@@ -252,20 +251,7 @@ export class LocalActivityExecutor {
     );
     timer.unref();
     const info = this.#info(request, run, at, startedMs);
-    // Temporal's activity log attributes, and `runId` as on the workflow's own lines.
-    const log = lazyChild(this.#logger, {
-      isLocal: true,
-      attempt: at.attempt,
-      namespace: run.namespace,
-      taskToken: info.taskToken,
-      workflowId: run.workflowId,
-      workflowRunId: run.runId,
-      runId: run.runId,
-      workflowType: run.workflowType,
-      activityId: request.activityId,
-      activityType: request.activityType,
-      taskQueue: this.#taskQueue,
-    });
+    const log = activityAttemptLogger(this.#logger, info);
     const ctx = new Context({
       info,
       controller,
