@@ -2,7 +2,12 @@
 // SQLite and a worker.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { TimeoutFailure, WorkflowFailedError, WorkflowNotFoundError } from './index.ts';
+import {
+  InvalidArgumentError,
+  TimeoutFailure,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+} from './index.ts';
 import { sleeper, waitForApproval } from '../../test/e2e/fixtures/workflows.ts';
 import { startTestEnv } from '../../test/helpers/test-env.ts';
 import type { TestEnv } from '../../test/helpers/test-env.ts';
@@ -118,5 +123,21 @@ describe('client.workflow.start options', () => {
     await assert.rejects(ofChain.cancel(), WorkflowNotFoundError);
     assert.equal((await second.describe()).status, 'Running');
     await second.terminate();
+  });
+
+  test('an argument JSON cannot hold is refused at start, and nothing starts', async () => {
+    const workflowId = 'function-as-argument';
+    await assert.rejects(
+      env.client.workflow.start(sleeper, {
+        taskQueue: env.taskQueue,
+        workflowId,
+        args: [(() => 1) as unknown as number],
+      }),
+      (e: unknown) => e instanceof InvalidArgumentError && /a function/.test(e.message),
+    );
+    await assert.rejects(
+      env.client.workflow.getHandle(workflowId).describe(),
+      WorkflowNotFoundError,
+    );
   });
 });

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { InvalidArgumentError } from '../errors.ts';
 
 /**
  * A payload is any JSON value. Reprise's default data converter is JSON: `undefined` inside
@@ -26,7 +27,29 @@ export function payloadBytes(value: unknown): number {
  */
 export function toPayload(value: unknown): unknown {
   if (value === undefined) return undefined;
-  return JSON.parse(JSON.stringify(value)) as unknown;
+  let json: string | undefined;
+  try {
+    json = jsonOf(value);
+  } catch (e) {
+    // A BigInt, a circular structure, a toJSON() that throws.
+    throw notJson(value, e instanceof Error ? e.message : String(e));
+  }
+  // A function or a symbol.
+  if (json === undefined) throw notJson(value, 'JSON has no form for it');
+  return JSON.parse(json) as unknown;
+}
+
+/** JSON.stringify, typed as it behaves: undefined for a function or a symbol. */
+function jsonOf(value: unknown): string | undefined {
+  return JSON.stringify(value);
+}
+
+function notJson(value: unknown, reason: string): InvalidArgumentError {
+  return new InvalidArgumentError(
+    `Cannot convert a ${typeof value} to a payload (${reason}): arguments, results and ` +
+      'heartbeat details are JSON; pass plain data (objects, arrays, strings, numbers, ' +
+      'booleans, null), or set a dataConverter whose payloadConverter takes the value.',
+  );
 }
 
 export function toPayloads(values: readonly unknown[]): unknown[] {
