@@ -211,8 +211,8 @@ export class Activator {
     pushCommand: (command) => {
       this.#pushCommand(command);
     },
-    failActivation: (e) => {
-      this.#failActivation('WorkflowError', e);
+    handlerError: (e) => {
+      this.#handleWorkflowError(e);
     },
     interceptors: this.interceptors,
   });

@@ -20,17 +20,20 @@ export class UpdateHandlers {
   readonly #inProgress = new LazyMap<string, string>();
   #inValidator = false;
   readonly #pushCommand: (command: Command) => void;
-  readonly #failActivation: (error: unknown) => void;
+  readonly #handlerError: (error: unknown) => void;
   readonly #interceptors: RunInterceptors;
 
   constructor(opts: {
     pushCommand: (command: Command) => void;
-    /** An error that is not a Temporal failure, thrown by a handler: fails the workflow task. */
-    failActivation: (error: unknown) => void;
+    /**
+     * An error that is not a Temporal failure, thrown by a handler, as if the workflow function threw it: a
+     * `ContinueAsNew` continues the run as new (Temporal's rule); the rest fail the workflow task.
+     */
+    handlerError: (error: unknown) => void;
     interceptors: RunInterceptors;
   }) {
     this.#pushCommand = opts.pushCommand;
-    this.#failActivation = opts.failActivation;
+    this.#handlerError = opts.handlerError;
     this.#interceptors = opts.interceptors;
   }
 
@@ -92,7 +95,8 @@ export class UpdateHandlers {
    * Temporal's update protocol, inside the workflow: the validator (not on replay) rejects by
    * throwing, which leaves nothing in history; otherwise the update is accepted and its handler
    * runs; its result or `TemporalFailure` completes the update. Any other error thrown by the
-   * handler fails the workflow task, as for the workflow function.
+   * handler is handled as for the workflow function: `ContinueAsNew` continues the run as new,
+   * the rest fail the workflow task.
    */
   #run(handler: UpdateHandler, validator: UpdateValidator | undefined, job: UpdateJob): void {
     if (job.runValidator && validator !== undefined) {
@@ -130,7 +134,7 @@ export class UpdateHandlers {
           outcome: { status: 'failure', failure: encodeFailure(e) },
         });
       } else {
-        this.#failActivation(e);
+        this.#handlerError(e);
       }
     };
     let result: unknown;

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { CancelledFailure, WorkflowFailedError, WorkflowNotFoundError } from 'reprise/client';
+import {
+  ApplicationFailure,
+  CancelledFailure,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+} from 'reprise/client';
 import { Worker } from 'reprise/worker';
 import {
   addNote,
@@ -10,6 +16,9 @@ import {
   notebook,
   notesQuery,
   randomAfterContinue,
+  restartOn,
+  restartWith,
+  restartsFromHandler,
   switchType,
 } from './fixtures/advanced-workflows.ts';
 import { fixturesPath, startTestEnv, waitFor } from '../helpers/test-env.ts';
@@ -127,6 +136,42 @@ describe('continue-as-new', () => {
       args: ['x'],
     });
     assert.equal(result, 'switched: x');
+  });
+
+  test('continueAsNew from an update handler continues the run as new (as in Temporal)', async () => {
+    const handle = await env.client.workflow.start(restartsFromHandler, {
+      taskQueue: env.taskQueue,
+      workflowId: id('from-update'),
+      args: [null],
+    });
+    // The handler never returns: the run it was accepted in closes under it.
+    const update = handle.executeUpdate(restartWith, { args: [7] }).catch((e: unknown) => e);
+    const first = env.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId);
+    const outcomes = async (): Promise<string[]> =>
+      (await first.fetchHistory()).events
+        .map((e) => e.type)
+        .filter((t) => t === 'WorkflowTaskFailed' || t === 'WorkflowExecutionContinuedAsNew');
+    await waitFor(async () => (await outcomes()).length > 0, 'the first run to answer the update');
+    assert.deepEqual(await outcomes(), ['WorkflowExecutionContinuedAsNew']);
+    assert.equal(await handle.result(), 7);
+    const e = await update;
+    assert.ok(e instanceof WorkflowUpdateFailedError);
+    assert.ok(e.cause instanceof ApplicationFailure);
+    assert.equal(e.cause.type, 'AcceptedUpdateCompletedWorkflow');
+  });
+
+  test('continueAsNew from a signal handler continues the run as new', async () => {
+    const handle = await env.client.workflow.start(restartsFromHandler, {
+      taskQueue: env.taskQueue,
+      workflowId: id('from-signal'),
+      args: [null],
+    });
+    await handle.signal(restartOn, 8);
+    assert.equal(await handle.result(), 8);
+    const first = await env.client.workflow
+      .getHandle(handle.workflowId, handle.firstExecutionRunId)
+      .fetchHistory();
+    assert.equal(first.events.at(-1)?.type, 'WorkflowExecutionContinuedAsNew');
   });
 
   test('a signal sent during the last task before continue-as-new is not lost', async () => {
