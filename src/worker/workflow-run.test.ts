@@ -471,6 +471,31 @@ describe('WorkflowRun', () => {
     run.dispose();
   });
 
+  test("patched() left out while replaying is taken once the run is live (Temporal's rule)", () => {
+    // History as code without the patch wrote it: one round's timer, then a live task.
+    const h = new HistoryBuilder().started('patchedLoop');
+    h.startTask().completeTask([{ type: 'StartTimer', seq: 1, durationMs: 60_000 }]);
+    h.timerFired(1);
+    const run = newRun(v2);
+    const live = step(run, h);
+    assert.deepEqual(live, [
+      {
+        type: 'RecordMarker',
+        markerName: PATCH_MARKER,
+        details: { patchId: 'loop-patch', deprecated: false },
+      },
+      { type: 'StartTimer', seq: 2, durationMs: 60_000 },
+    ]);
+    run.dispose();
+    // The history it leaves replays as it ran: the old branch first, the new one from the marker.
+    h.timerFired(2).startTask();
+    const replay = newRun(v2, 'run-2');
+    assert.deepEqual(commandsOf(replay.activate(h.events)), [
+      { type: 'CompleteWorkflowExecution', result: 'false,true' },
+    ]);
+    replay.dispose();
+  });
+
   test('a patch marker in history with no matching call is skipped (a removed patch)', () => {
     const h = new HistoryBuilder().started('order');
     h.startTask().completeTask([

@@ -698,10 +698,6 @@ export class Activator {
 
   // ── patches, info, log, random ───────────────────────────────────────────────────────────
 
-  /**
-   * Temporal's rule: live, a patch is taken and recorded with a marker; replaying, it is taken
-   * iff history recorded its marker (a notifyHasPatch job). The answer is memoised per run.
-   */
   /** Records the upsert (a command) and shows it in `workflowInfo()` at once, live or replaying. */
   upsertSearchAttributes(searchAttributes: SearchAttributesUpsert): void {
     this.#pushCommand({ type: 'UpsertWorkflowSearchAttributes', searchAttributes });
@@ -715,10 +711,31 @@ export class Activator {
     start.memo = mergeMemo(start.memo, memo);
   }
 
-  patch(patchId: string, deprecated: boolean): boolean {
+  /**
+   * `patched` and `deprecatePatch`, Temporal's rule: live, a patch is taken and recorded with a
+   * marker; replaying, it is taken iff history recorded its marker (a notifyHasPatch job). Once
+   * taken, it stays taken for the run. Left out while replaying, it is asked again by the next
+   * call: a run started before the patch takes the old branch while it replays, and the new one
+   * from the first call it runs live, which records the marker there (so a replay of that history
+   * agrees). A query handler or update validator gets the last answer.
+   */
+  patched(patchId: string, deprecated: boolean): boolean {
     const used = this.#usedPatches.get(patchId);
-    if (used !== undefined) return used;
-    this.#assertMayIssue(`patch '${patchId}'`); // a first call decides, and may record a marker
+    if (used === true) return true;
+    if (used === false && (this.#inQuery || this.#updates.inValidator)) return false;
+    return this.#decidePatch(patchId, deprecated);
+  }
+
+  /**
+   * The engine's internal patches: as {@link patched}, but the first answer holds for the run, so
+   * that a history recorded before one keeps its old rule to the end.
+   */
+  patch(patchId: string, deprecated: boolean): boolean {
+    return this.#usedPatches.get(patchId) ?? this.#decidePatch(patchId, deprecated);
+  }
+
+  #decidePatch(patchId: string, deprecated: boolean): boolean {
+    this.#assertMayIssue(`patch '${patchId}'`); // a call that decides may record a marker
     const taken = !this.isReplaying || this.#seenPatches.has(patchId);
     this.#usedPatches.set(patchId, taken);
     if (taken) {

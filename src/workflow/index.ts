@@ -511,8 +511,9 @@ export function uuid4(): string {
 
 /**
  * Branches on a code change without breaking runs already in flight. Returns true for runs that
- * reach this call on new code (and records a marker in history), false when replaying a run
- * whose history was written before the change.
+ * reach this call on new code (and records a marker in history, once per run), false while
+ * replaying history written before the change; such a run takes the new branch from the first
+ * call it runs live, and keeps it (Temporal's rule).
  *
  * @example
  * ```ts
@@ -520,7 +521,7 @@ export function uuid4(): string {
  * ```
  */
 export function patched(patchId: string): boolean {
-  return getActivator().patch(patchId, false);
+  return getActivator().patched(patchId, false);
 }
 
 /**
@@ -528,7 +529,7 @@ export function patched(patchId: string): boolean {
  * started on the patched code still replay, and lets a later release remove the call.
  */
 export function deprecatePatch(patchId: string): void {
-  getActivator().patch(patchId, true);
+  getActivator().patched(patchId, true);
 }
 
 /** Attributes attached to a log line. */

@@ -49,7 +49,7 @@ describe('patched and deprecatePatch replay histories recorded before and after 
 });
 
 describe('a live run moves between workers of different versions', () => {
-  test('a run started on v1 continues on the old branch on a v2 worker', async () => {
+  test('a run started on v1 replays the old branch on a v2 worker, and takes the patch once live', async () => {
     const env = await startTestEnv({
       workflows: '../../replay/fixtures/versioning-v1.ts',
       activities,
@@ -74,10 +74,21 @@ describe('a live run moves between workers of different versions', () => {
       await env.worker.shutdown();
       await env.startWorker({ workflowsPath: codeOf('v2'), buildId: 'order-v2' });
       await handle.signal('proceed');
-      assert.equal(await handle.result(), 'v2 old: notified: charged B-2');
+      // Charged on v1 without tax (replayed: no marker); asked again live, the patch is taken.
+      assert.equal(await handle.result(), 'v2 new: notified: charged B-2');
 
-      const { events } = await handle.fetchHistory();
-      assert.ok(!events.some((e) => e.type === 'MarkerRecorded'), 'no patch marker: old branch');
+      const history = await handle.fetchHistory();
+      const { events } = history;
+      const markers = events.filter((e) => e.type === 'MarkerRecorded');
+      assert.equal(markers.length, 1, 'one marker, recorded by the v2 worker live');
+      const marker = markers[0];
+      assert.ok(marker?.type === 'MarkerRecorded');
+      assert.deepEqual(marker.details, { patchId: 'charge-with-tax', deprecated: false });
+      const markedBy = events.find((e) => e.eventId === marker.workflowTaskCompletedEventId);
+      assert.ok(markedBy?.type === 'WorkflowTaskCompleted');
+      assert.equal(markedBy.buildId, 'order-v2');
+      // The history it leaves replays on v2 as it ran.
+      await Worker.runReplayHistory({ workflowsPath: codeOf('v2') }, history);
       const buildIds = events.flatMap((e) =>
         e.type === 'WorkflowTaskCompleted' ? [e.buildId] : [],
       );

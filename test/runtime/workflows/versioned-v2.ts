@@ -15,3 +15,16 @@ export async function patchedOrder(): Promise<string> {
   if (isPatched) await sleep('1 minute');
   return `${await charge(10)}|patched:${String(isPatched)}`;
 }
+
+/**
+ * A patch asked on each round of a loop: a run started before the patch takes the old branch
+ * while it replays, and the new one from its first round run live (Temporal's rule).
+ */
+export async function patchedLoop(): Promise<string> {
+  const answers: boolean[] = [];
+  for (let round = 0; round < 2; round++) {
+    answers.push(patched('loop-patch'));
+    await sleep('1 minute');
+  }
+  return answers.join(',');
+}
