@@ -12,8 +12,8 @@ export interface WorkflowStartInfo {
   namespace: string;
   attempt: number;
   firstExecutionRunId: string;
+  /** This run's WorkflowExecutionStarted (a continued or retried run has its own). */
   startTimeMs: number;
-  runStartTimeMs: number;
   memo: Record<string, unknown>;
   searchAttributes: Record<string, unknown>;
   workflowExecutionTimeoutMs: number | undefined;

@@ -540,7 +540,6 @@ export class WorkflowRun {
       attempt: e.attempt,
       firstExecutionRunId: e.firstExecutionRunId,
       startTimeMs: e.timeMs,
-      runStartTimeMs: e.timeMs,
       memo: e.memo ?? {},
       searchAttributes: e.searchAttributes ?? {},
       workflowExecutionTimeoutMs: e.workflowExecutionTimeoutMs,

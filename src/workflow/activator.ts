@@ -101,6 +101,8 @@ export class Activator {
   #continueAsNewSuggested = false;
   readonly #instantiate: ModuleInstantiator;
   #start: WorkflowStartInfo | undefined;
+  /** When the run's first workflow task started: the time of the activation that started it. */
+  #runStartTimeMs = 0;
   #commands: Command[] = [];
   #closed = false;
   #failure: { cause: ActivationFailureCause; failure: Failure } | undefined;
@@ -333,6 +335,7 @@ export class Activator {
 
   #initialize(job: Extract<ActivationJob, { type: 'initializeWorkflow' }>): void {
     this.#start = job.info;
+    this.#runStartTimeMs = this.nowMs;
     const exports = this.interceptors.install(this.#instantiate());
     const fn = exports[job.workflowType];
     if (typeof fn !== 'function') {
@@ -762,7 +765,7 @@ export class Activator {
       historySize: this.#historySizeBytes,
       continueAsNewSuggested: this.#continueAsNewSuggested,
       startTime: new Date(start.startTimeMs),
-      runStartTime: new Date(start.runStartTimeMs),
+      runStartTime: new Date(this.#runStartTimeMs),
       memo: start.memo,
       searchAttributes: start.searchAttributes,
       executionTimeoutMs: start.workflowExecutionTimeoutMs,

@@ -16,9 +16,15 @@ export interface WorkflowInfo {
   readonly historySize: number;
   /** True when history grew large enough that the workflow should continue-as-new. */
   readonly continueAsNewSuggested: boolean;
-  /** When the workflow (its first run) started. */
+  /**
+   * When this run was started (its WorkflowExecutionStarted): a run that continues as new or
+   * retries has its own.
+   */
   readonly startTime: Date;
-  /** When this run started. */
+  /**
+   * When this run's first workflow task started: later than `startTime` by a start delay or a
+   * retry's backoff.
+   */
   readonly runStartTime: Date;
   readonly memo: Record<string, unknown>;
   readonly searchAttributes: Record<string, unknown>;

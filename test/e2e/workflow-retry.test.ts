@@ -174,6 +174,9 @@ describe('workflow retry policy', () => {
     const second = await historyOf(workflowId, secondId);
     const scheduled = second.find((e) => e.type === 'WorkflowTaskScheduled');
     assert.equal(scheduled!.timeMs - started.timeMs, 10_000);
+    // startTime is the attempt's start; runStartTime its first task's, after the backoff.
+    assert.equal(result.startTimeMs, started.timeMs);
+    assert.equal(result.runStartTimeMs, started.timeMs + 10_000);
     assert.equal((await env.client.workflow.getHandle(workflowId).describe()).runId, secondId);
   });
 

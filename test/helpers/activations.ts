@@ -16,7 +16,6 @@ export function startInfo(runId: string, workflowType: string): WorkflowStartInf
     attempt: 1,
     firstExecutionRunId: runId,
     startTimeMs: 0,
-    runStartTimeMs: 0,
     memo: {},
     searchAttributes: {},
     workflowExecutionTimeoutMs: undefined,
