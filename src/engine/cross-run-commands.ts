@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CommandOf } from '../protocol/commands.ts';
 import { resolveRetryPolicy } from '../protocol/retry-policy.ts';
-import { buildNewRun } from './new-run.ts';
+import { MAX_WORKFLOW_TASK_TIMEOUT_MS, buildNewRun } from './new-run.ts';
 import {
   cancelExternalKey,
   dropPendingTimers,
@@ -24,7 +24,11 @@ export function continueAsNew(
 ): void {
   const s = tx.state;
   const newRunId = randomUUID();
-  const workflowTaskTimeoutMs = c.workflowTaskTimeoutMs ?? s.workflowTaskTimeoutMs;
+  // Capped as at start: a longer one asked of continue-as-new gets Temporal's maximum.
+  const workflowTaskTimeoutMs = Math.min(
+    c.workflowTaskTimeoutMs ?? s.workflowTaskTimeoutMs,
+    MAX_WORKFLOW_TASK_TIMEOUT_MS,
+  );
   const workflowRunTimeoutMs = c.workflowRunTimeoutMs ?? s.workflowRunTimeoutMs;
   const memo = c.memo ?? s.memo;
   const searchAttributes = c.searchAttributes ?? s.searchAttributes;

@@ -12,6 +12,7 @@ import {
   addNote,
   carryOver,
   countdown,
+  longTaskTimeout,
   note,
   notebook,
   notesQuery,
@@ -136,6 +137,21 @@ describe('continue-as-new', () => {
       args: ['x'],
     });
     assert.equal(result, 'switched: x');
+  });
+
+  test('a workflow task timeout asked of continue-as-new is capped at 2 minutes, as at start', async () => {
+    const handle = await env.client.workflow.start(longTaskTimeout, {
+      taskQueue: env.taskQueue,
+      workflowId: id('task-timeout'),
+      args: [false],
+    });
+    assert.equal(await handle.result(), 120_000);
+    const first = await env.client.workflow
+      .getHandle(handle.workflowId, handle.firstExecutionRunId)
+      .fetchHistory();
+    const closing = first.events.at(-1);
+    assert.ok(closing?.type === 'WorkflowExecutionContinuedAsNew');
+    assert.equal(closing.workflowTaskTimeoutMs, 120_000);
   });
 
   test('continueAsNew from an update handler continues the run as new (as in Temporal)', async () => {
