@@ -21,6 +21,7 @@ import {
   restartWith,
   restartsFromHandler,
   switchType,
+  upsertsThenContinues,
 } from './fixtures/advanced-workflows.ts';
 import { fixturesPath, startTestEnv, waitFor } from '../helpers/test-env.ts';
 import type { TestEnv } from '../helpers/test-env.ts';
@@ -152,6 +153,20 @@ describe('continue-as-new', () => {
     const closing = first.events.at(-1);
     assert.ok(closing?.type === 'WorkflowExecutionContinuedAsNew');
     assert.equal(closing.workflowTaskTimeoutMs, 120_000);
+  });
+
+  test('the next run gets the memo and search attributes as the run left them, upserts included', async () => {
+    const handle = await env.client.workflow.start(upsertsThenContinues, {
+      taskQueue: env.taskQueue,
+      workflowId: id('carry-attributes'),
+      args: [false],
+      memo: { kept: 1, dropped: 2 },
+      searchAttributes: { CustomIntField: 3 },
+    });
+    assert.deepEqual(await handle.result(), {
+      memo: { kept: 1, added: 'yes' },
+      searchAttributes: { CustomIntField: 3, CustomKeywordField: 'k1' },
+    });
   });
 
   test('continueAsNew from an update handler continues the run as new (as in Temporal)', async () => {
