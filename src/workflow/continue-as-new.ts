@@ -5,6 +5,7 @@ import type { Workflow } from '../protocol/definitions.ts';
 import { msOptionalFromDuration } from '../protocol/duration.ts';
 import type { Duration } from '../protocol/duration.ts';
 import { getActivator } from './context.ts';
+import { argsAtCall } from './runtime-helpers.ts';
 
 const CONTINUE_AS_NEW = Symbol.for('reprise.continueAsNew');
 
@@ -79,7 +80,8 @@ function continueAsNewCommand(
     type: 'ContinueAsNewWorkflowExecution',
     workflowType: options.workflowType ?? info.workflowType,
     taskQueue: options.taskQueue ?? info.taskQueue,
-    args,
+    // As they are at the call: a `finally` run before the run closes must not change them.
+    args: argsAtCall(args),
   };
   const runTimeoutMs = msOptionalFromDuration(options.workflowRunTimeout);
   const taskTimeoutMs = msOptionalFromDuration(options.workflowTaskTimeout);

@@ -4,7 +4,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Context } from 'reprise/activity';
-import { changedAfterCall, startedWith, touchedTwice } from './fixtures/argument-workflows.ts';
+import {
+  changedAfterCall,
+  continuedThenChanged,
+  startedWith,
+  touchedTwice,
+} from './fixtures/argument-workflows.ts';
 import { startTestEnv, uniqueQueue, waitFor } from '../helpers/test-env.ts';
 
 /** Adds a mark to the order it gets; the first attempt then fails. */
@@ -68,6 +73,19 @@ describe('arguments are copied at the call', () => {
         workflowId: 'changed-after-call',
       });
       assert.deepEqual(result, ['as-called', 'touched-by-attempt-2']);
+    } finally {
+      await env.close();
+    }
+  });
+  test('continue-as-new passes its arguments as they were at the call, not as changed after', async () => {
+    const env = await startTestEnv({ workflows: 'argument-workflows.ts', activities: { touch } });
+    try {
+      const result = await env.client.workflow.execute(continuedThenChanged, {
+        taskQueue: env.taskQueue,
+        workflowId: 'continued-then-changed',
+        args: [null],
+      });
+      assert.deepEqual(result, ['as-continued']);
     } finally {
       await env.close();
     }
