@@ -68,10 +68,11 @@ export function buildNewRun(
     (spec.workflowExecutionTimeoutMs === undefined
       ? undefined
       : nowMs + spec.workflowExecutionTimeoutMs);
+  // Temporal's: an unset run timeout is the execution timeout, and none is longer than it (what
+  // the run records and `workflowInfo().runTimeoutMs` shows; its deadline is the same either way).
+  const runTimeoutMs = minDefined(spec.workflowRunTimeoutMs, spec.workflowExecutionTimeoutMs);
   const runDeadlineMs = minDefined(
-    spec.workflowRunTimeoutMs === undefined
-      ? undefined
-      : nowMs + delayMs + spec.workflowRunTimeoutMs,
+    runTimeoutMs === undefined ? undefined : nowMs + delayMs + runTimeoutMs,
     expirationMs,
   );
   const state: RunState = {
@@ -125,9 +126,7 @@ export function buildNewRun(
     ...(spec.workflowExecutionTimeoutMs !== undefined && {
       workflowExecutionTimeoutMs: spec.workflowExecutionTimeoutMs,
     }),
-    ...(spec.workflowRunTimeoutMs !== undefined && {
-      workflowRunTimeoutMs: spec.workflowRunTimeoutMs,
-    }),
+    ...(runTimeoutMs !== undefined && { workflowRunTimeoutMs: runTimeoutMs }),
     ...(spec.memo !== undefined && { memo: spec.memo }),
     // A null or empty-array value means "unset": it is not recorded.
     ...(spec.searchAttributes !== undefined && {

@@ -17,6 +17,7 @@ import {
   notebook,
   notesQuery,
   randomAfterContinue,
+  reportsTimeouts,
   restartOn,
   restartWith,
   restartsFromHandler,
@@ -167,6 +168,38 @@ describe('continue-as-new', () => {
       memo: { kept: 1, added: 'yes' },
       searchAttributes: { CustomIntField: 3, CustomKeywordField: 'k1' },
     });
+  });
+
+  test('the run continue-as-new starts keeps its run timeout within the execution timeout (as in Temporal)', async () => {
+    const hour = 3_600_000;
+    const timeouts = async (
+      options: { workflowExecutionTimeout?: string; workflowRunTimeout?: string },
+      nextRunTimeout: string | null = null,
+    ): Promise<(number | null)[][]> =>
+      env.client.workflow.execute(reportsTimeouts, {
+        taskQueue: env.taskQueue,
+        workflowId: id('timeouts'),
+        args: [[], nextRunTimeout],
+        ...options,
+      });
+    // Carried over as the start recorded it: the execution timeout, when no run timeout is given.
+    assert.deepEqual(await timeouts({ workflowExecutionTimeout: '1 hour' }), [
+      [hour, hour],
+      [hour, hour],
+    ]);
+    // A longer one asked of makeContinueAsNewFunc is cut to the execution timeout.
+    assert.deepEqual(await timeouts({ workflowExecutionTimeout: '1 hour' }, '2 hours'), [
+      [hour, hour],
+      [hour, hour],
+    ]);
+    assert.deepEqual(await timeouts({ workflowRunTimeout: '1 hour' }, '2 hours'), [
+      [null, hour],
+      [null, 2 * hour],
+    ]);
+    assert.deepEqual(await timeouts({}), [
+      [null, null],
+      [null, null],
+    ]);
   });
 
   test('continueAsNew from an update handler continues the run as new (as in Temporal)', async () => {
