@@ -25,6 +25,8 @@ export interface WorkflowStartInfo {
   continuedFromExecutionRunId?: string | undefined;
   /** The result of the schedule's last completed run (WorkflowExecutionStarted lastCompletionResult). */
   lastResult?: unknown;
+  /** A retry: the failure of the attempt before (WorkflowExecutionStarted continuedFailure). */
+  lastFailure?: Failure | undefined;
 }
 
 export type ActivityResolution =

@@ -555,6 +555,7 @@ export class WorkflowRun {
             },
       continuedFromExecutionRunId: e.continuedExecutionRunId,
       lastResult: e.lastCompletionResult,
+      lastFailure: e.continuedFailure,
     };
   }
 

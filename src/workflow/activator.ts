@@ -9,6 +9,7 @@ import {
   isCancellation,
   isTemporalFailure,
 } from '../failures.ts';
+import type { TemporalFailure } from '../failures.ts';
 import type {
   Activation,
   ActivationCompletion,
@@ -103,6 +104,8 @@ export class Activator {
   #start: WorkflowStartInfo | undefined;
   /** When the run's first workflow task started: the time of the activation that started it. */
   #runStartTimeMs = 0;
+  /** `workflowInfo().lastFailure`, decoded once. */
+  #lastFailure: TemporalFailure | undefined;
   #commands: Command[] = [];
   #closed = false;
   #failure: { cause: ActivationFailureCause; failure: Failure } | undefined;
@@ -336,6 +339,7 @@ export class Activator {
   #initialize(job: Extract<ActivationJob, { type: 'initializeWorkflow' }>): void {
     this.#start = job.info;
     this.#runStartTimeMs = this.nowMs;
+    if (job.info.lastFailure !== undefined) this.#lastFailure = decodeFailure(job.info.lastFailure);
     const exports = this.interceptors.install(this.#instantiate());
     const fn = exports[job.workflowType];
     if (typeof fn !== 'function') {
@@ -774,6 +778,7 @@ export class Activator {
       parent: start.parent,
       continuedFromExecutionRunId: start.continuedFromExecutionRunId,
       lastResult: start.lastResult,
+      lastFailure: this.#lastFailure,
       unsafe: { isReplaying: this.isReplaying, now: () => this.nowMs },
     };
   }

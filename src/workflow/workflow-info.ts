@@ -1,4 +1,5 @@
 // Sandbox-safe: the shape of `workflowInfo()`.
+import type { TemporalFailure } from '../failures.ts';
 
 /** What a workflow knows about its own run. Temporal's `WorkflowInfo`. */
 export interface WorkflowInfo {
@@ -42,6 +43,11 @@ export interface WorkflowInfo {
    * in Temporal).
    */
   readonly lastResult?: unknown;
+  /**
+   * The failure the attempt before ended with, when this run retries it under the workflow retry
+   * policy; undefined for a first attempt and after continue-as-new. Temporal's lastFailure.
+   */
+  readonly lastFailure?: TemporalFailure | undefined;
   /** Values that are not deterministic: never branch workflow logic on them. */
   readonly unsafe: {
     /** True while the worker replays history (the code already ran these steps once). */

@@ -177,6 +177,8 @@ describe('workflow retry policy', () => {
     // startTime is the attempt's start; runStartTime its first task's, after the backoff.
     assert.equal(result.startTimeMs, started.timeMs);
     assert.equal(result.runStartTimeMs, started.timeMs + 10_000);
+    // The failure the attempt before ended with, as Temporal's workflowInfo().lastFailure.
+    assert.equal(result.lastFailure, 'attempt 1 failed');
     assert.equal((await env.client.workflow.getHandle(workflowId).describe()).runId, secondId);
   });
 
