@@ -8,6 +8,7 @@ import {
   parentCancelsChild,
   parentInspectsFailure,
   parentLeavesChild,
+  parentOfContinuingChild,
   parentOfFailing,
   parentOfGreeter,
   parentOfTimingOutChild,
@@ -48,6 +49,25 @@ describe('child workflows', () => {
       started?.type === 'WorkflowExecutionStarted' && started.parent?.workflowId,
       workflowId,
     );
+  });
+
+  test("a child that continues as new stays the child: the parent gets its last run's result", async () => {
+    const workflowId = id('parent-of-continuing');
+    const handle = await env.client.workflow.start(parentOfContinuingChild, {
+      taskQueue: env.taskQueue,
+      workflowId,
+    });
+    const { result, firstRunId } = await handle.result();
+    assert.equal(result, `${workflowId} after ${firstRunId}`);
+    const parentEvents = (await handle.fetchHistory()).events;
+    const childEvents = parentEvents.filter((e) => e.type.startsWith('ChildWorkflowExecution'));
+    assert.deepEqual(
+      childEvents.map((e) => e.type),
+      ['ChildWorkflowExecutionStarted', 'ChildWorkflowExecutionCompleted'],
+    );
+    const started = childEvents[0];
+    assert.ok(started?.type === 'ChildWorkflowExecutionStarted');
+    assert.equal(started.runId, firstRunId);
   });
 
   test('the parent history records the child start and completion', async () => {
