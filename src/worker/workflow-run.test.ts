@@ -496,6 +496,24 @@ describe('WorkflowRun', () => {
     replay.dispose();
   });
 
+  test('a query reads the answer patched() last gave, live or replayed', () => {
+    const h = new HistoryBuilder().started('patchedLoop');
+    h.startTask().completeTask([{ type: 'StartTimer', seq: 1, durationMs: 60_000 }]);
+    const replayed = newRun(v2);
+    assert.deepEqual(replayed.query({ queryType: 'loopPatched', args: [] }, h.events), {
+      status: 'success',
+      result: false,
+    });
+    replayed.dispose();
+    const live = newRun(v2, 'run-2');
+    step(live, new HistoryBuilder().started('patchedLoop'));
+    assert.deepEqual(live.query({ queryType: 'loopPatched', args: [] }), {
+      status: 'success',
+      result: true,
+    });
+    live.dispose();
+  });
+
   test('a patch marker in history with no matching call is skipped (a removed patch)', () => {
     const h = new HistoryBuilder().started('order');
     h.startTask().completeTask([

@@ -1,4 +1,4 @@
-import { patched, proxyActivities, sleep } from 'reprise/workflow';
+import { defineQuery, patched, proxyActivities, setHandler, sleep } from 'reprise/workflow';
 import type * as activities from './activities.ts';
 
 const { charge } = proxyActivities<typeof activities>({ startToCloseTimeout: '1 minute' });
@@ -21,6 +21,8 @@ export async function patchedOrder(): Promise<string> {
  * while it replays, and the new one from its first round run live (Temporal's rule).
  */
 export async function patchedLoop(): Promise<string> {
+  // A query reads the answer the run last got; it never decides one.
+  setHandler(defineQuery<boolean>('loopPatched'), () => patched('loop-patch'));
   const answers: boolean[] = [];
   for (let round = 0; round < 2; round++) {
     answers.push(patched('loop-patch'));
