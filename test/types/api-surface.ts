@@ -326,6 +326,7 @@ export async function workflowSurface(): Promise<void> {
     info.continuedFromExecutionRunId,
     info.unsafe.isReplaying satisfies boolean,
     info.unsafe.now() satisfies number,
+    info.lastFailure?.message satisfies string | undefined,
     parent?.workflowId,
     parent?.runId,
     parent?.namespace,
