@@ -9,19 +9,36 @@ export type Duration = number | string;
  * Throws a `TypeError` naming the value when it is not a duration.
  */
 export function msFromDuration(duration: Duration): number {
-  if (typeof duration === 'number') {
-    if (!Number.isFinite(duration) || duration < 0) {
-      throw new TypeError(`Invalid duration ${duration}: use a non-negative number of ms.`);
-    }
-    return Math.round(duration);
-  }
-  const parsed = ms(duration as ms.StringValue) as number | undefined;
-  if (typeof parsed !== 'number' || !Number.isFinite(parsed) || parsed < 0) {
-    throw new TypeError(
-      `Invalid duration '${duration}': use a number of ms or a string such as '30s', '5 minutes', '2 days'.`,
-    );
-  }
+  const parsed = signedMs(duration);
+  if (parsed < 0) throw invalidDuration(duration);
   return Math.round(parsed);
+}
+
+/**
+ * A timer's duration in whole milliseconds (`sleep`, `condition`'s and a scope's timeout), where a
+ * negative one, a deadline already past, is 0: as in Temporal's SDK, such a timer lasts 1 ms.
+ * Throws a `TypeError` naming the value when it is not a duration (NaN, Infinity, '1 fortnight').
+ */
+export function msFromTimerDuration(duration: Duration): number {
+  return Math.max(0, Math.round(signedMs(duration)));
+}
+
+/** A finite number of ms, negative or not; a `TypeError` for anything else. */
+function signedMs(duration: Duration): number {
+  const parsed =
+    typeof duration === 'number'
+      ? duration
+      : (ms(duration as ms.StringValue) as number | undefined);
+  if (typeof parsed !== 'number' || !Number.isFinite(parsed)) throw invalidDuration(duration);
+  return parsed;
+}
+
+function invalidDuration(duration: Duration): TypeError {
+  return typeof duration === 'number'
+    ? new TypeError(`Invalid duration ${duration}: use a non-negative number of ms.`)
+    : new TypeError(
+        `Invalid duration '${duration}': use a number of ms or a string such as '30s', '5 minutes', '2 days'.`,
+      );
 }
 
 /** Like {@link msFromDuration}, passing `undefined` through. */

@@ -2,7 +2,7 @@
 // AsyncLocalStorage that the host injects into the sandbox (as Temporal's SDK does).
 import { ensureError } from '../errors.ts';
 import { CancelledFailure } from '../failures.ts';
-import { msFromDuration } from '../protocol/duration.ts';
+import { msFromTimerDuration } from '../protocol/duration.ts';
 import type { Duration } from '../protocol/duration.ts';
 import { getActivator } from './context.ts';
 import type { LazyMap } from '../util/lazy-collections.ts';
@@ -23,7 +23,7 @@ export function installScopeStorage(s: ScopeStorage): void {
 
 /** Options of `new CancellationScope(options)`. */
 export interface CancellationScopeOptions {
-  /** Time after which the scope cancels itself; a durable timer. */
+  /** Time after which the scope cancels itself; a durable timer (1 ms if 0 or less). */
   timeout?: Duration | undefined;
   /** When false, cancellation of the parent does not reach this scope. Default true. */
   cancellable?: boolean | undefined;
@@ -174,7 +174,7 @@ export class CancellationScope {
 
   constructor(options?: CancellationScopeOptions | typeof ROOT) {
     const opts = options === ROOT ? undefined : options;
-    this.timeout = opts?.timeout === undefined ? undefined : msFromDuration(opts.timeout);
+    this.timeout = opts?.timeout === undefined ? undefined : msFromTimerDuration(opts.timeout);
     this.cancellable = opts?.cancellable ?? true;
     this.parent = options === ROOT ? undefined : (opts?.parent ?? CancellationScope.current());
     if (this.parent !== undefined && this.cancellable) {

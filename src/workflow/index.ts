@@ -1,6 +1,6 @@
 // The public `reprise/workflow` API: Temporal's TypeScript SDK names and meaning. Runs inside the
 // deterministic sandbox: never imports node:* or host modules.
-import { msFromDuration, msOptionalFromDuration } from '../protocol/duration.ts';
+import { msFromTimerDuration, msOptionalFromDuration } from '../protocol/duration.ts';
 import type { Duration } from '../protocol/duration.ts';
 import { compileRetryPolicy } from '../protocol/retry-options.ts';
 import { ActivityCancellationType } from './activator.ts';
@@ -282,7 +282,8 @@ function positiveMs(duration: Duration | undefined): number | undefined {
 
 /**
  * Sleeps for `duration` on a durable timer: the run may be evicted and resumed meanwhile.
- * Rejects with `CancelledFailure` if the current scope is cancelled first.
+ * Rejects with `CancelledFailure` if the current scope is cancelled first. A duration of 0 or
+ * less (a deadline already past) sleeps 1 ms, as in Temporal.
  *
  * @example
  * ```ts
@@ -290,7 +291,7 @@ function positiveMs(duration: Duration | undefined): number | undefined {
  * ```
  */
 export function sleep(duration: Duration): Promise<void> {
-  return getActivator().sleep(msFromDuration(duration));
+  return getActivator().sleep(msFromTimerDuration(duration));
 }
 
 /**
@@ -310,7 +311,7 @@ export function condition(fn: () => boolean, timeout?: Duration): Promise<boolea
     return getActivator()
       .condition(fn)
       .then(() => undefined);
-  const ms = msFromDuration(timeout);
+  const ms = msFromTimerDuration(timeout);
   return CancellationScope.cancellable(async () => {
     try {
       return await Promise.race([

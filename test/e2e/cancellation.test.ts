@@ -13,6 +13,7 @@ import {
   cancelScopeByHand,
   cleanupAfterCancel,
   currentScopes,
+  pastDeadline,
   proceed,
   raceTimeout,
   scopeWithTimeoutOption,
@@ -145,6 +146,28 @@ describe('cancellation', () => {
       assert.equal(types.filter((t) => t === 'TimerStarted').length, 2);
       assert.equal(types.filter((t) => t === 'TimerCanceled').length, 1);
       assert.equal(types.filter((t) => t === 'TimerFired').length, 1);
+    });
+  });
+
+  describe('durations', () => {
+    test('a negative duration waits 1 ms, as in Temporal: sleep, condition, withTimeout, a scope timeout', async () => {
+      const handle = await env.client.workflow.start(pastDeadline, {
+        taskQueue: env.taskQueue,
+        workflowId: id('past-deadline'),
+      });
+      assert.deepEqual(await handle.result(), {
+        sleep: 'ok',
+        sleepString: 'ok',
+        condition: 'ok: false',
+        withTimeout: 'CancelledFailure: Cancellation scope cancelled',
+        scopeTimeout: 'CancelledFailure: Cancellation scope cancelled',
+      });
+      const history = await handle.fetchHistory();
+      const durations = history.events.flatMap((e) =>
+        e.type === 'TimerStarted' ? [e.startToFireTimeoutMs] : [],
+      );
+      // The two scopes' timers of a day are cancelled by their 1 ms timeouts.
+      assert.deepEqual(durations, [1, 1, 1, 1, 86_400_000, 1, 86_400_000]);
     });
   });
 
