@@ -601,23 +601,34 @@ function writeLog(
  */
 export class Trigger<T> implements PromiseLike<T> {
   readonly #promise: Promise<T>;
-  #resolve: (value: T | PromiseLike<T>) => void = () => undefined;
-  #reject: (reason: unknown) => void = () => undefined;
-  /** Its scope, which lets go of the listener once the trigger is settled (ADR 0018). */
-  readonly #scope: CancellationScope;
-  readonly #onCancel: CancelListener;
+  /**
+   * Resolves the trigger; later calls do nothing. A function of its own, as in Temporal: it may
+   * be passed on (`setHandler(done, trigger.resolve)`, `.then(trigger.resolve)`).
+   */
+  readonly resolve: (value: T | PromiseLike<T>) => void;
+  /** Rejects the trigger; later calls do nothing. A function of its own, as `resolve` is. */
+  readonly reject: (reason?: unknown) => void;
 
   constructor() {
+    let settle: { resolve: (value: T | PromiseLike<T>) => void; reject: (e: unknown) => void };
     this.#promise = new Promise<T>((resolve, reject) => {
-      this.#resolve = resolve;
-      this.#reject = reject;
+      settle = { resolve, reject };
     });
-    this.#scope = CancellationScope.current();
-    this.#onCancel = (reason) => {
-      this.#reject(reason);
+    // Its scope lets go of the listener once the trigger is settled (ADR 0018).
+    const scope = CancellationScope.current();
+    const onCancel: CancelListener = (reason) => {
+      settle.reject(reason);
     };
-    onCancelRequested(this.#scope, this.#onCancel);
+    onCancelRequested(scope, onCancel);
     this.#promise.catch(() => undefined);
+    this.resolve = (value) => {
+      settle.resolve(value);
+      offCancelRequested(scope, onCancel);
+    };
+    this.reject = (reason) => {
+      settle.reject(reason);
+      offCancelRequested(scope, onCancel);
+    };
   }
 
   then<R1 = T, R2 = never>(
@@ -625,17 +636,5 @@ export class Trigger<T> implements PromiseLike<T> {
     onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
     return this.#promise.then(onfulfilled, onrejected);
-  }
-
-  /** Resolves the trigger; later calls do nothing. */
-  resolve(value: T | PromiseLike<T>): void {
-    this.#resolve(value);
-    offCancelRequested(this.#scope, this.#onCancel);
-  }
-
-  /** Rejects the trigger; later calls do nothing. */
-  reject(reason: unknown): void {
-    this.#reject(reason);
-    offCancelRequested(this.#scope, this.#onCancel);
   }
 }

@@ -13,6 +13,7 @@ import {
   cancelScopeByHand,
   cleanupAfterCancel,
   currentScopes,
+  detachedTrigger,
   pastDeadline,
   proceed,
   raceTimeout,
@@ -149,7 +150,7 @@ describe('cancellation', () => {
     });
   });
 
-  describe('durations', () => {
+  describe('durations and Trigger', () => {
     test('a negative duration waits 1 ms, as in Temporal: sleep, condition, withTimeout, a scope timeout', async () => {
       const handle = await env.client.workflow.start(pastDeadline, {
         taskQueue: env.taskQueue,
@@ -168,6 +169,14 @@ describe('cancellation', () => {
       );
       // The two scopes' timers of a day are cancelled by their 1 ms timeouts.
       assert.deepEqual(durations, [1, 1, 1, 1, 86_400_000, 1, 86_400_000]);
+    });
+
+    test("a Trigger's resolve and reject work when passed on as plain functions", async () => {
+      const result = await env.client.workflow.execute(detachedTrigger, {
+        taskQueue: env.taskQueue,
+        workflowId: id('detached-trigger'),
+      });
+      assert.deepEqual(result, ['ok: by a detached resolve', 'Error: by a detached reject']);
     });
   });
 
