@@ -49,7 +49,9 @@ export function installGlobalOverrides(g: Global, hooks: OverrideHooks): void {
       throw new TypeError('setTimeout in workflow code needs a function callback.');
     }
     const fn = callback as (...a: unknown[]) => unknown;
-    return hooks.setTimeout(() => fn(...args), typeof ms === 'number' ? ms : 0);
+    // Node's coercion: a numeric string is its number; NaN, Infinity or no delay is 1 ms.
+    const delay = Number(ms);
+    return hooks.setTimeout(() => fn(...args), Number.isFinite(delay) ? delay : 0);
   });
   Reflect.set(g, 'clearTimeout', (id: unknown) => {
     if (typeof id === 'number') hooks.clearTimeout(id);

@@ -14,6 +14,7 @@ import {
   cleanupAfterCancel,
   currentScopes,
   detachedTrigger,
+  looseTimeoutDelays,
   pastDeadline,
   proceed,
   raceTimeout,
@@ -170,6 +171,24 @@ describe('cancellation', () => {
       // The two scopes' timers of a day are cancelled by their 1 ms timeouts.
       assert.deepEqual(durations, [1, 1, 1, 1, 86_400_000, 1, 86_400_000]);
     });
+
+    // Without the coercion, NaN reached the engine as a null duration: the task's answer was
+    // refused, and the task timed out and was retried for ever (a timeout here).
+    test(
+      'setTimeout coerces its delay as Node does: NaN or none is 1 ms, a numeric string its number',
+      { timeout: 20_000 },
+      async () => {
+        const handle = await env.client.workflow.start(looseTimeoutDelays, {
+          taskQueue: env.taskQueue,
+          workflowId: id('loose-delays'),
+        });
+        assert.deepEqual((await handle.result()).sort(), ['NaN', 'none', 'string 30']);
+        const durations = (await handle.fetchHistory()).events.flatMap((e) =>
+          e.type === 'TimerStarted' ? [e.startToFireTimeoutMs] : [],
+        );
+        assert.deepEqual(durations, [30, 1, 1]);
+      },
+    );
 
     test("a Trigger's resolve and reject work when passed on as plain functions", async () => {
       const result = await env.client.workflow.execute(detachedTrigger, {
