@@ -1,7 +1,8 @@
 // Sandbox-safe: makes the sandbox's globals deterministic (Date, Math.random, setTimeout,
-// console; no WeakRef/FinalizationRegistry), then hardens the built-ins so that one run cannot
-// change what another run in the same context sees.
+// console; no WeakRef/FinalizationRegistry), adds TextEncoder/TextDecoder, then hardens the
+// built-ins so that one run cannot change what another run in the same context sees.
 import type { WorkflowLogEntry } from '../protocol/activation.ts';
+import { TextDecoder, TextEncoder } from './text-coding.ts';
 
 /** What the overrides ask of the current run. */
 export interface OverrideHooks {
@@ -69,6 +70,10 @@ export function installGlobalOverrides(g: Global, hooks: OverrideHooks): void {
     warn: write('warn'),
     error: write('error'),
   } as unknown as Console;
+
+  // Temporal's sandbox has them (Node's); these are the sandbox's own, frozen with the rest.
+  Reflect.set(g, 'TextEncoder', TextEncoder);
+  Reflect.set(g, 'TextDecoder', TextDecoder);
 
   // Their behaviour depends on garbage collection, which differs between replays.
   Reflect.deleteProperty(g, 'WeakRef');

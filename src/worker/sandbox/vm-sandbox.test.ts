@@ -129,6 +129,31 @@ describe('VmSandbox', () => {
     sandbox.disposeRun('d');
   });
 
+  test('TextEncoder and TextDecoder exist, as in Temporal’s sandbox, and no run changes them', () => {
+    sandbox.createRun('t', 'textCoding', 't');
+    const result = sandbox.activate(
+      't',
+      activation([
+        {
+          type: 'initializeWorkflow',
+          workflowType: 'textCoding',
+          args: ['€ 5 𝄞'],
+          info: startInfo('t', 'textCoding'),
+        },
+      ]),
+    );
+    const command = result.status === 'success' ? result.commands[0] : undefined;
+    assert.equal(command?.type, 'CompleteWorkflowExecution', JSON.stringify(result));
+    assert.deepEqual(command.result, {
+      bytes: Array.from(new TextEncoder().encode('€ 5 𝄞')),
+      roundTrip: '€ 5 𝄞',
+      streamed: '€ 5 𝄞',
+      patch: 'TypeError',
+      stillEncodes: [0xc3, 0xa9],
+    });
+    sandbox.disposeRun('t');
+  });
+
   test('a run disposed between calls is dropped by the next call, without a call of its own', async () => {
     start(sandbox, 'e', 'isolated');
     finish(sandbox, 'e');

@@ -188,3 +188,27 @@ export async function patchLooker(): Promise<Record<string, unknown>> {
   await sleep(10);
   return seenPatches();
 }
+
+/**
+ * Uses `TextEncoder` and `TextDecoder`, which Temporal's sandbox gives workflow code, and tries
+ * to change the encoder every run shares.
+ */
+export async function textCoding(text: string): Promise<Record<string, unknown>> {
+  const bytes = new TextEncoder().encode(text);
+  const decoder = new TextDecoder();
+  const streamed =
+    decoder.decode(bytes.subarray(0, 1), { stream: true }) + decoder.decode(bytes.subarray(1));
+  let patch = 'ignored';
+  try {
+    (TextEncoder.prototype as unknown as Record<string, unknown>)['encode'] = () => 'patched';
+  } catch (e) {
+    patch = (e as Error).name;
+  }
+  return Promise.resolve({
+    bytes: Array.from(bytes),
+    roundTrip: new TextDecoder('utf-8').decode(bytes),
+    streamed,
+    patch,
+    stillEncodes: Array.from(new TextEncoder().encode('é')),
+  });
+}
