@@ -39,6 +39,8 @@ export function installGlobalOverrides(g: Global, hooks: OverrideHooks): void {
   });
   g.Date = DateShim as unknown as DateConstructor;
 
+  fixIntlNow(g.Intl.DateTimeFormat.prototype, hooks);
+
   Object.defineProperty(g.Math, 'random', {
     value: () => hooks.random(),
     writable: true,
@@ -78,6 +80,41 @@ export function installGlobalOverrides(g: Global, hooks: OverrideHooks): void {
   // Their behaviour depends on garbage collection, which differs between replays.
   Reflect.deleteProperty(g, 'WeakRef');
   Reflect.deleteProperty(g, 'FinalizationRegistry');
+}
+
+/**
+ * `Intl.DateTimeFormat`'s `format()` and `formatToParts()` given no date format the engine's own
+ * clock, not `Date.now()`: they get the workflow task's time, as `new Date()` does.
+ */
+function fixIntlNow(proto: Intl.DateTimeFormat, hooks: OverrideHooks): void {
+  const descriptor = Object.getOwnPropertyDescriptor(proto, 'format');
+  const getFormat: unknown = descriptor === undefined ? undefined : Reflect.get(descriptor, 'get');
+  const nativeParts: unknown = Reflect.get(proto, 'formatToParts');
+  if (typeof getFormat !== 'function' || typeof nativeParts !== 'function') return;
+  const orNow = (date: unknown): unknown => (date === undefined ? hooks.now() : date);
+  // Each formatter gives the same function every time, as the built-in getter does.
+  const formats = new WeakMap<object, (date?: Date | number) => string>();
+  Object.defineProperty(proto, 'format', {
+    get(this: Intl.DateTimeFormat): (date?: Date | number) => string {
+      let format = formats.get(this);
+      if (format === undefined) {
+        const native: unknown = Reflect.apply(getFormat, this, []);
+        format = (date) =>
+          Reflect.apply(native as (d: unknown) => string, undefined, [orNow(date)]);
+        formats.set(this, format);
+      }
+      return format;
+    },
+    enumerable: false,
+    configurable: true,
+  });
+  Object.defineProperty(proto, 'formatToParts', {
+    value: function formatToParts(this: Intl.DateTimeFormat, date?: Date | number): unknown {
+      return Reflect.apply(nativeParts, this, [orNow(date)]);
+    },
+    writable: true,
+    configurable: true,
+  });
 }
 
 function formatLogArg(arg: unknown): string {

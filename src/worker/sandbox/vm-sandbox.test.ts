@@ -154,6 +154,36 @@ describe('VmSandbox', () => {
     sandbox.disposeRun('t');
   });
 
+  test('Intl.DateTimeFormat given no date formats the workflow task’s time, not the clock', () => {
+    sandbox.createRun('i', 'intlNow', 'i');
+    const result = sandbox.activate(
+      'i',
+      activation([
+        {
+          type: 'initializeWorkflow',
+          workflowType: 'intlNow',
+          args: [],
+          info: startInfo('i', 'intlNow'),
+        },
+      ]),
+    );
+    const command = result.status === 'success' ? result.commands[0] : undefined;
+    assert.equal(command?.type, 'CompleteWorkflowExecution', JSON.stringify(result));
+    const format = new Intl.DateTimeFormat('en-US', {
+      timeZone: 'UTC',
+      dateStyle: 'short',
+      timeStyle: 'medium',
+    });
+    const taskTime = format.format(activation([]).timeMs);
+    assert.deepEqual(command.result, {
+      format: taskTime,
+      sameFunction: true,
+      parts: taskTime.replace(/\s/gu, ' '),
+      withDate: format.format(0),
+    });
+    sandbox.disposeRun('i');
+  });
+
   test('a run disposed between calls is dropped by the next call, without a call of its own', async () => {
     start(sandbox, 'e', 'isolated');
     finish(sandbox, 'e');

@@ -212,3 +212,22 @@ export async function textCoding(text: string): Promise<Record<string, unknown>>
     stillEncodes: Array.from(new TextEncoder().encode('é')),
   });
 }
+
+/** `Intl.DateTimeFormat` given no date, which formats the current time. */
+export async function intlNow(): Promise<Record<string, unknown>> {
+  const format = new Intl.DateTimeFormat('en-US', {
+    timeZone: 'UTC',
+    dateStyle: 'short',
+    timeStyle: 'medium',
+  });
+  return Promise.resolve({
+    format: format.format(),
+    sameFunction: format.format === format.format,
+    parts: format
+      .formatToParts()
+      .map((p) => p.value)
+      .join('')
+      .replace(/\s/gu, ' '), // ICU may put a narrow no-break space before AM
+    withDate: format.format(0),
+  });
+}
