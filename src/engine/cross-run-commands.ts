@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CommandOf } from '../protocol/commands.ts';
 import { resolveRetryPolicy } from '../protocol/retry-policy.ts';
-import { MAX_WORKFLOW_TASK_TIMEOUT_MS, buildNewRun } from './new-run.ts';
+import { MAX_WORKFLOW_TASK_TIMEOUT_MS, buildNewRun, recordedTimeouts } from './new-run.ts';
 import {
   cancelExternalKey,
   dropPendingTimers,
@@ -24,12 +24,17 @@ export function continueAsNew(
 ): void {
   const s = tx.state;
   const newRunId = randomUUID();
-  // Capped as at start: a longer one asked of continue-as-new gets Temporal's maximum.
-  const workflowTaskTimeoutMs = Math.min(
-    c.workflowTaskTimeoutMs ?? s.workflowTaskTimeoutMs,
-    MAX_WORKFLOW_TASK_TIMEOUT_MS,
-  );
-  const workflowRunTimeoutMs = c.workflowRunTimeoutMs ?? s.workflowRunTimeoutMs;
+  // Capped as at start: a longer one asked of continue-as-new gets Temporal's maximum, and the
+  // event records what the new run will (recordedTimeouts), as Temporal's server does.
+  const { runTimeoutMs: workflowRunTimeoutMs, taskTimeoutMs: workflowTaskTimeoutMs } =
+    recordedTimeouts({
+      workflowTaskTimeoutMs: Math.min(
+        c.workflowTaskTimeoutMs ?? s.workflowTaskTimeoutMs,
+        MAX_WORKFLOW_TASK_TIMEOUT_MS,
+      ),
+      workflowRunTimeoutMs: c.workflowRunTimeoutMs ?? s.workflowRunTimeoutMs,
+      workflowExecutionTimeoutMs: s.workflowExecutionTimeoutMs,
+    });
   const memo = c.memo ?? s.memo;
   const searchAttributes = c.searchAttributes ?? s.searchAttributes;
   dropPendingTimers(tx);

@@ -68,9 +68,7 @@ export function buildNewRun(
     (spec.workflowExecutionTimeoutMs === undefined
       ? undefined
       : nowMs + spec.workflowExecutionTimeoutMs);
-  // Temporal's: an unset run timeout is the execution timeout, and none is longer than it (what
-  // the run records and `workflowInfo().runTimeoutMs` shows; its deadline is the same either way).
-  const runTimeoutMs = minDefined(spec.workflowRunTimeoutMs, spec.workflowExecutionTimeoutMs);
+  const { runTimeoutMs, taskTimeoutMs } = recordedTimeouts(spec);
   const runDeadlineMs = minDefined(
     runTimeoutMs === undefined ? undefined : nowMs + delayMs + runTimeoutMs,
     expirationMs,
@@ -85,7 +83,7 @@ export function buildNewRun(
     startTimeMs: nowMs,
     nextEventId: 1,
     historySizeBytes: 0,
-    workflowTaskTimeoutMs: spec.workflowTaskTimeoutMs,
+    workflowTaskTimeoutMs: taskTimeoutMs,
     memo: {},
     searchAttributes: {},
     previousStartedEventId: 0,
@@ -122,7 +120,7 @@ export function buildNewRun(
     attempt: spec.attempt ?? 1,
     firstExecutionRunId: spec.firstExecutionRunId,
     ...(spec.runId !== spec.firstExecutionRunId && { originalExecutionRunId: spec.runId }),
-    workflowTaskTimeoutMs: spec.workflowTaskTimeoutMs,
+    workflowTaskTimeoutMs: taskTimeoutMs,
     ...(spec.workflowExecutionTimeoutMs !== undefined && {
       workflowExecutionTimeoutMs: spec.workflowExecutionTimeoutMs,
     }),
@@ -175,6 +173,28 @@ export function buildNewRun(
       timers: tx.timers,
     },
     tx,
+  };
+}
+
+/**
+ * The run and workflow task timeouts a new run records, as Temporal's server records them for
+ * every new run (a start, a child, a continue-as-new): an unset run timeout is the execution
+ * timeout and none is longer than it; the task timeout is at most the run timeout. What
+ * `workflowInfo()` shows; the run's deadline is the same either way.
+ */
+export function recordedTimeouts(timeouts: {
+  workflowTaskTimeoutMs: number;
+  workflowRunTimeoutMs?: number | undefined;
+  workflowExecutionTimeoutMs?: number | undefined;
+}): { runTimeoutMs: number | undefined; taskTimeoutMs: number } {
+  const runTimeoutMs = minDefined(
+    timeouts.workflowRunTimeoutMs,
+    timeouts.workflowExecutionTimeoutMs,
+  );
+  const taskMs = timeouts.workflowTaskTimeoutMs;
+  return {
+    runTimeoutMs,
+    taskTimeoutMs: runTimeoutMs === undefined ? taskMs : Math.min(taskMs, runTimeoutMs),
   };
 }
 

@@ -11,6 +11,7 @@ import {
   parentOfContinuingChild,
   parentOfFailing,
   parentOfGreeter,
+  parentOfTimeoutsChild,
   parentOfTimingOutChild,
   parentSignalsChild,
   parentStartsDuplicate,
@@ -68,6 +69,27 @@ describe('child workflows', () => {
     const started = childEvents[0];
     assert.ok(started?.type === 'ChildWorkflowExecutionStarted');
     assert.equal(started.runId, firstRunId);
+  });
+
+  test("a child's timeouts are recorded as Temporal's server records them", async () => {
+    const timeouts = (options: object): Promise<(number | null)[]> =>
+      env.client.workflow.execute(parentOfTimeoutsChild, {
+        taskQueue: env.taskQueue,
+        workflowId: id('child-timeouts'),
+        args: [options],
+      });
+    // [execution, run, task]: an unset run timeout is the execution timeout.
+    assert.deepEqual(
+      await timeouts({ workflowExecutionTimeout: '1 minute' }),
+      [60_000, 60_000, 10_000],
+    );
+    // The task timeout is at most the run timeout.
+    assert.deepEqual(await timeouts({ workflowRunTimeout: '5s' }), [null, 5000, 5000]);
+    assert.deepEqual(await timeouts({ workflowExecutionTimeout: '4s' }), [4000, 4000, 4000]);
+    assert.deepEqual(
+      await timeouts({ workflowRunTimeout: '3s', workflowTaskTimeout: '1 minute' }),
+      [null, 3000, 3000],
+    );
   });
 
   test('the parent history records the child start and completion', async () => {

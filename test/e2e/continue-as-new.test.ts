@@ -17,6 +17,7 @@ import {
   notebook,
   notesQuery,
   randomAfterContinue,
+  reportsTaskTimeout,
   reportsTimeouts,
   restartOn,
   restartWith,
@@ -200,6 +201,15 @@ describe('continue-as-new', () => {
       [null, null],
       [null, null],
     ]);
+  });
+
+  test('the run continue-as-new starts keeps its workflow task timeout within its run timeout (as in Temporal)', async () => {
+    const result = await env.client.workflow.execute(reportsTaskTimeout, {
+      taskQueue: env.taskQueue,
+      workflowId: id('task-within-run'),
+      args: [false, '3s'],
+    });
+    assert.deepEqual(result, [3000, 3000]);
   });
 
   test('continueAsNew from an update handler continues the run as new (as in Temporal)', async () => {

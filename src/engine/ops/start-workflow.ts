@@ -78,17 +78,8 @@ export function newRunSpecOf(
   runId: string,
   retryPolicy: ResolvedRetryPolicy | undefined,
 ): NewRunSpec {
-  // Temporal's server records the timeouts a run keeps to: the run timeout is at most the
-  // execution timeout (that timeout when unset), and the task timeout at most the run timeout.
-  const executionTimeoutMs = req.workflowExecutionTimeoutMs;
-  const runTimeoutMs =
-    executionTimeoutMs === undefined
-      ? req.workflowRunTimeoutMs
-      : Math.min(req.workflowRunTimeoutMs ?? executionTimeoutMs, executionTimeoutMs);
-  const taskTimeoutMs = Math.min(
-    req.workflowTaskTimeoutMs ?? deps.limits.defaultWorkflowTaskTimeoutMs,
-    MAX_WORKFLOW_TASK_TIMEOUT_MS,
-  );
+  // buildNewRun keeps the run timeout within the execution timeout and the task timeout within
+  // the run timeout, as for every new run.
   return {
     namespace: req.namespace,
     workflowId: req.workflowId,
@@ -96,14 +87,16 @@ export function newRunSpecOf(
     workflowType: req.workflowType,
     taskQueue: req.taskQueue,
     args: req.args,
-    workflowTaskTimeoutMs:
-      runTimeoutMs === undefined ? taskTimeoutMs : Math.min(taskTimeoutMs, runTimeoutMs),
+    workflowTaskTimeoutMs: Math.min(
+      req.workflowTaskTimeoutMs ?? deps.limits.defaultWorkflowTaskTimeoutMs,
+      MAX_WORKFLOW_TASK_TIMEOUT_MS,
+    ),
     firstExecutionRunId: runId,
     identity: req.identity,
     memo: req.memo,
     searchAttributes: req.searchAttributes,
-    workflowExecutionTimeoutMs: executionTimeoutMs,
-    workflowRunTimeoutMs: runTimeoutMs,
+    workflowExecutionTimeoutMs: req.workflowExecutionTimeoutMs,
+    workflowRunTimeoutMs: req.workflowRunTimeoutMs,
     startDelayMs: req.startDelayMs,
     retryPolicy,
     lastCompletionResult: req.lastCompletionResult,
