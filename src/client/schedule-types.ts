@@ -175,6 +175,6 @@ export interface ScheduleSummary {
 }
 
 export interface ListScheduleOptions {
-  /** Schedules fetched per request (default 100). */
+  /** Schedules fetched per request (up to 1000; default, and for 0, 100). */
   readonly pageSize?: number | undefined;
 }

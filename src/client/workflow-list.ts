@@ -14,7 +14,10 @@ export interface ListOptions {
    * Every run of the namespace when absent.
    */
   readonly query?: string | undefined;
-  /** Runs fetched per request (1 to 1000, default 100); the iterable fetches pages as needed. */
+  /**
+   * Runs fetched per request (up to 1000; default, and for 0, 100); the iterable fetches pages
+   * as needed.
+   */
   readonly pageSize?: number | undefined;
 }
 

@@ -521,6 +521,13 @@ describe('schedules', () => {
       }
     }
     assert.deepEqual(seen, ids);
+    // A page size of 0 is the default page size, as Temporal's server takes it.
+    const all: string[] = [];
+    for await (const s of env.client.schedule.list({ pageSize: 0 })) all.push(s.scheduleId);
+    assert.deepEqual(
+      all.filter((sid) => ids.includes(sid)),
+      ids,
+    );
     for (const sid of ids) await env.client.schedule.getHandle(sid).delete();
   });
 

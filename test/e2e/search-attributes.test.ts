@@ -139,6 +139,11 @@ describe('search attributes, memo, list and count', () => {
     );
     assert.ok(listed.every((w) => w.status === 'Completed' && w.closeTime instanceof Date));
     assert.ok(listed.every((w) => w.historyLength > 0));
+    // A page size of 0 is the default page size, as Temporal's server takes it.
+    assert.deepEqual(
+      (await list(`Batch = '${batch}' ORDER BY Index DESC`, 0)).map((w) => w.workflowId),
+      [4, 3, 2, 1, 0].map((i) => `${batch}-${i}`),
+    );
     assert.deepEqual(await env.client.workflow.count(`Batch = '${batch}'`), { count: 5 });
     assert.deepEqual(
       await env.client.workflow.count(`Batch = '${batch}' AND Index BETWEEN 1 AND 3`),

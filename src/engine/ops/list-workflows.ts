@@ -21,7 +21,8 @@ export const MAX_PAGE_SIZE = 1000;
 const ListSchema = z.object({
   namespace: z.string().min(1),
   query: z.string().max(10_000).optional(),
-  pageSize: z.number().int().min(1).max(MAX_PAGE_SIZE).optional(),
+  // Temporal's: 0 (or less) is the default page size.
+  pageSize: z.number().int().max(MAX_PAGE_SIZE).optional(),
   nextPageToken: z.string().max(1000).optional(),
 });
 const CountSchema = z.object({
@@ -42,7 +43,8 @@ export async function listWorkflows(
   const req = parseRequest(ListSchema, input, 'list workflows');
   const filter = parseListFilter(req.query ?? '');
   await assertNamespace(deps, req.namespace);
-  const pageSize = req.pageSize ?? DEFAULT_PAGE_SIZE;
+  const pageSize =
+    req.pageSize === undefined || req.pageSize <= 0 ? DEFAULT_PAGE_SIZE : req.pageSize;
   const offset = req.nextPageToken === undefined ? 0 : decodePageToken(req.nextPageToken);
   // One more than a page: whether it comes back says if there is a next page.
   const runs = await deps.store.listRunsByQuery({

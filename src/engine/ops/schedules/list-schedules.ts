@@ -21,7 +21,7 @@ export async function listSchedules(
   input: ListSchedulesApiRequest,
 ): Promise<ListSchedulesApiResponse> {
   const req = parseRequest(ListSchedulesSchema, input, 'list schedules');
-  const pageSize = req.pageSize ?? 100;
+  const pageSize = req.pageSize === undefined || req.pageSize <= 0 ? 100 : req.pageSize;
   const after = req.nextPageToken === undefined ? undefined : decodeToken(req.nextPageToken);
   const rows = await deps.store.listSchedules({
     namespace: req.namespace,

@@ -62,7 +62,8 @@ export const PatchScheduleSchema = ScheduleRefSchema.extend({
 
 export const ListSchedulesSchema = z.object({
   namespace: z.string().min(1),
-  pageSize: z.number().int().min(1).max(1000).optional(),
+  // Temporal's: 0 (or less) is the default page size.
+  pageSize: z.number().int().max(1000).optional(),
   nextPageToken: z.string().optional(),
 });
 
