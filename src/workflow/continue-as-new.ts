@@ -66,7 +66,12 @@ export function makeContinueAsNewFunc<F extends Workflow>(
     )({
       args,
       headers: {},
-      options: { ...options, workflowType: options.workflowType ?? info.workflowType },
+      // As Temporal's: the interceptors see the workflow type and task queue the next run gets.
+      options: {
+        ...options,
+        workflowType: options.workflowType ?? info.workflowType,
+        taskQueue: options.taskQueue ?? info.taskQueue,
+      },
     });
   };
 }

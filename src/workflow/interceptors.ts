@@ -190,8 +190,11 @@ export interface ContinueAsNewInput {
   readonly options: ContinueAsNewInputOptions;
 }
 
-/** The options of `continueAsNew`, with the workflow type filled in. */
-export type ContinueAsNewInputOptions = ContinueAsNewOptions & { readonly workflowType: string };
+/** The options of `continueAsNew`, with the workflow type and task queue filled in. */
+export type ContinueAsNewInputOptions = ContinueAsNewOptions & {
+  readonly workflowType: string;
+  readonly taskQueue: string;
+};
 
 /** Input of `getLogAttributes`: the run's namespace, task queue, workflow id, run id and type. */
 export type GetLogAttributesInput = Record<string, unknown>;

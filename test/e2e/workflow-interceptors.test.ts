@@ -149,7 +149,12 @@ describe('workflow interceptors', () => {
       taskQueue: env.taskQueue,
       args: [0, 'note'],
     });
-    assert.deepEqual(result, { note: 'note+a1+a2+b>a1>a2>b+a1+a2+b', exits: ['b', 'a2', 'a1'] });
+    // The interceptors see the current task queue in the options, as in Temporal.
+    const q = env.taskQueue;
+    assert.deepEqual(result, {
+      note: `note+a1+a2+b>a1@${q}>a2@${q}>b@${q}+a1+a2+b`,
+      exits: ['b', 'a2', 'a1'],
+    });
   });
 
   test('a listed module that exports no interceptors function is refused, naming it', async () => {
