@@ -38,6 +38,8 @@ describe('handle.result() of a run that did not complete', () => {
     assert.ok(err instanceof WorkflowFailedError);
     assert.equal(err.message, 'Workflow execution cancelled');
     assert.ok(err.cause instanceof CancelledFailure);
+    // Temporal's client's words, spelt as it spells them.
+    assert.equal(err.cause.message, 'Workflow canceled');
     assert.equal(err.retryState, 'NonRetryableFailure');
   });
 

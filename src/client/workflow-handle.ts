@@ -108,7 +108,7 @@ export class WorkflowHandle<T extends Workflow = Workflow> {
         case 'Canceled':
           throw new WorkflowFailedError(
             'Workflow execution cancelled',
-            new CancelledFailure('Workflow cancelled', outcome.details),
+            new CancelledFailure('Workflow canceled', outcome.details),
             RetryState.NonRetryableFailure,
           );
         case 'Terminated': {
