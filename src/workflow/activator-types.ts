@@ -35,6 +35,19 @@ export interface ResolvedActivityOptions {
   allowEagerDispatch: boolean;
 }
 
+/**
+ * What happens to a signal or update handler still running when the workflow completes, is
+ * cancelled or continues as new. Temporal's `HandlerUnfinishedPolicy`.
+ */
+export const HandlerUnfinishedPolicy = {
+  /** Abandon it and log a warning (the default). No warning when the workflow fails. */
+  WARN_AND_ABANDON: 'WARN_AND_ABANDON',
+  /** Abandon it silently: an update's caller gets an error instead of its result. */
+  ABANDON: 'ABANDON',
+} as const;
+export type HandlerUnfinishedPolicy =
+  (typeof HandlerUnfinishedPolicy)[keyof typeof HandlerUnfinishedPolicy];
+
 export type SignalHandler = (...args: unknown[]) => unknown;
 export type DefaultSignalHandler = (signalName: string, ...args: unknown[]) => unknown;
 export type QueryHandler = (...args: unknown[]) => unknown;

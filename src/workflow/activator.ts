@@ -54,7 +54,11 @@ import {
 import { LazyMap, LazySet } from '../util/lazy-collections.ts';
 export { workflowTypeNames } from './runtime-helpers.ts';
 
-export { ActivityCancellationType, PATCH_MARKER_NAME } from './activator-types.ts';
+export {
+  ActivityCancellationType,
+  HandlerUnfinishedPolicy,
+  PATCH_MARKER_NAME,
+} from './activator-types.ts';
 export type {
   DefaultSignalHandler,
   ModuleInstantiator,
@@ -64,7 +68,7 @@ export type {
   UpdateHandler,
   UpdateValidator,
 } from './activator-types.ts';
-import { PATCH_MARKER_NAME } from './activator-types.ts';
+import { HandlerUnfinishedPolicy, PATCH_MARKER_NAME } from './activator-types.ts';
 import type {
   DefaultSignalHandler,
   ModuleInstantiator,
@@ -122,11 +126,17 @@ export class Activator {
   readonly #activities = new LazyMap<number, ParkedActivity>();
   readonly #conditions = new LazyMap<number, ParkedCondition>();
   readonly #signalHandlers = new LazyMap<string, SignalHandler>();
+  /** Signals whose handler was set with `unfinishedPolicy: ABANDON`: not warned of. */
+  readonly #abandonedSignals = new LazySet<string>();
   #defaultSignalHandler: DefaultSignalHandler | undefined;
   #bufferedSignals: SignalJob[] = [];
   readonly #queryHandlers = new LazyMap<string, QueryHandler>();
   /** Async signal handlers still running. */
   #inProgressSignals = 0;
+  /** Of those, the ones to warn of if the run closes under them: signal name → how many. */
+  readonly #warnableSignals = new LazyMap<string, number>();
+  /** The run closed (completed, cancelled or continued as new): warn of handlers still running. */
+  #warnOfUnfinished = false;
   readonly #seenPatches = new LazySet<string>();
   readonly #usedPatches = new LazyMap<string, boolean>();
   #cancelRequested = false;
@@ -278,6 +288,11 @@ export class Activator {
   /** Ends the activation: its commands in call order, or why it failed; and its log lines. */
   conclude(): SandboxActivationResult {
     this.#updates.rejectBuffered();
+    // As Temporal: once the activation's work is done, and not when it failed.
+    if (this.#warnOfUnfinished && this.#failure === undefined) {
+      this.#warnOfUnfinished = false;
+      this.#warnOfUnfinishedHandlers();
+    }
     this.#outcomesInHistory = undefined;
     const logs = this.#logs;
     this.#logs = [];
@@ -317,6 +332,39 @@ export class Activator {
       command.type === 'ContinueAsNewWorkflowExecution'
     ) {
       this.#closed = true;
+      // Temporal's: a workflow that fails is not warned of the handlers it leaves.
+      this.#warnOfUnfinished = command.type !== 'FailWorkflowExecution';
+    }
+  }
+
+  /**
+   * Temporal's warnings for signal and update handlers still running when the run closed
+   * (unless set with `unfinishedPolicy: ABANDON`); logged once, not on replay.
+   */
+  #warnOfUnfinishedHandlers(): void {
+    const updates = this.#updates.unfinishedToWarnOf();
+    if (updates.length > 0) {
+      this.log(
+        'warn',
+        'The workflow closed while update handlers were still running: their callers get an ' +
+          "error instead of the update's result. Wait for them with " +
+          '`await condition(allHandlersFinished)` before the workflow returns or continues as ' +
+          'new, or, if they may be cut short, set the handler with ' +
+          '`{ unfinishedPolicy: HandlerUnfinishedPolicy.ABANDON }`.',
+        { unfinishedUpdates: updates },
+      );
+    }
+    if (this.#warnableSignals.size > 0) {
+      this.log(
+        'warn',
+        'The workflow closed while signal handlers were still running, which may have cut ' +
+          'their work short. Wait for them with `await condition(allHandlersFinished)` before ' +
+          'the workflow returns or continues as new, or, if they may be cut short, set the ' +
+          'handler with `{ unfinishedPolicy: HandlerUnfinishedPolicy.ABANDON }`.',
+        {
+          unfinishedSignals: [...this.#warnableSignals].map(([name, count]) => ({ name, count })),
+        },
+      );
     }
   }
 
@@ -359,14 +407,6 @@ export class Activator {
       .run(() => Promise.resolve().then(() => this.interceptors.execute(job.args, workflow)))
       .then(
         (result) => {
-          if (this.#updates.unfinished.length > 0) {
-            this.log(
-              'warn',
-              'The workflow completed while update handlers were still running; their callers get an error. ' +
-                'Wait for them with `await condition(allHandlersFinished)` before returning.',
-              { unfinishedUpdates: this.#updates.unfinished },
-            );
-          }
           this.#pushCommand({ type: 'CompleteWorkflowExecution', result });
         },
         (e: unknown) => {
@@ -553,12 +593,19 @@ export class Activator {
 
   // ── signals, queries, updates ────────────────────────────────────────────────────────────
 
-  setSignalHandler(name: string, handler: SignalHandler | undefined): void {
+  setSignalHandler(
+    name: string,
+    handler: SignalHandler | undefined,
+    unfinishedPolicy?: HandlerUnfinishedPolicy,
+  ): void {
     if (handler === undefined) {
       this.#signalHandlers.delete(name);
+      this.#abandonedSignals.delete(name);
       return;
     }
     this.#signalHandlers.set(name, handler);
+    if (unfinishedPolicy === HandlerUnfinishedPolicy.ABANDON) this.#abandonedSignals.add(name);
+    else this.#abandonedSignals.delete(name);
     this.#flushBufferedSignals();
   }
 
@@ -576,13 +623,14 @@ export class Activator {
     name: string,
     handler: UpdateHandler | undefined,
     validator: UpdateValidator | undefined,
+    unfinishedPolicy?: HandlerUnfinishedPolicy,
   ): void {
-    this.#updates.set(name, handler, validator);
+    this.#updates.set(name, handler, validator, unfinishedPolicy);
   }
 
   /** True when no signal or update handler is still running. Temporal's `allHandlersFinished`. */
   allHandlersFinished(): boolean {
-    return this.#updates.unfinished.length === 0 && this.#inProgressSignals === 0;
+    return !this.#updates.anyInProgress && this.#inProgressSignals === 0;
   }
 
   #deliverSignal(signal: SignalJob): void {
@@ -618,15 +666,21 @@ export class Activator {
       const result = this.interceptors.handleSignal(signal, handler);
       if (isPromiseLike(result)) {
         this.#inProgressSignals++;
-        result.then(
-          () => {
-            this.#inProgressSignals--;
-          },
-          (e: unknown) => {
-            this.#inProgressSignals--;
-            this.#handleWorkflowError(e);
-          },
-        );
+        // The policy of the handler it was given to; the default handler's is to warn.
+        const name = signal.signalName;
+        const warn = !this.#abandonedSignals.has(name);
+        if (warn) this.#warnableSignals.set(name, (this.#warnableSignals.get(name) ?? 0) + 1);
+        const settled = (): void => {
+          this.#inProgressSignals--;
+          if (!warn) return;
+          const left = (this.#warnableSignals.get(name) ?? 1) - 1;
+          if (left === 0) this.#warnableSignals.delete(name);
+          else this.#warnableSignals.set(name, left);
+        };
+        result.then(settled, (e: unknown) => {
+          settled();
+          this.#handleWorkflowError(e);
+        });
       }
     } catch (e) {
       this.#handleWorkflowError(e);

@@ -4,7 +4,7 @@ import { msFromTimerDuration, msOptionalFromDuration } from '../protocol/duratio
 import type { Duration } from '../protocol/duration.ts';
 import { compileRetryPolicy } from '../protocol/retry-options.ts';
 import { ActivityCancellationType } from './activator.ts';
-import type { ResolvedActivityOptions } from './activator.ts';
+import type { HandlerUnfinishedPolicy, ResolvedActivityOptions } from './activator.ts';
 import { CancellationScope, offCancelRequested, onCancelRequested } from './cancellation-scope.ts';
 import type { CancelListener } from './cancellation-scope.ts';
 import { DEFAULT_LOCAL_RETRY_THRESHOLD_MS } from './local-activity.ts';
@@ -37,7 +37,7 @@ export type {
   Workflow,
 } from '../protocol/definitions.ts';
 export type { Duration } from '../protocol/duration.ts';
-export { ActivityCancellationType } from './activator.ts';
+export { ActivityCancellationType, HandlerUnfinishedPolicy } from './activator.ts';
 export { CancellationScope } from './cancellation-scope.ts';
 export { ContinueAsNew, continueAsNew, makeContinueAsNewFunc } from './continue-as-new.ts';
 export type { ContinueAsNewOptions } from './continue-as-new.ts';
@@ -375,6 +375,16 @@ export function defineUpdate<Ret, Args extends unknown[] = [], Name extends stri
   return { type: 'update', name };
 }
 
+/** Options of a signal handler. */
+export interface SignalHandlerOptions {
+  /**
+   * What happens to the handler if it is still running when the workflow completes, is
+   * cancelled or continues as new: abandoned with a warning in the worker's log (the default,
+   * `WARN_AND_ABANDON`) or silently (`ABANDON`).
+   */
+  readonly unfinishedPolicy?: HandlerUnfinishedPolicy | undefined;
+}
+
 /** Options of an update handler. */
 export interface UpdateHandlerOptions<Args extends unknown[]> {
   /**
@@ -383,6 +393,12 @@ export interface UpdateHandlerOptions<Args extends unknown[]> {
    * read workflow state, and does not run on replay.
    */
   readonly validator?: ((...args: Args) => void) | undefined;
+  /**
+   * What happens to the handler if it is still running when the workflow completes, is
+   * cancelled or continues as new (its caller gets an error either way): abandoned with a
+   * warning in the worker's log (the default, `WARN_AND_ABANDON`) or silently (`ABANDON`).
+   */
+  readonly unfinishedPolicy?: HandlerUnfinishedPolicy | undefined;
 }
 
 /**
@@ -399,6 +415,7 @@ export interface UpdateHandlerOptions<Args extends unknown[]> {
 export function setHandler<Args extends unknown[]>(
   def: SignalDefinition<Args>,
   handler: ((...args: NoInfer<Args>) => void | Promise<void>) | undefined,
+  options?: SignalHandlerOptions,
 ): void;
 export function setHandler<Ret, Args extends unknown[]>(
   def: QueryDefinition<Ret, Args>,
@@ -415,13 +432,13 @@ export function setHandler(
     | QueryDefinition<unknown, unknown[]>
     | UpdateDefinition<unknown, unknown[]>,
   handler: ((...args: never[]) => unknown) | undefined,
-  options?: UpdateHandlerOptions<never[]>,
+  options?: UpdateHandlerOptions<never[]> | SignalHandlerOptions,
 ): void {
   const activator = getActivator();
   const h = handler as ((...args: unknown[]) => unknown) | undefined;
   switch (def.type) {
     case 'signal':
-      activator.setSignalHandler(def.name, h);
+      activator.setSignalHandler(def.name, h, options?.unfinishedPolicy);
       return;
     case 'query':
       activator.setQueryHandler(def.name, h);
@@ -430,7 +447,9 @@ export function setHandler(
       activator.setUpdateHandler(
         def.name,
         h,
-        options?.validator as ((...args: unknown[]) => void) | undefined,
+        (options as UpdateHandlerOptions<never[]> | undefined)?.validator as
+          ((...args: unknown[]) => void) | undefined,
+        options?.unfinishedPolicy,
       );
       return;
     default: {

@@ -3,6 +3,7 @@
 import { encodeFailure, isTemporalFailure } from '../failures.ts';
 import type { ActivationJob } from '../protocol/activation.ts';
 import type { Command } from '../protocol/commands.ts';
+import { HandlerUnfinishedPolicy } from './activator-types.ts';
 import type { UpdateHandler, UpdateValidator } from './activator-types.ts';
 import type { RunInterceptors } from './workflow-interceptors.ts';
 import { LazyMap } from '../util/lazy-collections.ts';
@@ -12,12 +13,15 @@ type UpdateJob = Extract<ActivationJob, { type: 'doUpdate' }>;
 export class UpdateHandlers {
   readonly #handlers = new LazyMap<
     string,
-    { handler: UpdateHandler; validator: UpdateValidator | undefined }
+    { handler: UpdateHandler; validator: UpdateValidator | undefined; warn: boolean }
   >();
   /** Updates delivered before their handler was set; rejected if still here at conclude. */
   #buffered: UpdateJob[] = [];
-  /** Accepted updates whose handler has not finished: updateId → update name. */
-  readonly #inProgress = new LazyMap<string, string>();
+  /**
+   * Accepted updates whose handler has not finished: updateId → update name, and whether the
+   * workflow warns if it closes under it (the handler's `unfinishedPolicy`).
+   */
+  readonly #inProgress = new LazyMap<string, { name: string; warn: boolean }>();
   #inValidator = false;
   readonly #pushCommand: (command: Command) => void;
   readonly #handlerError: (error: unknown) => void;
@@ -42,32 +46,41 @@ export class UpdateHandlers {
     return this.#inValidator;
   }
 
-  /** Names of the updates whose handler is still running. */
-  get unfinished(): string[] {
-    return [...this.#inProgress.values()];
+  /** True while an accepted update's handler is still running. */
+  get anyInProgress(): boolean {
+    return this.#inProgress.size > 0;
+  }
+
+  /** The updates still running whose handler's policy is to warn, as Temporal lists them. */
+  unfinishedToWarnOf(): { name: string; id: string }[] {
+    const out: { name: string; id: string }[] = [];
+    for (const [id, u] of this.#inProgress) if (u.warn) out.push({ name: u.name, id });
+    return out;
   }
 
   /** An update arrived: handled now, or buffered until its handler is set. */
   deliver(job: UpdateJob): void {
     const entry = this.#handlers.get(job.name);
     if (entry === undefined) this.#buffered.push(job);
-    else this.#run(entry.handler, entry.validator, job);
+    else this.#run(entry.handler, entry.validator, entry.warn, job);
   }
 
   set(
     name: string,
     handler: UpdateHandler | undefined,
     validator: UpdateValidator | undefined,
+    unfinishedPolicy?: HandlerUnfinishedPolicy,
   ): void {
     if (handler === undefined) {
       this.#handlers.delete(name);
       return;
     }
-    this.#handlers.set(name, { handler, validator });
+    const warn = unfinishedPolicy !== HandlerUnfinishedPolicy.ABANDON;
+    this.#handlers.set(name, { handler, validator, warn });
     const waiting = this.#buffered;
     this.#buffered = [];
     for (const job of waiting) {
-      if (job.name === name) this.#run(handler, validator, job);
+      if (job.name === name) this.#run(handler, validator, warn, job);
       else this.#buffered.push(job);
     }
   }
@@ -98,7 +111,12 @@ export class UpdateHandlers {
    * handler is handled as for the workflow function: `ContinueAsNew` continues the run as new,
    * the rest fail the workflow task.
    */
-  #run(handler: UpdateHandler, validator: UpdateValidator | undefined, job: UpdateJob): void {
+  #run(
+    handler: UpdateHandler,
+    validator: UpdateValidator | undefined,
+    warn: boolean,
+    job: UpdateJob,
+  ): void {
     if (job.runValidator && validator !== undefined) {
       this.#inValidator = true;
       try {
@@ -116,7 +134,7 @@ export class UpdateHandlers {
       }
     }
     this.#pushCommand({ type: 'AcceptWorkflowUpdate', updateId: job.updateId });
-    this.#inProgress.set(job.updateId, job.name);
+    this.#inProgress.set(job.updateId, { name: job.name, warn });
     const completed = (result: unknown): void => {
       this.#inProgress.delete(job.updateId);
       this.#pushCommand({
