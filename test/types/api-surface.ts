@@ -18,6 +18,7 @@ import {
   ChildWorkflowCancellationType,
   ChildWorkflowFailure,
   ContinueAsNew,
+  HandlerUnfinishedPolicy,
   ParentClosePolicy,
   TemporalFailure,
   TerminatedFailure,
@@ -205,6 +206,7 @@ export type TypeChecks = [
   // Temporal's string-valued enums.
   Assert<Equal<ActivityCancellationType, 'TRY_CANCEL' | 'WAIT_CANCELLATION_COMPLETED' | 'ABANDON'>>,
   Assert<Equal<ParentClosePolicy, 'TERMINATE' | 'REQUEST_CANCEL' | 'ABANDON'>>,
+  Assert<Equal<HandlerUnfinishedPolicy, 'WARN_AND_ABANDON' | 'ABANDON'>>,
   Assert<
     Equal<
       ChildWorkflowCancellationType,
@@ -296,6 +298,16 @@ export async function workflowSurface(): Promise<void> {
     },
   });
   setHandler(approve, undefined);
+  setHandler(
+    approve,
+    (approver) => {
+      use(approver);
+    },
+    { unfinishedPolicy: HandlerUnfinishedPolicy.ABANDON },
+  );
+  setHandler(addItem, (item) => item.length, {
+    unfinishedPolicy: HandlerUnfinishedPolicy.WARN_AND_ABANDON,
+  });
   // @ts-expect-error -- a signal handler whose parameters do not match the definition
   setHandler(approve, (approver: number) => {
     use(approver);
