@@ -972,6 +972,19 @@ describe('WorkflowRun: promise rejections workflow code leaves unhandled', () =>
     retry.dispose();
   });
 
+  test('an AbortSignal listener that throws fails the task, as a rejection left unhandled', async () => {
+    const h = new HistoryBuilder().started('abortListenerThrows');
+    const run = newRun(sandbox, 'abort-listener');
+    const { cause, failure } = failureOf(await run.activateShared(h.startTask().events));
+    assert.equal(cause, 'WorkflowError');
+    assert.equal(failure.message, 'Unhandled Promise rejection: Error: listener failed');
+    assert.equal(
+      failure.info.type === 'application' && failure.info.errorType,
+      'UnhandledRejectionError',
+    );
+    run.dispose();
+  });
+
   test('a rejection the code handles later in the same activation does not count', async () => {
     const { h, run } = await awaitingLate(sandbox, 'in-time');
     h.activityFailed(1, applicationFailure('card declined', 'CardDeclined'));

@@ -1,7 +1,9 @@
 // Sandbox-safe: makes the sandbox's globals deterministic (Date, Math.random, setTimeout,
-// console; no WeakRef/FinalizationRegistry), adds TextEncoder/TextDecoder, then hardens the
-// built-ins so that one run cannot change what another run in the same context sees.
+// console; no WeakRef/FinalizationRegistry), adds TextEncoder/TextDecoder and AbortController/
+// AbortSignal, then hardens the built-ins so that one run cannot change what another run in the
+// same context sees.
 import type { WorkflowLogEntry } from '../protocol/activation.ts';
+import { AbortController, AbortSignal } from './abort.ts';
 import { TextDecoder, TextEncoder } from './text-coding.ts';
 
 /** What the overrides ask of the current run. */
@@ -76,6 +78,8 @@ export function installGlobalOverrides(g: Global, hooks: OverrideHooks): void {
   // Temporal's sandbox has them (Node's); these are the sandbox's own, frozen with the rest.
   Reflect.set(g, 'TextEncoder', TextEncoder);
   Reflect.set(g, 'TextDecoder', TextDecoder);
+  Reflect.set(g, 'AbortController', AbortController);
+  Reflect.set(g, 'AbortSignal', AbortSignal);
 
   // Their behaviour depends on garbage collection, which differs between replays.
   Reflect.deleteProperty(g, 'WeakRef');

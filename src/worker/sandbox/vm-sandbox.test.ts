@@ -184,6 +184,32 @@ describe('VmSandbox', () => {
     sandbox.disposeRun('i');
   });
 
+  test('AbortController and AbortSignal exist, as in Temporal’s sandbox, and no run changes them', () => {
+    sandbox.createRun('ab', 'abortController', 'ab');
+    const result = sandbox.activate(
+      'ab',
+      activation([
+        {
+          type: 'initializeWorkflow',
+          workflowType: 'abortController',
+          args: [],
+          info: startInfo('ab', 'abortController'),
+        },
+      ]),
+    );
+    const command = result.status === 'success' ? result.commands[0] : undefined;
+    assert.equal(command?.type, 'CompleteWorkflowExecution', JSON.stringify(result));
+    assert.deepEqual(command.result, {
+      seen: ['abort: stop'],
+      aborted: true,
+      anyReason: 'stop',
+      ownRealm: true,
+      patch: 'TypeError',
+      stillAborts: true,
+    });
+    sandbox.disposeRun('ab');
+  });
+
   test('a run disposed between calls is dropped by the next call, without a call of its own', async () => {
     start(sandbox, 'e', 'isolated');
     finish(sandbox, 'e');

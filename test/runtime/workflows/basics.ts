@@ -273,3 +273,17 @@ export async function cancelsChildWaitingForRequest(): Promise<string> {
     return `caught: ${e instanceof Error ? e.message : String(e)}`;
   }
 }
+
+/** An abort listener that throws: abort() does not, and the error fails the task. */
+export async function abortListenerThrows(): Promise<string> {
+  const controller = new AbortController();
+  const ran: string[] = [];
+  controller.signal.addEventListener('abort', () => {
+    throw new Error('listener failed');
+  });
+  controller.signal.addEventListener('abort', () => {
+    ran.push('next');
+  });
+  controller.abort();
+  return Promise.resolve(ran.join(','));
+}

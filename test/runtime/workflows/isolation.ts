@@ -231,3 +231,33 @@ export async function intlNow(): Promise<Record<string, unknown>> {
     withDate: format.format(0),
   });
 }
+
+/**
+ * Uses `AbortController` and `AbortSignal`, which Temporal's sandbox gives workflow code, and
+ * tries to change the controller every run shares.
+ */
+export async function abortController(): Promise<Record<string, unknown>> {
+  const controller = new AbortController();
+  const seen: string[] = [];
+  controller.signal.addEventListener('abort', () => {
+    seen.push(`abort: ${String(controller.signal.reason)}`);
+  });
+  const any = AbortSignal.any([controller.signal]);
+  controller.abort('stop');
+  let patch = 'ignored';
+  try {
+    (AbortController.prototype as unknown as Record<string, unknown>)['abort'] = () => 'patched';
+  } catch (e) {
+    patch = (e as Error).name;
+  }
+  const again = new AbortController();
+  again.abort();
+  return Promise.resolve({
+    seen,
+    aborted: controller.signal.aborted,
+    anyReason: any.reason as unknown,
+    ownRealm: Object.getPrototypeOf(AbortSignal.prototype) === Object.prototype,
+    patch,
+    stillAborts: again.signal.aborted,
+  });
+}
