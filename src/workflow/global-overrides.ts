@@ -1,9 +1,10 @@
 // Sandbox-safe: makes the sandbox's globals deterministic (Date, Math.random, setTimeout,
-// console; no WeakRef/FinalizationRegistry), adds TextEncoder/TextDecoder and AbortController/
-// AbortSignal, then hardens the built-ins so that one run cannot change what another run in the
-// same context sees.
+// console; no WeakRef/FinalizationRegistry), adds TextEncoder/TextDecoder, AbortController/
+// AbortSignal and assert, then hardens the built-ins so that one run cannot change what another
+// run in the same context sees.
 import type { WorkflowLogEntry } from '../protocol/activation.ts';
 import { AbortController, AbortSignal } from './abort.ts';
+import { assert } from './assert.ts';
 import { TextDecoder, TextEncoder } from './text-coding.ts';
 
 /** What the overrides ask of the current run. */
@@ -80,6 +81,8 @@ export function installGlobalOverrides(g: Global, hooks: OverrideHooks): void {
   Reflect.set(g, 'TextDecoder', TextDecoder);
   Reflect.set(g, 'AbortController', AbortController);
   Reflect.set(g, 'AbortSignal', AbortSignal);
+  // What `import assert from 'assert'` gives workflow code (bundle.ts), as in Temporal.
+  Reflect.set(g, 'assert', assert);
 
   // Their behaviour depends on garbage collection, which differs between replays.
   Reflect.deleteProperty(g, 'WeakRef');

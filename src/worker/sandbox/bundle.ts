@@ -258,6 +258,15 @@ async function buildUserModule(entry: UserEntry): Promise<{ code: string; source
         path: 'reprise/workflow',
         namespace: 'reprise-runtime',
       }));
+      // Temporal's sandbox maps `assert` to its own: here the runtime's (src/workflow/assert.ts).
+      build.onResolve({ filter: /^(node:)?assert(\/strict)?$/ }, (args) => ({
+        path: args.path.endsWith('/strict') ? 'strict' : 'legacy',
+        namespace: 'reprise-assert',
+      }));
+      build.onLoad({ filter: /.*/, namespace: 'reprise-assert' }, (args) => ({
+        contents: `module.exports = globalThis.assert${args.path === 'strict' ? '.strict' : ''};`,
+        loader: 'js',
+      }));
       build.onResolve({ filter: /^(node:)?[a-z_][a-z0-9_/]*$/ }, (args) => {
         if (!builtins.has(args.path) && !args.path.startsWith('node:')) return undefined;
         const message = nodeBuiltinMessage(args.path, args.importer);

@@ -210,6 +210,31 @@ describe('VmSandbox', () => {
     sandbox.disposeRun('ab');
   });
 
+  test('assert, imported as Temporal’s sandbox maps it, exists and no run changes it', () => {
+    sandbox.createRun('as', 'importedAssert', 'as');
+    const result = sandbox.activate(
+      'as',
+      activation([
+        {
+          type: 'initializeWorkflow',
+          workflowType: 'importedAssert',
+          args: [],
+          info: startInfo('as', 'importedAssert'),
+        },
+      ]),
+    );
+    const command = result.status === 'success' ? result.commands[0] : undefined;
+    assert.equal(command?.type, 'CompleteWorkflowExecution', JSON.stringify(result));
+    assert.deepEqual(command.result, {
+      failed: 'AssertionError ERR_ASSERTION one is not two true',
+      sameAssert: true,
+      ownRealm: true,
+      patch: 'TypeError',
+      stillFails: true,
+    });
+    sandbox.disposeRun('as');
+  });
+
   test('a run disposed between calls is dropped by the next call, without a call of its own', async () => {
     start(sandbox, 'e', 'isolated');
     finish(sandbox, 'e');

@@ -7,6 +7,8 @@ import {
   sleep,
   workflowInfo,
 } from 'reprise/workflow';
+import nodeAssert, { deepStrictEqual } from 'node:assert';
+import strictAssert from 'assert/strict';
 
 let counter = 0;
 
@@ -259,5 +261,41 @@ export async function abortController(): Promise<Record<string, unknown>> {
     ownRealm: Object.getPrototypeOf(AbortSignal.prototype) === Object.prototype,
     patch,
     stillAborts: again.signal.aborted,
+  });
+}
+
+/**
+ * Uses `assert`, imported as Temporal's sandbox maps it (and as a global, as Temporal's sandbox
+ * has it), and tries to change the assert every run shares.
+ */
+export async function importedAssert(): Promise<Record<string, unknown>> {
+  let failed = '';
+  try {
+    nodeAssert.strictEqual(1, 2, 'one is not two');
+  } catch (e) {
+    const error = e as Error & { code?: string };
+    failed = `${error.name} ${String(error.code)} ${error.message} ${String(e instanceof Error)}`;
+  }
+  deepStrictEqual({ a: [1, new Map([[1, 'x']])] }, { a: [1, new Map([[1, 'x']])] });
+  let patch = 'ignored';
+  try {
+    (nodeAssert as unknown as Record<string, unknown>)['ok'] = () => 'patched';
+  } catch (e) {
+    patch = (e as Error).name;
+  }
+  let stillFails = false;
+  try {
+    nodeAssert.ok(false);
+  } catch {
+    stillFails = true;
+  }
+  return Promise.resolve({
+    failed,
+    sameAssert:
+      nodeAssert === (globalThis as Record<string, unknown>)['assert'] &&
+      strictAssert === nodeAssert.strict,
+    ownRealm: Object.getPrototypeOf(nodeAssert.AssertionError.prototype) === Error.prototype,
+    patch,
+    stillFails,
   });
 }
