@@ -5,6 +5,7 @@
 import type { WorkflowLogEntry } from '../protocol/activation.ts';
 import { AbortController, AbortSignal } from './abort.ts';
 import { assert } from './assert.ts';
+import { atob, btoa } from './base64.ts';
 import { TextDecoder, TextEncoder } from './text-coding.ts';
 
 /** What the overrides ask of the current run. */
@@ -81,6 +82,8 @@ export function installGlobalOverrides(g: Global, hooks: OverrideHooks): void {
   Reflect.set(g, 'TextDecoder', TextDecoder);
   Reflect.set(g, 'AbortController', AbortController);
   Reflect.set(g, 'AbortSignal', AbortSignal);
+  Reflect.set(g, 'atob', atob);
+  Reflect.set(g, 'btoa', btoa);
   // What `import assert from 'assert'` gives workflow code (bundle.ts), as in Temporal.
   Reflect.set(g, 'assert', assert);
 

@@ -267,6 +267,16 @@ async function buildUserModule(entry: UserEntry): Promise<{ code: string; source
         contents: `module.exports = globalThis.assert${args.path === 'strict' ? '.strict' : ''};`,
         loader: 'js',
       }));
+      // And `util` to the runtime's TextEncoder and TextDecoder, as Temporal's sandbox maps it.
+      build.onResolve({ filter: /^(node:)?util$/ }, () => ({
+        path: 'util',
+        namespace: 'reprise-util',
+      }));
+      build.onLoad({ filter: /.*/, namespace: 'reprise-util' }, () => ({
+        contents:
+          'module.exports = { TextEncoder: globalThis.TextEncoder, TextDecoder: globalThis.TextDecoder };',
+        loader: 'js',
+      }));
       build.onResolve({ filter: /^(node:)?[a-z_][a-z0-9_/]*$/ }, (args) => {
         if (!builtins.has(args.path) && !args.path.startsWith('node:')) return undefined;
         const message = nodeBuiltinMessage(args.path, args.importer);

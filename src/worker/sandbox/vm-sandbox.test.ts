@@ -154,6 +154,30 @@ describe('VmSandbox', () => {
     sandbox.disposeRun('t');
   });
 
+  test('atob, btoa and util’s TextEncoder exist, as in Temporal’s sandbox', () => {
+    sandbox.createRun('b', 'base64', 'b');
+    const result = sandbox.activate(
+      'b',
+      activation([
+        {
+          type: 'initializeWorkflow',
+          workflowType: 'base64',
+          args: ['h\u00e9!'],
+          info: startInfo('b', 'base64'),
+        },
+      ]),
+    );
+    const command = result.status === 'success' ? result.commands[0] : undefined;
+    assert.equal(command?.type, 'CompleteWorkflowExecution', JSON.stringify(result));
+    assert.deepEqual(command.result, {
+      encoded: globalThis.btoa('h\u00e9!'),
+      decoded: 'h\u00e9!',
+      invalid: 'InvalidCharacterError',
+      utilEncoder: 2,
+    });
+    sandbox.disposeRun('b');
+  });
+
   test('Intl.DateTimeFormat given no date formats the workflow task’s time, not the clock', () => {
     sandbox.createRun('i', 'intlNow', 'i');
     const result = sandbox.activate(

@@ -9,6 +9,7 @@ import {
 } from 'reprise/workflow';
 import nodeAssert, { deepStrictEqual } from 'node:assert';
 import strictAssert from 'assert/strict';
+import { TextEncoder as UtilTextEncoder } from 'util';
 
 let counter = 0;
 
@@ -212,6 +213,23 @@ export async function textCoding(text: string): Promise<Record<string, unknown>>
     streamed,
     patch,
     stillEncodes: Array.from(new TextEncoder().encode('é')),
+  });
+}
+
+/** `atob`, `btoa`, and `util`'s TextEncoder, as Temporal's sandbox gives them. */
+export async function base64(text: string): Promise<Record<string, unknown>> {
+  const encoded = btoa(text);
+  let invalid = 'none';
+  try {
+    atob('*');
+  } catch (e) {
+    invalid = (e as Error).name;
+  }
+  return Promise.resolve({
+    encoded,
+    decoded: atob(encoded),
+    invalid,
+    utilEncoder: new UtilTextEncoder().encode('é').length,
   });
 }
 
