@@ -33,6 +33,92 @@ export interface ActivityInfo {
 }
 
 /**
+ * Why an activity attempt was cancelled (`Context.current().cancellationDetails`): Temporal's
+ * `ActivityCancellationDetails`. Set once, when the attempt is cancelled. `paused` and `reset`
+ * are always false here (there is no activity pause or reset).
+ */
+export class ActivityCancellationDetails {
+  /** A heartbeat found the attempt no longer current (timed out, retried, or its run closed). */
+  readonly notFound: boolean;
+  /** The workflow asked for the activity to be cancelled. */
+  readonly cancelRequested: boolean;
+  readonly paused: boolean;
+  /** The worker cut the attempt at its start-to-close or heartbeat timeout. */
+  readonly timedOut: boolean;
+  /** The worker is shutting down. */
+  readonly workerShutdown: boolean;
+  readonly reset: boolean;
+
+  constructor(options: ActivityCancellationDetailsOptions = {}) {
+    this.notFound = options.notFound ?? false;
+    this.cancelRequested = options.cancelRequested ?? false;
+    this.paused = options.paused ?? false;
+    this.timedOut = options.timedOut ?? false;
+    this.workerShutdown = options.workerShutdown ?? false;
+    this.reset = options.reset ?? false;
+  }
+}
+
+export interface ActivityCancellationDetailsOptions {
+  notFound?: boolean;
+  cancelRequested?: boolean;
+  paused?: boolean;
+  timedOut?: boolean;
+  workerShutdown?: boolean;
+  reset?: boolean;
+}
+
+/**
+ * Why an attempt was cancelled, as its `CancelledFailure`'s message (and its signal's reason's):
+ * Temporal's `CancelReason`. `PAUSED` and `RESET` never come from the worker here.
+ */
+export type ActivityCancelReason =
+  | 'CANCELLED'
+  | 'NOT_FOUND'
+  | 'TIMED_OUT'
+  | 'WORKER_SHUTDOWN'
+  | 'HEARTBEAT_DETAILS_CONVERSION_FAILED'
+  | 'PAUSED'
+  | 'RESET';
+
+/** The details of each attempt cancelled so far, by its controller (set at cancellation only). */
+const cancellationDetailsOf = new WeakMap<AbortController, ActivityCancellationDetails>();
+
+function detailsForReason(reason: ActivityCancelReason): ActivityCancellationDetails {
+  switch (reason) {
+    case 'CANCELLED':
+      return new ActivityCancellationDetails({ cancelRequested: true });
+    case 'NOT_FOUND':
+      return new ActivityCancellationDetails({ notFound: true });
+    case 'TIMED_OUT':
+      return new ActivityCancellationDetails({ timedOut: true });
+    case 'WORKER_SHUTDOWN':
+      return new ActivityCancellationDetails({ workerShutdown: true });
+    case 'PAUSED':
+      return new ActivityCancellationDetails({ paused: true });
+    case 'RESET':
+      return new ActivityCancellationDetails({ reset: true });
+    case 'HEARTBEAT_DETAILS_CONVERSION_FAILED':
+      return new ActivityCancellationDetails();
+  }
+}
+
+/**
+ * Internal: cancels the attempt `controller` belongs to, as Temporal's worker does: its signal
+ * aborts with `CancelledFailure(reason)` and `cancellationDetails` says why. The first
+ * cancellation wins; later ones change nothing.
+ */
+export function cancelAttempt(
+  controller: AbortController,
+  reason: ActivityCancelReason,
+  details: ActivityCancellationDetails = detailsForReason(reason),
+): void {
+  if (controller.signal.aborted) return;
+  cancellationDetailsOf.set(controller, details);
+  controller.abort(new CancelledFailure(reason));
+}
+
+/**
  * The context of one activity attempt, reached with `Context.current()` anywhere in the
  * activity's async call tree.
  */
@@ -59,6 +145,15 @@ export class Context {
   /** Aborted when the activity is cancelled, times out, or the worker shuts down. */
   get cancellationSignal(): AbortSignal {
     return this.#controller.signal;
+  }
+
+  /**
+   * Why the activity was cancelled; undefined until it is. The reason is also the message of the
+   * `CancelledFailure` it sees: `'CANCELLED'`, `'TIMED_OUT'`, `'NOT_FOUND'`, `'WORKER_SHUTDOWN'`
+   * or `'HEARTBEAT_DETAILS_CONVERSION_FAILED'`.
+   */
+  get cancellationDetails(): ActivityCancellationDetails | undefined {
+    return cancellationDetailsOf.get(this.#controller);
   }
 
   /** Rejects with a CancelledFailure when the activity is cancelled; never resolves. */
@@ -120,7 +215,7 @@ function cancelledBy(signal: AbortSignal): Promise<never> {
 
 function asCancelledFailure(reason: unknown): CancelledFailure {
   if (reason instanceof CancelledFailure) return reason;
-  return new CancelledFailure(reason instanceof Error ? reason.message : 'Activity cancelled');
+  return new CancelledFailure(reason instanceof Error ? reason.message : 'CANCELLED');
 }
 
 /** Internal: runs `fn` with `ctx` as `Context.current()`; the worker runs each attempt inside. */

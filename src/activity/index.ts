@@ -11,8 +11,12 @@ import type { Duration } from '../protocol/duration.ts';
 import { Context } from './context.ts';
 import type { ActivityInfo } from './context.ts';
 
-export { Context, CompleteAsyncError } from './context.ts';
-export type { ActivityInfo } from './context.ts';
+export { ActivityCancellationDetails, Context, CompleteAsyncError } from './context.ts';
+export type {
+  ActivityCancelReason,
+  ActivityCancellationDetailsOptions,
+  ActivityInfo,
+} from './context.ts';
 export {
   ApplicationFailure,
   ActivityFailure,

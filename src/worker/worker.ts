@@ -405,7 +405,7 @@ export class Worker {
       const grace = new Promise<void>((r) => (graceTimer = setTimeout(r, graceMs)));
       await Promise.race([Promise.allSettled([...this.#inFlight]), grace]);
       clearTimeout(graceTimer);
-      this.#activityRunner.cancelAll('Worker shutdown');
+      this.#activityRunner.cancelAll();
     }
     while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
   }

@@ -11,6 +11,7 @@ import {
   WorkflowFailedError,
 } from 'reprise/client';
 import type { WorkflowHandle } from 'reprise/client';
+import { ActivityCancellationDetails } from 'reprise/activity';
 import { ManualClock } from 'reprise/server';
 import type { ActivityOptions } from 'reprise/workflow';
 import * as activities from './fixtures/contract-activities.ts';
@@ -161,7 +162,12 @@ describe('heartbeats', () => {
     assert.equal((await handle.describe()).status, 'Canceled');
     const [attempt] = attemptsOf(key);
     assert.equal(attemptsOf(key).length, 1);
-    assert.equal(attempt?.abortedWith, 'Activity cancelled', 'the activity saw its signal abort');
+    // Temporal's reason as the message, and its cancellationDetails.
+    assert.equal(attempt?.abortedWith, 'CANCELLED', 'the activity saw its signal abort');
+    assert.deepEqual(
+      attempt.cancelledFor,
+      new ActivityCancellationDetails({ cancelRequested: true }),
+    );
     const types = (await handle.fetchHistory()).events.map((e) => e.type);
     assert.ok(types.includes('ActivityTaskCancelRequested'));
     assert.ok(types.includes('ActivityTaskCanceled'));
@@ -194,9 +200,10 @@ describe('a heartbeat that finds its attempt no longer current', () => {
       () => attemptsOf(key)[0]?.abortedWith !== undefined,
       'a heartbeat to abort the attempt',
     );
-    assert.equal(
-      attemptsOf(key)[0]?.abortedWith,
-      'Activity attempt is no longer current (timed out or closed)',
+    assert.equal(attemptsOf(key)[0]?.abortedWith, 'NOT_FOUND');
+    assert.deepEqual(
+      attemptsOf(key)[0]?.cancelledFor,
+      new ActivityCancellationDetails({ notFound: true }),
     );
     await waitFor(
       () => env.worker.getStatus().numRunningActivities === 0,
@@ -244,7 +251,11 @@ describe('an attempt that stops heartbeating, in its worker', () => {
       () => attemptsOf(key)[0]?.abortedWith !== undefined,
       'the worker to abort the silent attempt',
     );
-    assert.equal(attemptsOf(key)[0]?.abortedWith, 'Activity heartbeat timeout reached');
+    assert.equal(attemptsOf(key)[0]?.abortedWith, 'TIMED_OUT');
+    assert.deepEqual(
+      attemptsOf(key)[0]?.cancelledFor,
+      new ActivityCancellationDetails({ timedOut: true }),
+    );
     await waitFor(
       () => env.worker.getStatus().numRunningActivities === 0,
       'the attempt to end in the worker',
@@ -269,7 +280,7 @@ describe('an attempt that stops heartbeating, in its worker', () => {
     assert.equal(attemptsOf(key)[0]?.abortedWith, undefined, 'the attempt still runs');
     await handle.cancel();
     await assert.rejects(handle.result(), WorkflowFailedError);
-    assert.equal(attemptsOf(key)[0]?.abortedWith, 'Activity cancelled');
+    assert.equal(attemptsOf(key)[0]?.abortedWith, 'CANCELLED');
   });
 });
 
@@ -297,10 +308,14 @@ describe('worker shutdown', () => {
         await waitFor(() => attemptsOf(key).length === 1, 'attempt 1 to run');
 
         await first.stop();
-        assert.equal(attemptsOf(key)[0]?.abortedWith, 'Worker shutdown');
+        assert.equal(attemptsOf(key)[0]?.abortedWith, 'WORKER_SHUTDOWN');
+        assert.deepEqual(
+          attemptsOf(key)[0]?.cancelledFor,
+          new ActivityCancellationDetails({ workerShutdown: true }),
+        );
         await waitForBackoff(handle, 2);
         const a = await pendingActivity(handle);
-        assert.match(a.lastFailure?.message ?? '', /Worker shutdown/);
+        assert.match(a.lastFailure?.message ?? '', /WORKER_SHUTDOWN/);
 
         await env.startWorker({ workflowsPath: undefined, activities });
         clock.set(a.nextAttemptScheduleTimeMs ?? assert.fail('no retry scheduled'));
@@ -324,7 +339,7 @@ describe('worker shutdown', () => {
         );
       },
     );
-    assert.match(stdout, /shutdown done; the activity saw: Worker shutdown/);
+    assert.match(stdout, /shutdown done; the activity saw: WORKER_SHUTDOWN/);
     assert.equal(code, 0);
   });
 });

@@ -293,7 +293,7 @@ describe('cancellation', () => {
       );
       await handle.result();
       const attempt = state.attempts.get(key);
-      assert.equal(attempt?.abortedWith, 'Activity cancelled');
+      assert.equal(attempt?.abortedWith, 'CANCELLED');
       assert.equal(attempt.cancelledPromiseRejected, true, 'Context.cancelled rejected');
     });
 

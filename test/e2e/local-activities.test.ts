@@ -9,6 +9,7 @@ import {
   WorkflowFailedError,
 } from 'reprise/client';
 import type { WorkflowHandle } from 'reprise/client';
+import { ActivityCancellationDetails } from 'reprise/activity';
 import { ManualClock } from 'reprise/server';
 import { DeterminismViolationError, Worker } from 'reprise/worker';
 import { PATCH_MARKER } from '../../src/protocol/history-events.ts';
@@ -215,6 +216,11 @@ describe('local activities', () => {
     });
     assert.equal(await handle.result(), 'cancelled');
     assert.equal(localState.outcome.get(workflowId), 'cancelled', 'the activity saw its abort');
+    // As in Temporal: the reason as the message, and the activity's cancellationDetails.
+    assert.deepEqual(localState.cancelledWith.get(workflowId), {
+      message: 'CANCELLED',
+      details: new ActivityCancellationDetails({ cancelRequested: true }),
+    });
     const history = await handle.fetchHistory();
     assert.equal(markers(history.events).length, 2);
     await Worker.runReplayHistory({ workflowsPath: fixturesPath(WORKFLOWS) }, history);
@@ -331,6 +337,9 @@ describe('local activities', () => {
     assert.equal(err.cause.retryState, 'MaximumAttemptsReached');
     assert.ok(err.cause.cause instanceof TimeoutFailure, String(err.cause.cause));
     assert.deepEqual(localState.attempts.get(workflowId), [1, 2]);
+    // The activity saw Temporal's TIMED_OUT cancellation; the workflow, the TimeoutFailure.
+    assert.equal(localState.cancelledWith.get(workflowId)?.message, 'TIMED_OUT');
+    assert.equal(localState.cancelledWith.get(workflowId)?.details?.timedOut, true);
     const { events } = await handle.fetchHistory();
     assert.ok(!events.some((e) => e.type === 'WorkflowTaskTimedOut'), 'answered in time');
     const [cut, last] = markers(events);

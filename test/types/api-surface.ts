@@ -85,6 +85,7 @@ import type {
 
 // ── reprise/activity ────────────────────────────────────────────────────────────────────────
 import {
+  ActivityCancellationDetails,
   ActivityFailure as ActivityFailureInActivity,
   ApplicationFailure as ApplicationFailureInActivity,
   CancelledFailure as CancelledFailureInActivity,
@@ -462,6 +463,16 @@ export async function activitySurface(): Promise<void> {
   await ctx.sleep('1s');
   ctx.log.info({ step: 1 }, 'context logger');
   use(signal, cancelled);
+  const why: ActivityCancellationDetails | undefined = ctx.cancellationDetails;
+  use(
+    why?.cancelRequested,
+    why?.notFound,
+    why?.timedOut,
+    why?.workerShutdown,
+    why?.paused,
+    why?.reset,
+    new ActivityCancellationDetails({ cancelRequested: true }),
+  );
 
   heartbeat();
   heartbeat({ offset: 2 });

@@ -1,12 +1,12 @@
-import { CompleteAsyncError, Context, runInActivityContext } from '../../activity/context.ts';
+import {
+  CompleteAsyncError,
+  Context,
+  cancelAttempt,
+  runInActivityContext,
+} from '../../activity/context.ts';
 import type { ActivityInfo } from '../../activity/context.ts';
 import { DataConverterError, ErrorCode, RepriseError, ensureError } from '../../errors.ts';
-import {
-  ApplicationFailure,
-  CancelledFailure,
-  encodeFailure,
-  isCancelledFailure,
-} from '../../failures.ts';
+import { ApplicationFailure, encodeFailure, isCancelledFailure } from '../../failures.ts';
 import type { Logger } from '../../logger.ts';
 import type { ActivityTask, EngineApi, RunWorkflowTask } from '../../transport/engine-api.ts';
 import { toPayload } from '../../protocol/payload.ts';
@@ -86,9 +86,12 @@ export class ActivityRunner {
     return this.#running.size;
   }
 
-  /** Aborts every running attempt (worker shutdown); they report and the engine retries them. */
-  cancelAll(reason: string): void {
-    for (const c of this.#running.values()) c.abort(new CancelledFailure(reason));
+  /**
+   * Cancels every running attempt (worker shutdown: reason WORKER_SHUTDOWN, as in Temporal); they
+   * report and the engine retries them.
+   */
+  cancelAll(): void {
+    for (const c of this.#running.values()) cancelAttempt(c, 'WORKER_SHUTDOWN');
   }
 
   async run(task: ActivityTask, fn: ActivityFunction | undefined): Promise<void> {
@@ -103,7 +106,7 @@ export class ActivityRunner {
     const deadline = setTimeout(() => {
       if (controller.signal.aborted) return;
       cut = true;
-      controller.abort(new CancelledFailure('Activity start-to-close timeout reached'));
+      cancelAttempt(controller, 'TIMED_OUT');
     }, task.startToCloseTimeoutMs);
     deadline.unref();
     // Nothing is reported for an attempt this worker cut at its deadline or at its heartbeat
@@ -375,7 +378,7 @@ class Heartbeater {
       this.#localTimeout = setTimeout(() => {
         if (controller.signal.aborted) return;
         this.timedOut = true;
-        controller.abort(new CancelledFailure('Activity heartbeat timeout reached'));
+        cancelAttempt(controller, 'TIMED_OUT');
       }, task.heartbeatTimeoutMs + LOCAL_HEARTBEAT_TIMEOUT_BUFFER_MS);
       this.#localTimeout.unref();
     }
@@ -408,15 +411,13 @@ class Heartbeater {
         this.#localTimeout?.refresh();
         if (res.cancelRequested && !this.cancelRequested) {
           this.cancelRequested = true;
-          this.#controller.abort(new CancelledFailure('Activity cancelled'));
+          cancelAttempt(this.#controller, 'CANCELLED');
         }
       } catch (e) {
         const err = ensureError(e);
         if (err instanceof RepriseError && err.code === ErrorCode.ActivityTaskNotFound) {
           this.gone = true;
-          this.#controller.abort(
-            new CancelledFailure('Activity attempt is no longer current (timed out or closed)'),
-          );
+          cancelAttempt(this.#controller, 'NOT_FOUND');
           return;
         }
         if (err instanceof DataConverterError) {
@@ -424,7 +425,7 @@ class Heartbeater {
           this.conversionError = err;
           this.#stopped = true;
           this.lastDetails = undefined;
-          this.#controller.abort(new CancelledFailure(err.message));
+          cancelAttempt(this.#controller, 'HEARTBEAT_DETAILS_CONVERSION_FAILED');
           return;
         }
         this.#log.warn({ err: err.message }, 'heartbeat failed');

@@ -1,7 +1,12 @@
 // Runs one local activity for the workflow task that scheduled it: attempts in this process, with
 // the activity's Context (`info.isLocal`), retried here while the backoff is short, and ended with
 // the marker details the workflow records.
-import { CompleteAsyncError, Context, runInActivityContext } from '../../activity/context.ts';
+import {
+  CompleteAsyncError,
+  Context,
+  cancelAttempt,
+  runInActivityContext,
+} from '../../activity/context.ts';
 import type { ActivityInfo } from '../../activity/context.ts';
 import type { LoadedDataConverter } from '../../common/data-converter.ts';
 import { encodeLocalActivityMarker } from '../../common/payload-fields.ts';
@@ -229,23 +234,24 @@ export class LocalActivityExecutor {
     const controller = new AbortController();
     // Why the attempt was aborted, if it was (set from callbacks, so not a narrowed local).
     const ended: { by: 'cancel' | 'timeout' | undefined } = { by: undefined };
+    let timedOut: TimeoutFailure | undefined;
     const onCancel = (): void => {
       // Abandoned (ABANDON): the attempt is left to finish, unaware.
       if (signal.reason === SETTLED_BY_WORKFLOW) return;
       ended.by ??= 'cancel';
-      controller.abort(new CancelledFailure('Local activity cancelled'));
+      cancelAttempt(controller, 'CANCELLED');
     };
     signal.addEventListener('abort', onCancel, { once: true });
     const timer = setTimeout(
       () => {
         ended.by ??= 'timeout';
-        controller.abort(
-          new TimeoutFailure(
-            `Local activity '${request.activityType}' timed out: ${deadline.why}.`,
-            undefined,
-            deadline.type,
-          ),
+        // As in Temporal, the activity sees CancelledFailure('TIMED_OUT'); the workflow, this.
+        timedOut = new TimeoutFailure(
+          `Local activity '${request.activityType}' timed out: ${deadline.why}.`,
+          undefined,
+          deadline.type,
         );
+        cancelAttempt(controller, 'TIMED_OUT');
       },
       Math.max(0, deadline.atMs - startedMs),
     );
@@ -305,7 +311,7 @@ export class LocalActivityExecutor {
       if (ended.by === 'timeout') {
         return {
           status: 'failed',
-          failure: encodeFailure(controller.signal.reason),
+          failure: encodeFailure(timedOut),
           deadline: deadline.type === 'ScheduleToClose' ? 'ScheduleToClose' : undefined,
         };
       }
