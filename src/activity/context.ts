@@ -82,7 +82,7 @@ export type ActivityCancelReason =
   | 'RESET';
 
 /** The details of each attempt cancelled so far, by its controller (set at cancellation only). */
-const cancellationDetailsOf = new WeakMap<AbortController, ActivityCancellationDetails>();
+const cancellationDetailsByController = new WeakMap<AbortController, ActivityCancellationDetails>();
 
 function detailsForReason(reason: ActivityCancelReason): ActivityCancellationDetails {
   switch (reason) {
@@ -103,6 +103,13 @@ function detailsForReason(reason: ActivityCancelReason): ActivityCancellationDet
   }
 }
 
+/** Internal: why the attempt `controller` belongs to was cancelled; undefined if it was not. */
+export function cancellationDetailsOf(
+  controller: AbortController,
+): ActivityCancellationDetails | undefined {
+  return cancellationDetailsByController.get(controller);
+}
+
 /**
  * Internal: cancels the attempt `controller` belongs to, as Temporal's worker does: its signal
  * aborts with `CancelledFailure(reason)` and `cancellationDetails` says why. The first
@@ -114,7 +121,7 @@ export function cancelAttempt(
   details: ActivityCancellationDetails = detailsForReason(reason),
 ): void {
   if (controller.signal.aborted) return;
-  cancellationDetailsOf.set(controller, details);
+  cancellationDetailsByController.set(controller, details);
   controller.abort(new CancelledFailure(reason));
 }
 
@@ -153,7 +160,7 @@ export class Context {
    * or `'HEARTBEAT_DETAILS_CONVERSION_FAILED'`.
    */
   get cancellationDetails(): ActivityCancellationDetails | undefined {
-    return cancellationDetailsOf.get(this.#controller);
+    return cancellationDetailsByController.get(this.#controller);
   }
 
   /** Rejects with a CancelledFailure when the activity is cancelled; never resolves. */

@@ -182,6 +182,24 @@ describe('activity retries', () => {
     assert.equal(attemptsOf(key).length, 1);
   });
 
+  test("a CancelledFailure an activity throws with no cancellation fails the attempt as an ApplicationFailure of type 'CancelledFailure', as in Temporal", async () => {
+    const key = id('cancelled-itself');
+    const handle = await env.client.workflow.start(callByKey, {
+      taskQueue: env.taskQueue,
+      workflowId: key,
+      args: [
+        'throwsCancelled',
+        key,
+        { startToCloseTimeout: '1 minute', retry: { maximumAttempts: 1 } },
+      ],
+    });
+    const failure = await activityFailureOf(handle);
+    assert.ok(failure.cause instanceof ApplicationFailure);
+    assert.equal(failure.cause.type, 'CancelledFailure');
+    assert.equal(failure.cause.message, 'stopped by itself');
+    assert.equal(failure.cause.nonRetryable, false);
+  });
+
   test('a failure whose type is in nonRetryableErrorTypes is not retried', async () => {
     const key = id('fatal');
     const handle = await startFlaky(

@@ -315,7 +315,14 @@ describe('worker shutdown', () => {
         );
         await waitForBackoff(handle, 2);
         const a = await pendingActivity(handle);
-        assert.match(a.lastFailure?.message ?? '', /WORKER_SHUTDOWN/);
+        // Temporal's failure for an attempt its worker's shutdown cancelled: retryable.
+        assert.equal(
+          a.lastFailure?.message,
+          'Worker is shutting down and this activity did not complete in time',
+        );
+        assert.ok(a.lastFailure.info.type === 'application');
+        assert.equal(a.lastFailure.info.errorType, 'WorkerShutdown');
+        assert.equal(a.lastFailure.info.nonRetryable, false);
 
         await env.startWorker({ workflowsPath: undefined, activities });
         clock.set(a.nextAttemptScheduleTimeMs ?? assert.fail('no retry scheduled'));

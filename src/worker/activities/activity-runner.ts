@@ -2,6 +2,7 @@ import {
   CompleteAsyncError,
   Context,
   cancelAttempt,
+  cancellationDetailsOf,
   runInActivityContext,
 } from '../../activity/context.ts';
 import type { ActivityInfo } from '../../activity/context.ts';
@@ -177,9 +178,25 @@ export class ActivityRunner {
         );
         return;
       }
-      const failure = isCancelledFailure(err)
-        ? encodeFailure(ApplicationFailure.retryable(err.message, 'ActivityAborted'))
-        : encodeFailure(err);
+      let failure;
+      if (
+        (isCancelledFailure(err) || err.name === 'AbortError') &&
+        cancellationDetailsOf(controller)?.workerShutdown === true
+      ) {
+        // Temporal's: the attempt is retried (on another worker, or after the restart).
+        failure = encodeFailure(
+          ApplicationFailure.retryable(
+            'Worker is shutting down and this activity did not complete in time',
+            'WorkerShutdown',
+          ),
+        );
+      } else if (isCancelledFailure(err)) {
+        // Thrown with no cancellation: reported as Temporal's worker reports any error that is
+        // not an ApplicationFailure (its type, the error's name).
+        failure = encodeFailure(ApplicationFailure.retryable(err.message, err.name));
+      } else {
+        failure = encodeFailure(err);
+      }
       await this.#report(() =>
         this.#api.failActivityTask({
           taskToken: task.taskToken,
