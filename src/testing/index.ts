@@ -6,3 +6,4 @@
 export { TestWorkflowEnvironment } from './test-workflow-environment.ts';
 export type { TestWorkflowEnvironmentOptions } from './test-workflow-environment.ts';
 export { MockActivityEnvironment, defaultActivityInfo } from './mock-activity-environment.ts';
+export type { MockActivityEnvironmentOptions } from './mock-activity-environment.ts';

@@ -1,8 +1,30 @@
 import { EventEmitter } from 'node:events';
-import { Context, runInActivityContext } from '../activity/context.ts';
-import type { ActivityInfo } from '../activity/context.ts';
-import { CancelledFailure } from '../failures.ts';
+import {
+  ActivityCancellationDetails,
+  Context,
+  cancelAttempt,
+  runInActivityContext,
+} from '../activity/context.ts';
+import type { ActivityCancelReason, ActivityInfo } from '../activity/context.ts';
 import { defaultLogger } from '../logger.ts';
+import type { Logger } from '../logger.ts';
+import {
+  activityAttemptLogger,
+  activityLogger,
+  executeWithInterceptors,
+} from '../worker/interceptors.ts';
+import type { ActivityInterceptorsFactory } from '../worker/interceptors.ts';
+
+/** The second argument of `new MockActivityEnvironment(info, opts)`: Temporal's options. */
+export interface MockActivityEnvironmentOptions {
+  /**
+   * Activity interceptors, as a worker's `interceptors.activity`: `run` goes through their
+   * inbound `execute`, and their outbound `getLogAttributes` adds to the context logger's lines.
+   */
+  interceptors?: ActivityInterceptorsFactory[] | undefined;
+  /** Where `Context.current().log` and `log` write; by default the project's default logger. */
+  logger?: Logger | undefined;
+}
 
 /** Default info for an activity run outside a worker: Temporal's `defaultActivityInfo`. */
 export const defaultActivityInfo: ActivityInfo = {
@@ -37,38 +59,67 @@ export const defaultActivityInfo: ActivityInfo = {
  */
 export class MockActivityEnvironment extends EventEmitter {
   readonly #controller = new AbortController();
+  readonly #interceptors: readonly ActivityInterceptorsFactory[];
   readonly context: Context;
   /** Every heartbeat the activity sent, in order. */
   readonly heartbeats: unknown[] = [];
 
   /**
    * `info` overrides {@link defaultActivityInfo}; `idempotencyKey`, unless given, is made from
-   * the run id and activity id, as a worker makes it.
+   * the run id and activity id, as a worker makes it. `opts` as in Temporal: `interceptors`
+   * and `logger`.
    */
-  constructor(info: Partial<ActivityInfo> = {}) {
+  constructor(info: Partial<ActivityInfo> = {}, opts: MockActivityEnvironmentOptions = {}) {
     super();
     const merged = { ...defaultActivityInfo, ...info };
+    const fullInfo: ActivityInfo = {
+      ...merged,
+      idempotencyKey:
+        info.idempotencyKey ?? `${merged.workflowExecution.runId}:${merged.activityId}`,
+    };
+    this.#interceptors = opts.interceptors ?? [];
+    const log =
+      opts.logger === undefined
+        ? defaultLogger({ component: 'mock-activity' })
+        : activityAttemptLogger(opts.logger, fullInfo);
     this.context = new Context({
-      info: {
-        ...merged,
-        idempotencyKey:
-          info.idempotencyKey ?? `${merged.workflowExecution.runId}:${merged.activityId}`,
-      },
+      info: fullInfo,
       controller: this.#controller,
       heartbeat: (d) => {
         this.heartbeats.push(d);
         this.emit('heartbeat', d);
       },
-      log: defaultLogger({ component: 'mock-activity' }),
+      log: activityLogger(this.#interceptors, log),
     });
   }
 
-  run<P extends unknown[], R>(fn: (...args: P) => R | Promise<R>, ...args: P): Promise<R> {
-    return runInActivityContext(this.context, async () => fn(...args));
+  /**
+   * Runs `fn` in the activity's context, through the inbound interceptors. Temporal's three type
+   * parameters (`run<P, R, F>`), so that calls with explicit type arguments port unchanged.
+   */
+  run<
+    P extends unknown[],
+    R,
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- Temporal's signature: ported calls give three type arguments
+    F extends (...args: P) => R | Promise<R> = (...args: P) => R | Promise<R>,
+  >(fn: F & ((...args: P) => R | Promise<R>), ...args: P): Promise<R> {
+    // async: an activity that throws at once rejects, as under a worker.
+    return runInActivityContext(this.context, async () =>
+      executeWithInterceptors(this.#interceptors, this.context, args, fn as never),
+    ) as Promise<R>;
   }
 
-  /** Cancels the running activity: its cancellation signal aborts with a CancelledFailure. */
-  cancel(reason = 'Activity cancelled'): void {
-    this.#controller.abort(new CancelledFailure(reason));
+  /**
+   * Cancels the activity, as Temporal's does: its cancellation signal aborts with
+   * `CancelledFailure(reason)` (default `'CANCELLED'`) and `Context.current().cancellationDetails`
+   * is `details` (default: `cancelRequested`).
+   */
+  cancel(
+    reason: ActivityCancelReason = 'CANCELLED',
+    details: ActivityCancellationDetails = new ActivityCancellationDetails({
+      cancelRequested: true,
+    }),
+  ): void {
+    cancelAttempt(this.#controller, reason, details);
   }
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
+  ActivityCancellationDetails,
   CancelledFailure,
   Context,
   activityInfo,
@@ -263,10 +264,10 @@ describe('MockActivityEnvironment', () => {
       await Promise.race([cancelled(), new Promise((r) => setTimeout(r, 60_000).unref())]);
       return 'not cancelled';
     });
-    env.cancel('stop now');
+    env.cancel('TIMED_OUT', new ActivityCancellationDetails({ timedOut: true }));
     await assert.rejects(outcome, (e: unknown) => {
       assert.ok(e instanceof CancelledFailure);
-      assert.equal(e.message, 'stop now');
+      assert.equal(e.message, 'TIMED_OUT');
       return true;
     });
   });
@@ -287,7 +288,7 @@ describe('MockActivityEnvironment', () => {
 
   test('an activity that first looks after its cancellation sees it: signal aborted, cancelled rejected', async () => {
     const env = new MockActivityEnvironment();
-    env.cancel('stop now');
+    env.cancel('WORKER_SHUTDOWN');
     const seen = await env.run(async () => {
       const ctx = Context.current();
       const rejection = await ctx.cancelled.then(
@@ -301,6 +302,56 @@ describe('MockActivityEnvironment', () => {
       seen.rejection instanceof CancelledFailure,
       'cancelled rejects with a CancelledFailure',
     );
-    assert.equal(seen.rejection.message, 'stop now');
+    assert.equal(seen.rejection.message, 'WORKER_SHUTDOWN');
+  });
+
+  test("cancel() with no arguments is Temporal's: reason CANCELLED, details cancelRequested", async () => {
+    const env = new MockActivityEnvironment();
+    env.cancel();
+    const seen = await env.run(async () =>
+      Promise.resolve({
+        reason: (cancellationSignal().reason as Error).message,
+        details: Context.current().cancellationDetails,
+      }),
+    );
+    assert.deepEqual(seen, {
+      reason: 'CANCELLED',
+      details: new ActivityCancellationDetails({ cancelRequested: true }),
+    });
+  });
+
+  test("takes Temporal's options: run goes through the interceptors, the context logs to the logger", async () => {
+    const lines: { obj: object; msg: string | undefined }[] = [];
+    const write = (obj: object, msg?: string): void => {
+      lines.push({ obj, msg });
+    };
+    const logger = { debug: write, info: write, warn: write, error: write, child: () => logger };
+    const calls: string[] = [];
+    const env = new MockActivityEnvironment(
+      { activityType: 'double' },
+      {
+        logger,
+        interceptors: [
+          () => ({
+            inbound: {
+              execute: async (input, next) => {
+                calls.push(`in ${JSON.stringify(input.args)}`);
+                const out = await next(input);
+                calls.push(`out ${String(out)}`);
+                return out;
+              },
+            },
+          }),
+        ],
+      },
+    );
+    const result = await env.run(async (x: number) => {
+      Context.current().log.info({ x }, 'doubling');
+      return Promise.resolve(x * 2);
+    }, 21);
+    assert.equal(result, 42);
+    assert.deepEqual(calls, ['in [21]', 'out 42']);
+    const line = lines.find((l) => l.msg === 'doubling');
+    assert.ok(line, 'the activity logged through the logger given');
   });
 });

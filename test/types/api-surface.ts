@@ -157,6 +157,7 @@ import type {
 
 // ── reprise/testing ─────────────────────────────────────────────────────────────────────────
 import { MockActivityEnvironment, TestWorkflowEnvironment } from 'reprise/testing';
+import type { MockActivityEnvironmentOptions } from 'reprise/testing';
 
 // ── reprise/server ──────────────────────────────────────────────────────────────────────────
 import { Engine } from 'reprise/server';
@@ -716,6 +717,23 @@ export async function testingSurface(): Promise<void> {
   );
   // @ts-expect-error -- run's arguments are checked against the activity's parameters
   await activityEnv.run((name: string) => Promise.resolve(name), 42);
+  // Temporal's three type parameters, given explicitly as ported tests do.
+  const hello = async (name: string): Promise<string> => Promise.resolve(`hello ${name}`);
+  const helloed: string = await activityEnv.run<[string], string, typeof hello>(hello, 'bo');
+  // Temporal's options: interceptors and a logger.
+  const logger: NonNullable<MockActivityEnvironmentOptions['logger']> = {
+    debug: use,
+    info: use,
+    warn: use,
+    error: use,
+    child: () => logger,
+  };
+  const opts: MockActivityEnvironmentOptions = { interceptors: [() => ({})], logger };
+  const withOpts = new MockActivityEnvironment(undefined, opts);
+  withOpts.cancel('CANCELLED', new ActivityCancellationDetails({ cancelRequested: true }));
+  // @ts-expect-error -- cancel takes Temporal's reasons only
+  withOpts.cancel('stop');
+  use(helloed);
   activityEnv.on('heartbeat', (details: unknown) => {
     use(details);
   });
