@@ -8,6 +8,7 @@ import type { ActivationJob, SandboxActivationResult } from '../protocol/activat
 import type { EventOf, HistoryEvent } from '../protocol/history-events.ts';
 import { LOCAL_ACTIVITY_MARKER, LocalActivityMarkerDetails } from '../protocol/local-activity.ts';
 import type { LocalActivityRequest, LocalActivityRequests } from '../protocol/local-activity.ts';
+import { encodeFailure } from '../failures.ts';
 import { SETTLED_BY_WORKFLOW } from './activities/local-activity-executor.ts';
 import type {
   LocalActivityExecutor,
@@ -127,7 +128,10 @@ export async function runLocalActivities(
     number,
     { controller: AbortController; done: Promise<LocalActivityMarkerDetails> }
   >();
-  const apply = (requests: LocalActivityRequests | undefined): void => {
+  const apply = (requests: LocalActivityRequests | undefined): RunActivationResult | undefined => {
+    for (const request of requests?.schedule ?? []) {
+      if (!executor.registers(request.activityType)) return notRegistered(request, logs);
+    }
     for (const request of requests?.schedule ?? []) {
       const controller = new AbortController();
       running.set(request.seq, {
@@ -142,11 +146,13 @@ export async function runLocalActivities(
       running.get(seq)?.controller.abort(SETTLED_BY_WORKFLOW);
       running.delete(seq);
     }
+    return undefined;
   };
   const abortAll = (): void => {
     for (const r of running.values()) r.controller.abort();
   };
-  apply(first.localActivities);
+  const refused = apply(first.localActivities);
+  if (refused !== undefined) return refused;
   while (running.size > 0 && !commands.some(isCloseCommand)) {
     const marker = await Promise.race([...running.values()].map((r) => r.done));
     running.delete(marker.seq);
@@ -157,8 +163,36 @@ export async function runLocalActivities(
       return { ...next, logs };
     }
     commands.push(...next.commands);
-    apply(next.localActivities);
+    const notRun = apply(next.localActivities);
+    if (notRun !== undefined) {
+      abortAll();
+      return notRun;
+    }
   }
   abortAll();
   return { status: 'success', commands, logs };
+}
+
+/**
+ * A live call of a local activity this worker does not register fails the workflow task, as in
+ * Temporal (whose workflow code throws a ReferenceError at the call): the engine retries the
+ * task, which a worker that registers the type (a newer one on the same queue) can complete.
+ * Nothing is recorded for the call. On replay its markers resolve it: the worker's activities
+ * are not consulted.
+ */
+function notRegistered(
+  request: LocalActivityRequest,
+  logs: RunActivationResult['logs'],
+): RunActivationResult {
+  const error = new ReferenceError(
+    `Local activity of type '${request.activityType}' not registered on worker. ` +
+      "Add it to the worker's activities, or fix the name in proxyLocalActivities; the workflow task is retried.",
+  );
+  return {
+    status: 'failed',
+    cause: 'WorkflowError',
+    failure: encodeFailure(error),
+    logs,
+    evict: true,
+  };
 }

@@ -40,7 +40,7 @@ import {
   slowLocally,
 } from './fixtures/local-activity-workflows.ts';
 import { MAX_PAYLOAD_BYTES } from '../../src/protocol/payload.ts';
-import { fixturesPath, startTestEnv, waitFor } from '../helpers/test-env.ts';
+import { fixturesPath, recordingLogger, startTestEnv, waitFor } from '../helpers/test-env.ts';
 import type { TestEnv } from '../helpers/test-env.ts';
 import type { Logger } from '../../src/logger.ts';
 
@@ -514,6 +514,47 @@ describe('local activities, on a manual clock', () => {
       assert.equal(second['activityId'], first['activityId'], 'same activity id');
       assert.equal(second['seq'], 2, 'the next attempt is a new call');
       await Worker.runReplayHistory({ workflowsPath: fixturesPath(WORKFLOWS) }, { events });
+    } finally {
+      await env.close();
+    }
+  });
+});
+
+describe('a local activity the worker does not register', () => {
+  test('fails the workflow task, as in Temporal, so that a worker that registers it completes the run', async () => {
+    const clock = new ManualClock();
+    const { logger, warnings } = recordingLogger();
+    // The env's worker lacks `shout`: an older deploy beside the one that adds it.
+    const env = await startTestEnv({
+      clock,
+      workflows: WORKFLOWS,
+      activities: { whisper: activities.whisper },
+      worker: { logger },
+    });
+    try {
+      const workflowId = `unregistered-${process.pid}`;
+      const handle = await env.client.workflow.start(shoutLocally, {
+        taskQueue: env.taskQueue,
+        workflowId,
+        args: [workflowId, 'bo'],
+      });
+      const failedTasks = async () =>
+        (await handle.fetchHistory()).events.filter((e) => e.type === 'WorkflowTaskFailed');
+      await waitFor(async () => (await failedTasks()).length >= 2, 'two failed workflow tasks');
+      const [failed] = await failedTasks();
+      assert.ok(failed?.type === 'WorkflowTaskFailed');
+      assert.match(
+        failed.failure.message,
+        /Local activity of type 'shout' not registered on worker/,
+      );
+      assert.ok(warnings.includes('workflow task failed; the engine retries it'));
+      assert.equal((await handle.describe()).status, 'Running', 'the run goes on');
+      assert.deepEqual(markers((await handle.fetchHistory()).events), [], 'nothing recorded');
+
+      await env.stopWorkers();
+      await env.startWorker({ activities });
+      clock.advance(1000); // the failed task's backoff
+      assert.equal(await handle.result(), 'BO!');
     } finally {
       await env.close();
     }

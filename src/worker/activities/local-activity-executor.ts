@@ -89,6 +89,11 @@ export class LocalActivityExecutor {
     this.#logger = opts.logger;
   }
 
+  /** Whether this worker registers the activity type `activityType`. */
+  registers(activityType: string): boolean {
+    return Object.hasOwn(this.#activities, activityType);
+  }
+
   /** The engine's limits, from its answer to the worker's registration. */
   useEngineLimits(limits: { maxPayloadBytes: number }): void {
     this.#maxPayloadBytes = limits.maxPayloadBytes;
