@@ -175,6 +175,44 @@ describe('heartbeats', () => {
   });
 });
 
+describe('an activity acknowledging its cancellation', () => {
+  let env: TestEnv;
+  before(async () => {
+    env = await startTestEnv({ workflows: contractWorkflows, activities });
+  });
+  after(async () => {
+    await env.close();
+  });
+
+  test("with a CancelledFailure of its own: its details are recorded (ActivityTaskCanceled, and so the workflow's CancelledFailure), as in Temporal", async () => {
+    const key = 'ack-with-details';
+    const handle = await env.client.workflow.start(callByKey, {
+      taskQueue: env.taskQueue,
+      workflowId: key,
+      args: [
+        'acknowledgeWithDetails',
+        key,
+        {
+          startToCloseTimeout: '1 minute',
+          heartbeatTimeout: '200ms',
+          cancellationType: 'WAIT_CANCELLATION_COMPLETED',
+        },
+      ],
+    });
+    await waitFor(
+      async () => (await handle.describe()).pendingActivities[0]?.lastHeartbeatTimeMs !== undefined,
+      'the first heartbeat',
+    );
+    await handle.cancel();
+    await assert.rejects(handle.result(), WorkflowFailedError);
+    const canceled = (await handle.fetchHistory()).events.find(
+      (e) => e.type === 'ActivityTaskCanceled',
+    );
+    assert.ok(canceled?.type === 'ActivityTaskCanceled');
+    assert.deepEqual(canceled.details, [{ rowsDone: 7 }]);
+  });
+});
+
 describe('a heartbeat that finds its attempt no longer current', () => {
   const { logger, warnings } = recordingLogger();
   let env: TestEnv;

@@ -8,9 +8,10 @@ import {
 import type { ActivityInfo } from '../../activity/context.ts';
 import { DataConverterError, ErrorCode, RepriseError, ensureError } from '../../errors.ts';
 import { ApplicationFailure, encodeFailure, isCancelledFailure } from '../../failures.ts';
+import type { CancelledFailure } from '../../failures.ts';
 import type { Logger } from '../../logger.ts';
 import type { ActivityTask, EngineApi, RunWorkflowTask } from '../../transport/engine-api.ts';
-import { toPayload } from '../../protocol/payload.ts';
+import { toPayload, toPayloads } from '../../protocol/payload.ts';
 import { activityAttemptLogger, activityLogger, executeWithInterceptors } from '../interceptors.ts';
 import type { ActivityInterceptorsFactory } from '../interceptors.ts';
 import { promiseOf } from '../../util/promise-of.ts';
@@ -170,10 +171,15 @@ export class ActivityRunner {
       // whatever the activity threw when it was cancelled for it (Temporal's worker does so).
       const err = heartbeater.conversionError ?? ensureError(e);
       if (heartbeater.cancelRequested && (isCancelledFailure(err) || controller.signal.aborted)) {
+        // As in Temporal, the details of a CancelledFailure the activity threw are recorded: the
+        // workflow's CancelledFailure carries them.
+        const details =
+          isCancelledFailure(err) && err.details.length > 0 ? cancelDetails(err, log) : undefined;
         await this.#report(() =>
           this.#api.reportActivityTaskCanceled({
             taskToken: task.taskToken,
             identity: this.#identity,
+            ...(details !== undefined && { details }),
           }),
         );
         return;
@@ -283,6 +289,19 @@ export class ActivityRunner {
         'reporting an activity result failed; the engine retries the attempt after its timeout',
       );
     });
+  }
+}
+
+/** The details of the CancelledFailure an activity acknowledged with, as payloads; none if not JSON. */
+function cancelDetails(err: CancelledFailure, log: Logger): unknown[] | undefined {
+  try {
+    return toPayloads(err.details);
+  } catch (e) {
+    log.warn(
+      { err: ensureError(e).message },
+      'the details of the CancelledFailure the activity threw cannot be encoded: the cancellation is recorded without them',
+    );
+    return undefined;
   }
 }
 
