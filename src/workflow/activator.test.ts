@@ -235,3 +235,101 @@ describe('Activator', () => {
     setActivator(undefined);
   });
 });
+
+/** Waits for the workflow's cancellation, having listened on a non-cancellable scope's promise. */
+async function shieldHears(): Promise<string[]> {
+  const seen: string[] = [];
+  const shield = new CancellationScope({ cancellable: false });
+  shield.cancelRequested.catch((e: unknown) => {
+    seen.push(`shield heard: ${(e as Error).message}`);
+  });
+  // A timer inside the non-cancellable scope: it does not hear the workflow's cancellation.
+  const inside = shield
+    .run(() => sleep(1000))
+    .then(
+      () => 'inside slept',
+      () => 'inside cancelled',
+    );
+  try {
+    await sleep(60_000);
+  } catch {
+    seen.push(`considered cancelled: ${String(shield.consideredCancelled)}`);
+  }
+  seen.push(await inside);
+  return seen;
+}
+
+/** Cancels a non-cancellable scope by hand: what runs inside it goes on, its promise rejects. */
+async function shieldCancelledByHand(): Promise<string[]> {
+  const seen: string[] = [];
+  const shield = new CancellationScope({ cancellable: false });
+  const inner = new CancellationScope({ parent: shield });
+  shield.cancelRequested.catch(() => seen.push('shield heard'));
+  const timer = shield
+    .run(() => sleep(1000))
+    .then(
+      () => 'timer slept',
+      () => 'timer cancelled',
+    );
+  const innerTimer = inner
+    .run(() => sleep(2000))
+    .then(
+      () => 'inner slept',
+      () => 'inner cancelled',
+    );
+  shield.cancel();
+  seen.push(await timer, await innerTimer, `inner cancelled: ${String(inner.consideredCancelled)}`);
+  return seen;
+}
+
+const marker = (patchId: string): Command => ({
+  type: 'RecordMarker',
+  markerName: 'core_patch',
+  details: { patchId, deprecated: false },
+});
+
+describe('non-cancellable scopes, as in Temporal', () => {
+  test("a non-cancellable scope's cancelRequested rejects when its parent is cancelled; what runs inside goes on", async () => {
+    const activator = new Activator({ randomSeed: 'seed', instantiate: () => ({ shieldHears }) });
+    const started = await start(activator, 'shieldHears', []);
+    assert.deepEqual(
+      started.map((c) => c.type === 'StartTimer' && c.durationMs),
+      [1000, 60_000],
+    );
+    let commands = await activate(activator, [{ type: 'cancelWorkflow', reason: 'stop' }]);
+    assert.deepEqual(commands, [
+      marker('reprise/non-cancellable-scope-shields'),
+      { type: 'CancelTimer', seq: 2 },
+    ]);
+    commands = await activate(activator, [{ type: 'fireTimer', seq: 1 }]);
+    assert.deepEqual(commands, [
+      {
+        type: 'CompleteWorkflowExecution',
+        result: ['shield heard: Workflow cancelled', 'considered cancelled: false', 'inside slept'],
+      },
+    ]);
+    setActivator(undefined);
+  });
+
+  test('cancelling a non-cancellable scope rejects its cancelRequested alone: its operations and child scopes go on', async () => {
+    const activator = new Activator({
+      randomSeed: 'seed',
+      instantiate: () => ({ shieldCancelledByHand }),
+    });
+    const commands = await start(activator, 'shieldCancelledByHand', []);
+    assert.deepEqual(
+      commands.map((c) => c.type),
+      ['StartTimer', 'StartTimer', 'RecordMarker'],
+      'no CancelTimer',
+    );
+    assert.deepEqual(commands[2], marker('reprise/non-cancellable-scope-shields'));
+    await activate(activator, [{ type: 'fireTimer', seq: 1 }]);
+    assert.deepEqual(await activate(activator, [{ type: 'fireTimer', seq: 2 }]), [
+      {
+        type: 'CompleteWorkflowExecution',
+        result: ['shield heard', 'timer slept', 'inner slept', 'inner cancelled: false'],
+      },
+    ]);
+    setActivator(undefined);
+  });
+});

@@ -795,6 +795,19 @@ export class Activator {
     return this.#usedPatches.get(patchId) ?? this.#decidePatch(patchId, deprecated);
   }
 
+  /**
+   * An internal patch that a cancellation scope's rule asks about ({@link patch}), decided where a
+   * run first meets the case the rule changed. Never decided in a query handler or an update
+   * validator, which record nothing (the old rule there, until code that may record decides), nor
+   * once the run has closed: the marker could no longer be recorded.
+   */
+  scopeRule(patchId: string): boolean {
+    const used = this.#usedPatches.get(patchId);
+    if (used !== undefined) return used;
+    if (this.#closed || this.#inQuery || this.#updates.inValidator) return false;
+    return this.#decidePatch(patchId, false);
+  }
+
   #decidePatch(patchId: string, deprecated: boolean): boolean {
     this.#assertMayIssue(`patch '${patchId}'`); // a call that decides may record a marker
     const taken = !this.isReplaying || this.#seenPatches.has(patchId);

@@ -21,6 +21,15 @@ export function installScopeStorage(s: ScopeStorage): void {
   storage = s;
 }
 
+/**
+ * The internal patch under which a non-cancellable scope is Temporal's: its `cancelRequested`
+ * rejects when its parent's cancellation reaches it, and its own `cancel()` rejects that promise
+ * alone, reaching neither the operations nor the scopes inside it. Histories without it were
+ * recorded before that rule: there such a scope never heard its parent, and its `cancel()`
+ * cancelled everything inside it. Decided where a run first meets either case.
+ */
+export const NON_CANCELLABLE_SCOPE_SHIELDS_PATCH = 'reprise/non-cancellable-scope-shields';
+
 /** Options of `new CancellationScope(options)`. */
 export interface CancellationScopeOptions {
   /** Time after which the scope cancels itself; a durable timer (1 ms if 0 or less). */
@@ -142,6 +151,16 @@ export class CancellationScope {
   /** Why the scope was cancelled, once it was: what every listener is called with. */
   #error: Error | undefined;
   /**
+   * A non-cancellable scope whose cancellation rejected its `cancelRequested` promises alone
+   * ({@link NON_CANCELLABLE_SCOPE_SHIELDS_PATCH}): nothing else inside it hears it, then or later.
+   */
+  #shielding = false;
+  /**
+   * The parent's cancellation, which reached this non-cancellable scope while no
+   * `cancelRequested` promise listened: the rule is decided once one is asked for.
+   */
+  #parentError: Error | undefined;
+  /**
    * What hears this scope's cancellation, in the order it began to listen (ADR 0020): an
    * operation started in it, a Trigger, a cancellable child scope, a promise `cancelRequested`
    * gave. An operation that settles takes its listener out, so that a run that performs many
@@ -177,14 +196,16 @@ export class CancellationScope {
     this.timeout = opts?.timeout === undefined ? undefined : msFromTimerDuration(opts.timeout);
     this.cancellable = opts?.cancellable ?? true;
     this.parent = options === ROOT ? undefined : (opts?.parent ?? CancellationScope.current());
-    if (this.parent !== undefined && this.cancellable) {
-      this.#cancelRequested = this.parent.consideredCancelled;
+    if (this.parent !== undefined) {
+      if (this.cancellable) this.#cancelRequested = this.parent.consideredCancelled;
       const parent = this.parent;
       const error = parent.#error;
-      if (error !== undefined) {
+      if (parent.#shielding) {
+        // A non-cancellable parent whose cancellation reaches nothing inside it.
+      } else if (error !== undefined) {
         // Queued now, as a reaction to the parent's rejected promise would be.
         queueJob(() => {
-          this.#reject(error);
+          this.#hear(error);
         });
       } else {
         const link = new HostWeakRef<CancellationScope>(this);
@@ -208,7 +229,9 @@ export class CancellationScope {
   /** Adds what listens from now on; once cancelled, a function is queued at once. */
   #listen(listener: CancelListener | CodeReaction): void {
     const error = this.#error;
-    if (error === undefined) {
+    if (this.#shielding && !(listener instanceof CodeReaction)) {
+      // Never called: nothing inside a non-cancellable scope hears its cancellation.
+    } else if (error === undefined) {
       if (this.#listeners.has(listener)) return; // one entry, one anchor
       this.#listeners.add(listener);
       this.#anchor();
@@ -227,6 +250,7 @@ export class CancellationScope {
    * reaction chained then on one promise would, among the scope's operations (Temporal's order).
    */
   get cancelRequested(): Promise<never> {
+    if (this.#parentError !== undefined) this.#hearParent(this.#parentError, true);
     const promise = new Promise<never>((_, reject) => {
       this.#listen(new CodeReaction(reject));
     });
@@ -258,13 +282,10 @@ export class CancellationScope {
     const error = ensureError(reason);
     this.#error = error;
     this.#cancelRequested = true;
+    this.#parentError = undefined;
     // The parent's cancellation could do nothing more here: its link goes (a scope made per
     // call, as `condition(fn, timeout)` and `withTimeout` do, leaves none behind).
-    if (this.#parentLink !== undefined && this.parent !== undefined) {
-      this.parent.#listeners.delete(this.#parentLink);
-      if (this.parent.#held.delete(this)) this.parent.#unanchor();
-      this.#parentLink = undefined;
-    }
+    this.#unlinkFromParent();
     // The children that are still there, held strongly from here on: a collection while the
     // listeners are queued (each queuing allocates) must not take an anchored one.
     const listeners = Array.from(this.#listeners, (l) =>
@@ -279,13 +300,69 @@ export class CancellationScope {
         listener.reject(error);
       } else if (listener instanceof CancellationScope) {
         queueJob(() => {
-          listener.#reject(error);
+          listener.#hear(error);
         });
       } else {
         queueJob(() => {
           listener(error);
         });
       }
+    }
+  }
+
+  /** The parent's cancellation reaches this scope. */
+  #hear(error: Error): void {
+    if (this.cancellable) this.#reject(error);
+    else this.#hearParent(error, this.#listensInCode());
+  }
+
+  /**
+   * The parent's cancellation reaches this non-cancellable scope. Under
+   * {@link NON_CANCELLABLE_SCOPE_SHIELDS_PATCH} it rejects the `cancelRequested` promises alone;
+   * before it, the scope never heard it. Decided only once a promise listens (`asked`), the one
+   * case that tells the rules apart; until then the error waits in {@link #parentError}.
+   */
+  #hearParent(error: Error, asked: boolean): void {
+    if (this.#error !== undefined) return;
+    this.#parentError = error;
+    this.#unlinkFromParent();
+    if (!asked) return;
+    this.#parentError = undefined;
+    if (getActivator().scopeRule(NON_CANCELLABLE_SCOPE_SHIELDS_PATCH)) this.#rejectShielded(error);
+  }
+
+  /** Whether a promise `cancelRequested` gave listens. */
+  #listensInCode(): boolean {
+    for (const listener of this.#listeners) if (listener instanceof CodeReaction) return true;
+    return false;
+  }
+
+  /**
+   * Cancels this non-cancellable scope as Temporal does: its `cancelRequested` promises reject;
+   * the operations and scopes inside it never hear it (they are let go of).
+   */
+  #rejectShielded(error: Error): void {
+    this.#error = error;
+    this.#cancelRequested = true;
+    this.#shielding = true;
+    this.#parentError = undefined;
+    this.#unlinkFromParent();
+    const reactions: CodeReaction[] = [];
+    for (const listener of this.#listeners) {
+      if (listener instanceof CodeReaction) reactions.push(listener);
+    }
+    this.#listeners.clear();
+    this.#anchors = 0;
+    this.#held.clear();
+    for (const reaction of reactions) reaction.reject(error);
+  }
+
+  /** The parent's cancellation could do nothing more here: this scope's link in it goes. */
+  #unlinkFromParent(): void {
+    if (this.#parentLink !== undefined && this.parent !== undefined) {
+      this.parent.#listeners.delete(this.#parentLink);
+      if (this.parent.#held.delete(this)) this.parent.#unanchor();
+      this.#parentLink = undefined;
     }
   }
 
@@ -324,9 +401,20 @@ export class CancellationScope {
     }
   }
 
-  /** Requests cancellation of this scope and of its cancellable descendants. */
+  /**
+   * Requests cancellation of this scope and of its cancellable descendants. A non-cancellable
+   * scope's `cancelRequested` rejects, and nothing else inside it hears it, as in Temporal.
+   */
   cancel(): void {
-    this.#reject(new CancelledFailure('Cancellation scope cancelled'));
+    const error = new CancelledFailure('Cancellation scope cancelled');
+    if (this.cancellable || this.#error !== undefined) {
+      this.#reject(error);
+    } else if (getActivator().scopeRule(NON_CANCELLABLE_SCOPE_SHIELDS_PATCH)) {
+      // The parent's cancellation came first: its error is the one the promises reject with.
+      this.#rejectShielded(this.#parentError ?? error);
+    } else {
+      this.#reject(error);
+    }
   }
 
   /** Rejects from this scope with `reason` (used by the root scope for workflow cancellation). */

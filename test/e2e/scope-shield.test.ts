@@ -1,0 +1,102 @@
+// Non-cancellable scopes as in Temporal (their cancelRequested hears the parent's cancellation;
+// their own cancel() reaches nothing inside them) and a scope timeout of 0 as no timeout, on the
+// real engine. Histories recorded before these rules
+// (fixtures/scope-shield-legacy-*.history.json) replay as they ran.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import type { WorkflowHandle } from 'reprise/client';
+import { Worker } from 'reprise/worker';
+import {
+  cancelShieldByHand,
+  shieldHearsWorkflowCancel,
+} from './fixtures/scope-shield-workflows.ts';
+import type { HistoryEvent } from '../../src/protocol/history-events.ts';
+import { fixturesPath, startTestEnv, waitFor } from '../helpers/test-env.ts';
+import type { TestEnv } from '../helpers/test-env.ts';
+
+const workflows = 'scope-shield-workflows.ts';
+
+/** The patch markers and timer events of a history, in order. */
+function steps(events: HistoryEvent[]): string[] {
+  return events.flatMap((e) => {
+    if (e.type === 'MarkerRecorded') return [`marker ${String(e.details['patchId'])}`];
+    return e.type.startsWith('Timer') ? [e.type] : [];
+  });
+}
+
+describe('non-cancellable scopes and a scope timeout of 0', () => {
+  let env: TestEnv;
+  let n = 0;
+  const id = (p: string): string => `${p}-${++n}`;
+
+  before(async () => {
+    env = await startTestEnv({ workflows });
+  });
+  after(async () => {
+    await env.close();
+  });
+
+  const replay = async (handle: WorkflowHandle): Promise<HistoryEvent[]> => {
+    const { events } = await handle.fetchHistory();
+    await Worker.runReplayHistory({ workflowsPath: fixturesPath(workflows) }, { events });
+    return events;
+  };
+
+  test("cancelling a non-cancellable scope leaves its timer alone, and records the rule's marker", async () => {
+    const handle = await env.client.workflow.start(cancelShieldByHand, {
+      taskQueue: env.taskQueue,
+      workflowId: id('by-hand'),
+    });
+    assert.equal(await handle.result(), 'slept');
+    assert.deepEqual(steps(await replay(handle)), [
+      'TimerStarted',
+      'marker reprise/non-cancellable-scope-shields',
+      'TimerFired',
+    ]);
+  });
+
+  test("the workflow's cancellation rejects a non-cancellable scope's cancelRequested", async () => {
+    const handle = await env.client.workflow.start(shieldHearsWorkflowCancel, {
+      taskQueue: env.taskQueue,
+      workflowId: id('parent-cancelled'),
+    });
+    await waitFor(
+      async () => (await handle.describe()).pendingTimers.length === 1,
+      'the workflow to sleep',
+    );
+    await handle.cancel();
+    assert.equal(await handle.result(), true);
+    assert.deepEqual(steps(await replay(handle)), [
+      'TimerStarted',
+      'marker reprise/non-cancellable-scope-shields',
+      'TimerCanceled',
+      'TimerStarted',
+      'TimerFired',
+    ]);
+  });
+});
+
+describe('histories recorded before these rules', () => {
+  const legacy = (name: string): { events: HistoryEvent[] } =>
+    JSON.parse(
+      readFileSync(
+        new URL(`../replay/fixtures/scope-shield-legacy-${name}.history.json`, import.meta.url),
+        'utf8',
+      ),
+    ) as { events: HistoryEvent[] };
+  const replay = (history: { events: HistoryEvent[] }): Promise<void> =>
+    Worker.runReplayHistory({ workflowsPath: fixturesPath(workflows) }, history);
+
+  test("replay as they ran: a non-cancellable scope's cancel() cancelled its timer", async () => {
+    const history = legacy('by-hand');
+    assert.deepEqual(steps(history.events), ['TimerStarted', 'TimerCanceled']);
+    await replay(history);
+  });
+
+  test("replay as they ran: a non-cancellable scope's cancelRequested never heard the workflow's cancellation", async () => {
+    const history = legacy('parent-cancelled');
+    assert.deepEqual(steps(history.events), ['TimerStarted', 'TimerCanceled']);
+    await replay(history);
+  });
+});
