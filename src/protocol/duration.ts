@@ -23,6 +23,15 @@ export function msFromTimerDuration(duration: Duration): number {
   return Math.max(0, Math.round(signedMs(duration)));
 }
 
+/**
+ * Whether `duration` is exactly 0 ms (`0`, `'0s'`): what Temporal's SDK takes for no timeout
+ * where it tests the timeout for truth (a scope's `timeout`). A negative one is a deadline already
+ * past, not 0. Throws as {@link msFromTimerDuration} does.
+ */
+export function isZeroDuration(duration: Duration): boolean {
+  return signedMs(duration) === 0;
+}
+
 /** A finite number of ms, negative or not; a `TypeError` for anything else. */
 function signedMs(duration: Duration): number {
   const parsed =

@@ -282,13 +282,20 @@ async function shieldCancelledByHand(): Promise<string[]> {
   return seen;
 }
 
+/** A scope timeout of 0, by withTimeout and by the option: no timeout. */
+async function zeroTimeouts(): Promise<string> {
+  await CancellationScope.withTimeout(0, () => sleep(10));
+  await new CancellationScope({ timeout: '0s' }).run(() => sleep(20));
+  return 'slept';
+}
+
 const marker = (patchId: string): Command => ({
   type: 'RecordMarker',
   markerName: 'core_patch',
   details: { patchId, deprecated: false },
 });
 
-describe('non-cancellable scopes, as in Temporal', () => {
+describe('non-cancellable scopes and scope timeouts, as in Temporal', () => {
   test("a non-cancellable scope's cancelRequested rejects when its parent is cancelled; what runs inside goes on", async () => {
     const activator = new Activator({ randomSeed: 'seed', instantiate: () => ({ shieldHears }) });
     const started = await start(activator, 'shieldHears', []);
@@ -330,6 +337,20 @@ describe('non-cancellable scopes, as in Temporal', () => {
         result: ['shield heard', 'timer slept', 'inner slept', 'inner cancelled: false'],
       },
     ]);
+    setActivator(undefined);
+  });
+
+  test('a scope timeout of 0 starts no timer', async () => {
+    const activator = new Activator({ randomSeed: 'seed', instantiate: () => ({ zeroTimeouts }) });
+    let commands = await start(activator, 'zeroTimeouts', []);
+    assert.deepEqual(commands, [
+      marker('reprise/scope-timeout-zero-is-none'),
+      { type: 'StartTimer', seq: 1, durationMs: 10 },
+    ]);
+    commands = await activate(activator, [{ type: 'fireTimer', seq: 1 }]);
+    assert.deepEqual(commands, [{ type: 'StartTimer', seq: 2, durationMs: 20 }]);
+    commands = await activate(activator, [{ type: 'fireTimer', seq: 2 }]);
+    assert.deepEqual(commands, [{ type: 'CompleteWorkflowExecution', result: 'slept' }]);
     setActivator(undefined);
   });
 });

@@ -2,7 +2,7 @@
 // AsyncLocalStorage that the host injects into the sandbox (as Temporal's SDK does).
 import { ensureError } from '../errors.ts';
 import { CancelledFailure } from '../failures.ts';
-import { msFromTimerDuration } from '../protocol/duration.ts';
+import { isZeroDuration, msFromTimerDuration } from '../protocol/duration.ts';
 import type { Duration } from '../protocol/duration.ts';
 import { getActivator } from './context.ts';
 import type { LazyMap } from '../util/lazy-collections.ts';
@@ -30,9 +30,19 @@ export function installScopeStorage(s: ScopeStorage): void {
  */
 export const NON_CANCELLABLE_SCOPE_SHIELDS_PATCH = 'reprise/non-cancellable-scope-shields';
 
+/**
+ * The internal patch under which a scope timeout of 0 is no timeout, as in Temporal. Histories
+ * without it were recorded before that rule: there it was a 1 ms timer that cancelled the scope.
+ * Decided where a run first runs a scope whose timeout is 0.
+ */
+export const SCOPE_TIMEOUT_ZERO_IS_NONE_PATCH = 'reprise/scope-timeout-zero-is-none';
+
 /** Options of `new CancellationScope(options)`. */
 export interface CancellationScopeOptions {
-  /** Time after which the scope cancels itself; a durable timer (1 ms if 0 or less). */
+  /**
+   * Time after which the scope cancels itself; a durable timer (1 ms if less than 0). 0 is no
+   * timeout, as in Temporal.
+   */
   timeout?: Duration | undefined;
   /** When false, cancellation of the parent does not reach this scope. Default true. */
   cancellable?: boolean | undefined;
@@ -150,6 +160,8 @@ export class CancellationScope {
   #cancelRequested = false;
   /** Why the scope was cancelled, once it was: what every listener is called with. */
   #error: Error | undefined;
+  /** A timeout of exactly 0: no timeout ({@link SCOPE_TIMEOUT_ZERO_IS_NONE_PATCH}). */
+  readonly #zeroTimeout: boolean;
   /**
    * A non-cancellable scope whose cancellation rejected its `cancelRequested` promises alone
    * ({@link NON_CANCELLABLE_SCOPE_SHIELDS_PATCH}): nothing else inside it hears it, then or later.
@@ -194,6 +206,7 @@ export class CancellationScope {
   constructor(options?: CancellationScopeOptions | typeof ROOT) {
     const opts = options === ROOT ? undefined : options;
     this.timeout = opts?.timeout === undefined ? undefined : msFromTimerDuration(opts.timeout);
+    this.#zeroTimeout = opts?.timeout !== undefined && isZeroDuration(opts.timeout);
     this.cancellable = opts?.cancellable ?? true;
     this.parent = options === ROOT ? undefined : (opts?.parent ?? CancellationScope.current());
     if (this.parent !== undefined) {
@@ -381,7 +394,10 @@ export class CancellationScope {
 
   async #runInContext<T>(fn: () => Promise<T>): Promise<T> {
     let timerScope: CancellationScope | undefined;
-    if (this.timeout !== undefined) {
+    if (
+      this.timeout !== undefined &&
+      !(this.#zeroTimeout && getActivator().scopeRule(SCOPE_TIMEOUT_ZERO_IS_NONE_PATCH))
+    ) {
       const timeout = this.timeout;
       const scope = new CancellationScope();
       timerScope = scope;

@@ -10,6 +10,7 @@ import { Worker } from 'reprise/worker';
 import {
   cancelShieldByHand,
   shieldHearsWorkflowCancel,
+  zeroTimeout,
 } from './fixtures/scope-shield-workflows.ts';
 import type { HistoryEvent } from '../../src/protocol/history-events.ts';
 import { fixturesPath, startTestEnv, waitFor } from '../helpers/test-env.ts';
@@ -75,6 +76,19 @@ describe('non-cancellable scopes and a scope timeout of 0', () => {
       'TimerFired',
     ]);
   });
+
+  test('withTimeout(0, fn) starts no timer', async () => {
+    const handle = await env.client.workflow.start(zeroTimeout, {
+      taskQueue: env.taskQueue,
+      workflowId: id('zero-timeout'),
+    });
+    assert.equal(await handle.result(), 'slept');
+    assert.deepEqual(steps(await replay(handle)), [
+      'marker reprise/scope-timeout-zero-is-none',
+      'TimerStarted',
+      'TimerFired',
+    ]);
+  });
 });
 
 describe('histories recorded before these rules', () => {
@@ -97,6 +111,17 @@ describe('histories recorded before these rules', () => {
   test("replay as they ran: a non-cancellable scope's cancelRequested never heard the workflow's cancellation", async () => {
     const history = legacy('parent-cancelled');
     assert.deepEqual(steps(history.events), ['TimerStarted', 'TimerCanceled']);
+    await replay(history);
+  });
+
+  test('replay as they ran: a scope timeout of 0 was a 1 ms timer', async () => {
+    const history = legacy('zero-timeout');
+    assert.deepEqual(steps(history.events), [
+      'TimerStarted',
+      'TimerStarted',
+      'TimerFired',
+      'TimerCanceled',
+    ]);
     await replay(history);
   });
 });
