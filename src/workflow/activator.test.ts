@@ -289,6 +289,17 @@ async function zeroTimeouts(): Promise<string> {
   return 'slept';
 }
 
+/** `condition` given no timeout, as untyped code may: `null`, `undefined`. */
+async function conditionWithoutTimeout(): Promise<string> {
+  let ready = false;
+  void sleep(10).then(() => {
+    ready = true;
+  });
+  await condition(() => ready, null as unknown as number);
+  await condition(() => ready, undefined as unknown as number);
+  return 'ready';
+}
+
 const marker = (patchId: string): Command => ({
   type: 'RecordMarker',
   markerName: 'core_patch',
@@ -336,6 +347,19 @@ describe('non-cancellable scopes and scope timeouts, as in Temporal', () => {
         type: 'CompleteWorkflowExecution',
         result: ['shield heard', 'timer slept', 'inner slept', 'inner cancelled: false'],
       },
+    ]);
+    setActivator(undefined);
+  });
+
+  test('condition with a null or undefined timeout waits without a timer', async () => {
+    const activator = new Activator({
+      randomSeed: 'seed',
+      instantiate: () => ({ conditionWithoutTimeout }),
+    });
+    const commands = await start(activator, 'conditionWithoutTimeout', []);
+    assert.deepEqual(commands, [{ type: 'StartTimer', seq: 1, durationMs: 10 }], 'the sleep alone');
+    assert.deepEqual(await activate(activator, [{ type: 'fireTimer', seq: 1 }]), [
+      { type: 'CompleteWorkflowExecution', result: 'ready' },
     ]);
     setActivator(undefined);
   });

@@ -297,7 +297,8 @@ export function sleep(duration: Duration): Promise<void> {
 /**
  * Waits until `fn` returns true. With `timeout`, resolves `true` when `fn` became true and
  * `false` when the timeout elapsed first. `fn` is checked after each batch of events and must
- * only read workflow state. Rejects with `CancelledFailure` if the scope is cancelled.
+ * only read workflow state. Rejects with `CancelledFailure` if the scope is cancelled. A
+ * `timeout` of `undefined` or `null` is none, as in Temporal.
  *
  * @example
  * ```ts
@@ -307,7 +308,8 @@ export function sleep(duration: Duration): Promise<void> {
 export function condition(fn: () => boolean, timeout: Duration): Promise<boolean>;
 export function condition(fn: () => boolean): Promise<void>;
 export function condition(fn: () => boolean, timeout?: Duration): Promise<boolean | void> {
-  if (timeout === undefined)
+  // As in Temporal: only a number or a string is a timeout (null, from untyped code, is none).
+  if (typeof timeout !== 'number' && typeof timeout !== 'string')
     return getActivator()
       .condition(fn)
       .then(() => undefined);
