@@ -94,6 +94,14 @@ function jobRank(job: ActivationJob): number {
   return 2;
 }
 
+/**
+ * The internal patch under which `setTimeout` in workflow code starts its timer through the
+ * outbound `startTimer` interceptors, in a cancellable scope of its own, as in Temporal. Histories
+ * without it were recorded before: there it started the timer directly. Decided only in a run with
+ * such an interceptor, at its first `setTimeout`.
+ */
+export const SET_TIMEOUT_INTERCEPTED_PATCH = 'reprise/set-timeout-intercepted';
+
 /** The state of one workflow run inside the sandbox. */
 export class Activator {
   readonly rootScope: RootCancellationScope;
@@ -123,6 +131,9 @@ export class Activator {
   #seqTimer = 0;
   #seqCondition = 0;
   readonly #timers = new LazyMap<number, Parked>();
+  /** The scopes of `setTimeout` timers that went through the interceptors, by their id. */
+  readonly #timeoutScopes = new LazyMap<number, CancellationScope>();
+  #timeoutIds = 0;
   readonly #activities = new LazyMap<number, ParkedActivity>();
   readonly #conditions = new LazyMap<number, ParkedCondition>();
   readonly #signalHandlers = new LazyMap<string, SignalHandler>();
@@ -465,6 +476,48 @@ export class Activator {
     return { seq, promise };
   }
 
+  /**
+   * `setTimeout` in workflow code: a durable timer that calls `callback` when it fires; returns
+   * the id for `clearTimeout`. With a `startTimer` interceptor, the timer goes through it, in a
+   * cancellable scope of its own that `clearTimeout` cancels, as in Temporal
+   * ({@link SET_TIMEOUT_INTERCEPTED_PATCH}); without one, it starts directly (the same commands).
+   */
+  setTimeout(callback: () => void, ms: number): number {
+    if (!this.interceptors.interceptsTimers() || !this.scopeRule(SET_TIMEOUT_INTERCEPTED_PATCH)) {
+      const { seq, promise } = this.startTimer(ms);
+      promise.then(callback, () => undefined);
+      return seq;
+    }
+    // Ids of their own: an interceptor may start the timer later, or start others first.
+    const id = ++this.#timeoutIds;
+    const scope = new CancellationScope({ cancellable: true });
+    this.#timeoutScopes.set(id, scope);
+    scope
+      .run(() => this.sleep(Math.max(1, ms)))
+      .then(
+        () => {
+          this.#timeoutScopes.delete(id);
+          callback();
+        },
+        () => {
+          this.#timeoutScopes.delete(id);
+        },
+      );
+    return id;
+  }
+
+  /** `clearTimeout` in workflow code; a no-op for a timer that already fired. */
+  clearTimeout(id: number): void {
+    const scope = this.#timeoutScopes.get(id);
+    if (scope === undefined) {
+      // An id of its own may be a timer's seq: never cancel another timer by it.
+      if (this.#usedPatches.get(SET_TIMEOUT_INTERCEPTED_PATCH) !== true) this.cancelTimer(id);
+      return;
+    }
+    this.#timeoutScopes.delete(id);
+    scope.cancel();
+  }
+
   #onTimerScopeCancelled(seq: number, reason: unknown): void {
     const parked = takeParked(this.#timers, seq);
     if (parked === undefined) return;
@@ -796,8 +849,8 @@ export class Activator {
   }
 
   /**
-   * An internal patch that a cancellation scope's rule asks about ({@link patch}), decided where a
-   * run first meets the case the rule changed. Never decided in a query handler or an update
+   * An internal patch that a rule of the scopes or of `setTimeout` asks about ({@link patch}),
+   * decided where a run first meets the case the rule changed. Never decided in a query handler or an update
    * validator, which record nothing (the old rule there, until code that may record decides), nor
    * once the run has closed: the marker could no longer be recorded.
    */

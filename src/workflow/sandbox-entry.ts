@@ -59,13 +59,9 @@ export function install(moduleFactory: ModuleFactory, hostGlobals: readonly stri
   installGlobalOverrides(g, {
     now: () => getActivator().nowMs,
     random: () => getActivator().random(),
-    setTimeout: (callback, ms) => {
-      const { seq, promise } = getActivator().startTimer(ms);
-      promise.then(callback, () => undefined);
-      return seq;
-    },
+    setTimeout: (callback, ms) => getActivator().setTimeout(callback, ms),
     clearTimeout: (id) => {
-      getActivator().cancelTimer(id);
+      getActivator().clearTimeout(id);
     },
     log: (level, message) => {
       maybeGetActivator()?.log(level, message);

@@ -145,6 +145,11 @@ export class RunInterceptors {
     return composeInterceptors(this.#outbound, method, next);
   }
 
+  /** Whether an outbound interceptor has `startTimer`. */
+  interceptsTimers(): boolean {
+    return has(this.#outbound, 'startTimer');
+  }
+
   /** Runs a durable timer through `startTimer`. */
   startTimer(durationMs: number, start: (durationMs: number) => Promise<void>): Promise<void> {
     if (!has(this.#outbound, 'startTimer')) return start(durationMs);

@@ -4,6 +4,7 @@
 // signals to other workflows, continue-as-new, log attributes) go through them, the first
 // interceptor outermost, and a replay calls them again identically.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import {
   InvalidArgumentError,
@@ -23,9 +24,11 @@ import {
   peek,
   received,
   rename,
+  viaSetTimeout,
 } from './fixtures/workflow-interceptor-workflows.ts';
 import { fixturesPath, startTestEnv, waitFor } from '../helpers/test-env.ts';
 import type { TestEnv } from '../helpers/test-env.ts';
+import type { HistoryEvent } from '../../src/protocol/history-events.ts';
 
 const WORKFLOWS = 'workflow-interceptor-workflows.ts';
 const workflowModules = [
@@ -54,6 +57,63 @@ describe('workflow interceptors', () => {
   });
   after(async () => {
     await env.close();
+  });
+
+  test("setTimeout's timers go through the startTimer interceptors; clearTimeout cancels them", async () => {
+    const handle = await env.client.workflow.start(viaSetTimeout, {
+      workflowId: 'wf-interceptors-set-timeout',
+      taskQueue: env.taskQueue,
+    });
+    const each = (ms: number): string[] => [
+      `a1:timer ${ms}`,
+      `a2:timer ${ms + 1}`,
+      `b:timer ${ms + 2}`,
+    ];
+    assert.deepEqual((await handle.result()).timers, [
+      ...each(1000),
+      ...each(5),
+      ...each(20),
+      'slept',
+    ]);
+    const { events } = await handle.fetchHistory();
+    const timers = events.flatMap((e) => {
+      if (e.type === 'TimerStarted') return [`started ${e.timerId} ${e.startToFireTimeoutMs}`];
+      if (e.type === 'MarkerRecorded') return [`marker ${String(e.details['patchId'])}`];
+      if (e.type === 'TimerFired' || e.type === 'TimerCanceled') return [`${e.type} ${e.timerId}`];
+      return [];
+    });
+    assert.deepEqual(timers, [
+      'marker reprise/set-timeout-intercepted',
+      'started 1 1003',
+      'started 2 8',
+      'TimerCanceled 1',
+      'TimerFired 2',
+      'started 3 23',
+      'TimerFired 3',
+    ]);
+    await Worker.runReplayHistory(
+      { workflowsPath: fixturesPath(WORKFLOWS), interceptors: { workflowModules } },
+      { events },
+    );
+  });
+
+  test('a history recorded before setTimeout went through the interceptors replays as it ran', async () => {
+    // Recorded by the old code (generate-set-timeout-history.ts): the timers started directly.
+    const history = JSON.parse(
+      readFileSync(
+        new URL('../replay/fixtures/set-timeout-legacy.history.json', import.meta.url),
+        'utf8',
+      ),
+    ) as { events: HistoryEvent[] };
+    const started = history.events.flatMap((e) =>
+      e.type === 'TimerStarted' ? [e.startToFireTimeoutMs] : [],
+    );
+    assert.deepEqual(started, [1000, 5, 23], 'only the sleep went through the interceptors');
+    assert.ok(!history.events.some((e) => e.type === 'MarkerRecorded'));
+    await Worker.runReplayHistory(
+      { workflowsPath: fixturesPath(WORKFLOWS), interceptors: { workflowModules } },
+      history,
+    );
   });
 
   test('inbound and outbound calls go through the interceptors, first module and first interceptor outermost', async () => {
