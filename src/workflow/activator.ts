@@ -102,6 +102,13 @@ function jobRank(job: ActivationJob): number {
  */
 export const SET_TIMEOUT_INTERCEPTED_PATCH = 'reprise/set-timeout-intercepted';
 
+/**
+ * The internal patch under which `patched` and `deprecatePatch` throw while the workflows module
+ * is evaluated, before the workflow function starts, as in Temporal. Histories without it were
+ * recorded before: there such a call was taken, and recorded its patch's marker.
+ */
+export const PATCHES_BEFORE_START_THROW_PATCH = 'reprise/patches-before-start-throw';
+
 /** The state of one workflow run inside the sandbox. */
 export class Activator {
   readonly rootScope: RootCancellationScope;
@@ -120,6 +127,8 @@ export class Activator {
   #lastFailure: TemporalFailure | undefined;
   #commands: Command[] = [];
   #closed = false;
+  /** Whether the workflows module was evaluated and the workflow function called. */
+  #workflowStarted = false;
   #failure: { cause: ActivationFailureCause; failure: Failure } | undefined;
   #logs: WorkflowLogEntry[] = [];
   /** The run's seeded sequence: what `Math.random` and `uuid4` draw from, replay and all. */
@@ -414,6 +423,7 @@ export class Activator {
       return;
     }
     const workflow = fn as (...args: unknown[]) => unknown;
+    this.#workflowStarted = true;
     this.rootScope
       .run(() => Promise.resolve().then(() => this.interceptors.execute(job.args, workflow)))
       .then(
@@ -483,7 +493,10 @@ export class Activator {
    * ({@link SET_TIMEOUT_INTERCEPTED_PATCH}); without one, it starts directly (the same commands).
    */
   setTimeout(callback: () => void, ms: number): number {
-    if (!this.interceptors.interceptsTimers() || !this.scopeRule(SET_TIMEOUT_INTERCEPTED_PATCH)) {
+    if (
+      !this.interceptors.interceptsTimers() ||
+      !this.internalRule(SET_TIMEOUT_INTERCEPTED_PATCH)
+    ) {
       const { seq, promise } = this.startTimer(ms);
       promise.then(callback, () => undefined);
       return seq;
@@ -834,6 +847,9 @@ export class Activator {
    * agrees). A query handler or update validator gets the last answer.
    */
   patched(patchId: string, deprecated: boolean): boolean {
+    if (!this.#workflowStarted && this.internalRule(PATCHES_BEFORE_START_THROW_PATCH)) {
+      throw new IllegalStateError('Patches cannot be used before Workflow starts');
+    }
     const used = this.#usedPatches.get(patchId);
     if (used === true) return true;
     if (used === false && (this.#inQuery || this.#updates.inValidator)) return false;
@@ -849,12 +865,12 @@ export class Activator {
   }
 
   /**
-   * An internal patch that a rule of the scopes or of `setTimeout` asks about ({@link patch}),
-   * decided where a run first meets the case the rule changed. Never decided in a query handler or an update
+   * An internal patch that a rule asks about ({@link patch}): the scopes', `setTimeout`'s,
+   * `patched` before the workflow starts. Decided where a run first meets the case it changed. Never decided in a query handler or an update
    * validator, which record nothing (the old rule there, until code that may record decides), nor
    * once the run has closed: the marker could no longer be recorded.
    */
-  scopeRule(patchId: string): boolean {
+  internalRule(patchId: string): boolean {
     const used = this.#usedPatches.get(patchId);
     if (used !== undefined) return used;
     if (this.#closed || this.#inQuery || this.#updates.inValidator) return false;

@@ -341,7 +341,8 @@ export class CancellationScope {
     this.#unlinkFromParent();
     if (!asked) return;
     this.#parentError = undefined;
-    if (getActivator().scopeRule(NON_CANCELLABLE_SCOPE_SHIELDS_PATCH)) this.#rejectShielded(error);
+    if (getActivator().internalRule(NON_CANCELLABLE_SCOPE_SHIELDS_PATCH))
+      this.#rejectShielded(error);
   }
 
   /** Whether a promise `cancelRequested` gave listens. */
@@ -396,7 +397,7 @@ export class CancellationScope {
     let timerScope: CancellationScope | undefined;
     if (
       this.timeout !== undefined &&
-      !(this.#zeroTimeout && getActivator().scopeRule(SCOPE_TIMEOUT_ZERO_IS_NONE_PATCH))
+      !(this.#zeroTimeout && getActivator().internalRule(SCOPE_TIMEOUT_ZERO_IS_NONE_PATCH))
     ) {
       const timeout = this.timeout;
       const scope = new CancellationScope();
@@ -425,7 +426,7 @@ export class CancellationScope {
     const error = new CancelledFailure('Cancellation scope cancelled');
     if (this.cancellable || this.#error !== undefined) {
       this.#reject(error);
-    } else if (getActivator().scopeRule(NON_CANCELLABLE_SCOPE_SHIELDS_PATCH)) {
+    } else if (getActivator().internalRule(NON_CANCELLABLE_SCOPE_SHIELDS_PATCH)) {
       // The parent's cancellation came first: its error is the one the promises reject with.
       this.#rejectShielded(this.#parentError ?? error);
     } else {
