@@ -40,6 +40,25 @@ async function startHeartbeatingUntilCancelled(env: TestEnv, key: string): Promi
   return handle;
 }
 
+/**
+ * The worker aborted the attempt of `key` with `reason` (its signal's reason and the details it
+ * gives), and the attempt then ended in the worker.
+ */
+async function assertAbortedInWorker(
+  env: TestEnv,
+  key: string,
+  reason: string,
+  details: ConstructorParameters<typeof ActivityCancellationDetails>[0],
+): Promise<void> {
+  await waitFor(() => attemptsOf(key)[0]?.abortedWith !== undefined, `the worker to abort ${key}`);
+  assert.equal(attemptsOf(key)[0]?.abortedWith, reason);
+  assert.deepEqual(attemptsOf(key)[0]?.cancelledFor, new ActivityCancellationDetails(details));
+  await waitFor(
+    () => env.worker.getStatus().numRunningActivities === 0,
+    'the attempt to end in the worker',
+  );
+}
+
 async function waitForBackoff(h: WorkflowHandle, attempt: number): Promise<void> {
   await waitFor(async () => {
     const [a] = (await h.describe()).pendingActivities;
@@ -234,19 +253,7 @@ describe('a heartbeat that finds its attempt no longer current', () => {
     const key = 'gone-at-heartbeat';
     const handle = await startHeartbeatingUntilCancelled(env, key);
     await handle.terminate('the attempt is gone');
-    await waitFor(
-      () => attemptsOf(key)[0]?.abortedWith !== undefined,
-      'a heartbeat to abort the attempt',
-    );
-    assert.equal(attemptsOf(key)[0]?.abortedWith, 'NOT_FOUND');
-    assert.deepEqual(
-      attemptsOf(key)[0]?.cancelledFor,
-      new ActivityCancellationDetails({ notFound: true }),
-    );
-    await waitFor(
-      () => env.worker.getStatus().numRunningActivities === 0,
-      'the attempt to end in the worker',
-    );
+    await assertAbortedInWorker(env, key, 'NOT_FOUND', { notFound: true });
     assert.deepEqual(warnings, []);
   });
 });
@@ -285,19 +292,7 @@ describe('an attempt that stops heartbeating, in its worker', () => {
         },
       ],
     });
-    await waitFor(
-      () => attemptsOf(key)[0]?.abortedWith !== undefined,
-      'the worker to abort the silent attempt',
-    );
-    assert.equal(attemptsOf(key)[0]?.abortedWith, 'TIMED_OUT');
-    assert.deepEqual(
-      attemptsOf(key)[0]?.cancelledFor,
-      new ActivityCancellationDetails({ timedOut: true }),
-    );
-    await waitFor(
-      () => env.worker.getStatus().numRunningActivities === 0,
-      'the attempt to end in the worker',
-    );
+    await assertAbortedInWorker(env, key, 'TIMED_OUT', { timedOut: true });
     // Nothing reported: the attempt is the engine's to time out.
     assert.equal((await pendingActivity(handle)).state, 'Started');
     clock.advance(200);
