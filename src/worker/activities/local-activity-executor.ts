@@ -10,7 +10,7 @@ import {
 import type { ActivityInfo } from '../../activity/context.ts';
 import type { LoadedDataConverter } from '../../common/data-converter.ts';
 import { encodeLocalActivityMarker } from '../../common/payload-fields.ts';
-import { ensureError } from '../../errors.ts';
+import { IllegalStateError, ensureError } from '../../errors.ts';
 import {
   ApplicationFailure,
   CancelledFailure,
@@ -203,14 +203,10 @@ export class LocalActivityExecutor {
     if (signal.aborted) return { status: 'cancelled', failure: cancelledFailure() };
     const fn = this.#activities[request.activityType];
     if (!fn) {
-      const failure = encodeFailure(
-        ApplicationFailure.nonRetryable(
-          `Activity type '${request.activityType}' is not registered on this worker (task queue '${this.#taskQueue}'). ` +
-            `Add it to the worker's activities, or fix the name in proxyLocalActivities.`,
-          'NotFoundError',
-        ),
+      // runLocalActivities fails the workflow task before it asks for a type not registered.
+      throw new IllegalStateError(
+        `Local activity type '${request.activityType}' is not registered.`,
       );
-      return { status: 'failed', failure, deadline: undefined };
     }
     const startedMs = Date.now();
     // The nearest of the attempt's deadlines ends it, as a timeout of that kind.
