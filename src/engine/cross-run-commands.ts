@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CommandOf } from '../protocol/commands.ts';
 import { resolveRetryPolicy } from '../protocol/retry-policy.ts';
-import { MAX_WORKFLOW_TASK_TIMEOUT_MS, buildNewRun, recordedTimeouts } from './new-run.ts';
+import { buildNewRun, recordedTimeouts } from './new-run.ts';
 import {
   cancelExternalKey,
   dropPendingTimers,
@@ -28,10 +28,7 @@ export function continueAsNew(
   // event records what the new run will (recordedTimeouts), as Temporal's server does.
   const { runTimeoutMs: workflowRunTimeoutMs, taskTimeoutMs: workflowTaskTimeoutMs } =
     recordedTimeouts({
-      workflowTaskTimeoutMs: Math.min(
-        c.workflowTaskTimeoutMs ?? s.workflowTaskTimeoutMs,
-        MAX_WORKFLOW_TASK_TIMEOUT_MS,
-      ),
+      workflowTaskTimeoutMs: c.workflowTaskTimeoutMs ?? s.workflowTaskTimeoutMs,
       workflowRunTimeoutMs: c.workflowRunTimeoutMs ?? s.workflowRunTimeoutMs,
       workflowExecutionTimeoutMs: s.workflowExecutionTimeoutMs,
     });

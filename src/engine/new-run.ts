@@ -47,7 +47,7 @@ export interface NewRunSpec {
 }
 
 /** The longest workflow task timeout Temporal allows. */
-export const MAX_WORKFLOW_TASK_TIMEOUT_MS = 120_000;
+const MAX_WORKFLOW_TASK_TIMEOUT_MS = 120_000;
 
 /**
  * Builds a new run: WorkflowExecutionStarted, the first workflow task and the run-timeout timer,
@@ -179,8 +179,9 @@ export function buildNewRun(
 /**
  * The run and workflow task timeouts a new run records, as Temporal's server records them for
  * every new run (a start, a child, a continue-as-new): an unset run timeout is the execution
- * timeout and none is longer than it; the task timeout is at most the run timeout. What
- * `workflowInfo()` shows; the run's deadline is the same either way.
+ * timeout and none is longer than it; the task timeout is at most the run timeout, and at most
+ * Temporal's maximum, 2 minutes. What `workflowInfo()` shows; the run's deadline is the same
+ * either way.
  */
 export function recordedTimeouts(timeouts: {
   workflowTaskTimeoutMs: number;
@@ -191,7 +192,7 @@ export function recordedTimeouts(timeouts: {
     timeouts.workflowRunTimeoutMs,
     timeouts.workflowExecutionTimeoutMs,
   );
-  const taskMs = timeouts.workflowTaskTimeoutMs;
+  const taskMs = Math.min(timeouts.workflowTaskTimeoutMs, MAX_WORKFLOW_TASK_TIMEOUT_MS);
   return {
     runTimeoutMs,
     taskTimeoutMs: runTimeoutMs === undefined ? taskMs : Math.min(taskMs, runTimeoutMs),

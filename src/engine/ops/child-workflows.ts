@@ -12,7 +12,7 @@ import type { TimerPayload } from '../../protocol/tasks.ts';
 import type { TimerRecord } from '../../store/store.ts';
 import type { EngineDeps } from '../deps.ts';
 import { createRunMatched } from '../sync-match.ts';
-import { MAX_WORKFLOW_TASK_TIMEOUT_MS, buildNewRun } from '../new-run.ts';
+import { buildNewRun } from '../new-run.ts';
 import { parseRunState } from '../run-state.ts';
 import { dropPendingTimers } from '../timer-keys.ts';
 import { updateRun } from '../update-run.ts';
@@ -46,10 +46,8 @@ export async function startChildDue(
         workflowType: initiated.workflowType,
         taskQueue: initiated.taskQueue,
         args: initiated.input,
-        workflowTaskTimeoutMs: Math.min(
+        workflowTaskTimeoutMs:
           initiated.workflowTaskTimeoutMs ?? deps.limits.defaultWorkflowTaskTimeoutMs,
-          MAX_WORKFLOW_TASK_TIMEOUT_MS,
-        ),
         firstExecutionRunId: p.childRunId,
         memo: initiated.memo,
         searchAttributes: initiated.searchAttributes,

@@ -12,7 +12,7 @@ import type { StartWorkflowRequest, StartWorkflowResponse } from '../../transpor
 import type { EngineDeps } from '../deps.ts';
 import { createRunMatched } from '../sync-match.ts';
 import { checkPayload } from '../payload-limits.ts';
-import { MAX_WORKFLOW_TASK_TIMEOUT_MS, buildNewRun } from '../new-run.ts';
+import { buildNewRun } from '../new-run.ts';
 import type { NewRunSpec } from '../new-run.ts';
 import { assertNamespace } from './find-run.ts';
 import { parseRequest } from './parse-request.ts';
@@ -87,10 +87,7 @@ export function newRunSpecOf(
     workflowType: req.workflowType,
     taskQueue: req.taskQueue,
     args: req.args,
-    workflowTaskTimeoutMs: Math.min(
-      req.workflowTaskTimeoutMs ?? deps.limits.defaultWorkflowTaskTimeoutMs,
-      MAX_WORKFLOW_TASK_TIMEOUT_MS,
-    ),
+    workflowTaskTimeoutMs: req.workflowTaskTimeoutMs ?? deps.limits.defaultWorkflowTaskTimeoutMs,
     firstExecutionRunId: runId,
     identity: req.identity,
     memo: req.memo,
