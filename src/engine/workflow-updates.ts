@@ -19,6 +19,34 @@ export function admittedUpdates(state: RunState): UpdateRequest[] {
     }));
 }
 
+/** An update request as the engine admits it (update, and update-with-start). */
+export interface UpdateAdmission {
+  updateId: string;
+  name: string;
+  args: unknown[];
+  identity?: string | undefined;
+}
+
+/**
+ * Records `u` in the run's state as admitted, sequenced after the run's last event; the caller
+ * sees that a workflow task delivers it (a new run's first task carries it).
+ */
+export function recordAdmittedUpdate(tx: RunTx, u: UpdateAdmission): void {
+  const updates = tx.state.updates ?? {};
+  const order = (tx.state.updateSeq ?? 0) + 1;
+  tx.state.updateSeq = order;
+  updates[u.updateId] = {
+    updateId: u.updateId,
+    name: u.name,
+    stage: 'admitted',
+    order,
+    sequencingEventId: tx.state.nextEventId - 1,
+    args: u.args,
+    ...(u.identity !== undefined && { identity: u.identity }),
+  };
+  tx.state.updates = updates;
+}
+
 /** The update's entry if the workflow may still answer it (admitted), else undefined. */
 function admitted(tx: RunTx, updateId: string): UpdateEntry | undefined {
   const u = tx.state.updates?.[updateId];

@@ -5,11 +5,14 @@ import type { EngineDeps } from '../deps.ts';
 import { checkPayload } from '../payload-limits.ts';
 import { scheduleSpeculativeWorkflowTask } from '../speculative-task.ts';
 import { updateRun } from '../update-run.ts';
+import type { RunTx } from '../update-run.ts';
+import { recordAdmittedUpdate } from '../workflow-updates.ts';
+import type { UpdateAdmission } from '../workflow-updates.ts';
 import { findRunOrThrow } from './find-run.ts';
 import { parseRequest } from './parse-request.ts';
 import { WaitForStageSchema, waitForUpdate } from './poll-workflow-update.ts';
 
-const UpdateSchema = z.object({
+export const UpdateSchema = z.object({
   namespace: z.string().min(1),
   workflowId: z.string().min(1),
   runId: z.string().optional(),
@@ -38,8 +41,7 @@ export async function updateWorkflow(
   checkPayload(deps, `The input of update '${req.name}'`, req.args);
   const run = await findRunOrThrow(deps, req);
   await updateRun(deps, run.runId, (tx) => {
-    const updates = tx.state.updates ?? {};
-    const existing = updates[req.updateId];
+    const existing = tx.state.updates?.[req.updateId];
     if (existing && existing.stage !== 'rejected') return;
     if (!tx.isRunning) {
       throw new WorkflowNotFoundError(
@@ -49,24 +51,7 @@ export async function updateWorkflow(
         `The run is closed (${tx.state.status}); updates reach only running workflows.`,
       );
     }
-    const order = (tx.state.updateSeq ?? 0) + 1;
-    tx.state.updateSeq = order;
-    updates[req.updateId] = {
-      updateId: req.updateId,
-      name: req.name,
-      stage: 'admitted',
-      order,
-      sequencingEventId: tx.state.nextEventId - 1,
-      args: req.args,
-      ...(req.identity !== undefined && { identity: req.identity }),
-    };
-    tx.state.updates = updates;
-    // With no task out, a speculative one delivers it: a rejection then leaves no trace.
-    if (tx.state.workflowTask === undefined && tx.state.workflowTaskBackoffAttempt === undefined) {
-      scheduleSpeculativeWorkflowTask(tx);
-    } else {
-      tx.wakeWorkflow();
-    }
+    admitUpdate(tx, req);
   });
   return waitForUpdate(deps, {
     namespace: req.namespace,
@@ -77,4 +62,18 @@ export async function updateWorkflow(
     waitMs: req.waitMs,
     signal,
   });
+}
+
+/**
+ * Admits an update to a running run that does not have it: recorded in the run's state, and
+ * delivered by a speculative workflow task when none is out (a rejection then leaves no trace),
+ * else by the next task.
+ */
+export function admitUpdate(tx: RunTx, u: UpdateAdmission): void {
+  recordAdmittedUpdate(tx, u);
+  if (tx.state.workflowTask === undefined && tx.state.workflowTaskBackoffAttempt === undefined) {
+    scheduleSpeculativeWorkflowTask(tx);
+  } else {
+    tx.wakeWorkflow();
+  }
 }
