@@ -4,7 +4,7 @@ import type { DataConverter } from '../common/data-converter.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import { msOptionalFromDuration } from '../protocol/duration.ts';
 import type { Duration } from '../protocol/duration.ts';
-import type { SignalDefinition, Workflow } from '../protocol/definitions.ts';
+import type { SignalDefinition, UpdateDefinition, Workflow } from '../protocol/definitions.ts';
 import { toPayloads } from '../protocol/payload.ts';
 import { compileRetryPolicy } from '../protocol/retry-options.ts';
 import type { RetryPolicy } from '../protocol/retry-options.ts';
@@ -18,8 +18,11 @@ import type {
   ListOptions,
   WorkflowExecutionInfo,
 } from './workflow-list.ts';
+import { updateWithStart } from './update-with-start.ts';
+import type { UpdateWithStartOptions } from './update-with-start.ts';
 import { searchAttributesForStart } from './workflow-id-options.ts';
 import type { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from './workflow-id-options.ts';
+import type { WorkflowUpdateHandle, WorkflowUpdateStage } from './workflow-update-handle.ts';
 
 /** A workflow started by its type name: any arguments, any result. */
 export type UntypedWorkflow = (...args: unknown[]) => Promise<unknown>;
@@ -187,7 +190,55 @@ export class WorkflowClient {
     return Object.assign(handle, { signaledRunId: runId });
   }
 
-  /** The start request both `start` and `signalWithStart` send. */
+  /**
+   * Sends an update to the workflow of `startWorkflowOperation`, starting it first unless its
+   * `workflowIdConflictPolicy` sends the update to a running run (`'USE_EXISTING'`) — start and
+   * update in one engine transaction, so the workflow's first task carries the update — and waits
+   * for the update's result. Temporal's `executeUpdateWithStart`. `await
+   * op.workflowHandle()` gives the workflow's handle, whether or not the update succeeded.
+   * @example
+   * const op = new WithStartWorkflowOperation(cart, { workflowId: 'cart-ann', taskQueue: 'shop', args: ['ann'], workflowIdConflictPolicy: 'USE_EXISTING' });
+   * const count = await client.workflow.executeUpdateWithStart(addItem, { args: ['apple'], startWorkflowOperation: op });
+   */
+  async executeUpdateWithStart<T extends Workflow, Ret, Args extends unknown[] = []>(
+    update: UpdateDefinition<Ret, Args> | string,
+    options: UpdateWithStartOptions<T, Args>,
+  ): Promise<Ret> {
+    const handle = await this.#updateWithStart(update, options, 'Completed');
+    return handle.result();
+  }
+
+  /**
+   * As {@link executeUpdateWithStart}, but returns once the workflow accepted the update, with a
+   * handle whose `result()` waits for its handler. Temporal's `startUpdateWithStart`.
+   */
+  async startUpdateWithStart<T extends Workflow, Ret, Args extends unknown[] = []>(
+    update: UpdateDefinition<Ret, Args> | string,
+    options: UpdateWithStartOptions<T, Args> & {
+      readonly waitForStage: typeof WorkflowUpdateStage.ACCEPTED;
+    },
+  ): Promise<WorkflowUpdateHandle<Ret>> {
+    return this.#updateWithStart(update, options, 'Accepted');
+  }
+
+  #updateWithStart<T extends Workflow, Ret, Args extends unknown[]>(
+    update: UpdateDefinition<Ret, Args> | string,
+    options: UpdateWithStartOptions<T, Args>,
+    waitForStage: 'Accepted' | 'Completed',
+  ): Promise<WorkflowUpdateHandle<Ret>> {
+    const ctx = {
+      api: this.#api,
+      namespace: this.#namespace,
+      identity: this.#identity,
+      startRequest: () => {
+        const op = options.startWorkflowOperation;
+        return this.#startRequest(op.workflowTypeOrFunc, op.options);
+      },
+    };
+    return updateWithStart(ctx, update, options, waitForStage);
+  }
+
+  /** The start request `start`, `signalWithStart` and update-with-start send. */
   #startRequest<T extends Workflow>(workflow: T | string, options: WorkflowStartOptions<T>) {
     const workflowType = typeof workflow === 'string' ? workflow : workflow.name;
     if (!workflowType) {

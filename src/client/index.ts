@@ -13,6 +13,8 @@ export type {
   WorkflowStartOptions,
 } from './client.ts';
 export { AsyncCompletionClient } from './async-completion-client.ts';
+export { WithStartWorkflowOperation } from './update-with-start.ts';
+export type { UpdateWithStartOptions, WithStartWorkflowOptions } from './update-with-start.ts';
 export { WorkflowUpdateHandle, WorkflowUpdateStage } from './workflow-update-handle.ts';
 export type { WorkflowUpdateOptions } from './workflow-update-handle.ts';
 export { WorkflowHandle } from './workflow-handle.ts';

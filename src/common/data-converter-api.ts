@@ -49,6 +49,14 @@ class DataConverterApi implements EngineApi {
     });
   }
 
+  async updateWithStartWorkflow(req: Req<'updateWithStartWorkflow'>) {
+    const r = await this.#api.updateWithStartWorkflow({
+      start: await this.#startRequest(req.start),
+      update: { ...req.update, args: await this.#dc.encodeValues(req.update.args) },
+    });
+    return { ...r, update: await this.#updateResponse(r.update) };
+  }
+
   async #startRequest<R extends Req<'startWorkflow'>>(req: R): Promise<R> {
     return {
       ...req,

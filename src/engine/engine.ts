@@ -33,6 +33,7 @@ import { signalWorkflow } from './ops/signal-workflow.ts';
 import { signalWithStartWorkflow } from './ops/signal-with-start.ts';
 import { pollWorkflowUpdate } from './ops/poll-workflow-update.ts';
 import { updateWorkflow } from './ops/update-workflow.ts';
+import { updateWithStartWorkflow } from './ops/update-with-start.ts';
 import { startWorkflow } from './ops/start-workflow.ts';
 import { completeWorkflowTask, failWorkflowTask, pollWorkflowTask } from './ops/workflow-tasks.ts';
 import { createSchedule } from './ops/schedules/create-schedule.ts';
@@ -180,6 +181,7 @@ export class Engine {
       updateWorkflow: (req) => updateWorkflow(d, req, closing),
       pollWorkflowUpdate: (req) => pollWorkflowUpdate(d, req, closing),
       signalWithStartWorkflow: (req) => signalWithStartWorkflow(d, req),
+      updateWithStartWorkflow: (req) => updateWithStartWorkflow(d, req, closing),
       registerWorker: async (input: RegisterWorkerRequest) => {
         const req = parseRequest(RegisterSchema, input, 'register worker');
         await d.store.registerWorker({

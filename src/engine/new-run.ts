@@ -8,6 +8,8 @@ import type { CreateRunRequest } from '../store/store.ts';
 import type { RunState } from './run-state.ts';
 import { workflowRunTimeoutKey, workflowTaskRetryKey } from './timer-keys.ts';
 import { RunTx } from './update-run.ts';
+import { recordAdmittedUpdate } from './workflow-updates.ts';
+import type { UpdateAdmission } from './workflow-updates.ts';
 
 /** What a new run is started with; timeouts in ms, already validated. */
 export interface NewRunSpec {
@@ -31,6 +33,8 @@ export interface NewRunSpec {
   startDelayMs?: number | undefined;
   /** signalWithStart: the signal recorded right after WorkflowExecutionStarted. */
   signal?: { signalName: string; input: unknown[] } | undefined;
+  /** Update-with-start: the update admitted with the start, which the first workflow task carries. */
+  update?: UpdateAdmission | undefined;
   /** The workflow retry policy, carried to every retry (engine/workflow-retry.ts). */
   retryPolicy?: ResolvedRetryPolicy | undefined;
   /** The attempt under the retry policy; default 1. */
@@ -151,6 +155,7 @@ export function buildNewRun(
       ...(spec.identity !== undefined && { identity: spec.identity }),
     });
   }
+  if (spec.update !== undefined) recordAdmittedUpdate(tx, spec.update);
   if (delayMs > 0) {
     tx.setTimer(workflowTaskRetryKey(), nowMs + delayMs, { kind: 'workflowTaskRetry', attempt: 1 });
   }

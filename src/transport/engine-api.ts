@@ -45,6 +45,13 @@ export interface EngineApi {
    * event after WorkflowExecutionStarted, in one transaction.
    */
   signalWithStartWorkflow(req: SignalWithStartWorkflowRequest): Promise<StartWorkflowResponse>;
+  /**
+   * Temporal's update-with-start: admits the update to the workflow id's running run (conflict
+   * policy USE_EXISTING, or a run that has the updateId already), or starts a new run with the
+   * update admitted in the same transaction, so that its first workflow task carries it. Then
+   * waits up to `waitMs` for the update to reach `waitForStage`, as `updateWorkflow` does.
+   */
+  updateWithStartWorkflow(req: UpdateWithStartWorkflowRequest): Promise<UpdateWithStartResponse>;
 
   /**
    * Runs of the namespace matching a list filter (Temporal's language), one page at a time.
@@ -148,6 +155,18 @@ export interface UpdateWorkflowRequest extends ExecutionRef {
   identity?: string | undefined;
   waitForStage: 'Accepted' | 'Completed';
   waitMs: number;
+}
+export interface UpdateWithStartWorkflowRequest {
+  /** The start; `workflowIdConflictPolicy` is required (USE_EXISTING, FAIL or TERMINATE_EXISTING). */
+  start: StartWorkflowRequest;
+  update: Omit<UpdateWorkflowRequest, keyof ExecutionRef>;
+}
+export interface UpdateWithStartResponse {
+  /** The run that has the update: the one started, or the running one. */
+  runId: string;
+  /** False when the update went to a run that was running already. */
+  started: boolean;
+  update: UpdateWorkflowResponse;
 }
 export interface PollWorkflowUpdateRequest extends ExecutionRef {
   updateId: string;

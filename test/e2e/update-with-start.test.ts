@@ -1,0 +1,298 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import {
+  InvalidArgumentError,
+  WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+} from 'reprise/client';
+import type { WithStartWorkflowOptions } from 'reprise/client';
+import { Worker } from 'reprise/worker';
+import type { HistoryEvent } from '../../src/protocol/history-events.ts';
+import * as activities from './fixtures/message-activities.ts';
+import { addItem, cart, checkout, handledQuery, itemsQuery } from './fixtures/message-workflows.ts';
+import { fixturesPath, startTestEnv } from '../helpers/test-env.ts';
+import type { TestEnv } from '../helpers/test-env.ts';
+
+const types = (events: HistoryEvent[]): string[] => events.map((e) => e.type);
+
+describe('update-with-start', () => {
+  let env: TestEnv;
+  let n = 0;
+  const id = (p: string): string => `${p}-${++n}`;
+  const operation = (
+    workflowId: string,
+    extra: Partial<WithStartWorkflowOptions<typeof cart>> = {},
+  ): WithStartWorkflowOperation<typeof cart> =>
+    new WithStartWorkflowOperation(cart, {
+      workflowId,
+      taskQueue: env.taskQueue,
+      args: ['ann'],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      ...extra,
+    });
+  const addWithStart = (
+    op: WithStartWorkflowOperation<typeof cart>,
+    item: string,
+    updateId?: string,
+  ) =>
+    env.client.workflow.executeUpdateWithStart(addItem, {
+      args: [item],
+      startWorkflowOperation: op,
+      ...(updateId !== undefined && { updateId }),
+    });
+  /** The error a promise rejects with. */
+  const rejection = async (p: Promise<unknown>): Promise<unknown> => {
+    try {
+      await p;
+    } catch (e) {
+      return e;
+    }
+    assert.fail('expected a rejection');
+  };
+
+  before(async () => {
+    env = await startTestEnv({ workflows: 'message-workflows.ts', activities });
+  });
+  after(async () => {
+    await env.close();
+  });
+
+  test("with no running workflow it starts one whose first workflow task runs the update's handler", async () => {
+    const op = operation(id('new'));
+    assert.equal(await addWithStart(op, 'apple'), 1);
+    const handle = await op.workflowHandle();
+    const history = await handle.fetchHistory();
+    assert.equal(
+      handle.firstExecutionRunId,
+      history.runId,
+      'the handle is that of the run started',
+    );
+    assert.deepEqual(types(history.events).slice(0, 6), [
+      'WorkflowExecutionStarted',
+      'WorkflowTaskScheduled',
+      'WorkflowTaskStarted',
+      'WorkflowTaskCompleted',
+      'WorkflowExecutionUpdateAccepted',
+      'WorkflowExecutionUpdateCompleted',
+    ]);
+    const accepted = history.events[4];
+    assert.ok(accepted?.type === 'WorkflowExecutionUpdateAccepted');
+    assert.equal(accepted.workflowTaskCompletedEventId, 4, 'accepted by the first workflow task');
+    assert.equal(accepted.acceptedRequestSequencingEventId, 1, 'admitted with the start');
+    assert.deepEqual(accepted.input, ['apple']);
+    await handle.signal(checkout);
+    assert.deepEqual(await handle.result(), ['apple']);
+  });
+
+  test('with a running workflow and USE_EXISTING it updates that run and starts nothing', async () => {
+    const workflowId = id('existing');
+    const first = operation(workflowId);
+    await addWithStart(first, 'apple');
+    const started = await first.workflowHandle();
+    const second = operation(workflowId);
+    assert.equal(await addWithStart(second, 'pear'), 2);
+    const found = await second.workflowHandle();
+    const history = await found.fetchHistory();
+    assert.equal(history.runId, started.firstExecutionRunId);
+    assert.equal(types(history.events).filter((t) => t === 'WorkflowExecutionStarted').length, 1);
+    assert.equal(found.firstExecutionRunId, undefined, 'a run found, not started, by this call');
+    await found.signal(checkout);
+    assert.deepEqual(await found.result(), ['apple', 'pear']);
+  });
+
+  test('startUpdateWithStart returns once the update is accepted, with a handle to its result', async () => {
+    const op = operation(id('start-update'));
+    const update = await env.client.workflow.startUpdateWithStart(addItem, {
+      args: ['apple'],
+      waitForStage: 'ACCEPTED',
+      startWorkflowOperation: op,
+    });
+    const handle = await op.workflowHandle();
+    assert.equal(update.workflowId, handle.workflowId);
+    assert.equal(update.workflowRunId, handle.firstExecutionRunId);
+    assert.equal(await update.result(), 1);
+    assert.equal(await handle.getUpdateHandle<number>(update.updateId).result(), 1);
+  });
+
+  test('with a running workflow and FAIL both the update and workflowHandle() throw, and nothing is written', async () => {
+    const workflowId = id('fail');
+    const first = operation(workflowId);
+    await addWithStart(first, 'apple');
+    const running = await first.workflowHandle();
+    const before = await running.fetchHistory();
+    const op = operation(workflowId, { workflowIdConflictPolicy: 'FAIL' });
+    const e = await rejection(addWithStart(op, 'pear'));
+    assert.ok(e instanceof WorkflowExecutionAlreadyStartedError);
+    assert.equal(e.workflowId, workflowId);
+    assert.equal(await rejection(op.workflowHandle()), e);
+    assert.deepEqual((await running.fetchHistory()).events, before.events);
+    assert.deepEqual(await running.query(itemsQuery), ['apple']);
+  });
+
+  test('with FAIL, an updateId the running run has already is not a conflict: the call gets its outcome', async () => {
+    // Temporal's rule: a retried update-with-start finds its own update.
+    const workflowId = id('fail-retried');
+    const op = operation(workflowId, { workflowIdConflictPolicy: 'FAIL' });
+    assert.equal(await addWithStart(op, 'apple', 'retried'), 1);
+    const again = operation(workflowId, { workflowIdConflictPolicy: 'FAIL' });
+    assert.equal(await addWithStart(again, 'apple', 'retried'), 1);
+    const handle = await again.workflowHandle();
+    assert.equal(await handle.query(handledQuery), 1, 'applied once');
+  });
+
+  test('a missing workflowIdConflictPolicy is refused, and nothing is started', async () => {
+    const workflowId = id('no-policy');
+    const op = new WithStartWorkflowOperation(cart, {
+      workflowId,
+      taskQueue: env.taskQueue,
+      args: ['ann'],
+    } as WithStartWorkflowOptions<typeof cart>);
+    const e = await rejection(addWithStart(op, 'apple'));
+    assert.ok(e instanceof InvalidArgumentError);
+    assert.match(e.message, /workflowIdConflictPolicy/);
+    assert.equal(await rejection(op.workflowHandle()), e);
+    await assert.rejects(
+      env.client.workflow.getHandle(workflowId).describe(),
+      WorkflowNotFoundError,
+    );
+  });
+
+  test('a startDelay is refused, and nothing is started', async () => {
+    const workflowId = id('delay');
+    const op = operation(workflowId, { startDelay: '1 minute' });
+    await assert.rejects(addWithStart(op, 'apple'), (e: unknown) => {
+      assert.ok(e instanceof InvalidArgumentError);
+      assert.match(e.message, /startDelay/);
+      return true;
+    });
+    await assert.rejects(
+      env.client.workflow.getHandle(workflowId).describe(),
+      WorkflowNotFoundError,
+    );
+  });
+
+  test('an operation serves one call: a second is refused and leaves the first one’s handle', async () => {
+    const op = operation(id('twice'));
+    assert.equal(await addWithStart(op, 'apple'), 1);
+    const handle = await op.workflowHandle();
+    await assert.rejects(addWithStart(op, 'pear'), (e: unknown) => {
+      assert.ok(e instanceof InvalidArgumentError);
+      assert.match(e.message, /new one for each call/);
+      return true;
+    });
+    assert.equal(await op.workflowHandle(), handle);
+    assert.deepEqual(await handle.query(itemsQuery), ['apple']);
+  });
+
+  test('workflowIdReusePolicy REJECT_DUPLICATE refuses a closed id: both throw, and nothing changes', async () => {
+    const workflowId = id('reject');
+    const first = operation(workflowId);
+    await addWithStart(first, 'apple');
+    const closed = await first.workflowHandle();
+    await closed.signal(checkout);
+    await closed.result();
+    const before = await closed.fetchHistory();
+    const op = operation(workflowId, { workflowIdReusePolicy: 'REJECT_DUPLICATE' });
+    const e = await rejection(addWithStart(op, 'pear'));
+    assert.ok(e instanceof WorkflowExecutionAlreadyStartedError);
+    assert.match(e.message, /REJECT_DUPLICATE/);
+    assert.equal(await rejection(op.workflowHandle()), e);
+    const latest = env.client.workflow.getHandle(workflowId);
+    assert.equal((await latest.describe()).runId, before.runId);
+    assert.deepEqual((await latest.fetchHistory()).events, before.events);
+  });
+
+  test('after the workflow closed it starts a new run with the update', async () => {
+    const workflowId = id('again');
+    const first = operation(workflowId);
+    await addWithStart(first, 'apple');
+    const closed = await first.workflowHandle();
+    await closed.signal(checkout);
+    await closed.result();
+    const op = operation(workflowId);
+    assert.equal(await addWithStart(op, 'pear'), 1);
+    const handle = await op.workflowHandle();
+    assert.notEqual(handle.firstExecutionRunId, closed.firstExecutionRunId);
+    assert.deepEqual(await handle.query(itemsQuery), ['pear']);
+  });
+
+  test('the updateId of an update a closed run completed gets its outcome and starts nothing', async () => {
+    const workflowId = id('closed-dedupe');
+    const first = operation(workflowId);
+    assert.equal(await addWithStart(first, 'apple', 'add-apple'), 1);
+    const closed = await first.workflowHandle();
+    await closed.signal(checkout);
+    await closed.result();
+    const op = operation(workflowId);
+    assert.equal(await addWithStart(op, 'apple', 'add-apple'), 1);
+    const latest = env.client.workflow.getHandle(workflowId);
+    assert.equal((await latest.describe()).runId, closed.firstExecutionRunId, 'no new run');
+  });
+
+  test('TERMINATE_EXISTING ends the running run and starts a new one with the update', async () => {
+    const workflowId = id('replace');
+    const first = operation(workflowId);
+    await addWithStart(first, 'apple');
+    const old = await first.workflowHandle();
+    const op = operation(workflowId, { workflowIdConflictPolicy: 'TERMINATE_EXISTING' });
+    assert.equal(await addWithStart(op, 'pear'), 1);
+    const handle = await op.workflowHandle();
+    assert.notEqual(handle.firstExecutionRunId, old.firstExecutionRunId);
+    const oldRun = env.client.workflow.getHandle(workflowId, old.firstExecutionRunId);
+    assert.equal((await oldRun.describe()).status, 'Terminated');
+    assert.deepEqual(await handle.query(itemsQuery), ['pear']);
+  });
+
+  test('concurrent calls start one run and apply each update once', async () => {
+    const workflowId = id('race');
+    const items = ['a', 'b', 'c', 'd', 'e'];
+    const ops = items.map(() => operation(workflowId));
+    const counts = await Promise.all(ops.map((op, i) => addWithStart(op, items[i] ?? '')));
+    assert.deepEqual([...counts].sort(), [1, 2, 3, 4, 5]);
+    const handles = await Promise.all(ops.map((op) => op.workflowHandle()));
+    assert.equal(handles.filter((h) => h.firstExecutionRunId !== undefined).length, 1, 'one start');
+    const handle = handles[0];
+    assert.ok(handle);
+    assert.deepEqual([...(await handle.query(itemsQuery))].sort(), items);
+  });
+
+  test('the same updateId twice is applied once, and the second call gets the first outcome', async () => {
+    const workflowId = id('dedupe');
+    const [a, b] = await Promise.all([
+      addWithStart(operation(workflowId), 'apple', 'once'),
+      addWithStart(operation(workflowId), 'apple', 'once'),
+    ]);
+    assert.equal(a, 1);
+    assert.equal(b, 1);
+    const handle = env.client.workflow.getHandle(workflowId);
+    assert.equal(await handle.query(handledQuery), 1);
+  });
+
+  test('an update the validator rejects throws, yet workflowHandle() gives the run it started', async () => {
+    const op = operation(id('rejected'));
+    await assert.rejects(addWithStart(op, ''), (e: unknown) => {
+      assert.ok(e instanceof WorkflowUpdateFailedError);
+      assert.equal((e.cause as Error).message, 'An item needs a name');
+      return true;
+    });
+    const handle = await op.workflowHandle();
+    assert.equal((await handle.describe()).status, 'Running');
+    const history = await handle.fetchHistory();
+    assert.ok(!types(history.events).some((t) => t.startsWith('WorkflowExecutionUpdate')));
+    assert.deepEqual(await handle.query(itemsQuery), []);
+  });
+
+  test('a history started by update-with-start replays with the same code', async () => {
+    const op = operation(id('replay'));
+    await addWithStart(op, 'apple');
+    const handle = await op.workflowHandle();
+    await handle.signal(checkout);
+    await handle.result();
+    await Worker.runReplayHistory(
+      { workflowsPath: fixturesPath('message-workflows.ts') },
+      await handle.fetchHistory(),
+    );
+  });
+});
