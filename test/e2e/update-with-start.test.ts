@@ -12,7 +12,7 @@ import { Worker } from 'reprise/worker';
 import type { HistoryEvent } from '../../src/protocol/history-events.ts';
 import * as activities from './fixtures/message-activities.ts';
 import { addItem, cart, checkout, handledQuery, itemsQuery } from './fixtures/message-workflows.ts';
-import { fixturesPath, startTestEnv } from '../helpers/test-env.ts';
+import { fixturesPath, startTestEnv, uniqueQueue, waitFor } from '../helpers/test-env.ts';
 import type { TestEnv } from '../helpers/test-env.ts';
 
 const types = (events: HistoryEvent[]): string[] => events.map((e) => e.type);
@@ -282,6 +282,48 @@ describe('update-with-start', () => {
     const history = await handle.fetchHistory();
     assert.ok(!types(history.events).some((t) => t.startsWith('WorkflowExecutionUpdate')));
     assert.deepEqual(await handle.query(itemsQuery), []);
+  });
+
+  test('an update admitted to a run that closes before accepting it is sent again, with a new start', async () => {
+    // Temporal's server retries once when the run it found closes under the update.
+    const taskQueue = uniqueQueue('closing');
+    const workflowId = id('closing');
+    const running = await env.client.workflow.start(cart, { workflowId, taskQueue, args: ['ann'] });
+    const op = new WithStartWorkflowOperation(cart, {
+      workflowId,
+      taskQueue,
+      args: ['ann'],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+    const call = addWithStart(op, 'apple', 'sent-again');
+    const poll = () =>
+      env.engine.connection.pollWorkflowUpdate({
+        namespace: 'default',
+        workflowId,
+        runId: running.firstExecutionRunId,
+        updateId: 'sent-again',
+        waitForStage: 'Accepted',
+        waitMs: 0,
+      });
+    await waitFor(
+      () =>
+        poll().then(
+          () => true,
+          () => false,
+        ),
+      'the update to be admitted to the running run',
+    );
+    await running.terminate('closed under the update');
+    const { stop } = await env.startWorker({ taskQueue });
+    try {
+      assert.equal(await call, 1);
+      const handle = await op.workflowHandle();
+      assert.ok(handle.firstExecutionRunId !== undefined, 'a run this call started');
+      assert.notEqual(handle.firstExecutionRunId, running.firstExecutionRunId);
+      assert.deepEqual(await handle.query(itemsQuery), ['apple']);
+    } finally {
+      await stop();
+    }
   });
 
   test('a history started by update-with-start replays with the same code', async () => {

@@ -116,6 +116,7 @@ import {
   ScheduleOverlapPolicy,
   TerminatedFailure as TerminatedFailureInClient,
   TimeoutFailure as TimeoutFailureInClient,
+  WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
   WorkflowHandle,
@@ -564,6 +565,29 @@ export async function clientSurface(engine: Engine): Promise<void> {
   });
   use(s, n, wrongQuery, count, update.updateId, update.workflowRunId, await update.result());
   use(found.getUpdateHandle<number>('u1'));
+  const withStart = new WithStartWorkflowOperation(greeter, {
+    workflowId: 'greet-cy',
+    taskQueue: 'q',
+    args: ['cy'],
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+  });
+  const viaStart: number = await client.workflow.executeUpdateWithStart(addItem, {
+    args: ['apple'],
+    startWorkflowOperation: withStart,
+  });
+  const startedUpdate: WorkflowUpdateHandle<number> = await client.workflow.startUpdateWithStart(
+    addItem,
+    { args: ['pear'], waitForStage: 'ACCEPTED', updateId: 'u2', startWorkflowOperation: withStart },
+  );
+  const started: WorkflowHandle<typeof greeter> = await withStart.workflowHandle();
+  use(viaStart, startedUpdate, started, withStart.workflowTypeOrFunc, withStart.options);
+  // @ts-expect-error -- workflowIdConflictPolicy is required, as in Temporal
+  use(new WithStartWorkflowOperation(greeter, { workflowId: 'x', taskQueue: 'q', args: ['x'] }));
+  await client.workflow.executeUpdateWithStart(addItem, {
+    // @ts-expect-error -- update arguments are checked against the definition
+    args: [1],
+    startWorkflowOperation: withStart,
+  });
   await found.cancel();
   await found.terminate('because');
   await found.terminate();
