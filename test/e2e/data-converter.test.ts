@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import {
   Client,
   QueryFailedError,
+  WithStartWorkflowOperation,
   WorkflowFailedError,
   WorkflowUpdateFailedError,
 } from 'reprise/client';
@@ -90,6 +91,27 @@ describe('dataConverter with an encryption codec', () => {
     // The client's own history view is decoded, so it replays without the codec.
     const history = await handle.fetchHistory();
     assert.ok(JSON.stringify(history.events).includes(secret));
+  });
+
+  test("update-with-start's inputs and memo are encrypted in the store, and the update's result decoded", async () => {
+    const secret = 'plaintext-secret-uws';
+    const op = new WithStartWorkflowOperation(secretKeeper, {
+      workflowId: 'dc-update-with-start',
+      taskQueue: env.taskQueue,
+      args: [secret],
+      memo: { note: `memo-${secret}` },
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+    const list = await client.workflow.executeUpdateWithStart(appendSecret, {
+      args: [`update-${secret}`],
+      startWorkflowOperation: op,
+    });
+    assert.deepEqual(list, [secret, `update-${secret}`]);
+    const handle = await op.workflowHandle();
+    assert.equal((await handle.describe()).memo['note'], `memo-${secret}`);
+    const stored = await storedHistory(env, 'dc-update-with-start');
+    assert.ok(!stored.toLowerCase().includes('plaintext-secret'), stored);
+    await handle.terminate();
   });
 
   test('failure details are encrypted in the store and decoded for the client', async () => {
