@@ -1,12 +1,14 @@
 // Sandbox-safe: makes the sandbox's globals deterministic (Date, Math.random, setTimeout,
 // console; no WeakRef/FinalizationRegistry), adds TextEncoder/TextDecoder, AbortController/
-// AbortSignal and assert, then hardens the built-ins so that one run cannot change what another
-// run in the same context sees.
+// AbortSignal, assert and URL/URLSearchParams (made at first use), then hardens the built-ins so
+// that one run cannot change what another run in the same context sees.
 import type { WorkflowLogEntry } from '../protocol/activation.ts';
 import { AbortController, AbortSignal } from './abort.ts';
 import { assert } from './assert.ts';
 import { atob, btoa } from './base64.ts';
 import { TextDecoder, TextEncoder } from './text-coding.ts';
+import { makeUrlClasses } from './url.ts';
+import type { UrlBridge, UrlClasses } from './url.ts';
 
 /** What the overrides ask of the current run. */
 export interface OverrideHooks {
@@ -15,6 +17,8 @@ export interface OverrideHooks {
   setTimeout(callback: () => void, ms: number): number;
   clearTimeout(id: number): void;
   log(level: WorkflowLogEntry['level'], message: string): void;
+  /** The host's URL parser, behind the sandbox's own `URL`. */
+  readonly urlBridge: UrlBridge;
 }
 
 type Global = typeof globalThis & Record<string, unknown>;
@@ -86,6 +90,16 @@ export function installGlobalOverrides(g: Global, hooks: OverrideHooks): void {
   Reflect.set(g, 'btoa', btoa);
   // What `import assert from 'assert'` gives workflow code (bundle.ts), as in Temporal.
   Reflect.set(g, 'assert', assert);
+  // Made (and frozen) at their first use, by any run: a context whose workflows never use them
+  // does not pay for them. The getters are frozen with the other globals.
+  let urlClasses: UrlClasses | undefined;
+  for (const name of ['URL', 'URLSearchParams'] as const) {
+    Object.defineProperty(g, name, {
+      get: () => (urlClasses ??= makeUrlClasses(hooks.urlBridge))[name],
+      enumerable: false,
+      configurable: false,
+    });
+  }
 
   // Their behaviour depends on garbage collection, which differs between replays.
   Reflect.deleteProperty(g, 'WeakRef');
@@ -220,7 +234,10 @@ export function hardenGlobals(g: Global, skip: ReadonlySet<string>, extraRoots: 
   // The global object's own prototype (node:vm's global template) is shared by every run too.
   const pending: unknown[] = [...extraRoots, ...hiddenIntrinsics(), Object.getPrototypeOf(g)];
   const names = Object.getOwnPropertyNames(g).filter((n) => !skip.has(n));
-  for (const name of names) pending.push(Object.getOwnPropertyDescriptor(g, name)?.value);
+  for (const name of names) {
+    // A global's value, or its getter and setter (URL's, in installGlobalOverrides).
+    pending.push(...(Object.values(Object.getOwnPropertyDescriptor(g, name) ?? {}) as unknown[]));
+  }
   while (pending.length > 0) {
     const value = pending.pop();
     if ((typeof value !== 'object' && typeof value !== 'function') || value === null) continue;

@@ -12,6 +12,7 @@ import type { ScopeStorage } from './cancellation-scope.ts';
 import { getActivator, maybeGetActivator, setActivator } from './context.ts';
 import { hardenGlobals, installGlobalOverrides } from './global-overrides.ts';
 import * as api from './index.ts';
+import type { UrlBridge } from './url.ts';
 
 /** The user's workflows module, compiled once, instantiated per run. */
 export type ModuleFactory = (
@@ -54,6 +55,8 @@ export function install(moduleFactory: ModuleFactory, hostGlobals: readonly stri
   if (storage === undefined) {
     throw new TypeError('The host did not inject the scopes’ AsyncLocalStorage.');
   }
+  const urlBridge = g['__reprise_urlBridge'] as UrlBridge | undefined;
+  if (urlBridge === undefined) throw new TypeError('The host did not inject the URL parser.');
   scopeStorage = storage;
   installScopeStorage(storage);
   installGlobalOverrides(g, {
@@ -66,6 +69,7 @@ export function install(moduleFactory: ModuleFactory, hostGlobals: readonly stri
     log: (level, message) => {
       maybeGetActivator()?.log(level, message);
     },
+    urlBridge,
   });
   hardenGlobals(g, new Set(hostGlobals), [api, runtime]);
   return inbox;

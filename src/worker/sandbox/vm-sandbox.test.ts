@@ -259,6 +259,43 @@ describe('VmSandbox', () => {
     sandbox.disposeRun('as');
   });
 
+  test('URL and URLSearchParams exist, as in Temporal’s sandbox, of the sandbox’s realm, and no run changes them', () => {
+    const input = 'https://user@bücher.example:8443/a/../b?x=1#h';
+    const expected = new URL(input);
+    expected.searchParams.append('q', 'a b');
+    expected.hash = 'top';
+    for (const runId of ['url-a', 'url-b']) {
+      sandbox.createRun(runId, 'urls', runId);
+      const result = sandbox.activate(
+        runId,
+        activation([
+          {
+            type: 'initializeWorkflow',
+            workflowType: 'urls',
+            args: [input],
+            info: startInfo(runId, 'urls'),
+          },
+        ]),
+      );
+      const command = result.status === 'success' ? result.commands[0] : undefined;
+      assert.equal(command?.type, 'CompleteWorkflowExecution', JSON.stringify(result));
+      assert.deepEqual(command.result, {
+        href: expected.href,
+        origin: expected.origin,
+        search: expected.search,
+        params: [...expected.searchParams],
+        invalid: 'TypeError ERR_INVALID_URL not a url',
+        instances: [true, true, true, true],
+        ownRealm: [true, true, true, true],
+        // Assigning a global node:vm keeps read-only is ignored, even in strict code.
+        attempts: ['TypeError', 'TypeError', 'ignored', 'TypeError', 'TypeError'],
+        same: true,
+        stillWorks: 'https://a.example/?b=1 2',
+      });
+      sandbox.disposeRun(runId);
+    }
+  });
+
   test('a run disposed between calls is dropped by the next call, without a call of its own', async () => {
     start(sandbox, 'e', 'isolated');
     finish(sandbox, 'e');

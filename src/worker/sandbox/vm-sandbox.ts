@@ -17,6 +17,8 @@ import type {
 } from '../../protocol/activation.ts';
 import { STACK_TRACE_QUERY } from '../../protocol/activation.ts';
 import { asyncStore } from '../../util/async-store.ts';
+import { URL_PARTS } from '../../workflow/url.ts';
+import type { UrlBridge } from '../../workflow/url.ts';
 import { promiseHookGuard, repairAsyncIdStack } from './async-id-stack.ts';
 import type { WorkflowBundle } from './bundle.ts';
 import type { WatchdogKind } from './native-watchdog.ts';
@@ -53,7 +55,7 @@ const STACK_FRAME = /^\s+at /;
 const FACTORY_PREFIX =
   'globalThis.__reprise_factory = (function (module, exports, __reprise_api) {';
 /** Globals the host puts in for set-up only; removed before any workflow code runs. */
-const SETUP_GLOBALS = ['__reprise_scopeStorage', '__reprise_factory'];
+const SETUP_GLOBALS = ['__reprise_scopeStorage', '__reprise_urlBridge', '__reprise_factory'];
 /** A condition that keeps unblocking more conditions is a livelock: stop after this many rounds. */
 const MAX_UNBLOCK_ROUNDS = 10_000;
 /**
@@ -169,6 +171,7 @@ export class VmSandbox {
     // host's, writable from workflow code; and `globalThis.__proto__ = …` would change it.
     this.#contextObject = Object.assign(Object.create(null) as Record<PropertyKey, unknown>, {
       __reprise_scopeStorage: asyncStore,
+      __reprise_urlBridge: urlBridge,
     });
     this.#context = vm.createContext(this.#contextObject, {
       name: 'reprise-workflows',
@@ -739,6 +742,40 @@ export class VmSandbox {
       .join('\n');
   }
 }
+
+/** The components the sandbox's URL sets through {@link urlBridge}. */
+const SETTABLE_URL_PARTS: ReadonlySet<string> = new Set(
+  URL_PARTS.filter((p) => p !== 'href' && p !== 'origin'),
+);
+
+/**
+ * The parser behind the sandbox's own `URL` (workflow/url.ts): Node's, so that a URL parses in
+ * workflow code exactly as in Node. The runtime holds it where workflow code cannot reach it, and
+ * only primitive strings cross: it reads no property of what it is given and lets nothing it
+ * throws out (a host error would lead workflow code to the worker's built-ins).
+ */
+export const urlBridge: UrlBridge = (input, base, part, value) => {
+  // href is not among them: the sandbox parses a new href as a new URL.
+  if (
+    typeof input !== 'string' ||
+    (base !== undefined && typeof base !== 'string') ||
+    typeof part !== 'string' ||
+    typeof value !== 'string' ||
+    (part !== '' && !SETTABLE_URL_PARTS.has(part))
+  ) {
+    return '!the URL bridge takes strings and a settable part only';
+  }
+  try {
+    const url = new URL(input, base);
+    if (part !== '') Reflect.set(url, part, value);
+    return URL_PARTS.map((p) => url[p]).join('\n');
+  } catch (e) {
+    if (e instanceof TypeError && (e as { code?: unknown }).code === 'ERR_INVALID_URL') {
+      return undefined;
+    }
+    return `!${e instanceof Error ? e.message : 'a non-error was thrown'}`;
+  }
+};
 
 function parseSourceMap(json: string): SourceMap | undefined {
   try {

@@ -317,3 +317,78 @@ export async function importedAssert(): Promise<Record<string, unknown>> {
     stillFails,
   });
 }
+
+/**
+ * Uses `URL` and `URLSearchParams`, which Temporal's sandbox gives workflow code; checks that all
+ * they lead to is of the sandbox's realm (a host function's constructor is the host's Function),
+ * and tries to change them for other runs.
+ */
+export async function urls(input: string): Promise<Record<string, unknown>> {
+  const classes = [URL, URLSearchParams];
+  const url = new URL(input);
+  url.searchParams.append('q', 'a b');
+  url.hash = 'top';
+  let invalid: unknown;
+  try {
+    new URL('not a url');
+  } catch (e) {
+    invalid = e;
+  }
+  const error = invalid as TypeError & { code?: string; input?: string };
+  const iterator = url.searchParams.keys();
+  const own = (target: object, key: PropertyKey, kind = 'value'): unknown =>
+    Reflect.get(Object.getOwnPropertyDescriptor(target, key) ?? {}, kind);
+  const globalGetter = own(globalThis, 'URL', 'get');
+  const functions = [URL, URLSearchParams, own(URL, 'canParse'), own(URL.prototype, 'href', 'get')];
+  functions.push(own(URL.prototype, 'href', 'set'), globalGetter, Reflect.get(iterator, 'next'));
+  functions.push(own(URLSearchParams.prototype, 'append'), error.constructor);
+  const attempts: string[] = [];
+  const attempt = (change: () => void): void => {
+    try {
+      change();
+      attempts.push('ignored');
+    } catch (e) {
+      attempts.push((e as Error).name);
+    }
+  };
+  const loose = (target: object): Record<string, unknown> =>
+    target as unknown as Record<string, unknown>;
+  attempt(() => {
+    loose(URL.prototype)['toString'] = () => 'patched';
+  });
+  attempt(() => {
+    loose(URLSearchParams.prototype)['get'] = () => 'patched';
+  });
+  attempt(() => {
+    loose(globalThis)['URL'] = () => 'patched';
+  });
+  attempt(() => {
+    loose(globalGetter as object)['shared'] = true;
+  });
+  attempt(() => {
+    Object.defineProperty(globalThis, 'URLSearchParams', { value: 'patched' });
+  });
+  return Promise.resolve({
+    href: url.href,
+    origin: url.origin,
+    search: url.search,
+    params: [...url.searchParams],
+    invalid: `${error.name} ${String(error.code)} ${String(error.input)}`,
+    instances: [
+      url instanceof URL,
+      url.searchParams instanceof URLSearchParams,
+      invalid instanceof TypeError,
+      URL.parse('/x', url.href) instanceof URL,
+    ],
+    ownRealm: [
+      functions.every((f) => typeof f === 'function' && f.constructor === Function),
+      Object.getPrototypeOf(URL.prototype) === Object.prototype,
+      Object.getPrototypeOf(Object.getPrototypeOf(iterator)) ===
+        Object.getPrototypeOf(Object.getPrototypeOf([].values())),
+      Object.getPrototypeOf(error) === TypeError.prototype,
+    ],
+    attempts,
+    same: classes[0] === URL && classes[1] === URLSearchParams,
+    stillWorks: `${String(new URL('https://a.example/?b=1'))} ${String(new URLSearchParams({ c: '2' }).get('c'))}`,
+  });
+}
