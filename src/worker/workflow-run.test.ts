@@ -1046,6 +1046,28 @@ describe('WorkflowRun: promise rejections workflow code leaves unhandled', () =>
     run.dispose();
     logged.dispose();
   });
+  test('a query handler that returns a promise fails the query with DeterminismViolationError', async () => {
+    const { logger, warnings } = recordingLogger();
+    const logged = VmSandbox.create(basics, { logger });
+    const h = new HistoryBuilder().started('asyncQueryHandler');
+    const run = newRun(logged, 'async-query');
+    step(run, h);
+    for (const reject of [false, true]) {
+      const result = run.query({ queryType: 'asyncAnswer', args: [reject] });
+      assert.equal(result.status, 'failed', `reject: ${String(reject)}`);
+      assert.equal(result.failure.message, 'Query handlers should not return a Promise');
+      assert.deepEqual(result.failure.info, {
+        type: 'application',
+        errorType: 'DeterminismViolationError',
+        nonRetryable: false,
+      });
+    }
+    // The promise the handler returned and rejected is left unhandled outside a task: logged.
+    await waitFor(() => warnings.length > 0, 'the warning');
+    assert.match(warnings[0] ?? '', /left a promise rejection unhandled outside a workflow task/);
+    run.dispose();
+    logged.dispose();
+  });
 });
 
 describe('WorkflowRun: rejections of the runtime’s own promises', () => {

@@ -784,13 +784,7 @@ export class Activator {
     };
     this.#inQuery = true;
     try {
-      const result = this.interceptors.handleQuery(request, inQueryMode);
-      if (isPromiseLike(result)) {
-        throw new TypeError(
-          `Query handler '${request.queryType}' returned a promise: query handlers must be synchronous.`,
-        );
-      }
-      return this.interceptors.queryResult(result);
+      return this.interceptors.queryResult(this.interceptors.handleQuery(request, inQueryMode));
     } catch (e) {
       return { status: 'failed', failure: encodeFailure(e) };
     } finally {

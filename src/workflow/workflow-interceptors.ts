@@ -2,7 +2,7 @@
 // puts the `interceptors` factories of `interceptors.workflowModules` on the workflows module's
 // exports (worker/sandbox/bundle.ts); `install` calls them once per run, when the module is
 // instantiated for it, so a replay builds and calls the same chains as the live run did.
-import { IllegalStateError } from '../errors.ts';
+import { DeterminismViolationError, IllegalStateError } from '../errors.ts';
 import { encodeFailure } from '../failures.ts';
 import type { QueryRequest, QueryResult, SandboxQueryResult } from '../protocol/activation.ts';
 import { WORKFLOW_INTERCEPTORS_KEY, composeInterceptors } from '../protocol/interceptors.ts';
@@ -97,17 +97,11 @@ export class RunInterceptors {
    * microtasks ran, takes the answer with {@link takeQueryResult}.
    */
   handleQuery(request: QueryRequest, handler: Handler): unknown {
-    if (!has(this.#inbound, 'handleQuery')) return handler(...request.args);
+    if (!has(this.#inbound, 'handleQuery')) return synchronousAnswer(handler(...request.args));
     this.#queryAnswer = undefined;
-    const answer = composeInterceptors(this.#inbound, 'handleQuery', (input) => {
-      const result = handler(...input.args);
-      if (isPromiseLike(result)) {
-        throw new TypeError(
-          `Query handler '${input.queryName}' returned a promise: query handlers must be synchronous.`,
-        );
-      }
-      return Promise.resolve(result);
-    })({ queryId: '', queryName: request.queryType, args: request.args, headers: {} });
+    const answer = composeInterceptors(this.#inbound, 'handleQuery', (input) =>
+      Promise.resolve(synchronousAnswer(handler(...input.args))),
+    )({ queryId: '', queryName: request.queryType, args: request.args, headers: {} });
     answer.then(
       (result) => {
         this.#queryAnswer = { status: 'success', result };
@@ -186,4 +180,16 @@ function updateInput(update: UpdateCall): {
 
 function has<I>(interceptors: readonly I[], method: keyof I): boolean {
   return interceptors.some((i) => typeof i[method] === 'function');
+}
+
+/**
+ * A query handler's answer, refused if it is a promise: as in Temporal, the query fails with
+ * DeterminismViolationError 'Query handlers should not return a Promise' (a handler must answer
+ * from the workflow's state at once; it may not wait).
+ */
+function synchronousAnswer(result: unknown): unknown {
+  if (isPromiseLike(result)) {
+    throw new DeterminismViolationError('Query handlers should not return a Promise');
+  }
+  return result;
 }

@@ -188,6 +188,19 @@ export async function sleepChargeSleep(amount: number): Promise<string> {
   return receipt;
 }
 
+/** A query whose handler (wrongly) answers with a promise, as untyped code may. */
+export const asyncAnswer = defineQuery<Promise<string>, [boolean]>('asyncAnswer');
+
+/** Its query handler is (wrongly) async: it resolves, or rejects when told to. */
+export async function asyncQueryHandler(): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/require-await -- async on purpose: it is refused
+  setHandler(asyncAnswer, async (reject) => {
+    if (reject) throw new Error('rejected answer');
+    return 'answer';
+  });
+  await sleep(1);
+}
+
 export const meddle = defineQuery<string, [string]>('meddle');
 
 /**
