@@ -94,6 +94,12 @@ export type ActivationCompletion =
       commands: Command[];
       /** Local activities to run (and abort) before the workflow task is answered. */
       localActivities?: LocalActivityRequests | undefined;
+      /**
+       * The seqs of StartChildWorkflowExecution commands that earlier activations of this
+       * workflow task issued and this one withdrew (their child was cancelled before the task
+       * was answered): they are dropped from the task's commands.
+       */
+      withdrawnChildStarts?: number[] | undefined;
     }
   | { status: 'failed'; cause: ActivationFailureCause; failure: Failure };
 

@@ -91,6 +91,7 @@ export function replayLocalActivities(
     const next = activate({ type: 'resolveLocalActivity', seq: marker.seq, marker });
     logs.push(...next.logs);
     if (next.status === 'failed') return { status: 'failed', result: { ...next, logs } };
+    withdrawChildStarts(commands, next.withdrawnChildStarts);
     commands.push(...next.commands);
     track(next.localActivities);
   }
@@ -162,6 +163,7 @@ export async function runLocalActivities(
       abortAll();
       return { ...next, logs };
     }
+    withdrawChildStarts(commands, next.withdrawnChildStarts);
     commands.push(...next.commands);
     const notRun = apply(next.localActivities);
     if (notRun !== undefined) {
@@ -171,6 +173,20 @@ export async function runLocalActivities(
   }
   abortAll();
   return { status: 'success', commands, logs };
+}
+
+/**
+ * Drops from a task's commands the child starts that a later activation of the task withdrew
+ * (`withdrawnChildStarts`: the child was cancelled before the task was answered).
+ */
+export function withdrawChildStarts(
+  commands: Command[],
+  seqs: readonly number[] | undefined,
+): void {
+  for (const seq of seqs ?? []) {
+    const i = commands.findIndex((c) => c.type === 'StartChildWorkflowExecution' && c.seq === seq);
+    if (i !== -1) commands.splice(i, 1);
+  }
 }
 
 /**

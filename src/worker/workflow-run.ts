@@ -25,7 +25,11 @@ import { isContinueAsNewSuggested } from '../protocol/history-limits.ts';
 import type { UpdateRequest } from '../protocol/update.ts';
 import type { FailedSandboxActivation, VmSandbox } from './sandbox/vm-sandbox.ts';
 import { CrossRunTracker } from './cross-run-events.ts';
-import { localActivityMarkersAfter, replayLocalActivities } from './local-activities.ts';
+import {
+  localActivityMarkersAfter,
+  replayLocalActivities,
+  withdrawChildStarts,
+} from './local-activities.ts';
 import {
   describeCommand,
   describeEvent,
@@ -52,6 +56,8 @@ export type RunActivationResult =
       logs: WorkflowLogEntry[];
       /** Live only: local activities to run before answering (see local-activities.ts). */
       localActivities?: LocalActivityRequests | undefined;
+      /** Live only: child starts of the task's earlier activations to drop (local-activities.ts). */
+      withdrawnChildStarts?: number[] | undefined;
     }
   | {
       status: 'failed';
@@ -662,6 +668,7 @@ export class WorkflowRun {
         `Run ${this.#runId}: a local activity outcome was not delivered.`,
       );
     }
+    withdrawChildStarts(this.#expected, done.withdrawnChildStarts);
     this.#expected.push(...done.commands.filter((c) => c.type !== 'RejectWorkflowUpdate'));
     return done;
   }

@@ -35,7 +35,11 @@ import {
   takeParked,
 } from './cancellation-scope.ts';
 import { isContinueAsNew } from './continue-as-new.ts';
-import { CHILD_CANCEL_BEFORE_START_PATCH, CrossRunCalls } from './cross-run-calls.ts';
+import {
+  CHILD_CANCEL_BEFORE_START_PATCH,
+  CHILD_CANCEL_IN_TASK_PATCH,
+  CrossRunCalls,
+} from './cross-run-calls.ts';
 import { LOCAL_ACTIVITY_CANCEL_SETTLES_PATCH, LocalActivityCalls } from './local-activity.ts';
 import { RunInterceptors } from './workflow-interceptors.ts';
 import { UpdateHandlers } from './update-handlers.ts';
@@ -220,6 +224,7 @@ export class Activator {
     // Not once the run has closed: the patch marker could no longer be recorded, and a replay,
     // finding none, would keep the start command the live run dropped.
     cancelsBeforeStart: () => !this.#closed && this.patch(CHILD_CANCEL_BEFORE_START_PATCH, false),
+    withdrawsInTask: () => this.internalRule(CHILD_CANCEL_IN_TASK_PATCH),
     assertMayIssue: (what) => {
       this.#assertMayIssue(what);
     },
@@ -267,6 +272,8 @@ export class Activator {
     this.#historySizeBytes = activation.historySizeBytes;
     this.#continueAsNewSuggested = activation.continueAsNewSuggested;
     this.#outcomesInHistory = activation.outcomesInHistory;
+    // A local activity's outcome comes in an activation of its own, within the task that ran it.
+    if (activation.jobs[0]?.type !== 'resolveLocalActivity') this.crossRun.taskBegins();
     const jobs = activation.jobs
       .map((job, index) => ({ job, index }))
       .sort((a, b) => jobRank(a.job) - jobRank(b.job) || a.index - b.index);
@@ -321,7 +328,12 @@ export class Activator {
     this.crossRun.concluded();
     const completion: ActivationCompletion =
       this.#failure === undefined
-        ? { status: 'success', commands, localActivities: this.#takeLocalActivityRequests() }
+        ? {
+            status: 'success',
+            commands,
+            localActivities: this.#takeLocalActivityRequests(),
+            withdrawnChildStarts: this.crossRun.takeWithdrawn(),
+          }
         : { status: 'failed', cause: this.#failure.cause, failure: this.#failure.failure };
     return { ...completion, logs };
   }

@@ -43,6 +43,15 @@ export type ParentClosePolicy = (typeof ParentClosePolicy)[keyof typeof ParentCl
  */
 export const CHILD_CANCEL_BEFORE_START_PATCH = 'reprise/child-cancel-before-start';
 
+/**
+ * The internal patch that records, where a run first applies it, that a child cancelled before
+ * its start reached the engine is not started when the start was issued by an earlier activation
+ * of the same workflow task (one that ran local activities), as it is when issued in the same
+ * activation. A history without its marker was recorded before: there the start was sent, and
+ * the child's cancellation took the rules of a start already recorded.
+ */
+export const CHILD_CANCEL_IN_TASK_PATCH = 'reprise/child-cancel-in-task';
+
 export interface ParkedCall {
   resolve: (value: unknown) => void;
   reject: (reason: unknown) => void;
@@ -60,6 +69,11 @@ interface Child extends InScope {
   runId: string | undefined;
   /** The activation that issued the start: until it concludes, the command can be taken back. */
   issuedIn: number;
+  /**
+   * The workflow task that issued the start: until it is answered, the engine has not seen the
+   * command, which a later activation of the task withdraws ({@link CrossRunCalls.takeWithdrawn}).
+   */
+  issuedInTask: number;
   /** The scope was cancelled before the child started: cancel it once it has. */
   cancelWhenStarted: boolean;
 }
@@ -77,6 +91,12 @@ export interface CrossRunHost {
    * the run has closed (its marker could not be recorded).
    */
   cancelsBeforeStart(): boolean;
+  /**
+   * Whether a start issued by an earlier activation of the workflow task being answered is
+   * withdrawn when its child is cancelled: {@link CHILD_CANCEL_IN_TASK_PATCH}, decided once per
+   * run where it first applies; never once the run has closed.
+   */
+  withdrawsInTask(): boolean;
   /** Throws in a query handler or update validator; called before a seq is taken. */
   assertMayIssue(what: string): void;
   namespace(): string;
@@ -90,6 +110,10 @@ export class CrossRunCalls {
   #seqCancel = 0;
   /** Activations concluded so far: a child issued in the current one has not been sent. */
   #activation = 0;
+  /** Workflow tasks begun so far: a child issued in the current one has not reached the engine. */
+  #task = 0;
+  /** Seqs of the starts withdrawn from earlier activations of the current task, until taken. */
+  #withdrawn: number[] | undefined;
   readonly #children = new LazyMap<number, Child>();
   readonly #signals = new LazyMap<number, ParkedCall>();
   readonly #cancels = new LazyMap<number, ParkedCall>();
@@ -123,6 +147,7 @@ export class CrossRunCalls {
       result: undefined,
       runId: undefined,
       issuedIn: this.#activation,
+      issuedInTask: this.#task,
       cancelWhenStarted: false,
       scope,
       onCancel: () => {
@@ -218,6 +243,24 @@ export class CrossRunCalls {
   /** The activation concluded: the start commands it issued are sent. */
   concluded(): void {
     this.#activation++;
+  }
+
+  /**
+   * A workflow task begins: an activation that does not continue the previous one's task (as one
+   * that resolves a local activity does). The starts of the previous task reached the engine.
+   */
+  taskBegins(): void {
+    this.#task++;
+  }
+
+  /**
+   * The seqs of the start commands that earlier activations of the current workflow task issued
+   * and this one withdrew; the worker drops them from the task's answer.
+   */
+  takeWithdrawn(): number[] | undefined {
+    const withdrawn = this.#withdrawn;
+    this.#withdrawn = undefined;
+    return withdrawn;
   }
 
   // ── jobs ─────────────────────────────────────────────────────────────────────────────────
@@ -319,14 +362,24 @@ export class CrossRunCalls {
   }
 
   /**
-   * A child cancelled before it started. Its start command still in this activation is taken
-   * back, whatever the cancellationType: nothing is started, and startChild rejects. A TRY_CANCEL
+   * A child cancelled before it started. Its start command still in this workflow task is taken
+   * back, whatever the cancellationType: nothing is started, and startChild rejects. (Issued by an
+   * earlier activation of the task, the command is withdrawn under {@link CHILD_CANCEL_IN_TASK_PATCH}.) A TRY_CANCEL
    * child whose start was sent rejects startChild at once; the request reaches it once it has
    * started. False when other rules apply (the start was sent: WAIT_* wait for the child to
    * start, ABANDON rejects at once) or history was recorded before these.
    */
   #cancelBeforeStart(seq: number, child: Child): boolean {
     const unsent = child.issuedIn === this.#activation;
+    if (!unsent && child.issuedInTask === this.#task && this.#host.withdrawsInTask()) {
+      // Issued by an earlier activation of this task: the engine has not seen the start either.
+      const failure = this.#cancelledFailure(child);
+      child.start?.reject(failure);
+      child.result?.reject(failure);
+      takeParked(this.#children, seq);
+      (this.#withdrawn ??= []).push(seq);
+      return true;
+    }
     if (!unsent && child.cancellationType !== 'TRY_CANCEL') return false;
     if (!this.#host.cancelsBeforeStart()) return false;
     const failure = this.#cancelledFailure(child);

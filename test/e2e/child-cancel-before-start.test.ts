@@ -12,6 +12,7 @@ import { gates } from './fixtures/cancel-race-activities.ts';
 import {
   cancelChild,
   cancelsAfterCompleting,
+  cancelsAfterLocalActivity,
   cancelsInSameActivation,
   cancelsWhileStarting,
   finish,
@@ -67,6 +68,37 @@ describe('cancelling a child before it started', () => {
       );
       const types = await typesOf(handle);
       assert.ok(!types.includes('StartChildWorkflowExecutionInitiated'), types.join(', '));
+      assert.equal(await statusOf(childId), undefined);
+      await assertReplays(handle);
+    });
+  }
+
+  for (const type of ['TRY_CANCEL', 'WAIT_CANCELLATION_COMPLETED', 'ABANDON'] as const) {
+    test(`${type}: cancelled after a local activity of the workflow task that started it, the child is never started and startChild rejects`, async () => {
+      const workflowId = id(`after-local-activity-${type}`);
+      const childId = `${workflowId}-child`;
+      gates.released.add(workflowId);
+      const handle = await env.client.workflow.start(cancelsAfterLocalActivity, {
+        taskQueue: env.taskQueue,
+        workflowId,
+        args: [childId, type, workflowId],
+      });
+      assert.equal(
+        await handle.result(),
+        'start rejected as cancelled (retryState NonRetryableFailure)',
+      );
+      const { events } = await handle.fetchHistory();
+      const types = events.map((e) => e.type);
+      assert.ok(!types.includes('StartChildWorkflowExecutionInitiated'), types.join(', '));
+      // The cached run checked the next task's events against what the first one answered.
+      assert.ok(!types.includes('WorkflowTaskFailed'), types.join(', '));
+      assert.ok(
+        events.some(
+          (e) =>
+            e.type === 'MarkerRecorded' && e.details['patchId'] === 'reprise/child-cancel-in-task',
+        ),
+        'the run records the rule it applied',
+      );
       assert.equal(await statusOf(childId), undefined);
       await assertReplays(handle);
     });
@@ -170,6 +202,16 @@ describe('histories recorded before a child could be cancelled before it started
   ]) {
     test(`${name} (TRY_CANCEL, startChild resolved) replays as it ran`, async () => {
       await Worker.runReplayHistory({ workflowsPath: fixturesPath(workflows) }, historyOf(name));
+    });
+  }
+
+  // Recorded before a start issued by an earlier activation of the task was withdrawn: it was sent.
+  for (const type of ['try-cancel', 'wait-cancellation-completed', 'abandon']) {
+    const name = `child-cancel-legacy-after-local-activity-${type}.history.json`;
+    test(`${name} (the start sent, after a local activity) replays as it ran`, async () => {
+      const history = historyOf(name) as { events: { type: string }[] };
+      assert.ok(history.events.some((e) => e.type === 'StartChildWorkflowExecutionInitiated'));
+      await Worker.runReplayHistory({ workflowsPath: fixturesPath(workflows) }, history);
     });
   }
 });
