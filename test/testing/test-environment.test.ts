@@ -16,7 +16,7 @@ import * as activities from '../e2e/fixtures/activities.ts';
 import { sleeper, approvalWithDeadline } from '../e2e/fixtures/workflows.ts';
 import { recordingLogger, waitFor } from '../helpers/test-env.ts';
 import * as holdActivities from './fixtures/time-skipping-activities.ts';
-import { holdWithOneSecondTimeout } from './fixtures/time-skipping-workflows.ts';
+import { asyncThenSleep, holdWithOneSecondTimeout } from './fixtures/time-skipping-workflows.ts';
 
 const workflowsPath = new URL('../e2e/fixtures/workflows.ts', import.meta.url).pathname;
 const holdWorkflowsPath = new URL('./fixtures/time-skipping-workflows.ts', import.meta.url)
@@ -167,6 +167,50 @@ describe('TestWorkflowEnvironment', () => {
         };
         const ranMs = at('ActivityTaskTimedOut') - at('ActivityTaskScheduled');
         assert.ok(ranMs >= 1000 && ranMs < 8000, `the activity timed out after ${ranMs} ms`);
+      });
+    } finally {
+      await env.teardown();
+    }
+  });
+
+  test('an activity completing asynchronously holds the clock back until it is completed, as in Temporal', async () => {
+    const env = await TestWorkflowEnvironment.createTimeSkipping();
+    try {
+      const worker = await Worker.create({
+        connection: env.connection,
+        taskQueue: 'async-hold',
+        workflowsPath: holdWorkflowsPath,
+        activities: holdActivities,
+        logger: recordingLogger().logger,
+      });
+      await worker.runUntil(async () => {
+        const handle = await env.client.workflow.start(asyncThenSleep, {
+          taskQueue: 'async-hold',
+          workflowId: 'async-hold',
+          args: ['async'],
+        });
+        // While a client awaits the result, an idle clock jumps to the next due timer: here
+        // the workflow's 30 minute timer.
+        const result = handle.result();
+        result.catch(() => undefined);
+        await waitFor(() => holdActivities.state.tokens.has('async'), 'the task token');
+        const virtualStart = env.currentTimeMs();
+        let realStart = Date.now();
+        await waitFor(
+          () => env.currentTimeMs() - virtualStart >= 300,
+          'virtual time to pass while the activity is out',
+        );
+        const virtualMs = env.currentTimeMs() - virtualStart;
+        const realMs = Date.now() - realStart;
+        assert.ok(
+          virtualMs < realMs + 1000,
+          `the clock ran at real pace (${virtualMs} ms in ${realMs} ms): it did not jump`,
+        );
+        realStart = Date.now();
+        await env.client.activity.complete(holdActivities.state.tokens.get('async') ?? '', 'late');
+        assert.equal(await result, 'late');
+        assert.ok(env.currentTimeMs() - virtualStart >= 24 * 3600 * 1000, 'the day was skipped');
+        assert.ok(Date.now() - realStart < 8000, 'in little real time');
       });
     } finally {
       await env.teardown();
