@@ -124,8 +124,44 @@ export interface WorkflowLogEntry {
   timeMs: number;
 }
 
-/** What the sandbox returns for one activation: the completion plus the log lines it wrote. */
-export type SandboxActivationResult = ActivationCompletion & { logs: WorkflowLogEntry[] };
+/**
+ * `workflowInfo()` at a sink call, as plain data: its Dates as ms, `lastFailure` as the Failure it
+ * was decoded from, `unsafe` as values (workflow/workflow-info.ts converts both ways).
+ */
+export interface WorkflowInfoData {
+  [field: string]: unknown;
+  startTime: number;
+  runStartTime: number;
+  lastFailure: Failure | undefined;
+  unsafe: { isReplaying: boolean; now: number };
+}
+
+/** One call of a sink function (`proxySinks`) by workflow code. */
+export interface SinkCallData {
+  ifaceName: string;
+  fnName: string;
+  /** The arguments as JSON, taken at the call: an object by index, so `undefined` ones survive. */
+  args: string;
+  /** How many arguments there were. */
+  argc: number;
+  /** Index in {@link SandboxSinkCalls.infos}: `workflowInfo()` at the call. */
+  info: number;
+}
+
+/** The sink calls of one activation (or query), in call order; absent when there were none. */
+export interface SandboxSinkCalls {
+  infos: WorkflowInfoData[];
+  calls: SinkCallData[];
+}
+
+/**
+ * What the sandbox returns for one activation: the completion plus the log lines it wrote, and
+ * its sink calls if it made any.
+ */
+export type SandboxActivationResult = ActivationCompletion & {
+  logs: WorkflowLogEntry[];
+  sinkCalls?: SandboxSinkCalls | undefined;
+};
 
 /**
  * The messages the host sends into a sandbox context: one per call, JSON-encoded. An activation
@@ -152,8 +188,8 @@ export type SandboxResponse =
   | { op: 'activate'; ok: true }
   | { op: 'unblockConditions'; unblocked: number }
   | { op: 'conclude'; result: SandboxActivationResult }
-  | { op: 'query'; result: SandboxQueryResult }
-  | { op: 'queryResult'; result: QueryResult }
+  | { op: 'query'; result: SandboxQueryResult; sinkCalls?: SandboxSinkCalls | undefined }
+  | { op: 'queryResult'; result: QueryResult; sinkCalls?: SandboxSinkCalls | undefined }
   | { op: 'dispose'; ok: true }
   | { op: 'unhandledRejection'; failure: Failure }
   | { op: 'discover'; workflowTypes: string[]; signalNames: string[] }

@@ -8,6 +8,7 @@
 export { Worker } from './worker.ts';
 export type { WorkerOptions, WorkerState, WorkerStatus } from './worker.ts';
 export type { ReplayResult, ReplayWorkerOptions, ReplayableHistory } from './replay.ts';
+export type { InjectedSink, InjectedSinkFunction, InjectedSinks } from './sinks.ts';
 export { bundleWorkflowCode } from './workflow-bundle.ts';
 export type {
   BundleWorkflowCodeOptions,

@@ -12,6 +12,10 @@ import { workflowSourceOf } from './workflow-bundle.ts';
 import type { WorkflowBundleOption } from './workflow-bundle.ts';
 import type { LoadedWorkflows } from './workflow-loader.ts';
 import type { WorkerInterceptors } from './interceptors.ts';
+import { defaultLogger } from '../logger.ts';
+import { assertSinks, runSinkCalls } from './sinks.ts';
+import type { InjectedSinks } from './sinks.ts';
+import type { Sinks } from '../workflow/sinks.ts';
 
 export interface ReplayWorkerOptions {
   /** The workflow code to check: `.ts` or `.js`, ESM or CommonJS. */
@@ -23,6 +27,11 @@ export interface ReplayWorkerOptions {
   readonly interceptors?: WorkerInterceptors | undefined;
   /** As the worker's: no deadlock detection, so a debugger can stop in the replayed code. */
   readonly debugMode?: boolean | undefined;
+  /**
+   * As the worker's: a replay calls only the sink functions registered with
+   * `callDuringReplay: true`, and counts every call as replaying (`info.unsafe.isReplaying`).
+   */
+  readonly sinks?: InjectedSinks<Sinks> | undefined;
 }
 
 /** A history as `handle.fetchHistory()` returns it, or its JSON (an object with `events`). */
@@ -54,9 +63,10 @@ function parseHistory(history: ReplayableHistory): HistoryEvent[] {
 
 async function replayOne(
   workflows: LoadedWorkflows,
-  namespace: string,
+  options: ReplayWorkerOptions,
   history: ReplayableHistory,
 ): Promise<void> {
+  const namespace = options.namespace ?? 'default';
   const events = parseHistory(history);
   const started = events[0];
   if (started?.type !== 'WorkflowExecutionStarted') return;
@@ -74,7 +84,16 @@ async function replayOne(
     workflowType: started.workflowType,
   });
   try {
-    const result = await run.replayShared(events);
+    const result = await run.replayShared(events).finally(() => {
+      const calls = run.takeSinkCalls();
+      return calls === undefined
+        ? undefined
+        : runSinkCalls(options.sinks, calls, {
+            replayWorker: true,
+            logger: defaultLogger({ component: 'replay' }),
+            source: { workflowId: started.workflowId, runId, workflowType: started.workflowType },
+          });
+    });
     if (result.status === 'failed') {
       if (result.cause === 'NonDeterminism')
         throw new DeterminismViolationError(result.failure.message);
@@ -88,6 +107,7 @@ async function replayOne(
 }
 
 function loadReplayed(options: ReplayWorkerOptions): Promise<LoadedWorkflows> {
+  assertSinks(options.sinks);
   const source = workflowSourceOf(options);
   if (source === undefined) {
     throw new InvalidArgumentError(
@@ -107,7 +127,7 @@ export async function runReplayHistory(
 ): Promise<void> {
   const workflows = await loadReplayed(options);
   try {
-    await replayOne(workflows, options.namespace ?? 'default', history);
+    await replayOne(workflows, options, history);
   } finally {
     workflows.dispose();
   }
@@ -128,7 +148,7 @@ export async function* runReplayHistories(
     for await (const { workflowId, history } of histories) {
       let error: Error | undefined;
       try {
-        await replayOne(workflows, options.namespace ?? 'default', history);
+        await replayOne(workflows, options, history);
       } catch (e) {
         error = e instanceof Error ? e : new Error(String(e));
       }

@@ -23,6 +23,9 @@ import type { LoadedWorkflows } from './workflow-loader.ts';
 import { WorkflowTaskHandler } from './workflow-task-handler.ts';
 import { defaultMaxCachedWorkflows } from './workflow-cache.ts';
 import { runReplayHistories, runReplayHistory } from './replay.ts';
+import { assertSinks } from './sinks.ts';
+import type { InjectedSinks } from './sinks.ts';
+import type { Sinks } from '../workflow/sinks.ts';
 
 export interface WorkerOptions {
   /** `engine.connection` in-process. */
@@ -71,6 +74,11 @@ export interface WorkerOptions {
    * `interceptors` factory each exports is called once per run, inside the sandbox.
    */
   readonly interceptors?: WorkerInterceptors | undefined;
+  /**
+   * Temporal's sinks: the functions workflow code calls through `proxySinks()`, by sink and
+   * function name, each `{ fn(info, ...args), callDuringReplay? }` (docs/workflows.md#sinks).
+   */
+  readonly sinks?: InjectedSinks<Sinks> | undefined;
   /**
    * Turns off deadlock detection, so that a debugger can stop in workflow code (Temporal's
    * `debugMode`): no call into workflow code is interrupted, and an endless loop in it hangs the
@@ -184,6 +192,7 @@ export class Worker {
           maxCachedWorkflows: options.maxCachedWorkflows ?? defaultMaxCachedWorkflows(),
           createRun: (id) => workflows.createRun(id),
           localActivities: this.#localActivities,
+          sinks: options.sinks,
           eagerActivities: {
             taskQueue: options.taskQueue,
             reserve: (type) =>
@@ -248,6 +257,7 @@ export class Worker {
         );
       }
     }
+    assertSinks(options.sinks);
     const cached = options.maxCachedWorkflows;
     if (cached !== undefined && !(Number.isInteger(cached) && cached >= 0)) {
       throw new InvalidArgumentError(

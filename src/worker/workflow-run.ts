@@ -10,6 +10,7 @@ import type {
   QueryRequest,
   QueryResult,
   SandboxActivationResult,
+  SandboxSinkCalls,
   WorkflowLogEntry,
   WorkflowStartInfo,
 } from '../protocol/activation.ts';
@@ -160,6 +161,8 @@ export class WorkflowRun {
   #workflowTaskTimeoutMs = 10_000;
   /** The live activation of the task being answered: local-activity outcomes follow it. */
   #liveActivation: Activation | undefined;
+  /** Sink calls of the activations and queries since the last take; none allocated until one. */
+  #sinkCalls: SandboxSinkCalls[] | undefined;
 
   constructor(options: WorkflowRunOptions) {
     this.#sandbox = options.sandbox;
@@ -248,10 +251,29 @@ export class WorkflowRun {
         'Cannot query a run before its WorkflowExecutionStarted event was fed.',
       );
     }
-    const result = this.#sandbox.query(this.#runKey, request);
+    const result = this.#sandbox.query(this.#runKey, request, (calls) => {
+      (this.#sinkCalls ??= []).push(calls);
+    });
     if (!this.#sandbox.hasRun(this.#runKey)) {
       this.#poison(`query '${request.queryType}' was interrupted by the deadlock watchdog`);
     }
+    return result;
+  }
+
+  /**
+   * The sink calls workflow code made (`proxySinks`) since the last take, in call order: in
+   * every activation, replayed or live, and in query handlers. For the worker to run (sinks.ts).
+   */
+  takeSinkCalls(): SandboxSinkCalls[] | undefined {
+    const calls = this.#sinkCalls;
+    this.#sinkCalls = undefined;
+    return calls;
+  }
+
+  /** One activation in the sandbox; keeps its sink calls for {@link takeSinkCalls}. */
+  #activateSandbox(activation: Activation): SandboxActivationResult {
+    const result = this.#sandbox.activate(this.#runKey, activation);
+    if (result.sinkCalls !== undefined) (this.#sinkCalls ??= []).push(result.sinkCalls);
     return result;
   }
 
@@ -598,11 +620,11 @@ export class WorkflowRun {
       jobs,
     };
     if (outcomesInHistory !== undefined) activation.outcomesInHistory = outcomesInHistory;
-    let result = this.#sandbox.activate(this.#runKey, activation);
+    let result = this.#activateSandbox(activation);
     if (result.status === 'success' && isReplaying) {
       // The task's local activities resolve from its markers, never by running them again.
       const replayed = replayLocalActivities(result, localActivityMarkers, (job) =>
-        this.#sandbox.activate(this.#runKey, { ...activation, jobs: [job] }),
+        this.#activateSandbox({ ...activation, jobs: [job] }),
       );
       if (replayed.status === 'nonDeterminism') {
         return this.#fail('NonDeterminism', replayed.message);
@@ -649,7 +671,7 @@ export class WorkflowRun {
     const interrupted = await this.#sandbox.runBatchShared(this.#runKey, () => {
       // A shared batch runs later: the run may have been disposed meanwhile.
       this.#assertUsable();
-      result = this.#sandbox.activate(this.#runKey, {
+      result = this.#activateSandbox({
         ...live,
         jobs: [{ type: 'resolveLocalActivity', seq: marker.seq, marker }],
       });

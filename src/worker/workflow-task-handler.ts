@@ -2,7 +2,7 @@ import { ErrorCode, IllegalStateError, RepriseError } from '../errors.ts';
 import { encodeFailure } from '../failures.ts';
 import type { Logger } from '../logger.ts';
 import { QUERY_NOT_REGISTERED } from '../protocol/activation.ts';
-import type { QueryResult, WorkflowLogEntry } from '../protocol/activation.ts';
+import type { QueryResult, SandboxSinkCalls, WorkflowLogEntry } from '../protocol/activation.ts';
 import { isCloseCommand } from '../protocol/commands.ts';
 import type { Command } from '../protocol/commands.ts';
 import type { HistoryEvent } from '../protocol/history-events.ts';
@@ -10,6 +10,9 @@ import type { ActivityTask, EngineApi, WorkflowTask } from '../transport/engine-
 import { KeyedMutex } from '../util/semaphore.ts';
 import type { LocalActivityExecutor } from './activities/local-activity-executor.ts';
 import { runLocalActivities } from './local-activities.ts';
+import { runSinkCalls } from './sinks.ts';
+import type { InjectedSinks } from './sinks.ts';
+import type { Sinks } from '../workflow/sinks.ts';
 import { WorkflowCache } from './workflow-cache.ts';
 import type { RunActivationResult, WorkflowRun } from './workflow-run.ts';
 import { promiseOf } from '../util/promise-of.ts';
@@ -47,6 +50,7 @@ export class WorkflowTaskHandler {
   readonly #createRun: (id: RunIdentity) => WorkflowRun;
   readonly #localActivities: LocalActivityExecutor;
   readonly #eagerActivities: EagerActivities | undefined;
+  readonly #sinks: InjectedSinks<Sinks> | undefined;
   readonly #locks = new KeyedMutex();
   readonly cache: WorkflowCache<WorkflowRun>;
   /** Workflow tasks answered from the cache, and by replaying the full history. */
@@ -63,6 +67,8 @@ export class WorkflowTaskHandler {
     /** Runs the local activities a task requests, within the task. */
     localActivities: LocalActivityExecutor;
     eagerActivities?: EagerActivities | undefined;
+    /** The `sinks` worker option: what workflow code's sink calls run. */
+    sinks?: InjectedSinks<Sinks> | undefined;
   }) {
     this.#api = opts.api;
     this.#namespace = opts.namespace;
@@ -72,6 +78,7 @@ export class WorkflowTaskHandler {
     this.#createRun = opts.createRun;
     this.#localActivities = opts.localActivities;
     this.#eagerActivities = opts.eagerActivities;
+    this.#sinks = opts.sinks;
     this.cache = new WorkflowCache(opts.maxCachedWorkflows, (k) => this.#locks.isLocked(k));
   }
 
@@ -116,6 +123,10 @@ export class WorkflowTaskHandler {
       };
     }
     this.#emitLogs(id, result.logs);
+    // As Temporal: once the activations are done, failed or not, before the task is answered.
+    const sinkCalls = run.takeSinkCalls();
+    const sinksRunning = sinkCalls === undefined ? undefined : this.#runSinkCalls(id, sinkCalls);
+    if (sinksRunning !== undefined) await sinksRunning;
     if (result.status === 'failed') {
       this.cache.evict(task.runId);
       this.#logger.warn(
@@ -219,12 +230,18 @@ export class WorkflowTaskHandler {
 
   async #query(task: Extract<WorkflowTask, { kind: 'query' }>): Promise<void> {
     const q = { queryType: task.queryType, args: task.args };
+    const id = { namespace: this.#namespace, ...pickId(task) };
     let result: QueryResult;
+    let sinkCalls: SandboxSinkCalls[] | undefined;
     try {
       // Only a run at the last completed task answers: it is the state the query reads.
       const cached = this.#cachedAt(task.runId, task.previousStartedEventId);
       if (cached) {
-        result = cached.query(q);
+        try {
+          result = cached.query(q);
+        } finally {
+          sinkCalls = cached.takeSinkCalls();
+        }
         if (!cached.usable) this.cache.evict(task.runId); // a handler that never yielded
       } else {
         const full = await this.#api.getHistory({
@@ -232,16 +249,19 @@ export class WorkflowTaskHandler {
           workflowId: task.workflowId,
           runId: task.runId,
         });
-        const run = this.#createRun({ namespace: this.#namespace, ...pickId(task) });
+        const run = this.#createRun(id);
         try {
           result = run.query(q, full.events);
         } finally {
+          sinkCalls = run.takeSinkCalls();
           run.dispose();
         }
       }
     } catch (e) {
       result = { status: 'failed', failure: encodeFailure(e) };
     }
+    const sinksRunning = sinkCalls === undefined ? undefined : this.#runSinkCalls(id, sinkCalls);
+    if (sinksRunning !== undefined) await sinksRunning;
     await this.#api.respondQueryTask({
       queryId: task.queryId,
       result:
@@ -268,6 +288,15 @@ export class WorkflowTaskHandler {
         return undefined;
       }
       throw e;
+    });
+  }
+
+  /** Runs the sink calls (sinks.ts); a promise only when a sink function returned one. */
+  #runSinkCalls(id: RunIdentity, calls: SandboxSinkCalls[]): Promise<void> | undefined {
+    return runSinkCalls(this.#sinks, calls, {
+      replayWorker: false,
+      logger: this.#logger,
+      source: id,
     });
   }
 

@@ -1,6 +1,6 @@
 // Sandbox-safe: the per-run state of the workflow runtime. The one place that holds it
 // (STYLE.md §1.2): a durable call is seq number → command → parked completion.
-import { IllegalStateError, ensureError } from '../errors.ts';
+import { IllegalStateError, InvalidArgumentError, ensureError } from '../errors.ts';
 import {
   ActivityFailure,
   CancelledFailure,
@@ -19,6 +19,7 @@ import type {
   QueryRequest,
   SandboxQueryResult,
   SandboxActivationResult,
+  SandboxSinkCalls,
   WorkflowLogEntry,
   WorkflowStartInfo,
 } from '../protocol/activation.ts';
@@ -45,6 +46,7 @@ import { RunInterceptors } from './workflow-interceptors.ts';
 import { UpdateHandlers } from './update-handlers.ts';
 import { alea, uuid4From } from './determinism.ts';
 import type { RandomSource } from './determinism.ts';
+import { workflowInfoToData } from './workflow-info.ts';
 import type { WorkflowInfo } from './workflow-info.ts';
 import {
   argsAtCall,
@@ -144,6 +146,10 @@ export class Activator {
   #workflowStarted = false;
   #failure: { cause: ActivationFailureCause; failure: Failure } | undefined;
   #logs: WorkflowLogEntry[] = [];
+  /** Sink calls since the last activation or query concluded; none allocated until one. */
+  #sinkCalls: SandboxSinkCalls | undefined;
+  /** The entry of `#sinkCalls.infos` that is `workflowInfo()` now, or -1 once that changed. */
+  #sinkInfo = -1;
   /** The run's seeded sequence: what `Math.random` and `uuid4` draw from, replay and all. */
   readonly #random: RandomSource;
   readonly #randomSeed: string;
@@ -344,7 +350,53 @@ export class Activator {
             withdrawnChildStarts: this.crossRun.takeWithdrawn(),
           }
         : { status: 'failed', cause: this.#failure.cause, failure: this.#failure.failure };
-    return { ...completion, logs };
+    if (this.#sinkCalls === undefined) return { ...completion, logs };
+    return { ...completion, logs, sinkCalls: this.takeSinkCalls() };
+  }
+
+  /**
+   * Records a call of a sink function (`proxySinks`) for the worker to run once the activation
+   * (or query) is done: its arguments copied as JSON now, and `workflowInfo()` now. Throws if the
+   * arguments are not JSON (a BigInt, a cycle), as Temporal's copy of them throws at the call.
+   * The discovery probe, which is no run, records nothing.
+   */
+  callSink(ifaceName: string, fnName: string, args: unknown[]): void {
+    const start = this.#start;
+    if (start === undefined) return;
+    let encoded: string;
+    try {
+      // An object by index, not an array: an `undefined` argument stays undefined.
+      encoded = JSON.stringify(Object.assign({}, args));
+    } catch (e) {
+      throw new InvalidArgumentError(
+        `The arguments of sink function ${ifaceName}.${fnName} cannot be copied out of the ` +
+          `workflow as JSON (${ensureError(e).message}): pass plain data (strings, numbers, ` +
+          'booleans, arrays, plain objects).',
+        { cause: e },
+      );
+    }
+    const collected = (this.#sinkCalls ??= { infos: [], calls: [] });
+    if (this.#sinkInfo === -1) {
+      // A query handler sees the run as it is, not as the replay that rebuilt it.
+      const isReplaying = this.isReplaying && !this.#inQuery;
+      const info = workflowInfoToData(this.workflowInfo(), start.lastFailure, isReplaying);
+      this.#sinkInfo = collected.infos.push(info) - 1;
+    }
+    collected.calls.push({
+      ifaceName,
+      fnName,
+      args: encoded,
+      argc: args.length,
+      info: this.#sinkInfo,
+    });
+  }
+
+  /** The sink calls recorded since the last take, if any. */
+  takeSinkCalls(): SandboxSinkCalls | undefined {
+    const calls = this.#sinkCalls;
+    this.#sinkCalls = undefined;
+    this.#sinkInfo = -1;
+    return calls;
   }
 
   /** A closed run starts no more local activities. */
@@ -872,12 +924,14 @@ export class Activator {
     this.#pushCommand({ type: 'UpsertWorkflowSearchAttributes', searchAttributes });
     const start = this.#startInfo();
     start.searchAttributes = mergeSearchAttributes(start.searchAttributes, searchAttributes);
+    this.#sinkInfo = -1; // a later sink call sees the change
   }
 
   upsertMemo(memo: Record<string, unknown>): void {
     this.#pushCommand({ type: 'ModifyWorkflowProperties', upsertedMemo: memo });
     const start = this.#startInfo();
     start.memo = mergeMemo(start.memo, memo);
+    this.#sinkInfo = -1;
   }
 
   /**

@@ -52,6 +52,8 @@ export { ChildWorkflowCancellationType, ParentClosePolicy } from './cross-run-ca
 export { WorkflowExecutionAlreadyStartedError } from '../errors.ts';
 export type { CancellationScopeOptions } from './cancellation-scope.ts';
 export type { ParentWorkflowInfo, WorkflowInfo } from './workflow-info.ts';
+export { proxySinks } from './sinks.ts';
+export type { Sink, SinkCall, SinkFunction, Sinks } from './sinks.ts';
 export type {
   ActivityInput,
   ContinueAsNewInput,

@@ -134,10 +134,20 @@ function handle(req: SandboxRequest): SandboxResponse {
       const result = run.conclude();
       return { op: 'conclude', result: jsonSafe(run, result) };
     }
-    case 'query':
-      return { op: 'query', result: runFor(req.runKey).query(req.query) };
-    case 'queryResult':
-      return { op: 'queryResult', result: runFor(req.runKey).interceptors.takeQueryResult() };
+    case 'query': {
+      const run = runFor(req.runKey);
+      const result = run.query(req.query);
+      const sinkCalls = run.takeSinkCalls();
+      return sinkCalls === undefined ? { op: 'query', result } : { op: 'query', result, sinkCalls };
+    }
+    case 'queryResult': {
+      const run = runFor(req.runKey);
+      const result = run.interceptors.takeQueryResult();
+      const sinkCalls = run.takeSinkCalls();
+      return sinkCalls === undefined
+        ? { op: 'queryResult', result }
+        : { op: 'queryResult', result, sinkCalls };
+    }
     case 'dispose':
       runs.delete(req.runKey);
       setActivator(undefined);
@@ -176,7 +186,7 @@ function jsonSafe(run: Activator, result: SandboxActivationResult): SandboxActiv
     return result;
   } catch (e) {
     run.failActivation('WorkflowError', e);
-    return { ...run.conclude(), logs: result.logs };
+    return { ...run.conclude(), logs: result.logs, sinkCalls: result.sinkCalls };
   }
 }
 

@@ -1,5 +1,8 @@
-// Sandbox-safe: the shape of `workflowInfo()`.
+// Sandbox-safe: the shape of `workflowInfo()`, and its plain-data form for sink calls.
+import { decodeFailure } from '../failures.ts';
 import type { TemporalFailure } from '../failures.ts';
+import type { WorkflowInfoData } from '../protocol/activation.ts';
+import type { Failure } from '../protocol/failure.ts';
 
 /** What a workflow knows about its own run. Temporal's `WorkflowInfo`. */
 export interface WorkflowInfo {
@@ -62,4 +65,36 @@ export interface ParentWorkflowInfo {
   readonly workflowId: string;
   readonly runId: string;
   readonly namespace: string;
+}
+
+/**
+ * `info` as plain data that crosses the sandbox boundary as JSON (a sink call's info): its Dates
+ * as ms, `lastFailure` as `failure` (the Failure it was decoded from), `unsafe` as values.
+ */
+export function workflowInfoToData(
+  info: WorkflowInfo,
+  failure: Failure | undefined,
+  isReplaying: boolean,
+): WorkflowInfoData {
+  const { startTime, runStartTime, lastFailure: _decoded, unsafe, ...rest } = info;
+  return {
+    ...rest,
+    startTime: startTime.getTime(),
+    runStartTime: runStartTime.getTime(),
+    lastFailure: failure,
+    unsafe: { isReplaying, now: unsafe.now() },
+  };
+}
+
+/** The `WorkflowInfo` that {@link workflowInfoToData} made `data` of, built in the caller's realm. */
+export function workflowInfoFromData(data: WorkflowInfoData): WorkflowInfo {
+  const { startTime, runStartTime, lastFailure, unsafe, ...rest } = data;
+  const now = unsafe.now;
+  return {
+    ...(rest as Omit<WorkflowInfo, 'startTime' | 'runStartTime' | 'lastFailure' | 'unsafe'>),
+    startTime: new Date(startTime),
+    runStartTime: new Date(runStartTime),
+    lastFailure: lastFailure === undefined ? undefined : decodeFailure(lastFailure),
+    unsafe: { isReplaying: unsafe.isReplaying, now: () => now },
+  };
 }

@@ -12,6 +12,7 @@ import type {
   QueryRequest,
   QueryResult,
   SandboxActivationResult,
+  SandboxSinkCalls,
   SandboxRequest,
   SandboxResponse,
 } from '../../protocol/activation.ts';
@@ -483,17 +484,26 @@ export class VmSandbox {
     return workflowError('PotentialDeadlockError', e.message);
   }
 
-  /** Answers a query from the run's current state. */
-  query(runKey: string, query: QueryRequest): QueryResult {
+  /**
+   * Answers a query from the run's current state; `onSinkCalls` gets the sink calls its handler
+   * made, if any.
+   */
+  query(
+    runKey: string,
+    query: QueryRequest,
+    onSinkCalls?: (calls: SandboxSinkCalls) => void,
+  ): QueryResult {
     this.#enterRun(runKey);
     let result: QueryResult;
     try {
       result = this.#watched(() => {
-        const first = this.#call({ op: 'query', runKey, query }).result;
+        const first = this.#call({ op: 'query', runKey, query });
+        if (first.sinkCalls !== undefined) onSinkCalls?.(first.sinkCalls);
+        if (first.result.status !== 'pending') return first.result;
         // A handleQuery interceptor (workflow-interceptors.ts) answers once microtasks ran.
-        return first.status === 'pending'
-          ? this.#call({ op: 'queryResult', runKey }).result
-          : first;
+        const then = this.#call({ op: 'queryResult', runKey });
+        if (then.sinkCalls !== undefined) onSinkCalls?.(then.sinkCalls);
+        return then.result;
       });
     } catch (e) {
       if (!(e instanceof DeadlockError)) throw e;
