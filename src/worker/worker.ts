@@ -76,7 +76,7 @@ export interface WorkerOptions {
   readonly interceptors?: WorkerInterceptors | undefined;
   /**
    * Temporal's sinks: the functions workflow code calls through `proxySinks()`, by sink and
-   * function name, each `{ fn(info, ...args), callDuringReplay? }` (docs/workflows.md#sinks).
+   * function name, each `{ fn(info, ...args), callDuringReplay? }` (docs/workflows.md#sinks-sending-data-out-of-workflow-code).
    */
   readonly sinks?: InjectedSinks<Sinks> | undefined;
   /**
