@@ -8,8 +8,10 @@ import type { InjectedSinks } from './sinks.ts';
 import {
   audited,
   failingSinks,
+  failingTask,
   finish,
   peek,
+  oneCall,
   queried,
   uncopyableArgument,
 } from '../../test/e2e/fixtures/sink-workflows.ts';
@@ -197,6 +199,52 @@ describe('sinks', () => {
       );
       const types = (await handle.fetchHistory()).events.map((e) => e.type);
       assert.ok(!types.includes('WorkflowTaskFailed'), types.join(', '));
+    } finally {
+      await env.close();
+    }
+  });
+
+  test('the sink calls of a failed workflow task run too, and its retry (not a replay) makes them again', async () => {
+    const { sinks, calls } = recordingSinks();
+    const { logger } = errorRecorder(); // the task failures' warnings
+    const env = await startTestEnv({ workflows: 'sink-workflows.ts', worker: { sinks, logger } });
+    try {
+      const handle = await env.client.workflow.start(failingTask, {
+        taskQueue: env.taskQueue,
+        workflowId: 'failing-task',
+      });
+      await waitFor(() => calls.length >= 2, 'a sink call from two attempts of the task');
+      await handle.terminate('done testing');
+      assert.deepEqual(summary(calls).slice(0, 2), ['audit:attempt:live', 'audit:attempt:live']);
+    } finally {
+      await env.close();
+    }
+  });
+
+  test('the worker answers the workflow task only once a sink function’s promise settled', async () => {
+    let release: (() => void) | undefined;
+    const sinks: InjectedSinks<TestSinks> = {
+      ...recordingSinks().sinks,
+      audit: {
+        record: {
+          fn: () =>
+            new Promise<void>((resolve) => {
+              release = resolve;
+            }),
+        },
+      },
+    };
+    const env = await startTestEnv({ workflows: 'sink-workflows.ts', worker: { sinks } });
+    try {
+      const handle = await env.client.workflow.start(oneCall, {
+        taskQueue: env.taskQueue,
+        workflowId: 'one-call',
+      });
+      await waitFor(() => release !== undefined, 'the sink function to be called');
+      const before = (await handle.fetchHistory()).events.map((e) => e.type);
+      assert.equal(before.at(-1), 'WorkflowTaskStarted', before.join(', '));
+      release?.();
+      assert.equal(await handle.result(), 'answered');
     } finally {
       await env.close();
     }
