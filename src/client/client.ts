@@ -8,6 +8,7 @@ import type { SignalDefinition, UpdateDefinition, Workflow } from '../protocol/d
 import { toPayloads } from '../protocol/payload.ts';
 import { compileRetryPolicy } from '../protocol/retry-options.ts';
 import type { RetryPolicy } from '../protocol/retry-options.ts';
+import type { TypedSearchAttributesInput } from '../protocol/typed-search-attributes.ts';
 import type { EngineApi } from '../transport/engine-api.ts';
 import { AsyncCompletionClient } from './async-completion-client.ts';
 import { ScheduleClient } from './schedule-client.ts';
@@ -45,6 +46,11 @@ export interface WorkflowStartOptions<T extends Workflow = Workflow> {
   readonly args?: Parameters<T> | undefined;
   readonly memo?: Record<string, unknown> | undefined;
   readonly searchAttributes?: Record<string, unknown> | undefined;
+  /**
+   * Search attributes as typed pairs (or a `TypedSearchAttributes`): each value must be of its
+   * key's type. Where both are given, a typed one wins over an untyped one of the same name.
+   */
+  readonly typedSearchAttributes?: TypedSearchAttributesInput | undefined;
   /** Every run of the workflow id, retries and continue-as-new included (0 or unset: none). */
   readonly workflowExecutionTimeout?: Duration | undefined;
   /** One run (0 or unset: none). */
@@ -254,7 +260,10 @@ export class WorkflowClient {
       args: toPayloads(options.args ?? []),
       identity: this.#identity,
       memo: options.memo,
-      searchAttributes: searchAttributesForStart(options.searchAttributes),
+      searchAttributes: searchAttributesForStart(
+        options.searchAttributes,
+        options.typedSearchAttributes,
+      ),
       workflowExecutionTimeoutMs: workflowTimeoutMs(options.workflowExecutionTimeout),
       workflowRunTimeoutMs: workflowTimeoutMs(options.workflowRunTimeout),
       workflowTaskTimeoutMs: workflowTimeoutMs(options.workflowTaskTimeout),

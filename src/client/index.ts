@@ -25,7 +25,18 @@ export type {
 } from './workflow-list.ts';
 export { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from './workflow-id-options.ts';
 export type { SearchAttributes, SearchAttributeValue } from '../protocol/search-attributes.ts';
-export type { History } from './workflow-handle.ts';
+export {
+  SearchAttributeType,
+  TypedSearchAttributes,
+  defineSearchAttributeKey,
+} from '../protocol/typed-search-attributes.ts';
+export type {
+  SearchAttributeKey,
+  SearchAttributePair,
+  SearchAttributeUpdatePair,
+  SearchAttributeValueOfType,
+} from '../protocol/typed-search-attributes.ts';
+export type { History, WorkflowExecutionDescription } from './workflow-handle.ts';
 export { Connection } from './connection.ts';
 export { ScheduleClient } from './schedule-client.ts';
 export { ScheduleHandle } from './schedule-handle.ts';

@@ -1,4 +1,8 @@
 import type { Workflow } from '../protocol/definitions.ts';
+import {
+  typedSearchAttributesOf,
+  unifySearchAttributes,
+} from '../protocol/typed-search-attributes.ts';
 import type { EngineApi } from '../transport/engine-api.ts';
 import {
   actionResultFromWire,
@@ -53,7 +57,14 @@ export class ScheduleClient {
         })),
       },
       memo: options.memo,
-      searchAttributes: options.searchAttributes,
+      searchAttributes:
+        options.typedSearchAttributes === undefined
+          ? options.searchAttributes
+          : unifySearchAttributes(
+              options.searchAttributes,
+              options.typedSearchAttributes,
+              'the schedule options',
+            ),
     });
     return this.getHandle(scheduleId);
   }
@@ -91,6 +102,7 @@ export class ScheduleClient {
               },
               memo: s.memo,
               searchAttributes: s.searchAttributes,
+              typedSearchAttributes: typedSearchAttributesOf(s.searchAttributes),
             };
           }
           token = page.nextPageToken;

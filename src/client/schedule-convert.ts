@@ -10,6 +10,8 @@ import type {
   ScheduleSpec as WireSpec,
 } from '../protocol/schedules.ts';
 import type { SchedulePoliciesInput } from '../transport/schedule-api.ts';
+import { typedSearchAttributesOf } from '../protocol/typed-search-attributes.ts';
+import type { TypedSearchAttributesInput } from '../protocol/typed-search-attributes.ts';
 import { searchAttributesForStart } from './workflow-id-options.ts';
 import type {
   ScheduleDescriptionStartWorkflowAction,
@@ -75,7 +77,7 @@ export function actionToWire(
     workflowId: action.workflowId ?? `${scheduleId}-workflow`,
   };
   if (action.memo !== undefined) out.memo = action.memo;
-  const sa = searchAttributesForStart(action.searchAttributes);
+  const sa = searchAttributesForStart(...searchAttributesToSend(action));
   if (sa !== undefined) out.searchAttributes = sa;
   const wet = msOptionalFromDuration(action.workflowExecutionTimeout);
   if (wet !== undefined) out.workflowExecutionTimeoutMs = wet;
@@ -95,12 +97,43 @@ export function actionFromWire(a: ScheduleAction): ScheduleDescriptionStartWorkf
     args: a.args,
     workflowId: a.workflowId,
     memo: a.memo,
-    searchAttributes: a.searchAttributes,
+    searchAttributes: described(a.searchAttributes),
+    typedSearchAttributes: described(typedSearchAttributesOf(a.searchAttributes ?? {})),
     workflowExecutionTimeout: a.workflowExecutionTimeoutMs,
     workflowRunTimeout: a.workflowRunTimeoutMs,
     workflowTaskTimeout: a.workflowTaskTimeoutMs,
     retry: a.retry === undefined ? undefined : retryFromWire(a.retry),
   };
+}
+
+/**
+ * The search attributes objects a described action holds. `handle.update(fn)` gets both forms
+ * and sends back what `fn` returns, often `{ ...d.action, <one of them changed> }`: the form
+ * left as described is a stale copy of the other, and must not undo the change.
+ */
+const describedSearchAttributes = new WeakSet<object>();
+
+function described<T extends object | undefined>(value: T): T {
+  if (value !== undefined) describedSearchAttributes.add(value);
+  return value;
+}
+
+/**
+ * The untyped and typed search attributes of an action to send: both, unless one is still the
+ * description's (see {@link describedSearchAttributes}); then the other alone.
+ */
+function searchAttributesToSend(
+  action: ScheduleOptionsStartWorkflowAction,
+): [
+  ScheduleOptionsStartWorkflowAction['searchAttributes'],
+  TypedSearchAttributesInput | undefined,
+] {
+  const untyped = action.searchAttributes;
+  const typed = action.typedSearchAttributes;
+  if (untyped === undefined || typed === undefined) return [untyped, typed];
+  if (describedSearchAttributes.has(typed)) return [untyped, undefined];
+  if (describedSearchAttributes.has(untyped)) return [undefined, typed];
+  return [untyped, typed];
 }
 
 function retryFromWire(r: NonNullable<ScheduleAction['retry']>): RetryPolicy {

@@ -1,4 +1,5 @@
 import type { ScheduleOverlapPolicy } from '../protocol/schedules.ts';
+import { typedSearchAttributesOf } from '../protocol/typed-search-attributes.ts';
 import type { EngineApi } from '../transport/engine-api.ts';
 import {
   actionFromWire,
@@ -69,6 +70,7 @@ export class ScheduleHandle {
       },
       memo: d.memo,
       searchAttributes: d.searchAttributes,
+      typedSearchAttributes: typedSearchAttributesOf(d.searchAttributes),
     };
   }
 

@@ -4,6 +4,10 @@ import type { Workflow } from '../protocol/definitions.ts';
 import type { Duration } from '../protocol/duration.ts';
 import type { RetryPolicy } from '../protocol/retry-options.ts';
 import type { CalendarSpec, ScheduleOverlapPolicy } from '../protocol/schedules.ts';
+import type {
+  TypedSearchAttributes,
+  TypedSearchAttributesInput,
+} from '../protocol/typed-search-attributes.ts';
 
 export type { CalendarSpec, CalendarRange } from '../protocol/schedules.ts';
 
@@ -43,6 +47,11 @@ export interface ScheduleOptionsStartWorkflowAction<W extends Workflow = Workflo
   readonly workflowId?: string | undefined;
   readonly memo?: Record<string, unknown> | undefined;
   readonly searchAttributes?: Record<string, unknown> | undefined;
+  /**
+   * The started runs' search attributes as typed pairs (or a `TypedSearchAttributes`); a typed
+   * one wins over an untyped one of the same name.
+   */
+  readonly typedSearchAttributes?: TypedSearchAttributesInput | undefined;
   readonly workflowExecutionTimeout?: Duration | undefined;
   readonly workflowRunTimeout?: Duration | undefined;
   readonly workflowTaskTimeout?: Duration | undefined;
@@ -92,6 +101,11 @@ export interface ScheduleOptions<W extends Workflow = Workflow> {
     | undefined;
   readonly memo?: Record<string, unknown> | undefined;
   readonly searchAttributes?: Record<string, unknown> | undefined;
+  /**
+   * The schedule's own search attributes as typed pairs (or a `TypedSearchAttributes`); a typed
+   * one wins over an untyped one of the same name.
+   */
+  readonly typedSearchAttributes?: TypedSearchAttributesInput | undefined;
 }
 
 /** What `handle.update(fn)`'s function returns. Fields it does not know are ignored. */
@@ -124,6 +138,8 @@ export interface ScheduleDescriptionStartWorkflowAction {
   readonly workflowId: string;
   readonly memo: Record<string, unknown> | undefined;
   readonly searchAttributes: Record<string, unknown> | undefined;
+  /** `searchAttributes` as typed ones (types inferred from the values; empty when none). */
+  readonly typedSearchAttributes: TypedSearchAttributes;
   readonly workflowExecutionTimeout: number | undefined;
   readonly workflowRunTimeout: number | undefined;
   readonly workflowTaskTimeout: number | undefined;
@@ -158,6 +174,8 @@ export interface ScheduleDescription {
   };
   readonly memo: Record<string, unknown>;
   readonly searchAttributes: Record<string, unknown>;
+  /** `searchAttributes` as typed ones (types inferred from the values). */
+  readonly typedSearchAttributes: TypedSearchAttributes;
 }
 
 /** One schedule as `client.schedule.list()` yields it. Temporal's `ScheduleSummary`. */
@@ -172,6 +190,8 @@ export interface ScheduleSummary {
   };
   readonly memo: Record<string, unknown>;
   readonly searchAttributes: Record<string, unknown>;
+  /** `searchAttributes` as typed ones (types inferred from the values). */
+  readonly typedSearchAttributes: TypedSearchAttributes;
 }
 
 export interface ListScheduleOptions {

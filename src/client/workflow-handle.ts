@@ -9,6 +9,8 @@ import type {
   Workflow,
 } from '../protocol/definitions.ts';
 import { toPayloads } from '../protocol/payload.ts';
+import { typedSearchAttributesOf } from '../protocol/typed-search-attributes.ts';
+import type { TypedSearchAttributes } from '../protocol/typed-search-attributes.ts';
 import type {
   EngineApi,
   ExecutionRef,
@@ -27,6 +29,12 @@ export interface History {
   workflowId: string;
   runId: string;
   events: HistoryEvent[];
+}
+
+/** What `handle.describe()` returns. */
+export interface WorkflowExecutionDescription extends WorkflowDescription {
+  /** `searchAttributes` as typed ones, with the types their values imply. */
+  readonly typedSearchAttributes: TypedSearchAttributes;
 }
 
 /**
@@ -277,9 +285,10 @@ export class WorkflowHandle<T extends Workflow = Workflow> {
       : this.#ref();
   }
 
-  /** Status, times, pending activities and the last workflow-task failure. */
-  async describe(): Promise<WorkflowDescription> {
-    return this.#api.describeWorkflow(this.#ref());
+  /** Status, times, search attributes, pending activities and the last workflow-task failure. */
+  async describe(): Promise<WorkflowExecutionDescription> {
+    const d = await this.#api.describeWorkflow(this.#ref());
+    return { ...d, typedSearchAttributes: typedSearchAttributesOf(d.searchAttributes) };
   }
 
   /** The run's full history, as `Worker.runReplayHistory` takes it. */

@@ -1,5 +1,7 @@
 // client.workflow.list and count: Temporal's list-filter queries, paged through the EngineApi.
 import type { SearchAttributes } from '../protocol/search-attributes.ts';
+import { typedSearchAttributesOf } from '../protocol/typed-search-attributes.ts';
+import type { TypedSearchAttributes } from '../protocol/typed-search-attributes.ts';
 import type { RunStatus } from '../protocol/run-status.ts';
 import type {
   EngineApi,
@@ -36,6 +38,8 @@ export interface WorkflowExecutionInfo {
   readonly closeTime: Date | undefined;
   readonly memo: Record<string, unknown>;
   readonly searchAttributes: SearchAttributes;
+  /** `searchAttributes` as typed ones, with the types their values imply. */
+  readonly typedSearchAttributes: TypedSearchAttributes;
 }
 
 /** The answer of `client.workflow.count`. */
@@ -75,5 +79,6 @@ function toExecutionInfo(raw: RawExecutionInfo): WorkflowExecutionInfo {
     closeTime: raw.closeTimeMs === undefined ? undefined : new Date(raw.closeTimeMs),
     memo: raw.memo,
     searchAttributes: raw.searchAttributes as SearchAttributes,
+    typedSearchAttributes: typedSearchAttributesOf(raw.searchAttributes),
   };
 }

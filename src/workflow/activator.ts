@@ -29,6 +29,8 @@ import type { Failure } from '../protocol/failure.ts';
 import type { LocalActivityRequests } from '../protocol/local-activity.ts';
 import { mergeMemo, mergeSearchAttributes } from '../protocol/search-attribute-checks.ts';
 import type { SearchAttributesUpsert } from '../protocol/search-attribute-checks.ts';
+import { typedSearchAttributesOf } from '../protocol/typed-search-attributes.ts';
+import type { TypedSearchAttributes } from '../protocol/typed-search-attributes.ts';
 import {
   CancellationScope,
   RootCancellationScope,
@@ -136,6 +138,8 @@ export class Activator {
   #continueAsNewSuggested = false;
   readonly #instantiate: ModuleInstantiator;
   #start: WorkflowStartInfo | undefined;
+  /** `workflowInfo().typedSearchAttributes`, and the search attributes it was made from. */
+  #typedSearchAttributes: { of: Record<string, unknown>; typed: TypedSearchAttributes } | undefined;
   /** When the run's first workflow task started: the time of the activation that started it. */
   #runStartTimeMs = 0;
   /** `workflowInfo().lastFailure`, decoded once. */
@@ -989,6 +993,9 @@ export class Activator {
 
   workflowInfo(): WorkflowInfo {
     const start = this.#startInfo();
+    const searchAttributes = start.searchAttributes;
+    const typedSearchAttributes = (): TypedSearchAttributes =>
+      this.#typedSearchAttributesOf(searchAttributes);
     return {
       workflowId: start.workflowId,
       runId: start.runId,
@@ -1003,7 +1010,11 @@ export class Activator {
       startTime: new Date(start.startTimeMs),
       runStartTime: new Date(this.#runStartTimeMs),
       memo: start.memo,
-      searchAttributes: start.searchAttributes,
+      searchAttributes,
+      // Made when read (most runs never do), from the same search attributes as the field above.
+      get typedSearchAttributes() {
+        return typedSearchAttributes();
+      },
       executionTimeoutMs: start.workflowExecutionTimeoutMs,
       runTimeoutMs: start.workflowRunTimeoutMs,
       taskTimeoutMs: start.workflowTaskTimeoutMs,
@@ -1013,6 +1024,15 @@ export class Activator {
       lastFailure: this.#lastFailure,
       unsafe: { isReplaying: this.isReplaying, now: () => this.nowMs },
     };
+  }
+
+  /** Made again only after an upsert replaced the search attributes, not per workflowInfo(). */
+  #typedSearchAttributesOf(searchAttributes: Record<string, unknown>): TypedSearchAttributes {
+    const cached = this.#typedSearchAttributes;
+    if (cached?.of === searchAttributes) return cached.typed;
+    const typed = typedSearchAttributesOf(searchAttributes);
+    this.#typedSearchAttributes = { of: searchAttributes, typed };
+    return typed;
   }
 
   #startInfo(): WorkflowStartInfo {

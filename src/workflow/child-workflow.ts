@@ -6,6 +6,8 @@ import type { Duration } from '../protocol/duration.ts';
 import type { CommandOf } from '../protocol/commands.ts';
 import { compileRetryPolicy } from '../protocol/retry-options.ts';
 import type { RetryPolicy } from '../protocol/retry-options.ts';
+import { unifySearchAttributes } from '../protocol/typed-search-attributes.ts';
+import type { TypedSearchAttributesInput } from '../protocol/typed-search-attributes.ts';
 import type { Activator } from './activator.ts';
 import { getActivator } from './context.ts';
 import { ChildWorkflowCancellationType, ParentClosePolicy } from './cross-run-calls.ts';
@@ -32,6 +34,11 @@ export interface ChildWorkflowOptions<T extends Workflow = Workflow> {
   readonly workflowTaskTimeout?: Duration | undefined;
   readonly memo?: Record<string, unknown> | undefined;
   readonly searchAttributes?: Record<string, unknown> | undefined;
+  /**
+   * The child's search attributes as typed pairs (or a `TypedSearchAttributes`); where both are
+   * given, a typed one wins over an untyped one of the same name.
+   */
+  readonly typedSearchAttributes?: TypedSearchAttributesInput | undefined;
 }
 
 /**
@@ -124,7 +131,15 @@ function issueStartChild(
   if (runMs !== undefined) command.workflowRunTimeoutMs = runMs;
   if (taskMs !== undefined) command.workflowTaskTimeoutMs = taskMs;
   if (options.memo !== undefined) command.memo = options.memo;
-  if (options.searchAttributes !== undefined) command.searchAttributes = options.searchAttributes;
+  if (options.typedSearchAttributes !== undefined) {
+    command.searchAttributes = unifySearchAttributes(
+      options.searchAttributes,
+      options.typedSearchAttributes,
+      'the child workflow options',
+    );
+  } else if (options.searchAttributes !== undefined) {
+    command.searchAttributes = options.searchAttributes;
+  }
   if (options.retry !== undefined) command.retry = compileRetryPolicy(options.retry);
   const { started, result } = activator.crossRun.startChild(command, options.cancellationType);
   return [started, result];

@@ -4,6 +4,8 @@ import type { CommandOf } from '../protocol/commands.ts';
 import type { Workflow } from '../protocol/definitions.ts';
 import { msOptionalFromDuration } from '../protocol/duration.ts';
 import type { Duration } from '../protocol/duration.ts';
+import { unifySearchAttributes } from '../protocol/typed-search-attributes.ts';
+import type { TypedSearchAttributesInput } from '../protocol/typed-search-attributes.ts';
 import { getActivator } from './context.ts';
 import { argsAtCall } from './runtime-helpers.ts';
 
@@ -41,6 +43,11 @@ export interface ContinueAsNewOptions {
   readonly memo?: Record<string, unknown> | undefined;
   /** Search attributes of the next run. Default: this run's. */
   readonly searchAttributes?: Record<string, unknown> | undefined;
+  /**
+   * Search attributes of the next run as typed pairs (or a `TypedSearchAttributes`). Default:
+   * this run's. Where both are given, a typed one wins over an untyped one of the same name.
+   */
+  readonly typedSearchAttributes?: TypedSearchAttributesInput | undefined;
 }
 
 /**
@@ -93,7 +100,15 @@ function continueAsNewCommand(
   if (runTimeoutMs !== undefined) command.workflowRunTimeoutMs = runTimeoutMs;
   if (taskTimeoutMs !== undefined) command.workflowTaskTimeoutMs = taskTimeoutMs;
   if (options.memo !== undefined) command.memo = options.memo;
-  if (options.searchAttributes !== undefined) command.searchAttributes = options.searchAttributes;
+  if (options.typedSearchAttributes !== undefined) {
+    command.searchAttributes = unifySearchAttributes(
+      options.searchAttributes,
+      options.typedSearchAttributes,
+      'the continue-as-new options',
+    );
+  } else if (options.searchAttributes !== undefined) {
+    command.searchAttributes = options.searchAttributes;
+  }
   return command;
 }
 

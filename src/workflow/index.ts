@@ -18,6 +18,8 @@ import type {
 import type { WorkflowInfo } from './workflow-info.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import { normaliseSearchAttributes } from '../protocol/search-attribute-checks.ts';
+import { unifySearchAttributes } from '../protocol/typed-search-attributes.ts';
+import type { SearchAttributeUpdatePair } from '../protocol/typed-search-attributes.ts';
 
 export {
   ActivityFailure,
@@ -54,6 +56,17 @@ export type { CancellationScopeOptions } from './cancellation-scope.ts';
 export type { ParentWorkflowInfo, WorkflowInfo } from './workflow-info.ts';
 export { proxySinks } from './sinks.ts';
 export type { Sink, SinkCall, SinkFunction, Sinks } from './sinks.ts';
+export {
+  SearchAttributeType,
+  TypedSearchAttributes,
+  defineSearchAttributeKey,
+} from '../protocol/typed-search-attributes.ts';
+export type {
+  SearchAttributeKey,
+  SearchAttributePair,
+  SearchAttributeUpdatePair,
+  SearchAttributeValueOfType,
+} from '../protocol/typed-search-attributes.ts';
 export type {
   ActivityInput,
   ContinueAsNewInput,
@@ -496,19 +509,34 @@ export function workflowInfo(): WorkflowInfo {
 
 /**
  * Adds, replaces or removes (with `null` or `[]`) search attributes of this run: the values
- * that `client.workflow.list({ query })` filters on. `workflowInfo().searchAttributes` shows
- * the change at once. A value is a string, a finite number, a boolean, a `Date` (stored as its
- * ISO string) or a string array. Throws `InvalidArgumentError` for any other value, for a name
- * that is not an identifier, or for a system attribute (WorkflowId, StartTime, …).
+ * that `client.workflow.list({ query })` filters on. `workflowInfo().searchAttributes` and
+ * `workflowInfo().typedSearchAttributes` show the change at once. Takes either a record, whose
+ * value is a string, a finite number, a boolean, a `Date` (stored as its ISO string) or a string
+ * array, or Temporal's typed pairs (`SearchAttributeUpdatePair[]`), each value of its key's type
+ * and `null` to remove. Throws `InvalidArgumentError` for any other value, a typed value not of
+ * its key's type, a name that is not an identifier, or a system attribute (WorkflowId, …).
  *
  * @example
  * ```ts
  * upsertSearchAttributes({ OrderStatus: 'paid', Amount: 120, Tags: ['vip'] });
  * upsertSearchAttributes({ Tags: null }); // removes Tags
+ * const PaidAt = defineSearchAttributeKey('PaidAt', SearchAttributeType.DATETIME);
+ * upsertSearchAttributes([{ key: PaidAt, value: new Date() }]);
  * ```
  */
-export function upsertSearchAttributes(searchAttributes: Record<string, unknown>): void {
-  const result = normaliseSearchAttributes(searchAttributes);
+export function upsertSearchAttributes(
+  searchAttributes: Record<string, unknown> | readonly SearchAttributeUpdatePair[],
+): void {
+  if (Array.isArray(searchAttributes)) {
+    const upsert = unifySearchAttributes(
+      undefined,
+      searchAttributes as readonly SearchAttributeUpdatePair[],
+      'upsertSearchAttributes',
+    );
+    if (upsert !== undefined) getActivator().upsertSearchAttributes(upsert);
+    return;
+  }
+  const result = normaliseSearchAttributes(searchAttributes as Record<string, unknown>);
   if (!result.ok) throw new InvalidArgumentError(result.message);
   getActivator().upsertSearchAttributes(result.value);
 }
