@@ -138,9 +138,26 @@ describe('typed search attributes', () => {
     // A KEYWORD key reads a DATETIME as the string it is stored as.
     const asKeyword = defineSearchAttributeKey('PaidAt', SearchAttributeType.KEYWORD);
     assert.equal(typed.get(asKeyword), '2024-05-01T12:30:00.000Z');
-    // A DATETIME key reads any ISO 8601 string as a Date.
+    // A DATETIME key reads any ISO 8601 string as a Date; one without a zone is UTC.
     const day = defineSearchAttributeKey('Day', SearchAttributeType.DATETIME);
     assert.deepEqual(typed.get(day), new Date(Date.UTC(2024, 4, 1)));
+    const at = (s: string): Date | undefined =>
+      typedSearchAttributesOf({ At: s }).get(
+        defineSearchAttributeKey('At', SearchAttributeType.DATETIME),
+      );
+    // Read away from UTC, so that reading a zone-less string as local time would show.
+    const tz = process.env['TZ'];
+    process.env['TZ'] = 'America/New_York';
+    try {
+      assert.deepEqual(at('2024-05-01T12:30'), paidAt);
+      assert.deepEqual(at('2024-05-01 12:30:00'), paidAt);
+    } finally {
+      if (tz === undefined) delete process.env['TZ'];
+      else process.env['TZ'] = tz;
+    }
+    assert.deepEqual(at('2024-05-01T14:30:00+0200'), paidAt);
+    assert.deepEqual(at('2024-05-01T14:30:00.000+02:00'), paidAt);
+    assert.equal(at('May 1, 2024'), undefined);
     assert.equal(
       typed.get(defineSearchAttributeKey('Customer', SearchAttributeType.DATETIME)),
       undefined,

@@ -171,7 +171,17 @@ function copyValue<V>(value: V): V {
 
 /** A DATETIME as a string: one of the ISO 8601 forms the list filter compares. */
 const ISO_DATETIME =
-  /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+  /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/** An ISO 8601 string as a Date; one without a zone is UTC, as in list filters. */
+function parseIsoDatetime(value: string): Date | undefined {
+  const m = ISO_DATETIME.exec(value);
+  if (m === null) return undefined;
+  const [, day, time = '00:00', zone = 'Z'] = m;
+  const offset = zone === 'Z' || zone.includes(':') ? zone : `${zone.slice(0, 3)}:${zone.slice(3)}`;
+  const date = new Date(`${day ?? ''}T${time}${offset}`);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
 /** Exactly what `Date.toISOString()` writes: how a DATETIME (or untyped `Date`) is stored. */
 const TO_ISO_STRING = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -227,13 +237,8 @@ export class TypedSearchAttributes {
     ) {
       return value.toISOString() as SearchAttributeValueOfType[T];
     }
-    if (
-      key.type === SearchAttributeType.DATETIME &&
-      typeof value === 'string' &&
-      ISO_DATETIME.test(value)
-    ) {
-      const date = new Date(value);
-      return (Number.isNaN(date.getTime()) ? undefined : date) as SearchAttributeValueOfType[T];
+    if (key.type === SearchAttributeType.DATETIME && typeof value === 'string') {
+      return parseIsoDatetime(value) as SearchAttributeValueOfType[T];
     }
     return isValidValueForType(key.type, value) ? copyValue(value) : undefined;
   }
