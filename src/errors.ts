@@ -162,6 +162,17 @@ export class IllegalStateError extends RepriseError {
   }
 }
 
+/**
+ * `worker.runUntil(promise)`: the worker stopped (a `shutdown()` from elsewhere) and the promise
+ * had not settled within `promiseCompletionTimeout` after it. Temporal's
+ * `PromiseCompletionTimeoutError`.
+ */
+export class PromiseCompletionTimeoutError extends RepriseError {
+  constructor(message: string) {
+    super(ErrorCode.IllegalState, message);
+  }
+}
+
 /** Replaying a history with the current workflow code gave different commands (contract 5). */
 export class DeterminismViolationError extends RepriseError {
   constructor(message: string) {

@@ -6,7 +6,7 @@
  * await worker.run();
  */
 export { Worker } from './worker.ts';
-export type { WorkerOptions, WorkerState, WorkerStatus } from './worker.ts';
+export type { RunUntilOptions, WorkerOptions, WorkerState, WorkerStatus } from './worker.ts';
 export type { ReplayResult, ReplayWorkerOptions, ReplayableHistory } from './replay.ts';
 export type { InjectedSink, InjectedSinkFunction, InjectedSinks } from './sinks.ts';
 export { bundleWorkflowCode } from './workflow-bundle.ts';
@@ -15,7 +15,12 @@ export type {
   WorkflowBundleCode,
   WorkflowBundleOption,
 } from './workflow-bundle.ts';
-export { DataConverterError, DeterminismViolationError, IllegalStateError } from '../errors.ts';
+export {
+  DataConverterError,
+  DeterminismViolationError,
+  IllegalStateError,
+  PromiseCompletionTimeoutError,
+} from '../errors.ts';
 export { defaultPayloadConverter, METADATA_ENCODING_KEY } from '../common/data-converter.ts';
 export type {
   DataConverter,

@@ -3,7 +3,12 @@ import { hostname } from 'node:os';
 import { withDataConverter } from '../common/data-converter-api.ts';
 import { loadDataConverter } from '../common/data-converter.ts';
 import type { DataConverter, LoadedDataConverter } from '../common/data-converter.ts';
-import { IllegalStateError, InvalidArgumentError, ensureError } from '../errors.ts';
+import {
+  IllegalStateError,
+  InvalidArgumentError,
+  PromiseCompletionTimeoutError,
+  ensureError,
+} from '../errors.ts';
 import type { WorkerInterceptors } from './interceptors.ts';
 import { defaultLogger } from '../logger.ts';
 import type { Logger } from '../logger.ts';
@@ -98,6 +103,15 @@ export interface WorkerStatus {
 }
 
 export type WorkerState = 'INITIALIZED' | 'RUNNING' | 'STOPPING' | 'STOPPED';
+
+export interface RunUntilOptions {
+  /**
+   * How long `runUntil` still waits for its promise once the worker has stopped without it (a
+   * `shutdown()` from elsewhere), before it rejects with `PromiseCompletionTimeoutError`.
+   * Default 0: it does not wait, as in Temporal.
+   */
+  readonly promiseCompletionTimeout?: Duration | undefined;
+}
 
 /**
  * Activity long-polls unless set (Temporal's default), and the fewest workflow ones. In-process a
@@ -438,19 +452,59 @@ export class Worker {
   }
 
   /**
-   * Runs until `fnOrPromise` settles, then shuts down and returns (or throws) what it did.
+   * Runs until `fnOrPromise` settles, then shuts down and returns (or throws) what it did. As in
+   * Temporal, a worker that stops first (a `shutdown()` from elsewhere) does not leave it waiting:
+   * unless the promise settles within `promiseCompletionTimeout` (default 0) after the worker
+   * stopped, it rejects with `PromiseCompletionTimeoutError`.
    * @example const result = await worker.runUntil(client.workflow.execute(wf, opts));
    */
-  async runUntil<R>(fnOrPromise: Promise<R> | (() => Promise<R>)): Promise<R> {
+  async runUntil<R>(
+    fnOrPromise: Promise<R> | (() => Promise<R>),
+    options?: RunUntilOptions,
+  ): Promise<R> {
+    const waitMs = msFromDuration(options?.promiseCompletionTimeout ?? 0);
     const running = this.run();
-    try {
-      // Called inside the try: a function that throws at once still shuts the worker down.
-      return await (typeof fnOrPromise === 'function' ? fnOrPromise() : fnOrPromise);
-    } finally {
-      // Not if shut down meanwhile (shutdown() throws unless RUNNING); the run ends either way.
-      if (this.#state === 'RUNNING') await this.shutdown();
-      await running;
+    let outcome: PromiseSettledResult<R> | undefined;
+    const inner = (async () => {
+      try {
+        // Called inside the try: a function that throws at once still shuts the worker down.
+        const value = await (typeof fnOrPromise === 'function' ? fnOrPromise() : fnOrPromise);
+        outcome = { status: 'fulfilled', value };
+      } catch (reason) {
+        outcome = { status: 'rejected', reason };
+      } finally {
+        // Not if shut down meanwhile (shutdown() throws unless RUNNING); the run ends either way.
+        if (this.#state === 'RUNNING') void this.shutdown();
+      }
+    })();
+    await running;
+    if (outcome === undefined) {
+      // At least one turn: a function that awaited shutdown() itself returns just after the stop.
+      let cancel: () => void = () => undefined;
+      const grace = new Promise<void>((r) => {
+        if (waitMs > 0) {
+          const t = setTimeout(r, waitMs);
+          cancel = () => {
+            clearTimeout(t);
+          };
+        } else {
+          const t = setImmediate(r);
+          cancel = () => {
+            clearImmediate(t);
+          };
+        }
+      });
+      await Promise.race([inner, grace]);
+      cancel();
     }
+    if (outcome === undefined) {
+      throw new PromiseCompletionTimeoutError(
+        `The worker stopped and the promise given to runUntil did not settle within ${waitMs} ms after. ` +
+          'Something else shut the worker down first; pass { promiseCompletionTimeout } to wait longer for the promise.',
+      );
+    }
+    if (outcome.status === 'rejected') throw outcome.reason;
+    return outcome.value;
   }
 }
 

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { InvalidArgumentError } from 'reprise/client';
-import { IllegalStateError } from 'reprise/worker';
+import { IllegalStateError, PromiseCompletionTimeoutError } from 'reprise/worker';
 import { Worker } from 'reprise/worker';
 import type { WorkerOptions } from 'reprise/worker';
 import type { EngineApi } from '../../src/transport/engine-api.ts';
@@ -146,6 +146,50 @@ describe('worker polls', () => {
     assert.equal(result, 'stopped from inside');
     assert.equal(worker.state, 'STOPPED');
   });
+
+  test(
+    'runUntil rejects with PromiseCompletionTimeoutError when the worker is shut down elsewhere before its promise settles, as in Temporal',
+    { timeout: 10_000 },
+    async () => {
+      const worker = await Worker.create({
+        connection: env.engine.connection,
+        taskQueue: uniqueQueue('run-until-stopped'),
+        activities: { noop: () => undefined },
+      });
+      // A workflow result that never comes: the worker stopping must not leave runUntil waiting.
+      const untilNever = worker.runUntil(new Promise<never>(() => undefined));
+      await worker.shutdown();
+      await assert.rejects(
+        untilNever,
+        (e: unknown) =>
+          e instanceof PromiseCompletionTimeoutError &&
+          e.code === 'IllegalState' &&
+          /promiseCompletionTimeout/.test(e.message),
+      );
+      assert.equal(worker.state, 'STOPPED');
+
+      // With promiseCompletionTimeout, a promise that settles after the worker stopped is awaited.
+      const other = await Worker.create({
+        connection: env.engine.connection,
+        taskQueue: uniqueQueue('run-until-stopped'),
+        activities: { noop: () => undefined },
+      });
+      let stopped: Promise<void> | undefined;
+      const late = new Promise<string>((resolve) => {
+        queueMicrotask(() => {
+          stopped = other.shutdown();
+          void stopped.then(() => {
+            setImmediate(() => {
+              resolve('after the stop');
+            });
+          });
+        });
+      });
+      const result = await other.runUntil(late, { promiseCompletionTimeout: '10 seconds' });
+      assert.equal(result, 'after the stop');
+      await stopped;
+    },
+  );
 
   test('a count out of range or not whole, or a bad duration, is refused, naming the option', async () => {
     for (const bad of [

@@ -147,7 +147,12 @@ import type {
 } from 'reprise/client';
 
 // ── reprise/worker ──────────────────────────────────────────────────────────────────────────
-import { DeterminismViolationError, IllegalStateError, Worker } from 'reprise/worker';
+import {
+  DeterminismViolationError,
+  IllegalStateError,
+  PromiseCompletionTimeoutError,
+  Worker,
+} from 'reprise/worker';
 import type {
   ActivityExecuteInput,
   ActivityInterceptorsFactory,
@@ -687,6 +692,11 @@ export async function workerSurface(engine: Engine, history: History): Promise<v
   const worker: Worker = await Worker.create(options);
   const fromPromise: string = await worker.runUntil(Promise.resolve('done'));
   const fromFn: number = await worker.runUntil(() => Promise.resolve(1));
+  try {
+    await worker.runUntil(Promise.resolve(2), { promiseCompletionTimeout: '1 second' });
+  } catch (e) {
+    use(e instanceof PromiseCompletionTimeoutError);
+  }
   const other = await Worker.create({ connection: engine.connection, taskQueue: 'q2' });
   const running: Promise<void> = other.run();
   await other.shutdown();
