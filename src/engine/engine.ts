@@ -26,6 +26,7 @@ import {
 } from './ops/activity-tasks.ts';
 import { cancelWorkflow, terminateWorkflow } from './ops/cancel-workflow.ts';
 import { parseRequest } from './ops/parse-request.ts';
+import { assertNamespace } from './ops/find-run.ts';
 import { countWorkflows, listWorkflows } from './ops/list-workflows.ts';
 import { queryWorkflow } from './ops/query-workflow.ts';
 import { describeWorkflow, getHistory, getWorkflowOutcome } from './ops/read-workflow.ts';
@@ -184,6 +185,9 @@ export class Engine {
       updateWithStartWorkflow: (req) => updateWithStartWorkflow(d, req, closing),
       registerWorker: async (input: RegisterWorkerRequest) => {
         const req = parseRequest(RegisterSchema, input, 'register worker');
+        // As Temporal's worker validates its namespace: one in a namespace that does not exist
+        // would poll for nothing, without end.
+        await assertNamespace(d, req.namespace);
         await d.store.registerWorker({
           ...req,
           buildId: req.buildId,

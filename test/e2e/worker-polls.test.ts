@@ -4,7 +4,7 @@
 // to a real engine, and the refusal of counts that make no sense.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { InvalidArgumentError } from 'reprise/client';
+import { InvalidArgumentError, NamespaceNotFoundError } from 'reprise/client';
 import { IllegalStateError, PromiseCompletionTimeoutError } from 'reprise/worker';
 import { Worker } from 'reprise/worker';
 import type { WorkerOptions } from 'reprise/worker';
@@ -190,6 +190,21 @@ describe('worker polls', () => {
       await stopped;
     },
   );
+
+  test('Worker.create in a namespace that does not exist rejects with NamespaceNotFoundError, as Temporal validates the namespace', async () => {
+    const { api, open } = countingPolls(env.engine.connection);
+    await assert.rejects(
+      Worker.create({
+        connection: api,
+        namespace: 'no-such-namespace',
+        taskQueue: uniqueQueue('no-namespace'),
+        workflowsPath: fixturesPath('workflows.ts'),
+        activities: { noop: () => undefined },
+      }),
+      (e: unknown) => e instanceof NamespaceNotFoundError && e.namespace === 'no-such-namespace',
+    );
+    assert.deepEqual(open, { workflow: 0, activity: 0 });
+  });
 
   test('a count out of range or not whole, or a bad duration, is refused, naming the option', async () => {
     for (const bad of [
