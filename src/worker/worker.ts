@@ -310,6 +310,11 @@ export class Worker {
     return this.#state;
   }
 
+  /** The worker's state, as `state` gives it: Temporal's `worker.getState()`. */
+  getState(): WorkerState {
+    return this.#state;
+  }
+
   /** Runs in memory (the sticky cache). */
   get cachedWorkflowCount(): number {
     return this.#workflowHandler?.cache.size ?? 0;

@@ -119,16 +119,20 @@ describe('worker polls', () => {
     // Thrown, not a rejected promise: Temporal's shutdown() returns nothing to catch it on.
     assert.throws(() => worker.shutdown(), notRunning('INITIALIZED'));
     assert.equal(worker.state, 'INITIALIZED');
+    assert.equal(worker.getState(), 'INITIALIZED', "Temporal's getState() names it too");
     const running = worker.run();
     assert.equal(worker.state, 'RUNNING');
+    assert.equal(worker.getState(), 'RUNNING');
     const startedTwice = (e: unknown) =>
       e instanceof IllegalStateError && e.message.startsWith('Poller was already started');
     assert.throws(() => worker.run(), startedTwice);
     const stopping = worker.shutdown();
     assert.throws(() => worker.shutdown(), notRunning('STOPPING'));
+    assert.equal(worker.getState(), 'STOPPING');
     await stopping;
     await running;
     assert.equal(worker.state, 'STOPPED');
+    assert.equal(worker.getState(), 'STOPPED');
     assert.throws(() => worker.shutdown(), notRunning('STOPPED'));
     assert.throws(() => worker.run(), startedTwice);
   });

@@ -698,6 +698,8 @@ export async function workerSurface(engine: Engine, history: History): Promise<v
     use(e instanceof PromiseCompletionTimeoutError);
   }
   const other = await Worker.create({ connection: engine.connection, taskQueue: 'q2' });
+  const initial: 'INITIALIZED' | 'RUNNING' | 'STOPPING' | 'STOPPED' = other.getState();
+  use(initial);
   const running: Promise<void> = other.run();
   await other.shutdown();
   await running;
