@@ -211,7 +211,7 @@ export class Worker {
             taskQueue: options.taskQueue,
             reserve: (type) =>
               this.#state === 'RUNNING' &&
-              this.#activities[type] !== undefined &&
+              this.#activityFor(type) !== undefined &&
               this.#activitySlots.tryAcquire(),
             release: () => {
               this.#activitySlots.release();
@@ -415,6 +415,15 @@ export class Worker {
     };
   }
 
+  /**
+   * The function that runs activity type `type`: the one registered under that name, else the
+   * `default` one if registered (Temporal's: `export default` from the activities module).
+   */
+  #activityFor(type: string): ActivityFunctions[string] | undefined {
+    const acts = this.#activities;
+    return Object.hasOwn(acts, type) ? acts[type] : acts['default'];
+  }
+
   /** How activity tasks run: in an activity slot, through the runner. */
   #activityLoop() {
     return {
@@ -422,7 +431,7 @@ export class Worker {
       logger: this.#logger,
       inFlight: this.#inFlight,
       handle: (task: ActivityTask) =>
-        this.#activityRunner.run(task, this.#activities[task.activityType]),
+        this.#activityRunner.run(task, this.#activityFor(task.activityType)),
     };
   }
 

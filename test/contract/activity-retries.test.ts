@@ -9,6 +9,7 @@ import {
   WorkflowFailedError,
 } from 'reprise/client';
 import type { WorkflowHandle } from 'reprise/client';
+import { activityInfo } from 'reprise/activity';
 import { ManualClock } from 'reprise/server';
 import type { ActivityOptions } from 'reprise/workflow';
 import * as activities from './fixtures/contract-activities.ts';
@@ -419,6 +420,26 @@ describe('activity retries', () => {
     const next = (await pendingActivity(handle)).nextAttemptScheduleTimeMs;
     clock.set(next ?? assert.fail('no retry scheduled'));
     assert.equal(await handle.result(), `${key}: attempt 2`);
+  });
+
+  test("a worker's `default` activity runs the types it does not register, as Temporal's (export default from the activities module)", async () => {
+    const key = id('default-activity');
+    const queue = `${key}-queue`;
+    await env.startWorker({
+      taskQueue: queue,
+      workflowsPath: undefined,
+      activities: {
+        somethingElse: () => 'not this one',
+        default: (...args: unknown[]) =>
+          `${activityInfo().activityType} ran by default with ${JSON.stringify(args[0])}`,
+      },
+    });
+    const handle = await startFlaky(
+      key,
+      { failures: 0 },
+      { startToCloseTimeout: '1 minute', taskQueue: queue, retry: { maximumAttempts: 1 } },
+    );
+    assert.equal(await handle.result(), `flaky ran by default with "${key}"`);
   });
 
   test('maximumAttempts Infinity is unlimited, as 0 is', async () => {
