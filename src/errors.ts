@@ -173,6 +173,16 @@ export class PromiseCompletionTimeoutError extends RepriseError {
   }
 }
 
+/**
+ * `Worker.runReplayHistory(ies)`: the replayed code failed a workflow task for a reason other
+ * than nondeterminism (it threw, or left a promise rejection unhandled). Temporal's `ReplayError`.
+ */
+export class ReplayError extends RepriseError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorCode.WorkflowFailed, message, options);
+  }
+}
+
 /** Replaying a history with the current workflow code gave different commands (contract 5). */
 export class DeterminismViolationError extends RepriseError {
   constructor(message: string) {

@@ -20,6 +20,7 @@ export {
   DeterminismViolationError,
   IllegalStateError,
   PromiseCompletionTimeoutError,
+  ReplayError,
 } from '../errors.ts';
 export { defaultPayloadConverter, METADATA_ENCODING_KEY } from '../common/data-converter.ts';
 export type {

@@ -1,9 +1,4 @@
-import {
-  DeterminismViolationError,
-  InvalidArgumentError,
-  RepriseError,
-  ErrorCode,
-} from '../errors.ts';
+import { DeterminismViolationError, InvalidArgumentError, ReplayError } from '../errors.ts';
 import { decodeFailure } from '../failures.ts';
 import { HistoryEvent } from '../protocol/history-events.ts';
 import * as z from 'zod';
@@ -97,7 +92,7 @@ async function replayOne(
     if (result.status === 'failed') {
       if (result.cause === 'NonDeterminism')
         throw new DeterminismViolationError(result.failure.message);
-      throw new RepriseError(ErrorCode.WorkflowFailed, `Replay failed: ${result.failure.message}`, {
+      throw new ReplayError(`Replay failed: ${result.failure.message}`, {
         cause: decodeFailure(result.failure),
       });
     }

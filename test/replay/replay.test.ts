@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { hideSandboxRejectionsFromTestRunner } from '../helpers/sandbox-rejections.ts';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { DeterminismViolationError, Worker } from 'reprise/worker';
+import { DeterminismViolationError, ReplayError, Worker } from 'reprise/worker';
 import { HistoryBuilder, applicationFailure } from '../helpers/history-builders.ts';
 
 const fixture = (name: string): unknown =>
@@ -78,7 +78,10 @@ describe('a replay of code that leaves a promise rejection unhandled', () => {
         { events: h.events },
       ),
       (e: unknown) => {
-        assert.ok(e instanceof Error);
+        // Temporal's class for a replay that fails for another reason than nondeterminism.
+        assert.ok(e instanceof ReplayError);
+        assert.ok(!(e instanceof DeterminismViolationError));
+        assert.equal(e.name, 'ReplayError');
         assert.equal(
           e.message,
           'Replay failed: Unhandled Promise rejection: ActivityFailure: Activity task failed',
