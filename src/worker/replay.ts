@@ -1,4 +1,9 @@
-import { DeterminismViolationError, InvalidArgumentError, ReplayError } from '../errors.ts';
+import {
+  DeterminismViolationError,
+  InvalidArgumentError,
+  ReplayError,
+  ensureError,
+} from '../errors.ts';
 import { decodeFailure } from '../failures.ts';
 import { HistoryEvent } from '../protocol/history-events.ts';
 import * as z from 'zod';
@@ -34,6 +39,8 @@ export type ReplayableHistory = { readonly events: readonly unknown[] } | readon
 
 export interface ReplayResult {
   readonly workflowId: string;
+  /** The replayed run's id: the history's `runId`, or the one its start event names. */
+  readonly runId: string;
   /** Undefined when the code replays the history exactly. */
   readonly error: Error | undefined;
 }
@@ -60,11 +67,13 @@ async function replayOne(
   workflows: LoadedWorkflows,
   options: ReplayWorkerOptions,
   history: ReplayableHistory,
-): Promise<void> {
+): Promise<{ runId: string; error: Error | undefined }> {
   const namespace = options.namespace ?? 'default';
   const events = parseHistory(history);
   const started = events[0];
-  if (started?.type !== 'WorkflowExecutionStarted') return;
+  if (started?.type !== 'WorkflowExecutionStarted') {
+    throw new InvalidArgumentError('A history must start with WorkflowExecutionStarted.');
+  }
   // The run's own id seeds its random source: fetchHistory()'s answer gives it; the events alone
   // name it in the start when it is not the chain's first run (a retry or a continued run).
   const given = Array.isArray(history) ? undefined : (history as { runId?: unknown }).runId;
@@ -78,8 +87,9 @@ async function replayOne(
     runId,
     workflowType: started.workflowType,
   });
+  let result: Awaited<ReturnType<typeof run.replayShared>>;
   try {
-    const result = await run.replayShared(events).finally(() => {
+    result = await run.replayShared(events).finally(() => {
       const calls = run.takeSinkCalls();
       return calls === undefined
         ? undefined
@@ -89,16 +99,19 @@ async function replayOne(
             source: { workflowId: started.workflowId, runId, workflowType: started.workflowType },
           });
     });
-    if (result.status === 'failed') {
-      if (result.cause === 'NonDeterminism')
-        throw new DeterminismViolationError(result.failure.message);
-      throw new ReplayError(`Replay failed: ${result.failure.message}`, {
-        cause: decodeFailure(result.failure),
-      });
-    }
+  } catch (e) {
+    return { runId, error: ensureError(e) };
   } finally {
     run.dispose();
   }
+  if (result.status !== 'failed') return { runId, error: undefined };
+  if (result.cause === 'NonDeterminism') {
+    return { runId, error: new DeterminismViolationError(result.failure.message) };
+  }
+  const error = new ReplayError(`Replay failed: ${result.failure.message}`, {
+    cause: decodeFailure(result.failure),
+  });
+  return { runId, error };
 }
 
 function loadReplayed(options: ReplayWorkerOptions): Promise<LoadedWorkflows> {
@@ -122,15 +135,18 @@ export async function runReplayHistory(
 ): Promise<void> {
   const workflows = await loadReplayed(options);
   try {
-    await replayOne(workflows, options, history);
+    const { error } = await replayOne(workflows, options, history);
+    if (error) throw error;
   } finally {
     workflows.dispose();
   }
 }
 
 /**
- * Replays many histories against one bundle of the code; yields one result per history.
- * Temporal's `Worker.runReplayHistories`.
+ * Replays many histories against one bundle of the code; yields one result per history, its
+ * `error` the `DeterminismViolationError` or `ReplayError` the replay failed with. A history that
+ * is not one throws `InvalidArgumentError`, ending the replays. Temporal's
+ * `Worker.runReplayHistories`.
  */
 export async function* runReplayHistories(
   options: ReplayWorkerOptions,
@@ -141,13 +157,9 @@ export async function* runReplayHistories(
   const workflows = await loadReplayed(options);
   try {
     for await (const { workflowId, history } of histories) {
-      let error: Error | undefined;
-      try {
-        await replayOne(workflows, options, history);
-      } catch (e) {
-        error = e instanceof Error ? e : new Error(String(e));
-      }
-      yield { workflowId, error };
+      // A history that is not one throws, ending the replays, as in Temporal.
+      const { runId, error } = await replayOne(workflows, options, history);
+      yield { workflowId, runId, error };
     }
   } finally {
     workflows.dispose();

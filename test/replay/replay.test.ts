@@ -42,6 +42,24 @@ describe('saved histories replay against the current code', () => {
     }
     assert.equal(results.length, 1);
     assert.ok(results[0]?.error instanceof DeterminismViolationError);
+    // Temporal's result shape: the run's id too.
+    assert.equal(results[0].workflowId, 'a');
+    assert.equal(results[0].runId, '00894486-5ec3-4689-a758-3c9b4fe8e51e');
+  });
+
+  test('runReplayHistories throws on something that is not a history, as Temporal does, after yielding the results before it', async () => {
+    const replays = Worker.runReplayHistories({ workflowsPath }, [
+      { workflowId: 'good', history: fixture('sequence.history.json') as { events: unknown[] } },
+      { workflowId: 'bad', history: { events: [{ nope: 1 }] } },
+    ]);
+    const first = await replays.next();
+    assert.equal(first.done, false);
+    assert.deepEqual(first.value, {
+      workflowId: 'good',
+      runId: '00894486-5ec3-4689-a758-3c9b4fe8e51e',
+      error: undefined,
+    });
+    await assert.rejects(replays.next(), /Not a Reprise history/);
   });
 
   test('something that is not a history is refused with a clear error', async () => {

@@ -716,7 +716,7 @@ export async function workerSurface(engine: Engine, history: History): Promise<v
     [{ workflowId: history.workflowId, history }],
   );
   for await (const r of results) {
-    use(r.workflowId, r.error instanceof DeterminismViolationError);
+    use(r.workflowId, r.runId, r.error instanceof DeterminismViolationError);
   }
 }
 
