@@ -231,6 +231,28 @@ export class UnavailableError extends RepriseError {
   }
 }
 
+/**
+ * What a closed engine answers: an `UnavailableError` (by name too) that will not pass, so that a
+ * worker stops instead of polling it again without end.
+ */
+export class EngineClosedError extends UnavailableError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnavailableError';
+  }
+}
+
+/**
+ * `worker.runUntil`: the worker failed (its engine closed) and the promise it was given failed
+ * too, or did not settle; `cause` holds both errors. Temporal's `CombinedWorkerRunError`.
+ */
+export class CombinedWorkerRunError extends RepriseError {
+  declare readonly cause: { workerError: unknown; innerError: unknown };
+  constructor(message: string, cause: { workerError: unknown; innerError: unknown }) {
+    super(ErrorCode.Unavailable, message, { cause });
+  }
+}
+
 /** Wraps a thrown value that is not an `Error` once, keeping it as the cause. */
 export function ensureError(e: unknown): Error {
   if (e instanceof Error) return e;

@@ -135,7 +135,8 @@ export class Engine {
   /**
    * Stops the timer loop, answers open long-polls, and closes the store if it opened it. From
    * then on every call on `connection` fails with `Unavailable`, and so do result and update
-   * waits it cut short (shut workers down first: their polls then back off and log it).
+   * waits it cut short (shut workers down first: a worker whose engine closed fails, its `run()`
+   * rejecting with that `UnavailableError`).
    */
   async close(): Promise<void> {
     if (this.#closed) return;

@@ -1,12 +1,12 @@
-import { UnavailableError } from '../errors.ts';
+import { EngineClosedError } from '../errors.ts';
 import type { Clock } from './clock.ts';
 
 /**
  * What a closed engine answers every call, and a result or update wait its close cut short: an
  * error, not "not yet", which a client would ask again at once, and get again, without end.
  */
-export function engineClosedError(): UnavailableError {
-  return new UnavailableError(
+export function engineClosedError(): EngineClosedError {
+  return new EngineClosedError(
     'The engine closed while this call waited for it. Ask an engine that serves the store (a closed engine answers no more calls).',
   );
 }

@@ -16,6 +16,7 @@ export type {
   WorkflowBundleOption,
 } from './workflow-bundle.ts';
 export {
+  CombinedWorkerRunError,
   DataConverterError,
   DeterminismViolationError,
   IllegalStateError,

@@ -17,8 +17,15 @@ export async function runPollLoops<T>(opts: {
   poll: (signal: AbortSignal) => Promise<T | undefined>;
   handle: (task: T) => Promise<void>;
   inFlight: Set<Promise<void>>;
+  /**
+   * Whether a poll's error will not pass (a closed engine): true ends this loop without a retry
+   * (the caller stops the others); false backs off and polls again.
+   */
+  fatal?: (e: unknown) => boolean;
 }): Promise<void> {
   const slots = opts.slots;
+  // A function, not the property: the loop's condition would narrow it to false past awaits.
+  const stopped = (): boolean => opts.signal.aborted;
   let backoffMs = 100;
   const loop = async (): Promise<void> => {
     while (!opts.signal.aborted) {
@@ -30,6 +37,8 @@ export async function runPollLoops<T>(opts: {
         backoffMs = 100;
       } catch (e) {
         slots.release();
+        // After the stop no poll follows: a failure then (the store closing under it) is no news.
+        if (stopped() || opts.fatal?.(e) === true) break;
         opts.logger.warn({ err: e }, `poll failed; retrying in ${backoffMs} ms`);
         await abortableDelay(backoffMs, opts.signal);
         backoffMs = Math.min(backoffMs * 2, 5000);

@@ -4,6 +4,8 @@ import { withDataConverter } from '../common/data-converter-api.ts';
 import { loadDataConverter } from '../common/data-converter.ts';
 import type { DataConverter, LoadedDataConverter } from '../common/data-converter.ts';
 import {
+  CombinedWorkerRunError,
+  EngineClosedError,
   IllegalStateError,
   InvalidArgumentError,
   PromiseCompletionTimeoutError,
@@ -102,7 +104,11 @@ export interface WorkerStatus {
   numRunningActivities: number;
 }
 
-export type WorkerState = 'INITIALIZED' | 'RUNNING' | 'STOPPING' | 'STOPPED';
+/**
+ * `FAILED`: the worker stopped on an error that will not pass (its engine closed); `run()`
+ * rejected with it. As Temporal's, without `DRAINING` and `DRAINED`.
+ */
+export type WorkerState = 'INITIALIZED' | 'RUNNING' | 'STOPPING' | 'STOPPED' | 'FAILED';
 
 export interface RunUntilOptions {
   /**
@@ -170,6 +176,8 @@ export class Worker {
   readonly #activitySlots: Semaphore;
   #state: WorkerState = 'INITIALIZED';
   #running: Promise<void> | undefined;
+  /** The error that stopped the worker (its engine closed): run() rejects with it. */
+  #fatal: Error | undefined;
 
   private constructor(
     options: WorkerOptions,
@@ -370,6 +378,18 @@ export class Worker {
       taskQueue: this.options.taskQueue,
       identity: this.#identity,
     };
+    // A closed engine answers no more polls: the worker stops, as Temporal's does on a fatal
+    // error, instead of polling it again without end.
+    const fatal = (e: unknown): boolean => {
+      if (!(e instanceof EngineClosedError)) return false;
+      if (this.#fatal === undefined) {
+        this.#fatal = e;
+        this.#logger.error({ err: e }, 'the engine closed: the worker stops polling and fails');
+      }
+      if (this.#state === 'RUNNING') this.#state = 'STOPPING';
+      this.#stop.abort();
+      return true;
+    };
     const loops: Promise<void>[] = [];
     if (this.#workflowHandler) {
       const max = this.options.maxConcurrentWorkflowTaskExecutions ?? 40;
@@ -378,6 +398,7 @@ export class Worker {
           ...this.#workflowLoop(),
           pollers: this.options.maxConcurrentWorkflowTaskPolls ?? defaultWorkflowPolls(max),
           signal,
+          fatal,
           poll: (s) => this.#api.pollWorkflowTask({ ...common, waitMs: POLL_WAIT_MS }, s),
         }),
       );
@@ -389,6 +410,7 @@ export class Worker {
           ...this.#activityLoop(),
           pollers: this.options.maxConcurrentActivityTaskPolls ?? Math.min(max, DEFAULT_POLLS),
           signal,
+          fatal,
           poll: (s) => this.#api.pollActivityTask({ ...common, waitMs: POLL_WAIT_MS }, s),
         }),
       );
@@ -400,8 +422,9 @@ export class Worker {
       clearInterval(registerTimer);
       this.#workflowHandler?.cache.clear();
       this.#workflows?.dispose();
-      this.#state = 'STOPPED';
+      this.#state = this.#fatal === undefined ? 'STOPPED' : 'FAILED';
     }
+    if (this.#fatal !== undefined) throw this.#fatal;
   }
 
   /** How workflow tasks run: in a workflow slot, through the handler. */
@@ -491,7 +514,12 @@ export class Worker {
         if (this.#state === 'RUNNING') void this.shutdown();
       }
     })();
-    await running;
+    let workerError: { error: unknown } | undefined;
+    try {
+      await running;
+    } catch (error) {
+      workerError = { error };
+    }
     if (outcome === undefined) {
       // At least one turn: a function that awaited shutdown() itself returns just after the stop.
       let cancel: () => void = () => undefined;
@@ -511,14 +539,22 @@ export class Worker {
       await Promise.race([inner, grace]);
       cancel();
     }
-    if (outcome === undefined) {
-      throw new PromiseCompletionTimeoutError(
+    const settled: PromiseSettledResult<R> = outcome ?? {
+      status: 'rejected',
+      reason: new PromiseCompletionTimeoutError(
         `The worker stopped and the promise given to runUntil did not settle within ${waitMs} ms after. ` +
           'Something else shut the worker down first; pass { promiseCompletionTimeout } to wait longer for the promise.',
+      ),
+    };
+    if (workerError !== undefined) {
+      if (settled.status === 'fulfilled') throw workerError.error;
+      throw new CombinedWorkerRunError(
+        'The worker failed in runUntil, and so did the promise it was given: see cause.workerError and cause.innerError.',
+        { workerError: workerError.error, innerError: settled.reason },
       );
     }
-    if (outcome.status === 'rejected') throw outcome.reason;
-    return outcome.value;
+    if (settled.status === 'rejected') throw settled.reason;
+    return settled.value;
   }
 }
 

@@ -5,11 +5,22 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { InvalidArgumentError, NamespaceNotFoundError } from 'reprise/client';
-import { IllegalStateError, PromiseCompletionTimeoutError } from 'reprise/worker';
+import {
+  CombinedWorkerRunError,
+  IllegalStateError,
+  PromiseCompletionTimeoutError,
+} from 'reprise/worker';
 import { Worker } from 'reprise/worker';
 import type { WorkerOptions } from 'reprise/worker';
 import type { EngineApi } from '../../src/transport/engine-api.ts';
-import { fixturesPath, startTestEnv, uniqueQueue, waitFor } from '../helpers/test-env.ts';
+import { UnavailableError } from '../../src/errors.ts';
+import {
+  fixturesPath,
+  recordingLogger,
+  startTestEnv,
+  uniqueQueue,
+  waitFor,
+} from '../helpers/test-env.ts';
 import type { TestEnv } from '../helpers/test-env.ts';
 
 /** The engine's connection, counting the polls of each kind that are open right now. */
@@ -209,6 +220,76 @@ describe('worker polls', () => {
     );
     assert.deepEqual(open, { workflow: 0, activity: 0 });
   });
+
+  test(
+    'a worker whose engine closes stops polling, ends FAILED, and run() rejects with the UnavailableError, as a Temporal worker fails on a fatal error',
+    { timeout: 10_000 },
+    async () => {
+      const own = await startTestEnv();
+      const { logger, warnings, errors } = recordingLogger();
+      const worker = await Worker.create({
+        connection: own.engine.connection,
+        taskQueue: uniqueQueue('engine-closes'),
+        workflowsPath: fixturesPath('workflows.ts'),
+        activities: { noop: () => undefined },
+        logger,
+      });
+      const running = worker.run();
+      running.catch(() => undefined);
+      await own.close();
+      await assert.rejects(
+        running,
+        (e: unknown) => e instanceof UnavailableError && /engine closed/.test(e.message),
+      );
+      assert.equal(worker.getState(), 'FAILED');
+      assert.deepEqual(warnings, [], 'no poll was retried');
+      assert.equal(errors.length, 1, 'the stop is logged once');
+      assert.throws(() => worker.shutdown(), IllegalStateError);
+    },
+  );
+
+  test(
+    "runUntil on a worker whose engine closes rejects with the worker's error, or CombinedWorkerRunError when its promise failed too, as in Temporal",
+    { timeout: 10_000 },
+    async () => {
+      const own = await startTestEnv();
+      const { logger } = recordingLogger();
+      const worker = await Worker.create({
+        connection: own.engine.connection,
+        taskQueue: uniqueQueue('engine-closes'),
+        activities: { noop: () => undefined },
+        logger,
+      });
+      const client = own.client;
+      await assert.rejects(
+        worker.runUntil(async () => {
+          await own.close();
+          // The client's calls fail too: both errors are kept.
+          await client.workflow.getHandle('anything').describe();
+        }),
+        (e: unknown) =>
+          e instanceof CombinedWorkerRunError &&
+          e.cause.workerError instanceof UnavailableError &&
+          e.cause.innerError instanceof UnavailableError,
+      );
+      assert.equal(worker.getState(), 'FAILED');
+
+      const other = await startTestEnv();
+      const second = await Worker.create({
+        connection: other.engine.connection,
+        taskQueue: uniqueQueue('engine-closes'),
+        activities: { noop: () => undefined },
+        logger,
+      });
+      await assert.rejects(
+        second.runUntil(async () => {
+          await other.close();
+          return 'done';
+        }),
+        UnavailableError,
+      );
+    },
+  );
 
   test('a count out of range or not whole, or a bad duration, is refused, naming the option', async () => {
     for (const bad of [

@@ -148,6 +148,7 @@ import type {
 
 // ── reprise/worker ──────────────────────────────────────────────────────────────────────────
 import {
+  CombinedWorkerRunError,
   DeterminismViolationError,
   IllegalStateError,
   PromiseCompletionTimeoutError,
@@ -696,9 +697,10 @@ export async function workerSurface(engine: Engine, history: History): Promise<v
     await worker.runUntil(Promise.resolve(2), { promiseCompletionTimeout: '1 second' });
   } catch (e) {
     use(e instanceof PromiseCompletionTimeoutError);
+    if (e instanceof CombinedWorkerRunError) use(e.cause.workerError, e.cause.innerError);
   }
   const other = await Worker.create({ connection: engine.connection, taskQueue: 'q2' });
-  const initial: 'INITIALIZED' | 'RUNNING' | 'STOPPING' | 'STOPPED' = other.getState();
+  const initial: 'INITIALIZED' | 'RUNNING' | 'STOPPING' | 'STOPPED' | 'FAILED' = other.getState();
   use(initial);
   const running: Promise<void> = other.run();
   await other.shutdown();
