@@ -97,4 +97,9 @@ export class KeyedMutex {
   isLocked(key: string): boolean {
     return this.#waiting.has(key);
   }
+
+  /** The keys held now. */
+  get heldCount(): number {
+    return this.#waiting.size;
+  }
 }

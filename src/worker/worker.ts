@@ -97,10 +97,18 @@ export interface WorkerOptions {
 export interface WorkerStatus {
   runState: WorkerState;
   numCachedWorkflows: number;
+  /** Runs with a workflow (or query) task being answered now, local activities included. */
+  numInFlightWorkflowActivations: number;
+  /** Activities and local activities running now. */
+  numInFlightActivities: number;
+  numInFlightNonLocalActivities: number;
+  /** Local activities running now, counting the backoffs between their attempts. */
+  numInFlightLocalActivities: number;
   /** Workflow tasks answered by a cached run, one activation each. */
   workflowTasksFromCache: number;
   /** Workflow tasks that replayed the run's full history (cache miss, eviction, stale cache). */
   workflowTasksReplayed: number;
+  /** As numInFlightNonLocalActivities. */
   numRunningActivities: number;
 }
 
@@ -330,9 +338,15 @@ export class Worker {
 
   /** What the worker is doing: its state, cache and task counters. */
   getStatus(): WorkerStatus {
+    const nonLocal = this.#activityRunner.runningCount;
+    const local = this.#localActivities.runningCount;
     return {
       runState: this.#state,
       numCachedWorkflows: this.cachedWorkflowCount,
+      numInFlightWorkflowActivations: this.#workflowHandler?.inFlight ?? 0,
+      numInFlightActivities: nonLocal + local,
+      numInFlightNonLocalActivities: nonLocal,
+      numInFlightLocalActivities: local,
       workflowTasksFromCache: this.#workflowHandler?.stats.cacheHits ?? 0,
       workflowTasksReplayed: this.#workflowHandler?.stats.fullReplays ?? 0,
       numRunningActivities: this.#activityRunner.runningCount,

@@ -82,6 +82,11 @@ export class WorkflowTaskHandler {
     this.cache = new WorkflowCache(opts.maxCachedWorkflows, (k) => this.#locks.isLocked(k));
   }
 
+  /** Runs with a workflow or query task being answered now (one at a time per run). */
+  get inFlight(): number {
+    return this.#locks.heldCount;
+  }
+
   handle(task: WorkflowTask): Promise<void> {
     return this.#locks.run(task.runId, () =>
       task.kind === 'query' ? this.#query(task) : this.#workflowTask(task),

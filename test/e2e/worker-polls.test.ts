@@ -22,6 +22,9 @@ import {
   waitFor,
 } from '../helpers/test-env.ts';
 import type { TestEnv } from '../helpers/test-env.ts';
+import * as raceActivities from './fixtures/cancel-race-activities.ts';
+import { gates } from './fixtures/cancel-race-activities.ts';
+import { cancelActivityAfterHold, go } from './fixtures/cancel-race-workflows.ts';
 
 /** The engine's connection, counting the polls of each kind that are open right now. */
 function countingPolls(api: EngineApi): {
@@ -290,6 +293,46 @@ describe('worker polls', () => {
       );
     },
   );
+
+  test("getStatus() counts the workflow tasks, activities and local activities in flight, in Temporal's fields", async () => {
+    const own = await startTestEnv({
+      workflows: 'cancel-race-workflows.ts',
+      activities: raceActivities,
+    });
+    const inFlight = () => {
+      const s = own.worker.getStatus();
+      return {
+        activations: s.numInFlightWorkflowActivations,
+        activities: s.numInFlightActivities,
+        nonLocal: s.numInFlightNonLocalActivities,
+        local: s.numInFlightLocalActivities,
+      };
+    };
+    try {
+      assert.deepEqual(inFlight(), { activations: 0, activities: 0, nonLocal: 0, local: 0 });
+      const workKey = uniqueQueue('status-work');
+      const holdKey = uniqueQueue('status-hold');
+      const handle = await own.client.workflow.start(cancelActivityAfterHold, {
+        taskQueue: own.taskQueue,
+        workflowId: workKey,
+        args: [workKey, holdKey, 'TRY_CANCEL'],
+      });
+      await waitFor(() => gates.started.has(workKey), 'the activity to start');
+      await handle.signal(go);
+      await waitFor(() => gates.started.has(holdKey), 'the local activity to hold the task');
+      // The activity runs; the local activity holds its workflow task out.
+      assert.deepEqual(inFlight(), { activations: 1, activities: 2, nonLocal: 1, local: 1 });
+      gates.released.add(workKey);
+      gates.released.add(holdKey);
+      await waitFor(
+        () => inFlight().activities === 0 && inFlight().activations === 0,
+        'both to finish',
+      );
+      await handle.terminate('done');
+    } finally {
+      await own.close();
+    }
+  });
 
   test('a count out of range or not whole, or a bad duration, is refused, naming the option', async () => {
     for (const bad of [

@@ -701,7 +701,14 @@ export async function workerSurface(engine: Engine, history: History): Promise<v
   }
   const other = await Worker.create({ connection: engine.connection, taskQueue: 'q2' });
   const initial: 'INITIALIZED' | 'RUNNING' | 'STOPPING' | 'STOPPED' | 'FAILED' = other.getState();
-  use(initial);
+  const status = other.getStatus();
+  use(
+    initial,
+    status.numInFlightActivities,
+    status.numInFlightNonLocalActivities,
+    status.numInFlightLocalActivities,
+    status.numInFlightWorkflowActivations,
+  );
   const running: Promise<void> = other.run();
   await other.shutdown();
   await running;

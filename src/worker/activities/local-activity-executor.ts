@@ -72,6 +72,7 @@ export class LocalActivityExecutor {
   readonly #dataConverter: LoadedDataConverter | undefined;
   /** The engine's payload limit, which its marker must keep to; the default until registered. */
   #maxPayloadBytes = MAX_PAYLOAD_BYTES;
+  #running = 0;
 
   constructor(opts: {
     activities: ActivityFunctions;
@@ -87,6 +88,11 @@ export class LocalActivityExecutor {
     this.#activities = opts.activities;
     this.#taskQueue = opts.taskQueue;
     this.#logger = opts.logger;
+  }
+
+  /** Local activities being run now (attempts and the backoffs between them). */
+  get runningCount(): number {
+    return this.#running;
   }
 
   /** Whether this worker registers the activity type `activityType`. */
@@ -107,6 +113,19 @@ export class LocalActivityExecutor {
    * finish, but no further one starts). Never throws.
    */
   async execute(
+    request: LocalActivityRequest,
+    run: LocalActivityRunContext,
+    signal: AbortSignal,
+  ): Promise<LocalActivityMarkerDetails> {
+    this.#running++;
+    try {
+      return await this.#execute(request, run, signal);
+    } finally {
+      this.#running--;
+    }
+  }
+
+  async #execute(
     request: LocalActivityRequest,
     run: LocalActivityRunContext,
     signal: AbortSignal,
