@@ -6,6 +6,7 @@ import type { Command } from '../protocol/commands.ts';
 import { HandlerUnfinishedPolicy } from './activator-types.ts';
 import type { UpdateHandler, UpdateValidator } from './activator-types.ts';
 import type { RunInterceptors } from './workflow-interceptors.ts';
+import { cloneData } from '../util/clone-data.ts';
 import { LazyMap } from '../util/lazy-collections.ts';
 
 type UpdateJob = Extract<ActivationJob, { type: 'doUpdate' }>;
@@ -120,7 +121,9 @@ export class UpdateHandlers {
     if (job.runValidator && validator !== undefined) {
       this.#inValidator = true;
       try {
-        this.#interceptors.validateUpdate(job, validator);
+        // Its own copy of the arguments, as Temporal decodes them anew for each: the handler
+        // never sees what the validator did to them, as on a replay, which runs no validator.
+        this.#interceptors.validateUpdate({ ...job, args: cloneData(job.args) }, validator);
       } catch (e) {
         this.#inValidator = false;
         this.#pushCommand({

@@ -11,6 +11,7 @@ import { Worker } from 'reprise/worker';
 import * as activities from './fixtures/message-activities.ts';
 import {
   addItem,
+  addNamed,
   addToCart,
   cart,
   checkout,
@@ -227,6 +228,20 @@ describe('workflow updates', () => {
       await stop();
       await env.startWorker();
     }
+  });
+
+  test('the handler gets the arguments as sent, whatever its validator did to its own', async () => {
+    const handle = await startCart();
+    // As in Temporal, where each gets its own decoding of the input: a replay, which runs no
+    // validator, then sees what the first run saw.
+    assert.equal(await handle.executeUpdate(addNamed, { args: [{ name: ' pear ' }] }), ' pear ');
+    assert.deepEqual(await handle.query(itemsQuery), [' pear ']);
+    await handle.signal(checkout);
+    assert.deepEqual(await handle.result(), [' pear ']);
+    await Worker.runReplayHistory(
+      { workflowsPath: fixturesPath('message-workflows.ts') },
+      await handle.fetchHistory(),
+    );
   });
 
   test('an update waiting on a condition survives a worker restart', async () => {
