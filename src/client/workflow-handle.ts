@@ -238,7 +238,7 @@ export class WorkflowHandle<T extends Workflow = Workflow> {
   ): Promise<UpdateWorkflowResponse> {
     const updateId = options?.updateId ?? randomUUID();
     let response = await this.#api.updateWorkflow({
-      ...this.#ref(),
+      ...this.#chainRef(),
       updateId,
       name: typeof def === 'string' ? def : def.name,
       args: toPayloads(options?.args ?? []),
@@ -278,7 +278,10 @@ export class WorkflowHandle<T extends Workflow = Workflow> {
     });
   }
 
-  /** The run to cancel or terminate: the bound run, or the latest of the chain this handle began. */
+  /**
+   * The run to cancel, terminate or update: the bound run, or the latest of the chain this handle
+   * began.
+   */
   #chainRef(): ExecutionRef & { firstExecutionRunId?: string } {
     return this.runId === undefined && this.firstExecutionRunId !== undefined
       ? { ...this.#ref(), firstExecutionRunId: this.firstExecutionRunId }

@@ -155,6 +155,11 @@ export interface UpdateWorkflowRequest extends ExecutionRef {
   identity?: string | undefined;
   waitForStage: 'Accepted' | 'Completed';
   waitMs: number;
+  /**
+   * Without a runId: send the update only if the latest run belongs to the chain (continue-as-new,
+   * retries) that started with this run, as a handle from `start()` does (Temporal's rule).
+   */
+  firstExecutionRunId?: string | undefined;
 }
 export interface UpdateWithStartWorkflowRequest {
   /** The start; `workflowIdConflictPolicy` is required (USE_EXISTING, FAIL or TERMINATE_EXISTING). */

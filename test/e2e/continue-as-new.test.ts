@@ -114,7 +114,8 @@ describe('continue-as-new', () => {
       handle.result(),
       (e) => e instanceof WorkflowFailedError && e.cause instanceof CancelledFailure,
     );
-    // The id started again is another chain: this handle's cancel and terminate do not reach it.
+    // The id started again is another chain: this handle's cancel, terminate and updates do not
+    // reach it (Temporal's client sends the chain's first run id with each).
     const again = await env.client.workflow.start(notebook, {
       taskQueue: env.taskQueue,
       workflowId,
@@ -126,6 +127,17 @@ describe('continue-as-new', () => {
       return true;
     });
     await assert.rejects(handle.cancel(), WorkflowNotFoundError);
+    await assert.rejects(handle.executeUpdate(addNote, { args: ['lost'] }), (e) => {
+      assert.ok(e instanceof WorkflowNotFoundError);
+      assert.match(e.message, /not of the chain that started with run/);
+      return true;
+    });
+    await assert.rejects(
+      handle.startUpdate(addNote, { args: ['lost'], waitForStage: 'ACCEPTED' }),
+      WorkflowNotFoundError,
+    );
+    assert.deepEqual(await again.query(notesQuery), ['round 1']);
+    assert.equal(await again.executeUpdate(addNote, { args: ['c'] }), 'c');
     const running = await again.describe();
     assert.equal(running.status, 'Running');
     assert.equal(running.runId, again.firstExecutionRunId);

@@ -22,6 +22,7 @@ export const UpdateSchema = z.object({
   identity: z.string().optional(),
   waitForStage: WaitForStageSchema,
   waitMs: z.number().int().nonnegative().max(120_000),
+  firstExecutionRunId: z.string().optional(),
 });
 
 /**
@@ -29,8 +30,8 @@ export const UpdateSchema = z.object({
  * does not lose it) and a workflow task is scheduled to deliver it, unless one is out (then the
  * next task carries it). The same updateId again changes nothing and waits on the first one —
  * unless that one was rejected, which leaves nothing behind (Temporal's rule). An update to a
- * closed run is refused with WorkflowNotFoundError, except one that run already completed,
- * whose outcome is returned.
+ * run of another chain than `firstExecutionRunId`'s is refused with WorkflowNotFoundError; so is
+ * one to a closed run, except one that run already completed, whose outcome is returned.
  */
 export async function updateWorkflow(
   deps: EngineDeps,
@@ -41,6 +42,19 @@ export async function updateWorkflow(
   checkPayload(deps, `The input of update '${req.name}'`, req.args);
   const run = await findRunOrThrow(deps, req);
   await updateRun(deps, run.runId, (tx) => {
+    // Temporal checks the chain first: a run of another chain is not found, even for an updateId
+    // it knows.
+    const chain = tx.state.firstExecutionRunId ?? tx.runId;
+    if (req.firstExecutionRunId !== undefined && chain !== req.firstExecutionRunId) {
+      throw new WorkflowNotFoundError(
+        req.workflowId,
+        run.runId,
+        req.namespace,
+        `The latest run of workflow '${req.workflowId}' (${run.runId}) is not of the chain that ` +
+          `started with run ${req.firstExecutionRunId} (the id was started again since); the ` +
+          'update was not sent. Use getHandle(workflowId) to update the latest run whatever its chain.',
+      );
+    }
     const existing = tx.state.updates?.[req.updateId];
     if (existing && existing.stage !== 'rejected') return;
     if (!tx.isRunning) {
