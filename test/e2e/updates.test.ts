@@ -168,6 +168,30 @@ describe('workflow updates', () => {
     assert.equal(await handle.executeUpdate(addItem, { args: ['first'] }), 1);
   });
 
+  test(
+    'an update to a workflow waiting out its start delay ends the delay',
+    { timeout: 20_000 },
+    async () => {
+      const handle = await env.client.workflow.start(cart, {
+        taskQueue: env.taskQueue,
+        workflowId: id('delayed'),
+        args: ['dan'],
+        startDelay: '10000 days',
+      });
+      // As Temporal's server, which dispatches the first workflow task to deliver it.
+      assert.equal(await handle.executeUpdate(addItem, { args: ['first'] }), 1);
+      const types = (await handle.fetchHistory()).events.map((e) => e.type);
+      assert.deepEqual(types.slice(0, 4), [
+        'WorkflowExecutionStarted',
+        'WorkflowTaskScheduled',
+        'WorkflowTaskStarted',
+        'WorkflowTaskCompleted',
+      ]);
+      await handle.signal(checkout);
+      assert.deepEqual(await handle.result(), ['first']);
+    },
+  );
+
   test('startUpdate returns once the update is accepted, and result() waits for its handler', async () => {
     const handle = await startCart();
     const update = await handle.startUpdate(waitForRelease, {
