@@ -194,9 +194,10 @@ export class WorkflowHandle<T extends Workflow = Workflow> {
   }
 
   /**
-   * Sends an update and returns once the workflow accepted it (its validator passed), with a
-   * handle whose `result()` waits for the handler. A rejection throws
-   * `WorkflowUpdateFailedError` here.
+   * Sends an update and returns once the workflow accepted it (its validator passed) or rejected
+   * it, with a handle whose `result()` waits for the handler. As in Temporal, a rejection (or a
+   * handler that failed at once) does not throw here: the handle's `result()` throws
+   * `WorkflowUpdateFailedError`.
    * @example const update = await handle.startUpdate(addItem, { args: ['pear'], waitForStage: 'ACCEPTED' });
    */
   async startUpdate<Ret, Args extends unknown[] = []>(
@@ -207,9 +208,6 @@ export class WorkflowHandle<T extends Workflow = Workflow> {
     },
   ): Promise<WorkflowUpdateHandle<Ret>> {
     const response = await this.#sendUpdate(def, options, 'Accepted');
-    if (response.stage === 'Completed' && response.outcome?.status === 'failure') {
-      updateResult(response); // a rejection: throws WorkflowUpdateFailedError
-    }
     return new WorkflowUpdateHandle<Ret>({
       api: this.#api,
       namespace: this.#namespace,

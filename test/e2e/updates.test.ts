@@ -208,6 +208,29 @@ describe('workflow updates', () => {
     assert.equal(await handle.getUpdateHandle<string>('box-update').result(), 'released box');
   });
 
+  test('startUpdate gives a handle for an update rejected or failed at once; its result() throws', async () => {
+    const handle = await startCart();
+    // As Temporal's client: the handle comes without error, the failure with result().
+    const rejected = await handle.startUpdate(addItem, { args: [''], waitForStage: 'ACCEPTED' });
+    await assert.rejects(rejected.result(), (e: unknown) => {
+      assert.ok(e instanceof WorkflowUpdateFailedError);
+      assert.ok(e.cause instanceof ApplicationFailure);
+      assert.equal(e.cause.type, 'BadItem');
+      return true;
+    });
+    const failed = await handle.startUpdate(failingUpdate, {
+      args: ['no stock'],
+      waitForStage: 'ACCEPTED',
+    });
+    await assert.rejects(failed.result(), (e: unknown) => {
+      assert.ok(e instanceof WorkflowUpdateFailedError);
+      assert.ok(e.cause instanceof ApplicationFailure);
+      assert.equal(e.cause.type, 'UpdateFailed');
+      return true;
+    });
+    assert.equal(updateEvents((await handle.fetchHistory()).events).length, 2, 'the failed one');
+  });
+
   test('a handler can run activities', async () => {
     const handle = await startCart();
     assert.equal(await handle.executeUpdate(doubleIt, { args: [21] }), 42);
