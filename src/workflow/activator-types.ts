@@ -53,6 +53,7 @@ export type DefaultSignalHandler = (signalName: string, ...args: unknown[]) => u
 export type QueryHandler = (...args: unknown[]) => unknown;
 export type UpdateHandler = (...args: unknown[]) => unknown;
 export type UpdateValidator = (...args: unknown[]) => void;
+export type DefaultUpdateHandler = (updateName: string, ...args: unknown[]) => unknown;
 /** Evaluates the workflows module once for this run: module state is per run. */
 export type ModuleInstantiator = () => Record<string, unknown>;
 

@@ -69,6 +69,7 @@ export {
 } from './activator-types.ts';
 export type {
   DefaultSignalHandler,
+  DefaultUpdateHandler,
   ModuleInstantiator,
   QueryHandler,
   ResolvedActivityOptions,
@@ -79,6 +80,7 @@ export type {
 import { HandlerUnfinishedPolicy, PATCH_MARKER_NAME } from './activator-types.ts';
 import type {
   DefaultSignalHandler,
+  DefaultUpdateHandler,
   ModuleInstantiator,
   Parked,
   ParkedActivity,
@@ -787,6 +789,10 @@ export class Activator {
   setQueryHandler(name: string, handler: QueryHandler | undefined): void {
     if (handler === undefined) this.#queryHandlers.delete(name);
     else this.#queryHandlers.set(name, handler);
+  }
+
+  setDefaultUpdateHandler(handler: DefaultUpdateHandler | undefined): void {
+    this.#updates.setDefault(handler);
   }
 
   setUpdateHandler(

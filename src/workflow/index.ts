@@ -500,6 +500,18 @@ export function setDefaultSignalHandler(
   getActivator().setDefaultSignalHandler(handler);
 }
 
+/**
+ * Sets a handler for every update that has no handler of its own; it receives the update name
+ * first. It has no validator, and its unfinished policy is `WARN_AND_ABANDON`. Buffered updates
+ * without a handler are delivered to it at once, in the order they arrived. Temporal's
+ * `setDefaultUpdateHandler`.
+ */
+export function setDefaultUpdateHandler(
+  handler: ((updateName: string, ...args: unknown[]) => unknown) | undefined,
+): void {
+  getActivator().setDefaultUpdateHandler(handler);
+}
+
 // ── info, versioning, determinism, logging ──────────────────────────────────────────────────
 
 /** What the workflow knows about its own run: ids, type, task queue, history size, times. */

@@ -4,7 +4,7 @@ import { encodeFailure, isTemporalFailure } from '../failures.ts';
 import type { ActivationJob } from '../protocol/activation.ts';
 import type { Command } from '../protocol/commands.ts';
 import { HandlerUnfinishedPolicy } from './activator-types.ts';
-import type { UpdateHandler, UpdateValidator } from './activator-types.ts';
+import type { DefaultUpdateHandler, UpdateHandler, UpdateValidator } from './activator-types.ts';
 import type { RunInterceptors } from './workflow-interceptors.ts';
 import { cloneData } from '../util/clone-data.ts';
 import { LazyMap } from '../util/lazy-collections.ts';
@@ -16,6 +16,11 @@ export class UpdateHandlers {
     string,
     { handler: UpdateHandler; validator: UpdateValidator | undefined; warn: boolean }
   >();
+  /**
+   * `setDefaultUpdateHandler`'s: handles updates whose name has no handler of its own, with the
+   * name first, no validator, and the default unfinished policy (Temporal's).
+   */
+  #default: DefaultUpdateHandler | undefined;
   /** Updates delivered before their handler was set; rejected if still here at conclude. */
   #buffered: UpdateJob[] = [];
   /**
@@ -62,8 +67,27 @@ export class UpdateHandlers {
   /** An update arrived: handled now, or buffered until its handler is set. */
   deliver(job: UpdateJob): void {
     const entry = this.#handlers.get(job.name);
-    if (entry === undefined) this.#buffered.push(job);
-    else this.#run(entry.handler, entry.validator, entry.warn, job);
+    if (entry !== undefined) this.#run(entry.handler, entry.validator, entry.warn, job);
+    else if (this.#default !== undefined) this.#runDefault(this.#default, job);
+    else this.#buffered.push(job);
+  }
+
+  /** Temporal's `setDefaultUpdateHandler`: the buffered updates go to it, in order, at once. */
+  setDefault(handler: DefaultUpdateHandler | undefined): void {
+    this.#default = handler;
+    if (handler === undefined) return;
+    const waiting = this.#buffered;
+    this.#buffered = [];
+    for (const job of waiting) this.#runDefault(handler, job);
+  }
+
+  #runDefault(handler: DefaultUpdateHandler, job: UpdateJob): void {
+    this.#run(
+      (...args: unknown[]) => handler(job.name, ...args),
+      undefined,
+      true, // WARN_AND_ABANDON, as in Temporal
+      job,
+    );
   }
 
   set(

@@ -13,6 +13,7 @@ import {
   addItem,
   addNamed,
   addToCart,
+  anyUpdate,
   cart,
   checkout,
   doubleIt,
@@ -229,6 +230,45 @@ describe('workflow updates', () => {
       return true;
     });
     assert.equal(updateEvents((await handle.fetchHistory()).events).length, 2, 'the failed one');
+  });
+
+  test('setDefaultUpdateHandler handles the updates without a handler of their own, with their name', async () => {
+    // No worker: the first update rides the first workflow task, which delivers it before the
+    // workflow sets the default handler; it waits for it, as in Temporal.
+    await env.stopWorkers();
+    const handle = await env.client.workflow.start(anyUpdate, {
+      taskQueue: env.taskQueue,
+      workflowId: id('any-update'),
+    });
+    const first = handle.executeUpdate('rename', { args: ['a', 'b'], updateId: 'rename-1' });
+    await waitFor(async () => {
+      const state = await env.engine.connection
+        .pollWorkflowUpdate({
+          namespace: 'default',
+          workflowId: handle.workflowId,
+          updateId: 'rename-1',
+          waitForStage: 'Accepted',
+          waitMs: 0,
+        })
+        .catch(() => undefined);
+      return state?.stage === 'Admitted';
+    }, 'the update to be admitted');
+    await env.startWorker();
+    assert.equal(await first, 1);
+    assert.equal(await handle.executeUpdate(addItem, { args: ['pear'] }), 2);
+    assert.equal(await handle.executeUpdate('total', { args: [3] }), 3);
+    await assert.rejects(handle.executeUpdate('refuse'), (e: unknown) => {
+      assert.ok(e instanceof WorkflowUpdateFailedError);
+      assert.ok(e.cause instanceof ApplicationFailure);
+      assert.equal(e.cause.type, 'Refused');
+      return true;
+    });
+    await handle.signal(checkout);
+    assert.deepEqual(await handle.result(), ['rename a b', 'addItem pear', 'total 3']);
+    await Worker.runReplayHistory(
+      { workflowsPath: fixturesPath('message-workflows.ts') },
+      await handle.fetchHistory(),
+    );
   });
 
   test('a handler can run activities', async () => {

@@ -41,6 +41,7 @@ import {
   proxyActivities,
   proxyLocalActivities,
   setDefaultSignalHandler,
+  setDefaultUpdateHandler,
   setHandler,
   sleep,
   startChild,
@@ -326,6 +327,8 @@ export async function workflowSurface(): Promise<void> {
   setDefaultSignalHandler((signalName, ...args) => {
     use(signalName, args);
   });
+  setDefaultUpdateHandler((updateName, ...args) => `${updateName}: ${args.length}`);
+  setDefaultUpdateHandler(undefined);
 
   const info: WorkflowInfo = workflowInfo();
   const parent: ParentWorkflowInfo | undefined = info.parent;
