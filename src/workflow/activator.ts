@@ -42,6 +42,7 @@ import {
   CHILD_CANCEL_BEFORE_START_PATCH,
   CHILD_CANCEL_IN_TASK_PATCH,
   CrossRunCalls,
+  EXTERNAL_CALL_CANCELLED_SCOPE_PATCH,
 } from './cross-run-calls.ts';
 import { LOCAL_ACTIVITY_CANCEL_SETTLES_PATCH, LocalActivityCalls } from './local-activity.ts';
 import { RunInterceptors } from './workflow-interceptors.ts';
@@ -246,6 +247,7 @@ export class Activator {
     // finding none, would keep the start command the live run dropped.
     cancelsBeforeStart: () => !this.#closed && this.patch(CHILD_CANCEL_BEFORE_START_PATCH, false),
     withdrawsInTask: () => this.internalRule(CHILD_CANCEL_IN_TASK_PATCH),
+    rejectsInCancelledScope: () => this.internalRule(EXTERNAL_CALL_CANCELLED_SCOPE_PATCH),
     assertMayIssue: (what) => {
       this.#assertMayIssue(what);
     },

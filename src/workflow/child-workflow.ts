@@ -215,6 +215,6 @@ export function getExternalWorkflowHandle(
     runId,
     signal: (def, ...args) =>
       signalWorkflow({ type: 'external', workflowExecution: { workflowId, runId } }, def, args),
-    cancel: () => getActivator().crossRun.cancelExternal({ workflowId, runId }, false),
+    cancel: () => getActivator().crossRun.requestCancelExternal({ workflowId, runId }),
   };
 }

@@ -52,6 +52,14 @@ export const CHILD_CANCEL_BEFORE_START_PATCH = 'reprise/child-cancel-before-star
  */
 export const CHILD_CANCEL_IN_TASK_PATCH = 'reprise/child-cancel-in-task';
 
+/**
+ * The internal patch under which a signal to another workflow (by an external or child handle),
+ * or a cancel request by an external handle, made in a scope already cancelled rejects at once
+ * with that scope's cancellation and sends nothing, as in Temporal. A history without its marker
+ * was recorded before: there such a call was sent. Decided where a run first meets the case.
+ */
+export const EXTERNAL_CALL_CANCELLED_SCOPE_PATCH = 'reprise/external-call-cancelled-scope';
+
 export interface ParkedCall {
   resolve: (value: unknown) => void;
   reject: (reason: unknown) => void;
@@ -97,6 +105,11 @@ export interface CrossRunHost {
    * run where it first applies; never once the run has closed.
    */
   withdrawsInTask(): boolean;
+  /**
+   * Whether a signal or external cancel made in a cancelled scope rejects without being sent:
+   * always live, on replay iff history recorded {@link EXTERNAL_CALL_CANCELLED_SCOPE_PATCH}.
+   */
+  rejectsInCancelledScope(): boolean;
   /** Throws in a query handler or update validator; called before a seq is taken. */
   assertMayIssue(what: string): void;
   namespace(): string;
@@ -185,6 +198,8 @@ export class CrossRunCalls {
     childWorkflowOnly: boolean,
   ): Promise<void> {
     this.#host.assertMayIssue(`signal '${signalName}' to '${target.workflowId}'`);
+    const cancelled = this.#rejectedInCancelledScope();
+    if (cancelled !== undefined) return cancelled;
     const seq = ++this.#seqSignal;
     const command: CommandOf<'SignalExternalWorkflowExecution'> = {
       type: 'SignalExternalWorkflowExecution',
@@ -201,6 +216,22 @@ export class CrossRunCalls {
       command,
       `signal '${signalName}' to '${target.workflowId}'`,
     );
+  }
+
+  /**
+   * An external handle's `cancel()`: as {@link cancelExternal}, but in a cancelled scope it
+   * rejects with that scope's cancellation and sends nothing (Temporal's rule).
+   */
+  requestCancelExternal(target: { workflowId: string; runId: string | undefined }): Promise<void> {
+    this.#host.assertMayIssue(`cancel of '${target.workflowId}'`);
+    return this.#rejectedInCancelledScope() ?? this.cancelExternal(target, false);
+  }
+
+  /** The scope's cancellation, if the calling scope is cancelled and the rule applies. */
+  #rejectedInCancelledScope(): Promise<never> | undefined {
+    const scope = CancellationScope.current();
+    if (!scope.consideredCancelled || !this.#host.rejectsInCancelledScope()) return undefined;
+    return rejectedBy(scope);
   }
 
   /** Requests cancellation of another workflow. */

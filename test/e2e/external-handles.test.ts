@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { Worker } from 'reprise/worker';
+import type { HistoryEvent } from '../../src/protocol/history-events.ts';
 import {
   cancelMissing,
   cancelOther,
   collectOne,
+  messagesAfterCancel,
   signalMissing,
   signalOther,
   waitForever,
@@ -72,6 +75,57 @@ describe('external workflow handles', () => {
       args: [id('nobody')],
     });
     assert.equal(result, 'failed: ExternalWorkflowExecutionNotFound');
+  });
+
+  test('a signal or cancel request made in a cancelled scope rejects at once and is not sent', async () => {
+    const collector = await env.client.workflow.start(collectOne, {
+      taskQueue: env.taskQueue,
+      workflowId: id('collector'),
+    });
+    const victim = await env.client.workflow.start(waitForever, {
+      taskQueue: env.taskQueue,
+      workflowId: id('victim'),
+    });
+    const handle = await env.client.workflow.start(messagesAfterCancel, {
+      taskQueue: env.taskQueue,
+      workflowId: id('cancelled-sender'),
+      args: [collector.workflowId, victim.workflowId],
+    });
+    await handle.cancel();
+    // As in Temporal: the workflow's root scope is cancelled, so both calls reject with its
+    // CancelledFailure; from a non-cancellable scope the signal goes out.
+    assert.deepEqual(await handle.result(), [
+      'signal: cancelled',
+      'cancel: cancelled',
+      'shielded signal: done',
+    ]);
+    assert.deepEqual(await collector.result(), ['shielded']);
+    assert.equal((await victim.describe()).status, 'Running');
+    const types = (await handle.fetchHistory()).events.map((e) => e.type);
+    assert.equal(types.filter((t) => t === 'SignalExternalWorkflowExecutionInitiated').length, 1);
+    assert.ok(!types.includes('RequestCancelExternalWorkflowExecutionInitiated'));
+    await Worker.runReplayHistory(
+      { workflowsPath: fixturesPath(workflows) },
+      await handle.fetchHistory(),
+    );
+    await victim.terminate();
+  });
+
+  test('a history recorded before that rule replays as it ran: the calls were sent', async () => {
+    // Recorded by the old code (generate-external-calls-cancelled-scope-history.ts).
+    const history = JSON.parse(
+      readFileSync(
+        new URL(
+          '../replay/fixtures/external-calls-cancelled-scope-legacy.history.json',
+          import.meta.url,
+        ),
+        'utf8',
+      ),
+    ) as { workflowId: string; runId: string; events: HistoryEvent[] };
+    const types = history.events.map((e) => e.type);
+    assert.ok(types.includes('RequestCancelExternalWorkflowExecutionInitiated'));
+    assert.ok(!types.includes('MarkerRecorded'));
+    await Worker.runReplayHistory({ workflowsPath: fixturesPath(workflows) }, history);
   });
 
   test('a history with an external signal replays deterministically', async () => {
