@@ -13,7 +13,7 @@ import type {
 import type { WorkflowStartOptions } from './client.ts';
 import type { WorkflowIdConflictPolicy } from './workflow-id-options.ts';
 import { WorkflowHandle } from './workflow-handle.ts';
-import { UPDATE_POLL_MS, WorkflowUpdateHandle, updateResult } from './workflow-update-handle.ts';
+import { UPDATE_POLL_MS, WorkflowUpdateHandle } from './workflow-update-handle.ts';
 import type { WorkflowUpdateOptions } from './workflow-update-handle.ts';
 
 /** The start options of an update-with-start: `workflowIdConflictPolicy` is required. */
@@ -126,9 +126,7 @@ export async function updateWithStart<T extends Workflow, Ret, Args extends unkn
     settled = true;
     while (r.update.stage === 'Admitted') r = await ctx.api.updateWithStartWorkflow(req);
     const response = r.update;
-    if (response.stage === 'Completed' && response.outcome?.status === 'failure') {
-      updateResult(response); // a rejection or a failed handler: throws WorkflowUpdateFailedError
-    }
+    // A rejected or failed update still gives its handle, as Temporal's: result() throws.
     return new WorkflowUpdateHandle<Ret>({
       api: ctx.api,
       namespace: ctx.namespace,

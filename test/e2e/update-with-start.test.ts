@@ -284,6 +284,21 @@ describe('update-with-start', () => {
     assert.deepEqual(await handle.query(itemsQuery), []);
   });
 
+  test('startUpdateWithStart gives a handle for an update the validator rejects; its result() throws', async () => {
+    const op = operation(id('start-rejected'));
+    const update = await env.client.workflow.startUpdateWithStart(addItem, {
+      args: [''],
+      waitForStage: 'ACCEPTED',
+      startWorkflowOperation: op,
+    });
+    await assert.rejects(update.result(), (e: unknown) => {
+      assert.ok(e instanceof WorkflowUpdateFailedError);
+      assert.equal((e.cause as Error).message, 'An item needs a name');
+      return true;
+    });
+    assert.equal(update.workflowRunId, (await op.workflowHandle()).firstExecutionRunId);
+  });
+
   test('an update admitted to a run that closes before accepting it is sent again, with a new start', async () => {
     // Temporal's server retries once when the run it found closes under the update.
     const taskQueue = uniqueQueue('closing');
