@@ -55,4 +55,5 @@ export {
   InvalidArgumentError,
   DataConverterError,
   ErrorCode,
+  UnavailableError,
 } from '../errors.ts';

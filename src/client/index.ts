@@ -75,6 +75,7 @@ export {
   InvalidArgumentError,
   DataConverterError,
   ErrorCode,
+  UnavailableError,
 } from './errors.ts';
 export {
   ActivityFailure,

@@ -22,6 +22,7 @@ export {
   IllegalStateError,
   PromiseCompletionTimeoutError,
   ReplayError,
+  UnavailableError,
 } from '../errors.ts';
 export { defaultPayloadConverter, METADATA_ENCODING_KEY } from '../common/data-converter.ts';
 export type {

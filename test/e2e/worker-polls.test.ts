@@ -10,10 +10,9 @@ import {
   IllegalStateError,
   PromiseCompletionTimeoutError,
 } from 'reprise/worker';
-import { Worker } from 'reprise/worker';
+import { UnavailableError, Worker } from 'reprise/worker';
 import type { WorkerOptions } from 'reprise/worker';
 import type { EngineApi } from '../../src/transport/engine-api.ts';
-import { UnavailableError } from '../../src/errors.ts';
 import {
   fixturesPath,
   recordingLogger,
