@@ -82,13 +82,9 @@ async function cleanupChainedFirst(): Promise<string> {
 }
 
 /** One activation as the sandbox runs it: the jobs, the microtasks, the conditions; commands. */
-async function activate(
-  activator: Activator,
-  jobs: ActivationJob[],
-  isReplaying = false,
-): Promise<Command[]> {
+async function activate(activator: Activator, jobs: ActivationJob[]): Promise<Command[]> {
   setActivator(activator);
-  activator.activate({ ...activation(jobs), isReplaying });
+  activator.activate(activation(jobs));
   do await new Promise((resolve) => setImmediate(resolve));
   while (activator.tryUnblockConditions() > 0);
   const result = activator.conclude();
@@ -96,18 +92,11 @@ async function activate(
   return result.commands;
 }
 
-/** The run's first activation: `workflowType` started with `args` (replayed, if told). */
-function start(
-  activator: Activator,
-  workflowType: string,
-  args: unknown[],
-  isReplaying = false,
-): Promise<Command[]> {
-  return activate(
-    activator,
-    [{ type: 'initializeWorkflow', workflowType, args, info: startInfo('run', workflowType) }],
-    isReplaying,
-  );
+/** The run's first activation: `workflowType` started with `args`. */
+function start(activator: Activator, workflowType: string, args: unknown[]): Promise<Command[]> {
+  return activate(activator, [
+    { type: 'initializeWorkflow', workflowType, args, info: startInfo('run', workflowType) },
+  ]);
 }
 
 // As the host gives the sandbox its scopes' storage.
@@ -370,7 +359,6 @@ describe('non-cancellable scopes and scope timeouts, as in Temporal', () => {
     const commands = await start(activator, 'conditionWithoutTimeout', []);
     assert.deepEqual(commands, [{ type: 'StartTimer', seq: 1, durationMs: 10 }], 'the sleep alone');
     assert.deepEqual(await activate(activator, [{ type: 'fireTimer', seq: 1 }]), [
-      marker('reprise/condition-checked-at-call'), // the second condition is true at its call
       { type: 'CompleteWorkflowExecution', result: 'ready' },
     ]);
     setActivator(undefined);
@@ -387,104 +375,6 @@ describe('non-cancellable scopes and scope timeouts, as in Temporal', () => {
     assert.deepEqual(commands, [{ type: 'StartTimer', seq: 2, durationMs: 20 }]);
     commands = await activate(activator, [{ type: 'fireTimer', seq: 2 }]);
     assert.deepEqual(commands, [{ type: 'CompleteWorkflowExecution', result: 'slept' }]);
-    setActivator(undefined);
-  });
-});
-
-/** A condition true at its call, false right after: which of it and a 10 ms timer settles first. */
-async function conditionTrueAtCall(): Promise<string> {
-  let ready = true;
-  const waited = condition(() => ready);
-  ready = false;
-  return Promise.race([waited.then(() => 'condition'), sleep(10).then(() => 'timer')]);
-}
-
-/** Which continues first: a condition true at its call, or a chain of five microtasks. */
-async function conditionBeforeMicrotasks(): Promise<string[]> {
-  const order: string[] = [];
-  await Promise.all([
-    condition(() => true).then(() => order.push('condition')),
-    (async () => {
-      for (let i = 0; i < 5; i++) await Promise.resolve();
-      order.push('microtasks');
-    })(),
-  ]);
-  return order;
-}
-
-describe('condition checks its function at the call, as in Temporal', () => {
-  const conditionMarker = marker('reprise/condition-checked-at-call');
-
-  test('a condition true at its call resolves, even if false by the end of the activation', async () => {
-    const activator = new Activator({
-      randomSeed: 'seed',
-      instantiate: () => ({ conditionTrueAtCall }),
-    });
-    assert.deepEqual(await start(activator, 'conditionTrueAtCall', []), [
-      conditionMarker,
-      { type: 'StartTimer', seq: 1, durationMs: 10 },
-      { type: 'CompleteWorkflowExecution', result: 'condition' },
-    ]);
-    setActivator(undefined);
-  });
-
-  test('a condition true at its call continues before a longer chain of microtasks', async () => {
-    const activator = new Activator({
-      randomSeed: 'seed',
-      instantiate: () => ({ conditionBeforeMicrotasks }),
-    });
-    assert.deepEqual(await start(activator, 'conditionBeforeMicrotasks', []), [
-      conditionMarker,
-      { type: 'CompleteWorkflowExecution', result: ['condition', 'microtasks'] },
-    ]);
-    setActivator(undefined);
-  });
-
-  test('a history recorded before (no marker) replays as it ran: fn checked once the microtasks ran', async () => {
-    const activator = new Activator({
-      randomSeed: 'seed',
-      instantiate: () => ({ conditionTrueAtCall }),
-    });
-    assert.deepEqual(await start(activator, 'conditionTrueAtCall', [], true), [
-      { type: 'StartTimer', seq: 1, durationMs: 10 },
-    ]);
-    assert.deepEqual(await activate(activator, [{ type: 'fireTimer', seq: 1 }], true), [
-      { type: 'CompleteWorkflowExecution', result: 'timer' },
-    ]);
-    setActivator(undefined);
-    const ordered = new Activator({
-      randomSeed: 'seed',
-      instantiate: () => ({ conditionBeforeMicrotasks }),
-    });
-    assert.deepEqual(await start(ordered, 'conditionBeforeMicrotasks', [], true), [
-      { type: 'CompleteWorkflowExecution', result: ['microtasks', 'condition'] },
-    ]);
-    setActivator(undefined);
-  });
-
-  test('a history with the marker replays the rule', async () => {
-    const activator = new Activator({
-      randomSeed: 'seed',
-      instantiate: () => ({ conditionTrueAtCall }),
-    });
-    const commands = await activate(
-      activator,
-      [
-        { type: 'notifyHasPatch', patchId: 'reprise/condition-checked-at-call' },
-        {
-          type: 'initializeWorkflow',
-          workflowType: 'conditionTrueAtCall',
-          args: [],
-          info: startInfo('run', 'conditionTrueAtCall'),
-        },
-      ],
-      true,
-    );
-    assert.deepEqual(commands, [
-      conditionMarker,
-      { type: 'StartTimer', seq: 1, durationMs: 10 },
-      { type: 'CompleteWorkflowExecution', result: 'condition' },
-    ]);
     setActivator(undefined);
   });
 });
