@@ -8,8 +8,8 @@ import type { ActivationJob, SandboxActivationResult } from '../protocol/activat
 import type { EventOf, HistoryEvent } from '../protocol/history-events.ts';
 import { LOCAL_ACTIVITY_MARKER, LocalActivityMarkerDetails } from '../protocol/local-activity.ts';
 import type { LocalActivityRequest, LocalActivityRequests } from '../protocol/local-activity.ts';
-import { encodeFailure } from '../failures.ts';
-import { SETTLED_BY_WORKFLOW } from './activities/local-activity-executor.ts';
+import { ApplicationFailure, encodeFailure } from '../failures.ts';
+import { SETTLED_BY_WORKFLOW, WORKER_SHUTDOWN } from './activities/local-activity-executor.ts';
 import type {
   LocalActivityExecutor,
   LocalActivityRunContext,
@@ -115,7 +115,9 @@ export function replayLocalActivities(
  * waiting for what they settled themselves (TRY_CANCEL, ABANDON; no further attempt of those
  * starts), and returns every command of
  * the task. Stops at a close command (aborting what still runs: its
- * outcome is never recorded) or a failed activation.
+ * outcome is never recorded) or a failed activation. When the worker shuts down (once its
+ * `shutdownGraceTime` has passed), cancels what still runs (WORKER_SHUTDOWN) and fails the task,
+ * recording nothing: the engine schedules it again at once, for another worker (Temporal's).
  */
 export async function runLocalActivities(
   run: WorkflowRun,
@@ -127,7 +129,11 @@ export async function runLocalActivities(
   const logs = [...first.logs];
   const running = new Map<
     number,
-    { controller: AbortController; done: Promise<LocalActivityMarkerDetails> }
+    {
+      request: LocalActivityRequest;
+      controller: AbortController;
+      done: Promise<LocalActivityMarkerDetails>;
+    }
   >();
   const apply = (requests: LocalActivityRequests | undefined): RunActivationResult | undefined => {
     for (const request of requests?.schedule ?? []) {
@@ -136,6 +142,7 @@ export async function runLocalActivities(
     for (const request of requests?.schedule ?? []) {
       const controller = new AbortController();
       running.set(request.seq, {
+        request,
         controller,
         done: executor.execute(request, context, controller.signal),
       });
@@ -149,30 +156,78 @@ export async function runLocalActivities(
     }
     return undefined;
   };
-  const abortAll = (): void => {
-    for (const r of running.values()) r.controller.abort();
+  const abortAll = (reason?: unknown): void => {
+    for (const r of running.values()) r.controller.abort(reason);
   };
-  const refused = apply(first.localActivities);
-  if (refused !== undefined) return refused;
-  while (running.size > 0 && !commands.some(isCloseCommand)) {
-    const marker = await Promise.race([...running.values()].map((r) => r.done));
-    running.delete(marker.seq);
-    const next = await run.resolveLocalActivity(marker);
-    logs.push(...next.logs);
-    if (next.status === 'failed') {
-      abortAll();
-      return { ...next, logs };
+  // When the worker shuts down, what still runs is cancelled and the task is given up.
+  const unregister = executor.onShutdown(() => {
+    abortAll(WORKER_SHUTDOWN);
+  });
+  try {
+    const calls = first.localActivities?.schedule ?? [];
+    if (executor.isShutDown() && calls.length > 0) return givenUpAtShutdown(calls, logs);
+    const refused = apply(first.localActivities);
+    if (refused !== undefined) return refused;
+    while (running.size > 0 && !commands.some(isCloseCommand)) {
+      const marker = await Promise.race([...running.values()].map((r) => r.done));
+      if (executor.isShutDown()) return givenUpAtShutdown([...running.values()], logs);
+      running.delete(marker.seq);
+      const next = await run.resolveLocalActivity(marker);
+      logs.push(...next.logs);
+      if (next.status === 'failed') {
+        abortAll();
+        return { ...next, logs };
+      }
+      withdrawChildStarts(commands, next.withdrawnChildStarts);
+      commands.push(...next.commands);
+      const more = next.localActivities?.schedule ?? [];
+      // Shut down meanwhile: a task left waiting for local activities is given up.
+      if (
+        executor.isShutDown() &&
+        !commands.some(isCloseCommand) &&
+        (running.size > 0 || more.length > 0)
+      ) {
+        return givenUpAtShutdown([...running.values(), ...more], logs);
+      }
+      const notRun = apply(next.localActivities);
+      if (notRun !== undefined) {
+        abortAll();
+        return notRun;
+      }
     }
-    withdrawChildStarts(commands, next.withdrawnChildStarts);
-    commands.push(...next.commands);
-    const notRun = apply(next.localActivities);
-    if (notRun !== undefined) {
-      abortAll();
-      return notRun;
-    }
+    abortAll();
+    return { status: 'success', commands, logs };
+  } finally {
+    unregister();
   }
-  abortAll();
-  return { status: 'success', commands, logs };
+}
+
+/**
+ * The worker shut down while the task waited for local activities (`calls`): the task fails, so
+ * that the engine schedules it again at once and another worker (or this one, restarted) runs
+ * them anew, as in Temporal. Nothing is recorded for them, not even for those that ended earlier
+ * in the task: the task's commands are dropped with it.
+ */
+function givenUpAtShutdown(
+  calls: readonly (LocalActivityRequest | { request: LocalActivityRequest })[],
+  logs: RunActivationResult['logs'],
+): RunActivationResult {
+  const names = calls
+    .map((c) => ('request' in c ? c.request : c))
+    .map((r) => `'${r.activityType}' (seq ${r.seq})`)
+    .join(', ');
+  const error = ApplicationFailure.retryable(
+    `Worker is shutting down and the local activities this workflow task waited for did not complete in time (shutdownGraceTime): ${names}. ` +
+      'They were cancelled and nothing was recorded for them; the workflow task is retried, by another worker or after the restart.',
+    'WorkerShutdown',
+  );
+  return {
+    status: 'failed',
+    cause: 'WorkflowError',
+    failure: encodeFailure(error),
+    logs,
+    evict: true,
+  };
 }
 
 /**

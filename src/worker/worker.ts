@@ -472,22 +472,41 @@ export class Worker {
     };
   }
 
+  /**
+   * Waits for the tasks in flight. Activities and local activities still running after
+   * `shutdownGraceTime` are cancelled (WORKER_SHUTDOWN); a workflow task that waited for local
+   * activities is then failed, recording nothing for them, so that the engine hands it to
+   * another worker at once (as in Temporal) instead of holding the shutdown until its deadline.
+   */
   async #drain(): Promise<void> {
     const graceMs = msFromDuration(this.options.shutdownGraceTime ?? 0);
-    if (this.#activityRunner.runningCount > 0) {
-      // Not unref'd: a process with nothing else to do must still reach cancelAll.
+    const activities = this.#activityRunner.runningCount;
+    const localActivities = this.#localActivities.runningCount;
+    // A workflow task in flight may still call local activities: they get the grace time too.
+    if (this.#inFlight.size > 0) {
+      if (activities > 0 || localActivities > 0) {
+        this.#logger.info(
+          { activities, localActivities, shutdownGraceTimeMs: graceMs },
+          'shutting down: running activities and local activities get shutdownGraceTime to finish before they are cancelled',
+        );
+      }
+      // Not unref'd: a process with nothing else to do must still reach the cancellation.
       let graceTimer: NodeJS.Timeout | undefined;
       const grace = new Promise<void>((r) => (graceTimer = setTimeout(r, graceMs)));
       await Promise.race([Promise.allSettled([...this.#inFlight]), grace]);
       clearTimeout(graceTimer);
-      this.#activityRunner.cancelAll();
     }
+    // A workflow task that calls a local activity from now on is given up at once.
+    this.#activityRunner.cancelAll();
+    this.#localActivities.shutdown();
     while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
   }
 
   /**
-   * Stops polling; running activities get `shutdownGraceTime` to finish, then see cancellation
-   * through their AbortSignal; resolves when every task in flight is done. As in Temporal, only a
+   * Stops polling; running activities and local activities get `shutdownGraceTime` to finish,
+   * then see cancellation (`WORKER_SHUTDOWN`) through their AbortSignal, and a workflow task that
+   * waited for local activities fails, to be retried elsewhere; resolves when every task in
+   * flight is done. As in Temporal, only a
    * RUNNING worker can be shut down: otherwise (before `run()`, or a second call) it throws
    * `IllegalStateError` at once, not through the promise.
    */

@@ -34,6 +34,7 @@ import {
   failsLocally,
   flakyLocally,
   flakyWithLongBackoff,
+  heldLocally,
   hugeLocally,
   shoutLocally,
   shoutTwice,
@@ -556,6 +557,99 @@ describe('a local activity the worker does not register', () => {
       clock.advance(1000); // the failed task's backoff
       assert.equal(await handle.result(), 'BO!');
     } finally {
+      await env.close();
+    }
+  });
+});
+
+describe('a worker shut down while a local activity runs', () => {
+  test('cancels it (WORKER_SHUTDOWN) once shutdownGraceTime has passed, records nothing for it and fails the workflow task, which another worker takes up at once', async () => {
+    const { logger, warnings } = recordingLogger();
+    const env = await startTestEnv({ workflows: WORKFLOWS, activities, worker: { logger } });
+    const workflowId = `shutdown-held-${process.pid}`;
+    try {
+      const handle = await env.client.workflow.start(heldLocally, {
+        taskQueue: env.taskQueue,
+        workflowId,
+        args: [workflowId],
+      });
+      await waitFor(() => localState.calls.get(workflowId) === 1, 'the local activity to start');
+      const shutdownStartedMs = Date.now();
+      await env.worker.shutdown(); // shutdownGraceTime: 0
+      const tookMs = Date.now() - shutdownStartedMs;
+      // Not held until the task's deadline (8 s: 80 % of its 10 s timeout).
+      assert.ok(tookMs < 5000, `shutdown took ${tookMs} ms`);
+      // As a Temporal activity sees its worker shut down.
+      assert.deepEqual(localState.cancelledWith.get(workflowId), {
+        message: 'WORKER_SHUTDOWN',
+        details: new ActivityCancellationDetails({ workerShutdown: true }),
+      });
+      const { events } = await handle.fetchHistory();
+      assert.deepEqual(markers(events), [], 'nothing recorded for the cancelled call');
+      const failed = events.filter((e) => e.type === 'WorkflowTaskFailed');
+      assert.equal(failed.length, 1, events.map((e) => e.type).join(', '));
+      assert.ok(failed[0]?.type === 'WorkflowTaskFailed');
+      assert.match(failed[0].failure.message, /shutting down/);
+      assert.ok(warnings.includes('workflow task failed; the engine retries it'));
+
+      // The task is scheduled again at once: a worker started now completes the run.
+      await env.startWorker();
+      assert.equal(await handle.result(), 'call 2');
+      const history = await handle.fetchHistory();
+      assert.deepEqual(
+        markers(history.events).map((m) => m['attempt']),
+        [1],
+        'the call starts over in the retried task',
+      );
+      assert.ok(!history.events.some((e) => e.type === 'WorkflowTaskTimedOut'));
+      await Worker.runReplayHistory({ workflowsPath: fixturesPath(WORKFLOWS) }, history);
+    } finally {
+      localState.releases.get(workflowId)?.();
+      await env.close();
+    }
+  });
+
+  test('lets it finish within shutdownGraceTime: its outcome is recorded and the task completes', async () => {
+    const info: string[] = [];
+    const logger: Logger = {
+      debug: () => undefined,
+      info: (_obj, msg) => {
+        info.push(msg ?? '');
+      },
+      warn: () => undefined,
+      error: () => undefined,
+      child: () => logger,
+    };
+    const env = await startTestEnv({
+      workflows: WORKFLOWS,
+      activities,
+      worker: { logger, shutdownGraceTime: '1 minute' },
+    });
+    const workflowId = `shutdown-grace-${process.pid}`;
+    try {
+      const handle = await env.client.workflow.start(heldLocally, {
+        taskQueue: env.taskQueue,
+        workflowId,
+        args: [workflowId],
+      });
+      await waitFor(() => localState.calls.get(workflowId) === 1, 'the local activity to start');
+      const stopped = env.worker.shutdown();
+      await waitFor(
+        () => info.some((m) => m.startsWith('shutting down: running activities')),
+        'the worker to wait for it',
+      );
+      localState.releases.get(workflowId)?.();
+      await stopped;
+      assert.equal(await handle.result(), 'call 1');
+      assert.equal(localState.cancelledWith.get(workflowId), undefined, 'not cancelled');
+      const { events } = await handle.fetchHistory();
+      assert.deepEqual(
+        markers(events).map((m) => m['result']),
+        ['call 1'],
+      );
+      assert.ok(!events.some((e) => e.type === 'WorkflowTaskFailed'));
+    } finally {
+      localState.releases.get(workflowId)?.();
       await env.close();
     }
   });

@@ -60,6 +60,13 @@ const KEPT_MESSAGE_CHARS = 1000;
  */
 export const SETTLED_BY_WORKFLOW: unique symbol = Symbol('settled by the workflow');
 
+/**
+ * The reason `execute`'s signal aborts with when the worker shuts down and `shutdownGraceTime`
+ * has passed: the running attempt is cancelled with Temporal's `WORKER_SHUTDOWN` reason, and no
+ * further attempt starts. Its outcome is not recorded: the workflow task is given up.
+ */
+export const WORKER_SHUTDOWN: unique symbol = Symbol('worker shutdown');
+
 export class LocalActivityExecutor {
   readonly #activities: ActivityFunctions;
   readonly #interceptors: readonly ActivityInterceptorsFactory[];
@@ -73,6 +80,10 @@ export class LocalActivityExecutor {
   /** The engine's payload limit, which its marker must keep to; the default until registered. */
   #maxPayloadBytes = MAX_PAYLOAD_BYTES;
   #running = 0;
+  /** Set by `shutdown()`: no workflow task waits for local activities any more. */
+  #shutDown = false;
+  /** What each workflow task running local activities does when the worker shuts down. */
+  readonly #onShutdown = new Set<() => void>();
 
   constructor(opts: {
     activities: ActivityFunctions;
@@ -93,6 +104,38 @@ export class LocalActivityExecutor {
   /** Local activities being run now (attempts and the backoffs between them). */
   get runningCount(): number {
     return this.#running;
+  }
+
+  /**
+   * Calls `stop` when the worker shuts down (`shutdown()`), at once if it has; returns what
+   * unregisters it. A workflow task running local activities registers while it waits for them.
+   */
+  onShutdown(stop: () => void): () => void {
+    if (this.#shutDown) {
+      stop();
+      return () => undefined;
+    }
+    this.#onShutdown.add(stop);
+    return () => {
+      this.#onShutdown.delete(stop);
+    };
+  }
+
+  /** Whether `shutdown()` was called: a workflow task no longer waits for local activities. */
+  isShutDown(): boolean {
+    return this.#shutDown;
+  }
+
+  /**
+   * The worker shuts down and its `shutdownGraceTime` has passed: every workflow task still
+   * waiting for local activities cancels them (WORKER_SHUTDOWN) and is given up, as is any that
+   * asks for one from now on.
+   */
+  shutdown(): void {
+    this.#shutDown = true;
+    const stops = [...this.#onShutdown];
+    this.#onShutdown.clear();
+    for (const stop of stops) stop();
   }
 
   /** Whether this worker registers the activity type `activityType`. */
@@ -259,7 +302,10 @@ export class LocalActivityExecutor {
       // Abandoned (ABANDON): the attempt is left to finish, unaware.
       if (signal.reason === SETTLED_BY_WORKFLOW) return;
       ended.by ??= 'cancel';
-      cancelAttempt(controller, 'CANCELLED');
+      cancelAttempt(
+        controller,
+        signal.reason === WORKER_SHUTDOWN ? 'WORKER_SHUTDOWN' : 'CANCELLED',
+      );
     };
     signal.addEventListener('abort', onCancel, { once: true });
     const timer = setTimeout(
