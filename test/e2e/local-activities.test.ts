@@ -33,6 +33,7 @@ import {
   failsHugelyLocally,
   failsLocally,
   flakyLocally,
+  flakyWithLocalBackoff,
   flakyWithLongBackoff,
   heldLocally,
   hugeLocally,
@@ -605,6 +606,33 @@ describe('a worker shut down while a local activity runs', () => {
       await Worker.runReplayHistory({ workflowsPath: fixturesPath(WORKFLOWS) }, history);
     } finally {
       localState.releases.get(workflowId)?.();
+      await env.close();
+    }
+  });
+
+  test('gives up a task waiting out a local retry backoff at once, starting no further attempt', async () => {
+    const { logger } = recordingLogger();
+    const env = await startTestEnv({ workflows: WORKFLOWS, activities, worker: { logger } });
+    const workflowId = `shutdown-backoff-${process.pid}`;
+    try {
+      const handle = await env.client.workflow.start(flakyWithLocalBackoff, {
+        taskQueue: env.taskQueue,
+        workflowId,
+        args: [workflowId],
+      });
+      await waitFor(() => localState.calls.get(workflowId) === 1, 'the first attempt');
+      const shutdownStartedMs = Date.now();
+      await env.worker.shutdown();
+      const tookMs = Date.now() - shutdownStartedMs;
+      // Not after the 6 s backoff and the attempt it would have started.
+      assert.ok(tookMs < 4000, `shutdown took ${tookMs} ms`);
+      assert.deepEqual(localState.attempts.get(workflowId), [1]);
+      const { events } = await handle.fetchHistory();
+      assert.deepEqual(markers(events), []);
+      const failed = events.find((e) => e.type === 'WorkflowTaskFailed');
+      assert.ok(failed?.type === 'WorkflowTaskFailed', events.map((e) => e.type).join(', '));
+      assert.match(failed.failure.message, /'flaky' \(seq 1\)/);
+    } finally {
       await env.close();
     }
   });
