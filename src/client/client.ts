@@ -5,12 +5,22 @@ import { InvalidArgumentError } from '../errors.ts';
 import { msOptionalFromDuration } from '../protocol/duration.ts';
 import type { Duration } from '../protocol/duration.ts';
 import type { SignalDefinition, UpdateDefinition, Workflow } from '../protocol/definitions.ts';
+import type { Headers } from '../protocol/headers.ts';
+import { headersToWire } from '../protocol/headers.ts';
+import { composeInterceptors } from '../protocol/interceptors.ts';
 import { toPayloads } from '../protocol/payload.ts';
 import { compileRetryPolicy } from '../protocol/retry-options.ts';
 import type { RetryPolicy } from '../protocol/retry-options.ts';
 import type { TypedSearchAttributesInput } from '../protocol/typed-search-attributes.ts';
 import type { EngineApi } from '../transport/engine-api.ts';
 import { AsyncCompletionClient } from './async-completion-client.ts';
+import type {
+  ClientInterceptors,
+  CompiledWorkflowOptions,
+  WorkflowClientInterceptor,
+  WorkflowSignalWithStartInput,
+  WorkflowStartInput,
+} from './interceptors.ts';
 import { ScheduleClient } from './schedule-client.ts';
 import { WorkflowHandle } from './workflow-handle.ts';
 import { listWorkflowExecutions } from './workflow-list.ts';
@@ -38,6 +48,11 @@ export interface ClientOptions {
    * are encoded before they leave the client and decoded when they come back.
    */
   readonly dataConverter?: DataConverter | undefined;
+  /**
+   * Temporal's client interceptors: `workflow` wraps each call of `client.workflow` and of its
+   * handles (the first listed is outermost); headers they set reach the workflow's interceptors.
+   */
+  readonly interceptors?: ClientInterceptors | undefined;
 }
 
 export interface WorkflowStartOptions<T extends Workflow = Workflow> {
@@ -103,16 +118,42 @@ function workflowTimeoutMs(timeout: Duration | undefined): number | undefined {
   return ms === 0 ? undefined : ms;
 }
 
+/** The workflow type a `start` names: the function's name, or the string given. */
+function workflowTypeOf(workflow: Workflow | string): string {
+  const workflowType = typeof workflow === 'string' ? workflow : workflow.name;
+  if (!workflowType) {
+    throw new InvalidArgumentError(
+      'The workflow function has no name. Pass a named exported function, or the workflow type as a string.',
+    );
+  }
+  return workflowType;
+}
+
+/** The options interceptors see: the caller's, with `args` always set. */
+function compiledOptions<T extends Workflow>(
+  options: WorkflowStartOptions<T>,
+): CompiledWorkflowOptions {
+  const { args, ...rest } = options;
+  return { ...rest, args: args ?? [] };
+}
+
 /** Starts and finds workflows. `client.workflow` of a {@link Client}. */
 export class WorkflowClient {
   readonly #api: EngineApi;
   readonly #namespace: string;
   readonly #identity: string;
+  readonly #interceptors: readonly WorkflowClientInterceptor[];
 
-  constructor(api: EngineApi, namespace: string, identity: string) {
+  constructor(
+    api: EngineApi,
+    namespace: string,
+    identity: string,
+    interceptors: readonly WorkflowClientInterceptor[] = [],
+  ) {
     this.#api = api;
     this.#namespace = namespace;
     this.#identity = identity;
+    this.#interceptors = interceptors;
   }
 
   /**
@@ -133,7 +174,15 @@ export class WorkflowClient {
     workflow: T | string,
     options: WorkflowStartOptions<T>,
   ): Promise<WorkflowHandle<T>> {
-    const { runId } = await this.#api.startWorkflow(this.#startRequest(workflow, options));
+    const input: WorkflowStartInput = {
+      workflowType: workflowTypeOf(workflow),
+      headers: {},
+      options: compiledOptions(options),
+    };
+    const runId = await composeInterceptors(this.#interceptors, 'start', async (i) => {
+      const req = this.#startRequest(i.workflowType, i.options, i.headers, 'the start');
+      return (await this.#api.startWorkflow(req)).runId;
+    })(input);
     // As in Temporal, the handle is not bound to the run it started (runId undefined): it acts on
     // the workflow's latest run, so it still reaches the workflow after a continue-as-new or a
     // retry; cancel and terminate only within the chain that this start began.
@@ -141,6 +190,7 @@ export class WorkflowClient {
       api: this.#api,
       namespace: this.#namespace,
       identity: this.#identity,
+      interceptors: this.#interceptors,
       workflowId: options.workflowId,
       runId: undefined,
       firstExecutionRunId: runId,
@@ -178,15 +228,28 @@ export class WorkflowClient {
     workflow: T | string,
     options: WorkflowSignalWithStartOptions<T, SignalArgs>,
   ): Promise<WorkflowHandle<T> & { readonly signaledRunId: string }> {
-    const { runId } = await this.#api.signalWithStartWorkflow({
-      ...this.#startRequest(workflow, options),
-      signalName: typeof options.signal === 'string' ? options.signal : options.signal.name,
-      signalArgs: toPayloads(options.signalArgs ?? []),
-    });
+    const { signal, signalArgs, ...startOptions } = options;
+    const input: WorkflowSignalWithStartInput = {
+      workflowType: workflowTypeOf(workflow),
+      signalName: typeof signal === 'string' ? signal : signal.name,
+      signalArgs: signalArgs ?? [],
+      headers: {},
+      options: compiledOptions(startOptions),
+    };
+    const runId = await composeInterceptors(this.#interceptors, 'signalWithStart', async (i) => {
+      const req = this.#startRequest(i.workflowType, i.options, i.headers, 'the signalWithStart');
+      const started = await this.#api.signalWithStartWorkflow({
+        ...req,
+        signalName: i.signalName,
+        signalArgs: toPayloads(i.signalArgs),
+      });
+      return started.runId;
+    })(input);
     const handle = new WorkflowHandle<T>({
       api: this.#api,
       namespace: this.#namespace,
       identity: this.#identity,
+      interceptors: this.#interceptors,
       workflowId: options.workflowId,
       runId: undefined,
       firstExecutionRunId: undefined,
@@ -236,28 +299,34 @@ export class WorkflowClient {
       api: this.#api,
       namespace: this.#namespace,
       identity: this.#identity,
+      interceptors: this.#interceptors,
       startRequest: () => {
         const op = options.startWorkflowOperation;
-        return this.#startRequest(op.workflowTypeOrFunc, op.options);
+        return this.#startRequest(
+          workflowTypeOf(op.workflowTypeOrFunc),
+          compiledOptions(op.options),
+          {},
+          'the start',
+        );
       },
     };
     return updateWithStart(ctx, update, options, waitForStage);
   }
 
   /** The start request `start`, `signalWithStart` and update-with-start send. */
-  #startRequest<T extends Workflow>(workflow: T | string, options: WorkflowStartOptions<T>) {
-    const workflowType = typeof workflow === 'string' ? workflow : workflow.name;
-    if (!workflowType) {
-      throw new InvalidArgumentError(
-        'The workflow function has no name. Pass a named exported function, or the workflow type as a string.',
-      );
-    }
+  #startRequest(
+    workflowType: string,
+    options: CompiledWorkflowOptions,
+    headers: Headers,
+    what: string,
+  ) {
     return {
       namespace: this.#namespace,
       workflowId: options.workflowId,
       workflowType,
       taskQueue: options.taskQueue,
-      args: toPayloads(options.args ?? []),
+      args: toPayloads(options.args),
+      header: headersToWire(headers, what),
       identity: this.#identity,
       memo: options.memo,
       searchAttributes: searchAttributesForStart(
@@ -284,6 +353,7 @@ export class WorkflowClient {
       api: this.#api,
       namespace: this.#namespace,
       identity: this.#identity,
+      interceptors: this.#interceptors,
       workflowId,
       runId,
       firstExecutionRunId: options?.firstExecutionRunId,
@@ -331,7 +401,12 @@ export class Client {
     this.namespace = options.namespace ?? 'default';
     const identity = options.identity ?? `${process.pid}@${hostname()}`;
     const api = clientApi(options.connection, options.dataConverter);
-    this.workflow = new WorkflowClient(api, this.namespace, identity);
+    this.workflow = new WorkflowClient(
+      api,
+      this.namespace,
+      identity,
+      options.interceptors?.workflow ?? [],
+    );
     this.activity = new AsyncCompletionClient(api, identity);
     this.schedule = new ScheduleClient(api, this.namespace);
   }

@@ -15,6 +15,23 @@ export type {
 export { AsyncCompletionClient } from './async-completion-client.ts';
 export { WithStartWorkflowOperation } from './update-with-start.ts';
 export type { UpdateWithStartOptions, WithStartWorkflowOptions } from './update-with-start.ts';
+export type {
+  ClientInterceptors,
+  CompiledWorkflowOptions,
+  Headers,
+  Next,
+  WorkflowCancelInput,
+  WorkflowClientInterceptor,
+  WorkflowDescribeInput,
+  WorkflowExecution,
+  WorkflowQueryInput,
+  WorkflowSignalInput,
+  WorkflowSignalWithStartInput,
+  WorkflowStartInput,
+  WorkflowStartUpdateInput,
+  WorkflowStartUpdateOutput,
+  WorkflowTerminateInput,
+} from './interceptors.ts';
 export { WorkflowUpdateHandle, WorkflowUpdateStage } from './workflow-update-handle.ts';
 export type { WorkflowUpdateOptions } from './workflow-update-handle.ts';
 export { WorkflowHandle } from './workflow-handle.ts';

@@ -15,6 +15,7 @@ import type { WorkflowIdConflictPolicy } from './workflow-id-options.ts';
 import { WorkflowHandle } from './workflow-handle.ts';
 import { UPDATE_POLL_MS, WorkflowUpdateHandle } from './workflow-update-handle.ts';
 import type { WorkflowUpdateOptions } from './workflow-update-handle.ts';
+import type { WorkflowClientInterceptor } from './interceptors.ts';
 
 /** The start options of an update-with-start: `workflowIdConflictPolicy` is required. */
 export type WithStartWorkflowOptions<T extends Workflow = Workflow> = WorkflowStartOptions<T> & {
@@ -100,6 +101,7 @@ export async function updateWithStart<T extends Workflow, Ret, Args extends unkn
     api: EngineApi;
     namespace: string;
     identity: string;
+    interceptors: readonly WorkflowClientInterceptor[];
     startRequest: () => StartWorkflowRequest;
   },
   def: UpdateDefinition<Ret, Args> | string,
@@ -146,7 +148,12 @@ export async function updateWithStart<T extends Workflow, Ret, Args extends unkn
  * `signalWithStart()`'s for a running run it found (`result()` follows that run's chain).
  */
 function handleOf<T extends Workflow>(
-  ctx: { api: EngineApi; namespace: string; identity: string },
+  ctx: {
+    api: EngineApi;
+    namespace: string;
+    identity: string;
+    interceptors: readonly WorkflowClientInterceptor[];
+  },
   op: WithStartWorkflowOperation<T>,
   r: UpdateWithStartResponse,
 ): WorkflowHandle<T> {
@@ -154,6 +161,7 @@ function handleOf<T extends Workflow>(
     api: ctx.api,
     namespace: ctx.namespace,
     identity: ctx.identity,
+    interceptors: ctx.interceptors,
     workflowId: op.options.workflowId,
     runId: undefined,
     firstExecutionRunId: r.started ? r.runId : undefined,

@@ -8,6 +8,8 @@ import type {
   UpdateDefinition,
   Workflow,
 } from '../protocol/definitions.ts';
+import { headersToWire } from '../protocol/headers.ts';
+import { composeInterceptors } from '../protocol/interceptors.ts';
 import { toPayloads } from '../protocol/payload.ts';
 import { typedSearchAttributesOf } from '../protocol/typed-search-attributes.ts';
 import type { TypedSearchAttributes } from '../protocol/typed-search-attributes.ts';
@@ -18,6 +20,12 @@ import type {
   WorkflowDescription,
 } from '../transport/engine-api.ts';
 import { WorkflowFailedError } from './errors.ts';
+import type {
+  WorkflowClientInterceptor,
+  WorkflowExecution,
+  WorkflowStartUpdateInput,
+  WorkflowStartUpdateOutput,
+} from './interceptors.ts';
 import { UPDATE_POLL_MS, WorkflowUpdateHandle, updateResult } from './workflow-update-handle.ts';
 import type { WorkflowUpdateOptions, WorkflowUpdateStage } from './workflow-update-handle.ts';
 
@@ -52,6 +60,7 @@ export class WorkflowHandle<T extends Workflow = Workflow> {
   readonly #api: EngineApi;
   readonly #namespace: string;
   readonly #identity: string;
+  readonly #interceptors: readonly WorkflowClientInterceptor[];
   /** The run `result()` starts from (Temporal's runIdForResult); the latest run if undefined. */
   readonly #runIdForResult: string | undefined;
   declare readonly __type?: T;
@@ -60,6 +69,7 @@ export class WorkflowHandle<T extends Workflow = Workflow> {
     api: EngineApi;
     namespace: string;
     identity: string;
+    interceptors: readonly WorkflowClientInterceptor[];
     workflowId: string;
     runId: string | undefined;
     firstExecutionRunId: string | undefined;
@@ -69,6 +79,7 @@ export class WorkflowHandle<T extends Workflow = Workflow> {
     this.#api = opts.api;
     this.#namespace = opts.namespace;
     this.#identity = opts.identity;
+    this.#interceptors = opts.interceptors;
     this.workflowId = opts.workflowId;
     this.runId = opts.runId;
     this.firstExecutionRunId = opts.firstExecutionRunId;
@@ -77,6 +88,20 @@ export class WorkflowHandle<T extends Workflow = Workflow> {
 
   #ref(): { namespace: string; workflowId: string; runId: string | undefined } {
     return { namespace: this.#namespace, workflowId: this.workflowId, runId: this.runId };
+  }
+
+  /** What client interceptors see as the call's `workflowExecution`. */
+  #execution(): WorkflowExecution {
+    return { workflowId: this.workflowId, runId: this.runId };
+  }
+
+  /** The execution an interceptor's input names, as an engine request's ref. */
+  #refOf(execution: WorkflowExecution): ExecutionRef {
+    return {
+      namespace: this.#namespace,
+      workflowId: execution.workflowId,
+      runId: execution.runId,
+    };
   }
 
   /**
@@ -156,11 +181,19 @@ export class WorkflowHandle<T extends Workflow = Workflow> {
     def: SignalDefinition<Args> | string,
     ...args: Args
   ): Promise<void> {
-    await this.#api.signalWorkflow({
-      ...this.#ref(),
+    await composeInterceptors(this.#interceptors, 'signal', async (input) => {
+      await this.#api.signalWorkflow({
+        ...this.#refOf(input.workflowExecution),
+        signalName: input.signalName,
+        args: toPayloads(input.args),
+        header: headersToWire(input.headers, `signal '${input.signalName}'`),
+        identity: this.#identity,
+      });
+    })({
       signalName: typeof def === 'string' ? def : def.name,
-      args: toPayloads(args),
-      identity: this.#identity,
+      args,
+      workflowExecution: this.#execution(),
+      headers: {},
     });
   }
 
@@ -172,10 +205,18 @@ export class WorkflowHandle<T extends Workflow = Workflow> {
     def: QueryDefinition<Ret, Args> | string,
     ...args: Args
   ): Promise<Ret> {
-    return (await this.#api.queryWorkflow({
-      ...this.#ref(),
+    return (await composeInterceptors(this.#interceptors, 'query', (input) =>
+      this.#api.queryWorkflow({
+        ...this.#refOf(input.workflowExecution),
+        queryType: input.queryType,
+        args: toPayloads(input.args),
+        header: headersToWire(input.headers, `query '${input.queryType}'`),
+      }),
+    )({
       queryType: typeof def === 'string' ? def : def.name,
-      args: toPayloads(args),
+      args,
+      workflowExecution: this.#execution(),
+      headers: {},
     })) as Ret;
   }
 
@@ -229,17 +270,42 @@ export class WorkflowHandle<T extends Workflow = Workflow> {
     });
   }
 
+  /** Sends an update through the `startUpdate` interceptors, and waits for `waitForStage`. */
   async #sendUpdate(
     def: { readonly name: string } | string,
     options: (WorkflowUpdateOptions & { readonly args?: unknown[] | undefined }) | undefined,
     waitForStage: 'Accepted' | 'Completed',
   ): Promise<UpdateWorkflowResponse> {
-    const updateId = options?.updateId ?? randomUUID();
+    const { args, ...updateOptions } = options ?? {};
+    const output = await composeInterceptors(this.#interceptors, 'startUpdate', (input) =>
+      this.#startUpdate(input, waitForStage),
+    )({
+      updateName: typeof def === 'string' ? def : def.name,
+      args: args ?? [],
+      workflowExecution: this.#execution(),
+      firstExecutionRunId: this.firstExecutionRunId,
+      headers: {},
+      options: updateOptions,
+    });
+    return {
+      runId: output.workflowRunId,
+      updateId: output.updateId,
+      stage: output.outcome === undefined ? 'Accepted' : 'Completed',
+      outcome: output.outcome,
+    };
+  }
+
+  async #startUpdate(
+    input: WorkflowStartUpdateInput,
+    waitForStage: 'Accepted' | 'Completed',
+  ): Promise<WorkflowStartUpdateOutput> {
+    const updateId = input.options.updateId ?? randomUUID();
     let response = await this.#api.updateWorkflow({
-      ...this.#chainRef(),
+      ...this.#chainRef(input.workflowExecution, input.firstExecutionRunId),
       updateId,
-      name: typeof def === 'string' ? def : def.name,
-      args: toPayloads(options?.args ?? []),
+      name: input.updateName,
+      args: toPayloads(input.args),
+      header: headersToWire(input.headers, `update '${input.updateName}'`),
       identity: this.#identity,
       waitForStage,
       waitMs: UPDATE_POLL_MS,
@@ -249,19 +315,24 @@ export class WorkflowHandle<T extends Workflow = Workflow> {
     while (!reached(response)) {
       response = await this.#api.pollWorkflowUpdate({
         namespace: this.#namespace,
-        workflowId: this.workflowId,
+        workflowId: input.workflowExecution.workflowId,
         runId: response.runId,
         updateId,
         waitForStage,
         waitMs: UPDATE_POLL_MS,
       });
     }
-    return response;
+    return { updateId, workflowRunId: response.runId, outcome: response.outcome };
   }
 
   /** Requests cancellation; the workflow decides how to end (by default, as Canceled). */
   async cancel(): Promise<void> {
-    await this.#api.cancelWorkflow({ ...this.#chainRef(), identity: this.#identity });
+    await composeInterceptors(this.#interceptors, 'cancel', async (input) => {
+      await this.#api.cancelWorkflow({
+        ...this.#chainRef(input.workflowExecution, input.firstExecutionRunId),
+        identity: this.#identity,
+      });
+    })({ workflowExecution: this.#execution(), firstExecutionRunId: this.firstExecutionRunId });
   }
 
   /**
@@ -269,10 +340,16 @@ export class WorkflowHandle<T extends Workflow = Workflow> {
    * Temporal, the run records an empty one and `result()` says 'Workflow execution terminated'.
    */
   async terminate(reason?: string): Promise<void> {
-    await this.#api.terminateWorkflow({
-      ...this.#chainRef(),
-      reason: reason ?? '',
-      identity: this.#identity,
+    await composeInterceptors(this.#interceptors, 'terminate', async (input) => {
+      await this.#api.terminateWorkflow({
+        ...this.#chainRef(input.workflowExecution, input.firstExecutionRunId),
+        reason: input.reason ?? '',
+        identity: this.#identity,
+      });
+    })({
+      workflowExecution: this.#execution(),
+      reason,
+      firstExecutionRunId: this.firstExecutionRunId,
     });
   }
 
@@ -280,15 +357,21 @@ export class WorkflowHandle<T extends Workflow = Workflow> {
    * The run to cancel, terminate or update: the bound run, or the latest of the chain this handle
    * began.
    */
-  #chainRef(): ExecutionRef & { firstExecutionRunId?: string } {
-    return this.runId === undefined && this.firstExecutionRunId !== undefined
-      ? { ...this.#ref(), firstExecutionRunId: this.firstExecutionRunId }
-      : this.#ref();
+  #chainRef(
+    execution: WorkflowExecution,
+    firstExecutionRunId: string | undefined,
+  ): ExecutionRef & { firstExecutionRunId?: string } {
+    const ref = this.#refOf(execution);
+    return ref.runId === undefined && firstExecutionRunId !== undefined
+      ? { ...ref, firstExecutionRunId }
+      : ref;
   }
 
   /** Status, times, search attributes, pending activities and the last workflow-task failure. */
   async describe(): Promise<WorkflowExecutionDescription> {
-    const d = await this.#api.describeWorkflow(this.#ref());
+    const d = await composeInterceptors(this.#interceptors, 'describe', (input) =>
+      this.#api.describeWorkflow(this.#refOf(input.workflowExecution)),
+    )({ workflowExecution: this.#execution() });
     return { ...d, typedSearchAttributes: typedSearchAttributesOf(d.searchAttributes) };
   }
 

@@ -5,12 +5,9 @@
 import { pathToFileURL } from 'node:url';
 import { InvalidArgumentError } from '../errors.ts';
 import type { Failure, FailureInfo } from '../protocol/failure.ts';
+import type { Payload } from '../protocol/headers.ts';
 
-/** Temporal's `Payload`: metadata (at least `encoding`) and the encoded bytes. */
-export interface Payload {
-  metadata?: Record<string, Uint8Array> | null | undefined;
-  data?: Uint8Array | null | undefined;
-}
+export type { Payload } from '../protocol/headers.ts';
 
 /* eslint-disable @typescript-eslint/no-unnecessary-type-parameters -- Temporal's signatures, so
    converters written for Temporal type-check here */

@@ -1,11 +1,7 @@
 // Sandbox-safe: what activity and workflow interceptors share (Temporal's `@temporalio/common`
 // `Headers`, `Next` and `composeInterceptors`).
 
-/**
- * Temporal's `Headers`: context carried with a call (tracing ids, tenant). Not propagated yet:
- * interceptors always receive `{}`, and headers they set are not recorded.
- */
-export type Headers = Record<string, unknown>;
+export type { Headers } from './headers.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any function, as in Temporal
 type AnyFunction = (...args: any[]) => unknown;

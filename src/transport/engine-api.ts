@@ -1,5 +1,6 @@
 import type { Command } from '../protocol/commands.ts';
 import type { Failure, RetryState } from '../protocol/failure.ts';
+import type { WireHeaders } from '../protocol/headers.ts';
 import type { HistoryEvent, WorkflowTaskFailedCause } from '../protocol/history-events.ts';
 import type { RetryPolicyInput } from '../protocol/retry-policy.ts';
 import type { RunStatus } from '../protocol/run-status.ts';
@@ -113,6 +114,8 @@ export interface StartWorkflowRequest {
   workflowType: string;
   taskQueue: string;
   args: unknown[];
+  /** What client interceptors set (absent when none): recorded on WorkflowExecutionStarted. */
+  header?: WireHeaders | undefined;
   identity?: string | undefined;
   memo?: Record<string, unknown> | undefined;
   searchAttributes?: Record<string, unknown> | undefined;
@@ -141,6 +144,7 @@ export interface StartWorkflowResponse {
 export interface SignalWorkflowRequest extends ExecutionRef {
   signalName: string;
   args: unknown[];
+  header?: WireHeaders | undefined;
   identity?: string | undefined;
 }
 export interface SignalWithStartWorkflowRequest extends StartWorkflowRequest {
@@ -152,6 +156,7 @@ export interface UpdateWorkflowRequest extends ExecutionRef {
   updateId: string;
   name: string;
   args: unknown[];
+  header?: WireHeaders | undefined;
   identity?: string | undefined;
   waitForStage: 'Accepted' | 'Completed';
   waitMs: number;
@@ -188,6 +193,7 @@ export interface UpdateWorkflowResponse {
 export interface QueryWorkflowRequest extends ExecutionRef {
   queryType: string;
   args: unknown[];
+  header?: WireHeaders | undefined;
 }
 export interface CancelWorkflowRequest extends ExecutionRef {
   reason?: string | undefined;

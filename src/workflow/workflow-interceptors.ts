@@ -6,7 +6,7 @@ import { DeterminismViolationError, IllegalStateError } from '../errors.ts';
 import { encodeFailure } from '../failures.ts';
 import type { QueryRequest, QueryResult, SandboxQueryResult } from '../protocol/activation.ts';
 import { WORKFLOW_INTERCEPTORS_KEY, composeInterceptors } from '../protocol/interceptors.ts';
-import type { Next } from '../protocol/interceptors.ts';
+import type { Headers, Next } from '../protocol/interceptors.ts';
 import type {
   WorkflowInboundCallsInterceptor,
   WorkflowInterceptorsFactory,
@@ -173,7 +173,7 @@ function updateInput(update: UpdateCall): {
   updateId: string;
   name: string;
   args: unknown[];
-  headers: Record<string, unknown>;
+  headers: Headers;
 } {
   return { updateId: update.updateId, name: update.name, args: update.args, headers: {} };
 }
