@@ -6,17 +6,16 @@ import { pathToFileURL } from 'node:url';
 import { InvalidArgumentError } from '../errors.ts';
 import type { Failure, FailureInfo } from '../protocol/failure.ts';
 import type { Payload } from '../protocol/headers.ts';
+import { METADATA_ENCODING_KEY, defaultPayloadConverter } from '../protocol/payload-converter.ts';
+import type { PayloadConverter } from '../protocol/payload-converter.ts';
 
 export type { Payload } from '../protocol/headers.ts';
-
-/* eslint-disable @typescript-eslint/no-unnecessary-type-parameters -- Temporal's signatures, so
-   converters written for Temporal type-check here */
-/** Temporal's `PayloadConverter`: a value to a payload and back, synchronously. */
-export interface PayloadConverter {
-  /** Throws if the value cannot be converted. */
-  toPayload<T>(value: T): Payload;
-  fromPayload<T>(payload: Payload): T;
-}
+export type { PayloadConverter } from '../protocol/payload-converter.ts';
+export {
+  METADATA_ENCODING_KEY,
+  defaultPayloadConverter,
+  encodingOf,
+} from '../protocol/payload-converter.ts';
 
 /** Temporal's `PayloadCodec`: payloads to payloads (encrypt, compress), asynchronously. */
 export interface PayloadCodec {
@@ -34,46 +33,6 @@ export interface DataConverter {
   /** A module (path or file URL) that exports `payloadConverter`; Temporal's worker option. */
   readonly payloadConverterPath?: string | undefined;
   readonly payloadCodecs?: readonly PayloadCodec[] | undefined;
-}
-
-export const METADATA_ENCODING_KEY = 'encoding';
-
-const utf8 = new TextEncoder();
-const fromUtf8 = new TextDecoder();
-const ENCODING_NULL = 'binary/null';
-const ENCODING_BYTES = 'binary/plain';
-const ENCODING_JSON = 'json/plain';
-
-/** Temporal's default converter: undefined, bytes, then JSON. */
-export const defaultPayloadConverter: PayloadConverter = {
-  toPayload<T>(value: T): Payload {
-    if (value === undefined) return { metadata: { encoding: utf8.encode(ENCODING_NULL) } };
-    if (value instanceof Uint8Array) {
-      return { metadata: { encoding: utf8.encode(ENCODING_BYTES) }, data: value };
-    }
-    const json = JSON.stringify(value) as string | undefined;
-    if (json === undefined) {
-      throw new InvalidArgumentError(`Cannot convert a ${typeof value} to JSON: pass data.`);
-    }
-    return { metadata: { encoding: utf8.encode(ENCODING_JSON) }, data: utf8.encode(json) };
-  },
-  fromPayload<T>(payload: Payload): T {
-    const encoding = encodingOf(payload);
-    if (encoding === ENCODING_NULL) return undefined as T;
-    if (encoding === ENCODING_BYTES) return (payload.data ?? new Uint8Array()) as T;
-    if (encoding === ENCODING_JSON)
-      return JSON.parse(fromUtf8.decode(payload.data ?? new Uint8Array())) as T;
-    throw new InvalidArgumentError(
-      `No payload converter for encoding '${encoding}': configure the dataConverter (its payloadConverter and payloadCodecs) that wrote it.`,
-    );
-  },
-};
-/* eslint-enable @typescript-eslint/no-unnecessary-type-parameters */
-
-/** The `encoding` metadata of a payload, as text ('' if none). */
-export function encodingOf(payload: Payload): string {
-  const e = payload.metadata?.[METADATA_ENCODING_KEY];
-  return e ? fromUtf8.decode(e) : '';
 }
 
 /**

@@ -1,6 +1,7 @@
 // How a run begins: its first events, state, task and timers. Shared by start-workflow,
 // continue-as-new (the successor run) and child workflows, so every run starts the same way.
 import type { Failure } from '../protocol/failure.ts';
+import type { WireHeaders } from '../protocol/headers.ts';
 import type { ResolvedRetryPolicy } from '../protocol/retry-policy.ts';
 import { RunStatus } from '../protocol/run-status.ts';
 import { mergeSearchAttributes } from '../protocol/search-attributes.ts';
@@ -19,6 +20,8 @@ export interface NewRunSpec {
   workflowType: string;
   taskQueue: string;
   args: unknown[];
+  /** Temporal's header, recorded on WorkflowExecutionStarted when set. */
+  header?: WireHeaders | undefined;
   workflowTaskTimeoutMs: number;
   firstExecutionRunId: string;
   identity?: string | undefined;
@@ -32,7 +35,7 @@ export interface NewRunSpec {
   /** Temporal's startDelay: the first workflow task is scheduled this long after the start. */
   startDelayMs?: number | undefined;
   /** signalWithStart: the signal recorded right after WorkflowExecutionStarted. */
-  signal?: { signalName: string; input: unknown[] } | undefined;
+  signal?: { signalName: string; input: unknown[]; header?: WireHeaders | undefined } | undefined;
   /** Update-with-start: the update admitted with the start, which the first workflow task carries. */
   update?: UpdateAdmission | undefined;
   /** The workflow retry policy, carried to every retry (engine/workflow-retry.ts). */
@@ -121,6 +124,7 @@ export function buildNewRun(
     workflowType: spec.workflowType,
     taskQueue: spec.taskQueue,
     input: spec.args,
+    ...(spec.header !== undefined && { header: spec.header }),
     attempt: spec.attempt ?? 1,
     firstExecutionRunId: spec.firstExecutionRunId,
     ...(spec.runId !== spec.firstExecutionRunId && { originalExecutionRunId: spec.runId }),
@@ -152,6 +156,7 @@ export function buildNewRun(
       type: 'WorkflowExecutionSignaled',
       signalName: spec.signal.signalName,
       input: spec.signal.input,
+      ...(spec.signal.header !== undefined && { header: spec.signal.header }),
       ...(spec.identity !== undefined && { identity: spec.identity }),
     });
   }

@@ -9,7 +9,7 @@ import {
 import { ResolvedRetryPolicy } from '../protocol/retry-policy.ts';
 import { RunStatus, RunStatusSchema } from '../protocol/run-status.ts';
 import { TimerPayload } from '../protocol/tasks.ts';
-import { payloadBytes } from '../protocol/payload.ts';
+import { WireHeadersSchema, payloadBytes } from '../protocol/payload.ts';
 import { mergeMemo, mergeSearchAttributes } from '../protocol/search-attributes.ts';
 import { IllegalStateError } from '../errors.ts';
 
@@ -89,6 +89,8 @@ const UpdateEntry = z.object({
   sequencingEventId: z.number().int().nonnegative().optional(),
   /** Kept only while admitted: once accepted, the request is in the Accepted event. */
   args: z.array(z.unknown()).optional(),
+  /** Kept only while admitted, as `args`. */
+  header: WireHeadersSchema.optional(),
   identity: z.string().optional(),
   rejection: Failure.optional(),
   acceptedEventId: z.number().int().optional(),

@@ -1,4 +1,5 @@
 import type { CommandOf } from '../protocol/commands.ts';
+import type { WireHeaders } from '../protocol/headers.ts';
 import type { UpdateRequest } from '../protocol/update.ts';
 import type { RunState, UpdateEntry } from './run-state.ts';
 import type { RunTx } from './update-run.ts';
@@ -15,6 +16,7 @@ export function admittedUpdates(state: RunState): UpdateRequest[] {
       updateId: u.updateId,
       name: u.name,
       args: u.args ?? [],
+      ...(u.header !== undefined && { header: u.header }),
       ...(u.sequencingEventId !== undefined && { sequencingEventId: u.sequencingEventId }),
     }));
 }
@@ -24,6 +26,7 @@ export interface UpdateAdmission {
   updateId: string;
   name: string;
   args: unknown[];
+  header?: WireHeaders | undefined;
   identity?: string | undefined;
 }
 
@@ -42,6 +45,7 @@ export function recordAdmittedUpdate(tx: RunTx, u: UpdateAdmission): void {
     order,
     sequencingEventId: tx.state.nextEventId - 1,
     args: u.args,
+    ...(u.header !== undefined && { header: u.header }),
     ...(u.identity !== undefined && { identity: u.identity }),
   };
   tx.state.updates = updates;
@@ -66,6 +70,7 @@ export function acceptUpdate(
     updateId: u.updateId,
     name: u.name,
     input: u.args ?? [],
+    ...(u.header !== undefined && { header: u.header }),
     ...(u.identity !== undefined && { identity: u.identity }),
     workflowTaskCompletedEventId: completedEventId,
     ...(u.sequencingEventId !== undefined && {
@@ -85,6 +90,7 @@ export function rejectUpdate(tx: RunTx, c: CommandOf<'RejectWorkflowUpdate'>): v
   u.stage = 'rejected';
   u.rejection = c.failure;
   delete u.args;
+  delete u.header;
   tx.touch();
   const updates = tx.state.updates ?? {};
   const rejected = Object.values(updates)

@@ -1,6 +1,7 @@
 // Sandbox-safe types only: the host ↔ sandbox messages of the workflow runtime.
 import type { Command } from './commands.ts';
 import type { Failure } from './failure.ts';
+import type { WireHeaders } from './headers.ts';
 import type { LocalActivityMarkerDetails, LocalActivityRequests } from './local-activity.ts';
 
 /** What the workflow sees as `workflowInfo()`, minus the parts filled per activation. */
@@ -48,15 +49,34 @@ export type ChildResolution =
 
 /** One thing that happened to the run, delivered to the workflow in history order. */
 export type ActivationJob =
-  | { type: 'initializeWorkflow'; workflowType: string; args: unknown[]; info: WorkflowStartInfo }
+  | {
+      type: 'initializeWorkflow';
+      workflowType: string;
+      args: unknown[];
+      info: WorkflowStartInfo;
+      /** WorkflowExecutionStarted's header (absent when none). */
+      headers?: WireHeaders | undefined;
+    }
   | { type: 'fireTimer'; seq: number }
   | { type: 'resolveActivity'; seq: number; resolution: ActivityResolution }
   /** A local activity's outcome: live from the worker, or replayed from its marker. */
   | { type: 'resolveLocalActivity'; seq: number; marker: LocalActivityMarkerDetails }
-  | { type: 'signalWorkflow'; signalName: string; args: unknown[] }
+  | {
+      type: 'signalWorkflow';
+      signalName: string;
+      args: unknown[];
+      headers?: WireHeaders | undefined;
+    }
   | { type: 'cancelWorkflow'; reason: string | undefined }
   | { type: 'notifyHasPatch'; patchId: string }
-  | { type: 'doUpdate'; updateId: string; name: string; args: unknown[]; runValidator: boolean }
+  | {
+      type: 'doUpdate';
+      updateId: string;
+      name: string;
+      args: unknown[];
+      headers?: WireHeaders | undefined;
+      runValidator: boolean;
+    }
   | { type: 'resolveChildWorkflowExecutionStart'; seq: number; resolution: ChildStartResolution }
   | { type: 'resolveChildWorkflowExecution'; seq: number; resolution: ChildResolution }
   | { type: 'resolveSignalExternalWorkflow'; seq: number; failure: Failure | undefined }
@@ -109,6 +129,8 @@ export type ActivationFailureCause = 'NonDeterminism' | 'WorkflowError' | 'Workf
 export interface QueryRequest {
   queryType: string;
   args: unknown[];
+  /** What the client's interceptors set (absent when none). */
+  headers?: WireHeaders | undefined;
 }
 export type QueryResult =
   { status: 'success'; result: unknown } | { status: 'failed'; failure: Failure };

@@ -20,7 +20,7 @@ export type Headers = Record<string, Payload>;
 /** One header payload as it travels and is recorded: metadata and data as base64. */
 export interface WirePayload {
   metadata: Record<string, string>;
-  data?: string;
+  data?: string | undefined;
 }
 
 /** Headers as they travel and are recorded. */

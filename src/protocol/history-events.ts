@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { Failure, RetryStateSchema, TimeoutTypeSchema } from './failure.ts';
-import { Payloads } from './payload.ts';
+import { Payloads, WireHeadersSchema } from './payload.ts';
 import { ResolvedRetryPolicy } from './retry-policy.ts';
 import { UpdateOutcome } from './update.ts';
 
@@ -17,6 +17,8 @@ export const WorkflowExecutionStarted = event('WorkflowExecutionStarted', {
   workflowType: z.string(),
   taskQueue: z.string(),
   input: Payloads,
+  /** Temporal's header: what the starter's interceptors set (absent when none). */
+  header: WireHeadersSchema.optional(),
   attempt: z.number().int().positive(),
   firstExecutionRunId: z.string(),
   /**
@@ -86,6 +88,7 @@ export const WorkflowExecutionCancelRequested = event('WorkflowExecutionCancelRe
 export const WorkflowExecutionSignaled = event('WorkflowExecutionSignaled', {
   signalName: z.string(),
   input: Payloads,
+  header: WireHeadersSchema.optional(),
   identity: z.string().optional(),
 });
 export const WorkflowTaskScheduled = event('WorkflowTaskScheduled', {
@@ -308,6 +311,7 @@ export const WorkflowExecutionUpdateAccepted = event('WorkflowExecutionUpdateAcc
   updateId: z.string(),
   name: z.string(),
   input: Payloads,
+  header: WireHeadersSchema.optional(),
   identity: z.string().optional(),
   workflowTaskCompletedEventId: z.number().int(),
   /** Where the request arrived among the run's events (UpdateRequest.sequencingEventId). */

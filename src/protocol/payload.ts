@@ -55,3 +55,15 @@ function notJson(value: unknown, reason: string): InvalidArgumentError {
 export function toPayloads(values: readonly unknown[]): unknown[] {
   return values.map((v) => (v === undefined ? null : toPayload(v)));
 }
+
+/**
+ * Headers as requests, commands, events and tasks carry them (protocol/headers.ts): each value a
+ * Payload in its JSON form, metadata and data as base64. Absent when a call has none.
+ */
+export const WireHeadersSchema = z.record(
+  z.string(),
+  z.strictObject({
+    metadata: z.record(z.string(), z.base64()),
+    data: z.base64().optional(),
+  }),
+);

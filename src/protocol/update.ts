@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { Failure } from './failure.ts';
-import { Payloads } from './payload.ts';
+import { Payloads, WireHeadersSchema } from './payload.ts';
 
 /**
  * How a workflow update ended: the handler's result, or the failure that rejected it (its
@@ -17,6 +17,7 @@ export const UpdateRequest = z.object({
   updateId: z.string().min(1),
   name: z.string().min(1),
   args: Payloads,
+  header: WireHeadersSchema.optional(),
   /**
    * The run's last event when the engine admitted the update (Temporal's
    * acceptedRequestSequencingEventId): the workflow handles it after the signals up to that event

@@ -370,6 +370,7 @@ export type WorkflowTask =
       previousStartedEventId: number;
       queryType: string;
       args: unknown[];
+      header?: WireHeaders | undefined;
     };
 
 export interface CompleteWorkflowTaskRequest {

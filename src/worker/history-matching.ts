@@ -209,6 +209,7 @@ export function updatesAcceptedAfter(
         updateId: e.updateId,
         name: e.name,
         args: e.input,
+        ...(e.header !== undefined && { header: e.header }),
         runValidator: false,
         ...(e.acceptedRequestSequencingEventId !== undefined && {
           sequencingEventId: e.acceptedRequestSequencingEventId,

@@ -461,6 +461,7 @@ export class WorkflowRun {
           workflowType: e.workflowType,
           args: e.input,
           info: this.#startInfo(e),
+          ...(e.header !== undefined && { headers: e.header }),
         });
         return;
       case 'TimerFired':
@@ -531,6 +532,7 @@ export class WorkflowRun {
           signalName: e.signalName,
           args: e.input,
         };
+        if (e.header !== undefined) job.headers = e.header;
         this.#jobs.push(job);
         this.#signalEventIds.set(job, e.eventId);
         return;
@@ -929,6 +931,7 @@ function inArrivalOrder(
     updateId: u.updateId,
     name: u.name,
     args: u.args,
+    ...(u.header !== undefined && { headers: u.header }),
     runValidator: u.runValidator,
   });
   const out: ActivationJob[] = [];

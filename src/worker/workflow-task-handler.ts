@@ -234,7 +234,11 @@ export class WorkflowTaskHandler {
   }
 
   async #query(task: Extract<WorkflowTask, { kind: 'query' }>): Promise<void> {
-    const q = { queryType: task.queryType, args: task.args };
+    const q = {
+      queryType: task.queryType,
+      args: task.args,
+      ...(task.header !== undefined && { headers: task.header }),
+    };
     const id = { namespace: this.#namespace, ...pickId(task) };
     let result: QueryResult;
     let sinkCalls: SandboxSinkCalls[] | undefined;

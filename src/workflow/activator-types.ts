@@ -1,5 +1,6 @@
 // Sandbox-safe: the names the Activator and the public workflow API share (activity
 // cancellation types, resolved activity options, handler shapes).
+import type { WireHeaders } from '../protocol/headers.ts';
 import type { RetryPolicyInput } from '../protocol/retry-policy.ts';
 import type { InScope } from './cancellation-scope.ts';
 import type { CapturedStack } from './runtime-helpers.ts';
@@ -76,4 +77,5 @@ export interface ParkedCondition extends Parked {
 export interface SignalJob {
   signalName: string;
   args: unknown[];
+  headers?: WireHeaders | undefined;
 }

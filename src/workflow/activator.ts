@@ -199,7 +199,7 @@ export class Activator {
       else parked.reject(decodeFailure(r.failure));
     },
     signalWorkflow: (job) => {
-      this.#deliverSignal({ signalName: job.signalName, args: job.args });
+      this.#deliverSignal(job);
     },
     cancelWorkflow: () => {
       this.#cancelRequested = true;
@@ -497,7 +497,9 @@ export class Activator {
     const workflow = fn as (...args: unknown[]) => unknown;
     this.#workflowStarted = true;
     this.rootScope
-      .run(() => Promise.resolve().then(() => this.interceptors.execute(job.args, workflow)))
+      .run(() =>
+        Promise.resolve().then(() => this.interceptors.execute(job.args, job.headers, workflow)),
+      )
       .then(
         (result) => {
           this.#pushCommand({ type: 'CompleteWorkflowExecution', result });

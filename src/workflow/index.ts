@@ -88,6 +88,9 @@ export type {
   WorkflowInternalsInterceptor,
   WorkflowOutboundCallsInterceptor,
 } from './interceptors.ts';
+export { METADATA_ENCODING_KEY, defaultPayloadConverter } from '../protocol/payload-converter.ts';
+export type { PayloadConverter } from '../protocol/payload-converter.ts';
+export type { Payload } from '../protocol/headers.ts';
 
 // ── activities ──────────────────────────────────────────────────────────────────────────────
 

@@ -71,7 +71,10 @@ export interface WorkflowInboundCallsInterceptor {
 /** Input of `execute`. */
 export interface WorkflowExecuteInput {
   readonly args: unknown[];
-  /** Always `{}`: headers are not propagated yet. */
+  /**
+   * What the starter's interceptors set: a client's `start` or `signalWithStart`, a parent's
+   * `startChildWorkflowExecution`, or the `continueAsNew` of the run before (`{}` if none).
+   */
   readonly headers: Headers;
 }
 

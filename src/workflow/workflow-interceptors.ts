@@ -5,6 +5,8 @@
 import { DeterminismViolationError, IllegalStateError } from '../errors.ts';
 import { encodeFailure } from '../failures.ts';
 import type { QueryRequest, QueryResult, SandboxQueryResult } from '../protocol/activation.ts';
+import { headersFromWire } from '../protocol/headers.ts';
+import type { WireHeaders } from '../protocol/headers.ts';
 import { WORKFLOW_INTERCEPTORS_KEY, composeInterceptors } from '../protocol/interceptors.ts';
 import type { Headers, Next } from '../protocol/interceptors.ts';
 import type {
@@ -54,20 +56,27 @@ export class RunInterceptors {
 
   // ── inbound: with no interceptor for a call, the handler runs exactly as without any ───────
 
-  /** Runs the workflow function through `execute`. */
-  execute(args: unknown[], workflow: Handler): unknown {
+  /** Runs the workflow function through `execute`, with the start's headers. */
+  execute(args: unknown[], headers: WireHeaders | undefined, workflow: Handler): unknown {
     if (!has(this.#inbound, 'execute')) return workflow(...args);
     return composeInterceptors(this.#inbound, 'execute', (input) =>
       Promise.resolve(workflow(...input.args)),
-    )({ args, headers: {} });
+    )({ args, headers: headersFromWire(headers) });
   }
 
   /** Runs a signal handler through `handleSignal`. */
-  handleSignal(signal: { signalName: string; args: unknown[] }, handler: Handler): unknown {
+  handleSignal(
+    signal: { signalName: string; args: unknown[]; headers?: WireHeaders | undefined },
+    handler: Handler,
+  ): unknown {
     if (!has(this.#inbound, 'handleSignal')) return handler(...signal.args);
     return composeInterceptors(this.#inbound, 'handleSignal', async (input) => {
       await handler(...input.args);
-    })({ signalName: signal.signalName, args: signal.args, headers: {} });
+    })({
+      signalName: signal.signalName,
+      args: signal.args,
+      headers: headersFromWire(signal.headers),
+    });
   }
 
   /** Runs an update validator through `validateUpdate`. */
@@ -101,7 +110,12 @@ export class RunInterceptors {
     this.#queryAnswer = undefined;
     const answer = composeInterceptors(this.#inbound, 'handleQuery', (input) =>
       Promise.resolve(synchronousAnswer(handler(...input.args))),
-    )({ queryId: '', queryName: request.queryType, args: request.args, headers: {} });
+    )({
+      queryId: '',
+      queryName: request.queryType,
+      args: request.args,
+      headers: headersFromWire(request.headers),
+    });
     answer.then(
       (result) => {
         this.#queryAnswer = { status: 'success', result };
@@ -167,6 +181,7 @@ interface UpdateCall {
   updateId: string;
   name: string;
   args: unknown[];
+  headers?: WireHeaders | undefined;
 }
 
 function updateInput(update: UpdateCall): {
@@ -175,7 +190,12 @@ function updateInput(update: UpdateCall): {
   args: unknown[];
   headers: Headers;
 } {
-  return { updateId: update.updateId, name: update.name, args: update.args, headers: {} };
+  return {
+    updateId: update.updateId,
+    name: update.name,
+    args: update.args,
+    headers: headersFromWire(update.headers),
+  };
 }
 
 function has<I>(interceptors: readonly I[], method: keyof I): boolean {

@@ -10,6 +10,7 @@ import type { QueryWorkflowRequest } from '../../transport/engine-api.ts';
 import type { EngineDeps } from '../deps.ts';
 import type { QueryDispatcher } from '../task-queues/query-dispatcher.ts';
 import { findRunOrThrow } from './find-run.ts';
+import { WireHeadersSchema } from '../../protocol/payload.ts';
 import { parseRequest } from './parse-request.ts';
 
 const QuerySchema = z.object({
@@ -18,6 +19,7 @@ const QuerySchema = z.object({
   runId: z.string().optional(),
   queryType: z.string().min(1),
   args: z.array(z.unknown()),
+  header: WireHeadersSchema.optional(),
 });
 
 /**
@@ -41,6 +43,7 @@ export async function queryWorkflow(
       previousStartedEventId: state.previousStartedEventId,
       queryType: req.queryType,
       args: req.args,
+      ...(req.header !== undefined && { header: req.header }),
     },
     deps.limits.queryTimeoutMs,
   );

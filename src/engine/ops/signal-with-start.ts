@@ -59,6 +59,7 @@ export async function signalWithStartWorkflow(
   await assertNamespace(deps, req.namespace);
   checkPayload(deps, `The input of workflow '${req.workflowId}'`, req.args);
   checkPayload(deps, `The input of signal '${req.signalName}'`, req.signalArgs);
+  if (req.header) checkPayload(deps, `The header of workflow '${req.workflowId}'`, req.header);
   if (req.memo) checkPayload(deps, `The memo of workflow '${req.workflowId}'`, req.memo);
   const retryPolicy = workflowRetryPolicy(req.retry);
   await assertKnownWorkflowType(deps, req.namespace, req.taskQueue, req.workflowType);
@@ -84,6 +85,7 @@ export async function signalWithStartWorkflow(
           type: 'WorkflowExecutionSignaled',
           signalName: req.signalName,
           input: req.signalArgs,
+          ...(req.header !== undefined && { header: req.header }),
           ...(req.identity !== undefined && { identity: req.identity }),
         });
         skipStartDelay(tx); // Temporal: only signalWithStart ends a start delay early
@@ -98,7 +100,7 @@ export async function signalWithStartWorkflow(
     const { request, tx } = buildNewRun(
       {
         ...newRunSpecOf(deps, req, runId, retryPolicy),
-        signal: { signalName: req.signalName, input: req.signalArgs },
+        signal: { signalName: req.signalName, input: req.signalArgs, header: req.header },
       },
       deps.clock.now(),
       deps.limits.defaultWorkflowTaskTimeoutMs,

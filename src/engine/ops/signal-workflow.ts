@@ -6,6 +6,7 @@ import type { EngineDeps } from '../deps.ts';
 import { checkPayload } from '../payload-limits.ts';
 import { updateRun } from '../update-run.ts';
 import { cachedRunningRun, findRunOrThrow } from './find-run.ts';
+import { WireHeadersSchema } from '../../protocol/payload.ts';
 import { parseRequest } from './parse-request.ts';
 
 const SignalSchema = z.object({
@@ -14,6 +15,7 @@ const SignalSchema = z.object({
   runId: z.string().optional(),
   signalName: z.string().min(1),
   args: z.array(z.unknown()),
+  header: WireHeadersSchema.optional(),
   identity: z.string().optional(),
 });
 
@@ -28,6 +30,7 @@ export async function signalWorkflow(
 ): Promise<void> {
   const req = parseRequest(SignalSchema, input, 'signal');
   checkPayload(deps, `The input of signal '${req.signalName}'`, req.args);
+  if (req.header) checkPayload(deps, `The header of signal '${req.signalName}'`, req.header);
   // A run this process wrote last needs no read to be found. Only a hint: if another engine
   // process closed it meanwhile, the run is looked up after all.
   const hinted = cachedRunningRun(deps, req);
@@ -62,6 +65,7 @@ async function signalRun(
       type: 'WorkflowExecutionSignaled',
       signalName: req.signalName,
       input: req.args,
+      ...(req.header !== undefined && { header: req.header }),
       ...(req.identity !== undefined && { identity: req.identity }),
     });
   });

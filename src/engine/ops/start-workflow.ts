@@ -15,6 +15,7 @@ import { checkPayload } from '../payload-limits.ts';
 import { buildNewRun } from '../new-run.ts';
 import type { NewRunSpec } from '../new-run.ts';
 import { assertNamespace } from './find-run.ts';
+import { WireHeadersSchema } from '../../protocol/payload.ts';
 import { parseRequest } from './parse-request.ts';
 import { startUnderIdPolicies } from './workflow-id-policy.ts';
 
@@ -24,6 +25,7 @@ export const StartWorkflowSchema = z.object({
   workflowType: z.string().min(1),
   taskQueue: z.string().min(1),
   args: z.array(z.unknown()),
+  header: WireHeadersSchema.optional(),
   identity: z.string().optional(),
   memo: z.record(z.string(), z.unknown()).optional(),
   searchAttributes: SearchAttributesUpsert.optional(),
@@ -51,6 +53,7 @@ export async function startWorkflow(
   const req = parseRequest(StartWorkflowSchema, input, 'start workflow');
   await assertNamespace(deps, req.namespace);
   checkPayload(deps, `The input of workflow '${req.workflowId}'`, req.args);
+  if (req.header) checkPayload(deps, `The header of workflow '${req.workflowId}'`, req.header);
   if (req.lastCompletionResult !== undefined) {
     checkPayload(deps, `The last result of workflow '${req.workflowId}'`, req.lastCompletionResult);
   }
@@ -87,6 +90,7 @@ export function newRunSpecOf(
     workflowType: req.workflowType,
     taskQueue: req.taskQueue,
     args: req.args,
+    header: req.header,
     workflowTaskTimeoutMs: req.workflowTaskTimeoutMs ?? deps.limits.defaultWorkflowTaskTimeoutMs,
     firstExecutionRunId: runId,
     identity: req.identity,

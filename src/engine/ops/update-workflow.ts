@@ -10,6 +10,7 @@ import type { RunTx } from '../update-run.ts';
 import { recordAdmittedUpdate } from '../workflow-updates.ts';
 import type { UpdateAdmission } from '../workflow-updates.ts';
 import { findRunOrThrow } from './find-run.ts';
+import { WireHeadersSchema } from '../../protocol/payload.ts';
 import { parseRequest } from './parse-request.ts';
 import { WaitForStageSchema, waitForUpdate } from './poll-workflow-update.ts';
 
@@ -20,6 +21,7 @@ export const UpdateSchema = z.object({
   updateId: z.string().min(1).max(1000),
   name: z.string().min(1),
   args: z.array(z.unknown()),
+  header: WireHeadersSchema.optional(),
   identity: z.string().optional(),
   waitForStage: WaitForStageSchema,
   waitMs: z.number().int().nonnegative().max(120_000),
@@ -41,6 +43,7 @@ export async function updateWorkflow(
 ): Promise<UpdateWorkflowResponse> {
   const req = parseRequest(UpdateSchema, input, 'update workflow');
   checkPayload(deps, `The input of update '${req.name}'`, req.args);
+  if (req.header) checkPayload(deps, `The header of update '${req.name}'`, req.header);
   const run = await findRunOrThrow(deps, req);
   await updateRun(deps, run.runId, (tx) => {
     // Temporal checks the chain first: a run of another chain is not found, even for an updateId

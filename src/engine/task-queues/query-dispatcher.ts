@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { UnavailableError } from '../../errors.ts';
+import type { WireHeaders } from '../../protocol/headers.ts';
 import type { RespondQueryTaskRequest } from '../../transport/engine-api.ts';
 import { taskKey } from '../notifier.ts';
 import type { Notifier } from '../notifier.ts';
@@ -13,6 +14,7 @@ export interface QueryTaskInfo {
   previousStartedEventId: number;
   queryType: string;
   args: unknown[];
+  header?: WireHeaders | undefined;
 }
 
 interface Pending {

@@ -1,0 +1,149 @@
+// Headers (Temporal's `Headers`): what client interceptors set on start, signal, signalWithStart,
+// query and update is recorded with the call and reaches the workflow's inbound interceptors, on
+// the live run and on replay; a call without headers records nothing more than before.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import {
+  Client,
+  InvalidArgumentError,
+  WorkflowNotFoundError,
+  defaultPayloadConverter,
+} from 'reprise/client';
+import type { WorkflowClientInterceptor } from 'reprise/client';
+import { finish, note, seenQuery, traced } from './fixtures/header-workflows.ts';
+import { fixturesPath, startTestEnv } from '../helpers/test-env.ts';
+import type { TestEnv } from '../helpers/test-env.ts';
+import type { HistoryEvent } from '../../src/protocol/history-events.ts';
+
+/** A client interceptor that sets the `trace` header of each call to `t-<call>`. */
+const tracing: WorkflowClientInterceptor = {
+  start: (input, next) => next({ ...input, headers: traceHeader('t-start') }),
+  signalWithStart: (input, next) => next({ ...input, headers: traceHeader('t-sws') }),
+  signal: (input, next) => next({ ...input, headers: traceHeader('t-signal') }),
+  query: (input, next) => next({ ...input, headers: traceHeader('t-query') }),
+  startUpdate: (input, next) => next({ ...input, headers: traceHeader('t-update') }),
+};
+
+function traceHeader(trace: string): {
+  trace: ReturnType<typeof defaultPayloadConverter.toPayload>;
+} {
+  return { trace: defaultPayloadConverter.toPayload(trace) };
+}
+
+/** The trace a recorded header carries. */
+function recordedTrace(e: HistoryEvent): string | undefined {
+  const header = 'header' in e ? e.header : undefined;
+  const trace = header?.['trace'];
+  if (trace === undefined) return undefined;
+  return JSON.parse(Buffer.from(trace.data ?? '', 'base64').toString('utf8')) as string;
+}
+
+describe('headers', () => {
+  let env: TestEnv;
+  let client: Client;
+  before(async () => {
+    env = await startTestEnv({
+      workflows: 'header-workflows.ts',
+      worker: { interceptors: { workflowModules: [fixturesPath('header-interceptors.ts')] } },
+    });
+    client = new Client({
+      connection: env.engine.connection,
+      interceptors: { workflow: [tracing] },
+    });
+  });
+  after(async () => {
+    await env.close();
+  });
+
+  test("client interceptors' headers reach the workflow's inbound interceptors and are recorded", async () => {
+    const handle = await client.workflow.start(traced, {
+      workflowId: 'headers-client-to-workflow',
+      taskQueue: env.taskQueue,
+    });
+    assert.equal(await handle.executeUpdate(note, { args: ['hi'] }), 'hi');
+    assert.deepEqual(await handle.query(seenQuery), [
+      'execute:t-start',
+      'validate note:t-update',
+      'update note:t-update',
+      'query:t-query',
+    ]);
+    await handle.signal(finish);
+    assert.deepEqual(await handle.result(), [
+      'execute:t-start',
+      'validate note:t-update',
+      'update note:t-update',
+      'signal finish:t-signal',
+    ]);
+    const { events } = await handle.fetchHistory();
+    const traces = events.flatMap((e) => {
+      const trace = recordedTrace(e);
+      return trace === undefined ? [] : [`${e.type}:${trace}`];
+    });
+    assert.deepEqual(traces, [
+      'WorkflowExecutionStarted:t-start',
+      'WorkflowExecutionUpdateAccepted:t-update',
+      'WorkflowExecutionSignaled:t-signal',
+    ]);
+    // A query of the closed run replays it: the recorded headers reach the interceptors again
+    // (validators do not run on replay).
+    assert.deepEqual(await handle.query(seenQuery), [
+      'execute:t-start',
+      'update note:t-update',
+      'signal finish:t-signal',
+      'query:t-query',
+    ]);
+  });
+
+  test("signalWithStart's headers are recorded on the start and on the signal", async () => {
+    const handle = await client.workflow.signalWithStart(traced, {
+      workflowId: 'headers-signal-with-start',
+      taskQueue: env.taskQueue,
+      signal: finish,
+    });
+    assert.deepEqual(await handle.result(), ['execute:t-sws', 'signal finish:t-sws']);
+    const { events } = await handle.fetchHistory();
+    assert.deepEqual(
+      events.slice(0, 2).map((e) => `${e.type}:${recordedTrace(e) ?? '-'}`),
+      ['WorkflowExecutionStarted:t-sws', 'WorkflowExecutionSignaled:t-sws'],
+    );
+  });
+
+  test('calls without headers record none and the interceptors get {}', async () => {
+    const handle = await env.client.workflow.start(traced, {
+      workflowId: 'headers-none',
+      taskQueue: env.taskQueue,
+    });
+    await handle.executeUpdate(note, { args: ['hi'] });
+    await handle.signal(finish);
+    assert.deepEqual(await handle.result(), [
+      'execute:-',
+      'validate note:-',
+      'update note:-',
+      'signal finish:-',
+    ]);
+    const { events } = await handle.fetchHistory();
+    assert.deepEqual(
+      events.filter((e) => 'header' in e).map((e) => e.type),
+      [],
+    );
+  });
+
+  test('the engine refuses a header that is not a Payload in its JSON form, and starts nothing', async () => {
+    await assert.rejects(
+      env.engine.connection.startWorkflow({
+        namespace: 'default',
+        workflowId: 'headers-malformed',
+        workflowType: 'traced',
+        taskQueue: env.taskQueue,
+        args: [],
+        header: { trace: { metadata: { encoding: 7 } } } as never,
+      }),
+      (e: unknown) =>
+        e instanceof InvalidArgumentError && e.message.includes('header.trace.metadata.encoding'),
+    );
+    await assert.rejects(
+      env.client.workflow.getHandle('headers-malformed').describe(),
+      WorkflowNotFoundError,
+    );
+  });
+});
