@@ -204,6 +204,7 @@ function scheduleActivity(
     activityType: c.activityType,
     taskQueue: c.taskQueue,
     input: c.args,
+    ...(c.header !== undefined && { header: c.header }),
     ...(t.scheduleToCloseTimeoutMs !== undefined && {
       scheduleToCloseTimeoutMs: t.scheduleToCloseTimeoutMs,
     }),

@@ -41,6 +41,7 @@ export function continueAsNew(
     workflowType: c.workflowType,
     taskQueue: c.taskQueue,
     input: c.args,
+    ...(c.header !== undefined && { header: c.header }),
     ...(workflowRunTimeoutMs !== undefined && { workflowRunTimeoutMs }),
     workflowTaskTimeoutMs,
     memo,
@@ -55,6 +56,7 @@ export function continueAsNew(
       workflowType: c.workflowType,
       taskQueue: c.taskQueue,
       args: c.args,
+      header: c.header,
       workflowTaskTimeoutMs,
       firstExecutionRunId: s.firstExecutionRunId ?? s.runId,
       memo,
@@ -85,6 +87,7 @@ export function startChildWorkflow(
     workflowType: c.workflowType,
     taskQueue: c.taskQueue,
     input: c.args,
+    ...(c.header !== undefined && { header: c.header }),
     ...(c.workflowExecutionTimeoutMs !== undefined && {
       workflowExecutionTimeoutMs: c.workflowExecutionTimeoutMs,
     }),
@@ -119,6 +122,7 @@ export function signalExternalWorkflow(
     ...(c.runId !== undefined && { runId: c.runId }),
     signalName: c.signalName,
     input: c.args,
+    ...(c.header !== undefined && { header: c.header }),
     childWorkflowOnly: c.childWorkflowOnly,
     workflowTaskCompletedEventId: completedEventId,
   });

@@ -30,6 +30,7 @@ export function startActivitiesEagerly(
     if (a === undefined) continue;
     const task = takeActivity(tx, a, identity);
     task.args = cloneData(scheduled.input); // the activity's own: history keeps the event's
+    if (scheduled.header !== undefined) task.header = scheduled.header;
     out.push(task);
   }
   return out;

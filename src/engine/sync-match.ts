@@ -47,7 +47,10 @@ export function matchWaitingPollers(deps: EngineDeps, tx: RunTx): Match[] {
           const e =
             scheduled ??
             (await deps.store.readHistory({ runId: tx.runId, fromEventId: a.scheduledEventId }))[0];
-          if (e?.type === 'ActivityTaskScheduled') task.args = e.input;
+          if (e?.type === 'ActivityTaskScheduled') {
+            task.args = e.input;
+            if (e.header !== undefined) task.header = e.header;
+          }
           return task;
         },
       });

@@ -198,6 +198,8 @@ function buildRetryRun(
       workflowType: started.workflowType,
       taskQueue: started.taskQueue,
       args: started.input,
+      // As Temporal's server: a retry gets the header of the run it retries.
+      header: started.header,
       workflowTaskTimeoutMs: started.workflowTaskTimeoutMs,
       firstExecutionRunId: s.firstExecutionRunId ?? s.runId,
       memo: started.memo,

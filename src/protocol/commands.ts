@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { Failure } from './failure.ts';
-import { Payloads } from './payload.ts';
+import { Payloads, WireHeadersSchema } from './payload.ts';
 import { RetryPolicyInput } from './retry-policy.ts';
 import { MemoUpsert, SearchAttributesUpsert } from './search-attributes.ts';
 import { UpdateOutcome } from './update.ts';
@@ -16,6 +16,8 @@ export const ScheduleActivityTask = z.object({
   activityType: z.string().min(1),
   taskQueue: z.string().min(1),
   args: Payloads,
+  /** What the `scheduleActivity` interceptors set (absent when none). */
+  header: WireHeadersSchema.optional(),
   scheduleToCloseTimeoutMs: z.number().int().positive().optional(),
   scheduleToStartTimeoutMs: z.number().int().positive().optional(),
   startToCloseTimeoutMs: z.number().int().positive().optional(),
@@ -64,6 +66,7 @@ export const ContinueAsNewWorkflowExecution = z.object({
   workflowType: z.string().min(1),
   taskQueue: z.string().min(1),
   args: Payloads,
+  header: WireHeadersSchema.optional(),
   workflowRunTimeoutMs: z.number().int().positive().optional(),
   workflowTaskTimeoutMs: z.number().int().positive().optional(),
   memo: z.record(z.string(), z.unknown()).optional(),
@@ -76,6 +79,7 @@ export const StartChildWorkflowExecution = z.object({
   workflowType: z.string().min(1),
   taskQueue: z.string().min(1),
   args: Payloads,
+  header: WireHeadersSchema.optional(),
   parentClosePolicy: z.enum(['TERMINATE', 'REQUEST_CANCEL', 'ABANDON']),
   workflowExecutionTimeoutMs: z.number().int().positive().optional(),
   workflowRunTimeoutMs: z.number().int().positive().optional(),
@@ -92,6 +96,7 @@ export const SignalExternalWorkflowExecution = z.object({
   runId: z.string().optional(),
   signalName: z.string().min(1),
   args: Payloads,
+  header: WireHeadersSchema.optional(),
   /** Only a child of this workflow may be signalled (a child handle's `signal`). */
   childWorkflowOnly: z.boolean(),
 });

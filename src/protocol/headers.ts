@@ -40,9 +40,11 @@ export function headersToWire(headers: Headers | undefined, what: string): WireH
     );
   }
   let out: WireHeaders | undefined;
-  for (const [key, payload] of Object.entries(given)) {
+  // for…in, not Object.entries: no allocation for the empty headers of most calls.
+  for (const key in given) {
+    if (!Object.hasOwn(given, key)) continue;
     out ??= {};
-    out[key] = payloadToWire(payload, key, what);
+    out[key] = payloadToWire((given as Record<string, unknown>)[key], key, what);
   }
   return out;
 }

@@ -2,7 +2,7 @@
 // that scheduled them, and records each outcome as a `core_local_activity` marker.
 import * as z from 'zod';
 import { Failure } from './failure.ts';
-import { Payloads } from './payload.ts';
+import { Payloads, WireHeadersSchema } from './payload.ts';
 import { RetryPolicyInput } from './retry-policy.ts';
 
 /** Marker name of a local activity's outcome; equal to `LOCAL_ACTIVITY_MARKER_NAME` in the sandbox. */
@@ -34,6 +34,8 @@ export const LocalActivityRequest = z.object({
   activityId: z.string().min(1),
   activityType: z.string().min(1),
   args: Payloads,
+  /** What the `scheduleLocalActivity` interceptors set (absent when none). */
+  header: WireHeadersSchema.optional(),
   /** 1, or the attempt after a durable backoff. */
   attempt: z.number().int().positive(),
   /** Set after a durable backoff: the first attempt's schedule time. */

@@ -105,7 +105,7 @@ export class MockActivityEnvironment extends EventEmitter {
   >(fn: F & ((...args: P) => R | Promise<R>), ...args: P): Promise<R> {
     // async: an activity that throws at once rejects, as under a worker.
     return runInActivityContext(this.context, async () =>
-      executeWithInterceptors(this.#interceptors, this.context, args, fn as never),
+      executeWithInterceptors(this.#interceptors, this.context, args, undefined, fn as never),
     ) as Promise<R>;
   }
 

@@ -415,6 +415,8 @@ export interface ActivityTask {
   activityType: string;
   taskQueue: string;
   args: unknown[];
+  /** ActivityTaskScheduled's header: what the workflow's interceptors set (absent when none). */
+  header?: WireHeaders | undefined;
   attempt: number;
   scheduledTimeMs: number;
   currentAttemptScheduledTimeMs: number;

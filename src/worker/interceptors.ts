@@ -5,6 +5,8 @@ import { lazyChild } from '../logger.ts';
 import type { Logger } from '../logger.ts';
 import { composeInterceptors } from '../protocol/interceptors.ts';
 import type { Headers } from '../protocol/interceptors.ts';
+import { headersFromWire } from '../protocol/headers.ts';
+import type { WireHeaders } from '../protocol/headers.ts';
 export type { Headers, Next } from '../protocol/interceptors.ts';
 
 /** Temporal's `ActivityExecuteInput`. */
@@ -59,6 +61,7 @@ export function executeWithInterceptors(
   factories: readonly ActivityInterceptorsFactory[],
   ctx: Context,
   args: unknown[],
+  header: WireHeaders | undefined,
   fn: (...args: unknown[]) => unknown,
 ): Promise<unknown> {
   if (factories.length === 0) return Promise.resolve(fn(...args));
@@ -77,7 +80,7 @@ export function executeWithInterceptors(
   const execute = composeInterceptors(inbound, 'execute', (input) =>
     Promise.resolve(fn(...input.args)),
   );
-  return execute({ args, headers: {} });
+  return execute({ args, headers: headersFromWire(header) });
 }
 
 /**

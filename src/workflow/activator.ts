@@ -1,5 +1,7 @@
 // Sandbox-safe: the per-run state of the workflow runtime. The one place that holds it
 // (STYLE.md §1.2): a durable call is seq number → command → parked completion.
+import { headersToWire } from '../protocol/headers.ts';
+import type { Headers } from '../protocol/headers.ts';
 import { IllegalStateError, InvalidArgumentError, ensureError } from '../errors.ts';
 import {
   ActivityFailure,
@@ -625,8 +627,10 @@ export class Activator {
     activityType: string,
     args: unknown[],
     options: ResolvedActivityOptions,
+    headers?: Headers,
   ): Promise<unknown> {
     this.#assertMayIssue(`activity '${activityType}'`); // see startTimer
+    const header = headersToWire(headers, `activity '${activityType}'`);
     const scope = CancellationScope.current();
     if (scope.consideredCancelled) return rejectedBy(scope);
     const seq = ++this.#seqActivity;
@@ -645,6 +649,7 @@ export class Activator {
         taskQueue: options.taskQueue ?? this.#startInfo().taskQueue,
         args: argsAtCall(args),
       };
+      if (header !== undefined) command.header = header;
       if (options.scheduleToCloseTimeoutMs !== undefined)
         command.scheduleToCloseTimeoutMs = options.scheduleToCloseTimeoutMs;
       if (options.scheduleToStartTimeoutMs !== undefined)

@@ -1,5 +1,7 @@
 // Sandbox-safe: the public API for child workflows and handles to other workflows
 // (`startChild`, `executeChild`, `getExternalWorkflowHandle`), re-exported by index.ts.
+import { headersToWire } from '../protocol/headers.ts';
+import type { Headers } from '../protocol/headers.ts';
 import type { SignalDefinition, Workflow } from '../protocol/definitions.ts';
 import { msOptionalFromDuration } from '../protocol/duration.ts';
 import type { Duration } from '../protocol/duration.ts';
@@ -98,7 +100,8 @@ export async function startChild<T extends Workflow>(
   };
   const [started, result] = await activator.interceptors.outbound(
     'startChildWorkflowExecution',
-    (input) => Promise.resolve(issueStartChild(activator, input.workflowType, input.options)),
+    (input) =>
+      Promise.resolve(issueStartChild(activator, input.workflowType, input.options, input.headers)),
   )({ workflowType, options: withDefaults, headers: {} });
   const workflowId = withDefaults.workflowId;
   const firstExecutionRunId = await started;
@@ -116,7 +119,9 @@ function issueStartChild(
   activator: Activator,
   workflowType: string,
   options: ChildWorkflowOptionsWithDefaults,
+  headers: Headers,
 ): [Promise<string>, Promise<unknown>] {
+  const header = headersToWire(headers, `child workflow '${workflowType}'`);
   const command: Omit<CommandOf<'StartChildWorkflowExecution'>, 'seq' | 'type'> = {
     workflowId: options.workflowId,
     workflowType,
@@ -124,6 +129,7 @@ function issueStartChild(
     args: [...options.args],
     parentClosePolicy: options.parentClosePolicy ?? ParentClosePolicy.TERMINATE,
   };
+  if (header !== undefined) command.header = header;
   const execMs = msOptionalFromDuration(options.workflowExecutionTimeout);
   const runMs = msOptionalFromDuration(options.workflowRunTimeout);
   const taskMs = msOptionalFromDuration(options.workflowTaskTimeout);
@@ -161,6 +167,7 @@ function signalWorkflow(
       input.signalName,
       input.args,
       to.type === 'child',
+      input.headers,
     );
   })({ signalName: typeof def === 'string' ? def : def.name, args, headers: {}, target });
 }

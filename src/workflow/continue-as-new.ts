@@ -1,5 +1,7 @@
 // Sandbox-safe: continue-as-new. The workflow throws ContinueAsNew; the Activator turns it into
 // the ContinueAsNewWorkflowExecution command that closes this run and starts the next.
+import { headersToWire } from '../protocol/headers.ts';
+import type { Headers } from '../protocol/headers.ts';
 import type { CommandOf } from '../protocol/commands.ts';
 import type { Workflow } from '../protocol/definitions.ts';
 import { msOptionalFromDuration } from '../protocol/duration.ts';
@@ -69,7 +71,9 @@ export function makeContinueAsNewFunc<F extends Workflow>(
     const activator = getActivator();
     const info = activator.workflowInfo();
     return activator.interceptors.outbound('continueAsNew', (input) =>
-      Promise.reject(new ContinueAsNew(continueAsNewCommand(input.args, input.options, info))),
+      Promise.reject(
+        new ContinueAsNew(continueAsNewCommand(input.args, input.options, info, input.headers)),
+      ),
     )({
       args,
       headers: {},
@@ -87,7 +91,9 @@ function continueAsNewCommand(
   args: unknown[],
   options: ContinueAsNewOptions,
   info: { workflowType: string; taskQueue: string },
+  headers: Headers,
 ): CommandOf<'ContinueAsNewWorkflowExecution'> {
+  const header = headersToWire(headers, 'continueAsNew');
   const command: CommandOf<'ContinueAsNewWorkflowExecution'> = {
     type: 'ContinueAsNewWorkflowExecution',
     workflowType: options.workflowType ?? info.workflowType,
@@ -99,6 +105,7 @@ function continueAsNewCommand(
   const taskTimeoutMs = msOptionalFromDuration(options.workflowTaskTimeout);
   if (runTimeoutMs !== undefined) command.workflowRunTimeoutMs = runTimeoutMs;
   if (taskTimeoutMs !== undefined) command.workflowTaskTimeoutMs = taskTimeoutMs;
+  if (header !== undefined) command.header = header;
   if (options.memo !== undefined) command.memo = options.memo;
   if (options.typedSearchAttributes !== undefined) {
     command.searchAttributes = unifySearchAttributes(

@@ -1,6 +1,8 @@
 // Sandbox-safe: the durable calls of one run that reach other runs — child workflows, and
 // signals or cancel requests sent to other workflows. Owned by the run's Activator (the one
 // holder of runtime state): seq number → command → parked completion, per kind.
+import { headersToWire } from '../protocol/headers.ts';
+import type { Headers } from '../protocol/headers.ts';
 import { WorkflowExecutionAlreadyStartedError } from '../errors.ts';
 import { CancelledFailure, ChildWorkflowFailure, decodeFailure } from '../failures.ts';
 import type { ActivationJob } from '../protocol/activation.ts';
@@ -196,10 +198,12 @@ export class CrossRunCalls {
     signalName: string,
     args: unknown[],
     childWorkflowOnly: boolean,
+    headers?: Headers,
   ): Promise<void> {
     this.#host.assertMayIssue(`signal '${signalName}' to '${target.workflowId}'`);
     const cancelled = this.#rejectedInCancelledScope();
     if (cancelled !== undefined) return cancelled;
+    const header = headersToWire(headers, `signal '${signalName}'`);
     const seq = ++this.#seqSignal;
     const command: CommandOf<'SignalExternalWorkflowExecution'> = {
       type: 'SignalExternalWorkflowExecution',
@@ -209,6 +213,7 @@ export class CrossRunCalls {
       args: argsAtCall(args),
       childWorkflowOnly,
     };
+    if (header !== undefined) command.header = header;
     if (target.runId !== undefined) command.runId = target.runId;
     return this.#park(
       this.#signals,

@@ -178,6 +178,7 @@ export function proxyActivities<A = UntypedActivities>(
               input.activityType,
               input.args,
               input.options === options ? resolved : resolveActivityOptions(input.options),
+              input.headers,
             ),
           )({ activityType: property, args, options, headers: {} });
         };
@@ -243,6 +244,7 @@ export function proxyLocalActivities<A = UntypedActivities>(
               input.activityType,
               input.args,
               input.options === options ? resolved : resolveLocalActivityOptions(input.options),
+              input.headers,
             ),
           )({ activityType: property, args, options, headers: {} });
         };

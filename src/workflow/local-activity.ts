@@ -1,6 +1,8 @@
 // Sandbox-safe: the local activities of one run (Temporal's model), owned by the run's Activator.
 // A call is seq number → request to the worker → parked until a resolveLocalActivity job, whose
 // marker the workflow records as a RecordMarker command, live and on replay alike.
+import { headersToWire } from '../protocol/headers.ts';
+import type { Headers, WireHeaders } from '../protocol/headers.ts';
 import { ActivityFailure, CancelledFailure, decodeFailure, encodeFailure } from '../failures.ts';
 import type { ActivationJob } from '../protocol/activation.ts';
 import type { Command } from '../protocol/commands.ts';
@@ -102,7 +104,9 @@ export class LocalActivityCalls {
     activityType: string,
     args: unknown[],
     options: ResolvedLocalActivityOptions,
+    headers?: Headers,
   ): Promise<unknown> {
+    const header = headersToWire(headers, `local activity '${activityType}'`);
     let retry: RetryState = {
       activityId: options.activityId,
       attempt: 1,
@@ -110,7 +114,7 @@ export class LocalActivityCalls {
     };
     const input = argsAtCall(args); // every attempt gets the arguments of the call
     for (;;) {
-      const outcome = await this.#scheduleOnce(activityType, input, options, retry);
+      const outcome = await this.#scheduleOnce(activityType, input, options, retry, header);
       if (outcome.failure === undefined) return outcome.result;
       if (outcome.backoffMs === undefined) throw decodeFailure(outcome.failure);
       await this.#host.sleep(Math.max(1, outcome.backoffMs));
@@ -128,6 +132,7 @@ export class LocalActivityCalls {
     args: unknown[],
     options: ResolvedLocalActivityOptions,
     retry: RetryState,
+    header: WireHeaders | undefined,
   ): Promise<LocalActivityMarkerDetails> {
     this.#host.assertMayIssue(`local activity '${activityType}'`);
     const scope = CancellationScope.current();
@@ -142,6 +147,7 @@ export class LocalActivityCalls {
       attempt: retry.attempt,
       localRetryThresholdMs: options.localRetryThresholdMs,
     };
+    if (header !== undefined) request.header = header;
     if (retry.originalScheduleTimeMs !== undefined)
       request.originalScheduleTimeMs = retry.originalScheduleTimeMs;
     if (options.startToCloseTimeoutMs !== undefined)

@@ -10,7 +10,10 @@ import {
   defaultPayloadConverter,
 } from 'reprise/client';
 import type { WorkflowClientInterceptor } from 'reprise/client';
-import { finish, note, seenQuery, traced } from './fixtures/header-workflows.ts';
+import type { ActivityInterceptorsFactory } from 'reprise/worker';
+import * as activities from './fixtures/header-activities.ts';
+import { traceOf } from './fixtures/header-interceptors.ts';
+import { finish, note, propagating, seenQuery, traced } from './fixtures/header-workflows.ts';
 import { fixturesPath, startTestEnv } from '../helpers/test-env.ts';
 import type { TestEnv } from '../helpers/test-env.ts';
 import type { HistoryEvent } from '../../src/protocol/history-events.ts';
@@ -38,13 +41,28 @@ function recordedTrace(e: HistoryEvent): string | undefined {
   return JSON.parse(Buffer.from(trace.data ?? '', 'base64').toString('utf8')) as string;
 }
 
+/** An activity interceptor that appends the trace header the activity got to its result. */
+const traceResult: ActivityInterceptorsFactory = () => ({
+  inbound: {
+    async execute(input, next) {
+      return `${String(await next(input))}@${traceOf(input.headers)}`;
+    },
+  },
+});
+
 describe('headers', () => {
   let env: TestEnv;
   let client: Client;
   before(async () => {
     env = await startTestEnv({
       workflows: 'header-workflows.ts',
-      worker: { interceptors: { workflowModules: [fixturesPath('header-interceptors.ts')] } },
+      activities,
+      worker: {
+        interceptors: {
+          workflowModules: [fixturesPath('header-interceptors.ts')],
+          activity: [traceResult],
+        },
+      },
     });
     client = new Client({
       connection: env.engine.connection,
@@ -145,5 +163,40 @@ describe('headers', () => {
       env.client.workflow.getHandle('headers-malformed').describe(),
       WorkflowNotFoundError,
     );
+  });
+
+  test('a context propagated as headers goes client → workflow → continue-as-new → activity, local activity, child and signal', async () => {
+    const handle = await client.workflow.start(propagating, {
+      workflowId: 'headers-propagation',
+      taskQueue: env.taskQueue,
+      args: [0],
+    });
+    const ctx = 't-start>continueAsNew';
+    assert.deepEqual(await handle.result(), [
+      `execute:${ctx}`,
+      `activity@${ctx}>echo`,
+      `local@${ctx}>local echo`,
+      `child execute:${ctx}>child tracedChild`,
+      `child signal finish:${ctx}>signal finish`,
+      `child activity@${ctx}>child tracedChild>echo`,
+    ]);
+    const { events } = await handle.fetchHistory();
+    const traces = events.flatMap((e) => {
+      const trace = recordedTrace(e);
+      return trace === undefined ? [] : [`${e.type}:${trace}`];
+    });
+    assert.deepEqual(traces, [
+      `WorkflowExecutionStarted:${ctx}`,
+      `ActivityTaskScheduled:${ctx}>echo`,
+      `StartChildWorkflowExecutionInitiated:${ctx}>child tracedChild`,
+      `SignalExternalWorkflowExecutionInitiated:${ctx}>signal finish`,
+    ]);
+    // The first run recorded the continue-as-new's header.
+    const first = await env.client.workflow
+      .getHandle('headers-propagation', handle.firstExecutionRunId)
+      .fetchHistory();
+    const continued = first.events.at(-1);
+    assert.ok(continued?.type === 'WorkflowExecutionContinuedAsNew');
+    assert.equal(recordedTrace(continued), ctx);
   });
 });

@@ -72,7 +72,10 @@ async function startActivityTask(
     runId: task.runId,
     fromEventId: task.scheduledEventId,
   });
-  if (scheduled?.type === 'ActivityTaskScheduled') started.args = scheduled.input;
+  if (scheduled?.type === 'ActivityTaskScheduled') {
+    started.args = scheduled.input;
+    if (scheduled.header !== undefined) started.header = scheduled.header;
+  }
   return started;
 }
 

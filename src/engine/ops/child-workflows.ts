@@ -46,6 +46,7 @@ export async function startChildDue(
         workflowType: initiated.workflowType,
         taskQueue: initiated.taskQueue,
         args: initiated.input,
+        header: initiated.header,
         workflowTaskTimeoutMs:
           initiated.workflowTaskTimeoutMs ?? deps.limits.defaultWorkflowTaskTimeoutMs,
         firstExecutionRunId: p.childRunId,

@@ -42,6 +42,7 @@ export async function signalExternalDue(
         type: 'WorkflowExecutionSignaled',
         signalName: init.signalName,
         input: init.input,
+        ...(init.header !== undefined && { header: init.header }),
         identity: `workflow ${caller.workflowId} (run ${caller.runId})`,
       });
       return true;

@@ -140,7 +140,7 @@ export class ActivityRunner {
         log: activityLogger(this.#interceptors, log),
       });
       const result = await runInActivityContext(ctx, () =>
-        executeWithInterceptors(this.#interceptors, ctx, task.args, fn as never),
+        executeWithInterceptors(this.#interceptors, ctx, task.args, task.header, fn as never),
       );
       const heartbeats = heartbeater.stop();
       if (heartbeats !== undefined) await heartbeats;

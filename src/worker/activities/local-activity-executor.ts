@@ -346,7 +346,13 @@ export class LocalActivityExecutor {
       const result = toPayload(
         await Promise.race([
           runInActivityContext(ctx, () =>
-            executeWithInterceptors(this.#interceptors, ctx, request.args, fn as never),
+            executeWithInterceptors(
+              this.#interceptors,
+              ctx,
+              request.args,
+              request.header,
+              fn as never,
+            ),
           ),
           aborted,
         ]),
