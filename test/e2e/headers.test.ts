@@ -1,6 +1,7 @@
 // Headers (Temporal's `Headers`): what client interceptors set on start, signal, signalWithStart,
-// query and update is recorded with the call and reaches the workflow's inbound interceptors, on
-// the live run and on replay; a call without headers records nothing more than before.
+// query and update, and what workflow outbound interceptors set on activities, children, signals
+// and continue-as-new, is recorded with the call and reaches the receiving inbound interceptors,
+// on the live run and on replay; a call without headers records nothing more than before.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
@@ -11,10 +12,19 @@ import {
 } from 'reprise/client';
 import type { WorkflowClientInterceptor } from 'reprise/client';
 import type { ActivityInterceptorsFactory } from 'reprise/worker';
+import { randomBytes } from 'node:crypto';
+import { encryptionCodec } from './fixtures/encryption-codec.ts';
 import * as activities from './fixtures/header-activities.ts';
 import { traceOf } from './fixtures/header-interceptors.ts';
-import { finish, note, propagating, seenQuery, traced } from './fixtures/header-workflows.ts';
-import { fixturesPath, startTestEnv } from '../helpers/test-env.ts';
+import {
+  badHeader,
+  finish,
+  note,
+  propagating,
+  seenQuery,
+  traced,
+} from './fixtures/header-workflows.ts';
+import { fixturesPath, startTestEnv, waitFor } from '../helpers/test-env.ts';
 import type { TestEnv } from '../helpers/test-env.ts';
 import type { HistoryEvent } from '../../src/protocol/history-events.ts';
 
@@ -198,5 +208,44 @@ describe('headers', () => {
     const continued = first.events.at(-1);
     assert.ok(continued?.type === 'WorkflowExecutionContinuedAsNew');
     assert.equal(recordedTrace(continued), ctx);
+  });
+
+  test('a header a workflow interceptor sets that is not a Payload fails the workflow task, saying which', async () => {
+    const handle = await env.client.workflow.start(badHeader, {
+      workflowId: 'headers-bad-in-workflow',
+      taskQueue: env.taskQueue,
+    });
+    let message = '';
+    await waitFor(async () => {
+      message = (await handle.describe()).lastWorkflowTaskFailure?.failure.message ?? '';
+      return message !== '';
+    }, 'the workflow task failure');
+    assert.match(message, /Header 'trace' of activity 'echo' is not a Payload \(it is a string\)/);
+    const { events } = await handle.fetchHistory();
+    assert.equal(
+      events.some((e) => e.type === 'ActivityTaskScheduled'),
+      false,
+    );
+    await handle.terminate();
+  });
+
+  test("payload codecs do not apply to headers, as in Temporal's TypeScript SDK", async () => {
+    const encrypting = new Client({
+      connection: env.engine.connection,
+      dataConverter: { payloadCodecs: [encryptionCodec(randomBytes(32))] },
+      interceptors: { workflow: [tracing] },
+    });
+    const handle = await encrypting.workflow.start(traced, {
+      workflowId: 'headers-not-encoded',
+      taskQueue: env.taskQueue,
+      memo: { secret: 'memo' },
+    });
+    await handle.signal(finish);
+    assert.deepEqual(await handle.result(), ['execute:t-start', 'signal finish:t-signal']);
+    const started = (await env.client.workflow.getHandle('headers-not-encoded').fetchHistory())
+      .events[0];
+    assert.ok(started?.type === 'WorkflowExecutionStarted');
+    assert.equal(recordedTrace(started), 't-start');
+    assert.notDeepEqual(started.memo, { secret: 'memo' }); // the memo went through the codec
   });
 });
