@@ -36,7 +36,7 @@ export function headersToWire(headers: Headers | undefined, what: string): WireH
   if (given === undefined) return undefined;
   if (typeof given !== 'object' || given === null || Array.isArray(given)) {
     throw new InvalidArgumentError(
-      `The headers of ${what} are a ${typeOf(given)}, not an object of Payloads.`,
+      `The headers of ${what} are ${typeOf(given)}, not an object of Payloads.`,
     );
   }
   let out: WireHeaders | undefined;
@@ -69,7 +69,7 @@ function payloadToWire(payload: unknown, key: string, what: string): WirePayload
         'payload converter, e.g. `defaultPayloadConverter.toPayload(value)`.',
     );
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
-    throw bad(`it is a ${typeOf(payload)}`);
+    throw bad(`it is ${typeOf(payload)}`);
   }
   const p = payload as Record<string, unknown>;
   const extra = Object.keys(p).find((k) => k !== 'metadata' && k !== 'data');
@@ -94,9 +94,11 @@ function isBytes(v: unknown): v is Uint8Array {
   return ArrayBuffer.isView(v) && Object.prototype.toString.call(v) === '[object Uint8Array]';
 }
 
+/** What a value is, for a message: 'null', 'an array', 'a string'… */
 function typeOf(v: unknown): string {
-  if (v === null) return 'null';
-  return Array.isArray(v) ? 'array' : typeof v;
+  if (v === null || v === undefined) return String(v);
+  if (Array.isArray(v)) return 'an array';
+  return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 }
 
 function toBase64(bytes: Uint8Array): string {

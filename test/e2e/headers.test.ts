@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import {
   Client,
   InvalidArgumentError,
+  PayloadTooLargeError,
   WorkflowNotFoundError,
   defaultPayloadConverter,
 } from 'reprise/client';
@@ -18,6 +19,7 @@ import * as activities from './fixtures/header-activities.ts';
 import { traceOf } from './fixtures/header-interceptors.ts';
 import {
   badHeader,
+  bigHeader,
   finish,
   note,
   propagating,
@@ -247,5 +249,54 @@ describe('headers', () => {
     assert.ok(started?.type === 'WorkflowExecutionStarted');
     assert.equal(recordedTrace(started), 't-start');
     assert.notDeepEqual(started.memo, { secret: 'memo' }); // the memo went through the codec
+  });
+});
+
+describe('headers over the payload limit', () => {
+  let env: TestEnv;
+  before(async () => {
+    env = await startTestEnv({
+      workflows: 'header-workflows.ts',
+      activities,
+      limits: { maxPayloadBytes: 2000 },
+      worker: { interceptors: { workflowModules: [fixturesPath('header-interceptors.ts')] } },
+    });
+  });
+  after(async () => {
+    await env.close();
+  });
+
+  test("a client's oversized headers are refused with PayloadTooLargeError and start nothing", async () => {
+    const big: WorkflowClientInterceptor = {
+      start: (input, next) => next({ ...input, headers: traceHeader('x'.repeat(3000)) }),
+    };
+    const client = new Client({
+      connection: env.engine.connection,
+      interceptors: { workflow: [big] },
+    });
+    await assert.rejects(
+      client.workflow.start(traced, { workflowId: 'headers-too-big', taskQueue: env.taskQueue }),
+      (e: unknown) =>
+        e instanceof PayloadTooLargeError &&
+        e.message.includes("header of workflow 'headers-too-big'"),
+    );
+    await assert.rejects(
+      env.client.workflow.getHandle('headers-too-big').describe(),
+      WorkflowNotFoundError,
+    );
+  });
+
+  test("a workflow's oversized activity header fails the workflow task (PayloadTooLarge)", async () => {
+    const handle = await env.client.workflow.start(bigHeader, {
+      workflowId: 'headers-too-big-in-workflow',
+      taskQueue: env.taskQueue,
+    });
+    await waitFor(
+      async () => (await handle.describe()).lastWorkflowTaskFailure?.cause === 'PayloadTooLarge',
+      'the PayloadTooLarge workflow task failure',
+    );
+    const failure = (await handle.describe()).lastWorkflowTaskFailure;
+    assert.match(failure?.failure.message ?? '', /header of activity 'echo'/);
+    await handle.terminate();
   });
 });

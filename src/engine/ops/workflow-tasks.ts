@@ -235,6 +235,9 @@ export async function completeWorkflowTask(
     for (const c of req.commands) {
       if (c.type === 'ScheduleActivityTask') {
         checkPayload(deps, `The input of activity '${c.activityType}'`, c.args);
+        if (c.header !== undefined) {
+          checkPayload(deps, `The header of activity '${c.activityType}'`, c.header);
+        }
       } else if (c.type === 'CompleteWorkflowExecution') {
         checkPayload(deps, 'The workflow result', c.result);
       } else if (c.type === 'CompleteWorkflowUpdate') {
@@ -252,6 +255,7 @@ export async function completeWorkflowTask(
         c.type === 'SignalExternalWorkflowExecution'
       ) {
         checkPayload(deps, `The input of ${c.type}`, c.args);
+        if (c.header !== undefined) checkPayload(deps, `The header of ${c.type}`, c.header);
         if (c.type !== 'SignalExternalWorkflowExecution' && c.memo !== undefined) {
           checkPayload(deps, `The memo of ${c.type}`, c.memo);
         }
