@@ -12,6 +12,7 @@ export type { Headers, Next } from '../protocol/interceptors.ts';
 /** Temporal's `ActivityExecuteInput`. */
 export interface ActivityExecuteInput {
   readonly args: unknown[];
+  /** What the workflow's `scheduleActivity` / `scheduleLocalActivity` interceptors set (`{}` if none). */
   readonly headers: Headers;
 }
 

@@ -145,6 +145,16 @@ import type {
   WorkflowClient,
   WorkflowExecutionInfo,
   WorkflowStartOptions,
+  WorkflowClientInterceptor,
+  WorkflowStartInput,
+  WorkflowSignalWithStartInput,
+  WorkflowSignalInput,
+  WorkflowQueryInput,
+  WorkflowStartUpdateInput,
+  WorkflowStartUpdateOutput,
+  WorkflowCancelInput,
+  WorkflowTerminateInput,
+  WorkflowDescribeInput,
 } from 'reprise/client';
 
 // ── reprise/worker ──────────────────────────────────────────────────────────────────────────
@@ -828,6 +838,31 @@ export async function workerInterceptors(engine: Engine): Promise<void> {
   });
   const interceptors: WorkerInterceptors = { activity: [factory] };
   await Worker.create({ connection: engine.connection, taskQueue: 'q', interceptors });
+}
+
+// ── client interceptors: Temporal's WorkflowClientInterceptor; header values are Payloads ─────
+export function clientInterceptors(engine: Engine): Client {
+  const trace = defaultPayloadConverter.toPayload('trace-1');
+  const tracing: WorkflowClientInterceptor = {
+    start: (input: WorkflowStartInput, next) =>
+      next({ ...input, headers: { ...input.headers, trace } }),
+    signalWithStart: (input: WorkflowSignalWithStartInput, next) => next(input),
+    signal: (input: WorkflowSignalInput, next) => next(input),
+    query: (input: WorkflowQueryInput, next) => next(input),
+    startUpdate: async (input: WorkflowStartUpdateInput, next) => {
+      const out: WorkflowStartUpdateOutput = await next(input);
+      return out;
+    },
+    cancel: (input: WorkflowCancelInput, next) => next(input),
+    terminate: (input: WorkflowTerminateInput, next) => next(input),
+    describe: (input: WorkflowDescribeInput, next) => next(input),
+  };
+  const untraced: WorkflowClientInterceptor = {
+    // @ts-expect-error -- a header value is a Payload, not a plain value
+    start: (input, next) => next({ ...input, headers: { trace: 'trace-1' } }),
+  };
+  use(untraced);
+  return new Client({ connection: engine.connection, interceptors: { workflow: [tracing] } });
 }
 
 // ── workflow interceptors: modules exporting `interceptors`, listed in workflowModules ───────
