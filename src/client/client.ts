@@ -300,15 +300,15 @@ export class WorkflowClient {
       namespace: this.#namespace,
       identity: this.#identity,
       interceptors: this.#interceptors,
-      startRequest: () => {
+      startInput: () => {
         const op = options.startWorkflowOperation;
-        return this.#startRequest(
-          workflowTypeOf(op.workflowTypeOrFunc),
-          compiledOptions(op.options),
-          {},
-          'the start',
-        );
+        return {
+          workflowType: workflowTypeOf(op.workflowTypeOrFunc),
+          options: compiledOptions(op.options),
+        };
       },
+      startRequest: (workflowType: string, start: CompiledWorkflowOptions, headers: Headers) =>
+        this.#startRequest(workflowType, start, headers, 'the update-with-start'),
     };
     return updateWithStart(ctx, update, options, waitForStage);
   }

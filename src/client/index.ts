@@ -30,6 +30,8 @@ export type {
   WorkflowStartInput,
   WorkflowStartUpdateInput,
   WorkflowStartUpdateOutput,
+  WorkflowStartUpdateWithStartInput,
+  WorkflowStartUpdateWithStartOutput,
   WorkflowTerminateInput,
 } from './interceptors.ts';
 export { WorkflowUpdateHandle, WorkflowUpdateStage } from './workflow-update-handle.ts';

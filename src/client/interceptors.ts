@@ -74,6 +74,27 @@ export interface WorkflowStartUpdateOutput {
   readonly outcome?: UpdateOutcome | undefined;
 }
 
+/** Input of {@link WorkflowClientInterceptor.startUpdateWithStart}. */
+export interface WorkflowStartUpdateWithStartInput {
+  readonly workflowType: string;
+  readonly workflowStartOptions: CompiledWorkflowOptions;
+  readonly workflowStartHeaders: Headers;
+  readonly updateName: string;
+  readonly updateArgs: unknown[];
+  readonly updateOptions: WorkflowUpdateOptions;
+  readonly updateHeaders: Headers;
+}
+
+/**
+ * What {@link WorkflowClientInterceptor.startUpdateWithStart} resolves with: the workflow's run,
+ * the update's id, and its outcome once it completed.
+ */
+export interface WorkflowStartUpdateWithStartOutput {
+  readonly workflowExecution: { readonly workflowId: string; readonly runId: string };
+  readonly updateId: string;
+  readonly updateOutcome?: UpdateOutcome | undefined;
+}
+
 /** Input of {@link WorkflowClientInterceptor.terminate}. */
 export interface WorkflowTerminateInput {
   readonly workflowExecution: WorkflowExecution;
@@ -132,6 +153,14 @@ export interface WorkflowClientInterceptor {
     input: WorkflowStartUpdateInput,
     next: Next<WorkflowClientInterceptor, 'startUpdate'>,
   ) => Promise<WorkflowStartUpdateOutput>;
+  /**
+   * Wraps `executeUpdateWithStart` and `startUpdateWithStart`: `workflowStartHeaders` reach the
+   * workflow's `execute`, `updateHeaders` its `validateUpdate` and `handleUpdate`.
+   */
+  startUpdateWithStart?: (
+    input: WorkflowStartUpdateWithStartInput,
+    next: Next<WorkflowClientInterceptor, 'startUpdateWithStart'>,
+  ) => Promise<WorkflowStartUpdateWithStartOutput>;
   /** Wraps a handle's `terminate`. */
   terminate?: (
     input: WorkflowTerminateInput,

@@ -15,7 +15,15 @@ import type { WorkflowIdConflictPolicy } from './workflow-id-options.ts';
 import { WorkflowHandle } from './workflow-handle.ts';
 import { UPDATE_POLL_MS, WorkflowUpdateHandle } from './workflow-update-handle.ts';
 import type { WorkflowUpdateOptions } from './workflow-update-handle.ts';
-import type { WorkflowClientInterceptor } from './interceptors.ts';
+import { headersToWire } from '../protocol/headers.ts';
+import type { Headers } from '../protocol/headers.ts';
+import { composeInterceptors } from '../protocol/interceptors.ts';
+import type {
+  CompiledWorkflowOptions,
+  WorkflowClientInterceptor,
+  WorkflowStartUpdateWithStartInput,
+  WorkflowStartUpdateWithStartOutput,
+} from './interceptors.ts';
 
 /** The start options of an update-with-start: `workflowIdConflictPolicy` is required. */
 export type WithStartWorkflowOptions<T extends Workflow = Workflow> = WorkflowStartOptions<T> & {
@@ -102,7 +110,13 @@ export async function updateWithStart<T extends Workflow, Ret, Args extends unkn
     namespace: string;
     identity: string;
     interceptors: readonly WorkflowClientInterceptor[];
-    startRequest: () => StartWorkflowRequest;
+    /** The workflow type and start options the interceptors see. */
+    startInput: () => { workflowType: string; options: CompiledWorkflowOptions };
+    startRequest: (
+      workflowType: string,
+      options: CompiledWorkflowOptions,
+      headers: Headers,
+    ) => StartWorkflowRequest;
   },
   def: UpdateDefinition<Ret, Args> | string,
   options: UpdateWithStartOptions<T, Args>,
@@ -110,35 +124,68 @@ export async function updateWithStart<T extends Workflow, Ret, Args extends unkn
 ): Promise<WorkflowUpdateHandle<Ret>> {
   const op = options.startWorkflowOperation;
   const settle = claim(op);
-  let settled = false;
+  // Set inside the interceptor chain's last link: once set, the handle has its answer.
+  const progress = { settled: false };
   try {
-    const req: UpdateWithStartWorkflowRequest = {
-      start: ctx.startRequest(),
-      update: {
-        updateId: options.updateId ?? randomUUID(),
-        name: typeof def === 'string' ? def : def.name,
-        args: toPayloads(options.args ?? []),
-        identity: ctx.identity,
-        waitForStage,
-        waitMs: UPDATE_POLL_MS,
-      },
+    const start = ctx.startInput();
+    const send = async (
+      input: WorkflowStartUpdateWithStartInput,
+    ): Promise<WorkflowStartUpdateWithStartOutput> => {
+      const req: UpdateWithStartWorkflowRequest = {
+        start: ctx.startRequest(
+          input.workflowType,
+          input.workflowStartOptions,
+          input.workflowStartHeaders,
+        ),
+        update: {
+          updateId: input.updateOptions.updateId ?? randomUUID(),
+          name: input.updateName,
+          args: toPayloads(input.updateArgs),
+          header: headersToWire(input.updateHeaders, `update '${input.updateName}'`),
+          identity: ctx.identity,
+          waitForStage,
+          waitMs: UPDATE_POLL_MS,
+        },
+      };
+      let r: UpdateWithStartResponse = await ctx.api.updateWithStartWorkflow(req);
+      settle.resolve(handleOf(ctx, op, r));
+      progress.settled = true;
+      while (r.update.stage === 'Admitted') r = await ctx.api.updateWithStartWorkflow(req);
+      return {
+        workflowExecution: { workflowId: req.start.workflowId, runId: r.update.runId },
+        updateId: r.update.updateId,
+        updateOutcome: r.update.outcome,
+      };
     };
-    let r: UpdateWithStartResponse = await ctx.api.updateWithStartWorkflow(req);
-    settle.resolve(handleOf(ctx, op, r));
-    settled = true;
-    while (r.update.stage === 'Admitted') r = await ctx.api.updateWithStartWorkflow(req);
-    const response = r.update;
+    const output = await composeInterceptors(
+      ctx.interceptors,
+      'startUpdateWithStart',
+      send,
+    )({
+      workflowType: start.workflowType,
+      workflowStartOptions: start.options,
+      workflowStartHeaders: {},
+      updateName: typeof def === 'string' ? def : def.name,
+      updateArgs: options.args ?? [],
+      updateOptions: { updateId: options.updateId },
+      updateHeaders: {},
+    });
+    const { workflowId, runId } = output.workflowExecution;
+    const outcome = output.updateOutcome;
     // A rejected or failed update still gives its handle, as Temporal's: result() throws.
     return new WorkflowUpdateHandle<Ret>({
       api: ctx.api,
       namespace: ctx.namespace,
-      updateId: response.updateId,
-      workflowId: op.options.workflowId,
-      workflowRunId: response.runId,
-      known: response.stage === 'Completed' ? response : undefined,
+      updateId: output.updateId,
+      workflowId,
+      workflowRunId: runId,
+      known:
+        outcome === undefined
+          ? undefined
+          : { runId, updateId: output.updateId, stage: 'Completed', outcome },
     });
   } catch (e) {
-    if (!settled) settle.reject(e);
+    if (!progress.settled) settle.reject(e);
     throw e;
   }
 }

@@ -8,6 +8,7 @@ import {
   Client,
   InvalidArgumentError,
   PayloadTooLargeError,
+  WithStartWorkflowOperation,
   WorkflowNotFoundError,
   defaultPayloadConverter,
 } from 'reprise/client';
@@ -37,6 +38,12 @@ const tracing: WorkflowClientInterceptor = {
   signal: (input, next) => next({ ...input, headers: traceHeader('t-signal') }),
   query: (input, next) => next({ ...input, headers: traceHeader('t-query') }),
   startUpdate: (input, next) => next({ ...input, headers: traceHeader('t-update') }),
+  startUpdateWithStart: (input, next) =>
+    next({
+      ...input,
+      workflowStartHeaders: traceHeader('t-uws-start'),
+      updateHeaders: traceHeader('t-uws-update'),
+    }),
 };
 
 function traceHeader(trace: string): {
@@ -136,6 +143,29 @@ describe('headers', () => {
       events.slice(0, 2).map((e) => `${e.type}:${recordedTrace(e) ?? '-'}`),
       ['WorkflowExecutionStarted:t-sws', 'WorkflowExecutionSignaled:t-sws'],
     );
+  });
+
+  test("update-with-start's start headers reach execute and its update headers the update", async () => {
+    const op = new WithStartWorkflowOperation(traced, {
+      workflowId: 'headers-update-with-start',
+      taskQueue: env.taskQueue,
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+    assert.equal(
+      await client.workflow.executeUpdateWithStart(note, {
+        args: ['hi'],
+        startWorkflowOperation: op,
+      }),
+      'hi',
+    );
+    const handle = await op.workflowHandle();
+    await handle.signal(finish);
+    assert.deepEqual(await handle.result(), [
+      'execute:t-uws-start',
+      'validate note:t-uws-update',
+      'update note:t-uws-update',
+      'signal finish:t-signal',
+    ]);
   });
 
   test('calls without headers record none and the interceptors get {}', async () => {

@@ -152,6 +152,8 @@ import type {
   WorkflowQueryInput,
   WorkflowStartUpdateInput,
   WorkflowStartUpdateOutput,
+  WorkflowStartUpdateWithStartInput,
+  WorkflowStartUpdateWithStartOutput,
   WorkflowCancelInput,
   WorkflowTerminateInput,
   WorkflowDescribeInput,
@@ -851,6 +853,14 @@ export function clientInterceptors(engine: Engine): Client {
     query: (input: WorkflowQueryInput, next) => next(input),
     startUpdate: async (input: WorkflowStartUpdateInput, next) => {
       const out: WorkflowStartUpdateOutput = await next(input);
+      return out;
+    },
+    startUpdateWithStart: async (input: WorkflowStartUpdateWithStartInput, next) => {
+      const out: WorkflowStartUpdateWithStartOutput = await next({
+        ...input,
+        workflowStartHeaders: { trace },
+        updateHeaders: { trace },
+      });
       return out;
     },
     cancel: (input: WorkflowCancelInput, next) => next(input),

@@ -117,6 +117,7 @@ async function admitOrStart(
     updateId: update.updateId,
     name: update.name,
     args: update.args,
+    ...(update.header !== undefined && { header: update.header }),
     identity: update.identity,
   };
   for (let round = 1; round <= MAX_ROUNDS; round++) {
