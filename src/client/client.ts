@@ -91,6 +91,16 @@ export interface WorkflowStartOptions<T extends Workflow = Workflow> {
    * once, and its code starts after the delay. Signals sent meanwhile wait for it.
    */
   readonly startDelay?: Duration | undefined;
+  /**
+   * Runs the workflow as a cron workflow (Temporal's `cronSchedule`): five fields (minute hour
+   * day-of-month month day-of-week, in UTC), a descriptor such as `'@daily'`, or
+   * `'@every 1h30m'`, optionally after `'CRON_TZ=America/New_York '`. The first run starts at
+   * the schedule's next time; each run that completes, fails or times out is followed by one at
+   * the next time after it closes; the chain ends when cancelled, terminated or out of
+   * `workflowExecutionTimeout`. Not with `startDelay`. An unreadable schedule throws
+   * `InvalidArgumentError`. Schedules (`client.schedule`) are the newer, more flexible way.
+   */
+  readonly cronSchedule?: string | undefined;
 }
 
 /** Options of `signalWithStart`: the start options, the signal and its arguments. */
@@ -338,6 +348,7 @@ export class WorkflowClient {
       workflowTaskTimeoutMs: workflowTimeoutMs(options.workflowTaskTimeout),
       retry: options.retry ? compileRetryPolicy(options.retry) : undefined,
       startDelayMs: msOptionalFromDuration(options.startDelay),
+      cronSchedule: options.cronSchedule,
       workflowIdReusePolicy: options.workflowIdReusePolicy,
       workflowIdConflictPolicy: options.workflowIdConflictPolicy,
     };

@@ -109,7 +109,9 @@ export class WorkflowHandle<T extends Workflow = Workflow> {
    * `cause` is the failure (an `ApplicationFailure`, `ActivityFailure`, `CancelledFailure`,
    * `TerminatedFailure` or `TimeoutFailure`) if it did not complete. Follows continue-as-new
    * and the workflow retry policy: a run that continued as new, or failed or timed out and was
-   * retried, is followed by its successor, up to the run that ends the chain.
+   * retried, is followed by its successor, up to the run that ends the chain. So are the runs of
+   * a cron workflow (`cronSchedule`), whose chain ends only when it is cancelled, terminated or
+   * out of execution time: as Temporal's, `result()` of a cron workflow waits for that.
    */
   async result(): Promise<Awaited<ReturnType<T>>> {
     // Temporal's followRuns: start at the handle's run (the bound run, the run start() began or
@@ -125,6 +127,11 @@ export class WorkflowHandle<T extends Workflow = Workflow> {
       if (!outcome) continue;
       switch (outcome.status) {
         case 'Completed':
+          // A cron workflow's run hands on to the next (Temporal's client follows it too).
+          if (outcome.newRunId !== undefined) {
+            runId = outcome.newRunId;
+            continue;
+          }
           return outcome.result as Awaited<ReturnType<T>>;
         case 'Failed':
           if (outcome.newRunId !== undefined) {

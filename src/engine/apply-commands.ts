@@ -10,6 +10,8 @@ import {
 } from './cross-run-commands.ts';
 import { acceptUpdate, completeUpdate, rejectUpdate } from './workflow-updates.ts';
 import { failWorkflowExecution } from './workflow-retry.ts';
+import { completeWorkflowExecution } from './cron-runs.ts';
+import { parseCronSchedule } from './cron-schedule.ts';
 import type { WorkflowStartedEvent } from './workflow-retry.ts';
 
 /** A command the engine cannot carry out; the workflow task fails with cause BadCommand. */
@@ -71,13 +73,22 @@ export function validateCommands(commands: readonly Command[]): void {
         throw new BadCommandError((e as Error).message);
       }
     }
+    // Temporal's: a child's cron schedule it cannot read fails the task (BadCommand).
+    if (c.type === 'StartChildWorkflowExecution' && c.cronSchedule !== undefined) {
+      try {
+        parseCronSchedule(c.cronSchedule);
+      } catch (e) {
+        throw new BadCommandError((e as Error).message);
+      }
+    }
   }
 }
 
 /**
  * Turns a completed workflow task's commands into events, tasks and timers. Commands after a
  * close command are ignored (the run is closed). `started` (the run's WorkflowExecutionStarted)
- * is needed when a FailWorkflowExecution may be retried (engine/workflow-retry.ts).
+ * is needed when a FailWorkflowExecution may be retried (engine/workflow-retry.ts), and when a
+ * cron run closes (engine/cron-runs.ts).
  */
 export function applyCommands(
   tx: RunTx,
@@ -130,12 +141,7 @@ export function applyCommands(
         });
         break;
       case 'CompleteWorkflowExecution':
-        dropPendingTimers(tx);
-        tx.append({
-          type: 'WorkflowExecutionCompleted',
-          result: c.result,
-          workflowTaskCompletedEventId: completedEventId,
-        });
+        completeWorkflowExecution(tx, c.result, completedEventId, started);
         break;
       case 'FailWorkflowExecution':
         failWorkflowExecution(tx, c.failure, completedEventId, started);

@@ -12,8 +12,8 @@ const SCHEDULE_CLOSED_KEY = 'scheduleRunClosed';
 /** Called by RunTx.append right after the event that closed the run. */
 export function onRunClosed(tx: RunTx, closeEvent: HistoryEvent): void {
   const s = tx.state;
-  // A child that continues as new, or is retried, stays the parent's child: the last run of the
-  // chain reports (the parent sees only the final outcome).
+  // A child that continues as new, is retried, or runs again on its cron schedule, stays the
+  // parent's child: the last run of the chain reports (the parent sees only the final outcome).
   if (s.parent !== undefined && !continuesInNewRun(closeEvent)) {
     tx.setTimer(reportToParentKey(), tx.nowMs, {
       kind: 'reportToParent',
@@ -42,11 +42,13 @@ export function onRunClosed(tx: RunTx, closeEvent: HistoryEvent): void {
   }
 }
 
-/** The close event hands the execution on to a new run: continue-as-new or a retry. */
+/** The close event hands the execution on to a new run: continue-as-new, a retry or cron. */
 function continuesInNewRun(e: HistoryEvent): boolean {
   if (e.type === 'WorkflowExecutionContinuedAsNew') return true;
   return (
-    (e.type === 'WorkflowExecutionFailed' || e.type === 'WorkflowExecutionTimedOut') &&
+    (e.type === 'WorkflowExecutionFailed' ||
+      e.type === 'WorkflowExecutionTimedOut' ||
+      e.type === 'WorkflowExecutionCompleted') &&
     e.newExecutionRunId !== undefined
   );
 }

@@ -99,6 +99,7 @@ export function startChildWorkflow(
     ...(c.memo !== undefined && { memo: c.memo }),
     ...(c.searchAttributes !== undefined && { searchAttributes: c.searchAttributes }),
     ...(c.retry !== undefined && { retryPolicy: resolveRetryPolicy(c.retry) }),
+    ...(c.cronSchedule !== undefined && { cronSchedule: c.cronSchedule }),
     workflowTaskCompletedEventId: completedEventId,
   });
   // The child's run id is chosen now, so that starting it again after a crash is a no-op.

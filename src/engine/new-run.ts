@@ -6,6 +6,7 @@ import type { ResolvedRetryPolicy } from '../protocol/retry-policy.ts';
 import { RunStatus } from '../protocol/run-status.ts';
 import { mergeSearchAttributes } from '../protocol/search-attributes.ts';
 import type { CreateRunRequest } from '../store/store.ts';
+import { cronBackoffMs, parseCronSchedule } from './cron-schedule.ts';
 import type { RunState } from './run-state.ts';
 import { workflowRunTimeoutKey, workflowTaskRetryKey } from './timer-keys.ts';
 import { RunTx } from './update-run.ts';
@@ -51,6 +52,11 @@ export interface NewRunSpec {
   continuedFailure?: Failure | undefined;
   /** A schedule's start: the result of the last run of the schedule that completed. */
   lastCompletionResult?: unknown;
+  /**
+   * Temporal's cronSchedule, already checked: without a `startDelayMs` (a first run), the first
+   * workflow task waits for the schedule's next time.
+   */
+  cronSchedule?: string | undefined;
 }
 
 /** The longest workflow task timeout Temporal allows. */
@@ -66,7 +72,7 @@ export function buildNewRun(
   nowMs: number,
   defaultWorkflowTaskTimeoutMs: number,
 ): { request: CreateRunRequest; tx: RunTx } {
-  const delayMs = spec.startDelayMs ?? 0;
+  const delayMs = spec.startDelayMs ?? firstCronRunDelayMs(spec.cronSchedule, nowMs);
   // Temporal's: the run timeout counts from the end of the start delay (or retry backoff); the
   // execution timeout from the start itself, delay included. The execution's expiration is fixed
   // by its first run and kept by later ones, and no run outlives it.
@@ -150,6 +156,7 @@ export function buildNewRun(
     ...(spec.lastCompletionResult !== undefined && {
       lastCompletionResult: spec.lastCompletionResult,
     }),
+    ...(spec.cronSchedule !== undefined && { cronSchedule: spec.cronSchedule }),
   });
   if (spec.signal !== undefined) {
     tx.append({
@@ -209,6 +216,12 @@ export function recordedTimeouts(timeouts: {
   };
 }
 
+/** Temporal's: a cron workflow's first run starts at the schedule's first time after its start. */
+function firstCronRunDelayMs(cronSchedule: string | undefined, nowMs: number): number {
+  if (cronSchedule === undefined) return 0;
+  return cronBackoffMs(parseCronSchedule(cronSchedule), nowMs, nowMs) ?? 0;
+}
+
 function minDefined(a: number | undefined, b: number | undefined): number | undefined {
   if (a === undefined) return b;
   if (b === undefined) return a;
@@ -225,8 +238,9 @@ export function isStartDelayed(tx: RunTx): boolean {
 
 /** Temporal: a signalWithStart during the start delay dispatches the first task at once. */
 export function skipStartDelay(tx: RunTx): void {
-  // A retry's backoff (attempt 2 and later) is the retry policy's, not a start delay: it holds.
-  if (!isStartDelayed(tx) || (tx.state.attempt ?? 1) > 1) return;
+  // A retry's backoff (attempt 2 and later) is the retry policy's, not a start delay: it holds;
+  // so does a cron run's wait for its time.
+  if (!isStartDelayed(tx) || (tx.state.attempt ?? 1) > 1 || tx.state.cron !== undefined) return;
   tx.deleteTimer(workflowTaskRetryKey());
   tx.scheduleWorkflowTask(1, tx.state.workflowTaskTimeoutMs);
 }

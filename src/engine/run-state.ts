@@ -154,6 +154,11 @@ export const RunState = z.object({
   /** From WorkflowExecutionStarted: the workflow retry policy and this run's attempt under it. */
   retryPolicy: ResolvedRetryPolicy.optional(),
   attempt: z.number().int().positive().optional(),
+  /**
+   * From WorkflowExecutionStarted of a cron run: the schedule, and when the run was due to start
+   * (its start plus its first workflow task's backoff), from which the next run is timed.
+   */
+  cron: z.object({ schedule: z.string(), scheduledTimeMs: z.number() }).optional(),
   /** The parent that started this run as a child: told when the run closes. */
   parent: z
     .object({
@@ -295,6 +300,12 @@ export function applyEvent(state: RunState, e: HistoryEvent): void {
       }
       if (e.retryPolicy !== undefined) state.retryPolicy = e.retryPolicy;
       state.attempt = e.attempt;
+      if (e.cronSchedule !== undefined) {
+        state.cron = {
+          schedule: e.cronSchedule,
+          scheduledTimeMs: e.timeMs + (e.firstWorkflowTaskBackoffMs ?? 0),
+        };
+      }
       return;
     case 'WorkflowExecutionContinuedAsNew':
       close(state, RunStatus.ContinuedAsNew, e.timeMs);

@@ -13,6 +13,7 @@ import { retryBackoffMs } from '../protocol/retry-policy.ts';
 import type { ResolvedRetryPolicy } from '../protocol/retry-policy.ts';
 import type { CreateRunRequest } from '../store/store.ts';
 import type { EngineDeps } from './deps.ts';
+import { buildCronRun, cronBackoffOf } from './cron-runs.ts';
 import { buildNewRun } from './new-run.ts';
 import type { RunState } from './run-state.ts';
 import { dropPendingTimers } from './timer-keys.ts';
@@ -40,8 +41,9 @@ export async function startedEventIfRetrying(
   runId: string,
 ): Promise<WorkflowStartedEvent | undefined> {
   const run = await deps.store.getRun({ runId });
-  const state = run?.state as { retryPolicy?: unknown } | undefined;
-  if (state?.retryPolicy === undefined) return undefined;
+  const state = run?.state as { retryPolicy?: unknown; cron?: unknown } | undefined;
+  // A cron run is started again too (cron-runs.ts).
+  if (state?.retryPolicy === undefined && state?.cron === undefined) return undefined;
   const [first] = await deps.store.readHistory({ runId, fromEventId: 1 });
   if (first?.type !== 'WorkflowExecutionStarted') {
     throw new IllegalStateError(`Run ${runId} does not begin with WorkflowExecutionStarted.`);
@@ -126,12 +128,23 @@ export function failWorkflowExecution(
   const decision = workflowRetryDecision(tx.state, failure, tx.nowMs);
   dropPendingTimers(tx);
   if (decision.retryState !== RetryState.InProgress) {
+    // Temporal's: the retry policy comes first; a failure it does not retry ends a cron run, and
+    // the next one follows at the schedule's time.
+    const cronBackoffMs = cronBackoffOf(tx.state, tx.nowMs);
+    const cronRunId = cronBackoffMs === undefined ? undefined : randomUUID();
     tx.append({
       type: 'WorkflowExecutionFailed',
       failure,
       retryState: decision.retryState,
+      ...(cronRunId !== undefined && { newExecutionRunId: cronRunId }),
       workflowTaskCompletedEventId: completedEventId,
     });
+    if (cronBackoffMs !== undefined && cronRunId !== undefined) {
+      tx.successor = buildCronRun(tx, started, cronRunId, cronBackoffMs, {
+        lastCompletionResult: started?.lastCompletionResult,
+        continuedFailure: failure,
+      });
+    }
     return;
   }
   const newRunId = randomUUID();
@@ -156,8 +169,22 @@ export function timeOutWorkflowRun(tx: RunTx, started: WorkflowStartedEvent | un
   dropPendingTimers(tx);
   if (decision.retryState !== RetryState.InProgress) {
     // As Temporal's: a run timeout without a retry policy is RetryPolicyNotSet; Timeout is
-    // for the execution's expiration (and a retry that would start after it).
-    tx.append({ type: 'WorkflowExecutionTimedOut', retryState: decision.retryState });
+    // for the execution's expiration (and a retry that would start after it). A cron run that
+    // timed out within the execution's time is followed by the next one.
+    const expired = expirationMs !== undefined && tx.nowMs >= expirationMs;
+    const cronBackoffMs = expired ? undefined : cronBackoffOf(tx.state, tx.nowMs);
+    const cronRunId = cronBackoffMs === undefined ? undefined : randomUUID();
+    tx.append({
+      type: 'WorkflowExecutionTimedOut',
+      retryState: decision.retryState,
+      ...(cronRunId !== undefined && { newExecutionRunId: cronRunId }),
+    });
+    if (cronBackoffMs !== undefined && cronRunId !== undefined) {
+      tx.successor = buildCronRun(tx, started, cronRunId, cronBackoffMs, {
+        lastCompletionResult: started?.lastCompletionResult,
+        continuedFailure: RUN_TIMEOUT_FAILURE,
+      });
+    }
     return;
   }
   const newRunId = randomUUID();
@@ -213,6 +240,8 @@ function buildRetryRun(
       retryPolicy: s.retryPolicy,
       attempt: (s.attempt ?? 1) + 1,
       continuedFailure: failure,
+      // A retried cron run stays one: when the retry closes, the next cron run follows.
+      cronSchedule: started.cronSchedule,
     },
     nowMs,
     started.workflowTaskTimeoutMs,

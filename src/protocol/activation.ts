@@ -28,6 +28,10 @@ export interface WorkflowStartInfo {
   lastResult?: unknown;
   /** A retry: the failure of the attempt before (WorkflowExecutionStarted continuedFailure). */
   lastFailure?: Failure | undefined;
+  /** A cron workflow's schedule (WorkflowExecutionStarted cronSchedule). */
+  cronSchedule?: string | undefined;
+  /** WorkflowExecutionStarted firstWorkflowTaskBackoffMs: the wait before this run's first task. */
+  firstWorkflowTaskBackoffMs?: number | undefined;
 }
 
 export type ActivityResolution =

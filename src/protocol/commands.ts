@@ -88,6 +88,8 @@ export const StartChildWorkflowExecution = z.object({
   searchAttributes: z.record(z.string(), z.unknown()).optional(),
   /** The child's workflow retry policy: a failed or timed-out child runs again. */
   retry: RetryPolicyInput.optional(),
+  /** Temporal's cronSchedule: the child runs at each of the schedule's times. */
+  cronSchedule: z.string().min(1).optional(),
 });
 export const SignalExternalWorkflowExecution = z.object({
   type: z.literal('SignalExternalWorkflowExecution'),

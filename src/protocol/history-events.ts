@@ -47,6 +47,12 @@ export const WorkflowExecutionStarted = event('WorkflowExecutionStarted', {
    * schedule that started this one; the workflow sees it as `workflowInfo().lastResult`.
    */
   lastCompletionResult: z.unknown().optional(),
+  /**
+   * Temporal's cronSchedule: each run of the chain starts at the schedule's next time after the
+   * one before closes (completed, failed or timed out); the chain runs until cancelled,
+   * terminated or out of execution time.
+   */
+  cronSchedule: z.string().optional(),
   /** The parent that started this run as a child, and its StartChildWorkflowExecutionInitiated. */
   parent: z
     .object({
@@ -59,6 +65,8 @@ export const WorkflowExecutionStarted = event('WorkflowExecutionStarted', {
 });
 export const WorkflowExecutionCompleted = event('WorkflowExecutionCompleted', {
   result: z.unknown().optional(),
+  /** A cron workflow's next run, created in the same transaction. */
+  newExecutionRunId: z.string().optional(),
   workflowTaskCompletedEventId: z.number().int(),
 });
 export const WorkflowExecutionFailed = event('WorkflowExecutionFailed', {
@@ -234,6 +242,8 @@ export const StartChildWorkflowExecutionInitiated = event('StartChildWorkflowExe
   searchAttributes: z.record(z.string(), z.unknown()).optional(),
   /** The child's workflow retry policy. */
   retryPolicy: ResolvedRetryPolicy.optional(),
+  /** The child's cron schedule. */
+  cronSchedule: z.string().optional(),
   workflowTaskCompletedEventId: z.number().int(),
 });
 export const StartChildWorkflowExecutionFailed = event('StartChildWorkflowExecutionFailed', {

@@ -129,6 +129,8 @@ export interface StartWorkflowRequest {
   workflowIdConflictPolicy?: WorkflowIdConflictPolicy | undefined;
   /** Schedule the first workflow task this long after the start. */
   startDelayMs?: number | undefined;
+  /** Temporal's cronSchedule: the workflow runs again at each of the schedule's times. */
+  cronSchedule?: string | undefined;
   /**
    * Temporal's lastCompletionResult, set by schedules: the run sees it as
    * `workflowInfo().lastResult`.
@@ -283,7 +285,13 @@ export interface GetWorkflowOutcomeRequest extends ExecutionRef {
   waitMs: number;
 }
 export type WorkflowOutcome =
-  | { status: 'Completed'; runId: string; result: unknown }
+  | {
+      status: 'Completed';
+      runId: string;
+      result: unknown;
+      /** Set when a cron workflow's next run follows this one. */
+      newRunId?: string | undefined;
+    }
   | {
       status: 'Failed';
       runId: string;

@@ -586,6 +586,8 @@ export class WorkflowRun {
       continuedFromExecutionRunId: e.continuedExecutionRunId,
       lastResult: e.lastCompletionResult,
       lastFailure: e.continuedFailure,
+      cronSchedule: e.cronSchedule,
+      firstWorkflowTaskBackoffMs: e.firstWorkflowTaskBackoffMs,
     };
   }
 

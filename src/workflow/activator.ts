@@ -1001,6 +1001,8 @@ export class Activator {
       continuedFromExecutionRunId: start.continuedFromExecutionRunId,
       lastResult: start.lastResult,
       lastFailure: this.#lastFailure,
+      cronSchedule: start.cronSchedule,
+      cronScheduleToScheduleInterval: start.firstWorkflowTaskBackoffMs,
       unsafe: { isReplaying: this.isReplaying, now: () => this.nowMs },
     };
   }

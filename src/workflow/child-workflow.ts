@@ -31,6 +31,13 @@ export interface ChildWorkflowOptions<T extends Workflow = Workflow> {
    * of its workflow id, and the parent hears only the final outcome. Default: no retries.
    */
   readonly retry?: RetryPolicy | undefined;
+  /**
+   * Runs the child as a cron workflow (Temporal's `cronSchedule`, e.g. `'0 * * * *'` or
+   * `'@every 1h'`): each run starts at the schedule's next time after the one before closes, and
+   * the parent hears only how the chain ends (cancelled, terminated or out of execution time).
+   * An unreadable schedule fails the workflow task.
+   */
+  readonly cronSchedule?: string | undefined;
   readonly workflowExecutionTimeout?: Duration | undefined;
   readonly workflowRunTimeout?: Duration | undefined;
   readonly workflowTaskTimeout?: Duration | undefined;
@@ -147,6 +154,9 @@ function issueStartChild(
     command.searchAttributes = options.searchAttributes;
   }
   if (options.retry !== undefined) command.retry = compileRetryPolicy(options.retry);
+  if (options.cronSchedule !== undefined && options.cronSchedule !== '') {
+    command.cronSchedule = options.cronSchedule;
+  }
   const { started, result } = activator.crossRun.startChild(command, options.cancellationType);
   return [started, result];
 }

@@ -58,6 +58,14 @@ export interface WorkflowInfo {
    * policy; undefined for a first attempt and after continue-as-new. Temporal's lastFailure.
    */
   readonly lastFailure?: TemporalFailure | undefined;
+  /** The cron schedule of a cron workflow (started with `cronSchedule`); undefined otherwise. */
+  readonly cronSchedule?: string | undefined;
+  /**
+   * Ms between this run's start and its first workflow task: for a cron run, the wait for its
+   * scheduled time (Temporal's, which reads it from the start's first workflow task backoff, so
+   * a start delay or retry backoff shows here too); undefined when there was none.
+   */
+  readonly cronScheduleToScheduleInterval?: number | undefined;
   /** Values that are not deterministic: never branch workflow logic on them. */
   readonly unsafe: {
     /** True while the worker replays history (the code already ran these steps once). */

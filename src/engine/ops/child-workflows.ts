@@ -55,6 +55,7 @@ export async function startChildDue(
         workflowExecutionTimeoutMs: initiated.workflowExecutionTimeoutMs,
         workflowRunTimeoutMs: initiated.workflowRunTimeoutMs,
         retryPolicy: initiated.retryPolicy,
+        cronSchedule: initiated.cronSchedule,
         parent: {
           namespace: parent.namespace,
           workflowId: parent.workflowId,

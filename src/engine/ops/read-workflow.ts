@@ -123,7 +123,12 @@ async function outcomeOf(
 export function outcomeFromEvent(runId: string, e: HistoryEvent | undefined): WorkflowOutcome {
   switch (e?.type) {
     case 'WorkflowExecutionCompleted':
-      return { status: 'Completed', runId, result: e.result };
+      return {
+        status: 'Completed',
+        runId,
+        result: e.result,
+        ...(e.newExecutionRunId !== undefined && { newRunId: e.newExecutionRunId }),
+      };
     case 'WorkflowExecutionFailed':
       return {
         status: 'Failed',

@@ -27,6 +27,7 @@ import {
 import {
   StartWorkflowSchema,
   assertKnownWorkflowType,
+  checkCronStart,
   workflowRetryPolicy,
   newRunSpecOf,
 } from './start-workflow.ts';
@@ -62,6 +63,7 @@ export async function signalWithStartWorkflow(
   if (req.header) checkPayload(deps, `The header of workflow '${req.workflowId}'`, req.header);
   if (req.memo) checkPayload(deps, `The memo of workflow '${req.workflowId}'`, req.memo);
   const retryPolicy = workflowRetryPolicy(req.retry);
+  checkCronStart(req);
   await assertKnownWorkflowType(deps, req.namespace, req.taskQueue, req.workflowType);
   await assertKnownSignal(deps, req.namespace, req.taskQueue, req.workflowType, req.signalName);
   if (req.workflowIdConflictPolicy === WorkflowIdConflictPolicy.FAIL) {

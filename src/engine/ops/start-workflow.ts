@@ -13,6 +13,7 @@ import type { EngineDeps } from '../deps.ts';
 import { createRunMatched } from '../sync-match.ts';
 import { checkPayload } from '../payload-limits.ts';
 import { buildNewRun } from '../new-run.ts';
+import { parseCronSchedule } from '../cron-schedule.ts';
 import type { NewRunSpec } from '../new-run.ts';
 import { assertNamespace } from './find-run.ts';
 import { WireHeadersSchema } from '../../protocol/payload.ts';
@@ -37,6 +38,7 @@ export const StartWorkflowSchema = z.object({
   workflowIdConflictPolicy: WorkflowIdConflictPolicySchema.optional(),
   startDelayMs: z.number().int().nonnegative().optional(),
   lastCompletionResult: z.unknown().optional(),
+  cronSchedule: z.string().optional(),
 });
 
 /**
@@ -59,6 +61,7 @@ export async function startWorkflow(
   }
   if (req.memo) checkPayload(deps, `The memo of workflow '${req.workflowId}'`, req.memo);
   const retryPolicy = workflowRetryPolicy(req.retry);
+  checkCronStart(req);
   await assertKnownWorkflowType(deps, req.namespace, req.taskQueue, req.workflowType);
 
   return startUnderIdPolicies(deps, req, async () => {
@@ -83,6 +86,8 @@ export function newRunSpecOf(
 ): NewRunSpec {
   // buildNewRun keeps the run timeout within the execution timeout and the task timeout within
   // the run timeout, as for every new run.
+  // As Temporal's, an empty schedule is none; a cron run's first task waits for its time.
+  const cronSchedule = req.cronSchedule === '' ? undefined : req.cronSchedule;
   return {
     namespace: req.namespace,
     workflowId: req.workflowId,
@@ -98,10 +103,32 @@ export function newRunSpecOf(
     searchAttributes: req.searchAttributes,
     workflowExecutionTimeoutMs: req.workflowExecutionTimeoutMs,
     workflowRunTimeoutMs: req.workflowRunTimeoutMs,
-    startDelayMs: req.startDelayMs,
+    startDelayMs: cronSchedule === undefined ? req.startDelayMs : undefined,
     retryPolicy,
     lastCompletionResult: req.lastCompletionResult,
+    cronSchedule,
   };
+}
+
+/**
+ * A start's cronSchedule, checked as Temporal's server checks it: a schedule it cannot read, or
+ * one given with a startDelay (the first run waits for the schedule's time instead), is refused
+ * with InvalidArgumentError.
+ */
+export function checkCronStart(req: {
+  workflowId: string;
+  cronSchedule?: string | undefined;
+  startDelayMs?: number | undefined;
+}): void {
+  if (req.cronSchedule === undefined || req.cronSchedule === '') return;
+  if (req.startDelayMs !== undefined && req.startDelayMs > 0) {
+    throw new InvalidArgumentError(
+      `Workflow '${req.workflowId}': cronSchedule and startDelay may not be used together (as in ` +
+        "Temporal): a cron workflow's first run already waits for the schedule's next time. " +
+        'Drop startDelay.',
+    );
+  }
+  parseCronSchedule(req.cronSchedule);
 }
 
 /**

@@ -77,6 +77,12 @@ export async function updateWithStartWorkflow(
         'is delivered by the first workflow task. Start with a delay, then send the update.',
     );
   }
+  if (start.cronSchedule !== undefined && start.cronSchedule !== '') {
+    throw new InvalidArgumentError(
+      `Update-with-start of workflow '${start.workflowId}' does not take a cronSchedule (nor ` +
+        "does Temporal's): start the cron workflow, then send the update.",
+    );
+  }
   await assertNamespace(deps, start.namespace);
   checkPayload(deps, `The input of workflow '${start.workflowId}'`, start.args);
   if (start.memo) checkPayload(deps, `The memo of workflow '${start.workflowId}'`, start.memo);

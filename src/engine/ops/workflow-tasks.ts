@@ -26,6 +26,8 @@ import { workflowTaskRetryKey, workflowTaskTimerKey } from '../timer-keys.ts';
 import { updateRunIfExists, updateTaskRun } from '../update-run.ts';
 import { admittedUpdates } from '../workflow-updates.ts';
 import { startedEventIfRetrying } from '../workflow-retry.ts';
+import type { WorkflowStartedEvent } from '../workflow-retry.ts';
+import { completionNeedsStartEvent } from '../cron-runs.ts';
 import type { RunTx } from '../update-run.ts';
 import { parseRequest } from './parse-request.ts';
 import { startActivitiesEagerly } from '../eager-dispatch.ts';
@@ -274,11 +276,37 @@ export async function completeWorkflowTask(
     throw e;
   }
   // A failure the workflow retry policy retries starts the run again: it needs the start event.
-  const started = req.commands.some((c) => c.type === 'FailWorkflowExecution')
+  let started = req.commands.some((c) => c.type === 'FailWorkflowExecution')
     ? await startedEventIfRetrying(deps, token.runId)
     : undefined;
+  // So does a cron run's completion; only a cron run pays the read, once the state says it is one.
+  if (!req.commands.some((c) => c.type === 'CompleteWorkflowExecution')) {
+    return completeTask(deps, req, token, started, false) as Promise<CompleteWorkflowTaskResponse>;
+  }
+  const first = await completeTask(deps, req, token, started, true);
+  if (first !== START_EVENT_NEEDED) return first;
+  started = await startedEventIfRetrying(deps, token.runId);
+  const second = await completeTask(deps, req, token, started, false);
+  if (second === START_EVENT_NEEDED) throw new IllegalStateError('Unreachable.');
+  return second;
+}
+
+/** What {@link completeTask} answers when it must be called again with the start event. */
+const START_EVENT_NEEDED = Symbol('startEventNeeded');
+
+/** The decision of completeWorkflowTask, once its commands are checked. */
+function completeTask(
+  deps: EngineDeps,
+  req: z.infer<typeof CompleteSchema>,
+  token: WorkflowTaskToken,
+  started: WorkflowStartedEvent | undefined,
+  askForStartEvent: boolean,
+): Promise<CompleteWorkflowTaskResponse | typeof START_EVENT_NEEDED> {
   return updateTaskRun(deps, 'workflow', token.runId, (tx) => {
     assertCurrentTask(tx, token);
+    if (askForStartEvent && started === undefined && completionNeedsStartEvent(tx.state)) {
+      return START_EVENT_NEEDED; // nothing written: decided again with the event
+    }
     tx.deleteTimer(workflowTaskTimerKey());
     // Only rejected updates: the speculative task leaves no trace (speculative-task.ts).
     if (dropSpeculativeWorkflowTask(tx, req.commands)) return { accepted: true };
