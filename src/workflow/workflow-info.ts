@@ -47,15 +47,16 @@ export interface WorkflowInfo {
   /** The run this one continues, after continue-as-new. */
   readonly continuedFromExecutionRunId: string | undefined;
   /**
-   * The result of the last run that completed among those started by the same schedule (Temporal's
-   * lastCompletionResult); undefined for the first, or when no run of the schedule completed. A
-   * failed run keeps the previous value. Not carried by workflow retries or continue-as-new (as
-   * in Temporal).
+   * The result of the last run that completed among those started by the same schedule, or of a
+   * cron workflow's chain (Temporal's lastCompletionResult); undefined for the first, or when no
+   * such run completed. A failed run keeps the previous value. Not carried by workflow retries or
+   * continue-as-new (as in Temporal).
    */
   readonly lastResult?: unknown;
   /**
    * The failure the attempt before ended with, when this run retries it under the workflow retry
-   * policy; undefined for a first attempt and after continue-as-new. Temporal's lastFailure.
+   * policy, or the failure (or run timeout) of a cron workflow's run before; undefined for a first
+   * attempt and after continue-as-new. Temporal's lastFailure.
    */
   readonly lastFailure?: TemporalFailure | undefined;
   /** The cron schedule of a cron workflow (started with `cronSchedule`); undefined otherwise. */

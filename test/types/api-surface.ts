@@ -353,6 +353,8 @@ export async function workflowSurface(): Promise<void> {
     info.attempt satisfies number,
     info.historyLength satisfies number,
     info.historySize satisfies number,
+    info.cronSchedule satisfies string | undefined,
+    info.cronScheduleToScheduleInterval satisfies number | undefined,
     info.continueAsNewSuggested satisfies boolean,
     info.startTime satisfies Date,
     info.runStartTime satisfies Date,
@@ -387,6 +389,7 @@ export async function workflowSurface(): Promise<void> {
   await child.signal(approve, 'ann');
   const childResult: string = await child.result();
   const executed: number = await executeChild(counter, { args: [1, 2] });
+  await executeChild(counter, { args: [1, 2], cronSchedule: '@every 1h' });
   const byName: string = await executeChild<typeof greeter>('greeter', { args: ['ann'] });
   // @ts-expect-error -- child arguments are checked against the workflow's parameters
   await executeChild(counter, { args: ['one', 'two'] });
@@ -552,6 +555,12 @@ export async function clientSurface(engine: Engine): Promise<void> {
     args: [1, 2],
   });
   await client.workflow.start('greeter', { workflowId: 'by-name', taskQueue: 'q', args: [1] });
+  await client.workflow.start(greeter, {
+    workflowId: 'hourly',
+    taskQueue: 'q',
+    args: ['ann'],
+    cronSchedule: 'CRON_TZ=Europe/Paris 0 * * * *',
+  });
   // @ts-expect-error -- start arguments are checked against the workflow's parameters
   await client.workflow.start(greeter, { workflowId: 'x', taskQueue: 'q', args: [42] });
   // @ts-expect-error -- workflowId is required, as in Temporal
