@@ -99,4 +99,20 @@ describe('validateCommands', () => {
       ]);
     }, /maximumInterval/);
   });
+  test("a child's cron schedule that cannot be read is refused", () => {
+    const child = (cronSchedule: string): CommandOf<'StartChildWorkflowExecution'> => ({
+      type: 'StartChildWorkflowExecution',
+      seq: 1,
+      workflowId: 'child',
+      workflowType: 'tick',
+      taskQueue: 'q',
+      args: [],
+      parentClosePolicy: 'TERMINATE',
+      cronSchedule,
+    });
+    assert.throws(() => {
+      validateCommands([child('every hour')]);
+    }, BadCommandError);
+    validateCommands([child('CRON_TZ=Europe/Paris @every 1h')]);
+  });
 });
