@@ -210,6 +210,32 @@ describe('cron workflows', () => {
     assert.equal((await closeOf(workflowId, next)).type, 'WorkflowExecutionTerminated');
   });
 
+  test('a cron run that times out is followed by the next, which sees the timeout as lastFailure', async () => {
+    toNextHourPlus3();
+    const workflowId = id('cron-run-timeout');
+    const handle = await env.client.workflow.start(cronRun, {
+      taskQueue: env.taskQueue,
+      workflowId,
+      args: ['in'],
+      cronSchedule: '*/10 * * * *',
+      workflowRunTimeout: '2m',
+    });
+    const run1 = handle.firstExecutionRunId;
+    assert.ok(run1 !== undefined);
+    clock.advance(7 * MIN); // hh:10: the run starts, and never finishes
+    await waitForTypes(workflowId, run1, 'WorkflowTaskCompleted');
+    clock.advance(2 * MIN); // hh:12: its run timeout
+    const close1 = await closeOf(workflowId, run1);
+    assert.ok(close1.type === 'WorkflowExecutionTimedOut');
+    assert.equal(close1.retryState, 'RetryPolicyNotSet');
+    const run2 = nextRunOf(close1);
+    const started2 = await startedOf(workflowId, run2);
+    assert.equal(started2.firstWorkflowTaskBackoffMs, 8 * MIN);
+    assert.equal(started2.continuedFailure?.info.type, 'timeout');
+    assert.equal(started2.workflowRunTimeoutMs, 2 * MIN);
+    await handle.terminate('done');
+  });
+
   test('the execution timeout covers the whole chain', async () => {
     toNextHourPlus3();
     const workflowId = id('cron-expiry');
