@@ -214,8 +214,18 @@ export type SandboxResponse =
   | { op: 'activate'; ok: true }
   | { op: 'unblockConditions'; unblocked: number }
   | { op: 'conclude'; result: SandboxActivationResult }
-  | { op: 'query'; result: SandboxQueryResult; sinkCalls?: SandboxSinkCalls | undefined }
-  | { op: 'queryResult'; result: QueryResult; sinkCalls?: SandboxSinkCalls | undefined }
+  | {
+      op: 'query';
+      result: SandboxQueryResult;
+      logs?: WorkflowLogEntry[] | undefined;
+      sinkCalls?: SandboxSinkCalls | undefined;
+    }
+  | {
+      op: 'queryResult';
+      result: QueryResult;
+      logs?: WorkflowLogEntry[] | undefined;
+      sinkCalls?: SandboxSinkCalls | undefined;
+    }
   | { op: 'dispose'; ok: true }
   | { op: 'unhandledRejection'; failure: Failure }
   | { op: 'discover'; workflowTypes: string[]; signalNames: string[] }

@@ -55,19 +55,26 @@ function recordingSinks(): { sinks: InjectedSinks<TestSinks>; calls: Recorded[] 
   return { sinks, calls };
 }
 
-/** A worker logger that keeps its error lines. */
-function errorRecorder(): { logger: Logger; errors: { obj: object; msg: string }[] } {
+/** A worker logger that keeps its error and info lines. */
+function errorRecorder(): {
+  logger: Logger;
+  errors: { obj: object; msg: string }[];
+  infos: { obj: object; msg: string }[];
+} {
   const errors: { obj: object; msg: string }[] = [];
+  const infos: { obj: object; msg: string }[] = [];
   const logger: Logger = {
     debug: () => undefined,
-    info: () => undefined,
+    info: (obj, msg) => {
+      infos.push({ obj, msg: msg ?? '' });
+    },
     warn: () => undefined,
     error: (obj, msg) => {
       errors.push({ obj, msg: msg ?? '' });
     },
     child: () => logger,
   };
-  return { logger, errors };
+  return { logger, errors, infos };
 }
 
 const summary = (calls: Recorded[]): string[] =>
@@ -284,6 +291,42 @@ describe('sinks', () => {
         assert.deepEqual(summary(calls), ['audit:start:live', 'audit:query:live']);
         await handle.signal(finish);
         assert.equal(await handle.result(), 'finished');
+      } finally {
+        await env.close();
+      }
+    }
+  });
+
+  test('a query handler’s log lines are written once the query is answered, cached or replayed', async () => {
+    for (const maxCachedWorkflows of [10, 0]) {
+      const { sinks, calls } = recordingSinks();
+      const { logger, infos } = errorRecorder();
+      const env = await startTestEnv({
+        workflows: 'sink-workflows.ts',
+        maxCachedWorkflows,
+        worker: { sinks, logger },
+      });
+      const peeked = (): object[] => infos.filter((l) => l.msg === 'peeked').map((l) => l.obj);
+      try {
+        const workflowId = `query-log-${String(maxCachedWorkflows)}`;
+        const handle = await env.client.workflow.start(queried, {
+          taskQueue: env.taskQueue,
+          workflowId,
+        });
+        await waitFor(() => calls.length === 1, 'the first task’s sink call');
+        assert.equal(await handle.query(peek), 'peeked');
+        // Written before the answer left: not held for the next workflow task, nor dropped
+        // because the run was rebuilt from history for the query.
+        assert.equal(peeked().length, 1);
+        assert.deepEqual(peeked()[0], {
+          workflowId,
+          runId: handle.firstExecutionRunId,
+          workflowType: 'queried',
+          by: 'query',
+        });
+        await handle.signal(finish);
+        assert.equal(await handle.result(), 'finished');
+        assert.equal(peeked().length, 1);
       } finally {
         await env.close();
       }

@@ -163,6 +163,8 @@ export class WorkflowRun {
   #liveActivation: Activation | undefined;
   /** Sink calls of the activations and queries since the last take; none allocated until one. */
   #sinkCalls: SandboxSinkCalls[] | undefined;
+  /** Log lines of the query handlers run since the last take; none allocated until one. */
+  #queryLogs: WorkflowLogEntry[] | undefined;
 
   constructor(options: WorkflowRunOptions) {
     this.#sandbox = options.sandbox;
@@ -251,13 +253,24 @@ export class WorkflowRun {
         'Cannot query a run before its WorkflowExecutionStarted event was fed.',
       );
     }
-    const result = this.#sandbox.query(this.#runKey, request, (calls) => {
-      (this.#sinkCalls ??= []).push(calls);
+    const result = this.#sandbox.query(this.#runKey, request, (output) => {
+      if (output.logs !== undefined) (this.#queryLogs ??= []).push(...output.logs);
+      if (output.sinkCalls !== undefined) (this.#sinkCalls ??= []).push(output.sinkCalls);
     });
     if (!this.#sandbox.hasRun(this.#runKey)) {
       this.#poison(`query '${request.queryType}' was interrupted by the deadlock watchdog`);
     }
     return result;
+  }
+
+  /**
+   * The log lines query handlers wrote since the last take, for the worker to write once the
+   * query is answered (a workflow task's come with its result instead).
+   */
+  takeQueryLogs(): WorkflowLogEntry[] | undefined {
+    const logs = this.#queryLogs;
+    this.#queryLogs = undefined;
+    return logs;
   }
 
   /**

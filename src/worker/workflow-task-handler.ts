@@ -242,6 +242,7 @@ export class WorkflowTaskHandler {
     const id = { namespace: this.#namespace, ...pickId(task) };
     let result: QueryResult;
     let sinkCalls: SandboxSinkCalls[] | undefined;
+    let logs: WorkflowLogEntry[] | undefined;
     try {
       // Only a run at the last completed task answers: it is the state the query reads.
       const cached = this.#cachedAt(task.runId, task.previousStartedEventId);
@@ -249,6 +250,7 @@ export class WorkflowTaskHandler {
         try {
           result = cached.query(q);
         } finally {
+          logs = cached.takeQueryLogs();
           sinkCalls = cached.takeSinkCalls();
         }
         if (!cached.usable) this.cache.evict(task.runId); // a handler that never yielded
@@ -262,6 +264,7 @@ export class WorkflowTaskHandler {
         try {
           result = run.query(q, full.events);
         } finally {
+          logs = run.takeQueryLogs();
           sinkCalls = run.takeSinkCalls();
           run.dispose();
         }
@@ -269,6 +272,8 @@ export class WorkflowTaskHandler {
     } catch (e) {
       result = { status: 'failed', failure: encodeFailure(e) };
     }
+    // As Temporal's: the handler's lines (its logger is a sink) once the query is done.
+    if (logs !== undefined) this.#emitLogs(id, logs);
     const sinksRunning = sinkCalls === undefined ? undefined : this.#runSinkCalls(id, sinkCalls);
     if (sinksRunning !== undefined) await sinksRunning;
     await this.#api.respondQueryTask({

@@ -392,6 +392,14 @@ export class Activator {
     });
   }
 
+  /** The log lines written since the last take (by a query handler), if any. */
+  takeLogs(): WorkflowLogEntry[] | undefined {
+    if (this.#logs.length === 0) return undefined;
+    const logs = this.#logs;
+    this.#logs = [];
+    return logs;
+  }
+
   /** The sink calls recorded since the last take, if any. */
   takeSinkCalls(): SandboxSinkCalls | undefined {
     const calls = this.#sinkCalls;
@@ -1025,8 +1033,16 @@ export class Activator {
     return this.#start;
   }
 
+  /**
+   * True while history is replayed: false in a query handler, which is a live call even in a run
+   * rebuilt for it (Temporal's `isReplayingHistoryEvents`). Log lines are dropped while true.
+   */
+  get replayingHistory(): boolean {
+    return this.isReplaying && !this.#inQuery;
+  }
+
   log(level: WorkflowLogEntry['level'], message: string, attrs?: Record<string, unknown>): void {
-    if (this.isReplaying) return;
+    if (this.replayingHistory) return;
     const entry: WorkflowLogEntry = { level, message, timeMs: this.nowMs };
     if (attrs !== undefined) entry.attrs = attrs;
     this.#logs.push(entry);

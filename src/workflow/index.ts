@@ -642,7 +642,7 @@ function writeLog(
   attrs: LogAttributes | undefined,
 ): void {
   const activator = getActivator();
-  if (activator.isReplaying) return;
+  if (activator.replayingHistory) return;
   const withInterceptors = activator.interceptors.logAttributes(() => {
     const info = activator.workflowInfo();
     return {

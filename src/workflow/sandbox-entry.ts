@@ -137,16 +137,12 @@ function handle(req: SandboxRequest): SandboxResponse {
     case 'query': {
       const run = runFor(req.runKey);
       const result = run.query(req.query);
-      const sinkCalls = run.takeSinkCalls();
-      return sinkCalls === undefined ? { op: 'query', result } : { op: 'query', result, sinkCalls };
+      return withQueryOutput(run, { op: 'query', result });
     }
     case 'queryResult': {
       const run = runFor(req.runKey);
       const result = run.interceptors.takeQueryResult();
-      const sinkCalls = run.takeSinkCalls();
-      return sinkCalls === undefined
-        ? { op: 'queryResult', result }
-        : { op: 'queryResult', result, sinkCalls };
+      return withQueryOutput(run, { op: 'queryResult', result });
     }
     case 'dispose':
       runs.delete(req.runKey);
@@ -177,6 +173,18 @@ function handle(req: SandboxRequest): SandboxResponse {
       throw new TypeError(`Unknown sandbox request ${JSON.stringify(never)}`);
     }
   }
+}
+
+/** A query's answer with the log lines and sink calls its handler made, if it made any. */
+function withQueryOutput<R extends Extract<SandboxResponse, { op: 'query' | 'queryResult' }>>(
+  run: Activator,
+  response: R,
+): R {
+  const logs = run.takeLogs();
+  if (logs !== undefined) response.logs = logs;
+  const sinkCalls = run.takeSinkCalls();
+  if (sinkCalls !== undefined) response.sinkCalls = sinkCalls;
+  return response;
 }
 
 /** A result or argument that JSON cannot carry fails the activation, not the host call. */

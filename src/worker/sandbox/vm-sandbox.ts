@@ -15,6 +15,7 @@ import type {
   SandboxSinkCalls,
   SandboxRequest,
   SandboxResponse,
+  WorkflowLogEntry,
 } from '../../protocol/activation.ts';
 import { STACK_TRACE_QUERY } from '../../protocol/activation.ts';
 import { asyncStore } from '../../util/async-store.ts';
@@ -29,6 +30,12 @@ import {
   nativeMutePromiseHooks,
   nativeWatchedCall,
 } from './native-watchdog.ts';
+
+/** What a query handler wrote and called besides its answer ({@link VmSandbox.query}). */
+export interface QueryOutput {
+  logs?: WorkflowLogEntry[] | undefined;
+  sinkCalls?: SandboxSinkCalls | undefined;
+}
 
 /** Options of {@link VmSandbox.create}. */
 export interface VmSandboxOptions {
@@ -485,24 +492,24 @@ export class VmSandbox {
   }
 
   /**
-   * Answers a query from the run's current state; `onSinkCalls` gets the sink calls its handler
-   * made, if any.
+   * Answers a query from the run's current state; `onOutput` gets the log lines and sink calls
+   * its handler made, if any.
    */
   query(
     runKey: string,
     query: QueryRequest,
-    onSinkCalls?: (calls: SandboxSinkCalls) => void,
+    onOutput?: (output: QueryOutput) => void,
   ): QueryResult {
     this.#enterRun(runKey);
     let result: QueryResult;
     try {
       result = this.#watched(() => {
         const first = this.#call({ op: 'query', runKey, query });
-        if (first.sinkCalls !== undefined) onSinkCalls?.(first.sinkCalls);
+        if (first.logs !== undefined || first.sinkCalls !== undefined) onOutput?.(first);
         if (first.result.status !== 'pending') return first.result;
         // A handleQuery interceptor (workflow-interceptors.ts) answers once microtasks ran.
         const then = this.#call({ op: 'queryResult', runKey });
-        if (then.sinkCalls !== undefined) onSinkCalls?.(then.sinkCalls);
+        if (then.logs !== undefined || then.sinkCalls !== undefined) onOutput?.(then);
         return then.result;
       });
     } catch (e) {
