@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { defaultLogger, lazyChild } from './logger.ts';
+import { defaultLogger, lazyChild, writeTrace } from './logger.ts';
 import type { Logger } from './logger.ts';
 
 const requireHere = createRequire(import.meta.url);
@@ -83,6 +83,34 @@ describe('lazyChild', () => {
         [{ n: 1 }, 'one'],
         [{ n: 2 }, 'two'],
       ],
+    );
+  });
+});
+
+describe('writeTrace', () => {
+  test("writes at the logger's trace level, or at debug for a logger without one", (t) => {
+    const trace = t.mock.fn<NonNullable<Logger['trace']>>();
+    const debug = t.mock.fn<Logger['debug']>();
+    const base: Logger = {
+      debug,
+      info: () => undefined,
+      warn: () => undefined,
+      error: () => undefined,
+      child: () => base,
+    };
+    writeTrace({ ...base, trace }, { n: 1 }, 'fine');
+    writeTrace(base, { n: 2 }, 'finer');
+    lazyChild({ ...base, child: () => ({ ...base, trace }) }, {}).trace?.({ n: 3 }, 'child');
+    assert.deepEqual(
+      trace.mock.calls.map((c) => c.arguments),
+      [
+        [{ n: 1 }, 'fine'],
+        [{ n: 3 }, 'child'],
+      ],
+    );
+    assert.deepEqual(
+      debug.mock.calls.map((c) => c.arguments),
+      [[{ n: 2 }, 'finer']],
     );
   });
 });

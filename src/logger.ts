@@ -3,11 +3,19 @@ import type { pino as Pino } from 'pino';
 
 /** The logger every part takes: pino's call shape, so a pino instance fits as is. */
 export interface Logger {
+  /** pino's `trace`, below `debug`: a logger without it gets its trace lines at `debug`. */
+  trace?(obj: object, msg?: string): void;
   debug(obj: object, msg?: string): void;
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
   child(bindings: Record<string, unknown>): Logger;
+}
+
+/** Writes a line at `logger`'s trace level, or at `debug` if it has none. */
+export function writeTrace(logger: Logger, obj: object, msg?: string): void {
+  if (logger.trace === undefined) logger.debug(obj, msg);
+  else logger.trace(obj, msg);
 }
 
 /** pino's default levels: a call below the logger's level writes nothing. */
@@ -59,6 +67,10 @@ class DeferredLogger implements Logger {
   constructor(make: () => Logger, threshold: number) {
     this.#make = make;
     this.#threshold = threshold;
+  }
+
+  trace(obj: object, msg?: string): void {
+    if (this.#threshold <= LEVELS.trace) writeTrace(this.#get(), obj, msg);
   }
 
   debug(...args: Parameters<Logger['debug']>): void {

@@ -10,6 +10,7 @@
 import type { Duration } from '../protocol/duration.ts';
 import { Context } from './context.ts';
 import type { ActivityInfo } from './context.ts';
+import { writeTrace } from '../logger.ts';
 
 export { ActivityCancellationDetails, Context, CompleteAsyncError } from './context.ts';
 export type {
@@ -57,6 +58,7 @@ export function sleep(duration: Duration): Promise<void> {
 
 /** Temporal's logger shape: a message, then attributes. */
 export interface ActivityLogger {
+  trace(message: string, attrs?: Record<string, unknown>): void;
   debug(message: string, attrs?: Record<string, unknown>): void;
   info(message: string, attrs?: Record<string, unknown>): void;
   warn(message: string, attrs?: Record<string, unknown>): void;
@@ -65,6 +67,9 @@ export interface ActivityLogger {
 
 /** A logger that carries the running activity's ids. */
 export const log: ActivityLogger = {
+  trace: (message, attrs) => {
+    writeTrace(Context.current().log, attrs ?? {}, message);
+  },
   debug: (message, attrs) => {
     Context.current().log.debug(attrs ?? {}, message);
   },

@@ -143,7 +143,7 @@ export type SandboxQueryResult = QueryResult | { status: 'pending' };
 
 /** One line of the workflow `log` (or `console`), collected per activation; none while replaying. */
 export interface WorkflowLogEntry {
-  level: 'debug' | 'info' | 'warn' | 'error';
+  level: 'trace' | 'debug' | 'info' | 'warn' | 'error';
   message: string;
   attrs?: Record<string, unknown> | undefined;
   /** Workflow time (the activation's `timeMs`) when the line was written. */

@@ -1,7 +1,7 @@
 // Temporal's worker interceptors, activity side: factories called once per activity attempt with
 // its Context, whose inbound `execute` wraps the activity function (logging, tracing, metrics).
 import type { ActivityInfo, Context } from '../activity/context.ts';
-import { lazyChild } from '../logger.ts';
+import { lazyChild, writeTrace } from '../logger.ts';
 import type { Logger } from '../logger.ts';
 import { composeInterceptors } from '../protocol/interceptors.ts';
 import type { Headers } from '../protocol/interceptors.ts';
@@ -102,6 +102,10 @@ class InterceptedActivityLogger implements Logger {
   constructor(log: Logger, attributes?: () => Record<string, unknown>) {
     this.#log = log;
     this.attributes = attributes;
+  }
+
+  trace(obj: object, msg?: string): void {
+    writeTrace(this.#log, this.#with(obj), msg);
   }
 
   debug(obj: object, msg?: string): void {

@@ -55,15 +55,20 @@ function recordingSinks(): { sinks: InjectedSinks<TestSinks>; calls: Recorded[] 
   return { sinks, calls };
 }
 
-/** A worker logger that keeps its error and info lines. */
+/** A worker logger that keeps its error, info and trace lines. */
 function errorRecorder(): {
   logger: Logger;
   errors: { obj: object; msg: string }[];
   infos: { obj: object; msg: string }[];
+  traces: string[];
 } {
   const errors: { obj: object; msg: string }[] = [];
   const infos: { obj: object; msg: string }[] = [];
+  const traces: string[] = [];
   const logger: Logger = {
+    trace: (_obj, msg) => {
+      traces.push(msg ?? '');
+    },
     debug: () => undefined,
     info: (obj, msg) => {
       infos.push({ obj, msg: msg ?? '' });
@@ -74,7 +79,7 @@ function errorRecorder(): {
     },
     child: () => logger,
   };
-  return { logger, errors, infos };
+  return { logger, errors, infos, traces };
 }
 
 const summary = (calls: Recorded[]): string[] =>
@@ -297,10 +302,10 @@ describe('sinks', () => {
     }
   });
 
-  test('a query handler’s log lines are written once the query is answered, cached or replayed', async () => {
+  test('a query handler’s log lines (log.trace at the trace level) are written once the query is answered, cached or replayed', async () => {
     for (const maxCachedWorkflows of [10, 0]) {
       const { sinks, calls } = recordingSinks();
-      const { logger, infos } = errorRecorder();
+      const { logger, infos, traces } = errorRecorder();
       const env = await startTestEnv({
         workflows: 'sink-workflows.ts',
         maxCachedWorkflows,
@@ -324,6 +329,8 @@ describe('sinks', () => {
           workflowType: 'queried',
           by: 'query',
         });
+        // log.trace: at the logger's trace level.
+        assert.deepEqual(traces, ['peeked in detail']);
         await handle.signal(finish);
         assert.equal(await handle.result(), 'finished');
         assert.equal(peeked().length, 1);

@@ -1,5 +1,6 @@
 import { ErrorCode, IllegalStateError, RepriseError } from '../errors.ts';
 import { encodeFailure } from '../failures.ts';
+import { writeTrace } from '../logger.ts';
 import type { Logger } from '../logger.ts';
 import { QUERY_NOT_REGISTERED } from '../protocol/activation.ts';
 import type { QueryResult, SandboxSinkCalls, WorkflowLogEntry } from '../protocol/activation.ts';
@@ -316,10 +317,14 @@ export class WorkflowTaskHandler {
 
   #emitLogs(id: RunIdentity, logs: WorkflowLogEntry[]): void {
     for (const l of logs) {
-      this.#logger[l.level](
-        { ...l.attrs, workflowId: id.workflowId, runId: id.runId, workflowType: id.workflowType },
-        l.message,
-      );
+      const attrs = {
+        ...l.attrs,
+        workflowId: id.workflowId,
+        runId: id.runId,
+        workflowType: id.workflowType,
+      };
+      if (l.level === 'trace') writeTrace(this.#logger, attrs, l.message);
+      else this.#logger[l.level](attrs, l.message);
     }
   }
 }

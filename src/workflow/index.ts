@@ -16,6 +16,7 @@ import type {
   UpdateDefinition,
 } from '../protocol/definitions.ts';
 import type { WorkflowInfo } from './workflow-info.ts';
+import type { WorkflowLogEntry } from '../protocol/activation.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import { normaliseSearchAttributes } from '../protocol/search-attribute-checks.ts';
 import { unifySearchAttributes } from '../protocol/typed-search-attributes.ts';
@@ -606,6 +607,8 @@ export type LogAttributes = Record<string, unknown>;
 
 /** The workflow logger. Lines are returned to the worker with each task; none while replaying. */
 export interface WorkflowLogger {
+  /** Written at the worker logger's `trace` level (`debug` for a logger without one). */
+  trace(message: string, attrs?: LogAttributes): void;
   debug(message: string, attrs?: LogAttributes): void;
   info(message: string, attrs?: LogAttributes): void;
   warn(message: string, attrs?: LogAttributes): void;
@@ -621,6 +624,9 @@ export interface WorkflowLogger {
  * ```
  */
 export const log: WorkflowLogger = {
+  trace: (message, attrs) => {
+    writeLog('trace', message, attrs);
+  },
   debug: (message, attrs) => {
     writeLog('debug', message, attrs);
   },
@@ -637,7 +643,7 @@ export const log: WorkflowLogger = {
 
 /** A line of `log`, with the attributes of the `getLogAttributes` interceptors; none on replay. */
 function writeLog(
-  level: 'debug' | 'info' | 'warn' | 'error',
+  level: WorkflowLogEntry['level'],
   message: string,
   attrs: LogAttributes | undefined,
 ): void {

@@ -28,6 +28,9 @@ function recordingLogger(
     lines.push({ ...bindings, ...obj, msg });
   };
   return {
+    trace: (obj, msg) => {
+      lines.push({ ...bindings, ...obj, msg, level: 'trace' });
+    },
     debug: write,
     info: write,
     warn: write,
@@ -37,12 +40,13 @@ function recordingLogger(
 }
 
 for (const isLocal of [false, true]) {
-  test(`a${isLocal ? ' local' : 'n'} activity's log lines carry Temporal's activity attributes`, async () => {
+  test(`a${isLocal ? ' local' : 'n'} activity's log lines (log.trace at the trace level) carry Temporal's activity attributes`, async () => {
     const lines: Record<string, unknown>[] = [];
     const engine = await Engine.open({ store: 'sqlite::memory:' });
     try {
       const shout = (_key: string, text: string): string => {
         log.info('shouting', { text });
+        log.trace('shouting in detail');
         return text.toUpperCase();
       };
       const worker = await Worker.create({
@@ -94,6 +98,12 @@ for (const isLocal of [false, true]) {
       });
       assert.equal(typeof line['activityId'], 'string');
       assert.equal(typeof line['taskToken'], 'string');
+      // log.trace: at the logger's trace level, with the same attributes.
+      const traced = lines.find((l) => l['msg'] === 'shouting in detail');
+      assert.deepEqual(
+        { level: traced?.['level'], workflowId: traced?.['workflowId'] },
+        { level: 'trace', workflowId: 'logged' },
+      );
     } finally {
       await engine.close();
     }
