@@ -12,8 +12,12 @@ import {
   CancellationScope,
   Trigger,
   condition,
+  defineQuery,
+  defineSignal,
+  defineUpdate,
   executeChild,
   proxyActivities,
+  setHandler,
   sleep,
 } from './index.ts';
 
@@ -81,6 +85,20 @@ async function cleanupChainedFirst(): Promise<string> {
   }
 }
 
+/** Sets handlers with Temporal's `description` option, then replaces and removes some. */
+async function described(): Promise<void> {
+  const status = defineQuery<string>('status');
+  const approve = defineSignal('approve');
+  const add = defineUpdate<number, [string]>('add');
+  setHandler(status, () => 'ok', { description: 'the status' });
+  setHandler(approve, () => undefined, { description: 'approves' });
+  setHandler(add, (item) => item.length, { description: 'adds', validator: () => undefined });
+  setHandler(defineQuery<string>('other'), () => 'x', { description: 'another' });
+  setHandler(approve, () => undefined); // replaced, undescribed
+  setHandler(defineQuery<string>('other'), undefined); // removed
+  await sleep(1000);
+}
+
 /** One activation as the sandbox runs it: the jobs, the microtasks, the conditions; commands. */
 async function activate(activator: Activator, jobs: ActivationJob[]): Promise<Command[]> {
   setActivator(activator);
@@ -103,6 +121,22 @@ function start(activator: Activator, workflowType: string, args: unknown[]): Pro
 installScopeStorage(new AsyncLocalStorage<unknown>());
 
 describe('Activator', () => {
+  test("keeps the description a handler was set with (Temporal's handler option)", async () => {
+    const activator = new Activator({ randomSeed: 'seed', instantiate: () => ({ described }) });
+    await start(activator, 'described', []);
+    assert.deepEqual(
+      [
+        activator.handlerDescription('query', 'status'),
+        activator.handlerDescription('update', 'add'),
+        activator.handlerDescription('signal', 'approve'),
+        activator.handlerDescription('query', 'other'),
+        activator.handlerDescription('signal', 'status'),
+      ],
+      ['the status', 'adds', undefined, undefined, undefined],
+    );
+    setActivator(undefined);
+  });
+
   test('an operation that settled leaves no listener on its scope', async () => {
     const activator = new Activator({ randomSeed: 'seed', instantiate: () => ({ many }) });
     let commands = await start(activator, 'many', [50]);

@@ -170,6 +170,8 @@ export class Activator {
   #defaultSignalHandler: DefaultSignalHandler | undefined;
   #bufferedSignals: SignalJob[] = [];
   readonly #queryHandlers = new LazyMap<string, QueryHandler>();
+  /** Handler descriptions by `kind:name`; none allocated until a handler has one. */
+  #handlerDescriptions: Map<string, string> | undefined;
   /** Async signal handlers still running. */
   #inProgressSignals = 0;
   /** Of those, the ones to warn of if the run closes under them: signal name → how many. */
@@ -745,6 +747,24 @@ export class Activator {
   }
 
   // ── signals, queries, updates ────────────────────────────────────────────────────────────
+
+  /**
+   * The `description` a signal, query or update handler was set with (Temporal's handler
+   * option, which its `__temporal_workflow_metadata` query lists): kept, not yet used.
+   */
+  handlerDescription(kind: 'signal' | 'query' | 'update', name: string): string | undefined {
+    return this.#handlerDescriptions?.get(`${kind}:${name}`);
+  }
+
+  /** Keeps (or, with none or no handler, forgets) a handler's `description`. */
+  describeHandler(
+    kind: 'signal' | 'query' | 'update',
+    name: string,
+    description: string | undefined,
+  ): void {
+    if (description === undefined) this.#handlerDescriptions?.delete(`${kind}:${name}`);
+    else (this.#handlerDescriptions ??= new Map()).set(`${kind}:${name}`, description);
+  }
 
   setSignalHandler(
     name: string,

@@ -398,8 +398,19 @@ export function defineUpdate<Ret, Args extends unknown[] = [], Name extends stri
   return { type: 'update', name };
 }
 
+/** Options of a query handler. */
+export interface QueryHandlerOptions {
+  /**
+   * What the query is for. Kept with the handler (Temporal lists it in its
+   * `__temporal_workflow_metadata` query, which Reprise does not answer yet).
+   */
+  readonly description?: string | undefined;
+}
+
 /** Options of a signal handler. */
 export interface SignalHandlerOptions {
+  /** What the signal is for; kept with the handler, as a query handler's. */
+  readonly description?: string | undefined;
   /**
    * What happens to the handler if it is still running when the workflow completes, is
    * cancelled or continues as new: abandoned with a warning in the worker's log (the default,
@@ -410,6 +421,8 @@ export interface SignalHandlerOptions {
 
 /** Options of an update handler. */
 export interface UpdateHandlerOptions<Args extends unknown[]> {
+  /** What the update is for; kept with the handler, as a query handler's. */
+  readonly description?: string | undefined;
   /**
    * Rejects an update before it is recorded, by throwing: the caller gets
    * `WorkflowUpdateFailedError` and history keeps no trace of it. Runs synchronously, must only
@@ -443,6 +456,7 @@ export function setHandler<Args extends unknown[]>(
 export function setHandler<Ret, Args extends unknown[]>(
   def: QueryDefinition<Ret, Args>,
   handler: ((...args: NoInfer<Args>) => NoInfer<Ret>) | undefined,
+  options?: QueryHandlerOptions,
 ): void;
 export function setHandler<Ret, Args extends unknown[]>(
   def: UpdateDefinition<Ret, Args>,
@@ -455,13 +469,21 @@ export function setHandler(
     | QueryDefinition<unknown, unknown[]>
     | UpdateDefinition<unknown, unknown[]>,
   handler: ((...args: never[]) => unknown) | undefined,
-  options?: UpdateHandlerOptions<never[]> | SignalHandlerOptions,
+  options?: UpdateHandlerOptions<never[]> | SignalHandlerOptions | QueryHandlerOptions,
 ): void {
   const activator = getActivator();
   const h = handler as ((...args: unknown[]) => unknown) | undefined;
+  const description = h === undefined ? undefined : options?.description;
+  if (description !== undefined && typeof description !== 'string') {
+    throw new InvalidArgumentError(
+      `The description of the ${def.type} handler '${def.name}' must be a string, got ${typeof description}.`,
+    );
+  }
+  activator.describeHandler(def.type, def.name, description);
+  const policy = (options as SignalHandlerOptions | undefined)?.unfinishedPolicy;
   switch (def.type) {
     case 'signal':
-      activator.setSignalHandler(def.name, h, options?.unfinishedPolicy);
+      activator.setSignalHandler(def.name, h, policy);
       return;
     case 'query':
       activator.setQueryHandler(def.name, h);
@@ -472,7 +494,7 @@ export function setHandler(
         h,
         (options as UpdateHandlerOptions<never[]> | undefined)?.validator as
           ((...args: unknown[]) => void) | undefined,
-        options?.unfinishedPolicy,
+        policy,
       );
       return;
     default: {

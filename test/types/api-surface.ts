@@ -63,6 +63,7 @@ import type {
   LocalActivityOptions,
   ParentWorkflowInfo,
   QueryDefinition,
+  QueryHandlerOptions,
   RetryPolicy,
   SignalDefinition,
   UpdateDefinition,
@@ -330,6 +331,12 @@ export async function workflowSurface(): Promise<void> {
   setHandler(addItem, (item) => item.length, {
     unfinishedPolicy: HandlerUnfinishedPolicy.WARN_AND_ABANDON,
   });
+  // Temporal's handler descriptions.
+  setHandler(status, () => 'running', { description: 'the status' });
+  setHandler(approve, () => undefined, { description: 'approves' });
+  setHandler(addItem, (item) => item.length, { description: 'adds an item' });
+  const queryOptions: QueryHandlerOptions = { description: 'd' };
+  use(queryOptions);
   // @ts-expect-error -- a signal handler whose parameters do not match the definition
   setHandler(approve, (approver: number) => {
     use(approver);
@@ -428,6 +435,7 @@ export async function workflowSurface(): Promise<void> {
   upsertMemo({ note: 'waiting' });
   workflowLog.info('charged', { orderId: uuid4() });
   workflowLog.debug('d');
+  workflowLog.trace('t', { detail: 1 });
   workflowLog.warn('w');
   workflowLog.error('e', {});
 
