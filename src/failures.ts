@@ -1,6 +1,8 @@
 // Sandbox-safe: the failure classes that cross the sandbox, the history and the wire, with
 // Temporal's names and meaning. `instanceof` does not cross node:vm realms, so each class is
 // branded with a Symbol.for key and has a guard (STYLE.md §5.5).
+import { msOptionalFromDuration } from './protocol/duration.ts';
+import type { Duration } from './protocol/duration.ts';
 import type { Failure, RetryState, TimeoutType } from './protocol/failure.ts';
 
 const FAILURE_BRAND = Symbol.for('reprise.failure');
@@ -39,14 +41,26 @@ function brand(cls: object, kind: Kind): void {
   Object.defineProperty((cls as { prototype: object }).prototype, KIND, { value: kind });
 }
 
+/**
+ * Temporal's `ApplicationFailureCategory`: how severe an application failure is. An activity
+ * attempt that fails with a `BENIGN` one is logged by the worker at `debug`, not `warn`.
+ */
+export const ApplicationFailureCategory = {
+  BENIGN: 'BENIGN',
+} as const;
+export type ApplicationFailureCategory =
+  (typeof ApplicationFailureCategory)[keyof typeof ApplicationFailureCategory];
+
 export interface ApplicationFailureOptions {
   message?: string | undefined;
   type?: string | undefined;
   nonRetryable?: boolean | undefined;
   details?: unknown[] | undefined;
   cause?: Error | undefined;
-  /** Overrides the retry policy's next backoff, in ms. */
-  nextRetryDelay?: number | undefined;
+  /** Overrides the retry policy's next backoff: ms, or a string such as `'5s'`. */
+  nextRetryDelay?: Duration | undefined;
+  /** The failure's severity ({@link ApplicationFailureCategory}); it changes how it is logged. */
+  category?: ApplicationFailureCategory | undefined;
 }
 
 /**
@@ -58,20 +72,25 @@ export class ApplicationFailure extends TemporalFailure {
   type: string | undefined;
   nonRetryable: boolean;
   details: unknown[] | undefined;
-  nextRetryDelay: number | undefined;
+  nextRetryDelay: Duration | undefined;
+  category: ApplicationFailureCategory | undefined;
+  /** Throws a `TypeError` for a `nextRetryDelay` that is not a duration, or an unknown `category`. */
   constructor(
     message?: string,
     type?: string,
     nonRetryable?: boolean,
     details?: unknown[],
     cause?: Error,
-    nextRetryDelay?: number,
+    nextRetryDelay?: Duration,
+    category?: ApplicationFailureCategory,
   ) {
     super(message, cause);
     this.type = type;
     this.nonRetryable = nonRetryable ?? false;
     this.details = details;
     this.nextRetryDelay = nextRetryDelay;
+    this.category = category;
+    checkApplicationFailure(this);
   }
   static create(options: ApplicationFailureOptions): ApplicationFailure {
     return new ApplicationFailure(
@@ -81,6 +100,7 @@ export class ApplicationFailure extends TemporalFailure {
       options.details,
       options.cause,
       options.nextRetryDelay,
+      options.category,
     );
   }
   static retryable(message?: string, type?: string, ...details: unknown[]): ApplicationFailure {
@@ -89,9 +109,17 @@ export class ApplicationFailure extends TemporalFailure {
   static nonRetryable(message?: string, type?: string, ...details: unknown[]): ApplicationFailure {
     return new ApplicationFailure(message, type ?? 'Error', true, details);
   }
-  /** Wraps any error as an ApplicationFailure, keeping its name as the type. */
+  /**
+   * Wraps any error as an ApplicationFailure, keeping its name as the type; `options` override
+   * its fields (those of an ApplicationFailure given too, as in Temporal).
+   */
   static fromError(error: unknown, options?: ApplicationFailureOptions): ApplicationFailure {
-    if (isApplicationFailure(error)) return error;
+    if (isApplicationFailure(error)) {
+      if (options === undefined) return error;
+      Object.assign(error, options);
+      checkApplicationFailure(error);
+      return error;
+    }
     const e = error instanceof Error ? error : new Error(String(error));
     const f = ApplicationFailure.create({
       message: e.message,
@@ -103,6 +131,21 @@ export class ApplicationFailure extends TemporalFailure {
   }
 }
 brand(ApplicationFailure, 'application');
+
+function checkApplicationFailure(f: ApplicationFailure): void {
+  msOptionalFromDuration(f.nextRetryDelay);
+  const category: unknown = f.category;
+  if (category !== undefined && category !== ApplicationFailureCategory.BENIGN) {
+    throw new TypeError(
+      `Unknown ApplicationFailure category ${JSON.stringify(category)}: use ApplicationFailureCategory.BENIGN, or none.`,
+    );
+  }
+}
+
+/** True for an ApplicationFailure of category `BENIGN` (an expected outcome, logged at debug). */
+export function isBenignApplicationFailure(e: unknown): boolean {
+  return isApplicationFailure(e) && e.category === ApplicationFailureCategory.BENIGN;
+}
 
 /** An activity failed for good: its `cause` says why (application error, timeout, cancel). */
 export class ActivityFailure extends TemporalFailure {
@@ -259,7 +302,8 @@ export function encodeFailure(error: unknown, depth = 0): Failure {
         errorType: e.type ?? 'Error',
         nonRetryable: e.nonRetryable,
         details: e.details,
-        nextRetryDelayMs: e.nextRetryDelay,
+        nextRetryDelayMs: msOptionalFromDuration(e.nextRetryDelay),
+        ...(e.category !== undefined && { category: e.category }),
       },
     };
   }
@@ -324,6 +368,7 @@ export function decodeFailure(failure: Failure): TemporalFailure {
         info.details,
         cause,
         info.nextRetryDelayMs,
+        info.category,
       );
       break;
     case 'activity':

@@ -20,6 +20,7 @@ export type {
 } from './context.ts';
 export {
   ApplicationFailure,
+  ApplicationFailureCategory,
   ActivityFailure,
   CancelledFailure,
   TemporalFailure,

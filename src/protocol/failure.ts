@@ -29,6 +29,8 @@ export type FailureInfo =
       nonRetryable: boolean;
       details?: unknown[] | undefined;
       nextRetryDelayMs?: number | undefined;
+      /** Temporal's `ApplicationFailureCategory`. */
+      category?: 'BENIGN' | undefined;
     }
   | {
       type: 'activity';
@@ -71,6 +73,7 @@ const FailureInfoSchema = z.discriminatedUnion('type', [
     nonRetryable: z.boolean(),
     details: z.array(z.unknown()).optional(),
     nextRetryDelayMs: z.number().int().nonnegative().optional(),
+    category: z.literal('BENIGN').optional(),
   }),
   z.object({
     type: z.literal('activity'),

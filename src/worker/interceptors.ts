@@ -1,6 +1,7 @@
 // Temporal's worker interceptors, activity side: factories called once per activity attempt with
 // its Context, whose inbound `execute` wraps the activity function (logging, tracing, metrics).
 import type { ActivityInfo, Context } from '../activity/context.ts';
+import { isApplicationFailure, isBenignApplicationFailure } from '../failures.ts';
 import { lazyChild, writeTrace } from '../logger.ts';
 import type { Logger } from '../logger.ts';
 import { composeInterceptors } from '../protocol/interceptors.ts';
@@ -151,6 +152,17 @@ export function activityLogAttributes(info: ActivityInfo): Record<string, unknow
     activityType: info.activityType,
     taskQueue: info.taskQueue,
   };
+}
+
+/**
+ * Temporal worker's line for an activity attempt that failed (not cancelled, not cut at a
+ * deadline): `warn`, or `debug` for a `BENIGN` ApplicationFailure, an expected outcome.
+ */
+export function logActivityFailed(log: Logger, err: Error, durationMs: number): void {
+  const errorType = isApplicationFailure(err) ? (err.type ?? 'Error') : err.name;
+  const attrs = { err: err.message, errorType, durationMs };
+  if (isBenignApplicationFailure(err)) log.debug(attrs, 'Activity failed');
+  else log.warn(attrs, 'Activity failed');
 }
 
 /** The logger of one activity attempt: `logger` with the attempt's log attributes bound. */

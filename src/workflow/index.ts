@@ -25,6 +25,7 @@ import type { SearchAttributeUpdatePair } from '../protocol/typed-search-attribu
 export {
   ActivityFailure,
   ApplicationFailure,
+  ApplicationFailureCategory,
   CancelledFailure,
   ChildWorkflowFailure,
   TemporalFailure,

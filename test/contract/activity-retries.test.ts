@@ -215,19 +215,21 @@ describe('activity retries', () => {
     assert.equal(attemptsOf(key).length, 1);
   });
 
-  test("an ApplicationFailure's nextRetryDelay overrides the policy's backoff", async () => {
-    const key = id('next-delay');
-    const handle = await startFlaky(
-      key,
-      { failures: 1, nextRetryDelayMs: 5000 },
-      { startToCloseTimeout: '1 minute', retry: { initialInterval: '1s' } },
-    );
-    await waitForBackoff(handle, 1);
-    const failedAtMs = clock.now();
-    assert.equal((await pendingActivity(handle)).nextAttemptScheduleTimeMs, failedAtMs + 5000);
-    clock.advance(5000);
-    assert.equal(await handle.result(), `${key}: attempt 2`);
-    assert.equal(attemptsOf(key)[1]?.currentAttemptScheduledTimestampMs, failedAtMs + 5000);
+  test("an ApplicationFailure's nextRetryDelay (ms, or any Duration) overrides the policy's backoff", async () => {
+    for (const delay of [{ nextRetryDelayMs: 5000 }, { nextRetryDelay: '5s' }]) {
+      const key = id('next-delay');
+      const handle = await startFlaky(
+        key,
+        { failures: 1, ...delay },
+        { startToCloseTimeout: '1 minute', retry: { initialInterval: '1s' } },
+      );
+      await waitForBackoff(handle, 1);
+      const failedAtMs = clock.now();
+      assert.equal((await pendingActivity(handle)).nextAttemptScheduleTimeMs, failedAtMs + 5000);
+      clock.advance(5000);
+      assert.equal(await handle.result(), `${key}: attempt 2`);
+      assert.equal(attemptsOf(key)[1]?.currentAttemptScheduledTimestampMs, failedAtMs + 5000);
+    }
   });
 
   test('maximumInterval caps the backoff', async () => {

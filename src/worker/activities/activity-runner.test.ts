@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { log } from '../../activity/index.ts';
+import { ApplicationFailure, ApplicationFailureCategory, log } from '../../activity/index.ts';
 import { Client } from '../../client/client.ts';
 import { Engine } from '../../engine/engine.ts';
 import type { Logger } from '../../logger.ts';
@@ -103,6 +103,76 @@ for (const isLocal of [false, true]) {
       assert.deepEqual(
         { level: traced?.['level'], workflowId: traced?.['workflowId'] },
         { level: 'trace', workflowId: 'logged' },
+      );
+    } finally {
+      await engine.close();
+    }
+  });
+}
+
+for (const isLocal of [false, true]) {
+  test(`a failed ${isLocal ? 'local ' : ''}activity attempt is logged 'Activity failed' at warn, at debug for a BENIGN ApplicationFailure (with a Duration nextRetryDelay), as Temporal's worker logs it`, async () => {
+    const lines: { level: string; msg: string; obj: Record<string, unknown> }[] = [];
+    const at =
+      (level: string) =>
+      (obj: object, msg?: string): void => {
+        lines.push({ level, msg: msg ?? '', obj: obj as Record<string, unknown> });
+      };
+    const logger: Logger = {
+      debug: at('debug'),
+      info: at('info'),
+      warn: at('warn'),
+      error: at('error'),
+      child: () => logger,
+    };
+    const engine = await Engine.open({ store: 'sqlite::memory:' });
+    try {
+      const fail = (text: string): never => {
+        throw ApplicationFailure.create({
+          message: `no user ${text}`,
+          type: 'NoSuchUser',
+          nonRetryable: true,
+          nextRetryDelay: '5s',
+          ...(text === 'benign' && { category: ApplicationFailureCategory.BENIGN }),
+        });
+      };
+      const worker = await Worker.create({
+        connection: engine.connection,
+        taskQueue: 'failures',
+        workflowsPath: fixturesPath(isLocal ? 'local-activity-workflows.ts' : 'workflows.ts'),
+        activities: { shout: (_key: string, text: string) => fail(text), greet: fail },
+        logger,
+      });
+      const client = new Client({ connection: engine.connection });
+      await worker.runUntil(async () => {
+        for (const text of ['benign', 'plain']) {
+          const handle = isLocal
+            ? await client.workflow.start(shoutLocally, {
+                taskQueue: 'failures',
+                workflowId: text,
+                args: ['k', text],
+              })
+            : await client.workflow.start(greet, {
+                taskQueue: 'failures',
+                workflowId: text,
+                args: [text],
+              });
+          // The category crosses to the workflow and the client, as in Temporal.
+          await assert.rejects(handle.result(), (e: Error) => {
+            const cause = e.cause instanceof Error ? e.cause.cause : undefined;
+            assert.ok(cause instanceof ApplicationFailure);
+            assert.equal(cause.category, text === 'benign' ? 'BENIGN' : undefined);
+            return true;
+          });
+        }
+      });
+      const failed = lines.filter((l) => l.msg === 'Activity failed');
+      assert.deepEqual(
+        failed.map((l) => [l.level, l.obj['err'], l.obj['errorType'], typeof l.obj['durationMs']]),
+        [
+          ['debug', 'no user benign', 'NoSuchUser', 'number'],
+          ['warn', 'no user plain', 'NoSuchUser', 'number'],
+        ],
       );
     } finally {
       await engine.close();

@@ -12,7 +12,12 @@ import type { CancelledFailure } from '../../failures.ts';
 import type { Logger } from '../../logger.ts';
 import type { ActivityTask, EngineApi, RunWorkflowTask } from '../../transport/engine-api.ts';
 import { toPayload, toPayloads } from '../../protocol/payload.ts';
-import { activityAttemptLogger, activityLogger, executeWithInterceptors } from '../interceptors.ts';
+import {
+  activityAttemptLogger,
+  activityLogger,
+  executeWithInterceptors,
+  logActivityFailed,
+} from '../interceptors.ts';
 import type { ActivityInterceptorsFactory } from '../interceptors.ts';
 import { promiseOf } from '../../util/promise-of.ts';
 
@@ -101,6 +106,7 @@ export class ActivityRunner {
     this.#running.set(task.taskToken, controller);
     const info = activityInfoOf(task);
     const log = activityAttemptLogger(this.#logger, info);
+    const startedMs = Date.now();
     const heartbeater = new Heartbeater(this.#api, this.#identity, task, controller, log);
     // Set when this worker cut the attempt at its start-to-close deadline: the attempt is then
     // the engine's to time out (TimeoutFailure, StartToClose), and nothing is reported for it.
@@ -203,6 +209,7 @@ export class ActivityRunner {
       } else {
         failure = encodeFailure(err);
       }
+      logActivityFailed(log, err, Date.now() - startedMs);
       await this.#report(() =>
         this.#api.failActivityTask({
           taskToken: task.taskToken,

@@ -27,7 +27,12 @@ import type {
 import { MAX_PAYLOAD_BYTES, payloadBytes, toPayload } from '../../protocol/payload.ts';
 import { resolveRetryPolicy, retryBackoffMs } from '../../protocol/retry-policy.ts';
 import type { ResolvedRetryPolicy } from '../../protocol/retry-policy.ts';
-import { activityAttemptLogger, activityLogger, executeWithInterceptors } from '../interceptors.ts';
+import {
+  activityAttemptLogger,
+  activityLogger,
+  executeWithInterceptors,
+  logActivityFailed,
+} from '../interceptors.ts';
 import type { ActivityInterceptorsFactory } from '../interceptors.ts';
 import type { ActivityFunctions } from './activity-runner.ts';
 
@@ -394,6 +399,7 @@ export class LocalActivityExecutor {
               'CompleteAsyncError',
             )
           : ensureError(e);
+      logActivityFailed(log, err, Date.now() - startedMs);
       return { status: 'failed', failure: encodeFailure(err), deadline: undefined };
     } finally {
       clearTimeout(timer);
