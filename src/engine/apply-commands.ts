@@ -1,5 +1,6 @@
 import type { Command, CommandOf } from '../protocol/commands.ts';
 import { resolveRetryPolicy } from '../protocol/retry-policy.ts';
+import { normaliseSearchAttributes } from '../protocol/search-attribute-checks.ts';
 import { activityTimerKey, dropPendingTimers, userTimerKey } from './timer-keys.ts';
 import type { RunTx } from './update-run.ts';
 import {
@@ -16,6 +17,9 @@ import type { WorkflowStartedEvent } from './workflow-retry.ts';
 
 /** A command the engine cannot carry out; the workflow task fails with cause BadCommand. */
 export class BadCommandError extends Error {}
+
+/** Temporal's BadSearchAttributes: a child or continue-as-new command's search attributes. */
+export class BadSearchAttributesError extends BadCommandError {}
 
 /** Activity timeouts after Temporal's normalisation. */
 export interface ActivityTimeouts {
@@ -79,6 +83,22 @@ export function validateCommands(commands: readonly Command[]): void {
         parseCronSchedule(c.cronSchedule);
       } catch (e) {
         throw new BadCommandError((e as Error).message);
+      }
+    }
+    if (
+      (c.type === 'StartChildWorkflowExecution' || c.type === 'ContinueAsNewWorkflowExecution') &&
+      c.searchAttributes !== undefined
+    ) {
+      // As a client start checks them: reserved names, and values a search attribute cannot hold.
+      const checked = normaliseSearchAttributes(c.searchAttributes);
+      if (!checked.ok) {
+        const what =
+          c.type === 'StartChildWorkflowExecution'
+            ? `child workflow '${c.workflowId}' (${c.workflowType})`
+            : 'continue-as-new';
+        throw new BadSearchAttributesError(
+          `${checked.message} (the searchAttributes option of ${what}; fix them in the workflow code: this task fails until then)`,
+        );
       }
     }
   }

@@ -124,6 +124,8 @@ export const WorkflowTaskFailedCause = z.enum([
   'WorkflowTypeNotFound',
   'UnhandledCommand',
   'BadCommand',
+  // Temporal's: a child start or continue-as-new with search attributes it refuses.
+  'BadSearchAttributes',
   'PayloadTooLarge',
   // Temporal's causes for a task whose commands would pass a per-run limit (EngineLimits).
   'PendingActivitiesLimitExceeded',

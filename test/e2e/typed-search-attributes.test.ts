@@ -17,6 +17,7 @@ import {
   Stage,
   Tags,
   badTypedUpsert,
+  badUntypedAttributes,
   finish,
   pay,
   typedOrder,
@@ -161,6 +162,39 @@ describe('typed search attributes', () => {
       /'Amount' in upsertSearchAttributes: its key is declared INT.*the number 1.5/,
     );
     await handle.terminate('done');
+  });
+
+  test('a child start or continue-as-new with untyped search attributes a client start refuses fails the workflow task (BadSearchAttributes), saying why', async () => {
+    for (const how of ['child', 'continueAsNew'] as const) {
+      const handle = await env.client.workflow.start(badUntypedAttributes, {
+        taskQueue: env.taskQueue,
+        workflowId: id(`bad-untyped-${how}`),
+        args: [how],
+      });
+      await waitFor(
+        async () => (await handle.describe()).lastWorkflowTaskFailure !== undefined,
+        'a workflow task failure',
+      );
+      const d = await handle.describe();
+      assert.equal(d.status, 'Running');
+      const failure = d.lastWorkflowTaskFailure;
+      assert.ok(failure);
+      assert.equal(failure.cause, 'BadSearchAttributes');
+      assert.match(
+        failure.failure.message,
+        how === 'child'
+          ? /'WorkflowId' is a system search attribute.*child workflow '.*-child' \(typedReader\)/
+          : /'WorkflowId' is a system search attribute.*continue-as-new/,
+      );
+      if (how === 'child') {
+        // Nothing was started.
+        await assert.rejects(
+          env.client.workflow.getHandle(`${handle.workflowId}-child`).describe(),
+          { name: 'WorkflowNotFoundError' },
+        );
+      }
+      await handle.terminate('done');
+    }
   });
 
   test('a typed value not of its key’s type is refused at start, and nothing is started', async () => {

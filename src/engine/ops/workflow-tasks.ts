@@ -15,7 +15,12 @@ import type {
   RunWorkflowTask,
   WorkflowTask,
 } from '../../transport/engine-api.ts';
-import { BadCommandError, applyCommands, validateCommands } from '../apply-commands.ts';
+import {
+  BadCommandError,
+  BadSearchAttributesError,
+  applyCommands,
+  validateCommands,
+} from '../apply-commands.ts';
 import type { EngineDeps } from '../deps.ts';
 import { pollTaskQueue } from '../task-queues/matcher.ts';
 import { checkPayload, limitFailure } from '../payload-limits.ts';
@@ -268,7 +273,12 @@ export async function completeWorkflowTask(
       await failWorkflowTask(deps, {
         taskToken: req.taskToken,
         identity: req.identity,
-        cause: e instanceof BadCommandError ? 'BadCommand' : 'PayloadTooLarge',
+        cause:
+          e instanceof BadSearchAttributesError
+            ? 'BadSearchAttributes'
+            : e instanceof BadCommandError
+              ? 'BadCommand'
+              : 'PayloadTooLarge',
         failure: { message: e.message, info: { type: 'server', nonRetryable: false } },
       });
       return { accepted: false };
