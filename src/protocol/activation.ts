@@ -124,6 +124,11 @@ export type ActivationCompletion =
        * was answered): they are dropped from the task's commands.
        */
       withdrawnChildStarts?: number[] | undefined;
+      /**
+       * The engine's internal rules (`reprise/...` ids) this activation took live: the worker
+       * sends them with the task's answer, recorded on its WorkflowTaskCompleted (SDK flags).
+       */
+      sdkFlags?: string[] | undefined;
     }
   | { status: 'failed'; cause: ActivationFailureCause; failure: Failure };
 

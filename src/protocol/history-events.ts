@@ -117,6 +117,12 @@ export const WorkflowTaskCompleted = event('WorkflowTaskCompleted', {
   startedEventId: z.number().int(),
   identity: z.string(),
   buildId: z.string().optional(),
+  /**
+   * Temporal's SDK flags (`sdkMetadata.langUsedFlags`): the ids of the engine's internal rules
+   * (`reprise/...`) the worker took live in this task. A replay takes each as set from this task
+   * on. Absent when none; histories recorded before flags show them as patch markers instead.
+   */
+  sdkFlags: z.array(z.string()).optional(),
 });
 export const WorkflowTaskFailedCause = z.enum([
   'NonDeterminism',

@@ -390,6 +390,8 @@ export interface CompleteWorkflowTaskRequest {
    */
   commands: Command[];
   buildId?: string | undefined;
+  /** The internal rules taken live in the task: recorded on its WorkflowTaskCompleted. */
+  sdkFlags?: string[] | undefined;
 }
 export interface CompleteWorkflowTaskResponse {
   /**

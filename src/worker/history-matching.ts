@@ -169,12 +169,16 @@ export function outcomesInHistoryAfter(
   return outcomes;
 }
 
-/** Patch ids of the markers a completed task recorded (sent first as notifyHasPatch jobs). */
+/**
+ * Patch ids a completed task recorded, sent first as notifyHasPatch jobs: the internal rules on
+ * its WorkflowTaskCompleted (`sdkFlags`), then the ids of its patch markers (`patched()`,
+ * and internal rules in histories recorded before flags).
+ */
 export function patchesRecordedAfter(
   events: readonly HistoryEvent[],
   completed: EventOf<'WorkflowTaskCompleted'>,
 ): string[] {
-  const ids: string[] = [];
+  const ids: string[] = completed.sdkFlags === undefined ? [] : [...completed.sdkFlags];
   for (const e of events) {
     if (e.eventId <= completed.eventId) continue;
     if (!isCommandEvent(e) || e.workflowTaskCompletedEventId !== completed.eventId) {

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Command } from '../protocol/commands.ts';
-import { PATCH_MARKER } from '../protocol/history-events.ts';
 import { LOCAL_ACTIVITY_MARKER, LocalActivityMarkerDetails } from '../protocol/local-activity.ts';
 import { LOCAL_ACTIVITY_CANCEL_SETTLES_PATCH } from '../workflow/local-activity.ts';
 import { HistoryBuilder } from '../../test/helpers/history-builders.ts';
@@ -97,12 +96,8 @@ describe('local activities in WorkflowRun', () => {
     const run = new WorkflowRun({ sandbox, runId: 'run-abandon', namespace: 'default' });
     h.startTask();
     const first = success(run.activate(h.after(0)));
-    const [patch, cancelled, ...others] = first.commands;
-    assert.deepEqual(patch, {
-      type: 'RecordMarker',
-      markerName: PATCH_MARKER,
-      details: { patchId: LOCAL_ACTIVITY_CANCEL_SETTLES_PATCH, deprecated: false },
-    });
+    assert.deepEqual(first.sdkFlags, [LOCAL_ACTIVITY_CANCEL_SETTLES_PATCH], 'a flag, no marker');
+    const [cancelled, ...others] = first.commands;
     assert.ok(cancelled?.type === 'RecordMarker', JSON.stringify(first.commands));
     assert.equal(cancelled.markerName, LOCAL_ACTIVITY_MARKER);
     assert.deepEqual(others, []);
@@ -124,13 +119,13 @@ describe('local activities in WorkflowRun', () => {
     const commands = [...first.commands, ...last.commands];
     assert.deepEqual(
       commands.map((c) => c.type),
-      ['RecordMarker', 'RecordMarker', 'RecordMarker', 'CompleteWorkflowExecution'],
+      ['RecordMarker', 'RecordMarker', 'CompleteWorkflowExecution'],
     );
     assert.deepEqual(
-      commands[3]?.type === 'CompleteWorkflowExecution' ? commands[3].result : undefined,
+      commands[2]?.type === 'CompleteWorkflowExecution' ? commands[2].result : undefined,
       ['cancelled', 'B'],
     );
-    h.completeTask(commands);
+    h.completeTask(commands, [], first.sdkFlags);
     run.dispose();
     const replay = new WorkflowRun({ sandbox, runId: 'run-abandon', namespace: 'default' });
     const result = replay.replay(h.events);

@@ -127,6 +127,7 @@ export async function runLocalActivities(
 ): Promise<RunActivationResult> {
   const commands: Command[] = [...first.commands];
   const logs = [...first.logs];
+  let sdkFlags = first.sdkFlags;
   const running = new Map<
     number,
     {
@@ -180,6 +181,7 @@ export async function runLocalActivities(
       }
       withdrawChildStarts(commands, next.withdrawnChildStarts);
       commands.push(...next.commands);
+      if (next.sdkFlags !== undefined) sdkFlags = [...(sdkFlags ?? []), ...next.sdkFlags];
       const more = next.localActivities?.schedule ?? [];
       // Shut down meanwhile: a task left waiting for local activities is given up.
       if (
@@ -196,7 +198,7 @@ export async function runLocalActivities(
       }
     }
     abortAll();
-    return { status: 'success', commands, logs };
+    return { status: 'success', commands, logs, sdkFlags };
   } finally {
     unregister();
   }

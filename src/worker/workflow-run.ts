@@ -59,6 +59,8 @@ export type RunActivationResult =
       localActivities?: LocalActivityRequests | undefined;
       /** Live only: child starts of the task's earlier activations to drop (local-activities.ts). */
       withdrawnChildStarts?: number[] | undefined;
+      /** Live only: the internal rules taken, for the task's WorkflowTaskCompleted (SDK flags). */
+      sdkFlags?: string[] | undefined;
     }
   | {
       status: 'failed';
@@ -666,6 +668,7 @@ export class WorkflowRun {
       commands: result.commands,
       logs: result.logs,
       localActivities: result.localActivities,
+      sdkFlags: result.sdkFlags,
     };
   }
 

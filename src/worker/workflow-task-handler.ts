@@ -165,6 +165,7 @@ export class WorkflowTaskHandler {
             identity: this.#identity,
             commands,
             buildId: this.#buildId,
+            sdkFlags: result.sdkFlags,
           })
           .then((res) => {
             activityTasks = res.activityTasks ?? [];

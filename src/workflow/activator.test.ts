@@ -101,20 +101,30 @@ async function described(): Promise<void> {
 
 /** One activation as the sandbox runs it: the jobs, the microtasks, the conditions; commands. */
 async function activate(activator: Activator, jobs: ActivationJob[]): Promise<Command[]> {
+  return (await activateWithFlags(activator, jobs)).commands;
+}
+
+/** {@link activate}, with the internal rules the activation took (its `sdkFlags`). */
+async function activateWithFlags(
+  activator: Activator,
+  jobs: ActivationJob[],
+): Promise<{ commands: Command[]; sdkFlags: string[] | undefined }> {
   setActivator(activator);
   activator.activate(activation(jobs));
   do await new Promise((resolve) => setImmediate(resolve));
   while (activator.tryUnblockConditions() > 0);
   const result = activator.conclude();
   if (result.status !== 'success') assert.fail(JSON.stringify(result));
-  return result.commands;
+  return { commands: result.commands, sdkFlags: result.sdkFlags };
 }
 
 /** The run's first activation: `workflowType` started with `args`. */
 function start(activator: Activator, workflowType: string, args: unknown[]): Promise<Command[]> {
-  return activate(activator, [
-    { type: 'initializeWorkflow', workflowType, args, info: startInfo('run', workflowType) },
-  ]);
+  return activate(activator, [startJob(workflowType, args)]);
+}
+
+function startJob(workflowType: string, args: unknown[]): ActivationJob {
+  return { type: 'initializeWorkflow', workflowType, args, info: startInfo('run', workflowType) };
 }
 
 // As the host gives the sandbox its scopes' storage.
@@ -334,12 +344,6 @@ async function conditionWithoutTimeout(): Promise<string> {
   return 'ready';
 }
 
-const marker = (patchId: string): Command => ({
-  type: 'RecordMarker',
-  markerName: 'core_patch',
-  details: { patchId, deprecated: false },
-});
-
 describe('non-cancellable scopes and scope timeouts, as in Temporal', () => {
   test("a non-cancellable scope's cancelRequested rejects when its parent is cancelled; what runs inside goes on", async () => {
     const activator = new Activator({ randomSeed: 'seed', instantiate: () => ({ shieldHears }) });
@@ -348,12 +352,12 @@ describe('non-cancellable scopes and scope timeouts, as in Temporal', () => {
       started.map((c) => c.type === 'StartTimer' && c.durationMs),
       [1000, 60_000],
     );
-    let commands = await activate(activator, [{ type: 'cancelWorkflow', reason: 'stop' }]);
-    assert.deepEqual(commands, [
-      marker('reprise/non-cancellable-scope-shields'),
-      { type: 'CancelTimer', seq: 2 },
+    const cancelled = await activateWithFlags(activator, [
+      { type: 'cancelWorkflow', reason: 'stop' },
     ]);
-    commands = await activate(activator, [{ type: 'fireTimer', seq: 1 }]);
+    assert.deepEqual(cancelled.commands, [{ type: 'CancelTimer', seq: 2 }], 'no marker');
+    assert.deepEqual(cancelled.sdkFlags, ['reprise/non-cancellable-scope-shields']);
+    const commands = await activate(activator, [{ type: 'fireTimer', seq: 1 }]);
     assert.deepEqual(commands, [
       {
         type: 'CompleteWorkflowExecution',
@@ -368,13 +372,15 @@ describe('non-cancellable scopes and scope timeouts, as in Temporal', () => {
       randomSeed: 'seed',
       instantiate: () => ({ shieldCancelledByHand }),
     });
-    const commands = await start(activator, 'shieldCancelledByHand', []);
+    const { commands, sdkFlags } = await activateWithFlags(activator, [
+      startJob('shieldCancelledByHand', []),
+    ]);
     assert.deepEqual(
       commands.map((c) => c.type),
-      ['StartTimer', 'StartTimer', 'RecordMarker'],
-      'no CancelTimer',
+      ['StartTimer', 'StartTimer'],
+      'no CancelTimer, no marker',
     );
-    assert.deepEqual(commands[2], marker('reprise/non-cancellable-scope-shields'));
+    assert.deepEqual(sdkFlags, ['reprise/non-cancellable-scope-shields']);
     await activate(activator, [{ type: 'fireTimer', seq: 1 }]);
     assert.deepEqual(await activate(activator, [{ type: 'fireTimer', seq: 2 }]), [
       {
@@ -400,12 +406,10 @@ describe('non-cancellable scopes and scope timeouts, as in Temporal', () => {
 
   test('a scope timeout of 0 starts no timer', async () => {
     const activator = new Activator({ randomSeed: 'seed', instantiate: () => ({ zeroTimeouts }) });
-    let commands = await start(activator, 'zeroTimeouts', []);
-    assert.deepEqual(commands, [
-      marker('reprise/scope-timeout-zero-is-none'),
-      { type: 'StartTimer', seq: 1, durationMs: 10 },
-    ]);
-    commands = await activate(activator, [{ type: 'fireTimer', seq: 1 }]);
+    const started = await activateWithFlags(activator, [startJob('zeroTimeouts', [])]);
+    assert.deepEqual(started.commands, [{ type: 'StartTimer', seq: 1, durationMs: 10 }]);
+    assert.deepEqual(started.sdkFlags, ['reprise/scope-timeout-zero-is-none']);
+    let commands = await activate(activator, [{ type: 'fireTimer', seq: 1 }]);
     assert.deepEqual(commands, [{ type: 'StartTimer', seq: 2, durationMs: 20 }]);
     commands = await activate(activator, [{ type: 'fireTimer', seq: 2 }]);
     assert.deepEqual(commands, [{ type: 'CompleteWorkflowExecution', result: 'slept' }]);

@@ -180,6 +180,8 @@ export class Activator {
   #warnOfUnfinished = false;
   readonly #seenPatches = new LazySet<string>();
   readonly #usedPatches = new LazyMap<string, boolean>();
+  /** The internal rules taken live in this activation: its completion's `sdkFlags`. */
+  #usedFlags: string[] | undefined;
   #cancelRequested = false;
   #inQuery = false;
   /** The current activation's {@link Activation.outcomesInHistory}, until it concludes. */
@@ -238,9 +240,9 @@ export class Activator {
       const i = this.#commands.indexOf(command);
       if (i !== -1) this.#commands.splice(i, 1);
     },
-    // Not once the run has closed: the patch marker could no longer be recorded, and a replay,
-    // finding none, would keep the start command the live run dropped.
-    cancelsBeforeStart: () => !this.#closed && this.patch(CHILD_CANCEL_BEFORE_START_PATCH, false),
+    // Not once the run has closed: the rule as it was when it recorded a marker, which a closed
+    // run could not record (histories of then replay as they ran).
+    cancelsBeforeStart: () => !this.#closed && this.patch(CHILD_CANCEL_BEFORE_START_PATCH),
     withdrawsInTask: () => this.internalRule(CHILD_CANCEL_IN_TASK_PATCH),
     rejectsInCancelledScope: () => this.internalRule(EXTERNAL_CALL_CANCELLED_SCOPE_PATCH),
     assertMayIssue: (what) => {
@@ -261,8 +263,9 @@ export class Activator {
     captureStack,
     sleep: (ms) => this.sleep(ms),
     now: () => this.nowMs,
-    // Not once the run has closed: neither marker could be recorded any more.
-    cancelSettles: () => !this.#closed && this.patch(LOCAL_ACTIVITY_CANCEL_SETTLES_PATCH, false),
+    // Not once the run has closed: as when the rule recorded a marker, which a closed run could
+    // not record (nor the local activity's).
+    cancelSettles: () => !this.#closed && this.patch(LOCAL_ACTIVITY_CANCEL_SETTLES_PATCH),
   });
   readonly interceptors = new RunInterceptors(); // interceptors.workflowModules, per run
   readonly #updates = new UpdateHandlers({
@@ -351,8 +354,10 @@ export class Activator {
             commands,
             localActivities: this.#takeLocalActivityRequests(),
             withdrawnChildStarts: this.crossRun.takeWithdrawn(),
+            sdkFlags: this.#usedFlags,
           }
         : { status: 'failed', cause: this.#failure.cause, failure: this.#failure.failure };
+    this.#usedFlags = undefined;
     if (this.#sinkCalls === undefined) return { ...completion, logs };
     return { ...completion, logs, sinkCalls: this.takeSinkCalls() };
   }
@@ -965,37 +970,43 @@ export class Activator {
 
   /**
    * The engine's internal patches: as {@link patched}, but the first answer holds for the run, so
-   * that a history recorded before one keeps its old rule to the end.
+   * that a history recorded before one keeps its old rule to the end. Taken live, it is recorded
+   * as a flag on the task's WorkflowTaskCompleted (Temporal's SDK flags), not as a marker;
+   * replaying, it is taken iff history has it there, or as a marker (histories recorded before
+   * flags), both given as notifyHasPatch jobs.
    */
-  patch(patchId: string, deprecated: boolean): boolean {
-    return this.#usedPatches.get(patchId) ?? this.#decidePatch(patchId, deprecated);
+  patch(patchId: string): boolean {
+    return this.#usedPatches.get(patchId) ?? this.#decidePatch(patchId, false, true);
   }
 
   /**
    * An internal patch that a rule asks about ({@link patch}): the scopes', `setTimeout`'s,
-   * `patched` before the workflow starts. Decided where a run first meets the case it changed. Never decided in a query handler or an update
-   * validator, which record nothing (the old rule there, until code that may record decides), nor
-   * once the run has closed: the marker could no longer be recorded.
+   * `patched` before the workflow starts. Decided where a run first meets the case it changed.
+   * Never decided in a query handler or an update validator, which record nothing (the old rule
+   * there, until code that may record decides), nor once the run has closed.
    */
   internalRule(patchId: string): boolean {
     const used = this.#usedPatches.get(patchId);
     if (used !== undefined) return used;
     if (this.#closed || this.#inQuery || this.#updates.inValidator) return false;
-    return this.#decidePatch(patchId, false);
+    return this.#decidePatch(patchId, false, true);
   }
 
-  #decidePatch(patchId: string, deprecated: boolean): boolean {
-    this.#assertMayIssue(`patch '${patchId}'`); // a call that decides may record a marker
+  #decidePatch(patchId: string, deprecated: boolean, internal = false): boolean {
+    this.#assertMayIssue(`patch '${patchId}'`); // a call that decides may record it
     const taken = !this.isReplaying || this.#seenPatches.has(patchId);
     this.#usedPatches.set(patchId, taken);
-    if (taken) {
+    if (!taken) return false;
+    if (internal) {
+      if (!this.isReplaying) (this.#usedFlags ??= []).push(patchId);
+    } else {
       this.#pushCommand({
         type: 'RecordMarker',
         markerName: PATCH_MARKER_NAME,
         details: { patchId, deprecated },
       });
     }
-    return taken;
+    return true;
   }
 
   workflowInfo(): WorkflowInfo {

@@ -95,9 +95,14 @@ describe('cancelling a child before it started', () => {
       assert.ok(
         events.some(
           (e) =>
-            e.type === 'MarkerRecorded' && e.details['patchId'] === 'reprise/child-cancel-in-task',
+            e.type === 'WorkflowTaskCompleted' &&
+            e.sdkFlags?.includes('reprise/child-cancel-in-task') === true,
         ),
-        'the run records the rule it applied',
+        'the run records the rule it applied, as a flag of its task',
+      );
+      assert.ok(
+        !events.some((e) => e.type === 'MarkerRecorded' && 'patchId' in e.details),
+        'no patch marker',
       );
       assert.equal(await statusOf(childId), undefined);
       await assertReplays(handle);

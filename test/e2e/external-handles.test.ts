@@ -101,9 +101,16 @@ describe('external workflow handles', () => {
     ]);
     assert.deepEqual(await collector.result(), ['shielded']);
     assert.equal((await victim.describe()).status, 'Running');
-    const types = (await handle.fetchHistory()).events.map((e) => e.type);
+    const { events } = await handle.fetchHistory();
+    const types = events.map((e) => e.type);
     assert.equal(types.filter((t) => t === 'SignalExternalWorkflowExecutionInitiated').length, 1);
     assert.ok(!types.includes('RequestCancelExternalWorkflowExecutionInitiated'));
+    // The rule is recorded as a flag of the task that applied it, not as a marker.
+    assert.ok(!types.includes('MarkerRecorded'), types.join(', '));
+    assert.deepEqual(
+      events.flatMap((e) => (e.type === 'WorkflowTaskCompleted' ? (e.sdkFlags ?? []) : [])),
+      ['reprise/external-call-cancelled-scope'],
+    );
     await Worker.runReplayHistory(
       { workflowsPath: fixturesPath(workflows) },
       await handle.fetchHistory(),

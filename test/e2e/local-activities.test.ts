@@ -260,9 +260,12 @@ describe('local activities', () => {
         assert.equal(recorded[1]?.['backoffMs'], undefined);
         const types = history.events.map((e) => e.type);
         assert.ok(!types.includes('WorkflowTaskFailed'), types.join(', '));
-        // The run records the internal patch where it first settles a cancelled call, in the
-        // same workflow task, just before the call's cancellation marker and the timer after it.
+        // The run records the internal rule where it first settles a cancelled call: as a flag
+        // of that workflow task, which records the call's cancellation marker (no patch marker).
         const commands = history.events.flatMap((e) => {
+          if (e.type === 'WorkflowTaskCompleted') {
+            return (e.sdkFlags ?? []).map((f) => [`flag ${f}`, e.eventId]);
+          }
           if (e.type === 'TimerStarted') return [[e.type, e.workflowTaskCompletedEventId]];
           if (e.type !== 'MarkerRecorded') return [];
           const what = e.markerName === PATCH_MARKER ? e.details['patchId'] : e.details['seq'];
@@ -270,8 +273,8 @@ describe('local activities', () => {
         });
         const task = commands[0]?.[1];
         assert.deepEqual(commands, [
+          [`flag ${LOCAL_ACTIVITY_CANCEL_SETTLES_PATCH}`, task],
           [`${LOCAL_ACTIVITY_MARKER} 2`, task],
-          [`${PATCH_MARKER} ${LOCAL_ACTIVITY_CANCEL_SETTLES_PATCH}`, task],
           [`${LOCAL_ACTIVITY_MARKER} 1`, task],
           ['TimerStarted', task],
         ]);

@@ -14,6 +14,8 @@ const workflows = 'patched-top-level-workflows.ts';
 
 const patchIds = (events: HistoryEvent[]): unknown[] =>
   events.flatMap((e) => (e.type === 'MarkerRecorded' ? [e.details['patchId']] : []));
+const flags = (events: HistoryEvent[]): string[] =>
+  events.flatMap((e) => (e.type === 'WorkflowTaskCompleted' ? (e.sdkFlags ?? []) : []));
 
 describe('patched() before the workflow starts', () => {
   let env: TestEnv;
@@ -34,7 +36,8 @@ describe('patched() before the workflow starts', () => {
       'IllegalStateError: Patches cannot be used before Workflow starts',
     );
     const { events } = await handle.fetchHistory();
-    assert.deepEqual(patchIds(events), ['reprise/patches-before-start-throw']);
+    assert.deepEqual(patchIds(events), [], 'no marker');
+    assert.deepEqual(flags(events), ['reprise/patches-before-start-throw']);
     await Worker.runReplayHistory({ workflowsPath: fixturesPath(workflows) }, { events });
   });
 

@@ -18,9 +18,10 @@ import type { TestEnv } from '../helpers/test-env.ts';
 
 const workflows = 'scope-shield-workflows.ts';
 
-/** The patch markers and timer events of a history, in order. */
+/** The internal rules' flags, patch markers and timer events of a history, in order. */
 function steps(events: HistoryEvent[]): string[] {
   return events.flatMap((e) => {
+    if (e.type === 'WorkflowTaskCompleted') return (e.sdkFlags ?? []).map((f) => `flag ${f}`);
     if (e.type === 'MarkerRecorded') return [`marker ${String(e.details['patchId'])}`];
     return e.type.startsWith('Timer') ? [e.type] : [];
   });
@@ -44,15 +45,15 @@ describe('non-cancellable scopes and a scope timeout of 0', () => {
     return events;
   };
 
-  test("cancelling a non-cancellable scope leaves its timer alone, and records the rule's marker", async () => {
+  test("cancelling a non-cancellable scope leaves its timer alone, and records the rule's flag", async () => {
     const handle = await env.client.workflow.start(cancelShieldByHand, {
       taskQueue: env.taskQueue,
       workflowId: id('by-hand'),
     });
     assert.equal(await handle.result(), 'slept');
     assert.deepEqual(steps(await replay(handle)), [
+      'flag reprise/non-cancellable-scope-shields',
       'TimerStarted',
-      'marker reprise/non-cancellable-scope-shields',
       'TimerFired',
     ]);
   });
@@ -70,7 +71,7 @@ describe('non-cancellable scopes and a scope timeout of 0', () => {
     assert.equal(await handle.result(), true);
     assert.deepEqual(steps(await replay(handle)), [
       'TimerStarted',
-      'marker reprise/non-cancellable-scope-shields',
+      'flag reprise/non-cancellable-scope-shields',
       'TimerCanceled',
       'TimerStarted',
       'TimerFired',
@@ -84,10 +85,52 @@ describe('non-cancellable scopes and a scope timeout of 0', () => {
     });
     assert.equal(await handle.result(), 'slept');
     assert.deepEqual(steps(await replay(handle)), [
-      'marker reprise/scope-timeout-zero-is-none',
+      'flag reprise/scope-timeout-zero-is-none',
       'TimerStarted',
       'TimerFired',
     ]);
+  });
+});
+
+describe('a rule taken live, then replayed by a worker that keeps no run cached', () => {
+  let env: TestEnv;
+  before(async () => {
+    env = await startTestEnv({ workflows, maxCachedWorkflows: 0 });
+  });
+  after(async () => {
+    await env.close();
+  });
+
+  test('each task replays the rule from the flag on the WorkflowTaskCompleted of the task that took it', async () => {
+    const handle = await env.client.workflow.start(shieldHearsWorkflowCancel, {
+      taskQueue: env.taskQueue,
+      workflowId: 'uncached-parent-cancelled',
+    });
+    await waitFor(
+      async () => (await handle.describe()).pendingTimers.length === 1,
+      'the workflow to sleep',
+    );
+    await handle.cancel();
+    // The task after the cancellation's replays it: without the flag it would take the old rule
+    // there (the shield hears nothing), complete instead of sleeping, and fail as non-determinism.
+    const events = async (): Promise<HistoryEvent[]> => (await handle.fetchHistory()).events;
+    await waitFor(async () => {
+      const types = (await events()).map((e) => e.type);
+      return types.includes('WorkflowExecutionCompleted') || types.includes('WorkflowTaskFailed');
+    }, 'the run to complete or a task to fail');
+    const history = await events();
+    const types = history.map((e) => e.type);
+    assert.ok(!types.includes('WorkflowTaskFailed'), types.join(', '));
+    assert.ok(!types.includes('MarkerRecorded'), types.join(', '));
+    assert.equal(await handle.result(), true);
+    assert.deepEqual(steps(history), [
+      'TimerStarted',
+      'flag reprise/non-cancellable-scope-shields',
+      'TimerCanceled',
+      'TimerStarted',
+      'TimerFired',
+    ]);
+    await Worker.runReplayHistory({ workflowsPath: fixturesPath(workflows) }, { events: history });
   });
 });
 

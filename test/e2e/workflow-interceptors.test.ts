@@ -79,11 +79,12 @@ describe('workflow interceptors', () => {
     const timers = events.flatMap((e) => {
       if (e.type === 'TimerStarted') return [`started ${e.timerId} ${e.startToFireTimeoutMs}`];
       if (e.type === 'MarkerRecorded') return [`marker ${String(e.details['patchId'])}`];
+      if (e.type === 'WorkflowTaskCompleted') return (e.sdkFlags ?? []).map((f) => `flag ${f}`);
       if (e.type === 'TimerFired' || e.type === 'TimerCanceled') return [`${e.type} ${e.timerId}`];
       return [];
     });
     assert.deepEqual(timers, [
-      'marker reprise/set-timeout-intercepted',
+      'flag reprise/set-timeout-intercepted',
       'started 1 1003',
       'started 2 8',
       'TimerCanceled 1',

@@ -74,13 +74,21 @@ export class HistoryBuilder {
     return this;
   }
 
-  /** Appends WorkflowTaskCompleted and the events the engine records for `commands`. */
-  completeTask(commands: readonly Command[], updates: readonly UpdateRequest[] = []): this {
+  /**
+   * Appends WorkflowTaskCompleted, with the task's `sdkFlags` (internal rules taken) if any, and
+   * the events the engine records for `commands`.
+   */
+  completeTask(
+    commands: readonly Command[],
+    updates: readonly UpdateRequest[] = [],
+    sdkFlags?: readonly string[],
+  ): this {
     this.#lastCompletedTask = this.add({
       type: 'WorkflowTaskCompleted',
       scheduledEventId: this.#lastScheduledTask,
       startedEventId: this.#lastStartedTask,
       identity: 'test-worker',
+      ...(sdkFlags !== undefined && sdkFlags.length > 0 && { sdkFlags: [...sdkFlags] }),
     }).eventId;
     for (const command of commands) this.#record(command, updates);
     return this;

@@ -224,6 +224,7 @@ const CompleteSchema = z.object({
   identity: z.string().min(1),
   commands: z.array(Command),
   buildId: z.string().optional(),
+  sdkFlags: z.array(z.string().min(1)).optional(),
 });
 
 /**
@@ -319,7 +320,10 @@ function completeTask(
     }
     tx.deleteTimer(workflowTaskTimerKey());
     // Only rejected updates: the speculative task leaves no trace (speculative-task.ts).
-    if (dropSpeculativeWorkflowTask(tx, req.commands)) return { accepted: true };
+    // A task that took an internal rule is recorded, so that its flags are.
+    if (req.sdkFlags === undefined && dropSpeculativeWorkflowTask(tx, req.commands)) {
+      return { accepted: true };
+    }
     if (tx.state.eventsWhileTaskStarted && req.commands.some(isCloseCommand)) {
       tx.append({
         type: 'WorkflowTaskFailed',
@@ -362,6 +366,7 @@ function completeTask(
       startedEventId: token.startedEventId,
       identity: req.identity,
       ...(req.buildId !== undefined && { buildId: req.buildId }),
+      ...(req.sdkFlags !== undefined && req.sdkFlags.length > 0 && { sdkFlags: req.sdkFlags }),
     });
     applyCommands(tx, req.commands, completed.eventId, started);
     if (eventsWaiting) tx.wakeWorkflow();
