@@ -100,17 +100,22 @@ async function described(): Promise<void> {
 }
 
 /** One activation as the sandbox runs it: the jobs, the microtasks, the conditions; commands. */
-async function activate(activator: Activator, jobs: ActivationJob[]): Promise<Command[]> {
-  return (await activateWithFlags(activator, jobs)).commands;
+async function activate(
+  activator: Activator,
+  jobs: ActivationJob[],
+  isReplaying = false,
+): Promise<Command[]> {
+  return (await activateWithFlags(activator, jobs, isReplaying)).commands;
 }
 
 /** {@link activate}, with the internal rules the activation took (its `sdkFlags`). */
 async function activateWithFlags(
   activator: Activator,
   jobs: ActivationJob[],
+  isReplaying = false,
 ): Promise<{ commands: Command[]; sdkFlags: string[] | undefined }> {
   setActivator(activator);
-  activator.activate(activation(jobs));
+  activator.activate({ ...activation(jobs), isReplaying });
   do await new Promise((resolve) => setImmediate(resolve));
   while (activator.tryUnblockConditions() > 0);
   const result = activator.conclude();
@@ -118,9 +123,14 @@ async function activateWithFlags(
   return { commands: result.commands, sdkFlags: result.sdkFlags };
 }
 
-/** The run's first activation: `workflowType` started with `args`. */
-function start(activator: Activator, workflowType: string, args: unknown[]): Promise<Command[]> {
-  return activate(activator, [startJob(workflowType, args)]);
+/** The run's first activation: `workflowType` started with `args` (replayed, if told). */
+function start(
+  activator: Activator,
+  workflowType: string,
+  args: unknown[],
+  isReplaying = false,
+): Promise<Command[]> {
+  return activate(activator, [startJob(workflowType, args)], isReplaying);
 }
 
 function startJob(workflowType: string, args: unknown[]): ActivationJob {
@@ -398,9 +408,10 @@ describe('non-cancellable scopes and scope timeouts, as in Temporal', () => {
     });
     const commands = await start(activator, 'conditionWithoutTimeout', []);
     assert.deepEqual(commands, [{ type: 'StartTimer', seq: 1, durationMs: 10 }], 'the sleep alone');
-    assert.deepEqual(await activate(activator, [{ type: 'fireTimer', seq: 1 }]), [
-      { type: 'CompleteWorkflowExecution', result: 'ready' },
-    ]);
+    const fired = await activateWithFlags(activator, [{ type: 'fireTimer', seq: 1 }]);
+    assert.deepEqual(fired.commands, [{ type: 'CompleteWorkflowExecution', result: 'ready' }]);
+    // The second condition is true at its call.
+    assert.deepEqual(fired.sdkFlags, ['reprise/condition-checked-at-call']);
     setActivator(undefined);
   });
 
@@ -413,6 +424,102 @@ describe('non-cancellable scopes and scope timeouts, as in Temporal', () => {
     assert.deepEqual(commands, [{ type: 'StartTimer', seq: 2, durationMs: 20 }]);
     commands = await activate(activator, [{ type: 'fireTimer', seq: 2 }]);
     assert.deepEqual(commands, [{ type: 'CompleteWorkflowExecution', result: 'slept' }]);
+    setActivator(undefined);
+  });
+});
+
+/** A condition true at its call, false right after: which of it and a 10 ms timer settles first. */
+async function conditionTrueAtCall(): Promise<string> {
+  let ready = true;
+  const waited = condition(() => ready);
+  ready = false;
+  return Promise.race([waited.then(() => 'condition'), sleep(10).then(() => 'timer')]);
+}
+
+/** Which continues first: a condition true at its call, or a chain of five microtasks. */
+async function conditionBeforeMicrotasks(): Promise<string[]> {
+  const order: string[] = [];
+  await Promise.all([
+    condition(() => true).then(() => order.push('condition')),
+    (async () => {
+      for (let i = 0; i < 5; i++) await Promise.resolve();
+      order.push('microtasks');
+    })(),
+  ]);
+  return order;
+}
+
+describe('condition checks its function at the call, as in Temporal', () => {
+  const flag = 'reprise/condition-checked-at-call';
+
+  test('a condition true at its call resolves, even if false by the end of the activation', async () => {
+    const activator = new Activator({
+      randomSeed: 'seed',
+      instantiate: () => ({ conditionTrueAtCall }),
+    });
+    const { commands, sdkFlags } = await activateWithFlags(activator, [
+      startJob('conditionTrueAtCall', []),
+    ]);
+    assert.deepEqual(commands, [
+      { type: 'StartTimer', seq: 1, durationMs: 10 },
+      { type: 'CompleteWorkflowExecution', result: 'condition' },
+    ]);
+    assert.deepEqual(sdkFlags, [flag]);
+    setActivator(undefined);
+  });
+
+  test('a condition true at its call continues before a longer chain of microtasks', async () => {
+    const activator = new Activator({
+      randomSeed: 'seed',
+      instantiate: () => ({ conditionBeforeMicrotasks }),
+    });
+    const { commands, sdkFlags } = await activateWithFlags(activator, [
+      startJob('conditionBeforeMicrotasks', []),
+    ]);
+    assert.deepEqual(commands, [
+      { type: 'CompleteWorkflowExecution', result: ['condition', 'microtasks'] },
+    ]);
+    assert.deepEqual(sdkFlags, [flag]);
+    setActivator(undefined);
+  });
+
+  test('a history recorded before (no flag) replays as it ran: fn checked once the microtasks ran', async () => {
+    const activator = new Activator({
+      randomSeed: 'seed',
+      instantiate: () => ({ conditionTrueAtCall }),
+    });
+    assert.deepEqual(await start(activator, 'conditionTrueAtCall', [], true), [
+      { type: 'StartTimer', seq: 1, durationMs: 10 },
+    ]);
+    assert.deepEqual(await activate(activator, [{ type: 'fireTimer', seq: 1 }], true), [
+      { type: 'CompleteWorkflowExecution', result: 'timer' },
+    ]);
+    setActivator(undefined);
+    const ordered = new Activator({
+      randomSeed: 'seed',
+      instantiate: () => ({ conditionBeforeMicrotasks }),
+    });
+    assert.deepEqual(await start(ordered, 'conditionBeforeMicrotasks', [], true), [
+      { type: 'CompleteWorkflowExecution', result: ['microtasks', 'condition'] },
+    ]);
+    setActivator(undefined);
+  });
+
+  test('a history with the flag (or, recorded before flags, the marker) replays the rule', async () => {
+    const activator = new Activator({
+      randomSeed: 'seed',
+      instantiate: () => ({ conditionTrueAtCall }),
+    });
+    const { commands, sdkFlags } = await activateWithFlags(
+      activator,
+      [{ type: 'notifyHasPatch', patchId: flag }, startJob('conditionTrueAtCall', [])],
+      true,
+    );
+    assert.equal(sdkFlags, undefined, 'recorded already');
+    assert.deepEqual(commands, [
+      { type: 'StartTimer', seq: 1, durationMs: 10 },
+      { type: 'CompleteWorkflowExecution', result: 'condition' },
+    ]);
     setActivator(undefined);
   });
 });

@@ -122,6 +122,15 @@ export const SET_TIMEOUT_INTERCEPTED_PATCH = 'reprise/set-timeout-intercepted';
  */
 export const PATCHES_BEFORE_START_THROW_PATCH = 'reprise/patches-before-start-throw';
 
+/**
+ * The internal patch under which `condition(fn)` checks `fn` at the call, as in Temporal, and
+ * settles at once if it is true (or throws), before the activation's other microtasks. Histories
+ * without it were recorded before: there `fn` was first checked once the activation's microtasks
+ * had run, so a condition true at the call but false by then kept waiting. Decided where a run
+ * first has a condition whose `fn` is true (or throws) at the call.
+ */
+export const CONDITION_AT_CALL_PATCH = 'reprise/condition-checked-at-call';
+
 /** The state of one workflow run inside the sandbox. */
 export class Activator {
   readonly rootScope: RootCancellationScope;
@@ -723,11 +732,16 @@ export class Activator {
     }
   }
 
-  /** Waits until `fn` returns true, checked after each activation's jobs ran. */
+  /**
+   * Waits until `fn` returns true: checked at the call (see {@link CONDITION_AT_CALL_PATCH}),
+   * then after each activation's jobs ran.
+   */
   condition(fn: () => boolean): Promise<void> {
     this.#assertMayIssue('a condition'); // it would run the caller's continuation later
     const scope = CancellationScope.current();
     if (scope.consideredCancelled) return rejectedBy(scope);
+    const atCall = this.#conditionAtCall(fn);
+    if (atCall !== undefined) return atCall;
     const seq = ++this.#seqCondition;
     const stack = captureStack();
     return new Promise<void>((resolve, reject) => {
@@ -745,6 +759,28 @@ export class Activator {
       });
       onCancelRequested(scope, onCancel);
     });
+  }
+
+  /**
+   * The condition settled at its call, as in Temporal: resolved if `fn` is true, rejected if it
+   * throws. Undefined (it waits) if `fn` is false, or the run keeps the rule it was recorded
+   * under ({@link CONDITION_AT_CALL_PATCH}), which then does not call `fn` here.
+   */
+  #conditionAtCall(fn: () => boolean): Promise<void> | undefined {
+    if (this.#usedPatches.get(CONDITION_AT_CALL_PATCH) === false) return undefined;
+    let ready: boolean;
+    try {
+      ready = fn();
+    } catch (e) {
+      return this.internalRule(CONDITION_AT_CALL_PATCH)
+        ? new Promise<void>((_, reject) => {
+            // What fn threw, as when tryUnblockConditions checks it (and as in Temporal).
+            // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+            reject(e);
+          })
+        : undefined;
+    }
+    return ready && this.internalRule(CONDITION_AT_CALL_PATCH) ? Promise.resolve() : undefined;
   }
 
   #onConditionScopeCancelled(seq: number, reason: unknown): void {
