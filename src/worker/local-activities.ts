@@ -24,8 +24,9 @@ export function isLocalActivityMarker(e: HistoryEvent): e is EventOf<'MarkerReco
 /**
  * The local-activity markers a completed workflow task recorded, in order: the outcomes the
  * replay delivers to the code, one per activation, as the live task did. Patch markers (such as
- * the one a settled cancellation records before its own marker) are not among them: they reach
- * the code first, as notifyHasPatch jobs of the task's first activation.
+ * the one a settled cancellation recorded before its own marker, before internal rules were
+ * flags) are not among them: they reach the code first, as notifyHasPatch jobs of the task's
+ * first activation, as the task's flags do.
  */
 export function localActivityMarkersAfter(
   events: readonly HistoryEvent[],

@@ -62,7 +62,7 @@ export interface LocalActivityHost {
   /**
    * Whether a cancelled TRY_CANCEL or ABANDON call settles itself (the
    * {@link LOCAL_ACTIVITY_CANCEL_SETTLES_PATCH} rule): decided once per run, and recorded as a
-   * patch marker, in the current activation, the first time it is taken.
+   * flag of the current workflow task (its WorkflowTaskCompleted) the first time it is taken.
    */
   cancelSettles(): boolean;
 }

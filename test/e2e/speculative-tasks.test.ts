@@ -123,4 +123,32 @@ describe('speculative workflow tasks', () => {
     ]);
     assert.deepEqual(events.slice(history.length, history.length + 2), task.events.slice(-2));
   });
+
+  test('an answer with internal rules taken (sdkFlags) writes the task, its flags on WorkflowTaskCompleted', async () => {
+    const { workflowId, taskQueue, handle, history } = await idleWorkflow();
+    await admitUpdate(workflowId, 'u3');
+    const task = await takeTask(taskQueue);
+    const res = await env.engine.connection.completeWorkflowTask({
+      taskToken: task.taskToken,
+      identity: 'test',
+      commands: [reject('u3')],
+      sdkFlags: ['reprise/some-rule'],
+    });
+    assert.equal(res.accepted, true);
+    const next = history.length + 1;
+    const events = (await handle.fetchHistory()).events;
+    assert.deepEqual(types(events.slice(history.length)), [
+      `${next}:WorkflowTaskScheduled`,
+      `${next + 1}:WorkflowTaskStarted`,
+      `${next + 2}:WorkflowTaskCompleted`,
+    ]);
+    const completed = events.at(-1);
+    assert.ok(completed?.type === 'WorkflowTaskCompleted');
+    assert.deepEqual(completed.sdkFlags, ['reprise/some-rule']);
+    assert.equal(
+      history.findLast((e) => e.type === 'WorkflowTaskCompleted')?.sdkFlags,
+      undefined,
+      'absent when the answer has none',
+    );
+  });
 });

@@ -321,7 +321,8 @@ function completeTask(
     tx.deleteTimer(workflowTaskTimerKey());
     // Only rejected updates: the speculative task leaves no trace (speculative-task.ts).
     // A task that took an internal rule is recorded, so that its flags are.
-    if (req.sdkFlags === undefined && dropSpeculativeWorkflowTask(tx, req.commands)) {
+    const flagged = req.sdkFlags !== undefined && req.sdkFlags.length > 0;
+    if (!flagged && dropSpeculativeWorkflowTask(tx, req.commands)) {
       return { accepted: true };
     }
     if (tx.state.eventsWhileTaskStarted && req.commands.some(isCloseCommand)) {
@@ -366,7 +367,7 @@ function completeTask(
       startedEventId: token.startedEventId,
       identity: req.identity,
       ...(req.buildId !== undefined && { buildId: req.buildId }),
-      ...(req.sdkFlags !== undefined && req.sdkFlags.length > 0 && { sdkFlags: req.sdkFlags }),
+      ...(flagged && { sdkFlags: req.sdkFlags }),
     });
     applyCommands(tx, req.commands, completed.eventId, started);
     if (eventsWaiting) tx.wakeWorkflow();
