@@ -21,6 +21,8 @@ export const ErrorCode = {
   UpdateNotFound: 'UpdateNotFound',
   WorkflowUpdateFailed: 'WorkflowUpdateFailed',
   ActivityCancelled: 'ActivityCancelled',
+  ActivityCompletionFailed: 'ActivityCompletionFailed',
+  WorkflowContinuedAsNew: 'WorkflowContinuedAsNew',
   ScheduleNotFound: 'ScheduleNotFound',
   ScheduleAlreadyRunning: 'ScheduleAlreadyRunning',
   Internal: 'Internal',

@@ -402,7 +402,10 @@ export class Client {
   readonly connection: EngineApi;
   readonly namespace: string;
   readonly workflow: WorkflowClient;
-  /** Completes, fails and heartbeats activities from outside the worker, by task token. */
+  /**
+   * Completes, fails and heartbeats activities from outside the worker, by task token or by
+   * `{ workflowId, runId?, activityId }`.
+   */
   readonly activity: AsyncCompletionClient;
   /** Creates, finds and lists schedules (Temporal's `client.schedule`). */
   readonly schedule: ScheduleClient;
@@ -418,7 +421,7 @@ export class Client {
       identity,
       options.interceptors?.workflow ?? [],
     );
-    this.activity = new AsyncCompletionClient(api, identity);
+    this.activity = new AsyncCompletionClient(api, identity, this.namespace);
     this.schedule = new ScheduleClient(api, this.namespace);
   }
 }

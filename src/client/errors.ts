@@ -41,6 +41,29 @@ export class ActivityCancelledError extends RepriseError {
   }
 }
 
+/**
+ * `client.activity` could not complete, fail, heartbeat or cancel the activity for another reason
+ * than its being gone (that is `ActivityNotFoundError`): a malformed task token, a result too
+ * large, an engine that is closed; see `cause`. Temporal's `ActivityCompletionError`.
+ */
+export class ActivityCompletionError extends RepriseError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorCode.ActivityCompletionFailed, message, options);
+  }
+}
+
+/**
+ * `handle.result()` of a handle with `followRuns: false` found that the run continued as new;
+ * `newExecutionRunId` is the next run. Temporal's `WorkflowContinuedAsNewError`.
+ */
+export class WorkflowContinuedAsNewError extends RepriseError {
+  readonly newExecutionRunId: string;
+  constructor(message: string, newExecutionRunId: string) {
+    super(ErrorCode.WorkflowContinuedAsNew, message);
+    this.newExecutionRunId = newExecutionRunId;
+  }
+}
+
 export {
   NamespaceNotFoundError,
   PayloadTooLargeError,

@@ -13,6 +13,7 @@ export type {
   WorkflowStartOptions,
 } from './client.ts';
 export { AsyncCompletionClient } from './async-completion-client.ts';
+export type { FullActivityId } from './async-completion-client.ts';
 export { WithStartWorkflowOperation } from './update-with-start.ts';
 export type { UpdateWithStartOptions, WithStartWorkflowOptions } from './update-with-start.ts';
 export type {
@@ -81,6 +82,8 @@ export {
   WorkflowUpdateFailedError,
   ActivityNotFoundError,
   ActivityCancelledError,
+  ActivityCompletionError,
+  WorkflowContinuedAsNewError,
   UpdateNotFoundError,
   NamespaceNotFoundError,
   PayloadTooLargeError,

@@ -77,15 +77,18 @@ export class TimeSkippingConnection {
     this.#outstanding.set(t.taskToken, Math.min(closeByMs, t.startedTimeMs + timeoutMs));
   }
 
-  #answered(token: string): void {
-    this.#outstanding.delete(token);
-    this.#heartbeating.delete(token);
+  /** An answer by activity id (no token) ends no hold here: the attempt's own hold passes. */
+  #answered(token: string | undefined): void {
+    if (token !== undefined) {
+      this.#outstanding.delete(token);
+      this.#heartbeating.delete(token);
+    }
     this.#touch();
   }
 
   #wrap(): EngineApi {
     const inner = this.#inner;
-    const done = <T>(token: string, p: Promise<T>): Promise<T> =>
+    const done = <T>(token: string | undefined, p: Promise<T>): Promise<T> =>
       p.finally(() => {
         this.#answered(token);
       });
@@ -130,10 +133,11 @@ export class TimeSkippingConnection {
       heartbeatActivityTask: async (req) => {
         try {
           const res = await inner.heartbeatActivityTask(req);
-          const hb = this.#heartbeating.get(req.taskToken);
-          if (hb !== undefined && this.#outstanding.has(req.taskToken)) {
+          const token = req.taskToken;
+          const hb = token === undefined ? undefined : this.#heartbeating.get(token);
+          if (hb !== undefined && token !== undefined && this.#outstanding.has(token)) {
             const until = Math.min(hb.closeByMs, this.#clock.now() + hb.timeoutMs);
-            this.#outstanding.set(req.taskToken, until);
+            this.#outstanding.set(token, until);
           }
           return res;
         } catch (e) {

@@ -437,37 +437,50 @@ export interface ActivityTask {
   heartbeatDetails: unknown[] | undefined;
 }
 
-export interface CompleteActivityTaskRequest {
-  taskToken: string;
+/**
+ * Temporal's `FullActivityId`: the activity `activityId` of a run (of the workflow id's latest run
+ * without a `runId`), for the answers a client gives by id instead of by task token.
+ */
+export interface ActivityRef {
+  namespace: string;
+  workflowId: string;
+  runId?: string | undefined;
+  activityId: string;
+}
+/**
+ * Which attempt an answer is for: the one a task token names, or the current attempt of the
+ * activity an {@link ActivityRef} names.
+ */
+export type ActivityTaskTarget =
+  { taskToken: string; activity?: undefined } | { taskToken?: undefined; activity: ActivityRef };
+
+export type CompleteActivityTaskRequest = ActivityTaskTarget & {
   identity: string;
   result: unknown;
   /** The caller has the run cached and a free slot: hand it the next workflow task. */
   eagerWorkflowTask?: boolean | undefined;
-}
+};
 export interface CompleteActivityTaskResponse {
   /** The started workflow task (eager dispatch); the caller must answer it. */
   workflowTask?: RunWorkflowTask | undefined;
 }
-export interface FailActivityTaskRequest {
-  taskToken: string;
+export type FailActivityTaskRequest = ActivityTaskTarget & {
   identity: string;
   failure: Failure;
   lastHeartbeatDetails?: unknown[] | undefined;
-}
-export interface ReportActivityCanceledRequest {
-  taskToken: string;
+};
+export type ReportActivityCanceledRequest = ActivityTaskTarget & {
   identity: string;
   details?: unknown[] | undefined;
-}
+};
 export interface ReleaseActivityTaskRequest {
   taskToken: string;
   identity: string;
 }
-export interface HeartbeatActivityTaskRequest {
-  taskToken: string;
+export type HeartbeatActivityTaskRequest = ActivityTaskTarget & {
   identity: string;
   details: unknown[];
-}
+};
 export interface HeartbeatResponse {
   cancelRequested: boolean;
 }

@@ -1,11 +1,13 @@
 import * as z from 'zod';
-import { TaskNotFoundError } from '../../errors.ts';
+import { InvalidArgumentError, TaskNotFoundError } from '../../errors.ts';
 import { Failure, RetryState } from '../../protocol/failure.ts';
 import type { TimeoutType } from '../../protocol/failure.ts';
 import { retryBackoffMs } from '../../protocol/retry-policy.ts';
 import type { TaskRecord } from '../../store/store.ts';
 import type {
+  ActivityRef,
   ActivityTask,
+  ActivityTaskTarget,
   CompleteActivityTaskRequest,
   CompleteActivityTaskResponse,
   FailActivityTaskRequest,
@@ -24,6 +26,7 @@ import { activityTimerKey, activityTimerKeys } from '../timer-keys.ts';
 import { updateRunIfExists, updateTaskRun } from '../update-run.ts';
 import type { RunTx } from '../update-run.ts';
 import { parseRequest } from './parse-request.ts';
+import { assertNamespace } from './find-run.ts';
 import { startWorkflowTaskEagerly } from '../eager-dispatch.ts';
 import { workflowTaskFor } from './workflow-tasks.ts';
 import type { StartedWorkflowTask } from './workflow-tasks.ts';
@@ -160,6 +163,116 @@ function currentAttempt(tx: RunTx, token: ActivityTaskToken): PendingActivity {
   return a;
 }
 
+/**
+ * The task token, or (Temporal's FullActivityId) the run and id of the activity, that an
+ * answer names: one and not both.
+ */
+const TargetSchema = {
+  taskToken: z.string().min(1).optional(),
+  activity: z
+    .object({
+      namespace: z.string().min(1),
+      workflowId: z.string().min(1),
+      runId: z.string().min(1).optional(),
+      activityId: z.string().min(1),
+    })
+    .optional(),
+};
+
+/** The run an answer's target is in, and how to find its attempt in that run. */
+interface ResolvedTarget {
+  runId: string;
+  /** The attempt the answer is for, or TaskNotFoundError (nothing recorded). */
+  attempt(tx: RunTx): PendingActivity;
+}
+
+type TargetInput = { taskToken?: string | undefined; activity?: ActivityRef | undefined };
+
+/**
+ * Resolves an answer's target. By task token (synchronously: no extra await on the worker's
+ * path): the attempt it names. By activity id, see {@link resolveRefTarget}.
+ */
+function resolveTarget(
+  deps: EngineDeps,
+  req: TargetInput,
+  anyPhase: boolean,
+): ResolvedTarget | Promise<ResolvedTarget> {
+  if (req.taskToken !== undefined && req.activity === undefined) {
+    const token = decodeTaskToken(ActivityTaskToken, req.taskToken);
+    return { runId: token.runId, attempt: (tx) => currentAttempt(tx, token) };
+  }
+  const ref = req.activity;
+  if (ref === undefined || req.taskToken !== undefined) {
+    throw new InvalidArgumentError(
+      'Name the activity by its taskToken or by { workflowId, runId?, activityId }, not both.',
+    );
+  }
+  return resolveRefTarget(deps, ref, anyPhase);
+}
+
+/**
+ * By activity id: the activity's current attempt in the run (the workflow id's latest run
+ * without a run id), as Temporal's answers by id; `anyPhase` (completion) also takes an attempt
+ * that is not started (scheduled, or waiting to retry), which Temporal completes as well.
+ */
+async function resolveRefTarget(
+  deps: EngineDeps,
+  ref: ActivityRef,
+  anyPhase: boolean,
+): Promise<ResolvedTarget> {
+  const run = await deps.store.findRun({
+    namespace: ref.namespace,
+    workflowId: ref.workflowId,
+    runId: ref.runId,
+  });
+  if (!run) {
+    await assertNamespace(deps, ref.namespace);
+    throw new TaskNotFoundError(
+      'ActivityTaskNotFound',
+      `No workflow '${ref.workflowId}'${ref.runId === undefined ? '' : ` with run ${ref.runId}`} in namespace ` +
+        `'${ref.namespace}', so no activity '${ref.activityId}' of it; this answer was not recorded.`,
+    );
+  }
+  return { runId: run.runId, attempt: (tx) => attemptById(tx, ref, anyPhase) };
+}
+
+/** A parsed request's target, as a request names it again. */
+function targetOf(req: TargetInput): ActivityTaskTarget {
+  return req.activity === undefined
+    ? { taskToken: req.taskToken ?? '' }
+    : { activity: req.activity };
+}
+
+/** The current attempt of the pending activity `ref` names, or a clear error. */
+function attemptById(tx: RunTx, ref: ActivityRef, anyPhase: boolean): PendingActivity {
+  const where = `workflow '${ref.workflowId}' (run ${tx.state.runId})`;
+  if (!tx.isRunning) {
+    throw new TaskNotFoundError(
+      'ActivityTaskNotFound',
+      `The run of ${where} is closed, so activity '${ref.activityId}' is not running; this answer was not recorded.`,
+    );
+  }
+  let a: PendingActivity | undefined;
+  for (const p of Object.values(tx.state.pendingActivities)) {
+    if (p.activityId === ref.activityId) a = p;
+  }
+  if (!a) {
+    throw new TaskNotFoundError(
+      'ActivityTaskNotFound',
+      `${where} has no pending activity '${ref.activityId}' (it completed, failed, timed out or was ` +
+        'cancelled, or never was scheduled; see the history); this answer was not recorded.',
+    );
+  }
+  if (!anyPhase && a.phase !== 'started') {
+    throw new TaskNotFoundError(
+      'ActivityTaskNotFound',
+      `Activity '${ref.activityId}' of ${where} has no attempt running (it waits for a worker, or to ` +
+        'be retried); only complete() takes it by id then. This answer was not recorded.',
+    );
+  }
+  return a;
+}
+
 function endActivity(tx: RunTx, a: PendingActivity): number {
   for (const k of activityTimerKeys(a.scheduledEventId)) tx.deleteTimer(k);
   const started = tx.append({
@@ -173,7 +286,7 @@ function endActivity(tx: RunTx, a: PendingActivity): number {
 }
 
 const CompleteSchema = z.object({
-  taskToken: z.string().min(1),
+  ...TargetSchema,
   identity: z.string().min(1),
   result: z.unknown(),
   eagerWorkflowTask: z.boolean().optional(),
@@ -190,12 +303,16 @@ export async function completeActivityTask(
   input: CompleteActivityTaskRequest,
 ): Promise<CompleteActivityTaskResponse> {
   const req = parseRequest(CompleteSchema, input, 'complete activity task');
-  const token = decodeTaskToken(ActivityTaskToken, req.taskToken);
+  const resolved = resolveTarget(deps, req, true);
+  const target = resolved instanceof Promise ? await resolved : resolved;
   let eager: StartedWorkflowTask | undefined;
-  await updateTaskRun(deps, 'activity', token.runId, (tx) => {
+  await updateTaskRun(deps, 'activity', target.runId, (tx) => {
     eager = undefined;
-    const pa = currentAttempt(tx, token);
+    const pa = target.attempt(tx);
     checkPayload(deps, `The result of activity '${pa.activityType}'`, req.result);
+    // Completed by id before an attempt started: recorded as started by the completer, as
+    // Temporal does.
+    if (pa.phase !== 'started') pa.startedIdentity = req.identity;
     const startedEventId = endActivity(tx, pa);
     tx.append({
       type: 'ActivityTaskCompleted',
@@ -216,7 +333,7 @@ export async function completeActivityTask(
         if (tx.deferCommit) {
           tx.decideAgainIfLost = () =>
             completeActivityTask(deps, {
-              taskToken: req.taskToken,
+              ...targetOf(req),
               identity: req.identity,
               result: req.result,
             });
@@ -226,11 +343,11 @@ export async function completeActivityTask(
   });
   return eager === undefined
     ? {}
-    : { workflowTask: await workflowTaskFor(deps, token.runId, eager) };
+    : { workflowTask: await workflowTaskFor(deps, target.runId, eager) };
 }
 
 const FailSchema = z.object({
-  taskToken: z.string().min(1),
+  ...TargetSchema,
   identity: z.string().min(1),
   failure: Failure,
   lastHeartbeatDetails: z.array(z.unknown()).optional(),
@@ -242,10 +359,11 @@ export async function failActivityTask(
   input: FailActivityTaskRequest,
 ): Promise<void> {
   const req = parseRequest(FailSchema, input, 'fail activity task');
-  const token = decodeTaskToken(ActivityTaskToken, req.taskToken);
+  const resolved = resolveTarget(deps, req, false);
+  const target = resolved instanceof Promise ? await resolved : resolved;
   const failure = limitFailure(deps, 'The activity failure', req.failure);
-  await updateTaskRun(deps, 'activity', token.runId, (tx) => {
-    const pa = currentAttempt(tx, token);
+  await updateTaskRun(deps, 'activity', target.runId, (tx) => {
+    const pa = target.attempt(tx);
     if (req.lastHeartbeatDetails !== undefined) pa.heartbeatDetails = req.lastHeartbeatDetails;
     failAttempt(tx, pa, failure, req.identity, undefined);
   });
@@ -353,7 +471,7 @@ export function retryDecision(nowMs: number, pa: PendingActivity, failure: Failu
 }
 
 const HeartbeatSchema = z.object({
-  taskToken: z.string().min(1),
+  ...TargetSchema,
   identity: z.string().min(1),
   details: z.array(z.unknown()),
 });
@@ -364,10 +482,11 @@ export async function heartbeatActivityTask(
   input: HeartbeatActivityTaskRequest,
 ): Promise<HeartbeatResponse> {
   const req = parseRequest(HeartbeatSchema, input, 'heartbeat');
-  const token = decodeTaskToken(ActivityTaskToken, req.taskToken);
+  const resolved = resolveTarget(deps, req, false);
+  const target = resolved instanceof Promise ? await resolved : resolved;
   checkPayload(deps, 'Heartbeat details', req.details);
-  return updateTaskRun(deps, 'activity', token.runId, (tx) => {
-    const pa = currentAttempt(tx, token);
+  return updateTaskRun(deps, 'activity', target.runId, (tx) => {
+    const pa = target.attempt(tx);
     pa.heartbeatDetails = req.details;
     pa.lastHeartbeatTimeMs = tx.nowMs;
     tx.touch();
@@ -402,7 +521,7 @@ export async function releaseActivityTask(
 }
 
 const CanceledSchema = z.object({
-  taskToken: z.string().min(1),
+  ...TargetSchema,
   identity: z.string().min(1),
   details: z.array(z.unknown()).optional(),
 });
@@ -413,9 +532,10 @@ export async function reportActivityTaskCanceled(
   input: ReportActivityCanceledRequest,
 ): Promise<void> {
   const req = parseRequest(CanceledSchema, input, 'report activity canceled');
-  const token = decodeTaskToken(ActivityTaskToken, req.taskToken);
-  await updateTaskRun(deps, 'activity', token.runId, (tx) => {
-    const pa = currentAttempt(tx, token);
+  const resolved = resolveTarget(deps, req, false);
+  const target = resolved instanceof Promise ? await resolved : resolved;
+  await updateTaskRun(deps, 'activity', target.runId, (tx) => {
+    const pa = target.attempt(tx);
     if (pa.cancelRequestedEventId === undefined) {
       failAttempt(
         tx,
