@@ -2,6 +2,7 @@ import { ErrorCode, RepriseError } from '../errors.ts';
 import type { Store } from '../store/store.ts';
 import type {
   ActivityTask,
+  ActivityTaskTarget,
   EngineApi,
   GetWorkflowOutcomeRequest,
   WorkflowOutcome,
@@ -38,6 +39,8 @@ export class TimeSkippingConnection {
    * schedule-to-close) deadline and the timeout, for each heartbeat to push their hold on.
    */
   readonly #heartbeating = new Map<string, { closeByMs: number; timeoutMs: number }>();
+  /** The token of the last task out of each activity, for the answers given by activity id. */
+  readonly #tokenByActivity = new Map<string, string>();
   #lastChangeAt = Date.now();
   #skipping = 0;
   readonly api: EngineApi;
@@ -64,6 +67,10 @@ export class TimeSkippingConnection {
 
   /** Held until the engine's earliest deadline for the attempt. */
   #activityTaskOut(t: ActivityTask): void {
+    this.#tokenByActivity.set(
+      activityKey(t.workflowNamespace, t.workflowId, t.activityId),
+      t.taskToken,
+    );
     let closeByMs = t.startedTimeMs + t.startToCloseTimeoutMs;
     if (t.scheduleToCloseTimeoutMs !== undefined) {
       closeByMs = Math.min(closeByMs, t.scheduledTimeMs + t.scheduleToCloseTimeoutMs);
@@ -77,7 +84,16 @@ export class TimeSkippingConnection {
     this.#outstanding.set(t.taskToken, Math.min(closeByMs, t.startedTimeMs + timeoutMs));
   }
 
-  /** An answer by activity id (no token) ends no hold here: the attempt's own hold passes. */
+  /** The token an answer names, or that of the last task out of the activity it names by id. */
+  #tokenOf(req: ActivityTaskTarget): string | undefined {
+    if (req.activity === undefined) return req.taskToken;
+    const { namespace, workflowId, activityId } = req.activity;
+    const key = activityKey(namespace, workflowId, activityId);
+    const token = this.#tokenByActivity.get(key);
+    this.#tokenByActivity.delete(key);
+    return token;
+  }
+
   #answered(token: string | undefined): void {
     if (token !== undefined) {
       this.#outstanding.delete(token);
@@ -119,21 +135,30 @@ export class TimeSkippingConnection {
       respondQueryTask: (req) => done(req.queryId, inner.respondQueryTask(req)),
       completeActivityTask: (req) =>
         done(
-          req.taskToken,
+          this.#tokenOf(req),
           inner.completeActivityTask(req).then((res) => {
             if (res.workflowTask) this.#workflowTaskOut(res.workflowTask.taskToken);
             return res;
           }),
         ),
-      failActivityTask: (req) => done(req.taskToken, inner.failActivityTask(req)),
+      failActivityTask: (req) => done(this.#tokenOf(req), inner.failActivityTask(req)),
       reportActivityTaskCanceled: (req) =>
-        done(req.taskToken, inner.reportActivityTaskCanceled(req)),
+        done(this.#tokenOf(req), inner.reportActivityTaskCanceled(req)),
       // A heartbeat pushes the engine's heartbeat deadline on; one refused because the attempt
       // is over (timed out) ends the hold.
       heartbeatActivityTask: async (req) => {
         try {
           const res = await inner.heartbeatActivityTask(req);
-          const token = req.taskToken;
+          const token =
+            req.activity === undefined
+              ? req.taskToken
+              : this.#tokenByActivity.get(
+                  activityKey(
+                    req.activity.namespace,
+                    req.activity.workflowId,
+                    req.activity.activityId,
+                  ),
+                );
           const hb = token === undefined ? undefined : this.#heartbeating.get(token);
           if (hb !== undefined && token !== undefined && this.#outstanding.has(token)) {
             const until = Math.min(hb.closeByMs, this.#clock.now() + hb.timeoutMs);
@@ -142,7 +167,7 @@ export class TimeSkippingConnection {
           return res;
         } catch (e) {
           if (e instanceof RepriseError && e.code === ErrorCode.ActivityTaskNotFound) {
-            this.#answered(req.taskToken);
+            this.#answered(this.#tokenOf(req));
           }
           throw e;
         }
@@ -216,4 +241,8 @@ function bindAll(api: EngineApi): EngineApi {
     out[k] = typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(api) : v;
   }
   return out as unknown as EngineApi;
+}
+
+function activityKey(namespace: string, workflowId: string, activityId: string): string {
+  return `${namespace}\n${workflowId}\n${activityId}`;
 }

@@ -217,6 +217,45 @@ describe('TestWorkflowEnvironment', () => {
     }
   });
 
+  test('an asynchronous activity completed by activity id stops holding the clock back at once', async () => {
+    const env = await TestWorkflowEnvironment.createTimeSkipping();
+    try {
+      const worker = await Worker.create({
+        connection: env.connection,
+        taskQueue: 'async-hold-by-id',
+        workflowsPath: holdWorkflowsPath,
+        activities: holdActivities,
+        logger: recordingLogger().logger,
+      });
+      await worker.runUntil(async () => {
+        const handle = await env.client.workflow.start(asyncThenSleep, {
+          taskQueue: 'async-hold-by-id',
+          workflowId: 'async-hold-by-id',
+          args: ['by-id'],
+        });
+        const result = handle.result();
+        result.catch(() => undefined);
+        await waitFor(() => holdActivities.state.tokens.has('by-id'), 'the task token');
+        const [pending] = (await handle.describe()).pendingActivities;
+        assert.ok(pending);
+        const virtualStart = env.currentTimeMs();
+        await env.client.activity.complete(
+          { workflowId: handle.workflowId, activityId: pending.activityId },
+          'by id',
+        );
+        // Its hour-long start-to-close deadline no longer holds time: the day is skipped.
+        await waitFor(
+          () => env.currentTimeMs() - virtualStart >= 24 * 3600 * 1000,
+          'the day to be skipped',
+          8000,
+        );
+        assert.equal(await result, 'by id');
+      });
+    } finally {
+      await env.teardown();
+    }
+  });
+
   test('createLocal runs on real time', async () => {
     const env = await TestWorkflowEnvironment.createLocal();
     try {
