@@ -101,6 +101,11 @@ export interface WorkflowStartOptions<T extends Workflow = Workflow> {
    * `InvalidArgumentError`. Schedules (`client.schedule`) are the newer, more flexible way.
    */
   readonly cronSchedule?: string | undefined;
+  /**
+   * Whether the handle's `result()` follows the run's continue-as-new and retries to the chain's
+   * last run (default true), or is the started run's own outcome. Temporal's `followRuns`.
+   */
+  readonly followRuns?: boolean | undefined;
 }
 
 /** Options of `signalWithStart`: the start options, the signal and its arguments. */
@@ -120,6 +125,13 @@ export interface GetWorkflowHandleOptions {
    * again), and `result()` follows it from that run.
    */
   readonly firstExecutionRunId?: string | undefined;
+  /**
+   * Whether `result()` follows continue-as-new and retries to the chain's last run (default
+   * true), or is the outcome of the run it starts from (the handle's run, the first execution
+   * run, else the workflow's latest run when `result()` is called): a run that continued as new
+   * then throws `WorkflowContinuedAsNewError`. Temporal's `followRuns`.
+   */
+  readonly followRuns?: boolean | undefined;
 }
 
 /** A workflow timeout in ms; 0, as in Temporal, is the same as unset (none, or the default). */
@@ -204,6 +216,7 @@ export class WorkflowClient {
       workflowId: options.workflowId,
       runId: undefined,
       firstExecutionRunId: runId,
+      followRuns: options.followRuns,
     });
   }
 
@@ -265,6 +278,7 @@ export class WorkflowClient {
       firstExecutionRunId: undefined,
       // As in Temporal: result() follows the chain of the run that got the signal.
       runIdForResult: runId,
+      followRuns: options.followRuns,
     });
     return Object.assign(handle, { signaledRunId: runId });
   }
@@ -368,6 +382,7 @@ export class WorkflowClient {
       workflowId,
       runId,
       firstExecutionRunId: options?.firstExecutionRunId,
+      followRuns: options?.followRuns,
     });
   }
 

@@ -19,7 +19,7 @@ import type {
   UpdateWorkflowResponse,
   WorkflowDescription,
 } from '../transport/engine-api.ts';
-import { WorkflowFailedError } from './errors.ts';
+import { WorkflowContinuedAsNewError, WorkflowFailedError } from './errors.ts';
 import type {
   WorkflowClientInterceptor,
   WorkflowExecution,
@@ -63,6 +63,8 @@ export class WorkflowHandle<T extends Workflow = Workflow> {
   readonly #interceptors: readonly WorkflowClientInterceptor[];
   /** The run `result()` starts from (Temporal's runIdForResult); the latest run if undefined. */
   readonly #runIdForResult: string | undefined;
+  /** Temporal's followRuns: `result()` follows continue-as-new and retries (default true). */
+  readonly #followRuns: boolean;
   declare readonly __type?: T;
 
   constructor(opts: {
@@ -75,6 +77,8 @@ export class WorkflowHandle<T extends Workflow = Workflow> {
     firstExecutionRunId: string | undefined;
     /** `signalWithStart`: the signalled run, which need not be the first of its chain. */
     runIdForResult?: string | undefined;
+    /** False: `result()` is the outcome of the run it starts from, not of its chain's last. */
+    followRuns?: boolean | undefined;
   }) {
     this.#api = opts.api;
     this.#namespace = opts.namespace;
@@ -84,6 +88,7 @@ export class WorkflowHandle<T extends Workflow = Workflow> {
     this.runId = opts.runId;
     this.firstExecutionRunId = opts.firstExecutionRunId;
     this.#runIdForResult = opts.runIdForResult ?? opts.runId ?? opts.firstExecutionRunId;
+    this.#followRuns = opts.followRuns ?? true;
   }
 
   #ref(): { namespace: string; workflowId: string; runId: string | undefined } {
@@ -111,13 +116,21 @@ export class WorkflowHandle<T extends Workflow = Workflow> {
    * and the workflow retry policy: a run that continued as new, or failed or timed out and was
    * retried, is followed by its successor, up to the run that ends the chain. So are the runs of
    * a cron workflow (`cronSchedule`), whose chain ends only when it is cancelled, terminated or
-   * out of execution time: as Temporal's, `result()` of a cron workflow waits for that.
+   * out of execution time: as Temporal's, `result()` of a cron workflow waits for that. With
+   * `followRuns: false` (on `getHandle` or `start`), the outcome of the run it starts from
+   * instead: a run that continued as new throws `WorkflowContinuedAsNewError` (its
+   * `newExecutionRunId` the next run), one that failed and was retried its failure, a cron run
+   * that completed its result.
    */
   async result(): Promise<Awaited<ReturnType<T>>> {
     // Temporal's followRuns: start at the handle's run (the bound run, the run start() began or
     // signalWithStart signalled; else the workflow's latest) and follow continue-as-new and
-    // retries to the run that ends the chain.
+    // retries to the run that ends the chain (unless followRuns is false).
+    const follow = this.#followRuns;
     let runId = this.#runIdForResult;
+    // Not following: the run is the latest when result() is called, and stays that run.
+    if (!follow && runId === undefined)
+      runId = (await this.#api.describeWorkflow(this.#ref())).runId;
     for (;;) {
       const outcome = await this.#api.getWorkflowOutcome({
         ...this.#ref(),
@@ -128,13 +141,13 @@ export class WorkflowHandle<T extends Workflow = Workflow> {
       switch (outcome.status) {
         case 'Completed':
           // A cron workflow's run hands on to the next (Temporal's client follows it too).
-          if (outcome.newRunId !== undefined) {
+          if (follow && outcome.newRunId !== undefined) {
             runId = outcome.newRunId;
             continue;
           }
           return outcome.result as Awaited<ReturnType<T>>;
         case 'Failed':
-          if (outcome.newRunId !== undefined) {
+          if (follow && outcome.newRunId !== undefined) {
             runId = outcome.newRunId;
             continue;
           }
@@ -160,7 +173,7 @@ export class WorkflowHandle<T extends Workflow = Workflow> {
           );
         }
         case 'TimedOut':
-          if (outcome.newRunId !== undefined) {
+          if (follow && outcome.newRunId !== undefined) {
             runId = outcome.newRunId;
             continue;
           }
@@ -170,6 +183,12 @@ export class WorkflowHandle<T extends Workflow = Workflow> {
             outcome.retryState,
           );
         case 'ContinuedAsNew':
+          if (!follow) {
+            throw new WorkflowContinuedAsNewError(
+              'Workflow execution continued as new',
+              outcome.newRunId,
+            );
+          }
           runId = outcome.newRunId;
           continue;
         default: {

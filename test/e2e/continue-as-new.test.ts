@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import {
   ApplicationFailure,
   CancelledFailure,
+  WorkflowContinuedAsNewError,
   WorkflowFailedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
@@ -87,6 +88,48 @@ describe('continue-as-new', () => {
     assert.equal(
       (await env.client.workflow.getHandle<typeof countdown>(workflowId).result()).total,
       13,
+    );
+  });
+
+  test("followRuns: false: result() is the run's own outcome, WorkflowContinuedAsNewError with the next run for a run that continued as new", async () => {
+    const workflowId = id('no-follow');
+    const handle = await env.client.workflow.start(countdown, {
+      taskQueue: env.taskQueue,
+      workflowId,
+      args: [2, 0],
+      followRuns: false,
+    });
+    const notFollowed = (runId: string | undefined): Promise<unknown> =>
+      env.client.workflow.getHandle(workflowId, runId, { followRuns: false }).result();
+    const nextRunOf = async (p: Promise<unknown>): Promise<string> => {
+      const e = await p.then(
+        () => assert.fail('expected WorkflowContinuedAsNewError'),
+        (err: unknown) => err,
+      );
+      assert.ok(e instanceof WorkflowContinuedAsNewError);
+      assert.equal(e.message, 'Workflow execution continued as new');
+      return e.newExecutionRunId;
+    };
+    const second = await nextRunOf(handle.result());
+    const closing = (
+      await env.client.workflow.getHandle(workflowId, handle.firstExecutionRunId).fetchHistory()
+    ).events.at(-1);
+    assert.ok(closing?.type === 'WorkflowExecutionContinuedAsNew');
+    assert.equal(second, closing.newExecutionRunId);
+    assert.equal(await nextRunOf(notFollowed(handle.firstExecutionRunId)), second);
+    const third = await nextRunOf(notFollowed(second));
+    const last = (await notFollowed(third)) as Awaited<ReturnType<typeof countdown>>;
+    assert.equal(last.runId, third);
+    assert.equal(last.total, 3);
+    // By default (followRuns true) the same handles follow the chain to its last run.
+    const followed = await env.client.workflow
+      .getHandle<typeof countdown>(workflowId, handle.firstExecutionRunId)
+      .result();
+    assert.equal(followed.runId, third);
+    // No run id: the latest run when result() is called.
+    assert.equal(
+      ((await notFollowed(undefined)) as Awaited<ReturnType<typeof countdown>>).runId,
+      third,
     );
   });
 

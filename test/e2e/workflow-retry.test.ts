@@ -372,6 +372,40 @@ describe('workflow retry policy', () => {
     }
   });
 
+  test('followRuns: false: result() is the failure of the run itself, not of the retries that follow', async () => {
+    const workflowId = id('no-follow');
+    const handle = await env.client.workflow.start(failsUntilAttempt, {
+      taskQueue: env.taskQueue,
+      workflowId,
+      args: [2, 'z'],
+      retry: { initialInterval: '2s' },
+      followRuns: false,
+    });
+    const own = handle.result().catch((e: unknown) => e);
+    const fromFirstRun = env.client.workflow
+      .getHandle(workflowId, handle.firstExecutionRunId, { followRuns: false })
+      .result()
+      .then(
+        (): unknown => undefined,
+        (e: unknown) => e,
+      );
+    // Followed (the default), the same run's result is the retry's.
+    const followed = env.client.workflow
+      .getHandle<typeof failsUntilAttempt>(workflowId, handle.firstExecutionRunId)
+      .result();
+    const { runs } = await driveRetries(workflowId, handle.firstExecutionRunId ?? '');
+    assert.equal(runs.length, 2);
+    const err = await own;
+    assert.ok(err instanceof WorkflowFailedError);
+    assert.equal(err.message, 'Workflow execution failed');
+    assert.equal((err.cause as Error).message, 'attempt 1 failed');
+    assert.equal(err.retryState, 'InProgress');
+    const first = await fromFirstRun;
+    assert.ok(first instanceof WorkflowFailedError);
+    assert.equal((first.cause as Error).message, 'attempt 1 failed');
+    assert.equal((await followed).runId, runs.at(-1)?.runId);
+  });
+
   test("a child's retry policy retries the child and only the final outcome reaches the parent", async () => {
     const workflowId = id('parent');
     const childId = `${workflowId}-child`;
