@@ -173,6 +173,33 @@ describe('cron workflows', () => {
     assert.equal((await env.client.workflow.getHandle(workflowId).describe()).runId, run4);
   });
 
+  test("followRuns: false: result() is the completed cron run's own result, not the chain's", async () => {
+    toNextHourPlus3();
+    const workflowId = id('cron-no-follow');
+    const handle = await env.client.workflow.start(cronRun, {
+      taskQueue: env.taskQueue,
+      workflowId,
+      args: ['own'],
+      cronSchedule: '*/10 * * * *',
+      followRuns: false,
+    });
+    const result = handle.result().then(
+      (r) => r,
+      (e: unknown) => e,
+    );
+    const run1 = handle.firstExecutionRunId;
+    assert.ok(run1 !== undefined);
+    clock.advance(7 * MIN);
+    await finish(workflowId, run1, 'complete');
+    const run2 = nextRunOf(await closeOf(workflowId, run1));
+    // The chain ends in a termination: a followed result() would throw it.
+    await env.client.workflow.getHandle(workflowId, run2).terminate('done');
+    await closeOf(workflowId, run2);
+    const own = (await result) as CronRunResult;
+    assert.equal(own.runId, run1);
+    assert.equal(own.completed, 1);
+  });
+
   test('a retry policy retries a failed cron run first; the next cron run follows the last attempt', async () => {
     toNextHourPlus3();
     const workflowId = id('cron-retry');
