@@ -41,6 +41,8 @@ export class TimeSkippingConnection {
   readonly #heartbeating = new Map<string, { closeByMs: number; timeoutMs: number }>();
   /** The token of the last task out of each activity, for the answers given by activity id. */
   readonly #tokenByActivity = new Map<string, string>();
+  /** The activity of each task out, so that any answer forgets its {@link #tokenByActivity}. */
+  readonly #activityByToken = new Map<string, string>();
   #lastChangeAt = Date.now();
   #skipping = 0;
   readonly api: EngineApi;
@@ -67,10 +69,9 @@ export class TimeSkippingConnection {
 
   /** Held until the engine's earliest deadline for the attempt. */
   #activityTaskOut(t: ActivityTask): void {
-    this.#tokenByActivity.set(
-      activityKey(t.workflowNamespace, t.workflowId, t.activityId),
-      t.taskToken,
-    );
+    const key = activityKey(t.workflowNamespace, t.workflowId, t.activityId);
+    this.#tokenByActivity.set(key, t.taskToken);
+    this.#activityByToken.set(t.taskToken, key);
     let closeByMs = t.startedTimeMs + t.startToCloseTimeoutMs;
     if (t.scheduleToCloseTimeoutMs !== undefined) {
       closeByMs = Math.min(closeByMs, t.scheduledTimeMs + t.scheduleToCloseTimeoutMs);
@@ -88,16 +89,18 @@ export class TimeSkippingConnection {
   #tokenOf(req: ActivityTaskTarget): string | undefined {
     if (req.activity === undefined) return req.taskToken;
     const { namespace, workflowId, activityId } = req.activity;
-    const key = activityKey(namespace, workflowId, activityId);
-    const token = this.#tokenByActivity.get(key);
-    this.#tokenByActivity.delete(key);
-    return token;
+    return this.#tokenByActivity.get(activityKey(namespace, workflowId, activityId));
   }
 
   #answered(token: string | undefined): void {
     if (token !== undefined) {
       this.#outstanding.delete(token);
       this.#heartbeating.delete(token);
+      const key = this.#activityByToken.get(token);
+      this.#activityByToken.delete(token);
+      if (key !== undefined && this.#tokenByActivity.get(key) === token) {
+        this.#tokenByActivity.delete(key);
+      }
     }
     this.#touch();
   }
