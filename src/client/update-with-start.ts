@@ -213,5 +213,6 @@ function handleOf<T extends Workflow>(
     runId: undefined,
     firstExecutionRunId: r.started ? r.runId : undefined,
     runIdForResult: r.runId,
+    followRuns: op.options.followRuns,
   });
 }

@@ -5,13 +5,21 @@ import {
   WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
+  WorkflowContinuedAsNewError,
   WorkflowUpdateFailedError,
 } from 'reprise/client';
 import type { WithStartWorkflowOptions } from 'reprise/client';
 import { Worker } from 'reprise/worker';
 import type { HistoryEvent } from '../../src/protocol/history-events.ts';
 import * as activities from './fixtures/message-activities.ts';
-import { addItem, cart, checkout, handledQuery, itemsQuery } from './fixtures/message-workflows.ts';
+import {
+  addItem,
+  cart,
+  cartThatContinues,
+  checkout,
+  handledQuery,
+  itemsQuery,
+} from './fixtures/message-workflows.ts';
 import { fixturesPath, startTestEnv, uniqueQueue, waitFor } from '../helpers/test-env.ts';
 import type { TestEnv } from '../helpers/test-env.ts';
 
@@ -297,6 +305,32 @@ describe('update-with-start', () => {
       return true;
     });
     assert.equal(update.workflowRunId, (await op.workflowHandle()).firstExecutionRunId);
+  });
+
+  test("followRuns: false on the operation: the handle's result() is the started run's own outcome", async () => {
+    const workflowId = id('no-follow');
+    const op = new WithStartWorkflowOperation(cartThatContinues, {
+      workflowId,
+      taskQueue: env.taskQueue,
+      args: ['ann'],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      followRuns: false,
+    });
+    assert.equal(
+      await env.client.workflow.executeUpdateWithStart(addItem, {
+        args: ['apple'],
+        startWorkflowOperation: op,
+      }),
+      1,
+    );
+    const next = env.client.workflow.getHandle(workflowId);
+    await next.executeUpdate(addItem, { args: ['pear'] });
+    assert.equal(await next.result(), 'ann: 1');
+    const handle = await op.workflowHandle();
+    await assert.rejects(handle.result(), (e: unknown) => {
+      assert.ok(e instanceof WorkflowContinuedAsNewError);
+      return true;
+    });
   });
 
   test('an update admitted to a run that closes before accepting it is sent again, with a new start', async () => {
