@@ -2,26 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { urlBridge } from '../worker/sandbox/vm-sandbox.ts';
 import { alea } from './determinism.ts';
-import { makeUrlClasses } from './url.ts';
+import { URL_PARTS, makeUrlClasses } from './url.ts';
 
 const ours = makeUrlClasses(urlBridge);
 type Classes = { URL: typeof URL; URLSearchParams: typeof URLSearchParams };
 const sandboxed = ours as unknown as Classes;
 const nodes: Classes = { URL: globalThis.URL, URLSearchParams: globalThis.URLSearchParams };
-
-const COMPONENTS = [
-  'href',
-  'origin',
-  'protocol',
-  'username',
-  'password',
-  'host',
-  'hostname',
-  'port',
-  'pathname',
-  'search',
-  'hash',
-] as const;
 
 /** What a call gives: its value, or the name, code, message, input and base of what it throws. */
 function outcome(fn: () => unknown): unknown {
@@ -36,7 +22,7 @@ function outcome(fn: () => unknown): unknown {
 
 function describeUrl(url: URL): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const c of COMPONENTS) out[c] = url[c];
+  for (const c of URL_PARTS) out[c] = url[c];
   return {
     ...out,
     string: String(url),
