@@ -16,6 +16,53 @@ export interface ScopeStorage {
 
 let storage: ScopeStorage | undefined;
 
+/** Temporal's `UpdateInfo`: the update whose validator or handler the calling code runs for. */
+export interface UpdateInfo {
+  /** The update's id (the client's `updateId`, or one the client made). */
+  readonly id: string;
+  /** The update's name. */
+  readonly name: string;
+}
+
+/**
+ * The store of the scopes' AsyncLocalStorage in code an update's validator or handler runs: the
+ * current scope, and the update. One storage for both, so that knowing the update costs a
+ * promise nothing (a second AsyncLocalStorage would be copied into every promise workflow code
+ * makes). Workflow code never sees it: the storage is not reachable from the sandbox's globals.
+ */
+class UpdateFrame {
+  readonly scope: CancellationScope;
+  readonly update: UpdateInfo;
+  constructor(scope: CancellationScope, update: UpdateInfo) {
+    this.scope = scope;
+    this.update = update;
+    Object.freeze(this);
+  }
+}
+Object.freeze(UpdateFrame.prototype);
+Object.freeze(UpdateFrame);
+
+/**
+ * Runs `fn` (an update's validator or handler) with `update` as {@link currentUpdateInfo}, in
+ * the current scope; what `fn` starts, awaits and schedules keeps it.
+ */
+export function runForUpdate<T>(update: UpdateInfo, fn: () => T): T {
+  if (storage === undefined) return fn();
+  return storage.run(
+    new UpdateFrame(CancellationScope.current(), Object.freeze({ ...update })),
+    fn,
+  );
+}
+
+/**
+ * Temporal's `currentUpdateInfo()`: the update whose validator or handler the calling code runs
+ * for (through every await, timer and scope it starts), or undefined outside one.
+ */
+export function currentUpdateInfo(): UpdateInfo | undefined {
+  const store = storage?.getStore();
+  return store instanceof UpdateFrame ? store.update : undefined;
+}
+
 /** Called once per sandbox context by the sandbox entry, with the host's AsyncLocalStorage. */
 export function installScopeStorage(s: ScopeStorage): void {
   storage = s;
@@ -390,7 +437,11 @@ export class CancellationScope {
    * starts and cancels the scope when it fires (and is itself cancelled when `fn` settles first).
    */
   run<T>(fn: () => Promise<T>): Promise<T> {
-    return scopeStorage().run(this, () => this.#runInContext(fn));
+    const scopes = scopeStorage();
+    const outer = scopes.getStore();
+    // Inside an update's handler the update stays current in the scope's code.
+    const store = outer instanceof UpdateFrame ? new UpdateFrame(this, outer.update) : this;
+    return scopes.run(store, () => this.#runInContext(fn));
   }
 
   async #runInContext<T>(fn: () => Promise<T>): Promise<T> {
@@ -441,7 +492,7 @@ export class CancellationScope {
 
   /** The scope the calling code runs in; the run's root scope outside any `run()`. */
   static current(): CancellationScope {
-    const store = storage?.getStore();
+    const store = scopeOfStore(storage?.getStore());
     return store instanceof CancellationScope ? store : getActivator().rootScope;
   }
 
@@ -470,6 +521,16 @@ export class RootCancellationScope extends CancellationScope {
   override cancel(): void {
     this.requestCancel(new CancelledFailure('Workflow cancelled'));
   }
+}
+
+/**
+ * The scope a store of the storage stands for (the store itself unless it is an update's). The
+ * host also calls it directly, outside any watched call: it runs no workflow code (the frozen
+ * class's instanceof and an own data property).
+ */
+export function scopeOfStore(store: unknown): unknown {
+  if (!(store instanceof UpdateFrame)) return store;
+  return Object.getOwnPropertyDescriptor(store, 'scope')?.value;
 }
 
 function scopeStorage(): ScopeStorage {

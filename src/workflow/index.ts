@@ -42,7 +42,7 @@ export type {
 } from '../protocol/definitions.ts';
 export type { Duration } from '../protocol/duration.ts';
 export { ActivityCancellationType, HandlerUnfinishedPolicy } from './activator.ts';
-export { CancellationScope } from './cancellation-scope.ts';
+export { CancellationScope, currentUpdateInfo } from './cancellation-scope.ts';
 export { ContinueAsNew, continueAsNew, makeContinueAsNewFunc } from './continue-as-new.ts';
 export type { ContinueAsNewOptions } from './continue-as-new.ts';
 export { executeChild, getExternalWorkflowHandle, startChild } from './child-workflow.ts';
@@ -54,7 +54,7 @@ export type {
 } from './child-workflow.ts';
 export { ChildWorkflowCancellationType, ParentClosePolicy } from './cross-run-calls.ts';
 export { WorkflowExecutionAlreadyStartedError } from '../errors.ts';
-export type { CancellationScopeOptions } from './cancellation-scope.ts';
+export type { CancellationScopeOptions, UpdateInfo } from './cancellation-scope.ts';
 export type { ParentWorkflowInfo, WorkflowInfo } from './workflow-info.ts';
 export { proxySinks } from './sinks.ts';
 export type { Sink, SinkCall, SinkFunction, Sinks } from './sinks.ts';

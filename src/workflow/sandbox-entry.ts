@@ -7,7 +7,7 @@ import type {
 } from '../protocol/activation.ts';
 import { Activator, workflowTypeNames } from './activator.ts';
 import { encodeFailure } from '../failures.ts';
-import { CancellationScope, installScopeStorage } from './cancellation-scope.ts';
+import { CancellationScope, installScopeStorage, scopeOfStore } from './cancellation-scope.ts';
 import type { ScopeStorage } from './cancellation-scope.ts';
 import { getActivator, maybeGetActivator, setActivator } from './context.ts';
 import { hardenGlobals, installGlobalOverrides } from './global-overrides.ts';
@@ -226,7 +226,7 @@ function unhandledRejectionError(reason: unknown): Error {
  * it runs no workflow code (own data properties only, and the frozen class's instanceof).
  */
 export function runKeyOf(store: unknown): string | undefined {
-  let scope = store;
+  let scope = scopeOfStore(store);
   for (let depth = 0; depth < MAX_SCOPE_DEPTH; depth++) {
     if (!(scope instanceof CancellationScope)) return undefined;
     const parent: unknown = Object.getOwnPropertyDescriptor(scope, 'parent')?.value;

@@ -6,6 +6,7 @@ import type { Command } from '../protocol/commands.ts';
 import { HandlerUnfinishedPolicy } from './activator-types.ts';
 import type { DefaultUpdateHandler, UpdateHandler, UpdateValidator } from './activator-types.ts';
 import type { RunInterceptors } from './workflow-interceptors.ts';
+import { runForUpdate } from './cancellation-scope.ts';
 import { cloneData } from '../util/clone-data.ts';
 import { LazyMap } from '../util/lazy-collections.ts';
 
@@ -134,9 +135,20 @@ export class UpdateHandlers {
    * throwing, which leaves nothing in history; otherwise the update is accepted and its handler
    * runs; its result or `TemporalFailure` completes the update. Any other error thrown by the
    * handler is handled as for the workflow function: `ContinueAsNew` continues the run as new,
-   * the rest fail the workflow task.
+   * the rest fail the workflow task. Both run with the update as `currentUpdateInfo()`.
    */
   #run(
+    handler: UpdateHandler,
+    validator: UpdateValidator | undefined,
+    warn: boolean,
+    job: UpdateJob,
+  ): void {
+    runForUpdate({ id: job.updateId, name: job.name }, () => {
+      this.#validateAndHandle(handler, validator, warn, job);
+    });
+  }
+
+  #validateAndHandle(
     handler: UpdateHandler,
     validator: UpdateValidator | undefined,
     warn: boolean,
