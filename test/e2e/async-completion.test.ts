@@ -126,6 +126,23 @@ describe('async activity completion', () => {
     });
   });
 
+  test('reportCancellation with no cancellation requested is refused (InvalidArgument), records nothing, and the attempt goes on', async () => {
+    const { handle, token } = await startAndTakeToken(awaitsAsyncActivity);
+    const length = (await handle.fetchHistory()).events.length;
+    await assert.rejects(env.client.activity.reportCancellation(token), (e: unknown) => {
+      assert.ok(e instanceof ActivityCompletionError);
+      assert.ok(e.cause instanceof InvalidArgumentError);
+      assert.match(e.message, /without activity being request canceled first/);
+      return true;
+    });
+    assert.equal((await handle.fetchHistory()).events.length, length);
+    const [pending] = (await handle.describe()).pendingActivities;
+    assert.equal(pending?.attempt, 1);
+    assert.equal(pending.lastFailure, undefined);
+    await env.client.activity.complete(token, 'still running');
+    assert.equal(await handle.result(), 'still running');
+  });
+
   test('a stale task token gets ActivityNotFoundError and changes nothing', async () => {
     const { handle, token } = await startAndTakeToken(awaitsAsyncActivity);
     await env.client.activity.complete(token, 'first');

@@ -537,17 +537,13 @@ export async function reportActivityTaskCanceled(
   await updateTaskRun(deps, 'activity', target.runId, (tx) => {
     const pa = target.attempt(tx);
     if (pa.cancelRequestedEventId === undefined) {
-      failAttempt(
-        tx,
-        pa,
-        {
-          message: 'Activity cancelled itself without a cancellation request',
-          info: { type: 'cancelled' },
-        },
-        req.identity,
-        undefined,
+      // As Temporal's server (ErrActivityTaskNotCancelRequested, InvalidArgument): refused,
+      // nothing recorded; the attempt goes on.
+      throw new InvalidArgumentError(
+        `Unable to mark activity '${pa.activityId}' as canceled without activity being request canceled first: ` +
+          'its workflow has not asked for its cancellation, so this answer was not recorded and the attempt goes on. ' +
+          'Complete or fail it instead, or report the cancellation once heartbeat() says it was requested.',
       );
-      return;
     }
     const startedEventId = endActivity(tx, pa);
     tx.append({
