@@ -179,3 +179,64 @@ for (const isLocal of [false, true]) {
     }
   });
 }
+
+for (const isLocal of [false, true]) {
+  test(`a${isLocal ? ' local' : 'n'} activity that throws an ApplicationFailure whose nextRetryDelay was set to an invalid value fails its attempt with a failure that says so`, async () => {
+    const engine = await Engine.open({ store: 'sqlite::memory:' });
+    try {
+      const fail = (): never => {
+        const f = ApplicationFailure.create({
+          message: 'no such user',
+          type: 'NoSuchUser',
+          nonRetryable: true,
+        });
+        f.nextRetryDelay = 'soon';
+        throw f;
+      };
+      const worker = await Worker.create({
+        connection: engine.connection,
+        taskQueue: 'bad-delay',
+        workflowsPath: fixturesPath(isLocal ? 'local-activity-workflows.ts' : 'workflows.ts'),
+        activities: { shout: fail, greet: fail },
+        logger: recordingLogger([]),
+      });
+      const client = new Client({ connection: engine.connection });
+      const handle = isLocal
+        ? await client.workflow.start(shoutLocally, {
+            taskQueue: 'bad-delay',
+            workflowId: 'bad-delay',
+            args: ['k', 'x'],
+          })
+        : await client.workflow.start(greet, {
+            taskQueue: 'bad-delay',
+            workflowId: 'bad-delay',
+            args: ['x'],
+          });
+      // Without an answer the attempt would wait for its 10 s start-to-close timeout.
+      let timer: NodeJS.Timeout | undefined;
+      const noAnswer = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          reject(new Error('the attempt was not answered within 5 s'));
+        }, 5_000);
+      });
+      try {
+        await worker.runUntil(
+          assert.rejects(Promise.race([handle.result(), noAnswer]), (e: Error) => {
+            const cause = e.cause instanceof Error ? e.cause.cause : undefined;
+            assert.ok(cause instanceof ApplicationFailure, String(e));
+            assert.equal(cause.type, 'NoSuchUser');
+            assert.equal(cause.nonRetryable, true);
+            assert.equal(cause.nextRetryDelay, undefined);
+            assert.match(cause.message, /cannot be recorded as thrown: Invalid duration 'soon'/);
+            assert.match(cause.message, /Its message: no such user$/);
+            return true;
+          }),
+        );
+      } finally {
+        clearTimeout(timer);
+      }
+    } finally {
+      await engine.close();
+    }
+  });
+}

@@ -20,6 +20,7 @@ import {
 } from '../interceptors.ts';
 import type { ActivityInterceptorsFactory } from '../interceptors.ts';
 import { promiseOf } from '../../util/promise-of.ts';
+import { encodeActivityFailure } from './activity-failure.ts';
 
 export type ActivityFunction = (...args: never[]) => unknown;
 export type ActivityFunctions = Record<string, ActivityFunction>;
@@ -207,7 +208,7 @@ export class ActivityRunner {
         // not an ApplicationFailure (its type, the error's name).
         failure = encodeFailure(ApplicationFailure.retryable(err.message, err.name));
       } else {
-        failure = encodeFailure(err);
+        failure = encodeActivityFailure(err, task.activityType);
       }
       logActivityFailed(log, err, Date.now() - startedMs);
       await this.#report(() =>

@@ -35,6 +35,7 @@ import {
 } from '../interceptors.ts';
 import type { ActivityInterceptorsFactory } from '../interceptors.ts';
 import type { ActivityFunctions } from './activity-runner.ts';
+import { encodeActivityFailure } from './activity-failure.ts';
 
 /** The run a local activity belongs to. */
 export interface LocalActivityRunContext {
@@ -400,7 +401,11 @@ export class LocalActivityExecutor {
             )
           : ensureError(e);
       logActivityFailed(log, err, Date.now() - startedMs);
-      return { status: 'failed', failure: encodeFailure(err), deadline: undefined };
+      return {
+        status: 'failed',
+        failure: encodeActivityFailure(err, request.activityType),
+        deadline: undefined,
+      };
     } finally {
       clearTimeout(timer);
       signal.removeEventListener('abort', onCancel);
