@@ -407,6 +407,13 @@ export interface FailWorkflowTaskRequest {
   identity: string;
   cause: WorkflowTaskFailedCause;
   failure: Failure;
+  /**
+   * The worker gave the task up because it is shutting down (local activities it waited for were
+   * cancelled): the task is handed back. Recorded as WorkflowTaskFailed, but not counted as a
+   * failed attempt: it is scheduled again at once, on the same attempt, and the run's retry
+   * backoff does not grow however many times it happens.
+   */
+  workerShutdown?: boolean | undefined;
 }
 export interface RespondQueryTaskRequest {
   queryId: string;

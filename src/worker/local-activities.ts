@@ -230,6 +230,7 @@ function givenUpAtShutdown(
     failure: encodeFailure(error),
     logs,
     evict: true,
+    workerShutdown: true,
   };
 }
 

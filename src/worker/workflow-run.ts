@@ -69,6 +69,8 @@ export type RunActivationResult =
       logs: WorkflowLogEntry[];
       /** Always true: the run's state is unusable; evict it and replay from history next time. */
       evict: true;
+      /** Live only: given up because the worker shuts down (local-activities.ts): handed back. */
+      workerShutdown?: true | undefined;
     };
 
 /**

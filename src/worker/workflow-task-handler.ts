@@ -150,6 +150,7 @@ export class WorkflowTaskHandler {
           identity: this.#identity,
           cause: result.cause,
           failure: result.failure,
+          ...(result.workerShutdown === true && { workerShutdown: true }),
         }),
       );
       return;

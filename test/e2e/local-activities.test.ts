@@ -9,7 +9,7 @@ import {
   WorkflowFailedError,
 } from 'reprise/client';
 import type { WorkflowHandle } from 'reprise/client';
-import { ActivityCancellationDetails } from 'reprise/activity';
+import { ActivityCancellationDetails, Context } from 'reprise/activity';
 import { ManualClock } from 'reprise/server';
 import { DeterminismViolationError, Worker } from 'reprise/worker';
 import { PATCH_MARKER } from '../../src/protocol/history-events.ts';
@@ -609,6 +609,42 @@ describe('a worker shut down while a local activity runs', () => {
       await Worker.runReplayHistory({ workflowsPath: fixturesPath(WORKFLOWS) }, history);
     } finally {
       localState.releases.get(workflowId)?.();
+      await env.close();
+    }
+  });
+
+  test('a task handed back at each of repeated shutdowns is scheduled again at once, on the same attempt: the backoff does not grow', async () => {
+    const clock = new ManualClock();
+    const calls: number[] = [];
+    // Holds every call until the worker's shutdown cancels it.
+    const holdUntilCancelled = async (): Promise<string> => {
+      calls.push(calls.length + 1);
+      return await Context.current().cancelled;
+    };
+    const held = { ...activities, heldOnFirstCall: holdUntilCancelled };
+    const env = await startTestEnv({ clock, workflows: WORKFLOWS, activities: held });
+    const workflowId = `shutdown-repeated-${process.pid}`;
+    try {
+      const handle = await env.client.workflow.start(heldLocally, {
+        taskQueue: env.taskQueue,
+        workflowId,
+        args: [workflowId],
+      });
+      let worker = env.worker;
+      for (let restart = 1; restart <= 3; restart++) {
+        await waitFor(() => calls.length === restart, `call ${restart} to start`);
+        await worker.shutdown();
+        const { events } = await handle.fetchHistory();
+        assert.equal(events.filter((e) => e.type === 'WorkflowTaskFailed').length, restart);
+        // No backoff timer (the engine's clock stands still): the next task is already there.
+        const last = events.at(-1);
+        assert.ok(last?.type === 'WorkflowTaskScheduled', events.map((e) => e.type).join(', '));
+        assert.equal(last.attempt, 1);
+        ({ worker } = await env.startWorker());
+      }
+      await waitFor(() => calls.length === 4, 'call 4 to start on the fourth worker');
+      assert.equal((await handle.describe()).lastWorkflowTaskFailure, undefined);
+    } finally {
       await env.close();
     }
   });

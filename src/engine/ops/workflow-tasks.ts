@@ -400,12 +400,15 @@ const FailSchema = z.object({
   identity: z.string().min(1),
   cause: CauseSchema,
   failure: Failure,
+  workerShutdown: z.boolean().optional(),
 });
 
 /**
  * Appends WorkflowTaskFailed; the workflow keeps running (contract 5). The task is retried at
  * once the first time, then with a backoff that doubles up to a cap; the failure stays visible
- * in describe() until a task completes.
+ * in describe() until a task completes. A task its worker handed back as it shut down
+ * (`workerShutdown`) is scheduled again at once on the same attempt, counted as no failure: as a
+ * Temporal worker's shutdown, it does not grow the backoff.
  */
 export async function failWorkflowTask(
   deps: EngineDeps,
@@ -426,7 +429,9 @@ export async function failWorkflowTask(
       failure,
       identity: req.identity,
     });
-    recordWorkflowTaskFailure(deps, tx, req.cause, failure, attempt);
+    if (req.workerShutdown === true)
+      tx.scheduleWorkflowTask(attempt, tx.state.workflowTaskTimeoutMs);
+    else recordWorkflowTaskFailure(deps, tx, req.cause, failure, attempt);
   });
 }
 
