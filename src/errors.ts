@@ -176,6 +176,17 @@ export class PromiseCompletionTimeoutError extends RepriseError {
 }
 
 /**
+ * `worker.run()`: the worker had not stopped within `shutdownForceTime` of the start of its
+ * shutdown (an activity's code ignored its cancellation, say). What still runs is abandoned;
+ * exit the process. Temporal's `GracefulShutdownPeriodExpiredError`.
+ */
+export class GracefulShutdownPeriodExpiredError extends RepriseError {
+  constructor(message: string) {
+    super(ErrorCode.IllegalState, message);
+  }
+}
+
+/**
  * `Worker.runReplayHistory(ies)`: the replayed code failed a workflow task for a reason other
  * than nondeterminism (it threw, or left a promise rejection unhandled). Temporal's `ReplayError`.
  */

@@ -21,6 +21,7 @@ export {
   DeterminismViolationError,
   IllegalStateError,
   PromiseCompletionTimeoutError,
+  GracefulShutdownPeriodExpiredError,
   ReplayError,
   UnavailableError,
 } from '../errors.ts';

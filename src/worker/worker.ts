@@ -6,6 +6,7 @@ import type { DataConverter, LoadedDataConverter } from '../common/data-converte
 import {
   CombinedWorkerRunError,
   EngineClosedError,
+  GracefulShutdownPeriodExpiredError,
   IllegalStateError,
   InvalidArgumentError,
   PromiseCompletionTimeoutError,
@@ -65,6 +66,13 @@ export interface WorkerOptions {
   readonly maxCachedWorkflows?: number | undefined;
   /** How long running activities may finish after shutdown begins before they are cancelled. */
   readonly shutdownGraceTime?: Duration | undefined;
+  /**
+   * How long after shutdown begins the worker may take to stop before it gives up: `run()` then
+   * rejects with `GracefulShutdownPeriodExpiredError` (state `FAILED`), abandoning the tasks and
+   * activity code still running; exit the process. Unset (the default), the worker waits for
+   * them however long they take, as Temporal's does.
+   */
+  readonly shutdownForceTime?: Duration | undefined;
   /** Recorded on each workflow task this worker completes. */
   readonly buildId?: string | undefined;
   readonly identity?: string | undefined;
@@ -186,6 +194,9 @@ export class Worker {
   #running: Promise<void> | undefined;
   /** The error that stopped the worker (its engine closed): run() rejects with it. */
   #fatal: Error | undefined;
+  /** Fails run() when shutdownForceTime passes before the worker stopped (set by run()). */
+  #forceFail: ((e: Error) => void) | undefined;
+  #forceTimer: NodeJS.Timeout | undefined;
 
   private constructor(
     options: WorkerOptions,
@@ -278,12 +289,18 @@ export class Worker {
         );
       }
     }
-    if (options.shutdownGraceTime !== undefined) {
+    const durations = {
+      shutdownGraceTime: 'how long running activities may go on after shutdown()',
+      shutdownForceTime: 'how long the worker may take to stop after shutdown() before run() fails',
+    } as const;
+    for (const [name, what] of Object.entries(durations)) {
+      const v = options[name as keyof typeof durations];
+      if (v === undefined) continue;
       try {
-        msFromDuration(options.shutdownGraceTime);
+        msFromDuration(v);
       } catch (e) {
         throw new InvalidArgumentError(
-          `Worker option shutdownGraceTime: ${ensureError(e).message} It is how long running activities may go on after shutdown().`,
+          `Worker option ${name}: ${ensureError(e).message} It is ${what}.`,
         );
       }
     }
@@ -375,8 +392,40 @@ export class Worker {
       );
     }
     this.#state = 'RUNNING';
-    this.#running = this.#runLoops();
+    this.#running = new Promise<void>((resolve, reject) => {
+      this.#forceFail = reject;
+      this.#runLoops().then(resolve, reject);
+    });
     return this.#running;
+  }
+
+  /**
+   * The worker begins to stop (shutdown(), or its engine closed): with `shutdownForceTime`, run()
+   * fails once that has passed unless the worker has stopped by then, as Temporal's worker does.
+   */
+  #stopping(): void {
+    this.#state = 'STOPPING';
+    this.#stop.abort();
+    const force = this.options.shutdownForceTime;
+    if (force === undefined || this.#forceTimer !== undefined) return;
+    const forceMs = msFromDuration(force);
+    this.#forceTimer = setTimeout(() => {
+      if (this.#state !== 'STOPPING') return;
+      this.#state = 'FAILED';
+      const activities = this.#activityRunner.runningCount;
+      const localActivities = this.#localActivities.userCodeRunningCount;
+      this.#logger.error(
+        { activities, localActivities, tasks: this.#inFlight.size, shutdownForceTimeMs: forceMs },
+        'shutdownForceTime passed before the worker stopped: what still runs is abandoned',
+      );
+      this.#forceFail?.(
+        new GracefulShutdownPeriodExpiredError(
+          `Timed out while waiting for worker to shutdown gracefully: it had not stopped ${forceMs} ms (shutdownForceTime) after shutdown began, ` +
+            `with ${activities} activities, ${localActivities} local activities and ${this.#inFlight.size} tasks still running (their code ignored its cancellation). ` +
+            'They are abandoned and their attempts time out in the engine; exit the process, and make the activities honour their cancellationSignal.',
+        ),
+      );
+    }, forceMs);
   }
 
   async #runLoops(): Promise<void> {
@@ -400,7 +449,7 @@ export class Worker {
         this.#fatal = e;
         this.#logger.error({ err: e }, 'the engine closed: the worker stops polling and fails');
       }
-      if (this.#state === 'RUNNING') this.#state = 'STOPPING';
+      if (this.#state === 'RUNNING') this.#stopping();
       this.#stop.abort();
       return true;
     };
@@ -434,9 +483,11 @@ export class Worker {
       await this.#drain();
     } finally {
       clearInterval(registerTimer);
+      clearTimeout(this.#forceTimer);
       this.#workflowHandler?.cache.clear();
       this.#workflows?.dispose();
-      this.#state = this.#fatal === undefined ? 'STOPPED' : 'FAILED';
+      // Failed already if shutdownForceTime passed first.
+      if (this.#state !== 'FAILED') this.#state = this.#fatal === undefined ? 'STOPPED' : 'FAILED';
     }
     if (this.#fatal !== undefined) throw this.#fatal;
   }
@@ -500,13 +551,24 @@ export class Worker {
     this.#activityRunner.cancelAll();
     this.#localActivities.shutdown();
     while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+    // The task no longer waits for a local activity it cancelled, timed out or abandoned, but its
+    // code may still run: as Temporal's, the worker stops only once every activity has ended.
+    const leftRunning = this.#localActivities.userCodeRunningCount;
+    if (leftRunning > 0) {
+      this.#logger.warn(
+        { localActivities: leftRunning },
+        'shutting down: waiting for local activities whose code ignored its cancellation to end (shutdownForceTime bounds the wait)',
+      );
+      await this.#localActivities.userCodeSettled();
+    }
   }
 
   /**
    * Stops polling; running activities and local activities get `shutdownGraceTime` to finish,
    * then see cancellation (`WORKER_SHUTDOWN`) through their AbortSignal, and a workflow task that
-   * waited for local activities fails, to be retried elsewhere; resolves when every task in
-   * flight is done. As in Temporal, only a
+   * waited for local activities is handed back, to be retried elsewhere; resolves when every task
+   * in flight is done and every activity's code has ended (rejects with
+   * GracefulShutdownPeriodExpiredError if `shutdownForceTime` passes first). As in Temporal, only a
    * RUNNING worker can be shut down: otherwise (before `run()`, or a second call) it throws
    * `IllegalStateError` at once, not through the promise.
    */
@@ -516,8 +578,7 @@ export class Worker {
         `Not running. Current state: ${this.#state}. Call shutdown() once, on a worker that run() started; await run() to know when it has stopped.`,
       );
     }
-    this.#state = 'STOPPING';
-    this.#stop.abort();
+    this.#stopping();
     return this.#running ?? Promise.resolve();
   }
 

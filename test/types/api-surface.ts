@@ -164,6 +164,7 @@ import type {
 import {
   CombinedWorkerRunError,
   DeterminismViolationError,
+  GracefulShutdownPeriodExpiredError,
   IllegalStateError,
   PromiseCompletionTimeoutError,
   Worker,
@@ -720,6 +721,7 @@ export async function workerSurface(engine: Engine, history: History): Promise<v
     maxConcurrentActivityTaskExecutions: 100,
     maxCachedWorkflows: 100,
     shutdownGraceTime: '10 seconds',
+    shutdownForceTime: '1 minute',
     buildId: 'v1',
   };
   const worker: Worker = await Worker.create(options);
@@ -729,6 +731,7 @@ export async function workerSurface(engine: Engine, history: History): Promise<v
     await worker.runUntil(Promise.resolve(2), { promiseCompletionTimeout: '1 second' });
   } catch (e) {
     use(e instanceof PromiseCompletionTimeoutError);
+    use(e instanceof GracefulShutdownPeriodExpiredError);
     if (e instanceof CombinedWorkerRunError) use(e.cause.workerError, e.cause.innerError);
   }
   const other = await Worker.create({ connection: engine.connection, taskQueue: 'q2' });

@@ -90,6 +90,12 @@ export class LocalActivityExecutor {
   #shutDown = false;
   /** What each workflow task running local activities does when the worker shuts down. */
   readonly #onShutdown = new Set<() => void>();
+  /**
+   * The activity code of each attempt until it returns or throws, including attempts the task no
+   * longer waits for (cancelled, timed out or abandoned ones whose code ignores its signal): the
+   * worker's shutdown waits for them, as Temporal's waits for every activity it started.
+   */
+  readonly #userCode = new Set<Promise<void>>();
 
   constructor(opts: {
     activities: ActivityFunctions;
@@ -125,6 +131,16 @@ export class LocalActivityExecutor {
     return () => {
       this.#onShutdown.delete(stop);
     };
+  }
+
+  /** Attempts whose activity code still runs, whether or not a workflow task waits for it. */
+  get userCodeRunningCount(): number {
+    return this.#userCode.size;
+  }
+
+  /** Resolves once no attempt's activity code runs (those started meanwhile included). */
+  async userCodeSettled(): Promise<void> {
+    while (this.#userCode.size > 0) await Promise.allSettled([...this.#userCode]);
   }
 
   /** Whether `shutdown()` was called: a workflow task no longer waits for local activities. */
@@ -349,20 +365,16 @@ export class LocalActivityExecutor {
     });
     aborted.catch(() => undefined);
     try {
-      const result = toPayload(
-        await Promise.race([
-          runInActivityContext(ctx, () =>
-            executeWithInterceptors(
-              this.#interceptors,
-              ctx,
-              request.args,
-              request.header,
-              fn as never,
-            ),
-          ),
-          aborted,
-        ]),
+      const code = runInActivityContext(ctx, () =>
+        executeWithInterceptors(this.#interceptors, ctx, request.args, request.header, fn as never),
       );
+      const settled = code.then(
+        () => undefined,
+        () => undefined,
+      );
+      this.#userCode.add(settled);
+      void settled.then(() => this.#userCode.delete(settled));
+      const result = toPayload(await Promise.race([code, aborted]));
       // The result travels in its marker, which the engine checks whole against its own limit:
       // over it, the engine would refuse the task's answer and the activity would run again.
       const max = this.#maxPayloadBytes;
