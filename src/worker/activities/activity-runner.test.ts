@@ -19,6 +19,21 @@ test("heartbeats are throttled to 80% of the heartbeat timeout, 30 s without one
   assert.equal(heartbeatThrottleMs(1), 1);
 });
 
+/**
+ * Starts the fixture workflow that calls the activity `greet` (`isLocal` false) or the local
+ * activity `shout` with `text`.
+ */
+function startShouting(
+  client: Client,
+  isLocal: boolean,
+  opts: { taskQueue: string; workflowId: string; text: string },
+) {
+  const { taskQueue, workflowId, text } = opts;
+  return isLocal
+    ? client.workflow.start(shoutLocally, { taskQueue, workflowId, args: ['k', text] })
+    : client.workflow.start(greet, { taskQueue, workflowId, args: [text] });
+}
+
 /** A logger that keeps each line with the bindings of the child it was written through. */
 function recordingLogger(
   lines: Record<string, unknown>[],
@@ -60,17 +75,11 @@ for (const isLocal of [false, true]) {
         logger: recordingLogger(lines),
       });
       const client = new Client({ connection: engine.connection });
-      const handle = isLocal
-        ? await client.workflow.start(shoutLocally, {
-            taskQueue: 'logs',
-            workflowId: 'logged',
-            args: ['k', 'bo'],
-          })
-        : await client.workflow.start(greet, {
-            taskQueue: 'logs',
-            workflowId: 'logged',
-            args: ['bo'],
-          });
+      const handle = await startShouting(client, isLocal, {
+        taskQueue: 'logs',
+        workflowId: 'logged',
+        text: 'bo',
+      });
       await worker.runUntil(handle.result());
       const line = lines.find((l) => l['msg'] === 'shouting');
       assert.ok(line, 'the activity logged');
@@ -146,17 +155,11 @@ for (const isLocal of [false, true]) {
       const client = new Client({ connection: engine.connection });
       await worker.runUntil(async () => {
         for (const text of ['benign', 'plain']) {
-          const handle = isLocal
-            ? await client.workflow.start(shoutLocally, {
-                taskQueue: 'failures',
-                workflowId: text,
-                args: ['k', text],
-              })
-            : await client.workflow.start(greet, {
-                taskQueue: 'failures',
-                workflowId: text,
-                args: [text],
-              });
+          const handle = await startShouting(client, isLocal, {
+            taskQueue: 'failures',
+            workflowId: text,
+            text: text,
+          });
           // The category crosses to the workflow and the client, as in Temporal.
           await assert.rejects(handle.result(), (e: Error) => {
             const cause = e.cause instanceof Error ? e.cause.cause : undefined;
@@ -201,17 +204,11 @@ for (const isLocal of [false, true]) {
         logger: recordingLogger([]),
       });
       const client = new Client({ connection: engine.connection });
-      const handle = isLocal
-        ? await client.workflow.start(shoutLocally, {
-            taskQueue: 'bad-delay',
-            workflowId: 'bad-delay',
-            args: ['k', 'x'],
-          })
-        : await client.workflow.start(greet, {
-            taskQueue: 'bad-delay',
-            workflowId: 'bad-delay',
-            args: ['x'],
-          });
+      const handle = await startShouting(client, isLocal, {
+        taskQueue: 'bad-delay',
+        workflowId: 'bad-delay',
+        text: 'x',
+      });
       // Without an answer the attempt would wait for its 10 s start-to-close timeout.
       let timer: NodeJS.Timeout | undefined;
       const noAnswer = new Promise<never>((_, reject) => {
