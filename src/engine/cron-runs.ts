@@ -25,7 +25,11 @@ export function cronBackoffOf(state: RunState, nowMs: number): number | undefine
   const cron = state.cron;
   if (cron === undefined) return undefined;
   try {
-    return cronBackoffMs(parseCronSchedule(cron.schedule), cron.scheduledTimeMs, nowMs);
+    return cronBackoffMs(
+      parseCronSchedule(cron.schedule, { running: true }),
+      cron.scheduledTimeMs,
+      nowMs,
+    );
   } catch {
     return undefined; // checked at start; as Temporal's, a schedule that no longer parses ends it
   }

@@ -75,4 +75,41 @@ describe('parseCronSchedule', () => {
       assert.throws(() => parseCronSchedule(bad), InvalidArgumentError);
     });
   }
+
+  // robfig/cron's standard parser, which Temporal's server uses, refuses Quartz's L, W and # and a
+  // day of week 7, though the pattern matcher underneath would read them.
+  for (const [bad, says] of [
+    ['0 0 L * *', /'L' \(last day\).*list the days/],
+    ['0 0 15W * *', /'W' \(nearest weekday\)/],
+    ['0 0 LW * *', /'L' \(last day\)/],
+    ['0 9 * * MON#1', /'#' \(nth weekday\).*check the weekday in the workflow/],
+    ['0 9 * * 5L', /'L' \(last weekday\)/],
+    ['0 0 * * 7', /days of week are 0-6.*write Sunday as 0 or SUN/],
+    ['0 0 * * 1-7', /days of week are 0-6/],
+    ['CRON_TZ=Europe/Paris 0 0 * * 5,07', /days of week are 0-6/],
+  ] as const) {
+    test(`refuses '${bad}' (beyond robfig/cron's syntax), saying what to write instead`, () => {
+      assert.throws(
+        () => parseCronSchedule(bad),
+        (e: unknown) => e instanceof InvalidArgumentError && says.test(e.message),
+      );
+    });
+  }
+
+  test("reads a running chain's schedule as it was accepted, so a chain started with L runs on", () => {
+    assert.equal(
+      cronBackoffMs(
+        parseCronSchedule('0 0 L * *', { running: true }),
+        Date.parse('2024-02-01T00:00:00Z'),
+        Date.parse('2024-02-01T00:00:00Z'),
+      ),
+      28 * 24 * H,
+    );
+  });
+
+  test("takes what robfig/cron takes: '?', names, steps over the days of week", () => {
+    for (const good of ['0 0 ? * *', '0 0 * * ?', '0 9 * JUL WED', '0 0 * * */7', '0 0 * * 0-6']) {
+      assert.doesNotThrow(() => parseCronSchedule(good), good);
+    }
+  });
 });

@@ -38,11 +38,21 @@ const GO_UNITS_MS: Readonly<Record<string, number>> = {
   h: 3_600_000,
 };
 
+/** How {@link parseCronSchedule} reads a string. */
+export interface ParseCronOptions {
+  /**
+   * The schedule of a chain already running: read as it was when its start was accepted, which
+   * took Quartz's `L`, `W` and `#` and a day of week 7 before these were refused, so that such a
+   * chain keeps running on its schedule.
+   */
+  readonly running?: boolean;
+}
+
 /**
  * Parses a cron schedule as Temporal does; throws `InvalidArgumentError` saying what is wrong
  * (Temporal refuses such a start with "Invalid CronSchedule.").
  */
-export function parseCronSchedule(text: string): CronSchedule {
+export function parseCronSchedule(text: string, options: ParseCronOptions = {}): CronSchedule {
   const refuse = (why: string, cause?: unknown): never => {
     throw new InvalidArgumentError(
       `Invalid cronSchedule '${text}': ${why}. Use five fields (minute hour day-of-month month ` +
@@ -72,8 +82,10 @@ export function parseCronSchedule(text: string): CronSchedule {
   }
   const pattern = spec.startsWith('@') ? DESCRIPTORS[spec] : spec;
   if (pattern === undefined) return refuse(`unknown descriptor ${spec}`);
-  const fields = pattern.split(/\s+/).length;
-  if (fields !== 5) refuse(`it has ${fields} fields, not 5`);
+  const fields = pattern.split(/\s+/);
+  if (fields.length !== 5) refuse(`it has ${fields.length} fields, not 5`);
+  const unsupported = options.running === true ? undefined : beyondStandardSyntax(fields);
+  if (unsupported !== undefined) refuse(unsupported);
   try {
     const zoned = new ZonedPattern(pattern, timezone, false);
     return {
@@ -104,6 +116,36 @@ export function cronBackoffMs(
   const next = nowMs < scheduledMs ? scheduledMs : schedule.firstFrom(scheduledMs, nowMs);
   if (next === undefined) return undefined;
   return Math.ceil((next - nowMs) / 1000) * 1000;
+}
+
+/**
+ * Why a five-field pattern is beyond robfig/cron's standard syntax though the pattern matcher
+ * would read it, and what to write instead; undefined when it is within. robfig refuses Quartz's
+ * `L`, `W` and `#` and a day of week 7 (its days of week are 0-6, SUN-SAT), so Temporal refuses
+ * such a start, and so does Reprise.
+ */
+function beyondStandardSyntax(fields: readonly string[]): string | undefined {
+  const [, , dayOfMonth = '', , dayOfWeek = ''] = fields;
+  if (/L/i.test(dayOfMonth) || /W/i.test(dayOfMonth)) {
+    return (
+      `'${dayOfMonth}': 'L' (last day) and 'W' (nearest weekday) are not cron-workflow syntax; ` +
+      `list the days (e.g. '28-31', and check the date in the workflow), or use a Schedule ` +
+      `(client.schedule.create)`
+    );
+  }
+  // No weekday name holds an L (SUN-SAT), so any L in the field is Quartz's.
+  if (dayOfWeek.includes('#') || /L/i.test(dayOfWeek)) {
+    return (
+      `'${dayOfWeek}': '#' (nth weekday) and 'L' (last weekday) are not cron-workflow syntax; ` +
+      `run on the days it can fall on (e.g. '0 9 1-7 * *' for a first Monday) and check the ` +
+      `weekday in the workflow, or use a Schedule (client.schedule.create)`
+    );
+  }
+  const days = dayOfWeek.split(',').flatMap((part) => part.replace(/\/.*$/, '').split('-'));
+  if (days.some((d) => /^\d+$/.test(d) && Number(d) === 7)) {
+    return `day of week '${dayOfWeek}': days of week are 0-6 (or SUN-SAT); write Sunday as 0 or SUN`;
+  }
+  return undefined;
 }
 
 /** `@every d`: robfig's ConstantDelaySchedule (at least 1 s, whole seconds, from whole seconds). */
