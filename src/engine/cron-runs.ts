@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { IllegalStateError } from '../errors.ts';
 import type { Failure } from '../protocol/failure.ts';
+import { ContinueAsNewInitiator } from '../protocol/history-events.ts';
 import type { EventOf } from '../protocol/history-events.ts';
 import type { CreateRunRequest } from '../store/store.ts';
 import { cronBackoffMs, parseCronSchedule } from './cron-schedule.ts';
@@ -102,6 +103,7 @@ export function buildCronRun(
       // The execution timeout covers the whole chain: a next run due after it times out then.
       workflowExecutionExpirationTimeMs: s.workflowExecutionExpirationTimeMs,
       continuedExecutionRunId: s.runId,
+      initiator: ContinueAsNewInitiator.CronSchedule,
       parent: s.parent,
       startDelayMs: backoffMs,
       retryPolicy: s.retryPolicy,

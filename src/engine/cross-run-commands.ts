@@ -3,6 +3,7 @@
 // carried out by ops/child-workflows.ts and ops/external-workflows.ts).
 import { randomUUID } from 'node:crypto';
 import type { CommandOf } from '../protocol/commands.ts';
+import { ContinueAsNewInitiator } from '../protocol/history-events.ts';
 import { resolveRetryPolicy } from '../protocol/retry-policy.ts';
 import { buildNewRun, recordedTimeouts } from './new-run.ts';
 import {
@@ -46,6 +47,7 @@ export function continueAsNew(
     workflowTaskTimeoutMs,
     memo,
     searchAttributes,
+    initiator: ContinueAsNewInitiator.Workflow,
     workflowTaskCompletedEventId: completedEventId,
   });
   tx.successor = buildNewRun(
@@ -67,6 +69,7 @@ export function continueAsNew(
       workflowExecutionExpirationTimeMs: s.workflowExecutionExpirationTimeMs,
       retryPolicy: s.retryPolicy,
       continuedExecutionRunId: s.runId,
+      initiator: ContinueAsNewInitiator.Workflow,
       parent: s.parent,
     },
     tx.nowMs,

@@ -2,6 +2,7 @@
 // continue-as-new (the successor run) and child workflows, so every run starts the same way.
 import type { Failure } from '../protocol/failure.ts';
 import type { WireHeaders } from '../protocol/headers.ts';
+import type { ContinueAsNewInitiator } from '../protocol/history-events.ts';
 import type { ResolvedRetryPolicy } from '../protocol/retry-policy.ts';
 import { RunStatus } from '../protocol/run-status.ts';
 import { mergeSearchAttributes } from '../protocol/search-attributes.ts';
@@ -31,6 +32,8 @@ export interface NewRunSpec {
   workflowExecutionTimeoutMs?: number | undefined;
   workflowRunTimeoutMs?: number | undefined;
   continuedExecutionRunId?: string | undefined;
+  /** What started this run, with `continuedExecutionRunId`. */
+  initiator?: ContinueAsNewInitiator | undefined;
   parent?:
     { namespace: string; workflowId: string; runId: string; initiatedEventId: number } | undefined;
   /** Temporal's startDelay: the first workflow task is scheduled this long after the start. */
@@ -148,6 +151,7 @@ export function buildNewRun(
     ...(spec.continuedExecutionRunId !== undefined && {
       continuedExecutionRunId: spec.continuedExecutionRunId,
     }),
+    ...(spec.initiator !== undefined && { initiator: spec.initiator }),
     ...(spec.parent !== undefined && { parent: spec.parent }),
     ...(delayMs > 0 && { firstWorkflowTaskBackoffMs: delayMs }),
     ...(spec.retryPolicy !== undefined && { retryPolicy: spec.retryPolicy }),

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { IllegalStateError } from '../errors.ts';
 import { RetryState } from '../protocol/failure.ts';
 import type { Failure } from '../protocol/failure.ts';
+import { ContinueAsNewInitiator } from '../protocol/history-events.ts';
 import type { EventOf } from '../protocol/history-events.ts';
 import { retryBackoffMs } from '../protocol/retry-policy.ts';
 import type { ResolvedRetryPolicy } from '../protocol/retry-policy.ts';
@@ -235,6 +236,7 @@ function buildRetryRun(
       workflowRunTimeoutMs: started.workflowRunTimeoutMs,
       workflowExecutionExpirationTimeMs: executionExpirationMs(s),
       continuedExecutionRunId: s.runId,
+      initiator: ContinueAsNewInitiator.Retry,
       parent: s.parent,
       startDelayMs: backoffMs,
       retryPolicy: s.retryPolicy,

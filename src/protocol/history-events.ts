@@ -5,6 +5,22 @@ import { ResolvedRetryPolicy } from './retry-policy.ts';
 import { UpdateOutcome } from './update.ts';
 
 /**
+ * Temporal's `ContinueAsNewInitiator` names: what started a run that continues its workflow id's
+ * chain, recorded on its WorkflowExecutionStarted (and on WorkflowExecutionContinuedAsNew).
+ */
+export const ContinueAsNewInitiator = {
+  /** The workflow continued as new. */
+  Workflow: 'Workflow',
+  /** The workflow retry policy retried a failed or timed-out run. */
+  Retry: 'Retry',
+  /** A cron workflow's next run, after the one before closed. */
+  CronSchedule: 'CronSchedule',
+} as const;
+export type ContinueAsNewInitiator =
+  (typeof ContinueAsNewInitiator)[keyof typeof ContinueAsNewInitiator];
+export const ContinueAsNewInitiatorSchema = z.enum(ContinueAsNewInitiator);
+
+/**
  * The history of a run: an append-only list of events with Temporal's names. `eventId` starts
  * at 1 and has no gaps; `timeMs` is the engine clock when the event was appended.
  */
@@ -32,8 +48,10 @@ export const WorkflowExecutionStarted = event('WorkflowExecutionStarted', {
   memo: z.record(z.string(), z.unknown()).optional(),
   searchAttributes: z.record(z.string(), z.unknown()).optional(),
   identity: z.string().optional(),
-  /** The run this one continues (continue-as-new). */
+  /** The run this one continues (continue-as-new, a retry or a cron workflow's next run). */
   continuedExecutionRunId: z.string().optional(),
+  /** What started this run when it continues another (with continuedExecutionRunId). */
+  initiator: ContinueAsNewInitiatorSchema.optional(),
   /** Temporal's firstWorkflowTaskBackoff: the start delay (or retry backoff) before the first task. */
   firstWorkflowTaskBackoffMs: z.number().int().positive().optional(),
   /** The workflow retry policy (client `start({ retry })` or a child's `retry`); kept by retries. */
@@ -232,6 +250,8 @@ export const WorkflowExecutionContinuedAsNew = event('WorkflowExecutionContinued
   workflowTaskTimeoutMs: z.number().int().positive(),
   memo: z.record(z.string(), z.unknown()).optional(),
   searchAttributes: z.record(z.string(), z.unknown()).optional(),
+  /** Always Workflow: retries and cron runs close their run otherwise (newExecutionRunId). */
+  initiator: ContinueAsNewInitiatorSchema.optional(),
   workflowTaskCompletedEventId: z.number().int(),
 });
 export const ParentClosePolicySchema = z.enum(['TERMINATE', 'REQUEST_CANCEL', 'ABANDON']);

@@ -70,11 +70,13 @@ describe('continue-as-new', () => {
     const closing = firstHistory.events.at(-1);
     assert.ok(closing?.type === 'WorkflowExecutionContinuedAsNew');
     assert.equal(closing.newExecutionRunId, last.runId);
+    assert.equal(closing.initiator, 'Workflow');
     const latest = env.client.workflow.getHandle(workflowId);
     assert.equal((await latest.describe()).runId, last.runId);
     const started = (await latest.fetchHistory()).events[0];
     assert.ok(started?.type === 'WorkflowExecutionStarted');
     assert.equal(started.continuedExecutionRunId, handle.firstExecutionRunId);
+    assert.equal(started.initiator, 'Workflow', "Temporal's initiator: the workflow continued");
     assert.equal(started.firstExecutionRunId, handle.firstExecutionRunId);
   });
 

@@ -106,6 +106,7 @@ describe('cron workflows', () => {
     assert.ok(run1 !== undefined);
     const started1 = await startedOf(workflowId, run1);
     assert.equal(started1.cronSchedule, '*/10 * * * *');
+    assert.equal(started1.initiator, undefined, 'a first run continues nothing');
     // The first run waits for the schedule's first time after the start: hh:10, 7 minutes.
     assert.equal(started1.firstWorkflowTaskBackoffMs, 7 * MIN);
     assert.equal(clock.nextScheduledAt(), t0 + 7 * MIN);
@@ -129,6 +130,7 @@ describe('cron workflows', () => {
     assert.equal(started2.cronSchedule, '*/10 * * * *');
     assert.equal(started2.firstExecutionRunId, run1);
     assert.equal(started2.continuedExecutionRunId, run1);
+    assert.equal(started2.initiator, 'CronSchedule', "Temporal's initiator: the cron schedule");
     assert.deepEqual(started2.input, ['in']);
     assert.equal((started2.lastCompletionResult as CronRunResult).completed, 1);
     assert.equal(started2.continuedFailure, undefined);
@@ -144,6 +146,7 @@ describe('cron workflows', () => {
     assert.equal(started3.firstWorkflowTaskBackoffMs, 10 * MIN);
     assert.equal((started3.lastCompletionResult as CronRunResult).completed, 1);
     assert.match(started3.continuedFailure?.message ?? '', /failed/);
+    assert.equal(started3.initiator, 'CronSchedule', 'a failed run hands on by the schedule too');
     clock.advance(10 * MIN);
     await waitForTypes(workflowId, run3, 'WorkflowTaskCompleted');
     // The run takes 25 minutes (hh:30 to hh:55): hh:40 and hh:50 are skipped, the next is hh:00.
@@ -222,6 +225,7 @@ describe('cron workflows', () => {
     assert.equal(retryStarted.attempt, 2);
     assert.equal(retryStarted.firstWorkflowTaskBackoffMs, 1000);
     assert.equal(retryStarted.cronSchedule, '*/10 * * * *');
+    assert.equal(retryStarted.initiator, 'Retry', "a retry of a cron run is the retry policy's");
     clock.advance(1000);
     await finish(workflowId, retry, 'fail');
     const close2 = await closeOf(workflowId, retry);
@@ -231,6 +235,7 @@ describe('cron workflows', () => {
     const next = nextRunOf(close2);
     const nextStarted = await startedOf(workflowId, next);
     assert.equal(nextStarted.attempt, 1);
+    assert.equal(nextStarted.initiator, 'CronSchedule');
     assert.equal(nextStarted.firstWorkflowTaskBackoffMs, 10 * MIN - 1000);
     assert.deepEqual(nextStarted.retryPolicy, retryStarted.retryPolicy);
     await handle.terminate('done');

@@ -143,6 +143,7 @@ describe('workflow retry policy', () => {
     assert.equal(started.firstWorkflowTaskBackoffMs, 10_000);
     assert.equal(started.firstExecutionRunId, handle.firstExecutionRunId);
     assert.equal(started.continuedExecutionRunId, handle.firstExecutionRunId);
+    assert.equal(started.initiator, 'Retry', "Temporal's initiator: the retry policy retried");
     assert.deepEqual(started.input, [2, 'the input']);
     assert.deepEqual(started.retryPolicy, {
       initialIntervalMs: 10_000,
