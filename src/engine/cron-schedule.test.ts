@@ -51,6 +51,18 @@ describe('cronBackoffMs', () => {
     assert.equal(backoff('* * * * *', '2018-12-17T08:08:18.500Z'), 42 * S);
   });
 
+  test('a run that closes at its own scheduled time waits a whole step: one time never starts two runs', () => {
+    assert.equal(backoff('*/10 * * * *', '2018-12-17T08:10:00Z'), 10 * M);
+    assert.equal(
+      backoff('*/10 * * * *', '2018-12-17T08:10:00Z', '2018-12-17T08:10:00.001Z'),
+      10 * M,
+    );
+    assert.equal(backoff('@every 5m', '2018-12-17T08:10:00Z'), 5 * M);
+    // robfig's @every steps whole seconds, at least one: a chain never spins faster than 1/s.
+    assert.equal(backoff('@every 100ms', '2018-12-17T08:10:00Z'), S);
+    assert.equal(backoff('@every 1500ms', '2018-12-17T08:10:00Z'), S);
+  });
+
   test('takes the descriptors and TZ= as robfig/cron does', () => {
     assert.equal(backoff('@hourly', '2018-12-17T08:30:00Z'), 30 * M);
     assert.equal(backoff('@daily', '2018-12-17T23:00:00Z'), H);

@@ -71,7 +71,7 @@ describe('cron workflows', () => {
   async function finish(
     workflowId: string,
     runId: string,
-    outcome: 'complete' | 'fail',
+    outcome: 'complete' | 'fail' | 'continue',
   ): Promise<void> {
     await waitForTypes(workflowId, runId, 'WorkflowTaskCompleted');
     await env.client.workflow.getHandle(workflowId, runId).signal(finishSignal, outcome);
@@ -201,6 +201,36 @@ describe('cron workflows', () => {
     const own = (await result) as CronRunResult;
     assert.equal(own.runId, run1);
     assert.equal(own.completed, 1);
+  });
+
+  test('continue-as-new from a cron run starts a run without the schedule, whose close ends the chain, as in Temporal', async () => {
+    toNextHourPlus3();
+    const workflowId = id('cron-can');
+    const handle = await env.client.workflow.start(cronRun, {
+      taskQueue: env.taskQueue,
+      workflowId,
+      args: ['in'],
+      cronSchedule: '*/10 * * * *',
+    });
+    const run1 = handle.firstExecutionRunId;
+    assert.ok(run1 !== undefined);
+    clock.advance(7 * MIN);
+    await finish(workflowId, run1, 'continue');
+    const close1 = await closeOf(workflowId, run1);
+    assert.ok(close1.type === 'WorkflowExecutionContinuedAsNew');
+    // Temporal's server takes the new run's schedule from the command, which its SDKs leave empty.
+    const started2 = await startedOf(workflowId, close1.newExecutionRunId);
+    assert.equal(started2.cronSchedule, undefined);
+    assert.equal(started2.initiator, 'Workflow');
+    assert.equal(started2.firstWorkflowTaskBackoffMs, undefined, 'its first task is not held back');
+    assert.deepEqual(started2.input, ['in+']);
+    await finish(workflowId, close1.newExecutionRunId, 'complete');
+    const close2 = await closeOf(workflowId, close1.newExecutionRunId);
+    assert.ok(close2.type === 'WorkflowExecutionCompleted');
+    assert.equal(close2.newExecutionRunId, undefined, 'no next cron run');
+    const result = await handle.result();
+    assert.equal(result.cronSchedule, null);
+    assert.equal(result.input, 'in+');
   });
 
   test('a retry policy retries a failed cron run first; the next cron run follows the last attempt', async () => {
