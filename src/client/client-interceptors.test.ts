@@ -27,7 +27,7 @@ function recorder(name: string, log: string[]): WorkflowClientInterceptor {
       return out;
     };
   return {
-    start: around('start'),
+    startWithDetails: around('startWithDetails'),
     signalWithStart: around('signalWithStart'),
     signal: around('signal'),
     query: around('query'),
@@ -79,7 +79,7 @@ describe('client interceptors', () => {
     await handle.cancel();
     await handle.terminate('done');
     assert.deepEqual(log, [
-      ...each('start'),
+      ...each('startWithDetails'),
       ...each('signal'),
       ...each('query'),
       ...each('startUpdate'),
@@ -93,7 +93,8 @@ describe('client interceptors', () => {
 
   test('what an interceptor passes to next is what the call sends', async () => {
     const shout: WorkflowClientInterceptor = {
-      start: (input, next) => next({ ...input, options: { ...input.options, args: ['BOB'] } }),
+      startWithDetails: (input, next) =>
+        next({ ...input, options: { ...input.options, args: ['BOB'] } }),
       signal: (input, next) =>
         next({ ...input, args: input.args.map((a) => String(a).toUpperCase()) }),
       startUpdate: (input, next) => next({ ...input, args: ['KIWI'] }),
@@ -122,9 +123,49 @@ describe('client interceptors', () => {
     assert.equal(terminated.reason, 'stop!');
   });
 
+  test('startWithDetails wraps start, in one chain with interceptors that implement only start', async () => {
+    const log: string[] = [];
+    const legacy: WorkflowClientInterceptor = {
+      // eslint-disable-next-line @typescript-eslint/no-deprecated -- the form being adapted
+      start: async (input, next) => {
+        log.push('legacy>');
+        const runId = await next({ ...input, options: { ...input.options, args: ['dee'] } });
+        log.push(`legacy<${typeof runId}`);
+        return runId;
+      },
+    };
+    const detailed: WorkflowClientInterceptor = {
+      // eslint-disable-next-line @typescript-eslint/no-deprecated -- ignored beside startWithDetails
+      start: () => Promise.reject(new Error('start is not called when startWithDetails is there')),
+      startWithDetails: async (input, next) => {
+        log.push(`detailed>${String(input.options.args[0])}`);
+        const out = await next({ ...input, options: { ...input.options, args: ['DEE'] } });
+        log.push(`detailed<${String(out.eagerlyStarted)}`);
+        return out;
+      },
+    };
+    const client = new Client({
+      connection: env.engine.connection,
+      interceptors: { workflow: [legacy, detailed] },
+    });
+    const handle = await client.workflow.start(cart, {
+      workflowId: 'client-interceptors-details',
+      taskQueue: env.taskQueue,
+      args: ['dee'],
+    });
+    assert.deepEqual(log, ['legacy>', 'detailed>dee', 'detailed<false', 'legacy<string']);
+    assert.equal(handle.eagerlyStarted, false);
+    const { events } = await handle.fetchHistory();
+    const started = events[0];
+    assert.ok(started?.type === 'WorkflowExecutionStarted');
+    assert.deepEqual(started.input, ['DEE']);
+    assert.equal(handle.firstExecutionRunId, (await handle.describe()).runId);
+    await handle.terminate();
+  });
+
   test('a header that is not a Payload is refused with InvalidArgumentError and starts nothing', async () => {
     const bad: WorkflowClientInterceptor = {
-      start: (input, next) =>
+      startWithDetails: (input, next) =>
         next({ ...input, headers: { ...input.headers, trace: 'abc' as never } }),
     };
     const client = new Client({
@@ -147,7 +188,7 @@ describe('client interceptors', () => {
       WorkflowNotFoundError,
     );
     const good: WorkflowClientInterceptor = {
-      start: (input, next) =>
+      startWithDetails: (input, next) =>
         next({
           ...input,
           headers: { ...input.headers, trace: defaultPayloadConverter.toPayload('abc') },

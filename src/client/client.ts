@@ -22,6 +22,7 @@ import type {
   WorkflowStartInput,
 } from './interceptors.ts';
 import { ScheduleClient } from './schedule-client.ts';
+import { adaptStartInterceptor } from './start-interceptor-adapter.ts';
 import { WorkflowHandle } from './workflow-handle.ts';
 import { listWorkflowExecutions } from './workflow-list.ts';
 import type {
@@ -159,6 +160,15 @@ function compiledOptions<T extends Workflow>(
   return { ...rest, args: args ?? [] };
 }
 
+/**
+ * What `start` returns: the handle, with the run the start began (the first of its chain) and
+ * whether it started eagerly (never, here). Temporal's `WorkflowHandleWithStartDetails`.
+ */
+export type WorkflowHandleWithStartDetails<T extends Workflow = Workflow> = WorkflowHandle<T> & {
+  readonly firstExecutionRunId: string;
+  readonly eagerlyStarted: boolean;
+};
+
 /** Starts and finds workflows. `client.workflow` of a {@link Client}. */
 export class WorkflowClient {
   readonly #api: EngineApi;
@@ -175,7 +185,7 @@ export class WorkflowClient {
     this.#api = api;
     this.#namespace = namespace;
     this.#identity = identity;
-    this.#interceptors = interceptors;
+    this.#interceptors = interceptors.map(adaptStartInterceptor);
   }
 
   /**
@@ -187,36 +197,40 @@ export class WorkflowClient {
   async start<T extends Workflow>(
     workflow: T,
     options: WorkflowStartOptions<T>,
-  ): Promise<WorkflowHandle<T>>;
+  ): Promise<WorkflowHandleWithStartDetails<T>>;
   async start(
     workflowType: string,
     options: WorkflowStartOptions<UntypedWorkflow>,
-  ): Promise<WorkflowHandle<UntypedWorkflow>>;
+  ): Promise<WorkflowHandleWithStartDetails<UntypedWorkflow>>;
   async start<T extends Workflow>(
     workflow: T | string,
     options: WorkflowStartOptions<T>,
-  ): Promise<WorkflowHandle<T>> {
+  ): Promise<WorkflowHandleWithStartDetails<T>> {
     const input: WorkflowStartInput = {
       workflowType: workflowTypeOf(workflow),
       headers: {},
       options: compiledOptions(options),
     };
-    const runId = await composeInterceptors(this.#interceptors, 'start', async (i) => {
+    const started = await composeInterceptors(this.#interceptors, 'startWithDetails', async (i) => {
       const req = this.#startRequest(i.workflowType, i.options, i.headers, 'the start');
-      return (await this.#api.startWorkflow(req)).runId;
+      return { runId: (await this.#api.startWorkflow(req)).runId, eagerlyStarted: false };
     })(input);
     // As in Temporal, the handle is not bound to the run it started (runId undefined): it acts on
     // the workflow's latest run, so it still reaches the workflow after a continue-as-new or a
     // retry; cancel and terminate only within the chain that this start began.
-    return new WorkflowHandle<T>({
+    const handle = new WorkflowHandle<T>({
       api: this.#api,
       namespace: this.#namespace,
       identity: this.#identity,
       interceptors: this.#interceptors,
       workflowId: options.workflowId,
       runId: undefined,
-      firstExecutionRunId: runId,
+      firstExecutionRunId: started.runId,
       followRuns: options.followRuns,
+    });
+    return Object.assign(handle, {
+      firstExecutionRunId: started.runId,
+      eagerlyStarted: started.eagerlyStarted,
     });
   }
 

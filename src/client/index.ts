@@ -9,6 +9,7 @@ export { Client, WorkflowClient } from './client.ts';
 export type {
   ClientOptions,
   GetWorkflowHandleOptions,
+  WorkflowHandleWithStartDetails,
   WorkflowSignalWithStartOptions,
   WorkflowStartOptions,
 } from './client.ts';
@@ -29,6 +30,7 @@ export type {
   WorkflowSignalInput,
   WorkflowSignalWithStartInput,
   WorkflowStartInput,
+  WorkflowStartOutput,
   WorkflowStartUpdateInput,
   WorkflowStartUpdateOutput,
   WorkflowStartUpdateWithStartInput,

@@ -29,6 +29,16 @@ export interface WorkflowStartInput {
   readonly options: CompiledWorkflowOptions;
 }
 
+/**
+ * What {@link WorkflowClientInterceptor.startWithDetails} resolves with: the started run's id, and
+ * whether its first workflow task went straight to a worker in the starting process (Temporal's
+ * eager start). Reprise has no eager start: `eagerlyStarted` is always false.
+ */
+export interface WorkflowStartOutput {
+  readonly runId: string;
+  readonly eagerlyStarted: boolean;
+}
+
 /** Input of {@link WorkflowClientInterceptor.signalWithStart}. */
 export interface WorkflowSignalWithStartInput {
   readonly workflowType: string;
@@ -121,18 +131,28 @@ export interface WorkflowDescribeInput {
  * @example
  * ```ts
  * const tenant: WorkflowClientInterceptor = {
- *   start: (input, next) =>
+ *   startWithDetails: (input, next) =>
  *     next({ ...input, headers: { ...input.headers, tenant: defaultPayloadConverter.toPayload('acme') } }),
  * };
  * const client = new Client({ connection, interceptors: { workflow: [tenant] } });
  * ```
  */
 export interface WorkflowClientInterceptor {
-  /** Wraps `start` (and `execute`); resolves with the run id. */
+  /**
+   * Wraps `start` (and `execute`); resolves with the run id. An interceptor with this method and
+   * no `startWithDetails` is called as if it were a `startWithDetails` that resolves with
+   * `{ runId, eagerlyStarted }`; one with both is called only through `startWithDetails`.
+   * @deprecated Implement {@link startWithDetails}, as in Temporal.
+   */
   start?: (
     input: WorkflowStartInput,
     next: Next<WorkflowClientInterceptor, 'start'>,
   ) => Promise<string>;
+  /** Wraps `start` (and `execute`); resolves with the run id and whether it started eagerly. */
+  startWithDetails?: (
+    input: WorkflowStartInput,
+    next: Next<WorkflowClientInterceptor, 'startWithDetails'>,
+  ) => Promise<WorkflowStartOutput>;
   /** Wraps `signalWithStart`; resolves with the id of the run that got the signal. */
   signalWithStart?: (
     input: WorkflowSignalWithStartInput,

@@ -33,7 +33,7 @@ import type { HistoryEvent } from '../../src/protocol/history-events.ts';
 
 /** A client interceptor that sets the `trace` header of each call to `t-<call>`. */
 const tracing: WorkflowClientInterceptor = {
-  start: (input, next) => next({ ...input, headers: traceHeader('t-start') }),
+  startWithDetails: (input, next) => next({ ...input, headers: traceHeader('t-start') }),
   signalWithStart: (input, next) => next({ ...input, headers: traceHeader('t-sws') }),
   signal: (input, next) => next({ ...input, headers: traceHeader('t-signal') }),
   query: (input, next) => next({ ...input, headers: traceHeader('t-query') }),
@@ -298,7 +298,7 @@ describe('headers over the payload limit', () => {
 
   test("a client's oversized headers are refused with PayloadTooLargeError and start nothing", async () => {
     const big: WorkflowClientInterceptor = {
-      start: (input, next) => next({ ...input, headers: traceHeader('x'.repeat(3000)) }),
+      startWithDetails: (input, next) => next({ ...input, headers: traceHeader('x'.repeat(3000)) }),
     };
     const client = new Client({
       connection: env.engine.connection,

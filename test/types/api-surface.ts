@@ -147,7 +147,9 @@ import type {
   WorkflowExecutionInfo,
   WorkflowStartOptions,
   WorkflowClientInterceptor,
+  WorkflowHandleWithStartDetails,
   WorkflowStartInput,
+  WorkflowStartOutput,
   WorkflowSignalWithStartInput,
   WorkflowSignalInput,
   WorkflowQueryInput,
@@ -557,6 +559,12 @@ export async function clientSurface(engine: Engine): Promise<void> {
     startDelay: '1 minute',
   };
   const handle: WorkflowHandle<typeof greeter> = await client.workflow.start(greeter, start);
+  const detailed: WorkflowHandleWithStartDetails<typeof greeter> = await client.workflow.start(
+    greeter,
+    start,
+  );
+  const startDetails: { firstExecutionRunId: string; eagerlyStarted: boolean } = detailed;
+  use(startDetails);
   const result: string = await handle.result();
   const executed: number = await client.workflow.execute(counter, {
     workflowId: 'count',
@@ -866,8 +874,13 @@ export async function workerInterceptors(engine: Engine): Promise<void> {
 export function clientInterceptors(engine: Engine): Client {
   const trace = defaultPayloadConverter.toPayload('trace-1');
   const tracing: WorkflowClientInterceptor = {
-    start: (input: WorkflowStartInput, next) =>
-      next({ ...input, headers: { ...input.headers, trace } }),
+    startWithDetails: async (input: WorkflowStartInput, next) => {
+      const out: WorkflowStartOutput = await next({
+        ...input,
+        headers: { ...input.headers, trace },
+      });
+      return out;
+    },
     signalWithStart: (input: WorkflowSignalWithStartInput, next) => next(input),
     signal: (input: WorkflowSignalInput, next) => next(input),
     query: (input: WorkflowQueryInput, next) => next(input),
@@ -889,9 +902,18 @@ export function clientInterceptors(engine: Engine): Client {
   };
   const untraced: WorkflowClientInterceptor = {
     // @ts-expect-error -- a header value is a Payload, not a plain value
-    start: (input, next) => next({ ...input, headers: { trace: 'trace-1' } }),
+    startWithDetails: (input, next) => next({ ...input, headers: { trace: 'trace-1' } }),
   };
   use(untraced);
+  // An interceptor written for Temporal's older SDKs: `start` resolves with the run id.
+  const legacy: WorkflowClientInterceptor = {
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- the deprecated form still compiles
+    start: async (input, next) => {
+      const runId: string = await next(input);
+      return runId;
+    },
+  };
+  use(legacy);
   return new Client({ connection: engine.connection, interceptors: { workflow: [tracing] } });
 }
 
