@@ -52,6 +52,7 @@ export interface ClientOptions {
   /**
    * Temporal's client interceptors: `workflow` wraps each call of `client.workflow` and of its
    * handles (the first listed is outermost); headers they set reach the workflow's interceptors.
+   * `schedule` wraps `client.schedule.create`; headers it sets reach every run the schedule starts.
    */
   readonly interceptors?: ClientInterceptors | undefined;
 }
@@ -451,6 +452,6 @@ export class Client {
       options.interceptors?.workflow ?? [],
     );
     this.activity = new AsyncCompletionClient(api, identity, this.namespace);
-    this.schedule = new ScheduleClient(api, this.namespace);
+    this.schedule = new ScheduleClient(api, this.namespace, options.interceptors?.schedule ?? []);
   }
 }

@@ -6,6 +6,7 @@ import type { Headers, Next } from '../protocol/interceptors.ts';
 import type { UpdateOutcome } from '../protocol/update.ts';
 import type { WorkflowDescription } from '../transport/engine-api.ts';
 import type { UntypedWorkflow, WorkflowStartOptions } from './client.ts';
+import type { CompiledScheduleOptions } from './schedule-types.ts';
 import type { WorkflowUpdateOptions } from './workflow-update-handle.ts';
 
 export type { Headers, Next } from '../protocol/interceptors.ts';
@@ -198,7 +199,37 @@ export interface WorkflowClientInterceptor {
   ) => Promise<WorkflowDescription>;
 }
 
-/** `new Client({ interceptors })`. Temporal's `ClientInterceptors` (its `workflow` list form). */
+/** Input of {@link ScheduleClientInterceptor.create}. */
+export interface CreateScheduleInput {
+  /** Headers every run the schedule starts gets, for the workflow's inbound interceptors. */
+  readonly headers: Headers;
+  readonly options: CompiledScheduleOptions;
+}
+
+/**
+ * What {@link ScheduleClientInterceptor.create} resolves with. Temporal's has the schedule's
+ * `conflictToken`; Reprise's schedules have none, so it is never set.
+ */
+export interface CreateScheduleOutput {
+  readonly conflictToken?: Uint8Array | undefined;
+}
+
+/**
+ * Implement `create` to wrap `client.schedule.create`: the headers it passes to `next` are kept
+ * with the schedule's action, and each run the schedule starts gets them (on its
+ * `WorkflowExecutionStarted`, for the workflow's inbound interceptors), as in Temporal.
+ * `handle.update` keeps them. Temporal's `ScheduleClientInterceptor`.
+ */
+export interface ScheduleClientInterceptor {
+  create?: (
+    input: CreateScheduleInput,
+    next: Next<ScheduleClientInterceptor, 'create'>,
+  ) => Promise<CreateScheduleOutput>;
+}
+
+/** `new Client({ interceptors })`. Temporal's `ClientInterceptors` (its list forms). */
 export interface ClientInterceptors {
   readonly workflow?: readonly WorkflowClientInterceptor[] | undefined;
+  /** Wrap `client.schedule.create`; the first listed is outermost. */
+  readonly schedule?: readonly ScheduleClientInterceptor[] | undefined;
 }

@@ -1,4 +1,6 @@
 import type { Workflow } from '../protocol/definitions.ts';
+import { headersToWire } from '../protocol/headers.ts';
+import { composeInterceptors } from '../protocol/interceptors.ts';
 import {
   typedSearchAttributesOf,
   unifySearchAttributes,
@@ -12,9 +14,27 @@ import {
   specFromWire,
   specToWire,
   stateToWire,
+  workflowTypeName,
 } from './schedule-convert.ts';
+import type { CreateScheduleInput, ScheduleClientInterceptor } from './interceptors.ts';
 import { ScheduleHandle } from './schedule-handle.ts';
-import type { ListScheduleOptions, ScheduleOptions, ScheduleSummary } from './schedule-types.ts';
+import type {
+  CompiledScheduleOptions,
+  ListScheduleOptions,
+  ScheduleOptions,
+  ScheduleSummary,
+} from './schedule-types.ts';
+
+/** The options interceptors see: the workflow type as its name, `args` always set. */
+function compiledScheduleOptions<W extends Workflow>(
+  options: ScheduleOptions<W>,
+): CompiledScheduleOptions {
+  const { workflowType, args, ...action } = options.action;
+  return {
+    ...options,
+    action: { ...action, workflowType: workflowTypeName(workflowType), args: [...(args ?? [])] },
+  };
+}
 
 /**
  * Creates, finds and lists schedules: `client.schedule`. Temporal's `ScheduleClient`.
@@ -28,24 +48,44 @@ import type { ListScheduleOptions, ScheduleOptions, ScheduleSummary } from './sc
 export class ScheduleClient {
   readonly #api: EngineApi;
   readonly #namespace: string;
+  readonly #interceptors: readonly ScheduleClientInterceptor[];
 
-  constructor(api: EngineApi, namespace: string) {
+  constructor(
+    api: EngineApi,
+    namespace: string,
+    interceptors: readonly ScheduleClientInterceptor[] = [],
+  ) {
     this.#api = api;
     this.#namespace = namespace;
+    this.#interceptors = interceptors;
   }
 
   /**
    * Creates a schedule and returns its handle. Its spec's times count from now. Throws
    * `ScheduleAlreadyRunning` if the id is taken, `InvalidArgumentError` for a bad cron
-   * expression, calendar or time zone (the message names it).
+   * expression, calendar or time zone (the message names it). The `schedule` interceptors wrap
+   * it; the headers they set reach every run the schedule starts.
    */
   async create<W extends Workflow>(options: ScheduleOptions<W>): Promise<ScheduleHandle> {
+    const input: CreateScheduleInput = { headers: {}, options: compiledScheduleOptions(options) };
+    await composeInterceptors(this.#interceptors, 'create', async (i) => {
+      await this.#create(i);
+      return {};
+    })(input);
+    return this.getHandle(options.scheduleId);
+  }
+
+  async #create({ options, headers }: CreateScheduleInput): Promise<void> {
     const { scheduleId } = options;
     await this.#api.createSchedule({
       namespace: this.#namespace,
       scheduleId,
       spec: specToWire(options.spec),
-      action: actionToWire(options.action, scheduleId),
+      action: actionToWire(
+        options.action,
+        scheduleId,
+        headersToWire(headers, `schedule '${scheduleId}'`),
+      ),
       policies: policiesToWire(options.policies),
       state: {
         ...stateToWire(options.state),
@@ -66,7 +106,6 @@ export class ScheduleClient {
               'the schedule options',
             ),
     });
-    return this.getHandle(scheduleId);
   }
 
   /** A handle to a schedule by id; no request is made until you use it. */

@@ -1,5 +1,6 @@
 // Client shapes ⇄ wire shapes of schedules: Dates and Durations to ms and back.
 import { InvalidArgumentError } from '../errors.ts';
+import type { Workflow } from '../protocol/definitions.ts';
 import { msFromDuration, msOptionalFromDuration } from '../protocol/duration.ts';
 import { toPayloads } from '../protocol/payload.ts';
 import { compileRetryPolicy } from '../protocol/retry-options.ts';
@@ -58,17 +59,27 @@ export function specFromWire(spec: WireSpec): ScheduleSpec {
   };
 }
 
-export function actionToWire(
-  action: ScheduleOptionsStartWorkflowAction,
-  scheduleId: string,
-): ScheduleAction {
-  const workflowType =
-    typeof action.workflowType === 'string' ? action.workflowType : action.workflowType.name;
-  if (!workflowType) {
+/** The name of an action's workflow type; `InvalidArgumentError` if it has none. */
+export function workflowTypeName(workflowType: string | Workflow): string {
+  const name = typeof workflowType === 'string' ? workflowType : workflowType.name;
+  if (!name) {
     throw new InvalidArgumentError(
       'The schedule action names no workflow type. Pass a named exported workflow function, or its name as a string.',
     );
   }
+  return name;
+}
+
+/**
+ * The action to send; `header` is what the schedule's interceptors set on `create` (an update
+ * sends the one it described, so it is kept).
+ */
+export function actionToWire(
+  action: ScheduleOptionsStartWorkflowAction,
+  scheduleId: string,
+  header: ScheduleAction['header'],
+): ScheduleAction {
+  const workflowType = workflowTypeName(action.workflowType);
   const out: ScheduleAction = {
     type: 'startWorkflow',
     workflowType,
@@ -86,6 +97,7 @@ export function actionToWire(
   const wtt = msOptionalFromDuration(action.workflowTaskTimeout);
   if (wtt !== undefined) out.workflowTaskTimeoutMs = wtt;
   if (action.retry !== undefined) out.retry = compileRetryPolicy(action.retry);
+  if (header !== undefined) out.header = header;
   return out;
 }
 

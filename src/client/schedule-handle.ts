@@ -1,6 +1,7 @@
 import type { ScheduleOverlapPolicy } from '../protocol/schedules.ts';
 import { typedSearchAttributesOf } from '../protocol/typed-search-attributes.ts';
 import type { EngineApi } from '../transport/engine-api.ts';
+import type { ScheduleDescriptionResponse } from '../transport/schedule-api.ts';
 import {
   actionFromWire,
   actionResultFromWire,
@@ -39,52 +40,22 @@ export class ScheduleHandle {
    * @example const { info } = await handle.describe(); console.log(info.nextActionTimes[0]);
    */
   async describe(): Promise<ScheduleDescription> {
-    const d = await this.#api.describeSchedule(this.#ref());
-    return {
-      scheduleId: d.scheduleId,
-      spec: specFromWire(d.spec),
-      action: actionFromWire(d.action),
-      policies: {
-        overlap: d.policies.overlap,
-        catchupWindow: d.policies.catchupWindowMs,
-        pauseOnFailure: d.policies.pauseOnFailure,
-      },
-      state: {
-        paused: d.state.paused,
-        note: d.state.note,
-        remainingActions: d.state.limitedActions ? d.state.remainingActions : undefined,
-      },
-      info: {
-        recentActions: d.info.recentActions.map(actionResultFromWire),
-        nextActionTimes: d.info.nextActionTimesMs.map((t) => new Date(t)),
-        runningActions: d.info.runningActions.map((r) => ({
-          type: 'startWorkflow',
-          workflow: { workflowId: r.workflowId, firstExecutionRunId: r.runId },
-        })),
-        numActionsTaken: d.info.numActionsTaken,
-        numActionsMissedCatchupWindow: d.info.numActionsMissedCatchupWindow,
-        numActionsSkippedOverlap: d.info.numActionsSkippedOverlap,
-        createdAt: new Date(d.info.createdAtMs),
-        lastUpdatedAt:
-          d.info.lastUpdatedAtMs === undefined ? undefined : new Date(d.info.lastUpdatedAtMs),
-      },
-      memo: d.memo,
-      searchAttributes: d.searchAttributes,
-      typedSearchAttributes: typedSearchAttributesOf(d.searchAttributes),
-    };
+    return describedSchedule(await this.#api.describeSchedule(this.#ref()));
   }
 
   /**
    * Changes the schedule: `fn` gets its description and returns the new spec, action, policies
    * and state (fields it does not know are ignored). Spec times before the update are not run.
+   * The headers its `create` interceptors set are kept, as in Temporal.
    * @example await handle.update((d) => ({ ...d, spec: { cronExpressions: ['0 9 * * *'] } }));
    */
   async update(fn: (previous: ScheduleDescription) => ScheduleUpdateOptions): Promise<void> {
-    const next = fn(await this.describe());
+    const current = await this.#api.describeSchedule(this.#ref());
+    const next = fn(describedSchedule(current));
     await this.#api.updateSchedule({
       ...this.#ref(),
       spec: specToWire(next.spec),
-      action: actionToWire(next.action, this.scheduleId),
+      action: actionToWire(next.action, this.scheduleId, current.action.header),
       policies: policiesToWire(next.policies),
       state: stateToWire(next.state),
     });
@@ -132,4 +103,40 @@ export class ScheduleHandle {
   async delete(): Promise<void> {
     await this.#api.deleteSchedule(this.#ref());
   }
+}
+
+/** A schedule's description from its wire form. */
+function describedSchedule(d: ScheduleDescriptionResponse): ScheduleDescription {
+  return {
+    scheduleId: d.scheduleId,
+    spec: specFromWire(d.spec),
+    action: actionFromWire(d.action),
+    policies: {
+      overlap: d.policies.overlap,
+      catchupWindow: d.policies.catchupWindowMs,
+      pauseOnFailure: d.policies.pauseOnFailure,
+    },
+    state: {
+      paused: d.state.paused,
+      note: d.state.note,
+      remainingActions: d.state.limitedActions ? d.state.remainingActions : undefined,
+    },
+    info: {
+      recentActions: d.info.recentActions.map(actionResultFromWire),
+      nextActionTimes: d.info.nextActionTimesMs.map((t) => new Date(t)),
+      runningActions: d.info.runningActions.map((r) => ({
+        type: 'startWorkflow',
+        workflow: { workflowId: r.workflowId, firstExecutionRunId: r.runId },
+      })),
+      numActionsTaken: d.info.numActionsTaken,
+      numActionsMissedCatchupWindow: d.info.numActionsMissedCatchupWindow,
+      numActionsSkippedOverlap: d.info.numActionsSkippedOverlap,
+      createdAt: new Date(d.info.createdAtMs),
+      lastUpdatedAt:
+        d.info.lastUpdatedAtMs === undefined ? undefined : new Date(d.info.lastUpdatedAtMs),
+    },
+    memo: d.memo,
+    searchAttributes: d.searchAttributes,
+    typedSearchAttributes: typedSearchAttributesOf(d.searchAttributes),
+  };
 }

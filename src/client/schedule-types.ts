@@ -108,6 +108,17 @@ export interface ScheduleOptions<W extends Workflow = Workflow> {
   readonly typedSearchAttributes?: TypedSearchAttributesInput | undefined;
 }
 
+/**
+ * The options of `client.schedule.create` as its interceptors see them: the action's workflow
+ * type as its name and its `args` always set. Temporal's `CompiledScheduleOptions`.
+ */
+export type CompiledScheduleOptions = Omit<ScheduleOptions, 'action'> & {
+  readonly action: Omit<ScheduleOptionsStartWorkflowAction, 'workflowType' | 'args'> & {
+    readonly workflowType: string;
+    readonly args: readonly unknown[];
+  };
+};
+
 /** What `handle.update(fn)`'s function returns. Fields it does not know are ignored. */
 export interface ScheduleUpdateOptions {
   readonly spec: ScheduleSpec;

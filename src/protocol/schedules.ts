@@ -1,6 +1,7 @@
 // Sandbox-safe: schedules as they cross the EngineApi and as they are stored (times and durations
 // in ms). The client's friendlier shapes (Date, Duration strings) live in client/schedule-types.ts.
 import * as z from 'zod';
+import { WireHeadersSchema } from './payload.ts';
 import { RetryPolicyInput } from './retry-policy.ts';
 import { SearchAttributesUpsert } from './search-attributes.ts';
 
@@ -98,6 +99,11 @@ export const ScheduleActionSchema = z.object({
   workflowRunTimeoutMs: int.positive().optional(),
   workflowTaskTimeoutMs: int.positive().optional(),
   retry: RetryPolicyInput.optional(),
+  /**
+   * Headers each started run gets (on its `WorkflowExecutionStarted`, for the workflow's inbound
+   * interceptors): those the client's schedule interceptors set on `create`.
+   */
+  header: WireHeadersSchema.optional(),
 });
 export type ScheduleAction = z.infer<typeof ScheduleActionSchema>;
 

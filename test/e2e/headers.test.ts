@@ -12,7 +12,7 @@ import {
   WorkflowNotFoundError,
   defaultPayloadConverter,
 } from 'reprise/client';
-import type { WorkflowClientInterceptor } from 'reprise/client';
+import type { ScheduleClientInterceptor, WorkflowClientInterceptor } from 'reprise/client';
 import type { ActivityInterceptorsFactory } from 'reprise/worker';
 import { randomBytes } from 'node:crypto';
 import { encryptionCodec } from './fixtures/encryption-codec.ts';
@@ -129,6 +129,53 @@ describe('headers', () => {
       'signal finish:t-signal',
       'query:t-query',
     ]);
+  });
+
+  test("a schedule interceptor's headers reach every run the schedule starts, and update keeps them", async () => {
+    const seenInputs: string[] = [];
+    const scheduleTracing: ScheduleClientInterceptor = {
+      create: (input, next) => {
+        seenInputs.push(
+          `${input.options.action.workflowType}(${input.options.action.args.length})`,
+        );
+        return next({ ...input, headers: { ...input.headers, ...traceHeader('t-schedule') } });
+      },
+    };
+    const scheduling = new Client({
+      connection: env.engine.connection,
+      interceptors: { schedule: [scheduleTracing] },
+    });
+    const h = await scheduling.schedule.create({
+      scheduleId: 'headers-schedule',
+      spec: { cronExpressions: ['0 0 1 1 *'] },
+      action: { type: 'startWorkflow', workflowType: traced, taskQueue: env.taskQueue },
+    });
+    assert.deepEqual(seenInputs, ['traced(0)']);
+    /** Triggers the schedule and returns the handle of the run its `n`th action started. */
+    const triggered = async (n: number) => {
+      await h.trigger();
+      await waitFor(
+        async () => (await h.describe()).info.numActionsTaken === n,
+        `the schedule's action ${n}`,
+      );
+      const { workflow } = ((await h.describe()).info.recentActions[n - 1] ?? assert.fail()).action;
+      return client.workflow.getHandle(workflow.workflowId, workflow.firstExecutionRunId);
+    };
+    const first = await triggered(1);
+    assert.deepEqual(await first.query(seenQuery), ['execute:t-schedule', 'query:t-query']);
+    const started = (await first.fetchHistory()).events[0];
+    assert.ok(started !== undefined);
+    assert.equal(recordedTrace(started), 't-schedule');
+    await first.terminate();
+    // Temporal's update sends the action's headers back: an update through a client without
+    // schedule interceptors keeps them.
+    await env.client.schedule
+      .getHandle('headers-schedule')
+      .update((d) => ({ ...d, state: { note: 'updated' } }));
+    const second = await triggered(2);
+    assert.deepEqual(await second.query(seenQuery), ['execute:t-schedule', 'query:t-query']);
+    await second.terminate();
+    await h.delete();
   });
 
   test("signalWithStart's headers are recorded on the start and on the signal", async () => {

@@ -148,6 +148,9 @@ import type {
   WorkflowStartOptions,
   WorkflowClientInterceptor,
   WorkflowHandleWithStartDetails,
+  CreateScheduleInput,
+  CreateScheduleOutput,
+  ScheduleClientInterceptor,
   WorkflowStartInput,
   WorkflowStartOutput,
   WorkflowSignalWithStartInput,
@@ -914,6 +917,15 @@ export function clientInterceptors(engine: Engine): Client {
     },
   };
   use(legacy);
+  const scheduleTracing: ScheduleClientInterceptor = {
+    create: async (input: CreateScheduleInput, next) => {
+      const workflowType: string = input.options.action.workflowType;
+      use(workflowType);
+      const out: CreateScheduleOutput = await next({ ...input, headers: { trace } });
+      return out;
+    },
+  };
+  use(new Client({ connection: engine.connection, interceptors: { schedule: [scheduleTracing] } }));
   return new Client({ connection: engine.connection, interceptors: { workflow: [tracing] } });
 }
 

@@ -1,13 +1,17 @@
 import type { CreateScheduleApiRequest } from '../../../transport/schedule-api.ts';
 import type { ScheduleRecord } from '../../../store/store.ts';
 import type { EngineDeps } from '../../deps.ts';
-import { checkPayload } from '../../payload-limits.ts';
 import { addStart } from '../../schedules/schedule-decisions.ts';
 import { compileSpec } from '../../schedules/schedule-spec.ts';
 import { assertNamespace } from '../find-run.ts';
 import { parseRequest } from '../parse-request.ts';
 import { addBackfill } from './patch-schedule.ts';
-import { CreateScheduleSchema, resolvePolicies, resolveState } from './schedule-requests.ts';
+import {
+  CreateScheduleSchema,
+  checkActionPayloads,
+  resolvePolicies,
+  resolveState,
+} from './schedule-requests.ts';
 import { nextActionAtForRow, timerFor, wakeAt } from './schedule-writes.ts';
 
 /**
@@ -23,7 +27,7 @@ export async function createSchedule(
   const req = parseRequest(CreateScheduleSchema, input, 'create schedule');
   await assertNamespace(deps, req.namespace);
   const spec = compileSpec(req.spec, req.scheduleId);
-  checkPayload(deps, `The action arguments of schedule '${req.scheduleId}'`, req.action.args);
+  checkActionPayloads(deps, req.scheduleId, req.action);
   const nowMs = deps.clock.now();
   const schedule: ScheduleRecord = {
     namespace: req.namespace,

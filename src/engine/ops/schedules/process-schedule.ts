@@ -201,6 +201,7 @@ async function startOne(
       workflowType: a.workflowType,
       taskQueue: a.taskQueue,
       args: a.args,
+      header: a.header,
       identity: `schedule:${s.scheduleId}`,
       memo: a.memo,
       searchAttributes: {

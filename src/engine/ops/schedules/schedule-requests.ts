@@ -8,9 +8,15 @@ import {
   SchedulePoliciesSchema,
   ScheduleSpecSchema,
 } from '../../../protocol/schedules.ts';
-import type { SchedulePolicies, ScheduleState } from '../../../protocol/schedules.ts';
+import type {
+  ScheduleAction,
+  SchedulePolicies,
+  ScheduleState,
+} from '../../../protocol/schedules.ts';
 import { SearchAttributesUpsert } from '../../../protocol/search-attributes.ts';
 import type { SchedulePoliciesInput } from '../../../transport/schedule-api.ts';
+import type { EngineDeps } from '../../deps.ts';
+import { checkPayload } from '../../payload-limits.ts';
 
 export const ScheduleRefSchema = z.object({
   namespace: z.string().min(1),
@@ -88,4 +94,16 @@ export function resolveState(s: z.infer<typeof StateInput> | undefined): Schedul
     limitedActions,
     remainingActions: limitedActions ? (s?.remainingActions ?? 0) : 0,
   };
+}
+
+/** Throws `PayloadTooLarge` if the action's arguments or its header are over the payload limit. */
+export function checkActionPayloads(
+  deps: EngineDeps,
+  scheduleId: string,
+  action: ScheduleAction,
+): void {
+  checkPayload(deps, `The action arguments of schedule '${scheduleId}'`, action.args);
+  if (action.header) {
+    checkPayload(deps, `The action header of schedule '${scheduleId}'`, action.header);
+  }
 }

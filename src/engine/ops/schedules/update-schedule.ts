@@ -1,9 +1,13 @@
 import type { UpdateScheduleApiRequest } from '../../../transport/schedule-api.ts';
 import type { EngineDeps } from '../../deps.ts';
-import { checkPayload } from '../../payload-limits.ts';
 import { compileSpec } from '../../schedules/schedule-spec.ts';
 import { parseRequest } from '../parse-request.ts';
-import { UpdateScheduleSchema, resolvePolicies, resolveState } from './schedule-requests.ts';
+import {
+  UpdateScheduleSchema,
+  checkActionPayloads,
+  resolvePolicies,
+  resolveState,
+} from './schedule-requests.ts';
 import { mutateSchedule } from './schedule-writes.ts';
 
 /**
@@ -18,7 +22,7 @@ export async function updateSchedule(
 ): Promise<void> {
   const req = parseRequest(UpdateScheduleSchema, input, 'update schedule');
   compileSpec(req.spec, req.scheduleId);
-  checkPayload(deps, `The action arguments of schedule '${req.scheduleId}'`, req.action.args);
+  checkActionPayloads(deps, req.scheduleId, req.action);
   await mutateSchedule(deps, req.namespace, req.scheduleId, (s, nowMs) => {
     s.spec = req.spec;
     s.action = req.action;
