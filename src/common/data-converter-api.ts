@@ -12,7 +12,7 @@ import type {
   WorkflowTask,
 } from '../transport/engine-api.ts';
 import type { ScheduleAction } from '../protocol/schedules.ts';
-import { loadDataConverterSync } from './data-converter.ts';
+import { CLIENT_WITHOUT_CONVERTER, loadDataConverterSync } from './data-converter.ts';
 import type { DataConverter, LoadedDataConverter } from './data-converter.ts';
 import { decodeHistoryEvents, encodeCommands, mapUpdateOutcome } from './payload-fields.ts';
 
@@ -21,9 +21,15 @@ export function withDataConverter(api: EngineApi, dc: LoadedDataConverter | unde
   return dc === undefined ? api : new DataConverterApi(api, dc);
 }
 
-/** For `new Client({ dataConverter })`. */
+/**
+ * For `new Client({ dataConverter })`. Without one, the client still decodes what a worker with a
+ * converter encoded, or says it cannot (see CLIENT_WITHOUT_CONVERTER).
+ */
 export function clientApi(api: EngineApi, dataConverter: DataConverter | undefined): EngineApi {
-  return withDataConverter(api, loadDataConverterSync(dataConverter));
+  return new DataConverterApi(
+    api,
+    loadDataConverterSync(dataConverter) ?? CLIENT_WITHOUT_CONVERTER,
+  );
 }
 
 type Req<M extends keyof EngineApi> = Parameters<EngineApi[M]>[0];
@@ -138,9 +144,13 @@ class DataConverterApi implements EngineApi {
     }
   }
 
-  /** Decoded: a worker replays it, and `fetchHistory()` gives plain values (see docs). */
+  /**
+   * Decoded: a worker replays it, and `fetchHistory()` gives plain values (see docs). A client
+   * without a converter gets it as stored.
+   */
   async getHistory(req: Req<'getHistory'>) {
     const h = await this.#api.getHistory(req);
+    if (!this.#dc.encodes) return h;
     return { ...h, events: await decodeHistoryEvents(this.#dc, h.events) };
   }
 

@@ -6,7 +6,11 @@ import { pathToFileURL } from 'node:url';
 import { InvalidArgumentError } from '../errors.ts';
 import type { Failure, FailureInfo } from '../protocol/failure.ts';
 import type { Payload } from '../protocol/headers.ts';
-import { METADATA_ENCODING_KEY, defaultPayloadConverter } from '../protocol/payload-converter.ts';
+import {
+  METADATA_ENCODING_KEY,
+  defaultPayloadConverter,
+  encodingOf,
+} from '../protocol/payload-converter.ts';
 import type { PayloadConverter } from '../protocol/payload-converter.ts';
 
 export type { Payload } from '../protocol/headers.ts';
@@ -86,13 +90,20 @@ function base64(bytes: Uint8Array): string {
 export class LoadedDataConverter {
   readonly #converter: PayloadConverter;
   readonly #codecs: readonly PayloadCodec[];
+  /**
+   * False for CLIENT_WITHOUT_CONVERTER: values leave as the plain JSON values they are, and
+   * histories are given as stored.
+   */
+  readonly encodes: boolean;
 
-  constructor(converter: PayloadConverter, codecs: readonly PayloadCodec[]) {
+  constructor(converter: PayloadConverter, codecs: readonly PayloadCodec[], encodes = true) {
     this.#converter = converter;
     this.#codecs = codecs;
+    this.encodes = encodes;
   }
 
   async encodeValues(values: readonly unknown[]): Promise<unknown[]> {
+    if (!this.encodes) return [...values];
     let payloads = values.map((v) => this.#converter.toPayload(v));
     for (let i = this.#codecs.length - 1; i >= 0; i--) {
       payloads = await (this.#codecs[i] as PayloadCodec).encode(payloads);
@@ -204,6 +215,32 @@ async function mapFailureInfo(
     }
   }
 }
+
+/**
+ * What a client given no `dataConverter` decodes with. It sends plain JSON values (nothing to
+ * encode: a worker with or without a converter takes them), and what comes back encoded (by a
+ * worker with a converter) it reads with the default payload converter, as a Temporal client
+ * without one does. A payload that converter cannot read (a codec's, a custom converter's)
+ * throws, rather than reach the caller as the encoded payload it is. `fetchHistory()` gives the
+ * history as stored, as Temporal's does (a worker with the codecs can replay it).
+ */
+const noConverterPayloads: PayloadConverter = {
+  toPayload: (value) => defaultPayloadConverter.toPayload(value),
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- Temporal's signature
+  fromPayload<T>(payload: Payload): T {
+    try {
+      return defaultPayloadConverter.fromPayload<T>(payload);
+    } catch (e) {
+      throw new InvalidArgumentError(
+        `A payload came back encoded as '${encodingOf(payload)}', which a client without a dataConverter cannot decode: ` +
+          'give the client the same dataConverter (its payloadCodecs and payloadConverter) as the workers.',
+        { cause: e },
+      );
+    }
+  },
+};
+
+export const CLIENT_WITHOUT_CONVERTER = new LoadedDataConverter(noConverterPayloads, [], false);
 
 /**
  * Resolves a `dataConverter` option: undefined when none is set (payloads stay plain JSON), else

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import {
   Client,
+  InvalidArgumentError,
   QueryFailedError,
   WithStartWorkflowOperation,
   WorkflowFailedError,
@@ -165,16 +166,21 @@ describe('dataConverter with an encryption codec', () => {
     assert.ok(!(await storedHistory(env, 'dc-refusals')).includes('plaintext-secret'));
   });
 
-  test('a client without the codec sees the encoded payloads, not the values', async () => {
+  test('a client without the codec refuses the encoded payloads, saying to give it the codecs', async () => {
     const handle = await client.workflow.start(echo, {
       workflowId: 'dc-no-codec',
       taskQueue: env.taskQueue,
       args: ['plaintext-secret-echo'],
     });
     await handle.result();
-    const raw: unknown = await env.client.workflow.getHandle('dc-no-codec').result();
-    assert.ok(!JSON.stringify(raw).includes('plaintext-secret'));
-    assert.deepEqual(Object.keys(raw as object).sort(), ['data', 'metadata']);
+    // env.client has no dataConverter: it used to return the encoded payload as the result.
+    await assert.rejects(
+      env.client.workflow.getHandle('dc-no-codec').result(),
+      (e: unknown) =>
+        e instanceof InvalidArgumentError &&
+        e.message.includes(`encoded as '${ENCRYPTED}'`) &&
+        e.message.includes('give the client the same dataConverter (its payloadCodecs'),
+    );
   });
 });
 
@@ -236,6 +242,20 @@ describe('a payload the worker cannot encode', () => {
   });
   after(async () => {
     await env.close();
+  });
+
+  test('a client without a dataConverter reads what the default payload converter encoded', async () => {
+    // The codec passes payloads through: the worker stores them as json/plain payloads.
+    const handle = await env.client.workflow.start(echo, {
+      workflowId: 'dc-default-encoded',
+      taskQueue: env.taskQueue,
+      args: [{ greeting: 'hi' }],
+    });
+    assert.deepEqual(await handle.result(), {
+      value: { greeting: 'hi' },
+      shouted: '[OBJECT OBJECT]!',
+    });
+    assert.ok((await storedHistory(env, 'dc-default-encoded')).includes('"metadata"'));
   });
 
   test("in a workflow task's commands fails the task at once, with the codec's error", async () => {
