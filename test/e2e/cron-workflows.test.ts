@@ -103,7 +103,6 @@ describe('cron workflows', () => {
       (e: unknown) => e,
     );
     const run1 = handle.firstExecutionRunId;
-    assert.ok(run1 !== undefined);
     const started1 = await startedOf(workflowId, run1);
     assert.equal(started1.cronSchedule, '*/10 * * * *');
     assert.equal(started1.initiator, undefined, 'a first run continues nothing');
@@ -191,7 +190,6 @@ describe('cron workflows', () => {
       (e: unknown) => e,
     );
     const run1 = handle.firstExecutionRunId;
-    assert.ok(run1 !== undefined);
     clock.advance(7 * MIN);
     await finish(workflowId, run1, 'complete');
     const run2 = nextRunOf(await closeOf(workflowId, run1));
@@ -244,7 +242,6 @@ describe('cron workflows', () => {
       retry: { initialInterval: '1s', maximumAttempts: 2 },
     });
     const run1 = handle.firstExecutionRunId;
-    assert.ok(run1 !== undefined);
     clock.advance(7 * MIN);
     await finish(workflowId, run1, 'fail');
     const close1 = await closeOf(workflowId, run1);
@@ -283,7 +280,6 @@ describe('cron workflows', () => {
       workflowRunTimeout: '2m',
     });
     const run1 = handle.firstExecutionRunId;
-    assert.ok(run1 !== undefined);
     clock.advance(7 * MIN); // hh:10: the run starts, and never finishes
     await waitForTypes(workflowId, run1, 'WorkflowTaskCompleted');
     clock.advance(2 * MIN); // hh:12: its run timeout
@@ -313,7 +309,6 @@ describe('cron workflows', () => {
       (e: unknown) => e,
     );
     const run1 = handle.firstExecutionRunId;
-    assert.ok(run1 !== undefined);
     clock.advance(7 * MIN); // hh:10
     await finish(workflowId, run1, 'complete');
     const run2 = nextRunOf(await closeOf(workflowId, run1));
@@ -382,7 +377,6 @@ describe('cron workflows', () => {
       signalArgs: ['complete'],
     });
     const run1 = handle.firstExecutionRunId;
-    assert.ok(run1 !== undefined);
     assert.deepEqual(
       (await historyOf(workflowId, run1)).map((e) => e.type),
       ['WorkflowExecutionStarted', 'WorkflowExecutionSignaled'],

@@ -118,7 +118,7 @@ describe('workflow retry policy', () => {
       args: [2, 'the input'],
       retry: { initialInterval: '10s', maximumAttempts: 3 },
     });
-    const first = await closedRun(workflowId, handle.firstExecutionRunId!);
+    const first = await closedRun(workflowId, handle.firstExecutionRunId);
     const failed = first.events.at(-1);
     assert.ok(failed?.type === 'WorkflowExecutionFailed');
     assert.equal(failed.retryState, 'InProgress');
@@ -191,7 +191,7 @@ describe('workflow retry policy', () => {
       args: [4, 'x'],
       retry: { initialInterval: '1s', backoffCoefficient: 2 },
     });
-    const { runs, backoffs } = await driveRetries(workflowId, handle.firstExecutionRunId!);
+    const { runs, backoffs } = await driveRetries(workflowId, handle.firstExecutionRunId);
     assert.deepEqual(
       runs.map((r) => startedOf(r).attempt),
       [1, 2, 3, 4],
@@ -210,7 +210,7 @@ describe('workflow retry policy', () => {
       workflowId,
       retry: { initialInterval: '1s', maximumAttempts: 3 },
     });
-    const { runs } = await driveRetries(workflowId, handle.firstExecutionRunId!);
+    const { runs } = await driveRetries(workflowId, handle.firstExecutionRunId);
     assert.equal(runs.length, 3);
     const closes = runs.map((r) => r.events.at(-1));
     assert.deepEqual(
@@ -271,7 +271,7 @@ describe('workflow retry policy', () => {
       'the first attempt to sleep',
     );
     clock.advance(60_000);
-    const first = await closedRun(workflowId, handle.firstExecutionRunId!);
+    const first = await closedRun(workflowId, handle.firstExecutionRunId);
     const timedOut = first.events.at(-1);
     assert.ok(timedOut?.type === 'WorkflowExecutionTimedOut');
     assert.equal(timedOut.retryState, 'InProgress');
@@ -303,7 +303,7 @@ describe('workflow retry policy', () => {
     );
     const startMs = clock.now();
     clock.advance(60_000); // run 1 times out; run 2 starts after 5 s, with 25 s left
-    const first = await closedRun(workflowId, handle.firstExecutionRunId!);
+    const first = await closedRun(workflowId, handle.firstExecutionRunId);
     const secondId = retriedBy(first);
     assert.ok(secondId !== undefined);
     const secondStarted = (await historyOf(workflowId, secondId))[0];
@@ -363,7 +363,7 @@ describe('workflow retry policy', () => {
     const fromFirstRun = env.client.workflow
       .getHandle<typeof failsUntilAttempt>(workflowId, handle.firstExecutionRunId)
       .result();
-    const { runs, backoffs } = await driveRetries(workflowId, handle.firstExecutionRunId!);
+    const { runs, backoffs } = await driveRetries(workflowId, handle.firstExecutionRunId);
     assert.deepEqual(backoffs, [2000, 6000]);
     const last = runs.at(-1)!;
     const fromLatest = env.client.workflow.getHandle<typeof failsUntilAttempt>(workflowId).result();
@@ -394,7 +394,7 @@ describe('workflow retry policy', () => {
     const followed = env.client.workflow
       .getHandle<typeof failsUntilAttempt>(workflowId, handle.firstExecutionRunId)
       .result();
-    const { runs } = await driveRetries(workflowId, handle.firstExecutionRunId ?? '');
+    const { runs } = await driveRetries(workflowId, handle.firstExecutionRunId);
     assert.equal(runs.length, 2);
     const err = await own;
     assert.ok(err instanceof WorkflowFailedError);
@@ -462,7 +462,7 @@ describe('workflow retry policy', () => {
       args: [3, 'z'],
       retry: { initialInterval: '1s' },
     });
-    const { runs } = await driveRetries(workflowId, handle.firstExecutionRunId!);
+    const { runs } = await driveRetries(workflowId, handle.firstExecutionRunId);
     assert.equal(runs.length, 3);
     for (const run of runs) {
       await Worker.runReplayHistory(
