@@ -18,7 +18,10 @@ export const ErrorCode = {
   NonDeterminism: 'NonDeterminism',
   IllegalState: 'IllegalState',
   Unavailable: 'Unavailable',
+  /** @deprecated No longer raised: an unknown update id is `WorkflowNotFound`, as in Temporal. */
   UpdateNotFound: 'UpdateNotFound',
+  /** Temporal's WorkflowNotReady: the run cannot take the request now (its workflow task fails). */
+  WorkflowNotReady: 'WorkflowNotReady',
   WorkflowUpdateFailed: 'WorkflowUpdateFailed',
   ActivityCancelled: 'ActivityCancelled',
   ActivityCompletionFailed: 'ActivityCompletionFailed',
@@ -42,11 +45,22 @@ export class WorkflowNotFoundError extends RepriseError {
   readonly workflowId: string;
   readonly runId: string | undefined;
   readonly namespace: string;
-  constructor(workflowId: string, runId: string | undefined, namespace: string, detail?: string) {
+  /**
+   * `detail` follows the message's first sentence ("No workflow …"); `{ message }` replaces the
+   * whole message, for what the workflow lacks when it exists (an update id).
+   */
+  constructor(
+    workflowId: string,
+    runId: string | undefined,
+    namespace: string,
+    detail?: string | { message: string },
+  ) {
     super(
       ErrorCode.WorkflowNotFound,
-      `No workflow '${workflowId}'${runId ? ` with run ${runId}` : ''} in namespace '${namespace}'. ` +
-        (detail ?? 'Check the workflow id, run id and namespace.'),
+      typeof detail === 'object'
+        ? detail.message
+        : `No workflow '${workflowId}'${runId ? ` with run ${runId}` : ''} in namespace '${namespace}'. ` +
+            (detail ?? 'Check the workflow id, run id and namespace.'),
     );
     this.workflowId = workflowId;
     this.runId = runId;
@@ -225,16 +239,41 @@ export class TaskNotFoundError extends RepriseError {
   }
 }
 
-/** No update with this id was sent to the run (or its rejection was forgotten). */
-export class UpdateNotFoundError extends RepriseError {
+/**
+ * No update with this id is known to the run: it was never sent to it, or it was rejected and its
+ * rejection forgotten. A `WorkflowNotFoundError`, as Temporal's client throws for it (the server
+ * answers NotFound).
+ * @deprecated Catch `WorkflowNotFoundError`; this subclass stays so that old imports build.
+ */
+export class UpdateNotFoundError extends WorkflowNotFoundError {
   readonly updateId: string;
-  constructor(updateId: string, workflowId: string, runId: string) {
-    super(
-      ErrorCode.UpdateNotFound,
-      `Workflow '${workflowId}' (run ${runId}) has no update '${updateId}'. ` +
-        'Check the updateId, or send the update with handle.startUpdate / executeUpdate.',
-    );
+  constructor(updateId: string, workflowId: string, runId: string, namespace: string) {
+    super(workflowId, runId, namespace, {
+      message:
+        `Workflow '${workflowId}' (run ${runId}) in namespace '${namespace}' has no update ` +
+        `'${updateId}': it was not sent to this run, or it was rejected and the rejection ` +
+        'forgotten. Check the updateId and the run, or send the update with ' +
+        'handle.startUpdate / executeUpdate.',
+    });
     this.updateId = updateId;
+  }
+}
+
+/**
+ * Temporal's WorkflowNotReady: the run cannot take an update now, because its workflow task keeps
+ * failing (its attempt is 3 or more); nothing was recorded. Fix the workflow (see the task
+ * failure in `describe()`), then send the update again.
+ */
+export class WorkflowNotReadyError extends RepriseError {
+  readonly workflowId: string;
+  readonly runId: string;
+  constructor(workflowId: string, runId: string, detail: string) {
+    super(
+      ErrorCode.WorkflowNotReady,
+      `Unable to perform workflow execution update due to Workflow Task in failed state. ${detail}`,
+    );
+    this.workflowId = workflowId;
+    this.runId = runId;
   }
 }
 

@@ -1,4 +1,4 @@
-import { ErrorCode, RepriseError } from '../errors.ts';
+import { ErrorCode, RepriseError, WorkflowNotReadyError } from '../errors.ts';
 import type { RetryState } from '../protocol/failure.ts';
 
 /** `handle.result()` found the workflow failed, cancelled, terminated or timed out; see `cause`. */
@@ -64,6 +64,26 @@ export class WorkflowContinuedAsNewError extends RepriseError {
   }
 }
 
+/**
+ * Temporal's `ServiceError`: the engine refused the call for a reason that is neither a missing
+ * workflow nor a failed update — today, a run not ready for an update (`WorkflowNotReadyError`,
+ * its workflow task keeps failing). `cause` is the engine's error, whose `code` this one has.
+ */
+export class ServiceError extends RepriseError {
+  constructor(message: string, cause: RepriseError) {
+    super(cause.code, `${message}: ${cause.message}`, { cause });
+  }
+}
+
+/**
+ * What an update call throws for an engine error, as Temporal's client: a `WorkflowNotReadyError`
+ * (Temporal's server error WorkflowNotReady) in a `ServiceError` with `fallback` as its message;
+ * any other error as it is.
+ */
+export function updateCallError(e: unknown, fallback: string): unknown {
+  return e instanceof WorkflowNotReadyError ? new ServiceError(fallback, e) : e;
+}
+
 export {
   NamespaceNotFoundError,
   PayloadTooLargeError,
@@ -72,7 +92,10 @@ export {
   RepriseError,
   UnknownSignalError,
   UnknownWorkflowTypeError,
+  // Kept (deprecated) so that old imports build.
+  // eslint-disable-next-line @typescript-eslint/no-deprecated
   UpdateNotFoundError,
+  WorkflowNotReadyError,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   InvalidArgumentError,

@@ -90,7 +90,11 @@ export {
   ActivityCancelledError,
   ActivityCompletionError,
   WorkflowContinuedAsNewError,
+  // Kept (deprecated) so that old imports build.
+  // eslint-disable-next-line @typescript-eslint/no-deprecated
   UpdateNotFoundError,
+  ServiceError,
+  WorkflowNotReadyError,
   NamespaceNotFoundError,
   PayloadTooLargeError,
   QueryNotRegisteredError,

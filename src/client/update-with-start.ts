@@ -13,6 +13,7 @@ import type {
 import type { WorkflowStartOptions } from './client.ts';
 import type { WorkflowIdConflictPolicy } from './workflow-id-options.ts';
 import { WorkflowHandle } from './workflow-handle.ts';
+import { updateCallError } from './errors.ts';
 import { UPDATE_POLL_MS, WorkflowUpdateHandle } from './workflow-update-handle.ts';
 import type { WorkflowUpdateOptions } from './workflow-update-handle.ts';
 import { headersToWire } from '../protocol/headers.ts';
@@ -184,7 +185,8 @@ export async function updateWithStart<T extends Workflow, Ret, Args extends unkn
           ? undefined
           : { runId, updateId: output.updateId, stage: 'Completed', outcome },
     });
-  } catch (e) {
+  } catch (thrown) {
+    const e = updateCallError(thrown, 'Update-With-Start failed');
     if (!progress.settled) settle.reject(e);
     throw e;
   }

@@ -19,7 +19,7 @@ import type {
   UpdateWorkflowResponse,
   WorkflowDescription,
 } from '../transport/engine-api.ts';
-import { WorkflowContinuedAsNewError, WorkflowFailedError } from './errors.ts';
+import { WorkflowContinuedAsNewError, WorkflowFailedError, updateCallError } from './errors.ts';
 import type {
   WorkflowClientInterceptor,
   WorkflowExecution,
@@ -326,7 +326,7 @@ export class WorkflowHandle<T extends Workflow = Workflow> {
     waitForStage: 'Accepted' | 'Completed',
   ): Promise<WorkflowStartUpdateOutput> {
     const updateId = input.options.updateId ?? randomUUID();
-    let response = await this.#api.updateWorkflow({
+    const request = {
       ...this.#chainRef(input.workflowExecution, input.firstExecutionRunId),
       updateId,
       name: input.updateName,
@@ -335,10 +335,18 @@ export class WorkflowHandle<T extends Workflow = Workflow> {
       identity: this.#identity,
       waitForStage,
       waitMs: UPDATE_POLL_MS,
-    });
-    const reached = (r: UpdateWorkflowResponse): boolean =>
-      r.stage === 'Completed' || (waitForStage === 'Accepted' && r.stage === 'Accepted');
-    while (!reached(response)) {
+    };
+    let response: UpdateWorkflowResponse;
+    try {
+      // As Temporal's client: sent again (the updateId makes that safe) while only admitted, so
+      // that each try is checked anew — a run whose workflow task keeps failing refuses it.
+      do {
+        response = await this.#api.updateWorkflow(request);
+      } while (response.stage === 'Admitted');
+    } catch (e) {
+      throw updateCallError(e, 'Workflow Update failed');
+    }
+    while (waitForStage === 'Completed' && response.stage !== 'Completed') {
       response = await this.#api.pollWorkflowUpdate({
         namespace: this.#namespace,
         workflowId: input.workflowExecution.workflowId,

@@ -1,3 +1,4 @@
+import { WorkflowNotReadyError } from '../errors.ts';
 import type { CommandOf } from '../protocol/commands.ts';
 import type { WireHeaders } from '../protocol/headers.ts';
 import type { UpdateRequest } from '../protocol/update.ts';
@@ -19,6 +20,32 @@ export function admittedUpdates(state: RunState): UpdateRequest[] {
       ...(u.header !== undefined && { header: u.header }),
       ...(u.sequencingEventId !== undefined && { sequencingEventId: u.sequencingEventId }),
     }));
+}
+
+/** Temporal's `failUpdateWorkflowTaskAttemptCount`: from this workflow task attempt, updates fail fast. */
+const FAIL_UPDATE_WORKFLOW_TASK_ATTEMPT = 3;
+
+/**
+ * Refuses an update to a running run whose workflow task keeps failing — the current (or next)
+ * task's attempt is 3 or more, that is, it failed or timed out twice in a row — with
+ * WorkflowNotReadyError, as Temporal's server does: the task would fail again before the workflow
+ * could see the update (an update cannot fix the workflow's state). Checked before anything is
+ * recorded, also for an updateId the run already has (Temporal checks before it looks one up).
+ * Test: test/e2e/update-task-failures.test.ts.
+ */
+export function refuseIfWorkflowTaskFailing(tx: RunTx): void {
+  const s = tx.state;
+  const attempt = s.workflowTask?.attempt ?? s.workflowTaskBackoffAttempt ?? 1;
+  if (attempt < FAIL_UPDATE_WORKFLOW_TASK_ATTEMPT) return;
+  const last = s.lastWorkflowTaskFailure;
+  throw new WorkflowNotReadyError(
+    s.workflowId,
+    tx.runId,
+    `Workflow '${s.workflowId}' (run ${tx.runId}): its workflow task has failed ${attempt - 1} ` +
+      `times in a row${last ? ` (last: ${last.cause}: ${last.failure.message})` : ''}, so the ` +
+      'update was not recorded. Fix the workflow code or the failure that describe() shows; ' +
+      'once a workflow task completes, send the update again.',
+  );
 }
 
 /** An update request as the engine admits it (update, and update-with-start). */

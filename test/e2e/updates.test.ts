@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
   ApplicationFailure,
+  ErrorCode,
+  UpdateNotFoundError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
 } from 'reprise/client';
@@ -285,6 +287,20 @@ describe('workflow updates', () => {
     await assert.rejects(handle.executeUpdate(addItem, { args: ['late'] }), (e: unknown) => {
       assert.ok(e instanceof WorkflowNotFoundError);
       assert.match(e.message, /closed \(Completed\); updates reach only running workflows/);
+      return true;
+    });
+  });
+
+  test("the handle of an updateId the run does not have throws WorkflowNotFoundError (Temporal's)", async () => {
+    const handle = await startCart();
+    await assert.rejects(handle.getUpdateHandle('never-sent').result(), (e: unknown) => {
+      assert.ok(e instanceof WorkflowNotFoundError);
+      assert.equal(e.code, ErrorCode.WorkflowNotFound);
+      assert.equal(e.workflowId, handle.workflowId);
+      assert.match(e.message, /has no update 'never-sent': it was not sent to this run/);
+      // The deprecated class still catches it.
+      // eslint-disable-next-line @typescript-eslint/no-deprecated
+      assert.ok(e instanceof UpdateNotFoundError);
       return true;
     });
   });

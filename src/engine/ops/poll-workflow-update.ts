@@ -83,7 +83,9 @@ export async function waitForUpdate(
     if (!run) throw new IllegalStateError(`Run ${req.runId} disappeared.`);
     const state = parseRunState(run.state);
     const u = state.updates?.[req.updateId];
-    if (!u) throw new UpdateNotFoundError(req.updateId, req.workflowId, req.runId);
+    // The deprecated subclass, so that callers who catch it still do (it is a WorkflowNotFoundError).
+    // eslint-disable-next-line @typescript-eslint/no-deprecated
+    if (!u) throw new UpdateNotFoundError(req.updateId, req.workflowId, req.runId, req.namespace);
     const closed = run.status !== RunStatus.Running;
     switch (u.stage) {
       case 'completed': {

@@ -18,6 +18,7 @@ import { checkPayload } from '../payload-limits.ts';
 import { parseRunState } from '../run-state.ts';
 import { createRunMatched } from '../sync-match.ts';
 import { updateRun } from '../update-run.ts';
+import { refuseIfWorkflowTaskFailing } from '../workflow-updates.ts';
 import { assertNamespace } from './find-run.ts';
 import { parseRequest } from './parse-request.ts';
 import { waitForUpdate } from './poll-workflow-update.ts';
@@ -146,6 +147,7 @@ async function admitOrStart(
         if (conflict === WorkflowIdConflictPolicy.USE_EXISTING) {
           const sent = await updateRun(deps, run.runId, (tx) => {
             if (!tx.isRunning) return false; // closed meanwhile: decide again
+            refuseIfWorkflowTaskFailing(tx);
             const existing = tx.state.updates?.[update.updateId];
             if (existing === undefined || existing.stage === 'rejected') admitUpdate(tx, admission);
             return true;

@@ -7,7 +7,7 @@ import { checkPayload } from '../payload-limits.ts';
 import { scheduleSpeculativeWorkflowTask } from '../speculative-task.ts';
 import { updateRun } from '../update-run.ts';
 import type { RunTx } from '../update-run.ts';
-import { recordAdmittedUpdate } from '../workflow-updates.ts';
+import { recordAdmittedUpdate, refuseIfWorkflowTaskFailing } from '../workflow-updates.ts';
 import type { UpdateAdmission } from '../workflow-updates.ts';
 import { findRunOrThrow } from './find-run.ts';
 import { WireHeadersSchema } from '../../protocol/payload.ts';
@@ -34,7 +34,8 @@ export const UpdateSchema = z.object({
  * next task carries it). The same updateId again changes nothing and waits on the first one —
  * unless that one was rejected, which leaves nothing behind (Temporal's rule). An update to a
  * run of another chain than `firstExecutionRunId`'s is refused with WorkflowNotFoundError; so is
- * one to a closed run, except one that run already completed, whose outcome is returned.
+ * one to a closed run, except one that run already completed, whose outcome is returned. One to
+ * a run whose workflow task keeps failing is refused with WorkflowNotReadyError.
  */
 export async function updateWorkflow(
   deps: EngineDeps,
@@ -59,6 +60,7 @@ export async function updateWorkflow(
           'update was not sent. Use getHandle(workflowId) to update the latest run whatever its chain.',
       );
     }
+    if (tx.isRunning) refuseIfWorkflowTaskFailing(tx);
     const existing = tx.state.updates?.[req.updateId];
     if (existing && existing.stage !== 'rejected') return;
     if (!tx.isRunning) {
