@@ -19,6 +19,8 @@ import {
   parentOfDoomedChild,
   parentOfFlakyChild,
   slowUntilAttempt,
+  slowWithUpdates,
+  stamp,
   waitsForCancel,
 } from './fixtures/retry-workflows.ts';
 import { fixturesPath, startTestEnv, waitFor } from '../helpers/test-env.ts';
@@ -285,6 +287,61 @@ describe('workflow retry policy', () => {
     const result = await handle.result();
     assert.equal(result.attempt, 2);
     assert.equal(result.runId, timedOut.newExecutionRunId);
+  });
+
+  test('an update the run had not accepted when it timed out into a retry reaches the retry', async () => {
+    const workflowId = id('update-across-retry');
+    const handle = await env.client.workflow.start(slowWithUpdates, {
+      taskQueue: env.taskQueue,
+      workflowId,
+      args: [2],
+      workflowRunTimeout: '1 minute',
+      retry: { initialInterval: '5s' },
+    });
+    await waitFor(
+      async () => (await handle.describe()).pendingTimers.length === 1,
+      'the first attempt to sleep',
+    );
+    // No worker: the update is only admitted when the run times out.
+    await env.stopWorkers();
+    let restarted = false;
+    try {
+      const update = handle.executeUpdate(stamp, { updateId: 'across' });
+      const stageIn = async (runId: string): Promise<string | undefined> =>
+        env.engine.connection
+          .pollWorkflowUpdate({
+            namespace: 'default',
+            workflowId,
+            runId,
+            updateId: 'across',
+            waitForStage: 'Accepted',
+            waitMs: 0,
+          })
+          .then(
+            (r) => r.stage,
+            () => undefined,
+          );
+      await waitFor(
+        async () => (await stageIn(handle.firstExecutionRunId!)) === 'Admitted',
+        'the update to be admitted to the first run',
+      );
+      clock.advance(60_000);
+      const first = await closedRun(workflowId, handle.firstExecutionRunId!);
+      const secondId = retriedBy(first);
+      assert.ok(secondId !== undefined);
+      // As Temporal's server: aborted on the closed run, the update is sent to the retry.
+      await waitFor(
+        async () => (await stageIn(secondId)) === 'Admitted',
+        'the update to be admitted to the retry',
+      );
+      clock.advance(5000);
+      await env.startWorker();
+      restarted = true;
+      assert.equal(await update, 2);
+      assert.equal(await handle.result(), 2);
+    } finally {
+      if (!restarted) await env.startWorker();
+    }
   });
 
   test('retries stop when the workflow execution timeout would pass', async () => {

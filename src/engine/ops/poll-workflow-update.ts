@@ -45,6 +45,44 @@ export async function pollWorkflowUpdate(
   });
 }
 
+/**
+ * An update the workflow had not accepted when its run closed and handed on to a new run
+ * (continue-as-new, a retry, the next cron run): Temporal's server aborts it with a retryable
+ * error (ErrWorkflowClosing) and the call is sent again, to the new run. `updateWorkflow` does so
+ * when the request names no run; anyone else sees a WorkflowNotFoundError.
+ */
+export class UpdateAbortedByNewRunError extends WorkflowNotFoundError {
+  readonly newRunId: string;
+  constructor(
+    workflowId: string,
+    runId: string,
+    namespace: string,
+    newRunId: string,
+    detail: string,
+  ) {
+    super(workflowId, runId, namespace, detail);
+    this.newRunId = newRunId;
+  }
+}
+
+/** The run a closed run handed on to (its close event's newExecutionRunId), if any. */
+async function successorOf(
+  deps: EngineDeps,
+  runId: string,
+  closeEventId: number,
+): Promise<string | undefined> {
+  const [e] = await deps.store.readHistory({ runId, fromEventId: closeEventId });
+  if (
+    e?.type === 'WorkflowExecutionContinuedAsNew' ||
+    e?.type === 'WorkflowExecutionCompleted' ||
+    e?.type === 'WorkflowExecutionFailed' ||
+    e?.type === 'WorkflowExecutionTimedOut'
+  ) {
+    return e.newExecutionRunId;
+  }
+  return undefined;
+}
+
 /** Temporal's failure for an update still running when its workflow closed. */
 function closedBeforeCompletion(status: RunStatus): UpdateOutcome {
   return {
@@ -120,6 +158,16 @@ export async function waitForUpdate(
         break;
       case 'admitted':
         if (closed) {
+          const newRunId = await successorOf(deps, req.runId, state.nextEventId - 1);
+          if (newRunId !== undefined) {
+            throw new UpdateAbortedByNewRunError(
+              req.workflowId,
+              req.runId,
+              req.namespace,
+              newRunId,
+              `The run closed (${run.status}) and handed on to run ${newRunId} before the workflow accepted update '${req.updateId}'. Send the update to the workflow id (no run id) to reach the new run.`,
+            );
+          }
           throw new WorkflowNotFoundError(
             req.workflowId,
             req.runId,

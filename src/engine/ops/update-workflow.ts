@@ -12,7 +12,14 @@ import type { UpdateAdmission } from '../workflow-updates.ts';
 import { findRunOrThrow } from './find-run.ts';
 import { WireHeadersSchema } from '../../protocol/payload.ts';
 import { parseRequest } from './parse-request.ts';
-import { WaitForStageSchema, waitForUpdate } from './poll-workflow-update.ts';
+import {
+  UpdateAbortedByNewRunError,
+  WaitForStageSchema,
+  waitForUpdate,
+} from './poll-workflow-update.ts';
+
+/** Runs an update follows as they hand on to new runs before accepting it, in one call. */
+const MAX_HAND_ONS = 10;
 
 export const UpdateSchema = z.object({
   namespace: z.string().min(1),
@@ -35,7 +42,9 @@ export const UpdateSchema = z.object({
  * unless that one was rejected, which leaves nothing behind (Temporal's rule). An update to a
  * run of another chain than `firstExecutionRunId`'s is refused with WorkflowNotFoundError; so is
  * one to a closed run, except one that run already completed, whose outcome is returned. One to
- * a run whose workflow task keeps failing is refused with WorkflowNotReadyError.
+ * a run whose workflow task keeps failing is refused with WorkflowNotReadyError. An update the
+ * run had not accepted when it closed and handed on to a new run (continue-as-new, a retry, a cron
+ * run) is sent to that run, unless the request names the closed run (Temporal's server does so).
  */
 export async function updateWorkflow(
   deps: EngineDeps,
@@ -45,43 +54,53 @@ export async function updateWorkflow(
   const req = parseRequest(UpdateSchema, input, 'update workflow');
   checkPayload(deps, `The input of update '${req.name}'`, req.args);
   if (req.header) checkPayload(deps, `The header of update '${req.name}'`, req.header);
-  const run = await findRunOrThrow(deps, req);
-  await updateRun(deps, run.runId, (tx) => {
-    // Temporal checks the chain first: a run of another chain is not found, even for an updateId
-    // it knows.
-    const chain = tx.state.firstExecutionRunId ?? tx.runId;
-    if (req.firstExecutionRunId !== undefined && chain !== req.firstExecutionRunId) {
-      throw new WorkflowNotFoundError(
-        req.workflowId,
-        run.runId,
-        req.namespace,
-        `The latest run of workflow '${req.workflowId}' (${run.runId}) is not of the chain that ` +
-          `started with run ${req.firstExecutionRunId} (the id was started again since); the ` +
-          'update was not sent. Use getHandle(workflowId) to update the latest run whatever its chain.',
-      );
+  for (let round = 1; ; round++) {
+    const run = await findRunOrThrow(deps, req);
+    await updateRun(deps, run.runId, (tx) => {
+      // Temporal checks the chain first: a run of another chain is not found, even for an updateId
+      // it knows.
+      const chain = tx.state.firstExecutionRunId ?? tx.runId;
+      if (req.firstExecutionRunId !== undefined && chain !== req.firstExecutionRunId) {
+        throw new WorkflowNotFoundError(
+          req.workflowId,
+          run.runId,
+          req.namespace,
+          `The latest run of workflow '${req.workflowId}' (${run.runId}) is not of the chain that ` +
+            `started with run ${req.firstExecutionRunId} (the id was started again since); the ` +
+            'update was not sent. Use getHandle(workflowId) to update the latest run whatever its chain.',
+        );
+      }
+      if (tx.isRunning) refuseIfWorkflowTaskFailing(tx);
+      const existing = tx.state.updates?.[req.updateId];
+      if (existing && existing.stage !== 'rejected') return;
+      if (!tx.isRunning) {
+        throw new WorkflowNotFoundError(
+          req.workflowId,
+          run.runId,
+          req.namespace,
+          `The run is closed (${tx.state.status}); updates reach only running workflows.`,
+        );
+      }
+      admitUpdate(tx, req);
+    });
+    try {
+      return await waitForUpdate(deps, {
+        namespace: req.namespace,
+        workflowId: req.workflowId,
+        runId: run.runId,
+        updateId: req.updateId,
+        waitForStage: req.waitForStage,
+        waitMs: req.waitMs,
+        signal,
+      });
+    } catch (e) {
+      // Closed before accepting it, and handed on to a new run (continue-as-new, a retry, a cron
+      // run): as Temporal's server, the call is made again, so the update reaches the new run —
+      // when the request names no run (a named run is closed: WorkflowNotFoundError).
+      if (!(e instanceof UpdateAbortedByNewRunError) || req.runId !== undefined) throw e;
+      if (round >= MAX_HAND_ONS) throw e;
     }
-    if (tx.isRunning) refuseIfWorkflowTaskFailing(tx);
-    const existing = tx.state.updates?.[req.updateId];
-    if (existing && existing.stage !== 'rejected') return;
-    if (!tx.isRunning) {
-      throw new WorkflowNotFoundError(
-        req.workflowId,
-        run.runId,
-        req.namespace,
-        `The run is closed (${tx.state.status}); updates reach only running workflows.`,
-      );
-    }
-    admitUpdate(tx, req);
-  });
-  return waitForUpdate(deps, {
-    namespace: req.namespace,
-    workflowId: req.workflowId,
-    runId: run.runId,
-    updateId: req.updateId,
-    waitForStage: req.waitForStage,
-    waitMs: req.waitMs,
-    signal,
-  });
+  }
 }
 
 /**
