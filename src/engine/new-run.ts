@@ -244,7 +244,18 @@ export function isStartDelayed(tx: RunTx): boolean {
 export function skipStartDelay(tx: RunTx): void {
   // A retry's backoff (attempt 2 and later) is the retry policy's, not a start delay: it holds;
   // so does a cron run's wait for its time.
-  if (!isStartDelayed(tx) || (tx.state.attempt ?? 1) > 1 || tx.state.cron !== undefined) return;
+  if ((tx.state.attempt ?? 1) > 1 || tx.state.cron !== undefined) return;
+  skipFirstTaskBackoff(tx);
+}
+
+/**
+ * Dispatches the first workflow task of a run waiting for it — out its start delay, its retry
+ * backoff or its cron time — at once. Temporal's server does so for an update: it schedules a
+ * workflow task to deliver it whatever the run waits for (the backoff timer then finds the task
+ * there and does nothing). Test: test/e2e/workflow-retry.test.ts.
+ */
+export function skipFirstTaskBackoff(tx: RunTx): void {
+  if (!isStartDelayed(tx)) return;
   tx.deleteTimer(workflowTaskRetryKey());
   tx.scheduleWorkflowTask(1, tx.state.workflowTaskTimeoutMs);
 }

@@ -344,6 +344,30 @@ describe('workflow retry policy', () => {
     }
   });
 
+  test('an update to a run in its retry backoff dispatches its first workflow task at once', async () => {
+    const workflowId = id('update-in-backoff');
+    const handle = await env.client.workflow.start(slowWithUpdates, {
+      taskQueue: env.taskQueue,
+      workflowId,
+      args: [2],
+      workflowRunTimeout: '1 minute',
+      retry: { initialInterval: '1 hour' },
+    });
+    await waitFor(
+      async () => (await handle.describe()).pendingTimers.length === 1,
+      'the first attempt to sleep',
+    );
+    clock.advance(60_000);
+    const secondId = retriedBy(await closedRun(workflowId, handle.firstExecutionRunId!));
+    assert.ok(secondId !== undefined);
+    // The retry waits an hour for its first task; the update, as in Temporal, does not wait.
+    assert.equal(await handle.executeUpdate(stamp), 2);
+    assert.equal(await handle.result(), 2);
+    const events = await historyOf(workflowId, secondId);
+    assert.equal(events[1]?.type, 'WorkflowTaskScheduled');
+    assert.ok(events[1].timeMs < (events[0]?.timeMs ?? 0) + 3_600_000, 'before the backoff ended');
+  });
+
   test('retries stop when the workflow execution timeout would pass', async () => {
     const workflowId = id('out-of-time');
     const handle = await env.client.workflow.start(slowUntilAttempt, {

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { WorkflowNotFoundError } from '../../errors.ts';
 import type { UpdateWorkflowRequest, UpdateWorkflowResponse } from '../../transport/engine-api.ts';
 import type { EngineDeps } from '../deps.ts';
-import { skipStartDelay } from '../new-run.ts';
+import { skipFirstTaskBackoff } from '../new-run.ts';
 import { checkPayload } from '../payload-limits.ts';
 import { scheduleSpeculativeWorkflowTask } from '../speculative-task.ts';
 import { updateRun } from '../update-run.ts';
@@ -106,13 +106,14 @@ export async function updateWorkflow(
 /**
  * Admits an update to a running run that does not have it: recorded in the run's state, and
  * delivered by a speculative workflow task when none is out (a rejection then leaves no trace),
- * else by the next task; a run waiting out its start delay starts at once.
+ * else by the next task; a run waiting for its first task (start delay, retry backoff, cron time)
+ * starts at once.
  */
 export function admitUpdate(tx: RunTx, u: UpdateAdmission): void {
   recordAdmittedUpdate(tx, u);
   // Temporal dispatches the first workflow task to deliver an update to a run waiting out its
-  // start delay: the delay ends here (as a signalWithStart ends it), the task carries the update.
-  skipStartDelay(tx);
+  // start delay, retry backoff or cron time: the wait ends here, the task carries the update.
+  skipFirstTaskBackoff(tx);
   if (tx.state.workflowTask === undefined && tx.state.workflowTaskBackoffAttempt === undefined) {
     scheduleSpeculativeWorkflowTask(tx);
   } else {
