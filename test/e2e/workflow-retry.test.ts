@@ -259,19 +259,32 @@ describe('workflow retry policy', () => {
     }
   });
 
-  test('a run timeout is retried', async () => {
-    const workflowId = id('slow');
-    const handle = await env.client.workflow.start(slowUntilAttempt, {
+  /**
+   * Starts `workflow` (one that sleeps an hour in its first attempt) with a one-minute run
+   * timeout and `initialInterval`, and waits until that first attempt sleeps.
+   */
+  async function startSleeping<W extends typeof slowUntilAttempt | typeof slowWithUpdates>(
+    workflow: W,
+    workflowId: string,
+    initialInterval: string,
+  ): Promise<WorkflowHandle<W>> {
+    const handle = await env.client.workflow.start(workflow, {
       taskQueue: env.taskQueue,
       workflowId,
-      args: [2],
+      args: [2] as Parameters<W>,
       workflowRunTimeout: '1 minute',
-      retry: { initialInterval: '5s' },
+      retry: { initialInterval },
     });
     await waitFor(
       async () => (await handle.describe()).pendingTimers.length === 1,
       'the first attempt to sleep',
     );
+    return handle;
+  }
+
+  test('a run timeout is retried', async () => {
+    const workflowId = id('slow');
+    const handle = await startSleeping(slowUntilAttempt, workflowId, '5s');
     clock.advance(60_000);
     const first = await closedRun(workflowId, handle.firstExecutionRunId);
     const timedOut = first.events.at(-1);
@@ -291,17 +304,7 @@ describe('workflow retry policy', () => {
 
   test('an update the run had not accepted when it timed out into a retry reaches the retry', async () => {
     const workflowId = id('update-across-retry');
-    const handle = await env.client.workflow.start(slowWithUpdates, {
-      taskQueue: env.taskQueue,
-      workflowId,
-      args: [2],
-      workflowRunTimeout: '1 minute',
-      retry: { initialInterval: '5s' },
-    });
-    await waitFor(
-      async () => (await handle.describe()).pendingTimers.length === 1,
-      'the first attempt to sleep',
-    );
+    const handle = await startSleeping(slowWithUpdates, workflowId, '5s');
     // No worker: the update is only admitted when the run times out.
     await env.stopWorkers();
     let restarted = false;
@@ -346,17 +349,7 @@ describe('workflow retry policy', () => {
 
   test('an update to a run in its retry backoff dispatches its first workflow task at once', async () => {
     const workflowId = id('update-in-backoff');
-    const handle = await env.client.workflow.start(slowWithUpdates, {
-      taskQueue: env.taskQueue,
-      workflowId,
-      args: [2],
-      workflowRunTimeout: '1 minute',
-      retry: { initialInterval: '1 hour' },
-    });
-    await waitFor(
-      async () => (await handle.describe()).pendingTimers.length === 1,
-      'the first attempt to sleep',
-    );
+    const handle = await startSleeping(slowWithUpdates, workflowId, '1 hour');
     clock.advance(60_000);
     const secondId = retriedBy(await closedRun(workflowId, handle.firstExecutionRunId!));
     assert.ok(secondId !== undefined);
