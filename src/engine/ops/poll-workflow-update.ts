@@ -34,15 +34,7 @@ export async function pollWorkflowUpdate(
 ): Promise<UpdateWorkflowResponse> {
   const req = parseRequest(PollUpdateSchema, input, 'poll workflow update');
   const run = await findRunOrThrow(deps, req);
-  return waitForUpdate(deps, {
-    namespace: req.namespace,
-    workflowId: req.workflowId,
-    runId: run.runId,
-    updateId: req.updateId,
-    waitForStage: req.waitForStage,
-    waitMs: req.waitMs,
-    signal,
-  });
+  return waitForUpdate(deps, { ...req, runId: run.runId, signal });
 }
 
 /**

@@ -84,15 +84,7 @@ export async function updateWorkflow(
       admitUpdate(tx, req);
     });
     try {
-      return await waitForUpdate(deps, {
-        namespace: req.namespace,
-        workflowId: req.workflowId,
-        runId: run.runId,
-        updateId: req.updateId,
-        waitForStage: req.waitForStage,
-        waitMs: req.waitMs,
-        signal,
-      });
+      return await waitForUpdate(deps, { ...req, runId: run.runId, signal });
     } catch (e) {
       // Closed before accepting it, and handed on to a new run (continue-as-new, a retry, a cron
       // run): as Temporal's server, the call is made again, so the update reaches the new run —
