@@ -21,7 +21,7 @@ describe('listFilterToSql', () => {
     assert.deepEqual(sql.whereParams, ['$."Tier"', 1, 2, 'gold', 1]);
   });
 
-  test('STARTS_WITH on a column is a range of the column, which SQLite reads from an index', () => {
+  test('STARTS_WITH on a column is a range of the column, which SQLite reads from an index (TaskQueue too)', () => {
     const sql = listFilterToSql(parseListFilter("WorkflowId STARTS_WITH 'order-'"));
     assert.equal(sql.where, '(workflow_id >= ? AND workflow_id < ?)');
     assert.deepEqual(sql.whereParams, ['order-', 'order.']);
@@ -60,6 +60,16 @@ describe('listFilterToSql', () => {
         /INDEX runs_by_type \(namespace=\? AND workflow_type>\? AND workflow_type<\?\)/;
       assert.match(list("WorkflowType STARTS_WITH 'pay'"), byType);
       assert.match(count("WorkflowType STARTS_WITH 'pay'"), byType);
+      // TaskQueue has its own index (migration 0007), for = and IN as for STARTS_WITH.
+      const byQueue = /INDEX runs_by_task_queue \(namespace=\? AND task_queue/;
+      for (const query of [
+        "TaskQueue = 'orders'",
+        "TaskQueue IN ('orders', 'mail')",
+        "TaskQueue STARTS_WITH 'ord'",
+      ]) {
+        assert.match(list(query), byQueue, query);
+        assert.match(count(query), byQueue, query);
+      }
     } finally {
       db.close();
     }
