@@ -146,6 +146,14 @@ describe('search attributes, memo, list and count', () => {
     );
     assert.deepEqual(await env.client.workflow.count(`Batch = '${batch}'`), { count: 5 });
     assert.deepEqual(
+      await env.client.workflow.count(`TaskQueue = '${env.taskQueue}' AND Batch = '${batch}'`),
+      { count: 5 },
+    );
+    assert.deepEqual(
+      await env.client.workflow.count(`TaskQueue != '${env.taskQueue}' AND Batch = '${batch}'`),
+      { count: 0 },
+    );
+    assert.deepEqual(
       await env.client.workflow.count(`Batch = '${batch}' AND Index BETWEEN 1 AND 3`),
       {
         count: 3,
@@ -157,11 +165,11 @@ describe('search attributes, memo, list and count', () => {
     );
   });
 
-  test("a quote in a list query is written '' (or \\'), and STARTS_WITH matches string values only", async () => {
+  test("a quote in a list query is written '' (or \\'), and STARTS_WITH matches a Keyword's prefix", async () => {
     const batch = id("it's");
     for (const [suffix, Code] of [
-      ['number', 123],
-      ['text', '123'],
+      ['match', '123'],
+      ['other', '23'],
     ] as const) {
       await env.client.workflow.execute(quick, {
         taskQueue: env.taskQueue,
@@ -173,12 +181,49 @@ describe('search attributes, memo, list and count', () => {
     const listed = await list(`WorkflowId STARTS_WITH '${quoted}-' AND Code STARTS_WITH '12'`);
     assert.deepEqual(
       listed.map((w) => w.workflowId),
-      [`${batch}-text`],
+      [`${batch}-match`],
     );
     assert.deepEqual(
-      await env.client.workflow.count(`WorkflowId = "${batch.replaceAll("'", "\\'")}-number"`),
+      await env.client.workflow.count(`WorkflowId = "${batch.replaceAll("'", "\\'")}-other"`),
       { count: 1 },
     );
+  });
+
+  test('STARTS_WITH on a custom attribute held as a string list, a Datetime or a number is refused', async () => {
+    const batch = id('starts-with');
+    const attrs = {
+      [`${batch.replaceAll('-', '_')}_List`]: ['order-1'],
+      [`${batch.replaceAll('-', '_')}_Due`]: new Date(Date.UTC(2024, 4, 1)),
+      [`${batch.replaceAll('-', '_')}_Int`]: 120,
+    };
+    await env.client.workflow.execute(quick, {
+      taskQueue: env.taskQueue,
+      workflowId: batch,
+      searchAttributes: attrs,
+    });
+    for (const [name, type, hint] of [
+      [Object.keys(attrs)[0], 'KeywordList', /= or IN/],
+      [Object.keys(attrs)[1], 'Datetime', /BETWEEN/],
+      [Object.keys(attrs)[2], 'Int', /BETWEEN/],
+    ] as const) {
+      const query = `${name} STARTS_WITH '${type === 'Datetime' ? '2024' : type === 'Int' ? '12' : 'order-'}'`;
+      for (const run of [() => list(query), () => env.client.workflow.count(query)]) {
+        await assert.rejects(run(), (e) => {
+          assert.ok(e instanceof InvalidArgumentError, String(e));
+          assert.match(
+            e.message,
+            new RegExp(
+              `STARTS_WITH applies to Keyword search attributes, and ${name} is a ${type} \\(workflow '${batch}'`,
+            ),
+          );
+          assert.match(e.message, hint);
+          return true;
+        });
+      }
+    }
+    // = and IN match a string list's elements, and a Datetime compares as a range.
+    assert.equal((await list(`${Object.keys(attrs)[0]} = 'order-1'`)).length, 1);
+    assert.equal((await list(`${Object.keys(attrs)[1]} >= '2024-05-01T00:00:00.000Z'`)).length, 1);
   });
 
   test('a malformed list query is refused with InvalidArgumentError naming the position', async () => {

@@ -14,6 +14,7 @@ import type {
   ListFilterValue,
 } from '../../protocol/list-filter.ts';
 import type { SystemSearchAttribute } from '../../protocol/search-attributes.ts';
+import { InvalidArgumentError } from '../../errors.ts';
 import Database from 'better-sqlite3';
 
 export type SqlParam = string | number;
@@ -153,6 +154,69 @@ function valueTest(
       return typed(p.prefix, `(${subject} >= ? AND ${subject} < ?)`);
     }
   }
+}
+
+/**
+ * Refuses a filter that tests a custom attribute with STARTS_WITH when a run of the namespace
+ * holds that attribute as something other than a Keyword: Temporal's rule (STARTS_WITH applies
+ * to Keyword attributes only, not KeywordList, Datetime, Int, Double or Bool), read from the
+ * values, since an attribute's type is its values' (a string written as `toISOString()` writes
+ * it is a Datetime, as typed search attributes read it back). Without this, a prefix would match
+ * the elements of a string list and the text of a Datetime, where Temporal refuses the query.
+ */
+export function assertStartsWithOnKeywords(
+  db: Database.Database,
+  namespace: string,
+  filter: ListFilter,
+): void {
+  for (const name of startsWithCustomAttributes(filter.where)) {
+    const path = `$."${name}"`;
+    const held = db
+      .prepare<unknown[], { workflowId: string; type: string }>(NON_KEYWORD_HOLDER)
+      .get(path, path, namespace, path, path, path);
+    if (held === undefined) continue;
+    const type = INFERRED_TYPES[held.type] ?? held.type;
+    throw new InvalidArgumentError(
+      `Invalid list filter: STARTS_WITH applies to Keyword search attributes, and ${name} is a ` +
+        `${type} (workflow '${held.workflowId}' holds it as one). ` +
+        (type === 'KeywordList'
+          ? `Match whole elements with = or IN, e.g. ${name} IN ('a', 'b').`
+          : `Compare it with =, <, >, BETWEEN or IN.`),
+    );
+  }
+}
+
+/** A run of the namespace (`?` 3) holding the attribute at path `?` 1, 2, 4-6 as a non-Keyword. */
+const NON_KEYWORD_HOLDER =
+  `SELECT workflow_id AS workflowId, ` +
+  `CASE WHEN json_type(search_attributes, ?) = 'text' THEN 'datetime' ` +
+  `ELSE json_type(search_attributes, ?) END AS type ` +
+  `FROM runs WHERE namespace = ? AND (json_type(search_attributes, ?) IN ('array', 'integer', 'real', 'true', 'false') ` +
+  `OR (json_type(search_attributes, ?) = 'text' AND json_extract(search_attributes, ?) GLOB ` +
+  `'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9]Z')) LIMIT 1`;
+
+/** The Temporal type of a value, by json_type (and 'datetime' for an ISO string). */
+const INFERRED_TYPES: Partial<Record<string, string>> = {
+  array: 'KeywordList',
+  datetime: 'Datetime',
+  integer: 'Int',
+  real: 'Double',
+  true: 'Bool',
+  false: 'Bool',
+};
+
+function startsWithCustomAttributes(e: ListFilterExpr | undefined): Set<string> {
+  const names = new Set<string>();
+  const walk = (x: ListFilterExpr): void => {
+    if (x.type === 'and' || x.type === 'or') {
+      walk(x.left);
+      walk(x.right);
+    } else if (x.type === 'startsWith' && x.attribute.kind === 'custom') {
+      names.add(x.attribute.name);
+    }
+  };
+  if (e !== undefined) walk(e);
+  return names;
 }
 
 /**
