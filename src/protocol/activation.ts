@@ -164,7 +164,7 @@ export interface WorkflowInfoData {
   startTime: number;
   runStartTime: number;
   lastFailure: Failure | undefined;
-  unsafe: { isReplaying: boolean; now: number };
+  unsafe: { isReplaying: boolean; isReplayingHistoryEvents: boolean; now: number };
 }
 
 /** One call of a sink function (`proxySinks`) by workflow code. */

@@ -73,7 +73,10 @@ export function runSinkCalls(
       }
       const data = infos[call.info];
       if (data === undefined) continue;
-      if ((data.unsafe.isReplaying || options.replayWorker) && sink.callDuringReplay !== true) {
+      if (
+        (data.unsafe.isReplayingHistoryEvents || options.replayWorker) &&
+        sink.callDuringReplay !== true
+      ) {
         continue;
       }
       const failed = (error: unknown): void => {

@@ -19,6 +19,7 @@ import {
   proxyActivities,
   setHandler,
   sleep,
+  workflowInfo,
 } from './index.ts';
 
 const { charge } = proxyActivities<{ charge(i: number): Promise<string> }>({
@@ -353,6 +354,54 @@ async function conditionWithoutTimeout(): Promise<string> {
   await condition(() => ready, undefined as unknown as number);
   return 'ready';
 }
+
+/** The two replay flags of workflowInfo().unsafe where `seen` was called, e.g. 'replay/history'. */
+function replayFlags(): string {
+  const { isReplaying, isReplayingHistoryEvents } = workflowInfo().unsafe;
+  return `${isReplaying ? 'replay' : 'live'}/${isReplayingHistoryEvents ? 'history' : 'new'}`;
+}
+
+/** Records its replay flags in the body, in a query handler and in an update validator. */
+async function replayProbe(seen: string[]): Promise<void> {
+  setHandler(defineQuery<string>('flags'), replayFlags);
+  setHandler(defineUpdate<void>('poke'), () => undefined, {
+    validator: () => {
+      seen.push(`validator:${replayFlags()}`);
+    },
+  });
+  seen.push(`body:${replayFlags()}`);
+  await sleep(1000);
+}
+
+describe('workflowInfo().unsafe, as in Temporal', () => {
+  test('isReplayingHistoryEvents is true only while history is replayed: not in a query or an update validator', async () => {
+    const seen: string[] = [];
+    const query = (activator: Activator) => {
+      const answer = activator.query({ queryType: 'flags', args: [] });
+      assert.equal(answer.status, 'success');
+      return (answer as { result: unknown }).result;
+    };
+    const poke: ActivationJob = {
+      type: 'doUpdate',
+      updateId: 'u1',
+      name: 'poke',
+      args: [],
+      runValidator: true,
+    };
+
+    const replayed = new Activator({ randomSeed: 'seed', instantiate: () => ({ replayProbe }) });
+    await start(replayed, 'replayProbe', [seen], true);
+    // A query on a run just rebuilt by replay: the last activation replayed, the query is live.
+    assert.equal(query(replayed), 'replay/new');
+    await activate(replayed, [poke], true);
+
+    const live = new Activator({ randomSeed: 'seed', instantiate: () => ({ replayProbe }) });
+    await start(live, 'replayProbe', [seen]);
+    assert.equal(query(live), 'live/new');
+
+    assert.deepEqual(seen, ['body:replay/history', 'validator:replay/new', 'body:live/new']);
+  });
+});
 
 describe('non-cancellable scopes and scope timeouts, as in Temporal', () => {
   test("a non-cancellable scope's cancelRequested rejects when its parent is cancelled; what runs inside goes on", async () => {

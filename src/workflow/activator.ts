@@ -1078,7 +1078,11 @@ export class Activator {
       lastFailure: this.#lastFailure,
       cronSchedule: start.cronSchedule,
       cronScheduleToScheduleInterval: start.firstWorkflowTaskBackoffMs,
-      unsafe: { isReplaying: this.isReplaying, now: () => this.nowMs },
+      unsafe: {
+        isReplaying: this.isReplaying,
+        isReplayingHistoryEvents: this.replayingHistory,
+        now: () => this.nowMs,
+      },
     };
   }
 
@@ -1101,11 +1105,12 @@ export class Activator {
   }
 
   /**
-   * True while history is replayed: false in a query handler, which is a live call even in a run
-   * rebuilt for it (Temporal's `isReplayingHistoryEvents`). Log lines are dropped while true.
+   * True while history is replayed: false in a query handler or an update validator, each a
+   * live call even in a run rebuilt for it (`workflowInfo().unsafe.isReplayingHistoryEvents`).
+   * Log lines are dropped, and sink functions not called, while true.
    */
   get replayingHistory(): boolean {
-    return this.isReplaying && !this.#inQuery;
+    return this.isReplaying && !this.#inQuery && !this.#updates.inValidator;
   }
 
   log(level: WorkflowLogEntry['level'], message: string, attrs?: Record<string, unknown>): void {

@@ -69,8 +69,18 @@ export interface WorkflowInfo {
   readonly cronScheduleToScheduleInterval?: number | undefined;
   /** Values that are not deterministic: never branch workflow logic on them. */
   readonly unsafe: {
-    /** True while the worker replays history (the code already ran these steps once). */
+    /**
+     * True while the worker replays history (the code already ran these steps once). A query
+     * handler sees the value of the run's last activation: true on a run just rebuilt for it.
+     */
     readonly isReplaying: boolean;
+    /**
+     * True only while history events are replayed: as `isReplaying`, but false in a query
+     * handler and an update validator, which are live calls even on a run rebuilt by replay.
+     * What decides whether a log line is written or a sink function called; check it is false to
+     * act once per thing that really happens. Temporal's `isReplayingHistoryEvents`.
+     */
+    readonly isReplayingHistoryEvents: boolean;
     /** Workflow time in ms, as `Date.now()`. */
     now(): number;
   };
@@ -107,7 +117,11 @@ export function workflowInfoToData(
     startTime: startTime.getTime(),
     runStartTime: runStartTime.getTime(),
     lastFailure: failure,
-    unsafe: { isReplaying, now: unsafe.now() },
+    unsafe: {
+      isReplaying,
+      isReplayingHistoryEvents: unsafe.isReplayingHistoryEvents,
+      now: unsafe.now(),
+    },
   };
 }
 
@@ -129,6 +143,10 @@ export function workflowInfoFromData(data: WorkflowInfoData): WorkflowInfo {
     startTime: new Date(startTime),
     runStartTime: new Date(runStartTime),
     lastFailure: lastFailure === undefined ? undefined : decodeFailure(lastFailure),
-    unsafe: { isReplaying: unsafe.isReplaying, now: () => now },
+    unsafe: {
+      isReplaying: unsafe.isReplaying,
+      isReplayingHistoryEvents: unsafe.isReplayingHistoryEvents,
+      now: () => now,
+    },
   };
 }

@@ -376,6 +376,7 @@ export async function workflowSurface(): Promise<void> {
     info.firstExecutionRunId,
     info.continuedFromExecutionRunId,
     info.unsafe.isReplaying satisfies boolean,
+    info.unsafe.isReplayingHistoryEvents satisfies boolean,
     info.unsafe.now() satisfies number,
     info.lastFailure?.message satisfies string | undefined,
     parent?.workflowId,
