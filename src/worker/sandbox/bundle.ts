@@ -45,7 +45,8 @@ export const WORKFLOWS_FILENAME = 'reprise-workflows.js';
  * the sandbox. Imports of `reprise/workflow` resolve to the sandbox's shared runtime.
  *
  * Throws `InvalidArgumentError` when the module imports a Node built-in (`fs`, `node:net`, …):
- * workflow code cannot do I/O, that belongs in an activity. Also when it does not build or
+ * workflow code cannot do I/O, that belongs in an activity. `assert`, `util` and `url` resolve
+ * to the sandbox's own (`url` to its URL and URLSearchParams only). Also when it does not build or
  * throws while its module-level code runs.
  */
 export async function bundleWorkflows(options: BundleWorkflowsOptions): Promise<WorkflowBundle> {
@@ -195,6 +196,23 @@ function nodeBuiltinMessage(specifier: string, importer: string): string {
   );
 }
 
+/** Where `url` and `node:url` resolve: a module of the sandbox's URL and URLSearchParams. */
+const URL_NAMESPACE = 'reprise-url';
+const MISSING_URL_EXPORT = new RegExp(
+  `^No matching export in "${URL_NAMESPACE}:((?:node:)?url)" for import "([^"]+)"$`,
+);
+
+/** esbuild's error for an import the sandbox's `url` lacks, said as what to do instead. */
+function urlExportMessage(text: string): string | undefined {
+  const m = MISSING_URL_EXPORT.exec(text);
+  if (m === null) return undefined;
+  return (
+    `Workflow code imports '${m[2] ?? ''}' from '${m[1] ?? ''}', which the sandbox does not have: ` +
+    "its 'url' module exports only URL and URLSearchParams (the sandbox's globals). File paths " +
+    "and Node's legacy URL functions belong in an activity; parse and build URLs with `new URL()`."
+  );
+}
+
 /** What esbuild starts from: the workflows module, or an entry that adds interceptor modules. */
 type UserEntry = { workflowsPath: string; stdin?: esbuild.StdinOptions | undefined };
 
@@ -277,6 +295,19 @@ async function buildUserModule(entry: UserEntry): Promise<{ code: string; source
           'module.exports = { TextEncoder: globalThis.TextEncoder, TextDecoder: globalThis.TextDecoder };',
         loader: 'js',
       }));
+      // And `url` to the sandbox's URL and URLSearchParams (ADR 0024), and nothing else: importing
+      // another of its exports (fileURLToPath, parse, …) fails the bundle (urlExportMessage).
+      build.onResolve({ filter: /^(node:)?url$/ }, (args) => ({
+        path: args.path,
+        namespace: URL_NAMESPACE,
+      }));
+      build.onLoad({ filter: /.*/, namespace: URL_NAMESPACE }, () => ({
+        contents:
+          'export const URL = globalThis.URL;\n' +
+          'export const URLSearchParams = globalThis.URLSearchParams;\n' +
+          'export default { URL, URLSearchParams };\n',
+        loader: 'js',
+      }));
       build.onResolve({ filter: /^(node:)?[a-z_][a-z0-9_/]*$/ }, (args) => {
         if (!builtins.has(args.path) && !args.path.startsWith('node:')) return undefined;
         const message = nodeBuiltinMessage(args.path, args.importer);
@@ -315,7 +346,10 @@ async function buildUserModule(entry: UserEntry): Promise<{ code: string; source
       errors?: { text: string; location?: { file: string; line: number } | null }[];
     };
     const details = (failure.errors ?? [])
-      .map((m) => (m.location ? `${m.location.file}:${m.location.line}: ${m.text}` : m.text))
+      .map((m) => {
+        const text = urlExportMessage(m.text) ?? m.text;
+        return m.location ? `${m.location.file}:${m.location.line}: ${text}` : text;
+      })
       .join('\n');
     throw new InvalidArgumentError(
       `Could not bundle the workflows module '${workflowsPath}': ${details || errorMessage(e)}`,
