@@ -364,7 +364,7 @@ function replayFlags(): string {
 /** Records its replay flags in the body, in a query handler and in an update validator. */
 async function replayProbe(seen: string[]): Promise<void> {
   setHandler(defineQuery<string>('flags'), replayFlags);
-  setHandler(defineUpdate<void>('poke'), () => undefined, {
+  setHandler(defineUpdate<null>('poke'), () => null, {
     validator: () => {
       seen.push(`validator:${replayFlags()}`);
     },
