@@ -12,6 +12,18 @@ import { VmSandbox } from './vm-sandbox.ts';
 /** esbuild services running before this file bundled anything (the TypeScript loader's). */
 const servicesBefore = new Set(existsSync('/proc/self/stat') ? esbuildServiceChildren() : []);
 
+/** Bundles `source` written as a workflows.ts of its own, in a directory removed afterwards. */
+async function bundleSource(source: string): Promise<Awaited<ReturnType<typeof bundleWorkflows>>> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'reprise-source-'));
+  try {
+    const file = path.join(dir, 'workflows.ts');
+    writeFileSync(file, source);
+    return await bundleWorkflows({ workflowsPath: file });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('bundleWorkflows', () => {
   test('records the exported workflow types and the signals declared at module level', async () => {
     const bundle = await bundleWorkflows({ workflowsPath: 'test/runtime/workflows/basics.ts' });
@@ -49,52 +61,39 @@ describe('bundleWorkflows', () => {
   }
 
   test("'url' and 'node:url' give workflow code the sandbox's URL and URLSearchParams", async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'reprise-url-'));
-    try {
-      const file = path.join(dir, 'workflows.ts');
-      // Module-level code runs when the bundle is checked: a wrong class fails the bundle.
-      writeFileSync(
-        file,
-        "import { URL, URLSearchParams } from 'node:url';\n" +
-          "import * as url from 'url';\n" +
-          "import legacy from 'url';\n" +
-          "const required = require('node:url');\n" +
-          'for (const C of [URL, url.URL, legacy.URL, required.URL]) {\n' +
-          "  if (C !== globalThis.URL) throw new TypeError('not the sandbox URL');\n" +
-          '}\n' +
-          'for (const C of [URLSearchParams, url.URLSearchParams, legacy.URLSearchParams, required.URLSearchParams]) {\n' +
-          "  if (C !== globalThis.URLSearchParams) throw new TypeError('not the sandbox URLSearchParams');\n" +
-          '}\n' +
-          "if (new URL('https://a.example/p?q=1').searchParams.get('q') !== '1') throw new TypeError('parse');\n" +
-          'export async function parses(): Promise<string> { return new URL("/x", "https://a.example").href; }\n',
-      );
-      const bundle = await bundleWorkflows({ workflowsPath: file });
-      assert.deepEqual(bundle.workflowTypes, ['parses']);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    // Module-level code runs when the bundle is checked: a wrong class fails the bundle.
+    const bundle = await bundleSource(
+      "import { URL, URLSearchParams } from 'node:url';\n" +
+        "import * as url from 'url';\n" +
+        "import legacy from 'url';\n" +
+        "const required = require('node:url');\n" +
+        'for (const C of [URL, url.URL, legacy.URL, required.URL]) {\n' +
+        "  if (C !== globalThis.URL) throw new TypeError('not the sandbox URL');\n" +
+        '}\n' +
+        'for (const C of [URLSearchParams, url.URLSearchParams, legacy.URLSearchParams, required.URLSearchParams]) {\n' +
+        "  if (C !== globalThis.URLSearchParams) throw new TypeError('not the sandbox URLSearchParams');\n" +
+        '}\n' +
+        "if (new URL('https://a.example/p?q=1').searchParams.get('q') !== '1') throw new TypeError('parse');\n" +
+        'export async function parses(): Promise<string> { return new URL("/x", "https://a.example").href; }\n',
+    );
+    assert.deepEqual(bundle.workflowTypes, ['parses']);
   });
 
   test("importing another export of 'url' (fileURLToPath) fails at bundle time, saying what to do", async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'reprise-url-'));
-    try {
-      const file = path.join(dir, 'workflows.ts');
-      writeFileSync(
-        file,
+    await assert.rejects(
+      bundleSource(
         "import { fileURLToPath } from 'node:url';\n" +
           'export async function where(): Promise<string> { return fileURLToPath("file:///x"); }\n',
-      );
-      await assert.rejects(bundleWorkflows({ workflowsPath: file }), (e: unknown) => {
+      ),
+      (e: unknown) => {
         assert.ok(e instanceof InvalidArgumentError);
         assert.match(
           e.message,
           /workflows\.ts:1: Workflow code imports 'fileURLToPath' from 'node:url', which the sandbox does not have: its 'url' module exports only URL and URLSearchParams/,
         );
         return true;
-      });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+      },
+    );
   });
 
   test('a CommonJS .js workflows module bundles and runs', async () => {
