@@ -213,7 +213,7 @@ describe('search attributes, memo, list and count', () => {
           assert.match(
             e.message,
             new RegExp(
-              `STARTS_WITH applies to Keyword search attributes, and ${name} is a ${type} \\(workflow '${batch}'`,
+              `STARTS_WITH applies to Keyword search attributes, and ${name} is an? ${type} \\(workflow '${batch}'`,
             ),
           );
           assert.match(e.message, hint);

@@ -171,21 +171,27 @@ export function visibilityConformance(
         ]);
       }));
 
-    test('STARTS_WITH on a custom attribute matches string values, never a number or boolean', () =>
+    test('STARTS_WITH on a custom attribute is refused once a run holds it as a non-Keyword', () =>
       withStore(async (store) => {
-        await create(store, { workflowId: 'number', searchAttributes: { Amount: 123, On: true } });
-        await create(store, { workflowId: 'real', searchAttributes: { Amount: 12.5 } });
-        await create(store, { workflowId: 'text', searchAttributes: { Amount: '123', On: '1' } });
-        await create(store, { workflowId: 'list', searchAttributes: { Amount: ['x', '12'] } });
-        assert.deepEqual(await ids(store, "Amount STARTS_WITH '12' ORDER BY WorkflowId"), [
-          'list',
-          'text',
-        ]);
-        assert.deepEqual(await ids(store, "On STARTS_WITH '1'"), ['text']);
-        assert.deepEqual(await ids(store, "Amount NOT STARTS_WITH '12' ORDER BY WorkflowId"), [
-          'number',
-          'real',
-        ]);
+        await create(store, {
+          workflowId: 'text',
+          searchAttributes: { Code: '123', Amount: '12' },
+        });
+        assert.deepEqual(await ids(store, "Code STARTS_WITH '12'"), ['text']);
+        for (const [workflowId, value, type] of [
+          ['int', 123, 'an Int'],
+          ['real', 12.5, 'a Double'],
+          ['bool', true, 'a Bool'],
+          ['list', ['x', '12'], 'a KeywordList'],
+          ['date', '2024-05-01T00:00:00.000Z', 'a Datetime'],
+        ] as const) {
+          const name = `A_${workflowId}`;
+          await create(store, { workflowId, searchAttributes: { [name]: value } });
+          await assert.rejects(
+            ids(store, `${name} NOT STARTS_WITH '1'`),
+            new RegExp(`and ${name} is ${type} \\(workflow '${workflowId}' holds it as one\\)`),
+          );
+        }
       }));
 
     test('STARTS_WITH on ExecutionStatus takes a status name, in any case, as = does', () =>

@@ -177,8 +177,8 @@ export function assertStartsWithOnKeywords(
     if (held === undefined) continue;
     const type = INFERRED_TYPES[held.type] ?? held.type;
     throw new InvalidArgumentError(
-      `Invalid list filter: STARTS_WITH applies to Keyword search attributes, and ${name} is a ` +
-        `${type} (workflow '${held.workflowId}' holds it as one). ` +
+      `Invalid list filter: STARTS_WITH applies to Keyword search attributes, and ${name} is ` +
+        `${/^[AEIOU]/.test(type) ? 'an' : 'a'} ${type} (workflow '${held.workflowId}' holds it as one). ` +
         (type === 'KeywordList'
           ? `Match whole elements with = or IN, e.g. ${name} IN ('a', 'b').`
           : `Compare it with =, <, >, BETWEEN or IN.`),
