@@ -131,6 +131,23 @@ export const PATCHES_BEFORE_START_THROW_PATCH = 'reprise/patches-before-start-th
  */
 export const CONDITION_AT_CALL_PATCH = 'reprise/condition-checked-at-call';
 
+/**
+ * The internal patch under which a timer cancelled in the activation that started it is dropped,
+ * as in Temporal: neither its StartTimer nor a CancelTimer is sent, so history records neither
+ * TimerStarted nor TimerCanceled. Histories without it were recorded before: there both were.
+ * Decided where a run first cancels a timer it has not sent.
+ */
+export const TIMER_CANCEL_UNSENT_PATCH = 'reprise/timer-cancel-unsent-drops';
+
+/**
+ * The internal patch under which an activity cancelled in the activation that scheduled it is
+ * dropped, as in Temporal: no ScheduleActivityTask (nor RequestCancelActivityTask) is sent, and its
+ * promise rejects at once with an ActivityFailure caused by a CancelledFailure, whatever its
+ * cancellationType. Histories without it were recorded before: there the activity was scheduled
+ * (and, unless ABANDON, its cancellation requested). Decided where a run first meets the case.
+ */
+export const ACTIVITY_CANCEL_UNSENT_PATCH = 'reprise/activity-cancel-unsent-drops';
+
 /** The state of one workflow run inside the sandbox. */
 export class Activator {
   readonly rootScope: RootCancellationScope;
@@ -249,6 +266,7 @@ export class Activator {
       const i = this.#commands.indexOf(command);
       if (i !== -1) this.#commands.splice(i, 1);
     },
+    takeBackUnsent: (type, seq, patchId) => this.takeBackUnsent(type, seq, patchId),
     // Not once the run has closed: the rule as it was when it recorded a marker, which a closed
     // run could not record (histories of then replay as they ran).
     cancelsBeforeStart: () => !this.#closed && this.patch(CHILD_CANCEL_BEFORE_START_PATCH),
@@ -634,7 +652,7 @@ export class Activator {
   #onTimerScopeCancelled(seq: number, reason: unknown): void {
     const parked = takeParked(this.#timers, seq);
     if (parked === undefined) return;
-    this.#pushCommand({ type: 'CancelTimer', seq });
+    this.#cancelTimerCommand(seq);
     parked.reject(ensureError(reason));
   }
 
@@ -642,8 +660,26 @@ export class Activator {
   cancelTimer(seq: number): void {
     const parked = takeParked(this.#timers, seq);
     if (parked === undefined) return;
-    this.#pushCommand({ type: 'CancelTimer', seq });
+    this.#cancelTimerCommand(seq);
     parked.reject(new CancelledFailure('Timer cancelled'));
+  }
+
+  /** A CancelTimer, or nothing for a timer this activation started ({@link TIMER_CANCEL_UNSENT_PATCH}). */
+  #cancelTimerCommand(seq: number): void {
+    if (!this.takeBackUnsent('StartTimer', seq, TIMER_CANCEL_UNSENT_PATCH))
+      this.#pushCommand({ type: 'CancelTimer', seq });
+  }
+
+  /**
+   * Takes back command `type` of `seq` if this activation issued it (the engine has not seen it),
+   * under internal rule `patchId`, which is asked only then: true if it did, as Temporal drops a
+   * command cancelled before it was sent.
+   */
+  takeBackUnsent(type: Command['type'], seq: number, patchId: string): boolean {
+    const i = this.#commands.findIndex((c) => c.type === type && 'seq' in c && c.seq === seq);
+    if (i === -1 || !this.internalRule(patchId)) return false;
+    this.#commands.splice(i, 1);
+    return true;
   }
 
   /** Schedules an activity in the current scope; resolves with its result. */
@@ -713,6 +749,11 @@ export class Activator {
         0,
         new CancelledFailure('Activity cancelled'),
       );
+    if (this.takeBackUnsent('ScheduleActivityTask', seq, ACTIVITY_CANCEL_UNSENT_PATCH)) {
+      takeParked(this.#activities, seq);
+      parked.reject(cancelled());
+      return;
+    }
     switch (parked.cancellationType) {
       case 'ABANDON':
         takeParked(this.#activities, seq);

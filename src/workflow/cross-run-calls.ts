@@ -62,6 +62,14 @@ export const CHILD_CANCEL_IN_TASK_PATCH = 'reprise/child-cancel-in-task';
  */
 export const EXTERNAL_CALL_CANCELLED_SCOPE_PATCH = 'reprise/external-call-cancelled-scope';
 
+/**
+ * The internal patch under which a signal to another workflow whose scope is cancelled in the
+ * activation that made it is dropped, as in Temporal: its command is not sent, and the call
+ * rejects with a CancelledFailure. A history without it was recorded before: there the signal was
+ * sent. Decided where a run first meets the case.
+ */
+export const SIGNAL_CANCEL_UNSENT_PATCH = 'reprise/signal-cancel-unsent-drops';
+
 export interface ParkedCall {
   resolve: (value: unknown) => void;
   reject: (reason: unknown) => void;
@@ -88,6 +96,9 @@ interface Child extends InScope {
   cancelWhenStarted: boolean;
 }
 
+/** A signal until it is answered: it leaves through `takeParked`. */
+interface ParkedSignal extends ParkedCall, InScope {}
+
 type Job<T extends ActivationJob['type']> = Extract<ActivationJob, { type: T }>;
 
 /** What the calls need of their Activator. */
@@ -95,6 +106,11 @@ export interface CrossRunHost {
   pushCommand(command: Command): void;
   /** Takes back a command of the activation that has not concluded yet. */
   dropCommand(command: Command): void;
+  /**
+   * Takes back the command of `type` and `seq` if the current activation issued it, under
+   * internal rule `patchId` (asked only then): true if it did.
+   */
+  takeBackUnsent(type: Command['type'], seq: number, patchId: string): boolean;
   /**
    * Whether the rules for a child cancelled before it started apply: always live, on replay iff
    * history recorded {@link CHILD_CANCEL_BEFORE_START_PATCH} (decided once per run); never once
@@ -130,7 +146,7 @@ export class CrossRunCalls {
   /** Seqs of the starts withdrawn from earlier activations of the current task, until taken. */
   #withdrawn: number[] | undefined;
   readonly #children = new LazyMap<number, Child>();
-  readonly #signals = new LazyMap<number, ParkedCall>();
+  readonly #signals = new LazyMap<number, ParkedSignal>();
   readonly #cancels = new LazyMap<number, ParkedCall>();
 
   constructor(host: CrossRunHost) {
@@ -215,11 +231,35 @@ export class CrossRunCalls {
     };
     if (header !== undefined) command.header = header;
     if (target.runId !== undefined) command.runId = target.runId;
-    return this.#park(
-      this.#signals,
-      seq,
-      command,
-      `signal '${signalName}' to '${target.workflowId}'`,
+    const scope = CancellationScope.current();
+    const stack = this.#host.captureStack();
+    return new Promise<void>((resolve, reject) => {
+      const signal: ParkedSignal = {
+        resolve: () => {
+          resolve();
+        },
+        reject,
+        stack,
+        description: `signal '${signalName}' to '${target.workflowId}'`,
+        scope,
+        onCancel: this.#onSignalScopeCancelled.bind(this, seq),
+      };
+      this.#signals.set(seq, signal);
+      this.#host.pushCommand(command);
+      onCancelRequested(scope, signal.onCancel);
+    });
+  }
+
+  /**
+   * A signal's scope was cancelled: one not sent yet is dropped and rejects
+   * ({@link SIGNAL_CANCEL_UNSENT_PATCH}); one sent waits for its answer, as in Temporal.
+   */
+  #onSignalScopeCancelled(seq: number): void {
+    const kind = 'SignalExternalWorkflowExecution';
+    if (!this.#signals.has(seq)) return;
+    if (!this.#host.takeBackUnsent(kind, seq, SIGNAL_CANCEL_UNSENT_PATCH)) return;
+    takeParked(this.#signals, seq)?.reject(
+      new CancelledFailure('Signal was cancelled before being sent'),
     );
   }
 
@@ -253,18 +293,13 @@ export class CrossRunCalls {
       childWorkflowOnly,
     };
     if (target.runId !== undefined) command.runId = target.runId;
-    return this.#park(this.#cancels, seq, command, `cancel of '${target.workflowId}'`);
+    return this.#park(seq, command, `cancel of '${target.workflowId}'`);
   }
 
-  #park(
-    map: LazyMap<number, ParkedCall>,
-    seq: number,
-    command: Command,
-    description: string,
-  ): Promise<void> {
+  #park(seq: number, command: Command, description: string): Promise<void> {
     const stack = this.#host.captureStack();
     return new Promise<void>((resolve, reject) => {
-      map.set(seq, {
+      this.#cancels.set(seq, {
         resolve: () => {
           resolve();
         },
@@ -331,11 +366,13 @@ export class CrossRunCalls {
   }
 
   resolveSignal(job: Job<'resolveSignalExternalWorkflow'>): void {
-    settle(this.#signals, job.seq, job.failure);
+    settle(takeParked(this.#signals, job.seq), job.failure);
   }
 
   resolveCancel(job: Job<'resolveRequestCancelExternalWorkflow'>): void {
-    settle(this.#cancels, job.seq, job.failure);
+    const parked = this.#cancels.get(job.seq);
+    this.#cancels.delete(job.seq);
+    settle(parked, job.failure);
   }
 
   /** Pending calls, for the `__stack_trace` query. */
@@ -450,13 +487,10 @@ export class CrossRunCalls {
 }
 
 function settle(
-  map: LazyMap<number, ParkedCall>,
-  seq: number,
+  parked: ParkedCall | undefined,
   failure: Parameters<typeof decodeFailure>[0] | undefined,
 ): void {
-  const parked = map.get(seq);
   if (parked === undefined) return;
-  map.delete(seq);
   if (failure === undefined) parked.resolve(undefined);
   else parked.reject(decodeFailure(failure));
 }

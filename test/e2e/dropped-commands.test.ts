@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { Worker } from 'reprise/worker';
+import type { HistoryEvent } from '../../src/protocol/history-events.ts';
+import * as activities from './fixtures/activities.ts';
+import {
+  activityCancelledAtOnce,
+  collectNotes,
+  signalCancelledAtOnce,
+  timersCancelledAtOnce,
+} from './fixtures/dropped-command-workflows.ts';
+import { fixturesPath, startTestEnv } from '../helpers/test-env.ts';
+import type { TestEnv } from '../helpers/test-env.ts';
+
+const workflows = 'dropped-command-workflows.ts';
+
+type History = { workflowId: string; runId: string; events: HistoryEvent[] };
+
+const flagsOf = (history: History): string[] =>
+  history.events.flatMap((e) => (e.type === 'WorkflowTaskCompleted' ? (e.sdkFlags ?? []) : []));
+
+function legacyHistory(name: string): History {
+  // Recorded by the old code (generate-dropped-commands-histories.ts).
+  const file = `../replay/fixtures/dropped-commands-legacy-${name}.history.json`;
+  return JSON.parse(readFileSync(new URL(file, import.meta.url), 'utf8')) as History;
+}
+
+describe('commands cancelled in the activation that issued them', () => {
+  let env: TestEnv;
+  let n = 0;
+  const id = (p: string): string => `${p}-${++n}`;
+  const replay = (history: History): Promise<void> =>
+    Worker.runReplayHistory({ workflowsPath: fixturesPath(workflows) }, history);
+
+  before(async () => {
+    env = await startTestEnv({ workflows, activities });
+  });
+  beforeEach(() => {
+    activities.resetActivityState();
+  });
+  after(async () => {
+    await env.close();
+  });
+
+  test('a timer cancelled where it started is not recorded, nor one a condition met at once started', async () => {
+    const handle = await env.client.workflow.start(timersCancelledAtOnce, {
+      taskQueue: env.taskQueue,
+      workflowId: id('timers'),
+    });
+    assert.deepEqual(await handle.result(), ['sleep: cancelled', 'condition: true', 'slept']);
+    const history = await handle.fetchHistory();
+    const types = history.events.map((e) => e.type);
+    assert.deepEqual(
+      types.filter((t) => t.startsWith('Timer')),
+      ['TimerStarted', 'TimerFired'],
+    );
+    assert.deepEqual(flagsOf(history), ['reprise/timer-cancel-unsent-drops']);
+    await replay(history);
+  });
+
+  test('a signal whose scope is cancelled where it was made is not sent, and rejects as cancelled', async () => {
+    const target = await env.client.workflow.start(collectNotes, {
+      taskQueue: env.taskQueue,
+      workflowId: id('notes'),
+    });
+    const handle = await env.client.workflow.start(signalCancelledAtOnce, {
+      taskQueue: env.taskQueue,
+      workflowId: id('signal'),
+      args: [target.workflowId],
+    });
+    assert.deepEqual(await handle.result(), ['signal: cancelled', 'sent']);
+    assert.deepEqual(await target.result(), ['sent']);
+    const history = await handle.fetchHistory();
+    const initiated = history.events.filter(
+      (e) => e.type === 'SignalExternalWorkflowExecutionInitiated',
+    );
+    assert.equal(initiated.length, 1);
+    assert.deepEqual(flagsOf(history), ['reprise/signal-cancel-unsent-drops']);
+    await replay(history);
+  });
+
+  for (const cancellationType of [
+    'TRY_CANCEL',
+    'WAIT_CANCELLATION_COMPLETED',
+    'ABANDON',
+  ] as const) {
+    test(`an activity (${cancellationType}) cancelled where it was scheduled is not scheduled`, async () => {
+      const handle = await env.client.workflow.start(activityCancelledAtOnce, {
+        taskQueue: env.taskQueue,
+        workflowId: id('activity'),
+        args: [cancellationType],
+      });
+      assert.equal(await handle.result(), 'activity: cancelled');
+      const history = await handle.fetchHistory();
+      const types = history.events.map((e) => e.type);
+      assert.ok(!types.some((t) => t.startsWith('ActivityTask')), types.join(', '));
+      // One workflow task: nothing came back to wake the run again.
+      assert.equal(types.filter((t) => t === 'WorkflowTaskCompleted').length, 1);
+      assert.deepEqual(flagsOf(history), ['reprise/activity-cancel-unsent-drops']);
+      assert.equal(activities.state.calls.get('greet'), undefined);
+      await replay(history);
+    });
+  }
+
+  for (const name of [
+    'timers',
+    'signal',
+    'activity-try-cancel',
+    'activity-wait-cancellation-completed',
+    'activity-abandon',
+  ]) {
+    test(`a history recorded before these rules replays as it ran: ${name}`, async () => {
+      const history = legacyHistory(name);
+      assert.deepEqual(flagsOf(history), []);
+      await replay(history);
+    });
+  }
+});
