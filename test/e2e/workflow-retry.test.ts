@@ -7,6 +7,7 @@ import {
   TimeoutFailure,
   WorkflowFailedError,
   type WorkflowHandle,
+  type WorkflowHandleWithStartDetails,
 } from 'reprise/client';
 import { ManualClock } from 'reprise/server';
 import { Worker } from 'reprise/worker';
@@ -267,7 +268,7 @@ describe('workflow retry policy', () => {
     workflow: W,
     workflowId: string,
     initialInterval: string,
-  ): Promise<WorkflowHandle<W>> {
+  ): Promise<WorkflowHandleWithStartDetails<W>> {
     const handle = await env.client.workflow.start(workflow, {
       taskQueue: env.taskQueue,
       workflowId,
@@ -325,11 +326,11 @@ describe('workflow retry policy', () => {
             () => undefined,
           );
       await waitFor(
-        async () => (await stageIn(handle.firstExecutionRunId!)) === 'Admitted',
+        async () => (await stageIn(handle.firstExecutionRunId)) === 'Admitted',
         'the update to be admitted to the first run',
       );
       clock.advance(60_000);
-      const first = await closedRun(workflowId, handle.firstExecutionRunId!);
+      const first = await closedRun(workflowId, handle.firstExecutionRunId);
       const secondId = retriedBy(first);
       assert.ok(secondId !== undefined);
       // As Temporal's server: aborted on the closed run, the update is sent to the retry.
@@ -351,7 +352,7 @@ describe('workflow retry policy', () => {
     const workflowId = id('update-in-backoff');
     const handle = await startSleeping(slowWithUpdates, workflowId, '1 hour');
     clock.advance(60_000);
-    const secondId = retriedBy(await closedRun(workflowId, handle.firstExecutionRunId!));
+    const secondId = retriedBy(await closedRun(workflowId, handle.firstExecutionRunId));
     assert.ok(secondId !== undefined);
     // The retry waits an hour for its first task; the update, as in Temporal, does not wait.
     assert.equal(await handle.executeUpdate(stamp), 2);
