@@ -307,7 +307,6 @@ describe('URLSearchParams (the sandbox’s own)', () => {
   test('takes a string, a record, pairs or another URLSearchParams; refuses what is neither', () => {
     const inits: unknown[] = [
       undefined,
-      null,
       '?a=1&b=2',
       '??a',
       42,
@@ -331,6 +330,9 @@ describe('URLSearchParams (the sandbox’s own)', () => {
         outcome(() => [...new P(init as string)]);
       assert.deepEqual(run(sandboxed), run(nodes), String(init));
     }
+    // null is no init here, as node 20 and 22 read it; node 24 reads it as the string 'null'
+    // (WebIDL's answer). The sandbox's own code answers the same on every node, so replays agree.
+    assert.deepEqual([...new sandboxed.URLSearchParams(null as unknown as string)], []);
     const source = new sandboxed.URLSearchParams('x=1');
     const copy = new sandboxed.URLSearchParams(source);
     copy.append('y', '2');
