@@ -50,22 +50,16 @@ export function completeWorkflowExecution(
 ): void {
   dropPendingTimers(tx);
   const backoffMs = cronBackoffOf(tx.state, tx.nowMs);
-  if (backoffMs === undefined) {
-    tx.append({
-      type: 'WorkflowExecutionCompleted',
-      result,
-      workflowTaskCompletedEventId: completedEventId,
-    });
-    return;
-  }
-  const newRunId = randomUUID();
+  const newRunId = backoffMs === undefined ? undefined : randomUUID();
   tx.append({
     type: 'WorkflowExecutionCompleted',
     result,
-    newExecutionRunId: newRunId,
+    ...(newRunId !== undefined && { newExecutionRunId: newRunId }),
     workflowTaskCompletedEventId: completedEventId,
   });
-  tx.successor = buildCronRun(tx, started, newRunId, backoffMs, { lastCompletionResult: result });
+  if (backoffMs !== undefined && newRunId !== undefined) {
+    tx.successor = buildCronRun(tx, started, newRunId, backoffMs, { lastCompletionResult: result });
+  }
 }
 
 /**
