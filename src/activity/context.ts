@@ -3,6 +3,7 @@ import { CancelledFailure } from '../failures.ts';
 import type { Logger } from '../logger.ts';
 import { msFromDuration } from '../protocol/duration.ts';
 import type { Duration } from '../protocol/duration.ts';
+import type { RetryPolicy } from '../protocol/retry-options.ts';
 import { asyncStore } from '../util/async-store.ts';
 
 /** What an activity knows about itself. Temporal's `ActivityInfo`, plus `idempotencyKey`. */
@@ -25,6 +26,12 @@ export interface ActivityInfo {
   readonly scheduledTimestampMs: number;
   readonly currentAttemptScheduledTimestampMs: number;
   readonly startedTimestampMs: number;
+  /**
+   * The activity's retry policy as the engine applies it (defaults filled in), durations in ms
+   * and `maximumAttempts` 0 for unlimited; always set by a worker (`MockActivityEnvironment`
+   * leaves it unset unless given). Temporal's `retryPolicy`.
+   */
+  readonly retryPolicy?: RetryPolicy | undefined;
   /**
    * (+) Stable across retries of this activity in this run (run id + activity id): pass it to
    * the systems you call so that their side effect happens once.

@@ -11,7 +11,7 @@ import { ContinueAsNewInitiator } from '../protocol/history-events.ts';
 import type { EventOf } from '../protocol/history-events.ts';
 import type { CreateRunRequest } from '../store/store.ts';
 import { cronBackoffMs, parseCronSchedule } from './cron-schedule.ts';
-import { buildNewRun } from './new-run.ts';
+import { buildNewRun, keptLineage } from './new-run.ts';
 import type { RunState } from './run-state.ts';
 import { dropPendingTimers } from './timer-keys.ts';
 import type { RunTx } from './update-run.ts';
@@ -98,7 +98,7 @@ export function buildCronRun(
       workflowExecutionExpirationTimeMs: s.workflowExecutionExpirationTimeMs,
       continuedExecutionRunId: s.runId,
       initiator: ContinueAsNewInitiator.CronSchedule,
-      parent: s.parent,
+      ...keptLineage(s),
       startDelayMs: backoffMs,
       retryPolicy: s.retryPolicy,
       cronSchedule: started.cronSchedule,

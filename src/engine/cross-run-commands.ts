@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { CommandOf } from '../protocol/commands.ts';
 import { ContinueAsNewInitiator } from '../protocol/history-events.ts';
 import { resolveRetryPolicy } from '../protocol/retry-policy.ts';
-import { buildNewRun, recordedTimeouts } from './new-run.ts';
+import { buildNewRun, keptLineage, recordedTimeouts } from './new-run.ts';
 import {
   cancelExternalKey,
   dropPendingTimers,
@@ -70,7 +70,7 @@ export function continueAsNew(
       retryPolicy: s.retryPolicy,
       continuedExecutionRunId: s.runId,
       initiator: ContinueAsNewInitiator.Workflow,
-      parent: s.parent,
+      ...keptLineage(s),
     },
     tx.nowMs,
     workflowTaskTimeoutMs,

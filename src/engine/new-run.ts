@@ -8,6 +8,7 @@ import { RunStatus } from '../protocol/run-status.ts';
 import { mergeSearchAttributes } from '../protocol/search-attributes.ts';
 import type { CreateRunRequest } from '../store/store.ts';
 import { cronBackoffMs, parseCronSchedule } from './cron-schedule.ts';
+import { parseRunState } from './run-state.ts';
 import type { RunState } from './run-state.ts';
 import { workflowRunTimeoutKey, workflowTaskRetryKey } from './timer-keys.ts';
 import { RunTx } from './update-run.ts';
@@ -36,6 +37,8 @@ export interface NewRunSpec {
   initiator?: ContinueAsNewInitiator | undefined;
   parent?:
     { namespace: string; workflowId: string; runId: string; initiatedEventId: number } | undefined;
+  /** A child's root (Temporal's rootWorkflowExecution): see {@link childRoot}. */
+  root?: { workflowId: string; runId: string } | undefined;
   /** Temporal's startDelay: the first workflow task is scheduled this long after the start. */
   startDelayMs?: number | undefined;
   /** signalWithStart: the signal recorded right after WorkflowExecutionStarted. */
@@ -60,6 +63,25 @@ export interface NewRunSpec {
    * workflow task waits for the schedule's next time.
    */
   cronSchedule?: string | undefined;
+}
+
+/**
+ * The parent and root a run that continues `s` (a retry, a cron run, continue-as-new) keeps: as in
+ * Temporal, they carry across the chain.
+ */
+export function keptLineage(s: RunState): Pick<NewRunSpec, 'parent' | 'root'> {
+  return { parent: s.parent, root: s.root };
+}
+
+/**
+ * The root of a child that `parent` starts: the parent's own root, or the parent itself when it
+ * is not a child (Temporal's rootWorkflowExecution).
+ */
+export function childRoot(parent: { workflowId: string; runId: string; state: unknown }): {
+  workflowId: string;
+  runId: string;
+} {
+  return parseRunState(parent.state).root ?? { workflowId: parent.workflowId, runId: parent.runId };
 }
 
 /** The longest workflow task timeout Temporal allows. */
@@ -153,6 +175,7 @@ export function buildNewRun(
     }),
     ...(spec.initiator !== undefined && { initiator: spec.initiator }),
     ...(spec.parent !== undefined && { parent: spec.parent }),
+    ...(spec.root !== undefined && { rootWorkflowExecution: spec.root }),
     ...(delayMs > 0 && { firstWorkflowTaskBackoffMs: delayMs }),
     ...(spec.retryPolicy !== undefined && { retryPolicy: spec.retryPolicy }),
     ...(expirationMs !== undefined && { workflowExecutionExpirationTimeMs: expirationMs }),

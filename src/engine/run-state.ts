@@ -168,6 +168,8 @@ export const RunState = z.object({
       initiatedEventId: z.number().int(),
     })
     .optional(),
+  /** From WorkflowExecutionStarted of a child: the run at the top of its chain of parents. */
+  root: z.object({ workflowId: z.string(), runId: z.string() }).optional(),
   /** Children by their StartChildWorkflowExecutionInitiated event id. */
   pendingChildren: z.record(z.string(), PendingChild).optional(),
   /** Recent request ids of signals sent by other workflows: a redelivery is dropped. */
@@ -203,7 +205,6 @@ export function parseRunState(value: unknown): RunState {
   return RunState.parse(value);
 }
 
-/** History events that the workflow code must see: each one needs a workflow task. */
 /**
  * The engine processes holding one of the run's started tasks (ADR 0012): what the store's
  * `held_by` copy says, so that a dead process's tasks can be found and given out again.
@@ -219,6 +220,7 @@ export function holdersOf(state: RunState): string[] {
   return out;
 }
 
+/** History events that the workflow code must see: each one needs a workflow task. */
 export function isWorkflowVisible(type: HistoryEvent['type']): boolean {
   switch (type) {
     case 'WorkflowExecutionStarted':
@@ -295,6 +297,7 @@ export function applyEvent(state: RunState, e: HistoryEvent): void {
         state.workflowExecutionTimeoutMs = e.workflowExecutionTimeoutMs;
       }
       if (e.parent !== undefined) state.parent = e.parent;
+      if (e.rootWorkflowExecution !== undefined) state.root = e.rootWorkflowExecution;
       if (e.workflowExecutionExpirationTimeMs !== undefined) {
         state.workflowExecutionExpirationTimeMs = e.workflowExecutionExpirationTimeMs;
       }

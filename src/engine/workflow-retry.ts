@@ -15,7 +15,7 @@ import type { ResolvedRetryPolicy } from '../protocol/retry-policy.ts';
 import type { CreateRunRequest } from '../store/store.ts';
 import type { EngineDeps } from './deps.ts';
 import { buildCronRun, cronBackoffOf } from './cron-runs.ts';
-import { buildNewRun } from './new-run.ts';
+import { buildNewRun, keptLineage } from './new-run.ts';
 import type { RunState } from './run-state.ts';
 import { dropPendingTimers } from './timer-keys.ts';
 import type { RunTx } from './update-run.ts';
@@ -237,7 +237,7 @@ function buildRetryRun(
       workflowExecutionExpirationTimeMs: executionExpirationMs(s),
       continuedExecutionRunId: s.runId,
       initiator: ContinueAsNewInitiator.Retry,
-      parent: s.parent,
+      ...keptLineage(s),
       startDelayMs: backoffMs,
       retryPolicy: s.retryPolicy,
       attempt: (s.attempt ?? 1) + 1,

@@ -2,6 +2,7 @@
 import type { Command } from './commands.ts';
 import type { Failure } from './failure.ts';
 import type { WireHeaders } from './headers.ts';
+import type { RetryPolicy } from './retry-options.ts';
 import type { LocalActivityMarkerDetails, LocalActivityRequests } from './local-activity.ts';
 
 /** What the workflow sees as `workflowInfo()`, minus the parts filled per activation. */
@@ -22,6 +23,10 @@ export interface WorkflowStartInfo {
   workflowTaskTimeoutMs: number;
   /** The parent, when this run was started as a child workflow. */
   parent?: { namespace: string; workflowId: string; runId: string } | undefined;
+  /** A child's root: the run at the top of its chain of parents (absent for a run with none). */
+  root?: { workflowId: string; runId: string } | undefined;
+  /** The workflow retry policy the run was started with, durations in ms. */
+  retryPolicy?: RetryPolicy | undefined;
   /** The run this one continues, after continue-as-new. */
   continuedFromExecutionRunId?: string | undefined;
   /** The result of the schedule's last completed run (WorkflowExecutionStarted lastCompletionResult). */

@@ -80,6 +80,12 @@ export const WorkflowExecutionStarted = event('WorkflowExecutionStarted', {
       initiatedEventId: z.number().int(),
     })
     .optional(),
+  /**
+   * Temporal's rootWorkflowExecution: the run at the top of a child's chain of parents (its
+   * parent's root, or the parent itself when the parent has none). Recorded for children only,
+   * and carried by their retries, cron runs and continue-as-new.
+   */
+  rootWorkflowExecution: z.object({ workflowId: z.string(), runId: z.string() }).optional(),
 });
 export const WorkflowExecutionCompleted = event('WorkflowExecutionCompleted', {
   result: z.unknown().optional(),

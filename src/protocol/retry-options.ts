@@ -54,3 +54,26 @@ export function compileRetryPolicy(p: RetryPolicy): CompiledRetryPolicy {
 function atLeast1Ms(duration: Duration): number {
   return Math.max(1, msFromDuration(duration));
 }
+
+/** A retry policy as the engine keeps it: every field set, durations in ms. */
+export interface RetryPolicyMs {
+  initialIntervalMs: number;
+  backoffCoefficient: number;
+  maximumIntervalMs: number;
+  maximumAttempts: number;
+  nonRetryableErrorTypes: readonly string[];
+}
+
+/**
+ * A kept retry policy as `workflowInfo().retryPolicy` and `activityInfo().retryPolicy` show it
+ * (Temporal's decompileRetryPolicy): durations as ms, `maximumAttempts` 0 for unlimited.
+ */
+export function decompileRetryPolicy(p: RetryPolicyMs): RetryPolicy {
+  return {
+    initialInterval: p.initialIntervalMs,
+    backoffCoefficient: p.backoffCoefficient,
+    maximumInterval: p.maximumIntervalMs,
+    maximumAttempts: p.maximumAttempts,
+    nonRetryableErrorTypes: [...p.nonRetryableErrorTypes],
+  };
+}

@@ -2,6 +2,7 @@ import type { Command } from '../protocol/commands.ts';
 import type { Failure, RetryState } from '../protocol/failure.ts';
 import type { WireHeaders } from '../protocol/headers.ts';
 import type { HistoryEvent, WorkflowTaskFailedCause } from '../protocol/history-events.ts';
+import type { RetryPolicyMs } from '../protocol/retry-options.ts';
 import type { RetryPolicyInput } from '../protocol/retry-policy.ts';
 import type { RunStatus } from '../protocol/run-status.ts';
 import type {
@@ -442,6 +443,8 @@ export interface ActivityTask {
   startToCloseTimeoutMs: number;
   heartbeatTimeoutMs: number | undefined;
   heartbeatDetails: unknown[] | undefined;
+  /** The activity's retry policy, defaults filled in (ActivityTaskScheduled's). */
+  retryPolicy: RetryPolicyMs;
 }
 
 /**

@@ -23,6 +23,7 @@ import type { Failure, RetryState } from '../protocol/failure.ts';
 import type { EventOf, HistoryEvent } from '../protocol/history-events.ts';
 import { PATCH_MARKER } from '../protocol/history-events.ts';
 import { isContinueAsNewSuggested } from '../protocol/history-limits.ts';
+import { decompileRetryPolicy } from '../protocol/retry-options.ts';
 import type { UpdateRequest } from '../protocol/update.ts';
 import type { FailedSandboxActivation, VmSandbox } from './sandbox/vm-sandbox.ts';
 import { CrossRunTracker } from './cross-run-events.ts';
@@ -600,6 +601,8 @@ export class WorkflowRun {
               workflowId: e.parent.workflowId,
               runId: e.parent.runId,
             },
+      root: e.rootWorkflowExecution,
+      retryPolicy: e.retryPolicy === undefined ? undefined : decompileRetryPolicy(e.retryPolicy),
       continuedFromExecutionRunId: e.continuedExecutionRunId,
       lastResult: e.lastCompletionResult,
       lastFailure: e.continuedFailure,

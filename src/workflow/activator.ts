@@ -1114,6 +1114,8 @@ export class Activator {
       runTimeoutMs: start.workflowRunTimeoutMs,
       taskTimeoutMs: start.workflowTaskTimeoutMs,
       parent: start.parent,
+      root: start.root,
+      retryPolicy: start.retryPolicy,
       continuedFromExecutionRunId: start.continuedFromExecutionRunId,
       lastResult: start.lastResult,
       lastFailure: this.#lastFailure,

@@ -55,7 +55,7 @@ export type {
 export { ChildWorkflowCancellationType, ParentClosePolicy } from './cross-run-calls.ts';
 export { WorkflowExecutionAlreadyStartedError } from '../errors.ts';
 export type { CancellationScopeOptions, UpdateInfo } from './cancellation-scope.ts';
-export type { ParentWorkflowInfo, WorkflowInfo } from './workflow-info.ts';
+export type { ParentWorkflowInfo, RootWorkflowInfo, WorkflowInfo } from './workflow-info.ts';
 export { proxySinks } from './sinks.ts';
 export type { Sink, SinkCall, SinkFunction, Sinks } from './sinks.ts';
 export {

@@ -3,6 +3,7 @@ import { decodeFailure } from '../failures.ts';
 import type { TemporalFailure } from '../failures.ts';
 import type { WorkflowInfoData } from '../protocol/activation.ts';
 import type { Failure } from '../protocol/failure.ts';
+import type { RetryPolicy } from '../protocol/retry-options.ts';
 import { typedSearchAttributesOf } from '../protocol/typed-search-attributes.ts';
 import type { TypedSearchAttributes } from '../protocol/typed-search-attributes.ts';
 
@@ -44,6 +45,17 @@ export interface WorkflowInfo {
   readonly taskTimeoutMs: number;
   /** The parent workflow, when this run was started as a child. */
   readonly parent: ParentWorkflowInfo | undefined;
+  /**
+   * The root of a child workflow: the run at the top of its chain of parents (its parent, or its
+   * parent's root). `undefined` when the run has no parent, as in Temporal; a retry, cron run or
+   * continue-as-new keeps its run's parent and root.
+   */
+  readonly root?: RootWorkflowInfo | undefined;
+  /**
+   * The workflow retry policy the run was started with (client `start({ retry })`, a child's
+   * `retry`), durations in ms and `maximumAttempts` 0 for unlimited; `undefined` when it has none.
+   */
+  readonly retryPolicy?: RetryPolicy | undefined;
   /** The run this one continues, after continue-as-new. */
   readonly continuedFromExecutionRunId: string | undefined;
   /**
@@ -84,6 +96,12 @@ export interface WorkflowInfo {
     /** Workflow time in ms, as `Date.now()`. */
     now(): number;
   };
+}
+
+/** The root of a child workflow's chain of parents. Temporal's `RootWorkflowInfo`. */
+export interface RootWorkflowInfo {
+  readonly workflowId: string;
+  readonly runId: string;
 }
 
 /** The parent of a child workflow. Temporal's `ParentWorkflowInfo`. */

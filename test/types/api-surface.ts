@@ -65,6 +65,7 @@ import type {
   QueryDefinition,
   QueryHandlerOptions,
   RetryPolicy,
+  RootWorkflowInfo,
   SignalDefinition,
   UpdateDefinition,
   Workflow,
@@ -357,6 +358,7 @@ export async function workflowSurface(): Promise<void> {
 
   const info: WorkflowInfo = workflowInfo();
   const parent: ParentWorkflowInfo | undefined = info.parent;
+  const rootRun: RootWorkflowInfo | undefined = info.root;
   use(
     info.workflowId,
     info.runId,
@@ -382,6 +384,9 @@ export async function workflowSurface(): Promise<void> {
     parent?.workflowId,
     parent?.runId,
     parent?.namespace,
+    rootRun?.workflowId,
+    rootRun?.runId,
+    info.retryPolicy?.maximumAttempts satisfies number | undefined,
   );
 
   if (patched('v2')) deprecatePatch('v1');
@@ -497,6 +502,7 @@ export async function activitySurface(): Promise<void> {
     info.taskQueue,
     info.isLocal,
     info.idempotencyKey,
+    info.retryPolicy?.initialInterval,
   );
   ctx.heartbeat({ offset: 1 });
   const signal: AbortSignal = ctx.cancellationSignal;

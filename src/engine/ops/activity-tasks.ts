@@ -147,6 +147,7 @@ export function activityTaskOf(
     heartbeatTimeoutMs: a.heartbeatTimeoutMs,
     heartbeatDetails:
       a.heartbeatDetails === undefined ? undefined : structuredClone(a.heartbeatDetails),
+    retryPolicy: a.retryPolicy,
   };
 }
 

@@ -12,6 +12,7 @@ import type { CancelledFailure } from '../../failures.ts';
 import type { Logger } from '../../logger.ts';
 import type { ActivityTask, EngineApi, RunWorkflowTask } from '../../transport/engine-api.ts';
 import { toPayload, toPayloads } from '../../protocol/payload.ts';
+import { decompileRetryPolicy } from '../../protocol/retry-options.ts';
 import {
   activityAttemptLogger,
   activityLogger,
@@ -370,6 +371,7 @@ function activityInfoOf(task: ActivityTask): ActivityInfo {
     scheduledTimestampMs: task.scheduledTimeMs,
     currentAttemptScheduledTimestampMs: task.currentAttemptScheduledTimeMs,
     startedTimestampMs: task.startedTimeMs,
+    retryPolicy: decompileRetryPolicy(task.retryPolicy),
     idempotencyKey: `${task.runId}:${task.activityId}`,
   };
 }

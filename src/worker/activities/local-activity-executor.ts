@@ -25,6 +25,7 @@ import type {
   LocalActivityRequest,
 } from '../../protocol/local-activity.ts';
 import { MAX_PAYLOAD_BYTES, payloadBytes, toPayload } from '../../protocol/payload.ts';
+import { decompileRetryPolicy } from '../../protocol/retry-options.ts';
 import { resolveRetryPolicy, retryBackoffMs } from '../../protocol/retry-policy.ts';
 import type { ResolvedRetryPolicy } from '../../protocol/retry-policy.ts';
 import {
@@ -500,6 +501,8 @@ export class LocalActivityExecutor {
       scheduledTimestampMs: at.originalScheduleTimeMs,
       currentAttemptScheduledTimestampMs: startedMs,
       startedTimestampMs: startedMs,
+      // Resolved before the first attempt ran, so it does not throw here.
+      retryPolicy: decompileRetryPolicy(resolveRetryPolicy(request.retry)),
       idempotencyKey: `${run.runId}:${request.activityId}`,
     };
   }
