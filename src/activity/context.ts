@@ -1,5 +1,6 @@
 import { IllegalStateError } from '../errors.ts';
 import { CancelledFailure } from '../failures.ts';
+import type { Client } from '../client/client.ts';
 import type { Logger } from '../logger.ts';
 import { msFromDuration } from '../protocol/duration.ts';
 import type { Duration } from '../protocol/duration.ts';
@@ -141,6 +142,7 @@ export class Context {
   readonly log: Logger;
   readonly #controller: AbortController;
   readonly #heartbeat: (details: unknown) => void;
+  readonly #client: (() => Client) | undefined;
   #cancelled: Promise<never> | undefined;
 
   constructor(opts: {
@@ -149,11 +151,28 @@ export class Context {
     controller: AbortController;
     heartbeat: (details: unknown) => void;
     log: Logger;
+    /** The worker's client, made when an activity first asks for it. */
+    client?: (() => Client) | undefined;
   }) {
     this.info = opts.info;
     this.#controller = opts.controller;
     this.#heartbeat = opts.heartbeat;
     this.log = opts.log;
+    this.#client = opts.client;
+  }
+
+  /**
+   * A client on the worker's connection and namespace, with its data converter: to start,
+   * signal or query workflows from an activity. Temporal's `Context.client`. Throws
+   * `IllegalStateError` in a `MockActivityEnvironment` created without a `client`.
+   */
+  get client(): Client {
+    if (this.#client === undefined) {
+      throw new IllegalStateError(
+        'Context.client is not available: this activity runs in a MockActivityEnvironment created without one. Pass { client } as its second argument.',
+      );
+    }
+    return this.#client();
   }
 
   /** Aborted when the activity is cancelled, times out, or the worker shuts down. */

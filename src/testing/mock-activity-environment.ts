@@ -6,6 +6,7 @@ import {
   runInActivityContext,
 } from '../activity/context.ts';
 import type { ActivityCancelReason, ActivityInfo } from '../activity/context.ts';
+import type { Client } from '../client/client.ts';
 import { defaultLogger } from '../logger.ts';
 import type { Logger } from '../logger.ts';
 import {
@@ -24,6 +25,8 @@ export interface MockActivityEnvironmentOptions {
   interceptors?: ActivityInterceptorsFactory[] | undefined;
   /** Where `Context.current().log` and `log` write; by default the project's default logger. */
   logger?: Logger | undefined;
+  /** `Context.current().client`; without one, reading it throws `IllegalStateError`. */
+  client?: Client | undefined;
 }
 
 /** Default info for an activity run outside a worker: Temporal's `defaultActivityInfo`. */
@@ -78,6 +81,7 @@ export class MockActivityEnvironment extends EventEmitter {
         info.idempotencyKey ?? `${merged.workflowExecution.runId}:${merged.activityId}`,
     };
     this.#interceptors = opts.interceptors ?? [];
+    const { client } = opts;
     const log =
       opts.logger === undefined
         ? defaultLogger({ component: 'mock-activity' })
@@ -90,6 +94,7 @@ export class MockActivityEnvironment extends EventEmitter {
         this.emit('heartbeat', d);
       },
       log: activityLogger(this.#interceptors, log),
+      client: client === undefined ? undefined : () => client,
     });
   }
 

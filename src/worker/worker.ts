@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
+import { Client } from '../client/client.ts';
 import { withDataConverter } from '../common/data-converter-api.ts';
 import { loadDataConverter } from '../common/data-converter.ts';
 import type { DataConverter, LoadedDataConverter } from '../common/data-converter.ts';
@@ -216,12 +217,22 @@ export class Worker {
     setMaxListeners(0, this.#stop.signal);
     this.#workflowSlots = new Semaphore(options.maxConcurrentWorkflowTaskExecutions ?? 40);
     this.#activitySlots = new Semaphore(options.maxConcurrentActivityTaskExecutions ?? 100);
+    // Temporal's Context.client: one client per worker, made when an activity first asks.
+    let client: Client | undefined;
+    const activityClient = (): Client =>
+      (client ??= new Client({
+        connection: options.connection,
+        namespace: this.#namespace,
+        identity: this.#identity,
+        dataConverter: options.dataConverter,
+      }));
     this.#localActivities = new LocalActivityExecutor({
       activities: this.#activities,
       taskQueue: options.taskQueue,
       logger: this.#logger,
       interceptors: options.interceptors?.activity,
       dataConverter,
+      client: activityClient,
     });
     this.#workflowHandler = workflows
       ? new WorkflowTaskHandler({
@@ -254,6 +265,7 @@ export class Worker {
       identity: this.#identity,
       logger: this.#logger,
       interceptors: options.interceptors?.activity,
+      client: activityClient,
       eagerWorkflowTasks: {
         reserve: (runId) =>
           this.#state === 'RUNNING' &&

@@ -504,6 +504,8 @@ export async function activitySurface(): Promise<void> {
     info.idempotencyKey,
     info.retryPolicy?.initialInterval,
   );
+  const fromActivity: Client = ctx.client;
+  await fromActivity.workflow.getHandle('other').signal('poke');
   ctx.heartbeat({ offset: 1 });
   const signal: AbortSignal = ctx.cancellationSignal;
   const cancelled: Promise<never> = ctx.cancelled;
@@ -826,7 +828,7 @@ export async function testingSurface(): Promise<void> {
     error: use,
     child: () => logger,
   };
-  const opts: MockActivityEnvironmentOptions = { interceptors: [() => ({})], logger };
+  const opts: MockActivityEnvironmentOptions = { interceptors: [() => ({})], logger, client };
   const withOpts = new MockActivityEnvironment(undefined, opts);
   withOpts.cancel('CANCELLED', new ActivityCancellationDetails({ cancelRequested: true }));
   // @ts-expect-error -- cancel takes Temporal's reasons only

@@ -9,6 +9,7 @@ import type { ActivityInfo } from '../../activity/context.ts';
 import { DataConverterError, ErrorCode, RepriseError, ensureError } from '../../errors.ts';
 import { ApplicationFailure, encodeFailure, isCancelledFailure } from '../../failures.ts';
 import type { CancelledFailure } from '../../failures.ts';
+import type { Client } from '../../client/client.ts';
 import type { Logger } from '../../logger.ts';
 import type { ActivityTask, EngineApi, RunWorkflowTask } from '../../transport/engine-api.ts';
 import { toPayload, toPayloads } from '../../protocol/payload.ts';
@@ -75,6 +76,7 @@ export class ActivityRunner {
   readonly #running = new Map<string, AbortController>();
   readonly #eager: EagerWorkflowTasks | undefined;
   readonly #interceptors: readonly ActivityInterceptorsFactory[];
+  readonly #client: () => Client;
 
   constructor(opts: {
     api: EngineApi;
@@ -83,12 +85,15 @@ export class ActivityRunner {
     eagerWorkflowTasks?: EagerWorkflowTasks | undefined;
     /** The worker's `interceptors.activity`. */
     interceptors?: readonly ActivityInterceptorsFactory[] | undefined;
+    /** The worker's client, as `Context.current().client`. */
+    client: () => Client;
   }) {
     this.#api = opts.api;
     this.#identity = opts.identity;
     this.#logger = opts.logger;
     this.#eager = opts.eagerWorkflowTasks;
     this.#interceptors = opts.interceptors ?? [];
+    this.#client = opts.client;
   }
 
   get runningCount(): number {
@@ -146,6 +151,7 @@ export class ActivityRunner {
           heartbeater.beat(d);
         },
         log: activityLogger(this.#interceptors, log),
+        client: this.#client,
       });
       const result = await runInActivityContext(ctx, () =>
         executeWithInterceptors(this.#interceptors, ctx, task.args, task.header, fn as never),

@@ -17,6 +17,7 @@ import {
   TimeoutFailure,
   encodeFailure,
 } from '../../failures.ts';
+import type { Client } from '../../client/client.ts';
 import type { Logger } from '../../logger.ts';
 import { RetryState } from '../../protocol/failure.ts';
 import type { Failure, TimeoutType } from '../../protocol/failure.ts';
@@ -79,6 +80,7 @@ export class LocalActivityExecutor {
   readonly #interceptors: readonly ActivityInterceptorsFactory[];
   readonly #taskQueue: string;
   readonly #logger: Logger;
+  readonly #client: () => Client;
   /**
    * The worker's data converter, if it has one: a marker is measured as the engine receives it,
    * encoded (a codec may make it larger). Without one, the plain marker is what the engine gets.
@@ -106,7 +108,10 @@ export class LocalActivityExecutor {
     interceptors?: readonly ActivityInterceptorsFactory[] | undefined;
     /** The worker's loaded `dataConverter`. */
     dataConverter?: LoadedDataConverter | undefined;
+    /** The worker's client, as `Context.current().client`. */
+    client: () => Client;
   }) {
+    this.#client = opts.client;
     this.#dataConverter = opts.dataConverter;
     this.#interceptors = opts.interceptors ?? [];
     this.#activities = opts.activities;
@@ -353,6 +358,7 @@ export class LocalActivityExecutor {
       // Temporal: heartbeats of a local activity are accepted and ignored.
       heartbeat: () => undefined,
       log: activityLogger(this.#interceptors, log),
+      client: this.#client,
     });
     // An activity that ignores its AbortSignal is abandoned at the deadline: the task goes on.
     const aborted = new Promise<never>((_, reject) => {
