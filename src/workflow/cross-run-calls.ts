@@ -35,8 +35,16 @@ export const ParentClosePolicy = {
   REQUEST_CANCEL: 'REQUEST_CANCEL',
   /** The child runs on. */
   ABANDON: 'ABANDON',
+  /** @deprecated Leave the option unset (Temporal's alias). */
+  PARENT_CLOSE_POLICY_UNSPECIFIED: undefined,
+  /** @deprecated Use `TERMINATE` (Temporal's alias). */
+  PARENT_CLOSE_POLICY_TERMINATE: 'TERMINATE',
+  /** @deprecated Use `REQUEST_CANCEL` (Temporal's alias). */
+  PARENT_CLOSE_POLICY_REQUEST_CANCEL: 'REQUEST_CANCEL',
+  /** @deprecated Use `ABANDON` (Temporal's alias). */
+  PARENT_CLOSE_POLICY_ABANDON: 'ABANDON',
 } as const;
-export type ParentClosePolicy = (typeof ParentClosePolicy)[keyof typeof ParentClosePolicy];
+export type ParentClosePolicy = 'TERMINATE' | 'REQUEST_CANCEL' | 'ABANDON';
 
 /**
  * The internal patch that records, in the task that used them first, the rules for a child

@@ -30,7 +30,10 @@ describe('workflow id policies and start delay', () => {
     });
   const startWaiting = (
     workflowId: string,
-    opts: { reuse?: WorkflowIdReusePolicy; conflict?: WorkflowIdConflictPolicy } = {},
+    opts: {
+      reuse?: WorkflowIdReusePolicy | undefined;
+      conflict?: WorkflowIdConflictPolicy | undefined;
+    } = {},
   ) =>
     env.client.workflow.start(waitForFinish, {
       taskQueue: env.taskQueue,
@@ -131,6 +134,27 @@ describe('workflow id policies and start delay', () => {
       return true;
     });
     assert.deepEqual(await statuses(workflowId), ['Completed']);
+  });
+
+  test("Temporal's deprecated WORKFLOW_ID_… aliases act as the policies they name", async () => {
+    const workflowId = id('aliases');
+    await runQuick(workflowId);
+    /* eslint-disable @typescript-eslint/no-deprecated -- the aliases are what this test checks */
+    await assert.rejects(
+      runQuick(workflowId, WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE),
+      WorkflowExecutionAlreadyStartedError,
+    );
+    const first = await startWaiting(workflowId, {
+      reuse: WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_UNSPECIFIED,
+    });
+    const second = await startWaiting(workflowId, {
+      conflict: WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+    });
+    /* eslint-enable @typescript-eslint/no-deprecated */
+    assert.equal(second.firstExecutionRunId, first.firstExecutionRunId);
+    await second.signal(finish);
+    await first.result();
+    assert.deepEqual(await statuses(workflowId), ['Completed', 'Completed']);
   });
 
   test('ALLOW_DUPLICATE_FAILED_ONLY refuses after a completed run and allows after a failed one', async () => {
