@@ -103,6 +103,9 @@ export function startChildWorkflow(
     ...(c.searchAttributes !== undefined && { searchAttributes: c.searchAttributes }),
     ...(c.retry !== undefined && { retryPolicy: resolveRetryPolicy(c.retry) }),
     ...(c.cronSchedule !== undefined && { cronSchedule: c.cronSchedule }),
+    ...(c.workflowIdReusePolicy !== undefined && {
+      workflowIdReusePolicy: c.workflowIdReusePolicy,
+    }),
     workflowTaskCompletedEventId: completedEventId,
   });
   // The child's run id is chosen now, so that starting it again after a crash is a no-op.

@@ -4,6 +4,7 @@ import { Payloads, WireHeadersSchema } from './payload.ts';
 import { RetryPolicyInput } from './retry-policy.ts';
 import { MemoUpsert, SearchAttributesUpsert } from './search-attributes.ts';
 import { UpdateOutcome } from './update.ts';
+import { REUSE_POLICIES } from './workflow-id-policy.ts';
 
 /**
  * What a workflow task answers with: the commands the workflow code issued, in order.
@@ -90,6 +91,8 @@ export const StartChildWorkflowExecution = z.object({
   retry: RetryPolicyInput.optional(),
   /** Temporal's cronSchedule: the child runs at each of the schedule's times. */
   cronSchedule: z.string().min(1).optional(),
+  /** What the start does when the workflow id was used before (default ALLOW_DUPLICATE). */
+  workflowIdReusePolicy: z.enum(REUSE_POLICIES).optional(),
 });
 export const SignalExternalWorkflowExecution = z.object({
   type: z.literal('SignalExternalWorkflowExecution'),

@@ -3,6 +3,7 @@ import { Failure, RetryStateSchema, TimeoutTypeSchema } from './failure.ts';
 import { Payloads, WireHeadersSchema } from './payload.ts';
 import { ResolvedRetryPolicy } from './retry-policy.ts';
 import { UpdateOutcome } from './update.ts';
+import { REUSE_POLICIES } from './workflow-id-policy.ts';
 
 /**
  * Temporal's `ContinueAsNewInitiator` names: what started a run that continues its workflow id's
@@ -278,6 +279,8 @@ export const StartChildWorkflowExecutionInitiated = event('StartChildWorkflowExe
   retryPolicy: ResolvedRetryPolicy.optional(),
   /** The child's cron schedule. */
   cronSchedule: z.string().optional(),
+  /** The child's workflowIdReusePolicy, when one was given. */
+  workflowIdReusePolicy: z.enum(REUSE_POLICIES).optional(),
   workflowTaskCompletedEventId: z.number().int(),
 });
 export const StartChildWorkflowExecutionFailed = event('StartChildWorkflowExecutionFailed', {

@@ -10,6 +10,7 @@ import { compileRetryPolicy } from '../protocol/retry-options.ts';
 import type { RetryPolicy } from '../protocol/retry-options.ts';
 import { unifySearchAttributes } from '../protocol/typed-search-attributes.ts';
 import type { TypedSearchAttributesInput } from '../protocol/typed-search-attributes.ts';
+import type { WorkflowIdReusePolicy } from '../protocol/workflow-id-policy.ts';
 import type { Activator } from './activator.ts';
 import { getActivator } from './context.ts';
 import { ChildWorkflowCancellationType, ParentClosePolicy } from './cross-run-calls.ts';
@@ -38,6 +39,13 @@ export interface ChildWorkflowOptions<T extends Workflow = Workflow> {
    * An unreadable schedule fails the workflow task.
    */
   readonly cronSchedule?: string | undefined;
+  /**
+   * What the start does when the child's workflow id was used by a run that is now closed
+   * (Temporal's; default `ALLOW_DUPLICATE`). A refusal rejects `startChild` with
+   * `WorkflowExecutionAlreadyStartedError`; `TERMINATE_IF_RUNNING` terminates a running run of
+   * the id first.
+   */
+  readonly workflowIdReusePolicy?: WorkflowIdReusePolicy | undefined;
   readonly workflowExecutionTimeout?: Duration | undefined;
   readonly workflowRunTimeout?: Duration | undefined;
   readonly workflowTaskTimeout?: Duration | undefined;
@@ -156,6 +164,9 @@ function issueStartChild(
   if (options.retry !== undefined) command.retry = compileRetryPolicy(options.retry);
   if (options.cronSchedule !== undefined && options.cronSchedule !== '') {
     command.cronSchedule = options.cronSchedule;
+  }
+  if (options.workflowIdReusePolicy !== undefined) {
+    command.workflowIdReusePolicy = options.workflowIdReusePolicy;
   }
   const { started, result } = activator.crossRun.startChild(command, options.cancellationType);
   return [started, result];

@@ -53,6 +53,7 @@ export type {
   ExternalWorkflowHandle,
 } from './child-workflow.ts';
 export { ChildWorkflowCancellationType, ParentClosePolicy } from './cross-run-calls.ts';
+export { WorkflowIdReusePolicy } from '../protocol/workflow-id-policy.ts';
 export { WorkflowExecutionAlreadyStartedError } from '../errors.ts';
 export type { CancellationScopeOptions, UpdateInfo } from './cancellation-scope.ts';
 export type { ParentWorkflowInfo, RootWorkflowInfo, WorkflowInfo } from './workflow-info.ts';

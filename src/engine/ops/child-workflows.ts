@@ -16,6 +16,7 @@ import { buildNewRun, childRoot } from '../new-run.ts';
 import { parseRunState } from '../run-state.ts';
 import { dropPendingTimers } from '../timer-keys.ts';
 import { updateRun } from '../update-run.ts';
+import { startUnderIdPolicies } from './workflow-id-policy.ts';
 
 type Payload<K extends TimerPayload['kind']> = Extract<TimerPayload, { kind: K }>;
 
@@ -68,7 +69,20 @@ export async function startChildDue(
       deps.limits.defaultWorkflowTaskTimeoutMs,
     );
     try {
-      await createRunMatched(deps, { request, tx });
+      // The default policies (ALLOW_DUPLICATE, and a running run refuses) need no read.
+      await startUnderIdPolicies(
+        deps,
+        {
+          namespace: initiated.namespace,
+          workflowId: initiated.workflowId,
+          workflowType: initiated.workflowType,
+          workflowIdReusePolicy: initiated.workflowIdReusePolicy,
+        },
+        async () => {
+          await createRunMatched(deps, { request, tx });
+          return p.childRunId;
+        },
+      );
     } catch (e) {
       failure = await startFailure(deps, p.childRunId, e);
     }

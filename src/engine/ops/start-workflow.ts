@@ -4,10 +4,7 @@ import { InvalidArgumentError, UnknownWorkflowTypeError } from '../../errors.ts'
 import { RetryPolicyInput, resolveRetryPolicy } from '../../protocol/retry-policy.ts';
 import type { ResolvedRetryPolicy } from '../../protocol/retry-policy.ts';
 import { SearchAttributesUpsert } from '../../protocol/search-attributes.ts';
-import {
-  WorkflowIdConflictPolicySchema,
-  WorkflowIdReusePolicySchema,
-} from '../../protocol/workflow-id-policy.ts';
+import { CONFLICT_POLICIES, REUSE_POLICIES } from '../../protocol/workflow-id-policy.ts';
 import type { StartWorkflowRequest, StartWorkflowResponse } from '../../transport/engine-api.ts';
 import type { EngineDeps } from '../deps.ts';
 import { createRunMatched } from '../sync-match.ts';
@@ -34,8 +31,8 @@ export const StartWorkflowSchema = z.object({
   workflowRunTimeoutMs: z.number().int().positive().optional(),
   workflowTaskTimeoutMs: z.number().int().positive().optional(),
   retry: RetryPolicyInput.optional(),
-  workflowIdReusePolicy: WorkflowIdReusePolicySchema.optional(),
-  workflowIdConflictPolicy: WorkflowIdConflictPolicySchema.optional(),
+  workflowIdReusePolicy: z.enum(REUSE_POLICIES).optional(),
+  workflowIdConflictPolicy: z.enum(CONFLICT_POLICIES).optional(),
   startDelayMs: z.number().int().nonnegative().optional(),
   lastCompletionResult: z.unknown().optional(),
   cronSchedule: z.string().optional(),
