@@ -135,15 +135,22 @@ export class WorkflowTaskHandler {
     if (sinksRunning !== undefined) await sinksRunning;
     if (result.status === 'failed') {
       this.cache.evict(task.runId);
-      this.#logger.warn(
-        {
-          workflowId: task.workflowId,
-          runId: task.runId,
-          cause: result.cause,
-          err: result.failure.message,
-        },
-        'workflow task failed; the engine retries it',
-      );
+      const attrs = {
+        workflowId: task.workflowId,
+        runId: task.runId,
+        cause: result.cause,
+        err: result.failure.message,
+      };
+      // Given up at shutdown, the task is handed back, not failed: the engine schedules it again
+      // at once on the same attempt (test: test/e2e/local-activities.test.ts, shutdown).
+      if (result.workerShutdown === true) {
+        this.#logger.info(
+          attrs,
+          'workflow task handed back at shutdown; the engine schedules it again at once',
+        );
+      } else {
+        this.#logger.warn(attrs, 'workflow task failed; the engine retries it');
+      }
       await this.#answer(() =>
         this.#api.failWorkflowTask({
           taskToken: task.taskToken,

@@ -8,17 +8,21 @@ import { Worker } from 'reprise/worker';
 import type { WorkerOptions } from 'reprise/worker';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 
-/** A logger for an engine that keeps the messages of its warnings and errors. */
+/** A logger for an engine or worker that keeps the messages of its info lines, warnings and errors. */
 export function recordingLogger(): {
   logger: NonNullable<EngineOptions['logger']>;
+  infos: string[];
   warnings: string[];
   errors: string[];
 } {
+  const infos: string[] = [];
   const warnings: string[] = [];
   const errors: string[] = [];
   const logger: NonNullable<EngineOptions['logger']> = {
     debug: () => undefined,
-    info: () => undefined,
+    info: (_obj, msg) => {
+      infos.push(msg ?? '');
+    },
     warn: (_obj, msg) => {
       warnings.push(msg ?? '');
     },
@@ -27,7 +31,7 @@ export function recordingLogger(): {
     },
     child: () => logger,
   };
-  return { logger, warnings, errors };
+  return { logger, infos, warnings, errors };
 }
 
 export const fixturesPath = (name: string): string =>
