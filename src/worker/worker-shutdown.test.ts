@@ -27,7 +27,7 @@ function ignoresCancellation() {
   return { state, fn, release };
 }
 
-test("shutdown() resolves only once a local activity's code that ignored its cancellation has ended, as Temporal's", async () => {
+test("shutdown() resolves only once a local activity's code that ignored its cancellation has ended, as Temporal's, and getStatus() counts that code in flight meanwhile", async () => {
   const engine = await Engine.open({ store: 'sqlite::memory:' });
   const act = ignoresCancellation();
   try {
@@ -56,10 +56,17 @@ test("shutdown() resolves only once a local activity's code that ignored its can
     assert.equal(act.state.ended, false);
     assert.equal(stopped, false, 'shutdown waits for the code still running');
     assert.equal(worker.getState(), 'STOPPING');
+    const inFlight = () => {
+      const s = worker.getStatus();
+      return { all: s.numInFlightActivities, local: s.numInFlightLocalActivities };
+    };
+    // No task waits for it, but it is what the shutdown waits for.
+    assert.deepEqual(inFlight(), { all: 1, local: 1 });
     act.release();
     await stopping;
     await running;
     assert.equal(act.state.ended, true);
+    assert.deepEqual(inFlight(), { all: 0, local: 0 });
     assert.equal(worker.getState(), 'STOPPED');
   } finally {
     act.release();

@@ -111,7 +111,11 @@ export interface WorkerStatus {
   /** Activities and local activities running now. */
   numInFlightActivities: number;
   numInFlightNonLocalActivities: number;
-  /** Local activities running now, counting the backoffs between their attempts. */
+  /**
+   * Local activities running now, counting the backoffs between their attempts and the code of
+   * attempts no workflow task waits for any more (handed back at shutdown, timed out,
+   * abandoned), which `shutdown()` waits for.
+   */
   numInFlightLocalActivities: number;
   /** Workflow tasks answered by a cached run, one activation each. */
   workflowTasksFromCache: number;

@@ -99,6 +99,8 @@ export class LocalActivityExecutor {
    * worker's shutdown waits for them, as Temporal's waits for every activity it started.
    */
   readonly #userCode = new Set<Promise<void>>();
+  /** Attempts in `#userCode` that an execution still waits for (counted in `#running` too). */
+  #awaitedCode = 0;
 
   constructor(opts: {
     activities: ActivityFunctions;
@@ -119,9 +121,15 @@ export class LocalActivityExecutor {
     this.#logger = opts.logger;
   }
 
-  /** Local activities being run now (attempts and the backoffs between them). */
+  /**
+   * Local activities in flight, as Temporal's `numInFlightLocalActivities`: each one a workflow
+   * task waits for (an attempt, or the backoff before the next), and each attempt whose code
+   * still runs though no task waits for it any more (its task was handed back at shutdown, or
+   * the attempt timed out or was abandoned): what the worker's shutdown waits for. Test:
+   * src/worker/worker-shutdown.test.ts.
+   */
   get runningCount(): number {
-    return this.#running;
+    return this.#running - this.#awaitedCode + this.#userCode.size;
   }
 
   /**
@@ -371,6 +379,7 @@ export class LocalActivityExecutor {
       );
     });
     aborted.catch(() => undefined);
+    let awaited = false;
     try {
       const code = runInActivityContext(ctx, () =>
         executeWithInterceptors(this.#interceptors, ctx, request.args, request.header, fn as never),
@@ -381,6 +390,8 @@ export class LocalActivityExecutor {
       );
       this.#userCode.add(settled);
       void settled.then(() => this.#userCode.delete(settled));
+      awaited = true;
+      this.#awaitedCode++;
       const result = toPayload(await Promise.race([code, aborted]));
       // The result travels in its marker, which the engine checks whole against its own limit:
       // over it, the engine would refuse the task's answer and the activity would run again.
@@ -426,6 +437,7 @@ export class LocalActivityExecutor {
         deadline: undefined,
       };
     } finally {
+      if (awaited) this.#awaitedCode--;
       clearTimeout(timer);
       signal.removeEventListener('abort', onCancel);
     }
