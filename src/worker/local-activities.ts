@@ -209,7 +209,10 @@ export async function runLocalActivities(
  * The worker shut down while the task waited for local activities (`calls`): the task fails, so
  * that the engine schedules it again at once and another worker (or this one, restarted) runs
  * them anew, as in Temporal. Nothing is recorded for them, not even for those that ended earlier
- * in the task: the task's commands are dropped with it.
+ * in the task: the task's commands are dropped with it, and those run again. Temporal's core can
+ * record the ones that ended and let the rest run on in a later task; here a completed task must
+ * hold a marker for every call its code made (replayLocalActivities), so that would take a
+ * recorded rule carrying calls across tasks and a forced next task, which Reprise lacks.
  */
 function givenUpAtShutdown(
   calls: readonly (LocalActivityRequest | { request: LocalActivityRequest })[],
