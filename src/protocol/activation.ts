@@ -96,6 +96,8 @@ export interface Activation {
   /** The workflow-task time, from history: what `Date.now()` returns in workflow code. */
   timeMs: number;
   isReplaying: boolean;
+  /** The buildId of the worker that ran (on replay) or runs this workflow task, if it has one. */
+  currentBuildId?: string | undefined;
   historyLength: number;
   historySizeBytes: number;
   continueAsNewSuggested: boolean;

@@ -333,7 +333,11 @@ export class Worker {
     const workflows =
       source === undefined
         ? undefined
-        : await loadWorkflows(source, { debugMode: options.debugMode, logger });
+        : await loadWorkflows(source, {
+            debugMode: options.debugMode,
+            logger,
+            buildId: options.buildId,
+          });
     // Payloads leave the worker encoded, through the api; local activities measure their markers
     // encoded too (the engine checks them against its limit as it receives them).
     const dataConverter = await loadDataConverter(options.dataConverter);

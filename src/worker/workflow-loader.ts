@@ -34,6 +34,8 @@ export async function loadWorkflows(
     readonly debugMode?: boolean | undefined;
     /** Where a promise rejection workflow code left unhandled, that fails no task, is logged. */
     readonly logger?: Logger | undefined;
+    /** The worker's buildId: `workflowInfo().currentBuildId` in the tasks it runs live. */
+    readonly buildId?: string | undefined;
   } = {},
 ): Promise<LoadedWorkflows> {
   const detectDeadlocks = !resolveDebugMode(options.debugMode);
@@ -49,7 +51,13 @@ export async function loadWorkflows(
     workflowTypes: [...sandbox.workflowTypes],
     signalNames: sandbox.signalNames === null ? null : [...sandbox.signalNames],
     watchdog: sandbox.watchdog,
-    createRun: (id) => new WorkflowRun({ sandbox, runId: id.runId, namespace: id.namespace }),
+    createRun: (id) =>
+      new WorkflowRun({
+        sandbox,
+        runId: id.runId,
+        namespace: id.namespace,
+        buildId: options.buildId,
+      }),
     dispose: () => {
       sandbox.dispose();
     },

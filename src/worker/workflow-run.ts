@@ -85,6 +85,8 @@ export interface WorkflowRunOptions {
   readonly sandbox: VmSandbox;
   readonly runId: string;
   readonly namespace: string;
+  /** The worker's buildId, for the tasks this run answers live (`currentBuildId`). */
+  readonly buildId?: string | undefined;
 }
 
 interface ScheduledActivity {
@@ -116,6 +118,7 @@ export class WorkflowRun {
   readonly #sandbox: VmSandbox;
   readonly #runId: string;
   readonly #namespace: string;
+  readonly #buildId: string | undefined;
   readonly #runKey: string;
   #created = false;
   #disposed = false;
@@ -175,6 +178,7 @@ export class WorkflowRun {
     this.#sandbox = options.sandbox;
     this.#runId = options.runId;
     this.#namespace = options.namespace;
+    this.#buildId = options.buildId;
     this.#runKey = `${options.runId}#${nextRunKey++}`;
     this.#crossRun = new CrossRunTracker(options.runId);
   }
@@ -444,7 +448,7 @@ export class WorkflowRun {
       const recorded = taskRecordedEvents(events, i, outcome);
       const result = this.#activateTask(
         e,
-        true,
+        { isReplaying: true, buildId: outcome.buildId },
         patchesRecordedAfter(recorded, outcome),
         updatesAcceptedAfter(recorded, outcome),
         localActivityMarkersAfter(recorded, outcome),
@@ -456,7 +460,7 @@ export class WorkflowRun {
     if (answer && i === events.length - 1) {
       const result = this.#activateTask(
         e,
-        false,
+        { isReplaying: false, buildId: this.#buildId },
         [],
         updates.map((u) => ({ ...u, runValidator: true })),
         [],
@@ -613,7 +617,8 @@ export class WorkflowRun {
 
   #activateTask(
     started: EventOf<'WorkflowTaskStarted'>,
-    isReplaying: boolean,
+    /** The build that ran the task: its WorkflowTaskCompleted's on replay, this worker's live. */
+    { isReplaying, buildId }: { isReplaying: boolean; buildId: string | undefined },
     patchIds: string[],
     updates: readonly (UpdateRequest & { runValidator: boolean })[],
     localActivityMarkers: readonly LocalActivityMarkerDetails[],
@@ -634,6 +639,7 @@ export class WorkflowRun {
     const activation: Activation = {
       timeMs: started.timeMs,
       isReplaying,
+      ...(buildId !== undefined && { currentBuildId: buildId }),
       historyLength: started.eventId,
       // The engine records both on WorkflowTaskStarted from its own limits (EngineLimits), so
       // replay sees what the live run saw; older histories fall back on the default thresholds.

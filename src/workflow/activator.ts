@@ -156,6 +156,7 @@ export class Activator {
   nowMs = 0;
   isReplaying = false;
   #historyLength = 0;
+  #currentBuildId: string | undefined;
   #historySizeBytes = 0;
   #continueAsNewSuggested = false;
   readonly #instantiate: ModuleInstantiator;
@@ -317,6 +318,7 @@ export class Activator {
     this.nowMs = activation.timeMs;
     this.isReplaying = activation.isReplaying;
     this.#historyLength = activation.historyLength;
+    this.#currentBuildId = activation.currentBuildId;
     this.#historySizeBytes = activation.historySizeBytes;
     this.#continueAsNewSuggested = activation.continueAsNewSuggested;
     this.#outcomesInHistory = activation.outcomesInHistory;
@@ -1100,6 +1102,7 @@ export class Activator {
       attempt: start.attempt,
       firstExecutionRunId: start.firstExecutionRunId,
       historyLength: this.#historyLength,
+      currentBuildId: this.#currentBuildId,
       historySize: this.#historySizeBytes,
       continueAsNewSuggested: this.#continueAsNewSuggested,
       startTime: new Date(start.startTimeMs),

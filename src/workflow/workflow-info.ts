@@ -19,6 +19,12 @@ export interface WorkflowInfo {
   readonly firstExecutionRunId: string;
   /** Events in history as of the current workflow task. */
   readonly historyLength: number;
+  /**
+   * The buildId of the worker that runs the current workflow task (on replay, of the one that
+   * ran it, from its WorkflowTaskCompleted); undefined for a worker without one. It may change
+   * during a run, but replays the same: safe to branch on. Temporal's `currentBuildId`.
+   */
+  readonly currentBuildId?: string | undefined;
   /** Bytes of history as of the current workflow task. */
   readonly historySize: number;
   /** True when history grew large enough that the workflow should continue-as-new. */

@@ -368,6 +368,7 @@ export async function workflowSurface(): Promise<void> {
     info.namespace,
     info.attempt satisfies number,
     info.historyLength satisfies number,
+    info.currentBuildId satisfies string | undefined,
     info.historySize satisfies number,
     info.cronSchedule satisfies string | undefined,
     info.cronScheduleToScheduleInterval satisfies number | undefined,
