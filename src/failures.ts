@@ -3,7 +3,66 @@
 // branded with a Symbol.for key and has a guard (STYLE.md §5.5).
 import { msOptionalFromDuration } from './protocol/duration.ts';
 import type { Duration } from './protocol/duration.ts';
-import type { Failure, RetryState, TimeoutType } from './protocol/failure.ts';
+import type {
+  Failure,
+  RetryState as RetryStateValue,
+  TimeoutType as TimeoutTypeValue,
+} from './protocol/failure.ts';
+
+/**
+ * The values of `TimeoutFailure.timeoutType`, by Temporal's `TimeoutType` keys (and their
+ * deprecated `TIMEOUT_TYPE_…` aliases), so that `e.timeoutType === TimeoutType.HEARTBEAT` ports
+ * unchanged. The values are Reprise's (`'Heartbeat'`), not Temporal's (`'HEARTBEAT'`).
+ */
+export const TimeoutType = {
+  START_TO_CLOSE: 'StartToClose',
+  SCHEDULE_TO_START: 'ScheduleToStart',
+  SCHEDULE_TO_CLOSE: 'ScheduleToClose',
+  HEARTBEAT: 'Heartbeat',
+  /** @deprecated Use `TimeoutType.START_TO_CLOSE` (Temporal's alias). */
+  TIMEOUT_TYPE_START_TO_CLOSE: 'StartToClose',
+  /** @deprecated Use `TimeoutType.SCHEDULE_TO_START` (Temporal's alias). */
+  TIMEOUT_TYPE_SCHEDULE_TO_START: 'ScheduleToStart',
+  /** @deprecated Use `TimeoutType.SCHEDULE_TO_CLOSE` (Temporal's alias). */
+  TIMEOUT_TYPE_SCHEDULE_TO_CLOSE: 'ScheduleToClose',
+  /** @deprecated Use `TimeoutType.HEARTBEAT` (Temporal's alias). */
+  TIMEOUT_TYPE_HEARTBEAT: 'Heartbeat',
+  /** @deprecated No failure has it (Temporal's alias). */
+  TIMEOUT_TYPE_UNSPECIFIED: undefined,
+} as const satisfies Record<string, TimeoutTypeValue | undefined>;
+/** Why a `TimeoutFailure` timed out: `'StartToClose'`, `'ScheduleToStart'`, … */
+export type TimeoutType = TimeoutTypeValue;
+
+/**
+ * The values of `retryState` on `ActivityFailure`, `ChildWorkflowFailure` and
+ * `WorkflowFailedError`, by Temporal's `RetryState` keys (and their deprecated `RETRY_STATE_…`
+ * aliases). The values are Reprise's (`'MaximumAttemptsReached'`), not Temporal's; Reprise has
+ * no `INTERNAL_SERVER_ERROR`.
+ */
+export const RetryState = {
+  IN_PROGRESS: 'InProgress',
+  NON_RETRYABLE_FAILURE: 'NonRetryableFailure',
+  TIMEOUT: 'Timeout',
+  MAXIMUM_ATTEMPTS_REACHED: 'MaximumAttemptsReached',
+  RETRY_POLICY_NOT_SET: 'RetryPolicyNotSet',
+  CANCEL_REQUESTED: 'CancelRequested',
+  /** @deprecated Use `RetryState.IN_PROGRESS` (Temporal's alias). */
+  RETRY_STATE_IN_PROGRESS: 'InProgress',
+  /** @deprecated Use `RetryState.NON_RETRYABLE_FAILURE` (Temporal's alias). */
+  RETRY_STATE_NON_RETRYABLE_FAILURE: 'NonRetryableFailure',
+  /** @deprecated Use `RetryState.TIMEOUT` (Temporal's alias). */
+  RETRY_STATE_TIMEOUT: 'Timeout',
+  /** @deprecated Use `RetryState.MAXIMUM_ATTEMPTS_REACHED` (Temporal's alias). */
+  RETRY_STATE_MAXIMUM_ATTEMPTS_REACHED: 'MaximumAttemptsReached',
+  /** @deprecated Use `RetryState.RETRY_POLICY_NOT_SET` (Temporal's alias). */
+  RETRY_STATE_RETRY_POLICY_NOT_SET: 'RetryPolicyNotSet',
+  /** @deprecated Use `RetryState.CANCEL_REQUESTED` (Temporal's alias). */
+  RETRY_STATE_CANCEL_REQUESTED: 'CancelRequested',
+  /** @deprecated No failure has it (Temporal's alias). */
+  RETRY_STATE_UNSPECIFIED: undefined,
+} as const satisfies Record<string, RetryStateValue | undefined>;
+/** Why retrying stopped: `'MaximumAttemptsReached'`, `'NonRetryableFailure'`, … */
+export type RetryState = RetryStateValue;
 
 const FAILURE_BRAND = Symbol.for('reprise.failure');
 const KIND = Symbol.for('reprise.failure.kind');

@@ -26,6 +26,8 @@ export {
   TemporalFailure,
   TerminatedFailure,
   TimeoutFailure,
+  TimeoutType,
+  RetryState,
 } from '../failures.ts';
 export type { ApplicationFailureOptions } from '../failures.ts';
 

@@ -118,6 +118,8 @@ export {
   TemporalFailure,
   TerminatedFailure,
   TimeoutFailure,
+  TimeoutType,
+  RetryState,
   ServerFailure,
   isCancellation,
 } from '../failures.ts';

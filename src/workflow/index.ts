@@ -31,6 +31,8 @@ export {
   TemporalFailure,
   TerminatedFailure,
   TimeoutFailure,
+  TimeoutType,
+  RetryState,
   isCancellation,
 } from '../failures.ts';
 export type { ApplicationFailureOptions } from '../failures.ts';

@@ -5,7 +5,9 @@ import { after, before, describe, test } from 'node:test';
 import {
   ActivityFailure,
   ApplicationFailure,
+  RetryState,
   TimeoutFailure,
+  TimeoutType,
   WorkflowFailedError,
 } from 'reprise/client';
 import type { WorkflowHandle } from 'reprise/client';
@@ -271,8 +273,10 @@ describe('activity retries', () => {
     }
     const failure = await activityFailureOf(handle);
     assert.equal(failure.retryState, 'MaximumAttemptsReached');
+    assert.equal(failure.retryState, RetryState.MAXIMUM_ATTEMPTS_REACHED);
     assert.ok(failure.cause instanceof TimeoutFailure);
     assert.equal(failure.cause.timeoutType, 'StartToClose');
+    assert.equal(failure.cause.timeoutType, TimeoutType.START_TO_CLOSE);
     const timedOut = (await handle.fetchHistory()).events.filter(
       (e) => e.type === 'ActivityTaskTimedOut',
     );

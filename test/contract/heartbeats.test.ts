@@ -8,6 +8,7 @@ import {
   ActivityFailure,
   CancelledFailure,
   TimeoutFailure,
+  TimeoutType,
   WorkflowFailedError,
 } from 'reprise/client';
 import type { WorkflowHandle } from 'reprise/client';
@@ -166,6 +167,8 @@ describe('heartbeats', () => {
     const timeout = err.cause.cause;
     assert.ok(timeout instanceof TimeoutFailure);
     assert.equal(timeout.timeoutType, 'Heartbeat');
+    // Temporal's TimeoutType keys name Reprise's values, so ported comparisons hold.
+    assert.equal(timeout.timeoutType, TimeoutType.HEARTBEAT);
     assert.equal(timeout.lastHeartbeatDetails, 'alive');
   });
 

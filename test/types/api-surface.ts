@@ -20,9 +20,11 @@ import {
   ContinueAsNew,
   HandlerUnfinishedPolicy,
   ParentClosePolicy,
+  RetryState,
   TemporalFailure,
   TerminatedFailure,
   TimeoutFailure,
+  TimeoutType,
   Trigger,
   WorkflowExecutionAlreadyStartedError as WorkflowAlreadyStartedInWorkflow,
   WorkflowIdReusePolicy as WorkflowIdReusePolicyInWorkflow,
@@ -480,6 +482,11 @@ export async function workflowSurface(): Promise<void> {
     if (e instanceof ChildWorkflowFailure) use(e.workflowType, e.execution.workflowId);
     if (e instanceof CancelledFailure) use(e.details);
     if (e instanceof TimeoutFailure) use(e.timeoutType, e.lastHeartbeatDetails);
+    if (e instanceof TimeoutFailure && e.timeoutType === TimeoutType.HEARTBEAT) use(e);
+    // @ts-expect-error -- differs: the values are Reprise's ('Heartbeat'), not Temporal's strings
+    if (e instanceof TimeoutFailure && e.timeoutType === 'HEARTBEAT') use(e);
+    if (e instanceof ActivityFailure && e.retryState === RetryState.MAXIMUM_ATTEMPTS_REACHED)
+      use(e);
     if (e instanceof TerminatedFailure) use(e.message);
     if (e instanceof TemporalFailure) use(e.failure);
     if (e instanceof WorkflowAlreadyStartedInWorkflow) use(e.workflowId);
