@@ -124,8 +124,11 @@ export interface Store {
    * Runs of a namespace that match `filter`, evaluated by the database (never in memory), in the
    * filter's ORDER BY (then newest start first), or by default open runs first, then the most
    * recently closed; `limit` runs from `offset`. A custom search attribute that a run lacks
-   * matches no comparison, only `IS NULL`; a string-array attribute matches `=`, `IN`,
-   * `BETWEEN` and `STARTS_WITH` when any of its elements does, and `!=` and `NOT …` when none does.
+   * matches no comparison, only `IS NULL`; a string-array attribute matches `=` and `IN` when
+   * any of its elements does, and `!=` and `NOT IN` when none does. Throws `InvalidArgumentError`
+   * when the filter tests a custom attribute with an operator that Temporal refuses on a type a
+   * run of the namespace holds it as (`STARTS_WITH` on a non-Keyword; `<`, `<=`, `>`, `>=` on a
+   * string array; `BETWEEN` on a string array or a boolean).
    */
   listRunsByQuery(req: ListRunsByQueryRequest): Promise<RunRecord[]>;
 

@@ -2,6 +2,7 @@
 // every backend: filters written in Temporal's list-filter language, evaluated by the database.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { InvalidArgumentError } from '../../src/errors.ts';
 import { parseListFilter } from '../../src/protocol/list-filter.ts';
 import { RunStatus } from '../../src/protocol/run-status.ts';
 import type { RunRecord, Store } from '../../src/store/store.ts';
@@ -120,7 +121,7 @@ export function visibilityConformance(
         assert.deepEqual(await ids(store, 'Count = true'), []);
         assert.deepEqual(await ids(store, 'Vip = 1'), []);
         assert.deepEqual(await ids(store, 'Vip != 1 ORDER BY WorkflowId'), ['one', 'text', 'zero']);
-        assert.deepEqual(await ids(store, 'Vip BETWEEN 0 AND 1'), []);
+        // (BETWEEN on a Bool is refused: see the KeywordList and Bool test below.)
         assert.deepEqual(await ids(store, 'Count IN (true, false)'), []);
         assert.deepEqual(await ids(store, "Count IN (1, 'x') ORDER BY WorkflowId"), ['one']);
         assert.deepEqual(await ids(store, 'Vip IN (false, 7)'), ['zero']);
@@ -192,6 +193,61 @@ export function visibilityConformance(
             new RegExp(`and ${name} is ${type} \\(workflow '${workflowId}' holds it as one\\)`),
           );
         }
+      }));
+
+    test('a KeywordList attribute takes only =, !=, IN and NOT IN, and a Bool no BETWEEN, as in Temporal', () =>
+      withStore(async (store) => {
+        await create(store, { workflowId: 'text', searchAttributes: { Tags: 'b', Vip: 'b' } });
+        // While every run holds them as strings, they are Keywords, which ranges apply to.
+        assert.deepEqual(await ids(store, "Tags BETWEEN 'a' AND 'c'"), ['text']);
+        assert.deepEqual(await ids(store, "Vip > 'a'"), ['text']);
+        await create(store, { workflowId: 'list', searchAttributes: { Tags: ['a', 'z'] } });
+        await create(store, { workflowId: 'bool', searchAttributes: { Vip: true } });
+
+        const refused = (query: string, message: RegExp) =>
+          Promise.all(
+            [ids(store, query), count(store, query)].map((result) =>
+              assert.rejects(result, (e) => {
+                assert.ok(e instanceof InvalidArgumentError, String(e));
+                assert.match(e.message, message, query);
+                return true;
+              }),
+            ),
+          );
+        const onList =
+          /and Tags is a KeywordList \(workflow 'list' holds it as one\)\. A KeywordList takes only =, !=, IN and NOT IN: match whole elements with = or IN, e\.g\. Tags IN/;
+        for (const op of ['<', '<=', '>', '>=']) {
+          await refused(
+            `Tags ${op} 'b'`,
+            new RegExp(
+              `^Invalid list filter: ${op} applies to Keyword, Int, Double, Datetime and Bool search attributes, ${onList.source}`,
+            ),
+          );
+        }
+        await refused(
+          "Tags BETWEEN 'a' AND 'c'",
+          /BETWEEN applies to Keyword, Int, Double and Datetime search attributes/,
+        );
+        await refused("Tags NOT BETWEEN 'a' AND 'c'", onList);
+        await refused("Vip = true AND (Tags = 'a' OR Tags > 'x')", onList);
+        const onBool =
+          /BETWEEN applies to Keyword, Int, Double and Datetime search attributes, and Vip is a Bool \(workflow 'bool' holds it as one\)\. Compare it with = or !=, e\.g\. Vip = true\./;
+        await refused('Vip BETWEEN false AND true', onBool);
+        await refused("Vip NOT BETWEEN 'a' AND 'c'", onBool);
+
+        // What each type takes still applies.
+        assert.deepEqual(await ids(store, "Tags = 'a'"), ['list']);
+        assert.deepEqual(await ids(store, "Tags != 'a'"), ['text']);
+        assert.deepEqual(await ids(store, "Tags IN ('z', 'b') ORDER BY WorkflowId"), [
+          'list',
+          'text',
+        ]);
+        assert.deepEqual(await ids(store, "Tags NOT IN ('z')"), ['text']);
+        assert.equal(await count(store, 'Tags IS NOT NULL'), 2);
+        assert.deepEqual(await ids(store, 'Vip = true'), ['bool']);
+        assert.deepEqual(await ids(store, 'Vip != true'), ['text']);
+        // Temporal takes <, <=, >, >= on a Bool (false < true).
+        assert.deepEqual(await ids(store, 'Vip > false'), ['bool']);
       }));
 
     test('STARTS_WITH on ExecutionStatus takes a status name, in any case, as = does', () =>

@@ -156,67 +156,119 @@ function valueTest(
   }
 }
 
+/** The Temporal type of a custom attribute's value, as its JSON (and text) shape implies it. */
+type InferredType = 'Keyword' | 'KeywordList' | 'Int' | 'Double' | 'Bool' | 'Datetime';
+
+const ALL_TYPES: readonly InferredType[] = [
+  'Keyword',
+  'KeywordList',
+  'Int',
+  'Double',
+  'Bool',
+  'Datetime',
+];
+
+/** The operators that only some types take, each with the types that take it (Temporal's rule). */
+const RANGE_TYPES: readonly InferredType[] = ['Keyword', 'Int', 'Double', 'Datetime', 'Bool'];
+const TAKEN_BY: Partial<Record<string, readonly InferredType[]>> = {
+  STARTS_WITH: ['Keyword'],
+  BETWEEN: ['Keyword', 'Int', 'Double', 'Datetime'],
+  '<': RANGE_TYPES,
+  '<=': RANGE_TYPES,
+  '>': RANGE_TYPES,
+  '>=': RANGE_TYPES,
+};
+
 /**
- * Refuses a filter that tests a custom attribute with STARTS_WITH when a run of the namespace
- * holds that attribute as something other than a Keyword: Temporal's rule (STARTS_WITH applies
- * to Keyword attributes only, not KeywordList, Datetime, Int, Double or Bool), read from the
- * values, since an attribute's type is its values' (a string written as `toISOString()` writes
- * it is a Datetime, as typed search attributes read it back). Without this, a prefix would match
- * the elements of a string list and the text of a Datetime, where Temporal refuses the query.
+ * Refuses a filter that tests a custom attribute with an operator its type does not take, once a
+ * run of the namespace holds the attribute as that type: Temporal's rules (STARTS_WITH applies to
+ * Keyword attributes only; BETWEEN to Keyword, Int, Double and Datetime ones; <, <=, >, >= to all
+ * but KeywordList, which takes only =, !=, IN and NOT IN), read from the values, since an
+ * attribute's type is its values' (a string written as `toISOString()` writes it is a Datetime,
+ * as typed search attributes read it back). Without this, a prefix or a range would match the
+ * elements of a string list and the text of a Datetime, where Temporal refuses the query.
  */
-export function assertStartsWithOnKeywords(
+export function assertOperatorsFitTypes(
   db: Database.Database,
   namespace: string,
   filter: ListFilter,
 ): void {
-  for (const name of startsWithCustomAttributes(filter.where)) {
-    const path = `$."${name}"`;
+  for (const { name, op } of restrictedUses(filter.where)) {
+    const allowed = TAKEN_BY[op] ?? ALL_TYPES;
+    const refused = ALL_TYPES.filter((t) => !allowed.includes(t));
     const held = db
-      .prepare<unknown[], { workflowId: string; type: string }>(NON_KEYWORD_HOLDER)
-      .get(path, path, namespace, path, path, path);
+      .prepare<Record<string, string>, { workflowId: string; type: InferredType }>(
+        `SELECT workflowId, type FROM (${INFERRED_TYPE_OF_RUNS}) ` +
+          `WHERE type IN (${refused.map((t) => `'${t}'`).join(', ')}) LIMIT 1`,
+      )
+      .get({ path: `$."${name}"`, namespace });
     if (held === undefined) continue;
-    const type = INFERRED_TYPES[held.type] ?? held.type;
     throw new InvalidArgumentError(
-      `Invalid list filter: STARTS_WITH applies to Keyword search attributes, and ${name} is ` +
-        `${/^[AEIOU]/.test(type) ? 'an' : 'a'} ${type} (workflow '${held.workflowId}' holds it as one). ` +
-        (type === 'KeywordList'
-          ? `Match whole elements with = or IN, e.g. ${name} IN ('a', 'b').`
-          : `Compare it with =, <, >, BETWEEN or IN.`),
+      `Invalid list filter: ${op} applies to ${joinTypes(allowed)} search attributes, and ` +
+        `${name} is ${article(held.type)} ${held.type} (workflow '${held.workflowId}' holds it as one). ` +
+        typeHint(held.type, name),
     );
   }
 }
 
-/** A run of the namespace (`?` 3) holding the attribute at path `?` 1, 2, 4-6 as a non-Keyword. */
-const NON_KEYWORD_HOLDER =
-  `SELECT workflow_id AS workflowId, ` +
-  `CASE WHEN json_type(search_attributes, ?) = 'text' THEN 'datetime' ` +
-  `ELSE json_type(search_attributes, ?) END AS type ` +
-  `FROM runs WHERE namespace = ? AND (json_type(search_attributes, ?) IN ('array', 'integer', 'real', 'true', 'false') ` +
-  `OR (json_type(search_attributes, ?) = 'text' AND json_extract(search_attributes, ?) GLOB ` +
-  `'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9]Z')) LIMIT 1`;
+/** Each run of the namespace (@namespace) with the inferred type of its value at @path (or NULL). */
+const INFERRED_TYPE_OF_RUNS =
+  `SELECT workflow_id AS workflowId, CASE json_type(search_attributes, @path) ` +
+  `WHEN 'array' THEN 'KeywordList' WHEN 'integer' THEN 'Int' WHEN 'real' THEN 'Double' ` +
+  `WHEN 'true' THEN 'Bool' WHEN 'false' THEN 'Bool' ` +
+  `WHEN 'text' THEN CASE WHEN json_extract(search_attributes, @path) GLOB ` +
+  `'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9]Z' ` +
+  `THEN 'Datetime' ELSE 'Keyword' END END AS type FROM runs WHERE namespace = @namespace`;
 
-/** The Temporal type of a value, by json_type (and 'datetime' for an ISO string). */
-const INFERRED_TYPES: Partial<Record<string, string>> = {
-  array: 'KeywordList',
-  datetime: 'Datetime',
-  integer: 'Int',
-  real: 'Double',
-  true: 'Bool',
-  false: 'Bool',
-};
+/** What to write instead, for an attribute of a type that an operator does not apply to. */
+function typeHint(type: InferredType, name: string): string {
+  switch (type) {
+    case 'KeywordList':
+      return `A KeywordList takes only =, !=, IN and NOT IN: match whole elements with = or IN, e.g. ${name} IN ('a', 'b').`;
+    case 'Bool':
+      return `Compare it with = or !=, e.g. ${name} = true.`;
+    case 'Keyword':
+    case 'Int':
+    case 'Double':
+    case 'Datetime':
+      return 'Compare it with =, <, >, BETWEEN or IN.';
+  }
+}
 
-function startsWithCustomAttributes(e: ListFilterExpr | undefined): Set<string> {
-  const names = new Set<string>();
+function article(type: string): string {
+  return /^[AEIOU]/.test(type) ? 'an' : 'a';
+}
+
+/** 'Keyword', 'Keyword and Int', 'Keyword, Int and Double'. */
+function joinTypes(types: readonly string[]): string {
+  return types.length <= 1
+    ? types.join('')
+    : `${types.slice(0, -1).join(', ')} and ${types[types.length - 1] ?? ''}`;
+}
+
+/** Each custom attribute the filter tests with an operator that only some types take, once. */
+function restrictedUses(e: ListFilterExpr | undefined): { name: string; op: string }[] {
+  const uses = new Map<string, { name: string; op: string }>();
   const walk = (x: ListFilterExpr): void => {
     if (x.type === 'and' || x.type === 'or') {
       walk(x.left);
       walk(x.right);
-    } else if (x.type === 'startsWith' && x.attribute.kind === 'custom') {
-      names.add(x.attribute.name);
+      return;
     }
+    if (x.attribute.kind !== 'custom') return;
+    const op =
+      x.type === 'startsWith'
+        ? 'STARTS_WITH'
+        : x.type === 'between'
+          ? 'BETWEEN'
+          : x.type === 'compare'
+            ? x.op
+            : undefined;
+    if (op === undefined || TAKEN_BY[op] === undefined) return;
+    uses.set(`${x.attribute.name} ${op}`, { name: x.attribute.name, op });
   };
   if (e !== undefined) walk(e);
-  return names;
+  return [...uses.values()];
 }
 
 /**

@@ -62,7 +62,7 @@ import { migrate } from './migrate.ts';
 import { prepareScheduleQueries } from './queries/schedules.ts';
 import { prepareHistoryQueries } from './queries/history.ts';
 import { prepareNamespaceQueries } from './queries/namespaces.ts';
-import { assertStartsWithOnKeywords, listFilterToSql } from './list-filter-sql.ts';
+import { assertOperatorsFitTypes, listFilterToSql } from './list-filter-sql.ts';
 import { RUN_COLUMNS, prepareRunQueries } from './queries/runs.ts';
 import { prepareTaskQueries } from './queries/tasks.ts';
 import { prepareTimerQueries } from './queries/timers.ts';
@@ -493,7 +493,7 @@ export class SqliteStore implements Store {
 
   async listRunsByQuery(req: ListRunsByQueryRequest): Promise<RunRecord[]> {
     return this.#read('listRunsByQuery', () => {
-      assertStartsWithOnKeywords(this.#db, req.namespace, req.filter);
+      assertOperatorsFitTypes(this.#db, req.namespace, req.filter);
       const sql = listFilterToSql(req.filter);
       return this.#db
         .prepare(
@@ -507,7 +507,7 @@ export class SqliteStore implements Store {
 
   async countRuns(req: { namespace: string; filter: ListFilter }): Promise<number> {
     return this.#read('countRuns', () => {
-      assertStartsWithOnKeywords(this.#db, req.namespace, req.filter);
+      assertOperatorsFitTypes(this.#db, req.namespace, req.filter);
       const sql = listFilterToSql(req.filter);
       const row = this.#db
         .prepare<unknown[], { n: number }>(
