@@ -1,5 +1,13 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
@@ -91,6 +99,89 @@ describe('bundleWorkflows', () => {
           e.message,
           /workflows\.ts:1: Workflow code imports 'fileURLToPath' from 'node:url', which the sandbox does not have: its 'url' module exports only URL and URLSearchParams/,
         );
+        return true;
+      },
+    );
+  });
+
+  test("using another export of a namespace import of 'url' fails at bundle time too", async () => {
+    await assert.rejects(
+      bundleSource(
+        "import * as url from 'url';\n" +
+          'export async function where(): Promise<string> { return url.fileURLToPath("file:///x"); }\n',
+      ),
+      (e: unknown) => {
+        assert.ok(e instanceof InvalidArgumentError);
+        assert.match(
+          e.message,
+          /workflows\.ts:2: Workflow code imports 'fileURLToPath' from 'url', which the sandbox does not have: its 'url' module exports only URL and URLSearchParams \(the sandbox's globals\)\. File paths and Node's legacy URL functions belong in an activity/,
+        );
+        return true;
+      },
+    );
+  });
+
+  test("a package's namespace import of 'url' using another export fails the bundle as well", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'reprise-url-package-'));
+    try {
+      const lib = path.join(dir, 'node_modules', 'paths');
+      mkdirSync(lib, { recursive: true });
+      writeFileSync(path.join(lib, 'package.json'), '{ "name": "paths", "module": "index.mjs" }');
+      writeFileSync(
+        path.join(lib, 'index.mjs'),
+        "import * as url from 'node:url';\nexport const toPath = (u) => url.fileURLToPath(u);\n",
+      );
+      const file = path.join(dir, 'workflows.ts');
+      writeFileSync(
+        file,
+        "import { toPath } from 'paths';\n" +
+          'export async function where(): Promise<string> { return toPath("file:///x"); }\n',
+      );
+      await assert.rejects(bundleWorkflows({ workflowsPath: file }), (e: unknown) => {
+        assert.ok(e instanceof InvalidArgumentError);
+        assert.match(
+          e.message,
+          /index\.mjs:2: Workflow code imports 'fileURLToPath' from 'node:url', which the sandbox does not have/,
+        );
+        return true;
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("another export of 'url' reached where the bundle cannot see it throws, saying what to do", async () => {
+    // Module-level code runs when the bundle is checked: it reports what each access gave.
+    await assert.rejects(
+      bundleSource(
+        "import * as url from 'node:url';\n" +
+          "import legacy from 'url';\n" +
+          "const required = require('url');\n" +
+          "const name: string = ['parse'][0] ?? '';\n" +
+          'const attempts = [\n' +
+          '  () => { const { fileURLToPath } = url; return fileURLToPath; },\n' +
+          '  () => (url as Record<string, unknown>)[name],\n' +
+          '  () => legacy.pathToFileURL,\n' +
+          '  () => required.format,\n' +
+          '];\n' +
+          'const seen = attempts.map((f) => {\n' +
+          '  try { return `gave ${typeof f()}`; } catch (e) { return `${(e as Error).name}: ${(e as Error).message}`; }\n' +
+          '});\n' +
+          "if (Object.keys(url).join() !== 'URL,URLSearchParams,default') seen.push(Object.keys(url).join());\n" +
+          "throw new Error(seen.join('\\n'));\n" +
+          'export async function never(): Promise<void> {}\n',
+      ),
+      (e: unknown) => {
+        assert.ok(e instanceof InvalidArgumentError);
+        const seen = e.message.slice(e.message.indexOf('TypeError: ')).split('\n');
+        const hint =
+          "which the sandbox does not have: its 'url' module exports only URL and URLSearchParams (the sandbox's globals). File paths and Node's legacy URL functions belong in an activity; parse and build URLs with `new URL()`.";
+        assert.deepEqual(seen, [
+          `TypeError: Workflow code imports 'fileURLToPath' from 'node:url', ${hint}`,
+          `TypeError: Workflow code imports 'parse' from 'node:url', ${hint}`,
+          `TypeError: Workflow code imports 'pathToFileURL' from 'url', ${hint}`,
+          `TypeError: Workflow code imports 'format' from 'url', ${hint}`,
+        ]);
         return true;
       },
     );

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import path from 'node:path';
+import * as nodeUrl from 'node:url';
 import { fileURLToPath } from 'node:url';
 import type * as esbuild from 'esbuild';
 import { InvalidArgumentError } from '../../errors.ts';
@@ -201,15 +202,56 @@ const URL_NAMESPACE = 'reprise-url';
 const MISSING_URL_EXPORT = new RegExp(
   `^No matching export in "${URL_NAMESPACE}:((?:node:)?url)" for import "([^"]+)"$`,
 );
+/** esbuild's warning for `url.fileURLToPath` on a namespace import (it compiles it to undefined). */
+const UNDEFINED_URL_EXPORT = new RegExp(
+  `^Import "([^"]+)" will always be undefined because there is no matching export in "${URL_NAMESPACE}:((?:node:)?url)"$`,
+);
 
-/** esbuild's error for an import the sandbox's `url` lacks, said as what to do instead. */
-function urlExportMessage(text: string): string | undefined {
-  const m = MISSING_URL_EXPORT.exec(text);
-  if (m === null) return undefined;
+/** Node's `url` exports that the sandbox's lacks (fileURLToPath, parse, …), from the host's. */
+const NODE_ONLY_URL_EXPORTS = Object.keys(nodeUrl).filter(
+  (name) => name !== 'URL' && name !== 'URLSearchParams' && name !== 'default',
+);
+
+/** What workflow code that reaches `name` of the sandbox's `url` is told to do instead. */
+function missingUrlExportMessage(name: string, specifier: string): string {
   return (
-    `Workflow code imports '${m[2] ?? ''}' from '${m[1] ?? ''}', which the sandbox does not have: ` +
+    `Workflow code imports '${name}' from '${specifier}', which the sandbox does not have: ` +
     "its 'url' module exports only URL and URLSearchParams (the sandbox's globals). File paths " +
     "and Node's legacy URL functions belong in an activity; parse and build URLs with `new URL()`."
+  );
+}
+
+/**
+ * esbuild's message for an export the sandbox's `url` lacks, said as what to do instead: a named
+ * import (an error) or a property of a namespace import (a warning: it would be undefined).
+ */
+function urlExportMessage(text: string): string | undefined {
+  const named = MISSING_URL_EXPORT.exec(text);
+  if (named !== null) return missingUrlExportMessage(named[2] ?? '', named[1] ?? '');
+  const property = UNDEFINED_URL_EXPORT.exec(text);
+  if (property !== null) return missingUrlExportMessage(property[1] ?? '', property[2] ?? '');
+  return undefined;
+}
+
+/**
+ * The sandbox's `url` module (as `specifier`): URL and URLSearchParams. Its namespace and its
+ * default export also get a getter for each other export of Node's `url` that throws saying what
+ * to do, for what the bundle cannot see: `const { parse } = url`, `url[name]`, `require('url')`.
+ */
+function urlModule(specifier: string): string {
+  const messages = Object.fromEntries(
+    NODE_ONLY_URL_EXPORTS.map((name) => [name, missingUrlExportMessage(name, specifier)]),
+  );
+  return (
+    `import * as namespace from ${JSON.stringify(specifier)};\n` +
+    'export const URL = globalThis.URL;\n' +
+    'export const URLSearchParams = globalThis.URLSearchParams;\n' +
+    'const legacy = { URL, URLSearchParams };\n' +
+    `for (const [name, message] of Object.entries(${JSON.stringify(messages)})) {\n` +
+    '  const get = () => { throw new TypeError(message); };\n' +
+    '  for (const target of [namespace, legacy]) Object.defineProperty(target, name, { get });\n' +
+    '}\n' +
+    'export default legacy;\n'
   );
 }
 
@@ -296,16 +338,14 @@ async function buildUserModule(entry: UserEntry): Promise<{ code: string; source
         loader: 'js',
       }));
       // And `url` to the sandbox's URL and URLSearchParams (ADR 0024), and nothing else: importing
-      // another of its exports (fileURLToPath, parse, …) fails the bundle (urlExportMessage).
+      // another of its exports (fileURLToPath, parse, …) by name, or using one of a namespace
+      // import, fails the bundle (urlExportMessage); reaching one otherwise throws (urlModule).
       build.onResolve({ filter: /^(node:)?url$/ }, (args) => ({
         path: args.path,
         namespace: URL_NAMESPACE,
       }));
-      build.onLoad({ filter: /.*/, namespace: URL_NAMESPACE }, () => ({
-        contents:
-          'export const URL = globalThis.URL;\n' +
-          'export const URLSearchParams = globalThis.URLSearchParams;\n' +
-          'export default { URL, URLSearchParams };\n',
+      build.onLoad({ filter: /.*/, namespace: URL_NAMESPACE }, (args) => ({
+        contents: urlModule(args.path),
         loader: 'js',
       }));
       build.onResolve({ filter: /^(node:)?[a-z_][a-z0-9_/]*$/ }, (args) => {
@@ -337,29 +377,43 @@ async function buildUserModule(entry: UserEntry): Promise<{ code: string; source
         sourcesContent: false,
         outfile: path.join(process.cwd(), WORKFLOWS_FILENAME),
         logLevel: 'silent',
+        // Reported in a package too (esbuild keeps it quiet in node_modules): see its use below.
+        logOverride: { 'import-is-undefined': 'warning' },
         plugins: [plugin],
       }),
     );
   } catch (e) {
     if (refused.length > 0) throw new InvalidArgumentError(refused.join('\n'));
-    const failure = e as {
-      errors?: { text: string; location?: { file: string; line: number } | null }[];
-    };
-    const details = (failure.errors ?? [])
-      .map((m) => {
-        const text = urlExportMessage(m.text) ?? m.text;
-        return m.location ? `${m.location.file}:${m.location.line}: ${text}` : text;
-      })
-      .join('\n');
-    throw new InvalidArgumentError(
-      `Could not bundle the workflows module '${workflowsPath}': ${details || errorMessage(e)}`,
-      { cause: e },
-    );
+    const failure = e as { errors?: BuildMessage[] };
+    throw bundleError(workflowsPath, failure.errors ?? [], e);
   }
+  // `url.fileURLToPath` of a namespace import is only a warning to esbuild: it compiles to
+  // undefined, which the workflow (or a package it imports) would call at run time.
+  const undefinedUrlExports = result.warnings.filter((m) => UNDEFINED_URL_EXPORT.test(m.text));
+  if (undefinedUrlExports.length > 0) throw bundleError(workflowsPath, undefinedUrlExports);
   return {
     code: withNameHelper(outputText(result, '.js'), LEAN_NAME_HELPER),
     sourceMap: outputText(result, '.js.map'),
   };
+}
+
+type BuildMessage = { text: string; location?: { file: string; line: number } | null };
+
+function bundleError(
+  workflowsPath: string,
+  messages: readonly BuildMessage[],
+  cause?: unknown,
+): InvalidArgumentError {
+  const details = messages
+    .map((m) => {
+      const text = urlExportMessage(m.text) ?? m.text;
+      return m.location ? `${m.location.file}:${m.location.line}: ${text}` : text;
+    })
+    .join('\n');
+  return new InvalidArgumentError(
+    `Could not bundle the workflows module '${workflowsPath}': ${details || errorMessage(cause)}`,
+    cause === undefined ? undefined : { cause },
+  );
 }
 
 const ESBUILD_NAME_HELPER =
