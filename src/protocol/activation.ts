@@ -118,6 +118,12 @@ export interface OutcomesInHistory {
   timerSeqs: number[];
 }
 
+/** A command of an earlier activation of the workflow task, withdrawn before the task was answered. */
+export interface WithdrawnCommand {
+  type: Command['type'];
+  seq: number;
+}
+
 /** The sandbox's answer: commands in order, or the reason the workflow task failed. */
 export type ActivationCompletion =
   | {
@@ -126,11 +132,11 @@ export type ActivationCompletion =
       /** Local activities to run (and abort) before the workflow task is answered. */
       localActivities?: LocalActivityRequests | undefined;
       /**
-       * The seqs of StartChildWorkflowExecution commands that earlier activations of this
-       * workflow task issued and this one withdrew (their child was cancelled before the task
-       * was answered): they are dropped from the task's commands.
+       * The commands (by type and seq) that earlier activations of this workflow task issued and
+       * this one withdrew (cancelled before the task was answered, so the engine never saw them):
+       * they are dropped from the task's commands.
        */
-      withdrawnChildStarts?: number[] | undefined;
+      withdrawnCommands?: WithdrawnCommand[] | undefined;
       /**
        * The engine's internal rules (`reprise/...` ids) this activation took live: the worker
        * sends them with the task's answer, recorded on its WorkflowTaskCompleted (SDK flags).

@@ -4,7 +4,11 @@
 // same sequence of activations is rebuilt from those markers, so the activity never runs again.
 import { isCloseCommand } from '../protocol/commands.ts';
 import type { Command } from '../protocol/commands.ts';
-import type { ActivationJob, SandboxActivationResult } from '../protocol/activation.ts';
+import type {
+  ActivationJob,
+  SandboxActivationResult,
+  WithdrawnCommand,
+} from '../protocol/activation.ts';
 import type { EventOf, HistoryEvent } from '../protocol/history-events.ts';
 import { LOCAL_ACTIVITY_MARKER, LocalActivityMarkerDetails } from '../protocol/local-activity.ts';
 import type { LocalActivityRequest, LocalActivityRequests } from '../protocol/local-activity.ts';
@@ -92,7 +96,7 @@ export function replayLocalActivities(
     const next = activate({ type: 'resolveLocalActivity', seq: marker.seq, marker });
     logs.push(...next.logs);
     if (next.status === 'failed') return { status: 'failed', result: { ...next, logs } };
-    withdrawChildStarts(commands, next.withdrawnChildStarts);
+    withdrawCommands(commands, next.withdrawnCommands);
     commands.push(...next.commands);
     track(next.localActivities);
   }
@@ -180,7 +184,7 @@ export async function runLocalActivities(
         abortAll();
         return { ...next, logs };
       }
-      withdrawChildStarts(commands, next.withdrawnChildStarts);
+      withdrawCommands(commands, next.withdrawnCommands);
       commands.push(...next.commands);
       if (next.sdkFlags !== undefined) sdkFlags = [...(sdkFlags ?? []), ...next.sdkFlags];
       const more = next.localActivities?.schedule ?? [];
@@ -238,15 +242,16 @@ function givenUpAtShutdown(
 }
 
 /**
- * Drops from a task's commands the child starts that a later activation of the task withdrew
- * (`withdrawnChildStarts`: the child was cancelled before the task was answered).
+ * Drops from a task's commands those that a later activation of the task withdrew
+ * (`withdrawnCommands`: cancelled before the task was answered, as a child's start, a timer, an
+ * activity or a signal to another workflow).
  */
-export function withdrawChildStarts(
+export function withdrawCommands(
   commands: Command[],
-  seqs: readonly number[] | undefined,
+  withdrawn: readonly WithdrawnCommand[] | undefined,
 ): void {
-  for (const seq of seqs ?? []) {
-    const i = commands.findIndex((c) => c.type === 'StartChildWorkflowExecution' && c.seq === seq);
+  for (const { type, seq } of withdrawn ?? []) {
+    const i = commands.findIndex((c) => c.type === type && 'seq' in c && c.seq === seq);
     if (i !== -1) commands.splice(i, 1);
   }
 }

@@ -11,6 +11,7 @@ import type {
   QueryResult,
   SandboxActivationResult,
   SandboxSinkCalls,
+  WithdrawnCommand,
   WorkflowLogEntry,
   WorkflowStartInfo,
 } from '../protocol/activation.ts';
@@ -30,7 +31,7 @@ import { CrossRunTracker } from './cross-run-events.ts';
 import {
   localActivityMarkersAfter,
   replayLocalActivities,
-  withdrawChildStarts,
+  withdrawCommands,
 } from './local-activities.ts';
 import {
   describeCommand,
@@ -58,8 +59,8 @@ export type RunActivationResult =
       logs: WorkflowLogEntry[];
       /** Live only: local activities to run before answering (see local-activities.ts). */
       localActivities?: LocalActivityRequests | undefined;
-      /** Live only: child starts of the task's earlier activations to drop (local-activities.ts). */
-      withdrawnChildStarts?: number[] | undefined;
+      /** Live only: commands of the task's earlier activations to drop (local-activities.ts). */
+      withdrawnCommands?: WithdrawnCommand[] | undefined;
       /** Live only: the internal rules taken, for the task's WorkflowTaskCompleted (SDK flags). */
       sdkFlags?: string[] | undefined;
     }
@@ -721,7 +722,7 @@ export class WorkflowRun {
         `Run ${this.#runId}: a local activity outcome was not delivered.`,
       );
     }
-    withdrawChildStarts(this.#expected, done.withdrawnChildStarts);
+    withdrawCommands(this.#expected, done.withdrawnCommands);
     this.#expected.push(...done.commands.filter((c) => c.type !== 'RejectWorkflowUpdate'));
     return done;
   }

@@ -22,6 +22,7 @@ import type {
   SandboxQueryResult,
   SandboxActivationResult,
   SandboxSinkCalls,
+  WithdrawnCommand,
   WorkflowLogEntry,
   WorkflowStartInfo,
 } from '../protocol/activation.ts';
@@ -44,9 +45,14 @@ import {
   CHILD_CANCEL_BEFORE_START_PATCH,
   CHILD_CANCEL_IN_TASK_PATCH,
   CrossRunCalls,
+  DROPPED_SIGNAL_REJECTS_LATER_PATCH,
   EXTERNAL_CALL_CANCELLED_SCOPE_PATCH,
 } from './cross-run-calls.ts';
-import { LOCAL_ACTIVITY_CANCEL_SETTLES_PATCH, LocalActivityCalls } from './local-activity.ts';
+import {
+  LOCAL_ACTIVITY_CANCEL_SETTLES_PATCH,
+  LOCAL_ACTIVITY_CANCEL_UNSENT_PATCH,
+  LocalActivityCalls,
+} from './local-activity.ts';
 import { RunInterceptors } from './workflow-interceptors.ts';
 import { UpdateHandlers } from './update-handlers.ts';
 import { alea, uuid4From } from './determinism.ts';
@@ -148,6 +154,16 @@ export const TIMER_CANCEL_UNSENT_PATCH = 'reprise/timer-cancel-unsent-drops';
  */
 export const ACTIVITY_CANCEL_UNSENT_PATCH = 'reprise/activity-cancel-unsent-drops';
 
+/**
+ * The internal patch under which a timer, an activity or a signal to another workflow, issued by
+ * an activation of a workflow task that runs local activities and cancelled by a later activation
+ * of the same task (after a local activity's result), is dropped as one cancelled where it was
+ * issued: the engine has not seen its command yet, which Temporal's worker withdraws too. Histories
+ * without it were recorded before: there the command was sent, and then cancelled. Decided where a
+ * run first meets the case.
+ */
+export const CANCEL_IN_TASK_PATCH = 'reprise/cancel-in-task-drops';
+
 /** The state of one workflow run inside the sandbox. */
 export class Activator {
   readonly rootScope: RootCancellationScope;
@@ -168,6 +184,15 @@ export class Activator {
   /** `workflowInfo().lastFailure`, decoded once. */
   #lastFailure: TemporalFailure | undefined;
   #commands: Command[] = [];
+  /**
+   * The commands (`type:seq`) that earlier activations of the workflow task being answered
+   * issued, while it waits for local activities: the engine has not seen them yet.
+   */
+  readonly #earlierInTask = new LazySet<string>();
+  /** Those this activation withdrew ({@link takeBackUnsent}), for its completion. */
+  #withdrawn: WithdrawnCommand[] | undefined;
+  /** What settles in the next activation ({@link inNextActivation}), in order. */
+  #nextActivation: (() => void)[] | undefined;
   #closed = false;
   /** Whether the workflows module was evaluated and the workflow function called. */
   #workflowStarted = false;
@@ -268,6 +293,13 @@ export class Activator {
       if (i !== -1) this.#commands.splice(i, 1);
     },
     takeBackUnsent: (type, seq, patchId) => this.takeBackUnsent(type, seq, patchId),
+    withdraw: (type, seq) => {
+      this.#withdraw(type, seq);
+    },
+    rejectsDroppedLater: () => this.internalRule(DROPPED_SIGNAL_REJECTS_LATER_PATCH),
+    inNextActivation: (settle) => {
+      this.inNextActivation(settle);
+    },
     // Not once the run has closed: the rule as it was when it recorded a marker, which a closed
     // run could not record (histories of then replay as they ran).
     cancelsBeforeStart: () => !this.#closed && this.patch(CHILD_CANCEL_BEFORE_START_PATCH),
@@ -294,6 +326,11 @@ export class Activator {
     // Not once the run has closed: as when the rule recorded a marker, which a closed run could
     // not record (nor the local activity's).
     cancelSettles: () => !this.#closed && this.patch(LOCAL_ACTIVITY_CANCEL_SETTLES_PATCH),
+    cancelUnsentSettles: () =>
+      !this.#closed && this.internalRule(LOCAL_ACTIVITY_CANCEL_UNSENT_PATCH),
+    inNextActivation: (settle) => {
+      this.inNextActivation(settle);
+    },
   });
   readonly interceptors = new RunInterceptors(); // interceptors.workflowModules, per run
   readonly #updates = new UpdateHandlers({
@@ -323,7 +360,10 @@ export class Activator {
     this.#continueAsNewSuggested = activation.continueAsNewSuggested;
     this.#outcomesInHistory = activation.outcomesInHistory;
     // A local activity's outcome comes in an activation of its own, within the task that ran it.
-    if (activation.jobs[0]?.type !== 'resolveLocalActivity') this.crossRun.taskBegins();
+    if (activation.jobs[0]?.type !== 'resolveLocalActivity') {
+      this.crossRun.taskBegins();
+      this.#earlierInTask.clear();
+    }
     const jobs = activation.jobs
       .map((job, index) => ({ job, index }))
       .sort((a, b) => jobRank(a.job) - jobRank(b.job) || a.index - b.index);
@@ -342,6 +382,25 @@ export class Activator {
    * tryUnblockConditions loop).
    */
   tryUnblockConditions(): number {
+    const unblocked = this.#unblockConditions();
+    if (unblocked > 0 || this.#nextActivation === undefined) return unblocked;
+    // Nothing more to do in this activation: the next one settles what waited for it.
+    const settles = this.#nextActivation;
+    this.#nextActivation = undefined;
+    for (const settle of settles) settle();
+    return settles.length;
+  }
+
+  /**
+   * Settles a call in the next activation, as Temporal's worker does with a job it makes itself
+   * (a command dropped before it was sent): after this activation's microtasks and conditions ran,
+   * and within the same workflow task. The host's {@link tryUnblockConditions} loop runs it.
+   */
+  inNextActivation(settle: () => void): void {
+    (this.#nextActivation ??= []).push(settle);
+  }
+
+  #unblockConditions(): number {
     let unblocked = 0;
     for (const [seq, parked] of this.#conditions) {
       let done: boolean;
@@ -376,17 +435,22 @@ export class Activator {
     const commands = this.#commands;
     this.#commands = [];
     this.crossRun.concluded();
+    // The task goes on while local activities run: its commands are not sent until it is answered.
+    if (this.localActivities.waiting) {
+      for (const c of commands) if ('seq' in c) this.#earlierInTask.add(`${c.type}:${c.seq}`);
+    }
     const completion: ActivationCompletion =
       this.#failure === undefined
         ? {
             status: 'success',
             commands,
             localActivities: this.#takeLocalActivityRequests(),
-            withdrawnChildStarts: this.crossRun.takeWithdrawn(),
+            withdrawnCommands: this.#withdrawn,
             sdkFlags: this.#usedFlags,
           }
         : { status: 'failed', cause: this.#failure.cause, failure: this.#failure.failure };
     this.#usedFlags = undefined;
+    this.#withdrawn = undefined;
     if (this.#sinkCalls === undefined) return { ...completion, logs };
     return { ...completion, logs, sinkCalls: this.takeSinkCalls() };
   }
@@ -673,15 +737,29 @@ export class Activator {
   }
 
   /**
-   * Takes back command `type` of `seq` if this activation issued it (the engine has not seen it),
-   * under internal rule `patchId`, which is asked only then: true if it did, as Temporal drops a
-   * command cancelled before it was sent.
+   * Takes back command `type` of `seq` if the engine has not seen it, as Temporal drops a command
+   * cancelled before it was sent: true if it did. Issued by this activation, under internal rule
+   * `patchId`; by an earlier activation of the same workflow task (one that ran local
+   * activities), under {@link CANCEL_IN_TASK_PATCH}, and the worker drops it from the task's
+   * answer. Each rule is asked only then.
    */
   takeBackUnsent(type: Command['type'], seq: number, patchId: string): boolean {
     const i = this.#commands.findIndex((c) => c.type === type && 'seq' in c && c.seq === seq);
-    if (i === -1 || !this.internalRule(patchId)) return false;
-    this.#commands.splice(i, 1);
+    if (i !== -1) {
+      if (!this.internalRule(patchId)) return false;
+      this.#commands.splice(i, 1);
+      return true;
+    }
+    const key = `${type}:${seq}`;
+    if (!this.#earlierInTask.has(key) || !this.internalRule(CANCEL_IN_TASK_PATCH)) return false;
+    this.#earlierInTask.delete(key);
+    this.#withdraw(type, seq);
     return true;
+  }
+
+  /** Drops a command of an earlier activation of this workflow task from the task's answer. */
+  #withdraw(type: Command['type'], seq: number): void {
+    (this.#withdrawn ??= []).push({ type, seq });
   }
 
   /** Schedules an activity in the current scope; resolves with its result. */

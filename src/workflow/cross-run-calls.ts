@@ -78,6 +78,15 @@ export const EXTERNAL_CALL_CANCELLED_SCOPE_PATCH = 'reprise/external-call-cancel
  */
 export const SIGNAL_CANCEL_UNSENT_PATCH = 'reprise/signal-cancel-unsent-drops';
 
+/**
+ * The internal patch under which a dropped signal ({@link SIGNAL_CANCEL_UNSENT_PATCH}) rejects in
+ * the next activation, as in Temporal, whose worker answers the dropped command with a job: once
+ * the activation that cancelled it has run its microtasks and conditions. A history without it was
+ * recorded before: there the call rejected at once, within the cancelling activation. Decided
+ * where a run first drops a signal under the new rules.
+ */
+export const DROPPED_SIGNAL_REJECTS_LATER_PATCH = 'reprise/dropped-signal-rejects-next-activation';
+
 export interface ParkedCall {
   resolve: (value: unknown) => void;
   reject: (reason: unknown) => void;
@@ -97,7 +106,7 @@ interface Child extends InScope {
   issuedIn: number;
   /**
    * The workflow task that issued the start: until it is answered, the engine has not seen the
-   * command, which a later activation of the task withdraws ({@link CrossRunCalls.takeWithdrawn}).
+   * command, which a later activation of the task withdraws ({@link CrossRunHost.withdraw}).
    */
   issuedInTask: number;
   /** The scope was cancelled before the child started: cancel it once it has. */
@@ -115,10 +124,19 @@ export interface CrossRunHost {
   /** Takes back a command of the activation that has not concluded yet. */
   dropCommand(command: Command): void;
   /**
-   * Takes back the command of `type` and `seq` if the current activation issued it, under
-   * internal rule `patchId` (asked only then): true if it did.
+   * Takes back the command of `type` and `seq` if the engine has not seen it yet, under internal
+   * rule `patchId` (asked only then) for one the current activation issued: true if it did.
    */
   takeBackUnsent(type: Command['type'], seq: number, patchId: string): boolean;
+  /** Drops a command of an earlier activation of the workflow task being answered. */
+  withdraw(type: Command['type'], seq: number): void;
+  /**
+   * Whether a dropped signal rejects in the next activation
+   * ({@link DROPPED_SIGNAL_REJECTS_LATER_PATCH}): decided once per run where it first applies.
+   */
+  rejectsDroppedLater(): boolean;
+  /** Runs `settle` in the next activation: once this one's microtasks and conditions ran. */
+  inNextActivation(settle: () => void): void;
   /**
    * Whether the rules for a child cancelled before it started apply: always live, on replay iff
    * history recorded {@link CHILD_CANCEL_BEFORE_START_PATCH} (decided once per run); never once
@@ -151,8 +169,6 @@ export class CrossRunCalls {
   #activation = 0;
   /** Workflow tasks begun so far: a child issued in the current one has not reached the engine. */
   #task = 0;
-  /** Seqs of the starts withdrawn from earlier activations of the current task, until taken. */
-  #withdrawn: number[] | undefined;
   readonly #children = new LazyMap<number, Child>();
   readonly #signals = new LazyMap<number, ParkedSignal>();
   readonly #cancels = new LazyMap<number, ParkedCall>();
@@ -260,15 +276,20 @@ export class CrossRunCalls {
 
   /**
    * A signal's scope was cancelled: one not sent yet is dropped and rejects
-   * ({@link SIGNAL_CANCEL_UNSENT_PATCH}); one sent waits for its answer, as in Temporal.
+   * ({@link SIGNAL_CANCEL_UNSENT_PATCH}), in the next activation
+   * ({@link DROPPED_SIGNAL_REJECTS_LATER_PATCH}); one sent waits for its answer, as in Temporal.
    */
   #onSignalScopeCancelled(seq: number): void {
     const kind = 'SignalExternalWorkflowExecution';
     if (!this.#signals.has(seq)) return;
     if (!this.#host.takeBackUnsent(kind, seq, SIGNAL_CANCEL_UNSENT_PATCH)) return;
-    takeParked(this.#signals, seq)?.reject(
-      new CancelledFailure('Signal was cancelled before being sent'),
-    );
+    const signal = takeParked(this.#signals, seq);
+    if (signal === undefined) return;
+    const reject = (): void => {
+      signal.reject(new CancelledFailure('Signal was cancelled before being sent'));
+    };
+    if (this.#host.rejectsDroppedLater()) this.#host.inNextActivation(reject);
+    else reject();
   }
 
   /**
@@ -330,16 +351,6 @@ export class CrossRunCalls {
    */
   taskBegins(): void {
     this.#task++;
-  }
-
-  /**
-   * The seqs of the start commands that earlier activations of the current workflow task issued
-   * and this one withdrew; the worker drops them from the task's answer.
-   */
-  takeWithdrawn(): number[] | undefined {
-    const withdrawn = this.#withdrawn;
-    this.#withdrawn = undefined;
-    return withdrawn;
   }
 
   // ── jobs ─────────────────────────────────────────────────────────────────────────────────
@@ -458,7 +469,7 @@ export class CrossRunCalls {
       child.start?.reject(failure);
       child.result?.reject(failure);
       takeParked(this.#children, seq);
-      (this.#withdrawn ??= []).push(seq);
+      this.#host.withdraw('StartChildWorkflowExecution', seq);
       return true;
     }
     if (!unsent && child.cancellationType !== 'TRY_CANCEL') return false;

@@ -35,6 +35,15 @@ export const DEFAULT_LOCAL_RETRY_THRESHOLD_MS = 60_000;
  */
 export const LOCAL_ACTIVITY_CANCEL_SETTLES_PATCH = 'reprise/local-activity-cancel-settles';
 
+/**
+ * The internal patch under which a WAIT_CANCELLATION_COMPLETED call cancelled in the activation
+ * that made it is not started, as in Temporal, whose worker takes the request back before running
+ * it: the call records its cancellation marker there, and rejects in the next activation.
+ * Histories without it were recorded before: there the worker started the activity and aborted
+ * it at once, and recorded its outcome (cancelled, or a result that raced) when it ended.
+ */
+export const LOCAL_ACTIVITY_CANCEL_UNSENT_PATCH = 'reprise/local-activity-cancel-unsent-not-run';
+
 /** How a local activity reacts to cancellation of its scope (Temporal's `ActivityCancellationType`). */
 export type LocalActivityCancellationType =
   'TRY_CANCEL' | 'WAIT_CANCELLATION_COMPLETED' | 'ABANDON';
@@ -65,6 +74,13 @@ export interface LocalActivityHost {
    * flag of the current workflow task (its WorkflowTaskCompleted) the first time it is taken.
    */
   cancelSettles(): boolean;
+  /**
+   * Whether a WAIT_CANCELLATION_COMPLETED call cancelled before it was started is settled
+   * without running ({@link LOCAL_ACTIVITY_CANCEL_UNSENT_PATCH}): decided once per run.
+   */
+  cancelUnsentSettles(): boolean;
+  /** Runs `settle` in the next activation: once this one's microtasks and conditions ran. */
+  inNextActivation(settle: () => void): void;
 }
 
 interface ParkedLocalActivity extends InScope {
@@ -164,14 +180,7 @@ export class LocalActivityCalls {
           case 'ABANDON':
           case 'TRY_CANCEL': {
             takeParked(this.#parked, seq);
-            const cancelled = new ActivityFailure(
-              'Local activity cancelled',
-              activityType,
-              activityId,
-              'CancelRequested',
-              0,
-              new CancelledFailure('Local activity cancelled'),
-            );
+            const cancelled = this.#cancelledFailure(request);
             if (this.#host.cancelSettles()) {
               // Temporal's rule: the call settles at once and records its own cancellation
               // marker; the task does not wait for the activity (TRY_CANCEL also aborts it).
@@ -185,6 +194,17 @@ export class LocalActivityCalls {
             return;
           }
           case 'WAIT_CANCELLATION_COMPLETED':
+            if (this.#schedule.includes(request) && this.#host.cancelUnsentSettles()) {
+              // Not started yet: it never is, and its outcome is its cancellation, which the
+              // call learns in the next activation (Temporal's worker resolves it so).
+              takeParked(this.#parked, seq);
+              const cancelled = this.#cancelledFailure(request);
+              this.#settleCancelled(request, options.cancellationType, cancelled);
+              this.#host.inNextActivation(() => {
+                reject(cancelled);
+              });
+              return;
+            }
             // The worker aborts it; its outcome (cancelled, or a result that raced) settles it.
             this.#cancel.push(seq);
             return;
@@ -206,14 +226,26 @@ export class LocalActivityCalls {
     });
   }
 
+  /** What a cancelled call rejects with, and its marker records. */
+  #cancelledFailure(request: LocalActivityRequest): ActivityFailure {
+    return new ActivityFailure(
+      'Local activity cancelled',
+      request.activityType,
+      request.activityId,
+      'CancelRequested',
+      0,
+      new CancelledFailure('Local activity cancelled'),
+    );
+  }
+
   /**
-   * Records the cancellation of a TRY_CANCEL or ABANDON call as its marker, and tells the worker
-   * to stop waiting for it (and, for TRY_CANCEL, to abort it). A call requested in this same
-   * activation is simply not started.
+   * Records the cancellation of a call as its marker, and tells the worker to stop waiting for it
+   * (and, for TRY_CANCEL, to abort it). A call requested in this same activation is simply not
+   * started.
    */
   #settleCancelled(
     request: LocalActivityRequest,
-    cancellationType: 'TRY_CANCEL' | 'ABANDON',
+    cancellationType: LocalActivityCancellationType,
     failure: ActivityFailure,
   ): void {
     const unsent = this.#schedule.indexOf(request);
@@ -246,6 +278,11 @@ export class LocalActivityCalls {
       details: { ...job.marker },
     });
     takeParked(this.#parked, job.seq)?.resolve(job.marker);
+  }
+
+  /** Whether a call waits for its outcome: the workflow task goes on until it comes. */
+  get waiting(): boolean {
+    return this.#parked.size > 0;
   }
 
   /** The requests of this activation, for the worker; undefined when there are none. */

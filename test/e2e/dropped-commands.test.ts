@@ -6,7 +6,10 @@ import type { HistoryEvent } from '../../src/protocol/history-events.ts';
 import * as activities from './fixtures/activities.ts';
 import {
   activityCancelledAtOnce,
+  cancelledAfterLocalActivity,
   collectNotes,
+  droppedSignalOrder,
+  localActivityCancelledAtOnce,
   signalCancelledAtOnce,
   timersCancelledAtOnce,
 } from './fixtures/dropped-command-workflows.ts';
@@ -19,6 +22,12 @@ type History = { workflowId: string; runId: string; events: HistoryEvent[] };
 
 const flagsOf = (history: History): string[] =>
   history.events.flatMap((e) => (e.type === 'WorkflowTaskCompleted' ? (e.sdkFlags ?? []) : []));
+
+/** The types of the events of workflow code's commands, in order (the task events left out). */
+const commandEventsOf = (history: History): string[] =>
+  history.events
+    .map((e) => e.type)
+    .filter((t) => /^(Timer|ActivityTask|SignalExternal|MarkerRecorded)/.test(t));
 
 function legacyHistory(name: string): History {
   // Recorded by the old code (generate-dropped-commands-histories.ts).
@@ -76,7 +85,10 @@ describe('commands cancelled in the activation that issued them', () => {
       (e) => e.type === 'SignalExternalWorkflowExecutionInitiated',
     );
     assert.equal(initiated.length, 1);
-    assert.deepEqual(flagsOf(history), ['reprise/signal-cancel-unsent-drops']);
+    assert.deepEqual(flagsOf(history), [
+      'reprise/signal-cancel-unsent-drops',
+      'reprise/dropped-signal-rejects-next-activation',
+    ]);
     await replay(history);
   });
 
@@ -103,16 +115,88 @@ describe('commands cancelled in the activation that issued them', () => {
     });
   }
 
-  for (const name of [
-    'timers',
-    'signal',
-    'activity-try-cancel',
-    'activity-wait-cancellation-completed',
-    'activity-abandon',
-  ]) {
+  test('a timer, an activity and a signal cancelled after a local activity of their workflow task are not sent either', async () => {
+    const target = await env.client.workflow.start(collectNotes, {
+      taskQueue: env.taskQueue,
+      workflowId: id('notes'),
+    });
+    const handle = await env.client.workflow.start(cancelledAfterLocalActivity, {
+      taskQueue: env.taskQueue,
+      workflowId: id('in-task'),
+      args: [target.workflowId],
+    });
+    assert.deepEqual(await handle.result(), [
+      'sleep: cancelled',
+      'activity: cancelled',
+      'signal: cancelled',
+      'sent',
+    ]);
+    assert.deepEqual(await target.result(), ['sent']);
+    const history = await handle.fetchHistory();
+    // The first task records only the local activity's marker; the signal sent later follows.
+    assert.deepEqual(commandEventsOf(history), [
+      'MarkerRecorded',
+      'SignalExternalWorkflowExecutionInitiated',
+    ]);
+    assert.deepEqual(flagsOf(history), [
+      'reprise/cancel-in-task-drops',
+      'reprise/dropped-signal-rejects-next-activation',
+    ]);
+    assert.equal(activities.state.calls.get('greet'), undefined);
+    await replay(history);
+  });
+
+  test('a dropped signal rejects in the next activation, after the microtasks of the one that dropped it', async () => {
+    const handle = await env.client.workflow.start(droppedSignalOrder, {
+      taskQueue: env.taskQueue,
+      workflowId: id('signal-order'),
+      args: ['nobody'],
+    });
+    assert.equal(await handle.result(), 'microtasks');
+    const history = await handle.fetchHistory();
+    assert.deepEqual(commandEventsOf(history), []);
+    assert.deepEqual(flagsOf(history), [
+      'reprise/signal-cancel-unsent-drops',
+      'reprise/dropped-signal-rejects-next-activation',
+    ]);
+    await replay(history);
+  });
+
+  test('a local activity (WAIT_CANCELLATION_COMPLETED) cancelled where it was called is not run, and records its cancellation there', async () => {
+    const handle = await env.client.workflow.start(localActivityCancelledAtOnce, {
+      taskQueue: env.taskQueue,
+      workflowId: id('local-activity'),
+    });
+    assert.deepEqual(await handle.result(), ['local activity: cancelled', 'slept']);
+    const history = await handle.fetchHistory();
+    // Its marker comes where it was cancelled: before the timer started after it.
+    assert.deepEqual(commandEventsOf(history), ['MarkerRecorded', 'TimerStarted', 'TimerFired']);
+    const marker = history.events.find((e) => e.type === 'MarkerRecorded');
+    assert.ok(marker?.type === 'MarkerRecorded');
+    assert.equal(
+      (marker.details as { failure?: { cause?: { info?: { type?: string } } } }).failure?.cause
+        ?.info?.type,
+      'cancelled',
+    );
+    assert.deepEqual(flagsOf(history), ['reprise/local-activity-cancel-unsent-not-run']);
+    assert.equal(activities.state.calls.get('greet'), undefined);
+    await replay(history);
+  });
+
+  // Each recorded by the code of before a rule (the flags it took then).
+  for (const [name, flags] of [
+    ['timers', []],
+    ['signal', []],
+    ['activity-try-cancel', []],
+    ['activity-wait-cancellation-completed', []],
+    ['activity-abandon', []],
+    ['in-task', []],
+    ['signal-order', ['reprise/signal-cancel-unsent-drops']],
+    ['local-activity-wait-cancellation-completed', []],
+  ] as const) {
     test(`a history recorded before these rules replays as it ran: ${name}`, async () => {
       const history = legacyHistory(name);
-      assert.deepEqual(flagsOf(history), []);
+      assert.deepEqual(flagsOf(history), flags);
       await replay(history);
     });
   }
