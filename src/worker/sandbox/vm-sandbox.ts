@@ -37,6 +37,9 @@ export interface QueryOutput {
   sinkCalls?: SandboxSinkCalls | undefined;
 }
 
+/** How long one call into workflow code may run before it counts as a deadlock, by default. */
+const DEFAULT_DEADLOCK_TIMEOUT_MS = 2000;
+
 /** Options of {@link VmSandbox.create}. */
 export interface VmSandboxOptions {
   /** How long one call into workflow code may run before it counts as a deadlock. Default 2 s. */
@@ -169,7 +172,7 @@ export class VmSandbox {
   readonly #awaitingRejections = new Map<string, { reason: unknown } | undefined>();
 
   private constructor(bundle: WorkflowBundle, options: VmSandboxOptions | undefined) {
-    this.#timeoutMs = options?.deadlockTimeoutMs ?? 2000;
+    this.#timeoutMs = options?.deadlockTimeoutMs ?? DEFAULT_DEADLOCK_TIMEOUT_MS;
     this.#windowSlackMs = Math.min(MAX_WINDOW_SLACK_MS, this.#timeoutMs / 10);
     this.watchdog =
       options?.detectDeadlocks === false ? undefined : (options?.watchdog ?? defaultWatchdog);
@@ -193,7 +196,10 @@ export class VmSandbox {
             nativeMutePromiseHooks,
             () => new vm.Script('(function () {})').runInContext(this.#context) as () => void,
           );
-    const timeout = this.#timeoutMs;
+    // Evaluating the runtime and compiling the bundle, once, may take longer than a short deadlock
+    // timeout on a loaded machine (they are Reprise's own code and esbuild's output, not a
+    // workflow's): they get at least the default.
+    const timeout = Math.max(this.#timeoutMs, DEFAULT_DEADLOCK_TIMEOUT_MS);
     new vm.Script(bundle.runtimeCode, { filename: RUNTIME_FILENAME }).runInContext(this.#context, {
       timeout,
     });
