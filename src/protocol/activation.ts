@@ -254,3 +254,24 @@ export const QUERY_NOT_REGISTERED = 'QueryNotRegistered';
 
 /** Built-in query that returns where each of the workflow's pending operations waits. */
 export const STACK_TRACE_QUERY = '__stack_trace';
+
+/** Built-in query that lists the workflow's handlers and its current details (Temporal's). */
+export const WORKFLOW_METADATA_QUERY = '__temporal_workflow_metadata';
+
+/** A handler as `__temporal_workflow_metadata` lists it: Temporal's `InteractionDefinition`. */
+export interface InteractionDefinition {
+  name: string;
+  description?: string;
+}
+
+/** What `__temporal_workflow_metadata` answers: Temporal's `WorkflowMetadata`, as JSON. */
+export interface WorkflowMetadata {
+  definition: {
+    type: string;
+    queryDefinitions: InteractionDefinition[];
+    signalDefinitions: InteractionDefinition[];
+    updateDefinitions: InteractionDefinition[];
+  };
+  /** What the workflow last passed to `setCurrentDetails` ('' until then). */
+  currentDetails: string;
+}

@@ -743,7 +743,10 @@ describe('WorkflowRun', () => {
     });
     const missing = run.query({ queryType: 'nope', args: [] });
     assert.equal(missing.status, 'failed');
-    assert.match(missing.failure.message, /'nope'.*Registered queries: \[__stack_trace, status\]/);
+    assert.match(
+      missing.failure.message,
+      /'nope'.*Registered queries: \[__stack_trace, __temporal_workflow_metadata, status\]/,
+    );
     run.dispose();
   });
 

@@ -22,11 +22,17 @@ import type {
   SandboxQueryResult,
   SandboxActivationResult,
   SandboxSinkCalls,
+  InteractionDefinition,
   WithdrawnCommand,
+  WorkflowMetadata,
   WorkflowLogEntry,
   WorkflowStartInfo,
 } from '../protocol/activation.ts';
-import { QUERY_NOT_REGISTERED, STACK_TRACE_QUERY } from '../protocol/activation.ts';
+import {
+  QUERY_NOT_REGISTERED,
+  STACK_TRACE_QUERY,
+  WORKFLOW_METADATA_QUERY,
+} from '../protocol/activation.ts';
 import type { Command } from '../protocol/commands.ts';
 import type { Failure } from '../protocol/failure.ts';
 import type { LocalActivityRequests } from '../protocol/local-activity.ts';
@@ -163,6 +169,27 @@ export const ACTIVITY_CANCEL_UNSENT_PATCH = 'reprise/activity-cancel-unsent-drop
  * run first meets the case.
  */
 export const CANCEL_IN_TASK_PATCH = 'reprise/cancel-in-task-drops';
+
+/** The queries every workflow answers, as Temporal's do. */
+const BUILT_IN_QUERIES: ReadonlyMap<
+  string,
+  { description: string; run: (activator: Activator) => unknown }
+> = new Map([
+  [
+    STACK_TRACE_QUERY,
+    {
+      description: "Returns where each of the workflow's pending operations waits.",
+      run: (a: Activator) => a.stackTrace(),
+    },
+  ],
+  [
+    WORKFLOW_METADATA_QUERY,
+    {
+      description: 'Returns metadata associated with this workflow.',
+      run: (a: Activator) => a.workflowMetadata(),
+    },
+  ],
+]);
 
 /** The state of one workflow run inside the sandbox. */
 export class Activator {
@@ -912,7 +939,7 @@ export class Activator {
 
   /**
    * The `description` a signal, query or update handler was set with (Temporal's handler
-   * option, which its `__temporal_workflow_metadata` query lists): kept, not yet used.
+   * option), which the `__temporal_workflow_metadata` query lists.
    */
   handlerDescription(kind: 'signal' | 'query' | 'update', name: string): string | undefined {
     return this.#handlerDescriptions?.get(`${kind}:${name}`);
@@ -1031,18 +1058,17 @@ export class Activator {
     const intercepted = this.interceptors.intercepts('handleQuery');
     // As in Temporal, `handleQuery` interceptors see every query: the built-in one, and one
     // without a handler, whose failure the end of their chain throws.
+    const builtIn = BUILT_IN_QUERIES.get(request.queryType);
     let handler =
-      request.queryType === STACK_TRACE_QUERY
-        ? () => this.stackTrace()
-        : this.#queryHandlers.get(request.queryType);
+      builtIn === undefined ? this.#queryHandlers.get(request.queryType) : () => builtIn.run(this);
     if (handler === undefined) {
       const failure = this.#queryNotRegistered(request.queryType);
       if (!intercepted) return { status: 'failed', failure };
       handler = () => {
         throw decodeFailure(failure);
       };
-    } else if (!intercepted && request.queryType === STACK_TRACE_QUERY) {
-      return { status: 'success', result: this.stackTrace() };
+    } else if (!intercepted && builtIn !== undefined) {
+      return { status: 'success', result: builtIn.run(this) };
     }
     // The handler runs in query mode wherever it runs: an interceptor may call it a microtask
     // later (after an `await`), once this frame has left query mode.
@@ -1066,12 +1092,42 @@ export class Activator {
   }
 
   #queryNotRegistered(queryType: string): Failure {
-    const known = [STACK_TRACE_QUERY, ...this.#queryHandlers.keys()].sort();
+    const known = [...BUILT_IN_QUERIES.keys(), ...this.#queryHandlers.keys()].sort();
     return {
       message:
         `Workflow did not register a handler for query '${queryType}'. ` +
         `Registered queries: [${known.join(', ')}]`,
       info: { type: 'application', errorType: QUERY_NOT_REGISTERED, nonRetryable: true },
+    };
+  }
+
+  /** What the workflow last passed to `setCurrentDetails` ('' until then). */
+  currentDetails = '';
+
+  /**
+   * The answer of `__temporal_workflow_metadata`: the workflow type, its query (built-in ones
+   * first), signal and update handlers with their descriptions, and its current details.
+   */
+  workflowMetadata(): WorkflowMetadata {
+    const defined = (
+      kind: 'signal' | 'query' | 'update',
+      names: Iterable<string>,
+    ): InteractionDefinition[] =>
+      [...names].sort().map((name) => {
+        const description = this.handlerDescription(kind, name);
+        return description === undefined ? { name } : { name, description };
+      });
+    return {
+      definition: {
+        type: this.#startInfo().workflowType,
+        queryDefinitions: [
+          ...[...BUILT_IN_QUERIES].map(([name, q]) => ({ name, description: q.description })),
+          ...defined('query', this.#queryHandlers.keys()),
+        ],
+        signalDefinitions: defined('signal', this.#signalHandlers.keys()),
+        updateDefinitions: defined('update', this.#updates.names()),
+      },
+      currentDetails: this.currentDetails,
     };
   }
 

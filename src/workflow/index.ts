@@ -523,6 +523,25 @@ export function allHandlersFinished(): boolean {
 }
 
 /**
+ * Sets the run's current details: a description of what it is doing now, for people, that the
+ * built-in `__temporal_workflow_metadata` query returns. Not recorded in history: a run rebuilt
+ * by replay has what its code set again. Temporal's `setCurrentDetails`.
+ */
+export function setCurrentDetails(details: string): void {
+  if (typeof details !== 'string') {
+    throw new InvalidArgumentError(
+      `setCurrentDetails takes a string, got ${typeof details}: describe what the workflow is doing in words.`,
+    );
+  }
+  getActivator().currentDetails = details;
+}
+
+/** The run's current details, as `setCurrentDetails` last set them ('' until then). */
+export function getCurrentDetails(): string {
+  return getActivator().currentDetails;
+}
+
+/**
  * Sets a handler for every signal that has no handler of its own; it receives the signal name
  * first. Buffered signals without a handler are delivered to it at once.
  */

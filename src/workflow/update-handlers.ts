@@ -54,6 +54,11 @@ export class UpdateHandlers {
   }
 
   /** True while an accepted update's handler is still running. */
+  /** The names with a handler of their own (not the default one's). */
+  names(): IterableIterator<string> {
+    return this.#handlers.keys();
+  }
+
   get anyInProgress(): boolean {
     return this.#inProgress.size > 0;
   }

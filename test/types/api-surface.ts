@@ -29,6 +29,8 @@ import {
   WorkflowExecutionAlreadyStartedError as WorkflowAlreadyStartedInWorkflow,
   WorkflowIdReusePolicy as WorkflowIdReusePolicyInWorkflow,
   allHandlersFinished,
+  getCurrentDetails,
+  setCurrentDetails,
   condition,
   continueAsNew,
   defineQuery,
@@ -167,6 +169,7 @@ import type {
   WorkflowCancelInput,
   WorkflowTerminateInput,
   WorkflowDescribeInput,
+  WorkflowMetadata,
 } from 'reprise/client';
 
 // ── reprise/worker ──────────────────────────────────────────────────────────────────────────
@@ -319,6 +322,9 @@ export async function workflowSurface(): Promise<void> {
   await viaCondition;
   const inTime: boolean = await condition(() => true, '1 day');
   await condition(allHandlersFinished);
+  setCurrentDetails('waiting for approval');
+  const details: string = getCurrentDetails();
+  use(details);
 
   setHandler(approve, (approver) => {
     use(approver.toUpperCase());
@@ -623,6 +629,8 @@ export async function clientSurface(engine: Engine): Promise<void> {
   await found.signal(approve);
   const s: string = await found.query(status);
   const n: number = await found.query(statusOf, 'k');
+  const metadata = await found.query<WorkflowMetadata>('__temporal_workflow_metadata');
+  use(metadata.definition.signalDefinitions[0]?.description, metadata.currentDetails);
   // @ts-expect-error -- a query's result has the definition's type
   const wrongQuery: number = await found.query(status);
   const count: number = await found.executeUpdate(addItem, { args: ['apple'], updateId: 'u1' });
