@@ -48,7 +48,9 @@ const MAX_ROUNDS = 10;
  * Temporal's update-with-start (ExecuteMultiOperation [Start, Update]). Decided against the
  * workflow id's latest run:
  * - it has the updateId (not rejected): the update is not sent again; the call waits on that one
- *   (a running run's, whatever the conflict policy, or a closed run's accepted or completed one);
+ *   (a running run's, whatever the conflict policy, or a closed run's accepted or completed one) —
+ *   unless the run is running and its workflow task keeps failing, and the update is not completed:
+ *   then WorkflowNotReadyError, as for an update (the client sends an admitted one again);
  * - it is running: `workflowIdConflictPolicy` USE_EXISTING admits the update to it, FAIL throws
  *   WorkflowExecutionAlreadyStartedError, TERMINATE_EXISTING terminates it and starts a new run;
  * - it is closed: `workflowIdReusePolicy` decides whether the id may start again;
@@ -135,21 +137,24 @@ async function admitOrStart(
     if (run !== undefined) {
       const known = parseRunState(run.state).updates?.[update.updateId];
       const running = run.status === RunStatus.Running;
-      if (
-        known !== undefined &&
-        known.stage !== 'rejected' &&
-        (running || known.stage !== 'admitted')
-      ) {
-        // The updateId is known to the latest run: as the update path, wait on that one.
+      const live = known !== undefined && known.stage !== 'rejected';
+      if (live && (known.stage === 'completed' || (!running && known.stage !== 'admitted'))) {
+        // The updateId's outcome is known to the latest run: as Temporal's, it is returned as is.
         return { runId: run.runId, started: false };
       }
       if (running) {
-        if (conflict === WorkflowIdConflictPolicy.USE_EXISTING) {
+        // A running run that has the updateId (admitted or accepted), whatever the conflict
+        // policy, or any running run under USE_EXISTING: the update path's rules, in one
+        // transaction — refused while the workflow task keeps failing (Temporal checks that
+        // before it looks the updateId up), else admitted unless the run has it.
+        if (live || conflict === WorkflowIdConflictPolicy.USE_EXISTING) {
           const sent = await updateRun(deps, run.runId, (tx) => {
             if (!tx.isRunning) return false; // closed meanwhile: decide again
             refuseIfWorkflowTaskFailing(tx);
             const existing = tx.state.updates?.[update.updateId];
-            if (existing === undefined || existing.stage === 'rejected') admitUpdate(tx, admission);
+            if (existing !== undefined && existing.stage !== 'rejected') return true;
+            if (conflict !== WorkflowIdConflictPolicy.USE_EXISTING) return false; // rejected meanwhile
+            admitUpdate(tx, admission);
             return true;
           });
           if (sent) return { runId: run.runId, started: false };
