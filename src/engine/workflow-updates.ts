@@ -22,6 +22,15 @@ export function admittedUpdates(state: RunState): UpdateRequest[] {
     }));
 }
 
+/**
+ * Whether the run has updates admitted and not yet answered by the workflow: after a workflow
+ * task completes without closing the run, those arrived while it was out, and another task must
+ * carry them (they do not keep a closing run open: see `admitUpdate`).
+ */
+export function hasAdmittedUpdates(state: RunState): boolean {
+  return Object.values(state.updates ?? {}).some((u) => u.stage === 'admitted');
+}
+
 /** Temporal's `failUpdateWorkflowTaskAttemptCount`: from this workflow task attempt, updates fail fast. */
 const FAIL_UPDATE_WORKFLOW_TASK_ATTEMPT = 3;
 

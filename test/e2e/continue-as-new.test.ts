@@ -26,7 +26,7 @@ import {
   switchType,
   upsertsThenContinues,
 } from './fixtures/advanced-workflows.ts';
-import { fixturesPath, startTestEnv, waitFor } from '../helpers/test-env.ts';
+import { fixturesPath, startTestEnv, takeWorkflowTask, waitFor } from '../helpers/test-env.ts';
 import type { TestEnv } from '../helpers/test-env.ts';
 
 const workflows = 'advanced-workflows.ts';
@@ -315,13 +315,7 @@ describe('continue-as-new', () => {
       args: [[]],
     });
     await handle.signal('addItem', 'a');
-    const task = await api.pollWorkflowTask({
-      namespace: 'default',
-      taskQueue,
-      identity: 'test',
-      waitMs: 5000,
-    });
-    assert.ok(task?.kind === 'workflow');
+    const task = await takeWorkflowTask(env, taskQueue);
     await handle.signal('addItem', 'b'); // arrives while the task is out
     const answer = await api.completeWorkflowTask({
       taskToken: task.taskToken,

@@ -10,9 +10,15 @@ import {
 } from 'reprise/client';
 import { ManualClock } from 'reprise/server';
 import type { HistoryEvent } from '../../src/protocol/history-events.ts';
-import { cronParent, cronRun, finishSignal } from './fixtures/cron-workflows.ts';
+import {
+  cronAnswering,
+  cronParent,
+  cronRun,
+  finishSignal,
+  runOf,
+} from './fixtures/cron-workflows.ts';
 import type { CronRunResult } from './fixtures/cron-workflows.ts';
-import { startTestEnv, waitFor } from '../helpers/test-env.ts';
+import { startTestEnv, takeWorkflowTask, updateStageIn, waitFor } from '../helpers/test-env.ts';
 import type { TestEnv } from '../helpers/test-env.ts';
 
 const MIN = 60_000;
@@ -173,6 +179,43 @@ describe('cron workflows', () => {
     assert.ok(err instanceof WorkflowFailedError, String(err));
     assert.ok(err.cause instanceof CancelledFailure);
     assert.equal((await env.client.workflow.getHandle(workflowId).describe()).runId, run4);
+  });
+
+  test("an update that arrives while a cron run's closing task is out goes to the next run, which answers it at once", async () => {
+    toNextHourPlus3();
+    // A queue with no worker: the test plays the worker for the first run's task.
+    const taskQueue = `${env.taskQueue}-closing`;
+    const api = env.engine.connection;
+    const workflowId = id('cron-update');
+    const handle = await env.client.workflow.start(cronAnswering, {
+      taskQueue,
+      workflowId,
+      cronSchedule: '*/10 * * * *',
+    });
+    const run1 = handle.firstExecutionRunId;
+    clock.advance(7 * MIN); // hh:10, the first run's cron time
+    const task = await takeWorkflowTask(env, taskQueue);
+    const update = handle.executeUpdate(runOf, { updateId: 'to-next' });
+    await waitFor(
+      async () => (await updateStageIn(env, workflowId, run1, 'to-next')) === 'Admitted',
+      'the update to be admitted while the task is out',
+    );
+    // As Temporal's server: the update does not keep the run open; the run completes.
+    const answer = await api.completeWorkflowTask({
+      taskToken: task.taskToken,
+      identity: 'test',
+      commands: [{ type: 'CompleteWorkflowExecution', result: 'no update' }],
+    });
+    assert.deepEqual(answer, { accepted: true });
+    const run2 = nextRunOf(await closeOf(workflowId, run1));
+    // The next run is due at hh:20; the clock stays at hh:10: the update starts its task now.
+    const { stop } = await env.startWorker({ taskQueue });
+    try {
+      assert.equal(await update, run2, "the next run's handler answers the caller");
+    } finally {
+      await stop();
+    }
+    await handle.terminate();
   });
 
   test("followRuns: false: result() is the completed cron run's own result, not the chain's", async () => {

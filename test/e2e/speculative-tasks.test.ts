@@ -151,4 +151,23 @@ describe('speculative workflow tasks', () => {
       'absent when the answer has none',
     );
   });
+  test('an update that came while it was out gets a task of its own when the worker only rejects', async () => {
+    const { workflowId, taskQueue, handle, history } = await idleWorkflow();
+    await admitUpdate(workflowId, 'u1');
+    const task = await takeTask(taskQueue);
+    await admitUpdate(workflowId, 'u2'); // while the task is out
+    const answer = await env.engine.connection.completeWorkflowTask({
+      taskToken: task.taskToken,
+      identity: 'test',
+      commands: [reject('u1')],
+    });
+    assert.deepEqual(answer, { accepted: true });
+    assert.deepEqual((await handle.fetchHistory()).events, history, 'the first one is dropped');
+    const next = await takeTask(taskQueue);
+    assert.deepEqual(
+      next.updates?.map((u) => u.updateId),
+      ['u2'],
+    );
+    await handle.terminate();
+  });
 });

@@ -17,6 +17,7 @@ import {
   addToCart,
   anyUpdate,
   cart,
+  cartThatContinues,
   checkout,
   doubleIt,
   failingUpdate,
@@ -28,7 +29,13 @@ import {
   viaActivity,
   waitForRelease,
 } from './fixtures/message-workflows.ts';
-import { fixturesPath, startTestEnv, waitFor } from '../helpers/test-env.ts';
+import {
+  fixturesPath,
+  startTestEnv,
+  takeWorkflowTask,
+  updateStageIn,
+  waitFor,
+} from '../helpers/test-env.ts';
 import type { TestEnv } from '../helpers/test-env.ts';
 
 const updateEvents = (events: HistoryEvent[]): HistoryEvent[] =>
@@ -458,5 +465,54 @@ describe('workflow updates', () => {
     await handle.result();
     const history = await handle.fetchHistory();
     await Worker.runReplayHistory({ workflowsPath: fixturesPath('message-workflows.ts') }, history);
+  });
+
+  test('an update that arrives while the task that continues as new is out goes to the new run, which answers it', async () => {
+    // A queue with no worker: the test plays the worker for the task that continues as new.
+    const taskQueue = `${env.taskQueue}-continues`;
+    const api = env.engine.connection;
+    const handle = await env.client.workflow.start(cartThatContinues, {
+      taskQueue,
+      workflowId: id('continues'),
+      args: ['ann'],
+    });
+    const firstRunId = handle.firstExecutionRunId;
+    const task = await takeWorkflowTask(env, taskQueue);
+    const update = handle.executeUpdate(addItem, { args: ['apple'], updateId: 'handed-on' });
+    await waitFor(
+      async () =>
+        (await updateStageIn(env, handle.workflowId, firstRunId, 'handed-on')) === 'Admitted',
+      'the update to be admitted while the task is out',
+    );
+    // As Temporal's server: the update does not keep the run open (a signal would).
+    const answer = await api.completeWorkflowTask({
+      taskToken: task.taskToken,
+      identity: 'test',
+      commands: [
+        {
+          type: 'ContinueAsNewWorkflowExecution',
+          workflowType: 'cartThatContinues',
+          taskQueue,
+          args: ['ann', true],
+        },
+      ],
+    });
+    assert.deepEqual(answer, { accepted: true });
+    const { stop } = await env.startWorker({ taskQueue });
+    try {
+      assert.equal(await update, 1, "the new run's handler answers the caller");
+      assert.equal(await handle.result(), 'ann: 1');
+    } finally {
+      await stop();
+    }
+    const first = await env.client.workflow.getHandle(handle.workflowId, firstRunId).fetchHistory();
+    assert.equal(first.events.at(-1)?.type, 'WorkflowExecutionContinuedAsNew');
+    assert.deepEqual(updateEvents(first.events), []);
+    const last = await env.client.workflow.getHandle(handle.workflowId).fetchHistory();
+    assert.notEqual(last.runId, firstRunId);
+    assert.deepEqual(
+      updateEvents(last.events).map((e) => e.type),
+      ['WorkflowExecutionUpdateAccepted', 'WorkflowExecutionUpdateCompleted'],
+    );
   });
 });

@@ -7,6 +7,7 @@ import type { Clock, EngineLimits, EngineOptions } from 'reprise/server';
 import { Worker } from 'reprise/worker';
 import type { WorkerOptions } from 'reprise/worker';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import type { RunWorkflowTask } from '../../src/transport/engine-api.ts';
 
 /** A logger for an engine or worker that keeps the messages of its info lines, warnings and errors. */
 export function recordingLogger(): {
@@ -168,4 +169,41 @@ export async function waitFor(
       throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 5));
   }
+}
+
+/**
+ * The stage an update has reached in run `runId` ('Admitted', 'Accepted', 'Completed') as the
+ * engine answers at once; undefined if the run does not have it (or is not found).
+ */
+export function updateStageIn(
+  env: TestEnv,
+  workflowId: string,
+  runId: string,
+  updateId: string,
+): Promise<string | undefined> {
+  return env.engine.connection
+    .pollWorkflowUpdate({
+      namespace: 'default',
+      workflowId,
+      runId,
+      updateId,
+      waitForStage: 'Accepted',
+      waitMs: 0,
+    })
+    .then(
+      (r) => r.stage,
+      () => undefined,
+    );
+}
+
+/** Takes the next workflow task of `taskQueue` as a worker would (the test plays the worker). */
+export async function takeWorkflowTask(env: TestEnv, taskQueue: string): Promise<RunWorkflowTask> {
+  const task = await env.engine.connection.pollWorkflowTask({
+    namespace: 'default',
+    taskQueue,
+    identity: 'test',
+    waitMs: 5000,
+  });
+  if (task?.kind !== 'workflow') throw new Error(`No workflow task came on ${taskQueue}`);
+  return task;
 }

@@ -99,7 +99,11 @@ export async function updateWorkflow(
  * Admits an update to a running run that does not have it: recorded in the run's state, and
  * delivered by a speculative workflow task when none is out (a rejection then leaves no trace),
  * else by the next task; a run waiting for its first task (start delay, retry backoff, cron time)
- * starts at once.
+ * starts at once. Unlike a signal, an update that arrives while a task is started does not keep
+ * the run open: as Temporal's server (whose check for admitted updates is left out), a task that
+ * closes the run goes through, and the update is sent to the run it hands on to, if any
+ * (`updateWorkflow`); a task that does not close it is followed by one that carries the update
+ * (`completeWorkflowTask`, through `hasAdmittedUpdates`).
  */
 export function admitUpdate(tx: RunTx, u: UpdateAdmission): void {
   recordAdmittedUpdate(tx, u);
@@ -109,6 +113,7 @@ export function admitUpdate(tx: RunTx, u: UpdateAdmission): void {
   if (tx.state.workflowTask === undefined && tx.state.workflowTaskBackoffAttempt === undefined) {
     scheduleSpeculativeWorkflowTask(tx);
   } else {
-    tx.wakeWorkflow();
+    // A task scheduled, or backing off, carries it when it starts; a started one is followed by one.
+    tx.touch();
   }
 }

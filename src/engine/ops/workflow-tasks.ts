@@ -29,7 +29,7 @@ import type { QueryDispatcher } from '../task-queues/query-dispatcher.ts';
 import { WorkflowTaskToken, decodeTaskToken, encodeTaskToken } from '../task-token.ts';
 import { workflowTaskRetryKey, workflowTaskTimerKey } from '../timer-keys.ts';
 import { updateRunIfExists, updateTaskRun } from '../update-run.ts';
-import { admittedUpdates } from '../workflow-updates.ts';
+import { admittedUpdates, hasAdmittedUpdates } from '../workflow-updates.ts';
 import { startedEventIfRetrying } from '../workflow-retry.ts';
 import type { WorkflowStartedEvent } from '../workflow-retry.ts';
 import { completionNeedsStartEvent } from '../cron-runs.ts';
@@ -37,7 +37,11 @@ import type { RunTx } from '../update-run.ts';
 import { parseRequest } from './parse-request.ts';
 import { startActivitiesEagerly } from '../eager-dispatch.ts';
 import { RunCache } from '../run-cache.ts';
-import { dropSpeculativeWorkflowTask, speculativeEvents } from '../speculative-task.ts';
+import {
+  dropSpeculativeWorkflowTask,
+  scheduleSpeculativeWorkflowTask,
+  speculativeEvents,
+} from '../speculative-task.ts';
 import { PayloadTooLargeError } from '../../errors.ts';
 
 /**
@@ -323,6 +327,8 @@ function completeTask(
     // A task that took an internal rule is recorded, so that its flags are.
     const flagged = req.sdkFlags !== undefined && req.sdkFlags.length > 0;
     if (!flagged && dropSpeculativeWorkflowTask(tx, req.commands)) {
+      // Updates that came while it was out get a speculative task of their own.
+      if (hasAdmittedUpdates(tx.state)) scheduleSpeculativeWorkflowTask(tx);
       return { accepted: true };
     }
     if (tx.state.eventsWhileTaskStarted && req.commands.some(isCloseCommand)) {
@@ -370,7 +376,10 @@ function completeTask(
       ...(flagged && { sdkFlags: req.sdkFlags }),
     });
     applyCommands(tx, req.commands, completed.eventId, started);
-    if (eventsWaiting) tx.wakeWorkflow();
+    // Updates admitted while the task was out did not stop it closing the run (admitUpdate); if
+    // it did not, the next task carries them.
+    const updatesWaiting = tx.isRunning && hasAdmittedUpdates(tx.state);
+    if (eventsWaiting || updatesWaiting) tx.wakeWorkflow();
     const activityTasks = startActivitiesEagerly(tx, req.commands, req.identity);
     // ADR 0013: a run's first answer, on a committed row, that only starts one activity for
     // this worker commits with its result (and the answer that result hands back). One, so that
@@ -380,6 +389,7 @@ function completeTask(
       activityTasks.length === 1 &&
       req.commands.length === 1 &&
       !eventsWaiting &&
+      !updatesWaiting &&
       tx.rowCommitted &&
       deps.peers.alone();
     if (tx.deferCommit) {
