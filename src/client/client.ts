@@ -24,12 +24,9 @@ import type {
 import { ScheduleClient } from './schedule-client.ts';
 import { adaptStartInterceptor } from './start-interceptor-adapter.ts';
 import { WorkflowHandle } from './workflow-handle.ts';
-import { listWorkflowExecutions } from './workflow-list.ts';
-import type {
-  CountWorkflowExecution,
-  ListOptions,
-  WorkflowExecutionInfo,
-} from './workflow-list.ts';
+import { workflowListIterable } from './list-histories.ts';
+import type { AsyncWorkflowListIterable } from './list-histories.ts';
+import type { CountWorkflowExecution, ListOptions } from './workflow-list.ts';
 import { updateWithStart } from './update-with-start.ts';
 import type { UpdateWithStartOptions } from './update-with-start.ts';
 import { searchAttributesForStart } from './workflow-id-options.ts';
@@ -411,8 +408,8 @@ export class WorkflowClient {
    *   console.log(wf.workflowId, wf.status);
    * }
    */
-  list(options: ListOptions = {}): AsyncIterable<WorkflowExecutionInfo> {
-    return listWorkflowExecutions(this.#api, this.#namespace, options);
+  list(options: ListOptions = {}): AsyncWorkflowListIterable {
+    return workflowListIterable(this.#api, this.#namespace, options);
   }
 
   /**

@@ -48,6 +48,11 @@ export type {
   ListOptions,
   WorkflowExecutionInfo,
 } from './workflow-list.ts';
+export type {
+  AsyncWorkflowListIterable,
+  HistoryAndWorkflowId,
+  IntoHistoriesOptions,
+} from './list-histories.ts';
 export { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from './workflow-id-options.ts';
 export type { SearchAttributes, SearchAttributeValue } from '../protocol/search-attributes.ts';
 export {

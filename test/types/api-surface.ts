@@ -170,6 +170,8 @@ import type {
   WorkflowTerminateInput,
   WorkflowDescribeInput,
   WorkflowMetadata,
+  AsyncWorkflowListIterable,
+  HistoryAndWorkflowId,
 } from 'reprise/client';
 
 // ── reprise/worker ──────────────────────────────────────────────────────────────────────────
@@ -797,6 +799,11 @@ export async function workerSurface(engine: Engine, history: History): Promise<v
     { workflowsPath: '/abs/workflows.ts' },
     [{ workflowId: history.workflowId, history }],
   );
+  const listed: AsyncWorkflowListIterable = new Client({
+    connection: engine.connection,
+  }).workflow.list();
+  const fromList: AsyncIterable<HistoryAndWorkflowId> = listed.intoHistories({ concurrency: 2 });
+  use(Worker.runReplayHistories({ workflowsPath: '/abs/workflows.ts' }, fromList));
   for await (const r of results) {
     use(r.workflowId, r.runId, r.error instanceof DeterminismViolationError);
   }
