@@ -42,6 +42,8 @@ export const LocalActivityRequest = z.object({
   originalScheduleTimeMs: z.number().int().optional(),
   startToCloseTimeoutMs: z.number().int().positive().optional(),
   scheduleToCloseTimeoutMs: z.number().int().positive().optional(),
+  /** How long each attempt may wait for one of the worker's local activity slots. */
+  scheduleToStartTimeoutMs: z.number().int().positive().optional(),
   retry: RetryPolicyInput.optional(),
   localRetryThresholdMs: z.number().int().nonnegative(),
 });

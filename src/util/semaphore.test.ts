@@ -121,3 +121,22 @@ describe('Semaphore.acquireUnlessStopped', () => {
     assert.equal(slots.tryAcquire(), false);
   });
 });
+
+test('acquireUntil gives up its wait when its signal aborts, and leaves no slot taken', async () => {
+  const s = new Semaphore(1);
+  assert.equal(await s.acquireUntil(new AbortController().signal), true);
+  const gaveUp = new AbortController();
+  const waiting = s.acquireUntil(gaveUp.signal);
+  const next = s.acquireUntil(new AbortController().signal);
+  gaveUp.abort();
+  assert.equal(await waiting, false);
+  // The slot goes to the waiter behind the one that gave up, and back to the pool after it.
+  s.release();
+  assert.equal(await next, true);
+  s.release();
+  assert.equal(s.tryAcquire(), true);
+  assert.equal(s.tryAcquire(), false);
+  const aborted = new AbortController();
+  aborted.abort();
+  assert.equal(await s.acquireUntil(aborted.signal), false);
+});

@@ -34,6 +34,30 @@ export class Semaphore {
     return new Promise<boolean>((resolve) => this.#waiters.push(resolve));
   }
 
+  /**
+   * A slot (true), waiting for one if none is free, or false with no slot taken when `abort`
+   * fires first (or was already aborted, or the semaphore is stopped).
+   */
+  acquireUntil(abort: AbortSignal): Promise<boolean> {
+    if (abort.aborted) return STOPPED;
+    const fast = this.acquireUnlessStopped();
+    if (fast === TAKEN || fast === STOPPED) return fast;
+    return new Promise<boolean>((resolve) => {
+      const waiter = this.#waiters.at(-1);
+      const onAbort = (): void => {
+        const i = waiter === undefined ? -1 : this.#waiters.indexOf(waiter);
+        if (i === -1) return; // already handed a slot: `fast` settles with it
+        this.#waiters.splice(i, 1);
+        resolve(false);
+      };
+      abort.addEventListener('abort', onAbort, { once: true });
+      void fast.then((taken) => {
+        abort.removeEventListener('abort', onAbort);
+        resolve(taken);
+      });
+    });
+  }
+
   /** Wakes every waiter with false; later waits return false at once (a worker's shutdown). */
   stop(): void {
     this.#stopped = true;

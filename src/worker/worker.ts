@@ -52,6 +52,11 @@ export interface WorkerOptions {
   readonly maxConcurrentWorkflowTaskExecutions?: number | undefined;
   readonly maxConcurrentActivityTaskExecutions?: number | undefined;
   /**
+   * Local activity attempts run at once, at most. Default 100, as Temporal's. An attempt past it
+   * waits for a slot, for at most its `scheduleToStartTimeout`.
+   */
+  readonly maxConcurrentLocalActivityExecutions?: number | undefined;
+  /**
    * Workflow-task long-polls kept open at once. Default: half of
    * maxConcurrentWorkflowTaskExecutions, rounded up, at most 20, and never fewer than min(10,
    * maxConcurrentWorkflowTaskExecutions): 20 of the default 40.
@@ -162,6 +167,7 @@ function defaultWorkflowPolls(slots: number): number {
 const COUNT_OPTIONS = [
   'maxConcurrentWorkflowTaskExecutions',
   'maxConcurrentActivityTaskExecutions',
+  'maxConcurrentLocalActivityExecutions',
   'maxConcurrentWorkflowTaskPolls',
   'maxConcurrentActivityTaskPolls',
 ] as const;
@@ -237,6 +243,7 @@ export class Worker {
       interceptors: options.interceptors?.activity,
       dataConverter,
       client: activityClient,
+      maxConcurrent: options.maxConcurrentLocalActivityExecutions ?? 100,
     });
     this.#workflowHandler = workflows
       ? new WorkflowTaskHandler({

@@ -201,6 +201,12 @@ export interface LocalActivityOptions {
   readonly startToCloseTimeout?: Duration | undefined;
   /** Longest time the activity may take, retries and durable backoffs included. */
   readonly scheduleToCloseTimeout?: Duration | undefined;
+  /**
+   * Longest time an attempt may wait for one of the worker's local activity slots
+   * (`maxConcurrentLocalActivityExecutions`) before it starts; past it, the activity fails with
+   * a `TimeoutFailure` (`ScheduleToStart`) and is not retried. Default: no limit.
+   */
+  readonly scheduleToStartTimeout?: Duration | undefined;
   /** Retry policy; default: Temporal's (unlimited attempts, 1 s × 2). */
   readonly retry?: RetryPolicy | undefined;
   /**
@@ -268,6 +274,7 @@ function resolveLocalActivityOptions(options: LocalActivityOptions): ResolvedLoc
     activityId: options.activityId,
     startToCloseTimeoutMs: positiveMs(options.startToCloseTimeout),
     scheduleToCloseTimeoutMs: positiveMs(options.scheduleToCloseTimeout),
+    scheduleToStartTimeoutMs: positiveMs(options.scheduleToStartTimeout),
     retry: options.retry === undefined ? undefined : compileRetryPolicy(options.retry),
     localRetryThresholdMs: Math.max(
       0,

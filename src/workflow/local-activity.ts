@@ -53,6 +53,7 @@ export interface ResolvedLocalActivityOptions {
   activityId: string | undefined;
   startToCloseTimeoutMs: number | undefined;
   scheduleToCloseTimeoutMs: number | undefined;
+  scheduleToStartTimeoutMs: number | undefined;
   retry: RetryPolicyInput | undefined;
   localRetryThresholdMs: number;
   cancellationType: LocalActivityCancellationType;
@@ -170,6 +171,8 @@ export class LocalActivityCalls {
       request.startToCloseTimeoutMs = options.startToCloseTimeoutMs;
     if (options.scheduleToCloseTimeoutMs !== undefined)
       request.scheduleToCloseTimeoutMs = options.scheduleToCloseTimeoutMs;
+    if (options.scheduleToStartTimeoutMs !== undefined)
+      request.scheduleToStartTimeoutMs = options.scheduleToStartTimeoutMs;
     if (options.retry !== undefined) request.retry = options.retry;
     this.#schedule.push(request);
     const stack = this.#host.captureStack();

@@ -310,6 +310,7 @@ export async function workflowSurface(): Promise<void> {
   const local: LocalActivityOptions = {
     startToCloseTimeout: '5s',
     scheduleToCloseTimeout: '1m',
+    scheduleToStartTimeout: '1s',
     retry,
     localRetryThreshold: '10s',
     activityId: 'local-1',
@@ -759,6 +760,7 @@ export async function workerSurface(engine: Engine, history: History): Promise<v
     activities: { greet: (name: string) => Promise.resolve(`hi ${name}`) },
     maxConcurrentWorkflowTaskExecutions: 40,
     maxConcurrentActivityTaskExecutions: 100,
+    maxConcurrentLocalActivityExecutions: 100,
     maxCachedWorkflows: 100,
     shutdownGraceTime: '10 seconds',
     shutdownForceTime: '1 minute',
@@ -1015,8 +1017,6 @@ export async function knownGaps(engine: Engine): Promise<void> {
   await executeChild('greeter', { args: ['ann'] });
   // @ts-expect-error -- not yet: tls (API.md lists Connection.connect({ address, apiKey, tls }))
   await Connection.connect({ address: 'localhost:7233', tls: true });
-  // @ts-expect-error -- not yet: scheduleToStartTimeout on local activities
-  proxyLocalActivities<Activities>({ startToCloseTimeout: '1s', scheduleToStartTimeout: '1s' });
   // @ts-expect-error -- not yet: engine.listen (API.md lists it under reprise/server)
   await engine.listen({ port: 7233 });
 }

@@ -36,6 +36,7 @@ import {
   logActivityFailed,
 } from '../interceptors.ts';
 import type { ActivityInterceptorsFactory } from '../interceptors.ts';
+import { Semaphore } from '../../util/semaphore.ts';
 import type { ActivityFunctions } from './activity-runner.ts';
 import { encodeActivityFailure } from './activity-failure.ts';
 
@@ -81,6 +82,9 @@ export class LocalActivityExecutor {
   readonly #taskQueue: string;
   readonly #logger: Logger;
   readonly #client: () => Client;
+  readonly #maxConcurrent: number;
+  /** One per attempt running: an attempt waits for a slot before its code starts. */
+  readonly #slots: Semaphore;
   /**
    * The worker's data converter, if it has one: a marker is measured as the engine receives it,
    * encoded (a codec may make it larger). Without one, the plain marker is what the engine gets.
@@ -112,8 +116,12 @@ export class LocalActivityExecutor {
     dataConverter?: LoadedDataConverter | undefined;
     /** The worker's client, as `Context.current().client`. */
     client: () => Client;
+    /** Attempts run at once, at most (the worker's `maxConcurrentLocalActivityExecutions`). */
+    maxConcurrent: number;
   }) {
     this.#client = opts.client;
+    this.#maxConcurrent = opts.maxConcurrent;
+    this.#slots = new Semaphore(opts.maxConcurrent);
     this.#dataConverter = opts.dataConverter;
     this.#interceptors = opts.interceptors ?? [];
     this.#activities = opts.activities;
@@ -241,11 +249,21 @@ export class LocalActivityExecutor {
         : originalScheduleTimeMs + request.scheduleToCloseTimeoutMs;
 
     for (let attempt = request.attempt; ; attempt++) {
-      const outcome = await this.#attempt(request, run, signal, {
-        attempt,
-        originalScheduleTimeMs,
-        scheduleToCloseDeadlineMs,
-      });
+      const slot = await this.#waitForSlot(request, signal, scheduleToCloseDeadlineMs);
+      if (slot === 'cancelled') {
+        return finalFailure(attempt, RetryState.CancelRequested, cancelledFailure());
+      }
+      if (slot !== 'taken') return finalFailure(attempt, RetryState.Timeout, slot);
+      let outcome: AttemptOutcome;
+      try {
+        outcome = await this.#attempt(request, run, signal, {
+          attempt,
+          originalScheduleTimeMs,
+          scheduleToCloseDeadlineMs,
+        });
+      } finally {
+        this.#slots.release();
+      }
       if (outcome.status === 'completed') return marker(attempt, { result: outcome.result });
       if (outcome.status === 'cancelled') {
         return finalFailure(attempt, RetryState.CancelRequested, outcome.failure);
@@ -286,6 +304,69 @@ export class LocalActivityExecutor {
         return finalFailure(attempt, RetryState.CancelRequested, cancelledFailure());
       }
     }
+  }
+
+  /**
+   * Takes one of the worker's local activity slots for an attempt, waiting for one if all are
+   * taken: 'taken', 'cancelled' (the call was cancelled, or the worker shut down, meanwhile), or
+   * the timeout failure when `scheduleToStartTimeout`, or the activity's schedule-to-close
+   * deadline, passed first (Temporal's local activity schedule-to-start timeout).
+   */
+  async #waitForSlot(
+    request: LocalActivityRequest,
+    signal: AbortSignal,
+    scheduleToCloseDeadlineMs: number | undefined,
+  ): Promise<'taken' | 'cancelled' | Failure> {
+    if (signal.aborted) return 'cancelled';
+    if (this.#slots.tryAcquire()) return 'taken';
+    const waitedFromMs = Date.now();
+    const limits: { atMs: number; type: TimeoutType; why: string }[] = [];
+    if (request.scheduleToStartTimeoutMs !== undefined) {
+      limits.push({
+        atMs: waitedFromMs + request.scheduleToStartTimeoutMs,
+        type: 'ScheduleToStart',
+        why: `it waited scheduleToStartTimeout (${request.scheduleToStartTimeoutMs} ms) for one of the worker's ${this.#maxConcurrent} local activity slots (maxConcurrentLocalActivityExecutions)`,
+      });
+    }
+    if (scheduleToCloseDeadlineMs !== undefined) {
+      limits.push({
+        atMs: scheduleToCloseDeadlineMs,
+        type: 'ScheduleToClose',
+        why: `scheduleToCloseTimeout (${request.scheduleToCloseTimeoutMs ?? 0} ms) passed while it waited for a local activity slot`,
+      });
+    }
+    const limit = limits.reduce<(typeof limits)[number] | undefined>(
+      (a, b) => (a === undefined || b.atMs < a.atMs ? b : a),
+      undefined,
+    );
+    const stop = new AbortController();
+    const timer =
+      limit === undefined
+        ? undefined
+        : setTimeout(
+            () => {
+              stop.abort('timeout');
+            },
+            Math.max(0, limit.atMs - waitedFromMs),
+          );
+    const onCancel = (): void => {
+      stop.abort('cancelled');
+    };
+    signal.addEventListener('abort', onCancel, { once: true });
+    try {
+      if (await this.#slots.acquireUntil(stop.signal)) return 'taken';
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onCancel);
+    }
+    if (stop.signal.reason !== 'timeout' || limit === undefined) return 'cancelled';
+    return encodeFailure(
+      new TimeoutFailure(
+        `Local activity '${request.activityType}' timed out: ${limit.why}.`,
+        undefined,
+        limit.type,
+      ),
+    );
   }
 
   async #attempt(
