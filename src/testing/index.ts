@@ -4,6 +4,9 @@
  * const env = await TestWorkflowEnvironment.createTimeSkipping();
  */
 export { TestWorkflowEnvironment } from './test-workflow-environment.ts';
-export type { TestWorkflowEnvironmentOptions } from './test-workflow-environment.ts';
+export type {
+  ExistingServerTestWorkflowEnvironmentOptions,
+  TestWorkflowEnvironmentOptions,
+} from './test-workflow-environment.ts';
 export { MockActivityEnvironment, defaultActivityInfo } from './mock-activity-environment.ts';
 export type { MockActivityEnvironmentOptions } from './mock-activity-environment.ts';

@@ -2,6 +2,8 @@ import type { AsyncCompletionClient } from '../client/async-completion-client.ts
 import { Client } from '../client/client.ts';
 import type { WorkflowClient } from '../client/client.ts';
 import { Engine } from '../engine/engine.ts';
+import { assertNamespace } from '../engine/ops/find-run.ts';
+import { InvalidArgumentError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { msFromDuration } from '../protocol/duration.ts';
 import type { Duration } from '../protocol/duration.ts';
@@ -13,6 +15,14 @@ export interface TestWorkflowEnvironmentOptions {
   /** Defaults to an in-memory SQLite store. */
   readonly store?: string | undefined;
   readonly logger?: Logger | undefined;
+}
+
+/** Options of `createFromExistingServer`. Temporal's `ExistingServerTestWorkflowEnvironmentOptions`. */
+export interface ExistingServerTestWorkflowEnvironmentOptions {
+  /** The engine the tests run on, opened by the caller (`Engine.open`), which also closes it. */
+  readonly engine: Engine;
+  /** The namespace of `env.client`. Default `'default'`. */
+  readonly namespace?: string | undefined;
 }
 
 /**
@@ -34,19 +44,45 @@ export class TestWorkflowEnvironment {
   readonly connection: EngineApi;
   /** The same object as `connection` (Temporal names both). */
   readonly nativeConnection: EngineApi;
-  readonly namespace = 'default';
+  readonly namespace: string;
   readonly #clock: TimeSkippingClock | undefined;
   readonly #skipper: TimeSkippingConnection | undefined;
+  /** False for `createFromExistingServer`: its engine is the caller's to close. */
+  readonly #ownsEngine: boolean;
 
-  private constructor(engine: Engine, clock: TimeSkippingClock | undefined) {
+  private constructor(
+    engine: Engine,
+    clock: TimeSkippingClock | undefined,
+    existing?: { namespace: string },
+  ) {
     this.engine = engine;
     this.#clock = clock;
+    this.#ownsEngine = existing === undefined;
+    this.namespace = existing?.namespace ?? 'default';
     this.#skipper = clock
       ? new TimeSkippingConnection(engine.connection, clock, engine.deps.store)
       : undefined;
     this.connection = this.#skipper?.api ?? engine.connection;
     this.nativeConnection = this.connection;
-    this.client = new Client({ connection: this.connection });
+    this.client = new Client({ connection: this.connection, namespace: this.namespace });
+  }
+
+  /**
+   * An environment on an engine the caller opened (a file store to look at afterwards, an engine
+   * shared by several test files), on its real clock. `teardown()` leaves the engine open.
+   * Temporal's `createFromExistingServer`, which connects to a running server.
+   */
+  static async createFromExistingServer(
+    options: ExistingServerTestWorkflowEnvironmentOptions,
+  ): Promise<TestWorkflowEnvironment> {
+    if (!(options.engine instanceof Engine)) {
+      throw new InvalidArgumentError(
+        'createFromExistingServer needs { engine }: an Engine opened with Engine.open (Reprise has no server address to connect to).',
+      );
+    }
+    const namespace = options.namespace ?? 'default';
+    await assertNamespace(options.engine.deps, namespace);
+    return new TestWorkflowEnvironment(options.engine, undefined, { namespace });
   }
 
   /** An engine on real time. */
@@ -109,7 +145,8 @@ export class TestWorkflowEnvironment {
     await skipper.sleepUntil(clock.now() + ms);
   }
 
+  /** Closes the engine, unless it came from `createFromExistingServer` (the caller closes it). */
   async teardown(): Promise<void> {
-    await this.engine.close();
+    if (this.#ownsEngine) await this.engine.close();
   }
 }

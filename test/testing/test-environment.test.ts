@@ -10,6 +10,8 @@ import {
   heartbeat,
   sleep,
 } from 'reprise/activity';
+import { InvalidArgumentError, NamespaceNotFoundError } from 'reprise/client';
+import { Engine } from 'reprise/server';
 import { MockActivityEnvironment, TestWorkflowEnvironment } from 'reprise/testing';
 import { Worker } from 'reprise/worker';
 import * as activities from '../e2e/fixtures/activities.ts';
@@ -272,6 +274,53 @@ describe('TestWorkflowEnvironment', () => {
       assert.equal(result, 'Hello, Bo!');
     } finally {
       await env.teardown();
+    }
+  });
+
+  test('createFromExistingServer runs on an engine the caller opened, and teardown leaves it open', async () => {
+    const engine = await Engine.open({ store: 'sqlite::memory:' });
+    try {
+      const env = await TestWorkflowEnvironment.createFromExistingServer({ engine });
+      assert.equal(env.engine, engine);
+      assert.equal(env.supportsTimeSkipping, false);
+      assert.equal(env.namespace, 'default');
+      const worker = await Worker.create({
+        connection: env.connection,
+        taskQueue: 'existing',
+        workflowsPath,
+        activities,
+      });
+      const result = await worker.runUntil(
+        env.client.workflow.execute('greet', {
+          taskQueue: 'existing',
+          workflowId: 'g',
+          args: ['Al'],
+        }),
+      );
+      assert.equal(result, 'Hello, Al!');
+      await env.teardown();
+      // The engine is still the caller's: a second environment on it sees the first one's run.
+      const again = await TestWorkflowEnvironment.createFromExistingServer({ engine });
+      assert.equal(await again.client.workflow.getHandle('g').result(), 'Hello, Al!');
+      await again.teardown();
+    } finally {
+      await engine.close();
+    }
+  });
+
+  test('createFromExistingServer refuses a namespace the engine does not have, and a missing engine', async () => {
+    const engine = await Engine.open({ store: 'sqlite::memory:' });
+    try {
+      await assert.rejects(
+        TestWorkflowEnvironment.createFromExistingServer({ engine, namespace: 'nowhere' }),
+        NamespaceNotFoundError,
+      );
+      await assert.rejects(
+        TestWorkflowEnvironment.createFromExistingServer({} as never),
+        (e: unknown) => e instanceof InvalidArgumentError && e.message.includes('needs { engine }'),
+      );
+    } finally {
+      await engine.close();
     }
   });
 

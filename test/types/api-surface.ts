@@ -815,6 +815,11 @@ export async function workerSurface(engine: Engine, history: History): Promise<v
 
 export async function testingSurface(): Promise<void> {
   const local: TestWorkflowEnvironment = await TestWorkflowEnvironment.createLocal();
+  const existing: TestWorkflowEnvironment = await TestWorkflowEnvironment.createFromExistingServer({
+    engine: local.engine,
+    namespace: 'default',
+  });
+  await existing.teardown();
   const env = await TestWorkflowEnvironment.createTimeSkipping();
   const worker = await Worker.create({
     connection: env.nativeConnection,
