@@ -413,8 +413,10 @@ export class WorkflowClient {
   }
 
   /**
-   * How many runs of the namespace a list filter matches (all runs without one).
+   * How many runs of the namespace a list filter matches (all runs without one); a query ending
+   * with `GROUP BY ExecutionStatus` also gives how many have each status, in `groups`.
    * @example const { count } = await client.workflow.count("ExecutionStatus = 'Running'");
+   * @example const { groups } = await client.workflow.count("WorkflowType = 'order' GROUP BY ExecutionStatus");
    */
   async count(query?: string): Promise<CountWorkflowExecution> {
     return this.#api.countWorkflows({ namespace: this.#namespace, query });

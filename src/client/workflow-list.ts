@@ -45,6 +45,16 @@ export interface WorkflowExecutionInfo {
 /** The answer of `client.workflow.count`. */
 export interface CountWorkflowExecution {
   readonly count: number;
+  /**
+   * With `GROUP BY ExecutionStatus` at the end of the query: one group per status that some
+   * matching run has, in the order Running, Completed, Failed, Canceled, Terminated,
+   * ContinuedAsNew, TimedOut, each with that status as its one `groupValues` entry (the strings
+   * `list()` gives as `status`); empty without GROUP BY.
+   */
+  readonly groups: {
+    readonly count: number;
+    readonly groupValues: RunStatus[];
+  }[];
 }
 
 /** Pages through the runs a query matches, one request per page, as they are iterated. */

@@ -151,6 +151,76 @@ describe('list filter parser', () => {
     });
   });
 
+  test("a count's filter may end with GROUP BY ExecutionStatus; Group stays an attribute name", () => {
+    assert.deepEqual(parseListFilter('GROUP BY ExecutionStatus', 'count'), {
+      where: undefined,
+      orderBy: [],
+      groupBy: 'ExecutionStatus',
+    });
+    assert.deepEqual(parseListFilter("Group = 'a' group by `ExecutionStatus`", 'count'), {
+      where: { type: 'compare', attribute: custom('Group'), op: '=', value: 'a' },
+      orderBy: [],
+      groupBy: 'ExecutionStatus',
+    });
+    assert.deepEqual(parseListFilter("Group = 'a' ORDER BY Group", 'count'), {
+      where: { type: 'compare', attribute: custom('Group'), op: '=', value: 'a' },
+      orderBy: [{ attribute: custom('Group'), direction: 'ASC' }],
+    });
+  });
+
+  const groupByErrors: [string, 'list' | 'count', RegExp][] = [
+    [
+      'GROUP BY ExecutionStatus',
+      'list',
+      /position 1: GROUP BY applies to a count, not to a list: drop it here, or pass the query to client.workflow.count/,
+    ],
+    [
+      'ORDER BY StartTime GROUP BY ExecutionStatus',
+      'list',
+      /position 20: GROUP BY applies to a count, not to a list/,
+    ],
+    [
+      'Tier = 1 GROUP BY WorkflowType',
+      'count',
+      /position 19: GROUP BY applies to ExecutionStatus only, as in Temporal, not to WorkflowType: write GROUP BY ExecutionStatus, or count each WorkflowType with its own filter/,
+    ],
+    [
+      'GROUP BY Tier',
+      'count',
+      /GROUP BY applies to ExecutionStatus only, as in Temporal, not to Tier/,
+    ],
+    ['GROUP BY', 'count', /position 9: expected ExecutionStatus after GROUP BY, found the end/],
+    [
+      'GROUP BY ExecutionStatus, WorkflowType',
+      'count',
+      /position 25: GROUP BY takes one attribute, ExecutionStatus: drop the others/,
+    ],
+    [
+      'GROUP BY ExecutionStatus ORDER BY StartTime',
+      'count',
+      /position 26: ORDER BY does not go with GROUP BY, as in Temporal: drop the ORDER BY/,
+    ],
+    [
+      'ORDER BY StartTime GROUP BY ExecutionStatus',
+      'count',
+      /position 20: ORDER BY does not go with GROUP BY/,
+    ],
+    ['GROUP BY ExecutionStatus Tier', 'count', /position 26: expected the end of the query/],
+    [
+      'Tier = 1 Tier = 2',
+      'count',
+      /position 10: expected AND, OR, GROUP BY, ORDER BY or the end of the query/,
+    ],
+  ];
+  for (const [query, use, message] of groupByErrors) {
+    test(`refuses ${JSON.stringify(query)} in a ${use} query, saying what to do`, () => {
+      assert.throws(
+        () => parseListFilter(query, use),
+        (e: unknown) => e instanceof InvalidArgumentError && message.test(e.message),
+      );
+    });
+  }
+
   const errors: [string, RegExp][] = [
     ['WorkflowId =', /position 13: expected a value after '=', found the end of the query/],
     [

@@ -42,11 +42,19 @@ export interface ListFilterOrder {
   direction: 'ASC' | 'DESC';
 }
 
-/** A parsed list filter: no `where` matches every run; an empty `orderBy` means the default order. */
+/**
+ * A parsed list filter: no `where` matches every run; an empty `orderBy` means the default order.
+ * `groupBy` (a count's `GROUP BY ExecutionStatus`, the one grouping Temporal allows) is there only
+ * when the query has it, which only a count's may.
+ */
 export interface ListFilter {
   where: ListFilterExpr | undefined;
   orderBy: ListFilterOrder[];
+  groupBy?: 'ExecutionStatus';
 }
+
+/** What a filter is for: a list's may not have GROUP BY, a count's may not have ORDER BY with it. */
+export type ListFilterUse = 'list' | 'count';
 
 /**
  * Parses a list filter, e.g.
@@ -54,7 +62,7 @@ export interface ListFilter {
  * ORDER BY StartTime DESC`. Grammar (keywords case-insensitive, attribute names case-sensitive):
  *
  * ```
- * query     := [or] [ORDER BY order {',' order}]
+ * query     := [or] [GROUP BY ExecutionStatus] [ORDER BY order {',' order}]
  * or        := and {OR and}
  * and       := primary {AND primary}
  * primary   := '(' or ')' | predicate
@@ -67,13 +75,16 @@ export interface ListFilter {
  * value     := 'string' | "string" | number | TRUE | FALSE
  * ```
  *
- * In a string, a doubled quote or a backslash escapes (see scanString).
+ * In a string, a doubled quote or a backslash escapes (see scanString). GROUP BY is read only
+ * where it can stand (`GROUP` is not a keyword), so an attribute may still be named `Group`.
  *
  * Throws `InvalidArgumentError` naming the position (1-based) and what was expected there, or a
- * literal that does not fit a system attribute (`ExecutionStatus = 'Done'`, a bad date).
+ * literal that does not fit a system attribute (`ExecutionStatus = 'Done'`, a bad date). As
+ * Temporal's server: GROUP BY only in a count's filter (`use` 'count'), only on ExecutionStatus,
+ * and never with ORDER BY.
  */
-export function parseListFilter(query: string): ListFilter {
-  return new Parser(query).parseQuery();
+export function parseListFilter(query: string, use: ListFilterUse = 'list'): ListFilter {
+  return new Parser(query, use).parseQuery();
 }
 
 // ── lexer ──────────────────────────────────────────────────────────────────────────────────
@@ -236,18 +247,25 @@ function scanString(
 
 class Parser {
   readonly #query: string;
+  readonly #use: ListFilterUse;
   readonly #tokens: Token[];
   #i = 0;
 
-  constructor(query: string) {
+  constructor(query: string, use: ListFilterUse) {
     this.#query = query;
+    this.#use = use;
     this.#tokens = tokenize(query);
   }
 
   parseQuery(): ListFilter {
-    const where = this.#atEnd() || this.#isKeyword('ORDER') ? undefined : this.#parseOr();
+    const where =
+      this.#atEnd() || this.#isKeyword('ORDER') || this.#atGroupBy() ? undefined : this.#parseOr();
+    const groupBy = this.#atGroupBy() ? this.#parseGroupBy(false) : undefined;
     const orderBy: ListFilterOrder[] = [];
     if (this.#isKeyword('ORDER')) {
+      if (groupBy !== undefined) {
+        throw filterError(this.#query, this.#peek().pos, ORDER_WITH_GROUP);
+      }
       this.#next();
       this.#expectKeyword('BY', "'BY' after 'ORDER'");
       do {
@@ -258,17 +276,60 @@ class Parser {
         }
         orderBy.push({ attribute, direction });
       } while (this.#acceptPunct(','));
+      // GROUP BY goes before ORDER BY; after it, say what is wrong with the pair, not the place.
+      if (this.#atGroupBy()) this.#parseGroupBy(true);
     }
     if (!this.#atEnd()) {
+      const orGroupBy = this.#use === 'count' ? ', GROUP BY' : '';
       this.#fail(
-        where === undefined && orderBy.length === 0
-          ? 'an attribute name or ORDER BY'
-          : orderBy.length > 0
-            ? "',' or the end of the query"
-            : 'AND, OR, ORDER BY or the end of the query',
+        groupBy !== undefined
+          ? 'the end of the query'
+          : where === undefined && orderBy.length === 0
+            ? `an attribute name${orGroupBy} or ORDER BY`
+            : orderBy.length > 0
+              ? "',' or the end of the query"
+              : `AND, OR${orGroupBy}, ORDER BY or the end of the query`,
       );
     }
-    return { where, orderBy };
+    return groupBy === undefined ? { where, orderBy } : { where, orderBy, groupBy };
+  }
+
+  /** At `GROUP BY`: GROUP is no keyword, so `Group = 1` stays a predicate on an attribute. */
+  #atGroupBy(): boolean {
+    return this.#isKeyword('GROUP') && this.#isKeyword('BY', 1);
+  }
+
+  /** `GROUP BY ExecutionStatus`, refused where Temporal's server refuses it. */
+  #parseGroupBy(afterOrderBy: boolean): 'ExecutionStatus' {
+    const groupPos = this.#peek().pos;
+    if (this.#use === 'list') {
+      throw filterError(
+        this.#query,
+        groupPos,
+        'GROUP BY applies to a count, not to a list: drop it here, or pass the query to client.workflow.count',
+      );
+    }
+    if (afterOrderBy) throw filterError(this.#query, groupPos, ORDER_WITH_GROUP);
+    this.#next();
+    this.#next();
+    const attrToken = this.#peek();
+    const attribute = this.#parseAttribute('ExecutionStatus after GROUP BY');
+    if (attribute.name !== 'ExecutionStatus') {
+      throw filterError(
+        this.#query,
+        attrToken.pos,
+        `GROUP BY applies to ExecutionStatus only, as in Temporal, not to ${attribute.name}: write GROUP BY ExecutionStatus, or count each ${attribute.name} with its own filter (${attribute.name} = …)`,
+      );
+    }
+    const comma = this.#peek();
+    if (comma.kind === 'punct' && comma.text === ',') {
+      throw filterError(
+        this.#query,
+        comma.pos,
+        'GROUP BY takes one attribute, ExecutionStatus: drop the others',
+      );
+    }
+    return 'ExecutionStatus';
   }
 
   #parseOr(): ListFilterExpr {
@@ -432,9 +493,9 @@ class Parser {
     return this.#peek().kind === 'end';
   }
 
-  #isKeyword(keyword: string): boolean {
-    const t = this.#peek();
-    return t.kind === 'ident' && !t.quoted && t.text.toUpperCase() === keyword;
+  #isKeyword(keyword: string, at = 0): boolean {
+    const t = this.#tokens[this.#i + at];
+    return t?.kind === 'ident' && !t.quoted && t.text.toUpperCase() === keyword;
   }
 
   #acceptKeyword(keyword: string): boolean {
@@ -463,6 +524,9 @@ class Parser {
     throw filterError(this.#query, t.pos, `expected ${expected}, found ${describeToken(t)}`);
   }
 }
+
+const ORDER_WITH_GROUP =
+  "ORDER BY does not go with GROUP BY, as in Temporal: drop the ORDER BY (a count's groups come in ExecutionStatus order)";
 
 const STATUS_HINT = `use one of ${Object.values(RunStatus)
   .map((s) => `'${s}'`)

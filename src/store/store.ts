@@ -132,8 +132,11 @@ export interface Store {
    */
   listRunsByQuery(req: ListRunsByQueryRequest): Promise<RunRecord[]>;
 
-  /** How many runs of a namespace match `filter` (its ORDER BY is ignored). */
-  countRuns(req: { namespace: string; filter: ListFilter }): Promise<number>;
+  /**
+   * How many runs of a namespace match `filter` (its ORDER BY is ignored); with its GROUP BY
+   * ExecutionStatus, also how many have each status.
+   */
+  countRuns(req: { namespace: string; filter: ListFilter }): Promise<RunCount>;
 
   /**
    * Inserts a schedule and sets `timers`, in ONE transaction. Throws `ScheduleAlreadyRunning`
@@ -191,6 +194,16 @@ export interface RunRecord {
   memo?: Record<string, unknown> | undefined;
   /** When the first workflow task was due (start time + start delay); default startTimeMs. */
   executionTimeMs?: number | undefined;
+}
+
+export interface RunCount {
+  count: number;
+  /**
+   * Empty unless the filter has GROUP BY ExecutionStatus; then one entry per status that some
+   * matching run has (none with a count of 0), in `RunStatus`'s order (Running, Completed, …),
+   * the counts summing to `count`.
+   */
+  groups: { status: RunStatus; count: number }[];
 }
 
 export interface ListRunsByQueryRequest {

@@ -280,6 +280,15 @@ export interface CountWorkflowsRequest {
 }
 export interface CountWorkflowsResponse {
   count: number;
+  /**
+   * Temporal's AggregationGroups: empty unless the query ends with GROUP BY ExecutionStatus; then
+   * one per status that some matching run has, in RunStatus order, `groupValues` that status.
+   */
+  groups: CountWorkflowsGroup[];
+}
+export interface CountWorkflowsGroup {
+  groupValues: RunStatus[];
+  count: number;
 }
 
 export interface GetWorkflowOutcomeRequest extends ExecutionRef {

@@ -378,6 +378,7 @@ describe('schedules', () => {
     );
     assert.deepEqual(await env.client.workflow.count(`TemporalScheduledById = '${sid}'`), {
       count: 2,
+      groups: [],
     });
     for (const wid of ids) await env.client.workflow.getHandle(wid).signal(release);
     await h.delete();

@@ -4,6 +4,7 @@ import { InvalidArgumentError } from 'reprise/client';
 import type { WorkflowExecutionInfo } from 'reprise/client';
 import {
   badUpsert,
+  failsAtOnce,
   finish,
   infoQuery,
   orderLifecycle,
@@ -144,24 +145,98 @@ describe('search attributes, memo, list and count', () => {
       (await list(`Batch = '${batch}' ORDER BY Index DESC`, 0)).map((w) => w.workflowId),
       [4, 3, 2, 1, 0].map((i) => `${batch}-${i}`),
     );
-    assert.deepEqual(await env.client.workflow.count(`Batch = '${batch}'`), { count: 5 });
+    assert.deepEqual(await env.client.workflow.count(`Batch = '${batch}'`), {
+      count: 5,
+      groups: [],
+    });
     assert.deepEqual(
       await env.client.workflow.count(`TaskQueue = '${env.taskQueue}' AND Batch = '${batch}'`),
-      { count: 5 },
+      { count: 5, groups: [] },
     );
     assert.deepEqual(
       await env.client.workflow.count(`TaskQueue != '${env.taskQueue}' AND Batch = '${batch}'`),
-      { count: 0 },
+      { count: 0, groups: [] },
     );
     assert.deepEqual(
       await env.client.workflow.count(`Batch = '${batch}' AND Index BETWEEN 1 AND 3`),
       {
         count: 3,
+        groups: [],
       },
     );
     assert.deepEqual(
       await env.client.workflow.count(`Batch = '${batch}' AND ExecutionStatus = 'Running'`),
-      { count: 0 },
+      { count: 0, groups: [] },
+    );
+  });
+
+  test('count with GROUP BY ExecutionStatus gives a group per status, its value the status list() shows', async () => {
+    const batch = id('grouped');
+    const options = (i: number) => ({
+      taskQueue: env.taskQueue,
+      workflowId: `${batch}-${i}`,
+      searchAttributes: { Batch: batch },
+    });
+    await env.client.workflow.execute(quick, options(0));
+    await env.client.workflow.execute(quick, options(1));
+    await assert.rejects(env.client.workflow.execute(failsAtOnce, options(2)));
+    const terminated = await env.client.workflow.start(waitForFinish, options(3));
+    await terminated.terminate('done with it');
+    const running = await env.client.workflow.start(waitForFinish, options(4));
+
+    const counted = await env.client.workflow.count(`Batch = '${batch}' GROUP BY ExecutionStatus`);
+    assert.deepEqual(counted, {
+      count: 5,
+      groups: [
+        { groupValues: ['Running'], count: 1 },
+        { groupValues: ['Completed'], count: 2 },
+        { groupValues: ['Failed'], count: 1 },
+        { groupValues: ['Terminated'], count: 1 },
+      ],
+    });
+    const listed = await list(`Batch = '${batch}'`);
+    for (const group of counted.groups) {
+      assert.equal(listed.filter((w) => w.status === group.groupValues[0]).length, group.count);
+    }
+    assert.deepEqual(
+      await env.client.workflow.count(
+        `Batch = '${batch}' AND CloseTime IS NULL group by ExecutionStatus`,
+      ),
+      { count: 1, groups: [{ groupValues: ['Running'], count: 1 }] },
+    );
+    assert.deepEqual(await env.client.workflow.count(`Batch = 'none' GROUP BY ExecutionStatus`), {
+      count: 0,
+      groups: [],
+    });
+    await running.signal(finish);
+  });
+
+  test('GROUP BY in a list, on another attribute, or with ORDER BY is refused with what to do', async () => {
+    const refused = async (run: () => Promise<unknown>, message: RegExp) =>
+      assert.rejects(run, (e) => {
+        assert.ok(e instanceof InvalidArgumentError, String(e));
+        assert.match(e.message, message);
+        return true;
+      });
+    await refused(
+      () => list("WorkflowType = 'x' GROUP BY ExecutionStatus"),
+      /position 20: GROUP BY applies to a count, not to a list: drop it here, or pass the query to client.workflow.count/,
+    );
+    await refused(
+      () => env.client.workflow.count('GROUP BY WorkflowType'),
+      /position 10: GROUP BY applies to ExecutionStatus only, as in Temporal, not to WorkflowType: write GROUP BY ExecutionStatus/,
+    );
+    await refused(
+      () => env.client.workflow.count('GROUP BY ExecutionStatus, WorkflowType'),
+      /GROUP BY takes one attribute, ExecutionStatus/,
+    );
+    await refused(
+      () => env.client.workflow.count('GROUP BY ExecutionStatus ORDER BY StartTime'),
+      /position 26: ORDER BY does not go with GROUP BY, as in Temporal: drop the ORDER BY/,
+    );
+    await refused(
+      () => env.client.workflow.count('ORDER BY StartTime GROUP BY ExecutionStatus'),
+      /ORDER BY does not go with GROUP BY/,
     );
   });
 
@@ -185,7 +260,7 @@ describe('search attributes, memo, list and count', () => {
     );
     assert.deepEqual(
       await env.client.workflow.count(`WorkflowId = "${batch.replaceAll("'", "\\'")}-other"`),
-      { count: 1 },
+      { count: 1, groups: [] },
     );
   });
 
@@ -245,7 +320,10 @@ describe('search attributes, memo, list and count', () => {
     await assert.rejects(start({ Nested: { a: 1 } }), InvalidArgumentError);
     await assert.rejects(start({ ExecutionStatus: 'Running' }), /system search attribute/);
     await assert.rejects(start({ 'bad-name': 1 }), /must be an identifier/);
-    assert.deepEqual(await env.client.workflow.count(`WorkflowId = '${workflowId}'`), { count: 0 });
+    assert.deepEqual(await env.client.workflow.count(`WorkflowId = '${workflowId}'`), {
+      count: 0,
+      groups: [],
+    });
   });
 
   test('upserting a system search attribute fails the workflow task, not the workflow', async () => {

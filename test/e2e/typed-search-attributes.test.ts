@@ -211,7 +211,10 @@ describe('typed search attributes', () => {
           e.message,
         ),
     );
-    assert.deepEqual(await env.client.workflow.count(`WorkflowId = '${workflowId}'`), { count: 0 });
+    assert.deepEqual(await env.client.workflow.count(`WorkflowId = '${workflowId}'`), {
+      count: 0,
+      groups: [],
+    });
   });
 
   test('given both at start, a typed attribute wins over an untyped one of the same name', async () => {

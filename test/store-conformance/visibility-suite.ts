@@ -21,7 +21,12 @@ export function visibilityConformance(
     return runs.map((r) => r.workflowId);
   }
   async function count(store: Store, query: string): Promise<number> {
-    return store.countRuns({ namespace: 'default', filter: parseListFilter(query) });
+    const counted = await store.countRuns({
+      namespace: 'default',
+      filter: parseListFilter(query, 'count'),
+    });
+    assert.deepEqual(counted.groups, []);
+    return counted.count;
   }
   async function create(store: Store, overrides: Partial<RunRecord>): Promise<RunRecord> {
     const run = makeRun(overrides);
@@ -328,10 +333,56 @@ export function visibilityConformance(
           await count(store, "WorkflowType = 'order' AND ExecutionStatus = 'Running'"),
           1,
         );
-        assert.equal(
+        assert.deepEqual(
           await store.countRuns({ namespace: 'elsewhere', filter: parseListFilter('') }),
-          0,
+          { count: 0, groups: [] },
         );
+      }));
+
+    test('countRuns with GROUP BY ExecutionStatus counts each status some matching run has, in RunStatus order', () =>
+      withStore(async (store) => {
+        // Created in the reverse of RunStatus's order, which is not the alphabetical one either.
+        await create(store, { workflowType: 'order', ...closed(4, RunStatus.Terminated) });
+        await create(store, { workflowType: 'order', ...closed(3, RunStatus.Failed) });
+        await create(store, { workflowType: 'order', ...closed(2, RunStatus.Completed) });
+        await create(store, { workflowType: 'order' });
+        await create(store, { workflowType: 'order' });
+        await create(store, { workflowType: 'billing', ...closed(1, RunStatus.Canceled) });
+        await store.ensureNamespace({ namespace: 'other' });
+        await create(store, { workflowType: 'order', namespace: 'other', ...closed(1) });
+
+        const grouped = (query: string, namespace = 'default') =>
+          store.countRuns({ namespace, filter: parseListFilter(query, 'count') });
+        assert.deepEqual(await grouped("WorkflowType = 'order' GROUP BY ExecutionStatus"), {
+          count: 5,
+          groups: [
+            { status: RunStatus.Running, count: 2 },
+            { status: RunStatus.Completed, count: 1 },
+            { status: RunStatus.Failed, count: 1 },
+            { status: RunStatus.Terminated, count: 1 },
+          ],
+        });
+        assert.deepEqual(await grouped('GROUP BY ExecutionStatus', 'other'), {
+          count: 1,
+          groups: [{ status: RunStatus.Completed, count: 1 }],
+        });
+        assert.deepEqual(
+          await grouped(
+            "WorkflowType = 'order' AND CloseTime IS NOT NULL GROUP BY ExecutionStatus",
+          ),
+          {
+            count: 3,
+            groups: [
+              { status: RunStatus.Completed, count: 1 },
+              { status: RunStatus.Failed, count: 1 },
+              { status: RunStatus.Terminated, count: 1 },
+            ],
+          },
+        );
+        assert.deepEqual(await grouped("WorkflowType = 'none' GROUP BY ExecutionStatus"), {
+          count: 0,
+          groups: [],
+        });
       }));
 
     test('a literal is a bound parameter, never SQL', () =>

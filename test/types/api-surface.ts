@@ -151,6 +151,7 @@ import type {
   WorkflowDescription,
   WorkflowClient,
   WorkflowExecutionInfo,
+  SearchAttributeValue,
   WorkflowStartOptions,
   WorkflowClientInterceptor,
   WorkflowHandleWithStartDetails,
@@ -692,6 +693,12 @@ export async function clientSurface(engine: Engine): Promise<void> {
     "ExecutionStatus = 'Running'",
   );
   use(counted.count);
+  const grouped = await client.workflow.count("WorkflowType = 'greeter' GROUP BY ExecutionStatus");
+  for (const group of grouped.groups) {
+    const values: SearchAttributeValue[] = group.groupValues;
+    const status: WorkflowExecutionInfo['status'] | undefined = group.groupValues[0];
+    use(group.count, values, status);
+  }
 
   await client.activity.complete('token', { ok: true });
   await client.activity.fail('token', ApplicationFailureInClient.nonRetryable('no'));

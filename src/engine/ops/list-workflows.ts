@@ -65,9 +65,13 @@ export async function countWorkflows(
   input: CountWorkflowsRequest,
 ): Promise<CountWorkflowsResponse> {
   const req = parseRequest(CountSchema, input, 'count workflows');
-  const filter = parseListFilter(req.query ?? '');
+  const filter = parseListFilter(req.query ?? '', 'count');
   await assertNamespace(deps, req.namespace);
-  return { count: await deps.store.countRuns({ namespace: req.namespace, filter }) };
+  const { count, groups } = await deps.store.countRuns({ namespace: req.namespace, filter });
+  return {
+    count,
+    groups: groups.map((g) => ({ groupValues: [g.status], count: g.count })),
+  };
 }
 
 export function executionInfo(run: RunRecord): WorkflowExecutionInfo {

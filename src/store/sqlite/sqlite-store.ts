@@ -17,6 +17,7 @@ import {
 } from '../../errors.ts';
 import type { HistoryEvent } from '../../protocol/history-events.ts';
 import type { ListFilter } from '../../protocol/list-filter.ts';
+import { RunStatus } from '../../protocol/run-status.ts';
 import {
   assertEventSequence,
   engineProcessFromRow,
@@ -44,6 +45,7 @@ import type {
   ListRunsByQueryRequest,
   NewTask,
   NewTimer,
+  RunCount,
   RunRecord,
   Store,
   TakeDueTimersRequest,
@@ -505,16 +507,27 @@ export class SqliteStore implements Store {
     });
   }
 
-  async countRuns(req: { namespace: string; filter: ListFilter }): Promise<number> {
+  async countRuns(req: { namespace: string; filter: ListFilter }): Promise<RunCount> {
     return this.#read('countRuns', () => {
       assertOperatorsFitTypes(this.#db, req.namespace, req.filter);
       const sql = listFilterToSql(req.filter);
-      const row = this.#db
-        .prepare<unknown[], { n: number }>(
-          `SELECT count(*) AS n FROM runs WHERE namespace = ? AND ${sql.where}`,
+      const where = `FROM runs WHERE namespace = ? AND ${sql.where}`;
+      if (req.filter.groupBy === undefined) {
+        const row = this.#db
+          .prepare<unknown[], { n: number }>(`SELECT count(*) AS n ${where}`)
+          .get(req.namespace, ...sql.whereParams);
+        return { count: row?.n ?? 0, groups: [] };
+      }
+      const rows = this.#db
+        .prepare<unknown[], { status: string; n: number }>(
+          `SELECT status, count(*) AS n ${where} GROUP BY status`,
         )
-        .get(req.namespace, ...sql.whereParams);
-      return row?.n ?? 0;
+        .all(req.namespace, ...sql.whereParams);
+      const groups = Object.values(RunStatus).flatMap((status) => {
+        const row = rows.find((r) => r.status === status);
+        return row === undefined ? [] : [{ status, count: row.n }];
+      });
+      return { count: groups.reduce((sum, g) => sum + g.count, 0), groups };
     });
   }
 
