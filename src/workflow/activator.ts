@@ -154,8 +154,8 @@ export const TIMER_CANCEL_UNSENT_PATCH = 'reprise/timer-cancel-unsent-drops';
 /**
  * The internal patch under which an activity cancelled in the activation that scheduled it is
  * dropped, as in Temporal: no ScheduleActivityTask (nor RequestCancelActivityTask) is sent, and its
- * promise rejects at once with an ActivityFailure caused by a CancelledFailure, whatever its
- * cancellationType. Histories without it were recorded before: there the activity was scheduled
+ * promise rejects with an ActivityFailure caused by a CancelledFailure, whatever its
+ * cancellationType (in the next activation: {@link CANCELLATIONS_SETTLE_LATER_PATCH}). Histories without it were recorded before: there the activity was scheduled
  * (and, unless ABANDON, its cancellation requested). Decided where a run first meets the case.
  */
 export const ACTIVITY_CANCEL_UNSENT_PATCH = 'reprise/activity-cancel-unsent-drops';
@@ -169,6 +169,16 @@ export const ACTIVITY_CANCEL_UNSENT_PATCH = 'reprise/activity-cancel-unsent-drop
  * run first meets the case.
  */
 export const CANCEL_IN_TASK_PATCH = 'reprise/cancel-in-task-drops';
+
+/**
+ * The internal patch under which a call that its scope's cancellation settles without an outcome
+ * from the engine rejects in the next activation, as in Temporal, whose worker answers the
+ * cancellation with a job: an activity dropped before it was sent, or a TRY_CANCEL or ABANDON one;
+ * a TRY_CANCEL or ABANDON local activity; a child whose start was dropped, or a TRY_CANCEL or
+ * ABANDON one. Histories without it were recorded before: there the call rejected at once, within
+ * the cancelling activation. Decided where a run first rejects such a call.
+ */
+export const CANCELLATIONS_SETTLE_LATER_PATCH = 'reprise/cancellations-settle-next-activation';
 
 /** The queries every workflow answers, as Temporal's do. */
 const BUILT_IN_QUERIES: ReadonlyMap<
@@ -327,6 +337,9 @@ export class Activator {
     inNextActivation: (settle) => {
       this.inNextActivation(settle);
     },
+    rejectCancelled: (reject) => {
+      this.#rejectCancelled(reject);
+    },
     // Not once the run has closed: the rule as it was when it recorded a marker, which a closed
     // run could not record (histories of then replay as they ran).
     cancelsBeforeStart: () => !this.#closed && this.patch(CHILD_CANCEL_BEFORE_START_PATCH),
@@ -357,6 +370,9 @@ export class Activator {
       !this.#closed && this.internalRule(LOCAL_ACTIVITY_CANCEL_UNSENT_PATCH),
     inNextActivation: (settle) => {
       this.inNextActivation(settle);
+    },
+    rejectCancelled: (reject) => {
+      this.#rejectCancelled(reject);
     },
   });
   readonly interceptors = new RunInterceptors(); // interceptors.workflowModules, per run
@@ -425,6 +441,16 @@ export class Activator {
    */
   inNextActivation(settle: () => void): void {
     (this.#nextActivation ??= []).push(settle);
+  }
+
+  /**
+   * Rejects a call its scope's cancellation settled: in the next activation, as Temporal's worker
+   * answers it with a job ({@link CANCELLATIONS_SETTLE_LATER_PATCH}); at once in a history
+   * recorded before that rule.
+   */
+  #rejectCancelled(reject: () => void): void {
+    if (this.internalRule(CANCELLATIONS_SETTLE_LATER_PATCH)) this.inNextActivation(reject);
+    else reject();
   }
 
   #unblockConditions(): number {
@@ -856,20 +882,23 @@ export class Activator {
         0,
         new CancelledFailure('Activity cancelled'),
       );
-    if (this.takeBackUnsent('ScheduleActivityTask', seq, ACTIVITY_CANCEL_UNSENT_PATCH)) {
+    const reject = (): void => {
       takeParked(this.#activities, seq);
-      parked.reject(cancelled());
+      this.#rejectCancelled(() => {
+        parked.reject(cancelled());
+      });
+    };
+    if (this.takeBackUnsent('ScheduleActivityTask', seq, ACTIVITY_CANCEL_UNSENT_PATCH)) {
+      reject();
       return;
     }
     switch (parked.cancellationType) {
       case 'ABANDON':
-        takeParked(this.#activities, seq);
-        parked.reject(cancelled());
+        reject();
         return;
       case 'TRY_CANCEL':
-        takeParked(this.#activities, seq);
         this.#pushCommand({ type: 'RequestCancelActivityTask', seq });
-        parked.reject(cancelled());
+        reject();
         return;
       case 'WAIT_CANCELLATION_COMPLETED':
         // The resolveActivity job (cancelled, or a result that raced the request) settles it.

@@ -138,6 +138,11 @@ export interface CrossRunHost {
   /** Runs `settle` in the next activation: once this one's microtasks and conditions ran. */
   inNextActivation(settle: () => void): void;
   /**
+   * Runs `reject` for a call its scope's cancellation settled: in the next activation, or at once
+   * in a history recorded before that rule (decided once per run).
+   */
+  rejectCancelled(reject: () => void): void;
+  /**
    * Whether the rules for a child cancelled before it started apply: always live, on replay iff
    * history recorded {@link CHILD_CANCEL_BEFORE_START_PATCH} (decided once per run); never once
    * the run has closed (its marker could not be recorded).
@@ -413,10 +418,8 @@ export class CrossRunCalls {
     if (child.runId === undefined && this.#cancelBeforeStart(seq, child)) return;
     if (child.cancellationType === 'ABANDON') {
       takeParked(this.#children, seq);
-      const failure = this.#cancelledFailure(child);
       // Not started yet: startChild rejects too, or it would wait for a start no one hears of.
-      child.start?.reject(failure);
-      child.result?.reject(failure);
+      this.#rejectCancelled(child);
       return;
     }
     if (child.runId === undefined) {
@@ -431,7 +434,7 @@ export class CrossRunCalls {
     switch (child.cancellationType) {
       case 'TRY_CANCEL':
         takeParked(this.#children, seq);
-        child.result?.reject(this.#cancelledFailure(child));
+        this.#rejectCancelled(child);
         return;
       case 'WAIT_CANCELLATION_REQUESTED':
         // A request that fails (the child closed first) leaves the result to the child's close;
@@ -465,18 +468,14 @@ export class CrossRunCalls {
     const unsent = child.issuedIn === this.#activation;
     if (!unsent && child.issuedInTask === this.#task && this.#host.withdrawsInTask()) {
       // Issued by an earlier activation of this task: the engine has not seen the start either.
-      const failure = this.#cancelledFailure(child);
-      child.start?.reject(failure);
-      child.result?.reject(failure);
+      this.#rejectCancelled(child);
       takeParked(this.#children, seq);
       this.#host.withdraw('StartChildWorkflowExecution', seq);
       return true;
     }
     if (!unsent && child.cancellationType !== 'TRY_CANCEL') return false;
     if (!this.#host.cancelsBeforeStart()) return false;
-    const failure = this.#cancelledFailure(child);
-    child.start?.reject(failure);
-    child.result?.reject(failure);
+    this.#rejectCancelled(child);
     if (unsent) {
       takeParked(this.#children, seq);
       this.#host.dropCommand(child.command);
@@ -487,6 +486,19 @@ export class CrossRunCalls {
     child.result = undefined;
     child.cancelWhenStarted = true;
     return true;
+  }
+
+  /**
+   * Rejects the pending calls of a cancelled child (startChild's, if it has not started, and
+   * `result()`'s) as its cancellation's outcome ({@link CrossRunHost.rejectCancelled}).
+   */
+  #rejectCancelled(child: Child): void {
+    const { start, result } = child;
+    const failure = this.#cancelledFailure(child);
+    this.#host.rejectCancelled(() => {
+      start?.reject(failure);
+      result?.reject(failure);
+    });
   }
 
   /**

@@ -82,6 +82,11 @@ export interface LocalActivityHost {
   cancelUnsentSettles(): boolean;
   /** Runs `settle` in the next activation: once this one's microtasks and conditions ran. */
   inNextActivation(settle: () => void): void;
+  /**
+   * Runs `reject` for a call its scope's cancellation settled: in the next activation, or at once
+   * in a history recorded before that rule (decided once per run).
+   */
+  rejectCancelled(reject: () => void): void;
 }
 
 interface ParkedLocalActivity extends InScope {
@@ -185,14 +190,19 @@ export class LocalActivityCalls {
             takeParked(this.#parked, seq);
             const cancelled = this.#cancelledFailure(request);
             if (this.#host.cancelSettles()) {
-              // Temporal's rule: the call settles at once and records its own cancellation
-              // marker; the task does not wait for the activity (TRY_CANCEL also aborts it).
+              // Temporal's rule: the call settles and records its own cancellation marker at
+              // once, and learns it in the next activation; the task does not wait for the
+              // activity (TRY_CANCEL also aborts it).
               this.#settleCancelled(request, options.cancellationType, cancelled);
-            } else if (options.cancellationType === 'TRY_CANCEL') {
-              // The rule of histories without the patch: the worker aborts it, the task waits
-              // for it, and its outcome is recorded as its marker when it ends.
-              this.#cancel.push(seq);
+              this.#host.rejectCancelled(() => {
+                reject(cancelled);
+              });
+              return;
             }
+            // The rule of histories without the patch: the call rejects at once; the worker
+            // aborts a TRY_CANCEL one, the task waits for it, and its outcome is recorded as its
+            // marker when it ends.
+            if (options.cancellationType === 'TRY_CANCEL') this.#cancel.push(seq);
             reject(cancelled);
             return;
           }

@@ -5,8 +5,10 @@ import { Worker } from 'reprise/worker';
 import type { HistoryEvent } from '../../src/protocol/history-events.ts';
 import * as activities from './fixtures/activities.ts';
 import {
+  CANCELLED_CALLS,
   activityCancelledAtOnce,
   cancelledAfterLocalActivity,
+  cancelledCallOrder,
   collectNotes,
   droppedSignalOrder,
   localActivityCancelledAtOnce,
@@ -29,11 +31,13 @@ const commandEventsOf = (history: History): string[] =>
     .map((e) => e.type)
     .filter((t) => /^(Timer|ActivityTask|SignalExternal|MarkerRecorded)/.test(t));
 
-function legacyHistory(name: string): History {
-  // Recorded by the old code (generate-dropped-commands-histories.ts).
-  const file = `../replay/fixtures/dropped-commands-legacy-${name}.history.json`;
+function legacyHistory(name: string, prefix = 'dropped-commands-legacy'): History {
+  // Recorded by the old code (generate-dropped-commands-histories.ts and the other generators).
+  const file = `../replay/fixtures/${prefix}-${name}.history.json`;
   return JSON.parse(readFileSync(new URL(file, import.meta.url), 'utf8')) as History;
 }
+
+const SETTLE_LATER_FLAG = 'reprise/cancellations-settle-next-activation';
 
 describe('commands cancelled in the activation that issued them', () => {
   let env: TestEnv;
@@ -109,7 +113,10 @@ describe('commands cancelled in the activation that issued them', () => {
       assert.ok(!types.some((t) => t.startsWith('ActivityTask')), types.join(', '));
       // One workflow task: nothing came back to wake the run again.
       assert.equal(types.filter((t) => t === 'WorkflowTaskCompleted').length, 1);
-      assert.deepEqual(flagsOf(history), ['reprise/activity-cancel-unsent-drops']);
+      assert.deepEqual(flagsOf(history), [
+        'reprise/activity-cancel-unsent-drops',
+        SETTLE_LATER_FLAG,
+      ]);
       assert.equal(activities.state.calls.get('greet'), undefined);
       await replay(history);
     });
@@ -140,6 +147,7 @@ describe('commands cancelled in the activation that issued them', () => {
     ]);
     assert.deepEqual(flagsOf(history), [
       'reprise/cancel-in-task-drops',
+      SETTLE_LATER_FLAG,
       'reprise/dropped-signal-rejects-next-activation',
     ]);
     assert.equal(activities.state.calls.get('greet'), undefined);
@@ -182,6 +190,33 @@ describe('commands cancelled in the activation that issued them', () => {
     assert.equal(activities.state.calls.get('greet'), undefined);
     await replay(history);
   });
+
+  // Temporal's worker answers these cancellations with a job, so the call learns of its
+  // cancellation in the next activation, once the cancelling one ran its microtasks.
+  for (const kind of CANCELLED_CALLS) {
+    test(`a call whose cancellation settles it rejects in the next activation, after the microtasks of the one that cancelled it: ${kind}`, async () => {
+      const handle = await env.client.workflow.start(cancelledCallOrder, {
+        taskQueue: env.taskQueue,
+        workflowId: id(`order-${kind}`),
+        args: [kind],
+      });
+      assert.equal(await handle.result(), 'microtasks');
+      const history = await handle.fetchHistory();
+      assert.ok(flagsOf(history).includes(SETTLE_LATER_FLAG), flagsOf(history).join(', '));
+      await replay(history);
+    });
+
+    test(`a history recorded before cancellations settled in the next activation replays as it ran: ${kind}`, async () => {
+      const history = legacyHistory(kind, 'cancelled-call-order-legacy');
+      assert.ok(!flagsOf(history).includes(SETTLE_LATER_FLAG));
+      // The call rejected first, and a timer recorded that.
+      assert.equal(history.events.at(-1)?.type, 'WorkflowExecutionCompleted');
+      const completed = history.events.at(-1);
+      assert.ok(completed?.type === 'WorkflowExecutionCompleted');
+      assert.equal(completed.result, 'call rejected');
+      await replay(history);
+    });
+  }
 
   // Each recorded by the code of before a rule (the flags it took then).
   for (const [name, flags] of [

@@ -23,6 +23,7 @@ import {
   LOCAL_ACTIVITY_CANCEL_SETTLES_PATCH,
   LOCAL_ACTIVITY_MARKER_NAME,
 } from '../../src/workflow/local-activity.ts';
+import { CANCELLATIONS_SETTLE_LATER_PATCH } from '../../src/workflow/activator.ts';
 import * as activities from './fixtures/local-activity-activities.ts';
 import { localState } from './fixtures/local-activity-activities.ts';
 import { encryptionCodec } from './fixtures/encryption-codec.ts';
@@ -274,6 +275,7 @@ describe('local activities', () => {
         const task = commands[0]?.[1];
         assert.deepEqual(commands, [
           [`flag ${LOCAL_ACTIVITY_CANCEL_SETTLES_PATCH}`, task],
+          [`flag ${CANCELLATIONS_SETTLE_LATER_PATCH}`, task],
           [`${LOCAL_ACTIVITY_MARKER} 2`, task],
           [`${LOCAL_ACTIVITY_MARKER} 1`, task],
           ['TimerStarted', task],
