@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Command } from '../protocol/commands.ts';
 import { LOCAL_ACTIVITY_MARKER, LocalActivityMarkerDetails } from '../protocol/local-activity.ts';
 import { LOCAL_ACTIVITY_CANCEL_SETTLES_PATCH } from '../workflow/local-activity.ts';
+import { CANCELLATIONS_SETTLE_LATER_PATCH } from '../workflow/activator.ts';
 import { HistoryBuilder } from '../../test/helpers/history-builders.ts';
 import { hideSandboxRejectionsFromTestRunner } from '../../test/helpers/sandbox-rejections.ts';
 import { bundleWorkflows } from './sandbox/bundle.ts';
@@ -96,7 +97,11 @@ describe('local activities in WorkflowRun', () => {
     const run = new WorkflowRun({ sandbox, runId: 'run-abandon', namespace: 'default' });
     h.startTask();
     const first = success(run.activate(h.after(0)));
-    assert.deepEqual(first.sdkFlags, [LOCAL_ACTIVITY_CANCEL_SETTLES_PATCH], 'a flag, no marker');
+    assert.deepEqual(
+      first.sdkFlags,
+      [LOCAL_ACTIVITY_CANCEL_SETTLES_PATCH, CANCELLATIONS_SETTLE_LATER_PATCH],
+      'flags, no marker',
+    );
     const [cancelled, ...others] = first.commands;
     assert.ok(cancelled?.type === 'RecordMarker', JSON.stringify(first.commands));
     assert.equal(cancelled.markerName, LOCAL_ACTIVITY_MARKER);
