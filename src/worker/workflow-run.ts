@@ -640,7 +640,7 @@ export class WorkflowRun {
     const activation: Activation = {
       timeMs: started.timeMs,
       isReplaying,
-      ...(buildId !== undefined && { currentBuildId: buildId }),
+      currentBuildId: buildId,
       historyLength: started.eventId,
       // The engine records both on WorkflowTaskStarted from its own limits (EngineLimits), so
       // replay sees what the live run saw; older histories fall back on the default thresholds.

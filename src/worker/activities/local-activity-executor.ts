@@ -260,6 +260,7 @@ export class LocalActivityExecutor {
           attempt,
           originalScheduleTimeMs,
           scheduleToCloseDeadlineMs,
+          policy,
         });
       } finally {
         this.#slots.release();
@@ -320,7 +321,7 @@ export class LocalActivityExecutor {
     if (signal.aborted) return 'cancelled';
     if (this.#slots.tryAcquire()) return 'taken';
     const waitedFromMs = Date.now();
-    const limits: { atMs: number; type: TimeoutType; why: string }[] = [];
+    const limits: Deadline[] = [];
     if (request.scheduleToStartTimeoutMs !== undefined) {
       limits.push({
         atMs: waitedFromMs + request.scheduleToStartTimeoutMs,
@@ -335,10 +336,7 @@ export class LocalActivityExecutor {
         why: `scheduleToCloseTimeout (${request.scheduleToCloseTimeoutMs ?? 0} ms) passed while it waited for a local activity slot`,
       });
     }
-    const limit = limits.reduce<(typeof limits)[number] | undefined>(
-      (a, b) => (a === undefined || b.atMs < a.atMs ? b : a),
-      undefined,
-    );
+    const limit = nearest(limits);
     const stop = new AbortController();
     const timer =
       limit === undefined
@@ -377,6 +375,7 @@ export class LocalActivityExecutor {
       attempt: number;
       originalScheduleTimeMs: number;
       scheduleToCloseDeadlineMs?: number | undefined;
+      policy: ResolvedRetryPolicy;
     },
   ): Promise<AttemptOutcome> {
     if (signal.aborted) return { status: 'cancelled', failure: cancelledFailure() };
@@ -389,13 +388,12 @@ export class LocalActivityExecutor {
     }
     const startedMs = Date.now();
     // The nearest of the attempt's deadlines ends it, as a timeout of that kind.
-    const deadlines: { atMs: number; type: TimeoutType; why: string }[] = [
-      {
-        atMs: run.taskDeadlineMs,
-        type: 'StartToClose',
-        why: 'it was still running at the workflow task deadline (80 % of the workflow task timeout); keep local activities short, or use proxyActivities',
-      },
-    ];
+    const taskDeadline: Deadline = {
+      atMs: run.taskDeadlineMs,
+      type: 'StartToClose',
+      why: 'it was still running at the workflow task deadline (80 % of the workflow task timeout); keep local activities short, or use proxyActivities',
+    };
+    const deadlines = [taskDeadline];
     if (request.startToCloseTimeoutMs !== undefined) {
       deadlines.push({
         atMs: startedMs + request.startToCloseTimeoutMs,
@@ -410,7 +408,7 @@ export class LocalActivityExecutor {
         why: `scheduleToCloseTimeout (${request.scheduleToCloseTimeoutMs ?? 0} ms) passed`,
       });
     }
-    const deadline = deadlines.reduce((a, b) => (b.atMs < a.atMs ? b : a));
+    const deadline = nearest(deadlines) ?? taskDeadline;
     const controller = new AbortController();
     // Why the attempt was aborted, if it was (set from callbacks, so not a narrowed local).
     const ended: { by: 'cancel' | 'timeout' | undefined } = { by: undefined };
@@ -578,7 +576,7 @@ export class LocalActivityExecutor {
   #info(
     request: LocalActivityRequest,
     run: LocalActivityRunContext,
-    at: { attempt: number; originalScheduleTimeMs: number },
+    at: { attempt: number; originalScheduleTimeMs: number; policy: ResolvedRetryPolicy },
     startedMs: number,
   ): ActivityInfo {
     return {
@@ -600,8 +598,7 @@ export class LocalActivityExecutor {
       scheduledTimestampMs: at.originalScheduleTimeMs,
       currentAttemptScheduledTimestampMs: startedMs,
       startedTimestampMs: startedMs,
-      // Resolved before the first attempt ran, so it does not throw here.
-      retryPolicy: decompileRetryPolicy(resolveRetryPolicy(request.retry)),
+      retryPolicy: decompileRetryPolicy(at.policy),
       idempotencyKey: `${run.runId}:${request.activityId}`,
     };
   }
@@ -689,4 +686,19 @@ function markerOverhead(request: LocalActivityRequest): LocalActivityMarkerDetai
     originalScheduleTimeMs: Number.MAX_SAFE_INTEGER,
     result: null,
   };
+}
+
+/** When a local activity attempt (or its wait for a slot) ends as a timeout, of which kind, and why. */
+interface Deadline {
+  atMs: number;
+  type: TimeoutType;
+  why: string;
+}
+
+/** The deadline that comes first; undefined for none. */
+function nearest<T extends { atMs: number }>(deadlines: readonly T[]): T | undefined {
+  return deadlines.reduce<T | undefined>(
+    (a, b) => (a === undefined || b.atMs < a.atMs ? b : a),
+    undefined,
+  );
 }
