@@ -8,7 +8,7 @@ import {
   WorkflowContinuedAsNewError,
   WorkflowUpdateFailedError,
 } from 'reprise/client';
-import type { WithStartWorkflowOptions } from 'reprise/client';
+import type { WithStartWorkflowOptions, WorkflowUpdateHandle } from 'reprise/client';
 import { Worker } from 'reprise/worker';
 import type { HistoryEvent } from '../../src/protocol/history-events.ts';
 import * as activities from './fixtures/message-activities.ts';
@@ -19,6 +19,9 @@ import {
   checkout,
   handledQuery,
   itemsQuery,
+  leavesUpdates,
+  release,
+  waitForRelease,
 } from './fixtures/message-workflows.ts';
 import { fixturesPath, startTestEnv, uniqueQueue, waitFor } from '../helpers/test-env.ts';
 import type { TestEnv } from '../helpers/test-env.ts';
@@ -237,6 +240,68 @@ describe('update-with-start', () => {
     assert.equal(await addWithStart(op, 'apple', 'add-apple'), 1);
     const latest = env.client.workflow.getHandle(workflowId);
     assert.equal((await latest.describe()).runId, closed.firstExecutionRunId, 'no new run');
+  });
+
+  const leavingOperation = (
+    workflowId: string,
+    extra: Partial<WithStartWorkflowOptions<typeof leavesUpdates>> = {},
+  ): WithStartWorkflowOperation<typeof leavesUpdates> =>
+    new WithStartWorkflowOperation(leavesUpdates, {
+      workflowId,
+      taskQueue: env.taskQueue,
+      args: [],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      ...extra,
+    });
+  /** Sends `waitForRelease` update `updateId` with start, and returns once it is accepted. */
+  const startLateUpdate = (
+    op: WithStartWorkflowOperation<typeof leavesUpdates>,
+    updateId: string,
+  ): Promise<WorkflowUpdateHandle<string>> =>
+    env.client.workflow.startUpdateWithStart(waitForRelease, {
+      args: ['late'],
+      updateId,
+      waitForStage: 'ACCEPTED',
+      startWorkflowOperation: op,
+    });
+  /** A `leavesUpdates` run that accepted `waitForRelease` update `updateId`, and its handle. */
+  const runThatAccepted = async (workflowId: string, updateId: string) => {
+    const op = leavingOperation(workflowId);
+    await startLateUpdate(op, updateId);
+    return op.workflowHandle();
+  };
+
+  test('an update a closed run accepted and left unfinished starts a new run, whose outcome it gets', async () => {
+    // Temporal's server returns only a completed update's outcome from the latest run; else the
+    // start goes ahead under the reuse policy and the new run takes the update.
+    const workflowId = id('left-unfinished');
+    const closed = await runThatAccepted(workflowId, 'left');
+    await closed.signal(checkout);
+    assert.deepEqual(await closed.result(), [], 'closed with the update accepted, not completed');
+    const op = leavingOperation(workflowId);
+    const update = await startLateUpdate(op, 'left');
+    const handle = await op.workflowHandle();
+    assert.ok(handle.firstExecutionRunId !== undefined, 'a run this call started');
+    assert.notEqual(handle.firstExecutionRunId, closed.firstExecutionRunId);
+    assert.equal(update.workflowRunId, handle.firstExecutionRunId);
+    await handle.signal(release);
+    assert.equal(await update.result(), 'released late');
+    const events = (await handle.fetchHistory()).events;
+    assert.ok(events.some((e) => e.type === 'WorkflowExecutionUpdateCompleted'));
+  });
+
+  test('an update a closed run accepted and left unfinished is refused under REJECT_DUPLICATE, and nothing changes', async () => {
+    const workflowId = id('left-rejected');
+    const closed = await runThatAccepted(workflowId, 'left');
+    await closed.terminate('closed under the update');
+    const before = await closed.fetchHistory();
+    const op = leavingOperation(workflowId, { workflowIdReusePolicy: 'REJECT_DUPLICATE' });
+    const e = await rejection(startLateUpdate(op, 'left'));
+    assert.ok(e instanceof WorkflowExecutionAlreadyStartedError, `got ${String(e)}`);
+    assert.match(e.message, /REJECT_DUPLICATE/);
+    const latest = env.client.workflow.getHandle(workflowId);
+    assert.equal((await latest.describe()).runId, before.runId);
+    assert.deepEqual((await latest.fetchHistory()).events, before.events);
   });
 
   test('TERMINATE_EXISTING ends the running run and starts a new one with the update', async () => {

@@ -47,13 +47,15 @@ const MAX_ROUNDS = 10;
 /**
  * Temporal's update-with-start (ExecuteMultiOperation [Start, Update]). Decided against the
  * workflow id's latest run:
- * - it has the updateId (not rejected): the update is not sent again; the call waits on that one
- *   (a running run's, whatever the conflict policy, or a closed run's accepted or completed one) —
- *   unless the run is running and its workflow task keeps failing, and the update is not completed:
- *   then WorkflowNotReadyError, as for an update (the client sends an admitted one again);
+ * - it completed the updateId (running or closed): that outcome is returned, nothing is sent;
+ * - it is running and has the updateId (admitted or accepted): the update is not sent again, the
+ *   call waits on that one whatever the conflict policy — unless the run's workflow task keeps
+ *   failing: then WorkflowNotReadyError, as for an update (the client sends an admitted one again);
  * - it is running: `workflowIdConflictPolicy` USE_EXISTING admits the update to it, FAIL throws
  *   WorkflowExecutionAlreadyStartedError, TERMINATE_EXISTING terminates it and starts a new run;
- * - it is closed: `workflowIdReusePolicy` decides whether the id may start again;
+ * - it is closed: `workflowIdReusePolicy` decides whether the id may start again — also when the
+ *   closed run had accepted the updateId and not completed it (Temporal's server returns only a
+ *   completed update's outcome, `GetUpdateOutcome`, before it starts): the new run takes it;
  * - a new run is written with the update admitted in the same transaction (createRun), so the
  *   run never exists without it and its first workflow task carries it.
  * A refusal changes nothing (contract 7). Then waits, as `updateWorkflow`, for the update's stage.
@@ -136,12 +138,12 @@ async function admitOrStart(
     });
     if (run !== undefined) {
       const known = parseRunState(run.state).updates?.[update.updateId];
-      const running = run.status === RunStatus.Running;
-      const live = known !== undefined && known.stage !== 'rejected';
-      if (live && (known.stage === 'completed' || (!running && known.stage !== 'admitted'))) {
-        // The updateId's outcome is known to the latest run: as Temporal's, it is returned as is.
+      if (known?.stage === 'completed') {
+        // The latest run completed the updateId: as Temporal's, its outcome is returned as is.
         return { runId: run.runId, started: false };
       }
+      const running = run.status === RunStatus.Running;
+      const live = known !== undefined && known.stage !== 'rejected';
       if (running) {
         // A running run that has the updateId (admitted or accepted), whatever the conflict
         // policy, or any running run under USE_EXISTING: the update path's rules, in one
