@@ -137,6 +137,32 @@ export const WorkflowTaskStarted = event('WorkflowTaskStarted', {
   /** The history's size in bytes before this event, as the engine counts it. */
   historySizeBytes: z.number().int().nonnegative().optional(),
 });
+/** The most SDK flags one workflow task may carry (Reprise's workers know a few dozen at most). */
+export const MAX_SDK_FLAGS = 100;
+/** The longest SDK flag id (Reprise's are `reprise/` and a few words). */
+export const MAX_SDK_FLAG_LENGTH = 200;
+
+/**
+ * The SDK flags a worker sends with a workflow task's answer, as the engine accepts them: at most
+ * {@link MAX_SDK_FLAGS} non-empty ids of at most {@link MAX_SDK_FLAG_LENGTH} characters. Ids the
+ * engine does not know are accepted: a newer worker may take rules an older engine has not heard of.
+ */
+export const SdkFlagsSchema = z
+  .array(
+    z
+      .string({ error: 'a flag id is a string, such as "reprise/…"' })
+      .min(1, { error: 'a flag id is empty' })
+      .max(MAX_SDK_FLAG_LENGTH, {
+        error: (iss) =>
+          `a flag id has at most ${String(MAX_SDK_FLAG_LENGTH)} characters; this one has ${String((iss.input as string).length)}`,
+      }),
+    { error: 'the flags are an array of flag ids (strings such as "reprise/…")' },
+  )
+  .max(MAX_SDK_FLAGS, {
+    error: (iss) =>
+      `a workflow task carries at most ${String(MAX_SDK_FLAGS)} flags; this one has ${String((iss.input as unknown[]).length)}`,
+  });
+
 export const WorkflowTaskCompleted = event('WorkflowTaskCompleted', {
   scheduledEventId: z.number().int(),
   startedEventId: z.number().int(),

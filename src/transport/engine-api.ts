@@ -400,7 +400,11 @@ export interface CompleteWorkflowTaskRequest {
    */
   commands: Command[];
   buildId?: string | undefined;
-  /** The internal rules taken live in the task: recorded on its WorkflowTaskCompleted. */
+  /**
+   * The internal rules taken live in the task: recorded on its WorkflowTaskCompleted. At most 100
+   * non-empty ids of at most 200 characters, else the answer is refused (InvalidArgumentError)
+   * and nothing is recorded; ids the engine does not know are recorded as sent.
+   */
   sdkFlags?: string[] | undefined;
 }
 export interface CompleteWorkflowTaskResponse {

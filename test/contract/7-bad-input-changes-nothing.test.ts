@@ -18,7 +18,7 @@ import { TaskNotFoundError } from '../../src/errors.ts';
 import * as activities from './fixtures/contract-activities.ts';
 import { addItem, collect, completedFromOutside } from './fixtures/contract-workflows.ts';
 import { contractWorkflows } from './fixtures/paths.ts';
-import { startTestEnv, waitFor } from '../helpers/test-env.ts';
+import { startTestEnv, takeWorkflowTask, uniqueQueue, waitFor } from '../helpers/test-env.ts';
 import type { TestEnv } from '../helpers/test-env.ts';
 
 describe('contract 7: bad input gets a clear error and changes nothing', () => {
@@ -238,6 +238,50 @@ describe('contract 7: bad input gets a clear error and changes nothing', () => {
       refused('ActivityTaskNotFound'),
     );
     assert.equal(await env.engine.deps.store.getRun({ runId }), undefined);
+  });
+
+  test('a workflow task answer with a malformed flag list is refused naming what is wrong; nothing is recorded', async () => {
+    const taskQueue = uniqueQueue('flags'); // no worker: the test holds the task
+    const handle = await env.client.workflow.start(collect, {
+      taskQueue,
+      workflowId: id('flags'),
+      args: [1],
+    });
+    const task = await takeWorkflowTask(env, taskQueue);
+    const before = (await handle.fetchHistory()).events;
+    const answer = (sdkFlags: unknown) =>
+      env.engine.connection.completeWorkflowTask({
+        taskToken: task.taskToken,
+        identity: 't',
+        commands: [],
+        sdkFlags: sdkFlags as string[],
+      });
+    const malformed: [unknown, RegExp][] = [
+      ['reprise/one', /sdkFlags: the flags are an array of flag ids/],
+      [[42], /sdkFlags\.0: a flag id is a string/],
+      [['reprise/one', ''], /sdkFlags\.1: a flag id is empty/],
+      [['x'.repeat(201)], /sdkFlags\.0: a flag id has at most 200 characters; this one has 201/],
+      [
+        Array.from({ length: 101 }, (_, i) => `reprise/rule-${String(i)}`),
+        /sdkFlags: a workflow task carries at most 100 flags; this one has 101/,
+      ],
+    ];
+    for (const [sdkFlags, message] of malformed) {
+      await assert.rejects(answer(sdkFlags), (e: unknown) => {
+        assert.ok(e instanceof InvalidArgumentError, `got ${String(e)}`);
+        assert.match(e.message, message);
+        return true;
+      });
+    }
+    assert.deepEqual((await handle.fetchHistory()).events, before);
+    // Ids this engine does not know are recorded: a newer worker may take rules it has not heard of.
+    const unknownIds = ['reprise/a-rule-of-a-newer-worker', 'x'.repeat(200)];
+    assert.equal((await answer(unknownIds)).accepted, true, 'the task was still current');
+    const completed = (await handle.fetchHistory()).events.find(
+      (e) => e.type === 'WorkflowTaskCompleted',
+    );
+    assert.ok(completed?.type === 'WorkflowTaskCompleted');
+    assert.deepEqual(completed.sdkFlags, unknownIds);
   });
 
   test('signalling a closed workflow is refused with WorkflowNotFoundError; history is unchanged', async () => {

@@ -5,7 +5,10 @@ import { Command, isCloseCommand } from '../../protocol/commands.ts';
 import { Failure } from '../../protocol/failure.ts';
 import type { HistoryEvent, WorkflowTaskFailedCause } from '../../protocol/history-events.ts';
 import type { UpdateRequest } from '../../protocol/update.ts';
-import { WorkflowTaskFailedCause as CauseSchema } from '../../protocol/history-events.ts';
+import {
+  WorkflowTaskFailedCause as CauseSchema,
+  SdkFlagsSchema,
+} from '../../protocol/history-events.ts';
 import type { TaskRecord } from '../../store/store.ts';
 import type {
   CompleteWorkflowTaskRequest,
@@ -228,7 +231,7 @@ const CompleteSchema = z.object({
   identity: z.string().min(1),
   commands: z.array(Command),
   buildId: z.string().optional(),
-  sdkFlags: z.array(z.string().min(1)).optional(),
+  sdkFlags: SdkFlagsSchema.optional(),
 });
 
 /**
