@@ -405,6 +405,11 @@ export class RunTx {
     this.#changed = true;
   }
 
+  /** Whether a workflow task is asked for after this decision (see {@link finish}). */
+  get wakesWorkflow(): boolean {
+    return this.#wake;
+  }
+
   /** Asks for a workflow task after this decision (see {@link finish}). */
   wakeWorkflow(): void {
     this.#wake = true;

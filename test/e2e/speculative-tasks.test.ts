@@ -5,7 +5,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { HistoryEvent } from '../../src/protocol/history-events.ts';
 import type { RunWorkflowTask } from '../../src/transport/engine-api.ts';
+import { Worker } from 'reprise/worker';
 import { addItem, collect } from '../contract/fixtures/contract-workflows.ts';
+import { contractFixture } from '../contract/fixtures/paths.ts';
+import { HistoryBuilder } from '../helpers/history-builders.ts';
 import { startTestEnv, uniqueQueue } from '../helpers/test-env.ts';
 import type { TestEnv } from '../helpers/test-env.ts';
 
@@ -169,5 +172,51 @@ describe('speculative workflow tasks', () => {
       ['u2'],
     );
     await handle.terminate();
+  });
+
+  test('an update that came while a recorded task was out gets a speculative task: rejecting it leaves no trace', async () => {
+    // Temporal's server (respondworkflowtaskcompleted): updates alone waiting make the next task
+    // speculative; other events waiting make it a normal one.
+    const taskQueue = uniqueQueue('spec');
+    const workflowId = `spec-${++n}`;
+    const handle = await env.client.workflow.start(collect, { taskQueue, workflowId, args: [5] });
+    const first = await takeTask(taskQueue);
+    await admitUpdate(workflowId, 'u1'); // while the first (recorded) task is out
+    await env.engine.connection.completeWorkflowTask({
+      taskToken: first.taskToken,
+      identity: 'test',
+      commands: [],
+    });
+    const history = (await handle.fetchHistory()).events;
+    assert.equal(history.at(-1)?.type, 'WorkflowTaskCompleted', 'no task written after it');
+    const next = await takeTask(taskQueue);
+    assert.deepEqual(
+      next.updates?.map((u) => u.updateId),
+      ['u1'],
+    );
+    const answer = await env.engine.connection.completeWorkflowTask({
+      taskToken: next.taskToken,
+      identity: 'test',
+      commands: [reject('u1')],
+    });
+    assert.deepEqual(answer, { accepted: true });
+    assert.deepEqual((await handle.fetchHistory()).events, history, 'the rejection left no trace');
+    await handle.terminate();
+  });
+
+  test('a history recorded before that rule, with a written task that only rejected an update, replays', async () => {
+    const legacy = new HistoryBuilder()
+      .started('collect', [1])
+      .startTask()
+      .completeTask([])
+      .startTask() // delivered the update that came while the first task was out; rejected it
+      .completeTask([])
+      .signaled('addItem', ['x'])
+      .startTask()
+      .completeTask([{ type: 'CompleteWorkflowExecution', result: [['x']] }]);
+    await Worker.runReplayHistory(
+      { workflowsPath: contractFixture('contract-workflows.ts') },
+      legacy.events,
+    );
   });
 });

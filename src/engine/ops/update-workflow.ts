@@ -103,7 +103,7 @@ export async function updateWorkflow(
  * the run open: as Temporal's server (whose check for admitted updates is left out), a task that
  * closes the run goes through, and the update is sent to the run it hands on to, if any
  * (`updateWorkflow`); a task that does not close it is followed by one that carries the update
- * (`completeWorkflowTask`, through `hasAdmittedUpdates`).
+ * (`completeWorkflowTask`, through `hasAdmittedUpdates`), speculative unless other events wait.
  */
 export function admitUpdate(tx: RunTx, u: UpdateAdmission): void {
   recordAdmittedUpdate(tx, u);

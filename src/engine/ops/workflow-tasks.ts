@@ -380,9 +380,14 @@ function completeTask(
     });
     applyCommands(tx, req.commands, completed.eventId, started);
     // Updates admitted while the task was out did not stop it closing the run (admitUpdate); if
-    // it did not, the next task carries them.
+    // it did not, the next task carries them: a speculative one when nothing else waits for the
+    // workflow (a rejection then leaves no trace), as Temporal's server schedules it; a recorded
+    // one when events came meanwhile or from these commands (an activity cancelled before it
+    // started). Histories recorded before wrote that task: they replay the same
+    // (test/e2e/speculative-tasks.test.ts).
     const updatesWaiting = tx.isRunning && hasAdmittedUpdates(tx.state);
-    if (eventsWaiting || updatesWaiting) tx.wakeWorkflow();
+    if (updatesWaiting && !eventsWaiting && !tx.wakesWorkflow) scheduleSpeculativeWorkflowTask(tx);
+    else if (eventsWaiting || updatesWaiting) tx.wakeWorkflow();
     const activityTasks = startActivitiesEagerly(tx, req.commands, req.identity);
     // ADR 0013: a run's first answer, on a committed row, that only starts one activity for
     // this worker commits with its result (and the answer that result hands back). One, so that
