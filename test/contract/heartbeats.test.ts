@@ -216,7 +216,7 @@ describe('an activity acknowledging its cancellation', () => {
         key,
         {
           startToCloseTimeout: '1 minute',
-          heartbeatTimeout: '200ms',
+          heartbeatTimeout: '2s', // long enough that a busy machine's pauses do not time it out
           cancellationType: 'WAIT_CANCELLATION_COMPLETED',
         },
       ],
