@@ -12,6 +12,7 @@ import { toPayloads } from '../protocol/payload.ts';
 import { compileRetryPolicy } from '../protocol/retry-options.ts';
 import type { RetryPolicy } from '../protocol/retry-options.ts';
 import type { TypedSearchAttributesInput } from '../protocol/typed-search-attributes.ts';
+import { userMetadataOf } from '../protocol/user-metadata.ts';
 import type { EngineApi } from '../transport/engine-api.ts';
 import { AsyncCompletionClient } from './async-completion-client.ts';
 import type {
@@ -105,6 +106,15 @@ export interface WorkflowStartOptions<T extends Workflow = Workflow> {
    * last run (default true), or is the started run's own outcome. Temporal's `followRuns`.
    */
   readonly followRuns?: boolean | undefined;
+  /**
+   * One line that UIs show for the run (Temporal's `staticSummary`): recorded on its
+   * WorkflowExecutionStarted through the data converter, and given back by
+   * `handle.describe().staticSummary()`. At most 400 bytes as stored; longer is refused with
+   * `InvalidArgumentError`. Not carried to retries, cron runs or continue-as-new, as in Temporal.
+   */
+  readonly staticSummary?: string | undefined;
+  /** Longer text for the run, may span lines (Temporal's `staticDetails`): at most 20,000 bytes. */
+  readonly staticDetails?: string | undefined;
 }
 
 /** Options of `signalWithStart`: the start options, the signal and its arguments. */
@@ -377,6 +387,7 @@ export class WorkflowClient {
       cronSchedule: options.cronSchedule,
       workflowIdReusePolicy: options.workflowIdReusePolicy,
       workflowIdConflictPolicy: options.workflowIdConflictPolicy,
+      userMetadata: userMetadataOf(options.staticSummary, options.staticDetails),
     };
   }
 

@@ -1,5 +1,6 @@
 // Client shapes ⇄ wire shapes of schedules: Dates and Durations to ms and back.
 import { InvalidArgumentError } from '../errors.ts';
+import { userMetadataOf } from '../protocol/user-metadata.ts';
 import type { Workflow } from '../protocol/definitions.ts';
 import { msFromDuration, msOptionalFromDuration } from '../protocol/duration.ts';
 import { toPayloads } from '../protocol/payload.ts';
@@ -98,6 +99,8 @@ export function actionToWire(
   if (wtt !== undefined) out.workflowTaskTimeoutMs = wtt;
   if (action.retry !== undefined) out.retry = compileRetryPolicy(action.retry);
   if (header !== undefined) out.header = header;
+  const userMetadata = userMetadataOf(action.staticSummary, action.staticDetails);
+  if (userMetadata !== undefined) out.userMetadata = userMetadata;
   return out;
 }
 
@@ -115,6 +118,8 @@ export function actionFromWire(a: ScheduleAction): ScheduleDescriptionStartWorkf
     workflowRunTimeout: a.workflowRunTimeoutMs,
     workflowTaskTimeout: a.workflowTaskTimeoutMs,
     retry: a.retry === undefined ? undefined : retryFromWire(a.retry),
+    staticSummary: a.userMetadata?.summary as string | undefined,
+    staticDetails: a.userMetadata?.details as string | undefined,
   };
 }
 

@@ -56,6 +56,10 @@ export interface ScheduleOptionsStartWorkflowAction<W extends Workflow = Workflo
   readonly workflowRunTimeout?: Duration | undefined;
   readonly workflowTaskTimeout?: Duration | undefined;
   readonly retry?: RetryPolicy | undefined;
+  /** Each started run's `staticSummary` (one line, at most 400 bytes as stored). Temporal's. */
+  readonly staticSummary?: string | undefined;
+  /** Each started run's `staticDetails` (at most 20,000 bytes as stored). Temporal's. */
+  readonly staticDetails?: string | undefined;
 }
 
 export interface SchedulePolicies {
@@ -155,6 +159,8 @@ export interface ScheduleDescriptionStartWorkflowAction {
   readonly workflowRunTimeout: number | undefined;
   readonly workflowTaskTimeout: number | undefined;
   readonly retry: RetryPolicy | undefined;
+  readonly staticSummary: string | undefined;
+  readonly staticDetails: string | undefined;
 }
 
 /** `handle.describe()`. Temporal's `ScheduleDescription`: durations in ms. */

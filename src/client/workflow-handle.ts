@@ -40,9 +40,13 @@ export interface History {
 }
 
 /** What `handle.describe()` returns. */
-export interface WorkflowExecutionDescription extends WorkflowDescription {
+export interface WorkflowExecutionDescription extends Omit<WorkflowDescription, 'userMetadata'> {
   /** `searchAttributes` as typed ones, with the types their values imply. */
   readonly typedSearchAttributes: TypedSearchAttributes;
+  /** The start's `staticSummary`, decoded; undefined when it set none. Temporal's. */
+  readonly staticSummary: () => Promise<string | undefined>;
+  /** The start's `staticDetails`, decoded; undefined when it set none. Temporal's. */
+  readonly staticDetails: () => Promise<string | undefined>;
 }
 
 /**
@@ -406,7 +410,16 @@ export class WorkflowHandle<T extends Workflow = Workflow> {
     const d = await composeInterceptors(this.#interceptors, 'describe', (input) =>
       this.#api.describeWorkflow(this.#refOf(input.workflowExecution)),
     )({ workflowExecution: this.#execution() });
-    return { ...d, typedSearchAttributes: typedSearchAttributesOf(d.searchAttributes) };
+    const { userMetadata, ...rest } = d;
+    // Functions, as Temporal's: there they decode on demand; here the client decoded them already.
+    const summary = userMetadata?.summary as string | undefined;
+    const details = userMetadata?.details as string | undefined;
+    return {
+      ...rest,
+      typedSearchAttributes: typedSearchAttributesOf(d.searchAttributes),
+      staticSummary: () => Promise.resolve(summary),
+      staticDetails: () => Promise.resolve(details),
+    };
   }
 
   /** The run's full history, as `Worker.runReplayHistory` takes it. */

@@ -14,7 +14,12 @@ import type {
 import type { ScheduleAction } from '../protocol/schedules.ts';
 import { CLIENT_WITHOUT_CONVERTER, loadDataConverterSync } from './data-converter.ts';
 import type { DataConverter, LoadedDataConverter } from './data-converter.ts';
-import { decodeHistoryEvents, encodeCommands, mapUpdateOutcome } from './payload-fields.ts';
+import {
+  decodeHistoryEvents,
+  encodeCommands,
+  mapUpdateOutcome,
+  mapUserMetadata,
+} from './payload-fields.ts';
 
 /** `api` itself when no converter is set (the fast path), else `api` behind the converter. */
 export function withDataConverter(api: EngineApi, dc: LoadedDataConverter | undefined): EngineApi {
@@ -68,6 +73,7 @@ class DataConverterApi implements EngineApi {
       ...req,
       args: await this.#dc.encodeValues(req.args),
       memo: await this.#dc.encodeMemo(req.memo),
+      ...(await mapUserMetadata(this.#dc, 'encode', req.userMetadata)),
     };
   }
 
@@ -120,6 +126,7 @@ class DataConverterApi implements EngineApi {
         failure === undefined
           ? undefined
           : { ...failure, failure: await this.#dc.decodeFailure(failure.failure) },
+      ...(await mapUserMetadata(this.#dc, 'decode', d.userMetadata)),
     };
   }
 
@@ -399,12 +406,19 @@ class DataConverterApi implements EngineApi {
   }
 
   async #action(a: ScheduleAction, d: 'encode' | 'decode'): Promise<ScheduleAction> {
+    const userMetadata = await mapUserMetadata(this.#dc, d, a.userMetadata);
     return d === 'encode'
-      ? { ...a, args: await this.#dc.encodeValues(a.args), memo: await this.#dc.encodeMemo(a.memo) }
+      ? {
+          ...a,
+          args: await this.#dc.encodeValues(a.args),
+          memo: await this.#dc.encodeMemo(a.memo),
+          ...userMetadata,
+        }
       : {
           ...a,
           args: await this.#dc.decodeValues(a.args),
           memo: await this.#dc.decodeMemo(a.memo),
+          ...userMetadata,
         };
   }
 }

@@ -6,6 +6,7 @@ import type { HistoryEvent } from '../protocol/history-events.ts';
 import { LOCAL_ACTIVITY_MARKER } from '../protocol/local-activity.ts';
 import type { Failure } from '../protocol/failure.ts';
 import type { UpdateOutcome } from '../protocol/update.ts';
+import type { UserMetadata } from '../protocol/user-metadata.ts';
 import type { LoadedDataConverter } from './data-converter.ts';
 
 type Direction = 'encode' | 'decode';
@@ -41,6 +42,23 @@ export async function mapUpdateOutcome(
   return o.status === 'success'
     ? { status: 'success', result: await c.value(o.result) }
     : { status: 'failure', failure: await c.failure(o.failure) };
+}
+
+/**
+ * The `userMetadata` of an event or command with its summary and details mapped, as a property
+ * to spread: none when it has none.
+ */
+export async function mapUserMetadata(
+  dc: LoadedDataConverter,
+  d: Direction,
+  m: UserMetadata | undefined,
+): Promise<{ userMetadata?: UserMetadata }> {
+  if (m === undefined) return {};
+  const c = codec(dc, d);
+  const out: UserMetadata = {};
+  if (m.summary !== undefined) out.summary = await c.value(m.summary);
+  if (m.details !== undefined) out.details = await c.value(m.details);
+  return { userMetadata: out };
 }
 
 /** A marker's details: a local activity's result or failure (a patch marker has none). */
@@ -94,6 +112,7 @@ async function mapEvent(
         ...(e.lastCompletionResult !== undefined && {
           lastCompletionResult: await c.value(e.lastCompletionResult),
         }),
+        ...(await mapUserMetadata(dc, d, e.userMetadata)),
       };
     case 'WorkflowExecutionCompleted':
     case 'ActivityTaskCompleted':
@@ -109,18 +128,35 @@ async function mapEvent(
     case 'ActivityTaskCanceled':
     case 'ChildWorkflowExecutionCanceled':
       return { ...e, details: await c.optValues(e.details) };
-    case 'WorkflowExecutionSignaled':
     case 'ActivityTaskScheduled':
+      return {
+        ...e,
+        input: await c.values(e.input),
+        ...(await mapUserMetadata(dc, d, e.userMetadata)),
+      };
+    case 'WorkflowExecutionSignaled':
     case 'SignalExternalWorkflowExecutionInitiated':
     case 'WorkflowExecutionUpdateAccepted':
       return { ...e, input: await c.values(e.input) };
     case 'WorkflowExecutionContinuedAsNew':
-    case 'StartChildWorkflowExecutionInitiated':
       return { ...e, input: await c.values(e.input), memo: await c.memo(e.memo) };
+    case 'StartChildWorkflowExecutionInitiated':
+      return {
+        ...e,
+        input: await c.values(e.input),
+        memo: await c.memo(e.memo),
+        ...(await mapUserMetadata(dc, d, e.userMetadata)),
+      };
     case 'ActivityTaskStarted':
       return { ...e, lastFailure: await c.optFailure(e.lastFailure) };
     case 'MarkerRecorded':
-      return { ...e, details: await mapMarkerDetails(dc, d, e.markerName, e.details) };
+      return {
+        ...e,
+        details: await mapMarkerDetails(dc, d, e.markerName, e.details),
+        ...(await mapUserMetadata(dc, d, e.userMetadata)),
+      };
+    case 'TimerStarted':
+      return { ...e, ...(await mapUserMetadata(dc, d, e.userMetadata)) };
     case 'WorkflowExecutionUpdateCompleted':
       return { ...e, outcome: await mapUpdateOutcome(dc, d, e.outcome) };
     case 'WorkflowPropertiesModified':
@@ -133,7 +169,6 @@ async function mapEvent(
     case 'WorkflowTaskCompleted':
     case 'WorkflowTaskTimedOut':
     case 'ActivityTaskCancelRequested':
-    case 'TimerStarted':
     case 'TimerFired':
     case 'TimerCanceled':
     case 'StartChildWorkflowExecutionFailed':
@@ -166,11 +201,22 @@ async function encodeCommand(dc: LoadedDataConverter, cmd: Command): Promise<Com
   const c = codec(dc, 'encode');
   switch (cmd.type) {
     case 'ScheduleActivityTask':
+      return {
+        ...cmd,
+        args: await c.values(cmd.args),
+        ...(await mapUserMetadata(dc, 'encode', cmd.userMetadata)),
+      };
     case 'SignalExternalWorkflowExecution':
       return { ...cmd, args: await c.values(cmd.args) };
     case 'ContinueAsNewWorkflowExecution':
-    case 'StartChildWorkflowExecution':
       return { ...cmd, args: await c.values(cmd.args), memo: await c.memo(cmd.memo) };
+    case 'StartChildWorkflowExecution':
+      return {
+        ...cmd,
+        args: await c.values(cmd.args),
+        memo: await c.memo(cmd.memo),
+        ...(await mapUserMetadata(dc, 'encode', cmd.userMetadata)),
+      };
     case 'CompleteWorkflowExecution':
       return { ...cmd, result: await c.value(cmd.result) };
     case 'FailWorkflowExecution':
@@ -181,11 +227,16 @@ async function encodeCommand(dc: LoadedDataConverter, cmd: Command): Promise<Com
     case 'CompleteWorkflowUpdate':
       return { ...cmd, outcome: await mapUpdateOutcome(dc, 'encode', cmd.outcome) };
     case 'RecordMarker':
-      return { ...cmd, details: await mapMarkerDetails(dc, 'encode', cmd.markerName, cmd.details) };
+      return {
+        ...cmd,
+        details: await mapMarkerDetails(dc, 'encode', cmd.markerName, cmd.details),
+        ...(await mapUserMetadata(dc, 'encode', cmd.userMetadata)),
+      };
+    case 'StartTimer':
+      return { ...cmd, ...(await mapUserMetadata(dc, 'encode', cmd.userMetadata)) };
     case 'ModifyWorkflowProperties':
       return { ...cmd, upsertedMemo: await c.memo(cmd.upsertedMemo) };
     case 'RequestCancelActivityTask':
-    case 'StartTimer':
     case 'CancelTimer':
     case 'AcceptWorkflowUpdate':
     case 'RequestCancelExternalWorkflowExecution':

@@ -1,6 +1,7 @@
 import type { Command, CommandOf } from '../protocol/commands.ts';
 import { resolveRetryPolicy } from '../protocol/retry-policy.ts';
 import { normaliseSearchAttributes } from '../protocol/search-attribute-checks.ts';
+import { userMetadataProblem } from './payload-limits.ts';
 import { activityTimerKey, dropPendingTimers, userTimerKey } from './timer-keys.ts';
 import type { RunTx } from './update-run.ts';
 import {
@@ -70,6 +71,7 @@ export function validateCommands(commands: readonly Command[]): void {
       seqs.add(k);
     }
     if (c.type === 'ScheduleActivityTask') normaliseActivityTimeouts(c, undefined);
+    checkCommandMetadata(c);
     if (c.type === 'ScheduleActivityTask' || c.type === 'StartChildWorkflowExecution') {
       try {
         resolveRetryPolicy(c.retry);
@@ -105,6 +107,39 @@ export function validateCommands(commands: readonly Command[]): void {
 }
 
 /**
+ * Temporal's size limits on a command's summary and details (a too-long one fails the task with
+ * cause BadCommand, as Temporal's server fails it, until the code shortens it).
+ */
+function checkCommandMetadata(c: Command): void {
+  let problem: string | undefined;
+  if (c.type === 'StartChildWorkflowExecution') {
+    problem = userMetadataProblem(
+      c.userMetadata,
+      `child workflow '${c.workflowId}' (${c.workflowType})`,
+      { summary: 'staticSummary', details: 'staticDetails' },
+    );
+  } else if (c.type === 'ScheduleActivityTask') {
+    problem = userMetadataProblem(c.userMetadata, `activity '${c.activityType}' (seq ${c.seq})`, {
+      summary: 'summary',
+    });
+  } else if (c.type === 'StartTimer') {
+    problem = userMetadataProblem(c.userMetadata, `timer ${c.seq}`, { summary: 'summary' });
+  } else if (c.type === 'RecordMarker') {
+    const { activityType, seq } = c.details;
+    problem = userMetadataProblem(
+      c.userMetadata,
+      `local activity '${String(activityType)}' (seq ${String(seq)})`,
+      { summary: 'summary' },
+    );
+  }
+  if (problem !== undefined) {
+    throw new BadCommandError(
+      `${problem} Fix it in the workflow code: this task fails until then.`,
+    );
+  }
+}
+
+/**
  * Turns a completed workflow task's commands into events, tasks and timers. Commands after a
  * close command are ignored (the run is closed). `started` (the run's WorkflowExecutionStarted)
  * is needed when a FailWorkflowExecution may be retried (engine/workflow-retry.ts), and when a
@@ -131,6 +166,7 @@ export function applyCommands(
           type: 'TimerStarted',
           timerId,
           startToFireTimeoutMs: c.durationMs,
+          ...(c.userMetadata !== undefined && { userMetadata: c.userMetadata }),
           workflowTaskCompletedEventId: completedEventId,
         });
         tx.setTimer(userTimerKey(timerId), tx.nowMs + c.durationMs, {
@@ -157,6 +193,7 @@ export function applyCommands(
           type: 'MarkerRecorded',
           markerName: c.markerName,
           details: c.details,
+          ...(c.userMetadata !== undefined && { userMetadata: c.userMetadata }),
           workflowTaskCompletedEventId: completedEventId,
         });
         break;
@@ -240,6 +277,7 @@ function scheduleActivity(
     startToCloseTimeoutMs: t.startToCloseTimeoutMs,
     ...(t.heartbeatTimeoutMs !== undefined && { heartbeatTimeoutMs: t.heartbeatTimeoutMs }),
     retryPolicy: resolveRetryPolicy(c.retry),
+    ...(c.userMetadata !== undefined && { userMetadata: c.userMetadata }),
     workflowTaskCompletedEventId: completedEventId,
   });
   tx.enqueue('activity', c.taskQueue, e.eventId, 1);

@@ -106,6 +106,7 @@ export function startChildWorkflow(
     ...(c.workflowIdReusePolicy !== undefined && {
       workflowIdReusePolicy: c.workflowIdReusePolicy,
     }),
+    ...(c.userMetadata !== undefined && { userMetadata: c.userMetadata }),
     workflowTaskCompletedEventId: completedEventId,
   });
   // The child's run id is chosen now, so that starting it again after a crash is a no-op.

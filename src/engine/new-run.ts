@@ -4,6 +4,7 @@ import type { Failure } from '../protocol/failure.ts';
 import type { WireHeaders } from '../protocol/headers.ts';
 import type { ContinueAsNewInitiator } from '../protocol/history-events.ts';
 import type { ResolvedRetryPolicy } from '../protocol/retry-policy.ts';
+import type { UserMetadata } from '../protocol/user-metadata.ts';
 import { RunStatus } from '../protocol/run-status.ts';
 import { mergeSearchAttributes } from '../protocol/search-attributes.ts';
 import type { CreateRunRequest } from '../store/store.ts';
@@ -63,6 +64,11 @@ export interface NewRunSpec {
    * workflow task waits for the schedule's next time.
    */
   cronSchedule?: string | undefined;
+  /**
+   * The start's `staticSummary` and `staticDetails`: given by a client, a schedule or a parent,
+   * and not carried to a retry, a cron run or continue-as-new (Temporal's server does not).
+   */
+  userMetadata?: UserMetadata | undefined;
 }
 
 /**
@@ -184,6 +190,7 @@ export function buildNewRun(
       lastCompletionResult: spec.lastCompletionResult,
     }),
     ...(spec.cronSchedule !== undefined && { cronSchedule: spec.cronSchedule }),
+    ...(spec.userMetadata !== undefined && { userMetadata: spec.userMetadata }),
   });
   if (spec.signal !== undefined) {
     tx.append({

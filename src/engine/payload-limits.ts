@@ -1,6 +1,8 @@
 import { PayloadTooLargeError } from '../errors.ts';
 import type { Failure } from '../protocol/failure.ts';
 import { payloadBytes } from '../protocol/payload.ts';
+import { MAX_DETAILS_BYTES, MAX_SUMMARY_BYTES } from '../protocol/user-metadata.ts';
+import type { UserMetadata } from '../protocol/user-metadata.ts';
 import type { EngineDeps } from './deps.ts';
 
 /** How much of an oversized failure's message its replacement keeps. */
@@ -51,4 +53,36 @@ function warnIfLarge(deps: EngineDeps, what: string, size: number, overLimit: st
     `${what} is ${size} bytes, past the ${deps.limits.payloadSizeWarnBytes}-byte warning threshold; ` +
       `payloads over ${deps.limits.maxPayloadBytes} bytes ${overLimit}. Store large data elsewhere and pass a reference.`,
   );
+}
+
+/**
+ * What is wrong with the sizes of `m` (Temporal's limits on a summary and details), as a message
+ * naming `what` and the option names its caller used; undefined when nothing is. Measured as
+ * stored: the payload after the data converter, as Temporal's server measures it.
+ */
+export function userMetadataProblem(
+  m: UserMetadata | undefined,
+  what: string,
+  names: { summary: string; details?: string | undefined },
+): string | undefined {
+  if (m === undefined) return undefined;
+  const summaryBytes = m.summary === undefined ? 0 : payloadBytes(m.summary);
+  if (summaryBytes > MAX_SUMMARY_BYTES) {
+    return (
+      `The ${names.summary} of ${what} is ${summaryBytes} bytes as stored, over the ` +
+      `${MAX_SUMMARY_BYTES}-byte limit (Temporal's): a summary is one short line. Shorten it` +
+      (names.details === undefined
+        ? '.'
+        : `, and put longer text in ${names.details} (up to ${MAX_DETAILS_BYTES} bytes).`)
+    );
+  }
+  const detailsBytes = m.details === undefined ? 0 : payloadBytes(m.details);
+  if (detailsBytes > MAX_DETAILS_BYTES) {
+    return (
+      `The ${names.details ?? 'details'} of ${what} is ${detailsBytes} bytes as stored, over ` +
+      `the ${MAX_DETAILS_BYTES}-byte limit (Temporal's). Shorten it: keep large data out of ` +
+      'metadata (in the memo, or elsewhere with a reference).'
+    );
+  }
+  return undefined;
 }

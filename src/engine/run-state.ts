@@ -9,7 +9,7 @@ import {
 import { ResolvedRetryPolicy } from '../protocol/retry-policy.ts';
 import { RunStatus, RunStatusSchema } from '../protocol/run-status.ts';
 import { TimerPayload } from '../protocol/tasks.ts';
-import { WireHeadersSchema, payloadBytes } from '../protocol/payload.ts';
+import { UserMetadataSchema, WireHeadersSchema, payloadBytes } from '../protocol/payload.ts';
 import { mergeMemo, mergeSearchAttributes } from '../protocol/search-attributes.ts';
 import { IllegalStateError } from '../errors.ts';
 
@@ -194,6 +194,8 @@ export const RunState = z.object({
   timers: z.record(z.string(), z.object({ dueAtMs: z.number(), payload: TimerPayload })).optional(),
   /** When the row of `timers` is due; undefined when there is no row. */
   timerRowDueAtMs: z.number().optional(),
+  /** From WorkflowExecutionStarted: the start's summary and details, for describe(). */
+  userMetadata: UserMetadataSchema.optional(),
 });
 export type RunState = z.infer<typeof RunState>;
 
@@ -298,6 +300,7 @@ export function applyEvent(state: RunState, e: HistoryEvent): void {
       }
       if (e.parent !== undefined) state.parent = e.parent;
       if (e.rootWorkflowExecution !== undefined) state.root = e.rootWorkflowExecution;
+      if (e.userMetadata !== undefined) state.userMetadata = e.userMetadata;
       if (e.workflowExecutionExpirationTimeMs !== undefined) {
         state.workflowExecutionExpirationTimeMs = e.workflowExecutionExpirationTimeMs;
       }

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { Failure } from './failure.ts';
-import { Payloads, WireHeadersSchema } from './payload.ts';
+import { Payloads, UserMetadataSchema, WireHeadersSchema } from './payload.ts';
 import { RetryPolicyInput } from './retry-policy.ts';
 import { MemoUpsert, SearchAttributesUpsert } from './search-attributes.ts';
 import { UpdateOutcome } from './update.ts';
@@ -30,6 +30,8 @@ export const ScheduleActivityTask = z.object({
    * (`allowEagerDispatch: false`) to forbid that; the host then leaves it false.
    */
   requestEagerExecution: z.boolean().optional(),
+  /** Temporal's userMetadata (`summary`): shown by UIs, never matched on replay. */
+  userMetadata: UserMetadataSchema.optional(),
 });
 export const RequestCancelActivityTask = z.object({
   type: z.literal('RequestCancelActivityTask'),
@@ -39,6 +41,8 @@ export const StartTimer = z.object({
   type: z.literal('StartTimer'),
   seq: z.number().int().positive(),
   durationMs: z.number().int().nonnegative(),
+  /** Temporal's userMetadata (`summary`): shown by UIs, never matched on replay. */
+  userMetadata: UserMetadataSchema.optional(),
 });
 export const CancelTimer = z.object({
   type: z.literal('CancelTimer'),
@@ -48,6 +52,8 @@ export const RecordMarker = z.object({
   type: z.literal('RecordMarker'),
   markerName: z.string(),
   details: z.record(z.string(), z.unknown()),
+  /** A local activity's `summary` (Temporal's userMetadata on its marker). */
+  userMetadata: UserMetadataSchema.optional(),
 });
 export const CompleteWorkflowExecution = z.object({
   type: z.literal('CompleteWorkflowExecution'),
@@ -93,6 +99,8 @@ export const StartChildWorkflowExecution = z.object({
   cronSchedule: z.string().min(1).optional(),
   /** What the start does when the workflow id was used before (default ALLOW_DUPLICATE). */
   workflowIdReusePolicy: z.enum(REUSE_POLICIES).optional(),
+  /** `staticSummary`, `staticDetails`: on the initiated event and the child's start. */
+  userMetadata: UserMetadataSchema.optional(),
 });
 export const SignalExternalWorkflowExecution = z.object({
   type: z.literal('SignalExternalWorkflowExecution'),

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { Failure, RetryStateSchema, TimeoutTypeSchema } from './failure.ts';
-import { Payloads, WireHeadersSchema } from './payload.ts';
+import { Payloads, UserMetadataSchema, WireHeadersSchema } from './payload.ts';
 import { ResolvedRetryPolicy } from './retry-policy.ts';
 import { UpdateOutcome } from './update.ts';
 import { REUSE_POLICIES } from './workflow-id-policy.ts';
@@ -87,6 +87,11 @@ export const WorkflowExecutionStarted = event('WorkflowExecutionStarted', {
    * and carried by their retries, cron runs and continue-as-new.
    */
   rootWorkflowExecution: z.object({ workflowId: z.string(), runId: z.string() }).optional(),
+  /**
+   * Temporal's userMetadata: the start's `staticSummary` and `staticDetails` (a client's, a
+   * schedule's or a parent's). Not carried to retries, cron runs or continue-as-new, as in Temporal.
+   */
+  userMetadata: UserMetadataSchema.optional(),
 });
 export const WorkflowExecutionCompleted = event('WorkflowExecutionCompleted', {
   result: z.unknown().optional(),
@@ -215,6 +220,8 @@ export const ActivityTaskScheduled = event('ActivityTaskScheduled', {
   startToCloseTimeoutMs: z.number().int().positive(),
   heartbeatTimeoutMs: z.number().int().positive().optional(),
   retryPolicy: ResolvedRetryPolicy,
+  /** Temporal's userMetadata: the activity's `summary`. */
+  userMetadata: UserMetadataSchema.optional(),
   workflowTaskCompletedEventId: z.number().int(),
 });
 export const ActivityTaskStarted = event('ActivityTaskStarted', {
@@ -256,6 +263,8 @@ export const ActivityTaskCanceled = event('ActivityTaskCanceled', {
 export const TimerStarted = event('TimerStarted', {
   timerId: z.string(),
   startToFireTimeoutMs: z.number().int().nonnegative(),
+  /** Temporal's userMetadata: `sleep(ms, { summary })`. */
+  userMetadata: UserMetadataSchema.optional(),
   workflowTaskCompletedEventId: z.number().int(),
 });
 export const TimerFired = event('TimerFired', {
@@ -270,6 +279,8 @@ export const TimerCanceled = event('TimerCanceled', {
 export const MarkerRecorded = event('MarkerRecorded', {
   markerName: z.string(),
   details: z.record(z.string(), z.unknown()),
+  /** Temporal's userMetadata: a local activity's `summary`. */
+  userMetadata: UserMetadataSchema.optional(),
   workflowTaskCompletedEventId: z.number().int(),
 });
 
@@ -307,6 +318,8 @@ export const StartChildWorkflowExecutionInitiated = event('StartChildWorkflowExe
   cronSchedule: z.string().optional(),
   /** The child's workflowIdReusePolicy, when one was given. */
   workflowIdReusePolicy: z.enum(REUSE_POLICIES).optional(),
+  /** Temporal's userMetadata: the child's `staticSummary`, `staticDetails`. */
+  userMetadata: UserMetadataSchema.optional(),
   workflowTaskCompletedEventId: z.number().int(),
 });
 export const StartChildWorkflowExecutionFailed = event('StartChildWorkflowExecutionFailed', {

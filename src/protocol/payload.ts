@@ -10,6 +10,12 @@ export type Payload = unknown;
 export const Payloads = z.array(z.unknown());
 export type Payloads = unknown[];
 
+/** Temporal's `UserMetadata` (protocol/user-metadata.ts): a summary and details, as payloads. */
+export const UserMetadataSchema = z.object({
+  summary: Payload.optional(),
+  details: Payload.optional(),
+});
+
 /** Hard limit on one payload, like Temporal's blob size limit. */
 export const MAX_PAYLOAD_BYTES = 2 * 1024 * 1024;
 

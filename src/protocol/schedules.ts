@@ -1,7 +1,7 @@
 // Sandbox-safe: schedules as they cross the EngineApi and as they are stored (times and durations
 // in ms). The client's friendlier shapes (Date, Duration strings) live in client/schedule-types.ts.
 import * as z from 'zod';
-import { WireHeadersSchema } from './payload.ts';
+import { UserMetadataSchema, WireHeadersSchema } from './payload.ts';
 import { RetryPolicyInput } from './retry-policy.ts';
 import { SearchAttributesUpsert } from './search-attributes.ts';
 
@@ -104,6 +104,8 @@ export const ScheduleActionSchema = z.object({
    * interceptors): those the client's schedule interceptors set on `create`.
    */
   header: WireHeadersSchema.optional(),
+  /** Each started run's `staticSummary` and `staticDetails` (payloads). */
+  userMetadata: UserMetadataSchema.optional(),
 });
 export type ScheduleAction = z.infer<typeof ScheduleActionSchema>;
 

@@ -10,6 +10,7 @@ import type {
   WorkflowIdReusePolicy,
 } from '../protocol/workflow-id-policy.ts';
 import type { UpdateOutcome, UpdateRequest, UpdateStage } from '../protocol/update.ts';
+import type { UserMetadata } from '../protocol/user-metadata.ts';
 import type {
   CreateScheduleApiRequest,
   ListSchedulesApiRequest,
@@ -137,6 +138,8 @@ export interface StartWorkflowRequest {
    * `workflowInfo().lastResult`.
    */
   lastCompletionResult?: unknown;
+  /** Temporal's userMetadata: `staticSummary` and `staticDetails`, as payloads. */
+  userMetadata?: UserMetadata | undefined;
 }
 export interface StartWorkflowResponse {
   runId: string;
@@ -243,6 +246,8 @@ export interface WorkflowDescription {
   lastWorkflowTaskFailure:
     | { cause: WorkflowTaskFailedCause; failure: Failure; attempt: number; timeMs: number }
     | undefined;
+  /** The start's `staticSummary` and `staticDetails` (payloads); absent when it set none. */
+  userMetadata?: UserMetadata | undefined;
 }
 
 export interface ListWorkflowsRequest {

@@ -34,6 +34,7 @@ export interface ResolvedActivityOptions {
   retry: RetryPolicyInput | undefined;
   cancellationType: ActivityCancellationType;
   allowEagerDispatch: boolean;
+  summary: string | undefined;
 }
 
 /**

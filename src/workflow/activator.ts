@@ -34,6 +34,8 @@ import {
   WORKFLOW_METADATA_QUERY,
 } from '../protocol/activation.ts';
 import type { Command } from '../protocol/commands.ts';
+import { userMetadataOf } from '../protocol/user-metadata.ts';
+import type { TimerOptions } from './interceptors.ts';
 import type { Failure } from '../protocol/failure.ts';
 import type { LocalActivityRequests } from '../protocol/local-activity.ts';
 import { mergeMemo, mergeSearchAttributes } from '../protocol/search-attribute-checks.ts';
@@ -689,12 +691,16 @@ export class Activator {
   // ── durable operations ───────────────────────────────────────────────────────────────────
 
   /** Starts a durable timer in the current scope; resolves when it fires. */
-  sleep(ms: number): Promise<void> {
-    return this.interceptors.startTimer(ms, (d) => this.startTimer(d).promise);
+  sleep(ms: number, options?: TimerOptions): Promise<void> {
+    return this.interceptors.startTimer(
+      ms,
+      options,
+      (d, o) => this.startTimer(d, o?.summary).promise,
+    );
   }
 
   /** Starts a durable timer and returns its seq (for `clearTimeout`) with its promise. */
-  startTimer(ms: number): { seq: number; promise: Promise<void> } {
+  startTimer(ms: number, summary?: string): { seq: number; promise: Promise<void> } {
     this.#assertMayIssue('a timer'); // before the seq: a refused call must not use one up
     const scope = CancellationScope.current();
     if (scope.consideredCancelled) return { seq: 0, promise: rejectedBy(scope) };
@@ -704,7 +710,10 @@ export class Activator {
       ? UNCAPTURED_STACK
       : captureStack();
     const promise = new Promise<void>((resolve, reject) => {
-      this.#pushCommand({ type: 'StartTimer', seq, durationMs });
+      const command: Command = { type: 'StartTimer', seq, durationMs };
+      const userMetadata = userMetadataOf(summary);
+      if (userMetadata !== undefined) command.userMetadata = userMetadata;
+      this.#pushCommand(command);
       // Bound, not a closure: a closure here would keep this call's whole scope while the timer
       // waits (~2 KB a call). The scope lets go of it once the timer settles (takeParked).
       const onCancel = this.#onTimerScopeCancelled.bind(this, seq);
@@ -853,6 +862,8 @@ export class Activator {
         command.heartbeatTimeoutMs = options.heartbeatTimeoutMs;
       if (options.retry !== undefined) command.retry = options.retry;
       if (!options.allowEagerDispatch) command.requestEagerExecution = false;
+      const userMetadata = userMetadataOf(options.summary);
+      if (userMetadata !== undefined) command.userMetadata = userMetadata;
       this.#pushCommand(command);
       const onCancel = this.#onActivityScopeCancelled.bind(this, seq); // see startTimer
       this.#activities.set(seq, {

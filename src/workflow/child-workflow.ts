@@ -5,6 +5,7 @@ import type { Headers } from '../protocol/headers.ts';
 import type { SignalDefinition, Workflow } from '../protocol/definitions.ts';
 import { msOptionalFromDuration } from '../protocol/duration.ts';
 import type { Duration } from '../protocol/duration.ts';
+import { userMetadataOf } from '../protocol/user-metadata.ts';
 import type { CommandOf } from '../protocol/commands.ts';
 import { compileRetryPolicy } from '../protocol/retry-options.ts';
 import type { RetryPolicy } from '../protocol/retry-options.ts';
@@ -56,6 +57,14 @@ export interface ChildWorkflowOptions<T extends Workflow = Workflow> {
    * given, a typed one wins over an untyped one of the same name.
    */
   readonly typedSearchAttributes?: TypedSearchAttributesInput | undefined;
+  /**
+   * One line that UIs show for the child: recorded (through the data converter) on its
+   * StartChildWorkflowExecutionInitiated and on the child's WorkflowExecutionStarted, so the
+   * child's `describe()` gives it back; never matched on replay. At most 400 bytes as stored.
+   */
+  readonly staticSummary?: string | undefined;
+  /** Longer text for the child, may span lines: at most 20,000 bytes as stored. */
+  readonly staticDetails?: string | undefined;
 }
 
 /**
@@ -168,6 +177,8 @@ function issueStartChild(
   if (options.workflowIdReusePolicy !== undefined) {
     command.workflowIdReusePolicy = options.workflowIdReusePolicy;
   }
+  const userMetadata = userMetadataOf(options.staticSummary, options.staticDetails);
+  if (userMetadata !== undefined) command.userMetadata = userMetadata;
   const { started, result } = activator.crossRun.startChild(command, options.cancellationType);
   return [started, result];
 }

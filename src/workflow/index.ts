@@ -72,6 +72,7 @@ export type {
   SearchAttributeUpdatePair,
   SearchAttributeValueOfType,
 } from '../protocol/typed-search-attributes.ts';
+import type { TimerOptions } from './interceptors.ts';
 export type {
   ActivityInput,
   ContinueAsNewInput,
@@ -85,6 +86,7 @@ export type {
   SignalWorkflowInput,
   StartChildWorkflowExecutionInput,
   TimerInput,
+  TimerOptions,
   UpdateInput,
   WorkflowExecuteInput,
   WorkflowInboundCallsInterceptor,
@@ -137,6 +139,11 @@ export interface ActivityOptions {
    * dispatch, docs/performance.md). False sends it through its task queue.
    */
   readonly allowEagerDispatch?: boolean | undefined;
+  /**
+   * One line that UIs show for the activity: recorded on its ActivityTaskScheduled (through the
+   * data converter), never matched on replay. At most 400 bytes as stored. Temporal's.
+   */
+  readonly summary?: string | undefined;
 }
 
 type AnyFunction = (...args: never[]) => unknown;
@@ -218,6 +225,11 @@ export interface LocalActivityOptions {
   readonly activityId?: string | undefined;
   /** What cancellation of the calling scope does. Default WAIT_CANCELLATION_COMPLETED. */
   readonly cancellationType?: ActivityCancellationType | undefined;
+  /**
+   * One line that UIs show for the activity: recorded on its marker (through the data
+   * converter), never matched on replay. At most 400 bytes as stored. Temporal's.
+   */
+  readonly summary?: string | undefined;
 }
 
 /**
@@ -282,6 +294,7 @@ function resolveLocalActivityOptions(options: LocalActivityOptions): ResolvedLoc
     ),
     cancellationType:
       options.cancellationType ?? ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    summary: options.summary,
   };
 }
 
@@ -302,6 +315,7 @@ function resolveActivityOptions(options: ActivityOptions): ResolvedActivityOptio
     cancellationType:
       options.cancellationType ?? ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     allowEagerDispatch: options.allowEagerDispatch ?? true,
+    summary: options.summary,
   };
 }
 
@@ -315,15 +329,16 @@ function positiveMs(duration: Duration | undefined): number | undefined {
 /**
  * Sleeps for `duration` on a durable timer: the run may be evicted and resumed meanwhile.
  * Rejects with `CancelledFailure` if the current scope is cancelled first. A duration of 0 or
- * less (a deadline already past) sleeps 1 ms, as in Temporal.
+ * less (a deadline already past) sleeps 1 ms, as in Temporal. `options.summary` is recorded on
+ * the timer's TimerStarted for UIs (Temporal's `TimerOptions`).
  *
  * @example
  * ```ts
- * await sleep('2 hours');
+ * await sleep('2 hours', { summary: 'cool-down before retrying the payment' });
  * ```
  */
-export function sleep(duration: Duration): Promise<void> {
-  return getActivator().sleep(msFromTimerDuration(duration));
+export function sleep(duration: Duration, options?: TimerOptions): Promise<void> {
+  return getActivator().sleep(msFromTimerDuration(duration), options);
 }
 
 /**

@@ -145,9 +145,20 @@ export interface WorkflowOutboundCallsInterceptor {
   ) => Record<string, unknown>;
 }
 
+/** Options of `sleep`. Temporal's `TimerOptions`. */
+export interface TimerOptions {
+  /**
+   * One line that UIs show for the timer: recorded on its TimerStarted (through the data
+   * converter), never matched on replay. At most 400 bytes as stored.
+   */
+  readonly summary?: string | undefined;
+}
+
 /** Input of `startTimer`. (Temporal's `seq` is not given.) */
 export interface TimerInput {
   readonly durationMs: number;
+  /** `sleep`'s options; undefined for `condition`'s timeout and `setTimeout`. */
+  readonly options?: TimerOptions | undefined;
 }
 
 /** Input of `scheduleActivity`. (Temporal's `seq` is not given.) */

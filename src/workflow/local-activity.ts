@@ -12,6 +12,7 @@ import type {
   LocalActivityRequests,
 } from '../protocol/local-activity.ts';
 import type { RetryPolicyInput } from '../protocol/retry-policy.ts';
+import { userMetadataOf } from '../protocol/user-metadata.ts';
 import { CancellationScope, onCancelRequested, takeParked } from './cancellation-scope.ts';
 import type { InScope } from './cancellation-scope.ts';
 import { argsAtCall, rejectedBy } from './runtime-helpers.ts';
@@ -57,6 +58,7 @@ export interface ResolvedLocalActivityOptions {
   retry: RetryPolicyInput | undefined;
   localRetryThresholdMs: number;
   cancellationType: LocalActivityCancellationType;
+  summary: string | undefined;
 }
 
 /** What the calls need of their Activator. */
@@ -94,6 +96,8 @@ interface ParkedLocalActivity extends InScope {
   reject: (reason: unknown) => void;
   stack: CapturedStack;
   description: string;
+  /** The call's `summary`, recorded on its marker. */
+  summary: string | undefined;
 }
 
 interface RetryState {
@@ -193,7 +197,7 @@ export class LocalActivityCalls {
               // Temporal's rule: the call settles and records its own cancellation marker at
               // once, and learns it in the next activation; the task does not wait for the
               // activity (TRY_CANCEL also aborts it).
-              this.#settleCancelled(request, options.cancellationType, cancelled);
+              this.#settleCancelled(request, options, cancelled);
               this.#host.rejectCancelled(() => {
                 reject(cancelled);
               });
@@ -212,7 +216,7 @@ export class LocalActivityCalls {
               // call learns in the next activation (Temporal's worker resolves it so).
               takeParked(this.#parked, seq);
               const cancelled = this.#cancelledFailure(request);
-              this.#settleCancelled(request, options.cancellationType, cancelled);
+              this.#settleCancelled(request, options, cancelled);
               this.#host.inNextActivation(() => {
                 reject(cancelled);
               });
@@ -234,6 +238,7 @@ export class LocalActivityCalls {
         description: `local activity '${activityType}' (seq ${seq}, activityId '${activityId}')`,
         scope,
         onCancel,
+        summary: options.summary,
       });
       onCancelRequested(scope, onCancel);
     });
@@ -258,12 +263,12 @@ export class LocalActivityCalls {
    */
   #settleCancelled(
     request: LocalActivityRequest,
-    cancellationType: LocalActivityCancellationType,
+    options: ResolvedLocalActivityOptions,
     failure: ActivityFailure,
   ): void {
     const unsent = this.#schedule.indexOf(request);
     if (unsent !== -1) this.#schedule.splice(unsent, 1);
-    else if (cancellationType === 'TRY_CANCEL') this.#cancel.push(request.seq);
+    else if (options.cancellationType === 'TRY_CANCEL') this.#cancel.push(request.seq);
     this.#settled.push(request.seq);
     const marker: LocalActivityMarkerDetails = {
       seq: request.seq,
@@ -273,11 +278,19 @@ export class LocalActivityCalls {
       originalScheduleTimeMs: request.originalScheduleTimeMs ?? this.#host.now(),
       failure: encodeFailure(failure),
     };
-    this.#host.pushCommand({
+    this.#pushMarker(marker, options.summary);
+  }
+
+  /** A local activity's marker, with its call's summary (Temporal's userMetadata). */
+  #pushMarker(marker: LocalActivityMarkerDetails, summary: string | undefined): void {
+    const command: Command = {
       type: 'RecordMarker',
       markerName: LOCAL_ACTIVITY_MARKER_NAME,
       details: { ...marker },
-    });
+    };
+    const userMetadata = userMetadataOf(summary);
+    if (userMetadata !== undefined) command.userMetadata = userMetadata;
+    this.#host.pushCommand(command);
   }
 
   /**
@@ -285,11 +298,8 @@ export class LocalActivityCalls {
    * and settles the call, unless a cancellation already rejected it.
    */
   resolve(job: ResolveJob): void {
-    this.#host.pushCommand({
-      type: 'RecordMarker',
-      markerName: LOCAL_ACTIVITY_MARKER_NAME,
-      details: { ...job.marker },
-    });
+    // A call a cancellation already rejected is no longer parked: its marker has no summary.
+    this.#pushMarker(job.marker, this.#parked.get(job.seq)?.summary);
     takeParked(this.#parked, job.seq)?.resolve(job.marker);
   }
 

@@ -10,6 +10,7 @@ import type { WireHeaders } from '../protocol/headers.ts';
 import { WORKFLOW_INTERCEPTORS_KEY, composeInterceptors } from '../protocol/interceptors.ts';
 import type { Headers, Next } from '../protocol/interceptors.ts';
 import type {
+  TimerOptions,
   WorkflowInboundCallsInterceptor,
   WorkflowInterceptorsFactory,
   WorkflowOutboundCallsInterceptor,
@@ -159,9 +160,16 @@ export class RunInterceptors {
   }
 
   /** Runs a durable timer through `startTimer`. */
-  startTimer(durationMs: number, start: (durationMs: number) => Promise<void>): Promise<void> {
-    if (!has(this.#outbound, 'startTimer')) return start(durationMs);
-    return this.outbound('startTimer', (input) => start(input.durationMs))({ durationMs });
+  startTimer(
+    durationMs: number,
+    options: TimerOptions | undefined,
+    start: (durationMs: number, options: TimerOptions | undefined) => Promise<void>,
+  ): Promise<void> {
+    if (!has(this.#outbound, 'startTimer')) return start(durationMs, options);
+    return this.outbound('startTimer', (input) => start(input.durationMs, input.options))({
+      durationMs,
+      ...(options !== undefined && { options }),
+    });
   }
 
   /**

@@ -57,6 +57,7 @@ export async function startChildDue(
         workflowRunTimeoutMs: initiated.workflowRunTimeoutMs,
         retryPolicy: initiated.retryPolicy,
         cronSchedule: initiated.cronSchedule,
+        userMetadata: initiated.userMetadata,
         parent: {
           namespace: parent.namespace,
           workflowId: parent.workflowId,

@@ -64,6 +64,7 @@ export async function describeWorkflow(
       firesAtMs: t.firesAtMs,
     })),
     lastWorkflowTaskFailure: s.lastWorkflowTaskFailure,
+    ...(s.userMetadata !== undefined && { userMetadata: s.userMetadata }),
   };
 }
 

@@ -26,6 +26,7 @@ import {
 } from './workflow-id-policy.ts';
 import {
   StartWorkflowSchema,
+  checkStartMetadata,
   assertKnownWorkflowType,
   checkCronStart,
   workflowRetryPolicy,
@@ -64,6 +65,7 @@ export async function signalWithStartWorkflow(
   if (req.memo) checkPayload(deps, `The memo of workflow '${req.workflowId}'`, req.memo);
   const retryPolicy = workflowRetryPolicy(req.retry);
   checkCronStart(req);
+  checkStartMetadata(req);
   await assertKnownWorkflowType(deps, req.namespace, req.taskQueue, req.workflowType);
   await assertKnownSignal(deps, req.namespace, req.taskQueue, req.workflowType, req.signalName);
   if (req.workflowIdConflictPolicy === WorkflowIdConflictPolicy.FAIL) {

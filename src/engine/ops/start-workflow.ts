@@ -15,6 +15,9 @@ import type { NewRunSpec } from '../new-run.ts';
 import { assertNamespace } from './find-run.ts';
 import { WireHeadersSchema } from '../../protocol/payload.ts';
 import { parseRequest } from './parse-request.ts';
+import { UserMetadataSchema } from '../../protocol/payload.ts';
+import type { UserMetadata } from '../../protocol/user-metadata.ts';
+import { userMetadataProblem } from '../payload-limits.ts';
 import { startUnderIdPolicies } from './workflow-id-policy.ts';
 
 export const StartWorkflowSchema = z.object({
@@ -36,6 +39,8 @@ export const StartWorkflowSchema = z.object({
   startDelayMs: z.number().int().nonnegative().optional(),
   lastCompletionResult: z.unknown().optional(),
   cronSchedule: z.string().optional(),
+  /** `staticSummary` and `staticDetails`, as payloads. */
+  userMetadata: UserMetadataSchema.optional(),
 });
 
 /**
@@ -59,6 +64,7 @@ export async function startWorkflow(
   if (req.memo) checkPayload(deps, `The memo of workflow '${req.workflowId}'`, req.memo);
   const retryPolicy = workflowRetryPolicy(req.retry);
   checkCronStart(req);
+  checkStartMetadata(req);
   await assertKnownWorkflowType(deps, req.namespace, req.taskQueue, req.workflowType);
 
   return startUnderIdPolicies(deps, req, async () => {
@@ -104,7 +110,23 @@ export function newRunSpecOf(
     retryPolicy,
     lastCompletionResult: req.lastCompletionResult,
     cronSchedule,
+    userMetadata: req.userMetadata,
   };
+}
+
+/**
+ * A start's `staticSummary` and `staticDetails` within Temporal's size limits; otherwise
+ * InvalidArgumentError, and nothing is written (contract 7).
+ */
+export function checkStartMetadata(req: {
+  workflowId: string;
+  userMetadata?: UserMetadata | undefined;
+}): void {
+  const problem = userMetadataProblem(req.userMetadata, `workflow '${req.workflowId}'`, {
+    summary: 'staticSummary',
+    details: 'staticDetails',
+  });
+  if (problem !== undefined) throw new InvalidArgumentError(problem);
 }
 
 /**

@@ -24,6 +24,7 @@ import { parseRequest } from './parse-request.ts';
 import { waitForUpdate } from './poll-workflow-update.ts';
 import {
   StartWorkflowSchema,
+  checkStartMetadata,
   assertKnownWorkflowType,
   newRunSpecOf,
   workflowRetryPolicy,
@@ -93,6 +94,7 @@ export async function updateWithStartWorkflow(
   if (start.memo) checkPayload(deps, `The memo of workflow '${start.workflowId}'`, start.memo);
   checkPayload(deps, `The input of update '${update.name}'`, update.args);
   const retryPolicy = workflowRetryPolicy(start.retry);
+  checkStartMetadata(start);
   await assertKnownWorkflowType(deps, start.namespace, start.taskQueue, start.workflowType);
 
   const admitted = await admitOrStart(deps, req, retryPolicy);

@@ -213,6 +213,7 @@ async function startOne(
       workflowRunTimeoutMs: a.workflowRunTimeoutMs,
       workflowTaskTimeoutMs: a.workflowTaskTimeoutMs,
       retry: a.retry,
+      userMetadata: a.userMetadata,
       lastCompletionResult: s.info.lastCompletionResult,
       // A scheduled time runs once, even if an earlier try's run has closed (Temporal's rule);
       // triggers may repeat a second, so they allow a closed run's id to be used again.

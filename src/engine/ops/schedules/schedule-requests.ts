@@ -1,5 +1,6 @@
 // The zod schemas of the schedule requests, parsed once at the engine's edge (contract 7).
 import * as z from 'zod';
+import { InvalidArgumentError } from '../../../errors.ts';
 import {
   DEFAULT_CATCHUP_WINDOW_MS,
   MIN_CATCHUP_WINDOW_MS,
@@ -16,7 +17,7 @@ import type {
 import { SearchAttributesUpsert } from '../../../protocol/search-attributes.ts';
 import type { SchedulePoliciesInput } from '../../../transport/schedule-api.ts';
 import type { EngineDeps } from '../../deps.ts';
-import { checkPayload } from '../../payload-limits.ts';
+import { checkPayload, userMetadataProblem } from '../../payload-limits.ts';
 
 export const ScheduleRefSchema = z.object({
   namespace: z.string().min(1),
@@ -96,7 +97,10 @@ export function resolveState(s: z.infer<typeof StateInput> | undefined): Schedul
   };
 }
 
-/** Throws `PayloadTooLarge` if the action's arguments or its header are over the payload limit. */
+/**
+ * Throws `PayloadTooLarge` if the action's arguments or its header are over the payload limit,
+ * `InvalidArgument` if its summary or details are over theirs.
+ */
 export function checkActionPayloads(
   deps: EngineDeps,
   scheduleId: string,
@@ -106,4 +110,10 @@ export function checkActionPayloads(
   if (action.header) {
     checkPayload(deps, `The action header of schedule '${scheduleId}'`, action.header);
   }
+  const problem = userMetadataProblem(
+    action.userMetadata,
+    `the action of schedule '${scheduleId}'`,
+    { summary: 'staticSummary', details: 'staticDetails' },
+  );
+  if (problem !== undefined) throw new InvalidArgumentError(problem);
 }
