@@ -16,6 +16,7 @@ import {
   poke,
   pokeable,
   summarised,
+  summarisedChild,
 } from './fixtures/user-metadata-workflows.ts';
 import { encryptionCodec } from './fixtures/encryption-codec.ts';
 import { fixturesPath, startTestEnv, waitFor } from '../helpers/test-env.ts';
@@ -114,6 +115,42 @@ describe('user metadata with an encryption codec', () => {
     await handle.result();
     const d = await handle.describe();
     assert.equal(await d.staticSummary(), 'started by a signal');
+  });
+
+  test("a schedule's action gives each run it starts its staticSummary and staticDetails", async () => {
+    const h = await client.schedule.create({
+      scheduleId: 'um-schedule',
+      spec: { cronExpressions: ['0 0 1 1 *'] },
+      action: {
+        type: 'startWorkflow',
+        workflowType: summarisedChild,
+        taskQueue: env.taskQueue,
+        args: ['hal'],
+        workflowId: 'um-scheduled',
+        staticSummary: `${SECRET}: the yearly run`,
+        staticDetails: `${SECRET}: started by um-schedule`,
+      },
+      state: { paused: true },
+    });
+    const described = await h.describe();
+    assert.equal(described.action.staticSummary, `${SECRET}: the yearly run`);
+    assert.equal(described.action.staticDetails, `${SECRET}: started by um-schedule`);
+    await h.trigger();
+    await waitFor(
+      async () => (await h.describe()).info.recentActions.length === 1,
+      'the triggered run',
+    );
+    const [action] = (await h.describe()).info.recentActions;
+    const run = client.workflow.getHandle(action?.action.workflow.workflowId ?? '');
+    const d = await run.describe();
+    assert.equal(await d.staticSummary(), `${SECRET}: the yearly run`);
+    assert.equal(await d.staticDetails(), `${SECRET}: started by um-schedule`);
+    const stored = await env.engine.connection.getHistory({
+      namespace: 'default',
+      workflowId: run.workflowId,
+    });
+    assert.ok(!JSON.stringify(stored.events).includes(SECRET));
+    await h.delete();
   });
 
   test('a staticSummary over 400 bytes as stored is refused, and nothing is started', async () => {
