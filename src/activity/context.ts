@@ -10,6 +10,12 @@ import { asyncStore } from '../util/async-store.ts';
 /** What an activity knows about itself. Temporal's `ActivityInfo`, plus `idempotencyKey`. */
 export interface ActivityInfo {
   readonly taskToken: string;
+  /**
+   * `taskToken` in base64, of its UTF-8 bytes: where Temporal's token is bytes, these are they.
+   * `Buffer.from(base64TaskToken, 'base64')` gives them back, and `client.activity` takes them
+   * (a `Uint8Array`) as it takes `taskToken`.
+   */
+  readonly base64TaskToken: string;
   readonly activityId: string;
   readonly activityType: string;
   readonly activityNamespace: string;
@@ -38,6 +44,11 @@ export interface ActivityInfo {
    * the systems you call so that their side effect happens once.
    */
   readonly idempotencyKey: string;
+}
+
+/** `ActivityInfo.base64TaskToken` of `taskToken`: base64 of its UTF-8 bytes. */
+export function base64TaskToken(taskToken: string): string {
+  return Buffer.from(taskToken, 'utf8').toString('base64');
 }
 
 /**

@@ -24,9 +24,10 @@ export interface FullActivityId {
  * and activity id) to another system. `client.activity` of a {@link Client}; Temporal's
  * `AsyncCompletionClient`.
  *
- * Each method takes the activity's task token, or a {@link FullActivityId}: by id, it acts on
- * the activity's current attempt, and `complete` also completes an activity whose attempt has
- * not started (waiting for a worker or to retry), as Temporal does.
+ * Each method takes the activity's task token (`activityInfo().taskToken`, or the bytes of its
+ * `base64TaskToken` as a `Uint8Array`, Temporal's form), or a {@link FullActivityId}: by id, it
+ * acts on the activity's current attempt, and `complete` also completes an activity whose
+ * attempt has not started (waiting for a worker or to retry), as Temporal does.
  *
  * Every method throws `ActivityNotFoundError` when the token's attempt (or the activity the id
  * names) is no longer running (completed, failed, timed out, retried, cancelled, or its workflow
@@ -52,7 +53,7 @@ export class AsyncCompletionClient {
 
   /** Completes the activity with `result`; the workflow's `await` resolves with it. */
   async complete(
-    taskTokenOrFullActivityId: string | FullActivityId,
+    taskTokenOrFullActivityId: string | Uint8Array | FullActivityId,
     result?: unknown,
   ): Promise<void> {
     await this.#call(() =>
@@ -68,7 +69,10 @@ export class AsyncCompletionClient {
    * Fails the attempt with `err`; the activity's retry policy decides whether another attempt
    * runs (an `ApplicationFailure.nonRetryable` never retries).
    */
-  async fail(taskTokenOrFullActivityId: string | FullActivityId, err: unknown): Promise<void> {
+  async fail(
+    taskTokenOrFullActivityId: string | Uint8Array | FullActivityId,
+    err: unknown,
+  ): Promise<void> {
     await this.#call(() =>
       this.#api.failActivityTask({
         ...this.#target(taskTokenOrFullActivityId),
@@ -80,7 +84,7 @@ export class AsyncCompletionClient {
 
   /** Confirms a cancellation the workflow requested (learnt from `heartbeat`). */
   async reportCancellation(
-    taskTokenOrFullActivityId: string | FullActivityId,
+    taskTokenOrFullActivityId: string | Uint8Array | FullActivityId,
     details?: unknown,
   ): Promise<void> {
     await this.#call(() =>
@@ -97,7 +101,7 @@ export class AsyncCompletionClient {
    * `ActivityCancelledError` when the workflow requested the activity's cancellation.
    */
   async heartbeat(
-    taskTokenOrFullActivityId: string | FullActivityId,
+    taskTokenOrFullActivityId: string | Uint8Array | FullActivityId,
     details?: unknown,
   ): Promise<void> {
     const response = await this.#call(() =>
@@ -114,9 +118,13 @@ export class AsyncCompletionClient {
     }
   }
 
-  #target(taskTokenOrFullActivityId: string | FullActivityId): ActivityTaskTarget {
+  #target(taskTokenOrFullActivityId: string | Uint8Array | FullActivityId): ActivityTaskTarget {
     if (typeof taskTokenOrFullActivityId === 'string') {
       return { taskToken: taskTokenOrFullActivityId };
+    }
+    // The token's bytes, Temporal's form: `Buffer.from(info.base64TaskToken, 'base64')`.
+    if (taskTokenOrFullActivityId instanceof Uint8Array) {
+      return { taskToken: new TextDecoder().decode(taskTokenOrFullActivityId) };
     }
     const { workflowId, runId, activityId } = taskTokenOrFullActivityId;
     return { activity: { namespace: this.#namespace, workflowId, runId, activityId } };

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import {
   ActivityCancellationDetails,
   Context,
+  base64TaskToken,
   cancelAttempt,
   runInActivityContext,
 } from '../activity/context.ts';
@@ -32,6 +33,7 @@ export interface MockActivityEnvironmentOptions {
 /** Default info for an activity run outside a worker: Temporal's `defaultActivityInfo`. */
 export const defaultActivityInfo: ActivityInfo = {
   taskToken: 'test',
+  base64TaskToken: base64TaskToken('test'),
   activityId: 'test',
   activityType: 'unknown',
   activityNamespace: 'default',
@@ -69,14 +71,15 @@ export class MockActivityEnvironment extends EventEmitter {
 
   /**
    * `info` overrides {@link defaultActivityInfo}; `idempotencyKey`, unless given, is made from
-   * the run id and activity id, as a worker makes it. `opts` as in Temporal: `interceptors`
-   * and `logger`.
+   * the run id and activity id, and `base64TaskToken` from `taskToken`, as a worker makes them.
+   * `opts` as in Temporal: `interceptors` and `logger`.
    */
   constructor(info: Partial<ActivityInfo> = {}, opts: MockActivityEnvironmentOptions = {}) {
     super();
     const merged = { ...defaultActivityInfo, ...info };
     const fullInfo: ActivityInfo = {
       ...merged,
+      base64TaskToken: info.base64TaskToken ?? base64TaskToken(merged.taskToken),
       idempotencyKey:
         info.idempotencyKey ?? `${merged.workflowExecution.runId}:${merged.activityId}`,
     };

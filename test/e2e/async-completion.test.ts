@@ -63,6 +63,16 @@ describe('async activity completion', () => {
     assert.equal(await handle.result(), 'approved by ann');
   });
 
+  test("an activity is completed by the bytes of its base64TaskToken, Temporal's form of a task token", async () => {
+    const { handle, token } = await startAndTakeToken(awaitsAsyncActivity);
+    const base64 = activities.asyncState.base64Tokens.at(-1) as string;
+    const bytes = Buffer.from(base64, 'base64');
+    assert.equal(bytes.toString('utf8'), token, 'the bytes are those of taskToken');
+    // What a Temporal application stored (base64) and passes back (bytes).
+    await env.client.activity.complete(new Uint8Array(bytes), 'approved from base64');
+    assert.equal(await handle.result(), 'approved from base64');
+  });
+
   test('a client of another engine process, which cached the run before the activity started, completes it', async () => {
     // The other engine writes the run's creation (and caches that row); this process's worker
     // starts its activity through this engine, so the other engine's cached row is stale.

@@ -367,7 +367,7 @@ describe('MockActivityEnvironment', () => {
     assert.deepEqual(env.heartbeats, [6]);
   });
 
-  test("default info is Temporal's; idempotencyKey follows the run id and activity id given", async () => {
+  test("default info is Temporal's; idempotencyKey follows the run id and activity id given, base64TaskToken the task token", async () => {
     const info = await new MockActivityEnvironment().run(async () =>
       Promise.resolve(activityInfo()),
     );
@@ -387,6 +387,11 @@ describe('MockActivityEnvironment', () => {
     assert.equal(
       new MockActivityEnvironment({ idempotencyKey: 'mine' }).context.info.idempotencyKey,
       'mine',
+    );
+    assert.equal(info.base64TaskToken, Buffer.from('test').toString('base64'));
+    assert.equal(
+      new MockActivityEnvironment({ taskToken: 'tok' }).context.info.base64TaskToken,
+      Buffer.from('tok').toString('base64'),
     );
   });
 

@@ -519,6 +519,7 @@ export async function activitySurface(): Promise<void> {
     info.workflowExecution.runId,
     info.heartbeatDetails,
     info.taskToken,
+    info.base64TaskToken,
     info.taskQueue,
     info.isLocal,
     info.idempotencyKey,
@@ -701,6 +702,7 @@ export async function clientSurface(engine: Engine): Promise<void> {
   }
 
   await client.activity.complete('token', { ok: true });
+  await client.activity.complete(Buffer.from('dG9rZW4=', 'base64'), { ok: true });
   await client.activity.fail('token', ApplicationFailureInClient.nonRetryable('no'));
   await client.activity.heartbeat('token', { progress: 1 });
   await client.activity.reportCancellation('token');

@@ -1,5 +1,6 @@
 import {
   CompleteAsyncError,
+  base64TaskToken,
   Context,
   cancelAttempt,
   cancellationDetailsOf,
@@ -361,6 +362,7 @@ function activityInfoOf(task: ActivityTask): ActivityInfo {
   const details = task.heartbeatDetails;
   return {
     taskToken: task.taskToken,
+    base64TaskToken: base64TaskToken(task.taskToken),
     activityId: task.activityId,
     activityType: task.activityType,
     activityNamespace: task.workflowNamespace,

@@ -3,6 +3,7 @@
 // the marker details the workflow records.
 import {
   CompleteAsyncError,
+  base64TaskToken,
   Context,
   cancelAttempt,
   runInActivityContext,
@@ -579,9 +580,11 @@ export class LocalActivityExecutor {
     at: { attempt: number; originalScheduleTimeMs: number; policy: ResolvedRetryPolicy },
     startedMs: number,
   ): ActivityInfo {
+    // A local activity has no task in the engine: this token completes nothing.
+    const taskToken = `local:${run.runId}:${request.activityId}:${at.attempt}`;
     return {
-      // A local activity has no task in the engine: this token completes nothing.
-      taskToken: `local:${run.runId}:${request.activityId}:${at.attempt}`,
+      taskToken,
+      base64TaskToken: base64TaskToken(taskToken),
       activityId: request.activityId,
       activityType: request.activityType,
       activityNamespace: run.namespace,
