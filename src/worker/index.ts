@@ -7,6 +7,7 @@
  */
 export { Worker } from './worker.ts';
 export type { RunUntilOptions, WorkerOptions, WorkerState, WorkerStatus } from './worker.ts';
+export type { PollerState } from './poll-loop.ts';
 export type { ReplayResult, ReplayWorkerOptions, ReplayableHistory } from './replay.ts';
 export type { InjectedSink, InjectedSinkFunction, InjectedSinks } from './sinks.ts';
 export { bundleWorkflowCode } from './workflow-bundle.ts';

@@ -5,6 +5,20 @@ import type { Semaphore } from '../util/semaphore.ts';
 export const POLL_WAIT_MS = 10_000;
 
 /**
+ * Temporal's `PollerState`: `POLLING` until the poller stops, `SHUTDOWN` once it stopped for
+ * `shutdown()` (or from the start of `run()` when there is nothing of its kind to run), `FAILED`
+ * once it stopped on an error that will not pass (its engine closed).
+ */
+export type PollerState = 'POLLING' | 'SHUTDOWN' | 'FAILED';
+
+/** One kind of poll as `worker.getStatus()` reports it; the loops keep `outstanding`. */
+export interface PollerStatus {
+  state: PollerState;
+  /** Polls waiting for the engine's answer now. */
+  outstanding: number;
+}
+
+/**
  * Runs `pollers` loops that each wait for a free execution slot, poll, and hand the task to
  * `handle` without waiting for it, so that at most as many tasks run at once as `slots` has
  * (tasks dispatched eagerly take their slot from the same semaphore: {@link runInSlot}).
@@ -17,6 +31,8 @@ export async function runPollLoops<T>(opts: {
   poll: (signal: AbortSignal) => Promise<T | undefined>;
   handle: (task: T) => Promise<void>;
   inFlight: Set<Promise<void>>;
+  /** Where the polls waiting for an answer are counted. */
+  status?: PollerStatus | undefined;
   /**
    * Whether a poll's error will not pass (a closed engine): true ends this loop without a retry
    * (the caller stops the others); false backs off and polls again.
@@ -27,13 +43,22 @@ export async function runPollLoops<T>(opts: {
   // A function, not the property: the loop's condition would narrow it to false past awaits.
   const stopped = (): boolean => opts.signal.aborted;
   let backoffMs = 100;
+  const status = opts.status ?? { state: 'POLLING', outstanding: 0 };
+  const poll = async (): Promise<T | undefined> => {
+    status.outstanding++;
+    try {
+      return await opts.poll(opts.signal);
+    } finally {
+      status.outstanding--;
+    }
+  };
   const loop = async (): Promise<void> => {
     while (!opts.signal.aborted) {
       // A stop while every slot is busy ends the loop: shutdown must not wait for a free slot.
       if (!(await slots.acquireUnlessStopped())) break;
       let task: T | undefined;
       try {
-        task = await opts.poll(opts.signal);
+        task = await poll();
         backoffMs = 100;
       } catch (e) {
         slots.release();

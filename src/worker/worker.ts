@@ -23,6 +23,7 @@ import { ActivityRunner } from './activities/activity-runner.ts';
 import type { ActivityFunctions } from './activities/activity-runner.ts';
 import { LocalActivityExecutor } from './activities/local-activity-executor.ts';
 import { POLL_WAIT_MS, runInSlot, runPollLoops } from './poll-loop.ts';
+import type { PollerState, PollerStatus } from './poll-loop.ts';
 import { Semaphore } from '../util/semaphore.ts';
 import { loadWorkflows } from './workflow-loader.ts';
 import { nativeWatchdogUnavailable } from './sandbox/native-watchdog.ts';
@@ -110,6 +111,23 @@ export interface WorkerOptions {
 
 export interface WorkerStatus {
   runState: WorkerState;
+  /**
+   * The workflow-task polls: `POLLING` (also before `run()`, as Temporal's), `SHUTDOWN` once
+   * they stopped for `shutdown()` (from `run()` on without workflows), `FAILED` once they
+   * stopped because the engine closed.
+   */
+  workflowPollerState: PollerState;
+  /** The activity-task polls, as `workflowPollerState` (`SHUTDOWN` from `run()` on without activities). */
+  activityPollerState: PollerState;
+  /** Whether a workflow-task poll is waiting for the engine's answer now. */
+  hasOutstandingWorkflowPoll: boolean;
+  /** Whether an activity-task poll is waiting for the engine's answer now. */
+  hasOutstandingActivityPoll: boolean;
+  /**
+   * Running activities that have called `heartbeat()`, until they end (local activities do not
+   * heartbeat).
+   */
+  numHeartbeatingActivities: number;
   numCachedWorkflows: number;
   /** Runs with a workflow (or query) task being answered now, local activities included. */
   numInFlightWorkflowActivations: number;
@@ -202,6 +220,8 @@ export class Worker {
   readonly #workflowSlots: Semaphore;
   readonly #activitySlots: Semaphore;
   #state: WorkerState = 'INITIALIZED';
+  readonly #workflowPolls: PollerStatus = { state: 'POLLING', outstanding: 0 };
+  readonly #activityPolls: PollerStatus = { state: 'POLLING', outstanding: 0 };
   #running: Promise<void> | undefined;
   /** The error that stopped the worker (its engine closed): run() rejects with it. */
   #fatal: Error | undefined;
@@ -386,6 +406,11 @@ export class Worker {
     const local = this.#localActivities.runningCount;
     return {
       runState: this.#state,
+      workflowPollerState: this.#workflowPolls.state,
+      activityPollerState: this.#activityPolls.state,
+      hasOutstandingWorkflowPoll: this.#workflowPolls.outstanding > 0,
+      hasOutstandingActivityPoll: this.#activityPolls.outstanding > 0,
+      numHeartbeatingActivities: this.#activityRunner.heartbeatingCount,
       numCachedWorkflows: this.cachedWorkflowCount,
       numInFlightWorkflowActivations: this.#workflowHandler?.inFlight ?? 0,
       numInFlightActivities: nonLocal + local,
@@ -480,6 +505,11 @@ export class Worker {
       this.#stop.abort();
       return true;
     };
+    // A kind's polls end SHUTDOWN, or FAILED when the engine closed under them (`fatal` has
+    // set #fatal before it stops any loop); a kind with nothing to run is SHUTDOWN at once.
+    const stopped = (status: PollerStatus) => (): void => {
+      status.state = this.#fatal === undefined ? 'SHUTDOWN' : 'FAILED';
+    };
     const loops: Promise<void>[] = [];
     if (this.#workflowHandler) {
       const max = this.options.maxConcurrentWorkflowTaskExecutions ?? 40;
@@ -489,9 +519,12 @@ export class Worker {
           pollers: this.options.maxConcurrentWorkflowTaskPolls ?? defaultWorkflowPolls(max),
           signal,
           fatal,
+          status: this.#workflowPolls,
           poll: (s) => this.#api.pollWorkflowTask({ ...common, waitMs: POLL_WAIT_MS }, s),
-        }),
+        }).finally(stopped(this.#workflowPolls)),
       );
+    } else {
+      stopped(this.#workflowPolls)();
     }
     if (Object.keys(this.#activities).length > 0) {
       const max = this.options.maxConcurrentActivityTaskExecutions ?? 100;
@@ -501,9 +534,12 @@ export class Worker {
           pollers: this.options.maxConcurrentActivityTaskPolls ?? Math.min(max, DEFAULT_POLLS),
           signal,
           fatal,
+          status: this.#activityPolls,
           poll: (s) => this.#api.pollActivityTask({ ...common, waitMs: POLL_WAIT_MS }, s),
-        }),
+        }).finally(stopped(this.#activityPolls)),
       );
+    } else {
+      stopped(this.#activityPolls)();
     }
     try {
       await Promise.all(loops);

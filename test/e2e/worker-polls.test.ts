@@ -24,6 +24,9 @@ import type { TestEnv } from '../helpers/test-env.ts';
 import * as raceActivities from './fixtures/cancel-race-activities.ts';
 import { gates } from './fixtures/cancel-race-activities.ts';
 import { cancelActivityAfterHold, go } from './fixtures/cancel-race-workflows.ts';
+import * as statusActivities from './fixtures/worker-status-activities.ts';
+import { release, statusGates } from './fixtures/worker-status-activities.ts';
+import { quietBesideBeating } from './fixtures/worker-status-workflows.ts';
 
 /** The engine's connection, counting the polls of each kind that are open right now. */
 function countingPolls(api: EngineApi): {
@@ -244,6 +247,12 @@ describe('worker polls', () => {
         (e: unknown) => e instanceof UnavailableError && /engine closed/.test(e.message),
       );
       assert.equal(worker.getState(), 'FAILED');
+      // Both kinds polled the engine that closed: neither polls again.
+      const status = worker.getStatus();
+      assert.equal(status.workflowPollerState, 'FAILED');
+      assert.equal(status.activityPollerState, 'FAILED');
+      assert.equal(status.hasOutstandingWorkflowPoll, false);
+      assert.equal(status.hasOutstandingActivityPoll, false);
       assert.deepEqual(warnings, [], 'no poll was retried');
       assert.equal(errors.length, 1, 'the stop is logged once');
       assert.throws(() => worker.shutdown(), IllegalStateError);
@@ -328,6 +337,102 @@ describe('worker polls', () => {
         'both to finish',
       );
       await handle.terminate('done');
+    } finally {
+      await own.close();
+    }
+  });
+
+  test("getStatus() reports each kind of poll as Temporal's: POLLING with a long poll outstanding while the worker runs, SHUTDOWN with none once it has stopped", async () => {
+    const worker = await Worker.create({
+      connection: env.engine.connection,
+      taskQueue: uniqueQueue('poll-status'),
+      workflowsPath: fixturesPath('workflows.ts'),
+      activities: { noop: () => undefined },
+    });
+    const polls = () => {
+      const s = worker.getStatus();
+      return {
+        workflow: s.workflowPollerState,
+        activity: s.activityPollerState,
+        workflowOutstanding: s.hasOutstandingWorkflowPoll,
+        activityOutstanding: s.hasOutstandingActivityPoll,
+      };
+    };
+    // Before run(), as Temporal's: POLLING, with no poll sent yet.
+    assert.deepEqual(polls(), {
+      workflow: 'POLLING',
+      activity: 'POLLING',
+      workflowOutstanding: false,
+      activityOutstanding: false,
+    });
+    const running = worker.run();
+    await waitFor(
+      () => polls().workflowOutstanding && polls().activityOutstanding,
+      'a long poll of each kind to be open',
+    );
+    assert.equal(polls().workflow, 'POLLING');
+    assert.equal(polls().activity, 'POLLING');
+    await worker.shutdown();
+    await running;
+    assert.deepEqual(polls(), {
+      workflow: 'SHUTDOWN',
+      activity: 'SHUTDOWN',
+      workflowOutstanding: false,
+      activityOutstanding: false,
+    });
+  });
+
+  test('a worker without activities reports its activity poller SHUTDOWN from run() on, with no poll outstanding, as Temporal', async () => {
+    const worker = await Worker.create({
+      connection: env.engine.connection,
+      taskQueue: uniqueQueue('no-activities'),
+      workflowsPath: fixturesPath('workflows.ts'),
+    });
+    const running = worker.run();
+    try {
+      assert.equal(worker.getStatus().activityPollerState, 'SHUTDOWN');
+      await waitFor(() => worker.getStatus().hasOutstandingWorkflowPoll, 'a workflow poll');
+      assert.equal(worker.getStatus().hasOutstandingActivityPoll, false);
+      assert.equal(worker.getStatus().workflowPollerState, 'POLLING');
+    } finally {
+      await worker.shutdown();
+      await running;
+    }
+  });
+
+  test('getStatus().numHeartbeatingActivities counts the running activities that have heartbeated, until they end', async () => {
+    const own = await startTestEnv({
+      workflows: 'worker-status-workflows.ts',
+      activities: statusActivities,
+    });
+    const counts = () => {
+      const s = own.worker.getStatus();
+      return {
+        running: s.numInFlightNonLocalActivities,
+        heartbeating: s.numHeartbeatingActivities,
+      };
+    };
+    try {
+      assert.deepEqual(counts(), { running: 0, heartbeating: 0 });
+      const quietKey = uniqueQueue('quiet');
+      const beatKey = uniqueQueue('beat');
+      const handle = await own.client.workflow.start(quietBesideBeating, {
+        taskQueue: own.taskQueue,
+        workflowId: quietKey,
+        args: [quietKey, beatKey],
+      });
+      await waitFor(
+        () => statusGates.started.has(quietKey) && statusGates.started.has(beatKey),
+        'both activities to run, one of them after its heartbeat',
+      );
+      assert.deepEqual(counts(), { running: 2, heartbeating: 1 });
+      release(beatKey);
+      await waitFor(() => counts().running === 1, 'the heartbeating activity to end');
+      assert.deepEqual(counts(), { running: 1, heartbeating: 0 });
+      release(quietKey);
+      assert.deepEqual(await handle.result(), [`quiet ${quietKey}`, `beating ${beatKey}`]);
+      await waitFor(() => counts().running === 0, 'the other activity to end');
+      assert.deepEqual(counts(), { running: 0, heartbeating: 0 });
     } finally {
       await own.close();
     }

@@ -187,6 +187,7 @@ import {
 import type {
   ActivityExecuteInput,
   ActivityInterceptorsFactory,
+  PollerState,
   ReplayResult,
   WorkerInterceptors,
   WorkerOptions,
@@ -794,7 +795,13 @@ export async function workerSurface(engine: Engine, history: History): Promise<v
     status.numInFlightNonLocalActivities,
     status.numInFlightLocalActivities,
     status.numInFlightWorkflowActivations,
+    status.numHeartbeatingActivities satisfies number,
+    status.hasOutstandingWorkflowPoll satisfies boolean,
+    status.hasOutstandingActivityPoll satisfies boolean,
   );
+  const pollerState: PollerState = status.workflowPollerState;
+  const states: ('POLLING' | 'SHUTDOWN' | 'FAILED')[] = [pollerState, status.activityPollerState];
+  use(states);
   const running: Promise<void> = other.run();
   await other.shutdown();
   await running;

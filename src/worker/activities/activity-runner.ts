@@ -75,6 +75,8 @@ export class ActivityRunner {
   readonly #identity: string;
   readonly #logger: Logger;
   readonly #running = new Map<string, AbortController>();
+  /** The task tokens of the running attempts that have heartbeated. */
+  readonly #heartbeating = new Set<string>();
   readonly #eager: EagerWorkflowTasks | undefined;
   readonly #interceptors: readonly ActivityInterceptorsFactory[];
   readonly #client: () => Client;
@@ -99,6 +101,11 @@ export class ActivityRunner {
 
   get runningCount(): number {
     return this.#running.size;
+  }
+
+  /** Running attempts that have called `heartbeat()`: Temporal's `numHeartbeatingActivities`. */
+  get heartbeatingCount(): number {
+    return this.#heartbeating.size;
   }
 
   /**
@@ -149,6 +156,8 @@ export class ActivityRunner {
         info,
         controller,
         heartbeat: (d) => {
+          // Not once the attempt has ended: a heartbeat after that goes nowhere.
+          if (this.#running.has(task.taskToken)) this.#heartbeating.add(task.taskToken);
           heartbeater.beat(d);
         },
         log: activityLogger(this.#interceptors, log),
@@ -232,6 +241,7 @@ export class ActivityRunner {
     } finally {
       clearTimeout(deadline);
       this.#running.delete(task.taskToken);
+      this.#heartbeating.delete(task.taskToken);
     }
   }
 
