@@ -13,6 +13,7 @@ export type { InjectedSink, InjectedSinkFunction, InjectedSinks } from './sinks.
 export { bundleWorkflowCode } from './workflow-bundle.ts';
 export type {
   BundleWorkflowCodeOptions,
+  BundlerOptions,
   WorkflowBundleCode,
   WorkflowBundleOption,
 } from './workflow-bundle.ts';

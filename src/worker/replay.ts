@@ -9,7 +9,7 @@ import { HistoryEvent } from '../protocol/history-events.ts';
 import * as z from 'zod';
 import { loadWorkflows } from './workflow-loader.ts';
 import { workflowSourceOf } from './workflow-bundle.ts';
-import type { WorkflowBundleOption } from './workflow-bundle.ts';
+import type { BundlerOptions, WorkflowBundleOption } from './workflow-bundle.ts';
 import type { LoadedWorkflows } from './workflow-loader.ts';
 import type { WorkerInterceptors } from './interceptors.ts';
 import { defaultLogger } from '../logger.ts';
@@ -22,6 +22,8 @@ export interface ReplayWorkerOptions {
   readonly workflowsPath?: string | undefined;
   /** Or the code bundled ahead of time (`bundleWorkflowCode`). */
   readonly workflowBundle?: WorkflowBundleOption | undefined;
+  /** As the worker's: how `workflowsPath` is bundled (`ignoreModules`). */
+  readonly bundlerOptions?: BundlerOptions | undefined;
   readonly namespace?: string | undefined;
   /** The worker's interceptors: `workflowModules` run in the replay as they did live. */
   readonly interceptors?: WorkerInterceptors | undefined;

@@ -28,7 +28,7 @@ import { Semaphore } from '../util/semaphore.ts';
 import { loadWorkflows } from './workflow-loader.ts';
 import { nativeWatchdogUnavailable } from './sandbox/native-watchdog.ts';
 import { workflowSourceOf } from './workflow-bundle.ts';
-import type { WorkflowBundleOption } from './workflow-bundle.ts';
+import type { BundlerOptions, WorkflowBundleOption } from './workflow-bundle.ts';
 import type { LoadedWorkflows } from './workflow-loader.ts';
 import { WorkflowTaskHandler } from './workflow-task-handler.ts';
 import { defaultMaxCachedWorkflows } from './workflow-cache.ts';
@@ -49,6 +49,12 @@ export interface WorkerOptions {
    * `{ code }`, or `{ codePath }` of a file holding it. The worker then starts without bundling.
    */
   readonly workflowBundle?: WorkflowBundleOption | undefined;
+  /**
+   * How `workflowsPath` is bundled: `ignoreModules`, modules left out of the bundle (using one
+   * in workflow code throws, naming it). Temporal's; with `workflowBundle`, give them to
+   * `bundleWorkflowCode` instead.
+   */
+  readonly bundlerOptions?: BundlerOptions | undefined;
   readonly activities?: object | undefined;
   readonly maxConcurrentWorkflowTaskExecutions?: number | undefined;
   readonly maxConcurrentActivityTaskExecutions?: number | undefined;
@@ -315,7 +321,8 @@ export class Worker {
   /**
    * Bundles the workflows (esbuild; no configuration), prepares the sandbox and registers with
    * the engine. Throws if the workflow code imports a Node built-in (move such calls into an
-   * activity) or if neither workflows nor activities are given.
+   * activity, or leave the module out with `bundlerOptions.ignoreModules` if they never run in a
+   * workflow) or if neither workflows nor activities are given.
    */
   static async create(options: WorkerOptions): Promise<Worker> {
     if (!options.taskQueue) throw new InvalidArgumentError('Worker needs a taskQueue.');

@@ -22,9 +22,48 @@ export interface BundleWorkflowCodeOptions {
   readonly workflowsPath: string;
   /** Temporal's name for `interceptors.workflowModules`: bundled with the workflows. */
   readonly workflowInterceptorModules?: readonly string[] | undefined;
+  /**
+   * Modules (and their subpaths) left out of the bundle, for imports whose code never runs in a
+   * workflow (a Node built-in a library imports for another use): using one in workflow code
+   * throws, naming it. As the worker's `bundlerOptions.ignoreModules`.
+   */
+  readonly ignoreModules?: readonly string[] | undefined;
+}
+
+/**
+ * Temporal's worker option `bundlerOptions`: how the worker bundles `workflowsPath`. Of
+ * Temporal's, `ignoreModules` only: `webpackConfigHook` has no webpack to configure (Reprise
+ * bundles with esbuild).
+ */
+export interface BundlerOptions {
+  /** As `bundleWorkflowCode`'s `ignoreModules`. */
+  readonly ignoreModules?: readonly string[] | undefined;
 }
 
 const FORMAT = 'reprise-workflow-bundle';
+
+/**
+ * Temporal's bundle options that have no use here, each with what to do instead: the data
+ * converter runs in the worker host, outside the sandbox, so no converter goes into the bundle;
+ * the bundler is esbuild, not webpack. The types reject them; this tells a JavaScript caller.
+ */
+const NOT_BUNDLE_OPTIONS = {
+  payloadConverterPath:
+    "Reprise's payload converter runs in the worker host, outside the sandbox, so the bundle needs none: give it to Worker.create as dataConverter.payloadConverterPath.",
+  failureConverterPath:
+    'Reprise has no failure converter, and its data converter runs in the worker host, outside the sandbox: the bundle needs none.',
+  webpackConfigHook:
+    'Reprise bundles with esbuild and takes no bundler configuration: to leave a module out of the bundle, list it in ignoreModules.',
+} as const;
+
+/** Refuses in `options` (named `where`) any of Temporal's bundle options that have no use here. */
+function refuseNotBundleOptions(options: object, where: string): void {
+  for (const [name, instead] of Object.entries(NOT_BUNDLE_OPTIONS)) {
+    if (name in options && (options as Record<string, unknown>)[name] !== undefined) {
+      throw new InvalidArgumentError(`${where} takes no ${name}. ${instead}`);
+    }
+  }
+}
 
 /** This package's version: a bundle runs only with the runtime protocol it was made for. */
 function repriseVersion(): string {
@@ -52,9 +91,11 @@ const Stored = z.object({
 export async function bundleWorkflowCode(
   options: BundleWorkflowCodeOptions,
 ): Promise<WorkflowBundleCode> {
+  refuseNotBundleOptions(options, 'bundleWorkflowCode');
   const bundle = await bundleWorkflows({
     workflowsPath: options.workflowsPath,
     workflowInterceptorModules: options.workflowInterceptorModules,
+    ignoreModules: options.ignoreModules,
   });
   const stamp = {
     format: FORMAT,
@@ -123,34 +164,55 @@ export function readWorkflowBundle(option: WorkflowBundleOption): WorkflowBundle
 
 /**
  * Where the workflows of a worker (or a replay) come from: `workflowsPath` (bundled now, with
- * `interceptors.workflowModules`) or `workflowBundle` (bundled before); undefined for neither.
+ * `interceptors.workflowModules` and `bundlerOptions`) or `workflowBundle` (bundled before);
+ * undefined for neither.
  */
 export function workflowSourceOf(options: {
   readonly workflowsPath?: string | undefined;
   readonly workflowBundle?: WorkflowBundleOption | undefined;
   readonly interceptors?: { readonly workflowModules?: readonly string[] | undefined } | undefined;
+  readonly bundlerOptions?: BundlerOptions | undefined;
 }): WorkflowSource | undefined {
   const modules = options.interceptors?.workflowModules ?? [];
+  const { bundlerOptions } = options;
+  if (bundlerOptions !== undefined) refuseNotBundleOptions(bundlerOptions, 'bundlerOptions');
+  // An option that shapes the bundle: with a bundle made before, it goes to bundleWorkflowCode.
+  const bundling =
+    modules.length > 0
+      ? {
+          option: 'interceptors.workflowModules',
+          there: 'workflowInterceptorModules',
+          why: 'workflow interceptors are bundled with the workflow code',
+        }
+      : bundlerOptions !== undefined
+        ? {
+            option: 'bundlerOptions',
+            there: 'its options (ignoreModules)',
+            why: 'they say how the workflow code is bundled',
+          }
+        : undefined;
   if (options.workflowBundle !== undefined) {
     if (options.workflowsPath !== undefined && options.workflowsPath !== '') {
       throw new InvalidArgumentError(
         'Give workflowsPath or workflowBundle, not both: the bundle already holds the workflow code.',
       );
     }
-    if (modules.length > 0) {
+    if (bundling !== undefined) {
       throw new InvalidArgumentError(
-        'interceptors.workflowModules cannot be added to a workflowBundle: pass them to bundleWorkflowCode as workflowInterceptorModules.',
+        `${bundling.option} cannot be added to a workflowBundle: pass them to bundleWorkflowCode as ${bundling.there}.`,
       );
     }
     return { bundle: readWorkflowBundle(options.workflowBundle) };
   }
   if (options.workflowsPath === undefined || options.workflowsPath === '') {
-    if (modules.length > 0) {
-      throw new InvalidArgumentError(
-        'interceptors.workflowModules needs workflowsPath: workflow interceptors are bundled with the workflow code.',
-      );
+    if (bundling !== undefined) {
+      throw new InvalidArgumentError(`${bundling.option} needs workflowsPath: ${bundling.why}.`);
     }
     return undefined;
   }
-  return { workflowsPath: options.workflowsPath, interceptorModules: modules };
+  return {
+    workflowsPath: options.workflowsPath,
+    interceptorModules: modules,
+    ignoreModules: bundlerOptions?.ignoreModules,
+  };
 }

@@ -21,7 +21,12 @@ export interface LoadedWorkflows {
 
 /** Where a worker's workflows come from: a module to bundle now, or a bundle made before. */
 export type WorkflowSource =
-  | { readonly workflowsPath: string; readonly interceptorModules?: readonly string[] | undefined }
+  | {
+      readonly workflowsPath: string;
+      readonly interceptorModules?: readonly string[] | undefined;
+      /** `bundlerOptions.ignoreModules`. */
+      readonly ignoreModules?: readonly string[] | undefined;
+    }
   | { readonly bundle: WorkflowBundle };
 
 /**
@@ -45,6 +50,7 @@ export async function loadWorkflows(
       : await bundleWorkflows({
           workflowsPath: source.workflowsPath,
           workflowInterceptorModules: source.interceptorModules,
+          ignoreModules: source.ignoreModules,
         });
   const sandbox = VmSandbox.create(bundle, { detectDeadlocks, logger: options.logger });
   return {

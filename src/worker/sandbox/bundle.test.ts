@@ -21,12 +21,15 @@ import { VmSandbox } from './vm-sandbox.ts';
 const servicesBefore = new Set(existsSync('/proc/self/stat') ? esbuildServiceChildren() : []);
 
 /** Bundles `source` written as a workflows.ts of its own, in a directory removed afterwards. */
-async function bundleSource(source: string): Promise<Awaited<ReturnType<typeof bundleWorkflows>>> {
+async function bundleSource(
+  source: string,
+  options: { ignoreModules?: string[] } = {},
+): Promise<Awaited<ReturnType<typeof bundleWorkflows>>> {
   const dir = mkdtempSync(path.join(tmpdir(), 'reprise-source-'));
   try {
     const file = path.join(dir, 'workflows.ts');
     writeFileSync(file, source);
-    return await bundleWorkflows({ workflowsPath: file });
+    return await bundleWorkflows({ workflowsPath: file, ...options });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -184,6 +187,37 @@ describe('bundleWorkflows', () => {
         ]);
         return true;
       },
+    );
+  });
+
+  test("an ignored module (a subpath too, or a package that is not installed) imports, and every use of it throws naming it, as Temporal's stub", async () => {
+    // Module-level code runs when the bundle is checked: a use that does not throw so fails it.
+    const source = `
+      import fs from 'node:fs';
+      import * as fsp from 'fs/promises';
+      import { readFileSync } from 'fs';
+      import missing from 'not-installed-pkg/sub';
+      const uses: [string, () => unknown][] = [
+        ['a default import', () => fs.readFileSync],
+        ['a namespace import', () => fsp.readFile],
+        ['a named import', () => readFileSync('x')],
+        ['a call', () => (missing as unknown as () => unknown)()],
+        ['a construction', () => new (missing as unknown as new () => unknown)()],
+      ];
+      for (const [what, use] of uses) {
+        let message = 'nothing thrown';
+        try { use(); } catch (e) { message = (e as Error).message; }
+        if (!/^Workflow code used the module '(node:fs|fs[/]promises|fs|not-installed-pkg[/]sub)', which bundlerOptions.ignoreModules left out/.test(message)) {
+          throw new Error(what + ': ' + message);
+        }
+      }
+      export async function noop(): Promise<void> {}
+    `;
+    const bundle = await bundleSource(source, { ignoreModules: ['node:fs', 'not-installed-pkg'] });
+    assert.deepEqual(bundle.workflowTypes, ['noop']);
+    await assert.rejects(
+      bundleSource(source, { ignoreModules: ['fs'] }),
+      (e: unknown) => e instanceof InvalidArgumentError && /not-installed-pkg/.test(e.message),
     );
   });
 

@@ -1,5 +1,6 @@
 // Bundles a workflows module with esbuild for the sandbox: no bundler configuration asked of the
-// user; Node built-ins are refused at bundle time (DESIGN.md "The deterministic sandbox").
+// user; Node built-ins are refused at bundle time unless `ignoreModules` leaves them out (DESIGN.md
+// "The deterministic sandbox").
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { builtinModules } from 'node:module';
@@ -36,6 +37,12 @@ export interface BundleWorkflowsOptions {
    * `WorkflowInterceptorsFactory`, bundled with the workflows and called once per run.
    */
   readonly workflowInterceptorModules?: readonly string[] | undefined;
+  /**
+   * Temporal's `ignoreModules`: modules (and their subpaths; `node:` optional) left out of the
+   * bundle, for imports whose code never runs in a workflow. Workflow code importing one gets a
+   * module that throws, naming it, as soon as anything of it is used.
+   */
+  readonly ignoreModules?: readonly string[] | undefined;
 }
 
 /** The file name the bundle's code carries in stack traces. */
@@ -45,8 +52,8 @@ export const WORKFLOWS_FILENAME = 'reprise-workflows.js';
  * Bundles the workflows module at `workflowsPath` and everything it imports into one script for
  * the sandbox. Imports of `reprise/workflow` resolve to the sandbox's shared runtime.
  *
- * Throws `InvalidArgumentError` when the module imports a Node built-in (`fs`, `node:net`, …):
- * workflow code cannot do I/O, that belongs in an activity. `assert`, `util` and `url` resolve
+ * Throws `InvalidArgumentError` when the module imports a Node built-in (`fs`, `node:net`, …)
+ * that `ignoreModules` does not name: workflow code cannot do I/O, that belongs in an activity. `assert`, `util` and `url` resolve
  * to the sandbox's own (`url` to its URL and URLSearchParams only). Also when it does not build or
  * throws while its module-level code runs.
  */
@@ -58,7 +65,8 @@ export async function bundleWorkflows(options: BundleWorkflowsOptions): Promise<
     );
   }
   const entry = workflowsEntry(workflowsPath, options.workflowInterceptorModules ?? []);
-  const [runtimeCode, user] = await Promise.all([buildRuntime(), buildUserModule(entry)]);
+  const ignored = ignoredModules(options.ignoreModules);
+  const [runtimeCode, user] = await Promise.all([buildRuntime(), buildUserModule(entry, ignored)]);
   const partial = { workflowsPath, runtimeCode, ...user, workflowTypes: [], signalNames: null };
   let sandbox: VmSandbox;
   try {
@@ -193,7 +201,59 @@ function nodeBuiltinMessage(specifier: string, importer: string): string {
   return (
     `Workflow code imports the Node built-in '${specifier}'${from}. ` +
     'Workflow code runs in a deterministic sandbox and cannot do I/O: move this call into an ' +
-    'activity (and use `import type` for activity modules).'
+    'activity (and use `import type` for activity modules). If the code that uses it never runs ' +
+    "in a workflow, leave the module out with the worker's bundlerOptions.ignoreModules (or " +
+    "bundleWorkflowCode's ignoreModules)."
+  );
+}
+
+/** `ignoreModules` checked and without their `node:` prefix, which an import may add or omit. */
+function ignoredModules(modules: readonly string[] | undefined): readonly string[] {
+  if (modules === undefined) return [];
+  if (!Array.isArray(modules) || modules.some((m) => typeof m !== 'string' || m === '')) {
+    throw new InvalidArgumentError(
+      'ignoreModules must be an array of module names (such as "fs" or "some-package").',
+    );
+  }
+  return modules.map(withoutNodePrefix);
+}
+
+function withoutNodePrefix(specifier: string): string {
+  return specifier.startsWith('node:') ? specifier.slice('node:'.length) : specifier;
+}
+
+/** Whether an import of `specifier` names one of `ignored` or a path inside it (`fs/promises`). */
+function isIgnored(specifier: string, ignored: readonly string[]): boolean {
+  const name = withoutNodePrefix(specifier);
+  return ignored.some((m) => name === m || name.startsWith(`${m}/`));
+}
+
+/** Where an ignored module resolves: {@link ignoredModule}. */
+const IGNORED_NAMESPACE = 'reprise-ignored';
+
+/**
+ * What an import of the ignored module `specifier` gives: a module that throws, naming it, when
+ * any of it is read, called or constructed (Temporal's stub). Importing it passes: esbuild's
+ * import helper reads only `__esModule`, and `then` is read of what a dynamic import returns.
+ * The helper gives an ES import a copy of the module's own properties, none here, that inherits
+ * from the module's prototype: that is `inherited`, so that a name read of the copy throws too.
+ */
+function ignoredModule(specifier: string): string {
+  const message =
+    `Workflow code used the module '${specifier}', which bundlerOptions.ignoreModules left out ` +
+    'of the workflow bundle: move this use into an activity, or remove the module from ignoreModules.';
+  return (
+    `const message = ${JSON.stringify(message)};\n` +
+    'const fail = () => { throw new Error(message); };\n' +
+    "const passes = (key) => typeof key === 'symbol' || key === '__esModule' || key === 'then';\n" +
+    'const get = (_, key) => (passes(key) ? undefined : fail());\n' +
+    'const inherited = new Proxy(Object.create(null), { get });\n' +
+    'module.exports = new Proxy(function ignored() {}, {\n' +
+    '  get,\n' +
+    '  apply: fail,\n' +
+    '  construct: fail,\n' +
+    '  getPrototypeOf: () => inherited,\n' +
+    '});\n'
   );
 }
 
@@ -297,7 +357,10 @@ function workflowsEntry(workflowsPath: string, modules: readonly string[]): User
   };
 }
 
-async function buildUserModule(entry: UserEntry): Promise<{ code: string; sourceMap: string }> {
+async function buildUserModule(
+  entry: UserEntry,
+  ignored: readonly string[],
+): Promise<{ code: string; sourceMap: string }> {
   const { workflowsPath } = entry;
   const refused: string[] = [];
   // The module is instantiated for every run: with the API as the prototype of its exports
@@ -314,6 +377,20 @@ async function buildUserModule(entry: UserEntry): Promise<{ code: string; source
   const plugin: esbuild.Plugin = {
     name: 'reprise-sandbox',
     setup(build) {
+      // First: an ignored module is left out whatever it is (a built-in, a package, missing).
+      if (ignored.length > 0) {
+        build.onResolve({ filter: /.*/ }, (args) =>
+          args.kind !== 'entry-point' &&
+          args.path !== 'reprise/workflow' &&
+          isIgnored(args.path, ignored)
+            ? { path: args.path, namespace: IGNORED_NAMESPACE }
+            : undefined,
+        );
+        build.onLoad({ filter: /.*/, namespace: IGNORED_NAMESPACE }, (args) => ({
+          contents: ignoredModule(args.path),
+          loader: 'js',
+        }));
+      }
       build.onResolve({ filter: /^reprise\/workflow$/ }, () => ({
         path: 'reprise/workflow',
         namespace: 'reprise-runtime',
