@@ -11,6 +11,7 @@ import { composeInterceptors } from '../protocol/interceptors.ts';
 import { toPayloads } from '../protocol/payload.ts';
 import { compileRetryPolicy } from '../protocol/retry-options.ts';
 import type { RetryPolicy } from '../protocol/retry-options.ts';
+import { typedKeyTypes } from '../protocol/typed-search-attributes.ts';
 import type { TypedSearchAttributesInput } from '../protocol/typed-search-attributes.ts';
 import { userMetadataOf } from '../protocol/user-metadata.ts';
 import type { EngineApi } from '../transport/engine-api.ts';
@@ -379,6 +380,7 @@ export class WorkflowClient {
         options.searchAttributes,
         options.typedSearchAttributes,
       ),
+      searchAttributeTypes: typedKeyTypes(options.typedSearchAttributes),
       workflowExecutionTimeoutMs: workflowTimeoutMs(options.workflowExecutionTimeout),
       workflowRunTimeoutMs: workflowTimeoutMs(options.workflowRunTimeout),
       workflowTaskTimeoutMs: workflowTimeoutMs(options.workflowTaskTimeout),

@@ -405,6 +405,18 @@ class DataConverterApi implements EngineApi {
     return this.#api.deleteSchedule(req);
   }
 
+  addSearchAttributes(req: Req<'addSearchAttributes'>) {
+    return this.#api.addSearchAttributes(req);
+  }
+
+  removeSearchAttributes(req: Req<'removeSearchAttributes'>) {
+    return this.#api.removeSearchAttributes(req);
+  }
+
+  listSearchAttributes(req: Req<'listSearchAttributes'>) {
+    return this.#api.listSearchAttributes(req);
+  }
+
   async #action(a: ScheduleAction, d: 'encode' | 'decode'): Promise<ScheduleAction> {
     const userMetadata = await mapUserMetadata(this.#dc, d, a.userMetadata);
     return d === 'encode'

@@ -4,6 +4,7 @@ import { defaultLogger } from '../logger.ts';
 import type { Logger } from '../logger.ts';
 import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
+import type { SearchAttributeTypes } from '../protocol/search-attribute-types.ts';
 import type { EngineApi, RegisterWorkerRequest } from '../transport/engine-api.ts';
 import { SystemClock } from './clock.ts';
 import type { Clock } from './clock.ts';
@@ -41,6 +42,11 @@ import { createSchedule } from './ops/schedules/create-schedule.ts';
 import { deleteSchedule } from './ops/schedules/delete-schedule.ts';
 import { describeSchedule } from './ops/schedules/describe-schedule.ts';
 import { listSchedules } from './ops/schedules/list-schedules.ts';
+import {
+  addSearchAttributes,
+  listSearchAttributes,
+  removeSearchAttributes,
+} from './ops/search-attributes.ts';
 import { patchSchedule } from './ops/schedules/patch-schedule.ts';
 import { updateSchedule } from './ops/schedules/update-schedule.ts';
 import { QueryDispatcher } from './task-queues/query-dispatcher.ts';
@@ -121,6 +127,25 @@ export class Engine {
     engine.#timers.start();
     return engine;
   }
+
+  /**
+   * The namespaces' search attribute registries (Temporal's operator service calls): each
+   * custom search attribute has one type per namespace, registered the first time a value is
+   * written (or ahead of time here). Calls go through `connection`, as a client's would.
+   *
+   * @example
+   * await engine.searchAttributes.add('default', { Amount: 'Double', Tags: 'KeywordList' });
+   * await engine.searchAttributes.list('default'); // { Amount: 'Double', Tags: 'KeywordList', … }
+   * await engine.searchAttributes.remove('default', ['Tags']);
+   */
+  readonly searchAttributes = {
+    add: (namespace: string, types: Record<string, string>): Promise<void> =>
+      this.connection.addSearchAttributes({ namespace, searchAttributes: types }),
+    list: async (namespace: string): Promise<SearchAttributeTypes> =>
+      (await this.connection.listSearchAttributes({ namespace })).customAttributes,
+    remove: (namespace: string, names: readonly string[]): Promise<void> =>
+      this.connection.removeSearchAttributes({ namespace, searchAttributes: [...names] }),
+  };
 
   /** The engine's dependencies, for wiring (testing environments, the HTTP server). */
   get deps(): EngineDeps {
@@ -216,6 +241,9 @@ export class Engine {
       patchSchedule: (req) => patchSchedule(d, req),
       deleteSchedule: (req) => deleteSchedule(d, req),
       listSchedules: (req) => listSchedules(d, req),
+      addSearchAttributes: (req) => addSearchAttributes(d, req),
+      removeSearchAttributes: (req) => removeSearchAttributes(d, req),
+      listSearchAttributes: (req) => listSearchAttributes(d, req),
     });
   }
 }

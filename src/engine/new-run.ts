@@ -7,7 +7,7 @@ import type { ResolvedRetryPolicy } from '../protocol/retry-policy.ts';
 import type { UserMetadata } from '../protocol/user-metadata.ts';
 import { RunStatus } from '../protocol/run-status.ts';
 import { mergeSearchAttributes } from '../protocol/search-attributes.ts';
-import type { CreateRunRequest } from '../store/store.ts';
+import type { CreateRunRequest, SearchAttributeRegistration } from '../store/store.ts';
 import { cronBackoffMs, parseCronSchedule } from './cron-schedule.ts';
 import { parseRunState } from './run-state.ts';
 import type { RunState } from './run-state.ts';
@@ -31,6 +31,8 @@ export interface NewRunSpec {
   identity?: string | undefined;
   memo?: Record<string, unknown> | undefined;
   searchAttributes?: Record<string, unknown> | undefined;
+  /** The search attributes this start introduces, registered as the run is created. */
+  registerSearchAttributes?: SearchAttributeRegistration | undefined;
   workflowExecutionTimeoutMs?: number | undefined;
   workflowRunTimeoutMs?: number | undefined;
   continuedExecutionRunId?: string | undefined;
@@ -222,6 +224,9 @@ export function buildNewRun(
       events: tx.events,
       tasks: tx.tasks,
       timers: tx.timers,
+      ...(spec.registerSearchAttributes !== undefined && {
+        registerSearchAttributes: spec.registerSearchAttributes,
+      }),
     },
     tx,
   };

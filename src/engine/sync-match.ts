@@ -1,4 +1,5 @@
 import type { CreateRunRequest } from '../store/store.ts';
+import { followRegistration } from './search-attribute-registry.ts';
 import type { EngineDeps } from './deps.ts';
 import { workflowTaskFor } from './ops/workflow-tasks.ts';
 import {
@@ -119,7 +120,9 @@ export async function createRunMatched(
 ): Promise<void> {
   const { request, matches } = matchNewRun(deps, built);
   try {
-    await deps.store.createRun(request);
+    const write = deps.store.createRun(request);
+    followRegistration(deps.store, request.registerSearchAttributes, write);
+    await write;
   } catch (e) {
     release(matches);
     throw e;

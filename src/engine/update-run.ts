@@ -7,7 +7,13 @@ import {
 import type { HistoryEvent, NewHistoryEvent } from '../protocol/history-events.ts';
 import { RunStatus, isTerminal } from '../protocol/run-status.ts';
 import type { TaskKind, TimerPayload } from '../protocol/tasks.ts';
-import type { AppendToRunRequest, CreateRunRequest, NewTask, NewTimer } from '../store/store.ts';
+import type {
+  AppendToRunRequest,
+  CreateRunRequest,
+  NewTask,
+  NewTimer,
+  SearchAttributeRegistration,
+} from '../store/store.ts';
 import { onRunClosed } from './close-effects.ts';
 import type { EngineDeps } from './deps.ts';
 import { KeyedMutex } from '../util/semaphore.ts';
@@ -20,6 +26,7 @@ import { STATE_TIMERS_KEY, isStateTimerKey } from './timer-keys.ts';
 import { applyEvent, holdersOf, isWorkflowVisible, parseRunState } from './run-state.ts';
 import type { RunState } from './run-state.ts';
 import { holdAcksUntil } from './task-queues/uncommitted-acks.ts';
+import { followRegistration } from './search-attribute-registry.ts';
 
 /**
  * THE ONE DOOR through which history is written (STYLE.md §1.2). An operation decides what
@@ -169,10 +176,14 @@ async function updateRunUnlocked<T>(
       searchAttributes: tx.state.searchAttributes,
       memo: tx.state.memo,
       ...(successor !== undefined && { createRun: successor.request }),
+      ...(tx.registerSearchAttributes !== undefined && {
+        registerSearchAttributes: tx.registerSearchAttributes,
+      }),
       ...(deferred && { linger: true }),
       ...(cached?.pending !== undefined && { after: cached.pending }),
     };
     const write = deps.store.appendToRun(request);
+    followRegistration(deps.store, request.registerSearchAttributes, write);
     if (deferred) {
       cache.set(committedRecord(record, tx.state), tx.state, stateJson, tx.events, cached, request);
       holdAcksUntil(deps.store, tx.ackedTaskIds, write);
@@ -338,6 +349,8 @@ export class RunTx {
    * other processes must leave it undefined for their polls.
    */
   heldBy: string | undefined;
+  /** Search attributes the decision's commands introduce, registered with its write. */
+  registerSearchAttributes: SearchAttributeRegistration | undefined;
   #changed = false;
   #wake = false;
 

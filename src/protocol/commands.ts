@@ -2,7 +2,11 @@ import * as z from 'zod';
 import { Failure } from './failure.ts';
 import { Payloads, UserMetadataSchema, WireHeadersSchema } from './payload.ts';
 import { RetryPolicyInput } from './retry-policy.ts';
-import { MemoUpsert, SearchAttributesUpsert } from './search-attributes.ts';
+import {
+  MemoUpsert,
+  SearchAttributeKeyTypes,
+  SearchAttributesUpsert,
+} from './search-attributes.ts';
 import { UpdateOutcome } from './update.ts';
 import { REUSE_POLICIES } from './workflow-id-policy.ts';
 
@@ -78,6 +82,8 @@ export const ContinueAsNewWorkflowExecution = z.object({
   workflowTaskTimeoutMs: z.number().int().positive().optional(),
   memo: z.record(z.string(), z.unknown()).optional(),
   searchAttributes: z.record(z.string(), z.unknown()).optional(),
+  /** The types of the typed keys among them (registers a new name with its key's type). */
+  searchAttributeTypes: SearchAttributeKeyTypes.optional(),
 });
 export const StartChildWorkflowExecution = z.object({
   type: z.literal('StartChildWorkflowExecution'),
@@ -93,6 +99,8 @@ export const StartChildWorkflowExecution = z.object({
   workflowTaskTimeoutMs: z.number().int().positive().optional(),
   memo: z.record(z.string(), z.unknown()).optional(),
   searchAttributes: z.record(z.string(), z.unknown()).optional(),
+  /** The types of the typed keys among them (registers a new name with its key's type). */
+  searchAttributeTypes: SearchAttributeKeyTypes.optional(),
   /** The child's workflow retry policy: a failed or timed-out child runs again. */
   retry: RetryPolicyInput.optional(),
   /** Temporal's cronSchedule: the child runs at each of the schedule's times. */
@@ -144,6 +152,8 @@ export const CompleteWorkflowUpdate = z.object({
 export const UpsertWorkflowSearchAttributes = z.object({
   type: z.literal('UpsertWorkflowSearchAttributes'),
   searchAttributes: SearchAttributesUpsert,
+  /** The types of the typed keys among them (registers a new name with its key's type). */
+  searchAttributeTypes: SearchAttributeKeyTypes.optional(),
 });
 /** `upsertMemo`: a null value removes the key. Temporal's ModifyWorkflowProperties command. */
 export const ModifyWorkflowProperties = z.object({

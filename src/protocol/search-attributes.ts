@@ -4,6 +4,7 @@
 import * as z from 'zod';
 import { isSystemSearchAttribute, SEARCH_ATTRIBUTE_NAME } from './search-attribute-checks.ts';
 import type * as checks from './search-attribute-checks.ts';
+import { INDEXED_VALUE_TYPES } from './search-attribute-types.ts';
 
 export {
   isSearchAttributeValue,
@@ -42,6 +43,12 @@ export const SearchAttributesUpsert = z.record(
   SearchAttributeName,
   z.union([SearchAttributeValue, z.null()]),
 ) satisfies z.ZodType<SearchAttributesUpsert>;
+
+/**
+ * The types of the typed keys a start or an upsert gave its values with (name → type): a name
+ * not registered yet is registered with its key's type rather than its value's.
+ */
+export const SearchAttributeKeyTypes = z.record(z.string(), z.enum(INDEXED_VALUE_TYPES));
 
 /** A memo upsert: any JSON values; `null` removes the key (Temporal's upsertMemo). */
 export const MemoUpsert = z.record(z.string().min(1), z.unknown());

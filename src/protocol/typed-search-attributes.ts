@@ -6,6 +6,8 @@
 import { InvalidArgumentError } from '../errors.ts';
 import { normaliseSearchAttributes } from './search-attribute-checks.ts';
 import type { SearchAttributesUpsert } from './search-attribute-checks.ts';
+import { indexedTypeOfKey } from './search-attribute-types.ts';
+import type { SearchAttributeTypes } from './search-attribute-types.ts';
 
 /** The type of a search attribute. Temporal's `SearchAttributeType`. */
 export const SearchAttributeType = {
@@ -319,6 +321,23 @@ export function typedSearchAttributesOf(
 
 /** The `typedSearchAttributes` option of a start: a list of pairs, or the class. */
 export type TypedSearchAttributesInput = TypedSearchAttributes | readonly SearchAttributePair[];
+
+/**
+ * The types of the typed values' keys (name → registered type; a removal's is left out), for
+ * the engine to register a new name with its key's type rather than its value's. Undefined when
+ * none is typed. Call it after {@link unifySearchAttributes}, which checks the pairs.
+ */
+export function typedKeyTypes(
+  typed: TypedSearchAttributesInput | readonly SearchAttributeUpdatePair[] | undefined,
+): SearchAttributeTypes | undefined {
+  if (typed === undefined) return undefined;
+  const pairs = (
+    Array.isArray(typed) ? typed : (typed as TypedSearchAttributes).getAll()
+  ) as readonly SearchAttributeUpdatePair[];
+  const types: SearchAttributeTypes = {};
+  for (const p of pairs) if (p.value !== null) types[p.key.name] = indexedTypeOfKey(p.key.type);
+  return Object.keys(types).length === 0 ? undefined : types;
+}
 
 /**
  * Untyped and typed search attributes as one untyped upsert, checked and normalised: each typed

@@ -1,6 +1,7 @@
 import type { HistoryEvent } from '../protocol/history-events.ts';
 import type { ListFilter } from '../protocol/list-filter.ts';
 import type { RunStatus } from '../protocol/run-status.ts';
+import type { SearchAttributeTypes } from '../protocol/search-attribute-types.ts';
 import type { TaskKind, TimerPayload } from '../protocol/tasks.ts';
 import type {
   ScheduleAction,
@@ -138,6 +139,22 @@ export interface Store {
    */
   countRuns(req: { namespace: string; filter: ListFilter }): Promise<RunCount>;
 
+  /** The namespace's custom search attributes, each with its registered type, in name order. */
+  listSearchAttributes(req: { namespace: string }): Promise<SearchAttributeTypes>;
+
+  /**
+   * Registers each name with its type in ONE transaction. A name registered with the same type
+   * is left as it is; one registered with another type throws `InvalidArgumentError`, and
+   * nothing changes.
+   */
+  addSearchAttributes(req: { namespace: string; types: SearchAttributeTypes }): Promise<void>;
+
+  /**
+   * Removes the names from the registry in ONE transaction (runs and schedules keep their
+   * values); a name not registered throws `InvalidArgumentError`, and nothing changes.
+   */
+  removeSearchAttributes(req: { namespace: string; names: readonly string[] }): Promise<void>;
+
   /**
    * Inserts a schedule and sets `timers`, in ONE transaction. Throws `ScheduleAlreadyRunning`
    * and changes nothing if the namespace already has a schedule with this id.
@@ -242,6 +259,12 @@ export interface CreateRunRequest {
   timers: NewTimer[];
   /** As {@link AppendToRunRequest.heldBy} (a first workflow task handed out as it is created). */
   heldBy?: readonly string[] | undefined;
+  /**
+   * Custom search attributes this write introduces, with their types: registered in the same
+   * transaction (a name registered already with the same type is left). One registered with
+   * another type throws `InvalidArgumentError`, and the write changes nothing.
+   */
+  registerSearchAttributes?: SearchAttributeRegistration | undefined;
 }
 
 export interface AppendToRunRequest {
@@ -297,6 +320,12 @@ export interface AppendToRunRequest {
   memo?: Record<string, unknown> | undefined;
   /** A run to create in the same transaction (continue-as-new). */
   createRun?: CreateRunRequest | undefined;
+  /**
+   * Custom search attributes this write introduces, with their types: registered in the same
+   * transaction (a name registered already with the same type is left). One registered with
+   * another type throws `InvalidArgumentError`, and the write changes nothing.
+   */
+  registerSearchAttributes?: SearchAttributeRegistration | undefined;
 }
 
 export interface FindTasksRequest {
@@ -360,6 +389,12 @@ export interface ScheduleRecord {
   version: number;
 }
 
+/** Custom search attributes a write registers in its namespace (name → type). */
+export interface SearchAttributeRegistration {
+  namespace: string;
+  types: SearchAttributeTypes;
+}
+
 export interface TimerRef {
   runId: string;
   key: string;
@@ -368,6 +403,12 @@ export interface TimerRef {
 export interface CreateScheduleRequest {
   schedule: ScheduleRecord;
   timers: NewTimer[];
+  /**
+   * Custom search attributes this write introduces, with their types: registered in the same
+   * transaction (a name registered already with the same type is left). One registered with
+   * another type throws `InvalidArgumentError`, and the write changes nothing.
+   */
+  registerSearchAttributes?: SearchAttributeRegistration | undefined;
 }
 
 export interface UpdateScheduleRequest {
@@ -376,4 +417,10 @@ export interface UpdateScheduleRequest {
   expectedVersion: number;
   timers: NewTimer[];
   deleteTimers: TimerRef[];
+  /**
+   * Custom search attributes this write introduces, with their types: registered in the same
+   * transaction (a name registered already with the same type is left). One registered with
+   * another type throws `InvalidArgumentError`, and the write changes nothing.
+   */
+  registerSearchAttributes?: SearchAttributeRegistration | undefined;
 }

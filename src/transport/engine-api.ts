@@ -5,6 +5,7 @@ import type { HistoryEvent, WorkflowTaskFailedCause } from '../protocol/history-
 import type { RetryPolicyMs } from '../protocol/retry-options.ts';
 import type { RetryPolicyInput } from '../protocol/retry-policy.ts';
 import type { RunStatus } from '../protocol/run-status.ts';
+import type { IndexedValueType, SearchAttributeTypes } from '../protocol/search-attribute-types.ts';
 import type {
   WorkflowIdConflictPolicy,
   WorkflowIdReusePolicy,
@@ -102,6 +103,32 @@ export interface EngineApi {
   patchSchedule(req: PatchScheduleApiRequest): Promise<void>;
   deleteSchedule(req: ScheduleRef): Promise<void>;
   listSchedules(req: ListSchedulesApiRequest): Promise<ListSchedulesApiResponse>;
+
+  /**
+   * Registers custom search attributes with their types (Temporal's operator
+   * AddSearchAttributes); a name registered with another type is refused.
+   */
+  addSearchAttributes(req: AddSearchAttributesRequest): Promise<void>;
+  /** Removes custom search attributes from the registry; runs keep their values. */
+  removeSearchAttributes(req: RemoveSearchAttributesRequest): Promise<void>;
+  /** The namespace's search attributes and their types (Temporal's ListSearchAttributes). */
+  listSearchAttributes(req: { namespace: string }): Promise<ListSearchAttributesResponse>;
+}
+
+export interface AddSearchAttributesRequest {
+  namespace: string;
+  /** Name → type: Keyword, Int, Double, Bool, Datetime or KeywordList. */
+  searchAttributes: Record<string, string>;
+}
+export interface RemoveSearchAttributesRequest {
+  namespace: string;
+  searchAttributes: string[];
+}
+export interface ListSearchAttributesResponse {
+  /** Each custom search attribute the namespace registers, with its type, in name order. */
+  customAttributes: SearchAttributeTypes;
+  /** The system attributes every run has, with their types. */
+  systemAttributes: Record<string, IndexedValueType>;
 }
 
 export interface ExecutionRef {
@@ -121,6 +148,11 @@ export interface StartWorkflowRequest {
   identity?: string | undefined;
   memo?: Record<string, unknown> | undefined;
   searchAttributes?: Record<string, unknown> | undefined;
+  /**
+   * The types of the typed keys among `searchAttributes` (name → type): a name not registered
+   * in the namespace yet is registered with its key's type rather than its value's.
+   */
+  searchAttributeTypes?: SearchAttributeTypes | undefined;
   workflowExecutionTimeoutMs?: number | undefined;
   workflowRunTimeoutMs?: number | undefined;
   workflowTaskTimeoutMs?: number | undefined;

@@ -42,6 +42,7 @@ import { mergeMemo, mergeSearchAttributes } from '../protocol/search-attribute-c
 import type { SearchAttributesUpsert } from '../protocol/search-attribute-checks.ts';
 import { typedSearchAttributesOf } from '../protocol/typed-search-attributes.ts';
 import type { TypedSearchAttributes } from '../protocol/typed-search-attributes.ts';
+import type { SearchAttributeTypes } from '../protocol/search-attribute-types.ts';
 import {
   CancellationScope,
   RootCancellationScope,
@@ -1189,8 +1190,15 @@ export class Activator {
   // ── patches, info, log, random ───────────────────────────────────────────────────────────
 
   /** Records the upsert (a command) and shows it in `workflowInfo()` at once, live or replaying. */
-  upsertSearchAttributes(searchAttributes: SearchAttributesUpsert): void {
-    this.#pushCommand({ type: 'UpsertWorkflowSearchAttributes', searchAttributes });
+  upsertSearchAttributes(
+    searchAttributes: SearchAttributesUpsert,
+    keyTypes?: SearchAttributeTypes,
+  ): void {
+    this.#pushCommand({
+      type: 'UpsertWorkflowSearchAttributes',
+      searchAttributes,
+      ...(keyTypes !== undefined && { searchAttributeTypes: keyTypes }),
+    });
     const start = this.#startInfo();
     start.searchAttributes = mergeSearchAttributes(start.searchAttributes, searchAttributes);
     this.#sinkInfo = -1; // a later sink call sees the change

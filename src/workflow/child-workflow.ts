@@ -9,7 +9,7 @@ import { userMetadataOf } from '../protocol/user-metadata.ts';
 import type { CommandOf } from '../protocol/commands.ts';
 import { compileRetryPolicy } from '../protocol/retry-options.ts';
 import type { RetryPolicy } from '../protocol/retry-options.ts';
-import { unifySearchAttributes } from '../protocol/typed-search-attributes.ts';
+import { typedKeyTypes, unifySearchAttributes } from '../protocol/typed-search-attributes.ts';
 import type { TypedSearchAttributesInput } from '../protocol/typed-search-attributes.ts';
 import type { WorkflowIdReusePolicy } from '../protocol/workflow-id-policy.ts';
 import type { Activator } from './activator.ts';
@@ -167,6 +167,8 @@ function issueStartChild(
       options.typedSearchAttributes,
       'the child workflow options',
     );
+    const keyTypes = typedKeyTypes(options.typedSearchAttributes);
+    if (keyTypes !== undefined) command.searchAttributeTypes = keyTypes;
   } else if (options.searchAttributes !== undefined) {
     command.searchAttributes = options.searchAttributes;
   }

@@ -6,7 +6,7 @@ import type { CommandOf } from '../protocol/commands.ts';
 import type { Workflow } from '../protocol/definitions.ts';
 import { msOptionalFromDuration } from '../protocol/duration.ts';
 import type { Duration } from '../protocol/duration.ts';
-import { unifySearchAttributes } from '../protocol/typed-search-attributes.ts';
+import { typedKeyTypes, unifySearchAttributes } from '../protocol/typed-search-attributes.ts';
 import type { TypedSearchAttributesInput } from '../protocol/typed-search-attributes.ts';
 import { getActivator } from './context.ts';
 import { argsAtCall } from './runtime-helpers.ts';
@@ -113,6 +113,8 @@ function continueAsNewCommand(
       options.typedSearchAttributes,
       'the continue-as-new options',
     );
+    const keyTypes = typedKeyTypes(options.typedSearchAttributes);
+    if (keyTypes !== undefined) command.searchAttributeTypes = keyTypes;
   } else if (options.searchAttributes !== undefined) {
     command.searchAttributes = options.searchAttributes;
   }

@@ -19,7 +19,7 @@ import type { WorkflowInfo } from './workflow-info.ts';
 import type { WorkflowLogEntry } from '../protocol/activation.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import { normaliseSearchAttributes } from '../protocol/search-attribute-checks.ts';
-import { unifySearchAttributes } from '../protocol/typed-search-attributes.ts';
+import { typedKeyTypes, unifySearchAttributes } from '../protocol/typed-search-attributes.ts';
 import type { SearchAttributeUpdatePair } from '../protocol/typed-search-attributes.ts';
 
 export {
@@ -618,7 +618,8 @@ export function upsertSearchAttributes(
       searchAttributes as readonly SearchAttributeUpdatePair[],
       'upsertSearchAttributes',
     );
-    if (upsert !== undefined) getActivator().upsertSearchAttributes(upsert);
+    const keyTypes = typedKeyTypes(searchAttributes as readonly SearchAttributeUpdatePair[]);
+    if (upsert !== undefined) getActivator().upsertSearchAttributes(upsert, keyTypes);
     return;
   }
   const result = normaliseSearchAttributes(searchAttributes as Record<string, unknown>);

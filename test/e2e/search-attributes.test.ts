@@ -288,7 +288,7 @@ describe('search attributes, memo, list and count', () => {
           assert.match(
             e.message,
             new RegExp(
-              `STARTS_WITH applies to Keyword search attributes, and ${name} is an? ${type} \\(workflow '${batch}'`,
+              `STARTS_WITH applies to Keyword search attributes, and ${name} is an? ${type} \\(namespace '[^']+' registers it as one\\)`,
             ),
           );
           assert.match(e.message, hint);

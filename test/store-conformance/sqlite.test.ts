@@ -547,6 +547,51 @@ describe('SqliteStore specifics', () => {
     await assert.rejects(store.hasNamespace({ namespace: 'default' }), /store was closed/);
   });
 
+  test('a database from before the search attribute registry gets one from its stored values, the first seen type of each name', async () => {
+    const file = freshFile();
+    const old = new Database(file);
+    try {
+      migrate(old, { nowMs: 0, migrations: loadMigrations().filter((m) => m.version <= 7) });
+      const insert = (workflowId: string, startTimeMs: number, attrs: unknown) => {
+        const row = runToRow(
+          makeRun({ workflowId, startTimeMs, searchAttributes: attrs as never }),
+        );
+        old
+          .prepare(
+            `INSERT INTO runs (${Object.keys(row).join(', ')}) VALUES (${Object.keys(row)
+              .map((k) => `@${k}`)
+              .join(', ')})`,
+          )
+          .run(row);
+      };
+      // Started later but inserted first: the earliest start decides.
+      insert('later', 2_000, { Mixed: 'text', Amount: 1.5 });
+      insert('earlier', 1_000, {
+        Mixed: 7,
+        Tags: ['a'],
+        When: '2024-05-01T00:00:00.000Z',
+        Paid: false,
+        Plain: '2024-05-01',
+      });
+      insert('none', 500, null);
+    } finally {
+      old.close();
+    }
+    const store = await SqliteStore.open({ path: file });
+    try {
+      assert.deepEqual(await store.listSearchAttributes({ namespace: 'default' }), {
+        Amount: 'Double',
+        Mixed: 'Int',
+        Paid: 'Bool',
+        Plain: 'Keyword',
+        Tags: 'KeywordList',
+        When: 'Datetime',
+      });
+    } finally {
+      await store.close();
+    }
+  });
+
   test('a database newer than this code is refused', () => {
     const db = new Database(':memory:');
     try {

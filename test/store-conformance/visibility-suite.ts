@@ -177,7 +177,7 @@ export function visibilityConformance(
         ]);
       }));
 
-    test('STARTS_WITH on a custom attribute is refused once a run holds it as a non-Keyword', () =>
+    test('STARTS_WITH on a custom attribute is refused once the namespace registers it as a non-Keyword', () =>
       withStore(async (store) => {
         await create(store, {
           workflowId: 'text',
@@ -185,17 +185,20 @@ export function visibilityConformance(
         });
         assert.deepEqual(await ids(store, "Code STARTS_WITH '12'"), ['text']);
         for (const [workflowId, value, type] of [
-          ['int', 123, 'an Int'],
-          ['real', 12.5, 'a Double'],
-          ['bool', true, 'a Bool'],
-          ['list', ['x', '12'], 'a KeywordList'],
-          ['date', '2024-05-01T00:00:00.000Z', 'a Datetime'],
+          ['int', 123, 'Int'],
+          ['real', 12.5, 'Double'],
+          ['bool', true, 'Bool'],
+          ['list', ['x', '12'], 'KeywordList'],
+          ['date', '2024-05-01T00:00:00.000Z', 'Datetime'],
         ] as const) {
           const name = `A_${workflowId}`;
           await create(store, { workflowId, searchAttributes: { [name]: value } });
+          // Not registered, it passes.
+          await ids(store, `${name} NOT STARTS_WITH '1'`);
+          await store.addSearchAttributes({ namespace: 'default', types: { [name]: type } });
           await assert.rejects(
             ids(store, `${name} NOT STARTS_WITH '1'`),
-            new RegExp(`and ${name} is ${type} \\(workflow '${workflowId}' holds it as one\\)`),
+            new RegExp(`and ${name} is an? ${type} \\(namespace 'default' registers it as one\\)`),
           );
         }
       }));
@@ -208,6 +211,10 @@ export function visibilityConformance(
         assert.deepEqual(await ids(store, "Vip > 'a'"), ['text']);
         await create(store, { workflowId: 'list', searchAttributes: { Tags: ['a', 'z'] } });
         await create(store, { workflowId: 'bool', searchAttributes: { Vip: true } });
+        await store.addSearchAttributes({
+          namespace: 'default',
+          types: { Tags: 'KeywordList', Vip: 'Bool' },
+        });
 
         const refused = (query: string, message: RegExp) =>
           Promise.all(
@@ -220,7 +227,7 @@ export function visibilityConformance(
             ),
           );
         const onList =
-          /and Tags is a KeywordList \(workflow 'list' holds it as one\)\. A KeywordList takes only =, !=, IN and NOT IN: match whole elements with = or IN, e\.g\. Tags IN/;
+          /and Tags is a KeywordList \(namespace 'default' registers it as one\)\. A KeywordList takes only =, !=, IN and NOT IN: match whole elements with = or IN, e\.g\. Tags IN/;
         for (const op of ['<', '<=', '>', '>=']) {
           await refused(
             `Tags ${op} 'b'`,
@@ -236,7 +243,7 @@ export function visibilityConformance(
         await refused("Tags NOT BETWEEN 'a' AND 'c'", onList);
         await refused("Vip = true AND (Tags = 'a' OR Tags > 'x')", onList);
         const onBool =
-          /BETWEEN applies to Keyword, Int, Double and Datetime search attributes, and Vip is a Bool \(workflow 'bool' holds it as one\)\. Compare it with = or !=, e\.g\. Vip = true\./;
+          /BETWEEN applies to Keyword, Int, Double and Datetime search attributes, and Vip is a Bool \(namespace 'default' registers it as one\)\. Compare it with = or !=, e\.g\. Vip = true\./;
         await refused('Vip BETWEEN false AND true', onBool);
         await refused("Vip NOT BETWEEN 'a' AND 'c'", onBool);
 
@@ -253,6 +260,81 @@ export function visibilityConformance(
         assert.deepEqual(await ids(store, 'Vip != true'), ['text']);
         // Temporal takes <, <=, >, >= on a Bool (false < true).
         assert.deepEqual(await ids(store, 'Vip > false'), ['bool']);
+      }));
+
+    test('a write registers the search attributes it introduces; one of another type is refused and writes nothing', () =>
+      withStore(async (store) => {
+        const reg = (types: Record<string, 'Int' | 'Keyword'>) => ({
+          registerSearchAttributes: { namespace: 'default', types },
+        });
+        const first = makeRun({ workflowId: 'first', searchAttributes: { Amount: 1 } });
+        await store.createRun({ ...createRequest(first), ...reg({ Amount: 'Int' }) });
+        assert.deepEqual(await store.listSearchAttributes({ namespace: 'default' }), {
+          Amount: 'Int',
+        });
+        // The same type again is no change.
+        const second = makeRun({ workflowId: 'second', searchAttributes: { Amount: 2 } });
+        await store.createRun({ ...createRequest(second), ...reg({ Amount: 'Int' }) });
+
+        const refused = makeRun({ workflowId: 'refused', searchAttributes: { Amount: 'x' } });
+        await assert.rejects(
+          store.createRun({
+            ...createRequest(refused),
+            ...reg({ Other: 'Int', Amount: 'Keyword' }),
+          }),
+          (e) => {
+            assert.ok(e instanceof InvalidArgumentError, String(e));
+            assert.match(
+              e.message,
+              /'Amount' as Keyword: it is registered as Int in namespace 'default'/,
+            );
+            return true;
+          },
+        );
+        assert.equal(await store.getRun({ runId: refused.runId }), undefined);
+        assert.deepEqual(await store.listSearchAttributes({ namespace: 'default' }), {
+          Amount: 'Int',
+        });
+
+        // An append: refused alone, nothing of it written; the others in its batch commit.
+        const upsert = appendRequest(first, {
+          events: [signaledEvent(first.nextEventId, 's')],
+          searchAttributes: { Amount: 'x' },
+          ...reg({ Amount: 'Keyword' }),
+        });
+        const other = appendRequest(second, { events: [signaledEvent(second.nextEventId, 's')] });
+        const [a, b] = await Promise.allSettled([
+          store.appendToRun(upsert),
+          store.appendToRun(other),
+        ]);
+        assert.equal(a.status, 'rejected');
+        assert.equal(b.status, 'fulfilled');
+        assert.equal((await store.getRun({ runId: first.runId }))?.nextEventId, first.nextEventId);
+        assert.deepEqual((await store.getRun({ runId: first.runId }))?.searchAttributes, {
+          Amount: 1,
+        });
+
+        // Registered ahead, removed; removing a name not registered changes nothing.
+        await store.addSearchAttributes({ namespace: 'default', types: { Tags: 'KeywordList' } });
+        await assert.rejects(
+          store.addSearchAttributes({
+            namespace: 'default',
+            types: { Zed: 'Int', Tags: 'Keyword' },
+          }),
+          InvalidArgumentError,
+        );
+        await assert.rejects(
+          store.removeSearchAttributes({ namespace: 'default', names: ['Tags', 'Never'] }),
+          /'Never': namespace 'default' does not register it/,
+        );
+        assert.deepEqual(await store.listSearchAttributes({ namespace: 'default' }), {
+          Amount: 'Int',
+          Tags: 'KeywordList',
+        });
+        await store.removeSearchAttributes({ namespace: 'default', names: ['Tags'] });
+        assert.deepEqual(await store.listSearchAttributes({ namespace: 'default' }), {
+          Amount: 'Int',
+        });
       }));
 
     test('STARTS_WITH on ExecutionStatus takes a status name, in any case, as = does', () =>

@@ -31,6 +31,7 @@ import {
   checkCronStart,
   workflowRetryPolicy,
   newRunSpecOf,
+  startSearchAttributeTypes,
 } from './start-workflow.ts';
 
 const SignalWithStartSchema = StartWorkflowSchema.extend({
@@ -68,6 +69,7 @@ export async function signalWithStartWorkflow(
   checkStartMetadata(req);
   await assertKnownWorkflowType(deps, req.namespace, req.taskQueue, req.workflowType);
   await assertKnownSignal(deps, req.namespace, req.taskQueue, req.workflowType, req.signalName);
+  const registration = await startSearchAttributeTypes(deps, req);
   if (req.workflowIdConflictPolicy === WorkflowIdConflictPolicy.FAIL) {
     throw new InvalidArgumentError(
       'signalWithStart does not take workflowIdConflictPolicy FAIL: it signals the running run ' +
@@ -103,7 +105,7 @@ export async function signalWithStartWorkflow(
     const runId = randomUUID();
     const { request, tx } = buildNewRun(
       {
-        ...newRunSpecOf(deps, req, runId, retryPolicy),
+        ...newRunSpecOf(deps, req, runId, retryPolicy, registration),
         signal: { signalName: req.signalName, input: req.signalArgs, header: req.header },
       },
       deps.clock.now(),

@@ -3,7 +3,12 @@ import * as z from 'zod';
 import { InvalidArgumentError, UnknownWorkflowTypeError } from '../../errors.ts';
 import { RetryPolicyInput, resolveRetryPolicy } from '../../protocol/retry-policy.ts';
 import type { ResolvedRetryPolicy } from '../../protocol/retry-policy.ts';
-import { SearchAttributesUpsert } from '../../protocol/search-attributes.ts';
+import {
+  SearchAttributeKeyTypes,
+  SearchAttributesUpsert,
+} from '../../protocol/search-attributes.ts';
+import type { SearchAttributeRegistration } from '../../store/store.ts';
+import { checkSearchAttributeTypes } from '../search-attribute-registry.ts';
 import { CONFLICT_POLICIES, REUSE_POLICIES } from '../../protocol/workflow-id-policy.ts';
 import type { StartWorkflowRequest, StartWorkflowResponse } from '../../transport/engine-api.ts';
 import type { EngineDeps } from '../deps.ts';
@@ -30,6 +35,7 @@ export const StartWorkflowSchema = z.object({
   identity: z.string().optional(),
   memo: z.record(z.string(), z.unknown()).optional(),
   searchAttributes: SearchAttributesUpsert.optional(),
+  searchAttributeTypes: SearchAttributeKeyTypes.optional(),
   workflowExecutionTimeoutMs: z.number().int().positive().optional(),
   workflowRunTimeoutMs: z.number().int().positive().optional(),
   workflowTaskTimeoutMs: z.number().int().positive().optional(),
@@ -66,12 +72,13 @@ export async function startWorkflow(
   checkCronStart(req);
   checkStartMetadata(req);
   await assertKnownWorkflowType(deps, req.namespace, req.taskQueue, req.workflowType);
+  const registration = await startSearchAttributeTypes(deps, req);
 
   return startUnderIdPolicies(deps, req, async () => {
     const nowMs = deps.clock.now();
     const runId = randomUUID();
     const { request, tx } = buildNewRun(
-      newRunSpecOf(deps, req, runId, retryPolicy),
+      newRunSpecOf(deps, req, runId, retryPolicy, registration),
       nowMs,
       deps.limits.defaultWorkflowTaskTimeoutMs,
     );
@@ -80,12 +87,27 @@ export async function startWorkflow(
   });
 }
 
+/**
+ * A start's search attributes, checked against the namespace's registered types before anything
+ * is written (InvalidArgumentError for a value of another type): the registration of the names
+ * it introduces, made with the run.
+ */
+export function startSearchAttributeTypes(
+  deps: EngineDeps,
+  req: z.infer<typeof StartWorkflowSchema>,
+): Promise<SearchAttributeRegistration | undefined> {
+  return checkSearchAttributeTypes(deps.store, req.namespace, [
+    { values: req.searchAttributes, keyTypes: req.searchAttributeTypes },
+  ]);
+}
+
 /** The first run a start request describes (start and signalWithStart share it). */
 export function newRunSpecOf(
   deps: EngineDeps,
   req: z.infer<typeof StartWorkflowSchema>,
   runId: string,
   retryPolicy: ResolvedRetryPolicy | undefined,
+  registration: SearchAttributeRegistration | undefined,
 ): NewRunSpec {
   // buildNewRun keeps the run timeout within the execution timeout and the task timeout within
   // the run timeout, as for every new run.
@@ -104,6 +126,7 @@ export function newRunSpecOf(
     identity: req.identity,
     memo: req.memo,
     searchAttributes: req.searchAttributes,
+    registerSearchAttributes: registration,
     workflowExecutionTimeoutMs: req.workflowExecutionTimeoutMs,
     workflowRunTimeoutMs: req.workflowRunTimeoutMs,
     startDelayMs: cronSchedule === undefined ? req.startDelayMs : undefined,

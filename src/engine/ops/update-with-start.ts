@@ -12,6 +12,7 @@ import type {
   UpdateWithStartResponse,
   UpdateWithStartWorkflowRequest,
 } from '../../transport/engine-api.ts';
+import type { SearchAttributeRegistration } from '../../store/store.ts';
 import type { EngineDeps } from '../deps.ts';
 import { buildNewRun } from '../new-run.ts';
 import { checkPayload } from '../payload-limits.ts';
@@ -27,6 +28,7 @@ import {
   checkStartMetadata,
   assertKnownWorkflowType,
   newRunSpecOf,
+  startSearchAttributeTypes,
   workflowRetryPolicy,
 } from './start-workflow.ts';
 import { UpdateSchema, admitUpdate } from './update-workflow.ts';
@@ -96,8 +98,9 @@ export async function updateWithStartWorkflow(
   const retryPolicy = workflowRetryPolicy(start.retry);
   checkStartMetadata(start);
   await assertKnownWorkflowType(deps, start.namespace, start.taskQueue, start.workflowType);
+  const registration = await startSearchAttributeTypes(deps, start);
 
-  const admitted = await admitOrStart(deps, req, retryPolicy);
+  const admitted = await admitOrStart(deps, req, retryPolicy, registration);
   const wait = (runId: string) =>
     waitForUpdate(deps, {
       namespace: start.namespace,
@@ -113,7 +116,7 @@ export async function updateWithStartWorkflow(
   } catch (e) {
     // Admitted to a running run that closed before the workflow accepted it: once more.
     if (admitted.started || !(e instanceof WorkflowNotFoundError)) throw e;
-    const again = await admitOrStart(deps, req, retryPolicy);
+    const again = await admitOrStart(deps, req, retryPolicy, registration);
     return { ...again, update: await wait(again.runId) };
   }
 }
@@ -123,6 +126,7 @@ async function admitOrStart(
   deps: EngineDeps,
   req: UpdateWithStart,
   retryPolicy: ReturnType<typeof workflowRetryPolicy>,
+  registration: SearchAttributeRegistration | undefined,
 ): Promise<{ runId: string; started: boolean }> {
   const { start, update } = req;
   const { reuse, conflict } = resolvePolicies(start);
@@ -178,7 +182,7 @@ async function admitOrStart(
     }
     const runId = randomUUID();
     const built = buildNewRun(
-      { ...newRunSpecOf(deps, start, runId, retryPolicy), update: admission },
+      { ...newRunSpecOf(deps, start, runId, retryPolicy, registration), update: admission },
       deps.clock.now(),
       deps.limits.defaultWorkflowTaskTimeoutMs,
     );

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as z from 'zod';
-import { IllegalStateError, TaskNotFoundError } from '../../errors.ts';
+import { IllegalStateError, InvalidArgumentError, TaskNotFoundError } from '../../errors.ts';
 import { Command, isCloseCommand } from '../../protocol/commands.ts';
 import { Failure } from '../../protocol/failure.ts';
 import type { HistoryEvent, WorkflowTaskFailedCause } from '../../protocol/history-events.ts';
@@ -9,7 +9,8 @@ import {
   WorkflowTaskFailedCause as CauseSchema,
   SdkFlagsSchema,
 } from '../../protocol/history-events.ts';
-import type { TaskRecord } from '../../store/store.ts';
+import type { SearchAttributeRegistration, TaskRecord } from '../../store/store.ts';
+import { checkSearchAttributeTypes } from '../search-attribute-registry.ts';
 import type {
   CompleteWorkflowTaskRequest,
   CompleteWorkflowTaskResponse,
@@ -245,6 +246,7 @@ export async function completeWorkflowTask(
 ): Promise<CompleteWorkflowTaskResponse> {
   const req = parseRequest(CompleteSchema, input, 'complete workflow task');
   const token = decodeTaskToken(WorkflowTaskToken, req.taskToken);
+  let registration: SearchAttributeRegistration | undefined;
   try {
     validateCommands(req.commands);
     for (const c of req.commands) {
@@ -276,6 +278,7 @@ export async function completeWorkflowTask(
         }
       }
     }
+    registration = await commandSearchAttributeTypes(deps, token.runId, req.commands);
   } catch (e) {
     if (e instanceof BadCommandError || e instanceof PayloadTooLargeError) {
       await failWorkflowTask(deps, {
@@ -299,14 +302,54 @@ export async function completeWorkflowTask(
     : undefined;
   // So does a cron run's completion; only a cron run pays the read, once the state says it is one.
   if (!req.commands.some((c) => c.type === 'CompleteWorkflowExecution')) {
-    return completeTask(deps, req, token, started, false) as Promise<CompleteWorkflowTaskResponse>;
+    return completeTask(
+      deps,
+      req,
+      token,
+      registration,
+      started,
+      false,
+    ) as Promise<CompleteWorkflowTaskResponse>;
   }
-  const first = await completeTask(deps, req, token, started, true);
+  const first = await completeTask(deps, req, token, registration, started, true);
   if (first !== START_EVENT_NEEDED) return first;
   started = await startedEventIfRetrying(deps, token.runId);
-  const second = await completeTask(deps, req, token, started, false);
+  const second = await completeTask(deps, req, token, registration, started, false);
   if (second === START_EVENT_NEEDED) throw new IllegalStateError('Unreachable.');
   return second;
+}
+
+/**
+ * The search attributes the commands set (upserts, children, continue-as-new), checked against
+ * the run's namespace's registered types: the registration of the names they introduce, or
+ * undefined. A value of another type fails the task with cause BadSearchAttributes.
+ */
+async function commandSearchAttributeTypes(
+  deps: EngineDeps,
+  runId: string,
+  commands: readonly Command[],
+): Promise<SearchAttributeRegistration | undefined> {
+  const sets = commands.flatMap((c) =>
+    (c.type === 'UpsertWorkflowSearchAttributes' ||
+      c.type === 'StartChildWorkflowExecution' ||
+      c.type === 'ContinueAsNewWorkflowExecution') &&
+    c.searchAttributes !== undefined
+      ? [{ values: c.searchAttributes, keyTypes: c.searchAttributeTypes }]
+      : [],
+  );
+  if (sets.length === 0) return undefined;
+  const namespace =
+    RunCache.of(deps.store).get(runId)?.record.namespace ??
+    (await deps.store.getRun({ runId }))?.namespace;
+  if (namespace === undefined) return undefined; // the completion finds the run missing
+  try {
+    return await checkSearchAttributeTypes(deps.store, namespace, sets);
+  } catch (e) {
+    if (!(e instanceof InvalidArgumentError)) throw e;
+    throw new BadSearchAttributesError(
+      `${e.message} (fix them in the workflow code: this task fails until then)`,
+    );
+  }
 }
 
 /** What {@link completeTask} answers when it must be called again with the start event. */
@@ -317,11 +360,13 @@ function completeTask(
   deps: EngineDeps,
   req: z.infer<typeof CompleteSchema>,
   token: WorkflowTaskToken,
+  registration: SearchAttributeRegistration | undefined,
   started: WorkflowStartedEvent | undefined,
   askForStartEvent: boolean,
 ): Promise<CompleteWorkflowTaskResponse | typeof START_EVENT_NEEDED> {
   return updateTaskRun(deps, 'workflow', token.runId, (tx) => {
     assertCurrentTask(tx, token);
+    tx.registerSearchAttributes = registration;
     if (askForStartEvent && started === undefined && completionNeedsStartEvent(tx.state)) {
       return START_EVENT_NEEDED; // nothing written: decided again with the event
     }

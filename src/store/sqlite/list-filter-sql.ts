@@ -14,6 +14,8 @@ import type {
   ListFilterValue,
 } from '../../protocol/list-filter.ts';
 import type { SystemSearchAttribute } from '../../protocol/search-attributes.ts';
+import { INDEXED_VALUE_TYPES } from '../../protocol/search-attribute-types.ts';
+import type { IndexedValueType } from '../../protocol/search-attribute-types.ts';
 import { InvalidArgumentError } from '../../errors.ts';
 import Database from 'better-sqlite3';
 
@@ -156,17 +158,9 @@ function valueTest(
   }
 }
 
-/** The Temporal type of a custom attribute's value, as its JSON (and text) shape implies it. */
-type InferredType = 'Keyword' | 'KeywordList' | 'Int' | 'Double' | 'Bool' | 'Datetime';
+type InferredType = IndexedValueType;
 
-const ALL_TYPES: readonly InferredType[] = [
-  'Keyword',
-  'KeywordList',
-  'Int',
-  'Double',
-  'Bool',
-  'Datetime',
-];
+const ALL_TYPES: readonly InferredType[] = INDEXED_VALUE_TYPES;
 
 /** The operators that only some types take, each with the types that take it (Temporal's rule). */
 const RANGE_TYPES: readonly InferredType[] = ['Keyword', 'Int', 'Double', 'Datetime', 'Bool'];
@@ -180,45 +174,29 @@ const TAKEN_BY: Partial<Record<string, readonly InferredType[]>> = {
 };
 
 /**
- * Refuses a filter that tests a custom attribute with an operator its type does not take, once a
- * run of the namespace holds the attribute as that type: Temporal's rules (STARTS_WITH applies to
- * Keyword attributes only; BETWEEN to Keyword, Int, Double and Datetime ones; <, <=, >, >= to all
- * but KeywordList, which takes only =, !=, IN and NOT IN), read from the values, since an
- * attribute's type is its values' (a string written as `toISOString()` writes it is a Datetime,
- * as typed search attributes read it back). Without this, a prefix or a range would match the
- * elements of a string list and the text of a Datetime, where Temporal refuses the query.
+ * Refuses a filter that tests a custom attribute with an operator its registered type does not
+ * take (`typeOf`: the namespace's registry): Temporal's rules (STARTS_WITH applies to Keyword
+ * attributes only; BETWEEN to Keyword, Int, Double and Datetime ones; <, <=, >, >= to all but
+ * KeywordList, which takes only =, !=, IN and NOT IN). Without this, a prefix or a range would
+ * match the elements of a string list and the text of a Datetime, where Temporal refuses the
+ * query. An attribute the namespace does not register passes (it matches nothing).
  */
 export function assertOperatorsFitTypes(
-  db: Database.Database,
+  typeOf: (name: string) => IndexedValueType | undefined,
   namespace: string,
   filter: ListFilter,
 ): void {
   for (const { name, op } of restrictedUses(filter.where)) {
     const allowed = TAKEN_BY[op] ?? ALL_TYPES;
-    const refused = ALL_TYPES.filter((t) => !allowed.includes(t));
-    const held = db
-      .prepare<Record<string, string>, { workflowId: string; type: InferredType }>(
-        `SELECT workflowId, type FROM (${INFERRED_TYPE_OF_RUNS}) ` +
-          `WHERE type IN (${refused.map((t) => `'${t}'`).join(', ')}) LIMIT 1`,
-      )
-      .get({ path: `$."${name}"`, namespace });
-    if (held === undefined) continue;
+    const type = typeOf(name);
+    if (type === undefined || allowed.includes(type)) continue;
     throw new InvalidArgumentError(
       `Invalid list filter: ${op} applies to ${joinTypes(allowed)} search attributes, and ` +
-        `${name} is ${article(held.type)} ${held.type} (workflow '${held.workflowId}' holds it as one). ` +
-        typeHint(held.type, name),
+        `${name} is ${article(type)} ${type} (namespace '${namespace}' registers it as one). ` +
+        typeHint(type, name),
     );
   }
 }
-
-/** Each run of the namespace (@namespace) with the inferred type of its value at @path (or NULL). */
-const INFERRED_TYPE_OF_RUNS =
-  `SELECT workflow_id AS workflowId, CASE json_type(search_attributes, @path) ` +
-  `WHEN 'array' THEN 'KeywordList' WHEN 'integer' THEN 'Int' WHEN 'real' THEN 'Double' ` +
-  `WHEN 'true' THEN 'Bool' WHEN 'false' THEN 'Bool' ` +
-  `WHEN 'text' THEN CASE WHEN json_extract(search_attributes, @path) GLOB ` +
-  `'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9]Z' ` +
-  `THEN 'Datetime' ELSE 'Keyword' END END AS type FROM runs WHERE namespace = @namespace`;
 
 /** What to write instead, for an attribute of a type that an operator does not apply to. */
 function typeHint(type: InferredType, name: string): string {

@@ -17,6 +17,10 @@ import {
 } from '../../errors.ts';
 import type { HistoryEvent } from '../../protocol/history-events.ts';
 import type { ListFilter } from '../../protocol/list-filter.ts';
+import type {
+  IndexedValueType,
+  SearchAttributeTypes,
+} from '../../protocol/search-attribute-types.ts';
 import { RunStatus } from '../../protocol/run-status.ts';
 import {
   assertEventSequence,
@@ -47,6 +51,7 @@ import type {
   NewTimer,
   RunCount,
   RunRecord,
+  SearchAttributeRegistration,
   Store,
   TakeDueTimersRequest,
   TaskRecord,
@@ -62,6 +67,7 @@ import type {
 } from '../store.ts';
 import { migrate } from './migrate.ts';
 import { prepareScheduleQueries } from './queries/schedules.ts';
+import { prepareSearchAttributeTypeQueries } from './queries/search-attribute-types.ts';
 import { prepareHistoryQueries } from './queries/history.ts';
 import { prepareNamespaceQueries } from './queries/namespaces.ts';
 import { assertOperatorsFitTypes, listFilterToSql } from './list-filter-sql.ts';
@@ -104,6 +110,7 @@ function prepareQueries(db: Database.Database) {
     workers: prepareWorkerQueries(db),
     engineProcesses: prepareEngineProcessQueries(db),
     schedules: prepareScheduleQueries(db),
+    searchAttributeTypes: prepareSearchAttributeTypeQueries(db),
   };
 }
 
@@ -495,7 +502,7 @@ export class SqliteStore implements Store {
 
   async listRunsByQuery(req: ListRunsByQueryRequest): Promise<RunRecord[]> {
     return this.#read('listRunsByQuery', () => {
-      assertOperatorsFitTypes(this.#db, req.namespace, req.filter);
+      assertOperatorsFitTypes(this.#typeOf(req.namespace), req.namespace, req.filter);
       const sql = listFilterToSql(req.filter);
       return this.#db
         .prepare(
@@ -509,7 +516,7 @@ export class SqliteStore implements Store {
 
   async countRuns(req: { namespace: string; filter: ListFilter }): Promise<RunCount> {
     return this.#read('countRuns', () => {
-      assertOperatorsFitTypes(this.#db, req.namespace, req.filter);
+      assertOperatorsFitTypes(this.#typeOf(req.namespace), req.namespace, req.filter);
       const sql = listFilterToSql(req.filter);
       const where = `FROM runs WHERE namespace = ? AND ${sql.where}`;
       if (req.filter.groupBy === undefined) {
@@ -528,6 +535,46 @@ export class SqliteStore implements Store {
         return row === undefined ? [] : [{ status, count: row.n }];
       });
       return { count: groups.reduce((sum, g) => sum + g.count, 0), groups };
+    });
+  }
+
+  /** A lookup of the namespace's registered types, for the operator check of a list filter. */
+  #typeOf(namespace: string): (name: string) => IndexedValueType | undefined {
+    return (name) =>
+      this.#q.searchAttributeTypes.get.get(namespace, name)?.type as IndexedValueType | undefined;
+  }
+
+  async listSearchAttributes(req: { namespace: string }): Promise<SearchAttributeTypes> {
+    return this.#read('listSearchAttributes', () => {
+      const types: SearchAttributeTypes = {};
+      for (const row of this.#q.searchAttributeTypes.list.all(req.namespace)) {
+        types[row.name] = row.type as IndexedValueType;
+      }
+      return types;
+    });
+  }
+
+  async addSearchAttributes(req: {
+    namespace: string;
+    types: SearchAttributeTypes;
+  }): Promise<void> {
+    await this.#write(
+      {
+        operation: 'addSearchAttributes',
+        onForeignKeyViolation: () => new NamespaceNotFoundError(req.namespace),
+      },
+      () => {
+        this.#tx.registerSearchAttributes.immediate(req, 'add');
+      },
+    );
+  }
+
+  async removeSearchAttributes(req: {
+    namespace: string;
+    names: readonly string[];
+  }): Promise<void> {
+    await this.#write('removeSearchAttributes', () => {
+      this.#tx.removeSearchAttributes.immediate(req);
     });
   }
 
@@ -664,7 +711,11 @@ function chainsOf(batch: readonly PendingAppend[]): PendingAppend[][] {
   batch.forEach((p, i) => {
     const w = p.write;
     const runId = w.kind === 'append' ? w.req.runId : w.req.run.runId;
-    const plain = w.kind === 'append' && w.req.createRun === undefined;
+    // One that registers search attributes may be refused alone: it gets its own savepoint.
+    const plain =
+      w.kind === 'append' &&
+      w.req.createRun === undefined &&
+      w.req.registerSearchAttributes === undefined;
     const unit = open.get(runId);
     const before = unit?.at(-1)?.write;
     if (
@@ -730,8 +781,27 @@ function prepareTransactions(db: Database.Database, q: Queries) {
     if (events.length > 0) q.history.insert.run(eventsToBatchRow(runId, events));
   };
 
+  /**
+   * Registers each name not registered yet; throws InvalidArgumentError (in the caller's
+   * transaction, so its write is undone) for one registered with another type.
+   */
+  const registerTypes = (reg: SearchAttributeRegistration | undefined, verb = 'register') => {
+    if (reg === undefined) return;
+    for (const [name, type] of Object.entries(reg.types)) {
+      if (q.searchAttributeTypes.insert.run(reg.namespace, name, type).changes > 0) continue;
+      const held = q.searchAttributeTypes.get.get(reg.namespace, name)?.type;
+      if (held === type) continue;
+      throw new InvalidArgumentError(
+        `Cannot ${verb} search attribute '${name}' as ${type}: it is registered as ` +
+          `${held ?? 'another type'} in namespace '${reg.namespace}'. Use a value of that type, ` +
+          'or another name.',
+      );
+    }
+  };
+
   const insertRun = (req: CreateRunRequest) => {
     const { run } = req;
+    registerTypes(req.registerSearchAttributes);
     try {
       q.runs.insert.run({ ...runToRow(run), held_by: heldByToColumn(req.heldBy) });
     } catch (e) {
@@ -794,6 +864,7 @@ function prepareTransactions(db: Database.Database, q: Queries) {
     }
     insertEvents(first.runId, chain.length === 1 ? first.events : chain.flatMap((r) => r.events));
     for (const req of chain) {
+      registerTypes(req.registerSearchAttributes);
       // Deletes before inserts: a key both deleted and upserted ends up holding the new timer.
       for (const key of req.deleteTimerKeys) q.timers.delete.run(req.runId, key);
       const fired = req.firedTimer;
@@ -850,7 +921,11 @@ function prepareTransactions(db: Database.Database, q: Queries) {
             }
             if (head === undefined) break;
             const w = head.write;
-            if (w.kind === 'append' && w.req.createRun === undefined) {
+            if (
+              w.kind === 'append' &&
+              w.req.createRun === undefined &&
+              w.req.registerSearchAttributes === undefined
+            ) {
               try {
                 appendWrites(rest.map(appendOf));
                 break;
@@ -906,7 +981,25 @@ function prepareTransactions(db: Database.Database, q: Queries) {
       return true;
     }),
 
+    registerSearchAttributes: db.transaction((req: SearchAttributeRegistration, verb: string) => {
+      registerTypes(req, verb);
+    }),
+
+    removeSearchAttributes: db.transaction(
+      (req: { namespace: string; names: readonly string[] }) => {
+        for (const name of req.names) {
+          if (q.searchAttributeTypes.delete.run(req.namespace, name).changes === 0) {
+            throw new InvalidArgumentError(
+              `Cannot remove search attribute '${name}': namespace '${req.namespace}' does not ` +
+                'register it (searchAttributes.list shows those it does).',
+            );
+          }
+        }
+      },
+    ),
+
     createSchedule: db.transaction((req: CreateScheduleRequest) => {
+      registerTypes(req.registerSearchAttributes);
       q.schedules.insert.run(scheduleToRow({ ...req.schedule, version: 0 }));
       upsertTimers(req.timers);
     }),
@@ -920,6 +1013,7 @@ function prepareTransactions(db: Database.Database, q: Queries) {
       if (changes === 0) {
         throw new ScheduleConflictError(req.schedule.scheduleId, req.expectedVersion);
       }
+      registerTypes(req.registerSearchAttributes);
       for (const t of req.deleteTimers) q.timers.delete.run(t.runId, t.key);
       upsertTimers(req.timers);
     }),

@@ -3,6 +3,7 @@ import type { ScheduleRecord } from '../../../store/store.ts';
 import type { EngineDeps } from '../../deps.ts';
 import { addStart } from '../../schedules/schedule-decisions.ts';
 import { compileSpec } from '../../schedules/schedule-spec.ts';
+import { checkSearchAttributeTypes, followRegistration } from '../../search-attribute-registry.ts';
 import { assertNamespace } from '../find-run.ts';
 import { parseRequest } from '../parse-request.ts';
 import { addBackfill } from './patch-schedule.ts';
@@ -28,6 +29,11 @@ export async function createSchedule(
   await assertNamespace(deps, req.namespace);
   const spec = compileSpec(req.spec, req.scheduleId);
   checkActionPayloads(deps, req.scheduleId, req.action);
+  // The schedule's own and its action's: both are the namespace's search attributes.
+  const registration = await checkSearchAttributeTypes(deps.store, req.namespace, [
+    { values: req.searchAttributes },
+    { values: req.action.searchAttributes },
+  ]);
   const nowMs = deps.clock.now();
   const schedule: ScheduleRecord = {
     namespace: req.namespace,
@@ -58,6 +64,12 @@ export async function createSchedule(
   for (const b of req.state?.backfill ?? []) addBackfill(schedule, spec, b);
   const due = wakeAt(schedule, nowMs);
   schedule.nextActionAtMs = nextActionAtForRow(schedule);
-  await deps.store.createSchedule({ schedule, timers: timerFor(schedule, due).timers });
+  const write = deps.store.createSchedule({
+    schedule,
+    timers: timerFor(schedule, due).timers,
+    ...(registration !== undefined && { registerSearchAttributes: registration }),
+  });
+  followRegistration(deps.store, registration, write);
+  await write;
   if (due !== undefined) deps.onTimerWritten(due);
 }

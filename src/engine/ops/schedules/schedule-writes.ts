@@ -2,7 +2,13 @@
 // must wake next, and compare-and-set the row and its timer in one store transaction, re-reading
 // and deciding again when another writer got there first.
 import { ScheduleConflictError, ScheduleNotFoundError } from '../../../errors.ts';
-import type { NewTimer, ScheduleRecord, TimerRef } from '../../../store/store.ts';
+import type {
+  NewTimer,
+  ScheduleRecord,
+  SearchAttributeRegistration,
+  TimerRef,
+} from '../../../store/store.ts';
+import { followRegistration } from '../../search-attribute-registry.ts';
 import type { EngineDeps } from '../../deps.ts';
 import { nextActionAt } from '../../schedules/schedule-decisions.ts';
 import { compileSpec } from '../../schedules/schedule-spec.ts';
@@ -67,6 +73,8 @@ export function nextActionAtForRow(s: ScheduleRecord): number | undefined {
 export interface MutateOptions {
   /** Wake the schedule at once after the write (it has work to look at). */
   wakeNow?: boolean | undefined;
+  /** Search attributes the change introduces, registered with its write. */
+  registerSearchAttributes?: SearchAttributeRegistration | undefined;
 }
 
 /**
@@ -90,11 +98,15 @@ export async function mutateSchedule(
     const due = wakeAt(next, nowMs, options.wakeNow);
     next.nextActionAtMs = nextActionAtForRow(next);
     try {
-      await deps.store.updateSchedule({
+      const reg = options.registerSearchAttributes;
+      const write = deps.store.updateSchedule({
         schedule: next,
         expectedVersion: current.version,
         ...timerFor(next, due),
+        ...(reg !== undefined && { registerSearchAttributes: reg }),
       });
+      followRegistration(deps.store, reg, write);
+      await write;
     } catch (e) {
       if (e instanceof ScheduleConflictError && attempt < MAX_ATTEMPTS) continue;
       throw e;

@@ -1,6 +1,7 @@
 import type { UpdateScheduleApiRequest } from '../../../transport/schedule-api.ts';
 import type { EngineDeps } from '../../deps.ts';
 import { compileSpec } from '../../schedules/schedule-spec.ts';
+import { checkSearchAttributeTypes } from '../../search-attribute-registry.ts';
 import { parseRequest } from '../parse-request.ts';
 import {
   UpdateScheduleSchema,
@@ -23,12 +24,21 @@ export async function updateSchedule(
   const req = parseRequest(UpdateScheduleSchema, input, 'update schedule');
   compileSpec(req.spec, req.scheduleId);
   checkActionPayloads(deps, req.scheduleId, req.action);
-  await mutateSchedule(deps, req.namespace, req.scheduleId, (s, nowMs) => {
-    s.spec = req.spec;
-    s.action = req.action;
-    s.policies = resolvePolicies(req.policies);
-    s.state = resolveState(req.state);
-    s.info.updatedAtMs = nowMs;
-    s.info.lastProcessedMs = Math.max(s.info.lastProcessedMs, nowMs);
-  });
+  const registration = await checkSearchAttributeTypes(deps.store, req.namespace, [
+    { values: req.action.searchAttributes },
+  ]);
+  await mutateSchedule(
+    deps,
+    req.namespace,
+    req.scheduleId,
+    (s, nowMs) => {
+      s.spec = req.spec;
+      s.action = req.action;
+      s.policies = resolvePolicies(req.policies);
+      s.state = resolveState(req.state);
+      s.info.updatedAtMs = nowMs;
+      s.info.lastProcessedMs = Math.max(s.info.lastProcessedMs, nowMs);
+    },
+    { registerSearchAttributes: registration },
+  );
 }

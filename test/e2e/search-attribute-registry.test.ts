@@ -1,0 +1,190 @@
+// The per-namespace registry of custom search attribute types (docs/visibility.md, "Types"):
+// registered at first write, enforced at later ones, managed by engine.searchAttributes.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import {
+  InvalidArgumentError,
+  SearchAttributeType,
+  defineSearchAttributeKey,
+} from 'reprise/client';
+import { quick, upsertOne, upsertTypedDouble } from './fixtures/visibility-workflows.ts';
+import { startTestEnv, waitFor } from '../helpers/test-env.ts';
+import type { TestEnv } from '../helpers/test-env.ts';
+
+describe('search attribute registry', () => {
+  let env: TestEnv;
+  let n = 0;
+  const id = (p: string): string => `${p}-${++n}`;
+
+  before(async () => {
+    env = await startTestEnv({ workflows: 'visibility-workflows.ts', maxCachedWorkflows: 0 });
+  });
+  after(async () => {
+    await env.close();
+  });
+
+  const refusedType = (name: string, type: string) => (e: unknown) => {
+    assert.ok(e instanceof InvalidArgumentError, String(e));
+    assert.match(
+      e.message,
+      new RegExp(`'${name}' is registered as ${type} in namespace 'default'`),
+    );
+    return true;
+  };
+
+  test('the first value registers the type; a start with another type is refused, and nothing is started', async () => {
+    await env.client.workflow.execute(quick, {
+      taskQueue: env.taskQueue,
+      workflowId: id('reg'),
+      searchAttributes: { RegAmount: 120, RegWhen: new Date(0), RegTags: ['a'] },
+    });
+    assert.deepEqual(
+      Object.fromEntries(
+        Object.entries(await env.engine.searchAttributes.list('default')).filter(([k]) =>
+          k.startsWith('Reg'),
+        ),
+      ),
+      { RegAmount: 'Int', RegTags: 'KeywordList', RegWhen: 'Datetime' },
+    );
+    const workflowId = id('reg-refused');
+    await assert.rejects(
+      env.client.workflow.start(quick, {
+        taskQueue: env.taskQueue,
+        workflowId,
+        searchAttributes: { RegOther: 'x', RegAmount: 'a lot' },
+      }),
+      (e) => {
+        refusedType('RegAmount', 'Int')(e);
+        assert.match((e as Error).message, /the value is the string "a lot"/);
+        return true;
+      },
+    );
+    await assert.rejects(env.client.workflow.getHandle(workflowId).describe(), /No workflow/);
+    // Nothing of the refused start was registered either.
+    assert.equal((await env.engine.searchAttributes.list('default'))['RegOther'], undefined);
+    // A whole number still fits an Int, and any string a Keyword, a Date a Datetime.
+    await env.client.workflow.execute(quick, {
+      taskQueue: env.taskQueue,
+      workflowId: id('reg-ok'),
+      searchAttributes: { RegAmount: 7, RegWhen: new Date(5) },
+    });
+    await assert.rejects(
+      env.client.workflow.start(quick, {
+        taskQueue: env.taskQueue,
+        workflowId: id('reg-double'),
+        searchAttributes: { RegAmount: 1.5 },
+      }),
+      refusedType('RegAmount', 'Int'),
+    );
+  });
+
+  test('a typed key registers its own type', async () => {
+    const Ratio = defineSearchAttributeKey('RegRatio', SearchAttributeType.DOUBLE);
+    await env.client.workflow.execute(quick, {
+      taskQueue: env.taskQueue,
+      workflowId: id('typed'),
+      typedSearchAttributes: [{ key: Ratio, value: 2 }],
+    });
+    assert.equal((await env.engine.searchAttributes.list('default'))['RegRatio'], 'Double');
+    // So a later 2.5 fits, where a whole number's inferred Int would have refused it.
+    await env.client.workflow.execute(quick, {
+      taskQueue: env.taskQueue,
+      workflowId: id('typed-2'),
+      searchAttributes: { RegRatio: 2.5 },
+    });
+    // From workflow code too.
+    await env.client.workflow.execute(upsertTypedDouble, {
+      taskQueue: env.taskQueue,
+      workflowId: id('typed-upsert'),
+      args: ['RegUpsertRatio'],
+    });
+    assert.equal((await env.engine.searchAttributes.list('default'))['RegUpsertRatio'], 'Double');
+    // A key of another type than the registered one is refused.
+    await assert.rejects(
+      env.client.workflow.start(quick, {
+        taskQueue: env.taskQueue,
+        workflowId: id('typed-3'),
+        typedSearchAttributes: [
+          { key: defineSearchAttributeKey('RegRatio', SearchAttributeType.INT), value: 2 },
+        ],
+      }),
+      /'RegRatio' is registered as Double in namespace 'default', and its typed key declares Int/,
+    );
+  });
+
+  test('an upsert of another type fails the workflow task with BadSearchAttributes, and changes nothing', async () => {
+    await env.engine.searchAttributes.add('default', { RegStage: 'Keyword' });
+    const handle = await env.client.workflow.start(upsertOne, {
+      taskQueue: env.taskQueue,
+      workflowId: id('upsert'),
+      args: ['RegStage', 3],
+    });
+    await waitFor(
+      async () => (await handle.describe()).lastWorkflowTaskFailure !== undefined,
+      'a workflow task failure',
+    );
+    const d = await handle.describe();
+    assert.equal(d.status, 'Running');
+    assert.match(
+      d.lastWorkflowTaskFailure?.failure.message ?? '',
+      /'RegStage' is registered as Keyword in namespace 'default', which takes a string, and the value is the number 3/,
+    );
+    assert.equal(d.lastWorkflowTaskFailure?.cause, 'BadSearchAttributes');
+    assert.deepEqual(d.searchAttributes, {});
+    await handle.terminate('done');
+  });
+
+  test('add, list and remove: a name registered with another type is refused, one not registered cannot be removed', async () => {
+    await env.engine.searchAttributes.add('default', { RegA: 'Bool', RegB: 'keyword_list' });
+    const listed = await env.engine.searchAttributes.list('default');
+    assert.equal(listed['RegA'], 'Bool');
+    assert.equal(listed['RegB'], 'KeywordList');
+    await env.engine.searchAttributes.add('default', { RegA: 'Bool' }); // the same: no change
+    await assert.rejects(
+      env.engine.searchAttributes.add('default', { RegC: 'Int', RegA: 'Int' }),
+      /Cannot add search attribute 'RegA' as Int: it is registered as Bool in namespace 'default'/,
+    );
+    assert.equal((await env.engine.searchAttributes.list('default'))['RegC'], undefined);
+    await assert.rejects(
+      env.engine.searchAttributes.add('default', { RegT: 'Text' }),
+      /"Text" is not supported/,
+    );
+    await assert.rejects(
+      env.engine.searchAttributes.add('default', { WorkflowId: 'Keyword' }),
+      /system search attribute/,
+    );
+    // A run holding a registered name: removing it is allowed (Temporal's rule), values stay.
+    const workflowId = id('held');
+    await env.client.workflow.execute(quick, {
+      taskQueue: env.taskQueue,
+      workflowId,
+      searchAttributes: { RegA: true },
+    });
+    await env.engine.searchAttributes.remove('default', ['RegA']);
+    assert.equal((await env.engine.searchAttributes.list('default'))['RegA'], undefined);
+    assert.deepEqual(
+      (await env.client.workflow.getHandle(workflowId).describe()).searchAttributes,
+      { RegA: true },
+    );
+    // The next write registers it again, from its value.
+    await env.client.workflow.execute(quick, {
+      taskQueue: env.taskQueue,
+      workflowId: id('held-2'),
+      searchAttributes: { RegA: 'now a keyword' },
+    });
+    assert.equal((await env.engine.searchAttributes.list('default'))['RegA'], 'Keyword');
+    await assert.rejects(
+      env.engine.searchAttributes.remove('default', ['RegB', 'RegNever']),
+      /Cannot remove search attribute 'RegNever': namespace 'default' does not register it/,
+    );
+    assert.equal((await env.engine.searchAttributes.list('default'))['RegB'], 'KeywordList');
+  });
+
+  test('a list filter is checked against the registry: STARTS_WITH on a registered Int is refused before any run holds it', async () => {
+    await env.engine.searchAttributes.add('default', { RegCount: 'Int' });
+    await assert.rejects(
+      env.client.workflow.count("RegCount STARTS_WITH '1'"),
+      /STARTS_WITH applies to Keyword search attributes, and RegCount is an Int \(namespace 'default' registers it as one\)/,
+    );
+  });
+});
