@@ -128,6 +128,7 @@ export class ScheduleClient {
             namespace,
             pageSize: options.pageSize,
             nextPageToken: token,
+            query: options.query,
           });
           for (const s of page.schedules) {
             yield {

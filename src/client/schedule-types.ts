@@ -214,4 +214,9 @@ export interface ScheduleSummary {
 export interface ListScheduleOptions {
   /** Schedules fetched per request (up to 1000; default, and for 0, 100). */
   readonly pageSize?: number | undefined;
+  /**
+   * A list filter (the language of `client.workflow.list`) over the schedules' search attributes
+   * and `TemporalSchedulePaused`, e.g. `"Team = 'billing' AND TemporalSchedulePaused = false"`.
+   */
+  readonly query?: string | undefined;
 }

@@ -182,11 +182,16 @@ export interface Store {
     deleteTimers: TimerRef[];
   }): Promise<boolean>;
 
-  /** Schedules of a namespace in id order, up to `limit`, after `afterScheduleId` if given. */
+  /**
+   * Schedules of a namespace in id order, up to `limit`, after `afterScheduleId` if given; with
+   * `filter` (custom search attributes and `TemporalSchedulePaused` only, no ORDER BY), those
+   * that match it, evaluated by the database as for runs.
+   */
   listSchedules(req: {
     namespace: string;
     limit: number;
     afterScheduleId?: string | undefined;
+    filter?: ListFilter | undefined;
   }): Promise<ScheduleRecord[]>;
 
   close(): Promise<void>;

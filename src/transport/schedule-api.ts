@@ -106,6 +106,11 @@ export interface ListSchedulesApiRequest {
   /** 1 to 1000, default 100. */
   pageSize?: number | undefined;
   nextPageToken?: string | undefined;
+  /**
+   * A list filter over the schedules' search attributes and `TemporalSchedulePaused` (Temporal's
+   * `ScheduleClient.list({ query })`).
+   */
+  query?: string | undefined;
 }
 
 /** One schedule as a list shows it (Temporal's ScheduleSummary). */

@@ -532,6 +532,40 @@ describe('schedules', () => {
     for (const sid of ids) await env.client.schedule.getHandle(sid).delete();
   });
 
+  test("list({ query }) filters on the schedules' search attributes and TemporalSchedulePaused", async () => {
+    const spec = { cronExpressions: ['0 * * * *'] };
+    const [a, b, c] = [id('q-a'), id('q-b'), id('q-c')];
+    await create(a, { spec, searchAttributes: { QTeam: 'billing', QPriority: 2 } });
+    await create(b, { spec, searchAttributes: { QTeam: 'billing' }, state: { paused: true } });
+    await create(c, { spec, searchAttributes: { QTeam: 'ops', QPriority: 5 } });
+    const listed = async (query: string, pageSize?: number): Promise<string[]> => {
+      const out: string[] = [];
+      for await (const s of env.client.schedule.list({ query, pageSize })) out.push(s.scheduleId);
+      return out;
+    };
+    assert.deepEqual(await listed("QTeam = 'billing'", 1), [a, b]);
+    assert.deepEqual(await listed("QTeam = 'billing' AND TemporalSchedulePaused = false"), [a]);
+    assert.deepEqual(await listed('TemporalSchedulePaused = true'), [b]);
+    assert.deepEqual(await listed('QPriority >= 2 AND QPriority < 5'), [a]);
+    assert.deepEqual(await listed("QTeam IN ('ops') OR QPriority = 2"), [a, c]);
+    // The items keep the schedules' own attributes.
+    for await (const s of env.client.schedule.list({ query: `QTeam = 'ops'` })) {
+      assert.deepEqual(s.searchAttributes, { QTeam: 'ops', QPriority: 5 });
+    }
+    await assert.rejects(
+      listed("WorkflowType = 'quickJob'"),
+      /WorkflowType is a workflow's attribute, not a schedule's/,
+    );
+    await assert.rejects(listed('QTeam = ORDER'), /Invalid list filter at position/);
+    await assert.rejects(listed("QTeam = 'x' ORDER BY QTeam"), /ORDER BY is not supported/);
+    // The registry's operator check applies too: QPriority is an Int.
+    await assert.rejects(
+      listed("QPriority STARTS_WITH '1'"),
+      /STARTS_WITH applies to Keyword search attributes, and QPriority is an Int/,
+    );
+    for (const sid of [a, b, c]) await env.client.schedule.getHandle(sid).delete();
+  });
+
   test('runs carry TemporalScheduledStartTime and TemporalScheduledById', async () => {
     const sid = id('attrs');
     const base = nextHour();

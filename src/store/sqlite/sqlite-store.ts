@@ -58,7 +58,8 @@ import type {
   TimerRecord,
   WorkerRegistration,
 } from '../store.ts';
-import { scheduleFromRow, scheduleToRow } from '../schedule-rows.ts';
+import { SCHEDULE_COLUMNS, scheduleFromRow, scheduleToRow } from '../schedule-rows.ts';
+import type { ScheduleRow } from '../schedule-rows.ts';
 import type {
   CreateScheduleRequest,
   ScheduleRecord,
@@ -621,12 +622,37 @@ export class SqliteStore implements Store {
     namespace: string;
     limit: number;
     afterScheduleId?: string | undefined;
+    filter?: ListFilter | undefined;
   }): Promise<ScheduleRecord[]> {
-    return this.#read('listSchedules', () =>
-      this.#q.schedules.list
-        .all(req.namespace, req.afterScheduleId ?? '', req.limit)
-        .map(scheduleFromRow),
-    );
+    const { filter } = req;
+    return this.#read('listSchedules', () => {
+      if (filter === undefined) {
+        return this.#q.schedules.list
+          .all(req.namespace, req.afterScheduleId ?? '', req.limit)
+          .map(scheduleFromRow);
+      }
+      assertOperatorsFitTypes(this.#typeOf(req.namespace), req.namespace, filter);
+      const sql = listFilterToSql(filter);
+      // The filter reads `search_attributes`: here the schedule's, with TemporalSchedulePaused
+      // added; the row read back has the stored ones.
+      const filtered = SCHEDULE_COLUMNS.replace(
+        'search_attributes',
+        "json_set(coalesce(search_attributes, '{}'), '$.TemporalSchedulePaused', " +
+          "json(CASE WHEN json_extract(state, '$.paused') THEN 'true' ELSE 'false' END)) " +
+          'AS search_attributes, search_attributes AS stored_search_attributes',
+      );
+      const stored = SCHEDULE_COLUMNS.replace(
+        'search_attributes',
+        'stored_search_attributes AS search_attributes',
+      );
+      return this.#db
+        .prepare(
+          `SELECT ${stored} FROM (SELECT ${filtered} FROM schedules) ` +
+            `WHERE namespace = ? AND schedule_id > ? AND ${sql.where} ORDER BY schedule_id LIMIT ?`,
+        )
+        .all(req.namespace, req.afterScheduleId ?? '', ...sql.whereParams, req.limit)
+        .map((row) => scheduleFromRow(row as ScheduleRow));
+    });
   }
 
   /**

@@ -1,4 +1,6 @@
 import { InvalidArgumentError } from '../../../errors.ts';
+import { parseListFilter } from '../../../protocol/list-filter.ts';
+import type { ListFilter, ListFilterExpr } from '../../../protocol/list-filter.ts';
 import type {
   ListSchedulesApiRequest,
   ListSchedulesApiResponse,
@@ -23,10 +25,13 @@ export async function listSchedules(
   const req = parseRequest(ListSchedulesSchema, input, 'list schedules');
   const pageSize = req.pageSize === undefined || req.pageSize <= 0 ? 100 : req.pageSize;
   const after = req.nextPageToken === undefined ? undefined : decodeToken(req.nextPageToken);
+  const filter =
+    req.query === undefined || req.query.trim() === '' ? undefined : scheduleFilter(req.query);
   const rows = await deps.store.listSchedules({
     namespace: req.namespace,
     limit: pageSize + 1,
     afterScheduleId: after,
+    filter,
   });
   const page = rows.slice(0, pageSize);
   const last = page.at(-1);
@@ -50,6 +55,34 @@ export async function listSchedules(
     nextPageToken:
       rows.length > pageSize && last !== undefined ? encodeToken(last.scheduleId) : undefined,
   };
+}
+
+/**
+ * A schedule list's query, in the workflow list's language: over the schedules' custom search
+ * attributes and `TemporalSchedulePaused` (a Bool), as Temporal's server takes it. A workflow's
+ * system attribute (WorkflowId, ExecutionStatus, …) and ORDER BY (schedules come in id order)
+ * are refused with InvalidArgumentError.
+ */
+function scheduleFilter(query: string): ListFilter {
+  const filter = parseListFilter(query);
+  if (filter.orderBy.length > 0) {
+    throw new InvalidArgumentError(
+      `Invalid schedule list query '${query}': ORDER BY is not supported (schedules are listed in id order). Drop it.`,
+    );
+  }
+  const walk = (e: ListFilterExpr): void => {
+    if (e.type === 'and' || e.type === 'or') {
+      walk(e.left);
+      walk(e.right);
+    } else if (e.attribute.kind === 'system') {
+      throw new InvalidArgumentError(
+        `Invalid schedule list query '${query}': ${e.attribute.name} is a workflow's attribute, ` +
+          "not a schedule's. Filter schedules on their search attributes and TemporalSchedulePaused.",
+      );
+    }
+  };
+  if (filter.where !== undefined) walk(filter.where);
+  return filter;
 }
 
 function encodeToken(scheduleId: string): string {

@@ -72,6 +72,7 @@ export const ListSchedulesSchema = z.object({
   // Temporal's: 0 (or less) is the default page size.
   pageSize: z.number().int().max(1000).optional(),
   nextPageToken: z.string().optional(),
+  query: z.string().optional(),
 });
 
 /** Policies with Temporal's defaults: SKIP, a one-year catch-up window (at least 10 s), no pause. */
