@@ -28,16 +28,14 @@ function isStoredDatetime(value: string): boolean {
 }
 
 /**
- * The type a stored value implies, as typed search attributes read it back: a string as
- * `toISOString()` writes it is a Datetime, another string a Keyword, a whole number an Int,
- * another finite number a Double, a boolean a Bool, a string array a KeywordList.
+ * The type a new name registers from its value alone (no typed key): a string as `toISOString()`
+ * writes it is a Datetime, another string a Keyword, any finite number a Double (so that a name
+ * first written as `0` still takes `0.75` later: only a registration or an `INT` key makes an
+ * Int), a boolean a Bool, a string array a KeywordList.
  */
-export function indexedTypeOfValue(value: unknown): IndexedValueType | undefined {
+export function registeredTypeOfValue(value: unknown): IndexedValueType | undefined {
   if (typeof value === 'string') return isStoredDatetime(value) ? 'Datetime' : 'Keyword';
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) return undefined;
-    return Number.isInteger(value) ? 'Int' : 'Double';
-  }
+  if (typeof value === 'number') return Number.isFinite(value) ? 'Double' : undefined;
   if (typeof value === 'boolean') return 'Bool';
   if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return 'KeywordList';
   return undefined;
@@ -147,11 +145,12 @@ export function searchAttributeTypesToRegister(
     const keyType = keyTypes?.[name];
     const type = registered.get(name) ?? into[name];
     if (type === undefined) {
-      const implied = keyType ?? indexedTypeOfValue(value);
+      const implied = keyType ?? registeredTypeOfValue(value);
       if (implied !== undefined) into[name] = implied;
       continue;
     }
-    if (keyType !== undefined && keyType !== type) {
+    // An INT key's values are Doubles too.
+    if (keyType !== undefined && keyType !== type && !(keyType === 'Int' && type === 'Double')) {
       throw new InvalidArgumentError(
         `Search attribute '${name}' is registered as ${type} in namespace '${namespace}', and its ` +
           `typed key declares ${keyType}: define the key as ${type}, or use another name.`,

@@ -558,10 +558,10 @@ describe('schedules', () => {
     );
     await assert.rejects(listed('QTeam = ORDER'), /Invalid list filter at position/);
     await assert.rejects(listed("QTeam = 'x' ORDER BY QTeam"), /ORDER BY is not supported/);
-    // The registry's operator check applies too: QPriority is an Int.
+    // The registry's operator check applies too: QPriority is a Double.
     await assert.rejects(
       listed("QPriority STARTS_WITH '1'"),
-      /STARTS_WITH applies to Keyword search attributes, and QPriority is an Int/,
+      /STARTS_WITH applies to Keyword search attributes, and QPriority is a Double/,
     );
     for (const sid of [a, b, c]) await env.client.schedule.getHandle(sid).delete();
   });

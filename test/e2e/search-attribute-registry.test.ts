@@ -44,7 +44,7 @@ describe('search attribute registry', () => {
           k.startsWith('Reg'),
         ),
       ),
-      { RegAmount: 'Int', RegTags: 'KeywordList', RegWhen: 'Datetime' },
+      { RegAmount: 'Double', RegTags: 'KeywordList', RegWhen: 'Datetime' },
     );
     const workflowId = id('reg-refused');
     await assert.rejects(
@@ -54,7 +54,7 @@ describe('search attribute registry', () => {
         searchAttributes: { RegOther: 'x', RegAmount: 'a lot' },
       }),
       (e) => {
-        refusedType('RegAmount', 'Int')(e);
+        refusedType('RegAmount', 'Double')(e);
         assert.match((e as Error).message, /the value is the string "a lot"/);
         return true;
       },
@@ -62,20 +62,14 @@ describe('search attribute registry', () => {
     await assert.rejects(env.client.workflow.getHandle(workflowId).describe(), /No workflow/);
     // Nothing of the refused start was registered either.
     assert.equal((await env.engine.searchAttributes.list('default'))['RegOther'], undefined);
-    // A whole number still fits an Int, and any string a Keyword, a Date a Datetime.
+    // A number first written whole registers a Double, so a fraction still fits it later; any
+    // string fits a Keyword, a Date a Datetime.
     await env.client.workflow.execute(quick, {
       taskQueue: env.taskQueue,
       workflowId: id('reg-ok'),
-      searchAttributes: { RegAmount: 7, RegWhen: new Date(5) },
+      searchAttributes: { RegAmount: 7.5, RegWhen: new Date(5) },
     });
-    await assert.rejects(
-      env.client.workflow.start(quick, {
-        taskQueue: env.taskQueue,
-        workflowId: id('reg-double'),
-        searchAttributes: { RegAmount: 1.5 },
-      }),
-      refusedType('RegAmount', 'Int'),
-    );
+    assert.equal((await env.engine.searchAttributes.list('default'))['RegAmount'], 'Double');
   });
 
   test('a typed key registers its own type', async () => {
@@ -86,7 +80,7 @@ describe('search attribute registry', () => {
       typedSearchAttributes: [{ key: Ratio, value: 2 }],
     });
     assert.equal((await env.engine.searchAttributes.list('default'))['RegRatio'], 'Double');
-    // So a later 2.5 fits, where a whole number's inferred Int would have refused it.
+    // A whole number with a DOUBLE key registers a Double too.
     await env.client.workflow.execute(quick, {
       taskQueue: env.taskQueue,
       workflowId: id('typed-2'),
@@ -99,16 +93,39 @@ describe('search attribute registry', () => {
       args: ['RegUpsertRatio'],
     });
     assert.equal((await env.engine.searchAttributes.list('default'))['RegUpsertRatio'], 'Double');
-    // A key of another type than the registered one is refused.
+    // An INT key's values fit a Double.
+    await env.client.workflow.execute(quick, {
+      taskQueue: env.taskQueue,
+      workflowId: id('typed-3'),
+      typedSearchAttributes: [
+        { key: defineSearchAttributeKey('RegRatio', SearchAttributeType.INT), value: 2 },
+      ],
+    });
+    // An INT key registers an Int, which refuses a fraction and a key of another type.
+    const Count = defineSearchAttributeKey('RegTypedCount', SearchAttributeType.INT);
+    await env.client.workflow.execute(quick, {
+      taskQueue: env.taskQueue,
+      workflowId: id('typed-4'),
+      typedSearchAttributes: [{ key: Count, value: 3 }],
+    });
+    assert.equal((await env.engine.searchAttributes.list('default'))['RegTypedCount'], 'Int');
     await assert.rejects(
       env.client.workflow.start(quick, {
         taskQueue: env.taskQueue,
-        workflowId: id('typed-3'),
+        workflowId: id('typed-5'),
+        searchAttributes: { RegTypedCount: 1.5 },
+      }),
+      refusedType('RegTypedCount', 'Int'),
+    );
+    await assert.rejects(
+      env.client.workflow.start(quick, {
+        taskQueue: env.taskQueue,
+        workflowId: id('typed-6'),
         typedSearchAttributes: [
-          { key: defineSearchAttributeKey('RegRatio', SearchAttributeType.INT), value: 2 },
+          { key: defineSearchAttributeKey('RegTypedCount', SearchAttributeType.DOUBLE), value: 2 },
         ],
       }),
-      /'RegRatio' is registered as Double in namespace 'default', and its typed key declares Int/,
+      /'RegTypedCount' is registered as Int in namespace 'default', and its typed key declares Double/,
     );
   });
 

@@ -279,9 +279,9 @@ describe('search attributes, memo, list and count', () => {
     for (const [name, type, hint] of [
       [Object.keys(attrs)[0], 'KeywordList', /= or IN/],
       [Object.keys(attrs)[1], 'Datetime', /BETWEEN/],
-      [Object.keys(attrs)[2], 'Int', /BETWEEN/],
+      [Object.keys(attrs)[2], 'Double', /BETWEEN/],
     ] as const) {
-      const query = `${name} STARTS_WITH '${type === 'Datetime' ? '2024' : type === 'Int' ? '12' : 'order-'}'`;
+      const query = `${name} STARTS_WITH '${type === 'Datetime' ? '2024' : type === 'Double' ? '12' : 'order-'}'`;
       for (const run of [() => list(query), () => env.client.workflow.count(query)]) {
         await assert.rejects(run(), (e) => {
           assert.ok(e instanceof InvalidArgumentError, String(e));

@@ -581,7 +581,7 @@ describe('SqliteStore specifics', () => {
     try {
       assert.deepEqual(await store.listSearchAttributes({ namespace: 'default' }), {
         Amount: 'Double',
-        Mixed: 'Int',
+        Mixed: 'Double',
         Paid: 'Bool',
         Plain: 'Keyword',
         Tags: 'KeywordList',

@@ -11,15 +11,16 @@ CREATE TABLE search_attribute_types (
 
 -- A database from before the registry: each name takes the type of the first value stored,
 -- the earliest started run's (then the schedules', in id order), as the operator check inferred
--- it (a string as `toISOString()` writes it is a Datetime). Where runs hold one name with two
--- types, later values of the other type are refused from now on (docs/visibility.md).
+-- it (a string as `toISOString()` writes it is a Datetime), except that any number is a Double,
+-- as a new name's number registers (protocol/search-attribute-types.ts). Where runs hold one name
+-- with two types, later values of the other type are refused from now on (docs/visibility.md).
 INSERT INTO search_attribute_types (namespace, name, type)
 SELECT namespace, name, type FROM (
   SELECT namespace, name, type,
     row_number() OVER (PARTITION BY namespace, name ORDER BY source, position, tie) AS n
   FROM (
     SELECT namespace, name, source, position, tie, CASE json_type
-        WHEN 'array' THEN 'KeywordList' WHEN 'integer' THEN 'Int' WHEN 'real' THEN 'Double'
+        WHEN 'array' THEN 'KeywordList' WHEN 'integer' THEN 'Double' WHEN 'real' THEN 'Double'
         WHEN 'true' THEN 'Bool' WHEN 'false' THEN 'Bool'
         WHEN 'text' THEN CASE WHEN value GLOB
           '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9]Z'
