@@ -63,12 +63,14 @@ import {
   LocalActivityCalls,
 } from './local-activity.ts';
 import { RunInterceptors } from './workflow-interceptors.ts';
+import type { OutboundInput, OutboundOutput, SeqMethod } from './workflow-interceptors.ts';
 import { UpdateHandlers } from './update-handlers.ts';
 import { alea, uuid4From } from './determinism.ts';
 import type { RandomSource } from './determinism.ts';
 import { workflowInfoToData } from './workflow-info.ts';
 import type { WorkflowInfo } from './workflow-info.ts';
 import {
+  CommandSeqs,
   argsAtCall,
   assertNever,
   captureStack,
@@ -183,6 +185,16 @@ export const CANCEL_IN_TASK_PATCH = 'reprise/cancel-in-task-drops';
  */
 export const CANCELLATIONS_SETTLE_LATER_PATCH = 'reprise/cancellations-settle-next-activation';
 
+/**
+ * The internal patch under which a durable call that goes through outbound interceptors
+ * (`startTimer`, `scheduleActivity`, `scheduleLocalActivity`, `startChildWorkflowExecution`,
+ * `signalWorkflow`) takes its command's seq before they run, as Temporal does, and gives it them
+ * in their input: so one that its cancelled scope rejects, or that an interceptor never passes
+ * on, uses its seq up. Histories without it were recorded before: there the seq was taken where
+ * the command was issued. Decided at a run's first such call.
+ */
+export const SEQ_BEFORE_INTERCEPTORS_PATCH = 'reprise/seq-before-interceptors';
+
 /** The queries every workflow answers, as Temporal's do. */
 const BUILT_IN_QUERIES: ReadonlyMap<
   string,
@@ -247,8 +259,8 @@ export class Activator {
   readonly #randomSeed: string;
   /** What a query handler or update validator draws from instead (see {@link random}). */
   #sideRandom: RandomSource | undefined;
-  #seqActivity = 0;
-  #seqTimer = 0;
+  readonly #activitySeqs = new CommandSeqs();
+  readonly #timerSeqs = new CommandSeqs();
   #seqCondition = 0;
   readonly #timers = new LazyMap<number, Parked>();
   /** The scopes of `setTimeout` timers that went through the interceptors, by their id. */
@@ -691,21 +703,65 @@ export class Activator {
 
   // ── durable operations ───────────────────────────────────────────────────────────────────
 
+  /**
+   * Runs durable call `method` through its outbound interceptors with the seq of its command in
+   * their input; `next` issues the command, with the seq taken before the interceptors ran
+   * ({@link SEQ_BEFORE_INTERCEPTORS_PATCH}), or takes its own where it gets none.
+   */
+  outboundWithSeq<M extends SeqMethod>(
+    method: M,
+    what: string,
+    input: Omit<OutboundInput<M>, 'seq'>,
+    next: (input: OutboundInput<M>, seq: number | undefined) => OutboundOutput<M>,
+  ): OutboundOutput<M> {
+    const seqs = this.#seqsOf(method);
+    const reserve = (): boolean => {
+      this.#assertMayIssue(what); // before the seq: a refused call must not use one up
+      return this.internalRule(SEQ_BEFORE_INTERCEPTORS_PATCH);
+    };
+    return this.interceptors.withSeq(method, seqs, reserve, input, next);
+  }
+
+  #seqsOf(method: SeqMethod): CommandSeqs {
+    switch (method) {
+      case 'startTimer':
+        return this.#timerSeqs;
+      case 'scheduleActivity':
+        return this.#activitySeqs;
+      case 'scheduleLocalActivity':
+        return this.localActivities.seqs;
+      case 'startChildWorkflowExecution':
+        return this.crossRun.childSeqs;
+      case 'signalWorkflow':
+        return this.crossRun.signalSeqs;
+      default:
+        return assertNever(method);
+    }
+  }
+
   /** Starts a durable timer in the current scope; resolves when it fires. */
   sleep(ms: number, options?: TimerOptions): Promise<void> {
-    return this.interceptors.startTimer(
-      ms,
-      options,
-      (d, o) => this.startTimer(d, o?.summary).promise,
+    return this.outboundWithSeq(
+      'startTimer',
+      'a timer',
+      { durationMs: ms, ...(options !== undefined && { options }) },
+      (input, seq) => this.startTimer(input.durationMs, seq, input.options?.summary).promise,
     );
   }
 
-  /** Starts a durable timer and returns its seq (for `clearTimeout`) with its promise. */
-  startTimer(ms: number, summary?: string): { seq: number; promise: Promise<void> } {
+  /**
+   * Starts a durable timer and returns its seq (for `clearTimeout`) with its promise; with
+   * `reservedSeq`, under that seq (taken before the interceptors ran); `summary` is `sleep`'s.
+   */
+  startTimer(
+    ms: number,
+    reservedSeq?: number,
+    summary?: string,
+  ): { seq: number; promise: Promise<void> } {
     this.#assertMayIssue('a timer'); // before the seq: a refused call must not use one up
     const scope = CancellationScope.current();
     if (scope.consideredCancelled) return { seq: 0, promise: rejectedBy(scope) };
-    const seq = ++this.#seqTimer;
+    const seq = reservedSeq ?? this.#timerSeqs.take();
     const durationMs = Math.max(1, Math.round(ms));
     const stack = this.#outcomesInHistory?.timerSeqs.includes(seq)
       ? UNCAPTURED_STACK
@@ -741,7 +797,7 @@ export class Activator {
    */
   setTimeout(callback: () => void, ms: number): number {
     if (
-      !this.interceptors.interceptsTimers() ||
+      !this.interceptors.interceptsOutbound('startTimer') ||
       !this.internalRule(SET_TIMEOUT_INTERCEPTED_PATCH)
     ) {
       const { seq, promise } = this.startTimer(ms);
@@ -825,18 +881,22 @@ export class Activator {
     (this.#withdrawn ??= []).push({ type, seq });
   }
 
-  /** Schedules an activity in the current scope; resolves with its result. */
+  /**
+   * Schedules an activity in the current scope; resolves with its result. With `reservedSeq`,
+   * under that seq (taken before the interceptors ran).
+   */
   scheduleActivity(
     activityType: string,
     args: unknown[],
     options: ResolvedActivityOptions,
     headers?: Headers,
+    reservedSeq?: number,
   ): Promise<unknown> {
     this.#assertMayIssue(`activity '${activityType}'`); // see startTimer
     const header = headersToWire(headers, `activity '${activityType}'`);
     const scope = CancellationScope.current();
     if (scope.consideredCancelled) return rejectedBy(scope);
-    const seq = ++this.#seqActivity;
+    const seq = reservedSeq ?? this.#activitySeqs.take();
     const activityId = options.activityId ?? String(seq);
     const stack = this.#outcomesInHistory?.activities.some(
       (a) => a.seq === seq && a.activityId === activityId,

@@ -122,11 +122,15 @@ export async function startChild<T extends Workflow>(
     cancellationType:
       options.cancellationType ?? ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
   };
-  const [started, result] = await activator.interceptors.outbound(
+  const [started, result] = await activator.outboundWithSeq(
     'startChildWorkflowExecution',
-    (input) =>
-      Promise.resolve(issueStartChild(activator, input.workflowType, input.options, input.headers)),
-  )({ workflowType, options: withDefaults, headers: {} });
+    `child workflow '${workflowType}'`,
+    { workflowType, options: withDefaults, headers: {} },
+    (input, seq) =>
+      Promise.resolve(
+        issueStartChild(activator, input.workflowType, input.options, input.headers, seq),
+      ),
+  );
   const workflowId = withDefaults.workflowId;
   const firstExecutionRunId = await started;
   return {
@@ -144,6 +148,7 @@ function issueStartChild(
   workflowType: string,
   options: ChildWorkflowOptionsWithDefaults,
   headers: Headers,
+  seq: number | undefined,
 ): [Promise<string>, Promise<unknown>] {
   const header = headersToWire(headers, `child workflow '${workflowType}'`);
   const command: Omit<CommandOf<'StartChildWorkflowExecution'>, 'seq' | 'type'> = {
@@ -181,7 +186,7 @@ function issueStartChild(
   }
   const userMetadata = userMetadataOf(options.staticSummary, options.staticDetails);
   if (userMetadata !== undefined) command.userMetadata = userMetadata;
-  const { started, result } = activator.crossRun.startChild(command, options.cancellationType);
+  const { started, result } = activator.crossRun.startChild(command, options.cancellationType, seq);
   return [started, result];
 }
 
@@ -192,18 +197,25 @@ function signalWorkflow(
   args: unknown[],
 ): Promise<void> {
   const activator = getActivator();
-  return activator.interceptors.outbound('signalWorkflow', (input) => {
-    const to = input.target;
-    return activator.crossRun.signalExternal(
-      to.type === 'child'
-        ? { workflowId: to.childWorkflowId, runId: undefined }
-        : { workflowId: to.workflowExecution.workflowId, runId: to.workflowExecution.runId },
-      input.signalName,
-      input.args,
-      to.type === 'child',
-      input.headers,
-    );
-  })({ signalName: typeof def === 'string' ? def : def.name, args, headers: {}, target });
+  const signalName = typeof def === 'string' ? def : def.name;
+  return activator.outboundWithSeq(
+    'signalWorkflow',
+    `signal '${signalName}'`,
+    { signalName, args, headers: {}, target },
+    (input, seq) => {
+      const to = input.target;
+      return activator.crossRun.signalExternal(
+        to.type === 'child'
+          ? { workflowId: to.childWorkflowId, runId: undefined }
+          : { workflowId: to.workflowExecution.workflowId, runId: to.workflowExecution.runId },
+        input.signalName,
+        input.args,
+        to.type === 'child',
+        input.headers,
+        seq,
+      );
+    },
+  );
 }
 
 /**

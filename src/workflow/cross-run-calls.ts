@@ -9,7 +9,7 @@ import type { ActivationJob } from '../protocol/activation.ts';
 import type { Command, CommandOf } from '../protocol/commands.ts';
 import { CancellationScope, onCancelRequested, takeParked } from './cancellation-scope.ts';
 import type { InScope } from './cancellation-scope.ts';
-import { argsAtCall, rejectedBy } from './runtime-helpers.ts';
+import { CommandSeqs, argsAtCall, rejectedBy } from './runtime-helpers.ts';
 import type { CapturedStack } from './runtime-helpers.ts';
 import { LazyMap } from '../util/lazy-collections.ts';
 
@@ -167,8 +167,10 @@ export interface CrossRunHost {
 
 export class CrossRunCalls {
   readonly #host: CrossRunHost;
-  #seqChild = 0;
-  #seqSignal = 0;
+  /** The seqs of StartChildWorkflowExecution commands. */
+  readonly childSeqs = new CommandSeqs();
+  /** The seqs of SignalExternalWorkflowExecution commands. */
+  readonly signalSeqs = new CommandSeqs();
   #seqCancel = 0;
   /** Activations concluded so far: a child issued in the current one has not been sent. */
   #activation = 0;
@@ -189,10 +191,11 @@ export class CrossRunCalls {
   startChild(
     command: Omit<CommandOf<'StartChildWorkflowExecution'>, 'seq' | 'type'>,
     cancellationType: ChildWorkflowCancellationType,
+    reservedSeq?: number,
   ): { started: Promise<string>; result: Promise<unknown> } {
     this.#host.assertMayIssue(`child workflow '${command.workflowType}'`);
     const scope = CancellationScope.current();
-    const seq = ++this.#seqChild;
+    const seq = reservedSeq ?? this.childSeqs.take();
     const full: CommandOf<'StartChildWorkflowExecution'> = {
       type: 'StartChildWorkflowExecution',
       seq,
@@ -244,12 +247,13 @@ export class CrossRunCalls {
     args: unknown[],
     childWorkflowOnly: boolean,
     headers?: Headers,
+    reservedSeq?: number,
   ): Promise<void> {
     this.#host.assertMayIssue(`signal '${signalName}' to '${target.workflowId}'`);
     const cancelled = this.#rejectedInCancelledScope();
     if (cancelled !== undefined) return cancelled;
     const header = headersToWire(headers, `signal '${signalName}'`);
-    const seq = ++this.#seqSignal;
+    const seq = reservedSeq ?? this.signalSeqs.take();
     const command: CommandOf<'SignalExternalWorkflowExecution'> = {
       type: 'SignalExternalWorkflowExecution',
       seq,

@@ -185,14 +185,19 @@ export function proxyActivities<A = UntypedActivities>(
         return (...args: unknown[]) => {
           const activator = getActivator();
           // Options an interceptor replaced are resolved (and checked) again.
-          return activator.interceptors.outbound('scheduleActivity', (input) =>
-            activator.scheduleActivity(
-              input.activityType,
-              input.args,
-              input.options === options ? resolved : resolveActivityOptions(input.options),
-              input.headers,
-            ),
-          )({ activityType: property, args, options, headers: {} });
+          return activator.outboundWithSeq(
+            'scheduleActivity',
+            `activity '${property}'`,
+            { activityType: property, args, options, headers: {} },
+            (input, seq) =>
+              activator.scheduleActivity(
+                input.activityType,
+                input.args,
+                input.options === options ? resolved : resolveActivityOptions(input.options),
+                input.headers,
+                seq,
+              ),
+          );
         };
       },
     },
@@ -262,14 +267,19 @@ export function proxyLocalActivities<A = UntypedActivities>(
         if (typeof property !== 'string') return undefined;
         return (...args: unknown[]) => {
           const activator = getActivator();
-          return activator.interceptors.outbound('scheduleLocalActivity', (input) =>
-            activator.localActivities.execute(
-              input.activityType,
-              input.args,
-              input.options === options ? resolved : resolveLocalActivityOptions(input.options),
-              input.headers,
-            ),
-          )({ activityType: property, args, options, headers: {} });
+          return activator.outboundWithSeq(
+            'scheduleLocalActivity',
+            `local activity '${property}'`,
+            { activityType: property, args, options, headers: {} },
+            (input, seq) =>
+              activator.localActivities.execute(
+                input.activityType,
+                input.args,
+                input.options === options ? resolved : resolveLocalActivityOptions(input.options),
+                input.headers,
+                seq,
+              ),
+          );
         };
       },
     },

@@ -154,19 +154,27 @@ export interface TimerOptions {
   readonly summary?: string | undefined;
 }
 
-/** Input of `startTimer`. (Temporal's `seq` is not given.) */
+/** Input of `startTimer`. */
 export interface TimerInput {
   readonly durationMs: number;
   /** `sleep`'s options; undefined for `condition`'s timeout and `setTimeout`. */
   readonly options?: TimerOptions | undefined;
+  /**
+   * The sequence number of the timer's StartTimer command (1, 2, … per run, counted apart from
+   * other kinds), taken before the interceptors run: a timer its cancelled scope refuses uses
+   * one up too. Stable across replays of the run.
+   */
+  readonly seq: number;
 }
 
-/** Input of `scheduleActivity`. (Temporal's `seq` is not given.) */
+/** Input of `scheduleActivity`. */
 export interface ActivityInput {
   readonly activityType: string;
   readonly args: unknown[];
   readonly options: ActivityOptions;
   readonly headers: Headers;
+  /** The seq of the ScheduleActivityTask command, as {@link TimerInput.seq} (activities' own). */
+  readonly seq: number;
 }
 
 /** Input of `scheduleLocalActivity`: one call, its attempts included. */
@@ -175,6 +183,12 @@ export interface LocalActivityInput {
   readonly args: unknown[];
   readonly options: LocalActivityOptions;
   readonly headers: Headers;
+  /**
+   * The seq of the call's first attempt, as {@link TimerInput.seq}; local activities count
+   * apart from activities (in Temporal they share one count). An attempt after a durable
+   * backoff takes a new seq, which the interceptors, called once per call, do not see.
+   */
+  readonly seq: number;
 }
 
 /** Input of `startChildWorkflowExecution`. */
@@ -182,10 +196,14 @@ export interface StartChildWorkflowExecutionInput {
   readonly workflowType: string;
   readonly options: ChildWorkflowOptionsWithDefaults;
   readonly headers: Headers;
+  /** The seq of the StartChildWorkflowExecution command, as {@link TimerInput.seq}. */
+  readonly seq: number;
 }
 
 /** Input of `signalWorkflow`. */
 export interface SignalWorkflowInput {
+  /** The seq of the SignalExternalWorkflowExecution command, as {@link TimerInput.seq}. */
+  readonly seq: number;
   readonly signalName: string;
   readonly args: unknown[];
   readonly headers: Headers;

@@ -15,7 +15,7 @@ import type { RetryPolicyInput } from '../protocol/retry-policy.ts';
 import { userMetadataOf } from '../protocol/user-metadata.ts';
 import { CancellationScope, onCancelRequested, takeParked } from './cancellation-scope.ts';
 import type { InScope } from './cancellation-scope.ts';
-import { argsAtCall, rejectedBy } from './runtime-helpers.ts';
+import { CommandSeqs, argsAtCall, rejectedBy } from './runtime-helpers.ts';
 import type { CapturedStack } from './runtime-helpers.ts';
 import { LazyMap } from '../util/lazy-collections.ts';
 
@@ -110,7 +110,8 @@ type ResolveJob = Extract<ActivationJob, { type: 'resolveLocalActivity' }>;
 
 export class LocalActivityCalls {
   readonly #host: LocalActivityHost;
-  #seq = 0;
+  /** The seqs of local activity requests: one per attempt the workflow issues. */
+  readonly seqs = new CommandSeqs();
   readonly #parked = new LazyMap<number, ParkedLocalActivity>();
   #schedule: LocalActivityRequest[] = [];
   #cancel: number[] = [];
@@ -123,7 +124,8 @@ export class LocalActivityCalls {
   /**
    * Runs a local activity to its end: attempts the worker retries locally, and attempts after a
    * backoff longer than `localRetryThreshold`, each of which waits on a durable timer and is a
-   * new request with a new seq (Temporal's rule). Resolves with the result; rejects with the
+   * new request with a new seq (Temporal's rule). The first attempt takes `firstSeq` when given
+   * (taken before the interceptors ran). Resolves with the result; rejects with the
    * `ActivityFailure` that ended it.
    */
   async execute(
@@ -131,6 +133,7 @@ export class LocalActivityCalls {
     args: unknown[],
     options: ResolvedLocalActivityOptions,
     headers?: Headers,
+    firstSeq?: number,
   ): Promise<unknown> {
     const header = headersToWire(headers, `local activity '${activityType}'`);
     let retry: RetryState = {
@@ -139,8 +142,8 @@ export class LocalActivityCalls {
       originalScheduleTimeMs: undefined,
     };
     const input = argsAtCall(args); // every attempt gets the arguments of the call
-    for (;;) {
-      const outcome = await this.#scheduleOnce(activityType, input, options, retry, header);
+    for (let seq = firstSeq; ; seq = undefined) {
+      const outcome = await this.#scheduleOnce(activityType, input, options, retry, header, seq);
       if (outcome.failure === undefined) return outcome.result;
       if (outcome.backoffMs === undefined) throw decodeFailure(outcome.failure);
       await this.#host.sleep(Math.max(1, outcome.backoffMs));
@@ -159,11 +162,12 @@ export class LocalActivityCalls {
     options: ResolvedLocalActivityOptions,
     retry: RetryState,
     header: WireHeaders | undefined,
+    reservedSeq: number | undefined,
   ): Promise<LocalActivityMarkerDetails> {
     this.#host.assertMayIssue(`local activity '${activityType}'`);
     const scope = CancellationScope.current();
     if (scope.consideredCancelled) return rejectedBy(scope);
-    const seq = ++this.#seq;
+    const seq = reservedSeq ?? this.seqs.take();
     const activityId = retry.activityId ?? `local-${seq}`;
     const request: LocalActivityRequest = {
       seq,

@@ -54,3 +54,18 @@ export function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
 export function assertNever(value: never): never {
   throw new TypeError(`Unexpected value ${String(value)}`);
 }
+
+/** The sequence numbers of one kind of command (timers, activities, …): 1, 2, 3, … per run. */
+export class CommandSeqs {
+  #last = 0;
+
+  /** Takes the next number. */
+  take(): number {
+    return ++this.#last;
+  }
+
+  /** The number {@link take} would give now. */
+  peek(): number {
+    return this.#last + 1;
+  }
+}

@@ -10,15 +10,24 @@ import type { WireHeaders } from '../protocol/headers.ts';
 import { WORKFLOW_INTERCEPTORS_KEY, composeInterceptors } from '../protocol/interceptors.ts';
 import type { Headers, Next } from '../protocol/interceptors.ts';
 import type {
-  TimerOptions,
   WorkflowInboundCallsInterceptor,
   WorkflowInterceptorsFactory,
   WorkflowOutboundCallsInterceptor,
 } from './interceptors.ts';
 import { isPromiseLike } from './runtime-helpers.ts';
+import type { CommandSeqs } from './runtime-helpers.ts';
 
 type Inbound = WorkflowInboundCallsInterceptor;
 type Outbound = WorkflowOutboundCallsInterceptor;
+/** The outbound calls whose input carries the seq of the command they issue. */
+export type SeqMethod =
+  | 'startTimer'
+  | 'scheduleActivity'
+  | 'scheduleLocalActivity'
+  | 'startChildWorkflowExecution'
+  | 'signalWorkflow';
+export type OutboundInput<M extends keyof Outbound> = Parameters<Next<Outbound, M>>[0];
+export type OutboundOutput<M extends keyof Outbound> = ReturnType<Next<Outbound, M>>;
 type Handler = (...args: unknown[]) => unknown;
 
 /** What `handleQuery` returns while an interceptor's answer waits for microtasks. */
@@ -154,22 +163,34 @@ export class RunInterceptors {
     return composeInterceptors(this.#outbound, method, next);
   }
 
-  /** Whether an outbound interceptor has `startTimer`. */
-  interceptsTimers(): boolean {
-    return has(this.#outbound, 'startTimer');
+  /** Whether an outbound interceptor implements `method`. */
+  interceptsOutbound(method: keyof Outbound): boolean {
+    return has(this.#outbound, method);
   }
 
-  /** Runs a durable timer through `startTimer`. */
-  startTimer(
-    durationMs: number,
-    options: TimerOptions | undefined,
-    start: (durationMs: number, options: TimerOptions | undefined) => Promise<void>,
-  ): Promise<void> {
-    if (!has(this.#outbound, 'startTimer')) return start(durationMs, options);
-    return this.outbound('startTimer', (input) => start(input.durationMs, input.options))({
-      durationMs,
-      ...(options !== undefined && { options }),
-    });
+  /**
+   * Runs durable call `method` through its interceptors, the command's `seq` in their input
+   * (Temporal's). `reserve` takes it before they run, or gives undefined where `next` takes its
+   * own (a history recorded before that rule: see Activator.outboundWithSeq), and the input has
+   * the one `next` would take at once. Without an interceptor for `method`, `next` runs at once
+   * and takes its own, the same number.
+   */
+  withSeq<M extends SeqMethod>(
+    method: M,
+    seqs: CommandSeqs,
+    reserve: () => boolean,
+    input: Omit<OutboundInput<M>, 'seq'>,
+    next: (input: OutboundInput<M>, seq: number | undefined) => OutboundOutput<M>,
+  ): OutboundOutput<M> {
+    if (!has(this.#outbound, method)) {
+      return next({ ...input, seq: seqs.peek() } as OutboundInput<M>, undefined);
+    }
+    const seq = reserve() ? seqs.take() : undefined;
+    // One input and one output per method: `Next` of a generic M is that function, unresolved.
+    type Call = (input: OutboundInput<M>) => OutboundOutput<M>;
+    const inner: Call = (i) => next(i, seq);
+    const chain = this.outbound(method, inner as unknown as Next<Outbound, M>) as unknown as Call;
+    return chain({ ...input, seq: seq ?? seqs.peek() } as OutboundInput<M>);
   }
 
   /**

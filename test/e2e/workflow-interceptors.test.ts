@@ -26,11 +26,18 @@ import {
   rename,
   viaSetTimeout,
 } from './fixtures/workflow-interceptor-workflows.ts';
+import { numbered } from './fixtures/workflow-interceptor-seq-workflows.ts';
 import { fixturesPath, startTestEnv, waitFor } from '../helpers/test-env.ts';
 import type { TestEnv } from '../helpers/test-env.ts';
 import type { HistoryEvent } from '../../src/protocol/history-events.ts';
 
 const WORKFLOWS = 'workflow-interceptor-workflows.ts';
+
+/** A history the code from before a change recorded (test/replay/fixtures/generate-*.ts). */
+function legacyHistory(name: string): { events: HistoryEvent[] } {
+  const file = new URL(`../replay/fixtures/${name}.history.json`, import.meta.url);
+  return JSON.parse(readFileSync(file, 'utf8')) as { events: HistoryEvent[] };
+}
 const workflowModules = [
   fixturesPath('workflow-interceptors-a.ts'),
   fixturesPath('workflow-interceptors-b.ts'),
@@ -86,6 +93,7 @@ describe('workflow interceptors', () => {
     // Timer 1 is cleared in the activation that started it: it is dropped, never sent.
     assert.deepEqual(timers, [
       'flag reprise/set-timeout-intercepted',
+      'flag reprise/seq-before-interceptors',
       'flag reprise/timer-cancel-unsent-drops',
       'started 2 8',
       'TimerFired 2',
@@ -100,12 +108,7 @@ describe('workflow interceptors', () => {
 
   test('a history recorded before setTimeout went through the interceptors replays as it ran', async () => {
     // Recorded by the old code (generate-set-timeout-history.ts): the timers started directly.
-    const history = JSON.parse(
-      readFileSync(
-        new URL('../replay/fixtures/set-timeout-legacy.history.json', import.meta.url),
-        'utf8',
-      ),
-    ) as { events: HistoryEvent[] };
+    const history = legacyHistory('set-timeout-legacy');
     const started = history.events.flatMap((e) =>
       e.type === 'TimerStarted' ? [e.startToFireTimeoutMs] : [],
     );
@@ -298,5 +301,84 @@ describe('a handleQuery interceptor that awaits before next()', () => {
     );
     await handle.signal(go);
     await handle.result();
+  });
+});
+
+describe("outbound interceptors' seq", () => {
+  const SEQ_WORKFLOWS = 'workflow-interceptor-seq-workflows.ts';
+  const seqModules = [fixturesPath('workflow-interceptor-seqs.ts')];
+  let env: TestEnv;
+  before(async () => {
+    // No cache: each workflow task replays the run from its history, interceptors and all.
+    env = await startTestEnv({
+      workflows: SEQ_WORKFLOWS,
+      activities,
+      maxCachedWorkflows: 0,
+      worker: { interceptors: { workflowModules: seqModules } },
+    });
+  });
+  after(async () => {
+    await env.close();
+  });
+
+  test("each call's input has its command's seq, taken before the interceptors, counted per kind and the same on replay", async () => {
+    const handle = await env.client.workflow.start(numbered, {
+      workflowId: 'wf-interceptor-seqs',
+      taskQueue: env.taskQueue,
+      args: ['wf-interceptor-seqs-child'],
+    });
+    // What the last task's run saw: the earlier calls replayed, the last timer live.
+    assert.deepEqual(await handle.result(), [
+      'timer 1',
+      'activity 1',
+      'timer 2',
+      'activity 2',
+      'timer 3', // in a cancelled scope: refused, its seq used up, as in Temporal
+      'local activity 1',
+      'child 1',
+      'signal 1',
+      'signal 2',
+      'timer 4',
+    ]);
+    const { events } = await handle.fetchHistory();
+    const issued = events.flatMap((e) => {
+      if (e.type === 'TimerStarted') return [`timer ${e.timerId}`];
+      if (e.type === 'ActivityTaskScheduled') return [`activity ${e.seq} ${e.activityId}`];
+      if (e.type === 'MarkerRecorded' && e.markerName === 'core_local_activity')
+        return [`local activity ${String(e.details['seq'])}`];
+      return [];
+    });
+    assert.deepEqual(issued, [
+      'timer 1',
+      'activity 1 1',
+      'timer 2',
+      'activity 2 2',
+      'local activity 1',
+      'timer 4',
+    ]);
+    assert.ok(
+      events.some(
+        (e) =>
+          e.type === 'WorkflowTaskCompleted' &&
+          e.sdkFlags?.includes('reprise/seq-before-interceptors'),
+      ),
+    );
+    await Worker.runReplayHistory(
+      { workflowsPath: fixturesPath(SEQ_WORKFLOWS), interceptors: { workflowModules: seqModules } },
+      { events },
+    );
+  });
+
+  test('a history recorded before calls took their seq ahead of the interceptors replays as it ran', async () => {
+    // Recorded by the old code (generate-seq-before-interceptors-history.ts): the timer refused
+    // by its cancelled scope used no seq up, so the last timer is 3.
+    const history = legacyHistory('seq-before-interceptors-legacy');
+    const timers = history.events.flatMap((e) => (e.type === 'TimerStarted' ? [e.timerId] : []));
+    assert.deepEqual(timers, ['1', '2', '3']);
+    assert.ok(!history.events.some((e) => e.type === 'WorkflowTaskCompleted' && e.sdkFlags));
+    await Worker.runReplayHistory(
+      { workflowsPath: fixturesPath(SEQ_WORKFLOWS), interceptors: { workflowModules: seqModules } },
+      history,
+    );
   });
 });

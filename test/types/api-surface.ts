@@ -1008,13 +1008,17 @@ export const interceptors: WorkflowInterceptorsFactory = () => {
   const outbound: WorkflowOutboundCallsInterceptor = {
     scheduleActivity: (input: ActivityInput, next) => next({ ...input, args: [...input.args] }),
     scheduleLocalActivity: (input: LocalActivityInput, next) => next(input),
-    startTimer: (input: TimerInput, next) => next({ durationMs: input.durationMs * 2 }),
+    startTimer: (input: TimerInput, next) => next({ ...input, durationMs: input.durationMs * 2 }),
     startChildWorkflowExecution: async (input: StartChildWorkflowExecutionInput, next) => {
       const [started, result] = await next(input);
       use(input.options.workflowId, input.options.args, await started);
       return [started, result];
     },
-    signalWorkflow: (input: SignalWorkflowInput, next) => next(input),
+    signalWorkflow: (input: SignalWorkflowInput, next) => {
+      const seqs: number[] = [input.seq];
+      use(seqs);
+      return next(input);
+    },
     continueAsNew: (input: ContinueAsNewInput, next) => next(input),
     getLogAttributes: (input, next) => next({ ...input, tenant: 'acme' }),
   };
