@@ -597,6 +597,15 @@ export function setDefaultUpdateHandler(
 
 // ── info, versioning, determinism, logging ──────────────────────────────────────────────────
 
+/**
+ * Whether the caller runs as workflow code in a worker's sandbox (the workflows module, its
+ * functions and handlers, workflow interceptors); false anywhere else that imports
+ * `reprise/workflow`, such as an activity, a client or a test. Temporal's `inWorkflowContext`.
+ */
+export function inWorkflowContext(): boolean {
+  return maybeGetActivator() !== undefined;
+}
+
 /** What the workflow knows about its own run: ids, type, task queue, history size, times. */
 export function workflowInfo(): WorkflowInfo {
   return getActivator().workflowInfo();

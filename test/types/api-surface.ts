@@ -39,6 +39,7 @@ import {
   deprecatePatch,
   executeChild,
   getExternalWorkflowHandle,
+  inWorkflowContext,
   isCancellation,
   log as workflowLog,
   makeContinueAsNewFunc,
@@ -464,6 +465,8 @@ export async function workflowSurface(): Promise<void> {
   upsertSearchAttributes({ OrderStatus: 'paid', Amount: 120, Tags: ['vip'], Gone: null });
   upsertMemo({ note: 'waiting' });
   workflowLog.info('charged', { orderId: uuid4() });
+  const inContext: boolean = inWorkflowContext();
+  use(inContext);
   workflowLog.debug('d');
   workflowLog.trace('t', { detail: 1 });
   workflowLog.warn('w');
