@@ -28,8 +28,11 @@ export interface WorkflowInterceptors {
   inbound?: WorkflowInboundCallsInterceptor[] | undefined;
   outbound?: WorkflowOutboundCallsInterceptor[] | undefined;
   /**
-   * Temporal's internals interceptors (activations, commands) are not supported: a factory that
-   * returns any fails the workflow task with a message saying so.
+   * Temporal's internals interceptors are not supported: a factory that returns any fails the
+   * workflow task with a message saying so. Their `activate` and `concludeActivation` see
+   * Temporal's proto activation jobs and commands, which Reprise's activations and commands are
+   * not; and the interceptors are made within a run's first activation (its initializeWorkflow
+   * job evaluates the module), so `activate` could not see that one.
    */
   internals?: WorkflowInternalsInterceptor[] | undefined;
 }
