@@ -7,6 +7,7 @@
  *   return activityInfo().idempotencyKey;
  * }
  */
+import type { MetricMeter } from '../common/metrics.ts';
 import type { Duration } from '../protocol/duration.ts';
 import { Context } from './context.ts';
 import type { ActivityInfo } from './context.ts';
@@ -30,6 +31,17 @@ export {
   RetryState,
 } from '../failures.ts';
 export type { ApplicationFailureOptions } from '../failures.ts';
+export { noopMetricMeter } from '../common/metrics.ts';
+export type {
+  Metric,
+  MetricCounter,
+  MetricGauge,
+  MetricHistogram,
+  MetricKind,
+  MetricMeter,
+  MetricTags,
+  NumericMetricValueType,
+} from '../common/metrics.ts';
 
 /** The running activity's info. Throws outside an activity. */
 export function activityInfo(): ActivityInfo {
@@ -85,4 +97,21 @@ export const log: ActivityLogger = {
   error: (message, attrs) => {
     Context.current().log.error(attrs ?? {}, message);
   },
+};
+
+/**
+ * The running activity's meter: `Context.current().metricMeter` (the worker's `metricMeter`,
+ * tagged `namespace`, `taskQueue` and `activityType`). Throws outside an activity when a metric
+ * is made. Temporal's `metricMeter` from `@temporalio/activity`.
+ * @example
+ * metricMeter.createHistogram('upload_bytes').record(size);
+ */
+export const metricMeter: MetricMeter = {
+  createCounter: (name, unit, description) =>
+    Context.current().metricMeter.createCounter(name, unit, description),
+  createHistogram: (name, valueType, unit, description) =>
+    Context.current().metricMeter.createHistogram(name, valueType, unit, description),
+  createGauge: (name, valueType, unit, description) =>
+    Context.current().metricMeter.createGauge(name, valueType, unit, description),
+  withTags: (tags) => Context.current().metricMeter.withTags(tags),
 };

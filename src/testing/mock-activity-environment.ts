@@ -8,6 +8,7 @@ import {
 } from '../activity/context.ts';
 import type { ActivityCancelReason, ActivityInfo } from '../activity/context.ts';
 import type { Client } from '../client/client.ts';
+import type { MetricMeter } from '../common/metrics.ts';
 import { defaultLogger } from '../logger.ts';
 import type { Logger } from '../logger.ts';
 import {
@@ -28,6 +29,11 @@ export interface MockActivityEnvironmentOptions {
   logger?: Logger | undefined;
   /** `Context.current().client`; without one, reading it throws `IllegalStateError`. */
   client?: Client | undefined;
+  /**
+   * Where `Context.current().metricMeter` records (with the tags `namespace`, `taskQueue` and
+   * `activityType` of `info`); the no-op meter by default.
+   */
+  metricMeter?: MetricMeter | undefined;
 }
 
 /** Default info for an activity run outside a worker: Temporal's `defaultActivityInfo`. */
@@ -72,7 +78,7 @@ export class MockActivityEnvironment extends EventEmitter {
   /**
    * `info` overrides {@link defaultActivityInfo}; `idempotencyKey`, unless given, is made from
    * the run id and activity id, and `base64TaskToken` from `taskToken`, as a worker makes them.
-   * `opts` as in Temporal: `interceptors` and `logger`.
+   * `opts` as in Temporal: `interceptors`, `logger`, `client` and `metricMeter`.
    */
   constructor(info: Partial<ActivityInfo> = {}, opts: MockActivityEnvironmentOptions = {}) {
     super();
@@ -98,6 +104,7 @@ export class MockActivityEnvironment extends EventEmitter {
       },
       log: activityLogger(this.#interceptors, log),
       client: client === undefined ? undefined : () => client,
+      metricMeter: opts.metricMeter,
     });
   }
 

@@ -14,6 +14,11 @@ export class Semaphore {
     this.#free = slots;
   }
 
+  /** Slots free now. */
+  get free(): number {
+    return this.#free;
+  }
+
   async acquire(): Promise<void> {
     if (!(await this.acquireUnlessStopped())) {
       throw new IllegalStateError('The semaphore was stopped: no slot is handed out any more.');

@@ -11,6 +11,18 @@ export type { PollerState } from './poll-loop.ts';
 export type { ReplayResult, ReplayWorkerOptions, ReplayableHistory } from './replay.ts';
 export type { InjectedSink, InjectedSinkFunction, InjectedSinks } from './sinks.ts';
 export { bundleWorkflowCode } from './workflow-bundle.ts';
+export { WorkerMetricName } from './worker-metrics.ts';
+export { noopMetricMeter } from '../common/metrics.ts';
+export type {
+  Metric,
+  MetricCounter,
+  MetricGauge,
+  MetricHistogram,
+  MetricKind,
+  MetricMeter,
+  MetricTags,
+  NumericMetricValueType,
+} from '../common/metrics.ts';
 export type {
   BundleWorkflowCodeOptions,
   BundlerOptions,

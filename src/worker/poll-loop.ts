@@ -1,3 +1,4 @@
+import type { MetricGauge } from '../common/metrics.ts';
 import type { Logger } from '../logger.ts';
 import type { Semaphore } from '../util/semaphore.ts';
 
@@ -28,6 +29,7 @@ export async function runPollLoops<T>(opts: {
   slots: Semaphore;
   signal: AbortSignal;
   logger: Logger;
+  slotsAvailable?: MetricGauge | undefined;
   poll: (signal: AbortSignal) => Promise<T | undefined>;
   handle: (task: T) => Promise<void>;
   inFlight: Set<Promise<void>>;
@@ -108,6 +110,8 @@ function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
 export function runInSlot<T>(
   opts: {
     slots: Semaphore;
+    /** Set to the free slots as the task starts and once it is done (when metrics are on). */
+    slotsAvailable?: MetricGauge | undefined;
     logger: Logger;
     handle: (task: T) => Promise<void>;
     inFlight: Set<Promise<void>>;
@@ -116,8 +120,10 @@ export function runInSlot<T>(
 ): void {
   const done = (): void => {
     opts.slots.release();
+    opts.slotsAvailable?.set(opts.slots.free);
     opts.inFlight.delete(p);
   };
+  opts.slotsAvailable?.set(opts.slots.free);
   // One `then`, not `catch` and `finally`: two promises fewer on every task.
   const p: Promise<void> = opts.handle(task).then(done, (e: unknown) => {
     // Released first, and a logger that throws has nowhere left to report: it must neither keep

@@ -16,6 +16,8 @@ import { defaultLogger } from '../logger.ts';
 import { assertSinks, runSinkCalls } from './sinks.ts';
 import type { InjectedSinks } from './sinks.ts';
 import type { Sinks } from '../workflow/sinks.ts';
+import { noopMetricMeter } from '../common/metrics.ts';
+import { withWorkflowMetricsSink } from './worker-metrics.ts';
 
 export interface ReplayWorkerOptions {
   /** The workflow code to check: `.ts` or `.js`, ESM or CommonJS. */
@@ -95,7 +97,7 @@ async function replayOne(
       const calls = run.takeSinkCalls();
       return calls === undefined
         ? undefined
-        : runSinkCalls(options.sinks, calls, {
+        : runSinkCalls(withWorkflowMetricsSink(options.sinks, noopMetricMeter), calls, {
             replayWorker: true,
             logger: defaultLogger({ component: 'replay' }),
             source: { workflowId: started.workflowId, runId, workflowType: started.workflowType },

@@ -36,6 +36,8 @@ import { runReplayHistories, runReplayHistory } from './replay.ts';
 import { assertSinks } from './sinks.ts';
 import type { InjectedSinks } from './sinks.ts';
 import type { Sinks } from '../workflow/sinks.ts';
+import type { MetricMeter } from '../common/metrics.ts';
+import { WorkerMetrics } from './worker-metrics.ts';
 
 export interface WorkerOptions {
   /** `engine.connection` in-process. */
@@ -107,6 +109,14 @@ export interface WorkerOptions {
    * function name, each `{ fn(info, ...args), callDuringReplay? }` (docs/workflows.md#sinks-sending-data-out-of-workflow-code).
    */
   readonly sinks?: InjectedSinks<Sinks> | undefined;
+  /**
+   * Where metrics go: the values workflow code (`metricMeter` from `reprise/workflow`) and
+   * activities (`Context.current().metricMeter`) record, and the worker's own (`reprise_*`,
+   * docs/metrics.md), all tagged `namespace` and `taskQueue`. `prometheusMeter(registry)` sends
+   * them to a `prom-client` registry. Replaces Temporal's `Runtime.install({ telemetryOptions })`
+   * (Reprise has no `Runtime`). Default: the no-op meter, and the worker measures nothing.
+   */
+  readonly metricMeter?: MetricMeter | undefined;
   /**
    * Turns off deadlock detection, so that a debugger can stop in workflow code (Temporal's
    * `debugMode`): no call into workflow code is interrupted, and an endless loop in it hangs the
@@ -225,6 +235,7 @@ export class Worker {
   /** Execution slots, shared by polled tasks and tasks dispatched eagerly. */
   readonly #workflowSlots: Semaphore;
   readonly #activitySlots: Semaphore;
+  readonly #metrics: WorkerMetrics;
   #state: WorkerState = 'INITIALIZED';
   readonly #workflowPolls: PollerStatus = { state: 'POLLING', outstanding: 0 };
   readonly #activityPolls: PollerStatus = { state: 'POLLING', outstanding: 0 };
@@ -253,6 +264,10 @@ export class Worker {
     setMaxListeners(0, this.#stop.signal);
     this.#workflowSlots = new Semaphore(options.maxConcurrentWorkflowTaskExecutions ?? 40);
     this.#activitySlots = new Semaphore(options.maxConcurrentActivityTaskExecutions ?? 100);
+    this.#metrics = new WorkerMetrics(options.metricMeter, {
+      namespace: this.#namespace,
+      taskQueue: options.taskQueue,
+    });
     // Temporal's Context.client: one client per worker, made when an activity first asks.
     let client: Client | undefined;
     const activityClient = (): Client =>
@@ -269,6 +284,7 @@ export class Worker {
       interceptors: options.interceptors?.activity,
       dataConverter,
       client: activityClient,
+      metricMeter: this.#metrics.base,
       maxConcurrent: options.maxConcurrentLocalActivityExecutions ?? 100,
     });
     this.#workflowHandler = workflows
@@ -282,6 +298,7 @@ export class Worker {
           createRun: (id) => workflows.createRun(id),
           localActivities: this.#localActivities,
           sinks: options.sinks,
+          metrics: this.#metrics,
           eagerActivities: {
             taskQueue: options.taskQueue,
             reserve: (type) =>
@@ -303,6 +320,7 @@ export class Worker {
       logger: this.#logger,
       interceptors: options.interceptors?.activity,
       client: activityClient,
+      metrics: this.#metrics,
       eagerWorkflowTasks: {
         reserve: (runId) =>
           this.#state === 'RUNNING' &&
@@ -555,6 +573,7 @@ export class Worker {
       clearInterval(registerTimer);
       clearTimeout(this.#forceTimer);
       this.#workflowHandler?.cache.clear();
+      if (this.#workflowHandler) this.#metrics.stickyCacheSize.set(0);
       this.#workflows?.dispose();
       // Failed already if shutdownForceTime passed first.
       if (this.#state !== 'FAILED') this.#state = this.#fatal === undefined ? 'STOPPED' : 'FAILED';
@@ -567,6 +586,7 @@ export class Worker {
     const handler = this.#workflowHandler;
     return {
       slots: this.#workflowSlots,
+      slotsAvailable: this.#metrics.enabled ? this.#metrics.workflowSlotsAvailable : undefined,
       logger: this.#logger,
       inFlight: this.#inFlight,
       handle: (task: WorkflowTask) => handler?.handle(task) ?? Promise.resolve(),
@@ -586,6 +606,7 @@ export class Worker {
   #activityLoop() {
     return {
       slots: this.#activitySlots,
+      slotsAvailable: this.#metrics.enabled ? this.#metrics.activitySlotsAvailable : undefined,
       logger: this.#logger,
       inFlight: this.#inFlight,
       handle: (task: ActivityTask) =>

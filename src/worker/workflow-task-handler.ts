@@ -17,6 +17,8 @@ import type { Sinks } from '../workflow/sinks.ts';
 import { WorkflowCache } from './workflow-cache.ts';
 import type { RunActivationResult, WorkflowRun } from './workflow-run.ts';
 import { promiseOf } from '../util/promise-of.ts';
+import { withWorkflowMetricsSink } from './worker-metrics.ts';
+import type { WorkerMetrics } from './worker-metrics.ts';
 
 /**
  * Eager dispatch of the activities a workflow task schedules on this worker's own queue:
@@ -51,7 +53,8 @@ export class WorkflowTaskHandler {
   readonly #createRun: (id: RunIdentity) => WorkflowRun;
   readonly #localActivities: LocalActivityExecutor;
   readonly #eagerActivities: EagerActivities | undefined;
-  readonly #sinks: InjectedSinks<Sinks> | undefined;
+  readonly #sinks: InjectedSinks<Sinks>;
+  readonly #metrics: WorkerMetrics;
   readonly #locks = new KeyedMutex();
   readonly cache: WorkflowCache<WorkflowRun>;
   /** Workflow tasks answered from the cache, and by replaying the full history. */
@@ -70,6 +73,8 @@ export class WorkflowTaskHandler {
     eagerActivities?: EagerActivities | undefined;
     /** The `sinks` worker option: what workflow code's sink calls run. */
     sinks?: InjectedSinks<Sinks> | undefined;
+    /** The worker's metrics; workflow code's metric values go to their meter through a sink. */
+    metrics: WorkerMetrics;
   }) {
     this.#api = opts.api;
     this.#namespace = opts.namespace;
@@ -79,7 +84,8 @@ export class WorkflowTaskHandler {
     this.#createRun = opts.createRun;
     this.#localActivities = opts.localActivities;
     this.#eagerActivities = opts.eagerActivities;
-    this.#sinks = opts.sinks;
+    this.#metrics = opts.metrics;
+    this.#sinks = withWorkflowMetricsSink(opts.sinks, opts.metrics.base);
     this.cache = new WorkflowCache(opts.maxCachedWorkflows, (k) => this.#locks.isLocked(k));
   }
 
@@ -97,6 +103,7 @@ export class WorkflowTaskHandler {
   async #workflowTask(task: Extract<WorkflowTask, { kind: 'workflow' }>): Promise<void> {
     const id = { namespace: this.#namespace, ...pickId(task) };
     const receivedMs = Date.now();
+    const startedAt = this.#metrics.startTime();
     let run = this.#cachedAt(task.runId, task.previousStartedEventId);
     let events = task.events;
     if (!run || events[0]?.eventId !== task.previousStartedEventId + 1) {
@@ -160,6 +167,7 @@ export class WorkflowTaskHandler {
           ...(result.workerShutdown === true && { workerShutdown: true }),
         }),
       );
+      this.#taskDone(id, startedAt, result.workerShutdown !== true);
       return;
     }
     const { commands, reserved } = this.#reserveEagerActivities(result.commands);
@@ -187,6 +195,23 @@ export class WorkflowTaskHandler {
     if (accepted !== true || result.commands.some(isCloseCommand)) this.cache.evict(task.runId);
     // A run the cache did not keep (size 0, or trimmed) is done with.
     if (!this.cache.holds(task.runId, run)) run.dispose();
+    if (this.#metrics.enabled) {
+      this.#taskDone(id, startedAt, false);
+      if (accepted === true) this.#metrics.workflowClosed(result.commands, id.workflowType);
+    }
+  }
+
+  /**
+   * Records a workflow task's latency from its receipt to its answer sent, whether it failed (a
+   * task handed back at shutdown did not), and the cache's size after it.
+   */
+  #taskDone(id: RunIdentity, startedAt: number, failed: boolean): void {
+    const metrics = this.#metrics;
+    if (!metrics.enabled) return;
+    const tags = { workflowType: id.workflowType };
+    metrics.workflowTaskLatency.record(performance.now() - startedAt, tags);
+    if (failed) metrics.workflowTaskFailed.add(1, tags);
+    metrics.stickyCacheSize.set(this.cache.size);
   }
 
   /**

@@ -60,6 +60,17 @@ export { WorkflowExecutionAlreadyStartedError } from '../errors.ts';
 export type { CancellationScopeOptions, UpdateInfo } from './cancellation-scope.ts';
 export type { ParentWorkflowInfo, RootWorkflowInfo, WorkflowInfo } from './workflow-info.ts';
 export { proxySinks } from './sinks.ts';
+export { metricMeter } from './metrics.ts';
+export type {
+  Metric,
+  MetricCounter,
+  MetricGauge,
+  MetricHistogram,
+  MetricKind,
+  MetricMeter,
+  MetricTags,
+  NumericMetricValueType,
+} from '../common/metrics.ts';
 export type { Sink, SinkCall, SinkFunction, Sinks } from './sinks.ts';
 export {
   SearchAttributeType,

@@ -23,6 +23,7 @@ import {
 } from '../interceptors.ts';
 import type { ActivityInterceptorsFactory } from '../interceptors.ts';
 import { promiseOf } from '../../util/promise-of.ts';
+import type { WorkerMetrics } from '../worker-metrics.ts';
 import { encodeActivityFailure } from './activity-failure.ts';
 
 export type ActivityFunction = (...args: never[]) => unknown;
@@ -80,6 +81,7 @@ export class ActivityRunner {
   readonly #eager: EagerWorkflowTasks | undefined;
   readonly #interceptors: readonly ActivityInterceptorsFactory[];
   readonly #client: () => Client;
+  readonly #metrics: WorkerMetrics;
 
   constructor(opts: {
     api: EngineApi;
@@ -90,7 +92,10 @@ export class ActivityRunner {
     interceptors?: readonly ActivityInterceptorsFactory[] | undefined;
     /** The worker's client, as `Context.current().client`. */
     client: () => Client;
+    /** The worker's metrics: its `metricMeter` reaches activities through their Context. */
+    metrics: WorkerMetrics;
   }) {
+    this.#metrics = opts.metrics;
     this.#api = opts.api;
     this.#identity = opts.identity;
     this.#logger = opts.logger;
@@ -122,6 +127,8 @@ export class ActivityRunner {
     const info = activityInfoOf(task);
     const log = activityAttemptLogger(this.#logger, info);
     const startedMs = Date.now();
+    const metrics = this.#metrics;
+    const startedAt = metrics.startTime();
     const heartbeater = new Heartbeater(this.#api, this.#identity, task, controller, log);
     // Set when this worker cut the attempt at its start-to-close deadline: the attempt is then
     // the engine's to time out (TimeoutFailure, StartToClose), and nothing is reported for it.
@@ -162,6 +169,7 @@ export class ActivityRunner {
         },
         log: activityLogger(this.#interceptors, log),
         client: this.#client,
+        metricMeter: metrics.base,
       });
       const result = await runInActivityContext(ctx, () =>
         executeWithInterceptors(this.#interceptors, ctx, task.args, task.header, fn as never),
@@ -169,6 +177,7 @@ export class ActivityRunner {
       const heartbeats = heartbeater.stop();
       if (heartbeats !== undefined) await heartbeats;
       if (unreported()) return;
+      metrics.activityEnded(task.activityType, startedAt);
       try {
         await this.#complete(task, toPayload(result));
       } catch (e) {
@@ -228,6 +237,7 @@ export class ActivityRunner {
         failure = encodeActivityFailure(err, task.activityType);
       }
       logActivityFailed(log, err, Date.now() - startedMs);
+      metrics.activityEnded(task.activityType, startedAt, err);
       await this.#report(() =>
         this.#api.failActivityTask({
           taskToken: task.taskToken,

@@ -19,6 +19,7 @@ import {
   encodeFailure,
 } from '../../failures.ts';
 import type { Client } from '../../client/client.ts';
+import type { MetricMeter } from '../../common/metrics.ts';
 import type { Logger } from '../../logger.ts';
 import { RetryState } from '../../protocol/failure.ts';
 import type { Failure, TimeoutType } from '../../protocol/failure.ts';
@@ -83,6 +84,7 @@ export class LocalActivityExecutor {
   readonly #taskQueue: string;
   readonly #logger: Logger;
   readonly #client: () => Client;
+  readonly #metricMeter: MetricMeter | undefined;
   readonly #maxConcurrent: number;
   /** One per attempt running: an attempt waits for a slot before its code starts. */
   readonly #slots: Semaphore;
@@ -117,10 +119,13 @@ export class LocalActivityExecutor {
     dataConverter?: LoadedDataConverter | undefined;
     /** The worker's client, as `Context.current().client`. */
     client: () => Client;
+    /** The worker's `metricMeter`, as `Context.current().metricMeter` (with the activity's tags). */
+    metricMeter?: MetricMeter | undefined;
     /** Attempts run at once, at most (the worker's `maxConcurrentLocalActivityExecutions`). */
     maxConcurrent: number;
   }) {
     this.#client = opts.client;
+    this.#metricMeter = opts.metricMeter;
     this.#maxConcurrent = opts.maxConcurrent;
     this.#slots = new Semaphore(opts.maxConcurrent);
     this.#dataConverter = opts.dataConverter;
@@ -447,6 +452,7 @@ export class LocalActivityExecutor {
       heartbeat: () => undefined,
       log: activityLogger(this.#interceptors, log),
       client: this.#client,
+      metricMeter: this.#metricMeter,
     });
     // An activity that ignores its AbortSignal is abandoned at the deadline: the task goes on.
     const aborted = new Promise<never>((_, reject) => {

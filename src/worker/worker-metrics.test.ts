@@ -1,0 +1,267 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  ApplicationFailure,
+  ApplicationFailureCategory,
+  Context,
+  metricMeter as activityMetricMeter,
+} from '../activity/index.ts';
+import { WorkflowFailedError } from '../client/errors.ts';
+import { MockActivityEnvironment } from '../testing/mock-activity-environment.ts';
+import {
+  continued,
+  counted,
+  countedSoFar,
+  failed,
+  negative,
+  withActivities,
+} from '../../test/e2e/fixtures/metric-workflows.ts';
+import { recordingMeter, valuesOf } from '../../test/helpers/recording-meter.ts';
+import { startTestEnv, waitFor } from '../../test/helpers/test-env.ts';
+import { WorkerMetricName as N } from './worker-metrics.ts';
+
+const activities = {
+  measured: () => {
+    Context.current().metricMeter.createCounter('emails_sent').add(2, { kind: 'welcome' });
+    activityMetricMeter.createHistogram('upload_bytes').record(512);
+    return Promise.resolve();
+  },
+  failing: () => Promise.reject(ApplicationFailure.nonRetryable('down', 'Down')),
+  benign: () =>
+    Promise.reject(
+      ApplicationFailure.create({
+        message: 'expected',
+        nonRetryable: true,
+        category: ApplicationFailureCategory.BENIGN,
+      }),
+    ),
+};
+
+describe('workflow metricMeter', () => {
+  test('a value recorded in workflow code reaches the worker meter once per real execution, not again on replay', async () => {
+    const { meter, values } = recordingMeter();
+    const env = await startTestEnv({
+      workflows: 'metric-workflows.ts',
+      maxCachedWorkflows: 0, // every task replays the run's history
+      worker: { metricMeter: meter },
+    });
+    try {
+      const handle = await env.client.workflow.start(counted, {
+        taskQueue: env.taskQueue,
+        workflowId: 'counted',
+      });
+      assert.equal(await handle.result(), 'done');
+      assert.ok(env.worker.getStatus().workflowTasksReplayed >= 2, 'the second task replayed');
+      const base = { namespace: 'default', taskQueue: env.taskQueue, workflowType: 'counted' };
+      assert.deepEqual(valuesOf(values, 'steps'), [
+        { value: 1, tags: { ...base, flow: 'counted', step: 'start' } },
+        { value: 1, tags: { ...base, flow: 'counted', step: 'after-sleep' } },
+      ]);
+      assert.deepEqual(valuesOf(values, 'order_amount'), [{ value: 12.5, tags: base }]);
+      assert.equal(values.find((v) => v.name === 'order_amount')?.unit, 'EUR');
+      assert.deepEqual(valuesOf(values, 'queue_depth'), [
+        { value: 3, tags: { ...base, queue: 'a' } },
+      ]);
+      // A query handler runs for real, even in a run rebuilt from history for it.
+      assert.equal(await handle.query(countedSoFar), 'ok');
+      assert.deepEqual(
+        valuesOf(values, 'steps').map((v) => v.tags['step']),
+        ['start', 'after-sleep', 'query'],
+      );
+    } finally {
+      await env.close();
+    }
+  });
+
+  test('a negative counter value fails the workflow task, as in Temporal', async () => {
+    const { meter, values } = recordingMeter();
+    const env = await startTestEnv({
+      workflows: 'metric-workflows.ts',
+      worker: { metricMeter: meter },
+    });
+    try {
+      await env.client.workflow.start(negative, {
+        taskQueue: env.taskQueue,
+        workflowId: 'negative',
+      });
+      await waitFor(
+        () => valuesOf(values, N.workflowTaskExecutionFailed).length > 0,
+        'the failed workflow task to be counted',
+      );
+      assert.deepEqual(valuesOf(values, 'steps'), []);
+    } finally {
+      await env.close();
+    }
+  });
+
+  test('without a metricMeter, workflow code records into nothing and runs as before', async () => {
+    const env = await startTestEnv({ workflows: 'metric-workflows.ts' });
+    try {
+      const result = await env.client.workflow.execute(counted, {
+        taskQueue: env.taskQueue,
+        workflowId: 'counted-noop',
+      });
+      assert.equal(result, 'done');
+    } finally {
+      await env.close();
+    }
+  });
+});
+
+describe('activity metricMeter', () => {
+  test('Context.current().metricMeter records with the tags namespace, taskQueue and activityType', async () => {
+    const { meter, values } = recordingMeter();
+    const env = await startTestEnv({
+      workflows: 'metric-workflows.ts',
+      activities,
+      worker: { metricMeter: meter },
+    });
+    try {
+      await env.client.workflow.execute(withActivities, {
+        taskQueue: env.taskQueue,
+        workflowId: 'with-activities',
+      });
+      const base = { namespace: 'default', taskQueue: env.taskQueue, activityType: 'measured' };
+      assert.deepEqual(valuesOf(values, 'emails_sent'), [
+        { value: 2, tags: { ...base, kind: 'welcome' } },
+      ]);
+      assert.deepEqual(valuesOf(values, 'upload_bytes'), [{ value: 512, tags: base }]);
+    } finally {
+      await env.close();
+    }
+  });
+
+  test('MockActivityEnvironment takes a metricMeter, tagged from its info', async () => {
+    const { meter, values } = recordingMeter();
+    const env = new MockActivityEnvironment(
+      { activityType: 'measured', taskQueue: 'mock' },
+      { metricMeter: meter },
+    );
+    await env.run(activities.measured);
+    const base = { namespace: 'default', taskQueue: 'mock', activityType: 'measured' };
+    assert.deepEqual(valuesOf(values, 'emails_sent'), [
+      { value: 2, tags: { ...base, kind: 'welcome' } },
+    ]);
+  });
+});
+
+describe('worker metrics', () => {
+  test('closes of runs are counted by how they closed, tagged with the workflow type', async () => {
+    const { meter, values } = recordingMeter();
+    const env = await startTestEnv({
+      workflows: 'metric-workflows.ts',
+      worker: { metricMeter: meter },
+    });
+    try {
+      const opts = { taskQueue: env.taskQueue };
+      await env.client.workflow.execute(counted, { ...opts, workflowId: 'ok' });
+      await assert.rejects(
+        env.client.workflow.execute(failed, { ...opts, workflowId: 'failed' }),
+        WorkflowFailedError,
+      );
+      await env.client.workflow.execute(continued, { ...opts, workflowId: 'can', args: [2] });
+      const tags = (workflowType: string) => ({
+        namespace: 'default',
+        taskQueue: env.taskQueue,
+        workflowType,
+      });
+      assert.deepEqual(valuesOf(values, N.workflowCompleted), [
+        { value: 1, tags: tags('counted') },
+        { value: 1, tags: tags('continued') },
+      ]);
+      assert.deepEqual(valuesOf(values, N.workflowFailed), [{ value: 1, tags: tags('failed') }]);
+      assert.deepEqual(valuesOf(values, N.workflowContinueAsNew), [
+        { value: 1, tags: tags('continued') },
+        { value: 1, tags: tags('continued') },
+      ]);
+      // One latency per workflow task answered, each a duration in ms.
+      const latencies = valuesOf(values, N.workflowTaskExecutionLatency);
+      assert.ok(latencies.length >= 6, `${latencies.length} workflow task latencies`);
+      assert.ok(latencies.every((l) => l.value >= 0 && l.tags['workflowType'] !== undefined));
+      assert.equal(values.find((v) => v.name === N.workflowTaskExecutionLatency)?.unit, 'ms');
+      assert.deepEqual(valuesOf(values, N.workflowTaskExecutionFailed), []);
+    } finally {
+      await env.close();
+    }
+  });
+
+  test('activity attempts: a latency for each that ended, a failure for each that failed but not BENIGN', async () => {
+    const { meter, values } = recordingMeter();
+    const env = await startTestEnv({
+      workflows: 'metric-workflows.ts',
+      activities,
+      worker: { metricMeter: meter },
+    });
+    try {
+      const result = await env.client.workflow.execute(withActivities, {
+        taskQueue: env.taskQueue,
+        workflowId: 'activity-metrics',
+      });
+      assert.equal(result, 'failed,failed');
+      const latencies = valuesOf(values, N.activityExecutionLatency);
+      assert.deepEqual(
+        latencies.map((l) => l.tags['activityType']),
+        ['measured', 'failing', 'benign'],
+      );
+      assert.ok(latencies.every((l) => l.value >= 0));
+      assert.deepEqual(valuesOf(values, N.activityExecutionFailed), [
+        {
+          value: 1,
+          tags: { namespace: 'default', taskQueue: env.taskQueue, activityType: 'failing' },
+        },
+      ]);
+    } finally {
+      await env.close();
+    }
+  });
+
+  test('the sticky cache size and the free task slots are set as tasks start and end', async () => {
+    const { meter, values } = recordingMeter();
+    const env = await startTestEnv({
+      workflows: 'metric-workflows.ts',
+      activities,
+      worker: {
+        metricMeter: meter,
+        maxConcurrentWorkflowTaskExecutions: 4,
+        maxConcurrentWorkflowTaskPolls: 1,
+        maxConcurrentActivityTaskExecutions: 3,
+        maxConcurrentActivityTaskPolls: 1,
+      },
+    });
+    try {
+      await env.client.workflow.execute(counted, {
+        taskQueue: env.taskQueue,
+        workflowId: 'cached',
+      });
+      await env.client.workflow.execute(withActivities, {
+        taskQueue: env.taskQueue,
+        workflowId: 'cached-2',
+      });
+      const cache = valuesOf(values, N.stickyCacheSize);
+      // The first run stays cached until it closes; then it is evicted.
+      assert.deepEqual(cache[0], {
+        value: 1,
+        tags: { namespace: 'default', taskQueue: env.taskQueue },
+      });
+      assert.equal(cache.at(-1)?.value, 0);
+      const slots = (workerType: string) =>
+        valuesOf(values, N.taskSlotsAvailable)
+          .filter((v) => v.tags['workerType'] === workerType)
+          .map((v) => v.value);
+      const wf = slots('WorkflowWorker');
+      const act = slots('ActivityWorker');
+      // Of 4 workflow slots, a running task holds one and the waiting poll another.
+      assert.ok(wf.length > 0 && wf.every((n) => n >= 0 && n <= 3), `workflow slots ${String(wf)}`);
+      assert.ok(wf.includes(2), `workflow slots ${String(wf)}`);
+      assert.ok(
+        act.length > 0 && act.every((n) => n >= 0 && n <= 2),
+        `activity slots ${String(act)}`,
+      );
+      assert.ok(act.includes(1), `activity slots ${String(act)}`);
+      await env.stopWorkers();
+      assert.equal(valuesOf(values, N.stickyCacheSize).at(-1)?.value, 0);
+    } finally {
+      await env.close();
+    }
+  });
+});

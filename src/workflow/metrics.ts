@@ -1,0 +1,57 @@
+// Sandbox-safe: `metricMeter` for workflow code. A value recorded is sent out as a call of the
+// worker's own sink `__reprise_metrics` (sinks.ts), so it leaves with the activation's answer and
+// reaches the worker's meter once the activation is done (worker/workflow-metrics.ts); while the
+// worker replays history nothing is recorded, so each value counts once per real execution.
+import { checkMetricValue, meterFrom } from '../common/metrics.ts';
+import type { MetricKind, MetricMeter, MetricRecorder } from '../common/metrics.ts';
+import { getActivator } from './context.ts';
+
+/** The sink the worker registers for workflow metrics; a user's sink of this name is not called. */
+export const METRICS_SINK = '__reprise_metrics';
+
+/**
+ * The functions of {@link METRICS_SINK}, each called with
+ * `(name, valueType, unit, description, value, tags)`.
+ */
+export const METRIC_SINK_FUNCTIONS = {
+  counter: 'addCounter',
+  histogram: 'recordHistogram',
+  gauge: 'setGauge',
+} as const satisfies Record<MetricKind, string>;
+
+/** Sends one value out of the sandbox, unless history is being replayed. */
+const sendOut: MetricRecorder = (metric) => (value, tags) => {
+  checkMetricValue(metric, value);
+  const activator = getActivator();
+  if (activator.replayingHistory) return;
+  activator.callSink(METRICS_SINK, METRIC_SINK_FUNCTIONS[metric.kind], [
+    metric.name,
+    metric.valueType,
+    metric.unit,
+    metric.description,
+    value,
+    tags ?? {},
+  ]);
+};
+
+/**
+ * Records metrics from workflow code, through the worker's `metricMeter` option (a no-op unless
+ * set). Each value carries the tags `namespace`, `taskQueue` and `workflowType`, then the
+ * meter's and metric's `withTags` and the value's own. Replay-safe: nothing is recorded while
+ * the worker replays history (after an eviction from its cache, or to answer a query), so a
+ * counter counts once per real execution; a query handler or update validator records, as it
+ * runs for real. A value is sent to the worker with the activation's answer and recorded once
+ * the activation is done. A value below 0 (or not a finite number) throws
+ * `InvalidArgumentError`. Temporal's `metricMeter` from `@temporalio/workflow`.
+ *
+ * @example
+ * ```ts
+ * const orders = metricMeter.createCounter('orders_placed');
+ *
+ * export async function order(amount: number): Promise<void> {
+ *   orders.add(1, { currency: 'EUR' });
+ *   metricMeter.createHistogram('order_amount', 'float').record(amount);
+ * }
+ * ```
+ */
+export const metricMeter: MetricMeter = meterFrom(sendOut);
