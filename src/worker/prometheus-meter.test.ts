@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { Registry } from 'prom-client';
+import { InvalidArgumentError } from '../errors.ts';
+import { counted } from '../../test/e2e/fixtures/metric-workflows.ts';
+import { recordingLogger, startTestEnv } from '../../test/helpers/test-env.ts';
+import { prometheusMeter } from './prometheus-meter.ts';
+
+/** The sample lines of `registry` that start with `prefix` (no `# HELP` / `# TYPE`). */
+async function samples(registry: Registry, prefix: string): Promise<string[]> {
+  const text = await registry.metrics();
+  return text.split('\n').filter((l) => l.startsWith(prefix));
+}
+
+describe('prometheusMeter', () => {
+  test('counters, gauges and histograms appear in the registry text with their tags as labels', async () => {
+    const registry = new Registry();
+    const meter = prometheusMeter(registry).withTags({ taskQueue: 'q' });
+    const sent = meter.createCounter('emails_sent', '', 'Emails sent');
+    sent.add(2, { kind: 'welcome' });
+    sent.withTags({ kind: 'reset' }).add(1);
+    sent.add(3, { kind: 'welcome' });
+    meter.createGauge('queue_depth').set(7, { flag: true });
+    meter.createHistogram('lookup_ms', 'float', 'ms').record(30);
+    const text = await registry.metrics();
+    assert.match(text, /# HELP emails_sent Emails sent\n# TYPE emails_sent counter/);
+    assert.deepEqual(await samples(registry, 'emails_sent'), [
+      'emails_sent{taskQueue="q",kind="welcome"} 5',
+      'emails_sent{taskQueue="q",kind="reset"} 1',
+    ]);
+    assert.deepEqual(await samples(registry, 'queue_depth'), [
+      'queue_depth{taskQueue="q",flag="true"} 7',
+    ]);
+    // Buckets in ms: 30 falls in 50 and above.
+    const histogram = await samples(registry, 'lookup_ms');
+    assert.ok(
+      histogram.includes('lookup_ms_bucket{le="25",taskQueue="q"} 0'),
+      histogram.join('\n'),
+    );
+    assert.ok(
+      histogram.includes('lookup_ms_bucket{le="50",taskQueue="q"} 1'),
+      histogram.join('\n'),
+    );
+    assert.ok(histogram.includes('lookup_ms_sum{taskQueue="q"} 30'));
+    assert.ok(histogram.includes('lookup_ms_count{taskQueue="q"} 1'));
+  });
+
+  test('a tag the first value did not have is dropped with one warning, unless named in labelNames', async () => {
+    const registry = new Registry();
+    const { logger, warnings } = recordingLogger();
+    const meter = prometheusMeter(registry, { logger, labelNames: ['region'] });
+    const c = meter.createCounter('jobs');
+    c.add(1);
+    c.add(1, { region: 'eu' });
+    c.add(1, { shard: '1' });
+    c.add(1, { shard: '2' });
+    assert.deepEqual(await samples(registry, 'jobs'), ['jobs 3', 'jobs{region="eu"} 1']);
+    assert.equal(warnings.length, 1);
+  });
+
+  test('a bad name, a name of another kind and a negative value throw InvalidArgumentError', () => {
+    const registry = new Registry();
+    const meter = prometheusMeter(registry);
+    assert.throws(() => meter.createCounter('my.metric'), InvalidArgumentError);
+    meter.createCounter('things');
+    assert.throws(() => meter.createGauge('things'), InvalidArgumentError);
+    assert.throws(() => {
+      meter.createCounter('things').add(-1);
+    }, InvalidArgumentError);
+  });
+
+  test("a worker's metrics and its workflows' reach the registry", async () => {
+    const registry = new Registry();
+    const env = await startTestEnv({
+      workflows: 'metric-workflows.ts',
+      worker: { metricMeter: prometheusMeter(registry) },
+    });
+    try {
+      await env.client.workflow.execute(counted, { taskQueue: env.taskQueue, workflowId: 'p' });
+      const labels = `namespace="default",taskQueue="${env.taskQueue}",workflowType="counted"`;
+      assert.deepEqual(await samples(registry, 'reprise_workflow_completed'), [
+        `reprise_workflow_completed{${labels}} 1`,
+      ]);
+      assert.deepEqual(await samples(registry, 'steps'), [
+        `steps{${labels},flow="counted",step="start"} 1`,
+        `steps{${labels},flow="counted",step="after-sleep"} 1`,
+      ]);
+      const latency = await samples(registry, 'reprise_workflow_task_execution_latency_count');
+      assert.equal(latency.length, 1);
+      assert.match(latency[0] ?? '', / 2$/, 'two workflow tasks');
+    } finally {
+      await env.close();
+    }
+  });
+});
