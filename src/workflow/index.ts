@@ -61,6 +61,7 @@ export type { CancellationScopeOptions, UpdateInfo } from './cancellation-scope.
 export type { ParentWorkflowInfo, RootWorkflowInfo, WorkflowInfo } from './workflow-info.ts';
 export { proxySinks } from './sinks.ts';
 export { metricMeter } from './metrics.ts';
+export { noopMetricMeter } from '../common/metrics.ts';
 export type {
   Metric,
   MetricCounter,

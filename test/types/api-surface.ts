@@ -43,6 +43,7 @@ import {
   isCancellation,
   log as workflowLog,
   makeContinueAsNewFunc,
+  metricMeter as workflowMetricMeter,
   patched,
   proxyActivities,
   proxyLocalActivities,
@@ -108,9 +109,10 @@ import {
   cancelled as activityCancelled,
   heartbeat,
   log as activityLog,
+  metricMeter as activityMetricMeter,
   sleep as activitySleep,
 } from 'reprise/activity';
-import type { ActivityInfo } from 'reprise/activity';
+import type { ActivityInfo, MetricMeter as ActivityMetricMeter } from 'reprise/activity';
 
 // ── reprise/client ──────────────────────────────────────────────────────────────────────────
 import {
@@ -185,11 +187,17 @@ import {
   PromiseCompletionTimeoutError,
   Worker,
   bundleWorkflowCode,
+  WorkerMetricName,
+  noopMetricMeter,
+  prometheusMeter,
 } from 'reprise/worker';
 import type {
   ActivityExecuteInput,
   ActivityInterceptorsFactory,
   PollerState,
+  MetricCounter,
+  MetricMeter,
+  MetricTags,
   ReplayResult,
   WorkerInterceptors,
   WorkerOptions,
@@ -202,6 +210,7 @@ import type { MockActivityEnvironmentOptions } from 'reprise/testing';
 
 // ── reprise/server ──────────────────────────────────────────────────────────────────────────
 import { Engine } from 'reprise/server';
+import { Registry } from 'prom-client';
 
 /** Never defined: the functions below are never called. */
 declare function use(...values: unknown[]): void;
@@ -1040,6 +1049,28 @@ export async function workflowInterceptorModules(engine: Engine): Promise<void> 
     interceptors,
   });
   await Worker.runReplayHistory({ workflowsPath: 'w.ts', interceptors }, { events: [] });
+}
+
+export async function metricsSurface(engine: Engine): Promise<void> {
+  const tags: MetricTags = { region: 'eu', shard: 1, canary: false };
+  const counter: MetricCounter = workflowMetricMeter.withTags(tags).createCounter('n', 'step');
+  counter.add(1, { step: 'start' });
+  workflowMetricMeter.createHistogram('h', 'float', 'ms', 'help').record(1.5);
+  workflowMetricMeter.createGauge('g').set(2);
+  activityMetricMeter.createCounter('sent').add(1);
+  const fromContext: ActivityMetricMeter = Context.current().metricMeter;
+  // @ts-expect-error -- a histogram's value type is 'int' or 'float'
+  fromContext.createHistogram('h', 'double');
+  const registry = new Registry();
+  const meter: MetricMeter = prometheusMeter(registry, { buckets: [1, 10], labelNames: ['x'] });
+  await Worker.create({
+    connection: engine.connection,
+    taskQueue: 'q',
+    activities: {},
+    metricMeter: meter,
+  });
+  const mock = new MockActivityEnvironment(undefined, { metricMeter: noopMetricMeter });
+  use(mock, WorkerMetricName.workflowCompleted);
 }
 
 // ── known gaps: Temporal has these, Reprise does not yet ─────────────────────────────────────
