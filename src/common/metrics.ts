@@ -51,7 +51,7 @@ export interface MetricGauge extends Metric {
 
 /**
  * Makes metrics. Temporal's `MetricMeter` (without `createUpDownCounter`). Implement it to send
- * metrics anywhere; `prometheusMeter` (from `reprise/worker`) is one on `prom-client`.
+ * metrics anywhere; `prometheusMeter` (from `reprise/prometheus`) is one on `prom-client`.
  */
 export interface MetricMeter {
   /** A counter named `name`. */

@@ -11,8 +11,6 @@ export type { PollerState } from './poll-loop.ts';
 export type { ReplayResult, ReplayWorkerOptions, ReplayableHistory } from './replay.ts';
 export type { InjectedSink, InjectedSinkFunction, InjectedSinks } from './sinks.ts';
 export { bundleWorkflowCode } from './workflow-bundle.ts';
-export { DEFAULT_HISTOGRAM_BUCKETS_MS, prometheusMeter } from './prometheus-meter.ts';
-export type { PrometheusMeterOptions } from './prometheus-meter.ts';
 export { WorkerMetricName } from './worker-metrics.ts';
 export { noopMetricMeter } from '../common/metrics.ts';
 export type {

@@ -1,5 +1,7 @@
-// A `MetricMeter` on a `prom-client` registry: the worker's `metricMeter` option for Prometheus,
-// in place of Temporal's `Runtime.install({ telemetryOptions: { metrics: { prometheus } } })`.
+// `reprise/prometheus`: a `MetricMeter` on a `prom-client` registry, the worker's `metricMeter`
+// option for Prometheus, in place of Temporal's
+// `Runtime.install({ telemetryOptions: { metrics: { prometheus } } })`. A subpath of its own, so
+// that only a process that asks for it loads prom-client.
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
 import { checkMetricValue, meterFrom } from '../common/metrics.ts';
@@ -101,7 +103,8 @@ const PROMETHEUS_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
  * @example
  * ```ts
  * import { Registry, collectDefaultMetrics } from 'prom-client';
- * import { Worker, prometheusMeter } from 'reprise/worker';
+ * import { prometheusMeter } from 'reprise/prometheus';
+ * import { Worker } from 'reprise/worker';
  *
  * const registry = new Registry();
  * collectDefaultMetrics({ register: registry }); // the process's own, if wanted

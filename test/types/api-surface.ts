@@ -189,7 +189,6 @@ import {
   bundleWorkflowCode,
   WorkerMetricName,
   noopMetricMeter,
-  prometheusMeter,
 } from 'reprise/worker';
 import type {
   ActivityExecuteInput,
@@ -206,6 +205,8 @@ import type {
 
 // ── reprise/testing ─────────────────────────────────────────────────────────────────────────
 import { MockActivityEnvironment, TestWorkflowEnvironment } from 'reprise/testing';
+// reprise/prometheus: a subpath of its own, so that reprise/worker does not load prom-client.
+import { prometheusMeter } from 'reprise/prometheus';
 import type { MockActivityEnvironmentOptions } from 'reprise/testing';
 
 // ── reprise/server ──────────────────────────────────────────────────────────────────────────
