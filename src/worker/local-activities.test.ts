@@ -10,6 +10,7 @@ import { bundleWorkflows } from './sandbox/bundle.ts';
 import { VmSandbox } from './sandbox/vm-sandbox.ts';
 import { WorkflowRun } from './workflow-run.ts';
 import type { RunActivationResult } from './workflow-run.ts';
+import { ruleFlags } from '../../test/helpers/rule-flags.ts';
 
 let sandbox: VmSandbox;
 
@@ -98,7 +99,7 @@ describe('local activities in WorkflowRun', () => {
     h.startTask();
     const first = success(run.activate(h.after(0)));
     assert.deepEqual(
-      first.sdkFlags,
+      ruleFlags(first.sdkFlags),
       [LOCAL_ACTIVITY_CANCEL_SETTLES_PATCH, CANCELLATIONS_SETTLE_LATER_PATCH],
       'flags, no marker',
     );

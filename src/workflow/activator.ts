@@ -186,12 +186,13 @@ export const CANCEL_IN_TASK_PATCH = 'reprise/cancel-in-task-drops';
 export const CANCELLATIONS_SETTLE_LATER_PATCH = 'reprise/cancellations-settle-next-activation';
 
 /**
- * The internal patch under which a durable call that goes through outbound interceptors
- * (`startTimer`, `scheduleActivity`, `scheduleLocalActivity`, `startChildWorkflowExecution`,
- * `signalWorkflow`) takes its command's seq before they run, as Temporal does, and gives it them
- * in their input: so one that its cancelled scope rejects, or that an interceptor never passes
- * on, uses its seq up. Histories without it were recorded before: there the seq was taken where
- * the command was issued. Decided at a run's first such call.
+ * The internal patch under which a durable call (`startTimer`, `scheduleActivity`,
+ * `scheduleLocalActivity`, `startChildWorkflowExecution`, `signalWorkflow`) takes its command's
+ * seq before its outbound interceptors run, as Temporal does, with or without interceptors, and
+ * gives it them in their input: so one that its cancelled scope rejects, or that an interceptor
+ * never passes on, uses its seq up, whatever the worker's interceptors. Histories without it
+ * were recorded before: there the seq was taken where the command was issued. Decided at a run's
+ * first durable call.
  */
 export const SEQ_BEFORE_INTERCEPTORS_PATCH = 'reprise/seq-before-interceptors';
 
@@ -705,21 +706,26 @@ export class Activator {
 
   /**
    * Runs durable call `method` through its outbound interceptors with the seq of its command in
-   * their input; `next` issues the command, with the seq taken before the interceptors ran
-   * ({@link SEQ_BEFORE_INTERCEPTORS_PATCH}), or takes its own where it gets none.
+   * their input; `next` issues the command under `seq`, taken here before the interceptors run,
+   * with or without them ({@link SEQ_BEFORE_INTERCEPTORS_PATCH}: a call its cancelled scope
+   * refuses uses its number up, as in Temporal, so the numbering does not depend on the worker's
+   * interceptors); in a run recorded before that rule, `seq` is undefined and `next` takes its
+   * own, the number the input shows. `input` is the caller's own new object: the seq is set on
+   * it, not on a copy (this runs for every durable call).
    */
   outboundWithSeq<M extends SeqMethod>(
     method: M,
-    what: string,
     input: Omit<OutboundInput<M>, 'seq'>,
     next: (input: OutboundInput<M>, seq: number | undefined) => OutboundOutput<M>,
   ): OutboundOutput<M> {
+    // Before the seq: a refused call must not use one up.
+    if (this.#inQuery || this.#updates.inValidator) {
+      this.#assertMayIssue(describeOutboundCall(method, input));
+    }
     const seqs = this.#seqsOf(method);
-    const reserve = (): boolean => {
-      this.#assertMayIssue(what); // before the seq: a refused call must not use one up
-      return this.internalRule(SEQ_BEFORE_INTERCEPTORS_PATCH);
-    };
-    return this.interceptors.withSeq(method, seqs, reserve, input, next);
+    const seq = this.internalRule(SEQ_BEFORE_INTERCEPTORS_PATCH) ? seqs.take() : undefined;
+    (input as unknown as { seq: number }).seq = seq ?? seqs.peek();
+    return this.interceptors.withSeq(method, input as OutboundInput<M>, seq, next);
   }
 
   #seqsOf(method: SeqMethod): CommandSeqs {
@@ -743,7 +749,6 @@ export class Activator {
   sleep(ms: number, options?: TimerOptions): Promise<void> {
     return this.outboundWithSeq(
       'startTimer',
-      'a timer',
       { durationMs: ms, ...(options !== undefined && { options }) },
       (input, seq) => this.startTimer(input.durationMs, seq, input.options?.summary).promise,
     );
@@ -1421,5 +1426,27 @@ export class Activator {
 
   uuid4(): string {
     return uuid4From(() => this.random());
+  }
+}
+
+/** What a refused durable call was, for its error (computed only then). */
+function describeOutboundCall<M extends SeqMethod>(
+  method: M,
+  input: Omit<OutboundInput<M>, 'seq'>,
+): string {
+  const i = input as Partial<Record<'activityType' | 'workflowType' | 'signalName', string>>;
+  switch (method) {
+    case 'startTimer':
+      return 'a timer';
+    case 'scheduleActivity':
+      return `activity '${String(i.activityType)}'`;
+    case 'scheduleLocalActivity':
+      return `local activity '${String(i.activityType)}'`;
+    case 'startChildWorkflowExecution':
+      return `child workflow '${String(i.workflowType)}'`;
+    case 'signalWorkflow':
+      return `signal '${String(i.signalName)}'`;
+    default:
+      return assertNever(method);
   }
 }

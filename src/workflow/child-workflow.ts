@@ -124,7 +124,6 @@ export async function startChild<T extends Workflow>(
   };
   const [started, result] = await activator.outboundWithSeq(
     'startChildWorkflowExecution',
-    `child workflow '${workflowType}'`,
     { workflowType, options: withDefaults, headers: {} },
     (input, seq) =>
       Promise.resolve(
@@ -200,7 +199,6 @@ function signalWorkflow(
   const signalName = typeof def === 'string' ? def : def.name;
   return activator.outboundWithSeq(
     'signalWorkflow',
-    `signal '${signalName}'`,
     { signalName, args, headers: {}, target },
     (input, seq) => {
       const to = input.target;

@@ -199,7 +199,6 @@ export function proxyActivities<A = UntypedActivities>(
           // Options an interceptor replaced are resolved (and checked) again.
           return activator.outboundWithSeq(
             'scheduleActivity',
-            `activity '${property}'`,
             { activityType: property, args, options, headers: {} },
             (input, seq) =>
               activator.scheduleActivity(
@@ -281,7 +280,6 @@ export function proxyLocalActivities<A = UntypedActivities>(
           const activator = getActivator();
           return activator.outboundWithSeq(
             'scheduleLocalActivity',
-            `local activity '${property}'`,
             { activityType: property, args, options, headers: {} },
             (input, seq) =>
               activator.localActivities.execute(

@@ -15,7 +15,6 @@ import type {
   WorkflowOutboundCallsInterceptor,
 } from './interceptors.ts';
 import { isPromiseLike } from './runtime-helpers.ts';
-import type { CommandSeqs } from './runtime-helpers.ts';
 
 type Inbound = WorkflowInboundCallsInterceptor;
 type Outbound = WorkflowOutboundCallsInterceptor;
@@ -169,28 +168,22 @@ export class RunInterceptors {
   }
 
   /**
-   * Runs durable call `method` through its interceptors, the command's `seq` in their input
-   * (Temporal's). `reserve` takes it before they run, or gives undefined where `next` takes its
-   * own (a history recorded before that rule: see Activator.outboundWithSeq), and the input has
-   * the one `next` would take at once. Without an interceptor for `method`, `next` runs at once
-   * and takes its own, the same number.
+   * Runs durable call `method` through its interceptors (`input` carries the command's `seq`,
+   * Temporal's), ending in `next` with `seq` (see Activator.outboundWithSeq); without an
+   * interceptor for `method`, `next` at once.
    */
   withSeq<M extends SeqMethod>(
     method: M,
-    seqs: CommandSeqs,
-    reserve: () => boolean,
-    input: Omit<OutboundInput<M>, 'seq'>,
+    input: OutboundInput<M>,
+    seq: number | undefined,
     next: (input: OutboundInput<M>, seq: number | undefined) => OutboundOutput<M>,
   ): OutboundOutput<M> {
-    if (!has(this.#outbound, method)) {
-      return next({ ...input, seq: seqs.peek() } as OutboundInput<M>, undefined);
-    }
-    const seq = reserve() ? seqs.take() : undefined;
+    if (!has(this.#outbound, method)) return next(input, seq);
     // One input and one output per method: `Next` of a generic M is that function, unresolved.
     type Call = (input: OutboundInput<M>) => OutboundOutput<M>;
     const inner: Call = (i) => next(i, seq);
     const chain = this.outbound(method, inner as unknown as Next<Outbound, M>) as unknown as Call;
-    return chain({ ...input, seq: seq ?? seqs.peek() } as OutboundInput<M>);
+    return chain(input);
   }
 
   /**

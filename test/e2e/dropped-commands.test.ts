@@ -17,13 +17,14 @@ import {
 } from './fixtures/dropped-command-workflows.ts';
 import { fixturesPath, startTestEnv } from '../helpers/test-env.ts';
 import type { TestEnv } from '../helpers/test-env.ts';
+import { ruleFlags } from '../helpers/rule-flags.ts';
 
 const workflows = 'dropped-command-workflows.ts';
 
 type History = { workflowId: string; runId: string; events: HistoryEvent[] };
 
 const flagsOf = (history: History): string[] =>
-  history.events.flatMap((e) => (e.type === 'WorkflowTaskCompleted' ? (e.sdkFlags ?? []) : []));
+  history.events.flatMap((e) => (e.type === 'WorkflowTaskCompleted' ? ruleFlags(e.sdkFlags) : []));
 
 /** The types of the events of workflow code's commands, in order (the task events left out). */
 const commandEventsOf = (history: History): string[] =>

@@ -14,6 +14,7 @@ import {
 } from './fixtures/advanced-workflows.ts';
 import { fixturesPath, startTestEnv } from '../helpers/test-env.ts';
 import type { TestEnv } from '../helpers/test-env.ts';
+import { ruleFlags } from '../helpers/rule-flags.ts';
 
 const workflows = 'advanced-workflows.ts';
 
@@ -108,7 +109,7 @@ describe('external workflow handles', () => {
     // The rule is recorded as a flag of the task that applied it, not as a marker.
     assert.ok(!types.includes('MarkerRecorded'), types.join(', '));
     assert.deepEqual(
-      events.flatMap((e) => (e.type === 'WorkflowTaskCompleted' ? (e.sdkFlags ?? []) : [])),
+      events.flatMap((e) => (e.type === 'WorkflowTaskCompleted' ? ruleFlags(e.sdkFlags) : [])),
       ['reprise/external-call-cancelled-scope'],
     );
     await Worker.runReplayHistory(

@@ -46,6 +46,7 @@ import { MAX_PAYLOAD_BYTES } from '../../src/protocol/payload.ts';
 import { fixturesPath, recordingLogger, startTestEnv, waitFor } from '../helpers/test-env.ts';
 import type { TestEnv } from '../helpers/test-env.ts';
 import type { Logger } from '../../src/logger.ts';
+import { ruleFlags } from '../helpers/rule-flags.ts';
 
 const WORKFLOWS = 'local-activity-workflows.ts';
 
@@ -265,7 +266,7 @@ describe('local activities', () => {
         // of that workflow task, which records the call's cancellation marker (no patch marker).
         const commands = history.events.flatMap((e) => {
           if (e.type === 'WorkflowTaskCompleted') {
-            return (e.sdkFlags ?? []).map((f) => [`flag ${f}`, e.eventId]);
+            return ruleFlags(e.sdkFlags).map((f) => [`flag ${f}`, e.eventId]);
           }
           if (e.type === 'TimerStarted') return [[e.type, e.workflowTaskCompletedEventId]];
           if (e.type !== 'MarkerRecorded') return [];

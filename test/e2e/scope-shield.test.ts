@@ -15,13 +15,14 @@ import {
 import type { HistoryEvent } from '../../src/protocol/history-events.ts';
 import { fixturesPath, startTestEnv, waitFor } from '../helpers/test-env.ts';
 import type { TestEnv } from '../helpers/test-env.ts';
+import { ruleFlags } from '../helpers/rule-flags.ts';
 
 const workflows = 'scope-shield-workflows.ts';
 
 /** The internal rules' flags, patch markers and timer events of a history, in order. */
 function steps(events: HistoryEvent[]): string[] {
   return events.flatMap((e) => {
-    if (e.type === 'WorkflowTaskCompleted') return (e.sdkFlags ?? []).map((f) => `flag ${f}`);
+    if (e.type === 'WorkflowTaskCompleted') return ruleFlags(e.sdkFlags).map((f) => `flag ${f}`);
     if (e.type === 'MarkerRecorded') return [`marker ${String(e.details['patchId'])}`];
     return e.type.startsWith('Timer') ? [e.type] : [];
   });

@@ -367,6 +367,9 @@ describe("outbound interceptors' seq", () => {
       { workflowsPath: fixturesPath(SEQ_WORKFLOWS), interceptors: { workflowModules: seqModules } },
       { events },
     );
+    // The numbering does not depend on the worker's interceptors: without them the history
+    // replays too (the refused timer still uses its seq up).
+    await Worker.runReplayHistory({ workflowsPath: fixturesPath(SEQ_WORKFLOWS) }, { events });
   });
 
   test('a history recorded before calls took their seq ahead of the interceptors replays as it ran', async () => {
