@@ -216,7 +216,15 @@ function gaugeOf(
  */
 export function meterWithTags(meter: MetricMeter, tags: MetricTags): MetricMeter {
   if (meter === noopMetricMeter) return meter;
-  return meterFrom((metric): RecordValue => {
+  return meterFrom(recorderOn(meter), tags);
+}
+
+/**
+ * The recorder ({@link meterFrom}) that makes each metric on `meter` and records its values
+ * there, with the tags `meterFrom` merged.
+ */
+export function recorderOn(meter: MetricMeter): MetricRecorder {
+  return (metric): RecordValue => {
     const { name, unit, description } = metric;
     switch (metric.kind) {
       case 'counter': {
@@ -238,7 +246,7 @@ export function meterWithTags(meter: MetricMeter, tags: MetricTags): MetricMeter
         };
       }
     }
-  }, tags);
+  };
 }
 
 /**

@@ -110,7 +110,11 @@ function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
 export function runInSlot<T>(
   opts: {
     slots: Semaphore;
-    /** Set to the free slots as the task starts and once it is done (when metrics are on). */
+    /**
+     * Set to the free slots as the task starts and once it is done (when metrics are on). The
+     * worker's metrics never throw (worker-metrics.ts): the slot is released and the task
+     * untracked before it is set all the same.
+     */
     slotsAvailable?: MetricGauge | undefined;
     logger: Logger;
     handle: (task: T) => Promise<void>;
@@ -120,8 +124,8 @@ export function runInSlot<T>(
 ): void {
   const done = (): void => {
     opts.slots.release();
-    opts.slotsAvailable?.set(opts.slots.free);
     opts.inFlight.delete(p);
+    opts.slotsAvailable?.set(opts.slots.free);
   };
   opts.slotsAvailable?.set(opts.slots.free);
   // One `then`, not `catch` and `finally`: two promises fewer on every task.

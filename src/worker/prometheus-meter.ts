@@ -66,7 +66,8 @@ class PromEntry {
     if (this.#metric === undefined) {
       const names = new Set([...DEFAULT_LABELS, ...this.#extraLabels, ...Object.keys(tags ?? {})]);
       this.#metric = this.#make([...names]);
-      this.#labels = names;
+      // A metric the registry held already has the labels it was made with.
+      this.#labels = new Set(labelNamesOf(this.#metric) ?? names);
     }
     for (const key in tags) {
       if (this.#labels?.has(key) === true) labels[key] = String(tags[key]);
@@ -91,14 +92,30 @@ class PromEntry {
 
 const PROMETHEUS_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 
+/** The label names prom-client made `metric` with (a property its types do not declare). */
+function labelNamesOf(metric: PromMetric): readonly string[] | undefined {
+  const names: unknown = (metric as { labelNames?: unknown }).labelNames;
+  return Array.isArray(names) ? (names as string[]) : undefined;
+}
+
+/** The kind of a metric the registry holds, if it is one a meter makes. */
+function kindOf(metric: unknown): MetricKind | undefined {
+  if (metric instanceof Counter) return 'counter';
+  if (metric instanceof Histogram) return 'histogram';
+  if (metric instanceof Gauge) return 'gauge';
+  return undefined;
+}
+
 /**
  * A `MetricMeter` that records into `registry` (from `prom-client`): pass it as the worker's
  * `metricMeter`, and serve `await registry.metrics()` (content type `registry.contentType`) at
  * your `/metrics`. Counters become Prometheus counters, histograms histograms (buckets in ms by
  * default), gauges gauges; a metric's description is its help text; tags are labels (see
  * {@link PrometheusMeterOptions.labelNames}), their values as strings. A name Prometheus does
- * not allow, or one used before for another kind of metric, throws `InvalidArgumentError` when
- * the metric is made; so does a name the registry holds from elsewhere, at the first value.
+ * not allow, or one used before for another kind of metric (by this meter, or in the registry),
+ * throws `InvalidArgumentError` when the metric is made. A metric of the same name and kind the
+ * registry holds already (made by another `prometheusMeter` on it, as with two workers in one
+ * process) is recorded into, with the labels and buckets it was made with.
  *
  * @example
  * ```ts
@@ -143,10 +160,24 @@ export function prometheusMeter(
         `Metric '${name}' is a ${known.kind} already: it cannot also be a ${kind}. Give the ${kind} another name.`,
       );
     }
+    // A metric of the name the registry holds already (another meter's on it, another worker's)
+    // is the one recorded into if it is of the same kind.
+    const held = (): PromMetric | undefined => {
+      const metric = registry.getSingleMetric(name);
+      if (metric === undefined) return undefined;
+      const heldKind = kindOf(metric);
+      if (heldKind === kind) return metric as PromMetric;
+      throw new InvalidArgumentError(
+        `Metric '${name}' is in the prom-client registry already as ${heldKind === undefined ? 'a metric of another kind' : `a ${heldKind}`}: it cannot also be a ${kind}. Give the ${kind} another name.`,
+      );
+    };
+    held();
     const made = new PromEntry(
       name,
       kind,
       (labelNames) => {
+        const metric = held();
+        if (metric !== undefined) return metric;
         try {
           return make({ name, help: description || name, labelNames });
         } catch (e) {

@@ -1,8 +1,9 @@
 // The worker's metrics: what it records about itself (Temporal core's worker metrics, prefixed
 // `reprise_`), and the sink that takes the values workflow code records (workflow/metrics.ts) to
 // the worker's `metricMeter`. Without that option every metric here is the no-op one, and the
-// callers skip even the work of measuring (`enabled`).
-import { meterWithTags, noopMetricMeter } from '../common/metrics.ts';
+// callers skip even the work of measuring (`enabled`). What the worker records on that meter
+// goes through a guard: a meter that throws is logged, and never breaks the handling of a task.
+import { meterFrom, noopMetricMeter, recorderOn } from '../common/metrics.ts';
 import type {
   MetricCounter,
   MetricGauge,
@@ -12,6 +13,7 @@ import type {
   NumericMetricValueType,
 } from '../common/metrics.ts';
 import { isBenignApplicationFailure } from '../failures.ts';
+import type { Logger } from '../logger.ts';
 import { isCloseCommand } from '../protocol/commands.ts';
 import type { Command } from '../protocol/commands.ts';
 import { METRIC_SINK_FUNCTIONS, METRICS_SINK } from '../workflow/metrics.ts';
@@ -35,7 +37,12 @@ export const WorkerMetricName = {
 
 const N = WorkerMetricName;
 
-/** The worker's own metrics, made once from its `metricMeter`, tagged `namespace` and `taskQueue`. */
+/**
+ * The worker's own metrics, made once from its `metricMeter`, tagged `namespace` and `taskQueue`.
+ * What the meter throws, as a metric is made or given a value, is logged as a warning (once per
+ * metric) and goes no further: an activity's result, a workflow task's answer and the worker's
+ * shutdown never depend on a metric.
+ */
 export class WorkerMetrics {
   /** False with the no-op meter: the worker then measures nothing. */
   readonly enabled: boolean;
@@ -50,10 +57,14 @@ export class WorkerMetrics {
   readonly workflowSlotsAvailable: MetricGauge;
   readonly activitySlotsAvailable: MetricGauge;
 
-  constructor(meter: MetricMeter | undefined, tags: { namespace: string; taskQueue: string }) {
+  constructor(
+    meter: MetricMeter | undefined,
+    tags: { namespace: string; taskQueue: string },
+    logger: Logger,
+  ) {
     this.base = meter ?? noopMetricMeter;
     this.enabled = this.base !== noopMetricMeter;
-    const m = meterWithTags(this.base, tags);
+    const m = this.enabled ? guardedMeter(this.base, tags, logger) : noopMetricMeter;
     this.#closes = {
       CompleteWorkflowExecution: m.createCounter(N.workflowCompleted, '', 'Workflows completed'),
       FailWorkflowExecution: m.createCounter(N.workflowFailed, '', 'Workflows failed'),
@@ -119,6 +130,47 @@ export class WorkerMetrics {
       }
     }
   }
+}
+
+/**
+ * `meter` with `tags`, for the worker's own metrics: what it throws, as a metric is made or given
+ * a value, is logged as a warning once per metric name and dropped. A metric whose making threw
+ * records nothing.
+ */
+function guardedMeter(meter: MetricMeter, tags: MetricTags, logger: Logger): MetricMeter {
+  const warned = new Set<string>();
+  const warn = (name: string, e: unknown): void => {
+    if (warned.has(name)) return;
+    warned.add(name);
+    try {
+      logger.warn(
+        { metric: name, err: e },
+        "the worker's metricMeter threw for one of the worker's metrics: its values are not " +
+          'recorded while it throws (logged once per metric); task handling goes on',
+      );
+    } catch {
+      // A logger that throws has nowhere left to report: the task goes on all the same.
+    }
+  };
+  const recordOn = recorderOn(meter);
+  return meterFrom((metric) => {
+    let record: ReturnType<typeof recordOn>;
+    try {
+      record = recordOn(metric);
+    } catch (e) {
+      warn(metric.name, e);
+      return () => {
+        // Not made: records nothing.
+      };
+    }
+    return (value, all) => {
+      try {
+        record(value, all);
+      } catch (e) {
+        warn(metric.name, e);
+      }
+    };
+  }, tags);
 }
 
 /**

@@ -264,10 +264,11 @@ export class Worker {
     setMaxListeners(0, this.#stop.signal);
     this.#workflowSlots = new Semaphore(options.maxConcurrentWorkflowTaskExecutions ?? 40);
     this.#activitySlots = new Semaphore(options.maxConcurrentActivityTaskExecutions ?? 100);
-    this.#metrics = new WorkerMetrics(options.metricMeter, {
-      namespace: this.#namespace,
-      taskQueue: options.taskQueue,
-    });
+    this.#metrics = new WorkerMetrics(
+      options.metricMeter,
+      { namespace: this.#namespace, taskQueue: options.taskQueue },
+      this.#logger,
+    );
     // Temporal's Context.client: one client per worker, made when an activity first asks.
     let client: Client | undefined;
     const activityClient = (): Client =>
