@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Registry } from 'prom-client';
+import { Gauge, Registry } from 'prom-client';
 import { InvalidArgumentError } from '../errors.ts';
 import { counted } from '../../test/e2e/fixtures/metric-workflows.ts';
 import { recordingLogger, startTestEnv } from '../../test/helpers/test-env.ts';
@@ -67,6 +67,54 @@ describe('prometheusMeter', () => {
     assert.throws(() => {
       meter.createCounter('things').add(-1);
     }, InvalidArgumentError);
+  });
+
+  test('two meters on one registry record into the same metrics; a name the registry holds as another kind throws at creation', async () => {
+    const registry = new Registry();
+    const a = prometheusMeter(registry).withTags({ taskQueue: 'a' });
+    const b = prometheusMeter(registry).withTags({ taskQueue: 'b' });
+    const ca = a.createCounter('jobs_done');
+    const cb = b.createCounter('jobs_done');
+    ca.add(1);
+    cb.add(2);
+    ca.add(1);
+    assert.deepEqual(await samples(registry, 'jobs_done'), [
+      'jobs_done{taskQueue="a"} 2',
+      'jobs_done{taskQueue="b"} 2',
+    ]);
+    new Gauge({ name: 'held_gauge', help: 'made elsewhere', registers: [registry] });
+    assert.throws(() => a.createCounter('held_gauge'), InvalidArgumentError);
+  });
+
+  test('two workers in one process, each with a prometheusMeter on the same registry, both record', async () => {
+    const registry = new Registry();
+    const env = await startTestEnv({
+      workflows: 'metric-workflows.ts',
+      worker: { metricMeter: prometheusMeter(registry) },
+    });
+    try {
+      const other = `${env.taskQueue}-2`;
+      await env.startWorker({ taskQueue: other, metricMeter: prometheusMeter(registry) });
+      for (const taskQueue of [env.taskQueue, other]) {
+        assert.equal(
+          await env.client.workflow.execute(counted, { taskQueue, workflowId: `p-${taskQueue}` }),
+          'done',
+        );
+      }
+      const labels = (q: string) => `namespace="default",taskQueue="${q}",workflowType="counted"`;
+      assert.deepEqual(await samples(registry, 'reprise_workflow_completed'), [
+        `reprise_workflow_completed{${labels(env.taskQueue)}} 1`,
+        `reprise_workflow_completed{${labels(other)}} 1`,
+      ]);
+      assert.deepEqual(await samples(registry, 'steps'), [
+        `steps{${labels(env.taskQueue)},flow="counted",step="start"} 1`,
+        `steps{${labels(env.taskQueue)},flow="counted",step="after-sleep"} 1`,
+        `steps{${labels(other)},flow="counted",step="start"} 1`,
+        `steps{${labels(other)},flow="counted",step="after-sleep"} 1`,
+      ]);
+    } finally {
+      await env.close();
+    }
   });
 
   test("a worker's metrics and its workflows' reach the registry", async () => {

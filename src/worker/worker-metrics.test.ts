@@ -7,17 +7,22 @@ import {
   metricMeter as activityMetricMeter,
 } from '../activity/index.ts';
 import { WorkflowFailedError } from '../client/errors.ts';
+import { meterFrom } from '../common/metrics.ts';
+import type { MetricMeter } from '../common/metrics.ts';
+import type { Logger } from '../logger.ts';
 import { MockActivityEnvironment } from '../testing/mock-activity-environment.ts';
 import {
   continued,
   counted,
   countedSoFar,
+  echoed,
   failed,
   negative,
   withActivities,
 } from '../../test/e2e/fixtures/metric-workflows.ts';
 import { recordingMeter, valuesOf } from '../../test/helpers/recording-meter.ts';
 import { startTestEnv, waitFor } from '../../test/helpers/test-env.ts';
+import type { TestEnv } from '../../test/helpers/test-env.ts';
 import { WorkerMetricName as N } from './worker-metrics.ts';
 
 const activities = {
@@ -260,6 +265,90 @@ describe('worker metrics', () => {
       assert.ok(act.includes(1), `activity slots ${String(act)}`);
       await env.stopWorkers();
       assert.equal(valuesOf(values, N.stickyCacheSize).at(-1)?.value, 0);
+    } finally {
+      await env.close();
+    }
+  });
+});
+
+/**
+ * A test env whose worker records into `meter` and runs the activity `echo`, and the `metric` of
+ * each warning its logger got (the guard's).
+ */
+async function envWithMeter(meter: MetricMeter): Promise<{ env: TestEnv; metrics: string[] }> {
+  const metrics: string[] = [];
+  const logger: Logger = {
+    debug: () => undefined,
+    info: () => undefined,
+    warn: (obj) => {
+      const metric = (obj as { metric?: unknown }).metric;
+      if (typeof metric === 'string') metrics.push(metric);
+    },
+    error: () => undefined,
+    child: () => logger,
+  };
+  const env = await startTestEnv({
+    workflows: 'metric-workflows.ts',
+    activities: { echo: (text: string) => Promise.resolve(`echo ${text}`) },
+    worker: { metricMeter: meter, logger },
+  });
+  return { env, metrics };
+}
+
+describe('a metricMeter that throws', () => {
+  test("an activity completes with its result, a workflow completes and the worker shuts down; each of the worker's metrics is logged once", async () => {
+    // Every counter, histogram and gauge throws at each value.
+    const meter = meterFrom(() => () => {
+      throw new Error('meter down');
+    });
+    const { env, metrics } = await envWithMeter(meter);
+    try {
+      const opts = { taskQueue: env.taskQueue };
+      assert.equal(
+        await env.client.workflow.execute(echoed, { ...opts, workflowId: 'e1', args: ['a'] }),
+        'echo a',
+      );
+      assert.equal(
+        await env.client.workflow.execute(echoed, { ...opts, workflowId: 'e2', args: ['b'] }),
+        'echo b',
+      );
+      // Its workflow code records through the sink, which throws there: the run completes.
+      assert.equal(
+        await env.client.workflow.execute(counted, { ...opts, workflowId: 'c' }),
+        'done',
+      );
+      await env.stopWorkers();
+      assert.equal(env.worker.state, 'STOPPED');
+      assert.deepEqual(
+        [...metrics].sort(),
+        [
+          N.activityExecutionLatency,
+          N.stickyCacheSize,
+          N.taskSlotsAvailable,
+          N.workflowCompleted,
+          N.workflowTaskExecutionLatency,
+        ].sort(),
+      );
+    } finally {
+      await env.close();
+    }
+  });
+
+  test('a meter that throws as a metric is made: the worker starts, runs and stops all the same', async () => {
+    const meter = meterFrom(() => {
+      throw new Error('no metrics here');
+    });
+    const { env, metrics } = await envWithMeter(meter);
+    try {
+      const result = await env.client.workflow.execute(echoed, {
+        taskQueue: env.taskQueue,
+        workflowId: 'e',
+        args: ['x'],
+      });
+      assert.equal(result, 'echo x');
+      await env.stopWorkers();
+      assert.equal(env.worker.state, 'STOPPED');
+      assert.ok(metrics.includes(N.activityExecutionLatency), metrics.join());
     } finally {
       await env.close();
     }
