@@ -8,7 +8,7 @@ import {
   defineSearchAttributeKey,
 } from 'reprise/client';
 import { quick, upsertOne, upsertTypedDouble } from './fixtures/visibility-workflows.ts';
-import { startTestEnv, waitFor } from '../helpers/test-env.ts';
+import { startTestEnv, takeWorkflowTask, waitFor } from '../helpers/test-env.ts';
 import type { TestEnv } from '../helpers/test-env.ts';
 
 describe('search attribute registry', () => {
@@ -148,6 +148,30 @@ describe('search attribute registry', () => {
     );
     assert.equal(d.lastWorkflowTaskFailure?.cause, 'BadSearchAttributes');
     assert.deepEqual(d.searchAttributes, {});
+    await handle.terminate('done');
+  });
+
+  test('a refused answer registers nothing: a continue-as-new turned down for a signal that came meanwhile', async () => {
+    // A queue with no worker: the test plays the worker.
+    const taskQueue = `${env.taskQueue}-manual`;
+    const handle = await env.client.workflow.start(quick, { taskQueue, workflowId: id('refused') });
+    const task = await takeWorkflowTask(env, taskQueue);
+    await handle.signal('poke', 'x'); // arrives while the task is out
+    const answer = await env.engine.connection.completeWorkflowTask({
+      taskToken: task.taskToken,
+      identity: 'test',
+      commands: [
+        {
+          type: 'ContinueAsNewWorkflowExecution',
+          workflowType: 'quick',
+          taskQueue,
+          args: [],
+          searchAttributes: { RegNeverWritten: 1 },
+        },
+      ],
+    });
+    assert.deepEqual(answer, { accepted: false });
+    assert.equal((await env.engine.searchAttributes.list('default'))['RegNeverWritten'], undefined);
     await handle.terminate('done');
   });
 

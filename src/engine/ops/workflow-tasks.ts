@@ -366,7 +366,6 @@ function completeTask(
 ): Promise<CompleteWorkflowTaskResponse | typeof START_EVENT_NEEDED> {
   return updateTaskRun(deps, 'workflow', token.runId, (tx) => {
     assertCurrentTask(tx, token);
-    tx.registerSearchAttributes = registration;
     if (askForStartEvent && started === undefined && completionNeedsStartEvent(tx.state)) {
       return START_EVENT_NEEDED; // nothing written: decided again with the event
     }
@@ -423,6 +422,8 @@ function completeTask(
       ...(req.buildId !== undefined && { buildId: req.buildId }),
       ...(flagged && { sdkFlags: req.sdkFlags }),
     });
+    // Only commands applied register their names: the refusals above write too.
+    tx.registerSearchAttributes = registration;
     applyCommands(tx, req.commands, completed.eventId, started);
     // Updates admitted while the task was out did not stop it closing the run (admitUpdate); if
     // it did not, the next task carries them: a speculative one when nothing else waits for the
