@@ -6,6 +6,7 @@ import { ErrorCode, IllegalStateError, RepriseError } from '../errors.ts';
 import { compiled } from '../util/compiled-schema.ts';
 import { HistoryEvent } from '../protocol/history-events.ts';
 import { RunStatusSchema } from '../protocol/run-status.ts';
+import { INDEXED_VALUE_TYPES } from '../protocol/search-attribute-types.ts';
 import { TaskKindSchema, TimerPayload } from '../protocol/tasks.ts';
 import type {
   EngineProcessRecord,
@@ -105,6 +106,13 @@ export const EngineProcessRow = z.object({
   seen_at_ms: int,
 });
 export type EngineProcessRow = z.infer<typeof EngineProcessRow>;
+
+/** A row of search_attribute_types: a custom search attribute's registered type. */
+export const SearchAttributeTypeRow = z.object({
+  name: z.string(),
+  type: z.enum(INDEXED_VALUE_TYPES),
+});
+export type SearchAttributeTypeRow = z.infer<typeof SearchAttributeTypeRow>;
 
 /** A stored value that does not parse: the database was edited, or written by other code. */
 export class CorruptRowError extends RepriseError {

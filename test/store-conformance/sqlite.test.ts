@@ -15,6 +15,7 @@ import {
   RepriseError,
   RunConflictError,
 } from '../../src/errors.ts';
+import { parseListFilter } from '../../src/protocol/list-filter.ts';
 import { RunStatus } from '../../src/protocol/run-status.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import { loadMigrations, migrate } from '../../src/store/sqlite/migrate.ts';
@@ -587,6 +588,41 @@ describe('SqliteStore specifics', () => {
         Tags: 'KeywordList',
         When: 'Datetime',
       });
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('a registered search attribute type edited out of shape is refused with a clear error', async () => {
+    const file = freshFile();
+    const store = await SqliteStore.open({ path: file });
+    try {
+      await store.ensureNamespace({ namespace: 'default' });
+      await store.addSearchAttributes({ namespace: 'default', types: { Bad: 'Int' } });
+      const db = new Database(file);
+      try {
+        db.prepare("UPDATE search_attribute_types SET type = 'Integer' WHERE name = 'Bad'").run();
+      } finally {
+        db.close();
+      }
+      const corrupt = (e: unknown) => {
+        assert.ok(e instanceof RepriseError);
+        assert.equal(e.code, ErrorCode.Internal);
+        assert.match(
+          e.message,
+          /Stored type of search attribute 'Bad' in namespace 'default' is not valid: .*restore it from a backup/s,
+        );
+        return true;
+      };
+      await assert.rejects(store.listSearchAttributes({ namespace: 'default' }), corrupt);
+      // The operator check of a list filter reads it too.
+      await assert.rejects(
+        store.countRuns({
+          namespace: 'default',
+          filter: parseListFilter("Bad STARTS_WITH '1'"),
+        }),
+        corrupt,
+      );
     } finally {
       await store.close();
     }

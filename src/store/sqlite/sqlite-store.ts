@@ -30,8 +30,10 @@ import {
   eventsToBatchRow,
   heldByToColumn,
   objectToColumn,
+  parseRow,
   runFromRow,
   runToRow,
+  SearchAttributeTypeRow,
   stateToColumn,
   queuedTaskFromRow,
   taskToRow,
@@ -541,15 +543,17 @@ export class SqliteStore implements Store {
 
   /** A lookup of the namespace's registered types, for the operator check of a list filter. */
   #typeOf(namespace: string): (name: string) => IndexedValueType | undefined {
-    return (name) =>
-      this.#q.searchAttributeTypes.get.get(namespace, name)?.type as IndexedValueType | undefined;
+    return (name) => {
+      const row = this.#q.searchAttributeTypes.get.get(namespace, name);
+      return row === undefined ? undefined : registeredType(namespace, { name, ...row });
+    };
   }
 
   async listSearchAttributes(req: { namespace: string }): Promise<SearchAttributeTypes> {
     return this.#read('listSearchAttributes', () => {
       const types: SearchAttributeTypes = {};
       for (const row of this.#q.searchAttributeTypes.list.all(req.namespace)) {
-        types[row.name] = row.type as IndexedValueType;
+        types[row.name] = registeredType(req.namespace, row);
       }
       return types;
     });
@@ -730,6 +734,12 @@ interface PendingAppend {
  * else is a unit of its own. Units are written in the order of their last writes, so no write
  * of another run that came before a chain's last one sees part of the chain.
  */
+/** A search_attribute_types row's type, checked: a bad row is a CorruptRowError. */
+function registeredType(namespace: string, row: { name: string; type: string }): IndexedValueType {
+  const where = `type of search attribute '${row.name}' in namespace '${namespace}'`;
+  return parseRow(SearchAttributeTypeRow, row, where).type;
+}
+
 function chainsOf(batch: readonly PendingAppend[]): PendingAppend[][] {
   const units: PendingAppend[][] = [];
   const lastAt = new Map<PendingAppend[], number>();
