@@ -33,9 +33,13 @@ class Registry {
 
   /** After a write that registered `reg` committed. */
   registered(reg: SearchAttributeRegistration): void {
-    void this.#byNamespace.get(reg.namespace)?.then((types) => {
-      for (const [name, type] of Object.entries(reg.types)) types.set(name, type);
-    });
+    // A read that fails is dropped (types) and read again: nothing to add to.
+    void this.#byNamespace.get(reg.namespace)?.then(
+      (types) => {
+        for (const [name, type] of Object.entries(reg.types)) types.set(name, type);
+      },
+      () => undefined,
+    );
   }
 
   /** After a change it cannot follow (a removal, a write the store refused). */
