@@ -139,7 +139,7 @@ export class Engine {
    * await engine.searchAttributes.remove('default', ['Tags']);
    */
   readonly searchAttributes = {
-    add: (namespace: string, types: Record<string, string>): Promise<void> =>
+    add: (namespace: string, types: Readonly<SearchAttributeTypes>): Promise<void> =>
       this.connection.addSearchAttributes({ namespace, searchAttributes: types }),
     list: async (namespace: string): Promise<SearchAttributeTypes> =>
       (await this.connection.listSearchAttributes({ namespace })).customAttributes,

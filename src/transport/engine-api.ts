@@ -117,8 +117,11 @@ export interface EngineApi {
 
 export interface AddSearchAttributesRequest {
   namespace: string;
-  /** Name → type: Keyword, Int, Double, Bool, Datetime or KeywordList. */
-  searchAttributes: Record<string, string>;
+  /**
+   * Name → type: Keyword, Int, Double, Bool, Datetime or KeywordList (checked when called, also
+   * in any case and as `KEYWORD_LIST`, for callers in JavaScript).
+   */
+  searchAttributes: SearchAttributeTypes;
 }
 export interface RemoveSearchAttributesRequest {
   namespace: string;

@@ -10,6 +10,7 @@ import {
 import { quick, upsertOne, upsertTypedDouble } from './fixtures/visibility-workflows.ts';
 import { startTestEnv, takeWorkflowTask, waitFor } from '../helpers/test-env.ts';
 import type { TestEnv } from '../helpers/test-env.ts';
+import type { IndexedValueType } from 'reprise/server';
 
 describe('search attribute registry', () => {
   let env: TestEnv;
@@ -176,7 +177,11 @@ describe('search attribute registry', () => {
   });
 
   test('add, list and remove: a name registered with another type is refused, one not registered cannot be removed', async () => {
-    await env.engine.searchAttributes.add('default', { RegA: 'Bool', RegB: 'keyword_list' });
+    // From JavaScript, a type in any case or as a SearchAttributeType is taken too.
+    await env.engine.searchAttributes.add('default', {
+      RegA: 'Bool',
+      RegB: 'keyword_list' as IndexedValueType,
+    });
     const listed = await env.engine.searchAttributes.list('default');
     assert.equal(listed['RegA'], 'Bool');
     assert.equal(listed['RegB'], 'KeywordList');
@@ -187,7 +192,7 @@ describe('search attribute registry', () => {
     );
     assert.equal((await env.engine.searchAttributes.list('default'))['RegC'], undefined);
     await assert.rejects(
-      env.engine.searchAttributes.add('default', { RegT: 'Text' }),
+      env.engine.searchAttributes.add('default', { RegT: 'Text' as IndexedValueType }),
       /"Text" is not supported/,
     );
     await assert.rejects(

@@ -211,6 +211,7 @@ import type { MockActivityEnvironmentOptions } from 'reprise/testing';
 
 // ── reprise/server ──────────────────────────────────────────────────────────────────────────
 import { Engine } from 'reprise/server';
+import type { IndexedValueType, SearchAttributeTypes } from 'reprise/server';
 import { Registry } from 'prom-client';
 
 /** Never defined: the functions below are never called. */
@@ -916,6 +917,13 @@ export async function serverSurface(): Promise<void> {
   const engine = await Engine.open({ store: 'sqlite::memory:' });
   const onFile = await Engine.open({ store: 'sqlite:./reprise.db' });
   use(engine.connection satisfies ClientOptions['connection']);
+  // The namespace's search attribute registry takes and gives IndexedValueType names.
+  const amount: IndexedValueType = 'Double';
+  await engine.searchAttributes.add('default', { Amount: amount, Tags: 'KeywordList' });
+  // @ts-expect-error -- not a type (Text is refused: no full-text search)
+  await engine.searchAttributes.add('default', { Notes: 'Text' });
+  const registered: SearchAttributeTypes = await engine.searchAttributes.list('default');
+  use(registered);
   await engine.close();
   await onFile.close();
 }
