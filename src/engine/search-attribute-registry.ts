@@ -8,7 +8,10 @@
 // copy is read again whenever the store reports a commit by another writer (foreignWrites), so a
 // name another process registered or removed is seen at the next write after it.
 import type { IndexedValueType, SearchAttributeTypes } from '../protocol/search-attribute-types.ts';
-import { searchAttributeTypesToRegister } from '../protocol/search-attribute-types.ts';
+import {
+  scheduleSearchAttributeType,
+  searchAttributeTypesToRegister,
+} from '../protocol/search-attribute-types.ts';
 import type { SearchAttributeRegistration, Store } from '../store/store.ts';
 import { perStore } from './per-store.ts';
 
@@ -24,7 +27,16 @@ class Registry {
     }
     let types = this.#byNamespace.get(namespace);
     if (types === undefined) {
-      types = store.listSearchAttributes({ namespace }).then((t) => new Map(Object.entries(t)));
+      // A schedule's system attributes are not registered; a store from before they were
+      // treated as such may still list them.
+      types = store
+        .listSearchAttributes({ namespace })
+        .then(
+          (t) =>
+            new Map(
+              Object.entries(t).filter(([name]) => scheduleSearchAttributeType(name) === undefined),
+            ),
+        );
       this.#byNamespace.set(namespace, types);
       types.catch(() => this.#byNamespace.delete(namespace));
     }

@@ -28,8 +28,7 @@ export type ScheduleOverlapPolicy =
 export const ScheduleOverlapPolicySchema = z.enum(ScheduleOverlapPolicy);
 
 /** The search attributes Temporal sets on every run a schedule starts. */
-export const SCHEDULED_START_TIME = 'TemporalScheduledStartTime';
-export const SCHEDULED_BY_ID = 'TemporalScheduledById';
+export { SCHEDULED_BY_ID, SCHEDULED_START_TIME } from './search-attribute-types.ts';
 
 /** Temporal's default catch-up window: one year. */
 export const DEFAULT_CATCHUP_WINDOW_MS = 365 * 24 * 60 * 60 * 1000;

@@ -18,6 +18,25 @@ export type IndexedValueType = (typeof INDEXED_VALUE_TYPES)[number];
 /** Custom search attribute name → type: a namespace's registry. */
 export type SearchAttributeTypes = Record<string, IndexedValueType>;
 
+/** The search attributes Temporal sets on every run a schedule starts. */
+export const SCHEDULED_START_TIME = 'TemporalScheduledStartTime';
+export const SCHEDULED_BY_ID = 'TemporalScheduledById';
+
+/**
+ * System search attributes held with a run's custom ones (a schedule sets them on the runs it
+ * starts), with their types as Temporal's: never registered in a namespace, nor added or removed,
+ * and their values checked against these types.
+ */
+export const ScheduleSearchAttributes: Readonly<Record<string, IndexedValueType>> = {
+  [SCHEDULED_START_TIME]: 'Datetime',
+  [SCHEDULED_BY_ID]: 'Keyword',
+};
+
+/** The type of a system attribute a schedule sets ({@link ScheduleSearchAttributes}), else undefined. */
+export function scheduleSearchAttributeType(name: string): IndexedValueType | undefined {
+  return Object.hasOwn(ScheduleSearchAttributes, name) ? ScheduleSearchAttributes[name] : undefined;
+}
+
 /** Exactly what `Date.toISOString()` writes: how a Datetime (a `Date`) is stored. */
 const TO_ISO_STRING = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -143,7 +162,7 @@ export function searchAttributeTypesToRegister(
       continue;
     }
     const keyType = keyTypes?.[name];
-    const type = registered.get(name) ?? into[name];
+    const type = scheduleSearchAttributeType(name) ?? registered.get(name) ?? into[name];
     if (type === undefined) {
       const implied = keyType ?? registeredTypeOfValue(value);
       if (implied !== undefined) into[name] = implied;

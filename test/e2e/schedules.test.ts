@@ -593,6 +593,39 @@ describe('schedules', () => {
     await h.delete();
   });
 
+  test('TemporalScheduledStartTime and TemporalScheduledById are system search attributes: never registered nor removable, typed for list filters', async () => {
+    const sid = id('system-attrs');
+    const h = await create(sid, { spec: { cronExpressions: ['0 0 1 1 *'] } });
+    await h.trigger();
+    await waitForTaken(h, 1);
+    await h.delete();
+    const names = ['TemporalScheduledStartTime', 'TemporalScheduledById'];
+    // A store written before they were system ones may hold them: they are not listed either.
+    await env.engine.deps.store.addSearchAttributes({
+      namespace: 'default',
+      types: { TemporalScheduledById: 'Keyword' },
+    });
+    await env.engine.searchAttributes.add('default', { SchedOwn: 'Keyword' });
+    const listed = await env.engine.connection.listSearchAttributes({ namespace: 'default' });
+    for (const name of names) assert.equal(listed.customAttributes[name], undefined, name);
+    assert.equal(listed.systemAttributes['TemporalScheduledStartTime'], 'Datetime');
+    assert.equal(listed.systemAttributes['TemporalScheduledById'], 'Keyword');
+    for (const name of names) {
+      await assert.rejects(
+        env.engine.searchAttributes.remove('default', [name]),
+        new RegExp(`Cannot remove search attribute '${name}': it is a system search attribute`),
+      );
+    }
+    await assert.rejects(
+      env.client.workflow.count("TemporalScheduledStartTime STARTS_WITH '2'"),
+      /STARTS_WITH applies to Keyword search attributes, and TemporalScheduledStartTime is a Datetime \(a system search attribute\)/,
+    );
+    assert.equal(
+      (await env.client.workflow.count(`TemporalScheduledById STARTS_WITH '${sid}'`)).count,
+      1,
+    );
+  });
+
   // Daylight-saving transitions, as Temporal's calendar does them: a schedule's times are the
   // instants whose wall-clock reading in its time zone matches. These two tests move the clock to
   // 2026's transitions in New York, so they come last.

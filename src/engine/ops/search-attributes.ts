@@ -4,7 +4,11 @@ import * as z from 'zod';
 import { InvalidArgumentError } from '../../errors.ts';
 import { SEARCH_ATTRIBUTE_NAME, SystemSearchAttributes } from '../../protocol/search-attributes.ts';
 import { isSystemSearchAttribute } from '../../protocol/search-attributes.ts';
-import { parseIndexedValueType } from '../../protocol/search-attribute-types.ts';
+import {
+  ScheduleSearchAttributes,
+  parseIndexedValueType,
+  scheduleSearchAttributeType,
+} from '../../protocol/search-attribute-types.ts';
 import type { SearchAttributeTypes } from '../../protocol/search-attribute-types.ts';
 import type {
   AddSearchAttributesRequest,
@@ -30,11 +34,12 @@ const RemoveSchema = z.object({
 const ListSchema = z.object({ namespace: z.string().min(1) });
 
 function checkName(name: string, verb: string): void {
-  const problem = isSystemSearchAttribute(name)
-    ? 'is a system search attribute'
-    : SEARCH_ATTRIBUTE_NAME.test(name)
-      ? undefined
-      : 'is not a valid name: a search attribute name must be an identifier ([A-Za-z_][A-Za-z0-9_]*)';
+  const problem =
+    isSystemSearchAttribute(name) || scheduleSearchAttributeType(name) !== undefined
+      ? 'is a system search attribute'
+      : SEARCH_ATTRIBUTE_NAME.test(name)
+        ? undefined
+        : 'is not a valid name: a search attribute name must be an identifier ([A-Za-z_][A-Za-z0-9_]*)';
   if (problem !== undefined) {
     throw new InvalidArgumentError(`Cannot ${verb} search attribute '${name}': it ${problem}.`);
   }
@@ -98,6 +103,6 @@ export async function listSearchAttributes(
     customAttributes: Object.fromEntries(
       [...registered].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
     ),
-    systemAttributes: { ...SystemSearchAttributes },
+    systemAttributes: { ...SystemSearchAttributes, ...ScheduleSearchAttributes },
   };
 }

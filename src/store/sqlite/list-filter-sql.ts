@@ -14,7 +14,10 @@ import type {
   ListFilterValue,
 } from '../../protocol/list-filter.ts';
 import type { SystemSearchAttribute } from '../../protocol/search-attributes.ts';
-import { INDEXED_VALUE_TYPES } from '../../protocol/search-attribute-types.ts';
+import {
+  INDEXED_VALUE_TYPES,
+  scheduleSearchAttributeType,
+} from '../../protocol/search-attribute-types.ts';
 import type { IndexedValueType } from '../../protocol/search-attribute-types.ts';
 import { InvalidArgumentError } from '../../errors.ts';
 import Database from 'better-sqlite3';
@@ -188,11 +191,16 @@ export function assertOperatorsFitTypes(
 ): void {
   for (const { name, op } of restrictedUses(filter.where)) {
     const allowed = TAKEN_BY[op] ?? ALL_TYPES;
-    const type = typeOf(name);
+    const system = scheduleSearchAttributeType(name);
+    const type = system ?? typeOf(name);
     if (type === undefined || allowed.includes(type)) continue;
+    const why =
+      system !== undefined
+        ? 'a system search attribute'
+        : `namespace '${namespace}' registers it as one`;
     throw new InvalidArgumentError(
       `Invalid list filter: ${op} applies to ${joinTypes(allowed)} search attributes, and ` +
-        `${name} is ${article(type)} ${type} (namespace '${namespace}' registers it as one). ` +
+        `${name} is ${article(type)} ${type} (${why}). ` +
         typeHint(type, name),
     );
   }
