@@ -2,6 +2,7 @@ import type { Workflow } from '../protocol/definitions.ts';
 import { headersToWire } from '../protocol/headers.ts';
 import { composeInterceptors } from '../protocol/interceptors.ts';
 import {
+  typedKeyTypes,
   typedSearchAttributesOf,
   unifySearchAttributes,
 } from '../protocol/typed-search-attributes.ts';
@@ -105,6 +106,7 @@ export class ScheduleClient {
               options.typedSearchAttributes,
               'the schedule options',
             ),
+      searchAttributeTypes: typedKeyTypes(options.typedSearchAttributes),
     });
   }
 

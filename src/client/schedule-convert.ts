@@ -12,7 +12,7 @@ import type {
   ScheduleSpec as WireSpec,
 } from '../protocol/schedules.ts';
 import type { SchedulePoliciesInput } from '../transport/schedule-api.ts';
-import { typedSearchAttributesOf } from '../protocol/typed-search-attributes.ts';
+import { typedKeyTypes, typedSearchAttributesOf } from '../protocol/typed-search-attributes.ts';
 import type { TypedSearchAttributesInput } from '../protocol/typed-search-attributes.ts';
 import { searchAttributesForStart } from './workflow-id-options.ts';
 import type {
@@ -89,8 +89,11 @@ export function actionToWire(
     workflowId: action.workflowId ?? `${scheduleId}-workflow`,
   };
   if (action.memo !== undefined) out.memo = action.memo;
-  const sa = searchAttributesForStart(...searchAttributesToSend(action));
+  const [untyped, typed] = searchAttributesToSend(action);
+  const sa = searchAttributesForStart(untyped, typed);
   if (sa !== undefined) out.searchAttributes = sa;
+  const types = typedKeyTypes(typed);
+  if (types !== undefined) out.searchAttributeTypes = types;
   const wet = msOptionalFromDuration(action.workflowExecutionTimeout);
   if (wet !== undefined) out.workflowExecutionTimeoutMs = wet;
   const wrt = msOptionalFromDuration(action.workflowRunTimeout);

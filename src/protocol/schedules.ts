@@ -3,7 +3,7 @@
 import * as z from 'zod';
 import { UserMetadataSchema, WireHeadersSchema } from './payload.ts';
 import { RetryPolicyInput } from './retry-policy.ts';
-import { SearchAttributesUpsert } from './search-attributes.ts';
+import { SearchAttributeKeyTypes, SearchAttributesUpsert } from './search-attributes.ts';
 
 /**
  * What a schedule does when an action is due while a workflow it started is still running.
@@ -94,6 +94,11 @@ export const ScheduleActionSchema = z.object({
   workflowId: z.string().min(1).max(900),
   memo: z.record(z.string(), z.unknown()).optional(),
   searchAttributes: SearchAttributesUpsert.optional(),
+  /**
+   * The types of the typed keys among `searchAttributes`: a name not registered in the
+   * namespace is registered with its key's type (at the create or update, and at each start).
+   */
+  searchAttributeTypes: SearchAttributeKeyTypes.optional(),
   workflowExecutionTimeoutMs: int.positive().optional(),
   workflowRunTimeoutMs: int.positive().optional(),
   workflowTaskTimeoutMs: int.positive().optional(),

@@ -7,6 +7,7 @@ import type {
   SchedulePolicies,
   ScheduleSpec,
 } from '../protocol/schedules.ts';
+import type { SearchAttributeTypes } from '../protocol/search-attribute-types.ts';
 
 export interface ScheduleRef {
   namespace: string;
@@ -49,6 +50,11 @@ export interface CreateScheduleApiRequest extends ScheduleRef {
     | undefined;
   memo?: Record<string, unknown> | undefined;
   searchAttributes?: Record<string, unknown> | undefined;
+  /**
+   * The types of the typed keys among `searchAttributes` (name → type): a name not registered
+   * in the namespace yet is registered with its key's type rather than its value's.
+   */
+  searchAttributeTypes?: SearchAttributeTypes | undefined;
 }
 
 /** Replaces what the owner set; the schedule's info (counters, running workflows) is kept. */

@@ -130,6 +130,40 @@ describe('search attribute registry', () => {
     );
   });
 
+  test("a schedule registers its typed keys' types: its own, its action's at create and update, and at each start", async () => {
+    const int = (name: string) => defineSearchAttributeKey(name, SearchAttributeType.INT);
+    const action = (key: string) => ({
+      type: 'startWorkflow' as const,
+      workflowType: quick,
+      taskQueue: env.taskQueue,
+      workflowId: id('sched-run'),
+      typedSearchAttributes: [{ key: int(key), value: 4 }],
+    });
+    const scheduleId = id('sched');
+    const handle = await env.client.schedule.create({
+      scheduleId,
+      spec: { cronExpressions: ['0 0 1 1 *'] },
+      action: action('RegSchedActionCount'),
+      typedSearchAttributes: [{ key: int('RegSchedCount'), value: 3 }],
+      state: { paused: true },
+    });
+    const registered = async (name: string) =>
+      (await env.engine.searchAttributes.list('default'))[name];
+    assert.equal(await registered('RegSchedCount'), 'Int');
+    assert.equal(await registered('RegSchedActionCount'), 'Int');
+    await handle.update((d) => ({ ...d, action: action('RegSchedUpdatedCount') }));
+    assert.equal(await registered('RegSchedUpdatedCount'), 'Int');
+    // Removed since: the scheduled start registers it again with its key's type.
+    await env.engine.searchAttributes.remove('default', ['RegSchedUpdatedCount']);
+    await handle.trigger();
+    await waitFor(
+      async () => (await handle.describe()).info.numActionsTaken === 1,
+      'the triggered start',
+    );
+    assert.equal(await registered('RegSchedUpdatedCount'), 'Int');
+    await handle.delete();
+  });
+
   test('an upsert of another type fails the workflow task with BadSearchAttributes, and changes nothing', async () => {
     await env.engine.searchAttributes.add('default', { RegStage: 'Keyword' });
     const handle = await env.client.workflow.start(upsertOne, {

@@ -31,8 +31,8 @@ export async function createSchedule(
   checkActionPayloads(deps, req.scheduleId, req.action);
   // The schedule's own and its action's: both are the namespace's search attributes.
   const registration = await checkSearchAttributeTypes(deps.store, req.namespace, [
-    { values: req.searchAttributes },
-    { values: req.action.searchAttributes },
+    { values: req.searchAttributes, keyTypes: req.searchAttributeTypes },
+    { values: req.action.searchAttributes, keyTypes: req.action.searchAttributeTypes },
   ]);
   const nowMs = deps.clock.now();
   const schedule: ScheduleRecord = {

@@ -209,6 +209,7 @@ async function startOne(
         [SCHEDULED_START_TIME]: scheduledAt,
         [SCHEDULED_BY_ID]: s.scheduleId,
       },
+      searchAttributeTypes: a.searchAttributeTypes,
       workflowExecutionTimeoutMs: a.workflowExecutionTimeoutMs,
       workflowRunTimeoutMs: a.workflowRunTimeoutMs,
       workflowTaskTimeoutMs: a.workflowTaskTimeoutMs,

@@ -14,7 +14,10 @@ import type {
   SchedulePolicies,
   ScheduleState,
 } from '../../../protocol/schedules.ts';
-import { SearchAttributesUpsert } from '../../../protocol/search-attributes.ts';
+import {
+  SearchAttributeKeyTypes,
+  SearchAttributesUpsert,
+} from '../../../protocol/search-attributes.ts';
 import type { SchedulePoliciesInput } from '../../../transport/schedule-api.ts';
 import type { EngineDeps } from '../../deps.ts';
 import { checkPayload, userMetadataProblem } from '../../payload-limits.ts';
@@ -51,6 +54,7 @@ export const CreateScheduleSchema = ScheduleRefSchema.extend({
   }).optional(),
   memo: z.record(z.string(), z.unknown()).optional(),
   searchAttributes: SearchAttributesUpsert.optional(),
+  searchAttributeTypes: SearchAttributeKeyTypes.optional(),
 });
 
 export const UpdateScheduleSchema = ScheduleRefSchema.extend({

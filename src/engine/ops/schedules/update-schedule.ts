@@ -25,7 +25,7 @@ export async function updateSchedule(
   compileSpec(req.spec, req.scheduleId);
   checkActionPayloads(deps, req.scheduleId, req.action);
   const registration = await checkSearchAttributeTypes(deps.store, req.namespace, [
-    { values: req.action.searchAttributes },
+    { values: req.action.searchAttributes, keyTypes: req.action.searchAttributeTypes },
   ]);
   await mutateSchedule(
     deps,
