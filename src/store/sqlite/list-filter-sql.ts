@@ -182,7 +182,8 @@ const TAKEN_BY: Partial<Record<string, readonly InferredType[]>> = {
  * attributes only; BETWEEN to Keyword, Int, Double and Datetime ones; <, <=, >, >= to all but
  * KeywordList, which takes only =, !=, IN and NOT IN). Without this, a prefix or a range would
  * match the elements of a string list and the text of a Datetime, where Temporal refuses the
- * query. An attribute the namespace does not register passes (it matches nothing).
+ * query. An attribute the namespace does not register passes (compared with the values runs
+ * hold: none, or those kept after searchAttributes.remove).
  */
 export function assertOperatorsFitTypes(
   typeOf: (name: string) => IndexedValueType | undefined,
