@@ -6,6 +6,7 @@ import type { WorkflowBundle } from './bundle.ts';
 import { VmSandbox } from './vm-sandbox.ts';
 import { activation, startInfo } from '../../../test/helpers/activations.ts';
 import { waitFor } from '../../../test/helpers/test-env.ts';
+import { SEQ_BEFORE_INTERCEPTORS_PATCH } from '../../workflow/activator.ts';
 
 let bundle: WorkflowBundle;
 let sandbox: VmSandbox;
@@ -29,6 +30,8 @@ function start(on: VmSandbox, runId: string, workflowType: string, args: unknown
   assert.deepEqual(result, {
     status: 'success',
     commands: [{ type: 'StartTimer', seq: 1, durationMs: 10 }],
+    // Every run takes the seq rule at its first durable call.
+    sdkFlags: [SEQ_BEFORE_INTERCEPTORS_PATCH],
     logs: [],
   });
 }
