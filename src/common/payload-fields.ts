@@ -156,7 +156,10 @@ async function mapEvent(
         ...(await mapUserMetadata(dc, d, e.userMetadata)),
       };
     case 'TimerStarted':
-      return { ...e, ...(await mapUserMetadata(dc, d, e.userMetadata)) };
+      // Most timers have no summary: the event as it is, no copy.
+      return e.userMetadata === undefined
+        ? e
+        : { ...e, ...(await mapUserMetadata(dc, d, e.userMetadata)) };
     case 'WorkflowExecutionUpdateCompleted':
       return { ...e, outcome: await mapUpdateOutcome(dc, d, e.outcome) };
     case 'WorkflowPropertiesModified':

@@ -112,9 +112,10 @@ export interface WorkerOptions {
   /**
    * Where metrics go: the values workflow code (`metricMeter` from `reprise/workflow`) and
    * activities (`Context.current().metricMeter`) record, and the worker's own (`reprise_*`,
-   * docs/metrics.md), all tagged `namespace` and `taskQueue`. `prometheusMeter(registry)` (`reprise/prometheus`) sends
-   * them to a `prom-client` registry. Replaces Temporal's `Runtime.install({ telemetryOptions })`
-   * (Reprise has no `Runtime`). Default: the no-op meter, and the worker measures nothing.
+   * docs/metrics.md), all tagged `namespace` and `taskQueue`. `prometheusMeter(registry)`
+   * (`reprise/prometheus`) sends them to a `prom-client` registry. Replaces Temporal's
+   * `Runtime.install({ telemetryOptions })` (Reprise has no `Runtime`). Default: the no-op
+   * meter, and the worker measures nothing.
    */
   readonly metricMeter?: MetricMeter | undefined;
   /**
