@@ -60,6 +60,7 @@ import {
 import {
   LOCAL_ACTIVITY_CANCEL_SETTLES_PATCH,
   LOCAL_ACTIVITY_CANCEL_UNSENT_PATCH,
+  LOCAL_ACTIVITY_SEQ_SHARED_PATCH,
   LocalActivityCalls,
 } from './local-activity.ts';
 import { RunInterceptors } from './workflow-interceptors.ts';
@@ -384,6 +385,8 @@ export class Activator {
     cancelSettles: () => !this.#closed && this.patch(LOCAL_ACTIVITY_CANCEL_SETTLES_PATCH),
     cancelUnsentSettles: () =>
       !this.#closed && this.internalRule(LOCAL_ACTIVITY_CANCEL_UNSENT_PATCH),
+    sharedSeqs: () =>
+      this.internalRule(LOCAL_ACTIVITY_SEQ_SHARED_PATCH) ? this.#activitySeqs : undefined,
     inNextActivation: (settle) => {
       this.inNextActivation(settle);
     },
@@ -722,8 +725,9 @@ export class Activator {
     if (this.#inQuery || this.#updates.inValidator) {
       this.#assertMayIssue(describeOutboundCall(method, input));
     }
+    const reserve = this.internalRule(SEQ_BEFORE_INTERCEPTORS_PATCH);
     const seqs = this.#seqsOf(method);
-    const seq = this.internalRule(SEQ_BEFORE_INTERCEPTORS_PATCH) ? seqs.take() : undefined;
+    const seq = reserve ? seqs.take() : undefined;
     (input as unknown as { seq: number }).seq = seq ?? seqs.peek();
     return this.interceptors.withSeq(method, input as OutboundInput<M>, seq, next);
   }

@@ -237,7 +237,11 @@ export interface LocalActivityOptions {
    * become a durable timer and the next attempt runs in a later task. Default 1 minute.
    */
   readonly localRetryThreshold?: Duration | undefined;
-  /** Activity id; default: `local-` and the call's sequence number. */
+  /**
+   * Activity id; default: the call's sequence number as a string, as in Temporal (whose local
+   * activities take no id), counted with activities' (`local-` and the number in a run recorded
+   * before that rule). It stays the same for attempts after a durable backoff.
+   */
   readonly activityId?: string | undefined;
   /** What cancellation of the calling scope does. Default WAIT_CANCELLATION_COMPLETED. */
   readonly cancellationType?: ActivityCancellationType | undefined;

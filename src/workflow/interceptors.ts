@@ -176,7 +176,10 @@ export interface ActivityInput {
   readonly args: unknown[];
   readonly options: ActivityOptions;
   readonly headers: Headers;
-  /** The seq of the ScheduleActivityTask command, as {@link TimerInput.seq} (activities' own). */
+  /**
+   * The seq of the ScheduleActivityTask command, as {@link TimerInput.seq}; counted with local
+   * activities', as in Temporal.
+   */
   readonly seq: number;
 }
 
@@ -187,9 +190,9 @@ export interface LocalActivityInput {
   readonly options: LocalActivityOptions;
   readonly headers: Headers;
   /**
-   * The seq of the call's first attempt, as {@link TimerInput.seq}; local activities count
-   * apart from activities (in Temporal they share one count). An attempt after a durable
-   * backoff takes a new seq, which the interceptors, called once per call, do not see.
+   * The seq of the call's first attempt, as {@link TimerInput.seq}; counted with activities',
+   * as in Temporal (apart from them in a run recorded before that rule). An attempt after a
+   * durable backoff takes a new seq, which the interceptors, called once per call, do not see.
    */
   readonly seq: number;
 }

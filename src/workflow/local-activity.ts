@@ -45,6 +45,15 @@ export const LOCAL_ACTIVITY_CANCEL_SETTLES_PATCH = 'reprise/local-activity-cance
  */
 export const LOCAL_ACTIVITY_CANCEL_UNSENT_PATCH = 'reprise/local-activity-cancel-unsent-not-run';
 
+/**
+ * The internal patch under which local activities take their seqs from the activities' counter,
+ * and a call's default activity id is its seq as a string, as in Temporal (whose activities and
+ * local activities share `nextSeqs.activity`). Histories without it were recorded before: there
+ * local activities counted their seqs apart, and a call's default id was `local-<seq>`. Decided at
+ * a run's first local activity call.
+ */
+export const LOCAL_ACTIVITY_SEQ_SHARED_PATCH = 'reprise/local-activity-seq-shared';
+
 /** How a local activity reacts to cancellation of its scope (Temporal's `ActivityCancellationType`). */
 export type LocalActivityCancellationType =
   'TRY_CANCEL' | 'WAIT_CANCELLATION_COMPLETED' | 'ABANDON';
@@ -82,6 +91,12 @@ export interface LocalActivityHost {
    * without running ({@link LOCAL_ACTIVITY_CANCEL_UNSENT_PATCH}): decided once per run.
    */
   cancelUnsentSettles(): boolean;
+  /**
+   * The activities' seq counter, if local activities take theirs from it
+   * ({@link LOCAL_ACTIVITY_SEQ_SHARED_PATCH}); undefined in a history recorded before that rule.
+   * Decided once per run, at its first local activity call.
+   */
+  sharedSeqs(): CommandSeqs | undefined;
   /** Runs `settle` in the next activation: once this one's microtasks and conditions ran. */
   inNextActivation(settle: () => void): void;
   /**
@@ -110,8 +125,8 @@ type ResolveJob = Extract<ActivationJob, { type: 'resolveLocalActivity' }>;
 
 export class LocalActivityCalls {
   readonly #host: LocalActivityHost;
-  /** The seqs of local activity requests: one per attempt the workflow issues. */
-  readonly seqs = new CommandSeqs();
+  /** Local activities' own seqs: the rule of histories without {@link LOCAL_ACTIVITY_SEQ_SHARED_PATCH}. */
+  readonly #ownSeqs = new CommandSeqs();
   readonly #parked = new LazyMap<number, ParkedLocalActivity>();
   #schedule: LocalActivityRequest[] = [];
   #cancel: number[] = [];
@@ -119,6 +134,14 @@ export class LocalActivityCalls {
 
   constructor(host: LocalActivityHost) {
     this.#host = host;
+  }
+
+  /**
+   * The counter of local activity seqs (one per attempt the workflow issues): the activities' one,
+   * or their own in a history recorded before they shared it. Read only by a call that may record.
+   */
+  get seqs(): CommandSeqs {
+    return this.#host.sharedSeqs() ?? this.#ownSeqs;
   }
 
   /**
@@ -168,7 +191,9 @@ export class LocalActivityCalls {
     const scope = CancellationScope.current();
     if (scope.consideredCancelled) return rejectedBy(scope);
     const seq = reservedSeq ?? this.seqs.take();
-    const activityId = retry.activityId ?? `local-${seq}`;
+    // Temporal's default id is the seq; `local-<seq>` in a history recorded before that rule.
+    const activityId =
+      retry.activityId ?? (this.#host.sharedSeqs() === undefined ? `local-${seq}` : String(seq));
     const request: LocalActivityRequest = {
       seq,
       activityId,

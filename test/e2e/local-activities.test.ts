@@ -96,7 +96,7 @@ describe('local activities', () => {
     assert.deepEqual(markers(events), [
       {
         seq: 1,
-        activityId: 'local-1',
+        activityId: '1',
         activityType: 'shout',
         attempt: 1,
         originalScheduleTimeMs: markers(events)[0]?.['originalScheduleTimeMs'],

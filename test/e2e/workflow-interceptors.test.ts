@@ -321,7 +321,7 @@ describe("outbound interceptors' seq", () => {
     await env.close();
   });
 
-  test("each call's input has its command's seq, taken before the interceptors, counted per kind and the same on replay", async () => {
+  test("each call's input has its command's seq, taken before the interceptors, counted per kind (local activities with activities, as in Temporal) and the same on replay", async () => {
     const handle = await env.client.workflow.start(numbered, {
       workflowId: 'wf-interceptor-seqs',
       taskQueue: env.taskQueue,
@@ -334,7 +334,7 @@ describe("outbound interceptors' seq", () => {
       'timer 2',
       'activity 2',
       'timer 3', // in a cancelled scope: refused, its seq used up, as in Temporal
-      'local activity 1',
+      'local activity 3',
       'child 1',
       'signal 1',
       'signal 2',
@@ -353,7 +353,7 @@ describe("outbound interceptors' seq", () => {
       'activity 1 1',
       'timer 2',
       'activity 2 2',
-      'local activity 1',
+      'local activity 3',
       'timer 4',
     ]);
     assert.ok(
