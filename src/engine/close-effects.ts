@@ -20,7 +20,9 @@ export function onRunClosed(tx: RunTx, closeEvent: HistoryEvent): void {
       closeEventId: closeEvent.eventId,
     });
   }
-  // A run a schedule started tells the schedule, so that a buffered action can start now.
+  // A run a schedule started tells the schedule, so that a buffered action can start now. Only
+  // the engine sets TemporalScheduledById: a start, upsert, child or continue-as-new that names it
+  // is refused (searchAttributeTypesToRegister), so no user value points a run at a schedule.
   const scheduleId = s.searchAttributes[SCHEDULED_BY_ID];
   if (typeof scheduleId === 'string') {
     tx.setTimer(SCHEDULE_CLOSED_KEY, tx.nowMs, {

@@ -71,7 +71,7 @@ describe('search attribute checks (zod-free, for the sandbox)', () => {
     assert.deepEqual(normaliseSearchAttributes({ A: NaN, WorkflowId: 'x' }), {
       ok: false,
       message:
-        "Invalid search attributes: 'WorkflowId' is a system search attribute: it cannot be set.",
+        "Invalid search attributes: 'WorkflowId' is a system search attribute, which the engine keeps: it cannot be set. Use another name for an attribute of your own.",
     });
     assert.deepEqual(normaliseSearchAttributes({ 'a-b': 1 }), {
       ok: false,

@@ -25,6 +25,56 @@ export function isSystemSearchAttribute(name: string): name is SystemSearchAttri
   return Object.hasOwn(SystemSearchAttributes, name);
 }
 
+/** The search attributes Temporal sets on every run a schedule starts (Datetime, Keyword). */
+export const SCHEDULED_START_TIME = 'TemporalScheduledStartTime';
+export const SCHEDULED_BY_ID = 'TemporalScheduledById';
+
+/**
+ * The names Temporal's server reserves besides Reprise's system attributes and a schedule's (its
+ * IsReserved): its other system attributes, those it sets itself (predefined) and its internal
+ * fields, and every name that starts with `Temporal`. None can be a custom search attribute.
+ */
+const TEMPORAL_RESERVED: ReadonlySet<string> = new Set([
+  'ExecutionDuration',
+  'StateTransitionCount',
+  'HistorySizeBytes',
+  'ParentWorkflowId',
+  'ParentRunId',
+  'RootWorkflowId',
+  'RootRunId',
+  'BinaryChecksums',
+  'BuildIds',
+  'BatcherNamespace',
+  'BatcherUser',
+  'NamespaceId',
+  'Memo',
+  'MemoEncoding',
+  'VisibilityTaskKey',
+]);
+const RESERVED_PREFIX = 'Temporal';
+
+/**
+ * Why `name` can be neither set (on a run or a schedule) nor registered, as a phrase that follows
+ * the name, or undefined for a name a user may take. Temporal's server refuses these too, but for
+ * a few of its predefined ones (BuildIds, TemporalScheduledById, …) that it still takes from
+ * users for compatibility, and means to stop taking.
+ */
+export function reservedSearchAttributeProblem(name: string): string | undefined {
+  if (isSystemSearchAttribute(name)) return 'is a system search attribute, which the engine keeps';
+  if (name === SCHEDULED_START_TIME || name === SCHEDULED_BY_ID) {
+    return 'is a system search attribute, which a schedule sets on each run it starts';
+  }
+  if (TEMPORAL_RESERVED.has(name) || name.startsWith(RESERVED_PREFIX)) {
+    return `is reserved for Temporal's own search attributes, as is every name that starts with ${RESERVED_PREFIX}`;
+  }
+  return undefined;
+}
+
+/** The refusal of a value given to a reserved name (see {@link reservedSearchAttributeProblem}). */
+export function reservedSearchAttributeMessage(name: string, problem: string): string {
+  return `Invalid search attributes: '${name}' ${problem}: it cannot be set. Use another name for an attribute of your own.`;
+}
+
 /** Custom search attribute names: an identifier, so a list filter can name it unquoted. */
 export const SEARCH_ATTRIBUTE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,254}$/;
 
@@ -98,13 +148,17 @@ export function normaliseSearchAttributes(
 ): { ok: true; value: SearchAttributesUpsert } | { ok: false; message: string } {
   const converted: [string, unknown][] = [];
   for (const [name, raw] of Object.entries(input)) {
-    const problem = isSystemSearchAttribute(name)
-      ? 'is a system search attribute: it cannot be set'
-      : SEARCH_ATTRIBUTE_NAME.test(name)
-        ? undefined
-        : 'is not a valid name: a search attribute name must be an identifier ([A-Za-z_][A-Za-z0-9_]*)';
-    if (problem !== undefined) {
-      return { ok: false, message: `Invalid search attributes: '${name}' ${problem}.` };
+    // The other reserved names are refused by the engine (checkSearchAttributeTypes), which sees
+    // only new commands: a history that set one before they were replays as it ran.
+    if (isSystemSearchAttribute(name)) {
+      const problem = reservedSearchAttributeProblem(name) ?? '';
+      return { ok: false, message: reservedSearchAttributeMessage(name, problem) };
+    }
+    if (!SEARCH_ATTRIBUTE_NAME.test(name)) {
+      return {
+        ok: false,
+        message: `Invalid search attributes: '${name}' is not a valid name: a search attribute name must be an identifier ([A-Za-z_][A-Za-z0-9_]*).`,
+      };
     }
     converted.push([
       name,

@@ -3,6 +3,12 @@
 // and the type a value or a typed key implies when it registers a name.
 import { InvalidArgumentError } from '../errors.ts';
 import type { SearchAttributeType } from './typed-search-attributes.ts';
+import {
+  SCHEDULED_BY_ID,
+  SCHEDULED_START_TIME,
+  reservedSearchAttributeMessage,
+  reservedSearchAttributeProblem,
+} from './search-attribute-checks.ts';
 
 export const INDEXED_VALUE_TYPES = [
   'Keyword',
@@ -18,14 +24,12 @@ export type IndexedValueType = (typeof INDEXED_VALUE_TYPES)[number];
 /** Custom search attribute name → type: a namespace's registry. */
 export type SearchAttributeTypes = Record<string, IndexedValueType>;
 
-/** The search attributes Temporal sets on every run a schedule starts. */
-export const SCHEDULED_START_TIME = 'TemporalScheduledStartTime';
-export const SCHEDULED_BY_ID = 'TemporalScheduledById';
+export { SCHEDULED_BY_ID, SCHEDULED_START_TIME } from './search-attribute-checks.ts';
 
 /**
  * System search attributes held with a run's custom ones (a schedule sets them on the runs it
- * starts), with their types as Temporal's: never registered in a namespace, nor added or removed,
- * and their values checked against these types.
+ * starts), with their types as Temporal's: set by the engine only, never registered in a
+ * namespace, nor added or removed; list filters check operators against these types.
  */
 export const ScheduleSearchAttributes: Readonly<Record<string, IndexedValueType>> = {
   [SCHEDULED_START_TIME]: 'Datetime',
@@ -147,8 +151,10 @@ const TAKES: Record<IndexedValueType, string> = {
  * The types to register for the names `values` sets that `registered` lacks (a typed key's type
  * from `keyTypes`, else the value's), added to `into`, which also counts as registered (the
  * earlier commands of one workflow task). Throws `InvalidArgumentError` naming the attribute,
- * its registered type and the value when a value (or a typed key) is of another type. Null and
- * `[]` (removals) are not checked.
+ * its registered type and the value when a value (or a typed key) is of another type, and for a
+ * name no user may set ({@link reservedSearchAttributeProblem}), even to remove it; the values a
+ * schedule sets on its runs are the engine's, and never come here. Null and `[]` (removals) are
+ * not checked otherwise.
  */
 export function searchAttributeTypesToRegister(
   namespace: string,
@@ -158,11 +164,16 @@ export function searchAttributeTypesToRegister(
   into: SearchAttributeTypes = {},
 ): SearchAttributeTypes {
   for (const [name, value] of Object.entries(values)) {
+    // A name the engine sets (or Temporal reserves) is refused, with a value or without.
+    const reserved = reservedSearchAttributeProblem(name);
+    if (reserved !== undefined) {
+      throw new InvalidArgumentError(reservedSearchAttributeMessage(name, reserved));
+    }
     if (value === null || value === undefined || (Array.isArray(value) && value.length === 0)) {
       continue;
     }
     const keyType = keyTypes?.[name];
-    const type = scheduleSearchAttributeType(name) ?? registered.get(name) ?? into[name];
+    const type = registered.get(name) ?? into[name];
     if (type === undefined) {
       const implied = keyType ?? registeredTypeOfValue(value);
       if (implied !== undefined) into[name] = implied;

@@ -12,6 +12,7 @@ export {
   mergeMemo,
   mergeSearchAttributes,
   normaliseSearchAttributes,
+  reservedSearchAttributeProblem,
   SEARCH_ATTRIBUTE_NAME,
   SystemSearchAttributes,
 } from './search-attribute-checks.ts';

@@ -260,6 +260,149 @@ describe('search attribute registry', () => {
     assert.equal((await env.engine.searchAttributes.list('default'))['RegB'], 'KeywordList');
   });
 
+  test('a name the engine sets or Temporal reserves is refused at a start, a schedule and add, even with a value of its type', async () => {
+    const workflowId = id('reserved');
+    const start = (searchAttributes: Record<string, unknown>) =>
+      env.client.workflow.start(quick, { taskQueue: env.taskQueue, workflowId, searchAttributes });
+    const refused = (name: string, problem: RegExp) => (e: unknown) => {
+      assert.ok(e instanceof InvalidArgumentError, String(e));
+      assert.match(e.message, new RegExp(`'${name}' ${problem.source}`));
+      assert.match(e.message, /it cannot be set\. Use another name for an attribute of your own\./);
+      assert.doesNotMatch(e.message, /is registered as/);
+      return true;
+    };
+    const bySchedule = /is a system search attribute, which a schedule sets on each run it starts/;
+    const byTemporal = /is reserved for Temporal's own search attributes/;
+    await assert.rejects(
+      start({ Customer: 'acme', TemporalScheduledById: 'nightly' }),
+      refused('TemporalScheduledById', bySchedule),
+    );
+    await assert.rejects(
+      start({ TemporalScheduledStartTime: new Date() }),
+      refused('TemporalScheduledStartTime', bySchedule),
+    );
+    await assert.rejects(
+      env.client.workflow.start(quick, {
+        taskQueue: env.taskQueue,
+        workflowId,
+        typedSearchAttributes: [
+          {
+            key: defineSearchAttributeKey('TemporalScheduledById', SearchAttributeType.KEYWORD),
+            value: 'nightly',
+          },
+        ],
+      }),
+      refused('TemporalScheduledById', bySchedule),
+    );
+    for (const name of ['TemporalMine', 'TemporalSchedulePaused', 'BuildIds', 'ParentWorkflowId']) {
+      await assert.rejects(start({ [name]: 'x' }), refused(name, byTemporal));
+    }
+    await assert.rejects(env.client.workflow.getHandle(workflowId).describe(), /No workflow/);
+
+    // A schedule: its action's, and its own.
+    const action = (searchAttributes: Record<string, unknown>) => ({
+      type: 'startWorkflow' as const,
+      workflowType: quick,
+      taskQueue: env.taskQueue,
+      workflowId: id('sched-run'),
+      searchAttributes,
+    });
+    await assert.rejects(
+      env.client.schedule.create({
+        scheduleId: id('sched'),
+        spec: { cronExpressions: ['0 0 1 1 *'] },
+        action: action({ TemporalScheduledById: 'another' }),
+      }),
+      refused('TemporalScheduledById', bySchedule),
+    );
+    await assert.rejects(
+      env.client.schedule.create({
+        scheduleId: id('sched'),
+        spec: { cronExpressions: ['0 0 1 1 *'] },
+        action: action({}),
+        searchAttributes: { TemporalSchedulePaused: true },
+      }),
+      refused('TemporalSchedulePaused', byTemporal),
+    );
+
+    // Registering one is refused too (Temporal's "is reserved by system").
+    for (const name of ['TemporalMine', 'BuildIds', 'TemporalScheduledById']) {
+      await assert.rejects(
+        env.engine.searchAttributes.add('default', { [name]: 'Keyword' }),
+        new RegExp(`Cannot add search attribute '${name}': it is .*Use another name`),
+      );
+    }
+  });
+
+  test('from workflow code, a name the engine sets or Temporal reserves fails the task with BadSearchAttributes: an upsert (a removal too), a child, a continue-as-new', async () => {
+    for (const [name, value] of [
+      ['TemporalScheduledById', 'nightly'],
+      ['TemporalScheduledById', null],
+      ['TemporalMine', 'x'],
+    ] as const) {
+      const handle = await env.client.workflow.start(upsertOne, {
+        taskQueue: env.taskQueue,
+        workflowId: id('reserved-upsert'),
+        args: [name, value],
+      });
+      await waitFor(
+        async () => (await handle.describe()).lastWorkflowTaskFailure !== undefined,
+        'a workflow task failure',
+      );
+      const d = await handle.describe();
+      assert.equal(d.status, 'Running');
+      assert.equal(d.lastWorkflowTaskFailure?.cause, 'BadSearchAttributes');
+      assert.match(
+        d.lastWorkflowTaskFailure.failure.message,
+        new RegExp(`'${name}' is .*: it cannot be set\\. Use another name`),
+      );
+      assert.deepEqual(d.searchAttributes, {});
+      await handle.terminate('done');
+    }
+
+    // A child's and a continue-as-new's, answered by the test as a worker would.
+    const taskQueue = `${env.taskQueue}-reserved`;
+    for (const command of [
+      {
+        type: 'StartChildWorkflowExecution' as const,
+        seq: 1,
+        workflowId: id('reserved-child'),
+        workflowType: 'quick',
+        taskQueue,
+        args: [],
+        parentClosePolicy: 'TERMINATE' as const,
+        searchAttributes: { TemporalScheduledStartTime: new Date(0).toISOString() },
+      },
+      {
+        type: 'ContinueAsNewWorkflowExecution' as const,
+        workflowType: 'quick',
+        taskQueue,
+        args: [],
+        searchAttributes: { TemporalScheduledById: 'nightly' },
+      },
+    ]) {
+      const handle = await env.client.workflow.start(quick, {
+        taskQueue,
+        workflowId: id('reserved-commands'),
+      });
+      const task = await takeWorkflowTask(env, taskQueue);
+      const answer = await env.engine.connection.completeWorkflowTask({
+        taskToken: task.taskToken,
+        identity: 'test',
+        commands: [command],
+      });
+      assert.deepEqual(answer, { accepted: false });
+      const d = await handle.describe();
+      assert.equal(d.status, 'Running');
+      assert.equal(d.lastWorkflowTaskFailure?.cause, 'BadSearchAttributes');
+      assert.match(
+        d.lastWorkflowTaskFailure.failure.message,
+        /is a system search attribute, which a schedule sets on each run it starts: it cannot be set/,
+      );
+      await handle.terminate('done');
+    }
+  });
+
   test('a list filter is checked against the registry: STARTS_WITH on a registered Int is refused before any run holds it', async () => {
     await env.engine.searchAttributes.add('default', { RegCount: 'Int' });
     await assert.rejects(

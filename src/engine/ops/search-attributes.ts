@@ -3,7 +3,10 @@
 import * as z from 'zod';
 import { InvalidArgumentError } from '../../errors.ts';
 import { SEARCH_ATTRIBUTE_NAME, SystemSearchAttributes } from '../../protocol/search-attributes.ts';
-import { isSystemSearchAttribute } from '../../protocol/search-attributes.ts';
+import {
+  isSystemSearchAttribute,
+  reservedSearchAttributeProblem,
+} from '../../protocol/search-attributes.ts';
 import {
   ScheduleSearchAttributes,
   parseIndexedValueType,
@@ -33,13 +36,23 @@ const RemoveSchema = z.object({
 });
 const ListSchema = z.object({ namespace: z.string().min(1) });
 
-function checkName(name: string, verb: string): void {
+/**
+ * Refuses a name that cannot be added: one Temporal reserves (a system attribute, one a schedule
+ * sets, one that starts with Temporal, …: its "is reserved by system"), or not an identifier. A
+ * removal refuses only the system ones: a name Reprise took before it reserved the others may
+ * still be registered, and removed.
+ */
+function checkName(name: string, verb: 'add' | 'remove'): void {
+  const reserved = reservedSearchAttributeProblem(name);
+  const system = isSystemSearchAttribute(name) || scheduleSearchAttributeType(name) !== undefined;
   const problem =
-    isSystemSearchAttribute(name) || scheduleSearchAttributeType(name) !== undefined
-      ? 'is a system search attribute'
-      : SEARCH_ATTRIBUTE_NAME.test(name)
-        ? undefined
-        : 'is not a valid name: a search attribute name must be an identifier ([A-Za-z_][A-Za-z0-9_]*)';
+    reserved !== undefined && verb === 'add'
+      ? `${reserved}. Use another name for an attribute of your own`
+      : reserved !== undefined && system
+        ? reserved
+        : SEARCH_ATTRIBUTE_NAME.test(name)
+          ? undefined
+          : 'is not a valid name: a search attribute name must be an identifier ([A-Za-z_][A-Za-z0-9_]*)';
   if (problem !== undefined) {
     throw new InvalidArgumentError(`Cannot ${verb} search attribute '${name}': it ${problem}.`);
   }

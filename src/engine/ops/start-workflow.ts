@@ -54,11 +54,13 @@ export const StartWorkflowSchema = z.object({
  * the timer that schedules it), in one transaction, under the request's workflow id policies.
  * Throws WorkflowExecutionAlreadyStartedError if a policy refuses the id, and
  * UnknownWorkflowTypeError if the workers serving the task queue do not know the type; in both
- * cases nothing is written (contract 7).
+ * cases nothing is written (contract 7). `systemSearchAttributes` are the engine's own (a
+ * schedule's TemporalScheduledById, …), which the request's may not name: added to them unchecked.
  */
 export async function startWorkflow(
   deps: EngineDeps,
   input: StartWorkflowRequest,
+  systemSearchAttributes?: Readonly<Record<string, string>>,
 ): Promise<StartWorkflowResponse> {
   const req = parseRequest(StartWorkflowSchema, input, 'start workflow');
   await assertNamespace(deps, req.namespace);
@@ -73,12 +75,16 @@ export async function startWorkflow(
   checkStartMetadata(req);
   await assertKnownWorkflowType(deps, req.namespace, req.taskQueue, req.workflowType);
   const registration = await startSearchAttributeTypes(deps, req);
+  const started =
+    systemSearchAttributes === undefined
+      ? req
+      : { ...req, searchAttributes: { ...req.searchAttributes, ...systemSearchAttributes } };
 
   return startUnderIdPolicies(deps, req, async () => {
     const nowMs = deps.clock.now();
     const runId = randomUUID();
     const { request, tx } = buildNewRun(
-      newRunSpecOf(deps, req, runId, retryPolicy, registration),
+      newRunSpecOf(deps, started, runId, retryPolicy, registration),
       nowMs,
       deps.limits.defaultWorkflowTaskTimeoutMs,
     );

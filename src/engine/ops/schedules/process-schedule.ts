@@ -195,31 +195,33 @@ async function startOne(
   const a = s.action;
   const scheduledAt = new Date(Math.floor(p.nominalMs / 1000) * 1000).toISOString();
   try {
-    const { runId } = await startWorkflow(deps, {
-      namespace: s.namespace,
-      workflowId: p.workflowId,
-      workflowType: a.workflowType,
-      taskQueue: a.taskQueue,
-      args: a.args,
-      header: a.header,
-      identity: `schedule:${s.scheduleId}`,
-      memo: a.memo,
-      searchAttributes: {
-        ...a.searchAttributes,
-        [SCHEDULED_START_TIME]: scheduledAt,
-        [SCHEDULED_BY_ID]: s.scheduleId,
+    const { runId } = await startWorkflow(
+      deps,
+      {
+        namespace: s.namespace,
+        workflowId: p.workflowId,
+        workflowType: a.workflowType,
+        taskQueue: a.taskQueue,
+        args: a.args,
+        header: a.header,
+        identity: `schedule:${s.scheduleId}`,
+        memo: a.memo,
+        searchAttributes: a.searchAttributes,
+        searchAttributeTypes: a.searchAttributeTypes,
+        workflowExecutionTimeoutMs: a.workflowExecutionTimeoutMs,
+        workflowRunTimeoutMs: a.workflowRunTimeoutMs,
+        workflowTaskTimeoutMs: a.workflowTaskTimeoutMs,
+        retry: a.retry,
+        userMetadata: a.userMetadata,
+        lastCompletionResult: s.info.lastCompletionResult,
+        // A scheduled time runs once, even if an earlier try's run has closed (Temporal's rule);
+        // triggers may repeat a second, so they allow a closed run's id to be used again.
+        workflowIdReusePolicy: p.manual ? 'ALLOW_DUPLICATE' : 'REJECT_DUPLICATE',
       },
-      searchAttributeTypes: a.searchAttributeTypes,
-      workflowExecutionTimeoutMs: a.workflowExecutionTimeoutMs,
-      workflowRunTimeoutMs: a.workflowRunTimeoutMs,
-      workflowTaskTimeoutMs: a.workflowTaskTimeoutMs,
-      retry: a.retry,
-      userMetadata: a.userMetadata,
-      lastCompletionResult: s.info.lastCompletionResult,
-      // A scheduled time runs once, even if an earlier try's run has closed (Temporal's rule);
-      // triggers may repeat a second, so they allow a closed run's id to be used again.
-      workflowIdReusePolicy: p.manual ? 'ALLOW_DUPLICATE' : 'REJECT_DUPLICATE',
-    });
+      // The engine's own, which a user's search attributes may not name (close-effects.ts reads
+      // TemporalScheduledById to tell the schedule when the run closes).
+      { [SCHEDULED_START_TIME]: scheduledAt, [SCHEDULED_BY_ID]: s.scheduleId },
+    );
     return taken(p, runId, deps.clock.now());
   } catch (e) {
     const err = ensureError(e);
