@@ -396,7 +396,7 @@ class Parser {
     }
     if (this.#acceptKeyword('STARTS_WITH')) {
       // Temporal's rule: STARTS_WITH takes a string, on a Keyword attribute. A custom attribute's
-      // type is its stored values', so the store checks those (assertOperatorsFitTypes).
+      // type is the one its namespace registers, so the store checks it (assertFilterFitsRegistry).
       if (attribute.kind === 'system' && SystemSearchAttributes[attribute.name] !== 'Keyword') {
         throw filterError(
           this.#query,

@@ -127,9 +127,10 @@ export interface Store {
    * recently closed; `limit` runs from `offset`. A custom search attribute that a run lacks
    * matches no comparison, only `IS NULL`; a string-array attribute matches `=` and `IN` when
    * any of its elements does, and `!=` and `NOT IN` when none does. Throws `InvalidArgumentError`
-   * when the filter tests a custom attribute with an operator that Temporal refuses on a type a
-   * run of the namespace holds it as (`STARTS_WITH` on a non-Keyword; `<`, `<=`, `>`, `>=` on a
-   * string array; `BETWEEN` on a string array or a boolean).
+   * when the filter names a custom attribute the namespace does not register (but the ones a
+   * schedule sets on its runs), or tests one with an operator that Temporal refuses on the type
+   * it is registered as (`STARTS_WITH` on a non-Keyword; `<`, `<=`, `>`, `>=` on a string array;
+   * `BETWEEN` on a string array or a boolean).
    */
   listRunsByQuery(req: ListRunsByQueryRequest): Promise<RunRecord[]>;
 
@@ -185,7 +186,7 @@ export interface Store {
   /**
    * Schedules of a namespace in id order, up to `limit`, after `afterScheduleId` if given; with
    * `filter` (custom search attributes and `TemporalSchedulePaused` only, no ORDER BY), those
-   * that match it, evaluated by the database as for runs.
+   * that match it, evaluated and checked against the namespace's registry as for runs.
    */
   listSchedules(req: {
     namespace: string;

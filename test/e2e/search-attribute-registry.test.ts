@@ -403,6 +403,67 @@ describe('search attribute registry', () => {
     }
   });
 
+  test('list, count and schedule.list refuse a filter on a name the namespace does not register, or no longer does, as Temporal', async () => {
+    const unknown = (name: string) => (e: unknown) => {
+      assert.ok(e instanceof InvalidArgumentError, String(e));
+      assert.match(
+        e.message,
+        new RegExp(
+          `^Invalid list filter: ${name} is not a valid search attribute: namespace 'default' does not register it \\(it was never set, or was removed\\)\\. Register it with engine\\.searchAttributes\\.add\\('default', \\{ ${name}: 'Keyword' \\}\\)`,
+        ),
+      );
+      return true;
+    };
+    const listAll = async (query: string) => {
+      const out: string[] = [];
+      for await (const wf of env.client.workflow.list({ query })) out.push(wf.workflowId);
+      return out;
+    };
+    await assert.rejects(env.client.workflow.count("RegNeverSet = 'x'"), unknown('RegNeverSet'));
+    await assert.rejects(listAll('RegNeverSet IS NULL'), unknown('RegNeverSet'));
+    await assert.rejects(
+      listAll("WorkflowType = 'quick' ORDER BY RegNeverSet"),
+      unknown('RegNeverSet'),
+    );
+
+    // Removed while a run holds a value: the run keeps it, and a filter on it is refused.
+    const workflowId = id('removed');
+    await env.client.workflow.execute(quick, {
+      taskQueue: env.taskQueue,
+      workflowId,
+      searchAttributes: { RegRemoved: 'kept' },
+    });
+    assert.deepEqual(await listAll("RegRemoved = 'kept'"), [workflowId]);
+    await env.engine.searchAttributes.remove('default', ['RegRemoved']);
+    await assert.rejects(env.client.workflow.count("RegRemoved = 'kept'"), unknown('RegRemoved'));
+    // Registered again, its filter works again, and finds the kept value.
+    await env.engine.searchAttributes.add('default', { RegRemoved: 'Keyword' });
+    assert.deepEqual(await listAll("RegRemoved = 'kept'"), [workflowId]);
+
+    const listSchedules = async (query: string) => {
+      const out: string[] = [];
+      for await (const sched of env.client.schedule.list({ query })) out.push(sched.scheduleId);
+      return out;
+    };
+    await assert.rejects(listSchedules("RegNeverSet = 'x'"), unknown('RegNeverSet'));
+    await assert.rejects(
+      listSchedules("TemporalScheduledById = 'x'"),
+      /TemporalScheduledById is a search attribute of the runs a schedule starts, not of a schedule/,
+    );
+    assert.deepEqual(
+      await listSchedules('TemporalSchedulePaused = true AND RegRemoved IS NULL'),
+      [],
+    );
+    await assert.rejects(
+      env.client.workflow.count('TemporalSchedulePaused = true'),
+      /TemporalSchedulePaused is a schedule's search attribute, not a workflow's: filter schedules on it with client\.schedule\.list/,
+    );
+    await assert.rejects(
+      env.client.workflow.count("RootWorkflowId = 'x'"),
+      /RootWorkflowId is reserved for Temporal's own search attributes.*Reprise does not record it: it cannot be queried/,
+    );
+  });
+
   test('a list filter is checked against the registry: STARTS_WITH on a registered Int is refused before any run holds it', async () => {
     await env.engine.searchAttributes.add('default', { RegCount: 'Int' });
     await assert.rejects(

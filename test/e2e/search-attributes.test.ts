@@ -68,6 +68,15 @@ describe('search attributes, memo, list and count', () => {
   });
 
   test('upsertSearchAttributes is visible to list queries', async () => {
+    // Registered ahead, as Temporal needs: a filter on a name not registered yet is refused, and
+    // the workflow's first upsert may come after the first list.
+    await env.engine.searchAttributes.add('default', {
+      Stage: 'Keyword',
+      Tags: 'KeywordList',
+      Amount: 'Double',
+      Paid: 'Bool',
+      PaidAt: 'Datetime',
+    });
     const workflowId = id('order');
     const handle = await env.client.workflow.start(orderLifecycle, {
       taskQueue: env.taskQueue,

@@ -5,6 +5,7 @@ import { describe, test } from 'node:test';
 import { InvalidArgumentError } from '../../src/errors.ts';
 import { parseListFilter } from '../../src/protocol/list-filter.ts';
 import { RunStatus } from '../../src/protocol/run-status.ts';
+import type { SearchAttributeTypes } from '../../src/protocol/search-attribute-types.ts';
 import type { RunRecord, Store } from '../../src/store/store.ts';
 import { appendRequest, createRequest, makeRun, signaledEvent } from './builders.ts';
 
@@ -27,6 +28,10 @@ export function visibilityConformance(
     });
     assert.deepEqual(counted.groups, []);
     return counted.count;
+  }
+  /** A filter names only registered custom attributes: these tests register theirs first. */
+  async function register(store: Store, types: SearchAttributeTypes): Promise<void> {
+    await store.addSearchAttributes({ namespace: 'default', types });
   }
   async function create(store: Store, overrides: Partial<RunRecord>): Promise<RunRecord> {
     const run = makeRun(overrides);
@@ -95,6 +100,12 @@ export function visibilityConformance(
 
     test('custom search attributes compare by value, and a string list matches any element', () =>
       withStore(async (store) => {
+        await register(store, {
+          Customer: 'Keyword',
+          Amount: 'Double',
+          Vip: 'Bool',
+          Tags: 'KeywordList',
+        });
         await create(store, {
           workflowId: 'r1',
           searchAttributes: { Customer: 'acme', Amount: 120, Vip: true, Tags: ['red', 'blue'] },
@@ -119,6 +130,9 @@ export function visibilityConformance(
 
     test('a custom attribute compares by its stored type: a boolean is not a number, nor a string', () =>
       withStore(async (store) => {
+        // Runs hold values of other types than the registered one, as in a database from before
+        // the registry.
+        await register(store, { Count: 'Double', Vip: 'Bool' });
         await create(store, { workflowId: 'one', searchAttributes: { Count: 1, Vip: true } });
         await create(store, { workflowId: 'zero', searchAttributes: { Count: 0, Vip: false } });
         await create(store, { workflowId: 'text', searchAttributes: { Count: '1', Vip: 'true' } });
@@ -142,6 +156,7 @@ export function visibilityConformance(
 
     test('a run without a custom attribute matches no comparison, only IS NULL', () =>
       withStore(async (store) => {
+        await register(store, { Customer: 'Keyword' });
         await create(store, { workflowId: 'with', searchAttributes: { Customer: 'acme' } });
         await create(store, { workflowId: 'without', searchAttributes: {} });
         await create(store, { workflowId: 'never-set' });
@@ -157,6 +172,7 @@ export function visibilityConformance(
 
     test('STARTS_WITH is case-sensitive and takes % and _ literally', () =>
       withStore(async (store) => {
+        await register(store, { Code: 'Keyword' });
         await create(store, { workflowId: 'Order_1', searchAttributes: { Code: 'a_1' } });
         await create(store, { workflowId: 'OrderX2', searchAttributes: { Code: 'ab2' } });
         await create(store, { workflowId: 'order-3', searchAttributes: { Code: '50%-off' } });
@@ -177,12 +193,10 @@ export function visibilityConformance(
         ]);
       }));
 
-    test('STARTS_WITH on a custom attribute is refused once the namespace registers it as a non-Keyword', () =>
+    test('STARTS_WITH on a custom attribute is refused when the namespace registers it as a non-Keyword', () =>
       withStore(async (store) => {
-        await create(store, {
-          workflowId: 'text',
-          searchAttributes: { Code: '123', Amount: '12' },
-        });
+        await register(store, { Code: 'Keyword' });
+        await create(store, { workflowId: 'text', searchAttributes: { Code: '123' } });
         assert.deepEqual(await ids(store, "Code STARTS_WITH '12'"), ['text']);
         for (const [workflowId, value, type] of [
           ['int', 123, 'Int'],
@@ -193,9 +207,7 @@ export function visibilityConformance(
         ] as const) {
           const name = `A_${workflowId}`;
           await create(store, { workflowId, searchAttributes: { [name]: value } });
-          // Not registered, it passes.
-          await ids(store, `${name} NOT STARTS_WITH '1'`);
-          await store.addSearchAttributes({ namespace: 'default', types: { [name]: type } });
+          await register(store, { [name]: type });
           await assert.rejects(
             ids(store, `${name} NOT STARTS_WITH '1'`),
             new RegExp(`and ${name} is an? ${type} \\(namespace 'default' registers it as one\\)`),
@@ -203,12 +215,45 @@ export function visibilityConformance(
         }
       }));
 
+    test('a filter that names a custom attribute the namespace does not register is refused, as in Temporal', () =>
+      withStore(async (store) => {
+        await create(store, { workflowId: 'held', searchAttributes: { Kept: 'x', Never: 'y' } });
+        const unknown = (name: string) => (e: unknown) => {
+          assert.ok(e instanceof InvalidArgumentError, String(e));
+          assert.match(
+            e.message,
+            new RegExp(
+              `^Invalid list filter: ${name} is not a valid search attribute: namespace 'default' does not register it .*engine\\.searchAttributes\\.add\\('default', \\{ ${name}: 'Keyword' \\}\\)`,
+            ),
+          );
+          return true;
+        };
+        // Runs hold it, but the namespace never registered it: in a filter, an ORDER BY, a count.
+        await assert.rejects(ids(store, "Never = 'y'"), unknown('Never'));
+        await assert.rejects(ids(store, "WorkflowId = 'held' ORDER BY Never"), unknown('Never'));
+        await assert.rejects(count(store, "WorkflowId = 'x' OR Never IS NULL"), unknown('Never'));
+        // Registered, then removed: its values stay on the run, and the name is unknown again.
+        await register(store, { Kept: 'Keyword' });
+        assert.deepEqual(await ids(store, "Kept = 'x'"), ['held']);
+        await store.removeSearchAttributes({ namespace: 'default', names: ['Kept'] });
+        await assert.rejects(ids(store, "Kept = 'x'"), unknown('Kept'));
+        // The attributes a schedule sets on its runs are known without a registration.
+        assert.deepEqual(await ids(store, "TemporalScheduledById = 's'"), []);
+        // A name Temporal reserves, that Reprise does not record, says so.
+        await assert.rejects(
+          ids(store, "ParentWorkflowId = 'p'"),
+          /ParentWorkflowId is reserved for Temporal's own search attributes.*Reprise does not record it/,
+        );
+        await assert.rejects(
+          ids(store, 'TemporalSchedulePaused = true'),
+          /TemporalSchedulePaused is a schedule's search attribute, not a workflow's/,
+        );
+      }));
+
     test('a KeywordList attribute takes only =, !=, IN and NOT IN, and a Bool no BETWEEN, as in Temporal', () =>
       withStore(async (store) => {
+        // A run from before the registry holds them as strings.
         await create(store, { workflowId: 'text', searchAttributes: { Tags: 'b', Vip: 'b' } });
-        // While every run holds them as strings, they are Keywords, which ranges apply to.
-        assert.deepEqual(await ids(store, "Tags BETWEEN 'a' AND 'c'"), ['text']);
-        assert.deepEqual(await ids(store, "Vip > 'a'"), ['text']);
         await create(store, { workflowId: 'list', searchAttributes: { Tags: ['a', 'z'] } });
         await create(store, { workflowId: 'bool', searchAttributes: { Vip: true } });
         await store.addSearchAttributes({
@@ -347,6 +392,7 @@ export function visibilityConformance(
 
     test('a quote inside a string is written doubled or after a backslash', () =>
       withStore(async (store) => {
+        await register(store, { Note: 'Keyword' });
         await create(store, { workflowId: "it's", searchAttributes: { Note: 'say "hi"' } });
         await create(store, { workflowId: 'its' });
         assert.deepEqual(await ids(store, "WorkflowId = 'it''s'"), ["it's"]);
@@ -359,6 +405,7 @@ export function visibilityConformance(
 
     test('appendToRun replaces search attributes and memo when given, and keeps them otherwise', () =>
       withStore(async (store) => {
+        await register(store, { Stage: 'Keyword' });
         const run = await create(store, {
           workflowId: 'upserted',
           searchAttributes: { Stage: 'new' },
@@ -469,6 +516,7 @@ export function visibilityConformance(
 
     test('a literal is a bound parameter, never SQL', () =>
       withStore(async (store) => {
+        await register(store, { Customer: 'Keyword' });
         await create(store, { workflowId: "it's" });
         assert.deepEqual(await ids(store, `WorkflowId = 'it\\'s' OR WorkflowId = "1' OR 1=1 --"`), [
           "it's",

@@ -73,7 +73,7 @@ import { prepareScheduleQueries } from './queries/schedules.ts';
 import { prepareSearchAttributeTypeQueries } from './queries/search-attribute-types.ts';
 import { prepareHistoryQueries } from './queries/history.ts';
 import { prepareNamespaceQueries } from './queries/namespaces.ts';
-import { assertOperatorsFitTypes, listFilterToSql } from './list-filter-sql.ts';
+import { assertFilterFitsRegistry, listFilterToSql } from './list-filter-sql.ts';
 import { RUN_COLUMNS, prepareRunQueries } from './queries/runs.ts';
 import { prepareTaskQueries } from './queries/tasks.ts';
 import { prepareTimerQueries } from './queries/timers.ts';
@@ -505,7 +505,7 @@ export class SqliteStore implements Store {
 
   async listRunsByQuery(req: ListRunsByQueryRequest): Promise<RunRecord[]> {
     return this.#read('listRunsByQuery', () => {
-      assertOperatorsFitTypes(this.#typeOf(req.namespace), req.namespace, req.filter);
+      assertFilterFitsRegistry(this.#typeOf(req.namespace), req.namespace, req.filter, 'runs');
       const sql = listFilterToSql(req.filter);
       return this.#db
         .prepare(
@@ -519,7 +519,7 @@ export class SqliteStore implements Store {
 
   async countRuns(req: { namespace: string; filter: ListFilter }): Promise<RunCount> {
     return this.#read('countRuns', () => {
-      assertOperatorsFitTypes(this.#typeOf(req.namespace), req.namespace, req.filter);
+      assertFilterFitsRegistry(this.#typeOf(req.namespace), req.namespace, req.filter, 'runs');
       const sql = listFilterToSql(req.filter);
       const where = `FROM runs WHERE namespace = ? AND ${sql.where}`;
       if (req.filter.groupBy === undefined) {
@@ -541,7 +541,7 @@ export class SqliteStore implements Store {
     });
   }
 
-  /** A lookup of the namespace's registered types, for the operator check of a list filter. */
+  /** A lookup of the namespace's registered types, for the check of a list filter's names. */
   #typeOf(namespace: string): (name: string) => IndexedValueType | undefined {
     return (name) => {
       const row = this.#q.searchAttributeTypes.get.get(namespace, name);
@@ -635,7 +635,7 @@ export class SqliteStore implements Store {
           .all(req.namespace, req.afterScheduleId ?? '', req.limit)
           .map(scheduleFromRow);
       }
-      assertOperatorsFitTypes(this.#typeOf(req.namespace), req.namespace, filter);
+      assertFilterFitsRegistry(this.#typeOf(req.namespace), req.namespace, filter, 'schedules');
       const sql = listFilterToSql(filter);
       // The filter reads `search_attributes`: here the schedule's, with TemporalSchedulePaused
       // added; the row read back has the stored ones.
