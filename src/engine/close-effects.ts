@@ -20,9 +20,9 @@ export function onRunClosed(tx: RunTx, closeEvent: HistoryEvent): void {
       closeEventId: closeEvent.eventId,
     });
   }
-  // A run a schedule started tells the schedule, so that a buffered action can start now. Only
-  // the engine sets TemporalScheduledById: a start, upsert, child or continue-as-new that names it
-  // is refused (searchAttributeTypesToRegister), so no user value points a run at a schedule.
+  // A run a schedule started tells the schedule, so that a buffered action can start now. A user
+  // may set TemporalScheduledById too (as Temporal's server allows): the notice only wakes the
+  // schedule, which reads its running workflows' real states, so a wrong one changes nothing.
   const scheduleId = s.searchAttributes[SCHEDULED_BY_ID];
   if (typeof scheduleId === 'string') {
     tx.setTimer(SCHEDULE_CLOSED_KEY, tx.nowMs, {

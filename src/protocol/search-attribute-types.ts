@@ -152,9 +152,10 @@ const TAKES: Record<IndexedValueType, string> = {
  * from `keyTypes`, else the value's), added to `into`, which also counts as registered (the
  * earlier commands of one workflow task). Throws `InvalidArgumentError` naming the attribute,
  * its registered type and the value when a value (or a typed key) is of another type, and for a
- * name no user may set ({@link reservedSearchAttributeProblem}), even to remove it; the values a
- * schedule sets on its runs are the engine's, and never come here. Null and `[]` (removals) are
- * not checked otherwise.
+ * name no user may set ({@link reservedSearchAttributeProblem}), even to remove it. A schedule's
+ * names (TemporalScheduledById, TemporalScheduledStartTime) are checked against their own types
+ * only, as Temporal's server takes them from users. Null and `[]` (removals) are not checked
+ * otherwise.
  */
 export function searchAttributeTypesToRegister(
   namespace: string,
@@ -164,8 +165,11 @@ export function searchAttributeTypesToRegister(
   into: SearchAttributeTypes = {},
 ): SearchAttributeTypes {
   for (const [name, value] of Object.entries(values)) {
-    // A name the engine sets (or Temporal reserves) is refused, with a value or without.
-    const reserved = reservedSearchAttributeProblem(name);
+    // A schedule's names are taken with their own types, as Temporal's server still takes them
+    // (so a scheduled run's continue-as-new may pass its attributes on); the other names it
+    // reserves are refused, with a value or without.
+    const scheduleType = scheduleSearchAttributeType(name);
+    const reserved = scheduleType === undefined ? reservedSearchAttributeProblem(name) : undefined;
     if (reserved !== undefined) {
       throw new InvalidArgumentError(reservedSearchAttributeMessage(name, reserved));
     }
@@ -173,6 +177,16 @@ export function searchAttributeTypesToRegister(
       continue;
     }
     const keyType = keyTypes?.[name];
+    if (scheduleType !== undefined) {
+      if (!valueFitsType(scheduleType, value) || (keyType ?? scheduleType) !== scheduleType) {
+        throw new InvalidArgumentError(
+          `Search attribute '${name}' is a system search attribute of type ${scheduleType}, ` +
+            `which takes ${TAKES[scheduleType]}, and the value is ${describeStoredValue(value)}: ` +
+            'pass a value of that type (a schedule sets it on each run it starts), or use another name.',
+        );
+      }
+      continue;
+    }
     const type = registered.get(name) ?? into[name];
     if (type === undefined) {
       const implied = keyType ?? registeredTypeOfValue(value);

@@ -260,7 +260,7 @@ describe('search attribute registry', () => {
     assert.equal((await env.engine.searchAttributes.list('default'))['RegB'], 'KeywordList');
   });
 
-  test('a name the engine sets or Temporal reserves is refused at a start, a schedule and add, even with a value of its type', async () => {
+  test("a name Temporal reserves is refused at a start, a schedule and add; a schedule's two are taken with their types only, as Temporal's server takes them", async () => {
     const workflowId = id('reserved');
     const start = (searchAttributes: Record<string, unknown>) =>
       env.client.workflow.start(quick, { taskQueue: env.taskQueue, workflowId, searchAttributes });
@@ -271,15 +271,20 @@ describe('search attribute registry', () => {
       assert.doesNotMatch(e.message, /is registered as/);
       return true;
     };
-    const bySchedule = /is a system search attribute, which a schedule sets on each run it starts/;
     const byTemporal = /is reserved for Temporal's own search attributes/;
+    const ofType = (name: string, type: string) => (e: unknown) => {
+      assert.ok(e instanceof InvalidArgumentError, String(e));
+      assert.match(e.message, new RegExp(`'${name}' is a system search attribute of type ${type}`));
+      assert.doesNotMatch(e.message, /is registered as/);
+      return true;
+    };
     await assert.rejects(
-      start({ Customer: 'acme', TemporalScheduledById: 'nightly' }),
-      refused('TemporalScheduledById', bySchedule),
+      start({ Customer: 'acme', TemporalScheduledById: 3 }),
+      ofType('TemporalScheduledById', 'Keyword'),
     );
     await assert.rejects(
-      start({ TemporalScheduledStartTime: new Date() }),
-      refused('TemporalScheduledStartTime', bySchedule),
+      start({ TemporalScheduledStartTime: 'yesterday' }),
+      ofType('TemporalScheduledStartTime', 'Datetime'),
     );
     await assert.rejects(
       env.client.workflow.start(quick, {
@@ -287,17 +292,32 @@ describe('search attribute registry', () => {
         workflowId,
         typedSearchAttributes: [
           {
-            key: defineSearchAttributeKey('TemporalScheduledById', SearchAttributeType.KEYWORD),
-            value: 'nightly',
+            key: defineSearchAttributeKey(
+              'TemporalScheduledById',
+              SearchAttributeType.KEYWORD_LIST,
+            ),
+            value: ['nightly'],
           },
         ],
       }),
-      refused('TemporalScheduledById', bySchedule),
+      ofType('TemporalScheduledById', 'Keyword'),
     );
     for (const name of ['TemporalMine', 'TemporalSchedulePaused', 'BuildIds', 'ParentWorkflowId']) {
       await assert.rejects(start({ [name]: 'x' }), refused(name, byTemporal));
     }
     await assert.rejects(env.client.workflow.getHandle(workflowId).describe(), /No workflow/);
+    // With their types, a schedule's names are taken (nothing is registered for them).
+    const at = new Date('2026-01-02T03:04:05.000Z');
+    const taken = await start({ TemporalScheduledById: 'nightly', TemporalScheduledStartTime: at });
+    assert.deepEqual((await taken.describe()).searchAttributes, {
+      TemporalScheduledById: 'nightly',
+      TemporalScheduledStartTime: at.toISOString(),
+    });
+    await taken.terminate('done');
+    assert.equal(
+      (await env.engine.searchAttributes.list('default'))['TemporalScheduledById'],
+      undefined,
+    );
 
     // A schedule: its action's, and its own.
     const action = (searchAttributes: Record<string, unknown>) => ({
@@ -311,9 +331,9 @@ describe('search attribute registry', () => {
       env.client.schedule.create({
         scheduleId: id('sched'),
         spec: { cronExpressions: ['0 0 1 1 *'] },
-        action: action({ TemporalScheduledById: 'another' }),
+        action: action({ BuildIds: ['another'] }),
       }),
-      refused('TemporalScheduledById', bySchedule),
+      refused('BuildIds', byTemporal),
     );
     await assert.rejects(
       env.client.schedule.create({
@@ -334,10 +354,10 @@ describe('search attribute registry', () => {
     }
   });
 
-  test('from workflow code, a name the engine sets or Temporal reserves fails the task with BadSearchAttributes: an upsert (a removal too), a child, a continue-as-new', async () => {
+  test("from workflow code, a name Temporal reserves fails the task with BadSearchAttributes: an upsert (a removal too), a child, a continue-as-new; a continue-as-new may pass a schedule's names on", async () => {
     for (const [name, value] of [
-      ['TemporalScheduledById', 'nightly'],
-      ['TemporalScheduledById', null],
+      ['BuildIds', ['x']],
+      ['TemporalMine', null],
       ['TemporalMine', 'x'],
     ] as const) {
       const handle = await env.client.workflow.start(upsertOne, {
@@ -371,14 +391,14 @@ describe('search attribute registry', () => {
         taskQueue,
         args: [],
         parentClosePolicy: 'TERMINATE' as const,
-        searchAttributes: { TemporalScheduledStartTime: new Date(0).toISOString() },
+        searchAttributes: { ParentWorkflowId: 'p' },
       },
       {
         type: 'ContinueAsNewWorkflowExecution' as const,
         workflowType: 'quick',
         taskQueue,
         args: [],
-        searchAttributes: { TemporalScheduledById: 'nightly' },
+        searchAttributes: { TemporalScheduledById: 'nightly', TemporalMine: 'x' },
       },
     ]) {
       const handle = await env.client.workflow.start(quick, {
@@ -397,10 +417,39 @@ describe('search attribute registry', () => {
       assert.equal(d.lastWorkflowTaskFailure?.cause, 'BadSearchAttributes');
       assert.match(
         d.lastWorkflowTaskFailure.failure.message,
-        /is a system search attribute, which a schedule sets on each run it starts: it cannot be set/,
+        /is reserved for Temporal's own search attributes.*: it cannot be set/,
       );
       await handle.terminate('done');
     }
+
+    // A scheduled run's continue-as-new that passes its attributes on is taken.
+    const handle = await env.client.workflow.start(quick, {
+      taskQueue,
+      workflowId: id('scheduled-can'),
+    });
+    const task = await takeWorkflowTask(env, taskQueue);
+    const at = new Date(0).toISOString();
+    const answer = await env.engine.connection.completeWorkflowTask({
+      taskToken: task.taskToken,
+      identity: 'test',
+      commands: [
+        {
+          type: 'ContinueAsNewWorkflowExecution',
+          workflowType: 'quick',
+          taskQueue,
+          args: [],
+          searchAttributes: { TemporalScheduledById: 'nightly', TemporalScheduledStartTime: at },
+        },
+      ],
+    });
+    assert.deepEqual(answer, { accepted: true });
+    const next = await env.client.workflow.getHandle(handle.workflowId).describe();
+    assert.notEqual(next.runId, handle.firstExecutionRunId);
+    assert.deepEqual(next.searchAttributes, {
+      TemporalScheduledById: 'nightly',
+      TemporalScheduledStartTime: at,
+    });
+    await env.client.workflow.getHandle(handle.workflowId).terminate('done');
   });
 
   test('list, count and schedule.list refuse a filter on a name the namespace does not register, or no longer does, as Temporal', async () => {
