@@ -9,6 +9,7 @@ import {
 import { WorkflowFailedError } from '../client/errors.ts';
 import { meterFrom } from '../common/metrics.ts';
 import type { MetricMeter } from '../common/metrics.ts';
+import { ManualClock } from '../engine/clock.ts';
 import type { Logger } from '../logger.ts';
 import { MockActivityEnvironment } from '../testing/mock-activity-environment.ts';
 import {
@@ -16,12 +17,14 @@ import {
   counted,
   countedSoFar,
   echoed,
+  echoedOn,
   failed,
   negative,
   withActivities,
+  withLocalActivities,
 } from '../../test/e2e/fixtures/metric-workflows.ts';
 import { recordingMeter, valuesOf } from '../../test/helpers/recording-meter.ts';
-import { startTestEnv, waitFor } from '../../test/helpers/test-env.ts';
+import { startTestEnv, uniqueQueue, waitFor } from '../../test/helpers/test-env.ts';
 import type { TestEnv } from '../../test/helpers/test-env.ts';
 import { WorkerMetricName as N } from './worker-metrics.ts';
 
@@ -220,6 +223,122 @@ describe('worker metrics', () => {
     }
   });
 
+  test('local activity attempts: each counted, its latency, and its failure, cancellation or end-to-end latency, as Temporal core', async () => {
+    const { meter, values } = recordingMeter();
+    let waitStarted!: () => void;
+    const started = new Promise<void>((resolve) => {
+      waitStarted = resolve;
+    });
+    const env = await startTestEnv({
+      workflows: 'metric-workflows.ts',
+      activities: {
+        ...activities,
+        flaky: () => {
+          const { attempt } = Context.current().info;
+          return attempt < 3 ? Promise.reject(new Error('not yet')) : Promise.resolve(attempt);
+        },
+        waitForCancel: async () => {
+          waitStarted();
+          await Context.current().sleep(10_000);
+        },
+        afterWaitStarted: async () => {
+          await started;
+          return 'started';
+        },
+        overrunning: () => Context.current().sleep(10_000),
+      },
+      worker: { metricMeter: meter },
+    });
+    try {
+      const result = await env.client.workflow.execute(withLocalActivities, {
+        taskQueue: env.taskQueue,
+        workflowId: 'local-activity-metrics',
+      });
+      assert.equal(result, '3,failed,failed,failed,started,cancelled');
+      const tags = (activityType: string) => ({
+        namespace: 'default',
+        taskQueue: env.taskQueue,
+        activityType,
+        workflowType: 'withLocalActivities',
+      });
+      const types = (name: string) => valuesOf(values, name).map((v) => v.tags['activityType']);
+      for (const v of valuesOf(values, N.localActivityTotal)) {
+        assert.deepEqual(v, { value: 1, tags: tags(String(v.tags['activityType'])) });
+      }
+      const attempts = ['flaky', 'flaky', 'flaky', 'failing', 'benign', 'overrunning'];
+      const all = [...attempts, 'waitForCancel', 'afterWaitStarted'];
+      assert.deepEqual(types(N.localActivityTotal).sort(), [...all].sort());
+      assert.deepEqual(types(N.localActivityExecutionLatency).sort(), [...all].sort());
+      // Not the BENIGN failure; the timeout counts, as in Temporal core.
+      assert.deepEqual(types(N.localActivityExecutionFailed), [
+        'flaky',
+        'flaky',
+        'failing',
+        'overrunning',
+      ]);
+      assert.deepEqual(valuesOf(values, N.localActivityExecutionCancelled), [
+        { value: 1, tags: tags('waitForCancel') },
+      ]);
+      assert.deepEqual(types(N.localActivitySucceedEndToEndLatency).sort(), [
+        'afterWaitStarted',
+        'flaky',
+      ]);
+      const latencies = values.filter(
+        (v) => v.name.startsWith('reprise_local_activity_') && v.kind === 'histogram',
+      );
+      assert.ok(latencies.every((v) => v.value >= 0 && v.unit === 'ms'));
+      // The third flaky attempt's end-to-end latency spans the two before it.
+      const flaky = (name: string) =>
+        valuesOf(values, name).filter((v) => v.tags['activityType'] === 'flaky');
+      const e2e = flaky(N.localActivitySucceedEndToEndLatency)[0]?.value ?? 0;
+      const ran = flaky(N.localActivityExecutionLatency).reduce((sum, v) => sum + v.value, 0);
+      assert.ok(e2e >= ran - 1, `end-to-end ${e2e} ms, attempts ${ran} ms`);
+    } finally {
+      await env.close();
+    }
+  });
+
+  test('schedule-to-start latencies: how long a workflow task and an activity waited for a worker, on the engine clock', async () => {
+    const clock = new ManualClock();
+    const { meter, values } = recordingMeter();
+    const env = await startTestEnv({ clock, workflows: 'metric-workflows.ts' });
+    try {
+      const workflows = uniqueQueue('late-workflows');
+      const activityQueue = uniqueQueue('late-activities');
+      const handle = await env.client.workflow.start(echoedOn, {
+        taskQueue: workflows,
+        workflowId: 'late',
+        args: [activityQueue, 'hi'],
+      });
+      // Its first workflow task waits 5 s for a worker, its activity 3 s.
+      clock.advance(5000);
+      await env.startWorker({ taskQueue: workflows, metricMeter: meter });
+      await waitFor(
+        async () =>
+          (await handle.fetchHistory()).events.some((e) => e.type === 'ActivityTaskScheduled'),
+        'the activity to be scheduled',
+      );
+      clock.advance(3000);
+      await env.startWorker({
+        taskQueue: activityQueue,
+        workflowsPath: undefined,
+        activities: { echo: (text: string) => Promise.resolve(`echo ${text}`) },
+        metricMeter: meter,
+      });
+      assert.equal(await handle.result(), 'echo hi');
+      assert.deepEqual(valuesOf(values, N.workflowTaskScheduleToStartLatency), [
+        { value: 5000, tags: { namespace: 'default', taskQueue: workflows } },
+        { value: 0, tags: { namespace: 'default', taskQueue: workflows } },
+      ]);
+      assert.deepEqual(valuesOf(values, N.activityScheduleToStartLatency), [
+        { value: 3000, tags: { namespace: 'default', taskQueue: activityQueue } },
+      ]);
+      assert.equal(values.find((v) => v.name === N.activityScheduleToStartLatency)?.unit, 'ms');
+    } finally {
+      await env.close();
+    }
+  });
+
   test('the sticky cache size and the free task slots are set as tasks start and end', async () => {
     const { meter, values } = recordingMeter();
     const env = await startTestEnv({
@@ -323,10 +442,12 @@ describe('a metricMeter that throws', () => {
         [...metrics].sort(),
         [
           N.activityExecutionLatency,
+          N.activityScheduleToStartLatency,
           N.stickyCacheSize,
           N.taskSlotsAvailable,
           N.workflowCompleted,
           N.workflowTaskExecutionLatency,
+          N.workflowTaskScheduleToStartLatency,
         ].sort(),
       );
     } finally {

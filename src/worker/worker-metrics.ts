@@ -16,6 +16,9 @@ import { isBenignApplicationFailure } from '../failures.ts';
 import type { Logger } from '../logger.ts';
 import { isCloseCommand } from '../protocol/commands.ts';
 import type { Command } from '../protocol/commands.ts';
+import type { Failure } from '../protocol/failure.ts';
+import type { HistoryEvent } from '../protocol/history-events.ts';
+import type { ActivityTask } from '../transport/engine-api.ts';
 import { METRIC_SINK_FUNCTIONS, METRICS_SINK } from '../workflow/metrics.ts';
 import type { Sinks } from '../workflow/sinks.ts';
 import type { WorkflowInfo } from '../workflow/workflow-info.ts';
@@ -29,8 +32,15 @@ export const WorkerMetricName = {
   workflowContinueAsNew: 'reprise_workflow_continue_as_new',
   workflowTaskExecutionLatency: 'reprise_workflow_task_execution_latency',
   workflowTaskExecutionFailed: 'reprise_workflow_task_execution_failed',
+  workflowTaskScheduleToStartLatency: 'reprise_workflow_task_schedule_to_start_latency',
   activityExecutionLatency: 'reprise_activity_execution_latency',
   activityExecutionFailed: 'reprise_activity_execution_failed',
+  activityScheduleToStartLatency: 'reprise_activity_schedule_to_start_latency',
+  localActivityTotal: 'reprise_local_activity_total',
+  localActivityExecutionLatency: 'reprise_local_activity_execution_latency',
+  localActivityExecutionFailed: 'reprise_local_activity_execution_failed',
+  localActivityExecutionCancelled: 'reprise_local_activity_execution_cancelled',
+  localActivitySucceedEndToEndLatency: 'reprise_local_activity_succeed_endtoend_latency',
   stickyCacheSize: 'reprise_sticky_cache_size',
   taskSlotsAvailable: 'reprise_worker_task_slots_available',
 } as const;
@@ -51,8 +61,15 @@ export class WorkerMetrics {
   readonly #closes: Readonly<Record<CloseCommandType, MetricCounter>>;
   readonly workflowTaskLatency: MetricHistogram;
   readonly workflowTaskFailed: MetricCounter;
+  readonly #workflowTaskScheduleToStart: MetricHistogram;
   readonly activityLatency: MetricHistogram;
   readonly activityFailed: MetricCounter;
+  readonly #activityScheduleToStart: MetricHistogram;
+  readonly #localActivityTotal: MetricCounter;
+  readonly #localActivityLatency: MetricHistogram;
+  readonly #localActivityFailed: MetricCounter;
+  readonly #localActivityCancelled: MetricCounter;
+  readonly #localActivitySucceeded: MetricHistogram;
   readonly stickyCacheSize: MetricGauge;
   readonly workflowSlotsAvailable: MetricGauge;
   readonly activitySlotsAvailable: MetricGauge;
@@ -86,6 +103,12 @@ export class WorkerMetrics {
       '',
       'Workflow tasks failed',
     );
+    this.#workflowTaskScheduleToStart = m.createHistogram(
+      N.workflowTaskScheduleToStartLatency,
+      'float',
+      'ms',
+      'Time a workflow task waited for a worker, from its schedule to its start',
+    );
     this.activityLatency = m.createHistogram(
       N.activityExecutionLatency,
       'float',
@@ -96,6 +119,39 @@ export class WorkerMetrics {
       N.activityExecutionFailed,
       '',
       'Activity attempts failed (not BENIGN ones, not cancelled ones)',
+    );
+    this.#activityScheduleToStart = m.createHistogram(
+      N.activityScheduleToStartLatency,
+      'float',
+      'ms',
+      'Time an activity attempt waited for a worker, from its schedule to its start',
+    );
+    this.#localActivityTotal = m.createCounter(
+      N.localActivityTotal,
+      '',
+      'Local activity attempts started',
+    );
+    this.#localActivityLatency = m.createHistogram(
+      N.localActivityExecutionLatency,
+      'float',
+      'ms',
+      'Time a local activity attempt ran, to its result, failure or cancellation',
+    );
+    this.#localActivityFailed = m.createCounter(
+      N.localActivityExecutionFailed,
+      '',
+      'Local activity attempts failed or timed out (not BENIGN failures)',
+    );
+    this.#localActivityCancelled = m.createCounter(
+      N.localActivityExecutionCancelled,
+      '',
+      'Local activity attempts cancelled',
+    );
+    this.#localActivitySucceeded = m.createHistogram(
+      N.localActivitySucceedEndToEndLatency,
+      'float',
+      'ms',
+      'Time from a local activity first scheduled to the result of its attempt that succeeded',
     );
     this.stickyCacheSize = m.createGauge(N.stickyCacheSize, 'int', '', 'Runs in the sticky cache');
     const slots = m.createGauge(N.taskSlotsAvailable, 'int', '', 'Free task execution slots');
@@ -109,6 +165,32 @@ export class WorkerMetrics {
   }
 
   /**
+   * Records how long the workflow task whose `events` end with its WorkflowTaskStarted waited for
+   * a worker: from its WorkflowTaskScheduled to that start, both on the engine's clock.
+   */
+  workflowTaskStarted(events: readonly HistoryEvent[]): void {
+    if (!this.enabled) return;
+    const started = events.at(-1);
+    if (started?.type !== 'WorkflowTaskStarted') return;
+    for (let i = events.length - 2; i >= 0; i--) {
+      const e = events[i];
+      if (e?.eventId !== started.scheduledEventId) continue;
+      this.#workflowTaskScheduleToStart.record(Math.max(0, started.timeMs - e.timeMs));
+      return;
+    }
+  }
+
+  /**
+   * Records how long an activity attempt waited for a worker: from its schedule (this attempt's)
+   * to its start, both on the engine's clock.
+   */
+  activityStarted(task: ActivityTask): void {
+    if (!this.enabled) return;
+    const waitedMs = task.startedTimeMs - task.currentAttemptScheduledTimeMs;
+    this.#activityScheduleToStart.record(Math.max(0, waitedMs));
+  }
+
+  /**
    * Records an activity attempt that ran to its result (`failure` undefined) or failed: its
    * latency from `startedAt` ({@link startTime}), and a failure unless `BENIGN`.
    */
@@ -118,6 +200,39 @@ export class WorkerMetrics {
     this.activityLatency.record(performance.now() - startedAt, tags);
     if (failure !== undefined && !isBenignApplicationFailure(failure)) {
       this.activityFailed.add(1, tags);
+    }
+  }
+
+  /**
+   * Counts a local activity attempt as its code starts; what it returns goes to
+   * {@link localActivityEnded}. Undefined (nothing made) when metrics are off.
+   */
+  localActivityStarted(activityType: string, workflowType: string): MeasuredAttempt | undefined {
+    if (!this.enabled) return undefined;
+    const tags = { activityType, workflowType };
+    this.#localActivityTotal.add(1, tags);
+    return { tags, startedAt: performance.now() };
+  }
+
+  /**
+   * Records how a local activity attempt ended: its latency; a failure (a timeout included)
+   * unless `BENIGN`, a cancellation, or for a result, the time since the activity was first
+   * scheduled (`scheduledMs`, wall clock), as Temporal core's local activity metrics.
+   */
+  localActivityEnded(
+    attempt: MeasuredAttempt | undefined,
+    outcome: { status: 'completed' | 'failed' | 'cancelled'; failure?: Failure },
+    scheduledMs: number,
+  ): void {
+    if (attempt === undefined) return;
+    const { tags } = attempt;
+    this.#localActivityLatency.record(performance.now() - attempt.startedAt, tags);
+    if (outcome.status === 'completed') {
+      this.#localActivitySucceeded.record(Math.max(0, Date.now() - scheduledMs), tags);
+    } else if (outcome.status === 'cancelled') {
+      this.#localActivityCancelled.add(1, tags);
+    } else if (!isBenign(outcome.failure)) {
+      this.#localActivityFailed.add(1, tags);
     }
   }
 
@@ -222,6 +337,17 @@ export function withWorkflowMetricsSink(
     },
   };
   return { ...sinks, [METRICS_SINK]: metricsSink };
+}
+
+/** A local activity attempt being measured ({@link WorkerMetrics.localActivityStarted}). */
+export interface MeasuredAttempt {
+  readonly tags: MetricTags;
+  readonly startedAt: number;
+}
+
+/** True for an encoded `ApplicationFailure` of category `BENIGN`. */
+function isBenign(failure: Failure | undefined): boolean {
+  return failure?.info.type === 'application' && failure.info.category === 'BENIGN';
 }
 
 type CloseCommandType =

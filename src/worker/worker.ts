@@ -286,7 +286,7 @@ export class Worker {
       interceptors: options.interceptors?.activity,
       dataConverter,
       client: activityClient,
-      metricMeter: this.#metrics.base,
+      metrics: this.#metrics,
       maxConcurrent: options.maxConcurrentLocalActivityExecutions ?? 100,
     });
     this.#workflowHandler = workflows

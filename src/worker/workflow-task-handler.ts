@@ -104,6 +104,7 @@ export class WorkflowTaskHandler {
     const id = { namespace: this.#namespace, ...pickId(task) };
     const receivedMs = Date.now();
     const startedAt = this.#metrics.startTime();
+    this.#metrics.workflowTaskStarted(task.events);
     let run = this.#cachedAt(task.runId, task.previousStartedEventId);
     let events = task.events;
     if (!run || events[0]?.eventId !== task.previousStartedEventId + 1) {

@@ -129,6 +129,7 @@ export class ActivityRunner {
     const startedMs = Date.now();
     const metrics = this.#metrics;
     const startedAt = metrics.startTime();
+    metrics.activityStarted(task);
     const heartbeater = new Heartbeater(this.#api, this.#identity, task, controller, log);
     // Set when this worker cut the attempt at its start-to-close deadline: the attempt is then
     // the engine's to time out (TimeoutFailure, StartToClose), and nothing is reported for it.

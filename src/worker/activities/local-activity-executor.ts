@@ -19,7 +19,6 @@ import {
   encodeFailure,
 } from '../../failures.ts';
 import type { Client } from '../../client/client.ts';
-import type { MetricMeter } from '../../common/metrics.ts';
 import type { Logger } from '../../logger.ts';
 import { RetryState } from '../../protocol/failure.ts';
 import type { Failure, TimeoutType } from '../../protocol/failure.ts';
@@ -38,6 +37,7 @@ import {
   logActivityFailed,
 } from '../interceptors.ts';
 import type { ActivityInterceptorsFactory } from '../interceptors.ts';
+import type { WorkerMetrics } from '../worker-metrics.ts';
 import { Semaphore } from '../../util/semaphore.ts';
 import type { ActivityFunctions } from './activity-runner.ts';
 import { encodeActivityFailure } from './activity-failure.ts';
@@ -84,7 +84,7 @@ export class LocalActivityExecutor {
   readonly #taskQueue: string;
   readonly #logger: Logger;
   readonly #client: () => Client;
-  readonly #metricMeter: MetricMeter | undefined;
+  readonly #metrics: WorkerMetrics;
   readonly #maxConcurrent: number;
   /** One per attempt running: an attempt waits for a slot before its code starts. */
   readonly #slots: Semaphore;
@@ -119,13 +119,16 @@ export class LocalActivityExecutor {
     dataConverter?: LoadedDataConverter | undefined;
     /** The worker's client, as `Context.current().client`. */
     client: () => Client;
-    /** The worker's `metricMeter`, as `Context.current().metricMeter` (with the activity's tags). */
-    metricMeter?: MetricMeter | undefined;
+    /**
+     * The worker's metrics: its local activity metrics, and its `metricMeter` as
+     * `Context.current().metricMeter` (with the activity's tags).
+     */
+    metrics: WorkerMetrics;
     /** Attempts run at once, at most (the worker's `maxConcurrentLocalActivityExecutions`). */
     maxConcurrent: number;
   }) {
     this.#client = opts.client;
-    this.#metricMeter = opts.metricMeter;
+    this.#metrics = opts.metrics;
     this.#maxConcurrent = opts.maxConcurrent;
     this.#slots = new Semaphore(opts.maxConcurrent);
     this.#dataConverter = opts.dataConverter;
@@ -260,6 +263,9 @@ export class LocalActivityExecutor {
         return finalFailure(attempt, RetryState.CancelRequested, cancelledFailure());
       }
       if (slot !== 'taken') return finalFailure(attempt, RetryState.Timeout, slot);
+      const measured = signal.aborted
+        ? undefined
+        : this.#metrics.localActivityStarted(request.activityType, run.workflowType);
       let outcome: AttemptOutcome;
       try {
         outcome = await this.#attempt(request, run, signal, {
@@ -271,6 +277,7 @@ export class LocalActivityExecutor {
       } finally {
         this.#slots.release();
       }
+      this.#metrics.localActivityEnded(measured, outcome, originalScheduleTimeMs);
       if (outcome.status === 'completed') return marker(attempt, { result: outcome.result });
       if (outcome.status === 'cancelled') {
         return finalFailure(attempt, RetryState.CancelRequested, outcome.failure);
@@ -452,7 +459,7 @@ export class LocalActivityExecutor {
       heartbeat: () => undefined,
       log: activityLogger(this.#interceptors, log),
       client: this.#client,
-      metricMeter: this.#metricMeter,
+      metricMeter: this.#metrics.base,
     });
     // An activity that ignores its AbortSignal is abandoned at the deadline: the task goes on.
     const aborted = new Promise<never>((_, reject) => {
