@@ -1,5 +1,5 @@
-import { meterWithTags, noopMetricMeter } from '../common/metrics.ts';
-import type { MetricMeter } from '../common/metrics.ts';
+import { meterWithTags, meterWithTagsOf, noopMetricMeter } from '../common/metrics.ts';
+import type { MetricMeter, MetricTags } from '../common/metrics.ts';
 import { IllegalStateError } from '../errors.ts';
 import { CancelledFailure } from '../failures.ts';
 import type { Client } from '../client/client.ts';
@@ -146,6 +146,17 @@ export function cancelAttempt(
   controller.abort(new CancelledFailure(reason));
 }
 
+/** What the `getMetricTags` interceptors of each attempt make of its tags, by its Context. */
+const metricTagsByContext = new WeakMap<Context, (tags: MetricTags) => MetricTags>();
+
+/**
+ * Internal: the activity interceptors' `getMetricTags` (composed), which from now on gives the
+ * tags of each value `ctx.metricMeter` records, from `namespace`, `taskQueue` and `activityType`.
+ */
+export function useMetricTags(ctx: Context, getMetricTags: (tags: MetricTags) => MetricTags): void {
+  metricTagsByContext.set(ctx, getMetricTags);
+}
+
 /**
  * The context of one activity attempt, reached with `Context.current()` anywhere in the
  * activity's async call tree.
@@ -157,9 +168,11 @@ export class Context {
   readonly #heartbeat: (details: unknown) => void;
   readonly #client: (() => Client) | undefined;
   #cancelled: Promise<never> | undefined;
-  /** The meter as given, then (once asked for) with the activity's tags. */
-  #metricMeter: MetricMeter;
-  #metricMeterTagged = false;
+  /** The meter as given (untagged). */
+  readonly #baseMeter: MetricMeter;
+  /** `#baseMeter` with the activity's tags, once asked for, and the interceptors it was made for. */
+  #metricMeter: MetricMeter | undefined;
+  #metricMeterTags: ((tags: MetricTags) => MetricTags) | undefined;
 
   constructor(opts: {
     info: ActivityInfo;
@@ -177,23 +190,29 @@ export class Context {
     this.#heartbeat = opts.heartbeat;
     this.log = opts.log;
     this.#client = opts.client;
-    this.#metricMeter = opts.metricMeter ?? noopMetricMeter;
+    this.#baseMeter = opts.metricMeter ?? noopMetricMeter;
   }
 
   /**
    * The worker's `metricMeter` (a no-op unless set), with the tags `namespace`, `taskQueue` and
-   * `activityType` of this activity. Temporal's `Context.metricMeter`.
+   * `activityType` of this activity, as the `getMetricTags` of the worker's activity
+   * interceptors make them (asked at each value). Temporal's `Context.metricMeter`.
    * @example
    * Context.current().metricMeter.createCounter('emails_sent').add(1);
    */
   get metricMeter(): MetricMeter {
-    if (!this.#metricMeterTagged) {
-      this.#metricMeterTagged = true;
-      this.#metricMeter = meterWithTags(this.#metricMeter, {
+    const getMetricTags = metricTagsByContext.get(this);
+    if (this.#metricMeter === undefined || this.#metricMeterTags !== getMetricTags) {
+      this.#metricMeterTags = getMetricTags;
+      const tags = {
         namespace: this.info.workflowNamespace,
         taskQueue: this.info.taskQueue,
         activityType: this.info.activityType,
-      });
+      };
+      this.#metricMeter =
+        getMetricTags === undefined
+          ? meterWithTags(this.#baseMeter, tags)
+          : meterWithTagsOf(this.#baseMeter, () => getMetricTags({ ...tags }));
     }
     return this.#metricMeter;
   }

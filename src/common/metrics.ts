@@ -220,6 +220,22 @@ export function meterWithTags(meter: MetricMeter, tags: MetricTags): MetricMeter
 }
 
 /**
+ * `meter` with the tags `tags()` gives, asked at each value, added to the value's (those of
+ * `withTags` and the value's own win). Temporal's tags function of `MetricMeterWithComposedTags`,
+ * how `getMetricTags` interceptors reach a meter. The no-op meter stays itself.
+ */
+export function meterWithTagsOf(meter: MetricMeter, tags: () => MetricTags): MetricMeter {
+  if (meter === noopMetricMeter) return meter;
+  const recordOn = recorderOn(meter);
+  return meterFrom((metric) => {
+    const record = recordOn(metric);
+    return (value, own) => {
+      record(value, { ...tags(), ...own });
+    };
+  });
+}
+
+/**
  * The recorder ({@link meterFrom}) that makes each metric on `meter` and records its values
  * there, with the tags `meterFrom` merged.
  */

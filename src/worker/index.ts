@@ -52,6 +52,7 @@ export type {
   ActivityInterceptors,
   ActivityInterceptorsFactory,
   ActivityOutboundCallsInterceptor,
+  GetMetricTagsInput,
   Headers,
   Next,
   WorkerInterceptors,

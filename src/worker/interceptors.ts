@@ -1,6 +1,8 @@
 // Temporal's worker interceptors, activity side: factories called once per activity attempt with
 // its Context, whose inbound `execute` wraps the activity function (logging, tracing, metrics).
+import { useMetricTags } from '../activity/context.ts';
 import type { ActivityInfo, Context } from '../activity/context.ts';
+import type { MetricTags } from '../common/metrics.ts';
 import { isApplicationFailure, isBenignApplicationFailure } from '../failures.ts';
 import { lazyChild, writeTrace } from '../logger.ts';
 import type { Logger } from '../logger.ts';
@@ -28,14 +30,28 @@ export interface ActivityInboundCallsInterceptor {
 
 /**
  * Temporal's `ActivityOutboundCallsInterceptor`: `getLogAttributes` adds attributes to each line
- * the activity logs (`log` from `reprise/activity`, `Context.current().log`).
+ * the activity logs (`log` from `reprise/activity`, `Context.current().log`); `getMetricTags`
+ * makes the tags of each value its metrics record (`Context.current().metricMeter`, `metricMeter`
+ * from `reprise/activity`).
  */
 export interface ActivityOutboundCallsInterceptor {
   getLogAttributes?: (
     input: Record<string, unknown>,
     next: (input: Record<string, unknown>) => Record<string, unknown>,
   ) => Record<string, unknown>;
+  /**
+   * Called for each value the activity's metrics record, with its tags `namespace`, `taskQueue`
+   * and `activityType`: what it returns are the value's first tags, before those of the meter's
+   * and metric's `withTags` and the value's own (which win).
+   */
+  getMetricTags?: (
+    input: GetMetricTagsInput,
+    next: (input: GetMetricTagsInput) => MetricTags,
+  ) => MetricTags;
 }
+
+/** Input of `getMetricTags`. Temporal's `GetMetricTagsInput`. */
+export type GetMetricTagsInput = MetricTags;
 
 export interface ActivityInterceptors {
   inbound?: ActivityInboundCallsInterceptor | undefined;
@@ -73,6 +89,12 @@ export function executeWithInterceptors(
     const made = factory(ctx);
     if (made.inbound) inbound.push(made.inbound);
     if (made.outbound) outbound.push(made.outbound);
+  }
+  if (outbound.some((o) => o.getMetricTags)) {
+    useMetricTags(
+      ctx,
+      composeInterceptors(outbound, 'getMetricTags', (tags) => tags),
+    );
   }
   if (ctx.log instanceof InterceptedActivityLogger && outbound.some((o) => o.getLogAttributes)) {
     const getLogAttributes = composeInterceptors(outbound, 'getLogAttributes', (a) => a);

@@ -24,7 +24,7 @@ import {
   withLocalActivities,
 } from '../../test/e2e/fixtures/metric-workflows.ts';
 import { recordingMeter, valuesOf } from '../../test/helpers/recording-meter.ts';
-import { startTestEnv, uniqueQueue, waitFor } from '../../test/helpers/test-env.ts';
+import { fixturesPath, startTestEnv, uniqueQueue, waitFor } from '../../test/helpers/test-env.ts';
 import type { TestEnv } from '../../test/helpers/test-env.ts';
 import { WorkerMetricName as N } from './worker-metrics.ts';
 
@@ -384,6 +384,88 @@ describe('worker metrics', () => {
       assert.ok(act.includes(1), `activity slots ${String(act)}`);
       await env.stopWorkers();
       assert.equal(valuesOf(values, N.stickyCacheSize).at(-1)?.value, 0);
+    } finally {
+      await env.close();
+    }
+  });
+});
+
+describe('getMetricTags interceptors', () => {
+  test("a workflow's outbound getMetricTags give each value's first tags, the first interceptor outermost; withTags and the value's own win", async () => {
+    const { meter, values } = recordingMeter();
+    const env = await startTestEnv({
+      workflows: 'metric-workflows.ts',
+      maxCachedWorkflows: 0, // a replay calls no interceptor and records nothing
+      worker: {
+        metricMeter: meter,
+        interceptors: { workflowModules: [fixturesPath('metric-interceptors.ts')] },
+      },
+    });
+    try {
+      const result = await env.client.workflow.execute(counted, {
+        taskQueue: env.taskQueue,
+        workflowId: 'counted-tagged',
+      });
+      assert.equal(result, 'done');
+      const base = { namespace: 'default', taskQueue: env.taskQueue, workflowType: 'counted' };
+      const added = { tenant: 'acme', region: 'eu', seen: 'counted/acme' };
+      assert.deepEqual(valuesOf(values, 'steps'), [
+        { value: 1, tags: { ...base, ...added, flow: 'counted', step: 'start' } },
+        { value: 1, tags: { ...base, ...added, flow: 'counted', step: 'after-sleep' } },
+      ]);
+      assert.deepEqual(valuesOf(values, 'order_amount'), [
+        { value: 12.5, tags: { ...base, ...added, flow: 'interceptor' } },
+      ]);
+    } finally {
+      await env.close();
+    }
+  });
+
+  test("an activity interceptor's outbound getMetricTags gives each value's first tags, from namespace, taskQueue and activityType", async () => {
+    const { meter, values } = recordingMeter();
+    const env = await startTestEnv({
+      workflows: 'metric-workflows.ts',
+      activities,
+      worker: {
+        metricMeter: meter,
+        interceptors: {
+          activity: [
+            (ctx) => ({
+              outbound: {
+                getMetricTags: (input, next) =>
+                  next({ ...input, kind: 'interceptor', attempt: ctx.info.attempt }),
+              },
+            }),
+            () => ({
+              outbound: {
+                getMetricTags: (input, next) => ({
+                  ...next(input),
+                  seen: `${String(input['activityType'])}@${String(input['taskQueue'])}`,
+                }),
+              },
+            }),
+          ],
+        },
+      },
+    });
+    try {
+      await env.client.workflow.execute(withActivities, {
+        taskQueue: env.taskQueue,
+        workflowId: 'activity-tagged',
+      });
+      const tags = {
+        namespace: 'default',
+        taskQueue: env.taskQueue,
+        activityType: 'measured',
+        attempt: 1,
+        seen: `measured@${env.taskQueue}`,
+      };
+      assert.deepEqual(valuesOf(values, 'emails_sent'), [
+        { value: 2, tags: { ...tags, kind: 'welcome' } },
+      ]);
+      assert.deepEqual(valuesOf(values, 'upload_bytes'), [
+        { value: 512, tags: { ...tags, kind: 'interceptor' } },
+      ]);
     } finally {
       await env.close();
     }

@@ -90,6 +90,7 @@ export type {
   ContinueAsNewInput,
   ContinueAsNewInputOptions,
   GetLogAttributesInput,
+  GetMetricTagsInput,
   Headers,
   LocalActivityInput,
   Next,

@@ -2,6 +2,7 @@
 // exported by `reprise/workflow`. A module listed in the worker's
 // `interceptors.workflowModules` exports `interceptors: WorkflowInterceptorsFactory`; it is
 // bundled with the workflows and called once per run, inside the sandbox (workflow-interceptors.ts).
+import type { MetricTags } from '../common/metrics.ts';
 import type { Headers, Next } from '../protocol/interceptors.ts';
 import type { ChildWorkflowOptionsWithDefaults } from './child-workflow.ts';
 import type { ContinueAsNewOptions } from './continue-as-new.ts';
@@ -146,6 +147,16 @@ export interface WorkflowOutboundCallsInterceptor {
     input: GetLogAttributesInput,
     next: Next<WorkflowOutboundCallsInterceptor, 'getLogAttributes'>,
   ) => Record<string, unknown>;
+  /**
+   * Called for each value workflow code's `metricMeter` records (not on replay, where none is),
+   * with the tag `workflowType`: what it returns are the value's first tags, before those of the
+   * meter's and metric's `withTags` and the value's own (which win). The worker adds
+   * `namespace`, `taskQueue` and `workflowType` under them.
+   */
+  getMetricTags?: (
+    input: GetMetricTagsInput,
+    next: Next<WorkflowOutboundCallsInterceptor, 'getMetricTags'>,
+  ) => MetricTags;
 }
 
 /** Options of `sleep`. Temporal's `TimerOptions`. */
@@ -236,6 +247,9 @@ export type ContinueAsNewInputOptions = ContinueAsNewOptions & {
 
 /** Input of `getLogAttributes`: the run's namespace, task queue, workflow id, run id and type. */
 export type GetLogAttributesInput = Record<string, unknown>;
+
+/** Input of `getMetricTags`: the run's workflow type, as `{ workflowType }`. */
+export type GetMetricTagsInput = MetricTags;
 
 /** Temporal's internals interceptor: not supported (see {@link WorkflowInterceptors.internals}). */
 export interface WorkflowInternalsInterceptor {

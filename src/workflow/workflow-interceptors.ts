@@ -2,6 +2,7 @@
 // puts the `interceptors` factories of `interceptors.workflowModules` on the workflows module's
 // exports (worker/sandbox/bundle.ts); `install` calls them once per run, when the module is
 // instantiated for it, so a replay builds and calls the same chains as the live run did.
+import type { MetricTags } from '../common/metrics.ts';
 import { DeterminismViolationError, IllegalStateError } from '../errors.ts';
 import { encodeFailure } from '../failures.ts';
 import type { QueryRequest, QueryResult, SandboxQueryResult } from '../protocol/activation.ts';
@@ -194,8 +195,26 @@ export class RunInterceptors {
     defaults: () => Record<string, unknown>,
     attrs: Record<string, unknown> | undefined,
   ): Record<string, unknown> | undefined {
-    if (!has(this.#outbound, 'getLogAttributes')) return attrs;
-    return { ...this.outbound('getLogAttributes', (input) => input)(defaults()), ...attrs };
+    return this.#prepended('getLogAttributes', defaults, attrs);
+  }
+
+  /**
+   * The tags of a metric value: `tags`, over what `getMetricTags` makes of the run's `defaults`
+   * (just `tags` when no interceptor adds any).
+   */
+  metricTags(defaults: () => MetricTags, tags: MetricTags | undefined): MetricTags | undefined {
+    return this.#prepended('getMetricTags', defaults, tags);
+  }
+
+  /** `own`, over what the `method` interceptors make of `defaults()`; `own` without any. */
+  #prepended<T extends Record<string, unknown>>(
+    method: 'getLogAttributes' | 'getMetricTags',
+    defaults: () => T,
+    own: T | undefined,
+  ): T | undefined {
+    if (!has(this.#outbound, method)) return own;
+    const chain = this.outbound(method, (input) => input) as (input: T) => T;
+    return { ...chain(defaults()), ...own };
   }
 }
 

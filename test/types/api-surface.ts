@@ -90,6 +90,7 @@ import type {
   StartChildWorkflowExecutionInput,
   SignalWorkflowInput,
   ContinueAsNewInput,
+  GetMetricTagsInput,
   Next as WorkflowNext,
 } from 'reprise/workflow';
 
@@ -193,6 +194,7 @@ import {
 import type {
   ActivityExecuteInput,
   ActivityInterceptorsFactory,
+  GetMetricTagsInput as ActivityGetMetricTagsInput,
   PollerState,
   MetricCounter,
   MetricMeter,
@@ -954,6 +956,10 @@ export async function workerInterceptors(engine: Engine): Promise<void> {
         return next(input);
       },
     },
+    outbound: {
+      getMetricTags: (input: ActivityGetMetricTagsInput, next): MetricTags =>
+        next({ ...input, attempt: ctx.info.attempt }),
+    },
   });
   const interceptors: WorkerInterceptors = { activity: [factory] };
   await Worker.create({ connection: engine.connection, taskQueue: 'q', interceptors });
@@ -1042,6 +1048,8 @@ export const interceptors: WorkflowInterceptorsFactory = () => {
     },
     continueAsNew: (input: ContinueAsNewInput, next) => next(input),
     getLogAttributes: (input, next) => next({ ...input, tenant: 'acme' }),
+    getMetricTags: (input: GetMetricTagsInput, next): MetricTags =>
+      next({ ...input, tenant: 'acme' }),
   };
   const next: WorkflowNext<WorkflowInboundCallsInterceptor, 'execute'> = (input) =>
     Promise.resolve(input.args);
