@@ -473,11 +473,14 @@ describe('getMetricTags interceptors', () => {
 });
 
 /**
- * A test env whose worker records into `meter` and runs the activity `echo`, and the `metric` of
- * each warning its logger got (the guard's).
+ * A test env whose worker records into `meter` and runs the activity `echo`, the `metric` of
+ * each warning its logger got (the guard's), and the messages of its errors.
  */
-async function envWithMeter(meter: MetricMeter): Promise<{ env: TestEnv; metrics: string[] }> {
+async function envWithMeter(
+  meter: MetricMeter,
+): Promise<{ env: TestEnv; metrics: string[]; errors: string[] }> {
   const metrics: string[] = [];
+  const errors: string[] = [];
   const logger: Logger = {
     debug: () => undefined,
     info: () => undefined,
@@ -485,7 +488,9 @@ async function envWithMeter(meter: MetricMeter): Promise<{ env: TestEnv; metrics
       const metric = (obj as { metric?: unknown }).metric;
       if (typeof metric === 'string') metrics.push(metric);
     },
-    error: () => undefined,
+    error: (_obj, message) => {
+      errors.push(message ?? '');
+    },
     child: () => logger,
   };
   const env = await startTestEnv({
@@ -493,16 +498,18 @@ async function envWithMeter(meter: MetricMeter): Promise<{ env: TestEnv; metrics
     activities: { echo: (text: string) => Promise.resolve(`echo ${text}`) },
     worker: { metricMeter: meter, logger },
   });
-  return { env, metrics };
+  return { env, metrics, errors };
 }
+
+/** A meter whose every counter, histogram and gauge throws at each value. */
+const throwingMeter = (): MetricMeter =>
+  meterFrom(() => () => {
+    throw new Error('meter down');
+  });
 
 describe('a metricMeter that throws', () => {
   test("an activity completes with its result, a workflow completes and the worker shuts down; each of the worker's metrics is logged once", async () => {
-    // Every counter, histogram and gauge throws at each value.
-    const meter = meterFrom(() => () => {
-      throw new Error('meter down');
-    });
-    const { env, metrics } = await envWithMeter(meter);
+    const { env, metrics } = await envWithMeter(throwingMeter());
     try {
       const opts = { taskQueue: env.taskQueue };
       assert.equal(
@@ -512,11 +519,6 @@ describe('a metricMeter that throws', () => {
       assert.equal(
         await env.client.workflow.execute(echoed, { ...opts, workflowId: 'e2', args: ['b'] }),
         'echo b',
-      );
-      // Its workflow code records through the sink, which throws there: the run completes.
-      assert.equal(
-        await env.client.workflow.execute(counted, { ...opts, workflowId: 'c' }),
-        'done',
       );
       await env.stopWorkers();
       assert.equal(env.worker.state, 'STOPPED');
@@ -532,6 +534,21 @@ describe('a metricMeter that throws', () => {
           N.workflowTaskScheduleToStartLatency,
         ].sort(),
       );
+    } finally {
+      await env.close();
+    }
+  });
+
+  test('values workflow code records: a warning once per metric, no error, and the workflow tasks go on', async () => {
+    const { env, metrics, errors } = await envWithMeter(throwingMeter());
+    try {
+      const opts = { taskQueue: env.taskQueue };
+      for (const workflowId of ['c1', 'c2']) {
+        assert.equal(await env.client.workflow.execute(counted, { ...opts, workflowId }), 'done');
+      }
+      const ofWorkflowCode = metrics.filter((m) => !m.startsWith('reprise_'));
+      assert.deepEqual(ofWorkflowCode.sort(), ['order_amount', 'queue_depth', 'steps']);
+      assert.deepEqual(errors, []);
     } finally {
       await env.close();
     }

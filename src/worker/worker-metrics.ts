@@ -1,8 +1,9 @@
 // The worker's metrics: what it records about itself (Temporal core's worker metrics, prefixed
 // `reprise_`), and the sink that takes the values workflow code records (workflow/metrics.ts) to
 // the worker's `metricMeter`. Without that option every metric here is the no-op one, and the
-// callers skip even the work of measuring (`enabled`). What the worker records on that meter
-// goes through a guard: a meter that throws is logged, and never breaks the handling of a task.
+// callers skip even the work of measuring (`enabled`). What the worker records on that meter, its
+// own metrics and workflow code's values, goes through a guard: a meter that throws is logged
+// once per metric, and never breaks the handling of a task.
 import { meterFrom, noopMetricMeter, recorderOn } from '../common/metrics.ts';
 import type {
   MetricCounter,
@@ -58,6 +59,11 @@ export class WorkerMetrics {
   readonly enabled: boolean;
   /** The `metricMeter` option as given (the no-op meter without it). */
   readonly base: MetricMeter;
+  /**
+   * `base` for the values workflow code records (withWorkflowMetricsSink), behind the same
+   * guard as the worker's own metrics: what it throws is a warning once per metric.
+   */
+  readonly workflowMeter: MetricMeter;
   readonly #closes: Readonly<Record<CloseCommandType, MetricCounter>>;
   readonly workflowTaskLatency: MetricHistogram;
   readonly workflowTaskFailed: MetricCounter;
@@ -81,7 +87,12 @@ export class WorkerMetrics {
   ) {
     this.base = meter ?? noopMetricMeter;
     this.enabled = this.base !== noopMetricMeter;
-    const m = this.enabled ? guardedMeter(this.base, tags, logger) : noopMetricMeter;
+    const m = this.enabled
+      ? guardedMeter(this.base, tags, logger, "one of the worker's metrics")
+      : noopMetricMeter;
+    this.workflowMeter = this.enabled
+      ? guardedMeter(this.base, undefined, logger, 'a metric of workflow code')
+      : noopMetricMeter;
     this.#closes = {
       CompleteWorkflowExecution: m.createCounter(N.workflowCompleted, '', 'Workflows completed'),
       FailWorkflowExecution: m.createCounter(N.workflowFailed, '', 'Workflows failed'),
@@ -248,11 +259,16 @@ export class WorkerMetrics {
 }
 
 /**
- * `meter` with `tags`, for the worker's own metrics: what it throws, as a metric is made or given
- * a value, is logged as a warning once per metric name and dropped. A metric whose making threw
- * records nothing.
+ * `meter` with `tags`, for the worker's own metrics or those of workflow code (`whose`, in the
+ * warning): what it throws, as a metric is made or given a value, is logged as a warning once
+ * per metric name and dropped. A metric whose making threw records nothing.
  */
-function guardedMeter(meter: MetricMeter, tags: MetricTags, logger: Logger): MetricMeter {
+function guardedMeter(
+  meter: MetricMeter,
+  tags: MetricTags | undefined,
+  logger: Logger,
+  whose: string,
+): MetricMeter {
   const warned = new Set<string>();
   const warn = (name: string, e: unknown): void => {
     if (warned.has(name)) return;
@@ -260,8 +276,8 @@ function guardedMeter(meter: MetricMeter, tags: MetricTags, logger: Logger): Met
     try {
       logger.warn(
         { metric: name, err: e },
-        "the worker's metricMeter threw for one of the worker's metrics: its values are not " +
-          'recorded while it throws (logged once per metric); task handling goes on',
+        `the worker's metricMeter threw for ${whose}: its values are not recorded while it ` +
+          'throws (logged once per metric); task handling goes on',
       );
     } catch {
       // A logger that throws has nowhere left to report: the task goes on all the same.

@@ -85,7 +85,7 @@ export class WorkflowTaskHandler {
     this.#localActivities = opts.localActivities;
     this.#eagerActivities = opts.eagerActivities;
     this.#metrics = opts.metrics;
-    this.#sinks = withWorkflowMetricsSink(opts.sinks, opts.metrics.base);
+    this.#sinks = withWorkflowMetricsSink(opts.sinks, opts.metrics.workflowMeter);
     this.cache = new WorkflowCache(opts.maxCachedWorkflows, (k) => this.#locks.isLocked(k));
   }
 
