@@ -24,6 +24,11 @@ export interface IntervalSpec {
  * happen that day and a repeated one happens twice (Temporal's rule). Intervals ignore it.
  */
 export interface ScheduleSpec {
+  /**
+   * Cron strings as Temporal's server reads them: 5 fields, 6 (the year last) or 7 (the second
+   * first, the year last), every field must match (day of month and day of week both), `@daily`,
+   * `@every 1h30m`, a `CRON_TZ=<zone> ` prefix.
+   */
   readonly cronExpressions?: readonly string[] | undefined;
   readonly intervals?: readonly IntervalSpec[] | undefined;
   readonly calendars?: readonly CalendarSpec[] | undefined;

@@ -15,8 +15,8 @@ export interface CronSchedule {
   firstFrom(afterMs: number, notBeforeMs: number): number | undefined;
 }
 
-/** robfig/cron's descriptors, as five-field patterns. */
-const DESCRIPTORS: Readonly<Record<string, string>> = {
+/** robfig/cron's descriptors, as five-field patterns (Temporal's schedules take the same). */
+export const CRON_DESCRIPTORS: Readonly<Record<string, string>> = {
   '@yearly': '0 0 1 1 *',
   '@annually': '0 0 1 1 *',
   '@monthly': '0 0 1 * *',
@@ -26,8 +26,9 @@ const DESCRIPTORS: Readonly<Record<string, string>> = {
   '@hourly': '0 * * * *',
 };
 
-/** Go's duration units, in ms. */
+/** Go's duration units, in ms (and Temporal's `d`, taken only when asked for). */
 const GO_UNITS_MS: Readonly<Record<string, number>> = {
+  d: 86_400_000,
   ns: 1e-6,
   us: 1e-3,
   µs: 1e-3,
@@ -80,7 +81,7 @@ export function parseCronSchedule(text: string, options: ParseCronOptions = {}):
     if (everyMs === undefined) refuse('the @every duration is not a Go duration such as 1h30m');
     return everySchedule(everyMs ?? 0);
   }
-  const pattern = spec.startsWith('@') ? DESCRIPTORS[spec] : spec;
+  const pattern = spec.startsWith('@') ? CRON_DESCRIPTORS[spec] : spec;
   if (pattern === undefined) return refuse(`unknown descriptor ${spec}`);
   const fields = pattern.split(/\s+/);
   if (fields.length !== 5) refuse(`it has ${fields.length} fields, not 5`);
@@ -161,10 +162,19 @@ function everySchedule(everyMs: number): CronSchedule {
   };
 }
 
-/** A Go `time.ParseDuration` string in ms (unsigned), or undefined if it is not one. */
-function parseGoDurationMs(text: string): number | undefined {
+/**
+ * A Go `time.ParseDuration` string in ms (unsigned), or undefined if it is not one. With `days`,
+ * also Temporal's `d` (24 hours), as its schedules' `@every` takes.
+ */
+export function parseGoDurationMs(
+  text: string,
+  options: { readonly days?: boolean } = {},
+): number | undefined {
   if (text === '0') return 0;
-  const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
+  const re =
+    options.days === true
+      ? /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h|d)/y
+      : /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
   let total = 0;
   let at = 0;
   while (at < text.length) {

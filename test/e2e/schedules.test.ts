@@ -161,6 +161,19 @@ describe('schedules', () => {
     await h.delete();
   });
 
+  test("a cron expression is read as Temporal's server reads it", async () => {
+    // Every field must match (Friday the 13th, not every 13th and every Friday), six fields end
+    // with the year, and CRON_TZ= names the time zone.
+    const h = await create(id('cron-temporal'), {
+      spec: { cronExpressions: ['CRON_TZ=Europe/Paris 0 1 13 * FRI 2026'] },
+    });
+    assert.deepEqual(
+      (await h.describe()).info.nextActionTimes.map((d) => iso(d.getTime())),
+      ['2026-02-13T00:00:00Z', '2026-03-13T00:00:00Z', '2026-11-13T00:00:00Z'],
+    );
+    await h.delete();
+  });
+
   test('SKIP skips an action while the previous run is still running', async () => {
     const sid = id('skip');
     const base = nextHour();

@@ -167,3 +167,97 @@ describe('schedule spec jitter', () => {
     assert.ok(new Set(delays).size > 100, 'the delays still vary');
   });
 });
+
+describe("schedule cron expressions, read as Temporal's server reads them", () => {
+  const from = Date.UTC(2026, 0, 1);
+  const first = (cron: string, count = 3, extra: Partial<ScheduleSpec> = {}): string[] =>
+    times({ cronExpressions: [cron], ...extra }, from, count);
+
+  test('every field must match, day of month and day of week too (no cron OR rule)', () => {
+    // Friday the 13th only: 2026 has three.
+    assert.deepEqual(first('0 0 13 * FRI'), [
+      '2026-02-13T00:00:00.000Z',
+      '2026-03-13T00:00:00.000Z',
+      '2026-11-13T00:00:00.000Z',
+    ]);
+  });
+
+  test('six fields end with the year; seven start with the second', () => {
+    assert.deepEqual(first('0 12 * * * 2027', 2), [
+      '2027-01-01T12:00:00.000Z',
+      '2027-01-02T12:00:00.000Z',
+    ]);
+    assert.deepEqual(first('*/30 * * * * *', 2), [
+      '2026-01-01T00:30:00.000Z',
+      '2026-01-01T01:00:00.000Z',
+    ]);
+    assert.deepEqual(first('30 0 9 * * * 2026', 2), [
+      '2026-01-01T09:00:30.000Z',
+      '2026-01-02T09:00:30.000Z',
+    ]);
+  });
+
+  test('names from two or three letters, 7 as Sunday, a/step to the end of the field', () => {
+    // 2026-01-01 is a Thursday.
+    assert.deepEqual(first('0 9 * * mo-fr', 3), [
+      '2026-01-01T09:00:00.000Z',
+      '2026-01-02T09:00:00.000Z',
+      '2026-01-05T09:00:00.000Z',
+    ]);
+    assert.deepEqual(first('0 0 1 january,jul *', 2), [
+      '2026-07-01T00:00:00.000Z',
+      '2027-01-01T00:00:00.000Z',
+    ]);
+    // 1-7/3: Monday, Thursday and Sunday.
+    assert.deepEqual(first('0 0 * * 1-7/3', 3), [
+      '2026-01-04T00:00:00.000Z',
+      '2026-01-05T00:00:00.000Z',
+      '2026-01-08T00:00:00.000Z',
+    ]);
+    assert.deepEqual(first('5/20 * * * *', 3), [
+      '2026-01-01T00:05:00.000Z',
+      '2026-01-01T00:25:00.000Z',
+      '2026-01-01T00:45:00.000Z',
+    ]);
+  });
+
+  test('@every is an interval with an optional phase, days allowed; # starts a comment', () => {
+    assert.deepEqual(first('@every 1d/5h', 2), [
+      '2026-01-01T05:00:00.000Z',
+      '2026-01-02T05:00:00.000Z',
+    ]);
+    assert.deepEqual(first('@daily # nightly export', 1), ['2026-01-02T00:00:00.000Z']);
+  });
+
+  test('CRON_TZ= names the time zone, which must agree with the others', () => {
+    assert.deepEqual(first('CRON_TZ=America/New_York 0 9 * * *', 1), ['2026-01-01T14:00:00.000Z']);
+    // It is the whole spec's time zone, calendars' too.
+    assert.deepEqual(
+      times({ cronExpressions: ['TZ=Europe/Paris 0 9 * * *'], calendars: [{ hour: 10 }] }, from, 2),
+      ['2026-01-01T08:00:00.000Z', '2026-01-01T09:00:00.000Z'],
+    );
+    assert.throws(
+      () => first('CRON_TZ=America/New_York 0 9 * * *', 1, { timezone: 'UTC' }),
+      /names the time zone 'America\/New_York' and `timezone` is 'UTC'/,
+    );
+    assert.throws(
+      () => times({ cronExpressions: ['TZ=Europe/Paris 0 9 * * *', '0 10 * * *'] }, from, 1),
+      /different time zones \('Europe\/Paris', none\)/,
+    );
+  });
+
+  test('what Temporal refuses is refused, naming the field', () => {
+    const refused: [string, RegExp][] = [
+      ['0 0 L * *', /dayOfMonth 'L'/],
+      ['0 0 ? * *', /dayOfMonth '\?'/],
+      ['0 0 * * 8', /dayOfWeek '8'/],
+      ['0 0 1 * * 1999', /year '1999'/],
+      ['0 0 5-1 * *', /dayOfMonth '5-1' ends before it starts/],
+      ['0 0 * *', /it has 4 fields/],
+      ['@fortnightly', /unknown descriptor/],
+    ];
+    for (const [cron, message] of refused) {
+      assert.throws(() => first(cron, 1), message, cron);
+    }
+  });
+});

@@ -1,10 +1,12 @@
-// A schedule's spec compiled into "the next time after t": cron expressions and calendars through
-// croner in the time zone (with Temporal's rule at daylight-saving transitions: see
+// A schedule's spec compiled into "the next time after t": cron expressions (read as Temporal's
+// server reads them: schedule-cron.ts) and calendars through croner in the time zone (with Temporal's rule at daylight-saving transitions: see
 // zoned-pattern.ts), intervals by arithmetic, minus the skip calendars, within startAt/endAt,
 // plus a deterministic jitter.
 import { createHash } from 'node:crypto';
 import { InvalidArgumentError, ensureError } from '../../errors.ts';
 import type { CalendarRange, CalendarSpec, ScheduleSpec } from '../../protocol/schedules.ts';
+import { DAYS, MONTHS, parseScheduleCron } from './schedule-cron.ts';
+import type { ScheduleCron } from './schedule-cron.ts';
 import { ZonedPattern } from './zoned-pattern.ts';
 
 export interface SpecTime {
@@ -22,43 +24,37 @@ export interface CompiledSpec {
 /** How many skipped matches one `next` call steps over before it gives up (an all-skipping spec). */
 const MAX_SKIPPED = 10_000;
 
-const MONTHS = [
-  'JANUARY',
-  'FEBRUARY',
-  'MARCH',
-  'APRIL',
-  'MAY',
-  'JUNE',
-  'JULY',
-  'AUGUST',
-  'SEPTEMBER',
-  'OCTOBER',
-  'NOVEMBER',
-  'DECEMBER',
-];
-const DAYS = ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'];
-
 /**
  * Compiles a spec; throws `InvalidArgumentError` naming the first bad cron expression, calendar,
  * interval or time zone. `seed` (the schedule id) makes the jitter of a time the same on every
  * engine and after every restart.
  */
 export function compileSpec(spec: ScheduleSpec, seed: string): CompiledSpec {
-  const timezone = spec.timezone;
+  const cronExpressions = (spec.cronExpressions ?? []).map((expr) => {
+    try {
+      return parseScheduleCron(expr);
+    } catch (e) {
+      throw new InvalidArgumentError(
+        `Invalid schedule spec: cron expression '${expr}': ${ensureError(e).message}.`,
+        { cause: ensureError(e) },
+      );
+    }
+  });
+  const timezone = specTimeZone(spec, cronExpressions);
   if (timezone !== undefined) assertTimeZone(timezone);
   const crons: ZonedPattern[] = [];
-  for (const expr of spec.cronExpressions ?? []) {
-    crons.push(makeCron(expr, timezone, false, `cron expression '${expr}'`));
+  const intervals = [...(spec.intervals ?? [])];
+  for (const [i, c] of cronExpressions.entries()) {
+    const what = `cron expression '${spec.cronExpressions?.[i] ?? ''}'`;
+    if ('interval' in c) intervals.push(c.interval);
+    else crons.push(makeCron(calendarToPattern(c.calendar, what), timezone, what));
   }
   for (const [i, cal] of (spec.calendars ?? []).entries()) {
-    crons.push(
-      makeCron(calendarToPattern(cal, `calendars[${i}]`), timezone, true, `calendars[${i}]`),
-    );
+    crons.push(makeCron(calendarToPattern(cal, `calendars[${i}]`), timezone, `calendars[${i}]`));
   }
   const skips = (spec.skip ?? []).map((cal, i) =>
-    makeCron(calendarToPattern(cal, `skip[${i}]`), timezone, true, `skip[${i}]`),
+    makeCron(calendarToPattern(cal, `skip[${i}]`), timezone, `skip[${i}]`),
   );
-  const intervals = spec.intervals ?? [];
   for (const iv of intervals) {
     if ((iv.offsetMs ?? 0) >= iv.everyMs) {
       throw new InvalidArgumentError(
@@ -112,6 +108,29 @@ function jitter(seed: string, nominalMs: number, maxMs: number): number {
   return h.readUInt32BE(0) % maxMs;
 }
 
+/**
+ * The spec's time zone: `timezone`, or the one its cron expressions name with `CRON_TZ=`. As in
+ * Temporal, they must all name the same one (or none), and it must be `timezone` if both are set.
+ */
+function specTimeZone(spec: ScheduleSpec, crons: readonly ScheduleCron[]): string | undefined {
+  const named = [...new Set(crons.map((c) => c.timezone))];
+  const [cronZone] = named;
+  if (named.length > 1) {
+    const zones = named.map((z) => (z === undefined ? 'none' : `'${z}'`)).join(', ');
+    throw new InvalidArgumentError(
+      `Invalid schedule spec: the cron expressions name different time zones (${zones}). ` +
+        'Name it in every one, or set `timezone` instead.',
+    );
+  }
+  if (cronZone !== undefined && spec.timezone !== undefined && cronZone !== spec.timezone) {
+    throw new InvalidArgumentError(
+      `Invalid schedule spec: a cron expression names the time zone '${cronZone}' and ` +
+        `\`timezone\` is '${spec.timezone}'. Give it once.`,
+    );
+  }
+  return spec.timezone ?? cronZone;
+}
+
 function assertTimeZone(timezone: string): void {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: timezone });
@@ -124,16 +143,10 @@ function assertTimeZone(timezone: string): void {
   }
 }
 
-function makeCron(
-  pattern: string,
-  timezone: string | undefined,
-  calendar: boolean,
-  what: string,
-): ZonedPattern {
+function makeCron(pattern: string, timezone: string | undefined, what: string): ZonedPattern {
   try {
-    // A calendar matches when every field does (Temporal); a cron string keeps cron's rule that a
-    // restricted day-of-month OR day-of-week matches.
-    return new ZonedPattern(pattern, timezone, calendar);
+    // A calendar, and so a cron expression, matches when every field does (Temporal's rule).
+    return new ZonedPattern(pattern, timezone, true);
   } catch (e) {
     throw new InvalidArgumentError(
       `Invalid schedule spec: ${what} (${pattern}): ${ensureError(e).message}`,
