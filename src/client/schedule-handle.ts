@@ -72,8 +72,9 @@ export class ScheduleHandle {
   }
 
   /**
-   * Takes one action now, under `overlap` (default `ALLOW_ALL`, as in Temporal). The workflow
-   * starts asynchronously, within moments.
+   * Takes one action now, under `overlap` (default `ALLOW_ALL`, as in Temporal: the run is then
+   * not one of the schedule's running workflows, and sees no `lastResult`). The workflow starts
+   * asynchronously, within moments.
    */
   async trigger(overlap?: ScheduleOverlapPolicy): Promise<void> {
     await this.#api.patchSchedule({

@@ -103,7 +103,7 @@ export interface ScheduleOptions<W extends Workflow = Workflow> {
   readonly policies?: SchedulePolicies | undefined;
   readonly state?:
     | (ScheduleStateOptions & {
-        /** Take one action at once. */
+        /** Take one action at once, under ALLOW_ALL (as Temporal's SDK does). */
         readonly triggerImmediately?: boolean | undefined;
         readonly backfill?: readonly Backfill[] | undefined;
       })

@@ -145,6 +145,12 @@ export type BufferedStart = z.infer<typeof BufferedStartSchema>;
 export const PendingStartSchema = BufferedStartSchema.extend({
   workflowId: z.string(),
   decidedAtMs: int,
+  /**
+   * Started under ALLOW_ALL. As in Temporal, such a run is not one of the schedule's running
+   * workflows: later actions do not overlap it, CANCEL_OTHER / TERMINATE_OTHER leave it alone, it
+   * gets no lastCompletionResult, and its close neither sets that nor pauses the schedule.
+   */
+  overlapping: z.boolean().optional(),
 });
 export type PendingStart = z.infer<typeof PendingStartSchema>;
 
@@ -167,7 +173,10 @@ export const ScheduleInfoSchema = z.object({
   numActionsSkippedOverlap: int,
   /** The last 10 actions taken, oldest first. */
   recentActions: z.array(ScheduleActionResultSchema),
-  /** Workflows the schedule started that were running when it last looked. */
+  /**
+   * Workflows the schedule started that were running when it last looked, but for those started
+   * under ALLOW_ALL (Temporal does not track them).
+   */
   running: z.array(ScheduleActionResultSchema),
   buffered: z.array(BufferedStartSchema),
   starting: z.array(PendingStartSchema),

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { WorkflowFailedError } from 'reprise/client';
-import type { ScheduleHandle } from 'reprise/client';
+import type { ScheduleHandle, ScheduleOverlapPolicy } from 'reprise/client';
 import { Worker } from 'reprise/worker';
 import { countingJob, failingCountingJob } from './fixtures/last-result-workflows.ts';
 import { fixturesPath, startTestEnv, waitFor } from '../helpers/test-env.ts';
@@ -35,9 +35,16 @@ describe('workflowInfo().lastResult', () => {
       },
     });
 
-  /** Triggers one action and returns the handle of the run it started, once it has closed. */
-  const triggerAndWait = async (h: ScheduleHandle, count: number) => {
-    await h.trigger();
+  /**
+   * Triggers one action (under SKIP: a run started under ALLOW_ALL, trigger()'s default, neither
+   * gets nor sets lastResult) and returns the handle of the run it started, once it has closed.
+   */
+  const triggerAndWait = async (
+    h: ScheduleHandle,
+    count: number,
+    overlap: ScheduleOverlapPolicy = 'SKIP',
+  ) => {
+    await h.trigger(overlap);
     await waitFor(
       async () => (await h.describe()).info.numActionsTaken >= count,
       `${h.scheduleId} to take ${count} action(s)`,
@@ -70,6 +77,16 @@ describe('workflowInfo().lastResult', () => {
     });
     await setType(h, countingJob.name);
     assert.equal(await (await triggerAndWait(h, 3)).result(), 2);
+  });
+
+  test('a run started under ALLOW_ALL neither gets lastResult nor sets it', async () => {
+    const h = await create('last-result-allow-all');
+    assert.equal(await (await triggerAndWait(h, 1)).result(), 1);
+    // No previous run to speak of when runs may overlap (Temporal's): it counts from nothing.
+    assert.equal(await (await triggerAndWait(h, 2, 'ALLOW_ALL')).result(), 1);
+    assert.equal(await (await triggerAndWait(h, 3, 'ALLOW_ALL')).result(), 1);
+    // The last run that was not ALLOW_ALL returned 1.
+    assert.equal(await (await triggerAndWait(h, 4)).result(), 2);
   });
 
   test('lastResult is recorded in the started event, so replay sees the same value', async () => {

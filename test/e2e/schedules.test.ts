@@ -255,8 +255,55 @@ describe('schedules', () => {
     await waitForTaken(h, 2);
     assert.equal(await statusOf(`${sid}-${iso(base)}`), 'Running');
     assert.equal(await statusOf(`${sid}-${iso(base + HOUR)}`), 'Running');
-    assert.equal((await h.describe()).info.runningActions.length, 2);
+    // As in Temporal, a schedule does not track the runs it starts under ALLOW_ALL.
+    assert.deepEqual((await h.describe()).info.runningActions, []);
     for (const wid of await runIds(h)) await env.client.workflow.getHandle(wid).terminate();
+    await h.delete();
+  });
+
+  test('a run started under ALLOW_ALL (triggerImmediately, trigger()) overlaps no later action', async () => {
+    const sid = id('untracked');
+    const base = nextHour();
+    // SKIP, yet the run that triggerImmediately starts (under ALLOW_ALL, as Temporal's SDK asks)
+    // does not make the scheduled action at `base` skip.
+    const h = await create(
+      sid,
+      { spec: { cronExpressions: ['0 * * * *'] }, state: { triggerImmediately: true } },
+      heldJob,
+    );
+    await waitForTaken(h, 1);
+    const [immediate = ''] = await runIds(h);
+    assert.equal(await statusOf(immediate), 'Running');
+    clock.set(base);
+    await waitForTaken(h, 2);
+    const d = await h.describe();
+    assert.equal(d.info.numActionsSkippedOverlap, 0);
+    // Only the scheduled run is the schedule's running one.
+    assert.deepEqual(
+      d.info.runningActions.map((r) => r.workflow.workflowId),
+      [`${sid}-${iso(base)}`],
+    );
+    for (const wid of await runIds(h)) await env.client.workflow.getHandle(wid).terminate();
+    await h.delete();
+  });
+
+  test('pauseOnFailure does not pause for a run started under ALLOW_ALL', async () => {
+    const sid = id('untracked-failure');
+    const base = nextHour();
+    const h = await create(
+      sid,
+      {
+        spec: { cronExpressions: ['0 * * * *'] },
+        policies: { pauseOnFailure: true, overlap: 'ALLOW_ALL' },
+      },
+      failingJob,
+    );
+    clock.set(base);
+    await waitForTaken(h, 1);
+    await waitForStatus(`${sid}-${iso(base)}`, 'Failed');
+    clock.set(base + HOUR);
+    await waitForTaken(h, 2);
+    assert.equal((await h.describe()).state.paused, false);
     await h.delete();
   });
 
@@ -385,10 +432,8 @@ describe('schedules', () => {
     assert.equal(d.info.numActionsTaken, 2);
     const ids = [`${sid}-${iso(first)}`, `${sid}-${iso(first + 1000)}`];
     assert.deepEqual(await runIds(h), ids);
-    assert.deepEqual(
-      d.info.runningActions.map((r) => r.workflow.workflowId),
-      ids,
-    );
+    // Triggered under ALLOW_ALL: not tracked as running (Temporal's).
+    assert.deepEqual(d.info.runningActions, []);
     assert.deepEqual(await env.client.workflow.count(`TemporalScheduledById = '${sid}'`), {
       count: 2,
       groups: [],

@@ -160,19 +160,21 @@ export function processBuffer(
 export function takeStarts(s: ScheduleRecordFields, nowMs: number): void {
   const info = s.info;
   if (info.buffered.length === 0) return;
-  const isRunning = info.running.length > 0 || info.starting.length > 0;
+  // ALLOW_ALL runs are not tracked (Temporal's): nothing overlaps them.
+  const isRunning = info.running.length > 0 || info.starting.some((p) => p.overlapping !== true);
   const d = processBuffer(info.buffered, isRunning, (p) => p ?? s.policies.overlap);
   info.buffered = d.newBuffer;
   info.numActionsSkippedOverlap += d.skipped;
-  const starts = [...d.overlapping];
-  if (d.nonOverlapping !== undefined) starts.push(d.nonOverlapping);
-  for (const start of starts) {
+  const starts = d.overlapping.map((start) => ({ start, overlapping: true }));
+  if (d.nonOverlapping !== undefined) starts.push({ start: d.nonOverlapping, overlapping: false });
+  for (const { start, overlapping } of starts) {
     if (!canTake(s, start.manual)) continue;
     if (!start.manual && s.state.limitedActions) s.state.remainingActions -= 1;
     const pending: PendingStart = {
       ...start,
       workflowId: scheduledWorkflowId(s.action.workflowId, start.nominalMs),
       decidedAtMs: nowMs,
+      ...(overlapping && { overlapping }),
     };
     info.starting.push(pending);
   }

@@ -59,7 +59,8 @@ export async function createSchedule(
     version: 0,
   };
   if (req.state?.triggerImmediately === true) {
-    addStart(schedule, { nominalMs: nowMs, actualMs: nowMs, manual: true });
+    // Under ALLOW_ALL, as Temporal's TypeScript SDK asks for it.
+    addStart(schedule, { nominalMs: nowMs, actualMs: nowMs, manual: true, overlap: 'ALLOW_ALL' });
   }
   for (const b of req.state?.backfill ?? []) addBackfill(schedule, spec, b);
   const due = wakeAt(schedule, nowMs);

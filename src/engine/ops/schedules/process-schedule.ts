@@ -168,7 +168,7 @@ async function carryOut(deps: EngineDeps, s: ScheduleRecord): Promise<void> {
         counted.add(p.workflowId);
         fresh.info.numActionsTaken += 1;
         fresh.info.recentActions = [...fresh.info.recentActions, taken].slice(-RECENT_ACTIONS);
-        fresh.info.running.push(taken);
+        if (p.overlapping !== true) fresh.info.running.push(taken);
       }
       fresh.info.starting = left;
     },
@@ -213,7 +213,8 @@ async function startOne(
         workflowTaskTimeoutMs: a.workflowTaskTimeoutMs,
         retry: a.retry,
         userMetadata: a.userMetadata,
-        lastCompletionResult: s.info.lastCompletionResult,
+        // An ALLOW_ALL run has no "previous run" (Temporal's).
+        lastCompletionResult: p.overlapping === true ? undefined : s.info.lastCompletionResult,
         // A scheduled time runs once, even if an earlier try's run has closed (Temporal's rule);
         // triggers may repeat a second, so they allow a closed run's id to be used again.
         workflowIdReusePolicy: p.manual ? 'ALLOW_DUPLICATE' : 'REJECT_DUPLICATE',
