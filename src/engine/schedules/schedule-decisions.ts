@@ -188,13 +188,16 @@ export function nextActionAt(s: ScheduleRecordFields, spec: CompiledSpec): numbe
   return spec.next(s.info.lastProcessedMs)?.actualMs;
 }
 
-/** Up to `count` next action times (Temporal's futureActionTimes): none while paused. */
+/**
+ * Up to `count` next action times, and no more than the remaining actions (Temporal's
+ * futureActionTimes). A paused schedule shows them too, as Temporal's does: the times it would
+ * act at once unpaused.
+ */
 export function futureActionTimes(
   s: ScheduleRecordFields,
   spec: CompiledSpec,
   count = FUTURE_ACTION_COUNT,
 ): number[] {
-  if (!canTake(s, false)) return [];
   const n = s.state.limitedActions ? Math.min(count, s.state.remainingActions) : count;
   const out: number[] = [];
   let after = s.info.lastProcessedMs;
