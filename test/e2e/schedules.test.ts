@@ -501,6 +501,26 @@ describe('schedules', () => {
     await h.delete();
   });
 
+  test('catchupWindow: times passed while paused are not counted as missed', async () => {
+    const sid = id('catchup-paused');
+    const base = nextHour();
+    const h = await create(sid, {
+      spec: { cronExpressions: ['0 * * * *'] },
+      policies: { catchupWindow: '10 minutes' },
+      state: { paused: true },
+    });
+    // Down (or behind) over two times of a paused schedule: Temporal passes over them.
+    clock.set(base + HOUR + 15 * MINUTE);
+    await waitFor(
+      async () => (await h.describe()).info.nextActionTimes[0]?.getTime() === base + 2 * HOUR,
+      'the schedule to pass over the times',
+    );
+    const d = await h.describe();
+    assert.equal(d.info.numActionsMissedCatchupWindow, 0);
+    assert.equal(d.info.numActionsTaken, 0);
+    await h.delete();
+  });
+
   test('pauseOnFailure pauses the schedule when a started workflow fails', async () => {
     const sid = id('pause-on-failure');
     const base = nextHour();

@@ -35,9 +35,10 @@ export function canTake(s: ScheduleRecordFields, manual: boolean): boolean {
 }
 
 /**
- * Moves spec times in (lastProcessedMs, nowMs] into the buffer: those past the catch-up window
- * are counted as missed, and while paused or out of actions they are dropped. Handles at most
- * MAX_TIMES_PER_PASS times; returns true if more are due (the caller wakes again at once).
+ * Moves spec times in (lastProcessedMs, nowMs] into the buffer: while paused or out of actions
+ * they are dropped (and not counted as missed: Temporal passes over them), and those past the
+ * catch-up window are counted as missed. Handles at most MAX_TIMES_PER_PASS times; returns true
+ * if more are due (the caller wakes again at once).
  */
 export function collectDueTimes(
   s: ScheduleRecordFields,
@@ -49,11 +50,11 @@ export function collectDueTimes(
     const t = spec.next(info.lastProcessedMs);
     if (t === undefined || t.actualMs > nowMs) return false;
     info.lastProcessedMs = t.nominalMs;
+    if (!canTake(s, false)) continue;
     if (nowMs - t.actualMs > s.policies.catchupWindowMs) {
       info.numActionsMissedCatchupWindow += 1;
       continue;
     }
-    if (!canTake(s, false)) continue;
     addStart(s, { nominalMs: t.nominalMs, actualMs: t.actualMs, manual: false });
   }
   return true;
