@@ -533,7 +533,31 @@ describe('schedules', () => {
     await waitForTaken(h, 1);
     await waitForStatus(`${sid}-${iso(base)}`, 'Failed');
     await waitFor(async () => (await h.describe()).state.paused, 'the schedule paused');
-    assert.match((await h.describe()).state.note ?? '', /failed/);
+    // Temporal's note.
+    assert.equal(
+      (await h.describe()).state.note,
+      `paused due to workflow failure: ${sid}-${iso(base)}: scheduled job failed`,
+    );
+    await h.delete();
+  });
+
+  test('pauseOnFailure leaves a pause already there, and its note, as they are', async () => {
+    const sid = id('pause-on-failure-paused');
+    const h = await create(
+      sid,
+      { spec: { cronExpressions: ['0 0 1 1 *'] }, policies: { pauseOnFailure: true } },
+      failingJob,
+    );
+    await h.pause('maintenance');
+    // Triggered under SKIP, so tracked: the schedule sees it fail.
+    await h.trigger('SKIP');
+    await waitForTaken(h, 1);
+    const [first = ''] = await runIds(h);
+    await waitForStatus(first, 'Failed');
+    clock.advance(1000); // the next trigger's run has an id of its own
+    await h.trigger('SKIP'); // its pass looks at the failed run first
+    await waitForTaken(h, 2);
+    assert.equal((await h.describe()).state.note, 'maintenance');
     await h.delete();
   });
 

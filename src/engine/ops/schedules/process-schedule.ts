@@ -92,25 +92,27 @@ async function refreshRunning(deps: EngineDeps, s: ScheduleRecord): Promise<void
       still.push(r);
       continue;
     }
+    const closingEvent = async () =>
+      (await deps.store.readHistory({ runId: run.runId, fromEventId: run.nextEventId - 1 }))[0];
     if (run.status === RunStatus.Completed && (run.closeTimeMs ?? 0) >= lastCompletedAtMs) {
       lastCompletedAtMs = run.closeTimeMs ?? 0;
-      const [closed] = await deps.store.readHistory({
-        runId: run.runId,
-        fromEventId: run.nextEventId - 1,
-      });
+      const closed = await closingEvent();
       if (closed?.type === 'WorkflowExecutionCompleted') {
         if (closed.result === undefined) delete s.info.lastCompletionResult;
         else s.info.lastCompletionResult = closed.result;
       }
     }
-    if (
-      s.policies.pauseOnFailure &&
-      (run.status === RunStatus.Failed || run.status === RunStatus.TimedOut)
-    ) {
-      s.state.paused = true;
-      s.state.note =
-        `Paused because workflow '${r.workflowId}' ${run.status === RunStatus.Failed ? 'failed' : 'timed out'}` +
-        ' (pauseOnFailure).';
+    // As in Temporal: a pause (and its note) already there is left as it is.
+    if (s.policies.pauseOnFailure && !s.state.paused) {
+      if (run.status === RunStatus.Failed) {
+        const closed = await closingEvent();
+        const message = closed?.type === 'WorkflowExecutionFailed' ? closed.failure.message : '';
+        s.state.paused = true;
+        s.state.note = `paused due to workflow failure: ${r.workflowId}: ${message}`;
+      } else if (run.status === RunStatus.TimedOut) {
+        s.state.paused = true;
+        s.state.note = `paused due to workflow timeout: ${r.workflowId}`;
+      }
     }
   }
   s.info.running = still;
