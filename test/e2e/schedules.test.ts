@@ -174,6 +174,28 @@ describe('schedules', () => {
     await h.delete();
   });
 
+  test('a stored spec that no longer compiles names no time, and the schedule still works', async () => {
+    const sid = id('stale-spec');
+    const h = await create(sid, { spec: { cronExpressions: ['0 * * * *'] } });
+    // As if stored before Quartz's L was refused.
+    const store = env.engine.deps.store;
+    const row = await store.getSchedule({ namespace: 'default', scheduleId: sid });
+    assert.ok(row);
+    await store.updateSchedule({
+      schedule: { ...row, spec: { cronExpressions: ['0 0 L * *'] } },
+      expectedVersion: row.version,
+      timers: [],
+      deleteTimers: [],
+    });
+    assert.deepEqual((await h.describe()).info.nextActionTimes, []);
+    const listed: string[] = [];
+    for await (const sch of env.client.schedule.list()) listed.push(sch.scheduleId);
+    assert.ok(listed.includes(sid));
+    await h.update((d) => ({ ...d, spec: { cronExpressions: ['0 * * * *'] } }));
+    assert.equal((await h.describe()).info.nextActionTimes[0]?.getTime(), nextHour());
+    await h.delete();
+  });
+
   test('SKIP skips an action while the previous run is still running', async () => {
     const sid = id('skip');
     const base = nextHour();

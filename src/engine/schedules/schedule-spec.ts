@@ -101,6 +101,23 @@ export function compileSpec(spec: ScheduleSpec, seed: string): CompiledSpec {
   };
 }
 
+/** A spec that names no time. */
+const NO_TIMES: CompiledSpec = { next: () => undefined };
+
+/**
+ * A stored schedule's spec. One that no longer compiles (stored before a rule was tightened: a
+ * cron expression with Quartz's `L`, say) names no time, as Temporal's scheduler takes no action
+ * on a spec it cannot compile; the schedule can still be described, listed, updated or deleted.
+ */
+export function compileStoredSpec(s: { spec: ScheduleSpec; scheduleId: string }): CompiledSpec {
+  try {
+    return compileSpec(s.spec, s.scheduleId);
+  } catch (e) {
+    if (e instanceof InvalidArgumentError) return NO_TIMES;
+    throw e;
+  }
+}
+
 /** A delay in [0, maxMs) that depends only on the seed and the time (Temporal's jitter). */
 function jitter(seed: string, nominalMs: number, maxMs: number): number {
   if (maxMs <= 0) return 0;

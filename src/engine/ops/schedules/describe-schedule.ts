@@ -3,7 +3,7 @@ import type { ScheduleRecord } from '../../../store/store.ts';
 import type { ScheduleDescriptionResponse, ScheduleRef } from '../../../transport/schedule-api.ts';
 import type { EngineDeps } from '../../deps.ts';
 import { futureActionTimes } from '../../schedules/schedule-decisions.ts';
-import { compileSpec } from '../../schedules/schedule-spec.ts';
+import { compileStoredSpec } from '../../schedules/schedule-spec.ts';
 import { parseRequest } from '../parse-request.ts';
 import { ScheduleRefSchema } from './schedule-requests.ts';
 
@@ -36,7 +36,7 @@ export function toDescription(s: ScheduleRecord): ScheduleDescriptionResponse {
       numActionsSkippedOverlap: s.info.numActionsSkippedOverlap,
       recentActions: s.info.recentActions,
       runningActions: s.info.running.map((r) => ({ workflowId: r.workflowId, runId: r.runId })),
-      nextActionTimesMs: futureActionTimes(s, compileSpec(s.spec, s.scheduleId)),
+      nextActionTimesMs: futureActionTimes(s, compileStoredSpec(s)),
       createdAtMs: s.info.createdAtMs,
       lastUpdatedAtMs: s.info.updatedAtMs,
       bufferSize: s.info.buffered.length,

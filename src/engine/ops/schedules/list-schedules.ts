@@ -7,7 +7,7 @@ import type {
 } from '../../../transport/schedule-api.ts';
 import type { EngineDeps } from '../../deps.ts';
 import { futureActionTimes } from '../../schedules/schedule-decisions.ts';
-import { compileSpec } from '../../schedules/schedule-spec.ts';
+import { compileStoredSpec } from '../../schedules/schedule-spec.ts';
 import { parseRequest } from '../parse-request.ts';
 import { ListSchedulesSchema } from './schedule-requests.ts';
 
@@ -43,11 +43,7 @@ export async function listSchedules(
       state: { paused: s.state.paused, note: s.state.note },
       info: {
         recentActions: s.info.recentActions,
-        nextActionTimesMs: futureActionTimes(
-          s,
-          compileSpec(s.spec, s.scheduleId),
-          LIST_FUTURE_ACTIONS,
-        ),
+        nextActionTimesMs: futureActionTimes(s, compileStoredSpec(s), LIST_FUTURE_ACTIONS),
       },
       memo: s.memo ?? {},
       searchAttributes: s.searchAttributes ?? {},

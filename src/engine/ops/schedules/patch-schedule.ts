@@ -2,7 +2,7 @@ import type { ScheduleRecord } from '../../../store/store.ts';
 import type { PatchScheduleApiRequest } from '../../../transport/schedule-api.ts';
 import type { EngineDeps } from '../../deps.ts';
 import { addStart, dropDueTimes } from '../../schedules/schedule-decisions.ts';
-import { compileSpec } from '../../schedules/schedule-spec.ts';
+import { compileStoredSpec } from '../../schedules/schedule-spec.ts';
 import type { CompiledSpec } from '../../schedules/schedule-spec.ts';
 import { parseRequest } from '../parse-request.ts';
 import type { BackfillSchema } from './schedule-requests.ts';
@@ -33,7 +33,7 @@ export async function patchSchedule(
         s.state.note = req.pause;
       }
       if (req.unpause !== undefined) {
-        if (s.state.paused) dropDueTimes(s, compileSpec(s.spec, s.scheduleId), nowMs);
+        if (s.state.paused) dropDueTimes(s, compileStoredSpec(s), nowMs);
         s.state.paused = false;
         s.state.note = req.unpause;
       }
@@ -46,7 +46,7 @@ export async function patchSchedule(
         });
       }
       if (req.backfill !== undefined) {
-        const spec = compileSpec(s.spec, s.scheduleId);
+        const spec = compileStoredSpec(s);
         for (const b of req.backfill) addBackfill(s, spec, b);
       }
     },

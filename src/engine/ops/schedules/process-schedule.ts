@@ -25,7 +25,7 @@ import type { TimerPayload } from '../../../protocol/tasks.ts';
 import type { ScheduleRecord, TimerRecord } from '../../../store/store.ts';
 import type { EngineDeps } from '../../deps.ts';
 import { RECENT_ACTIONS, collectDueTimes, takeStarts } from '../../schedules/schedule-decisions.ts';
-import { compileSpec } from '../../schedules/schedule-spec.ts';
+import { compileStoredSpec } from '../../schedules/schedule-spec.ts';
 import { cancelWorkflow, terminateWorkflow } from '../cancel-workflow.ts';
 import { startWorkflow } from '../start-workflow.ts';
 import { mutateSchedule, scheduleTimerRef } from './schedule-writes.ts';
@@ -67,7 +67,7 @@ export async function processSchedule(
   const pass = { more: false };
   const decided = await mutateSchedule(deps, namespace, scheduleId, async (s, nowMs) => {
     await refreshRunning(deps, s);
-    pass.more = collectDueTimes(s, compileSpec(s.spec, s.scheduleId), nowMs);
+    pass.more = collectDueTimes(s, compileStoredSpec(s), nowMs);
     takeStarts(s, nowMs);
   });
   if (decided.info.starting.length > 0 || decided.info.stopRunning !== undefined) {

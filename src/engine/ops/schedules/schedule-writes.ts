@@ -11,7 +11,7 @@ import type {
 import { followRegistration } from '../../search-attribute-registry.ts';
 import type { EngineDeps } from '../../deps.ts';
 import { nextActionAt } from '../../schedules/schedule-decisions.ts';
-import { compileSpec } from '../../schedules/schedule-spec.ts';
+import { compileStoredSpec } from '../../schedules/schedule-spec.ts';
 
 /** How long a committed start may wait to be carried out before another pass retries it. */
 export const OUTBOX_RETRY_MS = 10_000;
@@ -34,7 +34,7 @@ export function wakeAt(s: ScheduleRecord, nowMs: number, wakeNow = false): numbe
   const candidates: number[] = [];
   if (wakeNow) candidates.push(nowMs);
   // While paused the schedule still wakes at each time, to pass it by (Temporal's behaviour).
-  const next = nextActionAt(s, compileSpec(s.spec, s.scheduleId));
+  const next = nextActionAt(s, compileStoredSpec(s));
   if (next !== undefined) candidates.push(next);
   if (info.starting.length > 0 || info.stopRunning !== undefined) {
     candidates.push(nowMs + OUTBOX_RETRY_MS);
@@ -67,7 +67,7 @@ export function timerFor(
 /** The next action time as stored for readers: none while paused or out of actions. */
 export function nextActionAtForRow(s: ScheduleRecord): number | undefined {
   if (s.state.paused) return undefined;
-  return nextActionAt(s, compileSpec(s.spec, s.scheduleId));
+  return nextActionAt(s, compileStoredSpec(s));
 }
 
 export interface MutateOptions {
