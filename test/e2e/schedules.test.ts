@@ -638,6 +638,13 @@ describe('schedules', () => {
     await assert.rejects(env.client.schedule.getHandle(sid).describe(), ScheduleNotFoundError);
   });
 
+  test('an interval under a second is refused, as Temporal refuses it', async () => {
+    await assert.rejects(
+      create(id('fast'), { spec: { intervals: [{ every: 500 }] } }),
+      /an interval \(500 ms\) must be at least 1 second/,
+    );
+  });
+
   test('list yields every schedule of the namespace', async () => {
     const ids = [id('list-a'), id('list-b'), id('list-c')];
     for (const sid of ids) await create(sid, { spec: { cronExpressions: ['0 * * * *'] } });

@@ -56,6 +56,12 @@ export function compileSpec(spec: ScheduleSpec, seed: string): CompiledSpec {
     makeCron(calendarToPattern(cal, `skip[${i}]`), timezone, `skip[${i}]`),
   );
   for (const iv of intervals) {
+    // Temporal's floor: its times, and the workflow ids made from them, are whole seconds.
+    if (iv.everyMs < 1000) {
+      throw new InvalidArgumentError(
+        `Invalid schedule spec: an interval (${iv.everyMs} ms) must be at least 1 second.`,
+      );
+    }
     if ((iv.offsetMs ?? 0) >= iv.everyMs) {
       throw new InvalidArgumentError(
         `Invalid schedule spec: an interval's offset (${iv.offsetMs ?? 0} ms) must be less than ` +
