@@ -154,6 +154,14 @@ export const PendingStartSchema = BufferedStartSchema.extend({
 });
 export type PendingStart = z.infer<typeof PendingStartSchema>;
 
+/** A backfill not yet all in the buffer: the spec's times after `afterMs`, up to `endMs` included. */
+export const PendingBackfillSchema = z.object({
+  afterMs: int,
+  endMs: int,
+  overlap: ScheduleOverlapPolicySchema.optional(),
+});
+export type PendingBackfill = z.infer<typeof PendingBackfillSchema>;
+
 export const ScheduleActionResultSchema = z.object({
   scheduledAtMs: int,
   takenAtMs: int,
@@ -179,6 +187,8 @@ export const ScheduleInfoSchema = z.object({
    */
   running: z.array(ScheduleActionResultSchema),
   buffered: z.array(BufferedStartSchema),
+  /** Backfills whose times are moved into the buffer a part at a time, oldest first. */
+  backfills: z.array(PendingBackfillSchema).optional(),
   starting: z.array(PendingStartSchema),
   /** Running workflows to cancel or terminate (CANCEL_OTHER / TERMINATE_OTHER), not yet done. */
   stopRunning: z.enum(['cancel', 'terminate']).optional(),

@@ -482,6 +482,28 @@ describe('schedules', () => {
     await h.delete();
   });
 
+  test('a backfill of more times than the buffer holds considers every one, a part at a time', async () => {
+    const sid = id('long-backfill');
+    const h = await create(
+      sid,
+      { spec: { intervals: [{ every: '1m' }] }, state: { paused: true } },
+      heldJob,
+    );
+    await h.trigger('SKIP'); // tracked, so each backfilled action overlaps it
+    await waitForTaken(h, 1);
+    // 1,500 minutes (the buffer holds 1,000): each is skipped, none dropped, as in Temporal.
+    const end = Math.floor(clock.now() / MINUTE) * MINUTE - 24 * HOUR;
+    await h.backfill({ start: new Date(end - 1499 * MINUTE), end: new Date(end), overlap: 'SKIP' });
+    await waitFor(
+      async () => (await h.describe()).info.numActionsSkippedOverlap === 1500,
+      'the 1,500 backfilled actions skipped',
+    );
+    assert.equal(await taken(h), 1);
+    const [held = ''] = await runIds(h);
+    await env.client.workflow.getHandle(held).terminate();
+    await h.delete();
+  });
+
   test('remainingActions stops the schedule after N', async () => {
     const sid = id('remaining');
     const base = nextHour();

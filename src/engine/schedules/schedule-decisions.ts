@@ -75,6 +75,58 @@ export function dropDueTimes(s: ScheduleRecordFields, spec: CompiledSpec, nowMs:
   info.lastProcessedMs = Math.max(info.lastProcessedMs, nowMs);
 }
 
+/** Temporal's limit on backfills waiting to be buffered: more are dropped. */
+export const MAX_BACKFILLS = 1000;
+
+/**
+ * Queues a backfill of the spec's times in [startMs, endMs] (both included, as Temporal's):
+ * {@link collectBackfills} moves them into the buffer, a part at a time. Returns false, and
+ * queues nothing, if MAX_BACKFILLS are waiting already.
+ */
+export function addBackfill(
+  s: ScheduleRecordFields,
+  b: { startMs: number; endMs: number; overlap?: ScheduleOverlapPolicy | undefined },
+): boolean {
+  const backfills = (s.info.backfills ??= []);
+  if (backfills.length >= MAX_BACKFILLS) return false;
+  backfills.push({
+    afterMs: b.startMs - 1,
+    endMs: b.endMs,
+    ...(b.overlap !== undefined && { overlap: b.overlap }),
+  });
+  return true;
+}
+
+/**
+ * Moves backfilled times into the buffer, oldest backfill first, until it is half full: the other
+ * half is for scheduled times (Temporal's incremental backfill). A long backfill goes on in later
+ * passes, as its starts leave the buffer, so none of its times is dropped.
+ */
+export function collectBackfills(s: ScheduleRecordFields, spec: CompiledSpec): void {
+  const backfills = s.info.backfills ?? [];
+  while (backfills.length > 0 && s.info.buffered.length < MAX_BUFFER / 2) {
+    const b = backfills[0];
+    const t = b === undefined ? undefined : spec.next(b.afterMs);
+    if (b === undefined || t === undefined || t.nominalMs > b.endMs) {
+      backfills.shift();
+      continue;
+    }
+    b.afterMs = t.nominalMs;
+    addStart(s, {
+      nominalMs: t.nominalMs,
+      actualMs: t.actualMs,
+      manual: true,
+      ...(b.overlap !== undefined && { overlap: b.overlap }),
+    });
+  }
+  if (backfills.length === 0) delete s.info.backfills;
+}
+
+/** Whether backfilled times wait and the buffer has room for them: a pass moves them in. */
+export function backfillsWaiting(s: ScheduleRecordFields): boolean {
+  return (s.info.backfills?.length ?? 0) > 0 && s.info.buffered.length < MAX_BUFFER / 2;
+}
+
 /** Adds a start to the buffer unless the buffer is full (Temporal drops it then). */
 export function addStart(s: ScheduleRecordFields, start: BufferedStart): boolean {
   if (s.info.buffered.length >= MAX_BUFFER) return false;

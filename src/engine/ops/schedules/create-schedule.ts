@@ -1,12 +1,11 @@
 import type { CreateScheduleApiRequest } from '../../../transport/schedule-api.ts';
 import type { ScheduleRecord } from '../../../store/store.ts';
 import type { EngineDeps } from '../../deps.ts';
-import { addStart } from '../../schedules/schedule-decisions.ts';
+import { addBackfill, addStart } from '../../schedules/schedule-decisions.ts';
 import { compileSpec } from '../../schedules/schedule-spec.ts';
 import { checkSearchAttributeTypes, followRegistration } from '../../search-attribute-registry.ts';
 import { assertNamespace } from '../find-run.ts';
 import { parseRequest } from '../parse-request.ts';
-import { addBackfill } from './patch-schedule.ts';
 import {
   CreateScheduleSchema,
   checkActionPayloads,
@@ -27,7 +26,7 @@ export async function createSchedule(
 ): Promise<void> {
   const req = parseRequest(CreateScheduleSchema, input, 'create schedule');
   await assertNamespace(deps, req.namespace);
-  const spec = compileSpec(req.spec, req.scheduleId);
+  compileSpec(req.spec, req.scheduleId);
   checkActionPayloads(deps, req.scheduleId, req.action);
   // The schedule's own and its action's: both are the namespace's search attributes.
   const registration = await checkSearchAttributeTypes(deps.store, req.namespace, [
@@ -62,7 +61,7 @@ export async function createSchedule(
     // Under ALLOW_ALL, as Temporal's TypeScript SDK asks for it.
     addStart(schedule, { nominalMs: nowMs, actualMs: nowMs, manual: true, overlap: 'ALLOW_ALL' });
   }
-  for (const b of req.state?.backfill ?? []) addBackfill(schedule, spec, b);
+  for (const b of req.state?.backfill ?? []) addBackfill(schedule, b);
   const due = wakeAt(schedule, nowMs);
   schedule.nextActionAtMs = nextActionAtForRow(schedule);
   const write = deps.store.createSchedule({

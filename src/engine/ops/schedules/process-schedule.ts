@@ -24,7 +24,12 @@ import { RunStatus } from '../../../protocol/run-status.ts';
 import type { TimerPayload } from '../../../protocol/tasks.ts';
 import type { ScheduleRecord, TimerRecord } from '../../../store/store.ts';
 import type { EngineDeps } from '../../deps.ts';
-import { RECENT_ACTIONS, collectDueTimes, takeStarts } from '../../schedules/schedule-decisions.ts';
+import {
+  RECENT_ACTIONS,
+  collectBackfills,
+  collectDueTimes,
+  takeStarts,
+} from '../../schedules/schedule-decisions.ts';
 import { compileStoredSpec } from '../../schedules/schedule-spec.ts';
 import { cancelWorkflow, terminateWorkflow } from '../cancel-workflow.ts';
 import { startWorkflow } from '../start-workflow.ts';
@@ -67,7 +72,9 @@ export async function processSchedule(
   const pass = { more: false };
   const decided = await mutateSchedule(deps, namespace, scheduleId, async (s, nowMs) => {
     await refreshRunning(deps, s);
-    pass.more = collectDueTimes(s, compileStoredSpec(s), nowMs);
+    const spec = compileStoredSpec(s);
+    pass.more = collectDueTimes(s, spec, nowMs);
+    collectBackfills(s, spec);
     takeStarts(s, nowMs);
   });
   if (decided.info.starting.length > 0 || decided.info.stopRunning !== undefined) {

@@ -10,7 +10,7 @@ import type {
 } from '../../../store/store.ts';
 import { followRegistration } from '../../search-attribute-registry.ts';
 import type { EngineDeps } from '../../deps.ts';
-import { nextActionAt } from '../../schedules/schedule-decisions.ts';
+import { backfillsWaiting, nextActionAt } from '../../schedules/schedule-decisions.ts';
 import { compileStoredSpec } from '../../schedules/schedule-spec.ts';
 
 /** How long a committed start may wait to be carried out before another pass retries it. */
@@ -28,7 +28,10 @@ export function scheduleTimerRef(namespace: string, scheduleId: string): TimerRe
   return { runId: `schedule:${namespace}:${scheduleId}`, key: 'next' };
 }
 
-/** When the schedule must wake next: its next action, an unfinished outbox, a buffered start. */
+/**
+ * When the schedule must wake next: its next action, an unfinished outbox, a buffered start,
+ * backfilled times the buffer has room for.
+ */
 export function wakeAt(s: ScheduleRecord, nowMs: number, wakeNow = false): number | undefined {
   const info = s.info;
   const candidates: number[] = [];
@@ -42,6 +45,7 @@ export function wakeAt(s: ScheduleRecord, nowMs: number, wakeNow = false): numbe
   if (info.buffered.length > 0) {
     candidates.push(info.running.length > 0 ? nowMs + RUNNING_RECHECK_MS : nowMs);
   }
+  if (backfillsWaiting(s)) candidates.push(nowMs);
   return candidates.length === 0 ? undefined : Math.min(...candidates);
 }
 
