@@ -689,6 +689,30 @@ describe('schedules', () => {
     for (const sid of ids) await env.client.schedule.getHandle(sid).delete();
   });
 
+  test('a list entry shows the last 5 actions and the next 5 times, as Temporal', async () => {
+    const sid = id('list-recent');
+    const h = await create(sid, { spec: { cronExpressions: ['0 * * * *'] } });
+    for (let i = 1; i <= 6; i++) {
+      await h.trigger();
+      await waitForTaken(h, i);
+      clock.advance(1000); // each trigger's run has an id of its own
+    }
+    const described = (await h.describe()).info.recentActions.map((a) => a.takenAt.getTime());
+    assert.equal(described.length, 6);
+    let listed = 0;
+    for await (const s of env.client.schedule.list()) {
+      if (s.scheduleId !== sid) continue;
+      listed += 1;
+      assert.deepEqual(
+        s.info.recentActions.map((a) => a.takenAt.getTime()),
+        described.slice(-5),
+      );
+      assert.equal(s.info.nextActionTimes.length, 5);
+    }
+    assert.equal(listed, 1);
+    await h.delete();
+  });
+
   test("list({ query }) filters on the schedules' search attributes and TemporalSchedulePaused", async () => {
     const spec = { cronExpressions: ['0 * * * *'] };
     const [a, b, c] = [id('q-a'), id('q-b'), id('q-c')];

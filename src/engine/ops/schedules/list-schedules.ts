@@ -11,8 +11,12 @@ import { compileStoredSpec } from '../../schedules/schedule-spec.ts';
 import { parseRequest } from '../parse-request.ts';
 import { ListSchedulesSchema } from './schedule-requests.ts';
 
-/** How many next action times a list entry shows (Temporal's FutureActionCountForList). */
+/**
+ * How many next action times and recent actions a list entry shows (Temporal's
+ * FutureActionCountForList and RecentActionCountForList).
+ */
 const LIST_FUTURE_ACTIONS = 5;
+const LIST_RECENT_ACTIONS = 5;
 
 /**
  * The schedules of a namespace in id order, one page at a time; the page token is the last id
@@ -42,7 +46,7 @@ export async function listSchedules(
       action: { type: 'startWorkflow', workflowType: s.action.workflowType },
       state: { paused: s.state.paused, note: s.state.note },
       info: {
-        recentActions: s.info.recentActions,
+        recentActions: s.info.recentActions.slice(-LIST_RECENT_ACTIONS),
         nextActionTimesMs: futureActionTimes(s, compileStoredSpec(s), LIST_FUTURE_ACTIONS),
       },
       memo: s.memo ?? {},
