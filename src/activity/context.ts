@@ -7,6 +7,7 @@ import type { Logger } from '../logger.ts';
 import { msFromDuration } from '../protocol/duration.ts';
 import type { Duration } from '../protocol/duration.ts';
 import type { RetryPolicy } from '../protocol/retry-options.ts';
+import type { Priority } from '../protocol/priority.ts';
 import { asyncStore } from '../util/async-store.ts';
 
 /** What an activity knows about itself. Temporal's `ActivityInfo`, plus `idempotencyKey`. */
@@ -41,6 +42,12 @@ export interface ActivityInfo {
    * leaves it unset unless given). Temporal's `retryPolicy`.
    */
   readonly retryPolicy?: RetryPolicy | undefined;
+  /**
+   * The activity's priority: the fields its `proxyActivities` options set, over its workflow's
+   * (`{}` when neither sets any: key 3). Always set by a worker (`MockActivityEnvironment` leaves
+   * it unset unless given). Temporal's `priority`.
+   */
+  readonly priority?: Priority | undefined;
   /**
    * (+) Stable across retries of this activity in this run (run id + activity id): pass it to
    * the systems you call so that their side effect happens once.

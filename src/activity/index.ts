@@ -31,6 +31,7 @@ export {
   RetryState,
 } from '../failures.ts';
 export type { ApplicationFailureOptions } from '../failures.ts';
+export type { Priority } from '../protocol/priority.ts';
 export { noopMetricMeter } from '../common/metrics.ts';
 export type {
   Metric,

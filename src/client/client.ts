@@ -14,6 +14,7 @@ import type { RetryPolicy } from '../protocol/retry-options.ts';
 import { typedKeyTypes } from '../protocol/typed-search-attributes.ts';
 import type { TypedSearchAttributesInput } from '../protocol/typed-search-attributes.ts';
 import { userMetadataOf } from '../protocol/user-metadata.ts';
+import type { Priority } from '../protocol/priority.ts';
 import type { EngineApi } from '../transport/engine-api.ts';
 import { AsyncCompletionClient } from './async-completion-client.ts';
 import type {
@@ -116,6 +117,14 @@ export interface WorkflowStartOptions<T extends Workflow = Workflow> {
   readonly staticSummary?: string | undefined;
   /** Longer text for the run, may span lines (Temporal's `staticDetails`): at most 20,000 bytes. */
   readonly staticDetails?: string | undefined;
+  /**
+   * Temporal's task priority of the run: `priorityKey` (a whole number from 1, lower first;
+   * unset is 3) orders its workflow tasks in a backlog of the task queue, and its activities and
+   * children inherit each field they leave unset; `fairnessKey` and `fairnessWeight` are recorded
+   * and inherited. Carried to retries, cron runs and continue-as-new. A bad value is refused with
+   * `InvalidArgumentError`. `workflowInfo().priority` and `describe().priority` give it back.
+   */
+  readonly priority?: Priority | undefined;
 }
 
 /** Options of `signalWithStart`: the start options, the signal and its arguments. */
@@ -390,6 +399,7 @@ export class WorkflowClient {
       workflowIdReusePolicy: options.workflowIdReusePolicy,
       workflowIdConflictPolicy: options.workflowIdConflictPolicy,
       userMetadata: userMetadataOf(options.staticSummary, options.staticDetails),
+      priority: options.priority,
     };
   }
 

@@ -129,6 +129,7 @@ export {
   isCancellation,
 } from '../failures.ts';
 export type { RetryPolicy } from '../protocol/retry-options.ts';
+export type { Priority } from '../protocol/priority.ts';
 export type { InteractionDefinition, WorkflowMetadata } from '../protocol/activation.ts';
 export type { WorkflowDescription } from '../transport/engine-api.ts';
 export { defaultPayloadConverter, METADATA_ENCODING_KEY } from '../common/data-converter.ts';

@@ -104,6 +104,7 @@ export function actionToWire(
   if (header !== undefined) out.header = header;
   const userMetadata = userMetadataOf(action.staticSummary, action.staticDetails);
   if (userMetadata !== undefined) out.userMetadata = userMetadata;
+  if (action.priority !== undefined) out.priority = action.priority;
   return out;
 }
 
@@ -123,6 +124,7 @@ export function actionFromWire(a: ScheduleAction): ScheduleDescriptionStartWorkf
     retry: a.retry === undefined ? undefined : retryFromWire(a.retry),
     staticSummary: a.userMetadata?.summary as string | undefined,
     staticDetails: a.userMetadata?.details as string | undefined,
+    priority: a.priority,
   };
 }
 

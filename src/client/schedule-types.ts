@@ -2,6 +2,7 @@
 // ScheduleDescription…), with Dates and Durations where the wire has ms.
 import type { Workflow } from '../protocol/definitions.ts';
 import type { Duration } from '../protocol/duration.ts';
+import type { Priority } from '../protocol/priority.ts';
 import type { RetryPolicy } from '../protocol/retry-options.ts';
 import type { CalendarSpec, ScheduleOverlapPolicy } from '../protocol/schedules.ts';
 import type {
@@ -65,6 +66,8 @@ export interface ScheduleOptionsStartWorkflowAction<W extends Workflow = Workflo
   readonly staticSummary?: string | undefined;
   /** Each started run's `staticDetails` (at most 20,000 bytes as stored). Temporal's. */
   readonly staticDetails?: string | undefined;
+  /** Each started run's priority, as a start's `priority`. Temporal's. */
+  readonly priority?: Priority | undefined;
 }
 
 export interface SchedulePolicies {
@@ -166,6 +169,7 @@ export interface ScheduleDescriptionStartWorkflowAction {
   readonly retry: RetryPolicy | undefined;
   readonly staticSummary: string | undefined;
   readonly staticDetails: string | undefined;
+  readonly priority: Priority | undefined;
 }
 
 /** `handle.describe()`. Temporal's `ScheduleDescription`: durations in ms. */

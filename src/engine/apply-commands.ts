@@ -1,4 +1,5 @@
 import type { Command, CommandOf } from '../protocol/commands.ts';
+import { compilePriority, priorityProblem } from '../protocol/priority.ts';
 import { resolveRetryPolicy } from '../protocol/retry-policy.ts';
 import { normaliseSearchAttributes } from '../protocol/search-attribute-checks.ts';
 import { userMetadataProblem } from './payload-limits.ts';
@@ -77,6 +78,17 @@ export function validateCommands(commands: readonly Command[]): void {
         resolveRetryPolicy(c.retry);
       } catch (e) {
         throw new BadCommandError((e as Error).message);
+      }
+      const problem = priorityProblem(
+        c.priority,
+        c.type === 'ScheduleActivityTask'
+          ? `activity '${c.activityType}' (seq ${c.seq})`
+          : `child workflow '${c.workflowId}' (${c.workflowType})`,
+      );
+      if (problem !== undefined) {
+        throw new BadCommandError(
+          `${problem} Fix it in the workflow code: this task fails until then.`,
+        );
       }
     }
     // Temporal's: a child's cron schedule it cannot read fails the task (BadCommand).
@@ -260,6 +272,7 @@ function scheduleActivity(
   completedEventId: number,
 ): void {
   const t = normaliseActivityTimeouts(c, undefined);
+  const priority = compilePriority(c.priority);
   const e = tx.append({
     type: 'ActivityTaskScheduled',
     seq: c.seq,
@@ -278,9 +291,17 @@ function scheduleActivity(
     ...(t.heartbeatTimeoutMs !== undefined && { heartbeatTimeoutMs: t.heartbeatTimeoutMs }),
     retryPolicy: resolveRetryPolicy(c.retry),
     ...(c.userMetadata !== undefined && { userMetadata: c.userMetadata }),
+    ...(priority !== undefined && { priority }),
     workflowTaskCompletedEventId: completedEventId,
   });
-  tx.enqueue('activity', c.taskQueue, e.eventId, 1);
+  // Queued by its own priority over the workflow's (the pending activity's, applyEvent).
+  tx.enqueue(
+    'activity',
+    c.taskQueue,
+    e.eventId,
+    1,
+    tx.state.pendingActivities[String(e.eventId)]?.priority,
+  );
   if (t.scheduleToCloseTimeoutMs !== undefined) {
     tx.setTimer(
       activityTimerKey(e.eventId, 'ScheduleToClose'),

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CommandOf } from '../protocol/commands.ts';
 import { ContinueAsNewInitiator } from '../protocol/history-events.ts';
+import { compilePriority } from '../protocol/priority.ts';
 import { resolveRetryPolicy } from '../protocol/retry-policy.ts';
 import { buildNewRun, keptLineage, recordedTimeouts } from './new-run.ts';
 import {
@@ -83,6 +84,7 @@ export function startChildWorkflow(
   c: CommandOf<'StartChildWorkflowExecution'>,
   completedEventId: number,
 ): void {
+  const priority = compilePriority(c.priority);
   const e = tx.append({
     type: 'StartChildWorkflowExecutionInitiated',
     namespace: tx.state.namespace,
@@ -107,6 +109,7 @@ export function startChildWorkflow(
       workflowIdReusePolicy: c.workflowIdReusePolicy,
     }),
     ...(c.userMetadata !== undefined && { userMetadata: c.userMetadata }),
+    ...(priority !== undefined && { priority }),
     workflowTaskCompletedEventId: completedEventId,
   });
   // The child's run id is chosen now, so that starting it again after a crash is a no-op.

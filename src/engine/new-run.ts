@@ -5,6 +5,8 @@ import type { WireHeaders } from '../protocol/headers.ts';
 import type { ContinueAsNewInitiator } from '../protocol/history-events.ts';
 import type { ResolvedRetryPolicy } from '../protocol/retry-policy.ts';
 import type { UserMetadata } from '../protocol/user-metadata.ts';
+import { mergePriority } from '../protocol/priority.ts';
+import type { Priority } from '../protocol/priority.ts';
 import { RunStatus } from '../protocol/run-status.ts';
 import { mergeSearchAttributes } from '../protocol/search-attributes.ts';
 import type { CreateRunRequest, SearchAttributeRegistration } from '../store/store.ts';
@@ -40,7 +42,7 @@ export interface NewRunSpec {
   initiator?: ContinueAsNewInitiator | undefined;
   parent?:
     { namespace: string; workflowId: string; runId: string; initiatedEventId: number } | undefined;
-  /** A child's root (Temporal's rootWorkflowExecution): see {@link childRoot}. */
+  /** A child's root (Temporal's rootWorkflowExecution): see {@link childLineage}. */
   root?: { workflowId: string; runId: string } | undefined;
   /** Temporal's startDelay: the first workflow task is scheduled this long after the start. */
   startDelayMs?: number | undefined;
@@ -71,25 +73,35 @@ export interface NewRunSpec {
    * and not carried to a retry, a cron run or continue-as-new (Temporal's server does not).
    */
   userMetadata?: UserMetadata | undefined;
+  /**
+   * The run's priority (compiled: only the fields set): a start's, or a child's own over its
+   * parent's. Carried to a retry, a cron run and continue-as-new, as in Temporal.
+   */
+  priority?: Priority | undefined;
 }
 
 /**
- * The parent and root a run that continues `s` (a retry, a cron run, continue-as-new) keeps: as in
- * Temporal, they carry across the chain.
+ * The parent, root and priority a run that continues `s` (a retry, a cron run, continue-as-new)
+ * keeps: as in Temporal, they carry across the chain.
  */
-export function keptLineage(s: RunState): Pick<NewRunSpec, 'parent' | 'root'> {
-  return { parent: s.parent, root: s.root };
+export function keptLineage(s: RunState): Pick<NewRunSpec, 'parent' | 'root' | 'priority'> {
+  return { parent: s.parent, root: s.root, priority: s.priority };
 }
 
 /**
- * The root of a child that `parent` starts: the parent's own root, or the parent itself when it
- * is not a child (Temporal's rootWorkflowExecution).
+ * What a child that `parent` starts takes from it: its root, the parent's own root or the parent
+ * itself when it is not a child (Temporal's rootWorkflowExecution); and its priority, the child's
+ * own (`own`, as its initiated event records it) over the parent's, field by field (Temporal's).
  */
-export function childRoot(parent: { workflowId: string; runId: string; state: unknown }): {
-  workflowId: string;
-  runId: string;
-} {
-  return parseRunState(parent.state).root ?? { workflowId: parent.workflowId, runId: parent.runId };
+export function childLineage(
+  parent: { workflowId: string; runId: string; state: unknown },
+  own: Priority | undefined,
+): Pick<NewRunSpec, 'root' | 'priority'> {
+  const s = parseRunState(parent.state);
+  return {
+    root: s.root ?? { workflowId: parent.workflowId, runId: parent.runId },
+    priority: mergePriority(s.priority, own),
+  };
 }
 
 /** The longest workflow task timeout Temporal allows. */
@@ -193,6 +205,7 @@ export function buildNewRun(
     }),
     ...(spec.cronSchedule !== undefined && { cronSchedule: spec.cronSchedule }),
     ...(spec.userMetadata !== undefined && { userMetadata: spec.userMetadata }),
+    ...(spec.priority !== undefined && { priority: spec.priority }),
   });
   if (spec.signal !== undefined) {
     tx.append({

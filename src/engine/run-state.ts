@@ -10,6 +10,8 @@ import { ResolvedRetryPolicy } from '../protocol/retry-policy.ts';
 import { RunStatus, RunStatusSchema } from '../protocol/run-status.ts';
 import { TimerPayload } from '../protocol/tasks.ts';
 import { UserMetadataSchema, WireHeadersSchema, payloadBytes } from '../protocol/payload.ts';
+import { mergePriority } from '../protocol/priority.ts';
+import { PrioritySchema } from '../protocol/priority-schema.ts';
 import { mergeMemo, mergeSearchAttributes } from '../protocol/search-attributes.ts';
 import { IllegalStateError } from '../errors.ts';
 
@@ -42,6 +44,11 @@ const PendingActivity = z.object({
   lastFailure: Failure.optional(),
   nextAttemptAtMs: z.number().optional(),
   cancelRequestedEventId: z.number().int().optional(),
+  /**
+   * The activity's priority as its tasks are queued and `activityInfo()` shows it: its own over
+   * its workflow's, field by field. Absent: none set.
+   */
+  priority: PrioritySchema.optional(),
 });
 export type PendingActivity = z.infer<typeof PendingActivity>;
 
@@ -196,6 +203,11 @@ export const RunState = z.object({
   timerRowDueAtMs: z.number().optional(),
   /** From WorkflowExecutionStarted: the start's summary and details, for describe(). */
   userMetadata: UserMetadataSchema.optional(),
+  /**
+   * From WorkflowExecutionStarted: the run's priority, by which its workflow tasks are queued and
+   * which its activities and children inherit. Absent: none set (key 3).
+   */
+  priority: PrioritySchema.optional(),
 });
 export type RunState = z.infer<typeof RunState>;
 
@@ -301,6 +313,7 @@ export function applyEvent(state: RunState, e: HistoryEvent): void {
       if (e.parent !== undefined) state.parent = e.parent;
       if (e.rootWorkflowExecution !== undefined) state.root = e.rootWorkflowExecution;
       if (e.userMetadata !== undefined) state.userMetadata = e.userMetadata;
+      if (e.priority !== undefined) state.priority = e.priority;
       if (e.workflowExecutionExpirationTimeMs !== undefined) {
         state.workflowExecutionExpirationTimeMs = e.workflowExecutionExpirationTimeMs;
       }
@@ -384,7 +397,8 @@ export function applyEvent(state: RunState, e: HistoryEvent): void {
     case 'WorkflowTaskTimedOut':
       state.workflowTask = undefined;
       return;
-    case 'ActivityTaskScheduled':
+    case 'ActivityTaskScheduled': {
+      const priority = mergePriority(state.priority, e.priority);
       state.pendingActivities[String(e.eventId)] = {
         scheduledEventId: e.eventId,
         seq: e.seq,
@@ -404,8 +418,10 @@ export function applyEvent(state: RunState, e: HistoryEvent): void {
         startToCloseTimeoutMs: e.startToCloseTimeoutMs,
         ...(e.heartbeatTimeoutMs !== undefined && { heartbeatTimeoutMs: e.heartbeatTimeoutMs }),
         retryPolicy: e.retryPolicy,
+        ...(priority !== undefined && { priority }),
       };
       return;
+    }
     case 'ActivityTaskCancelRequested': {
       const pa = state.pendingActivities[String(e.scheduledEventId)];
       if (pa) pa.cancelRequestedEventId = e.eventId;

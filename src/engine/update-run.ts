@@ -6,6 +6,7 @@ import {
 } from '../errors.ts';
 import type { HistoryEvent, NewHistoryEvent } from '../protocol/history-events.ts';
 import { RunStatus, isTerminal } from '../protocol/run-status.ts';
+import type { Priority } from '../protocol/priority.ts';
 import type { TaskKind, TimerPayload } from '../protocol/tasks.ts';
 import type {
   AppendToRunRequest,
@@ -429,15 +430,27 @@ export class RunTx {
     this.#changed = true;
   }
 
-  enqueue(kind: TaskKind, taskQueue: string, scheduledEventId: number, attempt: number): void {
-    this.tasks.push({
+  /**
+   * Queues a task; `priority` (the run's, for a workflow task; the activity's, for an activity
+   * task) orders it in its queue's backlog.
+   */
+  enqueue(
+    kind: TaskKind,
+    taskQueue: string,
+    scheduledEventId: number,
+    attempt: number,
+    priority: Priority | undefined,
+  ): void {
+    const task: NewTask = {
       namespace: this.state.namespace,
       taskQueue,
       kind,
       runId: this.runId,
       scheduledEventId,
       attempt,
-    });
+    };
+    if (priority?.priorityKey !== undefined) task.priority = priority.priorityKey;
+    this.tasks.push(task);
     this.#changed = true;
   }
 
@@ -566,7 +579,7 @@ export class RunTx {
       startToCloseTimeoutMs: timeoutMs,
       attempt,
     });
-    this.enqueue('workflow', this.state.taskQueue, e.eventId, attempt);
+    this.enqueue('workflow', this.state.taskQueue, e.eventId, attempt, this.state.priority);
   }
 
   /**

@@ -2,6 +2,7 @@
 import type { Command } from './commands.ts';
 import type { Failure } from './failure.ts';
 import type { WireHeaders } from './headers.ts';
+import type { Priority } from './priority.ts';
 import type { RetryPolicy } from './retry-options.ts';
 import type { LocalActivityMarkerDetails, LocalActivityRequests } from './local-activity.ts';
 
@@ -37,6 +38,8 @@ export interface WorkflowStartInfo {
   cronSchedule?: string | undefined;
   /** WorkflowExecutionStarted firstWorkflowTaskBackoffMs: the wait before this run's first task. */
   firstWorkflowTaskBackoffMs?: number | undefined;
+  /** WorkflowExecutionStarted priority: the run's, the fields it sets. */
+  priority?: Priority | undefined;
 }
 
 export type ActivityResolution =

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { Failure } from './failure.ts';
 import { Payloads, UserMetadataSchema, WireHeadersSchema } from './payload.ts';
+import { PrioritySchema } from './priority-schema.ts';
 import { RetryPolicyInput } from './retry-policy.ts';
 import {
   MemoUpsert,
@@ -36,6 +37,8 @@ export const ScheduleActivityTask = z.object({
   requestEagerExecution: z.boolean().optional(),
   /** Temporal's userMetadata (`summary`): shown by UIs, never matched on replay. */
   userMetadata: UserMetadataSchema.optional(),
+  /** The activity's `priority`, the fields it sets; never matched on replay. */
+  priority: PrioritySchema.optional(),
 });
 export const RequestCancelActivityTask = z.object({
   type: z.literal('RequestCancelActivityTask'),
@@ -109,6 +112,8 @@ export const StartChildWorkflowExecution = z.object({
   workflowIdReusePolicy: z.enum(REUSE_POLICIES).optional(),
   /** `staticSummary`, `staticDetails`: on the initiated event and the child's start. */
   userMetadata: UserMetadataSchema.optional(),
+  /** The child's `priority`, the fields it sets (the parent's fill the others). */
+  priority: PrioritySchema.optional(),
 });
 export const SignalExternalWorkflowExecution = z.object({
   type: z.literal('SignalExternalWorkflowExecution'),

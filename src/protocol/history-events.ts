@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { Failure, RetryStateSchema, TimeoutTypeSchema } from './failure.ts';
 import { Payloads, UserMetadataSchema, WireHeadersSchema } from './payload.ts';
+import { PrioritySchema } from './priority-schema.ts';
 import { ResolvedRetryPolicy } from './retry-policy.ts';
 import { UpdateOutcome } from './update.ts';
 import { REUSE_POLICIES } from './workflow-id-policy.ts';
@@ -92,6 +93,12 @@ export const WorkflowExecutionStarted = event('WorkflowExecutionStarted', {
    * schedule's or a parent's). Not carried to retries, cron runs or continue-as-new, as in Temporal.
    */
   userMetadata: UserMetadataSchema.optional(),
+  /**
+   * Temporal's priority of the run, the fields it sets: a start's, or a child's own merged over
+   * its parent's, field by field. Carried to retries, cron runs and continue-as-new. Absent (as
+   * in histories recorded before priorities): none.
+   */
+  priority: PrioritySchema.optional(),
 });
 export const WorkflowExecutionCompleted = event('WorkflowExecutionCompleted', {
   result: z.unknown().optional(),
@@ -222,6 +229,8 @@ export const ActivityTaskScheduled = event('ActivityTaskScheduled', {
   retryPolicy: ResolvedRetryPolicy,
   /** Temporal's userMetadata: the activity's `summary`. */
   userMetadata: UserMetadataSchema.optional(),
+  /** The activity's own `priority` (its workflow's fills the fields it leaves unset). */
+  priority: PrioritySchema.optional(),
   workflowTaskCompletedEventId: z.number().int(),
 });
 export const ActivityTaskStarted = event('ActivityTaskStarted', {
@@ -320,6 +329,8 @@ export const StartChildWorkflowExecutionInitiated = event('StartChildWorkflowExe
   workflowIdReusePolicy: z.enum(REUSE_POLICIES).optional(),
   /** Temporal's userMetadata: the child's `staticSummary`, `staticDetails`. */
   userMetadata: UserMetadataSchema.optional(),
+  /** The child's own `priority` (its start merges it over the parent's). */
+  priority: PrioritySchema.optional(),
   workflowTaskCompletedEventId: z.number().int(),
 });
 export const StartChildWorkflowExecutionFailed = event('StartChildWorkflowExecutionFailed', {

@@ -3,6 +3,7 @@
 import * as z from 'zod';
 import { Failure } from './failure.ts';
 import { Payloads, WireHeadersSchema } from './payload.ts';
+import { PrioritySchema } from './priority-schema.ts';
 import { RetryPolicyInput } from './retry-policy.ts';
 
 /** Marker name of a local activity's outcome; equal to `LOCAL_ACTIVITY_MARKER_NAME` in the sandbox. */
@@ -46,6 +47,8 @@ export const LocalActivityRequest = z.object({
   scheduleToStartTimeoutMs: z.number().int().positive().optional(),
   retry: RetryPolicyInput.optional(),
   localRetryThresholdMs: z.number().int().nonnegative(),
+  /** The call's own priority (the run's fills the rest): for `activityInfo()`, not recorded. */
+  priority: PrioritySchema.optional(),
 });
 export type LocalActivityRequest = z.infer<typeof LocalActivityRequest>;
 

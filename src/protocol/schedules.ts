@@ -2,6 +2,7 @@
 // in ms). The client's friendlier shapes (Date, Duration strings) live in client/schedule-types.ts.
 import * as z from 'zod';
 import { UserMetadataSchema, WireHeadersSchema } from './payload.ts';
+import { PrioritySchema } from './priority-schema.ts';
 import { RetryPolicyInput } from './retry-policy.ts';
 import { SearchAttributeKeyTypes, SearchAttributesUpsert } from './search-attributes.ts';
 
@@ -110,6 +111,8 @@ export const ScheduleActionSchema = z.object({
   header: WireHeadersSchema.optional(),
   /** Each started run's `staticSummary` and `staticDetails` (payloads). */
   userMetadata: UserMetadataSchema.optional(),
+  /** Each started run's priority (Temporal's), the fields it sets. */
+  priority: PrioritySchema.optional(),
 });
 export type ScheduleAction = z.infer<typeof ScheduleActionSchema>;
 

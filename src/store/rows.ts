@@ -8,6 +8,7 @@ import { HistoryEvent } from '../protocol/history-events.ts';
 import { RunStatusSchema } from '../protocol/run-status.ts';
 import { INDEXED_VALUE_TYPES } from '../protocol/search-attribute-types.ts';
 import { TaskKindSchema, TimerPayload } from '../protocol/tasks.ts';
+import { DEFAULT_PRIORITY_KEY } from '../protocol/priority.ts';
 import type {
   EngineProcessRecord,
   NewTask,
@@ -65,6 +66,7 @@ export const TaskRow = z.object({
   run_id: z.string(),
   scheduled_event_id: int,
   attempt: int,
+  priority: int,
 });
 export type TaskRow = z.infer<typeof TaskRow>;
 /** A task row as a read of one queue finds it: the queue's columns are the read's own. */
@@ -73,6 +75,7 @@ export const QueuedTaskRow = TaskRow.pick({
   run_id: true,
   scheduled_event_id: true,
   attempt: true,
+  priority: true,
 });
 /** A task row before the database gives it an id (its lease starts free). */
 export type NewTaskRow = Omit<TaskRow, 'task_id'>;
@@ -306,6 +309,7 @@ export function taskToRow(task: NewTask): NewTaskRow {
     run_id: task.runId,
     scheduled_event_id: task.scheduledEventId,
     attempt: task.attempt,
+    priority: task.priority ?? DEFAULT_PRIORITY_KEY,
   };
 }
 
@@ -323,6 +327,7 @@ export function queuedTaskFromRow(
     runId: r.run_id,
     scheduledEventId: r.scheduled_event_id,
     attempt: r.attempt,
+    priority: r.priority,
   };
 }
 

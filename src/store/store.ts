@@ -56,7 +56,8 @@ export interface Store {
   readHistory(req: { runId: string; fromEventId?: number | undefined }): Promise<HistoryEvent[]>;
 
   /**
-   * The oldest `limit` tasks of the queue whose ids are not in `skipTaskIds`, oldest first,
+   * The first `limit` tasks of the queue whose ids are not in `skipTaskIds`, in the order they
+   * are handed out: lowest `priority` first, oldest first within a priority (task id order),
    * without changing anything (a read, not a commit). A task stays until deleted (by appendToRun
    * or deleteTask): the engine deletes it in the same transaction that starts it, and that
    * transaction's compare-and-set on the run is what keeps two pollers that found the same task
@@ -244,6 +245,11 @@ export interface NewTask {
   /** The event the task is for: the WorkflowTaskScheduled or ActivityTaskScheduled event id. */
   scheduledEventId: number;
   attempt: number;
+  /**
+   * The priority key it is handed out by (lower first; Temporal's `priorityKey`). Absent: the
+   * default, 3. Found tasks always carry it.
+   */
+  priority?: number | undefined;
 }
 export interface TaskRecord extends NewTask {
   taskId: number;

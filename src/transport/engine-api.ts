@@ -12,6 +12,7 @@ import type {
 } from '../protocol/workflow-id-policy.ts';
 import type { UpdateOutcome, UpdateRequest, UpdateStage } from '../protocol/update.ts';
 import type { UserMetadata } from '../protocol/user-metadata.ts';
+import type { Priority } from '../protocol/priority.ts';
 import type {
   CreateScheduleApiRequest,
   ListSchedulesApiRequest,
@@ -148,6 +149,11 @@ export interface StartWorkflowRequest {
   args: unknown[];
   /** What client interceptors set (absent when none): recorded on WorkflowExecutionStarted. */
   header?: WireHeaders | undefined;
+  /**
+   * Temporal's priority of the run (its workflow tasks' place in a backlog; what its activities
+   * and children inherit). Checked by the engine: a bad one is refused with InvalidArgumentError.
+   */
+  priority?: Priority | undefined;
   identity?: string | undefined;
   memo?: Record<string, unknown> | undefined;
   searchAttributes?: Record<string, unknown> | undefined;
@@ -283,6 +289,11 @@ export interface WorkflowDescription {
     | undefined;
   /** The start's `staticSummary` and `staticDetails` (payloads); absent when it set none. */
   userMetadata?: UserMetadata | undefined;
+  /**
+   * The run's priority, the fields it sets (a child's merged over its parent's); `{}` when it
+   * sets none (key 3, no fairness key, weight 1). Temporal's `priority`.
+   */
+  priority: Priority;
 }
 
 export interface ListWorkflowsRequest {
@@ -498,6 +509,8 @@ export interface ActivityTask {
   heartbeatDetails: unknown[] | undefined;
   /** The activity's retry policy, defaults filled in (ActivityTaskScheduled's). */
   retryPolicy: RetryPolicyMs;
+  /** The activity's priority: its own over its workflow's, field by field; absent when none. */
+  priority?: Priority | undefined;
 }
 
 /**

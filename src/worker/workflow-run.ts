@@ -16,6 +16,7 @@ import type {
   WorkflowStartInfo,
 } from '../protocol/activation.ts';
 import type { Command } from '../protocol/commands.ts';
+import type { Priority } from '../protocol/priority.ts';
 import type {
   LocalActivityMarkerDetails,
   LocalActivityRequests,
@@ -168,6 +169,7 @@ export class WorkflowRun {
   #awaitingLiveOutcome = false;
   #closed = false;
   #workflowTaskTimeoutMs = 10_000;
+  #priority: Priority | undefined;
   /** The live activation of the task being answered: local-activity outcomes follow it. */
   #liveActivation: Activation | undefined;
   /** Sink calls of the activations and queries since the last take; none allocated until one. */
@@ -192,6 +194,11 @@ export class WorkflowRun {
   /** The run's workflow task timeout, from its WorkflowExecutionStarted. */
   get workflowTaskTimeoutMs(): number {
     return this.#workflowTaskTimeoutMs;
+  }
+
+  /** The run's priority, from its WorkflowExecutionStarted: what its local activities inherit. */
+  get priority(): Priority | undefined {
+    return this.#priority;
   }
 
   /** True once a close event (completed, failed, cancelled, terminated) was fed. */
@@ -479,6 +486,7 @@ export class WorkflowRun {
         this.#sandbox.createRun(this.#runKey, e.workflowType, this.#runId);
         this.#created = true;
         this.#workflowTaskTimeoutMs = e.workflowTaskTimeoutMs;
+        this.#priority = e.priority;
         this.#jobs.push({
           type: 'initializeWorkflow',
           workflowType: e.workflowType,
@@ -613,6 +621,7 @@ export class WorkflowRun {
       lastFailure: e.continuedFailure,
       cronSchedule: e.cronSchedule,
       firstWorkflowTaskBackoffMs: e.firstWorkflowTaskBackoffMs,
+      priority: e.priority,
     };
   }
 

@@ -125,6 +125,7 @@ export class WorkflowTaskHandler {
         result = await runLocalActivities(run, result, this.#localActivities, {
           ...id,
           taskDeadlineMs: receivedMs + Math.floor(run.workflowTaskTimeoutMs * 0.8),
+          priority: run.priority,
         });
       }
     } catch (e) {

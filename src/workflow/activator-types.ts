@@ -1,6 +1,7 @@
 // Sandbox-safe: the names the Activator and the public workflow API share (activity
 // cancellation types, resolved activity options, handler shapes).
 import type { WireHeaders } from '../protocol/headers.ts';
+import type { Priority } from '../protocol/priority.ts';
 import type { RetryPolicyInput } from '../protocol/retry-policy.ts';
 import type { InScope } from './cancellation-scope.ts';
 import type { CapturedStack } from './runtime-helpers.ts';
@@ -35,6 +36,8 @@ export interface ResolvedActivityOptions {
   cancellationType: ActivityCancellationType;
   allowEagerDispatch: boolean;
   summary: string | undefined;
+  /** Compiled: only the fields set; undefined when none. */
+  priority: Priority | undefined;
 }
 
 /**

@@ -934,6 +934,7 @@ export class Activator {
       if (!options.allowEagerDispatch) command.requestEagerExecution = false;
       const userMetadata = userMetadataOf(options.summary);
       if (userMetadata !== undefined) command.userMetadata = userMetadata;
+      if (options.priority !== undefined) command.priority = options.priority;
       this.#pushCommand(command);
       const onCancel = this.#onActivityScopeCancelled.bind(this, seq); // see startTimer
       this.#activities.set(seq, {
@@ -1375,6 +1376,7 @@ export class Activator {
       lastFailure: this.#lastFailure,
       cronSchedule: start.cronSchedule,
       cronScheduleToScheduleInterval: start.firstWorkflowTaskBackoffMs,
+      priority: { ...start.priority },
       unsafe: {
         isReplaying: this.isReplaying,
         isReplayingHistoryEvents: this.replayingHistory,

@@ -6,6 +6,8 @@ import type { SignalDefinition, Workflow } from '../protocol/definitions.ts';
 import { msOptionalFromDuration } from '../protocol/duration.ts';
 import type { Duration } from '../protocol/duration.ts';
 import { userMetadataOf } from '../protocol/user-metadata.ts';
+import { checkedPriority } from '../protocol/priority.ts';
+import type { Priority } from '../protocol/priority.ts';
 import type { CommandOf } from '../protocol/commands.ts';
 import { compileRetryPolicy } from '../protocol/retry-options.ts';
 import type { RetryPolicy } from '../protocol/retry-options.ts';
@@ -65,6 +67,13 @@ export interface ChildWorkflowOptions<T extends Workflow = Workflow> {
   readonly staticSummary?: string | undefined;
   /** Longer text for the child, may span lines: at most 20,000 bytes as stored. */
   readonly staticDetails?: string | undefined;
+  /**
+   * Temporal's task priority of the child: each field set here wins over the parent's
+   * (`workflowInfo().priority`), the others are inherited. Recorded on the initiated event (as
+   * given) and on the child's start (merged); `priorityKey` orders the child's workflow tasks in
+   * a backlog. A bad value throws `TypeError` at the call.
+   */
+  readonly priority?: Priority | undefined;
 }
 
 /**
@@ -185,6 +194,8 @@ function issueStartChild(
   }
   const userMetadata = userMetadataOf(options.staticSummary, options.staticDetails);
   if (userMetadata !== undefined) command.userMetadata = userMetadata;
+  const priority = checkedPriority(options.priority, `child workflow '${workflowType}'`);
+  if (priority !== undefined) command.priority = priority;
   const { started, result } = activator.crossRun.startChild(command, options.cancellationType, seq);
   return [started, result];
 }

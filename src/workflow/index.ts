@@ -2,6 +2,8 @@
 // deterministic sandbox: never imports node:* or host modules.
 import { msFromTimerDuration, msOptionalFromDuration } from '../protocol/duration.ts';
 import type { Duration } from '../protocol/duration.ts';
+import { checkedPriority } from '../protocol/priority.ts';
+import type { Priority } from '../protocol/priority.ts';
 import { compileRetryPolicy } from '../protocol/retry-options.ts';
 import { ActivityCancellationType } from './activator.ts';
 import type { HandlerUnfinishedPolicy, ResolvedActivityOptions } from './activator.ts';
@@ -43,6 +45,7 @@ export type {
   Workflow,
 } from '../protocol/definitions.ts';
 export type { Duration } from '../protocol/duration.ts';
+export type { Priority } from '../protocol/priority.ts';
 export { ActivityCancellationType, HandlerUnfinishedPolicy } from './activator.ts';
 export { CancellationScope, currentUpdateInfo } from './cancellation-scope.ts';
 export { ContinueAsNew, continueAsNew, makeContinueAsNewFunc } from './continue-as-new.ts';
@@ -157,6 +160,13 @@ export interface ActivityOptions {
    * data converter), never matched on replay. At most 400 bytes as stored. Temporal's.
    */
   readonly summary?: string | undefined;
+  /**
+   * Temporal's task priority of the activity: each field set here wins over the workflow's
+   * (`workflowInfo().priority`), the others are inherited. `priorityKey` orders its tasks in a
+   * backlog of its task queue (lower first); recorded on its ActivityTaskScheduled and shown by
+   * `activityInfo().priority`; never matched on replay. A bad value throws `TypeError` at the call.
+   */
+  readonly priority?: Priority | undefined;
 }
 
 type AnyFunction = (...args: never[]) => unknown;
@@ -251,6 +261,12 @@ export interface LocalActivityOptions {
    * converter), never matched on replay. At most 400 bytes as stored. Temporal's.
    */
   readonly summary?: string | undefined;
+  /**
+   * The activity's priority over the workflow's, as for `proxyActivities`: a local activity is
+   * not queued, so it orders nothing; `activityInfo().priority` shows it. Not recorded. A bad
+   * value throws `TypeError` at the call.
+   */
+  readonly priority?: Priority | undefined;
 }
 
 /**
@@ -320,6 +336,7 @@ function resolveLocalActivityOptions(options: LocalActivityOptions): ResolvedLoc
     cancellationType:
       options.cancellationType ?? ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     summary: options.summary,
+    priority: checkedPriority(options.priority, 'a local activity'),
   };
 }
 
@@ -341,6 +358,7 @@ function resolveActivityOptions(options: ActivityOptions): ResolvedActivityOptio
       options.cancellationType ?? ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     allowEagerDispatch: options.allowEagerDispatch ?? true,
     summary: options.summary,
+    priority: checkedPriority(options.priority, 'an activity'),
   };
 }
 

@@ -11,6 +11,7 @@ import type {
   LocalActivityRequest,
   LocalActivityRequests,
 } from '../protocol/local-activity.ts';
+import type { Priority } from '../protocol/priority.ts';
 import type { RetryPolicyInput } from '../protocol/retry-policy.ts';
 import { userMetadataOf } from '../protocol/user-metadata.ts';
 import { CancellationScope, onCancelRequested, takeParked } from './cancellation-scope.ts';
@@ -68,6 +69,8 @@ export interface ResolvedLocalActivityOptions {
   localRetryThresholdMs: number;
   cancellationType: LocalActivityCancellationType;
   summary: string | undefined;
+  /** Compiled: only the fields set; undefined when none. */
+  priority: Priority | undefined;
 }
 
 /** What the calls need of their Activator. */
@@ -212,6 +215,7 @@ export class LocalActivityCalls {
     if (options.scheduleToStartTimeoutMs !== undefined)
       request.scheduleToStartTimeoutMs = options.scheduleToStartTimeoutMs;
     if (options.retry !== undefined) request.retry = options.retry;
+    if (options.priority !== undefined) request.priority = options.priority;
     this.#schedule.push(request);
     const stack = this.#host.captureStack();
     return new Promise<LocalActivityMarkerDetails>((resolve, reject) => {

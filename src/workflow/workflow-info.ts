@@ -3,6 +3,7 @@ import { decodeFailure } from '../failures.ts';
 import type { TemporalFailure } from '../failures.ts';
 import type { WorkflowInfoData } from '../protocol/activation.ts';
 import type { Failure } from '../protocol/failure.ts';
+import type { Priority } from '../protocol/priority.ts';
 import type { RetryPolicy } from '../protocol/retry-options.ts';
 import { typedSearchAttributesOf } from '../protocol/typed-search-attributes.ts';
 import type { TypedSearchAttributes } from '../protocol/typed-search-attributes.ts';
@@ -85,6 +86,12 @@ export interface WorkflowInfo {
    * a start delay or retry backoff shows here too); undefined when there was none.
    */
   readonly cronScheduleToScheduleInterval?: number | undefined;
+  /**
+   * The run's priority, the fields it sets (a child's own over its parent's, field by field; a
+   * retry, cron run or continue-as-new keeps its run's); `{}` when none is set, which is key 3.
+   * Temporal's `priority`.
+   */
+  readonly priority: Priority;
   /** Values that are not deterministic: never branch workflow logic on them. */
   readonly unsafe: {
     /**

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { HistoryEvent } from '../../src/protocol/history-events.ts';
 import { RunStatus } from '../../src/protocol/run-status.ts';
+import { DEFAULT_PRIORITY_KEY } from '../../src/protocol/priority.ts';
 import { TaskKind } from '../../src/protocol/tasks.ts';
 import type {
   AppendToRunRequest,
@@ -95,6 +96,8 @@ export function workflowTask(
     runId: run.runId,
     scheduledEventId,
     attempt: 1,
+    // As a found task has it; a task queued without one gets it too (the tasks suite checks).
+    priority: DEFAULT_PRIORITY_KEY,
     ...overrides,
   };
 }

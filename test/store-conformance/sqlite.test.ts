@@ -593,6 +593,59 @@ describe('SqliteStore specifics', () => {
     }
   });
 
+  test('tasks queued before priorities (schema 8) are kept at the default key, 3, in their order', async () => {
+    const file = freshFile();
+    const old = new Database(file);
+    try {
+      migrate(old, { nowMs: 0, migrations: loadMigrations().filter((m) => m.version <= 8) });
+      const insert = old.prepare(
+        'INSERT INTO tasks (namespace, task_queue, kind, run_id, scheduled_event_id, attempt) ' +
+          "VALUES ('default', 'old', 'workflow', ?, ?, 1)",
+      );
+      insert.run('run-a', 2);
+      insert.run('run-b', 2);
+    } finally {
+      old.close();
+    }
+    const store = await SqliteStore.open({ path: file });
+    try {
+      await store.ensureNamespace({ namespace: 'default' });
+      const run = makeRun({ taskQueue: 'old' });
+      await store.createRun({
+        run,
+        events: [],
+        tasks: [1, 5].map((priority) => ({
+          namespace: 'default',
+          taskQueue: 'old',
+          kind: 'workflow' as const,
+          runId: run.runId,
+          scheduledEventId: 2,
+          attempt: 1,
+          priority,
+        })),
+        timers: [],
+      });
+      const found = await store.findTasks({
+        namespace: 'default',
+        taskQueue: 'old',
+        kind: 'workflow',
+        skipTaskIds: [],
+        limit: 10,
+      });
+      assert.deepEqual(
+        found.map((t) => [t.runId, t.priority]),
+        [
+          [run.runId, 1],
+          ['run-a', 3],
+          ['run-b', 3],
+          [run.runId, 5],
+        ],
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
   test('a registered search attribute type edited out of shape is refused with a clear error', async () => {
     const file = freshFile();
     const store = await SqliteStore.open({ path: file });

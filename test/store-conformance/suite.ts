@@ -697,6 +697,52 @@ export function storeConformance(backend: string, open: () => Promise<Store>): v
           assert.deepEqual(order, [5, 3, 9, 7]);
         }));
 
+      test('tasks come out lowest priority key first, oldest first within a key; no key is 3', () =>
+        withStore(async (store) => {
+          const run = makeRun();
+          const queued: [number, number | undefined][] = [
+            [2, 5],
+            [3, undefined],
+            [4, 1],
+            [5, 3],
+            [6, 1],
+            [7, 2],
+            [8, undefined],
+          ];
+          await store.createRun({
+            ...createRequest(run),
+            tasks: queued.map(([id, priority]) =>
+              workflowTask(run, id, { taskQueue: 'prio', priority }),
+            ),
+          });
+          const found = await findTasks(store, { taskQueue: 'prio', limit: 10 });
+          assert.deepEqual(
+            found.map((t) => [t.scheduledEventId, t.priority]),
+            [
+              [4, 1],
+              [6, 1],
+              [7, 2],
+              [3, 3],
+              [5, 3],
+              [8, 3],
+              [2, 5],
+            ],
+          );
+          // A limit and skipped ids keep that order.
+          const [first, second, third] = found as [TaskRecord, TaskRecord, TaskRecord];
+          assert.deepEqual(
+            (
+              await findTasks(store, {
+                taskQueue: 'prio',
+                limit: 3,
+                skipTaskIds: [first.taskId, third.taskId],
+              })
+            ).map((t) => t.scheduledEventId),
+            [6, 3, 5],
+          );
+          assert.equal(second.scheduledEventId, 6);
+        }));
+
       test('findTasks passes over any set of skipped ids: not only the oldest, and ids of other queues', () =>
         withStore(async (store) => {
           const run = makeRun();

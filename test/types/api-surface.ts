@@ -69,6 +69,7 @@ import type {
   ExternalWorkflowHandle,
   LocalActivityOptions,
   ParentWorkflowInfo,
+  Priority,
   QueryDefinition,
   QueryHandlerOptions,
   RetryPolicy,
@@ -113,7 +114,11 @@ import {
   metricMeter as activityMetricMeter,
   sleep as activitySleep,
 } from 'reprise/activity';
-import type { ActivityInfo, MetricMeter as ActivityMetricMeter } from 'reprise/activity';
+import type {
+  ActivityInfo,
+  MetricMeter as ActivityMetricMeter,
+  Priority as PriorityInActivity,
+} from 'reprise/activity';
 
 // ── reprise/client ──────────────────────────────────────────────────────────────────────────
 import {
@@ -149,6 +154,7 @@ import type {
   ClientOptions,
   CountWorkflowExecution,
   History,
+  Priority as PriorityInClient,
   ScheduleDescription,
   ScheduleOptions,
   ScheduleSummary,
@@ -312,6 +318,7 @@ export async function workflowSurface(): Promise<void> {
     activityId: 'greet-1',
     taskQueue: 'other-queue',
     allowEagerDispatch: false,
+    priority: { priorityKey: 1, fairnessKey: 'tenant-a', fairnessWeight: 2 } satisfies Priority,
   };
   const { greet, add } = proxyActivities<Activities>(options);
   const greeting: string = await greet('ann');
@@ -333,6 +340,7 @@ export async function workflowSurface(): Promise<void> {
     localRetryThreshold: '10s',
     activityId: 'local-1',
     cancellationType: ActivityCancellationType.TRY_CANCEL,
+    priority: { fairnessWeight: 0.5 },
   };
   const { greet: greetLocally } = proxyLocalActivities<Activities>(local);
   use(greeting, sum, wrong, untyped, await greetLocally('bob'));
@@ -418,6 +426,9 @@ export async function workflowSurface(): Promise<void> {
     rootRun?.workflowId,
     rootRun?.runId,
     info.retryPolicy?.maximumAttempts satisfies number | undefined,
+    info.priority.priorityKey satisfies number | undefined,
+    info.priority.fairnessKey satisfies string | undefined,
+    info.priority.fairnessWeight satisfies number | undefined,
   );
 
   if (patched('v2')) deprecatePatch('v1');
@@ -435,6 +446,7 @@ export async function workflowSurface(): Promise<void> {
     workflowTaskTimeout: '10s',
     memo: { a: 1 },
     searchAttributes: { Kind: 'child' },
+    priority: { priorityKey: 4 },
   };
   const child: ChildWorkflowHandle<typeof greeter> = await startChild(greeter, childOptions);
   await child.signal(approve, 'ann');
@@ -543,6 +555,7 @@ export async function activitySurface(): Promise<void> {
     info.isLocal,
     info.idempotencyKey,
     info.retryPolicy?.initialInterval,
+    info.priority?.priorityKey satisfies PriorityInActivity['priorityKey'],
   );
   const fromActivity: Client = ctx.client;
   await fromActivity.workflow.getHandle('other').signal('poke');
@@ -609,6 +622,7 @@ export async function clientSurface(engine: Engine): Promise<void> {
     workflowRunTimeout: '1 hour',
     workflowTaskTimeout: '10 seconds',
     startDelay: '1 minute',
+    priority: { priorityKey: 2, fairnessKey: 'ann' } satisfies PriorityInClient,
   };
   const handle: WorkflowHandle<typeof greeter> = await client.workflow.start(greeter, start);
   const detailed: WorkflowHandleWithStartDetails<typeof greeter> = await client.workflow.start(
@@ -701,6 +715,7 @@ export async function clientSurface(engine: Engine): Promise<void> {
     description.searchAttributes,
     description.pendingActivities,
     description.lastWorkflowTaskFailure,
+    description.priority.priorityKey satisfies number | undefined,
   );
   const history: History = await found.fetchHistory();
   use(history.events.length);

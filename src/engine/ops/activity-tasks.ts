@@ -148,6 +148,7 @@ export function activityTaskOf(
     heartbeatDetails:
       a.heartbeatDetails === undefined ? undefined : structuredClone(a.heartbeatDetails),
     retryPolicy: a.retryPolicy,
+    ...(a.priority !== undefined && { priority: a.priority }),
   };
 }
 
@@ -636,7 +637,7 @@ export function activityRetryDue(tx: RunTx, scheduledEventId: number, attempt: n
   pa.currentAttemptScheduledTimeMs = tx.nowMs;
   delete pa.nextAttemptAtMs;
   tx.touch();
-  tx.enqueue('activity', pa.taskQueue, pa.scheduledEventId, pa.attempt);
+  tx.enqueue('activity', pa.taskQueue, pa.scheduledEventId, pa.attempt, pa.priority);
   if (pa.scheduleToStartTimeoutMs !== undefined) {
     tx.setTimer(
       activityTimerKey(scheduledEventId, 'ScheduleToStart'),

@@ -12,7 +12,7 @@ import type { TimerPayload } from '../../protocol/tasks.ts';
 import type { TimerRecord } from '../../store/store.ts';
 import type { EngineDeps } from '../deps.ts';
 import { createRunMatched } from '../sync-match.ts';
-import { buildNewRun, childRoot } from '../new-run.ts';
+import { buildNewRun, childLineage } from '../new-run.ts';
 import { parseRunState } from '../run-state.ts';
 import { dropPendingTimers } from '../timer-keys.ts';
 import { updateRun } from '../update-run.ts';
@@ -64,7 +64,7 @@ export async function startChildDue(
           runId: parent.runId,
           initiatedEventId: initiated.eventId,
         },
-        root: childRoot(parent),
+        ...childLineage(parent, initiated.priority),
       },
       deps.clock.now(),
       deps.limits.defaultWorkflowTaskTimeoutMs,

@@ -65,6 +65,7 @@ export async function describeWorkflow(
     })),
     lastWorkflowTaskFailure: s.lastWorkflowTaskFailure,
     ...(s.userMetadata !== undefined && { userMetadata: s.userMetadata }),
+    priority: { ...s.priority },
   };
 }
 

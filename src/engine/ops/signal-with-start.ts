@@ -27,6 +27,7 @@ import {
 import {
   StartWorkflowSchema,
   checkStartMetadata,
+  checkStartPriority,
   assertKnownWorkflowType,
   checkCronStart,
   workflowRetryPolicy,
@@ -67,6 +68,7 @@ export async function signalWithStartWorkflow(
   const retryPolicy = workflowRetryPolicy(req.retry);
   checkCronStart(req);
   checkStartMetadata(req);
+  checkStartPriority(req);
   await assertKnownWorkflowType(deps, req.namespace, req.taskQueue, req.workflowType);
   await assertKnownSignal(deps, req.namespace, req.taskQueue, req.workflowType, req.signalName);
   const registration = await startSearchAttributeTypes(deps, req);

@@ -24,6 +24,9 @@ import { UserMetadataSchema } from '../../protocol/payload.ts';
 import type { UserMetadata } from '../../protocol/user-metadata.ts';
 import { userMetadataProblem } from '../payload-limits.ts';
 import { startUnderIdPolicies } from './workflow-id-policy.ts';
+import { compilePriority, priorityProblem } from '../../protocol/priority.ts';
+import type { Priority } from '../../protocol/priority.ts';
+import { PriorityInputSchema } from '../../protocol/priority-schema.ts';
 
 export const StartWorkflowSchema = z.object({
   namespace: z.string().min(1),
@@ -47,6 +50,8 @@ export const StartWorkflowSchema = z.object({
   cronSchedule: z.string().optional(),
   /** `staticSummary` and `staticDetails`, as payloads. */
   userMetadata: UserMetadataSchema.optional(),
+  /** Temporal's priority, checked by {@link checkStartPriority}. */
+  priority: PriorityInputSchema.optional(),
 });
 
 /**
@@ -73,6 +78,7 @@ export async function startWorkflow(
   const retryPolicy = workflowRetryPolicy(req.retry);
   checkCronStart(req);
   checkStartMetadata(req);
+  checkStartPriority(req);
   await assertKnownWorkflowType(deps, req.namespace, req.taskQueue, req.workflowType);
   const registration = await startSearchAttributeTypes(deps, req);
   const started =
@@ -140,7 +146,19 @@ export function newRunSpecOf(
     lastCompletionResult: req.lastCompletionResult,
     cronSchedule,
     userMetadata: req.userMetadata,
+    // Checked by checkStartPriority.
+    priority: compilePriority(req.priority as Priority | undefined),
   };
+}
+
+/**
+ * A start's priority as Temporal's rules allow it (a whole key from 1, a fairness key of at most
+ * 64 bytes, a weight not below 0); otherwise InvalidArgumentError, and nothing is written
+ * (contract 7).
+ */
+export function checkStartPriority(req: { workflowId: string; priority?: unknown }): void {
+  const problem = priorityProblem(req.priority, `workflow '${req.workflowId}'`);
+  if (problem !== undefined) throw new InvalidArgumentError(problem);
 }
 
 /**

@@ -26,6 +26,7 @@ import { waitForUpdate } from './poll-workflow-update.ts';
 import {
   StartWorkflowSchema,
   checkStartMetadata,
+  checkStartPriority,
   assertKnownWorkflowType,
   newRunSpecOf,
   startSearchAttributeTypes,
@@ -97,6 +98,7 @@ export async function updateWithStartWorkflow(
   checkPayload(deps, `The input of update '${update.name}'`, update.args);
   const retryPolicy = workflowRetryPolicy(start.retry);
   checkStartMetadata(start);
+  checkStartPriority(start);
   await assertKnownWorkflowType(deps, start.namespace, start.taskQueue, start.workflowType);
   const registration = await startSearchAttributeTypes(deps, start);
 

@@ -401,6 +401,7 @@ function activityInfoOf(task: ActivityTask): ActivityInfo {
     currentAttemptScheduledTimestampMs: task.currentAttemptScheduledTimeMs,
     startedTimestampMs: task.startedTimeMs,
     retryPolicy: decompileRetryPolicy(task.retryPolicy),
+    priority: { ...task.priority },
     idempotencyKey: `${task.runId}:${task.activityId}`,
   };
 }

@@ -27,6 +27,8 @@ import type {
   LocalActivityRequest,
 } from '../../protocol/local-activity.ts';
 import { MAX_PAYLOAD_BYTES, payloadBytes, toPayload } from '../../protocol/payload.ts';
+import { mergePriority } from '../../protocol/priority.ts';
+import type { Priority } from '../../protocol/priority.ts';
 import { decompileRetryPolicy } from '../../protocol/retry-options.ts';
 import { resolveRetryPolicy, retryBackoffMs } from '../../protocol/retry-policy.ts';
 import type { ResolvedRetryPolicy } from '../../protocol/retry-policy.ts';
@@ -54,6 +56,8 @@ export interface LocalActivityRunContext {
    * timer instead, in a later task.
    */
   taskDeadlineMs: number;
+  /** The run's priority: what the activity's own (its request's) is merged over. */
+  priority?: Priority | undefined;
 }
 
 type AttemptOutcome =
@@ -615,6 +619,7 @@ export class LocalActivityExecutor {
       currentAttemptScheduledTimestampMs: startedMs,
       startedTimestampMs: startedMs,
       retryPolicy: decompileRetryPolicy(at.policy),
+      priority: { ...mergePriority(run.priority, request.priority) },
       idempotencyKey: `${run.runId}:${request.activityId}`,
     };
   }

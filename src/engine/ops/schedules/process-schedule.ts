@@ -222,13 +222,14 @@ async function startOne(
         workflowTaskTimeoutMs: a.workflowTaskTimeoutMs,
         retry: a.retry,
         userMetadata: a.userMetadata,
+        priority: a.priority,
         // An ALLOW_ALL run has no "previous run" (Temporal's).
         lastCompletionResult: p.overlapping === true ? undefined : s.info.lastCompletionResult,
         // A scheduled time runs once, even if an earlier try's run has closed (Temporal's rule);
         // triggers may repeat a second, so they allow a closed run's id to be used again.
         workflowIdReusePolicy: p.manual ? 'ALLOW_DUPLICATE' : 'REJECT_DUPLICATE',
       },
-      // The engine's own, which a user's search attributes may not name (close-effects.ts reads
+      // The engine's own, over any of the action's of the same name (close-effects.ts reads
       // TemporalScheduledById to tell the schedule when the run closes).
       { [SCHEDULED_START_TIME]: scheduledAt, [SCHEDULED_BY_ID]: s.scheduleId },
     );

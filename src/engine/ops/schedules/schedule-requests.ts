@@ -21,6 +21,7 @@ import {
 import type { SchedulePoliciesInput } from '../../../transport/schedule-api.ts';
 import type { EngineDeps } from '../../deps.ts';
 import { checkPayload, userMetadataProblem } from '../../payload-limits.ts';
+import { priorityProblem } from '../../../protocol/priority.ts';
 
 export const ScheduleRefSchema = z.object({
   namespace: z.string().min(1),
@@ -104,7 +105,8 @@ export function resolveState(s: z.infer<typeof StateInput> | undefined): Schedul
 
 /**
  * Throws `PayloadTooLarge` if the action's arguments or its header are over the payload limit,
- * `InvalidArgument` if its summary or details are over theirs.
+ * `InvalidArgument` if its summary or details are over theirs or its priority is one a start
+ * refuses.
  */
 export function checkActionPayloads(
   deps: EngineDeps,
@@ -115,10 +117,10 @@ export function checkActionPayloads(
   if (action.header) {
     checkPayload(deps, `The action header of schedule '${scheduleId}'`, action.header);
   }
-  const problem = userMetadataProblem(
-    action.userMetadata,
-    `the action of schedule '${scheduleId}'`,
-    { summary: 'staticSummary', details: 'staticDetails' },
-  );
+  const problem =
+    userMetadataProblem(action.userMetadata, `the action of schedule '${scheduleId}'`, {
+      summary: 'staticSummary',
+      details: 'staticDetails',
+    }) ?? priorityProblem(action.priority, `the action of schedule '${scheduleId}'`);
   if (problem !== undefined) throw new InvalidArgumentError(problem);
 }

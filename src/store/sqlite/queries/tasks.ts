@@ -16,12 +16,13 @@ export function prepareTaskQueries(db: Database.Database) {
   const finds = new Map<number, Database.Statement<FindTaskParams>>();
   return {
     insert: db.prepare<NewTaskRow>(
-      'INSERT INTO tasks (namespace, task_queue, kind, run_id, scheduled_event_id, attempt) ' +
-        'VALUES (@namespace, @task_queue, @kind, @run_id, @scheduled_event_id, @attempt)',
+      'INSERT INTO tasks (namespace, task_queue, kind, run_id, scheduled_event_id, attempt, priority) ' +
+        'VALUES (@namespace, @task_queue, @kind, @run_id, @scheduled_event_id, @attempt, @priority)',
     ),
     /**
-     * The oldest `limit` tasks of the queue not being started already, found through
-     * tasks_by_queue: only the columns the queue does not already give (QueuedTaskRow).
+     * The first `limit` tasks of the queue not being started already, lowest priority key first
+     * and oldest first within a key, in tasks_by_queue_priority's order: only the columns the
+     * queue does not already give (QueuedTaskRow).
      */
     find(limit: number): Database.Statement<FindTaskParams> {
       let st = finds.get(limit);
@@ -32,10 +33,10 @@ export function prepareTaskQueries(db: Database.Database) {
           );
         }
         st = db.prepare<FindTaskParams>(
-          'SELECT task_id, run_id, scheduled_event_id, attempt FROM tasks ' +
+          'SELECT task_id, run_id, scheduled_event_id, attempt, priority FROM tasks ' +
             'WHERE namespace = @namespace AND task_queue = @task_queue AND kind = @kind ' +
             'AND task_id NOT IN (SELECT value FROM json_each(@skip)) ' +
-            `ORDER BY task_id LIMIT ${String(limit)}`,
+            `ORDER BY priority, task_id LIMIT ${String(limit)}`,
         );
         finds.set(limit, st);
       }
