@@ -26,6 +26,7 @@ import { enforceHistoryLimits } from './run-limits.ts';
 import { STATE_TIMERS_KEY, isStateTimerKey } from './timer-keys.ts';
 import { applyEvent, holdersOf, isWorkflowVisible, parseRunState } from './run-state.ts';
 import type { RunState } from './run-state.ts';
+import { readAheadOf } from './task-queues/read-ahead.ts';
 import { holdAcksUntil } from './task-queues/uncommitted-acks.ts';
 import { followRegistration } from './search-attribute-registry.ts';
 
@@ -280,7 +281,11 @@ export function afterCommit(
     readonly isRunning: boolean;
   },
 ): void {
-  for (const t of tx.tasks) deps.notifier.notify(taskKey(t.namespace, t.taskQueue, t.kind));
+  const ahead = readAheadOf(deps.store);
+  for (const t of tx.tasks) {
+    deps.notifier.notify(taskKey(t.namespace, t.taskQueue, t.kind));
+    ahead.queued(t);
+  }
   let earliest: number | undefined;
   for (const t of tx.timers)
     if (earliest === undefined || t.dueAtMs < earliest) earliest = t.dueAtMs;

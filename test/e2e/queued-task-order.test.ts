@@ -1,6 +1,7 @@
-// The polls of a queue (engine/task-queues/matcher.ts): a poll reads the oldest tasks no other
+// The polls of a queue (engine/task-queues/matcher.ts): a poll reads the first tasks no other
 // poll of this process is starting and the polls after it take the rest (read-ahead.ts), so a
-// task goes to one poll, and the oldest free task goes first, also one whose start was lost.
+// task goes to one poll, and the first free task goes first, also one whose start was lost or
+// one more urgent (a lower priority key) queued after the read.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -45,8 +46,13 @@ describe('queued task order', () => {
       engine,
       warnings,
       reads: () => calls.get('findTasks') ?? 0,
-      start: (workflowId: string) =>
-        client.workflow.start(collect, { taskQueue, workflowId, args: [1] }),
+      start: (workflowId: string, priorityKey?: number) =>
+        client.workflow.start(collect, {
+          taskQueue,
+          workflowId,
+          args: [1],
+          ...(priorityKey !== undefined && { priority: { priorityKey } }),
+        }),
       poll: async (on: Engine = engine) =>
         on.connection.pollWorkflowTask({
           namespace: 'default',
@@ -156,6 +162,27 @@ describe('queued task order', () => {
       }
       await assert.rejects(poll(), /the start failed/);
       assert.deepEqual([await poll(), await poll(), await poll()], ['a', 'b', 'c']);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('a task queued more urgent than the tasks a read kept goes before them', async () => {
+    const s = await alone();
+    try {
+      for (const id of ['a', 'b', 'c']) await s.start(id);
+      const before = s.reads();
+      // The poll reads all three, takes a, and keeps b and c for the next polls.
+      assert.equal(asWorkflowTask(await s.poll()).workflowId, 'a');
+      await s.start('urgent', 1);
+      await s.start('late'); // key 3, as b and c: after them
+      const order: string[] = [];
+      for (let task = await s.poll(); task !== undefined; task = await s.poll()) {
+        order.push(asWorkflowTask(task).workflowId);
+      }
+      assert.deepEqual(order, ['urgent', 'b', 'c', 'late']);
+      // The urgent start dropped what the first read kept: the next poll read again.
+      assert.ok(s.reads() - before >= 2);
     } finally {
       await s.close();
     }

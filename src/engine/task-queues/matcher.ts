@@ -7,7 +7,7 @@ import { RECHECK_INTERVAL_MS, taskKey } from '../notifier.ts';
 import { parseRequest } from '../ops/parse-request.ts';
 import { KeyedMutex } from '../../util/semaphore.ts';
 import { perStore } from '../per-store.ts';
-import { READ_AHEAD_TASKS, readAheadOf } from './read-ahead.ts';
+import { READ_AHEAD_TASKS, readAheadKey, readAheadOf } from './read-ahead.ts';
 import { uncommittedAcksOf } from './uncommitted-acks.ts';
 
 const PollSchema = z.object({
@@ -18,7 +18,8 @@ const PollSchema = z.object({
 });
 
 /**
- * The long-poll of one task queue: finds the oldest task no poller of this process is starting
+ * The long-poll of one task queue: finds the first task in dispatch order (lowest priority key,
+ * then oldest: Store.findTasks) that no poller of this process is starting
  * and lets `start` turn it into what the worker gets, in the transaction that also deletes the
  * task (a stale task yields undefined and the next is tried). Finding is a read, not a commit:
  * two engine processes that find the same task race on the run's compare-and-set, and the loser
@@ -37,8 +38,7 @@ export async function pollTaskQueue<T>(
   const req = parseRequest(PollSchema, input, `poll ${kind} task`);
   const deadline = Date.now() + req.waitMs;
   const key = taskKey(req.namespace, req.taskQueue, kind);
-  // Names may hold any character: the kept tasks of one queue must never reach another's poll.
-  const aheadKey = JSON.stringify([req.namespace, req.taskQueue, kind]);
+  const aheadKey = readAheadKey(req.namespace, req.taskQueue, kind);
   for (;;) {
     const early = before?.(req.namespace, req.taskQueue);
     if (early !== undefined) return early;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { TaskKind } from '../../protocol/tasks.ts';
 import type { TaskRecord } from '../../store/store.ts';
-import { makeReadAhead, READ_AHEAD_MAX_AGE_MS } from './read-ahead.ts';
+import { makeReadAhead, READ_AHEAD_MAX_AGE_MS, readAheadKey } from './read-ahead.ts';
 
 const tasks = (...ids: number[]): TaskRecord[] =>
   ids.map((taskId) => ({
@@ -81,4 +81,21 @@ test('kept tasks read "later" than now, as after a clock set back, are not used'
   const ahead = makeReadAhead();
   ahead.keep('a', tasks(5), 10_000, ahead.generation);
   assert.equal(ahead.take('a', none, 9_000), undefined);
+});
+
+test('a task queued more urgent than a kept one forgets the kept tasks; one no more urgent keeps them', () => {
+  const ahead = makeReadAhead();
+  const kept = (priority: number, ...ids: number[]) =>
+    tasks(...ids).map((t) => ({ ...t, priority }));
+  const queue = { namespace: 'default', taskQueue: 'q', kind: TaskKind.Workflow };
+  const key = readAheadKey(queue.namespace, queue.taskQueue, queue.kind);
+  ahead.keep(key, [...kept(1, 3), ...kept(3, 5, 8)], 0, ahead.generation);
+  ahead.queued({ ...queue, priority: 3 });
+  ahead.queued({ ...queue }); // no key: 3
+  ahead.queued({ ...queue, taskQueue: 'other', priority: 1 });
+  assert.equal(ahead.take(key, none, 1)?.taskId, 3, 'a task of key 3 goes after the kept ones');
+  const before = ahead.generation;
+  ahead.queued({ ...queue, priority: 2 });
+  assert.equal(ahead.take(key, none, 1), undefined, 'a task of key 2 goes before the kept 3s');
+  assert.notEqual(ahead.generation, before, 'a read under way keeps nothing either');
 });

@@ -1,12 +1,15 @@
-import type { TaskRecord } from '../../store/store.ts';
+import { DEFAULT_PRIORITY_KEY } from '../../protocol/priority.ts';
+import type { TaskKind } from '../../protocol/tasks.ts';
+import type { NewTask, TaskRecord } from '../../store/store.ts';
 import { perStore } from '../per-store.ts';
 
 /**
  * The tasks a poll's read of its queue found behind the one it took, kept for the next polls of
  * that queue in this process so that they need no read of their own (docs/performance.md). They
- * are the queue's oldest when read, and a task id is never reused, so taking them in order keeps
- * the queue first in, first out. What would break that order forgets them: a task that is free
- * again after its start failed or its start's write was lost, and time.
+ * are the queue's first in dispatch order when read (lowest priority key, then oldest), and a
+ * task id is never reused, so taking them in order keeps that order. What would break it forgets
+ * them: a task that is free again after its start failed or its start's write was lost, a task
+ * queued since that is more urgent than one kept ({@link queued}), and time.
  */
 export interface ReadAhead {
   /** The oldest kept task of queue `key` that `passOver` does not hold, removed from the list. */
@@ -23,6 +26,17 @@ export interface ReadAhead {
   keep(key: string, tasks: readonly TaskRecord[], nowMs: number, readAt: number): void;
   /** Forgets every queue's kept tasks. */
   forget(): void;
+  /**
+   * A task was queued (its write committed): if its queue keeps a task of a higher priority key
+   * than its own, it would be handed out after that one, out of order, so the kept tasks are
+   * forgotten and the next poll reads. Costs a comparison while no kept task is less urgent.
+   */
+  queued(task: Pick<NewTask, 'namespace' | 'taskQueue' | 'kind' | 'priority'>): void;
+}
+
+/** The key of a queue's kept tasks. Names may hold any character: one queue's never reach another's. */
+export function readAheadKey(namespace: string, taskQueue: string, kind: TaskKind): string {
+  return JSON.stringify([namespace, taskQueue, kind]);
 }
 
 /** How many tasks one read of a queue may find: the one it is for and those kept behind it. */
@@ -38,11 +52,20 @@ interface Kept {
   tasks: readonly TaskRecord[];
   next: number;
   readAtMs: number;
+  /** The highest priority key among `tasks`: a task queued with a lower one goes before it. */
+  worst: number;
 }
 
 export function makeReadAhead(): ReadAhead {
   const kept = new Map<string, Kept>();
   let generation = 0;
+  /** At least the highest `worst` of the kept lists: a task queued at or above it passes none. */
+  let worstKept = 0;
+  const forget = (): void => {
+    generation++;
+    kept.clear();
+    worstKept = 0;
+  };
   const fresh = (k: Kept, nowMs: number): boolean => {
     const age = nowMs - k.readAtMs;
     return age >= 0 && age <= READ_AHEAD_MAX_AGE_MS; // a clock set back makes them stale too
@@ -65,15 +88,25 @@ export function makeReadAhead(): ReadAhead {
     },
     keep(key, tasks, nowMs, readAt) {
       if (tasks.length === 0 || readAt !== generation) kept.delete(key);
-      else kept.set(key, { tasks, next: 0, readAtMs: nowMs });
+      else {
+        // In dispatch order: the last is the least urgent.
+        const worst = tasks[tasks.length - 1]?.priority ?? DEFAULT_PRIORITY_KEY;
+        worstKept = Math.max(worstKept, worst);
+        kept.set(key, { tasks, next: 0, readAtMs: nowMs, worst });
+      }
       // Queues no poll has come back to would keep their tasks for good: drop the stale ones.
       if (kept.size > SWEEP_ABOVE_QUEUES) {
         for (const [k, v] of kept) if (!fresh(v, nowMs)) kept.delete(k);
       }
     },
-    forget() {
-      generation++;
-      kept.clear();
+    forget,
+    queued(task) {
+      const priority = task.priority ?? DEFAULT_PRIORITY_KEY;
+      if (priority >= worstKept || kept.size === 0) return;
+      const k = kept.get(readAheadKey(task.namespace, task.taskQueue, task.kind));
+      // A read of the queue under way may still keep what it found without this task: a
+      // deviation of one read's worth, as Temporal allows ("close to priority order").
+      if (k !== undefined && priority < k.worst) forget();
     },
   };
 }
