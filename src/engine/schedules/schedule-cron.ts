@@ -141,8 +141,8 @@ function parseField(text: string, rule: FieldRule): CalendarRange[] {
       else if (stepText === undefined) end = start;
     }
     if (rule === DAY_OF_WEEK && end === 7) {
-      // 7 is Sunday: add 0 when the range steps onto 7, and end it at 6.
-      if ((7 - start) % step === 0 && (step > 1 || start > 1)) ranges.push(0);
+      // 7 is Sunday: add 0 when the range steps onto 7 (and does not start at 0), end it at 6.
+      if ((7 - start) % step === 0 && start > 0) ranges.push(0);
       if (start === 7) continue;
       end = 6;
     }

@@ -214,6 +214,13 @@ describe("schedule cron expressions, read as Temporal's server reads them", () =
       '2026-01-05T00:00:00.000Z',
       '2026-01-08T00:00:00.000Z',
     ]);
+    // 1-7: every day, Sunday (7) included.
+    assert.deepEqual(first('0 0 * * 1-7', 4), [
+      '2026-01-02T00:00:00.000Z',
+      '2026-01-03T00:00:00.000Z',
+      '2026-01-04T00:00:00.000Z',
+      '2026-01-05T00:00:00.000Z',
+    ]);
     assert.deepEqual(first('5/20 * * * *', 3), [
       '2026-01-01T00:05:00.000Z',
       '2026-01-01T00:25:00.000Z',
