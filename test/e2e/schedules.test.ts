@@ -2,7 +2,11 @@
 // a test says, so "at each matching time and never early" is checked exactly.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ScheduleAlreadyRunning, ScheduleNotFoundError } from 'reprise/client';
+import {
+  InvalidArgumentError,
+  ScheduleAlreadyRunning,
+  ScheduleNotFoundError,
+} from 'reprise/client';
 import type { ScheduleHandle, ScheduleOptions } from 'reprise/client';
 import { Engine, ManualClock } from 'reprise/server';
 import { failingJob, heldJob, quickJob, release } from './fixtures/schedule-workflows.ts';
@@ -501,6 +505,28 @@ describe('schedules', () => {
     assert.equal(await taken(h), 1);
     const [held = ''] = await runIds(h);
     await env.client.workflow.getHandle(held).terminate();
+    await h.delete();
+  });
+
+  test('a backfill past the 1,000 a schedule keeps waiting is refused, and queues none of its ranges', async () => {
+    const sid = id('too-many-backfills');
+    const h = await create(sid, { spec: { cronExpressions: ['0 * * * *'] } });
+    const end = Math.floor(clock.now() / HOUR) * HOUR - 24 * HOUR;
+    const hour = (i: number) => ({
+      start: new Date(end - i * HOUR),
+      end: new Date(end - i * HOUR),
+      overlap: 'ALLOW_ALL' as const,
+    });
+    const ranges = Array.from({ length: 1001 }, (_, i) => hour(1001 - i));
+    await assert.rejects(h.backfill(ranges), (e: unknown) => {
+      assert.ok(e instanceof InvalidArgumentError, String(e));
+      assert.match(e.message, /has 1000 backfills waiting, the most it keeps: backfill fewer/);
+      return true;
+    });
+    // Had the refused call queued its ranges, the oldest of them would be taken first.
+    await h.backfill([hour(0)]);
+    await waitForTaken(h, 1);
+    assert.deepEqual(await runIds(h), [`${sid}-${iso(end)}`]);
     await h.delete();
   });
 

@@ -5,11 +5,15 @@ import type {
   PendingStart,
   ScheduleOverlapPolicy,
 } from '../../protocol/schedules.ts';
+import { InvalidArgumentError } from '../../errors.ts';
 import type { ScheduleRecord } from '../../store/store.ts';
 import type { CompiledSpec } from './schedule-spec.ts';
 
 /** The fields the decisions read and change (they mutate a copy the caller then writes). */
-type ScheduleRecordFields = Pick<ScheduleRecord, 'action' | 'policies' | 'state' | 'info'>;
+type ScheduleRecordFields = Pick<
+  ScheduleRecord,
+  'scheduleId' | 'action' | 'policies' | 'state' | 'info'
+>;
 
 /** Temporal's limits: buffered starts kept, recent actions shown, spec times handled per pass. */
 export const MAX_BUFFER = 1000;
@@ -75,26 +79,32 @@ export function dropDueTimes(s: ScheduleRecordFields, spec: CompiledSpec, nowMs:
   info.lastProcessedMs = Math.max(info.lastProcessedMs, nowMs);
 }
 
-/** Temporal's limit on backfills waiting to be buffered: more are dropped. */
+/** Temporal's limit on backfills waiting to be buffered. */
 export const MAX_BACKFILLS = 1000;
 
 /**
  * Queues a backfill of the spec's times in [startMs, endMs] (both included, as Temporal's):
- * {@link collectBackfills} moves them into the buffer, a part at a time. Returns false, and
- * queues nothing, if MAX_BACKFILLS are waiting already.
+ * {@link collectBackfills} moves them into the buffer, a part at a time. Throws
+ * `InvalidArgumentError` if MAX_BACKFILLS are waiting already (Temporal's scheduler drops the
+ * backfill; here the call that asked for it is refused and changes nothing).
  */
 export function addBackfill(
   s: ScheduleRecordFields,
   b: { startMs: number; endMs: number; overlap?: ScheduleOverlapPolicy | undefined },
-): boolean {
+): void {
   const backfills = (s.info.backfills ??= []);
-  if (backfills.length >= MAX_BACKFILLS) return false;
+  if (backfills.length >= MAX_BACKFILLS) {
+    throw new InvalidArgumentError(
+      `Schedule '${s.scheduleId}' has ${String(MAX_BACKFILLS)} backfills waiting, the most it ` +
+        'keeps: backfill fewer ranges in one call, or wait until describe() shows the buffer ' +
+        'drained, then backfill again.',
+    );
+  }
   backfills.push({
     afterMs: b.startMs - 1,
     endMs: b.endMs,
     ...(b.overlap !== undefined && { overlap: b.overlap }),
   });
-  return true;
 }
 
 /**
