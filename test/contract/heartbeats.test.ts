@@ -43,15 +43,20 @@ async function startHeartbeatingUntilCancelled(env: TestEnv, key: string): Promi
 
 /**
  * The worker aborted the attempt of `key` with `reason` (its signal's reason and the details it
- * gives), and the attempt then ended in the worker.
+ * gives), within `timeoutMs` of the call, and the attempt then ended in the worker.
  */
 async function assertAbortedInWorker(
   env: TestEnv,
   key: string,
   reason: string,
   details: ConstructorParameters<typeof ActivityCancellationDetails>[0],
+  timeoutMs?: number,
 ): Promise<void> {
-  await waitFor(() => attemptsOf(key)[0]?.abortedWith !== undefined, `the worker to abort ${key}`);
+  await waitFor(
+    () => attemptsOf(key)[0]?.abortedWith !== undefined,
+    `the worker to abort ${key}`,
+    timeoutMs,
+  );
   assert.equal(attemptsOf(key)[0]?.abortedWith, reason);
   assert.deepEqual(attemptsOf(key)[0]?.cancelledFor, new ActivityCancellationDetails(details));
   await waitFor(
@@ -200,7 +205,13 @@ describe('heartbeats', () => {
 describe('an activity acknowledging its cancellation', () => {
   let env: TestEnv;
   before(async () => {
-    env = await startTestEnv({ workflows: contractWorkflows, activities });
+    // A ManualClock that never moves: the heartbeat timeout cannot fire before the activity
+    // acknowledges, however late a busy machine sends the heartbeat that tells it.
+    env = await startTestEnv({
+      clock: new ManualClock(),
+      workflows: contractWorkflows,
+      activities,
+    });
   });
   after(async () => {
     await env.close();
@@ -216,7 +227,7 @@ describe('an activity acknowledging its cancellation', () => {
         key,
         {
           startToCloseTimeout: '1 minute',
-          heartbeatTimeout: '2s', // long enough that a busy machine's pauses do not time it out
+          heartbeatTimeout: '200ms', // the cancellation reaches it within 160 ms
           cancellationType: 'WAIT_CANCELLATION_COMPLETED',
         },
       ],
@@ -295,7 +306,9 @@ describe('an attempt that stops heartbeating, in its worker', () => {
         },
       ],
     });
-    await assertAbortedInWorker(env, key, 'TIMED_OUT', { timedOut: true });
+    await waitFor(() => attemptsOf(key).length === 1, 'the attempt to run');
+    // Real time is the subject here: the worker gives up 5.2 s after the attempt's heartbeat.
+    await assertAbortedInWorker(env, key, 'TIMED_OUT', { timedOut: true }, 5_200 + 10_000);
     // Nothing reported: the attempt is the engine's to time out.
     assert.equal((await pendingActivity(handle)).state, 'Started');
     clock.advance(200);
@@ -375,7 +388,8 @@ describe('worker shutdown', () => {
         execFile(
           process.execPath,
           ['--import', 'tsx', contractFixture('shutdown-process.ts')],
-          { timeout: 20_000 },
+          // A guard against a hang only: a loaded machine takes tens of seconds to start it.
+          { timeout: 150_000 },
           (error, out) => {
             resolve({ code: error ? (error.code as number | null) : 0, stdout: out });
           },
