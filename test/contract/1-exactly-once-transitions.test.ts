@@ -84,7 +84,7 @@ describe('contract 1: exactly-once state transitions', () => {
 
   test(
     'two engine processes signal one run at once: every event once and in order, every signal once',
-    { timeout: 60_000 },
+    { timeout: 180_000 },
     async () => {
       const path = join(tmp.dir, 'two-processes.db');
       const count = 30;
@@ -133,7 +133,7 @@ describe('contract 1: exactly-once state transitions', () => {
 
   test(
     'two engines in one process, each caching the run the other writes: every event once',
-    { timeout: 60_000 },
+    { timeout: 180_000 },
     async () => {
       // Deterministic where the test above is not: the two engines take turns on the run (one
       // process), and from the second round on, one of them writes on a row the other moved on.

@@ -22,6 +22,8 @@ import { fixturesPath, startTestEnv, waitFor } from '../helpers/test-env.ts';
 import type { TestEnv } from '../helpers/test-env.ts';
 
 const MINUTE = 60_000;
+/** A run that a regression leaves failing its tasks for ever fails its test by this bound. */
+const HANG_GUARD = { timeout: 60_000 };
 
 describe('cancelling what history has already settled', () => {
   const clock = new ManualClock();
@@ -56,60 +58,52 @@ describe('cancelling what history has already settled', () => {
     return h.result();
   }
 
-  test(
-    'a signal cancels a timer that fired in the same activation',
-    { timeout: 20_000 },
-    async () => {
-      const handle = await env.client.workflow.start(approveOrTimeOut, {
-        taskQueue: env.taskQueue,
-        workflowId: id('approve'),
-        args: [MINUTE],
-      });
-      await waitFor(async () => (await handle.describe()).pendingTimers.length === 1, 'the timer');
-      await env.stopWorkers();
-      clock.advance(MINUTE);
-      await waitFor(async () => (await count(handle, 'TimerFired')) === 1, 'the timer to fire');
-      await handle.signal(approve);
-      // The next task delivers both: the signal runs first (Temporal's order) and clears the
-      // timeout, whose firing then finds nothing waiting.
-      await env.startWorker();
-      await waitFor(
-        async () => (await count(handle, 'WorkflowTaskCompleted')) === 2,
-        'the task that delivered both',
-      );
-      await handle.signal(finish);
-      assert.equal(await handle.result(), 'approved');
-      const history = await types(handle);
-      assert.equal(history.filter((t) => t === 'TimerCanceled').length, 0, 'nothing to cancel');
-      assert.equal(history.filter((t) => t === 'WorkflowTaskFailed').length, 0);
-      await assertReplays(handle);
-    },
-  );
+  test('a signal cancels a timer that fired in the same activation', HANG_GUARD, async () => {
+    const handle = await env.client.workflow.start(approveOrTimeOut, {
+      taskQueue: env.taskQueue,
+      workflowId: id('approve'),
+      args: [MINUTE],
+    });
+    await waitFor(async () => (await handle.describe()).pendingTimers.length === 1, 'the timer');
+    await env.stopWorkers();
+    clock.advance(MINUTE);
+    await waitFor(async () => (await count(handle, 'TimerFired')) === 1, 'the timer to fire');
+    await handle.signal(approve);
+    // The next task delivers both: the signal runs first (Temporal's order) and clears the
+    // timeout, whose firing then finds nothing waiting.
+    await env.startWorker();
+    await waitFor(
+      async () => (await count(handle, 'WorkflowTaskCompleted')) === 2,
+      'the task that delivered both',
+    );
+    await handle.signal(finish);
+    assert.equal(await handle.result(), 'approved');
+    const history = await types(handle);
+    assert.equal(history.filter((t) => t === 'TimerCanceled').length, 0, 'nothing to cancel');
+    assert.equal(history.filter((t) => t === 'WorkflowTaskFailed').length, 0);
+    await assertReplays(handle);
+  });
 
-  test(
-    'a task cancels a timer that fired while the task was out',
-    { timeout: 20_000 },
-    async () => {
-      const key = id('hold');
-      const handle = await env.client.workflow.start(cancelTimerAfterHold, {
-        taskQueue: env.taskQueue,
-        workflowId: key,
-        args: [key, 5_000],
-      });
-      await waitFor(async () => (await handle.describe()).pendingTimers.length === 1, 'the timer');
-      await handle.signal(go);
-      await waitFor(() => gates.started.has(key), 'the local activity to hold the task');
-      clock.advance(5_000); // within the task's 10 s timeout
-      await waitFor(async () => (await count(handle, 'TimerFired')) === 1, 'the timer to fire');
-      gates.released.add(key);
-      // The code had not seen the timer fire: its cancellation rejects the sleep.
-      assert.equal(await finishSleep(handle), 'cancelled');
-      const history = await types(handle);
-      assert.equal(history.filter((t) => t === 'TimerCanceled').length, 0, 'nothing to cancel');
-      assert.equal(history.filter((t) => t === 'WorkflowTaskFailed').length, 0);
-      await assertReplays(handle);
-    },
-  );
+  test('a task cancels a timer that fired while the task was out', HANG_GUARD, async () => {
+    const key = id('hold');
+    const handle = await env.client.workflow.start(cancelTimerAfterHold, {
+      taskQueue: env.taskQueue,
+      workflowId: key,
+      args: [key, 5_000],
+    });
+    await waitFor(async () => (await handle.describe()).pendingTimers.length === 1, 'the timer');
+    await handle.signal(go);
+    await waitFor(() => gates.started.has(key), 'the local activity to hold the task');
+    clock.advance(5_000); // within the task's 10 s timeout
+    await waitFor(async () => (await count(handle, 'TimerFired')) === 1, 'the timer to fire');
+    gates.released.add(key);
+    // The code had not seen the timer fire: its cancellation rejects the sleep.
+    assert.equal(await finishSleep(handle), 'cancelled');
+    const history = await types(handle);
+    assert.equal(history.filter((t) => t === 'TimerCanceled').length, 0, 'nothing to cancel');
+    assert.equal(history.filter((t) => t === 'WorkflowTaskFailed').length, 0);
+    await assertReplays(handle);
+  });
 
   for (const [cancellationType, expected] of [
     ['TRY_CANCEL', 'cancelled'],
@@ -118,7 +112,7 @@ describe('cancelling what history has already settled', () => {
   ] as const) {
     test(
       `a task cancels (${cancellationType}) an activity that completed while the task was out`,
-      { timeout: 20_000 },
+      HANG_GUARD,
       async () => {
         const workKey = id('work');
         const holdKey = id('hold');
