@@ -4,8 +4,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { setTimeout as delay } from 'node:timers/promises';
+import { after, before, describe, mock, test } from 'node:test';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import {
@@ -29,6 +28,9 @@ import { makeTimer } from './builders.ts';
 import { storeConformance } from './suite.ts';
 
 const execFileAsync = promisify(execFile);
+
+/** A bound for the tests on fake time, which a regression may leave waiting for ever. */
+const HANG_GUARD = { timeout: 20_000 };
 
 let dir = '';
 before(() => {
@@ -457,76 +459,90 @@ describe('SqliteStore specifics', () => {
     },
   );
 
-  test("a lingering append held back past other runs' commits still commits when its window ends", async () => {
-    // Long enough that this machine, however busy, runs the next two lines inside it.
-    const { store, waiting, busy } = await twoRuns(1_000);
-    try {
-      const first = appendSignal(store, waiting.runId, 1, true);
-      await new Promise((r) => setImmediate(r));
-      await appendSignal(store, busy.runId, 1, false);
-      assert.equal((await store.getRun({ runId: waiting.runId }))?.nextEventId, 1, 'held back');
-      const before = store.writeTransactions;
-      await first;
-      assert.equal(store.writeTransactions - before, 1, 'committed alone, at its window’s end');
-      assert.equal((await store.getRun({ runId: waiting.runId }))?.nextEventId, 2);
-    } finally {
-      await store.close();
-    }
-  });
+  // On fake time (see onFakeTime): each window ends when the test moves the clock there, however
+  // late a busy machine runs the steps between.
+  test(
+    "a lingering append held back past other runs' commits still commits when its window ends",
+    HANG_GUARD,
+    async () => {
+      const lingerMs = 1_000;
+      const { store, waiting, busy } = await twoRuns(lingerMs);
+      await onFakeTime(store, async (advance) => {
+        const first = appendSignal(store, waiting.runId, 1, true);
+        await turn();
+        await appendSignal(store, busy.runId, 1, false);
+        assert.equal(await nextEventIdOf(store, waiting.runId), 1, 'held back');
+        const before = store.writeTransactions;
+        await advance(lingerMs - 1);
+        assert.equal(await nextEventIdOf(store, waiting.runId), 1, 'still held, 1 ms before');
+        await advance(1);
+        assert.equal(await nextEventIdOf(store, waiting.runId), 2, 'committed at its window’s end');
+        await first;
+        assert.equal(store.writeTransactions - before, 1, 'committed alone');
+      });
+    },
+  );
 
-  test("a run's held appends go together when the oldest one's window ends, not the newest's", async () => {
-    const lingerMs = 1_000;
-    const { store, waiting: run, busy } = await twoRuns(lingerMs);
-    try {
-      const firstSent = performance.now();
-      const firstWrite = signalAppend(run.runId, 1, true);
-      const first = store.appendToRun(firstWrite);
-      // Half-way through the first window, a second lingering write to the run, decided on it.
-      await delay(lingerMs / 2);
-      const second = store.appendToRun({ ...signalAppend(run.runId, 2, true), after: firstWrite });
-      // Another run's commit holds both back, and must keep the first one's end for them.
-      await delay(lingerMs / 4);
-      await appendSignal(store, busy.runId, 1, false);
-      const before = store.writeTransactions;
-      await first;
-      const waitedMs = performance.now() - firstSent;
-      assert.ok(waitedMs < lingerMs * 1.4, `the first waited ${waitedMs} ms: the second's window`);
-      await second;
-      assert.equal(store.writeTransactions - before, 1, 'both in one transaction');
-      assert.equal((await store.getRun({ runId: run.runId }))?.nextEventId, 3);
-    } finally {
-      await store.close();
-    }
-  });
+  test(
+    "a run's held appends go together when the oldest one's window ends, not the newest's",
+    HANG_GUARD,
+    async () => {
+      const lingerMs = 1_000;
+      const { store, waiting: run, busy } = await twoRuns(lingerMs);
+      await onFakeTime(store, async (advance) => {
+        const firstWrite = signalAppend(run.runId, 1, true);
+        const first = store.appendToRun(firstWrite);
+        // Half-way through the first window, a second lingering write to the run, decided on it.
+        await advance(lingerMs / 2);
+        const second = store.appendToRun({
+          ...signalAppend(run.runId, 2, true),
+          after: firstWrite,
+        });
+        // Another run's commit holds both back, and must keep the first one's end for them.
+        await advance(lingerMs / 4);
+        await appendSignal(store, busy.runId, 1, false);
+        assert.equal(await nextEventIdOf(store, run.runId), 1, 'both held back');
+        const before = store.writeTransactions;
+        await advance(lingerMs / 4 - 1);
+        assert.equal(await nextEventIdOf(store, run.runId), 1, 'still held, 1 ms before');
+        // The first one's window ends (the second's has half of its length to go).
+        await advance(1);
+        assert.equal(await nextEventIdOf(store, run.runId), 3, 'committed at its end');
+        await Promise.all([first, second]);
+        assert.equal(store.writeTransactions - before, 1, 'both in one transaction');
+      });
+    },
+  );
 
-  test('a lingering append commits alone when its own window ends, not an earlier window’s', async () => {
-    const lingerMs = 400;
-    const store = await SqliteStore.open({ path: freshFile(), lingerMs });
-    const run = makeRun();
-    await store.createRun({ run, events: [], tasks: [], timers: [] });
-    const append = (eventId: number, linger: boolean) =>
-      appendSignal(store, run.runId, eventId, linger);
-    try {
-      // A first window, closed at once by a write that does not linger.
-      const firstOpened = performance.now();
-      await Promise.all([append(1, true), append(2, false)]);
-      const firstTookMs = performance.now() - firstOpened;
-      assert.ok(firstTookMs < lingerMs / 2, `the first window took ${firstTookMs} ms`);
-      // A second window, opened well inside the first one's time: it must run its own length,
-      // not end with the first one's timer, nor wait that timer's time again.
-      await delay(lingerMs / 2 - firstTookMs);
-      const before = store.writeTransactions;
-      const secondOpened = performance.now();
-      await append(3, true);
-      const waitedMs = performance.now() - secondOpened;
-      assert.ok(waitedMs >= lingerMs, `committed after ${waitedMs} ms, inside its window`);
-      assert.ok(waitedMs < lingerMs * 1.3, `committed after ${waitedMs} ms, long after its window`);
-      assert.equal(store.writeTransactions - before, 1, 'committed alone');
-      assert.equal((await store.getRun({ runId: run.runId }))?.nextEventId, 4);
-    } finally {
-      await store.close();
-    }
-  });
+  test(
+    'a lingering append commits alone when its own window ends, not an earlier window’s',
+    HANG_GUARD,
+    async () => {
+      const lingerMs = 400;
+      const store = await SqliteStore.open({ path: freshFile(), lingerMs });
+      const run = makeRun();
+      await store.createRun({ run, events: [], tasks: [], timers: [] });
+      const append = (eventId: number, linger: boolean) =>
+        appendSignal(store, run.runId, eventId, linger);
+      await onFakeTime(store, async (advance) => {
+        // A first window, closed at once by a write that does not linger; its timer stays armed.
+        await Promise.all([append(1, true), append(2, false)]);
+        // A second window, opened inside the first one's time: it must run its own length, not
+        // end with the first one's timer, nor wait that timer's time again.
+        await advance(lingerMs / 2);
+        const before = store.writeTransactions;
+        const third = append(3, true);
+        await advance(lingerMs / 2);
+        assert.equal(await nextEventIdOf(store, run.runId), 3, 'not at the first window’s end');
+        await advance(lingerMs / 2 - 1);
+        assert.equal(await nextEventIdOf(store, run.runId), 3, 'still held, 1 ms before its end');
+        await advance(1);
+        assert.equal(await nextEventIdOf(store, run.runId), 4, 'committed at its own end');
+        await third;
+        assert.equal(store.writeTransactions - before, 1, 'committed alone');
+      });
+    },
+  );
 
   test('a lingering append after close is refused, also when a window opened while closing', async () => {
     const store = await SqliteStore.open({ path: freshFile(), lingerMs: 50 });
@@ -746,6 +762,40 @@ describe('openStore', () => {
     await assert.rejects(openStore('sqlite:'), InvalidArgumentError);
   });
 });
+
+/**
+ * Runs `fn` with `setTimeout` (the store's linger timer) and `performance.now()` (its windows'
+ * ends) on a clock that moves only by `advance`, which then lets what came due commit. Closes
+ * `store` at the end, still on that clock.
+ */
+async function onFakeTime(
+  store: SqliteStore,
+  fn: (advance: (ms: number) => Promise<void>) => Promise<void>,
+): Promise<void> {
+  let nowMs = performance.now();
+  mock.timers.enable({ apis: ['setTimeout'] });
+  const now = mock.method(performance, 'now', () => nowMs);
+  try {
+    await fn(async (ms) => {
+      nowMs += ms;
+      mock.timers.tick(ms);
+      await turn();
+    });
+  } finally {
+    await store.close();
+    now.mock.restore();
+    mock.timers.reset();
+  }
+}
+
+/** A turn of the event loop: what a timer that fired set going (a commit) has run. */
+function turn(): Promise<void> {
+  return new Promise((r) => setImmediate(r));
+}
+
+async function nextEventIdOf(store: SqliteStore, runId: string): Promise<number | undefined> {
+  return (await store.getRun({ runId }))?.nextEventId;
+}
 
 /** A store with its linger window, holding two fresh runs: one to linger on, one kept busy. */
 async function twoRuns(lingerMs: number, path = freshFile()) {
