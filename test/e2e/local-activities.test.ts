@@ -330,11 +330,13 @@ describe('local activities', () => {
 
   test('an attempt still running at the workflow task deadline is cut and retried in a later task', async () => {
     const workflowId = id('slow');
+    // The worker cuts each attempt at 80 % of the task timeout (4 s), counted from when it got the
+    // task: the 1 s left must hold the task's way to it and the answer on a loaded machine.
     const handle = await env.client.workflow.start(slowLocally, {
       taskQueue: env.taskQueue,
       workflowId,
-      args: [workflowId, 5000],
-      workflowTaskTimeout: '1s',
+      args: [workflowId, 60_000],
+      workflowTaskTimeout: '5s',
     });
     const err = await handle.result().then(
       () => assert.fail('expected the workflow to fail'),
@@ -579,13 +581,15 @@ describe('a worker shut down while a local activity runs', () => {
         taskQueue: env.taskQueue,
         workflowId,
         args: [workflowId],
+        // A deadline far from anything a loaded machine takes: 48 s (80 % of the timeout).
+        workflowTaskTimeout: '1 minute',
       });
       await waitFor(() => localState.calls.get(workflowId) === 1, 'the local activity to start');
       const shutdownStartedMs = Date.now();
       await env.worker.shutdown(); // shutdownGraceTime: 0
       const tookMs = Date.now() - shutdownStartedMs;
-      // Not held until the task's deadline (8 s: 80 % of its 10 s timeout).
-      assert.ok(tookMs < 5000, `shutdown took ${tookMs} ms`);
+      // Not held until the task's deadline.
+      assert.ok(tookMs < 30_000, `shutdown took ${tookMs} ms`);
       // As a Temporal activity sees its worker shut down.
       assert.deepEqual(localState.cancelledWith.get(workflowId), {
         message: 'WORKER_SHUTDOWN',
@@ -667,13 +671,14 @@ describe('a worker shut down while a local activity runs', () => {
         taskQueue: env.taskQueue,
         workflowId,
         args: [workflowId],
+        workflowTaskTimeout: '1 minute', // the worker waits out the 30 s backoff in the task
       });
       await waitFor(() => localState.calls.get(workflowId) === 1, 'the first attempt');
       const shutdownStartedMs = Date.now();
       await env.worker.shutdown();
       const tookMs = Date.now() - shutdownStartedMs;
-      // Not after the 6 s backoff and the attempt it would have started.
-      assert.ok(tookMs < 4000, `shutdown took ${tookMs} ms`);
+      // Not after the 30 s backoff and the attempt it would have started.
+      assert.ok(tookMs < 15_000, `shutdown took ${tookMs} ms`);
       assert.deepEqual(localState.attempts.get(workflowId), [1]);
       const { events } = await handle.fetchHistory();
       assert.deepEqual(markers(events), []);
