@@ -72,7 +72,7 @@ describe('peers: whether an engine is alone on its store', () => {
       assert.equal(peers.alone(), true, "this store's own write is not another writer");
       await join();
       // Within FOREIGN_WRITES_ASKED_EVERY_MS the last answer stands; then the write is seen.
-      await waitFor(() => !peers.alone(), 'the other write to be noticed', 1_000);
+      await waitFor(() => !peers.alone(), 'the other write to be noticed');
       assert.equal(peers.others, true);
       // A look that finds no engine record (the writer was not an engine) lets it be alone again.
       lookFindsNone();
@@ -86,7 +86,7 @@ describe('peers: whether an engine is alone on its store', () => {
       // The look reads the records before the other engine writes its own, and ends after it.
       const begun = peers.lookBegins();
       await join();
-      await waitFor(() => !peers.alone(), 'the other write to be noticed', 1_000);
+      await waitFor(() => !peers.alone(), 'the other write to be noticed');
       peers.lookEnded(begun, false);
       assert.equal(peers.alone(), false, 'the look began before the write it did not see');
       peers.lookEnded(peers.lookBegins(), true);

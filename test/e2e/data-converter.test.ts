@@ -265,12 +265,11 @@ describe('a payload the worker cannot encode', () => {
       taskQueue: env.taskQueue,
       args: [MARK],
     });
-    // Well within the workflow task timeout (10 s), which is all that ended such a task before.
     await waitFor(
       async () => (await handle.describe()).lastWorkflowTaskFailure !== undefined,
       'the workflow task failure',
-      5000,
     );
+    // The codec's error: the task failed, not timed out (all that ended such a task before).
     const { lastWorkflowTaskFailure } = await handle.describe();
     assert.equal(lastWorkflowTaskFailure?.failure.message, 'this codec refuses the value');
     await handle.terminate();
@@ -282,13 +281,12 @@ describe('a payload the worker cannot encode', () => {
       taskQueue: env.taskQueue,
       args: [MARK],
     });
-    const started = Date.now();
+    // The codec's error: answered, not left to time out (no worker answered, it would say).
     await assert.rejects(handle.query(answer), (e: unknown) => {
       assert.ok(e instanceof QueryFailedError, String(e));
       assert.match(e.message, /this codec refuses the value/);
       return true;
     });
-    assert.ok(Date.now() - started < 5000, 'answered, not left to time out');
     await handle.terminate();
   });
 
