@@ -43,8 +43,9 @@ describe('process liveness', { skip: process.platform !== 'linux' }, () => {
   });
 
   test('a zombie (exited, not yet reaped by its parent) is gone', async () => {
-    // The shell starts `sleep 0` and becomes `sleep 30`, which never reaps it.
-    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], {
+    // The shell starts `sleep 0` and becomes `sleep 600`, which never reaps it (nor ends, and
+    // lets init reap it, however slowly a loaded machine runs the test).
+    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 600'], {
       stdio: ['ignore', 'pipe', 'ignore'],
     });
     try {
