@@ -43,19 +43,24 @@ const ListSchema = z.object({ namespace: z.string().min(1) });
  * still be registered, and removed.
  */
 function checkName(name: string, verb: 'add' | 'remove'): void {
-  const reserved = reservedSearchAttributeProblem(name);
-  const system = isSystemSearchAttribute(name) || scheduleSearchAttributeType(name) !== undefined;
-  const problem =
-    reserved !== undefined && verb === 'add'
-      ? `${reserved}. Use another name for an attribute of your own`
-      : reserved !== undefined && system
-        ? reserved
-        : SEARCH_ATTRIBUTE_NAME.test(name)
-          ? undefined
-          : 'is not a valid name: a search attribute name must be an identifier ([A-Za-z_][A-Za-z0-9_]*)';
+  const problem = nameProblem(name, verb);
   if (problem !== undefined) {
     throw new InvalidArgumentError(`Cannot ${verb} search attribute '${name}': it ${problem}.`);
   }
+}
+
+function nameProblem(name: string, verb: 'add' | 'remove'): string | undefined {
+  const reserved = reservedSearchAttributeProblem(name);
+  if (reserved !== undefined) {
+    if (verb === 'add') return `${reserved}. Use another name for an attribute of your own`;
+    if (isSystemSearchAttribute(name) || scheduleSearchAttributeType(name) !== undefined) {
+      return reserved;
+    }
+  }
+  if (!SEARCH_ATTRIBUTE_NAME.test(name)) {
+    return 'is not a valid name: a search attribute name must be an identifier ([A-Za-z_][A-Za-z0-9_]*)';
+  }
+  return undefined;
 }
 
 /**
