@@ -7,6 +7,7 @@ import type { Duration } from '../protocol/duration.ts';
 import type { SignalDefinition, UpdateDefinition, Workflow } from '../protocol/definitions.ts';
 import type { Headers } from '../protocol/headers.ts';
 import { headersToWire } from '../protocol/headers.ts';
+import { configureWithPluginsNow } from '../common/plugins.ts';
 import { composeInterceptors } from '../protocol/interceptors.ts';
 import { toPayloads } from '../protocol/payload.ts';
 import { compileRetryPolicy } from '../protocol/retry-options.ts';
@@ -17,6 +18,7 @@ import { userMetadataOf } from '../protocol/user-metadata.ts';
 import type { Priority } from '../protocol/priority.ts';
 import type { EngineApi } from '../transport/engine-api.ts';
 import { AsyncCompletionClient } from './async-completion-client.ts';
+import type { ClientPlugin } from './plugin.ts';
 import type {
   ClientInterceptors,
   CompiledWorkflowOptions,
@@ -55,6 +57,12 @@ export interface ClientOptions {
    * `schedule` wraps `client.schedule.create`; headers it sets reach every run the schedule starts.
    */
   readonly interceptors?: ClientInterceptors | undefined;
+  /**
+   * Temporal's client plugins: each one's `configureClient` is given these options, in the order
+   * listed, and what the last returns is what the client uses (docs/plugins.md). Workers take
+   * their own (`Worker.create({ plugins })`): a client's plugins are not passed to them.
+   */
+  readonly plugins?: readonly ClientPlugin[] | undefined;
 }
 
 export interface WorkflowStartOptions<T extends Workflow = Workflow> {
@@ -463,6 +471,7 @@ export class Client {
   readonly schedule: ScheduleClient;
 
   constructor(options: ClientOptions) {
+    options = configureWithPluginsNow(options.plugins, 'configureClient', options, 'new Client');
     this.connection = options.connection;
     this.namespace = options.namespace ?? 'default';
     const identity = options.identity ?? `${process.pid}@${hostname()}`;

@@ -13,6 +13,14 @@ export interface ConnectionOptions {
  */
 export const Connection = {
   connect(options: ConnectionOptions & { engine?: { connection: EngineApi } }): Promise<EngineApi> {
+    if ((options as { plugins?: unknown }).plugins !== undefined) {
+      return Promise.reject(
+        new InvalidArgumentError(
+          'Connection.connect takes no plugins: the connection is the engine itself, in-process, with nothing to configure. ' +
+            'Pass the plugins to new Client({ plugins }) and Worker.create({ plugins }) instead.',
+        ),
+      );
+    }
     if (options.engine) return Promise.resolve(options.engine.connection);
     return Promise.reject(
       new InvalidArgumentError(

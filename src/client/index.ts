@@ -13,6 +13,7 @@ export type {
   WorkflowSignalWithStartOptions,
   WorkflowStartOptions,
 } from './client.ts';
+export type { ClientPlugin } from './plugin.ts';
 export { AsyncCompletionClient } from './async-completion-client.ts';
 export type { FullActivityId } from './async-completion-client.ts';
 export { WithStartWorkflowOperation } from './update-with-start.ts';

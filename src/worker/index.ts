@@ -24,6 +24,7 @@ export type {
   NumericMetricValueType,
 } from '../common/metrics.ts';
 export type {
+  BundleOptions,
   BundleWorkflowCodeOptions,
   BundlerOptions,
   WorkflowBundleCode,
@@ -57,3 +58,4 @@ export type {
   Next,
   WorkerInterceptors,
 } from './interceptors.ts';
+export type { BundlerPlugin, WorkerPlugin } from './plugin.ts';

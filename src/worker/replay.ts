@@ -8,7 +8,9 @@ import { decodeFailure } from '../failures.ts';
 import { HistoryEvent } from '../protocol/history-events.ts';
 import * as z from 'zod';
 import { loadWorkflows } from './workflow-loader.ts';
-import { workflowSourceOf } from './workflow-bundle.ts';
+import { pluggedWorkflowSourceOf } from './workflow-bundle.ts';
+import { configureWithPlugins } from '../common/plugins.ts';
+import type { WorkerPlugin } from './plugin.ts';
 import type { BundlerOptions, WorkflowBundleOption } from './workflow-bundle.ts';
 import type { LoadedWorkflows } from './workflow-loader.ts';
 import type { WorkerInterceptors } from './interceptors.ts';
@@ -36,6 +38,12 @@ export interface ReplayWorkerOptions {
    * `callDuringReplay: true`, and counts every call as replaying (`info.unsafe.isReplaying`).
    */
   readonly sinks?: InjectedSinks<Sinks> | undefined;
+  /**
+   * Temporal's worker plugins: each one's `configureReplayWorker` is given these options, in the
+   * order listed, and the replay uses what the last returns; those with `configureBundler`
+   * configure the bundling of `workflowsPath` (docs/plugins.md).
+   */
+  readonly plugins?: readonly WorkerPlugin[] | undefined;
 }
 
 /** A history as `handle.fetchHistory()` returns it, or its JSON (an object with `events`). */
@@ -118,15 +126,20 @@ async function replayOne(
   return { runId, error };
 }
 
-function loadReplayed(options: ReplayWorkerOptions): Promise<LoadedWorkflows> {
+/** The replay's options as its plugins configure them, and its workflow code loaded. */
+async function loadReplayed(
+  given: ReplayWorkerOptions,
+): Promise<{ workflows: LoadedWorkflows; options: ReplayWorkerOptions }> {
+  const where = 'Worker.runReplayHistory';
+  const options = await configureWithPlugins(given.plugins, 'configureReplayWorker', given, where);
   assertSinks(options.sinks);
-  const source = workflowSourceOf(options);
+  const source = await pluggedWorkflowSourceOf(options, where);
   if (source === undefined) {
     throw new InvalidArgumentError(
       'A replay needs workflowsPath or workflowBundle: the code to check.',
     );
   }
-  return loadWorkflows(source, { debugMode: options.debugMode });
+  return { workflows: await loadWorkflows(source, { debugMode: options.debugMode }), options };
 }
 
 /**
@@ -137,9 +150,9 @@ export async function runReplayHistory(
   options: ReplayWorkerOptions,
   history: ReplayableHistory,
 ): Promise<void> {
-  const workflows = await loadReplayed(options);
+  const { workflows, options: configured } = await loadReplayed(options);
   try {
-    const { error } = await replayOne(workflows, options, history);
+    const { error } = await replayOne(workflows, configured, history);
     if (error) throw error;
   } finally {
     workflows.dispose();
@@ -158,11 +171,11 @@ export async function* runReplayHistories(
     | Iterable<{ workflowId: string; history: ReplayableHistory }>
     | AsyncIterable<{ workflowId: string; history: ReplayableHistory }>,
 ): AsyncGenerator<ReplayResult> {
-  const workflows = await loadReplayed(options);
+  const { workflows, options: configured } = await loadReplayed(options);
   try {
     for await (const { workflowId, history } of histories) {
       // A history that is not one throws, ending the replays, as in Temporal.
-      const { runId, error } = await replayOne(workflows, options, history);
+      const { runId, error } = await replayOne(workflows, configured, history);
       yield { workflowId, runId, error };
     }
   } finally {

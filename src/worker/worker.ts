@@ -27,7 +27,9 @@ import type { PollerState, PollerStatus } from './poll-loop.ts';
 import { Semaphore } from '../util/semaphore.ts';
 import { loadWorkflows } from './workflow-loader.ts';
 import { nativeWatchdogUnavailable } from './sandbox/native-watchdog.ts';
-import { workflowSourceOf } from './workflow-bundle.ts';
+import { pluggedWorkflowSourceOf } from './workflow-bundle.ts';
+import { configureWithPlugins } from '../common/plugins.ts';
+import type { WorkerPlugin } from './plugin.ts';
 import type { BundlerOptions, WorkflowBundleOption } from './workflow-bundle.ts';
 import type { LoadedWorkflows } from './workflow-loader.ts';
 import { WorkflowTaskHandler } from './workflow-task-handler.ts';
@@ -124,6 +126,13 @@ export interface WorkerOptions {
    * worker. Default: false, or true when the environment sets `REPRISE_DEBUG=1`.
    */
   readonly debugMode?: boolean | undefined;
+  /**
+   * Temporal's worker plugins: each one's `configureWorker` is given these options, in the order
+   * listed, and the worker uses what the last returns; their `runWorker` wrap `run()`, the first
+   * listed outermost; those with `configureBundler` configure the bundling of `workflowsPath`
+   * (docs/plugins.md).
+   */
+  readonly plugins?: readonly WorkerPlugin[] | undefined;
 }
 
 export interface WorkerStatus {
@@ -246,6 +255,8 @@ export class Worker {
   /** Fails run() when shutdownForceTime passes before the worker stopped (set by run()). */
   #forceFail: ((e: Error) => void) | undefined;
   #forceTimer: NodeJS.Timeout | undefined;
+  /** Set by runUntil when its promise settles before a plugin's runWorker started the worker. */
+  #stopOnStart = false;
 
   private constructor(
     options: WorkerOptions,
@@ -344,7 +355,13 @@ export class Worker {
    * activity, or leave the module out with `bundlerOptions.ignoreModules` if they never run in a
    * workflow) or if neither workflows nor activities are given.
    */
-  static async create(options: WorkerOptions): Promise<Worker> {
+  static async create(given: WorkerOptions): Promise<Worker> {
+    const options = await configureWithPlugins(
+      given.plugins,
+      'configureWorker',
+      given,
+      'Worker.create',
+    );
     if (!options.taskQueue) throw new InvalidArgumentError('Worker needs a taskQueue.');
     if (!options.workflowsPath && !options.workflowBundle && !options.activities) {
       throw new InvalidArgumentError(
@@ -383,7 +400,7 @@ export class Worker {
     }
     const logger =
       options.logger ?? defaultLogger({ component: 'worker', taskQueue: options.taskQueue });
-    const source = workflowSourceOf(options);
+    const source = await pluggedWorkflowSourceOf(options, 'Worker.create');
     const workflows =
       source === undefined
         ? undefined
@@ -463,18 +480,40 @@ export class Worker {
     this.#localActivities.useEngineLimits(engine);
   }
 
-  /** Polls and runs tasks until `shutdown()`; resolves once every task in flight is done. */
+  /**
+   * Polls and runs tasks until `shutdown()`; resolves once every task in flight is done. Through
+   * the `runWorker` of the worker's plugins, the first listed outermost.
+   */
   run(): Promise<void> {
+    this.#assertNotStarted();
+    let run = (worker: Worker): Promise<void> => worker.#start();
+    const plugins = this.options.plugins ?? [];
+    for (let i = plugins.length - 1; i >= 0; i -= 1) {
+      const plugin = plugins[i];
+      if (plugin?.runWorker === undefined) continue;
+      const next = run;
+      run = (worker) => plugin.runWorker?.(worker, next) ?? next(worker);
+    }
+    return run(this);
+  }
+
+  #assertNotStarted(): void {
     if (this.#state !== 'INITIALIZED') {
       throw new IllegalStateError(
         `Poller was already started: run() was called on a worker that is ${this.#state}. Call run() once; to run again, create a new Worker.`,
       );
     }
+  }
+
+  #start(): Promise<void> {
+    this.#assertNotStarted();
     this.#state = 'RUNNING';
     this.#running = new Promise<void>((resolve, reject) => {
       this.#forceFail = reject;
       this.#runLoops().then(resolve, reject);
     });
+    // runUntil's promise settled while a plugin's runWorker had not yet started the worker.
+    if (this.#stopOnStart) this.#stopping();
     return this.#running;
   }
 
@@ -699,6 +738,7 @@ export class Worker {
       } finally {
         // Not if shut down meanwhile (shutdown() throws unless RUNNING); the run ends either way.
         if (this.#state === 'RUNNING') void this.shutdown();
+        else if (this.#state === 'INITIALIZED') this.#stopOnStart = true;
       }
     })();
     let workerError: { error: unknown } | undefined;

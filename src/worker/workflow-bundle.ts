@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as z from 'zod';
 import { InvalidArgumentError } from '../errors.ts';
+import { configureWithPlugins } from '../common/plugins.ts';
+import type { BundlerPlugin } from './plugin.ts';
 import { bundleWorkflows, runtimeFingerprint } from './sandbox/bundle.ts';
 import type { WorkflowBundle } from './sandbox/bundle.ts';
 import type { WorkflowSource } from './workflow-loader.ts';
@@ -28,7 +30,15 @@ export interface BundleWorkflowCodeOptions {
    * throws, naming it. As the worker's `bundlerOptions.ignoreModules`.
    */
   readonly ignoreModules?: readonly string[] | undefined;
+  /**
+   * Temporal's bundler plugins: each one's `configureBundler` is given these options, in the
+   * order listed, and the code is bundled with what the last returns (docs/plugins.md).
+   */
+  readonly plugins?: readonly BundlerPlugin[] | undefined;
 }
+
+/** Temporal's name for {@link BundleWorkflowCodeOptions}. */
+export type BundleOptions = BundleWorkflowCodeOptions;
 
 /**
  * Temporal's worker option `bundlerOptions`: how the worker bundles `workflowsPath`. Of
@@ -91,7 +101,7 @@ const Stored = z.object({
 export async function bundleWorkflowCode(
   options: BundleWorkflowCodeOptions,
 ): Promise<WorkflowBundleCode> {
-  refuseNotBundleOptions(options, 'bundleWorkflowCode');
+  options = await configureBundling(options.plugins, options, 'bundleWorkflowCode');
   const bundle = await bundleWorkflows({
     workflowsPath: options.workflowsPath,
     workflowInterceptorModules: options.workflowInterceptorModules,
@@ -103,6 +113,20 @@ export async function bundleWorkflowCode(
     runtime: runtimeFingerprint() ?? null,
   };
   return { code: JSON.stringify({ ...stamp, ...bundle }) };
+}
+
+/**
+ * `options` passed through the `configureBundler` of each plugin of `plugins` that has one, in
+ * order; Temporal's bundle options that have no use here are refused in what comes out.
+ */
+async function configureBundling(
+  plugins: readonly BundlerPlugin[] | undefined,
+  options: BundleWorkflowCodeOptions,
+  where: string,
+): Promise<BundleWorkflowCodeOptions> {
+  const configured = await configureWithPlugins(plugins, 'configureBundler', options, where);
+  refuseNotBundleOptions(configured, where);
+  return configured;
 }
 
 /** The bundle a `workflowBundle` option names; a clear error for anything else. */
@@ -214,5 +238,33 @@ export function workflowSourceOf(options: {
     workflowsPath: options.workflowsPath,
     interceptorModules: modules,
     ignoreModules: bundlerOptions?.ignoreModules,
+  };
+}
+
+/**
+ * {@link workflowSourceOf}, with a `workflowsPath` bundled as the bundler plugins among
+ * `options.plugins` configure it (Temporal's worker hands its plugins to its bundler).
+ */
+export async function pluggedWorkflowSourceOf(
+  options: Parameters<typeof workflowSourceOf>[0] & {
+    readonly plugins?: readonly BundlerPlugin[] | undefined;
+  },
+  where: string,
+): Promise<WorkflowSource | undefined> {
+  const source = workflowSourceOf(options);
+  if (source === undefined || 'bundle' in source || !options.plugins?.length) return source;
+  const bundling = await configureBundling(
+    options.plugins,
+    {
+      workflowsPath: source.workflowsPath,
+      workflowInterceptorModules: source.interceptorModules,
+      ignoreModules: source.ignoreModules,
+    },
+    where,
+  );
+  return {
+    workflowsPath: bundling.workflowsPath,
+    interceptorModules: bundling.workflowInterceptorModules,
+    ignoreModules: bundling.ignoreModules,
   };
 }
