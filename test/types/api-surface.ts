@@ -219,6 +219,9 @@ import type { MockActivityEnvironmentOptions } from 'reprise/testing';
 
 // ── reprise/server ──────────────────────────────────────────────────────────────────────────
 import { Engine } from 'reprise/server';
+import { SimpleClientPlugin, SimplePlugin, SimpleWorkerPlugin } from 'reprise/plugin';
+import type { ClientPlugin } from 'reprise/client';
+import type { BundlerPlugin, ReplayableHistory, WorkerPlugin } from 'reprise/worker';
 import type { IndexedValueType, SearchAttributeTypes } from 'reprise/server';
 import { Registry } from 'prom-client';
 
@@ -1111,7 +1114,43 @@ export async function metricsSurface(engine: Engine): Promise<void> {
 // line here and update that page.
 
 /* eslint-disable @typescript-eslint/no-unsafe-call -- calls to members that do not exist yet */
+// ── plugins: on the client, the worker, the replay and the bundler; reprise/plugin ─────────
+export async function plugins(engine: Engine, history: ReplayableHistory): Promise<void> {
+  const simple = new SimplePlugin({
+    name: 'simple',
+    activities: {},
+    workflowsPath: '/abs/workflows.ts',
+    workerInterceptors: (existing) => existing ?? {},
+    clientInterceptors: { workflow: [] },
+    dataConverter: {},
+    runContext: (next) => next(),
+  });
+  const client: ClientPlugin = new SimpleClientPlugin({ name: 'client-only' });
+  const worker: WorkerPlugin = new SimpleWorkerPlugin({ name: 'worker-only' });
+  const bundler: BundlerPlugin = {
+    name: 'bundler',
+    configureBundler: (options) => ({ ...options, ignoreModules: ['fs'] }),
+  };
+  const custom: WorkerPlugin = {
+    name: 'custom',
+    configureWorker: async (options) => Promise.resolve({ ...options, identity: 'w' }),
+    configureReplayWorker: (options) => options,
+    runWorker: (w, next) => next(w),
+  };
+  use(new Client({ connection: engine.connection, plugins: [simple, client] }));
+  const w = await Worker.create({
+    connection: engine.connection,
+    taskQueue: 'q',
+    plugins: [simple, worker, custom],
+  });
+  await w.run();
+  await Worker.runReplayHistory({ plugins: [simple] }, history);
+  use(await bundleWorkflowCode({ workflowsPath: 'replaced', plugins: [simple, bundler] }));
+}
+
 export async function knownGaps(engine: Engine): Promise<void> {
+  // @ts-expect-error -- differs: the connection is in-process; a SimplePlugin takes no tls
+  use(new SimplePlugin({ name: 'p', tls: true }));
   // @ts-expect-error -- differs: a child started by type name needs the type argument for its args
   await executeChild('greeter', { args: ['ann'] });
   // @ts-expect-error -- not yet: tls (API.md lists Connection.connect({ address, apiKey, tls }))
