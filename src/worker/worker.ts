@@ -490,9 +490,10 @@ export class Worker {
     const plugins = this.options.plugins ?? [];
     for (let i = plugins.length - 1; i >= 0; i -= 1) {
       const plugin = plugins[i];
-      if (plugin?.runWorker === undefined) continue;
+      const runWorker = plugin?.runWorker?.bind(plugin);
+      if (runWorker === undefined) continue;
       const next = run;
-      run = (worker) => plugin.runWorker?.(worker, next) ?? next(worker);
+      run = (worker) => runWorker(worker, next);
     }
     return run(this);
   }
