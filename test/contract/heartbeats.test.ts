@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import {
   ActivityFailure,
+  ApplicationFailure,
   CancelledFailure,
   TimeoutFailure,
   TimeoutType,
@@ -202,6 +203,46 @@ describe('heartbeats', () => {
   });
 });
 
+/**
+ * Starts `activity` as a WAIT_CANCELLATION_COMPLETED call retried without limit, whose 200 ms
+ * heartbeat timeout makes its heartbeats go every 160 ms (a cancellation reaches it that soon).
+ */
+function startCancellable(
+  env: TestEnv,
+  activity: Parameters<typeof callByKey>[0],
+  key: string,
+): Promise<WorkflowHandle> {
+  return env.client.workflow.start(callByKey, {
+    taskQueue: env.taskQueue,
+    workflowId: key,
+    args: [
+      activity,
+      key,
+      {
+        startToCloseTimeout: '1 minute',
+        heartbeatTimeout: '200ms',
+        retry: { initialInterval: '10ms' },
+        cancellationType: 'WAIT_CANCELLATION_COMPLETED',
+      },
+    ],
+  });
+}
+
+/** As {@link startCancellable}; then waits for the activity's first heartbeat and cancels the workflow. */
+async function cancelWhileHeartbeating(
+  env: TestEnv,
+  activity: Parameters<typeof callByKey>[0],
+  key: string,
+): Promise<WorkflowHandle> {
+  const handle = await startCancellable(env, activity, key);
+  await waitFor(
+    async () => (await handle.describe()).pendingActivities[0]?.lastHeartbeatTimeMs !== undefined,
+    'the first heartbeat',
+  );
+  await handle.cancel();
+  return handle;
+}
+
 describe('an activity acknowledging its cancellation', () => {
   let env: TestEnv;
   before(async () => {
@@ -218,31 +259,48 @@ describe('an activity acknowledging its cancellation', () => {
   });
 
   test("with a CancelledFailure of its own: its details are recorded (ActivityTaskCanceled, and so the workflow's CancelledFailure), as in Temporal", async () => {
-    const key = 'ack-with-details';
-    const handle = await env.client.workflow.start(callByKey, {
-      taskQueue: env.taskQueue,
-      workflowId: key,
-      args: [
-        'acknowledgeWithDetails',
-        key,
-        {
-          startToCloseTimeout: '1 minute',
-          heartbeatTimeout: '200ms', // the cancellation reaches it within 160 ms
-          cancellationType: 'WAIT_CANCELLATION_COMPLETED',
-        },
-      ],
-    });
-    await waitFor(
-      async () => (await handle.describe()).pendingActivities[0]?.lastHeartbeatTimeMs !== undefined,
-      'the first heartbeat',
-    );
-    await handle.cancel();
+    const handle = await cancelWhileHeartbeating(env, 'acknowledgeWithDetails', 'ack-with-details');
     await assert.rejects(handle.result(), WorkflowFailedError);
     const canceled = (await handle.fetchHistory()).events.find(
       (e) => e.type === 'ActivityTaskCanceled',
     );
     assert.ok(canceled?.type === 'ActivityTaskCanceled');
     assert.deepEqual(canceled.details, [{ rowsDone: 7 }]);
+  });
+
+  test('with an ApplicationFailure of its own once cancelled: the attempt failed, not cancelled, and is not retried, as in Temporal', async () => {
+    const key = 'fails-when-cancelled';
+    const handle = await cancelWhileHeartbeating(env, 'failsWhenCancelled', key);
+    await assert.rejects(handle.result(), (e: unknown) => {
+      assert.ok(e instanceof WorkflowFailedError);
+      assert.ok(e.cause instanceof ActivityFailure, 'the workflow failed with the activity');
+      assert.equal(e.cause.retryState, 'CancelRequested');
+      assert.ok(e.cause.cause instanceof ApplicationFailure);
+      assert.equal(e.cause.cause.type, 'CleanupFailed');
+      return true;
+    });
+    const events = (await handle.fetchHistory()).events;
+    const failed = events.find((e) => e.type === 'ActivityTaskFailed');
+    assert.ok(failed?.type === 'ActivityTaskFailed');
+    assert.equal(failed.retryState, 'CancelRequested');
+    assert.ok(!events.some((e) => e.type === 'ActivityTaskCanceled'));
+    assert.equal(attemptsOf(key).length, 1, 'no second attempt');
+    assert.equal(attemptsOf(key)[0]?.abortedWith, 'CANCELLED', 'it was told');
+  });
+
+  test("with Node's AbortError (a timer given its signal): the cancellation is recorded, as in Temporal", async () => {
+    const key = 'abort-error-when-cancelled';
+    const handle = await cancelWhileHeartbeating(env, 'abortErrorWhenCancelled', key);
+    await assert.rejects(handle.result(), (e: unknown) => {
+      assert.ok(e instanceof WorkflowFailedError);
+      assert.ok(e.cause instanceof CancelledFailure);
+      return true;
+    });
+    const types = (await handle.fetchHistory()).events.map((e) => e.type);
+    assert.ok(types.includes('ActivityTaskCanceled'));
+    assert.ok(!types.includes('ActivityTaskFailed'));
+    assert.equal(types.at(-1), 'WorkflowExecutionCanceled');
+    assert.equal(attemptsOf(key)[0]?.abortedWith, 'AbortError');
   });
 });
 
@@ -334,20 +392,32 @@ describe('an attempt that stops heartbeating, in its worker', () => {
 });
 
 describe('worker shutdown', () => {
+  /**
+   * An engine on a ManualClock whose own worker runs workflows only, and `first`, a worker that
+   * runs the activities and whose shutdown cancels them at once (no grace time).
+   */
+  async function startWithActivityWorker(slots?: number): Promise<{
+    clock: ManualClock;
+    env: TestEnv;
+    first: { stop: () => Promise<void> };
+  }> {
+    const clock = new ManualClock();
+    const env = await startTestEnv({ clock, workflows: contractWorkflows });
+    const first = await env.startWorker({
+      workflowsPath: undefined,
+      activities,
+      shutdownGraceTime: 0,
+      ...(slots !== undefined && { maxConcurrentActivityTaskExecutions: slots }),
+    });
+    return { clock, env, first };
+  }
+
   // With one slot, the poll loop waits for a free slot while the activity runs: shutdown must
   // not wait for that slot.
   for (const slots of [100, 1]) {
     test(`shutdown aborts a running activity's signal and the next worker retries the attempt (${slots} activity slots)`, async () => {
-      const clock = new ManualClock();
-      // The env's own worker runs workflows only; activities run on workers started below.
-      const env = await startTestEnv({ clock, workflows: contractWorkflows });
+      const { clock, env, first } = await startWithActivityWorker(slots);
       try {
-        const first = await env.startWorker({
-          workflowsPath: undefined,
-          activities,
-          shutdownGraceTime: 0,
-          maxConcurrentActivityTaskExecutions: slots,
-        });
         const key = `shutdown-${slots}`;
         const handle = await env.client.workflow.start(survivesShutdown, {
           taskQueue: env.taskQueue,
@@ -381,6 +451,51 @@ describe('worker shutdown', () => {
       }
     });
   }
+
+  test("an attempt cut by shutdown keeps that reason when its cancellation is requested after: its CancelledFailure fails it (WorkerShutdown), not retried, as with Temporal's core", async () => {
+    const { clock, env, first } = await startWithActivityWorker();
+    try {
+      const key = 'shutdown-then-cancel';
+      const handle = await startCancellable(env, 'heartbeatPastCancellation', key);
+      await waitFor(() => attemptsOf(key).length === 1, 'the attempt to run');
+      const stopped = first.stop();
+      await waitFor(
+        () => attemptsOf(key)[0]?.abortedWith === 'WORKER_SHUTDOWN',
+        'shutdown to abort the attempt',
+      );
+      await handle.cancel();
+      await waitFor(
+        async () =>
+          (await handle.fetchHistory()).events.some(
+            (e) => e.type === 'ActivityTaskCancelRequested',
+          ),
+        'the cancel request to be recorded',
+      );
+      // A heartbeat recorded after the request (the clock moved since) was answered with it.
+      clock.advance(1);
+      await waitFor(
+        async () =>
+          (await handle.describe()).pendingActivities[0]?.lastHeartbeatTimeMs === clock.now(),
+        'a heartbeat after the request',
+      );
+      activities.state.released.add(key);
+      await stopped;
+      await assert.rejects(handle.result(), WorkflowFailedError);
+      const events = (await handle.fetchHistory()).events;
+      assert.ok(!events.some((e) => e.type === 'ActivityTaskCanceled'));
+      const failed = events.find((e) => e.type === 'ActivityTaskFailed');
+      assert.ok(failed?.type === 'ActivityTaskFailed');
+      assert.equal(failed.retryState, 'CancelRequested');
+      assert.ok(failed.failure.info.type === 'application');
+      assert.equal(failed.failure.info.errorType, 'WorkerShutdown');
+      assert.deepEqual(
+        attemptsOf(key)[0]?.cancelledFor,
+        new ActivityCancellationDetails({ workerShutdown: true }),
+      );
+    } finally {
+      await env.close();
+    }
+  });
 
   test('shutdown aborts running activities and resolves even when nothing else keeps the process alive', async () => {
     const { code, stdout } = await new Promise<{ code: number | null; stdout: string }>(

@@ -278,8 +278,8 @@ describe('cancellation', () => {
     test('an attempt that fails after the cancel request ends the activity: no retry, and the workflow goes on', async () => {
       const key = id('cancel-then-fail');
       // Retries unlimited: only the cancel request may stop them. The activity is not told of it
-      // (its heartbeats after the first are held a minute): a failure it throws once told would
-      // acknowledge the cancellation.
+      // (its heartbeats after the first are held a minute): it fails as one that never looks at
+      // its cancellation (one told that fails likewise: test/contract/heartbeats.test.ts).
       const handle = await startCancelling(
         'WAIT_CANCELLATION_COMPLETED',
         'heartbeatThenFail',

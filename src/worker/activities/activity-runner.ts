@@ -204,7 +204,14 @@ export class ActivityRunner {
       // Heartbeat details the dataConverter could not encode end the attempt with that error,
       // whatever the activity threw when it was cancelled for it (Temporal's worker does so).
       const err = heartbeater.conversionError ?? ensureError(e);
-      if (heartbeater.cancelRequested && (isCancelledFailure(err) || controller.signal.aborted)) {
+      // As Temporal's worker decides it: the attempt ended as cancelled only when its signal
+      // aborted and it threw a CancelledFailure or an AbortError; any other error fails it (the
+      // engine, with the cancellation requested, records that failure and does not retry it).
+      // The first reason the signal aborted with is the one kept, as by Temporal's core: an
+      // attempt cut for shutdown before the request came ends as the shutdown's failure.
+      const why = cancellationDetailsOf(controller);
+      const cancelShaped = isCancelledFailure(err) || err.name === 'AbortError';
+      if (why?.cancelRequested === true && cancelShaped) {
         // As in Temporal, the details of a CancelledFailure the activity threw are recorded: the
         // workflow's CancelledFailure carries them.
         const details =
@@ -219,10 +226,7 @@ export class ActivityRunner {
         return;
       }
       let failure;
-      if (
-        (isCancelledFailure(err) || err.name === 'AbortError') &&
-        cancellationDetailsOf(controller)?.workerShutdown === true
-      ) {
+      if (why?.workerShutdown === true && cancelShaped) {
         // Temporal's: the attempt is retried (on another worker, or after the restart).
         failure = encodeFailure(
           ApplicationFailure.retryable(
@@ -428,7 +432,6 @@ class Heartbeater {
   #stopped = false;
   /** Fires when no heartbeat was answered for the heartbeat timeout and the buffer. */
   readonly #localTimeout: NodeJS.Timeout | undefined;
-  cancelRequested = false;
   /** Set when {@link #localTimeout} aborted the attempt: the engine's to time out. */
   timedOut = false;
   /** Set when a heartbeat was answered ActivityTaskNotFound: the engine ended the attempt. */
@@ -485,10 +488,8 @@ class Heartbeater {
           details: [details],
         });
         this.#localTimeout?.refresh();
-        if (res.cancelRequested && !this.cancelRequested) {
-          this.cancelRequested = true;
-          cancelAttempt(this.#controller, 'CANCELLED');
-        }
+        // A no-op when the attempt was already cancelled (the first reason is kept).
+        if (res.cancelRequested) cancelAttempt(this.#controller, 'CANCELLED');
       } catch (e) {
         const err = ensureError(e);
         if (err instanceof RepriseError && err.code === ErrorCode.ActivityTaskNotFound) {
