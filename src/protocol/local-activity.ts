@@ -37,6 +37,11 @@ export const LocalActivityRequest = z.object({
   args: Payloads,
   /** What the `scheduleLocalActivity` interceptors set (absent when none). */
   header: WireHeadersSchema.optional(),
+  /**
+   * Set after a durable backoff when this call's activity id is not the first call's: that one,
+   * which the idempotency key keeps. Not recorded.
+   */
+  callActivityId: z.string().min(1).optional(),
   /** 1, or the attempt after a durable backoff. */
   attempt: z.number().int().positive(),
   /** Set after a durable backoff: the first attempt's schedule time. */

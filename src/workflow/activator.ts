@@ -61,6 +61,7 @@ import {
   LOCAL_ACTIVITY_CANCEL_SETTLES_PATCH,
   LOCAL_ACTIVITY_CANCEL_UNSENT_PATCH,
   LOCAL_ACTIVITY_SEQ_SHARED_PATCH,
+  LOCAL_ACTIVITY_BACKOFF_NEW_ID_PATCH,
   LocalActivityCalls,
 } from './local-activity.ts';
 import { RunInterceptors } from './workflow-interceptors.ts';
@@ -387,6 +388,7 @@ export class Activator {
       !this.#closed && this.internalRule(LOCAL_ACTIVITY_CANCEL_UNSENT_PATCH),
     sharedSeqs: () =>
       this.internalRule(LOCAL_ACTIVITY_SEQ_SHARED_PATCH) ? this.#activitySeqs : undefined,
+    newIdAfterBackoff: () => this.internalRule(LOCAL_ACTIVITY_BACKOFF_NEW_ID_PATCH),
     inNextActivation: (settle) => {
       this.inNextActivation(settle);
     },

@@ -55,6 +55,14 @@ export const LOCAL_ACTIVITY_CANCEL_UNSENT_PATCH = 'reprise/local-activity-cancel
  */
 export const LOCAL_ACTIVITY_SEQ_SHARED_PATCH = 'reprise/local-activity-seq-shared';
 
+/**
+ * The internal patch under which the attempt after a durable backoff, a new call with a new seq,
+ * takes that seq as its default activity id, as in Temporal (which schedules it as a new local
+ * activity); its `idempotencyKey` stays the call's. Histories without it were recorded before:
+ * there that call kept the first call's activity id. Decided at a run's first such call.
+ */
+export const LOCAL_ACTIVITY_BACKOFF_NEW_ID_PATCH = 'reprise/local-activity-backoff-new-id';
+
 /** How a local activity reacts to cancellation of its scope (Temporal's `ActivityCancellationType`). */
 export type LocalActivityCancellationType =
   'TRY_CANCEL' | 'WAIT_CANCELLATION_COMPLETED' | 'ABANDON';
@@ -100,6 +108,11 @@ export interface LocalActivityHost {
    * Decided once per run, at its first local activity call.
    */
   sharedSeqs(): CommandSeqs | undefined;
+  /**
+   * Whether the call after a durable backoff takes its new seq's default activity id
+   * ({@link LOCAL_ACTIVITY_BACKOFF_NEW_ID_PATCH}): decided once per run, at its first such call.
+   */
+  newIdAfterBackoff(): boolean;
   /** Runs `settle` in the next activation: once this one's microtasks and conditions ran. */
   inNextActivation(settle: () => void): void;
   /**
@@ -120,6 +133,8 @@ interface ParkedLocalActivity extends InScope {
 
 interface RetryState {
   activityId: string | undefined;
+  /** After a durable backoff, the first call's activity id: the idempotency key's. */
+  callActivityId: string | undefined;
   attempt: number;
   originalScheduleTimeMs: number | undefined;
 }
@@ -150,7 +165,7 @@ export class LocalActivityCalls {
   /**
    * Runs a local activity to its end: attempts the worker retries locally, and attempts after a
    * backoff longer than `localRetryThreshold`, each of which waits on a durable timer and is a
-   * new request with a new seq (Temporal's rule). The first attempt takes `firstSeq` when given
+   * new request with a new seq, and that seq's default activity id (Temporal's rule). The first attempt takes `firstSeq` when given
    * (taken before the interceptors ran). Resolves with the result; rejects with the
    * `ActivityFailure` that ended it.
    */
@@ -164,6 +179,7 @@ export class LocalActivityCalls {
     const header = headersToWire(headers, `local activity '${activityType}'`);
     let retry: RetryState = {
       activityId: options.activityId,
+      callActivityId: undefined,
       attempt: 1,
       originalScheduleTimeMs: undefined,
     };
@@ -173,9 +189,12 @@ export class LocalActivityCalls {
       if (outcome.failure === undefined) return outcome.result;
       if (outcome.backoffMs === undefined) throw decodeFailure(outcome.failure);
       await this.#host.sleep(Math.max(1, outcome.backoffMs));
-      // The activity id (and so the idempotency key) stays the same across durable backoffs.
+      // Temporal's rule: the next call's default activity id is its own seq's; the idempotency
+      // key stays the first call's. A history recorded before it kept the first call's id.
+      const newId = this.#host.newIdAfterBackoff();
       retry = {
-        activityId: outcome.activityId,
+        activityId: newId ? options.activityId : outcome.activityId,
+        callActivityId: newId ? (retry.callActivityId ?? outcome.activityId) : undefined,
         attempt: outcome.attempt + 1,
         originalScheduleTimeMs: outcome.originalScheduleTimeMs,
       };
@@ -206,6 +225,8 @@ export class LocalActivityCalls {
       localRetryThresholdMs: options.localRetryThresholdMs,
     };
     if (header !== undefined) request.header = header;
+    if (retry.callActivityId !== undefined && retry.callActivityId !== activityId)
+      request.callActivityId = retry.callActivityId;
     if (retry.originalScheduleTimeMs !== undefined)
       request.originalScheduleTimeMs = retry.originalScheduleTimeMs;
     if (options.startToCloseTimeoutMs !== undefined)

@@ -521,8 +521,9 @@ describe('local activities, on a manual clock', () => {
       const [first, second] = markers(events);
       assert.ok(first !== undefined && second !== undefined);
       assert.equal(second['attempt'], 2);
-      assert.equal(second['activityId'], first['activityId'], 'same activity id');
       assert.equal(second['seq'], 2, 'the next attempt is a new call');
+      assert.equal(first['activityId'], '1');
+      assert.equal(second['activityId'], '2', "with its new seq's activity id, as in Temporal");
       await Worker.runReplayHistory({ workflowsPath: fixturesPath(WORKFLOWS) }, { events });
     } finally {
       await env.close();

@@ -620,7 +620,8 @@ export class LocalActivityExecutor {
       startedTimestampMs: startedMs,
       retryPolicy: decompileRetryPolicy(at.policy),
       priority: { ...mergePriority(run.priority, request.priority) },
-      idempotencyKey: `${run.runId}:${request.activityId}`,
+      // The call's, across durable backoffs (whose calls have activity ids of their own).
+      idempotencyKey: `${run.runId}:${request.callActivityId ?? request.activityId}`,
     };
   }
 }
