@@ -8,6 +8,26 @@
 export { Worker } from './worker.ts';
 export type { RunUntilOptions, WorkerOptions, WorkerState, WorkerStatus } from './worker.ts';
 export type { PollerState } from './poll-loop.ts';
+export type {
+  ActivitySlotInfo,
+  CustomSlotSupplier,
+  FixedSizeSlotSupplier,
+  LocalActivitySlotInfo,
+  NexusSlotInfo,
+  ResourceBasedSlotOptions,
+  ResourceBasedSlotsForType,
+  ResourceBasedTuner,
+  ResourceBasedTunerOptions,
+  SlotInfo,
+  SlotMarkUsedContext,
+  SlotPermit,
+  SlotReleaseContext,
+  SlotReserveContext,
+  SlotSupplier,
+  TunerHolder,
+  WorkerTuner,
+  WorkflowSlotInfo,
+} from './worker-tuner.ts';
 export type { ReplayResult, ReplayWorkerOptions, ReplayableHistory } from './replay.ts';
 export type { InjectedSink, InjectedSinkFunction, InjectedSinks } from './sinks.ts';
 export { bundleWorkflowCode } from './workflow-bundle.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Logger } from '../logger.ts';
-import { Semaphore } from '../util/semaphore.ts';
+import { FixedSlots } from './task-slots.ts';
 import { runInSlot } from './poll-loop.ts';
 
 function logger(error: (obj: object, msg?: string) => void): Logger {
@@ -19,11 +19,11 @@ function logger(error: (obj: object, msg?: string) => void): Logger {
  * Runs one task in the one slot and waits until it is out of `inFlight`. The promise tracked
  * there always fulfils: a rejection would be unhandled once it leaves the set.
  */
-async function runOne(handle: () => Promise<void>, log: Logger): Promise<Semaphore> {
-  const slots = new Semaphore(1);
+async function runOne(handle: () => Promise<void>, log: Logger): Promise<FixedSlots> {
+  const slots = new FixedSlots(1);
   assert.ok(slots.tryAcquire());
   const inFlight = new Set<Promise<void>>();
-  runInSlot({ slots, logger: log, inFlight, handle }, 'task');
+  runInSlot({ slots, logger: log, inFlight, handle }, 'task', true);
   assert.equal(inFlight.size, 1);
   const [outcome] = await Promise.allSettled([...inFlight]);
   assert.equal(outcome?.status, 'fulfilled');

@@ -1,6 +1,6 @@
 import type { MetricGauge } from '../common/metrics.ts';
 import type { Logger } from '../logger.ts';
-import type { Semaphore } from '../util/semaphore.ts';
+import type { HeldSlot, TaskSlots } from './task-slots.ts';
 
 /** How long one long-poll waits before asking again. */
 export const POLL_WAIT_MS = 10_000;
@@ -22,11 +22,13 @@ export interface PollerStatus {
 /**
  * Runs `pollers` loops that each wait for a free execution slot, poll, and hand the task to
  * `handle` without waiting for it, so that at most as many tasks run at once as `slots` has
- * (tasks dispatched eagerly take their slot from the same semaphore: {@link runInSlot}).
+ * (tasks dispatched eagerly take their slot from the same pool: {@link runInSlot}). A poll that
+ * gets nothing gives a counting pool's slot back (a waiting local activity or eager task may
+ * take it) and keeps a supplier's for the next poll, as Temporal's core keeps its permits.
  */
 export async function runPollLoops<T>(opts: {
   pollers: number;
-  slots: Semaphore;
+  slots: TaskSlots<T>;
   signal: AbortSignal;
   logger: Logger;
   slotsAvailable?: MetricGauge | undefined;
@@ -55,15 +57,18 @@ export async function runPollLoops<T>(opts: {
     }
   };
   const loop = async (): Promise<void> => {
+    let kept: HeldSlot | false = false;
     while (!opts.signal.aborted) {
       // A stop while every slot is busy ends the loop: shutdown must not wait for a free slot.
-      if (!(await slots.acquireUnlessStopped())) break;
+      const slot: HeldSlot | false = kept === false ? await slots.acquireUnlessStopped() : kept;
+      kept = false;
+      if (slot === false) break;
       let task: T | undefined;
       try {
         task = await poll();
         backoffMs = 100;
       } catch (e) {
-        slots.release();
+        slots.release(slot);
         // After the stop no poll follows: a failure then (the store closing under it) is no news.
         if (stopped() || opts.fatal?.(e) === true) break;
         opts.logger.warn({ err: e }, `poll failed; retrying in ${backoffMs} ms`);
@@ -72,11 +77,13 @@ export async function runPollLoops<T>(opts: {
         continue;
       }
       if (task === undefined) {
-        slots.release();
+        if (slot === true) slots.release(slot);
+        else kept = slot;
         continue;
       }
-      runInSlot(opts, task);
+      runInSlot(opts, task, slot);
     }
+    if (kept !== false) slots.release(kept);
   };
   // One listener for the loops' life, not one per wait for a slot.
   const stop = (): void => {
@@ -104,12 +111,13 @@ function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /**
- * Runs `handle(task)` in the background in a slot the caller already took, releasing it when
- * done; the promise is tracked in `inFlight` (shutdown waits for it).
+ * Runs `handle(task)` in the background in `slot`, which the caller already took, marking it
+ * used by the task and releasing it when done; the promise is tracked in `inFlight` (shutdown
+ * waits for it).
  */
 export function runInSlot<T>(
   opts: {
-    slots: Semaphore;
+    slots: TaskSlots<T>;
     /**
      * Set to the free slots as the task starts and once it is done (when metrics are on). The
      * worker's metrics never throw (worker-metrics.ts): the slot is released and the task
@@ -121,13 +129,15 @@ export function runInSlot<T>(
     inFlight: Set<Promise<void>>;
   },
   task: T,
+  slot: HeldSlot,
 ): void {
   const done = (): void => {
-    opts.slots.release();
+    opts.slots.release(slot);
     opts.inFlight.delete(p);
-    opts.slotsAvailable?.set(opts.slots.free);
+    opts.slotsAvailable?.set(opts.slots.free ?? 0);
   };
-  opts.slotsAvailable?.set(opts.slots.free);
+  opts.slots.markUsed(slot, task);
+  opts.slotsAvailable?.set(opts.slots.free ?? 0);
   // One `then`, not `catch` and `finally`: two promises fewer on every task.
   const p: Promise<void> = opts.handle(task).then(done, (e: unknown) => {
     // Released first, and a logger that throws has nowhere left to report: it must neither keep

@@ -24,7 +24,11 @@ import type { ActivityFunctions } from './activities/activity-runner.ts';
 import { LocalActivityExecutor } from './activities/local-activity-executor.ts';
 import { POLL_WAIT_MS, runInSlot, runPollLoops } from './poll-loop.ts';
 import type { PollerState, PollerStatus } from './poll-loop.ts';
-import { Semaphore } from '../util/semaphore.ts';
+import { taskSlots } from './task-slots.ts';
+import type { TaskSlots } from './task-slots.ts';
+import { resolveTuner } from './worker-tuner.ts';
+import type { ResolvedTuner, WorkerTuner } from './worker-tuner.ts';
+import type { LocalActivityRequest } from '../protocol/local-activity.ts';
 import { loadWorkflows } from './workflow-loader.ts';
 import { nativeWatchdogUnavailable } from './sandbox/native-watchdog.ts';
 import { pluggedWorkflowSourceOf } from './workflow-bundle.ts';
@@ -60,7 +64,9 @@ export interface WorkerOptions {
    */
   readonly bundlerOptions?: BundlerOptions | undefined;
   readonly activities?: object | undefined;
+  /** Workflow tasks (and queries) run at once, at most. Default 40. */
   readonly maxConcurrentWorkflowTaskExecutions?: number | undefined;
+  /** Activities run at once, at most. Default 100. */
   readonly maxConcurrentActivityTaskExecutions?: number | undefined;
   /**
    * Local activity attempts run at once, at most. Default 100, as Temporal's. An attempt past it
@@ -75,6 +81,16 @@ export interface WorkerOptions {
   readonly maxConcurrentWorkflowTaskPolls?: number | undefined;
   /** Activity-task long-polls kept open at once. Default min(10, maxConcurrentActivityTaskExecutions). */
   readonly maxConcurrentActivityTaskPolls?: number | undefined;
+  /**
+   * Temporal's worker tuner: how the slots of each kind of task are handed out, instead of the
+   * three `maxConcurrent…Executions` options (refused beside it). A supplier per kind, each
+   * `{ type: 'fixed-size', numSlots }`, `{ type: 'resource-based', tunerOptions, minimumSlots?,
+   * maximumSlots?, rampThrottle? }` or your `{ type: 'custom', reserveSlot, tryReserveSlot,
+   * markSlotUsed, releaseSlot }`; or `{ tunerOptions: { targetMemoryUsage, targetCpuUsage } }`
+   * for resource-based slots of every kind. Without a count of slots (custom, resource-based),
+   * each kind's polls default to 10 (docs/workflows.md#worker-tuner).
+   */
+  readonly tuner?: WorkerTuner | undefined;
   /**
    * Runs kept in memory between tasks (the sticky cache); 0 replays every task. Default: an
    * eighth of the V8 heap limit at 64 KiB a run, between 100 and 10,000 (8,288 under a 4 GiB
@@ -243,8 +259,10 @@ export class Worker {
   readonly #stop = new AbortController();
   readonly #inFlight = new Set<Promise<void>>();
   /** Execution slots, shared by polled tasks and tasks dispatched eagerly. */
-  readonly #workflowSlots: Semaphore;
-  readonly #activitySlots: Semaphore;
+  readonly #workflowSlots: TaskSlots<WorkflowTask>;
+  readonly #activitySlots: TaskSlots<ActivityTask>;
+  /** The `tuner`, checked; undefined without one. */
+  readonly #tuner: ResolvedTuner | undefined;
   readonly #metrics: WorkerMetrics;
   #state: WorkerState = 'INITIALIZED';
   readonly #workflowPolls: PollerStatus = { state: 'POLLING', outstanding: 0 };
@@ -264,6 +282,7 @@ export class Worker {
     api: EngineApi,
     dataConverter: LoadedDataConverter | undefined,
     logger: Logger,
+    tuner: ResolvedTuner | undefined,
   ) {
     this.options = options;
     this.#api = api;
@@ -274,8 +293,33 @@ export class Worker {
     this.#workflows = workflows;
     // Every open poll listens for the stop (maxConcurrent*TaskPolls of each kind).
     setMaxListeners(0, this.#stop.signal);
-    this.#workflowSlots = new Semaphore(options.maxConcurrentWorkflowTaskExecutions ?? 40);
-    this.#activitySlots = new Semaphore(options.maxConcurrentActivityTaskExecutions ?? 100);
+    this.#tuner = tuner;
+    const slotsContext = {
+      taskQueue: options.taskQueue,
+      workerIdentity: this.#identity,
+      workerBuildId: options.buildId ?? '',
+      logger,
+    };
+    this.#workflowSlots = taskSlots(
+      'workflow',
+      tuner?.workflow,
+      options.maxConcurrentWorkflowTaskExecutions ?? 40,
+      slotsContext,
+      (task: WorkflowTask, eager) => ({
+        type: 'workflow',
+        workflowType: task.workflowType,
+        isSticky: eager,
+      }),
+    );
+    this.#activitySlots = taskSlots(
+      'activity',
+      tuner?.activity,
+      options.maxConcurrentActivityTaskExecutions ?? 100,
+      slotsContext,
+      (task: ActivityTask) => ({ type: 'activity', activityType: task.activityType }),
+    );
+    const localSupplier = tuner?.['local-activity'];
+    const localSlots = options.maxConcurrentLocalActivityExecutions ?? 100;
     this.#metrics = new WorkerMetrics(
       options.metricMeter,
       { namespace: this.#namespace, taskQueue: options.taskQueue },
@@ -298,7 +342,22 @@ export class Worker {
       dataConverter,
       client: activityClient,
       metrics: this.#metrics,
-      maxConcurrent: options.maxConcurrentLocalActivityExecutions ?? 100,
+      slots: taskSlots(
+        'local-activity',
+        localSupplier,
+        localSlots,
+        slotsContext,
+        (request: LocalActivityRequest) => ({
+          type: 'local-activity',
+          activityType: request.activityType,
+        }),
+      ),
+      slotsName:
+        localSupplier === undefined
+          ? `one of the worker's ${localSlots} local activity slots (maxConcurrentLocalActivityExecutions)`
+          : localSupplier.type === 'fixed-size'
+            ? `one of the worker's ${localSupplier.numSlots} local activity slots (its tuner's localActivityTaskSlotSupplier)`
+            : "a local activity slot from the worker's tuner (its localActivityTaskSlotSupplier)",
     });
     this.#workflowHandler = workflows
       ? new WorkflowTaskHandler({
@@ -318,11 +377,11 @@ export class Worker {
               this.#state === 'RUNNING' &&
               this.#activityFor(type) !== undefined &&
               this.#activitySlots.tryAcquire(),
-            release: () => {
-              this.#activitySlots.release();
+            release: (slot) => {
+              this.#activitySlots.release(slot);
             },
-            run: (task) => {
-              runInSlot(this.#activityLoop(), task);
+            run: (task, slot) => {
+              runInSlot(this.#activityLoop(), task, slot);
             },
           },
         })
@@ -339,11 +398,11 @@ export class Worker {
           this.#state === 'RUNNING' &&
           this.#workflowHandler?.cache.get(runId) !== undefined &&
           this.#workflowSlots.tryAcquire(),
-        release: () => {
-          this.#workflowSlots.release();
+        release: (slot) => {
+          this.#workflowSlots.release(slot);
         },
-        run: (task) => {
-          runInSlot(this.#workflowLoop(), task);
+        run: (task, slot) => {
+          runInSlot(this.#workflowLoop(), task, slot);
         },
       },
     });
@@ -391,6 +450,7 @@ export class Worker {
         );
       }
     }
+    const tuner = resolveTuner(options);
     assertSinks(options.sinks);
     const cached = options.maxCachedWorkflows;
     if (cached !== undefined && !(Number.isInteger(cached) && cached >= 0)) {
@@ -413,7 +473,7 @@ export class Worker {
     // encoded too (the engine checks them against its limit as it receives them).
     const dataConverter = await loadDataConverter(options.dataConverter);
     const api = withDataConverter(options.connection, dataConverter);
-    const worker = new Worker(options, workflows, api, dataConverter, logger);
+    const worker = new Worker(options, workflows, api, dataConverter, logger, tuner);
     if (workflows?.watchdog === 'node-vm') {
       worker.#logger.warn(
         { reason: nativeWatchdogUnavailable() },
@@ -579,11 +639,16 @@ export class Worker {
     };
     const loops: Promise<void>[] = [];
     if (this.#workflowHandler) {
-      const max = this.options.maxConcurrentWorkflowTaskExecutions ?? 40;
+      const slots = this.#slotCount(
+        'workflow',
+        this.options.maxConcurrentWorkflowTaskExecutions ?? 40,
+      );
       loops.push(
         runPollLoops({
           ...this.#workflowLoop(),
-          pollers: this.options.maxConcurrentWorkflowTaskPolls ?? defaultWorkflowPolls(max),
+          pollers:
+            this.options.maxConcurrentWorkflowTaskPolls ??
+            (slots === undefined ? DEFAULT_POLLS : defaultWorkflowPolls(slots)),
           signal,
           fatal,
           status: this.#workflowPolls,
@@ -594,11 +659,16 @@ export class Worker {
       stopped(this.#workflowPolls)();
     }
     if (Object.keys(this.#activities).length > 0) {
-      const max = this.options.maxConcurrentActivityTaskExecutions ?? 100;
+      const slots = this.#slotCount(
+        'activity',
+        this.options.maxConcurrentActivityTaskExecutions ?? 100,
+      );
       loops.push(
         runPollLoops({
           ...this.#activityLoop(),
-          pollers: this.options.maxConcurrentActivityTaskPolls ?? Math.min(max, DEFAULT_POLLS),
+          pollers:
+            this.options.maxConcurrentActivityTaskPolls ??
+            Math.min(slots ?? DEFAULT_POLLS, DEFAULT_POLLS),
           signal,
           fatal,
           status: this.#activityPolls,
@@ -623,12 +693,24 @@ export class Worker {
     if (this.#fatal !== undefined) throw this.#fatal;
   }
 
+  /**
+   * A kind's slots as a number: its `maxConcurrent…` option (`fallback`, with its default), or its
+   * tuner's fixed size; undefined for a supplier that does not count them (Temporal then opens 10
+   * polls of each kind).
+   */
+  #slotCount(kind: 'workflow' | 'activity', fallback: number): number | undefined {
+    const supplier = this.#tuner?.[kind];
+    if (supplier === undefined) return fallback;
+    return supplier.type === 'fixed-size' ? supplier.numSlots : undefined;
+  }
+
   /** How workflow tasks run: in a workflow slot, through the handler. */
   #workflowLoop() {
     const handler = this.#workflowHandler;
+    const counted = this.#metrics.enabled && this.#workflowSlots.free !== undefined;
     return {
       slots: this.#workflowSlots,
-      slotsAvailable: this.#metrics.enabled ? this.#metrics.workflowSlotsAvailable : undefined,
+      slotsAvailable: counted ? this.#metrics.workflowSlotsAvailable : undefined,
       logger: this.#logger,
       inFlight: this.#inFlight,
       handle: (task: WorkflowTask) => handler?.handle(task) ?? Promise.resolve(),
@@ -646,9 +728,10 @@ export class Worker {
 
   /** How activity tasks run: in an activity slot, through the runner. */
   #activityLoop() {
+    const counted = this.#metrics.enabled && this.#activitySlots.free !== undefined;
     return {
       slots: this.#activitySlots,
-      slotsAvailable: this.#metrics.enabled ? this.#metrics.activitySlotsAvailable : undefined,
+      slotsAvailable: counted ? this.#metrics.activitySlotsAvailable : undefined,
       logger: this.#logger,
       inFlight: this.#inFlight,
       handle: (task: ActivityTask) =>

@@ -19,6 +19,7 @@ import type { RunActivationResult, WorkflowRun } from './workflow-run.ts';
 import { promiseOf } from '../util/promise-of.ts';
 import { withWorkflowMetricsSink } from './worker-metrics.ts';
 import type { WorkerMetrics } from './worker-metrics.ts';
+import type { HeldSlot } from './task-slots.ts';
 
 /**
  * Eager dispatch of the activities a workflow task schedules on this worker's own queue:
@@ -27,9 +28,9 @@ import type { WorkerMetrics } from './worker-metrics.ts';
  */
 export interface EagerActivities {
   readonly taskQueue: string;
-  reserve(activityType: string): boolean;
-  release(): void;
-  run(task: ActivityTask): void;
+  reserve(activityType: string): HeldSlot | false;
+  release(slot: HeldSlot): void;
+  run(task: ActivityTask, slot: HeldSlot): void;
 }
 
 export interface RunIdentity {
@@ -191,8 +192,7 @@ export class WorkflowTaskHandler {
           }),
       );
     } finally {
-      for (const t of activityTasks) this.#eagerActivities?.run(t);
-      for (let i = activityTasks.length; i < reserved; i++) this.#eagerActivities?.release();
+      if (reserved !== undefined) this.#dispatchEager(activityTasks, reserved);
     }
     if (accepted !== true || result.commands.some(isCloseCommand)) this.cache.evict(task.runId);
     // A run the cache did not keep (size 0, or trimmed) is done with.
@@ -255,19 +255,37 @@ export class WorkflowTaskHandler {
     return [...stored, ...task.events];
   }
 
-  /** Marks the activities this worker has a free slot for to be started eagerly. */
-  #reserveEagerActivities(commands: Command[]): { commands: Command[]; reserved: number } {
+  /**
+   * Marks the activities this worker has a free slot for to be started eagerly: the slots
+   * reserved, undefined when none is.
+   */
+  #reserveEagerActivities(commands: Command[]): {
+    commands: Command[];
+    reserved: HeldSlot[] | undefined;
+  } {
     const eager = this.#eagerActivities;
-    if (eager === undefined) return { commands, reserved: 0 };
-    let reserved = 0;
+    if (eager === undefined) return { commands, reserved: undefined };
+    let reserved: HeldSlot[] | undefined;
     const out = commands.map((c) => {
       if (c.type !== 'ScheduleActivityTask' || c.taskQueue !== eager.taskQueue) return c;
       if (c.requestEagerExecution === false) return c; // allowEagerDispatch: false
-      if (!eager.reserve(c.activityType)) return c;
-      reserved++;
+      const slot = eager.reserve(c.activityType);
+      if (slot === false) return c;
+      (reserved ??= []).push(slot);
       return { ...c, requestEagerExecution: true };
     });
     return { commands: out, reserved };
+  }
+
+  /** Runs the activity tasks the engine started eagerly in the slots reserved; frees the rest. */
+  #dispatchEager(tasks: ActivityTask[], reserved: HeldSlot[]): void {
+    const eager = this.#eagerActivities;
+    if (eager === undefined) return;
+    for (const [i, slot] of reserved.entries()) {
+      const task = tasks[i];
+      if (task === undefined) eager.release(slot);
+      else eager.run(task, slot);
+    }
   }
 
   async #query(task: Extract<WorkflowTask, { kind: 'query' }>): Promise<void> {

@@ -24,6 +24,7 @@ import {
 import type { ActivityInterceptorsFactory } from '../interceptors.ts';
 import { promiseOf } from '../../util/promise-of.ts';
 import type { WorkerMetrics } from '../worker-metrics.ts';
+import type { HeldSlot } from '../task-slots.ts';
 import { encodeActivityFailure } from './activity-failure.ts';
 
 export type ActivityFunction = (...args: never[]) => unknown;
@@ -56,9 +57,9 @@ export function heartbeatThrottleMs(heartbeatTimeoutMs: number | undefined): num
  * task slot when this worker has the run cached; the task returned then runs in that slot.
  */
 export interface EagerWorkflowTasks {
-  reserve(runId: string): boolean;
-  release(): void;
-  run(task: RunWorkflowTask): void;
+  reserve(runId: string): HeldSlot | false;
+  release(slot: HeldSlot): void;
+  run(task: RunWorkflowTask, slot: HeldSlot): void;
 }
 
 /** Tries of {@link ActivityRunner}'s release of an attempt completed asynchronously. */
@@ -263,7 +264,7 @@ export class ActivityRunner {
   /** Reports the result, asking for the next workflow task when this worker has the run cached. */
   async #complete(task: ActivityTask, result: unknown): Promise<void> {
     const sink = this.#eager;
-    const eager = sink !== undefined && sink.reserve(task.runId);
+    const slot = sink === undefined ? false : sink.reserve(task.runId);
     let next: RunWorkflowTask | undefined;
     try {
       await this.#report(() =>
@@ -272,16 +273,16 @@ export class ActivityRunner {
             taskToken: task.taskToken,
             identity: this.#identity,
             result,
-            ...(eager && { eagerWorkflowTask: true }),
+            ...(slot !== false && { eagerWorkflowTask: true }),
           })
           .then((res) => {
             next = res.workflowTask;
           }),
       );
     } finally {
-      if (eager) {
-        if (next === undefined) sink.release();
-        else sink.run(next);
+      if (slot !== false) {
+        if (next === undefined) sink?.release(slot);
+        else sink?.run(next, slot);
       }
     }
   }

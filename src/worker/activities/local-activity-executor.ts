@@ -40,7 +40,7 @@ import {
 } from '../interceptors.ts';
 import type { ActivityInterceptorsFactory } from '../interceptors.ts';
 import type { WorkerMetrics } from '../worker-metrics.ts';
-import { Semaphore } from '../../util/semaphore.ts';
+import type { HeldSlot, TaskSlots } from '../task-slots.ts';
 import type { ActivityFunctions } from './activity-runner.ts';
 import { encodeActivityFailure } from './activity-failure.ts';
 
@@ -89,9 +89,10 @@ export class LocalActivityExecutor {
   readonly #logger: Logger;
   readonly #client: () => Client;
   readonly #metrics: WorkerMetrics;
-  readonly #maxConcurrent: number;
+  /** The slots, as a timeout's message names them. */
+  readonly #slotsName: string;
   /** One per attempt running: an attempt waits for a slot before its code starts. */
-  readonly #slots: Semaphore;
+  readonly #slots: TaskSlots<LocalActivityRequest>;
   /**
    * The worker's data converter, if it has one: a marker is measured as the engine receives it,
    * encoded (a codec may make it larger). Without one, the plain marker is what the engine gets.
@@ -128,13 +129,18 @@ export class LocalActivityExecutor {
      * `Context.current().metricMeter` (with the activity's tags).
      */
     metrics: WorkerMetrics;
-    /** Attempts run at once, at most (the worker's `maxConcurrentLocalActivityExecutions`). */
-    maxConcurrent: number;
+    /**
+     * The slots attempts run in: the worker's `maxConcurrentLocalActivityExecutions`, or its
+     * tuner's `localActivityTaskSlotSupplier`.
+     */
+    slots: TaskSlots<LocalActivityRequest>;
+    /** The slots as a message names them: "the worker's 100 local activity slots (…)". */
+    slotsName: string;
   }) {
     this.#client = opts.client;
     this.#metrics = opts.metrics;
-    this.#maxConcurrent = opts.maxConcurrent;
-    this.#slots = new Semaphore(opts.maxConcurrent);
+    this.#slotsName = opts.slotsName;
+    this.#slots = opts.slots;
     this.#dataConverter = opts.dataConverter;
     this.#interceptors = opts.interceptors ?? [];
     this.#activities = opts.activities;
@@ -266,7 +272,10 @@ export class LocalActivityExecutor {
       if (slot === 'cancelled') {
         return finalFailure(attempt, RetryState.CancelRequested, cancelledFailure());
       }
-      if (slot !== 'taken') return finalFailure(attempt, RetryState.Timeout, slot);
+      if (slot !== true && 'timeout' in slot) {
+        return finalFailure(attempt, RetryState.Timeout, slot.timeout);
+      }
+      this.#slots.markUsed(slot, request);
       const measured = signal.aborted
         ? undefined
         : this.#metrics.localActivityStarted(request.activityType, run.workflowType);
@@ -279,7 +288,7 @@ export class LocalActivityExecutor {
           policy,
         });
       } finally {
-        this.#slots.release();
+        this.#slots.release(slot);
       }
       this.#metrics.localActivityEnded(measured, outcome, originalScheduleTimeMs);
       if (outcome.status === 'completed') return marker(attempt, { result: outcome.result });
@@ -326,7 +335,7 @@ export class LocalActivityExecutor {
 
   /**
    * Takes one of the worker's local activity slots for an attempt, waiting for one if all are
-   * taken: 'taken', 'cancelled' (the call was cancelled, or the worker shut down, meanwhile), or
+   * taken: the slot, 'cancelled' (the call was cancelled, or the worker shut down, meanwhile), or
    * the timeout failure when `scheduleToStartTimeout`, or the activity's schedule-to-close
    * deadline, passed first (Temporal's local activity schedule-to-start timeout).
    */
@@ -334,16 +343,17 @@ export class LocalActivityExecutor {
     request: LocalActivityRequest,
     signal: AbortSignal,
     scheduleToCloseDeadlineMs: number | undefined,
-  ): Promise<'taken' | 'cancelled' | Failure> {
+  ): Promise<HeldSlot | 'cancelled' | { timeout: Failure }> {
     if (signal.aborted) return 'cancelled';
-    if (this.#slots.tryAcquire()) return 'taken';
+    const free = this.#slots.takeFree();
+    if (free !== false) return free;
     const waitedFromMs = Date.now();
     const limits: Deadline[] = [];
     if (request.scheduleToStartTimeoutMs !== undefined) {
       limits.push({
         atMs: waitedFromMs + request.scheduleToStartTimeoutMs,
         type: 'ScheduleToStart',
-        why: `it waited scheduleToStartTimeout (${request.scheduleToStartTimeoutMs} ms) for one of the worker's ${this.#maxConcurrent} local activity slots (maxConcurrentLocalActivityExecutions)`,
+        why: `it waited scheduleToStartTimeout (${request.scheduleToStartTimeoutMs} ms) for ${this.#slotsName}`,
       });
     }
     if (scheduleToCloseDeadlineMs !== undefined) {
@@ -369,19 +379,22 @@ export class LocalActivityExecutor {
     };
     signal.addEventListener('abort', onCancel, { once: true });
     try {
-      if (await this.#slots.acquireUntil(stop.signal)) return 'taken';
+      const slot = await this.#slots.acquireUntil(stop.signal);
+      if (slot !== false) return slot;
     } finally {
       clearTimeout(timer);
       signal.removeEventListener('abort', onCancel);
     }
     if (stop.signal.reason !== 'timeout' || limit === undefined) return 'cancelled';
-    return encodeFailure(
-      new TimeoutFailure(
-        `Local activity '${request.activityType}' timed out: ${limit.why}.`,
-        undefined,
-        limit.type,
+    return {
+      timeout: encodeFailure(
+        new TimeoutFailure(
+          `Local activity '${request.activityType}' timed out: ${limit.why}.`,
+          undefined,
+          limit.type,
+        ),
       ),
-    );
+    };
   }
 
   async #attempt(
