@@ -1,4 +1,5 @@
 import type { MetricGauge } from '../common/metrics.ts';
+import { abortableDelay } from '../util/abortable-delay.ts';
 import type { Logger } from '../logger.ts';
 import type { HeldSlot, TaskSlots } from './task-slots.ts';
 
@@ -96,18 +97,6 @@ export async function runPollLoops<T>(opts: {
   } finally {
     opts.signal.removeEventListener('abort', stop);
   }
-}
-
-function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 /**

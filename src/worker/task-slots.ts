@@ -2,6 +2,7 @@
 // fixed-size suppliers (no promise or call beyond the semaphore's on a task's path), or the
 // user's custom supplier (and the resource-based one, built as a custom one) behind the same
 // interface.
+import { abortableDelay } from '../util/abortable-delay.ts';
 import type { Logger } from '../logger.ts';
 import { Semaphore } from '../util/semaphore.ts';
 import type {
@@ -179,18 +180,6 @@ export class SuppliedSlots<T> implements TaskSlots<T> {
       // Nowhere left to report it.
     }
   }
-}
-
-function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const t = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 /** What the worker knows to build a kind's slots from its supplier. */
