@@ -5,6 +5,8 @@
 import { abortableDelay } from '../util/abortable-delay.ts';
 import type { Logger } from '../logger.ts';
 import { Semaphore } from '../util/semaphore.ts';
+import { promiseOf } from '../util/promise-of.ts';
+import { ensureError } from '../errors.ts';
 import type {
   CustomSlotSupplier,
   ResolvedSupplier,
@@ -109,7 +111,7 @@ export class SuppliedSlots<T> implements TaskSlots<T> {
     while (!aborted()) {
       let permit: SlotPermit;
       try {
-        permit = await this.#supplier.reserveSlot(this.#ctx, signal);
+        permit = await this.#reserveOnce(signal);
       } catch (e) {
         if (aborted()) return false;
         this.#log(e, 'reserveSlot', `; asking again in ${this.#retryMs} ms`);
@@ -122,6 +124,40 @@ export class SuppliedSlots<T> implements TaskSlots<T> {
       this.release(slot);
     }
     return false;
+  }
+
+  /**
+   * The supplier's `reserveSlot`, settled by `signal` even if the supplier ignores it (as
+   * Temporal's core drops the call): a worker's shutdown never waits for a slot, and a permit
+   * handed out after the abort is given back unused.
+   */
+  #reserveOnce(signal: AbortSignal): Promise<SlotPermit> {
+    // Promise.resolve: a supplier's plain value is a permit too.
+    const reserving = promiseOf(() =>
+      Promise.resolve(this.#supplier.reserveSlot(this.#ctx, signal)),
+    );
+    return new Promise<SlotPermit>((resolve, reject) => {
+      const onAbort = (): void => {
+        reject(signal.reason as Error);
+        reserving.then(
+          (permit) => {
+            this.release({ permit, eager: false, info: undefined });
+          },
+          () => undefined,
+        );
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      reserving.then(
+        (permit) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(permit);
+        },
+        (e: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(ensureError(e));
+        },
+      );
+    });
   }
 
   tryAcquire(): SuppliedSlot | false {

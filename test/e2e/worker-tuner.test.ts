@@ -323,6 +323,43 @@ describe('worker tuner', () => {
     assertEachSlotInOrder(events);
   });
 
+  test('shutdown does not wait for a reserveSlot that ignores its abortSignal', async () => {
+    let asked = 0;
+    const released: unknown[] = [];
+    let handOut: (permit: SlotPermit) => void = () => undefined;
+    const worker = await Worker.create({
+      connection: env.engine.connection,
+      taskQueue: uniqueQueue('tuner-deaf'),
+      activities,
+      tuner: {
+        ...fixed(1),
+        activityTaskSlotSupplier: {
+          type: 'custom',
+          reserveSlot: () => {
+            asked++;
+            // Never rejects on its abortSignal; the first settles only after the shutdown.
+            return asked === 1
+              ? new Promise((resolve) => (handOut = resolve))
+              : new Promise(() => undefined);
+          },
+          tryReserveSlot: () => null,
+          markSlotUsed: () => undefined,
+          releaseSlot: ({ permit }) => {
+            released.push(permit);
+          },
+        },
+      },
+    });
+    const running = worker.run();
+    await waitFor(() => asked === 10, 'every poll asking for a slot');
+    await worker.shutdown();
+    await running;
+    assert.equal(worker.getState(), 'STOPPED');
+    handOut({ late: true });
+    await waitFor(() => released.length === 1, 'the late permit given back');
+    assert.deepEqual(released, [{ late: true }]);
+  });
+
   test('resource-based slots never exceed their maximumSlots', async () => {
     const most = await withWorker(
       {
