@@ -271,7 +271,9 @@ export function resolveTuner(options: {
       ? '{ workflowTaskSlotSupplier, activityTaskSlotSupplier, localActivityTaskSlotSupplier }, each { type: "fixed-size", numSlots }, { type: "resource-based", tunerOptions, … } or { type: "custom", reserveSlot, tryReserveSlot, markSlotUsed, releaseSlot }'
       : '{ tunerOptions: { targetMemoryUsage, targetCpuUsage }, workflowTaskSlotOptions?, activityTaskSlotOptions?, localActivityTaskSlotOptions? }, or a supplier per kind';
     throw new InvalidArgumentError(
-      `Worker option tuner is not a tuner: ${z.prettifyError(parsed.error).replaceAll('\n', ' ')}. It takes ${shape}.`,
+      `Worker option tuner is not a tuner: ${parsed.error.issues
+        .map((i) => `${['tuner', ...i.path.map(String)].join('.')}: ${i.message}`)
+        .join('; ')}. It takes ${shape}.`,
     );
   }
   if (!isHolder) {

@@ -208,7 +208,11 @@ import type {
   ReplayResult,
   WorkerInterceptors,
   WorkerOptions,
+  WorkerTuner,
   WorkflowBundleCode,
+  CustomSlotSupplier,
+  LocalActivitySlotInfo,
+  SlotReserveContext,
 } from 'reprise/worker';
 
 // ── reprise/testing ─────────────────────────────────────────────────────────────────────────
@@ -828,6 +832,38 @@ export async function workerSurface(engine: Engine, history: History): Promise<v
     use(e instanceof GracefulShutdownPeriodExpiredError);
     if (e instanceof CombinedWorkerRunError) use(e.cause.workerError, e.cause.innerError);
   }
+  // Temporal's WorkerTuner: a supplier per kind, or one resource-based tuner.
+  const licences: CustomSlotSupplier<LocalActivitySlotInfo> = {
+    type: 'custom',
+    reserveSlot: (ctx: SlotReserveContext, abortSignal: AbortSignal) =>
+      Promise.resolve({ kind: ctx.slotType, aborted: abortSignal.aborted }),
+    tryReserveSlot: () => null,
+    markSlotUsed: ({ slotInfo, permit }) => {
+      use(slotInfo.activityType, permit);
+    },
+    releaseSlot: ({ slotInfo }) => {
+      use(slotInfo?.type);
+    },
+  };
+  const holder: WorkerTuner = {
+    workflowTaskSlotSupplier: { type: 'fixed-size', numSlots: 40 },
+    activityTaskSlotSupplier: {
+      type: 'resource-based',
+      tunerOptions: { targetMemoryUsage: 0.8, targetCpuUsage: 0.9 },
+      maximumSlots: 200,
+      rampThrottle: '50ms',
+    },
+    localActivityTaskSlotSupplier: licences,
+  };
+  await Worker.create({ connection: engine.connection, taskQueue: 'q', tuner: holder });
+  await Worker.create({
+    connection: engine.connection,
+    taskQueue: 'q',
+    tuner: {
+      tunerOptions: { targetMemoryUsage: 0.8, targetCpuUsage: 0.9 },
+      workflowTaskSlotOptions: { minimumSlots: 2, maximumSlots: 100 },
+    },
+  });
   const other = await Worker.create({ connection: engine.connection, taskQueue: 'q2' });
   const initial: 'INITIALIZED' | 'RUNNING' | 'STOPPING' | 'STOPPED' | 'FAILED' = other.getState();
   const status = other.getStatus();
