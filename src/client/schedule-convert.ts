@@ -6,7 +6,11 @@ import { msFromDuration, msOptionalFromDuration } from '../protocol/duration.ts'
 import { toPayloads } from '../protocol/payload.ts';
 import { compileRetryPolicy } from '../protocol/retry-options.ts';
 import type { RetryPolicy } from '../protocol/retry-options.ts';
+import { DAYS, MONTHS } from '../protocol/schedules.ts';
 import type {
+  CalendarSpec,
+  DayOfWeek,
+  Month,
   ScheduleAction,
   ScheduleActionResult,
   ScheduleSpec as WireSpec,
@@ -16,11 +20,14 @@ import { typedKeyTypes, typedSearchAttributesOf } from '../protocol/typed-search
 import type { TypedSearchAttributesInput } from '../protocol/typed-search-attributes.ts';
 import { searchAttributesForStart } from './workflow-id-options.ts';
 import type {
+  CalendarSpecDescription,
+  Range,
   ScheduleDescriptionStartWorkflowAction,
   ScheduleExecutionResult,
   ScheduleOptionsStartWorkflowAction,
   SchedulePolicies,
   ScheduleSpec,
+  ScheduleSpecDescription,
   ScheduleStateOptions,
 } from './schedule-types.ts';
 
@@ -35,29 +42,57 @@ export function specToWire(spec: ScheduleSpec): WireSpec {
   }
   if (spec.calendars !== undefined) out.calendars = [...spec.calendars];
   if (spec.skip !== undefined) out.skip = [...spec.skip];
-  if (spec.timezone !== undefined) out.timezone = spec.timezone;
+  // '' is UTC, as in Temporal (describe gives it for a spec with no time zone).
+  if (spec.timezone !== undefined && spec.timezone !== '') out.timezone = spec.timezone;
   if (spec.startAt !== undefined) out.startAtMs = dateToMs(spec.startAt, 'spec.startAt');
   if (spec.endAt !== undefined) out.endAtMs = dateToMs(spec.endAt, 'spec.endAt');
   if (spec.jitter !== undefined) out.jitterMs = msFromDuration(spec.jitter);
   return out;
 }
 
-export function specFromWire(spec: WireSpec): ScheduleSpec {
+/**
+ * A spec as describe and list give it (Temporal's SDK's decodeScheduleSpec): the engine gives it
+ * in its canonical form (calendars of numeric ranges); months and days of the week get names.
+ */
+export function specFromWire(spec: WireSpec): ScheduleSpecDescription {
   return {
+    calendars: (spec.calendars ?? []).map(calendarFromWire),
+    intervals: (spec.intervals ?? []).map((i) => ({ every: i.everyMs, offset: i.offsetMs })),
+    skip: (spec.skip ?? []).map(calendarFromWire),
+    startAt: spec.startAtMs === undefined ? undefined : new Date(spec.startAtMs),
+    endAt: spec.endAtMs === undefined ? undefined : new Date(spec.endAtMs),
+    jitter: spec.jitterMs,
+    timezone: spec.timezone ?? '',
     ...(spec.cronExpressions !== undefined && { cronExpressions: spec.cronExpressions }),
-    ...(spec.intervals !== undefined && {
-      intervals: spec.intervals.map((i) => ({
-        every: i.everyMs,
-        ...(i.offsetMs !== undefined && { offset: i.offsetMs }),
-      })),
-    }),
-    ...(spec.calendars !== undefined && { calendars: spec.calendars }),
-    ...(spec.skip !== undefined && { skip: spec.skip }),
-    ...(spec.timezone !== undefined && { timezone: spec.timezone }),
-    ...(spec.startAtMs !== undefined && { startAt: new Date(spec.startAtMs) }),
-    ...(spec.endAtMs !== undefined && { endAt: new Date(spec.endAtMs) }),
-    ...(spec.jitterMs !== undefined && { jitter: spec.jitterMs }),
   };
+}
+
+function calendarFromWire(cal: CalendarSpec): CalendarSpecDescription {
+  const number = (u: number | string): number => Number(u);
+  const month = (u: number | string): Month => MONTHS[Number(u) - 1] ?? 'JANUARY';
+  const day = (u: number | string): DayOfWeek => DAYS[Number(u) % 7] ?? 'SUNDAY';
+  return {
+    second: rangesFromWire(cal.second, number),
+    minute: rangesFromWire(cal.minute, number),
+    hour: rangesFromWire(cal.hour, number),
+    dayOfMonth: rangesFromWire(cal.dayOfMonth, number),
+    month: rangesFromWire(cal.month, month),
+    year: rangesFromWire(cal.year, number),
+    dayOfWeek: rangesFromWire(cal.dayOfWeek, day),
+    comment: cal.comment ?? '',
+  };
+}
+
+function rangesFromWire<Unit>(
+  field: CalendarSpec['second'],
+  unit: (u: number | string) => Unit,
+): Range<Unit>[] {
+  const ranges = field === undefined ? [] : Array.isArray(field) ? field : [field];
+  return ranges.map((r) =>
+    typeof r === 'object'
+      ? { start: unit(r.start), end: unit(r.end ?? r.start), step: r.step ?? 1 }
+      : { start: unit(r), end: unit(r), step: 1 },
+  );
 }
 
 /** The name of an action's workflow type; `InvalidArgumentError` if it has none. */

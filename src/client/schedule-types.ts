@@ -4,13 +4,18 @@ import type { Workflow } from '../protocol/definitions.ts';
 import type { Duration } from '../protocol/duration.ts';
 import type { Priority } from '../protocol/priority.ts';
 import type { RetryPolicy } from '../protocol/retry-options.ts';
-import type { CalendarSpec, ScheduleOverlapPolicy } from '../protocol/schedules.ts';
+import type {
+  CalendarSpec,
+  DayOfWeek,
+  Month,
+  ScheduleOverlapPolicy,
+} from '../protocol/schedules.ts';
 import type {
   TypedSearchAttributes,
   TypedSearchAttributesInput,
 } from '../protocol/typed-search-attributes.ts';
 
-export type { CalendarSpec, CalendarRange } from '../protocol/schedules.ts';
+export type { CalendarSpec, CalendarRange, DayOfWeek, Month } from '../protocol/schedules.ts';
 
 /** Matches `epoch + n * every + offset`; e.g. `{ every: '1 hour', offset: '5 minutes' }` is xx:05. */
 export interface IntervalSpec {
@@ -39,6 +44,61 @@ export interface ScheduleSpec {
   readonly endAt?: Date | undefined;
   /** Delays each action by a random amount below this (the same amount on every engine). */
   readonly jitter?: Duration | undefined;
+}
+
+/** Values of a calendar field from `start` to `end` (both included), `step` apart. Temporal's. */
+export interface Range<Unit> {
+  start: Unit;
+  end: Unit;
+  step: number;
+}
+
+/**
+ * A calendar as `describe()` and `list()` give it (Temporal's `CalendarSpecDescription`): every
+ * field a list of ranges, its default spelled out (second, minute and hour `[{ start: 0, end: 0,
+ * step: 1 }]`; day of month 1-31, every month, every day of the week; `[]` for every year),
+ * months and days of the week by name.
+ */
+export interface CalendarSpecDescription {
+  second: Range<number>[];
+  minute: Range<number>[];
+  hour: Range<number>[];
+  dayOfMonth: Range<number>[];
+  month: Range<Month>[];
+  year: Range<number>[];
+  dayOfWeek: Range<DayOfWeek>[];
+  /** `''` when none was given. */
+  comment: string;
+}
+
+/** An interval as `describe()` gives it (Temporal's `IntervalSpecDescription`): in ms. */
+export interface IntervalSpecDescription {
+  every: number;
+  /** Undefined when none was given. */
+  offset: number | undefined;
+}
+
+/**
+ * A spec as `describe()` and `list()` give it, as Temporal's server gives it back (Temporal's
+ * `ScheduleSpecDescription`): cron expressions turned into calendars (`@every` into intervals,
+ * a `CRON_TZ=` into `timezone`), after the calendars and intervals given. It can be passed back
+ * as it is to `update`, and names the same times.
+ */
+export interface ScheduleSpecDescription {
+  calendars: CalendarSpecDescription[];
+  intervals: IntervalSpecDescription[];
+  skip: CalendarSpecDescription[];
+  startAt: Date | undefined;
+  endAt: Date | undefined;
+  /** In ms. */
+  jitter: number | undefined;
+  /** `''` for UTC (none given), as Temporal's. */
+  timezone: string;
+  /**
+   * Only for a spec stored before a rule refused one of its cron expressions (it takes no
+   * action): its cron expressions as they were given.
+   */
+  cronExpressions?: string[];
 }
 
 /**
@@ -175,7 +235,7 @@ export interface ScheduleDescriptionStartWorkflowAction {
 /** `handle.describe()`. Temporal's `ScheduleDescription`: durations in ms. */
 export interface ScheduleDescription {
   readonly scheduleId: string;
-  readonly spec: ScheduleSpec;
+  readonly spec: ScheduleSpecDescription;
   readonly action: ScheduleDescriptionStartWorkflowAction;
   readonly policies: {
     readonly overlap: ScheduleOverlapPolicy;
@@ -207,7 +267,7 @@ export interface ScheduleDescription {
 /** One schedule as `client.schedule.list()` yields it. Temporal's `ScheduleSummary`. */
 export interface ScheduleSummary {
   readonly scheduleId: string;
-  readonly spec: ScheduleSpec;
+  readonly spec: ScheduleSpecDescription;
   readonly action: { readonly type: 'startWorkflow'; readonly workflowType: string };
   readonly state: { readonly paused: boolean; readonly note: string | undefined };
   readonly info: {

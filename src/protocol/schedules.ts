@@ -36,6 +36,33 @@ export const DEFAULT_CATCHUP_WINDOW_MS = 365 * 24 * 60 * 60 * 1000;
 /** Temporal's minimum catch-up window: shorter ones are raised to it. */
 export const MIN_CATCHUP_WINDOW_MS = 10_000;
 
+/** Month names, January first (Temporal's `Month`); day names, Sunday first (`DayOfWeek`). */
+export const MONTHS = [
+  'JANUARY',
+  'FEBRUARY',
+  'MARCH',
+  'APRIL',
+  'MAY',
+  'JUNE',
+  'JULY',
+  'AUGUST',
+  'SEPTEMBER',
+  'OCTOBER',
+  'NOVEMBER',
+  'DECEMBER',
+] as const;
+export const DAYS = [
+  'SUNDAY',
+  'MONDAY',
+  'TUESDAY',
+  'WEDNESDAY',
+  'THURSDAY',
+  'FRIDAY',
+  'SATURDAY',
+] as const;
+export type Month = (typeof MONTHS)[number];
+export type DayOfWeek = (typeof DAYS)[number];
+
 const int = z.number().int();
 const CalendarUnit = z.union([int, z.string().min(1)]);
 /** One value or range of a calendar field: `5`, `'MONDAY'`, `{ start: 1, end: 10, step: 2 }`. */

@@ -645,7 +645,9 @@ describe('schedules', () => {
       return next;
     });
     const d = await h.describe();
-    assert.deepEqual(d.spec.cronExpressions, ['30 * * * *']);
+    // As Temporal's server gives it back: the cron expression as a calendar.
+    assert.deepEqual(d.spec.calendars[0]?.minute, [{ start: 30, end: 30, step: 1 }]);
+    assert.deepEqual(d.spec.calendars[0]?.hour, [{ start: 0, end: 23, step: 1 }]);
     assert.equal(d.state.note, 'half past');
     assert.ok(d.info.lastUpdatedAt);
     assert.equal(d.info.nextActionTimes[0]?.getTime(), base - 30 * MINUTE);

@@ -155,6 +155,7 @@ import type {
   CountWorkflowExecution,
   History,
   Priority as PriorityInClient,
+  DayOfWeek,
   ScheduleDescription,
   ScheduleOptions,
   ScheduleSummary,
@@ -768,6 +769,12 @@ export async function clientSurface(engine: Engine): Promise<void> {
   const again = client.schedule.getHandle('daily');
   const described: ScheduleDescription = await again.describe();
   await again.update((previous) => ({ ...previous, spec: { cronExpressions: ['0 10 * * *'] } }));
+  // The description goes back as it is (Temporal's invariant), its spec in Temporal's described form.
+  await again.update((previous) => previous);
+  const hours: { start: number; end: number; step: number }[] | undefined =
+    described.spec.calendars[0]?.hour;
+  const day: DayOfWeek | undefined = described.spec.calendars[0]?.dayOfWeek[0]?.start;
+  use(hours, day, described.spec.timezone satisfies string, described.spec.intervals[0]?.every);
   await again.pause('maintenance');
   await again.unpause();
   await again.trigger(ScheduleOverlapPolicy.ALLOW_ALL);

@@ -11,37 +11,13 @@
 // - and, as in a calendar, every field must match: a time matches `0 0 13 * FRI` only on a
 //   Friday the 13th (cron's rule would take every 13th and every Friday).
 // The result is a calendar (numbers only) or an interval, for schedule-spec.ts to compile.
+import { DAYS, MONTHS } from '../../protocol/schedules.ts';
 import type { CalendarRange, CalendarSpec, IntervalSpec } from '../../protocol/schedules.ts';
 import { CRON_DESCRIPTORS, parseGoDurationMs } from '../cron-schedule.ts';
 
 export type ScheduleCron =
   | { readonly calendar: CalendarSpec; readonly timezone: string | undefined }
   | { readonly interval: IntervalSpec; readonly timezone: string | undefined };
-
-/** Month names, January first; day names, Sunday first. */
-export const MONTHS = [
-  'JANUARY',
-  'FEBRUARY',
-  'MARCH',
-  'APRIL',
-  'MAY',
-  'JUNE',
-  'JULY',
-  'AUGUST',
-  'SEPTEMBER',
-  'OCTOBER',
-  'NOVEMBER',
-  'DECEMBER',
-] as const;
-export const DAYS = [
-  'SUNDAY',
-  'MONDAY',
-  'TUESDAY',
-  'WEDNESDAY',
-  'THURSDAY',
-  'FRIDAY',
-  'SATURDAY',
-] as const;
 
 interface FieldRule {
   readonly name: Exclude<keyof CalendarSpec, 'comment'>;

@@ -5,7 +5,8 @@
 import { createHash } from 'node:crypto';
 import { InvalidArgumentError, ensureError } from '../../errors.ts';
 import type { CalendarRange, CalendarSpec, ScheduleSpec } from '../../protocol/schedules.ts';
-import { DAYS, MONTHS, parseScheduleCron } from './schedule-cron.ts';
+import { DAYS, MONTHS } from '../../protocol/schedules.ts';
+import { parseScheduleCron } from './schedule-cron.ts';
 import type { ScheduleCron } from './schedule-cron.ts';
 import { ZonedPattern } from './zoned-pattern.ts';
 
@@ -30,18 +31,7 @@ const MAX_SKIPPED = 10_000;
  * engine and after every restart.
  */
 export function compileSpec(spec: ScheduleSpec, seed: string): CompiledSpec {
-  const cronExpressions = (spec.cronExpressions ?? []).map((expr) => {
-    try {
-      return parseScheduleCron(expr);
-    } catch (e) {
-      throw new InvalidArgumentError(
-        `Invalid schedule spec: cron expression '${expr}': ${ensureError(e).message}.`,
-        { cause: ensureError(e) },
-      );
-    }
-  });
-  const timezone = specTimeZone(spec, cronExpressions);
-  if (timezone !== undefined) assertTimeZone(timezone);
+  const { cronExpressions, timezone } = parseCrons(spec);
   const crons: ZonedPattern[] = [];
   const intervals = [...(spec.intervals ?? [])];
   for (const [i, c] of cronExpressions.entries()) {
@@ -105,6 +95,70 @@ export function compileSpec(spec: ScheduleSpec, seed: string): CompiledSpec {
       return undefined;
     },
   };
+}
+
+/**
+ * The spec's cron expressions parsed (in order) and its time zone; throws `InvalidArgumentError`
+ * naming the first bad expression or zone.
+ */
+function parseCrons(spec: ScheduleSpec): {
+  cronExpressions: ScheduleCron[];
+  timezone: string | undefined;
+} {
+  const cronExpressions = (spec.cronExpressions ?? []).map((expr) => {
+    try {
+      return parseScheduleCron(expr);
+    } catch (e) {
+      throw new InvalidArgumentError(
+        `Invalid schedule spec: cron expression '${expr}': ${ensureError(e).message}.`,
+        { cause: ensureError(e) },
+      );
+    }
+  });
+  const timezone = specTimeZone(spec, cronExpressions);
+  if (timezone !== undefined) assertTimeZone(timezone);
+  return { cronExpressions, timezone };
+}
+
+/**
+ * A spec as Temporal's server gives it back (its canonical form): each cron expression turned
+ * into a calendar (or, for `@every`, an interval) after those given, the time zone a
+ * `CRON_TZ=` names copied into `timezone`, and every calendar with all its fields as ranges
+ * `{ start, end, step }` of numbers, defaults filled in (second, minute and hour 0; day of
+ * month 1-31, month 1-12, day of week 0-6; no range for the year, meaning every one) and a
+ * comment (`''` when none). Throws `InvalidArgumentError` for a spec that does not compile.
+ */
+export function canonicalSpec(spec: ScheduleSpec): ScheduleSpec {
+  const { cronExpressions, timezone } = parseCrons(spec);
+  const calendars = (spec.calendars ?? []).map((c, i) => canonicalCalendar(c, `calendars[${i}]`));
+  const intervals = [...(spec.intervals ?? [])];
+  for (const [i, c] of cronExpressions.entries()) {
+    const what = `cron expression '${spec.cronExpressions?.[i] ?? ''}'`;
+    if ('interval' in c) intervals.push(c.interval);
+    else calendars.push(canonicalCalendar(c.calendar, what));
+  }
+  return {
+    calendars,
+    intervals,
+    skip: (spec.skip ?? []).map((c, i) => canonicalCalendar(c, `skip[${i}]`)),
+    ...(timezone !== undefined && { timezone }),
+    ...(spec.startAtMs !== undefined && { startAtMs: spec.startAtMs }),
+    ...(spec.endAtMs !== undefined && { endAtMs: spec.endAtMs }),
+    ...(spec.jitterMs !== undefined && { jitterMs: spec.jitterMs }),
+  };
+}
+
+/**
+ * A stored schedule's spec as describe and list give it: in its canonical form, or as stored if
+ * it no longer compiles (see {@link compileStoredSpec}).
+ */
+export function describedSpec(spec: ScheduleSpec): ScheduleSpec {
+  try {
+    return canonicalSpec(spec);
+  } catch (e) {
+    if (e instanceof InvalidArgumentError) return spec;
+    throw e;
+  }
 }
 
 /** A spec that names no time. */
@@ -178,36 +232,88 @@ function makeCron(pattern: string, timezone: string | undefined, what: string): 
   }
 }
 
-/** A calendar as a 7-part croner pattern: second minute hour day-of-month month day-of-week year. */
-export function calendarToPattern(cal: CalendarSpec, what: string): string {
+/** A calendar field's values as numeric ranges (`end` at least `start`, `step` at least 1). */
+interface NumericRange {
+  start: number;
+  end: number;
+  step: number;
+}
+
+type CalendarField = Exclude<keyof CalendarSpec, 'comment'>;
+
+/**
+ * Each field of a calendar as numeric ranges (names turned into numbers), or undefined for a
+ * field not given (or given as an empty list): it then takes its default. Throws
+ * `InvalidArgumentError` for a name or value it cannot read.
+ */
+function calendarRanges(
+  cal: CalendarSpec,
+  what: string,
+): Record<CalendarField, NumericRange[] | undefined> {
   const field = (
-    value: CalendarSpec['second'],
-    fallback: string,
+    value: CalendarSpec[CalendarField],
     names: readonly string[] = [],
     nameBase = 0,
-  ): string => {
-    if (value === undefined) return fallback;
+  ): NumericRange[] | undefined => {
+    if (value === undefined) return undefined;
     const ranges = Array.isArray(value) ? value : [value];
-    if (ranges.length === 0) return fallback;
-    return ranges.map((r) => rangeToCron(r, names, nameBase, what)).join(',');
+    if (ranges.length === 0) return undefined;
+    return ranges.map((r) => numericRange(r, names, nameBase, what));
   };
+  return {
+    second: field(cal.second),
+    minute: field(cal.minute),
+    hour: field(cal.hour),
+    dayOfMonth: field(cal.dayOfMonth),
+    month: field(cal.month, MONTHS, 1),
+    year: field(cal.year),
+    dayOfWeek: field(cal.dayOfWeek, DAYS, 0),
+  };
+}
+
+/** A calendar as a 7-part croner pattern: second minute hour day-of-month month day-of-week year. */
+export function calendarToPattern(cal: CalendarSpec, what: string): string {
+  const r = calendarRanges(cal, what);
+  const field = (ranges: NumericRange[] | undefined, fallback: string): string =>
+    ranges === undefined ? fallback : ranges.map(rangeToCron).join(',');
   return [
-    field(cal.second, '0'),
-    field(cal.minute, '0'),
-    field(cal.hour, '0'),
-    field(cal.dayOfMonth, '*'),
-    field(cal.month, '*', MONTHS, 1),
-    field(cal.dayOfWeek, '*', DAYS, 0),
-    field(cal.year, '*'),
+    field(r.second, '0'),
+    field(r.minute, '0'),
+    field(r.hour, '0'),
+    field(r.dayOfMonth, '*'),
+    field(r.month, '*'),
+    field(r.dayOfWeek, '*'),
+    field(r.year, '*'),
   ].join(' ');
 }
 
-function rangeToCron(
+/** A calendar in Temporal's canonical form: see {@link canonicalSpec}. */
+function canonicalCalendar(cal: CalendarSpec, what: string): CalendarSpec {
+  const r = calendarRanges(cal, what);
+  const only = (n: number): NumericRange[] => [{ start: n, end: n, step: 1 }];
+  return {
+    second: r.second ?? only(0),
+    minute: r.minute ?? only(0),
+    hour: r.hour ?? only(0),
+    dayOfMonth: r.dayOfMonth ?? [{ start: 1, end: 31, step: 1 }],
+    month: r.month ?? [{ start: 1, end: 12, step: 1 }],
+    year: r.year ?? [],
+    dayOfWeek: r.dayOfWeek ?? [{ start: 0, end: 6, step: 1 }],
+    comment: cal.comment ?? '',
+  };
+}
+
+function rangeToCron(r: NumericRange): string {
+  if (r.end === r.start) return String(r.start);
+  return r.step === 1 ? `${r.start}-${r.end}` : `${r.start}-${r.end}/${r.step}`;
+}
+
+function numericRange(
   r: CalendarRange,
   names: readonly string[],
   nameBase: number,
   what: string,
-): string {
+): NumericRange {
   const unit = (u: number | string): number => {
     if (typeof u === 'number') return u;
     const i = names.indexOf(u.toUpperCase());
@@ -218,10 +324,11 @@ function rangeToCron(
         (names.length ? `; use a number or one of ${names.join(', ')}.` : '; use a number.'),
     );
   };
-  if (typeof r !== 'object') return String(unit(r));
+  if (typeof r !== 'object') {
+    const value = unit(r);
+    return { start: value, end: value, step: 1 };
+  }
   const start = unit(r.start);
   const end = r.end === undefined ? start : unit(r.end);
-  const step = r.step ?? 1;
-  if (end <= start) return String(start);
-  return step === 1 ? `${start}-${end}` : `${start}-${end}/${step}`;
+  return { start, end: Math.max(start, end), step: r.step ?? 1 };
 }

@@ -3,7 +3,7 @@ import type { ScheduleRecord } from '../../../store/store.ts';
 import type { ScheduleDescriptionResponse, ScheduleRef } from '../../../transport/schedule-api.ts';
 import type { EngineDeps } from '../../deps.ts';
 import { futureActionTimes } from '../../schedules/schedule-decisions.ts';
-import { compileStoredSpec } from '../../schedules/schedule-spec.ts';
+import { compileStoredSpec, describedSpec } from '../../schedules/schedule-spec.ts';
 import { parseRequest } from '../parse-request.ts';
 import { ScheduleRefSchema } from './schedule-requests.ts';
 
@@ -21,7 +21,7 @@ export async function describeSchedule(
 export function toDescription(s: ScheduleRecord): ScheduleDescriptionResponse {
   return {
     scheduleId: s.scheduleId,
-    spec: s.spec,
+    spec: describedSpec(s.spec),
     action: s.action,
     policies: s.policies,
     state: {

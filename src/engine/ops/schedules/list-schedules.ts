@@ -7,7 +7,7 @@ import type {
 } from '../../../transport/schedule-api.ts';
 import type { EngineDeps } from '../../deps.ts';
 import { futureActionTimes } from '../../schedules/schedule-decisions.ts';
-import { compileStoredSpec } from '../../schedules/schedule-spec.ts';
+import { compileStoredSpec, describedSpec } from '../../schedules/schedule-spec.ts';
 import { parseRequest } from '../parse-request.ts';
 import { ListSchedulesSchema } from './schedule-requests.ts';
 
@@ -42,7 +42,7 @@ export async function listSchedules(
   return {
     schedules: page.map((s) => ({
       scheduleId: s.scheduleId,
-      spec: s.spec,
+      spec: describedSpec(s.spec),
       action: { type: 'startWorkflow', workflowType: s.action.workflowType },
       state: { paused: s.state.paused, note: s.state.note },
       info: {
