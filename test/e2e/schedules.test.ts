@@ -7,7 +7,12 @@ import {
   ScheduleAlreadyRunning,
   ScheduleNotFoundError,
 } from 'reprise/client';
-import type { ScheduleHandle, ScheduleOptions } from 'reprise/client';
+import type {
+  CalendarSpecDescription,
+  ScheduleHandle,
+  ScheduleOptions,
+  ScheduleSpecDescription,
+} from 'reprise/client';
 import { Engine, ManualClock } from 'reprise/server';
 import { failingJob, heldJob, quickJob, release } from './fixtures/schedule-workflows.ts';
 import { startTestEnv, waitFor } from '../helpers/test-env.ts';
@@ -18,6 +23,29 @@ const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 
 const iso = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');
+
+/** A calendar with nothing given, as Temporal's TypeScript SDK describes it. */
+const DEFAULTS: CalendarSpecDescription = {
+  second: [{ start: 0, end: 0, step: 1 }],
+  minute: [{ start: 0, end: 0, step: 1 }],
+  hour: [{ start: 0, end: 0, step: 1 }],
+  dayOfMonth: [{ start: 1, end: 31, step: 1 }],
+  month: [{ start: 'JANUARY', end: 'DECEMBER', step: 1 }],
+  year: [],
+  dayOfWeek: [{ start: 'SUNDAY', end: 'SATURDAY', step: 1 }],
+  comment: '',
+};
+
+/** The rest of a described spec when only calendars or intervals were given. */
+const EMPTY: ScheduleSpecDescription = {
+  calendars: [],
+  intervals: [],
+  skip: [],
+  startAt: undefined,
+  endAt: undefined,
+  jitter: undefined,
+  timezone: '',
+};
 
 describe('schedules', () => {
   const clock = new ManualClock(Date.UTC(2026, 0, 1));
@@ -646,8 +674,10 @@ describe('schedules', () => {
     });
     const d = await h.describe();
     // As Temporal's server gives it back: the cron expression as a calendar.
-    assert.deepEqual(d.spec.calendars[0]?.minute, [{ start: 30, end: 30, step: 1 }]);
-    assert.deepEqual(d.spec.calendars[0]?.hour, [{ start: 0, end: 23, step: 1 }]);
+    const [calendar] = d.spec.calendars;
+    assert.ok(calendar);
+    assert.deepEqual(calendar.minute, [{ start: 30, end: 30, step: 1 }]);
+    assert.deepEqual(calendar.hour, [{ start: 0, end: 23, step: 1 }]);
     assert.equal(d.state.note, 'half past');
     assert.ok(d.info.lastUpdatedAt);
     assert.equal(d.info.nextActionTimes[0]?.getTime(), base - 30 * MINUTE);
@@ -944,6 +974,120 @@ describe('schedules', () => {
       assert.deepEqual(await runIds(late), [`${late.scheduleId}-2026-11-01T06:30:00Z`]);
     } finally {
       for (const h of [hourly, daily, interval, late]) await h?.delete();
+    }
+  });
+
+  // The spec as describe() and list() give it: see docs/schedules.md.
+  const createWithSpec = (spec: ScheduleOptions['spec']): Promise<ScheduleHandle> =>
+    create(id('described'), { spec });
+
+  const listedSpec = async (scheduleId: string): Promise<ScheduleSpecDescription | undefined> => {
+    for await (const s of env.client.schedule.list()) {
+      if (s.scheduleId === scheduleId) return s.spec;
+    }
+    return undefined;
+  };
+
+  test('a cron expression comes back as a calendar, as Temporal gives it', async () => {
+    const h = await createWithSpec({ cronExpressions: ['0 12 * * MON-WED,FRI'] });
+    const expected: ScheduleSpecDescription = {
+      ...EMPTY,
+      calendars: [
+        {
+          ...DEFAULTS,
+          hour: [{ start: 12, end: 12, step: 1 }],
+          dayOfWeek: [
+            { start: 'MONDAY', end: 'WEDNESDAY', step: 1 },
+            { start: 'FRIDAY', end: 'FRIDAY', step: 1 },
+          ],
+        },
+      ],
+    };
+    assert.deepStrictEqual((await h.describe()).spec, expected);
+    assert.deepStrictEqual(await listedSpec(h.scheduleId), expected);
+    await h.delete();
+  });
+
+  test('a calendar comes back with its defaults filled in and its names', async () => {
+    const h = await createWithSpec({
+      calendars: [
+        { hour: 12 },
+        { hour: [4, { start: 15, end: 20, step: 2 }], month: 'APRIL', dayOfWeek: 1 },
+        { hour: { start: 4, end: 0 }, comment: 'four' },
+      ],
+    });
+    assert.deepStrictEqual((await h.describe()).spec.calendars, [
+      { ...DEFAULTS, hour: [{ start: 12, end: 12, step: 1 }] },
+      {
+        ...DEFAULTS,
+        hour: [
+          { start: 4, end: 4, step: 1 },
+          { start: 15, end: 20, step: 2 },
+        ],
+        month: [{ start: 'APRIL', end: 'APRIL', step: 1 }],
+        dayOfWeek: [{ start: 'MONDAY', end: 'MONDAY', step: 1 }],
+      },
+      { ...DEFAULTS, hour: [{ start: 4, end: 4, step: 1 }], comment: 'four' },
+    ]);
+    await h.delete();
+  });
+
+  test('intervals, @every, CRON_TZ=, skip, bounds and jitter come back as Temporal gives them', async () => {
+    const startAt = new Date(Date.UTC(2026, 0, 2));
+    const endAt = new Date(Date.UTC(2027, 0, 1));
+    const h = await createWithSpec({
+      intervals: [{ every: '1h', offset: '5m' }, { every: '1d' }],
+      cronExpressions: [
+        'CRON_TZ=Europe/Paris @every 90m/15m',
+        'CRON_TZ=Europe/Paris 30 9 * * * # morning',
+      ],
+      skip: [{ dayOfWeek: 'SUNDAY' }],
+      startAt,
+      endAt,
+      jitter: '10s',
+    });
+    assert.deepStrictEqual((await h.describe()).spec, {
+      calendars: [
+        {
+          ...DEFAULTS,
+          minute: [{ start: 30, end: 30, step: 1 }],
+          hour: [{ start: 9, end: 9, step: 1 }],
+          comment: 'morning',
+        },
+      ],
+      intervals: [
+        { every: HOUR, offset: 5 * MINUTE },
+        { every: 24 * HOUR, offset: undefined },
+        { every: 90 * MINUTE, offset: 15 * MINUTE },
+      ],
+      skip: [{ ...DEFAULTS, dayOfWeek: [{ start: 'SUNDAY', end: 'SUNDAY', step: 1 }] }],
+      startAt,
+      endAt,
+      jitter: 10_000,
+      timezone: 'Europe/Paris',
+    } satisfies ScheduleSpecDescription);
+    await h.delete();
+  });
+
+  test('update((d) => d) keeps the schedule and its times', async () => {
+    const specs: ScheduleOptions['spec'][] = [
+      { cronExpressions: ['0 12 * * MON-FRI'] },
+      { cronExpressions: ['CRON_TZ=America/New_York 15 9,17 1-7 */2 *'], skip: [{ hour: 17 }] },
+      { calendars: [{ hour: 12 }] },
+      { intervals: [{ every: '2h', offset: '30m' }], jitter: '1m' },
+      { cronExpressions: ['@every 45m'], calendars: [{ minute: 10 }] },
+    ];
+    for (const spec of specs) {
+      const h = await createWithSpec(spec);
+      const before = await h.describe();
+      // What goes back is the described form (calendars), not the cron expressions given.
+      assert.equal(before.spec.cronExpressions, undefined);
+      await h.update((d) => d);
+      const after = await h.describe();
+      assert.deepStrictEqual(after.spec, before.spec, JSON.stringify(spec));
+      assert.deepStrictEqual(after.info.nextActionTimes, before.info.nextActionTimes);
+      assert.equal(after.info.nextActionTimes.length, 10);
+      await h.delete();
     }
   });
 });
