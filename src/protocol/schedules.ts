@@ -204,6 +204,8 @@ export type ScheduleActionResult = z.infer<typeof ScheduleActionResultSchema>;
 export const ScheduleInfoSchema = z.object({
   createdAtMs: int,
   updatedAtMs: int.optional(),
+  /** When it was last unpaused: an idle schedule's retention counts from there too. */
+  unpausedAtMs: int.optional(),
   /** Spec times at or before this were taken into account (run, skipped or missed). */
   lastProcessedMs: int,
   numActionsTaken: int,

@@ -176,13 +176,10 @@ export interface Store {
 
   /**
    * Deletes the schedule and `deleteTimers` in ONE transaction; returns false (and deletes
-   * nothing) if there was no such schedule.
+   * nothing) if there was no such schedule, or, with `expectedVersion`, if its version is not
+   * that one (it changed since it was read).
    */
-  deleteSchedule(req: {
-    namespace: string;
-    scheduleId: string;
-    deleteTimers: TimerRef[];
-  }): Promise<boolean>;
+  deleteSchedule(req: DeleteScheduleRequest): Promise<boolean>;
 
   /**
    * Schedules of a namespace in id order, up to `limit`, after `afterScheduleId` if given; with
@@ -421,6 +418,14 @@ export interface CreateScheduleRequest {
    * another type throws `InvalidArgumentError`, and the write changes nothing.
    */
   registerSearchAttributes?: SearchAttributeRegistration | undefined;
+}
+
+export interface DeleteScheduleRequest {
+  namespace: string;
+  scheduleId: string;
+  deleteTimers: TimerRef[];
+  /** Delete only the schedule at this version (a compare-and-delete). */
+  expectedVersion?: number | undefined;
 }
 
 export interface UpdateScheduleRequest {

@@ -478,12 +478,16 @@ describe('schedules', () => {
   test('a trigger in the same second as a running one starts nothing and is no action', async () => {
     const sid = id('same-second');
     const h = await create(sid, { spec: { cronExpressions: ['0 0 1 1 *'] } }, heldJob);
-    const first = Math.floor(clock.now() / 1000) * 1000;
+    const first = Math.floor(clock.now() / 1000) * 1000 + 1000;
+    clock.set(first);
     await h.trigger();
     await waitForTaken(h, 1);
+    // Later in the same second (a later millisecond than the first run's start, which the
+    // engine tells apart from its own start of the same action).
+    clock.set(first + 500);
     await h.trigger(); // the same second: the same workflow id, which is running
     await h.trigger(); // and again, twice in one pass of the schedule
-    clock.advance(1000);
+    clock.set(first + 1000);
     await h.trigger(); // the next second: a workflow of its own
     await waitForTaken(h, 2);
     const d = await h.describe();

@@ -138,6 +138,32 @@ export function scheduleConformance(
         );
       }));
 
+    test('delete at an expected version deletes nothing once the schedule has changed', () =>
+      withStore(async (store) => {
+        const s = makeSchedule('idle');
+        await store.createSchedule({ schedule: s, timers: [timerOf('idle', 5)] });
+        const ref = { namespace: 'default', scheduleId: 'idle' };
+        const deleteTimers = [{ runId: 'schedule:default:idle', key: 'next' }];
+        await store.updateSchedule({
+          schedule: s,
+          expectedVersion: 0,
+          timers: [],
+          deleteTimers: [],
+        });
+        assert.equal(
+          await store.deleteSchedule({ ...ref, deleteTimers, expectedVersion: 0 }),
+          false,
+        );
+        assert.equal((await store.getSchedule(ref))?.version, 1);
+        assert.equal(await store.nextTimerDueAt(), 5);
+        assert.equal(
+          await store.deleteSchedule({ ...ref, deleteTimers, expectedVersion: 1 }),
+          true,
+        );
+        assert.equal(await store.getSchedule(ref), undefined);
+        assert.equal(await store.nextTimerDueAt(), undefined);
+      }));
+
     test('listSchedules pages in id order within a namespace', () =>
       withStore(async (store) => {
         await store.ensureNamespace({ namespace: 'other' });

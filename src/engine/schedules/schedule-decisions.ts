@@ -7,6 +7,7 @@ import type {
 } from '../../protocol/schedules.ts';
 import { InvalidArgumentError } from '../../errors.ts';
 import type { ScheduleRecord } from '../../store/store.ts';
+import { specCompiled } from './schedule-spec.ts';
 import type { CompiledSpec } from './schedule-spec.ts';
 
 /** The fields the decisions read and change (they mutate a copy the caller then writes). */
@@ -21,6 +22,8 @@ export const RECENT_ACTIONS = 10;
 export const MAX_TIMES_PER_PASS = 1000;
 /** How many future action times `describe()` shows. */
 export const FUTURE_ACTION_COUNT = 10;
+/** How long a schedule that can take no more actions is kept (Temporal's RetentionTime). */
+export const IDLE_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 
 /** A run's id: the action's workflow id and the nominal time in RFC 3339 seconds (Temporal's). */
 export function scheduledWorkflowId(prefix: string, nominalMs: number): string {
@@ -271,4 +274,30 @@ export function futureActionTimes(
     after = t.nominalMs;
   }
   return out;
+}
+
+/**
+ * When an idle schedule is deleted, as Temporal's scheduler closes one: IDLE_RETENTION_MS after
+ * its last event (created, updated, unpaused, or its last action taken). A schedule is idle when
+ * it is not paused, its spec names no further time it may act at (none left before `endAt`, or
+ * `remainingActions` used up), and no start, backfill or stop waits. Undefined when it is not
+ * idle. A stored spec that no longer compiles (see compileStoredSpec) keeps its schedule.
+ */
+export function idleDeadline(s: ScheduleRecordFields, spec: CompiledSpec): number | undefined {
+  const info = s.info;
+  if (s.state.paused || !specCompiled(spec) || nextActionAt(s, spec) !== undefined)
+    return undefined;
+  const waiting =
+    info.buffered.length > 0 ||
+    info.starting.length > 0 ||
+    (info.backfills?.length ?? 0) > 0 ||
+    info.stopRunning !== undefined;
+  if (waiting) return undefined;
+  const lastEventMs = Math.max(
+    info.createdAtMs,
+    info.updatedAtMs ?? 0,
+    info.unpausedAtMs ?? 0,
+    info.recentActions.at(-1)?.takenAtMs ?? 0,
+  );
+  return lastEventMs + IDLE_RETENTION_MS;
 }

@@ -161,8 +161,13 @@ export function describedSpec(spec: ScheduleSpec): ScheduleSpec {
   }
 }
 
-/** A spec that names no time. */
+/** What a stored spec that no longer compiles compiles to: no time. */
 const NO_TIMES: CompiledSpec = { next: () => undefined };
+
+/** False for what {@link compileStoredSpec} gives for a spec that no longer compiles. */
+export function specCompiled(spec: CompiledSpec): boolean {
+  return spec !== NO_TIMES;
+}
 
 /**
  * A stored schedule's spec. One that no longer compiles (stored before a rule was tightened: a

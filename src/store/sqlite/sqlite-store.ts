@@ -64,8 +64,8 @@ import { SCHEDULE_COLUMNS, scheduleFromRow, scheduleToRow } from '../schedule-ro
 import type { ScheduleRow } from '../schedule-rows.ts';
 import type {
   CreateScheduleRequest,
+  DeleteScheduleRequest,
   ScheduleRecord,
-  TimerRef,
   UpdateScheduleRequest,
 } from '../store.ts';
 import { migrate } from './migrate.ts';
@@ -614,11 +614,7 @@ export class SqliteStore implements Store {
     });
   }
 
-  async deleteSchedule(req: {
-    namespace: string;
-    scheduleId: string;
-    deleteTimers: TimerRef[];
-  }): Promise<boolean> {
+  async deleteSchedule(req: DeleteScheduleRequest): Promise<boolean> {
     return this.#write('deleteSchedule', () => this.#tx.deleteSchedule.immediate(req));
   }
 
@@ -1054,14 +1050,15 @@ function prepareTransactions(db: Database.Database, q: Queries) {
       upsertTimers(req.timers);
     }),
 
-    deleteSchedule: db.transaction(
-      (req: { namespace: string; scheduleId: string; deleteTimers: TimerRef[] }): boolean => {
-        const { changes } = q.schedules.delete.run(req.namespace, req.scheduleId);
-        if (changes === 0) return false;
-        for (const t of req.deleteTimers) q.timers.delete.run(t.runId, t.key);
-        return true;
-      },
-    ),
+    deleteSchedule: db.transaction((req: DeleteScheduleRequest): boolean => {
+      const { changes } =
+        req.expectedVersion === undefined
+          ? q.schedules.delete.run(req.namespace, req.scheduleId)
+          : q.schedules.deleteAtVersion.run(req.namespace, req.scheduleId, req.expectedVersion);
+      if (changes === 0) return false;
+      for (const t of req.deleteTimers) q.timers.delete.run(t.runId, t.key);
+      return true;
+    }),
   };
 }
 

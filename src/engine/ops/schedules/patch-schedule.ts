@@ -29,7 +29,11 @@ export async function patchSchedule(
         s.state.note = req.pause;
       }
       if (req.unpause !== undefined) {
-        if (s.state.paused) dropDueTimes(s, compileStoredSpec(s), nowMs);
+        if (s.state.paused) {
+          dropDueTimes(s, compileStoredSpec(s), nowMs);
+          // An idle schedule is kept IDLE_RETENTION_MS from here, not deleted at once.
+          s.info.unpausedAtMs = nowMs;
+        }
         s.state.paused = false;
         s.state.note = req.unpause;
       }

@@ -25,9 +25,11 @@ import type { TimerPayload } from '../../../protocol/tasks.ts';
 import type { ScheduleRecord, TimerRecord } from '../../../store/store.ts';
 import type { EngineDeps } from '../../deps.ts';
 import {
+  IDLE_RETENTION_MS,
   RECENT_ACTIONS,
   collectBackfills,
   collectDueTimes,
+  idleDeadline,
   takeStarts,
 } from '../../schedules/schedule-decisions.ts';
 import { compileStoredSpec } from '../../schedules/schedule-spec.ts';
@@ -63,12 +65,16 @@ export async function scheduleTimerDue(
   }
 }
 
-/** Both phases; see the module comment. Throws `ScheduleNotFoundError` if it was deleted. */
+/**
+ * Both phases; see the module comment. An idle schedule past its retention is deleted instead.
+ * Throws `ScheduleNotFoundError` if it was deleted.
+ */
 export async function processSchedule(
   deps: EngineDeps,
   namespace: string,
   scheduleId: string,
 ): Promise<void> {
+  if (await deleteIfIdle(deps, namespace, scheduleId)) return;
   const pass = { more: false };
   const decided = await mutateSchedule(deps, namespace, scheduleId, async (s, nowMs) => {
     await refreshRunning(deps, s);
@@ -81,6 +87,36 @@ export async function processSchedule(
     await carryOut(deps, decided);
   }
   if (pass.more) await processSchedule(deps, namespace, scheduleId);
+}
+
+/**
+ * Deletes the schedule if it has been idle for IDLE_RETENTION_MS (Temporal's scheduler closes such
+ * a schedule, which is then not found), unless it changed since it was read: a concurrent update
+ * may have made it able to act again. Returns whether it was deleted. Runs it started keep
+ * running, as after `delete()`. Test: test/e2e/schedule-idle.test.ts.
+ */
+async function deleteIfIdle(
+  deps: EngineDeps,
+  namespace: string,
+  scheduleId: string,
+): Promise<boolean> {
+  const s = await deps.store.getSchedule({ namespace, scheduleId });
+  if (s === undefined) return false;
+  const deadline = idleDeadline(s, compileStoredSpec(s));
+  if (deadline === undefined || deadline > deps.clock.now()) return false;
+  const deleted = await deps.store.deleteSchedule({
+    namespace,
+    scheduleId,
+    deleteTimers: [scheduleTimerRef(namespace, scheduleId)],
+    expectedVersion: s.version,
+  });
+  if (deleted) {
+    deps.logger.info(
+      { namespace, scheduleId, idleSinceMs: deadline - IDLE_RETENTION_MS },
+      'a schedule that could take no more actions was deleted after 7 days idle, as Temporal closes one',
+    );
+  }
+  return deleted;
 }
 
 /**

@@ -10,7 +10,11 @@ import type {
 } from '../../../store/store.ts';
 import { followRegistration } from '../../search-attribute-registry.ts';
 import type { EngineDeps } from '../../deps.ts';
-import { backfillsWaiting, nextActionAt } from '../../schedules/schedule-decisions.ts';
+import {
+  backfillsWaiting,
+  idleDeadline,
+  nextActionAt,
+} from '../../schedules/schedule-decisions.ts';
 import { compileStoredSpec } from '../../schedules/schedule-spec.ts';
 
 /** How long a committed start may wait to be carried out before another pass retries it. */
@@ -30,15 +34,19 @@ export function scheduleTimerRef(namespace: string, scheduleId: string): TimerRe
 
 /**
  * When the schedule must wake next: its next action, an unfinished outbox, a buffered start,
- * backfilled times the buffer has room for.
+ * backfilled times the buffer has room for, or, idle, the time it is deleted.
  */
 export function wakeAt(s: ScheduleRecord, nowMs: number, wakeNow = false): number | undefined {
   const info = s.info;
   const candidates: number[] = [];
   if (wakeNow) candidates.push(nowMs);
   // While paused the schedule still wakes at each time, to pass it by (Temporal's behaviour).
-  const next = nextActionAt(s, compileStoredSpec(s));
+  const spec = compileStoredSpec(s);
+  const next = nextActionAt(s, spec);
   if (next !== undefined) candidates.push(next);
+  // Idle, it wakes to be deleted (process-schedule.ts).
+  const idle = idleDeadline(s, spec);
+  if (idle !== undefined) candidates.push(idle);
   if (info.starting.length > 0 || info.stopRunning !== undefined) {
     candidates.push(nowMs + OUTBOX_RETRY_MS);
   }

@@ -23,6 +23,9 @@ export function prepareScheduleQueries(db: Database.Database) {
     delete: db.prepare<[string, string]>(
       'DELETE FROM schedules WHERE namespace = ? AND schedule_id = ?',
     ),
+    deleteAtVersion: db.prepare<[string, string, number]>(
+      'DELETE FROM schedules WHERE namespace = ? AND schedule_id = ? AND version = ?',
+    ),
     list: db.prepare<[string, string, number]>(
       `SELECT ${SCHEDULE_COLUMNS} FROM schedules WHERE namespace = ? AND schedule_id > ? ` +
         'ORDER BY schedule_id LIMIT ?',
