@@ -28,6 +28,11 @@ export type {
   WorkerTuner,
   WorkflowSlotInfo,
 } from './worker-tuner.ts';
+export { Runtime } from './runtime.ts';
+export type { RuntimeOptions } from './runtime.ts';
+export { DefaultLogger } from './default-logger.ts';
+export type { LogEntry, LogLevel } from './default-logger.ts';
+export type { Logger } from '../logger.ts';
 export type { ReplayResult, ReplayWorkerOptions, ReplayableHistory } from './replay.ts';
 export type { InjectedSink, InjectedSinkFunction, InjectedSinks } from './sinks.ts';
 export { bundleWorkflowCode } from './workflow-bundle.ts';

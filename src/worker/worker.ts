@@ -14,7 +14,6 @@ import {
   ensureError,
 } from '../errors.ts';
 import type { WorkerInterceptors } from './interceptors.ts';
-import { defaultLogger } from '../logger.ts';
 import type { Logger } from '../logger.ts';
 import { msFromDuration } from '../protocol/duration.ts';
 import type { Duration } from '../protocol/duration.ts';
@@ -44,6 +43,7 @@ import type { InjectedSinks } from './sinks.ts';
 import type { Sinks } from '../workflow/sinks.ts';
 import type { MetricMeter } from '../common/metrics.ts';
 import { WorkerMetrics } from './worker-metrics.ts';
+import { Runtime } from './runtime.ts';
 
 export interface WorkerOptions {
   /** `engine.connection` in-process. */
@@ -109,6 +109,11 @@ export interface WorkerOptions {
   /** Recorded on each workflow task this worker completes. */
   readonly buildId?: string | undefined;
   readonly identity?: string | undefined;
+  /**
+   * Where the worker logs (pino's call shape, so a pino instance fits as is). Default: the child of
+   * the logger given to `Runtime.install`, else pino to stderr at `REPRISE_LOG_LEVEL` (default
+   * `warn`).
+   */
   readonly logger?: Logger | undefined;
   /**
    * Temporal's data converter: `payloadConverter` (or `payloadConverterPath`) and
@@ -132,7 +137,7 @@ export interface WorkerOptions {
    * activities (`Context.current().metricMeter`) record, and the worker's own (`reprise_*`,
    * docs/metrics.md), all tagged `namespace` and `taskQueue`. `prometheusMeter(registry)`
    * (`reprise/prometheus`) sends them to a `prom-client` registry. Replaces Temporal's
-   * `Runtime.install({ telemetryOptions })` (Reprise has no `Runtime`). Default: the no-op
+   * `Runtime.install({ telemetryOptions })`, which Reprise's `Runtime` refuses. Default: the no-op
    * meter, and the worker measures nothing.
    */
   readonly metricMeter?: MetricMeter | undefined;
@@ -458,8 +463,10 @@ export class Worker {
         `Worker option maxCachedWorkflows must be a whole number of at least 0 (got ${String(cached)}); 0 keeps no run in memory.`,
       );
     }
+    // As Temporal's, creating a worker makes the runtime if Runtime.install has not.
+    const runtime = Runtime.instance();
     const logger =
-      options.logger ?? defaultLogger({ component: 'worker', taskQueue: options.taskQueue });
+      options.logger ?? runtime.childLogger({ component: 'worker', taskQueue: options.taskQueue });
     const source = await pluggedWorkflowSourceOf(options, 'Worker.create');
     const workflows =
       source === undefined
@@ -541,8 +548,10 @@ export class Worker {
   }
 
   /**
-   * Polls and runs tasks until `shutdown()`; resolves once every task in flight is done. Through
-   * the `runWorker` of the worker's plugins, the first listed outermost.
+   * Polls and runs tasks until `shutdown()`, or until one of the runtime's `shutdownSignals`
+   * (`Runtime.install`; by default SIGINT, SIGTERM, SIGQUIT and SIGUSR2) shuts it down; resolves
+   * once every task in flight is done. Through the `runWorker` of the worker's plugins, the first
+   * listed outermost.
    */
   run(): Promise<void> {
     this.#assertNotStarted();
@@ -569,9 +578,16 @@ export class Worker {
   #start(): Promise<void> {
     this.#assertNotStarted();
     this.#state = 'RUNNING';
+    const runtime = Runtime.instance();
+    const onSignal = (): void => {
+      if (this.#state === 'RUNNING') this.#stopping();
+    };
+    runtime.registerShutdownSignalCallback(onSignal);
     this.#running = new Promise<void>((resolve, reject) => {
       this.#forceFail = reject;
       this.#runLoops().then(resolve, reject);
+    }).finally(() => {
+      runtime.deregisterShutdownSignalCallback(onSignal);
     });
     // runUntil's promise settled while a plugin's runWorker had not yet started the worker.
     if (this.#stopOnStart) this.#stopping();
