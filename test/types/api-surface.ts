@@ -189,10 +189,12 @@ import type {
 // ── reprise/worker ──────────────────────────────────────────────────────────────────────────
 import {
   CombinedWorkerRunError,
+  DefaultLogger,
   DeterminismViolationError,
   GracefulShutdownPeriodExpiredError,
   IllegalStateError,
   PromiseCompletionTimeoutError,
+  Runtime,
   Worker,
   bundleWorkflowCode,
   WorkerMetricName,
@@ -202,11 +204,14 @@ import type {
   ActivityExecuteInput,
   ActivityInterceptorsFactory,
   GetMetricTagsInput as ActivityGetMetricTagsInput,
+  LogEntry,
+  Logger,
   PollerState,
   MetricCounter,
   MetricMeter,
   MetricTags,
   ReplayResult,
+  RuntimeOptions,
   WorkerInterceptors,
   WorkerOptions,
   WorkerTuner,
@@ -807,6 +812,18 @@ export async function clientSurface(engine: Engine): Promise<void> {
 }
 
 // ── reprise/worker ──────────────────────────────────────────────────────────────────────────
+
+export function runtimeSurface(): void {
+  const entries: LogEntry[] = [];
+  const logger: Logger = new DefaultLogger('WARN', (entry) => entries.push(entry));
+  const options: RuntimeOptions = { shutdownSignals: ['SIGTERM', 'SIGINT'], logger };
+  const runtime: Runtime = Runtime.install(options);
+  use(runtime === Runtime.instance(), runtime.logger, runtime.options.shutdownSignals);
+  // Temporal's call shape as well as pino's.
+  new DefaultLogger().info('message', { key: 1 });
+  // @ts-expect-error telemetryOptions is refused: metricMeter is a Worker.create option
+  Runtime.install({ telemetryOptions: { metrics: {} } });
+}
 
 export async function workerSurface(engine: Engine, history: History): Promise<void> {
   const options: WorkerOptions = {
