@@ -207,15 +207,25 @@ describe('worker metrics', () => {
       });
       assert.equal(result, 'failed,failed');
       const latencies = valuesOf(values, N.activityExecutionLatency);
+      // Tagged with the activity's type and its workflow's, as Temporal core tags them.
       assert.deepEqual(
-        latencies.map((l) => l.tags['activityType']),
-        ['measured', 'failing', 'benign'],
+        latencies.map((l) => [l.tags['activityType'], l.tags['workflowType']]),
+        [
+          ['measured', 'withActivities'],
+          ['failing', 'withActivities'],
+          ['benign', 'withActivities'],
+        ],
       );
       assert.ok(latencies.every((l) => l.value >= 0));
       assert.deepEqual(valuesOf(values, N.activityExecutionFailed), [
         {
           value: 1,
-          tags: { namespace: 'default', taskQueue: env.taskQueue, activityType: 'failing' },
+          tags: {
+            namespace: 'default',
+            taskQueue: env.taskQueue,
+            activityType: 'failing',
+            workflowType: 'withActivities',
+          },
         },
       ]);
     } finally {

@@ -203,11 +203,16 @@ export class WorkerMetrics {
 
   /**
    * Records an activity attempt that ran to its result (`failure` undefined) or failed: its
-   * latency from `startedAt` ({@link startTime}), and a failure unless `BENIGN`.
+   * latency from `startedAt` ({@link startTime}), and a failure unless `BENIGN`, tagged with the
+   * activity's type and its workflow's, as Temporal core tags them.
    */
-  activityEnded(activityType: string, startedAt: number, failure?: Error): void {
+  activityEnded(
+    task: Pick<ActivityTask, 'activityType' | 'workflowType'>,
+    startedAt: number,
+    failure?: Error,
+  ): void {
     if (!this.enabled) return;
-    const tags = { activityType };
+    const tags = { activityType: task.activityType, workflowType: task.workflowType };
     this.activityLatency.record(performance.now() - startedAt, tags);
     if (failure !== undefined && !isBenignApplicationFailure(failure)) {
       this.activityFailed.add(1, tags);

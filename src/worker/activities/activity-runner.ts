@@ -179,7 +179,7 @@ export class ActivityRunner {
       const heartbeats = heartbeater.stop();
       if (heartbeats !== undefined) await heartbeats;
       if (unreported()) return;
-      metrics.activityEnded(task.activityType, startedAt);
+      metrics.activityEnded(task, startedAt);
       try {
         await this.#complete(task, toPayload(result));
       } catch (e) {
@@ -243,7 +243,7 @@ export class ActivityRunner {
         failure = encodeActivityFailure(err, task.activityType);
       }
       logActivityFailed(log, err, Date.now() - startedMs);
-      metrics.activityEnded(task.activityType, startedAt, err);
+      metrics.activityEnded(task, startedAt, err);
       await this.#report(() =>
         this.#api.failActivityTask({
           taskToken: task.taskToken,
