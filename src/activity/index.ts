@@ -37,6 +37,7 @@ export type {
   Metric,
   MetricCounter,
   MetricGauge,
+  MetricUpDownCounter,
   MetricHistogram,
   MetricKind,
   MetricMeter,

@@ -1,4 +1,5 @@
-// Sandbox-safe: Temporal's metric API (`MetricMeter` and its counters, histograms and gauges),
+// Sandbox-safe: Temporal's metric API (`MetricMeter` and its counters, histograms, gauges and
+// up-down counters),
 // the meter that does nothing, and the one that adds tags to another's. Workflow code, activities
 // and the worker all record through a `MetricMeter`; the worker's `metricMeter` option says where.
 import { InvalidArgumentError } from '../errors.ts';
@@ -9,8 +10,8 @@ export type MetricTags = Record<string, string | number | boolean>;
 /** What a histogram or gauge records: Temporal's `NumericMetricValueType` (a hint; JS has one `number`). */
 export type NumericMetricValueType = 'int' | 'float';
 
-/** Temporal's `MetricKind`, without the up-down counter. */
-export type MetricKind = 'counter' | 'histogram' | 'gauge';
+/** Temporal's `MetricKind`. */
+export type MetricKind = 'counter' | 'histogram' | 'gauge' | 'up-down-counter';
 
 /** What every metric has. Temporal's `Metric`. */
 export interface Metric {
@@ -50,8 +51,21 @@ export interface MetricGauge extends Metric {
 }
 
 /**
- * Makes metrics. Temporal's `MetricMeter` (without `createUpDownCounter`). Implement it to send
- * metrics anywhere; `prometheusMeter` (from `reprise/prometheus`) is one on `prom-client`.
+ * An up-down counter: values add up, and may be below 0 (work in flight, say). Temporal's
+ * `MetricUpDownCounter`.
+ */
+export interface MetricUpDownCounter extends Metric {
+  /** Adds `value` (a finite number, below 0 to count down) with its tags and `extraTags`. */
+  add(value: number, extraTags?: MetricTags): void;
+  /** This up-down counter with `tags` added to each value it adds. */
+  withTags(tags: MetricTags): MetricUpDownCounter;
+  readonly kind: 'up-down-counter';
+  readonly valueType: 'int';
+}
+
+/**
+ * Makes metrics. Temporal's `MetricMeter`. Implement it to send metrics anywhere;
+ * `prometheusMeter` (from `reprise/prometheus`) is one on `prom-client`.
  */
 export interface MetricMeter {
   /** A counter named `name`. */
@@ -70,27 +84,38 @@ export interface MetricMeter {
     unit?: string,
     description?: string,
   ): MetricGauge;
+  /**
+   * An up-down counter named `name`. Optional, as in Temporal: a meter of yours without it makes
+   * the call on the meters Reprise builds over it (a worker's, an activity's, workflow code's)
+   * throw `InvalidArgumentError`, or, for the values of workflow code, record nothing and log a
+   * warning. Reprise's own meters have it.
+   */
+  createUpDownCounter?(name: string, unit?: string, description?: string): MetricUpDownCounter;
   /** This meter with `tags` added to every value its metrics record. */
   withTags(tags: MetricTags): MetricMeter;
 }
 
-const noopCounter = (name: string, unit?: string, description?: string): MetricCounter => ({
-  name,
-  unit,
-  description,
-  kind: 'counter',
-  valueType: 'int',
-  add() {
-    // Records nothing.
-  },
-  withTags() {
-    return this;
-  },
-});
+const noopCounter = <K extends 'counter' | 'up-down-counter'>(kind: K) =>
+  function make(name: string, unit?: string, description?: string) {
+    return {
+      name,
+      unit,
+      description,
+      kind,
+      valueType: 'int' as const,
+      add() {
+        // Records nothing.
+      },
+      withTags() {
+        return this;
+      },
+    };
+  };
 
 /** The meter that records nothing: the default of the worker's `metricMeter` option. */
-export const noopMetricMeter: MetricMeter = {
-  createCounter: noopCounter,
+export const noopMetricMeter: Required<MetricMeter> = {
+  createCounter: noopCounter('counter'),
+  createUpDownCounter: noopCounter('up-down-counter'),
   createHistogram(name, valueType = 'int', unit, description) {
     return {
       name,
@@ -141,11 +166,11 @@ type RecordValue = (value: number, tags: MetricTags | undefined) => void;
  * meter or a metric) and of the value (which win) merged: one object of tags per metric made,
  * reused for a value with no tags of its own.
  */
-export function meterFrom(recorder: MetricRecorder, tags?: MetricTags): MetricMeter {
+export function meterFrom(recorder: MetricRecorder, tags?: MetricTags): Required<MetricMeter> {
   return {
     createCounter(name, unit, description) {
       const metric = { name, unit, description, kind: 'counter', valueType: 'int' } as const;
-      return counterOf(metric, recorder(metric), tags);
+      return counterOf<MetricCounter>(metric, recorder(metric), tags);
     },
     createHistogram(name, valueType = 'int', unit, description) {
       const metric = { name, unit, description, kind: 'histogram', valueType } as const;
@@ -154,6 +179,16 @@ export function meterFrom(recorder: MetricRecorder, tags?: MetricTags): MetricMe
     createGauge(name, valueType = 'int', unit, description) {
       const metric = { name, unit, description, kind: 'gauge', valueType } as const;
       return gaugeOf(metric, recorder(metric), tags);
+    },
+    createUpDownCounter(name, unit, description) {
+      const metric = {
+        name,
+        unit,
+        description,
+        kind: 'up-down-counter',
+        valueType: 'int',
+      } as const;
+      return counterOf<MetricUpDownCounter>(metric, recorder(metric), tags);
     },
     withTags: (more) => meterFrom(recorder, { ...tags, ...more }),
   };
@@ -168,18 +203,21 @@ function withExtra(
   return tags === undefined ? extra : { ...tags, ...extra };
 }
 
-function counterOf(
-  metric: Omit<MetricCounter, 'add' | 'withTags'>,
+/** A counter or an up-down counter: the same shape, only the values they take differ. */
+function counterOf<C extends MetricCounter | MetricUpDownCounter>(
+  metric: Omit<C, 'add' | 'withTags'>,
   record: RecordValue,
   tags: MetricTags | undefined,
-): MetricCounter {
-  return {
+): C {
+  const counter = {
     ...metric,
-    add: (value, extra) => {
+    add: (value: number, extra?: MetricTags) => {
       record(value, withExtra(tags, extra));
     },
-    withTags: (more) => counterOf(metric, record, { ...tags, ...more }),
+    withTags: (more: MetricTags): C => counterOf<C>(metric, record, { ...tags, ...more }),
   };
+  // `metric`'s fields and C's two methods: a C (TypeScript cannot see it through the Omit).
+  return counter as unknown as C;
 }
 
 function histogramOf(
@@ -261,16 +299,49 @@ export function recorderOn(meter: MetricMeter): MetricRecorder {
           gauge.set(value, all);
         };
       }
+      case 'up-down-counter': {
+        const counter = upDownCounterOn(meter, name, unit, description);
+        return (value, all) => {
+          counter.add(value, all);
+        };
+      }
     }
   };
 }
 
 /**
+ * `meter.createUpDownCounter(...)`; `InvalidArgumentError` if the meter has none (it is optional
+ * on a `MetricMeter`, as in Temporal).
+ */
+export function upDownCounterOn(
+  meter: MetricMeter,
+  name: string,
+  unit?: string,
+  description?: string,
+): MetricUpDownCounter {
+  if (meter.createUpDownCounter === undefined) {
+    throw new InvalidArgumentError(
+      `Up-down counter ${name} cannot be made: the metricMeter given has no createUpDownCounter ` +
+        '(optional on a MetricMeter). Implement it on your meter, or use a counter or a gauge.',
+    );
+  }
+  return meter.createUpDownCounter(name, unit, description);
+}
+
+/**
  * Throws `InvalidArgumentError` unless `value` is a finite number of at least 0: what a counter
- * adds, a histogram records and a gauge is set to (Temporal's checks).
+ * adds, a histogram records and a gauge is set to (Temporal's checks); an up-down counter's may
+ * be below 0.
  */
 export function checkMetricValue(metric: Metric, value: number): void {
-  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return;
+  const finite = typeof value === 'number' && Number.isFinite(value);
+  if (metric.kind === 'up-down-counter') {
+    if (finite) return;
+    throw new InvalidArgumentError(
+      `Metric ${metric.name} (an up-down counter) was given ${String(value)}: its values must be finite numbers.`,
+    );
+  }
+  if (finite && value >= 0) return;
   throw new InvalidArgumentError(
     `Metric ${metric.name} (a ${metric.kind}) was given ${String(value)}: its values must be finite numbers of at least 0.`,
   );

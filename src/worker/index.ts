@@ -42,6 +42,7 @@ export type {
   Metric,
   MetricCounter,
   MetricGauge,
+  MetricUpDownCounter,
   MetricHistogram,
   MetricKind,
   MetricMeter,

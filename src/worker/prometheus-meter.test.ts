@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Gauge, Registry } from 'prom-client';
 import { InvalidArgumentError } from '../errors.ts';
-import { counted } from '../../test/e2e/fixtures/metric-workflows.ts';
+import { counted, upDown } from '../../test/e2e/fixtures/metric-workflows.ts';
 import { recordingLogger, startTestEnv } from '../../test/helpers/test-env.ts';
 import { prometheusMeter } from './prometheus-meter.ts';
 
@@ -43,6 +43,35 @@ describe('prometheusMeter', () => {
     );
     assert.ok(histogram.includes('lookup_ms_sum{taskQueue="q"} 30'));
     assert.ok(histogram.includes('lookup_ms_count{taskQueue="q"} 1'));
+  });
+
+  test('an up-down counter is a gauge that its values move up and down, below 0 too', async () => {
+    const registry = new Registry();
+    const meter = prometheusMeter(registry).withTags({ taskQueue: 'q' });
+    const open = meter.createUpDownCounter?.('open_connections', '', 'Open connections');
+    assert.equal(open?.kind, 'up-down-counter');
+    open.add(5, { pool: 'a' });
+    open.add(-2, { pool: 'a' });
+    open.withTags({ pool: 'b' }).add(-4);
+    const text = await registry.metrics();
+    assert.match(text, /# HELP open_connections Open connections\n# TYPE open_connections gauge/);
+    assert.deepEqual(await samples(registry, 'open_connections'), [
+      'open_connections{taskQueue="q",pool="a"} 3',
+      'open_connections{taskQueue="q",pool="b"} -4',
+    ]);
+    assert.throws(() => {
+      open.add(Number.NaN);
+    }, InvalidArgumentError);
+    assert.throws(() => meter.createGauge('open_connections'), /is an up-down counter already/);
+    // A gauge of the name the registry holds (another meter's) is moved up and down.
+    new Gauge({
+      name: 'held',
+      help: 'made elsewhere',
+      labelNames: ['taskQueue'],
+      registers: [registry],
+    });
+    meter.createUpDownCounter?.('held').add(-2);
+    assert.deepEqual(await samples(registry, 'held'), ['held{taskQueue="q"} -2']);
   });
 
   test('a tag the first value did not have is dropped with one warning, unless named in labelNames', async () => {
@@ -136,6 +165,25 @@ describe('prometheusMeter', () => {
       const latency = await samples(registry, 'reprise_workflow_task_execution_latency_count');
       assert.equal(latency.length, 1);
       assert.match(latency[0] ?? '', / 2$/, 'two workflow tasks');
+    } finally {
+      await env.close();
+    }
+  });
+
+  test("a workflow's up-down counter reaches the registry as a gauge, each value once though the run is replayed", async () => {
+    const registry = new Registry();
+    const env = await startTestEnv({
+      workflows: 'metric-workflows.ts',
+      maxCachedWorkflows: 0, // the second workflow task replays the first
+      worker: { metricMeter: prometheusMeter(registry) },
+    });
+    try {
+      await env.client.workflow.execute(upDown, { taskQueue: env.taskQueue, workflowId: 'ud' });
+      assert.ok(env.worker.getStatus().workflowTasksReplayed >= 1, 'the second task replayed');
+      const labels = `namespace="default",taskQueue="${env.taskQueue}",workflowType="upDown"`;
+      assert.deepEqual(await samples(registry, 'jobs_in_flight'), [
+        `jobs_in_flight{${labels},pool="a"} 2`,
+      ]);
     } finally {
       await env.close();
     }

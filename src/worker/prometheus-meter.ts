@@ -76,7 +76,9 @@ class PromEntry {
     const metric = this.#metric;
     if (metric instanceof Counter) metric.inc(labels, value);
     else if (metric instanceof Histogram) metric.observe(labels, value);
-    else metric.set(labels, value);
+    else if (this.kind !== 'up-down-counter') metric.set(labels, value);
+    else if (value >= 0) metric.inc(labels, value);
+    else metric.dec(labels, -value);
   }
 
   #unknownLabel(key: string): void {
@@ -98,19 +100,37 @@ function labelNamesOf(metric: PromMetric): readonly string[] | undefined {
   return Array.isArray(names) ? (names as string[]) : undefined;
 }
 
-/** The kind of a metric the registry holds, if it is one a meter makes. */
-function kindOf(metric: unknown): MetricKind | undefined {
+/** The Prometheus kinds: an up-down counter is a gauge that goes up and down by its values. */
+type PromKind = Exclude<MetricKind, 'up-down-counter'>;
+
+/** The Prometheus kind of a metric the registry holds, if it is one a meter makes. */
+function kindOf(metric: unknown): PromKind | undefined {
   if (metric instanceof Counter) return 'counter';
   if (metric instanceof Histogram) return 'histogram';
   if (metric instanceof Gauge) return 'gauge';
   return undefined;
 }
 
+/** `kind` in words: "up-down counter" for an up-down counter. */
+function kindName(kind: MetricKind): string {
+  return kind === 'up-down-counter' ? 'up-down counter' : kind;
+}
+
+/** `kind` in words with its article: "a counter", "an up-down counter". */
+function aKind(kind: MetricKind): string {
+  return kind === 'up-down-counter' ? 'an up-down counter' : `a ${kind}`;
+}
+
+/** The Prometheus kind a metric of `kind` is made as. */
+function promKindOf(kind: MetricKind): PromKind {
+  return kind === 'up-down-counter' ? 'gauge' : kind;
+}
+
 /**
  * A `MetricMeter` that records into `registry` (from `prom-client`): pass it as the worker's
  * `metricMeter`, and serve `await registry.metrics()` (content type `registry.contentType`) at
  * your `/metrics`. Counters become Prometheus counters, histograms histograms (buckets in ms by
- * default), gauges gauges; a metric's description is its help text; tags are labels (see
+ * default), gauges gauges, up-down counters gauges that each value moves up or down; a metric's description is its help text; tags are labels (see
  * {@link PrometheusMeterOptions.labelNames}), their values as strings. A name Prometheus does
  * not allow, or one used before for another kind of metric (by this meter, or in the registry),
  * throws `InvalidArgumentError` when the metric is made. A metric of the same name and kind the
@@ -157,7 +177,7 @@ export function prometheusMeter(
     if (known !== undefined) {
       if (known.kind === kind) return known;
       throw new InvalidArgumentError(
-        `Metric '${name}' is a ${known.kind} already: it cannot also be a ${kind}. Give the ${kind} another name.`,
+        `Metric '${name}' is ${aKind(known.kind)} already: it cannot also be ${aKind(kind)}. Give the ${kindName(kind)} another name.`,
       );
     }
     // A metric of the name the registry holds already (another meter's on it, another worker's)
@@ -166,9 +186,9 @@ export function prometheusMeter(
       const metric = registry.getSingleMetric(name);
       if (metric === undefined) return undefined;
       const heldKind = kindOf(metric);
-      if (heldKind === kind) return metric as PromMetric;
+      if (heldKind === promKindOf(kind)) return metric as PromMetric;
       throw new InvalidArgumentError(
-        `Metric '${name}' is in the prom-client registry already as ${heldKind === undefined ? 'a metric of another kind' : `a ${heldKind}`}: it cannot also be a ${kind}. Give the ${kind} another name.`,
+        `Metric '${name}' is in the prom-client registry already as ${heldKind === undefined ? 'a metric of another kind' : `a ${heldKind}`}: it cannot also be ${aKind(kind)}. Give the ${kindName(kind)} another name.`,
       );
     };
     held();

@@ -4,13 +4,14 @@
 // callers skip even the work of measuring (`enabled`). What the worker records on that meter, its
 // own metrics and workflow code's values, goes through a guard: a meter that throws is logged
 // once per metric, and never breaks the handling of a task.
-import { meterFrom, noopMetricMeter, recorderOn } from '../common/metrics.ts';
+import { meterFrom, noopMetricMeter, recorderOn, upDownCounterOn } from '../common/metrics.ts';
 import type {
   MetricCounter,
   MetricGauge,
   MetricHistogram,
   MetricMeter,
   MetricTags,
+  MetricUpDownCounter,
   NumericMetricValueType,
 } from '../common/metrics.ts';
 import { isBenignApplicationFailure } from '../failures.ts';
@@ -319,11 +320,9 @@ export function withWorkflowMetricsSink(
   meter: MetricMeter,
 ): InjectedSinks<Sinks> {
   // The metric objects made so far, by kind and name: not one per value.
-  const made = new Map<string, MetricCounter | MetricHistogram | MetricGauge>();
-  const get = <M extends MetricCounter | MetricHistogram | MetricGauge>(
-    key: string,
-    make: () => M,
-  ): M => {
+  type Made = MetricCounter | MetricHistogram | MetricGauge | MetricUpDownCounter;
+  const made = new Map<string, Made>();
+  const get = <M extends Made>(key: string, make: () => M): M => {
     let metric = made.get(key) as M | undefined;
     if (metric === undefined) made.set(key, (metric = make()));
     return metric;
@@ -354,6 +353,12 @@ export function withWorkflowMetricsSink(
       fn: (info: WorkflowInfo, ...[name, valueType, unit, description, value, tags]: Args) => {
         const gauge = get(`g:${name}`, () => meter.createGauge(name, valueType, unit, description));
         gauge.set(value ?? 0, tagsOf(info, tags));
+      },
+    },
+    [METRIC_SINK_FUNCTIONS['up-down-counter']]: {
+      fn: (info: WorkflowInfo, ...[name, , unit, description, value, tags]: Args) => {
+        const counter = get(`u:${name}`, () => upDownCounterOn(meter, name, unit, description));
+        counter.add(value ?? 0, tagsOf(info, tags));
       },
     },
   };

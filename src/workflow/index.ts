@@ -69,6 +69,7 @@ export type {
   Metric,
   MetricCounter,
   MetricGauge,
+  MetricUpDownCounter,
   MetricHistogram,
   MetricKind,
   MetricMeter,

@@ -17,6 +17,7 @@ export const METRIC_SINK_FUNCTIONS = {
   counter: 'addCounter',
   histogram: 'recordHistogram',
   gauge: 'setGauge',
+  'up-down-counter': 'addUpDownCounter',
 } as const satisfies Record<MetricKind, string>;
 
 /** The input of the `getMetricTags` interceptors, as Temporal's: the run's workflow type. */
@@ -45,7 +46,8 @@ const sendOut: MetricRecorder = (metric) => (value, tags) => {
 
 /**
  * Records metrics from workflow code, through the worker's `metricMeter` option (a no-op unless
- * set). Each value carries the tags `namespace`, `taskQueue` and `workflowType`, then those of
+ * set): counters, histograms, gauges and up-down counters (`createUpDownCounter`, whose values
+ * may be below 0; like the others', none is sent while replaying). Each value carries the tags `namespace`, `taskQueue` and `workflowType`, then those of
  * the `getMetricTags` interceptors, the meter's and metric's `withTags` and the value's own. Replay-safe: nothing is recorded while
  * the worker replays history (after an eviction from its cache, or to answer a query), so a
  * counter counts once per real execution; a query handler or update validator records, as it
@@ -63,4 +65,4 @@ const sendOut: MetricRecorder = (metric) => (value, tags) => {
  * }
  * ```
  */
-export const metricMeter: MetricMeter = meterFrom(sendOut);
+export const metricMeter: Required<MetricMeter> = meterFrom(sendOut);

@@ -1,9 +1,9 @@
 import { meterFrom } from '../../src/common/metrics.ts';
-import type { MetricMeter, MetricTags } from 'reprise/worker';
+import type { MetricKind, MetricMeter, MetricTags } from 'reprise/worker';
 
 /** One value a {@link recordingMeter} got. */
 export interface RecordedValue {
-  kind: 'counter' | 'histogram' | 'gauge';
+  kind: MetricKind;
   name: string;
   unit: string | undefined;
   value: number;

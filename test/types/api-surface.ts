@@ -208,6 +208,7 @@ import type {
   Logger,
   PollerState,
   MetricCounter,
+  MetricUpDownCounter,
   MetricMeter,
   MetricTags,
   ReplayResult,
@@ -1152,6 +1153,9 @@ export async function metricsSurface(engine: Engine): Promise<void> {
   counter.add(1, { step: 'start' });
   workflowMetricMeter.createHistogram('h', 'float', 'ms', 'help').record(1.5);
   workflowMetricMeter.createGauge('g').set(2);
+  const upDown: MetricUpDownCounter = workflowMetricMeter.createUpDownCounter('u', '', 'help');
+  upDown.withTags(tags).add(-1);
+  noopMetricMeter.createUpDownCounter('u').add(1);
   activityMetricMeter.createCounter('sent').add(1);
   const fromContext: ActivityMetricMeter = Context.current().metricMeter;
   // @ts-expect-error -- a histogram's value type is 'int' or 'float'
