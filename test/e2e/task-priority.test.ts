@@ -250,6 +250,61 @@ describe('task priority', () => {
     );
   });
 
+  test("a schedule action's wrongly typed priority is refused as a start's is, with the same message, and nothing is written", async () => {
+    const wrong = { priorityKey: 'high' } as unknown as Priority;
+    const message = (what: string) =>
+      new RegExp(`^The priorityKey of ${what} is "high": it must be a whole number from 1`);
+    await assert.rejects(
+      env.client.workflow.start(childPriority, {
+        workflowId: 'typed-wrong',
+        taskQueue: env.taskQueue,
+        priority: wrong,
+      }),
+      (e: unknown) =>
+        e instanceof InvalidArgumentError && message("workflow 'typed-wrong'").test(e.message),
+    );
+    const action = {
+      type: 'startWorkflow',
+      workflowType: childPriority,
+      taskQueue: env.taskQueue,
+      workflowId: 'typed-wrong-run',
+    } as const;
+    await assert.rejects(
+      env.client.schedule.create({
+        scheduleId: 'typed-wrong',
+        spec: { cronExpressions: ['0 0 1 1 *'] },
+        action: { ...action, priority: wrong },
+      }),
+      (e: unknown) =>
+        e instanceof InvalidArgumentError &&
+        message("the action of schedule 'typed-wrong'").test(e.message),
+    );
+    await assert.rejects(
+      env.client.schedule.getHandle('typed-wrong').describe(),
+      ScheduleNotFoundError,
+    );
+    // An update's action is checked the same way, and leaves the schedule as it was.
+    const h = await env.client.schedule.create({
+      scheduleId: 'typed-wrong',
+      spec: { cronExpressions: ['0 0 1 1 *'] },
+      action: { ...action, priority: { priorityKey: 2 } },
+      state: { paused: true },
+    });
+    await assert.rejects(
+      h.update((d) => ({
+        ...d,
+        action: { ...d.action, priority: { fairnessKey: 7 } as unknown as Priority },
+      })),
+      (e: unknown) =>
+        e instanceof InvalidArgumentError &&
+        /^The fairnessKey of the action of schedule 'typed-wrong' is 7: pass a string/.test(
+          e.message,
+        ),
+    );
+    assert.deepEqual((await h.describe()).action.priority, { priorityKey: 2 });
+    await h.delete();
+  });
+
   test('a bad priority in workflow code fails the workflow task at the call, and records nothing', async () => {
     const handle = await env.client.workflow.start(callsWith, {
       workflowId: 'calls-with-bad',

@@ -151,14 +151,21 @@ export function newRunSpecOf(
   };
 }
 
-/**
- * A start's priority as Temporal's rules allow it (a whole key from 1, a fairness key of at most
- * 64 bytes, a weight not below 0); otherwise InvalidArgumentError, and nothing is written
- * (contract 7).
- */
+/** A start's priority checked by {@link checkedRequestPriority}. */
 export function checkStartPriority(req: { workflowId: string; priority?: unknown }): void {
-  const problem = priorityProblem(req.priority, `workflow '${req.workflowId}'`);
+  checkedRequestPriority(req.priority, `workflow '${req.workflowId}'`);
+}
+
+/**
+ * A priority a request gives (a start's, a schedule action's), compiled, if Temporal's rules
+ * allow it (a whole key from 1, a fairness key of at most 64 bytes, a weight not below 0);
+ * otherwise InvalidArgumentError that names `what` it is the priority of and says what to pass,
+ * whatever the value's type, and nothing is written (contract 7).
+ */
+export function checkedRequestPriority(p: unknown, what: string): Priority | undefined {
+  const problem = priorityProblem(p, what);
   if (problem !== undefined) throw new InvalidArgumentError(problem);
+  return compilePriority(p as Priority | undefined);
 }
 
 /**

@@ -8,7 +8,7 @@ import { assertNamespace } from '../find-run.ts';
 import { parseRequest } from '../parse-request.ts';
 import {
   CreateScheduleSchema,
-  checkActionPayloads,
+  checkedAction,
   resolvePolicies,
   resolveState,
 } from './schedule-requests.ts';
@@ -27,7 +27,7 @@ export async function createSchedule(
   const req = parseRequest(CreateScheduleSchema, input, 'create schedule');
   await assertNamespace(deps, req.namespace);
   compileSpec(req.spec, req.scheduleId);
-  checkActionPayloads(deps, req.scheduleId, req.action);
+  const action = checkedAction(deps, req.scheduleId, req.action);
   // The schedule's own and its action's: both are the namespace's search attributes.
   const registration = await checkSearchAttributeTypes(deps.store, req.namespace, [
     { values: req.searchAttributes, keyTypes: req.searchAttributeTypes },
@@ -38,7 +38,7 @@ export async function createSchedule(
     namespace: req.namespace,
     scheduleId: req.scheduleId,
     spec: req.spec,
-    action: req.action,
+    action,
     policies: resolvePolicies(req.policies),
     state: resolveState(req.state),
     info: {

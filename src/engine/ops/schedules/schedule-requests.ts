@@ -14,6 +14,7 @@ import type {
   SchedulePolicies,
   ScheduleState,
 } from '../../../protocol/schedules.ts';
+import { PriorityInputSchema } from '../../../protocol/priority-schema.ts';
 import {
   SearchAttributeKeyTypes,
   SearchAttributesUpsert,
@@ -21,7 +22,7 @@ import {
 import type { SchedulePoliciesInput } from '../../../transport/schedule-api.ts';
 import type { EngineDeps } from '../../deps.ts';
 import { checkPayload, userMetadataProblem } from '../../payload-limits.ts';
-import { priorityProblem } from '../../../protocol/priority.ts';
+import { checkedRequestPriority } from '../start-workflow.ts';
 
 export const ScheduleRefSchema = z.object({
   namespace: z.string().min(1),
@@ -43,11 +44,18 @@ export const BackfillSchema = z
   })
   .refine((b) => b.endMs >= b.startMs, 'a backfill must not end before it starts');
 
+/**
+ * An action as a request gives it: its priority anything, checked by {@link checkedAction} so
+ * that a bad one gets a start's message rather than a schema's.
+ */
+const ActionInputSchema = ScheduleActionSchema.extend({ priority: PriorityInputSchema.optional() });
+type ActionInput = z.infer<typeof ActionInputSchema>;
+
 // Unknown fields are stripped, not refused: `handle.update(fn)` may return the description it
 // was given, with fields (info, memo…) an update does not change.
 export const CreateScheduleSchema = ScheduleRefSchema.extend({
   spec: ScheduleSpecSchema,
-  action: ScheduleActionSchema,
+  action: ActionInputSchema,
   policies: SchedulePoliciesSchema.partial().optional(),
   state: StateInput.extend({
     triggerImmediately: z.boolean().optional(),
@@ -60,7 +68,7 @@ export const CreateScheduleSchema = ScheduleRefSchema.extend({
 
 export const UpdateScheduleSchema = ScheduleRefSchema.extend({
   spec: ScheduleSpecSchema,
-  action: ScheduleActionSchema,
+  action: ActionInputSchema,
   policies: SchedulePoliciesSchema.partial().optional(),
   state: StateInput.optional(),
 });
@@ -104,23 +112,26 @@ export function resolveState(s: z.infer<typeof StateInput> | undefined): Schedul
 }
 
 /**
- * Throws `PayloadTooLarge` if the action's arguments or its header are over the payload limit,
- * `InvalidArgument` if its summary or details are over theirs or its priority is one a start
- * refuses.
+ * The action to store, its priority compiled. Throws `PayloadTooLarge` if its arguments or its
+ * header are over the payload limit, `InvalidArgument` if its summary or details are over theirs
+ * or its priority is one a start refuses (with the start's message, whatever the value's type).
  */
-export function checkActionPayloads(
+export function checkedAction(
   deps: EngineDeps,
   scheduleId: string,
-  action: ScheduleAction,
-): void {
+  action: ActionInput,
+): ScheduleAction {
   checkPayload(deps, `The action arguments of schedule '${scheduleId}'`, action.args);
   if (action.header) {
     checkPayload(deps, `The action header of schedule '${scheduleId}'`, action.header);
   }
-  const problem =
-    userMetadataProblem(action.userMetadata, `the action of schedule '${scheduleId}'`, {
-      summary: 'staticSummary',
-      details: 'staticDetails',
-    }) ?? priorityProblem(action.priority, `the action of schedule '${scheduleId}'`);
+  const what = `the action of schedule '${scheduleId}'`;
+  const problem = userMetadataProblem(action.userMetadata, what, {
+    summary: 'staticSummary',
+    details: 'staticDetails',
+  });
   if (problem !== undefined) throw new InvalidArgumentError(problem);
+  const { priority: given, ...rest } = action;
+  const priority = checkedRequestPriority(given, what);
+  return { ...rest, ...(priority !== undefined && { priority }) };
 }

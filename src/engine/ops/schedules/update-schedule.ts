@@ -5,7 +5,7 @@ import { checkSearchAttributeTypes } from '../../search-attribute-registry.ts';
 import { parseRequest } from '../parse-request.ts';
 import {
   UpdateScheduleSchema,
-  checkActionPayloads,
+  checkedAction,
   resolvePolicies,
   resolveState,
 } from './schedule-requests.ts';
@@ -23,7 +23,7 @@ export async function updateSchedule(
 ): Promise<void> {
   const req = parseRequest(UpdateScheduleSchema, input, 'update schedule');
   compileSpec(req.spec, req.scheduleId);
-  checkActionPayloads(deps, req.scheduleId, req.action);
+  const action = checkedAction(deps, req.scheduleId, req.action);
   const registration = await checkSearchAttributeTypes(deps.store, req.namespace, [
     { values: req.action.searchAttributes, keyTypes: req.action.searchAttributeTypes },
   ]);
@@ -33,7 +33,7 @@ export async function updateSchedule(
     req.scheduleId,
     (s, nowMs) => {
       s.spec = req.spec;
-      s.action = req.action;
+      s.action = action;
       s.policies = resolvePolicies(req.policies);
       s.state = resolveState(req.state);
       s.info.updatedAtMs = nowMs;
