@@ -1,4 +1,5 @@
 // client.workflow.list and count: Temporal's list-filter queries, paged through the EngineApi.
+import type { Priority } from '../protocol/priority.ts';
 import type { SearchAttributes } from '../protocol/search-attributes.ts';
 import { typedSearchAttributesOf } from '../protocol/typed-search-attributes.ts';
 import type { TypedSearchAttributes } from '../protocol/typed-search-attributes.ts';
@@ -40,6 +41,11 @@ export interface WorkflowExecutionInfo {
   readonly searchAttributes: SearchAttributes;
   /** `searchAttributes` as typed ones, with the types their values imply. */
   readonly typedSearchAttributes: TypedSearchAttributes;
+  /**
+   * The run's priority (a child's merged over its parent's), as `describe().priority` gives it:
+   * `{}` when it sets none. Temporal's.
+   */
+  readonly priority: Priority;
 }
 
 /** The answer of `client.workflow.count`. */
@@ -90,5 +96,6 @@ function toExecutionInfo(raw: RawExecutionInfo): WorkflowExecutionInfo {
     memo: raw.memo,
     searchAttributes: raw.searchAttributes as SearchAttributes,
     typedSearchAttributes: typedSearchAttributesOf(raw.searchAttributes),
+    priority: raw.priority,
   };
 }

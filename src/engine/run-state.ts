@@ -11,6 +11,7 @@ import { RunStatus, RunStatusSchema } from '../protocol/run-status.ts';
 import { TimerPayload } from '../protocol/tasks.ts';
 import { UserMetadataSchema, WireHeadersSchema, payloadBytes } from '../protocol/payload.ts';
 import { mergePriority } from '../protocol/priority.ts';
+import type { Priority } from '../protocol/priority.ts';
 import { PrioritySchema } from '../protocol/priority-schema.ts';
 import { mergeMemo, mergeSearchAttributes } from '../protocol/search-attributes.ts';
 import { IllegalStateError } from '../errors.ts';
@@ -49,6 +50,12 @@ const PendingActivity = z.object({
    * its workflow's, field by field. Absent: none set.
    */
   priority: PrioritySchema.optional(),
+  /**
+   * The activity's own priority, as its ActivityTaskScheduled records it: what `describe()`
+   * shows of it, as Temporal's server does. Absent: it set none (or it was scheduled before the
+   * engine kept this).
+   */
+  ownPriority: PrioritySchema.optional(),
 });
 export type PendingActivity = z.infer<typeof PendingActivity>;
 
@@ -217,6 +224,16 @@ export type RunState = z.infer<typeof RunState>;
  */
 export function parseRunState(value: unknown): RunState {
   return RunState.parse(value);
+}
+
+const RunPriority = RunState.pick({ priority: true });
+
+/**
+ * The run's priority from its state (a list item's), without parsing the rest of it; `{}` when
+ * it sets none, as `describe()` gives it.
+ */
+export function runPriorityOf(state: unknown): Priority {
+  return { ...RunPriority.parse(state).priority };
 }
 
 /**
@@ -419,6 +436,7 @@ export function applyEvent(state: RunState, e: HistoryEvent): void {
         ...(e.heartbeatTimeoutMs !== undefined && { heartbeatTimeoutMs: e.heartbeatTimeoutMs }),
         retryPolicy: e.retryPolicy,
         ...(priority !== undefined && { priority }),
+        ...(e.priority !== undefined && { ownPriority: e.priority }),
       };
       return;
     }

@@ -264,6 +264,12 @@ export interface PendingActivityDescription {
   heartbeatDetails: unknown[] | undefined;
   lastFailure: Failure | undefined;
   nextAttemptScheduleTimeMs: number | undefined;
+  /**
+   * The activity's own priority, as its ActivityTaskScheduled records it (Temporal's server
+   * reports this, not the workflow's filled in as `activityInfo().priority` has it); `{}` when it
+   * sets none.
+   */
+  priority: Priority;
 }
 
 export interface WorkflowDescription {
@@ -324,6 +330,8 @@ export interface WorkflowExecutionInfo {
   historyLength: number;
   memo: Record<string, unknown>;
   searchAttributes: Record<string, unknown>;
+  /** The run's priority, as `describe()` gives it: `{}` when it sets none. Temporal's. */
+  priority: Priority;
 }
 export interface CountWorkflowsRequest {
   namespace: string;

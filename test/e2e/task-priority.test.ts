@@ -88,6 +88,12 @@ describe('task priority', () => {
       async () => (await handle.describe()).pendingActivities.length === 5,
       'the five activities to be scheduled',
     );
+    // describe() shows each pending activity's own priority, as Temporal's server does ('inherits'
+    // sets none: {}); activityInfo().priority is the one with the workflow's filled in.
+    assert.deepEqual(
+      (await handle.describe()).pendingActivities.map((a) => a.priority),
+      [{ priorityKey: 5 }, {}, { priorityKey: 3 }, { priorityKey: 1 }, { priorityKey: 4 }],
+    );
     const worker = await Worker.create({
       connection: env.engine.connection,
       taskQueue: activityQueue,
@@ -133,6 +139,17 @@ describe('task priority', () => {
       fairnessKey: 'tenant-a',
       fairnessWeight: 0.5,
     });
+    // A list item has the run's priority too, as Temporal's WorkflowExecutionInfo.
+    const listed = [];
+    for await (const run of env.client.workflow.list({
+      query: "WorkflowId = 'inherits' OR WorkflowId = 'inherits-child' ORDER BY WorkflowId",
+    })) {
+      listed.push([run.workflowId, run.priority]);
+    }
+    assert.deepEqual(listed, [
+      ['inherits', priority],
+      ['inherits-child', { priorityKey: 4, fairnessKey: 'tenant-a', fairnessWeight: 0.5 }],
+    ]);
   });
 
   test('a run started without a priority has none: workflowInfo() and describe() give {}', async () => {
@@ -144,6 +161,11 @@ describe('task priority', () => {
     });
     assert.deepEqual(await handle.result(), {});
     assert.deepEqual((await handle.describe()).priority, {});
+    const listed = [];
+    for await (const run of env.client.workflow.list({ query: "WorkflowId = 'no-priority'" })) {
+      listed.push(run.priority);
+    }
+    assert.deepEqual(listed, [{}]);
     assert.deepEqual(prioritiesOf((await handle.fetchHistory()).events), []);
   });
 

@@ -12,6 +12,7 @@ import type {
   WorkflowExecutionInfo,
 } from '../../transport/engine-api.ts';
 import type { EngineDeps } from '../deps.ts';
+import { runPriorityOf } from '../run-state.ts';
 import { assertNamespace } from './find-run.ts';
 import { parseRequest } from './parse-request.ts';
 
@@ -87,6 +88,7 @@ export function executionInfo(run: RunRecord): WorkflowExecutionInfo {
     historyLength: run.nextEventId - 1,
     memo: run.memo ?? {},
     searchAttributes: run.searchAttributes ?? {},
+    priority: runPriorityOf(run.state),
   };
 }
 

@@ -58,6 +58,7 @@ export async function describeWorkflow(
       heartbeatDetails: a.heartbeatDetails,
       lastFailure: a.lastFailure,
       nextAttemptScheduleTimeMs: a.nextAttemptAtMs,
+      priority: { ...a.ownPriority },
     })),
     pendingTimers: Object.values(s.pendingTimers).map((t) => ({
       timerId: t.timerId,
