@@ -7,6 +7,7 @@
  *   return activityInfo().idempotencyKey;
  * }
  */
+import { upDownCounterOn } from '../common/metrics.ts';
 import type { MetricMeter } from '../common/metrics.ts';
 import type { Duration } from '../protocol/duration.ts';
 import { Context } from './context.ts';
@@ -108,12 +109,14 @@ export const log: ActivityLogger = {
  * @example
  * metricMeter.createHistogram('upload_bytes').record(size);
  */
-export const metricMeter: MetricMeter = {
+export const metricMeter: Required<MetricMeter> = {
   createCounter: (name, unit, description) =>
     Context.current().metricMeter.createCounter(name, unit, description),
   createHistogram: (name, valueType, unit, description) =>
     Context.current().metricMeter.createHistogram(name, valueType, unit, description),
   createGauge: (name, valueType, unit, description) =>
     Context.current().metricMeter.createGauge(name, valueType, unit, description),
+  createUpDownCounter: (name, unit, description) =>
+    upDownCounterOn(Context.current().metricMeter, name, unit, description),
   withTags: (tags) => Context.current().metricMeter.withTags(tags),
 };

@@ -32,6 +32,7 @@ const activities = {
   measured: () => {
     Context.current().metricMeter.createCounter('emails_sent').add(2, { kind: 'welcome' });
     activityMetricMeter.createHistogram('upload_bytes').record(512);
+    activityMetricMeter.createUpDownCounter('uploads_queued').add(-3);
     return Promise.resolve();
   },
   failing: () => Promise.reject(ApplicationFailure.nonRetryable('down', 'Down')),
@@ -134,6 +135,7 @@ describe('activity metricMeter', () => {
         { value: 2, tags: { ...base, kind: 'welcome' } },
       ]);
       assert.deepEqual(valuesOf(values, 'upload_bytes'), [{ value: 512, tags: base }]);
+      assert.deepEqual(valuesOf(values, 'uploads_queued'), [{ value: -3, tags: base }]);
     } finally {
       await env.close();
     }
