@@ -176,6 +176,12 @@ export const PendingStartSchema = BufferedStartSchema.extend({
   workflowId: z.string(),
   decidedAtMs: int,
   /**
+   * The id of the run the action starts, chosen when it is decided: a retry of the start knows the
+   * run as its own by it. Absent in an outbox written before it was added: a run of the workflow
+   * id started since `decidedAtMs` is taken as the action's own then.
+   */
+  runId: z.string().optional(),
+  /**
    * Started under ALLOW_ALL. As in Temporal, such a run is not one of the schedule's running
    * workflows: later actions do not overlap it, CANCEL_OTHER / TERMINATE_OTHER leave it alone, it
    * gets no lastCompletionResult, and its close neither sets that nor pauses the schedule.

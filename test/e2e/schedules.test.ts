@@ -504,6 +504,35 @@ describe('schedules', () => {
     await h.delete();
   });
 
+  test("a trigger in the same millisecond as a closed one's start starts a run of its own", async () => {
+    const sid = id('same-ms');
+    const h = await create(sid, { spec: { cronExpressions: ['0 0 1 1 *'] } });
+    const at = Math.floor(clock.now() / 1000) * 1000 + 1000;
+    clock.set(at);
+    await h.trigger();
+    await waitForTaken(h, 1);
+    const wid = `${sid}-${iso(at)}`;
+    await env.client.workflow.getHandle(wid).result();
+    // The clock has not moved: this trigger is decided in the millisecond the first run started
+    // in, and that run (closed) is not this action's own.
+    await h.trigger();
+    await waitForTaken(h, 2);
+    const d = await h.describe();
+    assert.equal(d.info.numActionsTaken, 2);
+    const runs = d.info.recentActions.map((a) => a.action.workflow);
+    assert.deepEqual(
+      runs.map((r) => r.workflowId),
+      [wid, wid],
+    );
+    assert.notEqual(runs[0]?.firstExecutionRunId, runs[1]?.firstExecutionRunId);
+    assert.equal(
+      (await env.client.workflow.count(`TemporalScheduledById = '${sid}'`)).count,
+      2,
+      'the second trigger started a run',
+    );
+    await h.delete();
+  });
+
   test('backfill runs the missed times in a range', async () => {
     const sid = id('backfill');
     const h = await create(sid, { spec: { cronExpressions: ['0 * * * *'] } });

@@ -59,14 +59,20 @@ export const StartWorkflowSchema = z.object({
  * the timer that schedules it), in one transaction, under the request's workflow id policies.
  * Throws WorkflowExecutionAlreadyStartedError if a policy refuses the id, and
  * UnknownWorkflowTypeError if the workers serving the task queue do not know the type; in both
- * cases nothing is written (contract 7). `systemSearchAttributes` are the engine's own (a
- * schedule's TemporalScheduledById, …), which the request's may not name: added to them unchecked.
+ * cases nothing is written (contract 7). `own.systemSearchAttributes` are the engine's own (a
+ * schedule's TemporalScheduledById, …), which the request's may not name: added to them unchecked;
+ * `own.runId` is the id the new run takes, chosen by the engine beforehand (a schedule's action,
+ * to know the run as its own), a random one if absent.
  */
 export async function startWorkflow(
   deps: EngineDeps,
   input: StartWorkflowRequest,
-  systemSearchAttributes?: Readonly<Record<string, string>>,
+  own: {
+    systemSearchAttributes?: Readonly<Record<string, string>>;
+    runId?: string | undefined;
+  } = {},
 ): Promise<StartWorkflowResponse> {
+  const { systemSearchAttributes } = own;
   const req = parseRequest(StartWorkflowSchema, input, 'start workflow');
   await assertNamespace(deps, req.namespace);
   checkPayload(deps, `The input of workflow '${req.workflowId}'`, req.args);
@@ -88,7 +94,7 @@ export async function startWorkflow(
 
   return startUnderIdPolicies(deps, req, async () => {
     const nowMs = deps.clock.now();
-    const runId = randomUUID();
+    const runId = own.runId ?? randomUUID();
     const { request, tx } = buildNewRun(
       newRunSpecOf(deps, started, runId, retryPolicy, registration),
       nowMs,

@@ -1,5 +1,6 @@
 // The pure core of schedules: which spec times came due, what the overlap policy makes of them,
 // and when to wake next. No I/O: process-schedule.ts reads, calls these, and writes.
+import { randomUUID } from 'node:crypto';
 import type {
   BufferedStart,
   PendingStart,
@@ -240,6 +241,7 @@ export function takeStarts(s: ScheduleRecordFields, nowMs: number): void {
       ...start,
       workflowId: scheduledWorkflowId(s.action.workflowId, start.nominalMs),
       decidedAtMs: nowMs,
+      runId: randomUUID(),
       ...(overlapping && { overlapping }),
     };
     info.starting.push(pending);

@@ -10,9 +10,8 @@
  *    once, however many engines share the store.
  * 2. **Carry out.** Start the outbox's workflows through the start-workflow op, then commit their
  *    runs as taken. A crash in between leaves the outbox in the row and its timer due
- *    OUTBOX_RETRY_MS later; the retry finds a run already started by the first try (its workflow
- *    id holds the scheduled time, and scheduled starts use REJECT_DUPLICATE) and records that
- *    one instead of starting another.
+ *    OUTBOX_RETRY_MS later; the retry finds a run already started by the first try (by the run
+ *    id the action chose when it was decided) and records that one instead of starting another.
  *
  * Timers never fire early (contract 3), and a time is taken only once it is due on the engine
  * clock. Tests: test/e2e/schedules.test.ts.
@@ -22,7 +21,7 @@ import { SCHEDULED_BY_ID, SCHEDULED_START_TIME } from '../../../protocol/schedul
 import type { PendingStart, ScheduleActionResult } from '../../../protocol/schedules.ts';
 import { RunStatus } from '../../../protocol/run-status.ts';
 import type { TimerPayload } from '../../../protocol/tasks.ts';
-import type { ScheduleRecord, TimerRecord } from '../../../store/store.ts';
+import type { RunRecord, ScheduleRecord, TimerRecord } from '../../../store/store.ts';
 import type { EngineDeps } from '../../deps.ts';
 import {
   IDLE_RETENTION_MS,
@@ -233,10 +232,8 @@ async function startOne(
   s: ScheduleRecord,
   p: PendingStart,
 ): Promise<ScheduleActionResult | undefined> {
-  const existing = await deps.store.findRun({ namespace: s.namespace, workflowId: p.workflowId });
-  if (existing !== undefined && existing.startTimeMs >= p.decidedAtMs) {
-    return taken(p, existing.runId, existing.startTimeMs);
-  }
+  const existing = await ownRun(deps, s, p);
+  if (existing !== undefined) return taken(p, existing.runId, existing.startTimeMs);
   const a = s.action;
   const scheduledAt = new Date(Math.floor(p.nominalMs / 1000) * 1000).toISOString();
   try {
@@ -267,19 +264,23 @@ async function startOne(
       },
       // The engine's own, over any of the action's of the same name (close-effects.ts reads
       // TemporalScheduledById to tell the schedule when the run closes).
-      { [SCHEDULED_START_TIME]: scheduledAt, [SCHEDULED_BY_ID]: s.scheduleId },
+      {
+        systemSearchAttributes: {
+          [SCHEDULED_START_TIME]: scheduledAt,
+          [SCHEDULED_BY_ID]: s.scheduleId,
+        },
+        runId: p.runId,
+      },
     );
     return taken(p, runId, deps.clock.now());
   } catch (e) {
     const err = ensureError(e);
     if (err instanceof RepriseError && err.code === ErrorCode.WorkflowAlreadyStarted) {
-      // Started by this action (a try racing another engine's): taken. A run that was there
-      // before the action was decided is another's (an earlier action in the same second): the
-      // action is dropped, as Temporal drops a start that finds its id running.
-      const run = await deps.store.findRun({ namespace: s.namespace, workflowId: p.workflowId });
-      if (run !== undefined && run.startTimeMs >= p.decidedAtMs) {
-        return taken(p, run.runId, run.startTimeMs);
-      }
+      // Started by this action (a try racing another engine's): taken. Another's run (an
+      // earlier action in the same second): the action is dropped, as Temporal drops a start
+      // that finds its id running.
+      const run = await ownRun(deps, s, p);
+      if (run !== undefined) return taken(p, run.runId, run.startTimeMs);
       deps.logger.warn(
         { scheduleId: s.scheduleId, workflowId: p.workflowId },
         'a schedule action found its workflow id running (an earlier action in the same second); it is dropped',
@@ -295,6 +296,21 @@ async function startOne(
     }
     throw err;
   }
+}
+
+/**
+ * The run this action started, if an earlier try (or another engine's) started it: the run of
+ * the id it chose. An action decided before actions chose their run's id takes the latest run of
+ * its workflow id started since it was decided.
+ */
+async function ownRun(
+  deps: EngineDeps,
+  s: ScheduleRecord,
+  p: PendingStart,
+): Promise<RunRecord | undefined> {
+  if (p.runId !== undefined) return deps.store.getRun({ runId: p.runId });
+  const run = await deps.store.findRun({ namespace: s.namespace, workflowId: p.workflowId });
+  return run !== undefined && run.startTimeMs >= p.decidedAtMs ? run : undefined;
 }
 
 function taken(p: PendingStart, runId: string, takenAtMs: number): ScheduleActionResult {
