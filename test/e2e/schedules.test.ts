@@ -1109,6 +1109,13 @@ describe('schedules', () => {
       { calendars: [{ hour: 12 }] },
       { intervals: [{ every: '2h', offset: '30m' }], jitter: '1m' },
       { cronExpressions: ['@every 45m'], calendars: [{ minute: 10 }] },
+      // 7 is Sunday, as 0: Friday to Sunday.
+      {
+        calendars: [
+          { hour: 6, dayOfWeek: { start: 5, end: 7 } },
+          { hour: 7, dayOfWeek: 7 },
+        ],
+      },
     ];
     for (const spec of specs) {
       const h = await createWithSpec(spec);

@@ -116,15 +116,30 @@ function parseField(text: string, rule: FieldRule): CalendarRange[] {
       if (bounds.length === 2) end = parseValue(bounds[1] ?? '', rule, start, part);
       else if (stepText === undefined) end = start;
     }
-    if (rule === DAY_OF_WEEK && end === 7) {
-      // 7 is Sunday: add 0 when the range steps onto 7 (and does not start at 0), end it at 6.
-      if ((7 - start) % step === 0 && start > 0) ranges.push(0);
-      if (start === 7) continue;
-      end = 6;
-    }
-    ranges.push(start === end ? start : { start, end, step });
+    const numeric =
+      rule === DAY_OF_WEEK ? sundayAsZero({ start, end, step }) : [{ start, end, step }];
+    for (const r of numeric) ranges.push(r.start === r.end ? r.start : r);
   }
   return ranges;
+}
+
+/** A range of numbers, `end` at least `start`, `step` at least 1. */
+export interface NumericRange {
+  start: number;
+  end: number;
+  step: number;
+}
+
+/**
+ * A day-of-week range with Sunday as 0 only (Temporal's makeRange): one that ends at 7 ends at 6
+ * instead, with 0 added first when it steps onto 7 (and does not start at 0).
+ */
+export function sundayAsZero(r: NumericRange): NumericRange[] {
+  if (r.end !== 7) return [r];
+  const out: NumericRange[] = [];
+  if ((7 - r.start) % r.step === 0 && r.start > 0) out.push({ start: 0, end: 0, step: 1 });
+  if (r.start !== 7) out.push({ ...r, end: 6 });
+  return out;
 }
 
 function parseValue(text: string, rule: FieldRule, min: number, part: string): number {

@@ -6,8 +6,8 @@ import { createHash } from 'node:crypto';
 import { InvalidArgumentError, ensureError } from '../../errors.ts';
 import type { CalendarRange, CalendarSpec, ScheduleSpec } from '../../protocol/schedules.ts';
 import { DAYS, MONTHS } from '../../protocol/schedules.ts';
-import { parseScheduleCron } from './schedule-cron.ts';
-import type { ScheduleCron } from './schedule-cron.ts';
+import { parseScheduleCron, sundayAsZero } from './schedule-cron.ts';
+import type { NumericRange, ScheduleCron } from './schedule-cron.ts';
 import { ZonedPattern } from './zoned-pattern.ts';
 
 export interface SpecTime {
@@ -237,13 +237,6 @@ function makeCron(pattern: string, timezone: string | undefined, what: string): 
   }
 }
 
-/** A calendar field's values as numeric ranges (`end` at least `start`, `step` at least 1). */
-interface NumericRange {
-  start: number;
-  end: number;
-  step: number;
-}
-
 type CalendarField = Exclude<keyof CalendarSpec, 'comment'>;
 
 /**
@@ -303,7 +296,8 @@ function canonicalCalendar(cal: CalendarSpec, what: string): CalendarSpec {
     dayOfMonth: r.dayOfMonth ?? [{ start: 1, end: 31, step: 1 }],
     month: r.month ?? [{ start: 1, end: 12, step: 1 }],
     year: r.year ?? [],
-    dayOfWeek: r.dayOfWeek ?? [{ start: 0, end: 6, step: 1 }],
+    // 7, Sunday, as 0: the client names the days, and a range to 7 would end before it starts.
+    dayOfWeek: r.dayOfWeek?.flatMap(sundayAsZero) ?? [{ start: 0, end: 6, step: 1 }],
     comment: cal.comment ?? '',
   };
 }
