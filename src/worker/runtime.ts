@@ -176,11 +176,13 @@ export class Runtime {
     this.#state = 'SHUTTING_DOWN';
     // As Temporal's: a second signal gets the process's own handling (Node's default ends it).
     this.#stopListening();
-    this.logger.info(
-      { signal, workers: this.#callbacks.size },
-      `received ${signal}: running workers shut down`,
-    );
+    const workers = this.#callbacks.size;
     for (const callback of this.#callbacks) queueMicrotask(callback);
     this.#callbacks.clear();
+    try {
+      this.logger.info({ signal, workers }, `received ${signal}: running workers shut down`);
+    } catch {
+      // A logger that throws must not keep the workers running nor crash the handler.
+    }
   };
 }
