@@ -193,6 +193,23 @@ describe('schedules', () => {
     await h.delete();
   });
 
+  test("a calendar field given as '*' takes every value of it, as Temporal's client reads it", async () => {
+    // Every hour at :15 on every day of the week, in every year.
+    const h = await create(id('calendar-star'), {
+      spec: { calendars: [{ hour: '*', minute: 15, dayOfWeek: '*', year: '*' }] },
+    });
+    const d = await h.describe();
+    const times = d.info.nextActionTimes.slice(0, 3);
+    for (const t of times) assert.equal(t.getUTCMinutes(), 15);
+    assert.equal((times[1]?.getTime() ?? 0) - (times[0]?.getTime() ?? 0), HOUR);
+    const cal = d.spec.calendars[0];
+    assert.ok(cal);
+    assert.deepStrictEqual(cal.hour, [{ start: 0, end: 23, step: 1 }]);
+    assert.deepStrictEqual(cal.dayOfWeek, [{ start: 'SUNDAY', end: 'SATURDAY', step: 1 }]);
+    assert.deepStrictEqual(cal.year, []);
+    await h.delete();
+  });
+
   test("a cron expression is read as Temporal's server reads it", async () => {
     // Every field must match (Friday the 13th, not every 13th and every Friday), six fields end
     // with the year, and CRON_TZ= names the time zone.

@@ -250,23 +250,30 @@ function calendarRanges(
 ): Record<CalendarField, NumericRange[] | undefined> {
   const field = (
     value: CalendarSpec[CalendarField],
+    every: NumericRange | undefined,
     names: readonly string[] = [],
     nameBase = 0,
   ): NumericRange[] | undefined => {
     if (value === undefined) return undefined;
+    // '*', as Temporal's client takes it: every value of the field (every year: no range).
+    if (value === '*') return every === undefined ? undefined : [every];
     const ranges = Array.isArray(value) ? value : [value];
     if (ranges.length === 0) return undefined;
     return ranges.map((r) => numericRange(r, names, nameBase, what));
   };
   return {
-    second: field(cal.second),
-    minute: field(cal.minute),
-    hour: field(cal.hour),
-    dayOfMonth: field(cal.dayOfMonth),
-    month: field(cal.month, MONTHS, 1),
-    year: field(cal.year),
-    dayOfWeek: field(cal.dayOfWeek, DAYS, 0),
+    second: field(cal.second, every(0, 59)),
+    minute: field(cal.minute, every(0, 59)),
+    hour: field(cal.hour, every(0, 23)),
+    dayOfMonth: field(cal.dayOfMonth, every(1, 31)),
+    month: field(cal.month, every(1, 12), MONTHS, 1),
+    year: field(cal.year, undefined),
+    dayOfWeek: field(cal.dayOfWeek, every(0, 6), DAYS, 0),
   };
+}
+
+function every(start: number, end: number): NumericRange {
+  return { start, end, step: 1 };
 }
 
 /** A calendar as a 7-part croner pattern: second minute hour day-of-month month day-of-week year. */
@@ -293,11 +300,11 @@ function canonicalCalendar(cal: CalendarSpec, what: string): CalendarSpec {
     second: r.second ?? only(0),
     minute: r.minute ?? only(0),
     hour: r.hour ?? only(0),
-    dayOfMonth: r.dayOfMonth ?? [{ start: 1, end: 31, step: 1 }],
-    month: r.month ?? [{ start: 1, end: 12, step: 1 }],
+    dayOfMonth: r.dayOfMonth ?? [every(1, 31)],
+    month: r.month ?? [every(1, 12)],
     year: r.year ?? [],
     // 7, Sunday, as 0: the client names the days, and a range to 7 would end before it starts.
-    dayOfWeek: r.dayOfWeek?.flatMap(sundayAsZero) ?? [{ start: 0, end: 6, step: 1 }],
+    dayOfWeek: r.dayOfWeek?.flatMap(sundayAsZero) ?? [every(0, 6)],
     comment: cal.comment ?? '',
   };
 }
