@@ -284,6 +284,8 @@ export function futureActionTimes(
  * it is not paused, its spec names no further time it may act at (none left before `endAt`, or
  * `remainingActions` used up), and no start, backfill or stop waits. Undefined when it is not
  * idle. A stored spec that no longer compiles (see compileStoredSpec) keeps its schedule.
+ * Migration 0010-wake-schedules-without-timer.sql computes the same time in SQL, to wake
+ * schedules that were idle before this rule (the wake-up then calls this to decide).
  */
 export function idleDeadline(s: ScheduleRecordFields, spec: CompiledSpec): number | undefined {
   const info = s.info;

@@ -27,7 +27,10 @@ export const OUTBOX_RETRY_MS = 10_000;
 export const RUNNING_RECHECK_MS = 60_000;
 const MAX_ATTEMPTS = 20;
 
-/** The `timers` row that wakes a schedule (schedules have no run: the key names the schedule). */
+/**
+ * The `timers` row that wakes a schedule (schedules have no run: the key names the schedule).
+ * Migration 0010-wake-schedules-without-timer.sql writes this row, and timerFor's payload, in SQL.
+ */
 export function scheduleTimerRef(namespace: string, scheduleId: string): TimerRef {
   return { runId: `schedule:${namespace}:${scheduleId}`, key: 'next' };
 }
