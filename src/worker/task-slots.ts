@@ -49,10 +49,22 @@ export interface TaskSlots<T> {
   stop(): void;
   /** Slots free now, for the slots-available gauge; undefined when the supplier does not say. */
   readonly free: number | undefined;
+  /**
+   * How many slots there are; undefined for a supplier, which does not count them (a worker then
+   * opens 10 polls of the kind, as Temporal's).
+   */
+  readonly size: number | undefined;
 }
 
 /** A counting pool of `numSlots`: the default, and fixed-size suppliers. */
 export class FixedSlots extends Semaphore implements TaskSlots<unknown> {
+  readonly size: number;
+
+  constructor(slots: number) {
+    super(slots);
+    this.size = slots;
+  }
+
   takeFree(): boolean {
     return this.tryAcquire();
   }
@@ -72,6 +84,7 @@ export const RESERVE_RETRY_MS = 1000;
  */
 export class SuppliedSlots<T> implements TaskSlots<T> {
   readonly free = undefined;
+  readonly size = undefined;
   readonly #supplier: CustomSlotSupplier<SlotInfo>;
   readonly #ctx: SlotReserveContext;
   readonly #eagerCtx: SlotReserveContext;

@@ -266,8 +266,6 @@ export class Worker {
   /** Execution slots, shared by polled tasks and tasks dispatched eagerly. */
   readonly #workflowSlots: TaskSlots<WorkflowTask>;
   readonly #activitySlots: TaskSlots<ActivityTask>;
-  /** The `tuner`, checked; undefined without one. */
-  readonly #tuner: ResolvedTuner | undefined;
   readonly #metrics: WorkerMetrics;
   #state: WorkerState = 'INITIALIZED';
   readonly #workflowPolls: PollerStatus = { state: 'POLLING', outstanding: 0 };
@@ -298,7 +296,6 @@ export class Worker {
     this.#workflows = workflows;
     // Every open poll listens for the stop (maxConcurrent*TaskPolls of each kind).
     setMaxListeners(0, this.#stop.signal);
-    this.#tuner = tuner;
     const slotsContext = {
       taskQueue: options.taskQueue,
       workerIdentity: this.#identity,
@@ -655,10 +652,7 @@ export class Worker {
     };
     const loops: Promise<void>[] = [];
     if (this.#workflowHandler) {
-      const slots = this.#slotCount(
-        'workflow',
-        this.options.maxConcurrentWorkflowTaskExecutions ?? 40,
-      );
+      const slots = this.#workflowSlots.size;
       loops.push(
         runPollLoops({
           ...this.#workflowLoop(),
@@ -675,10 +669,7 @@ export class Worker {
       stopped(this.#workflowPolls)();
     }
     if (Object.keys(this.#activities).length > 0) {
-      const slots = this.#slotCount(
-        'activity',
-        this.options.maxConcurrentActivityTaskExecutions ?? 100,
-      );
+      const slots = this.#activitySlots.size;
       loops.push(
         runPollLoops({
           ...this.#activityLoop(),
@@ -707,17 +698,6 @@ export class Worker {
       if (this.#state !== 'FAILED') this.#state = this.#fatal === undefined ? 'STOPPED' : 'FAILED';
     }
     if (this.#fatal !== undefined) throw this.#fatal;
-  }
-
-  /**
-   * A kind's slots as a number: its `maxConcurrent…` option (`fallback`, with its default), or its
-   * tuner's fixed size; undefined for a supplier that does not count them (Temporal then opens 10
-   * polls of each kind).
-   */
-  #slotCount(kind: 'workflow' | 'activity', fallback: number): number | undefined {
-    const supplier = this.#tuner?.[kind];
-    if (supplier === undefined) return fallback;
-    return supplier.type === 'fixed-size' ? supplier.numSlots : undefined;
   }
 
   /** How workflow tasks run: in a workflow slot, through the handler. */
