@@ -33,7 +33,7 @@ test('new Client() and Worker.create() without a connection use 127.0.0.1:7233',
   const result = await worker.runUntil(
     client.workflow.execute(greet, { taskQueue, workflowId: 'default-connection', args: ['Ada'] }),
   );
-  assert.match(String(result), /Ada/);
+  assert.match(result, /Ada/);
   // The run is the engine's: the client and worker talked to it.
   const d = await engine.connection.describeWorkflow({
     namespace: 'default',
