@@ -98,6 +98,7 @@ table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: .35rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { font-weight: 600; color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .03em; }
 td { word-break: break-word; }
+td.num, td.time, tr.event td.type { width: 1%; white-space: nowrap; }
 tr.event { cursor: pointer; }
 tr.event:hover, tr.event:focus { background: var(--soft); outline: none; }
 tr.event td.type { font-weight: 500; white-space: nowrap; }
@@ -124,13 +125,14 @@ dd { margin: 0; min-width: 0; }
 form.filter { display: flex; gap: .5rem; align-items: center; margin: .8rem 0; }
 form.filter input { flex: 1; }
 input, textarea, button { font: inherit; padding: .35rem .6rem; border: 1px solid #cfd4dc; border-radius: 4px; }
-textarea { font-family: ui-monospace, monospace; font-size: 12.5px; resize: vertical; min-width: 18rem; }
+textarea { font-family: ui-monospace, monospace; font-size: 12.5px; resize: vertical; }
 button { background: var(--accent); color: #fff; border-color: var(--accent); cursor: pointer; }
 button:disabled { opacity: .6; cursor: default; }
 .actions { display: grid; grid-template-columns: repeat(auto-fit, minmax(22rem, 1fr)); gap: .8rem; }
 .actions h2 { grid-column: 1 / -1; margin-bottom: 0; }
 form.action { border: 1px solid var(--line); border-radius: 6px; padding: .5rem .8rem; }
-form.action .fields { display: flex; flex-wrap: wrap; gap: .4rem; }
+form.action .fields { display: grid; gap: .4rem; }
+form.action .fields button { justify-self: start; }
 form.action.danger button { background: var(--bad); border-color: var(--bad); }
 `;
 

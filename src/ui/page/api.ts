@@ -25,6 +25,8 @@ export class ApiError extends Error {
 }
 
 const API_KEY_ITEM = 'reprise.apiKey';
+/** Sent on `window` when the engine refused the API key (or its absence): the page asks for one. */
+export const UNAUTHORIZED_EVENT = 'reprise:unauthorized';
 
 /** The API key this tab sends (an engine started with `apiKey`); '' for none. */
 export function apiKey(): string {
@@ -60,6 +62,7 @@ export async function callApi<M extends UiMethod>(
     if (signal?.aborted === true) throw e;
     throw new ApiError('Unavailable', `The engine did not answer (${String(e)}). Is it running?`);
   }
+  if (response.status === 401) window.dispatchEvent(new Event(UNAUTHORIZED_EVENT));
   const body = (await response.json().catch(() => undefined)) as
     { result?: ResponseOf<M>; error?: { code?: string; message?: string } } | undefined;
   if (body?.error !== undefined) {

@@ -1,5 +1,6 @@
 // The web UI's script: picks the view for the address and follows the page's own links without
 // reloading (history.pushState). Served bundled by ui-app.ts.
+import { UNAUTHORIZED_EVENT, apiKey, setApiKey } from './api.ts';
 import { h, replace } from './dom.ts';
 import { parseRoute } from './routes.ts';
 import { runPage } from './run-page.ts';
@@ -41,6 +42,39 @@ function show(): void {
   }
 }
 
+/** A bar under the header that takes the engine's API key for this tab, then shows the view again. */
+function askForApiKey(): void {
+  if (document.getElementById('api-key') !== null) return;
+  const input = h('input', {
+    type: 'password',
+    'aria-label': 'API key',
+    placeholder: 'API key',
+    autocomplete: 'off',
+  });
+  const bar = h(
+    'form',
+    {
+      id: 'api-key',
+      class: 'filter',
+      onsubmit: (e) => {
+        e.preventDefault();
+        setApiKey(input.value.trim());
+        bar.remove();
+        show();
+      },
+    },
+    h(
+      'span',
+      {},
+      apiKey() === '' ? 'This engine wants an API key.' : 'The engine refused the API key.',
+    ),
+    input,
+    h('button', { type: 'submit' }, 'Use key'),
+  );
+  root.before(bar);
+  input.focus();
+}
+
 function navigate(path: string): void {
   history.pushState(null, '', path);
   show();
@@ -55,4 +89,5 @@ document.addEventListener('click', (e) => {
   navigate(link.pathname + link.search);
 });
 window.addEventListener('popstate', show);
+window.addEventListener(UNAUTHORIZED_EVENT, askForApiKey);
 show();

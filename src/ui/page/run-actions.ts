@@ -89,7 +89,7 @@ export function runActions(ref: ExecutionRef, changed: () => void): RunActions {
 function argsBox(label: string): HTMLTextAreaElement {
   return h('textarea', {
     name: 'args',
-    rows: 1,
+    rows: 2,
     'aria-label': label,
     placeholder: 'arguments as JSON: one value, or [an, array]',
   });
