@@ -76,3 +76,8 @@ export async function callApi<M extends UiMethod>(
   }
   return body.result as ResponseOf<M>;
 }
+
+/** Whether the engine refused the request itself (asking again would get the same answer). */
+export function isRefusal(error: ApiError): boolean {
+  return error.code.endsWith('NotFound') || error.code === 'InvalidArgument';
+}

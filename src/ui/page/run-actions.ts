@@ -14,13 +14,7 @@ export interface RunActions {
 
 /** The actions on run `ref`; `changed` is called after one that changes the run succeeded. */
 export function runActions(ref: ExecutionRef, changed: () => void): RunActions {
-  const signalName = h('input', {
-    name: 'signalName',
-    required: true,
-    'aria-label': 'Signal name',
-    placeholder: 'signal name',
-  });
-  const signalArgs = argsBox('Signal arguments');
+  const [signalName, signalArgs] = nameAndArgs('Signal');
   const signal = actionForm('Signal', [signalName, signalArgs], 'Send signal', async () => {
     await callApi('signalWorkflow', {
       ...ref,
@@ -31,13 +25,7 @@ export function runActions(ref: ExecutionRef, changed: () => void): RunActions {
     return `Signal ${signalName.value.trim()} sent.`;
   });
 
-  const queryName = h('input', {
-    name: 'queryType',
-    required: true,
-    'aria-label': 'Query name',
-    placeholder: 'query name',
-  });
-  const queryArgs = argsBox('Query arguments');
+  const [queryName, queryArgs] = nameAndArgs('Query');
   const query = actionForm('Query', [queryName, queryArgs], 'Run query', async () => {
     const answer = await callApi('queryWorkflow', {
       ...ref,
@@ -86,13 +74,20 @@ export function runActions(ref: ExecutionRef, changed: () => void): RunActions {
   };
 }
 
-function argsBox(label: string): HTMLTextAreaElement {
-  return h('textarea', {
-    name: 'args',
-    rows: 2,
-    'aria-label': label,
-    placeholder: 'arguments as JSON: one value, or [an, array]',
-  });
+/** The name box and the arguments box of a signal or a query. */
+function nameAndArgs(kind: 'Signal' | 'Query'): [HTMLInputElement, HTMLTextAreaElement] {
+  return [
+    h('input', {
+      required: true,
+      'aria-label': `${kind} name`,
+      placeholder: `${kind.toLowerCase()} name`,
+    }),
+    h('textarea', {
+      rows: 2,
+      'aria-label': `${kind} arguments`,
+      placeholder: 'arguments as JSON: one value, or [an, array]',
+    }),
+  ];
 }
 
 /**

@@ -2,7 +2,7 @@
 // and the actions a person may take on it. Refreshed while the run is open.
 import type { HistoryEvent } from '../../protocol/history-events.ts';
 import type { WorkflowDescription } from '../../transport/engine-api.ts';
-import { callApi } from './api.ts';
+import { ApiError, callApi, isRefusal } from './api.ts';
 import type { Child } from './dom.ts';
 import { h, navLink, replace } from './dom.ts';
 import { eventTone, summarizeEvent } from './event-summary.ts';
@@ -84,6 +84,8 @@ export function runPage(root: HTMLElement, route: RunRoute): () => void {
     } catch (e) {
       if (aborter.signal.aborted) return;
       errorLine(loadError, e);
+      // A run that is not there will not appear; an engine that did not answer may come back.
+      if (e instanceof ApiError && isRefusal(e)) return;
     }
     if (!aborter.signal.aborted) timer = setTimeout(() => void refresh(), POLL_MS);
   };

@@ -36,6 +36,7 @@ export function workflowsPage(
     input,
     h('button', { type: 'submit' }, 'Filter'),
     query !== '' && navLink(workflowsPath(namespace), 'Clear'),
+    h('button', { type: 'button', onclick: () => void load(true) }, 'Refresh'),
   );
   const status = h('p', { class: 'error', role: 'alert', hidden: true });
   const body = h('tbody');
