@@ -33,6 +33,8 @@ describe('web UI in a browser', () => {
   let page: Page;
   /** What `before` set up, undone in reverse order (also when it failed halfway). */
   const cleanups: (() => unknown)[] = [];
+  /** Errors the page's script threw and did not catch. */
+  const pageErrors: string[] = [];
 
   before(async () => {
     if (!existsSync(CHROMIUM)) {
@@ -55,6 +57,7 @@ describe('web UI in a browser', () => {
     cleanups.push(() => browser.close());
     page = browser.pages()[0] ?? (await browser.newPage());
     page.setDefaultTimeout(SHOWN_MS);
+    page.on('pageerror', (e) => pageErrors.push(e.message));
   });
 
   after(async () => {
@@ -248,6 +251,10 @@ describe('web UI in a browser', () => {
     } finally {
       await keyed.close();
     }
+  });
+
+  test("the page's script threw no uncaught error in all the above", () => {
+    assert.deepEqual(pageErrors, []);
   });
 });
 
