@@ -124,6 +124,7 @@ dd { margin: 0; min-width: 0; }
 .failure details { color: var(--fg); }
 form.filter { display: flex; gap: .5rem; align-items: center; margin: .8rem 0; }
 form.filter input { flex: 1; }
+#api-key { margin: .8rem 1.5rem 0; max-width: 60rem; }
 input, textarea, button { font: inherit; padding: .35rem .6rem; border: 1px solid #cfd4dc; border-radius: 4px; }
 textarea { font-family: ui-monospace, monospace; font-size: 12.5px; resize: vertical; }
 button { background: var(--accent); color: #fff; border-color: var(--accent); cursor: pointer; }
