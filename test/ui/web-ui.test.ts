@@ -232,6 +232,16 @@ describe('web UI in a browser', () => {
     await waitForText(page.locator('section.io'), 'Reason: stuck on a card');
   });
 
+  test('cancel from the page asks the workflow to cancel, and it does', async () => {
+    const handle = await start('cancellable', 'ui-cancellable', []);
+    await page.goto(runUrl('ui-cancellable', handle.firstExecutionRunId));
+    await waitForText(page.locator('.pending'), 'Timer');
+    await page.getByRole('form', { name: 'Cancel' }).getByRole('button').click();
+    await assert.rejects(handle.result(), WorkflowFailedError);
+    await waitForText(page.locator('h1 .status'), 'Canceled');
+    await waitForText(page.locator('tr.event'), 'WorkflowExecutionCancelRequested');
+  });
+
   test('an engine that wants an API key gets it from the page, which then shows the runs', async () => {
     const keyed = await env.engine.listen({ port: 0, apiKey: 'sesame' });
     try {
