@@ -285,6 +285,77 @@ describe('reprise (in-process)', () => {
     assert.match(result.out, /Status +Terminated\n {2}Failure +testing\n$/);
   });
 
+  test('schedule create, describe, pause, trigger, list and delete', async () => {
+    const created = await reprise(
+      'schedule',
+      'create',
+      '-s',
+      'nightly-add',
+      '--cron',
+      '0 3 * * *',
+      '--workflow-type',
+      'add',
+      '-t',
+      taskQueue,
+      '-w',
+      'nightly-add-run',
+      '-i',
+      '20',
+      '-i',
+      '22',
+    );
+    assert.deepEqual(created, { code: 0, out: 'Schedule nightly-add created.\n', err: '' });
+
+    const paused = await reprise('schedule', 'pause', '-s', 'nightly-add', '--reason', 'holidays');
+    assert.equal(paused.code, 0, paused.err);
+    const described = await reprise('schedule', 'describe', '-s', 'nightly-add');
+    assert.equal(described.code, 0, described.err);
+    assert.match(described.out, /WorkflowType +add\n/);
+    assert.match(described.out, /Args +\[20,22\]\n/);
+    assert.match(described.out, /Paused +true\n {2}Note +holidays\n/);
+
+    const triggered = await reprise('schedule', 'trigger', '-s', 'nightly-add');
+    assert.equal(triggered.code, 0, triggered.err);
+    await waitFor(async () => {
+      const r = await reprise(
+        'workflow',
+        'list',
+        '-q',
+        "WorkflowType = 'add' AND ExecutionStatus = 'Completed'",
+        '-o',
+        'json',
+      );
+      return (JSON.parse(r.out) as { workflowId: string }[]).some((w) =>
+        w.workflowId.startsWith('nightly-add-run'),
+      );
+    }, 'the triggered run');
+
+    const listed = await reprise('schedule', 'list');
+    assert.match(
+      listed.out,
+      /^ScheduleId +WorkflowType +Paused +Spec +NextRunTime\nnightly-add +add +true +/,
+    );
+
+    const deleted = await reprise('schedule', 'delete', '-s', 'nightly-add');
+    assert.equal(deleted.code, 0, deleted.err);
+    const gone = await reprise('schedule', 'describe', '-s', 'nightly-add');
+    assert.equal(gone.code, 1);
+    assert.match(gone.err, /^error: .*nightly-add.*\n$/);
+
+    const when = await reprise(
+      'schedule',
+      'create',
+      '-s',
+      'never',
+      '--workflow-type',
+      'add',
+      '-t',
+      taskQueue,
+    );
+    assert.equal(when.code, 1);
+    assert.match(when.err, /^error: A schedule needs --cron or --interval/);
+  });
+
   test('bad input prints one line to stderr, exits 1 and starts nothing', async () => {
     const cases: [string[], RegExp][] = [
       [

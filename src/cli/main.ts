@@ -7,6 +7,7 @@ import type { CliContext, Connector } from './cli-context.ts';
 import { processIo } from './cli-io.ts';
 import type { CliIo } from './cli-io.ts';
 import { replayCommand } from './commands/replay.ts';
+import { scheduleCommands } from './commands/schedule.ts';
 import { devCommand, serverCommand } from './commands/serve-engine.ts';
 import { workflowCommand } from './commands/workflow.ts';
 
@@ -24,6 +25,7 @@ export function buildProgram(context: CliContext): Command {
   program.addCommand(devCommand(context));
   program.addCommand(serverCommand(context));
   program.addCommand(workflowCommand(context));
+  program.addCommand(scheduleCommands(context));
   program.addCommand(replayCommand(context));
   configureErrors(program, context.io);
   return program;
