@@ -360,11 +360,11 @@ describe('reprise (in-process)', () => {
     const cases: [string[], RegExp][] = [
       [
         ['workflow', 'strat'],
-        /^error: unknown command 'strat'.*See 'reprise workflow --help'\.\n$/,
+        /^error: unknown command 'strat' \(Did you mean start\?\) See 'reprise workflow --help'\.\n$/,
       ],
       [
         ['workflow', 'describe'],
-        /^error: required option '-w, --workflow-id <id>' not specified See 'reprise workflow describe --help'\.\n$/,
+        /^error: required option '-w, --workflow-id <id>' not specified\. See 'reprise workflow describe --help'\.\n$/,
       ],
       [
         ['workflow', 'start', '--type', 'add', '-t', taskQueue, '-w', 'bad-input', '-i', '{nope}'],

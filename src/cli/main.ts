@@ -40,7 +40,8 @@ function configureErrors(command: Command, io: CliIo, path = command.name()): vo
     writeOut: io.out,
     writeErr: io.err,
     outputError: (text, write) => {
-      write(`${text.trim().replace(/\s*\n\s*/g, ' ')} See '${path} --help'.\n`);
+      const message = text.trim().replace(/\s*\n\s*/g, ' ');
+      write(`${message}${/[.?!)]$/.test(message) ? '' : '.'} See '${path} --help'.\n`);
     },
   });
   for (const sub of command.commands) configureErrors(sub, io, `${path} ${sub.name()}`);
