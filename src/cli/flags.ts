@@ -83,7 +83,7 @@ function kebab(name: string): string {
  * The values of `--input` flags, each parsed as JSON: one argument each. Throws
  * `InvalidArgumentError` naming the one that is not JSON.
  */
-export function parseInputs(inputs: readonly string[] | undefined): unknown[] {
+function parseInputs(inputs: readonly string[] | undefined): unknown[] {
   return (inputs ?? []).map((text) => {
     try {
       return JSON.parse(text) as unknown;
@@ -95,3 +95,9 @@ export function parseInputs(inputs: readonly string[] | undefined): unknown[] {
     }
   });
 }
+
+/** `--input` values, parsed: the arguments they give, one each. */
+export const Inputs = z
+  .array(z.string())
+  .optional()
+  .transform((inputs) => parseInputs(inputs));

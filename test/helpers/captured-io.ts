@@ -32,3 +32,14 @@ export function capturedIo(): CapturedIo {
     },
   };
 }
+
+/**
+ * A command line split into arguments as a shell would for the simple cases tests write: words
+ * separated by spaces, a '…' or "…" group being one argument without its quotes.
+ */
+export function shellWords(line: string): string[] {
+  const words: string[] = [];
+  for (const m of line.matchAll(/'([^']*)'|"([^"]*)"|(\S+)/g))
+    words.push(m[1] ?? m[2] ?? m[3] ?? '');
+  return words;
+}

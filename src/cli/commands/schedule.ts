@@ -11,7 +11,7 @@ import type {
 } from 'reprise/client';
 import { withClient } from '../cli-context.ts';
 import type { CliContext } from '../cli-context.ts';
-import { addClientFlags, addInputFlag, ClientFlags, parseFlags, parseInputs } from '../flags.ts';
+import { addClientFlags, addInputFlag, ClientFlags, Inputs, parseFlags } from '../flags.ts';
 import { inlineJson, printFields, printJson, printTable } from '../output.ts';
 
 const ScheduleFlags = ClientFlags.extend({ scheduleId: z.string().min(1) });
@@ -23,7 +23,7 @@ const CreateFlags = ScheduleFlags.extend({
   workflowType: z.string().min(1),
   taskQueue: z.string().min(1),
   workflowId: z.string().min(1).optional(),
-  input: z.array(z.string()).optional(),
+  input: Inputs,
   paused: z.boolean().optional(),
   note: z.string().optional(),
 });
@@ -71,7 +71,7 @@ function scheduleCreateCommand(context: CliContext): Command {
       .option('--note <note>', 'a note on its state (why it is paused)'),
   ).action(async (options: unknown) => {
     const flags = parseFlags(CreateFlags, options);
-    const args = parseInputs(flags.input);
+    const args = flags.input;
     if (!flags.cron?.length && !flags.interval?.length) {
       throw new InvalidArgumentError(
         "A schedule needs --cron or --interval to say when it runs, e.g. --cron '0 9 * * *' or --interval 1h.",

@@ -7,7 +7,7 @@ import type { CliContext } from '../cli-context.ts';
 import { addClientFlags, ClientFlags, parseFlags } from '../flags.ts';
 import { historyText } from '../history-text.ts';
 import { inlineJson, isoTime, printFields, printJson, printTable } from '../output.ts';
-import { addExecutionFlags, ExecutionFlags, handleOf } from './execution-flags.ts';
+import { executionCommand } from './execution-flags.ts';
 import { awaitOutcome, printOutcome } from './workflow-outcome.ts';
 
 const ListFlags = ClientFlags.extend({
@@ -108,41 +108,38 @@ function printDescription(context: CliContext, d: WorkflowExecutionDescription):
 
 /** `reprise workflow describe`: a run's status, times and pending work. */
 export function workflowDescribeCommand(context: CliContext): Command {
-  return addExecutionFlags(
-    new Command('describe').description('Describe a workflow execution'),
-  ).action(async (options: unknown) => {
-    const flags = parseFlags(ExecutionFlags, options);
-    const described = await withClient(context, flags, (client) =>
-      handleOf(client, flags).describe(),
-    );
-    if (flags.output === 'json') printJson(context.io, describedJson(described));
-    else printDescription(context, described);
+  return executionCommand(context, {
+    name: 'describe',
+    description: 'Describe a workflow execution',
+    run: (handle) => handle.describe(),
+    print: (described, flags) => {
+      if (flags.output === 'json') printJson(context.io, describedJson(described));
+      else printDescription(context, described);
+    },
   });
 }
 
 /** `reprise workflow show`: a run's history (in JSON, what `reprise replay` reads). */
 export function workflowShowCommand(context: CliContext): Command {
-  return addExecutionFlags(
-    new Command('show').description("Show a workflow execution's history"),
-  ).action(async (options: unknown) => {
-    const flags = parseFlags(ExecutionFlags, options);
-    const history = await withClient(context, flags, (client) =>
-      handleOf(client, flags).fetchHistory(),
-    );
-    if (flags.output === 'json') printJson(context.io, history);
-    else context.io.out(historyText(history));
+  return executionCommand(context, {
+    name: 'show',
+    description: "Show a workflow execution's history",
+    run: (handle) => handle.fetchHistory(),
+    print: (history, flags) => {
+      if (flags.output === 'json') printJson(context.io, history);
+      else context.io.out(historyText(history));
+    },
   });
 }
 
 /** `reprise workflow result`: waits for the run to close and prints how it ended. */
 export function workflowResultCommand(context: CliContext): Command {
-  return addExecutionFlags(
-    new Command('result').description('Wait for and print a workflow result'),
-  ).action(async (options: unknown) => {
-    const flags = parseFlags(ExecutionFlags, options);
-    const outcome = await withClient(context, flags, (client) =>
-      awaitOutcome(handleOf(client, flags)),
-    );
-    printOutcome(context, flags.output, outcome);
+  return executionCommand(context, {
+    name: 'result',
+    description: 'Wait for and print a workflow result',
+    run: awaitOutcome,
+    print: (outcome, flags) => {
+      printOutcome(context, flags.output, outcome);
+    },
   });
 }

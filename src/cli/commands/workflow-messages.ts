@@ -1,113 +1,128 @@
 // `reprise workflow query|stack|signal|update|cancel|terminate`: talk to a running workflow.
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import * as z from 'zod';
-import { withClient } from '../cli-context.ts';
 import type { CliContext } from '../cli-context.ts';
-import { addInputFlag, parseFlags, parseInputs } from '../flags.ts';
+import { addInputFlag, Inputs } from '../flags.ts';
+import type { OutputFormat } from '../flags.ts';
 import { inlineJson, printJson } from '../output.ts';
-import { addExecutionFlags, ExecutionFlags, handleOf } from './execution-flags.ts';
+import { ExecutionFlags, executionCommand } from './execution-flags.ts';
 
 /** The built-in query that answers with where the workflow waits. Temporal's. */
 const STACK_TRACE_QUERY = '__stack_trace';
 
 const MessageFlags = ExecutionFlags.extend({
   name: z.string().min(1),
-  input: z.array(z.string()).optional(),
+  input: Inputs,
 });
 
-/** A command that sends the named message with `--input` arguments. */
-function messageCommand(name: string, description: string, what: string): Command {
-  return addInputFlag(
-    addExecutionFlags(new Command(name).description(description)).requiredOption(
-      '--name <name>',
-      `the ${what} name`,
-    ),
-  );
+/** `--name` (the signal, query or update) and its `--input` arguments. */
+function messageOptions(what: string): (command: Command) => Command {
+  return (command) => addInputFlag(command.requiredOption('--name <name>', `the ${what} name`));
+}
+
+/** Prints what the command did: `json` in json, `text` (a line) in text. */
+function report(context: CliContext, output: OutputFormat, json: object, text: string): void {
+  if (output === 'json') printJson(context.io, json);
+  else context.io.out(`${text}\n`);
 }
 
 /** Prints a value a workflow answered with: as JSON on one line in text, `{ result }` in json. */
-function printAnswer(context: CliContext, output: 'text' | 'json', value: unknown): void {
-  if (output === 'json') printJson(context.io, { result: value });
-  else context.io.out(`${inlineJson(value)}\n`);
+function printAnswer(context: CliContext, output: OutputFormat, value: unknown): void {
+  report(context, output, { result: value }, inlineJson(value));
 }
 
 /** `reprise workflow query`: asks a workflow a question and prints its answer. */
 export function workflowQueryCommand(context: CliContext): Command {
-  return messageCommand('query', 'Query a workflow', 'query').action(async (options: unknown) => {
-    const flags = parseFlags(MessageFlags, options);
-    const args = parseInputs(flags.input);
-    const answer = await withClient(context, flags, (client) =>
-      handleOf(client, flags).query<unknown, unknown[]>(flags.name, ...args),
-    );
-    printAnswer(context, flags.output, answer);
+  return executionCommand(context, {
+    name: 'query',
+    description: 'Query a workflow',
+    flags: MessageFlags,
+    options: messageOptions('query'),
+    run: (handle, flags) => handle.query<unknown, unknown[]>(flags.name, ...flags.input),
+    print: (answer, flags) => {
+      printAnswer(context, flags.output, answer);
+    },
   });
 }
 
 /** `reprise workflow stack`: where the workflow's code waits (the `__stack_trace` query). */
 export function workflowStackCommand(context: CliContext): Command {
-  return addExecutionFlags(
-    new Command('stack').description("Print where a workflow's code is waiting"),
-  ).action(async (options: unknown) => {
-    const flags = parseFlags(ExecutionFlags, options);
-    const stack = await withClient(context, flags, (client) =>
-      handleOf(client, flags).query<unknown>(STACK_TRACE_QUERY),
-    );
-    if (flags.output === 'json') printJson(context.io, { stackTrace: stack });
-    else context.io.out(`${String(stack)}\n`);
+  return executionCommand(context, {
+    name: 'stack',
+    description: "Print where a workflow's code is waiting",
+    run: (handle) => handle.query<unknown>(STACK_TRACE_QUERY),
+    print: (stack, flags) => {
+      report(context, flags.output, { stackTrace: stack }, String(stack));
+    },
   });
 }
 
 /** `reprise workflow signal`: sends a signal; it is durable once this returns. */
 export function workflowSignalCommand(context: CliContext): Command {
-  return messageCommand('signal', 'Signal a workflow', 'signal').action(
-    async (options: unknown) => {
-      const flags = parseFlags(MessageFlags, options);
-      const args = parseInputs(flags.input);
-      await withClient(context, flags, (client) =>
-        handleOf(client, flags).signal<unknown[]>(flags.name, ...args),
+  return executionCommand(context, {
+    name: 'signal',
+    description: 'Signal a workflow',
+    flags: MessageFlags,
+    options: messageOptions('signal'),
+    run: (handle, flags) => handle.signal<unknown[]>(flags.name, ...flags.input),
+    print: (_none, flags) => {
+      report(
+        context,
+        flags.output,
+        { signaled: true },
+        `Signal '${flags.name}' sent to workflow ${flags.workflowId}.`,
       );
-      if (flags.output === 'json') printJson(context.io, { signaled: true });
-      else context.io.out(`Signal '${flags.name}' sent to workflow ${flags.workflowId}.\n`);
     },
-  );
+  });
 }
 
 /** `reprise workflow update`: sends an update, waits for its result and prints it. */
 export function workflowUpdateCommand(context: CliContext): Command {
-  return messageCommand('update', 'Update a workflow and print its result', 'update').action(
-    async (options: unknown) => {
-      const flags = parseFlags(MessageFlags, options);
-      const args = parseInputs(flags.input);
-      const result = await withClient(context, flags, (client) =>
-        handleOf(client, flags).executeUpdate<unknown, unknown[]>(flags.name, { args }),
-      );
+  return executionCommand(context, {
+    name: 'update',
+    description: 'Update a workflow and print its result',
+    flags: MessageFlags,
+    options: messageOptions('update'),
+    run: (handle, flags) =>
+      handle.executeUpdate<unknown, unknown[]>(flags.name, { args: flags.input }),
+    print: (result, flags) => {
       printAnswer(context, flags.output, result);
     },
-  );
+  });
 }
 
 /** `reprise workflow cancel`: asks the workflow to cancel; its code decides how it ends. */
 export function workflowCancelCommand(context: CliContext): Command {
-  return addExecutionFlags(
-    new Command('cancel').description('Request cancellation of a workflow'),
-  ).action(async (options: unknown) => {
-    const flags = parseFlags(ExecutionFlags, options);
-    await withClient(context, flags, (client) => handleOf(client, flags).cancel());
-    if (flags.output === 'json') printJson(context.io, { cancelRequested: true });
-    else context.io.out(`Cancellation requested for workflow ${flags.workflowId}.\n`);
+  return executionCommand(context, {
+    name: 'cancel',
+    description: 'Request cancellation of a workflow',
+    run: (handle) => handle.cancel(),
+    print: (_none, flags) => {
+      report(
+        context,
+        flags.output,
+        { cancelRequested: true },
+        `Cancellation requested for workflow ${flags.workflowId}.`,
+      );
+    },
   });
 }
 
-const TerminateFlags = ExecutionFlags.extend({ reason: z.string().optional() });
-
 /** `reprise workflow terminate`: ends the workflow at once, running none of its code. */
 export function workflowTerminateCommand(context: CliContext): Command {
-  return addExecutionFlags(new Command('terminate').description('Terminate a workflow'))
-    .option('--reason <reason>', 'why, recorded in its history')
-    .action(async (options: unknown) => {
-      const flags = parseFlags(TerminateFlags, options);
-      await withClient(context, flags, (client) => handleOf(client, flags).terminate(flags.reason));
-      if (flags.output === 'json') printJson(context.io, { terminated: true });
-      else context.io.out(`Workflow ${flags.workflowId} terminated.\n`);
-    });
+  return executionCommand(context, {
+    name: 'terminate',
+    description: 'Terminate a workflow',
+    flags: ExecutionFlags.extend({ reason: z.string().optional() }),
+    options: (command) => command.option('--reason <reason>', 'why, recorded in its history'),
+    run: (handle, flags) => handle.terminate(flags.reason),
+    print: (_none, flags) => {
+      report(
+        context,
+        flags.output,
+        { terminated: true },
+        `Workflow ${flags.workflowId} terminated.`,
+      );
+    },
+  });
 }

@@ -5,7 +5,7 @@ import * as z from 'zod';
 import type { WorkflowHandle } from 'reprise/client';
 import { withClient } from '../cli-context.ts';
 import type { CliContext } from '../cli-context.ts';
-import { addClientFlags, addInputFlag, ClientFlags, parseFlags, parseInputs } from '../flags.ts';
+import { addClientFlags, addInputFlag, ClientFlags, Inputs, parseFlags } from '../flags.ts';
 import { inlineJson, printFields, printJson } from '../output.ts';
 import { awaitOutcome, printOutcome } from './workflow-outcome.ts';
 
@@ -13,7 +13,7 @@ const StartFlags = ClientFlags.extend({
   type: z.string().min(1),
   taskQueue: z.string().min(1),
   workflowId: z.string().min(1).optional(),
-  input: z.array(z.string()).optional(),
+  input: Inputs,
 });
 type StartFlags = z.infer<typeof StartFlags>;
 
@@ -35,7 +35,7 @@ async function start(
   ) => Promise<void>,
 ): Promise<void> {
   const flags = parseFlags(StartFlags, options);
-  const args = parseInputs(flags.input);
+  const args = flags.input;
   await withClient(context, flags, async (client) => {
     const handle = await client.workflow.start(flags.type, {
       taskQueue: flags.taskQueue,
