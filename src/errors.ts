@@ -28,6 +28,8 @@ export const ErrorCode = {
   WorkflowContinuedAsNew: 'WorkflowContinuedAsNew',
   ScheduleNotFound: 'ScheduleNotFound',
   ScheduleAlreadyRunning: 'ScheduleAlreadyRunning',
+  /** An HTTP request without the server's API key, or with another one. */
+  Unauthenticated: 'Unauthenticated',
   Internal: 'Internal',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -280,6 +282,16 @@ export class WorkflowNotReadyError extends RepriseError {
 export class UnavailableError extends RepriseError {
   constructor(message: string, options?: ErrorOptions) {
     super(ErrorCode.Unavailable, message, options);
+  }
+}
+
+/**
+ * The server wants an API key (`engine.listen({ apiKey })`) and the request had none, or
+ * another one. Pass the server's key as `Connection.connect({ address, apiKey })`.
+ */
+export class UnauthenticatedError extends RepriseError {
+  constructor(message: string) {
+    super(ErrorCode.Unauthenticated, message);
   }
 }
 

@@ -1,32 +1,15 @@
-import { InvalidArgumentError } from '../errors.ts';
-import type { EngineApi } from '../transport/engine-api.ts';
+import { connect } from '../transport/connect.ts';
+import type { Connection as EngineConnection } from '../transport/connect.ts';
 
-export interface ConnectionOptions {
-  readonly address?: string | undefined;
-  readonly apiKey?: string | undefined;
-}
+export type { ConnectionOptions } from '../transport/connect.ts';
+
+/** A connection to an engine, as `Connection.connect` resolves it. */
+export type Connection = EngineConnection;
 
 /**
- * A connection to an engine. In this release a Client or Worker connects in-process through
- * `engine.connection` (from `reprise/server`); `Connection.connect` to a server address comes
- * with the HTTP transport.
+ * A connection to an engine: `await Connection.connect({ address: '127.0.0.1:7233' })` for a
+ * Reprise server over HTTP (`npx reprise dev`, `engine.listen()`), or
+ * `Connection.connect({ engine })` for an engine in this process (`engine.connection` may also be
+ * passed to `Client` and `Worker` as it is).
  */
-export const Connection = {
-  connect(options: ConnectionOptions & { engine?: { connection: EngineApi } }): Promise<EngineApi> {
-    if ((options as { plugins?: unknown }).plugins !== undefined) {
-      return Promise.reject(
-        new InvalidArgumentError(
-          'Connection.connect takes no plugins: the connection is the engine itself, in-process, with nothing to configure. ' +
-            'Pass the plugins to new Client({ plugins }) and Worker.create({ plugins }) instead.',
-        ),
-      );
-    }
-    if (options.engine) return Promise.resolve(options.engine.connection);
-    return Promise.reject(
-      new InvalidArgumentError(
-        `Connecting to '${options.address ?? '(no address)'}' over the network is not available yet: ` +
-          `open an engine in-process with Engine.open() from 'reprise/server' and pass engine.connection.`,
-      ),
-    );
-  },
-};
+export const Connection = { connect };

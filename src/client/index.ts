@@ -69,6 +69,7 @@ export type {
 } from '../protocol/typed-search-attributes.ts';
 export type { History, WorkflowExecutionDescription } from './workflow-handle.ts';
 export { Connection } from './connection.ts';
+export type { ConnectionOptions } from './connection.ts';
 export { ScheduleClient } from './schedule-client.ts';
 export { ScheduleHandle } from './schedule-handle.ts';
 export { ScheduleOverlapPolicy } from '../protocol/schedules.ts';

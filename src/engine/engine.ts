@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import * as z from 'zod';
+import { IllegalStateError } from '../errors.ts';
 import { defaultLogger } from '../logger.ts';
 import type { Logger } from '../logger.ts';
 import { openStore } from '../store/open-store.ts';
@@ -51,6 +52,18 @@ import { patchSchedule } from './ops/schedules/patch-schedule.ts';
 import { updateSchedule } from './ops/schedules/update-schedule.ts';
 import { QueryDispatcher } from './task-queues/query-dispatcher.ts';
 import { TimerLoop } from './timers/timer-loop.ts';
+import { engineHttpApp, serveHttp } from '../transport/http/http-server.ts';
+import type { EngineServer, HttpApiOptions } from '../transport/http/http-server.ts';
+
+export type { EngineServer } from '../transport/http/http-server.ts';
+
+/** Where and how `engine.listen()` serves the HTTP API. */
+export interface ListenOptions extends Omit<HttpApiOptions, 'logger'> {
+  /** Default 7233; 0 takes a free port (read it from the server's `port`). */
+  readonly port?: number | undefined;
+  /** Default `'127.0.0.1'`: only this machine. `'0.0.0.0'` serves every interface. */
+  readonly host?: string | undefined;
+}
 
 export interface EngineOptions {
   /** `'sqlite::memory:'`, `'sqlite:./reprise.db'`, or a Store instance. */
@@ -82,6 +95,7 @@ export class Engine {
   readonly #ownsStore: boolean;
   readonly #closing = new AbortController();
   #closed = false;
+  readonly #servers = new Set<EngineServer>();
   /** Serves `Client` and `Worker` in this process. */
   readonly connection: EngineApi;
 
@@ -147,6 +161,33 @@ export class Engine {
       this.connection.removeSearchAttributes({ namespace, searchAttributes: [...names] }),
   };
 
+  /**
+   * Serves the engine's HTTP API (`POST /api/v1/<method>`, for `Connection.connect({ address })`
+   * in other processes) on `host:port`, until the server's `close()` or `engine.close()`.
+   *
+   * @example
+   * const server = await engine.listen({ port: 7233 });
+   * const connection = await Connection.connect({ address: server.url }); // in any process
+   */
+  async listen(options: ListenOptions = {}): Promise<EngineServer> {
+    if (this.#closed) {
+      throw new IllegalStateError(
+        'This engine is closed: open one with Engine.open() and call listen() on it.',
+      );
+    }
+    const app = engineHttpApp(this.connection, { ...options, logger: this.#deps.logger });
+    const server = await serveHttp(app, options);
+    this.#servers.add(server);
+    return {
+      url: server.url,
+      port: server.port,
+      close: (graceMs) => {
+        this.#servers.delete(server);
+        return server.close(graceMs);
+      },
+    };
+  }
+
   /** The engine's dependencies, for wiring (testing environments, the HTTP server). */
   get deps(): EngineDeps {
     return this.#deps;
@@ -167,6 +208,9 @@ export class Engine {
     if (this.#closed) return;
     this.#closed = true;
     this.#closing.abort();
+    // After the abort: long-polls and waits in flight get their answer (the engine closed) first.
+    await Promise.all([...this.#servers].map((s) => s.close()));
+    this.#servers.clear();
     this.#deps.closeWatch.close();
     await this.#timers.close();
     await this.#processes.close();

@@ -5,7 +5,9 @@
  * const client = new Client({ connection: engine.connection });
  */
 export { Engine } from '../engine/engine.ts';
-export type { EngineOptions } from '../engine/engine.ts';
+export type { EngineOptions, EngineServer, ListenOptions } from '../engine/engine.ts';
+export { engineHttpApp } from '../transport/http/http-server.ts';
+export type { HttpApiOptions } from '../transport/http/http-server.ts';
 export type { EngineLimits } from '../engine/deps.ts';
 export { ManualClock, SystemClock } from '../engine/clock.ts';
 export type { Clock } from '../engine/clock.ts';

@@ -116,6 +116,56 @@ export interface EngineApi {
   listSearchAttributes(req: { namespace: string }): Promise<ListSearchAttributesResponse>;
 }
 
+/**
+ * Every method of `EngineApi` by name, for a transport that serves or calls them by name (the HTTP
+ * API's `POST /api/v1/<method>`). A record of every key, so a method added to the interface and
+ * not here fails to compile.
+ */
+const METHODS: Record<keyof EngineApi, true> = {
+  startWorkflow: true,
+  signalWorkflow: true,
+  queryWorkflow: true,
+  cancelWorkflow: true,
+  terminateWorkflow: true,
+  describeWorkflow: true,
+  getWorkflowOutcome: true,
+  getHistory: true,
+  updateWorkflow: true,
+  pollWorkflowUpdate: true,
+  signalWithStartWorkflow: true,
+  updateWithStartWorkflow: true,
+  listWorkflows: true,
+  countWorkflows: true,
+  registerWorker: true,
+  pollWorkflowTask: true,
+  completeWorkflowTask: true,
+  failWorkflowTask: true,
+  respondQueryTask: true,
+  pollActivityTask: true,
+  completeActivityTask: true,
+  failActivityTask: true,
+  reportActivityTaskCanceled: true,
+  heartbeatActivityTask: true,
+  releaseActivityTask: true,
+  createSchedule: true,
+  describeSchedule: true,
+  updateSchedule: true,
+  patchSchedule: true,
+  deleteSchedule: true,
+  listSchedules: true,
+  addSearchAttributes: true,
+  removeSearchAttributes: true,
+  listSearchAttributes: true,
+};
+export type EngineApiMethod = keyof EngineApi;
+export const ENGINE_API_METHODS = Object.keys(METHODS) as readonly EngineApiMethod[];
+
+/** The methods that long-poll and take the caller's abort signal as their second argument. */
+export const LONG_POLL_METHODS: ReadonlySet<EngineApiMethod> = new Set([
+  'pollWorkflowTask',
+  'pollActivityTask',
+]);
+
 export interface AddSearchAttributesRequest {
   namespace: string;
   /**

@@ -28,6 +28,8 @@ export type {
   WorkerTuner,
   WorkflowSlotInfo,
 } from './worker-tuner.ts';
+export { NativeConnection } from './native-connection.ts';
+export type { NativeConnectionOptions } from './native-connection.ts';
 export { Runtime } from './runtime.ts';
 export type { RuntimeOptions } from './runtime.ts';
 export { DefaultLogger } from './default-logger.ts';

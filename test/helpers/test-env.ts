@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'reprise/client';
+import { Client, Connection } from 'reprise/client';
 import { Engine } from 'reprise/server';
 import type { Clock, EngineLimits, EngineOptions } from 'reprise/server';
 import { Worker } from 'reprise/worker';
@@ -56,6 +56,20 @@ export function tempDir(): { dir: string; remove: () => void } {
   };
 }
 
+/** How the suites' clients and workers reach their engine: `REPRISE_TEST_TRANSPORT=http|inprocess`. */
+export const testTransport: 'http' | 'inprocess' =
+  process.env['REPRISE_TEST_TRANSPORT'] === 'http' ? 'http' : 'inprocess';
+
+/**
+ * A connection to `engine` over the suites' transport: in-process, or over HTTP on loopback
+ * (the engine then listens on a free port until it closes).
+ */
+export async function testConnection(engine: Engine): Promise<Connection> {
+  if (testTransport === 'inprocess') return Connection.connect({ engine });
+  const server = await engine.listen({ port: 0 });
+  return Connection.connect({ address: server.url });
+}
+
 export interface TestEnv {
   engine: Engine;
   client: Client;
@@ -107,13 +121,14 @@ export async function startTestEnv(
     throw e;
   });
   const taskQueue = uniqueQueue();
-  const client = new Client({ connection: engine.connection });
+  const connection = await testConnection(engine);
+  const client = new Client({ connection });
   const workers: { worker: Worker; running: Promise<void> }[] = [];
   const startWorker = async (
     extra: Partial<WorkerOptions> = {},
   ): Promise<{ worker: Worker; stop: () => Promise<void> }> => {
     const worker = await Worker.create({
-      connection: engine.connection,
+      connection,
       taskQueue,
       workflowsPath: fixturesPath(opts.workflows ?? 'workflows.ts'),
       activities: opts.activities,
@@ -150,6 +165,7 @@ export async function startTestEnv(
     stopWorkers,
     close: async () => {
       await stopWorkers();
+      await connection.close();
       await engine.close();
       await store?.close();
       tmp.remove();

@@ -290,7 +290,8 @@ function endActivity(tx: RunTx, a: PendingActivity): number {
 const CompleteSchema = z.object({
   ...TargetSchema,
   identity: z.string().min(1),
-  result: z.unknown(),
+  // Absent when the activity returned nothing (JSON has no undefined).
+  result: z.unknown().optional(),
   eagerWorkflowTask: z.boolean().optional(),
 });
 

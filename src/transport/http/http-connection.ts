@@ -1,0 +1,180 @@
+import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
+import { InvalidArgumentError, UnavailableError } from '../../errors.ts';
+import { ENGINE_API_METHODS, LONG_POLL_METHODS } from '../engine-api.ts';
+import type { EngineApi, EngineApiMethod } from '../engine-api.ts';
+import { fromWireError, isWireError } from './wire-errors.ts';
+
+/** An `EngineApi` served by a Reprise server over HTTP. */
+export interface HttpConnection extends EngineApi {
+  /** The server's base URL: `http://127.0.0.1:7233`. */
+  readonly address: string;
+  /** Cuts the calls in flight (they fail with `UnavailableError`) and refuses new ones. */
+  close(): Promise<void>;
+}
+
+/**
+ * `'http://host:port'`, `'https://host:port'` or `'host:port'` as a base URL; throws
+ * `InvalidArgumentError` for anything else.
+ */
+export function baseUrl(address: string): string {
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(address) ? address : `http://${address}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw new InvalidArgumentError(
+      `'${address}' is not a server address: give 'host:port' or 'http://host:port' (e.g. '127.0.0.1:7233').`,
+    );
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new InvalidArgumentError(
+      `'${address}' is not an http(s) address: a Reprise server speaks HTTP; give 'host:port' or 'http://host:port'.`,
+    );
+  }
+  return url.origin;
+}
+
+/** The header that names a long-poll, so that its caller can end it: `POST /api/v1/_cancelPoll`. */
+export const POLL_ID_HEADER = 'x-reprise-poll-id';
+
+/**
+ * A connection to a Reprise server at `address`: each `EngineApi` method is a
+ * `POST /api/v1/<method>` with the request as JSON. Errors come back as the classes the engine
+ * threw; a server that cannot be reached, or that answers something that is not its API, is an
+ * `UnavailableError` (a worker retries it).
+ *
+ * A long-poll whose signal aborts is not cut: the server is asked to end it, and its answer is
+ * awaited. It is then undefined, or a task the engine handed to the poll before the request to
+ * end it came, which the caller must run (a worker does, as it shuts down). Cutting the request
+ * would lose such a task until its timeout. Only when the server cannot be asked is it cut.
+ */
+export function httpConnection(options: {
+  address: string;
+  apiKey?: string | undefined;
+}): HttpConnection {
+  const base = baseUrl(options.address);
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (options.apiKey !== undefined) headers['authorization'] = `Bearer ${options.apiKey}`;
+  const closed = new AbortController();
+  const isClosed = (): boolean => closed.signal.aborted;
+  // Every call in flight listens on it, and a worker keeps several long-polls open.
+  setMaxListeners(0, closed.signal);
+
+  const post = async (
+    path: string,
+    body: unknown,
+    init: { signal: AbortSignal; headers?: Record<string, string> },
+  ) => {
+    const res = await fetch(`${base}/api/v1/${path}`, {
+      method: 'POST',
+      headers: init.headers ?? headers,
+      body: JSON.stringify(body ?? {}),
+      signal: init.signal,
+    });
+    return { status: res.status, text: await res.text() };
+  };
+
+  const unreachable = (e: unknown): UnavailableError =>
+    new UnavailableError(
+      `Cannot reach the Reprise server at ${base} (${describeFetchError(e)}). Check that it is running (npx reprise dev) and that the address is right.`,
+      { cause: e },
+    );
+
+  const answer = (method: string, status: number, text: string): unknown => {
+    let body: { result?: unknown; error?: unknown };
+    try {
+      body = JSON.parse(text) as typeof body;
+    } catch {
+      throw new UnavailableError(
+        `The server at ${base} answered ${method} with HTTP ${status} and a body that is not JSON: is it a Reprise server? Check the address.`,
+      );
+    }
+    if (status >= 200 && status < 300) return body.result;
+    if (isWireError(body.error)) throw fromWireError(body.error);
+    throw new UnavailableError(
+      `The server at ${base} answered ${method} with HTTP ${status} and no Reprise error: is it a Reprise server? Check the address.`,
+    );
+  };
+
+  const call = async (method: EngineApiMethod, request: unknown): Promise<unknown> => {
+    if (closed.signal.aborted) throw closedError(base);
+    let res: { status: number; text: string };
+    try {
+      res = await post(method, request, { signal: closed.signal });
+    } catch (e) {
+      if (isClosed()) throw closedError(base);
+      throw unreachable(e);
+    }
+    return answer(method, res.status, res.text);
+  };
+
+  const longPoll = async (
+    method: EngineApiMethod,
+    request: unknown,
+    signal: AbortSignal | undefined,
+  ): Promise<unknown> => {
+    if (closed.signal.aborted) throw closedError(base);
+    if (signal?.aborted === true) return undefined;
+    const pollId = randomUUID();
+    // Aborted only when the server cannot be asked to end the poll.
+    const cut = new AbortController();
+    const onAbort = (): void => {
+      post('_cancelPoll', { pollId }, { signal: AbortSignal.timeout(CANCEL_POLL_TIMEOUT_MS) })
+        .then(({ status }) => {
+          if (status !== 200) cut.abort();
+        })
+        .catch(() => {
+          cut.abort();
+        });
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    let res: { status: number; text: string };
+    try {
+      res = await post(method, request, {
+        signal: AbortSignal.any([cut.signal, closed.signal]),
+        headers: { ...headers, [POLL_ID_HEADER]: pollId },
+      });
+    } catch (e) {
+      if (isClosed()) throw closedError(base);
+      if (cut.signal.aborted) return undefined;
+      throw unreachable(e);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+    return answer(method, res.status, res.text);
+  };
+
+  const api = Object.fromEntries(
+    ENGINE_API_METHODS.map((m) => [
+      m,
+      LONG_POLL_METHODS.has(m)
+        ? (req: unknown, signal?: AbortSignal) => longPoll(m, req, signal)
+        : (req: unknown) => call(m, req),
+    ]),
+  ) as unknown as EngineApi;
+  return Object.assign(api, {
+    address: base,
+    close: (): Promise<void> => {
+      closed.abort();
+      return Promise.resolve();
+    },
+  });
+}
+
+/** How long a request to end a long-poll may take before the poll is cut instead. */
+const CANCEL_POLL_TIMEOUT_MS = 5_000;
+
+function closedError(base: string): UnavailableError {
+  return new UnavailableError(
+    `The connection to ${base} was closed: connect again with Connection.connect({ address }).`,
+  );
+}
+
+/** fetch's `TypeError: fetch failed` hides the reason in its cause (`ECONNREFUSED`, …). */
+function describeFetchError(e: unknown): string {
+  const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+  if (cause?.code) return cause.code;
+  if (cause?.message) return cause.message;
+  return e instanceof Error ? e.message : String(e);
+}

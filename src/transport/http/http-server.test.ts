@@ -1,0 +1,323 @@
+// The HTTP API at its edge: what a malformed, oversized, unauthenticated or unknown request gets,
+// how errors cross as their classes, and long-polls that end with their caller. A real engine on
+// a SQLite file, real HTTP on loopback.
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { Engine } from '../../engine/engine.ts';
+import type { EngineServer } from '../../engine/engine.ts';
+import {
+  EngineClosedError,
+  InvalidArgumentError,
+  PayloadTooLargeError,
+  UnauthenticatedError,
+  UnavailableError,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+} from '../../errors.ts';
+import { tempDir, waitFor } from '../../../test/helpers/test-env.ts';
+import type { StartWorkflowRequest } from '../engine-api.ts';
+import { connect } from '../connect.ts';
+import { baseUrl, httpConnection } from './http-connection.ts';
+
+const start = (workflowId: string): StartWorkflowRequest => ({
+  namespace: 'default',
+  workflowId,
+  workflowType: 'nobodyRunsThis',
+  taskQueue: 'http-edge',
+  args: [1, 'two'],
+});
+
+async function post(
+  server: EngineServer,
+  path: string,
+  body: string,
+  headers: Record<string, string> = {},
+): Promise<{
+  status: number;
+  body: { result?: unknown; error?: { code: string; message: string } };
+}> {
+  const res = await fetch(`${server.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  });
+  return { status: res.status, body: (await res.json()) as never };
+}
+
+describe('the HTTP API', () => {
+  const tmp = tempDir();
+  let engine: Engine;
+  let server: EngineServer;
+  const count = async (): Promise<number> =>
+    (await engine.connection.countWorkflows({ namespace: 'default' })).count;
+
+  before(async () => {
+    engine = await Engine.open({ store: `sqlite:${tmp.dir}/http.db` });
+    server = await engine.listen({ port: 0, maxRequestBytes: 64 * 1024 });
+  });
+  after(async () => {
+    await engine.close();
+    tmp.remove();
+  });
+
+  test('a call answers { result } and changes what the engine holds', async () => {
+    const res = await post(server, '/api/v1/startWorkflow', JSON.stringify(start('edge-1')));
+    assert.equal(res.status, 200);
+    const runId = (res.body.result as { runId: string }).runId;
+    const d = await engine.connection.describeWorkflow({
+      namespace: 'default',
+      workflowId: 'edge-1',
+      runId,
+    });
+    assert.equal(d.workflowType, 'nobodyRunsThis');
+    // A method that returns nothing answers no result.
+    const signalled = await post(
+      server,
+      '/api/v1/signalWorkflow',
+      JSON.stringify({ namespace: 'default', workflowId: 'edge-1', signalName: 's', args: [] }),
+    );
+    assert.equal(signalled.status, 200);
+    assert.deepEqual(signalled.body, {});
+  });
+
+  test('malformed requests are refused with what to do, and change nothing', async () => {
+    const before = await count();
+    const notJson = await post(server, '/api/v1/startWorkflow', '{"namespace": ');
+    assert.equal(notJson.status, 400);
+    assert.equal(notJson.body.error?.code, 'InvalidArgument');
+    assert.match(notJson.body.error.message, /not JSON .*Send the request as a JSON object/);
+
+    const notObject = await post(server, '/api/v1/startWorkflow', '[1, 2]');
+    assert.equal(notObject.status, 400);
+    assert.match(notObject.body.error?.message ?? '', /must be a JSON object/);
+
+    const wrongShape = await post(
+      server,
+      '/api/v1/startWorkflow',
+      JSON.stringify({ ...start('edge-bad'), taskQueue: 42 }),
+    );
+    assert.equal(wrongShape.status, 400);
+    assert.match(wrongShape.body.error?.message ?? '', /taskQueue/);
+
+    const unknown = await post(server, '/api/v1/startWorkflows', '{}');
+    assert.equal(unknown.status, 400);
+    assert.match(
+      unknown.body.error?.message ?? '',
+      /No API method 'startWorkflows'.*startWorkflow,/,
+    );
+
+    const res = await fetch(`${server.url}/api/v2/anything`);
+    assert.equal(res.status, 400);
+    assert.match(
+      ((await res.json()) as { error: { message: string } }).error.message,
+      /POST \/api\/v1\/<method>/,
+    );
+    assert.equal(await count(), before);
+  });
+
+  test('a body over the limit gets 413 PayloadTooLarge, and nothing is started', async () => {
+    const before = await count();
+    const big = JSON.stringify({ ...start('edge-big'), args: ['x'.repeat(70 * 1024)] });
+    const res = await post(server, '/api/v1/startWorkflow', big);
+    assert.equal(res.status, 413);
+    assert.equal(res.body.error?.code, 'PayloadTooLarge');
+    assert.match(res.body.error.message, /over the 65536-byte payload limit/);
+    // The client rebuilds the class.
+    const connection = httpConnection({ address: server.url });
+    await assert.rejects(
+      connection.startWorkflow({ ...start('edge-big'), args: ['x'.repeat(70 * 1024)] }),
+      (e: unknown) => e instanceof PayloadTooLargeError && e.limitBytes === 65536,
+    );
+    assert.equal(await count(), before);
+  });
+
+  test('errors come back as the classes the engine threw, with their fields', async () => {
+    const connection = httpConnection({ address: server.url });
+    const first = await connection.startWorkflow(start('edge-twice'));
+    const again = await connection.startWorkflow(start('edge-twice')).catch((e: unknown) => e);
+    assert.ok(again instanceof WorkflowExecutionAlreadyStartedError);
+    assert.equal(again.code, 'WorkflowAlreadyStarted');
+    assert.equal(again.name, 'WorkflowExecutionAlreadyStartedError');
+    assert.equal(again.runId, first.runId);
+    assert.equal(again.workflowId, 'edge-twice');
+    assert.match(again.message, /is already running/);
+
+    const missing = await connection
+      .describeWorkflow({ namespace: 'default', workflowId: 'edge-none' })
+      .catch((e: unknown) => e);
+    assert.ok(missing instanceof WorkflowNotFoundError);
+    assert.equal(missing.workflowId, 'edge-none');
+    assert.equal(missing.namespace, 'default');
+    assert.ok(missing.stack?.includes('http-server.test.ts'), 'the stack is the caller’s');
+
+    const refused = await connection
+      .listWorkflows({ namespace: 'default', query: 'WorkflowType = ' })
+      .catch((e: unknown) => e);
+    assert.ok(refused instanceof InvalidArgumentError);
+  });
+
+  test('a long-poll whose caller aborts answers undefined, and its task goes to the next poll', async () => {
+    const connection = httpConnection({ address: server.url });
+    const taskQueue = 'http-edge-poll';
+    const ac = new AbortController();
+    const poll = connection.pollWorkflowTask(
+      { namespace: 'default', taskQueue, identity: 'edge', waitMs: 30_000 },
+      ac.signal,
+    );
+    ac.abort();
+    assert.equal(await poll, undefined);
+    // The server has seen the caller go: a task started now is not handed to that dead poll.
+    await connection.startWorkflow({ ...start('edge-after-abort'), taskQueue });
+    const task = await connection.pollWorkflowTask({
+      namespace: 'default',
+      taskQueue,
+      identity: 'edge',
+      waitMs: 5_000,
+    });
+    assert.equal(task?.kind === 'workflow' ? task.workflowId : undefined, 'edge-after-abort');
+  });
+
+  test('a task handed to a poll as its caller aborts it is answered, not lost', async () => {
+    // The caller's abort asks the server to end the poll and reads its answer: a task the engine
+    // handed to the poll first comes back with it. Cutting the request instead would start the
+    // task and lose it until its timeout.
+    const connection = httpConnection({ address: server.url });
+    const taskQueue = 'http-edge-race';
+    const poll = (signal?: AbortSignal) =>
+      connection.pollWorkflowTask(
+        { namespace: 'default', taskQueue, identity: 'edge', waitMs: 2_000 },
+        signal,
+      );
+    for (let round = 0; round < 5; round++) {
+      const ac = new AbortController();
+      const raced = poll(ac.signal);
+      await waitFor(
+        () => engine.deps.pollers.count('default', taskQueue, 'workflow') === 1,
+        'the poll to wait in the engine',
+      );
+      // The start hands its task to the waiting poll; the caller aborts as the answer travels.
+      await engine.connection.startWorkflow({ ...start(`edge-race-${round}`), taskQueue });
+      ac.abort();
+      const first = await raced;
+      const task = first ?? (await poll());
+      assert.equal(task?.kind === 'workflow' ? task.workflowId : undefined, `edge-race-${round}`);
+    }
+  });
+
+  test('GET /api/v1/health answers', async () => {
+    const res = await fetch(`${server.url}/api/v1/health`);
+    assert.deepEqual(await res.json(), { status: 'ok' });
+  });
+});
+
+describe('an HTTP API with an API key', () => {
+  const tmp = tempDir();
+  let engine: Engine;
+  let server: EngineServer;
+
+  before(async () => {
+    engine = await Engine.open({ store: `sqlite:${tmp.dir}/key.db` });
+    server = await engine.listen({ port: 0, apiKey: 'sesame' });
+  });
+  after(async () => {
+    await engine.close();
+    tmp.remove();
+  });
+
+  test('refuses a call without the key, or with another, with 401 and what to do', async () => {
+    const none = await post(server, '/api/v1/startWorkflow', JSON.stringify(start('key-1')));
+    assert.equal(none.status, 401);
+    assert.match(none.body.error?.message ?? '', /wants an API key/);
+    const wrong = await post(server, '/api/v1/startWorkflow', JSON.stringify(start('key-1')), {
+      authorization: 'Bearer open',
+    });
+    assert.equal(wrong.status, 401);
+    assert.match(wrong.body.error?.message ?? '', /not the one this server was started with/);
+    const client = await connect({ address: server.url, apiKey: 'open' });
+    await assert.rejects(client.startWorkflow(start('key-1')), UnauthenticatedError);
+    assert.equal((await engine.connection.countWorkflows({ namespace: 'default' })).count, 0);
+  });
+
+  test('takes a call with the key', async () => {
+    const client = await connect({ address: server.url, apiKey: 'sesame' });
+    const { runId } = await client.startWorkflow(start('key-2'));
+    assert.equal(typeof runId, 'string');
+    await client.close();
+    await assert.rejects(client.startWorkflow(start('key-3')), /was closed: connect again/);
+  });
+});
+
+describe('reaching a server', () => {
+  test('a server that is not there is UnavailableError naming its address', async () => {
+    // A port that was free a moment ago: nothing listens on it.
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => {
+          resolve(p);
+        });
+      });
+    });
+    const connection = httpConnection({ address: `127.0.0.1:${port}` });
+    const e = await connection
+      .countWorkflows({ namespace: 'default' })
+      .catch((err: unknown) => err);
+    assert.ok(e instanceof UnavailableError);
+    assert.match(
+      e.message,
+      new RegExp(
+        `Cannot reach the Reprise server at http://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\)`,
+      ),
+    );
+  });
+
+  test('addresses: host:port or http(s) URLs; anything else is refused', () => {
+    assert.equal(baseUrl('localhost:7233'), 'http://localhost:7233');
+    assert.equal(baseUrl('https://reprise.example:443/'), 'https://reprise.example');
+    assert.throws(() => baseUrl('ftp://host:21'), /not an http\(s\) address/);
+    assert.throws(() => baseUrl('::nonsense::'), InvalidArgumentError);
+  });
+
+  test('listen on a port in use says so', async () => {
+    const tmp = tempDir();
+    const engine = await Engine.open({ store: `sqlite:${tmp.dir}/port.db` });
+    try {
+      const first = await engine.listen({ port: 0 });
+      await assert.rejects(
+        engine.listen({ port: first.port }),
+        /is in use: stop what listens there/,
+      );
+    } finally {
+      await engine.close();
+      tmp.remove();
+    }
+  });
+
+  test('engine.close() answers an open long-poll at once, then stops serving', async () => {
+    const tmp = tempDir();
+    const engine = await Engine.open({ store: `sqlite:${tmp.dir}/close.db` });
+    const server = await engine.listen({ port: 0 });
+    const connection = httpConnection({ address: server.url });
+    const poll = connection.pollActivityTask({
+      namespace: 'default',
+      taskQueue: 'none',
+      identity: 'edge',
+      waitMs: 30_000,
+    });
+    await waitFor(
+      () => engine.deps.pollers.count('default', 'none', 'activity') === 1,
+      'the poll to wait in the engine',
+    );
+    const closed = engine.close();
+    assert.equal(await poll, undefined);
+    await closed;
+    // A server that is gone is one to try again later (a worker polls on): not a closed engine.
+    const e = await connection
+      .countWorkflows({ namespace: 'default' })
+      .catch((err: unknown) => err);
+    assert.ok(e instanceof UnavailableError && !(e instanceof EngineClosedError), String(e));
+    assert.match(e.message, /Cannot reach/);
+    tmp.remove();
+  });
+});

@@ -1,0 +1,261 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createAdaptorServer } from '@hono/node-server';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import {
+  InvalidArgumentError,
+  PayloadTooLargeError,
+  RepriseError,
+  UnauthenticatedError,
+} from '../../errors.ts';
+import type { Logger } from '../../logger.ts';
+import { ENGINE_API_METHODS, LONG_POLL_METHODS } from '../engine-api.ts';
+import type { EngineApi, EngineApiMethod } from '../engine-api.ts';
+import { POLL_ID_HEADER } from './http-connection.ts';
+import { statusOf, toWireError } from './wire-errors.ts';
+
+/** The largest request body the server reads by default: 64 MiB. */
+export const DEFAULT_MAX_REQUEST_BYTES = 64 * 1024 * 1024;
+
+export interface HttpApiOptions {
+  /** When set, every `/api/` request must carry `Authorization: Bearer <apiKey>`. */
+  readonly apiKey?: string | undefined;
+  /** Requests with a larger body are refused with 413 `PayloadTooLarge`. */
+  readonly maxRequestBytes?: number | undefined;
+  /** Where failures that are bugs (not a `RepriseError`) are logged. */
+  readonly logger?: Logger | undefined;
+}
+
+const METHODS: ReadonlySet<string> = new Set(ENGINE_API_METHODS);
+
+/**
+ * The engine's HTTP API as a Hono app: `POST /api/v1/<method>` for each `EngineApi` method, the
+ * body its request as JSON, the answer `{ "result": … }` (no `result` for a method that returns
+ * nothing) or `{ "error": WireError }` with the status of its code; `GET /api/v1/health`.
+ * Long-polls end when the caller goes away. Paths outside `/api/` are left to other routes (the
+ * web UI).
+ */
+export function engineHttpApp(api: EngineApi, options: HttpApiOptions = {}): Hono {
+  const app = new Hono();
+  const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
+  const refuse = (c: { req: { path: string } }, e: unknown): Response => {
+    const wire = toWireError(e);
+    if (!(e instanceof RepriseError)) {
+      options.logger?.error({ err: e, path: c.req.path }, 'an API call failed with a bug');
+    }
+    return Response.json({ error: wire }, { status: statusOf(wire.code) });
+  };
+  if (options.apiKey !== undefined) {
+    const expected = Buffer.from(`Bearer ${options.apiKey}`);
+    app.use('/api/*', async (c, next) => {
+      const given = Buffer.from(c.req.header('authorization') ?? '');
+      if (given.length === expected.length && timingSafeEqual(given, expected)) return next();
+      return refuse(
+        c,
+        new UnauthenticatedError(
+          given.length === 0
+            ? 'This server wants an API key: pass it as Connection.connect({ address, apiKey }), or the header "Authorization: Bearer <key>".'
+            : 'The API key is not the one this server was started with. Check the key given to Connection.connect({ apiKey }) (or REPRISE_API_KEY).',
+        ),
+      );
+    });
+  }
+  app.get('/api/v1/health', (c) => c.json({ status: 'ok' }));
+  const polls = new OpenPolls();
+  // A long-poll's caller ends it (a worker shutting down) and then reads its answer: nothing, or
+  // a task handed to it before this came. Cutting the connection instead could lose that task.
+  app.post('/api/v1/_cancelPoll', async (c) => {
+    const body = (await c.req.json().catch(() => undefined)) as { pollId?: unknown } | undefined;
+    if (typeof body?.pollId !== 'string' || body.pollId.length === 0) {
+      return refuse(
+        c,
+        new InvalidArgumentError(
+          '_cancelPoll wants { "pollId": "<the poll\'s x-reprise-poll-id header>" }.',
+        ),
+      );
+    }
+    polls.cancel(body.pollId);
+    return c.json({});
+  });
+  app.post(
+    '/api/v1/:method',
+    bodyLimit({
+      maxSize: maxRequestBytes,
+      onError: (c) => {
+        // A body sent in chunks has no length: it was read up to the limit and no further.
+        const length = Number(c.req.header('content-length'));
+        const known = Number.isSafeInteger(length) && length > maxRequestBytes;
+        return refuse(
+          c,
+          new PayloadTooLargeError(
+            known ? 'The request body' : 'The request body (sent in chunks, read up to the limit)',
+            known ? length : maxRequestBytes + 1,
+            maxRequestBytes,
+          ),
+        );
+      },
+    }),
+    async (c) => {
+      const method = c.req.param('method');
+      if (!METHODS.has(method)) {
+        return refuse(
+          c,
+          new InvalidArgumentError(
+            `No API method '${method}'. The methods are POST /api/v1/<method> for: ${ENGINE_API_METHODS.join(', ')}.`,
+          ),
+        );
+      }
+      let request: unknown;
+      try {
+        request = JSON.parse(await c.req.text());
+      } catch (e) {
+        return refuse(
+          c,
+          new InvalidArgumentError(
+            `The body of ${method} is not JSON (${e instanceof Error ? e.message : String(e)}). Send the request as a JSON object.`,
+          ),
+        );
+      }
+      if (typeof request !== 'object' || request === null || Array.isArray(request)) {
+        return refuse(
+          c,
+          new InvalidArgumentError(`The body of ${method} must be a JSON object: its request.`),
+        );
+      }
+      try {
+        const m = method as EngineApiMethod;
+        const result = LONG_POLL_METHODS.has(m)
+          ? await polls.run(c.req.header(POLL_ID_HEADER), c.req.raw.signal, (signal) =>
+              call(api, m, request, signal),
+            )
+          : await call(api, m, request);
+        return c.json(result === undefined ? {} : { result });
+      } catch (e) {
+        return refuse(c, e);
+      }
+    },
+  );
+  app.all('/api/*', (c) =>
+    refuse(
+      c,
+      new InvalidArgumentError(
+        `No API route ${c.req.method} ${c.req.path}. Calls are POST /api/v1/<method> with a JSON body; GET /api/v1/health answers whether the server is up.`,
+      ),
+    ),
+  );
+  return app;
+}
+
+function call(
+  api: EngineApi,
+  method: EngineApiMethod,
+  request: object,
+  signal?: AbortSignal,
+): Promise<unknown> {
+  const target = api as unknown as Record<
+    EngineApiMethod,
+    (req: unknown, signal?: AbortSignal) => Promise<unknown>
+  >;
+  return signal ? target[method](request, signal) : target[method](request);
+}
+
+/** How long an end asked for a poll that has not arrived yet is remembered. */
+const EARLY_CANCEL_MS = 60_000;
+
+/** The long-polls in flight by their callers' ids, so that a caller can end its own. */
+class OpenPolls {
+  readonly #open = new Map<string, AbortController>();
+  /** Ends asked for before their poll arrived (the two requests raced), with when. */
+  readonly #early = new Map<string, number>();
+
+  async run<T>(
+    pollId: string | undefined,
+    gone: AbortSignal,
+    poll: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T | undefined> {
+    if (pollId === undefined) return poll(gone);
+    if (this.#early.delete(pollId)) return undefined;
+    const ended = new AbortController();
+    this.#open.set(pollId, ended);
+    try {
+      return await poll(AbortSignal.any([gone, ended.signal]));
+    } finally {
+      this.#open.delete(pollId);
+    }
+  }
+
+  cancel(pollId: string): void {
+    const open = this.#open.get(pollId);
+    if (open) {
+      open.abort();
+      return;
+    }
+    const now = Date.now();
+    for (const [id, at] of this.#early) {
+      if (now - at < EARLY_CANCEL_MS) break;
+      this.#early.delete(id);
+    }
+    this.#early.set(pollId, now);
+  }
+}
+
+/** A running HTTP server. */
+export interface EngineServer {
+  /** Where it listens: `http://127.0.0.1:7233`. */
+  readonly url: string;
+  readonly port: number;
+  /**
+   * Stops taking connections and resolves once the requests in flight are answered (those still
+   * open after `graceMs`, 2 s by default, are cut).
+   */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** Serves `app` on `host:port` (port 0: a free one) until `close()`. */
+export async function serveHttp(
+  app: Hono,
+  options: { port?: number | undefined; host?: string | undefined },
+): Promise<EngineServer> {
+  const host = options.host ?? '127.0.0.1';
+  const server = createAdaptorServer({ fetch: app.fetch, hostname: host });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 7233, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  }).catch((e: unknown) => {
+    const code = (e as { code?: string }).code;
+    throw new InvalidArgumentError(
+      code === 'EADDRINUSE'
+        ? `Port ${options.port} on ${host} is in use: stop what listens there, or choose another port (0 takes a free one).`
+        : `Cannot listen on ${host}:${options.port}: ${e instanceof Error ? e.message : String(e)}.`,
+      { cause: e },
+    );
+  });
+  const port = (server.address() as AddressInfo).port;
+  const http = server as Server;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    close: (graceMs = 2000) =>
+      (closing ??= new Promise<void>((resolve) => {
+        const cut = setTimeout(() => {
+          http.closeAllConnections();
+        }, graceMs);
+        // A kept-alive connection whose answer goes out after close() began is idle only then.
+        const idle = setInterval(() => {
+          http.closeIdleConnections();
+        }, 20);
+        http.close(() => {
+          clearTimeout(cut);
+          clearInterval(idle);
+          resolve();
+        });
+        http.closeIdleConnections();
+      })),
+  };
+}

@@ -1,0 +1,117 @@
+import * as errors from '../../errors.ts';
+import { ErrorCode, RepriseError } from '../../errors.ts';
+import type { Failure } from '../../protocol/failure.ts';
+import { decodeFailure, encodeFailure, isTemporalFailure } from '../../failures.ts';
+
+/**
+ * An error as the HTTP API answers it: `{ "error": WireError }`. `type` is the class the engine
+ * threw (`WorkflowNotFoundError`), so that the client rebuilds the same class; `details` holds
+ * its own fields (`workflowId`, `runId`, …); `failure` its cause when that is a Temporal failure
+ * (a query handler's, say).
+ */
+export interface WireError {
+  code: ErrorCode;
+  type: string;
+  name: string;
+  message: string;
+  details?: Record<string, unknown> | undefined;
+  failure?: Failure | undefined;
+}
+
+/** The HTTP status of each code: what a proxy, a log or `curl` reads first. */
+const STATUS: Record<ErrorCode, number> = {
+  WorkflowNotFound: 404,
+  WorkflowAlreadyStarted: 409,
+  NamespaceNotFound: 404,
+  UnknownWorkflowType: 400,
+  UnknownSignal: 400,
+  QueryNotRegistered: 400,
+  QueryFailed: 422,
+  ActivityTaskNotFound: 404,
+  WorkflowTaskNotFound: 404,
+  WorkflowFailed: 422,
+  InvalidArgument: 400,
+  PayloadTooLarge: 413,
+  RunConflict: 409,
+  NonDeterminism: 422,
+  IllegalState: 409,
+  Unavailable: 503,
+  UpdateNotFound: 404,
+  WorkflowNotReady: 409,
+  WorkflowUpdateFailed: 422,
+  ActivityCancelled: 409,
+  ActivityCompletionFailed: 422,
+  WorkflowContinuedAsNew: 409,
+  ScheduleNotFound: 404,
+  ScheduleAlreadyRunning: 409,
+  Unauthenticated: 401,
+  Internal: 500,
+};
+
+export function statusOf(code: ErrorCode): 400 | 401 | 404 | 409 | 413 | 422 | 500 | 503 {
+  return STATUS[code] as 400 | 401 | 404 | 409 | 413 | 422 | 500 | 503;
+}
+
+/** Fields every error has, which `details` does not repeat. */
+const OWN_FIELDS = new Set(['name', 'message', 'stack', 'cause', 'code']);
+
+/**
+ * The wire form of what an engine method threw. Anything but a `RepriseError` (a bug) is
+ * `Internal`, its message kept so that the caller can report it.
+ */
+export function toWireError(e: unknown): WireError {
+  if (!(e instanceof RepriseError)) {
+    const message = e instanceof Error ? e.message : String(e);
+    return {
+      code: ErrorCode.Internal,
+      type: 'RepriseError',
+      name: 'RepriseError',
+      message: `The server failed: ${message}. This is a bug in Reprise; the server's log has the stack.`,
+    };
+  }
+  const details: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(e)) {
+    if (!OWN_FIELDS.has(k) && v !== undefined) details[k] = v;
+  }
+  return {
+    code: e.code,
+    type: e.constructor.name,
+    name: e.name,
+    message: e.message,
+    ...(Object.keys(details).length > 0 ? { details } : {}),
+    ...(isTemporalFailure(e.cause) ? { failure: encodeFailure(e.cause) } : {}),
+  };
+}
+
+/** Every `RepriseError` class of errors.ts, by class name. */
+const CLASSES: ReadonlyMap<string, typeof RepriseError> = new Map(
+  Object.values(errors)
+    .filter(
+      (v): v is typeof RepriseError =>
+        typeof v === 'function' && (v === RepriseError || v.prototype instanceof RepriseError),
+    )
+    .map((c) => [c.name, c]),
+);
+
+/**
+ * The error a client throws for a wire error: an instance of the class the engine threw (a
+ * `RepriseError` when the class is unknown here, from a newer server), with its fields, its
+ * code, and the failure as its cause.
+ */
+export function fromWireError(wire: WireError): RepriseError {
+  const cls = CLASSES.get(wire.type) ?? RepriseError;
+  const cause = wire.failure ? decodeFailure(wire.failure) : undefined;
+  const e = new Error(wire.message, cause === undefined ? undefined : { cause });
+  Object.setPrototypeOf(e, cls.prototype);
+  Object.assign(e, wire.details ?? {}, { code: wire.code, name: wire.name });
+  // Made as an Error and given the class's prototype: its constructor's message is the server's.
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment
+  return e as RepriseError;
+}
+
+/** Whether a parsed answer body is `{ error: WireError }`. */
+export function isWireError(v: unknown): v is WireError {
+  if (typeof v !== 'object' || v === null) return false;
+  const w = v as Partial<Record<keyof WireError, unknown>>;
+  return typeof w.code === 'string' && typeof w.message === 'string' && typeof w.type === 'string';
+}
