@@ -5,7 +5,6 @@ import { Command } from 'commander';
 import * as z from 'zod';
 import { InvalidArgumentError } from 'reprise/client';
 import type { History } from 'reprise/client';
-import { Worker } from 'reprise/worker';
 import type { ReplayableHistory } from 'reprise/worker';
 import { withClient } from '../cli-context.ts';
 import type { CliContext } from '../cli-context.ts';
@@ -85,6 +84,8 @@ export function replayCommand(context: CliContext): Command {
       );
     }
     const histories = await historiesOf(context, flags, files);
+    // Loaded here, not at the top, as the engine is in serve-engine.ts: only replay needs it.
+    const { Worker } = await import('reprise/worker');
     const results = [];
     for await (const r of Worker.runReplayHistories(
       { workflowsPath, namespace: flags.namespace },

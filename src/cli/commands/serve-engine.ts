@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import * as z from 'zod';
-import { Engine } from 'reprise/server';
 import { InvalidArgumentError } from 'reprise/client';
 import type { CliContext } from '../cli-context.ts';
 import { addListenFlags, parseFlags, Port } from '../flags.ts';
@@ -23,6 +22,9 @@ export interface ServeOptions {
  * URL), and on SIGINT or SIGTERM closes the server and the engine.
  */
 export async function serveEngine(context: CliContext, options: ServeOptions): Promise<void> {
+  // Loaded here, not at the top: the engine and its store are for these two commands only, and
+  // every other command starts faster without them.
+  const { Engine } = await import('reprise/server');
   const engine = await Engine.open({ store: options.store });
   try {
     const server = await engine
