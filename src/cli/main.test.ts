@@ -233,6 +233,20 @@ describe('reprise (in-process)', () => {
     assert.match(when.err, /^error: A schedule needs --cron or --interval/);
   });
 
+  test('dev --db :memory: serves until asked to stop, then closes and returns 0', async () => {
+    const io = capturedIo();
+    const serving = main(shellWords('dev --db :memory: --port 0'), { io });
+    await waitFor(() => io.stdout().includes('\n'), 'the line saying where it serves');
+    const url = /at (http:\/\/127\.0\.0\.1:\d+) \(web UI: \1\/\)/.exec(io.stdout())?.[1];
+    assert.ok(url !== undefined, io.stdout());
+    assert.match(io.stdout(), /^Reprise is serving an in-memory database at /);
+    const health = await fetch(`${url}/api/v1/health`);
+    assert.deepEqual(await health.json(), { status: 'ok' });
+    io.stop();
+    assert.equal(await serving, 0);
+    await assert.rejects(fetch(`${url}/api/v1/health`), 'the server is closed');
+  });
+
   test('bad input prints one line to stderr, exits 1 and starts nothing', async () => {
     const cases: [string, RegExp][] = [
       [

@@ -27,11 +27,12 @@ export async function serveEngine(context: CliContext, options: ServeOptions): P
   const { Engine } = await import('reprise/server');
   const engine = await Engine.open({ store: options.store });
   try {
-    const server = await engine
-      .listen({ port: options.port, host: options.host, apiKey: options.apiKey })
-      .catch((e: unknown) => {
-        throw listenError(e, options);
-      });
+    // A port in use or a host not of this machine is an InvalidArgumentError that says so.
+    const server = await engine.listen({
+      port: options.port,
+      host: options.host,
+      apiKey: options.apiKey,
+    });
     context.io.out(
       `Reprise is serving ${options.storeLabel} at ${server.url} (web UI: ${server.url}/). ` +
         'Press Ctrl-C to stop.\n',
@@ -41,24 +42,6 @@ export async function serveEngine(context: CliContext, options: ServeOptions): P
   } finally {
     await engine.close();
   }
-}
-
-/** A port in use or an address not of this machine, said as what to do. */
-function listenError(e: unknown, options: ServeOptions): unknown {
-  const code = (e as { code?: unknown } | undefined)?.code;
-  if (code === 'EADDRINUSE') {
-    return new InvalidArgumentError(
-      `Port ${options.port} on ${options.host} is in use. Stop what listens there, or pass ` +
-        '--port with another port (--port 0 picks a free one).',
-    );
-  }
-  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
-    return new InvalidArgumentError(
-      `Cannot listen on host '${options.host}': it is not an address of this machine. ` +
-        'Pass --host 127.0.0.1, or 0.0.0.0 for every interface.',
-    );
-  }
-  return e;
 }
 
 const ListenFlags = z.object({ port: Port, host: z.string().min(1) });
