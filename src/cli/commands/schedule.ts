@@ -66,7 +66,10 @@ function scheduleCreateCommand(context: CliContext): Command {
       )
       .requiredOption('--workflow-type <type>', 'the workflow type to start')
       .requiredOption('-t, --task-queue <queue>', 'the task queue of its workers')
-      .option('-w, --workflow-id <id>', "its runs' workflow id prefix (default: the schedule id)")
+      .option(
+        '-w, --workflow-id <id>',
+        "its runs' workflow id prefix (default: <schedule id>-workflow)",
+      )
       .option('--paused', 'create it paused')
       .option('--note <note>', 'a note on its state (why it is paused)'),
   ).action(async (options: unknown) => {
