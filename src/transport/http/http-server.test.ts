@@ -320,4 +320,33 @@ describe('reaching a server', () => {
     assert.match(e.message, /Cannot reach/);
     tmp.remove();
   });
+
+  test('an answer sent as the server closes closes its connection, not left for the next call', async () => {
+    const tmp = tempDir();
+    const engine = await Engine.open({ store: `sqlite:${tmp.dir}/keep-alive.db` });
+    const server = await engine.listen({ port: 0 });
+    const before = await fetch(`${server.url}/api/v1/health`);
+    assert.notEqual(before.headers.get('connection'), 'close');
+    await before.text();
+    const poll = fetch(`${server.url}/api/v1/pollActivityTask`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        namespace: 'default',
+        taskQueue: 'none',
+        identity: 'e',
+        waitMs: 30_000,
+      }),
+    });
+    await waitFor(
+      () => engine.deps.pollers.count('default', 'none', 'activity') === 1,
+      'the poll to wait in the engine',
+    );
+    const closed = engine.close();
+    const res = await poll;
+    assert.equal(res.headers.get('connection'), 'close');
+    assert.deepEqual(await res.json(), {});
+    await closed;
+    tmp.remove();
+  });
 });

@@ -221,7 +221,17 @@ export async function serveHttp(
   options: { port?: number | undefined; host?: string | undefined },
 ): Promise<EngineServer> {
   const host = options.host ?? '127.0.0.1';
-  const server = createAdaptorServer({ fetch: app.fetch, hostname: host });
+  let closing: Promise<void> | undefined;
+  const server = createAdaptorServer({
+    // An answer sent once close() began (a long-poll's) closes its connection: kept alive, its
+    // caller would send the next request on a socket the server is about to end, and lose it.
+    fetch: async (req, env) => {
+      const res = await app.fetch(req, env);
+      if (closing !== undefined) res.headers.set('connection', 'close');
+      return res;
+    },
+    hostname: host,
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 7233, host, () => {
@@ -239,7 +249,6 @@ export async function serveHttp(
   });
   const port = (server.address() as AddressInfo).port;
   const http = server as Server;
-  let closing: Promise<void> | undefined;
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
