@@ -19,6 +19,7 @@ import { tempDir, waitFor } from '../../../test/helpers/test-env.ts';
 import type { StartWorkflowRequest } from '../engine-api.ts';
 import { connect } from '../connect.ts';
 import { baseUrl, httpConnection } from './http-connection.ts';
+import { engineHttpApp, serveHttp } from './http-server.ts';
 
 const start = (workflowId: string): StartWorkflowRequest => ({
   namespace: 'default',
@@ -348,5 +349,25 @@ describe('reaching a server', () => {
     assert.deepEqual(await res.json(), {});
     await closed;
     tmp.remove();
+  });
+
+  test("a closed engine's refusal crosses as an UnavailableError to try again, not EngineClosedError", async () => {
+    // Over HTTP, an engine that closed is a server going away (a restart): a worker that took it
+    // for an EngineClosedError would stop polling for good.
+    const tmp = tempDir();
+    const engine = await Engine.open({ store: `sqlite:${tmp.dir}/closed.db` });
+    await engine.close();
+    const server = await serveHttp(engineHttpApp(engine.connection), { port: 0 });
+    try {
+      const e = await httpConnection({ address: server.url })
+        .pollWorkflowTask({ namespace: 'default', taskQueue: 'q', identity: 'e', waitMs: 10 })
+        .catch((err: unknown) => err);
+      assert.ok(e instanceof UnavailableError, String(e));
+      assert.ok(!(e instanceof EngineClosedError), 'not an EngineClosedError');
+      assert.equal(e.code, 'Unavailable');
+    } finally {
+      await server.close();
+      tmp.remove();
+    }
   });
 });

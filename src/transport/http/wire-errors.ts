@@ -99,14 +99,24 @@ const CLASSES: ReadonlyMap<string, typeof RepriseError> = new Map(
  * code, and the failure as its cause.
  */
 export function fromWireError(wire: WireError): RepriseError {
-  const cls = CLASSES.get(wire.type) ?? RepriseError;
+  const prototype = prototypeOf(wire.type);
   const cause = wire.failure ? decodeFailure(wire.failure) : undefined;
   const e = new Error(wire.message, cause === undefined ? undefined : { cause });
-  Object.setPrototypeOf(e, cls.prototype);
+  Object.setPrototypeOf(e, prototype);
   Object.assign(e, wire.details ?? {}, { code: wire.code, name: wire.name });
   // Made as an Error and given the class's prototype: its constructor's message is the server's.
   // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment
   return e as RepriseError;
+}
+
+/**
+ * The prototype of the class to rebuild for `type`. A server's engine that closed is, to a caller over HTTP, a
+ * server going away: an `UnavailableError` to try again (another engine may serve the store on
+ * that address soon), not an `EngineClosedError`, on which a worker stops for good.
+ */
+function prototypeOf(type: string): RepriseError {
+  const cls = CLASSES.get(type) ?? RepriseError;
+  return (cls === errors.EngineClosedError ? errors.UnavailableError : cls).prototype;
 }
 
 /** Whether a parsed answer body is `{ error: WireError }`. */
