@@ -133,6 +133,13 @@ describe('the HTTP API', () => {
     assert.equal(await count(), before);
   });
 
+  test('a body over the limit gets 413 on every route, _cancelPoll too', async () => {
+    const big = JSON.stringify({ pollId: 'x'.repeat(70 * 1024) });
+    const res = await post(server, '/api/v1/_cancelPoll', big);
+    assert.equal(res.status, 413);
+    assert.equal(res.body.error?.code, 'PayloadTooLarge');
+  });
+
   test('errors come back as the classes the engine threw, with their fields', async () => {
     const connection = httpConnection({ address: server.url });
     const first = await connection.startWorkflow(start('edge-twice'));

@@ -64,10 +64,27 @@ export function engineHttpApp(api: EngineApi, options: HttpApiOptions = {}): Hon
     });
   }
   app.get('/api/v1/health', (c) => c.json({ status: 'ok' }));
+  // Every route that reads a body reads at most maxRequestBytes of it.
+  const limit = bodyLimit({
+    maxSize: maxRequestBytes,
+    onError: (c) => {
+      // A body sent in chunks has no length: it was read up to the limit and no further.
+      const length = Number(c.req.header('content-length'));
+      const known = Number.isSafeInteger(length) && length > maxRequestBytes;
+      return refuse(
+        c,
+        new PayloadTooLargeError(
+          known ? 'The request body' : 'The request body (sent in chunks, read up to the limit)',
+          known ? length : maxRequestBytes + 1,
+          maxRequestBytes,
+        ),
+      );
+    },
+  });
   const polls = new OpenPolls();
   // A long-poll's caller ends it (a worker shutting down) and then reads its answer: nothing, or
   // a task handed to it before this came. Cutting the connection instead could lose that task.
-  app.post('/api/v1/_cancelPoll', async (c) => {
+  app.post('/api/v1/_cancelPoll', limit, async (c) => {
     const body = (await c.req.json().catch(() => undefined)) as { pollId?: unknown } | undefined;
     if (typeof body?.pollId !== 'string' || body.pollId.length === 0) {
       return refuse(
@@ -80,64 +97,45 @@ export function engineHttpApp(api: EngineApi, options: HttpApiOptions = {}): Hon
     polls.cancel(body.pollId);
     return c.json({});
   });
-  app.post(
-    '/api/v1/:method',
-    bodyLimit({
-      maxSize: maxRequestBytes,
-      onError: (c) => {
-        // A body sent in chunks has no length: it was read up to the limit and no further.
-        const length = Number(c.req.header('content-length'));
-        const known = Number.isSafeInteger(length) && length > maxRequestBytes;
-        return refuse(
-          c,
-          new PayloadTooLargeError(
-            known ? 'The request body' : 'The request body (sent in chunks, read up to the limit)',
-            known ? length : maxRequestBytes + 1,
-            maxRequestBytes,
-          ),
-        );
-      },
-    }),
-    async (c) => {
-      const method = c.req.param('method');
-      if (!METHODS.has(method)) {
-        return refuse(
-          c,
-          new InvalidArgumentError(
-            `No API method '${method}'. The methods are POST /api/v1/<method> for: ${ENGINE_API_METHODS.join(', ')}.`,
-          ),
-        );
-      }
-      let request: unknown;
-      try {
-        request = JSON.parse(await c.req.text());
-      } catch (e) {
-        return refuse(
-          c,
-          new InvalidArgumentError(
-            `The body of ${method} is not JSON (${e instanceof Error ? e.message : String(e)}). Send the request as a JSON object.`,
-          ),
-        );
-      }
-      if (typeof request !== 'object' || request === null || Array.isArray(request)) {
-        return refuse(
-          c,
-          new InvalidArgumentError(`The body of ${method} must be a JSON object: its request.`),
-        );
-      }
-      try {
-        const m = method as EngineApiMethod;
-        const result = LONG_POLL_METHODS.has(m)
-          ? await polls.run(c.req.header(POLL_ID_HEADER), c.req.raw.signal, (signal) =>
-              call(api, m, request, signal),
-            )
-          : await call(api, m, request);
-        return c.json(result === undefined ? {} : { result });
-      } catch (e) {
-        return refuse(c, e);
-      }
-    },
-  );
+  app.post('/api/v1/:method', limit, async (c) => {
+    const method = c.req.param('method');
+    if (!METHODS.has(method)) {
+      return refuse(
+        c,
+        new InvalidArgumentError(
+          `No API method '${method}'. The methods are POST /api/v1/<method> for: ${ENGINE_API_METHODS.join(', ')}.`,
+        ),
+      );
+    }
+    let request: unknown;
+    try {
+      request = JSON.parse(await c.req.text());
+    } catch (e) {
+      return refuse(
+        c,
+        new InvalidArgumentError(
+          `The body of ${method} is not JSON (${e instanceof Error ? e.message : String(e)}). Send the request as a JSON object.`,
+        ),
+      );
+    }
+    if (typeof request !== 'object' || request === null || Array.isArray(request)) {
+      return refuse(
+        c,
+        new InvalidArgumentError(`The body of ${method} must be a JSON object: its request.`),
+      );
+    }
+    try {
+      const m = method as EngineApiMethod;
+      const result = LONG_POLL_METHODS.has(m)
+        ? await polls.run(c.req.header(POLL_ID_HEADER), c.req.raw.signal, (signal) =>
+            call(api, m, request, signal),
+          )
+        : await call(api, m, request);
+      return c.json(result === undefined ? {} : { result });
+    } catch (e) {
+      return refuse(c, e);
+    }
+  });
   app.all('/api/*', (c) =>
     refuse(
       c,
