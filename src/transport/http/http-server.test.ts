@@ -19,7 +19,13 @@ import { tempDir, waitFor } from '../../../test/helpers/test-env.ts';
 import type { StartWorkflowRequest } from '../engine-api.ts';
 import { connect } from '../connect.ts';
 import { baseUrl, httpConnection } from './http-connection.ts';
-import { engineHttpApp, serveHttp } from './http-server.ts';
+import {
+  engineHttpApp,
+  MAX_EARLY_CANCELS,
+  MAX_POLL_ID_LENGTH,
+  OpenPolls,
+  serveHttp,
+} from './http-server.ts';
 
 const start = (workflowId: string): StartWorkflowRequest => ({
   namespace: 'default',
@@ -213,6 +219,16 @@ describe('the HTTP API', () => {
     }
   });
 
+  test('_cancelPoll refuses a poll id longer than a poll id', async () => {
+    const res = await post(
+      server,
+      '/api/v1/_cancelPoll',
+      JSON.stringify({ pollId: 'x'.repeat(MAX_POLL_ID_LENGTH + 1) }),
+    );
+    assert.equal(res.status, 400);
+    assert.match(res.body.error?.message ?? '', /an id of 1 to 64 characters/);
+  });
+
   test('GET /api/v1/health answers', async () => {
     const res = await fetch(`${server.url}/api/v1/health`);
     assert.deepEqual(await res.json(), { status: 'ok' });
@@ -377,4 +393,19 @@ describe('reaching a server', () => {
       tmp.remove();
     }
   });
+});
+
+test('the ends asked for polls that never came are remembered up to a bound, oldest forgotten', async () => {
+  const polls = new OpenPolls();
+  for (let i = 0; i <= MAX_EARLY_CANCELS; i++) polls.cancel(`never-${i}`);
+  const ran: string[] = [];
+  const run = (id: string) =>
+    polls.run(id, new AbortController().signal, () => {
+      ran.push(id);
+      return Promise.resolve('polled');
+    });
+  // The first was forgotten to make room: its poll runs. The last is remembered: it ends at once.
+  assert.equal(await run('never-0'), 'polled');
+  assert.equal(await run(`never-${MAX_EARLY_CANCELS}`), undefined);
+  assert.deepEqual(ran, ['never-0']);
 });

@@ -86,15 +86,16 @@ export function engineHttpApp(api: EngineApi, options: HttpApiOptions = {}): Hon
   // a task handed to it before this came. Cutting the connection instead could lose that task.
   app.post('/api/v1/_cancelPoll', limit, async (c) => {
     const body = (await c.req.json().catch(() => undefined)) as { pollId?: unknown } | undefined;
-    if (typeof body?.pollId !== 'string' || body.pollId.length === 0) {
+    const pollId = body?.pollId;
+    if (typeof pollId !== 'string' || pollId.length === 0 || pollId.length > MAX_POLL_ID_LENGTH) {
       return refuse(
         c,
         new InvalidArgumentError(
-          '_cancelPoll wants { "pollId": "<the poll\'s x-reprise-poll-id header>" }.',
+          `_cancelPoll wants { "pollId": "<the poll's x-reprise-poll-id header>" }, an id of 1 to ${MAX_POLL_ID_LENGTH} characters.`,
         ),
       );
     }
-    polls.cancel(body.pollId);
+    polls.cancel(pollId);
     return c.json({});
   });
   app.post('/api/v1/:method', limit, async (c) => {
@@ -163,9 +164,13 @@ function call(
 
 /** How long an end asked for a poll that has not arrived yet is remembered. */
 const EARLY_CANCEL_MS = 60_000;
+/** How many such ends are remembered at most: the oldest is forgotten first. */
+export const MAX_EARLY_CANCELS = 10_000;
+/** A poll id is a UUID (36 characters); longer ones are refused. */
+export const MAX_POLL_ID_LENGTH = 64;
 
 /** The long-polls in flight by their callers' ids, so that a caller can end its own. */
-class OpenPolls {
+export class OpenPolls {
   readonly #open = new Map<string, AbortController>();
   /** Ends asked for before their poll arrived (the two requests raced), with when. */
   readonly #early = new Map<string, number>();
@@ -196,6 +201,11 @@ class OpenPolls {
     for (const [id, at] of this.#early) {
       if (now - at < EARLY_CANCEL_MS) break;
       this.#early.delete(id);
+    }
+    // Ends that raced their polls are few; a caller sending many unknown ids must not grow this.
+    if (this.#early.size >= MAX_EARLY_CANCELS) {
+      const oldest = this.#early.keys().next();
+      if (oldest.done !== true) this.#early.delete(oldest.value);
     }
     this.#early.set(pollId, now);
   }
