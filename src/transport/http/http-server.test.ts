@@ -123,6 +123,38 @@ describe('the HTTP API', () => {
     assert.equal(await count(), before);
   });
 
+  test('a body that is not sent as application/json is refused: a web page elsewhere cannot post one', async () => {
+    // A page on another site may POST text/plain (or a form) to 127.0.0.1 without asking the
+    // browser first; application/json it may not.
+    const before = await count();
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', undefined]) {
+      const res = await fetch(`${server.url}/api/v1/startWorkflow`, {
+        method: 'POST',
+        headers: type === undefined ? {} : { 'content-type': type },
+        body: new Blob([JSON.stringify(start(`edge-type-${type ?? 'none'}`))]),
+      });
+      assert.equal(res.status, 400, String(type));
+      const body = (await res.json()) as { error: { code: string; message: string } };
+      assert.equal(body.error.code, 'InvalidArgument');
+      assert.match(body.error.message, /Content-Type: application\/json/);
+    }
+    for (const path of ['/api/v1/_cancelPoll', '/api/v1/nope']) {
+      const res = await fetch(`${server.url}${path}`, { method: 'POST', body: '{}' });
+      assert.equal(res.status, 400, path);
+    }
+    // Its parameters are allowed.
+    const res = await post(
+      server,
+      '/api/v1/countWorkflows',
+      JSON.stringify({ namespace: 'default' }),
+      {
+        'content-type': 'Application/JSON; charset=utf-8',
+      },
+    );
+    assert.equal(res.status, 200);
+    assert.equal(await count(), before);
+  });
+
   test('a body over the limit gets 413 PayloadTooLarge, and nothing is started', async () => {
     const before = await count();
     const big = JSON.stringify({ ...start('edge-big'), args: ['x'.repeat(70 * 1024)] });

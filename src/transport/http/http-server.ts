@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { Hono } from 'hono';
+import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import {
   InvalidArgumentError,
@@ -81,10 +82,21 @@ export function engineHttpApp(api: EngineApi, options: HttpApiOptions = {}): Hon
       );
     },
   });
+  // A web page of another site may send a browser's simple POST (text/plain, a form) to this
+  // server, without asking first; one sent as application/json it may not. Only those are read.
+  const jsonOnly: MiddlewareHandler = async (c, next) => {
+    if (isJson(c.req.header('content-type'))) return next();
+    return refuse(
+      c,
+      new InvalidArgumentError(
+        `Send ${c.req.path} with the header Content-Type: application/json: the API reads no other type (so that a web page of another site cannot post to it).`,
+      ),
+    );
+  };
   const polls = new OpenPolls();
   // A long-poll's caller ends it (a worker shutting down) and then reads its answer: nothing, or
   // a task handed to it before this came. Cutting the connection instead could lose that task.
-  app.post('/api/v1/_cancelPoll', limit, async (c) => {
+  app.post('/api/v1/_cancelPoll', jsonOnly, limit, async (c) => {
     const body = (await c.req.json().catch(() => undefined)) as { pollId?: unknown } | undefined;
     const pollId = body?.pollId;
     if (typeof pollId !== 'string' || pollId.length === 0 || pollId.length > MAX_POLL_ID_LENGTH) {
@@ -98,7 +110,7 @@ export function engineHttpApp(api: EngineApi, options: HttpApiOptions = {}): Hon
     polls.cancel(pollId);
     return c.json({});
   });
-  app.post('/api/v1/:method', limit, async (c) => {
+  app.post('/api/v1/:method', jsonOnly, limit, async (c) => {
     const method = c.req.param('method');
     if (!METHODS.has(method)) {
       return refuse(
@@ -147,6 +159,11 @@ export function engineHttpApp(api: EngineApi, options: HttpApiOptions = {}): Hon
   );
   app.route('/', uiApp());
   return app;
+}
+
+/** Whether a Content-Type header names JSON (`application/json`, any case, any parameters). */
+function isJson(contentType: string | undefined): boolean {
+  return contentType?.split(';')[0]?.trim().toLowerCase() === 'application/json';
 }
 
 function call(
