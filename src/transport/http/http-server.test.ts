@@ -304,6 +304,16 @@ describe('an HTTP API with an API key', () => {
   });
 });
 
+/** A poll of a task queue nobody starts work on. */
+const NONE_POLL = { namespace: 'default', taskQueue: 'none', identity: 'edge', waitMs: 30_000 };
+
+/** Resolves once an activity poll on task queue 'none' waits in `engine`. */
+const activityPollWaits = (engine: Engine): Promise<void> =>
+  waitFor(
+    () => engine.deps.pollers.count('default', 'none', 'activity') === 1,
+    'the poll to wait in the engine',
+  );
+
 describe('reaching a server', () => {
   test('a server that is not there is UnavailableError naming its address', async () => {
     // A port that was free a moment ago: nothing listens on it.
@@ -355,16 +365,8 @@ describe('reaching a server', () => {
     const engine = await Engine.open({ store: `sqlite:${tmp.dir}/close.db` });
     const server = await engine.listen({ port: 0 });
     const connection = httpConnection({ address: server.url });
-    const poll = connection.pollActivityTask({
-      namespace: 'default',
-      taskQueue: 'none',
-      identity: 'edge',
-      waitMs: 30_000,
-    });
-    await waitFor(
-      () => engine.deps.pollers.count('default', 'none', 'activity') === 1,
-      'the poll to wait in the engine',
-    );
+    const poll = connection.pollActivityTask(NONE_POLL);
+    await activityPollWaits(engine);
     const closed = engine.close();
     assert.equal(await poll, undefined);
     await closed;
@@ -387,17 +389,9 @@ describe('reaching a server', () => {
     const poll = fetch(`${server.url}/api/v1/pollActivityTask`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        namespace: 'default',
-        taskQueue: 'none',
-        identity: 'e',
-        waitMs: 30_000,
-      }),
+      body: JSON.stringify(NONE_POLL),
     });
-    await waitFor(
-      () => engine.deps.pollers.count('default', 'none', 'activity') === 1,
-      'the poll to wait in the engine',
-    );
+    await activityPollWaits(engine);
     const closed = engine.close();
     const res = await poll;
     assert.equal(res.headers.get('connection'), 'close');
