@@ -48,14 +48,16 @@ const TYPES_FILE = 'src/transport/engine-api.ts';
  * against src/transport/engine-api.ts). A response of `void` is an answer without `result`; one
  * that may be `undefined` (or is `unknown`) an answer whose `result` may be absent.
  */
-const METHOD_DOCS: Record<
-  EngineApiMethod,
-  {
-    readonly tag: Tag;
-    readonly summary: string;
-    readonly request: string;
-    readonly response: string;
-  }
+export const METHOD_DOCS: Readonly<
+  Record<
+    EngineApiMethod,
+    {
+      readonly tag: Tag;
+      readonly summary: string;
+      readonly request: string;
+      readonly response: string;
+    }
+  >
 > = {
   startWorkflow: {
     tag: 'Workflows',
@@ -263,16 +265,6 @@ const METHOD_DOCS: Record<
   },
 };
 
-/** The methods' declared request and response types, for the test that keeps them true. */
-export function declaredTypes(): Record<EngineApiMethod, { request: string; response: string }> {
-  return Object.fromEntries(
-    ENGINE_API_METHODS.map((m) => [
-      m,
-      { request: METHOD_DOCS[m].request, response: METHOD_DOCS[m].response },
-    ]),
-  ) as Record<EngineApiMethod, { request: string; response: string }>;
-}
-
 /**
  * Request bodies that work against a fresh server, in an order that works (the test sends them
  * in this order): the document shows each as its method's example.
@@ -357,7 +349,12 @@ function resultResponse(method: EngineApiMethod): Record<string, unknown> {
       : 'The answer as `result`; without `result` when there is none.',
     {
       type: 'object',
-      properties: { result: { description: `\`${answer.type}\` in ${TYPES_FILE}.` } },
+      properties: {
+        result: {
+          description:
+            answer.type === 'unknown' ? 'Any JSON value.' : `\`${answer.type}\` in ${TYPES_FILE}.`,
+        },
+      },
       ...(always ? { required: ['result'] } : {}),
     },
   );
@@ -368,8 +365,8 @@ function jsonResponse(description: string, schema: JsonSchema): Record<string, u
 }
 
 /** Each HTTP status an error answer has, with the codes that give it, in status order. */
-function errorStatuses(): [number, ErrorCode[]][] {
-  const byStatus = new Map<number, ErrorCode[]>();
+function errorStatuses(): [ErrorStatus, ErrorCode[]][] {
+  const byStatus = new Map<ErrorStatus, ErrorCode[]>();
   for (const code of Object.values(ErrorCode)) {
     const status = statusOf(code);
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
@@ -377,7 +374,9 @@ function errorStatuses(): [number, ErrorCode[]][] {
   return [...byStatus].sort(([a], [b]) => a - b);
 }
 
-const ERROR_NAMES: Record<number, string> = {
+type ErrorStatus = ReturnType<typeof statusOf>;
+
+const ERROR_NAMES: Record<ErrorStatus, string> = {
   400: 'Bad request',
   401: 'Unauthenticated',
   404: 'Not found',
@@ -556,7 +555,7 @@ export function openApiDocument(options: OpenApiOptions): OpenApiDocument {
     errorStatuses().map(([status, codes]) => [
       `Error${status}`,
       {
-        description: `${ERROR_NAMES[status] ?? 'Error'}: ${codes.join(', ')}.`,
+        description: `${ERROR_NAMES[status]}: ${codes.join(', ')}.`,
         content: { [JSON_TYPE]: { schema: ERROR_BODY } },
       },
     ]),
