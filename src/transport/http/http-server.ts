@@ -13,6 +13,7 @@ import {
 import type { Logger } from '../../logger.ts';
 import { ENGINE_API_METHODS, LONG_POLL_METHODS } from '../engine-api.ts';
 import type { EngineApi, EngineApiMethod } from '../engine-api.ts';
+import { uiApp } from '../../ui/ui-app.ts';
 import { POLL_ID_HEADER } from './http-connection.ts';
 import { serveOpenApi } from './openapi.ts';
 import { statusOf, toWireError } from './wire-errors.ts';
@@ -147,6 +148,7 @@ export function engineHttpApp(api: EngineApi, options: HttpApiOptions = {}): Hon
       ),
     ),
   );
+  app.route('/', uiApp());
   return app;
 }
 
