@@ -15,6 +15,7 @@ import { ENGINE_API_METHODS, LONG_POLL_METHODS } from '../engine-api.ts';
 import type { EngineApi, EngineApiMethod } from '../engine-api.ts';
 import { uiApp } from '../../ui/ui-app.ts';
 import { POLL_ID_HEADER } from './http-connection.ts';
+import { serveOpenApi } from './openapi.ts';
 import { statusOf, toWireError } from './wire-errors.ts';
 
 /** The largest request body the server reads by default: 64 MiB. */
@@ -64,6 +65,7 @@ export function engineHttpApp(api: EngineApi, options: HttpApiOptions = {}): Hon
     });
   }
   app.get('/api/v1/health', (c) => c.json({ status: 'ok' }));
+  app.get('/api/v1/openapi.json', serveOpenApi({ bearer: options.apiKey !== undefined }));
   const polls = new OpenPolls();
   // A long-poll's caller ends it (a worker shutting down) and then reads its answer: nothing, or
   // a task handed to it before this came. Cutting the connection instead could lose that task.
