@@ -18,14 +18,8 @@ import {
 import { tempDir, waitFor } from '../../../test/helpers/test-env.ts';
 import type { StartWorkflowRequest } from '../engine-api.ts';
 import { connect } from '../connect.ts';
-import { baseUrl, httpConnection } from './http-connection.ts';
-import {
-  engineHttpApp,
-  MAX_EARLY_CANCELS,
-  MAX_POLL_ID_LENGTH,
-  OpenPolls,
-  serveHttp,
-} from './http-server.ts';
+import { baseUrl, httpConnection, MAX_POLL_ID_LENGTH } from './http-connection.ts';
+import { engineHttpApp, MAX_EARLY_CANCELS, OpenPolls, serveHttp } from './http-server.ts';
 
 const start = (workflowId: string): StartWorkflowRequest => ({
   namespace: 'default',

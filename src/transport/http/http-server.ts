@@ -15,7 +15,8 @@ import type { Logger } from '../../logger.ts';
 import { ENGINE_API_METHODS, LONG_POLL_METHODS } from '../engine-api.ts';
 import type { EngineApi, EngineApiMethod } from '../engine-api.ts';
 import { uiApp } from '../../ui/ui-app.ts';
-import { POLL_ID_HEADER } from './http-connection.ts';
+import { MAX_POLL_ID_LENGTH, POLL_ID_HEADER } from './http-connection.ts';
+import { serveOpenApi } from './openapi.ts';
 import { statusOf, toWireError } from './wire-errors.ts';
 
 /** The largest request body the server reads by default: 64 MiB. */
@@ -65,6 +66,7 @@ export function engineHttpApp(api: EngineApi, options: HttpApiOptions = {}): Hon
     });
   }
   app.get('/api/v1/health', (c) => c.json({ status: 'ok' }));
+  app.get('/api/v1/openapi.json', serveOpenApi({ bearer: options.apiKey !== undefined }));
   // Every route that reads a body reads at most maxRequestBytes of it.
   const limit = bodyLimit({
     maxSize: maxRequestBytes,
@@ -183,8 +185,6 @@ function call(
 const EARLY_CANCEL_MS = 60_000;
 /** How many such ends are remembered at most: the oldest is forgotten first. */
 export const MAX_EARLY_CANCELS = 10_000;
-/** A poll id is a UUID (36 characters); longer ones are refused. */
-export const MAX_POLL_ID_LENGTH = 64;
 
 /** The long-polls in flight by their callers' ids, so that a caller can end its own. */
 export class OpenPolls {
