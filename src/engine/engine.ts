@@ -167,6 +167,11 @@ export class Engine {
     }
     const app = engineHttpApp(this.connection, { ...options, logger: this.#deps.logger });
     const server = await serveHttp(app, options);
+    if (this.#closed) {
+      // close() ran while the server started: it did not see this one.
+      await server.close();
+      throw new IllegalStateError('The engine closed while listen() started its server.');
+    }
     this.#servers.add(server);
     return {
       url: server.url,

@@ -38,7 +38,7 @@ export async function serveEngine(context: CliContext, options: ServeOptions): P
         'Press Ctrl-C to stop.\n',
     );
     await context.io.stopRequested();
-    await server.close();
+    // engine.close() (below) answers the open long-polls first, then closes the server.
   } finally {
     await engine.close();
   }

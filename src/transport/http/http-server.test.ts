@@ -309,6 +309,15 @@ const activityPollWaits = (engine: Engine): Promise<void> =>
   );
 
 describe('reaching a server', () => {
+  test('an engine closed while listen() starts its server closes that server too', async () => {
+    const tmp = tempDir();
+    const engine = await Engine.open({ store: `sqlite:${tmp.dir}/listen-close.db` });
+    const listening = engine.listen({ port: 0 });
+    await engine.close();
+    await assert.rejects(listening, /closed while listen\(\) started its server/);
+    tmp.remove();
+  });
+
   test('a server that is not there is UnavailableError naming its address', async () => {
     // A port that was free a moment ago: nothing listens on it.
     const port = await new Promise<number>((resolve) => {

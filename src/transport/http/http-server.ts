@@ -204,7 +204,8 @@ export class OpenPolls {
     try {
       return await poll(AbortSignal.any([gone, ended.signal]));
     } finally {
-      this.#open.delete(pollId);
+      // Another poll may have taken the id since (a caller that reuses ids): leave its entry.
+      if (this.#open.get(pollId) === ended) this.#open.delete(pollId);
     }
   }
 
