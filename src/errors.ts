@@ -93,7 +93,7 @@ export class NamespaceNotFoundError extends RepriseError {
   constructor(namespace: string) {
     super(
       ErrorCode.NamespaceNotFound,
-      `Namespace '${namespace}' does not exist. Use 'default', or create it with 'reprise namespace create ${namespace}'.`,
+      `Namespace '${namespace}' does not exist. Use 'default': Reprise cannot create other namespaces yet.`,
     );
     this.namespace = namespace;
   }
