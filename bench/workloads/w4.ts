@@ -16,7 +16,7 @@ export const w4: Workload = {
   processLabel: 'bench (engine+worker+client)',
   params: () => ({ workflows: WORKFLOWS, sleepMs: SLEEP_MS }),
   async rep(ctx) {
-    const d = await openDeployment(ctx.options);
+    const d = await openDeployment(ctx);
     try {
       await d.startWorker();
       const t0 = performance.now();
