@@ -2,7 +2,7 @@
 # Runs every test file with node's own runner (Node 20 does not discover .ts tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-dirs=$(ls -d src test examples 2>/dev/null || true)
+dirs=$(ls -d src test examples bench 2>/dev/null || true)
 files=$(find $dirs -name '*.test.ts' | sort)
 # A test that hangs fails after 10 minutes rather than stalling the run. Node 20 applies this
 # timeout to each file as a whole too: the longest take ~20 s here, but minutes on a loaded
