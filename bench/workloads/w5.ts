@@ -17,6 +17,7 @@ export const w5: Workload = {
   title: 'signals',
   timeLimitMs: 180_000,
   processLabel: 'bench (engine+worker+client)',
+  service: true,
   params: () => ({ workflows: WORKFLOWS, warmUpSteps: warmUpSteps() }),
   async rep(ctx) {
     const counter = new StoreCounter();
