@@ -33,6 +33,26 @@ export default defineConfig(
     rules: { 'no-restricted-imports': ['error', { patterns: ['**/engine/**', '**/store/**'] }] },
   },
   {
+    // The web UI's page runs in a browser and reaches the engine only through the HTTP API.
+    files: ['src/ui/page/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*', '**/engine/**', '**/store/**', '**/worker/**', '**/client/**'] },
+            {
+              group: ['**/transport/**', '**/protocol/**', '**/util/**', '**/errors.ts'],
+              allowTypeImports: true,
+              message: 'The page takes only types from the engine side: it runs in a browser.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.test.ts', 'test/**/*.ts', 'scripts/**/*.ts', 'examples/**/*.ts'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',

@@ -1,3 +1,4 @@
+import { defaultConnection } from '../transport/connect.ts';
 import { hostname } from 'node:os';
 import { clientApi } from '../common/data-converter-api.ts';
 import type { DataConverter } from '../common/data-converter.ts';
@@ -42,8 +43,12 @@ import type { WorkflowUpdateHandle, WorkflowUpdateStage } from './workflow-updat
 export type UntypedWorkflow = (...args: unknown[]) => Promise<unknown>;
 
 export interface ClientOptions {
-  /** `engine.connection` in-process, or a `Connection`. */
-  readonly connection: EngineApi;
+  /**
+   * `await Connection.connect({ address })`, or `engine.connection` in-process. Default: a
+   * connection over HTTP to `127.0.0.1:7233` (`npx reprise dev`), as Temporal's client connects
+   * to `localhost:7233`.
+   */
+  readonly connection?: EngineApi | undefined;
   readonly namespace?: string | undefined;
   readonly identity?: string | undefined;
   /**
@@ -470,12 +475,12 @@ export class Client {
   /** Creates, finds and lists schedules (Temporal's `client.schedule`). */
   readonly schedule: ScheduleClient;
 
-  constructor(options: ClientOptions) {
+  constructor(options: ClientOptions = {}) {
     options = configureWithPluginsNow(options.plugins, 'configureClient', options, 'new Client');
-    this.connection = options.connection;
+    this.connection = options.connection ?? defaultConnection();
     this.namespace = options.namespace ?? 'default';
     const identity = options.identity ?? `${process.pid}@${hostname()}`;
-    const api = clientApi(options.connection, options.dataConverter);
+    const api = clientApi(this.connection, options.dataConverter);
     this.workflow = new WorkflowClient(
       api,
       this.namespace,

@@ -1,5 +1,4 @@
 import { setMaxListeners } from 'node:events';
-import * as z from 'zod';
 import { IllegalStateError } from '../errors.ts';
 import { defaultLogger } from '../logger.ts';
 import type { Logger } from '../logger.ts';
@@ -28,6 +27,7 @@ import {
 } from './ops/activity-tasks.ts';
 import { cancelWorkflow, terminateWorkflow } from './ops/cancel-workflow.ts';
 import { parseRequest } from './ops/parse-request.ts';
+import { RegisterWorkerSchema } from './ops/register-worker-schema.ts';
 import { assertNamespace } from './ops/find-run.ts';
 import { countWorkflows, listWorkflows } from './ops/list-workflows.ts';
 import { queryWorkflow } from './ops/query-workflow.ts';
@@ -72,16 +72,6 @@ export interface EngineOptions {
   readonly logger?: Logger | undefined;
   readonly limits?: Partial<EngineLimits> | undefined;
 }
-
-const RegisterSchema = z.object({
-  namespace: z.string().min(1),
-  taskQueue: z.string().min(1),
-  identity: z.string().min(1),
-  buildId: z.string().optional(),
-  workflowTypes: z.array(z.string()),
-  activityTypes: z.array(z.string()),
-  signalNames: z.array(z.string()).nullable(),
-});
 
 /**
  * The engine: the only writer of histories. It holds no state the store does not have, so
@@ -254,7 +244,7 @@ export class Engine {
       signalWithStartWorkflow: (req) => signalWithStartWorkflow(d, req),
       updateWithStartWorkflow: (req) => updateWithStartWorkflow(d, req, closing),
       registerWorker: async (input: RegisterWorkerRequest) => {
-        const req = parseRequest(RegisterSchema, input, 'register worker');
+        const req = parseRequest(RegisterWorkerSchema, input, 'register worker');
         // As Temporal's worker validates its namespace: one in a namespace that does not exist
         // would poll for nothing, without end.
         await assertNamespace(d, req.namespace);

@@ -45,5 +45,16 @@ function connectNow(options: ConnectionOptions): Connection {
     }
     return { ...options.engine.connection, close: () => Promise.resolve() };
   }
-  return httpConnection({ address: options.address ?? '127.0.0.1:7233', apiKey: options.apiKey });
+  return httpConnection({ address: options.address ?? DEFAULT_ADDRESS, apiKey: options.apiKey });
+}
+
+/** Where a connection goes when given no address: a server on this machine's default port. */
+export const DEFAULT_ADDRESS = '127.0.0.1:7233';
+
+/**
+ * What a `Client` or `Worker` given no `connection` uses, as Temporal's connect lazily to
+ * `localhost:7233`: HTTP to {@link DEFAULT_ADDRESS}, nothing sent until the first call.
+ */
+export function defaultConnection(): Connection {
+  return httpConnection({ address: DEFAULT_ADDRESS });
 }

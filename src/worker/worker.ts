@@ -1,3 +1,4 @@
+import { defaultConnection } from '../transport/connect.ts';
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { Client } from '../client/client.ts';
@@ -46,8 +47,12 @@ import { WorkerMetrics } from './worker-metrics.ts';
 import { Runtime } from './runtime.ts';
 
 export interface WorkerOptions {
-  /** `engine.connection` in-process. */
-  readonly connection: EngineApi;
+  /**
+   * `await NativeConnection.connect({ address })`, or `engine.connection` in-process. Default: a
+   * connection over HTTP to `127.0.0.1:7233` (`npx reprise dev`), as Temporal's worker connects
+   * to `localhost:7233`.
+   */
+  readonly connection?: EngineApi | undefined;
   readonly namespace?: string | undefined;
   readonly taskQueue: string;
   /** The module exporting the workflow functions: `.ts` or `.js`, ESM or CommonJS. */
@@ -280,7 +285,7 @@ export class Worker {
   #stopOnStart = false;
 
   private constructor(
-    options: WorkerOptions,
+    options: WorkerOptions & { readonly connection: EngineApi },
     workflows: LoadedWorkflows | undefined,
     api: EngineApi,
     dataConverter: LoadedDataConverter | undefined,
@@ -417,12 +422,13 @@ export class Worker {
    * workflow) or if neither workflows nor activities are given.
    */
   static async create(given: WorkerOptions): Promise<Worker> {
-    const options = await configureWithPlugins(
+    const configured = await configureWithPlugins(
       given.plugins,
       'configureWorker',
       given,
       'Worker.create',
     );
+    const options = { ...configured, connection: configured.connection ?? defaultConnection() };
     if (!options.taskQueue) throw new InvalidArgumentError('Worker needs a taskQueue.');
     if (!options.workflowsPath && !options.workflowBundle && !options.activities) {
       throw new InvalidArgumentError(

@@ -313,7 +313,7 @@ describe('search attribute registry', () => {
       TemporalScheduledById: 'nightly',
       TemporalScheduledStartTime: at.toISOString(),
     });
-    await taken.terminate('done');
+    await taken.result();
     assert.equal(
       (await env.engine.searchAttributes.list('default'))['TemporalScheduledById'],
       undefined,

@@ -154,7 +154,15 @@ export async function startTestEnv(
       await w.running;
     }
   };
-  const { worker } = await startWorker(opts.worker);
+  const { worker } = await startWorker(opts.worker).catch(async (e: unknown) => {
+    // A worker the options refuse: nothing else of the environment may outlive the test (an
+    // HTTP server would keep the process alive).
+    await connection.close();
+    await engine.close();
+    await store?.close();
+    tmp.remove();
+    throw e;
+  });
   return {
     engine,
     client,

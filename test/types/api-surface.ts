@@ -1177,7 +1177,6 @@ export async function metricsSurface(engine: Engine): Promise<void> {
 // becomes unused (typecheck: "Unused '@ts-expect-error' directive"), the gap closed: delete the
 // line here and update that page.
 
-/* eslint-disable @typescript-eslint/no-unsafe-call -- calls to members that do not exist yet */
 // ── plugins: on the client, the worker, the replay and the bundler; reprise/plugin ─────────
 export async function plugins(engine: Engine, history: ReplayableHistory): Promise<void> {
   const simple = new SimplePlugin({
@@ -1231,4 +1230,3 @@ export async function knownGaps(engine: Engine): Promise<void> {
     bundlerOptions: { ignoreModules: ['fs'], webpackConfigHook: (c: unknown) => c },
   });
 }
-/* eslint-enable @typescript-eslint/no-unsafe-call */

@@ -287,7 +287,7 @@ function endActivity(tx: RunTx, a: PendingActivity): number {
   return started.eventId;
 }
 
-const CompleteSchema = z.object({
+export const CompleteSchema = z.object({
   ...TargetSchema,
   identity: z.string().min(1),
   // Absent when the activity returned nothing (JSON has no undefined).
@@ -349,7 +349,7 @@ export async function completeActivityTask(
     : { workflowTask: await workflowTaskFor(deps, target.runId, eager) };
 }
 
-const FailSchema = z.object({
+export const FailSchema = z.object({
   ...TargetSchema,
   identity: z.string().min(1),
   failure: Failure,
@@ -473,7 +473,7 @@ export function retryDecision(nowMs: number, pa: PendingActivity, failure: Failu
   return RetryState.InProgress;
 }
 
-const HeartbeatSchema = z.object({
+export const HeartbeatSchema = z.object({
   ...TargetSchema,
   identity: z.string().min(1),
   details: z.array(z.unknown()),
@@ -500,7 +500,7 @@ export async function heartbeatActivityTask(
   });
 }
 
-const ReleaseSchema = z.object({
+export const ReleaseSchema = z.object({
   taskToken: z.string().min(1),
   identity: z.string().min(1),
 });
@@ -523,7 +523,7 @@ export async function releaseActivityTask(
   });
 }
 
-const CanceledSchema = z.object({
+export const CanceledSchema = z.object({
   ...TargetSchema,
   identity: z.string().min(1),
   details: z.array(z.unknown()).optional(),

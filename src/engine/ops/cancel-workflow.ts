@@ -11,7 +11,7 @@ import { dropPendingTimers } from '../timer-keys.ts';
 import { findRunOrThrow } from './find-run.ts';
 import { parseRequest } from './parse-request.ts';
 
-const Schema = z.object({
+export const CancelSchema = z.object({
   namespace: z.string().min(1),
   workflowId: z.string().min(1),
   runId: z.string().optional(),
@@ -21,7 +21,11 @@ const Schema = z.object({
 });
 
 /** The run is the one asked for (of the handle's chain, if given) and still running. */
-function assertTarget(tx: RunTx, req: z.infer<typeof Schema>, what: 'cancel' | 'terminate'): void {
+function assertTarget(
+  tx: RunTx,
+  req: z.infer<typeof CancelSchema>,
+  what: 'cancel' | 'terminate',
+): void {
   const { workflowId, firstExecutionRunId } = req;
   const chain = tx.state.firstExecutionRunId ?? tx.runId;
   if (firstExecutionRunId !== undefined && chain !== firstExecutionRunId) {
@@ -49,7 +53,7 @@ export async function cancelWorkflow(
   deps: EngineDeps,
   input: CancelWorkflowRequest,
 ): Promise<void> {
-  const req = parseRequest(Schema, input, 'cancel');
+  const req = parseRequest(CancelSchema, input, 'cancel');
   const run = await findRunOrThrow(deps, req);
   await updateRun(deps, run.runId, (tx) => {
     assertTarget(tx, req, 'cancel');
@@ -67,7 +71,7 @@ export async function terminateWorkflow(
   deps: EngineDeps,
   input: TerminateWorkflowRequest,
 ): Promise<void> {
-  const req = parseRequest(Schema, input, 'terminate');
+  const req = parseRequest(CancelSchema, input, 'terminate');
   const run = await findRunOrThrow(deps, req);
   await updateRun(deps, run.runId, (tx) => {
     assertTarget(tx, req, 'terminate');

@@ -19,14 +19,14 @@ import { parseRequest } from './parse-request.ts';
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;
 
-const ListSchema = z.object({
+export const ListSchema = z.object({
   namespace: z.string().min(1),
   query: z.string().max(10_000).optional(),
   // Temporal's: 0 (or less) is the default page size.
   pageSize: z.number().int().max(MAX_PAGE_SIZE).optional(),
   nextPageToken: z.string().max(1000).optional(),
 });
-const CountSchema = z.object({
+export const CountSchema = z.object({
   namespace: z.string().min(1),
   query: z.string().max(10_000).optional(),
 });

@@ -14,7 +14,7 @@ import { parseRequest } from './parse-request.ts';
 
 export const WaitForStageSchema = z.enum(['Accepted', 'Completed']);
 
-const PollUpdateSchema = z.object({
+export const PollUpdateSchema = z.object({
   namespace: z.string().min(1),
   workflowId: z.string().min(1),
   runId: z.string().optional(),

@@ -13,7 +13,7 @@ import { findRunOrThrow } from './find-run.ts';
 import { WireHeadersSchema } from '../../protocol/payload.ts';
 import { parseRequest } from './parse-request.ts';
 
-const QuerySchema = z.object({
+export const QuerySchema = z.object({
   namespace: z.string().min(1),
   workflowId: z.string().min(1),
   runId: z.string().optional(),

@@ -17,7 +17,7 @@ import { parseRunState } from '../run-state.ts';
 import { cachedRunningRun, findRunOrThrow } from './find-run.ts';
 import { parseRequest } from './parse-request.ts';
 
-const RefSchema = z.object({
+export const RefSchema = z.object({
   namespace: z.string().min(1),
   workflowId: z.string().min(1),
   runId: z.string().optional(),
@@ -70,7 +70,7 @@ export async function describeWorkflow(
   };
 }
 
-const OutcomeSchema = RefSchema.extend({ waitMs: z.number().int().nonnegative() });
+export const OutcomeSchema = RefSchema.extend({ waitMs: z.number().int().nonnegative() });
 
 /**
  * Waits (real time, up to `waitMs`) for the run to close and returns how it ended; undefined if
@@ -197,7 +197,9 @@ export function outcomeFromEvent(runId: string, e: HistoryEvent | undefined): Wo
   }
 }
 
-const HistorySchema = RefSchema.extend({ fromEventId: z.number().int().positive().optional() });
+export const HistorySchema = RefSchema.extend({
+  fromEventId: z.number().int().positive().optional(),
+});
 
 export async function getHistory(
   deps: EngineDeps,

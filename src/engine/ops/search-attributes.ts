@@ -26,15 +26,15 @@ import {
 import { assertNamespace } from './find-run.ts';
 import { parseRequest } from './parse-request.ts';
 
-const AddSchema = z.object({
+export const AddSchema = z.object({
   namespace: z.string().min(1),
   searchAttributes: z.record(z.string(), z.string()),
 });
-const RemoveSchema = z.object({
+export const RemoveSchema = z.object({
   namespace: z.string().min(1),
   searchAttributes: z.array(z.string()),
 });
-const ListSchema = z.object({ namespace: z.string().min(1) });
+export const ListSchema = z.object({ namespace: z.string().min(1) });
 
 /**
  * Refuses a name that cannot be added: one Temporal reserves (a system attribute, one a schedule

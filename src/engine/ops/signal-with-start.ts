@@ -35,7 +35,7 @@ import {
   startSearchAttributeTypes,
 } from './start-workflow.ts';
 
-const SignalWithStartSchema = StartWorkflowSchema.extend({
+export const SignalWithStartSchema = StartWorkflowSchema.extend({
   signalName: z.string().min(1),
   signalArgs: z.array(z.unknown()),
 });

@@ -9,7 +9,7 @@ import { cachedRunningRun, findRunOrThrow } from './find-run.ts';
 import { WireHeadersSchema } from '../../protocol/payload.ts';
 import { parseRequest } from './parse-request.ts';
 
-const SignalSchema = z.object({
+export const SignalSchema = z.object({
   namespace: z.string().min(1),
   workflowId: z.string().min(1),
   runId: z.string().optional(),

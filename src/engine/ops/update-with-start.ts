@@ -39,7 +39,7 @@ import {
   terminateForNewStart,
 } from './workflow-id-policy.ts';
 
-const UpdateWithStartSchema = z.object({
+export const UpdateWithStartSchema = z.object({
   start: StartWorkflowSchema,
   update: UpdateSchema.omit({ namespace: true, workflowId: true, runId: true }),
 });

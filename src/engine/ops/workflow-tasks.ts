@@ -227,7 +227,7 @@ function assertCurrentTask(tx: RunTx, token: WorkflowTaskToken): void {
   }
 }
 
-const CompleteSchema = z.object({
+export const CompleteSchema = z.object({
   taskToken: z.string().min(1),
   identity: z.string().min(1),
   commands: z.array(Command),
@@ -459,7 +459,7 @@ function completeTask(
   });
 }
 
-const FailSchema = z.object({
+export const FailSchema = z.object({
   taskToken: z.string().min(1),
   identity: z.string().min(1),
   cause: CauseSchema,

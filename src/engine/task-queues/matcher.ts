@@ -10,7 +10,7 @@ import { perStore } from '../per-store.ts';
 import { READ_AHEAD_TASKS, readAheadKey, readAheadOf } from './read-ahead.ts';
 import { uncommittedAcksOf } from './uncommitted-acks.ts';
 
-const PollSchema = z.object({
+export const PollSchema = z.object({
   namespace: z.string().min(1),
   taskQueue: z.string().min(1),
   identity: z.string().min(1),

@@ -37,6 +37,8 @@ export function baseUrl(address: string): string {
 
 /** The header that names a long-poll, so that its caller can end it: `POST /api/v1/_cancelPoll`. */
 export const POLL_ID_HEADER = 'x-reprise-poll-id';
+/** The longest poll id the server takes (this connection's are UUIDs, 36 characters). */
+export const MAX_POLL_ID_LENGTH = 64;
 
 /**
  * A connection to a Reprise server at `address`: each `EngineApi` method is a

@@ -18,7 +18,8 @@ import {
 import { tempDir, waitFor } from '../../../test/helpers/test-env.ts';
 import type { StartWorkflowRequest } from '../engine-api.ts';
 import { connect } from '../connect.ts';
-import { baseUrl, httpConnection } from './http-connection.ts';
+import { baseUrl, httpConnection, MAX_POLL_ID_LENGTH } from './http-connection.ts';
+import { engineHttpApp, MAX_EARLY_CANCELS, OpenPolls, serveHttp } from './http-server.ts';
 
 const start = (workflowId: string): StartWorkflowRequest => ({
   namespace: 'default',
@@ -116,6 +117,38 @@ describe('the HTTP API', () => {
     assert.equal(await count(), before);
   });
 
+  test('a body that is not sent as application/json is refused: a web page elsewhere cannot post one', async () => {
+    // A page on another site may POST text/plain (or a form) to 127.0.0.1 without asking the
+    // browser first; application/json it may not.
+    const before = await count();
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', undefined]) {
+      const res = await fetch(`${server.url}/api/v1/startWorkflow`, {
+        method: 'POST',
+        headers: type === undefined ? {} : { 'content-type': type },
+        body: new Blob([JSON.stringify(start(`edge-type-${type ?? 'none'}`))]),
+      });
+      assert.equal(res.status, 400, String(type));
+      const body = (await res.json()) as { error: { code: string; message: string } };
+      assert.equal(body.error.code, 'InvalidArgument');
+      assert.match(body.error.message, /Content-Type: application\/json/);
+    }
+    for (const path of ['/api/v1/_cancelPoll', '/api/v1/nope']) {
+      const res = await fetch(`${server.url}${path}`, { method: 'POST', body: '{}' });
+      assert.equal(res.status, 400, path);
+    }
+    // Its parameters are allowed.
+    const res = await post(
+      server,
+      '/api/v1/countWorkflows',
+      JSON.stringify({ namespace: 'default' }),
+      {
+        'content-type': 'Application/JSON; charset=utf-8',
+      },
+    );
+    assert.equal(res.status, 200);
+    assert.equal(await count(), before);
+  });
+
   test('a body over the limit gets 413 PayloadTooLarge, and nothing is started', async () => {
     const before = await count();
     const big = JSON.stringify({ ...start('edge-big'), args: ['x'.repeat(70 * 1024)] });
@@ -130,6 +163,13 @@ describe('the HTTP API', () => {
       (e: unknown) => e instanceof PayloadTooLargeError && e.limitBytes === 65536,
     );
     assert.equal(await count(), before);
+  });
+
+  test('a body over the limit gets 413 on every route, _cancelPoll too', async () => {
+    const big = JSON.stringify({ pollId: 'x'.repeat(70 * 1024) });
+    const res = await post(server, '/api/v1/_cancelPoll', big);
+    assert.equal(res.status, 413);
+    assert.equal(res.body.error?.code, 'PayloadTooLarge');
   });
 
   test('errors come back as the classes the engine threw, with their fields', async () => {
@@ -205,6 +245,16 @@ describe('the HTTP API', () => {
     }
   });
 
+  test('_cancelPoll refuses a poll id longer than a poll id', async () => {
+    const res = await post(
+      server,
+      '/api/v1/_cancelPoll',
+      JSON.stringify({ pollId: 'x'.repeat(MAX_POLL_ID_LENGTH + 1) }),
+    );
+    assert.equal(res.status, 400);
+    assert.match(res.body.error?.message ?? '', /an id of 1 to 64 characters/);
+  });
+
   test('GET /api/v1/health answers', async () => {
     const res = await fetch(`${server.url}/api/v1/health`);
     assert.deepEqual(await res.json(), { status: 'ok' });
@@ -247,6 +297,16 @@ describe('an HTTP API with an API key', () => {
     await assert.rejects(client.startWorkflow(start('key-3')), /was closed: connect again/);
   });
 });
+
+/** A poll of a task queue nobody starts work on. */
+const NONE_POLL = { namespace: 'default', taskQueue: 'none', identity: 'edge', waitMs: 30_000 };
+
+/** Resolves once an activity poll on task queue 'none' waits in `engine`. */
+const activityPollWaits = (engine: Engine): Promise<void> =>
+  waitFor(
+    () => engine.deps.pollers.count('default', 'none', 'activity') === 1,
+    'the poll to wait in the engine',
+  );
 
 describe('reaching a server', () => {
   test('a server that is not there is UnavailableError naming its address', async () => {
@@ -299,16 +359,8 @@ describe('reaching a server', () => {
     const engine = await Engine.open({ store: `sqlite:${tmp.dir}/close.db` });
     const server = await engine.listen({ port: 0 });
     const connection = httpConnection({ address: server.url });
-    const poll = connection.pollActivityTask({
-      namespace: 'default',
-      taskQueue: 'none',
-      identity: 'edge',
-      waitMs: 30_000,
-    });
-    await waitFor(
-      () => engine.deps.pollers.count('default', 'none', 'activity') === 1,
-      'the poll to wait in the engine',
-    );
+    const poll = connection.pollActivityTask(NONE_POLL);
+    await activityPollWaits(engine);
     const closed = engine.close();
     assert.equal(await poll, undefined);
     await closed;
@@ -320,4 +372,60 @@ describe('reaching a server', () => {
     assert.match(e.message, /Cannot reach/);
     tmp.remove();
   });
+
+  test('an answer sent as the server closes closes its connection, not left for the next call', async () => {
+    const tmp = tempDir();
+    const engine = await Engine.open({ store: `sqlite:${tmp.dir}/keep-alive.db` });
+    const server = await engine.listen({ port: 0 });
+    const before = await fetch(`${server.url}/api/v1/health`);
+    assert.notEqual(before.headers.get('connection'), 'close');
+    await before.text();
+    const poll = fetch(`${server.url}/api/v1/pollActivityTask`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(NONE_POLL),
+    });
+    await activityPollWaits(engine);
+    const closed = engine.close();
+    const res = await poll;
+    assert.equal(res.headers.get('connection'), 'close');
+    assert.deepEqual(await res.json(), {});
+    await closed;
+    tmp.remove();
+  });
+
+  test("a closed engine's refusal crosses as an UnavailableError to try again, not EngineClosedError", async () => {
+    // Over HTTP, an engine that closed is a server going away (a restart): a worker that took it
+    // for an EngineClosedError would stop polling for good.
+    const tmp = tempDir();
+    const engine = await Engine.open({ store: `sqlite:${tmp.dir}/closed.db` });
+    await engine.close();
+    const server = await serveHttp(engineHttpApp(engine.connection), { port: 0 });
+    try {
+      const e = await httpConnection({ address: server.url })
+        .pollWorkflowTask({ namespace: 'default', taskQueue: 'q', identity: 'e', waitMs: 10 })
+        .catch((err: unknown) => err);
+      assert.ok(e instanceof UnavailableError, String(e));
+      assert.ok(!(e instanceof EngineClosedError), 'not an EngineClosedError');
+      assert.equal(e.code, 'Unavailable');
+    } finally {
+      await server.close();
+      tmp.remove();
+    }
+  });
+});
+
+test('the ends asked for polls that never came are remembered up to a bound, oldest forgotten', async () => {
+  const polls = new OpenPolls();
+  for (let i = 0; i <= MAX_EARLY_CANCELS; i++) polls.cancel(`never-${i}`);
+  const ran: string[] = [];
+  const run = (id: string) =>
+    polls.run(id, new AbortController().signal, () => {
+      ran.push(id);
+      return Promise.resolve('polled');
+    });
+  // The first was forgotten to make room: its poll runs. The last is remembered: it ends at once.
+  assert.equal(await run('never-0'), 'polled');
+  assert.equal(await run(`never-${MAX_EARLY_CANCELS}`), undefined);
+  assert.deepEqual(ran, ['never-0']);
 });

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { Hono } from 'hono';
+import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import {
   InvalidArgumentError,
@@ -13,7 +14,9 @@ import {
 import type { Logger } from '../../logger.ts';
 import { ENGINE_API_METHODS, LONG_POLL_METHODS } from '../engine-api.ts';
 import type { EngineApi, EngineApiMethod } from '../engine-api.ts';
-import { POLL_ID_HEADER } from './http-connection.ts';
+import { uiApp } from '../../ui/ui-app.ts';
+import { MAX_POLL_ID_LENGTH, POLL_ID_HEADER } from './http-connection.ts';
+import { serveOpenApi } from './openapi.ts';
 import { statusOf, toWireError } from './wire-errors.ts';
 
 /** The largest request body the server reads by default: 64 MiB. */
@@ -63,80 +66,91 @@ export function engineHttpApp(api: EngineApi, options: HttpApiOptions = {}): Hon
     });
   }
   app.get('/api/v1/health', (c) => c.json({ status: 'ok' }));
+  app.get('/api/v1/openapi.json', serveOpenApi({ bearer: options.apiKey !== undefined }));
+  // Every route that reads a body reads at most maxRequestBytes of it.
+  const limit = bodyLimit({
+    maxSize: maxRequestBytes,
+    onError: (c) => {
+      // A body sent in chunks has no length: it was read up to the limit and no further.
+      const length = Number(c.req.header('content-length'));
+      const known = Number.isSafeInteger(length) && length > maxRequestBytes;
+      return refuse(
+        c,
+        new PayloadTooLargeError(
+          known ? 'The request body' : 'The request body (sent in chunks, read up to the limit)',
+          known ? length : maxRequestBytes + 1,
+          maxRequestBytes,
+        ),
+      );
+    },
+  });
+  // A web page of another site may send a browser's simple POST (text/plain, a form) to this
+  // server, without asking first; one sent as application/json it may not. Only those are read.
+  const jsonOnly: MiddlewareHandler = async (c, next) => {
+    if (isJson(c.req.header('content-type'))) return next();
+    return refuse(
+      c,
+      new InvalidArgumentError(
+        `Send ${c.req.path} with the header Content-Type: application/json: the API reads no other type (so that a web page of another site cannot post to it).`,
+      ),
+    );
+  };
   const polls = new OpenPolls();
   // A long-poll's caller ends it (a worker shutting down) and then reads its answer: nothing, or
   // a task handed to it before this came. Cutting the connection instead could lose that task.
-  app.post('/api/v1/_cancelPoll', async (c) => {
+  app.post('/api/v1/_cancelPoll', jsonOnly, limit, async (c) => {
     const body = (await c.req.json().catch(() => undefined)) as { pollId?: unknown } | undefined;
-    if (typeof body?.pollId !== 'string' || body.pollId.length === 0) {
+    const pollId = body?.pollId;
+    if (typeof pollId !== 'string' || pollId.length === 0 || pollId.length > MAX_POLL_ID_LENGTH) {
       return refuse(
         c,
         new InvalidArgumentError(
-          '_cancelPoll wants { "pollId": "<the poll\'s x-reprise-poll-id header>" }.',
+          `_cancelPoll wants { "pollId": "<the poll's x-reprise-poll-id header>" }, an id of 1 to ${MAX_POLL_ID_LENGTH} characters.`,
         ),
       );
     }
-    polls.cancel(body.pollId);
+    polls.cancel(pollId);
     return c.json({});
   });
-  app.post(
-    '/api/v1/:method',
-    bodyLimit({
-      maxSize: maxRequestBytes,
-      onError: (c) => {
-        // A body sent in chunks has no length: it was read up to the limit and no further.
-        const length = Number(c.req.header('content-length'));
-        const known = Number.isSafeInteger(length) && length > maxRequestBytes;
-        return refuse(
-          c,
-          new PayloadTooLargeError(
-            known ? 'The request body' : 'The request body (sent in chunks, read up to the limit)',
-            known ? length : maxRequestBytes + 1,
-            maxRequestBytes,
-          ),
-        );
-      },
-    }),
-    async (c) => {
-      const method = c.req.param('method');
-      if (!METHODS.has(method)) {
-        return refuse(
-          c,
-          new InvalidArgumentError(
-            `No API method '${method}'. The methods are POST /api/v1/<method> for: ${ENGINE_API_METHODS.join(', ')}.`,
-          ),
-        );
-      }
-      let request: unknown;
-      try {
-        request = JSON.parse(await c.req.text());
-      } catch (e) {
-        return refuse(
-          c,
-          new InvalidArgumentError(
-            `The body of ${method} is not JSON (${e instanceof Error ? e.message : String(e)}). Send the request as a JSON object.`,
-          ),
-        );
-      }
-      if (typeof request !== 'object' || request === null || Array.isArray(request)) {
-        return refuse(
-          c,
-          new InvalidArgumentError(`The body of ${method} must be a JSON object: its request.`),
-        );
-      }
-      try {
-        const m = method as EngineApiMethod;
-        const result = LONG_POLL_METHODS.has(m)
-          ? await polls.run(c.req.header(POLL_ID_HEADER), c.req.raw.signal, (signal) =>
-              call(api, m, request, signal),
-            )
-          : await call(api, m, request);
-        return c.json(result === undefined ? {} : { result });
-      } catch (e) {
-        return refuse(c, e);
-      }
-    },
-  );
+  app.post('/api/v1/:method', jsonOnly, limit, async (c) => {
+    const method = c.req.param('method');
+    if (!METHODS.has(method)) {
+      return refuse(
+        c,
+        new InvalidArgumentError(
+          `No API method '${method}'. The methods are POST /api/v1/<method> for: ${ENGINE_API_METHODS.join(', ')}.`,
+        ),
+      );
+    }
+    let request: unknown;
+    try {
+      request = JSON.parse(await c.req.text());
+    } catch (e) {
+      return refuse(
+        c,
+        new InvalidArgumentError(
+          `The body of ${method} is not JSON (${e instanceof Error ? e.message : String(e)}). Send the request as a JSON object.`,
+        ),
+      );
+    }
+    if (typeof request !== 'object' || request === null || Array.isArray(request)) {
+      return refuse(
+        c,
+        new InvalidArgumentError(`The body of ${method} must be a JSON object: its request.`),
+      );
+    }
+    try {
+      const m = method as EngineApiMethod;
+      const result = LONG_POLL_METHODS.has(m)
+        ? await polls.run(c.req.header(POLL_ID_HEADER), c.req.raw.signal, (signal) =>
+            call(api, m, request, signal),
+          )
+        : await call(api, m, request);
+      return c.json(result === undefined ? {} : { result });
+    } catch (e) {
+      return refuse(c, e);
+    }
+  });
   app.all('/api/*', (c) =>
     refuse(
       c,
@@ -145,7 +159,13 @@ export function engineHttpApp(api: EngineApi, options: HttpApiOptions = {}): Hon
       ),
     ),
   );
+  app.route('/', uiApp());
   return app;
+}
+
+/** Whether a Content-Type header names JSON (`application/json`, any case, any parameters). */
+function isJson(contentType: string | undefined): boolean {
+  return contentType?.split(';')[0]?.trim().toLowerCase() === 'application/json';
 }
 
 function call(
@@ -163,9 +183,11 @@ function call(
 
 /** How long an end asked for a poll that has not arrived yet is remembered. */
 const EARLY_CANCEL_MS = 60_000;
+/** How many such ends are remembered at most: the oldest is forgotten first. */
+export const MAX_EARLY_CANCELS = 10_000;
 
 /** The long-polls in flight by their callers' ids, so that a caller can end its own. */
-class OpenPolls {
+export class OpenPolls {
   readonly #open = new Map<string, AbortController>();
   /** Ends asked for before their poll arrived (the two requests raced), with when. */
   readonly #early = new Map<string, number>();
@@ -197,6 +219,11 @@ class OpenPolls {
       if (now - at < EARLY_CANCEL_MS) break;
       this.#early.delete(id);
     }
+    // Ends that raced their polls are few; a caller sending many unknown ids must not grow this.
+    if (this.#early.size >= MAX_EARLY_CANCELS) {
+      const oldest = this.#early.keys().next();
+      if (oldest.done !== true) this.#early.delete(oldest.value);
+    }
     this.#early.set(pollId, now);
   }
 }
@@ -219,7 +246,17 @@ export async function serveHttp(
   options: { port?: number | undefined; host?: string | undefined },
 ): Promise<EngineServer> {
   const host = options.host ?? '127.0.0.1';
-  const server = createAdaptorServer({ fetch: app.fetch, hostname: host });
+  let closing: Promise<void> | undefined;
+  const server = createAdaptorServer({
+    // An answer sent once close() began (a long-poll's) closes its connection: kept alive, its
+    // caller would send the next request on a socket the server is about to end, and lose it.
+    fetch: async (req, env) => {
+      const res = await app.fetch(req, env);
+      if (closing !== undefined) res.headers.set('connection', 'close');
+      return res;
+    },
+    hostname: host,
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 7233, host, () => {
@@ -237,7 +274,6 @@ export async function serveHttp(
   });
   const port = (server.address() as AddressInfo).port;
   const http = server as Server;
-  let closing: Promise<void> | undefined;
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,

@@ -5,7 +5,8 @@ import { decodeFailure, encodeFailure, isTemporalFailure } from '../../failures.
 
 /**
  * An error as the HTTP API answers it: `{ "error": WireError }`. `type` is the class the engine
- * threw (`WorkflowNotFoundError`), so that the client rebuilds the same class; `details` holds
+ * threw (`WorkflowNotFoundError`), so that the client rebuilds the same class (for a class of the
+ * engine's inside, the nearest exported one it extends); `details` holds
  * its own fields (`workflowId`, `runId`, …); `failure` its cause when that is a Temporal failure
  * (a query handler's, say).
  */
@@ -75,12 +76,24 @@ export function toWireError(e: unknown): WireError {
   }
   return {
     code: e.code,
-    type: e.constructor.name,
+    type: wireType(e),
     name: e.name,
     message: e.message,
     ...(Object.keys(details).length > 0 ? { details } : {}),
     ...(isTemporalFailure(e.cause) ? { failure: encodeFailure(e.cause) } : {}),
   };
+}
+
+/**
+ * The class the client rebuilds for `e`: its own, or for a class of the engine's inside (one that
+ * errors.ts does not export) the nearest that it extends, so that the caller's `instanceof` holds.
+ */
+function wireType(e: RepriseError): string {
+  for (let p: unknown = Object.getPrototypeOf(e); p !== null; p = Object.getPrototypeOf(p)) {
+    const ctor = (p as { constructor: unknown }).constructor;
+    if (typeof ctor === 'function' && CLASSES.get(ctor.name) === ctor) return ctor.name;
+  }
+  return RepriseError.name;
 }
 
 /** Every `RepriseError` class of errors.ts, by class name. */
@@ -99,14 +112,24 @@ const CLASSES: ReadonlyMap<string, typeof RepriseError> = new Map(
  * code, and the failure as its cause.
  */
 export function fromWireError(wire: WireError): RepriseError {
-  const cls = CLASSES.get(wire.type) ?? RepriseError;
+  const prototype = prototypeOf(wire.type);
   const cause = wire.failure ? decodeFailure(wire.failure) : undefined;
   const e = new Error(wire.message, cause === undefined ? undefined : { cause });
-  Object.setPrototypeOf(e, cls.prototype);
+  Object.setPrototypeOf(e, prototype);
   Object.assign(e, wire.details ?? {}, { code: wire.code, name: wire.name });
   // Made as an Error and given the class's prototype: its constructor's message is the server's.
   // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment
   return e as RepriseError;
+}
+
+/**
+ * The prototype of the class to rebuild for `type`. A server's engine that closed is, to a caller over HTTP, a
+ * server going away: an `UnavailableError` to try again (another engine may serve the store on
+ * that address soon), not an `EngineClosedError`, on which a worker stops for good.
+ */
+function prototypeOf(type: string): RepriseError {
+  const cls = CLASSES.get(type) ?? RepriseError;
+  return (cls === errors.EngineClosedError ? errors.UnavailableError : cls).prototype;
 }
 
 /** Whether a parsed answer body is `{ error: WireError }`. */

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type * as esbuild from 'esbuild';
 import { InvalidArgumentError } from '../../errors.ts';
 import { WORKFLOW_INTERCEPTORS_KEY } from '../../protocol/interceptors.ts';
+import { withEsbuild } from '../../util/with-esbuild.ts';
 import { VmSandbox } from './vm-sandbox.ts';
 
 /** A workflows module made ready for {@link VmSandbox}. */
@@ -132,47 +133,6 @@ function readFingerprint(): string | undefined {
 }
 
 let runtimeBuild: Promise<string> | undefined;
-
-/** This module's esbuild calls in flight. */
-let buildsInFlight = 0;
-
-/**
- * Runs an esbuild call. esbuild works in a service process (~19 MiB) that it would keep for the
- * life of this one, while a worker bundles only when it starts: the service is stopped once no
- * bundling of this module is in flight, and a later bundle starts another (~30 ms). It is left
- * running while a child process holds the event loop: esbuild holds its service so while a build
- * or context of other code in this process is open, and stopping it would fail those.
- */
-async function withEsbuild<T>(build: (bundler: Esbuild) => Promise<T>): Promise<T> {
-  buildsInFlight++;
-  let bundler: Esbuild | undefined;
-  try {
-    bundler = await loadEsbuild();
-    return await build(bundler);
-  } finally {
-    buildsInFlight--;
-    // Checked and stopped in one go: no other build can start in between.
-    if (
-      bundler !== undefined &&
-      buildsInFlight === 0 &&
-      !process.getActiveResourcesInfo().includes('ProcessWrap')
-    ) {
-      await bundler.stop();
-    }
-  }
-}
-
-type Esbuild = typeof esbuild;
-let esbuildModule: Promise<Esbuild> | undefined;
-
-/**
- * esbuild, loaded at the first bundle: a worker given its workflows bundled ahead of time
- * (`workflowBundle`, as a deployment runs) never loads it, and saves its ~10 MiB of RSS.
- */
-function loadEsbuild(): Promise<Esbuild> {
-  esbuildModule ??= import('esbuild');
-  return esbuildModule;
-}
 
 /** Builds the runtime once per process: every sandbox evaluates the same code. */
 function buildRuntime(): Promise<string> {

@@ -1,0 +1,47 @@
+// What every command is given: where to write, and how to reach a server.
+import { Client, Connection } from 'reprise/client';
+import type { ClientOptions } from 'reprise/client';
+import type { CliIo } from './cli-io.ts';
+import type { ClientFlags } from './flags.ts';
+
+/** An open connection to a server, and how to close it. */
+export interface CliConnection {
+  readonly connection: ClientOptions['connection'];
+  readonly close: () => Promise<void>;
+}
+
+/** Opens a connection to the server at `address`. */
+export type Connector = (options: {
+  readonly address: string;
+  readonly apiKey: string | undefined;
+}) => Promise<CliConnection>;
+
+export interface CliContext {
+  readonly io: CliIo;
+  readonly connect: Connector;
+  /** Sets the code the process exits with when the command returns (a failed workflow: 1). */
+  readonly setExitCode: (code: number) => void;
+}
+
+/** The connector the `reprise` binary uses: `Connection.connect` over HTTP. */
+export const connectOverHttp: Connector = async ({ address, apiKey }) => {
+  const connection = await Connection.connect({ address, apiKey });
+  return { connection, close: () => connection.close() };
+};
+
+/** Runs `use` with a client of `flags.namespace` on the server at `flags.address`, then closes it. */
+export async function withClient<T>(
+  context: CliContext,
+  flags: ClientFlags,
+  use: (client: Client) => Promise<T>,
+): Promise<T> {
+  const { connection, close } = await context.connect({
+    address: flags.address,
+    apiKey: flags.apiKey,
+  });
+  try {
+    return await use(new Client({ connection, namespace: flags.namespace }));
+  } finally {
+    await close();
+  }
+}

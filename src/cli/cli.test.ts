@@ -1,0 +1,199 @@
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { Connection } from 'reprise/client';
+import { Worker } from 'reprise/worker';
+import { fixturesPath, tempDir, uniqueQueue } from '../../test/helpers/test-env.ts';
+
+// The real binary, in child processes, against `reprise dev` over HTTP; a worker in this process.
+const BIN = new URL('../../bin/reprise.js', import.meta.url).pathname;
+
+interface Ran {
+  code: number;
+  out: string;
+  err: string;
+}
+
+/** Runs `reprise args…` to its end. */
+function reprise(args: readonly string[], env: Record<string, string> = {}): Promise<Ran> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { env: { ...process.env, ...env }, timeout: 60_000 },
+      (error, out, err) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+        resolve({ code, out, err });
+      },
+    );
+  });
+}
+
+interface Served {
+  child: ChildProcess;
+  /** The address it printed: `127.0.0.1:PORT`. */
+  address: string;
+  line: string;
+  exited: Promise<number | null>;
+}
+
+/** Starts `reprise <args…>` (dev or server) and waits for the line that says where it listens. */
+function serve(args: readonly string[]): Promise<Served> {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const url = /http:\/\/(127\.0\.0\.1:\d+)/.exec(out);
+      if (url?.[1] !== undefined && out.includes('\n')) {
+        resolve({ child, address: url[1], line: out, exited });
+      }
+    });
+    void exited.then((code) => {
+      reject(new Error(`reprise ${args.join(' ')} exited ${code} before serving: ${out}${err}`));
+    });
+  });
+}
+
+describe('reprise (the binary, over HTTP)', () => {
+  const tmp = tempDir();
+  const db = join(tmp.dir, 'dev.db');
+  const taskQueue = uniqueQueue('cli-bin');
+  let dev: Served;
+  let worker: Worker;
+  let running: Promise<void>;
+  let closeConnection: () => Promise<void>;
+
+  before(async () => {
+    dev = await serve(['dev', '--db', db, '--port', '0']);
+    const connection = await Connection.connect({ address: dev.address });
+    closeConnection = () => connection.close();
+    worker = await Worker.create({
+      connection,
+      taskQueue,
+      workflowsPath: fixturesPath('cli-workflows.ts'),
+    });
+    running = worker.run();
+  });
+  after(async () => {
+    if (worker.state === 'RUNNING') await worker.shutdown();
+    await running;
+    await closeConnection();
+    if (dev.child.exitCode === null) dev.child.kill('SIGKILL');
+    tmp.remove();
+  });
+
+  test('dev prints the URL it serves, and workflow commands reach it', async () => {
+    assert.match(dev.line, /^Reprise is serving .*dev\.db at http:\/\/127\.0\.0\.1:\d+ \(web UI: /);
+    const env = { REPRISE_ADDRESS: dev.address };
+    const executed = await reprise(
+      [
+        'workflow',
+        'execute',
+        '--type',
+        'add',
+        '-t',
+        taskQueue,
+        '-i',
+        '2',
+        '-i',
+        '40',
+        '-o',
+        'json',
+      ],
+      env,
+    );
+    assert.equal(executed.code, 0, executed.err);
+    assert.equal((JSON.parse(executed.out) as { result: unknown }).result, 42);
+
+    // --address as a flag: the environment's is only the default.
+    const started = await reprise(
+      [
+        'workflow',
+        'start',
+        '--address',
+        dev.address,
+        '--type',
+        'greeter',
+        '-t',
+        taskQueue,
+        '-w',
+        'greet-dev',
+        '-i',
+        '"Di"',
+      ],
+      { REPRISE_ADDRESS: '127.0.0.1:1' },
+    );
+    assert.equal(started.code, 0, started.err);
+    assert.match(started.out, /WorkflowId +greet-dev\n/);
+  });
+
+  test('dev exits 0 on SIGTERM, and a dev server on the same file still has the runs', async () => {
+    await worker.shutdown();
+    await running;
+    dev.child.kill('SIGTERM');
+    assert.equal(await dev.exited, 0);
+
+    const again = await serve(['dev', '--db', db, '--port', '0']);
+    try {
+      const described = await reprise(['workflow', 'describe', '-w', 'greet-dev'], {
+        REPRISE_ADDRESS: again.address,
+      });
+      assert.equal(described.code, 0, described.err);
+      assert.match(described.out, /WorkflowId +greet-dev\n/);
+      assert.match(described.out, /Status +Running\n/);
+    } finally {
+      again.child.kill('SIGINT');
+      assert.equal(await again.exited, 0);
+    }
+  });
+
+  test('a server that cannot be reached is one line on stderr and exit 1', async () => {
+    const r = await reprise(['workflow', 'list', '--address', '127.0.0.1:1']);
+    assert.equal(r.code, 1);
+    assert.equal(r.out, '');
+    assert.match(r.err, /^error: .*127\.0\.0\.1:1.*\n$/);
+  });
+
+  test('server refuses a postgres:// store with a clear line and exit 1', async () => {
+    const r = await reprise([
+      'server',
+      '--store',
+      'postgres://ann:secret@db/reprise',
+      '--port',
+      '0',
+    ]);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /^error: .*PostgreSQL.*not supported yet.*\n$/);
+    assert.doesNotMatch(r.err, /secret/);
+  });
+
+  test('server with --api-key refuses clients without the key', async () => {
+    const served = await serve([
+      'server',
+      '--store',
+      `sqlite:${join(tmp.dir, 'server.db')}`,
+      '--port',
+      '0',
+      '--api-key',
+      'k3y',
+    ]);
+    try {
+      const without = await reprise(['workflow', 'list', '--address', served.address]);
+      assert.equal(without.code, 1);
+      assert.match(without.err, /^error: .*\n$/);
+      const withKey = await reprise(['workflow', 'count', '--address', served.address], {
+        REPRISE_API_KEY: 'k3y',
+      });
+      assert.deepEqual(withKey, { code: 0, out: 'Total: 0\n', err: '' });
+    } finally {
+      served.child.kill('SIGTERM');
+      assert.equal(await served.exited, 0);
+    }
+  });
+});
