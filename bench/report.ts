@@ -1,6 +1,7 @@
 /* eslint-disable no-console */
 // Renders the JSON lines of `npm run bench -- … --out FILE` as Markdown tables: every figure
-// with median (min–max), and each target of shared/BENCHMARKS.md, met or not.
+// with median (min–max), and each target of shared/BENCHMARKS.md, met or not. Service-mode lines
+// (engine and workers in processes of their own) are rows of their own, one per worker count.
 // Usage: tsx bench/report.ts FILE.jsonl
 import { readFileSync } from 'node:fs';
 import type { Summary } from './lib/stats.ts';
@@ -8,6 +9,8 @@ import { TARGETS, met } from './targets.ts';
 
 interface Line {
   workload: string;
+  /** Absent from no line the runner wrote; `params.mode` says it too since service mode. */
+  mode?: string;
   reps: number;
   figures: Record<string, Summary>;
   peakRssMiB: Record<string, number>;
@@ -25,8 +28,20 @@ const lines = readFileSync(file, 'utf8')
   .split('\n')
   .filter((l) => l.trim().startsWith('{'))
   .map((l) => JSON.parse(l) as Line);
-// The last line of each workload wins.
-const byWorkload = new Map(lines.map((l) => [l.workload, l]));
+/** `W2`, or `W2 (service, 2 workers)`: what a line's row is called. */
+function rowName(l: Line): string {
+  const mode = l.params['mode'] ?? l.mode ?? 'embedded';
+  if (mode !== 'service') return l.workload;
+  const workers = Number(l.params['workers'] ?? 1);
+  return `${l.workload} (service, ${workers} worker${workers === 1 ? '' : 's'})`;
+}
+
+// The last line of each row wins; embedded rows first.
+const byWorkload = new Map(
+  [...lines]
+    .sort((a, b) => Number(rowName(a) !== a.workload) - Number(rowName(b) !== b.workload))
+    .map((l) => [rowName(l), l]),
+);
 
 const fmt = (n: number): string =>
   Math.abs(n) >= 100 ? Math.round(n).toLocaleString('en-US') : String(Number(n.toPrecision(3)));
@@ -34,38 +49,44 @@ const fmt = (n: number): string =>
 const debugged = [...byWorkload.values()].filter((l) => l.params['workerDebugMode'] !== undefined);
 if (debugged.length > 0) {
   console.log(
-    `**Not the default configuration:** ${debugged.map((l) => l.workload).join(', ')} ran with ` +
+    `**Not the default configuration:** ${debugged.map(rowName).join(', ')} ran with ` +
       'the workers in debug mode (REPRISE_DEBUG, deadlock detection off).\n',
   );
 }
 const fallback = [...byWorkload.values()].filter((l) => l.params['watchdog'] === 'node-vm');
 if (fallback.length > 0) {
   console.log(
-    `**Slower than a full install:** ${fallback.map((l) => l.workload).join(', ')} ran with ` +
+    `**Slower than a full install:** ${fallback.map(rowName).join(', ')} ran with ` +
       "node:vm's watchdog (the native one was not built: `npm run build:native` says why).\n",
   );
 }
 console.log('| workload | figure | target | median (min–max) | met? | best alternative |');
 console.log('|---|---|---|---|---|---|');
 for (const t of TARGETS) {
-  const s = byWorkload.get(t.workload)?.figures[t.figure];
   const target = `${t.kind === 'max' ? '≤' : t.kind === 'min' ? '≥' : '='} ${fmt(t.value)}`;
-  if (s === undefined) {
+  const rows = [...byWorkload].filter(([, l]) => l.workload === t.workload);
+  if (rows.length === 0) {
     console.log(`| ${t.workload} | ${t.figure} | ${target} | not measured | — | ${t.best ?? ''} |`);
-    continue;
   }
-  const ratio =
-    t.kind === 'eq'
-      ? ''
-      : ` (${fmt(t.kind === 'max' ? s.median / t.value : t.value / s.median)}× off)`;
-  const ok = met(t, s.median);
-  console.log(
-    `| ${t.workload} | ${t.figure} | ${target} ${s.unit} | ${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)}) | ${ok ? 'met' : `**not met**${ratio}`} | ${t.best ?? ''} |`,
-  );
+  for (const [name, l] of rows) {
+    const s = l.figures[t.figure];
+    if (s === undefined) {
+      console.log(`| ${name} | ${t.figure} | ${target} | not measured | — | ${t.best ?? ''} |`);
+      continue;
+    }
+    const ratio =
+      t.kind === 'eq'
+        ? ''
+        : ` (${fmt(t.kind === 'max' ? s.median / t.value : t.value / s.median)}× off)`;
+    const ok = met(t, s.median);
+    console.log(
+      `| ${name} | ${t.figure} | ${target} ${s.unit} | ${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)}) | ${ok ? 'met' : `**not met**${ratio}`} | ${t.best ?? ''} |`,
+    );
+  }
 }
 
-for (const l of byWorkload.values()) {
-  console.log(`\n### ${l.workload} (${l.reps} reps)`);
+for (const [name, l] of byWorkload) {
+  console.log(`\n### ${name} (${l.reps} reps)`);
   console.log(`params: ${JSON.stringify(l.params)}`);
   if (l.errors) console.log(`errors: ${l.errors.join('; ')}`);
   console.log('\n| figure | median | min | max | unit |\n|---|---|---|---|---|');

@@ -14,6 +14,7 @@ import { COMPILED_HOSTS_PARAM, compileHosts, compiledForkOptions } from './lib/c
 import { UnsupportedDeploymentError, assertSupported } from './lib/deployment.ts';
 import type { Mode, StoreKind } from './lib/deployment.ts';
 import { TreeSampler, descendants } from './lib/procs.ts';
+import { SERVICE_CLIENT_LABEL, SERVICE_HOSTS } from './lib/service-deployment.ts';
 import { summarise } from './lib/stats.ts';
 import type { Measured, Summary } from './lib/stats.ts';
 import type { BenchOptions, Workload } from './lib/workload.ts';
@@ -32,13 +33,24 @@ const USAGE = `usage: npm run bench -- <W1…W8 | W1-cold | W2-warm | all | limi
   W2-warm           W2 after one unmeasured round of W2's load: an engine that has been running
   W2-engine         W2 with a stub worker: the engine and store alone (not part of 'all')
   --reps N          repetitions per workload (default 3)
-  --mode embedded   engine, worker and client in one process (the only mode today);
-                    'service' (separate processes over HTTP) does not exist yet
+  --mode embedded   engine, worker and client in one process (the default)
+  --mode service    the engine in a process serving HTTP, each worker in another, the client
+                    in the repetition's process over HTTP (${serviceWorkloads()})
+  --workers N       service mode: N worker processes (default 1)
   --store sqlite    the store (default sqlite; 'postgres' does not exist yet)
   --scale full      W7 at the full 100,000 runs (default: scaled down to 10,000)
+  --scale smoke     the smallest run through every part, no warm-up (the runner's own tests;
+                    W1, W1-cold, W2, W2-warm, W3; its figures mean nothing)
   --inline          run repetitions in this process (debugging; RSS then covers the runner;
                     W7 and W8 also need node --expose-gc)
   --out FILE        also append the JSON lines to FILE`;
+
+/** The workloads that run in service mode, for messages. */
+function serviceWorkloads(): string {
+  return WORKLOADS.filter((w) => w.service === true)
+    .map((w) => w.id)
+    .join(', ');
+}
 
 interface Cli {
   workloads: Workload[];
@@ -55,6 +67,7 @@ function parseCli(argv: readonly string[]): Cli {
   let mode: Mode = 'embedded';
   let store: StoreKind = 'sqlite';
   let scale: BenchOptions['scale'] = 'default';
+  let workers: number | undefined;
   let inline = false;
   let out: string | undefined;
   for (let i = 0; i < argv.length; i++) {
@@ -78,8 +91,13 @@ function parseCli(argv: readonly string[]): Cli {
       store = s;
     } else if (a === '--scale') {
       const s = value();
-      if (s !== 'full' && s !== 'default') throw new UsageError(`unknown scale '${s}'`);
+      if (s !== 'full' && s !== 'default' && s !== 'smoke')
+        throw new UsageError(`unknown scale '${s}'`);
       scale = s;
+    } else if (a === '--workers') {
+      workers = Number(value());
+      if (!Number.isInteger(workers) || workers < 1)
+        throw new UsageError('--workers takes a positive integer');
     } else if (a === '--inline') {
       inline = true;
     } else if (a === '--out') {
@@ -93,15 +111,59 @@ function parseCli(argv: readonly string[]): Cli {
     }
   }
   if (ids.length === 0) throw new UsageError('name a workload');
+  if (workers !== undefined && mode !== 'service') {
+    throw new UsageError(
+      '--workers is for --mode service (a process per worker); embedded mode runs one worker in its process',
+    );
+  }
   const workloads: Workload[] = [];
   for (const id of ids) {
-    const picked = id.toLowerCase() === 'all' ? [...WORKLOADS] : [findWorkload(id)];
+    const all = id.toLowerCase() === 'all';
+    // `all` in service mode: the workloads that run in it.
+    const picked = all
+      ? WORKLOADS.filter((w) => mode !== 'service' || w.service === true)
+      : [findWorkload(id)];
     for (const w of picked) {
       if (w === undefined) throw new UsageError(`unknown workload '${id}'`);
+      if (mode === 'service' && w.service !== true) {
+        throw new UsageError(
+          `${w.id} does not run in service mode (it needs the engine in its own process, or measures one process alone). Service mode runs ${serviceWorkloads()}; run ${w.id} with --mode embedded`,
+        );
+      }
+      if (scale === 'smoke' && w.smoke !== true) {
+        throw new UsageError(
+          `${w.id} has no smoke scale: --scale smoke runs ${WORKLOADS.filter(
+            (x) => x.smoke === true,
+          )
+            .map((x) => x.id)
+            .join(', ')}`,
+        );
+      }
       if (!workloads.includes(w)) workloads.push(w);
     }
   }
-  return { workloads, options: { mode, store, reps, scale }, inline, out };
+  return {
+    workloads,
+    options: { mode, store, reps, scale, workers: workers ?? 1 },
+    inline,
+    out,
+  };
+}
+
+/**
+ * Service mode's repetitions get longer to run: each call of a step crosses HTTP, and the warm-up
+ * runs ten thousand steps before anything is measured.
+ */
+const SERVICE_TIME_FACTOR = 3;
+
+/** The repetition's process in peakRssMiB: in service mode it holds only the client. */
+function repLabel(w: Workload, options: BenchOptions): string {
+  return options.mode === 'service' ? SERVICE_CLIENT_LABEL : w.processLabel;
+}
+
+/** The hosts a workload's repetitions start: its own, and service mode's engine and workers. */
+function hostsOf(w: Workload, options: BenchOptions): string[] {
+  return [...(w.hosts ?? []), ...(options.mode === 'service' ? SERVICE_HOSTS : [])];
 }
 
 interface RepOutcome {
@@ -137,7 +199,8 @@ async function runRepForked(
   const pid = child.pid;
   if (pid === undefined) throw new Error('could not start a repetition process');
   const sampler = new TreeSampler(pid);
-  sampler.label(pid, w.processLabel);
+  sampler.label(pid, repLabel(w, options));
+  const timeLimitMs = w.timeLimitMs * (options.mode === 'service' ? SERVICE_TIME_FACTOR : 1);
   let result: Extract<RepMessage, { type: 'result' }> | undefined;
   let error: string | undefined;
   child.on('message', (raw: unknown) => {
@@ -162,7 +225,7 @@ async function runRepForked(
     }
   });
   const timer = setTimeout(() => {
-    error = `time limit of ${w.timeLimitMs / 1000} s reached: repetition killed`;
+    error = `time limit of ${timeLimitMs / 1000} s reached: repetition killed`;
     sampler.sample();
     for (const p of descendants(pid).reverse()) {
       try {
@@ -171,7 +234,7 @@ async function runRepForked(
         // already gone
       }
     }
-  }, w.timeLimitMs);
+  }, timeLimitMs);
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   clearTimeout(timer);
   const peaks = sampler.stop();
@@ -193,7 +256,7 @@ async function runRepInline(
   compiledHosts: Readonly<Record<string, string>>,
 ): Promise<RepOutcome> {
   const sampler = new TreeSampler(process.pid);
-  sampler.label(process.pid, `runner (${w.processLabel})`);
+  sampler.label(process.pid, `runner (${repLabel(w, options)})`);
   const channel = new RepChannel((m) => {
     if (m.type === 'label') sampler.label(m.pid, m.label);
     else if (m.type === 'peak') sampler.record(m.pid, m.bytes);
@@ -237,7 +300,7 @@ async function runWorkload(
   const repFile = compiled[REP_SCRIPT];
   if (!cli.inline && repFile === undefined) throw new Error(`${REP_SCRIPT} was not compiled`);
   const { options } = cli;
-  const hosts = w.hosts ?? [];
+  const hosts = hostsOf(w, options);
   const compiledHosts: Record<string, string> = {};
   for (const h of hosts) if (compiled[h] !== undefined) compiledHosts[h] = compiled[h];
   const loadBefore = loadavg()[0] ?? 0;
@@ -279,6 +342,8 @@ async function runWorkload(
     node: process.version,
     date: new Date().toISOString(),
     params: {
+      mode: options.mode,
+      ...(options.mode === 'service' && { workers: options.workers }),
       ...w.params(options),
       repetitions: cli.inline ? INLINE_PARAM : COMPILED_REPS_PARAM,
       ...(hosts.length > 0 && { hosts: COMPILED_HOSTS_PARAM }),
@@ -297,7 +362,7 @@ async function main(): Promise<number> {
   let cli: Cli;
   try {
     cli = parseCli(process.argv.slice(2));
-    assertSupported(cli.options.mode, cli.options.store);
+    assertSupported(cli.options.store);
   } catch (e) {
     if (e instanceof UsageError) {
       if (e.message) console.error(`bench: ${e.message}`);
@@ -312,7 +377,7 @@ async function main(): Promise<number> {
   }
   const hostScripts = [
     ...(cli.inline ? [] : [REP_SCRIPT]),
-    ...cli.workloads.flatMap((w) => w.hosts ?? []),
+    ...cli.workloads.flatMap((w) => hostsOf(w, cli.options)),
   ];
   const t0 = performance.now();
   const compiled = await compileHosts(hostScripts);

@@ -4,7 +4,7 @@
 # (REPRISE_TEST_TRANSPORT=http: test/helpers/test-env.ts), as DESIGN.md asks of the transports.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-dirs=$(ls -d src test examples 2>/dev/null || true)
+dirs=$(ls -d src test examples bench 2>/dev/null || true)
 files=$(find $dirs -name '*.test.ts' | sort)
 over_http=$(find test/e2e test/contract -name '*.test.ts' | sort)
 # A test that hangs fails after 10 minutes rather than stalling the run. Node 20 applies this

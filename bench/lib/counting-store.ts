@@ -12,6 +12,12 @@ const ALWAYS_WRITES = new Set([
   'ensureNamespace',
 ]);
 
+/** A counter's figures at one moment, as a process that counts sends them to another. */
+export interface StoreCounts {
+  readonly calls: Readonly<Record<string, number>>;
+  readonly durableCommits: number;
+}
+
 export class StoreCounter {
   readonly calls = new Map<string, number>();
 
@@ -21,7 +27,29 @@ export class StoreCounter {
 
   reset(): void {
     this.calls.clear();
+    this.#commitsBetween = undefined;
     this.#txAtReset = this.#store?.writeTransactions ?? 0;
+  }
+
+  /** Durable commits between two snapshots of another process's counter (`between`). */
+  #commitsBetween: number | undefined;
+
+  /** The figures so far, for another process (service mode's engine host). */
+  snapshot(): StoreCounts {
+    return { calls: Object.fromEntries(this.calls), durableCommits: this.durableCommits };
+  }
+
+  /**
+   * Holds what another process's counter counted from `start` to `end` (two of its snapshots):
+   * the engine host's, in service mode.
+   */
+  between(start: StoreCounts, end: StoreCounts): void {
+    this.calls.clear();
+    for (const [method, n] of Object.entries(end.calls)) {
+      const d = n - (start.calls[method] ?? 0);
+      if (d > 0) this.calls.set(method, d);
+    }
+    this.#commitsBetween = end.durableCommits - start.durableCommits;
   }
 
   /** The store's own count of write transactions at reset, when it keeps one. */
@@ -39,6 +67,7 @@ export class StoreCounter {
    * durable commits: they wait for no fsync (ADR 0014).
    */
   get durableCommits(): number {
+    if (this.#commitsBetween !== undefined) return this.#commitsBetween;
     const now = this.#store?.writeTransactions;
     if (now !== undefined) return now - this.#txAtReset;
     let n = 0;

@@ -1,6 +1,6 @@
 // How a workload reaches Reprise. Workloads ask for a Deployment and never build engines
-// themselves, so that service mode (engine and workers in separate processes over HTTP, on
-// SQLite or PostgreSQL) can be added here without touching them.
+// themselves: embedded (engine, worker and client in this process) here, service mode (engine
+// and workers in processes of their own, over HTTP) in service-deployment.ts.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,9 @@ import type { EngineApi } from '../../src/transport/engine-api.ts';
 import * as activities from '../fixtures/activities.ts';
 import { countingStore } from './counting-store.ts';
 import type { StoreCounter } from './counting-store.ts';
+import type { Measured } from './stats.ts';
+import { openServiceDeployment } from './service-deployment.ts';
+import type { RepContext } from './workload.ts';
 
 export type Mode = 'embedded' | 'service';
 export type StoreKind = 'sqlite' | 'postgres';
@@ -34,12 +37,7 @@ export function benchWorkflows():
 /** Thrown for a mode or store the engine cannot run yet; the runner exits non-zero. */
 export class UnsupportedDeploymentError extends Error {}
 
-export function assertSupported(mode: Mode, store: StoreKind): void {
-  if (mode === 'service') {
-    throw new UnsupportedDeploymentError(
-      "--mode service is not available: Reprise has no service mode yet (engine and workers in separate processes over HTTP, on SQLite or PostgreSQL). Only '--mode embedded' runs today; when service mode lands, implement it in bench/lib/deployment.ts (openDeployment) and the worker hosts in bench/hosts/.",
-    );
-  }
+export function assertSupported(store: StoreKind): void {
   if (store === 'postgres') {
     throw new UnsupportedDeploymentError(
       "--store postgres is not available: Reprise has no PostgreSQL store yet. Only '--store sqlite' runs today (PostgreSQL is still measured as a physical limit by 'limits').",
@@ -55,8 +53,40 @@ export interface WorkerTuning {
 }
 
 export interface RunningWorker {
-  readonly worker: Worker;
   stop(): Promise<void>;
+}
+
+/** CPU time spent between `startMeasuring()` and `end()`. */
+export interface CpuSpent {
+  /** User and system time of every process of the deployment, µs. */
+  readonly totalUs: number;
+  /** System time of every process of the deployment, µs. */
+  readonly systemUs: number;
+  /** Service mode: each kind of process's share of `totalUs` (engine, workers, client). */
+  readonly byProcess: Readonly<Record<string, number>>;
+}
+
+/**
+ * CPU figures a `unit` (`Step`, `Workflow`): `cpuMsPerStep` over every process of the
+ * deployment, and in service mode each kind of process's share (`engineCpuMsPerStep`, …).
+ */
+export function cpuFigures(
+  cpu: CpuSpent,
+  per: number,
+  unit: 'Step' | 'Workflow',
+): Record<string, Measured> {
+  const out: Record<string, Measured> = {
+    [`cpuMsPer${unit}`]: { value: cpu.totalUs / 1000 / per, unit: 'ms' },
+  };
+  for (const [name, us] of Object.entries(cpu.byProcess)) {
+    out[`${name}CpuMsPer${unit}`] = { value: us / 1000 / per, unit: 'ms' };
+  }
+  return out;
+}
+
+/** A measured phase under way: `end()` closes it. */
+export interface Measuring {
+  end(): Promise<CpuSpent>;
 }
 
 /** One engine, its store, a client, and workers on one task queue. */
@@ -72,7 +102,34 @@ export interface Deployment {
   /** A directory removed by close(), for side-effect files and the like. */
   readonly dir: string;
   startWorker(tuning?: WorkerTuning): Promise<RunningWorker>;
+  /**
+   * Starts a measured phase: resets the store counter the deployment was opened with (which then
+   * holds the phase's calls once `end()` resolved) and reads the CPU time of every process of
+   * the deployment.
+   */
+  startMeasuring(): Promise<Measuring>;
   close(): Promise<void>;
+}
+
+/** Starts `count` workers at once (in service mode, a process each); stop() stops them all. */
+export async function startWorkers(
+  d: Deployment,
+  count: number,
+  tuning?: WorkerTuning,
+): Promise<RunningWorker> {
+  const started = await Promise.allSettled(
+    Array.from({ length: count }, () => d.startWorker(tuning)),
+  );
+  const running = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const stop = async (): Promise<void> => {
+    for (const w of running) await w.stop();
+  };
+  const failed = started.find((r) => r.status === 'rejected');
+  if (failed !== undefined) {
+    await stop();
+    throw failed.reason;
+  }
+  return { stop };
 }
 
 let queueCounter = 0;
@@ -86,8 +143,8 @@ export interface StoreSite {
 }
 
 /** A fresh temp directory for the store file, and a task queue name no one else uses. */
-export function reserveStore(opts: { mode: Mode; store: StoreKind }): StoreSite {
-  assertSupported(opts.mode, opts.store);
+export function reserveStore(opts: { store: StoreKind }): StoreSite {
+  assertSupported(opts.store);
   const dir = mkdtempSync(join(tmpdir(), 'reprise-bench-'));
   queueCounter += 1;
   return {
@@ -101,16 +158,18 @@ export function reserveStore(opts: { mode: Mode; store: StoreKind }): StoreSite 
 }
 
 /**
- * Opens a deployment: today an embedded engine on a fresh SQLite file in a temp directory, in
- * the engine's default durable configuration (WAL, synchronous=FULL).
+ * Opens a deployment of `ctx.options.mode` on a fresh SQLite file in a temp directory, in the
+ * engine's default durable configuration (WAL, synchronous=FULL).
  */
-export async function openDeployment(opts: {
-  mode: Mode;
-  store: StoreKind;
-  /** Counts the engine's store calls (the store is wrapped; calls go through unchanged). */
-  counter?: StoreCounter;
-}): Promise<Deployment> {
-  const site = reserveStore(opts);
+export async function openDeployment(
+  ctx: RepContext,
+  opts: {
+    /** Counts the engine's store calls (the store is wrapped; calls go through unchanged). */
+    counter?: StoreCounter;
+  } = {},
+): Promise<Deployment> {
+  const site = reserveStore(ctx.options);
+  if (ctx.options.mode === 'service') return openServiceDeployment(ctx, site, opts.counter);
   const { dbPath, taskQueue, dir } = site;
   const url = `sqlite:${dbPath}`;
   const store = opts.counter ? countingStore(await openStore(url), opts.counter) : undefined;
@@ -118,8 +177,8 @@ export async function openDeployment(opts: {
   const workers: RunningWorker[] = [];
   const client = new Client({ connection: engine.connection });
   return {
-    mode: opts.mode,
-    store: opts.store,
+    mode: 'embedded',
+    store: ctx.options.store,
     client,
     connection: engine.connection,
     taskQueue,
@@ -135,7 +194,6 @@ export async function openDeployment(opts: {
       });
       const running = worker.run();
       const entry: RunningWorker = {
-        worker,
         stop: async () => {
           await worker.shutdown();
           await running;
@@ -144,6 +202,20 @@ export async function openDeployment(opts: {
       };
       workers.push(entry);
       return entry;
+    },
+    startMeasuring: () => {
+      opts.counter?.reset();
+      const cpu0 = process.cpuUsage();
+      return Promise.resolve({
+        end: () => {
+          const cpu = process.cpuUsage(cpu0);
+          return Promise.resolve({
+            totalUs: cpu.user + cpu.system,
+            systemUs: cpu.system,
+            byProcess: {},
+          });
+        },
+      });
     },
     close: async () => {
       for (const w of [...workers]) await w.stop();

@@ -1,4 +1,4 @@
-// Starting and killing the child-process hosts of bench/hosts/ (W6, W7).
+// Starting, asking and stopping the child-process hosts of bench/hosts/ (W6, W7, service mode).
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { compiledForkOptions } from './compile-hosts.ts';
@@ -10,6 +10,11 @@ export interface Host {
   readonly pid: number;
   /** Resolves with the first message of this type; rejects if the process exits first. */
   next(type: string): Promise<Record<string, unknown>>;
+  /**
+   * Sends `message` and resolves with the first message of type `reply` sent after it; rejects
+   * if the process exits first.
+   */
+  request(message: object, reply: string): Promise<Record<string, unknown>>;
 }
 
 export const APP_HOST = new URL('../hosts/app-host.ts', import.meta.url).pathname;
@@ -64,16 +69,23 @@ export async function startHost(
     });
   });
   exited.catch(() => undefined);
+  const nextNew = (type: string): Promise<Record<string, unknown>> =>
+    Promise.race([
+      new Promise<Record<string, unknown>>((resolve) => waiters.push({ type, resolve })),
+      exited,
+    ]);
   const host: Host = {
     child,
     pid,
     next: (type) => {
       const already = seen.find((m) => m['type'] === type);
       if (already) return Promise.resolve(already);
-      return Promise.race([
-        new Promise<Record<string, unknown>>((resolve) => waiters.push({ type, resolve })),
-        exited,
-      ]);
+      return nextNew(type);
+    },
+    request: (message, reply) => {
+      const answer = nextNew(reply);
+      child.send(message);
+      return answer;
     },
   };
   await host.next('ready');
@@ -92,6 +104,36 @@ export async function killHost(ctx: RepContext, host: Host): Promise<void> {
   });
   host.child.kill('SIGKILL');
   await gone;
+}
+
+/**
+ * Asks the host to stop (`{type:'stop'}`, bench/hosts/parent-link.ts) and waits until it is gone;
+ * resolves with its `stopped` message. A host that has not answered within `timeoutMs` is
+ * SIGKILLed (resolves undefined), as is one whose answer does not end in its exit.
+ */
+export async function stopHost(
+  ctx: RepContext,
+  host: Host,
+  timeoutMs = 30_000,
+): Promise<Record<string, unknown> | undefined> {
+  if (host.child.exitCode !== null || host.child.signalCode !== null) return undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => {
+      resolve(undefined);
+    }, timeoutMs);
+  });
+  let stopped: Record<string, unknown> | undefined;
+  try {
+    stopped = await Promise.race([host.request({ type: 'stop' }, 'stopped'), late]);
+  } catch {
+    stopped = undefined; // It exited before answering.
+  } finally {
+    clearTimeout(timer);
+  }
+  if (stopped === undefined) await killHost(ctx, host);
+  else await hostExited(host, timeoutMs);
+  return stopped;
 }
 
 /** Waits for the host to exit by itself (after it reported `done`). */

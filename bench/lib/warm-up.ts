@@ -17,9 +17,15 @@
 import { USES_BEFORE_COMPILE } from '../../src/util/compiled-schema.ts';
 import { steps } from '../fixtures/workflows.ts';
 import type { Deployment } from './deployment.ts';
+import type { BenchOptions } from './workload.ts';
 
-/** How far a workload's deployment is warmed before it measures. */
-export type WarmUp = 'settled' | 'brief';
+/** How far a workload's deployment is warmed before it measures (`none`: `--scale smoke`). */
+export type WarmUp = 'settled' | 'brief' | 'none';
+
+/** The warm-up a workload asks for, or none at `--scale smoke` (the runner's own tests). */
+export function warmUpFor(options: BenchOptions, kind: WarmUp = 'settled'): WarmUp {
+  return options.scale === 'smoke' ? 'none' : kind;
+}
 
 const BRIEF_WARM_UP_STEPS = USES_BEFORE_COMPILE + 100;
 const SETTLE_RUNS = 12;
@@ -27,6 +33,7 @@ const SETTLE_STEPS = 800;
 
 /** The steps a warm-up runs, for a workload's params. */
 export function warmUpSteps(kind: WarmUp = 'settled'): number {
+  if (kind === 'none') return 0;
   return BRIEF_WARM_UP_STEPS + (kind === 'settled' ? SETTLE_RUNS * SETTLE_STEPS : 0);
 }
 
@@ -40,6 +47,7 @@ async function runSteps(d: Deployment, workflowId: string, n: number): Promise<v
 }
 
 export async function warmUp(d: Deployment, kind: WarmUp = 'settled'): Promise<void> {
+  if (kind === 'none') return;
   await runSteps(d, 'warm-up', BRIEF_WARM_UP_STEPS);
   if (kind === 'brief') return;
   for (let i = 1; i <= SETTLE_RUNS; i++) await runSteps(d, `warm-up-${i}`, SETTLE_STEPS);

@@ -6,8 +6,14 @@ export interface BenchOptions {
   readonly mode: Mode;
   readonly store: StoreKind;
   readonly reps: number;
-  /** `full`: the sizes of shared/BENCHMARKS.md where the default is scaled down (W7). */
-  readonly scale: 'default' | 'full';
+  /**
+   * `full`: the sizes of shared/BENCHMARKS.md where the default is scaled down (W7). `smoke`: the
+   * smallest run that goes through every part (no warm-up, a few steps), for the runner's own
+   * tests; its figures mean nothing.
+   */
+  readonly scale: 'default' | 'full' | 'smoke';
+  /** Service mode: worker processes (each one worker on the task queue). */
+  readonly workers: number;
 }
 
 export interface RepContext {
@@ -49,8 +55,15 @@ export interface Workload {
    * first workload, outside every figure.
    */
   readonly hosts?: readonly string[];
-  /** The label of the repetition process in peakRssMiB. */
+  /** The label of the repetition process in peakRssMiB (embedded mode). */
   readonly processLabel: string;
+  /**
+   * Runs in service mode too: it reaches Reprise only through `openDeployment`, which then starts
+   * the engine and the workers as processes of their own.
+   */
+  readonly service?: boolean;
+  /** Has a `--scale smoke` size (BenchOptions.scale). */
+  readonly smoke?: boolean;
   /** Sizes and settings, printed with the figures. */
   params(options: BenchOptions): Record<string, number | string>;
   rep(ctx: RepContext): Promise<RepResult>;

@@ -2,13 +2,16 @@
 // JIT has settled (bench/lib/warm-up.ts). W1-cold measures the same in a process's first seconds:
 // after the brief warm-up only, V8 still compiling the step's path.
 import { StoreCounter } from '../lib/counting-store.ts';
-import { openDeployment } from '../lib/deployment.ts';
-import type { Workload } from '../lib/workload.ts';
-import { warmUp, warmUpSteps } from '../lib/warm-up.ts';
+import { cpuFigures, openDeployment, startWorkers } from '../lib/deployment.ts';
+import type { BenchOptions, Workload } from '../lib/workload.ts';
+import { warmUp, warmUpFor, warmUpSteps } from '../lib/warm-up.ts';
 import type { WarmUp } from '../lib/warm-up.ts';
 import { steps } from '../fixtures/workflows.ts';
 
-const STEPS = 200;
+/** `--scale smoke`: a few steps, enough to go through every part. */
+function stepsFor(options: BenchOptions): number {
+  return options.scale === 'smoke' ? 10 : 200;
+}
 
 function stepLatency(id: string, title: string, warm: WarmUp): Workload {
   return {
@@ -16,38 +19,43 @@ function stepLatency(id: string, title: string, warm: WarmUp): Workload {
     title,
     timeLimitMs: 120_000,
     processLabel: 'bench (engine+worker+client)',
-    params: () => ({ workflows: 1, steps: STEPS, warmUpSteps: warmUpSteps(warm) }),
+    service: true,
+    smoke: true,
+    params: (options) => ({
+      workflows: 1,
+      steps: stepsFor(options),
+      warmUpSteps: warmUpSteps(warmUpFor(options, warm)),
+    }),
     async rep(ctx) {
+      const stepCount = stepsFor(ctx.options);
       const counter = new StoreCounter();
-      const d = await openDeployment({ ...ctx.options, counter });
+      const d = await openDeployment(ctx, { counter });
       try {
-        await d.startWorker();
-        await warmUp(d, warm);
-        counter.reset();
+        await startWorkers(d, ctx.options.workers);
+        await warmUp(d, warmUpFor(ctx.options, warm));
+        const measuring = await d.startMeasuring();
         ctx.mark('start');
-        const cpu0 = process.cpuUsage();
         const t0 = performance.now();
         const result = await d.client.workflow.execute(steps, {
           taskQueue: d.taskQueue,
           workflowId: id.toLowerCase(),
-          args: [STEPS, 0],
+          args: [stepCount, 0],
         });
         const wallMs = performance.now() - t0;
-        const cpu = process.cpuUsage(cpu0);
+        const cpu = await measuring.end();
         ctx.mark('end');
-        const perStep = STEPS;
-        if (result !== STEPS) throw new Error(`${id}: expected ${STEPS}, got ${result}`);
+        if (result !== stepCount) throw new Error(`${id}: expected ${stepCount}, got ${result}`);
         return {
           figures: {
-            msPerStep: { value: wallMs / STEPS, unit: 'ms' },
-            cpuMsPerStep: { value: (cpu.user + cpu.system) / 1000 / STEPS, unit: 'ms' },
-            sysMsPerStep: { value: cpu.system / 1000 / STEPS, unit: 'ms' },
-            stepsPerSec: { value: (STEPS * 1000) / wallMs, unit: 'steps/s' },
+            msPerStep: { value: wallMs / stepCount, unit: 'ms' },
+            ...cpuFigures(cpu, stepCount, 'Step'),
+            sysMsPerStep: { value: cpu.systemUs / 1000 / stepCount, unit: 'ms' },
+            stepsPerSec: { value: (stepCount * 1000) / wallMs, unit: 'steps/s' },
             wallMs: { value: wallMs, unit: 'ms' },
-            durableCommitsPerStep: { value: counter.durableCommits / perStep, unit: 'commits' },
-            storeCallsPerStep: { value: counter.total / perStep, unit: 'calls' },
+            durableCommitsPerStep: { value: counter.durableCommits / stepCount, unit: 'commits' },
+            storeCallsPerStep: { value: counter.total / stepCount, unit: 'calls' },
           },
-          notes: [counter.describe(perStep, 'step')],
+          notes: [counter.describe(stepCount, 'step')],
         };
       } finally {
         await d.close();

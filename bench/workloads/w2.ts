@@ -7,28 +7,36 @@
 // generation first grows to its limit (its peak RSS ~25–30 MiB below what the same load holds as
 // it runs on; ~60 MiB after the brief warm-up of the twenty-third pass).
 import { StoreCounter } from '../lib/counting-store.ts';
-import { openDeployment } from '../lib/deployment.ts';
+import { cpuFigures, openDeployment, startWorkers } from '../lib/deployment.ts';
 import type { Deployment } from '../lib/deployment.ts';
 import { startStubWorker } from '../lib/stub-worker.ts';
-import type { Workload } from '../lib/workload.ts';
-import { warmUp, warmUpSteps } from '../lib/warm-up.ts';
+import type { BenchOptions, RepContext, Workload } from '../lib/workload.ts';
+import { warmUp, warmUpFor, warmUpSteps } from '../lib/warm-up.ts';
 import { steps } from '../fixtures/workflows.ts';
 
-const WORKFLOWS = 500;
-const STEPS = 10;
+interface Shape {
+  readonly workflows: number;
+  readonly steps: number;
+}
+
+/** 500 workflows of 10 steps; `--scale smoke`: a few, enough to go through every part. */
+function shapeFor(options: BenchOptions): Shape {
+  return options.scale === 'smoke' ? { workflows: 5, steps: 2 } : { workflows: 500, steps: 10 };
+}
 
 /** Starts W2's workflows (ids `prefix-0`…) and resolves to their results. */
 async function runAll(
   d: Deployment,
+  shape: Shape,
   prefix: string,
 ): Promise<{ startedMs: number; results: unknown[] }> {
   const t0 = performance.now();
   const handles = await Promise.all(
-    Array.from({ length: WORKFLOWS }, (_, i) =>
+    Array.from({ length: shape.workflows }, (_, i) =>
       d.client.workflow.start(steps, {
         taskQueue: d.taskQueue,
         workflowId: `${prefix}-${i}`,
-        args: [STEPS, 0],
+        args: [shape.steps, 0],
       }),
     ),
   );
@@ -44,44 +52,47 @@ function throughput(
   id: string,
   title: string,
   processLabel: string,
-  startWorkers: (d: Deployment) => Promise<() => Promise<void>>,
-  warmRounds = 0,
+  answerTasks: (d: Deployment, ctx: RepContext) => Promise<() => Promise<void>>,
+  opts: { warmRounds?: number; service?: boolean } = {},
 ): Workload {
+  const warmRounds = opts.warmRounds ?? 0;
   return {
     id,
     title,
     timeLimitMs: 300_000,
     processLabel,
-    params: () => ({
-      workflows: WORKFLOWS,
-      stepsEach: STEPS,
-      warmUpSteps: warmUpSteps(),
+    ...(opts.service === true && { service: true }),
+    smoke: true,
+    params: (options) => ({
+      workflows: shapeFor(options).workflows,
+      stepsEach: shapeFor(options).steps,
+      warmUpSteps: warmUpSteps(warmUpFor(options)),
       ...(warmRounds > 0 && { unmeasuredRoundsFirst: warmRounds }),
     }),
     async rep(ctx) {
+      const shape = shapeFor(ctx.options);
       const counter = new StoreCounter();
-      const d = await openDeployment({ ...ctx.options, counter });
+      const d = await openDeployment(ctx, { counter });
       let stopWorkers: (() => Promise<void>) | undefined;
       try {
-        stopWorkers = await startWorkers(d);
-        await warmUp(d);
-        for (let round = 1; round <= warmRounds; round++) await runAll(d, `warm-${round}`);
-        counter.reset();
+        stopWorkers = await answerTasks(d, ctx);
+        await warmUp(d, warmUpFor(ctx.options));
+        for (let round = 1; round <= warmRounds; round++) await runAll(d, shape, `warm-${round}`);
+        const measuring = await d.startMeasuring();
         ctx.mark('start');
-        const cpu0 = process.cpuUsage();
         const t0 = performance.now();
-        const { startedMs, results } = await runAll(d, id.toLowerCase());
+        const { startedMs, results } = await runAll(d, shape, id.toLowerCase());
         const wallMs = performance.now() - t0;
-        const cpu = process.cpuUsage(cpu0);
+        const cpu = await measuring.end();
         ctx.mark('end');
-        const perStep = WORKFLOWS * STEPS;
-        const wrong = results.filter((r) => r !== STEPS).length;
+        const perStep = shape.workflows * shape.steps;
+        const wrong = results.filter((r) => r !== shape.steps).length;
         if (wrong > 0) throw new Error(`${id}: ${wrong} workflows returned a wrong result`);
         ctx.log(`${id} rep ${ctx.rep}: ${perStep} steps in ${(wallMs / 1000).toFixed(2)} s`);
         return {
           figures: {
             stepsPerSec: { value: (perStep * 1000) / wallMs, unit: 'steps/s' },
-            cpuMsPerStep: { value: (cpu.user + cpu.system) / 1000 / perStep, unit: 'ms' },
+            ...cpuFigures(cpu, perStep, 'Step'),
             wallS: { value: wallMs / 1000, unit: 's' },
             startAllMs: { value: startedMs, unit: 'ms' },
             durableCommitsPerStep: { value: counter.durableCommits / perStep, unit: 'commits' },
@@ -97,19 +108,22 @@ function throughput(
   };
 }
 
-async function realWorker(d: Deployment): Promise<() => Promise<void>> {
-  const worker = await d.startWorker();
-  return () => worker.stop();
+/** `--workers` real workers (in service mode, a process each). */
+async function realWorkers(d: Deployment, ctx: RepContext): Promise<() => Promise<void>> {
+  const workers = await startWorkers(d, ctx.options.workers);
+  return () => workers.stop();
 }
 
-export const w2 = throughput('W2', 'throughput', 'bench (engine+worker+client)', realWorker);
+export const w2 = throughput('W2', 'throughput', 'bench (engine+worker+client)', realWorkers, {
+  service: true,
+});
 
 export const w2Warm = throughput(
   'W2-warm',
   'throughput on an engine that has just run the same load (one round unmeasured)',
   'bench (engine+worker+client)',
-  realWorker,
-  1,
+  realWorkers,
+  { warmRounds: 1, service: true },
 );
 
 export const w2Engine = throughput(

@@ -14,9 +14,10 @@ export const w4: Workload = {
   title: 'timers',
   timeLimitMs: 300_000,
   processLabel: 'bench (engine+worker+client)',
+  service: true,
   params: () => ({ workflows: WORKFLOWS, sleepMs: SLEEP_MS }),
   async rep(ctx) {
-    const d = await openDeployment(ctx.options);
+    const d = await openDeployment(ctx);
     try {
       await d.startWorker();
       const t0 = performance.now();

@@ -17,10 +17,11 @@ export const w5: Workload = {
   title: 'signals',
   timeLimitMs: 180_000,
   processLabel: 'bench (engine+worker+client)',
+  service: true,
   params: () => ({ workflows: WORKFLOWS, warmUpSteps: warmUpSteps() }),
   async rep(ctx) {
     const counter = new StoreCounter();
-    const d = await openDeployment({ ...ctx.options, counter });
+    const d = await openDeployment(ctx, { counter });
     const probe = new StoreProbe(d.dbPath);
     try {
       await d.startWorker();
@@ -50,12 +51,13 @@ export const w5: Workload = {
       );
       // Let every result() call reach its long-poll before the clock starts.
       await delay(200);
-      counter.reset();
+      const measuring = await d.startMeasuring();
       ctx.mark('start');
       const t0 = performance.now();
       await Promise.all(handles.map((h, i) => h.signal(go, i)));
       const sentMs = performance.now() - t0;
       const values = await Promise.all(results);
+      await measuring.end();
       ctx.mark('end');
       const wrong = values.filter((v, i) => v !== i).length;
       if (wrong > 0) throw new Error(`W5: ${wrong} workflows returned a wrong value`);

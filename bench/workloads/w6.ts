@@ -127,7 +127,7 @@ function verdict(
 }
 
 async function workerVariant(ctx: RepContext, shape: Shape): Promise<Verdict> {
-  const d = await openDeployment(ctx.options);
+  const d = await openDeployment(ctx);
   const effects = join(d.dir, 'effects.log');
   const hostEnv = {
     BENCH_DB: d.dbPath,

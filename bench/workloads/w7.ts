@@ -43,7 +43,7 @@ export const w7: Workload = {
   }),
   async rep(ctx) {
     const runs = runsFor(ctx.options);
-    const d = await openDeployment(ctx.options);
+    const d = await openDeployment(ctx);
     const probe = new StoreProbe(d.dbPath);
     let host: Host | undefined;
     try {

@@ -69,7 +69,7 @@ export const w8: Workload = {
     measuredReplays: MEASURED_REPLAYS,
   }),
   async rep(ctx) {
-    const d = await openDeployment(ctx.options);
+    const d = await openDeployment(ctx);
     let events: HistoryEvent[];
     let waiting: HistoryEvent[];
     const probe = new StoreProbe(d.dbPath);

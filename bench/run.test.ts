@@ -1,0 +1,123 @@
+// The runner end to end, as `npm run bench` runs it: compiled repetitions and hosts, real child
+// processes, a real SQLite file, HTTP on 127.0.0.1.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+
+const RUN = new URL('./run.ts', import.meta.url).pathname;
+const MARKER_VAR = 'BENCH_TEST_MARKER';
+
+/** The live processes whose environment holds `marker` (every process the runner started). */
+function processesMarked(marker: string): number[] {
+  const needle = `${MARKER_VAR}=${marker}`;
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    let environ: string;
+    try {
+      environ = readFileSync(`/proc/${name}/environ`, 'utf8');
+    } catch {
+      continue; // Gone, or not ours to read.
+    }
+    if (environ.split('\0').includes(needle)) out.push(Number(name));
+  }
+  return out;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'reprise-bench-test-'));
+after(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * Runs bench/run.ts with `args` and `--out`, under a fresh marker; resolves once it exited, with
+ * the lines it wrote to `--out`. Its exit is awaited, not the end of its output: a process it
+ * left running would hold the output open.
+ */
+async function runBench(args: readonly string[]): Promise<{
+  code: number | null;
+  lines: string[];
+  stderr: string;
+  marker: string;
+}> {
+  const marker = randomUUID();
+  const out = join(dir, `${marker}.jsonl`);
+  const child = spawn(process.execPath, ['--import', 'tsx', RUN, ...args, '--out', out], {
+    env: { ...process.env, [MARKER_VAR]: marker },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  child.stderr.destroy();
+  const lines = existsSync(out) ? readFileSync(out, 'utf8').split('\n').filter(Boolean) : [];
+  return { code, lines, stderr, marker };
+}
+
+interface Line {
+  workload: string;
+  mode: string;
+  reps: number;
+  figures: Record<string, { median: number; unit: string }>;
+  peakRssMiB: Record<string, number>;
+  params: Record<string, unknown>;
+  errors?: string[];
+}
+
+describe('bench/run.ts --mode service', () => {
+  test(
+    'W1 at the smallest scale runs the engine, a worker and the client as processes of their own, reports one line, and leaves no process behind',
+    { timeout: 120_000 },
+    async () => {
+      const r = await runBench(['W1', '--mode', 'service', '--scale', 'smoke', '--reps', '1']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.lines.length, 1);
+      const line = JSON.parse(r.lines[0]!) as Line;
+      assert.equal(line.errors, undefined);
+      assert.equal(line.workload, 'W1');
+      assert.equal(line.mode, 'service');
+      assert.equal(line.reps, 1);
+      assert.equal(line.params['mode'], 'service');
+      assert.equal(line.params['workers'], 1);
+      assert.equal(line.params['steps'], 10);
+      // One figure of each process's CPU, and the engine process's store calls read back.
+      for (const figure of [
+        'msPerStep',
+        'cpuMsPerStep',
+        'engineCpuMsPerStep',
+        'workersCpuMsPerStep',
+        'clientCpuMsPerStep',
+        'durableCommitsPerStep',
+      ]) {
+        assert.ok((line.figures[figure]?.median ?? 0) > 0, `${figure} > 0`);
+      }
+      assert.deepEqual(Object.keys(line.peakRssMiB).sort(), [
+        'bench (client)',
+        'engine',
+        'total',
+        'worker',
+      ]);
+      // The runner waited for its repetition, which waited for the hosts it stopped.
+      const left = processesMarked(r.marker);
+      for (const pid of left) process.kill(pid, 'SIGKILL');
+      assert.deepEqual(left, []);
+    },
+  );
+
+  test('a workload that does not run in service mode is refused, naming those that do', async () => {
+    const r = await runBench(['W6', '--mode', 'service']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /W6 does not run in service mode.*Service mode runs W1, W1-cold, W2/);
+    assert.deepEqual(r.lines, []);
+  });
+
+  test('--workers is refused in embedded mode', async () => {
+    const r = await runBench(['W2', '--workers', '2']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--workers is for --mode service/);
+  });
+});
