@@ -167,7 +167,7 @@ export class Engine {
     }
     const app = engineHttpApp(this.connection, { ...options, logger: this.#deps.logger });
     const server = await serveHttp(app, options);
-    if (this.#closed) {
+    if (this.#closing.signal.aborted) {
       // close() ran while the server started: it did not see this one.
       await server.close();
       throw new IllegalStateError('The engine closed while listen() started its server.');
