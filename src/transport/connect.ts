@@ -34,7 +34,7 @@ function connectNow(options: ConnectionOptions): Connection {
   }
   if ((options as { tls?: unknown }).tls !== undefined) {
     throw new InvalidArgumentError(
-      "Connection.connect takes no tls options: give an 'https://' address, and the certificate is checked as Node's fetch checks it.",
+      "Connection.connect takes no tls options: give an 'https://' address, and Node's https checks the server's certificate against its trusted CAs.",
     );
   }
   if (options.engine !== undefined) {
