@@ -62,6 +62,9 @@ export function httpConnection(options: {
   if (options.apiKey !== undefined) headers['authorization'] = `Bearer ${options.apiKey}`;
   const closed = new AbortController();
   const isClosed = (): boolean => closed.signal.aborted;
+  // The long-polls in flight, each cut by its own controller: close() cuts them all (one signal
+  // each, where a signal combined with `closed` would stay linked to it on Node 20).
+  const openPolls = new Set<AbortController>();
   // Every call in flight listens on it, and a worker keeps several long-polls open.
   setMaxListeners(0, closed.signal);
 
@@ -99,7 +102,7 @@ export function httpConnection(options: {
 
   const unreachable = (e: unknown): UnavailableError =>
     new UnavailableError(
-      `Cannot reach the Reprise server at ${base} (${describeFetchError(e)}). Check that it is running (npx reprise dev) and that the address is right.`,
+      `Cannot reach the Reprise server at ${base} (${describeSocketError(e)}). Check that it is running (npx reprise dev) and that the address is right.`,
       { cause: e },
     );
 
@@ -120,7 +123,7 @@ export function httpConnection(options: {
   };
 
   const call = async (method: EngineApiMethod, request: unknown): Promise<unknown> => {
-    if (closed.signal.aborted) throw closedError(base);
+    if (isClosed()) throw closedError(base);
     let res: { status: number; text: string };
     try {
       res = await post(method, request, { signal: closed.signal });
@@ -136,7 +139,7 @@ export function httpConnection(options: {
     request: unknown,
     signal: AbortSignal | undefined,
   ): Promise<unknown> => {
-    if (closed.signal.aborted) throw closedError(base);
+    if (isClosed()) throw closedError(base);
     if (signal?.aborted === true) return undefined;
     const pollId = randomUUID();
     // Aborted only when the server cannot be asked to end the poll.
@@ -151,10 +154,11 @@ export function httpConnection(options: {
         });
     };
     signal?.addEventListener('abort', onAbort, { once: true });
+    openPolls.add(cut);
     let res: { status: number; text: string };
     try {
       res = await post(method, request, {
-        signal: AbortSignal.any([cut.signal, closed.signal]),
+        signal: cut.signal,
         headers: { ...headers, [POLL_ID_HEADER]: pollId },
       });
     } catch (e) {
@@ -162,6 +166,7 @@ export function httpConnection(options: {
       if (cut.signal.aborted) return undefined;
       throw unreachable(e);
     } finally {
+      openPolls.delete(cut);
       signal?.removeEventListener('abort', onAbort);
     }
     return answer(method, res.status, res.text);
@@ -179,6 +184,7 @@ export function httpConnection(options: {
     address: base,
     close: (): Promise<void> => {
       closed.abort();
+      for (const cut of openPolls) cut.abort();
       agent.destroy();
       return Promise.resolve();
     },
@@ -195,7 +201,7 @@ function closedError(base: string): UnavailableError {
 }
 
 /** A socket error's code (`ECONNREFUSED`, …), else its message. */
-function describeFetchError(e: unknown): string {
+function describeSocketError(e: unknown): string {
   const code = (e as { code?: unknown }).code;
   if (typeof code === 'string') return code;
   const cause = (e as { cause?: { code?: string; message?: string } }).cause;
