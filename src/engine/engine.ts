@@ -52,7 +52,6 @@ import { patchSchedule } from './ops/schedules/patch-schedule.ts';
 import { updateSchedule } from './ops/schedules/update-schedule.ts';
 import { QueryDispatcher } from './task-queues/query-dispatcher.ts';
 import { TimerLoop } from './timers/timer-loop.ts';
-import { engineHttpApp, serveHttp } from '../transport/http/http-server.ts';
 import type { EngineServer, HttpApiOptions } from '../transport/http/http-server.ts';
 
 export type { EngineServer } from '../transport/http/http-server.ts';
@@ -165,6 +164,9 @@ export class Engine {
         'This engine is closed: open one with Engine.open() and call listen() on it.',
       );
     }
+    // Loaded when first asked for: an embedded engine never loads the HTTP server (Hono, the
+    // OpenAPI document, the web UI).
+    const { engineHttpApp, serveHttp } = await import('../transport/http/http-server.ts');
     const app = engineHttpApp(this.connection, { ...options, logger: this.#deps.logger });
     const server = await serveHttp(app, options);
     if (this.#closing.signal.aborted) {

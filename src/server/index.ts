@@ -6,7 +6,6 @@
  */
 export { Engine } from '../engine/engine.ts';
 export type { EngineOptions, EngineServer, ListenOptions } from '../engine/engine.ts';
-export { engineHttpApp } from '../transport/http/http-server.ts';
 export type { HttpApiOptions } from '../transport/http/http-server.ts';
 export type { EngineLimits } from '../engine/deps.ts';
 export { ManualClock, SystemClock } from '../engine/clock.ts';
