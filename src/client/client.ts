@@ -1,6 +1,6 @@
-import { defaultConnection } from '../transport/connect.ts';
 import { hostname } from 'node:os';
 import { clientApi } from '../common/data-converter-api.ts';
+import { defaultConnection } from '../transport/connect.ts';
 import type { DataConverter } from '../common/data-converter.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import { msOptionalFromDuration } from '../protocol/duration.ts';

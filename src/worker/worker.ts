@@ -1,7 +1,7 @@
-import { defaultConnection } from '../transport/connect.ts';
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { Client } from '../client/client.ts';
+import { defaultConnection } from '../transport/connect.ts';
 import { withDataConverter } from '../common/data-converter-api.ts';
 import { loadDataConverter } from '../common/data-converter.ts';
 import type { DataConverter, LoadedDataConverter } from '../common/data-converter.ts';
