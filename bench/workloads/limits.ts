@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { postgresAvailable, startCluster } from '../limits/postgres.ts';
+import { postgresAvailable, startCluster } from '../../test/helpers/postgres-cluster.ts';
 import { compiledForkOptions } from '../lib/compile-hosts.ts';
 import { compiledHost } from '../lib/hosts.ts';
 import type { Measured } from '../lib/stats.ts';

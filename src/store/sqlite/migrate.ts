@@ -1,44 +1,17 @@
 // Numbered SQL migrations (migrations/NNNN-name.sql), applied in order, each in its own
 // IMMEDIATE transaction, recorded in schema_migrations.
-import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type Database from 'better-sqlite3';
-import { IllegalStateError, RepriseError, ErrorCode } from '../../errors.ts';
+import { RepriseError, ErrorCode } from '../../errors.ts';
+import { loadMigrationsFrom } from '../load-migrations.ts';
+import type { Migration } from '../load-migrations.ts';
 
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-}
+export type { Migration };
 
-const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
-const FILE_NAME = /^(\d{4})-([a-z0-9-]+)\.sql$/;
+const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
 
-let cached: readonly Migration[] | undefined;
-
-/** The migrations shipped with this version, in order (read from disk once per process). */
-export function loadMigrations(dir: string = MIGRATIONS_DIR): readonly Migration[] {
-  if (dir === MIGRATIONS_DIR && cached) return cached;
-  const migrations: Migration[] = [];
-  for (const file of readdirSync(dir).sort()) {
-    if (!file.endsWith('.sql')) continue;
-    const match = FILE_NAME.exec(file);
-    if (!match?.[1] || !match[2]) {
-      throw new IllegalStateError(
-        `Migration file '${file}' in ${dir} is not named NNNN-name.sql (e.g. 0002-add-index.sql).`,
-      );
-    }
-    const version = Number(match[1]);
-    const previous = migrations.at(-1);
-    if (previous?.version === version) {
-      throw new IllegalStateError(
-        `Migrations '${previous.name}' and '${match[2]}' in ${dir} share version ${version}; renumber one.`,
-      );
-    }
-    migrations.push({ version, name: match[2], sql: readFileSync(`${dir}/${file}`, 'utf8') });
-  }
-  if (dir === MIGRATIONS_DIR) cached = migrations;
-  return migrations;
+/** The SQLite migrations shipped with this version, in order (read from disk once per process). */
+export function loadMigrations(): readonly Migration[] {
+  return loadMigrationsFrom(MIGRATIONS_DIR);
 }
 
 /**

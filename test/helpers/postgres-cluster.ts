@@ -1,6 +1,7 @@
-// A throwaway PostgreSQL 15 cluster on 127.0.0.1 for the commit limit: initdb in a temp
-// directory, start, measure, stop, remove. Root cannot run postgres, so as root the cluster runs
-// as the `postgres` user (runuser).
+// A throwaway PostgreSQL 15 cluster on 127.0.0.1, from the machine's /usr/lib/postgresql/15/bin:
+// initdb in a temp directory, start, use, stop, remove. For the tests of the PostgreSQL store
+// (through test/helpers/postgres.ts) and the bench (its commit limit, its service mode). Root
+// cannot run postgres, so as root the cluster runs as the `postgres` user (runuser).
 import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -30,12 +31,29 @@ async function freePort(): Promise<number> {
 export interface Cluster {
   readonly port: number;
   readonly user: string;
+  /** `postgres://user@127.0.0.1:port/postgres`. */
+  readonly url: string;
   stop(): void;
 }
 
-export async function startCluster(): Promise<Cluster> {
+export interface ClusterOptions {
+  /**
+   * Whether commits wait for the disk (default true: the durable configuration the bench
+   * measures). Tests turn it off: they test behaviour, not durability against power loss.
+   */
+  fsync?: boolean | undefined;
+}
+
+export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> {
+  if (!postgresAvailable()) {
+    throw new Error(
+      `PostgreSQL 15 is not installed (${PG_BIN}/postgres is missing): install it with ` +
+        "'apt-get install -y postgresql-15', or set REPRISE_TEST_POSTGRES_URL to a server.",
+    );
+  }
+  const fsync = (opts.fsync ?? true) ? 'on' : 'off';
   const root = userInfo().uid === 0;
-  const dir = mkdtempSync(join(tmpdir(), 'reprise-bench-pg-'));
+  const dir = mkdtempSync(join(tmpdir(), 'reprise-pg-'));
   const data = join(dir, 'data');
   const asPg = (bin: string, args: string[]): void => {
     const file = join(PG_BIN, bin);
@@ -58,7 +76,7 @@ export async function startCluster(): Promise<Cluster> {
       join(dir, 'log'),
       '-w',
       '-o',
-      `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${dir} -c fsync=on -c synchronous_commit=on`,
+      `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${dir} -c fsync=${fsync} -c synchronous_commit=on -c max_connections=300`,
       'start',
     ]);
   } catch (e) {
@@ -68,6 +86,7 @@ export async function startCluster(): Promise<Cluster> {
   return {
     port,
     user,
+    url: `postgres://${user}@127.0.0.1:${port}/postgres`,
     stop: () => {
       try {
         asPg('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);

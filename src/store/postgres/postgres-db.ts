@@ -1,0 +1,176 @@
+// The PostgreSQL store's connection pool: reads, transactions with their retries, and errors
+// translated at this one door (postgres-errors.ts). The store's modules run their SQL through it.
+import { setTimeout as delay } from 'node:timers/promises';
+import pg from 'pg';
+import { IllegalStateError, InvalidArgumentError } from '../../errors.ts';
+import { postgresErrorKind, translatePostgresError } from './postgres-errors.ts';
+import type { PostgresErrorContext } from './postgres-errors.ts';
+
+/** Something SQL runs on: the pool (a read), or a transaction's client. */
+export type Queryable = Pick<pg.ClientBase, 'query'>;
+
+export interface PostgresDbOptions {
+  /** A `postgres://` or `postgresql://` URL (node-postgres connection string). */
+  url: string;
+  /**
+   * The schema that holds the store's tables (created if missing; default `public`). Several
+   * stores may share one database in different schemas.
+   */
+  schema?: string | undefined;
+  /** Connections in the pool (default 10). */
+  maxConnections?: number | undefined;
+}
+
+/** Transactions aborted for crossing others (serialization failure, deadlock) run again. */
+const RETRIES = 5;
+
+const INT8_OID = 20;
+
+/**
+ * BIGINT columns (epoch milliseconds, task ids, counts) come back as numbers, not strings: every
+ * value the store keeps stays below 2^53.
+ */
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID && format !== 'binary'
+      ? (value: string) => Number(value)
+      : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export class PostgresDb {
+  readonly #pool: pg.Pool;
+  readonly schema: string;
+  #closed = false;
+
+  private constructor(pool: pg.Pool, schema: string) {
+    this.#pool = pool;
+    this.schema = schema;
+  }
+
+  /**
+   * A pool on `url` whose connections use `schema`, created if missing. Throws
+   * `InvalidArgumentError` for a malformed URL or schema name, and `UnavailableError` when the
+   * server cannot be reached.
+   */
+  static async open(opts: PostgresDbOptions): Promise<PostgresDb> {
+    const schema = opts.schema ?? 'public';
+    if (!SCHEMA_NAME.test(schema)) {
+      throw new InvalidArgumentError(
+        `PostgreSQL schema name '${schema}' is not one Reprise uses: give lower-case letters, ` +
+          'digits and underscores, starting with a letter or underscore (at most 63).',
+      );
+    }
+    if (!/^postgres(ql)?:\/\//.test(opts.url)) {
+      throw new InvalidArgumentError(
+        `'${redactUrl(opts.url)}' is not a PostgreSQL URL: give postgres://user:password@host:5432/database.`,
+      );
+    }
+    const pool = new pg.Pool({
+      connectionString: opts.url,
+      max: opts.maxConnections ?? 10,
+      types,
+      options: `-c search_path=${schema}`,
+      application_name: 'reprise',
+    });
+    // An idle connection the server dropped (a restart): the pool replaces it; not a crash.
+    pool.on('error', () => undefined);
+    const db = new PostgresDb(pool, schema);
+    try {
+      await db.read('open PostgreSQL store', (c) =>
+        c.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`),
+      );
+    } catch (e) {
+      await pool.end().catch(() => undefined);
+      throw e;
+    }
+    return db;
+  }
+
+  /** Runs `fn` on the pool (each statement is its own snapshot); errors translated. */
+  async read<T>(ctx: string | PostgresErrorContext, fn: (db: Queryable) => Promise<T>): Promise<T> {
+    const context = typeof ctx === 'string' ? { operation: ctx } : ctx;
+    this.assertOpen(context.operation);
+    try {
+      return await fn(this.#pool);
+    } catch (e) {
+      throw translatePostgresError(e, context);
+    }
+  }
+
+  /**
+   * Runs `fn` in ONE transaction (READ COMMITTED) on a client of its own, and commits. A
+   * transaction that PostgreSQL aborted for crossing another (serialization failure, deadlock)
+   * runs again, a few times. With `durable: false` the commit does not wait for its WAL flush
+   * (`synchronous_commit = off`, for timer leases: ADR 0014).
+   */
+  async write<T>(
+    ctx: string | PostgresErrorContext,
+    fn: (tx: pg.PoolClient) => Promise<T>,
+    opts: { durable: boolean } = { durable: true },
+  ): Promise<T> {
+    const context = typeof ctx === 'string' ? { operation: ctx } : ctx;
+    for (let attempt = 0; ; attempt++) {
+      this.assertOpen(context.operation);
+      let client: pg.PoolClient;
+      try {
+        client = await this.#pool.connect();
+      } catch (e) {
+        throw translatePostgresError(e, context);
+      }
+      let broken = false;
+      try {
+        await client.query(opts.durable ? 'BEGIN' : 'BEGIN; SET LOCAL synchronous_commit = off');
+        const out = await fn(client);
+        await client.query('COMMIT');
+        return out;
+      } catch (e) {
+        try {
+          await client.query('ROLLBACK');
+        } catch {
+          broken = true;
+        }
+        if (postgresErrorKind(e) === 'retry' && attempt < RETRIES) {
+          await delay(5 * 2 ** attempt + Math.random() * 5);
+          continue;
+        }
+        throw translatePostgresError(e, context);
+      } finally {
+        client.release(broken);
+      }
+    }
+  }
+
+  /** Runs `fn` on a client of its own, outside any transaction of ours (it may begin its own). */
+  async withClient<T>(operation: string, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    this.assertOpen(operation);
+    let client: pg.PoolClient | undefined;
+    try {
+      client = await this.#pool.connect();
+      return await fn(client);
+    } catch (e) {
+      throw translatePostgresError(e, { operation });
+    } finally {
+      client?.release();
+    }
+  }
+
+  assertOpen(operation: string): void {
+    if (this.#closed) {
+      throw new IllegalStateError(`${operation}: the PostgreSQL store was closed; open a new one.`);
+    }
+  }
+
+  /** Closes the pool; a second call is a no-op. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#pool.end();
+  }
+}
+
+/** Keeps passwords out of error messages: `postgres://user:secret@host` → `postgres://user:***@host`. */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):[^@/]*@/i, '$1:***@');
+}
