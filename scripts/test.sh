@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Runs every test file with node's own runner (Node 20 does not discover .ts tests), then the
 # end-to-end and contract suites again with their clients and workers connected over HTTP
-# (REPRISE_TEST_TRANSPORT=http: test/helpers/test-env.ts), as DESIGN.md asks of the transports.
+# (REPRISE_TEST_TRANSPORT=http: test/helpers/test-env.ts), as DESIGN.md asks of the transports,
+# and once more on the PostgreSQL store (REPRISE_TEST_STORE=postgres: test/helpers/test-store.ts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dirs=$(ls -d src test examples bench 2>/dev/null || true)
 files=$(find $dirs -name '*.test.ts' | sort)
-over_http=$(find test/e2e test/contract -name '*.test.ts' | sort)
+suites=$(find test/e2e test/contract -name '*.test.ts' | sort)
 # One throwaway PostgreSQL cluster for the whole run, on 127.0.0.1 (the PostgreSQL store's tests;
 # test/helpers/postgres.ts), unless REPRISE_TEST_POSTGRES_URL names a server already. Root cannot
 # run postgres: as root, the cluster runs as the postgres user.
@@ -40,4 +41,6 @@ run() {
 }
 run $files
 echo "# the end-to-end and contract suites over HTTP"
-REPRISE_TEST_TRANSPORT=http run $over_http
+REPRISE_TEST_TRANSPORT=http run $suites
+echo "# the end-to-end and contract suites on PostgreSQL"
+REPRISE_TEST_STORE=postgres run $suites

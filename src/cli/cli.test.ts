@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Connection } from 'reprise/client';
 import { Worker } from 'reprise/worker';
+import { freshSchema, testPostgresUrl } from '../../test/helpers/postgres.ts';
 import { fixturesPath, tempDir, uniqueQueue } from '../../test/helpers/test-env.ts';
 
 // The real binary, in child processes, against `reprise dev` over HTTP; a worker in this process.
@@ -40,8 +41,11 @@ interface Served {
 }
 
 /** Starts `reprise <args…>` (dev or server) and waits for the line that says where it listens. */
-function serve(args: readonly string[]): Promise<Served> {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+function serve(args: readonly string[], env: Record<string, string> = {}): Promise<Served> {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   return new Promise((resolve, reject) => {
     let out = '';
@@ -160,16 +164,37 @@ describe('reprise (the binary, over HTTP)', () => {
     assert.match(r.err, /^error: .*127\.0\.0\.1:1.*\n$/);
   });
 
-  test('server refuses a postgres:// store with a clear line and exit 1', async () => {
+  test('server on a PostgreSQL store (URL from REPRISE_STORE) serves runs, and its line hides the password', async () => {
+    const url = new URL(await testPostgresUrl());
+    url.password = 's3cret';
+    url.searchParams.set('schema', freshSchema());
+    const served = await serve(['server', '--port', '0'], { REPRISE_STORE: url.toString() });
+    try {
+      assert.doesNotMatch(served.line, /s3cret/);
+      assert.match(served.line, /postgres:\/\/[^ ]*:\*\*\*@127\.0\.0\.1/);
+      const started = await reprise(
+        ['workflow', 'start', '--type', 'greeter', '-t', 'pg-q', '-w', 'on-pg', '-i', '"Pg"'],
+        { REPRISE_ADDRESS: served.address },
+      );
+      assert.equal(started.code, 0, started.err);
+      const counted = await reprise(['workflow', 'count'], { REPRISE_ADDRESS: served.address });
+      assert.deepEqual(counted, { code: 0, out: 'Total: 1\n', err: '' });
+    } finally {
+      served.child.kill('SIGTERM');
+      assert.equal(await served.exited, 0);
+    }
+  });
+
+  test('server on a PostgreSQL store that cannot be reached is one line, without the password, and exit 1', async () => {
     const r = await reprise([
       'server',
       '--store',
-      'postgres://ann:secret@db/reprise',
+      'postgres://ann:secret@127.0.0.1:1/reprise',
       '--port',
       '0',
     ]);
     assert.equal(r.code, 1);
-    assert.match(r.err, /^error: .*PostgreSQL.*not supported yet.*\n$/);
+    assert.match(r.err, /^error: .*PostgreSQL.*\n$/);
     assert.doesNotMatch(r.err, /secret/);
   });
 

@@ -1,14 +1,18 @@
 import { InvalidArgumentError } from '../errors.ts';
+import { redactUrl } from './redact-url.ts';
 import { SqliteStore } from './sqlite/sqlite-store.ts';
 import type { Store } from './store.ts';
 
 const ACCEPTED =
-  "'sqlite::memory:' (in-memory), 'sqlite:./relative/path.db' or 'sqlite:/absolute/path.db'";
+  "'sqlite::memory:' (in-memory), 'sqlite:./relative/path.db', 'sqlite:/absolute/path.db' or " +
+  "'postgres://user:password@host:5432/database' (optionally '?schema=name')";
 
 /**
  * Opens the store a URL names: `sqlite::memory:`, `sqlite:./path.db` or `sqlite:/abs/path.db`
- * (a relative path is resolved against the working directory). Throws `InvalidArgumentError`
- * for any other form.
+ * (a relative path is resolved against the working directory), or
+ * `postgres://user:password@host:port/database` (also `postgresql://`), whose `schema` parameter
+ * names the schema that holds the tables (default `public`); the other parameters are
+ * node-postgres's (`sslmode`, …). Throws `InvalidArgumentError` for any other form.
  */
 export async function openStore(url: string): Promise<Store> {
   if (url.startsWith('sqlite:')) {
@@ -20,15 +24,22 @@ export async function openStore(url: string): Promise<Store> {
     }
     return SqliteStore.open({ path });
   }
-  if (/^postgres(ql)?:\/\//.test(url)) {
-    throw new InvalidArgumentError(
-      `Store URL '${redact(url)}': PostgreSQL (postgres://) is not supported yet. Use ${ACCEPTED}.`,
-    );
-  }
-  throw new InvalidArgumentError(`Unsupported store URL '${redact(url)}'. Use ${ACCEPTED}.`);
+  if (/^postgres(ql)?:\/\//.test(url)) return openPostgres(url);
+  throw new InvalidArgumentError(`Unsupported store URL '${redactUrl(url)}'. Use ${ACCEPTED}.`);
 }
 
-/** Keeps passwords out of error messages: `postgres://user:secret@host` → `postgres://user:***@host`. */
-function redact(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):[^@/]*@/i, '$1:***@');
+async function openPostgres(url: string): Promise<Store> {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new InvalidArgumentError(
+      `Store URL '${redactUrl(url)}' is not a valid URL. Use ${ACCEPTED}, with special characters of the password percent-encoded.`,
+    );
+  }
+  const schema = parsed.searchParams.get('schema') ?? undefined;
+  parsed.searchParams.delete('schema');
+  // Loaded here: an embedded engine on SQLite never loads node-postgres.
+  const { PostgresStore } = await import('./postgres/postgres-store.ts');
+  return PostgresStore.open({ url: parsed.toString(), schema });
 }

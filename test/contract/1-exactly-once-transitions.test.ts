@@ -10,12 +10,13 @@ import { Client } from 'reprise/client';
 import type { WorkflowHandle } from 'reprise/client';
 import { Engine } from 'reprise/server';
 import { Worker } from 'reprise/worker';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import { openStore } from '../../src/store/open-store.ts';
 import { addItem, collect } from './fixtures/contract-workflows.ts';
 import { countConflicts } from './fixtures/count-conflicts.ts';
 import { contractFixture } from './fixtures/paths.ts';
 import { forkUntilMessage, kill } from '../helpers/child-worker.ts';
 import { tempDir, uniqueQueue } from '../helpers/test-env.ts';
+import { testStoreUrl } from '../helpers/test-store.ts';
 
 /** Each signal once in history and delivered once, in history's order; the events numbered 1…n. */
 async function assertEachOnce(
@@ -46,7 +47,7 @@ describe('contract 1: exactly-once state transitions', () => {
 
   /** An engine on `path` whose store counts lost compare-and-sets, a worker, and a client. */
   async function openEngine(path: string) {
-    const store = await SqliteStore.open({ path });
+    const store = await openStore(await testStoreUrl(path));
     const conflicts = countConflicts(store);
     const engine = await Engine.open({ store }).catch(async (e: unknown) => {
       await store.close();
@@ -97,7 +98,7 @@ describe('contract 1: exactly-once state transitions', () => {
           args: [count * 2],
         });
         const forked = await forkUntilMessage(contractFixture('signal-process.ts'), {
-          REPRISE_DB: path,
+          REPRISE_STORE: await testStoreUrl(path),
           WORKFLOW_ID: handle.workflowId,
           COUNT: String(count),
         });

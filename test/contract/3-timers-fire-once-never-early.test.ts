@@ -19,6 +19,7 @@ import {
   waitFor,
 } from '../helpers/test-env.ts';
 import type { TestEnv } from '../helpers/test-env.ts';
+import { testStoreUrl } from '../helpers/test-store.ts';
 
 const HOUR = 60 * 60 * 1000;
 
@@ -114,7 +115,7 @@ describe('contract 3: an engine closed while its timers fire', () => {
   const SLEEP_MS = 1000;
 
   async function open(dbPath: string, clock: ManualClock, logger: Logger) {
-    const store = counted(await openStore(`sqlite:${dbPath}`));
+    const store = counted(await openStore(await testStoreUrl(dbPath)));
     const engine = await Engine.open({ store: store.store, clock, logger });
     const client = new Client({ connection: engine.connection });
     return { engine, client, store };

@@ -12,6 +12,7 @@ import { addItem, collect } from './fixtures/contract-workflows.ts';
 import { contractFixture, contractWorkflows } from './fixtures/paths.ts';
 import { startTestEnv, tempDir, uniqueQueue, waitFor } from '../helpers/test-env.ts';
 import type { TestEnv } from '../helpers/test-env.ts';
+import { testStoreUrl } from '../helpers/test-store.ts';
 
 const items = (count: number, prefix: string): string[] =>
   Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
@@ -127,7 +128,7 @@ describe('contract 4: across an engine restart', () => {
   });
 
   test('a signal accepted by an engine that then closes is delivered by a new engine on the same store', async () => {
-    const store = `sqlite:${join(tmp.dir, 'restart.db')}`;
+    const store = await testStoreUrl(join(tmp.dir, 'restart.db'));
     const taskQueue = uniqueQueue('restart');
     const workflowsPath = contractFixture('contract-workflows.ts');
 

@@ -9,6 +9,7 @@ import { Client } from 'reprise/client';
 import { Engine } from 'reprise/server';
 import { kill, startWorkerProcess } from '../helpers/child-worker.ts';
 import { tempDir, uniqueQueue, waitFor } from '../helpers/test-env.ts';
+import { testStoreUrl } from '../helpers/test-store.ts';
 
 function sideEffectLines(file: string): string[] {
   return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean) : [];
@@ -21,7 +22,7 @@ describe('contract 6: any process can die at any point', () => {
 
   before(async () => {
     tmp = tempDir();
-    engine = await Engine.open({ store: `sqlite:${join(tmp.dir, 'shared.db')}` });
+    engine = await Engine.open({ store: await testStoreUrl(join(tmp.dir, 'shared.db')) });
     client = new Client({ connection: engine.connection });
   });
   after(async () => {
@@ -87,8 +88,8 @@ describe('contract 6: any process can die at any point', () => {
       'the first workflow task',
     );
     await kill(child);
-    // A new engine on the same file stands in for a restarted client/engine process.
-    const engine2 = await Engine.open({ store: `sqlite:${db}` });
+    // A new engine on the same store stands in for a restarted client/engine process.
+    const engine2 = await Engine.open({ store: await testStoreUrl(db) });
     try {
       const client2 = new Client({ connection: engine2.connection });
       const handle2 = client2.workflow.getHandle(handle.workflowId);

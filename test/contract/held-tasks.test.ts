@@ -1,5 +1,5 @@
 // ADR 0012: when a process dies holding tasks — an activity attempt its worker runs, a workflow
-// task it polled, timers its engine leased — another engine on the same SQLite file gives them
+// task it polled, timers its engine leased — another engine on the same store gives them
 // out again within a quarter of a second, not after their timeouts (an hour here, two minutes for the
 // workflow task). A real child process holds each and is SIGKILLed.
 import assert from 'node:assert/strict';
@@ -13,6 +13,7 @@ import { Worker } from 'reprise/worker';
 import Database from 'better-sqlite3';
 import { forkUntilMessage, kill } from '../helpers/child-worker.ts';
 import { tempDir, uniqueQueue, waitFor } from '../helpers/test-env.ts';
+import { sqliteOnly, testStoreUrl } from '../helpers/test-store.ts';
 
 const WORKFLOWS = new URL('./fixtures/holder-workflows.ts', import.meta.url).pathname;
 
@@ -39,7 +40,12 @@ async function startHolder(
 ): Promise<ChildProcess & { token?: string }> {
   const { child, message } = await forkUntilMessage(
     new URL('./fixtures/holder-process.ts', import.meta.url).pathname,
-    { REPRISE_DB: db, REPRISE_TASK_QUEUE: taskQueue, HOLD: hold },
+    {
+      REPRISE_DB: db,
+      REPRISE_STORE: await testStoreUrl(db),
+      REPRISE_TASK_QUEUE: taskQueue,
+      HOLD: hold,
+    },
   );
   const token = (message as { token?: unknown }).token;
   return Object.assign(child, typeof token === 'string' ? { token } : {});
@@ -56,7 +62,7 @@ describe('tasks held by a process that died', { skip: process.platform !== 'linu
   before(async () => {
     tmp = tempDir();
     db = join(tmp.dir, 'shared.db');
-    engine = await Engine.open({ store: `sqlite:${db}` });
+    engine = await Engine.open({ store: await testStoreUrl(db) });
     client = new Client({ connection: engine.connection });
   });
   after(async () => {
@@ -146,62 +152,66 @@ describe('tasks held by a process that died', { skip: process.platform !== 'linu
     ]);
   });
 
-  test('an activity started before its answer committed runs again, scheduled once', async () => {
-    // A file of its own: the holder must be alone on it for its answer to wait (ADR 0013).
-    const taskQueue = uniqueQueue('held-deferred-answer');
-    const deferredDb = join(tmp.dir, 'deferred-answer.db');
-    const holder = await startHolder(deferredDb, taskQueue, 'deferred-answer');
-    // The activity runs, and nothing after the start is durable: the answer that scheduled
-    // it waits for its result.
-    const reader = new Database(deferredDb, { readonly: true });
-    try {
-      const types = reader
-        .prepare<[string], { type: string }>(
-          'SELECT type FROM history_events WHERE run_id = ' +
-            '(SELECT run_id FROM runs WHERE workflow_id = ?) ORDER BY event_id',
-        )
-        .all(taskQueue)
-        .map((e) => e.type);
-      assert.deepEqual(types, [
-        'WorkflowExecutionStarted',
-        'WorkflowTaskScheduled',
-        'WorkflowTaskStarted',
-      ]);
-    } finally {
-      reader.close();
-      await kill(holder);
-    }
-    const killedAt = performance.now();
-    // The next engine gives the task the dead process held out again; its workflow schedules
-    // the activity again, which runs again.
-    const next = await Engine.open({ store: `sqlite:${deferredDb}` });
-    const worker = await Worker.create({
-      connection: next.connection,
-      taskQueue,
-      workflowsPath: WORKFLOWS,
-      activities: { hold: () => Promise.resolve(`attempt ${activityInfo().attempt}`) },
-    });
-    try {
-      const handle = new Client({ connection: next.connection }).workflow.getHandle(taskQueue);
-      assert.equal(await worker.runUntil(handle.result()), 'attempt 1');
-      assertAtOnce(killedAt);
-      const types = (await handle.fetchHistory()).events.map((e) => e.type);
-      assert.deepEqual(types.slice(0, 9), [
-        'WorkflowExecutionStarted',
-        'WorkflowTaskScheduled',
-        'WorkflowTaskStarted',
-        'WorkflowTaskTimedOut',
-        'WorkflowTaskScheduled',
-        'WorkflowTaskStarted',
-        'WorkflowTaskCompleted',
-        'ActivityTaskScheduled',
-        'ActivityTaskStarted',
-      ]);
-      assert.equal(types.filter((t) => t === 'ActivityTaskScheduled').length, 1);
-    } finally {
-      await next.close();
-    }
-  });
+  test(
+    'an activity started before its answer committed runs again, scheduled once',
+    sqliteOnly('an answer that waits in the store for its activity result (the linger window)'),
+    async () => {
+      // A file of its own: the holder must be alone on it for its answer to wait (ADR 0013).
+      const taskQueue = uniqueQueue('held-deferred-answer');
+      const deferredDb = join(tmp.dir, 'deferred-answer.db');
+      const holder = await startHolder(deferredDb, taskQueue, 'deferred-answer');
+      // The activity runs, and nothing after the start is durable: the answer that scheduled
+      // it waits for its result.
+      const reader = new Database(deferredDb, { readonly: true });
+      try {
+        const types = reader
+          .prepare<[string], { type: string }>(
+            'SELECT type FROM history_events WHERE run_id = ' +
+              '(SELECT run_id FROM runs WHERE workflow_id = ?) ORDER BY event_id',
+          )
+          .all(taskQueue)
+          .map((e) => e.type);
+        assert.deepEqual(types, [
+          'WorkflowExecutionStarted',
+          'WorkflowTaskScheduled',
+          'WorkflowTaskStarted',
+        ]);
+      } finally {
+        reader.close();
+        await kill(holder);
+      }
+      const killedAt = performance.now();
+      // The next engine gives the task the dead process held out again; its workflow schedules
+      // the activity again, which runs again.
+      const next = await Engine.open({ store: `sqlite:${deferredDb}` });
+      const worker = await Worker.create({
+        connection: next.connection,
+        taskQueue,
+        workflowsPath: WORKFLOWS,
+        activities: { hold: () => Promise.resolve(`attempt ${activityInfo().attempt}`) },
+      });
+      try {
+        const handle = new Client({ connection: next.connection }).workflow.getHandle(taskQueue);
+        assert.equal(await worker.runUntil(handle.result()), 'attempt 1');
+        assertAtOnce(killedAt);
+        const types = (await handle.fetchHistory()).events.map((e) => e.type);
+        assert.deepEqual(types.slice(0, 9), [
+          'WorkflowExecutionStarted',
+          'WorkflowTaskScheduled',
+          'WorkflowTaskStarted',
+          'WorkflowTaskTimedOut',
+          'WorkflowTaskScheduled',
+          'WorkflowTaskStarted',
+          'WorkflowTaskCompleted',
+          'ActivityTaskScheduled',
+          'ActivityTaskStarted',
+        ]);
+        assert.equal(types.filter((t) => t === 'ActivityTaskScheduled').length, 1);
+      } finally {
+        await next.close();
+      }
+    },
+  );
 
   test('timers its engine leased are free again at once', async () => {
     const taskQueue = uniqueQueue('held-timers');
@@ -209,7 +219,10 @@ describe('tasks held by a process that died', { skip: process.platform !== 'linu
     // takes it. An engine whose clock stands still creates a run whose start timer is due long
     // ago by the real clock.
     const timersDb = join(tmp.dir, 'timers.db');
-    const still = await Engine.open({ store: `sqlite:${timersDb}`, clock: new ManualClock(0) });
+    const still = await Engine.open({
+      store: await testStoreUrl(timersDb),
+      clock: new ManualClock(0),
+    });
     try {
       await new Client({ connection: still.connection }).workflow.start('heldWorkflowTask', {
         taskQueue,
@@ -221,7 +234,7 @@ describe('tasks held by a process that died', { skip: process.platform !== 'linu
     }
     const holder = await startHolder(timersDb, taskQueue, 'timers');
     await kill(holder);
-    const late = await Engine.open({ store: `sqlite:${timersDb}` });
+    const late = await Engine.open({ store: await testStoreUrl(timersDb) });
     const worker = await Worker.create({
       connection: late.connection,
       taskQueue,

@@ -76,7 +76,7 @@ describe('async activity completion', () => {
   test('a client of another engine process, which cached the run before the activity started, completes it', async () => {
     // The other engine writes the run's creation (and caches that row); this process's worker
     // starts its activity through this engine, so the other engine's cached row is stale.
-    const other = await Engine.open({ store: `sqlite:${env.dbPath}` });
+    const other = await Engine.open({ store: env.storeUrl });
     try {
       // Once this engine knows of the other, it commits an answer before handing its activity
       // out (ADR 0013): the other engine then finds the attempt its client completes.

@@ -19,6 +19,7 @@ import {
 } from './fixtures/advanced-workflows.ts';
 import { fixturesPath, startTestEnv, waitFor } from '../helpers/test-env.ts';
 import type { TestEnv } from '../helpers/test-env.ts';
+import { sqliteOnly } from '../helpers/test-store.ts';
 
 const workflows = 'advanced-workflows.ts';
 
@@ -142,29 +143,33 @@ describe('child workflows', () => {
     await waitFor(async () => (await statusOf(childId)) === 'Terminated', 'the child terminated');
   });
 
-  test('ABANDON leaves it running', async () => {
-    const childId = id('abandoned-child');
-    const parentId = id('abandon-parent');
-    await env.client.workflow.execute(parentLeavesChild, {
-      taskQueue: env.taskQueue,
-      workflowId: parentId,
-      args: [childId, 'ABANDON'],
-    });
-    // A close policy is a timer row written with the parent's close: once none is left, every
-    // policy there was has been applied. (The running child keeps its own wake-up row.)
-    await waitFor(async () => (await statusOf(parentId)) === 'Completed', 'the parent closed');
-    const db = new Database(env.dbPath, { readonly: true });
-    try {
-      const policyRows = db.prepare<[], { n: number }>(
-        "SELECT count(*) AS n FROM timers WHERE key LIKE 'child:%:parentClosePolicy'",
-      );
-      await waitFor(() => policyRows.get()?.n === 0, 'no close-policy rows left');
-    } finally {
-      db.close();
-    }
-    assert.equal(await statusOf(childId), 'Running');
-    await env.client.workflow.getHandle(childId).terminate('cleanup');
-  });
+  test(
+    'ABANDON leaves it running',
+    sqliteOnly('it reads the timers table of the SQLite file'),
+    async () => {
+      const childId = id('abandoned-child');
+      const parentId = id('abandon-parent');
+      await env.client.workflow.execute(parentLeavesChild, {
+        taskQueue: env.taskQueue,
+        workflowId: parentId,
+        args: [childId, 'ABANDON'],
+      });
+      // A close policy is a timer row written with the parent's close: once none is left, every
+      // policy there was has been applied. (The running child keeps its own wake-up row.)
+      await waitFor(async () => (await statusOf(parentId)) === 'Completed', 'the parent closed');
+      const db = new Database(env.dbPath, { readonly: true });
+      try {
+        const policyRows = db.prepare<[], { n: number }>(
+          "SELECT count(*) AS n FROM timers WHERE key LIKE 'child:%:parentClosePolicy'",
+        );
+        await waitFor(() => policyRows.get()?.n === 0, 'no close-policy rows left');
+      } finally {
+        db.close();
+      }
+      assert.equal(await statusOf(childId), 'Running');
+      await env.client.workflow.getHandle(childId).terminate('cleanup');
+    },
+  );
 
   test('REQUEST_CANCEL cancels it', async () => {
     const childId = id('cancelled-child');

@@ -13,8 +13,9 @@ import type { RunWorkflowTask } from '../../src/transport/engine-api.ts';
 import { collect } from '../contract/fixtures/contract-workflows.ts';
 import { asWorkflowTask } from '../helpers/commands.ts';
 import { tempDir, uniqueQueue, waitFor } from '../helpers/test-env.ts';
+import { sqliteOnly } from '../helpers/test-store.ts';
 
-describe('deferred workflow task starts', () => {
+describe('deferred workflow task starts', sqliteOnly('an engine alone on its SQLite file'), () => {
   const tmp = tempDir();
   const path = join(tmp.dir, 'deferred.db');
   let n = 0;

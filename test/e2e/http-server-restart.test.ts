@@ -12,10 +12,11 @@ import {
   uniqueQueue,
   waitFor,
 } from '../helpers/test-env.ts';
+import { testStoreUrl } from '../helpers/test-store.ts';
 
 test('a worker over HTTP keeps polling while its server restarts, and runs what comes after', async () => {
   const tmp = tempDir();
-  const store = `sqlite:${tmp.dir}/restart.db`;
+  const store = await testStoreUrl(`${tmp.dir}/restart.db`);
   const first = await Engine.open({ store });
   const server = await first.listen({ port: 0 });
   const connection = await Connection.connect({ address: server.url });

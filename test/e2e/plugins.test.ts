@@ -11,6 +11,7 @@ import { Worker, bundleWorkflowCode } from 'reprise/worker';
 import type { BundleOptions, BundlerPlugin, WorkerOptions, WorkerPlugin } from 'reprise/worker';
 import { echo, greetThroughPlugin } from './fixtures/plugin-workflows.ts';
 import { fixturesPath, tempDir, uniqueQueue } from '../helpers/test-env.ts';
+import { testStoreUrl } from '../helpers/test-store.ts';
 
 const workflowsPath = fixturesPath('plugin-workflows.ts');
 const interceptorsA = fixturesPath('plugin-interceptors-a.ts');
@@ -54,7 +55,7 @@ describe('plugins', () => {
   before(async () => {
     const tmp = tempDir();
     removeDir = tmp.remove;
-    engine = await Engine.open({ store: `sqlite:${tmp.dir}/reprise.db` });
+    engine = await Engine.open({ store: await testStoreUrl(`${tmp.dir}/reprise.db`) });
   });
   after(async () => {
     await engine.close();

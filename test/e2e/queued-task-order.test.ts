@@ -15,8 +15,9 @@ import { collect } from '../contract/fixtures/contract-workflows.ts';
 import { asWorkflowTask } from '../helpers/commands.ts';
 import { counted } from '../helpers/counted-store.ts';
 import { recordingLogger, tempDir, uniqueQueue, waitFor } from '../helpers/test-env.ts';
+import { sqliteOnly } from '../helpers/test-store.ts';
 
-describe('queued task order', () => {
+describe('queued task order', sqliteOnly('an engine alone on its SQLite file'), () => {
   const tmp = tempDir();
   let n = 0;
   after(() => {

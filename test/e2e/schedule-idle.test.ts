@@ -10,6 +10,7 @@ import { Engine, ManualClock } from 'reprise/server';
 import { quickJob } from './fixtures/schedule-workflows.ts';
 import { startTestEnv, tempDir, waitFor } from '../helpers/test-env.ts';
 import type { TestEnv } from '../helpers/test-env.ts';
+import { sqliteOnly } from '../helpers/test-store.ts';
 
 const SECOND = 1000;
 const HOUR = 60 * 60 * SECOND;
@@ -164,126 +165,130 @@ describe('idle schedules', () => {
   });
 });
 
-describe('idle schedules of a database from before the 7-day rule', () => {
-  const t0 = Date.UTC(2026, 0, 1);
-  const period = 10 * 365 * DAY;
-  const clock = new ManualClock(t0 - 8 * DAY);
-  const tmp = tempDir();
-  const file = join(tmp.dir, 'reprise.db');
-  let engine: Engine | undefined;
-  let client: Client;
+describe(
+  'idle schedules of a database from before the 7-day rule',
+  sqliteOnly('a SQLite file as an older version left it'),
+  () => {
+    const t0 = Date.UTC(2026, 0, 1);
+    const period = 10 * 365 * DAY;
+    const clock = new ManualClock(t0 - 8 * DAY);
+    const tmp = tempDir();
+    const file = join(tmp.dir, 'reprise.db');
+    let engine: Engine | undefined;
+    let client: Client;
 
-  const open = async (): Promise<void> => {
-    engine = await Engine.open({ store: `sqlite:${file}`, clock });
-    client = new Client({ connection: engine.connection });
-  };
-  after(async () => {
-    await engine?.close();
-    tmp.remove();
-  });
-
-  const create = (scheduleId: string, options: Pick<ScheduleOptions, 'spec' | 'state'>) =>
-    client.schedule.create({
-      scheduleId,
-      action: {
-        type: 'startWorkflow',
-        workflowType: quickJob,
-        taskQueue: 'q',
-        workflowId: scheduleId,
-      },
-      ...options,
+    const open = async (): Promise<void> => {
+      engine = await Engine.open({ store: `sqlite:${file}`, clock });
+      client = new Client({ connection: engine.connection });
+    };
+    after(async () => {
+      await engine?.close();
+      tmp.remove();
     });
 
-  const exists = (id: string): Promise<boolean> =>
-    client.schedule
-      .getHandle(id)
-      .describe()
-      .then(
-        () => true,
-        (e: unknown) => {
-          if (e instanceof ScheduleNotFoundError) return false;
-          throw e;
+    const create = (scheduleId: string, options: Pick<ScheduleOptions, 'spec' | 'state'>) =>
+      client.schedule.create({
+        scheduleId,
+        action: {
+          type: 'startWorkflow',
+          workflowType: quickJob,
+          taskQueue: 'q',
+          workflowId: scheduleId,
         },
+        ...options,
+      });
+
+    const exists = (id: string): Promise<boolean> =>
+      client.schedule
+        .getHandle(id)
+        .describe()
+        .then(
+          () => true,
+          (e: unknown) => {
+            if (e instanceof ScheduleNotFoundError) return false;
+            throw e;
+          },
+        );
+    const waitForGone = (id: string): Promise<void> =>
+      waitFor(async () => !(await exists(id)), `${id} to be deleted`);
+
+    /** The version of a schedule's row and when its wake-up is due (null: none). */
+    const rowOf = (db: Database.Database, id: string) =>
+      db
+        .prepare<[string], { version: number; due_at_ms: number | null }>(
+          'SELECT s.version, t.due_at_ms FROM schedules s LEFT JOIN timers t ' +
+            "ON t.run_id = 'schedule:' || s.namespace || ':' || s.schedule_id AND t.key = 'next' " +
+            "WHERE s.namespace = 'default' AND s.schedule_id = ?",
+        )
+        .get(id);
+
+    /**
+     * With the engine closed, the file as a version before the rule left it: the idle schedules
+     * `ids` have no wake-up (their wake-up was their next action, and they had none) and, with
+     * `schema9`, the schema is 9 (migration 10 adds rows only). Returns the rows of `active` and
+     * `paused`.
+     */
+    const asBeforeTheRule = async (ids: string[], schema9: boolean) => {
+      await engine?.close();
+      engine = undefined;
+      const db = new Database(file);
+      try {
+        const forget = db.prepare("DELETE FROM timers WHERE run_id = ? AND key = 'next'");
+        for (const id of ids) forget.run(`schedule:default:${id}`);
+        if (schema9) db.exec('DELETE FROM schema_migrations WHERE version >= 10');
+        return [rowOf(db, 'active'), rowOf(db, 'paused')];
+      } finally {
+        db.close();
+      }
+    };
+
+    test('get their deadline when an engine of this version opens it; others are not touched', async () => {
+      const ended = { intervals: [{ every: '1h' }], endAt: new Date(t0 - 9 * DAY) };
+      await open();
+      await create('stale', { spec: ended });
+      await asBeforeTheRule(['stale'], false);
+      clock.set(t0);
+      await open();
+      await create('ended', { spec: ended });
+      await create('used-up', {
+        spec: { cronExpressions: ['0 * * * *'] },
+        state: { remainingActions: 0 },
+      });
+      await create('paused', {
+        spec: { cronExpressions: ['0 * * * *'] },
+        state: { remainingActions: 0, paused: true },
+      });
+      await create('active', {
+        spec: { intervals: [{ every: period, offset: (t0 + 30 * DAY) % period }] },
+      });
+      const before = await asBeforeTheRule(['ended', 'used-up'], true);
+      assert.deepEqual(
+        before.map((r) => r?.due_at_ms),
+        [t0 + 30 * DAY, null],
       );
-  const waitForGone = (id: string): Promise<void> =>
-    waitFor(async () => !(await exists(id)), `${id} to be deleted`);
 
-  /** The version of a schedule's row and when its wake-up is due (null: none). */
-  const rowOf = (db: Database.Database, id: string) =>
-    db
-      .prepare<[string], { version: number; due_at_ms: number | null }>(
-        'SELECT s.version, t.due_at_ms FROM schedules s LEFT JOIN timers t ' +
-          "ON t.run_id = 'schedule:' || s.namespace || ':' || s.schedule_id AND t.key = 'next' " +
-          "WHERE s.namespace = 'default' AND s.schedule_id = ?",
-      )
-      .get(id);
-
-  /**
-   * With the engine closed, the file as a version before the rule left it: the idle schedules
-   * `ids` have no wake-up (their wake-up was their next action, and they had none) and, with
-   * `schema9`, the schema is 9 (migration 10 adds rows only). Returns the rows of `active` and
-   * `paused`.
-   */
-  const asBeforeTheRule = async (ids: string[], schema9: boolean) => {
-    await engine?.close();
-    engine = undefined;
-    const db = new Database(file);
-    try {
-      const forget = db.prepare("DELETE FROM timers WHERE run_id = ? AND key = 'next'");
-      for (const id of ids) forget.run(`schedule:default:${id}`);
-      if (schema9) db.exec('DELETE FROM schema_migrations WHERE version >= 10');
-      return [rowOf(db, 'active'), rowOf(db, 'paused')];
-    } finally {
-      db.close();
-    }
-  };
-
-  test('get their deadline when an engine of this version opens it; others are not touched', async () => {
-    const ended = { intervals: [{ every: '1h' }], endAt: new Date(t0 - 9 * DAY) };
-    await open();
-    await create('stale', { spec: ended });
-    await asBeforeTheRule(['stale'], false);
-    clock.set(t0);
-    await open();
-    await create('ended', { spec: ended });
-    await create('used-up', {
-      spec: { cronExpressions: ['0 * * * *'] },
-      state: { remainingActions: 0 },
+      clock.set(t0 + 2 * DAY);
+      await open();
+      // Idle for 10 days when the engine opens: deleted at once.
+      await waitForGone('stale');
+      // The others are deleted 7 days after they were created, not before: a witness acting a
+      // second before shows the engine has looked at that time.
+      const witness = await create('witness', {
+        spec: { intervals: [{ every: period, offset: (t0 + WEEK - SECOND) % period }] },
+      });
+      clock.set(t0 + WEEK - SECOND);
+      await waitFor(
+        async () => (await witness.describe()).info.numActionsTaken >= 1,
+        'the witness to act',
+      );
+      assert.equal(await exists('ended'), true);
+      assert.equal(await exists('used-up'), true);
+      clock.set(t0 + WEEK);
+      await waitForGone('ended');
+      await waitForGone('used-up');
+      assert.equal(await exists('paused'), true);
+      // Neither a schedule that had its wake-up nor a paused one is written to.
+      assert.deepEqual(await asBeforeTheRule([], false), before);
     });
-    await create('paused', {
-      spec: { cronExpressions: ['0 * * * *'] },
-      state: { remainingActions: 0, paused: true },
-    });
-    await create('active', {
-      spec: { intervals: [{ every: period, offset: (t0 + 30 * DAY) % period }] },
-    });
-    const before = await asBeforeTheRule(['ended', 'used-up'], true);
-    assert.deepEqual(
-      before.map((r) => r?.due_at_ms),
-      [t0 + 30 * DAY, null],
-    );
-
-    clock.set(t0 + 2 * DAY);
-    await open();
-    // Idle for 10 days when the engine opens: deleted at once.
-    await waitForGone('stale');
-    // The others are deleted 7 days after they were created, not before: a witness acting a
-    // second before shows the engine has looked at that time.
-    const witness = await create('witness', {
-      spec: { intervals: [{ every: period, offset: (t0 + WEEK - SECOND) % period }] },
-    });
-    clock.set(t0 + WEEK - SECOND);
-    await waitFor(
-      async () => (await witness.describe()).info.numActionsTaken >= 1,
-      'the witness to act',
-    );
-    assert.equal(await exists('ended'), true);
-    assert.equal(await exists('used-up'), true);
-    clock.set(t0 + WEEK);
-    await waitForGone('ended');
-    await waitForGone('used-up');
-    assert.equal(await exists('paused'), true);
-    // Neither a schedule that had its wake-up nor a paused one is written to.
-    assert.deepEqual(await asBeforeTheRule([], false), before);
-  });
-});
+  },
+);

@@ -1153,7 +1153,7 @@ describe('schedules with two engines on one store', () => {
   test('each scheduled time acts exactly once', async () => {
     const clock = new ManualClock(Date.UTC(2026, 0, 1));
     const env = await startTestEnv({ clock, workflows: 'schedule-workflows.ts' });
-    const second = await Engine.open({ store: `sqlite:${env.dbPath}`, clock });
+    const second = await Engine.open({ store: env.storeUrl, clock });
     try {
       const sid = 'two-engines';
       const h = await env.client.schedule.create({

@@ -1,5 +1,6 @@
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { testStoreUrl } from './test-store.ts';
 
 /** Forks `script` (TypeScript, through tsx) with `env`, and resolves with its first message. */
 export async function forkUntilMessage(
@@ -20,7 +21,10 @@ export async function forkUntilMessage(
   return { child, message };
 }
 
-/** Starts test/contract/fixtures/worker-process.ts and resolves once its worker is running. */
+/**
+ * Starts test/contract/fixtures/worker-process.ts on the test store of file `db` (test-store.ts)
+ * and resolves once its worker is running.
+ */
 export async function startWorkerProcess(env: {
   db: string;
   taskQueue: string;
@@ -29,7 +33,7 @@ export async function startWorkerProcess(env: {
   const { child } = await forkUntilMessage(
     new URL('../contract/fixtures/worker-process.ts', import.meta.url).pathname,
     {
-      REPRISE_DB: env.db,
+      REPRISE_STORE: await testStoreUrl(env.db),
       REPRISE_TASK_QUEUE: env.taskQueue,
       REPRISE_SIDE_EFFECTS: env.sideEffects,
     },

@@ -7,6 +7,7 @@ import type { Clock, EngineLimits, EngineOptions } from 'reprise/server';
 import { Worker } from 'reprise/worker';
 import type { WorkerOptions } from 'reprise/worker';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import { testStoreUrl } from './test-store.ts';
 import type { RunWorkflowTask } from '../../src/transport/engine-api.ts';
 
 /** A logger for an engine or worker that keeps the messages of its info lines, warnings and errors. */
@@ -75,7 +76,10 @@ export interface TestEnv {
   client: Client;
   worker: Worker;
   taskQueue: string;
+  /** The SQLite file, when the env runs on SQLite (see `storeUrl`). */
   dbPath: string;
+  /** The URL of the env's store, for more engines on it (test-store.ts: SQLite or PostgreSQL). */
+  storeUrl: string;
   /** Starts another worker on the same queue (e.g. with other workflow code). */
   startWorker(
     opts?: Partial<WorkerOptions>,
@@ -107,12 +111,14 @@ export async function startTestEnv(
 ): Promise<TestEnv> {
   const tmp = tempDir();
   const dbPath = join(tmp.dir, 'reprise.db');
+  // A linger window is the SQLite store's: such a test runs on SQLite on every pass.
+  const storeUrl = opts.lingerMs === undefined ? await testStoreUrl(dbPath) : `sqlite:${dbPath}`;
   const store =
     opts.lingerMs === undefined
       ? undefined
       : await SqliteStore.open({ path: dbPath, lingerMs: opts.lingerMs });
   const engine = await Engine.open({
-    store: store ?? `sqlite:${dbPath}`,
+    store: store ?? storeUrl,
     clock: opts.clock,
     limits: opts.limits,
     logger: opts.logger,
@@ -169,6 +175,7 @@ export async function startTestEnv(
     worker,
     taskQueue,
     dbPath,
+    storeUrl,
     startWorker,
     stopWorkers,
     close: async () => {

@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import * as z from 'zod';
 import { InvalidArgumentError } from 'reprise/client';
+import { redactUrl } from '../../store/redact-url.ts';
 import type { CliContext } from '../cli-context.ts';
 import { addListenFlags, parseFlags, Port } from '../flags.ts';
 
@@ -68,7 +69,14 @@ export function serverCommand(context: CliContext): Command {
   return addListenFlags(
     new Command('server')
       .description('Run a server (engine and HTTP API) on a store')
-      .requiredOption('--store <url>', "'sqlite:<path>' (PostgreSQL is not supported yet)"),
+      .addOption(
+        new Option(
+          '--store <url>',
+          "'sqlite:<path>', or 'postgres://user:password@host:5432/database' (optionally '?schema=name')",
+        )
+          .env('REPRISE_STORE')
+          .makeOptionMandatory(),
+      ),
   )
     .addOption(
       new Option('--api-key <key>', 'the key clients and workers must send').env('REPRISE_API_KEY'),
@@ -78,7 +86,11 @@ export function serverCommand(context: CliContext): Command {
         ListenFlags.extend({ store: z.string().min(1), apiKey: z.string().min(1).optional() }),
         options,
       );
-      await serveEngine(context, { ...flags, storeLabel: flags.store, apiKey: flags.apiKey });
+      await serveEngine(context, {
+        ...flags,
+        storeLabel: redactUrl(flags.store),
+        apiKey: flags.apiKey,
+      });
     });
 }
 

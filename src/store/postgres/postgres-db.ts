@@ -3,6 +3,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import pg from 'pg';
 import { IllegalStateError, InvalidArgumentError } from '../../errors.ts';
+import { redactUrl } from '../redact-url.ts';
 import { postgresErrorKind, translatePostgresError } from './postgres-errors.ts';
 import type { PostgresErrorContext } from './postgres-errors.ts';
 
@@ -168,9 +169,4 @@ export class PostgresDb {
     this.#closed = true;
     await this.#pool.end();
   }
-}
-
-/** Keeps passwords out of error messages: `postgres://user:secret@host` → `postgres://user:***@host`. */
-export function redactUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):[^@/]*@/i, '$1:***@');
 }
