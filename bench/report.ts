@@ -1,7 +1,8 @@
 /* eslint-disable no-console */
 // Renders the JSON lines of `npm run bench -- … --out FILE` as Markdown tables: every figure
 // with median (min–max), and each target of shared/BENCHMARKS.md, met or not. Service-mode lines
-// (engine and workers in processes of their own) are rows of their own, one per worker count.
+// (engine and workers in processes of their own) are rows of their own, one per worker count, and
+// so are lines on a store other than SQLite (`--store postgres`).
 // Usage: tsx bench/report.ts FILE.jsonl
 import { readFileSync } from 'node:fs';
 import type { Summary } from './lib/stats.ts';
@@ -11,6 +12,8 @@ interface Line {
   workload: string;
   /** Absent from no line the runner wrote; `params.mode` says it too since service mode. */
   mode?: string;
+  /** Absent from lines written before `--store postgres` ran: those are SQLite's. */
+  store?: string;
   reps: number;
   figures: Record<string, Summary>;
   peakRssMiB: Record<string, number>;
@@ -28,12 +31,16 @@ const lines = readFileSync(file, 'utf8')
   .split('\n')
   .filter((l) => l.trim().startsWith('{'))
   .map((l) => JSON.parse(l) as Line);
-/** `W2`, or `W2 (service, 2 workers)`: what a line's row is called. */
+/** `W2`, `W2 (service, 2 workers)` or `W2 (service, 1 worker, postgres)`: a line's row. */
 function rowName(l: Line): string {
   const mode = l.params['mode'] ?? l.mode ?? 'embedded';
-  if (mode !== 'service') return l.workload;
-  const workers = Number(l.params['workers'] ?? 1);
-  return `${l.workload} (service, ${workers} worker${workers === 1 ? '' : 's'})`;
+  const parts: string[] = [];
+  if (mode === 'service') {
+    const workers = Number(l.params['workers'] ?? 1);
+    parts.push(`service, ${workers} worker${workers === 1 ? '' : 's'}`);
+  }
+  if (l.store !== undefined && l.store !== 'sqlite') parts.push(l.store);
+  return parts.length === 0 ? l.workload : `${l.workload} (${parts.join(', ')})`;
 }
 
 // The last line of each row wins; embedded rows first.

@@ -115,6 +115,40 @@ describe('bench/run.ts --mode service', () => {
     assert.deepEqual(r.lines, []);
   });
 
+  test(
+    'W1 on --store postgres runs the engine host on a throwaway PostgreSQL cluster, and leaves no process behind',
+    { timeout: 180_000 },
+    async () => {
+      const r = await runBench([
+        'W1',
+        '--mode',
+        'service',
+        '--store',
+        'postgres',
+        '--scale',
+        'smoke',
+        '--reps',
+        '1',
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      const line = JSON.parse(r.lines[0]!) as Line & { store: string };
+      assert.equal(line.errors, undefined);
+      assert.equal(line.store, 'postgres');
+      assert.ok((line.figures['msPerStep']?.median ?? 0) > 0);
+      assert.ok((line.figures['durableCommitsPerStep']?.median ?? 0) > 0);
+      const left = processesMarked(r.marker);
+      for (const pid of left) process.kill(pid, 'SIGKILL');
+      assert.deepEqual(left, []);
+    },
+  );
+
+  test('a workload that reads the SQLite file itself is refused on --store postgres', async () => {
+    const r = await runBench(['W6', '--store', 'postgres']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /W6 does not run on --store postgres.*PostgreSQL runs W1, W1-cold, W2/);
+    assert.deepEqual(r.lines, []);
+  });
+
   test('--workers is refused in embedded mode', async () => {
     const r = await runBench(['W2', '--workers', '2']);
     assert.equal(r.code, 2);

@@ -34,16 +34,11 @@ export function benchWorkflows():
     : { workflowBundle: { codePath } };
 }
 
-/** Thrown for a mode or store the engine cannot run yet; the runner exits non-zero. */
-export class UnsupportedDeploymentError extends Error {}
-
-export function assertSupported(store: StoreKind): void {
-  if (store === 'postgres') {
-    throw new UnsupportedDeploymentError(
-      "--store postgres is not available: Reprise has no PostgreSQL store yet. Only '--store sqlite' runs today (PostgreSQL is still measured as a physical limit by 'limits').",
-    );
-  }
-}
+/**
+ * The PostgreSQL server of `--store postgres`: the runner starts a throwaway cluster (fsync on:
+ * the durable configuration) and gives its URL to every process it starts in this variable.
+ */
+export const BENCH_POSTGRES_URL = 'BENCH_POSTGRES_URL';
 
 /** Worker settings a workload may change; anything left out keeps the worker's default. */
 export interface WorkerTuning {
@@ -137,19 +132,27 @@ let queueCounter = 0;
 /** A store location and a task queue with no engine in this process (for child-process hosts). */
 export interface StoreSite {
   readonly taskQueue: string;
+  /** The store's URL: `sqlite:<dbPath>`, or with `--store postgres` a schema of its own. */
+  readonly storeUrl: string;
+  /** The SQLite file (with `--store postgres`, a path nothing opens). */
   readonly dbPath: string;
   readonly dir: string;
   close(): void;
 }
 
-/** A fresh temp directory for the store file, and a task queue name no one else uses. */
+/**
+ * A fresh store (a file in a temp directory, or a schema on the runner's PostgreSQL), and a task
+ * queue name no one else uses.
+ */
 export function reserveStore(opts: { store: StoreKind }): StoreSite {
-  assertSupported(opts.store);
   const dir = mkdtempSync(join(tmpdir(), 'reprise-bench-'));
   queueCounter += 1;
+  const name = `bench_${process.pid}_${queueCounter}`;
+  const dbPath = join(dir, 'reprise.db');
   return {
-    taskQueue: `bench-${process.pid}-${queueCounter}`,
-    dbPath: join(dir, 'reprise.db'),
+    taskQueue: name.replaceAll('_', '-'),
+    storeUrl: opts.store === 'postgres' ? postgresSchemaUrl(name) : `sqlite:${dbPath}`,
+    dbPath,
     dir,
     close: () => {
       rmSync(dir, { recursive: true, force: true });
@@ -157,9 +160,20 @@ export function reserveStore(opts: { store: StoreKind }): StoreSite {
   };
 }
 
+/** The runner's PostgreSQL server, with a schema of this name. */
+function postgresSchemaUrl(schema: string): string {
+  const server = process.env[BENCH_POSTGRES_URL];
+  if (server === undefined || server === '') {
+    throw new Error(`--store postgres: ${BENCH_POSTGRES_URL} is not set (the runner sets it)`);
+  }
+  const url = new URL(server);
+  url.searchParams.set('schema', schema);
+  return url.toString();
+}
+
 /**
- * Opens a deployment of `ctx.options.mode` on a fresh SQLite file in a temp directory, in the
- * engine's default durable configuration (WAL, synchronous=FULL).
+ * Opens a deployment of `ctx.options.mode` on a fresh store, in the engine's default durable
+ * configuration (SQLite: WAL, synchronous=FULL; PostgreSQL: fsync and synchronous_commit on).
  */
 export async function openDeployment(
   ctx: RepContext,
@@ -170,8 +184,7 @@ export async function openDeployment(
 ): Promise<Deployment> {
   const site = reserveStore(ctx.options);
   if (ctx.options.mode === 'service') return openServiceDeployment(ctx, site, opts.counter);
-  const { dbPath, taskQueue, dir } = site;
-  const url = `sqlite:${dbPath}`;
+  const { dbPath, taskQueue, dir, storeUrl: url } = site;
   const store = opts.counter ? countingStore(await openStore(url), opts.counter) : undefined;
   const engine = await Engine.open({ store: store ?? url });
   const workers: RunningWorker[] = [];

@@ -47,7 +47,7 @@ function cpuUs(u: Usage): { totalUs: number; systemUs: number } {
 }
 
 /**
- * Starts the engine host on `site`'s SQLite file and connects a client to it. `counter`, if
+ * Starts the engine host on `site`'s store and connects a client to it. `counter`, if
  * given, counts the engine host's store calls (read back at the end of each measured phase).
  */
 export async function openServiceDeployment(
@@ -76,7 +76,7 @@ export async function openServiceDeployment(
 
   try {
     engine = await startHost(ctx, ENGINE_HOST, ENGINE_LABEL, {
-      BENCH_DB: dbPath,
+      BENCH_STORE: site.storeUrl,
       BENCH_COUNT_STORE: counter === undefined ? '0' : '1',
     });
     const { url } = Ready.parse(await engine.next('ready'));

@@ -62,6 +62,11 @@ export interface Workload {
    * the engine and the workers as processes of their own.
    */
   readonly service?: boolean;
+  /**
+   * Runs on `--store postgres` too: it reaches the store only through the engine (no probe reads
+   * the SQLite file), so the deployment may open it on PostgreSQL.
+   */
+  readonly postgres?: boolean;
   /** Has a `--scale smoke` size (BenchOptions.scale). */
   readonly smoke?: boolean;
   /** Sizes and settings, printed with the figures. */

@@ -20,6 +20,7 @@ function stepLatency(id: string, title: string, warm: WarmUp): Workload {
     timeLimitMs: 120_000,
     processLabel: 'bench (engine+worker+client)',
     service: true,
+    postgres: true,
     smoke: true,
     params: (options) => ({
       workflows: 1,

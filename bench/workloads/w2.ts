@@ -62,6 +62,7 @@ function throughput(
     timeLimitMs: 300_000,
     processLabel,
     ...(opts.service === true && { service: true }),
+    postgres: true,
     smoke: true,
     params: (options) => ({
       workflows: shapeFor(options).workflows,

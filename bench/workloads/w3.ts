@@ -25,6 +25,7 @@ export const w3: Workload = {
   timeLimitMs: 120_000,
   processLabel: 'bench (engine+worker+client)',
   service: true,
+  postgres: true,
   smoke: true,
   params: (options) => ({
     workflows: shapeFor(options).workflows,

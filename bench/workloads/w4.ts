@@ -15,6 +15,7 @@ export const w4: Workload = {
   timeLimitMs: 300_000,
   processLabel: 'bench (engine+worker+client)',
   service: true,
+  postgres: true,
   params: () => ({ workflows: WORKFLOWS, sleepMs: SLEEP_MS }),
   async rep(ctx) {
     const d = await openDeployment(ctx);
