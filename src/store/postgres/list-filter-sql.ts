@@ -241,8 +241,19 @@ function elementTest(v: string, p: ValuePredicate, params: Params): string {
             `${collated(low, read)} BETWEEN ${params.add(p.low, cast)} AND ${params.add(p.high, cast)}`,
         );
       }
-      // Bounds of two kinds: each compares only with an element of its own kind, so none passes.
-      return `(${typed(v, low, (read) => `${collated(low, read)} >= ${params.add(p.low, ELEMENT_KINDS[low].cast)}`)} AND ${typed(v, high, (read) => `${collated(high, read)} <= ${params.add(p.high, ELEMENT_KINDS[high].cast)}`)})`;
+      // Bounds of two kinds, as SQLite compares them: the element must be of the low bound's
+      // kind; a bound of a higher class (strings above numbers and booleans) is above it, one of
+      // a lower class below it, and a boolean and a number compare as numbers (0 and 1).
+      const rank = (kind: ElementKind) => (kind === 'string' ? 2 : 1);
+      const asNumber = (value: ListFilterValue) =>
+        typeof value === 'boolean' ? (value ? 1 : 0) : value;
+      if (rank(high) < rank(low)) return 'FALSE';
+      return typed(v, low, (read) => {
+        const above = `${collated(low, read)} >= ${params.add(p.low, ELEMENT_KINDS[low].cast)}`;
+        if (rank(high) > rank(low)) return above;
+        const numeric = low === 'boolean' ? `(CASE WHEN ${read} THEN 1 ELSE 0 END)` : read;
+        return `(${above} AND ${numeric} <= ${params.add(asNumber(p.high), 'numeric')})`;
+      });
     }
     case 'startsWith':
       return typed(
