@@ -1,6 +1,6 @@
 // The PostgreSQL backend of the store contract (store.ts), on node-postgres: several engine
 // processes, on several machines, may share one database.
-import { IllegalStateError } from '../../errors.ts';
+import { RunConflictError } from '../../errors.ts';
 import type { HistoryEvent } from '../../protocol/history-events.ts';
 import type { ListFilter } from '../../protocol/list-filter.ts';
 import type { SearchAttributeTypes } from '../../protocol/search-attribute-types.ts';
@@ -22,18 +22,29 @@ import type {
   UpdateScheduleRequest,
   WorkerRegistration,
 } from '../store.ts';
+import { assertEventSequence } from '../rows.ts';
 import { migrate } from './migrate.ts';
 import { PostgresDb } from './postgres-db.ts';
-import type { PostgresDbOptions } from './postgres-db.ts';
+import type { PostgresDbOptions, Queryable } from './postgres-db.ts';
+import type { PostgresErrorContext } from './postgres-errors.ts';
+import * as history from './queries/history.ts';
+import * as runs from './queries/runs.ts';
+import * as tasks from './queries/tasks.ts';
+import * as timers from './queries/timers.ts';
+import * as workers from './queries/workers.ts';
+import { appendWrites, createRunWrites, runWriteErrorContext } from './run-writes.ts';
 import * as schedules from './schedules.ts';
 import * as visibility from './visibility.ts';
 
 export type PostgresStoreOptions = PostgresDbOptions;
 
-const notBuilt = (what: string) => new IllegalStateError(`${what}: not built yet`);
-
 export class PostgresStore implements Store {
   readonly #db: PostgresDb;
+  /** Appends not settled yet: a write decided on one of them (`after`) waits for it. */
+  readonly #appending = new WeakMap<AppendToRunRequest, Promise<void>>();
+  /** Appends that failed: a write decided on one of them (`after`) fails too. */
+  readonly #failedWrites = new WeakSet<AppendToRunRequest>();
+  #transactions = 0;
 
   private constructor(db: PostgresDb) {
     this.#db = db;
@@ -73,11 +84,19 @@ export class PostgresStore implements Store {
   }
 
   async createRun(req: CreateRunRequest): Promise<void> {
-    throw notBuilt(`createRun ${req.run.runId}`);
+    const { run } = req;
+    assertEventSequence({
+      operation: 'createRun',
+      runId: run.runId,
+      firstEventId: 1,
+      events: req.events,
+      nextEventId: run.nextEventId,
+    });
+    await this.#write(runWriteErrorContext('createRun', req), (tx) => createRunWrites(tx, req));
   }
 
   async getRun(req: { runId: string }): Promise<RunRecord | undefined> {
-    throw notBuilt(`getRun ${req.runId}`);
+    return this.#db.read('getRun', (db) => runs.getRun(db, req.runId));
   }
 
   async findRun(req: {
@@ -85,50 +104,104 @@ export class PostgresStore implements Store {
     workflowId: string;
     runId?: string | undefined;
   }): Promise<RunRecord | undefined> {
-    throw notBuilt(`findRun ${req.workflowId}`);
+    return this.#db.read('findRun', (db) => runs.findRun(db, req));
   }
 
-  async appendToRun(req: AppendToRunRequest): Promise<void> {
-    throw notBuilt(`appendToRun ${req.runId}`);
+  /**
+   * One transaction per call, committed at once: `linger` is a hint this store does not take
+   * (each write is its own transaction; PostgreSQL commits many in parallel). A write with
+   * `after` waits for that earlier write's outcome, if it is still in flight here, and fails
+   * with `RunConflictError` if it failed, before its own compare-and-set is tried.
+   */
+  appendToRun(req: AppendToRunRequest): Promise<void> {
+    const out = this.#append(req);
+    this.#appending.set(req, out);
+    return out;
+  }
+
+  async #append(req: AppendToRunRequest): Promise<void> {
+    try {
+      assertEventSequence({
+        operation: 'appendToRun',
+        runId: req.runId,
+        firstEventId: req.expectedNextEventId,
+        events: req.events,
+        nextEventId: req.nextEventId,
+      });
+      const create = req.createRun;
+      if (create !== undefined) {
+        assertEventSequence({
+          operation: 'appendToRun (createRun)',
+          runId: create.run.runId,
+          firstEventId: 1,
+          events: create.events,
+          nextEventId: create.run.nextEventId,
+        });
+      }
+      const { after } = req;
+      if (after !== undefined) {
+        // Decided on `after`: it must commit first, and if it failed, so does this one (another
+        // engine's write may have left the row at the very version this one expects).
+        await this.#appending.get(after)?.catch(() => undefined);
+        if (this.#failedWrites.has(after)) {
+          throw new RunConflictError(req.runId, req.expectedNextEventId);
+        }
+      }
+      await this.#write(runWriteErrorContext('appendToRun', create), (tx) => appendWrites(tx, req));
+    } catch (e) {
+      // Recorded before the caller (or a write `after` this one) sees the rejection.
+      this.#failedWrites.add(req);
+      throw e;
+    }
   }
 
   async readHistory(req: {
     runId: string;
     fromEventId?: number | undefined;
   }): Promise<HistoryEvent[]> {
-    throw notBuilt(`readHistory ${req.runId}`);
+    return this.#db.read('readHistory', (db) =>
+      history.readHistory(db, req.runId, req.fromEventId ?? 1),
+    );
   }
 
   async findTasks(req: FindTasksRequest): Promise<TaskRecord[]> {
-    throw notBuilt(`findTasks ${req.taskQueue}`);
+    return this.#db.read('findTasks', (db) => tasks.findTasks(db, req));
   }
 
   async deleteTask(req: { taskId: number }): Promise<void> {
-    throw notBuilt(`deleteTask ${req.taskId}`);
+    await this.#write('deleteTask', (tx) => tasks.deleteTasks(tx, [req.taskId]));
   }
 
+  /**
+   * One statement leases the timers, committed without waiting for its WAL flush (ADR 0014): a
+   * lease only hides the timers from other engines while this one fires them, and the next
+   * durable commit makes it durable with everything before it. A lease lost to a server crash
+   * leaves the row's earlier lease, which had ended: its timers are free at once.
+   */
   async takeDueTimers(req: TakeDueTimersRequest): Promise<TimerRecord[]> {
-    throw notBuilt(`takeDueTimers ${req.nowMs}`);
+    return this.#write('takeDueTimers', (tx) => timers.takeDueTimers(tx, req), {
+      durable: false,
+    });
   }
 
   async deleteTimer(req: { runId: string; key: string }): Promise<void> {
-    throw notBuilt(`deleteTimer ${req.key}`);
+    await this.#write('deleteTimer', (tx) => timers.deleteTimers(tx, req.runId, [req.key]));
   }
 
   async nextTimerDueAt(): Promise<number | undefined> {
-    throw notBuilt('nextTimerDueAt');
+    return this.#db.read('nextTimerDueAt', (db) => timers.nextTimerDueAt(db));
   }
 
   async registerWorker(req: WorkerRegistration): Promise<void> {
-    throw notBuilt(`registerWorker ${req.identity}`);
+    await this.#write('registerWorker', (tx) => workers.upsertWorker(tx, req));
   }
 
   async registerEngineProcess(req: EngineProcessRecord): Promise<void> {
-    throw notBuilt(`registerEngineProcess ${req.processId}`);
+    await this.#write('registerEngineProcess', (tx) => workers.upsertEngineProcess(tx, req));
   }
 
   async listEngineProcesses(): Promise<EngineProcessRecord[]> {
-    throw notBuilt('listEngineProcesses');
+    return this.#db.read('listEngineProcesses', (db) => workers.listEngineProcesses(db));
   }
 
   /**
@@ -143,11 +216,15 @@ export class PostgresStore implements Store {
   #foreignWrites = 0;
 
   async removeEngineProcess(req: { processId: string }): Promise<boolean> {
-    throw notBuilt(`removeEngineProcess ${req.processId}`);
+    return this.#write('removeEngineProcess', async (tx) => {
+      if (!(await workers.deleteEngineProcess(tx, req.processId))) return false;
+      await timers.releaseLeases(tx, req.processId);
+      return true;
+    });
   }
 
   async listRunsHeldBy(req: { processId: string }): Promise<string[]> {
-    throw notBuilt(`listRunsHeldBy ${req.processId}`);
+    return this.#db.read('listRunsHeldBy', (db) => runs.listRunsHeldBy(db, req.processId));
   }
 
   async listWorkerRegistrations(req: {
@@ -155,11 +232,11 @@ export class PostgresStore implements Store {
     taskQueue: string;
     sinceMs: number;
   }): Promise<WorkerRegistration[]> {
-    throw notBuilt(`listWorkerRegistrations ${req.taskQueue}`);
+    return this.#db.read('listWorkerRegistrations', (db) => workers.listWorkersSince(db, req));
   }
 
   async listRuns(req: { namespace: string; limit: number }): Promise<RunRecord[]> {
-    throw notBuilt(`listRuns ${req.namespace}`);
+    return this.#db.read('listRuns', (db) => runs.listRuns(db, req));
   }
 
   listRunsByQuery(req: ListRunsByQueryRequest): Promise<RunRecord[]> {
@@ -207,8 +284,26 @@ export class PostgresStore implements Store {
     return schedules.listSchedules(this.#db, req);
   }
 
+  /**
+   * Write transactions this store has committed that waited for their WAL flush (timer leases,
+   * which do not, are not counted), for benchmarks and metrics.
+   */
+  get writeTransactions(): number {
+    return this.#transactions;
+  }
+
   /** Closes the pool. Closing twice is a no-op; any other call after close throws. */
   async close(): Promise<void> {
     await this.#db.close();
+  }
+
+  async #write<T>(
+    ctx: string | PostgresErrorContext,
+    fn: (tx: Queryable) => Promise<T>,
+    opts: { durable: boolean } = { durable: true },
+  ): Promise<T> {
+    const out = await this.#db.write(ctx, fn, opts);
+    if (opts.durable) this.#transactions++;
+    return out;
   }
 }

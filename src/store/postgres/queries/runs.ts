@@ -1,0 +1,175 @@
+// SQL on `runs`: inserts, the compare-and-set of appendToRun, reads.
+import { IllegalStateError, WorkflowExecutionAlreadyStartedError } from '../../../errors.ts';
+import { heldByToColumn, runFromRow, runToRow } from '../../rows.ts';
+import type { RunRecord } from '../../store.ts';
+import { RUN_COLUMNS } from '../columns.ts';
+import type { Queryable } from '../postgres-db.ts';
+
+/**
+ * How often an insert refused for a running workflow id is tried again when that run closed
+ * before it could be named (it then no longer holds the id).
+ */
+const INSERT_ATTEMPTS = 5;
+
+/**
+ * Inserts a run, in the caller's transaction. A Running run of the same namespace and workflow
+ * id (index runs_running_workflow_id) makes it throw `WorkflowExecutionAlreadyStartedError`
+ * naming that run: `ON CONFLICT ... DO NOTHING` waits for a concurrent insert of the id to end
+ * and leaves the transaction usable, so the lookup that follows, a statement of its own under
+ * READ COMMITTED, sees the run that holds the id now. A duplicate run id is left to raise its
+ * unique violation (the caller's error context names it).
+ */
+export async function insertRun(
+  tx: Queryable,
+  run: RunRecord,
+  heldBy: readonly string[] | undefined,
+): Promise<void> {
+  const r = runToRow(run);
+  const params = [
+    r.run_id,
+    r.namespace,
+    r.workflow_id,
+    r.workflow_type,
+    r.task_queue,
+    r.status,
+    r.start_time_ms,
+    r.close_time_ms,
+    r.next_event_id,
+    r.version,
+    r.state,
+    r.search_attributes,
+    r.memo,
+    r.execution_time_ms,
+    heldByToColumn(heldBy),
+  ];
+  for (let attempt = 1; ; attempt++) {
+    const { rowCount } = await tx.query(
+      'INSERT INTO runs (run_id, namespace, workflow_id, workflow_type, task_queue, status, ' +
+        'start_time_ms, close_time_ms, next_event_id, version, state, search_attributes, memo, ' +
+        'execution_time_ms, held_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, ' +
+        '$12::jsonb, $13, $14, $15) ' +
+        "ON CONFLICT (namespace, workflow_id) WHERE status = 'Running' DO NOTHING",
+      params,
+    );
+    if (rowCount === 1) return;
+    const running = await runningRunId(tx, run.namespace, run.workflowId);
+    if (running !== undefined) {
+      throw new WorkflowExecutionAlreadyStartedError(run.workflowId, run.workflowType, running);
+    }
+    if (attempt >= INSERT_ATTEMPTS) {
+      throw new IllegalStateError(
+        `createRun: workflow id ${run.workflowId} kept being started and closed by others ` +
+          `while run ${run.runId} was inserted; retry the start.`,
+      );
+    }
+  }
+}
+
+async function runningRunId(
+  db: Queryable,
+  namespace: string,
+  workflowId: string,
+): Promise<string | undefined> {
+  const { rows } = await db.query<{ run_id: string }>(
+    "SELECT run_id FROM runs WHERE namespace = $1 AND workflow_id = $2 AND status = 'Running'",
+    [namespace, workflowId],
+  );
+  return rows[0]?.run_id;
+}
+
+/** The new values of a run's row that appendToRun writes. */
+export interface RunUpdate {
+  runId: string;
+  expectedVersion: number;
+  expectedNextEventId: number;
+  status: string;
+  closeTimeMs: number | null;
+  nextEventId: number;
+  state: string | null;
+  /** JSON text; NULL keeps the stored value (the writer did not say). */
+  searchAttributes: string | null;
+  memo: string | null;
+  heldBy: string | null;
+}
+
+/**
+ * The compare-and-set of appendToRun: updates the row and bumps its version iff version and
+ * next_event_id are still the expected ones; false when no row changed. Under READ COMMITTED an
+ * UPDATE that waited for a concurrent writer's lock evaluates its WHERE again on the row that
+ * writer committed, so of two writers expecting the same version exactly one changes the row.
+ */
+export async function compareAndSetRun(tx: Queryable, u: RunUpdate): Promise<boolean> {
+  const { rowCount } = await tx.query(
+    'UPDATE runs SET status = $4, close_time_ms = $5, next_event_id = $6, version = $2 + 1, ' +
+      'state = $7, search_attributes = coalesce($8::jsonb, search_attributes), ' +
+      'memo = coalesce($9, memo), held_by = $10 ' +
+      'WHERE run_id = $1 AND version = $2 AND next_event_id = $3',
+    [
+      u.runId,
+      u.expectedVersion,
+      u.expectedNextEventId,
+      u.status,
+      u.closeTimeMs,
+      u.nextEventId,
+      u.state,
+      u.searchAttributes,
+      u.memo,
+      u.heldBy,
+    ],
+  );
+  return rowCount === 1;
+}
+
+export async function getRun(db: Queryable, runId: string): Promise<RunRecord | undefined> {
+  const { rows } = await db.query(`SELECT ${RUN_COLUMNS} FROM runs WHERE run_id = $1`, [runId]);
+  return rows[0] === undefined ? undefined : runFromRow(rows[0]);
+}
+
+/**
+ * The run `runId` of the workflow, or without one the latest started (ties on start time, as a
+ * continue-as-new in the same millisecond, go to the later insert), through runs_by_workflow_id.
+ */
+export async function findRun(
+  db: Queryable,
+  req: { namespace: string; workflowId: string; runId?: string | undefined },
+): Promise<RunRecord | undefined> {
+  const { rows } =
+    req.runId === undefined
+      ? await db.query(
+          `SELECT ${RUN_COLUMNS} FROM runs WHERE namespace = $1 AND workflow_id = $2 ` +
+            'ORDER BY start_time_ms DESC, seq DESC LIMIT 1',
+          [req.namespace, req.workflowId],
+        )
+      : await db.query(
+          `SELECT ${RUN_COLUMNS} FROM runs WHERE run_id = $1 AND namespace = $2 ` +
+            'AND workflow_id = $3',
+          [req.runId, req.namespace, req.workflowId],
+        );
+  return rows[0] === undefined ? undefined : runFromRow(rows[0]);
+}
+
+/** A namespace's runs, most recently started first (insert order breaks ties). */
+export async function listRuns(
+  db: Queryable,
+  req: { namespace: string; limit: number },
+): Promise<RunRecord[]> {
+  const { rows } = await db.query(
+    `SELECT ${RUN_COLUMNS} FROM runs WHERE namespace = $1 ` +
+      'ORDER BY start_time_ms DESC, seq DESC LIMIT $2',
+    [req.namespace, req.limit],
+  );
+  return rows.map(runFromRow);
+}
+
+/**
+ * The running runs whose held_by (space-separated process ids) names `processId`. Scans the
+ * runs table: run only when a process died, never on a hot path.
+ */
+export async function listRunsHeldBy(db: Queryable, processId: string): Promise<string[]> {
+  const { rows } = await db.query<{ run_id: string }>(
+    "SELECT run_id FROM runs WHERE status = 'Running' AND held_by IS NOT NULL " +
+      "AND strpos(' ' || held_by || ' ', ' ' || $1 || ' ') > 0",
+    [processId],
+  );
+  return rows.map((r) => r.run_id);
+}
