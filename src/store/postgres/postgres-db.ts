@@ -31,12 +31,8 @@ const INT8_OID = 20;
  * BIGINT columns (epoch milliseconds, task ids, counts) come back as numbers, not strings: every
  * value the store keeps stays below 2^53.
  */
-const types = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8_OID && format !== 'binary'
-      ? (value: string) => Number(value)
-      : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
-};
+const types = new pg.TypeOverrides();
+types.setTypeParser(INT8_OID, 'text', Number);
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -79,9 +75,15 @@ export class PostgresDb {
     pool.on('error', () => undefined);
     const db = new PostgresDb(pool, schema);
     try {
-      await db.read('open PostgreSQL store', (c) =>
-        c.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`),
-      );
+      await db.read('open PostgreSQL store', async (c) => {
+        try {
+          await c.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+        } catch (e) {
+          // Two stores creating the schema at once: IF NOT EXISTS does not keep the second from
+          // colliding with the first's catalog row (pg_namespace), but the schema exists now.
+          if (postgresErrorKind(e) !== 'uniqueViolation') throw e;
+        }
+      });
     } catch (e) {
       await pool.end().catch(() => undefined);
       throw e;

@@ -37,7 +37,7 @@ interface DriverError {
 function driverError(err: unknown): DriverError | undefined {
   if (!(err instanceof Error) || err instanceof RepriseError) return undefined;
   const { code } = err as { code?: unknown };
-  return typeof code === 'string' ? (err as DriverError) : undefined;
+  return typeof code === 'string' ? err : undefined;
 }
 
 const SOCKET_CODES: ReadonlySet<string> = new Set([

@@ -1,0 +1,339 @@
+// What only the PostgreSQL store has to show: several store objects (pools, as several engine
+// processes would have) on one schema, connection errors, closing, and migrations.
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { after, describe, test } from 'node:test';
+import pg from 'pg';
+import {
+  ErrorCode,
+  IllegalStateError,
+  InvalidArgumentError,
+  RepriseError,
+  RunConflictError,
+  UnavailableError,
+  WorkflowExecutionAlreadyStartedError,
+} from '../../src/errors.ts';
+import { loadMigrations } from '../../src/store/postgres/migrate.ts';
+import { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
+import type { AppendToRunRequest, RunRecord } from '../../src/store/store.ts';
+import { freshSchema, openTestPostgresStore, testPostgresUrl } from '../helpers/postgres.ts';
+import { appendRequest, createRequest, makeRun, makeTimer, signaledEvent } from './builders.ts';
+
+const opened: PostgresStore[] = [];
+
+after(async () => {
+  await Promise.all(opened.map((s) => s.close()));
+});
+
+/** Two stores, each with its own pool, on one fresh schema: two engine processes' view. */
+async function twoStores(): Promise<[PostgresStore, PostgresStore]> {
+  const schema = freshSchema();
+  const a = await openTestPostgresStore({ schema });
+  const b = await openTestPostgresStore({ schema });
+  opened.push(a, b);
+  return [a, b];
+}
+
+/** Runs `sql` on the schema through a client of the test's own. */
+async function query<R extends pg.QueryResultRow>(
+  schema: string,
+  sql: string,
+  params: unknown[] = [],
+): Promise<R[]> {
+  const client = new pg.Client({
+    connectionString: await testPostgresUrl(),
+    options: `-c search_path=${schema}`,
+  });
+  await client.connect();
+  try {
+    return (await client.query<R>(sql, params)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** A port on 127.0.0.1 that nothing listens on (it was free a moment ago). */
+async function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+      srv.close(() => {
+        resolve(port);
+      });
+    });
+  });
+}
+
+function rejectedWith(results: PromiseSettledResult<unknown>[]): unknown[] {
+  return results.flatMap((r): unknown[] => (r.status === 'rejected' ? [r.reason] : []));
+}
+
+describe('PostgreSQL store: two engine processes on one schema', () => {
+  test('appends racing from two pools on one run: each round one wins, the other gets RunConflictError, and the history has no gap', async () => {
+    const [a, b] = await twoStores();
+    let run: RunRecord = makeRun();
+    await a.createRun(createRequest(run));
+    for (let round = 0; round < 10; round++) {
+      const id = run.nextEventId;
+      const reqA = appendRequest(run, { events: [signaledEvent(id, `a${round}`)], state: 'a' });
+      const reqB = appendRequest(run, { events: [signaledEvent(id, `b${round}`)], state: 'b' });
+      const results = await Promise.allSettled([a.appendToRun(reqA), b.appendToRun(reqB)]);
+      const won = results.findIndex((r) => r.status === 'fulfilled');
+      assert.notEqual(won, -1, `round ${round}: one append wins`);
+      const [reason, ...more] = rejectedWith(results);
+      assert.equal(more.length, 0, `round ${round}: only one append fails`);
+      assert.ok(reason instanceof RunConflictError, `round ${round}: ${String(reason)}`);
+      const winner = won === 0 ? `a${round}` : `b${round}`;
+      assert.deepEqual(await b.readHistory({ runId: run.runId, fromEventId: id }), [
+        signaledEvent(id, winner),
+      ]);
+      const stored = await a.getRun({ runId: run.runId });
+      assert.ok(stored);
+      assert.equal(stored.version, run.version + 1);
+      run = stored;
+    }
+    const ids = (await a.readHistory({ runId: run.runId })).map((e) => e.eventId);
+    assert.deepEqual(
+      ids,
+      Array.from({ length: 12 }, (_, i) => i + 1),
+    );
+  });
+
+  test('createRun racing from two pools with one workflow id: one run, the other WorkflowExecutionAlreadyStartedError naming it', async () => {
+    const [a, b] = await twoStores();
+    for (let round = 0; round < 10; round++) {
+      const first = makeRun();
+      const second = makeRun({ workflowId: first.workflowId });
+      const results = await Promise.allSettled([
+        a.createRun(createRequest(first)),
+        b.createRun(createRequest(second)),
+      ]);
+      const won = results.findIndex((r) => r.status === 'fulfilled');
+      assert.notEqual(won, -1, `round ${round}: one start wins`);
+      const winner = won === 0 ? first : second;
+      const loser = won === 0 ? second : first;
+      const [reason, ...more] = rejectedWith(results);
+      assert.equal(more.length, 0);
+      assert.ok(reason instanceof WorkflowExecutionAlreadyStartedError, String(reason));
+      assert.equal(reason.runId, winner.runId);
+      assert.equal(await a.getRun({ runId: loser.runId }), undefined);
+      assert.deepEqual(await b.readHistory({ runId: loser.runId }), []);
+    }
+  });
+
+  test('two takeDueTimers at once never return the same timer, and together take each once', async () => {
+    const [a, b] = await twoStores();
+    const run = makeRun();
+    const timers = Array.from({ length: 60 }, (_, i) =>
+      makeTimer(run, { key: `t${i}`, dueAtMs: 100 + (i % 7) }),
+    );
+    await a.createRun({ ...createRequest(run), timers });
+    const now = { nowMs: 1_000, leaseMs: 60_000 };
+    const [takenA, takenB] = await Promise.all([
+      a.takeDueTimers({ ...now, limit: 40, owner: 'a' }),
+      b.takeDueTimers({ ...now, limit: 40, owner: 'b' }),
+    ]);
+    const rest = await a.takeDueTimers({ ...now, limit: 100 });
+    const keys = [...takenA, ...takenB, ...rest].map((t) => t.key);
+    assert.equal(new Set(keys).size, keys.length, 'no timer was taken twice');
+    assert.deepEqual(new Set(keys), new Set(timers.map((t) => t.key)));
+    for (const taken of [takenA, takenB, rest]) {
+      const due = taken.map((t) => t.dueAtMs);
+      assert.deepEqual(
+        due,
+        [...due].sort((x, y) => x - y),
+        'each take returns its timers in due order',
+      );
+    }
+  });
+
+  test('removeEngineProcess called by two engines at once is true for exactly one', async () => {
+    const [a, b] = await twoStores();
+    await a.registerEngineProcess({
+      processId: 'p1',
+      hostKey: undefined,
+      pid: 1,
+      pidStart: undefined,
+      startedAtMs: 1,
+      seenAtMs: 1,
+    });
+    const results = await Promise.all([
+      a.removeEngineProcess({ processId: 'p1' }),
+      b.removeEngineProcess({ processId: 'p1' }),
+    ]);
+    assert.deepEqual(
+      results.filter((r) => r),
+      [true],
+    );
+    assert.deepEqual(await b.listEngineProcesses(), []);
+  });
+});
+
+describe('PostgreSQL store: `after`', () => {
+  /** A run, an append that loses its compare-and-set, and one decided on it whose own would pass. */
+  async function loserAndFollower(store: PostgresStore) {
+    const run = makeRun();
+    await store.createRun(createRequest(run));
+    const loser = appendRequest(
+      { ...run, version: run.version + 7 },
+      { events: [signaledEvent(3, 'lost')] },
+    );
+    const follower: AppendToRunRequest = {
+      ...appendRequest(run, { events: [signaledEvent(3, 'follows')] }),
+      after: loser,
+    };
+    return { run, loser, follower };
+  }
+
+  test('a write decided on one still in flight that fails, fails with RunConflictError and writes nothing', async () => {
+    const store = await openTestPostgresStore();
+    opened.push(store);
+    const { run, loser, follower } = await loserAndFollower(store);
+    const results = await Promise.allSettled([
+      store.appendToRun(loser),
+      store.appendToRun(follower),
+    ]);
+    for (const r of results) {
+      assert.ok(r.status === 'rejected' && r.reason instanceof RunConflictError);
+    }
+    assert.deepEqual(await store.getRun({ runId: run.runId }), run);
+    assert.equal((await store.readHistory({ runId: run.runId })).length, 2);
+  });
+
+  test('a write decided on one that failed earlier fails too', async () => {
+    const store = await openTestPostgresStore();
+    opened.push(store);
+    const { run, loser, follower } = await loserAndFollower(store);
+    await assert.rejects(store.appendToRun(loser), RunConflictError);
+    await assert.rejects(store.appendToRun(follower), RunConflictError);
+    assert.deepEqual(await store.getRun({ runId: run.runId }), run);
+  });
+
+  test('a write decided on one still in flight waits for it, and commits after it', async () => {
+    const store = await openTestPostgresStore();
+    opened.push(store);
+    const run = makeRun();
+    await store.createRun(createRequest(run));
+    for (let round = 0; round < 5; round++) {
+      const current = await store.getRun({ runId: run.runId });
+      assert.ok(current);
+      const id = current.nextEventId;
+      const first = appendRequest(current, { events: [signaledEvent(id, 'first')], linger: true });
+      const next = { ...current, nextEventId: id + 1, version: current.version + 1 };
+      const second: AppendToRunRequest = {
+        ...appendRequest(next, { events: [signaledEvent(id + 1, 'second')] }),
+        after: first,
+      };
+      await Promise.all([store.appendToRun(first), store.appendToRun(second)]);
+    }
+    const names = (await store.readHistory({ runId: run.runId, fromEventId: 3 })).map((e) =>
+      e.type === 'WorkflowExecutionSignaled' ? e.signalName : e.type,
+    );
+    assert.deepEqual(names, Array(5).fill(['first', 'second']).flat());
+  });
+});
+
+describe('PostgreSQL store: connecting', () => {
+  const password = 'hunter2-secret';
+
+  test('a URL that is not PostgreSQL’s is refused with InvalidArgumentError saying what to give, without its password', async () => {
+    const err = await PostgresStore.open({ url: `mysql://app:${password}@db.example/app` }).then(
+      () => assert.fail('opened'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof InvalidArgumentError, String(err));
+    assert.match(err.message, /postgres:\/\/user:password@host:5432\/database/);
+    assert.doesNotMatch(err.message, new RegExp(password));
+  });
+
+  test('a server that cannot be reached gives UnavailableError saying what to check, without the password', async () => {
+    const port = await closedPort();
+    const err = await PostgresStore.open({
+      url: `postgres://app:${password}@127.0.0.1:${port}/app`,
+    }).then(
+      () => assert.fail('opened'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof UnavailableError, String(err));
+    assert.match(err.message, /Check that it is running and reachable/);
+    assert.doesNotMatch(err.message, new RegExp(password));
+    assert.doesNotMatch(JSON.stringify(err), new RegExp(password));
+  });
+
+  test('a schema name Reprise does not use is refused with InvalidArgumentError', async () => {
+    await assert.rejects(
+      PostgresStore.open({ url: await testPostgresUrl(), schema: 'Robert"); DROP' }),
+      InvalidArgumentError,
+    );
+  });
+});
+
+describe('PostgreSQL store: closing', () => {
+  test('a closed store refuses calls with IllegalStateError, and closing again is a no-op', async () => {
+    const store = await openTestPostgresStore();
+    const run = makeRun();
+    await store.createRun(createRequest(run));
+    await store.close();
+    await assert.rejects(store.getRun({ runId: run.runId }), /closed/);
+    await assert.rejects(
+      store.appendToRun(appendRequest(run, { events: [signaledEvent(3, 'x')] })),
+      IllegalStateError,
+    );
+    await assert.rejects(store.createRun(createRequest(makeRun())), IllegalStateError);
+    await assert.rejects(
+      store.takeDueTimers({ nowMs: 1, limit: 1, leaseMs: 1 }),
+      IllegalStateError,
+    );
+    assert.throws(() => store.foreignWrites(), IllegalStateError);
+    await store.close();
+  });
+});
+
+describe('PostgreSQL store: migrations', () => {
+  test('two stores opening one fresh schema at once apply each migration once', async () => {
+    const schema = freshSchema();
+    const stores = await Promise.all([
+      openTestPostgresStore({ schema }),
+      openTestPostgresStore({ schema }),
+      openTestPostgresStore({ schema }),
+    ]);
+    opened.push(...stores);
+    const rows = await query<{ version: number }>(
+      schema,
+      'SELECT version FROM schema_migrations ORDER BY version',
+    );
+    assert.deepEqual(
+      rows.map((r) => r.version),
+      loadMigrations().map((m) => m.version),
+    );
+    // Each works on the one schema.
+    const run = makeRun();
+    await stores[0].createRun(createRequest(run));
+    assert.equal((await stores[2].getRun({ runId: run.runId }))?.runId, run.runId);
+  });
+
+  test('a database at a schema version newer than the code is refused, and left as it is', async () => {
+    const schema = freshSchema();
+    const store = await openTestPostgresStore({ schema });
+    await store.close();
+    await query(
+      schema,
+      "INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (9999, 'future', 0)",
+    );
+    const err = await openTestPostgresStore({ schema }).then(
+      () => assert.fail('opened'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof RepriseError, String(err));
+    assert.equal(err.code, ErrorCode.Internal);
+    assert.match(err.message, /version 9999, newer than this Reprise knows/);
+    const rows = await query<{ version: number }>(
+      schema,
+      'SELECT max(version) AS version FROM schema_migrations',
+    );
+    assert.equal(rows[0]?.version, 9999);
+  });
+});
