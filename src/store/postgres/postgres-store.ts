@@ -33,6 +33,7 @@ import * as tasks from './queries/tasks.ts';
 import * as timers from './queries/timers.ts';
 import * as workers from './queries/workers.ts';
 import { appendWrites, createRunWrites, runWriteErrorContext } from './run-writes.ts';
+import { deleteTimer } from './timer-writes.ts';
 import * as schedules from './schedules.ts';
 import * as visibility from './visibility.ts';
 
@@ -185,7 +186,7 @@ export class PostgresStore implements Store {
   }
 
   async deleteTimer(req: { runId: string; key: string }): Promise<void> {
-    await this.#write('deleteTimer', (tx) => timers.deleteTimers(tx, req.runId, [req.key]));
+    await this.#write('deleteTimer', (tx) => deleteTimer(tx, req.runId, req.key));
   }
 
   async nextTimerDueAt(): Promise<number | undefined> {

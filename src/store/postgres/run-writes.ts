@@ -8,7 +8,8 @@ import type { PostgresErrorContext } from './postgres-errors.ts';
 import { insertEvents } from './queries/history.ts';
 import { compareAndSetRun, insertRun } from './queries/runs.ts';
 import { deleteTasks, insertTasks } from './queries/tasks.ts';
-import { deleteTimerIfDueAt, deleteTimers, upsertTimers } from './queries/timers.ts';
+import { deleteTimerIfDueAt } from './queries/timers.ts';
+import { deleteTimers, upsertTimers } from './timer-writes.ts';
 import { registerSearchAttributeTypes } from './visibility.ts';
 
 /** A new run with its first events, tasks and timers (createRun's guarantee). */
@@ -42,7 +43,10 @@ export async function appendWrites(tx: Queryable, req: AppendToRunRequest): Prom
   await insertEvents(tx, req.runId, req.events);
   await registerSearchAttributeTypes(tx, req.registerSearchAttributes);
   // Deletes before inserts: a key both deleted and upserted ends up holding the new timer.
-  await deleteTimers(tx, req.runId, req.deleteTimerKeys);
+  await deleteTimers(
+    tx,
+    req.deleteTimerKeys.map((key) => ({ runId: req.runId, key })),
+  );
   if (req.firedTimer !== undefined) await deleteTimerIfDueAt(tx, req.runId, req.firedTimer);
   await deleteTasks(tx, req.deleteTaskIds);
   await insertTasks(tx, req.tasks);

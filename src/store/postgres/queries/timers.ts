@@ -1,43 +1,7 @@
-// SQL on `timers`.
-import { timerFromRow, timerToRow } from '../../rows.ts';
-import type { NewTimer, TakeDueTimersRequest, TimerRecord } from '../../store.ts';
+// SQL on `timers` of the timer loop and run writes (upserts and deletes: ../timer-writes.ts).
+import { timerFromRow } from '../../rows.ts';
+import type { TakeDueTimersRequest, TimerRecord } from '../../store.ts';
 import type { Queryable } from '../postgres-db.ts';
-
-/**
- * Inserts or replaces timers by run and key, in one statement. Replacing a timer frees its
- * lease: the new due time is the one that counts. Of several with one key, the last wins (as if
- * upserted in turn; one statement may not change a row twice).
- */
-export async function upsertTimers(tx: Queryable, timers: readonly NewTimer[]): Promise<void> {
-  if (timers.length === 0) return;
-  const byKey = new Map<string, NewTimer>();
-  for (const t of timers) byKey.set(JSON.stringify([t.runId, t.key]), t);
-  const rows = [...byKey.values()].map(timerToRow);
-  await tx.query(
-    'INSERT INTO timers (run_id, key, due_at_ms, lease_until_ms, payload) ' +
-      'SELECT run_id, key, due_at_ms, 0, payload ' +
-      'FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[]) ' +
-      'AS t (run_id, key, due_at_ms, payload) ' +
-      'ON CONFLICT (run_id, key) DO UPDATE SET due_at_ms = excluded.due_at_ms, ' +
-      'lease_until_ms = 0, lease_owner = NULL, payload = excluded.payload',
-    [
-      rows.map((r) => r.run_id),
-      rows.map((r) => r.key),
-      rows.map((r) => r.due_at_ms),
-      rows.map((r) => r.payload),
-    ],
-  );
-}
-
-/** Deletes a run's timers by key; missing ones change nothing. */
-export async function deleteTimers(
-  tx: Queryable,
-  runId: string,
-  keys: readonly string[],
-): Promise<void> {
-  if (keys.length === 0) return;
-  await tx.query('DELETE FROM timers WHERE run_id = $1 AND key = ANY($2::text[])', [runId, keys]);
-}
 
 /** Deletes the timer only while it still has this due time (a stale second firing must not). */
 export async function deleteTimerIfDueAt(
