@@ -19,7 +19,7 @@ import {
   waitFor,
 } from '../helpers/test-env.ts';
 import type { TestEnv } from '../helpers/test-env.ts';
-import { testStoreUrl } from '../helpers/test-store.ts';
+import { sqliteOnly, testStoreUrl } from '../helpers/test-store.ts';
 
 const HOUR = 60 * 60 * 1000;
 
@@ -135,77 +135,91 @@ describe('contract 3: an engine closed while its timers fire', () => {
   const when = (closeAt: CloseAt) =>
     closeAt === 'sent' ? 'once every fire sent its write' : `${closeAt} turns of microtasks after`;
   for (const { sleepers, closeAt } of cases) {
-    test(`${sleepers} timers, the engine closed ${when(closeAt)}: each fires once`, async () => {
-      const tmp = tempDir();
-      const dbPath = join(tmp.dir, 'reprise.db');
-      const clock = new ManualClock();
-      const taskQueue = uniqueQueue('closing');
-      const first = recordingLogger();
-      const a = await open(dbPath, clock, first.logger);
-      const workflowsPath = contractFixture('contract-workflows.ts');
-      const workerA = await Worker.create({
-        connection: a.engine.connection,
-        taskQueue,
-        workflowsPath,
-      });
-      const ids = Array.from({ length: sleepers }, (_, i) => `closing-${sleepers}-${closeAt}-${i}`);
-      try {
-        await workerA.runUntil(async () => {
-          const handles = await Promise.all(
-            ids.map((workflowId) =>
-              a.client.workflow.start(sleeper, { taskQueue, workflowId, args: [SLEEP_MS] }),
-            ),
-          );
-          for (const h of handles) {
-            await waitFor(async () => (await h.describe()).pendingTimers.length === 1, 'timer');
-          }
-        });
-        const appends = () => a.store.calls.get('appendToRun') ?? 0;
-        const before = appends();
-        clock.advance(SLEEP_MS);
-        if (closeAt === 'sent') {
-          // Microtasks only: a group commit waits for the next turn of the event loop.
-          for (let i = 0; i < 100_000 && appends() - before < sleepers; i++)
-            await Promise.resolve();
-          assert.equal(appends() - before, sleepers, 'every fire sent its write before close');
-          assert.equal(a.store.pending.get('appendToRun'), sleepers, 'none committed yet');
-        } else {
-          for (let i = 0; i < closeAt; i++) await Promise.resolve();
-        }
-        await a.engine.close();
-        // The engine does not own this store: nothing but its own waiting committed the fires.
-        assert.equal(a.store.pending.get('appendToRun') ?? 0, 0, 'close waited for the fires');
-        await a.store.store.close();
-        assert.deepEqual(first.errors, [], 'the closed engine logged no error');
-
-        const second = recordingLogger();
-        const b = await open(dbPath, clock, second.logger);
-        const workerB = await Worker.create({
-          connection: b.engine.connection,
+    // Every write sent within microtasks of the clock's move: the SQLite store's group commit
+    // waits for the next turn; a PostgreSQL store's timer lease is a round trip first.
+    const only =
+      closeAt === 'sent' ? sqliteOnly('writes sent but not committed, in microtasks') : {};
+    test(
+      `${sleepers} timers, the engine closed ${when(closeAt)}: each fires once`,
+      only,
+      async () => {
+        const tmp = tempDir();
+        const dbPath = join(tmp.dir, 'reprise.db');
+        const clock = new ManualClock();
+        const taskQueue = uniqueQueue('closing');
+        const first = recordingLogger();
+        const a = await open(dbPath, clock, first.logger);
+        const workflowsPath = contractFixture('contract-workflows.ts');
+        const workerA = await Worker.create({
+          connection: a.engine.connection,
           taskQueue,
           workflowsPath,
         });
+        const ids = Array.from(
+          { length: sleepers },
+          (_, i) => `closing-${sleepers}-${closeAt}-${i}`,
+        );
         try {
-          await workerB.runUntil(async () => {
-            for (const workflowId of ids) {
-              const h = b.client.workflow.getHandle<typeof sleeper>(workflowId);
-              assert.equal(await h.result(), SLEEP_MS);
-              const events = (await h.fetchHistory()).events;
-              const started = events.find((e) => e.type === 'TimerStarted');
-              const fired = events.filter((e) => e.type === 'TimerFired');
-              assert.equal(fired.length, 1, `${workflowId}: TimerFired once`);
-              assert.ok(started !== undefined && fired[0] !== undefined);
-              assert.ok(fired[0].timeMs >= started.timeMs + SLEEP_MS, `${workflowId}: not early`);
+          await workerA.runUntil(async () => {
+            const handles = await Promise.all(
+              ids.map((workflowId) =>
+                a.client.workflow.start(sleeper, { taskQueue, workflowId, args: [SLEEP_MS] }),
+              ),
+            );
+            for (const h of handles) {
+              await waitFor(async () => (await h.describe()).pendingTimers.length === 1, 'timer');
             }
           });
+          const appends = () => a.store.calls.get('appendToRun') ?? 0;
+          const before = appends();
+          clock.advance(SLEEP_MS);
+          if (closeAt === 'sent') {
+            // Microtasks only: a group commit waits for the next turn of the event loop.
+            for (let i = 0; i < 100_000 && appends() - before < sleepers; i++)
+              await Promise.resolve();
+            assert.equal(appends() - before, sleepers, 'every fire sent its write before close');
+            assert.equal(a.store.pending.get('appendToRun'), sleepers, 'none committed yet');
+          } else {
+            for (let i = 0; i < closeAt; i++) await Promise.resolve();
+          }
+          await a.engine.close();
+          // The engine does not own this store: nothing but its own waiting committed the fires.
+          assert.equal(a.store.pending.get('appendToRun') ?? 0, 0, 'close waited for the fires');
+          await a.store.store.close();
+          assert.deepEqual(first.errors, [], 'the closed engine logged no error');
+
+          const second = recordingLogger();
+          const b = await open(dbPath, clock, second.logger);
+          const workerB = await Worker.create({
+            connection: b.engine.connection,
+            taskQueue,
+            workflowsPath,
+          });
+          try {
+            await workerB.runUntil(async () => {
+              for (const workflowId of ids) {
+                const h = b.client.workflow.getHandle<typeof sleeper>(workflowId);
+                assert.equal(await h.result(), SLEEP_MS);
+                const events = (await h.fetchHistory()).events;
+                const started = events.find((e) => e.type === 'TimerStarted');
+                const fired = events.filter((e) => e.type === 'TimerFired');
+                assert.equal(fired.length, 1, `${workflowId}: TimerFired once`);
+                assert.ok(started !== undefined && fired[0] !== undefined);
+                assert.ok(fired[0].timeMs >= started.timeMs + SLEEP_MS, `${workflowId}: not early`);
+              }
+            });
+          } finally {
+            await b.engine.close();
+            await b.store.store.close();
+          }
+          assert.deepEqual(second.errors, []);
         } finally {
-          await b.engine.close();
-          await b.store.store.close();
+          // A failed assertion must not leave the engine and its store holding the process open.
+          await a.engine.close();
+          await a.store.store.close();
+          tmp.remove();
         }
-        assert.deepEqual(second.errors, []);
-      } finally {
-        tmp.remove();
-      }
-    });
+      },
+    );
   }
 });
