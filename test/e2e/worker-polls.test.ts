@@ -273,11 +273,16 @@ describe('worker polls', () => {
       });
       const client = own.client;
       await assert.rejects(
-        worker.runUntil(async () => {
-          await own.close();
-          // The client's calls fail too: both errors are kept.
-          await client.workflow.getHandle('anything').describe();
-        }),
+        worker.runUntil(
+          async () => {
+            await own.close();
+            // The client's calls fail too: both errors are kept.
+            await client.workflow.getHandle('anything').describe();
+          },
+          // The worker fails as soon as the engine's close begins; the promise, once the close
+          // ended (a PostgreSQL store's pool takes a few turns to end).
+          { promiseCompletionTimeout: '10 seconds' },
+        ),
         (e: unknown) =>
           e instanceof CombinedWorkerRunError &&
           e.cause.workerError instanceof UnavailableError &&
@@ -293,10 +298,13 @@ describe('worker polls', () => {
         logger,
       });
       await assert.rejects(
-        second.runUntil(async () => {
-          await other.close();
-          return 'done';
-        }),
+        second.runUntil(
+          async () => {
+            await other.close();
+            return 'done';
+          },
+          { promiseCompletionTimeout: '10 seconds' },
+        ),
         UnavailableError,
       );
     },
