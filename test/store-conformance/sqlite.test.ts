@@ -749,15 +749,20 @@ describe('openStore', () => {
     assert.ok(fs.existsSync(file));
   });
 
-  test('refuses postgres:// (not supported yet) and other schemes, naming the accepted forms', async () => {
-    await assert.rejects(openStore('postgres://u:secret@localhost/db'), (e: unknown) => {
+  test('refuses other schemes and malformed PostgreSQL URLs, naming the accepted forms, without the password', async () => {
+    await assert.rejects(openStore('mysql://u:secret@localhost/db'), (e: unknown) => {
       assert.ok(e instanceof InvalidArgumentError);
-      assert.match(e.message, /postgres:\/\/\) is not supported yet/);
       assert.match(e.message, /sqlite::memory:/);
+      assert.match(e.message, /postgres:\/\/user:password@host/);
       assert.doesNotMatch(e.message, /secret/);
       return true;
     });
-    await assert.rejects(openStore('mysql://localhost/db'), InvalidArgumentError);
+    await assert.rejects(openStore('postgres://u:secret@[bad/db'), (e: unknown) => {
+      assert.ok(e instanceof InvalidArgumentError);
+      assert.match(e.message, /not a valid URL/);
+      assert.doesNotMatch(e.message, /secret/);
+      return true;
+    });
     await assert.rejects(openStore('./reprise.db'), InvalidArgumentError);
     await assert.rejects(openStore('sqlite:'), InvalidArgumentError);
   });
