@@ -32,12 +32,43 @@ import * as runs from './queries/runs.ts';
 import * as tasks from './queries/tasks.ts';
 import * as timers from './queries/timers.ts';
 import * as workers from './queries/workers.ts';
+import { LingeringAppends, isPlainAppend } from './lingering-appends.ts';
+import type { PendingAppend } from './lingering-appends.ts';
 import { appendWrites, createRunWrites, runWriteErrorContext } from './run-writes.ts';
 import { deleteTimer } from './timer-writes.ts';
 import * as schedules from './schedules.ts';
 import * as visibility from './visibility.ts';
 
-export type PostgresStoreOptions = PostgresDbOptions;
+export interface PostgresStoreOptions extends PostgresDbOptions {
+  /**
+   * How long a write marked `linger` may wait for its run's next write to share its transaction
+   * before it is committed alone (default 20 ms, as the SQLite store's).
+   */
+  lingerMs?: number | undefined;
+}
+
+const DEFAULT_LINGER_MS = 20;
+
+/** An append's events continue its run's history (and its continue-as-new run's). */
+function checkAppend(req: AppendToRunRequest): void {
+  assertEventSequence({
+    operation: 'appendToRun',
+    runId: req.runId,
+    firstEventId: req.expectedNextEventId,
+    events: req.events,
+    nextEventId: req.nextEventId,
+  });
+  const create = req.createRun;
+  if (create !== undefined) {
+    assertEventSequence({
+      operation: 'appendToRun (createRun)',
+      runId: create.run.runId,
+      firstEventId: 1,
+      events: create.events,
+      nextEventId: create.run.nextEventId,
+    });
+  }
+}
 
 export class PostgresStore implements Store {
   readonly #db: PostgresDb;
@@ -46,9 +77,17 @@ export class PostgresStore implements Store {
   /** Appends that failed: a write decided on one of them (`after`) fails too. */
   readonly #failedWrites = new WeakSet<AppendToRunRequest>();
   #transactions = 0;
+  /** Appends held for their run's next write (`linger`). */
+  readonly #lingering: LingeringAppends;
+  /** Commits of appends under way: close() waits for them. */
+  readonly #inFlight = new Set<Promise<void>>();
+  #closing = false;
 
-  private constructor(db: PostgresDb) {
+  private constructor(db: PostgresDb, lingerMs: number) {
     this.#db = db;
+    this.#lingering = new LingeringAppends(lingerMs, (pending) => {
+      this.#commit([pending]);
+    });
   }
 
   /**
@@ -66,7 +105,7 @@ export class PostgresStore implements Store {
       await db.close();
       throw e;
     }
-    return new PostgresStore(db);
+    return new PostgresStore(db, opts.lingerMs ?? DEFAULT_LINGER_MS);
   }
 
   async ensureNamespace(req: { namespace: string }): Promise<void> {
@@ -109,51 +148,97 @@ export class PostgresStore implements Store {
   }
 
   /**
-   * One transaction per call, committed at once: `linger` is a hint this store does not take
-   * (each write is its own transaction; PostgreSQL commits many in parallel). A write with
-   * `after` waits for that earlier write's outcome, if it is still in flight here, and fails
-   * with `RunConflictError` if it failed, before its own compare-and-set is tried.
+   * One transaction per write, or per pair: a lingering append (`linger`, ADR 0007) is held up to
+   * the linger window for its run's next write, and the two commit in one transaction (the
+   * second's compare-and-set expects what the first leaves; a conflict of either writes nothing
+   * of it, and fails the second too when it was decided on the first). A write with `after`
+   * outside its transaction waits for that one's outcome, and fails with `RunConflictError` if it
+   * failed (another engine's write may have left the row at the very version this one expects).
    */
   appendToRun(req: AppendToRunRequest): Promise<void> {
-    const out = this.#append(req);
+    const out = new Promise<void>((resolve, reject) => {
+      const pending = { req, resolve, reject };
+      try {
+        checkAppend(req);
+      } catch (e) {
+        this.#failed(pending, e);
+        return;
+      }
+      const held = this.#lingering.take(req.runId);
+      if (held !== undefined && !isPlainAppend(req)) {
+        // Committed alone, in order: this one's `after` (if it was decided on the held one)
+        // waits for it.
+        this.#commit([held]);
+        this.#commit([pending]);
+      } else if (held !== undefined) {
+        this.#commit([held, pending]);
+      } else if (req.linger === true && isPlainAppend(req) && !this.#closing) {
+        this.#lingering.hold(pending);
+      } else {
+        this.#commit([pending]);
+      }
+    });
     this.#appending.set(req, out);
     return out;
   }
 
-  async #append(req: AppendToRunRequest): Promise<void> {
+  /** Commits `chain` (appends to one run, in order) in one transaction, and answers each. */
+  #commit(chain: readonly PendingAppend[]): void {
+    const done = this.#commitChain(chain);
+    this.#inFlight.add(done);
+    void done.finally(() => this.#inFlight.delete(done));
+  }
+
+  async #commitChain(chain: readonly PendingAppend[]): Promise<void> {
+    const outcomes = new Map<PendingAppend, unknown>();
     try {
-      assertEventSequence({
-        operation: 'appendToRun',
-        runId: req.runId,
-        firstEventId: req.expectedNextEventId,
-        events: req.events,
-        nextEventId: req.nextEventId,
-      });
-      const create = req.createRun;
-      if (create !== undefined) {
-        assertEventSequence({
-          operation: 'appendToRun (createRun)',
-          runId: create.run.runId,
-          firstEventId: 1,
-          events: create.events,
-          nextEventId: create.run.nextEventId,
-        });
-      }
-      const { after } = req;
-      if (after !== undefined) {
-        // Decided on `after`: it must commit first, and if it failed, so does this one (another
-        // engine's write may have left the row at the very version this one expects).
-        await this.#appending.get(after)?.catch(() => undefined);
-        if (this.#failedWrites.has(after)) {
-          throw new RunConflictError(req.runId, req.expectedNextEventId);
+      // Writes outside the chain that one in it was decided on commit (or fail) first.
+      for (const { req } of chain) {
+        const { after } = req;
+        if (after !== undefined && !chain.some((p) => p.req === after)) {
+          await this.#appending.get(after)?.catch(() => undefined);
         }
       }
-      await this.#write(runWriteErrorContext('appendToRun', create), (tx) => appendWrites(tx, req));
+      const create = chain.length === 1 ? chain[0]?.req.createRun : undefined;
+      await this.#write(runWriteErrorContext('appendToRun', create), async (tx) => {
+        outcomes.clear();
+        const failedHere = new Set<AppendToRunRequest>();
+        for (const p of chain) {
+          const decidedOn = p.req.after;
+          if (
+            decidedOn !== undefined &&
+            (failedHere.has(decidedOn) || this.#failedWrites.has(decidedOn))
+          ) {
+            outcomes.set(p, new RunConflictError(p.req.runId, p.req.expectedNextEventId));
+            failedHere.add(p.req);
+            continue;
+          }
+          try {
+            await appendWrites(tx, p.req);
+          } catch (e) {
+            // A lost compare-and-set wrote nothing (it is the first statement) and leaves the
+            // transaction usable: the others in the chain go on. Anything else fails them all.
+            if (!(e instanceof RunConflictError)) throw e;
+            outcomes.set(p, e);
+            failedHere.add(p.req);
+          }
+        }
+      });
     } catch (e) {
-      // Recorded before the caller (or a write `after` this one) sees the rejection.
-      this.#failedWrites.add(req);
-      throw e;
+      for (const p of chain) this.#failed(p, e);
+      return;
     }
+    for (const p of chain) {
+      const failure = outcomes.get(p);
+      if (failure === undefined) p.resolve();
+      else this.#failed(p, failure);
+    }
+  }
+
+  /** Recorded before the caller (or a write `after` this one) sees the rejection. */
+  #failed(pending: PendingAppend, e: unknown): void {
+    this.#failedWrites.add(pending.req);
+    pending.reject(e);
   }
 
   async readHistory(req: {
@@ -293,8 +378,14 @@ export class PostgresStore implements Store {
     return this.#transactions;
   }
 
-  /** Closes the pool. Closing twice is a no-op; any other call after close throws. */
+  /**
+   * Commits the appends still lingering, waits for the writes in flight, then closes the pool.
+   * Closing twice is a no-op; any other call after close throws.
+   */
   async close(): Promise<void> {
+    this.#closing = true;
+    for (const held of this.#lingering.takeAll()) this.#commit([held]);
+    await Promise.allSettled([...this.#inFlight]);
     await this.#db.close();
   }
 
