@@ -27,20 +27,23 @@ export async function createRunWrites(tx: Queryable, req: CreateRunRequest): Pro
  * caller's transaction is rolled back anyway).
  */
 export async function appendWrites(tx: Queryable, req: AppendToRunRequest): Promise<void> {
-  const changed = await compareAndSetRun(tx, {
-    runId: req.runId,
-    expectedVersion: req.expectedVersion,
-    expectedNextEventId: req.expectedNextEventId,
-    status: req.status,
-    closeTimeMs: req.closeTimeMs ?? null,
-    nextEventId: req.nextEventId,
-    state: req.stateJson ?? stateToColumn(req.state),
-    searchAttributes: objectToColumn(req.searchAttributes),
-    memo: objectToColumn(req.memo),
-    heldBy: heldByToColumn(req.heldBy),
-  });
+  const changed = await compareAndSetRun(
+    tx,
+    {
+      runId: req.runId,
+      expectedVersion: req.expectedVersion,
+      expectedNextEventId: req.expectedNextEventId,
+      status: req.status,
+      closeTimeMs: req.closeTimeMs ?? null,
+      nextEventId: req.nextEventId,
+      state: req.stateJson ?? stateToColumn(req.state),
+      searchAttributes: objectToColumn(req.searchAttributes),
+      memo: objectToColumn(req.memo),
+      heldBy: heldByToColumn(req.heldBy),
+    },
+    req.events,
+  );
   if (!changed) throw new RunConflictError(req.runId, req.expectedNextEventId);
-  await insertEvents(tx, req.runId, req.events);
   await registerSearchAttributeTypes(tx, req.registerSearchAttributes);
   // Deletes before inserts: a key both deleted and upserted ends up holding the new timer.
   await deleteTimers(

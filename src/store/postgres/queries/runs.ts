@@ -1,6 +1,7 @@
 // SQL on `runs`: inserts, the compare-and-set of appendToRun, reads.
 import { IllegalStateError, WorkflowExecutionAlreadyStartedError } from '../../../errors.ts';
-import { heldByToColumn, runFromRow, runToRow } from '../../rows.ts';
+import type { HistoryEvent } from '../../../protocol/history-events.ts';
+import { eventsToBatchRow, heldByToColumn, runFromRow, runToRow } from '../../rows.ts';
 import type { RunRecord } from '../../store.ts';
 import { RUN_COLUMNS } from '../columns.ts';
 import type { Queryable } from '../postgres-db.ts';
@@ -98,12 +99,25 @@ export interface RunUpdate {
  * UPDATE that waited for a concurrent writer's lock evaluates its WHERE again on the row that
  * writer committed, so of two writers expecting the same version exactly one changes the row.
  */
-export async function compareAndSetRun(tx: Queryable, u: RunUpdate): Promise<boolean> {
-  const { rowCount } = await tx.query(
+export async function compareAndSetRun(
+  tx: Queryable,
+  u: RunUpdate,
+  events: readonly HistoryEvent[],
+): Promise<boolean> {
+  const update =
     'UPDATE runs SET status = $4, close_time_ms = $5, next_event_id = $6, version = $2 + 1, ' +
-      'state = $7, search_attributes = coalesce($8::jsonb, search_attributes), ' +
-      'memo = coalesce($9, memo), held_by = $10 ' +
-      'WHERE run_id = $1 AND version = $2 AND next_event_id = $3',
+    'state = $7, search_attributes = coalesce($8::jsonb, search_attributes), ' +
+    'memo = coalesce($9, memo), held_by = $10 ' +
+    'WHERE run_id = $1 AND version = $2 AND next_event_id = $3';
+  // With events, one statement writes their batch row too, only where the update changed the
+  // run (one round trip, not two): its row count is the compare-and-set's.
+  const batch = events.length === 0 ? undefined : eventsToBatchRow(u.runId, events);
+  const { rowCount } = await tx.query(
+    batch === undefined
+      ? update
+      : `WITH cas AS (${update} RETURNING run_id) ` +
+          'INSERT INTO history_batches (run_id, first_event_id, last_event_id, events) ' +
+          'SELECT run_id, $11, $12, $13 FROM cas',
     [
       u.runId,
       u.expectedVersion,
@@ -115,6 +129,7 @@ export async function compareAndSetRun(tx: Queryable, u: RunUpdate): Promise<boo
       u.searchAttributes,
       u.memo,
       u.heldBy,
+      ...(batch === undefined ? [] : [batch.first_event_id, batch.last_event_id, batch.events]),
     ],
   );
   return rowCount === 1;
