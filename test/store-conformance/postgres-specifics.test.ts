@@ -14,6 +14,7 @@ import {
   WorkflowExecutionAlreadyStartedError,
 } from '../../src/errors.ts';
 import { loadMigrations } from '../../src/store/postgres/migrate.ts';
+import { postgresErrorKind } from '../../src/store/postgres/postgres-errors.ts';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
 import type { AppendToRunRequest, RunRecord } from '../../src/store/store.ts';
 import { freshSchema, openTestPostgresStore, testPostgresUrl } from '../helpers/postgres.ts';
@@ -268,6 +269,56 @@ describe('PostgreSQL store: connecting', () => {
       PostgresStore.open({ url: await testPostgresUrl(), schema: 'Robert"); DROP' }),
       InvalidArgumentError,
     );
+  });
+});
+
+describe('PostgreSQL store: a connection lost mid-transaction', () => {
+  test('a write whose connection the server ends fails with UnavailableError, and the process and store carry on', async () => {
+    const schema = freshSchema();
+    const store = await openTestPostgresStore({ schema });
+    opened.push(store);
+    const run = makeRun();
+    await store.createRun(createRequest(run));
+    // Another session holds the run's row, so the store's compare-and-set waits in its transaction.
+    const holder = new pg.Client({
+      connectionString: await testPostgresUrl(),
+      options: `-c search_path=${schema}`,
+    });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM runs WHERE run_id = $1 FOR UPDATE', [run.runId]);
+      const append = store.appendToRun(appendRequest(run, { events: [signaledEvent(3, 'x')] }));
+      const settled = append.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      // The waiting session (blocked by the holder's lock), ended as a server restart would.
+      for (;;) {
+        const { rows } = await holder.query<{ ended: boolean }>(
+          'SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity ' +
+            'WHERE $1 = ANY(pg_blocking_pids(pid))',
+          [(await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid],
+        );
+        if (rows.some((r) => r.ended)) break;
+      }
+      const err = await settled;
+      assert.ok(err instanceof UnavailableError, String(err));
+      await holder.query('ROLLBACK');
+    } finally {
+      await holder.end();
+    }
+    // A statement sent on the lost connection later (between a transaction's statements) reads
+    // as the server being unavailable too, not as an internal error.
+    assert.equal(
+      postgresErrorKind(
+        new Error('Client has encountered a connection error and is not queryable'),
+      ),
+      'unavailable',
+    );
+    // The pool replaced the lost connection: the store still writes.
+    await store.appendToRun(appendRequest(run, { events: [signaledEvent(3, 'y')] }));
+    assert.equal((await store.getRun({ runId: run.runId }))?.version, run.version + 1);
   });
 });
 

@@ -73,6 +73,13 @@ export class PostgresDb {
     });
     // An idle connection the server dropped (a restart): the pool replaces it; not a crash.
     pool.on('error', () => undefined);
+    // A connection lost while a transaction holds it: the pool listens only to idle clients, and
+    // an 'error' event without a listener would end the process. The transaction's statement
+    // fails with the error (or its next one, as the client is not queryable any more), and
+    // write() hands the client back as broken.
+    pool.on('connect', (client) => {
+      client.on('error', () => undefined);
+    });
     const db = new PostgresDb(pool, schema);
     try {
       await db.read('open PostgreSQL store', async (c) => {
