@@ -341,6 +341,56 @@ describe('PostgreSQL store: closing', () => {
     assert.throws(() => store.foreignWrites(), IllegalStateError);
     await store.close();
   });
+
+  test(
+    'close() lets the calls made before it finish, also those waiting for a connection, then refuses new ones',
+    {
+      timeout: 30_000,
+    },
+    async () => {
+      const schema = freshSchema();
+      const store = await openTestPostgresStore({ schema, maxConnections: 1 });
+      const run = makeRun();
+      const other = makeRun();
+      await store.createRun(createRequest(run));
+      await store.createRun(createRequest(other));
+      const holder = new pg.Client({
+        connectionString: await testPostgresUrl(),
+        options: `-c search_path=${schema}`,
+      });
+      await holder.connect();
+      try {
+        // The pool's one connection waits on the holder's lock; the next calls wait for it.
+        await holder.query('BEGIN');
+        await holder.query('SELECT 1 FROM runs WHERE run_id = $1 FOR UPDATE', [run.runId]);
+        const first = store.appendToRun(appendRequest(run, { events: [signaledEvent(3, 'a')] }));
+        const holderPid = (await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid'))
+          .rows[0]?.pid;
+        for (;;) {
+          const { rows } = await holder.query(
+            'SELECT 1 FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))',
+            [holderPid],
+          );
+          if (rows.length > 0) break;
+        }
+        const read = store.getRun({ runId: other.runId });
+        const second = store.appendToRun(appendRequest(other, { events: [signaledEvent(3, 'b')] }));
+        const closed = store.close();
+        await assert.rejects(store.getRun({ runId: run.runId }), IllegalStateError);
+        await holder.query('ROLLBACK');
+        await first;
+        assert.equal((await read)?.runId, other.runId);
+        await second;
+        await closed;
+      } finally {
+        await holder.end();
+      }
+      const after = await openTestPostgresStore({ schema });
+      opened.push(after);
+      assert.equal((await after.getRun({ runId: run.runId }))?.version, run.version + 1);
+      assert.equal((await after.getRun({ runId: other.runId }))?.version, other.version + 1);
+    },
+  );
 });
 
 describe('PostgreSQL store: migrations', () => {
