@@ -235,6 +235,22 @@ describe('PostgreSQL store: `after`', () => {
     );
     assert.deepEqual(names, Array(5).fill(['first', 'second']).flat());
   });
+  test('a write decided on one in flight commits after it even when close() is called at once', async () => {
+    const schema = freshSchema();
+    const store = await openTestPostgresStore({ schema });
+    const run = makeRun();
+    await store.createRun(createRequest(run));
+    const first = appendRequest(run, { events: [signaledEvent(3, 'first')], linger: true });
+    const next = { ...run, nextEventId: 4, version: run.version + 1 };
+    const second: AppendToRunRequest = {
+      ...appendRequest(next, { events: [signaledEvent(4, 'second')] }),
+      after: first,
+    };
+    await Promise.all([store.appendToRun(first), store.appendToRun(second), store.close()]);
+    const reopened = await openTestPostgresStore({ schema });
+    opened.push(reopened);
+    assert.equal((await reopened.getRun({ runId: run.runId }))?.nextEventId, 5);
+  });
 });
 
 describe('PostgreSQL store: connecting', () => {
@@ -343,7 +359,7 @@ describe('PostgreSQL store: closing', () => {
   });
 
   test(
-    'close() lets the calls made before it finish, also those waiting for a connection, then refuses new ones',
+    'close() lets the calls made before it finish, also those waiting for a connection; then calls are refused',
     {
       timeout: 30_000,
     },
@@ -351,19 +367,18 @@ describe('PostgreSQL store: closing', () => {
       const schema = freshSchema();
       const store = await openTestPostgresStore({ schema, maxConnections: 1 });
       const run = makeRun();
-      const other = makeRun();
-      await store.createRun(createRequest(run));
-      await store.createRun(createRequest(other));
+      await store.createRun({ ...createRequest(run), timers: [makeTimer(run, { key: 'k' })] });
       const holder = new pg.Client({
         connectionString: await testPostgresUrl(),
         options: `-c search_path=${schema}`,
       });
       await holder.connect();
+      const later = makeRun();
       try {
         // The pool's one connection waits on the holder's lock; the next calls wait for it.
         await holder.query('BEGIN');
-        await holder.query('SELECT 1 FROM runs WHERE run_id = $1 FOR UPDATE', [run.runId]);
-        const first = store.appendToRun(appendRequest(run, { events: [signaledEvent(3, 'a')] }));
+        await holder.query('SELECT 1 FROM timers WHERE run_id = $1 FOR UPDATE', [run.runId]);
+        const first = store.deleteTimer({ runId: run.runId, key: 'k' });
         const holderPid = (await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid'))
           .rows[0]?.pid;
         for (;;) {
@@ -373,22 +388,22 @@ describe('PostgreSQL store: closing', () => {
           );
           if (rows.length > 0) break;
         }
-        const read = store.getRun({ runId: other.runId });
-        const second = store.appendToRun(appendRequest(other, { events: [signaledEvent(3, 'b')] }));
+        const read = store.getRun({ runId: run.runId });
+        const second = store.createRun(createRequest(later));
         const closed = store.close();
-        await assert.rejects(store.getRun({ runId: run.runId }), IllegalStateError);
         await holder.query('ROLLBACK');
         await first;
-        assert.equal((await read)?.runId, other.runId);
+        assert.equal((await read)?.runId, run.runId);
         await second;
         await closed;
+        await assert.rejects(store.getRun({ runId: run.runId }), IllegalStateError);
       } finally {
         await holder.end();
       }
       const after = await openTestPostgresStore({ schema });
       opened.push(after);
-      assert.equal((await after.getRun({ runId: run.runId }))?.version, run.version + 1);
-      assert.equal((await after.getRun({ runId: other.runId }))?.version, other.version + 1);
+      assert.equal(await after.nextTimerDueAt(), undefined);
+      assert.equal((await after.getRun({ runId: later.runId }))?.runId, later.runId);
     },
   );
 });
