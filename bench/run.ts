@@ -399,7 +399,10 @@ async function main(): Promise<number> {
   }
   let failed = false;
   // One cluster for the run; each repetition's deployment gets a schema of its own.
-  const cluster = cli.options.store === 'postgres' ? await startCluster() : undefined;
+  const cluster =
+    cli.options.store === 'postgres'
+      ? await startCluster({ stopWhenProcessEnds: true })
+      : undefined;
   if (cluster !== undefined) process.env[BENCH_POSTGRES_URL] = cluster.url;
   try {
     for (const w of cli.workloads) {

@@ -122,7 +122,7 @@ function fdatasyncRate(dir: string): Measured {
 }
 
 async function postgresLimits(ctx: RepContext): Promise<Record<string, Measured>> {
-  const cluster = await startCluster();
+  const cluster = await startCluster({ stopWhenProcessEnds: true });
   try {
     const connect = async (): Promise<pg.Client> => {
       const c = new pg.Client({

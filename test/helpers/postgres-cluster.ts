@@ -2,7 +2,7 @@
 // initdb in a temp directory, start, use, stop, remove. For the tests of the PostgreSQL store
 // (through test/helpers/postgres.ts) and the bench (its commit limit, its service mode). Root
 // cannot run postgres, so as root the cluster runs as the `postgres` user (runuser).
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
@@ -42,6 +42,12 @@ export interface ClusterOptions {
    * measures). Tests turn it off: they test behaviour, not durability against power loss.
    */
   fsync?: boolean | undefined;
+  /**
+   * Stop and remove the cluster once this process is gone, however it ends (a signal, a test
+   * runner's timeout): a watcher process outlives it to do so. Off by default, for a cluster
+   * meant to outlive the process that started it.
+   */
+  stopWhenProcessEnds?: boolean | undefined;
 }
 
 export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> {
@@ -82,6 +88,18 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
     throw e;
+  }
+  if (opts.stopWhenProcessEnds === true) {
+    const pgCtl = `${root ? 'runuser -u postgres -- ' : ''}'${join(PG_BIN, 'pg_ctl')}'`;
+    spawn(
+      'sh',
+      [
+        '-c',
+        `while kill -0 ${String(process.pid)} 2>/dev/null; do sleep 1; done; ` +
+          `${pgCtl} -D '${data}' -m immediate -w stop >/dev/null 2>&1; rm -rf '${dir}'`,
+      ],
+      { detached: true, stdio: 'ignore' },
+    ).unref();
   }
   return {
     port,

@@ -13,7 +13,7 @@ let own: Promise<string> | undefined;
 export function testPostgresUrl(): Promise<string> {
   const fromEnv = process.env['REPRISE_TEST_POSTGRES_URL'];
   if (fromEnv !== undefined && fromEnv !== '') return Promise.resolve(fromEnv);
-  own ??= startCluster({ fsync: false }).then((cluster) => {
+  own ??= startCluster({ fsync: false, stopWhenProcessEnds: true }).then((cluster) => {
     process.once('exit', () => {
       cluster.stop();
     });

@@ -14,6 +14,7 @@ import {
   WorkflowExecutionAlreadyStartedError,
 } from '../../src/errors.ts';
 import { loadMigrations } from '../../src/store/postgres/migrate.ts';
+import { postgresErrorKind } from '../../src/store/postgres/postgres-errors.ts';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
 import type { AppendToRunRequest, RunRecord } from '../../src/store/store.ts';
 import { freshSchema, openTestPostgresStore, testPostgresUrl } from '../helpers/postgres.ts';
@@ -234,6 +235,22 @@ describe('PostgreSQL store: `after`', () => {
     );
     assert.deepEqual(names, Array(5).fill(['first', 'second']).flat());
   });
+  test('a write decided on one in flight commits after it even when close() is called at once', async () => {
+    const schema = freshSchema();
+    const store = await openTestPostgresStore({ schema });
+    const run = makeRun();
+    await store.createRun(createRequest(run));
+    const first = appendRequest(run, { events: [signaledEvent(3, 'first')], linger: true });
+    const next = { ...run, nextEventId: 4, version: run.version + 1 };
+    const second: AppendToRunRequest = {
+      ...appendRequest(next, { events: [signaledEvent(4, 'second')] }),
+      after: first,
+    };
+    await Promise.all([store.appendToRun(first), store.appendToRun(second), store.close()]);
+    const reopened = await openTestPostgresStore({ schema });
+    opened.push(reopened);
+    assert.equal((await reopened.getRun({ runId: run.runId }))?.nextEventId, 5);
+  });
 });
 
 describe('PostgreSQL store: connecting', () => {
@@ -271,6 +288,56 @@ describe('PostgreSQL store: connecting', () => {
   });
 });
 
+describe('PostgreSQL store: a connection lost mid-transaction', () => {
+  test('a write whose connection the server ends fails with UnavailableError, and the process and store carry on', async () => {
+    const schema = freshSchema();
+    const store = await openTestPostgresStore({ schema });
+    opened.push(store);
+    const run = makeRun();
+    await store.createRun(createRequest(run));
+    // Another session holds the run's row, so the store's compare-and-set waits in its transaction.
+    const holder = new pg.Client({
+      connectionString: await testPostgresUrl(),
+      options: `-c search_path=${schema}`,
+    });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM runs WHERE run_id = $1 FOR UPDATE', [run.runId]);
+      const append = store.appendToRun(appendRequest(run, { events: [signaledEvent(3, 'x')] }));
+      const settled = append.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      // The waiting session (blocked by the holder's lock), ended as a server restart would.
+      for (;;) {
+        const { rows } = await holder.query<{ ended: boolean }>(
+          'SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity ' +
+            'WHERE $1 = ANY(pg_blocking_pids(pid))',
+          [(await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid],
+        );
+        if (rows.some((r) => r.ended)) break;
+      }
+      const err = await settled;
+      assert.ok(err instanceof UnavailableError, String(err));
+      await holder.query('ROLLBACK');
+    } finally {
+      await holder.end();
+    }
+    // A statement sent on the lost connection later (between a transaction's statements) reads
+    // as the server being unavailable too, not as an internal error.
+    assert.equal(
+      postgresErrorKind(
+        new Error('Client has encountered a connection error and is not queryable'),
+      ),
+      'unavailable',
+    );
+    // The pool replaced the lost connection: the store still writes.
+    await store.appendToRun(appendRequest(run, { events: [signaledEvent(3, 'y')] }));
+    assert.equal((await store.getRun({ runId: run.runId }))?.version, run.version + 1);
+  });
+});
+
 describe('PostgreSQL store: closing', () => {
   test('a closed store refuses calls with IllegalStateError, and closing again is a no-op', async () => {
     const store = await openTestPostgresStore();
@@ -290,6 +357,55 @@ describe('PostgreSQL store: closing', () => {
     assert.throws(() => store.foreignWrites(), IllegalStateError);
     await store.close();
   });
+
+  test(
+    'close() lets the calls made before it finish, also those waiting for a connection; then calls are refused',
+    {
+      timeout: 30_000,
+    },
+    async () => {
+      const schema = freshSchema();
+      const store = await openTestPostgresStore({ schema, maxConnections: 1 });
+      const run = makeRun();
+      await store.createRun({ ...createRequest(run), timers: [makeTimer(run, { key: 'k' })] });
+      const holder = new pg.Client({
+        connectionString: await testPostgresUrl(),
+        options: `-c search_path=${schema}`,
+      });
+      await holder.connect();
+      const later = makeRun();
+      try {
+        // The pool's one connection waits on the holder's lock; the next calls wait for it.
+        await holder.query('BEGIN');
+        await holder.query('SELECT 1 FROM timers WHERE run_id = $1 FOR UPDATE', [run.runId]);
+        const first = store.deleteTimer({ runId: run.runId, key: 'k' });
+        const holderPid = (await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid'))
+          .rows[0]?.pid;
+        for (;;) {
+          const { rows } = await holder.query(
+            'SELECT 1 FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))',
+            [holderPid],
+          );
+          if (rows.length > 0) break;
+        }
+        const read = store.getRun({ runId: run.runId });
+        const second = store.createRun(createRequest(later));
+        const closed = store.close();
+        await holder.query('ROLLBACK');
+        await first;
+        assert.equal((await read)?.runId, run.runId);
+        await second;
+        await closed;
+        await assert.rejects(store.getRun({ runId: run.runId }), IllegalStateError);
+      } finally {
+        await holder.end();
+      }
+      const after = await openTestPostgresStore({ schema });
+      opened.push(after);
+      assert.equal(await after.nextTimerDueAt(), undefined);
+      assert.equal((await after.getRun({ runId: later.runId }))?.runId, later.runId);
+    },
+  );
 });
 
 describe('PostgreSQL store: migrations', () => {

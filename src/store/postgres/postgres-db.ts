@@ -40,6 +40,10 @@ export class PostgresDb {
   readonly #pool: pg.Pool;
   readonly schema: string;
   #closed = false;
+  /** Calls begun and not settled: close() lets them finish before it ends the pool. */
+  #running = 0;
+  #drained: (() => void) | undefined;
+  #closing: Promise<void> | undefined;
 
   private constructor(pool: pg.Pool, schema: string) {
     this.#pool = pool;
@@ -73,6 +77,13 @@ export class PostgresDb {
     });
     // An idle connection the server dropped (a restart): the pool replaces it; not a crash.
     pool.on('error', () => undefined);
+    // A connection lost while a transaction holds it: the pool listens only to idle clients, and
+    // an 'error' event without a listener would end the process. The transaction's statement
+    // fails with the error (or its next one, as the client is not queryable any more), and
+    // write() hands the client back as broken.
+    pool.on('connect', (client) => {
+      client.on('error', () => undefined);
+    });
     const db = new PostgresDb(pool, schema);
     try {
       await db.read('open PostgreSQL store', async (c) => {
@@ -94,12 +105,13 @@ export class PostgresDb {
   /** Runs `fn` on the pool (each statement is its own snapshot); errors translated. */
   async read<T>(ctx: string | PostgresErrorContext, fn: (db: Queryable) => Promise<T>): Promise<T> {
     const context = typeof ctx === 'string' ? { operation: ctx } : ctx;
-    this.assertOpen(context.operation);
-    try {
-      return await fn(this.#pool);
-    } catch (e) {
-      throw translatePostgresError(e, context);
-    }
+    return this.#run(context.operation, async () => {
+      try {
+        return await fn(this.#pool);
+      } catch (e) {
+        throw translatePostgresError(e, context);
+      }
+    });
   }
 
   /**
@@ -114,8 +126,15 @@ export class PostgresDb {
     opts: { durable: boolean } = { durable: true },
   ): Promise<T> {
     const context = typeof ctx === 'string' ? { operation: ctx } : ctx;
+    return this.#run(context.operation, () => this.#transaction(context, fn, opts));
+  }
+
+  async #transaction<T>(
+    context: PostgresErrorContext,
+    fn: (tx: pg.PoolClient) => Promise<T>,
+    opts: { durable: boolean },
+  ): Promise<T> {
     for (let attempt = 0; ; attempt++) {
-      this.assertOpen(context.operation);
       let client: pg.PoolClient;
       try {
         client = await this.#pool.connect();
@@ -147,15 +166,28 @@ export class PostgresDb {
 
   /** Runs `fn` on a client of its own, outside any transaction of ours (it may begin its own). */
   async withClient<T>(operation: string, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.#run(operation, async () => {
+      let client: pg.PoolClient | undefined;
+      try {
+        client = await this.#pool.connect();
+        return await fn(client);
+      } catch (e) {
+        throw translatePostgresError(e, { operation });
+      } finally {
+        client?.release();
+      }
+    });
+  }
+
+  /** Runs `fn` as a call close() waits for; refused once close() has begun. */
+  async #run<T>(operation: string, fn: () => Promise<T>): Promise<T> {
     this.assertOpen(operation);
-    let client: pg.PoolClient | undefined;
+    this.#running++;
     try {
-      client = await this.#pool.connect();
-      return await fn(client);
-    } catch (e) {
-      throw translatePostgresError(e, { operation });
+      return await fn();
     } finally {
-      client?.release();
+      this.#running--;
+      if (this.#running === 0) this.#drained?.();
     }
   }
 
@@ -165,10 +197,23 @@ export class PostgresDb {
     }
   }
 
-  /** Closes the pool; a second call is a no-op. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  /**
+   * Refuses new calls, lets the ones begun finish (also those still waiting for a connection:
+   * the pool, once ended, would never hand them one), then closes the pool. A second call waits
+   * for the first.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
     this.#closed = true;
+    if (this.#running > 0) {
+      await new Promise<void>((resolve) => {
+        this.#drained = resolve;
+      });
+    }
     await this.#pool.end();
   }
 }

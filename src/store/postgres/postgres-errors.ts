@@ -57,7 +57,11 @@ export function postgresErrorKind(err: unknown): PostgresErrorKind | undefined {
   if (e === undefined) {
     // node-postgres reports a lost connection or a timed-out pool as plain Errors.
     if (err instanceof Error && !(err instanceof RepriseError)) {
-      if (/Connection terminated|timeout exceeded when trying to connect/i.test(err.message)) {
+      if (
+        /Connection terminated|timeout exceeded when trying to connect|not queryable/i.test(
+          err.message,
+        )
+      ) {
         return 'unavailable';
       }
     }

@@ -379,8 +379,9 @@ export class PostgresStore implements Store {
   }
 
   /**
-   * Commits the appends still lingering, waits for the writes in flight, then closes the pool.
-   * Closing twice is a no-op; any other call after close throws.
+   * Commits the appends still lingering, waits for the writes in flight and every other call made
+   * before it (also one still waiting for a connection), then closes the pool. Closing twice is
+   * a no-op; any other call after close throws.
    */
   async close(): Promise<void> {
     this.#closing = true;
