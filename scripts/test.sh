@@ -21,16 +21,19 @@ if [ -z "${REPRISE_TEST_POSTGRES_URL:-}" ] && [ -x "$pg_bin/postgres" ]; then
     pg_user=postgres
     as_pg=(runuser -u postgres --)
   fi
+  # Set before the start, so that a start that fails removes the directory too.
+  stop_pg() {
+    if [ -f "$pg_dir/data/postmaster.pid" ]; then
+      "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -m immediate -w stop >/dev/null || true
+    fi
+    rm -rf "$pg_dir"
+  }
+  trap stop_pg EXIT
   pg_port=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
   "${as_pg[@]}" "$pg_bin/initdb" -D "$pg_dir/data" -U "$pg_user" -A trust --no-sync >/dev/null
   "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w -o \
     "-p $pg_port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$pg_dir -c fsync=off -c max_connections=300" \
     start >/dev/null
-  stop_pg() {
-    "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -m immediate -w stop >/dev/null || true
-    rm -rf "$pg_dir"
-  }
-  trap stop_pg EXIT
   export REPRISE_TEST_POSTGRES_URL="postgres://$pg_user@127.0.0.1:$pg_port/postgres"
 fi
 # A test that hangs fails after 10 minutes rather than stalling the run. Node 20 applies this

@@ -18,6 +18,7 @@ import { postgresErrorKind } from '../../src/store/postgres/postgres-errors.ts';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
 import type { AppendToRunRequest, RunRecord } from '../../src/store/store.ts';
 import { freshSchema, openTestPostgresStore, testPostgresUrl } from '../helpers/postgres.ts';
+import { waitFor } from '../helpers/test-env.ts';
 import { appendRequest, createRequest, makeRun, makeTimer, signaledEvent } from './builders.ts';
 
 const opened: PostgresStore[] = [];
@@ -285,6 +286,25 @@ describe('PostgreSQL store: connecting', () => {
       PostgresStore.open({ url: await testPostgresUrl(), schema: 'Robert"); DROP' }),
       InvalidArgumentError,
     );
+    // PostgreSQL keeps pg_ names for itself.
+    await assert.rejects(
+      PostgresStore.open({ url: await testPostgresUrl(), schema: 'pg_reprise' }),
+      (e: unknown) => e instanceof InvalidArgumentError && /not pg_/.test(e.message),
+    );
+  });
+});
+
+describe('PostgreSQL store: values it cannot store', () => {
+  test('a NUL character in a search attribute is refused with InvalidArgumentError, and nothing is written', async () => {
+    const store = await openTestPostgresStore();
+    opened.push(store);
+    const run = makeRun({ searchAttributes: { CustomKeywordField: 'a\u0000b' } });
+    await assert.rejects(store.createRun(createRequest(run)), (e: unknown) => {
+      assert.ok(e instanceof InvalidArgumentError, String(e));
+      assert.match(e.message, /NUL character .* remove it/);
+      return true;
+    });
+    assert.equal(await store.getRun({ runId: run.runId }), undefined);
   });
 });
 
@@ -429,6 +449,45 @@ describe('PostgreSQL store: migrations', () => {
     const run = makeRun();
     await stores[0].createRun(createRequest(run));
     assert.equal((await stores[2].getRun({ runId: run.runId }))?.runId, run.runId);
+  });
+
+  test('a migration holds its own schema’s lock only: a store in another schema opens meanwhile', async () => {
+    const held = freshSchema();
+    const url = await testPostgresUrl();
+    // Another session holds the lock that migrations of `held` take.
+    const locker = new pg.Client({ connectionString: url });
+    await locker.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query(
+        "SELECT pg_advisory_xact_lock(hashtextextended('reprise migrations: ' || $1, 0))",
+        [held],
+      );
+      const other = await openTestPostgresStore();
+      opened.push(other);
+      assert.equal(await other.hasNamespace({ namespace: 'default' }), true);
+      // The held schema's opener waits for the lock, and opens once it is free.
+      let open = false;
+      const waiting = openTestPostgresStore({ schema: held }).then((s) => {
+        open = true;
+        opened.push(s);
+        return s;
+      });
+      await waitFor(async () => {
+        const rows = await query<{ n: number }>(
+          held,
+          'SELECT count(*)::int AS n FROM pg_stat_activity ' +
+            "WHERE wait_event_type = 'Lock' AND wait_event = 'advisory'",
+        );
+        return (rows[0]?.n ?? 0) > 0;
+      }, 'the opener of the held schema to wait for its lock');
+      assert.equal(open, false, 'not open while its schema’s lock is held');
+      await locker.query('COMMIT');
+      const s = await waiting;
+      assert.equal(await s.hasNamespace({ namespace: 'default' }), true);
+    } finally {
+      await locker.end();
+    }
   });
 
   test('a database at a schema version newer than the code is refused, and left as it is', async () => {

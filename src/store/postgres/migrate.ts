@@ -8,9 +8,6 @@ import type { Migration } from '../load-migrations.ts';
 
 const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
 
-/** The key of the advisory lock that migrations hold (any constant; "reprise" in ASCII). */
-const MIGRATION_LOCK = 0x7265707269736;
-
 /** The PostgreSQL migrations shipped with this version, in order. */
 export function loadMigrations(): readonly Migration[] {
   return loadMigrationsFrom(MIGRATIONS_DIR);
@@ -29,7 +26,10 @@ export async function migrate(
   await client.query('BEGIN');
   try {
     // Held to this transaction's end: a second opener waits here, then finds the work done.
-    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    // One lock per schema: stores in other schemas of the database do not wait for these.
+    await client.query(
+      "SELECT pg_advisory_xact_lock(hashtextextended('reprise migrations: ' || current_schema(), 0))",
+    );
     await client.query(
       'CREATE TABLE IF NOT EXISTS schema_migrations (' +
         'version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at_ms BIGINT NOT NULL)',

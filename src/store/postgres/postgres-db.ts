@@ -57,10 +57,11 @@ export class PostgresDb {
    */
   static async open(opts: PostgresDbOptions): Promise<PostgresDb> {
     const schema = opts.schema ?? 'public';
-    if (!SCHEMA_NAME.test(schema)) {
+    // PostgreSQL keeps names that begin with pg_ for its own schemas.
+    if (!SCHEMA_NAME.test(schema) || schema.startsWith('pg_')) {
       throw new InvalidArgumentError(
         `PostgreSQL schema name '${schema}' is not one Reprise uses: give lower-case letters, ` +
-          'digits and underscores, starting with a letter or underscore (at most 63).',
+          'digits and underscores, starting with a letter or underscore (at most 63, not pg_).',
       );
     }
     if (!/^postgres(ql)?:\/\//.test(opts.url)) {
@@ -74,6 +75,9 @@ export class PostgresDb {
       types,
       options: `-c search_path=${schema}`,
       application_name: 'reprise',
+      // A server the network cut off fails a call in seconds, not when the OS gives up on it.
+      connectionTimeoutMillis: 10_000,
+      keepAlive: true,
     });
     // An idle connection the server dropped (a restart): the pool replaces it; not a crash.
     pool.on('error', () => undefined);

@@ -2,6 +2,7 @@
 import {
   ErrorCode,
   IllegalStateError,
+  InvalidArgumentError,
   RepriseError,
   UnavailableError,
   ensureError,
@@ -18,6 +19,8 @@ export type PostgresErrorKind =
   | 'unavailable'
   /** A login, password or permission problem: the URL or the role needs fixing. */
   | 'access'
+  /** A value PostgreSQL cannot store: a NUL character (U+0000) in text or JSONB. */
+  | 'unstorable'
   | 'other';
 
 /** How an operation wants constraint violations reported; the default is an IllegalStateError. */
@@ -79,6 +82,8 @@ export function postgresErrorKind(err: unknown): PostgresErrorKind | undefined {
   }
   // 28: invalid authorization; 3D000: no such database; 42501: insufficient privilege.
   if (code.startsWith('28') || code === '3D000' || code === '42501') return 'access';
+  // 22P05: \u0000 in JSONB; 22021: a NUL byte in text.
+  if (code === '22P05' || code === '22021') return 'unstorable';
   return 'other';
 }
 
@@ -132,6 +137,12 @@ export function translatePostgresError(err: unknown, ctx: PostgresErrorContext):
         ErrorCode.Unavailable,
         `${op}: PostgreSQL refused the store's connection: ${detail}. ` +
           'Check the user, password and database in the store URL, and the role’s privileges.',
+        options,
+      );
+    case 'unstorable':
+      return new InvalidArgumentError(
+        `${op}: PostgreSQL cannot store a value of this write: ${detail}. A NUL character ` +
+          '(U+0000) cannot be stored in a search attribute or memo on PostgreSQL; remove it.',
         options,
       );
     case 'other':
