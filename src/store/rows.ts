@@ -10,6 +10,7 @@ import { INDEXED_VALUE_TYPES } from '../protocol/search-attribute-types.ts';
 import { TaskKindSchema, TimerPayload } from '../protocol/tasks.ts';
 import { DEFAULT_PRIORITY_KEY } from '../protocol/priority.ts';
 import type {
+  AppendToRunRequest,
   EngineProcessRecord,
   NewTask,
   NewTimer,
@@ -242,6 +243,30 @@ export function assertEventSequence(req: {
       `${req.operation}: run ${req.runId} would get nextEventId ${req.nextEventId} after ` +
         `${req.events.length} event(s) from ${req.firstEventId}; expected ${expected}.`,
     );
+  }
+}
+
+/**
+ * An append's events continue its run's history from `expectedNextEventId` to `nextEventId`, and
+ * those of the run it creates (continue-as-new) start that run's: checked before any write.
+ */
+export function assertAppendSequence(req: AppendToRunRequest): void {
+  assertEventSequence({
+    operation: 'appendToRun',
+    runId: req.runId,
+    firstEventId: req.expectedNextEventId,
+    events: req.events,
+    nextEventId: req.nextEventId,
+  });
+  const create = req.createRun;
+  if (create !== undefined) {
+    assertEventSequence({
+      operation: 'appendToRun (createRun)',
+      runId: create.run.runId,
+      firstEventId: 1,
+      events: create.events,
+      nextEventId: create.run.nextEventId,
+    });
   }
 }
 

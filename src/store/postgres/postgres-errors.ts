@@ -7,6 +7,7 @@ import {
   UnavailableError,
   ensureError,
 } from '../../errors.ts';
+import { constraintError } from '../constraint-errors.ts';
 
 /** What a driver error means to the store, from its SQLSTATE or socket error code. */
 export type PostgresErrorKind =
@@ -111,21 +112,12 @@ export function translatePostgresError(err: unknown, ctx: PostgresErrorContext):
     case 'uniqueViolation':
       return (
         ctx.onUniqueViolation?.(typeof e.constraint === 'string' ? e.constraint : undefined) ??
-        withCause(
-          new IllegalStateError(`${op}: a row with the same key already exists: ${detail}.`),
-          err,
-        )
+        constraintError('unique', op, detail, err)
       );
     case 'foreignKeyViolation':
-      return (
-        ctx.onForeignKeyViolation?.() ??
-        withCause(new IllegalStateError(`${op}: a referenced row does not exist: ${detail}.`), err)
-      );
+      return ctx.onForeignKeyViolation?.() ?? constraintError('foreignKey', op, detail, err);
     case 'constraintViolation':
-      return withCause(
-        new IllegalStateError(`${op}: a row broke a table constraint: ${detail}.`),
-        err,
-      );
+      return constraintError('other', op, detail, err);
     case 'unavailable':
       return new UnavailableError(
         `${op}: the PostgreSQL server cannot be used: ${detail}. ` +
@@ -154,11 +146,6 @@ export function translatePostgresError(err: unknown, ctx: PostgresErrorContext):
     default:
       return assertNever(kind);
   }
-}
-
-/** IllegalStateError takes no options, so the driver error is attached afterwards. */
-function withCause(e: Error, cause: unknown): Error {
-  return Object.assign(e, { cause });
 }
 
 function assertNever(x: never): never {

@@ -22,7 +22,7 @@ import type {
   UpdateScheduleRequest,
   WorkerRegistration,
 } from '../store.ts';
-import { assertEventSequence } from '../rows.ts';
+import { assertAppendSequence, assertEventSequence } from '../rows.ts';
 import { migrate } from './migrate.ts';
 import { PostgresDb } from './postgres-db.ts';
 import type { PostgresDbOptions, Queryable } from './postgres-db.ts';
@@ -48,27 +48,6 @@ export interface PostgresStoreOptions extends PostgresDbOptions {
 }
 
 const DEFAULT_LINGER_MS = 20;
-
-/** An append's events continue its run's history (and its continue-as-new run's). */
-function checkAppend(req: AppendToRunRequest): void {
-  assertEventSequence({
-    operation: 'appendToRun',
-    runId: req.runId,
-    firstEventId: req.expectedNextEventId,
-    events: req.events,
-    nextEventId: req.nextEventId,
-  });
-  const create = req.createRun;
-  if (create !== undefined) {
-    assertEventSequence({
-      operation: 'appendToRun (createRun)',
-      runId: create.run.runId,
-      firstEventId: 1,
-      events: create.events,
-      nextEventId: create.run.nextEventId,
-    });
-  }
-}
 
 export class PostgresStore implements Store {
   readonly #db: PostgresDb;
@@ -159,7 +138,7 @@ export class PostgresStore implements Store {
     const out = new Promise<void>((resolve, reject) => {
       const pending = { req, resolve, reject };
       try {
-        checkAppend(req);
+        assertAppendSequence(req);
       } catch (e) {
         this.#failed(pending, e);
         return;

@@ -6,6 +6,7 @@ import {
 } from '../../errors.ts';
 import type { ListFilter } from '../../protocol/list-filter.ts';
 import { scheduleFromRow, scheduleToRow } from '../schedule-rows.ts';
+import type { ScheduleRow } from '../schedule-rows.ts';
 import type {
   CreateScheduleRequest,
   DeleteScheduleRequest,
@@ -41,23 +42,27 @@ export async function createSchedule(db: PostgresDb, req: CreateScheduleRequest)
         'INSERT INTO schedules (namespace, schedule_id, spec, action, policies, state, info, ' +
           'memo, search_attributes, next_action_at_ms, version) ' +
           'VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11)',
-        [
-          r.namespace,
-          r.schedule_id,
-          r.spec,
-          r.action,
-          r.policies,
-          r.state,
-          r.info,
-          r.memo,
-          r.search_attributes,
-          r.next_action_at_ms,
-          r.version,
-        ],
+        [...scheduleParams(r), r.version],
       );
       await upsertTimers(tx, req.timers);
     },
   );
+}
+
+/** A schedule row's columns as $1–$10 (namespace … next_action_at_ms), in SCHEDULE_COLUMNS' order. */
+function scheduleParams(r: ScheduleRow): unknown[] {
+  return [
+    r.namespace,
+    r.schedule_id,
+    r.spec,
+    r.action,
+    r.policies,
+    r.state,
+    r.info,
+    r.memo,
+    r.search_attributes,
+    r.next_action_at_ms,
+  ];
 }
 
 export async function getSchedule(
@@ -81,19 +86,7 @@ export async function updateSchedule(db: PostgresDb, req: UpdateScheduleRequest)
       'UPDATE schedules SET spec = $3, action = $4, policies = $5, state = $6, info = $7, ' +
         'memo = $8, search_attributes = $9::jsonb, next_action_at_ms = $10, ' +
         'version = version + 1 WHERE namespace = $1 AND schedule_id = $2 AND version = $11',
-      [
-        r.namespace,
-        r.schedule_id,
-        r.spec,
-        r.action,
-        r.policies,
-        r.state,
-        r.info,
-        r.memo,
-        r.search_attributes,
-        r.next_action_at_ms,
-        req.expectedVersion,
-      ],
+      [...scheduleParams(r), req.expectedVersion],
     );
     if ((rowCount ?? 0) === 0) {
       throw new ScheduleConflictError(req.schedule.scheduleId, req.expectedVersion);

@@ -7,6 +7,7 @@ import {
   UnavailableError,
   ensureError,
 } from '../../errors.ts';
+import { constraintError } from '../constraint-errors.ts';
 
 /** What a driver error means to the store, from its extended result code. */
 export type SqliteErrorKind =
@@ -75,23 +76,11 @@ export function translateSqliteError(err: unknown, ctx: SqliteErrorContext): Err
         options,
       );
     case 'uniqueViolation':
-      return (
-        ctx.onUniqueViolation?.() ??
-        withCause(
-          new IllegalStateError(`${op}: a row with the same key already exists: ${detail}.`),
-          err,
-        )
-      );
+      return ctx.onUniqueViolation?.() ?? constraintError('unique', op, detail, err);
     case 'foreignKeyViolation':
-      return (
-        ctx.onForeignKeyViolation?.() ??
-        withCause(new IllegalStateError(`${op}: a referenced row does not exist: ${detail}.`), err)
-      );
+      return ctx.onForeignKeyViolation?.() ?? constraintError('foreignKey', op, detail, err);
     case 'constraintViolation':
-      return withCause(
-        new IllegalStateError(`${op}: a row broke a table constraint: ${detail}.`),
-        err,
-      );
+      return constraintError('other', op, detail, err);
     case 'unavailable':
       return new UnavailableError(
         `${op}: the SQLite database file cannot be used: ${detail}. ` +
@@ -110,11 +99,6 @@ export function translateSqliteError(err: unknown, ctx: SqliteErrorContext): Err
     default:
       return assertNever(kind);
   }
-}
-
-/** IllegalStateError takes no options, so the driver error is attached afterwards. */
-function withCause(e: Error, cause: unknown): Error {
-  return Object.assign(e, { cause });
 }
 
 function assertNever(x: never): never {

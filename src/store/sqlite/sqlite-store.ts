@@ -23,6 +23,7 @@ import type {
 } from '../../protocol/search-attribute-types.ts';
 import { RunStatus } from '../../protocol/run-status.ts';
 import {
+  assertAppendSequence,
   assertEventSequence,
   engineProcessFromRow,
   engineProcessToRow,
@@ -238,32 +239,13 @@ export class SqliteStore implements Store {
   appendToRun(req: AppendToRunRequest): Promise<void> {
     // Not async: the call's own promise and its await were two of a step's ~95 promises.
     try {
-      this.#checkAppend(req);
+      assertAppendSequence(req);
     } catch (e) {
       return Promise.reject(ensureError(e));
     }
     // One decided on a write that failed already does not wait for its window: it fails.
     const linger = req.linger === true && !this.#afterFailed({ kind: 'append', req });
     return this.#groupCommit({ kind: 'append', req }, linger);
-  }
-
-  #checkAppend(req: AppendToRunRequest): void {
-    assertEventSequence({
-      operation: 'appendToRun',
-      runId: req.runId,
-      firstEventId: req.expectedNextEventId,
-      events: req.events,
-      nextEventId: req.nextEventId,
-    });
-    if (req.createRun !== undefined) {
-      assertEventSequence({
-        operation: 'appendToRun (createRun)',
-        runId: req.createRun.run.runId,
-        firstEventId: 1,
-        events: req.createRun.events,
-        nextEventId: req.createRun.run.nextEventId,
-      });
-    }
   }
 
   /**
