@@ -89,9 +89,10 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     rmSync(dir, { recursive: true, force: true });
     throw e;
   }
+  let watcher: number | undefined;
   if (opts.stopWhenProcessEnds === true) {
     const pgCtl = `${root ? 'runuser -u postgres -- ' : ''}'${join(PG_BIN, 'pg_ctl')}'`;
-    spawn(
+    const child = spawn(
       'sh',
       [
         '-c',
@@ -99,13 +100,23 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
           `${pgCtl} -D '${data}' -m immediate -w stop >/dev/null 2>&1; rm -rf '${dir}'`,
       ],
       { detached: true, stdio: 'ignore' },
-    ).unref();
+    );
+    child.unref();
+    watcher = child.pid;
   }
   return {
     port,
     user,
     url: `postgres://${user}@127.0.0.1:${port}/postgres`,
     stop: () => {
+      // Stopped here, the cluster needs no watcher: it goes, with its sleep (its own group).
+      if (watcher !== undefined) {
+        try {
+          process.kill(-watcher, 'SIGKILL');
+        } catch {
+          // Gone already.
+        }
+      }
       try {
         asPg('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
       } finally {
