@@ -1,7 +1,7 @@
 // Numbered SQL migrations (NNNN-name.sql) of a store backend, read from its migrations folder.
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { IllegalStateError } from '../errors.ts';
+import { ErrorCode, IllegalStateError, RepriseError } from '../errors.ts';
 
 export interface Migration {
   version: number;
@@ -39,4 +39,19 @@ export function loadMigrationsFrom(dir: URL): readonly Migration[] {
   }
   cache.set(path, migrations);
   return migrations;
+}
+
+/**
+ * Refuses a database whose schema (at version `current`) is newer than the last of `migrations`:
+ * written by a later Reprise, it may hold what this one would misread.
+ */
+export function assertSchemaNotNewer(current: number, migrations: readonly Migration[]): void {
+  const latest = migrations.at(-1)?.version ?? 0;
+  if (current > latest) {
+    throw new RepriseError(
+      ErrorCode.Internal,
+      `The database schema is at version ${current}, newer than this Reprise knows (${latest}). ` +
+        'Upgrade Reprise, or open a database that an older version created.',
+    );
+  }
 }

@@ -11,6 +11,7 @@ import { TaskKindSchema, TimerPayload } from '../protocol/tasks.ts';
 import { DEFAULT_PRIORITY_KEY } from '../protocol/priority.ts';
 import type {
   AppendToRunRequest,
+  CreateRunRequest,
   EngineProcessRecord,
   NewTask,
   NewTimer,
@@ -258,16 +259,18 @@ export function assertAppendSequence(req: AppendToRunRequest): void {
     events: req.events,
     nextEventId: req.nextEventId,
   });
-  const create = req.createRun;
-  if (create !== undefined) {
-    assertEventSequence({
-      operation: 'appendToRun (createRun)',
-      runId: create.run.runId,
-      firstEventId: 1,
-      events: create.events,
-      nextEventId: create.run.nextEventId,
-    });
-  }
+  if (req.createRun !== undefined) assertCreateSequence(req.createRun, 'appendToRun (createRun)');
+}
+
+/** A new run's first events are numbered from 1 up to its nextEventId: checked before any write. */
+export function assertCreateSequence(req: CreateRunRequest, operation = 'createRun'): void {
+  assertEventSequence({
+    operation,
+    runId: req.run.runId,
+    firstEventId: 1,
+    events: req.events,
+    nextEventId: req.run.nextEventId,
+  });
 }
 
 /** The row of one append's events (at least one, consecutive, as assertEventSequence checked). */

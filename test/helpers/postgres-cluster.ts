@@ -14,7 +14,8 @@ export function postgresAvailable(): boolean {
   return existsSync(join(PG_BIN, 'postgres'));
 }
 
-async function freePort(): Promise<number> {
+/** A port on 127.0.0.1 that nothing listens on (it was free a moment ago). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);

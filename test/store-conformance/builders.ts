@@ -11,6 +11,7 @@ import type {
   NewTask,
   NewTimer,
   RunRecord,
+  ScheduleRecord,
   Store,
   TaskRecord,
   WorkerRegistration,
@@ -263,4 +264,41 @@ export function richEvents(firstEventId: number): HistoryEvent[] {
       identity: 'cli',
     },
   ];
+}
+
+/** A schedule as the store keeps it: hourly, with one buffered action; no search attributes. */
+export function makeSchedule(
+  scheduleId: string,
+  overrides: Partial<ScheduleRecord> = {},
+): ScheduleRecord {
+  return {
+    namespace: 'default',
+    scheduleId,
+    spec: { cronExpressions: ['0 * * * *'], timezone: 'Europe/Paris' },
+    action: {
+      type: 'startWorkflow',
+      workflowType: 'report',
+      taskQueue: 'q',
+      args: [{ n: 1 }],
+      workflowId: `${scheduleId}-wf`,
+    },
+    policies: { overlap: 'BUFFER_ONE', catchupWindowMs: 60_000, pauseOnFailure: true },
+    state: { paused: false, limitedActions: true, remainingActions: 3 },
+    info: {
+      createdAtMs: 1_000,
+      lastProcessedMs: 1_000,
+      numActionsTaken: 0,
+      numActionsMissedCatchupWindow: 0,
+      numActionsSkippedOverlap: 0,
+      recentActions: [],
+      running: [],
+      buffered: [{ nominalMs: 2_000, actualMs: 2_500, manual: true, overlap: 'ALLOW_ALL' }],
+      starting: [],
+    },
+    memo: { owner: 'ann' },
+    searchAttributes: undefined,
+    nextActionAtMs: 3_600_000,
+    version: 0,
+    ...overrides,
+  };
 }

@@ -1,7 +1,6 @@
 // What only the PostgreSQL store has to show: several store objects (pools, as several engine
 // processes would have) on one schema, connection errors, closing, and migrations.
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { after, describe, test } from 'node:test';
 import pg from 'pg';
 import {
@@ -17,6 +16,7 @@ import { loadMigrations } from '../../src/store/postgres/migrate.ts';
 import { postgresErrorKind } from '../../src/store/postgres/postgres-errors.ts';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
 import type { AppendToRunRequest, RunRecord } from '../../src/store/store.ts';
+import { freePort } from '../helpers/postgres-cluster.ts';
 import { freshSchema, openTestPostgresStore, testPostgresUrl } from '../helpers/postgres.ts';
 import { waitFor } from '../helpers/test-env.ts';
 import { appendRequest, createRequest, makeRun, makeTimer, signaledEvent } from './builders.ts';
@@ -52,21 +52,6 @@ async function query<R extends pg.QueryResultRow>(
   } finally {
     await client.end();
   }
-}
-
-/** A port on 127.0.0.1 that nothing listens on (it was free a moment ago). */
-async function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      srv.close(() => {
-        resolve(port);
-      });
-    });
-  });
 }
 
 function rejectedWith(results: PromiseSettledResult<unknown>[]): unknown[] {
@@ -268,7 +253,7 @@ describe('PostgreSQL store: connecting', () => {
   });
 
   test('a server that cannot be reached gives UnavailableError saying what to check, without the password', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const err = await PostgresStore.open({
       url: `postgres://app:${password}@127.0.0.1:${port}/app`,
     }).then(

@@ -3,40 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ScheduleAlreadyRunning, ScheduleConflictError } from '../../src/errors.ts';
-import type { NewTimer, ScheduleRecord, Store } from '../../src/store/store.ts';
-
-function makeSchedule(scheduleId: string, overrides: Partial<ScheduleRecord> = {}): ScheduleRecord {
-  return {
-    namespace: 'default',
-    scheduleId,
-    spec: { cronExpressions: ['0 * * * *'], timezone: 'Europe/Paris' },
-    action: {
-      type: 'startWorkflow',
-      workflowType: 'report',
-      taskQueue: 'q',
-      args: [{ n: 1 }],
-      workflowId: `${scheduleId}-wf`,
-    },
-    policies: { overlap: 'BUFFER_ONE', catchupWindowMs: 60_000, pauseOnFailure: true },
-    state: { paused: false, limitedActions: true, remainingActions: 3 },
-    info: {
-      createdAtMs: 1_000,
-      lastProcessedMs: 1_000,
-      numActionsTaken: 0,
-      numActionsMissedCatchupWindow: 0,
-      numActionsSkippedOverlap: 0,
-      recentActions: [],
-      running: [],
-      buffered: [{ nominalMs: 2_000, actualMs: 2_500, manual: true, overlap: 'ALLOW_ALL' }],
-      starting: [],
-    },
-    memo: { owner: 'ann' },
-    searchAttributes: undefined,
-    nextActionAtMs: 3_600_000,
-    version: 0,
-    ...overrides,
-  };
-}
+import type { NewTimer, Store } from '../../src/store/store.ts';
+import { makeSchedule } from './builders.ts';
 
 const timerOf = (scheduleId: string, dueAtMs: number): NewTimer => ({
   runId: `schedule:default:${scheduleId}`,

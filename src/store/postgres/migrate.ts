@@ -2,8 +2,7 @@
 // in its own transaction, recorded in schema_migrations, under an advisory lock so that engines
 // opening one database at once apply each once.
 import type pg from 'pg';
-import { ErrorCode, RepriseError } from '../../errors.ts';
-import { loadMigrationsFrom } from '../load-migrations.ts';
+import { assertSchemaNotNewer, loadMigrationsFrom } from '../load-migrations.ts';
 import type { Migration } from '../load-migrations.ts';
 
 const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
@@ -22,7 +21,6 @@ export async function migrate(
   opts: { nowMs: number; migrations?: readonly Migration[] | undefined },
 ): Promise<number[]> {
   const migrations = opts.migrations ?? loadMigrations();
-  const latest = migrations.at(-1)?.version ?? 0;
   await client.query('BEGIN');
   try {
     // Held to this transaction's end: a second opener waits here, then finds the work done.
@@ -38,13 +36,7 @@ export async function migrate(
       'SELECT max(version) AS v FROM schema_migrations',
     );
     const current = rows[0]?.v ?? 0;
-    if (current > latest) {
-      throw new RepriseError(
-        ErrorCode.Internal,
-        `The database schema is at version ${current}, newer than this Reprise knows (${latest}). ` +
-          'Upgrade Reprise, or open a database that an older version created.',
-      );
-    }
+    assertSchemaNotNewer(current, migrations);
     const applied: number[] = [];
     for (const m of migrations) {
       if (m.version <= current) continue;

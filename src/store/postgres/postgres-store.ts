@@ -22,7 +22,7 @@ import type {
   UpdateScheduleRequest,
   WorkerRegistration,
 } from '../store.ts';
-import { assertAppendSequence, assertEventSequence } from '../rows.ts';
+import { assertAppendSequence, assertCreateSequence } from '../rows.ts';
 import { migrate } from './migrate.ts';
 import { PostgresDb } from './postgres-db.ts';
 import type { PostgresDbOptions, Queryable } from './postgres-db.ts';
@@ -103,14 +103,7 @@ export class PostgresStore implements Store {
   }
 
   async createRun(req: CreateRunRequest): Promise<void> {
-    const { run } = req;
-    assertEventSequence({
-      operation: 'createRun',
-      runId: run.runId,
-      firstEventId: 1,
-      events: req.events,
-      nextEventId: run.nextEventId,
-    });
+    assertCreateSequence(req);
     await this.#write(runWriteErrorContext('createRun', req), (tx) => createRunWrites(tx, req));
   }
 

@@ -8,6 +8,7 @@ import {
 } from '../../errors.ts';
 import { parseListFilter } from '../../protocol/list-filter.ts';
 import { freshSchema, testPostgresUrl } from '../../../test/helpers/postgres.ts';
+import { makeSchedule as baseSchedule } from '../../../test/store-conformance/builders.ts';
 import type { NewTimer, ScheduleRecord } from '../store.ts';
 import { PostgresDb } from './postgres-db.ts';
 import { PostgresStore } from './postgres-store.ts';
@@ -21,37 +22,9 @@ import {
 import { upsertTimers } from './timer-writes.ts';
 import { addSearchAttributes, listSearchAttributes } from './visibility.ts';
 
+/** builders.ts's schedule, with search attributes (the JSONB column). */
 function makeSchedule(scheduleId: string, overrides: Partial<ScheduleRecord> = {}): ScheduleRecord {
-  return {
-    namespace: 'default',
-    scheduleId,
-    spec: { cronExpressions: ['0 * * * *'], timezone: 'Europe/Paris' },
-    action: {
-      type: 'startWorkflow',
-      workflowType: 'report',
-      taskQueue: 'q',
-      args: [{ n: 1 }],
-      workflowId: `${scheduleId}-wf`,
-    },
-    policies: { overlap: 'BUFFER_ONE', catchupWindowMs: 60_000, pauseOnFailure: true },
-    state: { paused: false, limitedActions: true, remainingActions: 3 },
-    info: {
-      createdAtMs: 1_000,
-      lastProcessedMs: 1_000,
-      numActionsTaken: 0,
-      numActionsMissedCatchupWindow: 0,
-      numActionsSkippedOverlap: 0,
-      recentActions: [],
-      running: [],
-      buffered: [{ nominalMs: 2_000, actualMs: 2_500, manual: true, overlap: 'ALLOW_ALL' }],
-      starting: [],
-    },
-    memo: { owner: 'ann' },
-    searchAttributes: { Team: 'ops', Tier: 2 },
-    nextActionAtMs: 3_600_000,
-    version: 0,
-    ...overrides,
-  };
+  return baseSchedule(scheduleId, { searchAttributes: { Team: 'ops', Tier: 2 }, ...overrides });
 }
 
 const timerOf = (scheduleId: string, dueAtMs: number, key = 'next'): NewTimer => ({

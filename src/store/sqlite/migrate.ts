@@ -1,8 +1,7 @@
 // Numbered SQL migrations (migrations/NNNN-name.sql), applied in order, each in its own
 // IMMEDIATE transaction, recorded in schema_migrations.
 import type Database from 'better-sqlite3';
-import { RepriseError, ErrorCode } from '../../errors.ts';
-import { loadMigrationsFrom } from '../load-migrations.ts';
+import { assertSchemaNotNewer, loadMigrationsFrom } from '../load-migrations.ts';
 import type { Migration } from '../load-migrations.ts';
 
 export type { Migration };
@@ -25,7 +24,6 @@ export function migrate(
   opts: { nowMs: number; migrations?: readonly Migration[] | undefined },
 ): number[] {
   const migrations = opts.migrations ?? loadMigrations();
-  const latest = migrations.at(-1)?.version ?? 0;
 
   const createTable = db.transaction(() => {
     db.exec(
@@ -46,13 +44,7 @@ export function migrate(
   );
 
   const current = appliedVersion.get()?.v ?? 0;
-  if (current > latest) {
-    throw new RepriseError(
-      ErrorCode.Internal,
-      `The database schema is at version ${current}, newer than this Reprise knows (${latest}). ` +
-        'Upgrade Reprise, or open a database that an older version created.',
-    );
-  }
+  assertSchemaNotNewer(current, migrations);
 
   const applied: number[] = [];
   for (const m of migrations) {

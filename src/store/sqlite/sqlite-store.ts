@@ -24,7 +24,7 @@ import type {
 import { RunStatus } from '../../protocol/run-status.ts';
 import {
   assertAppendSequence,
-  assertEventSequence,
+  assertCreateSequence,
   engineProcessFromRow,
   engineProcessToRow,
   eventsFromBatch,
@@ -204,14 +204,7 @@ export class SqliteStore implements Store {
   }
 
   async createRun(req: CreateRunRequest): Promise<void> {
-    const { run } = req;
-    assertEventSequence({
-      operation: 'createRun',
-      runId: run.runId,
-      firstEventId: 1,
-      events: req.events,
-      nextEventId: run.nextEventId,
-    });
+    assertCreateSequence(req);
     await this.#groupCommit({ kind: 'create', req });
   }
 
