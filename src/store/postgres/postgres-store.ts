@@ -1,6 +1,6 @@
 // The PostgreSQL backend of the store contract (store.ts), on node-postgres: several engine
 // processes, on several machines, may share one database.
-import { RunConflictError } from '../../errors.ts';
+import { RunConflictError, UnavailableError, ensureError } from '../../errors.ts';
 import type { HistoryEvent } from '../../protocol/history-events.ts';
 import type { ListFilter } from '../../protocol/list-filter.ts';
 import type { SearchAttributeTypes } from '../../protocol/search-attribute-types.ts';
@@ -34,7 +34,13 @@ import * as timers from './queries/timers.ts';
 import * as workers from './queries/workers.ts';
 import { LingeringAppends, isPlainAppend } from './lingering-appends.ts';
 import type { PendingAppend } from './lingering-appends.ts';
-import { appendWrites, createRunWrites, runWriteErrorContext } from './run-writes.ts';
+import { AppendQueue } from './append-queue.ts';
+import {
+  appendBatchWrites,
+  appendWrites,
+  createRunWrites,
+  runWriteErrorContext,
+} from './run-writes.ts';
 import { deleteTimer } from './timer-writes.ts';
 import * as schedules from './schedules.ts';
 import * as visibility from './visibility.ts';
@@ -45,27 +51,37 @@ export interface PostgresStoreOptions extends PostgresDbOptions {
    * before it is committed alone (default 20 ms, as the SQLite store's).
    */
   lingerMs?: number | undefined;
+  /**
+   * How many group-commit transactions of appends may run at once (default 2): appends that
+   * arrive while that many run wait, and share the next one.
+   */
+  maxBatches?: number | undefined;
 }
 
 const DEFAULT_LINGER_MS = 20;
+const DEFAULT_MAX_BATCHES = 2;
 
 export class PostgresStore implements Store {
   readonly #db: PostgresDb;
-  /** Appends not settled yet: a write decided on one of them (`after`) waits for it. */
-  readonly #appending = new WeakMap<AppendToRunRequest, Promise<void>>();
   /** Appends that failed: a write decided on one of them (`after`) fails too. */
   readonly #failedWrites = new WeakSet<AppendToRunRequest>();
   #transactions = 0;
   /** Appends held for their run's next write (`linger`). */
   readonly #lingering: LingeringAppends;
-  /** Commits of appends under way: close() waits for them. */
-  readonly #inFlight = new Set<Promise<void>>();
+  /** Appends waiting for a transaction. */
+  readonly #queue = new AppendQueue();
+  readonly #maxBatches: number;
+  #batchesInFlight = 0;
+  #flushScheduled = false;
+  /** Appends not answered yet: close() waits for them. */
+  readonly #unanswered = new Set<Promise<void>>();
   #closing = false;
 
-  private constructor(db: PostgresDb, lingerMs: number) {
+  private constructor(db: PostgresDb, opts: PostgresStoreOptions) {
     this.#db = db;
-    this.#lingering = new LingeringAppends(lingerMs, (pending) => {
-      this.#commit([pending]);
+    this.#maxBatches = opts.maxBatches ?? DEFAULT_MAX_BATCHES;
+    this.#lingering = new LingeringAppends(opts.lingerMs ?? DEFAULT_LINGER_MS, (pending) => {
+      this.#enqueue(pending);
     });
   }
 
@@ -84,7 +100,7 @@ export class PostgresStore implements Store {
       await db.close();
       throw e;
     }
-    return new PostgresStore(db, opts.lingerMs ?? DEFAULT_LINGER_MS);
+    return new PostgresStore(db, opts);
   }
 
   async ensureNamespace(req: { namespace: string }): Promise<void> {
@@ -120,16 +136,29 @@ export class PostgresStore implements Store {
   }
 
   /**
-   * One transaction per write, or per pair: a lingering append (`linger`, ADR 0007) is held up to
-   * the linger window for its run's next write, and the two commit in one transaction (the
-   * second's compare-and-set expects what the first leaves; a conflict of either writes nothing
-   * of it, and fails the second too when it was decided on the first). A write with `after`
-   * outside its transaction waits for that one's outcome, and fails with `RunConflictError` if it
-   * failed (another engine's write may have left the row at the very version this one expects).
+   * Group commit: appends that arrive while the store is busy share one transaction, a few
+   * statements for all of them (appendBatchWrites), so one commit and its WAL flush serve many
+   * runs' steps. At most `maxBatches` such transactions run at once; an append that arrives when
+   * fewer do is committed at the end of its turn of the event loop, with the others of that turn.
+   * A lingering append (`linger`, ADR 0007) is held up to the linger window for its run's next
+   * write, and the two commit in one transaction (the second's compare-and-set expects what the
+   * first leaves). One run's conflict fails only its own appends (and those decided on them,
+   * `after`); any other error of a shared transaction has each run's appends committed again
+   * alone, so that one bad write fails only itself. Every caller is answered after the commit.
    */
   appendToRun(req: AppendToRunRequest): Promise<void> {
     const out = new Promise<void>((resolve, reject) => {
-      const pending = { req, resolve, reject };
+      const pending: PendingAppend = {
+        req,
+        resolve: () => {
+          this.#queue.settled(req);
+          resolve();
+        },
+        reject: (e) => {
+          this.#queue.settled(req);
+          reject(ensureError(e));
+        },
+      };
       try {
         assertAppendSequence(req);
       } catch (e) {
@@ -137,74 +166,95 @@ export class PostgresStore implements Store {
         return;
       }
       const held = this.#lingering.take(req.runId);
-      if (held !== undefined && !isPlainAppend(req)) {
-        // Committed alone, in order: this one's `after` (if it was decided on the held one)
-        // waits for it.
-        this.#commit([held]);
-        this.#commit([pending]);
-      } else if (held !== undefined) {
-        this.#commit([held, pending]);
-      } else if (req.linger === true && isPlainAppend(req) && !this.#closing) {
+      if (held === undefined && req.linger === true && isPlainAppend(req) && !this.#closing) {
         this.#lingering.hold(pending);
-      } else {
-        this.#commit([pending]);
+        return;
       }
+      if (held === undefined) this.#enqueue(pending);
+      else this.#enqueue(held, pending);
     });
-    this.#appending.set(req, out);
+    this.#unanswered.add(out);
+    const forget = () => this.#unanswered.delete(out);
+    out.then(forget, forget);
     return out;
   }
 
-  /** Commits `chain` (appends to one run, in order) in one transaction, and answers each. */
-  #commit(chain: readonly PendingAppend[]): void {
-    const done = this.#commitChain(chain);
-    this.#inFlight.add(done);
-    void done.finally(() => this.#inFlight.delete(done));
+  #enqueue(...appends: PendingAppend[]): void {
+    this.#queue.push(...appends);
+    this.#scheduleFlush();
   }
 
-  async #commitChain(chain: readonly PendingAppend[]): Promise<void> {
-    const outcomes = new Map<PendingAppend, unknown>();
-    try {
-      // Writes outside the chain that one in it was decided on commit (or fail) first.
-      for (const { req } of chain) {
-        const { after } = req;
-        if (after !== undefined && !chain.some((p) => p.req === after)) {
-          await this.#appending.get(after)?.catch(() => undefined);
-        }
+  /** Flushes at the end of this turn, if a transaction may begin and any append waits. */
+  #scheduleFlush(): void {
+    if (this.#flushScheduled || this.#queue.length === 0) return;
+    if (this.#batchesInFlight >= this.#maxBatches) return;
+    this.#flushScheduled = true;
+    setImmediate(() => {
+      this.#flushScheduled = false;
+      this.#flush();
+    });
+  }
+
+  #flush(): void {
+    while (this.#batchesInFlight < this.#maxBatches && this.#queue.length > 0) {
+      const { chains, alone } = this.#queue.take();
+      for (const p of alone) {
+        void this.#commitAlone(p).finally(() => {
+          this.#scheduleFlush();
+        });
       }
-      const create = chain.length === 1 ? chain[0]?.req.createRun : undefined;
-      await this.#write(runWriteErrorContext('appendToRun', create), async (tx) => {
-        outcomes.clear();
-        const failedHere = new Set<AppendToRunRequest>();
-        for (const p of chain) {
-          const decidedOn = p.req.after;
-          if (
-            decidedOn !== undefined &&
-            (failedHere.has(decidedOn) || this.#failedWrites.has(decidedOn))
-          ) {
-            outcomes.set(p, new RunConflictError(p.req.runId, p.req.expectedNextEventId));
-            failedHere.add(p.req);
-            continue;
-          }
-          try {
-            await appendWrites(tx, p.req);
-          } catch (e) {
-            // A lost compare-and-set wrote nothing (it is the first statement) and leaves the
-            // transaction usable: the others in the chain go on. Anything else fails them all.
-            if (!(e instanceof RunConflictError)) throw e;
-            outcomes.set(p, e);
-            failedHere.add(p.req);
-          }
-        }
+      if (chains.length === 0) return;
+      this.#batchesInFlight++;
+      void this.#commitBatch(chains).finally(() => {
+        this.#batchesInFlight--;
+        this.#scheduleFlush();
       });
+    }
+  }
+
+  /** Commits `chains` (one run's plain appends each) in one transaction, and answers each. */
+  async #commitBatch(chains: readonly PendingAppend[][]): Promise<void> {
+    let lost: Map<AppendToRunRequest, RunConflictError>;
+    try {
+      lost = await this.#write('appendToRun', (tx) =>
+        appendBatchWrites(
+          tx,
+          chains.map((chain) => chain.map((p) => p.req)),
+          this.#failedWrites,
+        ),
+      );
     } catch (e) {
-      for (const p of chain) this.#failed(p, e);
+      if (chains.length > 1 && !(e instanceof UnavailableError)) {
+        // Not a conflict (those fail only their own): one run's bad write must not fail others.
+        await Promise.all(chains.map((chain) => this.#commitBatch([chain])));
+        return;
+      }
+      for (const p of chains.flat()) this.#failed(p, e);
       return;
     }
-    for (const p of chain) {
-      const failure = outcomes.get(p);
-      if (failure === undefined) p.resolve();
-      else this.#failed(p, failure);
+    for (const p of chains.flat()) {
+      const conflict = lost.get(p.req);
+      if (conflict === undefined) p.resolve();
+      else this.#failed(p, conflict);
     }
+  }
+
+  /** Commits an append that also creates a run or registers attributes, in its own transaction. */
+  async #commitAlone(p: PendingAppend): Promise<void> {
+    const { req } = p;
+    if (req.after !== undefined && this.#failedWrites.has(req.after)) {
+      this.#failed(p, new RunConflictError(req.runId, req.expectedNextEventId));
+      return;
+    }
+    try {
+      await this.#write(runWriteErrorContext('appendToRun', req.createRun), (tx) =>
+        appendWrites(tx, req),
+      );
+    } catch (e) {
+      this.#failed(p, e);
+      return;
+    }
+    p.resolve();
   }
 
   /** Recorded before the caller (or a write `after` this one) sees the rejection. */
@@ -357,8 +407,8 @@ export class PostgresStore implements Store {
    */
   async close(): Promise<void> {
     this.#closing = true;
-    for (const held of this.#lingering.takeAll()) this.#commit([held]);
-    await Promise.allSettled([...this.#inFlight]);
+    for (const held of this.#lingering.takeAll()) this.#enqueue(held);
+    await Promise.allSettled([...this.#unanswered]);
     await this.#db.close();
   }
 

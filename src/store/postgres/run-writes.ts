@@ -6,9 +6,10 @@ import type { AppendToRunRequest, CreateRunRequest } from '../store.ts';
 import type { Queryable } from './postgres-db.ts';
 import type { PostgresErrorContext } from './postgres-errors.ts';
 import { insertEvents } from './queries/history.ts';
-import { compareAndSetRun, insertRun } from './queries/runs.ts';
+import { compareAndSetRuns, insertRun } from './queries/runs.ts';
+import type { RunUpdate } from './queries/runs.ts';
 import { deleteTasks, insertTasks } from './queries/tasks.ts';
-import { deleteTimerIfDueAt } from './queries/timers.ts';
+import { deleteFiredTimers } from './queries/timers.ts';
 import { deleteTimers, upsertTimers } from './timer-writes.ts';
 import { registerSearchAttributeTypes } from './visibility.ts';
 
@@ -22,40 +23,100 @@ export async function createRunWrites(tx: Queryable, req: CreateRunRequest): Pro
 }
 
 /**
- * appendToRun's writes. Contract 1: the compare-and-set on the run's version and next_event_id
- * comes first, so a conflict throws `RunConflictError` before anything was written (and the
- * caller's transaction is rolled back anyway).
+ * appendToRun's writes, for one append of any kind. Contract 1: the compare-and-set on the run's
+ * version and next_event_id comes first, so a conflict throws `RunConflictError` before anything
+ * was written (and the caller's transaction is rolled back anyway).
  */
 export async function appendWrites(tx: Queryable, req: AppendToRunRequest): Promise<void> {
-  const changed = await compareAndSetRun(
-    tx,
-    {
-      runId: req.runId,
-      expectedVersion: req.expectedVersion,
-      expectedNextEventId: req.expectedNextEventId,
-      status: req.status,
-      closeTimeMs: req.closeTimeMs ?? null,
-      nextEventId: req.nextEventId,
-      state: req.stateJson ?? stateToColumn(req.state),
-      searchAttributes: objectToColumn(req.searchAttributes),
-      memo: objectToColumn(req.memo),
-      heldBy: heldByToColumn(req.heldBy),
-    },
-    req.events,
-  );
-  if (!changed) throw new RunConflictError(req.runId, req.expectedNextEventId);
+  const changed = await compareAndSetRuns(tx, [runUpdateOf(req)]);
+  if (!changed.has(req.runId)) throw new RunConflictError(req.runId, req.expectedNextEventId);
   await registerSearchAttributeTypes(tx, req.registerSearchAttributes);
-  // Deletes before inserts: a key both deleted and upserted ends up holding the new timer.
-  await deleteTimers(
-    tx,
-    req.deleteTimerKeys.map((key) => ({ runId: req.runId, key })),
-  );
-  if (req.firedTimer !== undefined) await deleteTimerIfDueAt(tx, req.runId, req.firedTimer);
-  await deleteTasks(tx, req.deleteTaskIds);
-  await insertTasks(tx, req.tasks);
-  await upsertTimers(tx, req.timers);
+  await followingWrites(tx, [req]);
   // After the status update above: a continued run no longer holds its workflow id.
   if (req.createRun !== undefined) await createRunWrites(tx, req.createRun);
+}
+
+/**
+ * The writes of many runs' plain appends (no run to create, no search attributes to register:
+ * none of them can be refused once its compare-and-set passed), in rounds: the first append of
+ * every run's chain, then the second, and so on. A round is a few statements however many runs
+ * it holds: the compare-and-sets and events in one, then each table's rows in one. A chain is one
+ * run's appends in order, each expecting what the one before leaves (a lingering activity result
+ * and the workflow task's answer, ADR 0007); the runs of the chains must be distinct.
+ *
+ * Returns the appends that lost, each with its `RunConflictError`: one whose compare-and-set
+ * failed wrote nothing, and the rest of its chain are still tried (each on its own
+ * compare-and-set); one decided on a failed write (`after`, here or in `failedBefore`) fails
+ * without being tried. Any other error throws, and the caller's transaction writes nothing.
+ */
+export async function appendBatchWrites(
+  tx: Queryable,
+  chains: readonly (readonly AppendToRunRequest[])[],
+  failedBefore: WeakSet<AppendToRunRequest>,
+): Promise<Map<AppendToRunRequest, RunConflictError>> {
+  const lost = new Map<AppendToRunRequest, RunConflictError>();
+  const fail = (req: AppendToRunRequest): void => {
+    lost.set(req, new RunConflictError(req.runId, req.expectedNextEventId));
+  };
+  const depth = Math.max(0, ...chains.map((c) => c.length));
+  for (let k = 0; k < depth; k++) {
+    const round: AppendToRunRequest[] = [];
+    for (const req of chains.flatMap((c) => c[k] ?? [])) {
+      const { after } = req;
+      if (after !== undefined && (lost.has(after) || failedBefore.has(after))) fail(req);
+      else round.push(req);
+    }
+    const changed = await compareAndSetRuns(tx, round.map(runUpdateOf));
+    const written = round.filter((req) => changed.has(req.runId));
+    for (const req of round) if (!changed.has(req.runId)) fail(req);
+    await followingWrites(tx, written);
+  }
+  return lost;
+}
+
+/**
+ * What appends write after their compare-and-sets passed, one statement per table for all of
+ * them. Deletes before inserts: a key both deleted and upserted ends up holding the new timer.
+ */
+async function followingWrites(tx: Queryable, reqs: readonly AppendToRunRequest[]): Promise<void> {
+  await deleteTimers(
+    tx,
+    reqs.flatMap((req) => req.deleteTimerKeys.map((key) => ({ runId: req.runId, key }))),
+  );
+  await deleteFiredTimers(
+    tx,
+    reqs.flatMap((req) =>
+      req.firedTimer === undefined ? [] : { runId: req.runId, ...req.firedTimer },
+    ),
+  );
+  await deleteTasks(
+    tx,
+    reqs.flatMap((req) => req.deleteTaskIds),
+  );
+  await insertTasks(
+    tx,
+    reqs.flatMap((req) => req.tasks),
+  );
+  await upsertTimers(
+    tx,
+    reqs.flatMap((req) => req.timers),
+  );
+}
+
+function runUpdateOf(req: AppendToRunRequest): RunUpdate {
+  return {
+    runId: req.runId,
+    expectedVersion: req.expectedVersion,
+    expectedNextEventId: req.expectedNextEventId,
+    status: req.status,
+    closeTimeMs: req.closeTimeMs ?? null,
+    nextEventId: req.nextEventId,
+    state: req.stateJson ?? stateToColumn(req.state),
+    searchAttributes: objectToColumn(req.searchAttributes),
+    memo: objectToColumn(req.memo),
+    heldBy: heldByToColumn(req.heldBy),
+    events: req.events,
+  };
 }
 
 /**

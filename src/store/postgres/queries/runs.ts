@@ -78,7 +78,7 @@ async function runningRunId(
   return rows[0]?.run_id;
 }
 
-/** The new values of a run's row that appendToRun writes. */
+/** The new values of a run's row that appendToRun writes, and the events it appends. */
 export interface RunUpdate {
   runId: string;
   expectedVersion: number;
@@ -91,48 +91,59 @@ export interface RunUpdate {
   searchAttributes: string | null;
   memo: string | null;
   heldBy: string | null;
+  events: readonly HistoryEvent[];
 }
 
 /**
- * The compare-and-set of appendToRun: updates the row and bumps its version iff version and
- * next_event_id are still the expected ones; false when no row changed. Under READ COMMITTED an
- * UPDATE that waited for a concurrent writer's lock evaluates its WHERE again on the row that
+ * The compare-and-set of appendToRun, for many runs in one statement (one round trip however
+ * many): each run's row is updated, its version bumped and its events' batch row written iff its
+ * version and next_event_id are still the expected ones. Returns the runs that changed; the
+ * others lost (nothing of theirs was written). The runs must be distinct. Under READ COMMITTED
+ * an UPDATE that waited for a concurrent writer's lock evaluates its WHERE again on the row that
  * writer committed, so of two writers expecting the same version exactly one changes the row.
  */
-export async function compareAndSetRun(
+export async function compareAndSetRuns(
   tx: Queryable,
-  u: RunUpdate,
-  events: readonly HistoryEvent[],
-): Promise<boolean> {
-  const update =
-    'UPDATE runs SET status = $4, close_time_ms = $5, next_event_id = $6, version = $2 + 1, ' +
-    'state = $7, search_attributes = coalesce($8::jsonb, search_attributes), ' +
-    'memo = coalesce($9, memo), held_by = $10 ' +
-    'WHERE run_id = $1 AND version = $2 AND next_event_id = $3';
-  // With events, one statement writes their batch row too, only where the update changed the
-  // run (one round trip, not two): its row count is the compare-and-set's.
-  const batch = events.length === 0 ? undefined : eventsToBatchRow(u.runId, events);
-  const { rowCount } = await tx.query(
-    batch === undefined
-      ? update
-      : `WITH cas AS (${update} RETURNING run_id) ` +
-          'INSERT INTO history_batches (run_id, first_event_id, last_event_id, events) ' +
-          'SELECT run_id, $11, $12, $13 FROM cas',
+  updates: readonly RunUpdate[],
+): Promise<Set<string>> {
+  if (updates.length === 0) return new Set();
+  const batches = updates.map((u) =>
+    u.events.length === 0 ? undefined : eventsToBatchRow(u.runId, u.events),
+  );
+  const { rows } = await tx.query<{ run_id: string }>(
+    'WITH u AS (SELECT * FROM unnest($1::text[], $2::int[], $3::int[], $4::text[], ' +
+      '$5::bigint[], $6::int[], $7::text[], $8::text[], $9::text[], $10::text[], $11::int[], ' +
+      '$12::int[], $13::text[]) AS u (run_id, expected_version, expected_next_event_id, status, ' +
+      'close_time_ms, next_event_id, state, search_attributes, memo, held_by, first_event_id, ' +
+      'last_event_id, events)), ' +
+      'cas AS (UPDATE runs AS r SET status = u.status, close_time_ms = u.close_time_ms, ' +
+      'next_event_id = u.next_event_id, version = u.expected_version + 1, state = u.state, ' +
+      'search_attributes = coalesce(u.search_attributes::jsonb, r.search_attributes), ' +
+      'memo = coalesce(u.memo, r.memo), held_by = u.held_by FROM u ' +
+      'WHERE r.run_id = u.run_id AND r.version = u.expected_version ' +
+      'AND r.next_event_id = u.expected_next_event_id RETURNING r.run_id), ' +
+      // Only where the update changed the run: one statement, not one per run and table.
+      'appended AS (INSERT INTO history_batches (run_id, first_event_id, last_event_id, events) ' +
+      'SELECT u.run_id, u.first_event_id, u.last_event_id, u.events FROM u ' +
+      'JOIN cas ON cas.run_id = u.run_id WHERE u.events IS NOT NULL) ' +
+      'SELECT run_id FROM cas',
     [
-      u.runId,
-      u.expectedVersion,
-      u.expectedNextEventId,
-      u.status,
-      u.closeTimeMs,
-      u.nextEventId,
-      u.state,
-      u.searchAttributes,
-      u.memo,
-      u.heldBy,
-      ...(batch === undefined ? [] : [batch.first_event_id, batch.last_event_id, batch.events]),
+      updates.map((u) => u.runId),
+      updates.map((u) => u.expectedVersion),
+      updates.map((u) => u.expectedNextEventId),
+      updates.map((u) => u.status),
+      updates.map((u) => u.closeTimeMs),
+      updates.map((u) => u.nextEventId),
+      updates.map((u) => u.state),
+      updates.map((u) => u.searchAttributes),
+      updates.map((u) => u.memo),
+      updates.map((u) => u.heldBy),
+      batches.map((b) => b?.first_event_id ?? null),
+      batches.map((b) => b?.last_event_id ?? null),
+      batches.map((b) => b?.events ?? null),
     ],
   );
-  return rowCount === 1;
+  return new Set(rows.map((r) => r.run_id));
 }
 
 export async function getRun(db: Queryable, runId: string): Promise<RunRecord | undefined> {

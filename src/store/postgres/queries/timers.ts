@@ -3,17 +3,21 @@ import { timerFromRow } from '../../rows.ts';
 import type { TakeDueTimersRequest, TimerRecord } from '../../store.ts';
 import type { Queryable } from '../postgres-db.ts';
 
-/** Deletes the timer only while it still has this due time (a stale second firing must not). */
-export async function deleteTimerIfDueAt(
+/**
+ * Deletes each fired timer only while it still has the due time it fired at (a stale second
+ * firing must not), in one statement.
+ */
+export async function deleteFiredTimers(
   tx: Queryable,
-  runId: string,
-  fired: { key: string; dueAtMs: number },
+  fired: readonly { runId: string; key: string; dueAtMs: number }[],
 ): Promise<void> {
-  await tx.query('DELETE FROM timers WHERE run_id = $1 AND key = $2 AND due_at_ms = $3', [
-    runId,
-    fired.key,
-    fired.dueAtMs,
-  ]);
+  if (fired.length === 0) return;
+  await tx.query(
+    'DELETE FROM timers AS t USING unnest($1::text[], $2::text[], $3::bigint[]) ' +
+      'AS f (run_id, key, due_at_ms) ' +
+      'WHERE t.run_id = f.run_id AND t.key = f.key AND t.due_at_ms = f.due_at_ms',
+    [fired.map((f) => f.runId), fired.map((f) => f.key), fired.map((f) => f.dueAtMs)],
+  );
 }
 
 /**

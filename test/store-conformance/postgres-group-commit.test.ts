@@ -1,0 +1,208 @@
+// The PostgreSQL store's group commit: appends of many runs that arrive together share one
+// transaction (a few statements for all of them), and still fail one by one.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { InvalidArgumentError, RunConflictError } from '../../src/errors.ts';
+import type { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
+import type { AppendToRunRequest, RunRecord } from '../../src/store/store.ts';
+import { freshSchema, openTestPostgresStore } from '../helpers/postgres.ts';
+import {
+  appendRequest,
+  createRequest,
+  findTasks,
+  makeRun,
+  makeTimer,
+  signaledEvent,
+  workflowTask,
+} from './builders.ts';
+
+/** The append of signal `name` to `run` as created (its first append). */
+function signalAppend(
+  run: RunRecord,
+  name: string,
+  extra: Partial<AppendToRunRequest> = {},
+): AppendToRunRequest {
+  return appendRequest(run, { events: [signaledEvent(run.nextEventId, name)], ...extra });
+}
+
+async function signalsOf(reader: PostgresStore, run: RunRecord): Promise<string[]> {
+  return (await reader.readHistory({ runId: run.runId })).flatMap((e) =>
+    e.type === 'WorkflowExecutionSignaled' ? [e.signalName] : [],
+  );
+}
+
+function turns(n: number): Promise<void> {
+  return n === 0
+    ? Promise.resolve()
+    : new Promise((r) => setImmediate(() => void turns(n - 1).then(r)));
+}
+
+describe('PostgreSQL store: group commit of appends', () => {
+  let schema: string;
+  let reader: PostgresStore;
+  before(async () => {
+    schema = freshSchema();
+    reader = await openTestPostgresStore({ schema });
+  });
+  after(async () => {
+    await reader.close();
+  });
+
+  async function withStore(
+    opts: { maxBatches?: number },
+    fn: (store: PostgresStore) => Promise<void>,
+  ): Promise<void> {
+    const store = await openTestPostgresStore({ schema, ...opts });
+    try {
+      await fn(store);
+    } finally {
+      await store.close();
+    }
+  }
+
+  /** `n` new runs on a task queue of their own, created one by one. */
+  async function createRuns(store: PostgresStore, n: number): Promise<RunRecord[]> {
+    const taskQueue = `q-${freshSchema()}`;
+    const runs = Array.from({ length: n }, () => makeRun({ taskQueue }));
+    for (const run of runs) await store.createRun(createRequest(run));
+    return runs;
+  }
+
+  test('appends of many runs sent in one turn commit in one transaction, each with all its rows', () =>
+    withStore({}, async (store) => {
+      const taskQueue = `q-${freshSchema()}`;
+      const runs = Array.from({ length: 12 }, () => makeRun({ taskQueue }));
+      for (const run of runs) {
+        await store.createRun({
+          ...createRequest(run),
+          timers: [
+            makeTimer(run, { key: 'a', dueAtMs: 1_000 }),
+            makeTimer(run, { key: 'b', dueAtMs: 2_000 }),
+            makeTimer(run, { key: 'c', dueAtMs: 3_000 }),
+          ],
+        });
+      }
+      const created = await findTasks(store, { taskQueue, limit: 100 });
+      assert.equal(created.length, runs.length);
+      const taskOf = new Map(created.map((t) => [t.runId, t.taskId]));
+      const before = store.writeTransactions;
+      await Promise.all(
+        runs.map((run, i) =>
+          store.appendToRun(
+            signalAppend(run, `s${i}`, {
+              deleteTaskIds: [taskOf.get(run.runId) ?? -1],
+              tasks: [workflowTask(run, run.nextEventId)],
+              deleteTimerKeys: ['a'],
+              // The first run's firing is stale (another due time): its timer stays.
+              firedTimer: { key: 'b', dueAtMs: i === 0 ? 1_999 : 2_000 },
+              timers: [makeTimer(run, { key: 'd', dueAtMs: 4_000 })],
+            }),
+          ),
+        ),
+      );
+      assert.equal(store.writeTransactions - before, 1, 'one transaction for all');
+      for (const [i, run] of runs.entries()) {
+        assert.deepEqual(await signalsOf(reader, run), [`s${i}`]);
+        assert.equal((await reader.getRun({ runId: run.runId }))?.version, run.version + 1);
+      }
+      const tasks = await findTasks(reader, { taskQueue, limit: 100 });
+      assert.deepEqual(
+        tasks.map((t) => [t.runId, t.scheduledEventId]).sort(),
+        runs.map((r) => [r.runId, r.nextEventId]).sort(),
+        "each run's old task gone, its new one queued",
+      );
+      const timers = await reader.takeDueTimers({ nowMs: 10_000, leaseMs: 1, limit: 1_000 });
+      for (const [i, run] of runs.entries()) {
+        const keys = timers
+          .filter((t) => t.runId === run.runId)
+          .map((t) => t.key)
+          .sort();
+        assert.deepEqual(keys, i === 0 ? ['b', 'c', 'd'] : ['c', 'd'], `timers of run ${i}`);
+      }
+    }));
+
+  test("one run's lost compare-and-set fails only its append; the others in the transaction commit", () =>
+    withStore({}, async (store) => {
+      const runs = await createRuns(store, 6);
+      const stale = runs[3];
+      assert.ok(stale !== undefined);
+      await store.appendToRun(signalAppend(stale, 'first'));
+      const before = store.writeTransactions;
+      const results = await Promise.allSettled(
+        runs.map((run) => store.appendToRun(signalAppend(run, 'next'))),
+      );
+      assert.equal(store.writeTransactions - before, 1);
+      for (const [i, result] of results.entries()) {
+        if (i === 3) {
+          assert.equal(result.status, 'rejected');
+          assert.ok(result.reason instanceof RunConflictError);
+        } else {
+          assert.equal(result.status, 'fulfilled', `run ${i}`);
+        }
+      }
+      assert.deepEqual(await signalsOf(reader, stale), ['first']);
+      for (const run of runs.filter((r) => r !== stale)) {
+        assert.deepEqual(await signalsOf(reader, run), ['next']);
+      }
+    }));
+
+  test('a write the database refuses fails only itself: the others of its transaction commit alone', () =>
+    withStore({}, async (store) => {
+      const runs = await createRuns(store, 5);
+      const results = await Promise.allSettled(
+        runs.map((run, i) =>
+          store.appendToRun(
+            // JSONB holds no NUL character: this one write is refused.
+            signalAppend(run, 'next', i === 2 ? { searchAttributes: { note: 'a\u0000b' } } : {}),
+          ),
+        ),
+      );
+      for (const [i, result] of results.entries()) {
+        if (i === 2) {
+          assert.equal(result.status, 'rejected');
+          assert.ok(result.reason instanceof InvalidArgumentError, String(result.reason));
+        } else {
+          assert.equal(result.status, 'fulfilled', `run ${i}`);
+        }
+      }
+      for (const [i, run] of runs.entries()) {
+        assert.deepEqual(await signalsOf(reader, run), i === 2 ? [] : ['next']);
+      }
+    }));
+
+  test('appends that arrive while maxBatches transactions run wait, and share the next one', () =>
+    withStore({ maxBatches: 1 }, async (store) => {
+      const [first, ...rest] = await createRuns(store, 11);
+      assert.ok(first !== undefined);
+      const before = store.writeTransactions;
+      const running = store.appendToRun(signalAppend(first, 'first'));
+      // Its transaction has begun (it needs several round trips to commit).
+      await turns(1);
+      await Promise.all([running, ...rest.map((run) => store.appendToRun(signalAppend(run, 'r')))]);
+      assert.equal(store.writeTransactions - before, 2, 'the first, then all the rest in one');
+      for (const run of rest) assert.deepEqual(await signalsOf(reader, run), ['r']);
+    }));
+
+  test("a chain's second append decided on a first that lost fails with it; other runs commit", () =>
+    withStore({}, async (store) => {
+      const [run, other] = await createRuns(store, 2);
+      assert.ok(run !== undefined && other !== undefined);
+      await reader.appendToRun(signalAppend(run, 'rival'));
+      const first = signalAppend(run, 'result', { linger: true });
+      const second = appendRequest(
+        { ...run, nextEventId: run.nextEventId + 1, version: run.version + 1 },
+        { events: [signaledEvent(run.nextEventId + 1, 'answer')], after: first },
+      );
+      const results = await Promise.allSettled([
+        store.appendToRun(first),
+        store.appendToRun(second),
+        store.appendToRun(signalAppend(other, 'other')),
+      ]);
+      assert.deepEqual(
+        results.map((r) => r.status),
+        ['rejected', 'rejected', 'fulfilled'],
+      );
+      assert.deepEqual(await signalsOf(reader, run), ['rival']);
+      assert.deepEqual(await signalsOf(reader, other), ['other']);
+    }));
+});
