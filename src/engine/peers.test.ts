@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { SqliteStore } from '../store/sqlite/sqlite-store.ts';
+import { openTestPostgresStore } from '../../test/helpers/postgres.ts';
 import { tempDir, waitFor } from '../../test/helpers/test-env.ts';
 import { Peers } from './peers.ts';
 
@@ -105,5 +106,36 @@ describe('peers: whether an engine is alone on its store', () => {
       peers.lookEnded(begun, true);
       assert.equal(peers.alone(), false);
     });
+  });
+
+  test('polls may read ahead while alone, and while the last look found no other engine', async () => {
+    await withWriters(async ({ peers, join, lookFindsNone }) => {
+      assert.equal(peers.mayReadAhead(), false, 'no look yet');
+      lookFindsNone();
+      assert.equal(peers.mayReadAhead(), true);
+      await join();
+      await waitFor(() => !peers.alone(), 'the other write to be noticed');
+      assert.equal(peers.mayReadAhead(), true, 'a write alone does not stop it before a look');
+      peers.lookEnded(peers.lookBegins(), true);
+      assert.equal(peers.mayReadAhead(), false, 'a look found the other engine');
+      lookFindsNone();
+      peers.lookFailed();
+      assert.equal(peers.mayReadAhead(), false, 'a failed look');
+    });
+  });
+
+  test('on PostgreSQL, never alone, but reads ahead while the look finds no other engine', async () => {
+    const store = await openTestPostgresStore();
+    try {
+      const peers = new Peers(store);
+      peers.lookEnded(peers.lookBegins(), false);
+      // The store cannot tell foreign writes: every question sees one.
+      assert.equal(peers.alone(), false);
+      assert.equal(peers.mayReadAhead(), true);
+      peers.lookEnded(peers.lookBegins(), true);
+      assert.equal(peers.mayReadAhead(), false);
+    } finally {
+      await store.close();
+    }
   });
 });

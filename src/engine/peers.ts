@@ -22,6 +22,8 @@ const FOREIGN_WRITES_ASKED_EVERY_MS = 2;
 export class Peers {
   readonly #store: Store;
   #others = true;
+  /** Whether the last look found another engine process (or failed, or none was made yet). */
+  #othersRecorded = true;
   /** The store's foreign writes as of the last look. */
   #mark = 0;
   /** Counts the times a question found foreign writes: a look that began before one of them
@@ -31,6 +33,18 @@ export class Peers {
 
   constructor(store: Store) {
     this.#store = store;
+  }
+
+  /**
+   * Whether polls may keep the tasks a read found for the next polls (read-ahead.ts): while
+   * alone, and also while the last look found no other engine process, whatever was written
+   * since. A store that cannot tell foreign writes cheaply (PostgreSQL) reports one at every
+   * question, and its engine would read the queue at every poll. Keeping tasks is safe with
+   * another engine: one it started meanwhile fails its start here as stale (its run moved on),
+   * and kept tasks are dropped at the next look that finds that engine, or after 200 ms.
+   */
+  mayReadAhead(): boolean {
+    return this.alone() || !this.#othersRecorded;
   }
 
   /** Whether another engine process was recorded at the last look, or has written since. */
@@ -71,11 +85,13 @@ export class Peers {
    * foreign writes keeps this engine from acting alone until the next look.
    */
   lookEnded(begun: number, others: boolean): void {
+    this.#othersRecorded = others;
     this.#others = others || this.#news !== begun;
   }
 
   /** A look that failed: not alone until one succeeds. */
   lookFailed(): void {
+    this.#othersRecorded = true;
     this.#others = true;
   }
 }

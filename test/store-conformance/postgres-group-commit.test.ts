@@ -205,4 +205,16 @@ describe('PostgreSQL store: group commit of appends', () => {
       assert.deepEqual(await signalsOf(reader, run), ['rival']);
       assert.deepEqual(await signalsOf(reader, other), ['other']);
     }));
+
+  test('a group commit holds at most 1,000 runs: more that arrive together take two', () =>
+    withStore({}, async (store) => {
+      const runs = Array.from({ length: 1_001 }, () => makeRun());
+      await Promise.all(runs.map((run) => store.createRun(createRequest(run))));
+      const before = store.writeTransactions;
+      await Promise.all(runs.map((run) => store.appendToRun(signalAppend(run, 'next'))));
+      assert.equal(store.writeTransactions - before, 2);
+      const last = runs.at(-1);
+      assert.ok(last !== undefined);
+      assert.deepEqual(await signalsOf(reader, last), ['next']);
+    }));
 });

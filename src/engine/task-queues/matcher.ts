@@ -48,13 +48,13 @@ export async function pollTaskQueue<T>(
     // The polls of one queue in this process find one at a time, each passing over the tasks the
     // ones before it took: polls that read at once would all find the same oldest task. A read
     // finds up to READ_AHEAD_TASKS, and the polls after it take the rest without reading; not
-    // while another engine shares the store, whose polls would start them first.
+    // while another engine process is recorded on the store, whose polls would start them first.
     const task = await findingOf(deps.store).run(key, async () => {
       const passOver = (taskId: number): boolean => starting.has(taskId) || uncommitted.has(taskId);
-      const alone = deps.peers.alone();
-      // Tasks kept while alone could be started by the other engine's polls meanwhile.
-      if (!alone) ahead.forget();
-      let found = alone ? ahead.take(aheadKey, passOver, deps.clock.now()) : undefined;
+      const keeps = deps.peers.mayReadAhead();
+      // Tasks kept could be started by another engine's polls meanwhile (peers.ts).
+      if (!keeps) ahead.forget();
+      let found = keeps ? ahead.take(aheadKey, passOver, deps.clock.now()) : undefined;
       if (found === undefined) {
         const readAt = ahead.generation;
         const tasks = await deps.store.findTasks({
@@ -62,7 +62,7 @@ export async function pollTaskQueue<T>(
           taskQueue: req.taskQueue,
           kind,
           skipTaskIds: [...starting, ...uncommitted],
-          limit: alone ? READ_AHEAD_TASKS : 1,
+          limit: keeps ? READ_AHEAD_TASKS : 1,
         });
         found = tasks[0];
         ahead.keep(aheadKey, tasks.slice(1), deps.clock.now(), readAt);

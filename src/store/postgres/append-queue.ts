@@ -37,11 +37,11 @@ export class AppendQueue {
   }
 
   /**
-   * Takes what may commit now. An append that may be refused after it wrote goes alone, and the
-   * later appends to its run wait for the next take; so does one that comes after a plain chain
-   * of its run in this take.
+   * Takes what may commit now, with at most `maxChains` runs' chains. An append that may be
+   * refused after it wrote goes alone, and the later appends to its run wait for the next take;
+   * so does one that comes after a plain chain of its run in this take.
    */
-  take(): Take {
+  take(maxChains: number): Take {
     const chains = new Map<string, PendingAppend[]>();
     const alone: PendingAppend[] = [];
     const taken = new Set<AppendToRunRequest>();
@@ -52,7 +52,8 @@ export class AppendQueue {
       const blocked =
         waiting.has(runId) ||
         (after !== undefined && this.#unsettled.has(after) && !taken.has(after)) ||
-        (!isPlainAppend(p.req) && chains.has(runId));
+        (!isPlainAppend(p.req) && chains.has(runId)) ||
+        (chains.size >= maxChains && !chains.has(runId));
       if (blocked) {
         waiting.add(runId);
         keep.push(p);

@@ -60,6 +60,8 @@ export interface PostgresStoreOptions extends PostgresDbOptions {
 
 const DEFAULT_LINGER_MS = 20;
 const DEFAULT_MAX_BATCHES = 2;
+/** Runs in one group commit: statement sizes stay bounded (and within 65,535 parameters). */
+const MAX_RUNS_PER_BATCH = 1_000;
 
 export class PostgresStore implements Store {
   readonly #db: PostgresDb;
@@ -197,7 +199,7 @@ export class PostgresStore implements Store {
 
   #flush(): void {
     while (this.#batchesInFlight < this.#maxBatches && this.#queue.length > 0) {
-      const { chains, alone } = this.#queue.take();
+      const { chains, alone } = this.#queue.take(MAX_RUNS_PER_BATCH);
       for (const p of alone) {
         void this.#commitAlone(p).finally(() => {
           this.#scheduleFlush();

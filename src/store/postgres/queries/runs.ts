@@ -110,12 +110,16 @@ export async function compareAndSetRuns(
   const batches = updates.map((u) =>
     u.events.length === 0 ? undefined : eventsToBatchRow(u.runId, u.events),
   );
+  // The large texts (state, events) go as parameters of their own, sent as they are: in an
+  // array, node-postgres would escape every character of them into the array's literal.
+  const large = updates.map((_, i) => `(${i + 1}, $${12 + 2 * i}::text, $${13 + 2 * i}::text)`);
   const { rows } = await tx.query<{ run_id: string }>(
     'WITH u AS (SELECT * FROM unnest($1::text[], $2::int[], $3::int[], $4::text[], ' +
-      '$5::bigint[], $6::int[], $7::text[], $8::text[], $9::text[], $10::text[], $11::int[], ' +
-      '$12::int[], $13::text[]) AS u (run_id, expected_version, expected_next_event_id, status, ' +
-      'close_time_ms, next_event_id, state, search_attributes, memo, held_by, first_event_id, ' +
-      'last_event_id, events)), ' +
+      '$5::bigint[], $6::int[], $7::text[], $8::text[], $9::text[], $10::int[], $11::int[]) ' +
+      'WITH ORDINALITY AS u (run_id, expected_version, expected_next_event_id, ' +
+      'status, close_time_ms, next_event_id, search_attributes, memo, held_by, first_event_id, ' +
+      `last_event_id, n) JOIN (VALUES ${large.join(', ')}) AS large (n, state, events) ` +
+      'USING (n)), ' +
       'cas AS (UPDATE runs AS r SET status = u.status, close_time_ms = u.close_time_ms, ' +
       'next_event_id = u.next_event_id, version = u.expected_version + 1, state = u.state, ' +
       'search_attributes = coalesce(u.search_attributes::jsonb, r.search_attributes), ' +
@@ -134,13 +138,12 @@ export async function compareAndSetRuns(
       updates.map((u) => u.status),
       updates.map((u) => u.closeTimeMs),
       updates.map((u) => u.nextEventId),
-      updates.map((u) => u.state),
       updates.map((u) => u.searchAttributes),
       updates.map((u) => u.memo),
       updates.map((u) => u.heldBy),
       batches.map((b) => b?.first_event_id ?? null),
       batches.map((b) => b?.last_event_id ?? null),
-      batches.map((b) => b?.events ?? null),
+      ...updates.flatMap((u, i) => [u.state, batches[i]?.events ?? null]),
     ],
   );
   return new Set(rows.map((r) => r.run_id));
