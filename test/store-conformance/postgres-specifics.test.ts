@@ -2,6 +2,7 @@
 // processes would have) on one schema, connection errors, closing, and migrations.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
+import { inspect } from 'node:util';
 import pg from 'pg';
 import {
   ErrorCode,
@@ -15,6 +16,7 @@ import {
 import { loadMigrations } from '../../src/store/postgres/migrate.ts';
 import { postgresErrorKind } from '../../src/store/postgres/postgres-errors.ts';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
+import { redactUrl } from '../../src/store/redact-url.ts';
 import type { AppendToRunRequest, RunRecord } from '../../src/store/store.ts';
 import { freePort } from '../helpers/postgres-cluster.ts';
 import { freshSchema, openTestPostgresStore, testPostgresUrl } from '../helpers/postgres.ts';
@@ -372,6 +374,41 @@ describe('PostgreSQL store: connecting', () => {
     assert.match(err.message, /postgres:\/\/user:password@host:5432\/database/);
     assert.doesNotMatch(err.message, new RegExp(password));
   });
+
+  test(
+    'a URL node-postgres cannot read is refused with InvalidArgumentError, and nothing in the error holds its password',
+    { timeout: 30_000 },
+    async () => {
+      for (const url of [
+        `postgres://app:${password}@[bad/app`, // Node's URL error holds the whole URL as `input`
+        `postgres://app:${password}@db.example:99999/app`,
+        `postgres://app:${password}@db.example/%E0%A4%A`,
+        // Read as port NaN: the first connection fails, and the pool could not end after it.
+        `postgres://app:${password}@127.0.0.1/app?port=abc`,
+      ]) {
+        const err = await PostgresStore.open({ url }).then(
+          () => assert.fail(`opened ${url}`),
+          (e: unknown) => e,
+        );
+        assert.ok(err instanceof InvalidArgumentError, String(err));
+        assert.ok(err.message.includes(`'${redactUrl(url)}'`), err.message);
+        assert.match(err.message, /give /);
+        const chain: unknown[] = [];
+        for (let e: unknown = err; e !== undefined; e = e instanceof Error ? e.cause : undefined) {
+          chain.push(e);
+        }
+        for (const e of chain) {
+          assert.doesNotMatch(String(e), new RegExp(password));
+          assert.doesNotMatch(JSON.stringify(e), new RegExp(password));
+        }
+        assert.doesNotMatch(
+          inspect(err, { depth: Infinity, showHidden: true }),
+          new RegExp(password),
+        );
+        assert.doesNotMatch(err.stack ?? '', new RegExp(password));
+      }
+    },
+  );
 
   test('a server that cannot be reached gives UnavailableError saying what to check, without the password', async () => {
     const port = await freePort();
