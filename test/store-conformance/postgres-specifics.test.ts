@@ -2,6 +2,7 @@
 // processes would have) on one schema, connection errors, closing, and migrations.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
+import { inspect } from 'node:util';
 import pg from 'pg';
 import {
   ErrorCode,
@@ -15,6 +16,7 @@ import {
 import { loadMigrations } from '../../src/store/postgres/migrate.ts';
 import { postgresErrorKind } from '../../src/store/postgres/postgres-errors.ts';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
+import { redactUrl } from '../../src/store/redact-url.ts';
 import type { AppendToRunRequest, RunRecord } from '../../src/store/store.ts';
 import { freePort } from '../helpers/postgres-cluster.ts';
 import { freshSchema, openTestPostgresStore, testPostgresUrl } from '../helpers/postgres.ts';
@@ -159,6 +161,127 @@ describe('PostgreSQL store: two engine processes on one schema', () => {
   });
 });
 
+describe('PostgreSQL store: timer row locks', () => {
+  /** A database of the test's own: its deadlock count (pg_stat_database) is the test's alone. */
+  async function ownDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+    const serverUrl = await testPostgresUrl();
+    const name = freshSchema();
+    await queryAt(serverUrl, `CREATE DATABASE ${name}`);
+    const url = new URL(serverUrl);
+    url.pathname = `/${name}`;
+    return {
+      url: url.toString(),
+      drop: async () => {
+        await queryAt(serverUrl, `DROP DATABASE ${name} WITH (FORCE)`);
+      },
+    };
+  }
+
+  async function queryAt<R extends pg.QueryResultRow>(url: string, sql: string): Promise<R[]> {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      return (await client.query<R>(sql)).rows;
+    } finally {
+      await client.end();
+    }
+  }
+
+  /**
+   * The deadlocks PostgreSQL found in the database at `url`, once every other session on it has
+   * ended: a session's counts reach pg_stat_database by the time it is gone.
+   */
+  async function deadlocksOnceIdle(url: string): Promise<number> {
+    await waitFor(async () => {
+      const rows = await queryAt<{ n: number }>(
+        url,
+        'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() ' +
+          "AND backend_type = 'client backend' AND pid <> pg_backend_pid()",
+      );
+      return rows[0]?.n === 0;
+    }, 'the stores’ sessions to end');
+    const rows = await queryAt<{ deadlocks: number }>(
+      url,
+      'SELECT deadlocks::int AS deadlocks FROM pg_stat_database WHERE datname = current_database()',
+    );
+    assert.equal(rows.length, 1);
+    return rows[0]?.deadlocks ?? Number.NaN;
+  }
+
+  test(
+    'freeing a dead engine process’s timer leases while appends from another pool delete or replace those timers never deadlocks',
+    { timeout: 120_000 },
+    async () => {
+      // Deadlocks are retried, so they show only as PostgreSQL's count (and 1 s of
+      // deadlock_timeout each). Without one lock order, most runs of this test count several.
+      const rounds = 10;
+      const runsPerRound = 16;
+      const keys = Array.from({ length: 50 }, (_, i) => `k${String(i).padStart(2, '0')}`);
+      const db = await ownDatabase();
+      try {
+        const schema = freshSchema();
+        const a = await PostgresStore.open({ url: db.url, schema });
+        const b = await PostgresStore.open({ url: db.url, schema });
+        try {
+          for (let round = 0; round < rounds; round++) {
+            const processId = `dead-${String(round)}`;
+            await a.registerEngineProcess({
+              processId,
+              hostKey: undefined,
+              pid: 1,
+              pidStart: undefined,
+              startedAtMs: 1,
+              seenAtMs: 1,
+            });
+            const runs = Array.from({ length: runsPerRound }, () => makeRun());
+            for (const run of runs) {
+              await a.createRun({
+                ...createRequest(run),
+                // Due in an order other than the keys'.
+                timers: keys.map((key, i) =>
+                  makeTimer(run, { key, dueAtMs: 100 + ((i * 17) % keys.length) }),
+                ),
+              });
+            }
+            // Leased in batches, in due order: each batch's new row versions go to the table's
+            // end, so a scan of the table meets a run's timers in neither key order.
+            const all = runsPerRound * keys.length;
+            let leased = 0;
+            for (let batch = 0; batch < 5; batch++) {
+              const now = { nowMs: 1_000, leaseMs: 60_000, limit: all / 5, owner: processId };
+              leased += (await a.takeDueTimers(now)).length;
+            }
+            assert.equal(leased, all);
+            // Each append names its run's timers in descending key order.
+            const backwards = keys.toReversed();
+            const appends = runs.map((run, i) => {
+              const events = [signaledEvent(run.nextEventId, 'x')];
+              return (i % 2 === 0 ? a : b).appendToRun(
+                i % 4 < 2
+                  ? appendRequest(run, { events, deleteTimerKeys: backwards })
+                  : appendRequest(run, {
+                      events,
+                      timers: backwards.map((key) => makeTimer(run, { key, dueAtMs: 5_000 })),
+                    }),
+              );
+            });
+            const removed = b.removeEngineProcess({ processId });
+            await Promise.all(appends);
+            assert.equal(await removed, true);
+            const left = await a.takeDueTimers({ nowMs: 1_000_000, leaseMs: 1, limit: all });
+            assert.equal(left.length, all / 2, 'the replaced timers are left, free to take');
+          }
+        } finally {
+          await Promise.all([a.close(), b.close()]);
+        }
+        assert.equal(await deadlocksOnceIdle(db.url), 0, 'deadlocks PostgreSQL found');
+      } finally {
+        await db.drop();
+      }
+    },
+  );
+});
+
 describe('PostgreSQL store: `after`', () => {
   /** A run, an append that loses its compare-and-set, and one decided on it whose own would pass. */
   async function loserAndFollower(store: PostgresStore) {
@@ -251,6 +374,41 @@ describe('PostgreSQL store: connecting', () => {
     assert.match(err.message, /postgres:\/\/user:password@host:5432\/database/);
     assert.doesNotMatch(err.message, new RegExp(password));
   });
+
+  test(
+    'a URL node-postgres cannot read is refused with InvalidArgumentError, and nothing in the error holds its password',
+    { timeout: 30_000 },
+    async () => {
+      for (const url of [
+        `postgres://app:${password}@[bad/app`, // Node's URL error holds the whole URL as `input`
+        `postgres://app:${password}@db.example:99999/app`,
+        `postgres://app:${password}@db.example/%E0%A4%A`,
+        // Read as port NaN: the first connection fails, and the pool could not end after it.
+        `postgres://app:${password}@127.0.0.1/app?port=abc`,
+      ]) {
+        const err = await PostgresStore.open({ url }).then(
+          () => assert.fail(`opened ${url}`),
+          (e: unknown) => e,
+        );
+        assert.ok(err instanceof InvalidArgumentError, String(err));
+        assert.ok(err.message.includes(`'${redactUrl(url)}'`), err.message);
+        assert.match(err.message, /give /);
+        const chain: unknown[] = [];
+        for (let e: unknown = err; e !== undefined; e = e instanceof Error ? e.cause : undefined) {
+          chain.push(e);
+        }
+        for (const e of chain) {
+          assert.doesNotMatch(String(e), new RegExp(password));
+          assert.doesNotMatch(JSON.stringify(e), new RegExp(password));
+        }
+        assert.doesNotMatch(
+          inspect(err, { depth: Infinity, showHidden: true }),
+          new RegExp(password),
+        );
+        assert.doesNotMatch(err.stack ?? '', new RegExp(password));
+      }
+    },
+  );
 
   test('a server that cannot be reached gives UnavailableError saying what to check, without the password', async () => {
     const port = await freePort();

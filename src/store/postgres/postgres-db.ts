@@ -2,7 +2,7 @@
 // translated at this one door (postgres-errors.ts). The store's modules run their SQL through it.
 import { setTimeout as delay } from 'node:timers/promises';
 import pg from 'pg';
-import { IllegalStateError, InvalidArgumentError } from '../../errors.ts';
+import { IllegalStateError, InvalidArgumentError, ensureError } from '../../errors.ts';
 import { redactUrl } from '../redact-url.ts';
 import { postgresErrorKind, translatePostgresError } from './postgres-errors.ts';
 import type { PostgresErrorContext } from './postgres-errors.ts';
@@ -35,6 +35,35 @@ const types = new pg.TypeOverrides();
 types.setTypeParser(INT8_OID, 'text', Number);
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/**
+ * Throws `InvalidArgumentError` if node-postgres cannot read `url`, or reads no usable port from
+ * it: it reads the URL anew for each connection, and the first would fail (a port that is not a
+ * number would also leave the pool unable to end). The driver's error is not kept as `cause`:
+ * Node's URL errors hold the whole URL, password included, as `input` (which only recent
+ * node-postgres versions blank). Messages name the URL without its password.
+ */
+function assertDriverReadsUrl(url: string): void {
+  const redacted = redactUrl(url);
+  let port: number;
+  try {
+    // A client reads its connection string when made; it connects only when asked to.
+    ({ port } = new pg.Client({ connectionString: url }));
+  } catch (e) {
+    const reason = ensureError(e).message.replaceAll(url, redacted);
+    throw new InvalidArgumentError(
+      `'${redacted}' is not a URL node-postgres can read (${reason}): give ` +
+        'postgres://user:password@host:5432/database, with special characters of the user and ' +
+        'password percent-encoded.',
+    );
+  }
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new InvalidArgumentError(
+      `'${redacted}' names no port node-postgres can use: give a port number after the host ` +
+        '(or in a port parameter, or PGPORT), or none for 5432.',
+    );
+  }
+}
 
 export class PostgresDb {
   readonly #pool: pg.Pool;
@@ -69,6 +98,7 @@ export class PostgresDb {
         `'${redactUrl(opts.url)}' is not a PostgreSQL URL: give postgres://user:password@host:5432/database.`,
       );
     }
+    assertDriverReadsUrl(opts.url);
     const pool = new pg.Pool({
       connectionString: opts.url,
       max: opts.maxConnections ?? 10,

@@ -109,16 +109,28 @@ export class PostgresStore implements Store {
     await this.#db.write('ensureNamespace', (tx) =>
       tx.query('INSERT INTO namespaces (name) VALUES ($1) ON CONFLICT DO NOTHING', [req.namespace]),
     );
+    this.#namespaces.add(req.namespace);
   }
 
+  /**
+   * True when the namespace exists. A namespace seen to exist (or created by ensureNamespace) is
+   * answered from memory from then on, as namespaces are never removed; one not found is asked
+   * again at every call, as another engine process may create it.
+   */
   async hasNamespace(req: { namespace: string }): Promise<boolean> {
     return this.#db.read('hasNamespace', async (db) => {
+      if (this.#namespaces.has(req.namespace)) return true;
       const { rowCount } = await db.query('SELECT 1 FROM namespaces WHERE name = $1', [
         req.namespace,
       ]);
-      return (rowCount ?? 0) > 0;
+      const found = (rowCount ?? 0) > 0;
+      if (found) this.#namespaces.add(req.namespace);
+      return found;
     });
   }
+
+  /** Namespaces seen to exist: they are never removed, so one read each is enough. */
+  readonly #namespaces = new Set<string>();
 
   async createRun(req: CreateRunRequest): Promise<void> {
     assertCreateSequence(req);

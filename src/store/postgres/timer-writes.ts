@@ -5,9 +5,24 @@ import type { NewTimer, TimerRef } from '../store.ts';
 import type { Queryable } from './postgres-db.ts';
 
 /**
- * Upserts `timers` by (run id, key) in the caller's transaction, in one statement. Replacing a
- * timer frees its lease (lease_until_ms 0, no owner), as the SQLite store's upsert does: the new
- * due time is the one that counts. Of several with one run id and key, the last one wins.
+ * The one order in which each statement that locks several timer rows locks them: by run id,
+ * then key, in code point order (COLLATE "C", whatever the database's collation). Statements that
+ * lock in one order never wait for each other in a cycle, so freeing a dead engine process's
+ * leases (queries/timers.ts releaseLeases) and appends' and schedules' upserts and deletes of
+ * those timers do not deadlock (each deadlock cost deadlock_timeout, 1 s, before PostgreSQL
+ * aborted one and the store ran it again). takeDueTimers leases in due order but skips locked
+ * rows, so it never waits for one. The order is per statement: a transaction of several timer
+ * statements (an append's deletes, its fired timer's delete, then its upserts) locks each
+ * statement's rows in turn, so it can still deadlock with releaseLeases when two of its statements
+ * lock timers that process leased, against this order.
+ */
+export const TIMER_LOCK_ORDER = 'run_id COLLATE "C", key COLLATE "C"';
+
+/**
+ * Upserts `timers` by (run id, key) in the caller's transaction, in one statement that locks
+ * their rows in TIMER_LOCK_ORDER. Replacing a timer frees its lease (lease_until_ms 0, no owner),
+ * as the SQLite store's upsert does: the new due time is the one that counts. Of several with one
+ * run id and key, the last one wins.
  */
 export async function upsertTimers(tx: Queryable, timers: readonly NewTimer[]): Promise<void> {
   if (timers.length === 0) return;
@@ -18,6 +33,7 @@ export async function upsertTimers(tx: Queryable, timers: readonly NewTimer[]): 
   await tx.query(
     'INSERT INTO timers (run_id, key, due_at_ms, payload) ' +
       'SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[]) ' +
+      `AS t (run_id, key, due_at_ms, payload) ORDER BY ${TIMER_LOCK_ORDER} ` +
       'ON CONFLICT (run_id, key) DO UPDATE SET due_at_ms = excluded.due_at_ms, ' +
       'payload = excluded.payload, lease_until_ms = 0, lease_owner = NULL',
     [
@@ -34,11 +50,18 @@ export async function deleteTimer(tx: Queryable, runId: string, key: string): Pr
   await tx.query('DELETE FROM timers WHERE run_id = $1 AND key = $2', [runId, key]);
 }
 
-/** Deletes `timers` in the caller's transaction, in one statement; missing ones change nothing. */
+/**
+ * Deletes `timers` in the caller's transaction, in one statement that locks their rows in
+ * TIMER_LOCK_ORDER first (a DELETE alone locks them in its plan's order); missing ones change
+ * nothing.
+ */
 export async function deleteTimers(tx: Queryable, timers: readonly TimerRef[]): Promise<void> {
   if (timers.length === 0) return;
   await tx.query(
-    'DELETE FROM timers WHERE (run_id, key) IN (SELECT * FROM unnest($1::text[], $2::text[]))',
+    'WITH doomed AS MATERIALIZED (SELECT run_id, key FROM timers ' +
+      'WHERE (run_id, key) IN (SELECT * FROM unnest($1::text[], $2::text[])) ' +
+      `ORDER BY ${TIMER_LOCK_ORDER} FOR UPDATE) ` +
+      'DELETE FROM timers AS t USING doomed WHERE t.run_id = doomed.run_id AND t.key = doomed.key',
     [timers.map((t) => t.runId), timers.map((t) => t.key)],
   );
 }

@@ -2,6 +2,7 @@
 import { timerFromRow } from '../../rows.ts';
 import type { TakeDueTimersRequest, TimerRecord } from '../../store.ts';
 import type { Queryable } from '../postgres-db.ts';
+import { TIMER_LOCK_ORDER } from '../timer-writes.ts';
 
 /**
  * Deletes each fired timer only while it still has the due time it fired at (a stale second
@@ -54,10 +55,16 @@ export async function nextTimerDueAt(db: Queryable): Promise<number | undefined>
   return rows[0]?.t;
 }
 
-/** Frees every timer lease the engine process holds. */
+/**
+ * Frees every timer lease the engine process holds, locking their rows in TIMER_LOCK_ORDER first
+ * (an UPDATE alone locks them in its scan's order, against appends replacing or deleting them).
+ */
 export async function releaseLeases(tx: Queryable, processId: string): Promise<void> {
   await tx.query(
-    'UPDATE timers SET lease_until_ms = 0, lease_owner = NULL WHERE lease_owner = $1',
+    'WITH held AS MATERIALIZED (SELECT run_id, key FROM timers WHERE lease_owner = $1 ' +
+      `ORDER BY ${TIMER_LOCK_ORDER} FOR UPDATE) ` +
+      'UPDATE timers AS t SET lease_until_ms = 0, lease_owner = NULL FROM held ' +
+      'WHERE t.run_id = held.run_id AND t.key = held.key',
     [processId],
   );
 }
