@@ -9,7 +9,6 @@ import { insertEvents } from './queries/history.ts';
 import { compareAndSetRuns, insertRun } from './queries/runs.ts';
 import type { RunUpdate } from './queries/runs.ts';
 import { deleteTasks, insertTasks } from './queries/tasks.ts';
-import { deleteFiredTimers } from './queries/timers.ts';
 import { deleteTimers, upsertTimers } from './timer-writes.ts';
 import { registerSearchAttributeTypes } from './visibility.ts';
 
@@ -81,13 +80,10 @@ export async function appendBatchWrites(
 async function followingWrites(tx: Queryable, reqs: readonly AppendToRunRequest[]): Promise<void> {
   await deleteTimers(
     tx,
-    reqs.flatMap((req) => req.deleteTimerKeys.map((key) => ({ runId: req.runId, key }))),
-  );
-  await deleteFiredTimers(
-    tx,
-    reqs.flatMap((req) =>
-      req.firedTimer === undefined ? [] : { runId: req.runId, ...req.firedTimer },
-    ),
+    reqs.flatMap((req) => [
+      ...req.deleteTimerKeys.map((key) => ({ runId: req.runId, key })),
+      ...(req.firedTimer === undefined ? [] : [{ runId: req.runId, ...req.firedTimer }]),
+    ]),
   );
   await deleteTasks(
     tx,

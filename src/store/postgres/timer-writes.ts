@@ -52,16 +52,22 @@ export async function deleteTimer(tx: Queryable, runId: string, key: string): Pr
 
 /**
  * Deletes `timers` in the caller's transaction, in one statement that locks their rows in
- * TIMER_LOCK_ORDER first (a DELETE alone locks them in its plan's order); missing ones change
- * nothing.
+ * TIMER_LOCK_ORDER first (a DELETE alone locks them in its plan's order). One with `dueAtMs` (a
+ * fired timer) is deleted only while it still has that due time: a stale second firing must not
+ * delete the row its first firing wrote again. Missing ones change nothing.
  */
-export async function deleteTimers(tx: Queryable, timers: readonly TimerRef[]): Promise<void> {
+export async function deleteTimers(
+  tx: Queryable,
+  timers: readonly (TimerRef & { dueAtMs?: number | undefined })[],
+): Promise<void> {
   if (timers.length === 0) return;
   await tx.query(
-    'WITH doomed AS MATERIALIZED (SELECT run_id, key FROM timers ' +
-      'WHERE (run_id, key) IN (SELECT * FROM unnest($1::text[], $2::text[])) ' +
+    'WITH doomed AS MATERIALIZED (SELECT run_id, key FROM timers AS t WHERE EXISTS (SELECT 1 ' +
+      'FROM unnest($1::text[], $2::text[], $3::bigint[]) AS d (run_id, key, due_at_ms) ' +
+      'WHERE d.run_id = t.run_id AND d.key = t.key ' +
+      'AND (d.due_at_ms IS NULL OR d.due_at_ms = t.due_at_ms)) ' +
       `ORDER BY ${TIMER_LOCK_ORDER} FOR UPDATE) ` +
       'DELETE FROM timers AS t USING doomed WHERE t.run_id = doomed.run_id AND t.key = doomed.key',
-    [timers.map((t) => t.runId), timers.map((t) => t.key)],
+    [timers.map((t) => t.runId), timers.map((t) => t.key), timers.map((t) => t.dueAtMs ?? null)],
   );
 }

@@ -5,23 +5,6 @@ import type { Queryable } from '../postgres-db.ts';
 import { TIMER_LOCK_ORDER } from '../timer-writes.ts';
 
 /**
- * Deletes each fired timer only while it still has the due time it fired at (a stale second
- * firing must not), in one statement.
- */
-export async function deleteFiredTimers(
-  tx: Queryable,
-  fired: readonly { runId: string; key: string; dueAtMs: number }[],
-): Promise<void> {
-  if (fired.length === 0) return;
-  await tx.query(
-    'DELETE FROM timers AS t USING unnest($1::text[], $2::text[], $3::bigint[]) ' +
-      'AS f (run_id, key, due_at_ms) ' +
-      'WHERE t.run_id = f.run_id AND t.key = f.key AND t.due_at_ms = f.due_at_ms',
-    [fired.map((f) => f.runId), fired.map((f) => f.key), fired.map((f) => f.dueAtMs)],
-  );
-}
-
-/**
  * Leases up to `limit` due timers whose lease is free, in one statement, and returns them in due
  * order. The inner SELECT goes through timers_by_due; FOR UPDATE SKIP LOCKED passes over rows
  * another engine is leasing at this moment, and re-checks the WHERE on rows it committed since
@@ -56,13 +39,16 @@ export async function nextTimerDueAt(db: Queryable): Promise<number | undefined>
 }
 
 /**
- * Frees every timer lease the engine process holds, locking their rows in TIMER_LOCK_ORDER first
- * (an UPDATE alone locks them in its scan's order, against appends replacing or deleting them).
+ * Frees every timer lease the engine process holds, passing over rows another transaction holds
+ * locked: it never waits, so it never deadlocks with a group commit that deletes or replaces
+ * timers of many runs over several statements. A row passed over is one an append is deleting or
+ * replacing, which frees its lease when it commits; should that append roll back, the lease ends
+ * at its own time (the engine's timer lease, 2 s by default).
  */
 export async function releaseLeases(tx: Queryable, processId: string): Promise<void> {
   await tx.query(
     'WITH held AS MATERIALIZED (SELECT run_id, key FROM timers WHERE lease_owner = $1 ' +
-      `ORDER BY ${TIMER_LOCK_ORDER} FOR UPDATE) ` +
+      `ORDER BY ${TIMER_LOCK_ORDER} FOR UPDATE SKIP LOCKED) ` +
       'UPDATE timers AS t SET lease_until_ms = 0, lease_owner = NULL FROM held ' +
       'WHERE t.run_id = held.run_id AND t.key = held.key',
     [processId],
