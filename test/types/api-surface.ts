@@ -235,6 +235,8 @@ import type { ClientPlugin } from 'reprise/client';
 import type { BundlerPlugin, ReplayableHistory, WorkerPlugin } from 'reprise/worker';
 import type { IndexedValueType, SearchAttributeTypes } from 'reprise/server';
 import { Registry } from 'prom-client';
+// reprise/postgres: a subpath of its own, so that reprise/server does not load node-postgres.
+import { PostgresStore } from 'reprise/postgres';
 
 /** Never defined: the functions below are never called. */
 declare function use(...values: unknown[]): void;
@@ -1229,4 +1231,18 @@ export async function knownGaps(engine: Engine): Promise<void> {
     // @ts-expect-error -- differs: esbuild, not webpack; only ignoreModules configures the bundle
     bundlerOptions: { ignoreModules: ['fs'], webpackConfigHook: (c: unknown) => c },
   });
+}
+
+/** The PostgreSQL store opened by hand, with its pool and group commit set. */
+export async function postgresStoreSurface(): Promise<void> {
+  const store = await PostgresStore.open({
+    url: 'postgres://reprise@localhost:5432/reprise',
+    schema: 'reprise',
+    maxConnections: 20,
+    maxBatches: 4,
+    lingerMs: 10,
+  });
+  const engine = await Engine.open({ store });
+  await engine.close();
+  await store.close();
 }
