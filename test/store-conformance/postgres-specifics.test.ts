@@ -161,7 +161,7 @@ describe('PostgreSQL store: two engine processes on one schema', () => {
   });
 });
 
-describe('PostgreSQL store: timer row locks', () => {
+describe('PostgreSQL store: row locks', () => {
   /** A database of the test's own: its deadlock count (pg_stat_database) is the test's alone. */
   async function ownDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
     const serverUrl = await testPostgresUrl();
@@ -272,6 +272,69 @@ describe('PostgreSQL store: timer row locks', () => {
             assert.equal(left.length, all / 2, 'the replaced timers are left, free to take');
           }
         } finally {
+          await Promise.all([a.close(), b.close()]);
+        }
+        assert.equal(await deadlocksOnceIdle(db.url), 0, 'deadlocks PostgreSQL found');
+      } finally {
+        await db.drop();
+      }
+    },
+  );
+
+  test(
+    'two engine processes’ group commits that name the same runs in opposite orders never deadlock',
+    { timeout: 60_000 },
+    async () => {
+      const db = await ownDatabase();
+      try {
+        const schema = freshSchema();
+        const a = await PostgresStore.open({ url: db.url, schema });
+        const b = await PostgresStore.open({ url: db.url, schema });
+        const blocker = new pg.Client({
+          connectionString: db.url,
+          options: `-c search_path=${schema}`,
+        });
+        await blocker.connect();
+        try {
+          // Enough other runs that the compare-and-set finds each run through the primary key,
+          // in the order its group commit lists them (with few, it scans the table in its order).
+          await blocker.query(
+            'INSERT INTO runs (run_id, namespace, workflow_id, workflow_type, task_queue, ' +
+              "status, start_time_ms, next_event_id) SELECT 'other-' || i, 'default', " +
+              "'other-' || i, 't', 'q', 'Completed', 1, 3 FROM generate_series(1, 5000) AS i",
+          );
+          await blocker.query(`ANALYZE runs`);
+          const runs = Array.from({ length: 3 }, () => makeRun());
+          for (const run of runs) await a.createRun(createRequest(run));
+          const [, middle] = runs;
+          assert.ok(middle !== undefined);
+          // The middle run held: each group commit locks what it meets before it, then waits.
+          await blocker.query('BEGIN');
+          await blocker.query('SELECT 1 FROM runs WHERE run_id = $1 FOR UPDATE', [middle.runId]);
+          const signal = (store: PostgresStore, run: RunRecord, name: string) =>
+            store.appendToRun(
+              appendRequest(run, { events: [signaledEvent(run.nextEventId, name)] }),
+            );
+          const fromA = Promise.allSettled(runs.map((run) => signal(a, run, 'a')));
+          const fromB = Promise.allSettled(runs.toReversed().map((run) => signal(b, run, 'b')));
+          await waitFor(async () => {
+            const { rows } = await blocker.query<{ n: number }>(
+              'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() ' +
+                "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()",
+            );
+            return rows[0]?.n === 2;
+          }, 'both group commits to wait for a row lock');
+          await blocker.query('COMMIT');
+          const results = [...(await fromA), ...(await fromB).toReversed()];
+          // Each run's two appends expected one version: one of them commits.
+          for (const [i, run] of runs.entries()) {
+            const statuses = [results[i]?.status, results[i + runs.length]?.status].sort();
+            assert.deepEqual(statuses, ['fulfilled', 'rejected'], `run ${String(i)}`);
+            const history = await a.readHistory({ runId: run.runId });
+            assert.equal(history.length, run.nextEventId);
+          }
+        } finally {
+          await blocker.end();
           await Promise.all([a.close(), b.close()]);
         }
         assert.equal(await deadlocksOnceIdle(db.url), 0, 'deadlocks PostgreSQL found');

@@ -95,12 +95,22 @@ export interface RunUpdate {
 }
 
 /**
+ * The order in which a statement that locks several runs' rows locks them: by run id, in code
+ * point order (COLLATE "C"). Two group commits whose runs overlap lock the ones they share in the
+ * same order, so neither waits for the other in a cycle (a deadlock cost deadlock_timeout, 1 s,
+ * before PostgreSQL aborted one and the store ran it again).
+ */
+const RUN_LOCK_ORDER = 'run_id COLLATE "C"';
+
+/**
  * The compare-and-set of appendToRun, for many runs in one statement (one round trip however
  * many): each run's row is updated, its version bumped and its events' batch row written iff its
  * version and next_event_id are still the expected ones. Returns the runs that changed; the
- * others lost (nothing of theirs was written). The runs must be distinct. Under READ COMMITTED
- * an UPDATE that waited for a concurrent writer's lock evaluates its WHERE again on the row that
- * writer committed, so of two writers expecting the same version exactly one changes the row.
+ * others lost (nothing of theirs was written). The runs must be distinct. Their rows are locked
+ * in RUN_LOCK_ORDER first (test/store-conformance/postgres-group-commit.test.ts, opposite
+ * orders). Under READ COMMITTED an UPDATE that waited for a concurrent writer's lock evaluates
+ * its WHERE again on the row that writer committed, so of two writers expecting the same version
+ * exactly one changes the row.
  */
 export async function compareAndSetRuns(
   tx: Queryable,
@@ -120,10 +130,15 @@ export async function compareAndSetRuns(
       'status, close_time_ms, next_event_id, search_attributes, memo, held_by, first_event_id, ' +
       `last_event_id, n) JOIN (VALUES ${large.join(', ')}) AS large (n, state, events) ` +
       'USING (n)), ' +
+      // The rows are locked in RUN_LOCK_ORDER before the update touches any of them: the update
+      // only changes rows this has returned, so whatever its plan it waits for none out of order.
+      'locked AS MATERIALIZED (SELECT run_id FROM runs WHERE run_id = ANY($1::text[]) ' +
+      `ORDER BY ${RUN_LOCK_ORDER} FOR UPDATE), ` +
       'cas AS (UPDATE runs AS r SET status = u.status, close_time_ms = u.close_time_ms, ' +
       'next_event_id = u.next_event_id, version = u.expected_version + 1, state = u.state, ' +
       'search_attributes = coalesce(u.search_attributes::jsonb, r.search_attributes), ' +
       'memo = coalesce(u.memo, r.memo), held_by = u.held_by FROM u ' +
+      'JOIN locked ON locked.run_id = u.run_id ' +
       'WHERE r.run_id = u.run_id AND r.version = u.expected_version ' +
       'AND r.next_event_id = u.expected_next_event_id RETURNING r.run_id), ' +
       // Only where the update changed the run: one statement, not one per run and table.
