@@ -12,9 +12,10 @@ import type { Queryable } from './postgres-db.ts';
  * those timers do not deadlock (each deadlock cost deadlock_timeout, 1 s, before PostgreSQL
  * aborted one and the store ran it again). takeDueTimers leases in due order but skips locked
  * rows, so it never waits for one. The order is per statement: a transaction of several timer
- * statements (an append's deletes, its fired timer's delete, then its upserts) locks each
- * statement's rows in turn, so it can still deadlock with releaseLeases when two of its statements
- * lock timers that process leased, against this order.
+ * statements (a group commit's deletes, then its upserts) locks each statement's rows in turn;
+ * releaseLeases therefore passes over locked rows (SKIP LOCKED) rather than wait for them, and two
+ * transactions' appends to one run never reach its timers at once (the run's row lock,
+ * queries/runs.ts compareAndSetRuns, comes first).
  */
 export const TIMER_LOCK_ORDER = 'run_id COLLATE "C", key COLLATE "C"';
 
