@@ -31,19 +31,21 @@ export async function upsertTimers(tx: Queryable, timers: readonly NewTimer[]): 
   const last = new Map<string, NewTimer>();
   for (const t of timers) last.set(JSON.stringify([t.runId, t.key]), t);
   const rows = [...last.values()].map(timerToRow);
-  await tx.query(
-    'INSERT INTO timers (run_id, key, due_at_ms, payload) ' +
+  await tx.query({
+    name: 'reprise_upsert_timers',
+    text:
+      'INSERT INTO timers (run_id, key, due_at_ms, payload) ' +
       'SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[]) ' +
       `AS t (run_id, key, due_at_ms, payload) ORDER BY ${TIMER_LOCK_ORDER} ` +
       'ON CONFLICT (run_id, key) DO UPDATE SET due_at_ms = excluded.due_at_ms, ' +
       'payload = excluded.payload, lease_until_ms = 0, lease_owner = NULL',
-    [
+    values: [
       rows.map((r) => r.run_id),
       rows.map((r) => r.key),
       rows.map((r) => r.due_at_ms),
       rows.map((r) => r.payload),
     ],
-  );
+  });
 }
 
 /** Deletes one timer in the caller's transaction; a missing one changes nothing. */
@@ -62,13 +64,19 @@ export async function deleteTimers(
   timers: readonly (TimerRef & { dueAtMs?: number | undefined })[],
 ): Promise<void> {
   if (timers.length === 0) return;
-  await tx.query(
-    'WITH doomed AS MATERIALIZED (SELECT run_id, key FROM timers AS t WHERE EXISTS (SELECT 1 ' +
+  await tx.query({
+    name: 'reprise_delete_timers',
+    text:
+      'WITH doomed AS MATERIALIZED (SELECT run_id, key FROM timers AS t WHERE EXISTS (SELECT 1 ' +
       'FROM unnest($1::text[], $2::text[], $3::bigint[]) AS d (run_id, key, due_at_ms) ' +
       'WHERE d.run_id = t.run_id AND d.key = t.key ' +
       'AND (d.due_at_ms IS NULL OR d.due_at_ms = t.due_at_ms)) ' +
       `ORDER BY ${TIMER_LOCK_ORDER} FOR UPDATE) ` +
       'DELETE FROM timers AS t USING doomed WHERE t.run_id = doomed.run_id AND t.key = doomed.key',
-    [timers.map((t) => t.runId), timers.map((t) => t.key), timers.map((t) => t.dueAtMs ?? null)],
-  );
+    values: [
+      timers.map((t) => t.runId),
+      timers.map((t) => t.key),
+      timers.map((t) => t.dueAtMs ?? null),
+    ],
+  });
 }

@@ -8,13 +8,15 @@ import type { Queryable } from '../postgres-db.ts';
 export async function insertTasks(tx: Queryable, tasks: readonly NewTask[]): Promise<void> {
   if (tasks.length === 0) return;
   const rows = tasks.map(taskToRow);
-  await tx.query(
-    'INSERT INTO tasks (namespace, task_queue, kind, run_id, scheduled_event_id, attempt, ' +
+  await tx.query({
+    name: 'reprise_insert_tasks',
+    text:
+      'INSERT INTO tasks (namespace, task_queue, kind, run_id, scheduled_event_id, attempt, ' +
       'priority) SELECT namespace, task_queue, kind, run_id, scheduled_event_id, attempt, ' +
       'priority FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], ' +
       '$6::int[], $7::int[]) WITH ORDINALITY AS t (namespace, task_queue, kind, run_id, ' +
       'scheduled_event_id, attempt, priority, n) ORDER BY n',
-    [
+    values: [
       rows.map((r) => r.namespace),
       rows.map((r) => r.task_queue),
       rows.map((r) => r.kind),
@@ -23,13 +25,17 @@ export async function insertTasks(tx: Queryable, tasks: readonly NewTask[]): Pro
       rows.map((r) => r.attempt),
       rows.map((r) => r.priority),
     ],
-  );
+  });
 }
 
 /** Deletes tasks by id; missing ones change nothing. */
 export async function deleteTasks(tx: Queryable, taskIds: readonly number[]): Promise<void> {
   if (taskIds.length === 0) return;
-  await tx.query('DELETE FROM tasks WHERE task_id = ANY($1::bigint[])', [taskIds]);
+  await tx.query({
+    name: 'reprise_delete_tasks',
+    text: 'DELETE FROM tasks WHERE task_id = ANY($1::bigint[])',
+    values: [taskIds],
+  });
 }
 
 /**
@@ -43,11 +49,13 @@ export async function findTasks(db: Queryable, req: FindTasksRequest): Promise<T
       `findTasks: limit must be a whole number of at least 1 (got ${String(req.limit)}).`,
     );
   }
-  const { rows } = await db.query(
-    'SELECT task_id, run_id, scheduled_event_id, attempt, priority FROM tasks ' +
+  const { rows } = await db.query({
+    name: 'reprise_find_tasks',
+    text:
+      'SELECT task_id, run_id, scheduled_event_id, attempt, priority FROM tasks ' +
       'WHERE namespace = $1 AND task_queue = $2 AND kind = $3 AND task_id <> ALL($4::bigint[]) ' +
       'ORDER BY priority, task_id LIMIT $5',
-    [req.namespace, req.taskQueue, req.kind, req.skipTaskIds, req.limit],
-  );
+    values: [req.namespace, req.taskQueue, req.kind, req.skipTaskIds, req.limit],
+  });
   return rows.map((row) => queuedTaskFromRow(req, row));
 }
