@@ -35,16 +35,12 @@ export async function upsertTimers(tx: Queryable, timers: readonly NewTimer[]): 
     name: 'reprise_upsert_timers',
     text:
       'INSERT INTO timers (run_id, key, due_at_ms, payload) ' +
-      'SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[]) ' +
-      `AS t (run_id, key, due_at_ms, payload) ORDER BY ${TIMER_LOCK_ORDER} ` +
+      'SELECT * FROM json_to_recordset($1::json) ' +
+      `AS t (run_id text, key text, due_at_ms bigint, payload text) ORDER BY ${TIMER_LOCK_ORDER} ` +
       'ON CONFLICT (run_id, key) DO UPDATE SET due_at_ms = excluded.due_at_ms, ' +
       'payload = excluded.payload, lease_until_ms = 0, lease_owner = NULL',
-    values: [
-      rows.map((r) => r.run_id),
-      rows.map((r) => r.key),
-      rows.map((r) => r.due_at_ms),
-      rows.map((r) => r.payload),
-    ],
+    // One JSON text for all the rows (as insertTasks, for the same reason).
+    values: [JSON.stringify(rows)],
   });
 }
 

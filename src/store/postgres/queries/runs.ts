@@ -108,16 +108,13 @@ const RUN_LOCK_ORDER = 'run_id COLLATE "C"';
  * would: parsing and planning this statement anew took ~0.4 ms.
  */
 const COMPARE_AND_SET_RUNS =
-  'WITH u AS (SELECT * FROM unnest($1::text[], $2::int[], $3::int[], $4::text[], ' +
-  '$5::bigint[], $6::int[], $7::text[], $8::text[], $9::text[], $10::int[], $11::int[]) ' +
-  'WITH ORDINALITY AS u (run_id, expected_version, expected_next_event_id, status, ' +
-  'close_time_ms, next_event_id, search_attributes, memo, held_by, first_event_id, ' +
-  'last_event_id, n) ' +
-  'JOIN json_array_elements_text($12::json) WITH ORDINALITY AS s (state, n) USING (n) ' +
-  'JOIN json_array_elements_text($13::json) WITH ORDINALITY AS e (events, n) USING (n)), ' +
+  'WITH u AS (SELECT * FROM json_to_recordset($1::json) AS u (run_id text, ' +
+  'expected_version int, expected_next_event_id int, status text, close_time_ms bigint, ' +
+  'next_event_id int, state text, search_attributes text, memo text, held_by text, ' +
+  'first_event_id int, last_event_id int, events text)), ' +
   // The rows are locked in RUN_LOCK_ORDER before the update touches any of them: the update
   // only changes rows this has returned, so whatever its plan it waits for none out of order.
-  'locked AS MATERIALIZED (SELECT run_id FROM runs WHERE run_id = ANY($1::text[]) ' +
+  'locked AS MATERIALIZED (SELECT run_id FROM runs WHERE run_id IN (SELECT run_id FROM u) ' +
   `ORDER BY ${RUN_LOCK_ORDER} FOR UPDATE), ` +
   'cas AS (UPDATE runs AS r SET status = u.status, close_time_ms = u.close_time_ms, ' +
   'next_event_id = u.next_event_id, version = u.expected_version + 1, state = u.state, ' +
@@ -153,22 +150,27 @@ export async function compareAndSetRuns(
   const { rows } = await tx.query<{ run_id: string }>({
     name: 'reprise_compare_and_set_runs',
     text: COMPARE_AND_SET_RUNS,
+    // One JSON text for all the runs: in PostgreSQL arrays, node-postgres would escape each
+    // element (and every character of the states and events) in JavaScript; JSON.stringify does
+    // it natively, and the server parses it once.
     values: [
-      updates.map((u) => u.runId),
-      updates.map((u) => u.expectedVersion),
-      updates.map((u) => u.expectedNextEventId),
-      updates.map((u) => u.status),
-      updates.map((u) => u.closeTimeMs),
-      updates.map((u) => u.nextEventId),
-      updates.map((u) => u.searchAttributes),
-      updates.map((u) => u.memo),
-      updates.map((u) => u.heldBy),
-      batches.map((b) => b?.first_event_id ?? null),
-      batches.map((b) => b?.last_event_id ?? null),
-      // The large texts as JSON arrays: in a PostgreSQL array, node-postgres would escape every
-      // character of them in JavaScript; JSON.stringify does it natively.
-      JSON.stringify(updates.map((u) => u.state)),
-      JSON.stringify(batches.map((b) => b?.events ?? null)),
+      JSON.stringify(
+        updates.map((u, i) => ({
+          run_id: u.runId,
+          expected_version: u.expectedVersion,
+          expected_next_event_id: u.expectedNextEventId,
+          status: u.status,
+          close_time_ms: u.closeTimeMs,
+          next_event_id: u.nextEventId,
+          state: u.state,
+          search_attributes: u.searchAttributes,
+          memo: u.memo,
+          held_by: u.heldBy,
+          first_event_id: batches[i]?.first_event_id ?? null,
+          last_event_id: batches[i]?.last_event_id ?? null,
+          events: batches[i]?.events ?? null,
+        })),
+      ),
     ],
   });
   return new Set(rows.map((r) => r.run_id));

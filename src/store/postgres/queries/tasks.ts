@@ -7,24 +7,18 @@ import type { Queryable } from '../postgres-db.ts';
 /** Inserts tasks in one statement; their ids (identity) grow in the order given. */
 export async function insertTasks(tx: Queryable, tasks: readonly NewTask[]): Promise<void> {
   if (tasks.length === 0) return;
-  const rows = tasks.map(taskToRow);
+  // One JSON text for all the rows: node-postgres would escape each element of PostgreSQL
+  // arrays in JavaScript; JSON.stringify does it natively.
   await tx.query({
     name: 'reprise_insert_tasks',
     text:
       'INSERT INTO tasks (namespace, task_queue, kind, run_id, scheduled_event_id, attempt, ' +
       'priority) SELECT namespace, task_queue, kind, run_id, scheduled_event_id, attempt, ' +
-      'priority FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], ' +
-      '$6::int[], $7::int[]) WITH ORDINALITY AS t (namespace, task_queue, kind, run_id, ' +
+      'priority FROM ROWS FROM (json_to_recordset($1::json) AS (namespace text, ' +
+      'task_queue text, kind text, run_id text, scheduled_event_id int, attempt int, ' +
+      'priority int)) WITH ORDINALITY AS t (namespace, task_queue, kind, run_id, ' +
       'scheduled_event_id, attempt, priority, n) ORDER BY n',
-    values: [
-      rows.map((r) => r.namespace),
-      rows.map((r) => r.task_queue),
-      rows.map((r) => r.kind),
-      rows.map((r) => r.run_id),
-      rows.map((r) => r.scheduled_event_id),
-      rows.map((r) => r.attempt),
-      rows.map((r) => r.priority),
-    ],
+    values: [JSON.stringify(tasks.map(taskToRow))],
   });
 }
 
