@@ -165,10 +165,10 @@ export class PostgresStore implements Store {
 
   /**
    * Group commit: appends that arrive while the store is busy share one transaction (with the
-   * run creations of that turn, createRun), a few statements for all of them
-   * (appendBatchWrites), so one commit and its WAL flush serve many
-   * runs' steps. At most `maxBatches` such transactions run at once; an append that arrives when
-   * fewer do is committed at the end of its turn of the event loop, with the others of that turn.
+   * run creations of that turn, createRun), a few statements for all of them (appendBatchWrites),
+   * so one commit and its WAL flush serve many runs' steps. At most `maxBatches` such
+   * transactions run at once; an append that arrives when fewer do is committed at the end of its
+   * turn of the event loop, with the others of that turn.
    * A lingering append (`linger`, ADR 0007) is held up to the linger window for its run's next
    * write, and the two commit in one transaction (the second's compare-and-set expects what the
    * first leaves). One run's conflict fails only its own appends (and those decided on them,
@@ -475,8 +475,8 @@ export class PostgresStore implements Store {
 
   /**
    * Commits the appends still lingering, waits for the writes queued or in flight (appends, run
-   * creations) and every other call made before it (also one still waiting for a connection), then closes the pool. Closing twice is
-   * a no-op; any other call after close throws.
+   * creations) and every other call made before it (also one still waiting for a connection),
+   * then closes the pool. Closing twice is a no-op; any other call after close throws.
    */
   async close(): Promise<void> {
     this.#closing = true;

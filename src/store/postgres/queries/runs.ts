@@ -31,13 +31,13 @@ export interface NewRun {
  * holds already, waits for a concurrent insert of the id to end, and leaves the transaction
  * usable, so the lookup that follows, a statement of its own under READ COMMITTED, sees the run
  * that holds the id now. When that run closed before it could be named (it no longer holds the
- * id), the refused run is inserted again, up to INSERT_ATTEMPTS times. A duplicate run id is left
- * to raise its unique violation (the caller's error context names it), as is a namespace that
- * does not exist.
+ * id), the refused run is inserted again, up to INSERT_ATTEMPTS times (then it is refused with an
+ * `IllegalStateError`). A run id that exists already is left to raise its unique violation (the
+ * caller's error context names it), as is a namespace that does not exist.
  *
  * Rows are inserted in (namespace, workflow id) order, the runs of one workflow id in the order
- * given: two transactions inserting runs of the same workflow ids wait for each other's ids in one
- * order, never in a cycle. (So `seq`, the insert order, follows that order within one call.)
+ * given: the inserts of two transactions with the same workflow ids wait for each other's ids in
+ * one order, never in a cycle. (So `seq`, the insert order, follows that order within one call.)
  */
 export async function insertRuns<T extends NewRun>(
   tx: Queryable,
