@@ -1,10 +1,16 @@
-// The PostgreSQL store's group commit: appends of many runs that arrive together share one
-// transaction (a few statements for all of them), and still fail one by one.
+// The PostgreSQL store's group commit: appends and run creations of many runs that arrive together
+// share one transaction (a few statements for all of them), and still fail one by one.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { InvalidArgumentError, RunConflictError } from '../../src/errors.ts';
+import {
+  IllegalStateError,
+  InvalidArgumentError,
+  NamespaceNotFoundError,
+  RunConflictError,
+  WorkflowExecutionAlreadyStartedError,
+} from '../../src/errors.ts';
 import type { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
-import type { AppendToRunRequest, RunRecord } from '../../src/store/store.ts';
+import type { AppendToRunRequest, CreateRunRequest, RunRecord } from '../../src/store/store.ts';
 import { freshSchema, openTestPostgresStore } from '../helpers/postgres.ts';
 import {
   appendRequest,
@@ -37,7 +43,29 @@ function turns(n: number): Promise<void> {
     : new Promise((r) => setImmediate(() => void turns(n - 1).then(r)));
 }
 
-describe('PostgreSQL store: group commit of appends', () => {
+/** The creation of `run` with its start events, its first workflow task and two timers. */
+function creation(run: RunRecord): CreateRunRequest {
+  return {
+    ...createRequest(run),
+    timers: [
+      makeTimer(run, { key: 'a', dueAtMs: 1_000 }),
+      makeTimer(run, { key: 'b', dueAtMs: 2_000 }),
+    ],
+  };
+}
+
+/** Asserts that `result` is a rejection with an error of class `type`, and returns the error. */
+function rejectedWith<E extends Error>(
+  result: PromiseSettledResult<void> | undefined,
+  type: new (...args: never[]) => E,
+): E {
+  assert.equal(result?.status, 'rejected');
+  const e: unknown = result.reason;
+  assert.ok(e instanceof type, String(e));
+  return e;
+}
+
+describe('PostgreSQL store: group commit', () => {
   let schema: string;
   let reader: PostgresStore;
   before(async () => {
@@ -217,4 +245,161 @@ describe('PostgreSQL store: group commit of appends', () => {
       assert.ok(last !== undefined);
       assert.deepEqual(await signalsOf(reader, last), ['next']);
     }));
+
+  describe('run creations', () => {
+    /** Whether `run` was written: its row, its history and its workflow task. */
+    async function written(run: RunRecord): Promise<boolean> {
+      const row = await reader.getRun({ runId: run.runId });
+      const events = await reader.readHistory({ runId: run.runId });
+      const tasks = await findTasks(reader, { taskQueue: run.taskQueue, limit: 100 });
+      const queued = tasks.some((t) => t.runId === run.runId);
+      assert.equal(events.length > 0, row !== undefined, `history of ${run.runId} as its row`);
+      assert.equal(queued, row !== undefined, `task of ${run.runId} as its row`);
+      return row !== undefined;
+    }
+
+    test('creations sent in one turn commit in one transaction, each with its history, task and timers', () =>
+      withStore({}, async (store) => {
+        const taskQueue = `q-${freshSchema()}`;
+        const runs = Array.from({ length: 12 }, () => makeRun({ taskQueue }));
+        const before = store.writeTransactions;
+        await Promise.all(runs.map((run) => store.createRun(creation(run))));
+        assert.equal(store.writeTransactions - before, 1, 'one transaction for all');
+        for (const run of runs) {
+          assert.deepEqual(await reader.getRun({ runId: run.runId }), run);
+          assert.deepEqual(
+            await reader.readHistory({ runId: run.runId }),
+            createRequest(run).events,
+          );
+        }
+        const tasks = await findTasks(reader, { taskQueue, limit: 100 });
+        assert.deepEqual(
+          tasks.map((t) => t.runId),
+          runs.map((r) => r.runId),
+          'task ids grow in the order the creations arrived',
+        );
+        const timers = await reader.takeDueTimers({ nowMs: 10_000, leaseMs: 1, limit: 1_000 });
+        for (const run of runs) {
+          const keys = timers
+            .filter((t) => t.runId === run.runId)
+            .map((t) => t.key)
+            .sort();
+          assert.deepEqual(keys, ['a', 'b'], `timers of ${run.runId}`);
+        }
+      }));
+
+    test('a creation whose workflow id is running is refused naming the running run; the others commit', () =>
+      withStore({}, async (store) => {
+        const taskQueue = `q-${freshSchema()}`;
+        const running = makeRun({ taskQueue });
+        await store.createRun(creation(running));
+        const runs = Array.from({ length: 5 }, (_, i) =>
+          makeRun({ taskQueue, ...(i === 2 && { workflowId: running.workflowId }) }),
+        );
+        const before = store.writeTransactions;
+        const results = await Promise.allSettled(runs.map((run) => store.createRun(creation(run))));
+        assert.equal(store.writeTransactions - before, 1);
+        for (const [i, run] of runs.entries()) {
+          if (i === 2) {
+            const e = rejectedWith(results[i], WorkflowExecutionAlreadyStartedError);
+            assert.equal(e.runId, running.runId);
+            assert.equal(e.workflowId, running.workflowId);
+          } else {
+            assert.equal(results[i]?.status, 'fulfilled', `run ${i}`);
+          }
+          assert.equal(await written(run), i !== 2, `run ${i} written`);
+        }
+        const timers = await reader.takeDueTimers({ nowMs: 10_000, leaseMs: 1, limit: 1_000 });
+        assert.ok(!timers.some((t) => t.runId === runs[2]?.runId), 'the refused one has no timer');
+      }));
+
+    test('two creations of one workflow id in one turn: the first commits, the second is refused naming it', () =>
+      withStore({}, async (store) => {
+        const first = makeRun({ taskQueue: `q-${freshSchema()}` });
+        const second = makeRun({ taskQueue: first.taskQueue, workflowId: first.workflowId });
+        const other = makeRun({ taskQueue: first.taskQueue });
+        const before = store.writeTransactions;
+        const results = await Promise.allSettled(
+          [first, second, other].map((run) => store.createRun(creation(run))),
+        );
+        assert.equal(store.writeTransactions - before, 1);
+        assert.equal(results[0]?.status, 'fulfilled');
+        assert.equal(
+          rejectedWith(results[1], WorkflowExecutionAlreadyStartedError).runId,
+          first.runId,
+        );
+        assert.equal(results[2]?.status, 'fulfilled');
+        assert.equal(await written(first), true);
+        assert.equal(await written(second), false);
+        assert.equal(await written(other), true);
+      }));
+
+    test('a creation in a namespace that does not exist, or with a run id that does, fails alone; the others commit', () =>
+      withStore({}, async (store) => {
+        const taskQueue = `q-${freshSchema()}`;
+        const existing = makeRun({ taskQueue });
+        await store.createRun(creation(existing));
+        const runs = Array.from({ length: 6 }, (_, i) =>
+          makeRun({
+            taskQueue,
+            ...(i === 1 && { namespace: `missing-${freshSchema()}` }),
+            ...(i === 4 && { runId: existing.runId }),
+          }),
+        );
+        const results = await Promise.allSettled(runs.map((run) => store.createRun(creation(run))));
+        const missing = rejectedWith(results[1], NamespaceNotFoundError);
+        assert.equal(missing.namespace, runs[1]?.namespace);
+        const duplicate = rejectedWith(results[4], IllegalStateError);
+        assert.match(duplicate.message, new RegExp(`run id ${existing.runId} already exists`));
+        for (const [i, run] of runs.entries()) {
+          if (i === 1 || i === 4) continue;
+          assert.equal(results[i]?.status, 'fulfilled', `run ${i}`);
+          assert.equal(await written(run), true, `run ${i} written`);
+        }
+        assert.equal(await written(runs[1] ?? existing), false);
+        assert.equal(
+          (await reader.getRun({ runId: existing.runId }))?.workflowId,
+          existing.workflowId,
+          'the existing run is left as it was',
+        );
+      }));
+
+    test('creations and appends of other runs in one turn share one transaction', () =>
+      withStore({}, async (store) => {
+        const [a, b] = await createRuns(store, 2);
+        assert.ok(a !== undefined && b !== undefined);
+        const created = Array.from({ length: 3 }, () => makeRun({ taskQueue: a.taskQueue }));
+        const before = store.writeTransactions;
+        await Promise.all([
+          store.appendToRun(signalAppend(a, 'a')),
+          ...created.map((run) => store.createRun(creation(run))),
+          store.appendToRun(signalAppend(b, 'b')),
+        ]);
+        assert.equal(store.writeTransactions - before, 1);
+        assert.deepEqual(await signalsOf(reader, a), ['a']);
+        assert.deepEqual(await signalsOf(reader, b), ['b']);
+        for (const run of created) assert.equal(await written(run), true);
+      }));
+
+    test('an append to a run created in the same turn finds it: creations are written first', () =>
+      withStore({}, async (store) => {
+        const run = makeRun({ taskQueue: `q-${freshSchema()}` });
+        const before = store.writeTransactions;
+        await Promise.all([
+          store.createRun(creation(run)),
+          store.appendToRun(signalAppend(run, 'early')),
+        ]);
+        assert.equal(store.writeTransactions - before, 1);
+        assert.deepEqual(await signalsOf(reader, run), ['early']);
+      }));
+
+    test('close waits for the creations still queued', async () => {
+      const store = await openTestPostgresStore({ schema });
+      const run = makeRun({ taskQueue: `q-${freshSchema()}` });
+      const created = store.createRun(creation(run));
+      await store.close();
+      await created;
+      assert.equal(await written(run), true);
+    });
+  });
 });

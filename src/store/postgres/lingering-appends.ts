@@ -1,14 +1,7 @@
 // Appends that wait for their run's next write (AppendToRunRequest.linger, ADR 0007): an activity
 // result whose workflow task went straight back to the worker waits, up to the linger window, for
 // that task's answer, and the two commit in one transaction: one commit a step, not two.
-import type { AppendToRunRequest } from '../store.ts';
-
-/** An append with the callbacks of the promise its caller holds. */
-export interface PendingAppend {
-  readonly req: AppendToRunRequest;
-  resolve(): void;
-  reject(e: unknown): void;
-}
+import type { PendingAppend } from './write-queue.ts';
 
 /**
  * At most one held append per run. A held append leaves when its run's next write takes it
@@ -50,12 +43,4 @@ export class LingeringAppends {
   takeAll(): PendingAppend[] {
     return [...this.#held.keys()].flatMap((runId) => this.take(runId) ?? []);
   }
-}
-
-/**
- * Whether an append may share a transaction with its run's other appends: one that also creates
- * a run or registers search attributes may be refused after it wrote, and is committed alone.
- */
-export function isPlainAppend(req: AppendToRunRequest): boolean {
-  return req.createRun === undefined && req.registerSearchAttributes === undefined;
 }

@@ -32,12 +32,13 @@ import * as runs from './queries/runs.ts';
 import * as tasks from './queries/tasks.ts';
 import * as timers from './queries/timers.ts';
 import * as workers from './queries/workers.ts';
-import { LingeringAppends, isPlainAppend } from './lingering-appends.ts';
-import type { PendingAppend } from './lingering-appends.ts';
-import { AppendQueue } from './append-queue.ts';
+import { LingeringAppends } from './lingering-appends.ts';
+import { WriteQueue, mayShare } from './write-queue.ts';
+import type { PendingAppend, PendingWrite, Take } from './write-queue.ts';
 import {
   appendBatchWrites,
   appendWrites,
+  createBatchWrites,
   createRunWrites,
   runWriteErrorContext,
 } from './run-writes.ts';
@@ -52,8 +53,8 @@ export interface PostgresStoreOptions extends PostgresDbOptions {
    */
   lingerMs?: number | undefined;
   /**
-   * How many group-commit transactions of appends may run at once (default 2): appends that
-   * arrive while that many run wait, and share the next one.
+   * How many group-commit transactions (of appends and run creations) may run at once (default
+   * 2): writes that arrive while that many run wait, and share the next one.
    */
   maxBatches?: number | undefined;
 }
@@ -63,6 +64,9 @@ const DEFAULT_MAX_BATCHES = 2;
 /** Runs in one group commit: statement sizes stay bounded (and within 65,535 parameters). */
 const MAX_RUNS_PER_BATCH = 1_000;
 
+/** What one group commit writes: creations first, then the chains of appends. */
+type Batch = Pick<Take, 'creations' | 'chains'>;
+
 export class PostgresStore implements Store {
   readonly #db: PostgresDb;
   /** Appends that failed: a write decided on one of them (`after`) fails too. */
@@ -70,12 +74,12 @@ export class PostgresStore implements Store {
   #transactions = 0;
   /** Appends held for their run's next write (`linger`). */
   readonly #lingering: LingeringAppends;
-  /** Appends waiting for a transaction. */
-  readonly #queue = new AppendQueue();
+  /** Appends and run creations waiting for a transaction. */
+  readonly #queue = new WriteQueue();
   readonly #maxBatches: number;
   #batchesInFlight = 0;
   #flushScheduled = false;
-  /** Appends not answered yet: close() waits for them. */
+  /** Appends and run creations not answered yet: close() waits for them. */
   readonly #unanswered = new Set<Promise<void>>();
   #closing = false;
 
@@ -132,9 +136,19 @@ export class PostgresStore implements Store {
   /** Namespaces seen to exist: they are never removed, so one read each is enough. */
   readonly #namespaces = new Set<string>();
 
+  /**
+   * Group commit, as appendToRun's: creations that arrive together share one transaction with
+   * the appends of that turn, written before them in a few statements for all of them
+   * (createBatchWrites). One refused for its workflow id (`WorkflowExecutionAlreadyStartedError`)
+   * writes nothing and fails alone; any other error of the shared transaction (a run id that
+   * exists, a namespace that does not) has each creation committed again alone, so that it fails
+   * only itself. A creation that registers search attributes is a transaction of its own.
+   */
   async createRun(req: CreateRunRequest): Promise<void> {
     assertCreateSequence(req);
-    await this.#write(runWriteErrorContext('createRun', req), (tx) => createRunWrites(tx, req));
+    await this.#answered((resolve, reject) => {
+      this.#enqueue({ kind: 'create', req, resolve, reject });
+    });
   }
 
   async getRun(req: { runId: string }): Promise<RunRecord | undefined> {
@@ -150,10 +164,11 @@ export class PostgresStore implements Store {
   }
 
   /**
-   * Group commit: appends that arrive while the store is busy share one transaction, a few
-   * statements for all of them (appendBatchWrites), so one commit and its WAL flush serve many
-   * runs' steps. At most `maxBatches` such transactions run at once; an append that arrives when
-   * fewer do is committed at the end of its turn of the event loop, with the others of that turn.
+   * Group commit: appends that arrive while the store is busy share one transaction (with the
+   * run creations of that turn, createRun), a few statements for all of them (appendBatchWrites),
+   * so one commit and its WAL flush serve many runs' steps. At most `maxBatches` such
+   * transactions run at once; an append that arrives when fewer do is committed at the end of its
+   * turn of the event loop, with the others of that turn.
    * A lingering append (`linger`, ADR 0007) is held up to the linger window for its run's next
    * write, and the two commit in one transaction (the second's compare-and-set expects what the
    * first leaves). One run's conflict fails only its own appends (and those decided on them,
@@ -161,8 +176,9 @@ export class PostgresStore implements Store {
    * alone, so that one bad write fails only itself. Every caller is answered after the commit.
    */
   appendToRun(req: AppendToRunRequest): Promise<void> {
-    const out = new Promise<void>((resolve, reject) => {
+    return this.#answered((resolve, reject) => {
       const pending: PendingAppend = {
+        kind: 'append',
         req,
         resolve: () => {
           this.#queue.settled(req);
@@ -170,7 +186,7 @@ export class PostgresStore implements Store {
         },
         reject: (e) => {
           this.#queue.settled(req);
-          reject(ensureError(e));
+          reject(e);
         },
       };
       try {
@@ -180,12 +196,21 @@ export class PostgresStore implements Store {
         return;
       }
       const held = this.#lingering.take(req.runId);
-      if (held === undefined && req.linger === true && isPlainAppend(req) && !this.#closing) {
+      if (held === undefined && req.linger === true && mayShare(pending) && !this.#closing) {
         this.#lingering.hold(pending);
         return;
       }
       if (held === undefined) this.#enqueue(pending);
       else this.#enqueue(held, pending);
+    });
+  }
+
+  /** The promise a queued write's caller holds, settled by `start`'s callbacks; close() waits. */
+  #answered(start: (resolve: () => void, reject: (e: unknown) => void) => void): Promise<void> {
+    const out = new Promise<void>((resolve, reject) => {
+      start(resolve, (e) => {
+        reject(ensureError(e));
+      });
     });
     this.#unanswered.add(out);
     const forget = () => this.#unanswered.delete(out);
@@ -193,12 +218,12 @@ export class PostgresStore implements Store {
     return out;
   }
 
-  #enqueue(...appends: PendingAppend[]): void {
-    this.#queue.push(...appends);
+  #enqueue(...writes: PendingWrite[]): void {
+    this.#queue.push(...writes);
     this.#scheduleFlush();
   }
 
-  /** Flushes at the end of this turn, if a transaction may begin and any append waits. */
+  /** Flushes at the end of this turn, if a transaction may begin and any write waits. */
   #scheduleFlush(): void {
     if (this.#flushScheduled || this.#queue.length === 0) return;
     if (this.#batchesInFlight >= this.#maxBatches) return;
@@ -211,40 +236,59 @@ export class PostgresStore implements Store {
 
   #flush(): void {
     while (this.#batchesInFlight < this.#maxBatches && this.#queue.length > 0) {
-      const { chains, alone } = this.#queue.take(MAX_RUNS_PER_BATCH);
-      for (const p of alone) {
-        void this.#commitAlone(p).finally(() => {
+      const { creations, chains, alone } = this.#queue.take(MAX_RUNS_PER_BATCH);
+      for (const w of alone) {
+        void this.#commitAlone(w).finally(() => {
           this.#scheduleFlush();
         });
       }
-      if (chains.length === 0) return;
+      if (creations.length === 0 && chains.length === 0) return;
       this.#batchesInFlight++;
-      void this.#commitBatch(chains).finally(() => {
+      void this.#commitBatch({ creations, chains }).finally(() => {
         this.#batchesInFlight--;
         this.#scheduleFlush();
       });
     }
   }
 
-  /** Commits `chains` (one run's plain appends each) in one transaction, and answers each. */
-  async #commitBatch(chains: readonly PendingAppend[][]): Promise<void> {
+  /**
+   * Commits `batch` (run creations, then one run's plain appends each chain) in one transaction,
+   * and answers each write. Creations come first: an append to a run created in the same batch
+   * finds it.
+   */
+  async #commitBatch(batch: Batch): Promise<void> {
+    const { creations, chains } = batch;
+    let refused: Map<CreateRunRequest, Error>;
     let lost: Map<AppendToRunRequest, RunConflictError>;
     try {
-      lost = await this.#write('appendToRun', (tx) =>
-        appendBatchWrites(
+      ({ refused, lost } = await this.#write(batchErrorContext(batch), async (tx) => ({
+        refused: await createBatchWrites(
+          tx,
+          creations.map((p) => p.req),
+        ),
+        lost: await appendBatchWrites(
           tx,
           chains.map((chain) => chain.map((p) => p.req)),
           this.#failedWrites,
         ),
-      );
+      })));
     } catch (e) {
-      if (chains.length > 1 && !(e instanceof UnavailableError)) {
-        // Not a conflict (those fail only their own): one run's bad write must not fail others.
-        await Promise.all(chains.map((chain) => this.#commitBatch([chain])));
+      if (creations.length + chains.length > 1 && !(e instanceof UnavailableError)) {
+        // Not a conflict or a refusal (those fail only their own): one write the database refuses
+        // must not fail the others. Creations first again, as in the batch.
+        await Promise.all(creations.map((p) => this.#commitBatch({ creations: [p], chains: [] })));
+        await Promise.all(
+          chains.map((chain) => this.#commitBatch({ creations: [], chains: [chain] })),
+        );
         return;
       }
-      for (const p of chains.flat()) this.#failed(p, e);
+      for (const p of [...creations, ...chains.flat()]) this.#failed(p, e);
       return;
+    }
+    for (const p of creations) {
+      const refusal = refused.get(p.req);
+      if (refusal === undefined) p.resolve();
+      else this.#failed(p, refusal);
     }
     for (const p of chains.flat()) {
       const conflict = lost.get(p.req);
@@ -253,27 +297,42 @@ export class PostgresStore implements Store {
     }
   }
 
-  /** Commits an append that also creates a run or registers attributes, in its own transaction. */
-  async #commitAlone(p: PendingAppend): Promise<void> {
-    const { req } = p;
-    if (req.after !== undefined && this.#failedWrites.has(req.after)) {
-      this.#failed(p, new RunConflictError(req.runId, req.expectedNextEventId));
+  /**
+   * Commits a write that may be refused after it wrote (an append that also creates a run, a write
+   * that registers search attributes) in its own transaction.
+   */
+  async #commitAlone(w: PendingWrite): Promise<void> {
+    if (w.kind === 'append' && w.req.after !== undefined && this.#failedWrites.has(w.req.after)) {
+      this.#failed(w, new RunConflictError(w.req.runId, w.req.expectedNextEventId));
       return;
     }
     try {
-      await this.#write(runWriteErrorContext('appendToRun', req.createRun), (tx) =>
-        appendWrites(tx, req),
-      );
+      await this.#writeAlone(w);
     } catch (e) {
-      this.#failed(p, e);
+      this.#failed(w, e);
       return;
     }
-    p.resolve();
+    w.resolve();
   }
 
-  /** Recorded before the caller (or a write `after` this one) sees the rejection. */
-  #failed(pending: PendingAppend, e: unknown): void {
-    this.#failedWrites.add(pending.req);
+  async #writeAlone(w: PendingWrite): Promise<void> {
+    switch (w.kind) {
+      case 'append':
+        await this.#write(runWriteErrorContext('appendToRun', w.req.createRun), (tx) =>
+          appendWrites(tx, w.req),
+        );
+        return;
+      case 'create':
+        await this.#write(runWriteErrorContext('createRun', w.req), (tx) =>
+          createRunWrites(tx, w.req),
+        );
+        return;
+    }
+  }
+
+  /** An append is recorded before the caller (or a write `after` it) sees the rejection. */
+  #failed(pending: PendingWrite, e: unknown): void {
+    if (pending.kind === 'append') this.#failedWrites.add(pending.req);
     pending.reject(e);
   }
 
@@ -415,9 +474,9 @@ export class PostgresStore implements Store {
   }
 
   /**
-   * Commits the appends still lingering, waits for the writes in flight and every other call made
-   * before it (also one still waiting for a connection), then closes the pool. Closing twice is
-   * a no-op; any other call after close throws.
+   * Commits the appends still lingering, waits for the writes queued or in flight (appends, run
+   * creations) and every other call made before it (also one still waiting for a connection),
+   * then closes the pool. Closing twice is a no-op; any other call after close throws.
    */
   async close(): Promise<void> {
     this.#closing = true;
@@ -435,4 +494,18 @@ export class PostgresStore implements Store {
     if (opts.durable) this.#transactions++;
     return out;
   }
+}
+
+/**
+ * How the errors of a group commit read. Only a batch of one write hands its error to its
+ * caller as it is (a larger one is committed again write by write, unless the server is
+ * unavailable): one creation alone reads as createRun's.
+ */
+function batchErrorContext(batch: Batch): string | PostgresErrorContext {
+  const [only] = batch.creations;
+  if (only !== undefined && batch.creations.length === 1 && batch.chains.length === 0) {
+    return runWriteErrorContext('createRun', only.req);
+  }
+  if (batch.creations.length === 0) return 'appendToRun';
+  return batch.chains.length === 0 ? 'createRun' : 'createRun and appendToRun';
 }

@@ -5,20 +5,59 @@ import { heldByToColumn, objectToColumn, stateToColumn } from '../rows.ts';
 import type { AppendToRunRequest, CreateRunRequest } from '../store.ts';
 import type { Queryable } from './postgres-db.ts';
 import type { PostgresErrorContext } from './postgres-errors.ts';
-import { insertEvents } from './queries/history.ts';
-import { compareAndSetRuns, insertRun } from './queries/runs.ts';
+import { compareAndSetRuns, insertRuns } from './queries/runs.ts';
 import type { RunUpdate } from './queries/runs.ts';
 import { deleteTasks, insertTasks } from './queries/tasks.ts';
 import { deleteTimers, upsertTimers } from './timer-writes.ts';
 import { registerSearchAttributeTypes } from './visibility.ts';
 
-/** A new run with its first events, tasks and timers (createRun's guarantee). */
+/**
+ * A new run with its first events, tasks and timers (createRun's guarantee), for a creation of
+ * any kind. Throws `WorkflowExecutionAlreadyStartedError` when a Running run holds its workflow
+ * id (the caller's transaction is then rolled back, search attribute types too).
+ */
 export async function createRunWrites(tx: Queryable, req: CreateRunRequest): Promise<void> {
   await registerSearchAttributeTypes(tx, req.registerSearchAttributes);
-  await insertRun(tx, req.run, req.heldBy);
-  await insertEvents(tx, req.run.runId, req.events);
-  await insertTasks(tx, req.tasks);
-  await upsertTimers(tx, req.timers);
+  const refusal = (await createBatchWrites(tx, [req])).get(req);
+  if (refusal !== undefined) throw refusal;
+}
+
+/**
+ * The writes of many run creations (their search attribute types, if any, registered already),
+ * a few statements however many: the runs and their events' rows in one (insertRuns), then their
+ * tasks in one, their ids growing in the order of `reqs`, then their timers in one.
+ *
+ * Returns the creations refused, each with its error, having written nothing: one whose workflow
+ * id a Running run holds (`WorkflowExecutionAlreadyStartedError` naming it, also one created
+ * earlier in `reqs`), and one whose run id an earlier one in `reqs` has. The others are written.
+ * Any other error (a run id that exists already, a namespace that does not) throws, and the
+ * caller's transaction writes nothing.
+ */
+export async function createBatchWrites(
+  tx: Queryable,
+  reqs: readonly CreateRunRequest[],
+): Promise<Map<CreateRunRequest, Error>> {
+  const refused = new Map<CreateRunRequest, Error>();
+  const runIds = new Set<string>();
+  const distinct: CreateRunRequest[] = [];
+  for (const req of reqs) {
+    const { runId } = req.run;
+    // One INSERT would skip the second silently when its workflow id is the first's.
+    if (runIds.has(runId)) refused.set(req, duplicateRunIdError('createRun', runId));
+    else distinct.push(req);
+    runIds.add(runId);
+  }
+  for (const [req, e] of await insertRuns(tx, distinct)) refused.set(req, e);
+  const created = reqs.filter((req) => !refused.has(req));
+  await insertTasks(
+    tx,
+    created.flatMap((req) => req.tasks),
+  );
+  await upsertTimers(
+    tx,
+    created.flatMap((req) => req.timers),
+  );
+  return refused;
 }
 
 /**
@@ -118,7 +157,7 @@ function runUpdateOf(req: AppendToRunRequest): RunUpdate {
 /**
  * How a run write's constraint violations read: a duplicate run id is a programming error (every
  * run needs a fresh id), a missing namespace is the caller's. (A clash on the running workflow
- * id is reported inside the transaction, by insertRun.)
+ * id is reported inside the transaction, by insertRuns.)
  */
 export function runWriteErrorContext(
   operation: string,
@@ -129,12 +168,18 @@ export function runWriteErrorContext(
   return {
     operation,
     onUniqueViolation: (constraint) =>
-      new IllegalStateError(
-        constraint === 'runs_pkey'
-          ? `${operation}: run id ${run.runId} already exists; every run needs a fresh id.`
-          : `${operation}: creating run ${run.runId} broke unique constraint ` +
+      constraint === 'runs_pkey'
+        ? duplicateRunIdError(operation, run.runId)
+        : new IllegalStateError(
+            `${operation}: creating run ${run.runId} broke unique constraint ` +
               `${constraint ?? '(unnamed)'}; a row with the same key already exists.`,
-      ),
+          ),
     onForeignKeyViolation: () => new NamespaceNotFoundError(run.namespace),
   };
+}
+
+function duplicateRunIdError(operation: string, runId: string): IllegalStateError {
+  return new IllegalStateError(
+    `${operation}: run id ${runId} already exists; every run needs a fresh id.`,
+  );
 }

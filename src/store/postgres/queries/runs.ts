@@ -12,70 +12,146 @@ import type { Queryable } from '../postgres-db.ts';
  */
 const INSERT_ATTEMPTS = 5;
 
-/**
- * Inserts a run, in the caller's transaction. A Running run of the same namespace and workflow
- * id (index runs_running_workflow_id) makes it throw `WorkflowExecutionAlreadyStartedError`
- * naming that run: `ON CONFLICT ... DO NOTHING` waits for a concurrent insert of the id to end
- * and leaves the transaction usable, so the lookup that follows, a statement of its own under
- * READ COMMITTED, sees the run that holds the id now. A duplicate run id is left to raise its
- * unique violation (the caller's error context names it).
- */
-export async function insertRun(
-  tx: Queryable,
-  run: RunRecord,
-  heldBy: readonly string[] | undefined,
-): Promise<void> {
-  const r = runToRow(run);
-  const params = [
-    r.run_id,
-    r.namespace,
-    r.workflow_id,
-    r.workflow_type,
-    r.task_queue,
-    r.status,
-    r.start_time_ms,
-    r.close_time_ms,
-    r.next_event_id,
-    r.version,
-    r.state,
-    r.search_attributes,
-    r.memo,
-    r.execution_time_ms,
-    heldByToColumn(heldBy),
-  ];
-  for (let attempt = 1; ; attempt++) {
-    const { rowCount } = await tx.query(
-      'INSERT INTO runs (run_id, namespace, workflow_id, workflow_type, task_queue, status, ' +
-        'start_time_ms, close_time_ms, next_event_id, version, state, search_attributes, memo, ' +
-        'execution_time_ms, held_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, ' +
-        '$12::jsonb, $13, $14, $15) ' +
-        "ON CONFLICT (namespace, workflow_id) WHERE status = 'Running' DO NOTHING",
-      params,
-    );
-    if (rowCount === 1) return;
-    const running = await runningRunId(tx, run.namespace, run.workflowId);
-    if (running !== undefined) {
-      throw new WorkflowExecutionAlreadyStartedError(run.workflowId, run.workflowType, running);
-    }
-    if (attempt >= INSERT_ATTEMPTS) {
-      throw new IllegalStateError(
-        `createRun: workflow id ${run.workflowId} kept being started and closed by others ` +
-          `while run ${run.runId} was inserted; retry the start.`,
-      );
-    }
-  }
+/** A run to insert, with the events it starts with and the processes holding its tasks. */
+export interface NewRun {
+  readonly run: RunRecord;
+  readonly events: readonly HistoryEvent[];
+  readonly heldBy?: readonly string[] | undefined;
 }
 
-async function runningRunId(
-  db: Queryable,
-  namespace: string,
-  workflowId: string,
-): Promise<string | undefined> {
-  const { rows } = await db.query<{ run_id: string }>(
-    "SELECT run_id FROM runs WHERE namespace = $1 AND workflow_id = $2 AND status = 'Running'",
-    [namespace, workflowId],
+/**
+ * Inserts runs with their first events' rows, in the caller's transaction, and returns the runs
+ * refused, each with its error; the others are written. A run is refused when a Running run of
+ * its namespace and workflow id holds the id (index runs_running_workflow_id): it gets
+ * `WorkflowExecutionAlreadyStartedError` naming that run, also when that run is one of `runs`,
+ * inserted before it by the same call (of several runs of one workflow id, the first in `runs`
+ * is inserted). The run ids must be distinct.
+ *
+ * `ON CONFLICT ... DO NOTHING` skips a row whose workflow id a row inserted by the same statement
+ * holds already, waits for a concurrent insert of the id to end, and leaves the transaction
+ * usable, so the lookup that follows, a statement of its own under READ COMMITTED, sees the run
+ * that holds the id now. When that run closed before it could be named (it no longer holds the
+ * id), the refused run is inserted again, up to INSERT_ATTEMPTS times (then it is refused with an
+ * `IllegalStateError`). A run id that exists already is left to raise its unique violation (the
+ * caller's error context names it), as is a namespace that does not exist.
+ *
+ * Rows are inserted in (namespace, workflow id) order, the runs of one workflow id in the order
+ * given: the inserts of two transactions with the same workflow ids wait for each other's ids in
+ * one order, never in a cycle. (So `seq`, the insert order, follows that order within one call.)
+ */
+export async function insertRuns<T extends NewRun>(
+  tx: Queryable,
+  runs: readonly T[],
+): Promise<Map<T, Error>> {
+  const refused = new Map<T, Error>();
+  let pending = runs;
+  for (let attempt = 1; pending.length > 0; attempt++) {
+    const inserted = await insertRunRows(tx, pending);
+    const clashed = pending.filter((r) => !inserted.has(r.run.runId));
+    if (clashed.length === 0) break;
+    const holders = await runningRunIds(
+      tx,
+      clashed.map((r) => r.run),
+    );
+    const again: T[] = [];
+    for (const r of clashed) {
+      const { run } = r;
+      const holder = holders.get(workflowKey(run));
+      if (holder !== undefined) {
+        refused.set(
+          r,
+          new WorkflowExecutionAlreadyStartedError(run.workflowId, run.workflowType, holder),
+        );
+      } else if (attempt >= INSERT_ATTEMPTS) {
+        refused.set(
+          r,
+          new IllegalStateError(
+            `createRun: workflow id ${run.workflowId} kept being started and closed by others ` +
+              `while run ${run.runId} was inserted; retry the start.`,
+          ),
+        );
+      } else {
+        again.push(r);
+      }
+    }
+    pending = again;
+  }
+  return refused;
+}
+
+/**
+ * One INSERT of `runs` and, in the same statement, their events' rows (for the runs inserted
+ * only). Returns the ids of the runs inserted: one whose workflow id a Running run holds is
+ * skipped.
+ */
+async function insertRunRows(tx: Queryable, runs: readonly NewRun[]): Promise<Set<string>> {
+  const rows = runs.map((r) => runToRow(r.run));
+  const batches = runs.map((r) =>
+    r.events.length === 0 ? undefined : eventsToBatchRow(r.run.runId, r.events),
   );
-  return rows[0]?.run_id;
+  // The large texts (state, events) go as parameters of their own (see compareAndSetRuns).
+  const large = runs.map((_, i) => `(${i + 1}, $${17 + 2 * i}::text, $${18 + 2 * i}::text)`);
+  const { rows: inserted } = await tx.query<{ run_id: string }>(
+    'WITH u AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], ' +
+      '$5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::int[], $10::int[], $11::text[], ' +
+      '$12::text[], $13::bigint[], $14::text[], $15::int[], $16::int[]) WITH ORDINALITY AS u ' +
+      '(run_id, namespace, workflow_id, workflow_type, task_queue, status, start_time_ms, ' +
+      'close_time_ms, next_event_id, version, search_attributes, memo, execution_time_ms, ' +
+      `held_by, first_event_id, last_event_id, n) JOIN (VALUES ${large.join(', ')}) AS large ` +
+      '(n, state, events) USING (n)), ' +
+      'ins AS (INSERT INTO runs (run_id, namespace, workflow_id, workflow_type, task_queue, ' +
+      'status, start_time_ms, close_time_ms, next_event_id, version, state, search_attributes, ' +
+      'memo, execution_time_ms, held_by) SELECT run_id, namespace, workflow_id, workflow_type, ' +
+      'task_queue, status, start_time_ms, close_time_ms, next_event_id, version, state, ' +
+      'search_attributes::jsonb, memo, execution_time_ms, held_by FROM u ' +
+      'ORDER BY namespace COLLATE "C", workflow_id COLLATE "C", n ' +
+      "ON CONFLICT (namespace, workflow_id) WHERE status = 'Running' DO NOTHING " +
+      'RETURNING run_id), ' +
+      // Only for the runs inserted: one statement, not one per run and table.
+      'appended AS (INSERT INTO history_batches (run_id, first_event_id, last_event_id, events) ' +
+      'SELECT u.run_id, u.first_event_id, u.last_event_id, u.events FROM u ' +
+      'JOIN ins ON ins.run_id = u.run_id WHERE u.events IS NOT NULL) ' +
+      'SELECT run_id FROM ins',
+    [
+      rows.map((r) => r.run_id),
+      rows.map((r) => r.namespace),
+      rows.map((r) => r.workflow_id),
+      rows.map((r) => r.workflow_type),
+      rows.map((r) => r.task_queue),
+      rows.map((r) => r.status),
+      rows.map((r) => r.start_time_ms),
+      rows.map((r) => r.close_time_ms),
+      rows.map((r) => r.next_event_id),
+      rows.map((r) => r.version),
+      rows.map((r) => r.search_attributes),
+      rows.map((r) => r.memo),
+      rows.map((r) => r.execution_time_ms),
+      runs.map((r) => heldByToColumn(r.heldBy)),
+      batches.map((b) => b?.first_event_id ?? null),
+      batches.map((b) => b?.last_event_id ?? null),
+      ...rows.flatMap((r, i) => [r.state, batches[i]?.events ?? null]),
+    ],
+  );
+  return new Set(inserted.map((r) => r.run_id));
+}
+
+function workflowKey(run: Pick<RunRecord, 'namespace' | 'workflowId'>): string {
+  return JSON.stringify([run.namespace, run.workflowId]);
+}
+
+/** The Running run of each (namespace, workflow id) of `runs` that has one, by workflowKey. */
+async function runningRunIds(
+  db: Queryable,
+  runs: readonly Pick<RunRecord, 'namespace' | 'workflowId'>[],
+): Promise<Map<string, string>> {
+  const { rows } = await db.query<{ namespace: string; workflow_id: string; run_id: string }>(
+    "SELECT namespace, workflow_id, run_id FROM runs WHERE status = 'Running' " +
+      'AND (namespace, workflow_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))',
+    [runs.map((r) => r.namespace), runs.map((r) => r.workflowId)],
+  );
+  return new Map(
+    rows.map((r) => [workflowKey({ namespace: r.namespace, workflowId: r.workflow_id }), r.run_id]),
+  );
 }
 
 /** The new values of a run's row that appendToRun writes, and the events it appends. */
