@@ -85,55 +85,51 @@ export async function insertRuns<T extends NewRun>(
  * skipped.
  */
 async function insertRunRows(tx: Queryable, runs: readonly NewRun[]): Promise<Set<string>> {
-  const rows = runs.map((r) => runToRow(r.run));
-  const batches = runs.map((r) =>
-    r.events.length === 0 ? undefined : eventsToBatchRow(r.run.runId, r.events),
-  );
-  // The large texts (state, events) go as parameters of their own (see compareAndSetRuns).
-  const large = runs.map((_, i) => `(${i + 1}, $${17 + 2 * i}::text, $${18 + 2 * i}::text)`);
-  const { rows: inserted } = await tx.query<{ run_id: string }>(
-    'WITH u AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], ' +
-      '$5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::int[], $10::int[], $11::text[], ' +
-      '$12::text[], $13::bigint[], $14::text[], $15::int[], $16::int[]) WITH ORDINALITY AS u ' +
-      '(run_id, namespace, workflow_id, workflow_type, task_queue, status, start_time_ms, ' +
-      'close_time_ms, next_event_id, version, search_attributes, memo, execution_time_ms, ' +
-      `held_by, first_event_id, last_event_id, n) JOIN (VALUES ${large.join(', ')}) AS large ` +
-      '(n, state, events) USING (n)), ' +
-      'ins AS (INSERT INTO runs (run_id, namespace, workflow_id, workflow_type, task_queue, ' +
-      'status, start_time_ms, close_time_ms, next_event_id, version, state, search_attributes, ' +
-      'memo, execution_time_ms, held_by) SELECT run_id, namespace, workflow_id, workflow_type, ' +
-      'task_queue, status, start_time_ms, close_time_ms, next_event_id, version, state, ' +
-      'search_attributes::jsonb, memo, execution_time_ms, held_by FROM u ' +
-      'ORDER BY namespace COLLATE "C", workflow_id COLLATE "C", n ' +
-      "ON CONFLICT (namespace, workflow_id) WHERE status = 'Running' DO NOTHING " +
-      'RETURNING run_id), ' +
-      // Only for the runs inserted: one statement, not one per run and table.
-      'appended AS (INSERT INTO history_batches (run_id, first_event_id, last_event_id, events) ' +
-      'SELECT u.run_id, u.first_event_id, u.last_event_id, u.events FROM u ' +
-      'JOIN ins ON ins.run_id = u.run_id WHERE u.events IS NOT NULL) ' +
-      'SELECT run_id FROM ins',
-    [
-      rows.map((r) => r.run_id),
-      rows.map((r) => r.namespace),
-      rows.map((r) => r.workflow_id),
-      rows.map((r) => r.workflow_type),
-      rows.map((r) => r.task_queue),
-      rows.map((r) => r.status),
-      rows.map((r) => r.start_time_ms),
-      rows.map((r) => r.close_time_ms),
-      rows.map((r) => r.next_event_id),
-      rows.map((r) => r.version),
-      rows.map((r) => r.search_attributes),
-      rows.map((r) => r.memo),
-      rows.map((r) => r.execution_time_ms),
-      runs.map((r) => heldByToColumn(r.heldBy)),
-      batches.map((b) => b?.first_event_id ?? null),
-      batches.map((b) => b?.last_event_id ?? null),
-      ...rows.flatMap((r, i) => [r.state, batches[i]?.events ?? null]),
+  const { rows: inserted } = await tx.query<{ run_id: string }>({
+    name: 'reprise_insert_runs',
+    text: INSERT_RUNS,
+    // One JSON text for all the runs (see compareAndSetRuns).
+    values: [
+      JSON.stringify(
+        runs.map((r) => {
+          const batch = r.events.length === 0 ? undefined : eventsToBatchRow(r.run.runId, r.events);
+          return {
+            ...runToRow(r.run),
+            held_by: heldByToColumn(r.heldBy),
+            first_event_id: batch?.first_event_id ?? null,
+            last_event_id: batch?.last_event_id ?? null,
+            events: batch?.events ?? null,
+          };
+        }),
+      ),
     ],
-  );
+  });
   return new Set(inserted.map((r) => r.run_id));
 }
+
+/** insertRunRows' statement: one text whatever the number of runs, prepared once per connection. */
+const INSERT_RUNS =
+  'WITH u AS (SELECT * FROM ROWS FROM (json_to_recordset($1::json) AS (run_id text, ' +
+  'namespace text, workflow_id text, workflow_type text, task_queue text, status text, ' +
+  'start_time_ms bigint, close_time_ms bigint, next_event_id int, version int, state text, ' +
+  'search_attributes text, memo text, execution_time_ms bigint, held_by text, ' +
+  'first_event_id int, last_event_id int, events text)) WITH ORDINALITY AS u (run_id, ' +
+  'namespace, workflow_id, workflow_type, task_queue, status, start_time_ms, close_time_ms, ' +
+  'next_event_id, version, state, search_attributes, memo, execution_time_ms, held_by, ' +
+  'first_event_id, last_event_id, events, n)), ' +
+  'ins AS (INSERT INTO runs (run_id, namespace, workflow_id, workflow_type, task_queue, ' +
+  'status, start_time_ms, close_time_ms, next_event_id, version, state, search_attributes, ' +
+  'memo, execution_time_ms, held_by) SELECT run_id, namespace, workflow_id, workflow_type, ' +
+  'task_queue, status, start_time_ms, close_time_ms, next_event_id, version, state, ' +
+  'search_attributes::jsonb, memo, execution_time_ms, held_by FROM u ' +
+  'ORDER BY namespace COLLATE "C", workflow_id COLLATE "C", n ' +
+  "ON CONFLICT (namespace, workflow_id) WHERE status = 'Running' DO NOTHING " +
+  'RETURNING run_id), ' +
+  // Only for the runs inserted: one statement, not one per run and table.
+  'appended AS (INSERT INTO history_batches (run_id, first_event_id, last_event_id, events) ' +
+  'SELECT u.run_id, u.first_event_id, u.last_event_id, u.events FROM u ' +
+  'JOIN ins ON ins.run_id = u.run_id WHERE u.events IS NOT NULL) ' +
+  'SELECT run_id FROM ins';
 
 function workflowKey(run: Pick<RunRecord, 'namespace' | 'workflowId'>): string {
   return JSON.stringify([run.namespace, run.workflowId]);
