@@ -393,6 +393,47 @@ describe('PostgreSQL store: group commit', () => {
         assert.deepEqual(await signalsOf(reader, run), ['early']);
       }));
 
+    test('a lone surrogate in a workflow id, task queue or timer key is stored as U+FFFD, as a parameter of its own would be; the writes commit', () =>
+      withStore({}, async (store) => {
+        // The rows go to PostgreSQL as one JSON text, which may not hold a lone surrogate's escape.
+        const taskQueue = `q-\ud800-${freshSchema()}`;
+        const lone = makeRun({ taskQueue, workflowId: `wf-\udc00-${freshSchema()}` });
+        const other = makeRun({ taskQueue });
+        const withTimer = (run: RunRecord): CreateRunRequest => ({
+          ...createRequest(run),
+          timers: [makeTimer(run, { key: 'k-\ud83d' })],
+        });
+        await Promise.all([store.createRun(withTimer(lone)), store.createRun(withTimer(other))]);
+        const stored = (s: string) => s.replace(/[\ud800-\udfff]/g, '\ufffd');
+        const found = await reader.findRun({ namespace: 'default', workflowId: lone.workflowId });
+        assert.equal(found?.runId, lone.runId, 'found by the workflow id as given');
+        assert.equal(found.workflowId, stored(lone.workflowId));
+        const tasks = await findTasks(reader, { taskQueue, limit: 10 });
+        assert.deepEqual(tasks.map((t) => t.runId).sort(), [lone.runId, other.runId].sort());
+        const timers = await reader.takeDueTimers({ nowMs: 10_000, leaseMs: 1, limit: 1_000 });
+        const keys = timers.filter((t) => t.runId === lone.runId).map((t) => t.key);
+        assert.deepEqual(keys, ['k-\ufffd']);
+        // A second start of the workflow id is refused naming the run that holds it.
+        const again = makeRun({ taskQueue, workflowId: lone.workflowId });
+        const results = await Promise.allSettled([
+          store.createRun(creation(again)),
+          store.createRun(creation(makeRun({ taskQueue }))),
+        ]);
+        assert.equal(
+          rejectedWith(results[0], WorkflowExecutionAlreadyStartedError).runId,
+          lone.runId,
+        );
+        assert.equal(results[1].status, 'fulfilled');
+        // An append whose task and timer carry them commits too.
+        await store.appendToRun(
+          signalAppend(lone, 'next', {
+            tasks: [workflowTask(lone, lone.nextEventId)],
+            timers: [makeTimer(lone, { key: 'k2-\udbff' })],
+          }),
+        );
+        assert.deepEqual(await signalsOf(reader, lone), ['next']);
+      }));
+
     test('close waits for the creations still queued', async () => {
       const store = await openTestPostgresStore({ schema });
       const run = makeRun({ taskQueue: `q-${freshSchema()}` });

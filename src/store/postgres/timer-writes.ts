@@ -2,6 +2,7 @@
 // runs): upserts by run and key, and deletes.
 import { timerToRow } from '../rows.ts';
 import type { NewTimer, TimerRef } from '../store.ts';
+import { jsonParam } from './json-param.ts';
 import type { Queryable } from './postgres-db.ts';
 
 /**
@@ -40,7 +41,7 @@ export async function upsertTimers(tx: Queryable, timers: readonly NewTimer[]): 
       'ON CONFLICT (run_id, key) DO UPDATE SET due_at_ms = excluded.due_at_ms, ' +
       'payload = excluded.payload, lease_until_ms = 0, lease_owner = NULL',
     // One JSON text for all the rows (as insertTasks, for the same reason).
-    values: [JSON.stringify(rows)],
+    values: [jsonParam(rows)],
   });
 }
 

@@ -4,6 +4,7 @@ import type { HistoryEvent } from '../../../protocol/history-events.ts';
 import { eventsToBatchRow, heldByToColumn, runFromRow, runToRow } from '../../rows.ts';
 import type { RunRecord } from '../../store.ts';
 import { RUN_COLUMNS } from '../columns.ts';
+import { asStored, jsonParam } from '../json-param.ts';
 import type { Queryable } from '../postgres-db.ts';
 
 /**
@@ -90,7 +91,7 @@ async function insertRunRows(tx: Queryable, runs: readonly NewRun[]): Promise<Se
     text: INSERT_RUNS,
     // One JSON text for all the runs (see compareAndSetRuns).
     values: [
-      JSON.stringify(
+      jsonParam(
         runs.map((r) => {
           const batch = r.events.length === 0 ? undefined : eventsToBatchRow(r.run.runId, r.events);
           return {
@@ -131,8 +132,9 @@ const INSERT_RUNS =
   'JOIN ins ON ins.run_id = u.run_id WHERE u.events IS NOT NULL) ' +
   'SELECT run_id FROM ins';
 
+/** The same for a run asked for and the row found (which holds its ids as stored). */
 function workflowKey(run: Pick<RunRecord, 'namespace' | 'workflowId'>): string {
-  return JSON.stringify([run.namespace, run.workflowId]);
+  return JSON.stringify([asStored(run.namespace), asStored(run.workflowId)]);
 }
 
 /** The Running run of each (namespace, workflow id) of `runs` that has one, by workflowKey. */
@@ -226,7 +228,7 @@ export async function compareAndSetRuns(
     // element (and every character of the states and events) in JavaScript; JSON.stringify does
     // it natively, and the server parses it once.
     values: [
-      JSON.stringify(
+      jsonParam(
         updates.map((u, i) => ({
           run_id: u.runId,
           expected_version: u.expectedVersion,

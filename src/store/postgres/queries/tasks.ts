@@ -2,6 +2,7 @@
 import { IllegalStateError } from '../../../errors.ts';
 import { queuedTaskFromRow, taskToRow } from '../../rows.ts';
 import type { FindTasksRequest, NewTask, TaskRecord } from '../../store.ts';
+import { jsonParam } from '../json-param.ts';
 import type { Queryable } from '../postgres-db.ts';
 
 /** Inserts tasks in one statement; their ids (identity) grow in the order given. */
@@ -18,7 +19,7 @@ export async function insertTasks(tx: Queryable, tasks: readonly NewTask[]): Pro
       'task_queue text, kind text, run_id text, scheduled_event_id int, attempt int, ' +
       'priority int)) WITH ORDINALITY AS t (namespace, task_queue, kind, run_id, ' +
       'scheduled_event_id, attempt, priority, n) ORDER BY n',
-    values: [JSON.stringify(tasks.map(taskToRow))],
+    values: [jsonParam(tasks.map(taskToRow))],
   });
 }
 
