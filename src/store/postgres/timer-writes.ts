@@ -45,6 +45,20 @@ export async function upsertTimers(tx: Queryable, timers: readonly NewTimer[]): 
   });
 }
 
+/**
+ * deleteTimers' statement. Its rows are found through the primary key by `t.run_id = ANY($1)`
+ * (the EXISTS alone, a semi-join with the unnest, had the planner read the whole table, also for
+ * one timer: test/store-conformance/postgres-statement-plans.test.ts).
+ */
+export const DELETE_TIMERS =
+  'WITH doomed AS MATERIALIZED (SELECT run_id, key FROM timers AS t ' +
+  'WHERE t.run_id = ANY ($1::text[]) AND EXISTS (SELECT 1 ' +
+  'FROM unnest($1::text[], $2::text[], $3::bigint[]) AS d (run_id, key, due_at_ms) ' +
+  'WHERE d.run_id = t.run_id AND d.key = t.key ' +
+  'AND (d.due_at_ms IS NULL OR d.due_at_ms = t.due_at_ms)) ' +
+  `ORDER BY ${TIMER_LOCK_ORDER} FOR UPDATE) ` +
+  'DELETE FROM timers AS t USING doomed WHERE t.run_id = doomed.run_id AND t.key = doomed.key';
+
 /** Deletes one timer in the caller's transaction; a missing one changes nothing. */
 export async function deleteTimer(tx: Queryable, runId: string, key: string): Promise<void> {
   await tx.query('DELETE FROM timers WHERE run_id = $1 AND key = $2', [runId, key]);
@@ -63,13 +77,7 @@ export async function deleteTimers(
   if (timers.length === 0) return;
   await tx.query({
     name: 'reprise_delete_timers',
-    text:
-      'WITH doomed AS MATERIALIZED (SELECT run_id, key FROM timers AS t WHERE EXISTS (SELECT 1 ' +
-      'FROM unnest($1::text[], $2::text[], $3::bigint[]) AS d (run_id, key, due_at_ms) ' +
-      'WHERE d.run_id = t.run_id AND d.key = t.key ' +
-      'AND (d.due_at_ms IS NULL OR d.due_at_ms = t.due_at_ms)) ' +
-      `ORDER BY ${TIMER_LOCK_ORDER} FOR UPDATE) ` +
-      'DELETE FROM timers AS t USING doomed WHERE t.run_id = doomed.run_id AND t.key = doomed.key',
+    text: DELETE_TIMERS,
     values: [
       timers.map((t) => t.runId),
       timers.map((t) => t.key),
