@@ -10,7 +10,7 @@ import {
   WorkflowExecutionAlreadyStartedError,
 } from '../../src/errors.ts';
 import type { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
-import type { AppendToRunRequest, CreateRunRequest, RunRecord } from '../../src/store/store.ts';
+import type { CreateRunRequest, RunRecord } from '../../src/store/store.ts';
 import { freshSchema, openTestPostgresStore } from '../helpers/postgres.ts';
 import {
   appendRequest,
@@ -21,27 +21,7 @@ import {
   signaledEvent,
   workflowTask,
 } from './builders.ts';
-
-/** The append of signal `name` to `run` as created (its first append). */
-function signalAppend(
-  run: RunRecord,
-  name: string,
-  extra: Partial<AppendToRunRequest> = {},
-): AppendToRunRequest {
-  return appendRequest(run, { events: [signaledEvent(run.nextEventId, name)], ...extra });
-}
-
-async function signalsOf(reader: PostgresStore, run: RunRecord): Promise<string[]> {
-  return (await reader.readHistory({ runId: run.runId })).flatMap((e) =>
-    e.type === 'WorkflowExecutionSignaled' ? [e.signalName] : [],
-  );
-}
-
-function turns(n: number): Promise<void> {
-  return n === 0
-    ? Promise.resolve()
-    : new Promise((r) => setImmediate(() => void turns(n - 1).then(r)));
-}
+import { signalAppend, signalsOf, turns } from './signal-appends.ts';
 
 /** The creation of `run` with its start events, its first workflow task and two timers. */
 function creation(run: RunRecord): CreateRunRequest {
@@ -117,7 +97,7 @@ describe('PostgreSQL store: group commit', () => {
       await Promise.all(
         runs.map((run, i) =>
           store.appendToRun(
-            signalAppend(run, `s${i}`, {
+            signalAppend(run, 0, `s${i}`, {
               deleteTaskIds: [taskOf.get(run.runId) ?? -1],
               tasks: [workflowTask(run, run.nextEventId)],
               deleteTimerKeys: ['a'],
@@ -154,10 +134,10 @@ describe('PostgreSQL store: group commit', () => {
       const runs = await createRuns(store, 6);
       const stale = runs[3];
       assert.ok(stale !== undefined);
-      await store.appendToRun(signalAppend(stale, 'first'));
+      await store.appendToRun(signalAppend(stale, 0, 'first'));
       const before = store.writeTransactions;
       const results = await Promise.allSettled(
-        runs.map((run) => store.appendToRun(signalAppend(run, 'next'))),
+        runs.map((run) => store.appendToRun(signalAppend(run, 0, 'next'))),
       );
       assert.equal(store.writeTransactions - before, 1);
       for (const [i, result] of results.entries()) {
@@ -181,7 +161,7 @@ describe('PostgreSQL store: group commit', () => {
         runs.map((run, i) =>
           store.appendToRun(
             // JSONB holds no NUL character: this one write is refused.
-            signalAppend(run, 'next', i === 2 ? { searchAttributes: { note: 'a\u0000b' } } : {}),
+            signalAppend(run, 0, 'next', i === 2 ? { searchAttributes: { note: 'a\u0000b' } } : {}),
           ),
         ),
       );
@@ -203,10 +183,13 @@ describe('PostgreSQL store: group commit', () => {
       const [first, ...rest] = await createRuns(store, 11);
       assert.ok(first !== undefined);
       const before = store.writeTransactions;
-      const running = store.appendToRun(signalAppend(first, 'first'));
+      const running = store.appendToRun(signalAppend(first, 0, 'first'));
       // Its transaction has begun (it needs several round trips to commit).
       await turns(1);
-      await Promise.all([running, ...rest.map((run) => store.appendToRun(signalAppend(run, 'r')))]);
+      await Promise.all([
+        running,
+        ...rest.map((run) => store.appendToRun(signalAppend(run, 0, 'r'))),
+      ]);
       assert.equal(store.writeTransactions - before, 2, 'the first, then all the rest in one');
       for (const run of rest) assert.deepEqual(await signalsOf(reader, run), ['r']);
     }));
@@ -215,8 +198,8 @@ describe('PostgreSQL store: group commit', () => {
     withStore({}, async (store) => {
       const [run, other] = await createRuns(store, 2);
       assert.ok(run !== undefined && other !== undefined);
-      await reader.appendToRun(signalAppend(run, 'rival'));
-      const first = signalAppend(run, 'result', { linger: true });
+      await reader.appendToRun(signalAppend(run, 0, 'rival'));
+      const first = signalAppend(run, 0, 'result', { linger: true });
       const second = appendRequest(
         { ...run, nextEventId: run.nextEventId + 1, version: run.version + 1 },
         { events: [signaledEvent(run.nextEventId + 1, 'answer')], after: first },
@@ -224,7 +207,7 @@ describe('PostgreSQL store: group commit', () => {
       const results = await Promise.allSettled([
         store.appendToRun(first),
         store.appendToRun(second),
-        store.appendToRun(signalAppend(other, 'other')),
+        store.appendToRun(signalAppend(other, 0, 'other')),
       ]);
       assert.deepEqual(
         results.map((r) => r.status),
@@ -239,7 +222,7 @@ describe('PostgreSQL store: group commit', () => {
       const runs = Array.from({ length: 1_001 }, () => makeRun());
       await Promise.all(runs.map((run) => store.createRun(createRequest(run))));
       const before = store.writeTransactions;
-      await Promise.all(runs.map((run) => store.appendToRun(signalAppend(run, 'next'))));
+      await Promise.all(runs.map((run) => store.appendToRun(signalAppend(run, 0, 'next'))));
       assert.equal(store.writeTransactions - before, 2);
       const last = runs.at(-1);
       assert.ok(last !== undefined);
@@ -371,9 +354,9 @@ describe('PostgreSQL store: group commit', () => {
         const created = Array.from({ length: 3 }, () => makeRun({ taskQueue: a.taskQueue }));
         const before = store.writeTransactions;
         await Promise.all([
-          store.appendToRun(signalAppend(a, 'a')),
+          store.appendToRun(signalAppend(a, 0, 'a')),
           ...created.map((run) => store.createRun(creation(run))),
-          store.appendToRun(signalAppend(b, 'b')),
+          store.appendToRun(signalAppend(b, 0, 'b')),
         ]);
         assert.equal(store.writeTransactions - before, 1);
         assert.deepEqual(await signalsOf(reader, a), ['a']);
@@ -387,7 +370,7 @@ describe('PostgreSQL store: group commit', () => {
         const before = store.writeTransactions;
         await Promise.all([
           store.createRun(creation(run)),
-          store.appendToRun(signalAppend(run, 'early')),
+          store.appendToRun(signalAppend(run, 0, 'early')),
         ]);
         assert.equal(store.writeTransactions - before, 1);
         assert.deepEqual(await signalsOf(reader, run), ['early']);
@@ -426,7 +409,7 @@ describe('PostgreSQL store: group commit', () => {
         assert.equal(results[1].status, 'fulfilled');
         // An append whose task and timer carry them commits too.
         await store.appendToRun(
-          signalAppend(lone, 'next', {
+          signalAppend(lone, 0, 'next', {
             tasks: [workflowTask(lone, lone.nextEventId)],
             timers: [makeTimer(lone, { key: 'k2-\udbff' })],
           }),

@@ -4,37 +4,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { RunConflictError } from '../../src/errors.ts';
 import type { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
-import type { AppendToRunRequest, RunRecord } from '../../src/store/store.ts';
+import type { RunRecord } from '../../src/store/store.ts';
 import { freshSchema, openTestPostgresStore } from '../helpers/postgres.ts';
-import { appendRequest, createRequest, makeRun, signaledEvent } from './builders.ts';
+import { createRequest, makeRun } from './builders.ts';
+import { signalAppend, signalsOf, turns } from './signal-appends.ts';
 
 /** A window longer than any test: only another write, or close(), commits a held append. */
 const FOREVER_MS = 3_600_000;
-
-/** The append of signal `name` to `run` as it stands after `appended` earlier appends. */
-function signalAppend(
-  run: RunRecord,
-  appended: number,
-  name: string,
-  extra: Partial<AppendToRunRequest> = {},
-): AppendToRunRequest {
-  const at = { ...run, nextEventId: run.nextEventId + appended, version: run.version + appended };
-  return appendRequest(at, { events: [signaledEvent(at.nextEventId, name)], ...extra });
-}
-
-/** The signal names in the run's history, as another store object reads them. */
-async function signalsOf(reader: PostgresStore, run: RunRecord): Promise<string[]> {
-  return (await reader.readHistory({ runId: run.runId })).flatMap((e) =>
-    e.type === 'WorkflowExecutionSignaled' ? [e.signalName] : [],
-  );
-}
-
-/** A turn of the event loop: whatever was sent has had its chance to commit. */
-function turns(n: number): Promise<void> {
-  return n === 0
-    ? Promise.resolve()
-    : new Promise((r) => setImmediate(() => void turns(n - 1).then(r)));
-}
 
 describe('PostgreSQL store: lingering appends', () => {
   let schema: string;
