@@ -1,6 +1,5 @@
 // Writes waiting for a transaction (group commit): appends and run creations, which of them
 // commit together, and which must wait for others to settle first.
-import { IllegalStateError } from '../../errors.ts';
 import type { AppendToRunRequest, CreateRunRequest } from '../store.ts';
 
 /** A write waiting for its transaction, with the callbacks of the promise its caller holds. */
@@ -37,14 +36,8 @@ export interface Take {
  * (A creation refused for its workflow id is refused before it writes anything.)
  */
 export function mayShare(w: PendingWrite): boolean {
-  switch (w.kind) {
-    case 'append':
-      return w.req.createRun === undefined && w.req.registerSearchAttributes === undefined;
-    case 'create':
-      return w.req.registerSearchAttributes === undefined;
-    default:
-      return assertNever(w);
-  }
+  if (w.req.registerSearchAttributes !== undefined) return false;
+  return w.kind === 'create' || w.req.createRun === undefined;
 }
 
 function runIdOf(w: PendingWrite): string {
@@ -118,10 +111,4 @@ export class WriteQueue {
     this.#queue = keep;
     return { creations, chains: [...chains.values()], alone };
   }
-}
-
-function assertNever(x: never): never {
-  throw new IllegalStateError(
-    `Unexpected kind of pending write: ${String((x as { kind: unknown }).kind)}`,
-  );
 }
