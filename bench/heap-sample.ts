@@ -39,7 +39,7 @@ await session.post('HeapProfiler.enable');
 let stopped: Promise<{ profile: SamplingProfile }> | undefined;
 const base = new RepChannel(() => undefined).context(
   1,
-  { mode: 'embedded', store: 'sqlite', reps: 1, scale: 'default', workers: 1 },
+  { mode: 'embedded', store: 'sqlite', reps: 1, scale: 'default', workers: 1, engines: 1 },
   {},
 );
 const ctx: RepContext = {

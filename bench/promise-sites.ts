@@ -51,7 +51,7 @@ createHook({
 
 const base = new RepChannel(() => undefined).context(
   1,
-  { mode: 'embedded', store: 'sqlite', reps: 1, scale: 'default', workers: 1 },
+  { mode: 'embedded', store: 'sqlite', reps: 1, scale: 'default', workers: 1, engines: 1 },
   {},
 );
 const ctx: RepContext = {

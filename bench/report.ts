@@ -31,13 +31,19 @@ const lines = readFileSync(file, 'utf8')
   .split('\n')
   .filter((l) => l.trim().startsWith('{'))
   .map((l) => JSON.parse(l) as Line);
-/** `W2`, `W2 (service, 2 workers)` or `W2 (service, 1 worker, postgres)`: a line's row. */
+/**
+ * `W2`, `W2 (service, 2 workers)`, `W2 (service, 1 worker, postgres)` or `W2 (service, 2 engines,
+ * 2 workers, postgres)`: a line's row.
+ */
 function rowName(l: Line): string {
   const mode = l.params['mode'] ?? l.mode ?? 'embedded';
   const parts: string[] = [];
   if (mode === 'service') {
+    parts.push('service');
+    const engines = Number(l.params['engines'] ?? 1);
+    if (engines > 1) parts.push(`${engines} engines`);
     const workers = Number(l.params['workers'] ?? 1);
-    parts.push(`service, ${workers} worker${workers === 1 ? '' : 's'}`);
+    parts.push(`${workers} worker${workers === 1 ? '' : 's'}`);
   }
   if (l.store !== undefined && l.store !== 'sqlite') parts.push(l.store);
   return parts.length === 0 ? l.workload : `${l.workload} (${parts.join(', ')})`;

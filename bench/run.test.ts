@@ -142,6 +142,57 @@ describe('bench/run.ts --mode service', () => {
     },
   );
 
+  test(
+    'W2 with --engines 2 runs two engine processes on one PostgreSQL schema, each serving a worker, and leaves no process behind',
+    { timeout: 180_000 },
+    async () => {
+      const r = await runBench([
+        'W2',
+        '--mode',
+        'service',
+        '--store',
+        'postgres',
+        '--engines',
+        '2',
+        '--workers',
+        '2',
+        '--scale',
+        'smoke',
+        '--reps',
+        '1',
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      const line = JSON.parse(r.lines[0]!) as Line;
+      assert.equal(line.errors, undefined);
+      assert.equal(line.params['engines'], 2);
+      assert.deepEqual(Object.keys(line.peakRssMiB).sort(), [
+        'bench (client)',
+        'engine',
+        'engine#2',
+        'total',
+        'worker',
+        'worker#2',
+      ]);
+      assert.ok((line.figures['stepsPerSec']?.median ?? 0) > 0);
+      assert.ok((line.figures['engineCpuMsPerStep']?.median ?? 0) > 0);
+      const left = processesMarked(r.marker);
+      for (const pid of left) process.kill(pid, 'SIGKILL');
+      assert.deepEqual(left, []);
+    },
+  );
+
+  test('--engines is refused without --mode service --store postgres', async () => {
+    for (const args of [
+      ['W2', '--engines', '2', '--store', 'postgres'],
+      ['W2', '--engines', '2', '--mode', 'service'],
+    ]) {
+      const r = await runBench(args);
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /--engines is for --mode service --store postgres/);
+      assert.deepEqual(r.lines, []);
+    }
+  });
+
   test('a workload that reads the SQLite file itself is refused on --store postgres', async () => {
     const r = await runBench(['W6', '--store', 'postgres']);
     assert.equal(r.code, 2);

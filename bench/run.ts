@@ -38,6 +38,8 @@ const USAGE = `usage: npm run bench -- <W1…W8 | W1-cold | W2-warm | all | limi
   --mode service    the engine in a process serving HTTP, each worker in another, the client
                     in the repetition's process over HTTP (${serviceWorkloads()})
   --workers N       service mode: N worker processes (default 1)
+  --engines N       service mode on PostgreSQL: N engine processes on the one schema (default
+                    1); worker i connects to engine i mod N, the client to the first
   --store sqlite    the store (default)
   --store postgres  the PostgreSQL store, on a throwaway PostgreSQL 15 cluster the runner starts
                     (fsync on); W1, W1-cold, W2, W2-warm, W2-engine, W3 and W4
@@ -71,6 +73,7 @@ function parseCli(argv: readonly string[]): Cli {
   let store: StoreKind = 'sqlite';
   let scale: BenchOptions['scale'] = 'default';
   let workers: number | undefined;
+  let engines: number | undefined;
   let inline = false;
   let out: string | undefined;
   for (let i = 0; i < argv.length; i++) {
@@ -101,6 +104,10 @@ function parseCli(argv: readonly string[]): Cli {
       workers = Number(value());
       if (!Number.isInteger(workers) || workers < 1)
         throw new UsageError('--workers takes a positive integer');
+    } else if (a === '--engines') {
+      engines = Number(value());
+      if (!Number.isInteger(engines) || engines < 1)
+        throw new UsageError('--engines takes a positive integer');
     } else if (a === '--inline') {
       inline = true;
     } else if (a === '--out') {
@@ -117,6 +124,11 @@ function parseCli(argv: readonly string[]): Cli {
   if (workers !== undefined && mode !== 'service') {
     throw new UsageError(
       '--workers is for --mode service (a process per worker); embedded mode runs one worker in its process',
+    );
+  }
+  if (engines !== undefined && (mode !== 'service' || store !== 'postgres')) {
+    throw new UsageError(
+      '--engines is for --mode service --store postgres (engine processes sharing one database); run it with both',
     );
   }
   const workloads: Workload[] = [];
@@ -160,7 +172,7 @@ function parseCli(argv: readonly string[]): Cli {
   }
   return {
     workloads,
-    options: { mode, store, reps, scale, workers: workers ?? 1 },
+    options: { mode, store, reps, scale, workers: workers ?? 1, engines: engines ?? 1 },
     inline,
     out,
   };
@@ -360,6 +372,7 @@ async function runWorkload(
     params: {
       mode: options.mode,
       ...(options.mode === 'service' && { workers: options.workers }),
+      ...(options.engines > 1 && { engines: options.engines }),
       ...w.params(options),
       repetitions: cli.inline ? INLINE_PARAM : COMPILED_REPS_PARAM,
       ...(hosts.length > 0 && { hosts: COMPILED_HOSTS_PARAM }),

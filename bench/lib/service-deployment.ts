@@ -1,10 +1,12 @@
 // Service mode: the engine in a process of its own (bench/hosts/engine-host.ts), serving its API
 // over HTTP on 127.0.0.1; each worker in another (bench/hosts/worker-host.ts), connected to it
 // over HTTP; the client in the repetition's process, over HTTP too. The store is the SQLite file
-// only the engine's process opens.
+// only the engine's process opens, or a PostgreSQL schema. With `--engines N` (PostgreSQL), N
+// engine processes serve the one schema: worker i connects to engine i mod N, the client to the
+// first, as clients behind a load balancer and workers spread over the engines would.
 import * as z from 'zod';
 import { Client, Connection } from 'reprise/client';
-import type { StoreCounter } from './counting-store.ts';
+import type { StoreCounter, StoreCounts } from './counting-store.ts';
 import type {
   CpuSpent,
   Deployment,
@@ -29,6 +31,17 @@ const WORKER_LABEL = 'worker';
 
 const Ready = z.object({ url: z.string() });
 
+/** The engine hosts' store counts summed: what the deployment's engines did together. */
+function sumCounts(counts: readonly StoreCounts[]): StoreCounts {
+  const calls: Record<string, number> = {};
+  let durableCommits = 0;
+  for (const c of counts) {
+    for (const [method, n] of Object.entries(c.calls)) calls[method] = (calls[method] ?? 0) + n;
+    durableCommits += c.durableCommits;
+  }
+  return { calls, durableCommits };
+}
+
 /** A host's `usage` and `stopped` messages (bench/hosts/parent-link.ts). */
 const Usage = z.object({
   usage: z.object({ userUs: z.number(), systemUs: z.number(), peakBytes: z.number() }),
@@ -42,13 +55,19 @@ async function usageOf(host: Host): Promise<Usage> {
   return Usage.parse(await host.request({ type: 'usage' }, 'usage'));
 }
 
-function cpuUs(u: Usage): { totalUs: number; systemUs: number } {
+interface CpuUs {
+  totalUs: number;
+  systemUs: number;
+}
+
+function cpuUs(u: Usage): CpuUs {
   return { totalUs: u.usage.userUs + u.usage.systemUs, systemUs: u.usage.systemUs };
 }
 
 /**
- * Starts the engine host on `site`'s store and connects a client to it. `counter`, if
- * given, counts the engine host's store calls (read back at the end of each measured phase).
+ * Starts the engine hosts (`ctx.options.engines`) on `site`'s store and connects a client to the
+ * first. `counter`, if given, counts the engine hosts' store calls (read back, summed, at the end
+ * of each measured phase).
  */
 export async function openServiceDeployment(
   ctx: RepContext,
@@ -57,7 +76,7 @@ export async function openServiceDeployment(
 ): Promise<Deployment> {
   const { dbPath, taskQueue, dir } = site;
   const workers: { host: Host; entry: RunningWorker }[] = [];
-  let engine: Host | undefined;
+  const engines: Host[] = [];
   let connection: Connection | undefined;
 
   const stop = async (host: Host): Promise<void> => {
@@ -69,19 +88,23 @@ export async function openServiceDeployment(
       for (const w of [...workers]) await w.entry.stop();
       await connection?.close();
     } finally {
-      if (engine !== undefined) await stop(engine);
+      await Promise.all(engines.map(stop));
       site.close();
     }
   };
 
   try {
-    engine = await startHost(ctx, ENGINE_HOST, ENGINE_LABEL, {
-      BENCH_STORE: site.storeUrl,
-      BENCH_COUNT_STORE: counter === undefined ? '0' : '1',
-    });
-    const { url } = Ready.parse(await engine.next('ready'));
-    connection = await Connection.connect({ address: url });
-    const engineHost = engine;
+    // One after another: each opens the store (and on a fresh schema, creates it) in turn.
+    const urls: string[] = [];
+    for (let i = 0; i < ctx.options.engines; i++) {
+      const host = await startHost(ctx, ENGINE_HOST, ENGINE_LABEL, {
+        BENCH_STORE: site.storeUrl,
+        BENCH_COUNT_STORE: counter === undefined ? '0' : '1',
+      });
+      engines.push(host);
+      urls.push(Ready.parse(await host.next('ready')).url);
+    }
+    connection = await Connection.connect({ address: urls[0] ?? '' });
     const api = connection;
     return {
       mode: 'service',
@@ -93,7 +116,7 @@ export async function openServiceDeployment(
       dir,
       startWorker: async (tuning: WorkerTuning = {}) => {
         const host = await startHost(ctx, WORKER_HOST, WORKER_LABEL, {
-          BENCH_ENGINE_URL: url,
+          BENCH_ENGINE_URL: urls[workers.length % urls.length] ?? '',
           BENCH_QUEUE: taskQueue,
           BENCH_TUNING: JSON.stringify(tuning),
         });
@@ -111,30 +134,40 @@ export async function openServiceDeployment(
       },
       startMeasuring: async (): Promise<Measuring> => {
         const hosts = workers.map((w) => w.host);
-        const [engine0, ...workers0] = await Promise.all([engineHost, ...hosts].map(usageOf));
+        const usages = (): Promise<Usage[][]> =>
+          Promise.all([engines, hosts].map((list) => Promise.all(list.map(usageOf))));
+        const [engines0, workers0] = await usages();
         const client0 = process.cpuUsage();
         return {
           end: async (): Promise<CpuSpent> => {
             const client = process.cpuUsage(client0);
-            const [engine1, ...workers1] = await Promise.all([engineHost, ...hosts].map(usageOf));
-            if (engine0 === undefined || engine1 === undefined) throw new Error('no engine usage');
-            if (counter !== undefined && engine0.store && engine1.store)
-              counter.between(engine0.store, engine1.store);
-            const spent = (a: Usage, b: Usage): { totalUs: number; systemUs: number } => {
-              const [x, y] = [cpuUs(a), cpuUs(b)];
-              return { totalUs: y.totalUs - x.totalUs, systemUs: y.systemUs - x.systemUs };
+            const [engines1, workers1] = await usages();
+            if (engines0 === undefined || engines1 === undefined || workers1 === undefined)
+              throw new Error('no usage');
+            const stores = (us: Usage[]): StoreCounts[] =>
+              us.flatMap((u) => (u.store === undefined ? [] : [u.store]));
+            if (counter !== undefined)
+              counter.between(sumCounts(stores(engines0)), sumCounts(stores(engines1)));
+            const spent = (before: Usage[] | undefined, after: Usage[]): CpuUs => {
+              const total = { totalUs: 0, systemUs: 0 };
+              after.forEach((u, i) => {
+                const [x, y] = [cpuUs(before?.[i] ?? u), cpuUs(u)];
+                total.totalUs += y.totalUs - x.totalUs;
+                total.systemUs += y.systemUs - x.systemUs;
+              });
+              return total;
             };
-            const engineSpent = spent(engine0, engine1);
-            const workerSpent = workers1.map((u, i) => spent(workers0[i] ?? u, u));
-            const workersUs = workerSpent.reduce((n, s) => n + s.totalUs, 0);
+            const engineSpent = spent(engines0, engines1);
+            const workerSpent = spent(workers0, workers1);
             const clientUs = client.user + client.system;
             return {
-              totalUs: engineSpent.totalUs + workersUs + clientUs,
-              systemUs:
-                engineSpent.systemUs +
-                workerSpent.reduce((n, s) => n + s.systemUs, 0) +
-                client.system,
-              byProcess: { engine: engineSpent.totalUs, workers: workersUs, client: clientUs },
+              totalUs: engineSpent.totalUs + workerSpent.totalUs + clientUs,
+              systemUs: engineSpent.systemUs + workerSpent.systemUs + client.system,
+              byProcess: {
+                engine: engineSpent.totalUs,
+                workers: workerSpent.totalUs,
+                client: clientUs,
+              },
             };
           },
         };

@@ -14,6 +14,8 @@ export interface BenchOptions {
   readonly scale: 'default' | 'full' | 'smoke';
   /** Service mode: worker processes (each one worker on the task queue). */
   readonly workers: number;
+  /** Service mode on PostgreSQL: engine processes serving the one schema. */
+  readonly engines: number;
 }
 
 export interface RepContext {
