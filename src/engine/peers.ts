@@ -15,8 +15,9 @@ const FOREIGN_WRITES_ASKED_EVERY_MS = 2;
  * alone" until the first) and, between looks, the store's foreign writes: an engine that joins
  * through another connection writes its record before it serves a poll, so an engine alone sees
  * that write at its next question, within {@link FOREIGN_WRITES_ASKED_EVERY_MS}, and stops acting
- * alone until a look finds no other engine. Any other writer to the store (a tool writing to the
- * file) has the same effect, until the next look. Engines that share one store object share its
+ * alone until a look finds no other engine. On SQLite any other writer to the file (a tool) has
+ * the same effect, until the next look; PostgreSQL tells only of engines joining and search
+ * attribute types changing (ADR 0026). Engines that share one store object share its
  * connection: they see each other at the look only, and share what they keep as one process.
  */
 export class Peers {

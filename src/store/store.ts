@@ -93,12 +93,14 @@ export interface Store {
   listEngineProcesses(): Promise<EngineProcessRecord[]>;
 
   /**
-   * A number that changes whenever a writer other than this store object commits to the store
-   * (compare two values; their size means nothing). Synchronous and cheap (a few µs): an engine
-   * that believes it is alone on the store asks it before acting on that belief, and learns of a
-   * newcomer at once instead of at its next look at the engine processes. A backend that cannot
-   * tell must return a different value at every call (never a constant): the engine then never
-   * acts alone, which is slower but safe.
+   * A number that changes whenever a writer other than this store object commits what an engine
+   * must learn of at once: an engine process's record added (`registerEngineProcess` of a new
+   * one), or a search attribute type registered, changed or removed. It may change for any other
+   * commit too (SQLite: every commit of another connection). Compare two values; their size means
+   * nothing. Synchronous and cheap (a few µs): an engine that believes it is alone on the store
+   * asks it before acting on that belief, and learns of a newcomer at once instead of at its next
+   * look at the engine processes. A backend that cannot tell must return a different value at
+   * every call (never a constant): the engine then never acts alone, which is slower but safe.
    */
   foreignWrites(): number;
 

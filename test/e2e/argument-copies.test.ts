@@ -25,7 +25,7 @@ describe('arguments are copied at the call', () => {
     const env = await startTestEnv({ workflows: 'argument-workflows.ts', activities: { touch } });
     try {
       // Alone on the file, the run's first answer waits for its activity's result (ADR 0013).
-      await waitFor(() => !env.engine.deps.peers.others, 'the engine to be alone on the file');
+      await waitFor(() => env.engine.deps.peers.alone(), 'the engine to be alone on the file');
       const handle = await env.client.workflow.start(touchedTwice, {
         taskQueue: env.taskQueue,
         workflowId: 'touched-twice',

@@ -8,14 +8,13 @@ import { after, describe, test } from 'node:test';
 import { Client } from 'reprise/client';
 import { Engine } from 'reprise/server';
 import { TaskNotFoundError } from '../../src/errors.ts';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import type { RunWorkflowTask } from '../../src/transport/engine-api.ts';
 import { collect } from '../contract/fixtures/contract-workflows.ts';
 import { asWorkflowTask } from '../helpers/commands.ts';
 import { tempDir, uniqueQueue, waitFor } from '../helpers/test-env.ts';
-import { sqliteOnly } from '../helpers/test-store.ts';
+import { openTestStoreAt, testStoreUrl } from '../helpers/test-store.ts';
 
-describe('deferred workflow task starts', sqliteOnly('an engine alone on its SQLite file'), () => {
+describe('deferred workflow task starts', () => {
   const tmp = tempDir();
   const path = join(tmp.dir, 'deferred.db');
   let n = 0;
@@ -42,10 +41,10 @@ describe('deferred workflow task starts', sqliteOnly('an engine alone on its SQL
 
   test('a queued task’s start commits with its answer, and this engine’s other polls pass it over meanwhile', async () => {
     // A 5 s linger: the starts wait for their answers however slow this machine is today.
-    const store = await SqliteStore.open({ path, lingerMs: 5_000 });
+    const store = await openTestStoreAt(path, { lingerMs: 5_000 });
     const engine = await Engine.open({ store });
     try {
-      await waitFor(() => !engine.deps.peers.others, 'the engine to be alone on the file');
+      await waitFor(() => engine.deps.peers.alone(), 'the engine to be alone on the file');
       const taskQueue = uniqueQueue('alone');
       const handles = [await queued(engine, taskQueue), await queued(engine, taskQueue)];
       const commitsBefore = store.writeTransactions;
@@ -78,9 +77,9 @@ describe('deferred workflow task starts', sqliteOnly('an engine alone on its SQL
   });
 
   test('with another engine on the file, a started task is committed before it is handed out', async () => {
-    const store = await SqliteStore.open({ path, lingerMs: 5_000 });
+    const store = await openTestStoreAt(path, { lingerMs: 5_000 });
     const a = await Engine.open({ store });
-    const b = await Engine.open({ store: `sqlite:${path}` });
+    const b = await Engine.open({ store: await testStoreUrl(path) });
     try {
       await waitFor(() => a.deps.peers.others, 'engine a to see engine b');
       const taskQueue = uniqueQueue('shared');
@@ -98,16 +97,16 @@ describe('deferred workflow task starts', sqliteOnly('an engine alone on its SQL
   });
 
   test('an engine that starts the task inside the window wins; the deferred start’s answer is refused', async () => {
-    const store = await SqliteStore.open({ path, lingerMs: 5_000 });
+    const store = await openTestStoreAt(path, { lingerMs: 5_000 });
     const a = await Engine.open({ store });
     let b: Engine | undefined;
     try {
-      await waitFor(() => !a.deps.peers.others, 'engine a to be alone on the file');
+      await waitFor(() => a.deps.peers.alone(), 'engine a to be alone on the file');
       const taskQueue = uniqueQueue('window');
       const handle = await queued(a, taskQueue);
       const first = asWorkflowTask(await poll(a, taskQueue, 'worker-a'));
       // a's start waits (5 s linger) for its answer; b opens and finds the task row meanwhile.
-      b = await Engine.open({ store: `sqlite:${path}` });
+      b = await Engine.open({ store: await testStoreUrl(path) });
       const second = asWorkflowTask(await poll(b, taskQueue, 'worker-b'));
       assert.equal(second.runId, first.runId);
       assert.equal(second.startedEventId, first.startedEventId, 'the same task, started twice');

@@ -10,14 +10,13 @@ import { Engine, ManualClock } from 'reprise/server';
 import { pollTaskQueue } from '../../src/engine/task-queues/matcher.ts';
 import { READ_AHEAD_TASKS } from '../../src/engine/task-queues/read-ahead.ts';
 import type { FindTasksRequest } from '../../src/store/store.ts';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import { collect } from '../contract/fixtures/contract-workflows.ts';
 import { asWorkflowTask } from '../helpers/commands.ts';
 import { counted } from '../helpers/counted-store.ts';
 import { recordingLogger, tempDir, uniqueQueue, waitFor } from '../helpers/test-env.ts';
-import { sqliteOnly } from '../helpers/test-store.ts';
+import { openTestStoreAt } from '../helpers/test-store.ts';
 
-describe('queued task order', sqliteOnly('an engine alone on its SQLite file'), () => {
+describe('queued task order', () => {
   const tmp = tempDir();
   let n = 0;
   after(() => {
@@ -31,12 +30,12 @@ describe('queued task order', sqliteOnly('an engine alone on its SQLite file'), 
    */
   async function alone(opts: { lingerMs?: number } = {}) {
     const path = join(tmp.dir, `order-${String(++n)}.db`);
-    const store = await SqliteStore.open({ path, lingerMs: opts.lingerMs ?? 5_000 });
+    const store = await openTestStoreAt(path, { lingerMs: opts.lingerMs ?? 5_000 });
     const { store: countedStore, calls } = counted(store);
     const { logger, warnings } = recordingLogger();
     const clock = new ManualClock();
     const engine = await Engine.open({ store: countedStore, logger, clock });
-    await waitFor(() => !engine.deps.peers.others, 'the engine to be alone on the file');
+    await waitFor(() => engine.deps.peers.alone(), 'the engine to be alone on the file');
     const client = new Client({ connection: engine.connection });
     const taskQueue = uniqueQueue('order');
     return {
@@ -87,7 +86,7 @@ describe('queued task order', sqliteOnly('an engine alone on its SQLite file'), 
 
   test('a task whose start was lost goes first again, before the tasks queued after it', async () => {
     const s = await alone();
-    const rival = await SqliteStore.open({ path: s.path });
+    const rival = await openTestStoreAt(s.path);
     try {
       for (const id of ['a', 'b', 'c']) await s.start(id);
       const first = asWorkflowTask(await s.poll());
@@ -207,7 +206,7 @@ describe('queued task order', sqliteOnly('an engine alone on its SQLite file'), 
       await waitFor(async () => (await queued()).length === 2, "a's start to be committed");
       // Another engine joins the file and starts b. This engine's look at the engine processes
       // comes every 250 ms; its next poll, within milliseconds, must not hand out its kept b.
-      const otherStore = await SqliteStore.open({ path: s.path });
+      const otherStore = await openTestStoreAt(s.path);
       const other = await Engine.open({ store: otherStore, clock: s.clock });
       try {
         assert.equal(asWorkflowTask(await s.poll(other)).workflowId, 'b');
@@ -226,13 +225,13 @@ describe('queued task order', sqliteOnly('an engine alone on its SQLite file'), 
 
   test('while another engine shares the store, a read finds one task and keeps none', async () => {
     const path = join(tmp.dir, `order-${String(++n)}.db`);
-    const store = await SqliteStore.open({ path });
+    const store = await openTestStoreAt(path);
     const limits: number[] = [];
     const { store: watched } = counted(store, (method, args) => {
       if (method === 'findTasks') limits.push((args[0] as FindTasksRequest).limit);
     });
     const engine = await Engine.open({ store: watched });
-    const otherStore = await SqliteStore.open({ path });
+    const otherStore = await openTestStoreAt(path);
     const other = await Engine.open({ store: otherStore });
     try {
       await waitFor(() => engine.deps.peers.others, 'the engine to see the other one');

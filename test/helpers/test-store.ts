@@ -1,6 +1,8 @@
 // The store the end-to-end and contract suites run on. scripts/test.sh runs them on SQLite, and
 // once more on PostgreSQL (REPRISE_TEST_STORE=postgres), as the store contract promises the same
 // behaviour of every backend.
+import { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import { freshSchema, testPostgresUrl } from './postgres.ts';
 
 export type TestStoreKind = 'sqlite' | 'postgres';
@@ -24,11 +26,31 @@ const schemas = new Map<string, string>();
 export async function testStoreUrl(sqlitePath: string): Promise<string> {
   if (TEST_STORE === 'sqlite') return `sqlite:${sqlitePath}`;
   const url = new URL(await testPostgresUrl());
+  url.searchParams.set('schema', schemaFor(sqlitePath));
+  return url.toString();
+}
+
+/**
+ * A store object on the store `testStoreUrl(sqlitePath)` names, made with options both backends
+ * take (a test that counts its commits, or holds writes longer).
+ */
+export async function openTestStoreAt(
+  sqlitePath: string,
+  opts: { lingerMs?: number } = {},
+): Promise<SqliteStore | PostgresStore> {
+  if (TEST_STORE === 'sqlite') return SqliteStore.open({ path: sqlitePath, ...opts });
+  return PostgresStore.open({
+    url: await testPostgresUrl(),
+    schema: schemaFor(sqlitePath),
+    ...opts,
+  });
+}
+
+function schemaFor(sqlitePath: string): string {
   let schema = schemas.get(sqlitePath);
   if (schema === undefined) {
     schema = freshSchema();
     schemas.set(sqlitePath, schema);
   }
-  url.searchParams.set('schema', schema);
-  return url.toString();
+  return schema;
 }

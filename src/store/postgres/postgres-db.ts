@@ -1,5 +1,6 @@
 // The PostgreSQL store's connection pool: reads, transactions with their retries, and errors
 // translated at this one door (postgres-errors.ts). The store's modules run their SQL through it.
+import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import pg from 'pg';
 import { IllegalStateError, InvalidArgumentError, ensureError } from '../../errors.ts';
@@ -67,16 +68,34 @@ function assertDriverReadsUrl(url: string): void {
 
 export class PostgresDb {
   readonly #pool: pg.Pool;
+  readonly #clientConfig: pg.ClientConfig;
   readonly schema: string;
+  /**
+   * The `reprise.writer` setting of this pool's connections: the notices its commits send
+   * (foreign-writes.ts) name it, so that the store tells its own from other writers'.
+   */
+  readonly writerId: string;
   #closed = false;
   /** Calls begun and not settled: close() lets them finish before it ends the pool. */
   #running = 0;
   #drained: (() => void) | undefined;
   #closing: Promise<void> | undefined;
 
-  private constructor(pool: pg.Pool, schema: string) {
+  private constructor(
+    pool: pg.Pool,
+    clientConfig: pg.ClientConfig,
+    schema: string,
+    writerId: string,
+  ) {
     this.#pool = pool;
+    this.#clientConfig = clientConfig;
     this.schema = schema;
+    this.writerId = writerId;
+  }
+
+  /** A client of its own on the pool's database and schema (not connected): for LISTEN. */
+  newClient(applicationName: string): pg.Client {
+    return new pg.Client({ ...this.#clientConfig, application_name: applicationName });
   }
 
   /**
@@ -99,16 +118,17 @@ export class PostgresDb {
       );
     }
     assertDriverReadsUrl(opts.url);
-    const pool = new pg.Pool({
+    const writerId = randomUUID().replaceAll('-', '');
+    const clientConfig: pg.ClientConfig = {
       connectionString: opts.url,
-      max: opts.maxConnections ?? 10,
       types,
-      options: `-c search_path=${schema}`,
+      options: `-c search_path=${schema} -c reprise.writer=${writerId}`,
       application_name: 'reprise',
       // A server the network cut off fails a call in seconds, not when the OS gives up on it.
       connectionTimeoutMillis: 10_000,
       keepAlive: true,
-    });
+    };
+    const pool = new pg.Pool({ ...clientConfig, max: opts.maxConnections ?? 10 });
     // An idle connection the server dropped (a restart): the pool replaces it; not a crash.
     pool.on('error', () => undefined);
     // A connection lost while a transaction holds it: the pool listens only to idle clients, and
@@ -118,7 +138,7 @@ export class PostgresDb {
     pool.on('connect', (client) => {
       client.on('error', () => undefined);
     });
-    const db = new PostgresDb(pool, schema);
+    const db = new PostgresDb(pool, clientConfig, schema, writerId);
     try {
       await db.read('open PostgreSQL store', async (c) => {
         try {

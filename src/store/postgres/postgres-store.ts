@@ -23,6 +23,7 @@ import type {
   WorkerRegistration,
 } from '../store.ts';
 import { assertAppendSequence, assertCreateSequence } from '../rows.ts';
+import { ForeignWrites } from './foreign-writes.ts';
 import { migrate } from './migrate.ts';
 import { PostgresDb } from './postgres-db.ts';
 import type { PostgresDbOptions, Queryable } from './postgres-db.ts';
@@ -69,6 +70,7 @@ type Batch = Pick<Take, 'creations' | 'chains'>;
 
 export class PostgresStore implements Store {
   readonly #db: PostgresDb;
+  readonly #foreignWrites: ForeignWrites;
   /** Appends that failed: a write decided on one of them (`after`) fails too. */
   readonly #failedWrites = new WeakSet<AppendToRunRequest>();
   #transactions = 0;
@@ -85,6 +87,11 @@ export class PostgresStore implements Store {
 
   private constructor(db: PostgresDb, opts: PostgresStoreOptions) {
     this.#db = db;
+    this.#foreignWrites = new ForeignWrites({
+      connect: () => db.newClient('reprise listener'),
+      schema: db.schema,
+      writerId: db.writerId,
+    });
     this.#maxBatches = opts.maxBatches ?? DEFAULT_MAX_BATCHES;
     this.#lingering = new LingeringAppends(opts.lingerMs ?? DEFAULT_LINGER_MS, (pending) => {
       this.#enqueue(pending);
@@ -386,15 +393,15 @@ export class PostgresStore implements Store {
   }
 
   /**
-   * PostgreSQL cannot tell this cheaply and synchronously, so every call returns a new value
-   * (the contract's safe answer): an engine on this store never acts as the store's only engine.
+   * Moves when another writer's commit adds an engine process or changes a search attribute
+   * type, as PostgreSQL's notices tell it on a connection of the store's own (foreign-writes.ts;
+   * other commits send none). Until that connection listens (it is made at the first call), and
+   * while it is lost, every call returns a new value.
    */
   foreignWrites(): number {
     this.#db.assertOpen('foreignWrites');
-    this.#foreignWrites++;
-    return this.#foreignWrites;
+    return this.#foreignWrites.value();
   }
-  #foreignWrites = 0;
 
   async removeEngineProcess(req: { processId: string }): Promise<boolean> {
     return this.#write('removeEngineProcess', async (tx) => {
@@ -482,6 +489,7 @@ export class PostgresStore implements Store {
     this.#closing = true;
     for (const held of this.#lingering.takeAll()) this.#enqueue(held);
     await Promise.allSettled([...this.#unanswered]);
+    await this.#foreignWrites.close();
     await this.#db.close();
   }
 
