@@ -3,7 +3,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { UpdateAbortedByNewRunError } from '../../engine/ops/poll-workflow-update.ts';
 import { CorruptRowError } from '../../store/rows.ts';
-import { InvalidArgumentError, RepriseError, WorkflowNotFoundError } from '../../errors.ts';
+import {
+  HostNotAllowedError,
+  InvalidArgumentError,
+  RepriseError,
+  WorkflowNotFoundError,
+} from '../../errors.ts';
 import { fromWireError, toWireError } from './wire-errors.ts';
 import type { WireError } from './wire-errors.ts';
 
@@ -26,6 +31,13 @@ test('an error of a class the client does not know comes back as the nearest cla
   const corrupt = roundTrip(new CorruptRowError('a run', 'bad'));
   assert.equal(corrupt.constructor, RepriseError);
   assert.equal(corrupt.code, 'Internal');
+});
+
+test('a refused Host comes back as HostNotAllowedError, with the host', () => {
+  const e = roundTrip(new HostNotAllowedError('evil.example', 'Allow it.'));
+  assert.ok(e instanceof HostNotAllowedError);
+  assert.equal(e.host, 'evil.example');
+  assert.equal(e.code, 'HostNotAllowed');
 });
 
 test("details from the network cannot change the error's class, code, message or stack", () => {

@@ -46,11 +46,14 @@ const STATUS: Record<ErrorCode, number> = {
   ScheduleNotFound: 404,
   ScheduleAlreadyRunning: 409,
   Unauthenticated: 401,
+  HostNotAllowed: 403,
   Internal: 500,
 };
 
-export function statusOf(code: ErrorCode): 400 | 401 | 404 | 409 | 413 | 422 | 500 | 503 {
-  return STATUS[code] as 400 | 401 | 404 | 409 | 413 | 422 | 500 | 503;
+type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 422 | 500 | 503;
+
+export function statusOf(code: ErrorCode): ErrorStatus {
+  return STATUS[code] as ErrorStatus;
 }
 
 /** Fields every error has, which `details` does not repeat. */
