@@ -51,7 +51,8 @@ const METHODS: ReadonlySet<string> = new Set(ENGINE_API_METHODS);
  * body its request as JSON, the answer `{ "result": … }` (no `result` for a method that returns
  * nothing) or `{ "error": WireError }` with the status of its code; `GET /api/v1/health`.
  * Long-polls end when the caller goes away. Paths outside `/api/` are left to other routes (the
- * web UI).
+ * web UI). A request whose Host the server does not answer to (`allowedHosts`) is refused with 403
+ * `HostNotAllowed` before any of them.
  */
 export function engineHttpApp(api: EngineApi, options: HttpApiOptions = {}): Hono {
   const app = new Hono();
@@ -71,7 +72,11 @@ export function engineHttpApp(api: EngineApi, options: HttpApiOptions = {}): Hon
     if (isAllowedHost(host, allowedHosts)) return next();
     const refusal = hostNotAllowed(host);
     if (isApiPath(c.req.path)) return refuse(c, refusal);
-    return c.text(`${refusal.message}\n`, 403, { 'cache-control': 'no-store' });
+    // The Host is the sender's text: never sniffed as a page.
+    return c.text(`${refusal.message}\n`, 403, {
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+    });
   });
   if (options.apiKey !== undefined) {
     const expected = Buffer.from(`Bearer ${options.apiKey}`);
