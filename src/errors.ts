@@ -30,6 +30,8 @@ export const ErrorCode = {
   ScheduleAlreadyRunning: 'ScheduleAlreadyRunning',
   /** An HTTP request without the server's API key, or with another one. */
   Unauthenticated: 'Unauthenticated',
+  /** An HTTP request whose Host header names a host the server does not answer to. */
+  HostNotAllowed: 'HostNotAllowed',
   Internal: 'Internal',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -292,6 +294,21 @@ export class UnavailableError extends RepriseError {
 export class UnauthenticatedError extends RepriseError {
   constructor(message: string) {
     super(ErrorCode.Unauthenticated, message);
+  }
+}
+
+/**
+ * The server does not answer to the host the request named in its Host header (a web page of
+ * another site reaching it through DNS rebinding would name its own). IP addresses, `localhost`
+ * and the name the server listens on are always answered; add others with
+ * `engine.listen({ allowedHosts })` or `--allowed-host`.
+ */
+export class HostNotAllowedError extends RepriseError {
+  /** The Host header as sent, or undefined when there was none. */
+  readonly host: string | undefined;
+  constructor(host: string | undefined, message: string) {
+    super(ErrorCode.HostNotAllowed, message);
+    this.host = host;
   }
 }
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Connection } from 'reprise/client';
@@ -61,6 +62,24 @@ function serve(args: readonly string[], env: Record<string, string> = {}): Promi
     void exited.then((code) => {
       reject(new Error(`reprise ${args.join(' ')} exited ${code} before serving: ${out}${err}`));
     });
+  });
+}
+
+/** The status of `GET /api/v1/health` at `address` (`127.0.0.1:PORT`) sent with Host `host`. */
+function healthAs(address: string, host: string): Promise<number> {
+  const [hostname, port] = address.split(':');
+  return new Promise((resolve, reject) => {
+    request(
+      { hostname, port, path: '/api/v1/health', setHost: false, headers: { host } },
+      (res) => {
+        res.resume();
+        res.on('end', () => {
+          resolve(res.statusCode ?? 0);
+        });
+      },
+    )
+      .on('error', reject)
+      .end();
   });
 }
 
@@ -196,6 +215,64 @@ describe('reprise (the binary, over HTTP)', () => {
     assert.equal(r.code, 1);
     assert.match(r.err, /^error: .*PostgreSQL.*\n$/);
     assert.doesNotMatch(r.err, /secret/);
+  });
+
+  test('dev answers the hosts --allowed-host or REPRISE_ALLOWED_HOSTS name, and no other', async () => {
+    const flagged = await serve(
+      [
+        'dev',
+        '--db',
+        ':memory:',
+        '--port',
+        '0',
+        '--allowed-host',
+        'reprise.test',
+        '--allowed-host',
+        '.corp.test',
+      ],
+      { REPRISE_ALLOWED_HOSTS: 'ignored.test' },
+    );
+    const fromEnv = await serve(['dev', '--db', ':memory:', '--port', '0'], {
+      REPRISE_ALLOWED_HOSTS: 'reprise.test, .corp.test',
+    });
+    try {
+      for (const served of [flagged, fromEnv]) {
+        assert.equal(await healthAs(served.address, 'reprise.test'), 200);
+        assert.equal(await healthAs(served.address, 'a.corp.test:7233'), 200);
+        assert.equal(await healthAs(served.address, 'evil.example'), 403);
+      }
+      // The flag, when given, replaces the environment's list.
+      assert.equal(await healthAs(flagged.address, 'ignored.test'), 403);
+    } finally {
+      flagged.child.kill('SIGTERM');
+      fromEnv.child.kill('SIGTERM');
+      assert.equal(await flagged.exited, 0);
+      assert.equal(await fromEnv.exited, 0);
+    }
+  });
+
+  test("dev --allowed-host '*' answers any host; a name that is not one is refused", async () => {
+    const any = await serve(['dev', '--db', ':memory:', '--port', '0', '--allowed-host', '*']);
+    try {
+      assert.equal(await healthAs(any.address, 'behind-a-proxy.example'), 200);
+    } finally {
+      any.child.kill('SIGTERM');
+      assert.equal(await any.exited, 0);
+    }
+    const bad = await reprise([
+      'dev',
+      '--db',
+      ':memory:',
+      '--port',
+      '0',
+      '--allowed-host',
+      'http://x.test',
+    ]);
+    assert.equal(bad.code, 1);
+    assert.match(
+      bad.err,
+      /^error: 'http:\/\/x\.test' in allowedHosts \(--allowed-host\) is not a host name/,
+    );
   });
 
   test('server with --api-key refuses clients without the key', async () => {

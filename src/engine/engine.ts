@@ -60,7 +60,10 @@ export type { EngineServer } from '../transport/http/http-server.ts';
 export interface ListenOptions extends Omit<HttpApiOptions, 'logger'> {
   /** Default 7233; 0 takes a free port (read it from the server's `port`). */
   readonly port?: number | undefined;
-  /** Default `'127.0.0.1'`: only this machine. `'0.0.0.0'` serves every interface. */
+  /**
+   * Default `'127.0.0.1'`: only this machine. `'0.0.0.0'` serves every interface. A name is
+   * answered as a Host (see `allowedHosts`).
+   */
   readonly host?: string | undefined;
 }
 
@@ -153,6 +156,10 @@ export class Engine {
   /**
    * Serves the engine's HTTP API (`POST /api/v1/<method>`, for `Connection.connect({ address })`
    * in other processes) on `host:port`, until the server's `close()` or `engine.close()`.
+   * Requests whose Host header names a host other than an IP address, `localhost` or `host` are
+   * refused (403 `HostNotAllowed`), API key or not, against DNS rebinding: name the others in
+   * `allowedHosts`. Throws `InvalidArgumentError` for a port in use or an `allowedHosts` entry
+   * that is not a host name.
    *
    * @example
    * const server = await engine.listen({ port: 7233 });

@@ -16,6 +16,8 @@ export interface ServeOptions {
   readonly port: number;
   readonly host: string;
   readonly apiKey: string | undefined;
+  /** `--allowed-host`: the names the server answers to besides addresses and localhost. */
+  readonly allowedHosts: readonly string[] | true;
 }
 
 /**
@@ -33,6 +35,7 @@ export async function serveEngine(context: CliContext, options: ServeOptions): P
       port: options.port,
       host: options.host,
       apiKey: options.apiKey,
+      allowedHosts: options.allowedHosts,
     });
     context.io.out(
       `Reprise is serving ${options.storeLabel} at ${server.url} (web UI: ${server.url}/). ` +
@@ -45,38 +48,77 @@ export async function serveEngine(context: CliContext, options: ServeOptions): P
   }
 }
 
-const ListenFlags = z.object({ port: Port, host: z.string().min(1) });
+const ListenFlags = z.object({
+  port: Port,
+  host: z.string().min(1),
+  // `*` among them: any host (behind a proxy that checks Host itself).
+  allowedHost: z
+    .array(z.string().min(1))
+    .optional()
+    .transform((names): readonly string[] | true => (names?.includes('*') ? true : (names ?? []))),
+});
+
+/**
+ * Adds `--allowed-host` (repeatable; also `REPRISE_ALLOWED_HOSTS`, names separated by commas):
+ * the Host names the server answers to besides IP addresses, localhost and `--host`.
+ */
+function addAllowedHostFlag(command: Command): Command {
+  return command.addOption(
+    new Option(
+      '--allowed-host <name>',
+      "a host name the server answers to besides IP addresses and localhost (repeat it, or separate names with commas; '.example.com' for a domain and the names below it; '*' for any, behind a proxy that checks Host)",
+    )
+      .env('REPRISE_ALLOWED_HOSTS')
+      .argParser((value: string, previous: string[] | undefined) => [
+        ...(previous ?? []),
+        ...value
+          .split(',')
+          .map((name) => name.trim())
+          .filter((name) => name.length > 0),
+      ]),
+  );
+}
 
 /** `reprise dev`: a development server on an embedded SQLite file. */
 export function devCommand(context: CliContext): Command {
-  return addListenFlags(
-    new Command('dev')
-      .description('Run a development server (engine, HTTP API and web UI) on a SQLite file')
-      .option(
-        '--db <path>',
-        "the SQLite file, created if absent (':memory:' for a throwaway one)",
-        './reprise.db',
-      ),
+  return addAllowedHostFlag(
+    addListenFlags(
+      new Command('dev')
+        .description('Run a development server (engine, HTTP API and web UI) on a SQLite file')
+        .option(
+          '--db <path>',
+          "the SQLite file, created if absent (':memory:' for a throwaway one)",
+          './reprise.db',
+        ),
+    ),
   ).action(async (options: unknown) => {
     const flags = parseFlags(ListenFlags.extend({ db: z.string().min(1) }), options);
     const { store, storeLabel } = sqliteStoreOf(flags.db);
-    await serveEngine(context, { ...flags, store, storeLabel, apiKey: undefined });
+    await serveEngine(context, {
+      ...flags,
+      store,
+      storeLabel,
+      apiKey: undefined,
+      allowedHosts: flags.allowedHost,
+    });
   });
 }
 
 /** `reprise server`: a server for a deployment, on the store a URL names. */
 export function serverCommand(context: CliContext): Command {
-  return addListenFlags(
-    new Command('server')
-      .description('Run a server (engine and HTTP API) on a store')
-      .addOption(
-        new Option(
-          '--store <url>',
-          "'sqlite:<path>', or 'postgres://user:password@host:5432/database' (optionally '?schema=name')",
-        )
-          .env('REPRISE_STORE')
-          .makeOptionMandatory(),
-      ),
+  return addAllowedHostFlag(
+    addListenFlags(
+      new Command('server')
+        .description('Run a server (engine and HTTP API) on a store')
+        .addOption(
+          new Option(
+            '--store <url>',
+            "'sqlite:<path>', or 'postgres://user:password@host:5432/database' (optionally '?schema=name')",
+          )
+            .env('REPRISE_STORE')
+            .makeOptionMandatory(),
+        ),
+    ),
   )
     .addOption(
       new Option('--api-key <key>', 'the key clients and workers must send').env('REPRISE_API_KEY'),
@@ -90,6 +132,7 @@ export function serverCommand(context: CliContext): Command {
         ...flags,
         storeLabel: redactUrl(flags.store),
         apiKey: flags.apiKey,
+        allowedHosts: flags.allowedHost,
       });
     });
 }

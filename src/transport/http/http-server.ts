@@ -6,6 +6,7 @@ import { Hono } from 'hono';
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import {
+  HostNotAllowedError,
   InvalidArgumentError,
   PayloadTooLargeError,
   RepriseError,
@@ -15,6 +16,7 @@ import type { Logger } from '../../logger.ts';
 import { ENGINE_API_METHODS, LONG_POLL_METHODS } from '../engine-api.ts';
 import type { EngineApi, EngineApiMethod } from '../engine-api.ts';
 import { uiApp } from '../../ui/ui-app.ts';
+import { hostOf, isAllowedHost, resolveAllowedHosts } from './allowed-hosts.ts';
 import { MAX_POLL_ID_LENGTH, POLL_ID_HEADER } from './http-connection.ts';
 import { serveOpenApi } from './openapi.ts';
 import { statusOf, toWireError } from './wire-errors.ts';
@@ -29,6 +31,17 @@ export interface HttpApiOptions {
   readonly maxRequestBytes?: number | undefined;
   /** Where failures that are bugs (not a `RepriseError`) are logged. */
   readonly logger?: Logger | undefined;
+  /**
+   * The host names the server answers to, by each request's Host header, besides IP addresses,
+   * `localhost` (and names below it) and `host`: a name (`'reprise.example.com'`), or a domain
+   * with a leading dot (`'.example.com'`: example.com and every name below it). Any other Host
+   * gets 403 `HostNotAllowed` before any route runs, API key or not, so that a web page of
+   * another site cannot reach the server by DNS rebinding. `true` answers any Host: only for a
+   * server behind a proxy that checks it.
+   */
+  readonly allowedHosts?: readonly string[] | true | undefined;
+  /** The interface the server listens on: a name (not an address) is answered as a Host too. */
+  readonly host?: string | undefined;
 }
 
 const METHODS: ReadonlySet<string> = new Set(ENGINE_API_METHODS);
@@ -38,7 +51,8 @@ const METHODS: ReadonlySet<string> = new Set(ENGINE_API_METHODS);
  * body its request as JSON, the answer `{ "result": … }` (no `result` for a method that returns
  * nothing) or `{ "error": WireError }` with the status of its code; `GET /api/v1/health`.
  * Long-polls end when the caller goes away. Paths outside `/api/` are left to other routes (the
- * web UI).
+ * web UI). A request whose Host the server does not answer to (`allowedHosts`) is refused with 403
+ * `HostNotAllowed` before any of them.
  */
 export function engineHttpApp(api: EngineApi, options: HttpApiOptions = {}): Hono {
   const app = new Hono();
@@ -50,6 +64,20 @@ export function engineHttpApp(api: EngineApi, options: HttpApiOptions = {}): Hon
     }
     return Response.json({ error: wire }, { status: statusOf(wire.code) });
   };
+  // First, before the key and every route: a page that rebound its name to this server must
+  // learn nothing, not even whether it wants a key, and change nothing.
+  const allowedHosts = resolveAllowedHosts(options.allowedHosts, options.host);
+  app.use('*', async (c, next) => {
+    const host = c.req.header('host');
+    if (isAllowedHost(host, allowedHosts)) return next();
+    const refusal = hostNotAllowed(host);
+    if (isApiPath(c.req.path)) return refuse(c, refusal);
+    // The Host is the sender's text: never sniffed as a page.
+    return c.text(`${refusal.message}\n`, 403, {
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+    });
+  });
   if (options.apiKey !== undefined) {
     const expected = Buffer.from(`Bearer ${options.apiKey}`);
     app.use('/api/*', async (c, next) => {
@@ -161,6 +189,25 @@ export function engineHttpApp(api: EngineApi, options: HttpApiOptions = {}): Hon
   );
   app.route('/', uiApp());
   return app;
+}
+
+/** Whether `path` is the API's (`/api` and below), where refusals are `{ error: WireError }`. */
+function isApiPath(path: string): boolean {
+  return path === '/api' || path.startsWith('/api/');
+}
+
+/** The refusal of a request whose Host header (`host`) the server does not answer to. */
+function hostNotAllowed(host: string | undefined): HostNotAllowedError {
+  const name = hostOf(host);
+  const allow = name === undefined || name.startsWith('[') ? '<name>' : name;
+  return new HostNotAllowedError(
+    host,
+    (host === undefined
+      ? 'The request has no Host header, and this server answers only requests that name it.'
+      : `This server does not answer to the host '${host}' (the request's Host header).`) +
+      ` If you reach it by that name, allow the name: engine.listen({ allowedHosts: ['${allow}'] }), or --allowed-host ${allow} for reprise dev and reprise server (or REPRISE_ALLOWED_HOSTS).` +
+      ' IP addresses and localhost are always answered; other names are refused so that a web page of another site cannot reach the server by DNS rebinding.',
+  );
 }
 
 /** Whether a Content-Type header names JSON (`application/json`, any case, any parameters). */

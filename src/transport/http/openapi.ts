@@ -379,6 +379,7 @@ type ErrorStatus = ReturnType<typeof statusOf>;
 const ERROR_NAMES: Record<ErrorStatus, string> = {
   400: 'Bad request',
   401: 'Unauthenticated',
+  403: 'Forbidden',
   404: 'Not found',
   409: 'Conflict',
   413: 'Payload too large',
@@ -502,6 +503,7 @@ export function openApiDocument(options: OpenApiOptions): OpenApiDocument {
             properties: { status: { const: 'ok' } },
           }),
           ...(options.bearer ? { '401': errorRef(401) } : {}),
+          '403': errorRef(403),
         },
       },
     },
@@ -513,6 +515,7 @@ export function openApiDocument(options: OpenApiOptions): OpenApiDocument {
         responses: {
           '200': jsonResponse('The OpenAPI document of this API.', { type: 'object' }),
           ...(options.bearer ? { '401': errorRef(401) } : {}),
+          '403': errorRef(403),
         },
       },
     },
@@ -545,6 +548,7 @@ export function openApiDocument(options: OpenApiOptions): OpenApiDocument {
           '200': jsonResponse('Done.', { type: 'object', properties: {} }),
           '400': errorRef(400),
           ...(options.bearer ? { '401': errorRef(401) } : {}),
+          '403': errorRef(403),
           '413': errorRef(413),
         },
       },

@@ -46,11 +46,14 @@ const STATUS: Record<ErrorCode, number> = {
   ScheduleNotFound: 404,
   ScheduleAlreadyRunning: 409,
   Unauthenticated: 401,
+  HostNotAllowed: 403,
   Internal: 500,
 };
 
-export function statusOf(code: ErrorCode): 400 | 401 | 404 | 409 | 413 | 422 | 500 | 503 {
-  return STATUS[code] as 400 | 401 | 404 | 409 | 413 | 422 | 500 | 503;
+type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 422 | 500 | 503;
+
+export function statusOf(code: ErrorCode): ErrorStatus {
+  return STATUS[code] as ErrorStatus;
 }
 
 /** Fields every error has, which `details` does not repeat. */
@@ -116,10 +119,39 @@ export function fromWireError(wire: WireError): RepriseError {
   const cause = wire.failure ? decodeFailure(wire.failure) : undefined;
   const e = new Error(wire.message, cause === undefined ? undefined : { cause });
   Object.setPrototypeOf(e, prototype);
-  Object.assign(e, wire.details ?? {}, { code: wire.code, name: wire.name });
+  // Defined, not assigned: no key of the server's reaches a setter (`__proto__`'s) on the way.
+  for (const [key, value] of safeDetails(wire.details)) define(e, key, value);
+  define(e, 'code', wire.code);
+  define(e, 'name', typeof wire.name === 'string' ? wire.name : prototype.constructor.name);
   // Made as an Error and given the class's prototype: its constructor's message is the server's.
   // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment
   return e as RepriseError;
+}
+
+/** Keys of `details` never copied: the error's own fields, and those that reach its prototype. */
+const UNSAFE_DETAILS: ReadonlySet<string> = new Set([
+  ...OWN_FIELDS,
+  '__proto__',
+  'constructor',
+  'prototype',
+]);
+
+/**
+ * The fields of a wire error's `details` that the rebuilt error may take: the own keys of a plain
+ * object, but for {@link UNSAFE_DETAILS}. `details` comes from the network: a key `__proto__`
+ * (an own key of what `JSON.parse` makes) must not change the error's class, nor `message` or
+ * `code` its meaning. Anything but a plain object gives nothing.
+ */
+function safeDetails(details: unknown): [string, unknown][] {
+  if (typeof details !== 'object' || details === null) return [];
+  const proto: unknown = Object.getPrototypeOf(details);
+  if (proto !== Object.prototype && proto !== null) return [];
+  return Object.entries(details).filter(([key]) => !UNSAFE_DETAILS.has(key));
+}
+
+/** Sets `e[key]` as a class field is set: an own, enumerable, writable property. */
+function define(e: Error, key: string, value: unknown): void {
+  Object.defineProperty(e, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /**
