@@ -95,7 +95,12 @@ export type {
   ScheduleSummary,
   ScheduleUpdateOptions,
 } from './schedule-types.ts';
-export { ScheduleAlreadyRunning, ScheduleNotFoundError } from '../errors.ts';
+export {
+  HostNotAllowedError,
+  ScheduleAlreadyRunning,
+  ScheduleNotFoundError,
+  UnauthenticatedError,
+} from '../errors.ts';
 export {
   WorkflowFailedError,
   WorkflowUpdateFailedError,

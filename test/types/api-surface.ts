@@ -128,11 +128,13 @@ import {
   ChildWorkflowFailure as ChildWorkflowFailureInClient,
   Client,
   Connection,
+  HostNotAllowedError,
   QueryNotRegisteredError,
   ScheduleHandle,
   ScheduleOverlapPolicy,
   TerminatedFailure as TerminatedFailureInClient,
   TimeoutFailure as TimeoutFailureInClient,
+  UnauthenticatedError,
   WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
@@ -811,6 +813,9 @@ export async function clientSurface(engine: Engine): Promise<void> {
     if (e instanceof WorkflowExecutionAlreadyStartedError) use(e.workflowId, e.workflowType);
     if (e instanceof QueryNotRegisteredError) use(e.queryType);
     if (e instanceof WorkflowUpdateFailedError) use(e.cause);
+    // A server's refusals of the request itself, by class.
+    if (e instanceof UnauthenticatedError) use(e.code);
+    if (e instanceof HostNotAllowedError) use(e.host);
   }
 }
 
