@@ -83,6 +83,24 @@ describe('PostgreSQL store: lingering appends', () => {
       assert.deepEqual(await signalsOf(reader, run), ['rival']);
     }));
 
+  test(
+    'a lingering append decided on a write that failed is not held: it fails at once',
+    {
+      timeout: 30_000,
+    },
+    () =>
+      withStore(FOREVER_MS, async (store, run) => {
+        // Lost to another engine's write, and not held (no linger): it fails at its commit.
+        await reader.appendToRun(signalAppend(run, 0, 'rival'));
+        const lost = signalAppend(run, 0, 'lost');
+        await assert.rejects(store.appendToRun(lost), RunConflictError);
+        // A write decided on it fails too, without waiting out its (hour-long) window.
+        const next = signalAppend(run, 1, 'answer', { after: lost, linger: true });
+        await assert.rejects(store.appendToRun(next), RunConflictError);
+        assert.deepEqual(await signalsOf(reader, run), ['rival']);
+      }),
+  );
+
   test('a next write that loses its own compare-and-set fails alone: the held append commits', () =>
     withStore(FOREVER_MS, async (store, run) => {
       const held = store.appendToRun(signalAppend(run, 0, 'result', { linger: true }));

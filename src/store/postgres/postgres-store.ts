@@ -203,7 +203,15 @@ export class PostgresStore implements Store {
         return;
       }
       const held = this.#lingering.take(req.runId);
-      if (held === undefined && req.linger === true && mayShare(pending) && !this.#closing) {
+      // One decided on a write that failed is not held: it fails at its commit, at once.
+      const afterFailed = req.after !== undefined && this.#failedWrites.has(req.after);
+      if (
+        held === undefined &&
+        req.linger === true &&
+        !afterFailed &&
+        mayShare(pending) &&
+        !this.#closing
+      ) {
         this.#lingering.hold(pending);
         return;
       }
