@@ -108,6 +108,7 @@ export {
   UpdateNotFoundError,
   ServiceError,
   WorkflowNotReadyError,
+  NamespaceAlreadyExistsError,
   NamespaceNotFoundError,
   PayloadTooLargeError,
   QueryNotRegisteredError,
