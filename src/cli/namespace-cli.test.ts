@@ -19,7 +19,7 @@ describe('reprise namespace (the binary, over HTTP)', () => {
     dev = await serve(['dev', '--db', db, '--port', '0', '--namespace', 'billing', '-n', 'ops']);
     env = { REPRISE_ADDRESS: dev.address };
   });
-  after(async () => {
+  after(() => {
     if (dev.child.exitCode === null) dev.child.kill('SIGKILL');
     tmp.remove();
   });
