@@ -13,8 +13,8 @@ export function prepareNamespaceQueries(db: Database.Database) {
       'INSERT INTO namespaces (name, description, created_at_ms) VALUES (?, ?, ?)',
     ),
     exists: db.prepare<[string], { found: 1 }>('SELECT 1 AS found FROM namespaces WHERE name = ?'),
-    get: db.prepare<[string], unknown>(`SELECT ${COLUMNS} FROM namespaces WHERE name = ?`),
-    list: db.prepare<[], unknown>(`SELECT ${COLUMNS} FROM namespaces ORDER BY name`),
+    get: db.prepare<[string]>(`SELECT ${COLUMNS} FROM namespaces WHERE name = ?`),
+    list: db.prepare<[]>(`SELECT ${COLUMNS} FROM namespaces ORDER BY name`),
   };
 }
 export type NamespaceQueries = ReturnType<typeof prepareNamespaceQueries>;
