@@ -5,6 +5,8 @@ export const ErrorCode = {
   WorkflowNotFound: 'WorkflowNotFound',
   WorkflowAlreadyStarted: 'WorkflowAlreadyStarted',
   NamespaceNotFound: 'NamespaceNotFound',
+  /** A namespace of that name exists: Temporal's NamespaceAlreadyExists. */
+  NamespaceAlreadyExists: 'NamespaceAlreadyExists',
   UnknownWorkflowType: 'UnknownWorkflowType',
   UnknownSignal: 'UnknownSignal',
   QueryNotRegistered: 'QueryNotRegistered',
@@ -95,7 +97,21 @@ export class NamespaceNotFoundError extends RepriseError {
   constructor(namespace: string) {
     super(
       ErrorCode.NamespaceNotFound,
-      `Namespace '${namespace}' does not exist. Use 'default': Reprise cannot create other namespaces yet.`,
+      `Namespace '${namespace}' does not exist. Check the name, or create it first: ` +
+        `'reprise namespace create ${namespace}' (or engine.namespaces.create('${namespace}')).`,
+    );
+    this.namespace = namespace;
+  }
+}
+
+/** A namespace of this name exists: Temporal's `NamespaceAlreadyExistsError`. */
+export class NamespaceAlreadyExistsError extends RepriseError {
+  readonly namespace: string;
+  constructor(namespace: string) {
+    super(
+      ErrorCode.NamespaceAlreadyExists,
+      `Namespace '${namespace}' already exists. Use it as it is, or create one of another name; ` +
+        `'reprise namespace describe ${namespace}' shows it.`,
     );
     this.namespace = namespace;
   }

@@ -1,12 +1,12 @@
 // What every command is given: where to write, and how to reach a server.
 import { Client, Connection } from 'reprise/client';
-import type { ClientOptions } from 'reprise/client';
+import type { EngineApi } from '../transport/engine-api.ts';
 import type { CliIo } from './cli-io.ts';
-import type { ClientFlags } from './flags.ts';
+import type { ClientFlags, ConnectionFlags } from './flags.ts';
 
 /** An open connection to a server, and how to close it. */
 export interface CliConnection {
-  readonly connection: ClientOptions['connection'];
+  readonly connection: EngineApi;
   readonly close: () => Promise<void>;
 }
 
@@ -35,12 +35,23 @@ export async function withClient<T>(
   flags: ClientFlags,
   use: (client: Client) => Promise<T>,
 ): Promise<T> {
+  return withConnection(context, flags, (connection) =>
+    use(new Client({ connection, namespace: flags.namespace })),
+  );
+}
+
+/** Runs `use` with the API of the server at `flags.address`, then closes the connection. */
+export async function withConnection<T>(
+  context: CliContext,
+  flags: ConnectionFlags,
+  use: (api: EngineApi) => Promise<T>,
+): Promise<T> {
   const { connection, close } = await context.connect({
     address: flags.address,
     apiKey: flags.apiKey,
   });
   try {
-    return await use(new Client({ connection, namespace: flags.namespace }));
+    return await use(connection);
   } finally {
     await close();
   }

@@ -1,69 +1,15 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Connection } from 'reprise/client';
 import { Worker } from 'reprise/worker';
+import { reprise, serve } from '../../test/helpers/cli-binary.ts';
+import type { Served } from '../../test/helpers/cli-binary.ts';
 import { freshSchema, testPostgresUrl } from '../../test/helpers/postgres.ts';
 import { fixturesPath, tempDir, uniqueQueue } from '../../test/helpers/test-env.ts';
 
 // The real binary, in child processes, against `reprise dev` over HTTP; a worker in this process.
-const BIN = new URL('../../bin/reprise.js', import.meta.url).pathname;
-
-interface Ran {
-  code: number;
-  out: string;
-  err: string;
-}
-
-/** Runs `reprise args…` to its end. */
-function reprise(args: readonly string[], env: Record<string, string> = {}): Promise<Ran> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { env: { ...process.env, ...env }, timeout: 60_000 },
-      (error, out, err) => {
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-        resolve({ code, out, err });
-      },
-    );
-  });
-}
-
-interface Served {
-  child: ChildProcess;
-  /** The address it printed: `127.0.0.1:PORT`. */
-  address: string;
-  line: string;
-  exited: Promise<number | null>;
-}
-
-/** Starts `reprise <args…>` (dev or server) and waits for the line that says where it listens. */
-function serve(args: readonly string[], env: Record<string, string> = {}): Promise<Served> {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...env },
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const url = /http:\/\/(127\.0\.0\.1:\d+)/.exec(out);
-      if (url?.[1] !== undefined && out.includes('\n')) {
-        resolve({ child, address: url[1], line: out, exited });
-      }
-    });
-    void exited.then((code) => {
-      reject(new Error(`reprise ${args.join(' ')} exited ${code} before serving: ${out}${err}`));
-    });
-  });
-}
 
 /** The status of `GET /api/v1/health` at `address` (`127.0.0.1:PORT`) sent with Host `host`. */
 function healthAs(address: string, host: string): Promise<number> {

@@ -17,23 +17,33 @@ export const ClientFlags = z.object({
 });
 export type ClientFlags = z.infer<typeof ClientFlags>;
 
+/** Where a command about the server itself (not one namespace) finds it, and how it prints. */
+export const ConnectionFlags = ClientFlags.omit({ namespace: true });
+export type ConnectionFlags = z.infer<typeof ConnectionFlags>;
+
 export const DEFAULT_ADDRESS = '127.0.0.1:7233';
+
+const addressOption = (): Option =>
+  new Option('--address <host:port>', 'the server to talk to')
+    .env('REPRISE_ADDRESS')
+    .default(DEFAULT_ADDRESS);
+const apiKeyOption = (): Option =>
+  new Option('--api-key <key>', "the server's API key").env('REPRISE_API_KEY');
+const outputOption = (): Option =>
+  new Option('-o, --output <format>', 'text or json').choices(OutputFormat.options).default('text');
 
 /** Adds `--address`, `--namespace`, `--api-key` and `--output` to a command that talks to a server. */
 export function addClientFlags(command: Command): Command {
   return command
-    .addOption(
-      new Option('--address <host:port>', 'the server to talk to')
-        .env('REPRISE_ADDRESS')
-        .default(DEFAULT_ADDRESS),
-    )
+    .addOption(addressOption())
     .addOption(new Option('-n, --namespace <namespace>', 'the namespace').default('default'))
-    .addOption(new Option('--api-key <key>', "the server's API key").env('REPRISE_API_KEY'))
-    .addOption(
-      new Option('-o, --output <format>', 'text or json')
-        .choices(OutputFormat.options)
-        .default('text'),
-    );
+    .addOption(apiKeyOption())
+    .addOption(outputOption());
+}
+
+/** Adds `--address`, `--api-key` and `--output`: `addClientFlags` without `--namespace`. */
+export function addConnectionFlags(command: Command): Command {
+  return command.addOption(addressOption()).addOption(apiKeyOption()).addOption(outputOption());
 }
 
 /** Adds `--input`/`-i`: one JSON value per workflow (or signal, query, update) argument. */

@@ -6,6 +6,7 @@ import { connectOverHttp } from './cli-context.ts';
 import type { CliContext, Connector } from './cli-context.ts';
 import { processIo } from './cli-io.ts';
 import type { CliIo } from './cli-io.ts';
+import { namespaceCommands } from './commands/namespace.ts';
 import { replayCommand } from './commands/replay.ts';
 import { scheduleCommands } from './commands/schedule.ts';
 import { devCommand, serverCommand } from './commands/serve-engine.ts';
@@ -26,6 +27,7 @@ export function buildProgram(context: CliContext): Command {
   program.addCommand(serverCommand(context));
   program.addCommand(workflowCommand(context));
   program.addCommand(scheduleCommands(context));
+  program.addCommand(namespaceCommands(context));
   program.addCommand(replayCommand(context));
   configureErrors(program, context.io);
   return program;

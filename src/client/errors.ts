@@ -85,6 +85,7 @@ export function updateCallError(e: unknown, fallback: string): unknown {
 }
 
 export {
+  NamespaceAlreadyExistsError,
   NamespaceNotFoundError,
   PayloadTooLargeError,
   QueryNotRegisteredError,

@@ -113,6 +113,7 @@ export {
   UpdateNotFoundError,
   ServiceError,
   WorkflowNotReadyError,
+  NamespaceAlreadyExistsError,
   NamespaceNotFoundError,
   PayloadTooLargeError,
   QueryNotRegisteredError,

@@ -417,6 +417,18 @@ class DataConverterApi implements EngineApi {
     return this.#api.listSearchAttributes(req);
   }
 
+  createNamespace(req: Req<'createNamespace'>) {
+    return this.#api.createNamespace(req);
+  }
+
+  listNamespaces(req: Req<'listNamespaces'>) {
+    return this.#api.listNamespaces(req);
+  }
+
+  describeNamespace(req: Req<'describeNamespace'>) {
+    return this.#api.describeNamespace(req);
+  }
+
   async #action(a: ScheduleAction, d: 'encode' | 'decode'): Promise<ScheduleAction> {
     const userMetadata = await mapUserMetadata(this.#dc, d, a.userMetadata);
     return d === 'encode'

@@ -5,7 +5,11 @@ import type { Logger } from '../logger.ts';
 import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
 import type { SearchAttributeTypes } from '../protocol/search-attribute-types.ts';
-import type { EngineApi, RegisterWorkerRequest } from '../transport/engine-api.ts';
+import type {
+  EngineApi,
+  NamespaceDescription,
+  RegisterWorkerRequest,
+} from '../transport/engine-api.ts';
 import { SystemClock } from './clock.ts';
 import type { Clock } from './clock.ts';
 import { DEFAULT_LIMITS } from './deps.ts';
@@ -30,6 +34,7 @@ import { parseRequest } from './ops/parse-request.ts';
 import { RegisterWorkerSchema } from './ops/register-worker-schema.ts';
 import { assertNamespace } from './ops/find-run.ts';
 import { countWorkflows, listWorkflows } from './ops/list-workflows.ts';
+import { createNamespace, describeNamespace, listNamespaces } from './ops/namespaces.ts';
 import { queryWorkflow } from './ops/query-workflow.ts';
 import { describeWorkflow, getHistory, getWorkflowOutcome } from './ops/read-workflow.ts';
 import { signalWorkflow } from './ops/signal-workflow.ts';
@@ -151,6 +156,31 @@ export class Engine {
       (await this.connection.listSearchAttributes({ namespace })).customAttributes,
     remove: (namespace: string, names: readonly string[]): Promise<void> =>
       this.connection.removeSearchAttributes({ namespace, searchAttributes: [...names] }),
+  };
+
+  /**
+   * The store's namespaces (Temporal's RegisterNamespace, ListNamespaces, DescribeNamespace):
+   * every engine on the store serves one from its creation on, and none is ever removed. A name
+   * is 1 to 100 letters, digits, `.`, `-` and `_`, starting with a letter or a digit; a bad one
+   * is refused with `InvalidArgumentError`, one that exists with `NamespaceAlreadyExistsError`,
+   * and `describe` of one that does not exist throws `NamespaceNotFoundError`. Calls go through
+   * `connection`, as a client's would.
+   *
+   * @example
+   * await engine.namespaces.create('billing', { description: 'Invoices and payments' });
+   * await engine.namespaces.list(); // [{ namespace: 'billing', … }, { namespace: 'default', … }]
+   * await engine.namespaces.describe('billing'); // { namespace: 'billing', description, createdAtMs }
+   */
+  readonly namespaces = {
+    create: (
+      name: string,
+      options?: { readonly description?: string | undefined },
+    ): Promise<NamespaceDescription> =>
+      this.connection.createNamespace({ namespace: name, description: options?.description }),
+    list: async (): Promise<NamespaceDescription[]> =>
+      (await this.connection.listNamespaces({})).namespaces,
+    describe: (name: string): Promise<NamespaceDescription> =>
+      this.connection.describeNamespace({ namespace: name }),
   };
 
   /**
@@ -292,6 +322,9 @@ export class Engine {
       addSearchAttributes: (req) => addSearchAttributes(d, req),
       removeSearchAttributes: (req) => removeSearchAttributes(d, req),
       listSearchAttributes: (req) => listSearchAttributes(d, req),
+      createNamespace: (req) => createNamespace(d, req),
+      listNamespaces: (req) => listNamespaces(d, req),
+      describeNamespace: (req) => describeNamespace(d, req),
     });
   }
 }

@@ -11,6 +11,11 @@ import {
 } from './ops/activity-tasks.ts';
 import { CancelSchema } from './ops/cancel-workflow.ts';
 import { CountSchema, ListSchema as ListWorkflowsSchema } from './ops/list-workflows.ts';
+import {
+  CreateSchema as CreateNamespaceSchema,
+  DescribeSchema as DescribeNamespaceSchema,
+  ListSchema as ListNamespacesSchema,
+} from './ops/namespaces.ts';
 import { PollUpdateSchema } from './ops/poll-workflow-update.ts';
 import { QuerySchema } from './ops/query-workflow.ts';
 import { HistorySchema, OutcomeSchema, RefSchema } from './ops/read-workflow.ts';
@@ -79,4 +84,7 @@ export const REQUEST_SCHEMAS: Readonly<Record<EngineApiMethod, z.ZodType | undef
   addSearchAttributes: AddSearchAttributesSchema,
   removeSearchAttributes: RemoveSearchAttributesSchema,
   listSearchAttributes: ListSearchAttributesSchema,
+  createNamespace: CreateNamespaceSchema,
+  listNamespaces: ListNamespacesSchema,
+  describeNamespace: DescribeNamespaceSchema,
 };

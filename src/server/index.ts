@@ -14,5 +14,5 @@ export { openStore } from '../store/open-store.ts';
 export { SqliteStore } from '../store/sqlite/sqlite-store.ts';
 export type { SqliteStoreOptions } from '../store/sqlite/sqlite-store.ts';
 export type { Store } from '../store/store.ts';
-export type { EngineApi } from '../transport/engine-api.ts';
+export type { EngineApi, NamespaceDescription } from '../transport/engine-api.ts';
 export type { IndexedValueType, SearchAttributeTypes } from '../protocol/search-attribute-types.ts';

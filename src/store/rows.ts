@@ -13,6 +13,7 @@ import type {
   AppendToRunRequest,
   CreateRunRequest,
   EngineProcessRecord,
+  NamespaceRecord,
   NewTask,
   NewTimer,
   RunRecord,
@@ -111,6 +112,19 @@ export const EngineProcessRow = z.object({
   seen_at_ms: int,
 });
 export type EngineProcessRow = z.infer<typeof EngineProcessRow>;
+
+/** A row of namespaces. */
+export const NamespaceRow = z.object({
+  name: z.string(),
+  description: z.string(),
+  created_at_ms: int,
+});
+export type NamespaceRow = z.infer<typeof NamespaceRow>;
+
+export function namespaceFromRow(row: unknown): NamespaceRecord {
+  const r = parseRow(NamespaceRow, row, 'namespace');
+  return { namespace: r.name, description: r.description, createdAtMs: r.created_at_ms };
+}
 
 /** A row of search_attribute_types: a custom search attribute's registered type. */
 export const SearchAttributeTypeRow = z.object({

@@ -16,10 +16,26 @@ import type {
  * Backends (SQLite, PostgreSQL) pass the same conformance suite (test/store-conformance).
  */
 export interface Store {
-  /** Creates the namespace if it does not exist. */
-  ensureNamespace(req: { namespace: string }): Promise<void>;
-  /** True when the namespace exists. Namespaces are never removed: a store may remember them. */
+  /**
+   * Creates the namespace if it does not exist (with no description, created at `createdAtMs`,
+   * default now); one that exists is left as it is.
+   */
+  ensureNamespace(req: { namespace: string; createdAtMs?: number | undefined }): Promise<void>;
+  /**
+   * Creates the namespace with its description and creation time. Throws
+   * `NamespaceAlreadyExistsError` and changes nothing if one of that name exists (whoever
+   * created it: another engine on the same database, say).
+   */
+  createNamespace(req: NamespaceRecord): Promise<void>;
+  /**
+   * True when the namespace exists. Namespaces are never removed: a store may remember the ones
+   * it has seen exist, but must ask again for one it has not (another engine may create it).
+   */
   hasNamespace(req: { namespace: string }): Promise<boolean>;
+  /** The namespace's record, or undefined if there is none (read from the database each call). */
+  getNamespace(req: { namespace: string }): Promise<NamespaceRecord | undefined>;
+  /** Every namespace, in name order (byte order of the UTF-8 names). */
+  listNamespaces(): Promise<NamespaceRecord[]>;
 
   /**
    * Inserts a new run with its first events, tasks and timers in ONE transaction. Throws
@@ -401,6 +417,18 @@ export interface ScheduleRecord {
 }
 
 /** Custom search attributes a write registers in its namespace (name → type). */
+/** A namespace as the store holds it. */
+export interface NamespaceRecord {
+  namespace: string;
+  /** What the namespace is for, as its creator wrote it ('' when none was given). */
+  description: string;
+  /**
+   * When it was created (epoch ms). A namespace created before Reprise recorded it holds the
+   * time its database was created: exact for `default`, made with the database.
+   */
+  createdAtMs: number;
+}
+
 export interface SearchAttributeRegistration {
   namespace: string;
   types: SearchAttributeTypes;

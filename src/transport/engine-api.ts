@@ -114,6 +114,15 @@ export interface EngineApi {
   removeSearchAttributes(req: RemoveSearchAttributesRequest): Promise<void>;
   /** The namespace's search attributes and their types (Temporal's ListSearchAttributes). */
   listSearchAttributes(req: { namespace: string }): Promise<ListSearchAttributesResponse>;
+  /**
+   * Creates a namespace (Temporal's RegisterNamespace) and returns it. A namespace of that name
+   * is refused with `NamespaceAlreadyExistsError`; a bad name with `InvalidArgumentError`.
+   */
+  createNamespace(req: CreateNamespaceRequest): Promise<NamespaceDescription>;
+  /** Every namespace, in name order (Temporal's ListNamespaces). */
+  listNamespaces(req: Record<string, never>): Promise<ListNamespacesResponse>;
+  /** A namespace (Temporal's DescribeNamespace); `NamespaceNotFoundError` if there is none. */
+  describeNamespace(req: { namespace: string }): Promise<NamespaceDescription>;
 }
 
 /**
@@ -156,6 +165,9 @@ const METHODS: Record<keyof EngineApi, true> = {
   addSearchAttributes: true,
   removeSearchAttributes: true,
   listSearchAttributes: true,
+  createNamespace: true,
+  listNamespaces: true,
+  describeNamespace: true,
 };
 export type EngineApiMethod = keyof EngineApi;
 export const ENGINE_API_METHODS = Object.keys(METHODS) as readonly EngineApiMethod[];
@@ -183,6 +195,29 @@ export interface ListSearchAttributesResponse {
   customAttributes: SearchAttributeTypes;
   /** The system attributes every run has, with their types. */
   systemAttributes: Record<string, IndexedValueType>;
+}
+
+export interface CreateNamespaceRequest {
+  /**
+   * 1 to 100 characters: letters, digits, `.`, `-` and `_`, starting with a letter or a digit.
+   */
+  namespace: string;
+  /** What the namespace is for: at most 1,000 characters (default none). */
+  description?: string | undefined;
+}
+export interface NamespaceDescription {
+  namespace: string;
+  /** As its creator gave it; '' when none was given. */
+  description: string;
+  /**
+   * When it was created (epoch ms). One from before Reprise recorded it (`default`, say) has the
+   * time its database was created.
+   */
+  createdAtMs: number;
+}
+export interface ListNamespacesResponse {
+  /** In name order. */
+  namespaces: NamespaceDescription[];
 }
 
 export interface ExecutionRef {

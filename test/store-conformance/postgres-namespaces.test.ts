@@ -3,14 +3,22 @@
 // stopped midway: what the store still answers then, it answered from memory.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { IllegalStateError, UnavailableError } from '../../src/errors.ts';
+import pg from 'pg';
+import {
+  IllegalStateError,
+  NamespaceAlreadyExistsError,
+  UnavailableError,
+} from '../../src/errors.ts';
+import { loadMigrations, migrate } from '../../src/store/postgres/migrate.ts';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
 import { postgresAvailable, startCluster } from '../helpers/postgres-cluster.ts';
-import { freshSchema } from '../helpers/postgres.ts';
+import { freshSchema, openTestPostgresStore, testPostgresUrl } from '../helpers/postgres.ts';
+
+const skip = !postgresAvailable() && 'PostgreSQL 15 is not installed';
 
 test(
   'hasNamespace answers a namespace seen to exist, or created, from memory, and asks again for one not found',
-  { skip: !postgresAvailable() && 'PostgreSQL 15 is not installed', timeout: 60_000 },
+  { skip, timeout: 60_000 },
   async () => {
     const cluster = await startCluster({ fsync: false, stopWhenProcessEnds: true });
     let stopped = false;
@@ -42,5 +50,68 @@ test(
     }
     // Memory does not outlive the store: a closed one refuses the call.
     await assert.rejects(store.hasNamespace({ namespace: 'default' }), IllegalStateError);
+  },
+);
+
+test(
+  'a namespace one store creates is seen by another on the same schema that found it missing',
+  { skip },
+  async () => {
+    const schema = freshSchema();
+    const a = await openTestPostgresStore({ schema });
+    const b = await openTestPostgresStore({ schema });
+    try {
+      assert.equal(await b.hasNamespace({ namespace: 'billing' }), false);
+      assert.equal(await b.getNamespace({ namespace: 'billing' }), undefined);
+      const billing = { namespace: 'billing', description: 'Invoices', createdAtMs: 3 };
+      await a.createNamespace(billing);
+      assert.equal(await b.hasNamespace({ namespace: 'billing' }), true);
+      assert.deepEqual(await b.getNamespace({ namespace: 'billing' }), billing);
+      assert.deepEqual(
+        (await b.listNamespaces()).map((n) => n.namespace),
+        ['billing', 'default'],
+      );
+      // The second creator is refused by the database, whatever its own memory holds.
+      await assert.rejects(
+        b.createNamespace({ namespace: 'billing', description: 'other', createdAtMs: 4 }),
+        NamespaceAlreadyExistsError,
+      );
+      assert.deepEqual(await a.getNamespace({ namespace: 'billing' }), billing);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  },
+);
+
+test(
+  'namespaces from before their records (schema 1) open with no description, created with the database',
+  { skip },
+  async () => {
+    const schema = freshSchema();
+    const client = new pg.Client({
+      connectionString: await testPostgresUrl(),
+      options: `-c search_path=${schema}`,
+    });
+    await client.connect();
+    try {
+      await client.query(`CREATE SCHEMA ${schema}`);
+      await migrate(client, {
+        nowMs: 7_000,
+        migrations: loadMigrations().filter((m) => m.version <= 1),
+      });
+      await client.query("INSERT INTO namespaces (name) VALUES ('by-hand')");
+    } finally {
+      await client.end();
+    }
+    const store = await openTestPostgresStore({ schema });
+    try {
+      assert.deepEqual(await store.listNamespaces(), [
+        { namespace: 'by-hand', description: '', createdAtMs: 7_000 },
+        { namespace: 'default', description: '', createdAtMs: 7_000 },
+      ]);
+    } finally {
+      await store.close();
+    }
   },
 );

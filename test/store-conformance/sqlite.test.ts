@@ -609,6 +609,33 @@ describe('SqliteStore specifics', () => {
     }
   });
 
+  test('namespaces from before their records (schema 10) open with no description, created with the database', async () => {
+    const file = freshFile();
+    const old = new Database(file);
+    try {
+      migrate(old, { nowMs: 7_000, migrations: loadMigrations().filter((m) => m.version <= 10) });
+      old.prepare("INSERT INTO namespaces (name) VALUES ('by-hand')").run();
+    } finally {
+      old.close();
+    }
+    const store = await SqliteStore.open({ path: file });
+    try {
+      assert.deepEqual(await store.listNamespaces(), [
+        { namespace: 'by-hand', description: '', createdAtMs: 7_000 },
+        { namespace: 'default', description: '', createdAtMs: 7_000 },
+      ]);
+      await store.createNamespace({ namespace: 'new', description: 'd', createdAtMs: 9_000 });
+      assert.deepEqual(await store.getNamespace({ namespace: 'new' }), {
+        namespace: 'new',
+        description: 'd',
+        createdAtMs: 9_000,
+      });
+    } finally {
+      await store.close();
+    }
+    assert.deepEqual(appliedMigrations(file), allVersions());
+  });
+
   test('tasks queued before priorities (schema 8) are kept at the default key, 3, in their order', async () => {
     const file = freshFile();
     const old = new Database(file);

@@ -2,7 +2,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { RunConflictError, WorkflowExecutionAlreadyStartedError } from '../../src/errors.ts';
+import {
+  NamespaceAlreadyExistsError,
+  RunConflictError,
+  WorkflowExecutionAlreadyStartedError,
+} from '../../src/errors.ts';
 import { RunStatus } from '../../src/protocol/run-status.ts';
 import { TaskKind } from '../../src/protocol/tasks.ts';
 import type { AppendToRunRequest, Store, TaskRecord } from '../../src/store/store.ts';
@@ -45,6 +49,65 @@ export function storeConformance(backend: string, open: () => Promise<Store>): v
           await store.ensureNamespace({ namespace: 'billing' });
           await store.ensureNamespace({ namespace: 'billing' });
           assert.equal(await store.hasNamespace({ namespace: 'billing' }), true);
+        }));
+
+      test('createNamespace stores the description and creation time that getNamespace reads back', () =>
+        withStore(async (store) => {
+          const billing = { namespace: 'billing', description: 'Invoices', createdAtMs: 1_234 };
+          assert.equal(await store.getNamespace({ namespace: 'billing' }), undefined);
+          await store.createNamespace(billing);
+          assert.deepEqual(await store.getNamespace({ namespace: 'billing' }), billing);
+          assert.equal(await store.hasNamespace({ namespace: 'billing' }), true);
+        }));
+
+      test('createNamespace of a namespace that exists throws NamespaceAlreadyExistsError and changes nothing', () =>
+        withStore(async (store) => {
+          const first = { namespace: 'billing', description: 'first', createdAtMs: 10 };
+          await store.createNamespace(first);
+          await assert.rejects(
+            store.createNamespace({ namespace: 'billing', description: 'second', createdAtMs: 20 }),
+            (e) => e instanceof NamespaceAlreadyExistsError && e.namespace === 'billing',
+          );
+          assert.deepEqual(await store.getNamespace({ namespace: 'billing' }), first);
+          const before = await store.getNamespace({ namespace: 'default' });
+          await assert.rejects(
+            store.createNamespace({ namespace: 'default', description: 'x', createdAtMs: 30 }),
+            NamespaceAlreadyExistsError,
+          );
+          assert.deepEqual(await store.getNamespace({ namespace: 'default' }), before);
+          // One that ensureNamespace made exists as well; ensureNamespace leaves a record as it is.
+          await store.ensureNamespace({ namespace: 'ensured', createdAtMs: 40 });
+          await store.ensureNamespace({ namespace: 'billing', createdAtMs: 50 });
+          assert.deepEqual(await store.getNamespace({ namespace: 'billing' }), first);
+          await assert.rejects(
+            store.createNamespace({ namespace: 'ensured', description: '', createdAtMs: 60 }),
+            NamespaceAlreadyExistsError,
+          );
+          assert.deepEqual(await store.getNamespace({ namespace: 'ensured' }), {
+            namespace: 'ensured',
+            description: '',
+            createdAtMs: 40,
+          });
+        }));
+
+      test('the default namespace has a record: no description, created when the store was', () =>
+        withStore(async (store) => {
+          const record = await store.getNamespace({ namespace: 'default' });
+          assert.ok(record !== undefined);
+          assert.equal(record.description, '');
+          assert.ok(record.createdAtMs > 0, String(record.createdAtMs));
+          assert.ok(record.createdAtMs <= Date.now(), String(record.createdAtMs));
+        }));
+
+      test('listNamespaces returns every namespace in byte order of the names', () =>
+        withStore(async (store) => {
+          for (const namespace of ['b', 'a.z', 'B', 'a-z', 'a_z']) {
+            await store.createNamespace({ namespace, description: namespace, createdAtMs: 5 });
+          }
+          const names = (await store.listNamespaces()).map((n) => n.namespace);
+          assert.deepEqual(names, ['B', 'a-z', 'a.z', 'a_z', 'b', 'default']);
+          const b = (await store.listNamespaces()).find((n) => n.namespace === 'b');
+          assert.deepEqual(b, { namespace: 'b', description: 'b', createdAtMs: 5 });
         }));
     });
 

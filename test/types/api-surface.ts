@@ -129,6 +129,7 @@ import {
   Client,
   Connection,
   HostNotAllowedError,
+  NamespaceAlreadyExistsError,
   QueryNotRegisteredError,
   ScheduleHandle,
   ScheduleOverlapPolicy,
@@ -235,7 +236,7 @@ import { Engine } from 'reprise/server';
 import { SimpleClientPlugin, SimplePlugin, SimpleWorkerPlugin } from 'reprise/plugin';
 import type { ClientPlugin } from 'reprise/client';
 import type { BundlerPlugin, ReplayableHistory, WorkerPlugin } from 'reprise/worker';
-import type { IndexedValueType, SearchAttributeTypes } from 'reprise/server';
+import type { IndexedValueType, NamespaceDescription, SearchAttributeTypes } from 'reprise/server';
 import { Registry } from 'prom-client';
 // reprise/postgres: a subpath of its own, so that reprise/server does not load node-postgres.
 import { PostgresStore } from 'reprise/postgres';
@@ -1012,6 +1013,21 @@ export async function serverSurface(): Promise<void> {
   await engine.searchAttributes.add('default', { Notes: 'Text' });
   const registered: SearchAttributeTypes = await engine.searchAttributes.list('default');
   use(registered);
+  // Namespaces: created with an optional description, listed and described as records.
+  const created: NamespaceDescription = await engine.namespaces.create('billing', {
+    description: 'Invoices',
+  });
+  await engine.namespaces.create('ops');
+  const listed: NamespaceDescription[] = await engine.namespaces.list();
+  const described: NamespaceDescription = await engine.namespaces.describe('billing');
+  use(created.createdAtMs satisfies number, listed, described.description satisfies string);
+  // @ts-expect-error -- options are an object, not a description string
+  await engine.namespaces.create('audit', 'Audit trail');
+  try {
+    await engine.namespaces.create('billing');
+  } catch (e) {
+    if (e instanceof NamespaceAlreadyExistsError) use(e.namespace satisfies string);
+  }
   await engine.close();
   await onFile.close();
 }

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import * as z from 'zod';
-import { InvalidArgumentError } from 'reprise/client';
+import { InvalidArgumentError, NamespaceAlreadyExistsError } from 'reprise/client';
 import { redactUrl } from '../../store/redact-url.ts';
 import type { CliContext } from '../cli-context.ts';
 import { addListenFlags, parseFlags, Port } from '../flags.ts';
@@ -18,6 +18,8 @@ export interface ServeOptions {
   readonly apiKey: string | undefined;
   /** `--allowed-host`: the names the server answers to besides addresses and localhost. */
   readonly allowedHosts: readonly string[] | true;
+  /** Namespaces to create at start, beside `default`; one that exists is left as it is. */
+  readonly namespaces: readonly string[];
 }
 
 /**
@@ -30,6 +32,12 @@ export async function serveEngine(context: CliContext, options: ServeOptions): P
   const { Engine } = await import('reprise/server');
   const engine = await Engine.open({ store: options.store });
   try {
+    // As Temporal's dev server's --namespace; a bad name stops the start with what to do.
+    for (const namespace of options.namespaces) {
+      await engine.namespaces.create(namespace).catch((e: unknown) => {
+        if (!(e instanceof NamespaceAlreadyExistsError)) throw e;
+      });
+    }
     // A port in use or a host not of this machine is an InvalidArgumentError that says so.
     const server = await engine.listen({
       port: options.port,
@@ -56,6 +64,7 @@ const ListenFlags = z.object({
     .array(z.string().min(1))
     .optional()
     .transform((names): readonly string[] | true => (names?.includes('*') ? true : (names ?? []))),
+  namespace: z.array(z.string()).default([]),
 });
 
 /**
@@ -79,17 +88,28 @@ function addAllowedHostFlag(command: Command): Command {
   );
 }
 
+/** Adds `--namespace`, repeatable: namespaces to create at start. */
+function addNamespaceFlag(command: Command): Command {
+  return command.option(
+    '-n, --namespace <name>',
+    'a namespace to create at start (if absent), beside default; repeat for more',
+    (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+  );
+}
+
 /** `reprise dev`: a development server on an embedded SQLite file. */
 export function devCommand(context: CliContext): Command {
-  return addAllowedHostFlag(
-    addListenFlags(
-      new Command('dev')
-        .description('Run a development server (engine, HTTP API and web UI) on a SQLite file')
-        .option(
-          '--db <path>',
-          "the SQLite file, created if absent (':memory:' for a throwaway one)",
-          './reprise.db',
-        ),
+  return addNamespaceFlag(
+    addAllowedHostFlag(
+      addListenFlags(
+        new Command('dev')
+          .description('Run a development server (engine, HTTP API and web UI) on a SQLite file')
+          .option(
+            '--db <path>',
+            "the SQLite file, created if absent (':memory:' for a throwaway one)",
+            './reprise.db',
+          ),
+      ),
     ),
   ).action(async (options: unknown) => {
     const flags = parseFlags(ListenFlags.extend({ db: z.string().min(1) }), options);
@@ -100,24 +120,27 @@ export function devCommand(context: CliContext): Command {
       storeLabel,
       apiKey: undefined,
       allowedHosts: flags.allowedHost,
+      namespaces: flags.namespace,
     });
   });
 }
 
 /** `reprise server`: a server for a deployment, on the store a URL names. */
 export function serverCommand(context: CliContext): Command {
-  return addAllowedHostFlag(
-    addListenFlags(
-      new Command('server')
-        .description('Run a server (engine and HTTP API) on a store')
-        .addOption(
-          new Option(
-            '--store <url>',
-            "'sqlite:<path>', or 'postgres://user:password@host:5432/database' (optionally '?schema=name')",
-          )
-            .env('REPRISE_STORE')
-            .makeOptionMandatory(),
-        ),
+  return addNamespaceFlag(
+    addAllowedHostFlag(
+      addListenFlags(
+        new Command('server')
+          .description('Run a server (engine and HTTP API) on a store')
+          .addOption(
+            new Option(
+              '--store <url>',
+              "'sqlite:<path>', or 'postgres://user:password@host:5432/database' (optionally '?schema=name')",
+            )
+              .env('REPRISE_STORE')
+              .makeOptionMandatory(),
+          ),
+      ),
     ),
   )
     .addOption(
@@ -133,6 +156,7 @@ export function serverCommand(context: CliContext): Command {
         storeLabel: redactUrl(flags.store),
         apiKey: flags.apiKey,
         allowedHosts: flags.allowedHost,
+        namespaces: flags.namespace,
       });
     });
 }

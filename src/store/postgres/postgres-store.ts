@@ -1,6 +1,11 @@
 // The PostgreSQL backend of the store contract (store.ts), on node-postgres: several engine
 // processes, on several machines, may share one database.
-import { RunConflictError, UnavailableError, ensureError } from '../../errors.ts';
+import {
+  NamespaceAlreadyExistsError,
+  RunConflictError,
+  UnavailableError,
+  ensureError,
+} from '../../errors.ts';
 import type { HistoryEvent } from '../../protocol/history-events.ts';
 import type { ListFilter } from '../../protocol/list-filter.ts';
 import type { SearchAttributeTypes } from '../../protocol/search-attribute-types.ts';
@@ -12,6 +17,7 @@ import type {
   EngineProcessRecord,
   FindTasksRequest,
   ListRunsByQueryRequest,
+  NamespaceRecord,
   RunCount,
   RunRecord,
   ScheduleRecord,
@@ -29,6 +35,7 @@ import { PostgresDb } from './postgres-db.ts';
 import type { PostgresDbOptions, Queryable } from './postgres-db.ts';
 import type { PostgresErrorContext } from './postgres-errors.ts';
 import * as history from './queries/history.ts';
+import * as namespaceQueries from './queries/namespaces.ts';
 import * as runs from './queries/runs.ts';
 import * as tasks from './queries/tasks.ts';
 import * as timers from './queries/timers.ts';
@@ -116,11 +123,34 @@ export class PostgresStore implements Store {
     return new PostgresStore(db, opts);
   }
 
-  async ensureNamespace(req: { namespace: string }): Promise<void> {
+  async ensureNamespace(req: {
+    namespace: string;
+    createdAtMs?: number | undefined;
+  }): Promise<void> {
+    const createdAtMs = req.createdAtMs ?? Date.now();
     await this.#db.write('ensureNamespace', (tx) =>
-      tx.query('INSERT INTO namespaces (name) VALUES ($1) ON CONFLICT DO NOTHING', [req.namespace]),
+      namespaceQueries.ensureNamespace(tx, { namespace: req.namespace, createdAtMs }),
     );
     this.#namespaces.add(req.namespace);
+  }
+
+  async createNamespace(req: NamespaceRecord): Promise<void> {
+    await this.#db.write(
+      {
+        operation: 'createNamespace',
+        onUniqueViolation: () => new NamespaceAlreadyExistsError(req.namespace),
+      },
+      (tx) => namespaceQueries.insertNamespace(tx, req),
+    );
+    this.#namespaces.add(req.namespace);
+  }
+
+  getNamespace(req: { namespace: string }): Promise<NamespaceRecord | undefined> {
+    return this.#db.read('getNamespace', (db) => namespaceQueries.getNamespace(db, req));
+  }
+
+  listNamespaces(): Promise<NamespaceRecord[]> {
+    return this.#db.read('listNamespaces', (db) => namespaceQueries.listNamespaces(db));
   }
 
   /**

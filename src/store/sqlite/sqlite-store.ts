@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import {
   IllegalStateError,
   InvalidArgumentError,
+  NamespaceAlreadyExistsError,
   NamespaceNotFoundError,
   RunConflictError,
   ScheduleAlreadyRunning,
@@ -30,6 +31,7 @@ import {
   eventsFromBatch,
   eventsToBatchRow,
   heldByToColumn,
+  namespaceFromRow,
   objectToColumn,
   parseRow,
   runFromRow,
@@ -50,6 +52,7 @@ import type {
   FindTasksRequest,
   CreateRunRequest,
   ListRunsByQueryRequest,
+  NamespaceRecord,
   NewTask,
   NewTimer,
   RunCount,
@@ -188,10 +191,37 @@ export class SqliteStore implements Store {
     });
   }
 
-  async ensureNamespace(req: { namespace: string }): Promise<void> {
+  async ensureNamespace(req: {
+    namespace: string;
+    createdAtMs?: number | undefined;
+  }): Promise<void> {
     await this.#write('ensureNamespace', () => {
-      this.#tx.ensureNamespace.immediate(req.namespace);
+      this.#tx.ensureNamespace.immediate(req.namespace, req.createdAtMs ?? Date.now());
     });
+  }
+
+  async createNamespace(req: NamespaceRecord): Promise<void> {
+    await this.#write(
+      {
+        operation: 'createNamespace',
+        onUniqueViolation: () => new NamespaceAlreadyExistsError(req.namespace),
+      },
+      () => {
+        this.#tx.createNamespace.immediate(req);
+      },
+    );
+    this.#namespaces.add(req.namespace);
+  }
+
+  async getNamespace(req: { namespace: string }): Promise<NamespaceRecord | undefined> {
+    return this.#read('getNamespace', () => {
+      const row = this.#q.namespaces.get.get(req.namespace);
+      return row === undefined ? undefined : namespaceFromRow(row);
+    });
+  }
+
+  async listNamespaces(): Promise<NamespaceRecord[]> {
+    return this.#read('listNamespaces', () => this.#q.namespaces.list.all().map(namespaceFromRow));
   }
 
   async hasNamespace(req: { namespace: string }): Promise<boolean> {
@@ -890,8 +920,11 @@ function prepareTransactions(db: Database.Database, q: Queries) {
   });
 
   return {
-    ensureNamespace: db.transaction((namespace: string) => {
-      q.namespaces.insert.run(namespace);
+    ensureNamespace: db.transaction((namespace: string, createdAtMs: number) => {
+      q.namespaces.ensure.run(namespace, createdAtMs);
+    }),
+    createNamespace: db.transaction((req: NamespaceRecord) => {
+      q.namespaces.insert.run(req.namespace, req.description, req.createdAtMs);
     }),
 
     /**

@@ -29,14 +29,18 @@ interface Operation {
   requestBody?: { content: { 'application/json': { schema: unknown; example?: unknown } } };
   responses: Record<string, unknown>;
 }
-/** What `parseRequest` says of `{}` under `schema`, past its "Invalid … request" opening. */
-function documentedProblems(schema: z.ZodType, method: string): string {
+/**
+ * What `parseRequest` says of `{}` under `schema`, past its "Invalid … request" opening; undefined
+ * when the schema takes `{}` (a method without required fields: `listNamespaces`).
+ */
+function documentedProblems(schema: z.ZodType, method: string): string | undefined {
   try {
     parseRequest(schema, {}, method);
   } catch (e) {
     if (e instanceof InvalidArgumentError) return e.message.slice(e.message.indexOf(' request: '));
+    throw e;
   }
-  assert.fail(`${method}'s schema takes {}`);
+  return undefined;
 }
 
 const operation = (doc: OpenApiDocument, method: string): Operation =>
@@ -105,6 +109,11 @@ describe('the OpenAPI document', () => {
         if (schema === undefined) continue;
         // The problems the documented schema finds, as the engine's edge words them.
         const problems = documentedProblems(schema, method);
+        if (problems === undefined) {
+          // The engine takes `{}` as well.
+          await api[method]({});
+          continue;
+        }
         await assert.rejects(api[method]({}), (e: unknown) => {
           assert.ok(e instanceof InvalidArgumentError, `${method}: ${String(e)}`);
           assert.ok(e.message.endsWith(problems), `${method}: ${e.message} vs ${problems}`);

@@ -27,7 +27,13 @@ export interface OpenApiOptions {
 }
 
 type Tag =
-  'Workflows' | 'Workflow tasks' | 'Activity tasks' | 'Schedules' | 'Search attributes' | 'Server';
+  | 'Workflows'
+  | 'Workflow tasks'
+  | 'Activity tasks'
+  | 'Schedules'
+  | 'Search attributes'
+  | 'Namespaces'
+  | 'Server';
 
 const TAGS: Record<Tag, string> = {
   Workflows: 'Start, signal, query, update, cancel, terminate, describe and list workflow runs.',
@@ -36,6 +42,7 @@ const TAGS: Record<Tag, string> = {
     'What a worker (or a client, by activity id or task token) calls to run and answer activities.',
   Schedules: 'Create, describe, update, pause, trigger, backfill, delete and list schedules.',
   'Search attributes': 'The custom search attributes a namespace registers.',
+  Namespaces: 'Create, list and describe namespaces.',
   Server: 'Whether the server is up, this document, and ending long-polls.',
 };
 
@@ -263,6 +270,24 @@ export const METHOD_DOCS: Readonly<
     request: '{ namespace: string }',
     response: 'ListSearchAttributesResponse',
   },
+  createNamespace: {
+    tag: 'Namespaces',
+    summary: 'Creates a namespace',
+    request: 'CreateNamespaceRequest',
+    response: 'NamespaceDescription',
+  },
+  listNamespaces: {
+    tag: 'Namespaces',
+    summary: 'Every namespace, in name order',
+    request: 'Record<string, never>',
+    response: 'ListNamespacesResponse',
+  },
+  describeNamespace: {
+    tag: 'Namespaces',
+    summary: 'Describes a namespace',
+    request: '{ namespace: string }',
+    response: 'NamespaceDescription',
+  },
 };
 
 /**
@@ -292,6 +317,9 @@ export const REQUEST_EXAMPLES: Partial<Record<EngineApiMethod, Record<string, un
   },
   countWorkflows: { namespace: 'default', query: 'GROUP BY ExecutionStatus' },
   terminateWorkflow: { namespace: 'default', workflowId: 'order-42', reason: 'a test order' },
+  createNamespace: { namespace: 'billing', description: 'Invoices and payments' },
+  describeNamespace: { namespace: 'billing' },
+  listNamespaces: {},
 };
 
 const JSON_TYPE = 'application/json';

@@ -24,6 +24,7 @@ const STATUS: Record<ErrorCode, number> = {
   WorkflowNotFound: 404,
   WorkflowAlreadyStarted: 409,
   NamespaceNotFound: 404,
+  NamespaceAlreadyExists: 409,
   UnknownWorkflowType: 400,
   UnknownSignal: 400,
   QueryNotRegistered: 400,
