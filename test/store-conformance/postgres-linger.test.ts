@@ -52,6 +52,35 @@ describe('PostgreSQL store: lingering appends', () => {
       assert.deepEqual(await signalsOf(reader, run), ['result', 'answer']);
     }));
 
+  test("a run's lingering appends wait together, and commit with its next write that does not linger", () =>
+    withStore(FOREVER_MS, async (store, run) => {
+      const before = store.writeTransactions;
+      // A first answer that waits for its activity's result, and that result (ADR 0013).
+      const answer = signalAppend(run, 0, 'answer', { linger: true });
+      const result = signalAppend(run, 1, 'result', { linger: true, after: answer });
+      const held = [store.appendToRun(answer), store.appendToRun(result)];
+      await turns(20);
+      assert.deepEqual(await signalsOf(reader, run), [], 'nothing written while they wait');
+      await Promise.all([
+        ...held,
+        store.appendToRun(signalAppend(run, 2, 'next answer', { after: result })),
+      ]);
+      assert.equal(store.writeTransactions - before, 1, 'one transaction for the three');
+      assert.deepEqual(await signalsOf(reader, run), ['answer', 'result', 'next answer']);
+    }));
+
+  test("a run's lingering appends commit together when the first one's window ends", () =>
+    withStore(30, async (store, run) => {
+      const before = store.writeTransactions;
+      const answer = signalAppend(run, 0, 'answer', { linger: true });
+      await Promise.all([
+        store.appendToRun(answer),
+        store.appendToRun(signalAppend(run, 1, 'result', { linger: true, after: answer })),
+      ]);
+      assert.equal(store.writeTransactions - before, 1);
+      assert.deepEqual(await signalsOf(reader, run), ['answer', 'result']);
+    }));
+
   test('a lingering append whose window ends commits alone', () =>
     withStore(30, async (store, run) => {
       const before = store.writeTransactions;

@@ -100,8 +100,8 @@ export class PostgresStore implements Store {
       writerId: db.writerId,
     });
     this.#maxBatches = opts.maxBatches ?? DEFAULT_MAX_BATCHES;
-    this.#lingering = new LingeringAppends(opts.lingerMs ?? DEFAULT_LINGER_MS, (pending) => {
-      this.#enqueue(pending);
+    this.#lingering = new LingeringAppends(opts.lingerMs ?? DEFAULT_LINGER_MS, (chain) => {
+      this.#enqueue(...chain);
     });
   }
 
@@ -232,21 +232,13 @@ export class PostgresStore implements Store {
         this.#failed(pending, e);
         return;
       }
-      const held = this.#lingering.take(req.runId);
       // One decided on a write that failed is not held: it fails at its commit, at once.
       const afterFailed = req.after !== undefined && this.#failedWrites.has(req.after);
-      if (
-        held === undefined &&
-        req.linger === true &&
-        !afterFailed &&
-        mayShare(pending) &&
-        !this.#closing
-      ) {
+      if (req.linger === true && !afterFailed && mayShare(pending) && !this.#closing) {
         this.#lingering.hold(pending);
         return;
       }
-      if (held === undefined) this.#enqueue(pending);
-      else this.#enqueue(held, pending);
+      this.#enqueue(...this.#lingering.take(req.runId), pending);
     });
   }
 
