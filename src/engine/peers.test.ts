@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { SqliteStore } from '../store/sqlite/sqlite-store.ts';
-import { openTestPostgresStore } from '../../test/helpers/postgres.ts';
+import { freshSchema, openTestPostgresStore } from '../../test/helpers/postgres.ts';
 import { tempDir, waitFor } from '../../test/helpers/test-env.ts';
 import { Peers } from './peers.ts';
 
@@ -124,18 +124,28 @@ describe('peers: whether an engine is alone on its store', () => {
     });
   });
 
-  test('on PostgreSQL, never alone, but reads ahead while the look finds no other engine', async () => {
-    const store = await openTestPostgresStore();
+  test('on PostgreSQL, alone once the store listens and a look finds no other engine, until one joins', async () => {
+    const schema = freshSchema();
+    const here = await openTestPostgresStore({ schema });
     try {
-      const peers = new Peers(store);
+      const peers = new Peers(here);
       peers.lookEnded(peers.lookBegins(), false);
-      // The store cannot tell foreign writes: every question sees one.
+      // The store's listening connection is made at the first question: it cannot tell yet.
       assert.equal(peers.alone(), false);
-      assert.equal(peers.mayReadAhead(), true);
-      peers.lookEnded(peers.lookBegins(), true);
-      assert.equal(peers.mayReadAhead(), false);
+      assert.equal(peers.mayReadAhead(), true, 'the look found no other engine');
+      await waitFor(() => here.foreignWrites() === here.foreignWrites(), 'the store to listen');
+      peers.lookEnded(peers.lookBegins(), false);
+      assert.equal(peers.alone(), true);
+      // Another engine process on the schema, through a store object of its own.
+      const there = await openTestPostgresStore({ schema });
+      try {
+        await there.registerEngineProcess(record('other'));
+        await waitFor(() => !peers.alone(), 'the joining engine to be noticed without a look');
+      } finally {
+        await there.close();
+      }
     } finally {
-      await store.close();
+      await here.close();
     }
   });
 });

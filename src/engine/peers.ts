@@ -39,8 +39,10 @@ export class Peers {
   /**
    * Whether polls may keep the tasks a read found for the next polls (read-ahead.ts): while
    * alone, and also while the last look found no other engine process, whatever was written
-   * since. A store that cannot tell foreign writes cheaply (PostgreSQL) reports one at every
-   * question, and its engine would read the queue at every poll. Keeping tasks is safe with
+   * since. A store that cannot tell foreign writes (PostgreSQL while its listening connection
+   * is down) reports one at every question, and its engine would read the queue at every poll;
+   * a program writing to a PostgreSQL store without being an engine sends no notice (ADR 0026),
+   * and is found by no look either. Keeping tasks is safe with
    * another engine: one it started meanwhile fails its start here as stale (its run moved on),
    * and kept tasks are dropped at the next look that finds that engine, or after 200 ms.
    */

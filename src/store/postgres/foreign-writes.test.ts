@@ -3,6 +3,7 @@
 // and one on another schema. That a notice did NOT come is shown by a later one that did: notices
 // arrive in commit order, so the value moves by exactly one for it.
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { freshSchema, testPostgresUrl } from '../../../test/helpers/postgres.ts';
@@ -146,4 +147,101 @@ describe('ForeignWrites', () => {
       assert.notEqual(writes.value(), writes.value());
     },
   );
+});
+
+/**
+ * A TCP relay to the server whose relayed connections can be made to go silent: no byte passes
+ * either way, and no end or error reaches either side (a peer that vanished, a firewall that
+ * dropped an idle connection's state). Silenced connections stay open until the relay closes.
+ */
+async function silenceableRelay(url: string): Promise<{
+  url: string;
+  silence: () => void;
+  close: () => Promise<void>;
+}> {
+  const target = new URL(url);
+  const sockets = new Set<net.Socket>();
+  let pairs: [net.Socket, net.Socket][] = [];
+  const server = net.createServer((down) => {
+    const up = net.connect(Number(target.port || 5432), target.hostname);
+    for (const s of [down, up]) {
+      sockets.add(s);
+      s.on('error', () => undefined);
+    }
+    down.pipe(up);
+    up.pipe(down);
+    pairs.push([down, up]);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const relayed = new URL(url);
+  relayed.hostname = '127.0.0.1';
+  relayed.port = String((server.address() as net.AddressInfo).port);
+  return {
+    url: relayed.toString(),
+    silence: () => {
+      for (const [down, up] of pairs) {
+        down.unpipe(up);
+        up.unpipe(down);
+        down.pause();
+        up.pause();
+      }
+      pairs = [];
+    },
+    close: () => {
+      for (const s of sockets) s.destroy();
+      return new Promise<void>((resolve) =>
+        server.close(() => {
+          resolve();
+        }),
+      );
+    },
+  };
+}
+
+describe('ForeignWrites on a connection that goes silent', () => {
+  test(
+    'is found lost by its checks, though no error or end comes: every call a new value, then it listens again',
+    { timeout: 30_000 },
+    async () => {
+      const relay = await silenceableRelay(await testPostgresUrl());
+      const writes = new ForeignWrites({
+        connect: () => new pg.Client({ connectionString: relay.url }),
+        schema: 'public',
+        writerId: 'w',
+        checkEveryMs: 50,
+      });
+      try {
+        writes.value();
+        await waitFor(() => writes.listening, 'the connection to listen');
+        const before = writes.value();
+        relay.silence();
+        // Notices sent now never arrive: the store must stop saying that none came.
+        await waitFor(() => !writes.listening, 'the silent connection to be found lost');
+        assert.notEqual(writes.value(), before);
+        await waitFor(() => writes.listening, 'a new connection to listen');
+      } finally {
+        await writes.close();
+        await relay.close();
+      }
+    },
+  );
+
+  test('close() returns, the connection gone silent', { timeout: 15_000 }, async () => {
+    const relay = await silenceableRelay(await testPostgresUrl());
+    const writes = new ForeignWrites({
+      connect: () => new pg.Client({ connectionString: relay.url }),
+      schema: 'public',
+      writerId: 'w',
+      checkEveryMs: 60_000,
+    });
+    try {
+      writes.value();
+      await waitFor(() => writes.listening, 'the connection to listen');
+      relay.silence();
+      await writes.close();
+      assert.equal(writes.listening, false);
+    } finally {
+      await relay.close();
+    }
+  });
 });

@@ -66,6 +66,25 @@ function assertDriverReadsUrl(url: string): void {
   }
 }
 
+/**
+ * `url` without its `options` parameter (`?options=-c statement_timeout=5s`), and that
+ * parameter. node-postgres puts a URL's options in place of the ones its config gives, so the
+ * store's own (its schema's search_path, its writer) would be dropped, and the store would use
+ * another schema without a word: the store passes the URL's options on with its own instead.
+ */
+function withoutOptions(url: string): { url: string; options: string | undefined } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return { url, options: undefined };
+  }
+  const options = parsed.searchParams.get('options');
+  if (options === null) return { url, options: undefined };
+  parsed.searchParams.delete('options');
+  return { url: parsed.toString(), options };
+}
+
 export class PostgresDb {
   readonly #pool: pg.Pool;
   readonly #clientConfig: pg.ClientConfig;
@@ -119,10 +138,14 @@ export class PostgresDb {
     }
     assertDriverReadsUrl(opts.url);
     const writerId = randomUUID().replaceAll('-', '');
+    const { url, options } = withoutOptions(opts.url);
     const clientConfig: pg.ClientConfig = {
-      connectionString: opts.url,
+      connectionString: url,
       types,
-      options: `-c search_path=${schema} -c reprise.writer=${writerId}`,
+      // The store's settings after the URL's own: the later of two settings of a name holds.
+      options: [options, `-c search_path=${schema} -c reprise.writer=${writerId}`]
+        .filter((o) => o !== undefined && o.trim() !== '')
+        .join(' '),
       application_name: 'reprise',
       // A server the network cut off fails a call in seconds, not when the OS gives up on it.
       connectionTimeoutMillis: 10_000,
