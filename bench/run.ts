@@ -126,7 +126,7 @@ function parseCli(argv: readonly string[]): Cli {
       '--workers is for --mode service (a process per worker); embedded mode runs one worker in its process',
     );
   }
-  if (engines !== undefined && (mode !== 'service' || store !== 'postgres')) {
+  if (engines !== undefined && engines > 1 && (mode !== 'service' || store !== 'postgres')) {
     throw new UsageError(
       '--engines is for --mode service --store postgres (engine processes sharing one database); run it with both',
     );
