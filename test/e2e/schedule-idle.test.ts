@@ -225,7 +225,7 @@ describe(
     /**
      * With the engine closed, the file as a version before the rule left it: the idle schedules
      * `ids` have no wake-up (their wake-up was their next action, and they had none) and, with
-     * `schema9`, the schema is 9 (migration 10 adds rows only). Returns the rows of `active` and
+     * `schema9`, the schema is 9 (migration 10 adds rows only; 11's columns are dropped). Returns the rows of `active` and
      * `paused`.
      */
     const asBeforeTheRule = async (ids: string[], schema9: boolean) => {
@@ -235,7 +235,14 @@ describe(
       try {
         const forget = db.prepare("DELETE FROM timers WHERE run_id = ? AND key = 'next'");
         for (const id of ids) forget.run(`schedule:default:${id}`);
-        if (schema9) db.exec('DELETE FROM schema_migrations WHERE version >= 10');
+        if (schema9) {
+          // Schema 9 had no namespace records either: migration 11 adds them again.
+          db.exec(
+            'DELETE FROM schema_migrations WHERE version >= 10; ' +
+              'ALTER TABLE namespaces DROP COLUMN description; ' +
+              'ALTER TABLE namespaces DROP COLUMN created_at_ms',
+          );
+        }
         return [rowOf(db, 'active'), rowOf(db, 'paused')];
       } finally {
         db.close();

@@ -7,3 +7,6 @@ ALTER TABLE namespaces ADD COLUMN created_at_ms BIGINT;
 UPDATE namespaces SET created_at_ms =
   coalesce((SELECT applied_at_ms FROM schema_migrations WHERE version = 1), 0);
 ALTER TABLE namespaces ALTER COLUMN created_at_ms SET NOT NULL;
+-- A row written without one (by hand, or by a tool) is created now.
+ALTER TABLE namespaces ALTER COLUMN created_at_ms
+  SET DEFAULT (floor(extract(epoch FROM clock_timestamp()) * 1000))::bigint;
