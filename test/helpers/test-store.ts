@@ -1,9 +1,9 @@
 // The store the end-to-end and contract suites run on. scripts/test.sh runs them on SQLite, and
 // once more on PostgreSQL (REPRISE_TEST_STORE=postgres), as the store contract promises the same
 // behaviour of every backend.
-import { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
+import type { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
-import { freshSchema, testPostgresUrl } from './postgres.ts';
+import { freshSchema, openTestPostgresStore, testPostgresUrl } from './postgres.ts';
 
 export type TestStoreKind = 'sqlite' | 'postgres';
 
@@ -39,11 +39,7 @@ export async function openTestStoreAt(
   opts: { lingerMs?: number } = {},
 ): Promise<SqliteStore | PostgresStore> {
   if (TEST_STORE === 'sqlite') return SqliteStore.open({ path: sqlitePath, ...opts });
-  return PostgresStore.open({
-    url: await testPostgresUrl(),
-    schema: schemaFor(sqlitePath),
-    ...opts,
-  });
+  return openTestPostgresStore({ schema: schemaFor(sqlitePath), ...opts });
 }
 
 function schemaFor(sqlitePath: string): string {
