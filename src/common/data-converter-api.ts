@@ -429,6 +429,10 @@ class DataConverterApi implements EngineApi {
     return this.#api.describeNamespace(req);
   }
 
+  shutdownWorker(req: Req<'shutdownWorker'>) {
+    return this.#api.shutdownWorker(req);
+  }
+
   async #action(a: ScheduleAction, d: 'encode' | 'decode'): Promise<ScheduleAction> {
     const userMetadata = await mapUserMetadata(this.#dc, d, a.userMetadata);
     return d === 'encode'

@@ -7,6 +7,7 @@ import type { RecentCloses } from './recent-closes.ts';
 import type { Notifier } from './notifier.ts';
 import type { Peers } from './peers.ts';
 import type { WaitingPollers } from './task-queues/waiting-pollers.ts';
+import type { StickyQueues } from './task-queues/sticky-queues.ts';
 import type { WorkerRegistrations } from './worker-registrations.ts';
 
 /** What every engine operation gets: passed explicitly, never reached through a global. */
@@ -27,6 +28,8 @@ export interface EngineDeps {
   readonly notifier: Notifier;
   /** Long-polls of this process waiting for a task (sync match: engine/sync-match.ts). */
   readonly pollers: WaitingPollers;
+  /** The sticky queues whose workers poll this process (engine/sticky.ts). */
+  readonly stickyQueues: StickyQueues;
   /** The runs result waiters of this process wait on, checked together for closes. */
   readonly closeWatch: CloseWatch;
   /** The close events of the runs this process closed last, for result waiters. */

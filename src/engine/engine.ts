@@ -17,6 +17,7 @@ import type { EngineDeps, EngineLimits } from './deps.ts';
 import { Notifier, engineClosedError } from './notifier.ts';
 import { CloseWatch } from './close-watch.ts';
 import { WaitingPollers } from './task-queues/waiting-pollers.ts';
+import { StickyQueues } from './task-queues/sticky-queues.ts';
 import { WorkerRegistrations } from './worker-registrations.ts';
 import { RecentCloses } from './recent-closes.ts';
 import { EngineProcesses, newProcessId } from './engine-processes.ts';
@@ -35,6 +36,7 @@ import { RegisterWorkerSchema } from './ops/register-worker-schema.ts';
 import { assertNamespace } from './ops/find-run.ts';
 import { countWorkflows, listWorkflows } from './ops/list-workflows.ts';
 import { createNamespace, describeNamespace, listNamespaces } from './ops/namespaces.ts';
+import { shutdownWorker } from './sticky.ts';
 import { queryWorkflow } from './ops/query-workflow.ts';
 import { describeWorkflow, getHistory, getWorkflowOutcome } from './ops/read-workflow.ts';
 import { signalWorkflow } from './ops/signal-workflow.ts';
@@ -107,6 +109,7 @@ export class Engine {
       clock: options.clock ?? new SystemClock(),
       notifier,
       pollers: new WaitingPollers(),
+      stickyQueues: new StickyQueues(),
       closeWatch: new CloseWatch({ store, notifier, logger }),
       recentCloses: new RecentCloses(),
       registrations: new WorkerRegistrations(store),
@@ -308,6 +311,7 @@ export class Engine {
         return Promise.resolve();
       },
       pollActivityTask: (req, signal) => pollActivityTask(d, req, both(signal)),
+      shutdownWorker: (req) => shutdownWorker(d, req),
       completeActivityTask: (req) => completeActivityTask(d, req),
       failActivityTask: (req) => failActivityTask(d, req),
       reportActivityTaskCanceled: (req) => reportActivityTaskCanceled(d, req),

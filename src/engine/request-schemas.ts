@@ -41,7 +41,8 @@ import {
   CompleteSchema as CompleteWorkflowTaskSchema,
   FailSchema as FailWorkflowTaskSchema,
 } from './ops/workflow-tasks.ts';
-import { PollSchema } from './task-queues/matcher.ts';
+import { PollSchema, WorkflowPollSchema } from './task-queues/matcher.ts';
+import { ShutdownWorkerSchema } from './sticky.ts';
 
 /**
  * The schema each `EngineApi` method parses its request with at the engine's edge
@@ -65,11 +66,12 @@ export const REQUEST_SCHEMAS: Readonly<Record<EngineApiMethod, z.ZodType | undef
   listWorkflows: ListWorkflowsSchema,
   countWorkflows: CountSchema,
   registerWorker: RegisterWorkerSchema,
-  pollWorkflowTask: PollSchema,
+  pollWorkflowTask: WorkflowPollSchema,
   completeWorkflowTask: CompleteWorkflowTaskSchema,
   failWorkflowTask: FailWorkflowTaskSchema,
   respondQueryTask: undefined,
   pollActivityTask: PollSchema,
+  shutdownWorker: ShutdownWorkerSchema,
   completeActivityTask: CompleteActivityTaskSchema,
   failActivityTask: FailActivityTaskSchema,
   reportActivityTaskCanceled: ReportActivityCanceledSchema,

@@ -76,8 +76,16 @@ const WorkflowTaskState = z.object({
    * the start that committed counts.
    */
   startId: z.string().optional(),
-  /** The engine process whose worker got the started task (ADR 0012). */
+  /**
+   * The engine process whose worker got the started task (ADR 0012), or, for a task queued on a
+   * sticky queue, whose worker polls that queue.
+   */
   heldBy: z.string().optional(),
+  /**
+   * The sticky queue the scheduled task is queued on, not the run's own (engine/sticky.ts);
+   * absent once it starts.
+   */
+  stickyQueue: z.string().optional(),
   /**
    * A speculative task (one scheduled only to deliver updates, Temporal's rule): its
    * WorkflowTaskScheduled/Started events wait here, with the ids the worker saw, instead of in
@@ -140,6 +148,17 @@ export const RunState = z.object({
   memo: z.record(z.string(), z.unknown()),
   searchAttributes: z.record(z.string(), z.unknown()),
   workflowTask: WorkflowTaskState.optional(),
+  /**
+   * The sticky queue of the worker that answered the run's last workflow task and keeps the run
+   * in memory, and how long a task queued there waits for it (engine/sticky.ts). Absent: the
+   * run's tasks go to its own queue.
+   */
+  sticky: z
+    .object({
+      taskQueue: z.string(),
+      scheduleToStartTimeoutMs: z.number().int().positive(),
+    })
+    .optional(),
   /** A WT retry is waiting on a backoff timer (after a worker-reported failure). */
   workflowTaskBackoffAttempt: z.number().int().optional(),
   /** The WorkflowTaskStarted of the last completed workflow task; 0 before the first. */
@@ -237,13 +256,15 @@ export function runPriorityOf(state: unknown): Priority {
 }
 
 /**
- * The engine processes holding one of the run's started tasks (ADR 0012): what the store's
- * `held_by` copy says, so that a dead process's tasks can be found and given out again.
+ * The engine processes holding one of the run's started tasks (ADR 0012), or its workflow task
+ * queued for a worker of theirs (a sticky queue): what the store's `held_by` copy says, so that a
+ * dead process's tasks can be found and given out again.
  */
 export function holdersOf(state: RunState): string[] {
   const out: string[] = [];
   const wt = state.workflowTask;
-  if (wt?.startedEventId !== undefined && wt.heldBy !== undefined) out.push(wt.heldBy);
+  if (wt?.heldBy !== undefined && (wt.startedEventId !== undefined || wt.stickyQueue !== undefined))
+    out.push(wt.heldBy);
   for (const a of Object.values(state.pendingActivities)) {
     if (a.phase === 'started' && a.heldBy !== undefined && !out.includes(a.heldBy))
       out.push(a.heldBy);

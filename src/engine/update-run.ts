@@ -23,11 +23,12 @@ import type { CachedRecord } from './run-cache.ts';
 import { committed, handOver, matchNewRun, matchWaitingPollers, release } from './sync-match.ts';
 import { runClosedKey, runKey, taskKey } from './notifier.ts';
 import { enforceHistoryLimits } from './run-limits.ts';
-import { STATE_TIMERS_KEY, isStateTimerKey } from './timer-keys.ts';
+import { STATE_TIMERS_KEY, isStateTimerKey, workflowTaskTimerKey } from './timer-keys.ts';
 import { applyEvent, holdersOf, isWorkflowVisible, parseRunState } from './run-state.ts';
 import type { RunState } from './run-state.ts';
 import { readAheadOf } from './task-queues/read-ahead.ts';
 import { holdAcksUntil } from './task-queues/uncommitted-acks.ts';
+import type { StickyQueues } from './task-queues/sticky-queues.ts';
 import { followRegistration } from './search-attribute-registry.ts';
 
 /**
@@ -113,6 +114,7 @@ async function updateRunUnlocked<T>(
       cached ? (JSON.parse(cached.stateJson) as RunState) : parseRunState(stored?.state),
     );
     tx.heldBy = deps.processId;
+    tx.stickyQueues = deps.stickyQueues;
     tx.rowCommitted = cached?.pending === undefined;
     let out: T;
     try {
@@ -355,6 +357,11 @@ export class RunTx {
    * other processes must leave it undefined for their polls.
    */
   heldBy: string | undefined;
+  /**
+   * Whether a worker polls its sticky queue at this engine process (task-queues/sticky-queues.ts):
+   * the run's next workflow task goes there only then (engine/sticky.ts).
+   */
+  stickyQueues: Pick<StickyQueues, 'live'> | undefined;
   /** Search attributes the decision's commands introduce, registered with its write. */
   registerSearchAttributes: SearchAttributeRegistration | undefined;
   #changed = false;
@@ -576,7 +583,11 @@ export class RunTx {
     this.#changed = true;
   }
 
-  /** Schedules a workflow task now: WorkflowTaskScheduled + a task on the run's queue. */
+  /**
+   * Schedules a workflow task now: WorkflowTaskScheduled + a task on the run's queue, or on the
+   * sticky queue of the worker that keeps the run in memory while it polls this engine process,
+   * with a timer for how long it may wait there (engine/sticky.ts).
+   */
   scheduleWorkflowTask(attempt: number, timeoutMs: number): void {
     const e = this.append({
       type: 'WorkflowTaskScheduled',
@@ -584,7 +595,23 @@ export class RunTx {
       startToCloseTimeoutMs: timeoutMs,
       attempt,
     });
-    this.enqueue('workflow', this.state.taskQueue, e.eventId, attempt, this.state.priority);
+    const sticky = this.state.sticky;
+    const wt = this.state.workflowTask;
+    if (
+      sticky === undefined ||
+      wt === undefined ||
+      this.stickyQueues?.live(this.state.namespace, sticky.taskQueue) !== true
+    ) {
+      this.enqueue('workflow', this.state.taskQueue, e.eventId, attempt, this.state.priority);
+      return;
+    }
+    this.enqueue('workflow', sticky.taskQueue, e.eventId, attempt, this.state.priority);
+    wt.stickyQueue = sticky.taskQueue;
+    if (this.heldBy !== undefined) wt.heldBy = this.heldBy;
+    this.setTimer(workflowTaskTimerKey(), this.nowMs + sticky.scheduleToStartTimeoutMs, {
+      kind: 'workflowTaskStickyTimeout',
+      scheduledEventId: e.eventId,
+    });
   }
 
   /**

@@ -30,6 +30,9 @@ export const TimerPayload = z.discriminatedUnion('kind', [
     startedEventId: z.number().int(),
   }),
   z.object({ kind: z.literal('workflowTaskRetry'), attempt: z.number().int() }),
+  // A workflow task queued for the worker that caches its run (a sticky queue) was not started
+  // in time: it goes to the run's own queue (engine/sticky.ts).
+  z.object({ kind: z.literal('workflowTaskStickyTimeout'), scheduledEventId: z.number().int() }),
   z.object({ kind: z.literal('workflowRunTimeout') }),
   // The one row of a run's timers kept in its state (engine/update-run.ts, RunTx.setTimer): due
   // at or before the earliest of them.

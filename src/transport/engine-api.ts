@@ -80,6 +80,11 @@ export interface EngineApi {
   respondQueryTask(req: RespondQueryTaskRequest): Promise<void>;
   pollActivityTask(req: PollRequest, signal?: AbortSignal): Promise<ActivityTask | undefined>;
   /**
+   * A worker stops (Temporal's ShutdownWorker): the workflow tasks queued on its sticky queue go
+   * to their runs' own queues at once, and none is queued there again.
+   */
+  shutdownWorker(req: ShutdownWorkerRequest): Promise<void>;
+  /**
    * Records an attempt's result. With `eagerWorkflowTask`, the workflow task the result
    * schedules is started in the same transaction and returned, for the worker that has the run
    * cached (eager dispatch); otherwise it goes to the task queue.
@@ -151,6 +156,7 @@ const METHODS: Record<keyof EngineApi, true> = {
   failWorkflowTask: true,
   respondQueryTask: true,
   pollActivityTask: true,
+  shutdownWorker: true,
   completeActivityTask: true,
   failActivityTask: true,
   reportActivityTaskCanceled: true,
@@ -497,6 +503,28 @@ export interface PollRequest {
   taskQueue: string;
   identity: string;
   waitMs: number;
+  /**
+   * Workflow polls only: the worker's own sticky queue, polled first (engine/sticky.ts). The
+   * runs this worker keeps in memory have their workflow tasks queued there while it polls.
+   */
+  stickyTaskQueue?: string | undefined;
+}
+
+/**
+ * Sent with a workflow task's answer by a worker that keeps the run in memory (Temporal's
+ * StickyExecutionAttributes): the run's next workflow task is queued on `workerTaskQueue`, and
+ * goes to the run's own queue if no poll of it starts the task within `scheduleToStartTimeoutMs`.
+ */
+export interface StickyAttributes {
+  workerTaskQueue: string;
+  scheduleToStartTimeoutMs: number;
+}
+
+/** A worker stops: the workflow tasks queued on its sticky queue go to their runs' own queues. */
+export interface ShutdownWorkerRequest {
+  namespace: string;
+  stickyTaskQueue: string;
+  identity: string;
 }
 
 /** A workflow task proper (not a query). */
@@ -550,6 +578,8 @@ export interface CompleteWorkflowTaskRequest {
    * and nothing is recorded; ids the engine does not know are recorded as sent.
    */
   sdkFlags?: string[] | undefined;
+  /** The worker keeps the run in memory: its next workflow task goes to this worker's sticky queue. */
+  stickyAttributes?: StickyAttributes | undefined;
 }
 export interface CompleteWorkflowTaskResponse {
   /**

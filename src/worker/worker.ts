@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { Client } from '../client/client.ts';
@@ -18,7 +19,12 @@ import type { WorkerInterceptors } from './interceptors.ts';
 import type { Logger } from '../logger.ts';
 import { msFromDuration } from '../protocol/duration.ts';
 import type { Duration } from '../protocol/duration.ts';
-import type { ActivityTask, EngineApi, WorkflowTask } from '../transport/engine-api.ts';
+import type {
+  ActivityTask,
+  EngineApi,
+  StickyAttributes,
+  WorkflowTask,
+} from '../transport/engine-api.ts';
 import { ActivityRunner } from './activities/activity-runner.ts';
 import type { ActivityFunctions } from './activities/activity-runner.ts';
 import { LocalActivityExecutor } from './activities/local-activity-executor.ts';
@@ -102,6 +108,13 @@ export interface WorkerOptions {
    * limit, node's default on a 64-bit machine with 16 GiB of memory or more).
    */
   readonly maxCachedWorkflows?: number | undefined;
+  /**
+   * How long a workflow task of a run this worker keeps in memory waits on the worker's sticky
+   * queue for it, before it goes to the task queue, where any worker may take it and replay the
+   * run (Temporal's option of the same name; docs/workers.md#sticky-queues). Default `'10s'`.
+   * Without a cache (`maxCachedWorkflows: 0`) the worker has no sticky queue.
+   */
+  readonly stickyQueueScheduleToStartTimeout?: Duration | undefined;
   /** How long running activities may finish after shutdown begins before they are cancelled. */
   readonly shutdownGraceTime?: Duration | undefined;
   /**
@@ -221,6 +234,9 @@ export interface RunUntilOptions {
  * worker in the transaction that schedules them (sync match) instead of through a task row.
  */
 const DEFAULT_POLLS = 10;
+
+/** Temporal's default for `stickyQueueScheduleToStartTimeout`. */
+const DEFAULT_STICKY_TIMEOUT = '10s';
 /**
  * The default workflow-task polls: half the slots, at most 20, never fewer than
  * min(DEFAULT_POLLS, slots). A poll holds its slot, so under a backlog the split decides the
@@ -259,6 +275,8 @@ export class Worker {
   readonly #api: EngineApi;
   readonly #namespace: string;
   readonly #identity: string;
+  /** The worker's sticky queue (engine/sticky.ts); undefined without workflows or a cache. */
+  readonly #stickyQueue: StickyAttributes | undefined;
   readonly #logger: Logger;
   readonly #activities: ActivityFunctions;
   readonly #workflows: LoadedWorkflows | undefined;
@@ -366,6 +384,17 @@ export class Worker {
             ? `one of the worker's ${localSupplier.numSlots} local activity slots (its tuner's localActivityTaskSlotSupplier)`
             : "a local activity slot from the worker's tuner (its localActivityTaskSlotSupplier)",
     });
+    const cacheSize = options.maxCachedWorkflows ?? defaultMaxCachedWorkflows();
+    // The worker's own queue, for the runs it keeps in memory: a name no other worker has.
+    this.#stickyQueue =
+      workflows !== undefined && cacheSize > 0
+        ? {
+            workerTaskQueue: `${options.taskQueue}/sticky/${this.#identity}/${randomUUID()}`,
+            scheduleToStartTimeoutMs: msFromDuration(
+              options.stickyQueueScheduleToStartTimeout ?? DEFAULT_STICKY_TIMEOUT,
+            ),
+          }
+        : undefined;
     this.#workflowHandler = workflows
       ? new WorkflowTaskHandler({
           api: this.#api,
@@ -373,7 +402,9 @@ export class Worker {
           identity: this.#identity,
           buildId: options.buildId,
           logger: this.#logger,
-          maxCachedWorkflows: options.maxCachedWorkflows ?? defaultMaxCachedWorkflows(),
+          maxCachedWorkflows: cacheSize,
+          // Not once the worker stops: its sticky queue is polled no more.
+          sticky: () => (this.#state === 'RUNNING' ? this.#stickyQueue : undefined),
           createRun: (id) => workflows.createRun(id),
           localActivities: this.#localActivities,
           sinks: options.sinks,
@@ -444,6 +475,8 @@ export class Worker {
       }
     }
     const durations = {
+      stickyQueueScheduleToStartTimeout:
+        'how long a workflow task waits on the worker’s sticky queue before any worker may take it',
       shutdownGraceTime: 'how long running activities may go on after shutdown()',
       shutdownForceTime: 'how long the worker may take to stop after shutdown() before run() fails',
     } as const;
@@ -668,7 +701,15 @@ export class Worker {
           signal,
           fatal,
           status: this.#workflowPolls,
-          poll: (s) => this.#api.pollWorkflowTask({ ...common, waitMs: POLL_WAIT_MS }, s),
+          poll: (s) =>
+            this.#api.pollWorkflowTask(
+              {
+                ...common,
+                waitMs: POLL_WAIT_MS,
+                stickyTaskQueue: this.#stickyQueue?.workerTaskQueue,
+              },
+              s,
+            ),
         }).finally(stopped(this.#workflowPolls)),
       );
     } else {
@@ -694,6 +735,7 @@ export class Worker {
     try {
       await Promise.all(loops);
       await this.#drain();
+      await this.#releaseStickyQueue();
     } finally {
       clearInterval(registerTimer);
       clearTimeout(this.#forceTimer);
@@ -704,6 +746,27 @@ export class Worker {
       if (this.#state !== 'FAILED') this.#state = this.#fatal === undefined ? 'STOPPED' : 'FAILED';
     }
     if (this.#fatal !== undefined) throw this.#fatal;
+  }
+
+  /**
+   * The worker stopped polling its sticky queue: the engine moves the tasks queued there to their
+   * runs' own queues now, for the other workers, instead of at their schedule-to-start timeout.
+   */
+  async #releaseStickyQueue(): Promise<void> {
+    const sticky = this.#stickyQueue;
+    if (sticky === undefined || this.#fatal !== undefined) return;
+    try {
+      await this.#api.shutdownWorker({
+        namespace: this.#namespace,
+        stickyTaskQueue: sticky.workerTaskQueue,
+        identity: this.#identity,
+      });
+    } catch (e) {
+      this.#logger.warn(
+        { err: e },
+        'handing back the sticky queue failed; its workflow tasks go to the task queue at their schedule-to-start timeout',
+      );
+    }
   }
 
   /** How workflow tasks run: in a workflow slot, through the handler. */

@@ -7,7 +7,12 @@ import type { QueryResult, SandboxSinkCalls, WorkflowLogEntry } from '../protoco
 import { isCloseCommand } from '../protocol/commands.ts';
 import type { Command } from '../protocol/commands.ts';
 import type { HistoryEvent } from '../protocol/history-events.ts';
-import type { ActivityTask, EngineApi, WorkflowTask } from '../transport/engine-api.ts';
+import type {
+  ActivityTask,
+  EngineApi,
+  StickyAttributes,
+  WorkflowTask,
+} from '../transport/engine-api.ts';
 import { KeyedMutex } from '../util/semaphore.ts';
 import type { LocalActivityExecutor } from './activities/local-activity-executor.ts';
 import { runLocalActivities } from './local-activities.ts';
@@ -56,6 +61,7 @@ export class WorkflowTaskHandler {
   readonly #eagerActivities: EagerActivities | undefined;
   readonly #sinks: InjectedSinks<Sinks>;
   readonly #metrics: WorkerMetrics;
+  readonly #sticky: (() => StickyAttributes | undefined) | undefined;
   readonly #locks = new KeyedMutex();
   readonly cache: WorkflowCache<WorkflowRun>;
   /** Workflow tasks answered from the cache, and by replaying the full history. */
@@ -76,6 +82,8 @@ export class WorkflowTaskHandler {
     sinks?: InjectedSinks<Sinks> | undefined;
     /** The worker's metrics; workflow code's metric values go to their meter through a sink. */
     metrics: WorkerMetrics;
+    /** The worker's sticky queue, sent with each answer while the worker runs (engine/sticky.ts). */
+    sticky?: (() => StickyAttributes | undefined) | undefined;
   }) {
     this.#api = opts.api;
     this.#namespace = opts.namespace;
@@ -86,6 +94,7 @@ export class WorkflowTaskHandler {
     this.#localActivities = opts.localActivities;
     this.#eagerActivities = opts.eagerActivities;
     this.#metrics = opts.metrics;
+    this.#sticky = opts.sticky;
     this.#sinks = withWorkflowMetricsSink(opts.sinks, opts.metrics.workflowMeter);
     this.cache = new WorkflowCache(opts.maxCachedWorkflows, (k) => this.#locks.isLocked(k));
   }
@@ -185,6 +194,8 @@ export class WorkflowTaskHandler {
             commands,
             buildId: this.#buildId,
             sdkFlags: result.sdkFlags,
+            // The run stays in memory unless it closes: its next task should come here.
+            stickyAttributes: result.commands.some(isCloseCommand) ? undefined : this.#sticky?.(),
           })
           .then((res) => {
             activityTasks = res.activityTasks ?? [];

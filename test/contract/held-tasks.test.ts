@@ -1,5 +1,5 @@
 // ADR 0012: when a process dies holding tasks — an activity attempt its worker runs, a workflow
-// task it polled, timers its engine leased — another engine on the same store gives them
+// task it polled or that waits on its worker's sticky queue, timers its engine leased — another engine on the same store gives them
 // out again within a quarter of a second, not after their timeouts (an hour here, two minutes for the
 // workflow task). A real child process holds each and is SIGKILLed.
 import assert from 'node:assert/strict';
@@ -212,6 +212,34 @@ describe('tasks held by a process that died', { skip: process.platform !== 'linu
       }
     },
   );
+
+  test('a workflow task queued for a worker of its process goes to the task queue at once', async () => {
+    const taskQueue = uniqueQueue('held-sticky-task');
+    const handle = await client.workflow.start('heldSignal', {
+      taskQueue,
+      workflowId: taskQueue,
+    });
+    const holder = await startHolder(db, taskQueue, 'sticky-task');
+    await kill(holder);
+    const killedAt = performance.now();
+    await startWorker(taskQueue, false);
+    const result = await Promise.race([
+      handle.result(),
+      new Promise((_, reject) => {
+        setTimeout(() => {
+          reject(new Error('the task stayed on the dead worker’s sticky queue'));
+        }, AT_ONCE_MS).unref();
+      }),
+    ]);
+    assert.equal(result, 'went');
+    assertAtOnce(killedAt);
+    const events = (await handle.fetchHistory()).events;
+    const identities = events.flatMap((e) =>
+      e.type === 'WorkflowTaskStarted' ? [e.identity] : [],
+    );
+    assert.equal(identities[0], 'holder');
+    assert.notEqual(identities[1], 'holder', 'the signal’s task went to the new worker');
+  });
 
   test('timers its engine leased are free again at once', async () => {
     const taskQueue = uniqueQueue('held-timers');

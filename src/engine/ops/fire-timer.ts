@@ -9,6 +9,7 @@ import { cancelExternalDue, signalExternalDue } from './external-workflows.ts';
 import { scheduleTimerDue } from './schedules/process-schedule.ts';
 import { activityRetryDue, activityTimeoutDue } from './activity-tasks.ts';
 import { workflowTaskRetryDue, workflowTaskTimedOut } from './workflow-tasks.ts';
+import { moveStickyTasksLater, stickyTaskTimedOut } from '../sticky.ts';
 
 /**
  * Carries out a due timer and deletes its row in the same transaction. A stale timer (its
@@ -34,24 +35,27 @@ export async function fireTimer(deps: EngineDeps, timer: TimerRecord): Promise<v
       : undefined;
   const outcome = await updateRunIfExists(deps, timer.runId, (tx) => {
     tx.deleteFiredTimer(timer);
-    if (!tx.isRunning) return;
-    if (timer.payload.kind === 'stateTimers') {
-      tx.fireStateTimers((p) => {
-        runTimerDue(tx, p, started);
-      });
-    } else {
-      runTimerDue(tx, timer.payload, started);
-    }
+    if (!tx.isRunning) return undefined;
+    let unstuck: string | undefined;
+    const due = (p: TimerPayload): void => {
+      unstuck = runTimerDue(tx, p, started) ?? unstuck;
+    };
+    if (timer.payload.kind === 'stateTimers') tx.fireStateTimers(due);
+    else due(timer.payload);
+    return unstuck === undefined ? undefined : { namespace: tx.state.namespace, queue: unstuck };
   });
   if (outcome === 'missing') await deps.store.deleteTimer({ runId: timer.runId, key: timer.key });
+  // A task waited past its timeout for its worker: the others queued for it move now, not one
+  // timeout after another (its worker is gone, or too busy for them).
+  else if (outcome !== undefined) moveStickyTasksLater(deps, outcome.namespace, outcome.queue);
 }
 
-/** One of the run's own timers came due. */
+/** One of the run's own timers came due; returns the sticky queue a workflow task left, if one did. */
 function runTimerDue(
   tx: RunTx,
   p: TimerPayload,
   started: Awaited<ReturnType<typeof startedEventIfRetrying>>,
-): void {
+): string | undefined {
   switch (p.kind) {
     case 'userTimer': {
       const t = tx.state.pendingTimers[p.timerId];
@@ -71,6 +75,8 @@ function runTimerDue(
     case 'workflowTaskRetry':
       workflowTaskRetryDue(tx, p.attempt);
       return;
+    case 'workflowTaskStickyTimeout':
+      return stickyTaskTimedOut(tx, p.scheduledEventId);
     case 'workflowRunTimeout':
       // The run (or the whole execution) ran out of time: TimedOut, then maybe a retry.
       timeOutWorkflowRun(tx, started);

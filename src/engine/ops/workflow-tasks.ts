@@ -148,6 +148,7 @@ export function startScheduledWorkflowTask(
     tx.touch();
   }
   const startedTask = tx.state.workflowTask ?? wt;
+  delete startedTask.stickyQueue;
   if (tx.heldBy === undefined) delete startedTask.heldBy;
   else startedTask.heldBy = tx.heldBy;
   const startId = nextStartId();
@@ -227,12 +228,25 @@ function assertCurrentTask(tx: RunTx, token: WorkflowTaskToken): void {
   }
 }
 
+/**
+ * What a worker that keeps runs in memory sends with its answer (Temporal's StickyExecutionAttributes):
+ * its sticky queue, and how long a task may wait there before it goes to the run's own queue.
+ */
+/** The longest a task may wait on a sticky queue: a day. */
+const MAX_STICKY_TIMEOUT_MS = 24 * 60 * 60 * 1000;
+
+export const StickyAttributesSchema = z.object({
+  workerTaskQueue: z.string().min(1).max(1000),
+  scheduleToStartTimeoutMs: z.number().int().positive().max(MAX_STICKY_TIMEOUT_MS),
+});
+
 export const CompleteSchema = z.object({
   taskToken: z.string().min(1),
   identity: z.string().min(1),
   commands: z.array(Command),
   buildId: z.string().optional(),
   sdkFlags: SdkFlagsSchema.optional(),
+  stickyAttributes: StickyAttributesSchema.optional(),
 });
 
 /**
@@ -370,6 +384,9 @@ function completeTask(
       return START_EVENT_NEEDED; // nothing written: decided again with the event
     }
     tx.deleteTimer(workflowTaskTimerKey());
+    // The run's next task goes to the worker that keeps it in memory (engine/sticky.ts); a
+    // refused answer below ends that, as the worker drops the run.
+    setSticky(tx, req.stickyAttributes);
     // Only rejected updates: the speculative task leaves no trace (speculative-task.ts).
     // A task that took an internal rule is recorded, so that its flags are.
     const flagged = req.sdkFlags !== undefined && req.sdkFlags.length > 0;
@@ -391,6 +408,7 @@ function completeTask(
         },
         identity: req.identity,
       });
+      delete tx.state.sticky;
       tx.scheduleWorkflowTask(1, tx.state.workflowTaskTimeoutMs);
       return { accepted: false };
     }
@@ -409,6 +427,7 @@ function completeTask(
         failure,
         identity: req.identity,
       });
+      delete tx.state.sticky;
       recordWorkflowTaskFailure(deps, tx, overLimit.cause, failure, attempt);
       return { accepted: false };
     }
@@ -485,6 +504,8 @@ export async function failWorkflowTask(
     assertCurrentTask(tx, token);
     const attempt = tx.state.workflowTask?.attempt ?? 1;
     tx.deleteTimer(workflowTaskTimerKey());
+    // The worker dropped the run (or is stopping): the next attempt goes to the run's own queue.
+    delete tx.state.sticky;
     tx.append({
       type: 'WorkflowTaskFailed',
       scheduledEventId: token.scheduledEventId,
@@ -531,6 +552,8 @@ export function workflowTaskTimedOut(
   const wt = tx.state.workflowTask;
   if (!tx.isRunning || wt?.scheduledEventId !== scheduledEventId) return;
   if (wt.startedEventId !== startedEventId) return;
+  // Its worker may be gone: the next attempt goes to the run's own queue (engine/sticky.ts).
+  delete tx.state.sticky;
   tx.append({
     type: 'WorkflowTaskTimedOut',
     scheduledEventId,
@@ -538,6 +561,16 @@ export function workflowTaskTimedOut(
     timeoutType: 'StartToClose',
   });
   tx.scheduleWorkflowTask(wt.attempt + 1, tx.state.workflowTaskTimeoutMs);
+}
+
+function setSticky(tx: RunTx, attrs: z.infer<typeof StickyAttributesSchema> | undefined): void {
+  if (attrs === undefined) delete tx.state.sticky;
+  else {
+    tx.state.sticky = {
+      taskQueue: attrs.workerTaskQueue,
+      scheduleToStartTimeoutMs: attrs.scheduleToStartTimeoutMs,
+    };
+  }
 }
 
 /** Timer: a failed task's backoff ended. */

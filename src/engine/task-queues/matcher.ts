@@ -17,9 +17,18 @@ export const PollSchema = z.object({
   waitMs: z.number().int().nonnegative().max(120_000),
 });
 
+/** A workflow poll may name its worker's sticky queue too (engine/sticky.ts). */
+export const WorkflowPollSchema = PollSchema.extend({
+  stickyTaskQueue: z.string().min(1).max(1000).optional(),
+}).refine((r) => r.stickyTaskQueue !== r.taskQueue, {
+  error: 'stickyTaskQueue must be the worker’s own queue, not the task queue it polls',
+  path: ['stickyTaskQueue'],
+});
+
 /**
- * The long-poll of one task queue: finds the first task in dispatch order (lowest priority key,
- * then oldest: Store.findTasks) that no poller of this process is starting
+ * The long-poll of one task queue, or of a worker's sticky queue and then its task queue: finds
+ * the first task in dispatch order (lowest priority key, then oldest: Store.findTasks) that no
+ * poller of this process is starting, the sticky queue's first,
  * and lets `start` turn it into what the worker gets, in the transaction that also deletes the
  * task (a stale task yields undefined and the next is tried). Finding is a read, not a commit:
  * two engine processes that find the same task race on the run's compare-and-set, and the loser
@@ -35,48 +44,48 @@ export async function pollTaskQueue<T>(
   signal: AbortSignal | undefined,
   before?: (namespace: string, taskQueue: string) => T | undefined,
 ): Promise<T | undefined> {
-  const req = parseRequest(PollSchema, input, `poll ${kind} task`);
+  const req =
+    kind === 'workflow'
+      ? parseRequest(WorkflowPollSchema, input, 'poll workflow task')
+      : { ...parseRequest(PollSchema, input, 'poll activity task'), stickyTaskQueue: undefined };
+  const sticky = req.stickyTaskQueue;
+  const queues = sticky === undefined ? [req.taskQueue] : [sticky, req.taskQueue];
+  // While it polls, the runs its worker keeps in memory have their workflow tasks queued there.
+  const polled =
+    sticky === undefined ? undefined : deps.stickyQueues.polling(req.namespace, sticky);
+  try {
+    return await pollQueues(deps, req, queues, kind, start, signal, before);
+  } finally {
+    polled?.();
+  }
+}
+
+async function pollQueues<T>(
+  deps: EngineDeps,
+  req: PollRequest,
+  queues: readonly string[],
+  kind: TaskKind,
+  start: (task: TaskRecord, identity: string) => Promise<T | undefined>,
+  signal: AbortSignal | undefined,
+  before?: (namespace: string, taskQueue: string) => T | undefined,
+): Promise<T | undefined> {
   const deadline = Date.now() + req.waitMs;
-  const key = taskKey(req.namespace, req.taskQueue, kind);
-  const aheadKey = readAheadKey(req.namespace, req.taskQueue, kind);
   for (;;) {
     const early = before?.(req.namespace, req.taskQueue);
     if (early !== undefined) return early;
-    const starting = startingTasksOf(deps.store);
-    const uncommitted = uncommittedAcksOf(deps.store);
-    const ahead = readAheadOf(deps.store);
-    // The polls of one queue in this process find one at a time, each passing over the tasks the
-    // ones before it took: polls that read at once would all find the same oldest task. A read
-    // finds up to READ_AHEAD_TASKS, and the polls after it take the rest without reading; not
-    // while another engine process is recorded on the store, whose polls would start them first.
-    const task = await findingOf(deps.store).run(key, async () => {
-      const passOver = (taskId: number): boolean => starting.has(taskId) || uncommitted.has(taskId);
-      const keeps = deps.peers.mayReadAhead();
-      // Tasks kept could be started by another engine's polls meanwhile (peers.ts).
-      if (!keeps) ahead.forget();
-      let found = keeps ? ahead.take(aheadKey, passOver, deps.clock.now()) : undefined;
-      if (found === undefined) {
-        const readAt = ahead.generation;
-        const tasks = await deps.store.findTasks({
-          namespace: req.namespace,
-          taskQueue: req.taskQueue,
-          kind,
-          skipTaskIds: [...starting, ...uncommitted],
-          limit: keeps ? READ_AHEAD_TASKS : 1,
-        });
-        found = tasks[0];
-        ahead.keep(aheadKey, tasks.slice(1), deps.clock.now(), readAt);
-      }
-      if (found) starting.add(found.taskId);
-      return found;
-    });
+    let task: TaskRecord | undefined;
+    for (const taskQueue of queues) {
+      task = await findTask(deps, req.namespace, taskQueue, kind);
+      if (task !== undefined) break;
+    }
     if (task) {
+      const starting = startingTasksOf(deps.store);
       try {
         const started = await start(task, req.identity);
         if (started !== undefined) return started;
       } catch (e) {
         // The task is free again and older than any kept behind it: the next poll reads.
-        ahead.forget();
+        readAheadOf(deps.store).forget();
         throw e;
       } finally {
         starting.delete(task.taskId);
@@ -85,21 +94,61 @@ export async function pollTaskQueue<T>(
     }
     const remaining = deadline - Date.now();
     if (remaining <= 0 || signal?.aborted) return undefined;
-    // Waiting: a decision that enqueues a task for this queue may start it for this poll and
+    // Waiting: a decision that enqueues a task for these queues may start it for this poll and
     // hand it over (sync match); a wake-up or the re-read interval ends the wait otherwise.
-    const waiting = deps.pollers.wait(req.namespace, req.taskQueue, kind, req.identity);
-    const woken = deps.notifier.waitCancellable(
-      key,
-      Math.min(remaining, RECHECK_INTERVAL_MS),
-      signal,
+    const waiting = deps.pollers.wait(req.namespace, queues, kind, req.identity);
+    const waitMs = Math.min(remaining, RECHECK_INTERVAL_MS);
+    const woken = queues.map((q) =>
+      deps.notifier.waitCancellable(taskKey(req.namespace, q, kind), waitMs, signal),
     );
-    await Promise.race([woken.done, waiting.delivered]);
-    woken.cancel();
+    await Promise.race([...woken.map((w) => w.done), waiting.delivered]);
+    for (const w of woken) w.cancel();
     if (!waiting.cancel()) {
       const handed = (await waiting.delivered) as T | undefined;
       if (handed !== undefined) return handed;
     }
   }
+}
+
+/**
+ * The first task of one queue that no poll of this process is starting, marked as being started
+ * (the caller deletes the mark once its start is decided). The polls of one queue in this process
+ * find one at a time, each passing over the tasks the ones before it took: polls that read at
+ * once would all find the same oldest task. A read finds up to READ_AHEAD_TASKS, and the polls
+ * after it take the rest without reading; not while another engine process is recorded on the
+ * store, whose polls would start them first.
+ */
+async function findTask(
+  deps: EngineDeps,
+  namespace: string,
+  taskQueue: string,
+  kind: TaskKind,
+): Promise<TaskRecord | undefined> {
+  const starting = startingTasksOf(deps.store);
+  const uncommitted = uncommittedAcksOf(deps.store);
+  const ahead = readAheadOf(deps.store);
+  const aheadKey = readAheadKey(namespace, taskQueue, kind);
+  return findingOf(deps.store).run(taskKey(namespace, taskQueue, kind), async () => {
+    const passOver = (taskId: number): boolean => starting.has(taskId) || uncommitted.has(taskId);
+    const keeps = deps.peers.mayReadAhead();
+    // Tasks kept could be started by another engine's polls meanwhile (peers.ts).
+    if (!keeps) ahead.forget();
+    let found = keeps ? ahead.take(aheadKey, passOver, deps.clock.now()) : undefined;
+    if (found === undefined) {
+      const readAt = ahead.generation;
+      const tasks = await deps.store.findTasks({
+        namespace,
+        taskQueue,
+        kind,
+        skipTaskIds: [...starting, ...uncommitted],
+        limit: keeps ? READ_AHEAD_TASKS : 1,
+      });
+      found = tasks[0];
+      ahead.keep(aheadKey, tasks.slice(1), deps.clock.now(), readAt);
+    }
+    if (found) starting.add(found.taskId);
+    return found;
+  });
 }
 
 /** Finds in progress per queue key, per store (see pollTaskQueue). */

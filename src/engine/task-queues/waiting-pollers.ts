@@ -48,20 +48,32 @@ export class WaitingPoller {
 export class WaitingPollers {
   readonly #queues = new Map<string, Set<WaitingPoller>>();
 
-  /** Registers a poller of the queue; cancel() it when it stops waiting. */
-  wait(namespace: string, taskQueue: string, kind: TaskKind, identity: string): WaitingPoller {
-    const key = taskKey(namespace, taskQueue, kind);
-    let set = this.#queues.get(key);
-    if (!set) {
-      set = new Set();
-      this.#queues.set(key, set);
-    }
-    const queue = set;
-    const poller = new WaitingPoller(identity, () => {
-      queue.delete(poller);
-      if (queue.size === 0 && this.#queues.get(key) === queue) this.#queues.delete(key);
+  /**
+   * Registers a poller of the queues (a worker's sticky queue and its task queue); cancel() it
+   * when it stops waiting. A decision that enqueues a task on any of them may claim it.
+   */
+  wait(
+    namespace: string,
+    taskQueues: readonly string[],
+    kind: TaskKind,
+    identity: string,
+  ): WaitingPoller {
+    const sets = taskQueues.map((taskQueue) => {
+      const key = taskKey(namespace, taskQueue, kind);
+      let set = this.#queues.get(key);
+      if (!set) {
+        set = new Set();
+        this.#queues.set(key, set);
+      }
+      return { key, set };
     });
-    queue.add(poller);
+    const poller = new WaitingPoller(identity, () => {
+      for (const { key, set } of sets) {
+        set.delete(poller);
+        if (set.size === 0 && this.#queues.get(key) === set) this.#queues.delete(key);
+      }
+    });
+    for (const { set } of sets) set.add(poller);
     return poller;
   }
 

@@ -186,6 +186,12 @@ export const METHOD_DOCS: Readonly<
     request: 'PollRequest',
     response: 'ActivityTask | undefined',
   },
+  shutdownWorker: {
+    tag: 'Workflow tasks',
+    summary: 'A worker stops: the workflow tasks on its sticky queue go to their runs’ own queues',
+    request: 'ShutdownWorkerRequest',
+    response: 'void',
+  },
   completeActivityTask: {
     tag: 'Activity tasks',
     summary: 'Records an activity attempt’s result',

@@ -1,0 +1,238 @@
+// Sticky queues (engine/sticky.ts): a run's workflow tasks go to the worker that keeps it in
+// memory while it polls, for a bounded time, and to any worker once that worker stops or lets a
+// task wait past its schedule-to-start timeout.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { ManualClock } from 'reprise/server';
+import type { HistoryEvent } from '../../src/protocol/history-events.ts';
+import type { PollRequest, RunWorkflowTask } from '../../src/transport/engine-api.ts';
+import * as messageActivities from './fixtures/message-activities.ts';
+import { addToCart, cart, checkout } from './fixtures/message-workflows.ts';
+import { startTestEnv, uniqueQueue, waitFor } from '../helpers/test-env.ts';
+import type { TestEnv } from '../helpers/test-env.ts';
+
+const startedBy = (events: readonly HistoryEvent[]): string[] =>
+  events.flatMap((e) => (e.type === 'WorkflowTaskStarted' ? [e.identity] : []));
+
+/** Polls once as a worker with a sticky queue would; undefined if no task came in `waitMs`. */
+async function poll(
+  env: TestEnv,
+  req: Partial<PollRequest> & { taskQueue: string },
+): Promise<RunWorkflowTask | undefined> {
+  const task = await env.engine.connection.pollWorkflowTask({
+    namespace: 'default',
+    identity: 'test',
+    waitMs: 0,
+    ...req,
+  });
+  if (task !== undefined && task.kind !== 'workflow') throw new Error('a query came');
+  return task;
+}
+
+describe('sticky queues', () => {
+  test('each run’s workflow tasks go to the worker that keeps it in memory', async () => {
+    const env = await startTestEnv({
+      workflows: 'message-workflows.ts',
+      activities: messageActivities,
+      worker: { identity: 'first' },
+    });
+    try {
+      const { worker: second } = await env.startWorker({ identity: 'second' });
+      const handles = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          env.client.workflow.start(cart, {
+            taskQueue: env.taskQueue,
+            workflowId: `cart-${i}`,
+            args: [`owner-${i}`],
+          }),
+        ),
+      );
+      // Each signal is a workflow task through a queue, while both workers poll.
+      for (let round = 0; round < 4; round++) {
+        await Promise.all(handles.map((h) => h.signal(addToCart, `item-${round}`)));
+      }
+      await Promise.all(handles.map((h) => h.signal(checkout)));
+      for (const h of handles) {
+        assert.equal((await h.result()).length, 4);
+        const identities = startedBy((await h.fetchHistory()).events);
+        assert.ok(identities.length >= 2, identities.join(', '));
+        assert.equal(
+          new Set(identities).size,
+          1,
+          `every task of ${h.workflowId} went to one worker: ${identities.join(', ')}`,
+        );
+      }
+      // Only each run's first task built it from history.
+      const replayed =
+        env.worker.getStatus().workflowTasksReplayed + second.getStatus().workflowTasksReplayed;
+      assert.equal(replayed, handles.length);
+    } finally {
+      await env.close();
+    }
+  });
+
+  test('a task waits on the sticky queue no longer than its schedule-to-start timeout', async () => {
+    const clock = new ManualClock(Date.now());
+    const env = await startTestEnv({ workflows: 'message-workflows.ts', clock });
+    try {
+      const taskQueue = uniqueQueue('sticky-timeout');
+      const sticky = `${taskQueue}/sticky/test`;
+      const handle = await env.client.workflow.start(cart, {
+        taskQueue,
+        workflowId: 'sticky-timeout',
+        args: ['ann'],
+      });
+      // The test plays a worker that keeps the run: it answers the first task, and names its
+      // sticky queue.
+      const first = await poll(env, { taskQueue, stickyTaskQueue: sticky, waitMs: 5000 });
+      assert.ok(first);
+      await env.engine.connection.completeWorkflowTask({
+        taskToken: first.taskToken,
+        identity: 'test',
+        commands: [],
+        stickyAttributes: { workerTaskQueue: sticky, scheduleToStartTimeoutMs: 5000 },
+      });
+      await handle.signal(addToCart, 'pear');
+      // Queued for the sticky worker: another worker's poll of the task queue finds nothing.
+      assert.equal(await poll(env, { taskQueue, identity: 'other' }), undefined);
+      clock.advance(4999);
+      assert.equal(await poll(env, { taskQueue, identity: 'other' }), undefined);
+      clock.advance(1);
+      let moved: RunWorkflowTask | undefined;
+      await waitFor(async () => {
+        moved = await poll(env, { taskQueue, identity: 'other' });
+        return moved !== undefined;
+      }, 'the task to move to the task queue');
+      assert.equal(moved?.runId, handle.firstExecutionRunId);
+      // The row it left on the sticky queue is gone too.
+      await waitFor(
+        async () =>
+          (
+            await env.engine.deps.store.findTasks({
+              namespace: 'default',
+              taskQueue: sticky,
+              kind: 'workflow',
+              skipTaskIds: [],
+              limit: 10,
+            })
+          ).length === 0,
+        'the sticky queue to be empty',
+      );
+      // The run is no longer sticky: its next task goes to the task queue.
+      assert.ok(moved);
+      await env.engine.connection.completeWorkflowTask({
+        taskToken: moved.taskToken,
+        identity: 'other',
+        commands: [],
+      });
+      await handle.signal(addToCart, 'plum');
+      assert.ok(await poll(env, { taskQueue, identity: 'other', waitMs: 5000 }));
+    } finally {
+      await env.close();
+    }
+  });
+
+  test('a worker that stops hands its runs’ queued tasks to the other workers at once', async () => {
+    const env = await startTestEnv({
+      workflows: 'message-workflows.ts',
+      activities: messageActivities,
+      // Far longer than the test: only the hand-back lets the runs go on.
+      worker: { identity: 'leaving', stickyQueueScheduleToStartTimeout: '1 hour' },
+    });
+    try {
+      const handle = await env.client.workflow.start(cart, {
+        taskQueue: env.taskQueue,
+        workflowId: 'hand-back',
+        args: ['ann'],
+      });
+      await handle.signal(addToCart, 'pear');
+      await waitFor(
+        async () => startedBy((await handle.fetchHistory()).events).length === 2,
+        'the worker to take the signal',
+      );
+      await env.stopWorkers();
+      await env.startWorker({ identity: 'staying' });
+      await handle.signal(addToCart, 'plum');
+      await handle.signal(checkout);
+      assert.deepEqual(await handle.result(), ['pear', 'plum']);
+      const identities = startedBy((await handle.fetchHistory()).events);
+      assert.deepEqual(identities.slice(0, 2), ['leaving', 'leaving']);
+      assert.ok(
+        identities.slice(2).every((i) => i === 'staying'),
+        identities.join(', '),
+      );
+    } finally {
+      await env.close();
+    }
+  });
+
+  test('a stopped worker’s queue gets no task, even from a late answer', async () => {
+    const env = await startTestEnv({ workflows: 'message-workflows.ts' });
+    try {
+      const taskQueue = uniqueQueue('sticky-gone');
+      const sticky = `${taskQueue}/sticky/test`;
+      const handle = await env.client.workflow.start(cart, {
+        taskQueue,
+        workflowId: 'sticky-gone',
+        args: ['ann'],
+      });
+      const first = await poll(env, { taskQueue, stickyTaskQueue: sticky, waitMs: 5000 });
+      assert.ok(first);
+      await env.engine.connection.shutdownWorker({
+        namespace: 'default',
+        stickyTaskQueue: sticky,
+        identity: 'test',
+      });
+      // Its answer after it said it stops still names the queue.
+      await env.engine.connection.completeWorkflowTask({
+        taskToken: first.taskToken,
+        identity: 'test',
+        commands: [],
+        stickyAttributes: { workerTaskQueue: sticky, scheduleToStartTimeoutMs: 3_600_000 },
+      });
+      await handle.signal(addToCart, 'pear');
+      assert.ok(await poll(env, { taskQueue, identity: 'other', waitMs: 5000 }));
+    } finally {
+      await env.close();
+    }
+  });
+
+  test('bad sticky input is refused and changes nothing', async () => {
+    const env = await startTestEnv({ workflows: 'message-workflows.ts' });
+    try {
+      const taskQueue = uniqueQueue('sticky-bad');
+      await assert.rejects(
+        poll(env, { taskQueue, stickyTaskQueue: taskQueue }),
+        /stickyTaskQueue must be the worker’s own queue/,
+      );
+      const handle = await env.client.workflow.start(cart, {
+        taskQueue,
+        workflowId: 'sticky-bad',
+        args: ['ann'],
+      });
+      const first = await poll(env, { taskQueue, waitMs: 5000 });
+      assert.ok(first);
+      const before = (await handle.fetchHistory()).events;
+      await assert.rejects(
+        env.engine.connection.completeWorkflowTask({
+          taskToken: first.taskToken,
+          identity: 'test',
+          commands: [],
+          stickyAttributes: { workerTaskQueue: 'mine', scheduleToStartTimeoutMs: 0 },
+        }),
+        (e: unknown) => e instanceof Error && e.name === 'InvalidArgumentError',
+      );
+      await assert.rejects(
+        env.engine.connection.shutdownWorker({
+          namespace: 'default',
+          stickyTaskQueue: '',
+          identity: 'test',
+        }),
+        (e: unknown) => e instanceof Error && e.name === 'InvalidArgumentError',
+      );
+      assert.deepEqual((await handle.fetchHistory()).events, before);
+    } finally {
+      await env.close();
+    }
+  });
+});
