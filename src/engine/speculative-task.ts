@@ -26,7 +26,7 @@ export function scheduleSpeculativeWorkflowTask(tx: RunTx): void {
     attempt: 1,
     speculative: { scheduled },
   };
-  tx.enqueue('workflow', tx.state.taskQueue, scheduled.eventId, 1, tx.state.priority);
+  tx.enqueueWorkflowTask();
 }
 
 /**

@@ -410,7 +410,7 @@ export class RunTx {
     const spec = this.state.workflowTask?.speculative;
     if (spec === undefined) return;
     const waiting = this.state.eventsWhileTaskStarted;
-    const { heldBy, startId } = this.state.workflowTask ?? {};
+    const { heldBy, startId, stickyQueue } = this.state.workflowTask ?? {};
     delete this.state.workflowTask?.speculative;
     for (const e of spec.started === undefined
       ? [spec.scheduled]
@@ -423,6 +423,7 @@ export class RunTx {
     const wt = this.state.workflowTask;
     if (wt !== undefined && heldBy !== undefined) wt.heldBy = heldBy;
     if (wt !== undefined && startId !== undefined) wt.startId = startId;
+    if (wt !== undefined && stickyQueue !== undefined) wt.stickyQueue = stickyQueue;
     this.#changed = true;
   }
 
@@ -589,28 +590,49 @@ export class RunTx {
    * with a timer for how long it may wait there (engine/sticky.ts).
    */
   scheduleWorkflowTask(attempt: number, timeoutMs: number): void {
-    const e = this.append({
+    this.append({
       type: 'WorkflowTaskScheduled',
       taskQueue: this.state.taskQueue,
       startToCloseTimeoutMs: timeoutMs,
       attempt,
     });
-    const sticky = this.state.sticky;
+    this.enqueueWorkflowTask();
+  }
+
+  /**
+   * Queues the run's scheduled workflow task: on the sticky queue of the worker that keeps the
+   * run in memory while that worker polls this engine process, with a timer for how long it may
+   * wait there (engine/sticky.ts); else on the run's own queue.
+   */
+  enqueueWorkflowTask(): void {
     const wt = this.state.workflowTask;
+    if (wt === undefined) throw new IllegalStateError(`Run ${this.runId} has no workflow task.`);
+    const sticky = this.state.sticky;
     if (
       sticky === undefined ||
-      wt === undefined ||
       this.stickyQueues?.live(this.state.namespace, sticky.taskQueue) !== true
     ) {
-      this.enqueue('workflow', this.state.taskQueue, e.eventId, attempt, this.state.priority);
+      this.enqueue(
+        'workflow',
+        this.state.taskQueue,
+        wt.scheduledEventId,
+        wt.attempt,
+        this.state.priority,
+      );
       return;
     }
-    this.enqueue('workflow', sticky.taskQueue, e.eventId, attempt, this.state.priority);
+    this.enqueue(
+      'workflow',
+      sticky.taskQueue,
+      wt.scheduledEventId,
+      wt.attempt,
+      this.state.priority,
+    );
     wt.stickyQueue = sticky.taskQueue;
     if (this.heldBy !== undefined) wt.heldBy = this.heldBy;
     this.setTimer(workflowTaskTimerKey(), this.nowMs + sticky.scheduleToStartTimeoutMs, {
       kind: 'workflowTaskStickyTimeout',
-      scheduledEventId: e.eventId,
+      scheduledEventId: wt.scheduledEventId,
     });
   }
 

@@ -111,7 +111,7 @@ export interface WorkerOptions {
   /**
    * How long a workflow task of a run this worker keeps in memory waits on the worker's sticky
    * queue for it, before it goes to the task queue, where any worker may take it and replay the
-   * run (Temporal's option of the same name; docs/workers.md#sticky-queues). Default `'10s'`.
+   * run (Temporal's option of the same name; docs/workflows.md#sticky-queues). Default `'10s'`.
    * Without a cache (`maxCachedWorkflows: 0`) the worker has no sticky queue.
    */
   readonly stickyQueueScheduleToStartTimeout?: Duration | undefined;

@@ -7,7 +7,7 @@ import { ManualClock } from 'reprise/server';
 import type { HistoryEvent } from '../../src/protocol/history-events.ts';
 import type { PollRequest, RunWorkflowTask } from '../../src/transport/engine-api.ts';
 import * as messageActivities from './fixtures/message-activities.ts';
-import { addToCart, cart, checkout } from './fixtures/message-workflows.ts';
+import { addItem, addToCart, cart, checkout } from './fixtures/message-workflows.ts';
 import { startTestEnv, uniqueQueue, waitFor } from '../helpers/test-env.ts';
 import type { TestEnv } from '../helpers/test-env.ts';
 
@@ -47,13 +47,14 @@ describe('sticky queues', () => {
           }),
         ),
       );
-      // Each signal is a workflow task through a queue, while both workers poll.
+      // Each signal and update is a workflow task through a queue, while both workers poll.
       for (let round = 0; round < 4; round++) {
         await Promise.all(handles.map((h) => h.signal(addToCart, `item-${round}`)));
+        await Promise.all(handles.map((h) => h.executeUpdate(addItem, { args: [`u-${round}`] })));
       }
       await Promise.all(handles.map((h) => h.signal(checkout)));
       for (const h of handles) {
-        assert.equal((await h.result()).length, 4);
+        assert.equal((await h.result()).length, 8);
         const identities = startedBy((await h.fetchHistory()).events);
         assert.ok(identities.length >= 2, identities.join(', '));
         assert.equal(
@@ -145,6 +146,11 @@ describe('sticky queues', () => {
         workflowId: 'hand-back',
         args: ['ann'],
       });
+      // The signal comes after the first task, so that it is a task of its own.
+      await waitFor(
+        async () => (await handle.fetchHistory()).events.at(-1)?.type === 'WorkflowTaskCompleted',
+        'the first task to complete',
+      );
       await handle.signal(addToCart, 'pear');
       await waitFor(
         async () => startedBy((await handle.fetchHistory()).events).length === 2,
@@ -192,6 +198,69 @@ describe('sticky queues', () => {
       });
       await handle.signal(addToCart, 'pear');
       assert.ok(await poll(env, { taskQueue, identity: 'other', waitMs: 5000 }));
+    } finally {
+      await env.close();
+    }
+  });
+
+  test('a query goes to the worker that keeps the run, then to any worker if it does not poll', async () => {
+    const env = await startTestEnv({ workflows: 'message-workflows.ts' });
+    try {
+      const taskQueue = uniqueQueue('sticky-query');
+      const sticky = `${taskQueue}/sticky/test`;
+      const handle = await env.client.workflow.start(cart, {
+        taskQueue,
+        workflowId: 'sticky-query',
+        args: ['ann'],
+      });
+      const first = await poll(env, { taskQueue, stickyTaskQueue: sticky, waitMs: 5000 });
+      assert.ok(first);
+      await env.engine.connection.completeWorkflowTask({
+        taskToken: first.taskToken,
+        identity: 'test',
+        commands: [],
+        stickyAttributes: { workerTaskQueue: sticky, scheduleToStartTimeoutMs: 300 },
+      });
+      const answer = async (queryId: string, result: unknown) => {
+        await env.engine.connection.respondQueryTask({
+          queryId,
+          result: { status: 'success', result },
+        });
+      };
+      // Another worker waits on the task queue; the query still goes to the sticky worker.
+      const other = env.engine.connection.pollWorkflowTask({
+        namespace: 'default',
+        taskQueue,
+        identity: 'other',
+        waitMs: 250,
+      });
+      await waitFor(
+        () => env.engine.deps.pollers.count('default', taskQueue, 'workflow') === 1,
+        'the other worker to wait',
+      );
+      const asked = handle.query('items');
+      const q = await env.engine.connection.pollWorkflowTask({
+        namespace: 'default',
+        taskQueue,
+        stickyTaskQueue: sticky,
+        identity: 'test',
+        waitMs: 5000,
+      });
+      assert.equal(q?.kind, 'query');
+      assert.equal(await other, undefined, 'the other worker got nothing');
+      if (q?.kind === 'query') await answer(q.queryId, ['from memory']);
+      assert.deepEqual(await asked, ['from memory']);
+      // The sticky worker does not poll: after the run's schedule-to-start timeout, any worker.
+      const later = handle.query('items');
+      const replayed = await env.engine.connection.pollWorkflowTask({
+        namespace: 'default',
+        taskQueue,
+        identity: 'other',
+        waitMs: 5000,
+      });
+      assert.equal(replayed?.kind, 'query');
+      if (replayed?.kind === 'query') await answer(replayed.queryId, ['replayed']);
+      assert.deepEqual(await later, ['replayed']);
     } finally {
       await env.close();
     }

@@ -8,7 +8,7 @@ import type { RunState } from '../run-state.ts';
 import { decodeFailure } from '../../failures.ts';
 import type { QueryWorkflowRequest } from '../../transport/engine-api.ts';
 import type { EngineDeps } from '../deps.ts';
-import type { QueryDispatcher } from '../task-queues/query-dispatcher.ts';
+import type { QueryDispatcher, StickyQueryRoute } from '../task-queues/query-dispatcher.ts';
 import { findRunOrThrow } from './find-run.ts';
 import { WireHeadersSchema } from '../../protocol/payload.ts';
 import { parseRequest } from './parse-request.ts';
@@ -46,11 +46,36 @@ export async function queryWorkflow(
       ...(req.header !== undefined && { header: req.header }),
     },
     deps.limits.queryTimeoutMs,
+    stickyRoute(deps, run, state),
   );
   if (answer.status === 'success') return answer.result;
   if (answer.notRegistered)
     throw new QueryNotRegisteredError(answer.failure.message, req.queryType);
   throw new QueryFailedError(answer.failure.message, { cause: decodeFailure(answer.failure) });
+}
+
+/**
+ * A running run whose worker keeps it in memory and polls this engine process is queried there
+ * first: it answers from memory, where another worker would replay the run's history. It waits
+ * there as long as the run's workflow tasks would, at most half the query timeout.
+ */
+function stickyRoute(
+  deps: EngineDeps,
+  run: RunRecord,
+  state: RunState,
+): StickyQueryRoute | undefined {
+  const sticky = state.sticky;
+  if (
+    sticky === undefined ||
+    run.status !== RunStatus.Running ||
+    !deps.stickyQueues.live(run.namespace, sticky.taskQueue)
+  ) {
+    return undefined;
+  }
+  return {
+    taskQueue: sticky.taskQueue,
+    waitMs: Math.min(sticky.scheduleToStartTimeoutMs, deps.limits.queryTimeoutMs / 2),
+  };
 }
 
 /**

@@ -71,8 +71,10 @@ async function pollQueues<T>(
 ): Promise<T | undefined> {
   const deadline = Date.now() + req.waitMs;
   for (;;) {
-    const early = before?.(req.namespace, req.taskQueue);
-    if (early !== undefined) return early;
+    for (const taskQueue of queues) {
+      const early = before?.(req.namespace, taskQueue);
+      if (early !== undefined) return early;
+    }
     let task: TaskRecord | undefined;
     for (const taskQueue of queues) {
       task = await findTask(deps, req.namespace, taskQueue, kind);

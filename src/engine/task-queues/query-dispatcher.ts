@@ -22,11 +22,24 @@ interface Pending {
   resolve: (r: RespondQueryTaskRequest['result']) => void;
   reject: (e: Error) => void;
   timer: NodeJS.Timeout;
+  /** The queue whose list holds it now. */
+  key: string;
+  /** While on a sticky queue: when it moves to the run's own queue. */
+  moveTimer?: NodeJS.Timeout | undefined;
+}
+
+/** Where a query waits first: the sticky queue of the worker that keeps the run in memory. */
+export interface StickyQueryRoute {
+  taskQueue: string;
+  /** How long it waits there before any worker on the run's own queue may take it. */
+  waitMs: number;
 }
 
 /**
  * Queries are not durable: they wait in memory for a worker polling the run's task queue, and
  * fail with Unavailable if none answers in time. (A query is read-only; losing one loses nothing.)
+ * A run whose worker keeps it in memory has its queries wait on that worker's sticky queue first
+ * (engine/sticky.ts), so that it answers from memory, then on the run's own queue.
  */
 export class QueryDispatcher {
   readonly #queued = new Map<string, Pending[]>();
@@ -42,6 +55,7 @@ export class QueryDispatcher {
     taskQueue: string,
     info: Omit<QueryTaskInfo, 'queryId'>,
     timeoutMs: number,
+    sticky?: StickyQueryRoute,
   ): Promise<RespondQueryTaskRequest['result']> {
     const key = taskKey(namespace, taskQueue, 'workflow');
     return new Promise((resolve, reject) => {
@@ -49,8 +63,9 @@ export class QueryDispatcher {
         info: { ...info, queryId: randomUUID() },
         resolve,
         reject,
+        key,
         timer: setTimeout(() => {
-          this.#remove(key, p);
+          this.#remove(p);
           reject(
             new UnavailableError(
               `No worker answered query '${info.queryType}' on workflow '${info.workflowId}' within ${timeoutMs} ms. ` +
@@ -59,11 +74,25 @@ export class QueryDispatcher {
           );
         }, timeoutMs),
       };
-      const list = this.#queued.get(key) ?? [];
-      list.push(p);
-      this.#queued.set(key, list);
-      this.#notifier.notify(key);
+      if (sticky === undefined || sticky.waitMs >= timeoutMs) {
+        this.#queue(p, key);
+        return;
+      }
+      this.#queue(p, taskKey(namespace, sticky.taskQueue, 'workflow'));
+      p.moveTimer = setTimeout(() => {
+        p.moveTimer = undefined;
+        this.#remove(p);
+        this.#queue(p, key);
+      }, sticky.waitMs);
     });
+  }
+
+  #queue(p: Pending, key: string): void {
+    p.key = key;
+    const list = this.#queued.get(key) ?? [];
+    list.push(p);
+    this.#queued.set(key, list);
+    this.#notifier.notify(key);
   }
 
   /** Hands the oldest queued query of the queue to a poller. */
@@ -71,6 +100,7 @@ export class QueryDispatcher {
     const key = taskKey(namespace, taskQueue, 'workflow');
     const p = this.#queued.get(key)?.shift();
     if (!p) return undefined;
+    clearTimeout(p.moveTimer);
     this.#inFlight.set(p.info.queryId, p);
     return p.info;
   }
@@ -81,11 +111,13 @@ export class QueryDispatcher {
     if (!p) return;
     this.#inFlight.delete(req.queryId);
     clearTimeout(p.timer);
+    clearTimeout(p.moveTimer);
     p.resolve(req.result);
   }
 
-  #remove(key: string, p: Pending): void {
-    const list = this.#queued.get(key);
+  #remove(p: Pending): void {
+    clearTimeout(p.moveTimer);
+    const list = this.#queued.get(p.key);
     if (list) {
       const i = list.indexOf(p);
       if (i >= 0) list.splice(i, 1);
@@ -94,7 +126,12 @@ export class QueryDispatcher {
   }
 
   close(): void {
-    for (const list of this.#queued.values()) for (const p of list) clearTimeout(p.timer);
+    for (const list of this.#queued.values()) {
+      for (const p of list) {
+        clearTimeout(p.timer);
+        clearTimeout(p.moveTimer);
+      }
+    }
     for (const p of this.#inFlight.values()) clearTimeout(p.timer);
     this.#queued.clear();
     this.#inFlight.clear();

@@ -13,7 +13,7 @@ const SWEEP_ABOVE_QUEUES = 256;
 interface Seen {
   /** Polls of the queue in progress now. */
   polling: number;
-  /** When the last poll of the queue began or ended (`Date.now()`). */
+  /** When the last poll of the queue began or ended (the real time). */
   lastMs: number;
 }
 
@@ -28,22 +28,28 @@ export class StickyQueues {
   readonly #seen = new Map<string, Seen>();
   /** Queues whose worker said it stopped (shutdownWorker): never live again. */
   readonly #gone = new Set<string>();
+  readonly #now: () => number;
+
+  /** `now`: the real time (tests pass their own). */
+  constructor(now: () => number = Date.now) {
+    this.#now = now;
+  }
 
   /** A poll of the sticky queue begins; call the function returned when it ends. */
   polling(namespace: string, taskQueue: string): () => void {
     const key = readAheadKey(namespace, taskQueue, 'workflow');
     let seen = this.#seen.get(key);
     if (seen === undefined) {
-      this.#sweep(Date.now());
+      this.#sweep(this.#now());
       seen = { polling: 0, lastMs: 0 };
       this.#seen.set(key, seen);
     }
     const s = seen;
     s.polling++;
-    s.lastMs = Date.now();
+    s.lastMs = this.#now();
     return () => {
       s.polling--;
-      s.lastMs = Date.now();
+      s.lastMs = this.#now();
     };
   }
 
@@ -53,7 +59,12 @@ export class StickyQueues {
     if (this.#gone.has(key)) return false;
     const seen = this.#seen.get(key);
     if (seen === undefined) return false;
-    return seen.polling > 0 || Date.now() - seen.lastMs <= STICKY_POLLER_WINDOW_MS;
+    return seen.polling > 0 || this.#now() - seen.lastMs <= STICKY_POLLER_WINDOW_MS;
+  }
+
+  /** How many queues are remembered (tests). */
+  get size(): number {
+    return this.#seen.size;
   }
 
   /** The queue's worker stopped: no task is queued there from now on. */
