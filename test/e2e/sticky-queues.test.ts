@@ -248,7 +248,7 @@ describe('sticky queues', () => {
       });
       assert.equal(q?.kind, 'query');
       assert.equal(await other, undefined, 'the other worker got nothing');
-      if (q?.kind === 'query') await answer(q.queryId, ['from memory']);
+      await answer(q.queryId, ['from memory']);
       assert.deepEqual(await asked, ['from memory']);
       // The sticky worker does not poll: after the run's schedule-to-start timeout, any worker.
       const later = handle.query('items');
@@ -259,7 +259,7 @@ describe('sticky queues', () => {
         waitMs: 5000,
       });
       assert.equal(replayed?.kind, 'query');
-      if (replayed?.kind === 'query') await answer(replayed.queryId, ['replayed']);
+      await answer(replayed.queryId, ['replayed']);
       assert.deepEqual(await later, ['replayed']);
     } finally {
       await env.close();
