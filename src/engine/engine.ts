@@ -311,7 +311,7 @@ export class Engine {
         return Promise.resolve();
       },
       pollActivityTask: (req, signal) => pollActivityTask(d, req, both(signal)),
-      shutdownWorker: (req) => shutdownWorker(d, req),
+      shutdownWorker: (req) => shutdownWorker(d, q, req),
       completeActivityTask: (req) => completeActivityTask(d, req),
       failActivityTask: (req) => failActivityTask(d, req),
       reportActivityTaskCanceled: (req) => reportActivityTaskCanceled(d, req),

@@ -2,8 +2,11 @@ import * as z from 'zod';
 import type { ShutdownWorkerRequest } from '../transport/engine-api.ts';
 import type { EngineDeps } from './deps.ts';
 import { parseRequest } from './ops/parse-request.ts';
+import { perStore } from './per-store.ts';
+import type { QueryDispatcher } from './task-queues/query-dispatcher.ts';
 import { updateRunIfExists } from './update-run.ts';
 import type { RunTx } from './update-run.ts';
+import { workflowTaskTimerKey } from './timer-keys.ts';
 
 /**
  * Sticky queues (Temporal's): a worker that keeps a run in memory names a task queue of its own
@@ -22,11 +25,11 @@ import type { RunTx } from './update-run.ts';
 /**
  * Moves the run's scheduled workflow task from the sticky queue `taskQueue` to the run's own
  * queue, and ends its stickiness; false if the task is not queued there. The task's row on the
- * sticky queue stays until a poll or {@link moveStickyTasks} finds it stale.
+ * sticky queue stays: a poll of it may still start the task (the run's compare-and-set keeps it to
+ * one start), and a poll or {@link moveStickyTasks} deletes it once it is stale.
  */
 export function unstick(tx: RunTx, taskQueue?: string): boolean {
   const wt = tx.state.workflowTask;
-  delete tx.state.sticky;
   if (
     wt?.stickyQueue === undefined ||
     wt.startedEventId !== undefined ||
@@ -34,8 +37,11 @@ export function unstick(tx: RunTx, taskQueue?: string): boolean {
   ) {
     return false;
   }
+  delete tx.state.sticky;
   delete wt.stickyQueue;
   delete wt.heldBy;
+  // Its schedule-to-start timer, if it has not fired: the run's own queue has none.
+  tx.deleteTimer(workflowTaskTimerKey());
   tx.enqueue('workflow', tx.state.taskQueue, wt.scheduledEventId, wt.attempt, tx.state.priority);
   return true;
 }
@@ -81,10 +87,16 @@ export async function moveStickyTasks(
     for (const task of tasks) {
       done.push(task.taskId);
       const out = await updateRunIfExists(deps, task.runId, (tx) => {
-        tx.ackTask(task.taskId);
         const wt = tx.state.workflowTask;
-        if (wt?.scheduledEventId !== task.scheduledEventId) return false;
-        return unstick(tx, taskQueue);
+        const current =
+          tx.isRunning &&
+          wt?.scheduledEventId === task.scheduledEventId &&
+          wt.startedEventId === undefined;
+        // A task that waits on this queue as its run's own (a queue named as a sticky one by
+        // mistake) stays: only the rows of tasks queued there for a worker, and stale ones, go.
+        if (current && wt.stickyQueue !== taskQueue) return false;
+        tx.ackTask(task.taskId);
+        return current && unstick(tx, taskQueue);
       });
       if (out === 'missing') await deps.store.deleteTask({ taskId: task.taskId });
       else if (out) moved++;
@@ -92,32 +104,46 @@ export async function moveStickyTasks(
   }
 }
 
-/** {@link moveStickyTasks} in the background: logged, never thrown (the timeouts still apply). */
+/**
+ * {@link moveStickyTasks} in the background, one move per queue at a time (the timeouts of a
+ * gone worker's tasks come due together): logged, never thrown (the timeouts still apply).
+ */
 export function moveStickyTasksLater(deps: EngineDeps, namespace: string, taskQueue: string): void {
-  moveStickyTasks(deps, namespace, taskQueue).catch((err: unknown) => {
-    deps.logger.warn(
-      { err, namespace, taskQueue },
-      'moving the workflow tasks of a sticky queue to their runs’ own queues failed; each moves at its schedule-to-start timeout',
-    );
-  });
+  const moving = movingOf(deps.store);
+  const key = JSON.stringify([namespace, taskQueue]);
+  if (moving.has(key)) return;
+  moving.add(key);
+  moveStickyTasks(deps, namespace, taskQueue)
+    .catch((err: unknown) => {
+      deps.logger.warn(
+        { err, namespace, taskQueue },
+        'moving the workflow tasks of a sticky queue to their runs’ own queues failed; each moves at its schedule-to-start timeout',
+      );
+    })
+    .finally(() => moving.delete(key));
 }
+
+/** The sticky queues whose tasks a background move is moving, per store. */
+const movingOf = perStore(() => new Set<string>());
 
 export const ShutdownWorkerSchema = z.object({
   namespace: z.string().min(1),
-  stickyTaskQueue: z.string().min(1).max(1000),
+  stickyTaskQueue: z.string().min(1),
   identity: z.string().min(1),
 });
 
 /**
  * A worker stops (Temporal's ShutdownWorker): no task is queued on its sticky queue from now on,
- * and those queued there go to their runs' own queues, for the other workers.
+ * and the tasks and queries waiting there go to their runs' own queues, for the other workers.
  */
 export async function shutdownWorker(
   deps: EngineDeps,
+  queries: QueryDispatcher,
   input: ShutdownWorkerRequest,
 ): Promise<void> {
   const req = parseRequest(ShutdownWorkerSchema, input, 'shut down worker');
   deps.stickyQueues.gone(req.namespace, req.stickyTaskQueue);
+  queries.stickyQueueGone(req.namespace, req.stickyTaskQueue);
   const moved = await moveStickyTasks(deps, req.namespace, req.stickyTaskQueue);
   if (moved > 0) {
     deps.logger.debug(

@@ -520,6 +520,9 @@ export interface StickyAttributes {
   scheduleToStartTimeoutMs: number;
 }
 
+/** The longest `scheduleToStartTimeoutMs` the engine takes: a day. */
+export const MAX_STICKY_SCHEDULE_TO_START_MS = 24 * 60 * 60 * 1000;
+
 /** A worker stops: the workflow tasks queued on its sticky queue go to their runs' own queues. */
 export interface ShutdownWorkerRequest {
   namespace: string;

@@ -25,6 +25,7 @@ import type {
   StickyAttributes,
   WorkflowTask,
 } from '../transport/engine-api.ts';
+import { MAX_STICKY_SCHEDULE_TO_START_MS } from '../transport/engine-api.ts';
 import { ActivityRunner } from './activities/activity-runner.ts';
 import type { ActivityFunctions } from './activities/activity-runner.ts';
 import { LocalActivityExecutor } from './activities/local-activity-executor.ts';
@@ -491,6 +492,18 @@ export class Worker {
         );
       }
     }
+    const stickyMs =
+      options.stickyQueueScheduleToStartTimeout === undefined
+        ? undefined
+        : msFromDuration(options.stickyQueueScheduleToStartTimeout);
+    if (
+      stickyMs !== undefined &&
+      !(Number.isInteger(stickyMs) && stickyMs >= 1 && stickyMs <= MAX_STICKY_SCHEDULE_TO_START_MS)
+    ) {
+      throw new InvalidArgumentError(
+        `Worker option stickyQueueScheduleToStartTimeout must be a whole number of milliseconds from 1 ms to 1 day (got ${String(options.stickyQueueScheduleToStartTimeout)}).`,
+      );
+    }
     const tuner = resolveTuner(options);
     assertSinks(options.sinks);
     const cached = options.maxCachedWorkflows;
@@ -710,7 +723,11 @@ export class Worker {
               },
               s,
             ),
-        }).finally(stopped(this.#workflowPolls)),
+        })
+          .finally(stopped(this.#workflowPolls))
+          // Its polls ended: the engine hands what waits on its sticky queue to other workers
+          // now, while the tasks in flight (and activities) finish.
+          .then(() => this.#releaseStickyQueue()),
       );
     } else {
       stopped(this.#workflowPolls)();
@@ -735,7 +752,6 @@ export class Worker {
     try {
       await Promise.all(loops);
       await this.#drain();
-      await this.#releaseStickyQueue();
     } finally {
       clearInterval(registerTimer);
       clearTimeout(this.#forceTimer);
@@ -749,8 +765,9 @@ export class Worker {
   }
 
   /**
-   * The worker stopped polling its sticky queue: the engine moves the tasks queued there to their
-   * runs' own queues now, for the other workers, instead of at their schedule-to-start timeout.
+   * The worker stopped polling its sticky queue: the engine moves the tasks (and queries) queued
+   * there to their runs' own queues now, for the other workers, instead of at their
+   * schedule-to-start timeout.
    */
   async #releaseStickyQueue(): Promise<void> {
     const sticky = this.#stickyQueue;

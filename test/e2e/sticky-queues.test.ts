@@ -8,6 +8,7 @@ import type { HistoryEvent } from '../../src/protocol/history-events.ts';
 import type { PollRequest, RunWorkflowTask } from '../../src/transport/engine-api.ts';
 import * as messageActivities from './fixtures/message-activities.ts';
 import { addItem, addToCart, cart, checkout } from './fixtures/message-workflows.ts';
+import { TASK_QUEUE_FIRST_EVERY } from '../../src/engine/task-queues/sticky-queues.ts';
 import { startTestEnv, uniqueQueue, waitFor } from '../helpers/test-env.ts';
 import type { TestEnv } from '../helpers/test-env.ts';
 
@@ -266,6 +267,107 @@ describe('sticky queues', () => {
     }
   });
 
+  test('a worker with a sticky backlog still takes new runs’ first tasks', async () => {
+    const env = await startTestEnv({ workflows: 'message-workflows.ts' });
+    try {
+      const taskQueue = uniqueQueue('sticky-backlog');
+      const sticky = `${taskQueue}/sticky/test`;
+      const start = (id: string) =>
+        env.client.workflow.start(cart, { taskQueue, workflowId: id, args: ['ann'] });
+      const kept = await Promise.all([0, 1, 2, 3, 4, 5].map((i) => start(`kept-${i}`)));
+      for (let i = 0; i < kept.length; i++) {
+        const task = await poll(env, { taskQueue, stickyTaskQueue: sticky, waitMs: 5000 });
+        assert.ok(task);
+        await env.engine.connection.completeWorkflowTask({
+          taskToken: task.taskToken,
+          identity: 'test',
+          commands: [],
+          stickyAttributes: { workerTaskQueue: sticky, scheduleToStartTimeoutMs: 3_600_000 },
+        });
+      }
+      // Six tasks wait on the sticky queue, one on the task queue.
+      await Promise.all(kept.map((h) => h.signal(addToCart, 'pear')));
+      const fresh = await start('fresh');
+      const taken: string[] = [];
+      for (let i = 0; i < TASK_QUEUE_FIRST_EVERY; i++) {
+        const task = await poll(env, { taskQueue, stickyTaskQueue: sticky });
+        assert.ok(task);
+        taken.push(task.workflowId);
+      }
+      assert.ok(taken.includes(fresh.workflowId), taken.join(', '));
+    } finally {
+      await env.close();
+    }
+  });
+
+  test('a stopping worker’s queries go to the other workers at once', async () => {
+    const env = await startTestEnv({ workflows: 'message-workflows.ts' });
+    try {
+      const taskQueue = uniqueQueue('sticky-query-gone');
+      const sticky = `${taskQueue}/sticky/test`;
+      const handle = await env.client.workflow.start(cart, {
+        taskQueue,
+        workflowId: 'sticky-query-gone',
+        args: ['ann'],
+      });
+      const first = await poll(env, { taskQueue, stickyTaskQueue: sticky, waitMs: 5000 });
+      assert.ok(first);
+      await env.engine.connection.completeWorkflowTask({
+        taskToken: first.taskToken,
+        identity: 'test',
+        commands: [],
+        stickyAttributes: { workerTaskQueue: sticky, scheduleToStartTimeoutMs: 3_600_000 },
+      });
+      const asked = handle.query('items');
+      // The query waits on the sticky queue (half the query timeout) unless its worker stops.
+      const other = env.engine.connection.pollWorkflowTask({
+        namespace: 'default',
+        taskQueue,
+        identity: 'other',
+        waitMs: 3000,
+      });
+      await waitFor(
+        () => env.engine.deps.pollers.count('default', taskQueue, 'workflow') === 1,
+        'the other worker to wait',
+      );
+      await env.engine.connection.shutdownWorker({
+        namespace: 'default',
+        stickyTaskQueue: sticky,
+        identity: 'test',
+      });
+      const q = await other;
+      assert.equal(q?.kind, 'query');
+      await env.engine.connection.respondQueryTask({
+        queryId: q.queryId,
+        result: { status: 'success', result: ['replayed'] },
+      });
+      assert.deepEqual(await asked, ['replayed']);
+    } finally {
+      await env.close();
+    }
+  });
+
+  test('shutdownWorker naming a task queue leaves that queue’s tasks', async () => {
+    const env = await startTestEnv({ workflows: 'message-workflows.ts' });
+    try {
+      const taskQueue = uniqueQueue('not-sticky');
+      const handle = await env.client.workflow.start(cart, {
+        taskQueue,
+        workflowId: 'not-sticky',
+        args: ['ann'],
+      });
+      await env.engine.connection.shutdownWorker({
+        namespace: 'default',
+        stickyTaskQueue: taskQueue,
+        identity: 'test',
+      });
+      const task = await poll(env, { taskQueue, waitMs: 5000 });
+      assert.equal(task?.runId, handle.firstExecutionRunId);
+    } finally {
+      await env.close();
+    }
+  });
+
   test('bad sticky input is refused and changes nothing', async () => {
     const env = await startTestEnv({ workflows: 'message-workflows.ts' });
     try {
@@ -290,6 +392,19 @@ describe('sticky queues', () => {
           stickyAttributes: { workerTaskQueue: 'mine', scheduleToStartTimeoutMs: 0 },
         }),
         (e: unknown) => e instanceof Error && e.name === 'InvalidArgumentError',
+      );
+      await assert.rejects(
+        env.engine.connection.completeWorkflowTask({
+          taskToken: first.taskToken,
+          identity: 'test',
+          commands: [],
+          stickyAttributes: { workerTaskQueue: taskQueue, scheduleToStartTimeoutMs: 1000 },
+        }),
+        /is the run's own task queue/,
+      );
+      await assert.rejects(
+        env.startWorker({ stickyQueueScheduleToStartTimeout: 0 }),
+        /stickyQueueScheduleToStartTimeout must be a whole number of milliseconds from 1 ms to 1 day/,
       );
       await assert.rejects(
         env.engine.connection.shutdownWorker({

@@ -19,6 +19,7 @@ import type {
   RunWorkflowTask,
   WorkflowTask,
 } from '../../transport/engine-api.ts';
+import { MAX_STICKY_SCHEDULE_TO_START_MS } from '../../transport/engine-api.ts';
 import {
   BadCommandError,
   BadSearchAttributesError,
@@ -232,12 +233,10 @@ function assertCurrentTask(tx: RunTx, token: WorkflowTaskToken): void {
  * What a worker that keeps runs in memory sends with its answer (Temporal's StickyExecutionAttributes):
  * its sticky queue, and how long a task may wait there before it goes to the run's own queue.
  */
-/** The longest a task may wait on a sticky queue: a day. */
-const MAX_STICKY_TIMEOUT_MS = 24 * 60 * 60 * 1000;
 
 export const StickyAttributesSchema = z.object({
-  workerTaskQueue: z.string().min(1).max(1000),
-  scheduleToStartTimeoutMs: z.number().int().positive().max(MAX_STICKY_TIMEOUT_MS),
+  workerTaskQueue: z.string().min(1),
+  scheduleToStartTimeoutMs: z.number().int().positive().max(MAX_STICKY_SCHEDULE_TO_START_MS),
 });
 
 export const CompleteSchema = z.object({
@@ -565,7 +564,11 @@ export function workflowTaskTimedOut(
 
 function setSticky(tx: RunTx, attrs: z.infer<typeof StickyAttributesSchema> | undefined): void {
   if (attrs === undefined) delete tx.state.sticky;
-  else {
+  else if (attrs.workerTaskQueue === tx.state.taskQueue) {
+    throw new InvalidArgumentError(
+      `stickyAttributes.workerTaskQueue '${attrs.workerTaskQueue}' is the run's own task queue; a worker's sticky queue must be a queue of its own (nothing was recorded).`,
+    );
+  } else {
     tx.state.sticky = {
       taskQueue: attrs.workerTaskQueue,
       scheduleToStartTimeoutMs: attrs.scheduleToStartTimeoutMs,

@@ -19,16 +19,16 @@ export const PollSchema = z.object({
 
 /** A workflow poll may name its worker's sticky queue too (engine/sticky.ts). */
 export const WorkflowPollSchema = PollSchema.extend({
-  stickyTaskQueue: z.string().min(1).max(1000).optional(),
+  stickyTaskQueue: z.string().min(1).optional(),
 }).refine((r) => r.stickyTaskQueue !== r.taskQueue, {
   error: 'stickyTaskQueue must be the worker’s own queue, not the task queue it polls',
   path: ['stickyTaskQueue'],
 });
 
 /**
- * The long-poll of one task queue, or of a worker's sticky queue and then its task queue: finds
- * the first task in dispatch order (lowest priority key, then oldest: Store.findTasks) that no
- * poller of this process is starting, the sticky queue's first,
+ * The long-poll of one task queue, or of a worker's sticky queue and then its task queue (the
+ * other way round one poll in TASK_QUEUE_FIRST_EVERY): finds the first task in dispatch order
+ * (lowest priority key, then oldest: Store.findTasks) that no poller of this process is starting,
  * and lets `start` turn it into what the worker gets, in the transaction that also deletes the
  * task (a stale task yields undefined and the next is tried). Finding is a read, not a commit:
  * two engine processes that find the same task race on the run's compare-and-set, and the loser
@@ -49,14 +49,16 @@ export async function pollTaskQueue<T>(
       ? parseRequest(WorkflowPollSchema, input, 'poll workflow task')
       : { ...parseRequest(PollSchema, input, 'poll activity task'), stickyTaskQueue: undefined };
   const sticky = req.stickyTaskQueue;
-  const queues = sticky === undefined ? [req.taskQueue] : [sticky, req.taskQueue];
+  if (sticky === undefined) {
+    return pollQueues(deps, req, [req.taskQueue], kind, start, signal, before);
+  }
   // While it polls, the runs its worker keeps in memory have their workflow tasks queued there.
-  const polled =
-    sticky === undefined ? undefined : deps.stickyQueues.polling(req.namespace, sticky);
+  const polled = deps.stickyQueues.polling(req.namespace, sticky);
+  const queues = polled.taskQueueFirst ? [req.taskQueue, sticky] : [sticky, req.taskQueue];
   try {
     return await pollQueues(deps, req, queues, kind, start, signal, before);
   } finally {
-    polled?.();
+    polled.done();
   }
 }
 
@@ -135,18 +137,22 @@ async function findTask(
     const keeps = deps.peers.mayReadAhead();
     // Tasks kept could be started by another engine's polls meanwhile (peers.ts).
     if (!keeps) ahead.forget();
-    let found = keeps ? ahead.take(aheadKey, passOver, deps.clock.now()) : undefined;
-    if (found === undefined) {
-      const readAt = ahead.generation;
+    const nowMs = deps.clock.now();
+    let found = keeps ? ahead.take(aheadKey, passOver, nowMs) : undefined;
+    // A queue this process found empty, and queued nothing on since, is not read again (a
+    // worker's sticky queue, looked at by each of its polls, is empty most of the time).
+    if (found === undefined && !(keeps && ahead.knownEmpty(aheadKey, nowMs))) {
+      const readAt = ahead.startRead(aheadKey);
+      const limit = keeps ? READ_AHEAD_TASKS : 1;
       const tasks = await deps.store.findTasks({
         namespace,
         taskQueue,
         kind,
         skipTaskIds: [...starting, ...uncommitted],
-        limit: keeps ? READ_AHEAD_TASKS : 1,
+        limit,
       });
       found = tasks[0];
-      ahead.keep(aheadKey, tasks.slice(1), deps.clock.now(), readAt);
+      ahead.keep(aheadKey, tasks.slice(1), deps.clock.now(), readAt, tasks.length < limit);
     }
     if (found) starting.add(found.taskId);
     return found;

@@ -26,6 +26,8 @@ interface Pending {
   key: string;
   /** While on a sticky queue: when it moves to the run's own queue. */
   moveTimer?: NodeJS.Timeout | undefined;
+  /** While on a sticky queue: the run's own queue's key. */
+  fallbackKey?: string | undefined;
 }
 
 /** Where a query waits first: the sticky queue of the worker that keeps the run in memory. */
@@ -78,13 +80,26 @@ export class QueryDispatcher {
         this.#queue(p, key);
         return;
       }
+      p.fallbackKey = key;
       this.#queue(p, taskKey(namespace, sticky.taskQueue, 'workflow'));
       p.moveTimer = setTimeout(() => {
-        p.moveTimer = undefined;
-        this.#remove(p);
-        this.#queue(p, key);
+        this.#fallBack(p);
       }, sticky.waitMs);
     });
+  }
+
+  /** The sticky queue's worker stopped: its queries wait on their runs' own queues now. */
+  stickyQueueGone(namespace: string, stickyQueue: string): void {
+    const list = this.#queued.get(taskKey(namespace, stickyQueue, 'workflow'));
+    for (const p of [...(list ?? [])]) this.#fallBack(p);
+  }
+
+  #fallBack(p: Pending): void {
+    const to = p.fallbackKey;
+    if (to === undefined) return;
+    this.#remove(p);
+    p.fallbackKey = undefined;
+    this.#queue(p, to);
   }
 
   #queue(p: Pending, key: string): void {
@@ -98,8 +113,10 @@ export class QueryDispatcher {
   /** Hands the oldest queued query of the queue to a poller. */
   take(namespace: string, taskQueue: string): QueryTaskInfo | undefined {
     const key = taskKey(namespace, taskQueue, 'workflow');
-    const p = this.#queued.get(key)?.shift();
+    const list = this.#queued.get(key);
+    const p = list?.shift();
     if (!p) return undefined;
+    if (list?.length === 0) this.#queued.delete(key);
     clearTimeout(p.moveTimer);
     this.#inFlight.set(p.info.queryId, p);
     return p.info;
@@ -121,8 +138,14 @@ export class QueryDispatcher {
     if (list) {
       const i = list.indexOf(p);
       if (i >= 0) list.splice(i, 1);
+      if (list.length === 0) this.#queued.delete(p.key);
     }
     this.#inFlight.delete(p.info.queryId);
+  }
+
+  /** Queues with queries waiting (tests). */
+  get queuedKeys(): number {
+    return this.#queued.size;
   }
 
   close(): void {

@@ -99,3 +99,34 @@ test('a task queued more urgent than a kept one forgets the kept tasks; one no m
   assert.equal(ahead.take(key, none, 1), undefined, 'a task of key 2 goes before the kept 3s');
   assert.notEqual(ahead.generation, before, 'a read under way keeps nothing either');
 });
+
+test('a queue a read found empty is known empty until a task is queued there, forget or time', () => {
+  const ahead = makeReadAhead();
+  const key = readAheadKey('default', 'q', TaskKind.Workflow);
+  const queuedHere = { namespace: 'default', taskQueue: 'q', kind: TaskKind.Workflow };
+  ahead.keep(key, [], 0, ahead.startRead(key), true);
+  assert.equal(ahead.knownEmpty(key, 1), true);
+  ahead.queued({ ...queuedHere, taskQueue: 'other' });
+  assert.equal(ahead.knownEmpty(key, 1), true, 'a task of another queue');
+  ahead.queued(queuedHere);
+  assert.equal(ahead.knownEmpty(key, 1), false);
+
+  ahead.keep(key, [], 0, ahead.startRead(key), true);
+  assert.equal(ahead.knownEmpty(key, 1 + READ_AHEAD_MAX_AGE_MS), false, 'too old');
+  ahead.keep(key, [], 0, ahead.startRead(key), true);
+  ahead.forget();
+  assert.equal(ahead.knownEmpty(key, 1), false, 'forgotten');
+  ahead.keep(key, [], 0, ahead.startRead(key), false);
+  assert.equal(ahead.knownEmpty(key, 1), false, 'a read that stopped at its limit');
+  ahead.keep(key, tasks(4), 0, ahead.startRead(key), true);
+  assert.equal(ahead.knownEmpty(key, 1), false, 'tasks kept');
+});
+
+test('a task queued while the queue is read keeps it from being known empty', () => {
+  const ahead = makeReadAhead();
+  const key = readAheadKey('default', 'q', TaskKind.Workflow);
+  const readAt = ahead.startRead(key);
+  ahead.queued({ namespace: 'default', taskQueue: 'q', kind: TaskKind.Workflow });
+  ahead.keep(key, [], 0, readAt, true);
+  assert.equal(ahead.knownEmpty(key, 1), false);
+});

@@ -20,10 +20,25 @@ export interface ReadAhead {
    */
   readonly generation: number;
   /**
-   * Keeps `tasks` (oldest first), read at `nowMs`, for queue `key`, in place of any kept, unless
-   * the {@link generation} moved on from `readAt`.
+   * A read of queue `key` begins: the {@link generation} to give {@link keep}. A task queued
+   * there before the read's keep makes its `exhaustive` count for nothing.
    */
-  keep(key: string, tasks: readonly TaskRecord[], nowMs: number, readAt: number): void;
+  startRead(key: string): number;
+  /**
+   * Keeps `tasks` (oldest first), read at `nowMs`, for queue `key`, in place of any kept, unless
+   * the {@link generation} moved on from `readAt`. `exhaustive`: the read found every task the
+   * queue held (fewer than its limit); with none left to keep, the queue is then known empty
+   * ({@link knownEmpty}) until a task is queued there, forgets, or time.
+   */
+  keep(
+    key: string,
+    tasks: readonly TaskRecord[],
+    nowMs: number,
+    readAt: number,
+    exhaustive?: boolean,
+  ): void;
+  /** Whether queue `key` held no task at its last read, and none was queued since. */
+  knownEmpty(key: string, nowMs: number): boolean;
   /** Forgets every queue's kept tasks. */
   forget(): void;
   /**
@@ -58,23 +73,27 @@ interface Kept {
 
 export function makeReadAhead(): ReadAhead {
   const kept = new Map<string, Kept>();
+  /** Queues found empty, by when; and queues being read, by whether a task was queued since. */
+  const empty = new Map<string, number>();
+  const reading = new Map<string, boolean>();
   let generation = 0;
   /** At least the highest `worst` of the kept lists: a task queued at or above it passes none. */
   let worstKept = 0;
   const forget = (): void => {
     generation++;
     kept.clear();
+    empty.clear();
     worstKept = 0;
   };
-  const fresh = (k: Kept, nowMs: number): boolean => {
-    const age = nowMs - k.readAtMs;
+  const fresh = (readAtMs: number, nowMs: number): boolean => {
+    const age = nowMs - readAtMs;
     return age >= 0 && age <= READ_AHEAD_MAX_AGE_MS; // a clock set back makes them stale too
   };
   return {
     take(key, passOver, nowMs) {
       const k = kept.get(key);
       if (k === undefined) return undefined;
-      if (fresh(k, nowMs)) {
+      if (fresh(k.readAtMs, nowMs)) {
         while (k.next < k.tasks.length) {
           const task = k.tasks[k.next++];
           if (task !== undefined && !passOver(task.taskId)) return task;
@@ -86,7 +105,23 @@ export function makeReadAhead(): ReadAhead {
     get generation() {
       return generation;
     },
-    keep(key, tasks, nowMs, readAt) {
+    startRead(key) {
+      reading.set(key, false);
+      return generation;
+    },
+    keep(key, tasks, nowMs, readAt, exhaustive = false) {
+      const queuedMeanwhile = reading.get(key) !== false;
+      reading.delete(key);
+      if (exhaustive && tasks.length === 0 && !queuedMeanwhile && readAt === generation) {
+        empty.set(key, nowMs);
+        if (empty.size > SWEEP_ABOVE_QUEUES) {
+          for (const [k, at] of empty) {
+            if (!fresh(at, nowMs)) empty.delete(k);
+          }
+        }
+      } else {
+        empty.delete(key);
+      }
       if (tasks.length === 0 || readAt !== generation) kept.delete(key);
       else {
         // In dispatch order: the last is the least urgent.
@@ -96,11 +131,23 @@ export function makeReadAhead(): ReadAhead {
       }
       // Queues no poll has come back to would keep their tasks for good: drop the stale ones.
       if (kept.size > SWEEP_ABOVE_QUEUES) {
-        for (const [k, v] of kept) if (!fresh(v, nowMs)) kept.delete(k);
+        for (const [k, v] of kept) if (!fresh(v.readAtMs, nowMs)) kept.delete(k);
       }
+    },
+    knownEmpty(key, nowMs) {
+      const at = empty.get(key);
+      if (at === undefined) return false;
+      if (fresh(at, nowMs)) return true;
+      empty.delete(key);
+      return false;
     },
     forget,
     queued(task) {
+      if (empty.size > 0 || reading.size > 0) {
+        const key = readAheadKey(task.namespace, task.taskQueue, task.kind);
+        empty.delete(key);
+        if (reading.has(key)) reading.set(key, true);
+      }
       const priority = task.priority ?? DEFAULT_PRIORITY_KEY;
       if (priority >= worstKept || kept.size === 0) return;
       const k = kept.get(readAheadKey(task.namespace, task.taskQueue, task.kind));

@@ -7,6 +7,13 @@ import { readAheadKey } from './read-ahead.ts';
  */
 export const STICKY_POLLER_WINDOW_MS = 10_000;
 
+/**
+ * One poll in this many looks at the task queue before the sticky queue (Temporal's SDK keeps a
+ * fifth of its polls for the normal queue): a worker that always has tasks waiting on its sticky
+ * queue still takes new runs' first tasks, and those a sticky timeout moved, in turn.
+ */
+export const TASK_QUEUE_FIRST_EVERY = 5;
+
 /** More queues remembered than this, and a look forgets those unpolled past the window. */
 const SWEEP_ABOVE_QUEUES = 256;
 
@@ -15,6 +22,8 @@ interface Seen {
   polling: number;
   /** When the last poll of the queue began or ended (the real time). */
   lastMs: number;
+  /** Polls begun. */
+  count: number;
 }
 
 /**
@@ -35,21 +44,28 @@ export class StickyQueues {
     this.#now = now;
   }
 
-  /** A poll of the sticky queue begins; call the function returned when it ends. */
-  polling(namespace: string, taskQueue: string): () => void {
+  /**
+   * A poll of the sticky queue begins: whether it looks at the task queue first
+   * ({@link TASK_QUEUE_FIRST_EVERY}), and what to call when it ends.
+   */
+  polling(namespace: string, taskQueue: string): { taskQueueFirst: boolean; done: () => void } {
     const key = readAheadKey(namespace, taskQueue, 'workflow');
     let seen = this.#seen.get(key);
     if (seen === undefined) {
       this.#sweep(this.#now());
-      seen = { polling: 0, lastMs: 0 };
+      seen = { polling: 0, lastMs: 0, count: 0 };
       this.#seen.set(key, seen);
     }
     const s = seen;
     s.polling++;
+    s.count++;
     s.lastMs = this.#now();
-    return () => {
-      s.polling--;
-      s.lastMs = this.#now();
+    return {
+      taskQueueFirst: s.count % TASK_QUEUE_FIRST_EVERY === 0,
+      done: () => {
+        s.polling--;
+        s.lastMs = this.#now();
+      },
     };
   }
 
