@@ -92,9 +92,12 @@ export async function moveStickyTasks(
           tx.isRunning &&
           wt?.scheduledEventId === task.scheduledEventId &&
           wt.startedEventId === undefined;
-        // A task that waits on this queue as its run's own (a queue named as a sticky one by
-        // mistake) stays: only the rows of tasks queued there for a worker, and stale ones, go.
-        if (current && wt.stickyQueue !== taskQueue) return false;
+        // A task that waits on this queue as its run's own (a task queue named as a sticky one
+        // by mistake) stays: only the rows of tasks queued there for a worker, and stale ones
+        // (a task moved already, or started), go.
+        if (current && wt.stickyQueue === undefined && taskQueue === tx.state.taskQueue) {
+          return false;
+        }
         tx.ackTask(task.taskId);
         return current && unstick(tx, taskQueue);
       });
