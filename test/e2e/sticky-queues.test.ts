@@ -30,6 +30,26 @@ async function poll(
   return task;
 }
 
+/**
+ * Plays a worker that keeps its runs in memory: answers the next workflow task of `taskQueue`
+ * (polled with its sticky queue) without commands, naming its sticky queue.
+ */
+async function answerKeeping(
+  env: TestEnv,
+  taskQueue: string,
+  sticky: string,
+  scheduleToStartTimeoutMs: number,
+): Promise<void> {
+  const task = await poll(env, { taskQueue, stickyTaskQueue: sticky, waitMs: 5000 });
+  assert.ok(task);
+  await env.engine.connection.completeWorkflowTask({
+    taskToken: task.taskToken,
+    identity: 'test',
+    commands: [],
+    stickyAttributes: { workerTaskQueue: sticky, scheduleToStartTimeoutMs },
+  });
+}
+
 describe('sticky queues', () => {
   test('each run’s workflow tasks go to the worker that keeps it in memory', async () => {
     const env = await startTestEnv({
@@ -86,14 +106,7 @@ describe('sticky queues', () => {
       });
       // The test plays a worker that keeps the run: it answers the first task, and names its
       // sticky queue.
-      const first = await poll(env, { taskQueue, stickyTaskQueue: sticky, waitMs: 5000 });
-      assert.ok(first);
-      await env.engine.connection.completeWorkflowTask({
-        taskToken: first.taskToken,
-        identity: 'test',
-        commands: [],
-        stickyAttributes: { workerTaskQueue: sticky, scheduleToStartTimeoutMs: 5000 },
-      });
+      await answerKeeping(env, taskQueue, sticky, 5000);
       await handle.signal(addToCart, 'pear');
       // Queued for the sticky worker: another worker's poll of the task queue finds nothing.
       assert.equal(await poll(env, { taskQueue, identity: 'other' }), undefined);
@@ -214,14 +227,7 @@ describe('sticky queues', () => {
         workflowId: 'sticky-query',
         args: ['ann'],
       });
-      const first = await poll(env, { taskQueue, stickyTaskQueue: sticky, waitMs: 5000 });
-      assert.ok(first);
-      await env.engine.connection.completeWorkflowTask({
-        taskToken: first.taskToken,
-        identity: 'test',
-        commands: [],
-        stickyAttributes: { workerTaskQueue: sticky, scheduleToStartTimeoutMs: 300 },
-      });
+      await answerKeeping(env, taskQueue, sticky, 300);
       const answer = async (queryId: string, result: unknown) => {
         await env.engine.connection.respondQueryTask({
           queryId,
@@ -275,16 +281,7 @@ describe('sticky queues', () => {
       const start = (id: string) =>
         env.client.workflow.start(cart, { taskQueue, workflowId: id, args: ['ann'] });
       const kept = await Promise.all([0, 1, 2, 3, 4, 5].map((i) => start(`kept-${i}`)));
-      for (let i = 0; i < kept.length; i++) {
-        const task = await poll(env, { taskQueue, stickyTaskQueue: sticky, waitMs: 5000 });
-        assert.ok(task);
-        await env.engine.connection.completeWorkflowTask({
-          taskToken: task.taskToken,
-          identity: 'test',
-          commands: [],
-          stickyAttributes: { workerTaskQueue: sticky, scheduleToStartTimeoutMs: 3_600_000 },
-        });
-      }
+      for (let i = 0; i < kept.length; i++) await answerKeeping(env, taskQueue, sticky, 3_600_000);
       // Six tasks wait on the sticky queue, one on the task queue.
       await Promise.all(kept.map((h) => h.signal(addToCart, 'pear')));
       const fresh = await start('fresh');
@@ -310,14 +307,7 @@ describe('sticky queues', () => {
         workflowId: 'sticky-query-gone',
         args: ['ann'],
       });
-      const first = await poll(env, { taskQueue, stickyTaskQueue: sticky, waitMs: 5000 });
-      assert.ok(first);
-      await env.engine.connection.completeWorkflowTask({
-        taskToken: first.taskToken,
-        identity: 'test',
-        commands: [],
-        stickyAttributes: { workerTaskQueue: sticky, scheduleToStartTimeoutMs: 3_600_000 },
-      });
+      await answerKeeping(env, taskQueue, sticky, 3_600_000);
       const asked = handle.query('items');
       // The query waits on the sticky queue (half the query timeout) unless its worker stops.
       const other = env.engine.connection.pollWorkflowTask({
