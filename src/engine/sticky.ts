@@ -52,11 +52,9 @@ export function unstick(tx: RunTx, taskQueue?: string): boolean {
  */
 export function stickyTaskTimedOut(tx: RunTx, scheduledEventId: number): string | undefined {
   const wt = tx.state.workflowTask;
-  const queue = wt?.stickyQueue;
-  if (!tx.isRunning || wt?.scheduledEventId !== scheduledEventId || queue === undefined) {
-    return undefined;
-  }
-  return unstick(tx, queue) ? queue : undefined;
+  if (!tx.isRunning || wt?.scheduledEventId !== scheduledEventId) return undefined;
+  const queue = wt.stickyQueue;
+  return queue !== undefined && unstick(tx, queue) ? queue : undefined;
 }
 
 /** Tasks read at once from a sticky queue whose worker is gone. */

@@ -239,7 +239,7 @@ describe('sticky queues', () => {
         namespace: 'default',
         taskQueue,
         identity: 'other',
-        waitMs: 250,
+        waitMs: 1000,
       });
       await waitFor(
         () => env.engine.deps.pollers.count('default', taskQueue, 'workflow') === 1,

@@ -10,10 +10,10 @@ const RUNS_AT_ONCE = 32;
 
 /**
  * The started tasks that engine process `processId` handed to workers of its own process, which
- * died (ADR 0012), and the workflow tasks it queued on their sticky queues: each of the latter
- * goes to its run's own queue (engine/sticky.ts); each of the former times out now, as it would have at its start-to-close timeout — a
- * workflow task is scheduled again, an activity attempt fails with a StartToClose timeout and is
- * retried by its policy. Returns the number of runs changed. (This engine's cached row of a run
+ * died (ADR 0012), and the workflow tasks it queued on their sticky queues. Each started task
+ * times out now, as it would have at its start-to-close timeout — a workflow task is scheduled
+ * again, an activity attempt fails with a StartToClose timeout and is retried by its policy; each
+ * queued one goes to its run's own queue (engine/sticky.ts). Returns the number of runs changed. (This engine's cached row of a run
  * predates the dead process's start of its task; finding nothing held there, `updateRun` reads
  * the stored row and decides again.)
  */
@@ -23,7 +23,7 @@ export async function reclaimTasksHeldBy(
   cause: string,
 ): Promise<number> {
   let changed = 0;
-  const stickyQueues = new Set<string>();
+  const stickyQueues = new Map<string, { namespace: string; queue: string }>();
   // Runs are taken back a few dozen at a time: their commits share transactions (group commit),
   // where one run after another cost a commit each before the process could serve.
   const slots = new Semaphore(RUNS_AT_ONCE);
@@ -36,7 +36,9 @@ export async function reclaimTasksHeldBy(
           workflowTaskTimedOut(tx, wt.scheduledEventId, wt.startedEventId);
         } else if (wt?.stickyQueue !== undefined && wt.heldBy === processId) {
           // Queued for a worker of that process: the run's own queue gets it.
-          stickyQueues.add(JSON.stringify([tx.state.namespace, wt.stickyQueue]));
+          const { namespace } = tx.state;
+          const queue = wt.stickyQueue;
+          stickyQueues.set(JSON.stringify([namespace, queue]), { namespace, queue });
           unstick(tx);
         }
         const held = Object.values(tx.state.pendingActivities).filter(
@@ -57,8 +59,7 @@ export async function reclaimTasksHeldBy(
   };
   await Promise.all((await deps.store.listRunsHeldBy({ processId })).map(reclaim));
   // Their rows on the sticky queues, which no poll will read again.
-  for (const key of stickyQueues) {
-    const [namespace, queue] = JSON.parse(key) as [string, string];
+  for (const { namespace, queue } of stickyQueues.values()) {
     moveStickyTasksLater(deps, namespace, queue);
   }
   return changed;
