@@ -373,7 +373,12 @@ describe('sticky queues', () => {
       });
       const first = await poll(env, { taskQueue, waitMs: 5000 });
       assert.ok(first);
-      const before = (await handle.fetchHistory()).events;
+      // The start may commit just after the poll answers (RunTx.deferCommit): wait for it.
+      let before: HistoryEvent[] = [];
+      await waitFor(async () => {
+        before = (await handle.fetchHistory()).events;
+        return before.some((e) => e.type === 'WorkflowTaskStarted');
+      }, 'the first task’s start to be recorded');
       await assert.rejects(
         env.engine.connection.completeWorkflowTask({
           taskToken: first.taskToken,
