@@ -102,14 +102,15 @@ export class Engine {
     const notifier = new Notifier();
     const timerRef: { loop?: TimerLoop } = {};
     const logger = options.logger ?? defaultLogger({ component: 'engine' });
+    const peers = new Peers(store);
     this.#deps = {
       processId: newProcessId(),
-      peers: new Peers(store),
+      peers,
       store,
       clock: options.clock ?? new SystemClock(),
       notifier,
       pollers: new WaitingPollers(),
-      stickyQueues: new StickyQueues(),
+      stickyQueues: new StickyQueues({ alone: () => peers.alone() }),
       closeWatch: new CloseWatch({ store, notifier, logger }),
       recentCloses: new RecentCloses(),
       registrations: new WorkerRegistrations(store),

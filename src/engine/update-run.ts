@@ -361,7 +361,7 @@ export class RunTx {
    * Whether a worker polls its sticky queue at this engine process (task-queues/sticky-queues.ts):
    * the run's next workflow task goes there only then (engine/sticky.ts).
    */
-  stickyQueues: Pick<StickyQueues, 'live'> | undefined;
+  stickyQueues: Pick<StickyQueues, 'routes'> | undefined;
   /** Search attributes the decision's commands introduce, registered with its write. */
   registerSearchAttributes: SearchAttributeRegistration | undefined;
   #changed = false;
@@ -601,8 +601,8 @@ export class RunTx {
 
   /**
    * Queues the run's scheduled workflow task: on the sticky queue of the worker that keeps the
-   * run in memory while that worker polls this engine process, with a timer for how long it may
-   * wait there (engine/sticky.ts); else on the run's own queue.
+   * run in memory while that queue takes it (StickyQueues.routes), with a timer for how long it
+   * may wait there (engine/sticky.ts); else on the run's own queue.
    */
   enqueueWorkflowTask(): void {
     const wt = this.state.workflowTask;
@@ -610,7 +610,8 @@ export class RunTx {
     const sticky = this.state.sticky;
     if (
       sticky === undefined ||
-      this.stickyQueues?.live(this.state.namespace, sticky.taskQueue) !== true
+      this.stickyQueues?.routes(this.state.namespace, sticky.taskQueue, this.state.taskQueue) !==
+        true
     ) {
       this.enqueue(
         'workflow',

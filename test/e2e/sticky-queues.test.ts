@@ -8,6 +8,7 @@ import type { HistoryEvent } from '../../src/protocol/history-events.ts';
 import type { PollRequest, RunWorkflowTask } from '../../src/transport/engine-api.ts';
 import * as messageActivities from './fixtures/message-activities.ts';
 import { addItem, addToCart, cart, checkout } from './fixtures/message-workflows.ts';
+import { taskKey } from '../../src/engine/notifier.ts';
 import { TASK_QUEUE_FIRST_EVERY } from '../../src/engine/task-queues/sticky-queues.ts';
 import { startTestEnv, uniqueQueue, waitFor } from '../helpers/test-env.ts';
 import type { TestEnv } from '../helpers/test-env.ts';
@@ -48,6 +49,15 @@ async function answerKeeping(
     commands: [],
     stickyAttributes: { workerTaskQueue: sticky, scheduleToStartTimeoutMs },
   });
+}
+
+/**
+ * Plays another worker polling `taskQueue` beside the sticky one, once, finding nothing: while an
+ * engine is alone on its store, a run's tasks go to its worker's sticky queue only while another
+ * worker polls the task queue there (StickyQueues.routes).
+ */
+async function anotherWorkerPolls(env: TestEnv, taskQueue: string): Promise<void> {
+  assert.equal(await poll(env, { taskQueue, identity: 'other' }), undefined);
 }
 
 describe('sticky queues', () => {
@@ -93,6 +103,43 @@ describe('sticky queues', () => {
     }
   });
 
+  test('a lone worker’s runs’ tasks stay on the task queue until another worker polls beside it', async () => {
+    const env = await startTestEnv({ workflows: 'message-workflows.ts' });
+    try {
+      const taskQueue = uniqueQueue('sticky-lone');
+      const sticky = `${taskQueue}/sticky/test`;
+      const handle = await env.client.workflow.start(cart, {
+        taskQueue,
+        workflowId: 'sticky-lone',
+        args: ['ann'],
+      });
+      const queued = async (queue: string): Promise<number> =>
+        (
+          await env.engine.deps.store.findTasks({
+            namespace: 'default',
+            taskQueue: queue,
+            kind: 'workflow',
+            skipTaskIds: [],
+            limit: 10,
+          })
+        ).length;
+      // The engine must know it is alone on its store first (its first look at the processes).
+      await waitFor(() => env.engine.deps.peers.alone(), 'the engine to know it is alone');
+      await answerKeeping(env, taskQueue, sticky, 3_600_000);
+      await handle.signal(addToCart, 'pear');
+      // No other worker could take it: it goes where any poll of this worker finds it.
+      assert.deepEqual([await queued(taskQueue), await queued(sticky)], [1, 0]);
+      await answerKeeping(env, taskQueue, sticky, 3_600_000);
+      await anotherWorkerPolls(env, taskQueue);
+      await handle.signal(addToCart, 'plum');
+      assert.deepEqual([await queued(taskQueue), await queued(sticky)], [0, 1]);
+      assert.equal(await poll(env, { taskQueue, identity: 'other' }), undefined);
+      await answerKeeping(env, taskQueue, sticky, 3_600_000);
+    } finally {
+      await env.close();
+    }
+  });
+
   test('a task waits on the sticky queue no longer than its schedule-to-start timeout', async () => {
     const clock = new ManualClock(Date.now());
     const env = await startTestEnv({ workflows: 'message-workflows.ts', clock });
@@ -107,6 +154,7 @@ describe('sticky queues', () => {
       // The test plays a worker that keeps the run: it answers the first task, and names its
       // sticky queue.
       await answerKeeping(env, taskQueue, sticky, 5000);
+      await anotherWorkerPolls(env, taskQueue);
       await handle.signal(addToCart, 'pear');
       // Queued for the sticky worker: another worker's poll of the task queue finds nothing.
       assert.equal(await poll(env, { taskQueue, identity: 'other' }), undefined);
@@ -172,6 +220,12 @@ describe('sticky queues', () => {
       );
       await env.stopWorkers();
       await env.startWorker({ identity: 'staying' });
+      // The staying worker polls, so that a task for a leaving worker still seen polling would
+      // go to its sticky queue.
+      await waitFor(
+        () => env.engine.deps.pollers.count('default', env.taskQueue, 'workflow') > 0,
+        'the staying worker to poll',
+      );
       await handle.signal(addToCart, 'plum');
       await handle.signal(checkout);
       assert.deepEqual(await handle.result(), ['pear', 'plum']);
@@ -210,6 +264,7 @@ describe('sticky queues', () => {
         commands: [],
         stickyAttributes: { workerTaskQueue: sticky, scheduleToStartTimeoutMs: 3_600_000 },
       });
+      await anotherWorkerPolls(env, taskQueue);
       await handle.signal(addToCart, 'pear');
       assert.ok(await poll(env, { taskQueue, identity: 'other', waitMs: 5000 }));
     } finally {
@@ -282,6 +337,7 @@ describe('sticky queues', () => {
         env.client.workflow.start(cart, { taskQueue, workflowId: id, args: ['ann'] });
       const kept = await Promise.all([0, 1, 2, 3, 4, 5].map((i) => start(`kept-${i}`)));
       for (let i = 0; i < kept.length; i++) await answerKeeping(env, taskQueue, sticky, 3_600_000);
+      await anotherWorkerPolls(env, taskQueue);
       // Six tasks wait on the sticky queue, one on the task queue.
       await Promise.all(kept.map((h) => h.signal(addToCart, 'pear')));
       const fresh = await start('fresh');
@@ -308,7 +364,6 @@ describe('sticky queues', () => {
         args: ['ann'],
       });
       await answerKeeping(env, taskQueue, sticky, 3_600_000);
-      const asked = handle.query('items');
       // The query waits on the sticky queue (half the query timeout) unless its worker stops.
       const other = env.engine.connection.pollWorkflowTask({
         namespace: 'default',
@@ -316,10 +371,19 @@ describe('sticky queues', () => {
         identity: 'other',
         waitMs: 3000,
       });
+      let otherAnswered = false;
+      void other.then(() => (otherAnswered = true));
       await waitFor(
         () => env.engine.deps.pollers.count('default', taskQueue, 'workflow') === 1,
         'the other worker to wait',
       );
+      const queuedOnSticky = env.engine.deps.notifier.wait(
+        taskKey('default', sticky, 'workflow'),
+        10_000,
+      );
+      const asked = handle.query('items');
+      await queuedOnSticky;
+      assert.equal(otherAnswered, false, 'the query waits on the sticky queue');
       await env.engine.connection.shutdownWorker({
         namespace: 'default',
         stickyTaskQueue: sticky,

@@ -55,8 +55,8 @@ export async function queryWorkflow(
 }
 
 /**
- * A running run whose worker keeps it in memory and polls this engine process is queried there
- * first: it answers from memory, where another worker would replay the run's history. It waits
+ * A running run whose worker keeps it in memory is queried on that worker's sticky queue first,
+ * while its tasks would go there (StickyQueues.routes): it answers from memory, where another worker would replay the run's history. It waits
  * there as long as the run's workflow tasks would, at most half the query timeout.
  */
 function stickyRoute(
@@ -68,7 +68,7 @@ function stickyRoute(
   if (
     sticky === undefined ||
     run.status !== RunStatus.Running ||
-    !deps.stickyQueues.live(run.namespace, sticky.taskQueue)
+    !deps.stickyQueues.routes(run.namespace, sticky.taskQueue, run.taskQueue)
   ) {
     return undefined;
   }

@@ -44,17 +44,21 @@ export async function pollTaskQueue<T>(
   signal: AbortSignal | undefined,
   before?: (namespace: string, taskQueue: string) => T | undefined,
 ): Promise<T | undefined> {
-  const req =
-    kind === 'workflow'
-      ? parseRequest(WorkflowPollSchema, input, 'poll workflow task')
-      : { ...parseRequest(PollSchema, input, 'poll activity task'), stickyTaskQueue: undefined };
-  const sticky = req.stickyTaskQueue;
-  if (sticky === undefined) {
+  if (kind === 'activity') {
+    const req = parseRequest(PollSchema, input, 'poll activity task');
     return pollQueues(deps, req, [req.taskQueue], kind, start, signal, before);
   }
-  // While it polls, the runs its worker keeps in memory have their workflow tasks queued there.
-  const polled = deps.stickyQueues.polling(req.namespace, sticky);
-  const queues = polled.taskQueueFirst ? [req.taskQueue, sticky] : [sticky, req.taskQueue];
+  const req = parseRequest(WorkflowPollSchema, input, 'poll workflow task');
+  // While it polls, the runs its worker keeps in memory may have their workflow tasks queued
+  // on its sticky queue; and every workflow poll tells whether another worker polls beside it.
+  const sticky = req.stickyTaskQueue;
+  const polled = deps.stickyQueues.polling(req.namespace, req.taskQueue, sticky);
+  const queues =
+    sticky === undefined
+      ? [req.taskQueue]
+      : polled.taskQueueFirst
+        ? [req.taskQueue, sticky]
+        : [sticky, req.taskQueue];
   try {
     return await pollQueues(deps, req, queues, kind, start, signal, before);
   } finally {

@@ -18,48 +18,89 @@ export const TASK_QUEUE_FIRST_EVERY = 5;
 const SWEEP_ABOVE_QUEUES = 256;
 
 interface Seen {
-  /** Polls of the queue in progress now. */
+  /** Polls in progress now. */
   polling: number;
-  /** When the last poll of the queue began or ended (the real time). */
+  /** When the last poll began or ended (the real time). */
   lastMs: number;
   /** Polls begun. */
   count: number;
 }
 
+/** A sticky queue's polls, and the task queue they poll beside it. */
+interface SeenSticky extends Seen {
+  taskQueueKey: string;
+}
+
+export interface StickyQueuesOptions {
+  /** The real time (tests pass their own). */
+  now?: () => number;
+  /**
+   * Whether this engine process is the only one on its store (Peers.alone). While it is, a
+   * worker that is the only one polling a task queue here gets its runs' tasks on the task
+   * queue itself: no other worker could take them. Without it, the engine is taken not to be.
+   */
+  alone?: () => boolean;
+}
+
 /**
  * The sticky queues whose workers poll this engine process (engine/sticky.ts): a run's
  * workflow task goes to its worker's sticky queue only while that worker polls it here, so that
- * a worker that died, stopped, or polls another engine process leaves no task waiting for it.
- * Worker time, not the engine's clock: it is about connections, which a `ManualClock` does not
- * move.
+ * a worker that died, stopped, or polls another engine process leaves no task waiting for it;
+ * and, while this engine is alone on its store, only while another worker polls the same task
+ * queue here, since with one worker the sticky queue would route every task where the task queue
+ * does, at the cost of a timer a task. Worker time, not the engine's clock: it is about
+ * connections, which a `ManualClock` does not move.
  */
 export class StickyQueues {
-  readonly #seen = new Map<string, Seen>();
+  readonly #sticky = new Map<string, SeenSticky>();
+  /** Polls of a task queue that name no sticky queue (workers without a cache), per queue. */
+  readonly #plain = new Map<string, Seen>();
+  /** The sticky queues polled beside each task queue. */
+  readonly #byTaskQueue = new Map<string, Set<string>>();
   /** Queues whose worker said it stopped (shutdownWorker): never live again. */
   readonly #gone = new Set<string>();
   readonly #now: () => number;
+  readonly #alone: () => boolean;
 
-  /** `now`: the real time (tests pass their own). */
-  constructor(now: () => number = Date.now) {
-    this.#now = now;
+  constructor(options: StickyQueuesOptions = {}) {
+    this.#now = options.now ?? Date.now;
+    this.#alone = options.alone ?? (() => false);
   }
 
   /**
-   * A poll of the sticky queue begins: whether it looks at the task queue first
-   * ({@link TASK_QUEUE_FIRST_EVERY}), and what to call when it ends.
+   * A workflow poll of `taskQueue` begins, naming the worker's sticky queue or not: whether it
+   * looks at the task queue first ({@link TASK_QUEUE_FIRST_EVERY}), and what to call when it
+   * ends.
    */
-  polling(namespace: string, taskQueue: string): { taskQueueFirst: boolean; done: () => void } {
-    const key = readAheadKey(namespace, taskQueue, 'workflow');
-    let seen = this.#seen.get(key);
-    if (seen === undefined) {
-      this.#sweep(this.#now());
-      seen = { polling: 0, lastMs: 0, count: 0 };
-      this.#seen.set(key, seen);
+  polling(
+    namespace: string,
+    taskQueue: string,
+    stickyQueue: string | undefined,
+  ): { taskQueueFirst: boolean; done: () => void } {
+    const taskQueueKey = workflowKey(namespace, taskQueue);
+    const nowMs = this.#now();
+    let seen: Seen;
+    if (stickyQueue === undefined) {
+      seen = this.#plain.get(taskQueueKey) ?? this.#remember(this.#plain, taskQueueKey, nowMs);
+    } else {
+      const key = workflowKey(namespace, stickyQueue);
+      let sticky = this.#sticky.get(key);
+      if (sticky === undefined) {
+        this.#sweep(nowMs);
+        sticky = { polling: 0, lastMs: 0, count: 0, taskQueueKey };
+        this.#sticky.set(key, sticky);
+        this.#index(key, taskQueueKey);
+      } else if (sticky.taskQueueKey !== taskQueueKey) {
+        this.#byTaskQueue.get(sticky.taskQueueKey)?.delete(key);
+        sticky.taskQueueKey = taskQueueKey;
+        this.#index(key, taskQueueKey);
+      }
+      seen = sticky;
     }
     const s = seen;
     s.polling++;
     s.count++;
-    s.lastMs = this.#now();
+    s.lastMs = nowMs;
     return {
       taskQueueFirst: s.count % TASK_QUEUE_FIRST_EVERY === 0,
       done: () => {
@@ -69,35 +110,86 @@ export class StickyQueues {
     };
   }
 
-  /** Whether a workflow task may be queued on the sticky queue for its worker. */
-  live(namespace: string, taskQueue: string): boolean {
-    const key = readAheadKey(namespace, taskQueue, 'workflow');
-    if (this.#gone.has(key)) return false;
-    const seen = this.#seen.get(key);
-    if (seen === undefined) return false;
-    return seen.polling > 0 || this.#now() - seen.lastMs <= STICKY_POLLER_WINDOW_MS;
+  /**
+   * Whether a workflow task (or query) of a run of `taskQueue` whose worker named `stickyQueue`
+   * goes to that sticky queue: while its worker polls here, and, while this engine is alone on
+   * its store, another worker polls the task queue here too.
+   */
+  routes(namespace: string, stickyQueue: string, taskQueue: string): boolean {
+    const key = workflowKey(namespace, stickyQueue);
+    const nowMs = this.#now();
+    if (!this.#live(key, nowMs)) return false;
+    if (!this.#alone()) return true;
+    const taskQueueKey = workflowKey(namespace, taskQueue);
+    if (isLive(this.#plain.get(taskQueueKey), nowMs)) return true;
+    for (const other of this.#byTaskQueue.get(taskQueueKey) ?? []) {
+      if (other !== key && this.#live(other, nowMs)) return true;
+    }
+    return false;
   }
 
-  /** How many queues are remembered (tests). */
+  /** Whether the sticky queue's worker polls this engine process (or did within the window). */
+  live(namespace: string, stickyQueue: string): boolean {
+    return this.#live(workflowKey(namespace, stickyQueue), this.#now());
+  }
+
+  #live(key: string, nowMs: number): boolean {
+    return !this.#gone.has(key) && isLive(this.#sticky.get(key), nowMs);
+  }
+
+  /** How many sticky queues are remembered (tests). */
   get size(): number {
-    return this.#seen.size;
+    return this.#sticky.size;
   }
 
   /** The queue's worker stopped: no task is queued there from now on. */
-  gone(namespace: string, taskQueue: string): void {
-    const key = readAheadKey(namespace, taskQueue, 'workflow');
-    this.#seen.delete(key);
+  gone(namespace: string, stickyQueue: string): void {
+    const key = workflowKey(namespace, stickyQueue);
+    this.#forget(key);
     this.#gone.add(key);
   }
 
+  #remember(map: Map<string, Seen>, key: string, nowMs: number): Seen {
+    this.#sweep(nowMs);
+    const seen = { polling: 0, lastMs: 0, count: 0 };
+    map.set(key, seen);
+    return seen;
+  }
+
+  #index(key: string, taskQueueKey: string): void {
+    let keys = this.#byTaskQueue.get(taskQueueKey);
+    if (keys === undefined) {
+      keys = new Set();
+      this.#byTaskQueue.set(taskQueueKey, keys);
+    }
+    keys.add(key);
+  }
+
+  #forget(key: string): void {
+    const sticky = this.#sticky.get(key);
+    if (sticky === undefined) return;
+    this.#sticky.delete(key);
+    const keys = this.#byTaskQueue.get(sticky.taskQueueKey);
+    keys?.delete(key);
+    if (keys?.size === 0) this.#byTaskQueue.delete(sticky.taskQueueKey);
+  }
+
   #sweep(nowMs: number): void {
-    if (this.#seen.size > SWEEP_ABOVE_QUEUES) {
-      for (const [k, s] of this.#seen) {
-        if (s.polling === 0 && nowMs - s.lastMs > STICKY_POLLER_WINDOW_MS) this.#seen.delete(k);
-      }
+    if (this.#sticky.size + this.#plain.size > SWEEP_ABOVE_QUEUES) {
+      for (const [k, s] of this.#sticky) if (!isLive(s, nowMs)) this.#forget(k);
+      for (const [k, s] of this.#plain) if (!isLive(s, nowMs)) this.#plain.delete(k);
     }
     // A sticky queue's name is its worker's own, used once: the names of stopped workers are
     // only kept so that a late answer does not make their queue live again.
     if (this.#gone.size > SWEEP_ABOVE_QUEUES) this.#gone.clear();
   }
+}
+
+function workflowKey(namespace: string, queue: string): string {
+  return readAheadKey(namespace, queue, 'workflow');
+}
+
+/** Polled now, or within {@link STICKY_POLLER_WINDOW_MS}. */
+function isLive(seen: Seen | undefined, nowMs: number): boolean {
+  return seen !== undefined && (seen.polling > 0 || nowMs - seen.lastMs <= STICKY_POLLER_WINDOW_MS);
 }
