@@ -358,8 +358,8 @@ export class RunTx {
    */
   heldBy: string | undefined;
   /**
-   * Whether a worker polls its sticky queue at this engine process (task-queues/sticky-queues.ts):
-   * the run's next workflow task goes there only then (engine/sticky.ts).
+   * Whether a run's next workflow task goes to its worker's sticky queue (StickyQueues.routes;
+   * engine/sticky.ts).
    */
   stickyQueues: Pick<StickyQueues, 'routes'> | undefined;
   /** Search attributes the decision's commands introduce, registered with its write. */
@@ -585,9 +585,8 @@ export class RunTx {
   }
 
   /**
-   * Schedules a workflow task now: WorkflowTaskScheduled + a task on the run's queue, or on the
-   * sticky queue of the worker that keeps the run in memory while it polls this engine process,
-   * with a timer for how long it may wait there (engine/sticky.ts).
+   * Schedules a workflow task now: WorkflowTaskScheduled + a task queued by
+   * {@link enqueueWorkflowTask}.
    */
   scheduleWorkflowTask(attempt: number, timeoutMs: number): void {
     this.append({
