@@ -51,6 +51,18 @@ async function answerKeeping(
   });
 }
 
+/** How many workflow tasks wait on `queue` in the store (up to 10). */
+async function queuedTasks(env: TestEnv, queue: string): Promise<number> {
+  const tasks = await env.engine.deps.store.findTasks({
+    namespace: 'default',
+    taskQueue: queue,
+    kind: 'workflow',
+    skipTaskIds: [],
+    limit: 10,
+  });
+  return tasks.length;
+}
+
 /**
  * Plays another worker polling `taskQueue` beside the sticky one, once, finding nothing: while an
  * engine is alone on its store, a run's tasks go to its worker's sticky queue only while another
@@ -113,16 +125,7 @@ describe('sticky queues', () => {
         workflowId: 'sticky-lone',
         args: ['ann'],
       });
-      const queued = async (queue: string): Promise<number> =>
-        (
-          await env.engine.deps.store.findTasks({
-            namespace: 'default',
-            taskQueue: queue,
-            kind: 'workflow',
-            skipTaskIds: [],
-            limit: 10,
-          })
-        ).length;
+      const queued = (queue: string): Promise<number> => queuedTasks(env, queue);
       // The engine must know it is alone on its store first (its first look at the processes).
       await waitFor(() => env.engine.deps.peers.alone(), 'the engine to know it is alone');
       await answerKeeping(env, taskQueue, sticky, 3_600_000);
@@ -169,16 +172,7 @@ describe('sticky queues', () => {
       assert.equal(moved?.runId, handle.firstExecutionRunId);
       // The row it left on the sticky queue is gone too.
       await waitFor(
-        async () =>
-          (
-            await env.engine.deps.store.findTasks({
-              namespace: 'default',
-              taskQueue: sticky,
-              kind: 'workflow',
-              skipTaskIds: [],
-              limit: 10,
-            })
-          ).length === 0,
+        async () => (await queuedTasks(env, sticky)) === 0,
         'the sticky queue to be empty',
       );
       // The run is no longer sticky: its next task goes to the task queue.
