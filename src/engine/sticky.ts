@@ -18,10 +18,10 @@ import { workflowTaskTimerKey } from './timer-keys.ts';
  * sticky. A task is queued there only while the worker polls this engine process, and, while
  * this engine is alone on its store, another worker polls the run's queue there too (with one
  * worker, the run's own queue reaches the same worker: task-queues/sticky-queues.ts); a worker
- * that stops says so (`shutdownWorker`), and the tasks
- * queued for it move at once; the tasks queued for a worker of an engine process that died move
- * when that process is found dead (ADR 0012). A failed or timed-out workflow task also ends the
- * run's stickiness, as in Temporal. Test: test/e2e/sticky-queues.test.ts.
+ * that stops says so (`shutdownWorker`), and the tasks queued for it move at once; the tasks
+ * queued for a worker of an engine process that died move when that process is found dead
+ * (ADR 0012). A failed or timed-out workflow task also ends the run's stickiness, as in Temporal.
+ * Test: test/e2e/sticky-queues.test.ts.
  */
 
 /**

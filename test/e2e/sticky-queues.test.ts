@@ -51,6 +51,16 @@ async function answerKeeping(
   });
 }
 
+/**
+ * Starts a `cart` run `workflowId` on a task queue of its own; `sticky` is the sticky queue the
+ * test's worker names.
+ */
+async function startCart(env: TestEnv, workflowId: string) {
+  const taskQueue = uniqueQueue(workflowId);
+  const handle = await env.client.workflow.start(cart, { taskQueue, workflowId, args: ['ann'] });
+  return { taskQueue, sticky: `${taskQueue}/sticky/test`, handle };
+}
+
 /** How many workflow tasks wait on `queue` in the store (up to 10). */
 async function queuedTasks(env: TestEnv, queue: string): Promise<number> {
   const tasks = await env.engine.deps.store.findTasks({
@@ -118,13 +128,7 @@ describe('sticky queues', () => {
   test('a lone worker’s runs’ tasks stay on the task queue until another worker polls beside it', async () => {
     const env = await startTestEnv({ workflows: 'message-workflows.ts' });
     try {
-      const taskQueue = uniqueQueue('sticky-lone');
-      const sticky = `${taskQueue}/sticky/test`;
-      const handle = await env.client.workflow.start(cart, {
-        taskQueue,
-        workflowId: 'sticky-lone',
-        args: ['ann'],
-      });
+      const { taskQueue, sticky, handle } = await startCart(env, 'sticky-lone');
       const queued = (queue: string): Promise<number> => queuedTasks(env, queue);
       // The engine must know it is alone on its store first (its first look at the processes).
       await waitFor(() => env.engine.deps.peers.alone(), 'the engine to know it is alone');
@@ -147,13 +151,7 @@ describe('sticky queues', () => {
     const clock = new ManualClock(Date.now());
     const env = await startTestEnv({ workflows: 'message-workflows.ts', clock });
     try {
-      const taskQueue = uniqueQueue('sticky-timeout');
-      const sticky = `${taskQueue}/sticky/test`;
-      const handle = await env.client.workflow.start(cart, {
-        taskQueue,
-        workflowId: 'sticky-timeout',
-        args: ['ann'],
-      });
+      const { taskQueue, sticky, handle } = await startCart(env, 'sticky-timeout');
       // The test plays a worker that keeps the run: it answers the first task, and names its
       // sticky queue.
       await answerKeeping(env, taskQueue, sticky, 5000);
@@ -237,13 +235,7 @@ describe('sticky queues', () => {
   test('a stopped worker’s queue gets no task, even from a late answer', async () => {
     const env = await startTestEnv({ workflows: 'message-workflows.ts' });
     try {
-      const taskQueue = uniqueQueue('sticky-gone');
-      const sticky = `${taskQueue}/sticky/test`;
-      const handle = await env.client.workflow.start(cart, {
-        taskQueue,
-        workflowId: 'sticky-gone',
-        args: ['ann'],
-      });
+      const { taskQueue, sticky, handle } = await startCart(env, 'sticky-gone');
       const first = await poll(env, { taskQueue, stickyTaskQueue: sticky, waitMs: 5000 });
       assert.ok(first);
       await env.engine.connection.shutdownWorker({
@@ -269,13 +261,7 @@ describe('sticky queues', () => {
   test('a query goes to the worker that keeps the run, then to any worker if it does not poll', async () => {
     const env = await startTestEnv({ workflows: 'message-workflows.ts' });
     try {
-      const taskQueue = uniqueQueue('sticky-query');
-      const sticky = `${taskQueue}/sticky/test`;
-      const handle = await env.client.workflow.start(cart, {
-        taskQueue,
-        workflowId: 'sticky-query',
-        args: ['ann'],
-      });
+      const { taskQueue, sticky, handle } = await startCart(env, 'sticky-query');
       await answerKeeping(env, taskQueue, sticky, 300);
       const answer = async (queryId: string, result: unknown) => {
         await env.engine.connection.respondQueryTask({
@@ -350,13 +336,7 @@ describe('sticky queues', () => {
   test('a stopping worker’s queries go to the other workers at once', async () => {
     const env = await startTestEnv({ workflows: 'message-workflows.ts' });
     try {
-      const taskQueue = uniqueQueue('sticky-query-gone');
-      const sticky = `${taskQueue}/sticky/test`;
-      const handle = await env.client.workflow.start(cart, {
-        taskQueue,
-        workflowId: 'sticky-query-gone',
-        args: ['ann'],
-      });
+      const { taskQueue, sticky, handle } = await startCart(env, 'sticky-query-gone');
       await answerKeeping(env, taskQueue, sticky, 3_600_000);
       // The query waits on the sticky queue (half the query timeout) unless its worker stops.
       const other = env.engine.connection.pollWorkflowTask({

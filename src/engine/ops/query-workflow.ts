@@ -56,8 +56,9 @@ export async function queryWorkflow(
 
 /**
  * A running run whose worker keeps it in memory is queried on that worker's sticky queue first,
- * while its tasks would go there (StickyQueues.routes): it answers from memory, where another worker would replay the run's history. It waits
- * there as long as the run's workflow tasks would, at most half the query timeout.
+ * while its tasks would go there (StickyQueues.routes): it answers from memory, where another
+ * worker would replay the run's history. It waits there as long as the run's workflow tasks
+ * would, at most half the query timeout.
  */
 function stickyRoute(
   deps: EngineDeps,

@@ -13,9 +13,9 @@ const RUNS_AT_ONCE = 32;
  * died (ADR 0012), and the workflow tasks it queued on their sticky queues. Each started task
  * times out now, as it would have at its start-to-close timeout — a workflow task is scheduled
  * again, an activity attempt fails with a StartToClose timeout and is retried by its policy; each
- * queued one goes to its run's own queue (engine/sticky.ts). Returns the number of runs changed. (This engine's cached row of a run
- * predates the dead process's start of its task; finding nothing held there, `updateRun` reads
- * the stored row and decides again.)
+ * queued one goes to its run's own queue (engine/sticky.ts). Returns the number of runs changed.
+ * (This engine's cached row of a run predates the dead process's start of its task; finding
+ * nothing held there, `updateRun` reads the stored row and decides again.)
  */
 export async function reclaimTasksHeldBy(
   deps: EngineDeps,

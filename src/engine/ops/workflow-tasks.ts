@@ -230,10 +230,10 @@ function assertCurrentTask(tx: RunTx, token: WorkflowTaskToken): void {
 }
 
 /**
- * What a worker that keeps runs in memory sends with its answer (Temporal's StickyExecutionAttributes):
- * its sticky queue, and how long a task may wait there before it goes to the run's own queue.
+ * What a worker that keeps runs in memory sends with its answer (Temporal's
+ * StickyExecutionAttributes): its sticky queue, and how long a task may wait there before it goes
+ * to the run's own queue.
  */
-
 export const StickyAttributesSchema = z.object({
   workerTaskQueue: z.string().min(1),
   scheduleToStartTimeoutMs: z.number().int().positive().max(MAX_STICKY_SCHEDULE_TO_START_MS),

@@ -79,25 +79,10 @@ export class StickyQueues {
   ): { taskQueueFirst: boolean; done: () => void } {
     const taskQueueKey = workflowKey(namespace, taskQueue);
     const nowMs = this.#now();
-    let seen: Seen;
-    if (stickyQueue === undefined) {
-      seen = this.#plain.get(taskQueueKey) ?? this.#remember(this.#plain, taskQueueKey, nowMs);
-    } else {
-      const key = workflowKey(namespace, stickyQueue);
-      let sticky = this.#sticky.get(key);
-      if (sticky === undefined) {
-        this.#sweep(nowMs);
-        sticky = { polling: 0, lastMs: 0, count: 0, taskQueueKey };
-        this.#sticky.set(key, sticky);
-        this.#index(key, taskQueueKey);
-      } else if (sticky.taskQueueKey !== taskQueueKey) {
-        this.#byTaskQueue.get(sticky.taskQueueKey)?.delete(key);
-        sticky.taskQueueKey = taskQueueKey;
-        this.#index(key, taskQueueKey);
-      }
-      seen = sticky;
-    }
-    const s = seen;
+    const s =
+      stickyQueue === undefined
+        ? this.#plainSeen(taskQueueKey, nowMs)
+        : this.#stickySeen(workflowKey(namespace, stickyQueue), taskQueueKey, nowMs);
     s.polling++;
     s.count++;
     s.lastMs = nowMs;
@@ -149,29 +134,48 @@ export class StickyQueues {
     this.#gone.add(key);
   }
 
-  #remember(map: Map<string, Seen>, key: string, nowMs: number): Seen {
-    this.#sweep(nowMs);
-    const seen = { polling: 0, lastMs: 0, count: 0 };
-    map.set(key, seen);
+  #plainSeen(taskQueueKey: string, nowMs: number): Seen {
+    let seen = this.#plain.get(taskQueueKey);
+    if (seen === undefined) {
+      this.#sweep(nowMs);
+      seen = { polling: 0, lastMs: 0, count: 0 };
+      this.#plain.set(taskQueueKey, seen);
+    }
     return seen;
   }
 
-  #index(key: string, taskQueueKey: string): void {
+  /** The sticky queue `key`'s record, indexed under the task queue it is polled beside now. */
+  #stickySeen(key: string, taskQueueKey: string, nowMs: number): SeenSticky {
+    let seen = this.#sticky.get(key);
+    if (seen?.taskQueueKey === taskQueueKey) return seen;
+    if (seen === undefined) {
+      this.#sweep(nowMs);
+      seen = { polling: 0, lastMs: 0, count: 0, taskQueueKey };
+      this.#sticky.set(key, seen);
+    } else {
+      this.#unindex(key, seen.taskQueueKey);
+      seen.taskQueueKey = taskQueueKey;
+    }
     let keys = this.#byTaskQueue.get(taskQueueKey);
     if (keys === undefined) {
       keys = new Set();
       this.#byTaskQueue.set(taskQueueKey, keys);
     }
     keys.add(key);
+    return seen;
+  }
+
+  #unindex(key: string, taskQueueKey: string): void {
+    const keys = this.#byTaskQueue.get(taskQueueKey);
+    keys?.delete(key);
+    if (keys?.size === 0) this.#byTaskQueue.delete(taskQueueKey);
   }
 
   #forget(key: string): void {
     const sticky = this.#sticky.get(key);
     if (sticky === undefined) return;
     this.#sticky.delete(key);
-    const keys = this.#byTaskQueue.get(sticky.taskQueueKey);
-    keys?.delete(key);
-    if (keys?.size === 0) this.#byTaskQueue.delete(sticky.taskQueueKey);
+    this.#unindex(key, sticky.taskQueueKey);
   }
 
   #sweep(nowMs: number): void {
