@@ -37,6 +37,15 @@ export function baseUrl(address: string): string {
   return url.origin;
 }
 
+/**
+ * How long a kept-alive socket may stay idle before this side ends it, and at most a second less
+ * than the server announces (`Keep-Alive: timeout=5`, node's default): a call sent on a socket
+ * the server is ending at that moment is lost ("socket hang up"). Without a timeout of its own,
+ * node's agent (20 and 22) ignores the server's announcement and keeps idle sockets for good, so
+ * the server always ends them first. A socket busy with a call (a long-poll) is not cut by it.
+ */
+export const IDLE_SOCKET_TIMEOUT_MS = 4_000;
+
 /** The header that names a long-poll, so that its caller can end it: `POST /api/v1/_cancelPoll`. */
 export const POLL_ID_HEADER = 'x-reprise-poll-id';
 /** The longest poll id the server takes (this connection's are UUIDs, 36 characters). */
@@ -71,7 +80,8 @@ export function httpConnection(options: {
   const url = new URL(base);
   const client = url.protocol === 'https:' ? https : http;
   // Kept-alive sockets, as many as the calls in flight: node:http costs half of fetch's CPU a call.
-  const agent = new client.Agent({ keepAlive: true });
+  // An idle one is let go before the server ends it (see IDLE_SOCKET_TIMEOUT_MS).
+  const agent = new client.Agent({ keepAlive: true, timeout: IDLE_SOCKET_TIMEOUT_MS });
   const post = (
     path: string,
     body: unknown,

@@ -2,7 +2,9 @@
 // how errors cross as their classes, and long-polls that end with their caller. A real engine on
 // a SQLite file, real HTTP on loopback.
 import assert from 'node:assert/strict';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { Engine } from '../../engine/engine.ts';
 import type { EngineServer } from '../../engine/engine.ts';
@@ -18,7 +20,12 @@ import {
 import { tempDir, waitFor } from '../../../test/helpers/test-env.ts';
 import type { StartWorkflowRequest } from '../engine-api.ts';
 import { connect } from '../connect.ts';
-import { baseUrl, httpConnection, MAX_POLL_ID_LENGTH } from './http-connection.ts';
+import {
+  baseUrl,
+  httpConnection,
+  IDLE_SOCKET_TIMEOUT_MS,
+  MAX_POLL_ID_LENGTH,
+} from './http-connection.ts';
 import { engineHttpApp, MAX_EARLY_CANCELS, OpenPolls, serveHttp } from './http-server.ts';
 
 const start = (workflowId: string): StartWorkflowRequest => ({
@@ -339,6 +346,44 @@ describe('reaching a server', () => {
         `Cannot reach the Reprise server at http://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\)`,
       ),
     );
+  });
+
+  test('an idle connection is let go before the server ends it; a call that waits long is not', async () => {
+    // A server that announces a 2 s keep-alive: the client ends an idle socket after 1 s, so no
+    // call goes out on a socket the server is ending at that moment ("socket hang up").
+    const ends: { byClient: boolean; closed: boolean }[] = [];
+    const server = createHttpServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        const wait =
+          req.url?.endsWith('/countWorkflows') === true ? IDLE_SOCKET_TIMEOUT_MS + 500 : 0;
+        setTimeout(() => {
+          res.setHeader('content-type', 'application/json');
+          res.end(JSON.stringify({ result: { count: 7 } }));
+        }, wait);
+      });
+    });
+    server.keepAliveTimeout = 2000;
+    server.on('connection', (socket) => {
+      const end = { byClient: false, closed: false };
+      ends.push(end);
+      // A server that ends the socket itself destroys it: no 'end' from the client comes first.
+      socket.on('end', () => (end.byClient = true));
+      socket.on('close', () => (end.closed = true));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const connection = httpConnection({ address: `127.0.0.1:${port}` });
+    try {
+      // Busy longer than the idle timeout: answered, not cut.
+      assert.deepEqual(await connection.countWorkflows({ namespace: 'default' }), { count: 7 });
+      await waitFor(() => ends.every((e) => e.closed), 'the idle connection to end');
+      assert.deepEqual(ends, [{ byClient: true, closed: true }]);
+    } finally {
+      await connection.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   test('addresses: host:port or http(s) URLs; anything else is refused', () => {
