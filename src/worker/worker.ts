@@ -238,6 +238,28 @@ const DEFAULT_POLLS = 10;
 
 /** Temporal's default for `stickyQueueScheduleToStartTimeout`. */
 const DEFAULT_STICKY_TIMEOUT = '10s';
+
+/**
+ * The worker's `stickyQueueScheduleToStartTimeout` in milliseconds (default 10 s), which the
+ * engine takes from 1 ms to 1 day: anything else is refused here, not on every answer.
+ */
+function stickyTimeoutMsOf(options: WorkerOptions): number {
+  const given = options.stickyQueueScheduleToStartTimeout;
+  let ms: number;
+  try {
+    ms = msFromDuration(given ?? DEFAULT_STICKY_TIMEOUT);
+  } catch (e) {
+    throw new InvalidArgumentError(
+      `Worker option stickyQueueScheduleToStartTimeout: ${ensureError(e).message} It is how long a workflow task waits on the worker’s sticky queue before any worker may take it.`,
+    );
+  }
+  if (!(Number.isInteger(ms) && ms >= 1 && ms <= MAX_STICKY_SCHEDULE_TO_START_MS)) {
+    throw new InvalidArgumentError(
+      `Worker option stickyQueueScheduleToStartTimeout must be a whole number of milliseconds from 1 ms to 1 day (got ${String(given)}).`,
+    );
+  }
+  return ms;
+}
 /**
  * The default workflow-task polls: half the slots, at most 20, never fewer than
  * min(DEFAULT_POLLS, slots). A poll holds its slot, so under a backlog the split decides the
@@ -310,6 +332,7 @@ export class Worker {
     dataConverter: LoadedDataConverter | undefined,
     logger: Logger,
     tuner: ResolvedTuner | undefined,
+    stickyTimeoutMs: number,
   ) {
     this.options = options;
     this.#api = api;
@@ -391,9 +414,7 @@ export class Worker {
       workflows !== undefined && cacheSize > 0
         ? {
             workerTaskQueue: `${options.taskQueue}/sticky/${this.#identity}/${randomUUID()}`,
-            scheduleToStartTimeoutMs: msFromDuration(
-              options.stickyQueueScheduleToStartTimeout ?? DEFAULT_STICKY_TIMEOUT,
-            ),
+            scheduleToStartTimeoutMs: stickyTimeoutMs,
           }
         : undefined;
     this.#workflowHandler = workflows
@@ -476,8 +497,6 @@ export class Worker {
       }
     }
     const durations = {
-      stickyQueueScheduleToStartTimeout:
-        'how long a workflow task waits on the worker’s sticky queue before any worker may take it',
       shutdownGraceTime: 'how long running activities may go on after shutdown()',
       shutdownForceTime: 'how long the worker may take to stop after shutdown() before run() fails',
     } as const;
@@ -492,18 +511,7 @@ export class Worker {
         );
       }
     }
-    const stickyMs =
-      options.stickyQueueScheduleToStartTimeout === undefined
-        ? undefined
-        : msFromDuration(options.stickyQueueScheduleToStartTimeout);
-    if (
-      stickyMs !== undefined &&
-      !(Number.isInteger(stickyMs) && stickyMs >= 1 && stickyMs <= MAX_STICKY_SCHEDULE_TO_START_MS)
-    ) {
-      throw new InvalidArgumentError(
-        `Worker option stickyQueueScheduleToStartTimeout must be a whole number of milliseconds from 1 ms to 1 day (got ${String(options.stickyQueueScheduleToStartTimeout)}).`,
-      );
-    }
+    const stickyTimeoutMs = stickyTimeoutMsOf(options);
     const tuner = resolveTuner(options);
     assertSinks(options.sinks);
     const cached = options.maxCachedWorkflows;
@@ -529,7 +537,15 @@ export class Worker {
     // encoded too (the engine checks them against its limit as it receives them).
     const dataConverter = await loadDataConverter(options.dataConverter);
     const api = withDataConverter(options.connection, dataConverter);
-    const worker = new Worker(options, workflows, api, dataConverter, logger, tuner);
+    const worker = new Worker(
+      options,
+      workflows,
+      api,
+      dataConverter,
+      logger,
+      tuner,
+      stickyTimeoutMs,
+    );
     if (workflows?.watchdog === 'node-vm') {
       worker.#logger.warn(
         { reason: nativeWatchdogUnavailable() },
