@@ -9,7 +9,7 @@ import type { PollRequest, RunWorkflowTask } from '../../src/transport/engine-ap
 import * as messageActivities from './fixtures/message-activities.ts';
 import { addItem, addToCart, cart, checkout } from './fixtures/message-workflows.ts';
 import { taskKey } from '../../src/engine/notifier.ts';
-import { TASK_QUEUE_FIRST_EVERY } from '../../src/engine/task-queues/sticky-queues.ts';
+import { thisProcess } from '../../src/engine/process-liveness.ts';
 import { startTestEnv, uniqueQueue, waitFor } from '../helpers/test-env.ts';
 import type { TestEnv } from '../helpers/test-env.ts';
 
@@ -308,30 +308,54 @@ describe('sticky queues', () => {
     }
   });
 
-  test('a worker with a sticky backlog still takes new runs’ first tasks', async () => {
-    const env = await startTestEnv({ workflows: 'message-workflows.ts' });
-    try {
-      const taskQueue = uniqueQueue('sticky-backlog');
-      const sticky = `${taskQueue}/sticky/test`;
-      const start = (id: string) =>
-        env.client.workflow.start(cart, { taskQueue, workflowId: id, args: ['ann'] });
-      const kept = await Promise.all([0, 1, 2, 3, 4, 5].map((i) => start(`kept-${i}`)));
-      for (let i = 0; i < kept.length; i++) await answerKeeping(env, taskQueue, sticky, 3_600_000);
-      await anotherWorkerPolls(env, taskQueue);
-      // Six tasks wait on the sticky queue, one on the task queue.
-      await Promise.all(kept.map((h) => h.signal(addToCart, 'pear')));
-      const fresh = await start('fresh');
-      const taken: string[] = [];
-      for (let i = 0; i < TASK_QUEUE_FIRST_EVERY; i++) {
-        const task = await poll(env, { taskQueue, stickyTaskQueue: sticky });
-        assert.ok(task);
-        taken.push(task.workflowId);
+  for (const beside of [false, true]) {
+    test(`a worker takes its sticky queue’s and its task queue’s tasks oldest first${beside ? ', beside another engine' : ''}`, async () => {
+      const env = await startTestEnv({ workflows: 'message-workflows.ts' });
+      try {
+        if (beside) {
+          // Another engine process recorded on the store (this process's pid, so alive): no
+          // read-ahead, each look at a queue is a read.
+          await env.engine.deps.store.registerEngineProcess({
+            processId: 'another-engine',
+            ...thisProcess(),
+            startedAtMs: Date.now(),
+            seenAtMs: Date.now(),
+          });
+          await waitFor(() => !env.engine.deps.peers.mayReadAhead(), 'the other engine to be seen');
+        }
+        const taskQueue = uniqueQueue('sticky-backlog');
+        const sticky = `${taskQueue}/sticky/test`;
+        const start = (id: string) =>
+          env.client.workflow.start(cart, { taskQueue, workflowId: id, args: ['ann'] });
+        const kept = await Promise.all([0, 1, 2, 3].map((i) => start(`kept-${i}`)));
+        for (let i = 0; i < kept.length; i++)
+          await answerKeeping(env, taskQueue, sticky, 3_600_000);
+        await anotherWorkerPolls(env, taskQueue);
+        // Two tasks on the sticky queue, then a new run's first task on the task queue, then two
+        // more on the sticky queue.
+        const [k0, k1, k2, k3] = kept;
+        assert.ok(k0 && k1 && k2 && k3);
+        await k0.signal(addToCart, 'pear');
+        await k1.signal(addToCart, 'pear');
+        const fresh = await start('fresh');
+        await k2.signal(addToCart, 'pear');
+        await k3.signal(addToCart, 'pear');
+        assert.equal(await queuedTasks(env, sticky), 4);
+        const taken: string[] = [];
+        for (let i = 0; i < 5; i++) {
+          const task = await poll(env, { taskQueue, stickyTaskQueue: sticky });
+          assert.ok(task);
+          taken.push(task.workflowId);
+        }
+        assert.deepEqual(
+          taken,
+          [k0, k1, fresh, k2, k3].map((h) => h.workflowId),
+        );
+      } finally {
+        await env.close();
       }
-      assert.ok(taken.includes(fresh.workflowId), taken.join(', '));
-    } finally {
-      await env.close();
-    }
-  });
+    });
+  }
 
   test('a stopping worker’s queries go to the other workers at once', async () => {
     const env = await startTestEnv({ workflows: 'message-workflows.ts' });
@@ -438,6 +462,10 @@ describe('sticky queues', () => {
       await assert.rejects(
         env.startWorker({ stickyQueueScheduleToStartTimeout: 0 }),
         /stickyQueueScheduleToStartTimeout must be a whole number of milliseconds from 1 ms to 1 day/,
+      );
+      await assert.rejects(
+        env.startWorker({ stickyQueueScheduleToStartTimeout: 'soon' }),
+        /stickyQueueScheduleToStartTimeout: .* It is how long a workflow task waits on the worker’s sticky queue/,
       );
       await assert.rejects(
         env.engine.connection.shutdownWorker({

@@ -3,6 +3,7 @@ import type { TaskKind } from '../../protocol/tasks.ts';
 import type { TaskRecord } from '../../store/store.ts';
 import type { PollRequest } from '../../transport/engine-api.ts';
 import type { EngineDeps } from '../deps.ts';
+import { DEFAULT_PRIORITY_KEY } from '../../protocol/priority.ts';
 import { RECHECK_INTERVAL_MS, taskKey } from '../notifier.ts';
 import { parseRequest } from '../ops/parse-request.ts';
 import { KeyedMutex } from '../../util/semaphore.ts';
@@ -26,11 +27,11 @@ export const WorkflowPollSchema = PollSchema.extend({
 });
 
 /**
- * The long-poll of one task queue, or of a worker's sticky queue and then its task queue (the
- * other way round one poll in TASK_QUEUE_FIRST_EVERY): finds the first task in dispatch order
- * (lowest priority key, then oldest: Store.findTasks) that no poller of this process is starting,
- * and lets `start` turn it into what the worker gets, in the transaction that also deletes the
- * task (a stale task yields undefined and the next is tried). Finding is a read, not a commit:
+ * The long-poll of one task queue, or of a worker's sticky queue and its task queue: finds the
+ * first task in dispatch order (lowest priority key, then oldest: Store.findTasks) that no poller
+ * of this process is starting — of the two queues, the one whose first task comes first — and lets
+ * `start` turn it into what the worker gets, in the transaction that also deletes the task (a
+ * stale task yields undefined and the next is tried). Finding is a read, not a commit:
  * two engine processes that find the same task race on the run's compare-and-set, and the loser
  * sees it started. With no task, waits for a wake-up, re-reading the store at least every
  * RECHECK_INTERVAL_MS, until `waitMs` passes. `before` is checked first on every round (queued
@@ -53,12 +54,7 @@ export async function pollTaskQueue<T>(
   // on its sticky queue; and every workflow poll tells whether another worker polls beside it.
   const sticky = req.stickyTaskQueue;
   const polled = deps.stickyQueues.polling(req.namespace, req.taskQueue, sticky);
-  const queues =
-    sticky === undefined
-      ? [req.taskQueue]
-      : polled.taskQueueFirst
-        ? [req.taskQueue, sticky]
-        : [sticky, req.taskQueue];
+  const queues = sticky === undefined ? [req.taskQueue] : [sticky, req.taskQueue];
   try {
     return await pollQueues(deps, req, queues, kind, start, signal, before);
   } finally {
@@ -81,10 +77,21 @@ async function pollQueues<T>(
       const early = before?.(req.namespace, taskQueue);
       if (early !== undefined) return early;
     }
+    // A worker's sticky queue and its task queue are one queue to it, in dispatch order: its
+    // own runs' next tasks do not keep new runs' first tasks, and those moved off a sticky queue
+    // (a worker that died), waiting behind them. With a task in hand, a queue this process found
+    // empty lately is not read again (ReadAhead.knownEmpty; with another engine on the store, a
+    // task it queued there since waits for the next read, at most READ_AHEAD_MAX_AGE_MS).
     let task: TaskRecord | undefined;
     for (const taskQueue of queues) {
-      task = await findTask(deps, req.namespace, taskQueue, kind);
-      if (task !== undefined) break;
+      if (task !== undefined && knownEmpty(deps, req.namespace, taskQueue, kind)) continue;
+      const found = await findTask(deps, req.namespace, taskQueue, kind);
+      if (found === undefined) continue;
+      if (task === undefined) task = found;
+      else if (precedes(found, task)) {
+        putBack(deps, kind, task);
+        task = found;
+      } else putBack(deps, kind, found);
     }
     if (task) {
       const starting = startingTasksOf(deps.store);
@@ -139,8 +146,18 @@ async function findTask(
   return findingOf(deps.store).run(taskKey(namespace, taskQueue, kind), async () => {
     const passOver = (taskId: number): boolean => starting.has(taskId) || uncommitted.has(taskId);
     const keeps = deps.peers.mayReadAhead();
-    // Tasks kept could be started by another engine's polls meanwhile (peers.ts).
-    if (!keeps) ahead.forget();
+    const shared = sharedOf(deps.store);
+    if (!keeps) {
+      // Tasks kept could be started by another engine's polls meanwhile (peers.ts); and a queue
+      // known empty may have had tasks queued by another engine, so only a poll that has a task
+      // already passes it over (pollQueues).
+      ahead.dropKept();
+      shared.lastFind = true;
+    } else if (shared.lastFind) {
+      // Alone again: what was known empty beside another engine is not relied on.
+      ahead.forget();
+      shared.lastFind = false;
+    }
     const nowMs = deps.clock.now();
     let found = keeps ? ahead.take(aheadKey, passOver, nowMs) : undefined;
     // A queue this process found empty, and queued nothing on since, is not read again (a
@@ -162,6 +179,34 @@ async function findTask(
     return found;
   });
 }
+
+/** Whether task `a` is handed out before task `b` (of another queue): Store.findTasks's order. */
+function precedes(a: TaskRecord, b: TaskRecord): boolean {
+  const pa = a.priority ?? DEFAULT_PRIORITY_KEY;
+  const pb = b.priority ?? DEFAULT_PRIORITY_KEY;
+  return pa < pb || (pa === pb && a.taskId < b.taskId);
+}
+
+function knownEmpty(
+  deps: EngineDeps,
+  namespace: string,
+  taskQueue: string,
+  kind: TaskKind,
+): boolean {
+  return readAheadOf(deps.store).knownEmpty(
+    readAheadKey(namespace, taskQueue, kind),
+    deps.clock.now(),
+  );
+}
+
+/** A task found by {@link findTask} that the poll does not take: free for the next poll again. */
+function putBack(deps: EngineDeps, kind: TaskKind, task: TaskRecord): void {
+  startingTasksOf(deps.store).delete(task.taskId);
+  readAheadOf(deps.store).putBack(readAheadKey(task.namespace, task.taskQueue, kind), task);
+}
+
+/** Whether this process's last find had another engine on the store beside it, per store. */
+const sharedOf = perStore(() => ({ lastFind: false }));
 
 /** Finds in progress per queue key, per store (see pollTaskQueue). */
 const findingOf = perStore(() => new KeyedMutex());

@@ -130,3 +130,39 @@ test('a task queued while the queue is read keeps it from being known empty', ()
   ahead.keep(key, [], 0, readAt, true);
   assert.equal(ahead.knownEmpty(key, 1), false);
 });
+
+test('a task put back is taken again before the kept ones, and its queue is not known empty', () => {
+  const ahead = makeReadAhead();
+  ahead.keep('a', tasks(3, 5, 8), 0, ahead.generation);
+  const taken = ahead.take('a', none, 1);
+  assert.equal(taken?.taskId, 3);
+  assert.ok(taken);
+  ahead.putBack('a', taken);
+  assert.equal(ahead.take('a', none, 1)?.taskId, 3, 'the one just taken');
+
+  // The first task of a read is not among those it kept: it goes in front of them.
+  const [first, ...rest] = tasks(10, 11, 12);
+  assert.ok(first);
+  ahead.keep('a', rest, 0, ahead.generation);
+  ahead.putBack('a', first);
+  assert.deepEqual(
+    [1, 2, 3].map(() => ahead.take('a', none, 1)?.taskId),
+    [10, 11, 12],
+  );
+
+  // A read that found one task knew the queue empty behind it.
+  const key = readAheadKey('default', 'q', TaskKind.Workflow);
+  ahead.keep(key, [], 0, ahead.startRead(key), true);
+  ahead.putBack(key, first);
+  assert.equal(ahead.knownEmpty(key, 1), false);
+});
+
+test('dropKept forgets the kept tasks, not which queues are known empty', () => {
+  const ahead = makeReadAhead();
+  const key = readAheadKey('default', 'q', TaskKind.Workflow);
+  ahead.keep('a', tasks(3, 5), 0, ahead.generation);
+  ahead.keep(key, [], 0, ahead.startRead(key), true);
+  ahead.dropKept();
+  assert.equal(ahead.take('a', none, 1), undefined);
+  assert.equal(ahead.knownEmpty(key, 1), true);
+});

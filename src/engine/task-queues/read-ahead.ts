@@ -37,10 +37,20 @@ export interface ReadAhead {
     readAt: number,
     exhaustive?: boolean,
   ): void;
+  /**
+   * A task that {@link take} or a read found for a poll that then took another: it goes back in
+   * front of queue `key`'s kept tasks, and the queue is no longer known empty.
+   */
+  putBack(key: string, task: TaskRecord): void;
   /** Whether queue `key` held no task at its last read, and none was queued since. */
   knownEmpty(key: string, nowMs: number): boolean;
-  /** Forgets every queue's kept tasks. */
+  /** Forgets every queue's kept tasks, and which queues are known empty. */
   forget(): void;
+  /**
+   * Forgets every queue's kept tasks, not which are known empty: another engine's polls may
+   * start kept tasks, and its tasks queued since a read are seen only by {@link knownEmpty}'s age.
+   */
+  dropKept(): void;
   /**
    * A task was queued (its write committed): if its queue keeps a task of a higher priority key
    * than its own, it would be handed out after that one, out of order, so the kept tasks are
@@ -134,6 +144,13 @@ export function makeReadAhead(): ReadAhead {
         for (const [k, v] of kept) if (!fresh(v.readAtMs, nowMs)) kept.delete(k);
       }
     },
+    putBack(key, task) {
+      empty.delete(key);
+      const k = kept.get(key);
+      if (k === undefined) return; // the next poll reads the queue, and finds it
+      if (k.next > 0 && k.tasks[k.next - 1]?.taskId === task.taskId) k.next--;
+      else kept.set(key, { ...k, tasks: [task, ...k.tasks.slice(k.next)], next: 0 });
+    },
     knownEmpty(key, nowMs) {
       const at = empty.get(key);
       if (at === undefined) return false;
@@ -142,6 +159,10 @@ export function makeReadAhead(): ReadAhead {
       return false;
     },
     forget,
+    dropKept() {
+      kept.clear();
+      worstKept = 0;
+    },
     queued(task) {
       if (empty.size > 0 || reading.size > 0) {
         const key = readAheadKey(task.namespace, task.taskQueue, task.kind);

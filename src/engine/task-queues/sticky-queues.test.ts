@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { STICKY_POLLER_WINDOW_MS, StickyQueues, TASK_QUEUE_FIRST_EVERY } from './sticky-queues.ts';
+import { STICKY_POLLER_WINDOW_MS, StickyQueues } from './sticky-queues.ts';
 
 describe('StickyQueues', () => {
   test('a queue is live while it is polled and for the window after its last poll', () => {
@@ -26,17 +26,6 @@ describe('StickyQueues', () => {
     done();
     queues.polling('default', 'q', 's');
     assert.equal(queues.live('default', 's'), false);
-  });
-
-  test('one poll in five looks at the task queue first', () => {
-    const queues = new StickyQueues({ now: () => 0 });
-    const firsts = Array.from({ length: 3 * TASK_QUEUE_FIRST_EVERY }, () => {
-      const p = queues.polling('default', 'q', 's');
-      p.done();
-      return p.taskQueueFirst;
-    });
-    assert.equal(firsts.filter(Boolean).length, 3);
-    assert.equal(firsts[TASK_QUEUE_FIRST_EVERY - 1], true);
   });
 
   test('queues unpolled past the window are forgotten as new ones come', () => {

@@ -7,13 +7,6 @@ import { readAheadKey } from './read-ahead.ts';
  */
 export const STICKY_POLLER_WINDOW_MS = 10_000;
 
-/**
- * One poll in this many looks at the task queue before the sticky queue (Temporal's SDK keeps a
- * fifth of its polls for the normal queue): a worker that always has tasks waiting on its sticky
- * queue still takes new runs' first tasks, and those a sticky timeout moved, in turn.
- */
-export const TASK_QUEUE_FIRST_EVERY = 5;
-
 /** More queues remembered than this, and a look forgets those unpolled past the window. */
 const SWEEP_ABOVE_QUEUES = 256;
 
@@ -22,8 +15,6 @@ interface Seen {
   polling: number;
   /** When the last poll began or ended (the real time). */
   lastMs: number;
-  /** Polls begun. */
-  count: number;
 }
 
 /** A sticky queue's polls, and the task queue they poll beside it. */
@@ -68,15 +59,14 @@ export class StickyQueues {
   }
 
   /**
-   * A workflow poll of `taskQueue` begins, naming the worker's sticky queue or not: whether it
-   * looks at the task queue first ({@link TASK_QUEUE_FIRST_EVERY}), and what to call when it
-   * ends.
+   * A workflow poll of `taskQueue` begins, naming the worker's sticky queue or not: what to call
+   * when it ends.
    */
   polling(
     namespace: string,
     taskQueue: string,
     stickyQueue: string | undefined,
-  ): { taskQueueFirst: boolean; done: () => void } {
+  ): { done: () => void } {
     const taskQueueKey = workflowKey(namespace, taskQueue);
     const nowMs = this.#now();
     const s =
@@ -84,10 +74,8 @@ export class StickyQueues {
         ? this.#plainSeen(taskQueueKey, nowMs)
         : this.#stickySeen(workflowKey(namespace, stickyQueue), taskQueueKey, nowMs);
     s.polling++;
-    s.count++;
     s.lastMs = nowMs;
     return {
-      taskQueueFirst: s.count % TASK_QUEUE_FIRST_EVERY === 0,
       done: () => {
         s.polling--;
         s.lastMs = this.#now();
@@ -138,7 +126,7 @@ export class StickyQueues {
     let seen = this.#plain.get(taskQueueKey);
     if (seen === undefined) {
       this.#sweep(nowMs);
-      seen = { polling: 0, lastMs: 0, count: 0 };
+      seen = { polling: 0, lastMs: 0 };
       this.#plain.set(taskQueueKey, seen);
     }
     return seen;
@@ -150,7 +138,7 @@ export class StickyQueues {
     if (seen?.taskQueueKey === taskQueueKey) return seen;
     if (seen === undefined) {
       this.#sweep(nowMs);
-      seen = { polling: 0, lastMs: 0, count: 0, taskQueueKey };
+      seen = { polling: 0, lastMs: 0, taskQueueKey };
       this.#sticky.set(key, seen);
     } else {
       this.#unindex(key, seen.taskQueueKey);
