@@ -260,6 +260,7 @@ function stickyTimeoutMsOf(options: WorkerOptions): number {
   }
   return ms;
 }
+
 /**
  * The default workflow-task polls: half the slots, at most 20, never fewer than
  * min(DEFAULT_POLLS, slots). A poll holds its slot, so under a backlog the split decides the

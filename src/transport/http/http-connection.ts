@@ -41,7 +41,7 @@ export function baseUrl(address: string): string {
  * How long a kept-alive socket may stay idle before this side ends it, and at most a second less
  * than the server announces (`Keep-Alive: timeout=5`, node's default): a call sent on a socket
  * the server is ending at that moment is lost ("socket hang up"). Without a timeout of its own,
- * node's agent (20 and 22) ignores the server's announcement and keeps idle sockets for good, so
+ * node's agent (as of node 20) ignores the server's announcement and keeps idle sockets for good, so
  * the server always ends them first. A socket busy with a call (a long-poll) is not cut by it.
  */
 export const IDLE_SOCKET_TIMEOUT_MS = 4_000;
