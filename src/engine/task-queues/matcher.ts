@@ -146,18 +146,8 @@ async function findTask(
   return findingOf(deps.store).run(taskKey(namespace, taskQueue, kind), async () => {
     const passOver = (taskId: number): boolean => starting.has(taskId) || uncommitted.has(taskId);
     const keeps = deps.peers.mayReadAhead();
-    const shared = sharedOf(deps.store);
-    if (!keeps) {
-      // Tasks kept could be started by another engine's polls meanwhile (peers.ts); and a queue
-      // known empty may have had tasks queued by another engine, so only a poll that has a task
-      // already passes it over (pollQueues).
-      ahead.dropKept();
-      shared.lastFind = true;
-    } else if (shared.lastFind) {
-      // Alone again: what was known empty beside another engine is not relied on.
-      ahead.forget();
-      shared.lastFind = false;
-    }
+    // Tasks kept could be started by another engine's polls meanwhile (peers.ts).
+    ahead.sharedStore(!keeps);
     const nowMs = deps.clock.now();
     let found = keeps ? ahead.take(aheadKey, passOver, nowMs) : undefined;
     // A queue this process found empty, and queued nothing on since, is not read again (a
@@ -204,9 +194,6 @@ function putBack(deps: EngineDeps, kind: TaskKind, task: TaskRecord): void {
   startingTasksOf(deps.store).delete(task.taskId);
   readAheadOf(deps.store).putBack(readAheadKey(task.namespace, task.taskQueue, kind), task);
 }
-
-/** Whether this process's last find had another engine on the store beside it, per store. */
-const sharedOf = perStore(() => ({ lastFind: false }));
 
 /** Finds in progress per queue key, per store (see pollTaskQueue). */
 const findingOf = perStore(() => new KeyedMutex());

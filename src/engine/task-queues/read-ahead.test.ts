@@ -157,12 +157,14 @@ test('a task put back is taken again before the kept ones, and its queue is not 
   assert.equal(ahead.knownEmpty(key, 1), false);
 });
 
-test('dropKept forgets the kept tasks, not which queues are known empty', () => {
+test('beside another engine no task is kept, but which queues are known empty is, until alone again', () => {
   const ahead = makeReadAhead();
   const key = readAheadKey('default', 'q', TaskKind.Workflow);
   ahead.keep('a', tasks(3, 5), 0, ahead.generation);
   ahead.keep(key, [], 0, ahead.startRead(key), true);
-  ahead.dropKept();
+  ahead.sharedStore(true);
   assert.equal(ahead.take('a', none, 1), undefined);
   assert.equal(ahead.knownEmpty(key, 1), true);
+  ahead.sharedStore(false);
+  assert.equal(ahead.knownEmpty(key, 1), false, 'alone again');
 });

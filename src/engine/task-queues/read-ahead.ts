@@ -47,10 +47,12 @@ export interface ReadAhead {
   /** Forgets every queue's kept tasks, and which queues are known empty. */
   forget(): void;
   /**
-   * Forgets every queue's kept tasks, not which are known empty: another engine's polls may
-   * start kept tasks, and its tasks queued since a read are seen only by {@link knownEmpty}'s age.
+   * Whether another engine process is on the store (Peers.mayReadAhead), told before each find.
+   * While one is, no task is kept (its polls may start them first), but which queues are known
+   * empty is: its tasks queued since a read are seen only by {@link knownEmpty}'s age, so only a
+   * poll that has a task already relies on it (matcher.ts). Alone again, that is forgotten.
    */
-  dropKept(): void;
+  sharedStore(shared: boolean): void;
   /**
    * A task was queued (its write committed): if its queue keeps a task of a higher priority key
    * than its own, it would be handed out after that one, out of order, so the kept tasks are
@@ -89,6 +91,8 @@ export function makeReadAhead(): ReadAhead {
   let generation = 0;
   /** At least the highest `worst` of the kept lists: a task queued at or above it passes none. */
   let worstKept = 0;
+  /** Whether the last {@link ReadAhead.sharedStore} said another engine was on the store. */
+  let wasShared = false;
   const forget = (): void => {
     generation++;
     kept.clear();
@@ -159,9 +163,15 @@ export function makeReadAhead(): ReadAhead {
       return false;
     },
     forget,
-    dropKept() {
-      kept.clear();
-      worstKept = 0;
+    sharedStore(shared) {
+      if (shared) {
+        kept.clear();
+        worstKept = 0;
+        wasShared = true;
+      } else if (wasShared) {
+        forget();
+        wasShared = false;
+      }
     },
     queued(task) {
       if (empty.size > 0 || reading.size > 0) {

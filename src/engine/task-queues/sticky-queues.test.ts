@@ -6,26 +6,26 @@ describe('StickyQueues', () => {
   test('a queue is live while it is polled and for the window after its last poll', () => {
     let now = 1_000;
     const queues = new StickyQueues({ now: () => now });
-    assert.equal(queues.live('default', 's'), false, 'never polled');
+    assert.equal(queues.routes('default', 's', 'q'), false, 'never polled');
     const { done } = queues.polling('default', 'q', 's');
     now += STICKY_POLLER_WINDOW_MS * 3;
-    assert.equal(queues.live('default', 's'), true, 'a long poll in progress');
+    assert.equal(queues.routes('default', 's', 'q'), true, 'a long poll in progress');
     done();
     now += STICKY_POLLER_WINDOW_MS;
-    assert.equal(queues.live('default', 's'), true);
+    assert.equal(queues.routes('default', 's', 'q'), true);
     now += 1;
-    assert.equal(queues.live('default', 's'), false, 'unpolled past the window');
-    assert.equal(queues.live('other', 's'), false, 'another namespace’s queue of that name');
+    assert.equal(queues.routes('default', 's', 'q'), false, 'unpolled past the window');
+    assert.equal(queues.routes('other', 's', 'q'), false, 'another namespace’s queue of that name');
   });
 
   test('a queue whose worker stopped is never live again, even polled', () => {
     const queues = new StickyQueues({ now: () => 0 });
     const { done } = queues.polling('default', 'q', 's');
     queues.gone('default', 's');
-    assert.equal(queues.live('default', 's'), false);
+    assert.equal(queues.routes('default', 's', 'q'), false);
     done();
     queues.polling('default', 'q', 's');
-    assert.equal(queues.live('default', 's'), false);
+    assert.equal(queues.routes('default', 's', 'q'), false);
   });
 
   test('queues unpolled past the window are forgotten as new ones come', () => {
@@ -35,7 +35,7 @@ describe('StickyQueues', () => {
     for (let i = 0; i < 300; i++) queues.polling('default', `plain-${i}`, undefined).done();
     now += STICKY_POLLER_WINDOW_MS + 1;
     const { done } = queues.polling('default', 'q', 'new');
-    assert.equal(queues.live('default', 'new'), true);
+    assert.equal(queues.routes('default', 'new', 'q'), true);
     done();
     assert.equal(queues.size, 1, 'only the new queue is remembered');
   });

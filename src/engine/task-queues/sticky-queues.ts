@@ -101,11 +101,6 @@ export class StickyQueues {
     return false;
   }
 
-  /** Whether the sticky queue's worker polls this engine process (or did within the window). */
-  live(namespace: string, stickyQueue: string): boolean {
-    return this.#live(workflowKey(namespace, stickyQueue), this.#now());
-  }
-
   #live(key: string, nowMs: number): boolean {
     return !this.#gone.has(key) && isLive(this.#sticky.get(key), nowMs);
   }
