@@ -15,7 +15,7 @@ const CACHE = path.join(REPO, 'node_modules', '.cache', 'reprise-bench');
 
 /** What the results say about the hosts (the `hosts` param of a workload that forks them). */
 export const COMPILED_HOSTS_PARAM =
-  'compiled ahead of time (esbuild, one ESM file each), started with plain node (no tsx), workflows bundled ahead of time (workflowBundle)';
+  'compiled ahead of time (esbuild, ESM, split where Reprise imports lazily), started with plain node (no tsx), workflows bundled ahead of time (workflowBundle)';
 
 /**
  * Packages the bundles import from node_modules: better-sqlite3 loads a native addon, esbuild
