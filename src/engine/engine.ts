@@ -207,9 +207,9 @@ export class Engine {
     }
     // Loaded when first asked for: an embedded engine never loads the HTTP server (Hono, the
     // OpenAPI document, the web UI).
-    const { engineHttpApp, serveHttp } = await import('../transport/http/http-server.ts');
-    const app = engineHttpApp(this.connection, { ...options, logger: this.#deps.logger });
-    const server = await serveHttp(app, options);
+    const { engineHttp, serveHttp } = await import('../transport/http/http-server.ts');
+    const http = engineHttp(this.connection, { ...options, logger: this.#deps.logger });
+    const server = await serveHttp(http, options);
     if (this.#closing.signal.aborted) {
       // close() ran while the server started: it did not see this one.
       await server.close();

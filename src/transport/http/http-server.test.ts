@@ -2,7 +2,7 @@
 // how errors cross as their classes, and long-polls that end with their caller. A real engine on
 // a SQLite file, real HTTP on loopback.
 import assert from 'node:assert/strict';
-import { createServer as createHttpServer } from 'node:http';
+import { createServer as createHttpServer, request } from 'node:http';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
@@ -26,7 +26,7 @@ import {
   IDLE_SOCKET_TIMEOUT_MS,
   MAX_POLL_ID_LENGTH,
 } from './http-connection.ts';
-import { engineHttpApp, MAX_EARLY_CANCELS, OpenPolls, serveHttp } from './http-server.ts';
+import { engineHttp, MAX_EARLY_CANCELS, OpenPolls, serveHttp } from './http-server.ts';
 
 const start = (workflowId: string): StartWorkflowRequest => ({
   namespace: 'default',
@@ -223,6 +223,40 @@ describe('the HTTP API', () => {
       waitMs: 5_000,
     });
     assert.equal(task?.kind === 'workflow' ? task.workflowId : undefined, 'edge-after-abort');
+  });
+
+  test('a long-poll whose connection is cut ends in the engine, and its task goes to the next poll', async () => {
+    // A caller that dies sends no _cancelPoll: the server sees its connection close.
+    const taskQueue = 'http-edge-cut';
+    const body = JSON.stringify({
+      namespace: 'default',
+      taskQueue,
+      identity: 'cut',
+      waitMs: 30_000,
+    });
+    const cut = request(`${server.url}/api/v1/pollWorkflowTask`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+    });
+    cut.on('error', () => undefined);
+    cut.end(body);
+    await waitFor(
+      () => engine.deps.pollers.count('default', taskQueue, 'workflow') === 1,
+      'the poll to wait in the engine',
+    );
+    cut.destroy();
+    await waitFor(
+      () => engine.deps.pollers.count('default', taskQueue, 'workflow') === 0,
+      'the engine to drop the poll whose connection closed',
+    );
+    await engine.connection.startWorkflow({ ...start('edge-after-cut'), taskQueue });
+    const task = await httpConnection({ address: server.url }).pollWorkflowTask({
+      namespace: 'default',
+      taskQueue,
+      identity: 'edge',
+      waitMs: 5_000,
+    });
+    assert.equal(task?.kind === 'workflow' ? task.workflowId : undefined, 'edge-after-cut');
   });
 
   test('a task handed to a poll as its caller aborts it is answered, not lost', async () => {
@@ -454,7 +488,7 @@ describe('reaching a server', () => {
     const tmp = tempDir();
     const engine = await Engine.open({ store: `sqlite:${tmp.dir}/closed.db` });
     await engine.close();
-    const server = await serveHttp(engineHttpApp(engine.connection), { port: 0 });
+    const server = await serveHttp(engineHttp(engine.connection), { port: 0 });
     try {
       const e = await httpConnection({ address: server.url })
         .pollWorkflowTask({ namespace: 'default', taskQueue: 'q', identity: 'e', waitMs: 10 })

@@ -518,7 +518,7 @@ function methodPath(
 }
 
 /**
- * The OpenAPI 3.1 document of the HTTP API that `engineHttpApp` serves: a `POST /api/v1/<method>`
+ * The OpenAPI 3.1 document of the HTTP API that `engineHttp` serves: a `POST /api/v1/<method>`
  * for each `EngineApi` method, `/api/v1/_cancelPoll`, `/api/v1/health` and this document's own
  * route; with `bearer`, the bearer security every route then wants. A new document each call.
  */
