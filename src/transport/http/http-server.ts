@@ -169,7 +169,8 @@ export function engineHttp(api: EngineApi, options: HttpApiOptions = {}): Engine
     method: EngineApiMethod,
     text: string,
     pollId: string | undefined,
-    gone: AbortSignal,
+    /** Aborted when the caller goes away: asked for by a long-poll only. */
+    gone: () => AbortSignal,
   ): Promise<{ status: number; body: string }> => {
     const path = `${API_PREFIX}${method}`;
     let request: unknown;
@@ -191,7 +192,7 @@ export function engineHttp(api: EngineApi, options: HttpApiOptions = {}): Engine
     }
     try {
       const result = LONG_POLL_METHODS.has(method)
-        ? await polls.run(pollId, gone, (signal) => call(api, method, request, signal))
+        ? await polls.run(pollId, gone(), (signal) => call(api, method, request, signal))
         : await call(api, method, request);
       return { status: 200, body: JSON.stringify(result === undefined ? {} : { result }) };
     } catch (e) {
@@ -213,7 +214,7 @@ export function engineHttp(api: EngineApi, options: HttpApiOptions = {}): Engine
       method as EngineApiMethod,
       text,
       c.req.header(POLL_ID_HEADER),
-      c.req.raw.signal,
+      () => c.req.raw.signal,
     );
     return new Response(body, { status, headers: { 'content-type': 'application/json' } });
   });
@@ -241,16 +242,21 @@ export function engineHttp(api: EngineApi, options: HttpApiOptions = {}): Engine
     const length = Number(headers['content-length']);
     if (!Number.isSafeInteger(length) || length > maxRequestBytes) return false;
     const pollId = headers[POLL_ID_HEADER];
-    const gone = new AbortController();
-    res.once('close', () => {
-      if (!res.writableFinished) gone.abort();
-    });
+    // Only a long-poll waits for anything: the other calls need no signal of their caller.
+    const gone = LONG_POLL_METHODS.has(method as EngineApiMethod)
+      ? new AbortController()
+      : undefined;
+    if (gone !== undefined) {
+      res.once('close', () => {
+        if (!res.writableFinished) gone.abort();
+      });
+    }
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => {
       chunks.push(chunk);
     });
     req.once('error', () => {
-      gone.abort();
+      gone?.abort();
     });
     req.once('end', () => {
       const text = Buffer.concat(chunks).toString('utf8');
@@ -258,7 +264,8 @@ export function engineHttp(api: EngineApi, options: HttpApiOptions = {}): Engine
         method as EngineApiMethod,
         text,
         typeof pollId === 'string' ? pollId : undefined,
-        gone.signal,
+        // Asked for by a long-poll only, which has its controller.
+        () => gone?.signal ?? AbortSignal.abort(),
       ).then(({ status, body }) => {
         if (res.destroyed) return;
         res.writeHead(status, {
@@ -299,6 +306,7 @@ function hostNotAllowed(host: string | undefined): HostNotAllowedError {
 
 /** Whether a Content-Type header names JSON (`application/json`, any case, any parameters). */
 function isJson(contentType: string | undefined): boolean {
+  if (contentType === 'application/json') return true; // what Reprise's own connection sends
   return contentType?.split(';')[0]?.trim().toLowerCase() === 'application/json';
 }
 
