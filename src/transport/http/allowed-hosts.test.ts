@@ -95,6 +95,8 @@ test('hostOf lowers the case and drops the port and the trailing dot', () => {
   assert.equal(hostOf('Example.COM.:80'), 'example.com');
   assert.equal(hostOf('[::1]:7233'), '[::1]');
   assert.equal(hostOf('[::1]:99999999'), undefined);
+  assert.equal(hostOf('127.0.0.1:99999'), undefined, 'a port past 65535 is no port');
+  assert.equal(hostOf('127.0.0.1:65535'), '127.0.0.1');
 });
 
 interface Answer {

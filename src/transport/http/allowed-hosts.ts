@@ -83,7 +83,7 @@ export function hostOf(header: string | undefined): string | undefined {
     port = colon === -1 ? undefined : value.slice(colon + 1);
     if (!HOST_NAME.test(host)) return undefined;
   }
-  if (port !== undefined && !/^\d{1,5}$/.test(port)) return undefined;
+  if (port !== undefined && (!/^\d{1,5}$/.test(port) || Number(port) > 65535)) return undefined;
   return host;
 }
 

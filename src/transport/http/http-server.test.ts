@@ -3,7 +3,7 @@
 // a SQLite file, real HTTP on loopback.
 import assert from 'node:assert/strict';
 import { createServer as createHttpServer, request } from 'node:http';
-import { createServer } from 'node:net';
+import { connect as connectSocket, createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { Engine } from '../../engine/engine.ts';
@@ -516,4 +516,139 @@ test('the ends asked for polls that never came are remembered up to a bound, old
   assert.equal(await run('never-0'), 'polled');
   assert.equal(await run(`never-${MAX_EARLY_CANCELS}`), undefined);
   assert.deepEqual(ran, ['never-0']);
+});
+
+describe('the API answered straight from node:http', () => {
+  const tmp = tempDir();
+  let engine: Engine;
+  let server: EngineServer;
+  /** Whether each request was answered by the fast path (true) or left to the app (false). */
+  const taken: boolean[] = [];
+
+  before(async () => {
+    engine = await Engine.open({ store: `sqlite:${tmp.dir}/fast.db` });
+    const http = engineHttp(engine.connection, { apiKey: 'sesame' });
+    server = await serveHttp(
+      {
+        app: http.app,
+        answer: (req, res, closing) => {
+          const answered = http.answer(req, res, closing);
+          taken.push(answered);
+          return answered;
+        },
+      },
+      { port: 0 },
+    );
+  });
+  after(async () => {
+    await server.close();
+    await engine.close();
+    tmp.remove();
+  });
+
+  /** Sends `head` (the request line and headers, CRLF-joined) and `body` on a socket of its own. */
+  function raw(head: string[], body: string): Promise<{ status: number; text: string }> {
+    return new Promise((resolve, reject) => {
+      const socket = connectSocket(server.port, '127.0.0.1', () => {
+        socket.end(
+          `${[...head, `content-length: ${Buffer.byteLength(body)}`, 'connection: close'].join('\r\n')}\r\n\r\n${body}`,
+        );
+      });
+      let text = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (d: string) => (text += d));
+      socket.on('error', reject);
+      socket.on('end', () => {
+        resolve({ status: Number(/^HTTP\/1\.1 (\d+)/.exec(text)?.[1]), text });
+      });
+    });
+  }
+
+  test('a call is answered by the fast path, and reads a body as the app does (a byte-order mark dropped)', async () => {
+    taken.length = 0;
+    const body = Buffer.concat([
+      Buffer.from([0xef, 0xbb, 0xbf]),
+      Buffer.from(JSON.stringify(start('fast-bom'))),
+    ]);
+    const res = await fetch(`${server.url}/api/v1/startWorkflow`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer sesame' },
+      body,
+    });
+    assert.equal(res.status, 200, await res.clone().text());
+    assert.deepEqual(taken, [true]);
+    const described = await engine.connection.describeWorkflow({
+      namespace: 'default',
+      workflowId: 'fast-bom',
+    });
+    assert.equal(described.status, 'Running');
+  });
+
+  test('a request that repeats the Host, the key or the content type is the app’s, refused as before', async () => {
+    const body = JSON.stringify({ namespace: 'default' });
+    const call = ['POST /api/v1/countWorkflows HTTP/1.1'];
+    const ok = [
+      'host: 127.0.0.1',
+      'authorization: Bearer sesame',
+      'content-type: application/json',
+    ];
+    taken.length = 0;
+    assert.equal((await raw([...call, ...ok], body)).status, 200);
+    assert.deepEqual(taken, [true]);
+
+    taken.length = 0;
+    const rebound = await raw([...call, ...ok, 'host: evil.example'], body);
+    assert.equal(rebound.status, 403, rebound.text);
+    assert.match(rebound.text, /HostNotAllowed/);
+    const twoKeys = await raw([...call, ...ok, 'authorization: Bearer other'], body);
+    assert.equal(twoKeys.status, 401, twoKeys.text);
+    const twoTypes = await raw([...call, ...ok, 'content-type: text/plain'], body);
+    assert.equal(twoTypes.status, 400, twoTypes.text);
+    assert.deepEqual(taken, [false, false, false]);
+  });
+
+  test('a request with a Transfer-Encoding is the app’s, whatever its Content-Length says', () => {
+    const http = engineHttp(engine.connection);
+    const req = {
+      method: 'POST',
+      url: '/api/v1/countWorkflows',
+      headers: {
+        host: '127.0.0.1',
+        'content-type': 'application/json',
+        'content-length': '2',
+        'transfer-encoding': 'chunked',
+      },
+      rawHeaders: [],
+    };
+    assert.equal(
+      http.answer(req as never, {} as never, () => false),
+      false,
+    );
+  });
+
+  test('a failure that cannot be put into JSON answers 500, and the server goes on', async () => {
+    const throwing = new Proxy(
+      {},
+      {
+        // A value no failure can be made of (it has no toString).
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+        get: () => () => Promise.reject(Object.create(null) as unknown),
+      },
+    );
+    const broken = await serveHttp(engineHttp(throwing as never), { port: 0 });
+    try {
+      const post = () =>
+        fetch(`${broken.url}/api/v1/countWorkflows`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ namespace: 'default' }),
+        });
+      const first = await post();
+      assert.equal(first.status, 500);
+      assert.equal(await first.text(), 'Internal Server Error');
+      assert.equal((await post()).status, 500, 'the server still answers');
+    } finally {
+      await broken.close();
+    }
+  });
 });

@@ -241,6 +241,9 @@ export function engineHttp(api: EngineApi, options: HttpApiOptions = {}): Engine
     // A body sent in chunks, or one over the limit, is the app's to refuse.
     const length = Number(headers['content-length']);
     if (!Number.isSafeInteger(length) || length > maxRequestBytes) return false;
+    if (headers['transfer-encoding'] !== undefined || hasRepeatedHeader(req.rawHeaders)) {
+      return false;
+    }
     const pollId = headers[POLL_ID_HEADER];
     // Only a long-poll waits for anything: the other calls need no signal of their caller.
     const gone = LONG_POLL_METHODS.has(method as EngineApiMethod)
@@ -252,14 +255,19 @@ export function engineHttp(api: EngineApi, options: HttpApiOptions = {}): Engine
       });
     }
     const chunks: Buffer[] = [];
+    let received = 0;
     req.on('data', (chunk: Buffer) => {
-      chunks.push(chunk);
+      received += chunk.length;
+      // Node's parser reads no more than the Content-Length; a lenient one might.
+      if (received > length) req.destroy();
+      else chunks.push(chunk);
     });
     req.once('error', () => {
       gone?.abort();
     });
     req.once('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
+      // As the app reads a body: UTF-8, a byte-order mark dropped.
+      const text = UTF8.decode(Buffer.concat(chunks));
       void callWith(
         method as EngineApiMethod,
         text,
@@ -275,7 +283,7 @@ export function engineHttp(api: EngineApi, options: HttpApiOptions = {}): Engine
           ...(closing() ? { connection: 'close' } : {}),
         });
         res.end(body);
-      });
+      }, answerFailed(res));
     });
     return true;
   };
@@ -284,6 +292,41 @@ export function engineHttp(api: EngineApi, options: HttpApiOptions = {}): Engine
 
 /** Where the API's calls are: `POST /api/v1/<method>`. */
 const API_PREFIX = '/api/v1/';
+
+const UTF8 = new TextDecoder();
+
+/**
+ * Headers the app reads joined when repeated (`a, b`) and node's `req.headers` keeps the first
+ * of: a request that repeats one is the app's to answer, so that it is answered the same.
+ */
+const JOINED_BY_THE_APP = new Set(['host', 'authorization', 'content-type', 'content-length']);
+
+function hasRepeatedHeader(raw: readonly string[]): boolean {
+  const seen: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = (raw[i] ?? '').toLowerCase();
+    if (!JOINED_BY_THE_APP.has(name)) continue;
+    if (seen.includes(name)) return true;
+    seen.push(name);
+  }
+  return false;
+}
+
+/**
+ * The answer to a call whose answering threw (a failure that cannot be put into JSON, a logger
+ * that throws): 500, as the app answers what throws in it, or a cut connection if the answer had
+ * begun. The process goes on.
+ */
+function answerFailed(res: ServerResponse): () => void {
+  return () => {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    res.writeHead(500, { 'content-type': 'text/plain; charset=UTF-8' });
+    res.end('Internal Server Error');
+  };
+}
 
 /** Whether `path` is the API's (`/api` and below), where refusals are `{ error: WireError }`. */
 function isApiPath(path: string): boolean {
