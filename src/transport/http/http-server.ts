@@ -54,8 +54,9 @@ export interface EngineHttp {
   /**
    * Answers an API call straight from node:http, without the app's Request and Response objects
    * (a fifth of a millisecond of the engine's CPU a call): `POST /api/v1/<method>` from an
-   * allowed Host, with the key if one is wanted, a JSON body of a known length within the limit.
-   * False for any other request, untouched: the app answers it, refusals and all.
+   * allowed Host, with the key if one is wanted, a JSON body of a known length within the limit,
+   * and none of those headers repeated (node keeps the first, the app reads them joined). False
+   * for any other request, untouched: the app answers it, refusals and all.
    */
   readonly answer: (req: IncomingMessage, res: ServerResponse, closing: () => boolean) => boolean;
 }
