@@ -79,10 +79,8 @@ export function engineHttp(api: EngineApi, options: HttpApiOptions = {}): Engine
     }
     return { status: statusOf(wire.code), body: JSON.stringify({ error: wire }) };
   };
-  const refuse = (c: { req: { path: string } }, e: unknown): Response => {
-    const { status, body } = failure(c.req.path, e);
-    return new Response(body, { status, headers: { 'content-type': 'application/json' } });
-  };
+  const refuse = (c: { req: { path: string } }, e: unknown): Response =>
+    jsonResponse(failure(c.req.path, e));
   // First, before the key and every route: a page that rebound its name to this server must
   // learn nothing, not even whether it wants a key, and change nothing.
   const allowedHosts = resolveAllowedHosts(options.allowedHosts, options.host);
@@ -211,13 +209,14 @@ export function engineHttp(api: EngineApi, options: HttpApiOptions = {}): Engine
       );
     }
     const text = await c.req.text();
-    const { status, body } = await callWith(
-      method as EngineApiMethod,
-      text,
-      c.req.header(POLL_ID_HEADER),
-      () => c.req.raw.signal,
+    return jsonResponse(
+      await callWith(
+        method as EngineApiMethod,
+        text,
+        c.req.header(POLL_ID_HEADER),
+        () => c.req.raw.signal,
+      ),
     );
-    return new Response(body, { status, headers: { 'content-type': 'application/json' } });
   });
   app.all('/api/*', (c) =>
     refuse(
@@ -295,6 +294,14 @@ export function engineHttp(api: EngineApi, options: HttpApiOptions = {}): Engine
 const API_PREFIX = '/api/v1/';
 
 const UTF8 = new TextDecoder();
+
+/** An answer of the app: `body`, JSON already. */
+function jsonResponse(answer: { status: number; body: string }): Response {
+  return new Response(answer.body, {
+    status: answer.status,
+    headers: { 'content-type': 'application/json' },
+  });
+}
 
 /**
  * Headers the app reads joined when repeated (`a, b`) and node's `req.headers` keeps the first
