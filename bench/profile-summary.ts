@@ -3,8 +3,10 @@
 // package, and inclusive time of the project's own functions.
 // Usage: tsx bench/profile-summary.ts <file.cpuprofile | dir> [--top N] [--window FILE]
 // With a directory, the profile with the most non-idle time is summarised (the repetition
-// process, not the idle runner). --window keeps only the samples taken inside the measured
-// phase the workload marked (run the bench with BENCH_PROFILE_WINDOW=FILE).
+// process, not the idle runner), after a list of them all, to pick another by its file. --window keeps only the samples taken inside the measured
+// phase the workload marked (run the bench with BENCH_PROFILE_WINDOW=FILE); a host's profile
+// (BENCH_PROFILE_HOSTS=DIR) takes the phase of the repetition that ran inside it. Code the bench
+// compiled (repetitions, hosts) is named by its compiled file, `compiled:<file>`.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
@@ -27,11 +29,14 @@ interface Profile {
 }
 
 const ROOT = process.cwd();
+/** Where bench/lib/compile-hosts.ts writes the files it compiles. */
+const COMPILED = '/node_modules/.cache/reprise-bench/';
 
 function place(url: string): string {
   if (url === '') return '(native/V8)';
   if (url.startsWith('node:')) return url;
   const path = url.startsWith('file://') ? new URL(url).pathname : url;
+  if (path.includes(COMPILED)) return `compiled:${path.slice(path.lastIndexOf('/') + 1)}`;
   const nm = path.lastIndexOf('/node_modules/');
   if (nm >= 0) {
     const rest = path.slice(nm + '/node_modules/'.length).split('/');
@@ -70,18 +75,27 @@ interface Window {
   endUs: number;
 }
 
-/** The measured phase of process `pid`, from the marks file. */
-function readWindow(marksFile: string, pid: number): Window | undefined {
-  let startUs: number | undefined;
-  let endUs: number | undefined;
+/**
+ * The measured phase of process `pid`, from the marks file; for a process that marked none (a
+ * host), that of the repetition whose phase fell inside the profile's time (`span`).
+ */
+function readWindow(marksFile: string, pid: number, span: Window): Window | undefined {
+  const byPid = new Map<number, Partial<Window>>();
   for (const line of readFileSync(marksFile, 'utf8').split('\n')) {
     if (line.trim() === '') continue;
     const m = JSON.parse(line) as { pid: number; phase: string; us: number };
-    if (m.pid !== pid) continue;
-    if (m.phase === 'start') startUs = m.us;
-    else if (m.phase === 'end') endUs = m.us;
+    const w = byPid.get(m.pid) ?? {};
+    if (m.phase === 'start') w.startUs = m.us;
+    else if (m.phase === 'end') w.endUs = m.us;
+    byPid.set(m.pid, w);
   }
-  return startUs !== undefined && endUs !== undefined ? { startUs, endUs } : undefined;
+  const whole = (w: Partial<Window> | undefined): w is Window =>
+    w?.startUs !== undefined && w.endUs !== undefined;
+  const own = byPid.get(pid);
+  if (whole(own)) return own;
+  return [...byPid.values()]
+    .filter(whole)
+    .find((w) => w.startUs >= span.startUs && w.endUs <= span.endUs);
 }
 
 /** CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile */
@@ -92,7 +106,8 @@ function pidOf(file: string): number {
 
 function summarise(file: string, marksFile: string | undefined): Summary {
   const p = JSON.parse(readFileSync(file, 'utf8')) as Profile;
-  const window = marksFile === undefined ? undefined : readWindow(marksFile, pidOf(file));
+  const span = { startUs: p.startTime, endUs: p.endTime };
+  const window = marksFile === undefined ? undefined : readWindow(marksFile, pidOf(file), span);
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
@@ -124,7 +139,8 @@ function summarise(file: string, marksFile: string | undefined): Summary {
       const f = byId.get(cur)?.callFrame;
       if (f === undefined) continue;
       const url = f.url.startsWith('file://') ? new URL(f.url).pathname : f.url;
-      if (!url.startsWith(ROOT) || url.includes('/node_modules/')) continue;
+      const ours = url.startsWith(ROOT) && !url.includes('/node_modules/');
+      if (!ours && !url.includes(COMPILED)) continue;
       const k = fnKey(f);
       if (seen.has(k)) continue;
       seen.add(k);
@@ -153,7 +169,9 @@ const n = Number(option('--top') ?? '25');
 const marks = option('--window');
 const target = args.find((a, i) => !a.startsWith('--') && !(args[i - 1] ?? '').startsWith('--'));
 if (target === undefined) {
-  console.error('usage: tsx bench/profile-summary.ts <file.cpuprofile | dir> [--top N]');
+  console.error(
+    'usage: tsx bench/profile-summary.ts <file.cpuprofile | dir> [--top N] [--window FILE]',
+  );
   process.exit(2);
 }
 const files = statSync(target).isDirectory()
@@ -169,6 +187,13 @@ if (s === undefined) {
   console.error(`no .cpuprofile in ${target}`);
   process.exit(2);
 }
+if (summaries.length > 1) {
+  console.log(`# ${String(summaries.length)} profiles in ${target}, busiest first`);
+  for (const o of summaries) {
+    console.log(`${((o.totalMs - o.idleMs) / 1000).toFixed(2).padStart(8)} s busy  ${o.file}`);
+  }
+  console.log('');
+}
 const busy = s.totalMs - s.idleMs;
 console.log(
   `# ${relative(ROOT, s.file)}${s.windowed ? ' (measured phase only)' : ' (whole process)'}`,
@@ -180,5 +205,5 @@ console.log('\n## self time by function');
 for (const l of top(s.self, n, busy)) console.log(l);
 console.log('\n## self time by file / package');
 for (const l of top(s.selfByFile, n, busy)) console.log(l);
-console.log('\n## inclusive time, project functions');
+console.log('\n## inclusive time, project functions (and compiled ones)');
 for (const l of top(s.inclusive, n, busy)) console.log(l);

@@ -15,8 +15,12 @@ export type RepMessage =
     }
   | { type: 'error'; message: string };
 
-/** Node flags for grandchildren: the repetition's own, minus profiling (one profile per rep). */
-export function childExecArgv(execArgv: readonly string[]): string[] {
+/**
+ * Node flags for grandchildren (hosts, SQLite writers): the repetition's own, minus profiling (one
+ * profile per rep), plus a CPU profile of each into `profileDir` if given (BENCH_PROFILE_HOSTS;
+ * written when the process exits by itself, so not for a host the workload kills).
+ */
+export function childExecArgv(execArgv: readonly string[], profileDir?: string): string[] {
   const out: string[] = [];
   for (let i = 0; i < execArgv.length; i++) {
     const a = execArgv[i] ?? '';
@@ -25,6 +29,9 @@ export function childExecArgv(execArgv: readonly string[]): string[] {
       continue;
     }
     out.push(a);
+  }
+  if (profileDir !== undefined && profileDir !== '') {
+    out.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--cpu-prof-interval=100');
   }
   return out;
 }
@@ -61,7 +68,7 @@ export class RepChannel {
     return {
       options,
       rep,
-      childExecArgv: childExecArgv(process.execArgv),
+      childExecArgv: childExecArgv(process.execArgv, process.env['BENCH_PROFILE_HOSTS']),
       compiledHosts,
       log: (message) => {
         void this.send({ type: 'log', message });
