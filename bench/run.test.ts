@@ -1,14 +1,15 @@
 // The runner end to end, as `npm run bench` runs it: compiled repetitions and hosts, real child
 // processes, a real SQLite file, HTTP on 127.0.0.1.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 
 const RUN = new URL('./run.ts', import.meta.url).pathname;
+const PROFILE_SUMMARY = new URL('./profile-summary.ts', import.meta.url).pathname;
 const MARKER_VAR = 'BENCH_TEST_MARKER';
 
 /** The live processes whose environment holds `marker` (every process the runner started). */
@@ -38,7 +39,10 @@ after(() => {
  * the lines it wrote to `--out`. Its exit is awaited, not the end of its output: a process it
  * left running would hold the output open.
  */
-async function runBench(args: readonly string[]): Promise<{
+async function runBench(
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Promise<{
   code: number | null;
   lines: string[];
   stderr: string;
@@ -47,7 +51,7 @@ async function runBench(args: readonly string[]): Promise<{
   const marker = randomUUID();
   const out = join(dir, `${marker}.jsonl`);
   const child = spawn(process.execPath, ['--import', 'tsx', RUN, ...args, '--out', out], {
-    env: { ...process.env, [MARKER_VAR]: marker },
+    env: { ...process.env, ...env, [MARKER_VAR]: marker },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -205,4 +209,40 @@ describe('bench/run.ts --mode service', () => {
     assert.equal(r.code, 2);
     assert.match(r.stderr, /--workers is for --mode service/);
   });
+});
+
+describe('BENCH_PROFILE_HOSTS', () => {
+  test(
+    "profiles each host a repetition forks, and profile-summary lists them and reads a host's measured phase",
+    { timeout: 120_000 },
+    async () => {
+      const profiles = join(dir, `profiles-${randomUUID()}`);
+      mkdirSync(profiles);
+      const window = join(profiles, 'window.json');
+      const r = await runBench(['W1', '--mode', 'service', '--scale', 'smoke', '--reps', '1'], {
+        BENCH_PROFILE_HOSTS: profiles,
+        BENCH_PROFILE_WINDOW: window,
+      });
+      assert.equal(r.code, 0, r.stderr);
+      // The engine's host and the worker's: the repetition itself was not asked to profile.
+      const files = readdirSync(profiles).filter((f) => f.endsWith('.cpuprofile'));
+      assert.equal(files.length, 2, files.join(', '));
+      for (const f of files) {
+        const profile = JSON.parse(readFileSync(join(profiles, f), 'utf8')) as {
+          nodes: unknown[];
+          samples: unknown[];
+        };
+        assert.ok(profile.nodes.length > 0 && profile.samples.length > 0, f);
+      }
+      const summary = execFileSync(
+        process.execPath,
+        ['--import', 'tsx', PROFILE_SUMMARY, profiles, '--window', window, '--top', '5'],
+        { encoding: 'utf8' },
+      );
+      assert.match(summary, /^# 2 profiles in /m);
+      for (const f of files) assert.ok(summary.includes(f), `${f} listed`);
+      // Neither host marked a phase: each takes the repetition's, which ran inside it.
+      assert.match(summary, /\(measured phase only\)/);
+    },
+  );
 });
