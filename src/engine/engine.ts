@@ -58,6 +58,7 @@ import {
 import { patchSchedule } from './ops/schedules/patch-schedule.ts';
 import { updateSchedule } from './ops/schedules/update-schedule.ts';
 import { QueryDispatcher } from './task-queues/query-dispatcher.ts';
+import { withEitherSignal } from '../util/linked-signal.ts';
 import { TimerLoop } from './timers/timer-loop.ts';
 import type { EngineServer, HttpApiOptions } from '../transport/http/http-server.ts';
 
@@ -262,20 +263,6 @@ export class Engine {
     const closing = this.#closing.signal;
     // Every long-poll and result waiter listens on it at once: many listeners are expected.
     setMaxListeners(0, closing);
-    // One combined signal per caller signal (a worker passes the same one to every poll), so
-    // long-polls do not pile listeners onto the engine's closing signal.
-    const combined = new WeakMap<AbortSignal, AbortSignal>();
-    const both = (signal: AbortSignal | undefined): AbortSignal => {
-      if (!signal) return closing;
-      let c = combined.get(signal);
-      if (!c) {
-        c = AbortSignal.any([signal, closing]);
-        // Each of the caller's long-polls listens on it (a worker keeps several open).
-        setMaxListeners(0, c);
-        combined.set(signal, c);
-      }
-      return c;
-    };
     return refusedOnceClosed(closing, {
       startWorkflow: (req) => startWorkflow(d, req),
       signalWorkflow: (req) => signalWorkflow(d, req),
@@ -304,14 +291,17 @@ export class Engine {
         d.registrations.forget(req.namespace, req.taskQueue);
         return { maxPayloadBytes: d.limits.maxPayloadBytes };
       },
-      pollWorkflowTask: (req, signal) => pollWorkflowTask(d, q, req, both(signal)),
+      // Ended by the caller's signal or by close(); linked to neither once it answers.
+      pollWorkflowTask: (req, signal) =>
+        withEitherSignal(signal, closing, (s) => pollWorkflowTask(d, q, req, s)),
       completeWorkflowTask: (req) => completeWorkflowTask(d, req),
       failWorkflowTask: (req) => failWorkflowTask(d, req),
       respondQueryTask: (req) => {
         q.respond(req);
         return Promise.resolve();
       },
-      pollActivityTask: (req, signal) => pollActivityTask(d, req, both(signal)),
+      pollActivityTask: (req, signal) =>
+        withEitherSignal(signal, closing, (s) => pollActivityTask(d, req, s)),
       shutdownWorker: (req) => shutdownWorker(d, q, req),
       completeActivityTask: (req) => completeActivityTask(d, req),
       failActivityTask: (req) => failActivityTask(d, req),

@@ -2,7 +2,9 @@
 // fixed-size suppliers (no promise or call beyond the semaphore's on a task's path), or the
 // user's custom supplier (and the resource-based one, built as a custom one) behind the same
 // interface.
+import { setMaxListeners } from 'node:events';
 import { abortableDelay } from '../util/abortable-delay.ts';
+import { withEitherSignal } from '../util/linked-signal.ts';
 import type { Logger } from '../logger.ts';
 import { Semaphore } from '../util/semaphore.ts';
 import { promiseOf } from '../util/promise-of.ts';
@@ -108,6 +110,8 @@ export class SuppliedSlots<T> implements TaskSlots<T> {
     this.#infoOf = opts.infoOf;
     this.#logger = opts.logger;
     this.#retryMs = opts.retryMs ?? RESERVE_RETRY_MS;
+    // Every reservation waiting (a poll's, a local activity's) listens for the stop.
+    setMaxListeners(0, this.#stop.signal);
   }
 
   acquireUnlessStopped(): Promise<SuppliedSlot | false> {
@@ -115,7 +119,7 @@ export class SuppliedSlots<T> implements TaskSlots<T> {
   }
 
   acquireUntil(abort: AbortSignal): Promise<SuppliedSlot | false> {
-    return this.#reserve(AbortSignal.any([abort, this.#stop.signal]));
+    return withEitherSignal(abort, this.#stop.signal, (signal) => this.#reserve(signal));
   }
 
   async #reserve(signal: AbortSignal): Promise<SuppliedSlot | false> {
