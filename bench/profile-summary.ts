@@ -3,10 +3,11 @@
 // package, and inclusive time of the project's own functions.
 // Usage: tsx bench/profile-summary.ts <file.cpuprofile | dir> [--top N] [--window FILE]
 // With a directory, the profile with the most non-idle time is summarised (the repetition
-// process, not the idle runner), after a list of them all, to pick another by its file. --window keeps only the samples taken inside the measured
-// phase the workload marked (run the bench with BENCH_PROFILE_WINDOW=FILE); a host's profile
-// (BENCH_PROFILE_HOSTS=DIR) takes the phase of the repetition that ran inside it. Code the bench
-// compiled (repetitions, hosts) is named by its compiled file, `compiled:<file>`.
+// process, not the idle runner), after a list of them all, to pick another by its file.
+// --window keeps only the samples taken inside the measured phase the workload marked (run the
+// bench with BENCH_PROFILE_WINDOW=FILE); a host's profile (BENCH_PROFILE_HOSTS=DIR) takes the
+// phase of the repetition that ran inside it. Code the bench compiled (repetitions, hosts) is
+// named by its compiled file, `compiled:<file>`.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 

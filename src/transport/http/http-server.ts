@@ -17,6 +17,7 @@ import type { Logger } from '../../logger.ts';
 import { ENGINE_API_METHODS, LONG_POLL_METHODS } from '../engine-api.ts';
 import type { EngineApi, EngineApiMethod } from '../engine-api.ts';
 import { uiApp } from '../../ui/ui-app.ts';
+import { withEitherSignal } from '../../util/linked-signal.ts';
 import { hostOf, isAllowedHost, resolveAllowedHosts } from './allowed-hosts.ts';
 import { MAX_POLL_ID_LENGTH, POLL_ID_HEADER } from './http-connection.ts';
 import { serveOpenApi } from './openapi.ts';
@@ -395,7 +396,7 @@ export class OpenPolls {
     const ended = new AbortController();
     this.#open.set(pollId, ended);
     try {
-      return await poll(AbortSignal.any([gone, ended.signal]));
+      return await withEitherSignal(gone, ended.signal, poll);
     } finally {
       // Another poll may have taken the id since (a caller that reuses ids): leave its entry.
       if (this.#open.get(pollId) === ended) this.#open.delete(pollId);
