@@ -7,7 +7,11 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
+import { SqliteStore } from '../store/sqlite/sqlite-store.ts';
+import { counted } from '../../test/helpers/counted-store.ts';
+import { ManualClock } from './clock.ts';
 import { Engine } from './engine.ts';
+import { READ_AHEAD_MAX_AGE_MS } from './task-queues/read-ahead.ts';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -51,6 +55,34 @@ describe("a long-poll's signal", () => {
       assert.ok(grownPerPoll < 25, `the heap grew ${grownPerPoll.toFixed(0)} bytes a poll`);
     } finally {
       await engine.close();
+    }
+  });
+
+  test('a poll its caller ends answers at once, without reading its queue again', async () => {
+    const sqlite = await SqliteStore.open({ path: join(dir, 'reads.db') });
+    const { store, calls } = counted(sqlite);
+    const clock = new ManualClock();
+    const engine = await Engine.open({ store, clock });
+    try {
+      const caller = new AbortController();
+      const answer = engine.connection.pollActivityTask(
+        { namespace: 'default', taskQueue: 'idle', identity: 'poller', waitMs: 60_000 },
+        caller.signal,
+      );
+      while (engine.deps.pollers.count('default', 'idle', 'activity') !== 1) {
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      const reads = calls.get('findTasks') ?? 0;
+      assert.ok(reads >= 1, 'the poll read its queue before it waited');
+      // Past the age at which the engine would read the queue again rather than trust that it
+      // found it empty.
+      clock.advance(READ_AHEAD_MAX_AGE_MS + 1);
+      caller.abort();
+      assert.equal(await answer, undefined);
+      assert.equal(calls.get('findTasks') ?? 0, reads, 'no read after the poll was ended');
+    } finally {
+      await engine.close();
+      await sqlite.close();
     }
   });
 });

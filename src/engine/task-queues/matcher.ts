@@ -122,6 +122,9 @@ async function pollQueues<T>(
       const handed = (await waiting.delivered) as T | undefined;
       if (handed !== undefined) return handed;
     }
+    // Ended by its caller or by the engine's close: answered at once, without reading the queue
+    // again (a read that would race the store's close, and that no one waits for).
+    if (signal?.aborted) return undefined;
   }
 }
 
