@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events';
 import { IllegalStateError } from '../errors.ts';
 import { defaultLogger } from '../logger.ts';
 import type { Logger } from '../logger.ts';
@@ -58,7 +57,7 @@ import {
 import { patchSchedule } from './ops/schedules/patch-schedule.ts';
 import { updateSchedule } from './ops/schedules/update-schedule.ts';
 import { QueryDispatcher } from './task-queues/query-dispatcher.ts';
-import { withEitherSignal } from '../util/linked-signal.ts';
+import { SharedSignal, withEitherSignal } from '../util/linked-signal.ts';
 import { TimerLoop } from './timers/timer-loop.ts';
 import type { EngineServer, HttpApiOptions } from '../transport/http/http-server.ts';
 
@@ -260,9 +259,9 @@ export class Engine {
   #makeConnection(): EngineApi {
     const d = this.#deps;
     const q = this.#queries;
-    const closing = this.#closing.signal;
-    // Every long-poll and result waiter listens on it at once: many listeners are expected.
-    setMaxListeners(0, closing);
+    // Every long-poll and every result and update wait listens on it at once, each for as long
+    // as it runs: through a SharedSignal, which takes a listener on and off in O(1).
+    const closing = new SharedSignal(this.#closing.signal);
     return refusedOnceClosed(closing, {
       startWorkflow: (req) => startWorkflow(d, req),
       signalWorkflow: (req) => signalWorkflow(d, req),
@@ -329,7 +328,7 @@ export class Engine {
  * more calls, whatever the store (a worker's polls back off, where answers of "nothing yet" from
  * a store its owner keeps open had it poll again at once, without end).
  */
-function refusedOnceClosed(closing: AbortSignal, api: EngineApi): EngineApi {
+function refusedOnceClosed(closing: SharedSignal, api: EngineApi): EngineApi {
   const guarded: Record<string, unknown> = {};
   for (const [name, call] of Object.entries(api) as [string, (...a: unknown[]) => unknown][]) {
     guarded[name] = (...args: unknown[]) =>

@@ -1,4 +1,5 @@
 import { EngineClosedError } from '../errors.ts';
+import { onAbort, type AbortSource } from '../util/linked-signal.ts';
 import type { Clock } from './clock.ts';
 
 /**
@@ -31,7 +32,7 @@ export class Notifier {
    * Resolves when `key` is notified, `timeoutMs` of real time passes, or `signal` aborts,
    * whichever comes first. Never rejects.
    */
-  wait(key: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+  wait(key: string, timeoutMs: number, signal?: AbortSource): Promise<void> {
     return this.waitCancellable(key, timeoutMs, signal).done;
   }
 
@@ -39,7 +40,7 @@ export class Notifier {
   waitCancellable(
     key: string,
     timeoutMs: number,
-    signal?: AbortSignal,
+    signal?: AbortSource,
   ): { done: Promise<void>; cancel: () => void } {
     let cancel = (): void => undefined;
     const done = new Promise<void>((resolve) => {
@@ -54,14 +55,15 @@ export class Notifier {
       }
       const finish = (): void => {
         clearTimeout(timer);
-        signal?.removeEventListener('abort', finish);
+        offAbort?.();
         const s = this.#waiters.get(key);
         s?.delete(finish);
         if (s?.size === 0) this.#waiters.delete(key);
         resolve();
       };
       const timer = setTimeout(finish, timeoutMs);
-      signal?.addEventListener('abort', finish, { once: true });
+      // The engine's close is shared by every waiter: a SharedSignal takes this in O(1).
+      const offAbort = signal && onAbort(signal, finish);
       set.add(finish);
       cancel = finish;
     });

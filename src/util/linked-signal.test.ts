@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { describe, test } from 'node:test';
-import { withEitherSignal } from './linked-signal.ts';
+import { SharedSignal, withEitherSignal } from './linked-signal.ts';
 
 /** Resolves with the reason `signal` aborts with. */
 function aborted(signal: AbortSignal): Promise<unknown> {
@@ -54,5 +54,59 @@ describe('withEitherSignal', () => {
     assert.equal(await withEitherSignal(done, other, (s) => Promise.resolve(s)), done);
     assert.equal(await withEitherSignal(other, done, (s) => Promise.resolve(s)), done);
     assert.equal(getEventListeners(other, 'abort').length, 0);
+  });
+});
+
+describe('SharedSignal', () => {
+  test('listens to its signal once, however many listen to it, and calls each once', () => {
+    const controller = new AbortController();
+    const shared = new SharedSignal(controller.signal);
+    const heard: number[] = [];
+    const offs = Array.from({ length: 1000 }, (_, i) =>
+      shared.listen(() => {
+        heard.push(i);
+      }),
+    );
+    assert.equal(getEventListeners(controller.signal, 'abort').length, 1);
+    // Taken off again: not called.
+    for (const off of offs.slice(0, 400)) off();
+    controller.abort('closed');
+    assert.equal(shared.aborted, true);
+    assert.equal(shared.reason, 'closed');
+    assert.deepEqual(
+      heard,
+      Array.from({ length: 600 }, (_, i) => 400 + i),
+    );
+    // Once aborted, a listener is never called, as with addEventListener.
+    shared.listen(() => {
+      heard.push(-1);
+    })();
+    controller.abort('again');
+    assert.equal(heard.length, 600);
+  });
+
+  test('withEitherSignal hands a call a signal of its own, never the shared one', async () => {
+    const controller = new AbortController();
+    const shared = new SharedSignal(controller.signal);
+    const seen = await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        withEitherSignal(i % 2 === 0 ? undefined : new AbortController().signal, shared, (s) => {
+          assert.notEqual(s, controller.signal);
+          return Promise.resolve(s);
+        }),
+      ),
+    );
+    assert.equal(getEventListeners(controller.signal, 'abort').length, 1);
+    assert.equal(new Set(seen).size, 100);
+    // Settled calls are let go of: the abort reaches only the one still running.
+    const running = withEitherSignal(undefined, shared, (s) => aborted(s));
+    controller.abort('closing');
+    assert.equal(await running, 'closing');
+    assert.ok(seen.every((s) => !s.aborted));
+    // Already aborted: the call gets the shared signal's own, aborted.
+    assert.equal(
+      await withEitherSignal(undefined, shared, (s) => Promise.resolve(s)),
+      controller.signal,
+    );
   });
 });

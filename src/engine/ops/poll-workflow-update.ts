@@ -11,6 +11,7 @@ import { RECHECK_INTERVAL_MS, engineClosedError, runKey } from '../notifier.ts';
 import { parseRunState } from '../run-state.ts';
 import { findRunOrThrow } from './find-run.ts';
 import { parseRequest } from './parse-request.ts';
+import type { AbortSource } from '../../util/linked-signal.ts';
 
 export const WaitForStageSchema = z.enum(['Accepted', 'Completed']);
 
@@ -30,7 +31,7 @@ export const PollUpdateSchema = z.object({
 export async function pollWorkflowUpdate(
   deps: EngineDeps,
   input: PollWorkflowUpdateRequest,
-  signal?: AbortSignal,
+  signal?: AbortSource,
 ): Promise<UpdateWorkflowResponse> {
   const req = parseRequest(PollUpdateSchema, input, 'poll workflow update');
   const run = await findRunOrThrow(deps, req);
@@ -103,7 +104,7 @@ export async function waitForUpdate(
     updateId: string;
     waitForStage: 'Accepted' | 'Completed';
     waitMs: number;
-    signal: AbortSignal | undefined;
+    signal: AbortSource | undefined;
   },
 ): Promise<UpdateWorkflowResponse> {
   const deadline = Date.now() + req.waitMs;

@@ -16,6 +16,7 @@ import { engineClosedError, runClosedKey } from '../notifier.ts';
 import { parseRunState } from '../run-state.ts';
 import { cachedRunningRun, findRunOrThrow } from './find-run.ts';
 import { parseRequest } from './parse-request.ts';
+import type { AbortSource } from '../../util/linked-signal.ts';
 
 export const RefSchema = z.object({
   namespace: z.string().min(1),
@@ -80,7 +81,7 @@ export const OutcomeSchema = RefSchema.extend({ waitMs: z.number().int().nonnega
 export async function getWorkflowOutcome(
   deps: EngineDeps,
   input: GetWorkflowOutcomeRequest,
-  signal?: AbortSignal,
+  signal?: AbortSource,
 ): Promise<WorkflowOutcome | undefined> {
   const req = parseRequest(OutcomeSchema, input, 'get workflow result');
   const deadline = Date.now() + req.waitMs;

@@ -38,6 +38,7 @@ import {
   resolvePolicies,
   terminateForNewStart,
 } from './workflow-id-policy.ts';
+import type { AbortSource } from '../../util/linked-signal.ts';
 
 export const UpdateWithStartSchema = z.object({
   start: StartWorkflowSchema,
@@ -69,7 +70,7 @@ const MAX_ROUNDS = 10;
 export async function updateWithStartWorkflow(
   deps: EngineDeps,
   input: UpdateWithStartWorkflowRequest,
-  signal?: AbortSignal,
+  signal?: AbortSource,
 ): Promise<UpdateWithStartResponse> {
   const req = parseRequest(UpdateWithStartSchema, input, 'update with start');
   const { start, update } = req;

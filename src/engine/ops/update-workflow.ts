@@ -17,6 +17,7 @@ import {
   WaitForStageSchema,
   waitForUpdate,
 } from './poll-workflow-update.ts';
+import type { AbortSource } from '../../util/linked-signal.ts';
 
 /** Runs an update follows as they hand on to new runs before accepting it, in one call. */
 const MAX_HAND_ONS = 10;
@@ -49,7 +50,7 @@ export const UpdateSchema = z.object({
 export async function updateWorkflow(
   deps: EngineDeps,
   input: UpdateWorkflowRequest,
-  signal?: AbortSignal,
+  signal?: AbortSource,
 ): Promise<UpdateWorkflowResponse> {
   const req = parseRequest(UpdateSchema, input, 'update workflow');
   checkPayload(deps, `The input of update '${req.name}'`, req.args);
