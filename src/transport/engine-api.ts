@@ -184,6 +184,20 @@ export const LONG_POLL_METHODS: ReadonlySet<EngineApiMethod> = new Set([
   'pollActivityTask',
 ]);
 
+/**
+ * The methods whose answer may wait on a run or a worker, for as long as the request allows: the
+ * long-polls, and result, update and query waits. Every other method answers as soon as the
+ * engine has read or written its store.
+ */
+export const WAITING_METHODS: ReadonlySet<EngineApiMethod> = new Set([
+  ...LONG_POLL_METHODS,
+  'getWorkflowOutcome',
+  'updateWorkflow',
+  'pollWorkflowUpdate',
+  'updateWithStartWorkflow',
+  'queryWorkflow',
+]);
+
 export interface AddSearchAttributesRequest {
   namespace: string;
   /**

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { setMaxListeners } from 'node:events';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { InvalidArgumentError, UnavailableError } from '../../errors.ts';
-import { ENGINE_API_METHODS, LONG_POLL_METHODS } from '../engine-api.ts';
+import { ENGINE_API_METHODS, LONG_POLL_METHODS, WAITING_METHODS } from '../engine-api.ts';
 import type { EngineApi, EngineApiMethod } from '../engine-api.ts';
 import { fromWireError, isWireError } from './wire-errors.ts';
 
@@ -46,6 +45,15 @@ export function baseUrl(address: string): string {
  */
 export const IDLE_SOCKET_TIMEOUT_MS = 4_000;
 
+/**
+ * The most sockets a connection opens for calls that do not wait (all but WAITING_METHODS): a
+ * burst of them beyond this queues for a kept-alive socket instead of opening one each. 2,000
+ * starts sent at once, each on a socket of its own, took the server and the client three to four
+ * times as long as through 64 (bench/RESULTS.md, forty-seventh pass); at well under a millisecond
+ * a call on loopback, 64 sockets carry more calls than an engine answers.
+ */
+export const CALL_SOCKETS = 64;
+
 /** The header that names a long-poll, so that its caller can end it: `POST /api/v1/_cancelPoll`. */
 export const POLL_ID_HEADER = 'x-reprise-poll-id';
 /** The longest poll id the server takes (this connection's are UUIDs, 36 characters). */
@@ -69,23 +77,29 @@ export function httpConnection(options: {
   const base = baseUrl(options.address);
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (options.apiKey !== undefined) headers['authorization'] = `Bearer ${options.apiKey}`;
-  const closed = new AbortController();
-  const isClosed = (): boolean => closed.signal.aborted;
-  // The long-polls in flight, each cut by its own controller: close() cuts them all (one signal
-  // each, where a signal combined with `closed` would stay linked to it on Node 20).
-  const openPolls = new Set<AbortController>();
-  // Every call in flight listens on it, and a worker keeps several long-polls open.
-  setMaxListeners(0, closed.signal);
+  let closed = false;
+  const isClosed = (): boolean => closed;
+  // The calls in flight, each cut by its own controller: close() cuts them all. One signal each,
+  // not one shared: node's EventTarget walks a signal's listeners on every add and remove, so
+  // thousands of calls waiting at once on one signal made each call cost as much again.
+  const inFlight = new Set<AbortController>();
 
   const url = new URL(base);
   const client = url.protocol === 'https:' ? https : http;
-  // Kept-alive sockets, as many as the calls in flight: node:http costs half of fetch's CPU a call.
-  // An idle one is let go before the server ends it (see IDLE_SOCKET_TIMEOUT_MS).
-  const agent = new client.Agent({ keepAlive: true, timeout: IDLE_SOCKET_TIMEOUT_MS });
+  // Kept-alive sockets (node:http costs half of fetch's CPU a call), in two pools: at most
+  // CALL_SOCKETS for the calls answered at once, and one each for the calls that wait (a call
+  // queued behind thousands of result waits would wait as long as they do). An idle socket is let
+  // go before the server ends it (see IDLE_SOCKET_TIMEOUT_MS).
+  const callAgent = new client.Agent({
+    keepAlive: true,
+    timeout: IDLE_SOCKET_TIMEOUT_MS,
+    maxSockets: CALL_SOCKETS,
+  });
+  const waitAgent = new client.Agent({ keepAlive: true, timeout: IDLE_SOCKET_TIMEOUT_MS });
   const post = (
     path: string,
     body: unknown,
-    init: { signal: AbortSignal; headers?: Record<string, string> },
+    init: { signal: AbortSignal; waits: boolean; headers?: Record<string, string> },
   ): Promise<{ status: number; text: string }> =>
     new Promise((resolve, reject) => {
       const payload = JSON.stringify(body ?? {});
@@ -93,7 +107,7 @@ export function httpConnection(options: {
         `${base}/api/v1/${path}`,
         {
           method: 'POST',
-          agent,
+          agent: init.waits ? waitAgent : callAgent,
           signal: init.signal,
           headers: { ...(init.headers ?? headers), 'content-length': Buffer.byteLength(payload) },
         },
@@ -134,12 +148,16 @@ export function httpConnection(options: {
 
   const call = async (method: EngineApiMethod, request: unknown): Promise<unknown> => {
     if (isClosed()) throw closedError(base);
+    const cut = new AbortController();
+    inFlight.add(cut);
     let res: { status: number; text: string };
     try {
-      res = await post(method, request, { signal: closed.signal });
+      res = await post(method, request, { signal: cut.signal, waits: WAITING_METHODS.has(method) });
     } catch (e) {
       if (isClosed()) throw closedError(base);
       throw unreachable(e);
+    } finally {
+      inFlight.delete(cut);
     }
     return answer(method, res.status, res.text);
   };
@@ -155,7 +173,11 @@ export function httpConnection(options: {
     // Aborted only when the server cannot be asked to end the poll.
     const cut = new AbortController();
     const onAbort = (): void => {
-      post('_cancelPoll', { pollId }, { signal: AbortSignal.timeout(CANCEL_POLL_TIMEOUT_MS) })
+      post(
+        '_cancelPoll',
+        { pollId },
+        { signal: AbortSignal.timeout(CANCEL_POLL_TIMEOUT_MS), waits: false },
+      )
         .then(({ status }) => {
           if (status !== 200) cut.abort();
         })
@@ -164,11 +186,12 @@ export function httpConnection(options: {
         });
     };
     signal?.addEventListener('abort', onAbort, { once: true });
-    openPolls.add(cut);
+    inFlight.add(cut);
     let res: { status: number; text: string };
     try {
       res = await post(method, request, {
         signal: cut.signal,
+        waits: true,
         headers: { ...headers, [POLL_ID_HEADER]: pollId },
       });
     } catch (e) {
@@ -176,7 +199,7 @@ export function httpConnection(options: {
       if (cut.signal.aborted) return undefined;
       throw unreachable(e);
     } finally {
-      openPolls.delete(cut);
+      inFlight.delete(cut);
       signal?.removeEventListener('abort', onAbort);
     }
     return answer(method, res.status, res.text);
@@ -193,9 +216,10 @@ export function httpConnection(options: {
   return Object.assign(api, {
     address: base,
     close: (): Promise<void> => {
-      closed.abort();
-      for (const cut of openPolls) cut.abort();
-      agent.destroy();
+      closed = true;
+      for (const cut of inFlight) cut.abort();
+      callAgent.destroy();
+      waitAgent.destroy();
       return Promise.resolve();
     },
   });
