@@ -131,72 +131,72 @@ export interface EngineApi {
 }
 
 /**
- * Every method of `EngineApi` by name, for a transport that serves or calls them by name (the HTTP
- * API's `POST /api/v1/<method>`). A record of every key, so a method added to the interface and
- * not here fails to compile.
+ * How a method answers: at once, once the engine has read or written its store (`answers`); or
+ * after waiting on a run or a worker for as long as the request allows (`waits`: result, update
+ * and query waits; `longPoll`: the task polls, which also take the caller's abort signal).
  */
-const METHODS: Record<keyof EngineApi, true> = {
-  startWorkflow: true,
-  signalWorkflow: true,
-  queryWorkflow: true,
-  cancelWorkflow: true,
-  terminateWorkflow: true,
-  describeWorkflow: true,
-  getWorkflowOutcome: true,
-  getHistory: true,
-  updateWorkflow: true,
-  pollWorkflowUpdate: true,
-  signalWithStartWorkflow: true,
-  updateWithStartWorkflow: true,
-  listWorkflows: true,
-  countWorkflows: true,
-  registerWorker: true,
-  pollWorkflowTask: true,
-  completeWorkflowTask: true,
-  failWorkflowTask: true,
-  respondQueryTask: true,
-  pollActivityTask: true,
-  shutdownWorker: true,
-  completeActivityTask: true,
-  failActivityTask: true,
-  reportActivityTaskCanceled: true,
-  heartbeatActivityTask: true,
-  releaseActivityTask: true,
-  createSchedule: true,
-  describeSchedule: true,
-  updateSchedule: true,
-  patchSchedule: true,
-  deleteSchedule: true,
-  listSchedules: true,
-  addSearchAttributes: true,
-  removeSearchAttributes: true,
-  listSearchAttributes: true,
-  createNamespace: true,
-  listNamespaces: true,
-  describeNamespace: true,
+type MethodKind = 'answers' | 'waits' | 'longPoll';
+
+/**
+ * Every method of `EngineApi` by name, with how it answers, for a transport that serves or calls
+ * them by name (the HTTP API's `POST /api/v1/<method>`). A record of every key, so a method added
+ * to the interface and not here fails to compile.
+ */
+const METHODS: Record<keyof EngineApi, MethodKind> = {
+  startWorkflow: 'answers',
+  signalWorkflow: 'answers',
+  queryWorkflow: 'waits',
+  cancelWorkflow: 'answers',
+  terminateWorkflow: 'answers',
+  describeWorkflow: 'answers',
+  getWorkflowOutcome: 'waits',
+  getHistory: 'answers',
+  updateWorkflow: 'waits',
+  pollWorkflowUpdate: 'waits',
+  signalWithStartWorkflow: 'answers',
+  updateWithStartWorkflow: 'waits',
+  listWorkflows: 'answers',
+  countWorkflows: 'answers',
+  registerWorker: 'answers',
+  pollWorkflowTask: 'longPoll',
+  completeWorkflowTask: 'answers',
+  failWorkflowTask: 'answers',
+  respondQueryTask: 'answers',
+  pollActivityTask: 'longPoll',
+  shutdownWorker: 'answers',
+  completeActivityTask: 'answers',
+  failActivityTask: 'answers',
+  reportActivityTaskCanceled: 'answers',
+  heartbeatActivityTask: 'answers',
+  releaseActivityTask: 'answers',
+  createSchedule: 'answers',
+  describeSchedule: 'answers',
+  updateSchedule: 'answers',
+  patchSchedule: 'answers',
+  deleteSchedule: 'answers',
+  listSchedules: 'answers',
+  addSearchAttributes: 'answers',
+  removeSearchAttributes: 'answers',
+  listSearchAttributes: 'answers',
+  createNamespace: 'answers',
+  listNamespaces: 'answers',
+  describeNamespace: 'answers',
 };
 export type EngineApiMethod = keyof EngineApi;
 export const ENGINE_API_METHODS = Object.keys(METHODS) as readonly EngineApiMethod[];
 
+const methodsOf = (...kinds: MethodKind[]): ReadonlySet<EngineApiMethod> =>
+  new Set(ENGINE_API_METHODS.filter((m) => kinds.includes(METHODS[m])));
+
 /** The methods that long-poll and take the caller's abort signal as their second argument. */
-export const LONG_POLL_METHODS: ReadonlySet<EngineApiMethod> = new Set([
-  'pollWorkflowTask',
-  'pollActivityTask',
-]);
+export const LONG_POLL_METHODS = methodsOf('longPoll');
 
 /**
  * The methods whose answer may wait on a run or a worker, for as long as the request allows: the
  * long-polls, and result, update and query waits. Every other method answers as soon as the
  * engine has read or written its store.
  */
-export const WAITING_METHODS: ReadonlySet<EngineApiMethod> = new Set([
-  ...LONG_POLL_METHODS,
-  'getWorkflowOutcome',
-  'updateWorkflow',
-  'pollWorkflowUpdate',
-  'updateWithStartWorkflow',
-  'queryWorkflow',
-]);
+export const WAITING_METHODS = methodsOf('waits', 'longPoll');
 
 export interface AddSearchAttributesRequest {
   namespace: string;
