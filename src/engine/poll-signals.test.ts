@@ -27,6 +27,13 @@ function heapAfterGc(): number {
   return process.memoryUsage().heapUsed;
 }
 
+/** Resolves once one poll of `kind` waits on the idle queue: awaited turn by turn, a few. */
+async function parked(engine: Engine, kind: 'workflow' | 'activity'): Promise<void> {
+  while (engine.deps.pollers.count('default', 'idle', kind) !== 1) {
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
 describe("a long-poll's signal", () => {
   test('polls ended by their callers leave nothing behind in the engine', async () => {
     const engine = await Engine.open({ store: `sqlite:${join(dir, 'polls.db')}` });
@@ -37,10 +44,7 @@ describe("a long-poll's signal", () => {
           { namespace: 'default', taskQueue: 'idle', identity: 'poller', waitMs: 60_000 },
           caller.signal,
         );
-        // Awaited turn by turn: the poll parks within a few.
-        while (engine.deps.pollers.count('default', 'idle', 'workflow') !== 1) {
-          await new Promise((resolve) => setImmediate(resolve));
-        }
+        await parked(engine, 'workflow');
         caller.abort();
         assert.equal(await answer, undefined);
       };
@@ -69,9 +73,7 @@ describe("a long-poll's signal", () => {
         { namespace: 'default', taskQueue: 'idle', identity: 'poller', waitMs: 60_000 },
         caller.signal,
       );
-      while (engine.deps.pollers.count('default', 'idle', 'activity') !== 1) {
-        await new Promise((resolve) => setImmediate(resolve));
-      }
+      await parked(engine, 'activity');
       const reads = calls.get('findTasks') ?? 0;
       assert.ok(reads >= 1, 'the poll read its queue before it waited');
       // Past the age at which the engine would read the queue again rather than trust that it

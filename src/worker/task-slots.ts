@@ -4,7 +4,7 @@
 // interface.
 import { setMaxListeners } from 'node:events';
 import { abortableDelay } from '../util/abortable-delay.ts';
-import { withEitherSignal } from '../util/linked-signal.ts';
+import { SharedSignal, withEitherSignal } from '../util/linked-signal.ts';
 import type { Logger } from '../logger.ts';
 import { Semaphore } from '../util/semaphore.ts';
 import { promiseOf } from '../util/promise-of.ts';
@@ -93,6 +93,8 @@ export class SuppliedSlots<T> implements TaskSlots<T> {
   readonly #infoOf: (task: T, eager: boolean) => SlotInfo;
   readonly #logger: Logger;
   readonly #stop = new AbortController();
+  /** The stop, as the local activities' reservations hear it: many at once, each in O(1). */
+  readonly #stopping = new SharedSignal(this.#stop.signal);
   readonly #retryMs: number;
 
   constructor(opts: {
@@ -110,7 +112,7 @@ export class SuppliedSlots<T> implements TaskSlots<T> {
     this.#infoOf = opts.infoOf;
     this.#logger = opts.logger;
     this.#retryMs = opts.retryMs ?? RESERVE_RETRY_MS;
-    // Every reservation waiting (a poll's, a local activity's) listens for the stop.
+    // The poll loops' reservations listen for the stop on it directly, and the supplier may too.
     setMaxListeners(0, this.#stop.signal);
   }
 
@@ -119,7 +121,7 @@ export class SuppliedSlots<T> implements TaskSlots<T> {
   }
 
   acquireUntil(abort: AbortSignal): Promise<SuppliedSlot | false> {
-    return withEitherSignal(abort, this.#stop.signal, (signal) => this.#reserve(signal));
+    return withEitherSignal(abort, this.#stopping, (signal) => this.#reserve(signal));
   }
 
   async #reserve(signal: AbortSignal): Promise<SuppliedSlot | false> {
